@@ -1,0 +1,96 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import FindMyWay from 'find-my-way';
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import './http/types.js';
+import { apiScope } from './http/api-scope.js';
+import { installErrorRenderer } from './http/render-error.js';
+import { requestId } from './http/request-id.js';
+import { healthRoutes } from './modules/health/routes.js';
+import { leadsApi } from './modules/leads/api.js';
+import { ordersApi } from './modules/orders/api.js';
+import { BearerAuth } from './modules/tokens/bearer.js';
+
+export const API_PREFIX = '/api/web/1.0';
+
+export interface AppOptions {
+  config: Config;
+  db: Database;
+  /** Pino options, or false for silence (tests). */
+  logger?: boolean | Record<string, unknown>;
+}
+
+/** Composes the app in layers: external plugins, then app plugins, then routes. */
+export async function buildApp({ config, db, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    genReqId: requestId,
+    logController: { requestIdLogLabel: 'request_id' } as never,
+    bodyLimit: config.bodyLimit,
+    trustProxy: process.env.TRUST_PROXY === 'true',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // Mirror of every route, to tell 405 (known path, other method) from 404.
+  const router = FindMyWay({ ignoreTrailingSlash: true });
+  app.addHook('onRoute', (r) => {
+    for (const m of ([] as string[]).concat(r.method)) if (m !== 'HEAD') router.on(m as 'GET', r.url, () => undefined);
+  });
+
+  app.decorate('db', db);
+  app.decorate('config', config);
+  app.decorate('bearer', new BearerAuth(db));
+  await app.bearer.start();
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installErrorRenderer(app, { router });
+
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 }) : undefined;
+  redis?.on('error', (err) => app.log.warn({ err }, 'redis error'));
+  await app.register(rateLimit, {
+    global: false,
+    redis,
+    nameSpace: 'codops-rl-',
+    skipOnError: true,
+    addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': false },
+    // X-RateLimit-Reset (Unix time) comes with the 429 error itself.
+    addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': false, 'retry-after': true },
+  });
+  app.addHook('onClose', async () => {
+    await redis?.quit().catch(() => undefined);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'codops REST API', version: '1.0', description: 'Leads and orders for cash-on-delivery shops.' },
+      servers: [{ url: '/' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Token `<id>|<secret>`' } } },
+    },
+    transform: ({ schema, url }) => ({ schema: { ...schema, hide: schema?.hide || !url.startsWith(API_PREFIX) } as never, url }),
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: `${API_PREFIX}/openapi.json` } as never });
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (api) => {
+      // Route schemas document the API; the modules validate with the same schemas and Laravel's messages.
+      api.setValidatorCompiler(() => () => true);
+      await apiScope(api, { rateLimitPerMinute: config.apiRateLimitPerMinute });
+      await api.register(leadsApi, { bulkBodyLimit: config.bulkBodyLimit });
+      await api.register(ordersApi, { bulkBodyLimit: config.bulkBodyLimit });
+    },
+    { prefix: API_PREFIX },
+  );
+  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,112 @@
+import type { Database } from '../db/database.js';
+import { createAccount } from '../modules/accounts/service.js';
+import { transitionLeads } from '../modules/leads/lifecycle.js';
+import { createLeads } from '../modules/leads/service.js';
+import { transitionOrders } from '../modules/orders/lifecycle.js';
+import { createProduct } from '../modules/products/service.js';
+import { SCOPES } from '../modules/tokens/scopes.js';
+import { createToken } from '../modules/tokens/tokens.js';
+import { SYSTEM } from '../modules/users/actor.js';
+import { createUser, findUserByEmail } from '../modules/users/service.js';
+
+export interface Demo {
+  id: string;
+  account_id: string;
+  admin: { email: string; password: string };
+  seller: { email: string; password: string };
+  token: string;
+  instructions: string;
+}
+
+const ADMIN = { email: 'admin@codops.test', password: 'admin-password' };
+const SELLER = { email: 'seller@codops.test', password: 'seller-password' };
+const PRODUCTS = [
+  ['ARGAN-100', 'Argan Oil 100ml', 199],
+  ['AMLOU-250', 'Amlou 250g', 89],
+  ['SAVON-BELDI', 'Savon Beldi', 45],
+  ['RHASSOUL-200', 'Rhassoul Clay 200g', 59],
+  ['KOHL-CLASSIC', 'Kohl Classic', 35],
+] as const;
+const CITIES = ['Casablanca', 'Rabat', 'Marrakech', 'Fes', 'Tangier', 'Agadir'];
+const NAMES = ['Ahmed Benali', 'Fatima Zahra', 'Youssef Amrani', 'Khadija Idrissi', 'Omar Tazi', 'Salma Berrada'];
+
+/** A demo account with products, an admin, a seller, a few hundred leads and orders in every status, and a token. */
+export async function seedDemo(db: Database): Promise<Demo> {
+  return db.tx(async (q) => {
+    let seller = await findUserByEmail(q, SELLER.email);
+    let accountId: string;
+    if (seller?.account_id) {
+      accountId = seller.account_id;
+    } else {
+      accountId = (await createAccount(q, { name: 'Demo Shop' })).id;
+      for (const [sku, name, price] of PRODUCTS) await createProduct(q, { accountId, sku, name, price });
+      if (!(await findUserByEmail(q, ADMIN.email))) {
+        await createUser(q, { role: 'admin', email: ADMIN.email, password: ADMIN.password, fullName: 'Demo Admin' });
+      }
+      await createUser(q, { role: 'seller', email: SELLER.email, password: SELLER.password, fullName: 'Demo Seller', accountId });
+      seller = (await findUserByEmail(q, SELLER.email))!;
+      await seedLeadsAndOrders(q, accountId);
+    }
+    const { id, token } = await createToken(q, { userId: seller.id, accountId, name: 'Demo token', scopes: [...SCOPES], expiresAt: null });
+    const instructions = [
+      `Demo account ${accountId} is ready.`,
+      `Dashboard: log in as ${ADMIN.email} / ${ADMIN.password} (admin) or ${SELLER.email} / ${SELLER.password} (seller).`,
+      `API token (shown once): ${token}`,
+      `Try: curl -H "Authorization: Bearer ${token}" http://127.0.0.1:3000/api/web/1.0/leads`,
+    ].join('\n');
+    return { id: String(id), account_id: accountId, admin: ADMIN, seller: SELLER, token, instructions };
+  });
+}
+
+async function seedLeadsAndOrders(q: Parameters<Parameters<Database['tx']>[0]>[0], accountId: string) {
+  const leads = Array.from({ length: 400 }, (_, i) => ({
+    full_name: NAMES[i % NAMES.length],
+    phone: `06${String(10_000_000 + i * 7919).slice(0, 8)}`,
+    city: CITIES[i % CITIES.length],
+    address: `${i + 1} Boulevard Mohammed V`,
+    data: [{ key: 'source', value: i % 2 ? 'facebook-ad' : 'tiktok-ad' }],
+    products: [
+      { sku: PRODUCTS[i % PRODUCTS.length][0], quantity: 1 + (i % 3), price: PRODUCTS[i % PRODUCTS.length][2] },
+      ...(i % 4 === 0 ? [{ sku: PRODUCTS[(i + 1) % PRODUCTS.length][0], quantity: 1, price: PRODUCTS[(i + 1) % PRODUCTS.length][2] }] : []),
+    ],
+  }));
+  await createLeads(q, SYSTEM, accountId, { leads });
+  const { rows } = await q.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 ORDER BY reference', [accountId]);
+  // Leads 0-49 stay new; the rest spread over the other statuses, most of them confirmed.
+  const plan: [number, number, 'no_reply' | 'call_later' | 'canceled' | 'wrong' | 'duplicate' | 'confirmed'][] = [
+    [50, 90, 'no_reply'],
+    [90, 120, 'call_later'],
+    [120, 150, 'canceled'],
+    [150, 165, 'wrong'],
+    [165, 175, 'duplicate'],
+    [175, 400, 'confirmed'],
+  ];
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+  await transitionLeads(
+    q,
+    SYSTEM,
+    accountId,
+    plan.flatMap(([from, to, status]) =>
+      rows.slice(from, to).map((r) => ({
+        id: r.id,
+        from: 'new' as const,
+        to: status,
+        callbackAt: status === 'call_later' ? tomorrow : null,
+        cancelReason: status === 'canceled' ? 'changed their mind' : null,
+      })),
+    ),
+  );
+  const orders = (await q.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 ORDER BY reference', [accountId])).rows;
+  const shipped = orders.slice(0, 170);
+  await transitionOrders(
+    q,
+    SYSTEM,
+    accountId,
+    shipped.map((o, i) => ({ id: o.id, from: 'new', to: 'shipped', comment: null, trackingNumber: `TRK${100000 + i}` })),
+  );
+  await transitionOrders(q, SYSTEM, accountId, [
+    ...shipped.slice(0, 110).map((o) => ({ id: o.id, from: 'shipped' as const, to: 'delivered' as const, comment: null })),
+    ...shipped.slice(110, 140).map((o) => ({ id: o.id, from: 'shipped' as const, to: 'returned' as const, comment: 'customer refused' })),
+    ...orders.slice(170, 195).map((o) => ({ id: o.id, from: 'new' as const, to: 'canceled' as const, comment: null })),
+  ]);
+}

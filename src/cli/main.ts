@@ -1,0 +1,191 @@
+import { Command, CommanderError } from 'commander';
+import { loadConfig, ConfigError } from '../config.js';
+import type { Database } from '../db/database.js';
+import { pgCode, PG } from '../db/database.js';
+import { DataDirLockedError } from '../db/data-dir-lock.js';
+import { migrate } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { accountExists, createAccount } from '../modules/accounts/service.js';
+import { createProduct } from '../modules/products/service.js';
+import { isScope, SCOPES, type Scope } from '../modules/tokens/scopes.js';
+import { createToken, revokeToken } from '../modules/tokens/tokens.js';
+import { isRole, ROLES } from '../modules/users/roles.js';
+import { createUser, findUserByEmail } from '../modules/users/service.js';
+import { seedDemo } from './demo.js';
+
+/** A refusal the user can act on: printed as one line on stderr, exit code 1. */
+export class CliError extends Error {}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function text(name: string, value: string | undefined, min: number, max: number): string {
+  const v = (value ?? '').trim();
+  if (v === '') throw new CliError(`The --${name} option is required.`);
+  if (v.length < min) throw new CliError(`The --${name} option must be at least ${min} characters.`);
+  if (v.length > max) throw new CliError(`The --${name} option must not be greater than ${max} characters.`);
+  return v;
+}
+
+async function withDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase(loadConfig());
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function print(json: boolean, obj: Record<string, unknown>, line: string) {
+  process.stdout.write(json ? JSON.stringify(obj) + '\n' : line + '\n');
+}
+
+async function requireAccount(db: Database, id: string) {
+  if (!(await accountExists(db, id))) throw new CliError(`No account has the id ${id}.`);
+}
+
+export function program(): Command {
+  const cli = new Command('codops').description('codops: cash-on-delivery operations').exitOverride();
+  cli.configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
+
+  cli
+    .command('migrate')
+    .description('apply the database migrations not applied yet')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const applied = await withDb((db) => migrate(db));
+      print(o.json, { id: 'migrations', applied }, applied.length ? `Applied ${applied.join(', ')}.` : 'Nothing to migrate.');
+    });
+
+  cli
+    .command('account:create')
+    .requiredOption('--name <name>', 'the account name')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const name = text('name', o.name, 1, 100);
+      const { id } = await withDb((db) => createAccount(db, { name }));
+      print(o.json, { id, name }, `Account created: ${id}`);
+    });
+
+  cli
+    .command('user:create')
+    .requiredOption('--role <role>', ROLES.join(', '))
+    .requiredOption('--email <email>')
+    .requiredOption('--password <password>')
+    .requiredOption('--name <full name>')
+    .option('--account <id>', 'the account (required for sellers)')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      if (!isRole(o.role)) throw new CliError(`The --role option must be one of ${ROLES.join(', ')}.`);
+      const email = text('email', o.email, 3, 255);
+      if (!EMAIL.test(email)) throw new CliError('The --email option must be a valid email address.');
+      const password = text('password', o.password, 8, 255);
+      const fullName = text('name', o.name, 1, 100);
+      if (o.role === 'seller' && !o.account) throw new CliError('The --account option is required for sellers.');
+      if (o.role !== 'seller' && o.account) throw new CliError('Only sellers belong to an account: drop --account for this role.');
+      const { id } = await withDb(async (db) => {
+        if (o.account) await requireAccount(db, o.account);
+        if (await findUserByEmail(db, email)) throw new CliError(`The email ${email} has already been taken.`);
+        return createUser(db, { role: o.role, email, password, fullName, accountId: o.account });
+      });
+      print(o.json, { id, email, role: o.role }, `User created: ${id}`);
+    });
+
+  cli
+    .command('product:create')
+    .requiredOption('--account <id>')
+    .requiredOption('--sku <sku>')
+    .requiredOption('--name <name>')
+    .requiredOption('--price <n>')
+    .option('--status <status>', 'active or inactive', 'active')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const sku = text('sku', o.sku, 1, 100);
+      const name = text('name', o.name, 1, 60);
+      const price = Number(o.price);
+      if (!/^\d+(\.\d{1,2})?$/.test(String(o.price).trim()) || price < 1 || price > 99_999) {
+        throw new CliError('The --price option must be a number between 1 and 99999 with at most two decimals.');
+      }
+      if (o.status !== 'active' && o.status !== 'inactive') throw new CliError('The --status option must be active or inactive.');
+      const { id } = await withDb(async (db) => {
+        await requireAccount(db, o.account);
+        try {
+          return await createProduct(db, { accountId: o.account, sku, name, price, status: o.status });
+        } catch (err) {
+          if (pgCode(err) === PG.uniqueViolation) throw new CliError(`The SKU ${sku} is already used in this account.`);
+          throw err;
+        }
+      });
+      print(o.json, { id, sku }, `Product created: ${id}`);
+    });
+
+  cli
+    .command('token:create')
+    .requiredOption('--email <email>', 'the user the token acts as')
+    .requiredOption('--account <id>', 'the account the token works in')
+    .requiredOption('--name <name>')
+    .requiredOption('--scopes <list>', `comma list of: ${SCOPES.join(', ')}`)
+    .option('--expires-at <iso>')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const name = text('name', o.name, 1, 100);
+      const scopes = String(o.scopes)
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean);
+      const bad = scopes.filter((s) => !isScope(s));
+      if (scopes.length === 0 || bad.length) {
+        throw new CliError(`Unknown scope${bad.length > 1 ? 's' : ''} ${bad.join(', ') || '(none given)'}: use ${SCOPES.join(', ')}.`);
+      }
+      let expiresAt: Date | null = null;
+      if (o.expiresAt) {
+        expiresAt = new Date(o.expiresAt);
+        if (Number.isNaN(expiresAt.getTime())) throw new CliError('The --expires-at option must be a valid ISO-8601 date.');
+      }
+      const created = await withDb(async (db) => {
+        await requireAccount(db, o.account);
+        const user = await findUserByEmail(db, o.email);
+        if (!user) throw new CliError(`No user has the email ${o.email}.`);
+        if (user.role === 'seller' && user.account_id !== o.account) throw new CliError('A seller can only have tokens for their own account.');
+        return createToken(db, { userId: user.id, accountId: o.account, name, scopes: [...new Set(scopes)] as Scope[], expiresAt });
+      });
+      print(o.json, { id: created.id, token: created.token }, created.token);
+    });
+
+  cli
+    .command('token:revoke')
+    .requiredOption('--id <id>')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      if (!/^\d+$/.test(o.id)) throw new CliError('The --id option must be a token id (a number).');
+      const done = await withDb((db) => revokeToken(db, Number(o.id)));
+      if (!done) throw new CliError(`No active token has the id ${o.id}.`);
+      print(o.json, { id: Number(o.id), revoked: true }, `Token ${o.id} revoked.`);
+    });
+
+  cli
+    .command('demo')
+    .description('create a demo account with products, people, leads, orders and a token')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const demo = await withDb((db) => seedDemo(db));
+      print(o.json, demo as unknown as Record<string, unknown>, demo.instructions);
+    });
+
+  return cli;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof DataDirLockedError) {
+      process.stderr.write(`codops: ${err.message}\n`);
+    } else {
+      process.stderr.write(`codops: ${(err as Error)?.message ?? String(err)}\n`);
+    }
+    return 1;
+  }
+}

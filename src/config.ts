@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  appKey: string;
+  redisUrl: string | undefined;
+  apiRateLimitPerMinute: number;
+  logLevel: string;
+  bodyLimit: number;
+  bulkBodyLimit: number;
+  mailUrl: string | undefined;
+  sessionIdleMinutes: number;
+  appUrl: string;
+}
+
+/** Thrown for a bad environment variable; the message names the variable. */
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`Invalid ${name}: "${raw}" is not an integer between ${min} and ${max}.`);
+  }
+  return Number(raw);
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`Invalid ${name}: not a URL (expected ${protocols.join(' or ')}).`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`Invalid ${name}: the scheme must be ${protocols.join(' or ')}, got "${parsed.protocol}".`);
+  }
+  return raw;
+}
+
+/** The app key signs sessions and reset links; generated once into DATA_DIR when not given. */
+function appKey(env: NodeJS.ProcessEnv, dataDir: string, persist: boolean): string {
+  const raw = env.APP_KEY;
+  if (raw !== undefined && raw !== '') {
+    if (raw.length < 32) throw new ConfigError('Invalid APP_KEY: it must be at least 32 characters long.');
+    return raw;
+  }
+  const file = join(dataDir, 'app.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = 'base64:' + randomBytes(32).toString('base64');
+  if (persist) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  return key;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persistKey?: boolean } = {}): Config {
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const logLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`Invalid LOG_LEVEL: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}.`);
+  }
+  const dataDir = resolve(env.DATA_DIR?.trim() || './data');
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  return {
+    port,
+    host,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir,
+    appKey: appKey(env, dataDir, opts.persistKey ?? true),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    apiRateLimitPerMinute: integer(env, 'API_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
+    logLevel,
+    bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    bulkBodyLimit: integer(env, 'BULK_BODY_LIMIT_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    mailUrl: url(env, 'MAIL_URL', ['smtp:', 'smtps:']),
+    sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 365),
+    appUrl: env.APP_URL?.trim() || `http://${host}:${port}`,
+  };
+}

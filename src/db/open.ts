@@ -1,0 +1,10 @@
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import type { Database } from './database.js';
+import { openPglite } from './pglite.js';
+import { openPostgres } from './postgres.js';
+
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, opts: { memory?: boolean } = {}): Promise<Database> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  return openPglite(opts.memory ? undefined : join(config.dataDir));
+}

@@ -1,0 +1,55 @@
+import { PGlite, types } from '@electric-sql/pglite';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database, Queryable, QueryResult } from './database.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
+
+const parsers = { [types.INT8]: (v: string) => Number(v) };
+
+function wrap(db: Pick<PGlite, 'query' | 'exec'>): Queryable {
+  return {
+    async query<T>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
+      const r = await db.query<T>(text, params, { parsers });
+      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    },
+    async exec(text: string) {
+      await db.exec(text);
+    },
+  };
+}
+
+/** Embedded PostgreSQL. `dataDir` undefined means in memory (tests). One process per data directory. */
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
+  let release = () => undefined as void;
+  let db: PGlite;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    release = acquireDataDirLock(dataDir);
+    db = new PGlite(join(dataDir, 'pgdata'));
+  } else {
+    db = new PGlite();
+  }
+  try {
+    await db.waitReady;
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const base = wrap(db);
+  return {
+    kind: 'pglite',
+    query: base.query,
+    exec: base.exec,
+    tx: (fn) => db.transaction((t) => fn(wrap(t))),
+    async listen(channel, onMessage) {
+      await db.listen(channel, onMessage);
+    },
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}

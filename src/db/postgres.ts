@@ -1,0 +1,60 @@
+import pg from 'pg';
+import type { Database, Queryable, QueryResult } from './database.js';
+
+// Dates stay Date objects; int8 counts come back as numbers (they never reach 2^53 here).
+pg.types.setTypeParser(20, (v) => Number(v));
+
+function wrap(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<T>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
+      const r = await client.query(text, params as unknown[]);
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+    },
+    async exec(text: string) {
+      await client.query(text);
+    },
+  };
+}
+
+export async function openPostgres(url: string, max = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // Fail at boot with a clear message rather than on the first request.
+  const probe = await pool.connect();
+  probe.release();
+  let listener: pg.Client | undefined;
+  const base = wrap(pool);
+  return {
+    kind: 'postgres',
+    query: base.query,
+    exec: base.exec,
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const out = await fn(wrap(client));
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onMessage) {
+      if (!listener) {
+        listener = new pg.Client({ connectionString: url });
+        listener.on('error', () => undefined);
+        await listener.connect();
+      }
+      listener.on('notification', (n) => {
+        if (n.channel === channel) onMessage(n.payload ?? '');
+      });
+      await listener.query(`LISTEN "${channel}"`);
+    },
+    async close() {
+      await listener?.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import sjson from 'secure-json-parse';
+import { badJson, forbidden, tooManyAttempts, unauthenticated } from './errors.js';
+
+/**
+ * Hooks of every /api/web/1.0 route, in the order api-v1.md fixes: authentication (401), rate
+ * limit (429), scope and policy (403), then body parsing (400/413/415) and the handler.
+ */
+export async function apiScope(api: FastifyInstance, opts: { rateLimitPerMinute: number }) {
+  api.removeAllContentTypeParsers();
+  api.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = String(body);
+    req.rawBody = text;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }));
+    } catch {
+      done(badJson(), undefined);
+    }
+  });
+
+  api.addHook('onRequest', async (req) => {
+    req.tokenActor = await api.bearer.authenticate(req.headers.authorization);
+  });
+  // Requests without a valid token are counted per client IP, so guessing tokens is throttled too.
+  api.addHook(
+    'onRequest',
+    api.rateLimit({
+      max: opts.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (req) => (req.tokenActor ? `t:${req.tokenActor.tokenId}` : `ip:${req.ip}`),
+      errorResponseBuilder: (_req, ctx) =>
+        tooManyAttempts({ 'x-ratelimit-reset': String(Math.ceil((Date.now() + ctx.ttl) / 1000)) }),
+    }),
+  );
+  api.addHook('onRequest', async (req) => {
+    if (!req.tokenActor) throw unauthenticated();
+  });
+  api.addHook('preParsing', async (req) => {
+    const { scope, allows } = req.routeOptions.config;
+    const actor = req.tokenActor!;
+    if (scope && !actor.scopes.has(scope)) throw forbidden();
+    if (allows && !allows(actor.role)) throw forbidden();
+  });
+}

@@ -1,0 +1,48 @@
+/** The error catalogue: every error a client can see, with its exact status and message (api-v1.md). */
+export type FieldErrors = Record<string, string[]>;
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly errors?: FieldErrors,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  body(): { message: string; errors?: FieldErrors } {
+    return this.errors ? { message: this.message, errors: this.errors } : { message: this.message };
+  }
+}
+
+export const badJson = () => new HttpError(400, 'The request body is not valid JSON.');
+export const unauthenticated = () => new HttpError(401, 'Unauthenticated.');
+export const forbidden = () => new HttpError(403, 'This action is unauthorized.');
+export const notFound = () => new HttpError(404, 'Resource not found.');
+export const methodNotAllowed = () => new HttpError(405, 'Method not allowed.');
+export const tooLarge = () => new HttpError(413, 'The request body is too large.');
+export const unsupportedMediaType = () => new HttpError(415, 'The request body must be JSON.');
+export const pageExpired = () => new HttpError(419, 'Page Expired');
+export const invalid = (errors: FieldErrors) => new HttpError(422, 'The given data was invalid.', errors);
+export const tooManyAttempts = (headers: Record<string, string> = {}) =>
+  new HttpError(429, 'Too Many Attempts.', undefined, headers);
+export const serverError = () => new HttpError(500, 'Server Error.');
+export const serviceUnavailable = () => new HttpError(503, 'Service Unavailable.');
+
+/** Maps Fastify's own errors (body parsing, limits) onto the catalogue. */
+export function fromFastifyError(err: { code?: string; statusCode?: number }): HttpError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return badJson();
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return tooLarge();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return unsupportedMediaType();
+  }
+  if (err instanceof SyntaxError && err.statusCode === 400) return badJson();
+  return undefined;
+}

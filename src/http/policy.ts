@@ -1,0 +1,12 @@
+import type { Role } from '../modules/users/roles.js';
+
+export interface Policy<A extends string> {
+  allows(role: Role | null, action: A): boolean;
+}
+
+/** A resource's row of the permission matrix (domain.md): the actions each role may take. */
+export function definePolicy<A extends string>(table: Partial<Record<Role, readonly A[]>>): Policy<A> {
+  return {
+    allows: (role, action) => role !== null && (table[role]?.includes(action) ?? false),
+  };
+}

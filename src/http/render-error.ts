@@ -1,0 +1,36 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError, fromFastifyError, methodNotAllowed, notFound, serverError } from './errors.js';
+import type FindMyWay from 'find-my-way';
+
+export type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => boolean;
+
+/**
+ * The one error renderer: handlers throw, this answers. JSON by default; an HTML renderer (the
+ * dashboard) may take requests that want a page.
+ */
+export function installErrorRenderer(app: FastifyInstance, opts: { router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>; html?: HtmlErrorRenderer[] }) {
+  const send = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => {
+    for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+    for (const render of opts.html ?? []) if (render(req, reply, err)) return reply;
+    return reply.code(err.statusCode).type('application/json; charset=utf-8').send(err.body());
+  };
+
+  app.setErrorHandler((error: FastifyError, req, reply) => {
+    let err = error instanceof HttpError ? error : fromFastifyError(error);
+    if (!err) {
+      req.log.error({ err: error }, 'unhandled error');
+      err = serverError();
+    }
+    return send(req, reply, err);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => opts.router.find(m as 'GET', path));
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return send(req, reply, methodNotAllowed());
+    }
+    return send(req, reply, notFound());
+  });
+}

@@ -1,0 +1,81 @@
+import { Type } from '@sinclair/typebox';
+
+export const LEAD_STATUSES = ['new', 'no_reply', 'call_later', 'confirmed', 'canceled', 'wrong', 'duplicate'] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
+
+const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
+
+export const LeadLineInput = Type.Object({
+  sku: Type.String({ minLength: 1, maxLength: 100 }),
+  quantity: Type.Integer({ minimum: 1, maximum: 999 }),
+  price: Type.Number({ minimum: 1, maximum: 999_999 }),
+});
+
+export const DataPair = Type.Object({
+  key: text(1, 100),
+  value: text(1, 100),
+});
+
+const leadFields = {
+  phone: text(7, 100),
+  full_name: text(3, 100),
+  city: Type.Optional(text(3, 100, true)),
+  area: Type.Optional(text(3, 100, true)),
+  address: Type.Optional(text(5, 100, true)),
+  data: Type.Optional(Type.Array(DataPair, { maxItems: 100, nullable: true })),
+  products: Type.Array(LeadLineInput, { minItems: 1, maxItems: 100 }),
+};
+
+export const LeadInput = Type.Object(leadFields);
+export const LeadCreateBody = Type.Object({
+  leads: Type.Array(LeadInput, { minItems: 1, maxItems: 1000 }),
+});
+
+const statusFields = {
+  status: Type.Optional(Type.String({ enum: [...LEAD_STATUSES] })),
+  callback_at: Type.Optional(Type.String({ format: 'laravel-date', nullable: true })),
+  cancel_reason: Type.Optional(text(1, 255, true)),
+  comment: Type.Optional(text(1, 1000, true)),
+};
+
+export const LeadPatch = Type.Object({
+  full_name: Type.Optional(leadFields.full_name),
+  phone: Type.Optional(leadFields.phone),
+  city: leadFields.city,
+  area: leadFields.area,
+  address: leadFields.address,
+  data: leadFields.data,
+  products: Type.Optional(leadFields.products),
+  ...statusFields,
+});
+
+export const LeadBulkPatchBody = Type.Object({
+  leads: Type.Array(Type.Object({ reference: Type.String({ minLength: 1, maxLength: 100 }), ...LeadPatch.properties }), {
+    minItems: 1,
+    maxItems: 1000,
+  }),
+});
+
+const nullableString = Type.Union([Type.String(), Type.Null()]);
+export const LeadResource = Type.Object({
+  id: Type.String(),
+  reference: Type.String(),
+  status: Type.String({ enum: [...LEAD_STATUSES] }),
+  full_name: Type.String(),
+  phone: Type.String(),
+  city: nullableString,
+  area: nullableString,
+  address: nullableString,
+  products: Type.Array(
+    Type.Object({ sku: Type.String(), name: Type.String(), quantity: Type.Integer(), price: Type.Number(), total: Type.Number() }),
+  ),
+  total: Type.Number(),
+  data: Type.Array(Type.Object({ key: Type.String(), value: Type.String() })),
+  call_attempts: Type.Integer(),
+  callback_at: nullableString,
+  cancel_reason: nullableString,
+  duplicate_of: nullableString,
+  order_reference: nullableString,
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});

@@ -1,0 +1,186 @@
+import type { Static } from '@sinclair/typebox';
+import type { Queryable } from '../../db/database.js';
+import { notFound } from '../../http/errors.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { newId } from '../../lib/ids.js';
+import { linesTotal } from '../../lib/money.js';
+import { normalizePhone } from '../../lib/phone.js';
+import { reserveReferences } from '../../lib/references.js';
+import { appendHistories } from '../shared/history.js';
+import { checkSkus, insertLines } from '../shared/lines.js';
+import { patchRows } from '../shared/patch.js';
+import type { Actor } from '../users/actor.js';
+import { leadTransitionError, OPEN_LEAD_STATUSES, transitionLeads, type LeadTransition } from './lifecycle.js';
+import { lockLeads } from './queries.js';
+import { LeadBulkPatchBody, LeadCreateBody, LeadPatch, type LeadStatus } from './schemas.js';
+
+export const createLeadsBody = compile(LeadCreateBody);
+export const patchLeadBody = compile(LeadPatch);
+export const bulkPatchLeadsBody = compile(LeadBulkPatchBody);
+
+/** POST /leads: validates the whole body (shape and SKUs together), then writes every lead or none. */
+export async function createLeads(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
+  const bag = new ErrorBag();
+  const { leads } = createLeadsBody.check(body, bag);
+  const items = Array.isArray(leads) ? leads : [];
+  const products = await checkSkus(q, accountId, items, (i) => `leads.${i}.`, bag);
+  bag.throwIfAny(LeadCreateBody);
+
+  const refs = await reserveReferences(q, accountId, 'lead', items.length);
+  const ids = items.map(() => newId());
+  await q.query(
+    `INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
+     SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                   $10::jsonb[], $11::numeric[])
+         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total)`,
+    [
+      accountId,
+      ids,
+      refs,
+      items.map((l) => l.full_name),
+      items.map((l) => l.phone),
+      items.map((l) => normalizePhone(l.phone)),
+      items.map((l) => l.city ?? null),
+      items.map((l) => l.area ?? null),
+      items.map((l) => l.address ?? null),
+      items.map((l) => JSON.stringify(l.data ?? [])),
+      items.map((l) => linesTotal(l.products)),
+    ],
+  );
+  await insertLines(
+    q,
+    'lead_lines',
+    items.map((l, i) => ({ id: ids[i], products: l.products })),
+    products,
+  );
+  await appendHistories(
+    q,
+    'lead_histories',
+    actor,
+    accountId,
+    ids.map((id) => ({ id, from: null, to: 'new', comment: null })),
+  );
+  return refs;
+}
+
+type PatchItem = Static<typeof LeadPatch> & { reference: string };
+
+const EDITABLE = ['full_name', 'phone', 'city', 'area', 'address', 'data', 'products'] as const;
+const COLUMNS = {
+  full_name: 'text',
+  phone: 'text',
+  phone_normalized: 'text',
+  city: 'text',
+  area: 'text',
+  address: 'text',
+  data: 'jsonb',
+  total: 'numeric',
+} as const;
+
+/**
+ * PATCH /leads and /leads/{reference}: fields (while the lead is open) and status, all items
+ * checked first, then applied with set-based statements. `keyOf(i)` prefixes error keys.
+ */
+async function patchLeads(
+  q: Queryable,
+  actor: Actor,
+  accountId: string,
+  items: PatchItem[],
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+): Promise<void> {
+  const locked = await lockLeads(
+    q,
+    accountId,
+    items.map((i) => i.reference).filter((r) => typeof r === 'string'),
+  );
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const k = keyOf(i);
+    const lead = locked.get(item.reference);
+    if (typeof item.reference !== 'string') return;
+    if (!lead) return bag.add(`${k}reference`, messages.invalid(`${k}reference`));
+    if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${`${k}reference`} field has a duplicate value.`);
+    seen.add(item.reference);
+    if (!OPEN_LEAD_STATUSES.includes(lead.status)) {
+      for (const f of EDITABLE) {
+        if (f in item) bag.add(`${k}${f}`, `The ${`${k}${f}`.replace(/_/g, ' ')} cannot be changed once the lead is ${lead.status}.`);
+      }
+    }
+    if (item.status !== undefined) {
+      const refused = leadTransitionError(lead.status, item.status as LeadStatus, actor);
+      if (refused) bag.add(`${k}status`, refused);
+      if (item.status === 'call_later' && !item.callback_at) bag.add(`${k}callback_at`, messages.required(`${k}callback_at`));
+    }
+  });
+  const products = await checkSkus(q, accountId, items, keyOf, bag);
+  bag.throwIfAny(keyOf(0) === '' ? LeadPatch : LeadBulkPatchBody);
+
+  const patches = items.map((item) => {
+    const patch: Record<string, unknown> = {};
+    for (const f of ['full_name', 'phone', 'city', 'area', 'address'] as const) if (f in item) patch[f] = item[f] ?? null;
+    if (item.phone) patch.phone_normalized = normalizePhone(item.phone);
+    if ('data' in item) patch.data = item.data ?? [];
+    if (item.products) patch.total = linesTotal(item.products);
+    return { id: locked.get(item.reference)!.id, patch };
+  });
+  await patchRows(q, 'leads', COLUMNS, patches);
+  const relined = items.filter((i) => i.products).map((i) => ({ id: locked.get(i.reference)!.id, products: i.products! }));
+  if (relined.length > 0) {
+    await q.query('DELETE FROM lead_lines WHERE lead_id = ANY($1::text[])', [relined.map((r) => r.id)]);
+    await insertLines(q, 'lead_lines', relined, products);
+  }
+  const transitions: LeadTransition[] = items
+    .filter((i) => i.status !== undefined)
+    .map((i) => ({
+      id: locked.get(i.reference)!.id,
+      from: locked.get(i.reference)!.status,
+      to: i.status as LeadStatus,
+      callbackAt: i.callback_at ?? null,
+      cancelReason: i.cancel_reason ?? null,
+      comment: i.comment ?? null,
+    }));
+  await transitionLeads(q, actor, accountId, transitions);
+}
+
+export async function patchLead(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown): Promise<void> {
+  const bag = new ErrorBag();
+  const patch = patchLeadBody.check(body, bag);
+  bag.throwIfAny(LeadPatch); // 422 comes before 404
+  const exists = await q.query('SELECT 1 FROM leads WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [accountId, reference]);
+  if (exists.rows.length === 0) throw notFound();
+  await patchLeads(q, actor, accountId, [{ ...patch, reference }], () => '', bag);
+}
+
+export async function patchLeadsBulk(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
+  const bag = new ErrorBag();
+  const { leads } = bulkPatchLeadsBody.check(body, bag);
+  const items = Array.isArray(leads) ? (leads as PatchItem[]) : [];
+  await patchLeads(q, actor, accountId, items, (i) => `leads.${i}.`, bag);
+  return items.map((i) => i.reference);
+}
+
+/**
+ * DELETE: soft-deletes (the row and its history stay for audit). A confirmed lead cannot go; unknown
+ * references answer `keyOf(i)`; all or nothing.
+ */
+export async function deleteLeads(
+  q: Queryable,
+  accountId: string,
+  references: string[],
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+): Promise<number> {
+  const locked = await lockLeads(q, accountId, references.filter((r) => typeof r === 'string'));
+  references.forEach((ref, i) => {
+    if (typeof ref !== 'string') return;
+    const lead = locked.get(ref);
+    if (!lead) bag.add(keyOf(i), messages.invalid(keyOf(i)));
+    else if (lead.status === 'confirmed') bag.add(keyOf(i), 'A confirmed lead cannot be deleted.');
+  });
+  bag.throwIfAny();
+  const ids = [...new Set(references)].map((r) => locked.get(r)!.id);
+  await q.query('UPDATE leads SET deleted_at = now(), updated_at = now() WHERE id = ANY($1::text[])', [ids]);
+  return ids.length;
+}

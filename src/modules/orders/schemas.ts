@@ -1,0 +1,77 @@
+import { Type } from '@sinclair/typebox';
+
+export const ORDER_STATUSES = ['new', 'shipped', 'delivered', 'returned', 'canceled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
+
+export const OrderLineInput = Type.Object({
+  sku: Type.String({ minLength: 1, maxLength: 100 }),
+  quantity: Type.Integer({ minimum: 1, maximum: 999_999 }),
+  price: Type.Number({ minimum: 1, maximum: 999_999 }),
+});
+
+const orderFields = {
+  full_name: text(1, 100),
+  phone: text(1, 100),
+  email: Type.Optional(Type.String({ format: 'email', maxLength: 255, nullable: true })),
+  city: text(1, 100),
+  area: Type.Optional(text(1, 100, true)),
+  address: text(1, 1000),
+  shipment_way: Type.Optional(Type.Integer({ enum: [1, 2, 3] })),
+  is_fees_paid_by_customer: Type.Boolean(),
+  total: Type.Number({ minimum: 1, maximum: 999_999 }),
+  products: Type.Array(OrderLineInput, { minItems: 1, maxItems: 10 }),
+};
+
+export const OrderInput = Type.Object(orderFields);
+export const OrderCreateBody = Type.Object({
+  orders: Type.Array(OrderInput, { minItems: 1, maxItems: 1000 }),
+});
+
+export const OrderPatch = Type.Object({
+  full_name: Type.Optional(orderFields.full_name),
+  phone: Type.Optional(orderFields.phone),
+  email: orderFields.email,
+  city: Type.Optional(orderFields.city),
+  area: orderFields.area,
+  address: Type.Optional(orderFields.address),
+  shipment_way: orderFields.shipment_way,
+  is_fees_paid_by_customer: Type.Optional(orderFields.is_fees_paid_by_customer),
+  total: Type.Optional(orderFields.total),
+  products: Type.Optional(orderFields.products),
+  // Through the API an order may only be canceled or renewed; the rest moves via shipping or the dashboard.
+  status: Type.Optional(Type.String({ enum: ['new', 'canceled'] })),
+  comment: Type.Optional(text(1, 1000, true)),
+});
+
+export const OrderBulkPatchBody = Type.Object({
+  orders: Type.Array(Type.Object({ reference: Type.String({ minLength: 1, maxLength: 100 }), ...OrderPatch.properties }), {
+    minItems: 1,
+    maxItems: 1000,
+  }),
+});
+
+const nullableString = Type.Union([Type.String(), Type.Null()]);
+export const OrderResource = Type.Object({
+  id: Type.String(),
+  reference: Type.String(),
+  status: Type.String({ enum: [...ORDER_STATUSES] }),
+  lead_reference: nullableString,
+  full_name: Type.String(),
+  phone: Type.String(),
+  email: nullableString,
+  city: nullableString,
+  area: nullableString,
+  address: nullableString,
+  shipment_way: Type.Integer(),
+  is_fees_paid_by_customer: Type.Boolean(),
+  total: Type.Number(),
+  products: Type.Array(
+    Type.Object({ sku: Type.String(), name: Type.String(), quantity: Type.Integer(), price: Type.Number(), total: Type.Number() }),
+  ),
+  shipping_company: nullableString,
+  tracking_number: nullableString,
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});

@@ -1,0 +1,142 @@
+import type { Static } from '@sinclair/typebox';
+import type { Queryable } from '../../db/database.js';
+import { notFound } from '../../http/errors.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { normalizePhone } from '../../lib/phone.js';
+import { checkSkus, insertLines } from '../shared/lines.js';
+import { patchRows } from '../shared/patch.js';
+import type { Actor } from '../users/actor.js';
+import { createOrders, orderTransitionError, transitionOrders } from './lifecycle.js';
+import { lockOrders } from './queries.js';
+import { OrderBulkPatchBody, OrderCreateBody, OrderPatch, type OrderStatus } from './schemas.js';
+
+export const createOrdersBody = compile(OrderCreateBody);
+export const patchOrderBody = compile(OrderPatch);
+export const bulkPatchOrdersBody = compile(OrderBulkPatchBody);
+
+/** POST /orders: validates everything first (shape and SKUs together), then writes all or nothing. */
+export async function createOrdersFromApi(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
+  const bag = new ErrorBag();
+  const { orders } = createOrdersBody.check(body, bag);
+  const items = Array.isArray(orders) ? orders : [];
+  const products = await checkSkus(q, accountId, items, (i) => `orders.${i}.`, bag);
+  bag.throwIfAny(OrderCreateBody);
+  return createOrders(q, actor, accountId, items, products);
+}
+
+type PatchItem = Static<typeof OrderPatch> & { reference: string };
+
+const EDITABLE = ['full_name', 'phone', 'email', 'city', 'area', 'address', 'shipment_way', 'is_fees_paid_by_customer', 'total', 'products'] as const;
+const COLUMNS = {
+  full_name: 'text',
+  phone: 'text',
+  phone_normalized: 'text',
+  email: 'text',
+  city: 'text',
+  area: 'text',
+  address: 'text',
+  shipment_way: 'smallint',
+  is_fees_paid_by_customer: 'boolean',
+  total: 'numeric',
+} as const;
+
+async function patchOrders(
+  q: Queryable,
+  actor: Actor,
+  accountId: string,
+  items: PatchItem[],
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+): Promise<void> {
+  const locked = await lockOrders(
+    q,
+    accountId,
+    items.map((i) => i.reference).filter((r) => typeof r === 'string'),
+  );
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const k = keyOf(i);
+    if (typeof item.reference !== 'string') return;
+    const order = locked.get(item.reference);
+    if (!order) return bag.add(`${k}reference`, messages.invalid(`${k}reference`));
+    if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${`${k}reference`} field has a duplicate value.`);
+    seen.add(item.reference);
+    if (order.status !== 'new') {
+      for (const f of EDITABLE) {
+        if (f in item) bag.add(`${k}${f}`, `The ${`${k}${f}`.replace(/_/g, ' ')} cannot be changed once the order is ${order.status}.`);
+      }
+    }
+    if (item.status !== undefined) {
+      const refused = orderTransitionError(order.status, item.status as OrderStatus);
+      if (refused) bag.add(`${k}status`, refused);
+    }
+  });
+  const products = await checkSkus(q, accountId, items, keyOf, bag);
+  bag.throwIfAny(keyOf(0) === '' ? OrderPatch : OrderBulkPatchBody);
+
+  const idOf = (ref: string) => locked.get(ref)!.id;
+  await patchRows(
+    q,
+    'orders',
+    COLUMNS,
+    items.map((item) => {
+      const patch: Record<string, unknown> = {};
+      for (const f of EDITABLE) if (f !== 'products' && f in item) patch[f] = item[f] ?? null;
+      if (item.phone) patch.phone_normalized = normalizePhone(item.phone);
+      return { id: idOf(item.reference), patch };
+    }),
+  );
+  const relined = items.filter((i) => i.products).map((i) => ({ id: idOf(i.reference), products: i.products! }));
+  if (relined.length > 0) {
+    await q.query('DELETE FROM order_lines WHERE order_id = ANY($1::text[])', [relined.map((r) => r.id)]);
+    await insertLines(q, 'order_lines', relined, products);
+  }
+  await transitionOrders(
+    q,
+    actor,
+    accountId,
+    items
+      .filter((i) => i.status !== undefined)
+      .map((i) => ({ id: idOf(i.reference), from: locked.get(i.reference)!.status, to: i.status as OrderStatus, comment: i.comment ?? null })),
+  );
+}
+
+export async function patchOrder(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown): Promise<void> {
+  const bag = new ErrorBag();
+  const patch = patchOrderBody.check(body, bag);
+  bag.throwIfAny(OrderPatch); // 422 comes before 404
+  const exists = await q.query('SELECT 1 FROM orders WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [accountId, reference]);
+  if (exists.rows.length === 0) throw notFound();
+  await patchOrders(q, actor, accountId, [{ ...patch, reference }], () => '', bag);
+}
+
+export async function patchOrdersBulk(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
+  const bag = new ErrorBag();
+  const { orders } = bulkPatchOrdersBody.check(body, bag);
+  const items = Array.isArray(orders) ? (orders as PatchItem[]) : [];
+  await patchOrders(q, actor, accountId, items, (i) => `orders.${i}.`, bag);
+  return items.map((i) => i.reference);
+}
+
+/** Only new and canceled orders can be deleted (soft: kept for audit). */
+export async function deleteOrders(
+  q: Queryable,
+  accountId: string,
+  references: string[],
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+): Promise<number> {
+  const locked = await lockOrders(q, accountId, references.filter((r) => typeof r === 'string'));
+  references.forEach((ref, i) => {
+    if (typeof ref !== 'string') return;
+    const order = locked.get(ref);
+    if (!order) bag.add(keyOf(i), messages.invalid(keyOf(i)));
+    else if (order.status !== 'new' && order.status !== 'canceled') {
+      bag.add(keyOf(i), `Only new and canceled orders can be deleted; this one is ${order.status}.`);
+    }
+  });
+  bag.throwIfAny();
+  const ids = [...new Set(references)].map((r) => locked.get(r)!.id);
+  await q.query('UPDATE orders SET deleted_at = now(), updated_at = now() WHERE id = ANY($1::text[])', [ids]);
+  return ids.length;
+}

@@ -1,0 +1,18 @@
+import type { Queryable } from '../../db/database.js';
+
+export interface ProductRef {
+  id: string;
+  sku: string;
+  name: string;
+}
+
+/** Every active product of the account among `skus`, in one query. */
+export async function activeProductsBySku(q: Queryable, accountId: string, skus: Iterable<string>): Promise<Map<string, ProductRef>> {
+  const list = [...new Set(skus)];
+  if (list.length === 0) return new Map();
+  const { rows } = await q.query<ProductRef>(
+    `SELECT id, sku, name FROM products WHERE account_id = $1 AND sku = ANY($2::text[]) AND status = 'active'`,
+    [accountId, list],
+  );
+  return new Map(rows.map((r) => [r.sku, r]));
+}

@@ -1,0 +1,45 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from '@sinclair/typebox';
+import { compile, ErrorBag, messages, type Validator } from '../../http/validation.js';
+import { ListQueryOptional, BulkDeleteBody, HistoryQuery } from './list-schemas.js';
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+export const listQuery = compile(ListQueryOptional);
+export const historyQuery = compile(HistoryQuery);
+export const bulkDeleteBody = compile(BulkDeleteBody);
+
+/** Validates a list query, including `status` as a comma list of known statuses. */
+export function checkListQuery(query: unknown, statuses: readonly string[]) {
+  const bag = new ErrorBag();
+  const value = listQuery.check(query, bag);
+  let status: string[] | undefined;
+  if (typeof value.status === 'string') {
+    status = value.status
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (status.some((s) => !statuses.includes(s))) bag.add('status', messages.invalid('status'));
+  }
+  bag.throwIfAny(ListQueryOptional);
+  return { ...value, status };
+}
+
+export function check<S extends TSchema>(v: Validator<S>, input: unknown) {
+  const bag = new ErrorBag();
+  const value = v.check(input, bag);
+  bag.throwIfAny(v.schema);
+  return value;
+}
+
+/** Sends JSON text built by the database. */
+export const sendJson = (reply: FastifyReply, json: string, status = 200) => reply.code(status).type(JSON_TYPE).send(json);
+
+export const actorOf = (req: FastifyRequest) => req.tokenActor!;
+
+export const apiDoc = (tag: string, summary: string, extra: Record<string, unknown> = {}) => ({
+  tags: [tag],
+  summary,
+  security: [{ bearer: [] }],
+  ...extra,
+});

@@ -1,0 +1,73 @@
+import type { Queryable } from '../../db/database.js';
+import { messages, type ErrorBag } from '../../http/validation.js';
+import { activeProductsBySku, type ProductRef } from '../products/lookup.js';
+
+export interface LineInput {
+  sku: string;
+  quantity: number;
+  price: number;
+}
+
+/**
+ * Checks every SKU of a request against the account's active products in one query, adding
+ * `The selected <key> is invalid.` for the others. `items[i].products` sit under `keyOf(i)`.
+ */
+export async function checkSkus(
+  q: Queryable,
+  accountId: string,
+  items: { products?: unknown }[],
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+): Promise<Map<string, ProductRef>> {
+  const skus: string[] = [];
+  for (const item of items) {
+    if (!Array.isArray(item?.products)) continue;
+    for (const line of item.products) if (typeof line?.sku === 'string') skus.push(line.sku);
+  }
+  const products = await activeProductsBySku(q, accountId, skus);
+  items.forEach((item, i) => {
+    if (!Array.isArray(item?.products)) return;
+    item.products.forEach((line: { sku?: unknown }, j: number) => {
+      if (typeof line?.sku === 'string' && !products.has(line.sku)) {
+        const key = `${keyOf(i)}products.${j}.sku`;
+        bag.add(key, messages.invalid(key));
+      }
+    });
+  });
+  return products;
+}
+
+/** Inserts the lines of many leads or orders in one statement. */
+export async function insertLines(
+  q: Queryable,
+  table: 'lead_lines' | 'order_lines',
+  parents: { id: string; products: LineInput[] }[],
+  products: Map<string, ProductRef>,
+): Promise<void> {
+  const parent: string[] = [];
+  const position: number[] = [];
+  const productId: string[] = [];
+  const sku: string[] = [];
+  const name: string[] = [];
+  const quantity: number[] = [];
+  const price: number[] = [];
+  for (const p of parents) {
+    p.products.forEach((l, j) => {
+      const product = products.get(l.sku)!;
+      parent.push(p.id);
+      position.push(j);
+      productId.push(product.id);
+      sku.push(product.sku);
+      name.push(product.name);
+      quantity.push(l.quantity);
+      price.push(l.price);
+    });
+  }
+  if (parent.length === 0) return;
+  const fk = table === 'lead_lines' ? 'lead_id' : 'order_id';
+  await q.query(
+    `INSERT INTO ${table} (${fk}, position, product_id, sku, name, quantity, price)
+     SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::numeric[])`,
+    [parent, position, productId, sku, name, quantity, price],
+  );
+}

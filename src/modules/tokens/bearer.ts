@@ -1,0 +1,98 @@
+import type { Database } from '../../db/database.js';
+import type { Actor } from '../users/actor.js';
+import type { Role } from '../users/roles.js';
+import { parseToken, secretMatches } from './tokens.js';
+import type { Scope } from './scopes.js';
+
+export interface TokenActor extends Actor {
+  kind: 'token';
+  tokenId: number;
+  accountId: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+interface TokenRow {
+  id: number;
+  name: string;
+  secret_hash: string;
+  scopes: Scope[];
+  expires_at: Date | null;
+  usable: boolean;
+  user_id: string;
+  role: Role;
+  account_id: string;
+  last_used_at: Date | null;
+}
+
+interface Cached {
+  row: TokenRow | null;
+  at: number;
+  lastUsedWrite: number;
+}
+
+const CACHE_MS = 30_000; // safety net; the auth-change NOTIFY normally empties the cache at once
+const LAST_USED_EVERY_MS = 60_000;
+
+/**
+ * Resolves bearer tokens to actors. Rows are cached per process and forgotten whenever a token,
+ * user or account changes anywhere (a trigger NOTIFYs every process sharing the database).
+ */
+export class BearerAuth {
+  private cache = new Map<number, Cached>();
+
+  constructor(private readonly db: Database) {}
+
+  async start(): Promise<void> {
+    await this.db.listen('codops_auth', () => this.cache.clear());
+  }
+
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
+  async authenticate(header: string | undefined): Promise<TokenActor | undefined> {
+    if (!header) return undefined;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) return undefined;
+    const parsed = parseToken(m[1]);
+    if (!parsed) return undefined;
+    const now = Date.now();
+    let entry = this.cache.get(parsed.id);
+    if (!entry || now - entry.at > CACHE_MS) {
+      const row = await this.load(parsed.id);
+      entry = { row, at: now, lastUsedWrite: row?.last_used_at?.getTime() ?? 0 };
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(parsed.id, entry);
+    }
+    const row = entry.row;
+    if (!row || !row.usable || !secretMatches(parsed.secret, row.secret_hash)) return undefined;
+    if (row.expires_at && row.expires_at.getTime() <= now) return undefined;
+    if (now - entry.lastUsedWrite >= LAST_USED_EVERY_MS) {
+      entry.lastUsedWrite = now;
+      this.db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [row.id]).catch(() => undefined);
+    }
+    return {
+      kind: 'token',
+      userId: row.user_id,
+      tokenId: row.id,
+      label: `API token "${row.name}"`,
+      role: row.role,
+      accountId: row.account_id,
+      impersonatorId: null,
+      scopes: new Set(row.scopes),
+    };
+  }
+
+  private async load(id: number): Promise<TokenRow | null> {
+    const { rows } = await this.db.query<TokenRow>(
+      `SELECT t.id::int AS id, t.name, t.secret_hash, t.scopes, t.expires_at, t.last_used_at, t.account_id,
+              u.id AS user_id, u.role,
+              (t.revoked_at IS NULL AND u.status = 'active' AND a.status = 'active'
+                AND (u.role <> 'seller' OR u.account_id = t.account_id)) AS usable
+         FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = t.account_id
+        WHERE t.id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+}

@@ -1,0 +1,46 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Queryable } from '../../db/database.js';
+import type { Scope } from './scopes.js';
+
+/** Only this digest of a token's secret is stored. */
+export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const a = Buffer.from(hashSecret(secret), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Parses `<id>|<secret>` (the Sanctum shape). */
+export function parseToken(plain: string): { id: number; secret: string } | undefined {
+  const m = /^(\d{1,18})\|([A-Za-z0-9]{20,200})$/.exec(plain);
+  if (!m) return undefined;
+  return { id: Number(m[1]), secret: m[2] };
+}
+
+export interface NewToken {
+  userId: string;
+  accountId: string;
+  name: string;
+  scopes: Scope[];
+  expiresAt: Date | null;
+}
+
+export async function createToken(q: Queryable, t: NewToken): Promise<{ id: number; token: string }> {
+  const secret = randomBytes(24).toString('hex');
+  const { rows } = await q.query<{ id: number }>(
+    `INSERT INTO api_tokens (user_id, account_id, name, secret_hash, scopes, expires_at)
+     VALUES ($1, $2, $3, $4, $5::text[], $6) RETURNING id::int AS id`,
+    [t.userId, t.accountId, t.name, hashSecret(secret), t.scopes, t.expiresAt],
+  );
+  return { id: rows[0].id, token: `${rows[0].id}|${secret}` };
+}
+
+/** Revokes at once: processes holding the token in cache hear of it through the auth-change trigger. */
+export async function revokeToken(q: Queryable, id: number, accountId?: string): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL AND ($2::text IS NULL OR account_id = $2)`,
+    [id, accountId ?? null],
+  );
+  return r.rowCount > 0;
+}

@@ -1,0 +1,48 @@
+import { loadConfig, ConfigError } from './config.js';
+import { buildApp } from './app.js';
+import { openDatabase } from './db/open.js';
+import { migrate } from './db/migrate.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
+import { purgeIdempotencyKeys } from './http/idempotency.js';
+
+/** Starts the server: config, database, migrations, app; closes gracefully on SIGTERM/SIGINT. */
+async function main() {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  await migrate(db);
+  const app = await buildApp({ config, db });
+  const purge = setInterval(() => purgeIdempotencyKeys(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
+  purge.unref();
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    clearInterval(purge);
+    try {
+      await app.close(); // stops accepting, waits for in-flight requests
+      await db.close();
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await purgeIdempotencyKeys(db);
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+    console.error(`codops: ${err.message}`);
+  } else if (err?.code === 'ECONNREFUSED' || err?.code === 'ENOTFOUND' || err?.code === '3D000' || err?.code === '28P01') {
+    console.error(`codops: cannot reach the database in DATABASE_URL (${err.message}).`);
+  } else {
+    console.error('codops: failed to start:', err);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.js';
+import { loadConfig, type Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { createAccount } from '../modules/accounts/service.js';
+import { createProduct } from '../modules/products/service.js';
+import { SCOPES, type Scope } from '../modules/tokens/scopes.js';
+import { createToken } from '../modules/tokens/tokens.js';
+import type { Role } from '../modules/users/roles.js';
+import { createUser } from '../modules/users/service.js';
+import { newId } from '../lib/ids.js';
+
+/** PostgreSQL when DATABASE_URL is set, else an in-memory PGlite. */
+export const usingPostgres = Boolean(process.env.DATABASE_URL);
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Database;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({ ...process.env, APP_KEY: 'test-key-test-key-test-key-test-key-0000', ...env }, { persistKey: false });
+  const db = await openDatabase(config, { memory: true });
+  await migrate(db);
+  const app = await buildApp({ config, db, logger: false });
+  await app.ready();
+  return {
+    app,
+    db,
+    config,
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
+}
+
+export interface Tenant {
+  accountId: string;
+  userId: string;
+  email: string;
+  token: string;
+  tokenId: number;
+  /** Authorization header for `token`. */
+  auth: { authorization: string };
+}
+
+/** An account with a seller, active products P1/P2 (199, 50) and an inactive OFF, and an all-scopes token. */
+export async function tenant(db: Database, opts: { scopes?: Scope[]; role?: Role; skus?: boolean } = {}): Promise<Tenant> {
+  const { id: accountId } = await createAccount(db, { name: `Shop ${newId().slice(-6)}` });
+  const role = opts.role ?? 'seller';
+  const email = `${role}-${newId().toLowerCase()}@example.test`;
+  const { id: userId } = await createUser(db, { role, email, password: 'password-123', fullName: `Test ${role}`, accountId });
+  if (opts.skus !== false) {
+    await createProduct(db, { accountId, sku: 'P1', name: 'Argan Oil 100ml', price: 199 });
+    await createProduct(db, { accountId, sku: 'P2', name: 'Amlou 250g', price: 50 });
+    await createProduct(db, { accountId, sku: 'OFF', name: 'Retired', price: 10, status: 'inactive' });
+  }
+  const { id: tokenId, token } = await createToken(db, {
+    userId,
+    accountId,
+    name: 'Test shop',
+    scopes: opts.scopes ?? [...SCOPES],
+    expiresAt: null,
+  });
+  return { accountId, userId, email, token, tokenId, auth: { authorization: `Bearer ${token}` } };
+}
+
+export const lead = (i = 0, over: Record<string, unknown> = {}) => ({
+  phone: `06${String(12_000_000 + i)}`,
+  full_name: `Customer ${i}`,
+  city: 'Casablanca',
+  products: [{ sku: 'P1', quantity: 2, price: 199 }],
+  ...over,
+});
+
+export const order = (i = 0, over: Record<string, unknown> = {}) => ({
+  full_name: `Customer ${i}`,
+  phone: `06${String(13_000_000 + i)}`,
+  city: 'Rabat',
+  address: `${i} Avenue Hassan II`,
+  is_fees_paid_by_customer: false,
+  total: 398,
+  products: [{ sku: 'P1', quantity: 2, price: 199 }],
+  ...over,
+});
