@@ -32,7 +32,6 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
     },
     genReqId: requestId,
-    logController: { requestIdLogLabel: 'request_id' } as never,
     bodyLimit: config.bodyLimit,
     trustProxy: process.env.TRUST_PROXY === 'true',
     routerOptions: { ignoreTrailingSlash: true },
