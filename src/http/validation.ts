@@ -7,10 +7,17 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
 addFormats(ajv);
-// Laravel's `date` accepts a calendar date or a date-time.
+// Laravel's `date` accepts a calendar date or a date-time, and refuses days a month lacks and year 0
+// (Date.parse reads 2026-02-30 as March 2nd; PostgreSQL would refuse both).
 ajv.addFormat('laravel-date', {
   type: 'string',
-  validate: (s: string) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)),
+  validate: (s: string) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+    if (!m || Number(m[1]) < 1 || Number.isNaN(Date.parse(s))) return false;
+    const day = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3])));
+    day.setUTCFullYear(Number(m[1]));
+    return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);
+  },
 });
 
 /** Laravel shows an attribute as its key with underscores read as spaces. */

@@ -144,9 +144,22 @@ async function patchLeads(
   await transitionLeads(q, actor, accountId, transitions);
 }
 
+/**
+ * Fields required on create stay required when a patch sends them (Laravel's `sometimes|required`):
+ * an empty string or a null is not dropped silently but refused.
+ */
+function requireSent(raw: unknown, item: object, prefix: string, bag: ErrorBag): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
+  for (const f of ['phone', 'full_name', 'products'] as const) {
+    if (f in raw && !(f in item)) bag.add(`${prefix}${f}`, messages.required(`${prefix}${f}`));
+  }
+}
+
 export async function patchLead(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown): Promise<void> {
   const bag = new ErrorBag();
   const patch = patchLeadBody.check(body, bag);
+  requireSent(body, patch, '', bag);
+  await checkSkus(q, accountId, [patch], () => '', bag); // database checks come with the shape errors
   bag.throwIfAny(LeadPatch); // 422 comes before 404
   const exists = await q.query('SELECT 1 FROM leads WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [accountId, reference]);
   if (exists.rows.length === 0) throw notFound();
@@ -157,6 +170,8 @@ export async function patchLeadsBulk(q: Queryable, actor: Actor, accountId: stri
   const bag = new ErrorBag();
   const { leads } = bulkPatchLeadsBody.check(body, bag);
   const items = Array.isArray(leads) ? (leads as PatchItem[]) : [];
+  const raw = (body as { leads?: unknown } | null)?.leads;
+  if (Array.isArray(raw)) items.forEach((item, i) => requireSent(raw[i], item, `leads.${i}.`, bag));
   await patchLeads(q, actor, accountId, items, (i) => `leads.${i}.`, bag);
   return items.map((i) => i.reference);
 }
