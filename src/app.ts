@@ -53,12 +53,13 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   });
   installErrorRenderer(app, { router });
 
+  const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 }) : undefined;
   redis?.on('error', (err) => app.log.warn({ err }, 'redis error'));
   await app.register(rateLimit, {
     global: false,
     redis,
-    nameSpace: 'codops-rl-',
+    nameSpace: `codops-rl-${instance}-`,
     skipOnError: true,
     addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': false },
     // X-RateLimit-Reset (Unix time) comes with the 429 error itself.

@@ -1,0 +1,96 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lead, order, tenant, testApp, type TestApp } from '../test-support/harness.js';
+
+let t: TestApp;
+before(async () => {
+  t = await testApp();
+});
+after(() => t.close());
+
+const count = async (table: string, accountId: string) =>
+  (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE account_id = $1`, [accountId])).rows[0].n;
+
+test('a retry with the same key and body replays the first response and writes nothing', async () => {
+  const a = await tenant(t.db);
+  const send = () =>
+    t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...a.auth, 'idempotency-key': 'k-1' }, payload: { leads: [lead(1), lead(2)] } });
+  const first = await send();
+  const second = await send();
+  assert.equal(first.statusCode, 201);
+  assert.equal(second.statusCode, 201);
+  assert.deepEqual(second.json(), { message: 'Leads created successfully.', data: { references: ['LD-00001', 'LD-00002'] } });
+  assert.equal(second.body, first.body);
+  assert.equal(await count('leads', a.accountId), 2);
+  assert.equal(await count('lead_histories', a.accountId), 2);
+});
+
+test('the same key with another body answers 422 and writes nothing', async () => {
+  const a = await tenant(t.db);
+  const headers = { ...a.auth, 'idempotency-key': 'k-2' };
+  await t.app.inject({ method: 'POST', url: '/api/web/1.0/orders', headers, payload: { orders: [order(1)] } });
+  const other = await t.app.inject({ method: 'POST', url: '/api/web/1.0/orders', headers, payload: { orders: [order(2)] } });
+  assert.equal(other.statusCode, 422);
+  assert.deepEqual(other.json(), {
+    message: 'The given data was invalid.',
+    errors: { 'Idempotency-Key': ['The Idempotency-Key has already been used for a different request.'] },
+  });
+  assert.equal(await count('orders', a.accountId), 1);
+});
+
+test('keys are per token, and a failed write does not use the key up', async () => {
+  const a = await tenant(t.db);
+  const b = await tenant(t.db);
+  const bad = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...a.auth, 'idempotency-key': 'k-3' }, payload: { leads: [{}] } });
+  assert.equal(bad.statusCode, 422);
+  const good = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...a.auth, 'idempotency-key': 'k-3' }, payload: { leads: [lead(1)] } });
+  assert.equal(good.statusCode, 201);
+  const otherToken = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...b.auth, 'idempotency-key': 'k-3' }, payload: { leads: [lead(1)] } });
+  assert.equal(otherToken.statusCode, 201);
+  assert.equal(await count('leads', a.accountId), 1);
+  assert.equal(await count('leads', b.accountId), 1);
+});
+
+test('a key longer than 255 characters is refused', async () => {
+  const a = await tenant(t.db);
+  const r = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...a.auth, 'idempotency-key': 'x'.repeat(256) }, payload: { leads: [lead(1)] } });
+  assert.equal(r.statusCode, 422);
+  assert.deepEqual(r.json(), {
+    message: 'The given data was invalid.',
+    errors: { 'Idempotency-Key': ['The Idempotency-Key field must not be greater than 255 characters.'] },
+  });
+  assert.equal(await count('leads', a.accountId), 0);
+});
+
+test('racing requests with one key write once and answer the same', async () => {
+  const a = await tenant(t.db);
+  const payload = { leads: Array.from({ length: 200 }, (_, i) => lead(i)) };
+  const results = await Promise.all(
+    Array.from({ length: 6 }, () =>
+      t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...a.auth, 'idempotency-key': 'race' }, payload }),
+    ),
+  );
+  assert.deepEqual(
+    results.map((r) => r.statusCode),
+    [201, 201, 201, 201, 201, 201],
+  );
+  assert.equal(new Set(results.map((r) => r.body)).size, 1);
+  assert.equal(await count('leads', a.accountId), 200);
+});
+
+test('PATCH and DELETE replay too', async () => {
+  const a = await tenant(t.db);
+  await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: a.auth, payload: { leads: [lead(1)] } });
+  const headers = { ...a.auth, 'idempotency-key': 'no-reply-1' };
+  for (let i = 0; i < 2; i++) {
+    const r = await t.app.inject({ method: 'PATCH', url: '/api/web/1.0/leads/LD-00001', headers, payload: { status: 'no_reply' } });
+    assert.equal(r.statusCode, 200);
+    assert.equal(r.json().data.call_attempts, 1);
+  }
+  const del = { ...a.auth, 'idempotency-key': 'del-1' };
+  for (let i = 0; i < 2; i++) {
+    const r = await t.app.inject({ method: 'DELETE', url: '/api/web/1.0/leads/LD-00001', headers: del });
+    assert.equal(r.statusCode, 200);
+    assert.deepEqual(r.json(), { message: 'Lead deleted successfully.' });
+  }
+});

@@ -1,0 +1,137 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lead, tenant, type Tenant } from '../src/test-support/harness.js';
+import { runCommand, startServer, tempDataDir, withDatabase, type ServerProcess } from './support/server-process.js';
+
+const thousand = () => ({ leads: Array.from({ length: 1000 }, (_, i) => lead(i, { products: [{ sku: 'P1', quantity: 1, price: 199 }, { sku: 'P2', quantity: 2, price: 50 }] })) });
+
+async function countLeads(dataDir: string, accountId: string): Promise<number> {
+  return withDatabase(dataDir, async (db) => {
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [accountId]);
+    const lines = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM lead_lines ll JOIN leads l ON l.id = ll.lead_id WHERE l.account_id = $1', [accountId]);
+    assert.equal(lines.rows[0].n, rows[0].n * 2, 'every lead keeps both lines');
+    return rows[0].n;
+  });
+}
+
+describe('server process', () => {
+  const dataDir = tempDataDir();
+  let a: Tenant;
+  const env = { DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL };
+
+  before(async () => {
+    a = await withDatabase(dataDir, (db) => tenant(db));
+  });
+
+  test('a SIGKILL during a 1,000-lead request leaves all of them or none', async () => {
+    const body = JSON.stringify(thousand());
+    const post = (url: string) =>
+      fetch(`${url}/api/web/1.0/leads`, { method: 'POST', headers: { ...a.auth, 'content-type': 'application/json' }, body });
+    // Time one full request on a warm server, then kill warm servers at fractions of that time.
+    const timing = await startServer(env);
+    await post(timing.url);
+    const t0 = performance.now();
+    assert.equal((await post(timing.url)).status, 201);
+    const full = performance.now() - t0;
+    timing.proc.kill('SIGTERM');
+    await timing.exited;
+    let expected = await countLeads(dataDir, a.accountId);
+    const outcomes: string[] = [];
+    for (const fraction of [0.1, 0.3, 0.5, 0.7, 0.85, 0.95, 1.1]) {
+      const server = await startServer(env);
+      await fetch(`${server.url}/api/web/1.0/leads?per_page=1`, { headers: a.auth });
+      const request = post(server.url).then(
+        (r) => String(r.status),
+        () => 'aborted',
+      );
+      await new Promise((r) => setTimeout(r, fraction * full));
+      server.proc.kill('SIGKILL');
+      const outcome = await request;
+      await server.exited;
+      const n = await countLeads(dataDir, a.accountId);
+      assert.ok(n === expected || n === expected + 1000, `after a kill at ${fraction} of a request: ${n - expected} new leads`);
+      if (outcome === '201') assert.equal(n, expected + 1000, 'a 201 answer means the leads are stored');
+      outcomes.push(`${fraction}:${outcome}:${n - expected}`);
+      expected = n;
+    }
+    assert.ok(outcomes.some((o) => o.includes('aborted')), `some kills landed mid-request: ${outcomes.join(' ')}`);
+  });
+
+  test('SIGTERM lets a request in flight finish, then exits 0', async () => {
+    const before = await countLeads(dataDir, a.accountId);
+    const server = await startServer(env);
+    const request = fetch(`${server.url}/api/web/1.0/leads`, {
+      method: 'POST',
+      headers: { ...a.auth, 'content-type': 'application/json' },
+      body: JSON.stringify(thousand()),
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    server.proc.kill('SIGTERM');
+    const res = await request;
+    assert.equal(res.status, 201);
+    assert.equal(await server.exited, 0);
+    assert.equal(await countLeads(dataDir, a.accountId), before + 1000);
+  });
+
+  test('PGlite: a second process on the same data directory gets a clear error', { skip: Boolean(process.env.DATABASE_URL) && 'PGlite only' }, async () => {
+    const server: ServerProcess = await startServer(env);
+    try {
+      const second = await runCommand(['src/server.ts'], { ...env, PORT: '0' });
+      assert.notEqual(second.code, 0);
+      assert.match(second.stderr, /^codops: The data directory .+ is in use by another codops process \(pid \d+\)\./);
+      const cli = await runCommand(['src/cli/index.ts', 'account:create', '--name', 'X'], env);
+      assert.equal(cli.code, 1);
+      assert.equal(cli.stderr.trim().split('\n').length, 1);
+      assert.match(cli.stderr, /is in use by another codops process/);
+      assert.equal((await fetch(`${server.url}/up`)).status, 200, 'the first process still serves');
+    } finally {
+      server.proc.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  test('a bad environment variable stops the boot with a message naming it', async () => {
+    for (const [name, value] of [
+      ['PORT', 'abc'],
+      ['API_RATE_LIMIT_PER_MINUTE', '0'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['LOG_LEVEL', 'loud'],
+    ]) {
+      const r = await runCommand(['src/server.ts'], { ...env, [name]: value });
+      assert.equal(r.code, 1, name);
+      assert.match(r.stderr, new RegExp(`^codops: Invalid ${name}: `), r.stderr);
+    }
+  });
+});
+
+describe('rate limit shared through Redis', { skip: !(process.env.REDIS_URL && process.env.DATABASE_URL) && 'needs REDIS_URL and DATABASE_URL' }, () => {
+  let servers: ServerProcess[] = [];
+  let a: Tenant;
+  const env = { DATA_DIR: tempDataDir(), API_RATE_LIMIT_PER_MINUTE: '6' };
+
+  before(async () => {
+    a = await withDatabase(env.DATA_DIR, (db) => tenant(db));
+    servers = await Promise.all([startServer(env), startServer(env)]);
+  });
+  after(async () => {
+    for (const s of servers) s.proc.kill('SIGTERM');
+    await Promise.all(servers.map((s) => s.exited));
+  });
+
+  test('two processes count one token together', async () => {
+    const statuses: number[] = [];
+    const remaining: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await fetch(`${servers[i % 2].url}/api/web/1.0/leads`, { headers: a.auth });
+      statuses.push(r.status);
+      remaining.push(r.headers.get('x-ratelimit-remaining')!);
+      if (r.status === 429) {
+        assert.deepEqual(await r.json(), { message: 'Too Many Attempts.' });
+        assert.ok(Number(r.headers.get('retry-after')) > 0);
+        assert.ok(Number(r.headers.get('x-ratelimit-reset')) > Date.now() / 1000);
+      }
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);
+    assert.deepEqual(remaining.slice(0, 6), ['5', '4', '3', '2', '1', '0']);
+  });
+});
