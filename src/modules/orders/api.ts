@@ -103,7 +103,7 @@ export async function ordersApi(api: FastifyInstance, opts: { bulkBodyLimit: num
     '/orders/:reference',
     {
       config: { scope: 'DELETE ORDERS', allows: may('delete') },
-      schema: apiDoc('Orders', 'Delete an order (not only new or canceled)', { params: Reference, response: { 200: Message } }),
+      schema: apiDoc('Orders', 'Delete an order (only new or canceled ones)', { params: Reference, response: { 200: Message } }),
     },
     (req, reply) =>
       sendWrite(req, reply, async (q) => {
@@ -139,7 +139,7 @@ export async function ordersApi(api: FastifyInstance, opts: { bulkBodyLimit: num
   api.get(
     '/order-histories',
     {
-      config: { scope: 'VIEW ORDERS', allows: may('view') },
+      config: { scope: 'VIEW ORDERS', allows: may('history') },
       schema: apiDoc('Orders', 'Status history of the orders, newest first', {
         querystring: HistoryQuery,
         response: { 200: Page(History('order_reference')) },

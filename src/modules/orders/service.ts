@@ -48,15 +48,16 @@ async function patchOrders(
   keyOf: (i: number) => string,
   bag: ErrorBag,
 ): Promise<void> {
+  // Until the shape errors are thrown, an item may be anything, even null.
   const locked = await lockOrders(
     q,
     accountId,
-    items.map((i) => i.reference).filter((r) => typeof r === 'string'),
+    items.map((i) => i?.reference).filter((r) => typeof r === 'string'),
   );
   const seen = new Set<string>();
   items.forEach((item, i) => {
     const k = keyOf(i);
-    if (typeof item.reference !== 'string') return;
+    if (typeof item?.reference !== 'string') return;
     const order = locked.get(item.reference);
     if (!order) return bag.add(`${k}reference`, messages.invalid(`${k}reference`));
     if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${`${k}reference`} field has a duplicate value.`);
@@ -101,9 +102,20 @@ async function patchOrders(
   );
 }
 
+/** Fields required on create stay required when a patch sends them (Laravel's `sometimes|required`). */
+const REQUIRED = ['full_name', 'phone', 'city', 'address', 'is_fees_paid_by_customer', 'total', 'products'] as const;
+
+/** Normalising drops a sent empty string or null; such a field is refused, not silently kept. */
+function requireSent(raw: unknown, item: object, prefix: string, bag: ErrorBag): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
+  for (const f of REQUIRED) if (f in raw && !(f in item)) bag.add(`${prefix}${f}`, messages.required(`${prefix}${f}`));
+}
+
 export async function patchOrder(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown): Promise<void> {
   const bag = new ErrorBag();
   const patch = patchOrderBody.check(body, bag);
+  requireSent(body, patch, '', bag);
+  await checkSkus(q, accountId, [patch], () => '', bag); // reported with the shape errors (api-v1.md)
   bag.throwIfAny(OrderPatch); // 422 comes before 404
   const exists = await q.query('SELECT 1 FROM orders WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [accountId, reference]);
   if (exists.rows.length === 0) throw notFound();
@@ -114,6 +126,8 @@ export async function patchOrdersBulk(q: Queryable, actor: Actor, accountId: str
   const bag = new ErrorBag();
   const { orders } = bulkPatchOrdersBody.check(body, bag);
   const items = Array.isArray(orders) ? (orders as PatchItem[]) : [];
+  const raw = (body as { orders?: unknown } | null)?.orders;
+  if (Array.isArray(raw)) items.forEach((item, i) => requireSent(raw[i], item, `orders.${i}.`, bag));
   await patchOrders(q, actor, accountId, items, (i) => `orders.${i}.`, bag);
   return items.map((i) => i.reference);
 }

@@ -62,7 +62,9 @@ export class BearerAuth {
       const row = await this.load(parsed.id);
       entry = { row, at: now, lastUsedWrite: row?.last_used_at?.getTime() ?? 0 };
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(parsed.id, entry);
+      // Unknown ids are not remembered: creating a token sends no NOTIFY, and a cached miss would
+      // refuse the next token made with that id.
+      if (row) this.cache.set(parsed.id, entry);
     }
     const row = entry.row;
     if (!row || !row.usable || !secretMatches(parsed.secret, row.secret_hash)) return undefined;
