@@ -3,6 +3,8 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import FindMyWay from 'find-my-way';
+import fastifyStatic from '@fastify/static';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -14,6 +16,10 @@ import { healthRoutes } from './modules/health/routes.js';
 import { leadsApi } from './modules/leads/api.js';
 import { ordersApi } from './modules/orders/api.js';
 import { BearerAuth } from './modules/tokens/bearer.js';
+import { renderHtmlError } from './web/error-pages.js';
+import { webScope } from './web/scope.js';
+import { authPages } from './modules/auth/pages.js';
+import { homePages } from './modules/home/pages.js';
 
 export const API_PREFIX = '/api/web/1.0';
 
@@ -51,7 +57,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  installErrorRenderer(app, { router });
+  installErrorRenderer(app, { router, html: [renderHtmlError] });
 
   const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 }) : undefined;
@@ -91,6 +97,16 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     },
     { prefix: API_PREFIX },
   );
+  await app.register(fastifyStatic, {
+    root: fileURLToPath(new URL('../public', import.meta.url)),
+    prefix: '/assets/',
+    maxAge: '1h',
+  });
+  await app.register(async (web) => {
+    await webScope(web);
+    await web.register(authPages);
+    await web.register(homePages);
+  });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,3 +1,8 @@
+import { STATUS_CODES } from 'node:http';
+
+// Laravel's status for an expired CSRF token; Node has no reason phrase for it.
+STATUS_CODES[419] = 'Page Expired';
+
 /** The error catalogue: every error a client can see, with its exact status and message (api-v1.md). */
 export type FieldErrors = Record<string, string[]>;
 
@@ -33,6 +38,9 @@ export const serviceUnavailable = () => new HttpError(503, 'Service Unavailable.
 /** Maps Fastify's own errors (body parsing, limits) onto the catalogue. */
 export function fromFastifyError(err: { code?: string; statusCode?: number }): HttpError | undefined {
   switch (err.code) {
+    case 'FST_CSRF_INVALID_TOKEN':
+    case 'FST_CSRF_MISSING_SECRET':
+      return pageExpired();
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

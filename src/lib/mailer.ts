@@ -1,0 +1,37 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  /** A link the message carries, logged when mail is written to disk. */
+  link?: string;
+}
+
+const FROM = process.env.MAIL_FROM || 'codops <no-reply@codops.local>';
+
+/**
+ * Sends through SMTP when MAIL_URL is set; otherwise writes each message to DATA_DIR/mail/ as an
+ * .eml file and logs its link, so a local install works without a mail server.
+ */
+export async function sendMail(config: Pick<Config, 'mailUrl' | 'dataDir'>, log: FastifyBaseLogger, mail: Mail): Promise<void> {
+  if (config.mailUrl) {
+    await nodemailer.createTransport(config.mailUrl).sendMail({ from: FROM, to: mail.to, subject: mail.subject, text: mail.text });
+    return;
+  }
+  const info = await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail({
+    from: FROM,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+  });
+  const dir = join(config.dataDir, 'mail');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.to.replace(/[^\w@.-]/g, '_')}.eml`);
+  writeFileSync(file, info.message as Buffer);
+  log.info({ to: mail.to, file, link: mail.link }, `mail written to ${file}${mail.link ? `: ${mail.link}` : ''}`);
+}

@@ -1,0 +1,197 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { HttpError, invalid } from '../../http/errors.js';
+import { compile, validate } from '../../http/validation.js';
+import { sendMail } from '../../lib/mailer.js';
+import { renderPage } from '../../web/page.js';
+import { wantsJson } from '../../web/scope.js';
+import { endUserSessions } from '../../web/session-store.js';
+import { Button, Checkbox, Field, Form } from '../../web/ui.js';
+import { hashPassword, isLegacyHash, verifyPassword } from '../users/passwords.js';
+import { consumeResetToken, createResetToken } from './password-resets.js';
+import { clearFailures, recordFailure, throttledFor } from './throttle.js';
+
+const CREDENTIALS = 'These credentials do not match our records.';
+export const RESET_SENT = 'If an account exists for that email address, we have emailed a password reset link.';
+const RESET_DONE = 'Your password has been reset. You can log in with it now.';
+const RESET_INVALID = 'This password reset link is invalid or has expired.';
+
+const LoginBody = compile(
+  Type.Object({
+    email: Type.String({ format: 'email', maxLength: 255 }),
+    password: Type.String({ maxLength: 1000 }),
+    remember: Type.Optional(Type.Boolean()),
+  }),
+);
+const ResetRequestBody = compile(Type.Object({ email: Type.String({ format: 'email', maxLength: 255 }) }));
+const ResetBody = compile(
+  Type.Object({
+    token: Type.String({ maxLength: 200 }),
+    email: Type.String({ format: 'email', maxLength: 255 }),
+    password: Type.String({ minLength: 8, maxLength: 255 }),
+    password_confirmation: Type.String({ maxLength: 255 }),
+  }),
+);
+
+function AuthCard(p: { title: string; children: preact.ComponentChildren }) {
+  return (
+    <div class="auth-card">
+      <a href="/login" class="brand">
+        <img src="/assets/favicon.svg" alt="" width="28" height="28" /> codops
+      </a>
+      <h1>{p.title}</h1>
+      {p.children}
+    </div>
+  );
+}
+
+function loginPage(req: FastifyRequest, reply: FastifyReply, status = 200) {
+  return renderPage(req, reply, {
+    title: 'Log in',
+    status,
+    bare: true,
+    body: (
+      <AuthCard title="Log in to your dashboard">
+        <Form action="/login" label="Log in">
+          <Field name="email" label="Email" type="email" autocomplete="username" required />
+          <Field name="password" label="Password" type="password" autocomplete="current-password" required />
+          <Checkbox name="remember" label="Remember me" />
+          <Button>Log in</Button>
+        </Form>
+        <div class="auth-links">
+          <a href="/reset-password">Forgot your password?</a>
+        </div>
+      </AuthCard>
+    ),
+  });
+}
+
+export async function authPages(web: FastifyInstance) {
+  const guest = { config: { guest: true } };
+
+  web.get('/login', guest, async (req, reply) => {
+    if (req.user) return reply.redirect('/', 302);
+    return loginPage(req, reply);
+  });
+
+  web.post('/login', { config: { guest: true, back: '/login' } }, async (req, reply) => {
+    const body = validate(LoginBody, req.body);
+    const wait = await throttledFor(web.db, body.email, req.ip);
+    if (wait > 0) {
+      const message = `Too many login attempts. Please try again in ${wait} seconds.`;
+      reply.header('retry-after', String(wait));
+      if (wantsJson(req)) throw new HttpError(429, message, undefined, { 'retry-after': String(wait) });
+      req.session.errors = { email: [message] };
+      req.session.old = { email: body.email };
+      return loginPage(req, reply, 429);
+    }
+    const { rows } = await web.db.query<{ id: string; password_hash: string; usable: boolean }>(
+      `SELECT u.id, u.password_hash, (u.status = 'active' AND (a.id IS NULL OR a.status = 'active')) AS usable
+         FROM users u LEFT JOIN accounts a ON a.id = u.account_id WHERE lower(u.email) = lower($1)`,
+      [body.email],
+    );
+    const user = rows[0];
+    const ok = user ? await verifyPassword(body.password, user.password_hash) : await verifyPassword(body.password, DUMMY_HASH);
+    if (!user || !ok || !user.usable) {
+      await recordFailure(web.db, body.email, req.ip);
+      throw invalid({ email: [CREDENTIALS] });
+    }
+    await clearFailures(web.db, body.email, req.ip);
+    if (isLegacyHash(user.password_hash)) {
+      await web.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(body.password)]);
+    }
+    const intended = req.session.intended;
+    await req.session.regenerate();
+    req.session.userId = user.id;
+    req.session.remember = body.remember === true;
+    req.session.lastSeen = Date.now();
+    if (wantsJson(req)) return reply.send({ data: { id: user.id } });
+    return reply.redirect(intended && intended.startsWith('/') && !intended.startsWith('//') ? intended : '/', 302);
+  });
+
+  web.post('/logout', async (req, reply) => {
+    await req.session.destroy();
+    if (wantsJson(req)) return reply.send({ message: 'Logged out.' });
+    return reply.redirect('/login', 302);
+  });
+
+  web.get('/reset-password', guest, async (req, reply) =>
+    renderPage(req, reply, {
+      title: 'Reset your password',
+      bare: true,
+      body: (
+        <AuthCard title="Reset your password">
+          <p class="muted">Enter your email address and we will send you a link to choose a new password.</p>
+          <Form action="/reset-password" label="Reset password">
+            <Field name="email" label="Email" type="email" autocomplete="username" required />
+            <Button>Email me a reset link</Button>
+          </Form>
+          <div class="auth-links">
+            <a href="/login">Back to log in</a>
+          </div>
+        </AuthCard>
+      ),
+    }),
+  );
+
+  web.get('/reset-password/:token', guest, async (req, reply) => {
+    const { token } = req.params as { token: string };
+    const email = String((req.query as Record<string, unknown>).email ?? '');
+    return renderPage(req, reply, {
+      title: 'Choose a new password',
+      bare: true,
+      body: (
+        <AuthCard title="Choose a new password">
+          <Form action="/reset-password" label="Choose a new password">
+            <input type="hidden" name="token" value={token} />
+            <Field name="email" label="Email" type="email" value={email} autocomplete="username" required />
+            <Field name="password" label="New password" type="password" autocomplete="new-password" required hint="At least 8 characters." />
+            <Field name="password_confirmation" label="Confirm the new password" type="password" autocomplete="new-password" required />
+            <Button>Set the new password</Button>
+          </Form>
+        </AuthCard>
+      ),
+    });
+  });
+
+  // One path, as the product documents it: an email alone asks for a link; with a token, it resets.
+  web.post('/reset-password', { config: { guest: true } }, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (body.token === undefined) {
+      const { email } = validate(ResetRequestBody, body);
+      const { rows } = await web.db.query<{ id: string; email: string }>(
+        `SELECT id, email FROM users WHERE lower(email) = lower($1) AND status = 'active'`,
+        [email],
+      );
+      if (rows[0]) {
+        const token = await createResetToken(web.db, rows[0].id);
+        const link = `${web.config.appUrl}/reset-password/${token}?email=${encodeURIComponent(rows[0].email)}`;
+        await sendMail(web.config, req.log, {
+          to: rows[0].email,
+          subject: 'Reset your codops password',
+          text: `Someone asked to reset the password of your codops account.\n\nChoose a new password here (valid for 60 minutes, once):\n${link}\n\nIf it was not you, ignore this message.\n`,
+          link,
+        });
+      }
+      if (wantsJson(req)) return reply.send({ message: RESET_SENT });
+      req.session.flash = { success: RESET_SENT };
+      return reply.redirect('/reset-password', 302);
+    }
+    const input = validate(ResetBody, body);
+    if (input.password !== input.password_confirmation) throw invalid({ password: ['The password field confirmation does not match.'] });
+    const userId = await web.db.tx(async (q) => {
+      const id = await consumeResetToken(q, input.token, input.email);
+      if (!id) return undefined;
+      await q.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, await hashPassword(input.password)]);
+      await endUserSessions(q, id);
+      return id;
+    });
+    if (!userId) throw invalid({ email: [RESET_INVALID] });
+    if (wantsJson(req)) return reply.send({ message: RESET_DONE });
+    req.session.flash = { success: RESET_DONE };
+    return reply.redirect('/login', 302);
+  });
+}
+
+// Verifying against a fixed hash when the email is unknown keeps the timing the same.
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Wz5cVDaMXEahLk4AAEEgO4QUGYxYUsMpY3Y1n8V5nQ';

@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import type { Queryable } from '../../db/database.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import type { WebUser } from '../../web/types.js';
+import { Card, Kpi, PageHeader } from '../../web/ui.js';
+import { ROLE_LABELS } from '../../web/labels.js';
+import { LEAD_STATUSES } from '../leads/schemas.js';
+import { ORDER_STATUSES } from '../orders/schemas.js';
+
+type Counts = Record<string, number>;
+interface Figures {
+  leads: { today: Counts; month: Counts };
+  orders: { today: Counts; month: Counts };
+}
+
+/** Leads and orders today and over the last 30 days, by status: one account, or all of them. */
+export async function homeFigures(q: Queryable, accountId: string | null): Promise<Figures> {
+  const run = async (table: 'leads' | 'orders') => {
+    const { rows } = await q.query<{ status: string; today: number; month: number }>(
+      `SELECT status, count(*) FILTER (WHERE created_at >= date_trunc('day', now()))::int AS today, count(*)::int AS month
+         FROM ${table} WHERE deleted_at IS NULL AND created_at >= now() - interval '30 days'
+          AND ($1::text IS NULL OR account_id = $1) GROUP BY status`,
+      [accountId],
+    );
+    return {
+      today: Object.fromEntries(rows.map((r) => [r.status, r.today])),
+      month: Object.fromEntries(rows.map((r) => [r.status, r.month])),
+    };
+  };
+  const [leads, orders] = await Promise.all([run('leads'), run('orders')]);
+  return { leads, orders };
+}
+
+const sum = (c: Counts) => Object.values(c).reduce((a, b) => a + b, 0);
+const pct = (part: number, whole: number) => (whole === 0 ? '—' : `${Math.round((part / whole) * 100)} %`);
+
+function StatusTable(p: { title: string; statuses: readonly string[]; figures: { today: Counts; month: Counts } }) {
+  return (
+    <Card title={p.title}>
+      <div class="table-wrap">
+        <table class="table">
+          <caption class="sr-only">{p.title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              <th scope="col" class="num">
+                Today
+              </th>
+              <th scope="col" class="num">
+                Last 30 days
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.statuses.map((s) => (
+              <tr>
+                <td data-label="Status">{s.replace('_', ' ')}</td>
+                <td data-label="Today" class="num">
+                  {p.figures.today[s] ?? 0}
+                </td>
+                <td data-label="Last 30 days" class="num">
+                  {p.figures.month[s] ?? 0}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
+}
+
+function Dashboard({ user, f, scope }: { user: WebUser; f: Figures; scope: string }) {
+  const leads30 = sum(f.leads.month);
+  const decided = ['confirmed', 'canceled', 'wrong', 'duplicate'].reduce((n, s) => n + (f.leads.month[s] ?? 0), 0);
+  const shipped = ['shipped', 'delivered', 'returned'].reduce((n, s) => n + (f.orders.month[s] ?? 0), 0);
+  const closed = (f.orders.month.delivered ?? 0) + (f.orders.month.returned ?? 0);
+  return (
+    <>
+      <PageHeader title={`Welcome, ${user.full_name}`} subtitle={scope} />
+      <div class="kpis">
+        <Kpi label="Leads today" value={sum(f.leads.today)} />
+        <Kpi label="Leads, 30 days" value={leads30} />
+        <Kpi label="Confirmation rate" value={pct(f.leads.month.confirmed ?? 0, decided)} hint="confirmed ÷ decided, 30 days" />
+        <Kpi label="Orders shipped, 30 days" value={shipped} />
+        <Kpi label="Delivery rate" value={pct(f.orders.month.delivered ?? 0, closed)} hint="delivered ÷ (delivered + returned)" />
+      </div>
+      <div class="grid-2">
+        <StatusTable title="Leads by status" statuses={LEAD_STATUSES} figures={f.leads} />
+        <StatusTable title="Orders by status" statuses={ORDER_STATUSES} figures={f.orders} />
+      </div>
+    </>
+  );
+}
+
+export async function homePages(web: FastifyInstance) {
+  addNav({ label: 'Home', href: '/', icon: 'home', visible: () => true });
+
+  web.get('/', async (req, reply) => {
+    const user = req.user!;
+    if (user.role === 'seller' || user.role === 'admin') {
+      const f = await homeFigures(web.db, user.role === 'seller' ? user.account_id : null);
+      return renderPage(req, reply, {
+        title: 'Home',
+        body: <Dashboard user={user} f={f} scope={user.role === 'admin' ? 'All accounts' : 'Your shop'} />,
+      });
+    }
+    return renderPage(req, reply, {
+      title: 'Home',
+      body: (
+        <>
+          <PageHeader title={`Welcome, ${user.full_name}`} subtitle={ROLE_LABELS[user.role]} />
+          <Card title="Your work">
+            <p>Your role's screens appear in the menu as they open up for you.</p>
+          </Card>
+        </>
+      ),
+    });
+  });
+}

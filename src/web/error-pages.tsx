@@ -1,0 +1,65 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpError } from '../http/errors.js';
+import { renderPage } from './page.js';
+import { backUrl, oldInput } from './respond.js';
+import { wantsJson } from './scope.js';
+
+const TITLES: Record<number, string> = {
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Too large',
+  419: 'Page Expired',
+  429: 'Too many requests',
+  500: 'Server error',
+  503: 'Unavailable',
+};
+
+const EXPLAIN: Record<number, string> = {
+  403: 'You do not have access to this page.',
+  404: 'This page does not exist, or it is not yours to see.',
+  419: 'Your session expired or the form was open too long. Go back, reload the page and try again.',
+  500: 'Something went wrong on our side. It has been logged; please try again.',
+};
+
+/**
+ * The dashboard's side of the one error renderer: pages for browsers, the JSON body for JSON
+ * clients and the API. Unauthenticated pages go to /login; a failed form goes back with its errors.
+ */
+export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: HttpError): boolean {
+  if (req.url.startsWith('/api/') || wantsJson(req)) return false;
+  // Dashboard routes answer pages; anything else (/up, unknown paths) only to a browser.
+  const isPage = req.routeOptions?.config?.web === true || /text\/html/.test(String(req.headers.accept ?? ''));
+  if (!isPage) return false;
+  const session = (req as { session?: FastifyRequest['session'] }).session;
+  if (err.statusCode === 401) {
+    if (session && req.method === 'GET') session.intended = req.url;
+    reply.redirect('/login', 302);
+    return true;
+  }
+  if (err.statusCode === 422 && session && req.method !== 'GET') {
+    session.errors = err.errors;
+    session.old = oldInput(req.body);
+    reply.redirect(req.routeOptions?.config?.back ?? backUrl(req), 302);
+    return true;
+  }
+  const title = TITLES[err.statusCode] ?? 'Error';
+  renderPage(req, reply, {
+    title,
+    status: err.statusCode,
+    body: (
+      <div class="error-page">
+        <p class="error-code">{err.statusCode}</p>
+        <h1>{title}</h1>
+        <p>{err.statusCode === 419 || err.statusCode === 403 || err.statusCode === 404 || err.statusCode >= 500 ? EXPLAIN[err.statusCode] : err.message}</p>
+        {err.statusCode === 429 && <p>{err.message}</p>}
+        <p>
+          <a href="/" class="btn btn-secondary">
+            Go to the dashboard
+          </a>
+        </p>
+      </div>
+    ),
+  });
+  return true;
+}

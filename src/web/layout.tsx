@@ -1,0 +1,131 @@
+import type { ComponentChildren } from 'preact';
+import { NAV } from './nav.js';
+import { usePage } from './page.js';
+import { ROLE_LABELS } from './labels.js';
+
+function Icon({ name }: { name: string }) {
+  return (
+    <svg class="icon" aria-hidden="true" width="18" height="18">
+      <use href={`/assets/icons.svg#${name}`} />
+    </svg>
+  );
+}
+
+function Flash() {
+  const { flash } = usePage();
+  return (
+    <>
+      {flash.success && (
+        <div class="flash flash-success" role="status">
+          {flash.success}
+        </div>
+      )}
+      {flash.error && (
+        <div class="flash flash-error" role="alert">
+          {flash.error}
+        </div>
+      )}
+    </>
+  );
+}
+
+function ImpersonationBanner() {
+  const { user, csrf } = usePage();
+  if (!user?.impersonator) return null;
+  return (
+    <div class="banner" role="region" aria-label="Impersonation">
+      <span>
+        You are logged in as <strong>{user.full_name}</strong> ({user.email}). {user.impersonator.full_name} is behind this session.
+      </span>
+      <form method="post" action="/impersonate/leave">
+        <input type="hidden" name="_token" value={csrf} />
+        <button type="submit" class="btn btn-small">
+          Back to {user.impersonator.full_name}
+        </button>
+      </form>
+    </div>
+  );
+}
+
+export function Layout({ title, bare, children }: { title: string; bare?: boolean; children: ComponentChildren }) {
+  const { user, csrf, url } = usePage();
+  const items = user ? NAV.filter((n) => n.visible(user)) : [];
+  const active = (href: string) => (href === '/' ? url.pathname === '/' : url.pathname === href || url.pathname.startsWith(href + '/'));
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · codops`}</title>
+        <link rel="stylesheet" href="/assets/app.css" />
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
+        <script src="/assets/app.js" defer></script>
+      </head>
+      <body class={bare || !user ? 'guest' : 'app'}>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        {user && !bare ? (
+          <div class="shell">
+            <input type="checkbox" id="menu-toggle" class="menu-toggle" aria-label="Open the menu" />
+            <header class="topbar">
+              <label for="menu-toggle" class="menu-button" aria-hidden="true">
+                <Icon name="menu" />
+              </label>
+              <a href="/" class="brand">
+                <img src="/assets/favicon.svg" alt="" width="24" height="24" /> codops
+              </a>
+              <div class="user-menu">
+                <details>
+                  <summary>
+                    <span class="avatar" aria-hidden="true">
+                      {user.full_name.slice(0, 1).toUpperCase()}
+                    </span>
+                    <span class="user-name">{user.full_name}</span>
+                  </summary>
+                  <div class="menu-panel">
+                    <p class="menu-who">
+                      {user.email}
+                      <br />
+                      <span class="muted">{ROLE_LABELS[user.role]}</span>
+                    </p>
+                    <a href="/settings/profile">Profile</a>
+                    <a href="/settings/password">Password</a>
+                    <form method="post" action="/logout">
+                      <input type="hidden" name="_token" value={csrf} />
+                      <button type="submit" class="linklike">
+                        Log out
+                      </button>
+                    </form>
+                  </div>
+                </details>
+              </div>
+            </header>
+            <nav class="sidebar" aria-label="Main">
+              <ul>
+                {items.map((n) => (
+                  <li>
+                    <a href={n.href} class={active(n.href) ? 'active' : undefined} aria-current={active(n.href) ? 'page' : undefined}>
+                      <Icon name={n.icon} />
+                      {n.label}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+            <main id="main" class="content">
+              <ImpersonationBanner />
+              <Flash />
+              {children}
+            </main>
+          </div>
+        ) : (
+          <main id="main" class="guest-main">
+            <Flash />
+            {children}
+          </main>
+        )}
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,54 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createContext, type ComponentChildren } from 'preact';
+import { useContext } from 'preact/hooks';
+import { renderToString } from 'preact-render-to-string';
+import type { FieldErrors } from '../http/errors.js';
+import { Layout } from './layout.js';
+import type { WebUser } from './types.js';
+
+/** What every component of a page may read: the user, the CSRF token, flash, errors and old input. */
+export interface PageCtx {
+  user?: WebUser;
+  csrf: string;
+  flash: { success?: string; error?: string };
+  errors: FieldErrors;
+  old: Record<string, unknown>;
+  url: URL;
+}
+
+const Ctx = createContext<PageCtx>({ csrf: '', flash: {}, errors: {}, old: {}, url: new URL('http://localhost/') });
+export const usePage = () => useContext(Ctx);
+
+/** Reads and clears the one-time session values (flash, errors, old input). */
+function consume(req: FastifyRequest) {
+  const s = (req as { session?: FastifyRequest['session'] }).session;
+  if (!s) return { flash: {}, errors: {}, old: {} };
+  const out = { flash: s.flash ?? {}, errors: s.errors ?? {}, old: s.old ?? {} };
+  if (s.flash || s.errors || s.old) {
+    s.flash = undefined;
+    s.errors = undefined;
+    s.old = undefined;
+  }
+  return out;
+}
+
+export function renderPage(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: { title: string; body: ComponentChildren; status?: number; bare?: boolean },
+) {
+  const csrf = typeof reply.generateCsrf === 'function' && (req as { session?: unknown }).session ? reply.generateCsrf() : '';
+  const ctx: PageCtx = { user: req.user, csrf, ...consume(req), url: new URL(req.url, 'http://localhost') };
+  const html = renderToString(
+    <Ctx.Provider value={ctx}>
+      <Layout title={opts.title} bare={opts.bare}>
+        {opts.body}
+      </Layout>
+    </Ctx.Provider>,
+  );
+  return reply
+    .code(opts.status ?? 200)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send('<!doctype html>' + html);
+}

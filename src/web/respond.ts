@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { wantsJson } from './scope.js';
+
+/** A same-site path to go back to: the Referer when it is ours, else the fallback. */
+export function backUrl(req: FastifyRequest, fallback = '/'): string {
+  const ref = req.headers.referer;
+  if (ref) {
+    try {
+      const u = new URL(ref);
+      if (u.host === req.headers.host) return u.pathname + u.search;
+    } catch {
+      /* not a URL */
+    }
+  }
+  return fallback;
+}
+
+/**
+ * A successful form submission: JSON (`{"data":…}` 201/200 or `{"message":…}`) when asked for,
+ * else 302 to `redirect` with a one-time success message.
+ */
+export function done(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: { message: string; redirect: string; data?: unknown; status?: number },
+) {
+  if (wantsJson(req)) {
+    const body = opts.data === undefined ? { message: opts.message } : { data: opts.data };
+    return reply.code(opts.status ?? 200).send(body);
+  }
+  req.session.flash = { success: opts.message };
+  return reply.redirect(opts.redirect, 302);
+}
+
+/** Input kept for refilling a form after a failed validation: never passwords or tokens. */
+export function oldInput(body: unknown): Record<string, unknown> {
+  if (!body || typeof body !== 'object') return {};
+  return Object.fromEntries(Object.entries(body).filter(([k]) => !/password|^_token$|^_method$/i.test(k)));
+}

@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptions } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import { createHash } from 'node:crypto';
+import { forbidden, methodNotAllowed, unauthenticated } from '../http/errors.js';
+import { DbSessionStore } from './session-store.js';
+import type { WebUser } from './types.js';
+import './types.js';
+
+const REMEMBER_MS = 30 * 24 * 3600 * 1000;
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export const wantsJson = (req: FastifyRequest) => /application\/json/i.test(String(req.headers.accept ?? ''));
+
+/**
+ * The dashboard's conventions for every route registered inside it: database sessions, CSRF on
+ * unsafe methods (419), the signed-in user, and the route's policy check (302 to /login or 401,
+ * then 403).
+ */
+export async function webScope(web: FastifyInstance) {
+  const { config, db } = web;
+  const idleMs = config.sessionIdleMinutes * 60_000;
+  web.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), web: true };
+  });
+  await web.register(fastifyFormbody, { bodyLimit: config.bodyLimit });
+  await web.register(fastifyCookie);
+  await web.register(fastifySession, {
+    secret: createHash('sha256').update(`session:${config.appKey}`).digest('base64'),
+    cookieName: 'codops_session',
+    store: new DbSessionStore(db, idleMs) as never,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: idleMs },
+  });
+  await web.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/session',
+    getToken: (req) => {
+      const body = req.body as Record<string, unknown> | undefined;
+      return (typeof body?._token === 'string' ? body._token : undefined) ?? (req.headers['x-csrf-token'] as string | undefined);
+    },
+  });
+
+  web.addHook('preHandler', async (req, reply) => {
+    const s = req.session;
+    if (s.userId) {
+      const idle = s.remember ? REMEMBER_MS : idleMs;
+      if (s.lastSeen && Date.now() - s.lastSeen > idle) {
+        await s.destroy();
+      } else {
+        req.user = await loadUser(web, s.userId, s.impersonatorId);
+        if (!req.user) await s.destroy();
+        else {
+          if (!s.lastSeen || Date.now() - s.lastSeen > 60_000) s.lastSeen = Date.now();
+          if (s.remember) s.options({ maxAge: REMEMBER_MS });
+        }
+      }
+    }
+    if (UNSAFE.has(req.method)) {
+      await new Promise<void>((resolve, reject) => web.csrfProtection(req, reply, (err?: unknown) => (err ? reject(err) : resolve())));
+    }
+    await guard(req, req.routeOptions.config);
+  });
+}
+
+/** Redirect guests to the login page (pages) or answer 401 (JSON); then the route's policy. */
+export async function guard(req: FastifyRequest, cfg: { guest?: boolean; can?: (u: WebUser) => boolean }) {
+  if (cfg.guest) return;
+  if (!req.user) throw unauthenticated();
+  if (cfg.can && !cfg.can(req.user)) throw forbidden();
+}
+
+async function loadUser(web: FastifyInstance, userId: string, impersonatorId?: string): Promise<WebUser | undefined> {
+  const { rows } = await web.db.query<WebUser & { usable: boolean; imp_name: string | null }>(
+    `SELECT u.id, u.role, u.account_id, u.full_name, u.email, u.hide_money, u.picture_path,
+            (u.status = 'active' AND (a.id IS NULL OR a.status = 'active')) AS usable,
+            (SELECT i.full_name FROM users i WHERE i.id = $2 AND i.role = 'admin' AND i.status = 'active') AS imp_name
+       FROM users u LEFT JOIN accounts a ON a.id = u.account_id WHERE u.id = $1`,
+    [userId, impersonatorId ?? null],
+  );
+  const row = rows[0];
+  if (!row || !row.usable) return undefined;
+  if (impersonatorId && !row.imp_name) return undefined;
+  const { usable, imp_name, ...user } = row;
+  void usable;
+  return { ...user, impersonator: impersonatorId && imp_name ? { id: impersonatorId, full_name: imp_name } : null };
+}
+
+type SpoofTarget = { handler: RouteHandlerMethod; config: RouteShorthandOptions['config'] };
+
+/**
+ * HTML forms can only POST: `_method=PATCH|PUT|DELETE` in the body reaches those routes. Each
+ * spoofable route also gets a POST twin that dispatches on `_method`, with the target's policy.
+ */
+export function formRoutes(web: FastifyInstance) {
+  const table = new Map<string, Map<string, SpoofTarget>>();
+  return (method: 'PATCH' | 'PUT' | 'DELETE', url: string, opts: RouteShorthandOptions, handler: RouteHandlerMethod) => {
+    web.route({ ...opts, method, url, handler });
+    let targets = table.get(url);
+    if (!targets) {
+      const created = new Map<string, SpoofTarget>();
+      targets = created;
+      table.set(url, created);
+      web.post(url, { ...opts, config: { ...(opts.config ?? {}), can: undefined } }, async function (req: FastifyRequest, reply: FastifyReply) {
+        const spoof = String((req.body as Record<string, unknown> | undefined)?._method ?? '').toUpperCase();
+        const target = created.get(spoof);
+        if (!target) throw methodNotAllowed();
+        await guard(req, target.config ?? {});
+        return target.handler.call(this, req, reply);
+      });
+    }
+    targets.set(method, { handler, config: opts.config });
+  };
+}

@@ -1,0 +1,41 @@
+import type { FieldErrors } from '../http/errors.js';
+import type { Role } from '../modules/users/roles.js';
+
+/** The signed-in person of a dashboard request. */
+export interface WebUser {
+  id: string;
+  role: Role;
+  account_id: string | null;
+  full_name: string;
+  email: string;
+  hide_money: boolean;
+  picture_path: string | null;
+  /** The admin behind a "log in as" session. */
+  impersonator: { id: string; full_name: string } | null;
+}
+
+declare module 'fastify' {
+  interface Session {
+    userId?: string;
+    impersonatorId?: string;
+    remember?: boolean;
+    lastSeen?: number;
+    intended?: string;
+    flash?: { success?: string; error?: string };
+    errors?: FieldErrors;
+    old?: Record<string, unknown>;
+  }
+  interface FastifyRequest {
+    user?: WebUser;
+  }
+  interface FastifyContextConfig {
+    /** Pages reachable without a session (login, password reset). */
+    guest?: boolean;
+    /** The policy check of a dashboard route. */
+    can?: (user: WebUser) => boolean;
+    /** Set on every dashboard route: its errors render as pages. */
+    web?: boolean;
+    /** Where a failed form goes back to (else the Referer). */
+    back?: string;
+  }
+}

@@ -1,0 +1,354 @@
+import type { ComponentChildren } from 'preact';
+import { usePage } from './page.js';
+
+/** Field ids from names: `products_ids[]` → `f-products_ids`. */
+const idOf = (name: string) => 'f-' + name.replace(/\[\]$/, '').replace(/[^\w-]/g, '_');
+
+function useField(name: string) {
+  const { errors, old } = usePage();
+  const key = name.replace(/\[\]$/, '');
+  const messages = errors[key] ?? [];
+  return { id: idOf(name), messages, old: key in old ? old[key] : undefined, hasOld: key in old };
+}
+
+function Errors({ id, messages }: { id: string; messages: string[] }) {
+  if (messages.length === 0) return null;
+  return (
+    <ul class="field-errors" id={`${id}-error`}>
+      {messages.map((m) => (
+        <li>{m}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** The form every dashboard page uses: CSRF token and `_method` spoofing included. */
+export function Form(props: { action: string; method?: 'POST' | 'PATCH' | 'PUT' | 'DELETE'; multipart?: boolean; class?: string; children: ComponentChildren; confirm?: string; label?: string }) {
+  const { csrf } = usePage();
+  const method = props.method ?? 'POST';
+  return (
+    <form
+      method="post"
+      action={props.action}
+      class={props.class ?? 'form'}
+      enctype={props.multipart ? 'multipart/form-data' : undefined}
+      data-confirm={props.confirm}
+      aria-label={props.label}
+      novalidate
+    >
+      <input type="hidden" name="_token" value={csrf} />
+      {method !== 'POST' && <input type="hidden" name="_method" value={method} />}
+      {props.children}
+    </form>
+  );
+}
+
+interface FieldProps {
+  name: string;
+  label: string;
+  value?: string | number | null;
+  type?: string;
+  required?: boolean;
+  hint?: string;
+  autocomplete?: string;
+  placeholder?: string;
+  step?: string;
+  min?: string | number;
+  max?: string | number;
+  /** Passwords are never refilled. */
+  secret?: boolean;
+}
+
+export function Field(p: FieldProps) {
+  const f = useField(p.name);
+  const value = p.secret || p.type === 'password' ? '' : f.hasOld ? String(f.old ?? '') : (p.value ?? '');
+  const describedBy = [f.messages.length ? `${f.id}-error` : '', p.hint ? `${f.id}-hint` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class={f.messages.length ? 'field has-error' : 'field'}>
+      <label for={f.id}>
+        {p.label}
+        {p.required && <span class="req" aria-hidden="true"> *</span>}
+      </label>
+      <input
+        id={f.id}
+        name={p.name}
+        type={(p.type ?? 'text') as 'text'}
+        value={value}
+        required={p.required}
+        autocomplete={p.autocomplete}
+        placeholder={p.placeholder}
+        step={p.step}
+        min={p.min}
+        max={p.max}
+        aria-invalid={f.messages.length ? 'true' : undefined}
+        aria-describedby={describedBy}
+      />
+      {p.hint && (
+        <p class="hint" id={`${f.id}-hint`}>
+          {p.hint}
+        </p>
+      )}
+      <Errors id={f.id} messages={f.messages} />
+    </div>
+  );
+}
+
+export function TextArea(p: { name: string; label: string; value?: string | null; rows?: number; required?: boolean }) {
+  const f = useField(p.name);
+  return (
+    <div class={f.messages.length ? 'field has-error' : 'field'}>
+      <label for={f.id}>{p.label}</label>
+      <textarea
+        id={f.id}
+        name={p.name}
+        rows={p.rows ?? 4}
+        required={p.required}
+        aria-invalid={f.messages.length ? 'true' : undefined}
+        aria-describedby={f.messages.length ? `${f.id}-error` : undefined}
+      >
+        {f.hasOld ? String(f.old ?? '') : (p.value ?? '')}
+      </textarea>
+      <Errors id={f.id} messages={f.messages} />
+    </div>
+  );
+}
+
+export function Select(p: { name: string; label: string; options: [string, string][]; value?: string | null; required?: boolean; placeholder?: string }) {
+  const f = useField(p.name);
+  const current = f.hasOld ? String(f.old ?? '') : (p.value ?? '');
+  return (
+    <div class={f.messages.length ? 'field has-error' : 'field'}>
+      <label for={f.id}>{p.label}</label>
+      <select id={f.id} name={p.name} required={p.required} aria-invalid={f.messages.length ? 'true' : undefined} aria-describedby={f.messages.length ? `${f.id}-error` : undefined}>
+        {p.placeholder !== undefined && <option value="">{p.placeholder}</option>}
+        {p.options.map(([v, l]) => (
+          <option value={v} selected={v === current}>
+            {l}
+          </option>
+        ))}
+      </select>
+      <Errors id={f.id} messages={f.messages} />
+    </div>
+  );
+}
+
+export function Checkbox(p: { name: string; label: string; checked?: boolean; value?: string }) {
+  const f = useField(p.name);
+  const checked = f.hasOld ? ['1', 'on', 'true', true].includes(f.old as never) : p.checked;
+  return (
+    <div class={f.messages.length ? 'field field-check has-error' : 'field field-check'}>
+      <input type="checkbox" id={f.id} name={p.name} value={p.value ?? '1'} checked={checked} />
+      <label for={f.id}>{p.label}</label>
+      <Errors id={f.id} messages={f.messages} />
+    </div>
+  );
+}
+
+/** A set of checkboxes sending `name[]`. */
+export function CheckboxGroup(p: { name: string; legend: string; options: [string, string][]; values?: string[] }) {
+  const f = useField(p.name);
+  const selected = f.hasOld ? ([] as unknown[]).concat(f.old ?? []).map(String) : (p.values ?? []);
+  return (
+    <fieldset class={f.messages.length ? 'field fieldset has-error' : 'field fieldset'} aria-describedby={f.messages.length ? `${f.id}-error` : undefined}>
+      <legend>{p.legend}</legend>
+      <div class="check-grid">
+        {p.options.map(([v, l], i) => (
+          <div class="field-check">
+            <input type="checkbox" id={`${f.id}-${i}`} name={`${p.name}[]`} value={v} checked={selected.includes(v)} />
+            <label for={`${f.id}-${i}`}>{l}</label>
+          </div>
+        ))}
+      </div>
+      <Errors id={f.id} messages={f.messages} />
+    </fieldset>
+  );
+}
+
+export function Button(p: { children: ComponentChildren; kind?: 'primary' | 'secondary' | 'danger'; small?: boolean; type?: 'submit' | 'button' }) {
+  return (
+    <button type={p.type ?? 'submit'} class={`btn btn-${p.kind ?? 'primary'}${p.small ? ' btn-small' : ''}`}>
+      {p.children}
+    </button>
+  );
+}
+
+export function LinkButton(p: { href: string; children: ComponentChildren; kind?: 'primary' | 'secondary'; small?: boolean }) {
+  return (
+    <a href={p.href} class={`btn btn-${p.kind ?? 'primary'}${p.small ? ' btn-small' : ''}`}>
+      {p.children}
+    </a>
+  );
+}
+
+export function PageHeader(p: { title: string; subtitle?: string; actions?: ComponentChildren; back?: { href: string; label: string } }) {
+  return (
+    <div class="page-header">
+      <div>
+        {p.back && (
+          <a class="back" href={p.back.href}>
+            ← {p.back.label}
+          </a>
+        )}
+        <h1>{p.title}</h1>
+        {p.subtitle && <p class="muted">{p.subtitle}</p>}
+      </div>
+      {p.actions && <div class="actions">{p.actions}</div>}
+    </div>
+  );
+}
+
+export function Card(p: { title?: string; children: ComponentChildren; class?: string }) {
+  return (
+    <section class={`card ${p.class ?? ''}`} aria-label={p.title}>
+      {p.title && <h2 class="card-title">{p.title}</h2>}
+      {p.children}
+    </section>
+  );
+}
+
+export function Badge(p: { tone?: 'green' | 'red' | 'amber' | 'blue' | 'gray'; children: ComponentChildren }) {
+  return <span class={`badge badge-${p.tone ?? 'gray'}`}>{p.children}</span>;
+}
+
+export const StatusBadge = ({ status }: { status: string }) => (
+  <Badge tone={status === 'active' ? 'green' : status === 'inactive' ? 'gray' : 'blue'}>{status}</Badge>
+);
+
+/** A link to the same list with some query values changed (filters, sort and page live in the URL). */
+export function useQueryHref() {
+  const { url } = usePage();
+  return (changes: Record<string, string | number | null | undefined>) => {
+    const u = new URL(url.toString());
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null || v === undefined || v === '') u.searchParams.delete(k);
+      else u.searchParams.set(k, String(v));
+    }
+    return u.pathname + (u.search ? u.search : '');
+  };
+}
+
+export interface Column<T> {
+  label: string;
+  /** Sort key; the header becomes a sort link. */
+  sort?: string;
+  render: (row: T) => ComponentChildren;
+  class?: string;
+}
+
+export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: string; empty?: string }) {
+  const { url } = usePage();
+  const href = useQueryHref();
+  const sort = url.searchParams.get('sort') ?? '';
+  const dir = url.searchParams.get('direction') === 'asc' ? 'asc' : 'desc';
+  return (
+    <div class="table-wrap">
+      <table class="table">
+        <caption class="sr-only">{p.caption}</caption>
+        <thead>
+          <tr>
+            {p.columns.map((c) => {
+              if (!c.sort) return <th scope="col" class={c.class}>{c.label}</th>;
+              const on = sort === c.sort;
+              const next = on && dir === 'asc' ? 'desc' : 'asc';
+              return (
+                <th scope="col" class={c.class} aria-sort={on ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+                  <a href={href({ sort: c.sort, direction: next, page: null })}>
+                    {c.label}
+                    {on ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
+                  </a>
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          {p.rows.length === 0 ? (
+            <tr>
+              <td colSpan={p.columns.length} class="empty">
+                {p.empty ?? 'Nothing here yet.'}
+              </td>
+            </tr>
+          ) : (
+            p.rows.map((r) => (
+              <tr>
+                {p.columns.map((c) => (
+                  <td class={c.class} data-label={c.label}>
+                    {c.render(r)}
+                  </td>
+                ))}
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function Pagination(p: { meta: { current_page: number; per_page: number; total: number; last_page: number } }) {
+  const href = useQueryHref();
+  const { current_page: page, last_page: last, total, per_page } = p.meta;
+  const from = total === 0 ? 0 : (page - 1) * per_page + 1;
+  const to = Math.min(total, page * per_page);
+  return (
+    <nav class="pagination" aria-label="Pagination">
+      <span class="muted">
+        {from}–{to} of {total}
+      </span>
+      <span class="pages">
+        {page > 1 ? <a href={href({ page: page - 1 })} rel="prev">Previous</a> : <span class="disabled">Previous</span>}
+        <span aria-current="page">
+          Page {page} of {last}
+        </span>
+        {page < last ? <a href={href({ page: page + 1 })} rel="next">Next</a> : <span class="disabled">Next</span>}
+      </span>
+    </nav>
+  );
+}
+
+/** The list toolbar: a search box and any extra filters, submitted as GET so they stay in the URL. */
+export function Filters(p: { search?: string; searchLabel?: string; children?: ComponentChildren }) {
+  const { url } = usePage();
+  const keep = ['sort', 'direction', 'per_page'].filter((k) => url.searchParams.get(k));
+  return (
+    <form method="get" class="filters" role="search">
+      <div class="field field-inline">
+        <label for="f-search">{p.searchLabel ?? 'Search'}</label>
+        <input id="f-search" type="search" name="search" value={url.searchParams.get('search') ?? ''} placeholder={p.search} />
+      </div>
+      {p.children}
+      {keep.map((k) => (
+        <input type="hidden" name={k} value={url.searchParams.get(k) ?? ''} />
+      ))}
+      <Button kind="secondary">Filter</Button>
+      {url.search && (
+        <a href={url.pathname} class="btn btn-link">
+          Clear
+        </a>
+      )}
+    </form>
+  );
+}
+
+export function Kpi(p: { label: string; value: ComponentChildren; hint?: string }) {
+  return (
+    <div class="kpi">
+      <div class="kpi-label">{p.label}</div>
+      <div class="kpi-value">{p.value}</div>
+      {p.hint && <div class="kpi-hint">{p.hint}</div>}
+    </div>
+  );
+}
+
+export function DefinitionList(p: { items: [string, ComponentChildren][] }) {
+  return (
+    <dl class="deflist">
+      {p.items.map(([k, v]) => (
+        <div>
+          <dt>{k}</dt>
+          <dd>{v ?? '—'}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
