@@ -931,6 +931,7 @@ test('PATCH /leads: body rules and the 1,000-item limit', async () => {
   assert422(await patch(a, '/leads', {}), { leads: ['The leads field is required.'] });
   assert422(await patch(a, '/leads', { leads: {} }), { leads: ['The leads field must be an array.'] });
   assert422(await patch(a, '/leads', { leads: [] }), { leads: ['The leads field must have at least 1 items.'] });
+  assert422(await patch(a, '/leads', { leads: [null] }), { 'leads.0': ['The leads.0 field must be an array.'] });
   assert422(
     await patch(a, '/leads', {
       leads: [

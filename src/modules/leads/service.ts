@@ -93,13 +93,14 @@ async function patchLeads(
   const locked = await lockLeads(
     q,
     accountId,
-    items.map((i) => i.reference).filter((r) => typeof r === 'string'),
+    // Until the shape errors are thrown, an item may be anything, even null.
+    items.map((i) => i?.reference).filter((r) => typeof r === 'string'),
   );
   const seen = new Set<string>();
   items.forEach((item, i) => {
     const k = keyOf(i);
+    if (typeof item?.reference !== 'string') return;
     const lead = locked.get(item.reference);
-    if (typeof item.reference !== 'string') return;
     if (!lead) return bag.add(`${k}reference`, messages.invalid(`${k}reference`));
     if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${`${k}reference`} field has a duplicate value.`);
     seen.add(item.reference);
