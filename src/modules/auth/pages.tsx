@@ -87,7 +87,7 @@ export async function authPages(web: FastifyInstance) {
     }
     const { rows } = await web.db.query<{ id: string; password_hash: string; usable: boolean }>(
       `SELECT u.id, u.password_hash, (u.status = 'active' AND (a.id IS NULL OR a.status = 'active')) AS usable
-         FROM users u LEFT JOIN accounts a ON a.id = u.account_id WHERE lower(u.email) = lower($1)`,
+         FROM users u LEFT JOIN accounts a ON a.id = u.account_id WHERE lower(u.email) = lower($1) AND u.deleted_at IS NULL`,
       [body.email],
     );
     const user = rows[0];
