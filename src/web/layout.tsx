@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { NAV } from './nav.js';
 import { usePage } from './page.js';
 import { ROLE_LABELS } from './labels.js';
+import { pictureUrl } from '../modules/settings/avatars.js';
 
 function Icon({ name }: { name: string }) {
   return (
@@ -79,7 +80,11 @@ export function Layout({ title, bare, children }: { title: string; bare?: boolea
                 <details>
                   <summary>
                     <span class="avatar" aria-hidden="true">
-                      {user.full_name.slice(0, 1).toUpperCase()}
+                      {user.picture_path ? (
+                        <img src={pictureUrl(user.picture_path)!} alt="" width="30" height="30" />
+                      ) : (
+                        user.full_name.slice(0, 1).toUpperCase()
+                      )}
                     </span>
                     <span class="user-name">{user.full_name}</span>
                   </summary>

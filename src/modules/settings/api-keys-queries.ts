@@ -1,0 +1,95 @@
+import type { Queryable } from '../../db/database.js';
+import type { Scope } from '../tokens/scopes.js';
+import { isoSeconds } from './components.js';
+
+export interface ApiKeyRow {
+  id: number;
+  name: string;
+  scopes: Scope[];
+  account_id: string;
+  account_name: string;
+  user_id: string;
+  user_name: string;
+  last_used_at: Date | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Date;
+}
+
+export type ApiKeyStatus = 'active' | 'expired' | 'revoked';
+export const API_KEY_STATUSES: readonly ApiKeyStatus[] = ['active', 'expired', 'revoked'];
+
+export const statusOf = (k: Pick<ApiKeyRow, 'revoked_at' | 'expires_at'>, now = Date.now()): ApiKeyStatus =>
+  k.revoked_at ? 'revoked' : k.expires_at && new Date(k.expires_at).getTime() <= now ? 'expired' : 'active';
+
+/** A key as JSON clients read it; never its secret or hash. */
+export const apiKeyJson = (k: ApiKeyRow) => ({
+  id: k.id,
+  name: k.name,
+  scopes: k.scopes,
+  account_id: k.account_id,
+  user_id: k.user_id,
+  status: statusOf(k),
+  last_used_at: isoSeconds(k.last_used_at),
+  expires_at: isoSeconds(k.expires_at),
+  revoked_at: isoSeconds(k.revoked_at),
+  created_at: isoSeconds(k.created_at),
+});
+
+export const SORTS = {
+  name: 'lower(t.name)',
+  created_at: 't.created_at',
+  last_used_at: 't.last_used_at',
+  expires_at: 't.expires_at',
+} as const;
+export type ApiKeySort = keyof typeof SORTS;
+
+export interface ApiKeyFilter {
+  /** The caller's account for sellers; an admin's optional filter. */
+  accountId: string | null;
+  search: string | null;
+  status: ApiKeyStatus | null;
+  sort: ApiKeySort;
+  direction: 'asc' | 'desc';
+  page: number;
+  perPage: number;
+}
+
+const SELECT = `SELECT t.id::int AS id, t.name, t.scopes, t.account_id, a.name AS account_name, t.user_id, u.full_name AS user_name,
+                       t.last_used_at, t.expires_at, t.revoked_at, t.created_at
+                  FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.user_id`;
+
+export async function listApiKeys(q: Queryable, f: ApiKeyFilter) {
+  const params: unknown[] = [];
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const where: string[] = [];
+  if (f.accountId) where.push(`t.account_id = ${p(f.accountId)}`);
+  if (f.search) where.push(`t.name ILIKE ${p('%' + f.search.replace(/[\\%_]/g, (c) => '\\' + c) + '%')}`);
+  if (f.status === 'revoked') where.push('t.revoked_at IS NOT NULL');
+  if (f.status === 'expired') where.push('t.revoked_at IS NULL AND t.expires_at <= now()');
+  if (f.status === 'active') where.push('t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())');
+  const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const dir = f.direction === 'asc' ? 'ASC' : 'DESC';
+  const count = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_tokens t ${w}`, params);
+  const { rows } = await q.query<ApiKeyRow>(
+    `${SELECT} ${w} ORDER BY ${SORTS[f.sort]} ${dir} NULLS LAST, t.id ${dir} LIMIT ${p(f.perPage)} OFFSET ${p((f.page - 1) * f.perPage)}`,
+    params,
+  );
+  const total = count.rows[0].n;
+  return { rows, meta: { current_page: f.page, per_page: f.perPage, total, last_page: Math.max(1, Math.ceil(total / f.perPage)) } };
+}
+
+/** One key, only inside `accountId` when given (a seller's account): another account's key is not found. */
+export async function findApiKey(q: Queryable, id: number, accountId: string | null): Promise<ApiKeyRow | undefined> {
+  const { rows } = await q.query<ApiKeyRow>(`${SELECT} WHERE t.id = $1 AND ($2::text IS NULL OR t.account_id = $2)`, [id, accountId]);
+  return rows[0];
+}
+
+/** Accounts for an admin's select, by name; the selected one is always among them. */
+export async function accountChoices(q: Queryable, selected: string | null = null): Promise<[string, string][]> {
+  const { rows } = await q.query<{ id: string; name: string }>(
+    `SELECT id, name FROM accounts ORDER BY (id = $1) DESC NULLS LAST, lower(name), id LIMIT 1000`,
+    [selected],
+  );
+  return rows.sort((a, b) => a.name.localeCompare(b.name)).map((r) => [r.id, r.name]);
+}

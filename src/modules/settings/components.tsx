@@ -1,0 +1,62 @@
+import type { WebUser } from '../../web/types.js';
+import { usePage } from '../../web/page.js';
+import { PageHeader } from '../../web/ui.js';
+
+export const mayManageApiKeys = (u: WebUser) => u.role === 'admin' || u.role === 'seller';
+
+const TABS: { href: string; label: string; visible: (u: WebUser) => boolean }[] = [
+  { href: '/settings/profile', label: 'Profile', visible: () => true },
+  { href: '/settings/password', label: 'Password', visible: () => true },
+  { href: '/settings/api-keys', label: 'API keys', visible: mayManageApiKeys },
+];
+
+/** The settings pages' header and tabs (Profile, Password, API keys). */
+export function SettingsHeader(p: { title: string; subtitle?: string; actions?: preact.ComponentChildren }) {
+  const { user, url } = usePage();
+  const tabs = user ? TABS.filter((t) => t.visible(user)) : [];
+  return (
+    <>
+      <PageHeader title={p.title} subtitle={p.subtitle} actions={p.actions} />
+      <nav class="tabs" aria-label="Settings">
+        {tabs.map((t) => {
+          const on = url.pathname === t.href || url.pathname.startsWith(t.href + '/');
+          return (
+            <a href={t.href} class={on ? 'active' : undefined} aria-current={on ? 'page' : undefined}>
+              {t.label}
+            </a>
+          );
+        })}
+      </nav>
+    </>
+  );
+}
+
+/** Messages of keys no field of the form shows (e.g. `scopes.0` from a tampered form). */
+export function OtherErrors(p: { shown: string[] }) {
+  const { errors } = usePage();
+  const rest = Object.entries(errors).filter(([k]) => !p.shown.includes(k));
+  if (rest.length === 0) return null;
+  return (
+    <div class="flash flash-error" role="alert">
+      <ul class="plain-list">
+        {rest.flatMap(([, list]) => list.map((m) => <li>{m}</li>))}
+      </ul>
+    </div>
+  );
+}
+
+/** `2026-01-15T14:30:00Z` as the API writes times, or null. */
+export const isoSeconds = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
+
+/** A time people read: `15 Jan 2026, 14:30 UTC` (or the day alone), with the exact value for machines. */
+export function When(p: { at: Date | string | null | undefined; empty?: string; date?: boolean }) {
+  if (!p.at) return <span class="muted">{p.empty ?? '—'}</span>;
+  const d = new Date(p.at);
+  const day = d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const full = `${day}, ${d.toISOString().slice(11, 16)} UTC`;
+  return (
+    <time datetime={isoSeconds(d)!} title={p.date ? full : undefined}>
+      {p.date ? day : full}
+    </time>
+  );
+}

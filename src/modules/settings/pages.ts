@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import { addNav } from '../../web/nav.js';
+import { apiKeyPages } from './api-keys.js';
+import { mayManageApiKeys } from './components.js';
+import { passwordPages } from './password.js';
+import { profilePages } from './profile.js';
+
+/** Settings: profile and password for everyone, API keys for admins and sellers. */
+export async function settingsPages(web: FastifyInstance) {
+  addNav(
+    { label: 'Settings', href: '/settings/profile', icon: 'settings', visible: () => true, section: 'Settings' },
+    { label: 'API keys', href: '/settings/api-keys', icon: 'key', visible: mayManageApiKeys, section: 'Settings' },
+  );
+  web.get('/settings', async (_req, reply) => reply.redirect('/settings/profile', 302));
+  await web.register(profilePages);
+  await web.register(passwordPages);
+  await web.register(apiKeyPages);
+}

@@ -1,0 +1,242 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Queryable } from '../../db/database.js';
+import { notFound } from '../../http/errors.js';
+import { compile, ErrorBag } from '../../http/validation.js';
+import { audit } from '../../web/audit.js';
+import { renderPage, usePage } from '../../web/page.js';
+import { done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import { ROLE_LABELS } from '../../web/labels.js';
+import type { WebUser } from '../../web/types.js';
+import { Button, Card, Checkbox, DefinitionList, Field, Form } from '../../web/ui.js';
+import { MAX_PICTURE_BYTES, PICTURE_TYPES, deletePicture, pictureUrl, readPicture, savePicture, sniffPicture, type PictureKind } from './avatars.js';
+import { SettingsHeader } from './components.js';
+import { Upload, multipartForms } from './uploads.js';
+
+const optionalText = (max: number) => Type.String({ minLength: 1, maxLength: max, nullable: true });
+
+/** full_name is always sent; the other texts clear when empty and stay as they are when absent. */
+const ProfileBody = compile(
+  Type.Object({
+    full_name: Type.String({ minLength: 1, maxLength: 100 }),
+    phone: Type.Optional(optionalText(100)),
+    whatsapp_phone: Type.Optional(optionalText(100)),
+    company: Type.Optional(optionalText(100)),
+    hide_money: Type.Optional(Type.Boolean()),
+    remove_picture: Type.Optional(Type.Boolean()),
+  }),
+);
+
+export const PROFILE_UPDATED = 'Profile updated.';
+const PICTURE_TOO_BIG = `The picture field must not be greater than ${MAX_PICTURE_BYTES / 1024} kilobytes.`;
+const PICTURE_WRONG_TYPE = 'The picture field must be a file of type: png, jpeg, webp.';
+const PICTURE_NOT_FILE = 'The picture field must be a file.';
+
+interface ProfileRow {
+  id: string;
+  role: WebUser['role'];
+  account_id: string | null;
+  full_name: string;
+  email: string;
+  phone: string | null;
+  whatsapp_phone: string | null;
+  company: string | null;
+  hide_money: boolean;
+  picture_path: string | null;
+  account_name: string | null;
+  created_at: Date;
+}
+
+async function loadProfile(q: Queryable, userId: string): Promise<ProfileRow> {
+  const { rows } = await q.query<ProfileRow>(
+    `SELECT u.id, u.role, u.account_id, u.full_name, u.email, u.phone, u.whatsapp_phone, u.company, u.hide_money, u.picture_path,
+            u.created_at, a.name AS account_name
+       FROM users u LEFT JOIN accounts a ON a.id = u.account_id WHERE u.id = $1`,
+    [userId],
+  );
+  if (!rows[0]) throw notFound();
+  return rows[0];
+}
+
+export const profileJson = (p: ProfileRow) => ({
+  id: p.id,
+  full_name: p.full_name,
+  email: p.email,
+  role: p.role,
+  account_id: p.account_id,
+  phone: p.phone,
+  whatsapp_phone: p.whatsapp_phone,
+  company: p.company,
+  hide_money: p.hide_money,
+  picture_url: pictureUrl(p.picture_path),
+});
+
+function PictureField(p: { current: string | null; initial: string }) {
+  const { errors } = usePage();
+  const messages = errors.picture ?? [];
+  const url = pictureUrl(p.current);
+  return (
+    <div class={messages.length ? 'field has-error' : 'field'}>
+      <label for="f-picture">Picture</label>
+      <div class="picture-row">
+        {url ? (
+          <img class="avatar-lg" src={url} alt="Your current picture" width="64" height="64" />
+        ) : (
+          <span class="avatar avatar-lg" aria-hidden="true">
+            {p.initial}
+          </span>
+        )}
+        <input
+          id="f-picture"
+          name="picture"
+          type="file"
+          accept={Object.values(PICTURE_TYPES).join(',')}
+          aria-invalid={messages.length ? 'true' : undefined}
+          aria-describedby={['f-picture-hint', messages.length ? 'f-picture-error' : ''].filter(Boolean).join(' ')}
+        />
+      </div>
+      <p class="hint" id="f-picture-hint">
+        PNG, JPEG or WebP, up to 1 MB.
+      </p>
+      {messages.length > 0 && (
+        <ul class="field-errors" id="f-picture-error">
+          {messages.map((m) => (
+            <li>{m}</li>
+          ))}
+        </ul>
+      )}
+      {url && <Checkbox name="remove_picture" label="Remove the picture" />}
+    </div>
+  );
+}
+
+function ProfilePage({ p }: { p: ProfileRow }) {
+  return (
+    <>
+      <SettingsHeader title="Settings" subtitle="Your profile, password and API keys." />
+      <div class="settings-grid">
+        <Card title="Profile">
+          <Form action="/settings/profile" method="PATCH" multipart label="Profile">
+            <div class="form-grid">
+              <Field name="full_name" label="Full name" value={p.full_name} required autocomplete="name" />
+              <Field name="phone" label="Phone" type="tel" value={p.phone} autocomplete="tel" />
+              <Field name="whatsapp_phone" label="WhatsApp phone" type="tel" value={p.whatsapp_phone} />
+              <Field name="company" label="Company" value={p.company} autocomplete="organization" />
+            </div>
+            <PictureField current={p.picture_path} initial={p.full_name.slice(0, 1).toUpperCase()} />
+            <div>
+              <Checkbox name="hide_money" label="Hide money" checked={p.hide_money} />
+              <p class="hint">Hides prices, totals and balances in lists, for screens others can see.</p>
+            </div>
+            <div class="form-actions">
+              <Button>Save the profile</Button>
+            </div>
+          </Form>
+        </Card>
+        <Card title="Account">
+          <DefinitionList
+            items={[
+              ['Email', p.email],
+              ['Role', ROLE_LABELS[p.role]],
+              ...(p.account_name ? ([['Shop account', p.account_name]] as [string, string][]) : []),
+              ['Member since', p.created_at.toISOString().slice(0, 10)],
+            ]}
+          />
+          <p class="hint">To change your email address, ask an administrator.</p>
+        </Card>
+      </div>
+    </>
+  );
+}
+
+/** Checks an uploaded picture: present and an Upload, at most 1 MB, PNG/JPEG/WebP by its bytes. */
+function checkPicture(value: unknown, bag: ErrorBag): { data: Buffer; kind: PictureKind } | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (!(value instanceof Upload)) {
+    bag.add('picture', PICTURE_NOT_FILE);
+    return undefined;
+  }
+  if (value.truncated || value.data.length > MAX_PICTURE_BYTES) {
+    bag.add('picture', PICTURE_TOO_BIG);
+    return undefined;
+  }
+  const kind = sniffPicture(value.data);
+  if (!kind) {
+    bag.add('picture', PICTURE_WRONG_TYPE);
+    return undefined;
+  }
+  return { data: value.data, kind };
+}
+
+const isForm = (req: FastifyRequest) => !/application\/json/i.test(String(req.headers['content-type'] ?? ''));
+
+export async function profilePages(web: FastifyInstance) {
+  // Only this plugin's routes take multipart forms (the picture).
+  await multipartForms(web, { maxFileBytes: MAX_PICTURE_BYTES });
+  const route = formRoutes(web);
+  const { db, config } = web;
+
+  web.get('/settings/profile', async (req, reply) => {
+    const p = await loadProfile(db, req.user!.id);
+    if (wantsJson(req)) return reply.send({ data: profileJson(p) });
+    return renderPage(req, reply, { title: 'Profile', body: <ProfilePage p={p} /> });
+  });
+
+  web.get('/settings/profile/picture', async (req, reply) => {
+    const path = req.user!.picture_path;
+    const pic = path ? await readPicture(config.dataDir, path) : undefined;
+    if (!pic) throw notFound();
+    return reply
+      .type(pic.type)
+      .header('cache-control', 'private, max-age=86400')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'")
+      .send(pic.data);
+  });
+
+  route('PATCH', '/settings/profile', { config: { back: '/settings/profile' } }, async (req, reply) => {
+    const user = req.user!;
+    const raw = { ...((req.body ?? {}) as Record<string, unknown>) };
+    const upload = raw.picture;
+    // The file never goes back into the session as "old input".
+    delete raw.picture;
+    req.body = raw;
+    // An unticked checkbox sends nothing: on a form, absent means off.
+    if (isForm(req)) raw.hide_money ??= '0';
+
+    const bag = new ErrorBag();
+    const input = ProfileBody.check(raw, bag);
+    const picture = checkPicture(upload, bag);
+    bag.throwIfAny(ProfileBody.schema);
+
+    const before = await loadProfile(db, user.id);
+    const newPath = picture ? await savePicture(config.dataDir, user.id, picture.data, picture.kind) : undefined;
+    const keep = (k: 'phone' | 'whatsapp_phone' | 'company') => (k in input ? (input[k] ?? null) : before[k]);
+    const picturePath = newPath ?? (input.remove_picture ? null : before.picture_path);
+    const changes = {
+      full_name: input.full_name,
+      phone: keep('phone'),
+      whatsapp_phone: keep('whatsapp_phone'),
+      company: keep('company'),
+      hide_money: input.hide_money ?? before.hide_money,
+      picture: picturePath === before.picture_path ? undefined : picturePath ? 'replaced' : 'removed',
+    };
+    try {
+      await db.tx(async (q) => {
+        await q.query(
+          `UPDATE users SET full_name = $2, phone = $3, whatsapp_phone = $4, company = $5, hide_money = $6, picture_path = $7, updated_at = now()
+            WHERE id = $1`,
+          [user.id, changes.full_name, changes.phone, changes.whatsapp_phone, changes.company, changes.hide_money, picturePath],
+        );
+        await audit(q, user, 'users.update_profile', { type: 'user', id: user.id, accountId: user.account_id }, changes);
+      });
+    } catch (err) {
+      await deletePicture(config.dataDir, newPath);
+      throw err;
+    }
+    if (picturePath !== before.picture_path) await deletePicture(config.dataDir, before.picture_path);
+    const after = await loadProfile(db, user.id);
+    return done(req, reply, { message: PROFILE_UPDATED, redirect: '/settings/profile', data: profileJson(after) });
+  });
+}

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import fastifyMultipart from '@fastify/multipart';
+import type { Readable } from 'node:stream';
+import { HttpError, tooLarge } from '../../http/errors.js';
+
+/** A file from a multipart form, read into memory (never more than the limit). */
+export class Upload {
+  constructor(
+    readonly filename: string,
+    readonly mimetype: string,
+    readonly data: Buffer,
+    /** More bytes were sent than the limit allows; `data` holds only the first ones. */
+    readonly truncated: boolean,
+  ) {}
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Multipart forms for the routes of this plugin: fields land in `req.body` like a urlencoded form
+ * (repeated names and `name[]` as arrays), files as `Upload`s, before the CSRF check reads `_token`.
+ * A file over `maxFileBytes` is kept as truncated so the route can answer 422 on its field.
+ */
+export async function multipartForms(web: FastifyInstance, opts: { maxFileBytes: number }) {
+  await web.register(fastifyMultipart, {
+    throwFileSizeLimit: false,
+    limits: { fileSize: opts.maxFileBytes, files: 1, fields: 50, fieldSize: 100_000, parts: 60, fieldNameSize: 100, headerPairs: 100 },
+  });
+  web.addHook('preValidation', async (req) => {
+    if (!req.isMultipart()) return;
+    const body: Record<string, unknown> = Object.create(null);
+    const add = (name: string, value: unknown) => {
+      if (name === '__proto__' || name === 'constructor' || name === 'prototype') return;
+      const prev = body[name];
+      if (prev === undefined) body[name] = name.endsWith('[]') ? [value] : value;
+      else body[name] = Array.isArray(prev) ? [...prev, value] : [prev, value];
+    };
+    try {
+      for await (const part of req.parts()) {
+        if (part.type === 'file') {
+          const data = await readAll(part.file);
+          // A file input left empty still sends a nameless, empty part.
+          if (part.filename === '' && data.length === 0) continue;
+          add(part.fieldname, new Upload(part.filename, part.mimetype, data, part.file.truncated));
+        } else {
+          add(part.fieldname, part.value);
+        }
+      }
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      throw status === 413 ? tooLarge() : new HttpError(400, 'The request body is not a valid form.');
+    }
+    req.body = { ...body };
+  });
+}
