@@ -20,6 +20,8 @@ import { renderHtmlError } from './web/error-pages.js';
 import { webScope } from './web/scope.js';
 import { authPages } from './modules/auth/pages.js';
 import { homePages } from './modules/home/pages.js';
+import { accountsPages } from './modules/accounts/pages.js';
+import { usersPages } from './modules/users/pages.js';
 import { settingsPages } from './modules/settings/pages.js';
 
 export const API_PREFIX = '/api/web/1.0';
@@ -107,6 +109,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await webScope(web);
     await web.register(authPages);
     await web.register(homePages);
+    await web.register(accountsPages);
+    await web.register(usersPages);
     await web.register(settingsPages);
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
