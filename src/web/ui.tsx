@@ -65,10 +65,14 @@ export function Field(p: FieldProps) {
   const describedBy = [f.messages.length ? `${f.id}-error` : '', p.hint ? `${f.id}-hint` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={f.messages.length ? 'field has-error' : 'field'}>
-      <label for={f.id}>
-        {p.label}
-        {p.required && <span class="req" aria-hidden="true"> *</span>}
-      </label>
+      <div class="label-row">
+        <label for={f.id}>{p.label}</label>
+        {p.required && (
+          <span class="req" aria-hidden="true">
+            *
+          </span>
+        )}
+      </div>
       <input
         id={f.id}
         name={p.name}

@@ -78,6 +78,7 @@ export async function screenshots(page: Page, name: string) {
   const size = page.viewportSize() ?? { width: 1280, height: 800 };
   await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(400); // let the menu's slide-out transition end
   await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
   await page.setViewportSize(size);
 }

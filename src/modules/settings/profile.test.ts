@@ -96,7 +96,7 @@ describe('profile', () => {
       const a = await login(t.app, p.email);
       const res = await a.get('/settings/profile');
       assert.equal(res.statusCode, 200, role);
-      for (const label of ['Full name', 'Phone', 'WhatsApp phone', 'Company', 'Picture', 'Hide money', 'Save the profile']) assert.match(res.body, new RegExp(`>${label}<`), `${role}: ${label}`);
+      for (const label of ['Full name', 'Phone', 'WhatsApp number', 'Company', 'Picture', 'Hide money', 'Save the profile']) assert.match(res.body, new RegExp(`>${label}<`), `${role}: ${label}`);
       assert.match(res.body, /enctype="multipart\/form-data"/);
       assert.match(res.body, /href="\/settings\/profile"[^>]*>/);
     }

@@ -121,7 +121,7 @@ function ProfilePage({ p }: { p: ProfileRow }) {
             <div class="form-grid">
               <Field name="full_name" label="Full name" value={p.full_name} required autocomplete="name" />
               <Field name="phone" label="Phone" type="tel" value={p.phone} autocomplete="tel" />
-              <Field name="whatsapp_phone" label="WhatsApp phone" type="tel" value={p.whatsapp_phone} />
+              <Field name="whatsapp_phone" label="WhatsApp number" type="tel" value={p.whatsapp_phone} />
               <Field name="company" label="Company" value={p.company} autocomplete="organization" />
             </div>
             <PictureField current={p.picture_path} initial={p.full_name.slice(0, 1).toUpperCase()} />

@@ -413,7 +413,7 @@ describe('users: create and edit with each role’s fields', () => {
 describe('users: HTML forms', () => {
   test('every field of the agent form has a visible label in plain words', async () => {
     const page = await agents.admin.get('/users/agents/create');
-    for (const label of ['Full name', 'Email', 'Phone', 'WhatsApp phone', 'Company', 'Manager', 'Salary', 'Password', 'Confirm password', 'Status']) {
+    for (const label of ['Full name', 'Email', 'Phone', 'WhatsApp number', 'Company', 'Manager', 'Salary', 'Password', 'Confirm password', 'Status']) {
       assert.match(page.body, new RegExp(`<label for="f-[^"]+">${label}(<span class="req" aria-hidden="true"> \\*</span>)?</label>`), label);
     }
     for (const legend of ['Lead statuses they may set', 'Working hours']) assert.match(page.body, new RegExp(`<legend>${legend}</legend>`));

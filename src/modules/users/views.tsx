@@ -275,7 +275,7 @@ export function UserForm(p: { role: Role; user?: UserRow; options: FormOptions; 
           <Field name="full_name" label="Full name" value={user?.full_name} required autocomplete="off" />
           <Field name="email" label="Email" type="email" value={user?.email} required autocomplete="off" hint="They log in with it." />
           <Field name="phone" label="Phone" type="tel" value={user?.phone} required />
-          {has('whatsapp_phone') && <Field name="whatsapp_phone" label="WhatsApp phone" type="tel" value={user?.whatsapp_phone} />}
+          {has('whatsapp_phone') && <Field name="whatsapp_phone" label="WhatsApp number" type="tel" value={user?.whatsapp_phone} />}
           {has('company') && <Field name="company" label="Company" value={user?.company} />}
         </div>
       </Card>
@@ -392,7 +392,7 @@ export function UserPage(p: {
     ['Email', <a href={`mailto:${u.email}`}>{u.email}</a>],
     ['Phone', u.phone],
   ];
-  if (fields.includes('whatsapp_phone')) contact.push(['WhatsApp phone', u.whatsapp_phone]);
+  if (fields.includes('whatsapp_phone')) contact.push(['WhatsApp number', u.whatsapp_phone]);
   if (fields.includes('company')) contact.push(['Company', u.company]);
   const access: [string, ComponentChildren][] = [
     ['Status', <StatusBadge status={u.status} />],
