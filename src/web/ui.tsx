@@ -239,13 +239,22 @@ export interface Column<T> {
   class?: string;
 }
 
+/** A table's scroll box: focusable and named, so keyboard users can scroll it on phones. */
+export function TableWrap(p: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={p.label}>
+      {p.children}
+    </div>
+  );
+}
+
 export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: string; empty?: string }) {
   const { url } = usePage();
   const href = useQueryHref();
   const sort = url.searchParams.get('sort') ?? '';
   const dir = url.searchParams.get('direction') === 'asc' ? 'asc' : 'desc';
   return (
-    <div class="table-wrap">
+    <TableWrap label={p.caption}>
       <table class="table">
         <caption class="sr-only">{p.caption}</caption>
         <thead>
@@ -285,7 +294,7 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
           )}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

@@ -3,7 +3,7 @@ import type { Queryable } from '../../db/database.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import type { WebUser } from '../../web/types.js';
-import { Card, Kpi, PageHeader } from '../../web/ui.js';
+import { Card, Kpi, PageHeader, TableWrap } from '../../web/ui.js';
 import { ROLE_LABELS } from '../../web/labels.js';
 import { LEAD_STATUSES } from '../leads/schemas.js';
 import { ORDER_STATUSES } from '../orders/schemas.js';
@@ -38,7 +38,7 @@ const pct = (part: number, whole: number) => (whole === 0 ? '—' : `${Math.roun
 function StatusTable(p: { title: string; statuses: readonly string[]; figures: { today: Counts; month: Counts } }) {
   return (
     <Card title={p.title}>
-      <div class="table-wrap">
+      <TableWrap label={p.title}>
         <table class="table">
           <caption class="sr-only">{p.title}</caption>
           <thead>
@@ -66,7 +66,7 @@ function StatusTable(p: { title: string; statuses: readonly string[]; figures: {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </Card>
   );
 }
