@@ -23,6 +23,10 @@ import { homePages } from './modules/home/pages.js';
 import { accountsPages } from './modules/accounts/pages.js';
 import { usersPages } from './modules/users/pages.js';
 import { settingsPages } from './modules/settings/pages.js';
+import { productsPages } from './modules/products/pages.js';
+import { categoriesPages } from './modules/categories/pages.js';
+import { citiesPages } from './modules/cities/pages.js';
+import { warehousesPages } from './modules/warehouses/pages.js';
 
 export const API_PREFIX = '/api/web/1.0';
 
@@ -112,6 +116,10 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(accountsPages);
     await web.register(usersPages);
     await web.register(settingsPages);
+    await web.register(productsPages);
+    await web.register(warehousesPages);
+    await web.register(categoriesPages);
+    await web.register(citiesPages);
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -6,12 +6,13 @@ export interface ProductRef {
   name: string;
 }
 
-/** Every active product of the account among `skus`, in one query. */
+/** Every active (and not deleted) product of the account among `skus`, in one query. */
 export async function activeProductsBySku(q: Queryable, accountId: string, skus: Iterable<string>): Promise<Map<string, ProductRef>> {
   const list = [...new Set(skus)];
   if (list.length === 0) return new Map();
   const { rows } = await q.query<ProductRef>(
-    `SELECT id, sku, name FROM products WHERE account_id = $1 AND sku = ANY($2::text[]) AND status = 'active'`,
+    `SELECT id, sku, name FROM products
+      WHERE account_id = $1 AND sku = ANY($2::text[]) AND status = 'active' AND deleted_at IS NULL`,
     [accountId, list],
   );
   return new Map(rows.map((r) => [r.sku, r]));

@@ -1,0 +1,143 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
+import { newId } from '../../lib/ids.js';
+import { testApp, type TestApp } from '../../test-support/harness.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { createAccount } from '../accounts/service.js';
+import { ROLES, type Role } from '../users/roles.js';
+import { createUser } from '../users/service.js';
+
+const FORBIDDEN = { message: 'This action is unauthorized.' };
+const NOT_FOUND = { message: 'Resource not found.' };
+const INVALID = 'The given data was invalid.';
+/** domain.md: categories, cities, areas — admin VCUD; these roles V; sourcing agents and deliveries nothing. */
+const VIEWERS: Role[] = [
+  'admin',
+  'manager-leader',
+  'manager',
+  'call-center-manager',
+  'agent',
+  'follow-up-agent',
+  'stock-manager',
+  'seller',
+];
+
+let t: TestApp;
+let shop: string;
+const as = {} as Record<Role, Agent>;
+
+before(async () => {
+  t = await testApp();
+  shop = (await createAccount(t.db, { name: 'Shop' })).id;
+  for (const role of ROLES) {
+    const email = `${role}-${newId().toLowerCase()}@example.test`;
+    await createUser(t.db, { role, email, password: 'password-123', fullName: `The ${role}`, accountId: role === 'seller' ? shop : null });
+    as[role] = await login(t.app, email);
+  }
+});
+after(() => t.close());
+
+function expectJson(res: LightMyRequestResponse, status: number, body?: unknown, what = '') {
+  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 500)}`);
+  assert.match(String(res.headers['content-type']), /^application\/json/, what);
+  if (body !== undefined) assert.deepEqual(res.json(), body, what);
+}
+
+const name = (tag = 'Category') => `${tag} ${newId().slice(-8)}`;
+
+async function category(n = name()) {
+  const res = await as.admin.json('POST', '/categories/store', { name: n });
+  expectJson(res, 201);
+  return res.json().data as { id: string; name: string };
+}
+
+describe('categories', () => {
+  test('the permission matrix: list for viewers, writes for the admin only', async () => {
+    const c = await category();
+    for (const role of ROLES) {
+      const may = VIEWERS.includes(role);
+      const list = await as[role].json('GET', '/categories');
+      if (may) expectJson(list, 200, undefined, role);
+      else expectJson(list, 403, FORBIDDEN, role);
+      assert.equal((await as[role].get('/categories')).statusCode, may ? 200 : 403, `${role} page`);
+      assert.equal((await as[role].get(`/categories/${c.id}/show`)).statusCode, may ? 200 : 403, `${role} show`);
+      if (role === 'admin') continue;
+      assert.equal((await as[role].get('/categories/create')).statusCode, 403, `${role} create page`);
+      assert.equal((await as[role].get(`/categories/${c.id}/edit`)).statusCode, 403, `${role} edit page`);
+      expectJson(await as[role].json('POST', '/categories/store', { name: name() }), 403, FORBIDDEN, `${role} store`);
+      expectJson(await as[role].json('PATCH', `/categories/${c.id}/update`, { name: name() }), 403, FORBIDDEN, `${role} update`);
+      expectJson(await as[role].json('DELETE', '/categories/delete', { ids: [c.id] }), 403, FORBIDDEN, `${role} delete`);
+    }
+  });
+
+  test('create, rename, list with search; the name is unique whatever its case', async () => {
+    const n = name('Cosmetics');
+    const res = await as.admin.form('/categories/store', { name: n });
+    assert.equal(res.statusCode, 302);
+    assert.equal(res.headers.location, '/categories');
+    assert.match((await as.admin.follow(res)).body, /Category created\./);
+    const list = (await as.admin.json('GET', `/categories?search=${encodeURIComponent(n)}`)).json();
+    assert.equal(list.meta.total, 1);
+    const c = list.data[0];
+    assert.deepEqual(Object.keys(c).sort(), ['created_at', 'id', 'name', 'updated_at']);
+    expectJson(await as.admin.json('POST', '/categories/store', { name: n.toUpperCase() }), 422, {
+      message: INVALID,
+      errors: { name: ['The name has already been taken.'] },
+    });
+    expectJson(await as.admin.json('POST', '/categories/store', { name: '' }), 422, {
+      message: INVALID,
+      errors: { name: ['The name field is required.'] },
+    });
+    const renamed = await as.admin.json('PUT', `/categories/${c.id}/update`, { name: `${n} & Care` });
+    expectJson(renamed, 200);
+    assert.equal(renamed.json().data.name, `${n} & Care`);
+    const other = await category();
+    expectJson(await as.admin.json('PATCH', `/categories/${other.id}/update`, { name: `${n} & Care` }), 422, {
+      message: INVALID,
+      errors: { name: ['The name has already been taken.'] },
+    });
+    expectJson(await as.admin.json('GET', '/categories/nope/show'), 404, NOT_FOUND);
+  });
+
+  test('a category still used by products cannot be deleted: the message, nothing lost', async () => {
+    const used = await category();
+    const free = await category();
+    for (const sku of ['C1', 'C2', 'C3']) {
+      const r = await as.admin.json('POST', '/products/store', {
+        account_id: shop,
+        name: 'P',
+        sku: `${sku}-${newId().slice(-6)}`,
+        price: 10,
+        category_id: used.id,
+      });
+      expectJson(r, 201);
+    }
+    await as.admin.get(`/categories/${used.id}/show`);
+    const res = await as.admin.form('/categories/delete', { ids: [used.id] }, { method: 'DELETE' });
+    assert.equal(res.statusCode, 302);
+    assert.equal(res.headers.location, `/categories/${used.id}/show`);
+    assert.match((await as.admin.follow(res)).body, /This category is used by 3 products and cannot be deleted\./);
+    expectJson(await as.admin.json('GET', `/categories/${used.id}/show`), 200);
+    expectJson(await as.admin.json('DELETE', '/categories/delete', { ids: [used.id] }), 422, {
+      message: INVALID,
+      errors: { ids: ['This category is used by 3 products and cannot be deleted.'] },
+    });
+    // A bulk delete with one in use deletes nothing.
+    const bulk = await as.admin.json('DELETE', '/categories/delete', { ids: [free.id, used.id] });
+    expectJson(bulk, 422, {
+      message: INVALID,
+      errors: { ids: [`The category ${used.name} is used by 3 products and cannot be deleted. Nothing was deleted.`] },
+    });
+    expectJson(await as.admin.json('GET', `/categories/${free.id}/show`), 200);
+    // Deleted products do not hold a category.
+    const { rows } = await t.db.query<{ id: string }>('SELECT id FROM products WHERE category_id = $1', [used.id]);
+    expectJson(await as.admin.json('DELETE', '/products/delete', { ids: rows.map((r) => r.id) }), 200);
+    await as.admin.get('/categories');
+    const ok = await as.admin.form('/categories/delete', { ids: [free.id, used.id] }, { method: 'DELETE' });
+    assert.equal(ok.statusCode, 302);
+    assert.equal(ok.headers.location, '/categories');
+    assert.match((await as.admin.follow(ok)).body, /2 categories deleted\./);
+    expectJson(await as.admin.json('GET', `/categories/${used.id}/show`), 404, NOT_FOUND);
+  });
+});

@@ -1,0 +1,285 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalid, notFound } from '../../http/errors.js';
+import { ErrorBag } from '../../http/validation.js';
+import { PG, pgCode } from '../../db/database.js';
+import { newId } from '../../lib/ids.js';
+import { audit } from '../../web/audit.js';
+import { formBody } from '../../web/form-body.js';
+import { formatDate, formatDateTime } from '../../web/format.js';
+import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage, usePage } from '../../web/page.js';
+import { done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, Kpi, LinkButton, PageHeader, Pagination } from '../../web/ui.js';
+import { BulkDeleteForm, count, DeleteButton, FK_VIOLATION, listAfterDelete, readIds, refuseDelete, RowCheck } from '../shared/deletion.js';
+import { canCategories, categoryPolicy } from './policy.js';
+import { CATEGORY_SORTS, categoriesInUse, categoryNameTaken, findCategory, listCategories, type CategoryRow } from './queries.js';
+import { categoryBody, NAME_TAKEN } from './schemas.js';
+
+const LIST = '/categories';
+const showUrl = (id: string) => `/categories/${id}/show`;
+const categoryList = listQuery({ sorts: CATEGORY_SORTS, defaultSort: 'name' });
+
+function CategoriesList({ rows, meta }: { rows: CategoryRow[]; meta: PageMeta }) {
+  const { user } = usePage();
+  const admin = categoryPolicy.allows(user!.role, 'delete');
+  return (
+    <>
+      <PageHeader
+        title="Categories"
+        subtitle="Group products so they are easy to find."
+        actions={categoryPolicy.allows(user!.role, 'create') && <LinkButton href="/categories/create">New category</LinkButton>}
+      />
+      <Filters search="Category name" searchLabel="Search by name" />
+      <DataTable
+        caption="Categories"
+        rows={rows}
+        empty="No category yet."
+        columns={[
+          ...(admin
+            ? [
+                {
+                  label: 'Select',
+                  class: 'select-col',
+                  render: (r: CategoryRow) => <RowCheck form="categories-bulk" id={r.data.id} name={r.data.name} />,
+                },
+              ]
+            : []),
+          { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
+          {
+            label: 'Products',
+            sort: 'products',
+            class: 'num',
+            render: (r) => <a href={`/products?category_id=${r.data.id}`}>{r.products}</a>,
+          },
+          { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
+          ...(admin
+            ? [
+                {
+                  label: 'Actions',
+                  render: (r: CategoryRow) => (
+                    <div class="row-actions">
+                      <LinkButton href={`/categories/${r.data.id}/edit`} kind="secondary" small>
+                        Edit
+                      </LinkButton>
+                      <DeleteButton
+                        action="/categories/delete"
+                        id={r.data.id}
+                        name={r.data.name}
+                        small
+                        confirm={`Delete the category ${r.data.name}?`}
+                      />
+                    </div>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      <div class="list-footer">
+        {admin && rows.length > 0 && (
+          <BulkDeleteForm id="categories-bulk" action="/categories/delete" confirm="Delete the selected categories?" />
+        )}
+        <Pagination meta={meta} />
+      </div>
+    </>
+  );
+}
+
+function CategoryForm({ category }: { category?: CategoryRow }) {
+  return (
+    <Card>
+      <Form
+        action={category ? `/categories/${category.data.id}/update` : '/categories/store'}
+        method={category ? 'PATCH' : 'POST'}
+        label={category ? 'Edit category' : 'New category'}
+      >
+        <Field name="name" label="Name" value={category?.data.name} required />
+        <div class="form-actions">
+          <Button>{category ? 'Save changes' : 'Create category'}</Button>
+          <a href={category ? showUrl(category.data.id) : LIST} class="btn btn-link">
+            Cancel
+          </a>
+        </div>
+      </Form>
+    </Card>
+  );
+}
+
+function CategoryPage({ category }: { category: CategoryRow }) {
+  const { user } = usePage();
+  const c = category.data;
+  return (
+    <>
+      <PageHeader
+        title={c.name}
+        subtitle="Category"
+        back={{ href: LIST, label: 'Categories' }}
+        actions={
+          categoryPolicy.allows(user!.role, 'update') && (
+            <>
+              <LinkButton href={`/categories/${c.id}/edit`} kind="secondary">
+                Edit
+              </LinkButton>
+              <DeleteButton action="/categories/delete" id={c.id} name={c.name} confirm={`Delete the category ${c.name}?`} />
+            </>
+          )
+        }
+      />
+      <div class="kpis">
+        <Kpi label="Products" value={<a href={`/products?category_id=${c.id}`}>{category.products}</a>} />
+      </div>
+      <Card title="Details">
+        <DefinitionList
+          items={[
+            ['Name', c.name],
+            ['Created', formatDateTime(c.created_at)],
+            ['Last updated', formatDateTime(c.updated_at)],
+          ]}
+        />
+      </Card>
+    </>
+  );
+}
+
+/** The name, checked for shape and uniqueness (case-insensitive). */
+async function readName(web: FastifyInstance, req: FastifyRequest, exceptId?: string): Promise<string> {
+  const bag = new ErrorBag();
+  const body = formBody(req);
+  const input = categoryBody.check(body, bag);
+  if (!bag.has('name') && (await categoryNameTaken(web.db, input.name, exceptId))) bag.add('name', NAME_TAKEN);
+  bag.throwIfAny(categoryBody.schema);
+  return input.name;
+}
+
+/** A unique-name race lost between the check and the write reads as the same 422. */
+async function uniqueName<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (pgCode(err) === PG.uniqueViolation) throw invalid({ name: [NAME_TAKEN] });
+    throw err;
+  }
+}
+
+export async function categoriesPages(web: FastifyInstance) {
+  const { db } = web;
+  const route = formRoutes(web);
+  addNav({ label: 'Categories', href: LIST, icon: 'tag', visible: canCategories('view'), section: 'Catalog' });
+
+  const load = async (req: FastifyRequest) => {
+    const row = await findCategory(db, (req.params as { id: string }).id);
+    if (!row) throw notFound();
+    return row;
+  };
+
+  web.get(LIST, { config: { can: canCategories('view') } }, async (req, reply) => {
+    const page = await listCategories(db, categoryList(req));
+    if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
+    return renderPage(req, reply, { title: 'Categories', body: <CategoriesList rows={page.rows} meta={page.meta} /> });
+  });
+
+  web.get('/categories/create', { config: { can: canCategories('create') } }, async (req, reply) =>
+    renderPage(req, reply, {
+      title: 'New category',
+      body: (
+        <>
+          <PageHeader title="New category" back={{ href: LIST, label: 'Categories' }} />
+          <CategoryForm />
+        </>
+      ),
+    }),
+  );
+
+  web.post('/categories/store', { config: { can: canCategories('create') } }, async (req, reply) => {
+    const name = await readName(web, req);
+    const row = await uniqueName(() =>
+      db.tx(async (q) => {
+        const id = newId();
+        await q.query('INSERT INTO categories (id, name) VALUES ($1, $2)', [id, name]);
+        await audit(q, req.user!, 'categories.create', { type: 'category', id }, { name });
+        return (await findCategory(q, id))!;
+      }),
+    );
+    return done(req, reply, { message: 'Category created.', redirect: LIST, data: row.data, status: 201 });
+  });
+
+  web.get('/categories/:id/show', { config: { can: canCategories('view') } }, async (req, reply) => {
+    const row = await load(req);
+    if (wantsJson(req)) return reply.send({ data: row.data });
+    return renderPage(req, reply, { title: row.data.name, body: <CategoryPage category={row} /> });
+  });
+
+  web.get('/categories/:id/edit', { config: { can: canCategories('update') } }, async (req, reply) => {
+    const row = await load(req);
+    return renderPage(req, reply, {
+      title: `Edit ${row.data.name}`,
+      body: (
+        <>
+          <PageHeader title={`Edit ${row.data.name}`} back={{ href: showUrl(row.data.id), label: row.data.name }} />
+          <CategoryForm category={row} />
+        </>
+      ),
+    });
+  });
+
+  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+    const before = await load(req);
+    const name = await readName(web, req, before.data.id);
+    const row = await uniqueName(() =>
+      db.tx(async (q) => {
+        if (name !== before.data.name) {
+          await q.query('UPDATE categories SET name = $2, updated_at = now() WHERE id = $1', [before.data.id, name]);
+          await audit(q, req.user!, 'categories.update', { type: 'category', id: before.data.id }, { name: [before.data.name, name] });
+        }
+        return (await findCategory(q, before.data.id))!;
+      }),
+    );
+    return done(req, reply, { message: 'Category updated.', redirect: showUrl(row.data.id), data: row.data });
+  };
+  const updateOpts = { config: { can: canCategories('update') } };
+  route('PATCH', '/categories/:id/update', updateOpts, update);
+  route('PUT', '/categories/:id/update', updateOpts, update);
+
+  web.route({
+    method: ['POST', 'DELETE'],
+    url: '/categories/delete',
+    config: { can: canCategories('delete') },
+    handler: async (req, reply) => {
+      const ids = readIds(req);
+      const refuse = async () => {
+        const used = await categoriesInUse(db, ids);
+        const message =
+          used.length === 0
+            ? 'This category is in use and cannot be deleted.'
+            : ids.length === 1
+              ? `This category is used by ${count(used[0].products, 'product')} and cannot be deleted.`
+              : used.map((u) => `The category ${u.name} is used by ${count(u.products, 'product')} and cannot be deleted.`).join(' ') +
+                ' Nothing was deleted.';
+        return refuseDelete(req, reply, message, LIST);
+      };
+      if ((await categoriesInUse(db, ids)).length > 0) return refuse();
+      let deleted: { id: string; name: string }[];
+      try {
+        deleted = await db.tx(async (q) => {
+          // Deleted products keep no category: nothing shows them any more.
+          await q.query('UPDATE products SET category_id = NULL WHERE category_id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids]);
+          const { rows } = await q.query<{ id: string; name: string }>(
+            'DELETE FROM categories WHERE id = ANY($1::text[]) RETURNING id, name',
+            [ids],
+          );
+          for (const r of rows) await audit(q, req.user!, 'categories.delete', { type: 'category', id: r.id }, { name: r.name });
+          return rows;
+        });
+      } catch (err) {
+        if (pgCode(err) === FK_VIOLATION) return refuse(); // a product took the category meanwhile
+        throw err;
+      }
+      if (deleted.length === 0) throw notFound();
+      const message =
+        deleted.length === 1 ? `Category ${deleted[0].name} deleted.` : `${count(deleted.length, 'category', 'categories')} deleted.`;
+      return done(req, reply, { message, redirect: listAfterDelete(req, LIST) });
+    },
+  });
+}

@@ -1,0 +1,18 @@
+import { definePolicy } from '../../http/policy.js';
+import type { WebUser } from '../../web/types.js';
+
+export type CategoryAction = 'view' | 'create' | 'update' | 'delete';
+
+/** domain.md's "categories, cities, areas" row. */
+export const categoryPolicy = definePolicy<CategoryAction>({
+  admin: ['view', 'create', 'update', 'delete'],
+  'manager-leader': ['view'],
+  manager: ['view'],
+  'call-center-manager': ['view'],
+  agent: ['view'],
+  'follow-up-agent': ['view'],
+  'stock-manager': ['view'],
+  seller: ['view'],
+});
+
+export const canCategories = (action: CategoryAction) => (user: WebUser) => categoryPolicy.allows(user.role, action);

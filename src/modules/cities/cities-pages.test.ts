@@ -1,0 +1,144 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
+import { newId } from '../../lib/ids.js';
+import { testApp, type TestApp } from '../../test-support/harness.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { createAccount } from '../accounts/service.js';
+import { ROLES, type Role } from '../users/roles.js';
+import { createUser } from '../users/service.js';
+
+const FORBIDDEN = { message: 'This action is unauthorized.' };
+const NOT_FOUND = { message: 'Resource not found.' };
+const INVALID = 'The given data was invalid.';
+const VIEWERS: Role[] = [
+  'admin',
+  'manager-leader',
+  'manager',
+  'call-center-manager',
+  'agent',
+  'follow-up-agent',
+  'stock-manager',
+  'seller',
+];
+
+let t: TestApp;
+const as = {} as Record<Role, Agent>;
+
+before(async () => {
+  t = await testApp();
+  const shop = (await createAccount(t.db, { name: 'Shop' })).id;
+  for (const role of ROLES) {
+    const email = `${role}-${newId().toLowerCase()}@example.test`;
+    await createUser(t.db, { role, email, password: 'password-123', fullName: `The ${role}`, accountId: role === 'seller' ? shop : null });
+    as[role] = await login(t.app, email);
+  }
+});
+after(() => t.close());
+
+function expectJson(res: LightMyRequestResponse, status: number, body?: unknown, what = '') {
+  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 500)}`);
+  assert.match(String(res.headers['content-type']), /^application\/json/, what);
+  if (body !== undefined) assert.deepEqual(res.json(), body, what);
+}
+const invalid = (res: LightMyRequestResponse, errors: Record<string, string[]>) => expectJson(res, 422, { message: INVALID, errors });
+const name = (tag: string) => `${tag} ${newId().slice(-8)}`;
+
+async function city(n = name('City')) {
+  const res = await as.admin.json('POST', '/cities/store', { name: n });
+  expectJson(res, 201);
+  return res.json().data as { id: string; name: string };
+}
+
+async function area(cityId: string, n = name('Area')) {
+  const res = await as.admin.json('POST', '/areas/store', { city_id: cityId, name: n });
+  expectJson(res, 201);
+  return res.json().data as { id: string; name: string; city_id: string };
+}
+
+describe('cities and areas', () => {
+  test('the permission matrix of cities and areas', async () => {
+    const c = await city();
+    const a = await area(c.id);
+    for (const role of ROLES) {
+      const may = VIEWERS.includes(role);
+      for (const url of ['/cities', '/areas', `/cities/${c.id}/show`, `/areas/${a.id}/show`]) {
+        const res = await as[role].json('GET', url);
+        if (may) expectJson(res, 200, undefined, `${role} ${url}`);
+        else expectJson(res, 403, FORBIDDEN, `${role} ${url}`);
+        assert.equal((await as[role].get(url)).statusCode, may ? 200 : 403, `${role} ${url} page`);
+      }
+      if (role === 'admin') continue;
+      expectJson(await as[role].json('POST', '/cities/store', { name: name('X') }), 403, FORBIDDEN, role);
+      expectJson(await as[role].json('POST', '/areas/store', { city_id: c.id, name: name('X') }), 403, FORBIDDEN, role);
+      expectJson(await as[role].json('PATCH', `/areas/${a.id}/update`, { city_id: c.id, name: name('X') }), 403, FORBIDDEN, role);
+      expectJson(await as[role].json('DELETE', '/cities/delete', { ids: [c.id] }), 403, FORBIDDEN, role);
+      expectJson(await as[role].json('DELETE', '/areas/delete', { ids: [a.id] }), 403, FORBIDDEN, role);
+    }
+  });
+
+  test('a city page lists its areas and adds one; area names are unique per city', async () => {
+    const casa = await city(name('Casablanca'));
+    const rabat = await city(name('Rabat'));
+    await as.admin.get(`/cities/${casa.id}/show`);
+    const added = await as.admin.form('/areas/store', { city_id: casa.id, name: 'Maarif' });
+    assert.equal(added.statusCode, 302);
+    assert.equal(added.headers.location, `/cities/${casa.id}/show`);
+    const page = await as.admin.follow(added);
+    assert.match(page.body, /Area Maarif added to Casablanca/);
+    assert.match(page.body, /<td[^>]*>Maarif<\/td>/);
+    invalid(await as.admin.json('POST', '/areas/store', { city_id: casa.id, name: 'maarif' }), {
+      name: ['The name has already been taken.'],
+    });
+    await area(rabat.id, 'Maarif');
+    invalid(await as.admin.json('POST', '/areas/store', { city_id: 'nope', name: 'X' }), { city_id: ['The selected city id is invalid.'] });
+    invalid(await as.admin.json('POST', '/areas/store', {}), {
+      city_id: ['The city id field is required.'],
+      name: ['The name field is required.'],
+    });
+    const show = (await as.admin.json('GET', `/cities/${casa.id}/show`)).json().data;
+    assert.deepEqual(
+      show.areas.map((a: { name: string }) => a.name),
+      ['Maarif'],
+    );
+    const list = (await as.admin.json('GET', `/areas?city_id=${rabat.id}`)).json();
+    assert.deepEqual(
+      list.data.map((a: { name: string }) => a.name),
+      ['Maarif'],
+    );
+    invalid(await as.admin.json('POST', '/cities/store', { name: casa.name.toLowerCase() }), {
+      name: ['The name has already been taken.'],
+    });
+  });
+
+  test('deleting a city deletes its areas; a city with warehouses cannot be deleted', async () => {
+    const c = await city();
+    const a = await area(c.id);
+    const used = await city();
+    const wh = await as.admin.json('POST', '/warehouses/store', { name: name('Depot'), city_id: used.id });
+    expectJson(wh, 201);
+    assert.equal(wh.json().data.city, used.name);
+    expectJson(await as.admin.json('DELETE', '/cities/delete', { ids: [used.id] }), 422, {
+      message: INVALID,
+      errors: { ids: ['This city is used by 1 warehouse and cannot be deleted.'] },
+    });
+    await as.admin.get('/cities');
+    const res = await as.admin.form('/cities/delete', { ids: [c.id] }, { method: 'DELETE' });
+    assert.equal(res.statusCode, 302);
+    assert.equal(res.headers.location, '/cities');
+    assert.match((await as.admin.follow(res)).body, new RegExp(`City ${c.name} deleted\\.`));
+    expectJson(await as.admin.json('GET', `/areas/${a.id}/show`), 404, NOT_FOUND);
+    // Renaming a city renames it on its warehouses.
+    expectJson(await as.admin.json('PATCH', `/cities/${used.id}/update`, { name: `${used.name} Centre` }), 200);
+    assert.equal((await as.admin.json('GET', `/warehouses/${wh.json().data.id}/show`)).json().data.city, `${used.name} Centre`);
+  });
+
+  test('an area deleted from its city page goes back to it', async () => {
+    const c = await city();
+    const a = await area(c.id);
+    await as.admin.get(`/cities/${c.id}/show`);
+    const res = await as.admin.form('/areas/delete', { ids: [a.id] }, { method: 'DELETE' });
+    assert.equal(res.statusCode, 302);
+    assert.equal(res.headers.location, `/cities/${c.id}/show`);
+  });
+});

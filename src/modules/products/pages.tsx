@@ -1,0 +1,207 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { PG, pgCode } from '../../db/database.js';
+import { invalid, notFound } from '../../http/errors.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { audit } from '../../web/audit.js';
+import { formBody } from '../../web/form-body.js';
+import { listQuery } from '../../web/list-query.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import { PageHeader } from '../../web/ui.js';
+import { categoryOptions } from '../categories/queries.js';
+import { count, listAfterDelete, readIds } from '../shared/deletion.js';
+import { EditHeader, ProductForm, SellerProductForm } from './form.js';
+import { productImagePages } from './image-pages.js';
+import { readCreate, readUpdate } from './input.js';
+import { canProducts, editsEverything, seesAgents, seesAllAccounts } from './policy.js';
+import { accountChoices, agentChoices, findProduct, listProducts, PRODUCT_SORTS, type ProductRow } from './queries.js';
+import { PRODUCT_STATUSES, SKU_TAKEN } from './schemas.js';
+import { assignAgents, deleteProducts, insertProduct, updateProduct } from './service.js';
+import { LIST, ProductPage, ProductsList, showUrl } from './views.js';
+
+const productList = listQuery({
+  sorts: PRODUCT_SORTS,
+  defaultSort: 'created_at',
+  statuses: PRODUCT_STATUSES,
+  filters: { account_id: Type.String({ maxLength: 100 }), category_id: Type.String({ maxLength: 100 }) },
+});
+
+const AssignBody = compile(
+  Type.Object({ agents: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 1000 })) }),
+);
+
+/** The SKU race lost between the check and the write reads as the same 422. */
+async function uniqueSku<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (pgCode(err) === PG.uniqueViolation) throw invalid({ sku: [SKU_TAKEN] });
+    throw err;
+  }
+}
+
+export async function productsPages(web: FastifyInstance) {
+  const { db } = web;
+  const route = formRoutes(web);
+  addNav({ label: 'Products', href: LIST, icon: 'box', visible: canProducts('view'), section: 'Catalog' });
+
+  /** A product the user may see; another account's, an unassigned or a deleted one is a 404. */
+  const load = async (req: FastifyRequest): Promise<ProductRow> => {
+    const row = await findProduct(db, req.user!, (req.params as { id: string }).id);
+    if (!row) throw notFound();
+    return row;
+  };
+
+  web.get(LIST, { config: { can: canProducts('view') } }, async (req, reply) => {
+    const user = req.user!;
+    const page = await listProducts(db, user, productList(req));
+    if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
+    const [accounts, categories] = await Promise.all([seesAllAccounts(user) ? accountChoices(db) : null, categoryOptions(db)]);
+    return renderPage(req, reply, {
+      title: 'Products',
+      body: <ProductsList rows={page.rows} meta={page.meta} accounts={accounts} categories={categories} />,
+    });
+  });
+
+  web.get('/products/create', { config: { can: canProducts('create') } }, async (req, reply) => {
+    const [accounts, categories] = await Promise.all([accountChoices(db), categoryOptions(db)]);
+    const accountId = (req.query as { account_id?: unknown }).account_id;
+    return renderPage(req, reply, {
+      title: 'New product',
+      body: (
+        <>
+          <PageHeader title="New product" subtitle="A product of a seller's account." back={{ href: LIST, label: 'Products' }} />
+          <ProductForm accounts={accounts} categories={categories} accountId={typeof accountId === 'string' ? accountId : undefined} />
+        </>
+      ),
+    });
+  });
+
+  web.post('/products/store', { config: { can: canProducts('create') } }, async (req, reply) => {
+    const user = req.user!;
+    const { accountId, fields } = await readCreate(db, req);
+    const row = await uniqueSku(() =>
+      db.tx(async (q) => {
+        const id = await insertProduct(q, accountId, fields);
+        await audit(q, user, 'products.create', { type: 'product', id, accountId }, { ...fields });
+        return (await findProduct(q, user, id))!;
+      }),
+    );
+    return done(req, reply, { message: `Product ${row.data.name} created.`, redirect: showUrl(row.data.id), data: row.data, status: 201 });
+  });
+
+  web.get('/products/:id/show', { config: { can: canProducts('view') } }, async (req, reply) => {
+    const row = await load(req);
+    if (wantsJson(req)) return reply.send({ data: row.data });
+    const agents = seesAgents(req.user!) ? await agentChoices(db, row.data.id) : null;
+    return renderPage(req, reply, { title: row.data.name, body: <ProductPage row={row} agents={agents} /> });
+  });
+
+  web.get('/products/:id/edit', { config: { can: canProducts('update') } }, async (req, reply) => {
+    const user = req.user!;
+    const row = await load(req);
+    const body = editsEverything(user) ? (
+      <ProductForm row={row} accounts={[]} categories={await categoryOptions(db)} />
+    ) : (
+      <SellerProductForm row={row} />
+    );
+    return renderPage(req, reply, {
+      title: `Edit ${row.data.name}`,
+      body: (
+        <>
+          <EditHeader row={row} />
+          {body}
+        </>
+      ),
+    });
+  });
+
+  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+    const user = req.user!;
+    const before = await load(req);
+    const patch = await readUpdate(db, req, before.data, editsEverything(user));
+    const row = await uniqueSku(() =>
+      db.tx(async (q) => {
+        if (await updateProduct(q, before.data.id, patch)) {
+          const current = before.data as unknown as Record<string, unknown>;
+          const changes = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, [current[k] ?? null, v]]));
+          await audit(q, user, 'products.update', { type: 'product', id: before.data.id, accountId: before.data.account_id }, changes);
+        }
+        return (await findProduct(q, user, before.data.id))!;
+      }),
+    );
+    return done(req, reply, { message: 'Product updated.', redirect: showUrl(row.data.id), data: row.data });
+  };
+  const updateOpts = { config: { can: canProducts('update') } };
+  route('PATCH', '/products/:id/update', updateOpts, update);
+  route('PUT', '/products/:id/update', updateOpts, update);
+
+  web.route({
+    method: ['POST', 'DELETE'],
+    url: '/products/delete',
+    config: { can: canProducts('delete') },
+    handler: async (req, reply) => {
+      const user = req.user!;
+      const ids = readIds(req);
+      const deleted = await db.tx(async (q) => {
+        const { rows } = await q.query<{ id: string; name: string; sku: string; account_id: string }>(
+          'SELECT id, name, sku, account_id FROM products WHERE id = ANY($1::text[]) AND deleted_at IS NULL',
+          [ids],
+        );
+        await deleteProducts(
+          q,
+          rows.map((r) => r.id),
+        );
+        for (const r of rows)
+          await audit(q, user, 'products.delete', { type: 'product', id: r.id, accountId: r.account_id }, { sku: r.sku, name: r.name });
+        return rows;
+      });
+      if (deleted.length === 0) throw notFound();
+      const message = deleted.length === 1 ? `Product ${deleted[0].name} deleted.` : `${count(deleted.length, 'product')} deleted.`;
+      return done(req, reply, { message, redirect: listAfterDelete(req, LIST) });
+    },
+  });
+
+  /** Sets exactly which agents confirm this product's leads (users.products_ids_to_confirm). */
+  const assign = async (req: FastifyRequest, reply: FastifyReply) => {
+    const user = req.user!;
+    const row = await load(req);
+    const bag = new ErrorBag();
+    const input = AssignBody.check(formBody(req), bag);
+    const wanted = [...new Set(input.agents ?? [])];
+    if (!bag.has('agents') && wanted.length > 0) {
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT id FROM users WHERE role = 'agent' AND deleted_at IS NULL AND id = ANY($1::text[])`,
+        [wanted],
+      );
+      const known = new Set(rows.map((r) => r.id));
+      (input.agents ?? []).forEach((id, i) => {
+        if (!known.has(id)) bag.add(`agents.${i}`, messages.invalid(`agents.${i}`));
+      });
+    }
+    bag.throwIfAny(AssignBody.schema);
+    await db.tx(async (q) => {
+      const r = await assignAgents(q, row.data.id, wanted);
+      if (r.added.length || r.removed.length) {
+        await audit(
+          q,
+          user,
+          'products.assign',
+          { type: 'product', id: row.data.id, accountId: row.data.account_id },
+          { added: r.added, removed: r.removed },
+        );
+      }
+    });
+    const message =
+      wanted.length === 0 ? 'No agent confirms this product any more.' : `Product assigned to ${count(wanted.length, 'agent')}.`;
+    return done(req, reply, { message, redirect: showUrl(row.data.id), data: { id: row.data.id, agents: wanted } });
+  };
+  const assignOpts = { config: { can: canProducts('assign') } };
+  route('PUT', '/products/:id/assign', assignOpts, assign);
+  route('PATCH', '/products/:id/assign', assignOpts, assign);
+
+  await web.register(productImagePages);
+}

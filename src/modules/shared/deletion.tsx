@@ -1,0 +1,76 @@
+// Deleting from the dashboard: `POST|DELETE /<resource>/delete` with `ids[]`, the buttons that send
+// it, and the refusal when a record is still in use (a message, nothing deleted).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { invalid } from '../../http/errors.js';
+import { compile, validate } from '../../http/validation.js';
+import { formBody } from '../../web/form-body.js';
+import { usePage } from '../../web/page.js';
+import { backUrl } from '../../web/respond.js';
+import { wantsJson } from '../../web/scope.js';
+
+/** PostgreSQL's foreign_key_violation: a row another table still points at. */
+export const FK_VIOLATION = '23503';
+
+const IdsBody = compile(Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }) }));
+
+/** The `ids[]` of a delete request, without repeats (422 when missing or malformed). */
+export function readIds(req: FastifyRequest): string[] {
+  return [...new Set(validate(IdsBody, formBody(req)).ids)];
+}
+
+/**
+ * A delete refused because something still uses the record: JSON clients get the 422 body with the
+ * message on `ids`, pages go back with the message flashed. Nothing was deleted.
+ */
+export function refuseDelete(req: FastifyRequest, reply: FastifyReply, message: string, fallback: string) {
+  if (wantsJson(req)) throw invalid({ ids: [message] });
+  req.session.flash = { error: message };
+  return reply.redirect(backUrl(req, fallback), 302);
+}
+
+/** Where to go after a delete: back to the list the request came from (its filters kept), else `list`. */
+export function listAfterDelete(req: FastifyRequest, list: string): string {
+  const back = backUrl(req, list);
+  return back === list || back.startsWith(`${list}?`) ? back : list;
+}
+
+/** "1 product", "3 products". */
+export const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** A one-record delete button: posts `_method=DELETE` and `ids[]` to `action`, after a confirmation. */
+export function DeleteButton(p: { action: string; id: string; label?: string; confirm: string; small?: boolean; name?: string }) {
+  const { csrf } = usePage();
+  return (
+    <form method="post" action={p.action} class="inline-form" data-confirm={p.confirm} aria-label={p.name ? `Delete ${p.name}` : 'Delete'}>
+      <input type="hidden" name="_token" value={csrf} />
+      <input type="hidden" name="_method" value="DELETE" />
+      <input type="hidden" name="ids[]" value={p.id} />
+      <button type="submit" class={`btn btn-danger${p.small ? ' btn-small' : ''}`}>
+        {p.label ?? 'Delete'}
+      </button>
+    </form>
+  );
+}
+
+/**
+ * The form the row checkboxes of a list belong to (`form={id}`), with its "Delete selected" button:
+ * the checkboxes stay in the table, the form outside it.
+ */
+export function BulkDeleteForm(p: { id: string; action: string; confirm: string; label?: string }) {
+  const { csrf } = usePage();
+  return (
+    <form id={p.id} method="post" action={p.action} class="inline-form" data-confirm={p.confirm} aria-label={p.label ?? 'Delete selected'}>
+      <input type="hidden" name="_token" value={csrf} />
+      <input type="hidden" name="_method" value="DELETE" />
+      <button type="submit" class="btn btn-danger btn-small">
+        {p.label ?? 'Delete selected'}
+      </button>
+    </form>
+  );
+}
+
+/** A row's checkbox for a BulkDeleteForm. */
+export function RowCheck(p: { form: string; id: string; name: string }) {
+  return <input type="checkbox" name="ids[]" value={p.id} form={p.form} aria-label={`Select ${p.name}`} />;
+}
