@@ -134,7 +134,7 @@ describe('profile', () => {
     const res = await a.form('/settings/profile', profileForm({ full_name: '', phone: 'x'.repeat(101), company: 'Kept Company' }), { method: 'PATCH' });
     redirectsTo(res, '/settings/profile');
     const page = await a.follow(res);
-    assert.match(page.body, /<div class="field has-error"><label for="f-full_name">[\s\S]*?The full name field is required\./);
+    assert.match(page.body, /<div class="field has-error"><div class="label-row"><label for="f-full_name">[\s\S]*?The full name field is required\./);
     assert.match(page.body, /id="f-phone-error"><li>The phone field must not be greater than 100 characters\.<\/li>/);
     assert.match(page.body, /value="Kept Company"/);
     assert.equal((await row(p.id)).full_name, 'Test seller', 'nothing changed');
