@@ -1,0 +1,104 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAccount } from '../../src/modules/accounts/service.js';
+import { createUser } from '../../src/modules/users/service.js';
+import { newId } from '../../src/lib/ids.js';
+import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+
+const unique = (prefix: string) => `${prefix}-${newId().slice(-8).toLowerCase()}@example.test`;
+
+describe('catalog in a real browser', { skip: skipBrowser }, () => {
+  let env: BrowserEnv;
+  const admin = { email: unique('admin'), password: 'admin-password-1' };
+  const seller = { email: unique('seller'), password: 'seller-password-1' };
+  let accountId: string;
+
+  before(async () => {
+    env = await startBrowserEnv();
+    await createUser(env.t.db, { role: 'admin', email: admin.email, password: admin.password, fullName: 'Amina Admin' });
+    accountId = (await createAccount(env.t.db, { name: 'Souk Naturel' })).id;
+    await createUser(env.t.db, { role: 'seller', email: seller.email, password: seller.password, fullName: 'Sami Seller', accountId });
+  });
+  after(() => env.close());
+
+  test("an admin creates a category, a warehouse and a product for a seller's account; the seller changes only their four fields", async () => {
+    const page = await newPage(env);
+    await login(page, admin.email, admin.password);
+
+    await page.goto('/categories/create');
+    await checkPage(page, 'new category');
+    await page.getByLabel('Name', { exact: true }).fill('Cosmetics');
+    await page.getByRole('button', { name: 'Create category' }).click();
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+
+    await page.goto('/warehouses/create');
+    await checkPage(page, 'new warehouse');
+    await page.getByLabel('Name', { exact: true }).fill('Casablanca hub');
+    await page.getByLabel('Address', { exact: true }).fill('12 Rue Ibn Batouta');
+    await page.getByRole('button', { name: 'Create warehouse' }).click();
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+
+    await page.goto('/products/create');
+    await checkPage(page, 'new product');
+    await page.getByLabel('Account', { exact: true }).selectOption(accountId);
+    await page.getByLabel('Name', { exact: true }).fill('Argan Oil 100ml');
+    await page.getByLabel('SKU', { exact: true }).fill('ARGAN-100');
+    await page.getByLabel('Category', { exact: true }).selectOption({ label: 'Cosmetics' });
+    await page.getByLabel('Price', { exact: true }).fill('199');
+    await page.getByLabel('Purchase price', { exact: true }).fill('80');
+    await screenshots(page, 'product-form');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+    await checkPage(page, 'product page');
+    const product = await env.t.db.query<{ id: string; account_id: string; price: string; purchase_price: string }>(
+      `SELECT id, account_id, price::text, purchase_price::text FROM products WHERE sku = 'ARGAN-100' AND account_id = $1`,
+      [accountId],
+    );
+    assert.equal(product.rows.length, 1);
+    const productId = product.rows[0].id;
+
+    await page.goto('/products');
+    await checkPage(page, 'products list');
+    await screenshots(page, 'products-list');
+    await page.context().close();
+
+    const sp = await newPage(env);
+    await login(sp, seller.email, seller.password);
+    await sp.goto(`/products/${productId}/edit`);
+    await checkPage(sp, 'seller product edit');
+    assert.equal(await sp.getByLabel('Price', { exact: true }).count(), 0, 'the price is not offered');
+    assert.equal(await sp.getByLabel('Purchase price', { exact: true }).count(), 0, 'the purchase price is not shown');
+    await sp.getByLabel('Landing page URL').fill('https://souk.example/argan');
+    await sp.getByLabel('Free shipping').check();
+    // A forged post: fields the seller may not change, slipped into the real form.
+    await sp.evaluate(() => {
+      const form = document.querySelector('form[aria-label="Edit product settings"]') as HTMLFormElement;
+      for (const [name, value] of [
+        ['name', 'Hacked'],
+        ['price', '1'],
+        ['purchase_price', '1'],
+        ['sku', 'HACK'],
+      ]) {
+        const input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = value;
+        form.appendChild(input);
+      }
+    });
+    await sp.getByRole('button', { name: 'Save changes' }).click();
+    const after = await env.t.db.query<Record<string, unknown>>(
+      'SELECT name, sku, price::float8 AS price, purchase_price::float8 AS purchase_price, free_shipping, landing_page_url FROM products WHERE id = $1',
+      [productId],
+    );
+    assert.deepEqual(after.rows[0], {
+      name: 'Argan Oil 100ml',
+      sku: 'ARGAN-100',
+      price: 199,
+      purchase_price: 80,
+      free_shipping: true,
+      landing_page_url: 'https://souk.example/argan',
+    });
+    await sp.context().close();
+  });
+});
