@@ -27,6 +27,7 @@ import { productsPages } from './modules/products/pages.js';
 import { categoriesPages } from './modules/categories/pages.js';
 import { citiesPages } from './modules/cities/pages.js';
 import { warehousesPages } from './modules/warehouses/pages.js';
+import { stocksPages } from './modules/stocks/pages.js';
 
 export const API_PREFIX = '/api/web/1.0';
 
@@ -118,6 +119,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(settingsPages);
     await web.register(productsPages);
     await web.register(warehousesPages);
+    await web.register(stocksPages);
     await web.register(categoriesPages);
     await web.register(citiesPages);
   });

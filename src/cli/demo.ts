@@ -4,6 +4,8 @@ import { transitionLeads } from '../modules/leads/lifecycle.js';
 import { createLeads } from '../modules/leads/service.js';
 import { transitionOrders } from '../modules/orders/lifecycle.js';
 import { createProduct } from '../modules/products/service.js';
+import { newId } from '../lib/ids.js';
+import { incrementStock } from '../modules/stocks/service.js';
 import { SCOPES } from '../modules/tokens/scopes.js';
 import { createToken } from '../modules/tokens/tokens.js';
 import { SYSTEM } from '../modules/users/actor.js';
@@ -28,6 +30,12 @@ const PRODUCTS = [
   ['KOHL-CLASSIC', 'Kohl Classic', 35],
 ] as const;
 const CITIES = ['Casablanca', 'Rabat', 'Marrakech', 'Fes', 'Tangier', 'Agadir'];
+/** Warehouses and what each holds per SKU: Kohl is short, so some of its orders wait for stock. */
+const WAREHOUSES = [
+  ['Casablanca Main', 'Casablanca', '12 Rue Ibn Batouta', 80],
+  ['Marrakech Depot', 'Marrakech', '4 Avenue Mohammed VI', 60],
+] as const;
+const SHORT_SKU = 'KOHL-CLASSIC';
 const NAMES = ['Ahmed Benali', 'Fatima Zahra', 'Youssef Amrani', 'Khadija Idrissi', 'Omar Tazi', 'Salma Berrada'];
 
 /** A demo account with products, an admin, a seller, a few hundred leads and orders in every status, and a token. */
@@ -45,6 +53,7 @@ export async function seedDemo(db: Database): Promise<Demo> {
       }
       await createUser(q, { role: 'seller', email: SELLER.email, password: SELLER.password, fullName: 'Demo Seller', accountId });
       seller = (await findUserByEmail(q, SELLER.email))!;
+      await seedStocks(q, accountId);
       await seedLeadsAndOrders(q, accountId);
     }
     const { id, token } = await createToken(q, { userId: seller.id, accountId, name: 'Demo token', scopes: [...SCOPES], expiresAt: null });
@@ -58,7 +67,35 @@ export async function seedDemo(db: Database): Promise<Demo> {
   });
 }
 
-async function seedLeadsAndOrders(q: Parameters<Parameters<Database['tx']>[0]>[0], accountId: string) {
+type Tx = Parameters<Parameters<Database['tx']>[0]>[0];
+
+/** Two warehouses (shared by every demo account) and a stock of each product in them, moved in through the stock rule. */
+async function seedStocks(q: Tx, accountId: string) {
+  const products = (await q.query<{ id: string; sku: string }>('SELECT id, sku FROM products WHERE account_id = $1', [accountId])).rows;
+  for (const [name, city, address, quantity] of WAREHOUSES) {
+    await q.query('INSERT INTO warehouses (id, name, city, address) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      newId(),
+      name,
+      city,
+      address,
+    ]);
+    const warehouseId = (
+      await q.query<{ id: string }>('SELECT id FROM warehouses WHERE lower(name) = lower($1) ORDER BY id LIMIT 1', [name])
+    ).rows[0].id;
+    for (const p of products) {
+      if (p.sku === SHORT_SKU && city !== 'Casablanca') continue;
+      const stockId = newId();
+      await q.query('INSERT INTO stocks (id, product_id, warehouse_id, warning_quantity) VALUES ($1, $2, $3, 20)', [
+        stockId,
+        p.id,
+        warehouseId,
+      ]);
+      await incrementStock(q, SYSTEM, stockId, quantity, 'Opening stock');
+    }
+  }
+}
+
+async function seedLeadsAndOrders(q: Tx, accountId: string) {
   const leads = Array.from({ length: 400 }, (_, i) => ({
     full_name: NAMES[i % NAMES.length],
     phone: `06${String(10_000_000 + i * 7919).slice(0, 8)}`,
@@ -96,7 +133,10 @@ async function seedLeadsAndOrders(q: Parameters<Parameters<Database['tx']>[0]>[0
       })),
     ),
   );
-  const orders = (await q.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 ORDER BY reference', [accountId])).rows;
+  // Orders waiting for stock cannot ship: the demo ships and cancels among those that reserved theirs.
+  const orders = (
+    await q.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 AND NOT waiting_for_stock ORDER BY reference', [accountId])
+  ).rows;
   const shipped = orders.slice(0, 170);
   await transitionOrders(
     q,

@@ -111,7 +111,7 @@ export async function ordersApi(api: FastifyInstance, opts: { bulkBodyLimit: num
         const { reference } = req.params as { reference: string };
         const found = await orderJson(q, actor.accountId, reference);
         if (!found) throw notFound();
-        await deleteOrders(q, actor.accountId, [reference], () => 'reference', new ErrorBag());
+        await deleteOrders(q, actor.accountId, [reference], () => 'reference', new ErrorBag(), actor);
         return { status: 200, json: JSON.stringify({ message: 'Order deleted successfully.' }) };
       }),
   );
@@ -131,7 +131,14 @@ export async function ordersApi(api: FastifyInstance, opts: { bulkBodyLimit: num
         const actor = actorOf(req);
         const bag = new ErrorBag();
         const { references } = bulkDeleteBody.check(req.body, bag);
-        const count = await deleteOrders(q, actor.accountId, Array.isArray(references) ? references : [], (i) => `references.${i}`, bag);
+        const count = await deleteOrders(
+          q,
+          actor.accountId,
+          Array.isArray(references) ? references : [],
+          (i) => `references.${i}`,
+          bag,
+          actor,
+        );
         return { status: 200, json: JSON.stringify({ message: 'Orders deleted successfully.', data: { count } }) };
       }),
   );

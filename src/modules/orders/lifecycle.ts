@@ -2,10 +2,19 @@ import type { Queryable } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
-import { messages } from '../../http/validation.js';
+import { ErrorBag, messages } from '../../http/validation.js';
 import { appendHistories } from '../shared/history.js';
 import { insertLines, type LineInput } from '../shared/lines.js';
 import type { ProductRef } from '../products/lookup.js';
+import {
+  applyOrderTransitions,
+  lockStocksOfOrders,
+  ordersWaitingForStock,
+  releaseOrders,
+  reserveOrders,
+  retryWaitingOrders,
+  waitingForStockMessage,
+} from '../stocks/effects.js';
 import type { Actor } from '../users/actor.js';
 import type { OrderStatus } from './schemas.js';
 
@@ -36,7 +45,10 @@ export interface NewOrder {
   products: LineInput[];
 }
 
-/** Creates orders (status new, history null → new) with set-based inserts; answers their references in order. */
+/**
+ * Creates orders (status new, history null → new) with set-based inserts and reserves their stock
+ * (or marks them waiting for stock); answers their references in order.
+ */
 export async function createOrders(
   q: Queryable,
   actor: Actor,
@@ -83,10 +95,11 @@ export async function createOrders(
     accountId,
     ids.map((id) => ({ id, from: null, to: 'new', comment: null })),
   );
+  await reserveOrders(q, actor, ids);
   return refs;
 }
 
-/** Confirmation: one order per lead, copying its customer and lines, linked both ways. */
+/** Confirmation: one order per lead, copying its customer and lines, linked both ways, reserving its stock. */
 export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountId: string, leadIds: string[]): Promise<void> {
   if (leadIds.length === 0) return;
   const refs = await reserveReferences(q, accountId, 'order', leadIds.length);
@@ -114,6 +127,7 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
     accountId,
     ids.map((id) => ({ id, from: null, to: 'new', comment: null })),
   );
+  await reserveOrders(q, actor, ids);
 }
 
 export interface OrderTransition {
@@ -124,22 +138,39 @@ export interface OrderTransition {
   trackingNumber?: string | null;
   shippingCompanyId?: string | null;
   deliveryUserId?: string | null;
+  /** Where a refusal is reported (default `status`; bulk callers pass `orders.<i>.status`). */
+  key?: string;
 }
 
-/** The one place that writes an order's status: checks, updates and appends the history. */
+/**
+ * The one place that writes an order's status: checks, updates, appends the history and applies
+ * the stock rule (src/modules/stocks/effects.ts). Shipping an order that is waiting for stock is a
+ * 422 on `status` (nothing written). `from` must be the order's current status (lock it first).
+ */
 export async function transitionOrders(q: Queryable, actor: Actor, accountId: string, ts: OrderTransition[]): Promise<void> {
   if (ts.length === 0) return;
   for (const t of ts) {
     const refused = orderTransitionError(t.from, t.to);
     if (refused) throw new Error(`refused transition reached the lifecycle: ${refused}`);
   }
-  await q.query(
+  const shipping = ts.filter((t) => t.to === 'shipped');
+  const waiting = await ordersWaitingForStock(
+    q,
+    shipping.map((t) => t.id),
+  );
+  if (waiting.size > 0) {
+    const bag = new ErrorBag();
+    for (const t of shipping) if (waiting.has(t.id)) bag.add(t.key ?? 'status', waitingForStockMessage(waiting.get(t.id)!));
+    bag.throwIfAny();
+  }
+  const updated = await q.query(
     `UPDATE orders o SET status = c.to_status, updated_at = now(),
             tracking_number = CASE WHEN c.to_status = 'shipped' THEN c.tracking ELSE o.tracking_number END,
             shipping_company_id = CASE WHEN c.to_status = 'shipped' THEN c.company ELSE o.shipping_company_id END,
             delivery_user_id = CASE WHEN c.to_status = 'shipped' THEN c.courier ELSE o.delivery_user_id END
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS c(id, to_status, tracking, company, courier)
-      WHERE o.id = c.id AND o.account_id = $6`,
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::text[])
+             AS c(id, to_status, tracking, company, courier, from_status)
+      WHERE o.id = c.id AND o.account_id = $6 AND o.status = c.from_status AND o.deleted_at IS NULL`,
     [
       ts.map((t) => t.id),
       ts.map((t) => t.to),
@@ -147,8 +178,11 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
       ts.map((t) => t.shippingCompanyId ?? null),
       ts.map((t) => t.deliveryUserId ?? null),
       accountId,
+      ts.map((t) => t.from),
     ],
   );
+  // The stock effects follow `from`: a stale one would move the wrong goods.
+  if (updated.rowCount !== new Set(ts.map((t) => t.id)).size) throw new Error('an order transition named a status the order no longer has');
   await appendHistories(
     q,
     'order_histories',
@@ -156,4 +190,34 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     accountId,
     ts.map((t) => ({ id: t.id, from: t.from, to: t.to, comment: t.comment })),
   );
+  await applyOrderTransitions(q, actor, ts);
+}
+
+/**
+ * Replaces the lines of new orders (an edit): their reservations are released, the new lines
+ * reserve again, and what the old lines freed is offered to waiting orders.
+ */
+export async function replaceOrderLines(
+  q: Queryable,
+  actor: Actor,
+  parents: { id: string; products: LineInput[] }[],
+  products: Map<string, ProductRef>,
+): Promise<void> {
+  if (parents.length === 0) return;
+  const ids = parents.map((p) => p.id);
+  await lockStocksOfOrders(q, ids);
+  const freed = await releaseOrders(q, actor, ids, 'Order lines changed');
+  await q.query('DELETE FROM order_lines WHERE order_id = ANY($1::text[])', [ids]);
+  await insertLines(q, 'order_lines', parents, products);
+  await reserveOrders(q, actor, ids);
+  await retryWaitingOrders(q, actor, freed);
+}
+
+/** Soft-deletes orders (new or canceled; the caller checks): a new order's reservation is released first. */
+export async function deleteOrderRows(q: Queryable, actor: Actor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await lockStocksOfOrders(q, ids);
+  const freed = await releaseOrders(q, actor, ids, 'Order deleted');
+  await q.query('UPDATE orders SET deleted_at = now(), updated_at = now() WHERE id = ANY($1::text[])', [ids]);
+  await retryWaitingOrders(q, actor, freed);
 }

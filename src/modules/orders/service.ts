@@ -3,10 +3,10 @@ import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { normalizePhone } from '../../lib/phone.js';
-import { checkSkus, insertLines } from '../shared/lines.js';
+import { checkSkus } from '../shared/lines.js';
 import { patchRows } from '../shared/patch.js';
-import type { Actor } from '../users/actor.js';
-import { createOrders, orderTransitionError, transitionOrders } from './lifecycle.js';
+import { SYSTEM, type Actor } from '../users/actor.js';
+import { createOrders, deleteOrderRows, orderTransitionError, replaceOrderLines, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
 import { OrderBulkPatchBody, OrderCreateBody, OrderPatch, type OrderStatus } from './schemas.js';
 
@@ -88,10 +88,7 @@ async function patchOrders(
     }),
   );
   const relined = items.filter((i) => i.products).map((i) => ({ id: idOf(i.reference), products: i.products! }));
-  if (relined.length > 0) {
-    await q.query('DELETE FROM order_lines WHERE order_id = ANY($1::text[])', [relined.map((r) => r.id)]);
-    await insertLines(q, 'order_lines', relined, products);
-  }
+  await replaceOrderLines(q, actor, relined, products);
   await transitionOrders(
     q,
     actor,
@@ -132,13 +129,14 @@ export async function patchOrdersBulk(q: Queryable, actor: Actor, accountId: str
   return items.map((i) => i.reference);
 }
 
-/** Only new and canceled orders can be deleted (soft: kept for audit). */
+/** Only new and canceled orders can be deleted (soft: kept for audit); a new one's stock is released. */
 export async function deleteOrders(
   q: Queryable,
   accountId: string,
   references: string[],
   keyOf: (i: number) => string,
   bag: ErrorBag,
+  actor: Actor = SYSTEM,
 ): Promise<number> {
   const locked = await lockOrders(q, accountId, references.filter((r) => typeof r === 'string'));
   references.forEach((ref, i) => {
@@ -151,6 +149,6 @@ export async function deleteOrders(
   });
   bag.throwIfAny();
   const ids = [...new Set(references)].map((r) => locked.get(r)!.id);
-  await q.query('UPDATE orders SET deleted_at = now(), updated_at = now() WHERE id = ANY($1::text[])', [ids]);
+  await deleteOrderRows(q, actor, ids);
   return ids.length;
 }
