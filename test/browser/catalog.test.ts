@@ -2,6 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAccount } from '../../src/modules/accounts/service.js';
 import { createUser } from '../../src/modules/users/service.js';
+import { createProduct } from '../../src/modules/products/service.js';
+import { createToken } from '../../src/modules/tokens/tokens.js';
 import { newId } from '../../src/lib/ids.js';
 import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
 
@@ -100,5 +102,52 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
       landing_page_url: 'https://souk.example/argan',
     });
     await sp.context().close();
+  });
+
+  test('a stock is created at 0, incremented with a comment, and a decrement below the reserved quantity is refused', async () => {
+    const { id: productId } = await createProduct(env.t.db, { accountId, sku: 'AMLOU-250', name: 'Amlou 250g', price: 89 });
+    const wh = await env.t.db.query<{ id: string }>(`INSERT INTO warehouses (id, name) VALUES ($1, 'Rabat depot') RETURNING id`, [newId()]);
+    const page = await newPage(env);
+    await login(page, admin.email, admin.password);
+    await page.goto('/stocks/create');
+    await checkPage(page, 'new stock');
+    await page.getByLabel('Product', { exact: true }).selectOption(productId);
+    await page.getByLabel('Warehouse', { exact: true }).selectOption(wh.rows[0].id);
+    await page.getByRole('button', { name: 'Create stock' }).click();
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+    const stockUrl = page.url();
+
+    await page.getByLabel('Quantity', { exact: true }).fill('10');
+    await page.getByLabel('Comment').fill('First delivery from the supplier');
+    await page.getByRole('button', { name: 'Add to stock' }).click();
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+
+    // A customer order through the REST API reserves 3 of the 10.
+    const user = await env.t.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [seller.email]);
+    const { token } = await createToken(env.t.db, { userId: user.rows[0].id, accountId, name: 'Shop', scopes: ['CREATE ORDERS'], expiresAt: null });
+    const created = await fetch(`${env.base}/api/web/1.0/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        orders: [{ full_name: 'Hind Client', phone: '0611111111', city: 'Rabat', address: '5 Avenue Mohammed VI', is_fees_paid_by_customer: true, total: 267, products: [{ sku: 'AMLOU-250', quantity: 3, price: 89 }] }],
+      }),
+    });
+    assert.equal(created.status, 201);
+
+    await page.goto(stockUrl);
+    await page.getByLabel('Quantity', { exact: true }).fill('8');
+    await page.getByLabel('Comment').fill('Broken jars');
+    await page.getByRole('button', { name: 'Remove from stock' }).click();
+    assert.equal(page.url(), stockUrl, 'back on the stock page');
+    assert.match((await page.locator('#f-quantity-error').textContent()) ?? '', /.+/, 'the refusal stands beside the quantity');
+    const stock = await env.t.db.query<{ quantity: number; reserved: number; history: number }>(
+      `SELECT s.quantity, s.reserved, (SELECT coalesce(sum(h.change), 0)::int FROM stock_histories h WHERE h.stock_id = s.id) AS history
+         FROM stocks s WHERE s.product_id = $1`,
+      [productId],
+    );
+    assert.deepEqual(stock.rows[0], { quantity: 10, reserved: 3, history: 10 }, 'nothing changed, and quantity equals its history');
+    await checkPage(page, 'stock page with its history');
+    await screenshots(page, 'stock-with-history');
+    await page.context().close();
   });
 });
