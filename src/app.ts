@@ -20,6 +20,8 @@ import { renderHtmlError } from './web/error-pages.js';
 import { webScope } from './web/scope.js';
 import { authPages } from './modules/auth/pages.js';
 import { homePages } from './modules/home/pages.js';
+import { leadsPages } from './modules/leads/pages.js';
+import { ordersPages } from './modules/orders/pages.js';
 import { accountsPages } from './modules/accounts/pages.js';
 import { usersPages } from './modules/users/pages.js';
 import { settingsPages } from './modules/settings/pages.js';
@@ -114,6 +116,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await webScope(web);
     await web.register(authPages);
     await web.register(homePages);
+    await web.register(leadsPages);
+    await web.register(ordersPages);
     await web.register(accountsPages);
     await web.register(usersPages);
     await web.register(settingsPages);

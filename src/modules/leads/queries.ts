@@ -1,6 +1,16 @@
 import type { Queryable } from '../../db/database.js';
 import { normalizePhone } from '../../lib/phone.js';
-import { compact, dateBound, jsonPage, Where, type PageRequest } from '../shared/listing.js';
+import {
+  compact,
+  dateBound,
+  jsonPage,
+  recordSearch,
+  summaryCounts,
+  Where,
+  withExtra,
+  type PageOptions,
+  type PageRequest,
+} from '../shared/listing.js';
 import { LEAD_HISTORY_JSON, LEAD_JSON } from './presenter.js';
 import type { LeadStatus } from './schemas.js';
 
@@ -11,6 +21,8 @@ export interface LeadFilters extends PageRequest {
   sku?: string;
   created_from?: string;
   created_to?: string;
+  /** The dashboard's search box: a reference, a phone number or part of a name. */
+  search?: string;
 }
 
 /** A lead of the account as its API JSON text, or undefined (also when deleted). */
@@ -22,9 +34,23 @@ export async function leadJson(q: Queryable, accountId: string, reference: strin
   return rows[0] && compact(rows[0].j);
 }
 
-export function leadWhere(accountId: string, f: LeadFilters): Where {
+/**
+ * Which leads a caller sees: one account's (the API, sellers) or every account's (`accountId`
+ * null: staff), optionally only an agent's queue (leads with a line of one of `productIds`).
+ */
+export interface LeadScope {
+  accountId: string | null;
+  productIds?: string[];
+}
+
+const scopeOf = (scope: string | LeadScope): LeadScope => (typeof scope === 'string' ? { accountId: scope } : scope);
+
+export function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
+  const { accountId, productIds } = scopeOf(scope);
   const w = new Where();
-  w.and(`l.account_id = ${w.param(accountId)}`).and('l.deleted_at IS NULL');
+  if (accountId !== null) w.and(`l.account_id = ${w.param(accountId)}`);
+  w.and('l.deleted_at IS NULL');
+  if (productIds) w.and(`l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`);
   if (f.status?.length) w.and(`l.status = ANY(${w.param(f.status)}::text[])`);
   if (f.reference) w.and(`l.reference = ${w.param(f.reference)}`);
   if (f.phone) w.and(`l.phone_normalized = ${w.param(normalizePhone(f.phone))}`);
@@ -34,21 +60,53 @@ export function leadWhere(accountId: string, f: LeadFilters): Where {
   }
   if (f.created_from) w.and(`l.created_at >= ${w.param(dateBound(f.created_from, false))}::timestamptz`);
   if (f.created_to) w.and(`l.created_at <= ${w.param(dateBound(f.created_to, true))}::timestamptz`);
+  if (f.search) w.and(recordSearch(w, 'l', f.search));
   return w;
 }
 
-/** GET /leads: newest first, as the paginated body's text. */
-export function leadPage(q: Queryable, accountId: string, f: LeadFilters): Promise<string> {
+/** Sortable columns of the dashboard's list (`created_at` is the index-backed default). */
+export const LEAD_SORTS = {
+  created_at: 'l.created_at',
+  updated_at: 'l.updated_at',
+  full_name: 'l.full_name',
+  city: 'l.city',
+  total: 'l.total',
+  callback_at: 'l.callback_at',
+} as const;
+export type LeadSort = keyof typeof LEAD_SORTS;
+
+/** GET /leads: newest first (or the dashboard's sort), as the paginated body's text. */
+export function leadPage(q: Queryable, scope: string | LeadScope, f: LeadFilters, opts: PageOptions<LeadSort> = {}): Promise<string> {
+  const dir = opts.direction === 'asc' ? 'ASC' : 'DESC';
   return jsonPage(q, {
-    jsonExpr: LEAD_JSON,
+    jsonExpr: withExtra(LEAD_JSON, opts.extra),
     from: 'FROM leads l',
-    where: leadWhere(accountId, f),
+    key: 'l.id',
+    where: leadWhere(scope, f),
     orderBy: [
-      ['l.created_at', 'DESC'],
-      ['l.id', 'DESC'],
+      [LEAD_SORTS[opts.sort ?? 'created_at'], dir],
+      ['l.id', dir],
     ],
     page: f,
+    total: opts.total,
   });
+}
+
+/**
+ * The status tabs: every status's count under the other filters. Without filters (the usual view of
+ * an account, or of all of them) the trigger-kept `status_counts` answer at once; otherwise one
+ * GROUP BY over the filtered leads.
+ */
+export async function leadStatusCounts(q: Queryable, scope: string | LeadScope, f: LeadFilters): Promise<Map<string, number>> {
+  const s = scopeOf(scope);
+  const filtered = f.reference || f.phone || f.sku || f.created_from || f.created_to || f.search || s.productIds;
+  if (!filtered) return summaryCounts(q, 'leads', s.accountId);
+  const w = leadWhere(scope, { ...f, status: undefined });
+  const { rows } = await q.query<{ status: string; n: number }>(
+    `SELECT l.status, count(*)::int AS n FROM leads l ${w} GROUP BY l.status`,
+    w.params,
+  );
+  return new Map(rows.map((r) => [r.status, r.n]));
 }
 
 export interface HistoryFilters extends PageRequest {
@@ -57,15 +115,24 @@ export interface HistoryFilters extends PageRequest {
   to?: string;
 }
 
-export function leadHistoryPage(q: Queryable, accountId: string, f: HistoryFilters): Promise<string> {
+export function leadHistoryPage(
+  q: Queryable,
+  scope: string | LeadScope,
+  f: HistoryFilters,
+  opts: PageOptions<never> = {},
+): Promise<string> {
+  const { accountId, productIds } = scopeOf(scope);
   const w = new Where();
-  w.and(`h.account_id = ${w.param(accountId)}`).and('l.deleted_at IS NULL');
+  if (accountId !== null) w.and(`h.account_id = ${w.param(accountId)}`);
+  w.and('l.deleted_at IS NULL');
+  if (productIds) w.and(`l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`);
   if (f.reference) w.and(`l.reference = ${w.param(f.reference)}`);
   if (f.from) w.and(`h.created_at >= ${w.param(dateBound(f.from, false))}::timestamptz`);
   if (f.to) w.and(`h.created_at <= ${w.param(dateBound(f.to, true))}::timestamptz`);
   return jsonPage(q, {
-    jsonExpr: LEAD_HISTORY_JSON,
+    jsonExpr: withExtra(LEAD_HISTORY_JSON, opts.extra),
     from: 'FROM lead_histories h JOIN leads l ON l.id = h.lead_id',
+    key: 'h.id',
     where: w,
     orderBy: [
       ['h.created_at', 'DESC'],
@@ -73,6 +140,49 @@ export function leadHistoryPage(q: Queryable, accountId: string, f: HistoryFilte
     ],
     page: f,
   });
+}
+
+/** A live lead by internal id, if the scope sees it (else undefined: the pages answer 404). */
+export interface LeadRow {
+  id: string;
+  account_id: string;
+  account_name: string;
+  reference: string;
+  status: LeadStatus;
+  order_id: string | null;
+}
+
+export async function findLead(q: Queryable, scope: LeadScope, id: string): Promise<LeadRow | undefined> {
+  const w = leadWhere(scope, {});
+  w.and(`l.id = ${w.param(id)}`);
+  const { rows } = await q.query<LeadRow>(
+    `SELECT l.id, l.account_id, a.name AS account_name, l.reference, l.status, l.order_id
+       FROM leads l JOIN accounts a ON a.id = l.account_id ${w}`,
+    w.params,
+  );
+  return rows[0];
+}
+
+/** Live leads among `ids` the scope sees (bulk delete). */
+export async function findLeads(q: Queryable, scope: LeadScope, ids: string[]): Promise<Map<string, LeadRow>> {
+  const w = leadWhere(scope, {});
+  w.and(`l.id = ANY(${w.param(ids)}::text[])`);
+  const { rows } = await q.query<LeadRow>(
+    `SELECT l.id, l.account_id, a.name AS account_name, l.reference, l.status, l.order_id
+       FROM leads l JOIN accounts a ON a.id = l.account_id ${w}`,
+    w.params,
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** A lead's whole history, oldest first, as API history items. */
+export async function leadHistories(q: Queryable, leadId: string): Promise<string> {
+  const { rows } = await q.query<{ j: string }>(
+    `SELECT coalesce(json_agg(${LEAD_HISTORY_JSON} ORDER BY h.created_at, h.id), '[]')::text AS j
+       FROM lead_histories h JOIN leads l ON l.id = h.lead_id WHERE h.lead_id = $1`,
+    [leadId],
+  );
+  return compact(rows[0].j);
 }
 
 export interface LockedLead {

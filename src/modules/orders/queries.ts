@@ -1,6 +1,16 @@
 import type { Queryable } from '../../db/database.js';
 import { normalizePhone } from '../../lib/phone.js';
-import { compact, dateBound, jsonPage, Where, type PageRequest } from '../shared/listing.js';
+import {
+  compact,
+  dateBound,
+  jsonPage,
+  recordSearch,
+  summaryCounts,
+  Where,
+  withExtra,
+  type PageOptions,
+  type PageRequest,
+} from '../shared/listing.js';
 import type { HistoryFilters } from '../leads/queries.js';
 import { ORDER_HISTORY_JSON, ORDER_JSON } from './presenter.js';
 import type { OrderStatus } from './schemas.js';
@@ -13,6 +23,8 @@ export interface OrderFilters extends PageRequest {
   tracking_number?: string;
   created_from?: string;
   created_to?: string;
+  /** The dashboard's search box: a reference, a phone number or part of a name. */
+  search?: string;
 }
 
 export async function orderJson(q: Queryable, accountId: string, reference: string): Promise<string | undefined> {
@@ -23,9 +35,32 @@ export async function orderJson(q: Queryable, accountId: string, reference: stri
   return rows[0] && compact(rows[0].j);
 }
 
-export function orderWhere(accountId: string, f: OrderFilters): Where {
+/**
+ * Which orders a caller sees: one account's, or every account's (`accountId` null: staff),
+ * optionally only a courier's (`deliveryUserId`) or those of leads an agent confirmed (`confirmedBy`).
+ */
+export interface OrderScope {
+  accountId: string | null;
+  deliveryUserId?: string;
+  confirmedBy?: string;
+}
+
+const scopeOf = (scope: string | OrderScope): OrderScope => (typeof scope === 'string' ? { accountId: scope } : scope);
+
+function scopeWhere(scope: string | OrderScope): Where {
+  const { accountId, deliveryUserId, confirmedBy } = scopeOf(scope);
   const w = new Where();
-  w.and(`o.account_id = ${w.param(accountId)}`).and('o.deleted_at IS NULL');
+  if (accountId !== null) w.and(`o.account_id = ${w.param(accountId)}`);
+  w.and('o.deleted_at IS NULL');
+  if (deliveryUserId !== undefined) w.and(`o.delivery_user_id = ${w.param(deliveryUserId)}`);
+  if (confirmedBy !== undefined) {
+    w.and(`o.lead_id IN (SELECT h.lead_id FROM lead_histories h WHERE h.user_id = ${w.param(confirmedBy)} AND h.new_status = 'confirmed')`);
+  }
+  return w;
+}
+
+export function orderWhere(scope: string | OrderScope, f: OrderFilters): Where {
+  const w = scopeWhere(scope);
   if (f.status?.length) w.and(`o.status = ANY(${w.param(f.status)}::text[])`);
   if (f.reference) w.and(`o.reference = ${w.param(f.reference)}`);
   if (f.phone) w.and(`o.phone_normalized = ${w.param(normalizePhone(f.phone))}`);
@@ -36,31 +71,72 @@ export function orderWhere(accountId: string, f: OrderFilters): Where {
   }
   if (f.created_from) w.and(`o.created_at >= ${w.param(dateBound(f.created_from, false))}::timestamptz`);
   if (f.created_to) w.and(`o.created_at <= ${w.param(dateBound(f.created_to, true))}::timestamptz`);
+  if (f.search) w.and(recordSearch(w, 'o', f.search));
   return w;
 }
 
-export function orderPage(q: Queryable, accountId: string, f: OrderFilters): Promise<string> {
+/** Sortable columns of the dashboard's list (`created_at` is the index-backed default). */
+export const ORDER_SORTS = {
+  created_at: 'o.created_at',
+  updated_at: 'o.updated_at',
+  full_name: 'o.full_name',
+  city: 'o.city',
+  total: 'o.total',
+} as const;
+export type OrderSort = keyof typeof ORDER_SORTS;
+
+export function orderPage(q: Queryable, scope: string | OrderScope, f: OrderFilters, opts: PageOptions<OrderSort> = {}): Promise<string> {
+  const dir = opts.direction === 'asc' ? 'ASC' : 'DESC';
   return jsonPage(q, {
-    jsonExpr: ORDER_JSON,
+    jsonExpr: withExtra(ORDER_JSON, opts.extra),
     from: 'FROM orders o',
-    where: orderWhere(accountId, f),
+    key: 'o.id',
+    where: orderWhere(scope, f),
     orderBy: [
-      ['o.created_at', 'DESC'],
-      ['o.id', 'DESC'],
+      [ORDER_SORTS[opts.sort ?? 'created_at'], dir],
+      ['o.id', dir],
     ],
     page: f,
+    total: opts.total,
   });
 }
 
-export function orderHistoryPage(q: Queryable, accountId: string, f: HistoryFilters): Promise<string> {
-  const w = new Where();
-  w.and(`h.account_id = ${w.param(accountId)}`).and('o.deleted_at IS NULL');
+/** The status tabs: the trigger-kept `status_counts` without filters, else one GROUP BY over the filtered orders. */
+export async function orderStatusCounts(q: Queryable, scope: string | OrderScope, f: OrderFilters): Promise<Map<string, number>> {
+  const s = scopeOf(scope);
+  const filtered =
+    f.reference ||
+    f.phone ||
+    f.sku ||
+    f.tracking_number ||
+    f.created_from ||
+    f.created_to ||
+    f.search ||
+    s.deliveryUserId !== undefined ||
+    s.confirmedBy !== undefined;
+  if (!filtered) return summaryCounts(q, 'orders', s.accountId);
+  const w = orderWhere(scope, { ...f, status: undefined });
+  const { rows } = await q.query<{ status: string; n: number }>(
+    `SELECT o.status, count(*)::int AS n FROM orders o ${w} GROUP BY o.status`,
+    w.params,
+  );
+  return new Map(rows.map((r) => [r.status, r.n]));
+}
+
+export function orderHistoryPage(
+  q: Queryable,
+  scope: string | OrderScope,
+  f: HistoryFilters,
+  opts: PageOptions<never> = {},
+): Promise<string> {
+  const w = scopeWhere(scope);
   if (f.reference) w.and(`o.reference = ${w.param(f.reference)}`);
   if (f.from) w.and(`h.created_at >= ${w.param(dateBound(f.from, false))}::timestamptz`);
   if (f.to) w.and(`h.created_at <= ${w.param(dateBound(f.to, true))}::timestamptz`);
   return jsonPage(q, {
-    jsonExpr: ORDER_HISTORY_JSON,
+    jsonExpr: withExtra(ORDER_HISTORY_JSON, opts.extra),
     from: 'FROM order_histories h JOIN orders o ON o.id = h.order_id',
+    key: 'h.id',
     where: w,
     orderBy: [
       ['h.created_at', 'DESC'],
@@ -68,6 +144,47 @@ export function orderHistoryPage(q: Queryable, accountId: string, f: HistoryFilt
     ],
     page: f,
   });
+}
+
+export interface OrderRow {
+  id: string;
+  account_id: string;
+  account_name: string;
+  reference: string;
+  status: OrderStatus;
+  lead_id: string | null;
+  delivery_user_id: string | null;
+  delivery_user_name: string | null;
+}
+
+const ORDER_ROW = `SELECT o.id, o.account_id, a.name AS account_name, o.reference, o.status, o.lead_id, o.delivery_user_id,
+                          (SELECT u.full_name FROM users u WHERE u.id = o.delivery_user_id) AS delivery_user_name
+                     FROM orders o JOIN accounts a ON a.id = o.account_id`;
+
+/** A live order by internal id, if the scope sees it (else undefined: the pages answer 404). */
+export async function findOrder(q: Queryable, scope: OrderScope, id: string): Promise<OrderRow | undefined> {
+  const w = scopeWhere(scope);
+  w.and(`o.id = ${w.param(id)}`);
+  const { rows } = await q.query<OrderRow>(`${ORDER_ROW} ${w}`, w.params);
+  return rows[0];
+}
+
+/** Live orders among `ids` the scope sees (bulk delete). */
+export async function findOrders(q: Queryable, scope: OrderScope, ids: string[]): Promise<Map<string, OrderRow>> {
+  const w = scopeWhere(scope);
+  w.and(`o.id = ANY(${w.param(ids)}::text[])`);
+  const { rows } = await q.query<OrderRow>(`${ORDER_ROW} ${w}`, w.params);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** An order's whole history, oldest first, as API history items. */
+export async function orderHistories(q: Queryable, orderId: string): Promise<string> {
+  const { rows } = await q.query<{ j: string }>(
+    `SELECT coalesce(json_agg(${ORDER_HISTORY_JSON} ORDER BY h.created_at, h.id), '[]')::text AS j
+       FROM order_histories h JOIN orders o ON o.id = h.order_id WHERE h.order_id = $1`,
+    [orderId],
+  );
+  return compact(rows[0].j);
 }
 
 export interface LockedOrder {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database.js';
+import { normalizePhone } from '../../lib/phone.js';
 
 export interface PageRequest {
   page?: number;
@@ -26,12 +27,24 @@ export class Where {
 }
 
 /**
- * One page of rows rendered to JSON by the database: `jsonExpr` builds an item from alias `x`,
- * `from` is the FROM … WHERE clause. Answers the API's paginated body as text.
+ * One page of rows rendered to JSON by the database: `jsonExpr` builds an item from the aliases of
+ * `from` (the FROM clause), `key` names a row uniquely. Answers the API's paginated body as text.
+ * The page's keys are found first and only they are rendered: PostgreSQL computes the select list
+ * of every row an OFFSET skips, so rendering in the same query made page 2,000 of 200,000 leads
+ * take seconds. A caller that already knows the total (the dashboard's status counts) passes it
+ * and saves the count.
  */
 export async function jsonPage(
   q: Queryable,
-  opts: { jsonExpr: string; from: string; where: Where; orderBy: [string, 'ASC' | 'DESC'][]; page: PageRequest },
+  opts: {
+    jsonExpr: string;
+    from: string;
+    key: string;
+    where: Where;
+    orderBy: [string, 'ASC' | 'DESC'][];
+    page: PageRequest;
+    total?: number;
+  },
 ): Promise<string> {
   const orderCols = opts.orderBy.map(([e], i) => `${e} AS o${i}`).join(', ');
   const innerOrder = opts.orderBy.map(([e, d]) => `${e} ${d}`).join(', ');
@@ -41,17 +54,46 @@ export async function jsonPage(
   const w = opts.where;
   const limit = w.param(perPage);
   const offset = w.param((current - 1) * perPage);
+  const pageKeys = `SELECT ${opts.key} ${opts.from} ${w} ORDER BY ${innerOrder} LIMIT ${limit} OFFSET ${offset}`;
   const [list, count] = await Promise.all([
     q.query<{ data: string }>(
       `SELECT coalesce(json_agg(p.j ORDER BY ${outerOrder}), '[]')::text AS data FROM (
-         SELECT ${opts.jsonExpr} AS j, ${orderCols} ${opts.from} ${w} ORDER BY ${innerOrder} LIMIT ${limit} OFFSET ${offset}) p`,
+         SELECT ${opts.jsonExpr} AS j, ${orderCols} ${opts.from} WHERE ${opts.key} = ANY(ARRAY(${pageKeys}))) p`,
       w.params,
     ),
-    q.query<{ n: number }>(`SELECT count(*)::int AS n ${opts.from} ${w}`, w.params.slice(0, -2)),
+    opts.total === undefined ? q.query<{ n: number }>(`SELECT count(*)::int AS n ${opts.from} ${w}`, w.params.slice(0, -2)) : undefined,
   ]);
-  const total = count.rows[0].n;
+  const total = count ? count.rows[0].n : opts.total!;
   const meta = { current_page: current, per_page: perPage, total, last_page: Math.max(1, Math.ceil(total / perPage)) };
   return `{"data":${compact(list.rows[0].data)},"meta":${JSON.stringify(meta)}}`;
+}
+
+export interface PageOptions<S extends string> {
+  sort?: S;
+  direction?: 'asc' | 'desc';
+  /** Known total (from the status counts): the page then skips its count. */
+  total?: number;
+  /** Extra fields for the dashboard: each item becomes `{"item": <API item>, <name>: <expr>, …}`. */
+  extra?: Record<string, string>;
+}
+
+/** Wraps an item expression with dashboard-only fields, leaving the API's representation whole. */
+export function withExtra(jsonExpr: string, extra?: Record<string, string>): string {
+  if (!extra) return jsonExpr;
+  const pairs = Object.entries(extra).map(([k, v]) => `'${k}', ${v}`);
+  return `json_build_object('item', ${jsonExpr}, ${pairs.join(', ')})`;
+}
+
+/**
+ * Live leads or orders per status from `status_counts` (kept exact by triggers, migration 0008): one
+ * account's, or every account's (`accountId` null). For the status tabs of an unfiltered list.
+ */
+export async function summaryCounts(q: Queryable, subject: 'leads' | 'orders', accountId: string | null): Promise<Map<string, number>> {
+  const { rows } = await q.query<{ status: string; n: number }>(
+    `SELECT status, sum(n)::int AS n FROM status_counts WHERE subject = $1 AND ($2::text IS NULL OR account_id = $2) GROUP BY status`,
+    [subject, accountId],
+  );
+  return new Map(rows.map((r) => [r.status, r.n]));
 }
 
 /** Turns a date filter into a timestamp bound: a bare date `to` covers its whole day. */
@@ -62,3 +104,16 @@ export function dateBound(s: string, end: boolean): string {
 
 /** PostgreSQL's json text has spaces around colons; clients get compact JSON. */
 export const compact = (json: string) => JSON.stringify(JSON.parse(json));
+
+/**
+ * The dashboard's search box over leads or orders (alias `l` or `o`): a reference (exact), a phone
+ * number (its normalised form) or part of the customer's name.
+ */
+export function recordSearch(w: Where, alias: 'l' | 'o', search: string): string {
+  const s = search.trim();
+  const like = `%${s.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+  const ors = [`${alias}.full_name ILIKE ${w.param(like)}`];
+  if (/^[a-z]+-\d+$/i.test(s)) ors.unshift(`${alias}.reference = ${w.param(s.toUpperCase())}`);
+  if (/\d{3,}/.test(s)) ors.unshift(`${alias}.phone_normalized = ${w.param(normalizePhone(s))}`);
+  return `(${ors.join(' OR ')})`;
+}

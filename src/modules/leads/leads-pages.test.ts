@@ -1,0 +1,480 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
+import type { Database } from '../../db/database.js';
+import { newId } from '../../lib/ids.js';
+import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { login, type Agent } from '../../test-support/session.js';
+import type { Role } from '../users/roles.js';
+import { createUser } from '../users/service.js';
+
+/** A staff user of `role` (password `password-123`) named `Test <role>`. */
+async function staff(db: Database, role: Role, extra: { products?: string[]; handlings?: string[] } = {}) {
+  const email = `${role}-${newId().toLowerCase()}@example.test`;
+  const { id } = await createUser(db, { role, email, password: 'password-123', fullName: `Test ${role}` });
+  if (extra.products)
+    await db.query('UPDATE users SET products_ids_to_confirm = $2::jsonb WHERE id = $1', [id, JSON.stringify(extra.products)]);
+  if (extra.handlings)
+    await db.query('UPDATE users SET agent_status_handlings = $2::jsonb WHERE id = $1', [id, JSON.stringify(extra.handlings)]);
+  return { id, email };
+}
+
+const productId = async (db: Database, accountId: string, sku: string) =>
+  (await db.query<{ id: string }>('SELECT id FROM products WHERE account_id = $1 AND sku = $2', [accountId, sku])).rows[0].id;
+
+const form = (over: Record<string, unknown> = {}) => ({
+  full_name: 'Ahmed Benali',
+  phone: '0612345678',
+  city: 'Casablanca',
+  area: '',
+  address: '123 Boulevard Mohammed V',
+  products: [
+    { sku: 'P1', quantity: 2, price: 199 },
+    { sku: '', quantity: '', price: '' },
+  ],
+  ...over,
+});
+
+/** The messages shown under a field (`<ul class="field-errors" id="<id>-error">`). */
+function fieldErrors(html: string, id: string): string[] {
+  const m = new RegExp(`<ul class="field-errors" id="${id}-error">(.*?)</ul>`, 's').exec(html);
+  return m ? [...m[1].matchAll(/<li>(.*?)<\/li>/g)].map((x) => x[1].replace(/&#39;/g, "'")) : [];
+}
+
+/** Creates a lead through the form; answers its id. */
+async function createLead(s: Agent, over: Record<string, unknown> = {}): Promise<string> {
+  const res = await s.form('/leads/store', form(over));
+  assert.equal(res.statusCode, 302, res.body);
+  const m = /^\/leads\/([0-9A-Z]+)\/show$/.exec(String(res.headers.location));
+  assert.ok(m, String(res.headers.location));
+  return m[1];
+}
+
+const location = (res: LightMyRequestResponse) => String(res.headers.location);
+
+async function withApp(fn: (t: TestApp) => Promise<void>) {
+  const t = await testApp();
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
+test('a seller creates a lead by hand, confirms it from its page, and sees the order and both histories', () =>
+  withApp(async (t) => {
+    const a = await tenant(t.db);
+    const s = await login(t.app, a.email);
+
+    const create = await s.get('/leads/create');
+    assert.equal(create.statusCode, 200);
+    for (const label of ['Full name', 'Phone', 'City', 'Area', 'Address', 'SKU', 'Quantity', 'Price'])
+      assert.match(create.body, new RegExp(`<label for="[^"]+">${label}`));
+    assert.match(create.body, /<option value="P1">P1 — Argan Oil 100ml<\/option>/);
+    assert.doesNotMatch(create.body, /value="OFF"/, 'inactive products are not offered');
+
+    // The API's rules and messages, keyed for the form.
+    const bad = await s.form('/leads/store', form({ full_name: 'Al', phone: '', products: [{ sku: 'OFF', quantity: 0, price: '' }] }));
+    assert.equal(bad.statusCode, 302);
+    assert.equal(location(bad), '/leads/create');
+    const again = await s.follow(bad);
+    assert.deepEqual(fieldErrors(again.body, 'f-full_name'), ['The full name field must be at least 3 characters.']);
+    assert.deepEqual(fieldErrors(again.body, 'f-phone'), ['The phone field is required.']);
+    assert.deepEqual(fieldErrors(again.body, 'f-products-0-sku'), ['The selected products.0.sku is invalid.']);
+    assert.deepEqual(fieldErrors(again.body, 'f-products-0-quantity'), ['The products.0.quantity field must be at least 1.']);
+    assert.deepEqual(fieldErrors(again.body, 'f-products-0-price'), ['The products.0.price field is required.']);
+    assert.match(again.body, /name="full_name" type="text" value="Al"/, 'old input refilled');
+
+    const json = await s.json('POST', '/leads/store', { full_name: 'Al', phone: '0612345678', products: [] });
+    assert.equal(json.statusCode, 422);
+    assert.deepEqual(json.json(), {
+      message: 'The given data was invalid.',
+      errors: {
+        full_name: ['The full name field must be at least 3 characters.'],
+        products: ['The products field must have at least 1 items.'],
+      },
+    });
+
+    const id = await createLead(s);
+    const page = await s.get(`/leads/${id}/show`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Lead LD-00001 created\./);
+    assert.match(page.body, /LD-00001 · Ahmed Benali/);
+    assert.match(page.body, /href="tel:0612345678"/);
+    assert.match(page.body, /<label for="f-status">Status/);
+    assert.match(page.body, /Created as <span class="badge badge-blue">New<\/span>/);
+
+    const confirmed = await s.form(`/leads/${id}/status`, { status: 'confirmed', comment: 'Customer said yes' }, { method: 'PATCH' });
+    assert.equal(confirmed.statusCode, 302);
+    assert.equal(location(confirmed), `/leads/${id}/show`);
+    const after = await s.follow(confirmed);
+    assert.match(after.body, /LD-00001 is now Confirmed\. Order ORD-00001 was created\./);
+    const orderLink = /<a href="\/orders\/([0-9A-Z]+)\/show" class="ref">ORD-00001<\/a>/.exec(after.body);
+    assert.ok(orderLink, 'the lead links to its order');
+    assert.match(after.body, /by <strong>Test seller<\/strong>/);
+    assert.match(after.body, /Customer said yes/);
+    assert.doesNotMatch(after.body, />Edit</, 'a confirmed lead is not editable');
+
+    const order = await s.get(`/orders/${orderLink[1]}/show`);
+    assert.equal(order.statusCode, 200);
+    assert.match(order.body, /ORD-00001 · Ahmed Benali/);
+    assert.match(order.body, /From lead <a href="\/leads\/[0-9A-Z]+\/show" class="ref">LD-00001<\/a>/);
+    assert.match(order.body, /Created as <span class="badge badge-blue">New<\/span>/);
+
+    const leadHistory = await s.json('GET', '/lead-histories?reference=LD-00001');
+    assert.equal(leadHistory.statusCode, 200);
+    const items = leadHistory
+      .json()
+      .data.map((h: Record<string, unknown>) => [h.lead_reference, h.old_status, h.new_status, h.changed_by, h.comment]);
+    assert.deepEqual(items, [
+      ['LD-00001', 'new', 'confirmed', 'Test seller', 'Customer said yes'],
+      ['LD-00001', null, 'new', 'Test seller', null],
+    ]);
+    const orderHistory = await s.json('GET', '/orders-histories?reference=ORD-00001');
+    assert.deepEqual(
+      orderHistory.json().data.map((h: Record<string, unknown>) => [h.order_reference, h.old_status, h.new_status, h.changed_by]),
+      [['ORD-00001', null, 'new', 'Test seller']],
+    );
+    const historyPage = await s.get(`/lead-histories/${id}/show`);
+    assert.equal(historyPage.statusCode, 200);
+    assert.match(historyPage.body, /History of LD-00001/);
+    assert.match(
+      historyPage.body,
+      /<span class="badge badge-blue">New<\/span> <span aria-label="to">→<\/span> <span class="badge badge-green">Confirmed<\/span>/,
+    );
+    const list = await s.get('/lead-histories');
+    assert.match(list.body, /LD-00001/);
+    const orderHistoryPage = await s.get(`/orders-histories/${orderLink[1]}/show`);
+    assert.equal(orderHistoryPage.statusCode, 200);
+    assert.match(orderHistoryPage.body, /by <strong>Test seller<\/strong>/);
+  }));
+
+test('refused transitions answer the lifecycle message beside the status field; call later needs a time', () =>
+  withApp(async (t) => {
+    const a = await tenant(t.db);
+    const s = await login(t.app, a.email);
+    const id = await createLead(s);
+    await s.get(`/leads/${id}/show`); // forms go back to the page they were sent from
+
+    const same = await s.form(`/leads/${id}/status`, { status: 'new' }, { method: 'PATCH' });
+    assert.equal(same.statusCode, 302);
+    assert.deepEqual(fieldErrors((await s.follow(same)).body, 'f-status'), ['The status cannot change from new to new.']);
+
+    const later = await s.json('PATCH', `/leads/${id}/status`, { status: 'call_later' });
+    assert.equal(later.statusCode, 422);
+    assert.deepEqual(later.json().errors, { callback_at: ['The callback at field is required.'] });
+    const missing = await s.json('PATCH', `/leads/${id}/status`, { comment: 'hi' });
+    assert.deepEqual(missing.json().errors, { status: ['The status field is required.'] });
+    const unknown = await s.json('PATCH', `/leads/${id}/status`, { status: 'sold' });
+    assert.deepEqual(unknown.json().errors, { status: ['The selected status is invalid.'] });
+
+    const ok = await s.json('PATCH', `/leads/${id}/status`, {
+      status: 'call_later',
+      callback_at: '2026-03-01T10:30',
+      comment: 'after work',
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(ok.json().data.status, 'call_later');
+    assert.equal(ok.json().data.callback_at, '2026-03-01T10:30:00Z');
+
+    await s.json('PATCH', `/leads/${id}/status`, { status: 'canceled', cancel_reason: 'Too expensive' });
+    const reopen = await s.form(`/leads/${id}/status`, { status: 'new' }, { method: 'PATCH' });
+    const back = await s.follow(reopen);
+    assert.match(
+      back.body,
+      /<div class="flash flash-error" role="alert"><ul class="plain-list"><li>The status cannot change from canceled to new\.<\/li>/,
+    );
+    assert.match(back.body, /Too expensive/);
+    assert.doesNotMatch(back.body, /<label for="f-status">/, 'a terminal lead offers the seller no status change');
+    const json = await s.json('PATCH', `/leads/${id}/status`, { status: 'confirmed' });
+    assert.deepEqual(json.json(), {
+      message: 'The given data was invalid.',
+      errors: { status: ['The status cannot change from canceled to confirmed.'] },
+    });
+
+    // An admin may reopen it; the status select offers only what the lifecycle allows.
+    const admin = await staff(t.db, 'admin');
+    const as = await login(t.app, admin.email);
+    const page = await as.get(`/leads/${id}/show`);
+    const options = [...(/<select id="f-status"[^>]*>(.*?)<\/select>/s.exec(page.body)?.[1] ?? '').matchAll(/<option value="(\w+)"/g)].map(
+      (m) => m[1],
+    );
+    assert.deepEqual(options, ['new']);
+    const reopened = await as.json('PATCH', `/leads/${id}/status`, { status: 'new', comment: 'Customer called back' });
+    assert.equal(reopened.statusCode, 200);
+    assert.equal(reopened.json().data.cancel_reason, null);
+  }));
+
+test('edit while open, with the API rules; delete one or many, never a confirmed lead', () =>
+  withApp(async (t) => {
+    const a = await tenant(t.db);
+    const s = await login(t.app, a.email);
+    const id = await createLead(s);
+
+    const edit = await s.get(`/leads/${id}/edit`);
+    assert.equal(edit.statusCode, 200);
+    assert.match(edit.body, /name="full_name" type="text" value="Ahmed Benali"/);
+    assert.match(edit.body, /<option value="P1" selected>/);
+
+    const bad = await s.form(`/leads/${id}/update`, form({ phone: '', products: [{ sku: 'P2', quantity: 1000, price: 5 }] }), {
+      method: 'PATCH',
+    });
+    const back = await s.follow(bad);
+    assert.deepEqual(fieldErrors(back.body, 'f-phone'), ['The phone field is required.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-products-0-quantity'), ['The products.0.quantity field must not be greater than 999.']);
+
+    const saved = await s.json('PATCH', `/leads/${id}/update`, {
+      full_name: 'Ahmed B.',
+      city: null,
+      products: [{ sku: 'P2', quantity: 3, price: 50 }],
+      status: 'wrong',
+    });
+    assert.equal(saved.statusCode, 200, saved.body);
+    const data = saved.json().data;
+    assert.equal(data.full_name, 'Ahmed B.');
+    assert.equal(data.city, null);
+    assert.equal(data.total, 150);
+    assert.equal(data.status, 'new', 'the edit form never changes the status');
+    assert.deepEqual(data.products, [{ sku: 'P2', name: 'Amlou 250g', quantity: 3, price: 50, total: 150 }]);
+
+    const other = await createLead(s, { full_name: 'Second Customer' });
+    const third = await createLead(s, { full_name: 'Third Customer' });
+    await s.json('PATCH', `/leads/${third}/status`, { status: 'confirmed' });
+    const refused = await s.form('/leads/delete', { ids: [id, third] }, { method: 'DELETE' });
+    assert.equal(refused.statusCode, 302);
+    assert.match((await s.follow(refused)).body, /A confirmed lead cannot be deleted\./);
+    const refusedJson = await s.json('DELETE', '/leads/delete', { ids: [id, 'nope', third] });
+    assert.deepEqual(refusedJson.json().errors, {
+      'ids.1': ['The selected ids.1 is invalid.'],
+      'ids.2': ['A confirmed lead cannot be deleted.'],
+    });
+    assert.equal((await s.get(`/leads/${id}/show`)).statusCode, 200, 'all or nothing');
+
+    const bulk = await s.json('DELETE', '/leads/delete', { ids: [id, other] });
+    assert.deepEqual(bulk.json(), { message: 'Leads deleted successfully.', data: { count: 2 } });
+    assert.equal((await s.get(`/leads/${id}/show`)).statusCode, 404);
+
+    const fourth = await createLead(s, { full_name: 'Fourth Customer' });
+    const one = await s.form(`/leads/${fourth}`, {}, { method: 'DELETE' });
+    assert.equal(location(one), '/leads');
+    assert.match((await s.follow(one)).body, /Lead LD-00004 deleted\./);
+    const confirmedOne = await s.json('DELETE', `/leads/${third}`);
+    assert.deepEqual(confirmedOne.json().errors, { id: ['A confirmed lead cannot be deleted.'] });
+  }));
+
+test('the list: status tabs with counts, filters and search in the URL, sort, pagination, JSON as the API', () =>
+  withApp(async (t) => {
+    const a = await tenant(t.db);
+    const s = await login(t.app, a.email);
+    for (let i = 0; i < 4; i++) await createLead(s, { full_name: `Customer ${i}`, phone: `061234567${i}` });
+    const ids = (await t.db.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 ORDER BY reference', [a.accountId])).rows.map(
+      (r) => r.id,
+    );
+    await s.json('PATCH', `/leads/${ids[0]}/status`, { status: 'no_reply' });
+    await s.json('PATCH', `/leads/${ids[1]}/status`, { status: 'confirmed' });
+
+    const all = await s.get('/leads');
+    assert.equal(all.statusCode, 200);
+    const tab = (label: string, n: number) => new RegExp(`>${label} <span class="count">${n}</span></a>`);
+    for (const [label, n] of [
+      ['All', 4],
+      ['New', 2],
+      ['No reply', 1],
+      ['Call later', 0],
+      ['Confirmed', 1],
+      ['Canceled', 0],
+      ['Wrong', 0],
+      ['Duplicate', 0],
+    ] as const) {
+      assert.match(all.body, tab(label, n), label);
+    }
+    assert.match(all.body, /<span class="badge badge-amber">No reply<\/span>/);
+
+    const onlyNew = await s.get('/leads?status=new');
+    assert.match(onlyNew.body, /aria-current="page">New <span class="count">2<\/span>/);
+    assert.match(onlyNew.body, /Customer 3/);
+    assert.doesNotMatch(onlyNew.body, /Customer 0/);
+    assert.match(onlyNew.body, /<input type="hidden" name="status" value="new"/, 'the filter form keeps the tab');
+
+    const search = await s.get('/leads?search=customer%202');
+    assert.match(search.body, /Customer 2/);
+    assert.doesNotMatch(search.body, /Customer 3/);
+    assert.match((await s.get('/leads?search=LD-00004')).body, /Customer 3/);
+    assert.match((await s.get('/leads?search=%2B212612345671')).body, /Customer 1/);
+    assert.match((await s.get('/leads?search=customer&status=new')).body, /New <span class="count">2/);
+
+    const sorted = await s.get('/leads?sort=full_name&direction=asc&per_page=2');
+    assert.match(sorted.body, /Customer 0[\s\S]*Customer 1/);
+    assert.doesNotMatch(sorted.body, /Customer 2/);
+    assert.match(sorted.body, /href="\/leads\?sort=full_name&amp;direction=asc&amp;per_page=2&amp;page=2" rel="next"/);
+
+    const json = await s.json('GET', '/leads?status=new&per_page=1');
+    assert.equal(json.statusCode, 200);
+    const body = json.json();
+    assert.deepEqual(body.meta, { current_page: 1, per_page: 1, total: 2, last_page: 2 });
+    assert.deepEqual(Object.keys(body.data[0]), [
+      'id',
+      'reference',
+      'status',
+      'full_name',
+      'phone',
+      'city',
+      'area',
+      'address',
+      'products',
+      'total',
+      'data',
+      'call_attempts',
+      'callback_at',
+      'cancel_reason',
+      'duplicate_of',
+      'order_reference',
+      'created_at',
+      'updated_at',
+    ]);
+    assert.equal(body.data[0].reference, 'LD-00004');
+    const bad = await s.json('GET', '/leads?status=sold');
+    assert.equal(bad.statusCode, 422);
+    assert.deepEqual(bad.json().errors, { status: ['The selected status is invalid.'] });
+    const filtered = await s.json('GET', '/leads?sku=P1&phone=0612345672&created_from=2000-01-01');
+    assert.deepEqual(
+      filtered.json().data.map((l: { reference: string }) => l.reference),
+      ['LD-00003'],
+    );
+
+    const show = await s.json('GET', `/leads/${ids[1]}/show`);
+    assert.equal(show.json().data.order_reference, 'ORD-00001');
+    const created = await s.json('POST', '/leads/store', {
+      full_name: 'Json Customer',
+      phone: '0699999999',
+      products: [{ sku: 'P2', quantity: 1, price: 50 }],
+    });
+    assert.equal(created.statusCode, 201);
+    assert.equal(created.json().data.reference, 'LD-00005');
+    assert.equal(created.json().data.status, 'new');
+  }));
+
+test('role matrix: who sees and changes leads; another account answers 404', () =>
+  withApp(async (t) => {
+    const a = await tenant(t.db);
+    const b = await tenant(t.db);
+    const seller = await login(t.app, a.email);
+    const id = await createLead(seller);
+    const p2Lead = await createLead(seller, { full_name: 'Amlou Fan', products: [{ sku: 'P2', quantity: 1, price: 50 }] });
+
+    // Another account's seller: the lead does not exist for them.
+    const otherSeller = await login(t.app, b.email);
+    assert.equal((await otherSeller.get(`/leads/${id}/show`)).statusCode, 404);
+    assert.deepEqual((await otherSeller.json('GET', `/leads/${id}/show`)).json(), { message: 'Resource not found.' });
+    assert.equal((await otherSeller.json('PATCH', `/leads/${id}/status`, { status: 'wrong' })).statusCode, 404);
+    assert.equal((await otherSeller.json('PATCH', `/leads/${id}/update`, { full_name: 'Hijack' })).statusCode, 404);
+    assert.equal((await otherSeller.json('DELETE', `/leads/${id}`)).statusCode, 404);
+    assert.equal((await otherSeller.get(`/lead-histories/${id}/show`)).statusCode, 404);
+    assert.deepEqual((await otherSeller.json('DELETE', '/leads/delete', { ids: [id] })).json().errors, {
+      'ids.0': ['The selected ids.0 is invalid.'],
+    });
+    assert.equal((await otherSeller.json('GET', '/leads')).json().meta.total, 0);
+    assert.equal((await otherSeller.json('GET', '/lead-histories')).json().meta.total, 0);
+
+    // Admin: every account, with an account column and filter; creates for a named account.
+    const admin = await login(t.app, (await staff(t.db, 'admin')).email);
+    const list = await admin.get('/leads');
+    assert.match(list.body, /<th scope="col">Account<\/th>/);
+    assert.match(list.body, /LD-00001/);
+    assert.equal((await admin.json('GET', `/leads?account_id=${b.accountId}`)).json().meta.total, 0);
+    assert.equal((await admin.json('GET', `/leads?account_id=${a.accountId}`)).json().meta.total, 2);
+    const picker = await admin.get('/leads/create');
+    assert.match(picker.body, /Which account is it for\?/);
+    const forB = await admin.get(`/leads/create?account_id=${b.accountId}`);
+    assert.match(forB.body, new RegExp(`name="account_id" value="${b.accountId}"`));
+    const noAccount = await admin.json('POST', '/leads/store', {
+      full_name: 'No Account',
+      phone: '0611111111',
+      products: [{ sku: 'P1', quantity: 1 }],
+    });
+    assert.deepEqual(noAccount.json().errors, {
+      account_id: ['The account id field is required.'],
+      'products.0.price': ['The products.0.price field is required.'],
+    });
+    const made = await admin.json('POST', '/leads/store', {
+      account_id: b.accountId,
+      full_name: 'For B',
+      phone: '0611111111',
+      products: [{ sku: 'P1', quantity: 1, price: 10 }],
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    assert.equal(made.json().data.reference, 'LD-00001');
+    assert.equal((await otherSeller.json('GET', '/leads')).json().meta.total, 1);
+    const madeId = made.json().data.id;
+    const history = await otherSeller.json('GET', '/lead-histories');
+    assert.equal(history.json().data[0].changed_by, 'Test admin');
+    assert.equal((await admin.json('PATCH', `/leads/${madeId}/status`, { status: 'wrong' })).statusCode, 200);
+
+    // Managers: view and update, no create or delete.
+    const manager = await login(t.app, (await staff(t.db, 'manager')).email);
+    assert.equal((await manager.get('/leads')).statusCode, 200);
+    assert.equal((await manager.get(`/leads/${id}/show`)).statusCode, 200);
+    assert.equal((await manager.get('/leads/create')).statusCode, 403);
+    assert.deepEqual((await manager.json('POST', '/leads/store', {})).json(), { message: 'This action is unauthorized.' });
+    assert.equal((await manager.json('DELETE', `/leads/${id}`)).statusCode, 403);
+    assert.equal((await manager.json('PATCH', `/leads/${id}/status`, { status: 'no_reply' })).statusCode, 200);
+
+    // An agent: their queue only (leads of their products), and the statuses they handle.
+    const agentUser = await staff(t.db, 'agent', {
+      products: [await productId(t.db, a.accountId, 'P2')],
+      handlings: ['no_reply', 'confirmed', 'canceled'],
+    });
+    const agent = await login(t.app, agentUser.email);
+    const queue = await agent.json('GET', '/leads');
+    assert.deepEqual(
+      queue.json().data.map((l: { id: string }) => l.id),
+      [p2Lead],
+    );
+    assert.equal((await agent.get(`/leads/${id}/show`)).statusCode, 404);
+    const page = await agent.get(`/leads/${p2Lead}/show`);
+    const options = [...(/<select id="f-status"[^>]*>(.*?)<\/select>/s.exec(page.body)?.[1] ?? '').matchAll(/<option value="(\w+)"/g)].map(
+      (m) => m[1],
+    );
+    assert.deepEqual(options, ['no_reply', 'confirmed', 'canceled']);
+    assert.deepEqual((await agent.json('PATCH', `/leads/${p2Lead}/status`, { status: 'wrong' })).json().errors, {
+      status: ['The selected status is invalid.'],
+    });
+    assert.equal((await agent.json('PATCH', `/leads/${p2Lead}/status`, { status: 'no_reply' })).statusCode, 200);
+    assert.equal((await agent.get('/leads/create')).statusCode, 403);
+    assert.deepEqual(
+      (await agent.json('GET', '/lead-histories')).json().data.map((h: { lead_reference: string }) => h.lead_reference),
+      ['LD-00002', 'LD-00002'],
+    );
+
+    // Follow-up agents view; stock managers, sourcing agents and couriers have no leads.
+    const followUp = await login(t.app, (await staff(t.db, 'follow-up-agent')).email);
+    assert.equal((await followUp.get('/leads')).statusCode, 200);
+    assert.equal((await followUp.get(`/leads/${id}/show`)).statusCode, 200);
+    assert.doesNotMatch((await followUp.get(`/leads/${id}/show`)).body, /Change status/);
+    assert.equal((await followUp.json('PATCH', `/leads/${id}/status`, { status: 'wrong' })).statusCode, 403);
+    assert.equal((await followUp.get('/lead-histories')).statusCode, 200);
+    for (const role of ['stock-manager', 'sourcing-agent', 'delivery'] as const) {
+      const u = await login(t.app, (await staff(t.db, role)).email);
+      assert.equal((await u.get('/leads')).statusCode, 403, role);
+      assert.equal((await u.get(`/leads/${id}/show`)).statusCode, 403, role);
+      assert.equal((await u.get('/lead-histories')).statusCode, 403, role);
+      assert.doesNotMatch((await u.get('/')).body, /href="\/leads"/, `${role}: no menu entry`);
+    }
+
+    // Guests: the login page, or 401 for JSON.
+    const guest = await t.app.inject({ method: 'GET', url: '/leads' });
+    assert.equal(guest.statusCode, 302);
+    assert.equal(guest.headers.location, '/login');
+    assert.equal((await t.app.inject({ method: 'GET', url: '/leads', headers: { accept: 'application/json' } })).statusCode, 401);
+  }));
+
+test('hide money masks totals and prices on the list and the lead page', () =>
+  withApp(async (t) => {
+    const a = await tenant(t.db);
+    const s = await login(t.app, a.email);
+    const id = await createLead(s);
+    assert.match((await s.get('/leads')).body, /398\.00 MAD/);
+    await t.db.query('UPDATE users SET hide_money = true WHERE id = $1', [a.userId]);
+    assert.doesNotMatch((await s.get('/leads')).body, /398\.00/);
+    assert.doesNotMatch((await s.get(`/leads/${id}/show`)).body, /398\.00|199\.00/);
+  }));

@@ -1,0 +1,332 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../../http/errors.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { actorOfUser } from '../../web/actor.js';
+import { formBody } from '../../web/form-body.js';
+import { listQuery, type ListParams, type PageMeta } from '../../web/list-query.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { backUrl, done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import type { WebUser } from '../../web/types.js';
+import { PageHeader } from '../../web/ui.js';
+import { orderPolicy } from '../orders/policy.js';
+import { check, sendJson } from '../shared/api-helpers.js';
+import { accountOf, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
+import { ListQuery } from '../shared/list-schemas.js';
+import { asSingleItem, pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
+import { accountChoices, activeProducts, canLeads, leadAccess } from './access.js';
+import { leadTransitionError } from './lifecycle.js';
+import {
+  findLead,
+  findLeads,
+  leadHistories,
+  leadHistoryPage,
+  leadJson,
+  leadPage,
+  LEAD_SORTS,
+  leadStatusCounts,
+  type LeadFilters,
+  type LeadRow,
+  type LeadScope,
+} from './queries.js';
+import { LEAD_STATUSES, type LeadStatus } from './schemas.js';
+import { createLeads, createLeadsBody, deleteLeads, patchLead } from './service.js';
+import {
+  AccountPicker,
+  HistoriesList,
+  LeadForm,
+  LeadPage,
+  LeadsList,
+  leadUrl,
+  RecordHistory,
+  type HistoryRow,
+  type LeadItem,
+  type LeadListRow,
+} from './views.js';
+
+const accountFilter = Type.String({ minLength: 1, maxLength: 100 });
+const leadList = listQuery({
+  sorts: Object.keys(LEAD_SORTS),
+  defaultSort: 'created_at',
+  statuses: LEAD_STATUSES,
+  filters: {
+    reference: ListQuery.properties.reference,
+    phone: ListQuery.properties.phone,
+    sku: ListQuery.properties.sku,
+    created_from: ListQuery.properties.created_from,
+    created_to: ListQuery.properties.created_to,
+    account_id: accountFilter,
+  },
+});
+const historyList = listQuery({
+  sorts: ['created_at'],
+  defaultSort: 'created_at',
+  filters: {
+    reference: ListQuery.properties.reference,
+    from: ListQuery.properties.created_from,
+    to: ListQuery.properties.created_to,
+    account_id: accountFilter,
+  },
+});
+const bulkIds = compile(Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }) }));
+
+export const LEAD_FIELDS = ['full_name', 'phone', 'city', 'area', 'address', 'products'] as const;
+const STATUS_FIELDS = ['status', 'comment', 'callback_at', 'cancel_reason'] as const;
+const ACCOUNT_NAME = '(SELECT a.name FROM accounts a WHERE a.id = l.account_id)';
+
+/** The list's scope: a staff member may narrow it to one account with `account_id`. */
+function listScope(scope: LeadScope, p: ListParams): LeadScope {
+  return scope.accountId === null && typeof p.account_id === 'string' ? { ...scope, accountId: p.account_id } : scope;
+}
+
+/** The statuses a user may set on a lead from its page: the lifecycle's, narrowed by an agent's handlings. */
+export function leadStatusOptions(user: WebUser, status: LeadStatus, handlings: LeadStatus[] | null): LeadStatus[] {
+  const actor = actorOfUser(user);
+  return LEAD_STATUSES.filter((to) => !leadTransitionError(status, to, actor) && (!handlings || handlings.includes(to)));
+}
+
+export async function leadsPages(web: FastifyInstance) {
+  const { db } = web;
+  const route = formRoutes(web);
+  addNav({ label: 'Leads', href: '/leads', icon: 'phone', visible: canLeads('view') });
+
+  /** The lead of `:id` this user may see, else 404 (another account's lead does not exist for them). */
+  async function load(req: FastifyRequest) {
+    const access = await leadAccess(db, req.user!);
+    const row = await findLead(db, access.scope, (req.params as { id: string }).id);
+    if (!row) throw notFound();
+    return { access, row };
+  }
+  const itemOf = async (row: LeadRow) => JSON.parse((await leadJson(db, row.account_id, row.reference))!) as LeadItem;
+
+  web.get('/leads', { config: { can: canLeads('view') } }, async (req, reply) => {
+    const user = req.user!;
+    const access = await leadAccess(db, user);
+    const p = leadList(req);
+    const scope = listScope(access.scope, p);
+    const f: LeadFilters = {
+      page: p.page,
+      per_page: p.per_page,
+      status: p.status ? [p.status as LeadStatus] : undefined,
+      reference: p.reference as string | undefined,
+      phone: p.phone as string | undefined,
+      sku: p.sku as string | undefined,
+      created_from: p.created_from as string | undefined,
+      created_to: p.created_to as string | undefined,
+      search: p.search,
+    };
+    const sort = { sort: p.sort as keyof typeof LEAD_SORTS, direction: p.direction };
+    // The status counts give the tabs and the total; the page itself skips its count.
+    const counts = await leadStatusCounts(db, scope, f);
+    const total = totalOf(counts, p.status);
+    if (wantsJson(req)) return sendJson(reply, await leadPage(db, scope, f, { ...sort, total }));
+    const text = await leadPage(db, scope, f, { ...sort, total, extra: { account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL' } });
+    const rows = (JSON.parse(text) as { data: LeadListRow[] }).data;
+    const accounts = isStaff(user) ? await accountChoices(db) : undefined;
+    return renderPage(req, reply, {
+      title: p.status ? `Leads · ${statusLabel(p.status)}` : 'Leads',
+      body: (
+        <LeadsList
+          rows={rows}
+          meta={pageMeta(p, total)}
+          counts={counts}
+          accounts={accounts}
+          canCreate={canLeads('create')(user)}
+          canDelete={canLeads('delete')(user)}
+        />
+      ),
+    });
+  });
+
+  web.get('/leads/create', { config: { can: canLeads('create') } }, async (req, reply) => {
+    const user = req.user!;
+    let accountId = user.account_id ?? undefined;
+    let accountName: string | undefined;
+    let accounts: { id: string; name: string }[] = [];
+    if (isStaff(user)) {
+      accounts = await accountChoices(db);
+      const wanted = (req.query as { account_id?: string }).account_id;
+      const chosen = accounts.find((a) => a.id === wanted);
+      accountId = chosen?.id;
+      accountName = chosen?.name;
+    }
+    const products = accountId ? await activeProducts(db, accountId) : [];
+    return renderPage(req, reply, {
+      title: 'New lead',
+      body: (
+        <>
+          <PageHeader
+            title="New lead"
+            subtitle="A customer who called or wrote in: the same rules as leads from the API."
+            back={{ href: '/leads', label: 'Leads' }}
+          />
+          {accountId ? (
+            <LeadForm products={products} accountId={isStaff(user) ? accountId : undefined} accountName={accountName} />
+          ) : (
+            <AccountPicker accounts={accounts} action="/leads/create" />
+          )}
+        </>
+      ),
+    });
+  });
+
+  web.post('/leads/store', { config: { can: canLeads('create') } }, async (req, reply) => {
+    const body = formBody(req);
+    const user = req.user!;
+    const input = { leads: [pick(body, LEAD_FIELDS)] };
+    const accountId = await accountOf(db, user, body, (bag) => createLeadsBody.check(input, bag), 'leads.0.');
+    const id = await asSingleItem('leads.0.', () =>
+      db.tx(async (q) => {
+        const [reference] = await createLeads(q, actorOfUser(user), accountId, input);
+        return (await q.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 AND reference = $2', [accountId, reference]))
+          .rows[0].id;
+      }),
+    );
+    const row = (await findLead(db, { accountId }, id))!;
+    return done(req, reply, { message: `Lead ${row.reference} created.`, redirect: leadUrl(row.id), data: await itemOf(row), status: 201 });
+  });
+
+  web.get('/leads/:id/show', { config: { can: canLeads('view') } }, async (req, reply) => {
+    const user = req.user!;
+    const { access, row } = await load(req);
+    if (wantsJson(req)) return sendJson(reply, `{"data":${await leadJson(db, row.account_id, row.reference)}}`);
+    const [lead, histories] = await Promise.all([itemOf(row), leadHistories(db, row.id)]);
+    const options = canLeads('update')(user) ? leadStatusOptions(user, row.status, access.handlings) : [];
+    return renderPage(req, reply, {
+      title: `${lead.reference} · ${lead.full_name}`,
+      body: (
+        <LeadPage
+          lead={lead}
+          accountName={isStaff(user) ? row.account_name : undefined}
+          orderId={row.order_id}
+          histories={JSON.parse(histories) as HistoryItem[]}
+          options={options}
+          canEdit={canLeads('update')(user)}
+          canDelete={canLeads('delete')(user)}
+          canSeeOrder={orderPolicy.allows(user.role, 'view')}
+        />
+      ),
+    });
+  });
+
+  web.get('/leads/:id/edit', { config: { can: canLeads('update') } }, async (req, reply) => {
+    const { row } = await load(req);
+    if (!['new', 'no_reply', 'call_later'].includes(row.status)) {
+      req.session.flash = {
+        error: `${row.reference} is ${statusLabel(row.status).toLowerCase()}: only new, no reply and call later leads can be edited.`,
+      };
+      return reply.redirect(leadUrl(row.id), 302);
+    }
+    const [lead, products] = await Promise.all([itemOf(row), activeProducts(db, row.account_id)]);
+    return renderPage(req, reply, {
+      title: `Edit ${lead.reference}`,
+      body: (
+        <>
+          <PageHeader title={`Edit ${lead.reference}`} subtitle={lead.full_name} back={{ href: leadUrl(lead.id), label: lead.reference }} />
+          <LeadForm lead={lead} products={products} accountName={isStaff(req.user!) ? row.account_name : undefined} />
+        </>
+      ),
+    });
+  });
+
+  route('PATCH', '/leads/:id/update', { config: { can: canLeads('update') } }, async (req, reply) => {
+    const body = formBody(req);
+    const { row } = await load(req);
+    await db.tx((q) => patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FIELDS)));
+    return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data: await itemOf(row) });
+  });
+
+  route('PATCH', '/leads/:id/status', { config: { can: canLeads('update') } }, async (req, reply) => {
+    const body = formBody(req);
+    const user = req.user!;
+    const { access, row } = await load(req);
+    const input = pick(body, STATUS_FIELDS);
+    const bag = new ErrorBag();
+    if (input.status === undefined || input.status === null || input.status === '') bag.add('status', messages.required('status'));
+    else if (access.handlings && !access.handlings.includes(input.status as LeadStatus)) bag.add('status', messages.invalid('status'));
+    bag.throwIfAny();
+    await db.tx((q) => patchLead(q, actorOfUser(user), row.account_id, row.reference, input));
+    const lead = await itemOf(row);
+    const order = lead.status === 'confirmed' && lead.order_reference ? ` Order ${lead.order_reference} was created.` : '';
+    return done(req, reply, {
+      message: `${lead.reference} is now ${statusLabel(lead.status)}.${order}`,
+      redirect: leadUrl(row.id),
+      data: lead,
+    });
+  });
+
+  route('DELETE', '/leads/:id', { config: { can: canLeads('delete') } }, async (req, reply) => {
+    const { row } = await load(req);
+    const ok = await deleting(req, reply, leadUrl(row.id), () =>
+      db.tx((q) => deleteLeads(q, row.account_id, [row.reference], () => 'id', new ErrorBag())),
+    );
+    if (!ok) return reply;
+    return done(req, reply, {
+      message: wantsJson(req) ? 'Lead deleted successfully.' : `Lead ${row.reference} deleted.`,
+      redirect: '/leads',
+    });
+  });
+
+  route('DELETE', '/leads/delete', { config: { can: canLeads('delete') } }, async (req, reply) => {
+    const body = formBody(req);
+    const access = await leadAccess(db, req.user!);
+    let count = 0;
+    const ok = await deleting(req, reply, '/leads', async () => {
+      const ids = check(bulkIds, body);
+      count = await db.tx(async (q) =>
+        deleteAcrossAccounts(ids.ids, await findLeads(q, access.scope, ids.ids), (accountId, refs, keyOf) =>
+          deleteLeads(q, accountId, refs, keyOf, new ErrorBag()),
+        ),
+      );
+    });
+    if (!ok) return reply;
+    const message = wantsJson(req) ? 'Leads deleted successfully.' : `${count} lead${count === 1 ? '' : 's'} deleted.`;
+    if (wantsJson(req)) return reply.send({ message, data: { count } });
+    return done(req, reply, { message, redirect: backUrl(req, '/leads') });
+  });
+
+  web.get('/lead-histories', { config: { can: canLeads('view') } }, async (req, reply) => {
+    const user = req.user!;
+    const access = await leadAccess(db, user);
+    const p = historyList(req);
+    const scope = listScope(access.scope, p);
+    const f = {
+      page: p.page,
+      per_page: p.per_page,
+      reference: p.reference as string | undefined,
+      from: p.from as string | undefined,
+      to: p.to as string | undefined,
+    };
+    if (wantsJson(req)) return sendJson(reply, await leadHistoryPage(db, scope, f));
+    const extra = { record_id: 'l.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL' };
+    const page = JSON.parse(await leadHistoryPage(db, scope, f, { extra })) as { data: HistoryRow[]; meta: PageMeta };
+    return renderPage(req, reply, {
+      title: 'Lead histories',
+      body: <HistoriesList kind="lead" rows={page.data} meta={page.meta} accounts={isStaff(user) ? await accountChoices(db) : undefined} />,
+    });
+  });
+
+  web.get('/lead-histories/:id/show', { config: { can: canLeads('view') } }, async (req, reply) => {
+    const { row } = await load(req);
+    const histories = await leadHistories(db, row.id);
+    if (wantsJson(req)) {
+      const lead = (await leadJson(db, row.account_id, row.reference))!;
+      return sendJson(reply, `{"data":${lead.slice(0, -1)},"histories":${histories}}}`);
+    }
+    return renderPage(req, reply, {
+      title: `History of ${row.reference}`,
+      body: (
+        <RecordHistory
+          kind="lead"
+          id={row.id}
+          reference={row.reference}
+          status={row.status}
+          histories={JSON.parse(histories) as HistoryItem[]}
+          accountName={isStaff(req.user!) ? row.account_name : undefined}
+        />
+      ),
+    });
+  });
+}

@@ -1,0 +1,566 @@
+import { formatDate, formatDateTime } from '../../web/format.js';
+import type { PageMeta } from '../../web/list-query.js';
+import { usePage } from '../../web/page.js';
+import {
+  Button,
+  Card,
+  DataTable,
+  DefinitionList,
+  Field,
+  Filters,
+  Form,
+  LinkButton,
+  PageHeader,
+  Pagination,
+  Select,
+  TableWrap,
+  TextArea,
+  type Column,
+} from '../../web/ui.js';
+import {
+  AccountSelect,
+  BulkDeleteForm,
+  hidesMoney,
+  LineRows,
+  Money,
+  OtherErrors,
+  RecordStatus,
+  statusLabel,
+  StatusTabs,
+  Timeline,
+  type HistoryItem,
+  type LineValue,
+} from '../shared/record-ui.js';
+import { LEAD_STATUSES } from './schemas.js';
+
+/** A lead as the API represents it (api-v1.md). */
+export interface LeadItem {
+  id: string;
+  reference: string;
+  status: string;
+  full_name: string;
+  phone: string;
+  city: string | null;
+  area: string | null;
+  address: string | null;
+  products: { sku: string; name: string; quantity: number; price: number; total: number }[];
+  total: number;
+  data: { key: string; value: string }[];
+  call_attempts: number;
+  callback_at: string | null;
+  cancel_reason: string | null;
+  duplicate_of: string | null;
+  order_reference: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LeadListRow {
+  item: LeadItem;
+  account_name?: string;
+}
+
+export const leadUrl = (id: string, action: 'show' | 'edit' = 'show') => `/leads/${id}/${action}`;
+
+type Account = { id: string; name: string };
+
+/** The filters beyond the search box, folded away on phones unless one is in use. */
+function MoreFilters(p: { accounts?: Account[]; extra?: preact.ComponentChildren }) {
+  const { url } = usePage();
+  const get = (k: string) => url.searchParams.get(k);
+  const open = ['reference', 'phone', 'sku', 'created_from', 'created_to', 'account_id', 'tracking_number'].some((k) => get(k));
+  return (
+    <details class="more-filters" open={open}>
+      <summary>More filters</summary>
+      <div class="filter-grid">
+        {p.accounts && <AccountSelect accounts={p.accounts} value={get('account_id')} placeholder="Every account" />}
+        <Field name="reference" label="Reference" value={get('reference')} placeholder="LD-00001" />
+        <Field name="phone" label="Phone" type="tel" value={get('phone')} />
+        <Field name="sku" label="SKU" value={get('sku')} />
+        {p.extra}
+        <Field name="created_from" label="Created from" type="date" value={get('created_from')} />
+        <Field name="created_to" label="Created to" type="date" value={get('created_to')} />
+      </div>
+    </details>
+  );
+}
+
+export function ListFilters(p: { accounts?: Account[]; searchHint: string; extra?: preact.ComponentChildren }) {
+  const { url } = usePage();
+  const status = url.searchParams.get('status');
+  return (
+    <Filters search={p.searchHint} searchLabel="Search">
+      {status && <input type="hidden" name="status" value={status} />}
+      <MoreFilters accounts={p.accounts} extra={p.extra} />
+    </Filters>
+  );
+}
+
+const productsSummary = (products: LeadItem['products']) => products.map((x) => `${x.quantity} × ${x.sku}`).join(', ');
+
+export function LeadsList(p: {
+  rows: LeadListRow[];
+  meta: PageMeta;
+  counts: Map<string, number>;
+  accounts?: Account[];
+  canCreate: boolean;
+  canDelete: boolean;
+}) {
+  const hide = hidesMoney();
+  const columns: Column<LeadListRow>[] = [
+    {
+      label: 'Reference',
+      render: (r) => (
+        <a href={leadUrl(r.item.id)} class="ref">
+          {r.item.reference}
+        </a>
+      ),
+    },
+    {
+      label: 'Customer',
+      sort: 'full_name',
+      render: (r) => (
+        <span class="stack">
+          <span>{r.item.full_name}</span>
+          <a href={`tel:${r.item.phone}`} class="muted">
+            {r.item.phone}
+          </a>
+        </span>
+      ),
+    },
+    { label: 'City', sort: 'city', render: (r) => r.item.city ?? '—' },
+    { label: 'Products', render: (r) => productsSummary(r.item.products) },
+    ...(hide ? [] : [{ label: 'Total', sort: 'total', class: 'num', render: (r: LeadListRow) => <Money value={r.item.total} /> }]),
+    {
+      label: 'Status',
+      render: (r) => (
+        <span class="stack">
+          <RecordStatus status={r.item.status} />
+          {r.item.status === 'call_later' && r.item.callback_at && (
+            <span class="muted small">Call {formatDateTime(r.item.callback_at)}</span>
+          )}
+          {r.item.call_attempts > 0 && (
+            <span class="muted small">
+              {r.item.call_attempts} call{r.item.call_attempts > 1 ? 's' : ''}
+            </span>
+          )}
+        </span>
+      ),
+    },
+    ...(p.accounts ? [{ label: 'Account', render: (r: LeadListRow) => r.account_name ?? '—' }] : []),
+    { label: 'Created', sort: 'created_at', render: (r) => <time datetime={r.item.created_at}>{formatDateTime(r.item.created_at)}</time> },
+  ];
+  if (p.canDelete) {
+    columns.unshift({
+      label: 'Select',
+      class: 'select-col',
+      render: (r) => <input type="checkbox" name="ids[]" value={r.item.id} aria-label={`Select ${r.item.reference}`} form="bulk-delete" />,
+    });
+  }
+  return (
+    <>
+      <PageHeader
+        title="Leads"
+        subtitle={p.accounts ? 'Every account you work on.' : 'Your shop’s leads, newest first.'}
+        actions={
+          <>
+            <LinkButton href="/lead-histories" kind="secondary">
+              Lead histories
+            </LinkButton>
+            {p.canCreate && <LinkButton href="/leads/create">New lead</LinkButton>}
+          </>
+        }
+      />
+      <StatusTabs statuses={LEAD_STATUSES} counts={p.counts} label="Lead status" />
+      <ListFilters accounts={p.accounts} searchHint="Reference, phone or name" />
+      <DataTable caption="Leads" rows={p.rows} columns={columns} empty="No lead matches these filters." />
+      <div class="list-footer">
+        {p.canDelete && p.rows.length > 0 && (
+          <BulkDeleteForm
+            action="/leads/delete"
+            confirm="Delete the selected leads? Confirmed leads cannot be deleted."
+            label="Delete selected leads"
+          />
+        )}
+        <Pagination meta={p.meta} />
+      </div>
+    </>
+  );
+}
+
+function ProductsTable({ products, total }: { products: LeadItem['products']; total: number }) {
+  const hide = hidesMoney();
+  return (
+    <TableWrap label="Products">
+      <table class="table">
+        <caption class="sr-only">Products</caption>
+        <thead>
+          <tr>
+            <th scope="col">SKU</th>
+            <th scope="col">Product</th>
+            <th scope="col" class="num">
+              Quantity
+            </th>
+            {!hide && (
+              <>
+                <th scope="col" class="num">
+                  Price
+                </th>
+                <th scope="col" class="num">
+                  Total
+                </th>
+              </>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {products.map((x) => (
+            <tr>
+              <td data-label="SKU">
+                <code>{x.sku}</code>
+              </td>
+              <td data-label="Product">{x.name}</td>
+              <td data-label="Quantity" class="num">
+                {x.quantity}
+              </td>
+              {!hide && (
+                <>
+                  <td data-label="Price" class="num">
+                    <Money value={x.price} />
+                  </td>
+                  <td data-label="Total" class="num">
+                    <Money value={x.total} />
+                  </td>
+                </>
+              )}
+            </tr>
+          ))}
+        </tbody>
+        {!hide && (
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={4} class="num">
+                Total
+              </th>
+              <td class="num total-cell" data-label="Total">
+                <Money value={total} />
+              </td>
+            </tr>
+          </tfoot>
+        )}
+      </table>
+    </TableWrap>
+  );
+}
+export { ProductsTable };
+
+/** The lifecycle form: only the statuses this user may set from here; one-tap buttons for the common calls. */
+function LeadStatusForm({ lead, options }: { lead: LeadItem; options: string[] }) {
+  const quick = options.filter((s) => s === 'confirmed' || s === 'no_reply');
+  return (
+    <Card title="Change status" class="status-card">
+      {quick.length > 0 && (
+        <div class="quick-actions" role="group" aria-label="Quick actions">
+          {quick.map((s) => (
+            <Form
+              action={`/leads/${lead.id}/status`}
+              method="PATCH"
+              class="inline-form"
+              label={s === 'confirmed' ? 'Confirm the lead' : 'Record a call without reply'}
+            >
+              <input type="hidden" name="status" value={s} />
+              <Button kind={s === 'confirmed' ? 'primary' : 'secondary'}>{s === 'confirmed' ? 'Confirm' : 'No reply'}</Button>
+            </Form>
+          ))}
+        </div>
+      )}
+      <Form action={`/leads/${lead.id}/status`} method="PATCH" label="Change status">
+        <Select name="status" label="Status" options={options.map((s) => [s, statusLabel(s)])} placeholder="Choose a status" required />
+        <div class="form-grid">
+          {options.includes('call_later') && (
+            <Field name="callback_at" label="Call back at" type="datetime-local" hint="Needed for Call later (UTC)." />
+          )}
+          {options.includes('canceled') && (
+            <Field name="cancel_reason" label="Cancel reason" hint="For Canceled: why the customer declined." />
+          )}
+        </div>
+        <TextArea name="comment" label="Comment" rows={2} />
+        <div class="form-actions">
+          <Button>Save status</Button>
+        </div>
+      </Form>
+    </Card>
+  );
+}
+
+export function LeadPage(p: {
+  lead: LeadItem;
+  accountName?: string;
+  orderId: string | null;
+  histories: HistoryItem[];
+  options: string[];
+  canEdit: boolean;
+  canDelete: boolean;
+  canSeeOrder: boolean;
+}) {
+  const { lead } = p;
+  const open = ['new', 'no_reply', 'call_later'].includes(lead.status);
+  return (
+    <>
+      <PageHeader
+        title={`${lead.reference} · ${lead.full_name}`}
+        subtitle={p.accountName ? `Lead of ${p.accountName}` : 'Lead'}
+        back={{ href: '/leads', label: 'Leads' }}
+        actions={
+          <>
+            {p.canEdit && open && (
+              <LinkButton href={leadUrl(lead.id, 'edit')} kind="secondary">
+                Edit
+              </LinkButton>
+            )}
+            {p.canDelete && lead.status !== 'confirmed' && (
+              <Form
+                action={`/leads/${lead.id}`}
+                method="DELETE"
+                class="inline-form"
+                confirm={`Delete ${lead.reference}?`}
+                label={`Delete ${lead.reference}`}
+              >
+                <Button kind="danger">Delete</Button>
+              </Form>
+            )}
+          </>
+        }
+      />
+      <OtherErrors shown={(k) => p.options.length > 0 && ['status', 'callback_at', 'cancel_reason', 'comment'].includes(k)} />
+      <div class="record-status">
+        <span class="muted">Status</span> <RecordStatus status={lead.status} />
+        {lead.order_reference && (
+          <span>
+            Order{' '}
+            {p.canSeeOrder && p.orderId ? (
+              <a href={`/orders/${p.orderId}/show`} class="ref">
+                {lead.order_reference}
+              </a>
+            ) : (
+              <strong>{lead.order_reference}</strong>
+            )}
+          </span>
+        )}
+      </div>
+      <div class="record-grid">
+        <div class="record-main">
+          <Card title="Customer" class="card-customer">
+            <DefinitionList
+              items={[
+                ['Full name', lead.full_name],
+                [
+                  'Phone',
+                  <a href={`tel:${lead.phone}`} class="phone-link">
+                    {lead.phone}
+                  </a>,
+                ],
+                ['City', lead.city],
+                ['Area', lead.area],
+                ['Address', lead.address],
+              ]}
+            />
+          </Card>
+          <Card title="Products" class="card-products">
+            <ProductsTable products={lead.products} total={lead.total} />
+          </Card>
+          <Card title="Call">
+            <DefinitionList
+              items={[
+                ['Call attempts', String(lead.call_attempts)],
+                ['Call back at', lead.callback_at ? formatDateTime(lead.callback_at) : null],
+                ['Cancel reason', lead.cancel_reason],
+                ['Duplicate of', lead.duplicate_of],
+                ['Created', formatDateTime(lead.created_at)],
+                ['Last updated', formatDateTime(lead.updated_at)],
+              ]}
+            />
+          </Card>
+          {lead.data.length > 0 && (
+            <Card title="Extra data">
+              <DefinitionList items={lead.data.map((d): [string, string] => [d.key, d.value])} />
+            </Card>
+          )}
+        </div>
+        <div class="record-side">
+          {p.options.length > 0 && <LeadStatusForm lead={lead} options={p.options} />}
+          <Card title="History" class="card-history">
+            <Timeline items={p.histories} label={`History of ${lead.reference}`} />
+            <p class="card-link">
+              <a href={`/lead-histories/${lead.id}/show`}>Open the history page</a>
+            </p>
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}
+
+export function LeadForm(p: {
+  lead?: LeadItem;
+  products: { sku: string; name: string; price: number }[];
+  accountId?: string;
+  accountName?: string;
+}) {
+  const { lead } = p;
+  const action = lead ? `/leads/${lead.id}/update` : '/leads/store';
+  const lines: LineValue[] = lead ? lead.products.map((x) => ({ sku: x.sku, quantity: x.quantity, price: x.price })) : [];
+  return (
+    <Card>
+      <Form action={action} method={lead ? 'PATCH' : 'POST'} label={lead ? `Edit ${lead.reference}` : 'New lead'}>
+        {p.accountId && !lead && <input type="hidden" name="account_id" value={p.accountId} />}
+        {p.accountName && (
+          <p class="muted">
+            Account: <strong>{p.accountName}</strong>
+          </p>
+        )}
+        <OtherErrors
+          shown={(k) => ['full_name', 'phone', 'city', 'area', 'address', 'products'].includes(k) || k.startsWith('products.')}
+        />
+        <div class="form-grid">
+          <Field name="full_name" label="Full name" value={lead?.full_name} required autocomplete="off" />
+          <Field name="phone" label="Phone" type="tel" value={lead?.phone} required autocomplete="off" />
+          <Field name="city" label="City" value={lead?.city} />
+          <Field name="area" label="Area" value={lead?.area} />
+        </div>
+        <Field name="address" label="Address" value={lead?.address} />
+        {p.products.length === 0 && !lead ? (
+          <p class="flash flash-error">This account has no active product yet: add or activate one first.</p>
+        ) : (
+          <LineRows products={p.products} lines={lines} max={100} blank={lead ? 1 : 3} />
+        )}
+        <div class="form-actions">
+          <Button>{lead ? 'Save changes' : 'Create lead'}</Button>
+          <a href={lead ? leadUrl(lead.id) : '/leads'} class="btn btn-link">
+            Cancel
+          </a>
+        </div>
+      </Form>
+    </Card>
+  );
+}
+
+/** Staff creating a lead first pick the account (its products fill the SKU selects). */
+export function AccountPicker(p: { accounts: Account[]; action: string }) {
+  return (
+    <Card title="Which account is it for?">
+      <form method="get" action={p.action} class="form" aria-label="Choose the account">
+        <AccountSelect accounts={p.accounts} />
+        <div class="form-actions">
+          <Button kind="secondary">Continue</Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+export interface HistoryRow {
+  item: HistoryItem & { lead_reference?: string; order_reference?: string };
+  record_id: string;
+  account_name?: string;
+}
+
+/** /lead-histories and /orders-histories: every status change, newest first. */
+export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; meta: PageMeta; accounts?: Account[] }) {
+  const { url } = usePage();
+  const get = (k: string) => url.searchParams.get(k);
+  const base = p.kind === 'lead' ? '/leads' : '/orders';
+  const title = p.kind === 'lead' ? 'Lead histories' : 'Order histories';
+  return (
+    <>
+      <PageHeader
+        title={title}
+        subtitle="Every status change: who, when, and why."
+        back={{ href: base, label: p.kind === 'lead' ? 'Leads' : 'Orders' }}
+      />
+      <form method="get" class="filters" role="search" aria-label={`Filter ${title.toLowerCase()}`}>
+        <div class="field field-inline">
+          <label for="f-reference">Reference</label>
+          <input
+            id="f-reference"
+            name="reference"
+            value={get('reference') ?? ''}
+            placeholder={p.kind === 'lead' ? 'LD-00001' : 'ORD-00001'}
+          />
+        </div>
+        {p.accounts && <AccountSelect accounts={p.accounts} value={get('account_id')} placeholder="Every account" />}
+        <Field name="from" label="From" type="date" value={get('from')} />
+        <Field name="to" label="To" type="date" value={get('to')} />
+        <Button kind="secondary">Filter</Button>
+        {url.search && (
+          <a href={url.pathname} class="btn btn-link">
+            Clear
+          </a>
+        )}
+      </form>
+      <DataTable
+        caption={title}
+        rows={p.rows}
+        empty="No status change matches these filters."
+        columns={[
+          {
+            label: p.kind === 'lead' ? 'Lead' : 'Order',
+            render: (r) => (
+              <a href={`${base}/${r.record_id}/show`} class="ref">
+                {r.item.lead_reference ?? r.item.order_reference}
+              </a>
+            ),
+          },
+          {
+            label: 'Change',
+            render: (r) => (
+              <span class="change">
+                {r.item.old_status ? <RecordStatus status={r.item.old_status} /> : <span class="muted">Created</span>}{' '}
+                <span aria-label="to">→</span> <RecordStatus status={r.item.new_status} />
+              </span>
+            ),
+          },
+          { label: 'Changed by', render: (r) => r.item.changed_by },
+          { label: 'Comment', render: (r) => r.item.comment ?? '—' },
+          ...(p.accounts ? [{ label: 'Account', render: (r: HistoryRow) => r.account_name ?? '—' }] : []),
+          { label: 'When', render: (r) => <time datetime={r.item.changed_at}>{formatDateTime(r.item.changed_at)}</time> },
+        ]}
+      />
+      <Pagination meta={p.meta} />
+    </>
+  );
+}
+
+/** /lead-histories/{lead}/show and /orders-histories/{order}/show: one record's timeline. */
+export function RecordHistory(p: {
+  kind: 'lead' | 'order';
+  id: string;
+  reference: string;
+  status: string;
+  histories: HistoryItem[];
+  accountName?: string;
+}) {
+  const base = p.kind === 'lead' ? '/leads' : '/orders';
+  const list = p.kind === 'lead' ? '/lead-histories' : '/orders-histories';
+  return (
+    <>
+      <PageHeader
+        title={`History of ${p.reference}`}
+        subtitle={p.accountName ? `${p.kind === 'lead' ? 'Lead' : 'Order'} of ${p.accountName}` : undefined}
+        back={{ href: list, label: p.kind === 'lead' ? 'Lead histories' : 'Order histories' }}
+        actions={
+          <LinkButton href={`${base}/${p.id}/show`} kind="secondary">
+            Open {p.reference}
+          </LinkButton>
+        }
+      />
+      <Card title="Timeline">
+        <p>
+          Status now: <RecordStatus status={p.status} /> · {p.histories.length} change{p.histories.length === 1 ? '' : 's'} since{' '}
+          {p.histories[0] ? formatDate(p.histories[0].changed_at) : '—'}
+        </p>
+        <Timeline items={p.histories} label={`History of ${p.reference}`} />
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,345 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Database } from '../../db/database.js';
+import { newId } from '../../lib/ids.js';
+import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { productId, stock, warehouse } from '../stocks/test-fixtures.js';
+import type { Role } from '../users/roles.js';
+import { createUser } from '../users/service.js';
+
+async function staff(db: Database, role: Role, fullName = `Test ${role}`) {
+  const email = `${role}-${newId().toLowerCase()}@example.test`;
+  const { id } = await createUser(db, { role, email, password: 'password-123', fullName });
+  return { id, email };
+}
+
+const form = (over: Record<string, unknown> = {}) => ({
+  full_name: 'Salma Idrissi',
+  phone: '0622334455',
+  email: '',
+  city: 'Rabat',
+  area: 'Agdal',
+  address: '12 Avenue de France',
+  shipment_way: 1,
+  is_fees_paid_by_customer: 0,
+  total: 398,
+  products: [
+    { sku: 'P1', quantity: 2, price: 199 },
+    { sku: '', quantity: '', price: '' },
+  ],
+  ...over,
+});
+
+function fieldErrors(html: string, id: string): string[] {
+  const m = new RegExp(`<ul class="field-errors" id="${id}-error">(.*?)</ul>`, 's').exec(html);
+  return m ? [...m[1].matchAll(/<li>(.*?)<\/li>/g)].map((x) => x[1]) : [];
+}
+
+const statusOptions = (html: string) =>
+  [...(/<select id="f-status"[^>]*>(.*?)<\/select>/s.exec(html)?.[1] ?? '').matchAll(/<option value="(\w+)"/g)].map((m) => m[1]);
+
+async function createOrder(s: Agent, over: Record<string, unknown> = {}): Promise<string> {
+  const res = await s.form('/orders/store', form(over));
+  assert.equal(res.statusCode, 302, res.body);
+  const m = /^\/orders\/([0-9A-Z]+)\/show$/.exec(String(res.headers.location));
+  assert.ok(m, String(res.headers.location));
+  return m[1];
+}
+
+async function withApp(fn: (t: TestApp) => Promise<void>) {
+  const t = await testApp();
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
+/** An account with P1 in stock (so its orders can ship) and a logged-in seller. */
+async function shop(t: TestApp, quantity = 50) {
+  const a = await tenant(t.db);
+  await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity });
+  return { a, seller: await login(t.app, a.email) };
+}
+
+test('a seller creates an order by hand with the API rules, edits it while new, and sees its history', () =>
+  withApp(async (t) => {
+    const { seller: s } = await shop(t);
+    const create = await s.get('/orders/create');
+    for (const label of [
+      'Full name',
+      'Phone',
+      'Email',
+      'City',
+      'Area',
+      'Address',
+      'Shipment way',
+      'Delivery fees paid by the customer',
+      'Total to collect',
+      'SKU',
+      'Quantity',
+      'Price',
+    ]) {
+      assert.match(create.body, new RegExp(`<label for="[^"]+">${label}`), label);
+    }
+    const bad = await s.form(
+      '/orders/store',
+      form({ city: '', email: 'not-an-email', total: 0, products: [{ sku: 'NOPE', quantity: 1, price: 5 }] }),
+    );
+    assert.equal(bad.statusCode, 302);
+    const back = await s.follow(bad);
+    assert.deepEqual(fieldErrors(back.body, 'f-email'), ['The email field must be a valid email address.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-city'), ['The city field is required.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-total'), ['The total field must be at least 1.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-products-0-sku'), ['The selected products.0.sku is invalid.']);
+    const json = await s.json('POST', '/orders/store', {
+      full_name: 'X',
+      phone: '1',
+      city: 'Rabat',
+      address: 'Here',
+      total: 10,
+      products: [{ sku: 'P1', quantity: 1, price: 10 }],
+    });
+    assert.equal(json.statusCode, 422);
+    assert.deepEqual(json.json().errors, { is_fees_paid_by_customer: ['The is fees paid by customer field is required.'] });
+
+    const id = await createOrder(s);
+    const page = await s.get(`/orders/${id}/show`);
+    assert.match(page.body, /Order ORD-00001 created\./);
+    assert.match(page.body, /ORD-00001 · Salma Idrissi/);
+    assert.match(page.body, /Cash to collect: <span class="money">398\.00 MAD<\/span>/);
+    assert.match(page.body, /Created as <span class="badge badge-blue">New<\/span>/);
+    assert.deepEqual(statusOptions(page.body), ['canceled'], 'a seller may cancel a new order');
+
+    const edited = await s.json('PATCH', `/orders/${id}/update`, { city: 'Salé', is_fees_paid_by_customer: '1', status: 'canceled' });
+    assert.equal(edited.statusCode, 200, edited.body);
+    assert.equal(edited.json().data.city, 'Salé');
+    assert.equal(edited.json().data.is_fees_paid_by_customer, true);
+    assert.equal(edited.json().data.status, 'new', 'the edit form never changes the status');
+
+    const created = await s.json('POST', '/orders/store', { ...form(), products: [{ sku: 'P1', quantity: 1, price: 199 }], total: 199 });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().data.reference, 'ORD-00002');
+    assert.equal(created.json().data.lead_reference, null);
+
+    const list = await s.get('/orders');
+    assert.match(list.body, />All <span class="count">2<\/span>/);
+    assert.match(list.body, />New <span class="count">2<\/span>/);
+    assert.match(list.body, /<label for="f-tracking_number">Tracking number/);
+    const listJson = await s.json('GET', '/orders?status=new&per_page=1');
+    assert.deepEqual(listJson.json().meta, { current_page: 1, per_page: 1, total: 2, last_page: 2 });
+    assert.equal(listJson.json().data[0].reference, 'ORD-00002');
+    const show = await s.json('GET', `/orders/${id}/show`);
+    assert.equal(show.json().data.reference, 'ORD-00001');
+    const history = await s.json('GET', `/orders-histories/${id}/show`);
+    assert.deepEqual(
+      history.json().data.histories.map((h: Record<string, unknown>) => [h.old_status, h.new_status, h.changed_by]),
+      [[null, 'new', 'Test seller']],
+    );
+  }));
+
+test('the lifecycle actions each role may take: ship, mark, cancel, renew; refusals beside the status field', () =>
+  withApp(async (t) => {
+    const { a, seller } = await shop(t);
+    const admin = await login(t.app, (await staff(t.db, 'admin')).email);
+    const courier = await staff(t.db, 'delivery', 'Youssef Courier');
+    const otherCourier = await staff(t.db, 'delivery', 'Other Courier');
+    const id = await createOrder(seller);
+
+    // Admin ships: tracking number and delivery person are needed.
+    const page = await admin.get(`/orders/${id}/show`);
+    assert.deepEqual(statusOptions(page.body), ['shipped', 'canceled']);
+    assert.match(page.body, /<option value="[0-9A-Z]+">Youssef Courier<\/option>/);
+    const missing = await admin.form(
+      `/orders/${id}/status`,
+      { status: 'shipped', tracking_number: '', delivery_user_id: '' },
+      { method: 'PATCH' },
+    );
+    const back = await admin.follow(missing);
+    assert.deepEqual(fieldErrors(back.body, 'f-tracking_number'), ['The tracking number field is required.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-delivery_user_id'), ['The delivery user id field is required.']);
+    const wrongCourier = await admin.json('PATCH', `/orders/${id}/status`, {
+      status: 'shipped',
+      tracking_number: 'TRK-1',
+      delivery_user_id: a.userId,
+    });
+    assert.deepEqual(wrongCourier.json().errors, { delivery_user_id: ['The selected delivery user id is invalid.'] });
+    const shipped = await admin.form(
+      `/orders/${id}/status`,
+      { status: 'shipped', tracking_number: 'TRK-0001', delivery_user_id: courier.id, comment: 'Left the warehouse' },
+      { method: 'PATCH' },
+    );
+    assert.equal(shipped.statusCode, 302);
+    const after = await admin.follow(shipped);
+    assert.match(after.body, /ORD-00001 is shipped\./);
+    assert.match(after.body, /<code>TRK-0001<\/code>/);
+    assert.match(after.body, /Youssef Courier/);
+    assert.match(after.body, /Left the warehouse/);
+
+    // The seller may not ship or deliver; a delivered order is final.
+    assert.deepEqual((await seller.json('PATCH', `/orders/${id}/status`, { status: 'delivered' })).json().errors, {
+      status: ['The selected status is invalid.'],
+    });
+    assert.equal((await seller.json('GET', `/orders?tracking_number=TRK-0001`)).json().meta.total, 1);
+
+    // Couriers see their own orders only and mark them.
+    const other = await login(t.app, otherCourier.email);
+    assert.equal((await other.get(`/orders/${id}/show`)).statusCode, 404);
+    assert.equal((await other.json('GET', '/orders')).json().meta.total, 0);
+    const c = await login(t.app, courier.email);
+    const courierList = await c.get('/orders');
+    assert.match(courierList.body, /ORD-00001/);
+    assert.doesNotMatch(courierList.body, /New order/);
+    const courierPage = await c.get(`/orders/${id}/show`);
+    assert.deepEqual(statusOptions(courierPage.body), ['delivered', 'returned']);
+    const delivered = await c.json('PATCH', `/orders/${id}/status`, { status: 'delivered' });
+    assert.equal(delivered.statusCode, 200, delivered.body);
+    assert.equal(delivered.json().data.status, 'delivered');
+    assert.equal(delivered.json().data.tracking_number, 'TRK-0001');
+    assert.equal((await c.get(`/orders/${id}/edit`)).statusCode, 403);
+
+    await admin.get(`/orders/${id}/show`);
+    const final = await admin.form(`/orders/${id}/status`, { status: 'new' }, { method: 'PATCH' });
+    assert.match((await admin.follow(final)).body, /The status cannot change from delivered to new\./);
+    assert.deepEqual((await admin.json('PATCH', `/orders/${id}/status`, { status: 'returned' })).json(), {
+      message: 'The given data was invalid.',
+      errors: { status: ['The status cannot change from delivered to returned.'] },
+    });
+
+    // Sellers cancel and renew their own; follow-up agents mark returned and renew, never cancel.
+    const second = await createOrder(seller, { full_name: 'Second Customer' });
+    await seller.get(`/orders/${second}/show`);
+    const canceled = await seller.form(
+      `/orders/${second}/status`,
+      { status: 'canceled', comment: 'Customer changed their mind' },
+      { method: 'PATCH' },
+    );
+    assert.match((await seller.follow(canceled)).body, /ORD-00002 is canceled\./);
+    assert.deepEqual(statusOptions((await seller.get(`/orders/${second}/show`)).body), ['new']);
+    assert.equal((await seller.json('PATCH', `/orders/${second}/status`, { status: 'new' })).json().data.status, 'new');
+    const followUp = await login(t.app, (await staff(t.db, 'follow-up-agent')).email);
+    assert.deepEqual((await followUp.json('PATCH', `/orders/${second}/status`, { status: 'canceled' })).json().errors, {
+      status: ['The selected status is invalid.'],
+    });
+    await admin.json('PATCH', `/orders/${second}/status`, { status: 'shipped', tracking_number: 'TRK-0002', delivery_user_id: courier.id });
+    assert.equal(
+      (await followUp.json('PATCH', `/orders/${second}/status`, { status: 'returned', comment: 'Refused at the door' })).json().data.status,
+      'returned',
+    );
+    assert.equal((await followUp.json('PATCH', `/orders/${second}/status`, { status: 'new' })).json().data.status, 'new');
+    const timeline = (await seller.json('GET', `/orders-histories?reference=ORD-00002`)).json().data; // staff lists span every account
+    assert.deepEqual(
+      timeline.map((h: Record<string, unknown>) => [h.old_status, h.new_status, h.changed_by]),
+      [
+        ['returned', 'new', 'Test follow-up-agent'],
+        ['shipped', 'returned', 'Test follow-up-agent'],
+        ['new', 'shipped', 'Test admin'],
+        ['canceled', 'new', 'Test seller'],
+        ['new', 'canceled', 'Test seller'],
+        [null, 'new', 'Test seller'],
+      ],
+    );
+
+    // The lifecycle's own refusals (an order waiting for stock cannot ship) come back as they are.
+    const waiting = await createOrder(seller, { products: [{ sku: 'P2', quantity: 1, price: 50 }], total: 50 });
+    const refused = await admin.json('PATCH', `/orders/${waiting}/status`, {
+      status: 'shipped',
+      tracking_number: 'TRK-0003',
+      delivery_user_id: courier.id,
+    });
+    assert.equal(refused.statusCode, 422);
+    assert.match(refused.json().errors.status[0], /waiting for stock/);
+    assert.equal((await admin.json('GET', `/orders/${waiting}/show`)).json().data.status, 'new');
+  }));
+
+test('delete: new and canceled orders only, one or many, all or nothing', () =>
+  withApp(async (t) => {
+    const { seller: s } = await shop(t);
+    const admin = await login(t.app, (await staff(t.db, 'admin')).email);
+    const courier = await staff(t.db, 'delivery');
+    const first = await createOrder(s);
+    const second = await createOrder(s);
+    await admin.json('PATCH', `/orders/${second}/status`, { status: 'shipped', tracking_number: 'TRK-9', delivery_user_id: courier.id });
+
+    await s.get(`/orders/${second}/show`);
+    const refused = await s.form(`/orders/${second}`, {}, { method: 'DELETE' });
+    assert.equal(refused.statusCode, 302);
+    assert.match((await s.follow(refused)).body, /Only new and canceled orders can be deleted; this one is shipped\./);
+    const bulk = await s.json('DELETE', '/orders/delete', { ids: [first, second] });
+    assert.deepEqual(bulk.json().errors, { 'ids.1': ['Only new and canceled orders can be deleted; this one is shipped.'] });
+    assert.equal((await s.get(`/orders/${first}/show`)).statusCode, 200);
+    const one = await s.json('DELETE', '/orders/delete', { ids: [first] });
+    assert.deepEqual(one.json(), { message: 'Orders deleted successfully.', data: { count: 1 } });
+    assert.equal((await s.get(`/orders/${first}/show`)).statusCode, 404);
+    const third = await createOrder(s);
+    assert.deepEqual((await s.json('DELETE', `/orders/${third}`)).json(), { message: 'Order deleted successfully.' });
+  }));
+
+test('role matrix for orders and order histories; another account answers 404', () =>
+  withApp(async (t) => {
+    const { a, seller } = await shop(t);
+    const b = await tenant(t.db);
+    const agentUser = await staff(t.db, 'agent');
+    await t.db.query('UPDATE users SET products_ids_to_confirm = $2::jsonb WHERE id = $1', [
+      agentUser.id,
+      JSON.stringify([await productId(t.db, a.accountId, 'P1')]),
+    ]);
+    const agent = await login(t.app, agentUser.email);
+    const handMade = await createOrder(seller);
+    const leadRes = await seller.json('POST', '/leads/store', {
+      full_name: 'Lead Customer',
+      phone: '0633333333',
+      products: [{ sku: 'P1', quantity: 1, price: 199 }],
+    });
+    const confirmed = await agent.json('PATCH', `/leads/${leadRes.json().data.id}/status`, { status: 'confirmed' });
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+
+    // The agent sees the order they confirmed, not the hand-made one; no order histories.
+    const agentOrders = await agent.json('GET', '/orders');
+    assert.deepEqual(
+      agentOrders.json().data.map((o: { reference: string }) => o.reference),
+      ['ORD-00002'],
+    );
+    assert.equal((await agent.get(`/orders/${handMade}/show`)).statusCode, 404);
+    assert.equal((await agent.get('/orders-histories')).statusCode, 403);
+    assert.equal((await agent.json('PATCH', `/orders/${handMade}/status`, { status: 'canceled' })).statusCode, 403);
+
+    const otherSeller = await login(t.app, b.email);
+    assert.equal((await otherSeller.get(`/orders/${handMade}/show`)).statusCode, 404);
+    assert.deepEqual((await otherSeller.json('PATCH', `/orders/${handMade}/status`, { status: 'canceled' })).json(), {
+      message: 'Resource not found.',
+    });
+    assert.equal((await otherSeller.get(`/orders-histories/${handMade}/show`)).statusCode, 404);
+    assert.equal((await otherSeller.json('GET', '/orders-histories')).json().meta.total, 0);
+
+    const manager = await login(t.app, (await staff(t.db, 'manager')).email);
+    const managerPage = await manager.get(`/orders/${handMade}/show`);
+    assert.equal(managerPage.statusCode, 200);
+    assert.doesNotMatch(managerPage.body, /Change status/);
+    assert.match(managerPage.body, />Edit</);
+    assert.equal((await manager.json('PATCH', `/orders/${handMade}/update`, { area: 'Hay Riad' })).json().data.area, 'Hay Riad');
+    assert.equal((await manager.get('/orders/create')).statusCode, 403);
+    assert.equal((await manager.get('/orders-histories')).statusCode, 200);
+
+    const stockManager = await login(t.app, (await staff(t.db, 'stock-manager')).email);
+    assert.equal((await stockManager.get('/orders')).statusCode, 200);
+    assert.doesNotMatch((await stockManager.get(`/orders/${handMade}/show`)).body, /Change status|>Edit</);
+    assert.equal((await stockManager.json('PATCH', `/orders/${handMade}/status`, { status: 'canceled' })).statusCode, 403);
+    assert.equal((await stockManager.get('/orders-histories')).statusCode, 403);
+
+    const sourcing = await login(t.app, (await staff(t.db, 'sourcing-agent')).email);
+    assert.equal((await sourcing.get('/orders')).statusCode, 403);
+    assert.equal((await sourcing.json('GET', '/orders')).statusCode, 403);
+
+    const admin = await login(t.app, (await staff(t.db, 'admin')).email);
+    const made = await admin.json('POST', '/orders/store', {
+      account_id: b.accountId,
+      ...form(),
+      products: [{ sku: 'P1', quantity: 1, price: 199 }],
+      total: 199,
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    assert.equal((await otherSeller.json('GET', '/orders')).json().data[0].reference, 'ORD-00001');
+    assert.match((await admin.get('/orders')).body, /<th scope="col">Account<\/th>/);
+  }));

@@ -1,0 +1,384 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../../http/errors.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { actorOfUser } from '../../web/actor.js';
+import { formBody } from '../../web/form-body.js';
+import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import { PageHeader } from '../../web/ui.js';
+import { accountChoices, activeProducts, canLeads } from '../leads/access.js';
+import { AccountPicker, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
+import { check, sendJson } from '../shared/api-helpers.js';
+import { ListQuery } from '../shared/list-schemas.js';
+import { accountOf, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
+import { asSingleItem, pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
+import { canEditOrders, canOrders, deliveryUsers, orderScopeOf, orderStatusOptions, roleMaySet } from './access.js';
+import { orderTransitionError, transitionOrders } from './lifecycle.js';
+import {
+  findOrder,
+  findOrders,
+  lockOrders,
+  orderHistories,
+  orderHistoryPage,
+  orderJson,
+  orderPage,
+  ORDER_SORTS,
+  orderStatusCounts,
+  type OrderFilters,
+  type OrderRow,
+  type OrderScope,
+} from './queries.js';
+import { ORDER_STATUSES, type OrderStatus } from './schemas.js';
+import { createOrdersBody, createOrdersFromApi, deleteOrders, patchOrder } from './service.js';
+import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
+
+const accountFilter = Type.String({ minLength: 1, maxLength: 100 });
+const orderList = listQuery({
+  sorts: Object.keys(ORDER_SORTS),
+  defaultSort: 'created_at',
+  statuses: ORDER_STATUSES,
+  filters: {
+    reference: ListQuery.properties.reference,
+    phone: ListQuery.properties.phone,
+    sku: ListQuery.properties.sku,
+    tracking_number: ListQuery.properties.tracking_number,
+    created_from: ListQuery.properties.created_from,
+    created_to: ListQuery.properties.created_to,
+    account_id: accountFilter,
+  },
+});
+const historyList = listQuery({
+  sorts: ['created_at'],
+  defaultSort: 'created_at',
+  filters: {
+    reference: ListQuery.properties.reference,
+    from: ListQuery.properties.created_from,
+    to: ListQuery.properties.created_to,
+    account_id: accountFilter,
+  },
+});
+const bulkIds = compile(Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }) }));
+
+const optionalText = (max: number) => Type.Optional(Type.String({ minLength: 1, maxLength: max, nullable: true }));
+/** `PATCH /orders/{id}/status`: the status and what the transition needs (dashboard.md). */
+const OrderStatusBody = Type.Object({
+  status: Type.String({ enum: [...ORDER_STATUSES] }),
+  tracking_number: optionalText(200),
+  delivery_user_id: optionalText(100),
+  comment: optionalText(1000),
+});
+const orderStatusBody = compile(OrderStatusBody);
+
+const ORDER_FIELDS = [
+  'full_name',
+  'phone',
+  'email',
+  'city',
+  'area',
+  'address',
+  'shipment_way',
+  'is_fees_paid_by_customer',
+  'total',
+  'products',
+] as const;
+const ACCOUNT_NAME = '(SELECT a.name FROM accounts a WHERE a.id = o.account_id)';
+const COURIER_NAME = '(SELECT u.full_name FROM users u WHERE u.id = o.delivery_user_id)';
+
+const STATUS_DONE: Record<OrderStatus, string> = {
+  new: 'is new again (renewed)',
+  shipped: 'is shipped',
+  delivered: 'is delivered',
+  returned: 'is returned',
+  canceled: 'is canceled',
+};
+
+export async function ordersPages(web: FastifyInstance) {
+  const { db } = web;
+  const route = formRoutes(web);
+  addNav({ label: 'Orders', href: '/orders', icon: 'truck', visible: canOrders('view') });
+
+  /** The order of `:id` this user may see, else 404. */
+  async function load(req: FastifyRequest): Promise<OrderRow> {
+    const row = await findOrder(db, orderScopeOf(req.user!), (req.params as { id: string }).id);
+    if (!row) throw notFound();
+    return row;
+  }
+  const itemOf = async (row: OrderRow) => JSON.parse((await orderJson(db, row.account_id, row.reference))!) as OrderItem;
+
+  web.get('/orders', { config: { can: canOrders('view') } }, async (req, reply) => {
+    const user = req.user!;
+    const p = orderList(req);
+    const base = orderScopeOf(user);
+    const scope: OrderScope = base.accountId === null && typeof p.account_id === 'string' ? { ...base, accountId: p.account_id } : base;
+    const f: OrderFilters = {
+      page: p.page,
+      per_page: p.per_page,
+      status: p.status ? [p.status as OrderStatus] : undefined,
+      reference: p.reference as string | undefined,
+      phone: p.phone as string | undefined,
+      sku: p.sku as string | undefined,
+      tracking_number: p.tracking_number as string | undefined,
+      created_from: p.created_from as string | undefined,
+      created_to: p.created_to as string | undefined,
+      search: p.search,
+    };
+    const sort = { sort: p.sort as keyof typeof ORDER_SORTS, direction: p.direction };
+    const counts = await orderStatusCounts(db, scope, f);
+    const total = totalOf(counts, p.status);
+    if (wantsJson(req)) return sendJson(reply, await orderPage(db, scope, f, { ...sort, total }));
+    const extra = { account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL', delivery_user_name: COURIER_NAME };
+    const text = await orderPage(db, scope, f, { ...sort, total, extra });
+    return renderPage(req, reply, {
+      title: p.status ? `Orders · ${statusLabel(p.status)}` : 'Orders',
+      body: (
+        <OrdersList
+          rows={(JSON.parse(text) as { data: OrderListRow[] }).data}
+          meta={pageMeta(p, total)}
+          counts={counts}
+          accounts={isStaff(user) ? await accountChoices(db) : undefined}
+          canCreate={canOrders('create')(user)}
+          canDelete={canOrders('delete')(user)}
+          canHistory={canOrders('history')(user)}
+        />
+      ),
+    });
+  });
+
+  web.get('/orders/create', { config: { can: canOrders('create') } }, async (req, reply) => {
+    const user = req.user!;
+    let accountId = user.account_id ?? undefined;
+    let accountName: string | undefined;
+    let accounts: { id: string; name: string }[] = [];
+    if (isStaff(user)) {
+      accounts = await accountChoices(db);
+      const chosen = accounts.find((a) => a.id === (req.query as { account_id?: string }).account_id);
+      accountId = chosen?.id;
+      accountName = chosen?.name;
+    }
+    const products = accountId ? await activeProducts(db, accountId) : [];
+    return renderPage(req, reply, {
+      title: 'New order',
+      body: (
+        <>
+          <PageHeader
+            title="New order"
+            subtitle="An order taken by hand: the same rules as orders from the API."
+            back={{ href: '/orders', label: 'Orders' }}
+          />
+          {accountId ? (
+            <OrderForm products={products} accountId={isStaff(user) ? accountId : undefined} accountName={accountName} />
+          ) : (
+            <AccountPicker accounts={accounts} action="/orders/create" />
+          )}
+        </>
+      ),
+    });
+  });
+
+  web.post('/orders/store', { config: { can: canOrders('create') } }, async (req, reply) => {
+    const body = formBody(req);
+    const user = req.user!;
+    const input = { orders: [pick(body, ORDER_FIELDS)] };
+    const accountId = await accountOf(db, user, body, (bag) => createOrdersBody.check(input, bag), 'orders.0.');
+    const id = await asSingleItem('orders.0.', () =>
+      db.tx(async (q) => {
+        const [reference] = await createOrdersFromApi(q, actorOfUser(user), accountId, input);
+        return (await q.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 AND reference = $2', [accountId, reference]))
+          .rows[0].id;
+      }),
+    );
+    const row = (await findOrder(db, { accountId }, id))!;
+    return done(req, reply, {
+      message: `Order ${row.reference} created.`,
+      redirect: orderUrl(row.id),
+      data: await itemOf(row),
+      status: 201,
+    });
+  });
+
+  web.get('/orders/:id/show', { config: { can: canOrders('view') } }, async (req, reply) => {
+    const user = req.user!;
+    const row = await load(req);
+    if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
+    const options = orderStatusOptions(user, row);
+    const [order, histories, couriers] = await Promise.all([
+      itemOf(row),
+      orderHistories(db, row.id),
+      options.includes('shipped') ? deliveryUsers(db) : Promise.resolve([]),
+    ]);
+    return renderPage(req, reply, {
+      title: `${order.reference} · ${order.full_name}`,
+      body: (
+        <OrderPage
+          order={order}
+          accountName={isStaff(user) ? row.account_name : undefined}
+          leadId={row.lead_id}
+          deliveryUserName={row.delivery_user_name}
+          histories={JSON.parse(histories) as HistoryItem[]}
+          options={options}
+          couriers={couriers}
+          canEdit={canEditOrders(user)}
+          canDelete={canOrders('delete')(user)}
+          canSeeLead={canLeads('view')(user)}
+          canHistory={canOrders('history')(user)}
+        />
+      ),
+    });
+  });
+
+  web.get('/orders/:id/edit', { config: { can: canEditOrders } }, async (req, reply) => {
+    const row = await load(req);
+    if (row.status !== 'new') {
+      req.session.flash = { error: `${row.reference} is ${statusLabel(row.status).toLowerCase()}: only new orders can be edited.` };
+      return reply.redirect(orderUrl(row.id), 302);
+    }
+    const [order, products] = await Promise.all([itemOf(row), activeProducts(db, row.account_id)]);
+    return renderPage(req, reply, {
+      title: `Edit ${order.reference}`,
+      body: (
+        <>
+          <PageHeader
+            title={`Edit ${order.reference}`}
+            subtitle={order.full_name}
+            back={{ href: orderUrl(order.id), label: order.reference }}
+          />
+          <OrderForm order={order} products={products} accountName={isStaff(req.user!) ? row.account_name : undefined} />
+        </>
+      ),
+    });
+  });
+
+  route('PATCH', '/orders/:id/update', { config: { can: canEditOrders } }, async (req, reply) => {
+    const body = formBody(req);
+    const row = await load(req);
+    await db.tx((q) => patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, ORDER_FIELDS)));
+    return done(req, reply, { message: `Order ${row.reference} updated.`, redirect: orderUrl(row.id), data: await itemOf(row) });
+  });
+
+  route('PATCH', '/orders/:id/status', { config: { can: canOrders('update') } }, async (req, reply) => {
+    const body = formBody(req);
+    const user = req.user!;
+    const row = await load(req);
+    const bag = new ErrorBag();
+    const input = orderStatusBody.check(pick(body, ['status', 'tracking_number', 'delivery_user_id', 'comment']), bag);
+    await db.tx(async (q) => {
+      const current = (await lockOrders(q, row.account_id, [row.reference])).get(row.reference);
+      if (!current) throw notFound();
+      const to = input.status as OrderStatus | undefined;
+      if (to !== undefined && !bag.has('status')) {
+        const refused = orderTransitionError(current.status, to);
+        if (refused) bag.add('status', refused);
+        else if (
+          !orderStatusOptions(user, { status: current.status, delivery_user_id: row.delivery_user_id }).includes(to) ||
+          !roleMaySet(user.role, to)
+        ) {
+          bag.add('status', messages.invalid('status'));
+        } else if (to === 'shipped') {
+          if (!input.tracking_number) bag.add('tracking_number', messages.required('tracking_number'));
+          const couriers = await deliveryUsers(q);
+          if (input.delivery_user_id) {
+            if (!couriers.some((c) => c.id === input.delivery_user_id)) bag.add('delivery_user_id', messages.invalid('delivery_user_id'));
+          } else if (couriers.length > 0) bag.add('delivery_user_id', messages.required('delivery_user_id'));
+        }
+      }
+      bag.throwIfAny(OrderStatusBody);
+      // The lifecycle may still refuse (e.g. shipping an order waiting for stock): its 422 goes back as is.
+      await transitionOrders(q, actorOfUser(user), row.account_id, [
+        {
+          id: row.id,
+          from: current.status,
+          to: to!,
+          comment: input.comment ?? null,
+          trackingNumber: to === 'shipped' ? (input.tracking_number ?? null) : null,
+          deliveryUserId: to === 'shipped' ? (input.delivery_user_id ?? null) : null,
+        },
+      ]);
+    });
+    const order = await itemOf(row);
+    return done(req, reply, {
+      message: `${order.reference} ${STATUS_DONE[order.status as OrderStatus]}.`,
+      redirect: orderUrl(row.id),
+      data: order,
+    });
+  });
+
+  route('DELETE', '/orders/:id', { config: { can: canOrders('delete') } }, async (req, reply) => {
+    const row = await load(req);
+    const actor = actorOfUser(req.user!);
+    const ok = await deleting(req, reply, orderUrl(row.id), () =>
+      db.tx((q) => deleteOrders(q, row.account_id, [row.reference], () => 'id', new ErrorBag(), actor)),
+    );
+    if (!ok) return reply;
+    return done(req, reply, {
+      message: wantsJson(req) ? 'Order deleted successfully.' : `Order ${row.reference} deleted.`,
+      redirect: '/orders',
+    });
+  });
+
+  route('DELETE', '/orders/delete', { config: { can: canOrders('delete') } }, async (req, reply) => {
+    const body = formBody(req);
+    const user = req.user!;
+    const actor = actorOfUser(user);
+    let count = 0;
+    const ok = await deleting(req, reply, '/orders', async () => {
+      const { ids } = check(bulkIds, body);
+      count = await db.tx(async (q) =>
+        deleteAcrossAccounts(ids, await findOrders(q, orderScopeOf(user), ids), (accountId, refs, keyOf) =>
+          deleteOrders(q, accountId, refs, keyOf, new ErrorBag(), actor),
+        ),
+      );
+    });
+    if (!ok) return reply;
+    if (wantsJson(req)) return reply.send({ message: 'Orders deleted successfully.', data: { count } });
+    return done(req, reply, { message: `${count} order${count === 1 ? '' : 's'} deleted.`, redirect: '/orders' });
+  });
+
+  web.get('/orders-histories', { config: { can: canOrders('history') } }, async (req, reply) => {
+    const user = req.user!;
+    const p = historyList(req);
+    const base = orderScopeOf(user);
+    const scope: OrderScope = base.accountId === null && typeof p.account_id === 'string' ? { ...base, accountId: p.account_id } : base;
+    const f = {
+      page: p.page,
+      per_page: p.per_page,
+      reference: p.reference as string | undefined,
+      from: p.from as string | undefined,
+      to: p.to as string | undefined,
+    };
+    if (wantsJson(req)) return sendJson(reply, await orderHistoryPage(db, scope, f));
+    const extra = { record_id: 'o.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL' };
+    const page = JSON.parse(await orderHistoryPage(db, scope, f, { extra })) as { data: HistoryRow[]; meta: PageMeta };
+    return renderPage(req, reply, {
+      title: 'Order histories',
+      body: (
+        <HistoriesList kind="order" rows={page.data} meta={page.meta} accounts={isStaff(user) ? await accountChoices(db) : undefined} />
+      ),
+    });
+  });
+
+  web.get('/orders-histories/:id/show', { config: { can: canOrders('history') } }, async (req, reply) => {
+    const row = await load(req);
+    const histories = await orderHistories(db, row.id);
+    if (wantsJson(req)) {
+      const order = (await orderJson(db, row.account_id, row.reference))!;
+      return sendJson(reply, `{"data":${order.slice(0, -1)},"histories":${histories}}}`);
+    }
+    return renderPage(req, reply, {
+      title: `History of ${row.reference}`,
+      body: (
+        <RecordHistory
+          kind="order"
+          id={row.id}
+          reference={row.reference}
+          status={row.status}
+          histories={JSON.parse(histories) as HistoryItem[]}
+          accountName={isStaff(req.user!) ? row.account_name : undefined}
+        />
+      ),
+    });
+  });
+}

@@ -1,0 +1,392 @@
+import { formatDateTime } from '../../web/format.js';
+import type { PageMeta } from '../../web/list-query.js';
+import { usePage } from '../../web/page.js';
+import {
+  Button,
+  Card,
+  DataTable,
+  DefinitionList,
+  Field,
+  Form,
+  LinkButton,
+  PageHeader,
+  Pagination,
+  Select,
+  TextArea,
+  type Column,
+} from '../../web/ui.js';
+import { ListFilters, ProductsTable } from '../leads/views.js';
+import {
+  BulkDeleteForm,
+  hidesMoney,
+  LineRows,
+  Money,
+  OtherErrors,
+  RecordStatus,
+  statusLabel,
+  StatusTabs,
+  Timeline,
+  type HistoryItem,
+  type LineValue,
+} from '../shared/record-ui.js';
+import { ORDER_STATUSES } from './schemas.js';
+
+/** An order as the API represents it (api-v1.md). */
+export interface OrderItem {
+  id: string;
+  reference: string;
+  status: string;
+  lead_reference: string | null;
+  full_name: string;
+  phone: string;
+  email: string | null;
+  city: string | null;
+  area: string | null;
+  address: string | null;
+  shipment_way: number;
+  is_fees_paid_by_customer: boolean;
+  total: number;
+  products: { sku: string; name: string; quantity: number; price: number; total: number }[];
+  shipping_company: string | null;
+  tracking_number: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrderListRow {
+  item: OrderItem;
+  account_name?: string | null;
+  delivery_user_name?: string | null;
+}
+
+export const orderUrl = (id: string, action: 'show' | 'edit' = 'show') => `/orders/${id}/${action}`;
+
+export const SHIPMENT_WAYS: [string, string][] = [
+  ['1', 'Shipping company'],
+  ['2', 'Platform delivery staff'],
+  ['3', 'Pickup by the customer'],
+];
+const shipmentWay = (n: number) => SHIPMENT_WAYS.find(([v]) => v === String(n))?.[1] ?? String(n);
+
+type Account = { id: string; name: string };
+
+export function OrdersList(p: {
+  rows: OrderListRow[];
+  meta: PageMeta;
+  counts: Map<string, number>;
+  accounts?: Account[];
+  canCreate: boolean;
+  canDelete: boolean;
+  canHistory: boolean;
+}) {
+  const hide = hidesMoney();
+  const { url } = usePage();
+  const columns: Column<OrderListRow>[] = [
+    {
+      label: 'Reference',
+      render: (r) => (
+        <a href={orderUrl(r.item.id)} class="ref">
+          {r.item.reference}
+        </a>
+      ),
+    },
+    {
+      label: 'Customer',
+      sort: 'full_name',
+      render: (r) => (
+        <span class="stack">
+          <span>{r.item.full_name}</span>
+          <a href={`tel:${r.item.phone}`} class="muted">
+            {r.item.phone}
+          </a>
+        </span>
+      ),
+    },
+    { label: 'City', sort: 'city', render: (r) => r.item.city ?? '—' },
+    { label: 'Products', render: (r) => r.item.products.map((x) => `${x.quantity} × ${x.sku}`).join(', ') },
+    ...(hide ? [] : [{ label: 'Total', sort: 'total', class: 'num', render: (r: OrderListRow) => <Money value={r.item.total} /> }]),
+    { label: 'Status', render: (r) => <RecordStatus status={r.item.status} /> },
+    {
+      label: 'Tracking number',
+      render: (r) =>
+        r.item.tracking_number ? (
+          <span class="stack">
+            <code>{r.item.tracking_number}</code>
+            {r.delivery_user_name && <span class="muted small">{r.delivery_user_name}</span>}
+          </span>
+        ) : (
+          '—'
+        ),
+    },
+    ...(p.accounts ? [{ label: 'Account', render: (r: OrderListRow) => r.account_name ?? '—' }] : []),
+    { label: 'Created', sort: 'created_at', render: (r) => <time datetime={r.item.created_at}>{formatDateTime(r.item.created_at)}</time> },
+  ];
+  if (p.canDelete) {
+    columns.unshift({
+      label: 'Select',
+      class: 'select-col',
+      render: (r) => <input type="checkbox" name="ids[]" value={r.item.id} aria-label={`Select ${r.item.reference}`} form="bulk-delete" />,
+    });
+  }
+  return (
+    <>
+      <PageHeader
+        title="Orders"
+        subtitle={p.accounts ? 'Every order you work on.' : 'Your shop’s orders, newest first.'}
+        actions={
+          <>
+            {p.canHistory && (
+              <LinkButton href="/orders-histories" kind="secondary">
+                Order histories
+              </LinkButton>
+            )}
+            {p.canCreate && <LinkButton href="/orders/create">New order</LinkButton>}
+          </>
+        }
+      />
+      <StatusTabs statuses={ORDER_STATUSES} counts={p.counts} label="Order status" />
+      <ListFilters
+        accounts={p.accounts}
+        searchHint="Reference, phone or name"
+        extra={<Field name="tracking_number" label="Tracking number" value={url.searchParams.get('tracking_number')} />}
+      />
+      <DataTable caption="Orders" rows={p.rows} columns={columns} empty="No order matches these filters." />
+      <div class="list-footer">
+        {p.canDelete && p.rows.length > 0 && (
+          <BulkDeleteForm
+            action="/orders/delete"
+            confirm="Delete the selected orders? Only new and canceled orders can be deleted."
+            label="Delete selected orders"
+          />
+        )}
+        <Pagination meta={p.meta} />
+      </div>
+    </>
+  );
+}
+
+function OrderStatusForm(p: { order: OrderItem; options: string[]; couriers: { id: string; full_name: string }[] }) {
+  const { order, options } = p;
+  const label = (s: string) =>
+    ({ shipped: 'Shipped (push to delivery)', delivered: 'Delivered', returned: 'Returned', canceled: 'Canceled', new: 'New (renew)' })[
+      s
+    ] ?? statusLabel(s);
+  return (
+    <Card title="Change status" class="status-card">
+      <Form action={`/orders/${order.id}/status`} method="PATCH" label="Change status">
+        <Select name="status" label="Status" options={options.map((s) => [s, label(s)])} placeholder="Choose a status" required />
+        {options.includes('shipped') && (
+          <fieldset class="field fieldset">
+            <legend>For Shipped</legend>
+            <div class="form-grid">
+              <Field name="tracking_number" label="Tracking number" />
+              <Select
+                name="delivery_user_id"
+                label="Delivery person"
+                options={p.couriers.map((c) => [c.id, c.full_name])}
+                placeholder={p.couriers.length ? 'Choose who delivers it' : 'No delivery person yet'}
+              />
+            </div>
+          </fieldset>
+        )}
+        <TextArea name="comment" label="Comment" rows={2} />
+        <div class="form-actions">
+          <Button>Save status</Button>
+        </div>
+      </Form>
+    </Card>
+  );
+}
+
+export function OrderPage(p: {
+  order: OrderItem;
+  accountName?: string;
+  leadId: string | null;
+  deliveryUserName: string | null;
+  histories: HistoryItem[];
+  options: string[];
+  couriers: { id: string; full_name: string }[];
+  canEdit: boolean;
+  canDelete: boolean;
+  canSeeLead: boolean;
+  canHistory: boolean;
+}) {
+  const { order } = p;
+  return (
+    <>
+      <PageHeader
+        title={`${order.reference} · ${order.full_name}`}
+        subtitle={p.accountName ? `Order of ${p.accountName}` : 'Order'}
+        back={{ href: '/orders', label: 'Orders' }}
+        actions={
+          <>
+            {p.canEdit && order.status === 'new' && (
+              <LinkButton href={orderUrl(order.id, 'edit')} kind="secondary">
+                Edit
+              </LinkButton>
+            )}
+            {p.canDelete && (order.status === 'new' || order.status === 'canceled') && (
+              <Form
+                action={`/orders/${order.id}`}
+                method="DELETE"
+                class="inline-form"
+                confirm={`Delete ${order.reference}?`}
+                label={`Delete ${order.reference}`}
+              >
+                <Button kind="danger">Delete</Button>
+              </Form>
+            )}
+          </>
+        }
+      />
+      <OtherErrors shown={(k) => p.options.length > 0 && ['status', 'comment', 'tracking_number', 'delivery_user_id'].includes(k)} />
+      <div class="record-status">
+        <span class="muted">Status</span> <RecordStatus status={order.status} />
+        {order.lead_reference && (
+          <span>
+            From lead{' '}
+            {p.canSeeLead && p.leadId ? (
+              <a href={`/leads/${p.leadId}/show`} class="ref">
+                {order.lead_reference}
+              </a>
+            ) : (
+              <strong>{order.lead_reference}</strong>
+            )}
+          </span>
+        )}
+      </div>
+      <div class="record-grid">
+        <div class="record-main">
+          <Card title="Customer" class="card-customer">
+            <DefinitionList
+              items={[
+                ['Full name', order.full_name],
+                [
+                  'Phone',
+                  <a href={`tel:${order.phone}`} class="phone-link">
+                    {order.phone}
+                  </a>,
+                ],
+                ['Email', order.email],
+                ['City', order.city],
+                ['Area', order.area],
+                ['Address', order.address],
+              ]}
+            />
+          </Card>
+          <Card title="Products" class="card-products">
+            <ProductsTable products={order.products} total={order.products.reduce((s, x) => s + x.total, 0)} />
+            <p class="collect">
+              Cash to collect: <Money value={order.total} />
+            </p>
+          </Card>
+          <Card title="Delivery">
+            <DefinitionList
+              items={[
+                ['Shipment way', shipmentWay(order.shipment_way)],
+                ['Delivery fees paid by the customer', order.is_fees_paid_by_customer ? 'Yes' : 'No'],
+                ['Tracking number', order.tracking_number ? <code>{order.tracking_number}</code> : null],
+                ['Delivery person', p.deliveryUserName],
+                ['Shipping company', order.shipping_company],
+                ['Created', formatDateTime(order.created_at)],
+                ['Last updated', formatDateTime(order.updated_at)],
+              ]}
+            />
+          </Card>
+        </div>
+        <div class="record-side">
+          {p.options.length > 0 && <OrderStatusForm order={order} options={p.options} couriers={p.couriers} />}
+          <Card title="History" class="card-history">
+            <Timeline items={p.histories} label={`History of ${order.reference}`} />
+            {p.canHistory && (
+              <p class="card-link">
+                <a href={`/orders-histories/${order.id}/show`}>Open the history page</a>
+              </p>
+            )}
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}
+
+export function OrderForm(p: {
+  order?: OrderItem;
+  products: { sku: string; name: string; price: number }[];
+  accountId?: string;
+  accountName?: string;
+}) {
+  const { order } = p;
+  const lines: LineValue[] = order ? order.products.map((x) => ({ sku: x.sku, quantity: x.quantity, price: x.price })) : [];
+  return (
+    <Card>
+      <Form
+        action={order ? `/orders/${order.id}/update` : '/orders/store'}
+        method={order ? 'PATCH' : 'POST'}
+        label={order ? `Edit ${order.reference}` : 'New order'}
+      >
+        {p.accountId && !order && <input type="hidden" name="account_id" value={p.accountId} />}
+        {p.accountName && (
+          <p class="muted">
+            Account: <strong>{p.accountName}</strong>
+          </p>
+        )}
+        <OtherErrors
+          shown={(k) =>
+            [
+              'full_name',
+              'phone',
+              'email',
+              'city',
+              'area',
+              'address',
+              'shipment_way',
+              'is_fees_paid_by_customer',
+              'total',
+              'products',
+            ].includes(k) || k.startsWith('products.')
+          }
+        />
+        <div class="form-grid">
+          <Field name="full_name" label="Full name" value={order?.full_name} required autocomplete="off" />
+          <Field name="phone" label="Phone" type="tel" value={order?.phone} required autocomplete="off" />
+          <Field name="email" label="Email" type="email" value={order?.email} autocomplete="off" />
+          <Field name="city" label="City" value={order?.city} required />
+          <Field name="area" label="Area" value={order?.area} />
+          <Field name="address" label="Address" value={order?.address} required />
+          <Select name="shipment_way" label="Shipment way" options={SHIPMENT_WAYS} value={String(order?.shipment_way ?? 1)} />
+          <Select
+            name="is_fees_paid_by_customer"
+            label="Delivery fees paid by the customer"
+            options={[
+              ['0', 'No'],
+              ['1', 'Yes'],
+            ]}
+            value={order?.is_fees_paid_by_customer ? '1' : '0'}
+          />
+          <Field
+            name="total"
+            label="Total to collect"
+            type="number"
+            step="0.01"
+            min="1"
+            value={order?.total}
+            required
+            hint="What the courier collects, in MAD."
+          />
+        </div>
+        {p.products.length === 0 && !order ? (
+          <p class="flash flash-error">This account has no active product yet: add or activate one first.</p>
+        ) : (
+          <LineRows products={p.products} lines={lines} max={10} blank={order ? 1 : 3} />
+        )}
+        <div class="form-actions">
+          <Button>{order ? 'Save changes' : 'Create order'}</Button>
+          <a href={order ? orderUrl(order.id) : '/orders'} class="btn btn-link">
+            Cancel
+          </a>
+        </div>
+      </Form>
+    </Card>
+  );
+}

@@ -1,0 +1,99 @@
+// Server-side helpers the leads and orders pages share.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Queryable } from '../../db/database.js';
+import { HttpError, invalid } from '../../http/errors.js';
+import { ErrorBag, messages } from '../../http/validation.js';
+import type { PageMeta } from '../../web/list-query.js';
+import { backUrl } from '../../web/respond.js';
+import { wantsJson } from '../../web/scope.js';
+import type { WebUser } from '../../web/types.js';
+import { unprefixErrors } from './record-ui.js';
+
+export const isStaff = (u: WebUser) => u.role !== 'seller';
+
+export function pageMeta(p: { page: number; per_page: number }, total: number): PageMeta {
+  return { current_page: p.page, per_page: p.per_page, total, last_page: Math.max(1, Math.ceil(total / p.per_page)) };
+}
+
+/** The page's total from the status tabs' counts: the chosen status's, or all of them. */
+export const totalOf = (counts: Map<string, number>, status: string | undefined) =>
+  status ? (counts.get(status) ?? 0) : [...counts.values()].reduce((a, b) => a + b, 0);
+
+/**
+ * The account a hand-made lead or order goes to: a seller's own; staff name one (`account_id`).
+ * A missing or unknown account is reported together with the record's shape errors (`shape`,
+ * keyed under `prefix` as the bulk API reports them).
+ */
+export async function accountOf(
+  q: Queryable,
+  user: WebUser,
+  body: Record<string, unknown>,
+  shape: (bag: ErrorBag) => void,
+  prefix: string,
+): Promise<string> {
+  if (!isStaff(user)) return user.account_id!;
+  const id = body.account_id;
+  const bag = new ErrorBag();
+  if (typeof id !== 'string' || id.trim() === '') bag.add('account_id', messages.required('account_id'));
+  else if ((await q.query('SELECT 1 FROM accounts WHERE id = $1', [id])).rows.length === 0)
+    bag.add('account_id', messages.invalid('account_id'));
+  if (bag.size === 0) return id as string;
+  const shapeBag = new ErrorBag();
+  shape(shapeBag);
+  throw invalid({ ...bag.toJSON(), ...unprefixErrors(shapeBag.toJSON(), prefix) });
+}
+
+/**
+ * A delete has no field to show its refusal beside: a page gets the messages as the flash error
+ * and goes back; a JSON client gets the 422 body. Answers false when it already replied.
+ */
+export async function deleting(req: FastifyRequest, reply: FastifyReply, fallback: string, run: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await run();
+    return true;
+  } catch (err) {
+    if (wantsJson(req) || !(err instanceof HttpError) || err.statusCode !== 422) throw err;
+    req.session.flash = {
+      error:
+        Object.values(err.errors ?? {})
+          .flat()
+          .join(' ') || err.message,
+    };
+    await reply.redirect(backUrl(req, fallback), 302);
+    return false;
+  }
+}
+
+/**
+ * Bulk delete across accounts: `ids[i]` → its record (when the caller sees it), then one delete
+ * per account with every refusal keyed `ids.i`; the caller's transaction makes it all or nothing.
+ */
+export async function deleteAcrossAccounts<R extends { account_id: string; reference: string }>(
+  ids: string[],
+  found: Map<string, R>,
+  del: (accountId: string, references: string[], keyOf: (j: number) => string) => Promise<number>,
+): Promise<number> {
+  const bag = new ErrorBag();
+  ids.forEach((id, i) => found.has(id) || bag.add(`ids.${i}`, messages.invalid(`ids.${i}`)));
+  const byAccount = new Map<string, number[]>();
+  ids.forEach((id, i) => {
+    const r = found.get(id);
+    if (r) byAccount.set(r.account_id, [...(byAccount.get(r.account_id) ?? []), i]);
+  });
+  let count = 0;
+  for (const [accountId, indexes] of byAccount) {
+    try {
+      count += await del(
+        accountId,
+        indexes.map((i) => found.get(ids[i])!.reference),
+        (j) => `ids.${indexes[j]}`,
+      );
+    } catch (err) {
+      if (!(err instanceof HttpError) || !err.errors) throw err;
+      for (const [k, list] of Object.entries(err.errors)) for (const m of list) bag.add(k, m);
+    }
+  }
+  if (bag.size > 0)
+    throw invalid(Object.fromEntries(Object.entries(bag.toJSON()).sort(([a], [b]) => Number(a.split('.')[1]) - Number(b.split('.')[1]))));
+  return count;
+}

@@ -1,0 +1,319 @@
+// Pieces the leads and orders pages share: status badges and tabs, the history timeline, product
+// line rows, money cells, the staff's account picker, and the adaptation of bulk-API errors to a form.
+import type { ComponentChildren } from 'preact';
+import { HttpError, invalid, type FieldErrors } from '../../http/errors.js';
+import { formatDateTime } from '../../web/format.js';
+import { usePage } from '../../web/page.js';
+import { Badge, Select, useQueryHref } from '../../web/ui.js';
+
+type Tone = 'green' | 'red' | 'amber' | 'blue' | 'gray' | 'violet' | 'teal';
+
+/** Plain words for every lead and order status. */
+export const STATUS_LABELS: Record<string, string> = {
+  new: 'New',
+  no_reply: 'No reply',
+  call_later: 'Call later',
+  confirmed: 'Confirmed',
+  canceled: 'Canceled',
+  wrong: 'Wrong',
+  duplicate: 'Duplicate',
+  shipped: 'Shipped',
+  delivered: 'Delivered',
+  returned: 'Returned',
+};
+
+const TONES: Record<string, Tone> = {
+  new: 'blue',
+  no_reply: 'amber',
+  call_later: 'violet',
+  confirmed: 'green',
+  canceled: 'red',
+  wrong: 'red',
+  duplicate: 'gray',
+  shipped: 'teal',
+  delivered: 'green',
+  returned: 'amber',
+};
+
+export const statusLabel = (s: string) => STATUS_LABELS[s] ?? s;
+
+export function RecordStatus({ status }: { status: string }) {
+  return <Badge tone={TONES[status] as 'blue'}>{statusLabel(status)}</Badge>;
+}
+
+/** Status tabs with their counts; `All` first. Links keep the other filters and go back to page 1. */
+export function StatusTabs(p: { statuses: readonly string[]; counts: Map<string, number>; label: string }) {
+  const { url } = usePage();
+  const href = useQueryHref();
+  const current = url.searchParams.get('status') ?? '';
+  const all = [...p.counts.values()].reduce((a, b) => a + b, 0);
+  const tabs: [string, string, number][] = [
+    ['', 'All', all],
+    ...p.statuses.map((s): [string, string, number] => [s, statusLabel(s), p.counts.get(s) ?? 0]),
+  ];
+  return (
+    <nav class="tabs status-tabs" aria-label={p.label}>
+      {tabs.map(([value, label, n]) => {
+        const on = value === current;
+        return (
+          <a
+            href={href({ status: value || null, page: null })}
+            class={on ? `active tab-${value || 'all'}` : `tab-${value || 'all'}`}
+            aria-current={on ? 'page' : undefined}
+          >
+            {label} <span class="count">{n.toLocaleString('en-US')}</span>
+          </a>
+        );
+      })}
+    </nav>
+  );
+}
+
+export interface HistoryItem {
+  old_status: string | null;
+  new_status: string;
+  changed_by: string;
+  changed_at: string;
+  comment: string | null;
+}
+
+/** A record's status changes, oldest first, as a vertical timeline. */
+export function Timeline(p: { items: HistoryItem[]; label: string }) {
+  if (p.items.length === 0) return <p class="muted">No status change yet.</p>;
+  return (
+    <ol class="timeline" aria-label={p.label}>
+      {p.items.map((h) => (
+        <li class={`timeline-item tone-${TONES[h.new_status] ?? 'gray'}`}>
+          <div class="timeline-head">
+            {h.old_status === null ? (
+              <span>
+                Created as <RecordStatus status={h.new_status} />
+              </span>
+            ) : (
+              <span>
+                <RecordStatus status={h.old_status} /> <span aria-label="to">→</span> <RecordStatus status={h.new_status} />
+              </span>
+            )}
+          </div>
+          <div class="timeline-meta">
+            by <strong>{h.changed_by}</strong> · <time datetime={h.changed_at}>{formatDateTime(h.changed_at)}</time>
+          </div>
+          {h.comment && <blockquote class="timeline-comment">{h.comment}</blockquote>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** The deployment's one currency (domain.md: MAD by default). */
+export const CURRENCY = 'MAD';
+
+export const formatMoney = (n: number | null | undefined) =>
+  n === null || n === undefined ? '—' : `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${CURRENCY}`;
+
+/** A monetary value, or a mask for a user who turned on "hide money". */
+export function Money({ value }: { value: number | null | undefined }) {
+  const { user } = usePage();
+  if (user?.hide_money)
+    return (
+      <span class="muted" title="Hidden (hide money is on in your profile)">
+        •••
+      </span>
+    );
+  return <span class="money">{formatMoney(value)}</span>;
+}
+
+export const hidesMoney = () => usePage().user?.hide_money === true;
+
+/** Staff work across accounts: a filter or a form field naming one. */
+export function AccountSelect(p: {
+  accounts: { id: string; name: string }[];
+  value?: string | null;
+  label?: string;
+  placeholder?: string;
+  name?: string;
+}) {
+  return (
+    <Select
+      name={p.name ?? 'account_id'}
+      label={p.label ?? 'Account'}
+      options={p.accounts.map((a) => [a.id, a.name])}
+      value={p.value ?? null}
+      placeholder={p.placeholder ?? 'Choose an account'}
+    />
+  );
+}
+
+export interface LineValue {
+  sku?: unknown;
+  quantity?: unknown;
+  price?: unknown;
+}
+
+/**
+ * The product lines of a lead or an order: a SKU select of the account's active products, quantity
+ * and unit price, sent as `products[i][sku]`…; errors of `products.i.sku` show beside their field.
+ * `blank` empty rows follow the filled ones (blank rows are dropped on submit).
+ */
+export function LineRows(p: { products: { sku: string; name: string; price: number }[]; lines: LineValue[]; max: number; blank?: number }) {
+  const { errors, old } = usePage();
+  // After a failed submission the lines come back as sent (blank ones were dropped).
+  const submitted = Object.keys(old).length > 0;
+  const source = submitted ? (Array.isArray(old.products) ? (old.products as LineValue[]) : []) : p.lines;
+  const rows = [...source];
+  const blanks = Math.max(1, Math.min(p.blank ?? 2, p.max - rows.length));
+  for (let i = 0; i < blanks && rows.length < p.max; i++) rows.push({});
+  const listErrors = errors.products ?? [];
+  return (
+    <fieldset
+      class={listErrors.length ? 'field fieldset lines has-error' : 'field fieldset lines'}
+      aria-describedby={listErrors.length ? 'f-products-error' : undefined}
+    >
+      <legend>Products</legend>
+      <p class="hint">One line per product: leave a line empty to skip it. At most {p.max} lines.</p>
+      {rows.map((line, i) => {
+        const sku = line.sku === undefined || line.sku === null ? '' : String(line.sku);
+        const options: [string, string][] = p.products.map((x) => [x.sku, `${x.sku} — ${x.name}`]);
+        if (sku && !p.products.some((x) => x.sku === sku)) options.unshift([sku, `${sku} (not an active product)`]);
+        return (
+          <div class="line-row">
+            <LineCell i={i} field="sku" label="SKU" errors={errors}>
+              {(id, describedBy) => (
+                <select id={id} name={`products[${i}][sku]`} aria-describedby={describedBy} aria-invalid={describedBy ? 'true' : undefined}>
+                  <option value="">Choose a product</option>
+                  {options.map(([v, l]) => (
+                    <option value={v} selected={v === sku}>
+                      {l}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </LineCell>
+            <LineCell i={i} field="quantity" label="Quantity" errors={errors}>
+              {(id, describedBy) => (
+                <input
+                  id={id}
+                  name={`products[${i}][quantity]`}
+                  type="number"
+                  inputMode="numeric"
+                  min="1"
+                  step="1"
+                  value={str(line.quantity)}
+                  aria-describedby={describedBy}
+                  aria-invalid={describedBy ? 'true' : undefined}
+                />
+              )}
+            </LineCell>
+            <LineCell i={i} field="price" label="Price" errors={errors}>
+              {(id, describedBy) => (
+                <input
+                  id={id}
+                  name={`products[${i}][price]`}
+                  type="number"
+                  inputMode="decimal"
+                  min="1"
+                  step="0.01"
+                  value={str(line.price)}
+                  aria-describedby={describedBy}
+                  aria-invalid={describedBy ? 'true' : undefined}
+                />
+              )}
+            </LineCell>
+          </div>
+        );
+      })}
+      {listErrors.length > 0 && (
+        <ul class="field-errors" id="f-products-error">
+          {listErrors.map((m) => (
+            <li>{m}</li>
+          ))}
+        </ul>
+      )}
+    </fieldset>
+  );
+}
+
+const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+
+function LineCell(p: {
+  i: number;
+  field: string;
+  label: string;
+  errors: FieldErrors;
+  children: (id: string, describedBy?: string) => ComponentChildren;
+}) {
+  const id = `f-products-${p.i}-${p.field}`;
+  const messages = p.errors[`products.${p.i}.${p.field}`] ?? [];
+  return (
+    <div class={messages.length ? 'field has-error' : 'field'}>
+      <label for={id}>
+        {p.label}
+        <span class="sr-only"> (line {p.i + 1})</span>
+      </label>
+      {p.children(id, messages.length ? `${id}-error` : undefined)}
+      {messages.length > 0 && (
+        <ul class="field-errors" id={`${id}-error`}>
+          {messages.map((m) => (
+            <li>{m}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Field errors no field of the form shows (a tampered post, or a rule on the whole record). */
+export function OtherErrors(p: { shown: (key: string) => boolean }) {
+  const { errors } = usePage();
+  const rest = Object.entries(errors).filter(([k]) => !p.shown(k));
+  if (rest.length === 0) return null;
+  return (
+    <div class="flash flash-error" role="alert">
+      <ul class="plain-list">{rest.flatMap(([, list]) => list.map((m) => <li>{m}</li>))}</ul>
+    </div>
+  );
+}
+
+/**
+ * A hand-made record goes through the bulk API's rules as item 0: its errors read
+ * `leads.0.full name …`; the form shows them as `full_name` / `The full name …`.
+ */
+export async function asSingleItem<T>(prefix: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof HttpError) || err.statusCode !== 422 || !err.errors) throw err;
+    throw invalid(unprefixErrors(err.errors, prefix));
+  }
+}
+
+export function unprefixErrors(errors: FieldErrors, prefix: string): FieldErrors {
+  const shown = prefix.replace(/_/g, ' ');
+  const out: FieldErrors = {};
+  for (const [key, list] of Object.entries(errors)) {
+    out[key.startsWith(prefix) ? key.slice(prefix.length) : key] = list.map((m) => m.split(shown).join(''));
+  }
+  return out;
+}
+
+/** Picks the keys a form may send (the rest, `status` on an edit for instance, never reaches the service). */
+export function pick(body: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => k in body).map((k) => [k, body[k]]));
+}
+
+/**
+ * The bulk delete of a list: its row checkboxes (`ids[]`, `form="bulk-delete"`) sit in the table,
+ * outside this form, so the filters and row links keep working.
+ */
+export function BulkDeleteForm(p: { action: string; confirm: string; label: string }) {
+  const { csrf } = usePage();
+  return (
+    <form method="post" action={p.action} id="bulk-delete" class="inline-form" data-confirm={p.confirm} aria-label={p.label}>
+      <input type="hidden" name="_token" value={csrf} />
+      <input type="hidden" name="_method" value="DELETE" />
+      <button type="submit" class="btn btn-danger btn-small">
+        Delete selected
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Database } from '../../db/database.js';
+import { lead, order, tenant, testApp } from '../../test-support/harness.js';
+
+/** What the triggers keep for the test's accounts (other tests may share the database). */
+async function kept(db: Database, accounts: string[]) {
+  const { rows } = await db.query<{ k: string }>(
+    `SELECT subject || ' ' || account_id || ' ' || status || ' ' || n AS k FROM status_counts
+      WHERE n <> 0 AND account_id = ANY($1::text[]) ORDER BY 1`,
+    [accounts],
+  );
+  return rows.map((r) => r.k);
+}
+/** What counting their rows says: the two must agree. */
+async function counted(db: Database, accounts: string[]) {
+  const { rows } = await db.query<{ k: string }>(
+    `SELECT k FROM (
+       SELECT 'leads ' || account_id || ' ' || status || ' ' || count(*) AS k FROM leads
+        WHERE deleted_at IS NULL AND account_id = ANY($1::text[]) GROUP BY account_id, status
+       UNION ALL
+       SELECT 'orders ' || account_id || ' ' || status || ' ' || count(*) FROM orders
+        WHERE deleted_at IS NULL AND account_id = ANY($1::text[]) GROUP BY account_id, status) c
+     ORDER BY 1`,
+    [accounts],
+  );
+  return rows.map((r) => r.k);
+}
+
+test('status_counts stay equal to the live leads and orders per account and status', async () => {
+  const t = await testApp();
+  try {
+    const a = await tenant(t.db);
+    const b = await tenant(t.db);
+    const both = [a.accountId, b.accountId];
+    const api = (auth: { authorization: string }, method: 'POST' | 'PATCH' | 'DELETE', url: string, payload: unknown) =>
+      t.app.inject({ method, url: `/api/web/1.0${url}`, headers: auth, payload: payload as object });
+
+    assert.equal((await api(a.auth, 'POST', '/leads', { leads: [lead(1), lead(2), lead(3), lead(4), lead(5)] })).statusCode, 201);
+    assert.equal((await api(b.auth, 'POST', '/leads', { leads: [lead(6), lead(7), lead(8)] })).statusCode, 201);
+    assert.deepEqual(await kept(t.db, both), await counted(t.db, both));
+
+    const patched = await api(a.auth, 'PATCH', '/leads', {
+      leads: [
+        { reference: 'LD-00001', status: 'confirmed' },
+        { reference: 'LD-00002', status: 'confirmed' },
+        { reference: 'LD-00003', status: 'canceled' },
+        { reference: 'LD-00004', status: 'no_reply' },
+        { reference: 'LD-00005', full_name: 'Renamed Only' },
+      ],
+    });
+    assert.equal(patched.statusCode, 200, patched.body);
+    await api(a.auth, 'PATCH', '/leads/LD-00004', { status: 'no_reply' });
+    await api(b.auth, 'DELETE', '/leads/LD-00002', undefined);
+    await api(b.auth, 'DELETE', '/leads', { references: ['LD-00001', 'LD-00003'] });
+    assert.deepEqual(await kept(t.db, both), await counted(t.db, both));
+
+    await api(a.auth, 'POST', '/orders', { orders: [order(1), order(2)] });
+    await api(a.auth, 'PATCH', '/orders/ORD-00001', { status: 'canceled' });
+    await api(a.auth, 'PATCH', '/orders', {
+      orders: [
+        { reference: 'ORD-00002', status: 'canceled' },
+        { reference: 'ORD-00003', status: 'canceled' },
+      ],
+    });
+    await api(a.auth, 'PATCH', '/orders/ORD-00002', { status: 'new' });
+    await api(a.auth, 'DELETE', '/orders/ORD-00003', undefined);
+    await t.db.query(`DELETE FROM lead_histories WHERE account_id = $1`, [b.accountId]);
+    await t.db.query(`DELETE FROM lead_lines WHERE lead_id IN (SELECT id FROM leads WHERE account_id = $1)`, [b.accountId]);
+    await t.db.query(`DELETE FROM leads WHERE account_id = $1`, [b.accountId]); // a hard delete too
+    assert.deepEqual(await kept(t.db, both), await counted(t.db, both));
+    assert.ok((await kept(t.db, both)).some((k) => k === `leads ${a.accountId} confirmed 2`));
+    assert.ok((await kept(t.db, both)).some((k) => k === `orders ${a.accountId} canceled 1`));
+  } finally {
+    await t.close();
+  }
+});
