@@ -1,0 +1,64 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAccount } from '../../src/modules/accounts/service.js';
+import { createProduct } from '../../src/modules/products/service.js';
+import { createUser } from '../../src/modules/users/service.js';
+import { newId } from '../../src/lib/ids.js';
+import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+
+describe('leads and orders in a real browser', { skip: skipBrowser }, () => {
+  let env: BrowserEnv;
+  const seller = { email: `seller-${newId().slice(-8).toLowerCase()}@example.test`, password: 'seller-password-1' };
+
+  before(async () => {
+    env = await startBrowserEnv();
+    const { id: accountId } = await createAccount(env.t.db, { name: 'Atlas Beauty' });
+    await createUser(env.t.db, { role: 'seller', email: seller.email, password: seller.password, fullName: 'Leila Seller', accountId });
+    await createProduct(env.t.db, { accountId, sku: 'ARGAN-100', name: 'Argan Oil 100ml', price: 199 });
+  });
+  after(() => env.close());
+
+  test('a seller creates a lead by hand, confirms it from its page, and sees the order and both histories', async () => {
+    const page = await newPage(env);
+    await login(page, seller.email, seller.password);
+    await page.goto('/leads/create');
+    await checkPage(page, 'new lead');
+    await page.getByLabel('Full name').fill('Youssef Client');
+    await page.getByLabel('Phone', { exact: true }).fill('0612345678');
+    await page.getByLabel('City', { exact: true }).fill('Marrakech');
+    await page.getByLabel('Address', { exact: true }).fill('7 Derb Sidi Bouloukat');
+    await page.locator('select[name="products[0][sku]"]').selectOption('ARGAN-100');
+    await page.locator('input[name="products[0][quantity]"]').fill('2');
+    await page.locator('input[name="products[0][price]"]').fill('199');
+    await page.getByRole('button', { name: 'Create lead' }).click();
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+    assert.match((await page.locator('h1').textContent()) ?? '', /LD-00001/);
+    await checkPage(page, 'lead page');
+
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+    const orderLink = page.getByRole('link', { name: 'ORD-00001' }).first();
+    assert.equal(await orderLink.count(), 1, 'the lead links to its order');
+    const leadHistory = (await page.getByRole('list', { name: 'History of LD-00001' }).textContent()) ?? '';
+    assert.match(leadHistory, /Leila Seller/);
+    assert.match(leadHistory, /Confirmed/i);
+    await checkPage(page, 'confirmed lead');
+    await screenshots(page, 'lead-page');
+
+    await orderLink.click();
+    await page.waitForLoadState('load');
+    assert.match((await page.locator('h1').textContent()) ?? '', /ORD-00001/);
+    const orderHistory = (await page.getByRole('list', { name: 'History of ORD-00001' }).textContent()) ?? '';
+    assert.match(orderHistory, /New/i);
+    await checkPage(page, 'order page');
+
+    await page.goto('/lead-histories');
+    await checkPage(page, 'lead histories');
+    assert.match((await page.locator('main').textContent()) ?? '', /LD-00001/);
+
+    await page.goto('/leads');
+    await checkPage(page, 'leads list');
+    await screenshots(page, 'leads-list');
+    await page.context().close();
+  });
+});
