@@ -122,7 +122,15 @@ function ProductCell({ row }: { row: StockRow }) {
   const { user } = usePage();
   return (
     <div class="cell-stack">
-      <a href={showUrl(row.data.id)}>{row.product_name}</a>
+      <span>
+        <a href={showUrl(row.data.id)}>{row.product_name}</a>
+        {row.data.status === 'inactive' && (
+          <>
+            {' '}
+            <Badge>inactive</Badge>
+          </>
+        )}
+      </span>
       <span class="muted">
         SKU {row.sku}
         {staff(user!) ? ` · ${row.account_name}` : ''}
@@ -183,8 +191,7 @@ function StocksList(p: { rows: StockRow[]; meta: PageMeta; warehouses: [string, 
           { label: 'Quantity', sort: 'quantity', class: 'num', render: (r) => r.data.quantity },
           { label: 'Reserved', class: 'num', render: (r) => r.data.reserved },
           { label: 'Available', sort: 'available', class: 'num', render: (r) => <Available available={r.available} low={r.low} /> },
-          { label: 'Warning quantity', class: 'num', render: (r) => r.data.warning_quantity },
-          { label: 'Status', render: (r) => <StatusBadge status={r.data.status} /> },
+          { label: 'Warning at', class: 'num', render: (r) => r.data.warning_quantity },
           {
             label: 'Actions',
             render: (r) => (
@@ -310,35 +317,65 @@ function MoveForm({ stock }: { stock: StockDetail }) {
   );
 }
 
-function HistoryTable({ rows, withStock }: { rows: (HistoryRow | { data: StockHistoryJson })[]; withStock?: boolean }) {
+/** What a movement did: `+40`, `+4 reserved`, `−2 · −2 reserved`. */
+function movementText(h: StockHistoryJson): string {
+  const parts = [h.change !== 0 ? signed(h.change) : '', h.reserved_change !== 0 ? `${signed(h.reserved_change)} reserved` : ''].filter(
+    Boolean,
+  );
+  return parts.length ? parts.join(' · ') : '0';
+}
+
+/** A time on two lines: the day, then the hour. */
+function When({ iso }: { iso: string }) {
+  const [day, time] = formatDateTime(iso).split(', ');
+  return (
+    <span class="cell-date">
+      {day}
+      <br />
+      <span class="muted">{time}</span>
+    </span>
+  );
+}
+
+type AnyHistory = HistoryRow | { data: StockHistoryJson };
+
+function HistoryTable({ rows, withStock }: { rows: AnyHistory[]; withStock?: boolean }) {
   return (
     <DataTable
       caption="Stock history"
       rows={rows}
       empty="No movement yet."
       columns={[
-        { label: 'Date', render: (r) => formatDateTime(r.data.created_at) },
+        { label: 'Date', render: (r) => <When iso={r.data.created_at} /> },
         ...(withStock
           ? [
               {
-                label: 'Product',
-                render: (r: HistoryRow | { data: StockHistoryJson }) => {
+                label: 'Stock',
+                render: (r: AnyHistory) => {
                   const h = r as HistoryRow;
                   return (
                     <div class="cell-stack">
                       <a href={showUrl(h.data.stock_id)}>{h.product_name}</a>
-                      <span class="muted">SKU {h.sku}</span>
+                      <span class="muted">
+                        SKU {h.sku} · {h.warehouse_name}
+                      </span>
                     </div>
                   );
                 },
               },
-              { label: 'Warehouse', render: (r: HistoryRow | { data: StockHistoryJson }) => (r as HistoryRow).warehouse_name },
             ]
           : []),
         { label: 'Movement', render: (r) => <ReasonBadge reason={r.data.reason} /> },
-        { label: 'Quantity', class: 'num', render: (r) => (r.data.change === 0 ? '—' : signed(r.data.change)) },
-        { label: 'Reserved', class: 'num', render: (r) => (r.data.reserved_change === 0 ? '—' : signed(r.data.reserved_change)) },
-        { label: 'In stock after', class: 'num', render: (r) => `${r.data.quantity_after} (${r.data.reserved_after} reserved)` },
+        { label: 'Change', class: 'num', render: (r) => <span class="nowrap">{movementText(r.data)}</span> },
+        {
+          label: 'After',
+          class: 'num',
+          render: (r) => (
+            <span class="nowrap">
+              {r.data.quantity_after} <span class="muted">({r.data.reserved_after} reserved)</span>
+            </span>
+          ),
+        },
         {
           label: 'Order',
           render: (r) => (r.data.order_id ? <a href={`/orders/${r.data.order_id}/show`}>{r.data.order_reference}</a> : '—'),
