@@ -8,7 +8,7 @@ import { insertLines, type LineInput } from '../shared/lines.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
   applyOrderTransitions,
-  lockStocksOfOrders,
+  lockStockOfOrders,
   ordersWaitingForStock,
   releaseOrders,
   reserveOrders,
@@ -205,7 +205,7 @@ export async function replaceOrderLines(
 ): Promise<void> {
   if (parents.length === 0) return;
   const ids = parents.map((p) => p.id);
-  await lockStocksOfOrders(q, ids);
+  await lockStockOfOrders(q, ids);
   const freed = await releaseOrders(q, actor, ids, 'Order lines changed');
   await q.query('DELETE FROM order_lines WHERE order_id = ANY($1::text[])', [ids]);
   await insertLines(q, 'order_lines', parents, products);
@@ -216,7 +216,7 @@ export async function replaceOrderLines(
 /** Soft-deletes orders (new or canceled; the caller checks): a new order's reservation is released first. */
 export async function deleteOrderRows(q: Queryable, actor: Actor, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await lockStocksOfOrders(q, ids);
+  await lockStockOfOrders(q, ids);
   const freed = await releaseOrders(q, actor, ids, 'Order deleted');
   await q.query('UPDATE orders SET deleted_at = now(), updated_at = now() WHERE id = ANY($1::text[])', [ids]);
   await retryWaitingOrders(q, actor, freed);

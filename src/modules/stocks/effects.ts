@@ -35,21 +35,38 @@ export interface Movement {
 export const waitingForStockMessage = (reference: string) =>
   `The order ${reference} is waiting for stock and cannot be shipped until its products are reserved.`;
 
-/** Locks stock rows in id order (every path locks in this order, so two writers never deadlock on one batch). */
-export async function lockStocks(q: Queryable, ids: string[]): Promise<void> {
+/**
+ * Stock movements are serialised per account (its products' stocks and its orders move together:
+ * a retry after an increment may reserve stock of other products of the same orders). Every entry
+ * point takes this transaction-scoped advisory lock before it locks any stock row, so two writers
+ * never wait on each other's stock rows in opposite orders. Creating orders already queues per
+ * account on the reference counter, so this costs them nothing more.
+ */
+async function lockAccounts(q: Queryable, accountsQuery: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await q.query('SELECT id FROM stocks WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [[...new Set(ids)]]);
+  await q.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended('codops:stock:' || a.account_id, 0))
+       FROM (SELECT DISTINCT account_id FROM (${accountsQuery}) x ORDER BY account_id) a`,
+    [ids],
+  );
 }
 
-/** Locks every stock of the products on these orders' lines, before a lifecycle step moves any of them. */
-export async function lockStocksOfOrders(q: Queryable, orderIds: string[]): Promise<void> {
-  if (orderIds.length === 0) return;
-  await q.query(
-    `SELECT s.id FROM stocks s
-      WHERE s.product_id IN (SELECT ol.product_id FROM order_lines ol WHERE ol.order_id = ANY($1::text[]))
-      ORDER BY s.id FOR UPDATE`,
-    [orderIds],
-  );
+/** Takes the stock lock of the accounts of these orders. */
+export const lockStockOfOrders = (q: Queryable, orderIds: string[]) =>
+  lockAccounts(q, 'SELECT account_id FROM orders WHERE id = ANY($1::text[])', orderIds);
+
+/** Takes the stock lock of the accounts owning these stocks. */
+export const lockStockOfStocks = (q: Queryable, stockIds: string[]) =>
+  lockAccounts(q, 'SELECT p.account_id FROM stocks s JOIN products p ON p.id = s.product_id WHERE s.id = ANY($1::text[])', stockIds);
+
+/** Takes the stock lock of the accounts owning these products. */
+export const lockStockOfProducts = (q: Queryable, productIds: string[]) =>
+  lockAccounts(q, 'SELECT account_id FROM products WHERE id = ANY($1::text[])', productIds);
+
+/** Locks stock rows in id order (under the account's stock lock, a safety net for other writers). */
+async function lockStocks(q: Queryable, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query('SELECT id FROM stocks WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [[...new Set(ids)]]);
 }
 
 /**
@@ -58,10 +75,9 @@ export async function lockStocksOfOrders(q: Queryable, orderIds: string[]): Prom
  */
 export async function applyMovements(q: Queryable, actor: Actor, moves: Movement[]): Promise<void> {
   if (moves.length === 0) return;
-  await lockStocks(
-    q,
-    moves.map((m) => m.stockId),
-  );
+  const ids = [...new Set(moves.map((m) => m.stockId))];
+  await lockStockOfStocks(q, ids);
+  await lockStocks(q, ids);
   await q.query(
     `WITH m AS (
        SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
@@ -220,6 +236,7 @@ async function allocate(
  */
 export async function reserveOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
   if (orderIds.length === 0) return;
+  await lockStockOfOrders(q, orderIds);
   const orders = await linesOf(q, orderIds);
   const allocator = new Allocator(q);
   await allocator.load([...orders.values()].flatMap((ls) => ls.map((l) => l.product_id)));
@@ -238,6 +255,7 @@ export async function retryWaitingOrders(q: Queryable, actor: Actor, productIds:
   const products = [...new Set(productIds)];
   let reserved = 0;
   if (products.length === 0) return reserved;
+  await lockStockOfProducts(q, products);
   const allocator = new Allocator(q);
   await allocator.load(products);
   let after: [string, string] = ['-infinity', ''];
@@ -342,7 +360,7 @@ export interface StockTransition {
 export async function applyOrderTransitions(q: Queryable, actor: Actor, ts: StockTransition[]): Promise<void> {
   if (ts.length === 0) return;
   const ids = (pred: (t: StockTransition) => boolean) => ts.filter(pred).map((t) => t.id);
-  await lockStocksOfOrders(
+  await lockStockOfOrders(
     q,
     ts.map((t) => t.id),
   );

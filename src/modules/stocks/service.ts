@@ -5,7 +5,7 @@ import { newId } from '../../lib/ids.js';
 import type { WebUser } from '../../web/types.js';
 import { Where } from '../shared/listing.js';
 import type { Actor } from '../users/actor.js';
-import { applyMovements, retryWaitingOrders } from './effects.js';
+import { applyMovements, lockStockOfProducts, lockStockOfStocks, retryWaitingOrders } from './effects.js';
 import { scopeStocks } from './policy.js';
 import { productExists, warehouseOptions, type StockDetail } from './queries.js';
 import type { StockStatus } from './schemas.js';
@@ -99,6 +99,7 @@ export async function updateStock(
   const changes: Record<string, unknown> = {};
   for (const k of Object.keys(next) as (keyof typeof next)[]) if (next[k] !== s[k]) changes[k] = [s[k], next[k]];
   if (Object.keys(changes).length === 0) return changes;
+  await lockStockOfProducts(q, [s.product_id, next.product_id]);
   await uniquePair(() =>
     q.query(
       `UPDATE stocks SET product_id = $2, warehouse_id = $3, warning_quantity = $4, status = $5, updated_at = now()
@@ -111,8 +112,9 @@ export async function updateStock(
   return changes;
 }
 
-/** Locks one live stock and reads what it holds. */
+/** Locks one live stock (after its account's stock lock) and reads what it holds. */
 async function lockStock(q: Queryable, id: string) {
+  await lockStockOfStocks(q, [id]);
   const { rows } = await q.query<{ product_id: string; quantity: number; reserved: number; status: StockStatus }>(
     'SELECT product_id, quantity, reserved, status FROM stocks WHERE id = $1 AND deleted_at IS NULL FOR UPDATE',
     [id],
@@ -157,6 +159,7 @@ export interface DeleteOutcome {
  * come back (a return restocks it).
  */
 export async function deleteStocks(q: Queryable, user: WebUser, ids: string[]): Promise<DeleteOutcome> {
+  await lockStockOfStocks(q, ids);
   const w = scopeStocks(user, new Where().and('s.deleted_at IS NULL'));
   w.and(`s.id = ANY(${w.param(ids)}::text[])`);
   const { rows } = await q.query<{ id: string; reserved: number; out: boolean; product: string; warehouse: string }>(

@@ -7,6 +7,7 @@ import { transitionOrders } from '../orders/lifecycle.js';
 import type { OrderStatus } from '../orders/schemas.js';
 import { lead, order, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
+import { incrementStock } from './service.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from './test-fixtures.js';
 
 const API = '/api/web/1.0';
@@ -302,3 +303,55 @@ for (const seed of [1, 2, 3]) {
     assert.deepEqual(rows.map((x) => x.reason).sort(), ['decrement', 'increment', 'release', 'reserve', 'return', 'ship']);
   });
 }
+
+test('concurrent order creation, cancels and increments on the same stocks: no deadlock, and the invariants hold', async () => {
+  const a = await tenant(t.db);
+  const admin = await staff(t.db, 'admin');
+  const [w1, w2] = [await warehouse(t.db), await warehouse(t.db)];
+  const [p1, p2] = [await productId(t.db, a.accountId, 'P1'), await productId(t.db, a.accountId, 'P2')];
+  const stocks = [
+    await stock(t.db, p1, w1, { quantity: 10 }),
+    await stock(t.db, p1, w2, { quantity: 10 }),
+    await stock(t.db, p2, w1, { quantity: 5 }),
+  ];
+  for (let round = 0; round < 4; round++) {
+    const { rows } = await t.db.query<{ reference: string }>(
+      `SELECT reference FROM orders WHERE account_id = $1 AND status = 'new' LIMIT 4`,
+      [a.accountId],
+    );
+    const jobs: Promise<number>[] = [
+      ...Array.from({ length: 10 }, (_, i) =>
+        t.app
+          .inject({
+            method: 'POST',
+            url: `${API}/orders`,
+            headers: a.auth,
+            payload: {
+              orders: [
+                order(round * 100 + i, {
+                  products: [
+                    { sku: i % 2 ? 'P1' : 'P2', quantity: 1 + (i % 3), price: 10 },
+                    { sku: 'P1', quantity: 1, price: 10 },
+                  ],
+                }),
+              ],
+            },
+          })
+          .then((r) => r.statusCode),
+      ),
+      ...rows.map((r) =>
+        t.app
+          .inject({ method: 'PATCH', url: `${API}/orders/${r.reference}`, headers: a.auth, payload: { status: 'canceled' } })
+          .then((x) => x.statusCode),
+      ),
+      ...stocks.map((id) => t.db.tx((q) => incrementStock(q, admin.actor, id, 3, null)).then(() => 200)),
+    ];
+    const codes = await Promise.all(jobs);
+    assert.deepEqual(
+      codes.filter((c) => c >= 300),
+      [],
+      `round ${round}`,
+    );
+    assert.deepEqual(await brokenInvariants(t.db, a.accountId), [], `round ${round}`);
+  }
+});
