@@ -13,6 +13,9 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
   let env: BrowserEnv;
   const admin = { email: unique('admin'), password: 'admin-password-1' };
   const seller = { email: unique('seller'), password: 'seller-password-1' };
+  // Categories and warehouses are platform-wide: names unique to this run, as other tests share the database.
+  const tag = newId().slice(-6);
+  const category = `Cosmetics ${tag}`;
   let accountId: string;
 
   before(async () => {
@@ -29,13 +32,13 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
 
     await page.goto('/categories/create');
     await checkPage(page, 'new category');
-    await page.getByLabel('Name', { exact: true }).fill('Cosmetics');
+    await page.getByLabel('Name', { exact: true }).fill(category);
     await page.getByRole('button', { name: 'Create category' }).click();
     assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
 
     await page.goto('/warehouses/create');
     await checkPage(page, 'new warehouse');
-    await page.getByLabel('Name', { exact: true }).fill('Casablanca hub');
+    await page.getByLabel('Name', { exact: true }).fill(`Casablanca hub ${tag}`);
     await page.getByLabel('Address', { exact: true }).fill('12 Rue Ibn Batouta');
     await page.getByRole('button', { name: 'Create warehouse' }).click();
     assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
@@ -45,7 +48,7 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
     await page.getByLabel('Account', { exact: true }).selectOption(accountId);
     await page.getByLabel('Name', { exact: true }).fill('Argan Oil 100ml');
     await page.getByLabel('SKU', { exact: true }).fill('ARGAN-100');
-    await page.getByLabel('Category', { exact: true }).selectOption({ label: 'Cosmetics' });
+    await page.getByLabel('Category', { exact: true }).selectOption({ label: category });
     await page.getByLabel('Price', { exact: true }).fill('199');
     await page.getByLabel('Purchase price', { exact: true }).fill('80');
     await screenshots(page, 'product-form');
@@ -106,7 +109,7 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
 
   test('a stock is created at 0, incremented with a comment, and a decrement below the reserved quantity is refused', async () => {
     const { id: productId } = await createProduct(env.t.db, { accountId, sku: 'AMLOU-250', name: 'Amlou 250g', price: 89 });
-    const wh = await env.t.db.query<{ id: string }>(`INSERT INTO warehouses (id, name) VALUES ($1, 'Rabat depot') RETURNING id`, [newId()]);
+    const wh = await env.t.db.query<{ id: string }>(`INSERT INTO warehouses (id, name) VALUES ($1, $2) RETURNING id`, [newId(), `Rabat depot ${tag}`]);
     const page = await newPage(env);
     await login(page, admin.email, admin.password);
     await page.goto('/stocks/create');
