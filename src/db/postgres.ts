@@ -1,13 +1,13 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult } from './database.js';
+import type { Database, Queryable, QueryOptions, QueryResult } from './database.js';
 
 // Dates stay Date objects; int8 counts come back as numbers (they never reach 2^53 here).
 pg.types.setTypeParser(20, (v) => Number(v));
 
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
-    async query<T>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
-      const r = await client.query(text, params as unknown[]);
+    async query<T>(text: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
+      const r = opts?.name ? await client.query({ name: opts.name, text, values: params }) : await client.query(text, params as unknown[]);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     },
     async exec(text: string) {
