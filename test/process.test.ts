@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { lead, tenant, type Tenant } from '../src/test-support/harness.js';
 import { runCommand, startServer, tempDataDir, withDatabase, type ServerProcess } from './support/server-process.js';
 
@@ -60,15 +61,26 @@ describe('server process', () => {
   test('SIGTERM lets a request in flight finish, then exits 0', async () => {
     const before = await countLeads(dataDir, a.accountId);
     const server = await startServer(env);
-    const request = fetch(`${server.url}/api/web/1.0/leads`, {
-      method: 'POST',
-      headers: { ...a.auth, 'content-type': 'application/json' },
-      body: JSON.stringify(thousand()),
+    // The request is surely in flight: its head and half its body are sent before the SIGTERM, the
+    // rest after it.
+    const body = Buffer.from(JSON.stringify(thousand()));
+    const url = new URL(`${server.url}/api/web/1.0/leads`);
+    const status = new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...a.auth, 'content-type': 'application/json', 'content-length': body.length } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.subarray(0, body.length / 2));
+      setTimeout(() => {
+        server.proc.kill('SIGTERM');
+        setTimeout(() => req.end(body.subarray(body.length / 2)), 200);
+      }, 500);
     });
-    await new Promise((r) => setTimeout(r, 5));
-    server.proc.kill('SIGTERM');
-    const res = await request;
-    assert.equal(res.status, 201);
+    assert.equal(await status, 201);
     assert.equal(await server.exited, 0);
     assert.equal(await countLeads(dataDir, a.accountId), before + 1000);
   });
