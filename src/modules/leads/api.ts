@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
 import { sendWrite } from '../../http/idempotency.js';
-import { ErrorBag } from '../../http/validation.js';
-import { actorOf, apiDoc, bulkDeleteBody, check, checkListQuery, historyQuery, sendJson } from '../shared/api-helpers.js';
+import { ErrorBag, validate } from '../../http/validation.js';
+import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, historyQuery, sendJson } from '../shared/api-helpers.js';
 import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page } from '../shared/list-schemas.js';
 import { leadPolicy, type LeadAction } from './policy.js';
 import { leadHistoryPage, leadJson, leadPage } from './queries.js';
@@ -145,6 +145,6 @@ export async function leadsApi(api: FastifyInstance, opts: { bulkBodyLimit: numb
         response: { 200: Page(History('lead_reference')) },
       }),
     },
-    async (req, reply) => sendJson(reply, await leadHistoryPage(api.db, actorOf(req).accountId, check(historyQuery, req.query))),
+    async (req, reply) => sendJson(reply, await leadHistoryPage(api.db, actorOf(req).accountId, validate(historyQuery, req.query))),
   );
 }

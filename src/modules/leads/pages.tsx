@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { compile, ErrorBag, messages, validate } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery, type ListParams, type PageMeta } from '../../web/list-query.js';
@@ -12,7 +12,7 @@ import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
 import { PageHeader } from '../../web/ui.js';
 import { orderPolicy } from '../orders/policy.js';
-import { check, sendJson } from '../shared/api-helpers.js';
+import { sendJson } from '../shared/api-helpers.js';
 import { accountOf, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
 import { ListQuery } from '../shared/list-schemas.js';
 import { asSingleItem, pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
@@ -274,7 +274,7 @@ export async function leadsPages(web: FastifyInstance) {
     const access = await leadAccess(db, req.user!);
     let count = 0;
     const ok = await deleting(req, reply, '/leads', async () => {
-      const ids = check(bulkIds, body);
+      const ids = validate(bulkIds, body);
       count = await db.tx(async (q) =>
         deleteAcrossAccounts(ids.ids, await findLeads(q, access.scope, ids.ids), (accountId, refs, keyOf) =>
           deleteLeads(q, accountId, refs, keyOf, new ErrorBag()),

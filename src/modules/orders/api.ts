@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
 import { sendWrite } from '../../http/idempotency.js';
-import { ErrorBag } from '../../http/validation.js';
-import { actorOf, apiDoc, bulkDeleteBody, check, checkListQuery, historyQuery, sendJson } from '../shared/api-helpers.js';
+import { ErrorBag, validate } from '../../http/validation.js';
+import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, historyQuery, sendJson } from '../shared/api-helpers.js';
 import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page } from '../shared/list-schemas.js';
 import { orderPolicy, type OrderAction } from './policy.js';
 import { orderHistoryPage, orderJson, orderPage } from './queries.js';
@@ -152,6 +152,6 @@ export async function ordersApi(api: FastifyInstance, opts: { bulkBodyLimit: num
         response: { 200: Page(History('order_reference')) },
       }),
     },
-    async (req, reply) => sendJson(reply, await orderHistoryPage(api.db, actorOf(req).accountId, check(historyQuery, req.query))),
+    async (req, reply) => sendJson(reply, await orderHistoryPage(api.db, actorOf(req).accountId, validate(historyQuery, req.query))),
   );
 }

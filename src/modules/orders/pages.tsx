@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { compile, ErrorBag, messages, validate } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery, type PageMeta } from '../../web/list-query.js';
@@ -12,7 +12,7 @@ import { formRoutes, wantsJson } from '../../web/scope.js';
 import { PageHeader } from '../../web/ui.js';
 import { accountChoices, activeProducts, canLeads } from '../leads/access.js';
 import { AccountPicker, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
-import { check, sendJson } from '../shared/api-helpers.js';
+import { sendJson } from '../shared/api-helpers.js';
 import { ListQuery } from '../shared/list-schemas.js';
 import { accountOf, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
 import { asSingleItem, pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
@@ -325,7 +325,7 @@ export async function ordersPages(web: FastifyInstance) {
     const actor = actorOfUser(user);
     let count = 0;
     const ok = await deleting(req, reply, '/orders', async () => {
-      const { ids } = check(bulkIds, body);
+      const { ids } = validate(bulkIds, body);
       count = await db.tx(async (q) =>
         deleteAcrossAccounts(ids, await findOrders(q, orderScopeOf(user), ids), (accountId, refs, keyOf) =>
           deleteOrders(q, accountId, refs, keyOf, new ErrorBag(), actor),

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { TSchema } from '@sinclair/typebox';
-import { compile, ErrorBag, messages, type Validator } from '../../http/validation.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { ListQueryOptional, BulkDeleteBody, HistoryQuery } from './list-schemas.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -23,13 +22,6 @@ export function checkListQuery(query: unknown, statuses: readonly string[]) {
   }
   bag.throwIfAny(ListQueryOptional);
   return { ...value, status };
-}
-
-export function check<S extends TSchema>(v: Validator<S>, input: unknown) {
-  const bag = new ErrorBag();
-  const value = v.check(input, bag);
-  bag.throwIfAny(v.schema);
-  return value;
 }
 
 /** Sends JSON text built by the database. */
