@@ -1,9 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HttpError } from '../../http/errors.js';
 import { createProduct } from '../products/service.js';
-import { transitionLeads } from '../leads/lifecycle.js';
-import { transitionOrders } from '../orders/lifecycle.js';
 import type { OrderStatus } from '../orders/schemas.js';
 import { lead, order, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
@@ -44,7 +41,8 @@ function rng(seed: number) {
 interface World {
   a: Tenant;
   admin: Agent;
-  adminActor: Awaited<ReturnType<typeof staff>>['actor'];
+  /** The courier that shipped orders go out with. */
+  courierId: string;
   stocks: string[];
   skus: string[];
   /** What the test expects each product's stocks to hold in total, counted from the moves it made. */
@@ -83,9 +81,15 @@ async function totals(w: World): Promise<Map<string, number>> {
 const lines = (r: ReturnType<typeof rng>, skus: string[]) =>
   Array.from({ length: r.int(1, 2) }, () => ({ sku: r.pick(skus), quantity: r.int(1, 3), price: 50 }));
 
-/** Moves an order the way the dashboard does: through transitionOrders, in a transaction. */
-async function move(w: World, o: { id: string; status: OrderStatus }, to: OrderStatus, extra: Record<string, unknown> = {}) {
-  await t.db.tx((q) => transitionOrders(q, w.adminActor, w.a.accountId, [{ id: o.id, from: o.status, to, comment: null, ...extra }]));
+/** Moves an order through the dashboard's `PATCH /orders/{id}/status`, as an admin; answers the response. */
+async function move(w: World, o: { id: string }, to: OrderStatus, extra: Record<string, unknown> = {}) {
+  return w.admin.json('PATCH', `/orders/${o.id}/status`, { status: to, ...extra });
+}
+
+async function moved(w: World, o: { id: string; reference: string }, to: OrderStatus, extra: Record<string, unknown> = {}) {
+  const res = await move(w, o, to, extra);
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(res.json().data.status, to, `${o.reference} → ${to}`);
 }
 
 type Step = (w: World, r: ReturnType<typeof rng>, n: number) => Promise<string>;
@@ -110,27 +114,26 @@ const STEPS: Record<string, Step> = {
       w.a.accountId,
       ref,
     ]);
-    await t.db.tx((q) => transitionLeads(q, w.adminActor, w.a.accountId, [{ id: rows[0].id, from: 'new', to: 'confirmed' }]));
-    return `lead ${ref} confirmed by transitionLeads`;
+    const c = await w.admin.json('PATCH', `/leads/${rows[0].id}/status`, { status: 'confirmed' });
+    assert.equal(c.statusCode, 200, c.body);
+    return `lead ${ref} confirmed on its page`;
   },
   async ship(w, r, n) {
     const open = await orders(w, `status = 'new'`);
     if (open.length === 0) return 'ship: nothing new';
     const ready = open.filter((x) => !x.waiting);
     const o = ready.length > 0 && r.chance(0.75) ? r.pick(ready) : r.pick(open);
+    const shipping = { tracking_number: `TRK-${n}`, delivery_user_id: w.courierId };
     if (o.waiting) {
-      await assert.rejects(
-        move(w, o, 'shipped', { trackingNumber: `TRK-${n}` }),
-        (err: unknown) =>
-          err instanceof HttpError &&
-          err.statusCode === 422 &&
-          err.errors?.status?.[0] ===
-            `The order ${o.reference} is waiting for stock and cannot be shipped until its products are reserved.`,
-      );
+      const res = await move(w, o, 'shipped', shipping);
+      assert.equal(res.statusCode, 422, res.body);
+      assert.deepEqual(res.json().errors, {
+        status: [`The order ${o.reference} is waiting for stock and cannot be shipped until its products are reserved.`],
+      });
       return `ship ${o.reference}: refused, waiting for stock`;
     }
     const units = await unitsOf(o.id);
-    await move(w, o, 'shipped', { trackingNumber: `TRK-${n}` });
+    await moved(w, o, 'shipped', shipping);
     for (const [p, k] of units) w.expected.set(p, w.expected.get(p)! - k);
     return `ship ${o.reference}`;
   },
@@ -146,7 +149,7 @@ const STEPS: Record<string, Step> = {
     const out = await orders(w, `status = 'shipped'`);
     if (out.length === 0) return 'deliver: nothing shipped';
     const o = r.pick(out);
-    await move(w, o, 'delivered');
+    await moved(w, o, 'delivered');
     return `deliver ${o.reference}`;
   },
   async return(w, r) {
@@ -154,7 +157,7 @@ const STEPS: Record<string, Step> = {
     if (out.length === 0) return 'return: nothing shipped';
     const o = r.pick(out);
     const units = await unitsOf(o.id);
-    await move(w, o, 'returned');
+    await moved(w, o, 'returned', { comment: 'refused at the door' });
     for (const [p, k] of units) w.expected.set(p, w.expected.get(p)! + k);
     return `return ${o.reference}`;
   },
@@ -166,7 +169,7 @@ const STEPS: Record<string, Step> = {
       const res = await api(w, 'PATCH', `/orders/${o.reference}`, { status: 'new' });
       assert.equal(res.statusCode, 200, res.body);
     } else {
-      await move(w, o, 'new');
+      await moved(w, o, 'new');
     }
     return `renew ${o.reference} (${o.status})`;
   },
@@ -276,7 +279,7 @@ for (const seed of [1, 2, 3]) {
     const w: World = {
       a,
       admin: await login(t.app, admin.email),
-      adminActor: admin.actor,
+      courierId: (await staff(t.db, 'delivery')).id,
       stocks,
       skus: ['P1', 'P2', 'P3'],
       expected: new Map([
