@@ -1,0 +1,103 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newId } from '../../lib/ids.js';
+import { lead, order, tenant, testApp, type TestApp } from '../../test-support/harness.js';
+
+// Migration 0009 checks the references of leads, orders, their lines and histories once per
+// statement. These prove it refuses what the per-row foreign keys refused, and writes nothing.
+
+let t: TestApp;
+before(async () => {
+  t = await testApp();
+});
+after(async () => {
+  await t.close();
+});
+
+const API = '/api/web/1.0';
+
+async function refused(sql: string, params: unknown[], pattern: RegExp) {
+  await assert.rejects(
+    t.db.tx((q) => q.query(sql, params)),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, '23503', err.message);
+      assert.match(err.message, pattern);
+      return true;
+    },
+  );
+}
+
+async function shop() {
+  const a = await tenant(t.db);
+  const created = await t.app.inject({
+    method: 'POST',
+    url: `${API}/leads`,
+    headers: a.auth,
+    payload: { leads: [lead(1), lead(2)] },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const orderRes = await t.app.inject({ method: 'POST', url: `${API}/orders`, headers: a.auth, payload: { orders: [order(1)] } });
+  assert.equal(orderRes.statusCode, 201, orderRes.body);
+  const ids = await t.db.query<{ lead: string; product: string; order: string }>(
+    `SELECT l.id AS lead, ll.product_id AS product, o.id AS order
+       FROM leads l JOIN lead_lines ll ON ll.lead_id = l.id JOIN orders o ON o.account_id = l.account_id
+      WHERE l.account_id = $1 LIMIT 1`,
+    [a.accountId],
+  );
+  return { a, ...ids.rows[0] };
+}
+
+test('a line, a history or a lead naming a missing parent is refused, and the whole statement with it', async () => {
+  const { a, lead: leadId, product } = await shop();
+  const ghost = newId();
+  const before = (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM lead_lines')).rows[0].n;
+  await refused(
+    `INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price)
+     SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::numeric[])`,
+    [[leadId, ghost], [7, 0], [product, product], ['P1', 'P1'], ['x', 'x'], [1, 1], [1, 1]],
+    new RegExp(`lead_id=\\(${ghost}\\) is not present in table "leads"`),
+  );
+  assert.equal((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM lead_lines')).rows[0].n, before);
+
+  await refused(
+    'INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price) VALUES ($1, 9, $2, $3, $3, 1, 1)',
+    [leadId, ghost, 'GHOST'],
+    /product_id=\(.+\) is not present in table "products"/,
+  );
+  await refused(
+    `INSERT INTO lead_histories (account_id, lead_id, new_status, changed_by, token_id) VALUES ($1, $2, 'new', 'x', -1)`,
+    [a.accountId, leadId],
+    /token_id=\(-1\) is not present in table "api_tokens"/,
+  );
+  await refused(
+    `INSERT INTO order_histories (account_id, order_id, new_status, changed_by, user_id) VALUES ($1, $2, 'new', 'x', NULL)`,
+    [a.accountId, ghost],
+    /order_id=\(.+\) is not present in table "orders"/,
+  );
+  await refused('UPDATE leads SET order_id = $2 WHERE id = $1', [leadId, ghost], /order_id=\(.+\) is not present in table "orders"/);
+  await refused('UPDATE orders SET delivery_user_id = $1 WHERE account_id = $2', [ghost, a.accountId], /is not present in table "users"/);
+  await refused(
+    `INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, total) VALUES ($1, $2, 'LD-X', 'x', '1', '1', 1)`,
+    [newId(), ghost],
+    /account_id=\(.+\) is not present in table "accounts"/,
+  );
+});
+
+test('a parent that is still referenced cannot be deleted, and ids cannot change', async () => {
+  const { a, lead: leadId, product, order: orderId } = await shop();
+  await refused('DELETE FROM leads WHERE id = $1', [leadId], /still referenced from table "lead_lines"/);
+  await refused('DELETE FROM orders WHERE id = $1', [orderId], /still referenced from table "order_lines"/);
+  await refused('DELETE FROM products WHERE id = $1', [product], /still referenced from table "lead_lines"/);
+  await refused('UPDATE leads SET id = $2 WHERE id = $1', [leadId, newId()], /the id of a row of "leads" cannot change/);
+  const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE id = $1 AND account_id = $2', [
+    leadId,
+    a.accountId,
+  ]);
+  assert.equal(rows[0].n, 1);
+  // Once its children are gone, a lead can go (as the status-count test's hard delete does).
+  await t.db.tx(async (q) => {
+    await q.query('DELETE FROM lead_histories WHERE lead_id = $1', [leadId]);
+    await q.query('DELETE FROM lead_lines WHERE lead_id = $1', [leadId]);
+    await q.query('DELETE FROM leads WHERE id = $1', [leadId]);
+  });
+});
