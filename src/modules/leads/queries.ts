@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/database.js';
 import { normalizePhone } from '../../lib/phone.js';
 import {
   compact,
+  countedTotal,
   dateBound,
   jsonPage,
   recordSearch,
@@ -46,6 +47,10 @@ export interface LeadScope {
 
 const scopeOf = (scope: string | LeadScope): LeadScope => (typeof scope === 'string' ? { accountId: scope } : scope);
 
+/** Whether filters other than the status apply, which the trigger-kept `status_counts` cannot count. */
+const narrowed = (s: LeadScope, f: LeadFilters) =>
+  Boolean(f.reference || f.phone || f.sku || f.created_from || f.created_to || f.search || s.productIds);
+
 export function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
   const { accountId, productIds } = scopeOf(scope);
   const w = new Where();
@@ -79,6 +84,7 @@ export type LeadSort = keyof typeof LEAD_SORTS;
 /** GET /leads: newest first (or the dashboard's sort), as the paginated body's text. */
 export function leadPage(q: Queryable, scope: string | LeadScope, f: LeadFilters, opts: PageOptions<LeadSort> = {}): Promise<string> {
   const dir = opts.direction === 'asc' ? 'ASC' : 'DESC';
+  const s = scopeOf(scope);
   return jsonPage(q, {
     jsonExpr: withExtra(LEAD_JSON, opts.extra),
     from: 'FROM leads l',
@@ -89,7 +95,7 @@ export function leadPage(q: Queryable, scope: string | LeadScope, f: LeadFilters
       ['l.id', dir],
     ],
     page: f,
-    total: opts.total,
+    total: opts.total ?? (narrowed(s, f) ? undefined : countedTotal(q, 'leads', s.accountId, f.status)),
   });
 }
 
@@ -100,8 +106,7 @@ export function leadPage(q: Queryable, scope: string | LeadScope, f: LeadFilters
  */
 export async function leadStatusCounts(q: Queryable, scope: string | LeadScope, f: LeadFilters): Promise<Map<string, number>> {
   const s = scopeOf(scope);
-  const filtered = f.reference || f.phone || f.sku || f.created_from || f.created_to || f.search || s.productIds;
-  if (!filtered) return summaryCounts(q, 'leads', s.accountId);
+  if (!narrowed(s, f)) return summaryCounts(q, 'leads', s.accountId);
   const w = leadWhere(scope, { ...f, status: undefined });
   const { rows } = await q.query<{ status: string; n: number }>(
     `SELECT l.status, count(*)::int AS n FROM leads l ${w} GROUP BY l.status`,

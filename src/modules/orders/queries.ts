@@ -3,6 +3,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import {
   compact,
   dateBound,
+  countedTotal,
   jsonPage,
   recordSearch,
   summaryCounts,
@@ -59,6 +60,20 @@ function scopeWhere(scope: string | OrderScope): Where {
   return w;
 }
 
+/** Whether filters other than the status apply, which the trigger-kept `status_counts` cannot count. */
+const narrowed = (s: OrderScope, f: OrderFilters) =>
+  Boolean(
+    f.reference ||
+    f.phone ||
+    f.sku ||
+    f.tracking_number ||
+    f.created_from ||
+    f.created_to ||
+    f.search ||
+    s.deliveryUserId !== undefined ||
+    s.confirmedBy !== undefined,
+  );
+
 export function orderWhere(scope: string | OrderScope, f: OrderFilters): Where {
   const w = scopeWhere(scope);
   if (f.status?.length) w.and(`o.status = ANY(${w.param(f.status)}::text[])`);
@@ -87,6 +102,7 @@ export type OrderSort = keyof typeof ORDER_SORTS;
 
 export function orderPage(q: Queryable, scope: string | OrderScope, f: OrderFilters, opts: PageOptions<OrderSort> = {}): Promise<string> {
   const dir = opts.direction === 'asc' ? 'ASC' : 'DESC';
+  const s = scopeOf(scope);
   return jsonPage(q, {
     jsonExpr: withExtra(ORDER_JSON, opts.extra),
     from: 'FROM orders o',
@@ -97,24 +113,14 @@ export function orderPage(q: Queryable, scope: string | OrderScope, f: OrderFilt
       ['o.id', dir],
     ],
     page: f,
-    total: opts.total,
+    total: opts.total ?? (narrowed(s, f) ? undefined : countedTotal(q, 'orders', s.accountId, f.status)),
   });
 }
 
 /** The status tabs: the trigger-kept `status_counts` without filters, else one GROUP BY over the filtered orders. */
 export async function orderStatusCounts(q: Queryable, scope: string | OrderScope, f: OrderFilters): Promise<Map<string, number>> {
   const s = scopeOf(scope);
-  const filtered =
-    f.reference ||
-    f.phone ||
-    f.sku ||
-    f.tracking_number ||
-    f.created_from ||
-    f.created_to ||
-    f.search ||
-    s.deliveryUserId !== undefined ||
-    s.confirmedBy !== undefined;
-  if (!filtered) return summaryCounts(q, 'orders', s.accountId);
+  if (!narrowed(s, f)) return summaryCounts(q, 'orders', s.accountId);
   const w = orderWhere(scope, { ...f, status: undefined });
   const { rows } = await q.query<{ status: string; n: number }>(
     `SELECT o.status, count(*)::int AS n FROM orders o ${w} GROUP BY o.status`,

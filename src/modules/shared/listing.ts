@@ -31,8 +31,8 @@ export class Where {
  * `from` (the FROM clause), `key` names a row uniquely. Answers the API's paginated body as text.
  * The page's keys are found first and only they are rendered: PostgreSQL computes the select list
  * of every row an OFFSET skips, so rendering in the same query made page 2,000 of 200,000 leads
- * take seconds. A caller that already knows the total (the dashboard's status counts) passes it
- * and saves the count.
+ * take seconds. A caller that already knows the total (the status counts) passes it, or the promise
+ * of it, and saves the count.
  */
 export async function jsonPage(
   q: Queryable,
@@ -43,7 +43,7 @@ export async function jsonPage(
     where: Where;
     orderBy: [string, 'ASC' | 'DESC'][];
     page: PageRequest;
-    total?: number;
+    total?: number | Promise<number>;
   },
 ): Promise<string> {
   const orderCols = opts.orderBy.map(([e], i) => `${e} AS o${i}`).join(', ');
@@ -61,9 +61,9 @@ export async function jsonPage(
          SELECT ${opts.jsonExpr} AS j, ${orderCols} ${opts.from} WHERE ${opts.key} = ANY(ARRAY(${pageKeys}))) p`,
       w.params,
     ),
-    opts.total === undefined ? q.query<{ n: number }>(`SELECT count(*)::int AS n ${opts.from} ${w}`, w.params.slice(0, -2)) : undefined,
+    opts.total ?? q.query<{ n: number }>(`SELECT count(*)::int AS n ${opts.from} ${w}`, w.params.slice(0, -2)).then((r) => r.rows[0].n),
   ]);
-  const total = count ? count.rows[0].n : opts.total!;
+  const total = count;
   const meta = { current_page: current, per_page: perPage, total, last_page: Math.max(1, Math.ceil(total / perPage)) };
   return `{"data":${compact(list.rows[0].data)},"meta":${JSON.stringify(meta)}}`;
 }
@@ -94,6 +94,21 @@ export async function summaryCounts(q: Queryable, subject: 'leads' | 'orders', a
     [subject, accountId],
   );
   return new Map(rows.map((r) => [r.status, r.n]));
+}
+
+/**
+ * How many live leads or orders have one of `statuses` (any status when none), from the same
+ * counts: what an API list filtered by status alone (or not at all) answers as `meta.total`.
+ */
+export async function countedTotal(
+  q: Queryable,
+  subject: 'leads' | 'orders',
+  accountId: string | null,
+  statuses: readonly string[] | undefined,
+): Promise<number> {
+  const counts = await summaryCounts(q, subject, accountId);
+  const wanted = statuses?.length ? [...new Set(statuses)] : [...counts.keys()];
+  return wanted.reduce((sum, status) => sum + (counts.get(status) ?? 0), 0);
 }
 
 /** Turns a date filter into a timestamp bound: a bare date `to` covers its whole day. */
