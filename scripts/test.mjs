@@ -14,6 +14,16 @@ function find(dir) {
 }
 
 const only = process.argv.slice(2);
-const files = only.length ? only : ['src', 'test'].flatMap((d) => { try { return find(d); } catch { return []; } }).sort();
+const files = only.length
+  ? only
+  : ['src', 'test']
+      .flatMap((d) => {
+        try {
+          return find(d);
+        } catch {
+          return [];
+        }
+      })
+      .sort();
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

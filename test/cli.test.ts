@@ -16,14 +16,48 @@ test('the codops command creates accounts, users, products and tokens, and refus
   assert.match(accountId, /^[0-9A-HJKMNP-TV-Z]{26}$/);
 
   const email = `cli-${Date.now()}@example.test`;
-  const user = await codops('user:create', '--role', 'seller', '--email', email, '--password', 'secret-pass', '--name', 'Cli Seller', '--account', accountId, '--json');
+  const user = await codops(
+    'user:create',
+    '--role',
+    'seller',
+    '--email',
+    email,
+    '--password',
+    'secret-pass',
+    '--name',
+    'Cli Seller',
+    '--account',
+    accountId,
+    '--json',
+  );
   assert.equal(user.code, 0, user.stderr);
   assert.ok(json(user.stdout).id);
 
-  const product = await codops('product:create', '--account', accountId, '--sku', 'CLI-1', '--name', 'Cli product', '--price', '120', '--json');
+  const product = await codops(
+    'product:create',
+    '--account',
+    accountId,
+    '--sku',
+    'CLI-1',
+    '--name',
+    'Cli product',
+    '--price',
+    '120',
+    '--json',
+  );
   assert.equal(product.code, 0, product.stderr);
 
-  const token = await codops('token:create', '--email', email, '--account', accountId, '--name', 'Shop', '--scopes', 'CREATE LEADS,VIEW LEADS');
+  const token = await codops(
+    'token:create',
+    '--email',
+    email,
+    '--account',
+    accountId,
+    '--name',
+    'Shop',
+    '--scopes',
+    'CREATE LEADS,VIEW LEADS',
+  );
   assert.equal(token.code, 0, token.stderr);
   assert.match(token.stdout, /^\d+\|[0-9a-f]{48}\n$/, 'only the token, on one line');
   const [id, secret] = token.stdout.trim().split('|');
@@ -39,14 +73,26 @@ test('the codops command creates accounts, users, products and tokens, and refus
   assert.equal(json(revoked.stdout).id, Number(id));
 
   for (const [args, message] of [
-    [['user:create', '--role', 'boss', '--email', 'x@y.z', '--password', 'secret-pass', '--name', 'X'], /^codops: The --role option must be one of admin, /],
-    [['user:create', '--role', 'seller', '--email', 'x@y.z', '--password', 'secret-pass', '--name', 'X'], /^codops: The --account option is required for sellers\.$/],
+    [
+      ['user:create', '--role', 'boss', '--email', 'x@y.z', '--password', 'secret-pass', '--name', 'X'],
+      /^codops: The --role option must be one of admin, /,
+    ],
+    [
+      ['user:create', '--role', 'seller', '--email', 'x@y.z', '--password', 'secret-pass', '--name', 'X'],
+      /^codops: The --account option is required for sellers\.$/,
+    ],
     [['user:create', '--role', 'admin', '--email', email, '--password', 'secret-pass', '--name', 'X'], /has already been taken/],
     [['user:create', '--role', 'admin', '--email', 'not-an-email', '--password', 'secret-pass', '--name', 'X'], /valid email address/],
-    [['product:create', '--account', accountId, '--sku', 'CLI-1', '--name', 'Again', '--price', '5'], /^codops: The SKU CLI-1 is already used in this account\.$/],
+    [
+      ['product:create', '--account', accountId, '--sku', 'CLI-1', '--name', 'Again', '--price', '5'],
+      /^codops: The SKU CLI-1 is already used in this account\.$/,
+    ],
     [['product:create', '--account', accountId, '--sku', 'CLI-2', '--name', 'Bad', '--price', 'cheap'], /--price/],
     [['product:create', '--account', 'nope', '--sku', 'CLI-3', '--name', 'Bad', '--price', '5'], /^codops: No account has the id nope\.$/],
-    [['token:create', '--email', email, '--account', accountId, '--name', 'T', '--scopes', 'EAT LEADS'], /^codops: Unknown scope EAT LEADS/],
+    [
+      ['token:create', '--email', email, '--account', accountId, '--name', 'T', '--scopes', 'EAT LEADS'],
+      /^codops: Unknown scope EAT LEADS/,
+    ],
     [['token:revoke', '--id', id], /^codops: No active token has the id/],
     [['account:create'], /--name/],
   ] as [string[], RegExp][]) {
@@ -64,7 +110,15 @@ test('codops demo seeds leads and orders in every status and prints a working to
   assert.match(out.token as string, /^\d+\|/);
   await withDatabase(env.DATA_DIR, async (db) => {
     const leads = await db.query<{ status: string }>('SELECT DISTINCT status FROM leads WHERE account_id = $1', [out.account_id]);
-    assert.deepEqual(leads.rows.map((r) => r.status).sort(), ['call_later', 'canceled', 'confirmed', 'duplicate', 'new', 'no_reply', 'wrong']);
+    assert.deepEqual(leads.rows.map((r) => r.status).sort(), [
+      'call_later',
+      'canceled',
+      'confirmed',
+      'duplicate',
+      'new',
+      'no_reply',
+      'wrong',
+    ]);
     const orders = await db.query<{ status: string }>('SELECT DISTINCT status FROM orders WHERE account_id = $1', [out.account_id]);
     assert.deepEqual(orders.rows.map((r) => r.status).sort(), ['canceled', 'delivered', 'new', 'returned', 'shipped']);
   });

@@ -4,12 +4,24 @@ import { request as httpRequest } from 'node:http';
 import { lead, tenant, type Tenant } from '../src/test-support/harness.js';
 import { runCommand, startServer, tempDataDir, withDatabase, type ServerProcess } from './support/server-process.js';
 
-const thousand = () => ({ leads: Array.from({ length: 1000 }, (_, i) => lead(i, { products: [{ sku: 'P1', quantity: 1, price: 199 }, { sku: 'P2', quantity: 2, price: 50 }] })) });
+const thousand = () => ({
+  leads: Array.from({ length: 1000 }, (_, i) =>
+    lead(i, {
+      products: [
+        { sku: 'P1', quantity: 1, price: 199 },
+        { sku: 'P2', quantity: 2, price: 50 },
+      ],
+    }),
+  ),
+});
 
 async function countLeads(dataDir: string, accountId: string): Promise<number> {
   return withDatabase(dataDir, async (db) => {
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [accountId]);
-    const lines = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM lead_lines ll JOIN leads l ON l.id = ll.lead_id WHERE l.account_id = $1', [accountId]);
+    const lines = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM lead_lines ll JOIN leads l ON l.id = ll.lead_id WHERE l.account_id = $1',
+      [accountId],
+    );
     assert.equal(lines.rows[0].n, rows[0].n * 2, 'every lead keeps both lines');
     return rows[0].n;
   });
@@ -55,7 +67,10 @@ describe('server process', () => {
       outcomes.push(`${fraction}:${outcome}:${n - expected}`);
       expected = n;
     }
-    assert.ok(outcomes.some((o) => o.includes('aborted')), `some kills landed mid-request: ${outcomes.join(' ')}`);
+    assert.ok(
+      outcomes.some((o) => o.includes('aborted')),
+      `some kills landed mid-request: ${outcomes.join(' ')}`,
+    );
   });
 
   test('SIGTERM lets a request in flight finish, then exits 0', async () => {
@@ -67,7 +82,13 @@ describe('server process', () => {
     const url = new URL(`${server.url}/api/web/1.0/leads`);
     const status = new Promise<number>((resolve, reject) => {
       const req = httpRequest(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...a.auth, 'content-type': 'application/json', 'content-length': body.length } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { ...a.auth, 'content-type': 'application/json', 'content-length': body.length },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -85,22 +106,26 @@ describe('server process', () => {
     assert.equal(await countLeads(dataDir, a.accountId), before + 1000);
   });
 
-  test('PGlite: a second process on the same data directory gets a clear error', { skip: Boolean(process.env.DATABASE_URL) && 'PGlite only' }, async () => {
-    const server: ServerProcess = await startServer(env);
-    try {
-      const second = await runCommand(['src/server.ts'], { ...env, PORT: '0' });
-      assert.notEqual(second.code, 0);
-      assert.match(second.stderr, /^codops: The data directory .+ is in use by another codops process \(pid \d+\)\./);
-      const cli = await runCommand(['src/cli/index.ts', 'account:create', '--name', 'X'], env);
-      assert.equal(cli.code, 1);
-      assert.equal(cli.stderr.trim().split('\n').length, 1);
-      assert.match(cli.stderr, /is in use by another codops process/);
-      assert.equal((await fetch(`${server.url}/up`)).status, 200, 'the first process still serves');
-    } finally {
-      server.proc.kill('SIGTERM');
-      await server.exited;
-    }
-  });
+  test(
+    'PGlite: a second process on the same data directory gets a clear error',
+    { skip: Boolean(process.env.DATABASE_URL) && 'PGlite only' },
+    async () => {
+      const server: ServerProcess = await startServer(env);
+      try {
+        const second = await runCommand(['src/server.ts'], { ...env, PORT: '0' });
+        assert.notEqual(second.code, 0);
+        assert.match(second.stderr, /^codops: The data directory .+ is in use by another codops process \(pid \d+\)\./);
+        const cli = await runCommand(['src/cli/index.ts', 'account:create', '--name', 'X'], env);
+        assert.equal(cli.code, 1);
+        assert.equal(cli.stderr.trim().split('\n').length, 1);
+        assert.match(cli.stderr, /is in use by another codops process/);
+        assert.equal((await fetch(`${server.url}/up`)).status, 200, 'the first process still serves');
+      } finally {
+        server.proc.kill('SIGTERM');
+        await server.exited;
+      }
+    },
+  );
 
   test('a bad environment variable stops the boot with a message naming it', async () => {
     for (const [name, value] of [
@@ -116,34 +141,38 @@ describe('server process', () => {
   });
 });
 
-describe('rate limit shared through Redis', { skip: !(process.env.REDIS_URL && process.env.DATABASE_URL) && 'needs REDIS_URL and DATABASE_URL' }, () => {
-  let servers: ServerProcess[] = [];
-  let a: Tenant;
-  const env = { DATA_DIR: tempDataDir(), API_RATE_LIMIT_PER_MINUTE: '6' };
+describe(
+  'rate limit shared through Redis',
+  { skip: !(process.env.REDIS_URL && process.env.DATABASE_URL) && 'needs REDIS_URL and DATABASE_URL' },
+  () => {
+    let servers: ServerProcess[] = [];
+    let a: Tenant;
+    const env = { DATA_DIR: tempDataDir(), API_RATE_LIMIT_PER_MINUTE: '6' };
 
-  before(async () => {
-    a = await withDatabase(env.DATA_DIR, (db) => tenant(db));
-    servers = await Promise.all([startServer(env), startServer(env)]);
-  });
-  after(async () => {
-    for (const s of servers) s.proc.kill('SIGTERM');
-    await Promise.all(servers.map((s) => s.exited));
-  });
+    before(async () => {
+      a = await withDatabase(env.DATA_DIR, (db) => tenant(db));
+      servers = await Promise.all([startServer(env), startServer(env)]);
+    });
+    after(async () => {
+      for (const s of servers) s.proc.kill('SIGTERM');
+      await Promise.all(servers.map((s) => s.exited));
+    });
 
-  test('two processes count one token together', async () => {
-    const statuses: number[] = [];
-    const remaining: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      const r = await fetch(`${servers[i % 2].url}/api/web/1.0/leads`, { headers: a.auth });
-      statuses.push(r.status);
-      remaining.push(r.headers.get('x-ratelimit-remaining')!);
-      if (r.status === 429) {
-        assert.deepEqual(await r.json(), { message: 'Too Many Attempts.' });
-        assert.ok(Number(r.headers.get('retry-after')) > 0);
-        assert.ok(Number(r.headers.get('x-ratelimit-reset')) > Date.now() / 1000);
+    test('two processes count one token together', async () => {
+      const statuses: number[] = [];
+      const remaining: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const r = await fetch(`${servers[i % 2].url}/api/web/1.0/leads`, { headers: a.auth });
+        statuses.push(r.status);
+        remaining.push(r.headers.get('x-ratelimit-remaining')!);
+        if (r.status === 429) {
+          assert.deepEqual(await r.json(), { message: 'Too Many Attempts.' });
+          assert.ok(Number(r.headers.get('retry-after')) > 0);
+          assert.ok(Number(r.headers.get('x-ratelimit-reset')) > Date.now() / 1000);
+        }
       }
-    }
-    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);
-    assert.deepEqual(remaining.slice(0, 6), ['5', '4', '3', '2', '1', '0']);
-  });
-});
+      assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);
+      assert.deepEqual(remaining.slice(0, 6), ['5', '4', '3', '2', '1', '0']);
+    });
+  },
+);

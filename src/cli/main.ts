@@ -146,7 +146,8 @@ export function program(): Command {
         await requireAccount(db, o.account);
         const user = await findUserByEmail(db, o.email);
         if (!user) throw new CliError(`No user has the email ${o.email}.`);
-        if (user.role === 'seller' && user.account_id !== o.account) throw new CliError('A seller can only have tokens for their own account.');
+        if (user.role === 'seller' && user.account_id !== o.account)
+          throw new CliError('A seller can only have tokens for their own account.');
         return createToken(db, { userId: user.id, accountId: o.account, name, scopes: [...new Set(scopes)] as Scope[], expiresAt });
       });
       print(o.json, { id: created.id, token: created.token }, created.token);

@@ -29,8 +29,7 @@ export async function apiScope(api: FastifyInstance, opts: { rateLimitPerMinute:
       max: opts.rateLimitPerMinute,
       timeWindow: 60_000,
       keyGenerator: (req) => (req.tokenActor ? `t:${req.tokenActor.tokenId}` : `ip:${req.ip}`),
-      errorResponseBuilder: (_req, ctx) =>
-        tooManyAttempts({ 'x-ratelimit-reset': String(Math.ceil((Date.now() + ctx.ttl) / 1000)) }),
+      errorResponseBuilder: (_req, ctx) => tooManyAttempts({ 'x-ratelimit-reset': String(Math.ceil((Date.now() + ctx.ttl) / 1000)) }),
     }),
   );
   api.addHook('onRequest', async (req) => {

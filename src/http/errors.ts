@@ -30,8 +30,7 @@ export const tooLarge = () => new HttpError(413, 'The request body is too large.
 export const unsupportedMediaType = () => new HttpError(415, 'The request body must be JSON.');
 export const pageExpired = () => new HttpError(419, 'Page Expired');
 export const invalid = (errors: FieldErrors) => new HttpError(422, 'The given data was invalid.', errors);
-export const tooManyAttempts = (headers: Record<string, string> = {}) =>
-  new HttpError(429, 'Too Many Attempts.', undefined, headers);
+export const tooManyAttempts = (headers: Record<string, string> = {}) => new HttpError(429, 'Too Many Attempts.', undefined, headers);
 export const serverError = () => new HttpError(500, 'Server Error.');
 export const serviceUnavailable = () => new HttpError(503, 'Service Unavailable.');
 

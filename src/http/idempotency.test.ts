@@ -14,7 +14,12 @@ const count = async (table: string, accountId: string) =>
 test('a retry with the same key and body replays the first response and writes nothing', async () => {
   const a = await tenant(t.db);
   const send = () =>
-    t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...a.auth, 'idempotency-key': 'k-1' }, payload: { leads: [lead(1), lead(2)] } });
+    t.app.inject({
+      method: 'POST',
+      url: '/api/web/1.0/leads',
+      headers: { ...a.auth, 'idempotency-key': 'k-1' },
+      payload: { leads: [lead(1), lead(2)] },
+    });
   const first = await send();
   const second = await send();
   assert.equal(first.statusCode, 201);
@@ -41,11 +46,26 @@ test('the same key with another body answers 422 and writes nothing', async () =
 test('keys are per token, and a failed write does not use the key up', async () => {
   const a = await tenant(t.db);
   const b = await tenant(t.db);
-  const bad = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...a.auth, 'idempotency-key': 'k-3' }, payload: { leads: [{}] } });
+  const bad = await t.app.inject({
+    method: 'POST',
+    url: '/api/web/1.0/leads',
+    headers: { ...a.auth, 'idempotency-key': 'k-3' },
+    payload: { leads: [{}] },
+  });
   assert.equal(bad.statusCode, 422);
-  const good = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...a.auth, 'idempotency-key': 'k-3' }, payload: { leads: [lead(1)] } });
+  const good = await t.app.inject({
+    method: 'POST',
+    url: '/api/web/1.0/leads',
+    headers: { ...a.auth, 'idempotency-key': 'k-3' },
+    payload: { leads: [lead(1)] },
+  });
   assert.equal(good.statusCode, 201);
-  const otherToken = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...b.auth, 'idempotency-key': 'k-3' }, payload: { leads: [lead(1)] } });
+  const otherToken = await t.app.inject({
+    method: 'POST',
+    url: '/api/web/1.0/leads',
+    headers: { ...b.auth, 'idempotency-key': 'k-3' },
+    payload: { leads: [lead(1)] },
+  });
   assert.equal(otherToken.statusCode, 201);
   assert.equal(await count('leads', a.accountId), 1);
   assert.equal(await count('leads', b.accountId), 1);
@@ -53,7 +73,12 @@ test('keys are per token, and a failed write does not use the key up', async () 
 
 test('a key longer than 255 characters is refused', async () => {
   const a = await tenant(t.db);
-  const r = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: { ...a.auth, 'idempotency-key': 'x'.repeat(256) }, payload: { leads: [lead(1)] } });
+  const r = await t.app.inject({
+    method: 'POST',
+    url: '/api/web/1.0/leads',
+    headers: { ...a.auth, 'idempotency-key': 'x'.repeat(256) },
+    payload: { leads: [lead(1)] },
+  });
   assert.equal(r.statusCode, 422);
   assert.deepEqual(r.json(), {
     message: 'The given data was invalid.',

@@ -8,7 +8,10 @@ export type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: 
  * The one error renderer: handlers throw, this answers. JSON by default; an HTML renderer (the
  * dashboard) may take requests that want a page.
  */
-export function installErrorRenderer(app: FastifyInstance, opts: { router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>; html?: HtmlErrorRenderer[] }) {
+export function installErrorRenderer(
+  app: FastifyInstance,
+  opts: { router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>; html?: HtmlErrorRenderer[] },
+) {
   const send = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => {
     for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
     for (const render of opts.html ?? []) if (render(req, reply, err)) return reply;

@@ -15,7 +15,11 @@ export interface Person {
 }
 
 /** A user of `role` (password `password-123`); a seller gets a new account unless one is given. */
-export async function person(db: Database, role: Role, opts: { accountId?: string; managerId?: string; fullName?: string } = {}): Promise<Person> {
+export async function person(
+  db: Database,
+  role: Role,
+  opts: { accountId?: string; managerId?: string; fullName?: string } = {},
+): Promise<Person> {
   const tag = newId().toLowerCase();
   const accountId = role === 'seller' ? (opts.accountId ?? (await createAccount(db, { name: `Shop ${tag.slice(-6)}` })).id) : null;
   const email = `${role}-${tag}@example.test`;

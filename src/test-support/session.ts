@@ -91,7 +91,11 @@ export function agent(app: FastifyInstance): Agent {
     },
     async form(url, body = {}, opts = {}) {
       const t = opts.token === false ? undefined : typeof opts.token === 'string' ? opts.token : await ensureToken();
-      const payload: Record<string, FormValue> = { ...(t !== undefined ? { _token: t } : {}), ...(opts.method ? { _method: opts.method } : {}), ...body };
+      const payload: Record<string, FormValue> = {
+        ...(t !== undefined ? { _token: t } : {}),
+        ...(opts.method ? { _method: opts.method } : {}),
+        ...body,
+      };
       const before = cookies.get('codops_session');
       const res = keep(
         await app.inject({
@@ -138,6 +142,7 @@ export async function login(app: FastifyInstance, email: string, password = 'pas
   const a = agent(app);
   await a.get('/login');
   const res = await a.form('/login', { email, password });
-  if (res.statusCode !== 302 || res.headers.location === '/login') throw new Error(`login failed for ${email}: ${res.statusCode} ${res.headers.location}`);
+  if (res.statusCode !== 302 || res.headers.location === '/login')
+    throw new Error(`login failed for ${email}: ${res.statusCode} ${res.headers.location}`);
   return a;
 }

@@ -51,7 +51,11 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
       <div class="error-page">
         <p class="error-code">{err.statusCode}</p>
         <h1>{title}</h1>
-        <p>{err.statusCode === 419 || err.statusCode === 403 || err.statusCode === 404 || err.statusCode >= 500 ? EXPLAIN[err.statusCode] : err.message}</p>
+        <p>
+          {err.statusCode === 419 || err.statusCode === 403 || err.statusCode === 404 || err.statusCode >= 500
+            ? EXPLAIN[err.statusCode]
+            : err.message}
+        </p>
         {err.statusCode === 429 && <p>{err.message}</p>}
         <p>
           <a href="/" class="btn btn-secondary">

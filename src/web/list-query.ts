@@ -29,7 +29,12 @@ export interface PageMeta {
  * `direction` and the list's own filters. JSON clients get a 422 for a bad value, as the API
  * answers; a page ignores it (a hand-edited URL still shows the list).
  */
-export function listQuery(opts: { sorts: readonly string[]; defaultSort: string; statuses?: readonly string[]; filters?: Record<string, TSchema> }) {
+export function listQuery(opts: {
+  sorts: readonly string[];
+  defaultSort: string;
+  statuses?: readonly string[];
+  filters?: Record<string, TSchema>;
+}) {
   const schema = Type.Partial(
     Type.Object({
       page: Type.Integer({ minimum: 1, maximum: 1_000_000 }),

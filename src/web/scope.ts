@@ -103,13 +103,17 @@ export function formRoutes(web: FastifyInstance) {
       const created = new Map<string, SpoofTarget>();
       targets = created;
       table.set(url, created);
-      web.post(url, { ...opts, config: { ...(opts.config ?? {}), can: undefined } }, async function (req: FastifyRequest, reply: FastifyReply) {
-        const spoof = String((req.body as Record<string, unknown> | undefined)?._method ?? '').toUpperCase();
-        const target = created.get(spoof);
-        if (!target) throw methodNotAllowed();
-        await guard(req, target.config ?? {});
-        return target.handler.call(this, req, reply);
-      });
+      web.post(
+        url,
+        { ...opts, config: { ...(opts.config ?? {}), can: undefined } },
+        async function (req: FastifyRequest, reply: FastifyReply) {
+          const spoof = String((req.body as Record<string, unknown> | undefined)?._method ?? '').toUpperCase();
+          const target = created.get(spoof);
+          if (!target) throw methodNotAllowed();
+          await guard(req, target.config ?? {});
+          return target.handler.call(this, req, reply);
+        },
+      );
     }
     targets.set(method, { handler, config: opts.config });
   };

@@ -23,7 +23,15 @@ function Errors({ id, messages }: { id: string; messages: string[] }) {
 }
 
 /** The form every dashboard page uses: CSRF token and `_method` spoofing included. */
-export function Form(props: { action: string; method?: 'POST' | 'PATCH' | 'PUT' | 'DELETE'; multipart?: boolean; class?: string; children: ComponentChildren; confirm?: string; label?: string }) {
+export function Form(props: {
+  action: string;
+  method?: 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  multipart?: boolean;
+  class?: string;
+  children: ComponentChildren;
+  confirm?: string;
+  label?: string;
+}) {
   const { csrf } = usePage();
   const method = props.method ?? 'POST';
   return (
@@ -117,13 +125,26 @@ export function TextArea(p: { name: string; label: string; value?: string | null
   );
 }
 
-export function Select(p: { name: string; label: string; options: [string, string][]; value?: string | null; required?: boolean; placeholder?: string }) {
+export function Select(p: {
+  name: string;
+  label: string;
+  options: [string, string][];
+  value?: string | null;
+  required?: boolean;
+  placeholder?: string;
+}) {
   const f = useField(p.name);
   const current = f.hasOld ? String(f.old ?? '') : (p.value ?? '');
   return (
     <div class={f.messages.length ? 'field has-error' : 'field'}>
       <label for={f.id}>{p.label}</label>
-      <select id={f.id} name={p.name} required={p.required} aria-invalid={f.messages.length ? 'true' : undefined} aria-describedby={f.messages.length ? `${f.id}-error` : undefined}>
+      <select
+        id={f.id}
+        name={p.name}
+        required={p.required}
+        aria-invalid={f.messages.length ? 'true' : undefined}
+        aria-describedby={f.messages.length ? `${f.id}-error` : undefined}
+      >
         {p.placeholder !== undefined && <option value="">{p.placeholder}</option>}
         {p.options.map(([v, l]) => (
           <option value={v} selected={v === current}>
@@ -153,7 +174,10 @@ export function CheckboxGroup(p: { name: string; legend: string; options: [strin
   const f = useField(p.name);
   const selected = f.hasOld ? ([] as unknown[]).concat(f.old ?? []).map(String) : (p.values ?? []);
   return (
-    <fieldset class={f.messages.length ? 'field fieldset has-error' : 'field fieldset'} aria-describedby={f.messages.length ? `${f.id}-error` : undefined}>
+    <fieldset
+      class={f.messages.length ? 'field fieldset has-error' : 'field fieldset'}
+      aria-describedby={f.messages.length ? `${f.id}-error` : undefined}
+    >
       <legend>{p.legend}</legend>
       <div class="check-grid">
         {p.options.map(([v, l], i) => (
@@ -168,7 +192,12 @@ export function CheckboxGroup(p: { name: string; legend: string; options: [strin
   );
 }
 
-export function Button(p: { children: ComponentChildren; kind?: 'primary' | 'secondary' | 'danger'; small?: boolean; type?: 'submit' | 'button' }) {
+export function Button(p: {
+  children: ComponentChildren;
+  kind?: 'primary' | 'secondary' | 'danger';
+  small?: boolean;
+  type?: 'submit' | 'button';
+}) {
   return (
     <button type={p.type ?? 'submit'} class={`btn btn-${p.kind ?? 'primary'}${p.small ? ' btn-small' : ''}`}>
       {p.children}
@@ -260,7 +289,12 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
         <thead>
           <tr>
             {p.columns.map((c) => {
-              if (!c.sort) return <th scope="col" class={c.class}>{c.label}</th>;
+              if (!c.sort)
+                return (
+                  <th scope="col" class={c.class}>
+                    {c.label}
+                  </th>
+                );
               const on = sort === c.sort;
               const next = on && dir === 'asc' ? 'desc' : 'asc';
               return (
@@ -309,11 +343,23 @@ export function Pagination(p: { meta: { current_page: number; per_page: number; 
         {from}–{to} of {total}
       </span>
       <span class="pages">
-        {page > 1 ? <a href={href({ page: page - 1 })} rel="prev">Previous</a> : <span class="disabled">Previous</span>}
+        {page > 1 ? (
+          <a href={href({ page: page - 1 })} rel="prev">
+            Previous
+          </a>
+        ) : (
+          <span class="disabled">Previous</span>
+        )}
         <span aria-current="page">
           Page {page} of {last}
         </span>
-        {page < last ? <a href={href({ page: page + 1 })} rel="next">Next</a> : <span class="disabled">Next</span>}
+        {page < last ? (
+          <a href={href({ page: page + 1 })} rel="next">
+            Next
+          </a>
+        ) : (
+          <span class="disabled">Next</span>
+        )}
       </span>
     </nav>
   );

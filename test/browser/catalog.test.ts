@@ -109,7 +109,10 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
 
   test('a stock is created at 0, incremented with a comment, and a decrement below the reserved quantity is refused', async () => {
     const { id: productId } = await createProduct(env.t.db, { accountId, sku: 'AMLOU-250', name: 'Amlou 250g', price: 89 });
-    const wh = await env.t.db.query<{ id: string }>(`INSERT INTO warehouses (id, name) VALUES ($1, $2) RETURNING id`, [newId(), `Rabat depot ${tag}`]);
+    const wh = await env.t.db.query<{ id: string }>(`INSERT INTO warehouses (id, name) VALUES ($1, $2) RETURNING id`, [
+      newId(),
+      `Rabat depot ${tag}`,
+    ]);
     const page = await newPage(env);
     await login(page, admin.email, admin.password);
     await page.goto('/stocks/create');
@@ -127,12 +130,28 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
 
     // A customer order through the REST API reserves 3 of the 10.
     const user = await env.t.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [seller.email]);
-    const { token } = await createToken(env.t.db, { userId: user.rows[0].id, accountId, name: 'Shop', scopes: ['CREATE ORDERS'], expiresAt: null });
+    const { token } = await createToken(env.t.db, {
+      userId: user.rows[0].id,
+      accountId,
+      name: 'Shop',
+      scopes: ['CREATE ORDERS'],
+      expiresAt: null,
+    });
     const created = await fetch(`${env.base}/api/web/1.0/orders`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        orders: [{ full_name: 'Hind Client', phone: '0611111111', city: 'Rabat', address: '5 Avenue Mohammed VI', is_fees_paid_by_customer: true, total: 267, products: [{ sku: 'AMLOU-250', quantity: 3, price: 89 }] }],
+        orders: [
+          {
+            full_name: 'Hind Client',
+            phone: '0611111111',
+            city: 'Rabat',
+            address: '5 Avenue Mohammed VI',
+            is_fees_paid_by_customer: true,
+            total: 267,
+            products: [{ sku: 'AMLOU-250', quantity: 3, price: 89 }],
+          },
+        ],
       }),
     });
     assert.equal(created.status, 201);

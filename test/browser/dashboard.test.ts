@@ -51,7 +51,9 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     await page.getByRole('button', { name: 'Create seller' }).click();
     assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/, 'the seller was created');
     await checkPage(page, 'seller page');
-    const seller = await env.t.db.query<{ account_id: string; role: string }>('SELECT account_id, role FROM users WHERE email = $1', [sellerEmail]);
+    const seller = await env.t.db.query<{ account_id: string; role: string }>('SELECT account_id, role FROM users WHERE email = $1', [
+      sellerEmail,
+    ]);
     assert.deepEqual(seller.rows[0], { account_id: accountId, role: 'seller' });
 
     const agentEmail = unique('agent');
@@ -73,7 +75,10 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
       'SELECT products_ids_to_confirm, agent_working_hours FROM users WHERE email = $1',
       [agentEmail],
     );
-    assert.deepEqual(agent.rows[0], { products_ids_to_confirm: [productId], agent_working_hours: [{ startTime: '09:00', endTime: '17:30' }] });
+    assert.deepEqual(agent.rows[0], {
+      products_ids_to_confirm: [productId],
+      agent_working_hours: [{ startTime: '09:00', endTime: '17:30' }],
+    });
     await checkPage(page, 'agent page');
     await page.context().close();
   });
@@ -128,7 +133,10 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     assert.ok(!(await page.content()).includes(token.split('|')[1]), 'the secret is not on the page again');
 
     page.once('dialog', (d) => void d.accept());
-    await page.getByRole('button', { name: /Revoke/ }).first().click();
+    await page
+      .getByRole('button', { name: /Revoke/ })
+      .first()
+      .click();
     await page.waitForLoadState('load');
     const after = await api(token);
     assert.equal(after.status, 401);
@@ -138,7 +146,13 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
 
   test('an admin logs in as a seller, sees the banner, and goes back', async () => {
     const shop = await createAccount(env.t.db, { name: 'Banner Shop' });
-    const { id: sellerId } = await createUser(env.t.db, { role: 'seller', email: unique('imp'), password: 'seller-password-3', fullName: 'Nadia Seller', accountId: shop.id });
+    const { id: sellerId } = await createUser(env.t.db, {
+      role: 'seller',
+      email: unique('imp'),
+      password: 'seller-password-3',
+      fullName: 'Nadia Seller',
+      accountId: shop.id,
+    });
     const page = await newPage(env);
     await login(page, admin.email, admin.password);
     await page.goto(`/users/sellers/${sellerId}/show`);

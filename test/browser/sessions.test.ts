@@ -62,9 +62,15 @@ describe('sessions in a real browser', { skip: skipBrowser }, () => {
       assert.equal((await page.locator('#f-email-error').textContent())?.trim(), 'These credentials do not match our records.');
     }
     await page.getByLabel('Password').fill(s.password);
-    const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/login') && r.request().method() === 'POST'), page.getByRole('button', { name: 'Log in' }).click()]);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/login') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Log in' }).click(),
+    ]);
     assert.equal(response.status(), 429);
-    assert.match((await page.locator('#f-email-error').textContent()) ?? '', /^Too many login attempts\. Please try again in \d+ seconds\.$/);
+    assert.match(
+      (await page.locator('#f-email-error').textContent()) ?? '',
+      /^Too many login attempts\. Please try again in \d+ seconds\.$/,
+    );
     await checkPage(page, 'throttled login');
     await page.context().close();
   });
@@ -82,7 +88,9 @@ describe('sessions in a real browser', { skip: skipBrowser }, () => {
     const mailDir = join(env.dataDir, 'mail');
     const file = readdirSync(mailDir).find((f) => f.includes(s.email.replace(/[^\w@.-]/g, '_')));
     assert.ok(file, 'the message was written to DATA_DIR/mail');
-    const raw = readFileSync(join(mailDir, file), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const raw = readFileSync(join(mailDir, file), 'utf8')
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
     const link = /(http:\/\/127\.0\.0\.1:\d+\/reset-password\/[0-9a-f]+\?email=[^\s]+)/.exec(raw)?.[1];
     assert.ok(link, 'the message carries the link');
 
@@ -98,7 +106,11 @@ describe('sessions in a real browser', { skip: skipBrowser }, () => {
     await page.getByLabel(/^New password/).fill('another-password-2');
     await page.getByLabel('Confirm the new password').fill('another-password-2');
     await page.getByRole('button', { name: 'Set the new password' }).click();
-    assert.equal((await page.locator('#f-email-error').textContent())?.trim(), 'This password reset link is invalid or has expired.', 'the link works once');
+    assert.equal(
+      (await page.locator('#f-email-error').textContent())?.trim(),
+      'This password reset link is invalid or has expired.',
+      'the link works once',
+    );
 
     await login(page, s.email, s.password);
     assert.equal(new URL(page.url()).pathname, '/login', 'the old password no longer works');

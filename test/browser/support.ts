@@ -32,7 +32,15 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
   return {
     t,
@@ -53,7 +61,8 @@ export async function newPage(env: BrowserEnv, viewport = { width: 1280, height:
   page.consoleErrors = [];
   page.on('console', (m) => {
     // A 4xx page is a normal answer of some tests; Chromium logs its status as a console error.
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (4\d\d)/.test(m.text())) page.consoleErrors.push(m.text());
+    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (4\d\d)/.test(m.text()))
+      page.consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => page.consoleErrors.push(String(e)));
   return page;
@@ -64,10 +73,16 @@ export async function checkPage(page: Page & { consoleErrors: string[] }, label:
   assert.deepEqual(page.consoleErrors, [], `console errors on ${label}`);
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run({
+    const r = await (
+      window as unknown as {
+        axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe.run({
       resultTypes: ['violations'],
     });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
   assert.deepEqual(violations, [], `accessibility violations on ${label}`);
 }

@@ -177,7 +177,11 @@ describe('accounts: pages and forms', () => {
     assert.match(page.body, new RegExp(`Souk ${tag}`));
     assert.match(page.body, /<label for="f-search">Search by name<\/label>/);
     assert.match(page.body, new RegExp(`value="${tag}"`), 'the search box keeps its value');
-    assert.match(page.body, new RegExp(`href="/accounts\\?search=${tag}&amp;status=active&amp;sort=name&amp;direction=asc"`), 'sort links keep the filters');
+    assert.match(
+      page.body,
+      new RegExp(`href="/accounts\\?search=${tag}&amp;status=active&amp;sort=name&amp;direction=asc"`),
+      'sort links keep the filters',
+    );
     assert.match(page.body, /New account/);
     const manager = await agents.manager.get('/accounts');
     assert.equal(manager.statusCode, 200);
@@ -206,7 +210,10 @@ describe('accounts: pages and forms', () => {
     assert.equal(res.headers.location, '/accounts/create');
     const page = await agents.admin.follow(res);
     assert.match(page.body, new RegExp(`<input id="f-name" name="name" type="text" value="${long}"`));
-    assert.match(page.body, /<ul class="field-errors" id="f-name-error"><li>The name field must not be greater than 100 characters\.<\/li><\/ul>/);
+    assert.match(
+      page.body,
+      /<ul class="field-errors" id="f-name-error"><li>The name field must not be greater than 100 characters\.<\/li><\/ul>/,
+    );
     const { rows } = await t.db.query('SELECT 1 FROM accounts WHERE name = $1', [long]);
     assert.equal(rows.length, 0);
   });
@@ -220,7 +227,10 @@ describe('accounts: pages and forms', () => {
     assert.equal(res.statusCode, 302);
     assert.equal(res.headers.location, `/accounts/${id}/show`);
     assert.match((await agents.admin.follow(res)).body, /Account updated\./);
-    const audit = await t.db.query<{ user_id: string; changes: unknown }>(`SELECT user_id, changes FROM audit_log WHERE action = 'accounts.update' AND subject_id = $1`, [id]);
+    const audit = await t.db.query<{ user_id: string; changes: unknown }>(
+      `SELECT user_id, changes FROM audit_log WHERE action = 'accounts.update' AND subject_id = $1`,
+      [id],
+    );
     assert.deepEqual(audit.rows, [{ user_id: people.admin.id, changes: { name: [name, `${name} after`] } }]);
   });
 

@@ -107,8 +107,18 @@ function AccountsList({ rows, meta }: { rows: { data: AccountJson; sellers: numb
 function AccountForm({ account }: { account?: AccountJson }) {
   return (
     <Card>
-      <Form action={account ? `/accounts/${account.id}/update` : '/accounts/store'} method={account ? 'PATCH' : 'POST'} label={account ? 'Edit account' : 'New account'}>
-        <Field name="name" label="Account name" value={account?.name} required hint="The seller's business, as your team will recognise it." />
+      <Form
+        action={account ? `/accounts/${account.id}/update` : '/accounts/store'}
+        method={account ? 'PATCH' : 'POST'}
+        label={account ? 'Edit account' : 'New account'}
+      >
+        <Field
+          name="name"
+          label="Account name"
+          value={account?.name}
+          required
+          hint="The seller's business, as your team will recognise it."
+        />
         {!account && <Select name="status" label="Status" options={STATUS_OPTIONS} value="active" />}
         <div class="form-actions">
           <Button>{account ? 'Save changes' : 'Create account'}</Button>
@@ -121,7 +131,11 @@ function AccountForm({ account }: { account?: AccountJson }) {
   );
 }
 
-function AccountPage(p: { account: AccountJson; figures: Awaited<ReturnType<typeof accountFigures>>; sellers: Awaited<ReturnType<typeof accountSellers>> }) {
+function AccountPage(p: {
+  account: AccountJson;
+  figures: Awaited<ReturnType<typeof accountFigures>>;
+  sellers: Awaited<ReturnType<typeof accountSellers>>;
+}) {
   const { user } = usePage();
   const { account } = p;
   const admin = accountPolicy.allows(user!.role, 'update');
@@ -199,7 +213,11 @@ export async function accountsPages(web: FastifyInstance) {
       title: 'New account',
       body: (
         <>
-          <PageHeader title="New account" subtitle="A seller business. Add its sellers once it exists." back={{ href: '/accounts', label: 'Accounts' }} />
+          <PageHeader
+            title="New account"
+            subtitle="A seller business. Add its sellers once it exists."
+            back={{ href: '/accounts', label: 'Accounts' }}
+          />
           <AccountForm />
         </>
       ),
@@ -213,7 +231,13 @@ export async function accountsPages(web: FastifyInstance) {
     bag.throwIfAny(accountCreate.schema);
     const account = await web.db.tx(async (q) => {
       const { id } = await createAccount(q, { name: input.name, status: input.status as 'active' | 'inactive' | undefined });
-      await audit(q, req.user!, 'accounts.create', { type: 'account', id, accountId: id }, { name: input.name, status: input.status ?? 'active' });
+      await audit(
+        q,
+        req.user!,
+        'accounts.create',
+        { type: 'account', id, accountId: id },
+        { name: input.name, status: input.status ?? 'active' },
+      );
       return (await findAccount(q, id))!;
     });
     return done(req, reply, { message: 'Account created.', redirect: showUrl(account.id), data: account, status: 201 });
@@ -249,7 +273,13 @@ export async function accountsPages(web: FastifyInstance) {
     const account = await web.db.tx(async (q) => {
       if (input.name !== undefined && input.name !== before.name) {
         await renameAccount(q, before.id, input.name);
-        await audit(q, req.user!, 'accounts.update', { type: 'account', id: before.id, accountId: before.id }, { name: [before.name, input.name] });
+        await audit(
+          q,
+          req.user!,
+          'accounts.update',
+          { type: 'account', id: before.id, accountId: before.id },
+          { name: [before.name, input.name] },
+        );
       }
       return (await findAccount(q, before.id))!;
     });
@@ -267,13 +297,22 @@ export async function accountsPages(web: FastifyInstance) {
       const before = await loadAccount(web, req);
       const account = await web.db.tx(async (q) => {
         if (await setAccountStatus(q, before.id, status)) {
-          await audit(q, req.user!, `accounts.${action}`, { type: 'account', id: before.id, accountId: before.id }, { status: [before.status, status] });
+          await audit(
+            q,
+            req.user!,
+            `accounts.${action}`,
+            { type: 'account', id: before.id, accountId: before.id },
+            { status: [before.status, status] },
+          );
         }
         return (await findAccount(q, before.id))!;
       });
       web.bearer.forgetAll();
       return done(req, reply, {
-        message: status === 'active' ? `${account.name} is active again.` : `${account.name} is deactivated: its users are logged out and its API keys stop working.`,
+        message:
+          status === 'active'
+            ? `${account.name} is active again.`
+            : `${account.name} is deactivated: its users are logged out and its API keys stop working.`,
         redirect: showUrl(account.id),
         data: account,
       });

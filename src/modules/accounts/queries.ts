@@ -63,6 +63,8 @@ export async function accountSellers(q: Queryable, id: string, limit = 50) {
 
 /** [id, name] of every account, for pickers. */
 export async function accountOptions(q: Queryable): Promise<[string, string][]> {
-  const { rows } = await q.query<{ id: string; name: string; status: string }>('SELECT id, name, status FROM accounts ORDER BY lower(name), id');
+  const { rows } = await q.query<{ id: string; name: string; status: string }>(
+    'SELECT id, name, status FROM accounts ORDER BY lower(name), id',
+  );
   return rows.map((r) => [r.id, r.status === 'active' ? r.name : `${r.name} (inactive)`]);
 }

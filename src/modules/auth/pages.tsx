@@ -145,7 +145,14 @@ export async function authPages(web: FastifyInstance) {
           <Form action="/reset-password" label="Choose a new password">
             <input type="hidden" name="token" value={token} />
             <Field name="email" label="Email" type="email" value={email} autocomplete="username" required />
-            <Field name="password" label="New password" type="password" autocomplete="new-password" required hint="At least 8 characters." />
+            <Field
+              name="password"
+              label="New password"
+              type="password"
+              autocomplete="new-password"
+              required
+              hint="At least 8 characters."
+            />
             <Field name="password_confirmation" label="Confirm the new password" type="password" autocomplete="new-password" required />
             <Button>Set the new password</Button>
           </Form>

@@ -162,7 +162,10 @@ export async function patchLead(q: Queryable, actor: Actor, accountId: string, r
   requireSent(body, patch, '', bag);
   await checkSkus(q, accountId, [patch], () => '', bag); // database checks come with the shape errors
   bag.throwIfAny(LeadPatch); // 422 comes before 404
-  const exists = await q.query('SELECT 1 FROM leads WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [accountId, reference]);
+  const exists = await q.query('SELECT 1 FROM leads WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [
+    accountId,
+    reference,
+  ]);
   if (exists.rows.length === 0) throw notFound();
   await patchLeads(q, actor, accountId, [{ ...patch, reference }], () => '', bag);
 }
@@ -188,7 +191,11 @@ export async function deleteLeads(
   keyOf: (i: number) => string,
   bag: ErrorBag,
 ): Promise<number> {
-  const locked = await lockLeads(q, accountId, references.filter((r) => typeof r === 'string'));
+  const locked = await lockLeads(
+    q,
+    accountId,
+    references.filter((r) => typeof r === 'string'),
+  );
   references.forEach((ref, i) => {
     if (typeof ref !== 'string') return;
     const lead = locked.get(ref);

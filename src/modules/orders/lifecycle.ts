@@ -116,10 +116,10 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
        FROM unnest($1::text[], $2::text[]) AS c(id, lead_id) JOIN lead_lines ll ON ll.lead_id = c.lead_id`,
     [ids, leadIds],
   );
-  await q.query(
-    `UPDATE leads l SET order_id = c.id FROM unnest($1::text[], $2::text[]) AS c(id, lead_id) WHERE l.id = c.lead_id`,
-    [ids, leadIds],
-  );
+  await q.query(`UPDATE leads l SET order_id = c.id FROM unnest($1::text[], $2::text[]) AS c(id, lead_id) WHERE l.id = c.lead_id`, [
+    ids,
+    leadIds,
+  ]);
   await appendHistories(
     q,
     'order_histories',

@@ -26,7 +26,18 @@ export async function createOrdersFromApi(q: Queryable, actor: Actor, accountId:
 
 type PatchItem = Static<typeof OrderPatch> & { reference: string };
 
-const EDITABLE = ['full_name', 'phone', 'email', 'city', 'area', 'address', 'shipment_way', 'is_fees_paid_by_customer', 'total', 'products'] as const;
+const EDITABLE = [
+  'full_name',
+  'phone',
+  'email',
+  'city',
+  'area',
+  'address',
+  'shipment_way',
+  'is_fees_paid_by_customer',
+  'total',
+  'products',
+] as const;
 const COLUMNS = {
   full_name: 'text',
   phone: 'text',
@@ -95,7 +106,12 @@ async function patchOrders(
     accountId,
     items
       .filter((i) => i.status !== undefined)
-      .map((i) => ({ id: idOf(i.reference), from: locked.get(i.reference)!.status, to: i.status as OrderStatus, comment: i.comment ?? null })),
+      .map((i) => ({
+        id: idOf(i.reference),
+        from: locked.get(i.reference)!.status,
+        to: i.status as OrderStatus,
+        comment: i.comment ?? null,
+      })),
   );
 }
 
@@ -114,7 +130,10 @@ export async function patchOrder(q: Queryable, actor: Actor, accountId: string, 
   requireSent(body, patch, '', bag);
   await checkSkus(q, accountId, [patch], () => '', bag); // reported with the shape errors (api-v1.md)
   bag.throwIfAny(OrderPatch); // 422 comes before 404
-  const exists = await q.query('SELECT 1 FROM orders WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [accountId, reference]);
+  const exists = await q.query('SELECT 1 FROM orders WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [
+    accountId,
+    reference,
+  ]);
   if (exists.rows.length === 0) throw notFound();
   await patchOrders(q, actor, accountId, [{ ...patch, reference }], () => '', bag);
 }
@@ -138,7 +157,11 @@ export async function deleteOrders(
   bag: ErrorBag,
   actor: Actor = SYSTEM,
 ): Promise<number> {
-  const locked = await lockOrders(q, accountId, references.filter((r) => typeof r === 'string'));
+  const locked = await lockOrders(
+    q,
+    accountId,
+    references.filter((r) => typeof r === 'string'),
+  );
   references.forEach((ref, i) => {
     if (typeof ref !== 'string') return;
     const order = locked.get(ref);

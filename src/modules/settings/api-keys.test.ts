@@ -58,7 +58,8 @@ describe('API keys: generate, shown once, use, revoke', () => {
     assert.match(list.body, /No API keys yet/);
     const create = await a.get('/settings/api-keys/create');
     assert.equal(create.statusCode, 200);
-    for (const label of ['Name', 'Scopes', 'Expires at', 'Create leads', 'View leads', 'Delete orders']) assert.match(create.body, new RegExp(`>${label}<`), label);
+    for (const label of ['Name', 'Scopes', 'Expires at', 'Create leads', 'View leads', 'Delete orders'])
+      assert.match(create.body, new RegExp(`>${label}<`), label);
     assert.doesNotMatch(create.body, /name="account_id"/, 'sellers make keys for their own account');
 
     const res = await a.form('/settings/api-keys/store', { name: 'Shopify store', scopes: ['VIEW LEADS', 'CREATE LEADS'] });
@@ -66,13 +67,20 @@ describe('API keys: generate, shown once, use, revoke', () => {
     const shown = await a.follow(res);
     assert.equal(shown.statusCode, 200);
     assert.match(shown.body, /API key generated\./);
-    const box = /<div class="token-box"><code id="([^"]+)">([^<]+)<\/code><button type="button" class="btn btn-secondary btn-small" data-copy="([^"]+)">Copy<\/button><\/div>/.exec(shown.body);
+    const box =
+      /<div class="token-box"><code id="([^"]+)">([^<]+)<\/code><button type="button" class="btn btn-secondary btn-small" data-copy="([^"]+)">Copy<\/button><\/div>/.exec(
+        shown.body,
+      );
     assert.ok(box, 'the token box with its Copy button');
     assert.equal(box[1], box[3], 'the button copies the code element');
     const token = box[2];
     assert.match(token, new RegExp(`^${TOKEN.source}$`));
     assert.match(shown.body, /it will not be shown again/);
-    assert.match(shown.body, /<span class="badge badge-green">Create leads<\/span><span class="badge badge-blue">View leads<\/span>/, 'scopes as badges, in the documented order');
+    assert.match(
+      shown.body,
+      /<span class="badge badge-green">Create leads<\/span><span class="badge badge-blue">View leads<\/span>/,
+      'scopes as badges, in the documented order',
+    );
     assert.match(shown.body, />Active</);
 
     // Never again: not on the next render, and never stored in clear (tokens hashed, session sealed).
@@ -81,8 +89,16 @@ describe('API keys: generate, shown once, use, revoke', () => {
     assert.doesNotMatch(again.body, /token-box/);
     assert.match(again.body, /Shopify store/);
     const secret = token.split('|')[1];
-    const stored = await t.db.query<{ secret_hash: string; user_id: string; account_id: string; scopes: string[] }>('SELECT secret_hash, user_id, account_id, scopes FROM api_tokens WHERE id = $1', [Number(token.split('|')[0])]);
-    assert.deepEqual(stored.rows[0], { secret_hash: hashSecret(secret), user_id: s.id, account_id: s.accountId, scopes: ['CREATE LEADS', 'VIEW LEADS'] });
+    const stored = await t.db.query<{ secret_hash: string; user_id: string; account_id: string; scopes: string[] }>(
+      'SELECT secret_hash, user_id, account_id, scopes FROM api_tokens WHERE id = $1',
+      [Number(token.split('|')[0])],
+    );
+    assert.deepEqual(stored.rows[0], {
+      secret_hash: hashSecret(secret),
+      user_id: s.id,
+      account_id: s.accountId,
+      scopes: ['CREATE LEADS', 'VIEW LEADS'],
+    });
     const dump = await t.db.query<{ text: string }>(`SELECT string_agg(data::text, '') AS text FROM sessions`);
     assert.ok(!String(dump.rows[0].text).includes(secret), 'the plaintext never reaches the sessions table');
 
@@ -98,19 +114,32 @@ describe('API keys: generate, shown once, use, revoke', () => {
     const afterRevoke = await bearer(token);
     assert.equal(afterRevoke.statusCode, 401);
     assert.deepEqual(afterRevoke.json(), { message: 'Unauthenticated.' });
-    const audit = await t.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE subject_type = 'api_token' AND subject_id = $1 ORDER BY id`, [token.split('|')[0]]);
-    assert.deepEqual(audit.rows.map((r) => r.action), ['tokens.create', 'tokens.revoke']);
+    const audit = await t.db.query<{ action: string }>(
+      `SELECT action FROM audit_log WHERE subject_type = 'api_token' AND subject_id = $1 ORDER BY id`,
+      [token.split('|')[0]],
+    );
+    assert.deepEqual(
+      audit.rows.map((r) => r.action),
+      ['tokens.create', 'tokens.revoke'],
+    );
   });
 
   test('JSON: 201 with the token once, the list without it, revoke answers a message', async () => {
     const s = await person('seller');
     const a = await login(t.app, s.email);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    const res = await a.json('POST', '/settings/api-keys/store', { name: 'Sheets', scopes: ['VIEW ORDERS', 'VIEW LEADS', 'VIEW LEADS'], expires_at: tomorrow });
+    const res = await a.json('POST', '/settings/api-keys/store', {
+      name: 'Sheets',
+      scopes: ['VIEW ORDERS', 'VIEW LEADS', 'VIEW LEADS'],
+      expires_at: tomorrow,
+    });
     assert.equal(res.statusCode, 201, res.body);
     const data = res.json().data;
     assert.deepEqual(Object.keys(data), ['id', 'name', 'scopes', 'expires_at', 'token']);
-    assert.deepEqual({ ...data, token: undefined }, { id: data.id, name: 'Sheets', scopes: ['VIEW LEADS', 'VIEW ORDERS'], expires_at: `${tomorrow}T23:59:59Z`, token: undefined });
+    assert.deepEqual(
+      { ...data, token: undefined },
+      { id: data.id, name: 'Sheets', scopes: ['VIEW LEADS', 'VIEW ORDERS'], expires_at: `${tomorrow}T23:59:59Z`, token: undefined },
+    );
     assert.match(data.token, new RegExp(`^${data.id}\\|[a-f0-9]{48}$`));
     assert.equal((await bearer(data.token)).statusCode, 200);
 
@@ -133,29 +162,53 @@ describe('API keys: generate, shown once, use, revoke', () => {
     const status = (await a.json('GET', '/settings/api-keys?status=revoked')).json();
     assert.deepEqual([status.data[0].id, status.data[0].status], [data.id, 'revoked']);
     assert.equal((await a.json('GET', '/settings/api-keys?status=active')).json().data.length, 0);
-    const { id: oldId } = await createToken(t.db, { userId: s.id, accountId: s.accountId, name: 'Old', scopes: ['VIEW LEADS'], expiresAt: new Date(Date.now() - 1000) });
+    const { id: oldId } = await createToken(t.db, {
+      userId: s.id,
+      accountId: s.accountId,
+      name: 'Old',
+      scopes: ['VIEW LEADS'],
+      expiresAt: new Date(Date.now() - 1000),
+    });
     const expired = (await a.json('GET', '/settings/api-keys?status=expired')).json();
-    assert.deepEqual(expired.data.map((k: { id: number; status: string }) => [k.id, k.status]), [[oldId, 'expired']]);
+    assert.deepEqual(
+      expired.data.map((k: { id: number; status: string }) => [k.id, k.status]),
+      [[oldId, 'expired']],
+    );
     assert.match((await a.get('/settings/api-keys')).body, /<span class="badge badge-gray">Expired<\/span>/);
   });
 
   test('validation: exact messages; the form goes back with the errors and the old input', async () => {
     const s = await person('seller');
     const a = await login(t.app, s.email);
-    invalid(await a.json('POST', '/settings/api-keys/store', {}), { name: ['The name field is required.'], scopes: ['The scopes field is required.'] });
+    invalid(await a.json('POST', '/settings/api-keys/store', {}), {
+      name: ['The name field is required.'],
+      scopes: ['The scopes field is required.'],
+    });
     invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: [] }), { scopes: ['The scopes field is required.'] });
     invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x'.repeat(101), scopes: ['VIEW LEADS', 'EAT LEADS'] }), {
       name: ['The name field must not be greater than 100 characters.'],
       'scopes.1': ['The selected scopes.1 is invalid.'],
     });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['view leads'] }), { 'scopes.0': ['The selected scopes.0 is invalid.'] });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: 'VIEW LEADS' }), { scopes: ['The scopes field must be an array.'] });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'], expires_at: '2020-01-01' }), { expires_at: ['The expires at field must be a date after now.'] });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'], expires_at: '2030-02-30' }), { expires_at: ['The expires at field must be a valid date.'] });
+    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['view leads'] }), {
+      'scopes.0': ['The selected scopes.0 is invalid.'],
+    });
+    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: 'VIEW LEADS' }), {
+      scopes: ['The scopes field must be an array.'],
+    });
+    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'], expires_at: '2020-01-01' }), {
+      expires_at: ['The expires at field must be a date after now.'],
+    });
+    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'], expires_at: '2030-02-30' }), {
+      expires_at: ['The expires at field must be a valid date.'],
+    });
     assert.equal(await tokenCount(s.accountId), 0);
 
     await a.get('/settings/api-keys/create');
-    const res = await a.form('/settings/api-keys/store', { name: 'Kept name', scopes: ['DELETE ORDERS', 'NOPE'], expires_at: '2001-01-01' });
+    const res = await a.form('/settings/api-keys/store', {
+      name: 'Kept name',
+      scopes: ['DELETE ORDERS', 'NOPE'],
+      expires_at: '2001-01-01',
+    });
     redirectsTo(res, '/settings/api-keys/create');
     const page = await a.follow(res);
     assert.match(page.body, /value="Kept name"/);
@@ -199,7 +252,10 @@ describe('API keys: accounts and roles', () => {
     assert.doesNotMatch(page.body, />Account</, 'no account column for sellers');
     // The account filter is an admin's: a seller's account_id is ignored.
     const forced = (await a1.json('GET', `/settings/api-keys?account_id=${s2.accountId}`)).json();
-    assert.deepEqual(forced.data.map((k: { name: string }) => k.name), ['Mine']);
+    assert.deepEqual(
+      forced.data.map((k: { name: string }) => k.name),
+      ['Mine'],
+    );
 
     const page404 = await a1.form(`/settings/api-keys/${theirs.id}`, {}, { method: 'DELETE' });
     assert.equal(page404.statusCode, 404);
@@ -227,13 +283,23 @@ describe('API keys: accounts and roles', () => {
     const preset = await a.get(`/settings/api-keys/create?account_id=${s2.accountId}`);
     assert.match(preset.body, new RegExp(`<option value="${s2.accountId}" selected`), 'the list’s account filter carries over');
 
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'] }), { account_id: ['The account id field is required.'] });
-    invalid(await a.json('POST', '/settings/api-keys/store', { account_id: 'nope', name: 'x', scopes: ['VIEW LEADS'] }), { account_id: ['The selected account id is invalid.'] });
+    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'] }), {
+      account_id: ['The account id field is required.'],
+    });
+    invalid(await a.json('POST', '/settings/api-keys/store', { account_id: 'nope', name: 'x', scopes: ['VIEW LEADS'] }), {
+      account_id: ['The selected account id is invalid.'],
+    });
 
-    const res = await a.form('/settings/api-keys/store', { account_id: s1.accountId, name: 'Ops key', scopes: ['VIEW LEADS', 'VIEW ORDERS'] });
+    const res = await a.form('/settings/api-keys/store', {
+      account_id: s1.accountId,
+      name: 'Ops key',
+      scopes: ['VIEW LEADS', 'VIEW ORDERS'],
+    });
     redirectsTo(res, '/settings/api-keys');
     const token = TOKEN.exec((await a.follow(res)).body)![0];
-    const row = await t.db.query<{ user_id: string; account_id: string }>('SELECT user_id, account_id FROM api_tokens WHERE id = $1', [Number(token.split('|')[0])]);
+    const row = await t.db.query<{ user_id: string; account_id: string }>('SELECT user_id, account_id FROM api_tokens WHERE id = $1', [
+      Number(token.split('|')[0]),
+    ]);
     assert.deepEqual(row.rows[0], { user_id: admin.id, account_id: s1.accountId });
     assert.equal((await bearer(token)).statusCode, 200);
 
@@ -249,8 +315,15 @@ describe('API keys: accounts and roles', () => {
     assert.doesNotMatch(filtered.body, /Seller two key/);
     assert.match(filtered.body, new RegExp(`<option value="${s1.accountId}" selected`));
     const searched = (await a.json('GET', `/settings/api-keys?search=two+key+${run}`)).json();
-    assert.deepEqual(searched.data.map((k: { id: number }) => k.id), [sellerKey.id]);
-    assert.equal((await a.json('GET', `/settings/api-keys?search=${encodeURIComponent('%')}${run}`)).json().data.length, 0, 'LIKE wildcards are literal');
+    assert.deepEqual(
+      searched.data.map((k: { id: number }) => k.id),
+      [sellerKey.id],
+    );
+    assert.equal(
+      (await a.json('GET', `/settings/api-keys?search=${encodeURIComponent('%')}${run}`)).json().data.length,
+      0,
+      'LIKE wildcards are literal',
+    );
 
     // The seller sees the admin's key for their account too, and the admin revokes any key.
     assert.match((await (await login(t.app, s1.email)).get('/settings/api-keys')).body, />Ops key</);
@@ -260,7 +333,13 @@ describe('API keys: accounts and roles', () => {
 
   test('every role but admin and seller gets 403 on every API key route; guests go to the login page', async () => {
     const s = await person('seller');
-    const { id: keyId } = await createToken(t.db, { userId: s.id, accountId: s.accountId, name: 'k', scopes: [...SCOPES], expiresAt: null });
+    const { id: keyId } = await createToken(t.db, {
+      userId: s.id,
+      accountId: s.accountId,
+      name: 'k',
+      scopes: [...SCOPES],
+      expiresAt: null,
+    });
     for (const role of ROLES) {
       const p = await person(role);
       const a = await login(t.app, p.email);

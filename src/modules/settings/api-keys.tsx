@@ -7,7 +7,21 @@ import { renderPage } from '../../web/page.js';
 import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
-import { Badge, Button, Card, CheckboxGroup, DataTable, Field, Filters, Form, LinkButton, PageHeader, Pagination, Select, type Column } from '../../web/ui.js';
+import {
+  Badge,
+  Button,
+  Card,
+  CheckboxGroup,
+  DataTable,
+  Field,
+  Filters,
+  Form,
+  LinkButton,
+  PageHeader,
+  Pagination,
+  Select,
+  type Column,
+} from '../../web/ui.js';
 import { accountExists } from '../accounts/service.js';
 import { dateBound } from '../shared/listing.js';
 import { SCOPES, type Scope } from '../tokens/scopes.js';
@@ -82,7 +96,14 @@ function NewKeyBox({ name, token }: { name: string; token: string }) {
   );
 }
 
-function ListPage(p: { user: WebUser; filter: ApiKeyFilter; rows: ApiKeyRow[]; meta: { current_page: number; per_page: number; total: number; last_page: number }; accounts: [string, string][]; fresh?: { name: string; token: string } }) {
+function ListPage(p: {
+  user: WebUser;
+  filter: ApiKeyFilter;
+  rows: ApiKeyRow[];
+  meta: { current_page: number; per_page: number; total: number; last_page: number };
+  accounts: [string, string][];
+  fresh?: { name: string; token: string };
+}) {
   const admin = p.user.role === 'admin';
   const columns: Column<ApiKeyRow>[] = [
     {
@@ -96,7 +117,14 @@ function ListPage(p: { user: WebUser; filter: ApiKeyFilter; rows: ApiKeyRow[]; m
         </div>
       ),
     },
-    ...(admin ? [{ label: 'Account', render: (k: ApiKeyRow) => <a href={`/settings/api-keys?account_id=${encodeURIComponent(k.account_id)}`}>{k.account_name}</a> }] : []),
+    ...(admin
+      ? [
+          {
+            label: 'Account',
+            render: (k: ApiKeyRow) => <a href={`/settings/api-keys?account_id=${encodeURIComponent(k.account_id)}`}>{k.account_name}</a>,
+          },
+        ]
+      : []),
     { label: 'Scopes', render: (k) => <ScopeBadges scopes={k.scopes} /> },
     { label: 'Last used', sort: 'last_used_at', render: (k) => <When at={k.last_used_at} empty="Never" /> },
     { label: 'Expires at', sort: 'expires_at', render: (k) => <When at={k.expires_at} empty="Never" date /> },
@@ -123,7 +151,13 @@ function ListPage(p: { user: WebUser; filter: ApiKeyFilter; rows: ApiKeyRow[]; m
         k.revoked_at ? (
           <span class="muted">—</span>
         ) : (
-          <Form action={`/settings/api-keys/${k.id}`} method="DELETE" class="inline-form" label={`Revoke ${k.name}`} confirm={`Revoke the API key “${k.name}”? Integrations using it stop working at once.`}>
+          <Form
+            action={`/settings/api-keys/${k.id}`}
+            method="DELETE"
+            class="inline-form"
+            label={`Revoke ${k.name}`}
+            confirm={`Revoke the API key “${k.name}”? Integrations using it stop working at once.`}
+          >
             <Button kind="danger" small>
               Revoke
             </Button>
@@ -135,13 +169,29 @@ function ListPage(p: { user: WebUser; filter: ApiKeyFilter; rows: ApiKeyRow[]; m
     <>
       <SettingsHeader
         title="API keys"
-        subtitle={admin ? 'Every account’s keys. A key sends leads and orders to codops for one account.' : 'Keys let your shop, Shopify, WooCommerce or Google Sheets send leads and orders to codops.'}
-        actions={<LinkButton href={`/settings/api-keys/create${admin && p.filter.accountId ? `?account_id=${encodeURIComponent(p.filter.accountId)}` : ''}`}>Generate a key</LinkButton>}
+        subtitle={
+          admin
+            ? 'Every account’s keys. A key sends leads and orders to codops for one account.'
+            : 'Keys let your shop, Shopify, WooCommerce or Google Sheets send leads and orders to codops.'
+        }
+        actions={
+          <LinkButton
+            href={`/settings/api-keys/create${admin && p.filter.accountId ? `?account_id=${encodeURIComponent(p.filter.accountId)}` : ''}`}
+          >
+            Generate a key
+          </LinkButton>
+        }
       />
       {p.fresh && <NewKeyBox name={p.fresh.name} token={p.fresh.token} />}
       <Filters search="Key name" searchLabel="Search by name">
         {admin && <Select name="account_id" label="Account" options={p.accounts} placeholder="All accounts" value={p.filter.accountId} />}
-        <Select name="status" label="Status" options={API_KEY_STATUSES.map((s) => [s, STATUS_LABELS[s]])} placeholder="Any status" value={p.filter.status} />
+        <Select
+          name="status"
+          label="Status"
+          options={API_KEY_STATUSES.map((s) => [s, STATUS_LABELS[s]])}
+          placeholder="Any status"
+          value={p.filter.status}
+        />
       </Filters>
       <DataTable caption="API keys" columns={columns} rows={p.rows} empty="No API keys yet. Generate one to connect a shop." />
       <Pagination meta={p.meta} />
@@ -157,10 +207,18 @@ function CreatePage(p: { user: WebUser; accounts: [string, string][]; account: s
       <Card title="New API key">
         <OtherErrors shown={['account_id', 'name', 'scopes', 'expires_at']} />
         <Form action="/settings/api-keys/store" label="Generate an API key">
-          {admin && <Select name="account_id" label="Account" options={p.accounts} placeholder="Choose the account" value={p.account} required />}
+          {admin && (
+            <Select name="account_id" label="Account" options={p.accounts} placeholder="Choose the account" value={p.account} required />
+          )}
           <Field name="name" label="Name" required hint="What uses the key, e.g. “Shopify store” or “Landing page”." />
           <CheckboxGroup name="scopes" legend="Scopes" options={SCOPES.map((s) => [s, scopeLabel(s)])} />
-          <Field name="expires_at" label="Expires at" type="date" min={p.today} hint="Optional. The key works until the end of this day (UTC); leave empty for a key that does not expire." />
+          <Field
+            name="expires_at"
+            label="Expires at"
+            type="date"
+            min={p.today}
+            hint="Optional. The key works until the end of this day (UTC); leave empty for a key that does not expire."
+          />
           <div class="form-actions">
             <Button>Generate the key</Button>
             <a href="/settings/api-keys" class="btn btn-link">
@@ -213,7 +271,10 @@ export async function apiKeyPages(web: FastifyInstance) {
       if (token) fresh = { name: pending.name, token };
     }
     const accounts = user.role === 'admin' ? await accountChoices(db, filter.accountId) : [];
-    return renderPage(req, reply, { title: 'API keys', body: <ListPage user={user} filter={filter} rows={rows} meta={meta} accounts={accounts} fresh={fresh} /> });
+    return renderPage(req, reply, {
+      title: 'API keys',
+      body: <ListPage user={user} filter={filter} rows={rows} meta={meta} accounts={accounts} fresh={fresh} />,
+    });
   });
 
   web.get('/settings/api-keys/create', { config: can }, async (req, reply) => {
@@ -251,7 +312,13 @@ export async function apiKeyPages(web: FastifyInstance) {
     const scopes = SCOPES.filter((s) => input.scopes.includes(s));
     const created = await db.tx(async (q) => {
       const t = await createToken(q, { userId: user.id, accountId, name: input.name, scopes, expiresAt });
-      await audit(q, user, 'tokens.create', { type: 'api_token', id: String(t.id), accountId }, { name: input.name, scopes, expires_at: isoSeconds(expiresAt) });
+      await audit(
+        q,
+        user,
+        'tokens.create',
+        { type: 'api_token', id: String(t.id), accountId },
+        { name: input.name, scopes, expires_at: isoSeconds(expiresAt) },
+      );
       return t;
     });
     if (!wantsJson(req)) req.session.newApiKey = { id: created.id, name: input.name, sealed: seal(config.appKey, created.token) };

@@ -38,9 +38,7 @@ export function OtherErrors(p: { shown: string[] }) {
   if (rest.length === 0) return null;
   return (
     <div class="flash flash-error" role="alert">
-      <ul class="plain-list">
-        {rest.flatMap(([, list]) => list.map((m) => <li>{m}</li>))}
-      </ul>
+      <ul class="plain-list">{rest.flatMap(([, list]) => list.map((m) => <li>{m}</li>))}</ul>
     </div>
   );
 }

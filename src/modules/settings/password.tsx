@@ -54,7 +54,8 @@ export async function passwordPages(web: FastifyInstance) {
     if (!bag.has('password') && input.password !== input.password_confirmation) bag.add('password', CONFIRMATION);
     if (!bag.has('current_password')) {
       const { rows } = await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [user.id]);
-      if (!rows[0] || !(await verifyPassword(input.current_password, rows[0].password_hash))) bag.add('current_password', PASSWORD_INCORRECT);
+      if (!rows[0] || !(await verifyPassword(input.current_password, rows[0].password_hash)))
+        bag.add('current_password', PASSWORD_INCORRECT);
     }
     bag.throwIfAny(PasswordBody.schema);
 

@@ -37,13 +37,18 @@ async function person(role: Role = 'seller') {
 
 const row = async (id: string) =>
   (
-    await t.db.query<{ full_name: string; phone: string | null; whatsapp_phone: string | null; company: string | null; hide_money: boolean; picture_path: string | null }>(
-      'SELECT full_name, phone, whatsapp_phone, company, hide_money, picture_path FROM users WHERE id = $1',
-      [id],
-    )
+    await t.db.query<{
+      full_name: string;
+      phone: string | null;
+      whatsapp_phone: string | null;
+      company: string | null;
+      hide_money: boolean;
+      picture_path: string | null;
+    }>('SELECT full_name, phone, whatsapp_phone, company, hide_money, picture_path FROM users WHERE id = $1', [id])
   ).rows[0];
 
-const sessionsOf = async (id: string) => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [id])).rows[0].n;
+const sessionsOf = async (id: string) =>
+  (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [id])).rows[0].n;
 
 /** A multipart form post (the profile form with its picture). */
 async function multipart(
@@ -59,7 +64,11 @@ async function multipart(
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   }
   if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="picture"; filename="${file.filename}"\r\nContent-Type: ${file.type}\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="picture"; filename="${file.filename}"\r\nContent-Type: ${file.type}\r\n\r\n`,
+      ),
+    );
     parts.push(file.data, Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
@@ -77,7 +86,13 @@ async function multipart(
   });
 }
 
-const profileForm = (over: Record<string, string> = {}) => ({ full_name: 'Amina Seller', phone: '0612345678', whatsapp_phone: '0698765432', company: 'Argan House', ...over });
+const profileForm = (over: Record<string, string> = {}) => ({
+  full_name: 'Amina Seller',
+  phone: '0612345678',
+  whatsapp_phone: '0698765432',
+  company: 'Argan House',
+  ...over,
+});
 
 function redirectsTo(res: LightMyRequestResponse, location: string) {
   assert.equal(res.statusCode, 302, res.body);
@@ -96,7 +111,8 @@ describe('profile', () => {
       const a = await login(t.app, p.email);
       const res = await a.get('/settings/profile');
       assert.equal(res.statusCode, 200, role);
-      for (const label of ['Full name', 'Phone', 'WhatsApp number', 'Company', 'Picture', 'Hide money', 'Save the profile']) assert.match(res.body, new RegExp(`>${label}<`), `${role}: ${label}`);
+      for (const label of ['Full name', 'Phone', 'WhatsApp number', 'Company', 'Picture', 'Hide money', 'Save the profile'])
+        assert.match(res.body, new RegExp(`>${label}<`), `${role}: ${label}`);
       assert.match(res.body, /enctype="multipart\/form-data"/);
       assert.match(res.body, /href="\/settings\/profile"[^>]*>/);
     }
@@ -118,12 +134,32 @@ describe('profile', () => {
     const page = await a.follow(res);
     assert.match(page.body, /Profile updated\./);
     assert.match(page.body, /value="Argan House"/);
-    assert.deepEqual(await row(p.id), { full_name: 'Amina Seller', phone: '0612345678', whatsapp_phone: '0698765432', company: 'Argan House', hide_money: true, picture_path: null });
+    assert.deepEqual(await row(p.id), {
+      full_name: 'Amina Seller',
+      phone: '0612345678',
+      whatsapp_phone: '0698765432',
+      company: 'Argan House',
+      hide_money: true,
+      picture_path: null,
+    });
 
     // Unticked checkbox (absent) and emptied fields: hide money off, phones and company cleared.
-    redirectsTo(await a.form('/settings/profile', profileForm({ phone: '', whatsapp_phone: '', company: '' }), { method: 'PATCH' }), '/settings/profile');
-    assert.deepEqual(await row(p.id), { full_name: 'Amina Seller', phone: null, whatsapp_phone: null, company: null, hide_money: false, picture_path: null });
-    const audit = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'users.update_profile' AND subject_id = $1`, [p.id]);
+    redirectsTo(
+      await a.form('/settings/profile', profileForm({ phone: '', whatsapp_phone: '', company: '' }), { method: 'PATCH' }),
+      '/settings/profile',
+    );
+    assert.deepEqual(await row(p.id), {
+      full_name: 'Amina Seller',
+      phone: null,
+      whatsapp_phone: null,
+      company: null,
+      hide_money: false,
+      picture_path: null,
+    });
+    const audit = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'users.update_profile' AND subject_id = $1`,
+      [p.id],
+    );
     assert.equal(audit.rows[0].n, 2);
   });
 
@@ -131,10 +167,15 @@ describe('profile', () => {
     const p = await person();
     const a = await login(t.app, p.email);
     await a.get('/settings/profile');
-    const res = await a.form('/settings/profile', profileForm({ full_name: '', phone: 'x'.repeat(101), company: 'Kept Company' }), { method: 'PATCH' });
+    const res = await a.form('/settings/profile', profileForm({ full_name: '', phone: 'x'.repeat(101), company: 'Kept Company' }), {
+      method: 'PATCH',
+    });
     redirectsTo(res, '/settings/profile');
     const page = await a.follow(res);
-    assert.match(page.body, /<div class="field has-error"><div class="label-row"><label for="f-full_name">[\s\S]*?The full name field is required\./);
+    assert.match(
+      page.body,
+      /<div class="field has-error"><div class="label-row"><label for="f-full_name">[\s\S]*?The full name field is required\./,
+    );
     assert.match(page.body, /id="f-phone-error"><li>The phone field must not be greater than 100 characters\.<\/li>/);
     assert.match(page.body, /value="Kept Company"/);
     assert.equal((await row(p.id)).full_name, 'Test seller', 'nothing changed');
@@ -186,7 +227,12 @@ describe('profile', () => {
       method: 'POST',
       url: '/settings/profile',
       payload: `--b\r\nContent-Disposition: form-data; name="_method"\r\n\r\nPATCH\r\n--b\r\nContent-Disposition: form-data; name="full_name"\r\n\r\nHacker\r\n--b--\r\n`,
-      headers: { host: HOST, cookie: `codops_session=${a.session}`, 'content-type': 'multipart/form-data; boundary=b', accept: 'text/html' },
+      headers: {
+        host: HOST,
+        cookie: `codops_session=${a.session}`,
+        'content-type': 'multipart/form-data; boundary=b',
+        accept: 'text/html',
+      },
     });
     assert.equal(noTokenMultipart.statusCode, 419);
     assert.equal((await row(p.id)).full_name, 'Test seller');
@@ -238,7 +284,10 @@ describe('profile picture', () => {
     const a = await login(t.app, p.email);
     redirectsTo(await multipart(a, profileForm(), { filename: 'me.png', type: 'image/png', data: PNG }), '/settings/profile');
     const stored = (await row(p.id)).picture_path;
-    redirectsTo(await multipart(a, profileForm({ company: 'New' }), { filename: '', type: 'application/octet-stream', data: Buffer.alloc(0) }), '/settings/profile');
+    redirectsTo(
+      await multipart(a, profileForm({ company: 'New' }), { filename: '', type: 'application/octet-stream', data: Buffer.alloc(0) }),
+      '/settings/profile',
+    );
     assert.deepEqual(await row(p.id), { ...(await row(p.id)), company: 'New', picture_path: stored });
   });
 
@@ -249,12 +298,23 @@ describe('profile picture', () => {
     invalid(await multipart(a, profileForm(), { filename: 'big.png', type: 'image/png', data: big }, { json: true }), {
       picture: ['The picture field must not be greater than 1024 kilobytes.'],
     });
-    invalid(await multipart(a, profileForm(), { filename: 'evil.png', type: 'image/png', data: Buffer.from('<svg onload=alert(1)>') }, { json: true }), {
-      picture: ['The picture field must be a file of type: png, jpeg, webp.'],
-    });
+    invalid(
+      await multipart(
+        a,
+        profileForm(),
+        { filename: 'evil.png', type: 'image/png', data: Buffer.from('<svg onload=alert(1)>') },
+        { json: true },
+      ),
+      {
+        picture: ['The picture field must be a file of type: png, jpeg, webp.'],
+      },
+    );
     // Exactly 1 MB is fine.
     const max = Buffer.concat([PNG, Buffer.alloc(1024 * 1024 - PNG.length)]);
-    assert.equal((await multipart(a, profileForm(), { filename: 'max.png', type: 'image/png', data: max }, { json: true })).statusCode, 200);
+    assert.equal(
+      (await multipart(a, profileForm(), { filename: 'max.png', type: 'image/png', data: max }, { json: true })).statusCode,
+      200,
+    );
     await t.db.query(`UPDATE users SET picture_path = NULL, full_name = 'Test seller' WHERE id = $1`, [p.id]);
 
     // The HTML form goes back with the message under the picture and the other fields kept.
@@ -266,7 +326,9 @@ describe('profile picture', () => {
     assert.equal((await row(p.id)).picture_path, null);
     assert.equal((await row(p.id)).full_name, 'Test seller');
     // A picture sent as text is not a file.
-    invalid(await a.json('PATCH', '/settings/profile', { full_name: 'X', picture: 'data:image/png;base64,AAAA' }), { picture: ['The picture field must be a file.'] });
+    invalid(await a.json('PATCH', '/settings/profile', { full_name: 'X', picture: 'data:image/png;base64,AAAA' }), {
+      picture: ['The picture field must be a file.'],
+    });
     // Old input never carries the file into the session.
     const sessions = await t.db.query<{ data: unknown }>('SELECT data FROM sessions WHERE user_id = $1', [p.id]);
     for (const s of sessions.rows) assert.ok(JSON.stringify(s.data).length < 10_000);
@@ -280,7 +342,11 @@ describe('password', () => {
     const page = await a.get('/settings/password');
     assert.equal(page.statusCode, 200);
     for (const label of ['Current password', 'New password', 'Confirm the new password']) assert.match(page.body, new RegExp(`>${label}<`));
-    const res = await a.form('/settings/password', { current_password: 'wrong-password', password: 'new-pass-123', password_confirmation: 'other-pass-123' }, { method: 'PUT' });
+    const res = await a.form(
+      '/settings/password',
+      { current_password: 'wrong-password', password: 'new-pass-123', password_confirmation: 'other-pass-123' },
+      { method: 'PUT' },
+    );
     redirectsTo(res, '/settings/password');
     const back = await a.follow(res);
     assert.match(back.body, /id="f-current_password-error"><li>The password is incorrect\.<\/li>/);
@@ -292,9 +358,16 @@ describe('password', () => {
   test('JSON: exact 422 bodies', async () => {
     const p = await person();
     const a = await login(t.app, p.email);
-    invalid(await a.json('PUT', '/settings/password', { current_password: 'nope', password: 'new-pass-123', password_confirmation: 'new-pass-123' }), {
-      current_password: ['The password is incorrect.'],
-    });
+    invalid(
+      await a.json('PUT', '/settings/password', {
+        current_password: 'nope',
+        password: 'new-pass-123',
+        password_confirmation: 'new-pass-123',
+      }),
+      {
+        current_password: ['The password is incorrect.'],
+      },
+    );
     invalid(await a.json('PUT', '/settings/password', { password: 'short', password_confirmation: 'short' }), {
       current_password: ['The current password field is required.'],
       password: ['The password field must be at least 8 characters.'],
@@ -313,7 +386,11 @@ describe('password', () => {
     assert.equal((await b.get('/settings/profile')).statusCode, 200);
     assert.equal(await sessionsOf(p.id), 2);
 
-    const res = await a.form('/settings/password', { current_password: 'password-123', password: 'brand-new-pass', password_confirmation: 'brand-new-pass' }, { method: 'PUT' });
+    const res = await a.form(
+      '/settings/password',
+      { current_password: 'password-123', password: 'brand-new-pass', password_confirmation: 'brand-new-pass' },
+      { method: 'PUT' },
+    );
     redirectsTo(res, '/settings/password');
     assert.match((await a.follow(res)).body, /Password updated\./);
 
@@ -326,7 +403,11 @@ describe('password', () => {
 
     await assert.rejects(login(t.app, p.email, 'password-123'));
     await login(t.app, p.email, 'brand-new-pass');
-    const json2 = await a.json('PUT', '/settings/password', { current_password: 'brand-new-pass', password: 'third-pass-123', password_confirmation: 'third-pass-123' });
+    const json2 = await a.json('PUT', '/settings/password', {
+      current_password: 'brand-new-pass',
+      password: 'third-pass-123',
+      password_confirmation: 'third-pass-123',
+    });
     assert.equal(json2.statusCode, 200);
     assert.deepEqual(json2.json(), { message: 'Password updated. Your other sessions have been logged out.' });
   });

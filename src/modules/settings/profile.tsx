@@ -10,7 +10,16 @@ import { formRoutes, wantsJson } from '../../web/scope.js';
 import { ROLE_LABELS } from '../../web/labels.js';
 import type { WebUser } from '../../web/types.js';
 import { Button, Card, Checkbox, DefinitionList, Field, Form } from '../../web/ui.js';
-import { MAX_PICTURE_BYTES, PICTURE_TYPES, deletePicture, pictureUrl, readPicture, savePicture, sniffPicture, type PictureKind } from './avatars.js';
+import {
+  MAX_PICTURE_BYTES,
+  PICTURE_TYPES,
+  deletePicture,
+  pictureUrl,
+  readPicture,
+  savePicture,
+  sniffPicture,
+  type PictureKind,
+} from './avatars.js';
 import { SettingsHeader } from './components.js';
 import { Upload, multipartForms } from './uploads.js';
 

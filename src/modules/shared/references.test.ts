@@ -54,7 +54,15 @@ test('a line, a history or a lead naming a missing parent is refused, and the wh
   await refused(
     `INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price)
      SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::numeric[])`,
-    [[leadId, ghost], [7, 0], [product, product], ['P1', 'P1'], ['x', 'x'], [1, 1], [1, 1]],
+    [
+      [leadId, ghost],
+      [7, 0],
+      [product, product],
+      ['P1', 'P1'],
+      ['x', 'x'],
+      [1, 1],
+      [1, 1],
+    ],
     new RegExp(`lead_id=\\(${ghost}\\) is not present in table "leads"`),
   );
   assert.equal((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM lead_lines')).rows[0].n, before);

@@ -33,7 +33,10 @@ export async function checkUserInput(
   }
 
   if (typeof input.email === 'string' && !bag.has('email')) {
-    const { rows } = await q.query('SELECT 1 FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL AND id <> $2', [input.email, existing?.id ?? '']);
+    const { rows } = await q.query('SELECT 1 FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL AND id <> $2', [
+      input.email,
+      existing?.id ?? '',
+    ]);
     if (rows.length > 0) bag.add('email', EMAIL_TAKEN);
   }
 
@@ -76,7 +79,8 @@ export async function checkUserInput(
       const k = `agent_working_hours.${i}`;
       const okStart = typeof slot.startTime === 'string' && TIME_FORMAT.test(slot.startTime);
       const okEnd = typeof slot.endTime === 'string' && TIME_FORMAT.test(slot.endTime);
-      if (typeof slot.startTime === 'string' && !okStart) bag.add(`${k}.startTime`, `The ${attr(k)}.startTime field must match the format H:i.`);
+      if (typeof slot.startTime === 'string' && !okStart)
+        bag.add(`${k}.startTime`, `The ${attr(k)}.startTime field must match the format H:i.`);
       if (typeof slot.endTime === 'string' && !okEnd) bag.add(`${k}.endTime`, `The ${attr(k)}.endTime field must match the format H:i.`);
       if (okStart && okEnd && slot.endTime <= slot.startTime) {
         bag.add(`${k}.endTime`, `The ${attr(k)}.endTime field must be a date after ${attr(k)}.startTime.`);

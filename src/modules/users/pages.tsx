@@ -16,7 +16,20 @@ import { PageHeader } from '../../web/ui.js';
 import { accountOptions } from '../accounts/queries.js';
 import { checkUserInput } from './input.js';
 import { isManager, mayAct, mayCreate, mayList, mayUseUsers, TEAM_ROLES, userPolicy } from './policy.js';
-import { assignmentLabels, countByRole, directReports, findUser, findUserById, listUsers, managerOptions, presentUser, productOptions, USER_SORTS, warehouseOptions, type UserRow } from './queries.js';
+import {
+  assignmentLabels,
+  countByRole,
+  directReports,
+  findUser,
+  findUserById,
+  listUsers,
+  managerOptions,
+  presentUser,
+  productOptions,
+  USER_SORTS,
+  warehouseOptions,
+  type UserRow,
+} from './queries.js';
 import { ROLES, ROLE_SLUGS, type Role } from './roles.js';
 import { deleteBody, EXTRA_FIELDS, MANAGED_BY } from './schemas.js';
 import { deleteUsers, insertUser, setUserStatus, updateUser } from './service.js';
@@ -60,7 +73,8 @@ async function formOptions(web: FastifyInstance, viewer: WebUser, role: Role, cr
   return { accounts, managers, products, warehouses };
 }
 
-const nounOf = (role: Role, viewer: WebUser) => (role === 'seller' && viewer.role === 'seller' ? 'team member' : ROLE_LABELS[role].toLowerCase());
+const nounOf = (role: Role, viewer: WebUser) =>
+  role === 'seller' && viewer.role === 'seller' ? 'team member' : ROLE_LABELS[role].toLowerCase();
 
 export async function usersPages(web: FastifyInstance) {
   const route = formRoutes(web);
@@ -90,7 +104,14 @@ export async function usersPages(web: FastifyInstance) {
     if (wantsJson(req)) return reply.send({ data: roles.map((r) => ({ role: r, slug: ROLE_SLUGS[r], ...counts[r] })) });
     return renderPage(req, reply, {
       title: 'Team',
-      body: <RoleOverview title="Your team" subtitle="The people assigned to you, and the sellers you work for." roles={roles} counts={counts} />,
+      body: (
+        <RoleOverview
+          title="Your team"
+          subtitle="The people assigned to you, and the sellers you work for."
+          roles={roles}
+          counts={counts}
+        />
+      ),
     });
   });
 
@@ -110,7 +131,10 @@ export async function usersPages(web: FastifyInstance) {
     const role = listRole(req);
     if (!mayCreate(req.user!, role)) throw forbidden();
     const q = req.query as Record<string, unknown>;
-    const preset = { account_id: typeof q.account_id === 'string' ? q.account_id : undefined, manager_id: typeof q.manager_id === 'string' ? q.manager_id : undefined };
+    const preset = {
+      account_id: typeof q.account_id === 'string' ? q.account_id : undefined,
+      manager_id: typeof q.manager_id === 'string' ? q.manager_id : undefined,
+    };
     const noun = nounOf(role, req.user!);
     return renderPage(req, reply, {
       title: `New ${noun}`,
@@ -118,7 +142,9 @@ export async function usersPages(web: FastifyInstance) {
         <>
           <PageHeader
             title={`New ${noun}`}
-            subtitle={role === 'seller' && req.user!.role === 'seller' ? 'They log in to your shop with their own email and password.' : undefined}
+            subtitle={
+              role === 'seller' && req.user!.role === 'seller' ? 'They log in to your shop with their own email and password.' : undefined
+            }
             back={{ href: usersUrl(role), label: req.user!.role === 'seller' ? 'Team' : ROLE_PLURALS[role] }}
           />
           <UserForm role={role} options={await formOptions(web, req.user!, role, true)} preset={preset} />
@@ -151,7 +177,10 @@ export async function usersPages(web: FastifyInstance) {
   web.get('/users/:role/:id/show', any, async (req, reply) => {
     const user = await target(web, req);
     if (wantsJson(req)) return reply.send({ data: presentUser(user) });
-    const [labels, reports] = await Promise.all([assignmentLabels(web.db, user), Object.values(MANAGED_BY).some((r) => r.includes(user.role)) ? directReports(web.db, user.id) : []]);
+    const [labels, reports] = await Promise.all([
+      assignmentLabels(web.db, user),
+      Object.values(MANAGED_BY).some((r) => r.includes(user.role)) ? directReports(web.db, user.id) : [],
+    ]);
     return renderPage(req, reply, { title: user.full_name, body: <UserPage user={user} labels={labels} reports={reports} /> });
   });
 
@@ -161,7 +190,11 @@ export async function usersPages(web: FastifyInstance) {
       title: `Edit ${user.full_name}`,
       body: (
         <>
-          <PageHeader title={`Edit ${user.full_name}`} subtitle={ROLE_LABELS[user.role]} back={{ href: userUrl(user), label: user.full_name }} />
+          <PageHeader
+            title={`Edit ${user.full_name}`}
+            subtitle={ROLE_LABELS[user.role]}
+            back={{ href: userUrl(user), label: user.full_name }}
+          />
           <UserForm role={user.role} user={user} options={await formOptions(web, req.user!, user.role, false)} />
         </>
       ),
@@ -195,14 +228,21 @@ export async function usersPages(web: FastifyInstance) {
       const before = await target(web, req, 'activate');
       const after = await web.db.tx(async (q) => {
         if (await setUserStatus(q, before.id, status)) {
-          await audit(q, req.user!, `users.${action}`, { type: 'user', id: before.id, accountId: before.account_id }, { status: [before.status, status] });
+          await audit(
+            q,
+            req.user!,
+            `users.${action}`,
+            { type: 'user', id: before.id, accountId: before.account_id },
+            { status: [before.status, status] },
+          );
         }
         if (status === 'inactive') await endUserSessions(q, before.id);
         return (await findUser(q, req.user!, before.role, before.id))!;
       });
       web.bearer.forgetAll();
       return done(req, reply, {
-        message: status === 'active' ? `${after.full_name} can log in again.` : `${after.full_name} is deactivated and logged out everywhere.`,
+        message:
+          status === 'active' ? `${after.full_name} can log in again.` : `${after.full_name} is deactivated and logged out everywhere.`,
         redirect: backUrl(req, userUrl(after)),
         data: presentUser(after),
       });
@@ -222,7 +262,14 @@ export async function usersPages(web: FastifyInstance) {
         q,
         users.map((u) => u!.id),
       );
-      for (const u of users) await audit(q, req.user!, 'users.delete', { type: 'user', id: u!.id, accountId: u!.account_id }, { full_name: u!.full_name, email: u!.email });
+      for (const u of users)
+        await audit(
+          q,
+          req.user!,
+          'users.delete',
+          { type: 'user', id: u!.id, accountId: u!.account_id },
+          { full_name: u!.full_name, email: u!.email },
+        );
     });
     web.bearer.forgetAll();
     const message = users.length === 1 ? `${users[0]!.full_name} is removed.` : `${users.length} users are removed.`;

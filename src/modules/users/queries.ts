@@ -39,7 +39,8 @@ const FROM = 'FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN
 export function presentUser(u: UserRow): Record<string, unknown> {
   const out: Record<string, unknown> = { id: u.id, role: u.role, full_name: u.full_name, email: u.email, phone: u.phone };
   for (const f of EXTRA_FIELDS[u.role]) out[f] = u[f];
-  if ('agent_working_hours' in out) out.agent_working_hours = u.agent_working_hours.map((h) => ({ startTime: h.startTime, endTime: h.endTime }));
+  if ('agent_working_hours' in out)
+    out.agent_working_hours = u.agent_working_hours.map((h) => ({ startTime: h.startTime, endTime: h.endTime }));
   out.status = u.status;
   out.created_at = u.created_at;
   out.updated_at = u.updated_at;
@@ -97,7 +98,14 @@ export async function findUser(q: Queryable, viewer: WebUser, role: Role, id: st
 
 /** Any user by id, whatever the role (the admin's "log in as"). */
 export async function findUserById(q: Queryable, id: string) {
-  const { rows } = await q.query<{ id: string; role: Role; full_name: string; status: UserStatus; usable: boolean; account_id: string | null }>(
+  const { rows } = await q.query<{
+    id: string;
+    role: Role;
+    full_name: string;
+    status: UserStatus;
+    usable: boolean;
+    account_id: string | null;
+  }>(
     `SELECT u.id, u.role, u.full_name, u.status, u.account_id, (u.status = 'active' AND (a.id IS NULL OR a.status = 'active')) AS usable
        FROM users u LEFT JOIN accounts a ON a.id = u.account_id WHERE u.id = $1 AND u.deleted_at IS NULL`,
     [id],
@@ -106,7 +114,11 @@ export async function findUserById(q: Queryable, id: string) {
 }
 
 /** How many people of each role `viewer` sees. */
-export async function countByRole(q: Queryable, viewer: WebUser, roles: readonly Role[]): Promise<Record<string, { total: number; active: number }>> {
+export async function countByRole(
+  q: Queryable,
+  viewer: WebUser,
+  roles: readonly Role[],
+): Promise<Record<string, { total: number; active: number }>> {
   const out: Record<string, { total: number; active: number }> = {};
   for (const role of roles) {
     const w = visibleUsers(new Where(), viewer, role);
@@ -146,7 +158,9 @@ export async function productOptions(q: Queryable) {
 }
 
 export async function warehouseOptions(q: Queryable) {
-  const { rows } = await q.query<{ id: string; name: string; city: string | null }>('SELECT id, name, city FROM warehouses ORDER BY lower(name), id');
+  const { rows } = await q.query<{ id: string; name: string; city: string | null }>(
+    'SELECT id, name, city FROM warehouses ORDER BY lower(name), id',
+  );
   return rows;
 }
 
@@ -161,9 +175,10 @@ export async function assignmentLabels(q: Queryable, u: UserRow) {
         )
       : { rows: [] },
     u.warehouses_ids_to_manage.length
-      ? q.query<{ id: string; name: string; city: string | null }>('SELECT id, name, city FROM warehouses WHERE id = ANY($1::text[]) ORDER BY lower(name)', [
-          u.warehouses_ids_to_manage,
-        ])
+      ? q.query<{ id: string; name: string; city: string | null }>(
+          'SELECT id, name, city FROM warehouses WHERE id = ANY($1::text[]) ORDER BY lower(name)',
+          [u.warehouses_ids_to_manage],
+        )
       : { rows: [] },
   ]);
   return { products: products.rows, warehouses: warehouses.rows };

@@ -65,7 +65,9 @@ const EXTRA_SCHEMAS: Record<ExtraField, TSchema> = {
       nullable: true,
     }),
   ),
-  agent_status_handlings: Type.Optional(Type.Array(Type.String({ enum: [...LEAD_STATUSES] }), { maxItems: LEAD_STATUSES.length * 2, nullable: true })),
+  agent_status_handlings: Type.Optional(
+    Type.Array(Type.String({ enum: [...LEAD_STATUSES] }), { maxItems: LEAD_STATUSES.length * 2, nullable: true }),
+  ),
   warehouses_ids_to_manage: ids(1000),
 };
 

@@ -16,10 +16,15 @@ export interface NewUser {
 
 export async function createUser(q: Queryable, u: NewUser): Promise<{ id: string }> {
   const id = newId();
-  await q.query(
-    `INSERT INTO users (id, account_id, role, full_name, email, phone, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [id, u.role === 'seller' ? u.accountId : null, u.role, u.fullName, u.email.toLowerCase(), u.phone ?? null, await hashPassword(u.password)],
-  );
+  await q.query(`INSERT INTO users (id, account_id, role, full_name, email, phone, password_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    id,
+    u.role === 'seller' ? u.accountId : null,
+    u.role,
+    u.fullName,
+    u.email.toLowerCase(),
+    u.phone ?? null,
+    await hashPassword(u.password),
+  ]);
   return { id };
 }
 
@@ -70,7 +75,11 @@ export async function insertUser(q: Queryable, role: Role, accountId: string | n
  * Writes the fields present in `input` and answers what changed (`{field: [old, new]}`; a new
  * password reads `credentials: 'changed'` and is never logged).
  */
-export async function updateUser(q: Queryable, before: Record<string, unknown> & { id: string }, input: UserInput): Promise<Record<string, unknown>> {
+export async function updateUser(
+  q: Queryable,
+  before: Record<string, unknown> & { id: string },
+  input: UserInput,
+): Promise<Record<string, unknown>> {
   const sets: string[] = [];
   const values: unknown[] = [before.id];
   const changes: Record<string, unknown> = {};
@@ -113,6 +122,9 @@ export async function setUserStatus(q: Queryable, id: string, status: 'active' |
  * their email is free again; their sessions end and their tokens answer 401.
  */
 export async function deleteUsers(q: Queryable, ids: string[]): Promise<void> {
-  await q.query(`UPDATE users SET status = 'inactive', deleted_at = now(), updated_at = now() WHERE id = ANY($1::text[]) AND deleted_at IS NULL`, [ids]);
+  await q.query(
+    `UPDATE users SET status = 'inactive', deleted_at = now(), updated_at = now() WHERE id = ANY($1::text[]) AND deleted_at IS NULL`,
+    [ids],
+  );
   await q.query('DELETE FROM sessions WHERE user_id = ANY($1::text[])', [ids]);
 }

@@ -33,7 +33,8 @@ function expectJson(res: LightMyRequestResponse, status: number, body?: unknown,
   if (body !== undefined) assert.deepEqual(res.json(), body, what);
 }
 
-const invalid = (res: LightMyRequestResponse, errors: Record<string, string[]>, what = '') => expectJson(res, 422, { message: INVALID, errors }, what);
+const invalid = (res: LightMyRequestResponse, errors: Record<string, string[]>, what = '') =>
+  expectJson(res, 422, { message: INVALID, errors }, what);
 const email = (tag = 'new') => `${tag}-${newId().toLowerCase()}@example.test`;
 const base = (over: Record<string, unknown> = {}) => ({
   full_name: 'Salma Idrissi',
@@ -105,7 +106,12 @@ describe('users: the permission matrix', () => {
         assert.equal(off.json().data.status, 'inactive');
         expectJson(await agents.admin.json('PATCH', `${url}/activate`), 200);
       }
-      expectJson(await agents.seller.json('PATCH', `${url}/deactivate`), role === 'seller' ? 403 : 403, FORBIDDEN, 'sellers do not deactivate');
+      expectJson(
+        await agents.seller.json('PATCH', `${url}/deactivate`),
+        role === 'seller' ? 403 : 403,
+        FORBIDDEN,
+        'sellers do not deactivate',
+      );
     }
   });
 
@@ -118,7 +124,12 @@ describe('users: the permission matrix', () => {
   test('unknown role slugs and users are 404', async () => {
     expectJson(await agents.admin.json('GET', '/users/wizards'), 404, NOT_FOUND);
     expectJson(await agents.admin.json('GET', '/users/agents/01NOPE/show'), 404, NOT_FOUND);
-    expectJson(await agents.admin.json('GET', `/users/agents/${people.manager.id}/show`), 404, NOT_FOUND, 'a manager is not under /users/agents');
+    expectJson(
+      await agents.admin.json('GET', `/users/agents/${people.manager.id}/show`),
+      404,
+      NOT_FOUND,
+      'a manager is not under /users/agents',
+    );
   });
 
   test('the menu: Users for the admin, Team for managers and sellers, nothing for the others', async () => {
@@ -137,7 +148,7 @@ describe('users: the permission matrix', () => {
   });
 });
 
-describe("users: managers see their own team", () => {
+describe('users: managers see their own team', () => {
   test('a manager lists the agents assigned to them; a leader also their managers and those managers’ agents', async () => {
     const leader = await person(t.db, 'manager-leader');
     const manager = await person(t.db, 'manager', { managerId: leader.id });
@@ -145,7 +156,11 @@ describe("users: managers see their own team", () => {
     const mine = await person(t.db, 'agent', { managerId: manager.id });
     const ccmAgent = await person(t.db, 'agent', { managerId: ccm.id });
     const stranger = await person(t.db, 'agent');
-    const names = (res: LightMyRequestResponse) => res.json().data.map((u: { id: string }) => u.id).sort();
+    const names = (res: LightMyRequestResponse) =>
+      res
+        .json()
+        .data.map((u: { id: string }) => u.id)
+        .sort();
 
     const asManager = await login(t.app, manager.email);
     assert.deepEqual(names(await asManager.json('GET', '/users/agents?per_page=1000')), [mine.id]);
@@ -175,7 +190,13 @@ describe('users: sellers and their team members', () => {
     const other = await person(t.db, 'seller');
     const owner = await login(t.app, shop.email);
     const list = await owner.json('GET', '/users/sellers?per_page=1000');
-    assert.deepEqual(list.json().data.map((u: { id: string }) => u.id).sort(), [shop.userId, mate.id].sort());
+    assert.deepEqual(
+      list
+        .json()
+        .data.map((u: { id: string }) => u.id)
+        .sort(),
+      [shop.userId, mate.id].sort(),
+    );
     assert.equal(list.json().meta.total, 2);
 
     const theirs = `/users/sellers/${other.id}`;
@@ -185,23 +206,43 @@ describe('users: sellers and their team members', () => {
     expectJson(await owner.json('PATCH', `${theirs}/update`, { full_name: 'Hijacked' }), 404, NOT_FOUND);
     expectJson(await owner.json('DELETE', '/users/sellers/delete', { ids: [other.id] }), 404, NOT_FOUND);
     expectJson(await owner.json('DELETE', '/users/sellers/delete', { ids: [mate.id, other.id] }), 404, NOT_FOUND, 'all or nothing');
-    const { rows } = await t.db.query<{ full_name: string; deleted_at: Date | null }>('SELECT full_name, deleted_at FROM users WHERE id = ANY($1::text[]) ORDER BY id', [
-      [other.id, mate.id],
-    ]);
+    const { rows } = await t.db.query<{ full_name: string; deleted_at: Date | null }>(
+      'SELECT full_name, deleted_at FROM users WHERE id = ANY($1::text[]) ORDER BY id',
+      [[other.id, mate.id]],
+    );
     assert.ok(rows.every((r) => r.deleted_at === null && r.full_name !== 'Hijacked'));
   });
 
   test("a seller's team member always joins the seller's own account", async () => {
     const shop = await tenant(t.db);
     const owner = await login(t.app, shop.email);
-    const res = await owner.json('POST', '/users/sellers/store', base({ account_id: people.seller.accountId, company: 'Atlas', whatsapp_phone: '0655' }));
+    const res = await owner.json(
+      'POST',
+      '/users/sellers/store',
+      base({ account_id: people.seller.accountId, company: 'Atlas', whatsapp_phone: '0655' }),
+    );
     expectJson(res, 201);
     const data = res.json().data;
-    assert.deepEqual(Object.keys(data), ['id', 'role', 'full_name', 'email', 'phone', 'account_id', 'whatsapp_phone', 'company', 'status', 'created_at', 'updated_at']);
+    assert.deepEqual(Object.keys(data), [
+      'id',
+      'role',
+      'full_name',
+      'email',
+      'phone',
+      'account_id',
+      'whatsapp_phone',
+      'company',
+      'status',
+      'created_at',
+      'updated_at',
+    ]);
     assert.equal(data.account_id, shop.accountId);
     assert.equal(data.role, 'seller');
     assert.equal(data.status, 'active');
-    const audit = await t.db.query<{ user_id: string; account_id: string }>(`SELECT user_id, account_id FROM audit_log WHERE action = 'users.create' AND subject_id = $1`, [data.id]);
+    const audit = await t.db.query<{ user_id: string; account_id: string }>(
+      `SELECT user_id, account_id FROM audit_log WHERE action = 'users.create' AND subject_id = $1`,
+      [data.id],
+    );
     assert.deepEqual(audit.rows, [{ user_id: shop.userId, account_id: shop.accountId }]);
     await login(t.app, data.email, 'secret-pass');
   });
@@ -234,13 +275,23 @@ describe('users: sellers and their team members', () => {
     const again = await owner.json('POST', '/users/sellers/store', base({ email: mateShop.email }));
     expectJson(again, 201, undefined, 'the email of a removed user can be used again');
     await login(t.app, mateShop.email, 'secret-pass');
-    expectJson(await agents.admin.json('DELETE', '/users/sellers/delete', { ids: [again.json().data.id] }), 403, FORBIDDEN, 'admins deactivate, they do not delete');
+    expectJson(
+      await agents.admin.json('DELETE', '/users/sellers/delete', { ids: [again.json().data.id] }),
+      403,
+      FORBIDDEN,
+      'admins deactivate, they do not delete',
+    );
   });
 });
 
 describe('users: create and edit with each role’s fields', () => {
   test('the admin creates every role; the JSON carries the role’s own fields', async () => {
-    const product = await createProduct(t.db, { accountId: people.seller.accountId!, sku: `SKU-${newId().slice(-6)}`, name: 'Argan Oil', price: 120 });
+    const product = await createProduct(t.db, {
+      accountId: people.seller.accountId!,
+      sku: `SKU-${newId().slice(-6)}`,
+      name: 'Argan Oil',
+      price: 120,
+    });
     const warehouse = newId();
     await t.db.query(`INSERT INTO warehouses (id, name, city) VALUES ($1, 'Casablanca Hub', 'Casablanca')`, [warehouse]);
     const extras: Record<Role, Record<string, unknown>> = {
@@ -271,7 +322,15 @@ describe('users: create and edit with each role’s fields', () => {
       'manager-leader': [],
       manager: ['whatsapp_phone', 'company', 'manager_id'],
       'call-center-manager': ['whatsapp_phone', 'company', 'manager_id'],
-      agent: ['whatsapp_phone', 'company', 'manager_id', 'salary', 'products_ids_to_confirm', 'agent_working_hours', 'agent_status_handlings'],
+      agent: [
+        'whatsapp_phone',
+        'company',
+        'manager_id',
+        'salary',
+        'products_ids_to_confirm',
+        'agent_working_hours',
+        'agent_status_handlings',
+      ],
       'follow-up-agent': ['whatsapp_phone', 'company', 'manager_id'],
       'stock-manager': ['whatsapp_phone', 'company', 'warehouses_ids_to_manage'],
       'sourcing-agent': ['whatsapp_phone', 'company'],
@@ -283,7 +342,11 @@ describe('users: create and edit with each role’s fields', () => {
       const res = await agents.admin.json('POST', `/users/${ROLE_SLUGS[role]}/store`, body);
       expectJson(res, 201, undefined, role);
       const data = res.json().data;
-      assert.deepEqual(Object.keys(data), ['id', 'role', 'full_name', 'email', 'phone', ...keys[role], 'status', 'created_at', 'updated_at'], role);
+      assert.deepEqual(
+        Object.keys(data),
+        ['id', 'role', 'full_name', 'email', 'phone', ...keys[role], 'status', 'created_at', 'updated_at'],
+        role,
+      );
       assert.equal(data.role, role);
       assert.equal(data.email, body.email);
       assert.match(data.created_at, ISO);
@@ -310,11 +373,7 @@ describe('users: create and edit with each role’s fields', () => {
         manager_id: people.seller.id,
         salary: 'a lot',
         products_ids_to_confirm: ['01NOPE'],
-        agent_working_hours: [
-          { startTime: '9h', endTime: '12:00' },
-          { startTime: '14:00', endTime: '13:00' },
-          { startTime: '15:00' },
-        ],
+        agent_working_hours: [{ startTime: '9h', endTime: '12:00' }, { startTime: '14:00', endTime: '13:00' }, { startTime: '15:00' }],
         agent_status_handlings: ['confirmed', 'shipped'],
         password: 'short',
         password_confirmation: 'short',
@@ -339,7 +398,9 @@ describe('users: create and edit with each role’s fields', () => {
       password: ['The password field confirmation does not match.'],
     });
     invalid(await agents.admin.json('POST', '/users/sellers/store', base()), { account_id: ['The account id field is required.'] });
-    invalid(await agents.admin.json('POST', '/users/sellers/store', base({ account_id: '01NOPE' })), { account_id: ['The selected account id is invalid.'] });
+    invalid(await agents.admin.json('POST', '/users/sellers/store', base({ account_id: '01NOPE' })), {
+      account_id: ['The selected account id is invalid.'],
+    });
     invalid(await agents.admin.json('POST', '/users/stock-managers/store', base({ warehouses_ids_to_manage: ['01NOPE'] })), {
       'warehouses_ids_to_manage.0': ['The selected warehouses ids to manage.0 is invalid.'],
     });
@@ -353,7 +414,11 @@ describe('users: create and edit with each role’s fields', () => {
     const target = await person(t.db, 'agent');
     const url = `/users/agents/${target.id}`;
     const session = await login(t.app, target.email);
-    const res = await agents.admin.json('PUT', `${url}/update`, { full_name: 'Renamed Agent', phone: '0700000000', agent_status_handlings: ['confirmed'] });
+    const res = await agents.admin.json('PUT', `${url}/update`, {
+      full_name: 'Renamed Agent',
+      phone: '0700000000',
+      agent_status_handlings: ['confirmed'],
+    });
     expectJson(res, 200);
     assert.equal(res.json().data.full_name, 'Renamed Agent');
     assert.deepEqual(res.json().data.agent_status_handlings, ['confirmed']);
@@ -364,16 +429,26 @@ describe('users: create and edit with each role’s fields', () => {
       email: ['The email field is required.'],
       phone: ['The phone field is required.'],
     });
-    invalid(await agents.admin.json('PATCH', `${url}/update`, { email: people.admin.email }), { email: ['The email has already been taken.'] });
+    invalid(await agents.admin.json('PATCH', `${url}/update`, { email: people.admin.email }), {
+      email: ['The email has already been taken.'],
+    });
     invalid(await agents.admin.json('PATCH', `${url}/update`, { password: 'new-password', password_confirmation: 'typo' }), {
       password: ['The password field confirmation does not match.'],
     });
-    expectJson(await agents.admin.json('PATCH', `${url}/update`, { email: target.email.toUpperCase() }), 200, undefined, 'their own email is not taken');
+    expectJson(
+      await agents.admin.json('PATCH', `${url}/update`, { email: target.email.toUpperCase() }),
+      200,
+      undefined,
+      'their own email is not taken',
+    );
 
     expectJson(await agents.admin.json('PATCH', `${url}/update`, { password: 'new-password', password_confirmation: 'new-password' }), 200);
     assert.equal((await session.get('/')).headers.location, '/login', 'a new password logs them out');
     await login(t.app, target.email, 'new-password');
-    const audit = await t.db.query<{ changes: Record<string, unknown> }>(`SELECT changes FROM audit_log WHERE action = 'users.update' AND subject_id = $1 ORDER BY id DESC LIMIT 1`, [target.id]);
+    const audit = await t.db.query<{ changes: Record<string, unknown> }>(
+      `SELECT changes FROM audit_log WHERE action = 'users.update' AND subject_id = $1 ORDER BY id DESC LIMIT 1`,
+      [target.id],
+    );
     assert.deepEqual(audit.rows[0].changes, { credentials: 'changed' });
   });
 
@@ -383,7 +458,11 @@ describe('users: create and edit with each role’s fields', () => {
     const url = `/users/deliveries/${target.id}`;
     const edit = await agents.admin.get(`${url}/edit`);
     assert.match(edit.body, /<label for="f-status">Status<\/label>/);
-    const res = await agents.admin.form(`${url}/update`, { full_name: target.fullName, email: target.email, phone: '0600000000', status: 'inactive', password: '', password_confirmation: '' }, { method: 'PATCH' });
+    const res = await agents.admin.form(
+      `${url}/update`,
+      { full_name: target.fullName, email: target.email, phone: '0600000000', status: 'inactive', password: '', password_confirmation: '' },
+      { method: 'PATCH' },
+    );
     assert.equal(res.statusCode, 302);
     assert.equal(res.headers.location, `${url}/show`);
     assert.equal((await session.get('/')).headers.location, '/login');
@@ -413,15 +492,35 @@ describe('users: create and edit with each role’s fields', () => {
 describe('users: HTML forms', () => {
   test('every field of the agent form has a visible label in plain words', async () => {
     const page = await agents.admin.get('/users/agents/create');
-    for (const label of ['Full name', 'Email', 'Phone', 'WhatsApp number', 'Company', 'Manager', 'Salary', 'Password', 'Confirm password', 'Status']) {
-      assert.match(page.body, new RegExp(`<label for="f-[^"]+">${label}(<span class="req" aria-hidden="true"> \\*</span>)?</label>`), label);
+    for (const label of [
+      'Full name',
+      'Email',
+      'Phone',
+      'WhatsApp number',
+      'Company',
+      'Manager',
+      'Salary',
+      'Password',
+      'Confirm password',
+      'Status',
+    ]) {
+      assert.match(
+        page.body,
+        new RegExp(`<label for="f-[^"]+">${label}(<span class="req" aria-hidden="true"> \\*</span>)?</label>`),
+        label,
+      );
     }
     for (const legend of ['Lead statuses they may set', 'Working hours']) assert.match(page.body, new RegExp(`<legend>${legend}</legend>`));
     assert.match(page.body, /type="time" name="agent_working_hours\[0\]\[startTime\]"/);
   });
 
   test('a form post creates the user, with arrays and working-hour rows from form fields', async () => {
-    const product = await createProduct(t.db, { accountId: people.seller.accountId!, sku: `F-${newId().slice(-6)}`, name: 'Amlou', price: 50 });
+    const product = await createProduct(t.db, {
+      accountId: people.seller.accountId!,
+      sku: `F-${newId().slice(-6)}`,
+      name: 'Amlou',
+      price: 50,
+    });
     await agents.admin.get('/users/agents/create');
     const mail = email('form');
     const res = await agents.admin.form('/users/agents/store', {
@@ -436,10 +535,13 @@ describe('users: HTML forms', () => {
       status: 'active',
     });
     assert.equal(res.statusCode, 302);
-    const { rows } = await t.db.query<{ id: string; products_ids_to_confirm: string[]; agent_working_hours: unknown; agent_status_handlings: string[]; salary: string }>(
-      'SELECT id, products_ids_to_confirm, agent_working_hours, agent_status_handlings, salary::text FROM users WHERE email = $1',
-      [mail],
-    );
+    const { rows } = await t.db.query<{
+      id: string;
+      products_ids_to_confirm: string[];
+      agent_working_hours: unknown;
+      agent_status_handlings: string[];
+      salary: string;
+    }>('SELECT id, products_ids_to_confirm, agent_working_hours, agent_status_handlings, salary::text FROM users WHERE email = $1', [mail]);
     assert.equal(res.headers.location, `/users/agents/${rows[0].id}/show`);
     assert.deepEqual(rows[0].products_ids_to_confirm, [product.id]);
     assert.deepEqual(rows[0].agent_status_handlings, ['confirmed']);
@@ -451,9 +553,16 @@ describe('users: HTML forms', () => {
     assert.match(show.body, /Amlou/);
 
     // Unticking every box (only the hidden empty marker is sent) clears the list.
-    const cleared = await agents.admin.form(`/users/agents/${rows[0].id}/update`, { 'agent_status_handlings[]': '', 'products_ids_to_confirm[]': '' }, { method: 'PATCH' });
+    const cleared = await agents.admin.form(
+      `/users/agents/${rows[0].id}/update`,
+      { 'agent_status_handlings[]': '', 'products_ids_to_confirm[]': '' },
+      { method: 'PATCH' },
+    );
     assert.equal(cleared.statusCode, 302);
-    const after = await t.db.query<{ products_ids_to_confirm: string[]; agent_status_handlings: string[] }>('SELECT products_ids_to_confirm, agent_status_handlings FROM users WHERE id = $1', [rows[0].id]);
+    const after = await t.db.query<{ products_ids_to_confirm: string[]; agent_status_handlings: string[] }>(
+      'SELECT products_ids_to_confirm, agent_status_handlings FROM users WHERE id = $1',
+      [rows[0].id],
+    );
     assert.deepEqual(after.rows[0], { products_ids_to_confirm: [], agent_status_handlings: [] });
   });
 
@@ -480,7 +589,10 @@ describe('users: HTML forms', () => {
     assert.doesNotMatch(page.body, /secret-pass|different/);
     assert.match(page.body, /value="call_later" checked/);
     assert.match(page.body, /name="agent_working_hours\[0\]\[startTime\]" value="18:00"/);
-    assert.match(page.body, /id="f-agent_working_hours-0-endTime-error"><li>The agent working hours\.0\.endTime field must be a date after agent working hours\.0\.startTime\.<\/li>/);
+    assert.match(
+      page.body,
+      /id="f-agent_working_hours-0-endTime-error"><li>The agent working hours\.0\.endTime field must be a date after agent working hours\.0\.startTime\.<\/li>/,
+    );
     const again = await agents.admin.get('/users/agents/create');
     assert.doesNotMatch(again.body, /field-errors/, 'errors show once');
   });
@@ -504,7 +616,10 @@ describe('users: HTML forms', () => {
     assert.match(page.body, new RegExp(`Amine ${tag}[\\s\\S]*Badr ${tag}`));
     assert.doesNotMatch(page.body, new RegExp(`Chama ${tag}`));
     assert.match(page.body, /1–2 of 3/);
-    assert.match(page.body, new RegExp(`href="/users/sourcing-agents\\?search=${tag}&amp;sort=full_name&amp;direction=asc&amp;per_page=2&amp;page=2" rel="next"`));
+    assert.match(
+      page.body,
+      new RegExp(`href="/users/sourcing-agents\\?search=${tag}&amp;sort=full_name&amp;direction=asc&amp;per_page=2&amp;page=2" rel="next"`),
+    );
     const json = await agents.admin.json('GET', `/users/sourcing-agents?search=${tag}&sort=full_name&direction=desc`);
     assert.deepEqual(
       json.json().data.map((u: { full_name: string }) => u.full_name),

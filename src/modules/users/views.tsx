@@ -56,7 +56,12 @@ export interface FormOptions {
 }
 
 /** Role cards with their head counts: the admin's Users page and a manager's Team page. */
-export function RoleOverview(p: { title: string; subtitle: string; roles: readonly Role[]; counts: Record<string, { total: number; active: number }> }) {
+export function RoleOverview(p: {
+  title: string;
+  subtitle: string;
+  roles: readonly Role[];
+  counts: Record<string, { total: number; active: number }>;
+}) {
   const { user } = usePage();
   return (
     <>
@@ -102,7 +107,13 @@ function StatusToggle({ user, small }: { user: Pick<UserRow, 'id' | 'role' | 'st
 
 function DeleteButton({ user, small }: { user: Pick<UserRow, 'id' | 'role' | 'full_name'>; small?: boolean }) {
   return (
-    <Form action={`${usersUrl(user.role)}/delete`} method="DELETE" class="inline-form" label={`Remove ${user.full_name}`} confirm={`Remove ${user.full_name}? They can no longer log in.`}>
+    <Form
+      action={`${usersUrl(user.role)}/delete`}
+      method="DELETE"
+      class="inline-form"
+      label={`Remove ${user.full_name}`}
+      confirm={`Remove ${user.full_name}? They can no longer log in.`}
+    >
       <input type="hidden" name="ids[]" value={user.id} />
       <Button kind="danger" small={small}>
         Remove
@@ -136,7 +147,10 @@ export function UsersList(p: {
     { label: 'Phone', render: (u) => u.phone ?? '—' },
   ];
   if (role === 'seller' && !team) {
-    columns.push({ label: 'Account', render: (u) => (viewer.role === 'seller' ? u.account_name : <a href={`/accounts/${u.account_id}/show`}>{u.account_name}</a>) });
+    columns.push({
+      label: 'Account',
+      render: (u) => (viewer.role === 'seller' ? u.account_name : <a href={`/accounts/${u.account_id}/show`}>{u.account_name}</a>),
+    });
   }
   if (MANAGED_BY[role]) columns.push({ label: 'Manager', render: (u) => u.manager_name ?? '—' });
   columns.push(
@@ -165,20 +179,55 @@ export function UsersList(p: {
     <>
       <PageHeader
         title={title}
-        subtitle={team ? 'The people who can log in to your shop.' : `${p.meta.total} ${p.meta.total === 1 ? ROLE_LABELS[role].toLowerCase() : ROLE_PLURALS[role].toLowerCase()}`}
-        back={viewer.role === 'admin' ? { href: '/users', label: 'Users' } : viewer.role !== 'seller' ? { href: '/users/team', label: 'Team' } : undefined}
+        subtitle={
+          team
+            ? 'The people who can log in to your shop.'
+            : `${p.meta.total} ${p.meta.total === 1 ? ROLE_LABELS[role].toLowerCase() : ROLE_PLURALS[role].toLowerCase()}`
+        }
+        back={
+          viewer.role === 'admin'
+            ? { href: '/users', label: 'Users' }
+            : viewer.role !== 'seller'
+              ? { href: '/users/team', label: 'Team' }
+              : undefined
+        }
         actions={
-          mayCreate(viewer, role) && <LinkButton href={`${usersUrl(role)}/create${url.searchParams.get('account_id') ? `?account_id=${url.searchParams.get('account_id')}` : ''}`}>{team ? 'Add a team member' : `New ${ROLE_LABELS[role].toLowerCase()}`}</LinkButton>
+          mayCreate(viewer, role) && (
+            <LinkButton
+              href={`${usersUrl(role)}/create${url.searchParams.get('account_id') ? `?account_id=${url.searchParams.get('account_id')}` : ''}`}
+            >
+              {team ? 'Add a team member' : `New ${ROLE_LABELS[role].toLowerCase()}`}
+            </LinkButton>
+          )
         }
       />
       <Filters search="Name or email" searchLabel="Search by name or email">
         <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
-        {p.accounts && <Select name="account_id" label="Account" options={p.accounts} value={url.searchParams.get('account_id')} placeholder="Any account" />}
+        {p.accounts && (
+          <Select
+            name="account_id"
+            label="Account"
+            options={p.accounts}
+            value={url.searchParams.get('account_id')}
+            placeholder="Any account"
+          />
+        )}
         {p.managers && p.managers.length > 0 && (
-          <Select name="manager_id" label="Manager" options={p.managers.map((m) => [m.id, m.full_name])} value={url.searchParams.get('manager_id')} placeholder="Any manager" />
+          <Select
+            name="manager_id"
+            label="Manager"
+            options={p.managers.map((m) => [m.id, m.full_name])}
+            value={url.searchParams.get('manager_id')}
+            placeholder="Any manager"
+          />
         )}
       </Filters>
-      <DataTable caption={title} rows={p.rows} columns={columns} empty={p.meta.total === 0 && !url.search ? `No ${ROLE_PLURALS[role].toLowerCase()} yet.` : 'Nobody matches these filters.'} />
+      <DataTable
+        caption={title}
+        rows={p.rows}
+        columns={columns}
+        empty={p.meta.total === 0 && !url.search ? `No ${ROLE_PLURALS[role].toLowerCase()} yet.` : 'Nobody matches these filters.'}
+      />
       <Pagination meta={p.meta} />
     </>
   );
@@ -205,7 +254,8 @@ const NoneMarker = ({ name }: { name: string }) => <input type="hidden" name={`$
 
 function WorkingHours({ value }: { value: { startTime: string; endTime: string }[] }) {
   const { errors, old } = usePage();
-  const rows = 'agent_working_hours' in old ? ((old.agent_working_hours as { startTime?: string; endTime?: string }[] | undefined) ?? []) : value;
+  const rows =
+    'agent_working_hours' in old ? ((old.agent_working_hours as { startTime?: string; endTime?: string }[] | undefined) ?? []) : value;
   const count = Math.min(MAX_WORKING_HOURS, Math.max(3, rows.length + 2));
   const top = errors.agent_working_hours ?? [];
   return (
@@ -282,7 +332,14 @@ export function UserForm(p: { role: Role; user?: UserRow; options: FormOptions; 
 
       {options.accounts && (
         <Card title="Account">
-          <Select name="account_id" label="Account" options={options.accounts} value={p.preset?.account_id} placeholder="Choose the seller's account" required />
+          <Select
+            name="account_id"
+            label="Account"
+            options={options.accounts}
+            value={p.preset?.account_id}
+            placeholder="Choose the seller's account"
+            required
+          />
           <p class="hint">
             No account yet? <a href="/accounts/create">Create the account</a> first.
           </p>
@@ -294,7 +351,9 @@ export function UserForm(p: { role: Role; user?: UserRow; options: FormOptions; 
           <Select
             name="manager_id"
             label="Manager"
-            options={options.managers.filter((m) => m.id !== user?.id).map((m) => [m.id, `${m.full_name} (${ROLE_LABELS[m.role]}${m.status === 'active' ? '' : ', inactive'})`])}
+            options={options.managers
+              .filter((m) => m.id !== user?.id)
+              .map((m) => [m.id, `${m.full_name} (${ROLE_LABELS[m.role]}${m.status === 'active' ? '' : ', inactive'})`])}
             value={user?.manager_id ?? p.preset?.manager_id}
             placeholder="Nobody"
           />
@@ -304,7 +363,15 @@ export function UserForm(p: { role: Role; user?: UserRow; options: FormOptions; 
       {role === 'agent' && (
         <Card title="Confirmation work">
           <div class="form-grid">
-            <Field name="salary" label="Salary" type="number" step="0.01" min={0} value={user?.salary} hint="Monthly, in the platform's currency." />
+            <Field
+              name="salary"
+              label="Salary"
+              type="number"
+              step="0.01"
+              min={0}
+              value={user?.salary}
+              hint="Monthly, in the platform's currency."
+            />
           </div>
           <NoneMarker name="agent_status_handlings" />
           <CheckboxGroup
@@ -319,7 +386,10 @@ export function UserForm(p: { role: Role; user?: UserRow; options: FormOptions; 
             <CheckboxGroup
               name="products_ids_to_confirm"
               legend="Products to confirm"
-              options={options.products.map((x) => [x.id, `${x.sku} — ${x.name} (${x.account_name})${x.status === 'active' ? '' : ' · inactive'}`])}
+              options={options.products.map((x) => [
+                x.id,
+                `${x.sku} — ${x.name} (${x.account_name})${x.status === 'active' ? '' : ' · inactive'}`,
+              ])}
               values={user?.products_ids_to_confirm}
             />
           ) : (
@@ -357,10 +427,18 @@ export function UserForm(p: { role: Role; user?: UserRow; options: FormOptions; 
             autocomplete="new-password"
             hint={editing ? 'Leave empty to keep the current password. At least 8 characters.' : 'At least 8 characters.'}
           />
-          <Field name="password_confirmation" label={editing ? 'Confirm the new password' : 'Confirm password'} type="password" required={!editing} autocomplete="new-password" />
+          <Field
+            name="password_confirmation"
+            label={editing ? 'Confirm the new password' : 'Confirm password'}
+            type="password"
+            required={!editing}
+            autocomplete="new-password"
+          />
           {hasStatusField(role) && <Select name="status" label="Status" options={STATUS_OPTIONS} value={user?.status ?? 'active'} />}
         </div>
-        {!hasStatusField(role) && editing && <p class="hint">Use Activate or Deactivate on their page to change whether they can log in.</p>}
+        {!hasStatusField(role) && editing && (
+          <p class="hint">Use Activate or Deactivate on their page to change whether they can log in.</p>
+        )}
       </Card>
 
       <div class="form-actions">
@@ -379,7 +457,10 @@ function Chips({ children }: { children: ComponentChildren }) {
 
 export function UserPage(p: {
   user: UserRow;
-  labels: { products: { id: string; sku: string; name: string; account_name: string }[]; warehouses: { id: string; name: string; city: string | null }[] };
+  labels: {
+    products: { id: string; sku: string; name: string; account_name: string }[];
+    warehouses: { id: string; name: string; city: string | null }[];
+  };
   reports: { id: string; role: Role; full_name: string; email: string; status: string }[];
 }) {
   const { user: viewer } = usePage();
@@ -398,7 +479,8 @@ export function UserPage(p: {
     ['Status', <StatusBadge status={u.status} />],
     ['Role', ROLE_LABELS[u.role]],
   ];
-  if (u.role === 'seller') access.push(['Account', v.role === 'seller' ? u.account_name : <a href={`/accounts/${u.account_id}/show`}>{u.account_name}</a>]);
+  if (u.role === 'seller')
+    access.push(['Account', v.role === 'seller' ? u.account_name : <a href={`/accounts/${u.account_id}/show`}>{u.account_name}</a>]);
   if (MANAGED_BY[u.role]) access.push(['Manager', u.manager_name]);
   access.push(['Member since', formatDateTime(u.created_at)], ['Last updated', formatDateTime(u.updated_at)]);
   const hours = u.agent_working_hours ?? [];
@@ -444,7 +526,16 @@ export function UserPage(p: {
                   </Chips>
                 ) : null,
               ],
-              ['Working hours', hours.length ? <Chips>{hours.map((h) => <Badge>{`${h.startTime}–${h.endTime}`}</Badge>)}</Chips> : null],
+              [
+                'Working hours',
+                hours.length ? (
+                  <Chips>
+                    {hours.map((h) => (
+                      <Badge>{`${h.startTime}–${h.endTime}`}</Badge>
+                    ))}
+                  </Chips>
+                ) : null,
+              ],
             ]}
           />
           <h3 class="subheading">Products to confirm</h3>
@@ -491,4 +582,3 @@ export function UserPage(p: {
     </>
   );
 }
-
