@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalid, notFound } from '../../http/errors.js';
+import { notFound } from '../../http/errors.js';
 import { ErrorBag } from '../../http/validation.js';
-import { PG, pgCode } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
@@ -12,7 +11,8 @@ import { renderPage, usePage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, Kpi, LinkButton, PageHeader, Pagination } from '../../web/ui.js';
-import { BulkDeleteForm, count, DeleteButton, FK_VIOLATION, listAfterDelete, readIds, refuseDelete, RowCheck } from '../shared/deletion.js';
+import { BulkDeleteForm, DeleteButton, RowCheck } from '../shared/deletion.js';
+import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
 import { canCategories, categoryPolicy } from './policy.js';
 import { CATEGORY_SORTS, categoriesInUse, categoryNameTaken, findCategory, listCategories, type CategoryRow } from './queries.js';
 import { categoryBody, NAME_TAKEN } from './schemas.js';
@@ -153,16 +153,6 @@ async function readName(web: FastifyInstance, req: FastifyRequest, exceptId?: st
   return input.name;
 }
 
-/** A unique-name race lost between the check and the write reads as the same 422. */
-async function uniqueName<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (pgCode(err) === PG.uniqueViolation) throw invalid({ name: [NAME_TAKEN] });
-    throw err;
-  }
-}
-
 export async function categoriesPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
@@ -242,44 +232,23 @@ export async function categoriesPages(web: FastifyInstance) {
   route('PATCH', '/categories/:id/update', updateOpts, update);
   route('PUT', '/categories/:id/update', updateOpts, update);
 
-  web.route({
-    method: ['POST', 'DELETE'],
+  deleteRoute(web, {
     url: '/categories/delete',
-    config: { can: canCategories('delete') },
-    handler: async (req, reply) => {
-      const ids = readIds(req);
-      const refuse = async () => {
-        const used = await categoriesInUse(db, ids);
-        const message =
-          used.length === 0
-            ? 'This category is in use and cannot be deleted.'
-            : ids.length === 1
-              ? `This category is used by ${count(used[0].products, 'product')} and cannot be deleted.`
-              : used.map((u) => `The category ${u.name} is used by ${count(u.products, 'product')} and cannot be deleted.`).join(' ') +
-                ' Nothing was deleted.';
-        return refuseDelete(req, reply, message, LIST);
-      };
-      if ((await categoriesInUse(db, ids)).length > 0) return refuse();
-      let deleted: { id: string; name: string }[];
-      try {
-        deleted = await db.tx(async (q) => {
-          // Deleted products keep no category: nothing shows them any more.
-          await q.query('UPDATE products SET category_id = NULL WHERE category_id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids]);
-          const { rows } = await q.query<{ id: string; name: string }>(
-            'DELETE FROM categories WHERE id = ANY($1::text[]) RETURNING id, name',
-            [ids],
-          );
-          for (const r of rows) await audit(q, req.user!, 'categories.delete', { type: 'category', id: r.id }, { name: r.name });
-          return rows;
-        });
-      } catch (err) {
-        if (pgCode(err) === FK_VIOLATION) return refuse(); // a product took the category meanwhile
-        throw err;
-      }
-      if (deleted.length === 0) throw notFound();
-      const message =
-        deleted.length === 1 ? `Category ${deleted[0].name} deleted.` : `${count(deleted.length, 'category', 'categories')} deleted.`;
-      return done(req, reply, { message, redirect: listAfterDelete(req, LIST) });
+    list: LIST,
+    can: canCategories('delete'),
+    noun: ['category', 'categories'],
+    audit: { action: 'categories.delete', type: 'category' },
+    refusal: async (ids, refused) => {
+      const used = (await categoriesInUse(db, ids)).map((u) => ({ name: u.name, uses: u.products }));
+      return used.length > 0 || refused ? inUseMessage('category', ids.length, used, ['product']) : undefined;
+    },
+    remove: async (q, ids) => {
+      // Deleted products keep no category: nothing shows them any more.
+      await q.query('UPDATE products SET category_id = NULL WHERE category_id = ANY($1::text[]) AND deleted_at IS NOT NULL', [ids]);
+      const { rows } = await q.query<{ id: string; name: string }>('DELETE FROM categories WHERE id = ANY($1::text[]) RETURNING id, name', [
+        ids,
+      ]);
+      return rows;
     },
   });
 }

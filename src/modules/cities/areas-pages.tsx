@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { PG, pgCode } from '../../db/database.js';
-import { invalid, notFound } from '../../http/errors.js';
+import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
@@ -12,7 +11,8 @@ import { renderPage, usePage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader, Pagination, Select } from '../../web/ui.js';
-import { BulkDeleteForm, count, DeleteButton, listAfterDelete, readIds, RowCheck } from '../shared/deletion.js';
+import { BulkDeleteForm, DeleteButton, listAfterDelete, RowCheck } from '../shared/deletion.js';
+import { deleteRoute, uniqueName } from '../shared/named-records.js';
 import { canCities, cityPolicy } from './policy.js';
 import { AREA_SORTS, areaNameTaken, cityExists, cityOptions, findArea, listAreas, type AreaRow } from './queries.js';
 import { areaBody, NAME_TAKEN } from './schemas.js';
@@ -125,15 +125,6 @@ async function readArea(web: FastifyInstance, req: FastifyRequest, exceptId?: st
     bag.add('name', NAME_TAKEN);
   bag.throwIfAny(areaBody.schema);
   return input;
-}
-
-async function uniqueName<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (pgCode(err) === PG.uniqueViolation) throw invalid({ name: [NAME_TAKEN] });
-    throw err;
-  }
 }
 
 export async function areaPages(web: FastifyInstance) {
@@ -270,26 +261,24 @@ export async function areaPages(web: FastifyInstance) {
   route('PATCH', '/areas/:id/update', updateOpts, update);
   route('PUT', '/areas/:id/update', updateOpts, update);
 
-  web.route({
-    method: ['POST', 'DELETE'],
+  deleteRoute(web, {
     url: '/areas/delete',
-    config: { can: canCities('delete') },
-    handler: async (req, reply) => {
-      const ids = readIds(req);
-      const deleted = await db.tx(async (q) => {
-        const { rows } = await q.query<{ id: string; name: string; city_id: string }>(
+    list: LIST,
+    can: canCities('delete'),
+    noun: ['area'],
+    audit: { action: 'areas.delete', type: 'area' },
+    remove: async (q, ids) =>
+      (
+        await q.query<{ id: string; name: string; city_id: string }>(
           'DELETE FROM areas WHERE id = ANY($1::text[]) RETURNING id, name, city_id',
           [ids],
-        );
-        for (const r of rows) await audit(q, req.user!, 'areas.delete', { type: 'area', id: r.id }, { name: r.name, city_id: r.city_id });
-        return rows;
-      });
-      if (deleted.length === 0) throw notFound();
-      const message = deleted.length === 1 ? `Area ${deleted[0].name} deleted.` : `${count(deleted.length, 'area')} deleted.`;
-      // From a city's page, back to it; from the list, back to the list.
+        )
+      ).rows,
+    // From a city's page, back to it; from the list, back to the list.
+    redirect: (req) => {
       const back = listAfterDelete(req, LIST);
       const fromCity = (req.headers.referer ?? '').match(/\/cities\/[^/?#]+\/show/)?.[0];
-      return done(req, reply, { message, redirect: back === LIST && fromCity ? fromCity : back });
+      return back === LIST && fromCity ? fromCity : back;
     },
   });
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PG, pgCode } from '../../db/database.js';
-import { invalid, notFound } from '../../http/errors.js';
+import { notFound } from '../../http/errors.js';
 import { ErrorBag } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
@@ -12,7 +11,8 @@ import { renderPage, usePage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader, Pagination } from '../../web/ui.js';
-import { BulkDeleteForm, count, DeleteButton, FK_VIOLATION, listAfterDelete, readIds, refuseDelete, RowCheck } from '../shared/deletion.js';
+import { BulkDeleteForm, count, DeleteButton, RowCheck } from '../shared/deletion.js';
+import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
 import { areaPages } from './areas-pages.js';
 import { canCities, cityPolicy } from './policy.js';
 import { areasOfCity, CITY_SORTS, citiesInUse, cityNameTaken, findCity, listCities, type AreaJson, type CityRow } from './queries.js';
@@ -198,15 +198,6 @@ async function readName(web: FastifyInstance, req: FastifyRequest, exceptId?: st
   return input.name;
 }
 
-async function uniqueName<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (pgCode(err) === PG.uniqueViolation) throw invalid({ name: [NAME_TAKEN] });
-    throw err;
-  }
-}
-
 export async function citiesPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
@@ -289,41 +280,18 @@ export async function citiesPages(web: FastifyInstance) {
   route('PATCH', '/cities/:id/update', updateOpts, update);
   route('PUT', '/cities/:id/update', updateOpts, update);
 
-  web.route({
-    method: ['POST', 'DELETE'],
+  deleteRoute(web, {
     url: '/cities/delete',
-    config: { can: canCities('delete') },
-    handler: async (req, reply) => {
-      const ids = readIds(req);
-      const refuse = async () => {
-        const used = await citiesInUse(db, ids);
-        const message =
-          used.length === 0
-            ? 'This city is in use and cannot be deleted.'
-            : ids.length === 1
-              ? `This city is used by ${count(used[0].warehouses, 'warehouse')} and cannot be deleted.`
-              : used.map((u) => `The city ${u.name} is used by ${count(u.warehouses, 'warehouse')} and cannot be deleted.`).join(' ') +
-                ' Nothing was deleted.';
-        return refuseDelete(req, reply, message, LIST);
-      };
-      if ((await citiesInUse(db, ids)).length > 0) return refuse();
-      let deleted: { id: string; name: string }[];
-      try {
-        deleted = await db.tx(async (q) => {
-          const { rows } = await q.query<{ id: string; name: string }>('DELETE FROM cities WHERE id = ANY($1::text[]) RETURNING id, name', [
-            ids,
-          ]);
-          for (const r of rows) await audit(q, req.user!, 'cities.delete', { type: 'city', id: r.id }, { name: r.name });
-          return rows;
-        });
-      } catch (err) {
-        if (pgCode(err) === FK_VIOLATION) return refuse();
-        throw err;
-      }
-      if (deleted.length === 0) throw notFound();
-      const message = deleted.length === 1 ? `City ${deleted[0].name} deleted.` : `${count(deleted.length, 'city', 'cities')} deleted.`;
-      return done(req, reply, { message, redirect: listAfterDelete(req, LIST) });
+    list: LIST,
+    can: canCities('delete'),
+    noun: ['city', 'cities'],
+    audit: { action: 'cities.delete', type: 'city' },
+    refusal: async (ids, refused) => {
+      const used = (await citiesInUse(db, ids)).map((u) => ({ name: u.name, uses: u.warehouses }));
+      return used.length > 0 || refused ? inUseMessage('city', ids.length, used, ['warehouse']) : undefined;
     },
+    remove: async (q, ids) =>
+      (await q.query<{ id: string; name: string }>('DELETE FROM cities WHERE id = ANY($1::text[]) RETURNING id, name', [ids])).rows,
   });
 
   await web.register(areaPages);

@@ -11,4 +11,4 @@ export const AreaBody = Type.Object({
 });
 export const areaBody = compile(AreaBody);
 
-export const NAME_TAKEN = 'The name has already been taken.';
+export { NAME_TAKEN } from '../shared/named-records.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { PG, pgCode, type Queryable } from '../../db/database.js';
-import { invalid, notFound } from '../../http/errors.js';
+import type { Queryable } from '../../db/database.js';
+import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
@@ -27,7 +27,8 @@ import {
   StatusBadge,
 } from '../../web/ui.js';
 import { cityExists, cityOptions } from '../cities/queries.js';
-import { BulkDeleteForm, count, DeleteButton, FK_VIOLATION, listAfterDelete, readIds, refuseDelete, RowCheck } from '../shared/deletion.js';
+import { BulkDeleteForm, DeleteButton, RowCheck } from '../shared/deletion.js';
+import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
 import { canWarehouses, warehousePolicy } from './policy.js';
 import { findWarehouse, listWarehouses, WAREHOUSE_SORTS, warehouseNameTaken, warehouseStockCounts, type WarehouseJson } from './queries.js';
 import { NAME_TAKEN, WAREHOUSE_STATUSES, warehouseCreate, warehouseUpdate } from './schemas.js';
@@ -222,15 +223,6 @@ async function readWarehouse(web: FastifyInstance, req: FastifyRequest, before?:
   return input;
 }
 
-async function uniqueName<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (pgCode(err) === PG.uniqueViolation) throw invalid({ name: [NAME_TAKEN] });
-    throw err;
-  }
-}
-
 export async function warehousesPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
@@ -332,50 +324,34 @@ export async function warehousesPages(web: FastifyInstance) {
   route('PATCH', '/warehouses/:id/update', updateOpts, update);
   route('PUT', '/warehouses/:id/update', updateOpts, update);
 
-  web.route({
-    method: ['POST', 'DELETE'],
+  deleteRoute(web, {
     url: '/warehouses/delete',
-    config: { can: canWarehouses('delete') },
-    handler: async (req, reply) => {
-      const ids = readIds(req);
-      let deleted: { id: string; name: string }[];
-      try {
-        deleted = await db.tx(async (q) => {
-          // Stock managers stop managing it; stocks (migration 0007) refuse the delete by their foreign key.
-          await q.query(
-            `UPDATE users u SET warehouses_ids_to_manage = (
-                 SELECT coalesce(jsonb_agg(t.e ORDER BY t.i), '[]'::jsonb)
-                   FROM jsonb_array_elements(u.warehouses_ids_to_manage) WITH ORDINALITY AS t(e, i)
-                  WHERE NOT (t.e #>> '{}' = ANY($1::text[]))),
-               updated_at = now()
-             WHERE u.warehouses_ids_to_manage ?| $1::text[]`,
-            [ids],
-          );
-          const { rows } = await q.query<{ id: string; name: string }>(
-            'DELETE FROM warehouses WHERE id = ANY($1::text[]) RETURNING id, name',
-            [ids],
-          );
-          for (const r of rows) await audit(q, req.user!, 'warehouses.delete', { type: 'warehouse', id: r.id }, { name: r.name });
-          return rows;
-        });
-      } catch (err) {
-        if (pgCode(err) !== FK_VIOLATION) throw err;
-        const used = await warehouseStockCounts(db, ids);
-        const live = used.filter((u) => u.stocks > 0);
-        const message =
-          live.length === 0
-            ? ids.length === 1
-              ? 'This warehouse keeps the history of its deleted stocks and cannot be deleted; set it inactive instead.'
-              : 'Some of these warehouses keep the history of their stocks and cannot be deleted. Nothing was deleted.'
-            : ids.length === 1
-              ? `This warehouse is used by ${count(live[0].stocks, 'stock')} and cannot be deleted.`
-              : live.map((u) => `The warehouse ${u.name} is used by ${count(u.stocks, 'stock')} and cannot be deleted.`).join(' ') +
-                ' Nothing was deleted.';
-        return refuseDelete(req, reply, message, LIST);
-      }
-      if (deleted.length === 0) throw notFound();
-      const message = deleted.length === 1 ? `Warehouse ${deleted[0].name} deleted.` : `${count(deleted.length, 'warehouse')} deleted.`;
-      return done(req, reply, { message, redirect: listAfterDelete(req, LIST) });
+    list: LIST,
+    can: canWarehouses('delete'),
+    noun: ['warehouse'],
+    audit: { action: 'warehouses.delete', type: 'warehouse' },
+    remove: async (q, ids) => {
+      // Stock managers stop managing it; stocks (migration 0007) refuse the delete by their foreign key.
+      await q.query(
+        `UPDATE users u SET warehouses_ids_to_manage = (
+             SELECT coalesce(jsonb_agg(t.e ORDER BY t.i), '[]'::jsonb)
+               FROM jsonb_array_elements(u.warehouses_ids_to_manage) WITH ORDINALITY AS t(e, i)
+              WHERE NOT (t.e #>> '{}' = ANY($1::text[]))),
+           updated_at = now()
+         WHERE u.warehouses_ids_to_manage ?| $1::text[]`,
+        [ids],
+      );
+      return (await q.query<{ id: string; name: string }>('DELETE FROM warehouses WHERE id = ANY($1::text[]) RETURNING id, name', [ids]))
+        .rows;
+    },
+    refusal: async (ids, refused) => {
+      if (!refused) return undefined;
+      const used = (await warehouseStockCounts(db, ids)).map((u) => ({ name: u.name, uses: u.stocks }));
+      const history =
+        ids.length === 1
+          ? 'This warehouse keeps the history of its deleted stocks and cannot be deleted; set it inactive instead.'
+          : 'Some of these warehouses keep the history of their stocks and cannot be deleted. Nothing was deleted.';
+      return inUseMessage('warehouse', ids.length, used, ['stock'], history);
     },
   });
 }

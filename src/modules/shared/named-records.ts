@@ -1,0 +1,90 @@
+// The catalog's named records (categories, cities, areas, warehouses): a unique name, and a delete
+// that is refused, with what still uses each record, rather than leaving anything half-deleted.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PG, pgCode, type Queryable } from '../../db/database.js';
+import { invalid, notFound } from '../../http/errors.js';
+import { audit } from '../../web/audit.js';
+import { done } from '../../web/respond.js';
+import type { WebUser } from '../../web/types.js';
+import { count, FK_VIOLATION, listAfterDelete, readIds, refuseDelete } from './deletion.js';
+
+export const NAME_TAKEN = 'The name has already been taken.';
+
+/** Runs a write; a unique-name race lost between the check and the write reads as the same 422. */
+export async function uniqueName<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (pgCode(err) === PG.uniqueViolation) throw invalid({ name: [NAME_TAKEN] });
+    throw err;
+  }
+}
+
+/**
+ * Why records cannot go, from what uses each: "This category is used by 3 products and cannot be
+ * deleted." for one, each one's sentence and "Nothing was deleted." for several; `fallback` when
+ * nothing counted uses them (another reference refused the delete).
+ */
+export function inUseMessage(
+  noun: string,
+  asked: number,
+  used: { name: string; uses: number }[],
+  uses: [one: string, many?: string],
+  fallback = `This ${noun} is in use and cannot be deleted.`,
+): string {
+  const live = used.filter((u) => u.uses > 0);
+  if (live.length === 0) return fallback;
+  if (asked === 1) return `This ${noun} is used by ${count(live[0].uses, ...uses)} and cannot be deleted.`;
+  return `${live.map((u) => `The ${noun} ${u.name} is used by ${count(u.uses, ...uses)} and cannot be deleted.`).join(' ')} Nothing was deleted.`;
+}
+
+export interface DeleteRoute<R extends { id: string; name: string }> {
+  url: string;
+  list: string;
+  can: (user: WebUser) => boolean;
+  noun: [one: string, many?: string];
+  /** The audit entry of each deleted record (`<resource>.delete`, its subject type). */
+  audit: { action: string; type: string };
+  /** Deletes `ids` and what goes with them, inside the transaction; the rows' fields besides `id` are audited. */
+  remove: (q: Queryable, ids: string[]) => Promise<R[]>;
+  /**
+   * Why `ids` cannot be deleted (undefined: they can). Asked before the delete, and again with
+   * `refused` when a foreign key stopped it (something took the record meanwhile).
+   */
+  refusal?: (ids: string[], refused: boolean) => Promise<string | undefined>;
+  /** Where to go once deleted; back to the list by default. */
+  redirect?: (req: FastifyRequest) => string;
+}
+
+/** `POST|DELETE <url>` with `ids[]`: all of them or none, each audited. */
+export function deleteRoute<R extends { id: string; name: string }>(web: FastifyInstance, o: DeleteRoute<R>): void {
+  const [one, many] = o.noun;
+  web.route({
+    method: ['POST', 'DELETE'],
+    url: o.url,
+    config: { can: o.can },
+    handler: async (req, reply) => {
+      const ids = readIds(req);
+      const early = await o.refusal?.(ids, false);
+      if (early) return refuseDelete(req, reply, early, o.list);
+      let deleted: R[];
+      try {
+        deleted = await web.db.tx(async (q) => {
+          const rows = await o.remove(q, ids);
+          for (const { id, ...changes } of rows) await audit(q, req.user!, o.audit.action, { type: o.audit.type, id }, changes);
+          return rows;
+        });
+      } catch (err) {
+        const why = pgCode(err) === FK_VIOLATION ? await o.refusal?.(ids, true) : undefined;
+        if (!why) throw err;
+        return refuseDelete(req, reply, why, o.list);
+      }
+      if (deleted.length === 0) throw notFound();
+      const message =
+        deleted.length === 1
+          ? `${one[0].toUpperCase()}${one.slice(1)} ${deleted[0].name} deleted.`
+          : `${count(deleted.length, one, many)} deleted.`;
+      return done(req, reply, { message, redirect: o.redirect?.(req) ?? listAfterDelete(req, o.list) });
+    },
+  });
+}
