@@ -44,3 +44,23 @@ export async function activeProducts(q: Queryable, accountId: string): Promise<{
   );
   return rows;
 }
+
+/**
+ * Where a hand-made lead or order goes and what it may hold: a seller's own account; for staff the
+ * account they picked (`?account_id=`), none yet before they pick one.
+ */
+export async function handMadeTarget(q: Queryable, user: WebUser, query: unknown) {
+  const staff = user.role !== 'seller';
+  let accountId = user.account_id ?? undefined;
+  let accountName: string | undefined;
+  let accounts: { id: string; name: string }[] = [];
+  if (staff) {
+    accounts = await accountChoices(q);
+    const chosen = accounts.find((a) => a.id === (query as { account_id?: string } | undefined)?.account_id);
+    accountId = chosen?.id;
+    accountName = chosen?.name;
+  }
+  const products = accountId ? await activeProducts(q, accountId) : [];
+  return { staff, accounts, accountId, accountName, products };
+}
+export type HandMadeTarget = Awaited<ReturnType<typeof handMadeTarget>>;

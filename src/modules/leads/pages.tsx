@@ -16,7 +16,7 @@ import { sendJson } from '../shared/api-helpers.js';
 import { accountOf, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
 import { ListQuery } from '../shared/list-schemas.js';
 import { asSingleItem, pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
-import { accountChoices, activeProducts, canLeads, leadAccess } from './access.js';
+import { accountChoices, activeProducts, canLeads, handMadeTarget, leadAccess } from './access.js';
 import { leadTransitionError } from './lifecycle.js';
 import {
   findLead,
@@ -34,7 +34,7 @@ import {
 import { LEAD_STATUSES, type LeadStatus } from './schemas.js';
 import { createLeads, createLeadsBody, deleteLeads, patchLead } from './service.js';
 import {
-  AccountPicker,
+  CreateRecordPage,
   HistoriesList,
   LeadForm,
   LeadPage,
@@ -140,37 +140,20 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/leads/create', { config: { can: canLeads('create') } }, async (req, reply) => {
-    const user = req.user!;
-    let accountId = user.account_id ?? undefined;
-    let accountName: string | undefined;
-    let accounts: { id: string; name: string }[] = [];
-    if (isStaff(user)) {
-      accounts = await accountChoices(db);
-      const wanted = (req.query as { account_id?: string }).account_id;
-      const chosen = accounts.find((a) => a.id === wanted);
-      accountId = chosen?.id;
-      accountName = chosen?.name;
-    }
-    const products = accountId ? await activeProducts(db, accountId) : [];
-    return renderPage(req, reply, {
+  web.get('/leads/create', { config: { can: canLeads('create') } }, async (req, reply) =>
+    renderPage(req, reply, {
       title: 'New lead',
       body: (
-        <>
-          <PageHeader
-            title="New lead"
-            subtitle="A customer who called or wrote in: the same rules as leads from the API."
-            back={{ href: '/leads', label: 'Leads' }}
-          />
-          {accountId ? (
-            <LeadForm products={products} accountId={isStaff(user) ? accountId : undefined} accountName={accountName} />
-          ) : (
-            <AccountPicker accounts={accounts} action="/leads/create" />
-          )}
-        </>
+        <CreateRecordPage
+          title="New lead"
+          subtitle="A customer who called or wrote in: the same rules as leads from the API."
+          back={{ href: '/leads', label: 'Leads' }}
+          target={await handMadeTarget(db, req.user!, req.query)}
+          form={(t) => <LeadForm products={t.products} accountId={t.staff ? t.accountId : undefined} accountName={t.accountName} />}
+        />
       ),
-    });
-  });
+    }),
+  );
 
   web.post('/leads/store', { config: { can: canLeads('create') } }, async (req, reply) => {
     const body = formBody(req);

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../web/list-query.js';
 import { usePage } from '../../web/page.js';
@@ -31,6 +32,7 @@ import {
   type HistoryItem,
   type LineValue,
 } from '../shared/record-ui.js';
+import type { HandMadeTarget } from './access.js';
 import { LEAD_STATUSES } from './schemas.js';
 
 /** A lead as the API represents it (api-v1.md). */
@@ -456,6 +458,23 @@ export function AccountPicker(p: { accounts: Account[]; action: string }) {
         </div>
       </form>
     </Card>
+  );
+}
+
+/** A create page: the record's form once its account is known, else the account picker. */
+export function CreateRecordPage(p: {
+  title: string;
+  subtitle: string;
+  back: { href: string; label: string };
+  target: HandMadeTarget;
+  form: (t: HandMadeTarget & { accountId: string }) => ComponentChildren;
+}) {
+  const { accountId } = p.target;
+  return (
+    <>
+      <PageHeader title={p.title} subtitle={p.subtitle} back={p.back} />
+      {accountId ? p.form({ ...p.target, accountId }) : <AccountPicker accounts={p.target.accounts} action={`${p.back.href}/create`} />}
+    </>
   );
 }
 

@@ -10,8 +10,8 @@ import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { PageHeader } from '../../web/ui.js';
-import { accountChoices, activeProducts, canLeads } from '../leads/access.js';
-import { AccountPicker, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
+import { accountChoices, activeProducts, canLeads, handMadeTarget } from '../leads/access.js';
+import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../shared/api-helpers.js';
 import { ListQuery } from '../shared/list-schemas.js';
 import { accountOf, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
@@ -148,36 +148,20 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/orders/create', { config: { can: canOrders('create') } }, async (req, reply) => {
-    const user = req.user!;
-    let accountId = user.account_id ?? undefined;
-    let accountName: string | undefined;
-    let accounts: { id: string; name: string }[] = [];
-    if (isStaff(user)) {
-      accounts = await accountChoices(db);
-      const chosen = accounts.find((a) => a.id === (req.query as { account_id?: string }).account_id);
-      accountId = chosen?.id;
-      accountName = chosen?.name;
-    }
-    const products = accountId ? await activeProducts(db, accountId) : [];
-    return renderPage(req, reply, {
+  web.get('/orders/create', { config: { can: canOrders('create') } }, async (req, reply) =>
+    renderPage(req, reply, {
       title: 'New order',
       body: (
-        <>
-          <PageHeader
-            title="New order"
-            subtitle="An order taken by hand: the same rules as orders from the API."
-            back={{ href: '/orders', label: 'Orders' }}
-          />
-          {accountId ? (
-            <OrderForm products={products} accountId={isStaff(user) ? accountId : undefined} accountName={accountName} />
-          ) : (
-            <AccountPicker accounts={accounts} action="/orders/create" />
-          )}
-        </>
+        <CreateRecordPage
+          title="New order"
+          subtitle="An order taken by hand: the same rules as orders from the API."
+          back={{ href: '/orders', label: 'Orders' }}
+          target={await handMadeTarget(db, req.user!, req.query)}
+          form={(t) => <OrderForm products={t.products} accountId={t.staff ? t.accountId : undefined} accountName={t.accountName} />}
+        />
       ),
-    });
-  });
+    }),
+  );
 
   web.post('/orders/store', { config: { can: canOrders('create') } }, async (req, reply) => {
     const body = formBody(req);
