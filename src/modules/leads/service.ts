@@ -1,6 +1,5 @@
 import type { Static } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
-import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
@@ -8,7 +7,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
 import { appendHistories } from '../shared/history.js';
 import { checkSkus, insertLines } from '../shared/lines.js';
-import { patchRows } from '../shared/patch.js';
+import { patchEntries, patchRows } from '../shared/patch.js';
 import type { Actor } from '../users/actor.js';
 import { leadTransitionError, OPEN_LEAD_STATUSES, transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
@@ -145,40 +144,16 @@ async function patchLeads(
   await transitionLeads(q, actor, accountId, transitions);
 }
 
-/**
- * Fields required on create stay required when a patch sends them (Laravel's `sometimes|required`):
- * an empty string or a null is not dropped silently but refused.
- */
-function requireSent(raw: unknown, item: object, prefix: string, bag: ErrorBag): void {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
-  for (const f of ['phone', 'full_name', 'products'] as const) {
-    if (f in raw && !(f in item)) bag.add(`${prefix}${f}`, messages.required(`${prefix}${f}`));
-  }
-}
-
-export async function patchLead(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown): Promise<void> {
-  const bag = new ErrorBag();
-  const patch = patchLeadBody.check(body, bag);
-  requireSent(body, patch, '', bag);
-  await checkSkus(q, accountId, [patch], () => '', bag); // database checks come with the shape errors
-  bag.throwIfAny(LeadPatch); // 422 comes before 404
-  const exists = await q.query('SELECT 1 FROM leads WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [
-    accountId,
-    reference,
-  ]);
-  if (exists.rows.length === 0) throw notFound();
-  await patchLeads(q, actor, accountId, [{ ...patch, reference }], () => '', bag);
-}
-
-export async function patchLeadsBulk(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
-  const bag = new ErrorBag();
-  const { leads } = bulkPatchLeadsBody.check(body, bag);
-  const items = Array.isArray(leads) ? (leads as PatchItem[]) : [];
-  const raw = (body as { leads?: unknown } | null)?.leads;
-  if (Array.isArray(raw)) items.forEach((item, i) => requireSent(raw[i], item, `leads.${i}.`, bag));
-  await patchLeads(q, actor, accountId, items, (i) => `leads.${i}.`, bag);
-  return items.map((i) => i.reference);
-}
+/** Single and bulk PATCH; the fields required on create may be left out, not cleared. */
+const leadPatches = patchEntries<PatchItem>({
+  table: 'leads',
+  one: patchLeadBody,
+  bulk: bulkPatchLeadsBody,
+  required: ['phone', 'full_name', 'products'],
+  apply: patchLeads,
+});
+export const patchLead = leadPatches.single;
+export const patchLeadsBulk = leadPatches.bulk;
 
 /**
  * DELETE: soft-deletes (the row and its history stay for audit). A confirmed lead cannot go; unknown

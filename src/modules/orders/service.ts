@@ -1,10 +1,9 @@
 import type { Static } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
-import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { checkSkus } from '../shared/lines.js';
-import { patchRows } from '../shared/patch.js';
+import { patchEntries, patchRows } from '../shared/patch.js';
 import { SYSTEM, type Actor } from '../users/actor.js';
 import { createOrders, deleteOrderRows, orderTransitionError, replaceOrderLines, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
@@ -115,38 +114,16 @@ async function patchOrders(
   );
 }
 
-/** Fields required on create stay required when a patch sends them (Laravel's `sometimes|required`). */
-const REQUIRED = ['full_name', 'phone', 'city', 'address', 'is_fees_paid_by_customer', 'total', 'products'] as const;
-
-/** Normalising drops a sent empty string or null; such a field is refused, not silently kept. */
-function requireSent(raw: unknown, item: object, prefix: string, bag: ErrorBag): void {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
-  for (const f of REQUIRED) if (f in raw && !(f in item)) bag.add(`${prefix}${f}`, messages.required(`${prefix}${f}`));
-}
-
-export async function patchOrder(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown): Promise<void> {
-  const bag = new ErrorBag();
-  const patch = patchOrderBody.check(body, bag);
-  requireSent(body, patch, '', bag);
-  await checkSkus(q, accountId, [patch], () => '', bag); // reported with the shape errors (api-v1.md)
-  bag.throwIfAny(OrderPatch); // 422 comes before 404
-  const exists = await q.query('SELECT 1 FROM orders WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL', [
-    accountId,
-    reference,
-  ]);
-  if (exists.rows.length === 0) throw notFound();
-  await patchOrders(q, actor, accountId, [{ ...patch, reference }], () => '', bag);
-}
-
-export async function patchOrdersBulk(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
-  const bag = new ErrorBag();
-  const { orders } = bulkPatchOrdersBody.check(body, bag);
-  const items = Array.isArray(orders) ? (orders as PatchItem[]) : [];
-  const raw = (body as { orders?: unknown } | null)?.orders;
-  if (Array.isArray(raw)) items.forEach((item, i) => requireSent(raw[i], item, `orders.${i}.`, bag));
-  await patchOrders(q, actor, accountId, items, (i) => `orders.${i}.`, bag);
-  return items.map((i) => i.reference);
-}
+/** Single and bulk PATCH; the fields required on create may be left out, not cleared. */
+const orderPatches = patchEntries<PatchItem>({
+  table: 'orders',
+  one: patchOrderBody,
+  bulk: bulkPatchOrdersBody,
+  required: ['full_name', 'phone', 'city', 'address', 'is_fees_paid_by_customer', 'total', 'products'],
+  apply: patchOrders,
+});
+export const patchOrder = orderPatches.single;
+export const patchOrdersBulk = orderPatches.bulk;
 
 /** Only new and canceled orders can be deleted (soft: kept for audit); a new one's stock is released. */
 export async function deleteOrders(
