@@ -10,8 +10,8 @@ import { addNav } from '../../web/nav.js';
 import { renderPage, usePage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, Kpi, LinkButton, PageHeader, Pagination } from '../../web/ui.js';
-import { BulkDeleteForm, DeleteButton, RowCheck } from '../shared/deletion.js';
+import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, Kpi, LinkButton, PageHeader } from '../../web/ui.js';
+import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../shared/deletion.js';
 import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
 import { canCategories, categoryPolicy } from './policy.js';
 import { CATEGORY_SORTS, categoriesInUse, categoryNameTaken, findCategory, listCategories, type CategoryRow } from './queries.js';
@@ -37,15 +37,7 @@ function CategoriesList({ rows, meta }: { rows: CategoryRow[]; meta: PageMeta })
         rows={rows}
         empty="No category yet."
         columns={[
-          ...(admin
-            ? [
-                {
-                  label: 'Select',
-                  class: 'select-col',
-                  render: (r: CategoryRow) => <RowCheck form="categories-bulk" id={r.data.id} name={r.data.name} />,
-                },
-              ]
-            : []),
+          ...selectColumns(admin, 'categories-bulk', (r: CategoryRow) => r.data),
           { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
           {
             label: 'Products',
@@ -54,35 +46,19 @@ function CategoriesList({ rows, meta }: { rows: CategoryRow[]; meta: PageMeta })
             render: (r) => <a href={`/products?category_id=${r.data.id}`}>{r.products}</a>,
           },
           { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
-          ...(admin
-            ? [
-                {
-                  label: 'Actions',
-                  render: (r: CategoryRow) => (
-                    <div class="row-actions">
-                      <LinkButton href={`/categories/${r.data.id}/edit`} kind="secondary" small>
-                        Edit
-                      </LinkButton>
-                      <DeleteButton
-                        action="/categories/delete"
-                        id={r.data.id}
-                        name={r.data.name}
-                        small
-                        confirm={`Delete the category ${r.data.name}?`}
-                      />
-                    </div>
-                  ),
-                },
-              ]
-            : []),
+          ...editDeleteColumns(
+            admin,
+            '/categories',
+            (r: CategoryRow) => r.data,
+            (r) => `Delete the category ${r.data.name}?`,
+          ),
         ]}
       />
-      <div class="list-footer">
-        {admin && rows.length > 0 && (
-          <BulkDeleteForm id="categories-bulk" action="/categories/delete" confirm="Delete the selected categories?" />
-        )}
-        <Pagination meta={meta} />
-      </div>
+      <ListFooter
+        bulk={admin && { id: 'categories-bulk', action: '/categories/delete', confirm: 'Delete the selected categories?' }}
+        rows={rows.length}
+        meta={meta}
+      />
     </>
   );
 }

@@ -10,8 +10,8 @@ import { listQuery, type PageMeta } from '../../web/list-query.js';
 import { renderPage, usePage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader, Pagination, Select } from '../../web/ui.js';
-import { BulkDeleteForm, DeleteButton, listAfterDelete, RowCheck } from '../shared/deletion.js';
+import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader, Select } from '../../web/ui.js';
+import { DeleteButton, editDeleteColumns, listAfterDelete, ListFooter, selectColumns } from '../shared/deletion.js';
 import { deleteRoute, uniqueName } from '../shared/named-records.js';
 import { canCities, cityPolicy } from './policy.js';
 import { AREA_SORTS, areaNameTaken, cityExists, cityOptions, findArea, listAreas, type AreaRow } from './queries.js';
@@ -45,45 +45,23 @@ function AreasList({ rows, meta, cities }: { rows: AreaRow[]; meta: PageMeta; ci
         rows={rows}
         empty="No area matches these filters."
         columns={[
-          ...(admin
-            ? [
-                {
-                  label: 'Select',
-                  class: 'select-col',
-                  render: (r: AreaRow) => <RowCheck form="areas-bulk" id={r.data.id} name={r.data.name} />,
-                },
-              ]
-            : []),
+          ...selectColumns(admin, 'areas-bulk', (r: AreaRow) => r.data),
           { label: 'Name', sort: 'name', render: (r) => r.data.name },
           { label: 'City', sort: 'city', render: (r) => <a href={cityUrl(r.data.city_id)}>{r.city_name}</a> },
           { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
-          ...(admin
-            ? [
-                {
-                  label: 'Actions',
-                  render: (r: AreaRow) => (
-                    <div class="row-actions">
-                      <LinkButton href={`/areas/${r.data.id}/edit`} kind="secondary" small>
-                        Edit
-                      </LinkButton>
-                      <DeleteButton
-                        action="/areas/delete"
-                        id={r.data.id}
-                        name={r.data.name}
-                        small
-                        confirm={`Delete the area ${r.data.name}?`}
-                      />
-                    </div>
-                  ),
-                },
-              ]
-            : []),
+          ...editDeleteColumns(
+            admin,
+            '/areas',
+            (r: AreaRow) => r.data,
+            (r) => `Delete the area ${r.data.name}?`,
+          ),
         ]}
       />
-      <div class="list-footer">
-        {admin && rows.length > 0 && <BulkDeleteForm id="areas-bulk" action="/areas/delete" confirm="Delete the selected areas?" />}
-        <Pagination meta={meta} />
-      </div>
+      <ListFooter
+        bulk={admin && { id: 'areas-bulk', action: '/areas/delete', confirm: 'Delete the selected areas?' }}
+        rows={rows.length}
+        meta={meta}
+      />
     </>
   );
 }

@@ -10,8 +10,8 @@ import { addNav } from '../../web/nav.js';
 import { renderPage, usePage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader, Pagination } from '../../web/ui.js';
-import { BulkDeleteForm, count, DeleteButton, RowCheck } from '../shared/deletion.js';
+import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader } from '../../web/ui.js';
+import { count, DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../shared/deletion.js';
 import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
 import { areaPages } from './areas-pages.js';
 import { canCities, cityPolicy } from './policy.js';
@@ -45,48 +45,24 @@ function CitiesList({ rows, meta }: { rows: CityRow[]; meta: PageMeta }) {
         rows={rows}
         empty="No city yet."
         columns={[
-          ...(admin
-            ? [
-                {
-                  label: 'Select',
-                  class: 'select-col',
-                  render: (r: CityRow) => <RowCheck form="cities-bulk" id={r.data.id} name={r.data.name} />,
-                },
-              ]
-            : []),
+          ...selectColumns(admin, 'cities-bulk', (r: CityRow) => r.data),
           { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
           { label: 'Areas', sort: 'areas', class: 'num', render: (r) => r.areas },
           { label: 'Warehouses', class: 'num', render: (r) => r.warehouses },
           { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
-          ...(admin
-            ? [
-                {
-                  label: 'Actions',
-                  render: (r: CityRow) => (
-                    <div class="row-actions">
-                      <LinkButton href={`/cities/${r.data.id}/edit`} kind="secondary" small>
-                        Edit
-                      </LinkButton>
-                      <DeleteButton
-                        action="/cities/delete"
-                        id={r.data.id}
-                        name={r.data.name}
-                        small
-                        confirm={`Delete ${r.data.name} and its ${count(r.areas, 'area')}?`}
-                      />
-                    </div>
-                  ),
-                },
-              ]
-            : []),
+          ...editDeleteColumns(
+            admin,
+            '/cities',
+            (r: CityRow) => r.data,
+            (r) => `Delete ${r.data.name} and its ${count(r.areas, 'area')}?`,
+          ),
         ]}
       />
-      <div class="list-footer">
-        {admin && rows.length > 0 && (
-          <BulkDeleteForm id="cities-bulk" action="/cities/delete" confirm="Delete the selected cities and their areas?" />
-        )}
-        <Pagination meta={meta} />
-      </div>
+      <ListFooter
+        bulk={admin && { id: 'cities-bulk', action: '/cities/delete', confirm: 'Delete the selected cities and their areas?' }}
+        rows={rows.length}
+        meta={meta}
+      />
     </>
   );
 }

@@ -14,12 +14,11 @@ import {
   Form,
   LinkButton,
   PageHeader,
-  Pagination,
   Select,
   StatusBadge,
   type Column,
 } from '../../web/ui.js';
-import { BulkDeleteForm, DeleteButton, RowCheck } from '../shared/deletion.js';
+import { DeleteButton, ListFooter, selectColumns } from '../shared/deletion.js';
 import { MAX_IMAGE_BYTES } from './images.js';
 import { editsEverything, productPolicy, seesAllAccounts, seesPurchasePrice } from './policy.js';
 import type { AgentChoice, ProductJson, ProductRow } from './queries.js';
@@ -63,15 +62,7 @@ export function ProductsList(p: {
   const admin = productPolicy.allows(user!.role, 'delete');
   const mayEdit = productPolicy.allows(user!.role, 'update');
   const columns: Column<ProductRow>[] = [
-    ...(admin
-      ? [
-          {
-            label: 'Select',
-            class: 'select-col',
-            render: (r: ProductRow) => <RowCheck form="products-bulk" id={r.data.id} name={r.data.name} />,
-          },
-        ]
-      : []),
+    ...selectColumns(admin, 'products-bulk', (r: ProductRow) => r.data),
     {
       label: 'Name',
       sort: 'name',
@@ -147,17 +138,18 @@ export function ProductsList(p: {
         )}
       </Filters>
       <DataTable caption="Products" rows={p.rows} columns={columns} empty="No product matches these filters." />
-      <div class="list-footer">
-        {admin && p.rows.length > 0 && (
-          <BulkDeleteForm
-            id="products-bulk"
-            action="/products/delete"
-            confirm="Delete the selected products?"
-            label="Delete selected products"
-          />
-        )}
-        <Pagination meta={p.meta} />
-      </div>
+      <ListFooter
+        bulk={
+          admin && {
+            id: 'products-bulk',
+            action: '/products/delete',
+            confirm: 'Delete the selected products?',
+            label: 'Delete selected products',
+          }
+        }
+        rows={p.rows.length}
+        meta={p.meta}
+      />
     </>
   );
 }

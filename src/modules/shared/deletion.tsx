@@ -5,9 +5,11 @@ import { Type } from '@sinclair/typebox';
 import { invalid } from '../../http/errors.js';
 import { compile, validate } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
+import type { PageMeta } from '../../web/list-query.js';
 import { usePage } from '../../web/page.js';
 import { backUrl } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
+import { LinkButton, Pagination, type Column } from '../../web/ui.js';
 
 /** PostgreSQL's foreign_key_violation: a row another table still points at. */
 export const FK_VIOLATION = '23503';
@@ -73,4 +75,52 @@ export function BulkDeleteForm(p: { id: string; action: string; confirm: string;
 /** A row's checkbox for a BulkDeleteForm. */
 export function RowCheck(p: { form: string; id: string; name: string }) {
   return <input type="checkbox" name="ids[]" value={p.id} form={p.form} aria-label={`Select ${p.name}`} />;
+}
+
+type Named = { id: string; name: string };
+
+/** The leading checkbox column of a list whose rows the viewer may delete together (none otherwise). */
+export function selectColumns<R>(show: boolean, form: string, of: (r: R) => Named): Column<R>[] {
+  if (!show) return [];
+  return [
+    {
+      label: 'Select',
+      class: 'select-col',
+      render: (r) => {
+        const { id, name } = of(r);
+        return <RowCheck form={form} id={id} name={name} />;
+      },
+    },
+  ];
+}
+
+/** The trailing Edit and Delete buttons of a catalog list, for a viewer who may use them (none otherwise). */
+export function editDeleteColumns<R>(show: boolean, base: string, of: (r: R) => Named, confirm: (r: R) => string): Column<R>[] {
+  if (!show) return [];
+  return [
+    {
+      label: 'Actions',
+      render: (r) => {
+        const { id, name } = of(r);
+        return (
+          <div class="row-actions">
+            <LinkButton href={`${base}/${id}/edit`} kind="secondary" small>
+              Edit
+            </LinkButton>
+            <DeleteButton action={`${base}/delete`} id={id} name={name} small confirm={confirm(r)} />
+          </div>
+        );
+      },
+    },
+  ];
+}
+
+/** Under a list: the bulk delete form when the viewer may delete and there are rows, and the pagination. */
+export function ListFooter(p: { bulk: Parameters<typeof BulkDeleteForm>[0] | false; rows: number; meta: PageMeta }) {
+  return (
+    <div class="list-footer">
+      {p.bulk && p.rows > 0 && <BulkDeleteForm {...p.bulk} />}
+      <Pagination meta={p.meta} />
+    </div>
+  );
 }

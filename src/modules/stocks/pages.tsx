@@ -10,7 +10,7 @@ import { formatDate, formatDateTime } from '../../web/format.js';
 import { listQuery, type PageMeta } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage, usePage } from '../../web/page.js';
-import { BulkDeleteForm, count, DeleteButton, listAfterDelete, readIds, refuseDelete, RowCheck } from '../shared/deletion.js';
+import { count, DeleteButton, listAfterDelete, ListFooter, readIds, refuseDelete, RowCheck } from '../shared/deletion.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
@@ -209,12 +209,11 @@ function StocksList(p: { rows: StockRow[]; meta: PageMeta; warehouses: [string, 
           },
         ]}
       />
-      <div class="list-footer">
-        {deletable && p.rows.length > 0 && (
-          <BulkDeleteForm id="stocks-delete" action="/stocks/delete" confirm="Delete the selected stocks? Their history is kept." />
-        )}
-        <Pagination meta={p.meta} />
-      </div>
+      <ListFooter
+        bulk={deletable && { id: 'stocks-delete', action: '/stocks/delete', confirm: 'Delete the selected stocks? Their history is kept.' }}
+        rows={p.rows.length}
+        meta={p.meta}
+      />
     </>
   );
 }

@@ -22,12 +22,11 @@ import {
   Form,
   LinkButton,
   PageHeader,
-  Pagination,
   Select,
   StatusBadge,
 } from '../../web/ui.js';
 import { cityExists, cityOptions } from '../cities/queries.js';
-import { BulkDeleteForm, DeleteButton, RowCheck } from '../shared/deletion.js';
+import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../shared/deletion.js';
 import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
 import { canWarehouses, warehousePolicy } from './policy.js';
 import { findWarehouse, listWarehouses, WAREHOUSE_SORTS, warehouseNameTaken, warehouseStockCounts, type WarehouseJson } from './queries.js';
@@ -65,50 +64,26 @@ function WarehousesList({ rows, meta, cities }: { rows: { data: WarehouseJson }[
         rows={rows}
         empty="No warehouse matches these filters."
         columns={[
-          ...(admin
-            ? [
-                {
-                  label: 'Select',
-                  class: 'select-col',
-                  render: (r: { data: WarehouseJson }) => <RowCheck form="warehouses-bulk" id={r.data.id} name={r.data.name} />,
-                },
-              ]
-            : []),
+          ...selectColumns(admin, 'warehouses-bulk', (r: { data: WarehouseJson }) => r.data),
           { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
           { label: 'City', sort: 'city', render: (r) => r.data.city ?? '—' },
           { label: 'Address', render: (r) => r.data.address ?? '—' },
           { label: 'Phone', render: (r) => r.data.phone ?? '—' },
           { label: 'Status', sort: 'status', render: (r) => <StatusBadge status={r.data.status} /> },
           { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
-          ...(admin
-            ? [
-                {
-                  label: 'Actions',
-                  render: (r: { data: WarehouseJson }) => (
-                    <div class="row-actions">
-                      <LinkButton href={`/warehouses/${r.data.id}/edit`} kind="secondary" small>
-                        Edit
-                      </LinkButton>
-                      <DeleteButton
-                        action="/warehouses/delete"
-                        id={r.data.id}
-                        name={r.data.name}
-                        small
-                        confirm={`Delete the warehouse ${r.data.name}?`}
-                      />
-                    </div>
-                  ),
-                },
-              ]
-            : []),
+          ...editDeleteColumns(
+            admin,
+            '/warehouses',
+            (r: { data: WarehouseJson }) => r.data,
+            (r) => `Delete the warehouse ${r.data.name}?`,
+          ),
         ]}
       />
-      <div class="list-footer">
-        {admin && rows.length > 0 && (
-          <BulkDeleteForm id="warehouses-bulk" action="/warehouses/delete" confirm="Delete the selected warehouses?" />
-        )}
-        <Pagination meta={meta} />
-      </div>
+      <ListFooter
+        bulk={admin && { id: 'warehouses-bulk', action: '/warehouses/delete', confirm: 'Delete the selected warehouses?' }}
+        rows={rows.length}
+        meta={meta}
+      />
     </>
   );
 }
