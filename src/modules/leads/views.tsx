@@ -21,6 +21,9 @@ import {
 import {
   AccountSelect,
   BulkDeleteForm,
+  CustomerCard,
+  HistoryCard,
+  StatusLine,
   hidesMoney,
   LineRows,
   Money,
@@ -335,39 +338,17 @@ export function LeadPage(p: {
         }
       />
       <OtherErrors shown={(k) => p.options.length > 0 && ['status', 'callback_at', 'cancel_reason', 'comment'].includes(k)} />
-      <div class="record-status">
-        <span class="muted">Status</span> <RecordStatus status={lead.status} />
-        {lead.order_reference && (
-          <span>
-            Order{' '}
-            {p.canSeeOrder && p.orderId ? (
-              <a href={`/orders/${p.orderId}/show`} class="ref">
-                {lead.order_reference}
-              </a>
-            ) : (
-              <strong>{lead.order_reference}</strong>
-            )}
-          </span>
-        )}
-      </div>
+      <StatusLine
+        status={lead.status}
+        related={{
+          label: 'Order',
+          reference: lead.order_reference,
+          href: p.canSeeOrder && p.orderId ? `/orders/${p.orderId}/show` : undefined,
+        }}
+      />
       <div class="record-grid">
         <div class="record-main">
-          <Card title="Customer" class="card-customer">
-            <DefinitionList
-              items={[
-                ['Full name', lead.full_name],
-                [
-                  'Phone',
-                  <a href={`tel:${lead.phone}`} class="phone-link">
-                    {lead.phone}
-                  </a>,
-                ],
-                ['City', lead.city],
-                ['Area', lead.area],
-                ['Address', lead.address],
-              ]}
-            />
-          </Card>
+          <CustomerCard record={lead} />
           <Card title="Products" class="card-products">
             <ProductsTable products={lead.products} total={lead.total} />
           </Card>
@@ -391,12 +372,7 @@ export function LeadPage(p: {
         </div>
         <div class="record-side">
           {p.options.length > 0 && <LeadStatusForm lead={lead} options={p.options} />}
-          <Card title="History" class="card-history">
-            <Timeline items={p.histories} label={`History of ${lead.reference}`} />
-            <p class="card-link">
-              <a href={`/lead-histories/${lead.id}/show`}>Open the history page</a>
-            </p>
-          </Card>
+          <HistoryCard reference={lead.reference} items={p.histories} page={`/lead-histories/${lead.id}/show`} />
         </div>
       </div>
     </>

@@ -18,6 +18,9 @@ import {
 import { ListFilters, ProductsTable } from '../leads/views.js';
 import {
   BulkDeleteForm,
+  CustomerCard,
+  HistoryCard,
+  StatusLine,
   hidesMoney,
   LineRows,
   Money,
@@ -25,7 +28,6 @@ import {
   RecordStatus,
   statusLabel,
   StatusTabs,
-  Timeline,
   type HistoryItem,
   type LineValue,
 } from '../shared/record-ui.js';
@@ -240,40 +242,17 @@ export function OrderPage(p: {
         }
       />
       <OtherErrors shown={(k) => p.options.length > 0 && ['status', 'comment', 'tracking_number', 'delivery_user_id'].includes(k)} />
-      <div class="record-status">
-        <span class="muted">Status</span> <RecordStatus status={order.status} />
-        {order.lead_reference && (
-          <span>
-            From lead{' '}
-            {p.canSeeLead && p.leadId ? (
-              <a href={`/leads/${p.leadId}/show`} class="ref">
-                {order.lead_reference}
-              </a>
-            ) : (
-              <strong>{order.lead_reference}</strong>
-            )}
-          </span>
-        )}
-      </div>
+      <StatusLine
+        status={order.status}
+        related={{
+          label: 'From lead',
+          reference: order.lead_reference,
+          href: p.canSeeLead && p.leadId ? `/leads/${p.leadId}/show` : undefined,
+        }}
+      />
       <div class="record-grid">
         <div class="record-main">
-          <Card title="Customer" class="card-customer">
-            <DefinitionList
-              items={[
-                ['Full name', order.full_name],
-                [
-                  'Phone',
-                  <a href={`tel:${order.phone}`} class="phone-link">
-                    {order.phone}
-                  </a>,
-                ],
-                ['Email', order.email],
-                ['City', order.city],
-                ['Area', order.area],
-                ['Address', order.address],
-              ]}
-            />
-          </Card>
+          <CustomerCard record={order} />
           <Card title="Products" class="card-products">
             <ProductsTable products={order.products} total={order.products.reduce((s, x) => s + x.total, 0)} />
             <p class="collect">
@@ -296,14 +275,11 @@ export function OrderPage(p: {
         </div>
         <div class="record-side">
           {p.options.length > 0 && <OrderStatusForm order={order} options={p.options} couriers={p.couriers} />}
-          <Card title="History" class="card-history">
-            <Timeline items={p.histories} label={`History of ${order.reference}`} />
-            {p.canHistory && (
-              <p class="card-link">
-                <a href={`/orders-histories/${order.id}/show`}>Open the history page</a>
-              </p>
-            )}
-          </Card>
+          <HistoryCard
+            reference={order.reference}
+            items={p.histories}
+            page={p.canHistory ? `/orders-histories/${order.id}/show` : undefined}
+          />
         </div>
       </div>
     </>

@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { HttpError, invalid, type FieldErrors } from '../../http/errors.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page.js';
-import { Badge, Select, useQueryHref } from '../../web/ui.js';
+import { Badge, Card, DefinitionList, Select, useQueryHref } from '../../web/ui.js';
 
 type Tone = 'green' | 'red' | 'amber' | 'blue' | 'gray' | 'violet' | 'teal';
 
@@ -112,6 +112,68 @@ export const formatMoney = (n: number | null | undefined) =>
   n === null || n === undefined ? '—' : `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${CURRENCY}`;
 
 /** A monetary value, or a mask for a user who turned on "hide money". */
+/** The status line of a lead or order page, with the record it came from or led to (linked when the viewer may open it). */
+export function StatusLine(p: { status: string; related?: { label: string; reference: string | null; href?: string } }) {
+  const r = p.related;
+  return (
+    <div class="record-status">
+      <span class="muted">Status</span> <RecordStatus status={p.status} />
+      {r?.reference && (
+        <span>
+          {r.label}{' '}
+          {r.href ? (
+            <a href={r.href} class="ref">
+              {r.reference}
+            </a>
+          ) : (
+            <strong>{r.reference}</strong>
+          )}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** The customer of a lead or order. */
+export function CustomerCard(p: {
+  record: { full_name: string; phone: string; email?: string | null; city: string | null; area: string | null; address: string | null };
+}) {
+  const c = p.record;
+  return (
+    <Card title="Customer" class="card-customer">
+      <DefinitionList
+        items={[
+          ['Full name', c.full_name],
+          [
+            'Phone',
+            <a href={`tel:${c.phone}`} class="phone-link">
+              {c.phone}
+            </a>,
+          ],
+          ...('email' in c ? [['Email', c.email ?? null] as [string, string | null]] : []),
+          ['City', c.city],
+          ['Area', c.area],
+          ['Address', c.address],
+        ]}
+      />
+    </Card>
+  );
+}
+
+/** A record's status timeline, with a link to its history page when the viewer may open it. */
+export function HistoryCard(p: { reference: string; items: HistoryItem[]; page?: string }) {
+  return (
+    <Card title="History" class="card-history">
+      <Timeline items={p.items} label={`History of ${p.reference}`} />
+      {p.page && (
+        <p class="card-link">
+          <a href={p.page}>Open the history page</a>
+        </p>
+      )}
+    </Card>
+  );
+}
+
 export function Money({ value }: { value: number | null | undefined }) {
   const { user } = usePage();
   if (user?.hide_money)
