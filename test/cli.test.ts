@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { runCommand, tempDataDir, withDatabase } from './support/server-process.js';
 
 const env = { DATA_DIR: tempDataDir(), DATABASE_URL: process.env.DATABASE_URL };
@@ -9,6 +10,13 @@ const json = (s: string) => JSON.parse(s) as Record<string, unknown>;
 test('the codops command creates accounts, users, products and tokens, and refuses bad input in one line', async () => {
   const migrated = await codops('migrate', '--json');
   assert.equal(migrated.code, 0, migrated.stderr);
+  if (!process.env.DATABASE_URL) {
+    // A fresh DATA_DIR: every migration file is applied, and said so.
+    const files = readdirSync(new URL('../migrations/', import.meta.url));
+    assert.deepEqual(json(migrated.stdout).applied, files.sort());
+  }
+  const again = await codops('migrate');
+  assert.equal(again.stdout, 'Nothing to migrate.\n');
 
   const account = await codops('account:create', '--name', 'Shop CLI', '--json');
   assert.equal(account.code, 0, account.stderr);

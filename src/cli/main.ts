@@ -26,10 +26,11 @@ function text(name: string, value: string | undefined, min: number, max: number)
   return v;
 }
 
-async function withDb<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+/** Opens the database, brought up to date first unless the command is `migrate` itself (it reports what it applied). */
+async function withDb<T>(fn: (db: Database) => Promise<T>, opts = { migrate: true }): Promise<T> {
   const db = await openDatabase(loadConfig());
   try {
-    await migrate(db);
+    if (opts.migrate) await migrate(db);
     return await fn(db);
   } finally {
     await db.close();
@@ -53,7 +54,7 @@ export function program(): Command {
     .description('apply the database migrations not applied yet')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const applied = await withDb((db) => migrate(db));
+      const applied = await withDb((db) => migrate(db), { migrate: false });
       print(o.json, { id: 'migrations', applied }, applied.length ? `Applied ${applied.join(', ')}.` : 'Nothing to migrate.');
     });
 
