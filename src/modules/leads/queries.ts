@@ -1,29 +1,11 @@
 import type { Queryable } from '../../db/database.js';
-import { normalizePhone } from '../../lib/phone.js';
-import {
-  compact,
-  countedTotal,
-  dateBound,
-  jsonPage,
-  recordSearch,
-  summaryCounts,
-  Where,
-  withExtra,
-  type PageOptions,
-  type PageRequest,
-} from '../shared/listing.js';
+import { compact, dateBound, jsonPage, Where, withExtra, type PageOptions, type PageRequest } from '../shared/listing.js';
+import { LEADS, narrowedBeyondStatus, recordFilters, recordPage, recordStatusCounts, type RecordFilters } from '../shared/record-list.js';
 import { LEAD_HISTORY_JSON, LEAD_JSON } from './presenter.js';
 import type { LeadStatus } from './schemas.js';
 
-export interface LeadFilters extends PageRequest {
+export interface LeadFilters extends RecordFilters {
   status?: LeadStatus[];
-  reference?: string;
-  phone?: string;
-  sku?: string;
-  created_from?: string;
-  created_to?: string;
-  /** The dashboard's search box: a reference, a phone number or part of a name. */
-  search?: string;
 }
 
 /** A lead of the account as its API JSON text, or undefined (also when deleted). */
@@ -48,8 +30,7 @@ export interface LeadScope {
 const scopeOf = (scope: string | LeadScope): LeadScope => (typeof scope === 'string' ? { accountId: scope } : scope);
 
 /** Whether filters other than the status apply, which the trigger-kept `status_counts` cannot count. */
-const narrowed = (s: LeadScope, f: LeadFilters) =>
-  Boolean(f.reference || f.phone || f.sku || f.created_from || f.created_to || f.search || s.productIds);
+const narrowed = (s: LeadScope, f: LeadFilters) => narrowedBeyondStatus(f) || Boolean(s.productIds);
 
 export function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
   const { accountId, productIds } = scopeOf(scope);
@@ -57,17 +38,7 @@ export function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
   if (accountId !== null) w.and(`l.account_id = ${w.param(accountId)}`);
   w.and('l.deleted_at IS NULL');
   if (productIds) w.and(`l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`);
-  if (f.status?.length) w.and(`l.status = ANY(${w.param(f.status)}::text[])`);
-  if (f.reference) w.and(`l.reference = ${w.param(f.reference)}`);
-  if (f.phone) w.and(`l.phone_normalized = ${w.param(normalizePhone(f.phone))}`);
-  if (f.sku) {
-    w.and(`l.id IN (SELECT ll.lead_id FROM lead_lines ll JOIN products p ON p.id = ll.product_id
-                     WHERE p.account_id = l.account_id AND p.sku = ${w.param(f.sku)})`);
-  }
-  if (f.created_from) w.and(`l.created_at >= ${w.param(dateBound(f.created_from, false))}::timestamptz`);
-  if (f.created_to) w.and(`l.created_at <= ${w.param(dateBound(f.created_to, true))}::timestamptz`);
-  if (f.search) w.and(recordSearch(w, 'l', f.search));
-  return w;
+  return recordFilters(w, LEADS, f);
 }
 
 /** Sortable columns of the dashboard's list (`created_at` is the index-backed default). */
@@ -83,20 +54,9 @@ export type LeadSort = keyof typeof LEAD_SORTS;
 
 /** GET /leads: newest first (or the dashboard's sort), as the paginated body's text. */
 export function leadPage(q: Queryable, scope: string | LeadScope, f: LeadFilters, opts: PageOptions<LeadSort> = {}): Promise<string> {
-  const dir = opts.direction === 'asc' ? 'ASC' : 'DESC';
   const s = scopeOf(scope);
-  return jsonPage(q, {
-    jsonExpr: withExtra(LEAD_JSON, opts.extra),
-    from: 'FROM leads l',
-    key: 'l.id',
-    where: leadWhere(scope, f),
-    orderBy: [
-      [LEAD_SORTS[opts.sort ?? 'created_at'], dir],
-      ['l.id', dir],
-    ],
-    page: f,
-    total: opts.total ?? (narrowed(s, f) ? undefined : countedTotal(q, 'leads', s.accountId, f.status)),
-  });
+  const p = { accountId: s.accountId, where: leadWhere(s, f), narrowed: narrowed(s, f), f, sorts: LEAD_SORTS };
+  return recordPage(q, LEADS, { ...p, jsonExpr: withExtra(LEAD_JSON, opts.extra) }, { ...opts, defaultSort: 'created_at' });
 }
 
 /**
@@ -104,15 +64,13 @@ export function leadPage(q: Queryable, scope: string | LeadScope, f: LeadFilters
  * an account, or of all of them) the trigger-kept `status_counts` answer at once; otherwise one
  * GROUP BY over the filtered leads.
  */
-export async function leadStatusCounts(q: Queryable, scope: string | LeadScope, f: LeadFilters): Promise<Map<string, number>> {
+export function leadStatusCounts(q: Queryable, scope: string | LeadScope, f: LeadFilters): Promise<Map<string, number>> {
   const s = scopeOf(scope);
-  if (!narrowed(s, f)) return summaryCounts(q, 'leads', s.accountId);
-  const w = leadWhere(scope, { ...f, status: undefined });
-  const { rows } = await q.query<{ status: string; n: number }>(
-    `SELECT l.status, count(*)::int AS n FROM leads l ${w} GROUP BY l.status`,
-    w.params,
-  );
-  return new Map(rows.map((r) => [r.status, r.n]));
+  return recordStatusCounts(q, LEADS, {
+    accountId: s.accountId,
+    narrowed: narrowed(s, f),
+    where: () => leadWhere(s, { ...f, status: undefined }),
+  });
 }
 
 export interface HistoryFilters extends PageRequest {

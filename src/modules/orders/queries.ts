@@ -1,31 +1,13 @@
 import type { Queryable } from '../../db/database.js';
-import { normalizePhone } from '../../lib/phone.js';
-import {
-  compact,
-  dateBound,
-  countedTotal,
-  jsonPage,
-  recordSearch,
-  summaryCounts,
-  Where,
-  withExtra,
-  type PageOptions,
-  type PageRequest,
-} from '../shared/listing.js';
+import { compact, dateBound, jsonPage, Where, withExtra, type PageOptions } from '../shared/listing.js';
+import { ORDERS, narrowedBeyondStatus, recordFilters, recordPage, recordStatusCounts, type RecordFilters } from '../shared/record-list.js';
 import type { HistoryFilters } from '../leads/queries.js';
 import { ORDER_HISTORY_JSON, ORDER_JSON } from './presenter.js';
 import type { OrderStatus } from './schemas.js';
 
-export interface OrderFilters extends PageRequest {
+export interface OrderFilters extends RecordFilters {
   status?: OrderStatus[];
-  reference?: string;
-  phone?: string;
-  sku?: string;
   tracking_number?: string;
-  created_from?: string;
-  created_to?: string;
-  /** The dashboard's search box: a reference, a phone number or part of a name. */
-  search?: string;
 }
 
 export async function orderJson(q: Queryable, accountId: string, reference: string): Promise<string | undefined> {
@@ -62,32 +44,12 @@ function scopeWhere(scope: string | OrderScope): Where {
 
 /** Whether filters other than the status apply, which the trigger-kept `status_counts` cannot count. */
 const narrowed = (s: OrderScope, f: OrderFilters) =>
-  Boolean(
-    f.reference ||
-    f.phone ||
-    f.sku ||
-    f.tracking_number ||
-    f.created_from ||
-    f.created_to ||
-    f.search ||
-    s.deliveryUserId !== undefined ||
-    s.confirmedBy !== undefined,
-  );
+  narrowedBeyondStatus(f) || Boolean(f.tracking_number) || s.deliveryUserId !== undefined || s.confirmedBy !== undefined;
 
 export function orderWhere(scope: string | OrderScope, f: OrderFilters): Where {
   const w = scopeWhere(scope);
-  if (f.status?.length) w.and(`o.status = ANY(${w.param(f.status)}::text[])`);
-  if (f.reference) w.and(`o.reference = ${w.param(f.reference)}`);
-  if (f.phone) w.and(`o.phone_normalized = ${w.param(normalizePhone(f.phone))}`);
   if (f.tracking_number) w.and(`o.tracking_number = ${w.param(f.tracking_number)}`);
-  if (f.sku) {
-    w.and(`o.id IN (SELECT ol.order_id FROM order_lines ol JOIN products p ON p.id = ol.product_id
-                     WHERE p.account_id = o.account_id AND p.sku = ${w.param(f.sku)})`);
-  }
-  if (f.created_from) w.and(`o.created_at >= ${w.param(dateBound(f.created_from, false))}::timestamptz`);
-  if (f.created_to) w.and(`o.created_at <= ${w.param(dateBound(f.created_to, true))}::timestamptz`);
-  if (f.search) w.and(recordSearch(w, 'o', f.search));
-  return w;
+  return recordFilters(w, ORDERS, f);
 }
 
 /** Sortable columns of the dashboard's list (`created_at` is the index-backed default). */
@@ -101,32 +63,19 @@ export const ORDER_SORTS = {
 export type OrderSort = keyof typeof ORDER_SORTS;
 
 export function orderPage(q: Queryable, scope: string | OrderScope, f: OrderFilters, opts: PageOptions<OrderSort> = {}): Promise<string> {
-  const dir = opts.direction === 'asc' ? 'ASC' : 'DESC';
   const s = scopeOf(scope);
-  return jsonPage(q, {
-    jsonExpr: withExtra(ORDER_JSON, opts.extra),
-    from: 'FROM orders o',
-    key: 'o.id',
-    where: orderWhere(scope, f),
-    orderBy: [
-      [ORDER_SORTS[opts.sort ?? 'created_at'], dir],
-      ['o.id', dir],
-    ],
-    page: f,
-    total: opts.total ?? (narrowed(s, f) ? undefined : countedTotal(q, 'orders', s.accountId, f.status)),
-  });
+  const p = { accountId: s.accountId, where: orderWhere(s, f), narrowed: narrowed(s, f), f, sorts: ORDER_SORTS };
+  return recordPage(q, ORDERS, { ...p, jsonExpr: withExtra(ORDER_JSON, opts.extra) }, { ...opts, defaultSort: 'created_at' });
 }
 
 /** The status tabs: the trigger-kept `status_counts` without filters, else one GROUP BY over the filtered orders. */
-export async function orderStatusCounts(q: Queryable, scope: string | OrderScope, f: OrderFilters): Promise<Map<string, number>> {
+export function orderStatusCounts(q: Queryable, scope: string | OrderScope, f: OrderFilters): Promise<Map<string, number>> {
   const s = scopeOf(scope);
-  if (!narrowed(s, f)) return summaryCounts(q, 'orders', s.accountId);
-  const w = orderWhere(scope, { ...f, status: undefined });
-  const { rows } = await q.query<{ status: string; n: number }>(
-    `SELECT o.status, count(*)::int AS n FROM orders o ${w} GROUP BY o.status`,
-    w.params,
-  );
-  return new Map(rows.map((r) => [r.status, r.n]));
+  return recordStatusCounts(q, ORDERS, {
+    accountId: s.accountId,
+    narrowed: narrowed(s, f),
+    where: () => orderWhere(s, { ...f, status: undefined }),
+  });
 }
 
 export function orderHistoryPage(

@@ -1,0 +1,97 @@
+// The lists of leads and orders (api-v1.md's filters, the dashboard's sorts and status tabs): one
+// implementation over `leads l` or `orders o`; each module adds its own scope conditions.
+import type { Queryable } from '../../db/database.js';
+import { normalizePhone } from '../../lib/phone.js';
+import {
+  countedTotal,
+  dateBound,
+  jsonPage,
+  recordSearch,
+  summaryCounts,
+  type PageOptions,
+  type PageRequest,
+  type Where,
+} from './listing.js';
+
+export interface RecordFilters extends PageRequest {
+  status?: string[];
+  reference?: string;
+  phone?: string;
+  sku?: string;
+  created_from?: string;
+  created_to?: string;
+  /** The dashboard's search box: a reference, a phone number or part of a name. */
+  search?: string;
+}
+
+export interface RecordTable {
+  table: 'leads' | 'orders';
+  alias: 'l' | 'o';
+  lines: { table: 'lead_lines' | 'order_lines'; fk: 'lead_id' | 'order_id' };
+}
+export const LEADS: RecordTable = { table: 'leads', alias: 'l', lines: { table: 'lead_lines', fk: 'lead_id' } };
+export const ORDERS: RecordTable = { table: 'orders', alias: 'o', lines: { table: 'order_lines', fk: 'order_id' } };
+
+/** Adds the filters every lead and order list offers to `w` (which holds the caller's scope). */
+export function recordFilters(w: Where, t: RecordTable, f: RecordFilters): Where {
+  const a = t.alias;
+  if (f.status?.length) w.and(`${a}.status = ANY(${w.param(f.status)}::text[])`);
+  if (f.reference) w.and(`${a}.reference = ${w.param(f.reference)}`);
+  if (f.phone) w.and(`${a}.phone_normalized = ${w.param(normalizePhone(f.phone))}`);
+  if (f.sku) {
+    w.and(`${a}.id IN (SELECT x.${t.lines.fk} FROM ${t.lines.table} x JOIN products p ON p.id = x.product_id
+                     WHERE p.account_id = ${a}.account_id AND p.sku = ${w.param(f.sku)})`);
+  }
+  if (f.created_from) w.and(`${a}.created_at >= ${w.param(dateBound(f.created_from, false))}::timestamptz`);
+  if (f.created_to) w.and(`${a}.created_at <= ${w.param(dateBound(f.created_to, true))}::timestamptz`);
+  if (f.search) w.and(recordSearch(w, a, f.search));
+  return w;
+}
+
+/** Whether filters other than the status apply, which the trigger-kept `status_counts` cannot count. */
+export const narrowedBeyondStatus = (f: RecordFilters) =>
+  Boolean(f.reference || f.phone || f.sku || f.created_from || f.created_to || f.search);
+
+/**
+ * One page as the API's body text, newest first (or the dashboard's sort). `narrowed`: filters or a
+ * scope the status counts cannot answer, so the page counts its rows for `meta.total`.
+ */
+export function recordPage<S extends string>(
+  q: Queryable,
+  t: RecordTable,
+  p: { accountId: string | null; where: Where; narrowed: boolean; f: RecordFilters; jsonExpr: string; sorts: Record<S, string> },
+  opts: PageOptions<S> & { defaultSort: S },
+): Promise<string> {
+  const dir = opts.direction === 'asc' ? 'ASC' : 'DESC';
+  return jsonPage(q, {
+    jsonExpr: p.jsonExpr,
+    from: `FROM ${t.table} ${t.alias}`,
+    key: `${t.alias}.id`,
+    where: p.where,
+    orderBy: [
+      [p.sorts[opts.sort ?? opts.defaultSort], dir],
+      [`${t.alias}.id`, dir],
+    ],
+    page: p.f,
+    total: opts.total ?? (p.narrowed ? undefined : countedTotal(q, t.table, p.accountId, p.f.status)),
+  });
+}
+
+/**
+ * The status tabs: every status's count under the other filters. Without them (the usual view of an
+ * account, or of all) the trigger-kept `status_counts` answer at once; else one GROUP BY over `where`
+ * (built without the status filter).
+ */
+export async function recordStatusCounts(
+  q: Queryable,
+  t: RecordTable,
+  p: { accountId: string | null; narrowed: boolean; where: () => Where },
+): Promise<Map<string, number>> {
+  if (!p.narrowed) return summaryCounts(q, t.table, p.accountId);
+  const w = p.where();
+  const { rows } = await q.query<{ status: string; n: number }>(
+    `SELECT ${t.alias}.status, count(*)::int AS n FROM ${t.table} ${t.alias} ${w} GROUP BY ${t.alias}.status`,
+    w.params,
+  );
+  return new Map(rows.map((r) => [r.status, r.n]));
+}
