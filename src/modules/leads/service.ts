@@ -7,7 +7,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
 import { appendHistories } from '../shared/history.js';
 import { checkSkus, insertLines } from '../shared/lines.js';
-import { patchEntries, patchRows } from '../shared/patch.js';
+import { checkPatchItems, patchEntries, patchRows } from '../shared/patch.js';
 import type { Actor } from '../users/actor.js';
 import { leadTransitionError, OPEN_LEAD_STATUSES, transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
@@ -95,24 +95,14 @@ async function patchLeads(
     // Until the shape errors are thrown, an item may be anything, even null.
     items.map((i) => i?.reference).filter((r) => typeof r === 'string'),
   );
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    const k = keyOf(i);
-    if (typeof item?.reference !== 'string') return;
-    const lead = locked.get(item.reference);
-    if (!lead) return bag.add(`${k}reference`, messages.invalid(`${k}reference`));
-    if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${`${k}reference`} field has a duplicate value.`);
-    seen.add(item.reference);
-    if (!OPEN_LEAD_STATUSES.includes(lead.status)) {
-      for (const f of EDITABLE) {
-        if (f in item) bag.add(`${k}${f}`, `The ${`${k}${f}`.replace(/_/g, ' ')} cannot be changed once the lead is ${lead.status}.`);
-      }
-    }
-    if (item.status !== undefined) {
-      const refused = leadTransitionError(lead.status, item.status as LeadStatus, actor);
-      if (refused) bag.add(`${k}status`, refused);
+  checkPatchItems(items, locked, keyOf, bag, {
+    noun: 'lead',
+    editable: EDITABLE,
+    open: (status) => OPEN_LEAD_STATUSES.includes(status as LeadStatus),
+    transition: (lead, item, k) => {
       if (item.status === 'call_later' && !item.callback_at) bag.add(`${k}callback_at`, messages.required(`${k}callback_at`));
-    }
+      return leadTransitionError(lead.status, item.status as LeadStatus, actor);
+    },
   });
   const products = await checkSkus(q, accountId, items, keyOf, bag);
   bag.throwIfAny(keyOf(0) === '' ? LeadPatch : LeadBulkPatchBody);

@@ -3,7 +3,7 @@ import type { Queryable } from '../../db/database.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { checkSkus } from '../shared/lines.js';
-import { patchEntries, patchRows } from '../shared/patch.js';
+import { checkPatchItems, patchEntries, patchRows } from '../shared/patch.js';
 import { SYSTEM, type Actor } from '../users/actor.js';
 import { createOrders, deleteOrderRows, orderTransitionError, replaceOrderLines, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
@@ -64,23 +64,11 @@ async function patchOrders(
     accountId,
     items.map((i) => i?.reference).filter((r) => typeof r === 'string'),
   );
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    const k = keyOf(i);
-    if (typeof item?.reference !== 'string') return;
-    const order = locked.get(item.reference);
-    if (!order) return bag.add(`${k}reference`, messages.invalid(`${k}reference`));
-    if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${`${k}reference`} field has a duplicate value.`);
-    seen.add(item.reference);
-    if (order.status !== 'new') {
-      for (const f of EDITABLE) {
-        if (f in item) bag.add(`${k}${f}`, `The ${`${k}${f}`.replace(/_/g, ' ')} cannot be changed once the order is ${order.status}.`);
-      }
-    }
-    if (item.status !== undefined) {
-      const refused = orderTransitionError(order.status, item.status as OrderStatus);
-      if (refused) bag.add(`${k}status`, refused);
-    }
+  checkPatchItems(items, locked, keyOf, bag, {
+    noun: 'order',
+    editable: EDITABLE,
+    open: (status) => status === 'new',
+    transition: (order, item) => orderTransitionError(order.status, item.status as OrderStatus),
   });
   const products = await checkSkus(q, accountId, items, keyOf, bag);
   bag.throwIfAny(keyOf(0) === '' ? OrderPatch : OrderBulkPatchBody);

@@ -75,3 +75,42 @@ export function patchEntries<Item extends { reference: string }>(k: PatchKind<It
     },
   };
 }
+
+/**
+ * The per-item checks of a PATCH against the locked rows, errors under `keyOf(i)`: a known
+ * reference, named once; fields only while the record is `open`; a status `transition` allows.
+ */
+export function checkPatchItems<Row extends { status: string }, Item extends { reference: string; status?: string }>(
+  items: Item[],
+  locked: Map<string, Row>,
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+  rules: {
+    noun: 'lead' | 'order';
+    editable: readonly string[];
+    open: (status: string) => boolean;
+    /** Why the item's status cannot be set on the row (undefined: it can); more errors may go in `bag`. */
+    transition: (row: Row, item: Item, k: string) => string | undefined;
+  },
+): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const k = keyOf(i);
+    // Until the shape errors are thrown, an item may be anything, even null.
+    if (typeof item?.reference !== 'string') return;
+    const row = locked.get(item.reference);
+    if (!row) return bag.add(`${k}reference`, messages.invalid(`${k}reference`));
+    if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${`${k}reference`} field has a duplicate value.`);
+    seen.add(item.reference);
+    if (!rules.open(row.status)) {
+      for (const f of rules.editable) {
+        if (f in item)
+          bag.add(`${k}${f}`, `The ${`${k}${f}`.replace(/_/g, ' ')} cannot be changed once the ${rules.noun} is ${row.status}.`);
+      }
+    }
+    if (item.status !== undefined) {
+      const refused = rules.transition(row, item, k);
+      if (refused) bag.add(`${k}status`, refused);
+    }
+  });
+}
