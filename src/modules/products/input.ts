@@ -17,6 +17,7 @@ import {
   productSellerUpdate,
   productUpdate,
   SKU_TAKEN,
+  PRODUCT_FIELDS,
   type ProductField,
   type ProductFields,
 } from './schemas.js';
@@ -28,27 +29,6 @@ function formDefaults(req: FastifyRequest, body: Record<string, unknown>, keys: 
   if (!isForm(req)) return;
   for (const k of keys) if (!(k in body)) body[k] = k === 'variants' ? [] : '0';
 }
-
-const FIELD_KEYS: readonly ProductField[] = [
-  'name',
-  'description',
-  'sku',
-  'status',
-  'price',
-  'purchase_price',
-  'category_id',
-  'variants',
-  'weight',
-  'width',
-  'height',
-  'length',
-  'has_discount',
-  'discount',
-  'free_shipping',
-  'paid_by_seller',
-  'landing_page_url',
-  'script',
-];
 
 /** Required fields sent empty are refused, not ignored (the API's rule for PATCH). */
 function refuseEmptied(body: Record<string, unknown>, input: Record<string, unknown>, bag: ErrorBag, keys: readonly string[]) {
@@ -118,7 +98,7 @@ export async function readUpdate(
     formDefaults(req, raw, ['has_discount', 'free_shipping', 'paid_by_seller', 'variants']);
     const input = productUpdate.check(raw, bag) as Record<string, unknown>;
     refuseEmptied(raw, input, bag, NOT_CLEARABLE);
-    for (const k of FIELD_KEYS) if (k in input && input[k] !== undefined) patch[k] = input[k];
+    for (const k of PRODUCT_FIELDS) if (k in input && input[k] !== undefined) patch[k] = input[k];
     await checkCategory(q, patch.category_id as string | null | undefined, bag);
     const sku = patch.sku as string | undefined;
     if (sku && sku !== before.sku && !bag.has('sku') && (await skuTaken(q, before.account_id, sku, before.id))) bag.add('sku', SKU_TAKEN);

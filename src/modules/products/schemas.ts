@@ -34,6 +34,28 @@ export interface ProductFields {
 }
 export type ProductField = keyof ProductFields;
 
+/** Every field, in form order; also the products columns a write may name (never input). */
+export const PRODUCT_FIELDS: readonly ProductField[] = [
+  'name',
+  'description',
+  'sku',
+  'status',
+  'price',
+  'purchase_price',
+  'category_id',
+  'variants',
+  'weight',
+  'width',
+  'height',
+  'length',
+  'has_discount',
+  'discount',
+  'free_shipping',
+  'paid_by_seller',
+  'landing_page_url',
+  'script',
+];
+
 const money = (nullable = false) => Type.Number({ minimum: 1, maximum: 99_999, nullable });
 const size = () => Type.Number({ minimum: 1, maximum: 9_999, nullable: true });
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import type { ProductField, ProductFields } from './schemas.js';
+import { PRODUCT_FIELDS, type ProductField, type ProductFields } from './schemas.js';
 
 export interface NewProduct {
   accountId: string;
@@ -25,26 +25,7 @@ export async function createProduct(q: Queryable, p: NewProduct): Promise<{ id: 
 }
 
 /** Column names are these keys, never input: a patch only ever names them. */
-const COLUMNS: readonly ProductField[] = [
-  'name',
-  'description',
-  'sku',
-  'status',
-  'price',
-  'purchase_price',
-  'category_id',
-  'variants',
-  'weight',
-  'width',
-  'height',
-  'length',
-  'has_discount',
-  'discount',
-  'free_shipping',
-  'paid_by_seller',
-  'landing_page_url',
-  'script',
-];
+const COLUMNS = PRODUCT_FIELDS;
 
 const dbValue = (k: ProductField, v: unknown) => (k === 'variants' ? JSON.stringify(v ?? []) : (v ?? null));
 const cast = (k: ProductField) => (k === 'variants' ? '::jsonb' : '');
