@@ -13,9 +13,9 @@ import type { WebUser } from '../../web/types.js';
 import { PageHeader } from '../../web/ui.js';
 import { orderPolicy } from '../orders/policy.js';
 import { sendJson } from '../shared/api-helpers.js';
-import { accountOf, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
+import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
 import { ListQuery } from '../shared/list-schemas.js';
-import { asSingleItem, pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
+import { pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
 import { accountChoices, activeProducts, canLeads, handMadeTarget, leadAccess } from './access.js';
 import { leadTransitionError } from './lifecycle.js';
 import {
@@ -156,17 +156,12 @@ export async function leadsPages(web: FastifyInstance) {
   );
 
   web.post('/leads/store', { config: { can: canLeads('create') } }, async (req, reply) => {
-    const body = formBody(req);
-    const user = req.user!;
-    const input = { leads: [pick(body, LEAD_FIELDS)] };
-    const accountId = await accountOf(db, user, body, (bag) => createLeadsBody.check(input, bag), 'leads.0.');
-    const id = await asSingleItem('leads.0.', () =>
-      db.tx(async (q) => {
-        const [reference] = await createLeads(q, actorOfUser(user), accountId, input);
-        return (await q.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 AND reference = $2', [accountId, reference]))
-          .rows[0].id;
-      }),
-    );
+    const { id, accountId } = await createFromForm(db, req, {
+      table: 'leads',
+      fields: LEAD_FIELDS,
+      check: createLeadsBody,
+      create: createLeads,
+    });
     const row = (await findLead(db, { accountId }, id))!;
     return done(req, reply, { message: `Lead ${row.reference} created.`, redirect: leadUrl(row.id), data: await itemOf(row), status: 201 });
   });

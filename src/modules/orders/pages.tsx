@@ -14,8 +14,8 @@ import { accountChoices, activeProducts, canLeads, handMadeTarget } from '../lea
 import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../shared/api-helpers.js';
 import { ListQuery } from '../shared/list-schemas.js';
-import { accountOf, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
-import { asSingleItem, pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
+import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
+import { pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
 import { canEditOrders, canOrders, deliveryUsers, orderScopeOf, orderStatusOptions, roleMaySet } from './access.js';
 import { orderTransitionError, transitionOrders } from './lifecycle.js';
 import {
@@ -164,17 +164,12 @@ export async function ordersPages(web: FastifyInstance) {
   );
 
   web.post('/orders/store', { config: { can: canOrders('create') } }, async (req, reply) => {
-    const body = formBody(req);
-    const user = req.user!;
-    const input = { orders: [pick(body, ORDER_FIELDS)] };
-    const accountId = await accountOf(db, user, body, (bag) => createOrdersBody.check(input, bag), 'orders.0.');
-    const id = await asSingleItem('orders.0.', () =>
-      db.tx(async (q) => {
-        const [reference] = await createOrdersFromApi(q, actorOfUser(user), accountId, input);
-        return (await q.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 AND reference = $2', [accountId, reference]))
-          .rows[0].id;
-      }),
-    );
+    const { id, accountId } = await createFromForm(db, req, {
+      table: 'orders',
+      fields: ORDER_FIELDS,
+      check: createOrdersBody,
+      create: createOrdersFromApi,
+    });
     const row = (await findOrder(db, { accountId }, id))!;
     return done(req, reply, {
       message: `Order ${row.reference} created.`,

@@ -1,13 +1,17 @@
 // Server-side helpers the leads and orders pages share.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Queryable } from '../../db/database.js';
+import type { Database, Queryable } from '../../db/database.js';
 import { HttpError, invalid } from '../../http/errors.js';
-import { ErrorBag, messages } from '../../http/validation.js';
+import { ErrorBag, messages, type Validator } from '../../http/validation.js';
+import type { TSchema } from '@sinclair/typebox';
+import { actorOfUser } from '../../web/actor.js';
+import { formBody } from '../../web/form-body.js';
+import type { Actor } from '../users/actor.js';
 import type { PageMeta } from '../../web/list-query.js';
 import { backUrl } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
-import { unprefixErrors } from './record-ui.js';
+import { asSingleItem, pick, unprefixErrors } from './record-ui.js';
 
 export const isStaff = (u: WebUser) => u.role !== 'seller';
 
@@ -96,4 +100,36 @@ export async function deleteAcrossAccounts<R extends { account_id: string; refer
   if (bag.size > 0)
     throw invalid(Object.fromEntries(Object.entries(bag.toJSON()).sort(([a], [b]) => Number(a.split('.')[1]) - Number(b.split('.')[1]))));
   return count;
+}
+
+/**
+ * A hand-made lead or order from its form: checked as item 0 of the bulk API's body (errors keyed
+ * as on the form, with the account's), created by the API's own function. Answers its id and account.
+ */
+export async function createFromForm(
+  db: Database,
+  req: FastifyRequest,
+  k: {
+    table: 'leads' | 'orders';
+    fields: readonly string[];
+    check: Validator<TSchema>;
+    create: (q: Queryable, actor: Actor, accountId: string, body: unknown) => Promise<string[]>;
+  },
+): Promise<{ id: string; accountId: string }> {
+  const body = formBody(req);
+  const user = req.user!;
+  const input = { [k.table]: [pick(body, k.fields)] };
+  const prefix = `${k.table}.0.`;
+  const accountId = await accountOf(db, user, body, (bag) => k.check.check(input, bag), prefix);
+  const id = await asSingleItem(prefix, () =>
+    db.tx(async (q) => {
+      const [reference] = await k.create(q, actorOfUser(user), accountId, input);
+      const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${k.table} WHERE account_id = $1 AND reference = $2`, [
+        accountId,
+        reference,
+      ]);
+      return rows[0].id;
+    }),
+  );
+  return { id, accountId };
 }
