@@ -102,7 +102,8 @@ test('the codops command creates accounts, users, products and tokens, and refus
       /^codops: Unknown scope EAT LEADS/,
     ],
     [['token:revoke', '--id', id], /^codops: No active token has the id/],
-    [['account:create'], /--name/],
+    [['account:create'], /^codops: Required option '--name <name>' not specified$/],
+    [['account:delete'], /^codops: Unknown command 'account:delete'$/],
   ] as [string[], RegExp][]) {
     const r = await codops(...args);
     assert.notEqual(r.code, 0, args.join(' '));

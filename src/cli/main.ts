@@ -47,7 +47,10 @@ async function requireAccount(db: Database, id: string) {
 
 export function program(): Command {
   const cli = new Command('codops').description('codops: cash-on-delivery operations').exitOverride();
-  cli.configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
+  // Commander's own refusals (unknown command, missing option) read like ours: one line, `codops: …`.
+  cli.configureOutput({
+    writeErr: (s) => process.stderr.write(`${s.split('\n')[0].replace(/^error: (.)/, (_, c: string) => `codops: ${c.toUpperCase()}`)}\n`),
+  });
 
   cli
     .command('migrate')
