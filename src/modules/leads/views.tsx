@@ -22,6 +22,7 @@ import {
   AccountSelect,
   BulkDeleteForm,
   CustomerCard,
+  RecordHeader,
   HistoryCard,
   StatusLine,
   hidesMoney,
@@ -312,30 +313,12 @@ export function LeadPage(p: {
   const open = ['new', 'no_reply', 'call_later'].includes(lead.status);
   return (
     <>
-      <PageHeader
-        title={`${lead.reference} · ${lead.full_name}`}
-        subtitle={p.accountName ? `Lead of ${p.accountName}` : 'Lead'}
-        back={{ href: '/leads', label: 'Leads' }}
-        actions={
-          <>
-            {p.canEdit && open && (
-              <LinkButton href={leadUrl(lead.id, 'edit')} kind="secondary">
-                Edit
-              </LinkButton>
-            )}
-            {p.canDelete && lead.status !== 'confirmed' && (
-              <Form
-                action={`/leads/${lead.id}`}
-                method="DELETE"
-                class="inline-form"
-                confirm={`Delete ${lead.reference}?`}
-                label={`Delete ${lead.reference}`}
-              >
-                <Button kind="danger">Delete</Button>
-              </Form>
-            )}
-          </>
-        }
+      <RecordHeader
+        kind="lead"
+        record={lead}
+        accountName={p.accountName}
+        canEdit={p.canEdit && open}
+        canDelete={p.canDelete && lead.status !== 'confirmed'}
       />
       <OtherErrors shown={(k) => p.options.length > 0 && ['status', 'callback_at', 'cancel_reason', 'comment'].includes(k)} />
       <StatusLine

@@ -19,6 +19,7 @@ import { ListFilters, ProductsTable } from '../leads/views.js';
 import {
   BulkDeleteForm,
   CustomerCard,
+  RecordHeader,
   HistoryCard,
   StatusLine,
   hidesMoney,
@@ -216,30 +217,12 @@ export function OrderPage(p: {
   const { order } = p;
   return (
     <>
-      <PageHeader
-        title={`${order.reference} · ${order.full_name}`}
-        subtitle={p.accountName ? `Order of ${p.accountName}` : 'Order'}
-        back={{ href: '/orders', label: 'Orders' }}
-        actions={
-          <>
-            {p.canEdit && order.status === 'new' && (
-              <LinkButton href={orderUrl(order.id, 'edit')} kind="secondary">
-                Edit
-              </LinkButton>
-            )}
-            {p.canDelete && (order.status === 'new' || order.status === 'canceled') && (
-              <Form
-                action={`/orders/${order.id}`}
-                method="DELETE"
-                class="inline-form"
-                confirm={`Delete ${order.reference}?`}
-                label={`Delete ${order.reference}`}
-              >
-                <Button kind="danger">Delete</Button>
-              </Form>
-            )}
-          </>
-        }
+      <RecordHeader
+        kind="order"
+        record={order}
+        accountName={p.accountName}
+        canEdit={p.canEdit && order.status === 'new'}
+        canDelete={p.canDelete && (order.status === 'new' || order.status === 'canceled')}
       />
       <OtherErrors shown={(k) => p.options.length > 0 && ['status', 'comment', 'tracking_number', 'delivery_user_id'].includes(k)} />
       <StatusLine

@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { HttpError, invalid, type FieldErrors } from '../../http/errors.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page.js';
-import { Badge, Card, DefinitionList, Select, useQueryHref } from '../../web/ui.js';
+import { Badge, Button, Card, DefinitionList, Form, LinkButton, PageHeader, Select, useQueryHref } from '../../web/ui.js';
 
 type Tone = 'green' | 'red' | 'amber' | 'blue' | 'gray' | 'violet' | 'teal';
 
@@ -112,6 +112,45 @@ export const formatMoney = (n: number | null | undefined) =>
   n === null || n === undefined ? '—' : `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${CURRENCY}`;
 
 /** A monetary value, or a mask for a user who turned on "hide money". */
+/** A lead or order page's header: reference and customer, and Edit and Delete where the viewer and the status allow. */
+export function RecordHeader(p: {
+  kind: 'lead' | 'order';
+  record: { id: string; reference: string; full_name: string };
+  accountName?: string;
+  canEdit: boolean;
+  canDelete: boolean;
+}) {
+  const { id, reference, full_name } = p.record;
+  const [base, Kind] = p.kind === 'lead' ? ['/leads', 'Lead'] : ['/orders', 'Order'];
+  return (
+    <PageHeader
+      title={`${reference} · ${full_name}`}
+      subtitle={p.accountName ? `${Kind} of ${p.accountName}` : Kind}
+      back={{ href: base, label: `${Kind}s` }}
+      actions={
+        <>
+          {p.canEdit && (
+            <LinkButton href={`${base}/${id}/edit`} kind="secondary">
+              Edit
+            </LinkButton>
+          )}
+          {p.canDelete && (
+            <Form
+              action={`${base}/${id}`}
+              method="DELETE"
+              class="inline-form"
+              confirm={`Delete ${reference}?`}
+              label={`Delete ${reference}`}
+            >
+              <Button kind="danger">Delete</Button>
+            </Form>
+          )}
+        </>
+      }
+    />
+  );
+}
+
 /** The status line of a lead or order page, with the record it came from or led to (linked when the viewer may open it). */
 export function StatusLine(p: { status: string; related?: { label: string; reference: string | null; href?: string } }) {
   const r = p.related;
