@@ -3,7 +3,7 @@ import type { WebUser } from '../../web/types.js';
 
 export type CategoryAction = 'view' | 'create' | 'update' | 'delete';
 
-/** domain.md's "categories, cities, areas" row. */
+/** domain.md's "categories, cities, areas" row (cities/policy.ts uses it for cities and areas). */
 export const categoryPolicy = definePolicy<CategoryAction>({
   admin: ['view', 'create', 'update', 'delete'],
   'manager-leader': ['view'],

@@ -1,18 +1,8 @@
-import { definePolicy } from '../../http/policy.js';
 import type { WebUser } from '../../web/types.js';
+import { categoryPolicy, type CategoryAction } from '../categories/policy.js';
 
-export type CityAction = 'view' | 'create' | 'update' | 'delete';
-
-/** domain.md's "categories, cities, areas" row: cities and their areas alike. */
-export const cityPolicy = definePolicy<CityAction>({
-  admin: ['view', 'create', 'update', 'delete'],
-  'manager-leader': ['view'],
-  manager: ['view'],
-  'call-center-manager': ['view'],
-  agent: ['view'],
-  'follow-up-agent': ['view'],
-  'stock-manager': ['view'],
-  seller: ['view'],
-});
+/** domain.md gives categories, cities and areas one row: the same policy serves all three. */
+export const cityPolicy = categoryPolicy;
+export type CityAction = CategoryAction;
 
 export const canCities = (action: CityAction) => (user: WebUser) => cityPolicy.allows(user.role, action);

@@ -31,7 +31,7 @@ import {
   type LeadRow,
   type LeadScope,
 } from './queries.js';
-import { LEAD_STATUSES, type LeadStatus } from './schemas.js';
+import { LEAD_FORM_FIELDS, LEAD_STATUSES, type LeadStatus } from './schemas.js';
 import { createLeads, createLeadsBody, deleteLeads, patchLead } from './service.js';
 import {
   CreateRecordPage,
@@ -72,7 +72,6 @@ const historyList = listQuery({
 });
 const bulkIds = compile(Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }) }));
 
-export const LEAD_FIELDS = ['full_name', 'phone', 'city', 'area', 'address', 'products'] as const;
 const STATUS_FIELDS = ['status', 'comment', 'callback_at', 'cancel_reason'] as const;
 const ACCOUNT_NAME = '(SELECT a.name FROM accounts a WHERE a.id = l.account_id)';
 
@@ -158,7 +157,7 @@ export async function leadsPages(web: FastifyInstance) {
   web.post('/leads/store', { config: { can: canLeads('create') } }, async (req, reply) => {
     const { id, accountId } = await createFromForm(db, req, {
       table: 'leads',
-      fields: LEAD_FIELDS,
+      fields: LEAD_FORM_FIELDS,
       check: createLeadsBody,
       create: createLeads,
     });
@@ -212,7 +211,7 @@ export async function leadsPages(web: FastifyInstance) {
   route('PATCH', '/leads/:id/update', { config: { can: canLeads('update') } }, async (req, reply) => {
     const body = formBody(req);
     const { row } = await load(req);
-    await db.tx((q) => patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FIELDS)));
+    await db.tx((q) => patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS)));
     return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data: await itemOf(row) });
   });
 

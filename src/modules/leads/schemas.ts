@@ -3,6 +3,9 @@ import { Type } from '@sinclair/typebox';
 export const LEAD_STATUSES = ['new', 'no_reply', 'call_later', 'confirmed', 'canceled', 'wrong', 'duplicate'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
 
+/** The fields of the lead form (the API's `data` pairs are not on it). */
+export const LEAD_FORM_FIELDS = ['full_name', 'phone', 'city', 'area', 'address', 'products'] as const;
+
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
 
 export const LeadLineInput = Type.Object({

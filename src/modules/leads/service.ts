@@ -11,7 +11,7 @@ import { checkPatchItems, patchEntries, patchRows } from '../shared/patch.js';
 import type { Actor } from '../users/actor.js';
 import { leadTransitionError, OPEN_LEAD_STATUSES, transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
-import { LeadBulkPatchBody, LeadCreateBody, LeadPatch, type LeadStatus } from './schemas.js';
+import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadPatch, type LeadStatus } from './schemas.js';
 
 export const createLeadsBody = compile(LeadCreateBody);
 export const patchLeadBody = compile(LeadPatch);
@@ -65,7 +65,8 @@ export async function createLeads(q: Queryable, actor: Actor, accountId: string,
 
 type PatchItem = Static<typeof LeadPatch> & { reference: string };
 
-const EDITABLE = ['full_name', 'phone', 'city', 'area', 'address', 'data', 'products'] as const;
+/** What only an open lead may change. */
+const EDITABLE = [...LEAD_FORM_FIELDS, 'data'] as const;
 const COLUMNS = {
   full_name: 'text',
   phone: 'text',

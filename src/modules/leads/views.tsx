@@ -37,7 +37,7 @@ import {
   type LineValue,
 } from '../shared/record-ui.js';
 import type { HandMadeTarget } from './access.js';
-import { LEAD_STATUSES } from './schemas.js';
+import { LEAD_FORM_FIELDS, LEAD_STATUSES } from './schemas.js';
 
 /** A lead as the API represents it (api-v1.md). */
 export interface LeadItem {
@@ -380,9 +380,7 @@ export function LeadForm(p: {
             Account: <strong>{p.accountName}</strong>
           </p>
         )}
-        <OtherErrors
-          shown={(k) => ['full_name', 'phone', 'city', 'area', 'address', 'products'].includes(k) || k.startsWith('products.')}
-        />
+        <OtherErrors shown={(k) => (LEAD_FORM_FIELDS as readonly string[]).includes(k) || k.startsWith('products.')} />
         <div class="form-grid">
           <Field name="full_name" label="Full name" value={lead?.full_name} required autocomplete="off" />
           <Field name="phone" label="Phone" type="tel" value={lead?.phone} required autocomplete="off" />

@@ -32,7 +32,7 @@ import {
   type OrderRow,
   type OrderScope,
 } from './queries.js';
-import { ORDER_STATUSES, type OrderStatus } from './schemas.js';
+import { ORDER_FIELDS, ORDER_STATUSES, type OrderStatus } from './schemas.js';
 import { createOrdersBody, createOrdersFromApi, deleteOrders, patchOrder } from './service.js';
 import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
 
@@ -73,18 +73,6 @@ const OrderStatusBody = Type.Object({
 });
 const orderStatusBody = compile(OrderStatusBody);
 
-const ORDER_FIELDS = [
-  'full_name',
-  'phone',
-  'email',
-  'city',
-  'area',
-  'address',
-  'shipment_way',
-  'is_fees_paid_by_customer',
-  'total',
-  'products',
-] as const;
 const ACCOUNT_NAME = '(SELECT a.name FROM accounts a WHERE a.id = o.account_id)';
 const COURIER_NAME = '(SELECT u.full_name FROM users u WHERE u.id = o.delivery_user_id)';
 

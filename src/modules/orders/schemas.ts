@@ -3,6 +3,20 @@ import { Type } from '@sinclair/typebox';
 export const ORDER_STATUSES = ['new', 'shipped', 'delivered', 'returned', 'canceled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** The customer and product fields: what the order form sends, and what only a new order may change. */
+export const ORDER_FIELDS = [
+  'full_name',
+  'phone',
+  'email',
+  'city',
+  'area',
+  'address',
+  'shipment_way',
+  'is_fees_paid_by_customer',
+  'total',
+  'products',
+] as const;
+
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
 
 export const OrderLineInput = Type.Object({

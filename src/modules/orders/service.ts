@@ -7,7 +7,7 @@ import { checkPatchItems, patchEntries, patchRows } from '../shared/patch.js';
 import { SYSTEM, type Actor } from '../users/actor.js';
 import { createOrders, deleteOrderRows, orderTransitionError, replaceOrderLines, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
-import { OrderBulkPatchBody, OrderCreateBody, OrderPatch, type OrderStatus } from './schemas.js';
+import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderPatch, type OrderStatus } from './schemas.js';
 
 export const createOrdersBody = compile(OrderCreateBody);
 export const patchOrderBody = compile(OrderPatch);
@@ -25,18 +25,7 @@ export async function createOrdersFromApi(q: Queryable, actor: Actor, accountId:
 
 type PatchItem = Static<typeof OrderPatch> & { reference: string };
 
-const EDITABLE = [
-  'full_name',
-  'phone',
-  'email',
-  'city',
-  'area',
-  'address',
-  'shipment_way',
-  'is_fees_paid_by_customer',
-  'total',
-  'products',
-] as const;
+const EDITABLE = ORDER_FIELDS;
 const COLUMNS = {
   full_name: 'text',
   phone: 'text',

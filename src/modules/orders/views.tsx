@@ -32,7 +32,7 @@ import {
   type HistoryItem,
   type LineValue,
 } from '../shared/record-ui.js';
-import { ORDER_STATUSES } from './schemas.js';
+import { ORDER_FIELDS, ORDER_STATUSES } from './schemas.js';
 
 /** An order as the API represents it (api-v1.md). */
 export interface OrderItem {
@@ -290,22 +290,7 @@ export function OrderForm(p: {
             Account: <strong>{p.accountName}</strong>
           </p>
         )}
-        <OtherErrors
-          shown={(k) =>
-            [
-              'full_name',
-              'phone',
-              'email',
-              'city',
-              'area',
-              'address',
-              'shipment_way',
-              'is_fees_paid_by_customer',
-              'total',
-              'products',
-            ].includes(k) || k.startsWith('products.')
-          }
-        />
+        <OtherErrors shown={(k) => (ORDER_FIELDS as readonly string[]).includes(k) || k.startsWith('products.')} />
         <div class="form-grid">
           <Field name="full_name" label="Full name" value={order?.full_name} required autocomplete="off" />
           <Field name="phone" label="Phone" type="tel" value={order?.phone} required autocomplete="off" />

@@ -39,7 +39,8 @@ const Reference = Type.Object({ reference: Type.String() });
 const capital = (s: string) => `${s[0].toUpperCase()}${s.slice(1)}`;
 
 export function recordsApi(k: RecordKind) {
-  const [One, Many, tag] = [capital(k.one), capital(k.many), capital(k.many)];
+  const [One, Many] = [capital(k.one), capital(k.many)];
+  const tag = Many;
   const SCOPE = k.many.toUpperCase() as Uppercase<RecordKind['many']>;
   const may = (action: Parameters<RecordKind['allows']>[0]) => (role: Role | null) => k.allows(action, role);
   const { create, patch, bulkPatch, resource } = k.schemas;
