@@ -139,5 +139,21 @@ describe('categories', () => {
     assert.equal(ok.headers.location, '/categories');
     assert.match((await as.admin.follow(ok)).body, /2 categories deleted\./);
     expectJson(await as.admin.json('GET', `/categories/${used.id}/show`), 404, NOT_FOUND);
+    // One audit row per deleted record, with what it was: the categories, and the products before them.
+    const audited = await t.db.query<{ action: string; subject_id: string; account_id: string | null; changes: unknown }>(
+      `SELECT action, subject_id, account_id, changes FROM audit_log
+        WHERE action IN ('categories.delete', 'products.delete') AND subject_id = ANY($1::text[]) ORDER BY action, subject_id`,
+      [[free.id, used.id, ...rows.map((r) => r.id)]],
+    );
+    assert.deepEqual(
+      audited.rows.filter((r) => r.action === 'categories.delete'),
+      [free, used]
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((c) => ({ action: 'categories.delete', subject_id: c.id, account_id: null, changes: { name: c.name } })),
+    );
+    assert.deepEqual(
+      audited.rows.filter((r) => r.action === 'products.delete').map((r) => [r.account_id, Object.keys(r.changes as object)]),
+      rows.map(() => [shop, ['sku', 'name']]),
+    );
   });
 });

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { PG, pgCode } from '../../db/database.js';
 import { invalid, notFound } from '../../http/errors.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
-import { audit } from '../../web/audit.js';
+import { audit, auditMany } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
@@ -155,8 +155,13 @@ export async function productsPages(web: FastifyInstance) {
           q,
           rows.map((r) => r.id),
         );
-        for (const r of rows)
-          await audit(q, user, 'products.delete', { type: 'product', id: r.id, accountId: r.account_id }, { sku: r.sku, name: r.name });
+        await auditMany(
+          q,
+          user,
+          'products.delete',
+          'product',
+          rows.map((r) => ({ id: r.id, accountId: r.account_id, changes: { sku: r.sku, name: r.name } })),
+        );
         return rows;
       });
       if (deleted.length === 0) throw notFound();

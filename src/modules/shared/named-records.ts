@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PG, pgCode, type Queryable } from '../../db/database.js';
 import { invalid, notFound } from '../../http/errors.js';
-import { audit } from '../../web/audit.js';
+import { auditMany } from '../../web/audit.js';
 import { done } from '../../web/respond.js';
 import type { WebUser } from '../../web/types.js';
 import { count, FK_VIOLATION, listAfterDelete, readIds, refuseDelete } from './deletion.js';
@@ -71,7 +71,13 @@ export function deleteRoute<R extends { id: string; name: string }>(web: Fastify
       try {
         deleted = await web.db.tx(async (q) => {
           const rows = await o.remove(q, ids);
-          for (const { id, ...changes } of rows) await audit(q, req.user!, o.audit.action, { type: o.audit.type, id }, changes);
+          await auditMany(
+            q,
+            req.user!,
+            o.audit.action,
+            o.audit.type,
+            rows.map(({ id, ...changes }) => ({ id, changes })),
+          );
           return rows;
         });
       } catch (err) {

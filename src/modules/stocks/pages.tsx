@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
-import { audit } from '../../web/audit.js';
+import { audit, auditMany } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import { listQuery, type PageMeta } from '../../web/list-query.js';
@@ -92,15 +91,6 @@ async function loadStock(web: FastifyInstance, req: FastifyRequest): Promise<Sto
   const stock = await findStock(web.db, req.user!, (req.params as { id: string }).id);
   if (!stock) throw notFound();
   return stock;
-}
-
-/** One audit row per subject, in one statement (bulk deletes). */
-async function auditMany(q: Queryable, user: WebUser, action: string, type: string, ids: string[]) {
-  await q.query(
-    `INSERT INTO audit_log (user_id, impersonator_id, action, subject_type, subject_id)
-     SELECT $1, $2, $3, $4, unnest($5::text[])`,
-    [user.id, user.impersonator?.id ?? null, action, type, ids],
-  );
 }
 
 function ReasonBadge({ reason }: { reason: StockReason }) {
@@ -622,7 +612,14 @@ export async function stocksPages(web: FastifyInstance) {
     const ids = readIds(req);
     const outcome = await web.db.tx(async (q) => {
       const o = await deleteStocks(q, req.user!, ids);
-      if (o.deleted.length > 0) await auditMany(q, req.user!, 'stocks.delete', 'stock', o.deleted);
+      if (o.deleted.length > 0)
+        await auditMany(
+          q,
+          req.user!,
+          'stocks.delete',
+          'stock',
+          o.deleted.map((id) => ({ id })),
+        );
       return o;
     });
     if (outcome.refused.length > 0) {
