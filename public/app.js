@@ -20,3 +20,50 @@ document.addEventListener('click', async (e) => {
     button.textContent = 'Press Ctrl+C';
   }
 });
+
+// Job progress bars (src/web/job-progress.tsx): poll GET /jobs/{id} until the job ends.
+const jobText = (job) => {
+  const processed = job.done + job.failed;
+  const counts = job.total > 0 ? ` ${processed} of ${job.total} processed${job.failed ? `, ${job.failed} failed` : ''}.` : '';
+  if (job.status === 'queued') return processed > 0 ? `Waiting to resume:${counts}` : 'Waiting to start.';
+  if (job.status === 'running') return `Running:${counts || ' started.'}`;
+  if (job.status === 'done') return `Done:${counts || ' finished.'}`;
+  return `Failed:${counts || ' stopped.'}`;
+};
+const watchJob = (box) => {
+  const bar = box.querySelector('progress');
+  const text = box.querySelector('[data-job-text]');
+  const final = box.querySelector('[data-job-final]');
+  const errors = box.querySelector('[data-job-errors]');
+  box.querySelector('[data-job-refresh]')?.setAttribute('hidden', '');
+  const poll = async () => {
+    let job;
+    try {
+      const res = await fetch(box.dataset.job, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      if (!res.ok) return setTimeout(poll, 5000);
+      job = (await res.json()).data;
+    } catch {
+      return setTimeout(poll, 5000);
+    }
+    box.dataset.status = job.status;
+    if (job.total > 0) {
+      bar.max = job.total;
+      bar.value = job.done + job.failed;
+    }
+    text.textContent = jobText(job);
+    if (job.errors.length) {
+      errors.textContent = job.errors.length === 1 ? 'See the error' : `See the ${job.errors.length} errors`;
+      errors.hidden = false;
+    }
+    if (job.status === 'done' || job.status === 'failed') {
+      if (job.total === 0) bar.value = bar.max = 1;
+      final.textContent = job.status === 'done' ? 'The job is done.' : `The job failed: ${job.errors.at(-1)?.message ?? 'see its errors.'}`;
+      return;
+    }
+    setTimeout(poll, 1000);
+  };
+  poll();
+};
+document.querySelectorAll('[data-job]').forEach((box) => {
+  if (box.dataset.status !== 'done' && box.dataset.status !== 'failed') watchJob(box);
+});

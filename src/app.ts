@@ -30,6 +30,7 @@ import { categoriesPages } from './modules/categories/pages.js';
 import { citiesPages } from './modules/cities/pages.js';
 import { warehousesPages } from './modules/warehouses/pages.js';
 import { stocksPages } from './modules/stocks/pages.js';
+import { jobsPages } from './modules/jobs/pages.js';
 
 export const API_PREFIX = '/api/web/1.0';
 
@@ -126,6 +127,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(stocksPages);
     await web.register(categoriesPages);
     await web.register(citiesPages);
+    await web.register(jobsPages);
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   return app;

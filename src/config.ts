@@ -16,6 +16,10 @@ export interface Config {
   mailUrl: string | undefined;
   sessionIdleMinutes: number;
   appUrl: string;
+  /** Jobs the server runs at a time (0: none; `codops worker` runs them). */
+  workers: number;
+  /** How often a worker looks for jobs whose worker died. */
+  jobsMaintenanceSeconds: number;
 }
 
 /** Thrown for a bad environment variable; the message names the variable. */
@@ -86,5 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     mailUrl: url(env, 'MAIL_URL', ['smtp:', 'smtps:']),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 365),
     appUrl: env.APP_URL?.trim() || `http://${host}:${port}`,
+    workers: integer(env, 'WORKERS', 2, 0, 64),
+    jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
   };
 }

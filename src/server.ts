@@ -4,8 +4,9 @@ import { openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
+import { startWorker } from './jobs/start.js';
 
-/** Starts the server: config, database, migrations, app; closes gracefully on SIGTERM/SIGINT. */
+/** Starts the server: config, database, migrations, app, job workers; closes gracefully on SIGTERM/SIGINT. */
 async function main() {
   const config = loadConfig();
   const db = await openDatabase(config);
@@ -13,6 +14,7 @@ async function main() {
   const app = await buildApp({ config, db });
   const purge = setInterval(() => purgeIdempotencyKeys(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();
+  const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log) : undefined;
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -22,6 +24,7 @@ async function main() {
     clearInterval(purge);
     try {
       await app.close(); // stops accepting, waits for in-flight requests
+      await worker?.stop(); // finishes or hands back the jobs in hand
       await db.close();
       process.exit(0);
     } catch (err) {

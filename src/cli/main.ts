@@ -12,6 +12,7 @@ import { createToken, revokeToken } from '../modules/tokens/tokens.js';
 import { isRole, ROLES } from '../modules/users/roles.js';
 import { createUser, findUserByEmail } from '../modules/users/service.js';
 import { seedDemo } from './demo.js';
+import { runWorker } from './worker.js';
 
 /** A refusal the user can act on: printed as one line on stderr, exit code 1. */
 export class CliError extends Error {}
@@ -166,6 +167,18 @@ export function program(): Command {
       const done = await withDb((db) => revokeToken(db, Number(o.id)));
       if (!done) throw new CliError(`No active token has the id ${o.id}.`);
       print(o.json, { id: Number(o.id), revoked: true }, `Token ${o.id} revoked.`);
+    });
+
+  cli
+    .command('worker')
+    .description('run background jobs until SIGTERM or SIGINT, which finish or hand back the jobs in hand')
+    .option('--slots <n>', 'jobs at a time, besides one slot kept for urgent jobs (default: WORKERS, or 2 when it is 0)')
+    .action(async (o) => {
+      const config = loadConfig();
+      const slots = o.slots === undefined ? config.workers || 2 : Number(o.slots);
+      if (!/^\d+$/.test(String(o.slots ?? slots)) || slots < 1 || slots > 64)
+        throw new CliError('The --slots option must be an integer between 1 and 64.');
+      await withDb((db) => runWorker(db, config, slots));
     });
 
   cli

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.js';
+import { installQueue } from '../jobs/queue.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 const LOCK_ID = 7_220_451; // any constant: serialises migrators sharing one PostgreSQL database
@@ -32,5 +33,6 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<strin
     });
     if (done) applied.push(name);
   }
+  await installQueue(db); // pg-boss's own schema, versioned by pg-boss
   return applied;
 }

@@ -1,0 +1,35 @@
+import type { Queryable } from '../../db/database.js';
+import type { JobItemError } from '../../jobs/registry.js';
+
+/** A job as GET /jobs/{id} answers it (fulfilment.md). */
+export interface JobJson {
+  id: string;
+  kind: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  total: number;
+  done: number;
+  failed: number;
+  errors: JobItemError[];
+  result?: unknown;
+  created_at: string;
+  finished_at: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The job and who started it; undefined for an unknown (or malformed) id. */
+export async function findJob(q: Queryable, id: string): Promise<{ data: JobJson; userId: string | null } | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const { rows } = await q.query<{ data: JobJson & { result: unknown }; user_id: string | null }>(
+    `SELECT json_build_object('id', j.id, 'kind', j.kind, 'status', j.status, 'total', j.total, 'done', j.done, 'failed', j.failed,
+              'errors', coalesce((SELECT json_agg(json_strip_nulls(json_build_object('reference', e.reference, 'row', e."row",
+                                   'column', e."column", 'message', e.message)) ORDER BY e.id) FROM job_errors e WHERE e.job_id = j.id), '[]'),
+              'result', j.result, 'created_at', iso_utc(j.created_at), 'finished_at', iso_utc(j.finished_at)) AS data, j.user_id
+       FROM jobs j WHERE j.id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  if (row.data.result === null) delete row.data.result;
+  return { data: row.data, userId: row.user_id };
+}

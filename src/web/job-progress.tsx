@@ -1,0 +1,56 @@
+import type { JobJson } from '../modules/jobs/queries.js';
+import { usePage } from './page.js';
+
+const FINAL = new Set(['done', 'failed']);
+
+/** The line under the bar; public/app.js writes the same words as it polls. */
+export function jobProgressText(job: Pick<JobJson, 'status' | 'total' | 'done' | 'failed'>): string {
+  const counts = job.total > 0 ? ` ${job.done + job.failed} of ${job.total} processed${job.failed ? `, ${job.failed} failed` : ''}.` : '';
+  switch (job.status) {
+    case 'queued':
+      return job.done + job.failed > 0 ? `Waiting to resume:${counts}` : 'Waiting to start.';
+    case 'running':
+      return `Running:${counts || ' started.'}`;
+    case 'done':
+      return `Done:${counts || ' finished.'}`;
+    case 'failed':
+      return `Failed:${counts || ' stopped.'}`;
+  }
+}
+
+/**
+ * A job's progress until it ends: a `<progress>` bar that public/app.js keeps current by polling
+ * GET /jobs/{id}, the final state announced (aria-live), and without JavaScript a link that
+ * reloads the page, which renders the current state.
+ */
+export function JobProgress({ job, label }: { job: JobJson; label: string }) {
+  const { url } = usePage();
+  const final = FINAL.has(job.status);
+  const barId = `job-${job.id}`;
+  const processed = job.done + job.failed;
+  const value = job.total > 0 ? processed : final ? 1 : undefined;
+  return (
+    <div class="job-progress" data-job={`/jobs/${job.id}`} data-status={job.status}>
+      <label for={barId}>{label}</label>
+      <progress id={barId} max={job.total > 0 ? job.total : 1} value={value} aria-describedby={`${barId}-text`}>
+        {jobProgressText(job)}
+      </progress>
+      <p id={`${barId}-text`} class="job-progress-text" data-job-text>
+        {jobProgressText(job)}
+      </p>
+      <p class="job-progress-final" role="status" aria-live="polite" data-job-final>
+        {final ? (job.status === 'done' ? 'The job is done.' : `The job failed: ${job.errors.at(-1)?.message ?? 'see its errors.'}`) : ''}
+      </p>
+      <p class="job-progress-links">
+        <a href={`/jobs/${job.id}`} data-job-errors hidden={job.errors.length === 0}>
+          {job.errors.length === 1 ? 'See the error' : `See the ${job.errors.length} errors`}
+        </a>
+        {!final && (
+          <a href={url.pathname + url.search} data-job-refresh>
+            Refresh to see the progress
+          </a>
+        )}
+      </p>
+    </div>
+  );
+}
