@@ -23,7 +23,7 @@ export async function createEffectsTable(q: Queryable) {
 defineJob<{ steps: number; stepMs: number }>({
   kind: 'test.process.steps',
   retry: { limit: 5, delaySeconds: 1 },
-  leaseSeconds: 3,
+  leaseSeconds: 5,
   async handler(ctx) {
     const { steps, stepMs } = ctx.payload;
     let next = (ctx.progress.checkpoint as { next?: number } | null)?.next ?? 0;

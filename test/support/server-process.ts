@@ -40,10 +40,10 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `src/server.ts` in a child process and waits until GET /up answers. */
-export async function startServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
+/** Starts `src/server.ts` in a child process and waits until GET /up answers; `imports` are preloaded modules. */
+export async function startServer(env: Record<string, string | undefined>, imports: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), 'src/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,4 +87,41 @@ export function runCommand(
     p.stderr.on('data', (d) => (stderr += d));
     p.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+export interface LongProcess {
+  proc: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  /** Resolves when the output matches (rejects if the process exits first or after `ms`). */
+  waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
+}
+
+/** Starts a long-running command (`codops worker`, …) in a child process; `imports` are preloaded modules. */
+export function spawnProcess(args: string[], env: Record<string, string | undefined>, imports: string[] = []): LongProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  let code: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (c) => resolve((code = c))));
+  return {
+    proc,
+    output: () => out,
+    exited,
+    async waitFor(pattern, ms = 60_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const m = out.match(pattern);
+        if (m) return m;
+        if (code !== undefined) throw new Error(`exited (${code}) before printing ${pattern}: ${out}`);
+        if (Date.now() > deadline) throw new Error(`no ${pattern} after ${ms} ms: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
 }
