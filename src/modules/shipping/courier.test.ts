@@ -1,0 +1,201 @@
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CourierError, manualCourier, type CourierAdapter, type ParcelRequest } from './courier.js';
+import { httpCourier } from './http-courier.js';
+import { CourierSimulator } from './simulator.js';
+
+const STATUS_MAP = { picked_up: 'shipped', delivered: 'delivered', refused: 'returned' } as const;
+const parcel = (i: number): ParcelRequest => ({
+  reference: `ORD-${String(i).padStart(5, '0')}`,
+  customer: { full_name: `Customer ${i}`, phone: '0612345678', city: 'Casablanca', area: 'Maarif', address: '1 Rue Test' },
+  cod_amount: 398,
+  items: [{ sku: 'P1', name: 'Argan Oil 100ml', quantity: 2 }],
+});
+
+let sim: CourierSimulator;
+let courier: CourierAdapter;
+let order = 0;
+const nextOrder = () => `01ORDER${String(++order).padStart(19, '0')}`;
+
+before(async () => {
+  sim = await CourierSimulator.start({ apiKey: 'secret-key', seed: 7 });
+  courier = httpCourier({ baseUrl: sim.url + '/', apiKey: 'secret-key', statusMap: STATUS_MAP, timeoutMs: 400 });
+});
+beforeEach(() => sim.set({}));
+after(() => sim.close());
+
+async function fails(p: Promise<unknown>, retryable: boolean, reason: RegExp) {
+  const err = await p.then(
+    () => assert.fail('expected a CourierError'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof CourierError, String(err));
+  assert.equal(err.retryable, retryable, err.reason);
+  assert.match(err.reason, reason);
+  return err;
+}
+
+describe('http courier against the simulated courier', () => {
+  test('creates a parcel once per order: the same Idempotency-Key answers the same parcel', async () => {
+    const id = nextOrder();
+    const a = await courier.createParcel(id, parcel(1));
+    const b = await courier.createParcel(id, parcel(1));
+    assert.match(a!.tracking_number, /^SIM\d{8}$/);
+    assert.deepEqual(b, a);
+    assert.equal(a!.label_url, `${sim.url}/labels/${a!.tracking_number}.pdf`);
+    const sent = sim.requests.filter((r) => r.route === 'create' && r.idempotencyKey === id);
+    assert.equal(sent.length, 2);
+    assert.deepEqual(sim.parcelOf(id)!.request, parcel(1));
+    assert.equal([...sim.parcels.values()].filter((p) => p.order_id === id).length, 1);
+  });
+
+  test('fetches statuses of many parcels, 100 per call, with the events the courier recorded (repeats included)', async () => {
+    const tns: string[] = [];
+    for (let i = 0; i < 150; i++) tns.push((await courier.createParcel(nextOrder(), parcel(i)))!.tracking_number);
+    sim.advance(tns.slice(0, 2), 'picked_up');
+    sim.advance(tns[0], 'delivered', { note: 'Paid in cash' });
+    sim.repeatLastEvent(tns[0]);
+    sim.advance(tns[1], 'refused', { note: 'Customer refused' });
+    const before = sim.count('fetch');
+    const statuses = await courier.fetchStatuses([...tns, tns[0], 'SIM99999999']);
+    assert.equal(sim.count('fetch') - before, 2, '150 tracking numbers: two calls');
+    assert.equal(statuses.length, 150, 'unknown parcels are left out');
+    const first = statuses.find((s) => s.tracking_number === tns[0])!;
+    assert.equal(first.status, 'delivered');
+    assert.deepEqual(
+      first.events.map((e) => [e.status, e.note]),
+      [
+        ['pending', undefined],
+        ['picked_up', undefined],
+        ['delivered', 'Paid in cash'],
+        ['delivered', 'Paid in cash'],
+      ],
+    );
+    assert.match(first.events[0].at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(courier.mapStatus(first.status), 'delivered');
+    assert.equal(courier.mapStatus(statuses.find((s) => s.tracking_number === tns[1])!.status), 'returned');
+    assert.equal(courier.mapStatus('pending'), null, 'unmapped statuses are events only');
+    assert.equal(courier.mapStatus('toString'), null);
+  });
+
+  test('cancels a parcel before pickup (204); after pickup the courier refuses (final)', async () => {
+    const a = (await courier.createParcel(nextOrder(), parcel(2)))!.tracking_number;
+    await courier.cancelParcel(a);
+    assert.equal(sim.parcels.get(a)!.status, 'cancelled');
+    const b = (await courier.createParcel(nextOrder(), parcel(3)))!.tracking_number;
+    sim.advance(b, 'picked_up');
+    await fails(
+      courier.cancelParcel(b),
+      false,
+      /^The courier refused the request \(HTTP 409\): The parcel is picked_up and can no longer be cancelled\.$/,
+    );
+    await fails(courier.cancelParcel('SIM00000000'), false, /HTTP 404/);
+  });
+
+  test('latency under the timeout is only slower', async () => {
+    sim.set({ latencyMs: 150 });
+    const t0 = Date.now();
+    const p = await courier.createParcel(nextOrder(), parcel(4));
+    assert.ok(Date.now() - t0 >= 140);
+    assert.ok(p!.tracking_number);
+  });
+
+  test('a 5xx is a retryable failure; the next call succeeds', async () => {
+    sim.set({ serverError: { times: 2, status: 503 } });
+    const id = nextOrder();
+    await fails(courier.createParcel(id, parcel(5)), true, /^The courier answered HTTP 503: The courier is having trouble\.$/);
+    await fails(courier.createParcel(id, parcel(5)), true, /HTTP 503/);
+    const p = await courier.createParcel(id, parcel(5));
+    assert.equal(sim.parcelOf(id)!.tracking_number, p!.tracking_number);
+  });
+
+  test('5xx at a rate hits some calls of a route only', async () => {
+    sim.set({ serverError: { rate: 0.5, routes: ['create'] } });
+    let failed = 0;
+    for (let i = 0; i < 20; i++) {
+      try {
+        await courier.createParcel(nextOrder(), parcel(i));
+      } catch (err) {
+        assert.ok(err instanceof CourierError && err.retryable);
+        failed++;
+      }
+    }
+    assert.ok(failed > 2 && failed < 18, `${failed} of 20 failed`);
+    await courier.fetchStatuses(['SIM00000001']); // other routes are untouched
+  });
+
+  test('a timeout is a retryable failure after the client timeout', async () => {
+    sim.set({ timeout: { times: 1 } });
+    const t0 = Date.now();
+    await fails(courier.fetchStatuses(['SIM00000001']), true, /^The courier did not answer within 0.4 seconds\.$/);
+    const took = Date.now() - t0;
+    assert.ok(took >= 380 && took < 3000, `${took} ms`);
+    await courier.fetchStatuses(['SIM00000001']);
+  });
+
+  test('the real timeout is 10 seconds', () => {
+    assert.equal(httpCourier({ baseUrl: sim.url, apiKey: 'k' }).name, 'http');
+    // COURIER_TIMEOUT_MS is what an adapter without timeoutMs uses.
+    return import('./http-courier.js').then((m) => assert.equal(m.COURIER_TIMEOUT_MS, 10_000));
+  });
+
+  test('a malformed answer is a final failure: not JSON, or not the protocol shape', async () => {
+    sim.set({ malformed: { times: 1 } });
+    await fails(
+      courier.createParcel(nextOrder(), parcel(6)),
+      false,
+      /^The courier's answer does not fit the protocol: the body is not JSON\.$/,
+    );
+    sim.set({ malformed: { times: 3, kind: 'wrong-shape' } });
+    await fails(
+      courier.createParcel(nextOrder(), parcel(7)),
+      false,
+      /^The courier's answer does not fit the protocol: the body must have required property 'tracking_number'\.$/,
+    );
+    await fails(
+      courier.fetchStatuses(['SIM00000001']),
+      false,
+      /^The courier's answer does not fit the protocol: \/parcels\/0 must have required property 'status'\.$/,
+    );
+    await fails(courier.cancelParcel('SIM00000001'), false, /^The courier's answer does not fit the protocol: HTTP 200 instead of 204\.$/);
+    assert.ok(await courier.createParcel(nextOrder(), parcel(8)), 'the switch is spent');
+  });
+
+  test('an answer about a parcel nobody asked for is malformed', async () => {
+    const tn = (await courier.createParcel(nextOrder(), parcel(9)))!.tracking_number;
+    sim.set({ malformed: { times: 1, kind: 'unasked-parcel' } });
+    await fails(courier.fetchStatuses([tn]), false, /names the parcel SIM-STRANGER, which was not asked for\.$/);
+    assert.deepEqual(
+      (await courier.fetchStatuses([tn])).map((s) => s.tracking_number),
+      [tn],
+    );
+  });
+
+  test('a 4xx is a final failure with the courier’s message: a wrong API key, a refused parcel', async () => {
+    const wrongKey = httpCourier({ baseUrl: sim.url, apiKey: 'nope', timeoutMs: 400 });
+    await fails(wrongKey.createParcel(nextOrder(), parcel(11)), false, /^The courier refused the request \(HTTP 401\): Unauthenticated\.$/);
+    const bad = { ...parcel(12), items: [] };
+    await fails(courier.createParcel(nextOrder(), bad), false, /HTTP 422\): The parcel needs a reference/);
+  });
+
+  test('an unreachable courier is a retryable failure', async () => {
+    const closed = await CourierSimulator.start();
+    const url = closed.url;
+    await closed.close();
+    const gone = httpCourier({ baseUrl: url, apiKey: 'k', timeoutMs: 400 });
+    await fails(gone.fetchStatuses(['X']), true, /^The courier could not be reached \(ECONNREFUSED\)\.$/);
+  });
+});
+
+describe('manual courier', () => {
+  test('makes no call: no parcel, no statuses, cancelling is a no-op', async () => {
+    const manual = manualCourier({ delivered: 'delivered' });
+    const calls = sim.requests.length;
+    assert.equal(await manual.createParcel(nextOrder(), parcel(13)), null);
+    assert.deepEqual(await manual.fetchStatuses(['A', 'B']), []);
+    await manual.cancelParcel('A');
+    assert.equal(sim.requests.length, calls);
+    assert.equal(manual.mapStatus('delivered'), 'delivered');
+    assert.equal(manual.mapStatus('lost'), null);
+  });
+});

@@ -1,0 +1,168 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import {
+  CourierError,
+  mapStatusWith,
+  type CourierAdapter,
+  type Parcel,
+  type ParcelRequest,
+  type ParcelStatus,
+  type StatusMap,
+} from './courier.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+// Answers are checked as sent: no coercion, no defaults (the API's validator is lenient on purpose).
+const ajv = addFormats(new Ajv({ allErrors: false, strict: false, coerceTypes: false }));
+
+export const COURIER_TIMEOUT_MS = 10_000;
+export const MAX_TRACKING_NUMBERS = 100;
+const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
+
+// Optional fields may also be null: both mean "none".
+const optional = <S extends TSchema>(s: S) => Type.Optional(Type.Union([s, Type.Null()]));
+const Code = Type.String({ minLength: 1, maxLength: 255 });
+
+const CreatedParcel = Type.Object({ tracking_number: Code, label_url: optional(Type.String({ format: 'uri', maxLength: 2000 })) });
+const Statuses = Type.Object({
+  parcels: Type.Array(
+    Type.Object({
+      tracking_number: Code,
+      status: Code,
+      events: Type.Array(
+        Type.Object({ status: Code, at: Type.String({ format: 'date-time' }), note: optional(Type.String({ maxLength: 2000 })) }),
+      ),
+    }),
+  ),
+});
+
+function check<S extends TSchema>(schema: S) {
+  const fn = ajv.compile(schema);
+  return (value: unknown): Static<S> => {
+    if (fn(value)) return value as Static<S>;
+    const e = fn.errors![0];
+    throw malformed(`${e.instancePath || 'the body'} ${e.message}`);
+  };
+}
+const checkCreated = check(CreatedParcel);
+const checkStatuses = check(Statuses);
+
+const malformed = (why: string) => new CourierError(`The courier's answer does not fit the protocol: ${why}.`, false);
+
+export interface HttpCourierOptions {
+  baseUrl: string;
+  apiKey: string;
+  statusMap?: StatusMap;
+  timeoutMs?: number;
+}
+
+/** A courier's own message in an error answer (`{"message"}` or `{"error"}`), shortened. */
+function detail(text: string): string {
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
+    const m = typeof body?.message === 'string' ? body.message : typeof body?.error === 'string' ? body.error : '';
+    return m ? `: ${m.slice(0, 200).replace(/[.\s]+$/, '')}` : '';
+  } catch {
+    return '';
+  }
+}
+
+async function readText(res: Response): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      throw malformed(`the body is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MB`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The `http` adapter: fulfilment.md's courier protocol, every answer checked before use. */
+export function httpCourier(opts: HttpCourierOptions): CourierAdapter {
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  const timeoutMs = opts.timeoutMs ?? COURIER_TIMEOUT_MS;
+
+  async function call(method: 'GET' | 'POST' | 'DELETE', path: string, expect: number[], extra: { body?: unknown; key?: string } = {}) {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${opts.apiKey}`,
+      accept: 'application/json',
+      'user-agent': 'codops',
+    };
+    if (extra.body !== undefined) headers['content-type'] = 'application/json';
+    if (extra.key !== undefined) headers['idempotency-key'] = extra.key;
+    let status: number;
+    let text: string;
+    try {
+      const res = await fetch(base + path, {
+        method,
+        headers,
+        body: extra.body === undefined ? undefined : JSON.stringify(extra.body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = res.status;
+      text = await readText(res);
+    } catch (err) {
+      if (err instanceof CourierError) throw err;
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+        throw new CourierError(`The courier did not answer within ${timeoutMs / 1000} seconds.`, true);
+      }
+      throw new CourierError(`The courier could not be reached (${e.cause?.code ?? e.cause?.message ?? e.message}).`, true);
+    }
+    if (status >= 500) throw new CourierError(`The courier answered HTTP ${status}${detail(text)}.`, true);
+    if (status === 429) throw new CourierError(`The courier is limiting requests (HTTP 429)${detail(text)}.`, true);
+    if (status >= 400) throw new CourierError(`The courier refused the request (HTTP ${status})${detail(text)}.`, false);
+    if (!expect.includes(status)) throw malformed(`HTTP ${status} instead of ${expect.join(' or ')}`);
+    return text;
+  }
+
+  const json = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw malformed('the body is not JSON');
+    }
+  };
+
+  return {
+    name: 'http',
+    async createParcel(orderId: string, parcel: ParcelRequest): Promise<Parcel> {
+      const created = checkCreated(json(await call('POST', '/parcels', [200, 201], { body: parcel, key: orderId })));
+      return created.label_url
+        ? { tracking_number: created.tracking_number, label_url: created.label_url }
+        : { tracking_number: created.tracking_number };
+    },
+    async fetchStatuses(trackingNumbers: string[]): Promise<ParcelStatus[]> {
+      const wanted = [...new Set(trackingNumbers)];
+      const out: ParcelStatus[] = [];
+      for (let i = 0; i < wanted.length; i += MAX_TRACKING_NUMBERS) {
+        const chunk = wanted.slice(i, i + MAX_TRACKING_NUMBERS);
+        const asked = new Set(chunk);
+        const query = chunk.map(encodeURIComponent).join(',');
+        const { parcels } = checkStatuses(json(await call('GET', `/parcels?tracking_numbers=${query}`, [200])));
+        for (const p of parcels) {
+          if (!asked.has(p.tracking_number)) throw malformed(`it names the parcel ${p.tracking_number}, which was not asked for`);
+          out.push({
+            tracking_number: p.tracking_number,
+            status: p.status,
+            events: p.events.map((e) => (e.note == null ? { status: e.status, at: e.at } : { status: e.status, at: e.at, note: e.note })),
+          });
+        }
+      }
+      return out;
+    },
+    async cancelParcel(trackingNumber: string): Promise<void> {
+      await call('DELETE', `/parcels/${encodeURIComponent(trackingNumber)}`, [204]);
+    },
+    mapStatus: mapStatusWith(opts.statusMap ?? {}),
+  };
+}
