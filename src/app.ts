@@ -31,6 +31,7 @@ import { citiesPages } from './modules/cities/pages.js';
 import { warehousesPages } from './modules/warehouses/pages.js';
 import { stocksPages } from './modules/stocks/pages.js';
 import { jobsPages } from './modules/jobs/pages.js';
+import './jobs/kinds.js'; // every job kind: routes enqueue them, the job page names them
 
 export const API_PREFIX = '/api/web/1.0';
 

@@ -5,7 +5,7 @@ import type { Database } from '../src/db/database.js';
 import { enqueue } from '../src/jobs/enqueue.js';
 import { usingPostgres } from '../src/test-support/harness.js';
 import { createEffectsTable, EFFECTS_TABLE, JOB_KINDS_IMPORT } from './support/job-kinds.js';
-import { spawnProcess, startServer, tempDataDir, withDatabase, type LongProcess } from './support/server-process.js';
+import { runCommand, spawnProcess, startServer, tempDataDir, withDatabase, type LongProcess } from './support/server-process.js';
 
 const KIND = 'test.process.steps';
 const IMPORTS = [JOB_KINDS_IMPORT];
@@ -42,6 +42,12 @@ async function record(db: Database, id: string) {
 }
 
 describe('jobs across processes', () => {
+  test('codops worker refuses a bad --slots', async () => {
+    const r = await runCommand(['src/cli/index.ts', 'worker', '--slots', '0'], { DATA_DIR: tempDataDir() });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'codops: The --slots option must be an integer between 1 and 64.\n');
+  });
+
   test('a worker killed with SIGKILL mid-job: the job completes after a restart, each step exactly once', async () => {
     const { db, worker } = context();
     const id = await db(async (d) => {

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, loadConfig } from '../config.js';
 import { testApp, type TestApp } from '../test-support/harness.js';
 import { person, type Person } from '../test-support/people.js';
 import { login } from '../test-support/session.js';
@@ -334,5 +335,16 @@ describe('jobs: stats', () => {
     assert.ok(after[touch.kind].processed.done >= 2);
     assert.ok(after[refused.kind].failedLastDay >= 1);
     assert.ok(after[refused.kind].processed.failed >= 1);
+  });
+});
+
+describe('jobs: configuration', () => {
+  test("WORKERS is the server's job slots: 2 by default, 0 for none, validated at boot", () => {
+    const load = (env: Record<string, string>) => loadConfig({ APP_KEY: 'k'.repeat(32), ...env }, { persistKey: false });
+    assert.equal(load({}).workers, 2);
+    assert.equal(load({ WORKERS: '0' }).workers, 0);
+    assert.equal(load({ JOBS_MAINTENANCE_SECONDS: '5' }).jobsMaintenanceSeconds, 5);
+    assert.throws(() => load({ WORKERS: '-1' }), new ConfigError('Invalid WORKERS: "-1" is not an integer between 0 and 64.'));
+    assert.throws(() => load({ JOBS_MAINTENANCE_SECONDS: '0' }), /Invalid JOBS_MAINTENANCE_SECONDS: "0" is not an integer between 1 and 3600\./);
   });
 });
