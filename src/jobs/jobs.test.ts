@@ -345,6 +345,9 @@ describe('jobs: configuration', () => {
     assert.equal(load({ WORKERS: '0' }).workers, 0);
     assert.equal(load({ JOBS_MAINTENANCE_SECONDS: '5' }).jobsMaintenanceSeconds, 5);
     assert.throws(() => load({ WORKERS: '-1' }), new ConfigError('Invalid WORKERS: "-1" is not an integer between 0 and 64.'));
-    assert.throws(() => load({ JOBS_MAINTENANCE_SECONDS: '0' }), /Invalid JOBS_MAINTENANCE_SECONDS: "0" is not an integer between 1 and 3600\./);
+    assert.throws(
+      () => load({ JOBS_MAINTENANCE_SECONDS: '0' }),
+      /Invalid JOBS_MAINTENANCE_SECONDS: "0" is not an integer between 1 and 3600\./,
+    );
   });
 });
