@@ -158,7 +158,7 @@ describe('jobs across processes', () => {
     const workers = [worker(2), worker(2)];
     await Promise.all(workers.map((w) => w.waitFor(/Worker started/)));
     const ids = await db((d) =>
-      d.tx(async (q) => Promise.all(Array.from({ length: 40 }, () => enqueue(q, KIND, { steps: 1, stepMs: 40 })))),
+      d.tx(async (q) => Promise.all(Array.from({ length: 40 }, () => enqueue(q, KIND, { steps: 1, stepMs: 150 })))),
     );
     await db(async (d) => {
       const deadline = Date.now() + 60_000;

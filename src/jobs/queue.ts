@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import type { Database, Queryable } from '../db/database.js';
+import { PG, pgCode, type Database, type Queryable } from '../db/database.js';
 
 /** The channel a NOTIFY wakes workers on when a job is enqueued (delivered at commit). */
 export const WAKE_CHANNEL = 'codops_jobs';
@@ -32,10 +32,20 @@ export function bossDb(db: Database): PgBoss.Db {
 
 /** Creates or upgrades pg-boss's schema (under its own advisory lock); part of every migration run. */
 export async function installQueue(db: Database): Promise<void> {
-  const boss = new PgBoss({ db: bossDb(db), supervise: false, schedule: false, migrate: true });
-  boss.on('error', () => undefined); // start() rejects with the same error
-  await boss.start();
-  await boss.stop({ graceful: false, close: false, wait: true });
+  for (let attempt = 1; ; attempt++) {
+    const boss = new PgBoss({ db: bossDb(db), supervise: false, schedule: false, migrate: true });
+    boss.on('error', () => undefined); // start() rejects with the same error
+    try {
+      await boss.start();
+      await boss.stop({ graceful: false, close: false, wait: true });
+      return;
+    } catch (err) {
+      // Two processes installing at once: the second waits on pg-boss's lock, then its connection's
+      // catalog cache still says "no schema pgboss" and CREATE SCHEMA IF NOT EXISTS hits the unique
+      // index. A new transaction sees the schema the first one committed.
+      if (pgCode(err) !== PG.uniqueViolation || attempt === 3) throw err;
+    }
+  }
 }
 
 /** A pg-boss that never connects: it only writes jobs through the Queryable each call is given. */
