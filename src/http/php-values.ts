@@ -18,9 +18,9 @@ const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?(0|[1-9]\d*)$/;
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** PHP 8's `is_numeric`: numbers, and strings such as `"12"`, `"-1.5"`, `".5"`, `"5."`, `"1e3"` (surrounding whitespace allowed). */
+/** PHP 8's `is_numeric`: numbers (`1e400` is INF, still a float), and strings such as `"12"`, `"-1.5"`, `".5"`, `"5."`, `"1e3"`. */
 export function isNumeric(v: unknown): boolean {
-  if (typeof v === 'number') return Number.isFinite(v);
+  if (typeof v === 'number') return true;
   return typeof v === 'string' && NUMERIC.test(v.trim());
 }
 
