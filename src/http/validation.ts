@@ -1,27 +1,47 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import type { TSchema, Static } from '@sinclair/typebox';
+import { Kind, Type, type TSchema, type Static } from '@sinclair/typebox';
 import { invalid, type FieldErrors } from './errors.js';
+import { charLength, count, entries, isInteger, isNumeric, isPhpArray, looseEquals, phpString, trimToNull } from './php-values.js';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+/*
+ * The TypeBox schemas, read as Laravel rule lists and applied as Laravel 10's validator does
+ * (api-v1.md, "Validation errors"): a property in the object's `required` list is `required`,
+ * `nullable: true` is `nullable`; then the type rule (`string`, `integer`, `numeric`, `boolean`,
+ * `array`, `email`, `date`), `min`/`max` from the size keywords and `in` from `enum`, in that
+ * order. Every failing rule adds its message, except that a failed `required` ends the field.
+ */
 
-const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
-addFormats(ajv);
-// Laravel's `date` accepts a calendar date or a date-time, and refuses days a month lacks and year 0
-// (Date.parse reads 2026-02-30 as March 2nd; PostgreSQL would refuse both).
-ajv.addFormat('laravel-date', {
-  type: 'string',
-  validate: (s: string) => {
-    const m = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
-    if (!m || Number(m[1]) < 1 || Number.isNaN(Date.parse(s))) return false;
-    const day = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3])));
-    day.setUTCFullYear(Number(m[1]));
-    return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);
-  },
-});
+const ATOM = String.raw`[A-Za-z0-9!#$%&'*+/=?^_\x60{|}~\u0080-\uffff-]+`;
+const LABEL = String.raw`[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\u0080-\uffff-]{0,61}[A-Za-z0-9\u0080-\uffff])?`;
+const QUOTED = String.raw`"(?:[^"\\\r\n]|\\.)*"`;
+/** Laravel's `email` (RFC 5322 as egulias reads it, no DNS): `a@b` and `"a b"@c.co` pass, `a..b@c.co` and `a@b_c.co` do not. */
+const EMAIL = new RegExp(String.raw`^(?:${ATOM}(?:\.${ATOM})*|${QUOTED})@(?:${LABEL}(?:\.${LABEL})*|\[[^[\]\\\s]*\])$`, 'u');
 
-/** Laravel shows an attribute as its key with underscores read as spaces. */
-const attr = (key: string) => key.replace(/_/g, ' ');
+/** Laravel's `date` accepts a calendar date or a date-time, and refuses days a month lacks and year 0. */
+function isDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  // Date.parse reads 2026-02-30 as March 2nd; PostgreSQL would refuse it.
+  if (!m || Number(m[1]) < 1 || Number.isNaN(Date.parse(s))) return false;
+  const day = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3])));
+  day.setUTCFullYear(Number(m[1]));
+  return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);
+}
+
+/** Laravel's `Str::snake`, which `getDisplayableAttribute` applies before reading underscores as spaces. */
+function snake(key: string): string {
+  if (/^[a-z]+$/.test(key)) return key;
+  const words = key.replace(/(^|\s)(\S)/gu, (_m, space: string, c: string) => space + c.toUpperCase()).replace(/\s+/gu, '');
+  return words.replace(/(.)(?=[A-Z])/gu, '$1_').toLowerCase();
+}
+
+/**
+ * How a key reads in a message: a key inside an array (it has an index segment, `leads.0.full_name`)
+ * as sent; any other snake-cased with its underscores as spaces (`payment_method` → `payment method`).
+ */
+export function displayAttribute(key: string): string {
+  return /(^|\.)\d+(\.|$)/.test(key) ? key : snake(key).replace(/_/g, ' ');
+}
+
+const attr = displayAttribute;
 
 export const messages = {
   required: (k: string) => `The ${attr(k)} field is required.`,
@@ -41,48 +61,6 @@ export const messages = {
   maxItems: (k: string, n: number) => `The ${attr(k)} field must not have more than ${n} items.`,
   statusTransition: (from: string, to: string) => `The status cannot change from ${from} to ${to}.`,
 };
-
-function keyOf(instancePath: string, child?: string): string {
-  const parts = instancePath
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (child !== undefined) parts.push(child);
-  return parts.join('.');
-}
-
-function translate(e: ErrorObject): [string, string] | undefined {
-  const p = e.params as Record<string, unknown>;
-  const key = keyOf(e.instancePath);
-  switch (e.keyword) {
-    case 'required':
-      return [keyOf(e.instancePath, String(p.missingProperty)), messages.required(keyOf(e.instancePath, String(p.missingProperty)))];
-    case 'type': {
-      const t = String(p.type).split(',')[0];
-      const m = { string: messages.string, number: messages.numeric, integer: messages.integer, boolean: messages.boolean }[t];
-      return [key, (m ?? messages.array)(key)];
-    }
-    case 'minLength':
-      return [key, messages.minString(key, Number(p.limit))];
-    case 'maxLength':
-      return [key, messages.maxString(key, Number(p.limit))];
-    case 'minimum':
-      return [key, messages.minNumber(key, Number(p.limit))];
-    case 'maximum':
-      return [key, messages.maxNumber(key, Number(p.limit))];
-    case 'minItems':
-      return [key, messages.minItems(key, Number(p.limit))];
-    case 'maxItems':
-      return [key, messages.maxItems(key, Number(p.limit))];
-    case 'format':
-      return [key, p.format === 'email' ? messages.email(key) : messages.date(key)];
-    case 'enum':
-    case 'const':
-      return [key, messages.invalid(key)];
-    default:
-      return undefined; // combinators repeat what their branches already said
-  }
-}
 
 /** Collects field errors, then answers them in request order: items by index, fields by schema order. */
 export class ErrorBag {
@@ -136,39 +114,192 @@ function compareRanks(a: number[], b: number[]): number {
 }
 
 /**
- * Laravel's input conventions, applied before validation: strings are trimmed, empty strings are
- * null; a null where null is not allowed counts as absent; numeric strings become numbers where a
- * number is expected, and "1"/"0"/"true"/"false" booleans where a boolean is.
+ * When a field is checked (Laravel's presence rules): `required`; `sometimes|required` (may be left
+ * out, sent it must be filled); `nullable` (null passes and is kept); `optional`, codops' reading of
+ * an optional field that is not nullable (null counts as not sent); `present`, no presence rule at
+ * all (left out it passes, sent even as null every rule is checked).
+ */
+type Presence = 'required' | 'sometimes-required' | 'nullable' | 'optional' | 'present';
+const PRESENCE = Symbol('laravel.presence');
+
+const withPresence = <T extends TSchema>(schema: T, p: Presence) => Type.Optional({ ...schema, [PRESENCE]: p } as T);
+
+/** Laravel's `sometimes|required`: the field may be left out; sent as null, blank or empty it reads "is required.". */
+export const sometimesRequired = <T extends TSchema>(schema: T) => withPresence(schema, 'sometimes-required');
+
+/** A field without a presence rule (Laravel's bare `string|min:1`): left out it passes; sent, even as null, every rule is checked. */
+export const whenPresent = <T extends TSchema>(schema: T) => withPresence(schema, 'present');
+
+interface Rule {
+  /** `size` is the value's size for `min`/`max` (Laravel's `getSize`), measured once per field. */
+  passes: (v: unknown, size: number) => boolean;
+  message: (key: string) => string;
+}
+
+interface Field {
+  presence: Presence;
+  rules: Rule[];
+  /** The value the service receives once the type rule passed (`"5"` → 5, `"1"` → true). */
+  cast?: (v: unknown) => unknown;
+  typeRule?: Rule;
+  /** Measured by its value when the field has a numeric or integer rule; undefined without size rules. */
+  sizedAsNumber?: boolean;
+  props?: [string, Field][];
+  items?: Field;
+}
+
+const ABSENT = Symbol('absent');
+
+/** Laravel's `required`: null, an empty or blank string (already null here), an empty array. */
+const isEmpty = (v: unknown) => v === null || (isPhpArray(v) && count(v) === 0);
+
+/** `getSize`: the value itself for a numeric field given a number, a count for an array, else the length in characters. */
+function size(v: unknown, numericField: boolean): number {
+  if (numericField && isNumeric(v)) return Number(v);
+  if (isPhpArray(v)) return count(v);
+  return charLength(phpString(v));
+}
+
+const UNSUPPORTED = [
+  'pattern',
+  'const',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'not',
+  'multipleOf',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'uniqueItems',
+];
+
+function typeRule(s: TSchema): [Rule, ((v: unknown) => unknown)?] {
+  const rule = (passes: Rule['passes'], message: Rule['message']): Rule => ({ passes, message });
+  switch (s[Kind]) {
+    case 'String':
+      if (s.format === 'email') return [rule((v) => typeof v === 'string' && EMAIL.test(v), messages.email)];
+      if (s.format === 'laravel-date') return [rule((v) => typeof v === 'string' && isDate(v), messages.date)];
+      if (s.format !== undefined) break;
+      return [rule((v) => typeof v === 'string', messages.string)];
+    case 'Integer':
+      return [rule(isInteger, messages.integer), (v) => (typeof v === 'number' ? v : v === true ? 1 : Number(v) || 0)];
+    case 'Number':
+      return [rule(isNumeric, messages.numeric), (v) => Number(v)];
+    case 'Boolean':
+      return [rule((v) => [true, false, 0, 1, '0', '1'].includes(v as never), messages.boolean), (v) => v === true || v === 1 || v === '1'];
+    case 'Array':
+    case 'Object':
+      // An object where codops expects one is a PHP array too; a scalar in its place is reported here only.
+      return [rule(isPhpArray, messages.array)];
+  }
+  throw new Error(`validation: unsupported schema ${String(s[Kind])}${s.format ? ` (format ${String(s.format)})` : ''}`);
+}
+
+function fieldOf(s: TSchema, presence: Presence): Field {
+  const bad = UNSUPPORTED.find((k) => k in s);
+  if (bad) throw new Error(`validation: unsupported keyword ${bad}`);
+  const [type, cast] = typeRule(s);
+  const rules = [type];
+  const kind = s[Kind] as string;
+  const numeric = kind === 'Integer' || kind === 'Number';
+  const [min, max] = numeric ? [s.minimum, s.maximum] : kind === 'Array' ? [s.minItems, s.maxItems] : [s.minLength, s.maxLength];
+  const [minMessage, maxMessage] = numeric
+    ? [messages.minNumber, messages.maxNumber]
+    : kind === 'Array'
+      ? [messages.minItems, messages.maxItems]
+      : [messages.minString, messages.maxString];
+  if (typeof min === 'number') rules.push({ passes: (_v, n) => n >= min, message: (k) => minMessage(k, min) });
+  if (typeof max === 'number') rules.push({ passes: (_v, n) => n <= max, message: (k) => maxMessage(k, max) });
+  if (Array.isArray(s.enum)) {
+    const allowed = s.enum.map(phpString);
+    rules.push({ passes: (v) => !isPhpArray(v) && allowed.some((a) => looseEquals(phpString(v), a)), message: messages.invalid });
+  }
+  const sized = typeof min === 'number' || typeof max === 'number';
+  const field: Field = { presence, rules, cast, typeRule: type, sizedAsNumber: sized ? numeric : undefined };
+  if (kind === 'Object') field.props = propsOf(s);
+  if (kind === 'Array') {
+    const items = s.items as TSchema;
+    // An item is there by definition: a missing value in a list is a null one.
+    field.items = fieldOf(items, items[Kind] === 'Object' ? 'present' : 'required');
+  }
+  return field;
+}
+
+function propsOf(s: TSchema): [string, Field][] {
+  const required = new Set((s.required as string[] | undefined) ?? []);
+  return Object.entries(s.properties as Record<string, TSchema>).map(([name, p]) => {
+    const presence: Presence = required.has(name)
+      ? 'required'
+      : ((p as { [PRESENCE]?: Presence })[PRESENCE] ?? (p.nullable ? 'nullable' : 'optional'));
+    return [name, fieldOf(p, presence)];
+  });
+}
+
+/** Checks one field's value under `key`; answers the value for the service, or ABSENT when it counts as not sent. */
+function check(f: Field, raw: unknown, key: string, bag: ErrorBag): unknown {
+  if (raw === undefined) {
+    if (f.presence === 'required') bag.add(key, messages.required(key));
+    return ABSENT;
+  }
+  const v = typeof raw === 'string' ? trimToNull(raw) : raw;
+  if (v === null && f.presence === 'optional') return ABSENT;
+  if (v === null && f.presence === 'nullable') return null;
+  if ((f.presence === 'required' || f.presence === 'sometimes-required') && isEmpty(v)) {
+    bag.add(key, messages.required(key));
+    return v;
+  }
+  let typed = true;
+  const n = f.sizedAsNumber === undefined ? 0 : size(v, f.sizedAsNumber);
+  for (const rule of f.rules) {
+    if (rule.passes(v, n)) continue;
+    bag.add(key, rule.message(key));
+    if (rule === f.typeRule) typed = false;
+  }
+  if (!isPhpArray(v)) return typed && f.cast ? f.cast(v) : v;
+  if (f.props) return checkProps(f.props, v, `${key}.`, bag);
+  const items = f.items;
+  if (!items) return v;
+  if (Array.isArray(v)) return v.map((item, i) => check(items, item, `${key}.${i}`, bag));
+  return entries(v).map(([i, item]) => check(items, item, `${key}.${i}`, bag));
+}
+
+function checkProps(props: [string, Field][], v: object, prefix: string, bag: ErrorBag): Record<string, unknown> {
+  const out: Record<string, unknown> = Array.isArray(v) ? {} : { ...v };
+  for (const [name, field] of props) {
+    const sent = Object.hasOwn(v, name);
+    const value = check(field, sent ? (v as Record<string, unknown>)[name] : undefined, prefix + name, bag);
+    if (value !== ABSENT) out[name] = value;
+    else if (sent) delete out[name];
+  }
+  return out;
+}
+
+const plans = new WeakMap<TSchema, [string, Field][]>();
+
+function planOf(schema: TSchema): [string, Field][] {
+  let plan = plans.get(schema);
+  if (!plan) {
+    if (schema[Kind] !== 'Object') throw new Error('validation: a body or query schema is an object');
+    plan = propsOf(schema);
+    plans.set(schema, plan);
+  }
+  return plan;
+}
+
+/** Checks `input` against `schema` into `bag`, answering the value the service receives (trimmed, cast, nulls dropped). */
+function run(schema: TSchema, input: unknown, bag: ErrorBag): Record<string, unknown> {
+  return checkProps(planOf(schema), isPhpArray(input) ? input : {}, '', bag);
+}
+
+/**
+ * Laravel's input conventions, as the validator applies them: strings trimmed, empty strings null;
+ * a null where null is not allowed counts as absent; values cast to the declared type where that
+ * type's rule passes (numeric strings to numbers, `"1"`/`"0"`/`1`/`0` to booleans).
  */
 export function normalize(schema: TSchema, value: unknown): unknown {
-  if (typeof value === 'string') {
-    const s = value.trim();
-    if (s === '') return null;
-    const t = schema.type;
-    if ((t === 'number' || t === 'integer') && /^-?\d+(\.\d+)?$/.test(s)) return Number(s);
-    if (t === 'boolean' && ['1', '0', 'true', 'false'].includes(s)) return s === '1' || s === 'true';
-    return s;
-  }
-  if (schema.type === 'boolean' && (value === 1 || value === 0)) return value === 1;
-  if (Array.isArray(value) && schema.type === 'array' && schema.items) {
-    return value.map((v) => normalize(schema.items as TSchema, v));
-  }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && schema.properties) {
-    const props = schema.properties as Record<string, TSchema>;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const sub = props[k];
-      if (!sub) {
-        out[k] = v;
-        continue;
-      }
-      const n = normalize(sub, v);
-      if (n === null && !sub.nullable) continue;
-      out[k] = n;
-    }
-    return out;
-  }
-  return value;
+  if (schema[Kind] === 'Object') return run(schema, value, new ErrorBag());
+  const v = check(fieldOf(schema, 'nullable'), value, '', new ErrorBag());
+  return v === ABSENT ? undefined : v;
 }
 
 export interface Validator<S extends TSchema> {
@@ -178,21 +309,8 @@ export interface Validator<S extends TSchema> {
 }
 
 export function compile<S extends TSchema>(schema: S): Validator<S> {
-  const fn: ValidateFunction = ajv.compile(schema);
-  return {
-    schema,
-    check(input, bag) {
-      const root = input !== null && typeof input === 'object' && !Array.isArray(input) ? input : {};
-      const value = normalize(schema, root);
-      if (!fn(value)) {
-        for (const e of fn.errors ?? []) {
-          const t = translate(e);
-          if (t) bag.add(t[0], t[1]);
-        }
-      }
-      return value as Static<S>;
-    },
-  };
+  planOf(schema);
+  return { schema, check: (input, bag) => run(schema, input, bag) as Static<S> };
 }
 
 /** Validates alone: throws the 422 error with every message, or returns the normalised value. */

@@ -286,7 +286,7 @@ test('POST /leads: the top-level leads rules (required, array, min and max items
   assert422(await post(a, '/leads', {}), { leads: ['The leads field is required.'] });
   assert422(await post(a, '/leads', { leads: null }), { leads: ['The leads field is required.'] });
   assert422(await post(a, '/leads', { leads: 'x' }), { leads: ['The leads field must be an array.'] });
-  assert422(await post(a, '/leads', { leads: [] }), { leads: ['The leads field must have at least 1 items.'] });
+  assert422(await post(a, '/leads', { leads: [] }), { leads: ['The leads field is required.'] });
   assert.equal(await count(a, 'leads'), 0);
 });
 
@@ -317,14 +317,14 @@ test('POST /leads: one 422 lists every error of every item, shape and unknown or
   });
   assert422(res, {
     'leads.1.phone': ['The leads.1.phone field is required.'],
-    'leads.1.full_name': ['The leads.1.full name field must be at least 3 characters.'],
+    'leads.1.full_name': ['The leads.1.full_name field must be at least 3 characters.'],
     'leads.1.city': ['The leads.1.city field must be at least 3 characters.'],
     'leads.1.products.0.sku': ['The selected leads.1.products.0.sku is invalid.'],
     'leads.1.products.0.quantity': ['The leads.1.products.0.quantity field must be at least 1.'],
     'leads.1.products.0.price': ['The leads.1.products.0.price field must be a number.'],
     'leads.2.phone': ['The leads.2.phone field must be a string.'],
-    'leads.2.full_name': ['The leads.2.full name field must not be greater than 100 characters.'],
-    'leads.2.area': ['The leads.2.area field must be a string.'],
+    'leads.2.full_name': ['The leads.2.full_name field must not be greater than 100 characters.'],
+    'leads.2.area': ['The leads.2.area field must be a string.', 'The leads.2.area field must be at least 3 characters.'],
     'leads.2.address': ['The leads.2.address field must be at least 5 characters.'],
     'leads.2.data.0.value': ['The leads.2.data.0.value field must not be greater than 100 characters.'],
     'leads.2.products.0.sku': ['The selected leads.2.products.0.sku is invalid.'],
@@ -336,13 +336,13 @@ test('POST /leads: one 422 lists every error of every item, shape and unknown or
     'leads.3.city': ['The leads.3.city field must not be greater than 100 characters.'],
     'leads.3.address': ['The leads.3.address field must not be greater than 100 characters.'],
     'leads.3.data': ['The leads.3.data field must be an array.'],
-    'leads.3.products': ['The leads.3.products field must have at least 1 items.'],
+    'leads.3.products': ['The leads.3.products field is required.'],
     'leads.4.phone': ['The leads.4.phone field must be at least 7 characters.'],
     'leads.4.products': ['The leads.4.products field must be an array.'],
     'leads.5.data': ['The leads.5.data field must not have more than 100 items.'],
     'leads.5.products': ['The leads.5.products field must not have more than 100 items.'],
     'leads.6.phone': ['The leads.6.phone field must not be greater than 100 characters.'],
-    'leads.6.full_name': ['The leads.6.full name field must be a string.'],
+    'leads.6.full_name': ['The leads.6.full_name field must be a string.', 'The leads.6.full_name field must be at least 3 characters.'],
     'leads.6.products.0.quantity': ['The leads.6.products.0.quantity field must be an integer.'],
     'leads.6.products.1.sku': ['The selected leads.6.products.1.sku is invalid.'],
     'leads.6.products.1.quantity': ['The leads.6.products.1.quantity field is required.'],
@@ -379,7 +379,7 @@ test('POST /leads: a key gets every message that applies, and an inactive SKU al
   );
   assert422(await post(a, '/leads', { leads: [lead(1, { full_name: '   ', phone: '' })] }), {
     'leads.0.phone': ['The leads.0.phone field is required.'],
-    'leads.0.full_name': ['The leads.0.full name field is required.'],
+    'leads.0.full_name': ['The leads.0.full_name field is required.'],
   });
   assert.equal(await count(a, 'leads'), 0);
 });
@@ -624,7 +624,7 @@ test('PATCH /leads/{reference}: validation messages use the field names, 422 bef
     }),
     {
       full_name: ['The full name field must be at least 3 characters.'],
-      phone: ['The phone field must be a string.'],
+      phone: ['The phone field must be a string.', 'The phone field must be at least 7 characters.'],
       city: ['The city field must not be greater than 100 characters.'],
       'data.0.key': ['The data.0.key field must not be greater than 100 characters.'],
       'products.0.sku': ['The selected products.0.sku is invalid.'],
@@ -637,7 +637,7 @@ test('PATCH /leads/{reference}: validation messages use the field names, 422 bef
       comment: ['The comment field must be a string.'],
     },
   );
-  assert422(await patch(a, '/leads/LD-00001', { products: [] }), { products: ['The products field must have at least 1 items.'] });
+  assert422(await patch(a, '/leads/LD-00001', { products: [] }), { products: ['The products field is required.'] });
   // Same rules as create: a required field sent empty is refused, not ignored.
   assert422(await patch(a, '/leads/LD-00001', { products: null, phone: null, full_name: '  ', city: '' }), {
     full_name: ['The full name field is required.'],
@@ -900,8 +900,8 @@ test('PATCH /leads is all or nothing: every error of every item, unknown referen
   });
   assert422(res, {
     'leads.1.reference': ['The selected leads.1.reference is invalid.'],
-    'leads.2.callback_at': ['The leads.2.callback at field is required.'],
-    'leads.3.full_name': ['The leads.3.full name cannot be changed once the lead is wrong.'],
+    'leads.2.callback_at': ['The leads.2.callback_at field is required.'],
+    'leads.3.full_name': ['The leads.3.full_name cannot be changed once the lead is wrong.'],
     'leads.3.status': ['The status cannot change from wrong to no_reply.'],
     'leads.4.reference': ['The leads.4.reference field is required.'],
     'leads.5.reference': ['The leads.5.reference field has a duplicate value.'],
@@ -929,8 +929,9 @@ test('PATCH /leads: body rules and the 1,000-item limit', async () => {
   );
   await create(a, [lead(1000)]);
   assert422(await patch(a, '/leads', {}), { leads: ['The leads field is required.'] });
-  assert422(await patch(a, '/leads', { leads: {} }), { leads: ['The leads field must be an array.'] });
-  assert422(await patch(a, '/leads', { leads: [] }), { leads: ['The leads field must have at least 1 items.'] });
+  assert422(await patch(a, '/leads', { leads: {} }), { leads: ['The leads field is required.'] });
+  assert422(await patch(a, '/leads', { leads: 'x' }), { leads: ['The leads field must be an array.'] });
+  assert422(await patch(a, '/leads', { leads: [] }), { leads: ['The leads field is required.'] });
   assert422(await patch(a, '/leads', { leads: [null] }), { 'leads.0': ['The leads.0 field must be an array.'] });
   assert422(
     await patch(a, '/leads', {
@@ -1015,7 +1016,7 @@ test('DELETE /leads deletes many leads, all or nothing, and answers the count', 
   await create(b, [lead(1), lead(2), lead(3), lead(4), lead(5)]);
   assert422(await del(a, '/leads', {}), { references: ['The references field is required.'] });
   assert422(await del(a, '/leads', { references: 'LD-00001' }), { references: ['The references field must be an array.'] });
-  assert422(await del(a, '/leads', { references: [] }), { references: ['The references field must have at least 1 items.'] });
+  assert422(await del(a, '/leads', { references: [] }), { references: ['The references field is required.'] });
   assert422(await del(a, '/leads', { references: ['LD-00001', 7, 'LD-00005'] }), {
     'references.1': ['The references.1 field must be a string.'],
     'references.2': ['The selected references.2 is invalid.'],

@@ -85,13 +85,15 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     assert.deepEqual(fieldErrors(again.body, 'f-products-0-price'), ['The products.0.price field is required.']);
     assert.match(again.body, /name="full_name" type="text" value="Al"/, 'old input refilled');
 
-    const json = await s.json('POST', '/leads/store', { full_name: 'Al', phone: '0612345678', products: [] });
+    // JSON mode: the API's rules, the record's own keys (Laravel's display of a top-level key).
+    const json = await s.json('POST', '/leads/store', { full_name: 'Al', phone: ['x'], products: [] });
     assert.equal(json.statusCode, 422);
     assert.deepEqual(json.json(), {
       message: 'The given data was invalid.',
       errors: {
+        phone: ['The phone field must be a string.', 'The phone field must be at least 7 characters.'],
         full_name: ['The full name field must be at least 3 characters.'],
-        products: ['The products field must have at least 1 items.'],
+        products: ['The products field is required.'],
       },
     });
 

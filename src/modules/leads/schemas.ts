@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { sometimesRequired, whenPresent } from '../../http/validation.js';
 
 export const LEAD_STATUSES = ['new', 'no_reply', 'call_later', 'confirmed', 'canceled', 'wrong', 'duplicate'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
@@ -14,9 +15,10 @@ export const LeadLineInput = Type.Object({
   price: Type.Number({ minimum: 1, maximum: 999_999 }),
 });
 
+/** api-v1.md gives the pairs' fields no `required`: left out they pass, sent (even as null) they are checked. */
 export const DataPair = Type.Object({
-  key: text(1, 100),
-  value: text(1, 100),
+  key: whenPresent(text(1, 100)),
+  value: whenPresent(text(1, 100)),
 });
 
 const leadFields = {
@@ -41,14 +43,15 @@ const statusFields = {
   comment: Type.Optional(text(1, 1000, true)),
 };
 
+/** The fields required on create may be left out of a patch, not cleared. */
 export const LeadPatch = Type.Object({
-  full_name: Type.Optional(leadFields.full_name),
-  phone: Type.Optional(leadFields.phone),
+  full_name: sometimesRequired(leadFields.full_name),
+  phone: sometimesRequired(leadFields.phone),
   city: leadFields.city,
   area: leadFields.area,
   address: leadFields.address,
   data: leadFields.data,
-  products: Type.Optional(leadFields.products),
+  products: sometimesRequired(leadFields.products),
   ...statusFields,
 });
 

@@ -140,7 +140,6 @@ const leadPatches = patchEntries<PatchItem>({
   table: 'leads',
   one: patchLeadBody,
   bulk: bulkPatchLeadsBody,
-  required: ['phone', 'full_name', 'products'],
   apply: patchLeads,
 });
 export const patchLead = leadPatches.single;

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { sometimesRequired } from '../../http/validation.js';
 
 export const ORDER_STATUSES = ['new', 'shipped', 'delivered', 'returned', 'canceled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -43,17 +44,18 @@ export const OrderCreateBody = Type.Object({
   orders: Type.Array(OrderInput, { minItems: 1, maxItems: 1000 }),
 });
 
+/** The fields required on create may be left out of a patch, not cleared. */
 export const OrderPatch = Type.Object({
-  full_name: Type.Optional(orderFields.full_name),
-  phone: Type.Optional(orderFields.phone),
+  full_name: sometimesRequired(orderFields.full_name),
+  phone: sometimesRequired(orderFields.phone),
   email: orderFields.email,
-  city: Type.Optional(orderFields.city),
+  city: sometimesRequired(orderFields.city),
   area: orderFields.area,
-  address: Type.Optional(orderFields.address),
+  address: sometimesRequired(orderFields.address),
   shipment_way: orderFields.shipment_way,
-  is_fees_paid_by_customer: Type.Optional(orderFields.is_fees_paid_by_customer),
-  total: Type.Optional(orderFields.total),
-  products: Type.Optional(orderFields.products),
+  is_fees_paid_by_customer: sometimesRequired(orderFields.is_fees_paid_by_customer),
+  total: sometimesRequired(orderFields.total),
+  products: sometimesRequired(orderFields.products),
   // Through the API an order may only be canceled or renewed; the rest moves via shipping or the dashboard.
   status: Type.Optional(Type.String({ enum: ['new', 'canceled'] })),
   comment: Type.Optional(text(1, 1000, true)),

@@ -96,7 +96,6 @@ const orderPatches = patchEntries<PatchItem>({
   table: 'orders',
   one: patchOrderBody,
   bulk: bulkPatchOrdersBody,
-  required: ['full_name', 'phone', 'city', 'address', 'is_fees_paid_by_customer', 'total', 'products'],
   apply: patchOrders,
 });
 export const patchOrder = orderPatches.single;

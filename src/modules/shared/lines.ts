@@ -10,7 +10,8 @@ export interface LineInput {
 
 /**
  * Checks every SKU of a request against the account's active products in one query, adding
- * `The selected <key> is invalid.` for the others. `items[i].products` sit under `keyOf(i)`.
+ * `The selected <key> is invalid.` for the others. As Laravel's `exists`, a SKU that already
+ * failed another rule is not looked up. `items[i].products` sit under `keyOf(i)`.
  */
 export async function checkSkus(
   q: Queryable,
@@ -19,21 +20,20 @@ export async function checkSkus(
   keyOf: (i: number) => string,
   bag: ErrorBag,
 ): Promise<Map<string, ProductRef>> {
-  const skus: string[] = [];
-  for (const item of items) {
-    if (!Array.isArray(item?.products)) continue;
-    for (const line of item.products) if (typeof line?.sku === 'string') skus.push(line.sku);
-  }
-  const products = await activeProductsBySku(q, accountId, skus);
+  const lines: { key: string; sku: string }[] = [];
   items.forEach((item, i) => {
     if (!Array.isArray(item?.products)) return;
     item.products.forEach((line: { sku?: unknown }, j: number) => {
-      if (typeof line?.sku === 'string' && !products.has(line.sku)) {
-        const key = `${keyOf(i)}products.${j}.sku`;
-        bag.add(key, messages.invalid(key));
-      }
+      const key = `${keyOf(i)}products.${j}.sku`;
+      if (typeof line?.sku === 'string' && !bag.has(key)) lines.push({ key, sku: line.sku });
     });
   });
+  const products = await activeProductsBySku(
+    q,
+    accountId,
+    lines.map((l) => l.sku),
+  );
+  for (const l of lines) if (!products.has(l.sku)) bag.add(l.key, messages.invalid(l.key));
   return products;
 }
 

@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
-import { ErrorBag, messages, type Validator } from '../../http/validation.js';
+import { displayAttribute, ErrorBag, messages, type Validator } from '../../http/validation.js';
 import type { Actor } from '../users/actor.js';
 import { checkSkus } from './lines.js';
 
@@ -34,8 +34,6 @@ export interface PatchKind<Item extends object> {
   table: 'leads' | 'orders';
   one: Validator<TSchema>;
   bulk: Validator<TSchema>;
-  /** Fields required on create: a patch may leave them out, not clear them ("" or null is refused). */
-  required: readonly string[];
   /** Applies checked items (errors under `keyOf(i)` into `bag`, thrown before anything is written). */
   apply: (q: Queryable, actor: Actor, accountId: string, items: Item[], keyOf: (i: number) => string, bag: ErrorBag) => Promise<void>;
 }
@@ -45,16 +43,10 @@ export interface PatchKind<Item extends object> {
  * and the SKUs are reported together, a single patch's 422 before its 404; then `apply`.
  */
 export function patchEntries<Item extends { reference: string }>(k: PatchKind<Item>) {
-  /** Normalising drops a sent empty string or null; such a field is refused, not silently kept. */
-  const requireSent = (raw: unknown, item: object, prefix: string, bag: ErrorBag) => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
-    for (const f of k.required) if (f in raw && !(f in item)) bag.add(`${prefix}${f}`, messages.required(`${prefix}${f}`));
-  };
   return {
     async single(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown): Promise<void> {
       const bag = new ErrorBag();
       const patch = k.one.check(body, bag) as object;
-      requireSent(body, patch, '', bag);
       await checkSkus(q, accountId, [patch], () => '', bag);
       bag.throwIfAny(k.one.schema);
       const exists = await q.query(`SELECT 1 FROM ${k.table} WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL`, [
@@ -68,8 +60,6 @@ export function patchEntries<Item extends { reference: string }>(k: PatchKind<It
       const bag = new ErrorBag();
       const value = k.bulk.check(body, bag) as Record<string, unknown>;
       const items = Array.isArray(value[k.table]) ? (value[k.table] as Item[]) : [];
-      const raw = (body as Record<string, unknown> | null)?.[k.table];
-      if (Array.isArray(raw)) items.forEach((item, i) => requireSent(raw[i], item, `${k.table}.${i}.`, bag));
       await k.apply(q, actor, accountId, items, (i) => `${k.table}.${i}.`, bag);
       return items.map((i) => i.reference);
     },
@@ -100,12 +90,12 @@ export function checkPatchItems<Row extends { status: string }, Item extends { r
     if (typeof item?.reference !== 'string') return;
     const row = locked.get(item.reference);
     if (!row) return bag.add(`${k}reference`, messages.invalid(`${k}reference`));
-    if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${`${k}reference`} field has a duplicate value.`);
+    if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${displayAttribute(`${k}reference`)} field has a duplicate value.`);
     seen.add(item.reference);
     if (!rules.open(row.status)) {
       for (const f of rules.editable) {
         if (f in item)
-          bag.add(`${k}${f}`, `The ${`${k}${f}`.replace(/_/g, ' ')} cannot be changed once the ${rules.noun} is ${row.status}.`);
+          bag.add(`${k}${f}`, `The ${displayAttribute(`${k}${f}`)} cannot be changed once the ${rules.noun} is ${row.status}.`);
       }
     }
     if (item.status !== undefined) {

@@ -2,6 +2,7 @@
 // line rows, money cells, the staff's account picker, and the adaptation of bulk-API errors to a form.
 import type { ComponentChildren } from 'preact';
 import { HttpError, invalid, type FieldErrors } from '../../http/errors.js';
+import { displayAttribute } from '../../http/validation.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page.js';
 import { Badge, Button, Card, DefinitionList, Form, LinkButton, PageHeader, Select, useQueryHref } from '../../web/ui.js';
@@ -377,7 +378,7 @@ export function OtherErrors(p: { shown: (key: string) => boolean }) {
 
 /**
  * A hand-made record goes through the bulk API's rules as item 0: its errors read
- * `leads.0.full name …`; the form shows them as `full_name` / `The full name …`.
+ * `leads.0.full_name …`; the form shows them as `full_name` / `The full name …`.
  */
 export async function asSingleItem<T>(prefix: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -388,11 +389,17 @@ export async function asSingleItem<T>(prefix: string, run: () => Promise<T>): Pr
   }
 }
 
+/** Errors of item `prefix` (`leads.0.`) as the record's own: keys without it, messages naming the field as a form's. */
 export function unprefixErrors(errors: FieldErrors, prefix: string): FieldErrors {
-  const shown = prefix.replace(/_/g, ' ');
   const out: FieldErrors = {};
   for (const [key, list] of Object.entries(errors)) {
-    out[key.startsWith(prefix) ? key.slice(prefix.length) : key] = list.map((m) => m.split(shown).join(''));
+    if (!key.startsWith(prefix)) {
+      out[key] = list;
+      continue;
+    }
+    const own = key.slice(prefix.length);
+    const [from, to] = [displayAttribute(key), displayAttribute(own)];
+    out[own] = list.map((m) => m.split(from).join(to));
   }
   return out;
 }

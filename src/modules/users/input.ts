@@ -1,11 +1,10 @@
 import type { Queryable } from '../../db/database.js';
-import { ErrorBag, messages } from '../../http/validation.js';
+import { displayAttribute as attr, ErrorBag, messages } from '../../http/validation.js';
 import type { WebUser } from '../../web/types.js';
 import type { Role } from './roles.js';
 import { MANAGED_BY, TIME_FORMAT, USER_VALIDATORS, type UserInput } from './schemas.js';
 import { EMAIL_TAKEN } from './service.js';
 
-const attr = (k: string) => k.replace(/_/g, ' ');
 export const CONFIRMATION_MISMATCH = 'The password field confirmation does not match.';
 
 /**

@@ -385,11 +385,11 @@ describe('users: create and edit with each role’s fields', () => {
         whatsapp_phone: ['The whatsapp phone field must be a string.'],
         manager_id: ['The selected manager id is invalid.'],
         salary: ['The salary field must be a number.'],
-        'products_ids_to_confirm.0': ['The selected products ids to confirm.0 is invalid.'],
-        'agent_working_hours.0.startTime': ['The agent working hours.0.startTime field must match the format H:i.'],
-        'agent_working_hours.1.endTime': ['The agent working hours.1.endTime field must be a date after agent working hours.1.startTime.'],
-        'agent_working_hours.2.endTime': ['The agent working hours.2.endTime field is required.'],
-        'agent_status_handlings.1': ['The selected agent status handlings.1 is invalid.'],
+        'products_ids_to_confirm.0': ['The selected products_ids_to_confirm.0 is invalid.'],
+        'agent_working_hours.0.startTime': ['The agent_working_hours.0.startTime field must match the format H:i.'],
+        'agent_working_hours.1.endTime': ['The agent_working_hours.1.endTime field must be a date after agent_working_hours.1.startTime.'],
+        'agent_working_hours.2.endTime': ['The agent_working_hours.2.endTime field is required.'],
+        'agent_status_handlings.1': ['The selected agent_status_handlings.1 is invalid.'],
         password: ['The password field must be at least 8 characters.'],
       },
     );
@@ -402,7 +402,7 @@ describe('users: create and edit with each role’s fields', () => {
       account_id: ['The selected account id is invalid.'],
     });
     invalid(await agents.admin.json('POST', '/users/stock-managers/store', base({ warehouses_ids_to_manage: ['01NOPE'] })), {
-      'warehouses_ids_to_manage.0': ['The selected warehouses ids to manage.0 is invalid.'],
+      'warehouses_ids_to_manage.0': ['The selected warehouses_ids_to_manage.0 is invalid.'],
     });
     invalid(await agents.admin.json('POST', '/users/agents/store', base({ salary: -1, agent_working_hours: 'always' })), {
       salary: ['The salary field must be at least 0.'],
@@ -591,7 +591,7 @@ describe('users: HTML forms', () => {
     assert.match(page.body, /name="agent_working_hours\[0\]\[startTime\]" value="18:00"/);
     assert.match(
       page.body,
-      /id="f-agent_working_hours-0-endTime-error"><li>The agent working hours\.0\.endTime field must be a date after agent working hours\.0\.startTime\.<\/li>/,
+      /id="f-agent_working_hours-0-endTime-error"><li>The agent_working_hours\.0\.endTime field must be a date after agent_working_hours\.0\.startTime\.<\/li>/,
     );
     const again = await agents.admin.get('/users/agents/create');
     assert.doesNotMatch(again.body, /field-errors/, 'errors show once');
