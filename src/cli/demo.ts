@@ -6,9 +6,9 @@ import { transitionOrders } from '../modules/orders/lifecycle.js';
 import { createProduct } from '../modules/products/service.js';
 import { newId } from '../lib/ids.js';
 import { incrementStock } from '../modules/stocks/service.js';
-import { SCOPES } from '../modules/tokens/scopes.js';
+import { SCOPES } from '../core/scopes.js';
 import { createToken } from '../modules/tokens/tokens.js';
-import { SYSTEM } from '../modules/users/actor.js';
+import { SYSTEM } from '../core/actor.js';
 import { createUser, findUserByEmail } from '../modules/users/service.js';
 
 export interface Demo {

@@ -1,4 +1,4 @@
-import type { Role } from '../modules/users/roles.js';
+import type { Role } from '../core/roles.js';
 
 export interface Policy<A extends string> {
   allows(role: Role | null, action: A): boolean;

@@ -15,6 +15,20 @@ export interface JobItemError {
   message: string;
 }
 
+/** A job as GET /jobs/{id} answers it (fulfilment.md). */
+export interface JobJson {
+  id: string;
+  kind: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  total: number;
+  done: number;
+  failed: number;
+  errors: JobItemError[];
+  result?: unknown;
+  created_at: string;
+  finished_at: string | null;
+}
+
 export interface JobProgress {
   /** Items to process (absolute). */
   total?: number;

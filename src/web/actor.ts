@@ -1,4 +1,4 @@
-import type { Actor } from '../modules/users/actor.js';
+import type { Actor } from '../core/actor.js';
 import type { WebUser } from './types.js';
 
 /** The history/audit actor of a dashboard user (both people while impersonating). */

@@ -1,5 +1,5 @@
-import type { JobJson } from '../modules/jobs/queries.js';
-import { usePage } from './page.js';
+import type { JobJson } from '../jobs/registry.js';
+import { usePage } from './page-context.js';
 
 const FINAL = new Set(['done', 'failed']);
 

@@ -1,8 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { Queryable } from '../db/database.js';
 import { compile, ErrorBag } from '../http/validation.js';
-import type { Where } from '../modules/shared/listing.js';
 import { wantsJson } from './scope.js';
 
 export const DASHBOARD_PER_PAGE = 25;
@@ -15,13 +13,6 @@ export interface ListParams {
   sort: string;
   direction: 'asc' | 'desc';
   [filter: string]: unknown;
-}
-
-export interface PageMeta {
-  current_page: number;
-  per_page: number;
-  total: number;
-  last_page: number;
 }
 
 /**
@@ -62,24 +53,3 @@ export function listQuery(opts: {
     return { ...value, page: (value.page as number) ?? 1, per_page: (value.per_page as number) ?? DASHBOARD_PER_PAGE, sort, direction };
   };
 }
-
-/** The rows of one page and the API's `meta`; `select` is a list of columns, `from` the FROM clause. */
-export async function fetchPage<T>(
-  q: Queryable,
-  opts: { select: string; from: string; where: Where; orderBy: string; page: number; perPage: number },
-): Promise<{ rows: T[]; meta: PageMeta }> {
-  const w = opts.where;
-  const count = await q.query<{ n: number }>(`SELECT count(*)::int AS n ${opts.from} ${w}`, w.params);
-  const total = count.rows[0].n;
-  const last = Math.max(1, Math.ceil(total / opts.perPage));
-  const params = [...w.params, opts.perPage, (opts.page - 1) * opts.perPage];
-  const n = w.params.length;
-  const { rows } = await q.query<T>(
-    `SELECT ${opts.select} ${opts.from} ${w} ORDER BY ${opts.orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
-    params,
-  );
-  return { rows, meta: { current_page: opts.page, per_page: opts.perPage, total, last_page: last } };
-}
-
-/** A LIKE pattern matching `s` anywhere, with its wildcards escaped. */
-export const contains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => '\\' + c)}%`;

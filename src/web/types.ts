@@ -1,5 +1,5 @@
 import type { FieldErrors } from '../http/errors.js';
-import type { Role } from '../modules/users/roles.js';
+import type { Role } from '../core/roles.js';
 
 /** The signed-in person of a dashboard request. */
 export interface WebUser {

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { usePage } from './page.js';
+import { usePage } from './page-context.js';
 
 /** Field ids from names: `products_ids[]` → `f-products_ids`. */
 const idOf = (name: string) => 'f-' + name.replace(/\[\]$/, '').replace(/[^\w-]/g, '_');

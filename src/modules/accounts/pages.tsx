@@ -4,9 +4,11 @@ import { ErrorBag, messages } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { listQuery } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
-import { renderPage, usePage } from '../../web/page.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import {

@@ -11,4 +11,4 @@ export const AreaBody = Type.Object({
 });
 export const areaBody = compile(AreaBody);
 
-export { NAME_TAKEN } from '../shared/named-records.js';
+export { NAME_TAKEN } from '../catalog/named-records.js';

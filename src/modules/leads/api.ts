@@ -1,4 +1,4 @@
-import { recordsApi } from '../shared/records-api.js';
+import { recordsApi } from '../records/records-api.js';
 import { leadPolicy } from './policy.js';
 import { leadHistoryPage, leadJson, leadPage } from './queries.js';
 import { LEAD_STATUSES, LeadBulkPatchBody, LeadCreateBody, LeadPatch, LeadResource, type LeadStatus } from './schemas.js';

@@ -1,8 +1,8 @@
 import type { Queryable } from '../../db/database.js';
 import { messages } from '../../http/validation.js';
 import { createOrdersFromLeads } from '../orders/lifecycle.js';
-import { appendHistories } from '../shared/history.js';
-import type { Actor } from '../users/actor.js';
+import { appendHistories } from '../records/history.js';
+import type { Actor } from '../../core/actor.js';
 import { leadPolicy } from './policy.js';
 import type { LeadStatus } from './schemas.js';
 

@@ -1,6 +1,15 @@
 import type { Queryable } from '../../db/database.js';
-import { compact, dateBound, jsonPage, Where, withExtra, type PageOptions, type PageRequest } from '../shared/listing.js';
-import { LEADS, narrowedBeyondStatus, recordFilters, recordPage, recordStatusCounts, type RecordFilters } from '../shared/record-list.js';
+import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
+import { dateBound, Where } from '../../db/where.js';
+import {
+  LEADS,
+  narrowedBeyondStatus,
+  recordFilters,
+  recordPage,
+  recordStatusCounts,
+  type RecordFilters,
+  type PageOptions,
+} from '../records/record-list.js';
 import { LEAD_HISTORY_JSON, LEAD_JSON } from './presenter.js';
 import type { LeadStatus } from './schemas.js';
 

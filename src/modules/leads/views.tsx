@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import type { PageMeta } from '../../web/list-query.js';
-import { usePage } from '../../web/page.js';
+import type { PageMeta } from '../../db/paging.js';
+import { usePage } from '../../web/page-context.js';
 import {
   Button,
   Card,
@@ -35,7 +35,7 @@ import {
   Timeline,
   type HistoryItem,
   type LineValue,
-} from '../shared/record-ui.js';
+} from '../records/record-ui.js';
 import type { HandMadeTarget } from './access.js';
 import { LEAD_FORM_FIELDS, LEAD_STATUSES } from './schemas.js';
 

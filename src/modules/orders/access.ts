@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import type { Role } from '../users/roles.js';
+import type { Role } from '../../core/roles.js';
 import type { WebUser } from '../../web/types.js';
 import { orderTransitionError } from './lifecycle.js';
 import { orderPolicy, type OrderAction } from './policy.js';

@@ -1,4 +1,4 @@
-import { recordsApi } from '../shared/records-api.js';
+import { recordsApi } from '../records/records-api.js';
 import { orderPolicy } from './policy.js';
 import { orderHistoryPage, orderJson, orderPage } from './queries.js';
 import { ORDER_STATUSES, OrderBulkPatchBody, OrderCreateBody, OrderPatch, OrderResource, type OrderStatus } from './schemas.js';

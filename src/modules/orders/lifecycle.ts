@@ -3,8 +3,8 @@ import { newId } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
 import { ErrorBag, messages } from '../../http/validation.js';
-import { appendHistories } from '../shared/history.js';
-import { insertLines, type LineInput } from '../shared/lines.js';
+import { appendHistories } from '../records/history.js';
+import { insertLines, type LineInput } from '../records/lines.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
   applyOrderTransitions,
@@ -15,7 +15,7 @@ import {
   retryWaitingOrders,
   waitingForStockMessage,
 } from '../stocks/effects.js';
-import type { Actor } from '../users/actor.js';
+import type { Actor } from '../../core/actor.js';
 import type { OrderStatus } from './schemas.js';
 
 /** domain.md: new → shipped | canceled; shipped → delivered | returned; returned | canceled → new (renew). */

@@ -1,6 +1,15 @@
 import type { Queryable } from '../../db/database.js';
-import { compact, dateBound, jsonPage, Where, withExtra, type PageOptions } from '../shared/listing.js';
-import { ORDERS, narrowedBeyondStatus, recordFilters, recordPage, recordStatusCounts, type RecordFilters } from '../shared/record-list.js';
+import { compact, jsonPage, withExtra } from '../../db/paging.js';
+import { dateBound, Where } from '../../db/where.js';
+import {
+  ORDERS,
+  narrowedBeyondStatus,
+  recordFilters,
+  recordPage,
+  recordStatusCounts,
+  type RecordFilters,
+  type PageOptions,
+} from '../records/record-list.js';
 import type { HistoryFilters } from '../leads/queries.js';
 import { ORDER_HISTORY_JSON, ORDER_JSON } from './presenter.js';
 import type { OrderStatus } from './schemas.js';

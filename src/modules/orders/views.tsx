@@ -1,6 +1,6 @@
 import { formatDateTime } from '../../web/format.js';
-import type { PageMeta } from '../../web/list-query.js';
-import { usePage } from '../../web/page.js';
+import type { PageMeta } from '../../db/paging.js';
+import { usePage } from '../../web/page-context.js';
 import {
   Button,
   Card,
@@ -31,7 +31,7 @@ import {
   StatusTabs,
   type HistoryItem,
   type LineValue,
-} from '../shared/record-ui.js';
+} from '../records/record-ui.js';
 import { ORDER_FIELDS, ORDER_STATUSES } from './schemas.js';
 
 /** An order as the API represents it (api-v1.md). */

@@ -12,7 +12,7 @@ import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { PageHeader } from '../../web/ui.js';
 import { categoryOptions } from '../categories/queries.js';
-import { count, listAfterDelete, readIds } from '../shared/deletion.js';
+import { count, listAfterDelete, readIds } from '../catalog/deletion.js';
 import { EditHeader, ProductForm, SellerProductForm } from './form.js';
 import { productImagePages } from './image-pages.js';
 import { readCreate, readUpdate } from './input.js';

@@ -1,7 +1,7 @@
 import { definePolicy } from '../../http/policy.js';
-import type { Where } from '../shared/listing.js';
+import type { Where } from '../../db/where.js';
 import type { WebUser } from '../../web/types.js';
-import { MANAGER_ROLES } from '../users/roles.js';
+import { MANAGER_ROLES } from '../../core/roles.js';
 
 export type ProductAction = 'view' | 'create' | 'update' | 'delete' | 'assign';
 

@@ -1,7 +1,9 @@
 import type { Queryable } from '../../db/database.js';
-import { contains, fetchPage, type ListParams } from '../../web/list-query.js';
+import { contains } from '../../db/where.js';
+import { fetchPage } from '../../db/paging.js';
+import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
-import { Where } from '../shared/listing.js';
+import { Where } from '../../db/where.js';
 import { scopeProducts, seesAllAccounts, seesPurchasePrice } from './policy.js';
 import type { ProductStatus, Variant } from './schemas.js';
 

@@ -1,8 +1,8 @@
 // The products list and a product's page.
 import type { ComponentChildren } from 'preact';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import type { PageMeta } from '../../web/list-query.js';
-import { usePage } from '../../web/page.js';
+import type { PageMeta } from '../../db/paging.js';
+import { usePage } from '../../web/page-context.js';
 import {
   Badge,
   Button,
@@ -18,7 +18,7 @@ import {
   StatusBadge,
   type Column,
 } from '../../web/ui.js';
-import { DeleteButton, ListFooter, selectColumns } from '../shared/deletion.js';
+import { DeleteButton, ListFooter, selectColumns } from '../catalog/deletion.js';
 import { MAX_IMAGE_BYTES } from './images.js';
 import { editsEverything, productPolicy, seesAllAccounts, seesPurchasePrice } from './policy.js';
 import type { AgentChoice, ProductJson, ProductRow } from './queries.js';

@@ -23,8 +23,8 @@ import {
   type Column,
 } from '../../web/ui.js';
 import { accountExists } from '../accounts/service.js';
-import { dateBound } from '../shared/listing.js';
-import { SCOPES, type Scope } from '../tokens/scopes.js';
+import { dateBound } from '../../db/where.js';
+import { SCOPES, type Scope } from '../../core/scopes.js';
 import { createToken, revokeToken } from '../tokens/tokens.js';
 import {
   API_KEY_STATUSES,

@@ -1,25 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pictureUrl } from '../../web/picture-url.js';
 import { Type } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
-import { renderPage, usePage } from '../../web/page.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { ROLE_LABELS } from '../../web/labels.js';
 import type { WebUser } from '../../web/types.js';
 import { Button, Card, Checkbox, DefinitionList, Field, Form } from '../../web/ui.js';
-import {
-  MAX_PICTURE_BYTES,
-  PICTURE_TYPES,
-  deletePicture,
-  pictureUrl,
-  readPicture,
-  savePicture,
-  sniffPicture,
-  type PictureKind,
-} from './avatars.js';
+import { MAX_PICTURE_BYTES, PICTURE_TYPES, deletePicture, readPicture, savePicture, sniffPicture, type PictureKind } from './avatars.js';
 import { SettingsHeader } from './components.js';
 import { Upload, multipartForms } from './uploads.js';
 

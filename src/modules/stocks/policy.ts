@@ -1,5 +1,5 @@
 import { definePolicy } from '../../http/policy.js';
-import type { Where } from '../shared/listing.js';
+import type { Where } from '../../db/where.js';
 import type { WebUser } from '../../web/types.js';
 
 /** `move`: increment and decrement; `history`: the stock histories row of domain.md's matrix. */

@@ -1,6 +1,8 @@
 import type { Queryable } from '../../db/database.js';
-import { Where } from '../shared/listing.js';
-import { contains, fetchPage, type ListParams } from '../../web/list-query.js';
+import { Where } from '../../db/where.js';
+import { contains } from '../../db/where.js';
+import { fetchPage } from '../../db/paging.js';
+import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import type { StockReason } from './effects.js';
 import { scopeStocks } from './policy.js';

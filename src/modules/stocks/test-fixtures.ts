@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import type { Actor } from '../users/actor.js';
-import type { Role } from '../users/roles.js';
+import type { Actor } from '../../core/actor.js';
+import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 import { incrementStock } from './service.js';
 

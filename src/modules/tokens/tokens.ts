@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../../db/database.js';
-import type { Scope } from './scopes.js';
+import type { Scope } from '../../core/scopes.js';
 
 /** Only this digest of a token's secret is stored. */
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');

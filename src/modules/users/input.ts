@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/database.js';
 import { displayAttribute as attr, ErrorBag, messages } from '../../http/validation.js';
 import type { WebUser } from '../../web/types.js';
-import type { Role } from './roles.js';
+import type { Role } from '../../core/roles.js';
 import { MANAGED_BY, TIME_FORMAT, USER_VALIDATORS, type UserInput } from './schemas.js';
 import { EMAIL_TAKEN } from './service.js';
 

@@ -30,7 +30,7 @@ import {
   warehouseOptions,
   type UserRow,
 } from './queries.js';
-import { ROLES, ROLE_SLUGS, type Role } from './roles.js';
+import { ROLES, ROLE_SLUGS, type Role } from '../../core/roles.js';
 import { deleteBody, EXTRA_FIELDS, MANAGED_BY } from './schemas.js';
 import { deleteUsers, insertUser, setUserStatus, updateUser } from './service.js';
 import { RoleOverview, UserForm, UserPage, usersUrl, userUrl, UsersList, type FormOptions } from './views.js';

@@ -1,6 +1,6 @@
 import { definePolicy } from '../../http/policy.js';
 import type { WebUser } from '../../web/types.js';
-import { MANAGER_ROLES, type Role } from './roles.js';
+import { MANAGER_ROLES, type Role } from '../../core/roles.js';
 import { ACTIVATABLE_ROLES } from './schemas.js';
 
 export type UserAction = 'view' | 'create' | 'update' | 'delete' | 'activate' | 'impersonate';

@@ -1,7 +1,7 @@
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { compile, type Validator } from '../../http/validation.js';
 import { LEAD_STATUSES } from '../leads/schemas.js';
-import { ROLES, type Role } from './roles.js';
+import { ROLES, type Role } from '../../core/roles.js';
 
 export const USER_STATUSES = ['active', 'inactive'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];

@@ -2,7 +2,7 @@ import { PG, pgCode, type Queryable } from '../../db/database.js';
 import { invalid } from '../../http/errors.js';
 import { newId } from '../../lib/ids.js';
 import { hashPassword } from './passwords.js';
-import type { Role } from './roles.js';
+import type { Role } from '../../core/roles.js';
 import type { UserInput } from './schemas.js';
 
 export interface NewUser {

@@ -7,9 +7,11 @@ import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { listQuery } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
-import { renderPage, usePage } from '../../web/page.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import {
@@ -26,8 +28,8 @@ import {
   StatusBadge,
 } from '../../web/ui.js';
 import { cityExists, cityOptions } from '../cities/queries.js';
-import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../shared/deletion.js';
-import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
+import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
+import { deleteRoute, inUseMessage, uniqueName } from '../catalog/named-records.js';
 import { canWarehouses, warehousePolicy } from './policy.js';
 import { findWarehouse, listWarehouses, WAREHOUSE_SORTS, warehouseNameTaken, warehouseStockCounts, type WarehouseJson } from './queries.js';
 import { NAME_TAKEN, WAREHOUSE_STATUSES, warehouseCreate, warehouseUpdate } from './schemas.js';

@@ -1,6 +1,6 @@
 import { definePolicy } from '../../http/policy.js';
 import type { WebUser } from '../../web/types.js';
-import type { Where } from '../shared/listing.js';
+import type { Where } from '../../db/where.js';
 
 export type WarehouseAction = 'view' | 'create' | 'update' | 'delete';
 

@@ -17,4 +17,4 @@ export const warehouseCreate = compile(WarehouseBody);
 /** An update may send any field; an emptied name is refused, emptied optional fields clear. */
 export const warehouseUpdate = compile(Type.Partial(WarehouseBody));
 
-export { NAME_TAKEN } from '../shared/named-records.js';
+export { NAME_TAKEN } from '../catalog/named-records.js';

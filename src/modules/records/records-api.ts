@@ -7,10 +7,10 @@ import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { sendWrite } from '../../http/idempotency.js';
 import { ErrorBag, validate } from '../../http/validation.js';
-import type { Role } from '../users/roles.js';
-import type { TokenActor } from '../tokens/bearer.js';
-import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, historyQuery, sendJson } from './api-helpers.js';
-import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page } from './list-schemas.js';
+import type { Role } from '../../core/roles.js';
+import type { TokenActor } from '../../core/actor.js';
+import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, historyQuery, sendJson } from '../listing/api-helpers.js';
+import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page } from '../listing/list-schemas.js';
 
 type Filters = ReturnType<typeof checkListQuery>;
 type HistoryFilters = ReturnType<typeof validate<typeof HistoryQuery>>;

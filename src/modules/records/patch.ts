@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { displayAttribute, ErrorBag, messages, type Validator } from '../../http/validation.js';
-import type { Actor } from '../users/actor.js';
+import type { Actor } from '../../core/actor.js';
 import { checkSkus } from './lines.js';
 
 export type ColumnType = 'text' | 'jsonb' | 'numeric' | 'smallint' | 'boolean';

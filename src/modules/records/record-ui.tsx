@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { HttpError, invalid, type FieldErrors } from '../../http/errors.js';
 import { displayAttribute } from '../../http/validation.js';
 import { formatDateTime } from '../../web/format.js';
-import { usePage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { Badge, Button, Card, DefinitionList, Form, LinkButton, PageHeader, Select, useQueryHref } from '../../web/ui.js';
 
 type Tone = 'green' | 'red' | 'amber' | 'blue' | 'gray' | 'violet' | 'teal';
