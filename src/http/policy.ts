@@ -1,6 +1,6 @@
 import type { Role } from '../core/roles.js';
 
-export interface Policy<A extends string> {
+interface Policy<A extends string> {
   allows(role: Role | null, action: A): boolean;
 }
 

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { HttpError, fromFastifyError, methodNotAllowed, notFound, serverError } from './errors.js';
 import type FindMyWay from 'find-my-way';
 
-export type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => boolean;
+type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => boolean;
 
 /**
  * The one error renderer: handlers throw, this answers. JSON by default; an HTML renderer (the

@@ -4,7 +4,7 @@ import nodemailer from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 
-export interface Mail {
+interface Mail {
   to: string;
   subject: string;
   text: string;

@@ -19,7 +19,7 @@ export function sniffPicture(data: Buffer): PictureKind | undefined {
   return undefined;
 }
 
-export interface PictureStore {
+interface PictureStore {
   /** Writes a new file for `ownerId` and answers its path relative to uploads/ (`<folder>/<file>`). */
   save(dataDir: string, ownerId: string, data: Buffer, kind: PictureKind): Promise<string>;
   read(dataDir: string, stored: string): Promise<{ data: Buffer; type: string } | undefined>;

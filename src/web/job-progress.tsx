@@ -4,7 +4,7 @@ import { usePage } from './page-context.js';
 const FINAL = new Set(['done', 'failed']);
 
 /** The line under the bar; public/app.js writes the same words as it polls. */
-export function jobProgressText(job: Pick<JobJson, 'status' | 'total' | 'done' | 'failed'>): string {
+function jobProgressText(job: Pick<JobJson, 'status' | 'total' | 'done' | 'failed'>): string {
   const counts = job.total > 0 ? ` ${job.done + job.failed} of ${job.total} processed${job.failed ? `, ${job.failed} failed` : ''}.` : '';
   switch (job.status) {
     case 'queued':

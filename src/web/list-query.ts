@@ -3,7 +3,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { compile, ErrorBag } from '../http/validation.js';
 import { wantsJson } from './scope.js';
 
-export const DASHBOARD_PER_PAGE = 25;
+const DASHBOARD_PER_PAGE = 25;
 
 export interface ListParams {
   page: number;

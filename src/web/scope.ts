@@ -66,7 +66,7 @@ export async function webScope(web: FastifyInstance) {
 }
 
 /** Redirect guests to the login page (pages) or answer 401 (JSON); then the route's policy. */
-export async function guard(req: FastifyRequest, cfg: { guest?: boolean; can?: (u: WebUser) => boolean }) {
+async function guard(req: FastifyRequest, cfg: { guest?: boolean; can?: (u: WebUser) => boolean }) {
   if (cfg.guest) return;
   if (!req.user) throw unauthenticated();
   if (cfg.can && !cfg.can(req.user)) throw forbidden();

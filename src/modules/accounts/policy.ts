@@ -1,7 +1,7 @@
 import { definePolicy } from '../../http/policy.js';
 import type { WebUser } from '../../web/types.js';
 
-export type AccountAction = 'view' | 'create' | 'update' | 'activate';
+type AccountAction = 'view' | 'create' | 'update' | 'activate';
 
 /** domain.md's accounts row: the admin manages accounts, the managers see them. */
 export const accountPolicy = definePolicy<AccountAction>({

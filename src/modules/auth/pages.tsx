@@ -12,7 +12,7 @@ import { consumeResetToken, createResetToken } from './password-resets.js';
 import { clearFailures, recordFailure, throttledFor } from './throttle.js';
 
 const CREDENTIALS = 'These credentials do not match our records.';
-export const RESET_SENT = 'If an account exists for that email address, we have emailed a password reset link.';
+const RESET_SENT = 'If an account exists for that email address, we have emailed a password reset link.';
 const RESET_DONE = 'Your password has been reset. You can log in with it now.';
 const RESET_INVALID = 'This password reset link is invalid or has expired.';
 

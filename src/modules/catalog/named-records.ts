@@ -38,7 +38,7 @@ export function inUseMessage(
   return `${live.map((u) => `The ${noun} ${u.name} is used by ${count(u.uses, ...uses)} and cannot be deleted.`).join(' ')} Nothing was deleted.`;
 }
 
-export interface DeleteRoute<R extends { id: string; name: string }> {
+interface DeleteRoute<R extends { id: string; name: string }> {
   url: string;
   list: string;
   can: (user: WebUser) => boolean;

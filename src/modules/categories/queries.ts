@@ -4,7 +4,7 @@ import { fetchPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import { Where } from '../../db/where.js';
 
-export interface CategoryJson {
+interface CategoryJson {
   id: string;
   name: string;
   created_at: string;

@@ -7,7 +7,7 @@ import type { LeadStatus } from './schemas.js';
 /** A dashboard route's policy check from the leads row of the matrix (lead histories share its V column). */
 export const canLeads = (action: LeadAction) => (u: WebUser) => leadPolicy.allows(u.role, action);
 
-export interface LeadAccess {
+interface LeadAccess {
   scope: LeadScope;
   /** The statuses an agent may set (`agent_status_handlings`); null: every status the lifecycle allows. */
   handlings: LeadStatus[] | null;

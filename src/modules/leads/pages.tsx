@@ -82,7 +82,7 @@ function listScope(scope: LeadScope, p: ListParams): LeadScope {
 }
 
 /** The statuses a user may set on a lead from its page: the lifecycle's, narrowed by an agent's handlings. */
-export function leadStatusOptions(user: WebUser, status: LeadStatus, handlings: LeadStatus[] | null): LeadStatus[] {
+function leadStatusOptions(user: WebUser, status: LeadStatus, handlings: LeadStatus[] | null): LeadStatus[] {
   const actor = actorOfUser(user);
   return LEAD_STATUSES.filter((to) => !leadTransitionError(status, to, actor) && (!handlings || handlings.includes(to)));
 }

@@ -41,7 +41,7 @@ const scopeOf = (scope: string | LeadScope): LeadScope => (typeof scope === 'str
 /** Whether filters other than the status apply, which the trigger-kept `status_counts` cannot count. */
 const narrowed = (s: LeadScope, f: LeadFilters) => narrowedBeyondStatus(f) || Boolean(s.productIds);
 
-export function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
+function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
   const { accountId, productIds } = scopeOf(scope);
   const w = new Where();
   if (accountId !== null) w.and(`l.account_id = ${w.param(accountId)}`);
@@ -59,7 +59,7 @@ export const LEAD_SORTS = {
   total: 'l.total',
   callback_at: 'l.callback_at',
 } as const;
-export type LeadSort = keyof typeof LEAD_SORTS;
+type LeadSort = keyof typeof LEAD_SORTS;
 
 /** GET /leads: newest first (or the dashboard's sort), as the paginated body's text. */
 export function leadPage(q: Queryable, scope: string | LeadScope, f: LeadFilters, opts: PageOptions<LeadSort> = {}): Promise<string> {
@@ -158,7 +158,7 @@ export async function leadHistories(q: Queryable, leadId: string): Promise<strin
   return compact(rows[0].j);
 }
 
-export interface LockedLead {
+interface LockedLead {
   id: string;
   reference: string;
   status: LeadStatus;

@@ -9,14 +9,14 @@ export const LEAD_FORM_FIELDS = ['full_name', 'phone', 'city', 'area', 'address'
 
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
 
-export const LeadLineInput = Type.Object({
+const LeadLineInput = Type.Object({
   sku: Type.String({ minLength: 1, maxLength: 100 }),
   quantity: Type.Integer({ minimum: 1, maximum: 999 }),
   price: Type.Number({ minimum: 1, maximum: 999_999 }),
 });
 
 /** api-v1.md gives the pairs' fields no `required`: left out they pass, sent (even as null) they are checked. */
-export const DataPair = Type.Object({
+const DataPair = Type.Object({
   key: whenPresent(text(1, 100)),
   value: whenPresent(text(1, 100)),
 });
@@ -31,7 +31,7 @@ const leadFields = {
   products: Type.Array(LeadLineInput, { minItems: 1, maxItems: 100 }),
 };
 
-export const LeadInput = Type.Object(leadFields);
+const LeadInput = Type.Object(leadFields);
 export const LeadCreateBody = Type.Object({
   leads: Type.Array(LeadInput, { minItems: 1, maxItems: 1000 }),
 });

@@ -14,8 +14,8 @@ import { lockLeads } from './queries.js';
 import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadPatch, type LeadStatus } from './schemas.js';
 
 export const createLeadsBody = compile(LeadCreateBody);
-export const patchLeadBody = compile(LeadPatch);
-export const bulkPatchLeadsBody = compile(LeadBulkPatchBody);
+const patchLeadBody = compile(LeadPatch);
+const bulkPatchLeadsBody = compile(LeadBulkPatchBody);
 
 /** POST /leads: validates the whole body (shape and SKUs together), then writes every lead or none. */
 export async function createLeads(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {

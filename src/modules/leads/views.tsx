@@ -405,7 +405,7 @@ export function LeadForm(p: {
 }
 
 /** Staff creating a lead first pick the account (its products fill the SKU selects). */
-export function AccountPicker(p: { accounts: Account[]; action: string }) {
+function AccountPicker(p: { accounts: Account[]; action: string }) {
   return (
     <Card title="Which account is it for?">
       <form method="get" action={p.action} class="form" aria-label="Choose the account">

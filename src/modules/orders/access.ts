@@ -28,7 +28,6 @@ const TARGETS: Partial<Record<Role, readonly OrderStatus[]>> = {
 };
 
 export const roleMaySet = (role: Role, to: OrderStatus) => TARGETS[role]?.includes(to) ?? false;
-export const mayChangeOrderStatus = (u: WebUser) => (TARGETS[u.role]?.length ?? 0) > 0;
 
 /** The statuses offered on an order's page: what the lifecycle allows from its status and the role may set. */
 export function orderStatusOptions(user: WebUser, order: Pick<OrderRow, 'status' | 'delivery_user_id'>): OrderStatus[] {

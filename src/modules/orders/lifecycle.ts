@@ -32,7 +32,7 @@ export function orderTransitionError(from: OrderStatus, to: OrderStatus): string
   return NEXT[from].includes(to) ? undefined : messages.statusTransition(from, to);
 }
 
-export interface NewOrder {
+interface NewOrder {
   full_name: string;
   phone: string;
   email?: string | null;
@@ -130,7 +130,7 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
   await reserveOrders(q, actor, ids);
 }
 
-export interface OrderTransition {
+interface OrderTransition {
   id: string;
   from: OrderStatus;
   to: OrderStatus;

@@ -55,7 +55,7 @@ function scopeWhere(scope: string | OrderScope): Where {
 const narrowed = (s: OrderScope, f: OrderFilters) =>
   narrowedBeyondStatus(f) || Boolean(f.tracking_number) || s.deliveryUserId !== undefined || s.confirmedBy !== undefined;
 
-export function orderWhere(scope: string | OrderScope, f: OrderFilters): Where {
+function orderWhere(scope: string | OrderScope, f: OrderFilters): Where {
   const w = scopeWhere(scope);
   if (f.tracking_number) w.and(`o.tracking_number = ${w.param(f.tracking_number)}`);
   return recordFilters(w, ORDERS, f);
@@ -69,7 +69,7 @@ export const ORDER_SORTS = {
   city: 'o.city',
   total: 'o.total',
 } as const;
-export type OrderSort = keyof typeof ORDER_SORTS;
+type OrderSort = keyof typeof ORDER_SORTS;
 
 export function orderPage(q: Queryable, scope: string | OrderScope, f: OrderFilters, opts: PageOptions<OrderSort> = {}): Promise<string> {
   const s = scopeOf(scope);
@@ -151,7 +151,7 @@ export async function orderHistories(q: Queryable, orderId: string): Promise<str
   return compact(rows[0].j);
 }
 
-export interface LockedOrder {
+interface LockedOrder {
   id: string;
   reference: string;
   status: OrderStatus;

@@ -20,7 +20,7 @@ export const ORDER_FIELDS = [
 
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
 
-export const OrderLineInput = Type.Object({
+const OrderLineInput = Type.Object({
   sku: Type.String({ minLength: 1, maxLength: 100 }),
   quantity: Type.Integer({ minimum: 1, maximum: 999_999 }),
   price: Type.Number({ minimum: 1, maximum: 999_999 }),
@@ -39,7 +39,7 @@ const orderFields = {
   products: Type.Array(OrderLineInput, { minItems: 1, maxItems: 10 }),
 };
 
-export const OrderInput = Type.Object(orderFields);
+const OrderInput = Type.Object(orderFields);
 export const OrderCreateBody = Type.Object({
   orders: Type.Array(OrderInput, { minItems: 1, maxItems: 1000 }),
 });

@@ -10,8 +10,8 @@ import { lockOrders } from './queries.js';
 import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderPatch, type OrderStatus } from './schemas.js';
 
 export const createOrdersBody = compile(OrderCreateBody);
-export const patchOrderBody = compile(OrderPatch);
-export const bulkPatchOrdersBody = compile(OrderBulkPatchBody);
+const patchOrderBody = compile(OrderPatch);
+const bulkPatchOrdersBody = compile(OrderBulkPatchBody);
 
 /** POST /orders: validates everything first (shape and SKUs together), then writes all or nothing. */
 export async function createOrdersFromApi(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {

@@ -64,7 +64,7 @@ export interface OrderListRow {
 
 export const orderUrl = (id: string, action: 'show' | 'edit' = 'show') => `/orders/${id}/${action}`;
 
-export const SHIPMENT_WAYS: [string, string][] = [
+const SHIPMENT_WAYS: [string, string][] = [
   ['1', 'Shipping company'],
   ['2', 'Platform delivery staff'],
   ['3', 'Pickup by the customer'],

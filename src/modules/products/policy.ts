@@ -3,7 +3,7 @@ import type { Where } from '../../db/where.js';
 import type { WebUser } from '../../web/types.js';
 import { MANAGER_ROLES } from '../../core/roles.js';
 
-export type ProductAction = 'view' | 'create' | 'update' | 'delete' | 'assign';
+type ProductAction = 'view' | 'create' | 'update' | 'delete' | 'assign';
 
 /** domain.md's products row. A seller's `update` covers only SELLER_FIELDS of their own account. */
 export const productPolicy = definePolicy<ProductAction>({

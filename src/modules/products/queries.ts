@@ -45,7 +45,7 @@ export interface ProductRow {
 const IMAGE_URL = `CASE WHEN p.image_path IS NULL THEN NULL ELSE '/products/' || p.id || '/image?v=' || left(md5(p.image_path), 10) END`;
 
 /** The JSON of alias `p`, built by the database; `purchase_price` only when `withPurchase`. */
-export const productJson = (withPurchase: boolean) => `json_build_object(
+const productJson = (withPurchase: boolean) => `json_build_object(
   'id', p.id, 'account_id', p.account_id, 'name', p.name, 'description', p.description, 'sku', p.sku, 'status', p.status,
   'price', p.price, ${withPurchase ? `'purchase_price', p.purchase_price, ` : ''}'category_id', p.category_id, 'variants', p.variants,
   'weight', p.weight, 'width', p.width, 'height', p.height, 'length', p.length,
@@ -65,7 +65,7 @@ const SORTS: Record<string, string> = {
 };
 export const PRODUCT_SORTS = Object.keys(SORTS);
 
-export interface ProductFilters {
+interface ProductFilters {
   account_id?: string;
   category_id?: string;
 }

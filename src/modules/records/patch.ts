@@ -5,7 +5,7 @@ import { displayAttribute, ErrorBag, messages, type Validator } from '../../http
 import type { Actor } from '../../core/actor.js';
 import { checkSkus } from './lines.js';
 
-export type ColumnType = 'text' | 'jsonb' | 'numeric' | 'smallint' | 'boolean';
+type ColumnType = 'text' | 'jsonb' | 'numeric' | 'smallint' | 'boolean';
 
 /**
  * Applies partial updates to many rows in one statement: each row's patch is a JSON object, and a
@@ -30,7 +30,7 @@ export async function patchRows(
   );
 }
 
-export interface PatchKind<Item extends object> {
+interface PatchKind<Item extends object> {
   table: 'leads' | 'orders';
   one: Validator<TSchema>;
   bulk: Validator<TSchema>;

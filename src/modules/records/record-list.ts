@@ -30,7 +30,7 @@ export interface PageOptions<S extends string> {
  * The dashboard's search box over leads or orders (alias `l` or `o`): a reference (exact), a phone
  * number (its normalised form) or part of the customer's name.
  */
-export function recordSearch(w: Where, alias: 'l' | 'o', search: string): string {
+function recordSearch(w: Where, alias: 'l' | 'o', search: string): string {
   const s = search.trim();
   const ors = [`${alias}.full_name ILIKE ${w.param(contains(s))}`];
   if (/^[a-z]+-\d+$/i.test(s)) ors.unshift(`${alias}.reference = ${w.param(s.toUpperCase())}`);
@@ -38,7 +38,7 @@ export function recordSearch(w: Where, alias: 'l' | 'o', search: string): string
   return `(${ors.join(' OR ')})`;
 }
 
-export interface RecordTable {
+interface RecordTable {
   table: 'leads' | 'orders';
   alias: 'l' | 'o';
   lines: { table: 'lead_lines' | 'order_lines'; fk: 'lead_id' | 'order_id' };

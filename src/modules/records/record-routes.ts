@@ -28,7 +28,7 @@ export const totalOf = (counts: Map<string, number>, status: string | undefined)
  * A missing or unknown account is reported together with the record's shape errors (`shape`,
  * keyed under `prefix` as the bulk API reports them).
  */
-export async function accountOf(
+async function accountOf(
   q: Queryable,
   user: WebUser,
   body: Record<string, unknown>,

@@ -107,9 +107,9 @@ export function Timeline(p: { items: HistoryItem[]; label: string }) {
 }
 
 /** The deployment's one currency (domain.md: MAD by default). */
-export const CURRENCY = 'MAD';
+const CURRENCY = 'MAD';
 
-export const formatMoney = (n: number | null | undefined) =>
+const formatMoney = (n: number | null | undefined) =>
   n === null || n === undefined ? '—' : `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${CURRENCY}`;
 
 /** A monetary value, or a mask for a user who turned on "hide money". */

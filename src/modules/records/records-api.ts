@@ -15,7 +15,7 @@ import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page
 type Filters = ReturnType<typeof checkListQuery>;
 type HistoryFilters = ReturnType<typeof validate<typeof HistoryQuery>>;
 
-export interface RecordKind {
+interface RecordKind {
   /** `lead`: the paths (`/leads`, `/lead-histories`), the scopes (`VIEW LEADS`) and the messages. */
   one: 'lead' | 'order';
   many: 'leads' | 'orders';

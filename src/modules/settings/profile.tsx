@@ -30,7 +30,7 @@ const ProfileBody = compile(
   }),
 );
 
-export const PROFILE_UPDATED = 'Profile updated.';
+const PROFILE_UPDATED = 'Profile updated.';
 const PICTURE_TOO_BIG = `The picture field must not be greater than ${MAX_PICTURE_BYTES / 1024} kilobytes.`;
 const PICTURE_WRONG_TYPE = 'The picture field must be a file of type: png, jpeg, webp.';
 const PICTURE_NOT_FILE = 'The picture field must be a file.';
@@ -61,7 +61,7 @@ async function loadProfile(q: Queryable, userId: string): Promise<ProfileRow> {
   return rows[0];
 }
 
-export const profileJson = (p: ProfileRow) => ({
+const profileJson = (p: ProfileRow) => ({
   id: p.id,
   full_name: p.full_name,
   email: p.email,

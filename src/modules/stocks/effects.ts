@@ -294,7 +294,7 @@ async function heldLines(q: Queryable, orderIds: string[]) {
 }
 
 /** `shipped`: the reservation becomes a decrement. */
-export async function shipOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
+async function shipOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
   if (orderIds.length === 0) return;
   const lines = await heldLines(q, orderIds);
   await applyMovements(
@@ -322,7 +322,7 @@ export async function releaseOrders(q: Queryable, actor: Actor, orderIds: string
 }
 
 /** `returned`: the goods come back to the stock they left. Answers the products that became available. */
-export async function returnOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<string[]> {
+async function returnOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<string[]> {
   if (orderIds.length === 0) return [];
   const lines = await heldLines(q, orderIds);
   await applyMovements(
@@ -334,7 +334,7 @@ export async function returnOrders(q: Queryable, actor: Actor, orderIds: string[
 }
 
 /** Renew (→ new): the lines forget where they last were and reserve again. */
-export async function renewOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
+async function renewOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
   if (orderIds.length === 0) return;
   await q.query('UPDATE order_lines SET stock_id = NULL WHERE order_id = ANY($1::text[]) AND stock_id IS NOT NULL', [orderIds]);
   await reserveOrders(q, actor, orderIds);
@@ -350,7 +350,7 @@ export async function ordersWaitingForStock(q: Queryable, orderIds: string[]): P
   return new Map(rows.map((r) => [r.id, r.reference]));
 }
 
-export interface StockTransition {
+interface StockTransition {
   id: string;
   from: string;
   to: string;

@@ -3,7 +3,7 @@ import type { Where } from '../../db/where.js';
 import type { WebUser } from '../../web/types.js';
 
 /** `move`: increment and decrement; `history`: the stock histories row of domain.md's matrix. */
-export type StockAction = 'view' | 'create' | 'update' | 'delete' | 'move' | 'history';
+type StockAction = 'view' | 'create' | 'update' | 'delete' | 'move' | 'history';
 
 /**
  * domain.md's stocks and stock histories rows: the admin does everything, managers look, a stock

@@ -8,7 +8,7 @@ import type { StockReason } from './effects.js';
 import { scopeStocks } from './policy.js';
 import type { StockStatus } from './schemas.js';
 
-export interface StockJson {
+interface StockJson {
   id: string;
   product_id: string;
   warehouse_id: string;
@@ -55,11 +55,11 @@ export interface StockDetail extends StockRow {
 }
 
 /** The JSON representation of a stock (dashboard.md), built by the database from alias `s`. */
-export const STOCK_JSON = `json_build_object('id', s.id, 'product_id', s.product_id, 'warehouse_id', s.warehouse_id,
+const STOCK_JSON = `json_build_object('id', s.id, 'product_id', s.product_id, 'warehouse_id', s.warehouse_id,
   'quantity', s.quantity, 'reserved', s.reserved, 'warning_quantity', s.warning_quantity, 'status', s.status)`;
 
 /** A stock-history row as JSON, from aliases `h` (history) and `o` (its order, left-joined). */
-export const STOCK_HISTORY_JSON = `json_build_object('id', h.id, 'stock_id', h.stock_id, 'reason', h.reason,
+const STOCK_HISTORY_JSON = `json_build_object('id', h.id, 'stock_id', h.stock_id, 'reason', h.reason,
   'change', h.change, 'reserved_change', h.reserved_change, 'quantity_after', h.quantity_after, 'reserved_after', h.reserved_after,
   'order_id', h.order_id, 'order_reference', o.reference, 'comment', h.comment, 'changed_by', h.changed_by,
   'created_at', iso_utc(h.created_at))`;

@@ -10,7 +10,7 @@ import { scopeStocks } from './policy.js';
 import { productExists, warehouseOptions, type StockDetail } from './queries.js';
 import type { StockStatus } from './schemas.js';
 
-export const PAIR_TAKEN = 'The product already has a stock in this warehouse.';
+const PAIR_TAKEN = 'The product already has a stock in this warehouse.';
 
 /** The stock manager's warehouses must include it; anyone else may pick any warehouse. */
 async function warehouseAllowed(q: Queryable, user: WebUser, warehouseId: string): Promise<boolean> {
@@ -131,7 +131,7 @@ export async function incrementStock(q: Queryable, actor: Actor, id: string, qua
 }
 
 /** The 422 message of a decrement that would eat into reserved goods. */
-export function decrementTooLarge(quantity: number, reserved: number): string {
+function decrementTooLarge(quantity: number, reserved: number): string {
   const available = quantity - reserved;
   return reserved > 0
     ? `The quantity must not be greater than ${available}: the stock holds ${quantity}, of which ${reserved} are reserved by open orders.`
@@ -146,7 +146,7 @@ export async function decrementStock(q: Queryable, actor: Actor, id: string, qua
   await applyMovements(q, actor, [{ stockId: id, change: -quantity, reservedChange: 0, reason: 'decrement', comment }]);
 }
 
-export interface DeleteOutcome {
+interface DeleteOutcome {
   /** The ids deleted (none when anything was refused). */
   deleted: string[];
   /** Why nothing was deleted: one message per stock still in use. */

@@ -18,7 +18,7 @@ export function parseToken(plain: string): { id: number; secret: string } | unde
   return { id: Number(m[1]), secret: m[2] };
 }
 
-export interface NewToken {
+interface NewToken {
   userId: string;
   accountId: string;
   name: string;

@@ -5,7 +5,7 @@ import type { Role } from '../../core/roles.js';
 import { MANAGED_BY, TIME_FORMAT, USER_VALIDATORS, type UserInput } from './schemas.js';
 import { EMAIL_TAKEN } from './service.js';
 
-export const CONFIRMATION_MISMATCH = 'The password field confirmation does not match.';
+const CONFIRMATION_MISMATCH = 'The password field confirmation does not match.';
 
 /**
  * Validates a user form of `role` (create, or update of `existing`): the shape and the checks that

@@ -3,7 +3,7 @@ import type { WebUser } from '../../web/types.js';
 import { MANAGER_ROLES, type Role } from '../../core/roles.js';
 import { ACTIVATABLE_ROLES } from './schemas.js';
 
-export type UserAction = 'view' | 'create' | 'update' | 'delete' | 'activate' | 'impersonate';
+type UserAction = 'view' | 'create' | 'update' | 'delete' | 'activate' | 'impersonate';
 
 /** domain.md's "users (staff)" row. */
 const staffPolicy = definePolicy<UserAction>({

@@ -5,7 +5,7 @@ import { hashPassword } from './passwords.js';
 import type { Role } from '../../core/roles.js';
 import type { UserInput } from './schemas.js';
 
-export interface NewUser {
+interface NewUser {
   role: Role;
   email: string;
   password: string;

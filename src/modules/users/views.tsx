@@ -31,7 +31,7 @@ import { EXTRA_FIELDS, hasStatusField, MANAGED_BY, MAX_WORKING_HOURS } from './s
 export const usersUrl = (role: Role) => `/users/${ROLE_SLUGS[role]}`;
 export const userUrl = (u: { id: string; role: Role }) => `${usersUrl(u.role)}/${u.id}/show`;
 
-export const LEAD_STATUS_LABELS: Record<string, string> = {
+const LEAD_STATUS_LABELS: Record<string, string> = {
   new: 'New',
   no_reply: 'No reply',
   call_later: 'Call later',

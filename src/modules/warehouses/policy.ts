@@ -2,7 +2,7 @@ import { definePolicy } from '../../http/policy.js';
 import type { WebUser } from '../../web/types.js';
 import type { Where } from '../../db/where.js';
 
-export type WarehouseAction = 'view' | 'create' | 'update' | 'delete';
+type WarehouseAction = 'view' | 'create' | 'update' | 'delete';
 
 /** domain.md's warehouses row; a stock manager sees only the warehouses they manage. */
 export const warehousePolicy = definePolicy<WarehouseAction>({

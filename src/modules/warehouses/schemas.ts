@@ -6,7 +6,7 @@ export type WarehouseStatus = (typeof WAREHOUSE_STATUSES)[number];
 
 const optionalText = (max: number) => Type.Optional(Type.String({ minLength: 1, maxLength: max, nullable: true }));
 
-export const WarehouseBody = Type.Object({
+const WarehouseBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   city_id: Type.Optional(Type.String({ maxLength: 100, nullable: true })),
   address: optionalText(255),
