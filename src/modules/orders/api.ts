@@ -1,7 +1,8 @@
 import { recordsApi } from '../records/records-api.js';
 import { orderPolicy } from './policy.js';
 import { orderHistoryPage, orderJson, orderPage } from './queries.js';
-import { ORDER_STATUSES, OrderBulkPatchBody, OrderCreateBody, OrderPatch, OrderResource, type OrderStatus } from './schemas.js';
+import { OrderBulkPatchBody, OrderCreateBody, OrderPatch, OrderResource } from './schemas.js';
+import { ORDER_STATUSES, type OrderStatus } from './transitions.js';
 import { createOrdersFromApi, deleteOrders, patchOrder, patchOrdersBulk } from './service.js';
 
 /** `/orders` and `/order-histories` (api-v1.md). */

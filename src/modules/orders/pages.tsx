@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { compile, ErrorBag, messages, validate } from '../../http/validation.js';
+import { compile, ErrorBag, validate } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
@@ -17,9 +17,10 @@ import { sendJson } from '../listing/api-helpers.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
-import { canEditOrders, canOrders, deliveryUsers, orderScopeOf, orderStatusOptions, roleMaySet } from './access.js';
-import { orderTransitionError, transitionOrders } from './lifecycle.js';
+import { canEditOrders, canOrders, orderScopeOf } from './access.js';
+import { checkOrderMove, transitionOrders } from './lifecycle.js';
 import {
+  deliveryUsers,
   findOrder,
   findOrders,
   lockOrders,
@@ -33,7 +34,8 @@ import {
   type OrderRow,
   type OrderScope,
 } from './queries.js';
-import { ORDER_FIELDS, ORDER_STATUSES, type OrderStatus } from './schemas.js';
+import { ORDER_FIELDS } from './schemas.js';
+import { ORDER_STATUSES, orderMovesFor, type OrderStatus } from './transitions.js';
 import { createOrdersBody, createOrdersFromApi, deleteOrders, patchOrder } from './service.js';
 import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
 
@@ -172,7 +174,7 @@ export async function ordersPages(web: FastifyInstance) {
     const user = req.user!;
     const row = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
-    const options = orderStatusOptions(user, row);
+    const options = orderMovesFor(actorOfUser(user), row);
     const [order, histories, couriers] = await Promise.all([
       itemOf(row),
       orderHistories(db, row.id),
@@ -233,32 +235,21 @@ export async function ordersPages(web: FastifyInstance) {
     const row = await load(req);
     const bag = new ErrorBag();
     const input = orderStatusBody.check(pick(body, ['status', 'tracking_number', 'delivery_user_id', 'comment']), bag);
+    const actor = actorOfUser(user);
     await db.tx(async (q) => {
       const current = (await lockOrders(q, row.account_id, [row.reference])).get(row.reference);
       if (!current) throw notFound();
       const to = input.status as OrderStatus | undefined;
       if (to !== undefined && !bag.has('status')) {
-        const refused = orderTransitionError(current.status, to);
-        if (refused) bag.add('status', refused);
-        else if (
-          !orderStatusOptions(user, { status: current.status, delivery_user_id: row.delivery_user_id }).includes(to) ||
-          !roleMaySet(user.role, to)
-        ) {
-          bag.add('status', messages.invalid('status'));
-        } else if (to === 'shipped') {
-          if (!input.tracking_number) bag.add('tracking_number', messages.required('tracking_number'));
-          const couriers = await deliveryUsers(q);
-          if (input.delivery_user_id) {
-            if (!couriers.some((c) => c.id === input.delivery_user_id)) bag.add('delivery_user_id', messages.invalid('delivery_user_id'));
-          } else if (couriers.length > 0) bag.add('delivery_user_id', messages.required('delivery_user_id'));
-        }
+        await checkOrderMove(q, actor, current, { ...input, status: to }, bag);
       }
       bag.throwIfAny(OrderStatusBody);
       // The lifecycle may still refuse (e.g. shipping an order waiting for stock): its 422 goes back as is.
-      await transitionOrders(q, actorOfUser(user), row.account_id, [
+      await transitionOrders(q, actor, row.account_id, [
         {
           id: row.id,
           from: current.status,
+          courierId: current.delivery_user_id,
           to: to!,
           comment: input.comment ?? null,
           trackingNumber: to === 'shipped' ? (input.tracking_number ?? null) : null,

@@ -12,7 +12,7 @@ import {
 } from '../records/record-list.js';
 import type { HistoryFilters } from '../leads/queries.js';
 import { ORDER_HISTORY_JSON, ORDER_JSON } from './presenter.js';
-import type { OrderStatus } from './schemas.js';
+import type { OrderStatus } from './transitions.js';
 
 export interface OrderFilters extends RecordFilters {
   status?: OrderStatus[];
@@ -155,14 +155,23 @@ interface LockedOrder {
   id: string;
   reference: string;
   status: OrderStatus;
+  delivery_user_id: string | null;
 }
 
 export async function lockOrders(q: Queryable, accountId: string, references: string[]): Promise<Map<string, LockedOrder>> {
   const { rows } = await q.query<LockedOrder>(
-    `SELECT id, reference, status FROM orders
+    `SELECT id, reference, status, delivery_user_id FROM orders
       WHERE account_id = $1 AND reference = ANY($2::text[]) AND deleted_at IS NULL
       ORDER BY id FOR UPDATE`,
     [accountId, [...new Set(references)]],
   );
   return new Map(rows.map((r) => [r.reference, r]));
+}
+
+/** Active delivery people, for the ship form. */
+export async function deliveryUsers(q: Queryable): Promise<{ id: string; full_name: string }[]> {
+  const { rows } = await q.query<{ id: string; full_name: string }>(
+    `SELECT id, full_name FROM users WHERE role = 'delivery' AND status = 'active' AND deleted_at IS NULL ORDER BY lower(full_name), id LIMIT 1000`,
+  );
+  return rows;
 }

@@ -1,8 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { sometimesRequired } from '../../http/validation.js';
-
-export const ORDER_STATUSES = ['new', 'shipped', 'delivered', 'returned', 'canceled'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import { ORDER_STATUSES, TOKEN_ORDER_TARGETS } from './transitions.js';
 
 /** The customer and product fields: what the order form sends, and what only a new order may change. */
 export const ORDER_FIELDS = [
@@ -57,7 +55,7 @@ export const OrderPatch = Type.Object({
   total: sometimesRequired(orderFields.total),
   products: sometimesRequired(orderFields.products),
   // Through the API an order may only be canceled or renewed; the rest moves via shipping or the dashboard.
-  status: Type.Optional(Type.String({ enum: ['new', 'canceled'] })),
+  status: Type.Optional(Type.String({ enum: [...TOKEN_ORDER_TARGETS] })),
   comment: Type.Optional(text(1, 1000, true)),
 });
 

@@ -5,9 +5,10 @@ import { normalizePhone } from '../../lib/phone.js';
 import { checkSkus } from '../records/lines.js';
 import { checkPatchItems, patchEntries, patchRows } from '../records/patch.js';
 import { SYSTEM, type Actor } from '../../core/actor.js';
-import { createOrders, deleteOrderRows, orderTransitionError, replaceOrderLines, transitionOrders } from './lifecycle.js';
+import { createOrders, deleteOrderRows, replaceOrderLines, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
-import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderPatch, type OrderStatus } from './schemas.js';
+import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderPatch } from './schemas.js';
+import { orderMoveRefusal, type OrderStatus } from './transitions.js';
 
 export const createOrdersBody = compile(OrderCreateBody);
 const patchOrderBody = compile(OrderPatch);
@@ -57,7 +58,7 @@ async function patchOrders(
     noun: 'order',
     editable: EDITABLE,
     open: (status) => status === 'new',
-    transition: (order, item) => orderTransitionError(order.status, item.status as OrderStatus),
+    transition: (order, item, k) => orderMoveRefusal(actor, order, item.status as OrderStatus, `${k}status`),
   });
   const products = await checkSkus(q, accountId, items, keyOf, bag);
   bag.throwIfAny(keyOf(0) === '' ? OrderPatch : OrderBulkPatchBody);
@@ -85,6 +86,7 @@ async function patchOrders(
       .map((i) => ({
         id: idOf(i.reference),
         from: locked.get(i.reference)!.status,
+        courierId: locked.get(i.reference)!.delivery_user_id,
         to: i.status as OrderStatus,
         comment: i.comment ?? null,
       })),

@@ -32,7 +32,8 @@ import {
   type HistoryItem,
   type LineValue,
 } from '../records/record-ui.js';
-import { ORDER_FIELDS, ORDER_STATUSES } from './schemas.js';
+import { ORDER_FIELDS } from './schemas.js';
+import { ORDER_STATUSES } from './transitions.js';
 
 /** An order as the API represents it (api-v1.md). */
 export interface OrderItem {

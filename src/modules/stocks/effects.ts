@@ -350,41 +350,19 @@ export async function ordersWaitingForStock(q: Queryable, orderIds: string[]): P
   return new Map(rows.map((r) => [r.id, r.reference]));
 }
 
-interface StockTransition {
-  id: string;
-  from: string;
-  to: string;
-}
+/** What an order's move does to its stock (the order lifecycle's table says which). */
+export type OrderStockEffect = 'ship' | 'release' | 'return' | 'reserve again';
 
 /** The stock side of order status changes (already checked and written by transitionOrders). */
-export async function applyOrderTransitions(q: Queryable, actor: Actor, ts: StockTransition[]): Promise<void> {
+export async function applyOrderTransitions(q: Queryable, actor: Actor, ts: { id: string; effect?: OrderStockEffect }[]): Promise<void> {
   if (ts.length === 0) return;
-  const ids = (pred: (t: StockTransition) => boolean) => ts.filter(pred).map((t) => t.id);
+  const ids = (effect: OrderStockEffect) => ts.filter((t) => t.effect === effect).map((t) => t.id);
   await lockStockOfOrders(
     q,
     ts.map((t) => t.id),
   );
-  await shipOrders(
-    q,
-    actor,
-    ids((t) => t.from === 'new' && t.to === 'shipped'),
-  );
-  const freed = [
-    ...(await releaseOrders(
-      q,
-      actor,
-      ids((t) => t.from === 'new' && t.to === 'canceled'),
-    )),
-    ...(await returnOrders(
-      q,
-      actor,
-      ids((t) => t.from === 'shipped' && t.to === 'returned'),
-    )),
-  ];
-  await renewOrders(
-    q,
-    actor,
-    ids((t) => t.to === 'new'),
-  );
+  await shipOrders(q, actor, ids('ship'));
+  const freed = [...(await releaseOrders(q, actor, ids('release'))), ...(await returnOrders(q, actor, ids('return')))];
+  await renewOrders(q, actor, ids('reserve again'));
   await retryWaitingOrders(q, actor, freed);
 }
