@@ -9,6 +9,7 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   405: 'Method not allowed',
   413: 'Too large',
+  422: 'Invalid request',
   419: 'Page Expired',
   429: 'Too many requests',
   500: 'Server error',
@@ -57,6 +58,15 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
             : err.message}
         </p>
         {err.statusCode === 429 && <p>{err.message}</p>}
+        {err.errors && (
+          <ul class="error-list">
+            {Object.values(err.errors)
+              .flat()
+              .map((m) => (
+                <li>{m}</li>
+              ))}
+          </ul>
+        )}
         <p>
           <a href="/" class="btn btn-secondary">
             Go to the dashboard
