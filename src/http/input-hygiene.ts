@@ -4,7 +4,9 @@ import { displayAttribute } from './validation.js';
 
 // C0 controls other than tab, line feed and carriage return (browsers send textarea lines as CRLF).
 // PostgreSQL refuses NUL in text outright; the others are never meant in a name, a phone or a search.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
 
 /** The text without its control characters (what a form shows back after refusing it). */
