@@ -30,8 +30,15 @@ const EXPLAIN: Record<number, string> = {
 export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: HttpError): boolean {
   if (req.url.startsWith('/api/') || wantsJson(req)) return false;
   // Dashboard routes answer pages; anything else (/up, unknown paths) only to a browser.
-  const isPage = req.routeOptions?.config?.web === true || /text\/html/.test(String(req.headers.accept ?? ''));
+  const wantsHtml = /text\/html/.test(String(req.headers.accept ?? ''));
+  const isPage = req.routeOptions?.config?.web === true || wantsHtml;
   if (!isPage) return false;
+  // A browser asking for a path no route knows (outside /assets/): a guest is sent to the login page.
+  const unknownPage = wantsHtml && !req.routeOptions?.url && !req.url.startsWith('/assets/');
+  if (unknownPage && err.statusCode === 404 && !/(^|;\s*)codops_session=/.test(String(req.headers.cookie ?? ''))) {
+    reply.redirect('/login', 302);
+    return true;
+  }
   const session = (req as { session?: FastifyRequest['session'] }).session;
   if (err.statusCode === 401) {
     if (session && req.method === 'GET') session.intended = req.url;
