@@ -78,6 +78,7 @@ export function program(): Command {
     .requiredOption('--email <email>')
     .requiredOption('--password <password>')
     .requiredOption('--name <full name>')
+    .option('--phone <phone>', 'the phone number (the dashboard asks for one; agents and couriers need it)')
     .option('--account <id>', 'the account (required for sellers)')
     .option('--json', 'print JSON')
     .action(async (o) => {
@@ -86,12 +87,13 @@ export function program(): Command {
       if (!EMAIL.test(email)) throw new CliError('The --email option must be a valid email address.');
       const password = text('password', o.password, 8, 255);
       const fullName = text('name', o.name, 1, 100);
+      const phone = o.phone === undefined ? undefined : text('phone', o.phone, 1, 100);
       if (o.role === 'seller' && !o.account) throw new CliError('The --account option is required for sellers.');
       if (o.role !== 'seller' && o.account) throw new CliError('Only sellers belong to an account: drop --account for this role.');
       const { id } = await withDb(async (db) => {
         if (o.account) await requireAccount(db, o.account);
         if (await findUserByEmail(db, email)) throw new CliError(`The email ${email} has already been taken.`);
-        return createUser(db, { role: o.role, email, password, fullName, accountId: o.account });
+        return createUser(db, { role: o.role, email, password, fullName, phone, accountId: o.account });
       });
       print(o.json, { id, email, role: o.role }, `User created: ${id}`);
     });
@@ -186,7 +188,9 @@ export function program(): Command {
     .description('create a demo account with products, people, leads, orders and a token')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const demo = await withDb((db) => seedDemo(db));
+      const { host, port } = loadConfig();
+      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+      const demo = await withDb((db) => seedDemo(db, `http://${shown}:${port}`));
       print(o.json, demo as unknown as Record<string, unknown>, demo.instructions);
     });
 
