@@ -5,6 +5,8 @@ import { migrate } from './db/migrate.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
 import { startWorker } from './jobs/start.js';
+import { setupNotice } from './modules/auth/setup.js';
+import { localBaseUrl } from './lib/base-url.js';
 
 /** Starts the server: config, database, migrations, app, job workers; closes gracefully on SIGTERM/SIGINT. */
 async function main() {
@@ -37,6 +39,8 @@ async function main() {
 
   await purgeIdempotencyKeys(db);
   await app.listen({ port: config.port, host: config.host });
+  const notice = await setupNotice(db, config.appKey, localBaseUrl(config));
+  if (notice) process.stdout.write(`${notice}\n`);
 }
 
 main().catch((err) => {

@@ -12,6 +12,7 @@ import { createToken, revokeToken } from '../modules/tokens/tokens.js';
 import { isRole, ROLES } from '../core/roles.js';
 import { createUser, findUserByEmail } from '../modules/users/service.js';
 import { seedDemo } from './demo.js';
+import { localBaseUrl } from '../lib/base-url.js';
 import { runWorker } from './worker.js';
 
 /** A refusal the user can act on: printed as one line on stderr, exit code 1. */
@@ -188,9 +189,7 @@ export function program(): Command {
     .description('create a demo account with products, people, leads, orders and a token')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const { host, port } = loadConfig();
-      const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-      const demo = await withDb((db) => seedDemo(db, `http://${shown}:${port}`));
+      const demo = await withDb((db) => seedDemo(db, localBaseUrl(loadConfig())));
       print(o.json, demo as unknown as Record<string, unknown>, demo.instructions);
     });
 
