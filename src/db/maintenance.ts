@@ -36,7 +36,7 @@ export async function tablesDue(q: Queryable): Promise<TableWork[]> {
   // Statistics reach pg_stat_* when the backend flushes them, which PGlite does only now and then.
   await q.query('SELECT pg_stat_force_next_flush()');
   const { rows } = await q.query<TableWork>(
-    `SELECT format('%I.%I', schemaname, relname) AS "table",
+    `SELECT format('%I.%I', s.schemaname, s.relname) AS "table",
             n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, c.reltuples) AS analyze,
             n_dead_tup > 50 + 0.2 * greatest(n_live_tup, c.reltuples) AS vacuum
        FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
