@@ -48,6 +48,8 @@ export interface RawBatch {
   leads: unknown[][]; // id, full_name, phone, phone_normalized, city, area, address, data, total
   lines: unknown[][]; // lead_id, position, product_id, sku, name, quantity, price
   history: { from: null[]; to: string[]; comment: null[] };
+  /** Loading only (--leads): a status per lead, else every lead is new. */
+  statuses?: string[];
 }
 
 export function prepareRaw(leads: LeadBody[], products: BenchProduct[]): RawBatch {
@@ -98,12 +100,12 @@ export async function insertRaw(q: Sql, accountId: string, actor: HistoryActor, 
   const refs = (rows[0].refs as number[]).map((n) => formatReference('lead', n));
   const [ids, fullName, phone, phoneNormalized, city, area, address, data, total] = b.leads;
   await q.query(
-    `INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
-     SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total
+    `INSERT INTO leads (id, account_id, reference, status, full_name, phone, phone_normalized, city, area, address, data, total)
+     SELECT c.id, $1, c.reference, coalesce(c.status, 'new'), c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                   $10::jsonb[], $11::numeric[])
-         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total)`,
-    [accountId, ids, refs, fullName, phone, phoneNormalized, city, area, address, data, total],
+                   $10::jsonb[], $11::numeric[], $12::text[])
+         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total, status)`,
+    [accountId, ids, refs, fullName, phone, phoneNormalized, city, area, address, data, total, b.statuses ?? ids.map(() => null)],
   );
   await q.query(
     `INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price)
