@@ -7,7 +7,7 @@ import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
 import { round } from './lib.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
-import { API, cannon, launch, log, logIn, makeShop, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
+import { API, cannon, launch, log, logIn, makeShop, settle, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
 
 export interface ScaleOptions {
   root: string;
@@ -67,6 +67,7 @@ export async function runScale(o: ScaleOptions) {
 
   const { server, rss } = await launch(o.root, o.serverArgs, { url, dataDir });
   const base = server.base;
+  await settle(url);
   const out: Record<string, unknown> = {};
   const rows: [string, string][] = [];
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];

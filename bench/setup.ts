@@ -192,4 +192,30 @@ async function rawGet(url: string, headers: Record<string, string>) {
   return { body: await res.text(), setCookie: res.headers.getSetCookie() };
 }
 
+/**
+ * Gives the server's first maintenance pass (src/db/maintenance.ts: ANALYZE, then VACUUM, of what
+ * the load changed) time to run, as it would on a server in service: on PostgreSQL until the leads
+ * table has statistics, on PGlite (one process) 20 s.
+ */
+export async function settle(url: string | undefined) {
+  const t0 = performance.now();
+  if (!url) await sleep(20_000);
+  else {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      for (let i = 0; i < 600; i++) {
+        const { rows } = await c.query(
+          `SELECT 1 FROM pg_stat_user_tables WHERE relname = 'leads' AND coalesce(last_analyze, last_autoanalyze) IS NOT NULL`,
+        );
+        if (rows.length > 0) break;
+        await sleep(500);
+      }
+    } finally {
+      await c.end();
+    }
+  }
+  log(`statistics after ${round((performance.now() - t0) / 1000)} s`);
+}
+
 export { sleep, type Server };

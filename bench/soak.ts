@@ -6,7 +6,7 @@ import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
 import { request, round } from './lib.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
-import { API, launch, log, makeShop, post, stats, temporaryDataDir, temporaryDatabase } from './setup.js';
+import { API, launch, log, makeShop, post, settle, stats, temporaryDataDir, temporaryDatabase } from './setup.js';
 
 export interface SoakOptions {
   root: string;
@@ -34,6 +34,7 @@ export async function runSoak(o: SoakOptions) {
   await db.close();
   const { server, rss } = await launch(o.root, o.serverArgs, { url, dataDir });
   const base = server.base;
+  await settle(url);
 
   let highest = 50_000;
   const fresh: string[] = []; // new leads, each changed once

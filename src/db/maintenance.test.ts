@@ -30,6 +30,7 @@ test(
           )
         ).rows[0];
       assert.equal((await stats()).columns, 0, 'no statistics before');
+      await t.db.query('SELECT pg_stat_force_next_flush()');
       assert.ok((await tablesDue(t.db)).some((d) => d.table === 'public.leads' && d.analyze && d.vacuum));
 
       const m = startMaintenance(t.db, quiet, 60_000);

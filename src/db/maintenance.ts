@@ -30,33 +30,36 @@ export interface TableWork {
 
 /**
  * The tables autovacuum would visit now, with its default thresholds: ANALYZE once more than
- * 50 + 10 % of the rows changed since the last one, VACUUM once more than 50 + 20 % are dead.
+ * 50 + 10 % of the rows changed since the last one, VACUUM once more than 50 + 20 % are dead or
+ * 1,000 + 20 % were inserted since the last one (which keeps index-only scans possible).
  */
 export async function tablesDue(q: Queryable): Promise<TableWork[]> {
-  // Statistics reach pg_stat_* when the backend flushes them, which PGlite does only now and then.
-  await q.query('SELECT pg_stat_force_next_flush()');
   const { rows } = await q.query<TableWork>(
-    `SELECT format('%I.%I', s.schemaname, s.relname) AS "table",
-            n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, c.reltuples) AS analyze,
-            n_dead_tup > 50 + 0.2 * greatest(n_live_tup, c.reltuples) AS vacuum
-       FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-      WHERE n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, c.reltuples)
-         OR n_dead_tup > 50 + 0.2 * greatest(n_live_tup, c.reltuples)
+    `SELECT "table", "analyze", "vacuum" FROM (
+       SELECT format('%I.%I', s.schemaname, s.relname) AS "table",
+              s.n_mod_since_analyze > 50 + 0.1 * t.n AS "analyze",
+              s.n_dead_tup > 50 + 0.2 * t.n OR s.n_ins_since_vacuum > 1000 + 0.2 * t.n AS "vacuum"
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid,
+              LATERAL (SELECT greatest(s.n_live_tup, c.reltuples) AS n) t) d
+      WHERE "analyze" OR "vacuum"
       ORDER BY 1`,
   );
   return rows;
 }
 
 /**
- * What autovacuum does, for the embedded database, which has none: each table due gets its own
- * statement, so requests queued on PGlite's one connection run between two tables.
+ * What autovacuum does, for the embedded database, which has none (and for a PostgreSQL server
+ * whose autovacuum is off): each table due gets its own statement, so requests queued on PGlite's
+ * one connection run between two statements.
  */
-export async function vacuumAndAnalyze(q: Queryable): Promise<TableWork[]> {
+export async function vacuumAndAnalyze(db: Database): Promise<TableWork[]> {
+  // Statistics reach pg_stat_* when a backend flushes them, which PGlite does only now and then.
+  if (db.kind === 'pglite') await db.query('SELECT pg_stat_force_next_flush()');
+  const q: Queryable = db;
   const due = await tablesDue(q);
-  for (const t of due) {
-    const what = t.vacuum && t.analyze ? 'VACUUM (ANALYZE)' : t.vacuum ? 'VACUUM' : 'ANALYZE';
-    await q.query(`${what} ${t.table}`);
-  }
+  // Statistics first, for every table: they are what the planner needs; vacuums take longer.
+  for (const t of due) if (t.analyze) await q.query(`ANALYZE ${t.table}`);
+  for (const t of due) if (t.vacuum) await q.query(`VACUUM ${t.table}`);
   return due;
 }
 
@@ -66,15 +69,18 @@ export interface MaintenanceLog {
 
 /**
  * The server's background upkeep, every `everyMs`: status counts folded (both databases) and, on
- * PGlite, the ANALYZE and VACUUM that PostgreSQL's autovacuum runs by itself. One pass at a time;
- * `stop()` waits for the one running.
+ * PGlite or a PostgreSQL without autovacuum, the ANALYZE and VACUUM that autovacuum would run.
+ * One pass at a time; `stop()` waits for the one running.
  */
 export function startMaintenance(db: Database, log: MaintenanceLog, everyMs = 10_000) {
   let running: Promise<void> | undefined;
+  let vacuums: Promise<boolean> | undefined;
+  const ours = async () =>
+    db.kind === 'pglite' || (await db.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`)).rows[0].on === false;
   const pass = async () => {
     try {
       await foldStatusCounts(db);
-      if (db.kind === 'pglite') await vacuumAndAnalyze(db);
+      if (await (vacuums ??= ours())) await vacuumAndAnalyze(db);
     } catch (err) {
       log.warn({ err }, 'database maintenance failed');
     }
