@@ -2,6 +2,7 @@ import { loadConfig, ConfigError } from './config.js';
 import { buildApp } from './app.js';
 import { openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
+import { startMaintenance } from './db/maintenance.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
 import { startWorker } from './jobs/start.js';
@@ -16,6 +17,7 @@ async function main() {
   const app = await buildApp({ config, db });
   const purge = setInterval(() => purgeIdempotencyKeys(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();
+  const maintenance = startMaintenance(db, app.log);
   const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log) : undefined;
 
   let closing = false;
@@ -27,6 +29,7 @@ async function main() {
     try {
       await app.close(); // stops accepting, waits for in-flight requests
       await worker?.stop(); // finishes or hands back the jobs in hand
+      await maintenance.stop();
       await db.close();
       process.exit(0);
     } catch (err) {
