@@ -1,4 +1,26 @@
 // Small enhancements; every page works without them.
+
+// The phone menu: a toggle with aria-expanded, closed by the dimmed page behind it and by Escape.
+const menuButton = document.querySelector('[data-menu-toggle]');
+if (menuButton) {
+  const shell = menuButton.closest('.shell');
+  const setOpen = (open) => {
+    shell.classList.toggle('menu-open', open);
+    menuButton.setAttribute('aria-expanded', String(open));
+    if (!open && location.hash === '#main-nav') history.replaceState(null, '', location.pathname + location.search);
+  };
+  menuButton.addEventListener('click', (e) => {
+    e.preventDefault();
+    setOpen(!shell.classList.contains('menu-open'));
+  });
+  document.querySelector('[data-menu-close]')?.addEventListener('click', (e) => {
+    e.preventDefault();
+    setOpen(false);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && shell.classList.contains('menu-open')) setOpen(false);
+  });
+}
 document.addEventListener('submit', (e) => {
   const form = e.target;
   if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();

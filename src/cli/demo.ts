@@ -51,14 +51,14 @@ const PRODUCTS = [
   ['RHASSOUL-200', 'Rhassoul Clay 200g', 59],
   ['KOHL-CLASSIC', 'Kohl Classic', 35],
 ] as const;
-const CITIES = ['Casablanca', 'Rabat', 'Marrakech', 'Fes', 'Tangier', 'Agadir'];
+const CITIES = ['Casablanca', 'Rabat', 'Marrakech', 'Fes', 'Tangier', 'Agadir', 'الرباط'];
 /** Warehouses and what each holds per SKU: Kohl is short, so some of its orders wait for stock. */
 const WAREHOUSES = [
   ['Casablanca Main', 'Casablanca', '12 Rue Ibn Batouta', 80],
   ['Marrakech Depot', 'Marrakech', '4 Avenue Mohammed VI', 60],
 ] as const;
 const SHORT_SKU = 'KOHL-CLASSIC';
-const NAMES = ['Ahmed Benali', 'Fatima Zahra', 'Youssef Amrani', 'Khadija Idrissi', 'Omar Tazi', 'Salma Berrada'];
+const NAMES = ['Ahmed Benali', 'Fatima Zahra', 'Youssef Amrani', 'Khadija Idrissi', 'Omar Tazi', 'Salma Berrada', 'محمد العلوي'];
 
 /**
  * A demo account with products, stock in two warehouses, cities, a login for every role, a few

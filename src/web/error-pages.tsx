@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpError } from '../http/errors.js';
+import { labelErrors } from './field-labels.js';
 import { renderPage } from './page.js';
 import { backUrl, oldInput } from './respond.js';
 import { wantsJson } from './scope.js';
@@ -46,7 +47,7 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
     return true;
   }
   if (err.statusCode === 422 && session && req.method !== 'GET') {
-    session.errors = err.errors;
+    session.errors = labelErrors(err.errors);
     session.old = oldInput(req.body);
     reply.redirect(req.routeOptions?.config?.back ?? backUrl(req), 302);
     return true;
@@ -67,7 +68,7 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
         {err.statusCode === 429 && <p>{err.message}</p>}
         {err.errors && (
           <ul class="error-list">
-            {Object.values(err.errors)
+            {Object.values(labelErrors(err.errors)!)
               .flat()
               .map((m) => (
                 <li>{m}</li>

@@ -68,11 +68,12 @@ export function Layout({ title, bare, children }: { title: string; bare?: boolea
         </a>
         {user && !bare ? (
           <div class="shell">
-            <input type="checkbox" id="menu-toggle" class="menu-toggle" aria-label="Open the menu" />
             <header class="topbar">
-              <label for="menu-toggle" class="menu-button" aria-hidden="true">
+              {/* A link to the menu (it opens by :target without JavaScript); app.js makes it a toggle. */}
+              <a href="#main-nav" class="menu-button" role="button" aria-controls="main-nav" aria-expanded="false" data-menu-toggle>
                 <Icon name="menu" />
-              </label>
+                <span class="sr-only">Menu</span>
+              </a>
               <a href="/" class="brand">
                 <img src="/assets/favicon.svg" alt="" width="24" height="24" /> codops
               </a>
@@ -106,7 +107,7 @@ export function Layout({ title, bare, children }: { title: string; bare?: boolea
                 </details>
               </div>
             </header>
-            <nav class="sidebar" aria-label="Main">
+            <nav class="sidebar" id="main-nav" aria-label="Main">
               <ul>
                 {items.map((n) => (
                   <li>
@@ -118,6 +119,7 @@ export function Layout({ title, bare, children }: { title: string; bare?: boolea
                 ))}
               </ul>
             </nav>
+            <a href="#" class="backdrop" tabindex={-1} aria-hidden="true" data-menu-close></a>
             <main id="main" class="content">
               <ImpersonationBanner />
               <Flash />

@@ -102,7 +102,21 @@ export function ListFilters(p: { accounts?: Account[]; searchHint: string; extra
   );
 }
 
-const productsSummary = (products: LeadItem['products']) => products.map((x) => `${x.quantity} × ${x.sku}`).join(', ');
+/** "2 × ARGAN-100, 1 × AMLOU-250", each line kept whole when the cell wraps. */
+export function ProductsSummary(p: { products: { quantity: number; sku: string }[] }) {
+  return (
+    <span>
+      {p.products.map((x, i) => (
+        <>
+          {i > 0 && ', '}
+          <span class="nowrap">
+            {x.quantity} × {x.sku}
+          </span>
+        </>
+      ))}
+    </span>
+  );
+}
 
 export function LeadsList(p: {
   rows: LeadListRow[];
@@ -135,7 +149,7 @@ export function LeadsList(p: {
       ),
     },
     { label: 'City', sort: 'city', render: (r) => r.item.city ?? '—' },
-    { label: 'Products', render: (r) => productsSummary(r.item.products) },
+    { label: 'Products', render: (r) => <ProductsSummary products={r.item.products} /> },
     ...(hide ? [] : [{ label: 'Total', sort: 'total', class: 'num', render: (r: LeadListRow) => <Money value={r.item.total} /> }]),
     {
       label: 'Status',

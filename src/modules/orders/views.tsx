@@ -15,7 +15,7 @@ import {
   TextArea,
   type Column,
 } from '../../web/ui.js';
-import { ListFilters, ProductsTable } from '../leads/views.js';
+import { ListFilters, ProductsSummary, ProductsTable } from '../leads/views.js';
 import {
   BulkDeleteForm,
   CustomerCard,
@@ -107,7 +107,7 @@ export function OrdersList(p: {
       ),
     },
     { label: 'City', sort: 'city', render: (r) => r.item.city ?? '—' },
-    { label: 'Products', render: (r) => r.item.products.map((x) => `${x.quantity} × ${x.sku}`).join(', ') },
+    { label: 'Products', render: (r) => <ProductsSummary products={r.item.products} /> },
     ...(hide ? [] : [{ label: 'Total', sort: 'total', class: 'num', render: (r: OrderListRow) => <Money value={r.item.total} /> }]),
     { label: 'Status', render: (r) => <RecordStatus status={r.item.status} /> },
     {

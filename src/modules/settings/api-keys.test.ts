@@ -214,7 +214,7 @@ describe('API keys: generate, shown once, use, revoke', () => {
     assert.match(page.body, /value="Kept name"/);
     assert.match(page.body, /value="DELETE ORDERS" checked/);
     assert.match(page.body, /The selected scopes\.1 is invalid\./, 'shown above the form');
-    assert.match(page.body, /id="f-expires_at-error"><li>The expires at field must be a date after now\.<\/li>/);
+    assert.match(page.body, /id="f-expires_at-error"><li>Expires at must be a date after now\.<\/li>/);
     const none = await a.form('/settings/api-keys/store', { name: '' });
     const back = await a.follow(none);
     assert.match(back.body, /The name field is required\./);

@@ -369,7 +369,14 @@ function HistoryTable({ rows, withStock }: { rows: AnyHistory[]; withStock?: boo
         },
         {
           label: 'Order',
-          render: (r) => (r.data.order_id ? <a href={`/orders/${r.data.order_id}/show`}>{r.data.order_reference}</a> : '—'),
+          render: (r) =>
+            r.data.order_id ? (
+              <a href={`/orders/${r.data.order_id}/show`} class="ref">
+                {r.data.order_reference}
+              </a>
+            ) : (
+              '—'
+            ),
         },
         { label: 'Comment', render: (r) => r.data.comment ?? '—' },
         { label: 'By', render: (r) => r.data.changed_by },
@@ -442,7 +449,14 @@ function StockPage(p: { stock: StockDetail; histories: StockHistoryJson[]; reser
               caption="Open orders holding this stock"
               rows={p.reserving}
               columns={[
-                { label: 'Order', render: (o) => <a href={`/orders/${o.id}/show`}>{o.reference}</a> },
+                {
+                  label: 'Order',
+                  render: (o) => (
+                    <a href={`/orders/${o.id}/show`} class="ref">
+                      {o.reference}
+                    </a>
+                  ),
+                },
                 { label: 'Quantity', class: 'num', render: (o) => o.quantity },
                 { label: 'Since', render: (o) => formatDate(o.created_at) },
               ]}
