@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/database.js';
 import type { WebUser } from '../../web/types.js';
 import { leadPolicy, type LeadAction } from './policy.js';
 import type { LeadScope } from './queries.js';
-import type { LeadStatus } from './schemas.js';
+import type { LeadStatus } from './transitions.js';
 
 /** A dashboard route's policy check from the leads row of the matrix (lead histories share its V column). */
 export const canLeads = (action: LeadAction) => (u: WebUser) => leadPolicy.allows(u.role, action);

@@ -1,7 +1,8 @@
 import { recordsApi } from '../records/records-api.js';
 import { leadPolicy } from './policy.js';
 import { leadHistoryPage, leadJson, leadPage } from './queries.js';
-import { LEAD_STATUSES, LeadBulkPatchBody, LeadCreateBody, LeadPatch, LeadResource, type LeadStatus } from './schemas.js';
+import { LeadBulkPatchBody, LeadCreateBody, LeadPatch, LeadResource } from './schemas.js';
+import { LEAD_STATUSES, type LeadStatus } from './transitions.js';
 import { createLeads, deleteLeads, patchLead, patchLeadsBulk } from './service.js';
 
 /** `/leads` and `/lead-histories` (api-v1.md). */

@@ -10,7 +10,6 @@ import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import type { WebUser } from '../../web/types.js';
 import { PageHeader } from '../../web/ui.js';
 import { orderPolicy } from '../orders/policy.js';
 import { sendJson } from '../listing/api-helpers.js';
@@ -18,7 +17,6 @@ import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, tota
 import { ListQuery } from '../listing/list-schemas.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { accountChoices, activeProducts, canLeads, handMadeTarget, leadAccess } from './access.js';
-import { leadTransitionError } from './lifecycle.js';
 import {
   findLead,
   findLeads,
@@ -32,7 +30,8 @@ import {
   type LeadRow,
   type LeadScope,
 } from './queries.js';
-import { LEAD_FORM_FIELDS, LEAD_STATUSES, type LeadStatus } from './schemas.js';
+import { LEAD_FORM_FIELDS } from './schemas.js';
+import { isOpenLead, LEAD_STATUSES, leadMovesFor, outcomeRefusal, type LeadStatus } from './transitions.js';
 import { createLeads, createLeadsBody, deleteLeads, patchLead } from './service.js';
 import {
   CreateRecordPage,
@@ -79,12 +78,6 @@ const ACCOUNT_NAME = '(SELECT a.name FROM accounts a WHERE a.id = l.account_id)'
 /** The list's scope: a staff member may narrow it to one account with `account_id`. */
 function listScope(scope: LeadScope, p: ListParams): LeadScope {
   return scope.accountId === null && typeof p.account_id === 'string' ? { ...scope, accountId: p.account_id } : scope;
-}
-
-/** The statuses a user may set on a lead from its page: the lifecycle's, narrowed by an agent's handlings. */
-function leadStatusOptions(user: WebUser, status: LeadStatus, handlings: LeadStatus[] | null): LeadStatus[] {
-  const actor = actorOfUser(user);
-  return LEAD_STATUSES.filter((to) => !leadTransitionError(status, to, actor) && (!handlings || handlings.includes(to)));
 }
 
 export async function leadsPages(web: FastifyInstance) {
@@ -171,7 +164,7 @@ export async function leadsPages(web: FastifyInstance) {
     const { access, row } = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await leadJson(db, row.account_id, row.reference)}}`);
     const [lead, histories] = await Promise.all([itemOf(row), leadHistories(db, row.id)]);
-    const options = canLeads('update')(user) ? leadStatusOptions(user, row.status, access.handlings) : [];
+    const options = canLeads('update')(user) ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
     return renderPage(req, reply, {
       title: `${lead.reference} · ${lead.full_name}`,
       body: (
@@ -191,7 +184,7 @@ export async function leadsPages(web: FastifyInstance) {
 
   web.get('/leads/:id/edit', { config: { can: canLeads('update') } }, async (req, reply) => {
     const { row } = await load(req);
-    if (!['new', 'no_reply', 'call_later'].includes(row.status)) {
+    if (!isOpenLead(row.status)) {
       req.session.flash = {
         error: `${row.reference} is ${statusLabel(row.status).toLowerCase()}: only new, no reply and call later leads can be edited.`,
       };
@@ -223,7 +216,10 @@ export async function leadsPages(web: FastifyInstance) {
     const input = pick(body, STATUS_FIELDS);
     const bag = new ErrorBag();
     if (input.status === undefined || input.status === null || input.status === '') bag.add('status', messages.required('status'));
-    else if (access.handlings && !access.handlings.includes(input.status as LeadStatus)) bag.add('status', messages.invalid('status'));
+    else {
+      const refused = outcomeRefusal(access.handlings, input.status as LeadStatus);
+      if (refused) bag.add('status', refused);
+    }
     bag.throwIfAny();
     await db.tx((q) => patchLead(q, actorOfUser(user), row.account_id, row.reference, input));
     const lead = await itemOf(row);

@@ -11,7 +11,7 @@ import {
   type PageOptions,
 } from '../records/record-list.js';
 import { LEAD_HISTORY_JSON, LEAD_JSON } from './presenter.js';
-import type { LeadStatus } from './schemas.js';
+import type { LeadStatus } from './transitions.js';
 
 export interface LeadFilters extends RecordFilters {
   status?: LeadStatus[];

@@ -9,9 +9,10 @@ import { appendHistories } from '../records/history.js';
 import { checkSkus, insertLines } from '../records/lines.js';
 import { checkPatchItems, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
-import { leadTransitionError, OPEN_LEAD_STATUSES, transitionLeads, type LeadTransition } from './lifecycle.js';
+import { transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
-import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadPatch, type LeadStatus } from './schemas.js';
+import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadPatch } from './schemas.js';
+import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
 export const createLeadsBody = compile(LeadCreateBody);
 const patchLeadBody = compile(LeadPatch);
@@ -99,10 +100,13 @@ async function patchLeads(
   checkPatchItems(items, locked, keyOf, bag, {
     noun: 'lead',
     editable: EDITABLE,
-    open: (status) => OPEN_LEAD_STATUSES.includes(status as LeadStatus),
+    open: isOpenLead,
     transition: (lead, item, k) => {
-      if (item.status === 'call_later' && !item.callback_at) bag.add(`${k}callback_at`, messages.required(`${k}callback_at`));
-      return leadTransitionError(lead.status, item.status as LeadStatus, actor);
+      const to = item.status as LeadStatus;
+      if (leadMoveNeeds(to).includes('callback_at') && !item.callback_at) {
+        bag.add(`${k}callback_at`, messages.required(`${k}callback_at`));
+      }
+      return leadMoveRefusal(actor, lead.status, to);
     },
   });
   const products = await checkSkus(q, accountId, items, keyOf, bag);
