@@ -18,7 +18,8 @@ export interface ListParams {
 /**
  * The query of a dashboard list: `page`, `per_page` (1–1000), `search`, `status`, `sort`,
  * `direction` and the list's own filters. JSON clients get a 422 for a bad value, as the API
- * answers; a page ignores it (a hand-edited URL still shows the list).
+ * answers; a page shows the message beside the filter and lists without it (an overlong search
+ * finds nothing).
  */
 export function listQuery(opts: {
   sorts: readonly string[];
@@ -44,9 +45,12 @@ export function listQuery(opts: {
     let value = v.check(raw, bag) as Record<string, unknown>;
     if (bag.size > 0) {
       if (wantsJson(req)) bag.throwIfAny(schema);
-      const bad = Object.keys(bag.toJSON()).map((k) => k.split('.')[0]);
-      for (const k of bad) delete raw[k];
+      req.listErrors = bag.toJSON();
+      const bad = Object.keys(req.listErrors).map((k) => k.split('.')[0]);
+      // A search longer than any searchable value still searches, and so finds nothing.
+      for (const k of bad) if (k !== 'search' || typeof raw.search !== 'string') delete raw[k];
       value = v.check(raw, new ErrorBag()) as Record<string, unknown>;
+      if (typeof raw.search === 'string') value.search = raw.search;
     }
     const sort = (value.sort as string | undefined) ?? opts.defaultSort;
     const direction = (value.direction as 'asc' | 'desc' | undefined) ?? (value.sort ? 'asc' : 'desc');

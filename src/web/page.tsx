@@ -23,7 +23,9 @@ export function renderPage(
   opts: { title: string; body: ComponentChildren; status?: number; bare?: boolean },
 ) {
   const csrf = typeof reply.generateCsrf === 'function' && (req as { session?: unknown }).session ? reply.generateCsrf() : '';
-  const ctx: PageCtx = { user: req.user, csrf, ...consume(req), url: new URL(req.url, 'http://localhost') };
+  const once = consume(req);
+  const errors = req.listErrors ? { ...once.errors, ...req.listErrors } : once.errors;
+  const ctx: PageCtx = { user: req.user, csrf, ...once, errors, url: new URL(req.url, 'http://localhost') };
   const html = renderToString(
     <PageContext.Provider value={ctx}>
       <Layout title={opts.title} bare={opts.bare}>

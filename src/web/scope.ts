@@ -5,6 +5,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import { createHash } from 'node:crypto';
 import { forbidden, methodNotAllowed, unauthenticated } from '../http/errors.js';
+import { rejectControlCharacters } from '../http/input-hygiene.js';
 import { DbSessionStore } from './session-store.js';
 import type { WebUser } from './types.js';
 import './types.js';
@@ -62,6 +63,7 @@ export async function webScope(web: FastifyInstance) {
       await new Promise<void>((resolve, reject) => web.csrfProtection(req, reply, (err?: unknown) => (err ? reject(err) : resolve())));
     }
     await guard(req, req.routeOptions.config);
+    await rejectControlCharacters(req);
   });
 }
 

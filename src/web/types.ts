@@ -27,6 +27,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user?: WebUser;
+    /** A list page's refused filters: shown beside them, the filter itself left out. */
+    listErrors?: FieldErrors;
   }
   interface FastifyContextConfig {
     /** Pages reachable without a session (login, password reset). */
