@@ -11,7 +11,7 @@ export const leadsApi = recordsApi({
   many: 'leads',
   statuses: LEAD_STATUSES,
   schemas: { create: LeadCreateBody, patch: LeadPatch, bulkPatch: LeadBulkPatchBody, resource: LeadResource },
-  allows: (action, role) => leadPolicy.allows(role, action === 'history' ? 'view' : action),
+  authorize: (who, action) => leadPolicy.authorize(who, action === 'history' ? 'view' : action),
   docs: {
     show: 'Show a lead',
     update: 'Update a lead: fields while open, status by the lifecycle',

@@ -1,3 +1,4 @@
+import { leadPolicy } from './policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
@@ -16,9 +17,10 @@ import { sendJson } from '../listing/api-helpers.js';
 import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
-import { accountChoices, activeProducts, canLeads, handMadeTarget, leadAccess } from './access.js';
+import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-made.js';
 import {
   findLead,
+  leadAccess,
   findLeads,
   leadHistories,
   leadHistoryPage,
@@ -83,7 +85,7 @@ function listScope(scope: LeadScope, p: ListParams): LeadScope {
 export async function leadsPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
-  addNav({ label: 'Leads', href: '/leads', icon: 'phone', visible: canLeads('view') });
+  addNav({ label: 'Leads', href: '/leads', icon: 'phone', visible: leadPolicy.can('view') });
 
   /** The lead of `:id` this user may see, else 404 (another account's lead does not exist for them). */
   async function load(req: FastifyRequest) {
@@ -94,7 +96,7 @@ export async function leadsPages(web: FastifyInstance) {
   }
   const itemOf = async (row: LeadRow) => JSON.parse((await leadJson(db, row.account_id, row.reference))!) as LeadItem;
 
-  web.get('/leads', { config: { can: canLeads('view') } }, async (req, reply) => {
+  web.get('/leads', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const access = await leadAccess(db, user);
     const p = leadList(req);
@@ -126,14 +128,14 @@ export async function leadsPages(web: FastifyInstance) {
           meta={pageMeta(p, total)}
           counts={counts}
           accounts={accounts}
-          canCreate={canLeads('create')(user)}
-          canDelete={canLeads('delete')(user)}
+          canCreate={leadPolicy.can('create')(user)}
+          canDelete={leadPolicy.can('delete')(user)}
         />
       ),
     });
   });
 
-  web.get('/leads/create', { config: { can: canLeads('create') } }, async (req, reply) =>
+  web.get('/leads/create', { config: { can: leadPolicy.can('create') } }, async (req, reply) =>
     renderPage(req, reply, {
       title: 'New lead',
       body: (
@@ -148,7 +150,7 @@ export async function leadsPages(web: FastifyInstance) {
     }),
   );
 
-  web.post('/leads/store', { config: { can: canLeads('create') } }, async (req, reply) => {
+  web.post('/leads/store', { config: { can: leadPolicy.can('create') } }, async (req, reply) => {
     const { id, accountId } = await createFromForm(db, req, {
       table: 'leads',
       fields: LEAD_FORM_FIELDS,
@@ -159,12 +161,12 @@ export async function leadsPages(web: FastifyInstance) {
     return done(req, reply, { message: `Lead ${row.reference} created.`, redirect: leadUrl(row.id), data: await itemOf(row), status: 201 });
   });
 
-  web.get('/leads/:id/show', { config: { can: canLeads('view') } }, async (req, reply) => {
+  web.get('/leads/:id/show', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const { access, row } = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await leadJson(db, row.account_id, row.reference)}}`);
     const [lead, histories] = await Promise.all([itemOf(row), leadHistories(db, row.id)]);
-    const options = canLeads('update')(user) ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
+    const options = leadPolicy.can('update')(user) ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
     return renderPage(req, reply, {
       title: `${lead.reference} · ${lead.full_name}`,
       body: (
@@ -174,15 +176,15 @@ export async function leadsPages(web: FastifyInstance) {
           orderId={row.order_id}
           histories={JSON.parse(histories) as HistoryItem[]}
           options={options}
-          canEdit={canLeads('update')(user)}
-          canDelete={canLeads('delete')(user)}
-          canSeeOrder={orderPolicy.allows(user.role, 'view')}
+          canEdit={leadPolicy.can('update')(user)}
+          canDelete={leadPolicy.can('delete')(user)}
+          canSeeOrder={orderPolicy.authorize(user, 'view')}
         />
       ),
     });
   });
 
-  web.get('/leads/:id/edit', { config: { can: canLeads('update') } }, async (req, reply) => {
+  web.get('/leads/:id/edit', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const { row } = await load(req);
     if (!isOpenLead(row.status)) {
       req.session.flash = {
@@ -202,14 +204,14 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  route('PATCH', '/leads/:id/update', { config: { can: canLeads('update') } }, async (req, reply) => {
+  route('PATCH', '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const { row } = await load(req);
     await db.tx((q) => patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS)));
     return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data: await itemOf(row) });
   });
 
-  route('PATCH', '/leads/:id/status', { config: { can: canLeads('update') } }, async (req, reply) => {
+  route('PATCH', '/leads/:id/status', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const user = req.user!;
     const { access, row } = await load(req);
@@ -231,7 +233,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/leads/:id', { config: { can: canLeads('delete') } }, async (req, reply) => {
+  route('DELETE', '/leads/:id', { config: { can: leadPolicy.can('delete') } }, async (req, reply) => {
     const { row } = await load(req);
     const ok = await deleting(req, reply, leadUrl(row.id), () =>
       db.tx((q) => deleteLeads(q, row.account_id, [row.reference], () => 'id', new ErrorBag())),
@@ -243,7 +245,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/leads/delete', { config: { can: canLeads('delete') } }, async (req, reply) => {
+  route('DELETE', '/leads/delete', { config: { can: leadPolicy.can('delete') } }, async (req, reply) => {
     const body = formBody(req);
     const access = await leadAccess(db, req.user!);
     let count = 0;
@@ -261,7 +263,7 @@ export async function leadsPages(web: FastifyInstance) {
     return done(req, reply, { message, redirect: backUrl(req, '/leads') });
   });
 
-  web.get('/lead-histories', { config: { can: canLeads('view') } }, async (req, reply) => {
+  web.get('/lead-histories', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const access = await leadAccess(db, user);
     const p = historyList(req);
@@ -282,7 +284,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/lead-histories/:id/show', { config: { can: canLeads('view') } }, async (req, reply) => {
+  web.get('/lead-histories/:id/show', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const { row } = await load(req);
     const histories = await leadHistories(db, row.id);
     if (wantsJson(req)) {

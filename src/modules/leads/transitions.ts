@@ -48,7 +48,7 @@ const LEAD_LIFECYCLE: Record<LeadStatus, Partial<Record<LeadStatus, LeadMove>>> 
 /** Why this actor cannot move a lead from `from` to `to` (the 422 message on `status`), or undefined. */
 export function leadMoveRefusal(actor: Actor, from: LeadStatus, to: LeadStatus): string | undefined {
   const move = LEAD_LIFECYCLE[from][to];
-  if (move && (move.by === 'anyone' || leadPolicy.allows(actor.role, move.by))) return undefined;
+  if (move && (move.by === 'anyone' || leadPolicy.authorize(actor, move.by))) return undefined;
   return messages.statusTransition(from, to);
 }
 

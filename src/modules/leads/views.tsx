@@ -36,7 +36,7 @@ import {
   type HistoryItem,
   type LineValue,
 } from '../records/record-ui.js';
-import type { HandMadeTarget } from './access.js';
+import type { HandMadeTarget } from '../records/hand-made.js';
 import { LEAD_FORM_FIELDS } from './schemas.js';
 import { isOpenLead, LEAD_STATUSES } from './transitions.js';
 

@@ -6,8 +6,7 @@ import type { WebUser } from '../../web/types.js';
 import { Where } from '../../db/where.js';
 import type { Actor } from '../../core/actor.js';
 import { applyMovements, lockStockOfProducts, lockStockOfStocks, retryWaitingOrders } from './effects.js';
-import { scopeStocks } from './policy.js';
-import { productExists, warehouseOptions, type StockDetail } from './queries.js';
+import { productExists, scopeStocks, warehouseOptions, type StockDetail } from './queries.js';
 import type { StockStatus } from './schemas.js';
 
 const PAIR_TAKEN = 'The product already has a stock in this warehouse.';
