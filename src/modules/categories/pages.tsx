@@ -14,7 +14,7 @@ import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, Kpi, LinkButton, PageHeader } from '../../web/ui.js';
 import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
-import { deleteRoute, inUseMessage, uniqueName } from '../catalog/named-records.js';
+import { deleteRoute, inUseMessage } from '../catalog/named-records.js';
 import { categoryPolicy } from './policy.js';
 import { CATEGORY_SORTS, categoriesInUse, categoryNameTaken, findCategory, listCategories, type CategoryRow } from './queries.js';
 import { categoryBody, NAME_TAKEN } from './schemas.js';
@@ -162,14 +162,12 @@ export async function categoriesPages(web: FastifyInstance) {
 
   web.post('/categories/store', { config: { can: categoryPolicy.can('create') } }, async (req, reply) => {
     const name = await readName(web, req);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        const id = newId();
-        await q.query('INSERT INTO categories (id, name) VALUES ($1, $2)', [id, name]);
-        await audit(q, req.user!, 'categories.create', { type: 'category', id }, { name });
-        return (await findCategory(q, id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      const id = newId();
+      await q.query('INSERT INTO categories (id, name) VALUES ($1, $2)', [id, name]);
+      await audit(q, req.user!, 'categories.create', { type: 'category', id }, { name });
+      return (await findCategory(q, id))!;
+    });
     return done(req, reply, { message: 'Category created.', redirect: LIST, data: row.data, status: 201 });
   });
 
@@ -195,15 +193,13 @@ export async function categoriesPages(web: FastifyInstance) {
   const update = async (req: FastifyRequest, reply: FastifyReply) => {
     const before = await load(req);
     const name = await readName(web, req, before.data.id);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        if (name !== before.data.name) {
-          await q.query('UPDATE categories SET name = $2, updated_at = now() WHERE id = $1', [before.data.id, name]);
-          await audit(q, req.user!, 'categories.update', { type: 'category', id: before.data.id }, { name: [before.data.name, name] });
-        }
-        return (await findCategory(q, before.data.id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      if (name !== before.data.name) {
+        await q.query('UPDATE categories SET name = $2, updated_at = now() WHERE id = $1', [before.data.id, name]);
+        await audit(q, req.user!, 'categories.update', { type: 'category', id: before.data.id }, { name: [before.data.name, name] });
+      }
+      return (await findCategory(q, before.data.id))!;
+    });
     return done(req, reply, { message: 'Category updated.', redirect: showUrl(row.data.id), data: row.data });
   };
   const updateOpts = { config: { can: categoryPolicy.can('update') } };

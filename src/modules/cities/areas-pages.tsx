@@ -14,7 +14,7 @@ import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader, Select } from '../../web/ui.js';
 import { DeleteButton, editDeleteColumns, listAfterDelete, ListFooter, selectColumns } from '../catalog/deletion.js';
-import { deleteRoute, uniqueName } from '../catalog/named-records.js';
+import { deleteRoute } from '../catalog/named-records.js';
 import { cityPolicy } from './policy.js';
 import { AREA_SORTS, areaNameTaken, cityExists, cityOptions, findArea, listAreas, type AreaRow } from './queries.js';
 import { areaBody, NAME_TAKEN } from './schemas.js';
@@ -138,14 +138,12 @@ export async function areaPages(web: FastifyInstance) {
 
   web.post('/areas/store', { config: { can: cityPolicy.can('create') } }, async (req, reply) => {
     const input = await readArea(web, req);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        const id = newId();
-        await q.query('INSERT INTO areas (id, city_id, name) VALUES ($1, $2, $3)', [id, input.city_id, input.name]);
-        await audit(q, req.user!, 'areas.create', { type: 'area', id }, { city_id: input.city_id, name: input.name });
-        return (await findArea(q, id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      const id = newId();
+      await q.query('INSERT INTO areas (id, city_id, name) VALUES ($1, $2, $3)', [id, input.city_id, input.name]);
+      await audit(q, req.user!, 'areas.create', { type: 'area', id }, { city_id: input.city_id, name: input.name });
+      return (await findArea(q, id))!;
+    });
     return done(req, reply, {
       message: `Area ${row.data.name} added to ${row.city_name}.`,
       redirect: cityUrl(row.data.city_id),
@@ -213,28 +211,26 @@ export async function areaPages(web: FastifyInstance) {
   const update = async (req: FastifyRequest, reply: FastifyReply) => {
     const before = await load(req);
     const input = await readArea(web, req, before.data.id);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        if (input.name !== before.data.name || input.city_id !== before.data.city_id) {
-          await q.query('UPDATE areas SET city_id = $2, name = $3, updated_at = now() WHERE id = $1', [
-            before.data.id,
-            input.city_id,
-            input.name,
-          ]);
-          await audit(
-            q,
-            req.user!,
-            'areas.update',
-            { type: 'area', id: before.data.id },
-            {
-              city_id: [before.data.city_id, input.city_id],
-              name: [before.data.name, input.name],
-            },
-          );
-        }
-        return (await findArea(q, before.data.id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      if (input.name !== before.data.name || input.city_id !== before.data.city_id) {
+        await q.query('UPDATE areas SET city_id = $2, name = $3, updated_at = now() WHERE id = $1', [
+          before.data.id,
+          input.city_id,
+          input.name,
+        ]);
+        await audit(
+          q,
+          req.user!,
+          'areas.update',
+          { type: 'area', id: before.data.id },
+          {
+            city_id: [before.data.city_id, input.city_id],
+            name: [before.data.name, input.name],
+          },
+        );
+      }
+      return (await findArea(q, before.data.id))!;
+    });
     return done(req, reply, { message: 'Area updated.', redirect: cityUrl(row.data.city_id), data: row.data });
   };
   const updateOpts = { config: { can: cityPolicy.can('update') } };

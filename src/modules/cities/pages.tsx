@@ -14,7 +14,7 @@ import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader } from '../../web/ui.js';
 import { count, DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
-import { deleteRoute, inUseMessage, uniqueName } from '../catalog/named-records.js';
+import { deleteRoute, inUseMessage } from '../catalog/named-records.js';
 import { areaPages } from './areas-pages.js';
 import { cityPolicy } from './policy.js';
 import { areasOfCity, CITY_SORTS, citiesInUse, cityNameTaken, findCity, listCities, type AreaJson, type CityRow } from './queries.js';
@@ -207,14 +207,12 @@ export async function citiesPages(web: FastifyInstance) {
 
   web.post('/cities/store', { config: { can: cityPolicy.can('create') } }, async (req, reply) => {
     const name = await readName(web, req);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        const id = newId();
-        await q.query('INSERT INTO cities (id, name) VALUES ($1, $2)', [id, name]);
-        await audit(q, req.user!, 'cities.create', { type: 'city', id }, { name });
-        return (await findCity(q, id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      const id = newId();
+      await q.query('INSERT INTO cities (id, name) VALUES ($1, $2)', [id, name]);
+      await audit(q, req.user!, 'cities.create', { type: 'city', id }, { name });
+      return (await findCity(q, id))!;
+    });
     return done(req, reply, { message: 'City created.', redirect: showUrl(row.data.id), data: row.data, status: 201 });
   });
 
@@ -241,17 +239,15 @@ export async function citiesPages(web: FastifyInstance) {
   const update = async (req: FastifyRequest, reply: FastifyReply) => {
     const before = await load(req);
     const name = await readName(web, req, before.data.id);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        if (name !== before.data.name) {
-          await q.query('UPDATE cities SET name = $2, updated_at = now() WHERE id = $1', [before.data.id, name]);
-          // Warehouses keep their city's name readable in 0004's `city` column.
-          await q.query('UPDATE warehouses SET city = $2 WHERE city_id = $1', [before.data.id, name]);
-          await audit(q, req.user!, 'cities.update', { type: 'city', id: before.data.id }, { name: [before.data.name, name] });
-        }
-        return (await findCity(q, before.data.id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      if (name !== before.data.name) {
+        await q.query('UPDATE cities SET name = $2, updated_at = now() WHERE id = $1', [before.data.id, name]);
+        // Warehouses keep their city's name readable in 0004's `city` column.
+        await q.query('UPDATE warehouses SET city = $2 WHERE city_id = $1', [before.data.id, name]);
+        await audit(q, req.user!, 'cities.update', { type: 'city', id: before.data.id }, { name: [before.data.name, name] });
+      }
+      return (await findCity(q, before.data.id))!;
+    });
     return done(req, reply, { message: 'City updated.', redirect: showUrl(row.data.id), data: row.data });
   };
   const updateOpts = { config: { can: cityPolicy.can('update') } };

@@ -1,8 +1,7 @@
 import { productPolicy } from './policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { PG, pgCode } from '../../db/database.js';
-import { invalid, notFound } from '../../http/errors.js';
+import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { audit, auditMany } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
@@ -19,7 +18,7 @@ import { productImagePages } from './image-pages.js';
 import { readCreate, readUpdate } from './input.js';
 import { editsEverything, seesAgents, seesAllAccounts } from './policy.js';
 import { accountChoices, agentChoices, findProduct, listProducts, PRODUCT_SORTS, type ProductRow } from './queries.js';
-import { PRODUCT_STATUSES, SKU_TAKEN } from './schemas.js';
+import { PRODUCT_STATUSES } from './schemas.js';
 import { assignAgents, deleteProducts, insertProduct, updateProduct } from './service.js';
 import { LIST, ProductPage, ProductsList, showUrl } from './views.js';
 
@@ -33,16 +32,6 @@ const productList = listQuery({
 const AssignBody = compile(
   Type.Object({ agents: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 1000 })) }),
 );
-
-/** The SKU race lost between the check and the write reads as the same 422. */
-async function uniqueSku<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (pgCode(err) === PG.uniqueViolation) throw invalid({ sku: [SKU_TAKEN] });
-    throw err;
-  }
-}
 
 export async function productsPages(web: FastifyInstance) {
   const { db } = web;
@@ -84,13 +73,11 @@ export async function productsPages(web: FastifyInstance) {
   web.post('/products/store', { config: { can: productPolicy.can('create') } }, async (req, reply) => {
     const user = req.user!;
     const { accountId, fields } = await readCreate(db, req);
-    const row = await uniqueSku(() =>
-      db.tx(async (q) => {
-        const id = await insertProduct(q, accountId, fields);
-        await audit(q, user, 'products.create', { type: 'product', id, accountId }, { ...fields });
-        return (await findProduct(q, user, id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      const id = await insertProduct(q, accountId, fields);
+      await audit(q, user, 'products.create', { type: 'product', id, accountId }, { ...fields });
+      return (await findProduct(q, user, id))!;
+    });
     return done(req, reply, { message: `Product ${row.data.name} created.`, redirect: showUrl(row.data.id), data: row.data, status: 201 });
   });
 
@@ -124,16 +111,14 @@ export async function productsPages(web: FastifyInstance) {
     const user = req.user!;
     const before = await load(req);
     const patch = await readUpdate(db, req, before.data, editsEverything(user));
-    const row = await uniqueSku(() =>
-      db.tx(async (q) => {
-        if (await updateProduct(q, before.data.id, patch)) {
-          const current = before.data as unknown as Record<string, unknown>;
-          const changes = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, [current[k] ?? null, v]]));
-          await audit(q, user, 'products.update', { type: 'product', id: before.data.id, accountId: before.data.account_id }, changes);
-        }
-        return (await findProduct(q, user, before.data.id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      if (await updateProduct(q, before.data.id, patch)) {
+        const current = before.data as unknown as Record<string, unknown>;
+        const changes = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, [current[k] ?? null, v]]));
+        await audit(q, user, 'products.update', { type: 'product', id: before.data.id, accountId: before.data.account_id }, changes);
+      }
+      return (await findProduct(q, user, before.data.id))!;
+    });
     return done(req, reply, { message: 'Product updated.', redirect: showUrl(row.data.id), data: row.data });
   };
   const updateOpts = { config: { can: productPolicy.can('update') } };

@@ -29,7 +29,7 @@ import {
 } from '../../web/ui.js';
 import { cityExists, cityOptions } from '../cities/queries.js';
 import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
-import { deleteRoute, inUseMessage, uniqueName } from '../catalog/named-records.js';
+import { deleteRoute, inUseMessage } from '../catalog/named-records.js';
 import { warehousePolicy } from './policy.js';
 import { findWarehouse, listWarehouses, WAREHOUSE_SORTS, warehouseNameTaken, warehouseStockCounts, type WarehouseJson } from './queries.js';
 import { NAME_TAKEN, WAREHOUSE_STATUSES, warehouseCreate, warehouseUpdate } from './schemas.js';
@@ -234,18 +234,16 @@ export async function warehousesPages(web: FastifyInstance) {
 
   web.post('/warehouses/store', { config: { can: warehousePolicy.can('create') } }, async (req, reply) => {
     const input = await readWarehouse(web, req);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        const id = newId();
-        await q.query(
-          `INSERT INTO warehouses (id, name, city_id, city, address, phone, status)
+    const row = await db.tx(async (q) => {
+      const id = newId();
+      await q.query(
+        `INSERT INTO warehouses (id, name, city_id, city, address, phone, status)
            VALUES ($1, $2, $3, (SELECT name FROM cities WHERE id = $3), $4, $5, $6)`,
-          [id, input.name, input.city_id ?? null, input.address ?? null, input.phone ?? null, input.status ?? 'active'],
-        );
-        await audit(q, req.user!, 'warehouses.create', { type: 'warehouse', id }, input);
-        return (await findWarehouse(q, null, id))!;
-      }),
-    );
+        [id, input.name, input.city_id ?? null, input.address ?? null, input.phone ?? null, input.status ?? 'active'],
+      );
+      await audit(q, req.user!, 'warehouses.create', { type: 'warehouse', id }, input);
+      return (await findWarehouse(q, null, id))!;
+    });
     return done(req, reply, { message: 'Warehouse created.', redirect: showUrl(row.id), data: row, status: 201 });
   });
 
@@ -282,19 +280,17 @@ export async function warehousesPages(web: FastifyInstance) {
     const changes = Object.fromEntries(
       (Object.keys(next) as (keyof typeof next)[]).filter((k) => next[k] !== before[k]).map((k) => [k, [before[k], next[k]]]),
     );
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        if (Object.keys(changes).length > 0) {
-          await q.query(
-            `UPDATE warehouses SET name = $2, city_id = $3, city = CASE WHEN $3::text IS NULL THEN NULL ELSE (SELECT name FROM cities WHERE id = $3) END,
+    const row = await db.tx(async (q) => {
+      if (Object.keys(changes).length > 0) {
+        await q.query(
+          `UPDATE warehouses SET name = $2, city_id = $3, city = CASE WHEN $3::text IS NULL THEN NULL ELSE (SELECT name FROM cities WHERE id = $3) END,
                     address = $4, phone = $5, status = $6, updated_at = now() WHERE id = $1`,
-            [before.id, next.name, next.city_id, next.address, next.phone, next.status],
-          );
-          await audit(q, req.user!, 'warehouses.update', { type: 'warehouse', id: before.id }, changes);
-        }
-        return (await findWarehouse(q, null, before.id))!;
-      }),
-    );
+          [before.id, next.name, next.city_id, next.address, next.phone, next.status],
+        );
+        await audit(q, req.user!, 'warehouses.update', { type: 'warehouse', id: before.id }, changes);
+      }
+      return (await findWarehouse(q, null, before.id))!;
+    });
     return done(req, reply, { message: 'Warehouse updated.', redirect: showUrl(row.id), data: row });
   };
   const updateOpts = { config: { can: warehousePolicy.can('update') } };
