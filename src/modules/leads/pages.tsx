@@ -14,7 +14,7 @@ import { formRoutes, wantsJson } from '../../web/scope.js';
 import { PageHeader } from '../../web/ui.js';
 import { orderPolicy } from '../orders/policy.js';
 import { sendJson } from '../listing/api-helpers.js';
-import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
+import { createHandMade, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-made.js';
@@ -34,7 +34,7 @@ import {
 } from './queries.js';
 import { LEAD_FORM_FIELDS } from './schemas.js';
 import { isOpenLead, LEAD_STATUSES, leadMovesFor, outcomeRefusal, type LeadStatus } from './transitions.js';
-import { createLeads, createLeadsBody, deleteLeads, patchLead } from './service.js';
+import { createLead, deleteLeads, leadInput, patchLead } from './service.js';
 import {
   CreateRecordPage,
   HistoriesList,
@@ -151,11 +151,11 @@ export async function leadsPages(web: FastifyInstance) {
   );
 
   web.post('/leads/store', { config: { can: leadPolicy.can('create') } }, async (req, reply) => {
-    const { id, accountId } = await createFromForm(db, req, {
+    const { id, accountId } = await createHandMade(db, req, {
       table: 'leads',
       fields: LEAD_FORM_FIELDS,
-      check: createLeadsBody,
-      create: createLeads,
+      shape: leadInput,
+      create: createLead,
     });
     const row = (await findLead(db, { accountId }, id))!;
     return done(req, reply, { message: `Lead ${row.reference} created.`, redirect: leadUrl(row.id), data: await itemOf(row), status: 201 });

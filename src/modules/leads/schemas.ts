@@ -29,7 +29,8 @@ const leadFields = {
   products: Type.Array(LeadLineInput, { minItems: 1, maxItems: 100 }),
 };
 
-const LeadInput = Type.Object(leadFields);
+/** One lead: an item of POST /leads, and the body of a hand-made one. */
+export const LeadInput = Type.Object(leadFields);
 export const LeadCreateBody = Type.Object({
   leads: Type.Array(LeadInput, { minItems: 1, maxItems: 1000 }),
 });

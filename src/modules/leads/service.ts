@@ -11,12 +11,15 @@ import { checkPatchItems, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
-import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadPatch } from './schemas.js';
+import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadInput, LeadPatch } from './schemas.js';
+import type { ProductRef } from '../products/lookup.js';
 import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
-export const createLeadsBody = compile(LeadCreateBody);
+const createLeadsBody = compile(LeadCreateBody);
 const patchLeadBody = compile(LeadPatch);
 const bulkPatchLeadsBody = compile(LeadBulkPatchBody);
+
+export const leadInput = compile(LeadInput);
 
 /** POST /leads: validates the whole body (shape and SKUs together), then writes every lead or none. */
 export async function createLeads(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
@@ -25,7 +28,27 @@ export async function createLeads(q: Queryable, actor: Actor, accountId: string,
   const items = Array.isArray(leads) ? leads : [];
   const products = await checkSkus(q, accountId, items, (i) => `leads.${i}.`, bag);
   bag.throwIfAny(LeadCreateBody);
+  return insertLeads(q, actor, accountId, items, products);
+}
 
+/** A hand-made lead: the same rules as an item of POST /leads, its errors keyed as the form's fields. */
+export async function createLead(q: Queryable, actor: Actor, accountId: string, input: unknown): Promise<string> {
+  const bag = new ErrorBag();
+  const lead = leadInput.check(input, bag);
+  const products = await checkSkus(q, accountId, [lead], () => '', bag);
+  bag.throwIfAny(LeadInput);
+  const [reference] = await insertLeads(q, actor, accountId, [lead], products);
+  return reference;
+}
+
+/** Writes checked leads (status new, history null → new) with set-based inserts; answers their references in order. */
+async function insertLeads(
+  q: Queryable,
+  actor: Actor,
+  accountId: string,
+  items: Static<typeof LeadInput>[],
+  products: Map<string, ProductRef>,
+): Promise<string[]> {
   const refs = await reserveReferences(q, accountId, 'lead', items.length);
   const ids = items.map(() => newId());
   await q.query(

@@ -16,7 +16,7 @@ import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-
 import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../listing/api-helpers.js';
 import { ListQuery } from '../listing/list-schemas.js';
-import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
+import { createHandMade, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { checkOrderMove, transitionOrders } from './lifecycle.js';
 import { orderPolicy } from './policy.js';
@@ -38,7 +38,7 @@ import {
 } from './queries.js';
 import { ORDER_FIELDS } from './schemas.js';
 import { ORDER_STATUSES, orderMovesFor, type OrderStatus } from './transitions.js';
-import { createOrdersBody, createOrdersFromApi, deleteOrders, patchOrder } from './service.js';
+import { createOrder, deleteOrders, orderInput, patchOrder } from './service.js';
 import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
 
 const accountFilter = Type.String({ minLength: 1, maxLength: 100 });
@@ -157,11 +157,11 @@ export async function ordersPages(web: FastifyInstance) {
   );
 
   web.post('/orders/store', { config: { can: orderPolicy.can('create') } }, async (req, reply) => {
-    const { id, accountId } = await createFromForm(db, req, {
+    const { id, accountId } = await createHandMade(db, req, {
       table: 'orders',
       fields: ORDER_FIELDS,
-      check: createOrdersBody,
-      create: createOrdersFromApi,
+      shape: orderInput,
+      create: createOrder,
     });
     const row = (await findOrder(db, { accountId }, id))!;
     return done(req, reply, {
