@@ -51,7 +51,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     },
     genReqId: requestId,
     bodyLimit: config.bodyLimit,
-    trustProxy: process.env.TRUST_PROXY === 'true',
+    trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
   });
 

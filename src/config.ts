@@ -14,6 +14,10 @@ export interface Config {
   bodyLimit: number;
   bulkBodyLimit: number;
   mailUrl: string | undefined;
+  /** The From of every message codops sends (MAIL_FROM). */
+  mailFrom: string;
+  /** Whether X-Forwarded-* headers are believed (TRUST_PROXY=true behind a reverse proxy). */
+  trustProxy: boolean;
   sessionIdleMinutes: number;
   appUrl: string;
   /** Jobs the server runs at a time (0: none; `codops worker` runs them). */
@@ -49,6 +53,13 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
     throw new ConfigError(`Invalid ${name}: the scheme must be ${protocols.join(' or ')}, got "${parsed.protocol}".`);
   }
   return raw;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return false;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`Invalid ${name}: "${raw}" is not true or false.`);
+  return raw === 'true';
 }
 
 /** The app key signs sessions and reset links; generated once into DATA_DIR when not given. */
@@ -88,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     bulkBodyLimit: integer(env, 'BULK_BODY_LIMIT_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     mailUrl: url(env, 'MAIL_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.MAIL_FROM?.trim() || 'codops <no-reply@codops.local>',
+    trustProxy: boolean(env, 'TRUST_PROXY'),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 365),
     appUrl: env.APP_URL?.trim() || `http://${host}:${port}`,
     workers: integer(env, 'WORKERS', 2, 0, 64),

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { forbidden, methodNotAllowed, unauthenticated } from '../http/errors.js';
 import { rejectControlCharacters } from '../http/input-hygiene.js';
 import { DbSessionStore } from './session-store.js';
+import { actorFields } from './actor.js';
 import type { WebUser } from './types.js';
 import './types.js';
 
@@ -87,7 +88,8 @@ async function loadUser(web: FastifyInstance, userId: string, impersonatorId?: s
   if (impersonatorId && !row.imp_name) return undefined;
   const { usable, imp_name, ...user } = row;
   void usable;
-  return { ...user, impersonator: impersonatorId && imp_name ? { id: impersonatorId, full_name: imp_name } : null };
+  const impersonator = impersonatorId && imp_name ? { id: impersonatorId, full_name: imp_name } : null;
+  return { ...user, impersonator, ...actorFields(user, impersonator) };
 }
 
 type SpoofTarget = { handler: RouteHandlerMethod; config: RouteShorthandOptions['config'] };

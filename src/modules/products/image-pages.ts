@@ -1,3 +1,4 @@
+import { productPolicy } from './policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag } from '../../http/validation.js';
@@ -5,7 +6,7 @@ import { audit } from '../../web/audit.js';
 import { done } from '../../web/respond.js';
 import { multipartForms } from '../settings/uploads.js';
 import { checkImage, deleteImage, MAX_IMAGE_BYTES, readImage, saveImage } from './images.js';
-import { canProducts, editsEverything } from './policy.js';
+import { editsEverything } from './policy.js';
 import { findProduct, productImagePath } from './queries.js';
 import { setProductImage } from './service.js';
 
@@ -26,7 +27,7 @@ export async function productImagePages(web: FastifyInstance) {
     return row;
   };
 
-  web.get('/products/:id/image', { config: { can: canProducts('view') } }, async (req, reply) => {
+  web.get('/products/:id/image', { config: { can: productPolicy.can('view') } }, async (req, reply) => {
     const path = await productImagePath(db, req.user!, (req.params as { id: string }).id);
     const image = path ? await readImage(config.dataDir, path) : undefined;
     if (!image) throw notFound();
