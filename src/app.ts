@@ -12,6 +12,7 @@ import './http/types.js';
 import { apiScope } from './http/api-scope.js';
 import { installErrorRenderer } from './http/render-error.js';
 import { requestId } from './http/request-id.js';
+import { DOCS_CSP, securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { leadsApi } from './modules/leads/api.js';
 import { ordersApi } from './modules/orders/api.js';
@@ -51,7 +52,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     },
     genReqId: requestId,
     bodyLimit: config.bodyLimit,
-    trustProxy: process.env.TRUST_PROXY === 'true',
+    trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
   });
 
@@ -70,6 +71,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     reply.header('x-request-id', req.id);
   });
   installErrorRenderer(app, { router, html: [renderHtmlError] });
+  await securityHeaders(app);
 
   const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 }) : undefined;
@@ -96,7 +98,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     },
     transform: ({ schema, url }) => ({ schema: { ...schema, hide: schema?.hide || !url.startsWith(API_PREFIX) } as never, url }),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: `${API_PREFIX}/openapi.json` } as never });
+  await app.register(swaggerUi, { routePrefix: '/docs', transformStaticCSP: () => DOCS_CSP, uiConfig: { url: `${API_PREFIX}/openapi.json` } as never });
 
   await app.register(healthRoutes);
   await app.register(

@@ -20,6 +20,8 @@ export interface Config {
   workers: number;
   /** How often a worker looks for jobs whose worker died. */
   jobsMaintenanceSeconds: number;
+  /** Believe X-Forwarded-For/-Proto (codops runs behind a proxy that sets them). */
+  trustProxy: boolean;
 }
 
 /** Thrown for a bad environment variable; the message names the variable. */
@@ -92,5 +94,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     appUrl: env.APP_URL?.trim() || `http://${host}:${port}`,
     workers: integer(env, 'WORKERS', 2, 0, 64),
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
+    trustProxy: env.TRUST_PROXY?.trim() === 'true',
   };
 }

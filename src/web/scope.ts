@@ -6,6 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import { createHash } from 'node:crypto';
 import { forbidden, methodNotAllowed, unauthenticated } from '../http/errors.js';
 import { DbSessionStore } from './session-store.js';
+import { hostPrefixedCookie } from './secure-cookie.js';
 import type { WebUser } from './types.js';
 import './types.js';
 
@@ -27,6 +28,8 @@ export async function webScope(web: FastifyInstance) {
   });
   await web.register(fastifyFormbody, { bodyLimit: config.bodyLimit });
   await web.register(fastifyCookie);
+  const sessionCookie = hostPrefixedCookie('codops_session');
+  sessionCookie.read(web);
   await web.register(fastifySession, {
     secret: createHash('sha256').update(`session:${config.appKey}`).digest('base64'),
     cookieName: 'codops_session',
@@ -35,6 +38,7 @@ export async function webScope(web: FastifyInstance) {
     rolling: true,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: idleMs },
   });
+  sessionCookie.write(web);
   await web.register(fastifyCsrf, {
     sessionPlugin: '@fastify/session',
     getToken: (req) => {
