@@ -14,6 +14,7 @@ import { installErrorRenderer } from './http/render-error.js';
 import { requestId } from './http/request-id.js';
 import { DOCS_CSP, securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './modules/health/routes.js';
+import { installMetrics } from './metrics/routes.js';
 import { leadsApi } from './modules/leads/api.js';
 import { ordersApi } from './modules/orders/api.js';
 import { BearerAuth } from './modules/tokens/bearer.js';
@@ -98,9 +99,14 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     },
     transform: ({ schema, url }) => ({ schema: { ...schema, hide: schema?.hide || !url.startsWith(API_PREFIX) } as never, url }),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', transformStaticCSP: () => DOCS_CSP, uiConfig: { url: `${API_PREFIX}/openapi.json` } as never });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    transformStaticCSP: () => DOCS_CSP,
+    uiConfig: { url: `${API_PREFIX}/openapi.json` } as never,
+  });
 
   await app.register(healthRoutes);
+  installMetrics(app);
   await app.register(
     async (api) => {
       // Route schemas document the API; the modules validate with the same schemas and Laravel's messages.

@@ -22,6 +22,8 @@ export interface Config {
   jobsMaintenanceSeconds: number;
   /** Believe X-Forwarded-For/-Proto (codops runs behind a proxy that sets them). */
   trustProxy: boolean;
+  /** Bearer token of GET /metrics; without it the endpoint does not exist. */
+  metricsToken: string | undefined;
 }
 
 /** Thrown for a bad environment variable; the message names the variable. */
@@ -95,5 +97,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     workers: integer(env, 'WORKERS', 2, 0, 64),
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
     trustProxy: env.TRUST_PROXY?.trim() === 'true',
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
   };
 }
