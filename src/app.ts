@@ -15,6 +15,8 @@ import { requestId } from './http/request-id.js';
 import { DOCS_CSP, securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { installMetrics } from './metrics/routes.js';
+import { openFileStore } from './files/open.js';
+import './files/types.js';
 import { leadsApi } from './modules/leads/api.js';
 import { ordersApi } from './modules/orders/api.js';
 import { BearerAuth } from './modules/tokens/bearer.js';
@@ -66,6 +68,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   app.decorate('db', db);
   app.decorate('config', config);
   app.decorate('bearer', new BearerAuth(db));
+  app.decorate('files', openFileStore(config, db));
+  app.addHook('onClose', async () => app.files.close());
   await app.bearer.start();
 
   app.addHook('onSend', async (req, reply) => {

@@ -24,6 +24,9 @@ export interface Config {
   trustProxy: boolean;
   /** Bearer token of GET /metrics; without it the endpoint does not exist. */
   metricsToken: string | undefined;
+  /** Where files are kept: DATA_DIR/uploads, or the database (FILES=database); S3_URL overrides both. */
+  files: 'local' | 'database';
+  s3Url: string | undefined;
 }
 
 /** Thrown for a bad environment variable; the message names the variable. */
@@ -53,6 +56,12 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
     throw new ConfigError(`Invalid ${name}: the scheme must be ${protocols.join(' or ')}, got "${parsed.protocol}".`);
   }
   return raw;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[]): T {
+  const raw = env[name]?.trim() || values[0];
+  if (!values.includes(raw as T)) throw new ConfigError(`Invalid ${name}: "${raw}" is not one of ${values.join(', ')}.`);
+  return raw as T;
 }
 
 /** The app key signs sessions and reset links; generated once into DATA_DIR when not given. */
@@ -98,5 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
     trustProxy: env.TRUST_PROXY?.trim() === 'true',
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
+    files: oneOf(env, 'FILES', ['local', 'database'] as const),
+    s3Url: url(env, 'S3_URL', ['http:', 'https:']),
   };
 }
