@@ -5,12 +5,15 @@ import { migrate } from './db/migrate.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
 import { startWorker } from './jobs/start.js';
+import { serveDatabaseSocket } from './db/socket-server.js';
 
 /** Starts the server: config, database, migrations, app, job workers; closes gracefully on SIGTERM/SIGINT. */
 async function main() {
   const config = loadConfig();
   const db = await openDatabase(config);
   await migrate(db);
+  // On the embedded database, `codops` commands reach it through this process (the data dir is locked).
+  const socket = db.kind === 'pglite' ? await serveDatabaseSocket(db, config.dataDir) : undefined;
   const app = await buildApp({ config, db });
   const purge = setInterval(() => purgeIdempotencyKeys(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();
@@ -25,6 +28,7 @@ async function main() {
     try {
       await app.close(); // stops accepting, waits for in-flight requests
       await worker?.stop(); // finishes or hands back the jobs in hand
+      await socket?.close();
       await db.close();
       process.exit(0);
     } catch (err) {
