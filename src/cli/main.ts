@@ -4,7 +4,6 @@ import type { Database } from '../db/database.js';
 import { pgCode, PG } from '../db/database.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
 import { accountExists, createAccount } from '../modules/accounts/service.js';
 import { createProduct } from '../modules/products/service.js';
 import { isScope, SCOPES, type Scope } from '../core/scopes.js';
@@ -14,6 +13,8 @@ import { createUser, findUserByEmail } from '../modules/users/service.js';
 import { seedDemo } from './demo.js';
 import { localBaseUrl } from '../lib/base-url.js';
 import { runWorker } from './worker.js';
+import { backupCommands } from './backup.js';
+import { openForCommand } from './open-db.js';
 
 /** A refusal the user can act on: printed as one line on stderr, exit code 1. */
 export class CliError extends Error {}
@@ -30,7 +31,7 @@ function text(name: string, value: string | undefined, min: number, max: number)
 
 /** Opens the database, brought up to date first unless the command is `migrate` itself (it reports what it applied). */
 async function withDb<T>(fn: (db: Database) => Promise<T>, opts = { migrate: true }): Promise<T> {
-  const db = await openDatabase(loadConfig());
+  const db = await openForCommand(loadConfig());
   try {
     if (opts.migrate) await migrate(db);
     return await fn(db);
@@ -193,6 +194,7 @@ export function program(): Command {
       print(o.json, demo as unknown as Record<string, unknown>, demo.instructions);
     });
 
+  backupCommands(cli, (m) => new CliError(m));
   return cli;
 }
 

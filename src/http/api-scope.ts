@@ -40,7 +40,7 @@ export async function apiScope(api: FastifyInstance, opts: { rateLimitPerMinute:
     const { scope, allows } = req.routeOptions.config;
     const actor = req.tokenActor!;
     if (scope && !actor.scopes.has(scope)) throw forbidden();
-    if (allows && !allows(actor.role)) throw forbidden();
+    if (allows && !allows(actor)) throw forbidden();
   });
   // After body parsing, before validation: text that could never be stored answers 422 (or 404 in a path).
   api.addHook('preValidation', rejectControlCharacters);

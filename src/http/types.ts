@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import type { Config } from '../config.js';
 import type { TokenActor } from '../core/actor.js';
 import type { Scope } from '../core/scopes.js';
-import type { Role } from '../core/roles.js';
+import type { Principal } from '../core/policy.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +18,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The API scope a route needs, and the role check of its resource's policy. */
     scope?: Scope;
-    allows?: (role: Role | null) => boolean;
+    allows?: (who: Principal) => boolean;
   }
 }

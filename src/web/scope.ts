@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { forbidden, methodNotAllowed, unauthenticated } from '../http/errors.js';
 import { rejectControlCharacters } from '../http/input-hygiene.js';
 import { DbSessionStore } from './session-store.js';
+import { actorFields } from './actor.js';
+import { hostPrefixedCookie } from './secure-cookie.js';
 import type { WebUser } from './types.js';
 import './types.js';
 
@@ -28,6 +30,8 @@ export async function webScope(web: FastifyInstance) {
   });
   await web.register(fastifyFormbody, { bodyLimit: config.bodyLimit });
   await web.register(fastifyCookie);
+  const sessionCookie = hostPrefixedCookie('codops_session');
+  sessionCookie.read(web);
   await web.register(fastifySession, {
     secret: createHash('sha256').update(`session:${config.appKey}`).digest('base64'),
     cookieName: 'codops_session',
@@ -36,6 +40,7 @@ export async function webScope(web: FastifyInstance) {
     rolling: true,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: idleMs },
   });
+  sessionCookie.write(web);
   await web.register(fastifyCsrf, {
     sessionPlugin: '@fastify/session',
     getToken: (req) => {
@@ -87,7 +92,8 @@ async function loadUser(web: FastifyInstance, userId: string, impersonatorId?: s
   if (impersonatorId && !row.imp_name) return undefined;
   const { usable, imp_name, ...user } = row;
   void usable;
-  return { ...user, impersonator: impersonatorId && imp_name ? { id: impersonatorId, full_name: imp_name } : null };
+  const impersonator = impersonatorId && imp_name ? { id: impersonatorId, full_name: imp_name } : null;
+  return { ...user, impersonator, ...actorFields(user, impersonator) };
 }
 
 type SpoofTarget = { handler: RouteHandlerMethod; config: RouteShorthandOptions['config'] };

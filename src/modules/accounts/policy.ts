@@ -1,5 +1,4 @@
-import { definePolicy } from '../../http/policy.js';
-import type { WebUser } from '../../web/types.js';
+import { definePolicy } from '../../core/policy.js';
 
 type AccountAction = 'view' | 'create' | 'update' | 'activate';
 
@@ -10,6 +9,3 @@ export const accountPolicy = definePolicy<AccountAction>({
   manager: ['view'],
   'call-center-manager': ['view'],
 });
-
-/** A route's `can` for an account action. */
-export const canAccounts = (action: AccountAction) => (user: WebUser) => accountPolicy.allows(user.role, action);

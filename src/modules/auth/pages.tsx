@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { HttpError, invalid } from '../../http/errors.js';
+import { invalid, tooManyLogins } from '../../http/errors.js';
 import { compile, validate } from '../../http/validation.js';
 import { sendMail } from '../../lib/mailer.js';
 import { renderPage } from '../../web/page.js';
@@ -76,10 +76,10 @@ export async function authPages(web: FastifyInstance) {
     const body = validate(LoginBody, req.body);
     const wait = await throttledFor(web.db, body.email, req.ip);
     if (wait > 0) {
-      const message = `Too many login attempts. Please try again in ${wait} seconds.`;
+      const refusal = tooManyLogins(wait);
       reply.header('retry-after', String(wait));
-      if (wantsJson(req)) throw new HttpError(429, message, undefined, { 'retry-after': String(wait) });
-      req.session.errors = { email: [message] };
+      if (wantsJson(req)) throw refusal;
+      req.session.errors = { email: [refusal.message] };
       req.session.old = { email: body.email };
       return loginPage(req, reply, 429);
     }

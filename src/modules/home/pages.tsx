@@ -5,7 +5,7 @@ import { renderPage } from '../../web/page.js';
 import type { WebUser } from '../../web/types.js';
 import { Card, Kpi, PageHeader, TableWrap } from '../../web/ui.js';
 import { ROLE_LABELS } from '../../web/labels.js';
-import { LEAD_STATUSES } from '../leads/schemas.js';
+import { LEAD_STATUSES } from '../leads/transitions.js';
 import { ORDER_STATUSES } from '../orders/transitions.js';
 
 type Counts = Record<string, number>;

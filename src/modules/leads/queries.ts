@@ -1,3 +1,4 @@
+import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
 import { dateBound, Where } from '../../db/where.js';
@@ -11,7 +12,7 @@ import {
   type PageOptions,
 } from '../records/record-list.js';
 import { LEAD_HISTORY_JSON, LEAD_JSON } from './presenter.js';
-import type { LeadStatus } from './schemas.js';
+import type { LeadStatus } from './transitions.js';
 
 export interface LeadFilters extends RecordFilters {
   status?: LeadStatus[];
@@ -173,4 +174,27 @@ export async function lockLeads(q: Queryable, accountId: string, references: str
     [accountId, [...new Set(references)]],
   );
   return new Map(rows.map((r) => [r.reference, r]));
+}
+
+interface LeadAccess {
+  scope: LeadScope;
+  /** The statuses an agent may set (`agent_status_handlings`); null: every status the lifecycle allows. */
+  handlings: LeadStatus[] | null;
+}
+
+/**
+ * Which leads an actor sees: a seller their account's; an agent their queue (leads of the
+ * products in `products_ids_to_confirm`); admins, managers and follow-up agents every account's.
+ * Managers will narrow to their team's queues once teams own queues (for now: all, decisions.md).
+ */
+export async function leadAccess(q: Queryable, actor: Actor): Promise<LeadAccess> {
+  if (actor.role === 'seller') return { scope: { accountId: actor.accountId! }, handlings: null };
+  if (actor.role !== 'agent') return { scope: { accountId: null }, handlings: null };
+  const { rows } = await q.query<{ products: unknown; handlings: unknown }>(
+    'SELECT products_ids_to_confirm AS products, agent_status_handlings AS handlings FROM users WHERE id = $1',
+    [actor.userId],
+  );
+  const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  const handlings = strings(rows[0]?.handlings) as LeadStatus[];
+  return { scope: { accountId: null, productIds: strings(rows[0]?.products) }, handlings: handlings.length > 0 ? handlings : null };
 }

@@ -1,8 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { sometimesRequired, whenPresent } from '../../http/validation.js';
-
-export const LEAD_STATUSES = ['new', 'no_reply', 'call_later', 'confirmed', 'canceled', 'wrong', 'duplicate'] as const;
-export type LeadStatus = (typeof LEAD_STATUSES)[number];
+import { LEAD_STATUSES } from './transitions.js';
 
 /** The fields of the lead form (the API's `data` pairs are not on it). */
 export const LEAD_FORM_FIELDS = ['full_name', 'phone', 'city', 'area', 'address', 'products'] as const;
@@ -31,7 +29,8 @@ const leadFields = {
   products: Type.Array(LeadLineInput, { minItems: 1, maxItems: 100 }),
 };
 
-const LeadInput = Type.Object(leadFields);
+/** One lead: an item of POST /leads, and the body of a hand-made one. */
+export const LeadInput = Type.Object(leadFields);
 export const LeadCreateBody = Type.Object({
   leads: Type.Array(LeadInput, { minItems: 1, maxItems: 1000 }),
 });

@@ -36,8 +36,9 @@ import {
   type HistoryItem,
   type LineValue,
 } from '../records/record-ui.js';
-import type { HandMadeTarget } from './access.js';
-import { LEAD_FORM_FIELDS, LEAD_STATUSES } from './schemas.js';
+import type { HandMadeTarget } from '../records/hand-made.js';
+import { LEAD_FORM_FIELDS } from './schemas.js';
+import { isOpenLead, LEAD_STATUSES } from './transitions.js';
 
 /** A lead as the API represents it (api-v1.md). */
 export interface LeadItem {
@@ -200,6 +201,7 @@ export function LeadsList(p: {
             action="/leads/delete"
             confirm="Delete the selected leads? Confirmed leads cannot be deleted."
             label="Delete selected leads"
+            empty="Select at least one lead to delete."
           />
         )}
         <Pagination meta={p.meta} />
@@ -324,7 +326,7 @@ export function LeadPage(p: {
   canSeeOrder: boolean;
 }) {
   const { lead } = p;
-  const open = ['new', 'no_reply', 'call_later'].includes(lead.status);
+  const open = isOpenLead(lead.status);
   return (
     <>
       <RecordHeader

@@ -11,7 +11,7 @@ export const ordersApi = recordsApi({
   many: 'orders',
   statuses: ORDER_STATUSES,
   schemas: { create: OrderCreateBody, patch: OrderPatch, bulkPatch: OrderBulkPatchBody, resource: OrderResource },
-  allows: (action, role) => orderPolicy.allows(role, action),
+  authorize: orderPolicy.authorize,
   docs: {
     show: 'Show an order',
     update: 'Update an order: fields while open, status by the lifecycle',

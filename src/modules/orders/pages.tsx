@@ -1,3 +1,4 @@
+import { leadPolicy } from '../leads/policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
@@ -11,17 +12,18 @@ import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { PageHeader } from '../../web/ui.js';
-import { accountChoices, activeProducts, canLeads, handMadeTarget } from '../leads/access.js';
+import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-made.js';
 import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../listing/api-helpers.js';
 import { ListQuery } from '../listing/list-schemas.js';
-import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
+import { createHandMade, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
-import { canEditOrders, canOrders, orderScopeOf } from './access.js';
 import { checkOrderMove, transitionOrders } from './lifecycle.js';
+import { orderPolicy } from './policy.js';
 import {
   deliveryUsers,
   findOrder,
+  orderScopeOf,
   findOrders,
   lockOrders,
   orderHistories,
@@ -36,7 +38,7 @@ import {
 } from './queries.js';
 import { ORDER_FIELDS } from './schemas.js';
 import { ORDER_STATUSES, orderMovesFor, type OrderStatus } from './transitions.js';
-import { createOrdersBody, createOrdersFromApi, deleteOrders, patchOrder } from './service.js';
+import { createOrder, deleteOrders, orderInput, patchOrder } from './service.js';
 import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
 
 const accountFilter = Type.String({ minLength: 1, maxLength: 100 });
@@ -90,7 +92,7 @@ const STATUS_DONE: Record<OrderStatus, string> = {
 export async function ordersPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
-  addNav({ label: 'Orders', href: '/orders', icon: 'truck', visible: canOrders('view') });
+  addNav({ label: 'Orders', href: '/orders', icon: 'truck', visible: orderPolicy.can('view') });
 
   /** The order of `:id` this user may see, else 404. */
   async function load(req: FastifyRequest): Promise<OrderRow> {
@@ -100,7 +102,7 @@ export async function ordersPages(web: FastifyInstance) {
   }
   const itemOf = async (row: OrderRow) => JSON.parse((await orderJson(db, row.account_id, row.reference))!) as OrderItem;
 
-  web.get('/orders', { config: { can: canOrders('view') } }, async (req, reply) => {
+  web.get('/orders', { config: { can: orderPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const p = orderList(req);
     const base = orderScopeOf(user);
@@ -131,15 +133,15 @@ export async function ordersPages(web: FastifyInstance) {
           meta={pageMeta(p, total)}
           counts={counts}
           accounts={isStaff(user) ? await accountChoices(db) : undefined}
-          canCreate={canOrders('create')(user)}
-          canDelete={canOrders('delete')(user)}
-          canHistory={canOrders('history')(user)}
+          canCreate={orderPolicy.can('create')(user)}
+          canDelete={orderPolicy.can('delete')(user)}
+          canHistory={orderPolicy.can('history')(user)}
         />
       ),
     });
   });
 
-  web.get('/orders/create', { config: { can: canOrders('create') } }, async (req, reply) =>
+  web.get('/orders/create', { config: { can: orderPolicy.can('create') } }, async (req, reply) =>
     renderPage(req, reply, {
       title: 'New order',
       body: (
@@ -154,12 +156,12 @@ export async function ordersPages(web: FastifyInstance) {
     }),
   );
 
-  web.post('/orders/store', { config: { can: canOrders('create') } }, async (req, reply) => {
-    const { id, accountId } = await createFromForm(db, req, {
+  web.post('/orders/store', { config: { can: orderPolicy.can('create') } }, async (req, reply) => {
+    const { id, accountId } = await createHandMade(db, req, {
       table: 'orders',
       fields: ORDER_FIELDS,
-      check: createOrdersBody,
-      create: createOrdersFromApi,
+      shape: orderInput,
+      create: createOrder,
     });
     const row = (await findOrder(db, { accountId }, id))!;
     return done(req, reply, {
@@ -170,7 +172,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/orders/:id/show', { config: { can: canOrders('view') } }, async (req, reply) => {
+  web.get('/orders/:id/show', { config: { can: orderPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const row = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
@@ -191,16 +193,16 @@ export async function ordersPages(web: FastifyInstance) {
           histories={JSON.parse(histories) as HistoryItem[]}
           options={options}
           couriers={couriers}
-          canEdit={canEditOrders(user)}
-          canDelete={canOrders('delete')(user)}
-          canSeeLead={canLeads('view')(user)}
-          canHistory={canOrders('history')(user)}
+          canEdit={orderPolicy.can('edit')(user)}
+          canDelete={orderPolicy.can('delete')(user)}
+          canSeeLead={leadPolicy.can('view')(user)}
+          canHistory={orderPolicy.can('history')(user)}
         />
       ),
     });
   });
 
-  web.get('/orders/:id/edit', { config: { can: canEditOrders } }, async (req, reply) => {
+  web.get('/orders/:id/edit', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
     const row = await load(req);
     if (row.status !== 'new') {
       req.session.flash = { error: `${row.reference} is ${statusLabel(row.status).toLowerCase()}: only new orders can be edited.` };
@@ -222,14 +224,14 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  route('PATCH', '/orders/:id/update', { config: { can: canEditOrders } }, async (req, reply) => {
+  route('PATCH', '/orders/:id/update', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
     const body = formBody(req);
     const row = await load(req);
     await db.tx((q) => patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, ORDER_FIELDS)));
     return done(req, reply, { message: `Order ${row.reference} updated.`, redirect: orderUrl(row.id), data: await itemOf(row) });
   });
 
-  route('PATCH', '/orders/:id/status', { config: { can: canOrders('update') } }, async (req, reply) => {
+  route('PATCH', '/orders/:id/status', { config: { can: orderPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const user = req.user!;
     const row = await load(req);
@@ -265,7 +267,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/orders/:id', { config: { can: canOrders('delete') } }, async (req, reply) => {
+  route('DELETE', '/orders/:id', { config: { can: orderPolicy.can('delete') } }, async (req, reply) => {
     const row = await load(req);
     const actor = actorOfUser(req.user!);
     const ok = await deleting(req, reply, orderUrl(row.id), () =>
@@ -278,25 +280,34 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/orders/delete', { config: { can: canOrders('delete') } }, async (req, reply) => {
+  route('DELETE', '/orders/delete', { config: { can: orderPolicy.can('delete') } }, async (req, reply) => {
     const body = formBody(req);
     const user = req.user!;
     const actor = actorOfUser(user);
     let count = 0;
-    const ok = await deleting(req, reply, '/orders', async () => {
-      const { ids } = validate(bulkIds, body);
-      count = await db.tx(async (q) =>
-        deleteAcrossAccounts(ids, await findOrders(q, orderScopeOf(user), ids), (accountId, refs, keyOf) =>
-          deleteOrders(q, accountId, refs, keyOf, new ErrorBag(), actor),
-        ),
-      );
-    });
+    let names: string[] = [];
+    const ok = await deleting(
+      req,
+      reply,
+      '/orders',
+      async () => {
+        const { ids } = validate(bulkIds, body);
+        count = await db.tx(async (q) => {
+          const found = await findOrders(q, orderScopeOf(user), ids);
+          names = ids.map((id) => found.get(id)?.reference ?? '');
+          return deleteAcrossAccounts(ids, found, (accountId, refs, keyOf) =>
+            deleteOrders(q, accountId, refs, keyOf, new ErrorBag(), actor),
+          );
+        });
+      },
+      { empty: 'Select at least one order to delete.', nameOf: (i) => names[i] || undefined },
+    );
     if (!ok) return reply;
     if (wantsJson(req)) return reply.send({ message: 'Orders deleted successfully.', data: { count } });
     return done(req, reply, { message: `${count} order${count === 1 ? '' : 's'} deleted.`, redirect: '/orders' });
   });
 
-  web.get('/orders-histories', { config: { can: canOrders('history') } }, async (req, reply) => {
+  web.get('/orders-histories', { config: { can: orderPolicy.can('history') } }, async (req, reply) => {
     const user = req.user!;
     const p = historyList(req);
     const base = orderScopeOf(user);
@@ -319,7 +330,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/orders-histories/:id/show', { config: { can: canOrders('history') } }, async (req, reply) => {
+  web.get('/orders-histories/:id/show', { config: { can: orderPolicy.can('history') } }, async (req, reply) => {
     const row = await load(req);
     const histories = await orderHistories(db, row.id);
     if (wantsJson(req)) {

@@ -1,3 +1,4 @@
+import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { compact, jsonPage, withExtra } from '../../db/paging.js';
 import { dateBound, Where } from '../../db/where.js';
@@ -174,4 +175,12 @@ export async function deliveryUsers(q: Queryable): Promise<{ id: string; full_na
     `SELECT id, full_name FROM users WHERE role = 'delivery' AND status = 'active' AND deleted_at IS NULL ORDER BY lower(full_name), id LIMIT 1000`,
   );
   return rows;
+}
+
+/** Which orders an actor sees: a seller their account's, a courier theirs, an agent those they confirmed, other staff all. */
+export function orderScopeOf(actor: Actor): OrderScope {
+  if (actor.role === 'seller') return { accountId: actor.accountId! };
+  if (actor.role === 'delivery') return { accountId: null, deliveryUserId: actor.userId! };
+  if (actor.role === 'agent') return { accountId: null, confirmedBy: actor.userId! };
+  return { accountId: null };
 }

@@ -37,7 +37,8 @@ const orderFields = {
   products: Type.Array(OrderLineInput, { minItems: 1, maxItems: 10 }),
 };
 
-const OrderInput = Type.Object(orderFields);
+/** One order: an item of POST /orders, and the body of a hand-made one. */
+export const OrderInput = Type.Object(orderFields);
 export const OrderCreateBody = Type.Object({
   orders: Type.Array(OrderInput, { minItems: 1, maxItems: 1000 }),
 });

@@ -7,10 +7,10 @@ import { checkPatchItems, patchEntries, patchRows } from '../records/patch.js';
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { createOrders, deleteOrderRows, replaceOrderLines, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
-import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderPatch } from './schemas.js';
+import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderInput, OrderPatch } from './schemas.js';
 import { orderMoveRefusal, type OrderStatus } from './transitions.js';
 
-export const createOrdersBody = compile(OrderCreateBody);
+const createOrdersBody = compile(OrderCreateBody);
 const patchOrderBody = compile(OrderPatch);
 const bulkPatchOrdersBody = compile(OrderBulkPatchBody);
 
@@ -22,6 +22,18 @@ export async function createOrdersFromApi(q: Queryable, actor: Actor, accountId:
   const products = await checkSkus(q, accountId, items, (i) => `orders.${i}.`, bag);
   bag.throwIfAny(OrderCreateBody);
   return createOrders(q, actor, accountId, items, products);
+}
+
+export const orderInput = compile(OrderInput);
+
+/** A hand-made order: the same rules as an item of POST /orders, its errors keyed as the form's fields. */
+export async function createOrder(q: Queryable, actor: Actor, accountId: string, input: unknown): Promise<string> {
+  const bag = new ErrorBag();
+  const order = orderInput.check(input, bag);
+  const products = await checkSkus(q, accountId, [order], () => '', bag);
+  bag.throwIfAny(OrderInput);
+  const [reference] = await createOrders(q, actor, accountId, [order], products);
+  return reference;
 }
 
 type PatchItem = Static<typeof OrderPatch> & { reference: string };

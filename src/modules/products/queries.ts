@@ -1,10 +1,10 @@
 import type { Queryable } from '../../db/database.js';
-import { contains } from '../../db/where.js';
 import { fetchPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
-import { Where } from '../../db/where.js';
-import { scopeProducts, seesAllAccounts, seesPurchasePrice } from './policy.js';
+import { contains, Where } from '../../db/where.js';
+import type { Actor } from '../../core/actor.js';
+import { seesAllAccounts, seesPurchasePrice } from './policy.js';
 import type { ProductStatus, Variant } from './schemas.js';
 
 /** A product as JSON clients read it: dashboard.md's fields plus `id` (`purchase_price` only for those who see it). */
@@ -156,4 +156,16 @@ export async function agentChoices(q: Queryable, productId: string): Promise<Age
     [productId],
   );
   return rows;
+}
+
+/**
+ * Limits `w` (alias `p`) to the products `actor` may see: a seller's own account, an agent's
+ * assigned products (users.products_ids_to_confirm); everyone else with `view` sees them all.
+ */
+export function scopeProducts(actor: Actor, w: Where): Where {
+  if (actor.role === 'seller') w.and(`p.account_id = ${w.param(actor.accountId)}`);
+  else if (actor.role === 'agent') {
+    w.and(`p.id IN (SELECT jsonb_array_elements_text(u.products_ids_to_confirm) FROM users u WHERE u.id = ${w.param(actor.userId)})`);
+  }
+  return w;
 }

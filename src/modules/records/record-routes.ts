@@ -11,7 +11,7 @@ import type { PageMeta } from '../../db/paging.js';
 import { backUrl } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
-import { asSingleItem, pick, unprefixErrors } from './record-ui.js';
+import { pick } from './record-ui.js';
 
 export const isStaff = (u: WebUser) => u.role !== 'seller';
 
@@ -24,45 +24,31 @@ export const totalOf = (counts: Map<string, number>, status: string | undefined)
   status ? (counts.get(status) ?? 0) : [...counts.values()].reduce((a, b) => a + b, 0);
 
 /**
- * The account a hand-made lead or order goes to: a seller's own; staff name one (`account_id`).
- * A missing or unknown account is reported together with the record's shape errors (`shape`,
- * keyed under `prefix` as the bulk API reports them).
- */
-async function accountOf(
-  q: Queryable,
-  user: WebUser,
-  body: Record<string, unknown>,
-  shape: (bag: ErrorBag) => void,
-  prefix: string,
-): Promise<string> {
-  if (!isStaff(user)) return user.account_id!;
-  const id = body.account_id;
-  const bag = new ErrorBag();
-  if (typeof id !== 'string' || id.trim() === '') bag.add('account_id', messages.required('account_id'));
-  else if ((await q.query('SELECT 1 FROM accounts WHERE id = $1', [id])).rows.length === 0)
-    bag.add('account_id', messages.invalid('account_id'));
-  if (bag.size === 0) return id as string;
-  const shapeBag = new ErrorBag();
-  shape(shapeBag);
-  throw invalid({ ...bag.toJSON(), ...unprefixErrors(shapeBag.toJSON(), prefix) });
-}
-
-/**
  * A delete has no field to show its refusal beside: a page gets the messages as the flash error
  * and goes back; a JSON client gets the 422 body. Answers false when it already replied.
  */
-export async function deleting(req: FastifyRequest, reply: FastifyReply, fallback: string, run: () => Promise<unknown>): Promise<boolean> {
+export async function deleting(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  fallback: string,
+  run: () => Promise<unknown>,
+  bulk?: { empty: string; nameOf: (index: number) => string | undefined },
+): Promise<boolean> {
   try {
     await run();
     return true;
   } catch (err) {
     if (wantsJson(req) || !(err instanceof HttpError) || err.statusCode !== 422) throw err;
-    req.session.flash = {
-      error:
-        Object.values(err.errors ?? {})
-          .flat()
-          .join(' ') || err.message,
-    };
+    // A bulk delete names each refused record ("LD-00012: A confirmed lead cannot be deleted."),
+    // and an empty selection asks for one instead of "The ids field is required.".
+    const lines = Object.entries(err.errors ?? {}).flatMap(([key, list]) => {
+      if (bulk && key === 'ids') return [bulk.empty];
+      const i = /^ids\.(\d+)$/.exec(key);
+      const name = bulk && i ? bulk.nameOf(Number(i[1])) : undefined;
+      return list.map((m) => (name ? `${name}: ${m}` : m));
+    });
+    const nothing = bulk && lines.length > 0 && !(err.errors && 'ids' in err.errors) ? ' Nothing was deleted.' : '';
+    req.session.flash = { error: (lines.join(' ') || err.message) + nothing };
     await reply.redirect(backUrl(req, fallback), 302);
     return false;
   }
@@ -103,33 +89,46 @@ export async function deleteAcrossAccounts<R extends { account_id: string; refer
 }
 
 /**
- * A hand-made lead or order from its form: checked as item 0 of the bulk API's body (errors keyed
- * as on the form, with the account's), created by the API's own function. Answers its id and account.
+ * A hand-made lead or order from its form: created by the module's one-record function (the API's
+ * rules, errors keyed as the form's fields) in the account it goes to, a seller's own or the one
+ * staff name (`account_id`). A missing or unknown account is reported with the record's own
+ * errors, so the form shows them all at once. Answers its id and account.
  */
-export async function createFromForm(
+export async function createHandMade(
   db: Database,
   req: FastifyRequest,
   k: {
     table: 'leads' | 'orders';
     fields: readonly string[];
-    check: Validator<TSchema>;
-    create: (q: Queryable, actor: Actor, accountId: string, body: unknown) => Promise<string[]>;
+    /** The one record's validator (with no account, only its shape can be checked). */
+    shape: Validator<TSchema>;
+    create: (q: Queryable, actor: Actor, accountId: string, input: unknown) => Promise<string>;
   },
 ): Promise<{ id: string; accountId: string }> {
   const body = formBody(req);
   const user = req.user!;
-  const input = { [k.table]: [pick(body, k.fields)] };
-  const prefix = `${k.table}.0.`;
-  const accountId = await accountOf(db, user, body, (bag) => k.check.check(input, bag), prefix);
-  const id = await asSingleItem(prefix, () =>
-    db.tx(async (q) => {
-      const [reference] = await k.create(q, actorOfUser(user), accountId, input);
-      const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${k.table} WHERE account_id = $1 AND reference = $2`, [
-        accountId,
-        reference,
-      ]);
-      return rows[0].id;
-    }),
-  );
+  const input = pick(body, k.fields);
+  const bag = new ErrorBag();
+  let accountId = user.account_id!;
+  if (isStaff(user)) {
+    const id = body.account_id;
+    if (typeof id !== 'string' || id.trim() === '') bag.add('account_id', messages.required('account_id'));
+    else if ((await db.query('SELECT 1 FROM accounts WHERE id = $1', [id])).rows.length === 0)
+      bag.add('account_id', messages.invalid('account_id'));
+    else accountId = id;
+  }
+  if (bag.size > 0) {
+    const shapeBag = new ErrorBag();
+    k.shape.check(input, shapeBag);
+    throw invalid({ ...bag.toJSON(), ...shapeBag.toJSON(k.shape.schema) });
+  }
+  const id = await db.tx(async (q) => {
+    const reference = await k.create(q, actorOfUser(user), accountId, input);
+    const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${k.table} WHERE account_id = $1 AND reference = $2`, [
+      accountId,
+      reference,
+    ]);
+    return rows[0].id;
+  });
   return { id, accountId };
 }

@@ -1,8 +1,7 @@
 // Pieces the leads and orders pages share: status badges and tabs, the history timeline, product
-// line rows, money cells, the staff's account picker, and the adaptation of bulk-API errors to a form.
+// line rows, money cells and the staff's account picker.
 import type { ComponentChildren } from 'preact';
-import { HttpError, invalid, type FieldErrors } from '../../http/errors.js';
-import { displayAttribute } from '../../http/validation.js';
+import type { FieldErrors } from '../../http/errors.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import { Badge, Button, Card, DefinitionList, Form, LinkButton, PageHeader, Select, useQueryHref } from '../../web/ui.js';
@@ -376,34 +375,6 @@ export function OtherErrors(p: { shown: (key: string) => boolean }) {
   );
 }
 
-/**
- * A hand-made record goes through the bulk API's rules as item 0: its errors read
- * `leads.0.full_name …`; the form shows them as `full_name` / `The full name …`.
- */
-export async function asSingleItem<T>(prefix: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (!(err instanceof HttpError) || err.statusCode !== 422 || !err.errors) throw err;
-    throw invalid(unprefixErrors(err.errors, prefix));
-  }
-}
-
-/** Errors of item `prefix` (`leads.0.`) as the record's own: keys without it, messages naming the field as a form's. */
-export function unprefixErrors(errors: FieldErrors, prefix: string): FieldErrors {
-  const out: FieldErrors = {};
-  for (const [key, list] of Object.entries(errors)) {
-    if (!key.startsWith(prefix)) {
-      out[key] = list;
-      continue;
-    }
-    const own = key.slice(prefix.length);
-    const [from, to] = [displayAttribute(key), displayAttribute(own)];
-    out[own] = list.map((m) => m.split(from).join(to));
-  }
-  return out;
-}
-
 /** Picks the keys a form may send (the rest, `status` on an edit for instance, never reaches the service). */
 export function pick(body: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => k in body).map((k) => [k, body[k]]));
@@ -413,10 +384,18 @@ export function pick(body: Record<string, unknown>, keys: readonly string[]): Re
  * The bulk delete of a list: its row checkboxes (`ids[]`, `form="bulk-delete"`) sit in the table,
  * outside this form, so the filters and row links keep working.
  */
-export function BulkDeleteForm(p: { action: string; confirm: string; label: string }) {
+export function BulkDeleteForm(p: { action: string; confirm: string; label: string; empty?: string }) {
   const { csrf } = usePage();
   return (
-    <form method="post" action={p.action} id="bulk-delete" class="inline-form" data-confirm={p.confirm} aria-label={p.label}>
+    <form
+      method="post"
+      action={p.action}
+      id="bulk-delete"
+      class="inline-form"
+      data-confirm={p.confirm}
+      data-empty={p.empty}
+      aria-label={p.label}
+    >
       <input type="hidden" name="_token" value={csrf} />
       <input type="hidden" name="_method" value="DELETE" />
       <button type="submit" class="btn btn-danger btn-small">

@@ -1,3 +1,4 @@
+import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { Where } from '../../db/where.js';
 import { contains } from '../../db/where.js';
@@ -5,7 +6,6 @@ import { fetchPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import type { StockReason } from './effects.js';
-import { scopeStocks } from './policy.js';
 import type { StockStatus } from './schemas.js';
 
 interface StockJson {
@@ -228,4 +228,20 @@ export async function visibleWarehouses(q: Queryable, user: WebUser): Promise<[s
     [user.account_id],
   );
   return rows.map((r) => [r.id, r.name]);
+}
+
+/**
+ * Narrows a query over stocks `s` joined to their product `p` to what the actor may see: a stock
+ * manager their warehouses (users.warehouses_ids_to_manage, read fresh), a seller their account's
+ * products; everything else answers as if it did not exist (404).
+ */
+export function scopeStocks(actor: Actor, w: Where): Where {
+  if (actor.role === 'stock-manager') {
+    w.and(
+      `s.warehouse_id IN (SELECT jsonb_array_elements_text(u.warehouses_ids_to_manage) FROM users u WHERE u.id = ${w.param(actor.userId)})`,
+    );
+  } else if (actor.role === 'seller') {
+    w.and(`p.account_id = ${w.param(actor.accountId)}`);
+  }
+  return w;
 }

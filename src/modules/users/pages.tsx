@@ -251,7 +251,7 @@ export async function usersPages(web: FastifyInstance) {
 
   route('DELETE', '/users/:role/delete', any, async (req, reply) => {
     const role = listRole(req);
-    if (!userPolicy(role).allows(req.user!.role, 'delete')) throw forbidden();
+    if (!userPolicy(role).authorize(req.user!, 'delete')) throw forbidden();
     const { ids } = validate(deleteBody, formBody(req));
     const users = await Promise.all([...new Set(ids)].map((id) => findUser(web.db, req.user!, role, id)));
     if (users.some((u) => !u)) throw notFound();

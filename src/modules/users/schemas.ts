@@ -1,6 +1,6 @@
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { compile, type Validator } from '../../http/validation.js';
-import { LEAD_STATUSES } from '../leads/schemas.js';
+import { LEAD_STATUSES } from '../leads/transitions.js';
 import { ROLES, type Role } from '../../core/roles.js';
 
 const USER_STATUSES = ['active', 'inactive'] as const;

@@ -22,7 +22,7 @@ import {
   StatusBadge,
   type Column,
 } from '../../web/ui.js';
-import { LEAD_STATUSES } from '../leads/schemas.js';
+import { LEAD_STATUSES } from '../leads/transitions.js';
 import { mayAct, mayCreate } from './policy.js';
 import type { UserRow } from './queries.js';
 import { ROLE_SLUGS, type Role } from '../../core/roles.js';
