@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { formatDateTime } from './format.js';
 import { usePage } from './page-context.js';
 
 /** Field ids from names: `products_ids[]` → `f-products_ids`. */
@@ -292,7 +293,7 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
               if (!c.sort)
                 return (
                   <th scope="col" class={c.class}>
-                    {c.label}
+                    {c.class === 'select-col' ? <span class="sr-only">{c.label}</span> : c.label}
                   </th>
                 );
               const on = sort === c.sort;
@@ -430,5 +431,15 @@ export function DefinitionList(p: { items: [string, ComponentChildren][] }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A time in a list cell: the date and the time each kept whole, free to wrap between them. */
+export function DateTimeCell(p: { iso: string }) {
+  const [date, time] = formatDateTime(p.iso).split(', ');
+  return (
+    <time datetime={p.iso} class="datetime">
+      <span class="nowrap">{date}</span> <span class="nowrap">{time}</span>
+    </time>
   );
 }

@@ -6,6 +6,7 @@ import {
   Button,
   Card,
   DataTable,
+  DateTimeCell,
   DefinitionList,
   Field,
   Filters,
@@ -169,7 +170,7 @@ export function LeadsList(p: {
       ),
     },
     ...(p.accounts ? [{ label: 'Account', render: (r: LeadListRow) => r.account_name ?? '—' }] : []),
-    { label: 'Created', sort: 'created_at', render: (r) => <time datetime={r.item.created_at}>{formatDateTime(r.item.created_at)}</time> },
+    { label: 'Created', sort: 'created_at', render: (r) => <DateTimeCell iso={r.item.created_at} /> },
   ];
   if (p.canDelete) {
     columns.unshift({

@@ -5,6 +5,7 @@ import {
   Button,
   Card,
   DataTable,
+  DateTimeCell,
   DefinitionList,
   Field,
   Form,
@@ -109,21 +110,19 @@ export function OrdersList(p: {
     { label: 'City', sort: 'city', render: (r) => r.item.city ?? '—' },
     { label: 'Products', render: (r) => <ProductsSummary products={r.item.products} /> },
     ...(hide ? [] : [{ label: 'Total', sort: 'total', class: 'num', render: (r: OrderListRow) => <Money value={r.item.total} /> }]),
-    { label: 'Status', render: (r) => <RecordStatus status={r.item.status} /> },
     {
-      label: 'Tracking number',
-      render: (r) =>
-        r.item.tracking_number ? (
-          <span class="stack">
-            <code>{r.item.tracking_number}</code>
-            {r.delivery_user_name && <span class="muted small">{r.delivery_user_name}</span>}
-          </span>
-        ) : (
-          '—'
-        ),
+      // The tracking number and the courier under the status: one column less, so the list fits at 1280 px.
+      label: 'Status',
+      render: (r) => (
+        <span class="stack">
+          <RecordStatus status={r.item.status} />
+          {r.item.tracking_number && <code class="ref">{r.item.tracking_number}</code>}
+          {r.delivery_user_name && <span class="muted small">{r.delivery_user_name}</span>}
+        </span>
+      ),
     },
     ...(p.accounts ? [{ label: 'Account', render: (r: OrderListRow) => r.account_name ?? '—' }] : []),
-    { label: 'Created', sort: 'created_at', render: (r) => <time datetime={r.item.created_at}>{formatDateTime(r.item.created_at)}</time> },
+    { label: 'Created', sort: 'created_at', render: (r) => <DateTimeCell iso={r.item.created_at} /> },
   ];
   if (p.canDelete) {
     columns.unshift({
