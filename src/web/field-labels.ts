@@ -4,6 +4,7 @@ import { displayAttribute } from '../http/validation.js';
 /** Labels the generic rule cannot guess (the form's own wording). */
 const NAMED: Record<string, string> = {
   delivery_user_id: 'Delivery person',
+  sku: 'SKU',
   callback_at: 'Call back at',
   is_fees_paid_by_customer: 'Fees paid by the customer',
   startTime: 'Start time',

@@ -92,7 +92,7 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
       message: 'The given data was invalid.',
       errors: {
         phone: ['The phone field must be a string.', 'The phone field must be at least 7 characters.'],
-        full_name: ['Full name must be at least 3 characters.'],
+        full_name: ['The full name field must be at least 3 characters.'],
         products: ['The products field is required.'],
       },
     });
@@ -396,7 +396,7 @@ test('role matrix: who sees and changes leads; another account answers 404', () 
     });
     assert.deepEqual(noAccount.json().errors, {
       account_id: ['The account id field is required.'],
-      'products.0.price': ['Price of product 1 is required.'],
+      'products.0.price': ['The products.0.price field is required.'],
     });
     const made = await admin.json('POST', '/leads/store', {
       account_id: b.accountId,
