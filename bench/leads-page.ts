@@ -193,7 +193,7 @@ async function loadLeads(db: Database, accountId: string, sellerId: string, coun
     });
     log(`loaded ${start + n} / ${count} leads`);
   }
-  await db.query(`INSERT INTO reference_counters (account_id, kind, last_value) VALUES ($1, 'lead', $2)`, [accountId, count]);
+  await db.query(`SELECT setval(reference_sequence($1, 'lead'), $2)`, [accountId, count]);
   return counts;
 }
 

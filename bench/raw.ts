@@ -48,6 +48,8 @@ export interface RawBatch {
   leads: unknown[][]; // id, full_name, phone, phone_normalized, city, area, address, data, total
   lines: unknown[][]; // lead_id, position, product_id, sku, name, quantity, price
   history: { from: null[]; to: string[]; comment: null[] };
+  /** Loading only (--leads): a status per lead, else every lead is new. */
+  statuses?: string[];
 }
 
 export function prepareRaw(leads: LeadBody[], products: BenchProduct[]): RawBatch {
@@ -89,27 +91,21 @@ export interface HistoryActor {
 }
 
 /**
- * Writes a prepared batch inside the caller's transaction: the reference counter (the statement of
+ * Writes a prepared batch inside the caller's transaction: the references (the statement of
  * src/lib/references.ts), then leads, lead_lines and lead_histories with the columns of
  * createLeads / insertLines / appendHistories. Answers the references.
  */
 export async function insertRaw(q: Sql, accountId: string, actor: HistoryActor, b: RawBatch): Promise<string[]> {
-  const { rows } = await q.query(
-    `INSERT INTO reference_counters (account_id, kind, last_value) VALUES ($1, 'lead', $2)
-     ON CONFLICT (account_id, kind) DO UPDATE SET last_value = reference_counters.last_value + EXCLUDED.last_value
-     RETURNING last_value::int AS last`,
-    [accountId, b.count],
-  );
-  const first = Number(rows[0].last) - b.count + 1;
-  const refs = Array.from({ length: b.count }, (_, i) => formatReference('lead', first + i));
+  const { rows } = await q.query('SELECT reserve_references($1, $2, $3)::int[] AS refs', [accountId, 'lead', b.count]);
+  const refs = (rows[0].refs as number[]).map((n) => formatReference('lead', n));
   const [ids, fullName, phone, phoneNormalized, city, area, address, data, total] = b.leads;
   await q.query(
-    `INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
-     SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total
+    `INSERT INTO leads (id, account_id, reference, status, full_name, phone, phone_normalized, city, area, address, data, total)
+     SELECT c.id, $1, c.reference, coalesce(c.status, 'new'), c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                   $10::jsonb[], $11::numeric[])
-         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total)`,
-    [accountId, ids, refs, fullName, phone, phoneNormalized, city, area, address, data, total],
+                   $10::jsonb[], $11::numeric[], $12::text[])
+         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total, status)`,
+    [accountId, ids, refs, fullName, phone, phoneNormalized, city, area, address, data, total, b.statuses ?? ids.map(() => null)],
   );
   await q.query(
     `INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price)

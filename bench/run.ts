@@ -5,6 +5,9 @@
 //   npm run bench -- --pglite          the embedded database (fresh temporary DATA_DIR), bench/results-pglite.json
 //   options: --reps 30 --warmups 3 --leads 100000 --duration 15 --warmup-seconds 3 --connections 10 --out <file>
 //            --tsx (run src/server.ts, not dist/), --cpu-prof (the server writes a .cpuprofile to bench/tmp/)
+//   npm run bench -- --concurrency [--baseline DIR]   concurrent intake (bench/concurrency.ts), bench/results-concurrency.json
+//   npm run bench -- --leads 1000000 [--pglite]       reads at scale, no manual ANALYZE (bench/scale.ts), bench/results-scale.json
+//   npm run bench -- --soak 600 [--pglite]            mixed load, errors, p99 per kind, RSS (bench/soak.ts), bench/results-soak.json
 import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,7 +24,11 @@ import { SCOPES } from '../src/core/scopes.js';
 import { createToken } from '../src/modules/tokens/tokens.js';
 import { createUser } from '../src/modules/users/service.js';
 import { cpuPhase, freePort, machine, request, round, serverEntry, sleep, startServer, summary, watchRss, type Server } from './lib.js';
+import { runConcurrency } from './concurrency.js';
 import { insertRaw, makeLeads, prepareRaw, type BenchProduct, type HistoryActor, type RawBatch } from './raw.js';
+import { runScale } from './scale.js';
+import { cleanup as cleanupModes } from './setup.js';
+import { runSoak } from './soak.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const API = '/api/web/1.0';
@@ -39,7 +46,10 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     reps: { type: 'string', default: '30' },
     warmups: { type: 'string', default: '3' },
-    leads: { type: 'string', default: '100000' },
+    leads: { type: 'string' },
+    concurrency: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
+    soak: { type: 'string' },
     duration: { type: 'string', default: '15' },
     'warmup-seconds': { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
@@ -52,12 +62,13 @@ const opt = {
   cpuProf: args['cpu-prof']!,
   reps: Number(args.reps),
   warmups: Number(args.warmups),
-  targetLeads: Number(args.leads),
+  targetLeads: Number(args.leads ?? 100_000),
   duration: Number(args.duration),
   warmupSeconds: Number(args['warmup-seconds']),
   connections: Number(args.connections),
   out: resolve(ROOT, args.out ?? (args.pglite ? 'bench/results-pglite.json' : 'bench/results.json')),
 };
+const mode = args.concurrency ? 'concurrency' : args.soak ? 'soak' : args.leads ? 'scale' : undefined;
 
 const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const cleanups: { label: string; fn: () => Promise<unknown> }[] = [];
@@ -70,6 +81,7 @@ async function main() {
   const info = machine(ROOT);
   const entry = serverEntry(ROOT, opt.tsx);
   log(`server: ${entry.label}${entry.note ? ` (${entry.note})` : ''}`);
+  if (mode) return runMode(mode, info, entry);
 
   // ------------------------------------------------------------ database
   const dataDir = mkdtempSync(join(tmpdir(), 'codops-bench-'));
@@ -394,7 +406,36 @@ async function main() {
   console.log(`\nwrote ${relative(ROOT, opt.out)}`);
 }
 
+/** The modes of bench/concurrency.ts, scale.ts and soak.ts: run, print a table, write a JSON file. */
+async function runMode(m: 'concurrency' | 'scale' | 'soak', info: ReturnType<typeof machine>, entry: ReturnType<typeof serverEntry>) {
+  const common = { root: ROOT, serverArgs: entry.args, duration: opt.duration, warmupSeconds: opt.warmupSeconds };
+  const { results, rows } =
+    m === 'concurrency'
+      ? await runConcurrency({
+          ...common,
+          baseline: args.baseline ? resolve(args.baseline) : undefined,
+          reps: Math.max(1, Math.round(opt.reps / 3)),
+        })
+      : m === 'scale'
+        ? await runScale({ ...common, pglite: opt.pglite, leads: opt.targetLeads })
+        : await runSoak({ ...common, pglite: opt.pglite, seconds: Number(args.soak) });
+  const out = resolve(ROOT, args.out ?? `bench/results-${m}${opt.pglite ? '-pglite' : ''}.json`);
+  const body = { machine: { ...info, load_average_at_end: loadavg().map((l) => round(l, 2)) }, server: entry.label, ...results };
+  writeFileSync(out, JSON.stringify(body, null, 2) + '\n');
+  const head: [string, string][] = [
+    ['machine', `${info.cpu_model} x ${info.cpu_count}, ${Math.round(info.total_memory_mb / 1024)} GB, node ${info.node}`],
+    ['date, commit', `${info.date}, ${info.git_commit?.slice(0, 7)}${info.git_dirty ? ' (dirty)' : ''}`],
+    ['load average at start / end', `${info.load_average_at_start[0]} / ${body.machine.load_average_at_end[0]}`],
+  ];
+  const all = [...head, ...rows];
+  const w = Math.max(...all.map(([k]) => k.length));
+  console.log('\n' + all.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n'));
+  console.log(`\nwrote ${relative(ROOT, out)}`);
+  await cleanupModes();
+}
+
 async function cleanup() {
+  await cleanupModes();
   for (const c of cleanups.splice(0)) {
     await c.fn().catch((err) => log(`cleanup "${c.label}" failed: ${err instanceof Error ? err.message : err}`));
   }

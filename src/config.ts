@@ -24,6 +24,11 @@ export interface Config {
   workers: number;
   /** How often a worker looks for jobs whose worker died. */
   jobsMaintenanceSeconds: number;
+  /** Bearer token of GET /metrics; without it the endpoint does not exist. */
+  metricsToken: string | undefined;
+  /** Where files are kept: DATA_DIR/uploads, or the database (FILES=database); S3_URL overrides both. */
+  files: 'local' | 'database';
+  s3Url: string | undefined;
 }
 
 /** Thrown for a bad environment variable; the message names the variable. */
@@ -60,6 +65,12 @@ function boolean(env: NodeJS.ProcessEnv, name: string): boolean {
   if (raw === undefined || raw === '') return false;
   if (raw !== 'true' && raw !== 'false') throw new ConfigError(`Invalid ${name}: "${raw}" is not true or false.`);
   return raw === 'true';
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[]): T {
+  const raw = env[name]?.trim() || values[0];
+  if (!values.includes(raw as T)) throw new ConfigError(`Invalid ${name}: "${raw}" is not one of ${values.join(', ')}.`);
+  return raw as T;
 }
 
 /** The app key signs sessions and reset links; generated once into DATA_DIR when not given. */
@@ -105,5 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     appUrl: env.APP_URL?.trim() || `http://${host}:${port}`,
     workers: integer(env, 'WORKERS', 2, 0, 64),
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
+    files: oneOf(env, 'FILES', ['local', 'database'] as const),
+    s3Url: url(env, 'S3_URL', ['http:', 'https:']),
   };
 }

@@ -6,6 +6,10 @@ import { acquireDataDirLock } from './data-dir-lock.js';
 
 const parsers = { [types.INT8]: (v: string) => Number(v) };
 
+// PGlite allocates its shared buffers up front (128 MB by default): 32 MB takes about 100 MB off the
+// server's resident memory, and the page cache of the host still holds the data files.
+const postgresqlconf = ["shared_buffers = '32MB'"];
+
 function wrap(db: Pick<PGlite, 'query' | 'exec'>): Queryable {
   return {
     async query<T>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
@@ -25,9 +29,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
     release = acquireDataDirLock(dataDir);
-    db = new PGlite(join(dataDir, 'pgdata'));
+    db = new PGlite(join(dataDir, 'pgdata'), { postgresqlconf });
   } else {
-    db = new PGlite();
+    db = new PGlite({ postgresqlconf });
   }
   try {
     await db.waitReady;
@@ -43,6 +47,11 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     tx: (fn) => db.transaction((t) => fn(wrap(t))),
     async listen(channel, onMessage) {
       await db.listen(channel, onMessage);
+    },
+    async backup() {
+      await db.exec('CHECKPOINT'); // less WAL to replay after a restore
+      // Queries and transactions all hold this lock: the files are copied between two transactions.
+      return db._runExclusiveTransaction(() => db.dumpDataDir('gzip'));
     },
     async close() {
       try {

@@ -8,16 +8,13 @@ export function formatReference(kind: ReferenceKind, n: number): string {
 }
 
 /**
- * Reserves `count` consecutive references of the account in one statement. The counter row stays
- * locked until the caller's transaction ends, so concurrent writers never share a number.
+ * Reserves `count` references of the account in one statement, increasing in the array's order, from
+ * the account's own sequence (migration 0011): concurrent writers never wait for each other, and a
+ * rolled-back transaction leaves a gap.
  */
 export async function reserveReferences(q: Queryable, accountId: string, kind: ReferenceKind, count: number): Promise<string[]> {
-  const { rows } = await q.query<{ last: number }>(
-    `INSERT INTO reference_counters (account_id, kind, last_value) VALUES ($1, $2, $3)
-     ON CONFLICT (account_id, kind) DO UPDATE SET last_value = reference_counters.last_value + EXCLUDED.last_value
-     RETURNING last_value::int AS last`,
-    [accountId, kind, count],
-  );
-  const first = rows[0].last - count + 1;
-  return Array.from({ length: count }, (_, i) => formatReference(kind, first + i));
+  const { rows } = await q.query<{ refs: number[] }>('SELECT reserve_references($1, $2, $3)::int[] AS refs', [accountId, kind, count], {
+    name: 'reserve-references',
+  });
+  return rows[0].refs.map((n) => formatReference(kind, n));
 }

@@ -18,6 +18,7 @@ import { forbidden, methodNotAllowed, unauthenticated } from '../http/errors.js'
 import { rejectControlCharacters } from '../http/input-hygiene.js';
 import { DbSessionStore } from './session-store.js';
 import { actorFields } from './actor.js';
+import { hostPrefixedCookie } from './secure-cookie.js';
 import type { WebUser } from './types.js';
 import './types.js';
 
@@ -46,6 +47,8 @@ export async function webScope(web: FastifyInstance) {
   });
   await web.register(fastifyFormbody, { bodyLimit: config.bodyLimit });
   await web.register(fastifyCookie);
+  const sessionCookie = hostPrefixedCookie('codops_session');
+  sessionCookie.read(web);
   await web.register(fastifySession, {
     secret: createHash('sha256').update(`session:${config.appKey}`).digest('base64'),
     cookieName: 'codops_session',
@@ -54,6 +57,7 @@ export async function webScope(web: FastifyInstance) {
     rolling: true,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: idleMs },
   });
+  sessionCookie.write(web);
   await web.register(fastifyCsrf, {
     sessionPlugin: '@fastify/session',
     getToken: (req) => {

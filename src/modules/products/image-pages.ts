@@ -16,12 +16,12 @@ const showUrl = (id: string) => `/products/${id}/show`;
 
 /**
  * A product's image: uploaded as a multipart form (`image`, ≤ 1 MB, PNG/JPEG/WebP by its bytes),
- * stored under DATA_DIR/uploads/products/, served only to those who may see the product.
+ * kept in the file store under products/, served only to those who may see the product.
  */
 export async function productImagePages(web: FastifyInstance) {
   // Only this plugin's routes take multipart forms.
   await multipartForms(web, { maxFileBytes: MAX_IMAGE_BYTES });
-  const { db, config } = web;
+  const { db, files } = web;
 
   const load = async (req: FastifyRequest<IdRoute>) => {
     const row = await findProduct(db, req.user!, req.params.id);
@@ -31,14 +31,15 @@ export async function productImagePages(web: FastifyInstance) {
 
   web.get<IdRoute>('/products/:id/image', { config: { can: productPolicy.can('view') } }, async (req, reply) => {
     const path = await productImagePath(db, req.user!, req.params.id);
-    const image = path ? await readImage(config.dataDir, path) : undefined;
+    const image = path ? await readImage(files, path) : undefined;
     if (!image) throw notFound();
     return reply
       .type(image.type)
       .header('cache-control', 'private, max-age=86400')
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', "default-src 'none'")
-      .send(image.data);
+      .header('content-length', image.size)
+      .send(image.stream);
   });
 
   const remove = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
@@ -50,7 +51,7 @@ export async function productImagePages(web: FastifyInstance) {
         await setProductImage(q, row.data.id, null);
         await audit(q, req.user!, 'products.remove_image', { type: 'product', id: row.data.id, accountId: row.data.account_id });
       });
-      await deleteImage(config.dataDir, old);
+      await deleteImage(files, old);
     }
     const after = (await findProduct(db, req.user!, row.data.id))!;
     return done(req, reply, { message: 'Image removed.', redirect: showUrl(row.data.id), data: after.data });
@@ -66,7 +67,7 @@ export async function productImagePages(web: FastifyInstance) {
     bag.throwIfAny();
     const { rows } = await db.query<{ image_path: string | null }>('SELECT image_path FROM products WHERE id = $1', [row.data.id]);
     const old = rows[0]?.image_path ?? null;
-    const path = await saveImage(config.dataDir, row.data.id, image!.data, image!.kind);
+    const path = await saveImage(files, row.data.id, image!.data, image!.kind);
     try {
       await db.tx(async (q) => {
         await setProductImage(q, row.data.id, path);
@@ -79,10 +80,10 @@ export async function productImagePages(web: FastifyInstance) {
         );
       });
     } catch (err) {
-      await deleteImage(config.dataDir, path);
+      await deleteImage(files, path);
       throw err;
     }
-    await deleteImage(config.dataDir, old);
+    await deleteImage(files, old);
     const after = (await findProduct(db, req.user!, row.data.id))!;
     return done(req, reply, { message: 'Image uploaded.', redirect: showUrl(row.data.id), data: after.data });
   };

@@ -30,7 +30,7 @@ export function checkImage(value: unknown, bag: ErrorBag): { data: Buffer; kind:
   return { data: value.data, kind };
 }
 
-/** Product images, under DATA_DIR/uploads/products/. */
+/** Product images, in the file store under products/. */
 const images = pictureStore('products');
 export const saveImage = images.save;
 export const readImage = images.read;

@@ -109,3 +109,66 @@ test('a parent that is still referenced cannot be deleted, and ids cannot change
     await q.query('DELETE FROM leads WHERE id = $1', [leadId]);
   });
 });
+
+// Migration 0011: references come from one sequence per account and kind, created on first use.
+
+const numbers = (refs: string[]) => refs.map((r) => Number(r.replace(/^\D+-/, '')));
+
+test('8 concurrent creates in a new account get unique references, increasing within each request and over time', async () => {
+  const a = await tenant(t.db);
+  const create = async (n: number, from: number) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `${API}/leads`,
+      headers: a.auth,
+      payload: { leads: Array.from({ length: n }, (_, i) => lead(from + i)) },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    return numbers((res.json() as { data: { references: string[] } }).data.references);
+  };
+  // The first requests of the account race to create its sequence.
+  const batches = await Promise.all(Array.from({ length: 8 }, (_, i) => create(1 + (i % 3) * 10, i * 100)));
+  for (const b of batches)
+    assert.deepEqual(
+      b,
+      [...b].sort((x, y) => x - y),
+      'increasing within a request',
+    );
+  const all = batches.flat();
+  assert.equal(new Set(all).size, all.length, 'unique');
+  // Nothing was rolled back: the numbers are exactly 1..n.
+  assert.deepEqual(
+    [...all].sort((x, y) => x - y),
+    Array.from({ length: all.length }, (_, i) => i + 1),
+  );
+  const later = await create(2, 1000);
+  assert.ok(later[0] > Math.max(...all), 'a later request gets higher numbers');
+  const { rows } = await t.db.query<{ n: number }>('SELECT count(DISTINCT reference)::int AS n FROM leads WHERE account_id = $1', [
+    a.accountId,
+  ]);
+  assert.equal(rows[0].n, all.length + 2);
+});
+
+test('each account and kind counts on its own, and a rolled-back request leaves a gap', async () => {
+  const a = await tenant(t.db);
+  const b = await tenant(t.db);
+  const post = (who: typeof a, url: string, payload: object) =>
+    t.app.inject({ method: 'POST', url: `${API}${url}`, headers: who.auth, payload });
+  assert.equal((await post(a, '/leads', { leads: [lead(1), lead(2)] })).json().data.references.join(), 'LD-00001,LD-00002');
+  assert.equal((await post(b, '/leads', { leads: [lead(1)] })).json().data.references.join(), 'LD-00001');
+  assert.equal((await post(a, '/orders', { orders: [order(1)] })).statusCode, 201);
+  const refs = await t.db.query<{ reference: string }>('SELECT reference FROM orders WHERE account_id = $1', [a.accountId]);
+  assert.deepEqual(
+    refs.rows.map((r) => r.reference),
+    ['ORD-00001'],
+  );
+
+  await assert.rejects(
+    t.db.tx(async (q) => {
+      await q.query(`SELECT reserve_references($1, 'lead', 3)`, [a.accountId]);
+      throw new Error('rolled back');
+    }),
+    /rolled back/,
+  );
+  assert.equal((await post(a, '/leads', { leads: [lead(3)] })).json().data.references.join(), 'LD-00006');
+});

@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Database } from '../../db/database.js';
+import { foldStatusCounts } from '../../db/maintenance.js';
 import { lead, order, tenant, testApp } from '../../test-support/harness.js';
 
-/** What the triggers keep for the test's accounts (other tests may share the database). */
+/** What the triggers keep for the test's accounts (other tests may share the database), summed as readers do. */
 async function kept(db: Database, accounts: string[]) {
   const { rows } = await db.query<{ k: string }>(
-    `SELECT subject || ' ' || account_id || ' ' || status || ' ' || n AS k FROM status_counts
-      WHERE n <> 0 AND account_id = ANY($1::text[]) ORDER BY 1`,
+    `SELECT subject || ' ' || account_id || ' ' || status || ' ' || sum(n) AS k FROM status_counts
+      WHERE account_id = ANY($1::text[]) GROUP BY subject, account_id, status HAVING sum(n) <> 0 ORDER BY 1`,
     [accounts],
   );
   return rows.map((r) => r.k);
@@ -71,6 +72,57 @@ test('status_counts stay equal to the live leads and orders per account and stat
     assert.deepEqual(await kept(t.db, both), await counted(t.db, both));
     assert.ok((await kept(t.db, both)).some((k) => k === `leads ${a.accountId} confirmed 2`));
     assert.ok((await kept(t.db, both)).some((k) => k === `orders ${a.accountId} canceled 1`));
+  } finally {
+    await t.close();
+  }
+});
+
+test('status_counts stay exact under a random concurrent mix of creates, status changes and deletes, folded meanwhile', async () => {
+  const t = await testApp();
+  try {
+    const a = await tenant(t.db);
+    const b = await tenant(t.db);
+    const both = [a.accountId, b.accountId];
+    const refs: Record<string, string[]> = { [a.accountId]: [], [b.accountId]: [] };
+    const statuses = ['confirmed', 'canceled', 'no_reply', 'wrong', 'new'];
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const call = (who: typeof a, method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+      t.app.inject({ method, url: `/api/web/1.0${url}`, headers: who.auth, payload });
+    const op = async (i: number) => {
+      const who = random(2) ? a : b;
+      const mine = refs[who.accountId];
+      const kind = mine.length < 3 ? 0 : random(4);
+      if (kind === 0) {
+        const res = await call(who, 'POST', '/leads', { leads: Array.from({ length: 1 + random(5) }, (_, j) => lead(i * 10 + j)) });
+        assert.equal(res.statusCode, 201, res.body);
+        mine.push(...(res.json() as { data: { references: string[] } }).data.references);
+      } else if (kind === 1) {
+        await call(who, 'PATCH', `/leads/${mine[random(mine.length)]}`, { status: statuses[random(statuses.length)] });
+      } else if (kind === 2) {
+        const items = [mine[random(mine.length)], mine[random(mine.length)]].map((reference) => ({
+          reference,
+          status: statuses[random(statuses.length)],
+        }));
+        await call(who, 'PATCH', '/leads', { leads: items });
+      } else {
+        await call(who, 'DELETE', `/leads/${mine[random(mine.length)]}`);
+      }
+    };
+    for (let wave = 0; wave < 6; wave++) {
+      await Promise.all([...Array.from({ length: 8 }, (_, i) => op(wave * 8 + i)), foldStatusCounts(t.db)]);
+    }
+    assert.deepEqual(await kept(t.db, both), await counted(t.db, both));
+    await foldStatusCounts(t.db);
+    assert.deepEqual(await kept(t.db, both), await counted(t.db, both));
+    const { rows } = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM status_counts WHERE account_id = ANY($1::text[]) GROUP BY subject, account_id, status HAVING count(*) > 1`,
+      [both],
+    );
+    assert.deepEqual(rows, [], 'one row per key once folded');
   } finally {
     await t.close();
   }

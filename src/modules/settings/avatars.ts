@@ -4,7 +4,7 @@ export { PICTURE_TYPES, sniffPicture, type PictureKind } from '../../lib/picture
 
 export const MAX_PICTURE_BYTES = 1024 * 1024;
 
-/** Profile pictures, under DATA_DIR/uploads/avatars/. */
+/** Profile pictures, in the file store under avatars/. */
 const avatars = pictureStore('avatars');
 export const savePicture = avatars.save;
 export const readPicture = avatars.read;

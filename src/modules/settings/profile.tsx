@@ -177,7 +177,7 @@ export async function profilePages(web: FastifyInstance) {
   // Only this plugin's routes take multipart forms (the picture).
   await multipartForms(web, { maxFileBytes: MAX_PICTURE_BYTES });
   const route = formRoutes(web);
-  const { db, config } = web;
+  const { db, files } = web;
 
   web.get('/settings/profile', async (req, reply) => {
     const p = await loadProfile(db, req.user!.id);
@@ -187,14 +187,15 @@ export async function profilePages(web: FastifyInstance) {
 
   web.get('/settings/profile/picture', async (req, reply) => {
     const path = req.user!.picture_path;
-    const pic = path ? await readPicture(config.dataDir, path) : undefined;
+    const pic = path ? await readPicture(files, path) : undefined;
     if (!pic) throw notFound();
     return reply
       .type(pic.type)
       .header('cache-control', 'private, max-age=86400')
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', "default-src 'none'")
-      .send(pic.data);
+      .header('content-length', pic.size)
+      .send(pic.stream);
   });
 
   route('PATCH', '/settings/profile', { config: { back: '/settings/profile' } }, async (req, reply) => {
@@ -213,7 +214,7 @@ export async function profilePages(web: FastifyInstance) {
     bag.throwIfAny(ProfileBody.schema);
 
     const before = await loadProfile(db, user.id);
-    const newPath = picture ? await savePicture(config.dataDir, user.id, picture.data, picture.kind) : undefined;
+    const newPath = picture ? await savePicture(files, user.id, picture.data, picture.kind) : undefined;
     const keep = (k: 'phone' | 'whatsapp_phone' | 'company') => (k in input ? (input[k] ?? null) : before[k]);
     const picturePath = newPath ?? (input.remove_picture ? null : before.picture_path);
     const changes = {
@@ -234,10 +235,10 @@ export async function profilePages(web: FastifyInstance) {
         await audit(q, user, 'users.update_profile', { type: 'user', id: user.id, accountId: user.account_id }, changes);
       });
     } catch (err) {
-      await deletePicture(config.dataDir, newPath);
+      await deletePicture(files, newPath);
       throw err;
     }
-    if (picturePath !== before.picture_path) await deletePicture(config.dataDir, before.picture_path);
+    if (picturePath !== before.picture_path) await deletePicture(files, before.picture_path);
     const after = await loadProfile(db, user.id);
     return done(req, reply, { message: PROFILE_UPDATED, redirect: '/settings/profile', data: profileJson(after) });
   });

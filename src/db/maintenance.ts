@@ -1,0 +1,100 @@
+import type { Database, Queryable } from './database.js';
+
+/**
+ * Folds the status-count rows that statements inserted (migration 0011) into one row per account,
+ * subject and status; zero sums go. One statement, so readers see the rows before or after, never
+ * half; concurrent writers keep inserting meanwhile. Answers how many rows it removed.
+ */
+export async function foldStatusCounts(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ removed: number }>(
+    `WITH keys AS (
+       SELECT subject, account_id, status FROM status_counts GROUP BY subject, account_id, status HAVING count(*) > 1 OR sum(n) = 0),
+     gone AS (
+       DELETE FROM status_counts s USING keys k
+        WHERE (s.subject, s.account_id, s.status) = (k.subject, k.account_id, k.status)
+        RETURNING s.subject, s.account_id, s.status, s.n),
+     kept AS (
+       INSERT INTO status_counts (subject, account_id, status, n)
+       SELECT subject, account_id, status, sum(n) FROM gone GROUP BY subject, account_id, status HAVING sum(n) <> 0
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM gone)::int - (SELECT count(*) FROM kept)::int AS removed`,
+  );
+  return rows[0].removed;
+}
+
+export interface TableWork {
+  table: string;
+  analyze: boolean;
+  vacuum: boolean;
+}
+
+/**
+ * The tables autovacuum would visit now, with its default thresholds: ANALYZE once more than
+ * 50 + 10 % of the rows changed since the last one, VACUUM once more than 50 + 20 % are dead or
+ * 1,000 + 20 % were inserted since the last one (which keeps index-only scans possible).
+ */
+export async function tablesDue(q: Queryable): Promise<TableWork[]> {
+  const { rows } = await q.query<TableWork>(
+    `SELECT "table", "analyze", "vacuum" FROM (
+       SELECT format('%I.%I', s.schemaname, s.relname) AS "table",
+              s.n_mod_since_analyze > 50 + 0.1 * t.n AS "analyze",
+              s.n_dead_tup > 50 + 0.2 * t.n OR s.n_ins_since_vacuum > 1000 + 0.2 * t.n AS "vacuum"
+         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid,
+              LATERAL (SELECT greatest(s.n_live_tup, c.reltuples) AS n) t) d
+      WHERE "analyze" OR "vacuum"
+      ORDER BY 1`,
+  );
+  return rows;
+}
+
+/**
+ * What autovacuum does, for the embedded database, which has none (and for a PostgreSQL server
+ * whose autovacuum is off): each table due gets its own statement, so requests queued on PGlite's
+ * one connection run between two statements.
+ */
+export async function vacuumAndAnalyze(db: Database): Promise<TableWork[]> {
+  // Statistics reach pg_stat_* when a backend flushes them, which PGlite does only now and then.
+  if (db.kind === 'pglite') await db.query('SELECT pg_stat_force_next_flush()');
+  const q: Queryable = db;
+  const due = await tablesDue(q);
+  // Statistics first, for every table: they are what the planner needs; vacuums take longer.
+  for (const t of due) if (t.analyze) await q.query(`ANALYZE ${t.table}`);
+  for (const t of due) if (t.vacuum) await q.query(`VACUUM ${t.table}`);
+  return due;
+}
+
+export interface MaintenanceLog {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * The server's background upkeep, every `everyMs`: status counts folded (both databases) and, on
+ * PGlite or a PostgreSQL without autovacuum, the ANALYZE and VACUUM that autovacuum would run.
+ * One pass at a time; `stop()` waits for the one running.
+ */
+export function startMaintenance(db: Database, log: MaintenanceLog, everyMs = 10_000) {
+  let running: Promise<void> | undefined;
+  let vacuums: Promise<boolean> | undefined;
+  const ours = async () =>
+    db.kind === 'pglite' || (await db.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`)).rows[0].on === false;
+  const pass = async () => {
+    try {
+      await foldStatusCounts(db);
+      if (await (vacuums ??= ours())) await vacuumAndAnalyze(db);
+    } catch (err) {
+      log.warn({ err }, 'database maintenance failed');
+    }
+  };
+  const tick = () => {
+    if (!running) running = pass().finally(() => (running = undefined));
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
