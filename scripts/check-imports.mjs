@@ -7,7 +7,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const SRC = join(ROOT, 'src');
 
 /** Folders under src/ that must not import from src/modules/. */
-const BELOW_MODULES = ['core', 'lib', 'db', 'http', 'web', 'jobs'];
+const BELOW_MODULES = ['core', 'lib', 'db', 'http', 'web', 'jobs', 'files', 'metrics'];
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import './http/types.js';
 import { apiScope } from './http/api-scope.js';
+import { laravelValidatorCompiler } from './http/route-validation.js';
 import { installErrorRenderer } from './http/render-error.js';
 import { requestId } from './http/request-id.js';
 import { DOCS_CSP, securityHeaders } from './http/security-headers.js';
@@ -113,8 +114,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   installMetrics(app);
   await app.register(
     async (api) => {
-      // Route schemas document the API; the modules validate with the same schemas and Laravel's messages.
-      api.setValidatorCompiler(() => () => true);
+      api.setValidatorCompiler(laravelValidatorCompiler);
       await apiScope(api, { rateLimitPerMinute: config.apiRateLimitPerMinute });
       await api.register(leadsApi, { bulkBodyLimit: config.bulkBodyLimit });
       await api.register(ordersApi, { bulkBodyLimit: config.bulkBodyLimit });

@@ -1,4 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+  RouteShorthandOptions,
+} from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import fastifyCsrf from '@fastify/csrf-protection';
@@ -14,6 +24,13 @@ import './types.js';
 
 const REMEMBER_MS = 30 * 24 * 3600 * 1000;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The method an HTML form asks for with `_method` (forms can only POST). */
+export function spoofedMethod(req: FastifyRequest): string {
+  const body: unknown = req.body;
+  const method = body && typeof body === 'object' && '_method' in body ? body._method : undefined;
+  return String(method ?? '').toUpperCase();
+}
 
 export const wantsJson = (req: FastifyRequest) => /application\/json/i.test(String(req.headers.accept ?? ''));
 
@@ -44,8 +61,9 @@ export async function webScope(web: FastifyInstance) {
   await web.register(fastifyCsrf, {
     sessionPlugin: '@fastify/session',
     getToken: (req) => {
-      const body = req.body as Record<string, unknown> | undefined;
-      return (typeof body?._token === 'string' ? body._token : undefined) ?? (req.headers['x-csrf-token'] as string | undefined);
+      const body: unknown = req.body;
+      const token = body && typeof body === 'object' && '_token' in body ? body._token : undefined;
+      return (typeof token === 'string' ? token : undefined) ?? (req.headers['x-csrf-token'] as string | undefined);
     },
   });
 
@@ -104,8 +122,13 @@ type SpoofTarget = { handler: RouteHandlerMethod; config: RouteShorthandOptions[
  */
 export function formRoutes(web: FastifyInstance) {
   const table = new Map<string, Map<string, SpoofTarget>>();
-  return (method: 'PATCH' | 'PUT' | 'DELETE', url: string, opts: RouteShorthandOptions, handler: RouteHandlerMethod) => {
-    web.route({ ...opts, method, url, handler });
+  return <G extends RouteGenericInterface = RouteGenericInterface>(
+    method: 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    opts: RouteShorthandOptions,
+    handler: RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, G>,
+  ) => {
+    web.route<G>({ ...opts, method, url, handler });
     let targets = table.get(url);
     if (!targets) {
       const created = new Map<string, SpoofTarget>();
@@ -115,7 +138,7 @@ export function formRoutes(web: FastifyInstance) {
         url,
         { ...opts, config: { ...(opts.config ?? {}), can: undefined } },
         async function (req: FastifyRequest, reply: FastifyReply) {
-          const spoof = String((req.body as Record<string, unknown> | undefined)?._method ?? '').toUpperCase();
+          const spoof = spoofedMethod(req);
           const target = created.get(spoof);
           if (!target) throw methodNotAllowed();
           await guard(req, target.config ?? {});
@@ -123,6 +146,6 @@ export function formRoutes(web: FastifyInstance) {
         },
       );
     }
-    targets.set(method, { handler, config: opts.config });
+    targets.set(method, { handler: handler as RouteHandlerMethod, config: opts.config });
   };
 }

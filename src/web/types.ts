@@ -19,6 +19,11 @@ export interface WebUser extends Actor {
   impersonator: { id: string; full_name: string } | null;
 }
 
+/** The generic of a route with an `:id` in its path: `req.params.id` typed, no cast. */
+export interface IdRoute {
+  Params: { id: string };
+}
+
 declare module 'fastify' {
   interface Session {
     userId?: string;

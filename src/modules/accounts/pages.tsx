@@ -1,3 +1,4 @@
+import type { IdRoute } from '../../web/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
@@ -39,8 +40,8 @@ const STATUS_OPTIONS: [string, string][] = [
 
 const showUrl = (id: string) => `/accounts/${id}/show`;
 
-async function loadAccount(web: FastifyInstance, req: FastifyRequest): Promise<AccountJson> {
-  const account = await findAccount(web.db, (req.params as { id: string }).id);
+async function loadAccount(web: FastifyInstance, req: FastifyRequest<IdRoute>): Promise<AccountJson> {
+  const account = await findAccount(web.db, req.params.id);
   if (!account) throw notFound();
   return account;
 }
@@ -245,14 +246,14 @@ export async function accountsPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Account created.', redirect: showUrl(account.id), data: account, status: 201 });
   });
 
-  web.get('/accounts/:id/show', view, async (req, reply) => {
+  web.get<IdRoute>('/accounts/:id/show', view, async (req, reply) => {
     const account = await loadAccount(web, req);
     if (wantsJson(req)) return reply.send({ data: account });
     const [figures, sellers] = await Promise.all([accountFigures(web.db, account.id), accountSellers(web.db, account.id)]);
     return renderPage(req, reply, { title: account.name, body: <AccountPage account={account} figures={figures} sellers={sellers} /> });
   });
 
-  web.get('/accounts/:id/edit', { config: { can: accountPolicy.can('update') } }, async (req, reply) => {
+  web.get<IdRoute>('/accounts/:id/edit', { config: { can: accountPolicy.can('update') } }, async (req, reply) => {
     const account = await loadAccount(web, req);
     return renderPage(req, reply, {
       title: `Edit ${account.name}`,
@@ -265,7 +266,7 @@ export async function accountsPages(web: FastifyInstance) {
     });
   });
 
-  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+  const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const body = formBody(req);
     const bag = new ErrorBag();
     const input = accountUpdate.check(body, bag);
@@ -288,14 +289,14 @@ export async function accountsPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Account updated.', redirect: showUrl(account.id), data: account });
   };
   const updateOpts = { config: { can: accountPolicy.can('update') } };
-  route('PATCH', '/accounts/:id/update', updateOpts, update);
-  route('PUT', '/accounts/:id/update', updateOpts, update);
+  route<IdRoute>('PATCH', '/accounts/:id/update', updateOpts, update);
+  route<IdRoute>('PUT', '/accounts/:id/update', updateOpts, update);
 
   for (const [action, status] of [
     ['activate', 'active'],
     ['deactivate', 'inactive'],
   ] as const) {
-    route('PATCH', `/accounts/:id/${action}`, { config: { can: accountPolicy.can('activate') } }, async (req, reply) => {
+    route<IdRoute>('PATCH', `/accounts/:id/${action}`, { config: { can: accountPolicy.can('activate') } }, async (req, reply) => {
       const before = await loadAccount(web, req);
       const account = await web.db.tx(async (q) => {
         if (await setAccountStatus(q, before.id, status)) {

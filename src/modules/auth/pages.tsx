@@ -132,9 +132,9 @@ export async function authPages(web: FastifyInstance) {
     }),
   );
 
-  web.get('/reset-password/:token', guest, async (req, reply) => {
-    const { token } = req.params as { token: string };
-    const email = String((req.query as Record<string, unknown>).email ?? '');
+  web.get<{ Params: { token: string }; Querystring: { email?: unknown } }>('/reset-password/:token', guest, async (req, reply) => {
+    const { token } = req.params;
+    const email = String(req.query.email ?? '');
     return renderPage(req, reply, {
       title: 'Choose a new password',
       bare: true,

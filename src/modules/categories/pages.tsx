@@ -1,3 +1,4 @@
+import type { IdRoute } from '../../web/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag } from '../../http/validation.js';
@@ -136,8 +137,8 @@ export async function categoriesPages(web: FastifyInstance) {
   const route = formRoutes(web);
   addNav({ label: 'Categories', href: LIST, icon: 'tag', visible: categoryPolicy.can('view'), section: 'Catalog' });
 
-  const load = async (req: FastifyRequest) => {
-    const row = await findCategory(db, (req.params as { id: string }).id);
+  const load = async (req: FastifyRequest<IdRoute>) => {
+    const row = await findCategory(db, req.params.id);
     if (!row) throw notFound();
     return row;
   };
@@ -171,13 +172,13 @@ export async function categoriesPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Category created.', redirect: LIST, data: row.data, status: 201 });
   });
 
-  web.get('/categories/:id/show', { config: { can: categoryPolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute>('/categories/:id/show', { config: { can: categoryPolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     if (wantsJson(req)) return reply.send({ data: row.data });
     return renderPage(req, reply, { title: row.data.name, body: <CategoryPage category={row} /> });
   });
 
-  web.get('/categories/:id/edit', { config: { can: categoryPolicy.can('update') } }, async (req, reply) => {
+  web.get<IdRoute>('/categories/:id/edit', { config: { can: categoryPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
     return renderPage(req, reply, {
       title: `Edit ${row.data.name}`,
@@ -190,7 +191,7 @@ export async function categoriesPages(web: FastifyInstance) {
     });
   });
 
-  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+  const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const before = await load(req);
     const name = await readName(web, req, before.data.id);
     const row = await db.tx(async (q) => {
@@ -203,8 +204,8 @@ export async function categoriesPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Category updated.', redirect: showUrl(row.data.id), data: row.data });
   };
   const updateOpts = { config: { can: categoryPolicy.can('update') } };
-  route('PATCH', '/categories/:id/update', updateOpts, update);
-  route('PUT', '/categories/:id/update', updateOpts, update);
+  route<IdRoute>('PATCH', '/categories/:id/update', updateOpts, update);
+  route<IdRoute>('PUT', '/categories/:id/update', updateOpts, update);
 
   deleteRoute(web, {
     url: '/categories/delete',

@@ -1,3 +1,4 @@
+import type { IdRoute } from '../../web/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
@@ -111,8 +112,8 @@ export async function areaPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
 
-  const load = async (req: FastifyRequest) => {
-    const row = await findArea(db, (req.params as { id: string }).id);
+  const load = async (req: FastifyRequest<IdRoute>) => {
+    const row = await findArea(db, req.params.id);
     if (!row) throw notFound();
     return row;
   };
@@ -152,7 +153,7 @@ export async function areaPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/areas/:id/show', { config: { can: cityPolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute>('/areas/:id/show', { config: { can: cityPolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     if (wantsJson(req)) return reply.send({ data: row.data });
     const { user } = req;
@@ -195,7 +196,7 @@ export async function areaPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/areas/:id/edit', { config: { can: cityPolicy.can('update') } }, async (req, reply) => {
+  web.get<IdRoute>('/areas/:id/edit', { config: { can: cityPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
     return renderPage(req, reply, {
       title: `Edit ${row.data.name}`,
@@ -208,7 +209,7 @@ export async function areaPages(web: FastifyInstance) {
     });
   });
 
-  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+  const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const before = await load(req);
     const input = await readArea(web, req, before.data.id);
     const row = await db.tx(async (q) => {
@@ -234,8 +235,8 @@ export async function areaPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Area updated.', redirect: cityUrl(row.data.city_id), data: row.data });
   };
   const updateOpts = { config: { can: cityPolicy.can('update') } };
-  route('PATCH', '/areas/:id/update', updateOpts, update);
-  route('PUT', '/areas/:id/update', updateOpts, update);
+  route<IdRoute>('PATCH', '/areas/:id/update', updateOpts, update);
+  route<IdRoute>('PUT', '/areas/:id/update', updateOpts, update);
 
   deleteRoute(web, {
     url: '/areas/delete',

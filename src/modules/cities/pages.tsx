@@ -1,3 +1,4 @@
+import type { IdRoute } from '../../web/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag } from '../../http/validation.js';
@@ -181,8 +182,8 @@ export async function citiesPages(web: FastifyInstance) {
   const route = formRoutes(web);
   addNav({ label: 'Cities', href: LIST, icon: 'map-pin', visible: cityPolicy.can('view'), section: 'Catalog' });
 
-  const load = async (req: FastifyRequest) => {
-    const row = await findCity(db, (req.params as { id: string }).id);
+  const load = async (req: FastifyRequest<IdRoute>) => {
+    const row = await findCity(db, req.params.id);
     if (!row) throw notFound();
     return row;
   };
@@ -216,14 +217,14 @@ export async function citiesPages(web: FastifyInstance) {
     return done(req, reply, { message: 'City created.', redirect: showUrl(row.data.id), data: row.data, status: 201 });
   });
 
-  web.get('/cities/:id/show', { config: { can: cityPolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute>('/cities/:id/show', { config: { can: cityPolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     const areas = await areasOfCity(db, row.data.id);
     if (wantsJson(req)) return reply.send({ data: { ...row.data, areas } });
     return renderPage(req, reply, { title: row.data.name, body: <CityPage city={row} areas={areas} /> });
   });
 
-  web.get('/cities/:id/edit', { config: { can: cityPolicy.can('update') } }, async (req, reply) => {
+  web.get<IdRoute>('/cities/:id/edit', { config: { can: cityPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
     return renderPage(req, reply, {
       title: `Edit ${row.data.name}`,
@@ -236,7 +237,7 @@ export async function citiesPages(web: FastifyInstance) {
     });
   });
 
-  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+  const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const before = await load(req);
     const name = await readName(web, req, before.data.id);
     const row = await db.tx(async (q) => {
@@ -251,8 +252,8 @@ export async function citiesPages(web: FastifyInstance) {
     return done(req, reply, { message: 'City updated.', redirect: showUrl(row.data.id), data: row.data });
   };
   const updateOpts = { config: { can: cityPolicy.can('update') } };
-  route('PATCH', '/cities/:id/update', updateOpts, update);
-  route('PUT', '/cities/:id/update', updateOpts, update);
+  route<IdRoute>('PATCH', '/cities/:id/update', updateOpts, update);
+  route<IdRoute>('PUT', '/cities/:id/update', updateOpts, update);
 
   deleteRoute(web, {
     url: '/cities/delete',

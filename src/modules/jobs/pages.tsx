@@ -1,3 +1,4 @@
+import type { IdRoute } from '../../web/types.js';
 import type { FastifyInstance } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { notFound } from '../../http/errors.js';
@@ -43,8 +44,8 @@ function JobPage({ job }: { job: JobJson }) {
 
 /** GET /jobs/{id}: a job's progress, for the user who started it and for admins (others: 404). */
 export async function jobsPages(web: FastifyInstance) {
-  web.get('/jobs/:id', async (req, reply) => {
-    const found = await findJob(web.db, (req.params as { id: string }).id);
+  web.get<IdRoute>('/jobs/:id', async (req, reply) => {
+    const found = await findJob(web.db, req.params.id);
     if (!found || !canSeeJob(req.user!, found.userId)) throw notFound();
     reply.header('cache-control', 'no-store');
     if (wantsJson(req)) return reply.send({ data: found.data });

@@ -1,3 +1,4 @@
+import type { IdRoute } from '../../web/types.js';
 import { leadPolicy } from './policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -88,9 +89,9 @@ export async function leadsPages(web: FastifyInstance) {
   addNav({ label: 'Leads', href: '/leads', icon: 'phone', visible: leadPolicy.can('view') });
 
   /** The lead of `:id` this user may see, else 404 (another account's lead does not exist for them). */
-  async function load(req: FastifyRequest) {
+  async function load(req: FastifyRequest<IdRoute>) {
     const access = await leadAccess(db, req.user!);
-    const row = await findLead(db, access.scope, (req.params as { id: string }).id);
+    const row = await findLead(db, access.scope, req.params.id);
     if (!row) throw notFound();
     return { access, row };
   }
@@ -161,7 +162,7 @@ export async function leadsPages(web: FastifyInstance) {
     return done(req, reply, { message: `Lead ${row.reference} created.`, redirect: leadUrl(row.id), data: await itemOf(row), status: 201 });
   });
 
-  web.get('/leads/:id/show', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute>('/leads/:id/show', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const { access, row } = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await leadJson(db, row.account_id, row.reference)}}`);
@@ -184,7 +185,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/leads/:id/edit', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
+  web.get<IdRoute>('/leads/:id/edit', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const { row } = await load(req);
     if (!isOpenLead(row.status)) {
       req.session.flash = {
@@ -204,14 +205,14 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  route('PATCH', '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
+  route<IdRoute>('PATCH', '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const { row } = await load(req);
     await db.tx((q) => patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS)));
     return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data: await itemOf(row) });
   });
 
-  route('PATCH', '/leads/:id/status', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
+  route<IdRoute>('PATCH', '/leads/:id/status', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const user = req.user!;
     const { access, row } = await load(req);
@@ -233,7 +234,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/leads/:id', { config: { can: leadPolicy.can('delete') } }, async (req, reply) => {
+  route<IdRoute>('DELETE', '/leads/:id', { config: { can: leadPolicy.can('delete') } }, async (req, reply) => {
     const { row } = await load(req);
     const ok = await deleting(req, reply, leadUrl(row.id), () =>
       db.tx((q) => deleteLeads(q, row.account_id, [row.reference], () => 'id', new ErrorBag())),
@@ -291,7 +292,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/lead-histories/:id/show', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute>('/lead-histories/:id/show', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const { row } = await load(req);
     const histories = await leadHistories(db, row.id);
     if (wantsJson(req)) {

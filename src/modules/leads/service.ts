@@ -5,9 +5,9 @@ import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
-import { appendHistories } from '../records/history.js';
+import { appendCreated } from '../records/history.js';
 import { checkSkus, insertLines } from '../records/lines.js';
-import { checkPatchItems, patchEntries, patchRows } from '../records/patch.js';
+import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
@@ -77,13 +77,7 @@ async function insertLeads(
     items.map((l, i) => ({ id: ids[i], products: l.products })),
     products,
   );
-  await appendHistories(
-    q,
-    'lead_histories',
-    actor,
-    accountId,
-    ids.map((id) => ({ id, from: null, to: 'new', comment: null })),
-  );
+  await appendCreated(q, 'lead_histories', actor, accountId, ids);
   return refs;
 }
 
@@ -188,14 +182,9 @@ export async function deleteLeads(
     accountId,
     references.filter((r) => typeof r === 'string'),
   );
-  references.forEach((ref, i) => {
-    if (typeof ref !== 'string') return;
-    const lead = locked.get(ref);
-    if (!lead) bag.add(keyOf(i), messages.invalid(keyOf(i)));
-    else if (lead.status === 'confirmed') bag.add(keyOf(i), 'A confirmed lead cannot be deleted.');
-  });
-  bag.throwIfAny();
-  const ids = [...new Set(references)].map((r) => locked.get(r)!.id);
+  const ids = deletableIds(references, locked, keyOf, bag, (lead) =>
+    lead.status === 'confirmed' ? 'A confirmed lead cannot be deleted.' : undefined,
+  );
   await q.query('UPDATE leads SET deleted_at = now(), updated_at = now() WHERE id = ANY($1::text[])', [ids]);
   return ids.length;
 }

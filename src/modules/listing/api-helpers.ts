@@ -1,11 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
-import { ListQueryOptional, BulkDeleteBody, HistoryQuery } from './list-schemas.js';
+import { ListQueryOptional, BulkDeleteBody } from './list-schemas.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const listQuery = compile(ListQueryOptional);
-export const historyQuery = compile(HistoryQuery);
 export const bulkDeleteBody = compile(BulkDeleteBody);
 
 /** Validates a list query, including `status` as a comma list of known statuses. */

@@ -3,7 +3,7 @@ import { newId } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
 import { ErrorBag, messages } from '../../http/validation.js';
-import { appendHistories } from '../records/history.js';
+import { appendCreated, appendHistories } from '../records/history.js';
 import { insertLines, type LineInput } from '../records/lines.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
@@ -98,13 +98,7 @@ export async function createOrders(
     orders.map((o, i) => ({ id: ids[i], products: o.products })),
     products,
   );
-  await appendHistories(
-    q,
-    'order_histories',
-    actor,
-    accountId,
-    ids.map((id) => ({ id, from: null, to: 'new', comment: null })),
-  );
+  await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
   return refs;
 }
@@ -130,13 +124,7 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
     ids,
     leadIds,
   ]);
-  await appendHistories(
-    q,
-    'order_histories',
-    actor,
-    accountId,
-    ids.map((id) => ({ id, from: null, to: 'new', comment: null })),
-  );
+  await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
 }
 

@@ -1,3 +1,4 @@
+import type { IdRoute } from '../../web/types.js';
 import { leadPolicy } from '../leads/policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -95,8 +96,8 @@ export async function ordersPages(web: FastifyInstance) {
   addNav({ label: 'Orders', href: '/orders', icon: 'truck', visible: orderPolicy.can('view') });
 
   /** The order of `:id` this user may see, else 404. */
-  async function load(req: FastifyRequest): Promise<OrderRow> {
-    const row = await findOrder(db, orderScopeOf(req.user!), (req.params as { id: string }).id);
+  async function load(req: FastifyRequest<IdRoute>): Promise<OrderRow> {
+    const row = await findOrder(db, orderScopeOf(req.user!), req.params.id);
     if (!row) throw notFound();
     return row;
   }
@@ -172,7 +173,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/orders/:id/show', { config: { can: orderPolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute>('/orders/:id/show', { config: { can: orderPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const row = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
@@ -202,7 +203,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/orders/:id/edit', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
+  web.get<IdRoute>('/orders/:id/edit', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
     const row = await load(req);
     if (row.status !== 'new') {
       req.session.flash = { error: `${row.reference} is ${statusLabel(row.status).toLowerCase()}: only new orders can be edited.` };
@@ -224,14 +225,14 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  route('PATCH', '/orders/:id/update', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
+  route<IdRoute>('PATCH', '/orders/:id/update', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
     const body = formBody(req);
     const row = await load(req);
     await db.tx((q) => patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, ORDER_FIELDS)));
     return done(req, reply, { message: `Order ${row.reference} updated.`, redirect: orderUrl(row.id), data: await itemOf(row) });
   });
 
-  route('PATCH', '/orders/:id/status', { config: { can: orderPolicy.can('update') } }, async (req, reply) => {
+  route<IdRoute>('PATCH', '/orders/:id/status', { config: { can: orderPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const user = req.user!;
     const row = await load(req);
@@ -267,7 +268,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/orders/:id', { config: { can: orderPolicy.can('delete') } }, async (req, reply) => {
+  route<IdRoute>('DELETE', '/orders/:id', { config: { can: orderPolicy.can('delete') } }, async (req, reply) => {
     const row = await load(req);
     const actor = actorOfUser(req.user!);
     const ok = await deleting(req, reply, orderUrl(row.id), () =>
@@ -330,7 +331,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/orders-histories/:id/show', { config: { can: orderPolicy.can('history') } }, async (req, reply) => {
+  web.get<IdRoute>('/orders-histories/:id/show', { config: { can: orderPolicy.can('history') } }, async (req, reply) => {
     const row = await load(req);
     const histories = await orderHistories(db, row.id);
     if (wantsJson(req)) {

@@ -1,9 +1,9 @@
 import type { Static } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
-import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { compile, ErrorBag } from '../../http/validation.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { checkSkus } from '../records/lines.js';
-import { checkPatchItems, patchEntries, patchRows } from '../records/patch.js';
+import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { createOrders, deleteOrderRows, replaceOrderLines, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
@@ -129,16 +129,11 @@ export async function deleteOrders(
     accountId,
     references.filter((r) => typeof r === 'string'),
   );
-  references.forEach((ref, i) => {
-    if (typeof ref !== 'string') return;
-    const order = locked.get(ref);
-    if (!order) bag.add(keyOf(i), messages.invalid(keyOf(i)));
-    else if (order.status !== 'new' && order.status !== 'canceled') {
-      bag.add(keyOf(i), `Only new and canceled orders can be deleted; this one is ${order.status}.`);
-    }
-  });
-  bag.throwIfAny();
-  const ids = [...new Set(references)].map((r) => locked.get(r)!.id);
+  const ids = deletableIds(references, locked, keyOf, bag, (order) =>
+    order.status === 'new' || order.status === 'canceled'
+      ? undefined
+      : `Only new and canceled orders can be deleted; this one is ${order.status}.`,
+  );
   await deleteOrderRows(q, actor, ids);
   return ids.length;
 }

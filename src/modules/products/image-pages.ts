@@ -1,9 +1,11 @@
+import type { IdRoute } from '../../web/types.js';
 import { productPolicy } from './policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { done } from '../../web/respond.js';
+import { spoofedMethod } from '../../web/scope.js';
 import { multipartForms } from '../settings/uploads.js';
 import { checkImage, deleteImage, MAX_IMAGE_BYTES, readImage, saveImage } from './images.js';
 import { editsEverything } from './policy.js';
@@ -21,14 +23,14 @@ export async function productImagePages(web: FastifyInstance) {
   await multipartForms(web, { maxFileBytes: MAX_IMAGE_BYTES });
   const { db, files } = web;
 
-  const load = async (req: FastifyRequest) => {
-    const row = await findProduct(db, req.user!, (req.params as { id: string }).id);
+  const load = async (req: FastifyRequest<IdRoute>) => {
+    const row = await findProduct(db, req.user!, req.params.id);
     if (!row) throw notFound();
     return row;
   };
 
-  web.get('/products/:id/image', { config: { can: productPolicy.can('view') } }, async (req, reply) => {
-    const path = await productImagePath(db, req.user!, (req.params as { id: string }).id);
+  web.get<IdRoute>('/products/:id/image', { config: { can: productPolicy.can('view') } }, async (req, reply) => {
+    const path = await productImagePath(db, req.user!, req.params.id);
     const image = path ? await readImage(files, path) : undefined;
     if (!image) throw notFound();
     return reply
@@ -40,7 +42,7 @@ export async function productImagePages(web: FastifyInstance) {
       .send(image.stream);
   });
 
-  const remove = async (req: FastifyRequest, reply: FastifyReply) => {
+  const remove = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const row = await load(req);
     const { rows } = await db.query<{ image_path: string | null }>('SELECT image_path FROM products WHERE id = $1', [row.data.id]);
     const old = rows[0]?.image_path ?? null;
@@ -55,7 +57,7 @@ export async function productImagePages(web: FastifyInstance) {
     return done(req, reply, { message: 'Image removed.', redirect: showUrl(row.data.id), data: after.data });
   };
 
-  const upload = async (req: FastifyRequest, reply: FastifyReply) => {
+  const upload = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const row = await load(req);
     const raw = (req.body ?? {}) as Record<string, unknown>;
     const file = raw.image;
@@ -88,14 +90,13 @@ export async function productImagePages(web: FastifyInstance) {
 
   const write = { config: { can: editsEverything } };
   // HTML forms post; `_method=DELETE` removes the image.
-  web.route({
+  web.route<IdRoute>({
     method: ['POST', 'PUT'],
     url: '/products/:id/image',
     ...write,
     handler: async (req, reply) => {
-      const spoof = String((req.body as Record<string, unknown> | undefined)?._method ?? '').toUpperCase();
-      return spoof === 'DELETE' ? remove(req, reply) : upload(req, reply);
+      return spoofedMethod(req) === 'DELETE' ? remove(req, reply) : upload(req, reply);
     },
   });
-  web.delete('/products/:id/image', write, remove);
+  web.delete<IdRoute>('/products/:id/image', write, remove);
 }

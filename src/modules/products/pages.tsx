@@ -1,3 +1,4 @@
+import type { IdRoute } from '../../web/types.js';
 import { productPolicy } from './policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -39,8 +40,8 @@ export async function productsPages(web: FastifyInstance) {
   addNav({ label: 'Products', href: LIST, icon: 'box', visible: productPolicy.can('view'), section: 'Catalog' });
 
   /** A product the user may see; another account's, an unassigned or a deleted one is a 404. */
-  const load = async (req: FastifyRequest): Promise<ProductRow> => {
-    const row = await findProduct(db, req.user!, (req.params as { id: string }).id);
+  const load = async (req: FastifyRequest<IdRoute>): Promise<ProductRow> => {
+    const row = await findProduct(db, req.user!, req.params.id);
     if (!row) throw notFound();
     return row;
   };
@@ -81,14 +82,14 @@ export async function productsPages(web: FastifyInstance) {
     return done(req, reply, { message: `Product ${row.data.name} created.`, redirect: showUrl(row.data.id), data: row.data, status: 201 });
   });
 
-  web.get('/products/:id/show', { config: { can: productPolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute>('/products/:id/show', { config: { can: productPolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     if (wantsJson(req)) return reply.send({ data: row.data });
     const agents = seesAgents(req.user!) ? await agentChoices(db, row.data.id) : null;
     return renderPage(req, reply, { title: row.data.name, body: <ProductPage row={row} agents={agents} /> });
   });
 
-  web.get('/products/:id/edit', { config: { can: productPolicy.can('update') } }, async (req, reply) => {
+  web.get<IdRoute>('/products/:id/edit', { config: { can: productPolicy.can('update') } }, async (req, reply) => {
     const user = req.user!;
     const row = await load(req);
     const body = editsEverything(user) ? (
@@ -107,7 +108,7 @@ export async function productsPages(web: FastifyInstance) {
     });
   });
 
-  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+  const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const user = req.user!;
     const before = await load(req);
     const patch = await readUpdate(db, req, before.data, editsEverything(user));
@@ -122,8 +123,8 @@ export async function productsPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Product updated.', redirect: showUrl(row.data.id), data: row.data });
   };
   const updateOpts = { config: { can: productPolicy.can('update') } };
-  route('PATCH', '/products/:id/update', updateOpts, update);
-  route('PUT', '/products/:id/update', updateOpts, update);
+  route<IdRoute>('PATCH', '/products/:id/update', updateOpts, update);
+  route<IdRoute>('PUT', '/products/:id/update', updateOpts, update);
 
   web.route({
     method: ['POST', 'DELETE'],
@@ -157,7 +158,7 @@ export async function productsPages(web: FastifyInstance) {
   });
 
   /** Sets exactly which agents confirm this product's leads (users.products_ids_to_confirm). */
-  const assign = async (req: FastifyRequest, reply: FastifyReply) => {
+  const assign = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const user = req.user!;
     const row = await load(req);
     const bag = new ErrorBag();
@@ -191,8 +192,8 @@ export async function productsPages(web: FastifyInstance) {
     return done(req, reply, { message, redirect: showUrl(row.data.id), data: { id: row.data.id, agents: wanted } });
   };
   const assignOpts = { config: { can: productPolicy.can('assign') } };
-  route('PUT', '/products/:id/assign', assignOpts, assign);
-  route('PATCH', '/products/:id/assign', assignOpts, assign);
+  route<IdRoute>('PUT', '/products/:id/assign', assignOpts, assign);
+  route<IdRoute>('PATCH', '/products/:id/assign', assignOpts, assign);
 
   await web.register(productImagePages);
 }

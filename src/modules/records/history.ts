@@ -35,3 +35,13 @@ export async function appendHistories(
     ],
   );
 }
+
+/** The first history row of new leads or orders: null → new. */
+export const appendCreated = (q: Queryable, table: 'lead_histories' | 'order_histories', actor: Actor, accountId: string, ids: string[]) =>
+  appendHistories(
+    q,
+    table,
+    actor,
+    accountId,
+    ids.map((id) => ({ id, from: null, to: 'new', comment: null })),
+  );

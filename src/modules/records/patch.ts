@@ -104,3 +104,24 @@ export function checkPatchItems<Row extends { status: string }, Item extends { r
     }
   });
 }
+
+/**
+ * The references of a DELETE against the locked rows, errors under `keyOf(i)`: unknown ones, and
+ * those `refusal` keeps (its message); all or nothing. Answers the ids to delete, each once.
+ */
+export function deletableIds<Row extends { id: string }>(
+  references: string[],
+  locked: Map<string, Row>,
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+  refusal: (row: Row) => string | undefined,
+): string[] {
+  references.forEach((ref, i) => {
+    if (typeof ref !== 'string') return;
+    const row = locked.get(ref);
+    const refused = row ? refusal(row) : messages.invalid(keyOf(i));
+    if (refused) bag.add(keyOf(i), refused);
+  });
+  bag.throwIfAny();
+  return [...new Set(references)].map((r) => locked.get(r)!.id);
+}

@@ -2,14 +2,16 @@
 // scopes, bodies and messages, so one route table serves both; each module supplies its schemas,
 // its policy and the service and query functions behind them.
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { sendWrite } from '../../http/idempotency.js';
+import { checkedInHandler } from '../../http/route-validation.js';
 import { ErrorBag, validate } from '../../http/validation.js';
 import type { Principal } from '../../core/policy.js';
 import type { TokenActor } from '../../core/actor.js';
-import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, historyQuery, sendJson } from '../listing/api-helpers.js';
+import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, sendJson } from '../listing/api-helpers.js';
 import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page } from '../listing/list-schemas.js';
 
 type Filters = ReturnType<typeof checkListQuery>;
@@ -47,7 +49,8 @@ export function recordsApi(k: RecordKind) {
   const path = `/${k.many}`;
   const item = `/${k.many}/:reference`;
 
-  return async function routes(api: FastifyInstance, opts: { bulkBodyLimit: number }) {
+  return async function routes(scope: FastifyInstance, opts: { bulkBodyLimit: number }) {
+    const api = scope.withTypeProvider<TypeBoxTypeProvider>();
     const bulk = { bodyLimit: opts.bulkBodyLimit };
 
     api.post(
@@ -71,7 +74,10 @@ export function recordsApi(k: RecordKind) {
       path,
       {
         config: { scope: `VIEW ${SCOPE}`, allows: may('view') },
-        schema: apiDoc(tag, `List ${k.many}, newest first`, { querystring: ListQueryOptional, response: { 200: Page(resource) } }),
+        schema: apiDoc(tag, `List ${k.many}, newest first`, {
+          querystring: checkedInHandler(ListQueryOptional),
+          response: { 200: Page(resource) },
+        }),
       },
       async (req, reply) => sendJson(reply, await k.page(api.db, actorOf(req).accountId, checkListQuery(req.query, k.statuses))),
     );
@@ -80,10 +86,10 @@ export function recordsApi(k: RecordKind) {
       item,
       {
         config: { scope: `VIEW ${SCOPE}`, allows: may('view') },
-        schema: apiDoc(tag, k.docs.show, { params: Reference, response: { 200: Type.Object({ data: resource }) } }),
+        schema: { ...apiDoc(tag, k.docs.show, { response: { 200: Type.Object({ data: resource }) } }), params: Reference },
       },
       async (req, reply) => {
-        const json = await k.json(api.db, actorOf(req).accountId, (req.params as { reference: string }).reference);
+        const json = await k.json(api.db, actorOf(req).accountId, req.params.reference);
         if (!json) throw notFound();
         return sendJson(reply, `{"data":${json}}`);
       },
@@ -93,16 +99,15 @@ export function recordsApi(k: RecordKind) {
       item,
       {
         config: { scope: `UPDATE ${SCOPE}`, allows: may('update') },
-        schema: apiDoc(tag, k.docs.update, {
+        schema: {
+          ...apiDoc(tag, k.docs.update, { body: patch, response: { 200: Type.Object({ message: Type.String(), data: resource }) } }),
           params: Reference,
-          body: patch,
-          response: { 200: Type.Object({ message: Type.String(), data: resource }) },
-        }),
+        },
       },
       (req, reply) =>
         sendWrite(req, reply, async (q) => {
           const actor = actorOf(req);
-          const { reference } = req.params as { reference: string };
+          const { reference } = req.params;
           await k.patch(q, actor, reference, req.body);
           const json = await k.json(q, actor.accountId, reference);
           return { status: 200, json: `{"message":"${One} updated successfully.","data":${json}}` };
@@ -131,12 +136,12 @@ export function recordsApi(k: RecordKind) {
       item,
       {
         config: { scope: `DELETE ${SCOPE}`, allows: may('delete') },
-        schema: apiDoc(tag, k.docs.delete, { params: Reference, response: { 200: Message } }),
+        schema: { ...apiDoc(tag, k.docs.delete, { response: { 200: Message } }), params: Reference },
       },
       (req, reply) =>
         sendWrite(req, reply, async (q) => {
           const actor = actorOf(req);
-          const { reference } = req.params as { reference: string };
+          const { reference } = req.params;
           if (!(await k.json(q, actor.accountId, reference))) throw notFound();
           await k.remove(q, actor, [reference], () => 'reference', new ErrorBag());
           return { status: 200, json: JSON.stringify({ message: `${One} deleted successfully.` }) };
@@ -166,12 +171,12 @@ export function recordsApi(k: RecordKind) {
       `/${k.one}-histories`,
       {
         config: { scope: `VIEW ${SCOPE}`, allows: may('history') },
-        schema: apiDoc(tag, `Status history of the ${k.many}, newest first`, {
+        schema: {
+          ...apiDoc(tag, `Status history of the ${k.many}, newest first`, { response: { 200: Page(History(`${k.one}_reference`)) } }),
           querystring: HistoryQuery,
-          response: { 200: Page(History(`${k.one}_reference`)) },
-        }),
+        },
       },
-      async (req, reply) => sendJson(reply, await k.histories(api.db, actorOf(req).accountId, validate(historyQuery, req.query))),
+      async (req, reply) => sendJson(reply, await k.histories(api.db, actorOf(req).accountId, req.query)),
     );
   };
 }

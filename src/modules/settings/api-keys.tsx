@@ -6,7 +6,7 @@ import { audit } from '../../web/audit.js';
 import { renderPage } from '../../web/page.js';
 import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import type { WebUser } from '../../web/types.js';
+import type { WebUser, IdRoute } from '../../web/types.js';
 import {
   Badge,
   Button,
@@ -330,9 +330,9 @@ export async function apiKeyPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/settings/api-keys/:id', { config: can }, async (req, reply) => {
+  route<IdRoute>('DELETE', '/settings/api-keys/:id', { config: can }, async (req, reply) => {
     const user = req.user!;
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     if (!/^\d{1,15}$/.test(id)) throw notFound();
     const key = await findApiKey(db, Number(id), scopeOf(user));
     if (!key) throw notFound();

@@ -14,7 +14,7 @@ import { usePage } from '../../web/page-context.js';
 import { count, DeleteButton, listAfterDelete, ListFooter, readIds, refuseDelete, RowCheck } from '../catalog/deletion.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import type { WebUser } from '../../web/types.js';
+import type { WebUser, IdRoute } from '../../web/types.js';
 import {
   Badge,
   Button,
@@ -89,8 +89,8 @@ const showUrl = (stockId: string) => `/stocks/${stockId}/show`;
 const signed = (n: number) => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '0');
 const staff = (u: WebUser) => u.role !== 'seller';
 
-async function loadStock(web: FastifyInstance, req: FastifyRequest): Promise<StockDetail> {
-  const stock = await findStock(web.db, req.user!, (req.params as { id: string }).id);
+async function loadStock(web: FastifyInstance, req: FastifyRequest<IdRoute>): Promise<StockDetail> {
+  const stock = await findStock(web.db, req.user!, req.params.id);
   if (!stock) throw notFound();
   return stock;
 }
@@ -548,7 +548,7 @@ export async function stocksPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Stock created. Add goods to it below.', redirect: showUrl(data.id), data, status: 201 });
   });
 
-  web.get('/stocks/:id/show', { config: { can: stockPolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute>('/stocks/:id/show', { config: { can: stockPolicy.can('view') } }, async (req, reply) => {
     const stock = await loadStock(web, req);
     const histories = await latestHistories(web.db, stock.data.id);
     if (wantsJson(req)) return reply.send({ data: { ...stock.data, histories } });
@@ -559,7 +559,7 @@ export async function stocksPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/stocks/:id/edit', { config: { can: stockPolicy.can('update') } }, async (req, reply) => {
+  web.get<IdRoute>('/stocks/:id/edit', { config: { can: stockPolicy.can('update') } }, async (req, reply) => {
     const stock = await loadStock(web, req);
     const [products, warehouses] = stock.moved
       ? [[], []]
@@ -579,7 +579,7 @@ export async function stocksPages(web: FastifyInstance) {
     });
   });
 
-  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+  const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const body = formBody(req);
     const bag = new ErrorBag();
     const input = stockUpdate.check(body, bag);
@@ -596,11 +596,11 @@ export async function stocksPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Stock updated.', redirect: showUrl(data.id), data });
   };
   const updateOpts = { config: { can: stockPolicy.can('update') } };
-  route('PUT', '/stocks/:id/update', updateOpts, update);
-  route('PATCH', '/stocks/:id/update', updateOpts, update);
+  route<IdRoute>('PUT', '/stocks/:id/update', updateOpts, update);
+  route<IdRoute>('PATCH', '/stocks/:id/update', updateOpts, update);
 
   for (const direction of ['increment', 'decrement'] as const) {
-    route('PUT', `/stocks/:id/${direction}`, { config: { can: stockPolicy.can('move') } }, async (req, reply) => {
+    route<IdRoute>('PUT', `/stocks/:id/${direction}`, { config: { can: stockPolicy.can('move') } }, async (req, reply) => {
       const body = formBody(req);
       const bag = new ErrorBag();
       const input = stockMove.check(body, bag);

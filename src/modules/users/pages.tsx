@@ -45,17 +45,24 @@ const userList = listQuery({
 const idParam = compile(Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }));
 
 /** The role of `/users/{role}`: an unknown slug is a 404, a list the caller may not open a 403. */
-function listRole(req: FastifyRequest): Role {
-  const role = ROLE_BY_SLUG.get((req.params as { role: string }).role);
+interface RoleRoute {
+  Params: { role: string };
+}
+interface UserRoute {
+  Params: { role: string; id: string };
+}
+
+function listRole(req: FastifyRequest<RoleRoute>): Role {
+  const role = ROLE_BY_SLUG.get(req.params.role);
   if (!role) throw notFound();
   if (!mayList(req.user!, role)) throw forbidden();
   return role;
 }
 
 /** The user of `/users/{role}/{id}/…` the caller can see (else 404), and the action allowed (else 403). */
-async function target(web: FastifyInstance, req: FastifyRequest, action?: Parameters<typeof mayAct>[1]): Promise<UserRow> {
+async function target(web: FastifyInstance, req: FastifyRequest<UserRoute>, action?: Parameters<typeof mayAct>[1]): Promise<UserRow> {
   const role = listRole(req);
-  const user = await findUser(web.db, req.user!, role, (req.params as { id: string }).id);
+  const user = await findUser(web.db, req.user!, role, req.params.id);
   if (!user) throw notFound();
   if (action && !mayAct(req.user!, action, user)) throw forbidden();
   return user;
@@ -115,7 +122,7 @@ export async function usersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/users/:role', any, async (req, reply) => {
+  web.get<RoleRoute>('/users/:role', any, async (req, reply) => {
     const role = listRole(req);
     const page = await listUsers(web.db, req.user!, role, userList(req));
     if (wantsJson(req)) return reply.send({ data: page.rows.map(presentUser), meta: page.meta });
@@ -127,7 +134,7 @@ export async function usersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/users/:role/create', any, async (req, reply) => {
+  web.get<RoleRoute>('/users/:role/create', any, async (req, reply) => {
     const role = listRole(req);
     if (!mayCreate(req.user!, role)) throw forbidden();
     const q = req.query as Record<string, unknown>;
@@ -153,7 +160,7 @@ export async function usersPages(web: FastifyInstance) {
     });
   });
 
-  web.post('/users/:role/store', any, async (req, reply) => {
+  web.post<RoleRoute>('/users/:role/store', any, async (req, reply) => {
     const role = listRole(req);
     if (!mayCreate(req.user!, role)) throw forbidden();
     const input = await checkUserInput(web.db, { viewer: req.user!, role }, formBody(req));
@@ -174,7 +181,7 @@ export async function usersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/users/:role/:id/show', any, async (req, reply) => {
+  web.get<UserRoute>('/users/:role/:id/show', any, async (req, reply) => {
     const user = await target(web, req);
     if (wantsJson(req)) return reply.send({ data: presentUser(user) });
     const [labels, reports] = await Promise.all([
@@ -184,7 +191,7 @@ export async function usersPages(web: FastifyInstance) {
     return renderPage(req, reply, { title: user.full_name, body: <UserPage user={user} labels={labels} reports={reports} /> });
   });
 
-  web.get('/users/:role/:id/edit', any, async (req, reply) => {
+  web.get<UserRoute>('/users/:role/:id/edit', any, async (req, reply) => {
     const user = await target(web, req, 'update');
     return renderPage(req, reply, {
       title: `Edit ${user.full_name}`,
@@ -201,7 +208,7 @@ export async function usersPages(web: FastifyInstance) {
     });
   });
 
-  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+  const update = async (req: FastifyRequest<UserRoute>, reply: FastifyReply) => {
     const before = await target(web, req, 'update');
     const input = await checkUserInput(web.db, { viewer: req.user!, role: before.role, existing: before }, formBody(req));
     const after = await web.db.tx(async (q) => {
@@ -217,14 +224,14 @@ export async function usersPages(web: FastifyInstance) {
     if (after.status !== before.status) web.bearer.forgetAll();
     return done(req, reply, { message: `${after.full_name} is updated.`, redirect: userUrl(after), data: presentUser(after) });
   };
-  route('PATCH', '/users/:role/:id/update', any, update);
-  route('PUT', '/users/:role/:id/update', any, update);
+  route<UserRoute>('PATCH', '/users/:role/:id/update', any, update);
+  route<UserRoute>('PUT', '/users/:role/:id/update', any, update);
 
   for (const [action, status] of [
     ['activate', 'active'],
     ['deactivate', 'inactive'],
   ] as const) {
-    route('PATCH', `/users/:role/:id/${action}`, any, async (req, reply) => {
+    route<UserRoute>('PATCH', `/users/:role/:id/${action}`, any, async (req, reply) => {
       const before = await target(web, req, 'activate');
       const after = await web.db.tx(async (q) => {
         if (await setUserStatus(q, before.id, status)) {
@@ -249,7 +256,7 @@ export async function usersPages(web: FastifyInstance) {
     });
   }
 
-  route('DELETE', '/users/:role/delete', any, async (req, reply) => {
+  route<RoleRoute>('DELETE', '/users/:role/delete', any, async (req, reply) => {
     const role = listRole(req);
     if (!userPolicy(role).authorize(req.user!, 'delete')) throw forbidden();
     const { ids } = validate(deleteBody, formBody(req));
@@ -276,7 +283,7 @@ export async function usersPages(web: FastifyInstance) {
     return done(req, reply, { message, redirect: usersUrl(role) });
   });
 
-  web.post('/users/:id/impersonate', { config: { can: (u) => u.role === 'admin' } }, async (req, reply) => {
+  web.post<UserRoute>('/users/:id/impersonate', { config: { can: (u) => u.role === 'admin' } }, async (req, reply) => {
     const { id } = validate(idParam, req.params);
     const who = await findUserById(web.db, id);
     if (!who) throw notFound();

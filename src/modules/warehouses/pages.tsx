@@ -1,3 +1,4 @@
+import type { IdRoute } from '../../web/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
@@ -205,8 +206,8 @@ export async function warehousesPages(web: FastifyInstance) {
   const route = formRoutes(web);
   addNav({ label: 'Warehouses', href: LIST, icon: 'warehouse', visible: warehousePolicy.can('view'), section: 'Catalog' });
 
-  const load = async (req: FastifyRequest) => {
-    const row = await findWarehouse(db, req.user!, (req.params as { id: string }).id);
+  const load = async (req: FastifyRequest<IdRoute>) => {
+    const row = await findWarehouse(db, req.user!, req.params.id);
     if (!row) throw notFound();
     return row;
   };
@@ -247,14 +248,14 @@ export async function warehousesPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Warehouse created.', redirect: showUrl(row.id), data: row, status: 201 });
   });
 
-  web.get('/warehouses/:id/show', { config: { can: warehousePolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute>('/warehouses/:id/show', { config: { can: warehousePolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     if (wantsJson(req)) return reply.send({ data: row });
     const managers = warehousePolicy.authorize(req.user!, 'update') ? await stockManagersOf(db, row.id) : null;
     return renderPage(req, reply, { title: row.name, body: <WarehousePage warehouse={row} managers={managers} /> });
   });
 
-  web.get('/warehouses/:id/edit', { config: { can: warehousePolicy.can('update') } }, async (req, reply) => {
+  web.get<IdRoute>('/warehouses/:id/edit', { config: { can: warehousePolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
     return renderPage(req, reply, {
       title: `Edit ${row.name}`,
@@ -267,7 +268,7 @@ export async function warehousesPages(web: FastifyInstance) {
     });
   });
 
-  const update = async (req: FastifyRequest, reply: FastifyReply) => {
+  const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const before = await load(req);
     const input = await readWarehouse(web, req, before);
     const next = {
@@ -294,8 +295,8 @@ export async function warehousesPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Warehouse updated.', redirect: showUrl(row.id), data: row });
   };
   const updateOpts = { config: { can: warehousePolicy.can('update') } };
-  route('PATCH', '/warehouses/:id/update', updateOpts, update);
-  route('PUT', '/warehouses/:id/update', updateOpts, update);
+  route<IdRoute>('PATCH', '/warehouses/:id/update', updateOpts, update);
+  route<IdRoute>('PUT', '/warehouses/:id/update', updateOpts, update);
 
   deleteRoute(web, {
     url: '/warehouses/delete',
