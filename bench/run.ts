@@ -20,7 +20,7 @@ import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
 import { createAccount } from '../src/modules/accounts/service.js';
 import { createProduct } from '../src/modules/products/service.js';
-import { SCOPES } from '../src/modules/tokens/scopes.js';
+import { SCOPES } from '../src/core/scopes.js';
 import { createToken } from '../src/modules/tokens/tokens.js';
 import { createUser } from '../src/modules/users/service.js';
 import { cpuPhase, freePort, machine, request, round, serverEntry, sleep, startServer, summary, watchRss, type Server } from './lib.js';

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Database, Queryable } from '../src/db/database.js';
 import { createAccount } from '../src/modules/accounts/service.js';
 import { createProduct } from '../src/modules/products/service.js';
-import { SCOPES } from '../src/modules/tokens/scopes.js';
+import { SCOPES } from '../src/core/scopes.js';
 import { createToken } from '../src/modules/tokens/tokens.js';
 import { createUser } from '../src/modules/users/service.js';
 import { freePort, percentile, request, round, sleep, startServer, watchRss, type Server } from './lib.js';

@@ -12,7 +12,11 @@ import './http/types.js';
 import { apiScope } from './http/api-scope.js';
 import { installErrorRenderer } from './http/render-error.js';
 import { requestId } from './http/request-id.js';
+import { DOCS_CSP, securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './modules/health/routes.js';
+import { installMetrics } from './metrics/routes.js';
+import { openFileStore } from './files/open.js';
+import './files/types.js';
 import { leadsApi } from './modules/leads/api.js';
 import { ordersApi } from './modules/orders/api.js';
 import { BearerAuth } from './modules/tokens/bearer.js';
@@ -51,7 +55,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     },
     genReqId: requestId,
     bodyLimit: config.bodyLimit,
-    trustProxy: process.env.TRUST_PROXY === 'true',
+    trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
   });
 
@@ -64,12 +68,15 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   app.decorate('db', db);
   app.decorate('config', config);
   app.decorate('bearer', new BearerAuth(db));
+  app.decorate('files', openFileStore(config, db));
+  app.addHook('onClose', async () => app.files.close());
   await app.bearer.start();
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
   installErrorRenderer(app, { router, html: [renderHtmlError] });
+  await securityHeaders(app);
 
   const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 }) : undefined;
@@ -96,9 +103,14 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     },
     transform: ({ schema, url }) => ({ schema: { ...schema, hide: schema?.hide || !url.startsWith(API_PREFIX) } as never, url }),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: `${API_PREFIX}/openapi.json` } as never });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    transformStaticCSP: () => DOCS_CSP,
+    uiConfig: { url: `${API_PREFIX}/openapi.json` } as never,
+  });
 
   await app.register(healthRoutes);
+  installMetrics(app);
   await app.register(
     async (api) => {
       // Route schemas document the API; the modules validate with the same schemas and Laravel's messages.

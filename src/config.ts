@@ -14,12 +14,21 @@ export interface Config {
   bodyLimit: number;
   bulkBodyLimit: number;
   mailUrl: string | undefined;
+  /** The From of every message codops sends (MAIL_FROM). */
+  mailFrom: string;
+  /** Whether X-Forwarded-* headers are believed (TRUST_PROXY=true behind a reverse proxy). */
+  trustProxy: boolean;
   sessionIdleMinutes: number;
   appUrl: string;
   /** Jobs the server runs at a time (0: none; `codops worker` runs them). */
   workers: number;
   /** How often a worker looks for jobs whose worker died. */
   jobsMaintenanceSeconds: number;
+  /** Bearer token of GET /metrics; without it the endpoint does not exist. */
+  metricsToken: string | undefined;
+  /** Where files are kept: DATA_DIR/uploads, or the database (FILES=database); S3_URL overrides both. */
+  files: 'local' | 'database';
+  s3Url: string | undefined;
 }
 
 /** Thrown for a bad environment variable; the message names the variable. */
@@ -49,6 +58,19 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
     throw new ConfigError(`Invalid ${name}: the scheme must be ${protocols.join(' or ')}, got "${parsed.protocol}".`);
   }
   return raw;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return false;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`Invalid ${name}: "${raw}" is not true or false.`);
+  return raw === 'true';
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[]): T {
+  const raw = env[name]?.trim() || values[0];
+  if (!values.includes(raw as T)) throw new ConfigError(`Invalid ${name}: "${raw}" is not one of ${values.join(', ')}.`);
+  return raw as T;
 }
 
 /** The app key signs sessions and reset links; generated once into DATA_DIR when not given. */
@@ -88,9 +110,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     bulkBodyLimit: integer(env, 'BULK_BODY_LIMIT_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     mailUrl: url(env, 'MAIL_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.MAIL_FROM?.trim() || 'codops <no-reply@codops.local>',
+    trustProxy: boolean(env, 'TRUST_PROXY'),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 365),
     appUrl: env.APP_URL?.trim() || `http://${host}:${port}`,
     workers: integer(env, 'WORKERS', 2, 0, 64),
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
+    metricsToken: env.METRICS_TOKEN?.trim() || undefined,
+    files: oneOf(env, 'FILES', ['local', 'database'] as const),
+    s3Url: url(env, 'S3_URL', ['http:', 'https:']),
   };
 }

@@ -6,12 +6,17 @@ import { startMaintenance } from './db/maintenance.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
 import { startWorker } from './jobs/start.js';
+import { setupNotice } from './modules/auth/setup.js';
+import { localBaseUrl } from './lib/base-url.js';
+import { serveDatabaseSocket } from './db/socket-server.js';
 
 /** Starts the server: config, database, migrations, app, job workers; closes gracefully on SIGTERM/SIGINT. */
 async function main() {
   const config = loadConfig();
   const db = await openDatabase(config);
   await migrate(db);
+  // On the embedded database, `codops` commands reach it through this process (the data dir is locked).
+  const socket = db.kind === 'pglite' ? await serveDatabaseSocket(db, config.dataDir) : undefined;
   const app = await buildApp({ config, db });
   const purge = setInterval(() => purgeIdempotencyKeys(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();
@@ -28,6 +33,7 @@ async function main() {
       await app.close(); // stops accepting, waits for in-flight requests
       await worker?.stop(); // finishes or hands back the jobs in hand
       await maintenance.stop();
+      await socket?.close();
       await db.close();
       process.exit(0);
     } catch (err) {
@@ -40,6 +46,8 @@ async function main() {
 
   await purgeIdempotencyKeys(db);
   await app.listen({ port: config.port, host: config.host });
+  const notice = await setupNotice(db, config.appKey, localBaseUrl(config));
+  if (notice) process.stdout.write(`${notice}\n`);
 }
 
 main().catch((err) => {

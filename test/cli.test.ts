@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { runCommand, tempDataDir, withDatabase } from './support/server-process.js';
+import { ROLES } from '../src/core/roles.js';
+import type { Database } from '../src/db/database.js';
 
 const env = { DATA_DIR: tempDataDir(), DATABASE_URL: process.env.DATABASE_URL };
 const codops = (...args: string[]) => runCommand(['src/cli/index.ts', ...args], env);
@@ -130,5 +132,39 @@ test('codops demo seeds leads and orders in every status and prints a working to
     ]);
     const orders = await db.query<{ status: string }>('SELECT DISTINCT status FROM orders WHERE account_id = $1', [out.account_id]);
     assert.deepEqual(orders.rows.map((r) => r.status).sort(), ['canceled', 'delivered', 'new', 'returned', 'shipped']);
+  });
+  // A login per role, each printed; the agent has products and hours, the stock manager warehouses.
+  const logins = out.logins as { role: string; email: string }[];
+  assert.deepEqual(logins.map((l) => l.role).sort(), [...ROLES].sort());
+  for (const l of logins) assert.match(out.instructions as string, new RegExp(`${l.role} +${l.email.replace('.', '\\.')} / `));
+
+  // A second run (server elsewhere) adds nothing and prints the real address.
+  const counts = (db: Database) =>
+    db.query<{ leads: number; tokens: number; users: number }>(
+      `SELECT (SELECT count(*)::int FROM leads WHERE account_id = $1) AS leads,
+              (SELECT count(*)::int FROM api_tokens WHERE account_id = $1) AS tokens,
+              (SELECT count(*)::int FROM users WHERE email LIKE '%@codops.test') AS users`,
+      [out.account_id],
+    );
+  const before = await withDatabase(env.DATA_DIR, async (db) => (await counts(db)).rows[0]);
+  const again = await runCommand(['src/cli/index.ts', 'demo', '--json'], { ...env, PORT: '4567', HOST: '0.0.0.0' });
+  assert.equal(again.code, 0, again.stderr);
+  const second = json(again.stdout);
+  assert.equal(second.token, null);
+  assert.equal(second.account_id, out.account_id);
+  assert.match(second.instructions as string, /http:\/\/127\.0\.0\.1:4567\/login/);
+  await withDatabase(env.DATA_DIR, async (db) => {
+    assert.deepEqual((await counts(db)).rows[0], before);
+    const agent = await db.query<{ products: number; hours: number; manager_id: string | null }>(
+      `SELECT jsonb_array_length(products_ids_to_confirm) AS products, jsonb_array_length(agent_working_hours) AS hours, manager_id
+         FROM users WHERE email = 'agent@codops.test'`,
+    );
+    assert.equal(agent.rows[0].products, 5);
+    assert.equal(agent.rows[0].hours, 1);
+    assert.ok(agent.rows[0].manager_id);
+    const stock = await db.query<{ n: number }>(
+      `SELECT jsonb_array_length(warehouses_ids_to_manage) AS n FROM users WHERE email = 'stock-manager@codops.test'`,
+    );
+    assert.equal(stock.rows[0].n, 2);
   });
 });

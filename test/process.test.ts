@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { unlinkSync } from 'node:fs';
+import { socketPath } from '../src/db/wire.js';
 import { lead, tenant, type Tenant } from '../src/test-support/harness.js';
 import { runCommand, startServer, tempDataDir, withDatabase, type ServerProcess } from './support/server-process.js';
 
@@ -115,6 +117,12 @@ describe('server process', () => {
         const second = await runCommand(['src/server.ts'], { ...env, PORT: '0' });
         assert.notEqual(second.code, 0);
         assert.match(second.stderr, /^codops: The data directory .+ is in use by another codops process \(pid \d+\)\./);
+        // A command reaches the database through the running server's socket…
+        const through = await runCommand(['src/cli/index.ts', 'account:create', '--name', 'X', '--json'], env);
+        assert.equal(through.code, 0, through.stderr);
+        assert.equal(JSON.parse(through.stdout).name, 'X');
+        // …and without it (a process that does not answer) is refused in one line.
+        unlinkSync(socketPath(env.DATA_DIR));
         const cli = await runCommand(['src/cli/index.ts', 'account:create', '--name', 'X'], env);
         assert.equal(cli.code, 1);
         assert.equal(cli.stderr.trim().split('\n').length, 1);

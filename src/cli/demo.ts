@@ -6,22 +6,44 @@ import { transitionOrders } from '../modules/orders/lifecycle.js';
 import { createProduct } from '../modules/products/service.js';
 import { newId } from '../lib/ids.js';
 import { incrementStock } from '../modules/stocks/service.js';
-import { SCOPES } from '../modules/tokens/scopes.js';
+import { SCOPES } from '../core/scopes.js';
 import { createToken } from '../modules/tokens/tokens.js';
-import { SYSTEM } from '../modules/users/actor.js';
-import { createUser, findUserByEmail } from '../modules/users/service.js';
+import { SYSTEM } from '../core/actor.js';
+import { createUser, findUserByEmail, insertUser } from '../modules/users/service.js';
+import type { Role } from '../core/roles.js';
+
+export interface DemoLogin {
+  role: Role;
+  email: string;
+  password: string;
+}
 
 export interface Demo {
   id: string;
   account_id: string;
   admin: { email: string; password: string };
   seller: { email: string; password: string };
-  token: string;
+  /** Every demo login, one per role. */
+  logins: DemoLogin[];
+  /** The API token, shown only when the demo is first loaded (null afterwards: no second token). */
+  token: string | null;
   instructions: string;
 }
 
 const ADMIN = { email: 'admin@codops.test', password: 'admin-password' };
 const SELLER = { email: 'seller@codops.test', password: 'seller-password' };
+/** The staff of the demo, created in this order (a manager before the agents who report to them). */
+const STAFF: { role: Role; name: string; manager?: Role }[] = [
+  { role: 'manager-leader', name: 'Demo Manager Leader' },
+  { role: 'manager', name: 'Demo Manager', manager: 'manager-leader' },
+  { role: 'call-center-manager', name: 'Demo Call Centre Manager', manager: 'manager-leader' },
+  { role: 'agent', name: 'Demo Agent', manager: 'call-center-manager' },
+  { role: 'follow-up-agent', name: 'Demo Follow-up Agent', manager: 'call-center-manager' },
+  { role: 'stock-manager', name: 'Demo Stock Manager' },
+  { role: 'sourcing-agent', name: 'Demo Sourcing Agent' },
+  { role: 'delivery', name: 'Demo Courier' },
+];
+const staffLogin = (role: Role): DemoLogin => ({ role, email: `${role}@codops.test`, password: `${role}-password` });
 const PRODUCTS = [
   ['ARGAN-100', 'Argan Oil 100ml', 199],
   ['AMLOU-250', 'Amlou 250g', 89],
@@ -38,32 +60,51 @@ const WAREHOUSES = [
 const SHORT_SKU = 'KOHL-CLASSIC';
 const NAMES = ['Ahmed Benali', 'Fatima Zahra', 'Youssef Amrani', 'Khadija Idrissi', 'Omar Tazi', 'Salma Berrada'];
 
-/** A demo account with products, an admin, a seller, a few hundred leads and orders in every status, and a token. */
-export async function seedDemo(db: Database): Promise<Demo> {
+/**
+ * A demo account with products, stock in two warehouses, cities, a login for every role, a few
+ * hundred leads and orders in every status, and a token. Idempotent: a second run adds nothing
+ * (no second token, no second set of leads) and prints the same logins. `baseUrl` is where the
+ * server answers (from PORT and HOST).
+ */
+export async function seedDemo(db: Database, baseUrl = 'http://127.0.0.1:3000'): Promise<Demo> {
   return db.tx(async (q) => {
     let seller = await findUserByEmail(q, SELLER.email);
     let accountId: string;
+    let token: string | null = null;
     if (seller?.account_id) {
       accountId = seller.account_id;
     } else {
       accountId = (await createAccount(q, { name: 'Demo Shop' })).id;
       for (const [sku, name, price] of PRODUCTS) await createProduct(q, { accountId, sku, name, price });
       if (!(await findUserByEmail(q, ADMIN.email))) {
-        await createUser(q, { role: 'admin', email: ADMIN.email, password: ADMIN.password, fullName: 'Demo Admin' });
+        await createUser(q, { role: 'admin', email: ADMIN.email, password: ADMIN.password, fullName: 'Demo Admin', phone: '0600000001' });
       }
-      await createUser(q, { role: 'seller', email: SELLER.email, password: SELLER.password, fullName: 'Demo Seller', accountId });
+      await createUser(q, {
+        role: 'seller',
+        email: SELLER.email,
+        password: SELLER.password,
+        fullName: 'Demo Seller',
+        accountId,
+        phone: '0600000002',
+      });
       seller = (await findUserByEmail(q, SELLER.email))!;
       await seedStocks(q, accountId);
       await seedLeadsAndOrders(q, accountId);
+      token = (await createToken(q, { userId: seller.id, accountId, name: 'Demo token', scopes: [...SCOPES], expiresAt: null })).token;
     }
-    const { id, token } = await createToken(q, { userId: seller.id, accountId, name: 'Demo token', scopes: [...SCOPES], expiresAt: null });
+    await seedCities(q);
+    await seedStaff(q, accountId);
+    const logins: DemoLogin[] = [{ role: 'admin', ...ADMIN }, { role: 'seller', ...SELLER }, ...STAFF.map((s) => staffLogin(s.role))];
+    const width = Math.max(...logins.map((l) => l.role.length));
     const instructions = [
-      `Demo account ${accountId} is ready.`,
-      `Dashboard: log in as ${ADMIN.email} / ${ADMIN.password} (admin) or ${SELLER.email} / ${SELLER.password} (seller).`,
-      `API token (shown once): ${token}`,
-      `Try: curl -H "Authorization: Bearer ${token}" http://127.0.0.1:3000/api/web/1.0/leads`,
+      `Demo account ${accountId} is ready. Open ${baseUrl}/login and log in as:`,
+      ...logins.map((l) => `  ${l.role.padEnd(width)}  ${l.email} / ${l.password}`),
+      token
+        ? `API token (shown once): ${token}`
+        : 'API token: shown when the demo was first loaded; make another under Settings → API keys, or with `npx codops token:create`.',
+      `Try: curl -H "Authorization: Bearer ${token ?? '<token>'}" ${baseUrl}/api/web/1.0/leads`,
     ].join('\n');
-    return { id: String(id), account_id: accountId, admin: ADMIN, seller: SELLER, token, instructions };
+    return { id: accountId, account_id: accountId, admin: ADMIN, seller: SELLER, logins, token, instructions };
   });
 }
 
@@ -149,4 +190,50 @@ async function seedLeadsAndOrders(q: Tx, accountId: string) {
     ...shipped.slice(110, 140).map((o) => ({ id: o.id, from: 'shipped' as const, to: 'returned' as const, comment: 'customer refused' })),
     ...orders.slice(170, 195).map((o) => ({ id: o.id, from: 'new' as const, to: 'canceled' as const, comment: null })),
   ]);
+}
+
+/** The demo's cities, each with two areas, shared by every account (ON CONFLICT: a re-run adds nothing). */
+async function seedCities(q: Tx) {
+  for (const name of CITIES) {
+    await q.query('INSERT INTO cities (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING', [newId(), name]);
+    const cityId = (await q.query<{ id: string }>('SELECT id FROM cities WHERE lower(name) = lower($1)', [name])).rows[0].id;
+    for (const area of ['Centre', 'Nord'])
+      await q.query('INSERT INTO areas (id, city_id, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [newId(), cityId, area]);
+  }
+}
+
+/**
+ * One login per staff role: the agent confirms every demo product from 08:00 to 20:00, the stock
+ * manager manages both warehouses, agents report to the call-centre manager. Existing logins are kept.
+ */
+async function seedStaff(q: Tx, accountId: string) {
+  const productIds = (await q.query<{ id: string }>('SELECT id FROM products WHERE account_id = $1 ORDER BY sku', [accountId])).rows.map(
+    (r) => r.id,
+  );
+  const warehouseIds = (
+    await q.query<{ id: string }>('SELECT id FROM warehouses WHERE lower(name) = ANY($1::text[]) ORDER BY name', [
+      WAREHOUSES.map(([name]) => name.toLowerCase()),
+    ])
+  ).rows.map((r) => r.id);
+  const ids = new Map<Role, string>();
+  for (const [i, s] of STAFF.entries()) {
+    const login = staffLogin(s.role);
+    const existing = await findUserByEmail(q, login.email);
+    if (existing) {
+      ids.set(s.role, existing.id);
+      continue;
+    }
+    const id = await insertUser(q, s.role, null, {
+      full_name: s.name,
+      email: login.email,
+      phone: `06000001${String(i).padStart(2, '0')}`,
+      password: login.password,
+      ...(s.manager ? { manager_id: ids.get(s.manager) ?? null } : {}),
+      ...(s.role === 'agent'
+        ? { products_ids_to_confirm: productIds, agent_working_hours: [{ startTime: '08:00', endTime: '20:00' }] }
+        : {}),
+      ...(s.role === 'stock-manager' ? { warehouses_ids_to_manage: warehouseIds } : {}),
+    });
+    ids.set(s.role, id);
+  }
 }

@@ -4,15 +4,17 @@ import type { Database } from '../db/database.js';
 import { pgCode, PG } from '../db/database.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
 import { accountExists, createAccount } from '../modules/accounts/service.js';
 import { createProduct } from '../modules/products/service.js';
-import { isScope, SCOPES, type Scope } from '../modules/tokens/scopes.js';
+import { isScope, SCOPES, type Scope } from '../core/scopes.js';
 import { createToken, revokeToken } from '../modules/tokens/tokens.js';
-import { isRole, ROLES } from '../modules/users/roles.js';
+import { isRole, ROLES } from '../core/roles.js';
 import { createUser, findUserByEmail } from '../modules/users/service.js';
 import { seedDemo } from './demo.js';
+import { localBaseUrl } from '../lib/base-url.js';
 import { runWorker } from './worker.js';
+import { backupCommands } from './backup.js';
+import { openForCommand } from './open-db.js';
 
 /** A refusal the user can act on: printed as one line on stderr, exit code 1. */
 export class CliError extends Error {}
@@ -29,7 +31,7 @@ function text(name: string, value: string | undefined, min: number, max: number)
 
 /** Opens the database, brought up to date first unless the command is `migrate` itself (it reports what it applied). */
 async function withDb<T>(fn: (db: Database) => Promise<T>, opts = { migrate: true }): Promise<T> {
-  const db = await openDatabase(loadConfig());
+  const db = await openForCommand(loadConfig());
   try {
     if (opts.migrate) await migrate(db);
     return await fn(db);
@@ -78,6 +80,7 @@ export function program(): Command {
     .requiredOption('--email <email>')
     .requiredOption('--password <password>')
     .requiredOption('--name <full name>')
+    .option('--phone <phone>', 'the phone number (the dashboard asks for one; agents and couriers need it)')
     .option('--account <id>', 'the account (required for sellers)')
     .option('--json', 'print JSON')
     .action(async (o) => {
@@ -86,12 +89,13 @@ export function program(): Command {
       if (!EMAIL.test(email)) throw new CliError('The --email option must be a valid email address.');
       const password = text('password', o.password, 8, 255);
       const fullName = text('name', o.name, 1, 100);
+      const phone = o.phone === undefined ? undefined : text('phone', o.phone, 1, 100);
       if (o.role === 'seller' && !o.account) throw new CliError('The --account option is required for sellers.');
       if (o.role !== 'seller' && o.account) throw new CliError('Only sellers belong to an account: drop --account for this role.');
       const { id } = await withDb(async (db) => {
         if (o.account) await requireAccount(db, o.account);
         if (await findUserByEmail(db, email)) throw new CliError(`The email ${email} has already been taken.`);
-        return createUser(db, { role: o.role, email, password, fullName, accountId: o.account });
+        return createUser(db, { role: o.role, email, password, fullName, phone, accountId: o.account });
       });
       print(o.json, { id, email, role: o.role }, `User created: ${id}`);
     });
@@ -186,10 +190,11 @@ export function program(): Command {
     .description('create a demo account with products, people, leads, orders and a token')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const demo = await withDb((db) => seedDemo(db));
+      const demo = await withDb((db) => seedDemo(db, localBaseUrl(loadConfig())));
       print(o.json, demo as unknown as Record<string, unknown>, demo.instructions);
     });
 
+  backupCommands(cli, (m) => new CliError(m));
   return cli;
 }
 

@@ -25,6 +25,10 @@ export interface Database extends Queryable {
   /** Calls onMessage for every NOTIFY on channel, from any process sharing the database. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
   close(): Promise<void>;
+  /** Connections of the pool (PostgreSQL; the embedded database has one connection and no pool). */
+  pool?(): { max: number; total: number; idle: number; waiting: number };
+  /** A consistent copy of the embedded database's files (gzipped tar), taken while no transaction is open. */
+  backup?(): Promise<Blob>;
 }
 
 /** PostgreSQL error codes we act on. */

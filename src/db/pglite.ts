@@ -48,6 +48,11 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     async listen(channel, onMessage) {
       await db.listen(channel, onMessage);
     },
+    async backup() {
+      await db.exec('CHECKPOINT'); // less WAL to replay after a restore
+      // Queries and transactions all hold this lock: the files are copied between two transactions.
+      return db._runExclusiveTransaction(() => db.dumpDataDir('gzip'));
+    },
     async close() {
       try {
         await db.close();

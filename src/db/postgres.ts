@@ -52,6 +52,7 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
       });
       await listener.query(`LISTEN "${channel}"`);
     },
+    pool: () => ({ max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await listener?.end().catch(() => undefined);
       await pool.end();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import sjson from 'secure-json-parse';
 import { badJson, forbidden, tooManyAttempts, unauthenticated } from './errors.js';
+import { rejectControlCharacters } from './input-hygiene.js';
 
 /**
  * Hooks of every /api/web/1.0 route, in the order api-v1.md fixes: authentication (401), rate
@@ -39,6 +40,8 @@ export async function apiScope(api: FastifyInstance, opts: { rateLimitPerMinute:
     const { scope, allows } = req.routeOptions.config;
     const actor = req.tokenActor!;
     if (scope && !actor.scopes.has(scope)) throw forbidden();
-    if (allows && !allows(actor.role)) throw forbidden();
+    if (allows && !allows(actor)) throw forbidden();
   });
+  // After body parsing, before validation: text that could never be stored answers 422 (or 404 in a path).
+  api.addHook('preValidation', rejectControlCharacters);
 }

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { PG, pgCode } from '../db/database.js';
 
 // Laravel's status for an expired CSRF token; Node has no reason phrase for it.
 STATUS_CODES[419] = 'Page Expired';
@@ -22,6 +23,7 @@ export class HttpError extends Error {
 }
 
 export const badJson = () => new HttpError(400, 'The request body is not valid JSON.');
+export const badForm = () => new HttpError(400, 'The request body is not a valid form.');
 export const unauthenticated = () => new HttpError(401, 'Unauthenticated.');
 export const forbidden = () => new HttpError(403, 'This action is unauthorized.');
 export const notFound = () => new HttpError(404, 'Resource not found.');
@@ -31,8 +33,27 @@ export const unsupportedMediaType = () => new HttpError(415, 'The request body m
 export const pageExpired = () => new HttpError(419, 'Page Expired');
 export const invalid = (errors: FieldErrors) => new HttpError(422, 'The given data was invalid.', errors);
 export const tooManyAttempts = (headers: Record<string, string> = {}) => new HttpError(429, 'Too Many Attempts.', undefined, headers);
+export const tooManyLogins = (seconds: number) =>
+  new HttpError(429, `Too many login attempts. Please try again in ${seconds} seconds.`, undefined, { 'retry-after': String(seconds) });
 export const serverError = () => new HttpError(500, 'Server Error.');
 export const serviceUnavailable = () => new HttpError(503, 'Service Unavailable.');
+
+const takenAnswers = new Map<string, FieldErrors>();
+
+/**
+ * Declares a unique index whose violation is the client's mistake: the renderer answers it with
+ * this field's 422, so a race lost between a module's check and its write reads as the check.
+ */
+export function answerUniqueViolation(index: string, field: string, message: string): void {
+  takenAnswers.set(index, { [field]: [message] });
+}
+
+/** Maps a database error onto the catalogue: a declared unique index's violation is its 422. */
+export function fromDatabaseError(err: unknown): HttpError | undefined {
+  if (pgCode(err) !== PG.uniqueViolation) return undefined;
+  const answer = takenAnswers.get(String((err as { constraint?: unknown }).constraint));
+  return answer ? invalid(answer) : undefined;
+}
 
 /** Maps Fastify's own errors (body parsing, limits) onto the catalogue. */
 export function fromFastifyError(err: { code?: string; statusCode?: number }): HttpError | undefined {

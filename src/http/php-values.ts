@@ -3,7 +3,7 @@
  * integer, how long it is as a string, how many items it holds. A JSON object is a PHP array.
  */
 
-export type PhpArray = unknown[] | Record<string, unknown>;
+type PhpArray = unknown[] | Record<string, unknown>;
 
 /** An array or an object: both are PHP arrays once `json_decode`d. */
 export const isPhpArray = (v: unknown): v is PhpArray => v !== null && typeof v === 'object';

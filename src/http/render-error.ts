@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, fromFastifyError, methodNotAllowed, notFound, serverError } from './errors.js';
+import { HttpError, fromDatabaseError, fromFastifyError, methodNotAllowed, notFound, serverError } from './errors.js';
 import type FindMyWay from 'find-my-way';
 
-export type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => boolean;
+type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => boolean;
 
 /**
  * The one error renderer: handlers throw, this answers. JSON by default; an HTML renderer (the
@@ -19,7 +19,7 @@ export function installErrorRenderer(
   };
 
   app.setErrorHandler((error: FastifyError, req, reply) => {
-    let err = error instanceof HttpError ? error : fromFastifyError(error);
+    let err = error instanceof HttpError ? error : (fromFastifyError(error) ?? fromDatabaseError(error));
     if (!err) {
       req.log.error({ err: error }, 'unhandled error');
       err = serverError();

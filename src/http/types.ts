@@ -1,15 +1,13 @@
 import type { Database } from '../db/database.js';
 import type { Config } from '../config.js';
-import type { TokenActor } from '../modules/tokens/bearer.js';
-import type { BearerAuth } from '../modules/tokens/bearer.js';
-import type { Scope } from '../modules/tokens/scopes.js';
-import type { Role } from '../modules/users/roles.js';
+import type { TokenActor } from '../core/actor.js';
+import type { Scope } from '../core/scopes.js';
+import type { Principal } from '../core/policy.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
     config: Config;
-    bearer: BearerAuth;
   }
   interface FastifyRequest {
     /** The API token's actor, once the bearer hook has accepted it. */
@@ -20,6 +18,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The API scope a route needs, and the role check of its resource's policy. */
     scope?: Scope;
-    allows?: (role: Role | null) => boolean;
+    allows?: (who: Principal) => boolean;
   }
 }

@@ -3,7 +3,7 @@ import type { Queryable } from '../db/database.js';
 import { jobKind } from './registry.js';
 import { bossOver, sender, WAKE_CHANNEL } from './queue.js';
 
-export interface EnqueueOptions {
+interface EnqueueOptions {
   /** Who started it: they (and admins) may read GET /jobs/{id}. Null for the system. */
   userId?: string | null;
   /** Items to process, when known up front (the progress bar starts from it). */

@@ -5,14 +5,28 @@ import type { Database, Queryable } from '../db/database.js';
  * one, and one slot of every worker is kept for `urgent` jobs only (pushing parcels waits for nobody).
  */
 export const LANES = ['urgent', 'default', 'low'] as const;
-export type Lane = (typeof LANES)[number];
+type Lane = (typeof LANES)[number];
 
 /** An item a job could not process, as GET /jobs/{id} shows it. */
-export interface JobItemError {
+interface JobItemError {
   reference?: string;
   row?: number;
   column?: string;
   message: string;
+}
+
+/** A job as GET /jobs/{id} answers it (fulfilment.md). */
+export interface JobJson {
+  id: string;
+  kind: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  total: number;
+  done: number;
+  failed: number;
+  errors: JobItemError[];
+  result?: unknown;
+  created_at: string;
+  finished_at: string | null;
 }
 
 export interface JobProgress {
@@ -47,7 +61,7 @@ export interface JobContext<P = unknown> {
   report(progress: JobProgress, q?: Queryable): Promise<void>;
 }
 
-export interface RetryPolicy {
+interface RetryPolicy {
   /** Retries after the first run (a run cut short by a crash counts as one). */
   limit: number;
   /** Seconds before the first retry; each later one waits about twice as long (with jitter). */

@@ -25,7 +25,7 @@ export interface Run {
 const MESSAGE_MAX = 1000;
 // The record keeps the result; pg-boss's row needs none (its positional `data` comes before the options).
 const NO_OUTPUT = null as unknown as object;
-export const LAPSED_MESSAGE = 'The worker running this job stopped responding (it crashed or was cut off).';
+const LAPSED_MESSAGE = 'The worker running this job stopped responding (it crashed or was cut off).';
 
 /** Takes the next due job of `kind`, if any: pg-boss marks it active, the record `running`. */
 export async function claimRun(db: Database, boss: PgBoss, kind: JobKind): Promise<Run | null> {

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/database.js';
 
-export interface KindStats {
+interface KindStats {
   /** Waiting to run (retries included). */
   queued: number;
   /** Of the queued, those waiting for a retry after a failure. */

@@ -11,7 +11,7 @@ export interface WorkerLog {
   error(obj: object, msg?: string): void;
 }
 
-export interface WorkerOptions {
+interface WorkerOptions {
   /** Jobs run at a time; one more slot is kept for `urgent` jobs. At least 1. */
   slots: number;
   /** How often to look for due jobs besides the NOTIFY of each enqueue (retries come due silently). */

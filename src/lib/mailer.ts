@@ -4,7 +4,7 @@ import nodemailer from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 
-export interface Mail {
+interface Mail {
   to: string;
   subject: string;
   text: string;
@@ -12,19 +12,23 @@ export interface Mail {
   link?: string;
 }
 
-const FROM = process.env.MAIL_FROM || 'codops <no-reply@codops.local>';
-
 /**
  * Sends through SMTP when MAIL_URL is set; otherwise writes each message to DATA_DIR/mail/ as an
  * .eml file and logs its link, so a local install works without a mail server.
  */
-export async function sendMail(config: Pick<Config, 'mailUrl' | 'dataDir'>, log: FastifyBaseLogger, mail: Mail): Promise<void> {
+export async function sendMail(
+  config: Pick<Config, 'mailUrl' | 'mailFrom' | 'dataDir'>,
+  log: FastifyBaseLogger,
+  mail: Mail,
+): Promise<void> {
   if (config.mailUrl) {
-    await nodemailer.createTransport(config.mailUrl).sendMail({ from: FROM, to: mail.to, subject: mail.subject, text: mail.text });
+    await nodemailer
+      .createTransport(config.mailUrl)
+      .sendMail({ from: config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text });
     return;
   }
   const info = await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail({
-    from: FROM,
+    from: config.mailFrom,
     to: mail.to,
     subject: mail.subject,
     text: mail.text,

@@ -1,8 +1,9 @@
-// Pictures users upload (profile pictures, product images): recognised by their bytes, stored under
-// DATA_DIR/uploads/<folder>/ with names we make, so no path from the database reaches the disk as is.
+// Pictures users upload (profile pictures, product images): recognised by their bytes, kept in the
+// file store under <folder>/ with names we make, so no path from the database reaches a store as is.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import type { FileStore, StoredFile } from '../files/store.js';
 
 export const PICTURE_TYPES = {
   png: 'image/png',
@@ -20,41 +21,31 @@ export function sniffPicture(data: Buffer): PictureKind | undefined {
 }
 
 export interface PictureStore {
-  /** Writes a new file for `ownerId` and answers its path relative to uploads/ (`<folder>/<file>`). */
-  save(dataDir: string, ownerId: string, data: Buffer, kind: PictureKind): Promise<string>;
-  read(dataDir: string, stored: string): Promise<{ data: Buffer; type: string } | undefined>;
-  remove(dataDir: string, stored: string | null | undefined): Promise<void>;
+  /** Writes a new file for `ownerId` and answers its key (`<folder>/<file>`), kept in the database. */
+  save(files: FileStore, ownerId: string, data: Buffer, kind: PictureKind): Promise<string>;
+  read(files: FileStore, stored: string): Promise<StoredFile | undefined>;
+  remove(files: FileStore, stored: string | null | undefined): Promise<void>;
 }
 
 export function pictureStore(folder: string): PictureStore {
-  const dirOf = (dataDir: string) => join(dataDir, 'uploads', folder);
   /** Only file names we wrote are ever read or removed. */
-  const fileOf = (dataDir: string, stored: string): string | undefined => {
+  const keyOf = (stored: string): string | undefined => {
     const name = basename(stored);
-    return /^[A-Za-z0-9]+-[a-f0-9]{16}\.(png|jpeg|webp)$/.test(name) ? join(dirOf(dataDir), name) : undefined;
+    return /^[A-Za-z0-9]+-[a-f0-9]{16}\.(png|jpeg|webp)$/.test(name) ? `${folder}/${name}` : undefined;
   };
   return {
-    async save(dataDir, ownerId, data, kind) {
-      const dir = dirOf(dataDir);
-      await mkdir(dir, { recursive: true });
-      const file = `${ownerId}-${randomBytes(8).toString('hex')}.${kind}`;
-      await writeFile(join(dir, file), data, { mode: 0o640 });
-      return `${folder}/${file}`;
+    async save(files, ownerId, data, kind) {
+      const key = `${folder}/${ownerId}-${randomBytes(8).toString('hex')}.${kind}`;
+      await files.put(key, Readable.from([data]));
+      return key;
     },
-    async read(dataDir, stored) {
-      const file = fileOf(dataDir, stored);
-      if (!file) return undefined;
-      try {
-        const data = await readFile(file);
-        const kind = sniffPicture(data);
-        return kind ? { data, type: PICTURE_TYPES[kind] } : undefined;
-      } catch {
-        return undefined;
-      }
+    async read(files, stored) {
+      const key = keyOf(stored);
+      return key ? files.get(key) : undefined;
     },
-    async remove(dataDir, stored) {
-      const file = stored ? fileOf(dataDir, stored) : undefined;
-      if (file) await unlink(file).catch(() => undefined);
+    async remove(files, stored) {
+      const key = stored ? keyOf(stored) : undefined;
+      if (key) await files.delete(key).catch(() => undefined);
     },
   };
 }

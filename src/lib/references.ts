@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
 
-export const REFERENCE_PREFIX = { lead: 'LD', order: 'ORD', invoice: 'INV', sourcing: 'SRC' } as const;
-export type ReferenceKind = keyof typeof REFERENCE_PREFIX;
+const REFERENCE_PREFIX = { lead: 'LD', order: 'ORD', invoice: 'INV', sourcing: 'SRC' } as const;
+type ReferenceKind = keyof typeof REFERENCE_PREFIX;
 
 export function formatReference(kind: ReferenceKind, n: number): string {
   return `${REFERENCE_PREFIX[kind]}-${String(n).padStart(5, '0')}`;

@@ -6,9 +6,9 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { createAccount } from '../modules/accounts/service.js';
 import { createProduct } from '../modules/products/service.js';
-import { SCOPES, type Scope } from '../modules/tokens/scopes.js';
+import { SCOPES, type Scope } from '../core/scopes.js';
 import { createToken } from '../modules/tokens/tokens.js';
-import type { Role } from '../modules/users/roles.js';
+import type { Role } from '../core/roles.js';
 import { createUser } from '../modules/users/service.js';
 import { newId } from '../lib/ids.js';
 

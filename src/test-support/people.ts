@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import { newId } from '../lib/ids.js';
 import { createAccount } from '../modules/accounts/service.js';
-import type { Role } from '../modules/users/roles.js';
+import type { Role } from '../core/roles.js';
 import { createUser } from '../modules/users/service.js';
 
 export const PASSWORD = 'password-123';

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import type { WebUser } from './types.js';
 
-export interface AuditSubject {
+interface AuditSubject {
   id: string;
   accountId?: string | null;
   changes?: Record<string, unknown>;

@@ -9,6 +9,7 @@ const TITLES: Record<number, string> = {
   404: 'Not found',
   405: 'Method not allowed',
   413: 'Too large',
+  422: 'Invalid request',
   419: 'Page Expired',
   429: 'Too many requests',
   500: 'Server error',
@@ -29,8 +30,15 @@ const EXPLAIN: Record<number, string> = {
 export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: HttpError): boolean {
   if (req.url.startsWith('/api/') || wantsJson(req)) return false;
   // Dashboard routes answer pages; anything else (/up, unknown paths) only to a browser.
-  const isPage = req.routeOptions?.config?.web === true || /text\/html/.test(String(req.headers.accept ?? ''));
+  const wantsHtml = /text\/html/.test(String(req.headers.accept ?? ''));
+  const isPage = req.routeOptions?.config?.web === true || wantsHtml;
   if (!isPage) return false;
+  // A browser asking for a path no route knows (outside /assets/): a guest is sent to the login page.
+  const unknownPage = wantsHtml && !req.routeOptions?.url && !req.url.startsWith('/assets/');
+  if (unknownPage && err.statusCode === 404 && !/(^|;\s*)codops_session=/.test(String(req.headers.cookie ?? ''))) {
+    reply.redirect('/login', 302);
+    return true;
+  }
   const session = (req as { session?: FastifyRequest['session'] }).session;
   if (err.statusCode === 401) {
     if (session && req.method === 'GET') session.intended = req.url;
@@ -57,6 +65,15 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
             : err.message}
         </p>
         {err.statusCode === 429 && <p>{err.message}</p>}
+        {err.errors && (
+          <ul class="error-list">
+            {Object.values(err.errors)
+              .flat()
+              .map((m) => (
+                <li>{m}</li>
+              ))}
+          </ul>
+        )}
         <p>
           <a href="/" class="btn btn-secondary">
             Go to the dashboard

@@ -1,10 +1,10 @@
-import type { JobJson } from '../modules/jobs/queries.js';
-import { usePage } from './page.js';
+import type { JobJson } from '../jobs/registry.js';
+import { usePage } from './page-context.js';
 
 const FINAL = new Set(['done', 'failed']);
 
 /** The line under the bar; public/app.js writes the same words as it polls. */
-export function jobProgressText(job: Pick<JobJson, 'status' | 'total' | 'done' | 'failed'>): string {
+function jobProgressText(job: Pick<JobJson, 'status' | 'total' | 'done' | 'failed'>): string {
   const counts = job.total > 0 ? ` ${job.done + job.failed} of ${job.total} processed${job.failed ? `, ${job.failed} failed` : ''}.` : '';
   switch (job.status) {
     case 'queued':

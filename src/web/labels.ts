@@ -1,4 +1,4 @@
-import type { Role } from '../modules/users/roles.js';
+import type { Role } from '../core/roles.js';
 
 export const ROLE_LABELS: Record<Role, string> = {
   admin: 'Admin',

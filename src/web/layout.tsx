@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { NAV } from './nav.js';
-import { usePage } from './page.js';
+import { usePage } from './page-context.js';
 import { ROLE_LABELS } from './labels.js';
-import { pictureUrl } from '../modules/settings/avatars.js';
+import { pictureUrl } from './picture-url.js';
 
 function Icon({ name }: { name: string }) {
   return (

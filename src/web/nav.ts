@@ -1,6 +1,6 @@
 import type { WebUser } from './types.js';
 
-export interface NavItem {
+interface NavItem {
   label: string;
   href: string;
   /** The icon's name in public/icons.svg. */

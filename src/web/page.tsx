@@ -1,23 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createContext, type ComponentChildren } from 'preact';
-import { useContext } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import { renderToString } from 'preact-render-to-string';
-import type { FieldErrors } from '../http/errors.js';
 import { Layout } from './layout.js';
-import type { WebUser } from './types.js';
-
-/** What every component of a page may read: the user, the CSRF token, flash, errors and old input. */
-export interface PageCtx {
-  user?: WebUser;
-  csrf: string;
-  flash: { success?: string; error?: string };
-  errors: FieldErrors;
-  old: Record<string, unknown>;
-  url: URL;
-}
-
-const Ctx = createContext<PageCtx>({ csrf: '', flash: {}, errors: {}, old: {}, url: new URL('http://localhost/') });
-export const usePage = () => useContext(Ctx);
+import { PageContext, type PageCtx } from './page-context.js';
 
 /** Reads and clears the one-time session values (flash, errors, old input). */
 function consume(req: FastifyRequest) {
@@ -38,13 +23,15 @@ export function renderPage(
   opts: { title: string; body: ComponentChildren; status?: number; bare?: boolean },
 ) {
   const csrf = typeof reply.generateCsrf === 'function' && (req as { session?: unknown }).session ? reply.generateCsrf() : '';
-  const ctx: PageCtx = { user: req.user, csrf, ...consume(req), url: new URL(req.url, 'http://localhost') };
+  const once = consume(req);
+  const errors = req.listErrors ? { ...once.errors, ...req.listErrors } : once.errors;
+  const ctx: PageCtx = { user: req.user, csrf, ...once, errors, url: new URL(req.url, 'http://localhost') };
   const html = renderToString(
-    <Ctx.Provider value={ctx}>
+    <PageContext.Provider value={ctx}>
       <Layout title={opts.title} bare={opts.bare}>
         {opts.body}
       </Layout>
-    </Ctx.Provider>,
+    </PageContext.Provider>,
   );
   return reply
     .code(opts.status ?? 200)

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { withoutControlCharacters } from '../http/input-hygiene.js';
 import { wantsJson } from './scope.js';
 
 /** A same-site path to go back to: the Referer when it is ours, else the fallback. */
@@ -35,5 +36,9 @@ export function done(
 /** Input kept for refilling a form after a failed validation: never passwords or tokens. */
 export function oldInput(body: unknown): Record<string, unknown> {
   if (!body || typeof body !== 'object') return {};
-  return Object.fromEntries(Object.entries(body).filter(([k]) => !/password|^_token$|^_method$/i.test(k)));
+  const kept = Object.fromEntries(Object.entries(body).filter(([k]) => !/password|^_token$|^_method$/i.test(k)));
+  // The session is stored as JSON, which cannot hold a NUL: refused control characters are not shown back.
+  return JSON.parse(JSON.stringify(kept), (k, v: unknown) =>
+    k !== withoutControlCharacters(k) ? undefined : typeof v === 'string' ? withoutControlCharacters(v) : v,
+  ) as Record<string, unknown>;
 }

@@ -5,7 +5,10 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import { createHash } from 'node:crypto';
 import { forbidden, methodNotAllowed, unauthenticated } from '../http/errors.js';
+import { rejectControlCharacters } from '../http/input-hygiene.js';
 import { DbSessionStore } from './session-store.js';
+import { actorFields } from './actor.js';
+import { hostPrefixedCookie } from './secure-cookie.js';
 import type { WebUser } from './types.js';
 import './types.js';
 
@@ -27,6 +30,8 @@ export async function webScope(web: FastifyInstance) {
   });
   await web.register(fastifyFormbody, { bodyLimit: config.bodyLimit });
   await web.register(fastifyCookie);
+  const sessionCookie = hostPrefixedCookie('codops_session');
+  sessionCookie.read(web);
   await web.register(fastifySession, {
     secret: createHash('sha256').update(`session:${config.appKey}`).digest('base64'),
     cookieName: 'codops_session',
@@ -35,6 +40,7 @@ export async function webScope(web: FastifyInstance) {
     rolling: true,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: idleMs },
   });
+  sessionCookie.write(web);
   await web.register(fastifyCsrf, {
     sessionPlugin: '@fastify/session',
     getToken: (req) => {
@@ -62,11 +68,12 @@ export async function webScope(web: FastifyInstance) {
       await new Promise<void>((resolve, reject) => web.csrfProtection(req, reply, (err?: unknown) => (err ? reject(err) : resolve())));
     }
     await guard(req, req.routeOptions.config);
+    await rejectControlCharacters(req);
   });
 }
 
 /** Redirect guests to the login page (pages) or answer 401 (JSON); then the route's policy. */
-export async function guard(req: FastifyRequest, cfg: { guest?: boolean; can?: (u: WebUser) => boolean }) {
+async function guard(req: FastifyRequest, cfg: { guest?: boolean; can?: (u: WebUser) => boolean }) {
   if (cfg.guest) return;
   if (!req.user) throw unauthenticated();
   if (cfg.can && !cfg.can(req.user)) throw forbidden();
@@ -85,7 +92,8 @@ async function loadUser(web: FastifyInstance, userId: string, impersonatorId?: s
   if (impersonatorId && !row.imp_name) return undefined;
   const { usable, imp_name, ...user } = row;
   void usable;
-  return { ...user, impersonator: impersonatorId && imp_name ? { id: impersonatorId, full_name: imp_name } : null };
+  const impersonator = impersonatorId && imp_name ? { id: impersonatorId, full_name: imp_name } : null;
+  return { ...user, impersonator, ...actorFields(user, impersonator) };
 }
 
 type SpoofTarget = { handler: RouteHandlerMethod; config: RouteShorthandOptions['config'] };

@@ -10,7 +10,7 @@ interface StoredSession {
 }
 
 /** Only a digest of the session id is stored, so a database dump cannot hijack sessions. */
-export const sessionKey = (sessionId: string) => createHash('sha256').update(sessionId).digest('hex');
+const sessionKey = (sessionId: string) => createHash('sha256').update(sessionId).digest('hex');
 
 /**
  * @fastify/session store in our database. The row names its user, so logout, deactivation and

@@ -1,8 +1,13 @@
 import type { FieldErrors } from '../http/errors.js';
-import type { Role } from '../modules/users/roles.js';
+import type { Actor } from '../core/actor.js';
+import type { Role } from '../core/roles.js';
 
-/** The signed-in person of a dashboard request. */
-export interface WebUser {
+/**
+ * The signed-in person of a dashboard request; also the actor of what they do (policies, histories
+ * and the lifecycles read the Actor fields).
+ */
+export interface WebUser extends Actor {
+  kind: 'user';
   id: string;
   role: Role;
   account_id: string | null;
@@ -27,6 +32,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user?: WebUser;
+    /** A list page's refused filters: shown beside them, the filter itself left out. */
+    listErrors?: FieldErrors;
   }
   interface FastifyContextConfig {
     /** Pages reachable without a session (login, password reset). */

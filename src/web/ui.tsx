@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { usePage } from './page.js';
+import { usePage } from './page-context.js';
 
 /** Field ids from names: `products_ids[]` → `f-products_ids`. */
 const idOf = (name: string) => 'f-' + name.replace(/\[\]$/, '').replace(/[^\w-]/g, '_');
@@ -337,6 +337,17 @@ export function Pagination(p: { meta: { current_page: number; per_page: number; 
   const { current_page: page, last_page: last, total, per_page } = p.meta;
   const from = total === 0 ? 0 : (page - 1) * per_page + 1;
   const to = Math.min(total, page * per_page);
+  if (page > last)
+    return (
+      <nav class="pagination" aria-label="Pagination">
+        <span class="muted">
+          Page {page} is past the end: {total} in {last} {last === 1 ? 'page' : 'pages'}.
+        </span>
+        <span class="pages">
+          <a href={href({ page: last === 1 ? null : last })}>Go to the last page</a>
+        </span>
+      </nav>
+    );
   return (
     <nav class="pagination" aria-label="Pagination">
       <span class="muted">
@@ -368,12 +379,22 @@ export function Pagination(p: { meta: { current_page: number; per_page: number; 
 /** The list toolbar: a search box and any extra filters, submitted as GET so they stay in the URL. */
 export function Filters(p: { search?: string; searchLabel?: string; children?: ComponentChildren }) {
   const { url } = usePage();
+  const search = useField('search');
   const keep = ['sort', 'direction', 'per_page'].filter((k) => url.searchParams.get(k));
   return (
     <form method="get" class="filters" role="search">
-      <div class="field field-inline">
+      <div class={search.messages.length ? 'field field-inline has-error' : 'field field-inline'}>
         <label for="f-search">{p.searchLabel ?? 'Search'}</label>
-        <input id="f-search" type="search" name="search" value={url.searchParams.get('search') ?? ''} placeholder={p.search} />
+        <input
+          id="f-search"
+          type="search"
+          name="search"
+          value={url.searchParams.get('search') ?? ''}
+          placeholder={p.search}
+          aria-invalid={search.messages.length ? 'true' : undefined}
+          aria-describedby={search.messages.length ? 'f-search-error' : undefined}
+        />
+        <Errors id="f-search" messages={search.messages} />
       </div>
       {p.children}
       {keep.map((k) => (

@@ -5,7 +5,7 @@ import { newId } from '../../lib/ids.js';
 import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
 import { person, type Person } from '../../test-support/people.js';
 import { agent, login, type Agent } from '../../test-support/session.js';
-import { ROLES, type Role } from '../users/roles.js';
+import { ROLES, type Role } from '../../core/roles.js';
 
 const FORBIDDEN = { message: 'This action is unauthorized.' };
 const NOT_FOUND = { message: 'Resource not found.' };

@@ -4,9 +4,11 @@ import { ErrorBag, messages } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { listQuery } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
-import { renderPage, usePage } from '../../web/page.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import {
@@ -24,7 +26,7 @@ import {
   Select,
   StatusBadge,
 } from '../../web/ui.js';
-import { accountPolicy, canAccounts } from './policy.js';
+import { accountPolicy } from './policy.js';
 import { ACCOUNT_SORTS, accountFigures, accountSellers, findAccount, listAccounts, type AccountJson } from './queries.js';
 import { ACCOUNT_STATUSES, accountCreate, accountUpdate } from './schemas.js';
 import { createAccount, renameAccount, setAccountStatus } from './service.js';
@@ -62,13 +64,13 @@ function StatusToggle({ account, small }: { account: AccountJson; small?: boolea
 
 function AccountsList({ rows, meta }: { rows: { data: AccountJson; sellers: number }[]; meta: PageMeta }) {
   const { user, url } = usePage();
-  const admin = accountPolicy.allows(user!.role, 'update');
+  const admin = accountPolicy.authorize(user!, 'update');
   return (
     <>
       <PageHeader
         title="Accounts"
         subtitle="Every seller business on the platform."
-        actions={accountPolicy.allows(user!.role, 'create') && <LinkButton href="/accounts/create">New account</LinkButton>}
+        actions={accountPolicy.authorize(user!, 'create') && <LinkButton href="/accounts/create">New account</LinkButton>}
       />
       <Filters search="Account name" searchLabel="Search by name">
         <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
@@ -138,7 +140,7 @@ function AccountPage(p: {
 }) {
   const { user } = usePage();
   const { account } = p;
-  const admin = accountPolicy.allows(user!.role, 'update');
+  const admin = accountPolicy.authorize(user!, 'update');
   return (
     <>
       <PageHeader
@@ -199,8 +201,8 @@ function AccountPage(p: {
 
 export async function accountsPages(web: FastifyInstance) {
   const route = formRoutes(web);
-  const view = { config: { can: canAccounts('view') } };
-  addNav({ label: 'Accounts', href: '/accounts', icon: 'building', visible: canAccounts('view') });
+  const view = { config: { can: accountPolicy.can('view') } };
+  addNav({ label: 'Accounts', href: '/accounts', icon: 'building', visible: accountPolicy.can('view') });
 
   web.get('/accounts', view, async (req, reply) => {
     const page = await listAccounts(web.db, accountList(req));
@@ -208,7 +210,7 @@ export async function accountsPages(web: FastifyInstance) {
     return renderPage(req, reply, { title: 'Accounts', body: <AccountsList rows={page.rows} meta={page.meta} /> });
   });
 
-  web.get('/accounts/create', { config: { can: canAccounts('create') } }, async (req, reply) =>
+  web.get('/accounts/create', { config: { can: accountPolicy.can('create') } }, async (req, reply) =>
     renderPage(req, reply, {
       title: 'New account',
       body: (
@@ -224,7 +226,7 @@ export async function accountsPages(web: FastifyInstance) {
     }),
   );
 
-  web.post('/accounts/store', { config: { can: canAccounts('create') } }, async (req, reply) => {
+  web.post('/accounts/store', { config: { can: accountPolicy.can('create') } }, async (req, reply) => {
     const body = formBody(req);
     const bag = new ErrorBag();
     const input = accountCreate.check(body, bag);
@@ -250,7 +252,7 @@ export async function accountsPages(web: FastifyInstance) {
     return renderPage(req, reply, { title: account.name, body: <AccountPage account={account} figures={figures} sellers={sellers} /> });
   });
 
-  web.get('/accounts/:id/edit', { config: { can: canAccounts('update') } }, async (req, reply) => {
+  web.get('/accounts/:id/edit', { config: { can: accountPolicy.can('update') } }, async (req, reply) => {
     const account = await loadAccount(web, req);
     return renderPage(req, reply, {
       title: `Edit ${account.name}`,
@@ -285,7 +287,7 @@ export async function accountsPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Account updated.', redirect: showUrl(account.id), data: account });
   };
-  const updateOpts = { config: { can: canAccounts('update') } };
+  const updateOpts = { config: { can: accountPolicy.can('update') } };
   route('PATCH', '/accounts/:id/update', updateOpts, update);
   route('PUT', '/accounts/:id/update', updateOpts, update);
 
@@ -293,7 +295,7 @@ export async function accountsPages(web: FastifyInstance) {
     ['activate', 'active'],
     ['deactivate', 'inactive'],
   ] as const) {
-    route('PATCH', `/accounts/:id/${action}`, { config: { can: canAccounts('activate') } }, async (req, reply) => {
+    route('PATCH', `/accounts/:id/${action}`, { config: { can: accountPolicy.can('activate') } }, async (req, reply) => {
       const before = await loadAccount(web, req);
       const account = await web.db.tx(async (q) => {
         if (await setAccountStatus(q, before.id, status)) {

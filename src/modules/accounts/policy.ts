@@ -1,7 +1,6 @@
-import { definePolicy } from '../../http/policy.js';
-import type { WebUser } from '../../web/types.js';
+import { definePolicy } from '../../core/policy.js';
 
-export type AccountAction = 'view' | 'create' | 'update' | 'activate';
+type AccountAction = 'view' | 'create' | 'update' | 'activate';
 
 /** domain.md's accounts row: the admin manages accounts, the managers see them. */
 export const accountPolicy = definePolicy<AccountAction>({
@@ -10,6 +9,3 @@ export const accountPolicy = definePolicy<AccountAction>({
   manager: ['view'],
   'call-center-manager': ['view'],
 });
-
-/** A route's `can` for an account action. */
-export const canAccounts = (action: AccountAction) => (user: WebUser) => accountPolicy.allows(user.role, action);

@@ -1,6 +1,8 @@
 import type { Queryable } from '../../db/database.js';
-import { Where } from '../shared/listing.js';
-import { contains, fetchPage, type ListParams } from '../../web/list-query.js';
+import { Where } from '../../db/where.js';
+import { contains } from '../../db/where.js';
+import { fetchPage } from '../../db/paging.js';
+import type { ListParams } from '../../web/list-query.js';
 import type { AccountStatus } from './schemas.js';
 
 export interface AccountJson {
@@ -12,7 +14,7 @@ export interface AccountJson {
 }
 
 /** The JSON representation of an account, built by the database from alias `a`. */
-export const ACCOUNT_JSON = `json_build_object('id', a.id, 'name', a.name, 'status', a.status,
+const ACCOUNT_JSON = `json_build_object('id', a.id, 'name', a.name, 'status', a.status,
   'created_at', iso_utc(a.created_at), 'updated_at', iso_utc(a.updated_at))`;
 
 const SORTS: Record<string, string> = { name: 'lower(a.name)', created_at: 'a.created_at' };

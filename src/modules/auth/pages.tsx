@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { HttpError, invalid } from '../../http/errors.js';
+import { invalid, tooManyLogins } from '../../http/errors.js';
 import { compile, validate } from '../../http/validation.js';
 import { sendMail } from '../../lib/mailer.js';
 import { renderPage } from '../../web/page.js';
@@ -9,10 +9,12 @@ import { endUserSessions } from '../../web/session-store.js';
 import { Button, Checkbox, Field, Form } from '../../web/ui.js';
 import { hashPassword, isLegacyHash, verifyPassword } from '../users/passwords.js';
 import { consumeResetToken, createResetToken } from './password-resets.js';
+import { AuthCard } from './auth-card.js';
+import { needsSetup, setupPages } from './setup.js';
 import { clearFailures, recordFailure, throttledFor } from './throttle.js';
 
 const CREDENTIALS = 'These credentials do not match our records.';
-export const RESET_SENT = 'If an account exists for that email address, we have emailed a password reset link.';
+const RESET_SENT = 'If an account exists for that email address, we have emailed a password reset link.';
 const RESET_DONE = 'Your password has been reset. You can log in with it now.';
 const RESET_INVALID = 'This password reset link is invalid or has expired.';
 
@@ -33,25 +35,20 @@ const ResetBody = compile(
   }),
 );
 
-function AuthCard(p: { title: string; children: preact.ComponentChildren }) {
-  return (
-    <div class="auth-card">
-      <a href="/login" class="brand">
-        <img src="/assets/favicon.svg" alt="" width="28" height="28" /> codops
-      </a>
-      <h1>{p.title}</h1>
-      {p.children}
-    </div>
-  );
-}
-
-function loginPage(req: FastifyRequest, reply: FastifyReply, status = 200) {
+async function loginPage(req: FastifyRequest, reply: FastifyReply, status = 200) {
+  const firstRun = await needsSetup(req.server.db);
   return renderPage(req, reply, {
     title: 'Log in',
     status,
     bare: true,
     body: (
       <AuthCard title="Log in to your dashboard">
+        {firstRun && (
+          <p class="notice" role="status">
+            No one can log in yet. The console where codops started shows a one-time <strong>setup link</strong> that creates the first
+            admin (restart it to see the link again).
+          </p>
+        )}
         <Form action="/login" label="Log in">
           <Field name="email" label="Email" type="email" autocomplete="username" required />
           <Field name="password" label="Password" type="password" autocomplete="current-password" required />
@@ -68,6 +65,7 @@ function loginPage(req: FastifyRequest, reply: FastifyReply, status = 200) {
 
 export async function authPages(web: FastifyInstance) {
   const guest = { config: { guest: true } };
+  await setupPages(web);
 
   web.get('/login', guest, async (req, reply) => {
     if (req.user) return reply.redirect('/', 302);
@@ -78,10 +76,10 @@ export async function authPages(web: FastifyInstance) {
     const body = validate(LoginBody, req.body);
     const wait = await throttledFor(web.db, body.email, req.ip);
     if (wait > 0) {
-      const message = `Too many login attempts. Please try again in ${wait} seconds.`;
+      const refusal = tooManyLogins(wait);
       reply.header('retry-after', String(wait));
-      if (wantsJson(req)) throw new HttpError(429, message, undefined, { 'retry-after': String(wait) });
-      req.session.errors = { email: [message] };
+      if (wantsJson(req)) throw refusal;
+      req.session.errors = { email: [refusal.message] };
       req.session.old = { email: body.email };
       return loginPage(req, reply, 429);
     }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 
-export const MAX_FAILURES = 5;
+const MAX_FAILURES = 5;
 const WINDOW_SECONDS = 60;
 
 const keyOf = (email: string, ip: string) => `${email.trim().toLowerCase()}|${ip}`;

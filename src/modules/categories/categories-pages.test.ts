@@ -5,7 +5,7 @@ import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { createAccount } from '../accounts/service.js';
-import { ROLES, type Role } from '../users/roles.js';
+import { ROLES, type Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 
 const FORBIDDEN = { message: 'This action is unauthorized.' };

@@ -5,15 +5,17 @@ import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { listQuery } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
-import { renderPage, usePage } from '../../web/page.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, Kpi, LinkButton, PageHeader } from '../../web/ui.js';
-import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../shared/deletion.js';
-import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
-import { canCategories, categoryPolicy } from './policy.js';
+import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
+import { deleteRoute, inUseMessage } from '../catalog/named-records.js';
+import { categoryPolicy } from './policy.js';
 import { CATEGORY_SORTS, categoriesInUse, categoryNameTaken, findCategory, listCategories, type CategoryRow } from './queries.js';
 import { categoryBody, NAME_TAKEN } from './schemas.js';
 
@@ -23,13 +25,13 @@ const categoryList = listQuery({ sorts: CATEGORY_SORTS, defaultSort: 'name' });
 
 function CategoriesList({ rows, meta }: { rows: CategoryRow[]; meta: PageMeta }) {
   const { user } = usePage();
-  const admin = categoryPolicy.allows(user!.role, 'delete');
+  const admin = categoryPolicy.authorize(user!, 'delete');
   return (
     <>
       <PageHeader
         title="Categories"
         subtitle="Group products so they are easy to find."
-        actions={categoryPolicy.allows(user!.role, 'create') && <LinkButton href="/categories/create">New category</LinkButton>}
+        actions={categoryPolicy.authorize(user!, 'create') && <LinkButton href="/categories/create">New category</LinkButton>}
       />
       <Filters search="Category name" searchLabel="Search by name" />
       <DataTable
@@ -93,7 +95,7 @@ function CategoryPage({ category }: { category: CategoryRow }) {
         subtitle="Category"
         back={{ href: LIST, label: 'Categories' }}
         actions={
-          categoryPolicy.allows(user!.role, 'update') && (
+          categoryPolicy.authorize(user!, 'update') && (
             <>
               <LinkButton href={`/categories/${c.id}/edit`} kind="secondary">
                 Edit
@@ -132,7 +134,7 @@ async function readName(web: FastifyInstance, req: FastifyRequest, exceptId?: st
 export async function categoriesPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
-  addNav({ label: 'Categories', href: LIST, icon: 'tag', visible: canCategories('view'), section: 'Catalog' });
+  addNav({ label: 'Categories', href: LIST, icon: 'tag', visible: categoryPolicy.can('view'), section: 'Catalog' });
 
   const load = async (req: FastifyRequest) => {
     const row = await findCategory(db, (req.params as { id: string }).id);
@@ -140,13 +142,13 @@ export async function categoriesPages(web: FastifyInstance) {
     return row;
   };
 
-  web.get(LIST, { config: { can: canCategories('view') } }, async (req, reply) => {
+  web.get(LIST, { config: { can: categoryPolicy.can('view') } }, async (req, reply) => {
     const page = await listCategories(db, categoryList(req));
     if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
     return renderPage(req, reply, { title: 'Categories', body: <CategoriesList rows={page.rows} meta={page.meta} /> });
   });
 
-  web.get('/categories/create', { config: { can: canCategories('create') } }, async (req, reply) =>
+  web.get('/categories/create', { config: { can: categoryPolicy.can('create') } }, async (req, reply) =>
     renderPage(req, reply, {
       title: 'New category',
       body: (
@@ -158,26 +160,24 @@ export async function categoriesPages(web: FastifyInstance) {
     }),
   );
 
-  web.post('/categories/store', { config: { can: canCategories('create') } }, async (req, reply) => {
+  web.post('/categories/store', { config: { can: categoryPolicy.can('create') } }, async (req, reply) => {
     const name = await readName(web, req);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        const id = newId();
-        await q.query('INSERT INTO categories (id, name) VALUES ($1, $2)', [id, name]);
-        await audit(q, req.user!, 'categories.create', { type: 'category', id }, { name });
-        return (await findCategory(q, id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      const id = newId();
+      await q.query('INSERT INTO categories (id, name) VALUES ($1, $2)', [id, name]);
+      await audit(q, req.user!, 'categories.create', { type: 'category', id }, { name });
+      return (await findCategory(q, id))!;
+    });
     return done(req, reply, { message: 'Category created.', redirect: LIST, data: row.data, status: 201 });
   });
 
-  web.get('/categories/:id/show', { config: { can: canCategories('view') } }, async (req, reply) => {
+  web.get('/categories/:id/show', { config: { can: categoryPolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     if (wantsJson(req)) return reply.send({ data: row.data });
     return renderPage(req, reply, { title: row.data.name, body: <CategoryPage category={row} /> });
   });
 
-  web.get('/categories/:id/edit', { config: { can: canCategories('update') } }, async (req, reply) => {
+  web.get('/categories/:id/edit', { config: { can: categoryPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
     return renderPage(req, reply, {
       title: `Edit ${row.data.name}`,
@@ -193,25 +193,23 @@ export async function categoriesPages(web: FastifyInstance) {
   const update = async (req: FastifyRequest, reply: FastifyReply) => {
     const before = await load(req);
     const name = await readName(web, req, before.data.id);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        if (name !== before.data.name) {
-          await q.query('UPDATE categories SET name = $2, updated_at = now() WHERE id = $1', [before.data.id, name]);
-          await audit(q, req.user!, 'categories.update', { type: 'category', id: before.data.id }, { name: [before.data.name, name] });
-        }
-        return (await findCategory(q, before.data.id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      if (name !== before.data.name) {
+        await q.query('UPDATE categories SET name = $2, updated_at = now() WHERE id = $1', [before.data.id, name]);
+        await audit(q, req.user!, 'categories.update', { type: 'category', id: before.data.id }, { name: [before.data.name, name] });
+      }
+      return (await findCategory(q, before.data.id))!;
+    });
     return done(req, reply, { message: 'Category updated.', redirect: showUrl(row.data.id), data: row.data });
   };
-  const updateOpts = { config: { can: canCategories('update') } };
+  const updateOpts = { config: { can: categoryPolicy.can('update') } };
   route('PATCH', '/categories/:id/update', updateOpts, update);
   route('PUT', '/categories/:id/update', updateOpts, update);
 
   deleteRoute(web, {
     url: '/categories/delete',
     list: LIST,
-    can: canCategories('delete'),
+    can: categoryPolicy.can('delete'),
     noun: ['category', 'categories'],
     audit: { action: 'categories.delete', type: 'category' },
     refusal: async (ids, refused) => {

@@ -1,5 +1,4 @@
-import { definePolicy } from '../../http/policy.js';
-import type { WebUser } from '../../web/types.js';
+import { definePolicy } from '../../core/policy.js';
 
 export type CategoryAction = 'view' | 'create' | 'update' | 'delete';
 
@@ -14,5 +13,3 @@ export const categoryPolicy = definePolicy<CategoryAction>({
   'stock-manager': ['view'],
   seller: ['view'],
 });
-
-export const canCategories = (action: CategoryAction) => (user: WebUser) => categoryPolicy.allows(user.role, action);

@@ -1,8 +1,10 @@
 import type { Queryable } from '../../db/database.js';
-import { contains, fetchPage, type ListParams } from '../../web/list-query.js';
-import { Where } from '../shared/listing.js';
+import { contains } from '../../db/where.js';
+import { fetchPage } from '../../db/paging.js';
+import type { ListParams } from '../../web/list-query.js';
+import { Where } from '../../db/where.js';
 
-export interface CategoryJson {
+interface CategoryJson {
   id: string;
   name: string;
   created_at: string;

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { compile } from '../../http/validation.js';
 
-export const CategoryBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+const CategoryBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
 export const categoryBody = compile(CategoryBody);
 
-export { NAME_TAKEN } from '../shared/named-records.js';
+export { NAME_TAKEN } from '../catalog/named-records.js';

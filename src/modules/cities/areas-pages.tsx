@@ -6,14 +6,16 @@ import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import { listQuery, type PageMeta } from '../../web/list-query.js';
-import { renderPage, usePage } from '../../web/page.js';
+import { listQuery } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader, Select } from '../../web/ui.js';
-import { DeleteButton, editDeleteColumns, listAfterDelete, ListFooter, selectColumns } from '../shared/deletion.js';
-import { deleteRoute, uniqueName } from '../shared/named-records.js';
-import { canCities, cityPolicy } from './policy.js';
+import { DeleteButton, editDeleteColumns, listAfterDelete, ListFooter, selectColumns } from '../catalog/deletion.js';
+import { deleteRoute } from '../catalog/named-records.js';
+import { cityPolicy } from './policy.js';
 import { AREA_SORTS, areaNameTaken, cityExists, cityOptions, findArea, listAreas, type AreaRow } from './queries.js';
 import { areaBody, NAME_TAKEN } from './schemas.js';
 
@@ -23,7 +25,7 @@ const areaList = listQuery({ sorts: AREA_SORTS, defaultSort: 'city', filters: { 
 
 function AreasList({ rows, meta, cities }: { rows: AreaRow[]; meta: PageMeta; cities: [string, string][] }) {
   const { user, url } = usePage();
-  const admin = cityPolicy.allows(user!.role, 'delete');
+  const admin = cityPolicy.authorize(user!, 'delete');
   const cityId = url.searchParams.get('city_id');
   return (
     <>
@@ -32,7 +34,7 @@ function AreasList({ rows, meta, cities }: { rows: AreaRow[]; meta: PageMeta; ci
         subtitle="Districts of the cities, for addresses and delivery."
         back={{ href: '/cities', label: 'Cities' }}
         actions={
-          cityPolicy.allows(user!.role, 'create') && (
+          cityPolicy.authorize(user!, 'create') && (
             <LinkButton href={cityId ? `/areas/create?city_id=${encodeURIComponent(cityId)}` : '/areas/create'}>New area</LinkButton>
           )
         }
@@ -115,13 +117,13 @@ export async function areaPages(web: FastifyInstance) {
     return row;
   };
 
-  web.get(LIST, { config: { can: canCities('view') } }, async (req, reply) => {
+  web.get(LIST, { config: { can: cityPolicy.can('view') } }, async (req, reply) => {
     const page = await listAreas(db, areaList(req));
     if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
     return renderPage(req, reply, { title: 'Areas', body: <AreasList rows={page.rows} meta={page.meta} cities={await cityOptions(db)} /> });
   });
 
-  web.get('/areas/create', { config: { can: canCities('create') } }, async (req, reply) => {
+  web.get('/areas/create', { config: { can: cityPolicy.can('create') } }, async (req, reply) => {
     const cityId = (req.query as { city_id?: string }).city_id;
     return renderPage(req, reply, {
       title: 'New area',
@@ -134,16 +136,14 @@ export async function areaPages(web: FastifyInstance) {
     });
   });
 
-  web.post('/areas/store', { config: { can: canCities('create') } }, async (req, reply) => {
+  web.post('/areas/store', { config: { can: cityPolicy.can('create') } }, async (req, reply) => {
     const input = await readArea(web, req);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        const id = newId();
-        await q.query('INSERT INTO areas (id, city_id, name) VALUES ($1, $2, $3)', [id, input.city_id, input.name]);
-        await audit(q, req.user!, 'areas.create', { type: 'area', id }, { city_id: input.city_id, name: input.name });
-        return (await findArea(q, id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      const id = newId();
+      await q.query('INSERT INTO areas (id, city_id, name) VALUES ($1, $2, $3)', [id, input.city_id, input.name]);
+      await audit(q, req.user!, 'areas.create', { type: 'area', id }, { city_id: input.city_id, name: input.name });
+      return (await findArea(q, id))!;
+    });
     return done(req, reply, {
       message: `Area ${row.data.name} added to ${row.city_name}.`,
       redirect: cityUrl(row.data.city_id),
@@ -152,7 +152,7 @@ export async function areaPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/areas/:id/show', { config: { can: canCities('view') } }, async (req, reply) => {
+  web.get('/areas/:id/show', { config: { can: cityPolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     if (wantsJson(req)) return reply.send({ data: row.data });
     const { user } = req;
@@ -165,7 +165,7 @@ export async function areaPages(web: FastifyInstance) {
             subtitle={`Area of ${row.city_name}`}
             back={{ href: cityUrl(row.data.city_id), label: row.city_name }}
             actions={
-              cityPolicy.allows(user!.role, 'update') && (
+              cityPolicy.authorize(user!, 'update') && (
                 <>
                   <LinkButton href={`/areas/${row.data.id}/edit`} kind="secondary">
                     Edit
@@ -195,7 +195,7 @@ export async function areaPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/areas/:id/edit', { config: { can: canCities('update') } }, async (req, reply) => {
+  web.get('/areas/:id/edit', { config: { can: cityPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
     return renderPage(req, reply, {
       title: `Edit ${row.data.name}`,
@@ -211,38 +211,36 @@ export async function areaPages(web: FastifyInstance) {
   const update = async (req: FastifyRequest, reply: FastifyReply) => {
     const before = await load(req);
     const input = await readArea(web, req, before.data.id);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        if (input.name !== before.data.name || input.city_id !== before.data.city_id) {
-          await q.query('UPDATE areas SET city_id = $2, name = $3, updated_at = now() WHERE id = $1', [
-            before.data.id,
-            input.city_id,
-            input.name,
-          ]);
-          await audit(
-            q,
-            req.user!,
-            'areas.update',
-            { type: 'area', id: before.data.id },
-            {
-              city_id: [before.data.city_id, input.city_id],
-              name: [before.data.name, input.name],
-            },
-          );
-        }
-        return (await findArea(q, before.data.id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      if (input.name !== before.data.name || input.city_id !== before.data.city_id) {
+        await q.query('UPDATE areas SET city_id = $2, name = $3, updated_at = now() WHERE id = $1', [
+          before.data.id,
+          input.city_id,
+          input.name,
+        ]);
+        await audit(
+          q,
+          req.user!,
+          'areas.update',
+          { type: 'area', id: before.data.id },
+          {
+            city_id: [before.data.city_id, input.city_id],
+            name: [before.data.name, input.name],
+          },
+        );
+      }
+      return (await findArea(q, before.data.id))!;
+    });
     return done(req, reply, { message: 'Area updated.', redirect: cityUrl(row.data.city_id), data: row.data });
   };
-  const updateOpts = { config: { can: canCities('update') } };
+  const updateOpts = { config: { can: cityPolicy.can('update') } };
   route('PATCH', '/areas/:id/update', updateOpts, update);
   route('PUT', '/areas/:id/update', updateOpts, update);
 
   deleteRoute(web, {
     url: '/areas/delete',
     list: LIST,
-    can: canCities('delete'),
+    can: cityPolicy.can('delete'),
     noun: ['area'],
     audit: { action: 'areas.delete', type: 'area' },
     remove: async (q, ids) =>

@@ -5,16 +5,18 @@ import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { listQuery } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
-import { renderPage, usePage } from '../../web/page.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader } from '../../web/ui.js';
-import { count, DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../shared/deletion.js';
-import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
+import { count, DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
+import { deleteRoute, inUseMessage } from '../catalog/named-records.js';
 import { areaPages } from './areas-pages.js';
-import { canCities, cityPolicy } from './policy.js';
+import { cityPolicy } from './policy.js';
 import { areasOfCity, CITY_SORTS, citiesInUse, cityNameTaken, findCity, listCities, type AreaJson, type CityRow } from './queries.js';
 import { cityBody, NAME_TAKEN } from './schemas.js';
 
@@ -24,7 +26,7 @@ const cityList = listQuery({ sorts: CITY_SORTS, defaultSort: 'name' });
 
 function CitiesList({ rows, meta }: { rows: CityRow[]; meta: PageMeta }) {
   const { user } = usePage();
-  const admin = cityPolicy.allows(user!.role, 'delete');
+  const admin = cityPolicy.authorize(user!, 'delete');
   return (
     <>
       <PageHeader
@@ -35,7 +37,7 @@ function CitiesList({ rows, meta }: { rows: CityRow[]; meta: PageMeta }) {
             <LinkButton href="/areas" kind="secondary">
               All areas
             </LinkButton>
-            {cityPolicy.allows(user!.role, 'create') && <LinkButton href="/cities/create">New city</LinkButton>}
+            {cityPolicy.authorize(user!, 'create') && <LinkButton href="/cities/create">New city</LinkButton>}
           </>
         }
       />
@@ -90,7 +92,7 @@ function CityForm({ city }: { city?: CityRow }) {
 function CityPage({ city, areas }: { city: CityRow; areas: AreaJson[] }) {
   const { user } = usePage();
   const c = city.data;
-  const admin = cityPolicy.allows(user!.role, 'update');
+  const admin = cityPolicy.authorize(user!, 'update');
   return (
     <>
       <PageHeader
@@ -177,7 +179,7 @@ async function readName(web: FastifyInstance, req: FastifyRequest, exceptId?: st
 export async function citiesPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
-  addNav({ label: 'Cities', href: LIST, icon: 'map-pin', visible: canCities('view'), section: 'Catalog' });
+  addNav({ label: 'Cities', href: LIST, icon: 'map-pin', visible: cityPolicy.can('view'), section: 'Catalog' });
 
   const load = async (req: FastifyRequest) => {
     const row = await findCity(db, (req.params as { id: string }).id);
@@ -185,13 +187,13 @@ export async function citiesPages(web: FastifyInstance) {
     return row;
   };
 
-  web.get(LIST, { config: { can: canCities('view') } }, async (req, reply) => {
+  web.get(LIST, { config: { can: cityPolicy.can('view') } }, async (req, reply) => {
     const page = await listCities(db, cityList(req));
     if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
     return renderPage(req, reply, { title: 'Cities', body: <CitiesList rows={page.rows} meta={page.meta} /> });
   });
 
-  web.get('/cities/create', { config: { can: canCities('create') } }, async (req, reply) =>
+  web.get('/cities/create', { config: { can: cityPolicy.can('create') } }, async (req, reply) =>
     renderPage(req, reply, {
       title: 'New city',
       body: (
@@ -203,27 +205,25 @@ export async function citiesPages(web: FastifyInstance) {
     }),
   );
 
-  web.post('/cities/store', { config: { can: canCities('create') } }, async (req, reply) => {
+  web.post('/cities/store', { config: { can: cityPolicy.can('create') } }, async (req, reply) => {
     const name = await readName(web, req);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        const id = newId();
-        await q.query('INSERT INTO cities (id, name) VALUES ($1, $2)', [id, name]);
-        await audit(q, req.user!, 'cities.create', { type: 'city', id }, { name });
-        return (await findCity(q, id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      const id = newId();
+      await q.query('INSERT INTO cities (id, name) VALUES ($1, $2)', [id, name]);
+      await audit(q, req.user!, 'cities.create', { type: 'city', id }, { name });
+      return (await findCity(q, id))!;
+    });
     return done(req, reply, { message: 'City created.', redirect: showUrl(row.data.id), data: row.data, status: 201 });
   });
 
-  web.get('/cities/:id/show', { config: { can: canCities('view') } }, async (req, reply) => {
+  web.get('/cities/:id/show', { config: { can: cityPolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     const areas = await areasOfCity(db, row.data.id);
     if (wantsJson(req)) return reply.send({ data: { ...row.data, areas } });
     return renderPage(req, reply, { title: row.data.name, body: <CityPage city={row} areas={areas} /> });
   });
 
-  web.get('/cities/:id/edit', { config: { can: canCities('update') } }, async (req, reply) => {
+  web.get('/cities/:id/edit', { config: { can: cityPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
     return renderPage(req, reply, {
       title: `Edit ${row.data.name}`,
@@ -239,27 +239,25 @@ export async function citiesPages(web: FastifyInstance) {
   const update = async (req: FastifyRequest, reply: FastifyReply) => {
     const before = await load(req);
     const name = await readName(web, req, before.data.id);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        if (name !== before.data.name) {
-          await q.query('UPDATE cities SET name = $2, updated_at = now() WHERE id = $1', [before.data.id, name]);
-          // Warehouses keep their city's name readable in 0004's `city` column.
-          await q.query('UPDATE warehouses SET city = $2 WHERE city_id = $1', [before.data.id, name]);
-          await audit(q, req.user!, 'cities.update', { type: 'city', id: before.data.id }, { name: [before.data.name, name] });
-        }
-        return (await findCity(q, before.data.id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      if (name !== before.data.name) {
+        await q.query('UPDATE cities SET name = $2, updated_at = now() WHERE id = $1', [before.data.id, name]);
+        // Warehouses keep their city's name readable in 0004's `city` column.
+        await q.query('UPDATE warehouses SET city = $2 WHERE city_id = $1', [before.data.id, name]);
+        await audit(q, req.user!, 'cities.update', { type: 'city', id: before.data.id }, { name: [before.data.name, name] });
+      }
+      return (await findCity(q, before.data.id))!;
+    });
     return done(req, reply, { message: 'City updated.', redirect: showUrl(row.data.id), data: row.data });
   };
-  const updateOpts = { config: { can: canCities('update') } };
+  const updateOpts = { config: { can: cityPolicy.can('update') } };
   route('PATCH', '/cities/:id/update', updateOpts, update);
   route('PUT', '/cities/:id/update', updateOpts, update);
 
   deleteRoute(web, {
     url: '/cities/delete',
     list: LIST,
-    can: canCities('delete'),
+    can: cityPolicy.can('delete'),
     noun: ['city', 'cities'],
     audit: { action: 'cities.delete', type: 'city' },
     refusal: async (ids, refused) => {

@@ -1,8 +1,10 @@
 import type { Queryable } from '../../db/database.js';
-import { contains, fetchPage, type ListParams } from '../../web/list-query.js';
-import { Where } from '../shared/listing.js';
+import { contains } from '../../db/where.js';
+import { fetchPage } from '../../db/paging.js';
+import type { ListParams } from '../../web/list-query.js';
+import { Where } from '../../db/where.js';
 
-export interface CityJson {
+interface CityJson {
   id: string;
   name: string;
   created_at: string;
@@ -128,14 +130,4 @@ export async function areaNameTaken(q: Queryable, cityId: string, name: string, 
     exceptId ?? null,
   ]);
   return rows.length > 0;
-}
-
-/** [id, name] of a city's areas (or every area, "City · Area"), for other pages' pickers. */
-export async function areaOptions(q: Queryable, cityId?: string): Promise<[string, string][]> {
-  const { rows } = await q.query<{ id: string; label: string }>(
-    `SELECT ar.id, CASE WHEN $1::text IS NULL THEN c.name || ' · ' || ar.name ELSE ar.name END AS label
-       FROM areas ar JOIN cities c ON c.id = ar.city_id WHERE $1::text IS NULL OR ar.city_id = $1 ORDER BY lower(c.name), lower(ar.name), ar.id`,
-    [cityId ?? null],
-  );
-  return rows.map((r) => [r.id, r.label]);
 }

@@ -5,8 +5,8 @@ import { renderPage } from '../../web/page.js';
 import type { WebUser } from '../../web/types.js';
 import { Card, Kpi, PageHeader, TableWrap } from '../../web/ui.js';
 import { ROLE_LABELS } from '../../web/labels.js';
-import { LEAD_STATUSES } from '../leads/schemas.js';
-import { ORDER_STATUSES } from '../orders/schemas.js';
+import { LEAD_STATUSES } from '../leads/transitions.js';
+import { ORDER_STATUSES } from '../orders/transitions.js';
 
 type Counts = Record<string, number>;
 interface Figures {
@@ -15,7 +15,7 @@ interface Figures {
 }
 
 /** Leads and orders today and over the last 30 days, by status: one account, or all of them. */
-export async function homeFigures(q: Queryable, accountId: string | null): Promise<Figures> {
+async function homeFigures(q: Queryable, accountId: string | null): Promise<Figures> {
   const run = async (table: 'leads' | 'orders') => {
     const { rows } = await q.query<{ status: string; today: number; month: number }>(
       `SELECT status, count(*) FILTER (WHERE created_at >= date_trunc('day', now()))::int AS today, count(*)::int AS month

@@ -8,7 +8,8 @@ import { renderPage } from '../../web/page.js';
 import { wantsJson } from '../../web/scope.js';
 import { Card, DataTable, DefinitionList, PageHeader } from '../../web/ui.js';
 import { canSeeJob } from './policy.js';
-import { findJob, type JobJson } from './queries.js';
+import type { JobJson } from '../../jobs/registry.js';
+import { findJob } from './queries.js';
 
 const labelOf = (kind: string) => jobKind(kind)?.label ?? kind;
 

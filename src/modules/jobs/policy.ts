@@ -1,5 +1,5 @@
-import type { WebUser } from '../../web/types.js';
+import type { Actor } from '../../core/actor.js';
 
 /** A job is seen by the user who started it and by admins; to anyone else it does not exist (404). */
-export const canSeeJob = (user: WebUser, startedBy: string | null) =>
-  user.role === 'admin' || (startedBy !== null && startedBy === user.id);
+export const canSeeJob = (actor: Actor, startedBy: string | null) =>
+  actor.role === 'admin' || (startedBy !== null && startedBy === actor.userId);

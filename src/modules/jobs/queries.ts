@@ -1,19 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import type { JobItemError } from '../../jobs/registry.js';
-
-/** A job as GET /jobs/{id} answers it (fulfilment.md). */
-export interface JobJson {
-  id: string;
-  kind: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  total: number;
-  done: number;
-  failed: number;
-  errors: JobItemError[];
-  result?: unknown;
-  created_at: string;
-  finished_at: string | null;
-}
+import type { JobJson } from '../../jobs/registry.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

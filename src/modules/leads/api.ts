@@ -1,7 +1,8 @@
-import { recordsApi } from '../shared/records-api.js';
+import { recordsApi } from '../records/records-api.js';
 import { leadPolicy } from './policy.js';
 import { leadHistoryPage, leadJson, leadPage } from './queries.js';
-import { LEAD_STATUSES, LeadBulkPatchBody, LeadCreateBody, LeadPatch, LeadResource, type LeadStatus } from './schemas.js';
+import { LeadBulkPatchBody, LeadCreateBody, LeadPatch, LeadResource } from './schemas.js';
+import { LEAD_STATUSES, type LeadStatus } from './transitions.js';
 import { createLeads, deleteLeads, patchLead, patchLeadsBulk } from './service.js';
 
 /** `/leads` and `/lead-histories` (api-v1.md). */
@@ -10,7 +11,7 @@ export const leadsApi = recordsApi({
   many: 'leads',
   statuses: LEAD_STATUSES,
   schemas: { create: LeadCreateBody, patch: LeadPatch, bulkPatch: LeadBulkPatchBody, resource: LeadResource },
-  allows: (action, role) => leadPolicy.allows(role, action === 'history' ? 'view' : action),
+  authorize: (who, action) => leadPolicy.authorize(who, action === 'history' ? 'view' : action),
   docs: {
     show: 'Show a lead',
     update: 'Update a lead: fields while open, status by the lifecycle',

@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lead, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
-import { SCOPES, type Scope } from '../tokens/scopes.js';
+import { SCOPES, type Scope } from '../../core/scopes.js';
 
 const API = '/api/web/1.0';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;

@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
-import type { Role } from '../users/roles.js';
+import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 
 /** A staff user of `role` (password `password-123`) named `Test <role>`. */

@@ -1,25 +1,26 @@
+import { leadPolicy } from './policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag, messages, validate } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
-import { listQuery, type ListParams, type PageMeta } from '../../web/list-query.js';
+import { listQuery, type ListParams } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import type { WebUser } from '../../web/types.js';
 import { PageHeader } from '../../web/ui.js';
 import { orderPolicy } from '../orders/policy.js';
-import { sendJson } from '../shared/api-helpers.js';
-import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
-import { ListQuery } from '../shared/list-schemas.js';
-import { pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
-import { accountChoices, activeProducts, canLeads, handMadeTarget, leadAccess } from './access.js';
-import { leadTransitionError } from './lifecycle.js';
+import { sendJson } from '../listing/api-helpers.js';
+import { createHandMade, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
+import { ListQuery } from '../listing/list-schemas.js';
+import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
+import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-made.js';
 import {
   findLead,
+  leadAccess,
   findLeads,
   leadHistories,
   leadHistoryPage,
@@ -31,8 +32,9 @@ import {
   type LeadRow,
   type LeadScope,
 } from './queries.js';
-import { LEAD_FORM_FIELDS, LEAD_STATUSES, type LeadStatus } from './schemas.js';
-import { createLeads, createLeadsBody, deleteLeads, patchLead } from './service.js';
+import { LEAD_FORM_FIELDS } from './schemas.js';
+import { isOpenLead, LEAD_STATUSES, leadMovesFor, outcomeRefusal, type LeadStatus } from './transitions.js';
+import { createLead, deleteLeads, leadInput, patchLead } from './service.js';
 import {
   CreateRecordPage,
   HistoriesList,
@@ -80,16 +82,10 @@ function listScope(scope: LeadScope, p: ListParams): LeadScope {
   return scope.accountId === null && typeof p.account_id === 'string' ? { ...scope, accountId: p.account_id } : scope;
 }
 
-/** The statuses a user may set on a lead from its page: the lifecycle's, narrowed by an agent's handlings. */
-export function leadStatusOptions(user: WebUser, status: LeadStatus, handlings: LeadStatus[] | null): LeadStatus[] {
-  const actor = actorOfUser(user);
-  return LEAD_STATUSES.filter((to) => !leadTransitionError(status, to, actor) && (!handlings || handlings.includes(to)));
-}
-
 export async function leadsPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
-  addNav({ label: 'Leads', href: '/leads', icon: 'phone', visible: canLeads('view') });
+  addNav({ label: 'Leads', href: '/leads', icon: 'phone', visible: leadPolicy.can('view') });
 
   /** The lead of `:id` this user may see, else 404 (another account's lead does not exist for them). */
   async function load(req: FastifyRequest) {
@@ -100,7 +96,7 @@ export async function leadsPages(web: FastifyInstance) {
   }
   const itemOf = async (row: LeadRow) => JSON.parse((await leadJson(db, row.account_id, row.reference))!) as LeadItem;
 
-  web.get('/leads', { config: { can: canLeads('view') } }, async (req, reply) => {
+  web.get('/leads', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const access = await leadAccess(db, user);
     const p = leadList(req);
@@ -132,14 +128,14 @@ export async function leadsPages(web: FastifyInstance) {
           meta={pageMeta(p, total)}
           counts={counts}
           accounts={accounts}
-          canCreate={canLeads('create')(user)}
-          canDelete={canLeads('delete')(user)}
+          canCreate={leadPolicy.can('create')(user)}
+          canDelete={leadPolicy.can('delete')(user)}
         />
       ),
     });
   });
 
-  web.get('/leads/create', { config: { can: canLeads('create') } }, async (req, reply) =>
+  web.get('/leads/create', { config: { can: leadPolicy.can('create') } }, async (req, reply) =>
     renderPage(req, reply, {
       title: 'New lead',
       body: (
@@ -154,23 +150,23 @@ export async function leadsPages(web: FastifyInstance) {
     }),
   );
 
-  web.post('/leads/store', { config: { can: canLeads('create') } }, async (req, reply) => {
-    const { id, accountId } = await createFromForm(db, req, {
+  web.post('/leads/store', { config: { can: leadPolicy.can('create') } }, async (req, reply) => {
+    const { id, accountId } = await createHandMade(db, req, {
       table: 'leads',
       fields: LEAD_FORM_FIELDS,
-      check: createLeadsBody,
-      create: createLeads,
+      shape: leadInput,
+      create: createLead,
     });
     const row = (await findLead(db, { accountId }, id))!;
     return done(req, reply, { message: `Lead ${row.reference} created.`, redirect: leadUrl(row.id), data: await itemOf(row), status: 201 });
   });
 
-  web.get('/leads/:id/show', { config: { can: canLeads('view') } }, async (req, reply) => {
+  web.get('/leads/:id/show', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const { access, row } = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await leadJson(db, row.account_id, row.reference)}}`);
     const [lead, histories] = await Promise.all([itemOf(row), leadHistories(db, row.id)]);
-    const options = canLeads('update')(user) ? leadStatusOptions(user, row.status, access.handlings) : [];
+    const options = leadPolicy.can('update')(user) ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
     return renderPage(req, reply, {
       title: `${lead.reference} · ${lead.full_name}`,
       body: (
@@ -180,17 +176,17 @@ export async function leadsPages(web: FastifyInstance) {
           orderId={row.order_id}
           histories={JSON.parse(histories) as HistoryItem[]}
           options={options}
-          canEdit={canLeads('update')(user)}
-          canDelete={canLeads('delete')(user)}
-          canSeeOrder={orderPolicy.allows(user.role, 'view')}
+          canEdit={leadPolicy.can('update')(user)}
+          canDelete={leadPolicy.can('delete')(user)}
+          canSeeOrder={orderPolicy.authorize(user, 'view')}
         />
       ),
     });
   });
 
-  web.get('/leads/:id/edit', { config: { can: canLeads('update') } }, async (req, reply) => {
+  web.get('/leads/:id/edit', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const { row } = await load(req);
-    if (!['new', 'no_reply', 'call_later'].includes(row.status)) {
+    if (!isOpenLead(row.status)) {
       req.session.flash = {
         error: `${row.reference} is ${statusLabel(row.status).toLowerCase()}: only new, no reply and call later leads can be edited.`,
       };
@@ -208,21 +204,24 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  route('PATCH', '/leads/:id/update', { config: { can: canLeads('update') } }, async (req, reply) => {
+  route('PATCH', '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const { row } = await load(req);
     await db.tx((q) => patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS)));
     return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data: await itemOf(row) });
   });
 
-  route('PATCH', '/leads/:id/status', { config: { can: canLeads('update') } }, async (req, reply) => {
+  route('PATCH', '/leads/:id/status', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const user = req.user!;
     const { access, row } = await load(req);
     const input = pick(body, STATUS_FIELDS);
     const bag = new ErrorBag();
     if (input.status === undefined || input.status === null || input.status === '') bag.add('status', messages.required('status'));
-    else if (access.handlings && !access.handlings.includes(input.status as LeadStatus)) bag.add('status', messages.invalid('status'));
+    else {
+      const refused = outcomeRefusal(access.handlings, input.status as LeadStatus);
+      if (refused) bag.add('status', refused);
+    }
     bag.throwIfAny();
     await db.tx((q) => patchLead(q, actorOfUser(user), row.account_id, row.reference, input));
     const lead = await itemOf(row);
@@ -234,7 +233,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/leads/:id', { config: { can: canLeads('delete') } }, async (req, reply) => {
+  route('DELETE', '/leads/:id', { config: { can: leadPolicy.can('delete') } }, async (req, reply) => {
     const { row } = await load(req);
     const ok = await deleting(req, reply, leadUrl(row.id), () =>
       db.tx((q) => deleteLeads(q, row.account_id, [row.reference], () => 'id', new ErrorBag())),
@@ -246,7 +245,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/leads/delete', { config: { can: canLeads('delete') } }, async (req, reply) => {
+  route('DELETE', '/leads/delete', { config: { can: leadPolicy.can('delete') } }, async (req, reply) => {
     const body = formBody(req);
     const access = await leadAccess(db, req.user!);
     let count = 0;
@@ -264,7 +263,7 @@ export async function leadsPages(web: FastifyInstance) {
     return done(req, reply, { message, redirect: backUrl(req, '/leads') });
   });
 
-  web.get('/lead-histories', { config: { can: canLeads('view') } }, async (req, reply) => {
+  web.get('/lead-histories', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const access = await leadAccess(db, user);
     const p = historyList(req);
@@ -285,7 +284,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/lead-histories/:id/show', { config: { can: canLeads('view') } }, async (req, reply) => {
+  web.get('/lead-histories/:id/show', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const { row } = await load(req);
     const histories = await leadHistories(db, row.id);
     if (wantsJson(req)) {

@@ -1,4 +1,4 @@
-import { definePolicy } from '../../http/policy.js';
+import { definePolicy } from '../../core/policy.js';
 
 export type LeadAction = 'view' | 'create' | 'update' | 'delete' | 'export' | 'import' | 'reopen';
 

@@ -1,8 +1,18 @@
+import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
-import { compact, dateBound, jsonPage, Where, withExtra, type PageOptions, type PageRequest } from '../shared/listing.js';
-import { LEADS, narrowedBeyondStatus, recordFilters, recordPage, recordStatusCounts, type RecordFilters } from '../shared/record-list.js';
+import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
+import { dateBound, Where } from '../../db/where.js';
+import {
+  LEADS,
+  narrowedBeyondStatus,
+  recordFilters,
+  recordPage,
+  recordStatusCounts,
+  type RecordFilters,
+  type PageOptions,
+} from '../records/record-list.js';
 import { LEAD_HISTORY_JSON, LEAD_JSON } from './presenter.js';
-import type { LeadStatus } from './schemas.js';
+import type { LeadStatus } from './transitions.js';
 
 export interface LeadFilters extends RecordFilters {
   status?: LeadStatus[];
@@ -32,7 +42,7 @@ const scopeOf = (scope: string | LeadScope): LeadScope => (typeof scope === 'str
 /** Whether filters other than the status apply, which the trigger-kept `status_counts` cannot count. */
 const narrowed = (s: LeadScope, f: LeadFilters) => narrowedBeyondStatus(f) || Boolean(s.productIds);
 
-export function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
+function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
   const { accountId, productIds } = scopeOf(scope);
   const w = new Where();
   if (accountId !== null) w.and(`l.account_id = ${w.param(accountId)}`);
@@ -50,7 +60,7 @@ export const LEAD_SORTS = {
   total: 'l.total',
   callback_at: 'l.callback_at',
 } as const;
-export type LeadSort = keyof typeof LEAD_SORTS;
+type LeadSort = keyof typeof LEAD_SORTS;
 
 /** GET /leads: newest first (or the dashboard's sort), as the paginated body's text. */
 export function leadPage(q: Queryable, scope: string | LeadScope, f: LeadFilters, opts: PageOptions<LeadSort> = {}): Promise<string> {
@@ -149,7 +159,7 @@ export async function leadHistories(q: Queryable, leadId: string): Promise<strin
   return compact(rows[0].j);
 }
 
-export interface LockedLead {
+interface LockedLead {
   id: string;
   reference: string;
   status: LeadStatus;
@@ -164,4 +174,27 @@ export async function lockLeads(q: Queryable, accountId: string, references: str
     [accountId, [...new Set(references)]],
   );
   return new Map(rows.map((r) => [r.reference, r]));
+}
+
+interface LeadAccess {
+  scope: LeadScope;
+  /** The statuses an agent may set (`agent_status_handlings`); null: every status the lifecycle allows. */
+  handlings: LeadStatus[] | null;
+}
+
+/**
+ * Which leads an actor sees: a seller their account's; an agent their queue (leads of the
+ * products in `products_ids_to_confirm`); admins, managers and follow-up agents every account's.
+ * Managers will narrow to their team's queues once teams own queues (for now: all, decisions.md).
+ */
+export async function leadAccess(q: Queryable, actor: Actor): Promise<LeadAccess> {
+  if (actor.role === 'seller') return { scope: { accountId: actor.accountId! }, handlings: null };
+  if (actor.role !== 'agent') return { scope: { accountId: null }, handlings: null };
+  const { rows } = await q.query<{ products: unknown; handlings: unknown }>(
+    'SELECT products_ids_to_confirm AS products, agent_status_handlings AS handlings FROM users WHERE id = $1',
+    [actor.userId],
+  );
+  const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  const handlings = strings(rows[0]?.handlings) as LeadStatus[];
+  return { scope: { accountId: null, productIds: strings(rows[0]?.products) }, handlings: handlings.length > 0 ? handlings : null };
 }

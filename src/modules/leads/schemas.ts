@@ -1,22 +1,20 @@
 import { Type } from '@sinclair/typebox';
 import { sometimesRequired, whenPresent } from '../../http/validation.js';
-
-export const LEAD_STATUSES = ['new', 'no_reply', 'call_later', 'confirmed', 'canceled', 'wrong', 'duplicate'] as const;
-export type LeadStatus = (typeof LEAD_STATUSES)[number];
+import { LEAD_STATUSES } from './transitions.js';
 
 /** The fields of the lead form (the API's `data` pairs are not on it). */
 export const LEAD_FORM_FIELDS = ['full_name', 'phone', 'city', 'area', 'address', 'products'] as const;
 
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
 
-export const LeadLineInput = Type.Object({
+const LeadLineInput = Type.Object({
   sku: Type.String({ minLength: 1, maxLength: 100 }),
   quantity: Type.Integer({ minimum: 1, maximum: 999 }),
   price: Type.Number({ minimum: 1, maximum: 999_999 }),
 });
 
 /** api-v1.md gives the pairs' fields no `required`: left out they pass, sent (even as null) they are checked. */
-export const DataPair = Type.Object({
+const DataPair = Type.Object({
   key: whenPresent(text(1, 100)),
   value: whenPresent(text(1, 100)),
 });
@@ -31,6 +29,7 @@ const leadFields = {
   products: Type.Array(LeadLineInput, { minItems: 1, maxItems: 100 }),
 };
 
+/** One lead: an item of POST /leads, and the body of a hand-made one. */
 export const LeadInput = Type.Object(leadFields);
 export const LeadCreateBody = Type.Object({
   leads: Type.Array(LeadInput, { minItems: 1, maxItems: 1000 }),

@@ -5,17 +5,21 @@ import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
-import { appendHistories } from '../shared/history.js';
-import { checkSkus, insertLines } from '../shared/lines.js';
-import { checkPatchItems, patchEntries, patchRows } from '../shared/patch.js';
-import type { Actor } from '../users/actor.js';
-import { leadTransitionError, OPEN_LEAD_STATUSES, transitionLeads, type LeadTransition } from './lifecycle.js';
+import { appendHistories } from '../records/history.js';
+import { checkSkus, insertLines } from '../records/lines.js';
+import { checkPatchItems, patchEntries, patchRows } from '../records/patch.js';
+import type { Actor } from '../../core/actor.js';
+import { transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
-import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadPatch, type LeadStatus } from './schemas.js';
+import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadInput, LeadPatch } from './schemas.js';
+import type { ProductRef } from '../products/lookup.js';
+import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
-export const createLeadsBody = compile(LeadCreateBody);
-export const patchLeadBody = compile(LeadPatch);
-export const bulkPatchLeadsBody = compile(LeadBulkPatchBody);
+const createLeadsBody = compile(LeadCreateBody);
+const patchLeadBody = compile(LeadPatch);
+const bulkPatchLeadsBody = compile(LeadBulkPatchBody);
+
+export const leadInput = compile(LeadInput);
 
 /** POST /leads: validates the whole body (shape and SKUs together), then writes every lead or none. */
 export async function createLeads(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
@@ -24,7 +28,27 @@ export async function createLeads(q: Queryable, actor: Actor, accountId: string,
   const items = Array.isArray(leads) ? leads : [];
   const products = await checkSkus(q, accountId, items, (i) => `leads.${i}.`, bag);
   bag.throwIfAny(LeadCreateBody);
+  return insertLeads(q, actor, accountId, items, products);
+}
 
+/** A hand-made lead: the same rules as an item of POST /leads, its errors keyed as the form's fields. */
+export async function createLead(q: Queryable, actor: Actor, accountId: string, input: unknown): Promise<string> {
+  const bag = new ErrorBag();
+  const lead = leadInput.check(input, bag);
+  const products = await checkSkus(q, accountId, [lead], () => '', bag);
+  bag.throwIfAny(LeadInput);
+  const [reference] = await insertLeads(q, actor, accountId, [lead], products);
+  return reference;
+}
+
+/** Writes checked leads (status new, history null → new) with set-based inserts; answers their references in order. */
+async function insertLeads(
+  q: Queryable,
+  actor: Actor,
+  accountId: string,
+  items: Static<typeof LeadInput>[],
+  products: Map<string, ProductRef>,
+): Promise<string[]> {
   const refs = await reserveReferences(q, accountId, 'lead', items.length);
   const ids = items.map(() => newId());
   await q.query(
@@ -99,10 +123,13 @@ async function patchLeads(
   checkPatchItems(items, locked, keyOf, bag, {
     noun: 'lead',
     editable: EDITABLE,
-    open: (status) => OPEN_LEAD_STATUSES.includes(status as LeadStatus),
+    open: isOpenLead,
     transition: (lead, item, k) => {
-      if (item.status === 'call_later' && !item.callback_at) bag.add(`${k}callback_at`, messages.required(`${k}callback_at`));
-      return leadTransitionError(lead.status, item.status as LeadStatus, actor);
+      const to = item.status as LeadStatus;
+      if (leadMoveNeeds(to).includes('callback_at') && !item.callback_at) {
+        bag.add(`${k}callback_at`, messages.required(`${k}callback_at`));
+      }
+      return leadMoveRefusal(actor, lead.status, to);
     },
   });
   const products = await checkSkus(q, accountId, items, keyOf, bag);

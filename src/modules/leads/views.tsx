@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import type { PageMeta } from '../../web/list-query.js';
-import { usePage } from '../../web/page.js';
+import type { PageMeta } from '../../db/paging.js';
+import { usePage } from '../../web/page-context.js';
 import {
   Button,
   Card,
@@ -35,9 +35,10 @@ import {
   Timeline,
   type HistoryItem,
   type LineValue,
-} from '../shared/record-ui.js';
-import type { HandMadeTarget } from './access.js';
-import { LEAD_FORM_FIELDS, LEAD_STATUSES } from './schemas.js';
+} from '../records/record-ui.js';
+import type { HandMadeTarget } from '../records/hand-made.js';
+import { LEAD_FORM_FIELDS } from './schemas.js';
+import { isOpenLead, LEAD_STATUSES } from './transitions.js';
 
 /** A lead as the API represents it (api-v1.md). */
 export interface LeadItem {
@@ -310,7 +311,7 @@ export function LeadPage(p: {
   canSeeOrder: boolean;
 }) {
   const { lead } = p;
-  const open = ['new', 'no_reply', 'call_later'].includes(lead.status);
+  const open = isOpenLead(lead.status);
   return (
     <>
       <RecordHeader
@@ -405,7 +406,7 @@ export function LeadForm(p: {
 }
 
 /** Staff creating a lead first pick the account (its products fill the SKU selects). */
-export function AccountPicker(p: { accounts: Account[]; action: string }) {
+function AccountPicker(p: { accounts: Account[]; action: string }) {
   return (
     <Card title="Which account is it for?">
       <form method="get" action={p.action} class="form" aria-label="Choose the account">

@@ -1,7 +1,8 @@
-import { recordsApi } from '../shared/records-api.js';
+import { recordsApi } from '../records/records-api.js';
 import { orderPolicy } from './policy.js';
 import { orderHistoryPage, orderJson, orderPage } from './queries.js';
-import { ORDER_STATUSES, OrderBulkPatchBody, OrderCreateBody, OrderPatch, OrderResource, type OrderStatus } from './schemas.js';
+import { OrderBulkPatchBody, OrderCreateBody, OrderPatch, OrderResource } from './schemas.js';
+import { ORDER_STATUSES, type OrderStatus } from './transitions.js';
 import { createOrdersFromApi, deleteOrders, patchOrder, patchOrdersBulk } from './service.js';
 
 /** `/orders` and `/order-histories` (api-v1.md). */
@@ -10,7 +11,7 @@ export const ordersApi = recordsApi({
   many: 'orders',
   statuses: ORDER_STATUSES,
   schemas: { create: OrderCreateBody, patch: OrderPatch, bulkPatch: OrderBulkPatchBody, resource: OrderResource },
-  allows: (action, role) => orderPolicy.allows(role, action),
+  authorize: orderPolicy.authorize,
   docs: {
     show: 'Show an order',
     update: 'Update an order: fields while open, status by the lifecycle',

@@ -3,8 +3,8 @@ import { newId } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
 import { ErrorBag, messages } from '../../http/validation.js';
-import { appendHistories } from '../shared/history.js';
-import { insertLines, type LineInput } from '../shared/lines.js';
+import { appendHistories } from '../records/history.js';
+import { insertLines, type LineInput } from '../records/lines.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
   applyOrderTransitions,
@@ -15,24 +15,34 @@ import {
   retryWaitingOrders,
   waitingForStockMessage,
 } from '../stocks/effects.js';
-import type { Actor } from '../users/actor.js';
-import type { OrderStatus } from './schemas.js';
+import type { Actor } from '../../core/actor.js';
+import { deliveryUsers } from './queries.js';
+import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, type OrderStatus } from './transitions.js';
 
-/** domain.md: new → shipped | canceled; shipped → delivered | returned; returned | canceled → new (renew). */
-const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
-  new: ['shipped', 'canceled'],
-  shipped: ['delivered', 'returned'],
-  delivered: [],
-  returned: ['new'],
-  canceled: ['new'],
-};
-
-/** The refusal message of a transition, or undefined when it is allowed. */
-export function orderTransitionError(from: OrderStatus, to: OrderStatus): string | undefined {
-  return NEXT[from].includes(to) ? undefined : messages.statusTransition(from, to);
+/**
+ * A dashboard move's checks, in the order the page reports them: the move itself, then what it
+ * needs (a tracking number; an active courier, required once any exists).
+ */
+export async function checkOrderMove(
+  q: Queryable,
+  actor: Actor,
+  order: OrderState,
+  input: { status: OrderStatus; tracking_number?: string | null; delivery_user_id?: string | null },
+  bag: ErrorBag,
+): Promise<void> {
+  const refused = orderMoveRefusal(actor, order, input.status);
+  if (refused) return bag.add('status', refused);
+  const needs = orderMoveNeeds(order.status, input.status);
+  if (needs.includes('tracking_number') && !input.tracking_number) bag.add('tracking_number', messages.required('tracking_number'));
+  if (needs.includes('delivery_user_id')) {
+    const couriers = await deliveryUsers(q);
+    if (input.delivery_user_id) {
+      if (!couriers.some((c) => c.id === input.delivery_user_id)) bag.add('delivery_user_id', messages.invalid('delivery_user_id'));
+    } else if (couriers.length > 0) bag.add('delivery_user_id', messages.required('delivery_user_id'));
+  }
 }
 
-export interface NewOrder {
+interface NewOrder {
   full_name: string;
   phone: string;
   email?: string | null;
@@ -130,9 +140,11 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
   await reserveOrders(q, actor, ids);
 }
 
-export interface OrderTransition {
+interface OrderTransition {
   id: string;
   from: OrderStatus;
+  /** The order's courier before the move (a courier may move only their own orders). */
+  courierId?: string | null;
   to: OrderStatus;
   comment: string | null;
   trackingNumber?: string | null;
@@ -150,7 +162,7 @@ export interface OrderTransition {
 export async function transitionOrders(q: Queryable, actor: Actor, accountId: string, ts: OrderTransition[]): Promise<void> {
   if (ts.length === 0) return;
   for (const t of ts) {
-    const refused = orderTransitionError(t.from, t.to);
+    const refused = orderMoveRefusal(actor, { status: t.from, delivery_user_id: t.courierId ?? null }, t.to);
     if (refused) throw new Error(`refused transition reached the lifecycle: ${refused}`);
   }
   const shipping = ts.filter((t) => t.to === 'shipped');
@@ -190,7 +202,11 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     accountId,
     ts.map((t) => ({ id: t.id, from: t.from, to: t.to, comment: t.comment })),
   );
-  await applyOrderTransitions(q, actor, ts);
+  await applyOrderTransitions(
+    q,
+    actor,
+    ts.map((t) => ({ id: t.id, effect: orderStockEffect(t.from, t.to) })),
+  );
 }
 
 /**

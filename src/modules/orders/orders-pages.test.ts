@@ -5,7 +5,7 @@ import { newId } from '../../lib/ids.js';
 import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { productId, stock, warehouse } from '../stocks/test-fixtures.js';
-import type { Role } from '../users/roles.js';
+import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 
 async function staff(db: Database, role: Role, fullName = `Test ${role}`) {

@@ -1,25 +1,29 @@
+import { leadPolicy } from '../leads/policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { compile, ErrorBag, messages, validate } from '../../http/validation.js';
+import { compile, ErrorBag, validate } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
-import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { listQuery } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { PageHeader } from '../../web/ui.js';
-import { accountChoices, activeProducts, canLeads, handMadeTarget } from '../leads/access.js';
+import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-made.js';
 import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
-import { sendJson } from '../shared/api-helpers.js';
-import { ListQuery } from '../shared/list-schemas.js';
-import { createFromForm, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../shared/record-routes.js';
-import { pick, statusLabel, type HistoryItem } from '../shared/record-ui.js';
-import { canEditOrders, canOrders, deliveryUsers, orderScopeOf, orderStatusOptions, roleMaySet } from './access.js';
-import { orderTransitionError, transitionOrders } from './lifecycle.js';
+import { sendJson } from '../listing/api-helpers.js';
+import { ListQuery } from '../listing/list-schemas.js';
+import { createHandMade, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
+import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
+import { checkOrderMove, transitionOrders } from './lifecycle.js';
+import { orderPolicy } from './policy.js';
 import {
+  deliveryUsers,
   findOrder,
+  orderScopeOf,
   findOrders,
   lockOrders,
   orderHistories,
@@ -32,8 +36,9 @@ import {
   type OrderRow,
   type OrderScope,
 } from './queries.js';
-import { ORDER_FIELDS, ORDER_STATUSES, type OrderStatus } from './schemas.js';
-import { createOrdersBody, createOrdersFromApi, deleteOrders, patchOrder } from './service.js';
+import { ORDER_FIELDS } from './schemas.js';
+import { ORDER_STATUSES, orderMovesFor, type OrderStatus } from './transitions.js';
+import { createOrder, deleteOrders, orderInput, patchOrder } from './service.js';
 import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
 
 const accountFilter = Type.String({ minLength: 1, maxLength: 100 });
@@ -87,7 +92,7 @@ const STATUS_DONE: Record<OrderStatus, string> = {
 export async function ordersPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
-  addNav({ label: 'Orders', href: '/orders', icon: 'truck', visible: canOrders('view') });
+  addNav({ label: 'Orders', href: '/orders', icon: 'truck', visible: orderPolicy.can('view') });
 
   /** The order of `:id` this user may see, else 404. */
   async function load(req: FastifyRequest): Promise<OrderRow> {
@@ -97,7 +102,7 @@ export async function ordersPages(web: FastifyInstance) {
   }
   const itemOf = async (row: OrderRow) => JSON.parse((await orderJson(db, row.account_id, row.reference))!) as OrderItem;
 
-  web.get('/orders', { config: { can: canOrders('view') } }, async (req, reply) => {
+  web.get('/orders', { config: { can: orderPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const p = orderList(req);
     const base = orderScopeOf(user);
@@ -128,15 +133,15 @@ export async function ordersPages(web: FastifyInstance) {
           meta={pageMeta(p, total)}
           counts={counts}
           accounts={isStaff(user) ? await accountChoices(db) : undefined}
-          canCreate={canOrders('create')(user)}
-          canDelete={canOrders('delete')(user)}
-          canHistory={canOrders('history')(user)}
+          canCreate={orderPolicy.can('create')(user)}
+          canDelete={orderPolicy.can('delete')(user)}
+          canHistory={orderPolicy.can('history')(user)}
         />
       ),
     });
   });
 
-  web.get('/orders/create', { config: { can: canOrders('create') } }, async (req, reply) =>
+  web.get('/orders/create', { config: { can: orderPolicy.can('create') } }, async (req, reply) =>
     renderPage(req, reply, {
       title: 'New order',
       body: (
@@ -151,12 +156,12 @@ export async function ordersPages(web: FastifyInstance) {
     }),
   );
 
-  web.post('/orders/store', { config: { can: canOrders('create') } }, async (req, reply) => {
-    const { id, accountId } = await createFromForm(db, req, {
+  web.post('/orders/store', { config: { can: orderPolicy.can('create') } }, async (req, reply) => {
+    const { id, accountId } = await createHandMade(db, req, {
       table: 'orders',
       fields: ORDER_FIELDS,
-      check: createOrdersBody,
-      create: createOrdersFromApi,
+      shape: orderInput,
+      create: createOrder,
     });
     const row = (await findOrder(db, { accountId }, id))!;
     return done(req, reply, {
@@ -167,11 +172,11 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/orders/:id/show', { config: { can: canOrders('view') } }, async (req, reply) => {
+  web.get('/orders/:id/show', { config: { can: orderPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const row = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
-    const options = orderStatusOptions(user, row);
+    const options = orderMovesFor(actorOfUser(user), row);
     const [order, histories, couriers] = await Promise.all([
       itemOf(row),
       orderHistories(db, row.id),
@@ -188,16 +193,16 @@ export async function ordersPages(web: FastifyInstance) {
           histories={JSON.parse(histories) as HistoryItem[]}
           options={options}
           couriers={couriers}
-          canEdit={canEditOrders(user)}
-          canDelete={canOrders('delete')(user)}
-          canSeeLead={canLeads('view')(user)}
-          canHistory={canOrders('history')(user)}
+          canEdit={orderPolicy.can('edit')(user)}
+          canDelete={orderPolicy.can('delete')(user)}
+          canSeeLead={leadPolicy.can('view')(user)}
+          canHistory={orderPolicy.can('history')(user)}
         />
       ),
     });
   });
 
-  web.get('/orders/:id/edit', { config: { can: canEditOrders } }, async (req, reply) => {
+  web.get('/orders/:id/edit', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
     const row = await load(req);
     if (row.status !== 'new') {
       req.session.flash = { error: `${row.reference} is ${statusLabel(row.status).toLowerCase()}: only new orders can be edited.` };
@@ -219,45 +224,34 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  route('PATCH', '/orders/:id/update', { config: { can: canEditOrders } }, async (req, reply) => {
+  route('PATCH', '/orders/:id/update', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
     const body = formBody(req);
     const row = await load(req);
     await db.tx((q) => patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, ORDER_FIELDS)));
     return done(req, reply, { message: `Order ${row.reference} updated.`, redirect: orderUrl(row.id), data: await itemOf(row) });
   });
 
-  route('PATCH', '/orders/:id/status', { config: { can: canOrders('update') } }, async (req, reply) => {
+  route('PATCH', '/orders/:id/status', { config: { can: orderPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const user = req.user!;
     const row = await load(req);
     const bag = new ErrorBag();
     const input = orderStatusBody.check(pick(body, ['status', 'tracking_number', 'delivery_user_id', 'comment']), bag);
+    const actor = actorOfUser(user);
     await db.tx(async (q) => {
       const current = (await lockOrders(q, row.account_id, [row.reference])).get(row.reference);
       if (!current) throw notFound();
       const to = input.status as OrderStatus | undefined;
       if (to !== undefined && !bag.has('status')) {
-        const refused = orderTransitionError(current.status, to);
-        if (refused) bag.add('status', refused);
-        else if (
-          !orderStatusOptions(user, { status: current.status, delivery_user_id: row.delivery_user_id }).includes(to) ||
-          !roleMaySet(user.role, to)
-        ) {
-          bag.add('status', messages.invalid('status'));
-        } else if (to === 'shipped') {
-          if (!input.tracking_number) bag.add('tracking_number', messages.required('tracking_number'));
-          const couriers = await deliveryUsers(q);
-          if (input.delivery_user_id) {
-            if (!couriers.some((c) => c.id === input.delivery_user_id)) bag.add('delivery_user_id', messages.invalid('delivery_user_id'));
-          } else if (couriers.length > 0) bag.add('delivery_user_id', messages.required('delivery_user_id'));
-        }
+        await checkOrderMove(q, actor, current, { ...input, status: to }, bag);
       }
       bag.throwIfAny(OrderStatusBody);
       // The lifecycle may still refuse (e.g. shipping an order waiting for stock): its 422 goes back as is.
-      await transitionOrders(q, actorOfUser(user), row.account_id, [
+      await transitionOrders(q, actor, row.account_id, [
         {
           id: row.id,
           from: current.status,
+          courierId: current.delivery_user_id,
           to: to!,
           comment: input.comment ?? null,
           trackingNumber: to === 'shipped' ? (input.tracking_number ?? null) : null,
@@ -273,7 +267,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/orders/:id', { config: { can: canOrders('delete') } }, async (req, reply) => {
+  route('DELETE', '/orders/:id', { config: { can: orderPolicy.can('delete') } }, async (req, reply) => {
     const row = await load(req);
     const actor = actorOfUser(req.user!);
     const ok = await deleting(req, reply, orderUrl(row.id), () =>
@@ -286,7 +280,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  route('DELETE', '/orders/delete', { config: { can: canOrders('delete') } }, async (req, reply) => {
+  route('DELETE', '/orders/delete', { config: { can: orderPolicy.can('delete') } }, async (req, reply) => {
     const body = formBody(req);
     const user = req.user!;
     const actor = actorOfUser(user);
@@ -304,7 +298,7 @@ export async function ordersPages(web: FastifyInstance) {
     return done(req, reply, { message: `${count} order${count === 1 ? '' : 's'} deleted.`, redirect: '/orders' });
   });
 
-  web.get('/orders-histories', { config: { can: canOrders('history') } }, async (req, reply) => {
+  web.get('/orders-histories', { config: { can: orderPolicy.can('history') } }, async (req, reply) => {
     const user = req.user!;
     const p = historyList(req);
     const base = orderScopeOf(user);
@@ -327,7 +321,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/orders-histories/:id/show', { config: { can: canOrders('history') } }, async (req, reply) => {
+  web.get('/orders-histories/:id/show', { config: { can: orderPolicy.can('history') } }, async (req, reply) => {
     const row = await load(req);
     const histories = await orderHistories(db, row.id);
     if (wantsJson(req)) {

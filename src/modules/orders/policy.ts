@@ -1,16 +1,21 @@
-import { definePolicy } from '../../http/policy.js';
+import { definePolicy } from '../../core/policy.js';
 
-/** `history`: the order histories row of domain.md's matrix, narrower than `view` (not agents, stock managers). */
-export type OrderAction = 'view' | 'history' | 'create' | 'update' | 'delete' | 'export' | 'import';
+/**
+ * `history`: the order histories row of domain.md's matrix, narrower than `view` (not agents, stock
+ * managers). `edit`: the customer and product fields of a new order, the matrix's U for admins,
+ * managers and sellers; follow-up agents' and couriers' U is their moves in the lifecycle
+ * (transitions.ts).
+ */
+type OrderAction = 'view' | 'history' | 'create' | 'update' | 'edit' | 'delete' | 'export' | 'import';
 
 export const orderPolicy = definePolicy<OrderAction>({
-  admin: ['view', 'history', 'create', 'update', 'delete', 'export', 'import'],
-  'manager-leader': ['view', 'history', 'update', 'export'],
-  manager: ['view', 'history', 'update', 'export'],
-  'call-center-manager': ['view', 'history', 'update', 'export'],
+  admin: ['view', 'history', 'create', 'update', 'edit', 'delete', 'export', 'import'],
+  'manager-leader': ['view', 'history', 'update', 'edit', 'export'],
+  manager: ['view', 'history', 'update', 'edit', 'export'],
+  'call-center-manager': ['view', 'history', 'update', 'edit', 'export'],
   agent: ['view'],
   'follow-up-agent': ['view', 'history', 'update'],
   'stock-manager': ['view'],
   delivery: ['view', 'history', 'update'],
-  seller: ['view', 'history', 'create', 'update', 'delete', 'export', 'import'],
+  seller: ['view', 'history', 'create', 'update', 'edit', 'delete', 'export', 'import'],
 });

@@ -1,9 +1,19 @@
+import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
-import { compact, dateBound, jsonPage, Where, withExtra, type PageOptions } from '../shared/listing.js';
-import { ORDERS, narrowedBeyondStatus, recordFilters, recordPage, recordStatusCounts, type RecordFilters } from '../shared/record-list.js';
+import { compact, jsonPage, withExtra } from '../../db/paging.js';
+import { dateBound, Where } from '../../db/where.js';
+import {
+  ORDERS,
+  narrowedBeyondStatus,
+  recordFilters,
+  recordPage,
+  recordStatusCounts,
+  type RecordFilters,
+  type PageOptions,
+} from '../records/record-list.js';
 import type { HistoryFilters } from '../leads/queries.js';
 import { ORDER_HISTORY_JSON, ORDER_JSON } from './presenter.js';
-import type { OrderStatus } from './schemas.js';
+import type { OrderStatus } from './transitions.js';
 
 export interface OrderFilters extends RecordFilters {
   status?: OrderStatus[];
@@ -46,7 +56,7 @@ function scopeWhere(scope: string | OrderScope): Where {
 const narrowed = (s: OrderScope, f: OrderFilters) =>
   narrowedBeyondStatus(f) || Boolean(f.tracking_number) || s.deliveryUserId !== undefined || s.confirmedBy !== undefined;
 
-export function orderWhere(scope: string | OrderScope, f: OrderFilters): Where {
+function orderWhere(scope: string | OrderScope, f: OrderFilters): Where {
   const w = scopeWhere(scope);
   if (f.tracking_number) w.and(`o.tracking_number = ${w.param(f.tracking_number)}`);
   return recordFilters(w, ORDERS, f);
@@ -60,7 +70,7 @@ export const ORDER_SORTS = {
   city: 'o.city',
   total: 'o.total',
 } as const;
-export type OrderSort = keyof typeof ORDER_SORTS;
+type OrderSort = keyof typeof ORDER_SORTS;
 
 export function orderPage(q: Queryable, scope: string | OrderScope, f: OrderFilters, opts: PageOptions<OrderSort> = {}): Promise<string> {
   const s = scopeOf(scope);
@@ -142,18 +152,35 @@ export async function orderHistories(q: Queryable, orderId: string): Promise<str
   return compact(rows[0].j);
 }
 
-export interface LockedOrder {
+interface LockedOrder {
   id: string;
   reference: string;
   status: OrderStatus;
+  delivery_user_id: string | null;
 }
 
 export async function lockOrders(q: Queryable, accountId: string, references: string[]): Promise<Map<string, LockedOrder>> {
   const { rows } = await q.query<LockedOrder>(
-    `SELECT id, reference, status FROM orders
+    `SELECT id, reference, status, delivery_user_id FROM orders
       WHERE account_id = $1 AND reference = ANY($2::text[]) AND deleted_at IS NULL
       ORDER BY id FOR UPDATE`,
     [accountId, [...new Set(references)]],
   );
   return new Map(rows.map((r) => [r.reference, r]));
+}
+
+/** Active delivery people, for the ship form. */
+export async function deliveryUsers(q: Queryable): Promise<{ id: string; full_name: string }[]> {
+  const { rows } = await q.query<{ id: string; full_name: string }>(
+    `SELECT id, full_name FROM users WHERE role = 'delivery' AND status = 'active' AND deleted_at IS NULL ORDER BY lower(full_name), id LIMIT 1000`,
+  );
+  return rows;
+}
+
+/** Which orders an actor sees: a seller their account's, a courier theirs, an agent those they confirmed, other staff all. */
+export function orderScopeOf(actor: Actor): OrderScope {
+  if (actor.role === 'seller') return { accountId: actor.accountId! };
+  if (actor.role === 'delivery') return { accountId: null, deliveryUserId: actor.userId! };
+  if (actor.role === 'agent') return { accountId: null, confirmedBy: actor.userId! };
+  return { accountId: null };
 }

@@ -1,8 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { sometimesRequired } from '../../http/validation.js';
-
-export const ORDER_STATUSES = ['new', 'shipped', 'delivered', 'returned', 'canceled'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import { ORDER_STATUSES, TOKEN_ORDER_TARGETS } from './transitions.js';
 
 /** The customer and product fields: what the order form sends, and what only a new order may change. */
 export const ORDER_FIELDS = [
@@ -20,7 +18,7 @@ export const ORDER_FIELDS = [
 
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
 
-export const OrderLineInput = Type.Object({
+const OrderLineInput = Type.Object({
   sku: Type.String({ minLength: 1, maxLength: 100 }),
   quantity: Type.Integer({ minimum: 1, maximum: 999_999 }),
   price: Type.Number({ minimum: 1, maximum: 999_999 }),
@@ -39,6 +37,7 @@ const orderFields = {
   products: Type.Array(OrderLineInput, { minItems: 1, maxItems: 10 }),
 };
 
+/** One order: an item of POST /orders, and the body of a hand-made one. */
 export const OrderInput = Type.Object(orderFields);
 export const OrderCreateBody = Type.Object({
   orders: Type.Array(OrderInput, { minItems: 1, maxItems: 1000 }),
@@ -57,7 +56,7 @@ export const OrderPatch = Type.Object({
   total: sometimesRequired(orderFields.total),
   products: sometimesRequired(orderFields.products),
   // Through the API an order may only be canceled or renewed; the rest moves via shipping or the dashboard.
-  status: Type.Optional(Type.String({ enum: ['new', 'canceled'] })),
+  status: Type.Optional(Type.String({ enum: [...TOKEN_ORDER_TARGETS] })),
   comment: Type.Optional(text(1, 1000, true)),
 });
 

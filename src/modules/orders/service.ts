@@ -2,16 +2,17 @@ import type { Static } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { normalizePhone } from '../../lib/phone.js';
-import { checkSkus } from '../shared/lines.js';
-import { checkPatchItems, patchEntries, patchRows } from '../shared/patch.js';
-import { SYSTEM, type Actor } from '../users/actor.js';
-import { createOrders, deleteOrderRows, orderTransitionError, replaceOrderLines, transitionOrders } from './lifecycle.js';
+import { checkSkus } from '../records/lines.js';
+import { checkPatchItems, patchEntries, patchRows } from '../records/patch.js';
+import { SYSTEM, type Actor } from '../../core/actor.js';
+import { createOrders, deleteOrderRows, replaceOrderLines, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
-import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderPatch, type OrderStatus } from './schemas.js';
+import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderInput, OrderPatch } from './schemas.js';
+import { orderMoveRefusal, type OrderStatus } from './transitions.js';
 
-export const createOrdersBody = compile(OrderCreateBody);
-export const patchOrderBody = compile(OrderPatch);
-export const bulkPatchOrdersBody = compile(OrderBulkPatchBody);
+const createOrdersBody = compile(OrderCreateBody);
+const patchOrderBody = compile(OrderPatch);
+const bulkPatchOrdersBody = compile(OrderBulkPatchBody);
 
 /** POST /orders: validates everything first (shape and SKUs together), then writes all or nothing. */
 export async function createOrdersFromApi(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
@@ -21,6 +22,18 @@ export async function createOrdersFromApi(q: Queryable, actor: Actor, accountId:
   const products = await checkSkus(q, accountId, items, (i) => `orders.${i}.`, bag);
   bag.throwIfAny(OrderCreateBody);
   return createOrders(q, actor, accountId, items, products);
+}
+
+export const orderInput = compile(OrderInput);
+
+/** A hand-made order: the same rules as an item of POST /orders, its errors keyed as the form's fields. */
+export async function createOrder(q: Queryable, actor: Actor, accountId: string, input: unknown): Promise<string> {
+  const bag = new ErrorBag();
+  const order = orderInput.check(input, bag);
+  const products = await checkSkus(q, accountId, [order], () => '', bag);
+  bag.throwIfAny(OrderInput);
+  const [reference] = await createOrders(q, actor, accountId, [order], products);
+  return reference;
 }
 
 type PatchItem = Static<typeof OrderPatch> & { reference: string };
@@ -57,7 +70,7 @@ async function patchOrders(
     noun: 'order',
     editable: EDITABLE,
     open: (status) => status === 'new',
-    transition: (order, item) => orderTransitionError(order.status, item.status as OrderStatus),
+    transition: (order, item, k) => orderMoveRefusal(actor, order, item.status as OrderStatus, `${k}status`),
   });
   const products = await checkSkus(q, accountId, items, keyOf, bag);
   bag.throwIfAny(keyOf(0) === '' ? OrderPatch : OrderBulkPatchBody);
@@ -85,6 +98,7 @@ async function patchOrders(
       .map((i) => ({
         id: idOf(i.reference),
         from: locked.get(i.reference)!.status,
+        courierId: locked.get(i.reference)!.delivery_user_id,
         to: i.status as OrderStatus,
         comment: i.comment ?? null,
       })),

@@ -1,6 +1,6 @@
 import { formatDateTime } from '../../web/format.js';
-import type { PageMeta } from '../../web/list-query.js';
-import { usePage } from '../../web/page.js';
+import type { PageMeta } from '../../db/paging.js';
+import { usePage } from '../../web/page-context.js';
 import {
   Button,
   Card,
@@ -31,8 +31,9 @@ import {
   StatusTabs,
   type HistoryItem,
   type LineValue,
-} from '../shared/record-ui.js';
-import { ORDER_FIELDS, ORDER_STATUSES } from './schemas.js';
+} from '../records/record-ui.js';
+import { ORDER_FIELDS } from './schemas.js';
+import { ORDER_STATUSES } from './transitions.js';
 
 /** An order as the API represents it (api-v1.md). */
 export interface OrderItem {
@@ -64,7 +65,7 @@ export interface OrderListRow {
 
 export const orderUrl = (id: string, action: 'show' | 'edit' = 'show') => `/orders/${id}/${action}`;
 
-export const SHIPMENT_WAYS: [string, string][] = [
+const SHIPMENT_WAYS: [string, string][] = [
   ['1', 'Shipping company'],
   ['2', 'Platform delivery staff'],
   ['3', 'Pickup by the customer'],

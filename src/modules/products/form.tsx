@@ -1,6 +1,6 @@
 // The product form: every field for an admin; a seller's four fields otherwise (the rest is not offered).
 import type { ComponentChildren } from 'preact';
-import { usePage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { Button, Card, Checkbox, DefinitionList, Field, Form, PageHeader, Select, TextArea } from '../../web/ui.js';
 import type { ProductRow } from './queries.js';
 import { MAX_VARIANTS, VARIANT_TYPES, type Variant } from './schemas.js';

@@ -1,3 +1,4 @@
+import { productPolicy } from './policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag } from '../../http/validation.js';
@@ -5,7 +6,7 @@ import { audit } from '../../web/audit.js';
 import { done } from '../../web/respond.js';
 import { multipartForms } from '../settings/uploads.js';
 import { checkImage, deleteImage, MAX_IMAGE_BYTES, readImage, saveImage } from './images.js';
-import { canProducts, editsEverything } from './policy.js';
+import { editsEverything } from './policy.js';
 import { findProduct, productImagePath } from './queries.js';
 import { setProductImage } from './service.js';
 
@@ -13,12 +14,12 @@ const showUrl = (id: string) => `/products/${id}/show`;
 
 /**
  * A product's image: uploaded as a multipart form (`image`, ≤ 1 MB, PNG/JPEG/WebP by its bytes),
- * stored under DATA_DIR/uploads/products/, served only to those who may see the product.
+ * kept in the file store under products/, served only to those who may see the product.
  */
 export async function productImagePages(web: FastifyInstance) {
   // Only this plugin's routes take multipart forms.
   await multipartForms(web, { maxFileBytes: MAX_IMAGE_BYTES });
-  const { db, config } = web;
+  const { db, files } = web;
 
   const load = async (req: FastifyRequest) => {
     const row = await findProduct(db, req.user!, (req.params as { id: string }).id);
@@ -26,16 +27,17 @@ export async function productImagePages(web: FastifyInstance) {
     return row;
   };
 
-  web.get('/products/:id/image', { config: { can: canProducts('view') } }, async (req, reply) => {
+  web.get('/products/:id/image', { config: { can: productPolicy.can('view') } }, async (req, reply) => {
     const path = await productImagePath(db, req.user!, (req.params as { id: string }).id);
-    const image = path ? await readImage(config.dataDir, path) : undefined;
+    const image = path ? await readImage(files, path) : undefined;
     if (!image) throw notFound();
     return reply
       .type(image.type)
       .header('cache-control', 'private, max-age=86400')
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', "default-src 'none'")
-      .send(image.data);
+      .header('content-length', image.size)
+      .send(image.stream);
   });
 
   const remove = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -47,7 +49,7 @@ export async function productImagePages(web: FastifyInstance) {
         await setProductImage(q, row.data.id, null);
         await audit(q, req.user!, 'products.remove_image', { type: 'product', id: row.data.id, accountId: row.data.account_id });
       });
-      await deleteImage(config.dataDir, old);
+      await deleteImage(files, old);
     }
     const after = (await findProduct(db, req.user!, row.data.id))!;
     return done(req, reply, { message: 'Image removed.', redirect: showUrl(row.data.id), data: after.data });
@@ -63,7 +65,7 @@ export async function productImagePages(web: FastifyInstance) {
     bag.throwIfAny();
     const { rows } = await db.query<{ image_path: string | null }>('SELECT image_path FROM products WHERE id = $1', [row.data.id]);
     const old = rows[0]?.image_path ?? null;
-    const path = await saveImage(config.dataDir, row.data.id, image!.data, image!.kind);
+    const path = await saveImage(files, row.data.id, image!.data, image!.kind);
     try {
       await db.tx(async (q) => {
         await setProductImage(q, row.data.id, path);
@@ -76,10 +78,10 @@ export async function productImagePages(web: FastifyInstance) {
         );
       });
     } catch (err) {
-      await deleteImage(config.dataDir, path);
+      await deleteImage(files, path);
       throw err;
     }
-    await deleteImage(config.dataDir, old);
+    await deleteImage(files, old);
     const after = (await findProduct(db, req.user!, row.data.id))!;
     return done(req, reply, { message: 'Image uploaded.', redirect: showUrl(row.data.id), data: after.data });
   };

@@ -5,8 +5,8 @@ import { Upload } from '../settings/uploads.js';
 export const MAX_IMAGE_BYTES = 1024 * 1024;
 export const IMAGE_TOO_BIG = `The image field must not be greater than ${MAX_IMAGE_BYTES / 1024} kilobytes.`;
 export const IMAGE_WRONG_TYPE = 'The image field must be a file of type: png, jpeg, webp.';
-export const IMAGE_REQUIRED = 'The image field is required.';
-export const IMAGE_NOT_FILE = 'The image field must be a file.';
+const IMAGE_REQUIRED = 'The image field is required.';
+const IMAGE_NOT_FILE = 'The image field must be a file.';
 
 /** Checks an uploaded image: a file of at most 1 MB, PNG, JPEG or WebP by its bytes (whatever the browser claimed). */
 export function checkImage(value: unknown, bag: ErrorBag): { data: Buffer; kind: PictureKind } | undefined {
@@ -30,7 +30,7 @@ export function checkImage(value: unknown, bag: ErrorBag): { data: Buffer; kind:
   return { data: value.data, kind };
 }
 
-/** Product images, under DATA_DIR/uploads/products/. */
+/** Product images, in the file store under products/. */
 const images = pictureStore('products');
 export const saveImage = images.save;
 export const readImage = images.read;

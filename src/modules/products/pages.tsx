@@ -1,7 +1,7 @@
+import { productPolicy } from './policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { PG, pgCode } from '../../db/database.js';
-import { invalid, notFound } from '../../http/errors.js';
+import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { audit, auditMany } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
@@ -12,13 +12,13 @@ import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { PageHeader } from '../../web/ui.js';
 import { categoryOptions } from '../categories/queries.js';
-import { count, listAfterDelete, readIds } from '../shared/deletion.js';
+import { count, listAfterDelete, readIds } from '../catalog/deletion.js';
 import { EditHeader, ProductForm, SellerProductForm } from './form.js';
 import { productImagePages } from './image-pages.js';
 import { readCreate, readUpdate } from './input.js';
-import { canProducts, editsEverything, seesAgents, seesAllAccounts } from './policy.js';
+import { editsEverything, seesAgents, seesAllAccounts } from './policy.js';
 import { accountChoices, agentChoices, findProduct, listProducts, PRODUCT_SORTS, type ProductRow } from './queries.js';
-import { PRODUCT_STATUSES, SKU_TAKEN } from './schemas.js';
+import { PRODUCT_STATUSES } from './schemas.js';
 import { assignAgents, deleteProducts, insertProduct, updateProduct } from './service.js';
 import { LIST, ProductPage, ProductsList, showUrl } from './views.js';
 
@@ -33,20 +33,10 @@ const AssignBody = compile(
   Type.Object({ agents: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 1000 })) }),
 );
 
-/** The SKU race lost between the check and the write reads as the same 422. */
-async function uniqueSku<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (pgCode(err) === PG.uniqueViolation) throw invalid({ sku: [SKU_TAKEN] });
-    throw err;
-  }
-}
-
 export async function productsPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
-  addNav({ label: 'Products', href: LIST, icon: 'box', visible: canProducts('view'), section: 'Catalog' });
+  addNav({ label: 'Products', href: LIST, icon: 'box', visible: productPolicy.can('view'), section: 'Catalog' });
 
   /** A product the user may see; another account's, an unassigned or a deleted one is a 404. */
   const load = async (req: FastifyRequest): Promise<ProductRow> => {
@@ -55,7 +45,7 @@ export async function productsPages(web: FastifyInstance) {
     return row;
   };
 
-  web.get(LIST, { config: { can: canProducts('view') } }, async (req, reply) => {
+  web.get(LIST, { config: { can: productPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const page = await listProducts(db, user, productList(req));
     if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
@@ -66,7 +56,7 @@ export async function productsPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/products/create', { config: { can: canProducts('create') } }, async (req, reply) => {
+  web.get('/products/create', { config: { can: productPolicy.can('create') } }, async (req, reply) => {
     const [accounts, categories] = await Promise.all([accountChoices(db), categoryOptions(db)]);
     const accountId = (req.query as { account_id?: unknown }).account_id;
     return renderPage(req, reply, {
@@ -80,27 +70,25 @@ export async function productsPages(web: FastifyInstance) {
     });
   });
 
-  web.post('/products/store', { config: { can: canProducts('create') } }, async (req, reply) => {
+  web.post('/products/store', { config: { can: productPolicy.can('create') } }, async (req, reply) => {
     const user = req.user!;
     const { accountId, fields } = await readCreate(db, req);
-    const row = await uniqueSku(() =>
-      db.tx(async (q) => {
-        const id = await insertProduct(q, accountId, fields);
-        await audit(q, user, 'products.create', { type: 'product', id, accountId }, { ...fields });
-        return (await findProduct(q, user, id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      const id = await insertProduct(q, accountId, fields);
+      await audit(q, user, 'products.create', { type: 'product', id, accountId }, { ...fields });
+      return (await findProduct(q, user, id))!;
+    });
     return done(req, reply, { message: `Product ${row.data.name} created.`, redirect: showUrl(row.data.id), data: row.data, status: 201 });
   });
 
-  web.get('/products/:id/show', { config: { can: canProducts('view') } }, async (req, reply) => {
+  web.get('/products/:id/show', { config: { can: productPolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     if (wantsJson(req)) return reply.send({ data: row.data });
     const agents = seesAgents(req.user!) ? await agentChoices(db, row.data.id) : null;
     return renderPage(req, reply, { title: row.data.name, body: <ProductPage row={row} agents={agents} /> });
   });
 
-  web.get('/products/:id/edit', { config: { can: canProducts('update') } }, async (req, reply) => {
+  web.get('/products/:id/edit', { config: { can: productPolicy.can('update') } }, async (req, reply) => {
     const user = req.user!;
     const row = await load(req);
     const body = editsEverything(user) ? (
@@ -123,26 +111,24 @@ export async function productsPages(web: FastifyInstance) {
     const user = req.user!;
     const before = await load(req);
     const patch = await readUpdate(db, req, before.data, editsEverything(user));
-    const row = await uniqueSku(() =>
-      db.tx(async (q) => {
-        if (await updateProduct(q, before.data.id, patch)) {
-          const current = before.data as unknown as Record<string, unknown>;
-          const changes = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, [current[k] ?? null, v]]));
-          await audit(q, user, 'products.update', { type: 'product', id: before.data.id, accountId: before.data.account_id }, changes);
-        }
-        return (await findProduct(q, user, before.data.id))!;
-      }),
-    );
+    const row = await db.tx(async (q) => {
+      if (await updateProduct(q, before.data.id, patch)) {
+        const current = before.data as unknown as Record<string, unknown>;
+        const changes = Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, [current[k] ?? null, v]]));
+        await audit(q, user, 'products.update', { type: 'product', id: before.data.id, accountId: before.data.account_id }, changes);
+      }
+      return (await findProduct(q, user, before.data.id))!;
+    });
     return done(req, reply, { message: 'Product updated.', redirect: showUrl(row.data.id), data: row.data });
   };
-  const updateOpts = { config: { can: canProducts('update') } };
+  const updateOpts = { config: { can: productPolicy.can('update') } };
   route('PATCH', '/products/:id/update', updateOpts, update);
   route('PUT', '/products/:id/update', updateOpts, update);
 
   web.route({
     method: ['POST', 'DELETE'],
     url: '/products/delete',
-    config: { can: canProducts('delete') },
+    config: { can: productPolicy.can('delete') },
     handler: async (req, reply) => {
       const user = req.user!;
       const ids = readIds(req);
@@ -204,7 +190,7 @@ export async function productsPages(web: FastifyInstance) {
       wanted.length === 0 ? 'No agent confirms this product any more.' : `Product assigned to ${count(wanted.length, 'agent')}.`;
     return done(req, reply, { message, redirect: showUrl(row.data.id), data: { id: row.data.id, agents: wanted } });
   };
-  const assignOpts = { config: { can: canProducts('assign') } };
+  const assignOpts = { config: { can: productPolicy.can('assign') } };
   route('PUT', '/products/:id/assign', assignOpts, assign);
   route('PATCH', '/products/:id/assign', assignOpts, assign);
 

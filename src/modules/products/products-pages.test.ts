@@ -8,7 +8,7 @@ import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { HOST, login, type Agent } from '../../test-support/session.js';
 import { createAccount } from '../accounts/service.js';
-import { ROLES, type Role } from '../users/roles.js';
+import { ROLES, type Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 import { IMAGE_TOO_BIG, IMAGE_WRONG_TYPE, MAX_IMAGE_BYTES } from './images.js';
 import { createProduct } from './service.js';

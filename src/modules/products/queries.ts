@@ -1,8 +1,10 @@
 import type { Queryable } from '../../db/database.js';
-import { contains, fetchPage, type ListParams } from '../../web/list-query.js';
+import { fetchPage } from '../../db/paging.js';
+import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
-import { Where } from '../shared/listing.js';
-import { scopeProducts, seesAllAccounts, seesPurchasePrice } from './policy.js';
+import { contains, Where } from '../../db/where.js';
+import type { Actor } from '../../core/actor.js';
+import { seesAllAccounts, seesPurchasePrice } from './policy.js';
 import type { ProductStatus, Variant } from './schemas.js';
 
 /** A product as JSON clients read it: dashboard.md's fields plus `id` (`purchase_price` only for those who see it). */
@@ -43,7 +45,7 @@ export interface ProductRow {
 const IMAGE_URL = `CASE WHEN p.image_path IS NULL THEN NULL ELSE '/products/' || p.id || '/image?v=' || left(md5(p.image_path), 10) END`;
 
 /** The JSON of alias `p`, built by the database; `purchase_price` only when `withPurchase`. */
-export const productJson = (withPurchase: boolean) => `json_build_object(
+const productJson = (withPurchase: boolean) => `json_build_object(
   'id', p.id, 'account_id', p.account_id, 'name', p.name, 'description', p.description, 'sku', p.sku, 'status', p.status,
   'price', p.price, ${withPurchase ? `'purchase_price', p.purchase_price, ` : ''}'category_id', p.category_id, 'variants', p.variants,
   'weight', p.weight, 'width', p.width, 'height', p.height, 'length', p.length,
@@ -63,7 +65,7 @@ const SORTS: Record<string, string> = {
 };
 export const PRODUCT_SORTS = Object.keys(SORTS);
 
-export interface ProductFilters {
+interface ProductFilters {
   account_id?: string;
   category_id?: string;
 }
@@ -154,4 +156,16 @@ export async function agentChoices(q: Queryable, productId: string): Promise<Age
     [productId],
   );
   return rows;
+}
+
+/**
+ * Limits `w` (alias `p`) to the products `actor` may see: a seller's own account, an agent's
+ * assigned products (users.products_ids_to_confirm); everyone else with `view` sees them all.
+ */
+export function scopeProducts(actor: Actor, w: Where): Where {
+  if (actor.role === 'seller') w.and(`p.account_id = ${w.param(actor.accountId)}`);
+  else if (actor.role === 'agent') {
+    w.and(`p.id IN (SELECT jsonb_array_elements_text(u.products_ids_to_confirm) FROM users u WHERE u.id = ${w.param(actor.userId)})`);
+  }
+  return w;
 }

@@ -1,3 +1,4 @@
+import { answerUniqueViolation } from '../../http/errors.js';
 import { Type, type TObject, type TProperties } from '@sinclair/typebox';
 import { compile, type ErrorBag } from '../../http/validation.js';
 
@@ -102,9 +103,10 @@ export const productSellerUpdate = compile(obj(optional(['status', 'free_shippin
 export const NOT_CLEARABLE = ['name', 'sku', 'status', 'price', 'has_discount', 'free_shipping', 'paid_by_seller'] as const;
 
 export const SKU_TAKEN = 'The sku has already been taken.';
-export const DISCOUNT_REQUIRED = 'The discount field is required when has discount is true.';
-export const discountTooHigh = (price: number) => `The discount field must be less than ${price}.`;
-export const URL_INVALID = 'The landing page url field must be a valid URL.';
+answerUniqueViolation('products_account_sku', 'sku', SKU_TAKEN);
+const DISCOUNT_REQUIRED = 'The discount field is required when has discount is true.';
+const discountTooHigh = (price: number) => `The discount field must be less than ${price}.`;
+const URL_INVALID = 'The landing page url field must be a valid URL.';
 
 const isUrl = (s: string) => {
   try {

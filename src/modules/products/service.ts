@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { PRODUCT_FIELDS, type ProductField, type ProductFields } from './schemas.js';
 
-export interface NewProduct {
+interface NewProduct {
   accountId: string;
   sku: string;
   name: string;

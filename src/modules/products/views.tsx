@@ -1,8 +1,8 @@
 // The products list and a product's page.
 import type { ComponentChildren } from 'preact';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import type { PageMeta } from '../../web/list-query.js';
-import { usePage } from '../../web/page.js';
+import type { PageMeta } from '../../db/paging.js';
+import { usePage } from '../../web/page-context.js';
 import {
   Badge,
   Button,
@@ -18,7 +18,7 @@ import {
   StatusBadge,
   type Column,
 } from '../../web/ui.js';
-import { DeleteButton, ListFooter, selectColumns } from '../shared/deletion.js';
+import { DeleteButton, ListFooter, selectColumns } from '../catalog/deletion.js';
 import { MAX_IMAGE_BYTES } from './images.js';
 import { editsEverything, productPolicy, seesAllAccounts, seesPurchasePrice } from './policy.js';
 import type { AgentChoice, ProductJson, ProductRow } from './queries.js';
@@ -59,8 +59,8 @@ export function ProductsList(p: {
   categories: [string, string][];
 }) {
   const { user, url } = usePage();
-  const admin = productPolicy.allows(user!.role, 'delete');
-  const mayEdit = productPolicy.allows(user!.role, 'update');
+  const admin = productPolicy.authorize(user!, 'delete');
+  const mayEdit = productPolicy.authorize(user!, 'update');
   const columns: Column<ProductRow>[] = [
     ...selectColumns(admin, 'products-bulk', (r: ProductRow) => r.data),
     {
@@ -116,7 +116,7 @@ export function ProductsList(p: {
               ? 'Your catalog.'
               : 'Every account’s catalog.'
         }
-        actions={productPolicy.allows(user!.role, 'create') && <LinkButton href="/products/create">New product</LinkButton>}
+        actions={productPolicy.authorize(user!, 'create') && <LinkButton href="/products/create">New product</LinkButton>}
       />
       <Filters search="Name or SKU" searchLabel="Search by name or SKU">
         <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
@@ -270,7 +270,7 @@ export function ProductPage(props: { row: ProductRow; agents: AgentChoice[] | nu
   const { row, agents } = props;
   const p = row.data;
   const admin = editsEverything(user!);
-  const mayEdit = productPolicy.allows(user!.role, 'update');
+  const mayEdit = productPolicy.authorize(user!, 'update');
   const staff = seesAllAccounts(user!);
   const details: [string, ComponentChildren][] = [
     ['SKU', <code>{p.sku}</code>],
@@ -299,7 +299,7 @@ export function ProductPage(props: { row: ProductRow; agents: AgentChoice[] | nu
         actions={
           <>
             {mayEdit && <LinkButton href={`/products/${p.id}/edit`}>{admin ? 'Edit' : 'Edit settings'}</LinkButton>}
-            {productPolicy.allows(user!.role, 'delete') && (
+            {productPolicy.authorize(user!, 'delete') && (
               <DeleteButton action="/products/delete" id={p.id} name={p.name} confirm={`Delete the product ${p.name}?`} />
             )}
           </>
@@ -351,7 +351,7 @@ export function ProductPage(props: { row: ProductRow; agents: AgentChoice[] | nu
         </div>
         <div>
           <ImageCard p={p} admin={admin} />
-          {agents && <AgentsCard p={p} agents={agents} assign={productPolicy.allows(user!.role, 'assign')} />}
+          {agents && <AgentsCard p={p} agents={agents} assign={productPolicy.authorize(user!, 'assign')} />}
         </div>
       </div>
     </>

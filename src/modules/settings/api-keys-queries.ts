@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import type { Scope } from '../tokens/scopes.js';
+import type { Scope } from '../../core/scopes.js';
 import { isoSeconds } from './components.js';
 
 export interface ApiKeyRow {

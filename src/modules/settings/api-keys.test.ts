@@ -5,9 +5,9 @@ import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { createAccount } from '../accounts/service.js';
-import { SCOPES } from '../tokens/scopes.js';
+import { SCOPES } from '../../core/scopes.js';
 import { createToken, hashSecret } from '../tokens/tokens.js';
-import { ROLES, type Role } from '../users/roles.js';
+import { ROLES, type Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 
 const API = '/api/web/1.0';

@@ -23,8 +23,8 @@ import {
   type Column,
 } from '../../web/ui.js';
 import { accountExists } from '../accounts/service.js';
-import { dateBound } from '../shared/listing.js';
-import { SCOPES, type Scope } from '../tokens/scopes.js';
+import { dateBound } from '../../db/where.js';
+import { SCOPES, type Scope } from '../../core/scopes.js';
 import { createToken, revokeToken } from '../tokens/tokens.js';
 import {
   API_KEY_STATUSES,
@@ -50,8 +50,8 @@ declare module 'fastify' {
   }
 }
 
-export const API_KEY_CREATED = 'API key generated.';
-export const API_KEY_REVOKED = 'API key revoked.';
+const API_KEY_CREATED = 'API key generated.';
+const API_KEY_REVOKED = 'API key revoked.';
 const AFTER_NOW = 'The expires at field must be a date after now.';
 
 const fields = {
@@ -63,7 +63,7 @@ const SellerKeyBody = compile(Type.Object(fields));
 const AdminKeyBody = compile(Type.Object({ account_id: Type.String({ maxLength: 100 }), ...fields }));
 
 /** `CREATE LEADS` → `Create leads`. */
-export const scopeLabel = (s: Scope) => s.charAt(0) + s.slice(1).toLowerCase();
+const scopeLabel = (s: Scope) => s.charAt(0) + s.slice(1).toLowerCase();
 const SCOPE_TONES: Record<string, 'green' | 'blue' | 'amber' | 'red'> = { CREATE: 'green', VIEW: 'blue', UPDATE: 'amber', DELETE: 'red' };
 
 function ScopeBadges({ scopes }: { scopes: Scope[] }) {

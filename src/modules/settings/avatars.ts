@@ -1,16 +1,11 @@
-import { basename } from 'node:path';
 import { pictureStore } from '../../lib/pictures.js';
 
 export { PICTURE_TYPES, sniffPicture, type PictureKind } from '../../lib/pictures.js';
 
 export const MAX_PICTURE_BYTES = 1024 * 1024;
 
-/** Profile pictures, under DATA_DIR/uploads/avatars/. */
+/** Profile pictures, in the file store under avatars/. */
 const avatars = pictureStore('avatars');
 export const savePicture = avatars.save;
 export const readPicture = avatars.read;
 export const deletePicture = avatars.remove;
-
-/** The picture's URL changes with the file, so browsers may cache each version. */
-export const pictureUrl = (stored: string | null | undefined) =>
-  stored ? `/settings/profile/picture?v=${encodeURIComponent(basename(stored).replace(/\..*$/, ''))}` : null;

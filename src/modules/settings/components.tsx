@@ -1,5 +1,5 @@
 import type { WebUser } from '../../web/types.js';
-import { usePage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { PageHeader } from '../../web/ui.js';
 
 export const mayManageApiKeys = (u: WebUser) => u.role === 'admin' || u.role === 'seller';

@@ -18,8 +18,8 @@ const PasswordBody = compile(
   }),
 );
 
-export const PASSWORD_UPDATED = 'Password updated. Your other sessions have been logged out.';
-export const PASSWORD_INCORRECT = 'The password is incorrect.';
+const PASSWORD_UPDATED = 'Password updated. Your other sessions have been logged out.';
+const PASSWORD_INCORRECT = 'The password is incorrect.';
 const CONFIRMATION = 'The password field confirmation does not match.';
 
 function PasswordPage() {

@@ -9,7 +9,7 @@ import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { HOST, login, type Agent } from '../../test-support/session.js';
 import { createAccount } from '../accounts/service.js';
-import type { Role } from '../users/roles.js';
+import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);

@@ -1,25 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pictureUrl } from '../../web/picture-url.js';
 import { Type } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
-import { renderPage, usePage } from '../../web/page.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { ROLE_LABELS } from '../../web/labels.js';
 import type { WebUser } from '../../web/types.js';
 import { Button, Card, Checkbox, DefinitionList, Field, Form } from '../../web/ui.js';
-import {
-  MAX_PICTURE_BYTES,
-  PICTURE_TYPES,
-  deletePicture,
-  pictureUrl,
-  readPicture,
-  savePicture,
-  sniffPicture,
-  type PictureKind,
-} from './avatars.js';
+import { MAX_PICTURE_BYTES, PICTURE_TYPES, deletePicture, readPicture, savePicture, sniffPicture, type PictureKind } from './avatars.js';
 import { SettingsHeader } from './components.js';
 import { Upload, multipartForms } from './uploads.js';
 
@@ -37,7 +30,7 @@ const ProfileBody = compile(
   }),
 );
 
-export const PROFILE_UPDATED = 'Profile updated.';
+const PROFILE_UPDATED = 'Profile updated.';
 const PICTURE_TOO_BIG = `The picture field must not be greater than ${MAX_PICTURE_BYTES / 1024} kilobytes.`;
 const PICTURE_WRONG_TYPE = 'The picture field must be a file of type: png, jpeg, webp.';
 const PICTURE_NOT_FILE = 'The picture field must be a file.';
@@ -68,7 +61,7 @@ async function loadProfile(q: Queryable, userId: string): Promise<ProfileRow> {
   return rows[0];
 }
 
-export const profileJson = (p: ProfileRow) => ({
+const profileJson = (p: ProfileRow) => ({
   id: p.id,
   full_name: p.full_name,
   email: p.email,
@@ -184,7 +177,7 @@ export async function profilePages(web: FastifyInstance) {
   // Only this plugin's routes take multipart forms (the picture).
   await multipartForms(web, { maxFileBytes: MAX_PICTURE_BYTES });
   const route = formRoutes(web);
-  const { db, config } = web;
+  const { db, files } = web;
 
   web.get('/settings/profile', async (req, reply) => {
     const p = await loadProfile(db, req.user!.id);
@@ -194,14 +187,15 @@ export async function profilePages(web: FastifyInstance) {
 
   web.get('/settings/profile/picture', async (req, reply) => {
     const path = req.user!.picture_path;
-    const pic = path ? await readPicture(config.dataDir, path) : undefined;
+    const pic = path ? await readPicture(files, path) : undefined;
     if (!pic) throw notFound();
     return reply
       .type(pic.type)
       .header('cache-control', 'private, max-age=86400')
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', "default-src 'none'")
-      .send(pic.data);
+      .header('content-length', pic.size)
+      .send(pic.stream);
   });
 
   route('PATCH', '/settings/profile', { config: { back: '/settings/profile' } }, async (req, reply) => {
@@ -220,7 +214,7 @@ export async function profilePages(web: FastifyInstance) {
     bag.throwIfAny(ProfileBody.schema);
 
     const before = await loadProfile(db, user.id);
-    const newPath = picture ? await savePicture(config.dataDir, user.id, picture.data, picture.kind) : undefined;
+    const newPath = picture ? await savePicture(files, user.id, picture.data, picture.kind) : undefined;
     const keep = (k: 'phone' | 'whatsapp_phone' | 'company') => (k in input ? (input[k] ?? null) : before[k]);
     const picturePath = newPath ?? (input.remove_picture ? null : before.picture_path);
     const changes = {
@@ -241,10 +235,10 @@ export async function profilePages(web: FastifyInstance) {
         await audit(q, user, 'users.update_profile', { type: 'user', id: user.id, accountId: user.account_id }, changes);
       });
     } catch (err) {
-      await deletePicture(config.dataDir, newPath);
+      await deletePicture(files, newPath);
       throw err;
     }
-    if (picturePath !== before.picture_path) await deletePicture(config.dataDir, before.picture_path);
+    if (picturePath !== before.picture_path) await deletePicture(files, before.picture_path);
     const after = await loadProfile(db, user.id);
     return done(req, reply, { message: PROFILE_UPDATED, redirect: '/settings/profile', data: profileJson(after) });
   });

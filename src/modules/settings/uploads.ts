@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
 import type { Readable } from 'node:stream';
-import { HttpError, tooLarge } from '../../http/errors.js';
+import { badForm, tooLarge } from '../../http/errors.js';
 
 /** A file from a multipart form, read into memory (never more than the limit). */
 export class Upload {
@@ -52,7 +52,7 @@ export async function multipartForms(web: FastifyInstance, opts: { maxFileBytes:
       }
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
-      throw status === 413 ? tooLarge() : new HttpError(400, 'The request body is not a valid form.');
+      throw status === 413 ? tooLarge() : badForm();
     }
     req.body = { ...body };
   });

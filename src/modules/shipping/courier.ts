@@ -31,7 +31,7 @@ export interface ParcelStatus {
 
 /** The order statuses a courier status can move an order to. */
 export const MAPPED_STATUSES = ['shipped', 'delivered', 'returned'] as const;
-export type MappedStatus = (typeof MAPPED_STATUSES)[number];
+type MappedStatus = (typeof MAPPED_STATUSES)[number];
 export type StatusMap = Record<string, MappedStatus>;
 
 /**

@@ -16,7 +16,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = addFormats(new Ajv({ allErrors: false, strict: false, coerceTypes: false }));
 
 export const COURIER_TIMEOUT_MS = 10_000;
-export const MAX_TRACKING_NUMBERS = 100;
+const MAX_TRACKING_NUMBERS = 100;
 const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
 
 // Optional fields may also be null: both mean "none".
@@ -49,7 +49,7 @@ const checkStatuses = check(Statuses);
 
 const malformed = (why: string) => new CourierError(`The courier's answer does not fit the protocol: ${why}.`, false);
 
-export interface HttpCourierOptions {
+interface HttpCourierOptions {
   baseUrl: string;
   apiKey: string;
   statusMap?: StatusMap;

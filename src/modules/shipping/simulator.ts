@@ -11,14 +11,14 @@ import type { CourierEvent } from './courier.js';
 export type Route = 'create' | 'fetch' | 'cancel';
 
 /** When a switch fires: the next `times` requests, or each request with probability `rate` (seeded). */
-export interface Trigger {
+interface Trigger {
   times?: number;
   rate?: number;
   /** Only these routes (default: all). */
   routes?: Route[];
 }
 
-export interface Switches {
+interface Switches {
   /** Milliseconds before every answer. */
   latencyMs?: number;
   /** Answer 5xx (500 unless `status` says otherwise). */
@@ -29,7 +29,7 @@ export interface Switches {
   malformed?: Trigger & { kind?: 'not-json' | 'wrong-shape' | 'unasked-parcel' };
 }
 
-export interface SimParcel {
+interface SimParcel {
   tracking_number: string;
   order_id: string;
   request: unknown;
@@ -37,7 +37,7 @@ export interface SimParcel {
   events: CourierEvent[];
 }
 
-export interface SimRequest {
+interface SimRequest {
   route: Route | 'unknown';
   method: string;
   url: string;

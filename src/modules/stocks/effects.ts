@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import type { Actor } from '../users/actor.js';
+import type { Actor } from '../../core/actor.js';
 
 /**
  * The stock rule of domain.md, implemented once and called by the order lifecycle
@@ -294,7 +294,7 @@ async function heldLines(q: Queryable, orderIds: string[]) {
 }
 
 /** `shipped`: the reservation becomes a decrement. */
-export async function shipOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
+async function shipOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
   if (orderIds.length === 0) return;
   const lines = await heldLines(q, orderIds);
   await applyMovements(
@@ -322,7 +322,7 @@ export async function releaseOrders(q: Queryable, actor: Actor, orderIds: string
 }
 
 /** `returned`: the goods come back to the stock they left. Answers the products that became available. */
-export async function returnOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<string[]> {
+async function returnOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<string[]> {
   if (orderIds.length === 0) return [];
   const lines = await heldLines(q, orderIds);
   await applyMovements(
@@ -334,7 +334,7 @@ export async function returnOrders(q: Queryable, actor: Actor, orderIds: string[
 }
 
 /** Renew (→ new): the lines forget where they last were and reserve again. */
-export async function renewOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
+async function renewOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
   if (orderIds.length === 0) return;
   await q.query('UPDATE order_lines SET stock_id = NULL WHERE order_id = ANY($1::text[]) AND stock_id IS NOT NULL', [orderIds]);
   await reserveOrders(q, actor, orderIds);
@@ -350,41 +350,19 @@ export async function ordersWaitingForStock(q: Queryable, orderIds: string[]): P
   return new Map(rows.map((r) => [r.id, r.reference]));
 }
 
-export interface StockTransition {
-  id: string;
-  from: string;
-  to: string;
-}
+/** What an order's move does to its stock (the order lifecycle's table says which). */
+export type OrderStockEffect = 'ship' | 'release' | 'return' | 'reserve again';
 
 /** The stock side of order status changes (already checked and written by transitionOrders). */
-export async function applyOrderTransitions(q: Queryable, actor: Actor, ts: StockTransition[]): Promise<void> {
+export async function applyOrderTransitions(q: Queryable, actor: Actor, ts: { id: string; effect?: OrderStockEffect }[]): Promise<void> {
   if (ts.length === 0) return;
-  const ids = (pred: (t: StockTransition) => boolean) => ts.filter(pred).map((t) => t.id);
+  const ids = (effect: OrderStockEffect) => ts.filter((t) => t.effect === effect).map((t) => t.id);
   await lockStockOfOrders(
     q,
     ts.map((t) => t.id),
   );
-  await shipOrders(
-    q,
-    actor,
-    ids((t) => t.from === 'new' && t.to === 'shipped'),
-  );
-  const freed = [
-    ...(await releaseOrders(
-      q,
-      actor,
-      ids((t) => t.from === 'new' && t.to === 'canceled'),
-    )),
-    ...(await returnOrders(
-      q,
-      actor,
-      ids((t) => t.from === 'shipped' && t.to === 'returned'),
-    )),
-  ];
-  await renewOrders(
-    q,
-    actor,
-    ids((t) => t.to === 'new'),
-  );
+  await shipOrders(q, actor, ids('ship'));
+  const freed = [...(await releaseOrders(q, actor, ids('release'))), ...(await returnOrders(q, actor, ids('return')))];
+  await renewOrders(q, actor, ids('reserve again'));
   await retryWaitingOrders(q, actor, freed);
 }

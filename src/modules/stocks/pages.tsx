@@ -6,10 +6,12 @@ import { actorOfUser } from '../../web/actor.js';
 import { audit, auditMany } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { listQuery } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
-import { renderPage, usePage } from '../../web/page.js';
-import { count, DeleteButton, listAfterDelete, ListFooter, readIds, refuseDelete, RowCheck } from '../shared/deletion.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
+import { count, DeleteButton, listAfterDelete, ListFooter, readIds, refuseDelete, RowCheck } from '../catalog/deletion.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
@@ -32,7 +34,7 @@ import {
   TextArea,
 } from '../../web/ui.js';
 import { STOCK_REASONS, type StockReason } from './effects.js';
-import { canStocks, stockPolicy } from './policy.js';
+import { stockPolicy } from './policy.js';
 import {
   findStock,
   latestHistories,
@@ -131,7 +133,7 @@ function ProductCell({ row }: { row: StockRow }) {
 
 function StocksList(p: { rows: StockRow[]; meta: PageMeta; warehouses: [string, string][] }) {
   const { user, url } = usePage();
-  const can = (a: Parameters<typeof stockPolicy.allows>[1]) => stockPolicy.allows(user!.role, a);
+  const can = (a: Parameters<typeof stockPolicy.authorize>[1]) => stockPolicy.authorize(user!, a);
   const deletable = can('delete');
   return (
     <>
@@ -380,7 +382,7 @@ function StockPage(p: { stock: StockDetail; histories: StockHistoryJson[]; reser
   const { user } = usePage();
   const { stock } = p;
   const s = stock.data;
-  const can = (a: Parameters<typeof stockPolicy.allows>[1]) => stockPolicy.allows(user!.role, a);
+  const can = (a: Parameters<typeof stockPolicy.authorize>[1]) => stockPolicy.authorize(user!, a);
   return (
     <>
       <PageHeader
@@ -489,18 +491,18 @@ function HistoriesList(p: { rows: HistoryRow[]; meta: PageMeta; warehouses: [str
 export async function stocksPages(web: FastifyInstance) {
   const route = formRoutes(web);
   addNav(
-    { label: 'Stocks', href: '/stocks', icon: 'layers', visible: canStocks('view') },
-    { label: 'Stock histories', href: '/stocks-histories', icon: 'history', visible: canStocks('history') },
+    { label: 'Stocks', href: '/stocks', icon: 'layers', visible: stockPolicy.can('view') },
+    { label: 'Stock histories', href: '/stocks-histories', icon: 'history', visible: stockPolicy.can('history') },
   );
 
-  web.get('/stocks', { config: { can: canStocks('view') } }, async (req, reply) => {
+  web.get('/stocks', { config: { can: stockPolicy.can('view') } }, async (req, reply) => {
     const page = await listStocks(web.db, req.user!, stockList(req) as StockFilters);
     if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
     const warehouses = await visibleWarehouses(web.db, req.user!);
     return renderPage(req, reply, { title: 'Stocks', body: <StocksList rows={page.rows} meta={page.meta} warehouses={warehouses} /> });
   });
 
-  web.get('/stocks/create', { config: { can: canStocks('create') } }, async (req, reply) => {
+  web.get('/stocks/create', { config: { can: stockPolicy.can('create') } }, async (req, reply) => {
     const [products, warehouses] = await Promise.all([productOptions(web.db), warehouseOptions(web.db, req.user!)]);
     const productId = (req.query as { product_id?: string }).product_id ?? null;
     return renderPage(req, reply, {
@@ -518,7 +520,7 @@ export async function stocksPages(web: FastifyInstance) {
     });
   });
 
-  web.post('/stocks/store', { config: { can: canStocks('create') } }, async (req, reply) => {
+  web.post('/stocks/store', { config: { can: stockPolicy.can('create') } }, async (req, reply) => {
     const body = formBody(req);
     const bag = new ErrorBag();
     const input = stockCreate.check(body, bag);
@@ -532,7 +534,7 @@ export async function stocksPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Stock created. Add goods to it below.', redirect: showUrl(data.id), data, status: 201 });
   });
 
-  web.get('/stocks/:id/show', { config: { can: canStocks('view') } }, async (req, reply) => {
+  web.get('/stocks/:id/show', { config: { can: stockPolicy.can('view') } }, async (req, reply) => {
     const stock = await loadStock(web, req);
     const histories = await latestHistories(web.db, stock.data.id);
     if (wantsJson(req)) return reply.send({ data: { ...stock.data, histories } });
@@ -543,7 +545,7 @@ export async function stocksPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/stocks/:id/edit', { config: { can: canStocks('update') } }, async (req, reply) => {
+  web.get('/stocks/:id/edit', { config: { can: stockPolicy.can('update') } }, async (req, reply) => {
     const stock = await loadStock(web, req);
     const [products, warehouses] = stock.moved
       ? [[], []]
@@ -579,12 +581,12 @@ export async function stocksPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Stock updated.', redirect: showUrl(data.id), data });
   };
-  const updateOpts = { config: { can: canStocks('update') } };
+  const updateOpts = { config: { can: stockPolicy.can('update') } };
   route('PUT', '/stocks/:id/update', updateOpts, update);
   route('PATCH', '/stocks/:id/update', updateOpts, update);
 
   for (const direction of ['increment', 'decrement'] as const) {
-    route('PUT', `/stocks/:id/${direction}`, { config: { can: canStocks('move') } }, async (req, reply) => {
+    route('PUT', `/stocks/:id/${direction}`, { config: { can: stockPolicy.can('move') } }, async (req, reply) => {
       const body = formBody(req);
       const bag = new ErrorBag();
       const input = stockMove.check(body, bag);
@@ -608,7 +610,7 @@ export async function stocksPages(web: FastifyInstance) {
   }
 
   // Deleting follows the catalog's convention (src/modules/shared/deletion.tsx): all or nothing, a refusal on `ids`.
-  route('DELETE', '/stocks/delete', { config: { can: canStocks('delete') } }, async (req, reply) => {
+  route('DELETE', '/stocks/delete', { config: { can: stockPolicy.can('delete') } }, async (req, reply) => {
     const ids = readIds(req);
     const outcome = await web.db.tx(async (q) => {
       const o = await deleteStocks(q, req.user!, ids);
@@ -634,7 +636,7 @@ export async function stocksPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/stocks-histories', { config: { can: canStocks('history') } }, async (req, reply) => {
+  web.get('/stocks-histories', { config: { can: stockPolicy.can('history') } }, async (req, reply) => {
     const page = await listHistories(web.db, req.user!, historyList(req) as HistoryFilters);
     if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
     const warehouses = await visibleWarehouses(web.db, req.user!);

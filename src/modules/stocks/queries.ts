@@ -1,12 +1,14 @@
+import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
-import { Where } from '../shared/listing.js';
-import { contains, fetchPage, type ListParams } from '../../web/list-query.js';
+import { Where } from '../../db/where.js';
+import { contains } from '../../db/where.js';
+import { fetchPage } from '../../db/paging.js';
+import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import type { StockReason } from './effects.js';
-import { scopeStocks } from './policy.js';
 import type { StockStatus } from './schemas.js';
 
-export interface StockJson {
+interface StockJson {
   id: string;
   product_id: string;
   warehouse_id: string;
@@ -53,11 +55,11 @@ export interface StockDetail extends StockRow {
 }
 
 /** The JSON representation of a stock (dashboard.md), built by the database from alias `s`. */
-export const STOCK_JSON = `json_build_object('id', s.id, 'product_id', s.product_id, 'warehouse_id', s.warehouse_id,
+const STOCK_JSON = `json_build_object('id', s.id, 'product_id', s.product_id, 'warehouse_id', s.warehouse_id,
   'quantity', s.quantity, 'reserved', s.reserved, 'warning_quantity', s.warning_quantity, 'status', s.status)`;
 
 /** A stock-history row as JSON, from aliases `h` (history) and `o` (its order, left-joined). */
-export const STOCK_HISTORY_JSON = `json_build_object('id', h.id, 'stock_id', h.stock_id, 'reason', h.reason,
+const STOCK_HISTORY_JSON = `json_build_object('id', h.id, 'stock_id', h.stock_id, 'reason', h.reason,
   'change', h.change, 'reserved_change', h.reserved_change, 'quantity_after', h.quantity_after, 'reserved_after', h.reserved_after,
   'order_id', h.order_id, 'order_reference', o.reference, 'comment', h.comment, 'changed_by', h.changed_by,
   'created_at', iso_utc(h.created_at))`;
@@ -226,4 +228,20 @@ export async function visibleWarehouses(q: Queryable, user: WebUser): Promise<[s
     [user.account_id],
   );
   return rows.map((r) => [r.id, r.name]);
+}
+
+/**
+ * Narrows a query over stocks `s` joined to their product `p` to what the actor may see: a stock
+ * manager their warehouses (users.warehouses_ids_to_manage, read fresh), a seller their account's
+ * products; everything else answers as if it did not exist (404).
+ */
+export function scopeStocks(actor: Actor, w: Where): Where {
+  if (actor.role === 'stock-manager') {
+    w.and(
+      `s.warehouse_id IN (SELECT jsonb_array_elements_text(u.warehouses_ids_to_manage) FROM users u WHERE u.id = ${w.param(actor.userId)})`,
+    );
+  } else if (actor.role === 'seller') {
+    w.and(`p.account_id = ${w.param(actor.accountId)}`);
+  }
+  return w;
 }

@@ -9,7 +9,7 @@ const warning = Type.Integer({ minimum: 0, maximum: 999_999 });
 const status = Type.String({ enum: [...STOCK_STATUSES] });
 
 /** Quantity starts at 0 and never comes from a form: it moves by increment/decrement and orders only. */
-export const StockCreate = Type.Object({
+const StockCreate = Type.Object({
   product_id: id,
   warehouse_id: id,
   warning_quantity: Type.Optional(warning),
@@ -17,7 +17,7 @@ export const StockCreate = Type.Object({
 });
 
 /** The product and the warehouse can be corrected only while the stock has never moved. */
-export const StockUpdate = Type.Object({
+const StockUpdate = Type.Object({
   product_id: Type.Optional(id),
   warehouse_id: Type.Optional(id),
   warning_quantity: Type.Optional(warning),
@@ -25,20 +25,9 @@ export const StockUpdate = Type.Object({
 });
 
 /** `PUT /stocks/{id}/increment` and `/decrement`. */
-export const StockMove = Type.Object({
+const StockMove = Type.Object({
   quantity: Type.Integer({ minimum: 1, maximum: 999_999 }),
   comment: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, nullable: true })),
-});
-
-/** A stock as JSON clients read it (dashboard.md). */
-export const StockResource = Type.Object({
-  id: Type.String(),
-  product_id: Type.String(),
-  warehouse_id: Type.String(),
-  quantity: Type.Integer(),
-  reserved: Type.Integer(),
-  warning_quantity: Type.Integer(),
-  status: Type.String({ enum: [...STOCK_STATUSES] }),
 });
 
 export const stockCreate = compile(StockCreate);

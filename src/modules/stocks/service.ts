@@ -1,16 +1,16 @@
-import { PG, pgCode, type Queryable } from '../../db/database.js';
-import { invalid } from '../../http/errors.js';
+import type { Queryable } from '../../db/database.js';
+import { answerUniqueViolation, invalid } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import type { WebUser } from '../../web/types.js';
-import { Where } from '../shared/listing.js';
-import type { Actor } from '../users/actor.js';
+import { Where } from '../../db/where.js';
+import type { Actor } from '../../core/actor.js';
 import { applyMovements, lockStockOfProducts, lockStockOfStocks, retryWaitingOrders } from './effects.js';
-import { scopeStocks } from './policy.js';
-import { productExists, warehouseOptions, type StockDetail } from './queries.js';
+import { productExists, scopeStocks, warehouseOptions, type StockDetail } from './queries.js';
 import type { StockStatus } from './schemas.js';
 
-export const PAIR_TAKEN = 'The product already has a stock in this warehouse.';
+const PAIR_TAKEN = 'The product already has a stock in this warehouse.';
+answerUniqueViolation('stocks_product_warehouse', 'product_id', PAIR_TAKEN);
 
 /** The stock manager's warehouses must include it; anyone else may pick any warehouse. */
 async function warehouseAllowed(q: Queryable, user: WebUser, warehouseId: string): Promise<boolean> {
@@ -23,16 +23,6 @@ async function pairTaken(q: Queryable, productId: string, warehouseId: string, e
     [productId, warehouseId, except],
   );
   return rows.length > 0;
-}
-
-/** Two people creating the same pair at once: the unique index decides, with the same message. */
-async function uniquePair<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (pgCode(err) === PG.uniqueViolation) throw invalid({ product_id: [PAIR_TAKEN] });
-    throw err;
-  }
 }
 
 export interface StockFields {
@@ -50,15 +40,13 @@ export async function createStock(q: Queryable, user: WebUser, input: StockField
   if (!bag.has() && (await pairTaken(q, input.product_id, input.warehouse_id, null))) bag.add('product_id', PAIR_TAKEN);
   bag.throwIfAny();
   const id = newId();
-  await uniquePair(() =>
-    q.query('INSERT INTO stocks (id, product_id, warehouse_id, warning_quantity, status) VALUES ($1, $2, $3, $4, $5)', [
-      id,
-      input.product_id,
-      input.warehouse_id,
-      input.warning_quantity ?? 0,
-      input.status ?? 'active',
-    ]),
-  );
+  await q.query('INSERT INTO stocks (id, product_id, warehouse_id, warning_quantity, status) VALUES ($1, $2, $3, $4, $5)', [
+    id,
+    input.product_id,
+    input.warehouse_id,
+    input.warning_quantity ?? 0,
+    input.status ?? 'active',
+  ]);
   return id;
 }
 
@@ -100,12 +88,10 @@ export async function updateStock(
   for (const k of Object.keys(next) as (keyof typeof next)[]) if (next[k] !== s[k]) changes[k] = [s[k], next[k]];
   if (Object.keys(changes).length === 0) return changes;
   await lockStockOfProducts(q, [s.product_id, next.product_id]);
-  await uniquePair(() =>
-    q.query(
-      `UPDATE stocks SET product_id = $2, warehouse_id = $3, warning_quantity = $4, status = $5, updated_at = now()
+  await q.query(
+    `UPDATE stocks SET product_id = $2, warehouse_id = $3, warning_quantity = $4, status = $5, updated_at = now()
         WHERE id = $1 AND deleted_at IS NULL`,
-      [s.id, next.product_id, next.warehouse_id, next.warning_quantity, next.status],
-    ),
+    [s.id, next.product_id, next.warehouse_id, next.warning_quantity, next.status],
   );
   // Turned active: what it holds can now serve waiting orders.
   if (changes.status && next.status === 'active') await retryWaitingOrders(q, actor, [next.product_id]);
@@ -131,7 +117,7 @@ export async function incrementStock(q: Queryable, actor: Actor, id: string, qua
 }
 
 /** The 422 message of a decrement that would eat into reserved goods. */
-export function decrementTooLarge(quantity: number, reserved: number): string {
+function decrementTooLarge(quantity: number, reserved: number): string {
   const available = quantity - reserved;
   return reserved > 0
     ? `The quantity must not be greater than ${available}: the stock holds ${quantity}, of which ${reserved} are reserved by open orders.`
@@ -146,7 +132,7 @@ export async function decrementStock(q: Queryable, actor: Actor, id: string, qua
   await applyMovements(q, actor, [{ stockId: id, change: -quantity, reservedChange: 0, reason: 'decrement', comment }]);
 }
 
-export interface DeleteOutcome {
+interface DeleteOutcome {
   /** The ids deleted (none when anything was refused). */
   deleted: string[];
   /** Why nothing was deleted: one message per stock still in use. */

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProduct } from '../products/service.js';
-import type { OrderStatus } from '../orders/schemas.js';
+import type { OrderStatus } from '../orders/transitions.js';
 import { lead, order, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { incrementStock } from './service.js';

@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import type { Actor } from '../users/actor.js';
-import type { Role } from '../users/roles.js';
+import type { Actor } from '../../core/actor.js';
+import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 import { incrementStock } from './service.js';
 
@@ -58,7 +58,7 @@ export async function staff(db: Queryable, role: Role, warehouses: string[] = []
   };
 }
 
-export interface StockState {
+interface StockState {
   id: string;
   product_id: string;
   quantity: number;
@@ -71,7 +71,7 @@ export interface StockState {
 }
 
 /** Every stock of the account's products with what its history and the open orders' lines say. */
-export async function stockStates(db: Queryable, accountId: string): Promise<StockState[]> {
+async function stockStates(db: Queryable, accountId: string): Promise<StockState[]> {
   const { rows } = await db.query<StockState>(
     `SELECT s.id, s.product_id, s.quantity, s.reserved,
             coalesce((SELECT sum(h.change) FROM stock_histories h WHERE h.stock_id = s.id), 0)::int AS history_quantity,

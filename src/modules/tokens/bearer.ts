@@ -1,15 +1,8 @@
 import type { Database } from '../../db/database.js';
-import type { Actor } from '../users/actor.js';
-import type { Role } from '../users/roles.js';
+import type { TokenActor } from '../../core/actor.js';
+import type { Role } from '../../core/roles.js';
 import { parseToken, secretMatches } from './tokens.js';
-import type { Scope } from './scopes.js';
-
-export interface TokenActor extends Actor {
-  kind: 'token';
-  tokenId: number;
-  accountId: string;
-  scopes: ReadonlySet<Scope>;
-}
+import type { Scope } from '../../core/scopes.js';
 
 interface TokenRow {
   id: number;
@@ -96,5 +89,11 @@ export class BearerAuth {
       [id],
     );
     return rows[0] ?? null;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    bearer: BearerAuth;
   }
 }

@@ -8,9 +8,9 @@ import { loadConfig } from '../../config.js';
 import { migrate } from '../../db/migrate.js';
 import { openDatabase } from '../../db/open.js';
 import { lead, order, tenant, testApp, type TestApp } from '../../test-support/harness.js';
-import type { Role } from '../users/roles.js';
+import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
-import { SCOPES, type Scope } from './scopes.js';
+import { SCOPES, type Scope } from '../../core/scopes.js';
 import { createToken, revokeToken } from './tokens.js';
 
 const API = '/api/web/1.0';

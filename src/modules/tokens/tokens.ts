@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../../db/database.js';
-import type { Scope } from './scopes.js';
+import type { Scope } from '../../core/scopes.js';
 
 /** Only this digest of a token's secret is stored. */
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
@@ -18,7 +18,7 @@ export function parseToken(plain: string): { id: number; secret: string } | unde
   return { id: Number(m[1]), secret: m[2] };
 }
 
-export interface NewToken {
+interface NewToken {
   userId: string;
   accountId: string;
   name: string;

@@ -1,11 +1,11 @@
 import type { Queryable } from '../../db/database.js';
 import { displayAttribute as attr, ErrorBag, messages } from '../../http/validation.js';
 import type { WebUser } from '../../web/types.js';
-import type { Role } from './roles.js';
+import type { Role } from '../../core/roles.js';
 import { MANAGED_BY, TIME_FORMAT, USER_VALIDATORS, type UserInput } from './schemas.js';
 import { EMAIL_TAKEN } from './service.js';
 
-export const CONFIRMATION_MISMATCH = 'The password field confirmation does not match.';
+const CONFIRMATION_MISMATCH = 'The password field confirmation does not match.';
 
 /**
  * Validates a user form of `role` (create, or update of `existing`): the shape and the checks that
@@ -15,7 +15,7 @@ export const CONFIRMATION_MISMATCH = 'The password field confirmation does not m
  */
 export async function checkUserInput(
   q: Queryable,
-  ctx: { viewer: WebUser; role: Role; existing?: { id: string } },
+  ctx: { viewer: WebUser; role: Role; existing?: { id: string; phone?: string | null } },
   body: Record<string, unknown>,
 ): Promise<UserInput & { account_id?: string }> {
   const { viewer, role, existing } = ctx;
@@ -25,7 +25,9 @@ export async function checkUserInput(
 
   if (existing) {
     // Laravel's `sometimes|required`: a required field sent empty is refused, not ignored.
-    for (const f of ['full_name', 'email', 'phone'] as const) if (f in body && input[f] === undefined) bag.add(f, messages.required(f));
+    // A user created without a phone (the CLI does not require one) may be edited without inventing one.
+    const required = existing.phone ? (['full_name', 'email', 'phone'] as const) : (['full_name', 'email'] as const);
+    for (const f of required) if (f in body && input[f] === undefined) bag.add(f, messages.required(f));
   }
   if (input.password !== undefined && input.password !== input.password_confirmation && !bag.has('password')) {
     bag.add('password', CONFIRMATION_MISMATCH);

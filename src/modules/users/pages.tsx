@@ -30,7 +30,7 @@ import {
   warehouseOptions,
   type UserRow,
 } from './queries.js';
-import { ROLES, ROLE_SLUGS, type Role } from './roles.js';
+import { ROLES, ROLE_SLUGS, type Role } from '../../core/roles.js';
 import { deleteBody, EXTRA_FIELDS, MANAGED_BY } from './schemas.js';
 import { deleteUsers, insertUser, setUserStatus, updateUser } from './service.js';
 import { RoleOverview, UserForm, UserPage, usersUrl, userUrl, UsersList, type FormOptions } from './views.js';
@@ -251,7 +251,7 @@ export async function usersPages(web: FastifyInstance) {
 
   route('DELETE', '/users/:role/delete', any, async (req, reply) => {
     const role = listRole(req);
-    if (!userPolicy(role).allows(req.user!.role, 'delete')) throw forbidden();
+    if (!userPolicy(role).authorize(req.user!, 'delete')) throw forbidden();
     const { ids } = validate(deleteBody, formBody(req));
     const users = await Promise.all([...new Set(ids)].map((id) => findUser(web.db, req.user!, role, id)));
     if (users.some((u) => !u)) throw notFound();

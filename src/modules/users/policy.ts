@@ -1,9 +1,9 @@
-import { definePolicy } from '../../http/policy.js';
-import type { WebUser } from '../../web/types.js';
-import { MANAGER_ROLES, type Role } from './roles.js';
+import { definePolicy } from '../../core/policy.js';
+import type { Actor } from '../../core/actor.js';
+import { MANAGER_ROLES, type Role } from '../../core/roles.js';
 import { ACTIVATABLE_ROLES } from './schemas.js';
 
-export type UserAction = 'view' | 'create' | 'update' | 'delete' | 'activate' | 'impersonate';
+type UserAction = 'view' | 'create' | 'update' | 'delete' | 'activate' | 'impersonate';
 
 /** domain.md's "users (staff)" row. */
 const staffPolicy = definePolicy<UserAction>({
@@ -34,31 +34,31 @@ export const TEAM_ROLES: Partial<Record<Role, readonly Role[]>> = {
   'call-center-manager': ['agent', 'follow-up-agent'],
 };
 
-export const isManager = (user: WebUser) => MANAGER_ROLES.includes(user.role);
+export const isManager = (actor: Actor) => actor.role !== null && MANAGER_ROLES.includes(actor.role);
 
 /** May `user` open the list of `role` at all (else 403)? Which rows they see is `visibleUsers`. */
-export function mayList(user: WebUser, role: Role): boolean {
-  if (!userPolicy(role).allows(user.role, 'view')) return false;
-  if (role !== 'seller' && isManager(user)) return TEAM_ROLES[user.role]?.includes(role) ?? false;
+export function mayList(actor: Actor, role: Role): boolean {
+  if (!userPolicy(role).authorize(actor, 'view')) return false;
+  if (role !== 'seller' && isManager(actor)) return TEAM_ROLES[actor.role!]?.includes(role) ?? false;
   return true;
 }
 
-export const mayCreate = (user: WebUser, role: Role) => mayList(user, role) && userPolicy(role).allows(user.role, 'create');
+export const mayCreate = (actor: Actor, role: Role) => mayList(actor, role) && userPolicy(role).authorize(actor, 'create');
 
 /** An action on one user the caller can already see. */
-export function mayAct(user: WebUser, action: UserAction, target: { id: string; role: Role; status?: string }): boolean {
-  if (!userPolicy(target.role).allows(user.role, action)) return false;
+export function mayAct(actor: Actor, action: UserAction, target: { id: string; role: Role; status?: string }): boolean {
+  if (!userPolicy(target.role).authorize(actor, action)) return false;
   switch (action) {
     case 'activate':
-      return ACTIVATABLE_ROLES.includes(target.role) && target.id !== user.id;
+      return ACTIVATABLE_ROLES.includes(target.role) && target.id !== actor.userId;
     case 'delete':
-      return target.id !== user.id;
+      return target.id !== actor.userId;
     case 'impersonate':
-      return target.id !== user.id && !user.impersonator;
+      return target.id !== actor.userId && actor.impersonatorId === null;
     default:
       return true;
   }
 }
 
 /** Any users page at all: the admin, the managers (their team, sellers) and sellers (their team). */
-export const mayUseUsers = (user: WebUser) => user.role === 'admin' || user.role === 'seller' || isManager(user);
+export const mayUseUsers = (actor: Actor) => actor.role === 'admin' || actor.role === 'seller' || isManager(actor);

@@ -1,9 +1,11 @@
 import type { Queryable } from '../../db/database.js';
-import { contains, fetchPage, type ListParams } from '../../web/list-query.js';
+import { contains } from '../../db/where.js';
+import { fetchPage } from '../../db/paging.js';
+import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
-import { Where } from '../shared/listing.js';
+import { Where } from '../../db/where.js';
 import { isManager } from './policy.js';
-import type { Role } from './roles.js';
+import type { Role } from '../../core/roles.js';
 import { EXTRA_FIELDS, type UserStatus } from './schemas.js';
 
 /** A user as the dashboard reads it; `presentUser` turns it into the JSON representation. */

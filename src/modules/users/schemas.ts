@@ -1,13 +1,13 @@
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { compile, type Validator } from '../../http/validation.js';
-import { LEAD_STATUSES } from '../leads/schemas.js';
-import { ROLES, type Role } from './roles.js';
+import { LEAD_STATUSES } from '../leads/transitions.js';
+import { ROLES, type Role } from '../../core/roles.js';
 
-export const USER_STATUSES = ['active', 'inactive'] as const;
+const USER_STATUSES = ['active', 'inactive'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
 /** The fields a role adds to the common ones (domain.md), plus its account or manager link. */
-export type ExtraField =
+type ExtraField =
   | 'whatsapp_phone'
   | 'company'
   | 'account_id'
@@ -117,5 +117,5 @@ export interface UserInput {
 }
 
 /** Bulk delete of team members: `ids[]`. */
-export const DeleteBody = Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100 }) });
+const DeleteBody = Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 100 }) });
 export const deleteBody = compile(DeleteBody);

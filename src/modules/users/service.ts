@@ -1,11 +1,11 @@
-import { PG, pgCode, type Queryable } from '../../db/database.js';
-import { invalid } from '../../http/errors.js';
+import type { Queryable } from '../../db/database.js';
+import { answerUniqueViolation } from '../../http/errors.js';
 import { newId } from '../../lib/ids.js';
 import { hashPassword } from './passwords.js';
-import type { Role } from './roles.js';
+import type { Role } from '../../core/roles.js';
 import type { UserInput } from './schemas.js';
 
-export interface NewUser {
+interface NewUser {
   role: Role;
   email: string;
   password: string;
@@ -55,6 +55,7 @@ const JSONB = new Set(['products_ids_to_confirm', 'agent_working_hours', 'agent_
 const ARRAY_DEFAULT = (f: string) => (JSONB.has(f) ? [] : null);
 
 export const EMAIL_TAKEN = 'The email has already been taken.';
+answerUniqueViolation('users_email_unique', 'email', EMAIL_TAKEN);
 
 /** Inserts a user from a checked form (see checkUserInput); the email taken meanwhile is a 422. */
 export async function insertUser(q: Queryable, role: Role, accountId: string | null, input: UserInput): Promise<string> {
@@ -67,7 +68,7 @@ export async function insertUser(q: Queryable, role: Role, accountId: string | n
     cols.push(f);
     values.push(f === 'email' ? String(v).toLowerCase() : JSONB.has(f) ? JSON.stringify(v) : v);
   }
-  await uniqueEmail(() => q.query(`INSERT INTO users (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, values));
+  await q.query(`INSERT INTO users (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, values);
   return id;
 }
 
@@ -98,17 +99,8 @@ export async function updateUser(
     changes.credentials = 'changed'; // a new password: never its value
   }
   if (sets.length === 0) return changes;
-  await uniqueEmail(() => q.query(`UPDATE users SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, values));
+  await q.query(`UPDATE users SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, values);
   return changes;
-}
-
-async function uniqueEmail(write: () => Promise<unknown>): Promise<void> {
-  try {
-    await write();
-  } catch (err) {
-    if (pgCode(err) === PG.uniqueViolation) throw invalid({ email: [EMAIL_TAKEN] });
-    throw err;
-  }
 }
 
 /** Sets a user's status; returns whether it changed. Sessions are ended by the caller. */

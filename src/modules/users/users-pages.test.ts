@@ -6,7 +6,7 @@ import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
 import { person, type Person } from '../../test-support/people.js';
 import { agent, login, type Agent } from '../../test-support/session.js';
 import { createProduct } from '../products/service.js';
-import { ROLES, ROLE_SLUGS, type Role } from './roles.js';
+import { ROLES, ROLE_SLUGS, type Role } from '../../core/roles.js';
 
 const FORBIDDEN = { message: 'This action is unauthorized.' };
 const NOT_FOUND = { message: 'Resource not found.' };

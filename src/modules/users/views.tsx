@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import { ROLE_LABELS, ROLE_PLURALS } from '../../web/labels.js';
-import type { PageMeta } from '../../web/list-query.js';
-import { usePage } from '../../web/page.js';
+import type { PageMeta } from '../../db/paging.js';
+import { usePage } from '../../web/page-context.js';
 import type { WebUser } from '../../web/types.js';
 import {
   Badge,
@@ -22,16 +22,16 @@ import {
   StatusBadge,
   type Column,
 } from '../../web/ui.js';
-import { LEAD_STATUSES } from '../leads/schemas.js';
+import { LEAD_STATUSES } from '../leads/transitions.js';
 import { mayAct, mayCreate } from './policy.js';
 import type { UserRow } from './queries.js';
-import { ROLE_SLUGS, type Role } from './roles.js';
+import { ROLE_SLUGS, type Role } from '../../core/roles.js';
 import { EXTRA_FIELDS, hasStatusField, MANAGED_BY, MAX_WORKING_HOURS } from './schemas.js';
 
 export const usersUrl = (role: Role) => `/users/${ROLE_SLUGS[role]}`;
 export const userUrl = (u: { id: string; role: Role }) => `${usersUrl(u.role)}/${u.id}/show`;
 
-export const LEAD_STATUS_LABELS: Record<string, string> = {
+const LEAD_STATUS_LABELS: Record<string, string> = {
   new: 'New',
   no_reply: 'No reply',
   call_later: 'Call later',

@@ -7,9 +7,11 @@ import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
-import { listQuery, type PageMeta } from '../../web/list-query.js';
+import { listQuery } from '../../web/list-query.js';
+import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
-import { renderPage, usePage } from '../../web/page.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import {
@@ -26,9 +28,9 @@ import {
   StatusBadge,
 } from '../../web/ui.js';
 import { cityExists, cityOptions } from '../cities/queries.js';
-import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../shared/deletion.js';
-import { deleteRoute, inUseMessage, uniqueName } from '../shared/named-records.js';
-import { canWarehouses, warehousePolicy } from './policy.js';
+import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
+import { deleteRoute, inUseMessage } from '../catalog/named-records.js';
+import { warehousePolicy } from './policy.js';
 import { findWarehouse, listWarehouses, WAREHOUSE_SORTS, warehouseNameTaken, warehouseStockCounts, type WarehouseJson } from './queries.js';
 import { NAME_TAKEN, WAREHOUSE_STATUSES, warehouseCreate, warehouseUpdate } from './schemas.js';
 
@@ -47,13 +49,13 @@ const STATUS_OPTIONS: [string, string][] = [
 
 function WarehousesList({ rows, meta, cities }: { rows: { data: WarehouseJson }[]; meta: PageMeta; cities: [string, string][] }) {
   const { user, url } = usePage();
-  const admin = warehousePolicy.allows(user!.role, 'delete');
+  const admin = warehousePolicy.authorize(user!, 'delete');
   return (
     <>
       <PageHeader
         title="Warehouses"
         subtitle={user!.role === 'stock-manager' ? 'The warehouses you manage.' : 'Where the stock is kept and orders leave from.'}
-        actions={warehousePolicy.allows(user!.role, 'create') && <LinkButton href="/warehouses/create">New warehouse</LinkButton>}
+        actions={warehousePolicy.authorize(user!, 'create') && <LinkButton href="/warehouses/create">New warehouse</LinkButton>}
       />
       <Filters search="Name or address" searchLabel="Search by name or address">
         <Select name="city_id" label="City" options={cities} value={url.searchParams.get('city_id')} placeholder="Any city" />
@@ -122,7 +124,7 @@ interface Manager {
 
 function WarehousePage({ warehouse: w, managers }: { warehouse: WarehouseJson; managers: Manager[] | null }) {
   const { user } = usePage();
-  const admin = warehousePolicy.allows(user!.role, 'update');
+  const admin = warehousePolicy.authorize(user!, 'update');
   return (
     <>
       <PageHeader
@@ -201,7 +203,7 @@ async function readWarehouse(web: FastifyInstance, req: FastifyRequest, before?:
 export async function warehousesPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
-  addNav({ label: 'Warehouses', href: LIST, icon: 'warehouse', visible: canWarehouses('view'), section: 'Catalog' });
+  addNav({ label: 'Warehouses', href: LIST, icon: 'warehouse', visible: warehousePolicy.can('view'), section: 'Catalog' });
 
   const load = async (req: FastifyRequest) => {
     const row = await findWarehouse(db, req.user!, (req.params as { id: string }).id);
@@ -209,7 +211,7 @@ export async function warehousesPages(web: FastifyInstance) {
     return row;
   };
 
-  web.get(LIST, { config: { can: canWarehouses('view') } }, async (req, reply) => {
+  web.get(LIST, { config: { can: warehousePolicy.can('view') } }, async (req, reply) => {
     const page = await listWarehouses(db, req.user!, warehouseList(req));
     if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
     return renderPage(req, reply, {
@@ -218,7 +220,7 @@ export async function warehousesPages(web: FastifyInstance) {
     });
   });
 
-  web.get('/warehouses/create', { config: { can: canWarehouses('create') } }, async (req, reply) =>
+  web.get('/warehouses/create', { config: { can: warehousePolicy.can('create') } }, async (req, reply) =>
     renderPage(req, reply, {
       title: 'New warehouse',
       body: (
@@ -230,31 +232,29 @@ export async function warehousesPages(web: FastifyInstance) {
     }),
   );
 
-  web.post('/warehouses/store', { config: { can: canWarehouses('create') } }, async (req, reply) => {
+  web.post('/warehouses/store', { config: { can: warehousePolicy.can('create') } }, async (req, reply) => {
     const input = await readWarehouse(web, req);
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        const id = newId();
-        await q.query(
-          `INSERT INTO warehouses (id, name, city_id, city, address, phone, status)
+    const row = await db.tx(async (q) => {
+      const id = newId();
+      await q.query(
+        `INSERT INTO warehouses (id, name, city_id, city, address, phone, status)
            VALUES ($1, $2, $3, (SELECT name FROM cities WHERE id = $3), $4, $5, $6)`,
-          [id, input.name, input.city_id ?? null, input.address ?? null, input.phone ?? null, input.status ?? 'active'],
-        );
-        await audit(q, req.user!, 'warehouses.create', { type: 'warehouse', id }, input);
-        return (await findWarehouse(q, null, id))!;
-      }),
-    );
+        [id, input.name, input.city_id ?? null, input.address ?? null, input.phone ?? null, input.status ?? 'active'],
+      );
+      await audit(q, req.user!, 'warehouses.create', { type: 'warehouse', id }, input);
+      return (await findWarehouse(q, null, id))!;
+    });
     return done(req, reply, { message: 'Warehouse created.', redirect: showUrl(row.id), data: row, status: 201 });
   });
 
-  web.get('/warehouses/:id/show', { config: { can: canWarehouses('view') } }, async (req, reply) => {
+  web.get('/warehouses/:id/show', { config: { can: warehousePolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     if (wantsJson(req)) return reply.send({ data: row });
-    const managers = warehousePolicy.allows(req.user!.role, 'update') ? await stockManagersOf(db, row.id) : null;
+    const managers = warehousePolicy.authorize(req.user!, 'update') ? await stockManagersOf(db, row.id) : null;
     return renderPage(req, reply, { title: row.name, body: <WarehousePage warehouse={row} managers={managers} /> });
   });
 
-  web.get('/warehouses/:id/edit', { config: { can: canWarehouses('update') } }, async (req, reply) => {
+  web.get('/warehouses/:id/edit', { config: { can: warehousePolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
     return renderPage(req, reply, {
       title: `Edit ${row.name}`,
@@ -280,29 +280,27 @@ export async function warehousesPages(web: FastifyInstance) {
     const changes = Object.fromEntries(
       (Object.keys(next) as (keyof typeof next)[]).filter((k) => next[k] !== before[k]).map((k) => [k, [before[k], next[k]]]),
     );
-    const row = await uniqueName(() =>
-      db.tx(async (q) => {
-        if (Object.keys(changes).length > 0) {
-          await q.query(
-            `UPDATE warehouses SET name = $2, city_id = $3, city = CASE WHEN $3::text IS NULL THEN NULL ELSE (SELECT name FROM cities WHERE id = $3) END,
+    const row = await db.tx(async (q) => {
+      if (Object.keys(changes).length > 0) {
+        await q.query(
+          `UPDATE warehouses SET name = $2, city_id = $3, city = CASE WHEN $3::text IS NULL THEN NULL ELSE (SELECT name FROM cities WHERE id = $3) END,
                     address = $4, phone = $5, status = $6, updated_at = now() WHERE id = $1`,
-            [before.id, next.name, next.city_id, next.address, next.phone, next.status],
-          );
-          await audit(q, req.user!, 'warehouses.update', { type: 'warehouse', id: before.id }, changes);
-        }
-        return (await findWarehouse(q, null, before.id))!;
-      }),
-    );
+          [before.id, next.name, next.city_id, next.address, next.phone, next.status],
+        );
+        await audit(q, req.user!, 'warehouses.update', { type: 'warehouse', id: before.id }, changes);
+      }
+      return (await findWarehouse(q, null, before.id))!;
+    });
     return done(req, reply, { message: 'Warehouse updated.', redirect: showUrl(row.id), data: row });
   };
-  const updateOpts = { config: { can: canWarehouses('update') } };
+  const updateOpts = { config: { can: warehousePolicy.can('update') } };
   route('PATCH', '/warehouses/:id/update', updateOpts, update);
   route('PUT', '/warehouses/:id/update', updateOpts, update);
 
   deleteRoute(web, {
     url: '/warehouses/delete',
     list: LIST,
-    can: canWarehouses('delete'),
+    can: warehousePolicy.can('delete'),
     noun: ['warehouse'],
     audit: { action: 'warehouses.delete', type: 'warehouse' },
     remove: async (q, ids) => {

@@ -1,8 +1,10 @@
+import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
-import { contains, fetchPage, type ListParams } from '../../web/list-query.js';
+import { contains } from '../../db/where.js';
+import { fetchPage } from '../../db/paging.js';
+import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
-import { Where } from '../shared/listing.js';
-import { scopeWarehouses } from './policy.js';
+import { Where } from '../../db/where.js';
 import type { WarehouseStatus } from './schemas.js';
 
 export interface WarehouseJson {
@@ -94,4 +96,15 @@ export async function warehouseStockCounts(
     [ids],
   );
   return rows;
+}
+
+/**
+ * Limits `w` to the warehouses `actor` may see: a stock manager's `warehouses_ids_to_manage`,
+ * everything for the others. `column` is the warehouse id column (`wh.id`, `s.warehouse_id`, …).
+ */
+export function scopeWarehouses(actor: Actor, w: Where, column = 'wh.id'): Where {
+  if (actor.role === 'stock-manager') {
+    w.and(`${column} IN (SELECT jsonb_array_elements_text(u.warehouses_ids_to_manage) FROM users u WHERE u.id = ${w.param(actor.userId)})`);
+  }
+  return w;
 }

@@ -6,7 +6,7 @@ export type WarehouseStatus = (typeof WAREHOUSE_STATUSES)[number];
 
 const optionalText = (max: number) => Type.Optional(Type.String({ minLength: 1, maxLength: max, nullable: true }));
 
-export const WarehouseBody = Type.Object({
+const WarehouseBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   city_id: Type.Optional(Type.String({ maxLength: 100, nullable: true })),
   address: optionalText(255),
@@ -17,4 +17,4 @@ export const warehouseCreate = compile(WarehouseBody);
 /** An update may send any field; an emptied name is refused, emptied optional fields clear. */
 export const warehouseUpdate = compile(Type.Partial(WarehouseBody));
 
-export { NAME_TAKEN } from '../shared/named-records.js';
+export { NAME_TAKEN } from '../catalog/named-records.js';

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import type { Actor } from '../users/actor.js';
+import type { Actor } from '../../core/actor.js';
 
 export interface HistoryRow {
   id: string;

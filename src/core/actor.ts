@@ -1,4 +1,5 @@
 import type { Role } from './roles.js';
+import type { Scope } from './scopes.js';
 
 /** Who is acting: every status change records it (user, API token or system). */
 export interface Actor {
@@ -23,3 +24,11 @@ export const SYSTEM: Actor = {
   accountId: null,
   impersonatorId: null,
 };
+
+/** An API token's actor: a token always works in one account, within its scopes. */
+export interface TokenActor extends Actor {
+  kind: 'token';
+  tokenId: number;
+  accountId: string;
+  scopes: ReadonlySet<Scope>;
+}

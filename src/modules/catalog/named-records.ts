@@ -1,8 +1,8 @@
 // The catalog's named records (categories, cities, areas, warehouses): a unique name, and a delete
 // that is refused, with what still uses each record, rather than leaving anything half-deleted.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PG, pgCode, type Queryable } from '../../db/database.js';
-import { invalid, notFound } from '../../http/errors.js';
+import { pgCode, type Queryable } from '../../db/database.js';
+import { answerUniqueViolation, notFound } from '../../http/errors.js';
 import { auditMany } from '../../web/audit.js';
 import { done } from '../../web/respond.js';
 import type { WebUser } from '../../web/types.js';
@@ -10,14 +10,8 @@ import { count, FK_VIOLATION, listAfterDelete, readIds, refuseDelete } from './d
 
 export const NAME_TAKEN = 'The name has already been taken.';
 
-/** Runs a write; a unique-name race lost between the check and the write reads as the same 422. */
-export async function uniqueName<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (pgCode(err) === PG.uniqueViolation) throw invalid({ name: [NAME_TAKEN] });
-    throw err;
-  }
+for (const index of ['categories_name_unique', 'cities_name_unique', 'areas_city_name_unique', 'warehouses_name_unique']) {
+  answerUniqueViolation(index, 'name', NAME_TAKEN);
 }
 
 /**
@@ -38,7 +32,7 @@ export function inUseMessage(
   return `${live.map((u) => `The ${noun} ${u.name} is used by ${count(u.uses, ...uses)} and cannot be deleted.`).join(' ')} Nothing was deleted.`;
 }
 
-export interface DeleteRoute<R extends { id: string; name: string }> {
+interface DeleteRoute<R extends { id: string; name: string }> {
   url: string;
   list: string;
   can: (user: WebUser) => boolean;

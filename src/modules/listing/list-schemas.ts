@@ -27,7 +27,7 @@ export const HistoryQuery = Type.Partial(
   }),
 );
 
-export const Meta = Type.Object({
+const Meta = Type.Object({
   current_page: Type.Integer(),
   per_page: Type.Integer(),
   total: Type.Integer(),
@@ -36,11 +36,6 @@ export const Meta = Type.Object({
 
 export const Page = (item: TSchema) => Type.Object({ data: Type.Array(item), meta: Meta });
 export const Message = Type.Object({ message: Type.String() });
-export const ValidationError = Type.Object({
-  message: Type.String(),
-  errors: Type.Record(Type.String(), Type.Array(Type.String())),
-});
-
 export const BulkDeleteBody = Type.Object({
   references: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }),
 });

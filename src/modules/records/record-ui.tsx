@@ -1,10 +1,9 @@
 // Pieces the leads and orders pages share: status badges and tabs, the history timeline, product
-// line rows, money cells, the staff's account picker, and the adaptation of bulk-API errors to a form.
+// line rows, money cells and the staff's account picker.
 import type { ComponentChildren } from 'preact';
-import { HttpError, invalid, type FieldErrors } from '../../http/errors.js';
-import { displayAttribute } from '../../http/validation.js';
+import type { FieldErrors } from '../../http/errors.js';
 import { formatDateTime } from '../../web/format.js';
-import { usePage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
 import { Badge, Button, Card, DefinitionList, Form, LinkButton, PageHeader, Select, useQueryHref } from '../../web/ui.js';
 
 type Tone = 'green' | 'red' | 'amber' | 'blue' | 'gray' | 'violet' | 'teal';
@@ -107,9 +106,9 @@ export function Timeline(p: { items: HistoryItem[]; label: string }) {
 }
 
 /** The deployment's one currency (domain.md: MAD by default). */
-export const CURRENCY = 'MAD';
+const CURRENCY = 'MAD';
 
-export const formatMoney = (n: number | null | undefined) =>
+const formatMoney = (n: number | null | undefined) =>
   n === null || n === undefined ? '—' : `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${CURRENCY}`;
 
 /** A monetary value, or a mask for a user who turned on "hide money". */
@@ -374,34 +373,6 @@ export function OtherErrors(p: { shown: (key: string) => boolean }) {
       <ul class="plain-list">{rest.flatMap(([, list]) => list.map((m) => <li>{m}</li>))}</ul>
     </div>
   );
-}
-
-/**
- * A hand-made record goes through the bulk API's rules as item 0: its errors read
- * `leads.0.full_name …`; the form shows them as `full_name` / `The full name …`.
- */
-export async function asSingleItem<T>(prefix: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (!(err instanceof HttpError) || err.statusCode !== 422 || !err.errors) throw err;
-    throw invalid(unprefixErrors(err.errors, prefix));
-  }
-}
-
-/** Errors of item `prefix` (`leads.0.`) as the record's own: keys without it, messages naming the field as a form's. */
-export function unprefixErrors(errors: FieldErrors, prefix: string): FieldErrors {
-  const out: FieldErrors = {};
-  for (const [key, list] of Object.entries(errors)) {
-    if (!key.startsWith(prefix)) {
-      out[key] = list;
-      continue;
-    }
-    const own = key.slice(prefix.length);
-    const [from, to] = [displayAttribute(key), displayAttribute(own)];
-    out[own] = list.map((m) => m.split(from).join(to));
-  }
-  return out;
 }
 
 /** Picks the keys a form may send (the rest, `status` on an edit for instance, never reaches the service). */

@@ -7,22 +7,22 @@ import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { sendWrite } from '../../http/idempotency.js';
 import { ErrorBag, validate } from '../../http/validation.js';
-import type { Role } from '../users/roles.js';
-import type { TokenActor } from '../tokens/bearer.js';
-import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, historyQuery, sendJson } from './api-helpers.js';
-import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page } from './list-schemas.js';
+import type { Principal } from '../../core/policy.js';
+import type { TokenActor } from '../../core/actor.js';
+import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, historyQuery, sendJson } from '../listing/api-helpers.js';
+import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page } from '../listing/list-schemas.js';
 
 type Filters = ReturnType<typeof checkListQuery>;
 type HistoryFilters = ReturnType<typeof validate<typeof HistoryQuery>>;
 
-export interface RecordKind {
+interface RecordKind {
   /** `lead`: the paths (`/leads`, `/lead-histories`), the scopes (`VIEW LEADS`) and the messages. */
   one: 'lead' | 'order';
   many: 'leads' | 'orders';
   statuses: readonly string[];
   schemas: { create: TSchema; patch: TSchema; bulkPatch: TSchema; resource: TSchema };
   /** The role policy of each endpoint (`history` for the histories list). */
-  allows: (action: 'view' | 'history' | 'create' | 'update' | 'delete', role: Role | null) => boolean;
+  authorize: (who: Principal, action: 'view' | 'history' | 'create' | 'update' | 'delete') => boolean;
   /** OpenAPI summaries that need the article or the rule: "Show a lead", "Delete an order (…)". */
   docs: { show: string; update: string; delete: string };
   create: (q: Queryable, actor: TokenActor, body: unknown) => Promise<string[]>;
@@ -42,7 +42,7 @@ export function recordsApi(k: RecordKind) {
   const [One, Many] = [capital(k.one), capital(k.many)];
   const tag = Many;
   const SCOPE = k.many.toUpperCase() as Uppercase<RecordKind['many']>;
-  const may = (action: Parameters<RecordKind['allows']>[0]) => (role: Role | null) => k.allows(action, role);
+  const may = (action: Parameters<RecordKind['authorize']>[1]) => (who: Principal) => k.authorize(who, action);
   const { create, patch, bulkPatch, resource } = k.schemas;
   const path = `/${k.many}`;
   const item = `/${k.many}/:reference`;

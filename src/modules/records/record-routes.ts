@@ -6,12 +6,12 @@ import { ErrorBag, messages, type Validator } from '../../http/validation.js';
 import type { TSchema } from '@sinclair/typebox';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
-import type { Actor } from '../users/actor.js';
-import type { PageMeta } from '../../web/list-query.js';
+import type { Actor } from '../../core/actor.js';
+import type { PageMeta } from '../../db/paging.js';
 import { backUrl } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
-import { asSingleItem, pick, unprefixErrors } from './record-ui.js';
+import { pick } from './record-ui.js';
 
 export const isStaff = (u: WebUser) => u.role !== 'seller';
 
@@ -22,30 +22,6 @@ export function pageMeta(p: { page: number; per_page: number }, total: number): 
 /** The page's total from the status tabs' counts: the chosen status's, or all of them. */
 export const totalOf = (counts: Map<string, number>, status: string | undefined) =>
   status ? (counts.get(status) ?? 0) : [...counts.values()].reduce((a, b) => a + b, 0);
-
-/**
- * The account a hand-made lead or order goes to: a seller's own; staff name one (`account_id`).
- * A missing or unknown account is reported together with the record's shape errors (`shape`,
- * keyed under `prefix` as the bulk API reports them).
- */
-export async function accountOf(
-  q: Queryable,
-  user: WebUser,
-  body: Record<string, unknown>,
-  shape: (bag: ErrorBag) => void,
-  prefix: string,
-): Promise<string> {
-  if (!isStaff(user)) return user.account_id!;
-  const id = body.account_id;
-  const bag = new ErrorBag();
-  if (typeof id !== 'string' || id.trim() === '') bag.add('account_id', messages.required('account_id'));
-  else if ((await q.query('SELECT 1 FROM accounts WHERE id = $1', [id])).rows.length === 0)
-    bag.add('account_id', messages.invalid('account_id'));
-  if (bag.size === 0) return id as string;
-  const shapeBag = new ErrorBag();
-  shape(shapeBag);
-  throw invalid({ ...bag.toJSON(), ...unprefixErrors(shapeBag.toJSON(), prefix) });
-}
 
 /**
  * A delete has no field to show its refusal beside: a page gets the messages as the flash error
@@ -103,33 +79,46 @@ export async function deleteAcrossAccounts<R extends { account_id: string; refer
 }
 
 /**
- * A hand-made lead or order from its form: checked as item 0 of the bulk API's body (errors keyed
- * as on the form, with the account's), created by the API's own function. Answers its id and account.
+ * A hand-made lead or order from its form: created by the module's one-record function (the API's
+ * rules, errors keyed as the form's fields) in the account it goes to, a seller's own or the one
+ * staff name (`account_id`). A missing or unknown account is reported with the record's own
+ * errors, so the form shows them all at once. Answers its id and account.
  */
-export async function createFromForm(
+export async function createHandMade(
   db: Database,
   req: FastifyRequest,
   k: {
     table: 'leads' | 'orders';
     fields: readonly string[];
-    check: Validator<TSchema>;
-    create: (q: Queryable, actor: Actor, accountId: string, body: unknown) => Promise<string[]>;
+    /** The one record's validator (with no account, only its shape can be checked). */
+    shape: Validator<TSchema>;
+    create: (q: Queryable, actor: Actor, accountId: string, input: unknown) => Promise<string>;
   },
 ): Promise<{ id: string; accountId: string }> {
   const body = formBody(req);
   const user = req.user!;
-  const input = { [k.table]: [pick(body, k.fields)] };
-  const prefix = `${k.table}.0.`;
-  const accountId = await accountOf(db, user, body, (bag) => k.check.check(input, bag), prefix);
-  const id = await asSingleItem(prefix, () =>
-    db.tx(async (q) => {
-      const [reference] = await k.create(q, actorOfUser(user), accountId, input);
-      const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${k.table} WHERE account_id = $1 AND reference = $2`, [
-        accountId,
-        reference,
-      ]);
-      return rows[0].id;
-    }),
-  );
+  const input = pick(body, k.fields);
+  const bag = new ErrorBag();
+  let accountId = user.account_id!;
+  if (isStaff(user)) {
+    const id = body.account_id;
+    if (typeof id !== 'string' || id.trim() === '') bag.add('account_id', messages.required('account_id'));
+    else if ((await db.query('SELECT 1 FROM accounts WHERE id = $1', [id])).rows.length === 0)
+      bag.add('account_id', messages.invalid('account_id'));
+    else accountId = id;
+  }
+  if (bag.size > 0) {
+    const shapeBag = new ErrorBag();
+    k.shape.check(input, shapeBag);
+    throw invalid({ ...bag.toJSON(), ...shapeBag.toJSON(k.shape.schema) });
+  }
+  const id = await db.tx(async (q) => {
+    const reference = await k.create(q, actorOfUser(user), accountId, input);
+    const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${k.table} WHERE account_id = $1 AND reference = $2`, [
+      accountId,
+      reference,
+    ]);
+    return rows[0].id;
+  });
   return { id, accountId };
 }

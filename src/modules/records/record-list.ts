@@ -2,16 +2,9 @@
 // implementation over `leads l` or `orders o`; each module adds its own scope conditions.
 import type { Queryable } from '../../db/database.js';
 import { normalizePhone } from '../../lib/phone.js';
-import {
-  countedTotal,
-  dateBound,
-  jsonPage,
-  recordSearch,
-  summaryCounts,
-  type PageOptions,
-  type PageRequest,
-  type Where,
-} from './listing.js';
+import { jsonPage, type PageRequest } from '../../db/paging.js';
+import { contains, dateBound, type Where } from '../../db/where.js';
+import { countedTotal, summaryCounts } from './status-counts.js';
 
 export interface RecordFilters extends PageRequest {
   status?: string[];
@@ -24,7 +17,28 @@ export interface RecordFilters extends PageRequest {
   search?: string;
 }
 
-export interface RecordTable {
+export interface PageOptions<S extends string> {
+  sort?: S;
+  direction?: 'asc' | 'desc';
+  /** Known total (from the status counts): the page then skips its count. */
+  total?: number;
+  /** Extra fields for the dashboard: each item becomes `{"item": <API item>, <name>: <expr>, …}`. */
+  extra?: Record<string, string>;
+}
+
+/**
+ * The dashboard's search box over leads or orders (alias `l` or `o`): a reference (exact), a phone
+ * number (its normalised form) or part of the customer's name.
+ */
+function recordSearch(w: Where, alias: 'l' | 'o', search: string): string {
+  const s = search.trim();
+  const ors = [`${alias}.full_name ILIKE ${w.param(contains(s))}`];
+  if (/^[a-z]+-\d+$/i.test(s)) ors.unshift(`${alias}.reference = ${w.param(s.toUpperCase())}`);
+  if (/\d{3,}/.test(s)) ors.unshift(`${alias}.phone_normalized = ${w.param(normalizePhone(s))}`);
+  return `(${ors.join(' OR ')})`;
+}
+
+interface RecordTable {
   table: 'leads' | 'orders';
   alias: 'l' | 'o';
   lines: { table: 'lead_lines' | 'order_lines'; fk: 'lead_id' | 'order_id' };

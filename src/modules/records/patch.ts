@@ -2,10 +2,10 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { displayAttribute, ErrorBag, messages, type Validator } from '../../http/validation.js';
-import type { Actor } from '../users/actor.js';
+import type { Actor } from '../../core/actor.js';
 import { checkSkus } from './lines.js';
 
-export type ColumnType = 'text' | 'jsonb' | 'numeric' | 'smallint' | 'boolean';
+type ColumnType = 'text' | 'jsonb' | 'numeric' | 'smallint' | 'boolean';
 
 /**
  * Applies partial updates to many rows in one statement: each row's patch is a JSON object, and a
@@ -30,7 +30,7 @@ export async function patchRows(
   );
 }
 
-export interface PatchKind<Item extends object> {
+interface PatchKind<Item extends object> {
   table: 'leads' | 'orders';
   one: Validator<TSchema>;
   bulk: Validator<TSchema>;

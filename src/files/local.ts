@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { checkKey, typeOfKey, type FileStore } from './store.js';
+
+/** Files under one directory (DATA_DIR/uploads by default): written to a temporary name, then renamed. */
+export function localFileStore(root: string): FileStore {
+  const pathOf = (key: string) => join(root, checkKey(key));
+  return {
+    kind: 'local',
+    async put(key, data: Readable) {
+      const file = pathOf(key);
+      await mkdir(dirname(file), { recursive: true });
+      const tmp = `${file}.${randomBytes(6).toString('hex')}.part`;
+      const out = createWriteStream(tmp, { mode: 0o640 });
+      try {
+        await pipeline(data, out);
+        await rename(tmp, file);
+      } catch (err) {
+        await unlink(tmp).catch(() => undefined);
+        throw err;
+      }
+      return out.bytesWritten;
+    },
+    async get(key) {
+      const file = pathOf(key);
+      try {
+        const { size, isFile } = await stat(file).then((s) => ({ size: s.size, isFile: s.isFile() }));
+        if (!isFile) return undefined;
+        return { stream: createReadStream(file), size, type: typeOfKey(key) };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    async delete(key) {
+      await unlink(pathOf(key)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    },
+    async close() {},
+  };
+}

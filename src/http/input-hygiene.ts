@@ -1,0 +1,55 @@
+import type { FastifyRequest } from 'fastify';
+import { invalid, notFound, type FieldErrors } from './errors.js';
+import { displayAttribute } from './validation.js';
+
+// C0 controls other than tab, line feed and carriage return (browsers send textarea lines as CRLF).
+// PostgreSQL refuses NUL in text outright; the others are never meant in a name, a phone or a search.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
+
+/** The text without its control characters (what a form shows back after refusing it). */
+export const withoutControlCharacters = (s: string) => s.replace(CONTROLS, '');
+
+export const controlCharacterMessage = (key: string) => `The ${displayAttribute(key)} field must not contain control characters.`;
+
+// Plain objects, and the null-prototype ones the query and form parsers make (Uploads and Buffers are skipped).
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v) as object | null;
+  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
+}
+
+/** Dot paths of every string (key or value) holding a control character, in document order. */
+function findControlCharacters(value: unknown, path: string, out: string[]): void {
+  if (typeof value === 'string') {
+    if (CONTROL.test(value)) out.push(path);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => findControlCharacters(v, path ? `${path}.${i}` : String(i), out));
+  } else if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      const key = path ? `${path}.${k}` : k;
+      if (CONTROL.test(k)) out.push(key);
+      else findControlCharacters(v, key, out);
+    }
+  }
+}
+
+/**
+ * Refuses control characters in any text a request carries, before a handler (and SQL) sees it:
+ * the query and the body answer the spec's 422, a path parameter 404 (no resource has such a name).
+ */
+export async function rejectControlCharacters(req: FastifyRequest): Promise<void> {
+  const paths: string[] = [];
+  findControlCharacters(req.query, '', paths);
+  findControlCharacters(req.body, '', paths);
+  if (paths.length > 0) {
+    const errors: FieldErrors = {};
+    for (const p of paths) errors[p] = [controlCharacterMessage(p)];
+    throw invalid(errors);
+  }
+  const params: string[] = [];
+  findControlCharacters(req.params, '', params);
+  if (params.length > 0) throw notFound();
+}

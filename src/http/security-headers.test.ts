@@ -1,0 +1,100 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testApp, tenant, type TestApp } from '../test-support/harness.js';
+import { encodeForm, HOST } from '../test-support/session.js';
+
+const ALWAYS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'x-frame-options': 'DENY',
+};
+
+function assertCsp(value: unknown) {
+  const csp = String(value);
+  for (const d of [
+    "script-src 'self'",
+    "style-src 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "object-src 'none'",
+  ]) {
+    assert.ok(csp.includes(d), `CSP has ${d}: ${csp}`);
+  }
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+}
+
+describe('security headers', () => {
+  let plain: TestApp;
+  let proxied: TestApp;
+  before(async () => {
+    plain = await testApp();
+    proxied = await testApp({ TRUST_PROXY: 'true' });
+  });
+  after(async () => {
+    await plain.close();
+    await proxied.close();
+  });
+
+  test('a page: the strict CSP and the rest, no HSTS and no Secure cookie over HTTP', async () => {
+    const res = await plain.app.inject({ method: 'GET', url: '/login', headers: { host: HOST } });
+    assert.equal(res.statusCode, 200);
+    for (const [k, v] of Object.entries(ALWAYS)) assert.equal(res.headers[k], v, k);
+    assertCsp(res.headers['content-security-policy']);
+    assert.equal(res.headers['strict-transport-security'], undefined);
+  });
+
+  test('JSON answers carry them too (an API error and the health check)', async () => {
+    for (const url of ['/api/web/1.0/leads', '/up']) {
+      const res = await plain.app.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
+      assert.match(String(res.headers['content-type']), /application\/json/, url);
+      for (const [k, v] of Object.entries(ALWAYS)) assert.equal(res.headers[k], v, `${url} ${k}`);
+      assertCsp(res.headers['content-security-policy']);
+    }
+  });
+
+  test('X-Forwarded-Proto is ignored without TRUST_PROXY', async () => {
+    const res = await plain.app.inject({ method: 'GET', url: '/login', headers: { host: HOST, 'x-forwarded-proto': 'https' } });
+    assert.equal(res.headers['strict-transport-security'], undefined);
+  });
+
+  test('over HTTPS behind a trusted proxy: HSTS, and the session cookie is Secure and __Host- prefixed', async () => {
+    const { db, app } = proxied;
+    const { email } = await tenant(db); // a seller whose password is password-123
+    const https = { host: HOST, 'x-forwarded-proto': 'https', referer: `https://${HOST}/login` };
+
+    const page = await app.inject({ method: 'GET', url: '/login', headers: https });
+    assert.equal(page.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
+    assertCsp(page.headers['content-security-policy']);
+    const json = await app.inject({ method: 'GET', url: '/up', headers: { ...https, accept: 'application/json' } });
+    assert.equal(json.headers['strict-transport-security'], 'max-age=31536000; includeSubDomains');
+
+    const cookieOf = (r: typeof page) =>
+      ([] as string[]).concat(r.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-codops_session='));
+    const first = cookieOf(page);
+    assert.ok(first, `prefixed cookie in ${page.headers['set-cookie']}`);
+    assert.match(first, /; Secure/);
+    assert.match(first, /; Path=\//);
+    assert.doesNotMatch(first, /Domain=/i);
+    const token = /name="_token" value="([^"]+)"/.exec(page.body)![1];
+    const cookie = first.split(';')[0];
+
+    const loggedIn = await app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: encodeForm({ _token: token, email, password: 'password-123' }),
+      headers: { ...https, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(loggedIn.statusCode, 302);
+    assert.equal(loggedIn.headers.location, '/');
+    const session = cookieOf(loggedIn)!.split(';')[0];
+    const home = await app.inject({ method: 'GET', url: '/', headers: { ...https, cookie: session } });
+    assert.equal(home.statusCode, 200, 'the prefixed cookie carries the session');
+
+    // Over HTTPS an unprefixed cookie (one a plain-HTTP page could plant) is not read.
+    const planted = await app.inject({ method: 'GET', url: '/', headers: { ...https, cookie: session.replace('__Host-', '') } });
+    assert.equal(planted.statusCode, 302);
+    assert.equal(planted.headers.location, '/login');
+  });
+});

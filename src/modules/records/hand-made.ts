@@ -1,0 +1,39 @@
+import type { Queryable } from '../../db/database.js';
+import type { Actor } from '../../core/actor.js';
+
+// Hand-made leads and orders: the account they go to and the products they may hold.
+
+/** Staff see every account: the list filter and the create form's account picker. */
+export async function accountChoices(q: Queryable): Promise<{ id: string; name: string }[]> {
+  const { rows } = await q.query<{ id: string; name: string }>('SELECT id, name FROM accounts ORDER BY lower(name), id LIMIT 1000');
+  return rows;
+}
+
+/** The account's active products, for the SKU selects of hand-made leads and orders. */
+export async function activeProducts(q: Queryable, accountId: string): Promise<{ sku: string; name: string; price: number }[]> {
+  const { rows } = await q.query<{ sku: string; name: string; price: number }>(
+    `SELECT sku, name, price::float8 AS price FROM products WHERE account_id = $1 AND status = 'active' ORDER BY sku LIMIT 2000`,
+    [accountId],
+  );
+  return rows;
+}
+
+/**
+ * Where a hand-made lead or order goes and what it may hold: a seller's own account; for staff the
+ * account they picked (`?account_id=`), none yet before they pick one.
+ */
+export async function handMadeTarget(q: Queryable, actor: Actor, query: unknown) {
+  const staff = actor.role !== 'seller';
+  let accountId = actor.accountId ?? undefined;
+  let accountName: string | undefined;
+  let accounts: { id: string; name: string }[] = [];
+  if (staff) {
+    accounts = await accountChoices(q);
+    const chosen = accounts.find((a) => a.id === (query as { account_id?: string } | undefined)?.account_id);
+    accountId = chosen?.id;
+    accountName = chosen?.name;
+  }
+  const products = accountId ? await activeProducts(q, accountId) : [];
+  return { staff, accounts, accountId, accountName, products };
+}
+export type HandMadeTarget = Awaited<ReturnType<typeof handMadeTarget>>;

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lead, tenant, testApp } from '../test-support/harness.js';
+import { login } from '../test-support/session.js';
+
+const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+test('dashboard lists: past the last page, an overlong search and a bad filter each answer a message', async () => {
+  const t = await testApp();
+  try {
+    const seller = await tenant(t.db);
+    const leads = Array.from({ length: 30 }, (_, i) => lead(i));
+    const created = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: seller.auth, payload: { leads } });
+    assert.equal(created.statusCode, 201, created.body);
+    const s = await login(t.app, seller.email);
+
+    const past = text((await s.get('/leads?page=999999')).body);
+    assert.match(past, /Page 999999 is past the end: 30 in 2 pages\./);
+    assert.doesNotMatch(past, /24999951|Page 999999 of/);
+    assert.match((await s.get('/leads?page=999999')).body, /href="\/leads\?page=2">Go to the last page</);
+    for (const url of ['/orders?page=999999', '/products?page=999999']) {
+      const body = text((await s.get(url)).body);
+      assert.doesNotMatch(body, /Page 999999 of/, url);
+    }
+
+    for (const n of [150, 2000]) {
+      const res = await s.get(`/leads?search=${'7'.repeat(n)}`);
+      assert.equal(res.statusCode, 200);
+      assert.match(
+        res.body,
+        /<ul class="field-errors" id="f-search-error"><li>The search field must not be greater than 100 characters\.<\/li>/,
+      );
+      assert.doesNotMatch(res.body, new RegExp(leads[0].full_name as string), `a ${n}-character search lists nothing`);
+    }
+
+    const bad = await s.get('/leads?created_from=notadate');
+    assert.equal(bad.statusCode, 200);
+    assert.match(bad.body, /id="f-created_from-error"><li>The created from field must be a valid date\.<\/li>/);
+    // JSON clients keep the API's 422.
+    const json = await s.json('GET', '/leads?created_from=notadate');
+    assert.equal(json.statusCode, 422);
+  } finally {
+    await t.close();
+  }
+});
+
+test('a guest asking for a page that does not exist gets the login page; a signed-in user the 404 page', async () => {
+  const t = await testApp();
+  try {
+    const html = { accept: 'text/html,application/xhtml+xml' };
+    const guest = await t.app.inject({ method: 'GET', url: '/no-such-page', headers: html });
+    assert.equal(guest.statusCode, 302);
+    assert.equal(guest.headers.location, '/login');
+    const seller = await tenant(t.db);
+    const s = await login(t.app, seller.email);
+    const known = await s.get('/no-such-page');
+    assert.equal(known.statusCode, 404);
+    assert.match(known.body, /This page does not exist/);
+  } finally {
+    await t.close();
+  }
+});
