@@ -1,7 +1,23 @@
 // Small enhancements; every page works without them.
 document.addEventListener('submit', (e) => {
   const form = e.target;
-  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  if (!(form instanceof HTMLFormElement)) return;
+  // A bulk form whose row checkboxes live in the table: with none ticked, say so instead of asking.
+  const rows = form.id ? document.querySelectorAll(`input[type=checkbox][form="${form.id}"]`) : [];
+  if (rows.length > 0 && ![...rows].some((r) => r.checked)) {
+    e.preventDefault();
+    let note = form.querySelector('[data-empty-note]');
+    if (!note) {
+      note = document.createElement('span');
+      note.setAttribute('role', 'status');
+      note.setAttribute('data-empty-note', '');
+      note.className = 'form-note';
+      form.append(note);
+    }
+    note.textContent = form.dataset.empty || 'Tick at least one row first.';
+    return;
+  }
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
 });
 document.addEventListener('click', async (e) => {
   const button = e.target instanceof Element ? e.target.closest('[data-copy]') : null;

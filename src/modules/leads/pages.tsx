@@ -249,14 +249,21 @@ export async function leadsPages(web: FastifyInstance) {
     const body = formBody(req);
     const access = await leadAccess(db, req.user!);
     let count = 0;
-    const ok = await deleting(req, reply, '/leads', async () => {
-      const ids = validate(bulkIds, body);
-      count = await db.tx(async (q) =>
-        deleteAcrossAccounts(ids.ids, await findLeads(q, access.scope, ids.ids), (accountId, refs, keyOf) =>
-          deleteLeads(q, accountId, refs, keyOf, new ErrorBag()),
-        ),
-      );
-    });
+    let names: string[] = [];
+    const ok = await deleting(
+      req,
+      reply,
+      '/leads',
+      async () => {
+        const ids = validate(bulkIds, body);
+        count = await db.tx(async (q) => {
+          const found = await findLeads(q, access.scope, ids.ids);
+          names = ids.ids.map((id) => found.get(id)?.reference ?? '');
+          return deleteAcrossAccounts(ids.ids, found, (accountId, refs, keyOf) => deleteLeads(q, accountId, refs, keyOf, new ErrorBag()));
+        });
+      },
+      { empty: 'Select at least one lead to delete.', nameOf: (i) => names[i] || undefined },
+    );
     if (!ok) return reply;
     const message = wantsJson(req) ? 'Leads deleted successfully.' : `${count} lead${count === 1 ? '' : 's'} deleted.`;
     if (wantsJson(req)) return reply.send({ message, data: { count } });

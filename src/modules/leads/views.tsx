@@ -187,6 +187,7 @@ export function LeadsList(p: {
             action="/leads/delete"
             confirm="Delete the selected leads? Confirmed leads cannot be deleted."
             label="Delete selected leads"
+            empty="Select at least one lead to delete."
           />
         )}
         <Pagination meta={p.meta} />

@@ -285,14 +285,23 @@ export async function ordersPages(web: FastifyInstance) {
     const user = req.user!;
     const actor = actorOfUser(user);
     let count = 0;
-    const ok = await deleting(req, reply, '/orders', async () => {
-      const { ids } = validate(bulkIds, body);
-      count = await db.tx(async (q) =>
-        deleteAcrossAccounts(ids, await findOrders(q, orderScopeOf(user), ids), (accountId, refs, keyOf) =>
-          deleteOrders(q, accountId, refs, keyOf, new ErrorBag(), actor),
-        ),
-      );
-    });
+    let names: string[] = [];
+    const ok = await deleting(
+      req,
+      reply,
+      '/orders',
+      async () => {
+        const { ids } = validate(bulkIds, body);
+        count = await db.tx(async (q) => {
+          const found = await findOrders(q, orderScopeOf(user), ids);
+          names = ids.map((id) => found.get(id)?.reference ?? '');
+          return deleteAcrossAccounts(ids, found, (accountId, refs, keyOf) =>
+            deleteOrders(q, accountId, refs, keyOf, new ErrorBag(), actor),
+          );
+        });
+      },
+      { empty: 'Select at least one order to delete.', nameOf: (i) => names[i] || undefined },
+    );
     if (!ok) return reply;
     if (wantsJson(req)) return reply.send({ message: 'Orders deleted successfully.', data: { count } });
     return done(req, reply, { message: `${count} order${count === 1 ? '' : 's'} deleted.`, redirect: '/orders' });

@@ -161,6 +161,7 @@ export function OrdersList(p: {
             action="/orders/delete"
             confirm="Delete the selected orders? Only new and canceled orders can be deleted."
             label="Delete selected orders"
+            empty="Select at least one order to delete."
           />
         )}
         <Pagination meta={p.meta} />

@@ -27,18 +27,28 @@ export const totalOf = (counts: Map<string, number>, status: string | undefined)
  * A delete has no field to show its refusal beside: a page gets the messages as the flash error
  * and goes back; a JSON client gets the 422 body. Answers false when it already replied.
  */
-export async function deleting(req: FastifyRequest, reply: FastifyReply, fallback: string, run: () => Promise<unknown>): Promise<boolean> {
+export async function deleting(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  fallback: string,
+  run: () => Promise<unknown>,
+  bulk?: { empty: string; nameOf: (index: number) => string | undefined },
+): Promise<boolean> {
   try {
     await run();
     return true;
   } catch (err) {
     if (wantsJson(req) || !(err instanceof HttpError) || err.statusCode !== 422) throw err;
-    req.session.flash = {
-      error:
-        Object.values(err.errors ?? {})
-          .flat()
-          .join(' ') || err.message,
-    };
+    // A bulk delete names each refused record ("LD-00012: A confirmed lead cannot be deleted."),
+    // and an empty selection asks for one instead of "The ids field is required.".
+    const lines = Object.entries(err.errors ?? {}).flatMap(([key, list]) => {
+      if (bulk && key === 'ids') return [bulk.empty];
+      const i = /^ids\.(\d+)$/.exec(key);
+      const name = bulk && i ? bulk.nameOf(Number(i[1])) : undefined;
+      return list.map((m) => (name ? `${name}: ${m}` : m));
+    });
+    const nothing = bulk && lines.length > 0 && !(err.errors && 'ids' in err.errors) ? ' Nothing was deleted.' : '';
+    req.session.flash = { error: (lines.join(' ') || err.message) + nothing };
     await reply.redirect(backUrl(req, fallback), 302);
     return false;
   }

@@ -384,10 +384,18 @@ export function pick(body: Record<string, unknown>, keys: readonly string[]): Re
  * The bulk delete of a list: its row checkboxes (`ids[]`, `form="bulk-delete"`) sit in the table,
  * outside this form, so the filters and row links keep working.
  */
-export function BulkDeleteForm(p: { action: string; confirm: string; label: string }) {
+export function BulkDeleteForm(p: { action: string; confirm: string; label: string; empty?: string }) {
   const { csrf } = usePage();
   return (
-    <form method="post" action={p.action} id="bulk-delete" class="inline-form" data-confirm={p.confirm} aria-label={p.label}>
+    <form
+      method="post"
+      action={p.action}
+      id="bulk-delete"
+      class="inline-form"
+      data-confirm={p.confirm}
+      data-empty={p.empty}
+      aria-label={p.label}
+    >
       <input type="hidden" name="_token" value={csrf} />
       <input type="hidden" name="_method" value="DELETE" />
       <button type="submit" class="btn btn-danger btn-small">

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lead, tenant, testApp } from '../../test-support/harness.js';
+import { login } from '../../test-support/session.js';
+
+const flashError = (html: string) => /<div class="flash flash-error"[^>]*>(.*?)<\/div>/s.exec(html)?.[1].replace(/<[^>]+>/g, '');
+
+test('bulk delete on the leads page: nothing ticked asks for a lead; a refusal names the lead and deletes nothing', async () => {
+  const t = await testApp();
+  try {
+    const seller = await tenant(t.db);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/web/1.0/leads',
+      headers: seller.auth,
+      payload: { leads: [lead(1), lead(2)] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const confirm = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/web/1.0/leads/LD-00002',
+      headers: seller.auth,
+      payload: { status: 'confirmed' },
+    });
+    assert.equal(confirm.statusCode, 200, confirm.body);
+    const ids = (
+      await t.db.query<{ id: string; reference: string }>('SELECT id, reference FROM leads WHERE account_id = $1 ORDER BY reference', [
+        seller.accountId,
+      ])
+    ).rows;
+    const s = await login(t.app, seller.email);
+    await s.get('/leads');
+
+    const none = await s.form('/leads/delete', {}, { method: 'DELETE' });
+    assert.equal(none.statusCode, 302);
+    assert.equal(flashError((await s.follow(none)).body), 'Select at least one lead to delete.');
+
+    const mixed = await s.form('/leads/delete', { ids: ids.map((r) => r.id) }, { method: 'DELETE' });
+    assert.equal(mixed.statusCode, 302);
+    assert.equal(flashError((await s.follow(mixed)).body), 'LD-00002: A confirmed lead cannot be deleted. Nothing was deleted.');
+    const left = await t.db.query('SELECT 1 FROM leads WHERE account_id = $1 AND deleted_at IS NULL', [seller.accountId]);
+    assert.equal(left.rows.length, 2);
+
+    // The dashboard's JSON mode keeps the API's keys and wording.
+    const json = await s.json('DELETE', '/leads/delete', {});
+    assert.equal(json.statusCode, 422);
+    assert.deepEqual(json.json().errors, { ids: ['The ids field is required.'] });
+  } finally {
+    await t.close();
+  }
+});
