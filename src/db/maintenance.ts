@@ -31,18 +31,20 @@ export interface TableWork {
 /**
  * The tables autovacuum would visit now, with its default thresholds: ANALYZE once more than
  * 50 + 10 % of the rows changed since the last one, VACUUM once more than 50 + 20 % are dead or
- * 1,000 + 20 % were inserted since the last one (which keeps index-only scans possible).
+ * 1,000 + 20 % were inserted since the last one (which keeps index-only scans possible). Tables
+ * never analysed, or every table with `analyzeAll`, get an ANALYZE too.
  */
-export async function tablesDue(q: Queryable): Promise<TableWork[]> {
+export async function tablesDue(q: Queryable, analyzeAll = false): Promise<TableWork[]> {
   const { rows } = await q.query<TableWork>(
     `SELECT "table", "analyze", "vacuum" FROM (
        SELECT format('%I.%I', s.schemaname, s.relname) AS "table",
-              s.n_mod_since_analyze > 50 + 0.1 * t.n AS "analyze",
+              s.n_mod_since_analyze > 50 + 0.1 * t.n OR c.reltuples < 0 OR $1 AS "analyze",
               s.n_dead_tup > 50 + 0.2 * t.n OR s.n_ins_since_vacuum > 1000 + 0.2 * t.n AS "vacuum"
          FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid,
               LATERAL (SELECT greatest(s.n_live_tup, c.reltuples) AS n) t) d
       WHERE "analyze" OR "vacuum"
       ORDER BY 1`,
+    [analyzeAll],
   );
   return rows;
 }
@@ -52,11 +54,11 @@ export async function tablesDue(q: Queryable): Promise<TableWork[]> {
  * whose autovacuum is off): each table due gets its own statement, so requests queued on PGlite's
  * one connection run between two statements.
  */
-export async function vacuumAndAnalyze(db: Database): Promise<TableWork[]> {
+export async function vacuumAndAnalyze(db: Database, analyzeAll = false): Promise<TableWork[]> {
   // Statistics reach pg_stat_* when a backend flushes them, which PGlite does only now and then.
   if (db.kind === 'pglite') await db.query('SELECT pg_stat_force_next_flush()');
   const q: Queryable = db;
-  const due = await tablesDue(q);
+  const due = await tablesDue(q, analyzeAll);
   // Statistics first, for every table: they are what the planner needs; vacuums take longer.
   for (const t of due) if (t.analyze) await q.query(`ANALYZE ${t.table}`);
   for (const t of due) if (t.vacuum) await q.query(`VACUUM ${t.table}`);
@@ -75,12 +77,16 @@ export interface MaintenanceLog {
 export function startMaintenance(db: Database, log: MaintenanceLog, everyMs = 10_000) {
   let running: Promise<void> | undefined;
   let vacuums: Promise<boolean> | undefined;
+  // PGlite keeps no change counters across a restart (it does not save them when closed): its
+  // first pass analyses every table, whatever was written before this process opened it.
+  let first = db.kind === 'pglite';
   const ours = async () =>
     db.kind === 'pglite' || (await db.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`)).rows[0].on === false;
   const pass = async () => {
     try {
       await foldStatusCounts(db);
-      if (await (vacuums ??= ours())) await vacuumAndAnalyze(db);
+      if (await (vacuums ??= ours())) await vacuumAndAnalyze(db, first);
+      first = false;
     } catch (err) {
       log.warn({ err }, 'database maintenance failed');
     }
