@@ -7,7 +7,8 @@ if (menuButton) {
   const setOpen = (open) => {
     shell.classList.toggle('menu-open', open);
     menuButton.setAttribute('aria-expanded', String(open));
-    if (!open && location.hash === '#main-nav') history.replaceState(null, '', location.pathname + location.search);
+    if (!open && window.location.hash === '#main-nav')
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
   };
   menuButton.addEventListener('click', (e) => {
     e.preventDefault();
