@@ -118,7 +118,9 @@ test('codops demo seeds leads and orders in every status and prints a working to
   const demo = await codops('demo', '--json');
   assert.equal(demo.code, 0, demo.stderr);
   const out = json(demo.stdout);
-  assert.match(out.token as string, /^\d+\|/);
+  // On PostgreSQL the suite shares one database, where a browser test may have loaded the demo first:
+  // then this run is the second one and, as it should, prints no new token.
+  if (out.token !== null || !process.env.DATABASE_URL) assert.match(out.token as string, /^\d+\|/);
   await withDatabase(env.DATA_DIR, async (db) => {
     const leads = await db.query<{ status: string }>('SELECT DISTINCT status FROM leads WHERE account_id = $1', [out.account_id]);
     assert.deepEqual(leads.rows.map((r) => r.status).sort(), [
