@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Database } from '../db/database.js';
-import { lead, order, tenant, testApp } from '../test-support/harness.js';
+import { lead, order, tenant, testApp, usingPostgres } from '../test-support/harness.js';
 import { person } from '../test-support/people.js';
 import { login } from '../test-support/session.js';
 
@@ -79,7 +79,8 @@ test('control characters anywhere in an API request answer 422 (404 in a path), 
         assert.ok([404, 422].includes(res.statusCode), `${method} ${path} body: ${res.statusCode} ${res.body}`);
       }
     }
-    assert.deepEqual(await rowCounts(t.db), before);
+    // The PostgreSQL suite shares one database with files writing at the same time: counted on PGlite.
+    if (!usingPostgres) assert.deepEqual(await rowCounts(t.db), before);
   } finally {
     await t.close();
   }
@@ -155,7 +156,8 @@ test('control characters in dashboard searches, paths and forms: a message, neve
       assert.match(res.body, /Search must not contain control characters\./);
     }
     assert.equal((await s.get('/orders/%00/show')).statusCode, 404);
-    assert.deepEqual(await rowCounts(t.db), before);
+    // The PostgreSQL suite shares one database with files writing at the same time: counted on PGlite.
+    if (!usingPostgres) assert.deepEqual(await rowCounts(t.db), before);
   } finally {
     await t.close();
   }
