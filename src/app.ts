@@ -58,6 +58,9 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    // While stopping, a request already on a kept-alive connection (from a proxy) is still answered,
+    // not refused with 503: a proxy never retries a refused POST on another instance.
+    return503OnClosing: false,
   });
 
   // Mirror of every route, to tell 405 (known path, other method) from 404.
