@@ -23,6 +23,7 @@ import { formatReference } from '../src/lib/references.js';
 import { createAccount } from '../src/modules/accounts/service.js';
 import { createProduct } from '../src/modules/products/service.js';
 import { createUser } from '../src/modules/users/service.js';
+import { STATUS_MIX } from './raw.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,16 +31,6 @@ const APP_KEY = 'bench-key-bench-key-bench-key-bench-key-00';
 const PASSWORD = 'password-123';
 const BATCH = 20_000;
 const PRODUCTS = 20;
-/** The mix of a working account: most leads decided, a steady share still to call. */
-const STATUS_MIX: [string, number][] = [
-  ['new', 0.3],
-  ['no_reply', 0.12],
-  ['call_later', 0.05],
-  ['confirmed', 0.33],
-  ['canceled', 0.12],
-  ['wrong', 0.05],
-  ['duplicate', 0.03],
-];
 
 const { values: args } = parseArgs({
   options: {

@@ -5,6 +5,17 @@ import { linesTotal } from '../src/lib/money.js';
 import { normalizePhone } from '../src/lib/phone.js';
 import { formatReference } from '../src/lib/references.js';
 
+/** The status mix of a working account: most leads decided, a steady share still to call. */
+export const STATUS_MIX: [string, number][] = [
+  ['new', 0.3],
+  ['no_reply', 0.12],
+  ['call_later', 0.05],
+  ['confirmed', 0.33],
+  ['canceled', 0.12],
+  ['wrong', 0.05],
+  ['duplicate', 0.03],
+];
+
 export interface BenchProduct {
   id: string;
   sku: string;

@@ -9,8 +9,8 @@
 //   npm run bench -- --leads 1000000 [--pglite]       reads at scale, no manual ANALYZE (bench/scale.ts), bench/results-scale.json
 //   npm run bench -- --soak 600 [--pglite]            mixed load, errors, p99 per kind, RSS (bench/soak.ts), bench/results-soak.json
 import autocannon from 'autocannon';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,21 +18,15 @@ import pg from 'pg';
 import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
-import { createAccount } from '../src/modules/accounts/service.js';
-import { createProduct } from '../src/modules/products/service.js';
-import { SCOPES } from '../src/core/scopes.js';
-import { createToken } from '../src/modules/tokens/tokens.js';
-import { createUser } from '../src/modules/users/service.js';
 import { cpuPhase, freePort, machine, request, round, serverEntry, sleep, startServer, summary, watchRss, type Server } from './lib.js';
 import { runConcurrency } from './concurrency.js';
-import { insertRaw, makeLeads, prepareRaw, type BenchProduct, type HistoryActor, type RawBatch } from './raw.js';
+import { insertRaw, makeLeads, prepareRaw, type RawBatch } from './raw.js';
 import { runScale } from './scale.js';
-import { cleanup as cleanupModes } from './setup.js';
+import { cleanup, log, makeShop, onCleanup, temporaryDatabase, temporaryDataDir } from './setup.js';
 import { runSoak } from './soak.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const API = '/api/web/1.0';
-const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const LEADS_PER_REQUEST = 1000;
 const PRODUCTS = 20;
 const LOAD_BATCH = 5000;
@@ -70,10 +64,6 @@ const opt = {
 };
 const mode = args.concurrency ? 'concurrency' : args.soak ? 'soak' : args.leads ? 'scale' : undefined;
 
-const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const cleanups: { label: string; fn: () => Promise<unknown> }[] = [];
-const onCleanup = (label: string, fn: () => Promise<unknown>) => cleanups.unshift({ label, fn });
-
 /** The raw path's transaction: through `pg` directly for PostgreSQL, through the embedded database for PGlite. */
 type RawWriter = (batch: RawBatch) => Promise<string[]>;
 
@@ -84,8 +74,7 @@ async function main() {
   if (mode) return runMode(mode, info, entry);
 
   // ------------------------------------------------------------ database
-  const dataDir = mkdtempSync(join(tmpdir(), 'codops-bench-'));
-  onCleanup('remove DATA_DIR', async () => rmSync(dataDir, { recursive: true, force: true }));
+  const dataDir = temporaryDataDir();
   let databaseUrl: string | undefined;
   let databaseLabel: string;
   if (opt.pglite) {
@@ -94,20 +83,8 @@ async function main() {
     databaseUrl = process.env.DATABASE_URL;
     databaseLabel = 'DATABASE_URL (kept)';
   } else {
-    const name = `codops_bench_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${process.pid}`;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    onCleanup(`drop database ${name}`, async () => {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    });
-    const u = new URL(ADMIN_URL);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
+    databaseUrl = await temporaryDatabase('bench');
+    const name = new URL(databaseUrl).pathname.slice(1);
     databaseLabel = `temporary database ${name} (dropped at the end)`;
   }
   log(`database: ${databaseLabel}`);
@@ -116,27 +93,7 @@ async function main() {
   let db: Database | undefined = await openDatabase({ databaseUrl, dataDir });
   onCleanup('close setup database', async () => db?.close());
   await migrate(db);
-  const stamp = Date.now();
-  const setup = await db.tx(async (q) => {
-    const account = await createAccount(q, { name: 'Bench Shop' });
-    const seller = await createUser(q, {
-      role: 'seller',
-      email: `bench-${stamp}@example.com`,
-      password: 'bench-password-123',
-      fullName: 'Bench Seller',
-      accountId: account.id,
-    });
-    const products: BenchProduct[] = [];
-    for (let i = 1; i <= PRODUCTS; i++) {
-      const p = { sku: `BENCH-${String(i).padStart(3, '0')}`, name: `Bench product ${i}`, price: 50 + i * 10 };
-      const { id } = await createProduct(q, { accountId: account.id, ...p });
-      products.push({ id, ...p });
-    }
-    const token = await createToken(q, { userId: seller.id, accountId: account.id, name: 'Bench', scopes: [...SCOPES], expiresAt: null });
-    return { accountId: account.id, userId: seller.id, products, token };
-  });
-  const { accountId, products } = setup;
-  const actor: HistoryActor = { label: 'API token "Bench"', userId: setup.userId, tokenId: setup.token.id };
+  const { accountId, products, actor, auth } = await makeShop(db, 'Bench Shop', PRODUCTS);
   const pgVersion = String((await db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v);
 
   let rawClient: pg.Client | undefined;
@@ -201,7 +158,6 @@ async function main() {
     memory.after_start_mb = rss.mark();
     log(`server pid ${s.child.pid} on ${s.base}, RSS ${memory.after_start_mb} MB`);
   };
-  const auth = { authorization: `Bearer ${setup.token.token}` };
   const apiOnce = async (i: number) => {
     const body = JSON.stringify({ leads: makeLeads(LEADS_PER_REQUEST, products) });
     const r = await request(`${server!.base}${API}/leads`, {
@@ -431,14 +387,7 @@ async function runMode(m: 'concurrency' | 'scale' | 'soak', info: ReturnType<typ
   const w = Math.max(...all.map(([k]) => k.length));
   console.log('\n' + all.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n'));
   console.log(`\nwrote ${relative(ROOT, out)}`);
-  await cleanupModes();
-}
-
-async function cleanup() {
-  await cleanupModes();
-  for (const c of cleanups.splice(0)) {
-    await c.fn().catch((err) => log(`cleanup "${c.label}" failed: ${err instanceof Error ? err.message : err}`));
-  }
+  await cleanup();
 }
 
 process.on('SIGINT', () => {

@@ -6,7 +6,7 @@ import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
 import { round } from './lib.js';
-import { insertRaw, makeLeads, prepareRaw } from './raw.js';
+import { insertRaw, makeLeads, prepareRaw, STATUS_MIX } from './raw.js';
 import { API, cannon, launch, log, logIn, makeShop, settle, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
 
 export interface ScaleOptions {
@@ -19,15 +19,6 @@ export interface ScaleOptions {
 }
 
 const BATCH = 5000;
-const STATUS_MIX: [string, number][] = [
-  ['new', 0.3],
-  ['no_reply', 0.12],
-  ['call_later', 0.05],
-  ['confirmed', 0.33],
-  ['canceled', 0.12],
-  ['wrong', 0.05],
-  ['duplicate', 0.03],
-];
 const STATUSES = STATUS_MIX.map(([s]) => s);
 function statusAt(): string {
   let x = Math.random();

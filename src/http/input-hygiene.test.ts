@@ -120,6 +120,30 @@ test('the bodies and messages of the spec: a NUL in a body field, a query and a 
       payload: { leads: [lead(3, { address: 'Line 1\r\nLine 2\tdoor 3' })] },
     });
     assert.equal(ok.statusCode, 201, ok.body);
+    // Every way JSON writes a control character (short escapes, upper-case hex) is refused; a backslash
+    // followed by a letter is text.
+    const json = (address: string) => JSON.stringify({ leads: [lead(4, { address: 'ADDRESS' })] }).replace('ADDRESS', `${address} 12 Rue`);
+    for (const escape of ['\\b', '\\f', '\\u001F', '\\u000b']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/web/1.0/leads',
+        headers: { ...seller.auth, 'content-type': 'application/json' },
+        payload: json(escape),
+      });
+      assert.equal(res.statusCode, 422, escape);
+      assert.deepEqual(
+        res.json().errors,
+        { 'leads.0.address': ['The leads.0.address field must not contain control characters.'] },
+        escape,
+      );
+    }
+    const backslash = await t.app.inject({
+      method: 'POST',
+      url: '/api/web/1.0/leads',
+      headers: { ...seller.auth, 'content-type': 'application/json' },
+      payload: json('C:\\\\bin '),
+    });
+    assert.equal(backslash.statusCode, 201, backslash.body);
   } finally {
     await t.close();
   }

@@ -46,11 +46,11 @@ export function listQuery(opts: {
     if (bag.size > 0) {
       if (wantsJson(req)) bag.throwIfAny(schema);
       req.listErrors = bag.toJSON();
-      const bad = Object.keys(req.listErrors).map((k) => k.split('.')[0]);
-      // A search longer than any searchable value still searches, and so finds nothing.
-      for (const k of bad) if (k !== 'search' || typeof raw.search !== 'string') delete raw[k];
+      const { search } = raw;
+      for (const k of Object.keys(req.listErrors)) delete raw[k.split('.')[0]];
       value = v.check(raw, new ErrorBag()) as Record<string, unknown>;
-      if (typeof raw.search === 'string') value.search = raw.search;
+      // A search longer than any searchable value still searches, and so finds nothing.
+      if (typeof search === 'string') value.search = search;
     }
     const sort = (value.sort as string | undefined) ?? opts.defaultSort;
     const direction = (value.direction as 'asc' | 'desc' | undefined) ?? (value.sort ? 'asc' : 'desc');

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { formatDateTime } from './format.js';
+import { formatDate, formatTime } from './format.js';
 import { usePage } from './page-context.js';
 
 /** Field ids from names: `products_ids[]` → `f-products_ids`. */
@@ -436,10 +436,9 @@ export function DefinitionList(p: { items: [string, ComponentChildren][] }) {
 
 /** A time in a list cell: the date and the time each kept whole, free to wrap between them. */
 export function DateTimeCell(p: { iso: string }) {
-  const [date, time] = formatDateTime(p.iso).split(', ');
   return (
     <time datetime={p.iso} class="datetime">
-      <span class="nowrap">{date}</span> <span class="nowrap">{time}</span>
+      <span class="nowrap">{formatDate(p.iso)},</span> <span class="nowrap">{formatTime(p.iso)}</span>
     </time>
   );
 }

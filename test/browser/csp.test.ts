@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { seedDemo } from '../../src/cli/demo.js';
 import { ROLES } from '../../src/core/roles.js';
 import { createUser } from '../../src/modules/users/service.js';
-import { login, newPage, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+import { login, newPage, skipBrowser, startBrowserEnv, type BrowserEnv, visitEveryPage } from './support.js';
 
 /**
  * With the CSP the server sends (enforced, not report-only), every page a menu leads to — and the
@@ -41,31 +41,18 @@ describe('the CSP holds on every page of every role', { skip: skipBrowser }, () 
       const first = await page.goto('/login');
       assert.match(String(first?.headers()['content-security-policy']), /frame-ancestors 'none'/);
       await login(page, email, 'password-123');
-      const menu = await page.locator('nav.sidebar a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
-      assert.ok(menu.length > 0, 'a menu');
-      const seen = new Set<string>();
-      const visit = async (path: string) => {
-        if (seen.has(path)) return;
-        seen.add(path);
-        const res = await page.goto(path);
-        assert.ok(res && res.status() < 500, `${path} answers ${res?.status()}`);
-        await page.waitForLoadState('load');
-      };
-      for (const path of ['/', ...menu, '/settings/profile', '/settings/password']) {
-        await visit(path);
-        const links = await page
-          .locator('main a')
-          .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname).filter((p) => /\/(show|edit|create)$/.test(p)));
-        const firstOfEach = new Map<string, string>();
-        for (const l of links) {
-          const kind = l.split('/').pop()!;
-          if (!firstOfEach.has(kind)) firstOfEach.set(kind, l);
-        }
-        for (const l of firstOfEach.values()) await visit(l);
-      }
+      const pages = await visitEveryPage(
+        page,
+        async (path) => {
+          const res = await page.goto(path);
+          assert.ok(res && res.status() < 500, `${path} answers ${res?.status()}`);
+          await page.waitForLoadState('load');
+        },
+        ['/', '/settings/profile', '/settings/password'],
+      );
       await page.goto('/docs');
       await page.waitForLoadState('networkidle');
-      assert.deepEqual(violations, [], `CSP violations for ${role} on ${seen.size} pages`);
+      assert.deepEqual(violations, [], `CSP violations for ${role} on ${pages} pages`);
       await page.context().close();
     });
   }

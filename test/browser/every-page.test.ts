@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import { seedDemo } from '../../src/cli/demo.js';
-import { checkPage, login, newPage, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+import { checkPage, login, newPage, skipBrowser, startBrowserEnv, visitEveryPage, type BrowserEnv } from './support.js';
 
 /**
  * Every page a menu leads to — and the first show, edit and create page linked from each list —
@@ -21,27 +21,11 @@ describe('every page, as an admin and as a seller', { skip: skipBrowser }, () =>
     test(`${who}: every reachable page passes`, async () => {
       const page = await newPage(env);
       await login(page, demo[who].email, demo[who].password);
-      const menu = await page.locator('nav.sidebar a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
-      const seen = new Set<string>();
-      const visit = async (path: string) => {
-        if (seen.has(path)) return;
-        seen.add(path);
+      await visitEveryPage(page, async (path) => {
         await page.goto(path);
         await checkPage(page, `${who} ${path}`);
-      };
-      for (const path of menu) {
-        await visit(path);
-        const links = await page
-          .locator('main a')
-          .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname).filter((p) => /\/(show|edit|create)$/.test(p)));
-        const firstOfEach = new Map<string, string>();
-        for (const l of links) {
-          const kind = l.split('/').pop()!;
-          if (!firstOfEach.has(kind)) firstOfEach.set(kind, l);
-        }
-        for (const l of firstOfEach.values()) await visit(l);
         page.consoleErrors.length = 0;
-      }
+      });
       await page.context().close();
     });
   }

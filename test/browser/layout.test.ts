@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { seedDemo } from '../../src/cli/demo.js';
-import { checkPage, login, newPage, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+import { checkPage, login, newPage, skipBrowser, startBrowserEnv, type BrowserEnv, visitEveryPage } from './support.js';
 
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 800 },
@@ -119,29 +119,17 @@ describe('layout of every page of every role, desktop and phone', { skip: skipLa
       for (const viewport of VIEWPORTS) {
         const page = await newPage(env, viewport);
         await login(page, who.email, who.password);
-        const menu = await page.locator('nav.sidebar a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
-        const seen = new Set<string>();
-        const visit = async (path: string) => {
-          if (seen.has(path)) return;
-          seen.add(path);
-          await page.goto(path);
-          const label = `${who.role} ${viewport.name} ${path}`;
-          for (const p of await layoutProblems(page)) problems.push(`${label}: ${p}`);
-          await checkPage(page, label);
-          page.consoleErrors.length = 0;
-        };
-        for (const path of ['/', ...menu]) {
-          await visit(path);
-          const links = await page
-            .locator('main a')
-            .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname).filter((p) => /\/(show|edit|create)$/.test(p)));
-          const firstOfEach = new Map<string, string>();
-          for (const l of links) {
-            const kind = l.split('/').pop()!;
-            if (!firstOfEach.has(kind)) firstOfEach.set(kind, l);
-          }
-          for (const l of firstOfEach.values()) await visit(l);
-        }
+        await visitEveryPage(
+          page,
+          async (path) => {
+            await page.goto(path);
+            const label = `${who.role} ${viewport.name} ${path}`;
+            for (const p of await layoutProblems(page)) problems.push(`${label}: ${p}`);
+            await checkPage(page, label);
+            page.consoleErrors.length = 0;
+          },
+          ['/'],
+        );
         await page.context().close();
       }
     }

@@ -105,3 +105,32 @@ export async function login(page: Page, email: string, password: string) {
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForLoadState('load');
 }
+
+/**
+ * Every page the signed-in user's menu leads to (after `extra`), and after each the first show, edit
+ * and create page it links to: `visit(path)` goes there and checks it, once per path. Answers the
+ * number of pages visited.
+ */
+export async function visitEveryPage(page: Page, visit: (path: string) => Promise<void>, extra: string[] = []): Promise<number> {
+  const menu = await page.locator('nav.sidebar a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname));
+  assert.ok(menu.length > 0, 'a menu');
+  const seen = new Set<string>();
+  const once = async (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    await visit(path);
+  };
+  for (const path of [...extra, ...menu]) {
+    await once(path);
+    const links = await page
+      .locator('main a')
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).pathname).filter((p) => /\/(show|edit|create)$/.test(p)));
+    const firstOfEach = new Map<string, string>();
+    for (const l of links) {
+      const kind = l.split('/').pop()!;
+      if (!firstOfEach.has(kind)) firstOfEach.set(kind, l);
+    }
+    for (const l of firstOfEach.values()) await once(l);
+  }
+  return seen.size;
+}

@@ -3,7 +3,7 @@ import { leadPolicy } from './policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { compile, ErrorBag, messages, validate } from '../../http/validation.js';
+import { ErrorBag, messages } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery, type ListParams } from '../../web/list-query.js';
@@ -15,7 +15,7 @@ import { formRoutes, wantsJson } from '../../web/scope.js';
 import { PageHeader } from '../../web/ui.js';
 import { orderPolicy } from '../orders/policy.js';
 import { sendJson } from '../listing/api-helpers.js';
-import { createHandMade, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
+import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-made.js';
@@ -73,7 +73,6 @@ const historyList = listQuery({
     account_id: accountFilter,
   },
 });
-const bulkIds = compile(Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }) }));
 
 const STATUS_FIELDS = ['status', 'comment', 'callback_at', 'cancel_reason'] as const;
 const ACCOUNT_NAME = '(SELECT a.name FROM accounts a WHERE a.id = l.account_id)';
@@ -247,25 +246,14 @@ export async function leadsPages(web: FastifyInstance) {
   });
 
   route('DELETE', '/leads/delete', { config: { can: leadPolicy.can('delete') } }, async (req, reply) => {
-    const body = formBody(req);
     const access = await leadAccess(db, req.user!);
-    let count = 0;
-    let names: string[] = [];
-    const ok = await deleting(
-      req,
-      reply,
-      '/leads',
-      async () => {
-        const ids = validate(bulkIds, body);
-        count = await db.tx(async (q) => {
-          const found = await findLeads(q, access.scope, ids.ids);
-          names = ids.ids.map((id) => found.get(id)?.reference ?? '');
-          return deleteAcrossAccounts(ids.ids, found, (accountId, refs, keyOf) => deleteLeads(q, accountId, refs, keyOf, new ErrorBag()));
-        });
-      },
-      { empty: 'Select at least one lead to delete.', nameOf: (i) => names[i] || undefined },
-    );
-    if (!ok) return reply;
+    const count = await bulkDelete(req, reply, db, {
+      noun: 'lead',
+      fallback: '/leads',
+      find: (q, ids) => findLeads(q, access.scope, ids),
+      del: (q, accountId, refs, keyOf) => deleteLeads(q, accountId, refs, keyOf, new ErrorBag()),
+    });
+    if (count === undefined) return reply;
     const message = wantsJson(req) ? 'Leads deleted successfully.' : `${count} lead${count === 1 ? '' : 's'} deleted.`;
     if (wantsJson(req)) return reply.send({ message, data: { count } });
     return done(req, reply, { message, redirect: backUrl(req, '/leads') });

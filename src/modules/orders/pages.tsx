@@ -3,7 +3,7 @@ import { leadPolicy } from '../leads/policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { compile, ErrorBag, validate } from '../../http/validation.js';
+import { compile, ErrorBag } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
@@ -17,7 +17,7 @@ import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-
 import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../listing/api-helpers.js';
 import { ListQuery } from '../listing/list-schemas.js';
-import { createHandMade, deleteAcrossAccounts, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
+import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { checkOrderMove, transitionOrders } from './lifecycle.js';
 import { orderPolicy } from './policy.js';
@@ -67,7 +67,6 @@ const historyList = listQuery({
     account_id: accountFilter,
   },
 });
-const bulkIds = compile(Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }) }));
 
 const optionalText = (max: number) => Type.Optional(Type.String({ minLength: 1, maxLength: max, nullable: true }));
 /** `PATCH /orders/{id}/status`: the status and what the transition needs (dashboard.md). */
@@ -282,28 +281,15 @@ export async function ordersPages(web: FastifyInstance) {
   });
 
   route('DELETE', '/orders/delete', { config: { can: orderPolicy.can('delete') } }, async (req, reply) => {
-    const body = formBody(req);
     const user = req.user!;
     const actor = actorOfUser(user);
-    let count = 0;
-    let names: string[] = [];
-    const ok = await deleting(
-      req,
-      reply,
-      '/orders',
-      async () => {
-        const { ids } = validate(bulkIds, body);
-        count = await db.tx(async (q) => {
-          const found = await findOrders(q, orderScopeOf(user), ids);
-          names = ids.map((id) => found.get(id)?.reference ?? '');
-          return deleteAcrossAccounts(ids, found, (accountId, refs, keyOf) =>
-            deleteOrders(q, accountId, refs, keyOf, new ErrorBag(), actor),
-          );
-        });
-      },
-      { empty: 'Select at least one order to delete.', nameOf: (i) => names[i] || undefined },
-    );
-    if (!ok) return reply;
+    const count = await bulkDelete(req, reply, db, {
+      noun: 'order',
+      fallback: '/orders',
+      find: (q, ids) => findOrders(q, orderScopeOf(user), ids),
+      del: (q, accountId, refs, keyOf) => deleteOrders(q, accountId, refs, keyOf, new ErrorBag(), actor),
+    });
+    if (count === undefined) return reply;
     if (wantsJson(req)) return reply.send({ message: 'Orders deleted successfully.', data: { count } });
     return done(req, reply, { message: `${count} order${count === 1 ? '' : 's'} deleted.`, redirect: '/orders' });
   });

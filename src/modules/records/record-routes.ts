@@ -2,8 +2,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database, Queryable } from '../../db/database.js';
 import { HttpError, invalid } from '../../http/errors.js';
-import { ErrorBag, messages, type Validator } from '../../http/validation.js';
-import type { TSchema } from '@sinclair/typebox';
+import { compile, ErrorBag, messages, validate, type Validator } from '../../http/validation.js';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import type { Actor } from '../../core/actor.js';
@@ -58,7 +58,7 @@ export async function deleting(
  * Bulk delete across accounts: `ids[i]` → its record (when the caller sees it), then one delete
  * per account with every refusal keyed `ids.i`; the caller's transaction makes it all or nothing.
  */
-export async function deleteAcrossAccounts<R extends { account_id: string; reference: string }>(
+async function deleteAcrossAccounts<R extends { account_id: string; reference: string }>(
   ids: string[],
   found: Map<string, R>,
   del: (accountId: string, references: string[], keyOf: (j: number) => string) => Promise<number>,
@@ -86,6 +86,44 @@ export async function deleteAcrossAccounts<R extends { account_id: string; refer
   if (bag.size > 0)
     throw invalid(Object.fromEntries(Object.entries(bag.toJSON()).sort(([a], [b]) => Number(a.split('.')[1]) - Number(b.split('.')[1]))));
   return count;
+}
+
+const bulkIds = compile(Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }) }));
+
+/**
+ * The bulk delete of a list page: the ticked `ids[]`, each looked up among what the user may see
+ * (`find`), deleted per account (`del`) in one transaction, all or nothing. A page is told which
+ * record was refused, or that none was ticked (see `deleting`). Answers how many were deleted, or
+ * undefined when it already replied.
+ */
+export async function bulkDelete<R extends { account_id: string; reference: string }>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  db: Database,
+  opts: {
+    noun: string;
+    fallback: string;
+    find: (q: Queryable, ids: string[]) => Promise<Map<string, R>>;
+    del: (q: Queryable, accountId: string, references: string[], keyOf: (j: number) => string) => Promise<number>;
+  },
+): Promise<number | undefined> {
+  let count = 0;
+  let names: string[] = [];
+  const ok = await deleting(
+    req,
+    reply,
+    opts.fallback,
+    async () => {
+      const { ids } = validate(bulkIds, formBody(req));
+      count = await db.tx(async (q) => {
+        const found = await opts.find(q, ids);
+        names = ids.map((id) => found.get(id)?.reference ?? '');
+        return deleteAcrossAccounts(ids, found, (accountId, refs, keyOf) => opts.del(q, accountId, refs, keyOf));
+      });
+    },
+    { empty: `Select at least one ${opts.noun} to delete.`, nameOf: (i) => names[i] || undefined },
+  );
+  return ok ? count : undefined;
 }
 
 /**
