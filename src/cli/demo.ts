@@ -68,6 +68,8 @@ const NAMES = ['Ahmed Benali', 'Fatima Zahra', 'Youssef Amrani', 'Khadija Idriss
  */
 export async function seedDemo(db: Database, baseUrl = 'http://127.0.0.1:3000'): Promise<Demo> {
   return db.tx(async (q) => {
+    // Two runs at once (PostgreSQL): the second waits for the first, then finds the demo and adds nothing.
+    await q.query(`SELECT pg_advisory_xact_lock(hashtextextended('codops:demo', 0))`);
     let seller = await findUserByEmail(q, SELLER.email);
     let accountId: string;
     let token: string | null = null;

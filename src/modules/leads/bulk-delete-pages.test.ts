@@ -41,6 +41,18 @@ test('bulk delete on the leads page: nothing ticked asks for a lead; a refusal n
     const left = await t.db.query('SELECT 1 FROM leads WHERE account_id = $1 AND deleted_at IS NULL', [seller.accountId]);
     assert.equal(left.rows.length, 2);
 
+    // Two clicks at once on the same selection delete it once; a later one says it is gone.
+    const first = ids.filter((r) => r.reference === 'LD-00001').map((r) => r.id);
+    const clicks = await Promise.all([1, 2].map(() => s.form('/leads/delete', { ids: first }, { method: 'DELETE' })));
+    assert.deepEqual(
+      clicks.map((c) => c.statusCode),
+      [302, 302],
+    );
+    const again = await s.form('/leads/delete', { ids: first }, { method: 'DELETE' });
+    assert.equal(flashError((await s.follow(again)).body), 'A selected lead no longer exists. Nothing was deleted.');
+    const still = await t.db.query('SELECT 1 FROM leads WHERE account_id = $1 AND deleted_at IS NULL', [seller.accountId]);
+    assert.equal(still.rows.length, 1);
+
     // The dashboard's JSON mode keeps the API's keys and wording.
     const json = await s.json('DELETE', '/leads/delete', {});
     assert.equal(json.statusCode, 422);

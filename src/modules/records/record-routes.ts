@@ -32,7 +32,7 @@ export async function deleting(
   reply: FastifyReply,
   fallback: string,
   run: () => Promise<unknown>,
-  bulk?: { empty: string; nameOf: (index: number) => string | undefined },
+  bulk?: { empty: string; missing: string; nameOf: (index: number) => string | undefined },
 ): Promise<boolean> {
   try {
     await run();
@@ -44,11 +44,13 @@ export async function deleting(
     const lines = Object.entries(err.errors ?? {}).flatMap(([key, list]) => {
       if (bulk && key === 'ids') return [bulk.empty];
       const i = /^ids\.(\d+)$/.exec(key);
-      const name = bulk && i ? bulk.nameOf(Number(i[1])) : undefined;
-      return list.map((m) => (name ? `${name}: ${m}` : m));
+      if (!bulk || !i) return list;
+      const name = bulk.nameOf(Number(i[1]));
+      // A record deleted meanwhile (a second click) or never visible has no name to show.
+      return name ? list.map((m) => `${name}: ${m}`) : [bulk.missing];
     });
     const nothing = bulk && lines.length > 0 && !(err.errors && 'ids' in err.errors) ? ' Nothing was deleted.' : '';
-    req.session.flash = { error: (lines.join(' ') || err.message) + nothing };
+    req.session.flash = { error: ([...new Set(lines)].join(' ') || err.message) + nothing };
     await reply.redirect(backUrl(req, fallback), 302);
     return false;
   }
@@ -121,7 +123,11 @@ export async function bulkDelete<R extends { account_id: string; reference: stri
         return deleteAcrossAccounts(ids, found, (accountId, refs, keyOf) => opts.del(q, accountId, refs, keyOf));
       });
     },
-    { empty: `Select at least one ${opts.noun} to delete.`, nameOf: (i) => names[i] || undefined },
+    {
+      empty: `Select at least one ${opts.noun} to delete.`,
+      missing: `A selected ${opts.noun} no longer exists.`,
+      nameOf: (i) => names[i] || undefined,
+    },
   );
   return ok ? count : undefined;
 }
