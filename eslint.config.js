@@ -35,6 +35,7 @@ export default tseslint.config(
         Element: 'readonly',
         HTMLElement: 'readonly',
         HTMLFormElement: 'readonly',
+        HTMLSelectElement: 'readonly',
         fetch: 'readonly',
       },
     },

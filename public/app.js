@@ -106,3 +106,25 @@ const watchJob = (box) => {
 document.querySelectorAll('[data-job]').forEach((box) => {
   if (box.dataset.status !== 'done' && box.dataset.status !== 'failed') watchJob(box);
 });
+
+// Product lines of a hand-made lead or order: choosing a product fills in its catalogue price (and a
+// quantity of 1) unless the user typed their own; the field stays editable.
+document.addEventListener('change', (e) => {
+  const select = e.target;
+  if (!(select instanceof HTMLSelectElement) || !/^products\[\d+\]\[sku\]$/.test(select.name)) return;
+  const row = select.closest('.line-row');
+  const price = row?.querySelector('input[name$="[price]"]');
+  const quantity = row?.querySelector('input[name$="[quantity]"]');
+  const chosen = select.selectedOptions[0]?.dataset.price;
+  if (price && chosen !== undefined && (price.value === '' || price.dataset.filled === price.value)) {
+    price.value = chosen;
+    price.dataset.filled = chosen;
+  }
+  if (quantity && quantity.value === '' && select.value !== '') quantity.value = '1';
+});
+// A saved line whose price is still the catalogue's follows the product when it changes.
+for (const row of document.querySelectorAll('.line-row')) {
+  const price = row.querySelector('input[name$="[price]"]');
+  const listed = row.querySelector('select[name$="[sku]"]')?.selectedOptions[0]?.dataset.price;
+  if (price && listed !== undefined && price.value !== '' && Number(price.value) === Number(listed)) price.dataset.filled = price.value;
+}

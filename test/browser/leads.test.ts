@@ -28,8 +28,17 @@ describe('leads and orders in a real browser', { skip: skipBrowser }, () => {
     await page.getByLabel('City', { exact: true }).fill('Marrakech');
     await page.getByLabel('Address', { exact: true }).fill('7 Derb Sidi Bouloukat');
     await page.locator('select[name="products[0][sku]"]').selectOption('ARGAN-100');
+    // The catalogue's price (and a quantity of 1) come with the product; both stay editable.
+    assert.equal(await page.locator('input[name="products[0][price]"]').inputValue(), '199.00');
+    assert.equal(await page.locator('input[name="products[0][quantity]"]').inputValue(), '1');
     await page.locator('input[name="products[0][quantity]"]').fill('2');
-    await page.locator('input[name="products[0][price]"]').fill('199');
+    // A price typed first is the user's: choosing the product keeps it.
+    await page.locator('input[name="products[1][price]"]').fill('150');
+    await page.locator('select[name="products[1][sku]"]').selectOption('ARGAN-100');
+    assert.equal(await page.locator('input[name="products[1][price]"]').inputValue(), '150');
+    await page.locator('select[name="products[1][sku]"]').selectOption('');
+    await page.locator('input[name="products[1][price]"]').fill('');
+    await page.locator('input[name="products[1][quantity]"]').fill('');
     await page.getByRole('button', { name: 'Create lead' }).click();
     assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
     assert.match((await page.locator('h1').textContent()) ?? '', /LD-00001/);

@@ -271,10 +271,13 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
       aria-describedby={listErrors.length ? 'f-products-error' : undefined}
     >
       <legend>Products</legend>
-      <p class="hint">One line per product: leave a line empty to skip it. At most {p.max} lines.</p>
+      <p class="hint">
+        One line per product: leave a line empty to skip it. At most {p.max} lines. Choosing a product fills in its catalogue price, which
+        you can change.
+      </p>
       {rows.map((line, i) => {
         const sku = line.sku === undefined || line.sku === null ? '' : String(line.sku);
-        const options: [string, string][] = p.products.map((x) => [x.sku, `${x.sku} — ${x.name}`]);
+        const options: [string, string, number?][] = p.products.map((x) => [x.sku, `${x.sku} — ${x.name}`, x.price]);
         if (sku && !p.products.some((x) => x.sku === sku)) options.unshift([sku, `${sku} (not an active product)`]);
         return (
           <div class="line-row">
@@ -282,8 +285,8 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
               {(id, describedBy) => (
                 <select id={id} name={`products[${i}][sku]`} aria-describedby={describedBy} aria-invalid={describedBy ? 'true' : undefined}>
                   <option value="">Choose a product</option>
-                  {options.map(([v, l]) => (
-                    <option value={v} selected={v === sku}>
+                  {options.map(([v, l, price]) => (
+                    <option value={v} selected={v === sku} data-price={price === undefined ? undefined : price.toFixed(2)}>
                       {l}
                     </option>
                   ))}
