@@ -29,19 +29,7 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
   const { port } = t.app.server.address() as { port: number };
   // Links in mail point at this server.
   (t.app.config as { appUrl: string }).appUrl = `http://127.0.0.1:${port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  const browser = await launchBrowser();
   return {
     t,
     base: `http://127.0.0.1:${port}`,
@@ -54,8 +42,28 @@ export async function startBrowserEnv(): Promise<BrowserEnv> {
   };
 }
 
+/** Debian's headless Chromium with the flags this machine needs. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
 /** A fresh browser context (its own cookies) whose pages fail the test on any console error. */
-export async function newPage(env: BrowserEnv, viewport = { width: 1280, height: 800 }): Promise<Page & { consoleErrors: string[] }> {
+export async function newPage(
+  env: Pick<BrowserEnv, 'browser' | 'base'>,
+  viewport = { width: 1280, height: 800 },
+): Promise<Page & { consoleErrors: string[] }> {
   const context = await env.browser.newContext({ viewport, baseURL: env.base });
   const page = (await context.newPage()) as Page & { consoleErrors: string[] };
   page.consoleErrors = [];
