@@ -39,7 +39,7 @@ function StatusTable(p: { title: string; statuses: readonly string[]; figures: {
   return (
     <Card title={p.title}>
       <TableWrap label={p.title}>
-        <table class="table">
+        <table class="table keep-columns">
           <caption class="sr-only">{p.title}</caption>
           <thead>
             <tr>
