@@ -8,6 +8,7 @@ import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import { listQuery } from '../../web/list-query.js';
+import { queryText } from '../../web/query.js';
 import type { PageMeta } from '../../db/paging.js';
 import { renderPage } from '../../web/page.js';
 import { usePage } from '../../web/page-context.js';
@@ -125,13 +126,13 @@ export async function areaPages(web: FastifyInstance) {
   });
 
   web.get('/areas/create', { config: { can: cityPolicy.can('create') } }, async (req, reply) => {
-    const cityId = (req.query as { city_id?: string }).city_id;
+    const cityId = queryText(req, 'city_id');
     return renderPage(req, reply, {
       title: 'New area',
       body: (
         <>
           <PageHeader title="New area" back={{ href: LIST, label: 'Areas' }} />
-          <AreaForm cities={await cityOptions(db)} cityId={typeof cityId === 'string' ? cityId : undefined} />
+          <AreaForm cities={await cityOptions(db)} cityId={cityId} />
         </>
       ),
     });

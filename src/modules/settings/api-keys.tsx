@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
+import { queryRecord, queryText } from '../../web/query.js';
 import { renderPage } from '../../web/page.js';
 import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
@@ -260,7 +261,7 @@ export async function apiKeyPages(web: FastifyInstance) {
 
   web.get('/settings/api-keys', { config: can }, async (req, reply) => {
     const user = req.user!;
-    const filter = listFilter(user, req.query as Record<string, unknown>);
+    const filter = listFilter(user, queryRecord(req));
     const { rows, meta } = await listApiKeys(db, filter);
     if (wantsJson(req)) return reply.send({ data: rows.map(apiKeyJson), meta });
     const pending = req.session.newApiKey;
@@ -280,7 +281,7 @@ export async function apiKeyPages(web: FastifyInstance) {
   web.get('/settings/api-keys/create', { config: can }, async (req, reply) => {
     const user = req.user!;
     const old = req.session.old?.account_id;
-    const account = typeof old === 'string' ? old : str((req.query as Record<string, unknown>).account_id);
+    const account = typeof old === 'string' ? old : str(queryText(req, 'account_id'));
     const accounts = user.role === 'admin' ? await accountChoices(db, account) : [];
     return renderPage(req, reply, {
       title: 'Generate an API key',

@@ -7,6 +7,7 @@ import { audit, auditMany } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import { listQuery } from '../../web/list-query.js';
+import { queryText } from '../../web/query.js';
 import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
@@ -518,7 +519,7 @@ export async function stocksPages(web: FastifyInstance) {
 
   web.get('/stocks/create', { config: { can: stockPolicy.can('create') } }, async (req, reply) => {
     const [products, warehouses] = await Promise.all([productOptions(web.db), warehouseOptions(web.db, req.user!)]);
-    const productId = (req.query as { product_id?: string }).product_id ?? null;
+    const productId = queryText(req, 'product_id') ?? null;
     return renderPage(req, reply, {
       title: 'New stock',
       body: (
