@@ -108,3 +108,20 @@ export function scopeWarehouses(actor: Actor, w: Where, column = 'wh.id'): Where
   }
   return w;
 }
+
+export interface StockManager {
+  id: string;
+  full_name: string;
+  email: string;
+}
+
+/** The stock managers who manage a warehouse, by name. */
+export async function stockManagersOf(q: Queryable, warehouseId: string): Promise<StockManager[]> {
+  const { rows } = await q.query<StockManager>(
+    `SELECT id, full_name, email FROM users
+      WHERE role = 'stock-manager' AND deleted_at IS NULL AND warehouses_ids_to_manage @> jsonb_build_array($1::text)
+      ORDER BY lower(full_name), id`,
+    [warehouseId],
+  );
+  return rows;
+}
