@@ -6,7 +6,7 @@ import { testApp, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { createAccount } from '../accounts/service.js';
 import { SCOPES } from '../../core/scopes.js';
-import { createToken, hashSecret } from '../tokens/tokens.js';
+import { createToken, hashSecret } from './tokens.js';
 import { ROLES, type Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 
