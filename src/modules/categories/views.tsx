@@ -3,12 +3,11 @@ import { formatDate, formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import { Card, DataTable, DefinitionList, Filters, Kpi, LinkButton, PageHeader } from '../../web/ui.js';
 import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
-import { NameForm } from '../catalog/name-form.js';
 import { categoryPolicy } from './policy.js';
 import type { CategoryRow } from './queries.js';
 
-export const LIST = '/categories';
-export const showUrl = (id: string) => `/categories/${id}/show`;
+const LIST = '/categories';
+const showUrl = (id: string) => `/categories/${id}/show`;
 
 export function CategoriesList({ rows, meta }: { rows: CategoryRow[]; meta: PageMeta }) {
   const { user } = usePage();
@@ -51,8 +50,6 @@ export function CategoriesList({ rows, meta }: { rows: CategoryRow[]; meta: Page
     </>
   );
 }
-
-export const CategoryForm = ({ category }: { category?: CategoryRow }) => <NameForm base={LIST} noun="category" record={category?.data} />;
 
 export function CategoryPage({ category }: { category: CategoryRow }) {
   const { user } = usePage();

@@ -3,12 +3,11 @@ import { formatDate, formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader } from '../../web/ui.js';
 import { count, DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
-import { NameForm } from '../catalog/name-form.js';
 import { cityPolicy } from './policy.js';
 import type { AreaJson, CityRow } from './queries.js';
 
-export const LIST = '/cities';
-export const showUrl = (id: string) => `/cities/${id}/show`;
+const LIST = '/cities';
+const showUrl = (id: string) => `/cities/${id}/show`;
 
 export function CitiesList({ rows, meta }: { rows: CityRow[]; meta: PageMeta }) {
   const { user } = usePage();
@@ -54,8 +53,6 @@ export function CitiesList({ rows, meta }: { rows: CityRow[]; meta: PageMeta }) 
     </>
   );
 }
-
-export const CityForm = ({ city }: { city?: CityRow }) => <NameForm base={LIST} noun="city" record={city?.data} />;
 
 export function CityPage({ city, areas }: { city: CityRow; areas: AreaJson[] }) {
   const { user } = usePage();
