@@ -126,6 +126,12 @@ export function TextArea(p: { name: string; label: string; value?: string | null
   );
 }
 
+/** A list filter's select: it shows the value the page's URL asks for. */
+export function FilterSelect(p: { name: string; label: string; options: [string, string][]; placeholder: string }) {
+  const { url } = usePage();
+  return <Select {...p} value={url.searchParams.get(p.name)} />;
+}
+
 export function Select(p: {
   name: string;
   label: string;

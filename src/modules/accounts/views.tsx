@@ -13,9 +13,11 @@ import {
   LinkButton,
   PageHeader,
   Pagination,
+  FilterSelect,
   Select,
   StatusBadge,
 } from '../../web/ui.js';
+import { viewEditColumn } from '../catalog/deletion.js';
 import { accountPolicy } from './policy.js';
 import { accountFigures, accountSellers, type AccountJson } from './queries.js';
 
@@ -44,7 +46,7 @@ function StatusToggle({ account, small }: { account: AccountJson; small?: boolea
 }
 
 export function AccountsList({ rows, meta }: { rows: { data: AccountJson; sellers: number }[]; meta: PageMeta }) {
-  const { user, url } = usePage();
+  const { user } = usePage();
   const admin = accountPolicy.authorize(user!, 'update');
   return (
     <>
@@ -54,7 +56,7 @@ export function AccountsList({ rows, meta }: { rows: { data: AccountJson; seller
         actions={accountPolicy.authorize(user!, 'create') && <LinkButton href="/accounts/create">New account</LinkButton>}
       />
       <Filters search="Account name" searchLabel="Search by name">
-        <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
+        <FilterSelect name="status" label="Status" options={STATUS_OPTIONS} placeholder="Any status" />
       </Filters>
       <DataTable
         caption="Accounts"
@@ -65,21 +67,7 @@ export function AccountsList({ rows, meta }: { rows: { data: AccountJson; seller
           { label: 'Status', render: (r) => <StatusBadge status={r.data.status} /> },
           { label: 'Sellers', class: 'num', render: (r) => r.sellers },
           { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
-          {
-            label: 'Actions',
-            render: (r) => (
-              <div class="row-actions">
-                <LinkButton href={showUrl(r.data.id)} kind="secondary" small>
-                  View
-                </LinkButton>
-                {admin && (
-                  <LinkButton href={`/accounts/${r.data.id}/edit`} kind="secondary" small>
-                    Edit
-                  </LinkButton>
-                )}
-              </div>
-            ),
-          },
+          viewEditColumn('/accounts', admin, (r: { data: AccountJson }) => r.data.id),
         ]}
       />
       <Pagination meta={meta} />

@@ -1,7 +1,7 @@
 import { formatDate, formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
 import { usePage } from '../../web/page-context.js';
-import { DeleteButton, ListFooter, RowCheck } from '../catalog/deletion.js';
+import { DeleteButton, ListFooter, RowCheck, viewEditColumn } from '../catalog/deletion.js';
 import type { WebUser } from '../../web/types.js';
 import {
   Badge,
@@ -17,6 +17,7 @@ import {
   LinkButton,
   PageHeader,
   Pagination,
+  FilterSelect,
   Select,
   StatusBadge,
   TextArea,
@@ -102,14 +103,8 @@ export function StocksList(p: { rows: StockRow[]; meta: PageMeta; warehouses: [s
         }
       />
       <Filters search="Product name or SKU" searchLabel="Search products">
-        <Select
-          name="warehouse_id"
-          label="Warehouse"
-          options={p.warehouses}
-          value={url.searchParams.get('warehouse_id')}
-          placeholder="Any warehouse"
-        />
-        <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
+        <FilterSelect name="warehouse_id" label="Warehouse" options={p.warehouses} placeholder="Any warehouse" />
+        <FilterSelect name="status" label="Status" options={STATUS_OPTIONS} placeholder="Any status" />
         <Checkbox name="low_stock" label="Low stock only" checked={['1', 'true'].includes(url.searchParams.get('low_stock') ?? '')} />
       </Filters>
       <DataTable
@@ -134,21 +129,7 @@ export function StocksList(p: { rows: StockRow[]; meta: PageMeta; warehouses: [s
           { label: 'Reserved', class: 'num', render: (r) => r.data.reserved },
           { label: 'Available', sort: 'available', class: 'num', render: (r) => <Available available={r.available} low={r.low} /> },
           { label: 'Warning at', class: 'num', render: (r) => r.data.warning_quantity },
-          {
-            label: 'Actions',
-            render: (r) => (
-              <div class="row-actions">
-                <LinkButton href={showUrl(r.data.id)} kind="secondary" small>
-                  View
-                </LinkButton>
-                {can('update') && (
-                  <LinkButton href={`/stocks/${r.data.id}/edit`} kind="secondary" small>
-                    Edit
-                  </LinkButton>
-                )}
-              </div>
-            ),
-          },
+          viewEditColumn('/stocks', can('update'), (r: StockRow) => r.data.id),
         ]}
       />
       <ListFooter
@@ -445,14 +426,8 @@ export function HistoriesList(p: { rows: HistoryRow[]; meta: PageMeta; warehouse
         back={stockId ? { href: showUrl(stockId), label: 'Stock' } : { href: '/stocks', label: 'Stocks' }}
       />
       <Filters search="Product, SKU or order reference" searchLabel="Search">
-        <Select
-          name="warehouse_id"
-          label="Warehouse"
-          options={p.warehouses}
-          value={url.searchParams.get('warehouse_id')}
-          placeholder="Any warehouse"
-        />
-        <Select name="reason" label="Movement" options={REASON_OPTIONS} value={url.searchParams.get('reason')} placeholder="Any movement" />
+        <FilterSelect name="warehouse_id" label="Warehouse" options={p.warehouses} placeholder="Any warehouse" />
+        <FilterSelect name="reason" label="Movement" options={REASON_OPTIONS} placeholder="Any movement" />
         {stockId && <input type="hidden" name="stock_id" value={stockId} />}
       </Filters>
       <HistoryTable rows={p.rows} withStock />

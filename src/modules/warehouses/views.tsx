@@ -11,6 +11,7 @@ import {
   Form,
   LinkButton,
   PageHeader,
+  FilterSelect,
   Select,
   StatusBadge,
 } from '../../web/ui.js';
@@ -26,7 +27,7 @@ const STATUS_OPTIONS: [string, string][] = [
 ];
 
 export function WarehousesList({ rows, meta, cities }: { rows: { data: WarehouseJson }[]; meta: PageMeta; cities: [string, string][] }) {
-  const { user, url } = usePage();
+  const { user } = usePage();
   const admin = warehousePolicy.authorize(user!, 'delete');
   return (
     <>
@@ -36,8 +37,8 @@ export function WarehousesList({ rows, meta, cities }: { rows: { data: Warehouse
         actions={warehousePolicy.authorize(user!, 'create') && <LinkButton href="/warehouses/create">New warehouse</LinkButton>}
       />
       <Filters search="Name or address" searchLabel="Search by name or address">
-        <Select name="city_id" label="City" options={cities} value={url.searchParams.get('city_id')} placeholder="Any city" />
-        <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
+        <FilterSelect name="city_id" label="City" options={cities} placeholder="Any city" />
+        <FilterSelect name="status" label="Status" options={STATUS_OPTIONS} placeholder="Any status" />
       </Filters>
       <DataTable
         caption="Warehouses"
