@@ -20,6 +20,12 @@ export function expectJson(res: LightMyRequestResponse, status: number, body?: u
 export const expectInvalid = (res: LightMyRequestResponse, errors: Record<string, string[]>, what = '') =>
   expectJson(res, 422, { message: INVALID, errors }, what);
 
+/** A 302 to `location`. */
+export function redirectsTo(res: LightMyRequestResponse, location: string) {
+  assert.equal(res.statusCode, 302, res.body);
+  assert.equal(res.headers.location, location);
+}
+
 /** One signed-in person of each role ("The <role>"); the seller in `sellerAccountId` when given. */
 export async function signInEach(t: TestApp, roles: readonly Role[], sellerAccountId?: string) {
   const people = {} as Record<Role, Person>;
