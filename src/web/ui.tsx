@@ -407,13 +407,23 @@ export function Filters(p: { search?: string; searchLabel?: string; children?: C
       {keep.map((k) => (
         <input type="hidden" name={k} value={url.searchParams.get(k) ?? ''} />
       ))}
+      <FilterButtons />
+    </form>
+  );
+}
+
+/** A filter form's Filter button, and Clear once the URL carries filters. */
+export function FilterButtons() {
+  const { url } = usePage();
+  return (
+    <>
       <Button kind="secondary">Filter</Button>
       {url.search && (
         <a href={url.pathname} class="btn btn-link">
           Clear
         </a>
       )}
-    </form>
+    </>
   );
 }
 
