@@ -67,19 +67,6 @@ export async function warehouseNameTaken(q: Queryable, name: string, exceptId?: 
 }
 
 /**
- * [id, name] of the warehouses `user` may see (all of them without a user), for other pages'
- * pickers (stocks, stock-manager assignments); inactive ones say so.
- */
-export async function warehouseOptions(q: Queryable, user?: WebUser): Promise<[string, string][]> {
-  const w = user ? scopeWarehouses(user, new Where()) : new Where();
-  const { rows } = await q.query<{ id: string; name: string; status: string }>(
-    `SELECT wh.id, wh.name, wh.status FROM warehouses wh ${w} ORDER BY lower(wh.name), wh.id`,
-    w.params,
-  );
-  return rows.map((r) => [r.id, r.status === 'active' ? r.name : `${r.name} (inactive)`]);
-}
-
-/**
  * The stocks that hold warehouses among `ids` (live ones, and all of them including deleted ones
  * whose history stays); none while the stocks table does not exist.
  */
