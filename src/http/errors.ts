@@ -36,7 +36,6 @@ export const tooManyAttempts = (headers: Record<string, string> = {}) => new Htt
 export const tooManyLogins = (seconds: number) =>
   new HttpError(429, `Too many login attempts. Please try again in ${seconds} seconds.`, undefined, { 'retry-after': String(seconds) });
 export const serverError = () => new HttpError(500, 'Server Error.');
-export const serviceUnavailable = () => new HttpError(503, 'Service Unavailable.');
 
 const takenAnswers = new Map<string, FieldErrors>();
 

@@ -291,17 +291,6 @@ function run(schema: TSchema, input: unknown, bag: ErrorBag): Record<string, unk
   return checkProps(planOf(schema), isPhpArray(input) ? input : {}, '', bag);
 }
 
-/**
- * Laravel's input conventions, as the validator applies them: strings trimmed, empty strings null;
- * a null where null is not allowed counts as absent; values cast to the declared type where that
- * type's rule passes (numeric strings to numbers, `"1"`/`"0"`/`1`/`0` to booleans).
- */
-export function normalize(schema: TSchema, value: unknown): unknown {
-  if (schema[Kind] === 'Object') return run(schema, value, new ErrorBag());
-  const v = check(fieldOf(schema, 'nullable'), value, '', new ErrorBag());
-  return v === ABSENT ? undefined : v;
-}
-
 export interface Validator<S extends TSchema> {
   schema: S;
   /** Normalises and validates; the errors land in `bag` and the normalised value is returned. */

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { compile, ErrorBag } from '../http/validation.js';
+import { queryRecord } from './query.js';
 import { wantsJson } from './scope.js';
 
 const DASHBOARD_PER_PAGE = 25;
@@ -41,7 +42,7 @@ export function listQuery(opts: {
   const v = compile(schema);
   return (req: FastifyRequest): ListParams => {
     const bag = new ErrorBag();
-    const raw = { ...(req.query as Record<string, unknown>) };
+    const raw = queryRecord(req);
     let value = v.check(raw, bag) as Record<string, unknown>;
     if (bag.size > 0) {
       if (wantsJson(req)) bag.throwIfAny(schema);

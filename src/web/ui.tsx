@@ -126,6 +126,12 @@ export function TextArea(p: { name: string; label: string; value?: string | null
   );
 }
 
+/** A list filter's select: it shows the value the page's URL asks for. */
+export function FilterSelect(p: { name: string; label: string; options: [string, string][]; placeholder: string }) {
+  const { url } = usePage();
+  return <Select {...p} value={url.searchParams.get(p.name)} />;
+}
+
 export function Select(p: {
   name: string;
   label: string;
@@ -401,13 +407,23 @@ export function Filters(p: { search?: string; searchLabel?: string; children?: C
       {keep.map((k) => (
         <input type="hidden" name={k} value={url.searchParams.get(k) ?? ''} />
       ))}
+      <FilterButtons />
+    </form>
+  );
+}
+
+/** A filter form's Filter button, and Clear once the URL carries filters. */
+export function FilterButtons() {
+  const { url } = usePage();
+  return (
+    <>
       <Button kind="secondary">Filter</Button>
       {url.search && (
         <a href={url.pathname} class="btn btn-link">
           Clear
         </a>
       )}
-    </form>
+    </>
   );
 }
 

@@ -3,34 +3,24 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
-import { person, type Person } from '../../test-support/people.js';
+import type { Person } from '../../test-support/people.js';
 import { agent, login, type Agent } from '../../test-support/session.js';
+import { expectJson, FORBIDDEN, NOT_FOUND, signInEach } from '../../test-support/expect.js';
 import { ROLES, type Role } from '../../core/roles.js';
 
-const FORBIDDEN = { message: 'This action is unauthorized.' };
-const NOT_FOUND = { message: 'Resource not found.' };
 const MANAGERS: Role[] = ['manager-leader', 'manager', 'call-center-manager'];
 const ACCOUNT_KEYS = ['id', 'name', 'status', 'created_at', 'updated_at'];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 let t: TestApp;
-const people = {} as Record<Role, Person>;
-const agents = {} as Record<Role, Agent>;
+let people: Record<Role, Person>;
+let agents: Record<Role, Agent>;
 
 before(async () => {
   t = await testApp();
-  for (const role of ROLES) {
-    people[role] = await person(t.db, role, { fullName: `The ${role}` });
-    agents[role] = await login(t.app, people[role].email);
-  }
+  ({ people, as: agents } = await signInEach(t, ROLES));
 });
 after(() => t.close());
-
-function expectJson(res: LightMyRequestResponse, status: number, body?: unknown, what = '') {
-  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 300)}`);
-  assert.match(String(res.headers['content-type']), /^application\/json/, what);
-  if (body !== undefined) assert.deepEqual(res.json(), body, what);
-}
 
 const unique = (prefix: string) => `${prefix} ${newId().slice(-8)}`;
 

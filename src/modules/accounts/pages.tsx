@@ -4,200 +4,24 @@ import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
-import { formatDate, formatDateTime } from '../../web/format.js';
 import { listQuery } from '../../web/list-query.js';
-import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
-import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import {
-  Button,
-  Card,
-  DataTable,
-  DefinitionList,
-  Field,
-  Filters,
-  Form,
-  Kpi,
-  LinkButton,
-  PageHeader,
-  Pagination,
-  Select,
-  StatusBadge,
-} from '../../web/ui.js';
+import { PageHeader } from '../../web/ui.js';
 import { accountPolicy } from './policy.js';
 import { ACCOUNT_SORTS, accountFigures, accountSellers, findAccount, listAccounts, type AccountJson } from './queries.js';
 import { ACCOUNT_STATUSES, accountCreate, accountUpdate } from './schemas.js';
 import { createAccount, renameAccount, setAccountStatus } from './service.js';
+import { AccountForm, AccountPage, AccountsList, showUrl } from './views.js';
 
 const accountList = listQuery({ sorts: ACCOUNT_SORTS, defaultSort: 'created_at', statuses: ACCOUNT_STATUSES });
-const STATUS_OPTIONS: [string, string][] = [
-  ['active', 'Active'],
-  ['inactive', 'Inactive'],
-];
-
-const showUrl = (id: string) => `/accounts/${id}/show`;
 
 async function loadAccount(web: FastifyInstance, req: FastifyRequest<IdRoute>): Promise<AccountJson> {
   const account = await findAccount(web.db, req.params.id);
   if (!account) throw notFound();
   return account;
-}
-
-function StatusToggle({ account, small }: { account: AccountJson; small?: boolean }) {
-  const active = account.status === 'active';
-  return (
-    <Form
-      action={`/accounts/${account.id}/${active ? 'deactivate' : 'activate'}`}
-      method="PATCH"
-      class="inline-form"
-      label={active ? `Deactivate ${account.name}` : `Activate ${account.name}`}
-      confirm={active ? `Deactivate ${account.name}? Its users are logged out and its API keys stop working.` : undefined}
-    >
-      <Button kind={active ? 'danger' : 'secondary'} small={small}>
-        {active ? 'Deactivate' : 'Activate'}
-      </Button>
-    </Form>
-  );
-}
-
-function AccountsList({ rows, meta }: { rows: { data: AccountJson; sellers: number }[]; meta: PageMeta }) {
-  const { user, url } = usePage();
-  const admin = accountPolicy.authorize(user!, 'update');
-  return (
-    <>
-      <PageHeader
-        title="Accounts"
-        subtitle="Every seller business on the platform."
-        actions={accountPolicy.authorize(user!, 'create') && <LinkButton href="/accounts/create">New account</LinkButton>}
-      />
-      <Filters search="Account name" searchLabel="Search by name">
-        <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
-      </Filters>
-      <DataTable
-        caption="Accounts"
-        rows={rows}
-        empty="No account matches these filters."
-        columns={[
-          { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
-          { label: 'Status', render: (r) => <StatusBadge status={r.data.status} /> },
-          { label: 'Sellers', class: 'num', render: (r) => r.sellers },
-          { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
-          {
-            label: 'Actions',
-            render: (r) => (
-              <div class="row-actions">
-                <LinkButton href={showUrl(r.data.id)} kind="secondary" small>
-                  View
-                </LinkButton>
-                {admin && (
-                  <LinkButton href={`/accounts/${r.data.id}/edit`} kind="secondary" small>
-                    Edit
-                  </LinkButton>
-                )}
-              </div>
-            ),
-          },
-        ]}
-      />
-      <Pagination meta={meta} />
-    </>
-  );
-}
-
-function AccountForm({ account }: { account?: AccountJson }) {
-  return (
-    <Card>
-      <Form
-        action={account ? `/accounts/${account.id}/update` : '/accounts/store'}
-        method={account ? 'PATCH' : 'POST'}
-        label={account ? 'Edit account' : 'New account'}
-      >
-        <Field
-          name="name"
-          label="Account name"
-          value={account?.name}
-          required
-          hint="The seller's business, as your team will recognise it."
-        />
-        {!account && <Select name="status" label="Status" options={STATUS_OPTIONS} value="active" />}
-        <div class="form-actions">
-          <Button>{account ? 'Save changes' : 'Create account'}</Button>
-          <a href={account ? showUrl(account.id) : '/accounts'} class="btn btn-link">
-            Cancel
-          </a>
-        </div>
-      </Form>
-    </Card>
-  );
-}
-
-function AccountPage(p: {
-  account: AccountJson;
-  figures: Awaited<ReturnType<typeof accountFigures>>;
-  sellers: Awaited<ReturnType<typeof accountSellers>>;
-}) {
-  const { user } = usePage();
-  const { account } = p;
-  const admin = accountPolicy.authorize(user!, 'update');
-  return (
-    <>
-      <PageHeader
-        title={account.name}
-        subtitle="Account"
-        back={{ href: '/accounts', label: 'Accounts' }}
-        actions={
-          admin && (
-            <>
-              <LinkButton href={`/accounts/${account.id}/edit`} kind="secondary">
-                Edit
-              </LinkButton>
-              <StatusToggle account={account} />
-            </>
-          )
-        }
-      />
-      <div class="kpis">
-        <Kpi label="Sellers" value={p.figures.sellers} />
-        <Kpi label="Products" value={p.figures.products} />
-        <Kpi label="Leads" value={p.figures.leads} />
-        <Kpi label="Orders" value={p.figures.orders} />
-      </div>
-      <Card title="Details">
-        <DefinitionList
-          items={[
-            ['Status', <StatusBadge status={account.status} />],
-            ['Created', formatDateTime(account.created_at)],
-            ['Last updated', formatDateTime(account.updated_at)],
-            ['Account ID', <code>{account.id}</code>],
-          ]}
-        />
-      </Card>
-      <Card title="Sellers">
-        <div class="card-actions">
-          <a href={`/users/sellers?account_id=${account.id}`}>All sellers of this account</a>
-          {admin && (
-            <LinkButton href={`/users/sellers/create?account_id=${account.id}`} small>
-              Add a seller
-            </LinkButton>
-          )}
-        </div>
-        <DataTable
-          caption={`Sellers of ${account.name}`}
-          rows={p.sellers}
-          empty="No seller yet: add one so this account can log in."
-          columns={[
-            { label: 'Name', render: (s) => <a href={`/users/sellers/${s.id}/show`}>{s.full_name}</a> },
-            { label: 'Email', render: (s) => s.email },
-            { label: 'Status', render: (s) => <StatusBadge status={s.status} /> },
-            { label: 'Since', render: (s) => formatDate(s.created_at) },
-          ]}
-        />
-      </Card>
-    </>
-  );
 }
 
 export async function accountsPages(web: FastifyInstance) {

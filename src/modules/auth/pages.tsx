@@ -7,8 +7,9 @@ import { renderPage } from '../../web/page.js';
 import { wantsJson } from '../../web/scope.js';
 import { endUserSessions } from '../../web/session-store.js';
 import { Button, Checkbox, Field, Form } from '../../web/ui.js';
-import { hashPassword, isLegacyHash, verifyPassword } from '../users/passwords.js';
+import { hashPassword, isLegacyHash, storePasswordHash, verifyPassword } from '../users/passwords.js';
 import { consumeResetToken, createResetToken } from './password-resets.js';
+import { activeUserByEmail, loginCandidate } from './queries.js';
 import { AuthCard } from './auth-card.js';
 import { needsSetup, setupPages } from './setup.js';
 import { clearFailures, recordFailure, throttledFor } from './throttle.js';
@@ -83,12 +84,7 @@ export async function authPages(web: FastifyInstance) {
       req.session.old = { email: body.email };
       return loginPage(req, reply, 429);
     }
-    const { rows } = await web.db.query<{ id: string; password_hash: string; usable: boolean }>(
-      `SELECT u.id, u.password_hash, (u.status = 'active' AND (a.id IS NULL OR a.status = 'active')) AS usable
-         FROM users u LEFT JOIN accounts a ON a.id = u.account_id WHERE lower(u.email) = lower($1) AND u.deleted_at IS NULL`,
-      [body.email],
-    );
-    const user = rows[0];
+    const user = await loginCandidate(web.db, body.email);
     const ok = user ? await verifyPassword(body.password, user.password_hash) : await verifyPassword(body.password, DUMMY_HASH);
     if (!user || !ok || !user.usable) {
       await recordFailure(web.db, body.email, req.ip);
@@ -96,7 +92,7 @@ export async function authPages(web: FastifyInstance) {
     }
     await clearFailures(web.db, body.email, req.ip);
     if (isLegacyHash(user.password_hash)) {
-      await web.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [user.id, await hashPassword(body.password)]);
+      await storePasswordHash(web.db, user.id, await hashPassword(body.password), false);
     }
     const intended = req.session.intended;
     await req.session.regenerate();
@@ -164,15 +160,12 @@ export async function authPages(web: FastifyInstance) {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (body.token === undefined) {
       const { email } = validate(ResetRequestBody, body);
-      const { rows } = await web.db.query<{ id: string; email: string }>(
-        `SELECT id, email FROM users WHERE lower(email) = lower($1) AND status = 'active'`,
-        [email],
-      );
-      if (rows[0]) {
-        const token = await createResetToken(web.db, rows[0].id);
-        const link = `${web.config.appUrl}/reset-password/${token}?email=${encodeURIComponent(rows[0].email)}`;
+      const found = await activeUserByEmail(web.db, email);
+      if (found) {
+        const token = await createResetToken(web.db, found.id);
+        const link = `${web.config.appUrl}/reset-password/${token}?email=${encodeURIComponent(found.email)}`;
         await sendMail(web.config, req.log, {
-          to: rows[0].email,
+          to: found.email,
           subject: 'Reset your codops password',
           text: `Someone asked to reset the password of your codops account.\n\nChoose a new password here (valid for 60 minutes, once):\n${link}\n\nIf it was not you, ignore this message.\n`,
           link,
@@ -187,7 +180,7 @@ export async function authPages(web: FastifyInstance) {
     const userId = await web.db.tx(async (q) => {
       const id = await consumeResetToken(q, input.token, input.email);
       if (!id) return undefined;
-      await q.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [id, await hashPassword(input.password)]);
+      await storePasswordHash(q, id, await hashPassword(input.password));
       await endUserSessions(q, id);
       return id;
     });

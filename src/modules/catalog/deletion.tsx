@@ -115,6 +115,25 @@ export function editDeleteColumns<R>(show: boolean, base: string, of: (r: R) => 
   ];
 }
 
+/** The trailing View (and, for a viewer who may, Edit) buttons of a list row: `<base>/<id>/show|edit`. */
+export function viewEditColumn<R>(base: string, mayEdit: boolean, idOf: (r: R) => string): Column<R> {
+  return {
+    label: 'Actions',
+    render: (r) => (
+      <div class="row-actions">
+        <LinkButton href={`${base}/${idOf(r)}/show`} kind="secondary" small>
+          View
+        </LinkButton>
+        {mayEdit && (
+          <LinkButton href={`${base}/${idOf(r)}/edit`} kind="secondary" small>
+            Edit
+          </LinkButton>
+        )}
+      </div>
+    ),
+  };
+}
+
 /** Under a list: the bulk delete form when the viewer may delete and there are rows, and the pagination. */
 export function ListFooter(p: { bulk: Parameters<typeof BulkDeleteForm>[0] | false; rows: number; meta: PageMeta }) {
   return (

@@ -3,7 +3,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pgCode, type Queryable } from '../../db/database.js';
 import { answerUniqueViolation, notFound } from '../../http/errors.js';
+import type { TObject, TString } from '@sinclair/typebox';
+import { ErrorBag, type Validator } from '../../http/validation.js';
 import { auditMany } from '../../web/audit.js';
+import { formBody } from '../../web/form-body.js';
 import { done } from '../../web/respond.js';
 import type { WebUser } from '../../web/types.js';
 import { count, FK_VIOLATION, listAfterDelete, readIds, refuseDelete } from './deletion.js';
@@ -12,6 +15,19 @@ export const NAME_TAKEN = 'The name has already been taken.';
 
 for (const index of ['categories_name_unique', 'cities_name_unique', 'areas_city_name_unique', 'warehouses_name_unique']) {
   answerUniqueViolation(index, 'name', NAME_TAKEN);
+}
+
+/** The posted name of a record that is only its name, checked for shape and uniqueness (422). */
+export async function readUniqueName(
+  req: FastifyRequest,
+  body: Validator<TObject<{ name: TString }>>,
+  taken: (name: string) => Promise<boolean>,
+): Promise<string> {
+  const bag = new ErrorBag();
+  const input = body.check(formBody(req), bag);
+  if (!bag.has('name') && (await taken(input.name))) bag.add('name', NAME_TAKEN);
+  bag.throwIfAny(body.schema);
+  return input.name;
 }
 
 /**

@@ -1,48 +1,25 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
-import { login, type Agent } from '../../test-support/session.js';
+import type { Agent } from '../../test-support/session.js';
+import { expectJson, FORBIDDEN, INVALID, NOT_FOUND, signInEach } from '../../test-support/expect.js';
 import { createAccount } from '../accounts/service.js';
 import { ROLES, type Role } from '../../core/roles.js';
-import { createUser } from '../users/service.js';
 
-const FORBIDDEN = { message: 'This action is unauthorized.' };
-const NOT_FOUND = { message: 'Resource not found.' };
-const INVALID = 'The given data was invalid.';
 /** domain.md: categories, cities, areas — admin VCUD; these roles V; sourcing agents and deliveries nothing. */
-const VIEWERS: Role[] = [
-  'admin',
-  'manager-leader',
-  'manager',
-  'call-center-manager',
-  'agent',
-  'follow-up-agent',
-  'stock-manager',
-  'seller',
-];
+const VIEWERS: Role[] = ROLES.filter((r) => r !== 'sourcing-agent' && r !== 'delivery');
 
 let t: TestApp;
 let shop: string;
-const as = {} as Record<Role, Agent>;
+let as: Record<Role, Agent>;
 
 before(async () => {
   t = await testApp();
   shop = (await createAccount(t.db, { name: 'Shop' })).id;
-  for (const role of ROLES) {
-    const email = `${role}-${newId().toLowerCase()}@example.test`;
-    await createUser(t.db, { role, email, password: 'password-123', fullName: `The ${role}`, accountId: role === 'seller' ? shop : null });
-    as[role] = await login(t.app, email);
-  }
+  ({ as } = await signInEach(t, ROLES, shop));
 });
 after(() => t.close());
-
-function expectJson(res: LightMyRequestResponse, status: number, body?: unknown, what = '') {
-  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 500)}`);
-  assert.match(String(res.headers['content-type']), /^application\/json/, what);
-  if (body !== undefined) assert.deepEqual(res.json(), body, what);
-}
 
 const name = (tag = 'Category') => `${tag} ${newId().slice(-8)}`;
 

@@ -3,5 +3,3 @@ import { compile } from '../../http/validation.js';
 
 const CategoryBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
 export const categoryBody = compile(CategoryBody);
-
-export { NAME_TAKEN } from '../catalog/named-records.js';

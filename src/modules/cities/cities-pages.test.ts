@@ -1,47 +1,24 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
-import { login, type Agent } from '../../test-support/session.js';
+import type { Agent } from '../../test-support/session.js';
+import { expectInvalid, expectJson, FORBIDDEN, INVALID, NOT_FOUND, signInEach } from '../../test-support/expect.js';
 import { createAccount } from '../accounts/service.js';
 import { ROLES, type Role } from '../../core/roles.js';
-import { createUser } from '../users/service.js';
 
-const FORBIDDEN = { message: 'This action is unauthorized.' };
-const NOT_FOUND = { message: 'Resource not found.' };
-const INVALID = 'The given data was invalid.';
-const VIEWERS: Role[] = [
-  'admin',
-  'manager-leader',
-  'manager',
-  'call-center-manager',
-  'agent',
-  'follow-up-agent',
-  'stock-manager',
-  'seller',
-];
+const VIEWERS: Role[] = ROLES.filter((r) => r !== 'sourcing-agent' && r !== 'delivery');
 
 let t: TestApp;
-const as = {} as Record<Role, Agent>;
+let as: Record<Role, Agent>;
 
 before(async () => {
   t = await testApp();
   const shop = (await createAccount(t.db, { name: 'Shop' })).id;
-  for (const role of ROLES) {
-    const email = `${role}-${newId().toLowerCase()}@example.test`;
-    await createUser(t.db, { role, email, password: 'password-123', fullName: `The ${role}`, accountId: role === 'seller' ? shop : null });
-    as[role] = await login(t.app, email);
-  }
+  ({ as } = await signInEach(t, ROLES, shop));
 });
 after(() => t.close());
 
-function expectJson(res: LightMyRequestResponse, status: number, body?: unknown, what = '') {
-  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 500)}`);
-  assert.match(String(res.headers['content-type']), /^application\/json/, what);
-  if (body !== undefined) assert.deepEqual(res.json(), body, what);
-}
-const invalid = (res: LightMyRequestResponse, errors: Record<string, string[]>) => expectJson(res, 422, { message: INVALID, errors });
 const name = (tag: string) => `${tag} ${newId().slice(-8)}`;
 
 async function city(n = name('City')) {
@@ -87,12 +64,14 @@ describe('cities and areas', () => {
     const page = await as.admin.follow(added);
     assert.match(page.body, /Area Maarif added to Casablanca/);
     assert.match(page.body, /<td[^>]*>Maarif<\/td>/);
-    invalid(await as.admin.json('POST', '/areas/store', { city_id: casa.id, name: 'maarif' }), {
+    expectInvalid(await as.admin.json('POST', '/areas/store', { city_id: casa.id, name: 'maarif' }), {
       name: ['The name has already been taken.'],
     });
     await area(rabat.id, 'Maarif');
-    invalid(await as.admin.json('POST', '/areas/store', { city_id: 'nope', name: 'X' }), { city_id: ['The selected city id is invalid.'] });
-    invalid(await as.admin.json('POST', '/areas/store', {}), {
+    expectInvalid(await as.admin.json('POST', '/areas/store', { city_id: 'nope', name: 'X' }), {
+      city_id: ['The selected city id is invalid.'],
+    });
+    expectInvalid(await as.admin.json('POST', '/areas/store', {}), {
       city_id: ['The city id field is required.'],
       name: ['The name field is required.'],
     });
@@ -106,7 +85,7 @@ describe('cities and areas', () => {
       list.data.map((a: { name: string }) => a.name),
       ['Maarif'],
     );
-    invalid(await as.admin.json('POST', '/cities/store', { name: casa.name.toLowerCase() }), {
+    expectInvalid(await as.admin.json('POST', '/cities/store', { name: casa.name.toLowerCase() }), {
       name: ['The name has already been taken.'],
     });
   });

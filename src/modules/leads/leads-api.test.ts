@@ -3,32 +3,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lead, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
+import { LEAD_KEYS } from './test-fixtures.js';
 
 const API = '/api/web/1.0';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const INVALID = 'The given data was invalid.';
 const BY_TOKEN = 'API token "Test shop"';
-const LEAD_KEYS = [
-  'id',
-  'reference',
-  'status',
-  'full_name',
-  'phone',
-  'city',
-  'area',
-  'address',
-  'products',
-  'total',
-  'data',
-  'call_attempts',
-  'callback_at',
-  'cancel_reason',
-  'duplicate_of',
-  'order_reference',
-  'created_at',
-  'updated_at',
-];
 const HISTORY_KEYS = ['lead_reference', 'old_status', 'new_status', 'changed_by', 'changed_at', 'comment'];
 
 let t: TestApp;

@@ -9,6 +9,7 @@ import {
   DateTimeCell,
   DefinitionList,
   Field,
+  FilterButtons,
   Filters,
   Form,
   LinkButton,
@@ -484,12 +485,7 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
         {p.accounts && <AccountSelect accounts={p.accounts} value={get('account_id')} placeholder="Every account" />}
         <Field name="from" label="From" type="date" value={get('from')} />
         <Field name="to" label="To" type="date" value={get('to')} />
-        <Button kind="secondary">Filter</Button>
-        {url.search && (
-          <a href={url.pathname} class="btn btn-link">
-            Clear
-          </a>
-        )}
+        <FilterButtons />
       </form>
       <DataTable
         caption={title}

@@ -7,6 +7,7 @@ import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { audit, auditMany } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
+import { queryText } from '../../web/query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
@@ -59,13 +60,13 @@ export async function productsPages(web: FastifyInstance) {
 
   web.get('/products/create', { config: { can: productPolicy.can('create') } }, async (req, reply) => {
     const [accounts, categories] = await Promise.all([accountChoices(db), categoryOptions(db)]);
-    const accountId = (req.query as { account_id?: unknown }).account_id;
+    const accountId = queryText(req, 'account_id');
     return renderPage(req, reply, {
       title: 'New product',
       body: (
         <>
           <PageHeader title="New product" subtitle="A product of a seller's account." back={{ href: LIST, label: 'Products' }} />
-          <ProductForm accounts={accounts} categories={categories} accountId={typeof accountId === 'string' ? accountId : undefined} />
+          <ProductForm accounts={accounts} categories={categories} accountId={accountId} />
         </>
       ),
     });

@@ -5,31 +5,14 @@ import type { WebUser } from '../../web/types.js';
 import { contains, Where } from '../../db/where.js';
 import type { Actor } from '../../core/actor.js';
 import { seesAllAccounts, seesPurchasePrice } from './policy.js';
-import type { ProductStatus, Variant } from './schemas.js';
+import type { ProductFields } from './schemas.js';
 
 /** A product as JSON clients read it: dashboard.md's fields plus `id` (`purchase_price` only for those who see it). */
-export interface ProductJson {
+export interface ProductJson extends Omit<ProductFields, 'purchase_price'> {
   id: string;
   account_id: string;
-  name: string;
-  description: string | null;
-  sku: string;
-  status: ProductStatus;
-  price: number;
   purchase_price?: number | null;
-  category_id: string | null;
-  variants: Variant[];
-  weight: number | null;
-  width: number | null;
-  height: number | null;
-  length: number | null;
-  has_discount: boolean;
-  discount: number | null;
   image: string | null;
-  free_shipping: boolean;
-  paid_by_seller: boolean;
-  landing_page_url: string | null;
-  script: string | null;
 }
 
 /** A product with what its pages show besides its JSON. */
@@ -120,24 +103,6 @@ export async function skuTaken(q: Queryable, accountId: string, sku: string, exc
 export async function accountChoices(q: Queryable): Promise<[string, string][]> {
   const { rows } = await q.query<{ id: string; name: string }>('SELECT id, name FROM accounts ORDER BY lower(name), id');
   return rows.map((r) => [r.id, r.name]);
-}
-
-/**
- * [id, "SKU · name"] of an account's live products, for other pages' pickers (stocks, leads).
- * `activeOnly` leaves out inactive products.
- */
-export async function productOptions(
-  q: Queryable,
-  accountId: string | null,
-  opts: { activeOnly?: boolean } = {},
-): Promise<[string, string][]> {
-  const { rows } = await q.query<{ id: string; label: string }>(
-    `SELECT p.id, p.sku || ' · ' || p.name AS label FROM products p
-      WHERE p.deleted_at IS NULL AND ($1::text IS NULL OR p.account_id = $1) AND (NOT $2 OR p.status = 'active')
-      ORDER BY p.sku, p.id LIMIT 2000`,
-    [accountId, opts.activeOnly ?? false],
-  );
-  return rows.map((r) => [r.id, r.label]);
 }
 
 export interface AgentChoice {

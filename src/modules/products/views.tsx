@@ -14,11 +14,11 @@ import {
   Form,
   LinkButton,
   PageHeader,
-  Select,
+  FilterSelect,
   StatusBadge,
   type Column,
 } from '../../web/ui.js';
-import { DeleteButton, ListFooter, selectColumns } from '../catalog/deletion.js';
+import { DeleteButton, ListFooter, selectColumns, viewEditColumn } from '../catalog/deletion.js';
 import { MAX_IMAGE_BYTES } from './images.js';
 import { editsEverything, productPolicy, seesAllAccounts, seesPurchasePrice } from './policy.js';
 import type { AgentChoice, ProductJson, ProductRow } from './queries.js';
@@ -58,7 +58,7 @@ export function ProductsList(p: {
   accounts: [string, string][] | null;
   categories: [string, string][];
 }) {
-  const { user, url } = usePage();
+  const { user } = usePage();
   const admin = productPolicy.authorize(user!, 'delete');
   const mayEdit = productPolicy.authorize(user!, 'update');
   const columns: Column<ProductRow>[] = [
@@ -89,21 +89,7 @@ export function ProductsList(p: {
       ),
     },
     { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.created_at) },
-    {
-      label: 'Actions',
-      render: (r) => (
-        <div class="row-actions">
-          <LinkButton href={showUrl(r.data.id)} kind="secondary" small>
-            View
-          </LinkButton>
-          {mayEdit && (
-            <LinkButton href={`/products/${r.data.id}/edit`} kind="secondary" small>
-              Edit
-            </LinkButton>
-          )}
-        </div>
-      ),
-    },
+    viewEditColumn('/products', mayEdit, (r: ProductRow) => r.data.id),
   ];
   return (
     <>
@@ -119,23 +105,9 @@ export function ProductsList(p: {
         actions={productPolicy.authorize(user!, 'create') && <LinkButton href="/products/create">New product</LinkButton>}
       />
       <Filters search="Name or SKU" searchLabel="Search by name or SKU">
-        <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
-        <Select
-          name="category_id"
-          label="Category"
-          options={p.categories}
-          value={url.searchParams.get('category_id')}
-          placeholder="Any category"
-        />
-        {p.accounts && (
-          <Select
-            name="account_id"
-            label="Account"
-            options={p.accounts}
-            value={url.searchParams.get('account_id')}
-            placeholder="Any account"
-          />
-        )}
+        <FilterSelect name="status" label="Status" options={STATUS_OPTIONS} placeholder="Any status" />
+        <FilterSelect name="category_id" label="Category" options={p.categories} placeholder="Any category" />
+        {p.accounts && <FilterSelect name="account_id" label="Account" options={p.accounts} placeholder="Any account" />}
       </Filters>
       <DataTable caption="Products" rows={p.rows} columns={columns} empty="No product matches these filters." />
       <ListFooter

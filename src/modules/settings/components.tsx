@@ -1,13 +1,12 @@
 import type { WebUser } from '../../web/types.js';
 import { usePage } from '../../web/page-context.js';
 import { PageHeader } from '../../web/ui.js';
-
-export const mayManageApiKeys = (u: WebUser) => u.role === 'admin' || u.role === 'seller';
+import { apiKeyPolicy } from '../tokens/policy.js';
 
 const TABS: { href: string; label: string; visible: (u: WebUser) => boolean }[] = [
   { href: '/settings/profile', label: 'Profile', visible: () => true },
   { href: '/settings/password', label: 'Password', visible: () => true },
-  { href: '/settings/api-keys', label: 'API keys', visible: mayManageApiKeys },
+  { href: '/settings/api-keys', label: 'API keys', visible: apiKeyPolicy.can('manage') },
 ];
 
 /** The settings pages' header and tabs (Profile, Password, API keys). */

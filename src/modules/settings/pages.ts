@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { addNav } from '../../web/nav.js';
-import { apiKeyPages } from './api-keys.js';
-import { mayManageApiKeys } from './components.js';
+import { apiKeyPages } from '../tokens/api-key-pages.js';
+import { apiKeyPolicy } from '../tokens/policy.js';
 import { passwordPages } from './password.js';
 import { profilePages } from './profile.js';
 
@@ -9,7 +9,7 @@ import { profilePages } from './profile.js';
 export async function settingsPages(web: FastifyInstance) {
   addNav(
     { label: 'Settings', href: '/settings/profile', icon: 'settings', visible: () => true, section: 'Settings' },
-    { label: 'API keys', href: '/settings/api-keys', icon: 'key', visible: mayManageApiKeys, section: 'Settings' },
+    { label: 'API keys', href: '/settings/api-keys', icon: 'key', visible: apiKeyPolicy.can('manage'), section: 'Settings' },
   );
   web.get('/settings', async (_req, reply) => reply.redirect('/settings/profile', 302));
   await web.register(profilePages);

@@ -7,7 +7,7 @@ import { done } from '../../web/respond.js';
 import { formRoutes } from '../../web/scope.js';
 import { endUserSessions } from '../../web/session-store.js';
 import { Button, Card, Field, Form } from '../../web/ui.js';
-import { hashPassword, verifyPassword } from '../users/passwords.js';
+import { hashPassword, passwordHashOf, storePasswordHash, verifyPassword } from '../users/passwords.js';
 import { SettingsHeader } from './components.js';
 
 const PasswordBody = compile(
@@ -53,15 +53,14 @@ export async function passwordPages(web: FastifyInstance) {
     const input = PasswordBody.check(req.body, bag);
     if (!bag.has('password') && input.password !== input.password_confirmation) bag.add('password', CONFIRMATION);
     if (!bag.has('current_password')) {
-      const { rows } = await db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [user.id]);
-      if (!rows[0] || !(await verifyPassword(input.current_password, rows[0].password_hash)))
-        bag.add('current_password', PASSWORD_INCORRECT);
+      const stored = await passwordHashOf(db, user.id);
+      if (!stored || !(await verifyPassword(input.current_password, stored))) bag.add('current_password', PASSWORD_INCORRECT);
     }
     bag.throwIfAny(PasswordBody.schema);
 
     const hash = await hashPassword(input.password);
     await db.tx(async (q) => {
-      await q.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [user.id, hash]);
+      await storePasswordHash(q, user.id, hash);
       // Every other session of this user ends now; this one stays logged in.
       await endUserSessions(q, user.id, req.session.sessionId);
       await audit(q, user, 'users.update_password', { type: 'user', id: user.id, accountId: user.account_id });

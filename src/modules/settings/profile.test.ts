@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
+import { expectInvalid, redirectsTo } from '../../test-support/expect.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { HOST, login, type Agent } from '../../test-support/session.js';
 import { createAccount } from '../accounts/service.js';
@@ -93,16 +94,6 @@ const profileForm = (over: Record<string, string> = {}) => ({
   company: 'Argan House',
   ...over,
 });
-
-function redirectsTo(res: LightMyRequestResponse, location: string) {
-  assert.equal(res.statusCode, 302, res.body);
-  assert.equal(res.headers.location, location);
-}
-
-const invalid = (res: LightMyRequestResponse, errors: Record<string, string[]>) => {
-  assert.equal(res.statusCode, 422, res.body);
-  assert.deepEqual(res.json(), { message: 'The given data was invalid.', errors });
-};
 
 describe('profile', () => {
   test('every role sees the profile form with plain labels', async () => {
@@ -204,11 +195,11 @@ describe('profile', () => {
     const shown = await a.json('GET', '/settings/profile');
     assert.equal(shown.json().data.full_name, 'Youssef B');
 
-    invalid(await a.json('PATCH', '/settings/profile', { full_name: 'x'.repeat(101), hide_money: 'maybe' }), {
+    expectInvalid(await a.json('PATCH', '/settings/profile', { full_name: 'x'.repeat(101), hide_money: 'maybe' }), {
       full_name: ['The full name field must not be greater than 100 characters.'],
       hide_money: ['The hide money field must be true or false.'],
     });
-    invalid(await a.json('PATCH', '/settings/profile', { phone: '0611' }), { full_name: ['The full name field is required.'] });
+    expectInvalid(await a.json('PATCH', '/settings/profile', { phone: '0611' }), { full_name: ['The full name field is required.'] });
   });
 
   test('a missing CSRF token answers 419 and changes nothing', async () => {
@@ -292,10 +283,10 @@ describe('profile picture', () => {
     const p = await person();
     const a = await login(t.app, p.email);
     const big = Buffer.concat([PNG, Buffer.alloc(1024 * 1024 - PNG.length + 1)]);
-    invalid(await multipart(a, profileForm(), { filename: 'big.png', type: 'image/png', data: big }, { json: true }), {
+    expectInvalid(await multipart(a, profileForm(), { filename: 'big.png', type: 'image/png', data: big }, { json: true }), {
       picture: ['The picture field must not be greater than 1024 kilobytes.'],
     });
-    invalid(
+    expectInvalid(
       await multipart(
         a,
         profileForm(),
@@ -323,7 +314,7 @@ describe('profile picture', () => {
     assert.equal((await row(p.id)).picture_path, null);
     assert.equal((await row(p.id)).full_name, 'Test seller');
     // A picture sent as text is not a file.
-    invalid(await a.json('PATCH', '/settings/profile', { full_name: 'X', picture: 'data:image/png;base64,AAAA' }), {
+    expectInvalid(await a.json('PATCH', '/settings/profile', { full_name: 'X', picture: 'data:image/png;base64,AAAA' }), {
       picture: ['The picture field must be a file.'],
     });
     // Old input never carries the file into the session.
@@ -355,7 +346,7 @@ describe('password', () => {
   test('JSON: exact 422 bodies', async () => {
     const p = await person();
     const a = await login(t.app, p.email);
-    invalid(
+    expectInvalid(
       await a.json('PUT', '/settings/password', {
         current_password: 'nope',
         password: 'new-pass-123',
@@ -365,11 +356,11 @@ describe('password', () => {
         current_password: ['The password is incorrect.'],
       },
     );
-    invalid(await a.json('PUT', '/settings/password', { password: 'short', password_confirmation: 'short' }), {
+    expectInvalid(await a.json('PUT', '/settings/password', { password: 'short', password_confirmation: 'short' }), {
       current_password: ['The current password field is required.'],
       password: ['The password field must be at least 8 characters.'],
     });
-    invalid(await a.json('PUT', '/settings/password', { current_password: 'password-123', password: 'new-pass-123' }), {
+    expectInvalid(await a.json('PUT', '/settings/password', { current_password: 'password-123', password: 'new-pass-123' }), {
       password: ['The password field confirmation does not match.'],
     });
   });

@@ -1,19 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pictureUrl } from '../../web/picture-url.js';
 import { Type } from '@sinclair/typebox';
-import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag } from '../../http/validation.js';
-import { audit } from '../../web/audit.js';
 import { renderPage } from '../../web/page.js';
 import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { ROLE_LABELS } from '../../web/labels.js';
-import type { WebUser } from '../../web/types.js';
 import { Button, Card, Checkbox, DefinitionList, Field, Form } from '../../web/ui.js';
 import { MAX_PICTURE_BYTES, PICTURE_TYPES, deletePicture, readPicture, savePicture, sniffPicture, type PictureKind } from './avatars.js';
 import { SettingsHeader } from './components.js';
+import { loadProfile, type ProfileRow } from './queries.js';
+import { saveProfile } from './service.js';
 import { Upload, multipartForms } from './uploads.js';
 
 const optionalText = (max: number) => Type.String({ minLength: 1, maxLength: max, nullable: true });
@@ -34,32 +33,6 @@ const PROFILE_UPDATED = 'Profile updated.';
 const PICTURE_TOO_BIG = `The picture field must not be greater than ${MAX_PICTURE_BYTES / 1024} kilobytes.`;
 const PICTURE_WRONG_TYPE = 'The picture field must be a file of type: png, jpeg, webp.';
 const PICTURE_NOT_FILE = 'The picture field must be a file.';
-
-interface ProfileRow {
-  id: string;
-  role: WebUser['role'];
-  account_id: string | null;
-  full_name: string;
-  email: string;
-  phone: string | null;
-  whatsapp_phone: string | null;
-  company: string | null;
-  hide_money: boolean;
-  picture_path: string | null;
-  account_name: string | null;
-  created_at: Date;
-}
-
-async function loadProfile(q: Queryable, userId: string): Promise<ProfileRow> {
-  const { rows } = await q.query<ProfileRow>(
-    `SELECT u.id, u.role, u.account_id, u.full_name, u.email, u.phone, u.whatsapp_phone, u.company, u.hide_money, u.picture_path,
-            u.created_at, a.name AS account_name
-       FROM users u LEFT JOIN accounts a ON a.id = u.account_id WHERE u.id = $1`,
-    [userId],
-  );
-  if (!rows[0]) throw notFound();
-  return rows[0];
-}
 
 const profileJson = (p: ProfileRow) => ({
   id: p.id,
@@ -226,14 +199,7 @@ export async function profilePages(web: FastifyInstance) {
       picture: picturePath === before.picture_path ? undefined : picturePath ? 'replaced' : 'removed',
     };
     try {
-      await db.tx(async (q) => {
-        await q.query(
-          `UPDATE users SET full_name = $2, phone = $3, whatsapp_phone = $4, company = $5, hide_money = $6, picture_path = $7, updated_at = now()
-            WHERE id = $1`,
-          [user.id, changes.full_name, changes.phone, changes.whatsapp_phone, changes.company, changes.hide_money, picturePath],
-        );
-        await audit(q, user, 'users.update_profile', { type: 'user', id: user.id, accountId: user.account_id }, changes);
-      });
+      await db.tx((q) => saveProfile(q, user, changes, picturePath));
     } catch (err) {
       await deletePicture(files, newPath);
       throw err;

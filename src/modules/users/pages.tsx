@@ -6,6 +6,7 @@ import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { ROLE_LABELS, ROLE_PLURALS } from '../../web/labels.js';
 import { listQuery } from '../../web/list-query.js';
+import { queryText } from '../../web/query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { backUrl, done } from '../../web/respond.js';
@@ -137,11 +138,7 @@ export async function usersPages(web: FastifyInstance) {
   web.get<RoleRoute>('/users/:role/create', any, async (req, reply) => {
     const role = listRole(req);
     if (!mayCreate(req.user!, role)) throw forbidden();
-    const q = req.query as Record<string, unknown>;
-    const preset = {
-      account_id: typeof q.account_id === 'string' ? q.account_id : undefined,
-      manager_id: typeof q.manager_id === 'string' ? q.manager_id : undefined,
-    };
+    const preset = { account_id: queryText(req, 'account_id'), manager_id: queryText(req, 'manager_id') };
     const noun = nounOf(role, req.user!);
     return renderPage(req, reply, {
       title: `New ${noun}`,

@@ -6,35 +6,22 @@ import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
 import { person, type Person } from '../../test-support/people.js';
 import { agent, login, type Agent } from '../../test-support/session.js';
 import { createProduct } from '../products/service.js';
+import { expectInvalid, expectJson, FORBIDDEN, INVALID, NOT_FOUND, signInEach } from '../../test-support/expect.js';
 import { ROLES, ROLE_SLUGS, type Role } from '../../core/roles.js';
 
-const FORBIDDEN = { message: 'This action is unauthorized.' };
-const NOT_FOUND = { message: 'Resource not found.' };
-const INVALID = 'The given data was invalid.';
 const MANAGERS: Role[] = ['manager-leader', 'manager', 'call-center-manager'];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 let t: TestApp;
-const people = {} as Record<Role, Person>;
-const agents = {} as Record<Role, Agent>;
+let people: Record<Role, Person>;
+let agents: Record<Role, Agent>;
 
 before(async () => {
   t = await testApp();
-  for (const role of ROLES) {
-    people[role] = await person(t.db, role, { fullName: `The ${role}` });
-    agents[role] = await login(t.app, people[role].email);
-  }
+  ({ people, as: agents } = await signInEach(t, ROLES));
 });
 after(() => t.close());
 
-function expectJson(res: LightMyRequestResponse, status: number, body?: unknown, what = '') {
-  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 400)}`);
-  assert.match(String(res.headers['content-type']), /^application\/json/, what);
-  if (body !== undefined) assert.deepEqual(res.json(), body, what);
-}
-
-const invalid = (res: LightMyRequestResponse, errors: Record<string, string[]>, what = '') =>
-  expectJson(res, 422, { message: INVALID, errors }, what);
 const email = (tag = 'new') => `${tag}-${newId().toLowerCase()}@example.test`;
 const base = (over: Record<string, unknown> = {}) => ({
   full_name: 'Salma Idrissi',
@@ -358,13 +345,13 @@ describe('users: create and edit with each role’s fields', () => {
   });
 
   test('validation: every message of api-v1.md’s table, database checks included, in one 422', async () => {
-    invalid(await agents.admin.json('POST', '/users/agents/store', {}), {
+    expectInvalid(await agents.admin.json('POST', '/users/agents/store', {}), {
       full_name: ['The full name field is required.'],
       email: ['The email field is required.'],
       phone: ['The phone field is required.'],
       password: ['The password field is required.'],
     });
-    invalid(
+    expectInvalid(
       await agents.admin.json('POST', '/users/agents/store', {
         full_name: 'x'.repeat(101),
         email: people.seller.email.toUpperCase(),
@@ -393,18 +380,21 @@ describe('users: create and edit with each role’s fields', () => {
         password: ['The password field must be at least 8 characters.'],
       },
     );
-    invalid(await agents.admin.json('POST', '/users/admins/store', base({ email: 'not-an-email', password_confirmation: 'other-pass' })), {
-      email: ['The email field must be a valid email address.'],
-      password: ['The password field confirmation does not match.'],
-    });
-    invalid(await agents.admin.json('POST', '/users/sellers/store', base()), { account_id: ['The account id field is required.'] });
-    invalid(await agents.admin.json('POST', '/users/sellers/store', base({ account_id: '01NOPE' })), {
+    expectInvalid(
+      await agents.admin.json('POST', '/users/admins/store', base({ email: 'not-an-email', password_confirmation: 'other-pass' })),
+      {
+        email: ['The email field must be a valid email address.'],
+        password: ['The password field confirmation does not match.'],
+      },
+    );
+    expectInvalid(await agents.admin.json('POST', '/users/sellers/store', base()), { account_id: ['The account id field is required.'] });
+    expectInvalid(await agents.admin.json('POST', '/users/sellers/store', base({ account_id: '01NOPE' })), {
       account_id: ['The selected account id is invalid.'],
     });
-    invalid(await agents.admin.json('POST', '/users/stock-managers/store', base({ warehouses_ids_to_manage: ['01NOPE'] })), {
+    expectInvalid(await agents.admin.json('POST', '/users/stock-managers/store', base({ warehouses_ids_to_manage: ['01NOPE'] })), {
       'warehouses_ids_to_manage.0': ['The selected warehouses_ids_to_manage.0 is invalid.'],
     });
-    invalid(await agents.admin.json('POST', '/users/agents/store', base({ salary: -1, agent_working_hours: 'always' })), {
+    expectInvalid(await agents.admin.json('POST', '/users/agents/store', base({ salary: -1, agent_working_hours: 'always' })), {
       salary: ['The salary field must be at least 0.'],
       agent_working_hours: ['The agent working hours field must be an array.'],
     });
@@ -424,15 +414,15 @@ describe('users: create and edit with each role’s fields', () => {
     assert.deepEqual(res.json().data.agent_status_handlings, ['confirmed']);
     assert.equal((await session.get('/')).statusCode, 200, 'no password change: still logged in');
 
-    invalid(await agents.admin.json('PATCH', `${url}/update`, { full_name: '', email: '', phone: null }), {
+    expectInvalid(await agents.admin.json('PATCH', `${url}/update`, { full_name: '', email: '', phone: null }), {
       full_name: ['The full name field is required.'],
       email: ['The email field is required.'],
       phone: ['The phone field is required.'],
     });
-    invalid(await agents.admin.json('PATCH', `${url}/update`, { email: people.admin.email }), {
+    expectInvalid(await agents.admin.json('PATCH', `${url}/update`, { email: people.admin.email }), {
       email: ['The email has already been taken.'],
     });
-    invalid(await agents.admin.json('PATCH', `${url}/update`, { password: 'new-password', password_confirmation: 'typo' }), {
+    expectInvalid(await agents.admin.json('PATCH', `${url}/update`, { password: 'new-password', password_confirmation: 'typo' }), {
       password: ['The password field confirmation does not match.'],
     });
     expectJson(
@@ -626,7 +616,7 @@ describe('users: HTML forms', () => {
       [`Chama ${tag}`, `Badr ${tag}`, `Amine ${tag}`],
     );
     assert.deepEqual(json.json().meta, { current_page: 1, per_page: 25, total: 3, last_page: 1 });
-    invalid(await agents.admin.json('GET', '/users/sourcing-agents?page=0&direction=up'), {
+    expectInvalid(await agents.admin.json('GET', '/users/sourcing-agents?page=0&direction=up'), {
       page: ['The page field must be at least 1.'],
       direction: ['The selected direction is invalid.'],
     });
@@ -686,7 +676,7 @@ describe('users: log in as (impersonation)', () => {
 
     const sleeper = await person(t.db, 'agent');
     await t.db.query(`UPDATE users SET status = 'inactive' WHERE id = $1`, [sleeper.id]);
-    invalid(await agents.admin.json('POST', `/users/${sleeper.id}/impersonate`), {
+    expectInvalid(await agents.admin.json('POST', `/users/${sleeper.id}/impersonate`), {
       id: [`${sleeper.fullName} cannot log in (inactive user or account): activate them first.`],
     });
 

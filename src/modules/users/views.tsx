@@ -18,6 +18,7 @@ import {
   LinkButton,
   PageHeader,
   Pagination,
+  FilterSelect,
   Select,
   StatusBadge,
   type Column,
@@ -202,24 +203,10 @@ export function UsersList(p: {
         }
       />
       <Filters search="Name or email" searchLabel="Search by name or email">
-        <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
-        {p.accounts && (
-          <Select
-            name="account_id"
-            label="Account"
-            options={p.accounts}
-            value={url.searchParams.get('account_id')}
-            placeholder="Any account"
-          />
-        )}
+        <FilterSelect name="status" label="Status" options={STATUS_OPTIONS} placeholder="Any status" />
+        {p.accounts && <FilterSelect name="account_id" label="Account" options={p.accounts} placeholder="Any account" />}
         {p.managers && p.managers.length > 0 && (
-          <Select
-            name="manager_id"
-            label="Manager"
-            options={p.managers.map((m) => [m.id, m.full_name])}
-            value={url.searchParams.get('manager_id')}
-            placeholder="Any manager"
-          />
+          <FilterSelect name="manager_id" label="Manager" options={p.managers.map((m) => [m.id, m.full_name])} placeholder="Any manager" />
         )}
       </Filters>
       <DataTable

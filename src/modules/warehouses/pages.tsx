@@ -1,192 +1,37 @@
-import type { IdRoute } from '../../web/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
-import { newId } from '../../lib/ids.js';
-import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
-import { formatDate, formatDateTime } from '../../web/format.js';
 import { listQuery } from '../../web/list-query.js';
-import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
-import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import {
-  Button,
-  Card,
-  DataTable,
-  DefinitionList,
-  Field,
-  Filters,
-  Form,
-  LinkButton,
-  PageHeader,
-  Select,
-  StatusBadge,
-} from '../../web/ui.js';
+import type { IdRoute } from '../../web/types.js';
+import { PageHeader } from '../../web/ui.js';
 import { cityExists, cityOptions } from '../cities/queries.js';
-import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
 import { deleteRoute, inUseMessage } from '../catalog/named-records.js';
 import { warehousePolicy } from './policy.js';
-import { findWarehouse, listWarehouses, WAREHOUSE_SORTS, warehouseNameTaken, warehouseStockCounts, type WarehouseJson } from './queries.js';
+import {
+  findWarehouse,
+  listWarehouses,
+  stockManagersOf,
+  WAREHOUSE_SORTS,
+  warehouseNameTaken,
+  warehouseStockCounts,
+  type WarehouseJson,
+} from './queries.js';
 import { NAME_TAKEN, WAREHOUSE_STATUSES, warehouseCreate, warehouseUpdate } from './schemas.js';
+import { createWarehouse, deleteWarehouses, updateWarehouse, type WarehouseInput } from './service.js';
+import { LIST, showUrl, WarehouseForm, WarehousePage, WarehousesList } from './views.js';
 
-const LIST = '/warehouses';
-const showUrl = (id: string) => `/warehouses/${id}/show`;
 const warehouseList = listQuery({
   sorts: WAREHOUSE_SORTS,
   defaultSort: 'name',
   statuses: WAREHOUSE_STATUSES,
   filters: { city_id: Type.String({ maxLength: 100 }) },
 });
-const STATUS_OPTIONS: [string, string][] = [
-  ['active', 'Active'],
-  ['inactive', 'Inactive'],
-];
-
-function WarehousesList({ rows, meta, cities }: { rows: { data: WarehouseJson }[]; meta: PageMeta; cities: [string, string][] }) {
-  const { user, url } = usePage();
-  const admin = warehousePolicy.authorize(user!, 'delete');
-  return (
-    <>
-      <PageHeader
-        title="Warehouses"
-        subtitle={user!.role === 'stock-manager' ? 'The warehouses you manage.' : 'Where the stock is kept and orders leave from.'}
-        actions={warehousePolicy.authorize(user!, 'create') && <LinkButton href="/warehouses/create">New warehouse</LinkButton>}
-      />
-      <Filters search="Name or address" searchLabel="Search by name or address">
-        <Select name="city_id" label="City" options={cities} value={url.searchParams.get('city_id')} placeholder="Any city" />
-        <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
-      </Filters>
-      <DataTable
-        caption="Warehouses"
-        rows={rows}
-        empty="No warehouse matches these filters."
-        columns={[
-          ...selectColumns(admin, 'warehouses-bulk', (r: { data: WarehouseJson }) => r.data),
-          { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
-          { label: 'City', sort: 'city', render: (r) => r.data.city ?? '—' },
-          { label: 'Address', render: (r) => r.data.address ?? '—' },
-          { label: 'Phone', render: (r) => r.data.phone ?? '—' },
-          { label: 'Status', sort: 'status', render: (r) => <StatusBadge status={r.data.status} /> },
-          { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
-          ...editDeleteColumns(
-            admin,
-            '/warehouses',
-            (r: { data: WarehouseJson }) => r.data,
-            (r) => `Delete the warehouse ${r.data.name}?`,
-          ),
-        ]}
-      />
-      <ListFooter
-        bulk={admin && { id: 'warehouses-bulk', action: '/warehouses/delete', confirm: 'Delete the selected warehouses?' }}
-        rows={rows.length}
-        meta={meta}
-      />
-    </>
-  );
-}
-
-function WarehouseForm({ warehouse, cities }: { warehouse?: WarehouseJson; cities: [string, string][] }) {
-  return (
-    <Card>
-      <Form
-        action={warehouse ? `/warehouses/${warehouse.id}/update` : '/warehouses/store'}
-        method={warehouse ? 'PATCH' : 'POST'}
-        label={warehouse ? 'Edit warehouse' : 'New warehouse'}
-      >
-        <div class="form-grid">
-          <Field name="name" label="Name" value={warehouse?.name} required />
-          <Select name="city_id" label="City" options={cities} value={warehouse?.city_id ?? null} placeholder="No city" />
-          <Field name="address" label="Address" value={warehouse?.address} />
-          <Field name="phone" label="Phone" type="tel" value={warehouse?.phone} autocomplete="off" />
-          <Select name="status" label="Status" options={STATUS_OPTIONS} value={warehouse?.status ?? 'active'} />
-        </div>
-        <div class="form-actions">
-          <Button>{warehouse ? 'Save changes' : 'Create warehouse'}</Button>
-          <a href={warehouse ? showUrl(warehouse.id) : LIST} class="btn btn-link">
-            Cancel
-          </a>
-        </div>
-      </Form>
-    </Card>
-  );
-}
-
-interface Manager {
-  id: string;
-  full_name: string;
-  email: string;
-}
-
-function WarehousePage({ warehouse: w, managers }: { warehouse: WarehouseJson; managers: Manager[] | null }) {
-  const { user } = usePage();
-  const admin = warehousePolicy.authorize(user!, 'update');
-  return (
-    <>
-      <PageHeader
-        title={w.name}
-        subtitle={w.city ? `Warehouse in ${w.city}` : 'Warehouse'}
-        back={{ href: LIST, label: 'Warehouses' }}
-        actions={
-          admin && (
-            <>
-              <LinkButton href={`/warehouses/${w.id}/edit`} kind="secondary">
-                Edit
-              </LinkButton>
-              <DeleteButton action="/warehouses/delete" id={w.id} name={w.name} confirm={`Delete the warehouse ${w.name}?`} />
-            </>
-          )
-        }
-      />
-      <div class="grid-2">
-        <Card title="Details">
-          <DefinitionList
-            items={[
-              ['Status', <StatusBadge status={w.status} />],
-              ['City', w.city_id ? <a href={`/cities/${w.city_id}/show`}>{w.city}</a> : (w.city ?? '—')],
-              ['Address', w.address ?? '—'],
-              ['Phone', w.phone ? <a href={`tel:${w.phone}`}>{w.phone}</a> : '—'],
-              ['Created', formatDateTime(w.created_at)],
-              ['Last updated', formatDateTime(w.updated_at)],
-            ]}
-          />
-        </Card>
-        {managers && (
-          <Card title="Stock managers">
-            {managers.length === 0 ? (
-              <p class="muted">No stock manager manages this warehouse yet.</p>
-            ) : (
-              <ul class="plain-list">
-                {managers.map((m) => (
-                  <li>
-                    <a href={`/users/stock-managers/${m.id}/show`}>{m.full_name}</a> <span class="muted">{m.email}</span>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </Card>
-        )}
-      </div>
-    </>
-  );
-}
-
-async function stockManagersOf(q: Queryable, warehouseId: string): Promise<Manager[]> {
-  const { rows } = await q.query<Manager>(
-    `SELECT id, full_name, email FROM users
-      WHERE role = 'stock-manager' AND deleted_at IS NULL AND warehouses_ids_to_manage @> jsonb_build_array($1::text)
-      ORDER BY lower(full_name), id`,
-    [warehouseId],
-  );
-  return rows;
-}
-
-type WarehouseInput = { name?: string; city_id?: string | null; address?: string | null; phone?: string | null; status?: string };
 
 /** Shape, then the city and the name's uniqueness; an emptied name is refused on update. */
 async function readWarehouse(web: FastifyInstance, req: FastifyRequest, before?: WarehouseJson): Promise<WarehouseInput> {
@@ -235,16 +80,7 @@ export async function warehousesPages(web: FastifyInstance) {
 
   web.post('/warehouses/store', { config: { can: warehousePolicy.can('create') } }, async (req, reply) => {
     const input = await readWarehouse(web, req);
-    const row = await db.tx(async (q) => {
-      const id = newId();
-      await q.query(
-        `INSERT INTO warehouses (id, name, city_id, city, address, phone, status)
-           VALUES ($1, $2, $3, (SELECT name FROM cities WHERE id = $3), $4, $5, $6)`,
-        [id, input.name, input.city_id ?? null, input.address ?? null, input.phone ?? null, input.status ?? 'active'],
-      );
-      await audit(q, req.user!, 'warehouses.create', { type: 'warehouse', id }, input);
-      return (await findWarehouse(q, null, id))!;
-    });
+    const row = await db.tx(async (q) => (await findWarehouse(q, null, await createWarehouse(q, req.user!, input)))!);
     return done(req, reply, { message: 'Warehouse created.', redirect: showUrl(row.id), data: row, status: 201 });
   });
 
@@ -271,25 +107,8 @@ export async function warehousesPages(web: FastifyInstance) {
   const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const before = await load(req);
     const input = await readWarehouse(web, req, before);
-    const next = {
-      name: input.name ?? before.name,
-      city_id: 'city_id' in input ? (input.city_id ?? null) : before.city_id,
-      address: 'address' in input ? (input.address ?? null) : before.address,
-      phone: 'phone' in input ? (input.phone ?? null) : before.phone,
-      status: input.status ?? before.status,
-    };
-    const changes = Object.fromEntries(
-      (Object.keys(next) as (keyof typeof next)[]).filter((k) => next[k] !== before[k]).map((k) => [k, [before[k], next[k]]]),
-    );
     const row = await db.tx(async (q) => {
-      if (Object.keys(changes).length > 0) {
-        await q.query(
-          `UPDATE warehouses SET name = $2, city_id = $3, city = CASE WHEN $3::text IS NULL THEN NULL ELSE (SELECT name FROM cities WHERE id = $3) END,
-                    address = $4, phone = $5, status = $6, updated_at = now() WHERE id = $1`,
-          [before.id, next.name, next.city_id, next.address, next.phone, next.status],
-        );
-        await audit(q, req.user!, 'warehouses.update', { type: 'warehouse', id: before.id }, changes);
-      }
+      await updateWarehouse(q, req.user!, before, input);
       return (await findWarehouse(q, null, before.id))!;
     });
     return done(req, reply, { message: 'Warehouse updated.', redirect: showUrl(row.id), data: row });
@@ -304,20 +123,7 @@ export async function warehousesPages(web: FastifyInstance) {
     can: warehousePolicy.can('delete'),
     noun: ['warehouse'],
     audit: { action: 'warehouses.delete', type: 'warehouse' },
-    remove: async (q, ids) => {
-      // Stock managers stop managing it; stocks (migration 0007) refuse the delete by their foreign key.
-      await q.query(
-        `UPDATE users u SET warehouses_ids_to_manage = (
-             SELECT coalesce(jsonb_agg(t.e ORDER BY t.i), '[]'::jsonb)
-               FROM jsonb_array_elements(u.warehouses_ids_to_manage) WITH ORDINALITY AS t(e, i)
-              WHERE NOT (t.e #>> '{}' = ANY($1::text[]))),
-           updated_at = now()
-         WHERE u.warehouses_ids_to_manage ?| $1::text[]`,
-        [ids],
-      );
-      return (await q.query<{ id: string; name: string }>('DELETE FROM warehouses WHERE id = ANY($1::text[]) RETURNING id, name', [ids]))
-        .rows;
-    },
+    remove: deleteWarehouses,
     refusal: async (ids, refused) => {
       if (!refused) return undefined;
       const used = (await warehouseStockCounts(db, ids)).map((u) => ({ name: u.name, uses: u.stocks }));

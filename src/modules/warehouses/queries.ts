@@ -67,19 +67,6 @@ export async function warehouseNameTaken(q: Queryable, name: string, exceptId?: 
 }
 
 /**
- * [id, name] of the warehouses `user` may see (all of them without a user), for other pages'
- * pickers (stocks, stock-manager assignments); inactive ones say so.
- */
-export async function warehouseOptions(q: Queryable, user?: WebUser): Promise<[string, string][]> {
-  const w = user ? scopeWarehouses(user, new Where()) : new Where();
-  const { rows } = await q.query<{ id: string; name: string; status: string }>(
-    `SELECT wh.id, wh.name, wh.status FROM warehouses wh ${w} ORDER BY lower(wh.name), wh.id`,
-    w.params,
-  );
-  return rows.map((r) => [r.id, r.status === 'active' ? r.name : `${r.name} (inactive)`]);
-}
-
-/**
  * The stocks that hold warehouses among `ids` (live ones, and all of them including deleted ones
  * whose history stays); none while the stocks table does not exist.
  */
@@ -107,4 +94,21 @@ export function scopeWarehouses(actor: Actor, w: Where, column = 'wh.id'): Where
     w.and(`${column} IN (SELECT jsonb_array_elements_text(u.warehouses_ids_to_manage) FROM users u WHERE u.id = ${w.param(actor.userId)})`);
   }
   return w;
+}
+
+export interface StockManager {
+  id: string;
+  full_name: string;
+  email: string;
+}
+
+/** The stock managers who manage a warehouse, by name. */
+export async function stockManagersOf(q: Queryable, warehouseId: string): Promise<StockManager[]> {
+  const { rows } = await q.query<StockManager>(
+    `SELECT id, full_name, email FROM users
+      WHERE role = 'stock-manager' AND deleted_at IS NULL AND warehouses_ids_to_manage @> jsonb_build_array($1::text)
+      ORDER BY lower(full_name), id`,
+    [warehouseId],
+  );
+  return rows;
 }

@@ -1,45 +1,30 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
-import { login, type Agent } from '../../test-support/session.js';
+import type { Agent } from '../../test-support/session.js';
+import { expectInvalid, expectJson, FORBIDDEN, INVALID, NOT_FOUND, signInEach } from '../../test-support/expect.js';
+import type { Person } from '../../test-support/people.js';
 import { createAccount } from '../accounts/service.js';
 import { createProduct } from '../products/service.js';
 import { ROLES, type Role } from '../../core/roles.js';
-import { createUser } from '../users/service.js';
 
-const FORBIDDEN = { message: 'This action is unauthorized.' };
-const NOT_FOUND = { message: 'Resource not found.' };
-const INVALID = 'The given data was invalid.';
 /** domain.md: warehouses — admin VCUD; managers V; stock manager V (own); seller V. */
 const VIEWERS: Role[] = ['admin', 'manager-leader', 'manager', 'call-center-manager', 'stock-manager', 'seller'];
 const KEYS = ['address', 'city', 'city_id', 'created_at', 'id', 'name', 'phone', 'status', 'updated_at'];
 
 let t: TestApp;
 let shop: string;
-const ids = {} as Record<Role, string>;
-const as = {} as Record<Role, Agent>;
+let people: Record<Role, Person>;
+let as: Record<Role, Agent>;
 
 before(async () => {
   t = await testApp();
   shop = (await createAccount(t.db, { name: 'Shop' })).id;
-  for (const role of ROLES) {
-    const email = `${role}-${newId().toLowerCase()}@example.test`;
-    ids[role] = (
-      await createUser(t.db, { role, email, password: 'password-123', fullName: `The ${role}`, accountId: role === 'seller' ? shop : null })
-    ).id;
-    as[role] = await login(t.app, email);
-  }
+  ({ people, as } = await signInEach(t, ROLES, shop));
 });
 after(() => t.close());
 
-function expectJson(res: LightMyRequestResponse, status: number, body?: unknown, what = '') {
-  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 500)}`);
-  assert.match(String(res.headers['content-type']), /^application\/json/, what);
-  if (body !== undefined) assert.deepEqual(res.json(), body, what);
-}
-const invalid = (res: LightMyRequestResponse, errors: Record<string, string[]>) => expectJson(res, 422, { message: INVALID, errors });
 const name = (tag = 'Depot') => `${tag} ${newId().slice(-8)}`;
 
 async function warehouse(over: Record<string, unknown> = {}) {
@@ -49,7 +34,10 @@ async function warehouse(over: Record<string, unknown> = {}) {
 }
 
 const manage = (warehouseIds: string[]) =>
-  t.db.query('UPDATE users SET warehouses_ids_to_manage = $2::jsonb WHERE id = $1', [ids['stock-manager'], JSON.stringify(warehouseIds)]);
+  t.db.query('UPDATE users SET warehouses_ids_to_manage = $2::jsonb WHERE id = $1', [
+    people['stock-manager'].id,
+    JSON.stringify(warehouseIds),
+  ]);
 
 describe('warehouses', () => {
   test('the permission matrix; a stock manager sees only their warehouses (others 404)', async () => {
@@ -108,8 +96,8 @@ describe('warehouses', () => {
         updated_at: undefined,
       },
     );
-    invalid(await as.admin.json('POST', '/warehouses/store', { name: 'main DEPOT' }), { name: ['The name has already been taken.'] });
-    invalid(await as.admin.json('POST', '/warehouses/store', { city_id: 'nope', status: 'closed' }), {
+    expectInvalid(await as.admin.json('POST', '/warehouses/store', { name: 'main DEPOT' }), { name: ['The name has already been taken.'] });
+    expectInvalid(await as.admin.json('POST', '/warehouses/store', { city_id: 'nope', status: 'closed' }), {
       name: ['The name field is required.'],
       city_id: ['The selected city id is invalid.'],
       status: ['The selected status is invalid.'],
@@ -120,7 +108,7 @@ describe('warehouses', () => {
       [edited.json().data.status, edited.json().data.city_id, edited.json().data.city, edited.json().data.address],
       ['inactive', null, null, null],
     );
-    invalid(await as.admin.json('PATCH', `/warehouses/${w.id}/update`, { name: '' }), { name: ['The name field is required.'] });
+    expectInvalid(await as.admin.json('PATCH', `/warehouses/${w.id}/update`, { name: '' }), { name: ['The name field is required.'] });
     assert.equal((await as.admin.json('GET', `/warehouses?status=inactive&search=Main%20depot`)).json().meta.total, 1);
   });
 
@@ -143,7 +131,7 @@ describe('warehouses', () => {
     });
     expectJson(await as.admin.json('GET', `/warehouses/${free.id}/show`), 200);
     const managed = (
-      await t.db.query<{ w: string[] }>('SELECT warehouses_ids_to_manage AS w FROM users WHERE id = $1', [ids['stock-manager']])
+      await t.db.query<{ w: string[] }>('SELECT warehouses_ids_to_manage AS w FROM users WHERE id = $1', [people['stock-manager'].id])
     ).rows[0].w;
     assert.deepEqual(managed, [free.id, used.id], 'a refused delete changes no assignment');
     // The free one goes, and its stock manager no longer manages it.
@@ -151,7 +139,7 @@ describe('warehouses', () => {
       message: `Warehouse ${free.name} deleted.`,
     });
     const after = (
-      await t.db.query<{ w: string[] }>('SELECT warehouses_ids_to_manage AS w FROM users WHERE id = $1', [ids['stock-manager']])
+      await t.db.query<{ w: string[] }>('SELECT warehouses_ids_to_manage AS w FROM users WHERE id = $1', [people['stock-manager'].id])
     ).rows[0].w;
     assert.deepEqual(after, [used.id]);
   });

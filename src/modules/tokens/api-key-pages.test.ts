@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
+import { expectInvalid, redirectsTo } from '../../test-support/expect.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { createAccount } from '../accounts/service.js';
 import { SCOPES } from '../../core/scopes.js';
-import { createToken, hashSecret } from '../tokens/tokens.js';
+import { createToken, hashSecret } from './tokens.js';
 import { ROLES, type Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 
@@ -29,16 +29,6 @@ async function person(role: Role = 'seller', accountId?: string) {
 }
 
 const bearer = (token: string) => t.app.inject({ method: 'GET', url: `${API}/leads`, headers: { authorization: `Bearer ${token}` } });
-
-function redirectsTo(res: LightMyRequestResponse, location: string) {
-  assert.equal(res.statusCode, 302, res.body);
-  assert.equal(res.headers.location, location);
-}
-
-const invalid = (res: LightMyRequestResponse, errors: Record<string, string[]>) => {
-  assert.equal(res.statusCode, 422, res.body);
-  assert.deepEqual(res.json(), { message: 'The given data was invalid.', errors });
-};
 
 const tokenCount = async (accountId: string) =>
   (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_tokens WHERE account_id = $1', [accountId])).rows[0].n;
@@ -180,25 +170,27 @@ describe('API keys: generate, shown once, use, revoke', () => {
   test('validation: exact messages; the form goes back with the errors and the old input', async () => {
     const s = await person('seller');
     const a = await login(t.app, s.email);
-    invalid(await a.json('POST', '/settings/api-keys/store', {}), {
+    expectInvalid(await a.json('POST', '/settings/api-keys/store', {}), {
       name: ['The name field is required.'],
       scopes: ['The scopes field is required.'],
     });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: [] }), { scopes: ['The scopes field is required.'] });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x'.repeat(101), scopes: ['VIEW LEADS', 'EAT LEADS'] }), {
+    expectInvalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: [] }), {
+      scopes: ['The scopes field is required.'],
+    });
+    expectInvalid(await a.json('POST', '/settings/api-keys/store', { name: 'x'.repeat(101), scopes: ['VIEW LEADS', 'EAT LEADS'] }), {
       name: ['The name field must not be greater than 100 characters.'],
       'scopes.1': ['The selected scopes.1 is invalid.'],
     });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['view leads'] }), {
+    expectInvalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['view leads'] }), {
       'scopes.0': ['The selected scopes.0 is invalid.'],
     });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: 'VIEW LEADS' }), {
+    expectInvalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: 'VIEW LEADS' }), {
       scopes: ['The scopes field must be an array.'],
     });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'], expires_at: '2020-01-01' }), {
+    expectInvalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'], expires_at: '2020-01-01' }), {
       expires_at: ['The expires at field must be a date after now.'],
     });
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'], expires_at: '2030-02-30' }), {
+    expectInvalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'], expires_at: '2030-02-30' }), {
       expires_at: ['The expires at field must be a valid date.'],
     });
     assert.equal(await tokenCount(s.accountId), 0);
@@ -283,10 +275,10 @@ describe('API keys: accounts and roles', () => {
     const preset = await a.get(`/settings/api-keys/create?account_id=${s2.accountId}`);
     assert.match(preset.body, new RegExp(`<option value="${s2.accountId}" selected`), 'the list’s account filter carries over');
 
-    invalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'] }), {
+    expectInvalid(await a.json('POST', '/settings/api-keys/store', { name: 'x', scopes: ['VIEW LEADS'] }), {
       account_id: ['The account id field is required.'],
     });
-    invalid(await a.json('POST', '/settings/api-keys/store', { account_id: 'nope', name: 'x', scopes: ['VIEW LEADS'] }), {
+    expectInvalid(await a.json('POST', '/settings/api-keys/store', { account_id: 'nope', name: 'x', scopes: ['VIEW LEADS'] }), {
       account_id: ['The selected account id is invalid.'],
     });
 

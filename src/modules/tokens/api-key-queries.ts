@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import type { Scope } from '../../core/scopes.js';
-import { isoSeconds } from './components.js';
+import { isoSeconds } from '../settings/components.js';
 
 export interface ApiKeyRow {
   id: number;

@@ -1,0 +1,21 @@
+/** A lead's JSON keys, in the order the API writes them. */
+export const LEAD_KEYS = [
+  'id',
+  'reference',
+  'status',
+  'full_name',
+  'phone',
+  'city',
+  'area',
+  'address',
+  'products',
+  'total',
+  'data',
+  'call_attempts',
+  'callback_at',
+  'cancel_reason',
+  'duplicate_of',
+  'order_reference',
+  'created_at',
+  'updated_at',
+];
