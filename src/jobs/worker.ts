@@ -23,6 +23,8 @@ interface WorkerOptions {
   /** Only these kinds (default: every registered kind, read again at each look). */
   kinds?: string[];
   log?: WorkerLog;
+  /** The app key, for jobs that open what it sealed (a shipping company's API key). */
+  appKey?: string;
 }
 
 interface Running {
@@ -170,6 +172,7 @@ export class JobWorker {
       },
       signal: entry.abort.signal,
       db: this.db,
+      appKey: this.opts.appKey ?? '',
       report: async (p, q = this.db) => {
         await reportRun(q, run, p);
         const snap = run.progress;

@@ -27,8 +27,8 @@ const STATUS_OPTIONS: [string, string][] = [
   ['inactive', 'Inactive'],
 ];
 const ADAPTER_OPTIONS: [string, string][] = [
-  ['manual', 'Manual (tracking numbers typed by hand)'],
-  ['http', 'HTTP (the courier protocol)'],
+  ['manual', 'Manual (typed by hand)'],
+  ['http', 'HTTP (courier protocol)'],
 ];
 const adapterName = (a: string) => (a === 'http' ? 'HTTP' : 'Manual');
 /** Blank city lines after the filled ones on the form. */
