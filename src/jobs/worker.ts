@@ -216,6 +216,7 @@ export class JobWorker {
       if (entry.released) return;
       await completeRun(this.db, this.boss, run, result);
       countRun(run.kind.kind, 'done');
+      this.log.info(log, 'job done');
     } catch (err) {
       if (err instanceof JobLostError) this.log.warn(log, 'a job run ended after losing its job');
       else this.log.error({ ...log, err }, 'recording a job outcome failed');

@@ -60,7 +60,8 @@ export const pushJob = defineJob<PushPayload>({
   label: 'Push to the courier',
   lane: 'urgent',
   retry: { limit: 8, delaySeconds: 5 },
-  leaseSeconds: 60,
+  // A courier call lasts 10 s at most: a dead worker's push is taken over within half a minute.
+  leaseSeconds: 30,
   async handler(ctx) {
     const { companyId, orderIds } = ctx.payload;
     const courier = await courierOf(ctx.db, ctx.appKey, companyId);
