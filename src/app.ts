@@ -34,9 +34,11 @@ import { productsPages } from './modules/products/pages.js';
 import { categoriesPages } from './modules/categories/pages.js';
 import { citiesPages } from './modules/cities/pages.js';
 import { warehousesPages } from './modules/warehouses/pages.js';
+import { shippingCompaniesPages } from './modules/shipping-companies/pages.js';
+import { pushPages } from './modules/shipping/push-pages.js';
 import { stocksPages } from './modules/stocks/pages.js';
 import { jobsPages } from './modules/jobs/pages.js';
-import './jobs/kinds.js'; // every job kind: routes enqueue them, the job page names them
+import './job-kinds.js'; // every job kind: routes enqueue them, the job page names them
 
 export const API_PREFIX = '/api/web/1.0';
 
@@ -140,6 +142,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(settingsPages);
     await web.register(productsPages);
     await web.register(warehousesPages);
+    await web.register(shippingCompaniesPages);
+    await web.register(pushPages);
     await web.register(stocksPages);
     await web.register(categoriesPages);
     await web.register(citiesPages);

@@ -5,6 +5,7 @@ import { migrate } from './db/migrate.js';
 import { startMaintenance } from './db/maintenance.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
+import './job-kinds.js';
 import { startWorker } from './jobs/start.js';
 import { setupNotice } from './modules/auth/setup.js';
 import { localBaseUrl } from './lib/base-url.js';

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import '../job-kinds.js';
 import { startWorker } from '../jobs/start.js';
 
 /** `codops worker`: runs jobs until SIGTERM or SIGINT, then stops gracefully. */

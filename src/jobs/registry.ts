@@ -54,6 +54,8 @@ export interface JobContext<P = unknown> {
   /** Aborted when the worker stops or loses the job: stop between two steps and return or throw. */
   readonly signal: AbortSignal;
   readonly db: Database;
+  /** The process's APP_KEY ('' when the worker was started without one). */
+  readonly appKey: string;
   /**
    * Records progress; pass the transaction of the step's effects (`q`) so the effects and the report
    * commit together (a run that lost the job cannot commit either). Throws `JobLostError` then.

@@ -23,6 +23,8 @@ interface WorkerOptions {
   /** Only these kinds (default: every registered kind, read again at each look). */
   kinds?: string[];
   log?: WorkerLog;
+  /** The app key, for jobs that open what it sealed (a shipping company's API key). */
+  appKey?: string;
 }
 
 interface Running {
@@ -170,6 +172,7 @@ export class JobWorker {
       },
       signal: entry.abort.signal,
       db: this.db,
+      appKey: this.opts.appKey ?? '',
       report: async (p, q = this.db) => {
         await reportRun(q, run, p);
         const snap = run.progress;
@@ -213,6 +216,7 @@ export class JobWorker {
       if (entry.released) return;
       await completeRun(this.db, this.boss, run, result);
       countRun(run.kind.kind, 'done');
+      this.log.info(log, 'job done');
     } catch (err) {
       if (err instanceof JobLostError) this.log.warn(log, 'a job run ended after losing its job');
       else this.log.error({ ...log, err }, 'recording a job outcome failed');

@@ -15,6 +15,7 @@ const ITEM: Record<string, string> = {
   products: 'product',
   variants: 'variant',
   agent_working_hours: 'working hours',
+  cities: 'city line',
   leads: 'lead',
   orders: 'order',
 };

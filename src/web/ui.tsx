@@ -5,11 +5,21 @@ import { usePage } from './page-context.js';
 /** Field ids from names: `products_ids[]` → `f-products_ids`. */
 const idOf = (name: string) => 'f-' + name.replace(/\[\]$/, '').replace(/[^\w-]/g, '_');
 
+/** A field's messages and its old input; `cities[0][city_id]` reads `cities.0.city_id`. */
 function useField(name: string) {
   const { errors, old } = usePage();
-  const key = name.replace(/\[\]$/, '');
+  const key = name.replace(/\[\]$/, '').replace(/\[([^\]]*)\]/g, '.$1');
   const messages = errors[key] ?? [];
-  return { id: idOf(name), messages, old: key in old ? old[key] : undefined, hasOld: key in old };
+  let value: unknown = old;
+  let hasOld = true;
+  for (const part of key.split('.')) {
+    if (value === null || typeof value !== 'object' || !(part in value)) {
+      hasOld = false;
+      break;
+    }
+    value = (value as Record<string, unknown>)[part];
+  }
+  return { id: idOf(name), messages, old: hasOld ? value : undefined, hasOld };
 }
 
 function Errors({ id, messages }: { id: string; messages: string[] }) {

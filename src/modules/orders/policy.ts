@@ -4,14 +4,14 @@ import { definePolicy } from '../../core/policy.js';
  * `history`: the order histories row of domain.md's matrix, narrower than `view` (not agents, stock
  * managers). `edit`: the customer and product fields of a new order, the matrix's U for admins,
  * managers and sellers; follow-up agents' and couriers' U is their moves in the lifecycle
- * (transitions.ts).
+ * (transitions.ts). `push`: sending a selection of new orders to a shipping company (fulfilment.md).
  */
-type OrderAction = 'view' | 'history' | 'create' | 'update' | 'edit' | 'delete' | 'export' | 'import';
+type OrderAction = 'view' | 'history' | 'create' | 'update' | 'edit' | 'delete' | 'export' | 'import' | 'push';
 
 export const orderPolicy = definePolicy<OrderAction>({
-  admin: ['view', 'history', 'create', 'update', 'edit', 'delete', 'export', 'import'],
-  'manager-leader': ['view', 'history', 'update', 'edit', 'export'],
-  manager: ['view', 'history', 'update', 'edit', 'export'],
+  admin: ['view', 'history', 'create', 'update', 'edit', 'delete', 'export', 'import', 'push'],
+  'manager-leader': ['view', 'history', 'update', 'edit', 'export', 'push'],
+  manager: ['view', 'history', 'update', 'edit', 'export', 'push'],
   'call-center-manager': ['view', 'history', 'update', 'edit', 'export'],
   agent: ['view'],
   'follow-up-agent': ['view', 'history', 'update'],

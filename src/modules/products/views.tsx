@@ -1,4 +1,5 @@
 // The products list and a product's page.
+import { Money } from '../../web/money.js';
 import type { ComponentChildren } from 'preact';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
@@ -32,18 +33,7 @@ export const STATUS_OPTIONS: [string, string][] = [
   ['inactive', 'Inactive'],
 ];
 
-/** A price in the deployment's currency (MAD), masked for a user who turned on "hide money". */
-export function Money({ value }: { value: number | null | undefined }) {
-  const { user } = usePage();
-  if (user?.hide_money)
-    return (
-      <span class="muted" title="Hidden (hide money is on in your profile)">
-        •••
-      </span>
-    );
-  if (value === null || value === undefined) return <span>—</span>;
-  return <span class="money">{value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} MAD</span>;
-}
+export { Money };
 
 const yesNo = (b: boolean) => (b ? <Badge tone="green">Yes</Badge> : <Badge>No</Badge>);
 

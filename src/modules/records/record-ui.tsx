@@ -1,4 +1,5 @@
 // Pieces the leads and orders pages share: status badges and tabs, the history timeline, product
+import { Money } from '../../web/money.js';
 // line rows, money cells and the staff's account picker.
 import type { ComponentChildren } from 'preact';
 import type { FieldErrors } from '../../http/errors.js';
@@ -105,13 +106,6 @@ export function Timeline(p: { items: HistoryItem[]; label: string }) {
   );
 }
 
-/** The deployment's one currency (domain.md: MAD by default). */
-const CURRENCY = 'MAD';
-
-const formatMoney = (n: number | null | undefined) =>
-  n === null || n === undefined ? '—' : `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${CURRENCY}`;
-
-/** A monetary value, or a mask for a user who turned on "hide money". */
 /** A lead or order page's header: reference and customer, and Edit and Delete where the viewer and the status allow. */
 export function RecordHeader(p: {
   kind: 'lead' | 'order';
@@ -213,16 +207,7 @@ export function HistoryCard(p: { reference: string; items: HistoryItem[]; page?:
   );
 }
 
-export function Money({ value }: { value: number | null | undefined }) {
-  const { user } = usePage();
-  if (user?.hide_money)
-    return (
-      <span class="muted" title="Hidden (hide money is on in your profile)">
-        •••
-      </span>
-    );
-  return <span class="money">{formatMoney(value)}</span>;
-}
+export { Money };
 
 export const hidesMoney = () => usePage().user?.hide_money === true;
 

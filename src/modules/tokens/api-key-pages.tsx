@@ -25,7 +25,7 @@ import {
 import { isoSeconds } from '../settings/components.js';
 import { apiKeyPolicy } from './policy.js';
 import { formInput } from './form-input.js';
-import { seal, unseal } from './seal.js';
+import { seal, unseal } from '../../lib/seal.js';
 import { AdminKeyBody, SellerKeyBody } from './schemas.js';
 import { CreatePage, ListPage } from './api-key-views.js';
 

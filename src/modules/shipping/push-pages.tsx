@@ -1,0 +1,126 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { ErrorBag, compile, messages } from '../../http/validation.js';
+import { enqueue } from '../../jobs/enqueue.js';
+import { formBody } from '../../web/form-body.js';
+import { formatDateTime } from '../../web/format.js';
+import { JobProgress } from '../../web/job-progress.js';
+import { Money } from '../../web/money.js';
+import { renderPage } from '../../web/page.js';
+import { done } from '../../web/respond.js';
+import { wantsJson } from '../../web/scope.js';
+import { addNav } from '../../web/nav.js';
+import { Button, Card, DataTable, Form, PageHeader, Select } from '../../web/ui.js';
+import type { JobJson } from '../../jobs/registry.js';
+import { canSeeJob } from '../jobs/policy.js';
+import { findJob } from '../jobs/queries.js';
+import { orderPolicy } from '../orders/policy.js';
+import { companyForPush, liveOrderIds, pushableOrders, pushCompanies, type PushableOrder } from './push-queries.js';
+import { pushJob } from './push.js';
+
+const PAGE = '/orders/push';
+const PushBody = compile(
+  Type.Object({
+    ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }),
+    shipping_company_id: Type.String({ minLength: 1, maxLength: 100 }),
+  }),
+);
+const MANUAL = 'The selected shipping company ships by hand: give the tracking number on each order instead.';
+
+function PushPage(p: { orders: PushableOrder[]; companies: [string, string][]; job?: JobJson }) {
+  return (
+    <>
+      <PageHeader
+        title="Push orders"
+        subtitle="Send new orders to a shipping company: each gets a parcel and its tracking number, and leaves the stock."
+        back={{ href: '/orders', label: 'Orders' }}
+      />
+      {p.job && (
+        <Card title="Last push">
+          <JobProgress job={p.job} label="Pushing orders" />
+        </Card>
+      )}
+      {p.companies.length === 0 ? (
+        <Card>
+          <p class="muted">
+            No active shipping company with the HTTP adapter yet: <a href="/shipping-companies/create">add one</a> first.
+          </p>
+        </Card>
+      ) : (
+        <Form action={PAGE} label="Push orders">
+          <div class="form-grid">
+            <Select
+              name="shipping_company_id"
+              label="Shipping company"
+              options={p.companies}
+              placeholder="Choose a shipping company"
+              required
+            />
+          </div>
+          <DataTable
+            caption="New orders"
+            rows={p.orders}
+            empty="No new order to push."
+            columns={[
+              {
+                label: 'Select',
+                class: 'select-col',
+                render: (o) => <input type="checkbox" name="ids[]" value={o.id} aria-label={`Select ${o.reference}`} />,
+              },
+              { label: 'Reference', render: (o) => <a href={`/orders/${o.id}/show`}>{o.reference}</a> },
+              { label: 'Customer', render: (o) => o.full_name },
+              { label: 'City', render: (o) => o.city },
+              { label: 'Total', class: 'num', render: (o) => <Money value={o.total} /> },
+              { label: 'Account', render: (o) => o.account },
+              { label: 'Created', render: (o) => formatDateTime(o.created_at) },
+            ]}
+          />
+          <div class="form-actions">
+            <Button>Push the selected orders</Button>
+          </div>
+        </Form>
+      )}
+    </>
+  );
+}
+
+/** `POST /orders/push` and its page: the selection goes to a job (fulfilment.md's Push). */
+export async function pushPages(web: FastifyInstance) {
+  const { db } = web;
+  const can = { config: { can: orderPolicy.can('push') } };
+  addNav({ label: 'Push orders', href: PAGE, icon: 'truck', visible: orderPolicy.can('push') });
+
+  web.get<{ Querystring: { job?: string } }>(PAGE, can, async (req, reply) => {
+    const jobId = typeof req.query.job === 'string' ? req.query.job : undefined;
+    const found = jobId && /^[0-9a-f-]{36}$/.test(jobId) ? await findJob(db, jobId) : undefined;
+    const job = found && canSeeJob(req.user!, found.userId) ? found.data : undefined;
+    return renderPage(req, reply, {
+      title: 'Push orders',
+      body: <PushPage orders={await pushableOrders(db)} companies={await pushCompanies(db)} job={job} />,
+    });
+  });
+
+  web.post(PAGE, can, async (req, reply) => {
+    const bag = new ErrorBag();
+    const body = PushBody.check(formBody(req), bag);
+    const ids = [...new Set(body.ids ?? [])];
+    if (body.shipping_company_id && !bag.has('shipping_company_id')) {
+      const company = await companyForPush(db, body.shipping_company_id);
+      if (!company || company.status !== 'active') bag.add('shipping_company_id', messages.invalid('shipping_company_id'));
+      else if (company.adapter !== 'http') bag.add('shipping_company_id', MANUAL);
+    }
+    if (ids.length > 0 && !bag.has('ids')) {
+      const live = await liveOrderIds(db, ids);
+      ids.forEach((id, i) => !live.has(id) && bag.add(`ids.${i}`, messages.invalid(`ids.${i}`)));
+    }
+    bag.throwIfAny(PushBody.schema);
+    const jobId = await db.tx((q) =>
+      enqueue(q, pushJob.kind, { companyId: body.shipping_company_id, orderIds: ids }, { userId: req.user!.id, total: ids.length }),
+    );
+    if (wantsJson(req)) return reply.code(202).send({ data: { job_id: jobId, total: ids.length } });
+    return done(req, reply, {
+      message: `Pushing ${ids.length} ${ids.length === 1 ? 'order' : 'orders'}.`,
+      redirect: `${PAGE}?job=${jobId}`,
+    });
+  });
+}

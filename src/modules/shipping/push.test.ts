@@ -1,0 +1,131 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SYSTEM } from '../../core/actor.js';
+import { JobWorker } from '../../jobs/worker.js';
+import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { findJob } from '../jobs/queries.js';
+import { createOrder } from '../orders/service.js';
+import { transitionOrders } from '../orders/lifecycle.js';
+import { createCompany } from '../shipping-companies/service.js';
+import { brokenInvariants, productId, staff, stock, warehouse } from '../stocks/test-fixtures.js';
+import { CourierSimulator } from './simulator.js';
+
+let t: TestApp;
+let shop: Tenant;
+let admin: Agent;
+let sim: CourierSimulator;
+let company: string;
+let manual: string;
+
+const order = () =>
+  t.db.tx((q) =>
+    createOrder(q, SYSTEM, shop.accountId, {
+      full_name: 'Client Test',
+      phone: '0612345678',
+      city: 'Casablanca',
+      address: '7 Rue Atlas',
+      is_fees_paid_by_customer: false,
+      total: 398,
+      products: [{ sku: 'P1', quantity: 2, price: 199 }],
+    }),
+  );
+const idOf = async (reference: string) =>
+  (await t.db.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 AND reference = $2', [shop.accountId, reference])).rows[0]
+    .id;
+
+async function finished(jobId: string) {
+  for (let i = 0; i < 600; i++) {
+    const job = (await findJob(t.db, jobId))!.data;
+    if (job.status === 'done' || job.status === 'failed') return job;
+    await sleep(100);
+  }
+  throw new Error('the push did not finish');
+}
+
+before(async () => {
+  t = await testApp();
+  shop = await tenant(t.db);
+  await stock(t.db, await productId(t.db, shop.accountId, 'P1'), await warehouse(t.db), { quantity: 100 });
+  const a = await staff(t.db, 'admin');
+  admin = await login(t.app, a.email);
+  sim = await CourierSimulator.start();
+  const user = { id: a.id } as never;
+  company = await t.db.tx((q) =>
+    createCompany(q, user, t.app.config.appKey, { name: `Sim ${Date.now()}`, adapter: 'http', base_url: sim.url, api_key: sim.apiKey }),
+  );
+  manual = await t.db.tx((q) => createCompany(q, user, t.app.config.appKey, { name: `Hand ${Date.now()}`, adapter: 'manual' }));
+});
+after(async () => {
+  await sim.close();
+  await t.close();
+});
+
+test('POST /orders/push: a parcel per order, shipped through the transition; a 5xx is retried, a malformed answer and a non-new order are reported', async () => {
+  const refs = [];
+  for (let i = 0; i < 6; i++) refs.push(await order());
+  const ids = await Promise.all(refs.map(idOf));
+  await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id: ids[5], from: 'new', to: 'canceled', comment: null }]));
+  sim.set({ serverError: { times: 1, routes: ['create'] }, malformed: { times: 1, routes: ['create'], kind: 'wrong-shape' } });
+
+  const res = await admin.json('POST', '/orders/push', { ids, shipping_company_id: company });
+  assert.equal(res.statusCode, 202, res.body);
+  const { job_id: jobId, total } = res.json().data;
+  assert.equal(total, 6);
+  const worker = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: ['orders.push'], appKey: t.app.config.appKey }).start();
+  let job;
+  try {
+    job = await finished(jobId);
+  } finally {
+    await worker.stop();
+  }
+  assert.equal(job.status, 'done', JSON.stringify(job));
+  assert.equal(job.done, 4);
+  assert.equal(job.failed, 2);
+  const messages = job.errors.map((e) => e.message).sort();
+  assert.match(messages.join('\n'), /Only a new order can be pushed; this one is canceled\./);
+  assert.match(messages.join('\n'), /does not fit the protocol/);
+
+  const { rows } = await t.db.query<{ id: string; status: string; tracking_number: string | null; shipping_company_id: string | null }>(
+    'SELECT id, status, tracking_number, shipping_company_id FROM orders WHERE id = ANY($1::text[])',
+    [ids],
+  );
+  const shipped = rows.filter((r) => r.status === 'shipped');
+  assert.equal(shipped.length, 4);
+  for (const r of shipped) {
+    assert.equal(r.tracking_number, sim.parcelOf(r.id)?.tracking_number, 'the courier parcel of the order');
+    assert.equal(r.shipping_company_id, company);
+  }
+  assert.equal(rows.filter((r) => r.status === 'new').length, 1, 'the malformed answer leaves its order new');
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+  const histories = await t.db.query('SELECT 1 FROM order_histories WHERE order_id = ANY($1::text[]) AND new_status = $2', [
+    ids,
+    'shipped',
+  ]);
+  assert.equal(histories.rows.length, 4);
+  // Every create went to the courier with the order's id as its key: a retried order got its one parcel back.
+  const keys = sim.requests.filter((r) => r.route === 'create').map((r) => r.idempotencyKey);
+  assert.equal(new Set(keys).size, 5);
+});
+
+test('the push request: required fields, a manual company, an unknown order, and who may push', async () => {
+  const empty = await admin.json('POST', '/orders/push', {});
+  assert.equal(empty.statusCode, 422);
+  assert.deepEqual(empty.json().errors, {
+    ids: ['The ids field is required.'],
+    shipping_company_id: ['The shipping company id field is required.'],
+  });
+  const ref = await order();
+  const byHand = await admin.json('POST', '/orders/push', { ids: [await idOf(ref), 'nope'], shipping_company_id: manual });
+  assert.deepEqual(byHand.json().errors, {
+    shipping_company_id: ['The selected shipping company ships by hand: give the tracking number on each order instead.'],
+    'ids.1': ['The selected ids.1 is invalid.'],
+  });
+  const seller = await login(t.app, shop.email);
+  assert.equal((await seller.json('POST', '/orders/push', { ids: [await idOf(ref)], shipping_company_id: company })).statusCode, 403);
+  assert.equal((await seller.get('/orders/push')).statusCode, 403);
+  const page = await admin.get('/orders/push');
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, new RegExp(ref));
+});

@@ -1,0 +1,106 @@
+import type { Database, Queryable } from '../../db/database.js';
+import { SYSTEM } from '../../core/actor.js';
+import { HttpError } from '../../http/errors.js';
+import { defineJob, FinalJobError } from '../../jobs/registry.js';
+import { unseal } from '../../lib/seal.js';
+import { transitionOrders } from '../orders/lifecycle.js';
+import { API_KEY_PURPOSE } from '../shipping-companies/service.js';
+import { CourierError, type ParcelRequest } from './courier.js';
+import { httpCourier } from './http-courier.js';
+
+export interface PushPayload {
+  companyId: string;
+  /** The selection, in the order it was made; an order not `new` when its turn comes is reported. */
+  orderIds: string[];
+}
+
+interface PushOrder extends ParcelRequest {
+  id: string;
+  account_id: string;
+  status: string;
+}
+
+/** An order as the courier protocol wants it (fulfilment.md), or undefined when it is gone. */
+async function pushOrder(q: Queryable, id: string, lock = false): Promise<PushOrder | undefined> {
+  const { rows } = await q.query<PushOrder>(
+    `SELECT o.id, o.account_id, o.status, o.reference, o.total::float8 AS cod_amount,
+            json_build_object('full_name', o.full_name, 'phone', o.phone, 'city', o.city, 'area', o.area, 'address', o.address) AS customer,
+            (SELECT coalesce(json_agg(json_build_object('sku', ol.sku, 'name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position), '[]')
+               FROM order_lines ol WHERE ol.order_id = o.id) AS items
+       FROM orders o WHERE o.id = $1 AND o.deleted_at IS NULL ${lock ? 'FOR UPDATE OF o' : ''}`,
+    [id],
+  );
+  return rows[0];
+}
+
+async function courierOf(db: Database, appKey: string, companyId: string) {
+  const { rows } = await db.query<{ adapter: string; base_url: string | null; api_key_sealed: string | null }>(
+    'SELECT adapter, base_url, api_key_sealed FROM shipping_companies WHERE id = $1',
+    [companyId],
+  );
+  const c = rows[0];
+  if (!c) throw new FinalJobError('The shipping company no longer exists.');
+  if (c.adapter !== 'http' || !c.base_url) throw new FinalJobError('The shipping company ships by hand now: nothing to push.');
+  const apiKey = c.api_key_sealed ? unseal(appKey, c.api_key_sealed, API_KEY_PURPOSE) : undefined;
+  if (!apiKey) throw new FinalJobError("The shipping company's API key cannot be read (was APP_KEY changed?): enter it again.");
+  return httpCourier({ baseUrl: c.base_url, apiKey });
+}
+
+const notNew = (status: string) => `Only a new order can be pushed; this one is ${status.replace('_', ' ')}.`;
+
+/**
+ * Pushes a selection of orders to a shipping company (fulfilment.md): one parcel per order, keyed
+ * by the order's id so that a retry or a run resumed after a crash gets the same parcel back, then
+ * the order's one transition to `shipped` (stock leaves the warehouse) and the job's progress in
+ * the same transaction. A 5xx or a timeout stops the run and the job is retried with backoff from
+ * that order on; a refusal or a malformed answer is that order's error, and the others go on.
+ */
+export const pushJob = defineJob<PushPayload>({
+  kind: 'orders.push',
+  label: 'Push to the courier',
+  lane: 'urgent',
+  retry: { limit: 8, delaySeconds: 5 },
+  // A courier call lasts 10 s at most: a dead worker's push is taken over within half a minute.
+  leaseSeconds: 30,
+  async handler(ctx) {
+    const { companyId, orderIds } = ctx.payload;
+    const courier = await courierOf(ctx.db, ctx.appKey, companyId);
+    if (ctx.progress.total !== orderIds.length) await ctx.report({ total: orderIds.length });
+    let next = (ctx.progress.checkpoint as { next?: number } | null)?.next ?? 0;
+    for (; next < orderIds.length; next++) {
+      ctx.signal.throwIfAborted();
+      const checkpoint = { next: next + 1 };
+      const order = await pushOrder(ctx.db, orderIds[next]);
+      if (!order || order.status !== 'new') {
+        const message = order ? notNew(order.status) : 'This order no longer exists.';
+        await ctx.report({ failed: 1, errors: [{ reference: order?.reference ?? orderIds[next], message }], checkpoint });
+        continue;
+      }
+      let tracking: string;
+      try {
+        tracking = (await courier.createParcel(order.id, order))!.tracking_number;
+      } catch (err) {
+        if (!(err instanceof CourierError) || err.retryable) throw err; // retried from this order on
+        await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: err.reason }], checkpoint });
+        continue;
+      }
+      const refused = await ctx.db
+        .tx(async (q) => {
+          const now = await pushOrder(q, order.id, true);
+          if (!now || now.status !== 'new') return now ? notNew(now.status) : 'This order no longer exists.';
+          await transitionOrders(q, SYSTEM, order.account_id, [
+            { id: order.id, from: 'new', to: 'shipped', comment: null, trackingNumber: tracking, shippingCompanyId: companyId },
+          ]);
+          await ctx.report({ done: 1, checkpoint }, q);
+          return undefined;
+        })
+        .catch((err: unknown) => {
+          // Waiting for stock: the parcel stays at the courier (the same one comes back on the next push).
+          if (err instanceof HttpError && err.statusCode === 422) return Object.values(err.errors ?? {}).flat()[0] ?? err.message;
+          throw err;
+        });
+      if (refused) await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: refused }], checkpoint });
+    }
+    return { shipped: ctx.progress.done, failed: ctx.progress.failed };
+  },
+});

@@ -1,0 +1,88 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SYSTEM } from '../../src/core/actor.js';
+import { JobWorker } from '../../src/jobs/worker.js';
+import { createOrder } from '../../src/modules/orders/service.js';
+import { createCompany } from '../../src/modules/shipping-companies/service.js';
+import { CourierSimulator } from '../../src/modules/shipping/simulator.js';
+import { productId, stock, warehouse } from '../../src/modules/stocks/test-fixtures.js';
+import { tenant } from '../../src/test-support/harness.js';
+import { person, PASSWORD, type Person } from '../../src/test-support/people.js';
+import { checkPage, login, newPage, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+
+describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
+  let env: BrowserEnv;
+  let sim: CourierSimulator;
+  let admin: Person;
+  let worker: JobWorker;
+  const refs: string[] = [];
+
+  before(async () => {
+    env = await startBrowserEnv();
+    sim = await CourierSimulator.start();
+    sim.set({ latencyMs: 150 });
+    admin = await person(env.t.db, 'admin');
+    const shop = await tenant(env.t.db);
+    await stock(env.t.db, await productId(env.t.db, shop.accountId, 'P1'), await warehouse(env.t.db), { quantity: 50 });
+    for (let i = 0; i < 4; i++) {
+      refs.push(
+        await env.t.db.tx((q) =>
+          createOrder(q, SYSTEM, shop.accountId, {
+            full_name: `Client ${i}`,
+            phone: '0612345678',
+            city: 'Rabat',
+            address: '3 Avenue Hassan II',
+            is_fees_paid_by_customer: false,
+            total: 199,
+            products: [{ sku: 'P1', quantity: 1, price: 199 }],
+          }),
+        ),
+      );
+    }
+    await env.t.db.tx((q) =>
+      createCompany(q, { id: admin.id } as never, env.t.app.config.appKey, {
+        name: 'Simulated Express',
+        adapter: 'http',
+        base_url: sim.url,
+        api_key: sim.apiKey,
+      }),
+    );
+    worker = await new JobWorker(env.t.db, { slots: 1, pollMs: 100, kinds: ['orders.push'], appKey: env.t.app.config.appKey }).start();
+  });
+  after(async () => {
+    await worker.stop();
+    await sim.close();
+    await env.close();
+  });
+
+  test('an admin pushes a selection and watches the progress bar finish; the orders are shipped', async () => {
+    const page = await newPage(env);
+    await login(page, admin.email, PASSWORD);
+    await page.getByRole('link', { name: 'Push orders' }).click();
+    await checkPage(page, 'push page');
+    await page.getByLabel('Shipping company').selectOption({ label: 'Simulated Express' });
+    for (const ref of refs.slice(0, 3)) await page.getByLabel(`Select ${ref}`).check();
+    await page.getByRole('button', { name: 'Push the selected orders' }).click();
+    await page.waitForLoadState('load');
+    assert.match(page.url(), /\/orders\/push\?job=[0-9a-f-]{36}$/);
+    assert.equal(await page.getByRole('progressbar', { name: 'Pushing orders' }).count(), 1);
+    await page.locator('[data-job-final]').filter({ hasText: 'The job is done.' }).waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('[data-job-text]').textContent(), 'Done: 3 of 3 processed.');
+    await checkPage(page, 'push done');
+
+    const { rows } = await env.t.db.query<{ reference: string; status: string }>(
+      'SELECT reference, status FROM orders WHERE reference = ANY($1::text[]) ORDER BY reference',
+      [refs],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.status),
+      ['shipped', 'shipped', 'shipped', 'new'],
+    );
+    // What is left to push, on a phone.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    assert.equal(await page.getByLabel(`Select ${refs[3]}`).count(), 1);
+    assert.equal(await page.getByLabel(`Select ${refs[0]}`).count(), 0);
+    await checkPage(page, 'push page on a phone');
+  });
+});
