@@ -8,6 +8,7 @@
 //   npm run bench -- --concurrency [--baseline DIR]   concurrent intake (bench/concurrency.ts), bench/results-concurrency.json
 //   npm run bench -- --leads 1000000 [--pglite]       reads at scale, no manual ANALYZE (bench/scale.ts), bench/results-scale.json
 //   npm run bench -- --soak 600 [--pglite]            mixed load, errors, p99 per kind, RSS (bench/soak.ts), bench/results-soak.json
+//   npm run bench -- --small [--baseline DIR] [--rounds 3] [--cpu-prof]   small POST/PATCH/GET, 4 clients (bench/small.ts)
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -23,6 +24,7 @@ import { runConcurrency } from './concurrency.js';
 import { insertRaw, makeLeads, prepareRaw, type RawBatch } from './raw.js';
 import { runScale } from './scale.js';
 import { cleanup, log, makeShop, onCleanup, temporaryDatabase, temporaryDataDir } from './setup.js';
+import { runSmall } from './small.js';
 import { runSoak } from './soak.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,6 +44,8 @@ const { values: args } = parseArgs({
     warmups: { type: 'string', default: '3' },
     leads: { type: 'string' },
     concurrency: { type: 'boolean', default: false },
+    small: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '3' },
     baseline: { type: 'string' },
     soak: { type: 'string' },
     duration: { type: 'string', default: '15' },
@@ -62,7 +66,7 @@ const opt = {
   connections: Number(args.connections),
   out: resolve(ROOT, args.out ?? (args.pglite ? 'bench/results-pglite.json' : 'bench/results.json')),
 };
-const mode = args.concurrency ? 'concurrency' : args.soak ? 'soak' : args.leads ? 'scale' : undefined;
+const mode = args.small ? 'small' : args.concurrency ? 'concurrency' : args.soak ? 'soak' : args.leads ? 'scale' : undefined;
 
 /** The raw path's transaction: through `pg` directly for PostgreSQL, through the embedded database for PGlite. */
 type RawWriter = (batch: RawBatch) => Promise<string[]>;
@@ -363,18 +367,29 @@ async function main() {
 }
 
 /** The modes of bench/concurrency.ts, scale.ts and soak.ts: run, print a table, write a JSON file. */
-async function runMode(m: 'concurrency' | 'scale' | 'soak', info: ReturnType<typeof machine>, entry: ReturnType<typeof serverEntry>) {
+async function runMode(
+  m: 'concurrency' | 'scale' | 'soak' | 'small',
+  info: ReturnType<typeof machine>,
+  entry: ReturnType<typeof serverEntry>,
+) {
   const common = { root: ROOT, serverArgs: entry.args, duration: opt.duration, warmupSeconds: opt.warmupSeconds };
   const { results, rows } =
-    m === 'concurrency'
-      ? await runConcurrency({
+    m === 'small'
+      ? await runSmall({
           ...common,
+          cpuProf: opt.cpuProf,
+          rounds: Number(args.rounds),
           baseline: args.baseline ? resolve(args.baseline) : undefined,
-          reps: Math.max(1, Math.round(opt.reps / 3)),
         })
-      : m === 'scale'
-        ? await runScale({ ...common, pglite: opt.pglite, leads: opt.targetLeads })
-        : await runSoak({ ...common, pglite: opt.pglite, seconds: Number(args.soak) });
+      : m === 'concurrency'
+        ? await runConcurrency({
+            ...common,
+            baseline: args.baseline ? resolve(args.baseline) : undefined,
+            reps: Math.max(1, Math.round(opt.reps / 3)),
+          })
+        : m === 'scale'
+          ? await runScale({ ...common, pglite: opt.pglite, leads: opt.targetLeads })
+          : await runSoak({ ...common, pglite: opt.pglite, seconds: Number(args.soak) });
   const out = resolve(ROOT, args.out ?? `bench/results-${m}${opt.pglite ? '-pglite' : ''}.json`);
   const body = { machine: { ...info, load_average_at_end: loadavg().map((l) => round(l, 2)) }, server: entry.label, ...results };
   writeFileSync(out, JSON.stringify(body, null, 2) + '\n');
