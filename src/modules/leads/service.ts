@@ -4,9 +4,8 @@ import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
 import { normalizePhone } from '../../lib/phone.js';
-import { reserveReferences } from '../../lib/references.js';
-import { appendCreated } from '../records/history.js';
-import { checkSkus, insertLines } from '../records/lines.js';
+import { REFERENCE_TEXT } from '../../lib/references.js';
+import { checkSkus, insertLines, LINE_ROWS, lineColumns } from '../records/lines.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
@@ -41,7 +40,12 @@ export async function createLead(q: Queryable, actor: Actor, accountId: string, 
   return reference;
 }
 
-/** Writes checked leads (status new, history null → new) with set-based inserts; answers their references in order. */
+/**
+ * Writes checked leads (status new, history null → new) in one statement: the references drawn from
+ * the account's sequence, the leads, their lines and their first history rows, set-based; answers the
+ * references in order. One round trip whatever the number of leads (the statement-level triggers
+ * see every sub-statement's rows).
+ */
 async function insertLeads(
   q: Queryable,
   actor: Actor,
@@ -49,18 +53,28 @@ async function insertLeads(
   items: Static<typeof LeadInput>[],
   products: Map<string, ProductRef>,
 ): Promise<string[]> {
-  const refs = await reserveReferences(q, accountId, 'lead', items.length);
   const ids = items.map(() => newId());
-  await q.query(
-    `INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
-     SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                   $10::jsonb[], $11::numeric[])
-         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total)`,
+  const lines = lineColumns(
+    items.map((l, i) => ({ id: ids[i], products: l.products })),
+    products,
+  );
+  const { rows } = await q.query<{ refs: string[] }>(
+    `WITH c AS MATERIALIZED (
+       SELECT c.*, ${REFERENCE_TEXT('lead', 'r.n')} AS reference
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::numeric[])
+                WITH ORDINALITY AS c(id, full_name, phone, phone_normalized, city, area, address, data, total, i)
+         JOIN unnest(reserve_references($1, 'lead', $11)) WITH ORDINALITY AS r(n, i) USING (i)),
+     leads AS (
+       INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
+       SELECT id, $1, reference, full_name, phone, phone_normalized, city, area, address, data, total FROM c ORDER BY i),
+     lines AS (INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price) ${LINE_ROWS(15)}),
+     histories AS (
+       INSERT INTO lead_histories (account_id, lead_id, old_status, new_status, changed_by, user_id, token_id, impersonator_id)
+       SELECT $1, id, NULL, 'new', $12, $13, $14, $22 FROM c ORDER BY i)
+     SELECT array_agg(reference ORDER BY i) AS refs FROM c`,
     [
       accountId,
       ids,
-      refs,
       items.map((l) => l.full_name),
       items.map((l) => l.phone),
       items.map((l) => normalizePhone(l.phone)),
@@ -69,16 +83,15 @@ async function insertLeads(
       items.map((l) => l.address ?? null),
       items.map((l) => JSON.stringify(l.data ?? [])),
       items.map((l) => linesTotal(l.products)),
+      items.length,
+      actor.label,
+      actor.userId,
+      actor.tokenId,
+      ...lines,
+      actor.impersonatorId,
     ],
   );
-  await insertLines(
-    q,
-    'lead_lines',
-    items.map((l, i) => ({ id: ids[i], products: l.products })),
-    products,
-  );
-  await appendCreated(q, 'lead_histories', actor, accountId, ids);
-  return refs;
+  return rows[0].refs;
 }
 
 type PatchItem = Static<typeof LeadPatch> & { reference: string };
