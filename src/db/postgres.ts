@@ -17,7 +17,9 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
 }
 
 export async function openPostgres(url: string, max = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // Pipeline mode: a query is sent without waiting for the answer of the one before, so a
+  // transaction's BEGIN travels with its first statement (one round trip fewer per write).
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, pipeline: true } as pg.PoolConfig);
   // Fail at boot with a clear message rather than on the first request.
   const probe = await pool.connect();
   probe.release();
@@ -30,8 +32,10 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
     async tx(fn) {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
+        const begin = client.query('BEGIN');
+        begin.catch(() => undefined); // a failed BEGIN fails the statement queued behind it
         const out = await fn(wrap(client));
+        await begin;
         await client.query('COMMIT');
         return out;
       } catch (err) {
