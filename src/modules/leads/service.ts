@@ -95,6 +95,7 @@ async function insertLeads(
 }
 
 type PatchItem = Static<typeof LeadPatch> & { reference: string };
+type LockedLead = Awaited<ReturnType<typeof lockLeads>> extends Map<string, infer R> ? R : never;
 
 /** What only an open lead may change. */
 const EDITABLE = [...LEAD_FORM_FIELDS, 'data'] as const;
@@ -118,15 +119,10 @@ async function patchLeads(
   actor: Actor,
   accountId: string,
   items: PatchItem[],
+  locked: Map<string, LockedLead>,
   keyOf: (i: number) => string,
   bag: ErrorBag,
 ): Promise<void> {
-  const locked = await lockLeads(
-    q,
-    accountId,
-    // Until the shape errors are thrown, an item may be anything, even null.
-    items.map((i) => i?.reference).filter((r) => typeof r === 'string'),
-  );
   checkPatchItems(items, locked, keyOf, bag, {
     noun: 'lead',
     editable: EDITABLE,
@@ -170,10 +166,11 @@ async function patchLeads(
 }
 
 /** Single and bulk PATCH; the fields required on create may be left out, not cleared. */
-const leadPatches = patchEntries<PatchItem>({
+const leadPatches = patchEntries<PatchItem, LockedLead>({
   table: 'leads',
   one: patchLeadBody,
   bulk: bulkPatchLeadsBody,
+  lock: lockLeads,
   apply: patchLeads,
 });
 export const patchLead = leadPatches.single;
