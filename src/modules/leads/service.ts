@@ -90,6 +90,7 @@ async function insertLeads(
       ...lines,
       actor.impersonatorId,
     ],
+    { name: 'insert-leads' },
   );
   return rows[0].refs;
 }

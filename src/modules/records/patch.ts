@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
@@ -23,11 +24,11 @@ export async function patchRows(
     const value = type === 'jsonb' ? `c.p->'${col}'` : type === 'text' ? `c.p->>'${col}'` : `(c.p->>'${col}')::${type}`;
     return `${col} = CASE WHEN c.p ? '${col}' THEN ${value} ELSE t.${col} END`;
   });
-  await q.query(
-    `UPDATE ${table} t SET ${sets.join(', ')}, updated_at = now()
-       FROM unnest($1::text[], $2::jsonb[]) AS c(id, p) WHERE t.id = c.id`,
-    [changed.map((i) => i.id), changed.map((i) => JSON.stringify(i.patch))],
-  );
+  const text = `UPDATE ${table} t SET ${sets.join(', ')}, updated_at = now()
+       FROM unnest($1::text[], $2::jsonb[]) AS c(id, p) WHERE t.id = c.id`;
+  // Prepared once per connection, named by its text (the columns are the caller's constant).
+  const name = `patch-rows-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  await q.query(text, [changed.map((i) => i.id), changed.map((i) => JSON.stringify(i.patch))], { name });
 }
 
 interface PatchKind<Item extends object, Row> {
