@@ -1,17 +1,17 @@
-import type { Static } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { REFERENCE_TEXT } from '../../lib/references.js';
-import { checkSkus, insertLines, LINE_ROWS, lineColumns } from '../records/lines.js';
+import { checkSkus, insertLines, reportUnknownSkus, skuLines } from '../records/lines.js';
+import { activeProductsBySku } from '../products/lookup.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
 import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadInput, LeadPatch } from './schemas.js';
-import type { ProductRef } from '../products/lookup.js';
 import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
 const createLeadsBody = compile(LeadCreateBody);
@@ -25,53 +25,93 @@ export async function createLeads(q: Queryable, actor: Actor, accountId: string,
   const bag = new ErrorBag();
   const { leads } = createLeadsBody.check(body, bag);
   const items = Array.isArray(leads) ? leads : [];
-  const products = await checkSkus(q, accountId, items, (i) => `leads.${i}.`, bag);
-  bag.throwIfAny(LeadCreateBody);
-  return insertLeads(q, actor, accountId, items, products);
+  return writeLeads(q, actor, accountId, items, (i) => `leads.${i}.`, bag, LeadCreateBody);
 }
 
 /** A hand-made lead: the same rules as an item of POST /leads, its errors keyed as the form's fields. */
 export async function createLead(q: Queryable, actor: Actor, accountId: string, input: unknown): Promise<string> {
   const bag = new ErrorBag();
   const lead = leadInput.check(input, bag);
-  const products = await checkSkus(q, accountId, [lead], () => '', bag);
-  bag.throwIfAny(LeadInput);
-  const [reference] = await insertLeads(q, actor, accountId, [lead], products);
+  const [reference] = await writeLeads(q, actor, accountId, [lead], () => '', bag, LeadInput);
   return reference;
 }
 
 /**
- * Writes checked leads (status new, history null → new) in one statement: the references drawn from
- * the account's sequence, the leads, their lines and their first history rows, set-based; answers the
- * references in order. One round trip whatever the number of leads (the statement-level triggers
- * see every sub-statement's rows).
+ * Leads whose shape was checked into `bag`: with shape errors, their SKUs are looked up to be
+ * reported with them and nothing is written; otherwise the SKUs are checked by the insert itself,
+ * which writes nothing (and draws no reference) unless every one is known.
+ */
+async function writeLeads(
+  q: Queryable,
+  actor: Actor,
+  accountId: string,
+  items: Static<typeof LeadInput>[],
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+  schema: TSchema,
+): Promise<string[]> {
+  const lines = skuLines(items, keyOf, bag);
+  if (bag.has()) {
+    const products = await activeProductsBySku(
+      q,
+      accountId,
+      lines.map((l) => l.sku),
+    );
+    reportUnknownSkus(lines, products, bag);
+    bag.throwIfAny(schema);
+  }
+  const written = await insertLeads(q, actor, accountId, items);
+  if (written.refs) return written.refs;
+  reportUnknownSkus(lines, new Set(written.known), bag);
+  bag.throwIfAny(schema);
+  throw new Error('POST /leads: a SKU was refused but none is reported');
+}
+
+/**
+ * Writes leads (status new, history null → new) in one statement: the SKUs looked up among the
+ * account's active products, and only if all are known, the references drawn from the account's
+ * sequence, the leads, their lines and their first history rows, set-based. Answers the
+ * references in order, or (nothing written) the SKUs found. One round trip whatever the number of
+ * leads (the statement-level triggers see every sub-statement's rows).
  */
 async function insertLeads(
   q: Queryable,
   actor: Actor,
   accountId: string,
   items: Static<typeof LeadInput>[],
-  products: Map<string, ProductRef>,
-): Promise<string[]> {
+): Promise<{ refs: string[] | null; known: string[] | null }> {
   const ids = items.map(() => newId());
-  const lines = lineColumns(
-    items.map((l, i) => ({ id: ids[i], products: l.products })),
-    products,
+  const lines: [string[], number[], string[], number[], number[]] = [[], [], [], [], []];
+  items.forEach((l, i) =>
+    l.products.forEach((line, j) => {
+      [ids[i], j, line.sku, line.quantity, line.price].forEach((v, k) => (lines[k] as unknown[]).push(v));
+    }),
   );
-  const { rows } = await q.query<{ refs: string[] }>(
-    `WITH c AS MATERIALIZED (
+  const { rows } = await q.query<{ refs: string[] | null; known: string[] | null }>(
+    `WITH p AS MATERIALIZED (
+       SELECT id, sku, name FROM products
+        WHERE account_id = $1 AND sku = ANY($15::text[]) AND status = 'active' AND deleted_at IS NULL),
+     ok AS (SELECT count(DISTINCT sku) = cardinality(ARRAY(SELECT DISTINCT unnest($15::text[]))) AS ok FROM p),
+     c AS MATERIALIZED (
        SELECT c.*, ${REFERENCE_TEXT('lead', 'r.n')} AS reference
          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::numeric[])
                 WITH ORDINALITY AS c(id, full_name, phone, phone_normalized, city, area, address, data, total, i)
-         JOIN unnest(reserve_references($1, 'lead', $11)) WITH ORDINALITY AS r(n, i) USING (i)),
+         JOIN unnest(reserve_references($1, 'lead', CASE WHEN (SELECT ok FROM ok) THEN $11::int ELSE 0 END))
+                WITH ORDINALITY AS r(n, i) USING (i)),
      leads AS (
        INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
        SELECT id, $1, reference, full_name, phone, phone_normalized, city, area, address, data, total FROM c ORDER BY i),
-     lines AS (INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price) ${LINE_ROWS(15)}),
+     lines AS (
+       INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price)
+       SELECT l.lead_id, l.position, p.id, p.sku, p.name, l.quantity, l.price
+         FROM unnest($14::text[], $16::smallint[], $15::text[], $17::int[], $18::numeric[]) AS l(lead_id, position, sku, quantity, price)
+         JOIN p ON p.sku = l.sku
+        WHERE (SELECT ok FROM ok)),
      histories AS (
        INSERT INTO lead_histories (account_id, lead_id, old_status, new_status, changed_by, user_id, token_id, impersonator_id)
-       SELECT $1, id, NULL, 'new', $12, $13, $14, $22 FROM c ORDER BY i)
-     SELECT array_agg(reference ORDER BY i) AS refs FROM c`,
+       SELECT $1, id, NULL, 'new', $12, $13, $19, $20 FROM c ORDER BY i)
+     SELECT CASE WHEN (SELECT ok FROM ok) THEN (SELECT array_agg(reference ORDER BY i) FROM c) END AS refs,
+            (SELECT array_agg(sku) FROM p) AS known`,
     [
       accountId,
       ids,
@@ -86,13 +126,17 @@ async function insertLeads(
       items.length,
       actor.label,
       actor.userId,
+      lines[0],
+      lines[2],
+      lines[1],
+      lines[3],
+      lines[4],
       actor.tokenId,
-      ...lines,
       actor.impersonatorId,
     ],
     { name: 'insert-leads' },
   );
-  return rows[0].refs;
+  return { refs: rows[0].refs, known: rows[0].known ?? [] };
 }
 
 type PatchItem = Static<typeof LeadPatch> & { reference: string };

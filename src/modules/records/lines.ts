@@ -8,18 +8,8 @@ export interface LineInput {
   price: number;
 }
 
-/**
- * Checks every SKU of a request against the account's active products in one query, adding
- * `The selected <key> is invalid.` for the others. As Laravel's `exists`, a SKU that already
- * failed another rule is not looked up. `items[i].products` sit under `keyOf(i)`.
- */
-export async function checkSkus(
-  q: Queryable,
-  accountId: string,
-  items: { products?: unknown }[],
-  keyOf: (i: number) => string,
-  bag: ErrorBag,
-): Promise<Map<string, ProductRef>> {
+/** The SKUs of a request to look up, each with its error key: as Laravel's `exists`, not one that already failed another rule. */
+export function skuLines(items: { products?: unknown }[], keyOf: (i: number) => string, bag: ErrorBag) {
   const lines: { key: string; sku: string }[] = [];
   items.forEach((item, i) => {
     if (!Array.isArray(item?.products)) return;
@@ -28,12 +18,32 @@ export async function checkSkus(
       if (typeof line?.sku === 'string' && !bag.has(key)) lines.push({ key, sku: line.sku });
     });
   });
+  return lines;
+}
+
+/** `The selected <key> is invalid.` for every line whose SKU is not among the account's active products. */
+export function reportUnknownSkus(lines: { key: string; sku: string }[], known: { has(sku: string): boolean }, bag: ErrorBag) {
+  for (const l of lines) if (!known.has(l.sku)) bag.add(l.key, messages.invalid(l.key));
+}
+
+/**
+ * Checks every SKU of a request against the account's active products in one query, adding
+ * `The selected <key> is invalid.` for the others. `items[i].products` sit under `keyOf(i)`.
+ */
+export async function checkSkus(
+  q: Queryable,
+  accountId: string,
+  items: { products?: unknown }[],
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+): Promise<Map<string, ProductRef>> {
+  const lines = skuLines(items, keyOf, bag);
   const products = await activeProductsBySku(
     q,
     accountId,
     lines.map((l) => l.sku),
   );
-  for (const l of lines) if (!products.has(l.sku)) bag.add(l.key, messages.invalid(l.key));
+  reportUnknownSkus(lines, products, bag);
   return products;
 }
 
