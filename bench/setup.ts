@@ -193,11 +193,12 @@ async function rawGet(url: string, headers: Record<string, string>) {
 }
 
 /**
- * Gives the server's first maintenance pass (src/db/maintenance.ts: ANALYZE, then VACUUM, of what
- * the load changed) time to run, as it would on a server in service: on PostgreSQL until the leads
- * table has statistics, on PGlite (one process) 20 s.
+ * Gives the server's maintenance pass (src/db/maintenance.ts: ANALYZE, then VACUUM, of what the load
+ * changed) or PostgreSQL's autovacuum time to run, as it would on a server in service: on
+ * PostgreSQL until the leads table has statistics (taken after `since`, when given), on PGlite (one
+ * process) 20 s.
  */
-export async function settle(url: string | undefined) {
+export async function settle(url: string | undefined, since?: Date) {
   const t0 = performance.now();
   if (!url) await sleep(20_000);
   else {
@@ -206,7 +207,9 @@ export async function settle(url: string | undefined) {
     try {
       for (let i = 0; i < 600; i++) {
         const { rows } = await c.query(
-          `SELECT 1 FROM pg_stat_user_tables WHERE relname = 'leads' AND coalesce(last_analyze, last_autoanalyze) IS NOT NULL`,
+          `SELECT 1 FROM pg_stat_user_tables
+            WHERE relname = 'leads' AND greatest(last_analyze, last_autoanalyze) >= coalesce($1, '-infinity'::timestamptz)`,
+          [since ?? null],
         );
         if (rows.length > 0) break;
         await sleep(500);

@@ -43,6 +43,24 @@ test('the same key with another body answers 422 and writes nothing', async () =
   assert.equal(await count('orders', a.accountId), 1);
 });
 
+test('a key kept more than a day is forgotten: the same key is a new request, with any body', async () => {
+  const a = await tenant(t.db);
+  const headers = { ...a.auth, 'idempotency-key': 'k-old' };
+  const first = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers, payload: { leads: [lead(1)] } });
+  assert.equal(first.statusCode, 201);
+  await t.db.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'k-old' AND token_id = $1`, [
+    a.tokenId,
+  ]);
+  const later = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers, payload: { leads: [lead(2), lead(3)] } });
+  assert.equal(later.statusCode, 201, later.body);
+  assert.equal(later.headers['idempotent-replayed'], undefined);
+  assert.deepEqual(later.json().data, { references: ['LD-00002', 'LD-00003'] });
+  const replay = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers, payload: { leads: [lead(2), lead(3)] } });
+  assert.equal(replay.headers['idempotent-replayed'], 'true');
+  assert.equal(replay.body, later.body);
+  assert.equal(await count('leads', a.accountId), 3);
+});
+
 test('keys are per token, and a failed write does not use the key up', async () => {
   const a = await tenant(t.db);
   const b = await tenant(t.db);

@@ -16,6 +16,8 @@ const KEEP = "interval '24 hours'";
 
 class Replay extends Error {}
 
+const CLAIM = `INSERT INTO idempotency_keys (token_id, key, request_hash, status_code, body) VALUES ($1, $2, $3, 0, '')`;
+
 /**
  * Runs a write in one transaction and sends its outcome. With an `Idempotency-Key`, the key is
  * claimed inside that same transaction: a concurrent request with the key waits on the claim, then
@@ -56,17 +58,24 @@ export async function sendWrite(req: FastifyRequest, reply: FastifyReply, work: 
     return reply.code(row.status_code).type(JSON_TYPE).send(row.body);
   };
 
-  const previous = await stored();
-  if (previous) return previous;
+  // The claim comes first (no look-up before it): a new key costs no extra round trip; a used one
+  // conflicts, waits for the request holding it if that one is still running, and is replayed.
   try {
     const out = await db.tx(async (q) => {
-      await q.query(`DELETE FROM idempotency_keys WHERE token_id = $1 AND key = $2 AND created_at <= now() - ${KEEP}`, [tokenId, key]);
-      const claim = await q.query(
-        `INSERT INTO idempotency_keys (token_id, key, request_hash, status_code, body)
-         VALUES ($1, $2, $3, 0, '') ON CONFLICT (token_id, key) DO NOTHING`,
+      const { rows } = await q.query<{ claimed: boolean; expired: boolean }>(
+        `WITH expired AS (
+           DELETE FROM idempotency_keys WHERE token_id = $1 AND key = $2 AND created_at <= now() - ${KEEP} RETURNING 1),
+         claimed AS (
+           INSERT INTO idempotency_keys (token_id, key, request_hash, status_code, body)
+           SELECT $1, $2, $3, 0, '' WHERE NOT EXISTS (SELECT 1 FROM expired)
+           ON CONFLICT (token_id, key) DO NOTHING RETURNING 1)
+         SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, EXISTS (SELECT 1 FROM expired) AS expired`,
         [tokenId, key, hash],
+        { name: 'idempotency-claim' },
       );
-      if (claim.rowCount === 0) throw new Replay();
+      if (!rows[0].claimed && !rows[0].expired) throw new Replay();
+      // A key kept more than a day was forgotten by the statement above; claimed now that it is gone.
+      if (rows[0].expired) await q.query(CLAIM, [tokenId, key, hash]);
       const result = await work(q);
       await q.query('UPDATE idempotency_keys SET status_code = $3, body = $4 WHERE token_id = $1 AND key = $2', [
         tokenId,

@@ -7,6 +7,10 @@ export function formatReference(kind: ReferenceKind, n: number): string {
   return `${REFERENCE_PREFIX[kind]}-${String(n).padStart(5, '0')}`;
 }
 
+/** The SQL of formatReference for the number expression `n` (padded to 5 digits, never cut). */
+export const REFERENCE_TEXT = (kind: ReferenceKind, n: string) =>
+  `'${REFERENCE_PREFIX[kind]}-' || lpad((${n})::text, greatest(5, length((${n})::text)), '0')`;
+
 /**
  * Reserves `count` references of the account in one statement, increasing in the array's order, from
  * the account's own sequence (migration 0011): concurrent writers never wait for each other, and a

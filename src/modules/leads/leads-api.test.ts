@@ -375,6 +375,18 @@ test("POST /leads: another account's SKU is not a product of this account", asyn
   assert.equal(await count(a, 'leads'), 0);
 });
 
+test('POST /leads: a body refused for an unknown SKU writes nothing and draws no reference', async () => {
+  const a = await tenant(t.db);
+  const unknown = { products: [{ sku: 'NOPE', quantity: 1, price: 10 }] };
+  assert422(await post(a, '/leads', { leads: [lead(1), lead(2, unknown)] }), {
+    'leads.1.products.0.sku': ['The selected leads.1.products.0.sku is invalid.'],
+  });
+  assert.equal(await count(a, 'leads'), 0);
+  const ok = await post(a, '/leads', { leads: [lead(3)] });
+  assert.equal(ok.status, 201);
+  assert.deepEqual(ok.body, { message: 'Leads created successfully.', data: { references: ['LD-00001'] } });
+});
+
 test('POST /leads: 1,000 leads are accepted, 1,001 are refused', async () => {
   const a = await tenant(t.db);
   const refused = await post(a, '/leads', { leads: Array.from({ length: 1001 }, (_, i) => lead(i)) });

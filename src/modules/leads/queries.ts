@@ -172,6 +172,7 @@ export async function lockLeads(q: Queryable, accountId: string, references: str
       WHERE account_id = $1 AND reference = ANY($2::text[]) AND deleted_at IS NULL
       ORDER BY id FOR UPDATE`,
     [accountId, [...new Set(references)]],
+    { name: 'lock-leads' },
   );
   return new Map(rows.map((r) => [r.reference, r]));
 }

@@ -1,18 +1,17 @@
-import type { Static } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
 import { normalizePhone } from '../../lib/phone.js';
-import { reserveReferences } from '../../lib/references.js';
-import { appendCreated } from '../records/history.js';
-import { checkSkus, insertLines } from '../records/lines.js';
+import { REFERENCE_TEXT } from '../../lib/references.js';
+import { checkSkus, insertLines, reportUnknownSkus, skuLines } from '../records/lines.js';
+import { activeProductsBySku } from '../products/lookup.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
 import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadInput, LeadPatch } from './schemas.js';
-import type { ProductRef } from '../products/lookup.js';
 import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
 const createLeadsBody = compile(LeadCreateBody);
@@ -26,41 +25,96 @@ export async function createLeads(q: Queryable, actor: Actor, accountId: string,
   const bag = new ErrorBag();
   const { leads } = createLeadsBody.check(body, bag);
   const items = Array.isArray(leads) ? leads : [];
-  const products = await checkSkus(q, accountId, items, (i) => `leads.${i}.`, bag);
-  bag.throwIfAny(LeadCreateBody);
-  return insertLeads(q, actor, accountId, items, products);
+  return writeLeads(q, actor, accountId, items, (i) => `leads.${i}.`, bag, LeadCreateBody);
 }
 
 /** A hand-made lead: the same rules as an item of POST /leads, its errors keyed as the form's fields. */
 export async function createLead(q: Queryable, actor: Actor, accountId: string, input: unknown): Promise<string> {
   const bag = new ErrorBag();
   const lead = leadInput.check(input, bag);
-  const products = await checkSkus(q, accountId, [lead], () => '', bag);
-  bag.throwIfAny(LeadInput);
-  const [reference] = await insertLeads(q, actor, accountId, [lead], products);
+  const [reference] = await writeLeads(q, actor, accountId, [lead], () => '', bag, LeadInput);
   return reference;
 }
 
-/** Writes checked leads (status new, history null → new) with set-based inserts; answers their references in order. */
+/**
+ * Leads whose shape was checked into `bag`: with shape errors, their SKUs are looked up to be
+ * reported with them and nothing is written; otherwise the SKUs are checked by the insert itself,
+ * which writes nothing (and draws no reference) unless every one is known.
+ */
+async function writeLeads(
+  q: Queryable,
+  actor: Actor,
+  accountId: string,
+  items: Static<typeof LeadInput>[],
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+  schema: TSchema,
+): Promise<string[]> {
+  const lines = skuLines(items, keyOf, bag);
+  if (bag.has()) {
+    const products = await activeProductsBySku(
+      q,
+      accountId,
+      lines.map((l) => l.sku),
+    );
+    reportUnknownSkus(lines, products, bag);
+    bag.throwIfAny(schema);
+  }
+  const written = await insertLeads(q, actor, accountId, items);
+  if (written.refs) return written.refs;
+  reportUnknownSkus(lines, new Set(written.known), bag);
+  bag.throwIfAny(schema);
+  throw new Error('POST /leads: a SKU was refused but none is reported');
+}
+
+/**
+ * Writes leads (status new, history null → new) in one statement: the SKUs looked up among the
+ * account's active products, and only if all are known, the references drawn from the account's
+ * sequence, the leads, their lines and their first history rows, set-based. Answers the
+ * references in order, or (nothing written) the SKUs found. One round trip whatever the number of
+ * leads (the statement-level triggers see every sub-statement's rows).
+ */
 async function insertLeads(
   q: Queryable,
   actor: Actor,
   accountId: string,
   items: Static<typeof LeadInput>[],
-  products: Map<string, ProductRef>,
-): Promise<string[]> {
-  const refs = await reserveReferences(q, accountId, 'lead', items.length);
+): Promise<{ refs: string[] | null; known: string[] | null }> {
   const ids = items.map(() => newId());
-  await q.query(
-    `INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
-     SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                   $10::jsonb[], $11::numeric[])
-         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total)`,
+  const lines: [string[], number[], string[], number[], number[]] = [[], [], [], [], []];
+  items.forEach((l, i) =>
+    l.products.forEach((line, j) => {
+      [ids[i], j, line.sku, line.quantity, line.price].forEach((v, k) => (lines[k] as unknown[]).push(v));
+    }),
+  );
+  const { rows } = await q.query<{ refs: string[] | null; known: string[] | null }>(
+    `WITH p AS MATERIALIZED (
+       SELECT id, sku, name FROM products
+        WHERE account_id = $1 AND sku = ANY($15::text[]) AND status = 'active' AND deleted_at IS NULL),
+     ok AS (SELECT count(DISTINCT sku) = cardinality(ARRAY(SELECT DISTINCT unnest($15::text[]))) AS ok FROM p),
+     c AS MATERIALIZED (
+       SELECT c.*, ${REFERENCE_TEXT('lead', 'r.n')} AS reference
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::numeric[])
+                WITH ORDINALITY AS c(id, full_name, phone, phone_normalized, city, area, address, data, total, i)
+         JOIN unnest(reserve_references($1, 'lead', CASE WHEN (SELECT ok FROM ok) THEN $11::int ELSE 0 END))
+                WITH ORDINALITY AS r(n, i) USING (i)),
+     leads AS (
+       INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
+       SELECT id, $1, reference, full_name, phone, phone_normalized, city, area, address, data, total FROM c ORDER BY i),
+     lines AS (
+       INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price)
+       SELECT l.lead_id, l.position, p.id, p.sku, p.name, l.quantity, l.price
+         FROM unnest($14::text[], $16::smallint[], $15::text[], $17::int[], $18::numeric[]) AS l(lead_id, position, sku, quantity, price)
+         JOIN p ON p.sku = l.sku
+        WHERE (SELECT ok FROM ok)),
+     histories AS (
+       INSERT INTO lead_histories (account_id, lead_id, old_status, new_status, changed_by, user_id, token_id, impersonator_id)
+       SELECT $1, id, NULL, 'new', $12, $13, $19, $20 FROM c ORDER BY i)
+     SELECT CASE WHEN (SELECT ok FROM ok) THEN (SELECT array_agg(reference ORDER BY i) FROM c) END AS refs,
+            (SELECT array_agg(sku) FROM p) AS known`,
     [
       accountId,
       ids,
-      refs,
       items.map((l) => l.full_name),
       items.map((l) => l.phone),
       items.map((l) => normalizePhone(l.phone)),
@@ -69,19 +123,24 @@ async function insertLeads(
       items.map((l) => l.address ?? null),
       items.map((l) => JSON.stringify(l.data ?? [])),
       items.map((l) => linesTotal(l.products)),
+      items.length,
+      actor.label,
+      actor.userId,
+      lines[0],
+      lines[2],
+      lines[1],
+      lines[3],
+      lines[4],
+      actor.tokenId,
+      actor.impersonatorId,
     ],
+    { name: 'insert-leads' },
   );
-  await insertLines(
-    q,
-    'lead_lines',
-    items.map((l, i) => ({ id: ids[i], products: l.products })),
-    products,
-  );
-  await appendCreated(q, 'lead_histories', actor, accountId, ids);
-  return refs;
+  return { refs: rows[0].refs, known: rows[0].known ?? [] };
 }
 
 type PatchItem = Static<typeof LeadPatch> & { reference: string };
+type LockedLead = Awaited<ReturnType<typeof lockLeads>> extends Map<string, infer R> ? R : never;
 
 /** What only an open lead may change. */
 const EDITABLE = [...LEAD_FORM_FIELDS, 'data'] as const;
@@ -105,15 +164,10 @@ async function patchLeads(
   actor: Actor,
   accountId: string,
   items: PatchItem[],
+  locked: Map<string, LockedLead>,
   keyOf: (i: number) => string,
   bag: ErrorBag,
 ): Promise<void> {
-  const locked = await lockLeads(
-    q,
-    accountId,
-    // Until the shape errors are thrown, an item may be anything, even null.
-    items.map((i) => i?.reference).filter((r) => typeof r === 'string'),
-  );
   checkPatchItems(items, locked, keyOf, bag, {
     noun: 'lead',
     editable: EDITABLE,
@@ -157,10 +211,11 @@ async function patchLeads(
 }
 
 /** Single and bulk PATCH; the fields required on create may be left out, not cleared. */
-const leadPatches = patchEntries<PatchItem>({
+const leadPatches = patchEntries<PatchItem, LockedLead>({
   table: 'leads',
   one: patchLeadBody,
   bulk: bulkPatchLeadsBody,
+  lock: lockLeads,
   apply: patchLeads,
 });
 export const patchLead = leadPatches.single;

@@ -37,6 +37,7 @@ export async function createOrder(q: Queryable, actor: Actor, accountId: string,
 }
 
 type PatchItem = Static<typeof OrderPatch> & { reference: string };
+type LockedOrder = Awaited<ReturnType<typeof lockOrders>> extends Map<string, infer R> ? R : never;
 
 const EDITABLE = ORDER_FIELDS;
 const COLUMNS = {
@@ -57,15 +58,10 @@ async function patchOrders(
   actor: Actor,
   accountId: string,
   items: PatchItem[],
+  locked: Map<string, LockedOrder>,
   keyOf: (i: number) => string,
   bag: ErrorBag,
 ): Promise<void> {
-  // Until the shape errors are thrown, an item may be anything, even null.
-  const locked = await lockOrders(
-    q,
-    accountId,
-    items.map((i) => i?.reference).filter((r) => typeof r === 'string'),
-  );
   checkPatchItems(items, locked, keyOf, bag, {
     noun: 'order',
     editable: EDITABLE,
@@ -106,10 +102,11 @@ async function patchOrders(
 }
 
 /** Single and bulk PATCH; the fields required on create may be left out, not cleared. */
-const orderPatches = patchEntries<PatchItem>({
+const orderPatches = patchEntries<PatchItem, LockedOrder>({
   table: 'orders',
   one: patchOrderBody,
   bulk: bulkPatchOrdersBody,
+  lock: lockOrders,
   apply: patchOrders,
 });
 export const patchOrder = orderPatches.single;

@@ -14,6 +14,7 @@ export async function activeProductsBySku(q: Queryable, accountId: string, skus:
     `SELECT id, sku, name FROM products
       WHERE account_id = $1 AND sku = ANY($2::text[]) AND status = 'active' AND deleted_at IS NULL`,
     [accountId, list],
+    { name: 'active-products-by-sku' },
   );
   return new Map(rows.map((r) => [r.sku, r]));
 }

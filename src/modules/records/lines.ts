@@ -8,18 +8,8 @@ export interface LineInput {
   price: number;
 }
 
-/**
- * Checks every SKU of a request against the account's active products in one query, adding
- * `The selected <key> is invalid.` for the others. As Laravel's `exists`, a SKU that already
- * failed another rule is not looked up. `items[i].products` sit under `keyOf(i)`.
- */
-export async function checkSkus(
-  q: Queryable,
-  accountId: string,
-  items: { products?: unknown }[],
-  keyOf: (i: number) => string,
-  bag: ErrorBag,
-): Promise<Map<string, ProductRef>> {
+/** The SKUs of a request to look up, each with its error key: as Laravel's `exists`, not one that already failed another rule. */
+export function skuLines(items: { products?: unknown }[], keyOf: (i: number) => string, bag: ErrorBag) {
   const lines: { key: string; sku: string }[] = [];
   items.forEach((item, i) => {
     if (!Array.isArray(item?.products)) return;
@@ -28,29 +18,39 @@ export async function checkSkus(
       if (typeof line?.sku === 'string' && !bag.has(key)) lines.push({ key, sku: line.sku });
     });
   });
+  return lines;
+}
+
+/** `The selected <key> is invalid.` for every line whose SKU is not among the account's active products. */
+export function reportUnknownSkus(lines: { key: string; sku: string }[], known: { has(sku: string): boolean }, bag: ErrorBag) {
+  for (const l of lines) if (!known.has(l.sku)) bag.add(l.key, messages.invalid(l.key));
+}
+
+/**
+ * Checks every SKU of a request against the account's active products in one query, adding
+ * `The selected <key> is invalid.` for the others. `items[i].products` sit under `keyOf(i)`.
+ */
+export async function checkSkus(
+  q: Queryable,
+  accountId: string,
+  items: { products?: unknown }[],
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+): Promise<Map<string, ProductRef>> {
+  const lines = skuLines(items, keyOf, bag);
   const products = await activeProductsBySku(
     q,
     accountId,
     lines.map((l) => l.sku),
   );
-  for (const l of lines) if (!products.has(l.sku)) bag.add(l.key, messages.invalid(l.key));
+  reportUnknownSkus(lines, products, bag);
   return products;
 }
 
-/** Inserts the lines of many leads or orders in one statement. */
-export async function insertLines(
-  q: Queryable,
-  table: 'lead_lines' | 'order_lines',
-  parents: { id: string; products: LineInput[] }[],
-  products: Map<string, ProductRef>,
-): Promise<void> {
-  const parent: string[] = [];
-  const position: number[] = [];
-  const productId: string[] = [];
-  const sku: string[] = [];
-  const name: string[] = [];
-  const quantity: number[] = [];
-  const price: number[] = [];
+/** The columns of lead_lines / order_lines for many parents: parent id, position, product id, sku, name, quantity, price. */
+export function lineColumns(parents: { id: string; products: LineInput[] }[], products: Map<string, ProductRef>) {
+  const columns: [string[], number[], string[], string[], string[], number[], number[]] = [[], [], [], [], [], [], []];
+  const [parent, position, productId, sku, name, quantity, price] = columns;
   for (const p of parents) {
     p.products.forEach((l, j) => {
       const product = products.get(l.sku)!;
@@ -63,11 +63,23 @@ export async function insertLines(
       price.push(l.price);
     });
   }
-  if (parent.length === 0) return;
+  return columns;
+}
+
+/** `SELECT` of the seven line columns from parameters $from..$from+6 (see lineColumns). */
+export const LINE_ROWS = (from: number) =>
+  `SELECT * FROM unnest($${from}::text[], $${from + 1}::smallint[], $${from + 2}::text[], $${from + 3}::text[], ` +
+  `$${from + 4}::text[], $${from + 5}::int[], $${from + 6}::numeric[])`;
+
+/** Inserts the lines of many leads or orders in one statement. */
+export async function insertLines(
+  q: Queryable,
+  table: 'lead_lines' | 'order_lines',
+  parents: { id: string; products: LineInput[] }[],
+  products: Map<string, ProductRef>,
+): Promise<void> {
+  const columns = lineColumns(parents, products);
+  if (columns[0].length === 0) return;
   const fk = table === 'lead_lines' ? 'lead_id' : 'order_id';
-  await q.query(
-    `INSERT INTO ${table} (${fk}, position, product_id, sku, name, quantity, price)
-     SELECT * FROM unnest($1::text[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::int[], $7::numeric[])`,
-    [parent, position, productId, sku, name, quantity, price],
-  );
+  await q.query(`INSERT INTO ${table} (${fk}, position, product_id, sku, name, quantity, price) ${LINE_ROWS(1)}`, columns);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
@@ -23,44 +24,54 @@ export async function patchRows(
     const value = type === 'jsonb' ? `c.p->'${col}'` : type === 'text' ? `c.p->>'${col}'` : `(c.p->>'${col}')::${type}`;
     return `${col} = CASE WHEN c.p ? '${col}' THEN ${value} ELSE t.${col} END`;
   });
-  await q.query(
-    `UPDATE ${table} t SET ${sets.join(', ')}, updated_at = now()
-       FROM unnest($1::text[], $2::jsonb[]) AS c(id, p) WHERE t.id = c.id`,
-    [changed.map((i) => i.id), changed.map((i) => JSON.stringify(i.patch))],
-  );
+  const text = `UPDATE ${table} t SET ${sets.join(', ')}, updated_at = now()
+       FROM unnest($1::text[], $2::jsonb[]) AS c(id, p) WHERE t.id = c.id`;
+  // Prepared once per connection, named by its text (the columns are the caller's constant).
+  const name = `patch-rows-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  await q.query(text, [changed.map((i) => i.id), changed.map((i) => JSON.stringify(i.patch))], { name });
 }
 
-interface PatchKind<Item extends object> {
+interface PatchKind<Item extends object, Row> {
   table: 'leads' | 'orders';
   one: Validator<TSchema>;
   bulk: Validator<TSchema>;
-  /** Applies checked items (errors under `keyOf(i)` into `bag`, thrown before anything is written). */
-  apply: (q: Queryable, actor: Actor, accountId: string, items: Item[], keyOf: (i: number) => string, bag: ErrorBag) => Promise<void>;
+  /** The account's rows of `references`, locked for the update, by reference. */
+  lock: (q: Queryable, accountId: string, references: string[]) => Promise<Map<string, Row>>;
+  /** Applies checked items to the locked rows (errors under `keyOf(i)` into `bag`, thrown before anything is written). */
+  apply: (
+    q: Queryable,
+    actor: Actor,
+    accountId: string,
+    items: Item[],
+    locked: Map<string, Row>,
+    keyOf: (i: number) => string,
+    bag: ErrorBag,
+  ) => Promise<void>;
 }
 
 /**
  * `PATCH /<records>/{reference}` and `PATCH /<records>` (api-v1.md): the shape, the required fields
  * and the SKUs are reported together, a single patch's 422 before its 404; then `apply`.
  */
-export function patchEntries<Item extends { reference: string }>(k: PatchKind<Item>) {
+export function patchEntries<Item extends { reference: string }, Row>(k: PatchKind<Item, Row>) {
   return {
     async single(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown): Promise<void> {
       const bag = new ErrorBag();
       const patch = k.one.check(body, bag) as object;
       await checkSkus(q, accountId, [patch], () => '', bag);
       bag.throwIfAny(k.one.schema);
-      const exists = await q.query(`SELECT 1 FROM ${k.table} WHERE account_id = $1 AND reference = $2 AND deleted_at IS NULL`, [
-        accountId,
-        reference,
-      ]);
-      if (exists.rows.length === 0) throw notFound();
-      await k.apply(q, actor, accountId, [{ ...patch, reference } as Item], () => '', bag);
+      // The lock is the existence check: one round trip.
+      const locked = await k.lock(q, accountId, [reference]);
+      if (locked.size === 0) throw notFound();
+      await k.apply(q, actor, accountId, [{ ...patch, reference } as Item], locked, () => '', bag);
     },
     async bulk(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
       const bag = new ErrorBag();
       const value = k.bulk.check(body, bag) as Record<string, unknown>;
       const items = Array.isArray(value[k.table]) ? (value[k.table] as Item[]) : [];
-      await k.apply(q, actor, accountId, items, (i) => `${k.table}.${i}.`, bag);
+      // Until the shape errors are thrown, an item may be anything, even null.
+      const references = items.map((i) => i?.reference).filter((r) => typeof r === 'string');
+      await k.apply(q, actor, accountId, items, await k.lock(q, accountId, references), (i) => `${k.table}.${i}.`, bag);
       return items.map((i) => i.reference);
     },
   };

@@ -167,6 +167,36 @@ describe('API keys: generate, shown once, use, revoke', () => {
     assert.match((await a.get('/settings/api-keys')).body, /<span class="badge badge-gray">Expired<\/span>/);
   });
 
+  test('a key revoked on this process is refused by its very next request, though its row was cached', async () => {
+    const s = await person('seller');
+    const a = await login(t.app, s.email);
+    const { id, token } = await createToken(t.db, {
+      userId: s.id,
+      accountId: s.accountId,
+      name: 'Shop',
+      scopes: [...SCOPES],
+      expiresAt: null,
+    });
+    // Two uses: the second is answered from the bearer cache (modules/tokens/bearer.ts).
+    assert.equal((await bearer(token)).statusCode, 200);
+    assert.equal((await bearer(token)).statusCode, 200);
+    assert.equal((await a.json('DELETE', `/settings/api-keys/${id}`)).statusCode, 200);
+    // No waiting for the auth-change NOTIFY: the revoking process forgets its cache itself.
+    for (const [method, url] of [
+      ['GET', `${API}/leads`],
+      ['POST', `${API}/leads`],
+    ] as const) {
+      const res = await t.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: '{}',
+      });
+      assert.equal(res.statusCode, 401, `${method} ${url}`);
+      assert.deepEqual(res.json(), { message: 'Unauthenticated.' });
+    }
+  });
+
   test('validation: exact messages; the form goes back with the errors and the old input', async () => {
     const s = await person('seller');
     const a = await login(t.app, s.email);
