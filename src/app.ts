@@ -36,6 +36,8 @@ import { citiesPages } from './modules/cities/pages.js';
 import { warehousesPages } from './modules/warehouses/pages.js';
 import { stocksPages } from './modules/stocks/pages.js';
 import { jobsPages } from './modules/jobs/pages.js';
+import { callCentersPages } from './modules/call-centers/pages.js';
+import { callCentrePages } from './modules/call-centre/pages.js';
 import './jobs/kinds.js'; // every job kind: routes enqueue them, the job page names them
 
 export const API_PREFIX = '/api/web/1.0';
@@ -144,6 +146,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(categoriesPages);
     await web.register(citiesPages);
     await web.register(jobsPages);
+    await web.register(callCentersPages);
+    await web.register(callCentrePages);
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   return app;
