@@ -15,11 +15,15 @@ export interface AgentProfile {
   paused: boolean;
 }
 
-export async function agentProfile(q: Queryable, userId: string): Promise<AgentProfile> {
+/**
+ * The agent's profile; `lock` (inside the transaction of a claim) makes one agent's requests wait
+ * for each other, so an agent asking twice at once still holds a single lead.
+ */
+export async function agentProfile(q: Queryable, userId: string, lock = false): Promise<AgentProfile> {
   const { rows } = await q.query<{ products: string[]; hours: WorkingHours[]; handlings: LeadStatus[]; paused: boolean }>(
     `SELECT products_ids_to_confirm AS products, agent_working_hours AS hours, agent_status_handlings AS handlings,
             paused_at IS NOT NULL AS paused
-       FROM users WHERE id = $1`,
+       FROM users WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`,
     [userId],
   );
   const r = rows[0];

@@ -55,10 +55,12 @@ export async function callCentrePages(web: FastifyInstance) {
 
   web.post('/call-centre/next', queue, async (req, reply) => {
     const user = req.user!;
-    const profile = await agentProfile(db, user.id);
-    const closed = closedBecause(profile);
+    const { closed, claim } = await db.tx(async (q) => {
+      const profile = await agentProfile(q, user.id, true);
+      const why = closedBecause(profile);
+      return { closed: why, claim: why ? undefined : await claimNext(q, user.id, profile.products) };
+    });
     const message = closed === OUTSIDE_HOURS ? OUTSIDE_HOURS : EMPTY_QUEUE;
-    const claim = closed ? undefined : await claimNext(db, user.id, profile.products);
     if (!claim) {
       if (wantsJson(req)) return reply.send({ data: null, message });
       req.session.flash = { error: closed ?? message };
