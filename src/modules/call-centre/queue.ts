@@ -13,43 +13,44 @@ const THEIR_PRODUCTS = 'EXISTS (SELECT 1 FROM lead_lines ll WHERE ll.lead_id = l
  * manager assigned to them; due callbacks by callback_at; new leads, oldest first; no_reply leads,
  * fewest attempts, then longest since the last call. Each tier reads one partial index
  * (migration 0013) in its order and locks its first free lead with SKIP LOCKED, so two agents
- * asking at the same instant never lock the same lead; the UPDATE claims the best of them.
+ * asking at the same instant never lock the same lead. COALESCE evaluates its arguments only as
+ * far as needed: a tier is read (and locks a lead) only when the better ones are empty.
  */
 const CLAIM_NEXT = `
 WITH s AS (SELECT claim_minutes FROM call_centre_settings),
 held AS (
-  SELECT l.id, 0 AS tier FROM leads l
+  SELECT l.id FROM leads l
    WHERE l.claimed_by = $1 AND l.claimed_until > now() AND ${OPEN}
    LIMIT 1),
 mine AS (
-  SELECT l.id, 1 AS tier FROM leads l
+  SELECT l.id FROM leads l
    WHERE l.assigned_to = $1 AND ${OPEN} AND ${DUE} AND ${FREE} AND ${THEIR_PRODUCTS}
    ORDER BY CASE l.status WHEN 'call_later' THEN 0 WHEN 'new' THEN 1 ELSE 2 END, l.callback_at,
             CASE WHEN l.status = 'new' THEN l.created_at END, l.call_attempts, l.last_call_at NULLS FIRST, l.id
    LIMIT 1 FOR UPDATE OF l SKIP LOCKED),
 callbacks AS (
-  SELECT l.id, 2 AS tier FROM leads l
+  SELECT l.id FROM leads l
    WHERE l.status = 'call_later' AND l.deleted_at IS NULL AND l.assigned_to IS NULL AND l.callback_at <= now()
      AND ${FREE} AND ${THEIR_PRODUCTS}
    ORDER BY l.callback_at, l.id
    LIMIT 1 FOR UPDATE OF l SKIP LOCKED),
 fresh AS (
-  SELECT l.id, 3 AS tier FROM leads l
+  SELECT l.id FROM leads l
    WHERE l.status = 'new' AND l.deleted_at IS NULL AND l.assigned_to IS NULL AND ${FREE} AND ${THEIR_PRODUCTS}
    ORDER BY l.created_at, l.id
    LIMIT 1 FOR UPDATE OF l SKIP LOCKED),
 retries AS (
-  SELECT l.id, 4 AS tier FROM leads l
+  SELECT l.id FROM leads l
    WHERE l.status = 'no_reply' AND l.deleted_at IS NULL AND l.assigned_to IS NULL AND ${FREE} AND ${THEIR_PRODUCTS}
    ORDER BY l.call_attempts, l.last_call_at NULLS FIRST, l.id
    LIMIT 1 FOR UPDATE OF l SKIP LOCKED),
 pick AS (
-  SELECT c.id, c.tier FROM (SELECT * FROM held UNION ALL SELECT * FROM mine UNION ALL SELECT * FROM callbacks
-                            UNION ALL SELECT * FROM fresh UNION ALL SELECT * FROM retries) c
-   ORDER BY c.tier LIMIT 1)
+  SELECT coalesce((SELECT id FROM held), (SELECT id FROM mine), (SELECT id FROM callbacks), (SELECT id FROM fresh),
+                  (SELECT id FROM retries)) AS id)
 UPDATE leads l
    SET claimed_by = $1,
-       claimed_until = CASE WHEN pick.tier = 0 THEN l.claimed_until ELSE now() + make_interval(mins => s.claim_minutes) END
+       claimed_until = CASE WHEN l.claimed_by = $1 AND l.claimed_until > now() THEN l.claimed_until
+                            ELSE now() + make_interval(mins => s.claim_minutes) END
   FROM pick, s
  WHERE l.id = pick.id
 RETURNING l.id, l.account_id, l.reference, iso_utc(l.claimed_until) AS claimed_until`;
