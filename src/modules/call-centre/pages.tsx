@@ -18,6 +18,7 @@ import { callCentrePolicy } from './policy.js';
 import { claimNext, queueCounts, releaseClaim } from './queue.js';
 import { readSettings } from './settings.js';
 import { callCentreSettingsPages } from './settings-pages.js';
+import { callCentreManagerPages } from './manager-pages.js';
 import { CallScreen, QueuePage } from './views.js';
 
 export const EMPTY_QUEUE = 'No lead to call right now.';
@@ -31,6 +32,7 @@ const withKeys = (json: string, extra: Record<string, unknown>) => `${json.slice
 export async function callCentrePages(web: FastifyInstance) {
   const { db, config } = web;
   await web.register(callCentreSettingsPages);
+  await web.register(callCentreManagerPages);
   addNav({ label: 'Call queue', href: '/call-centre', icon: 'phone', visible: callCentrePolicy.can('queue') });
   const queue = { config: { can: callCentrePolicy.can('queue') } };
 

@@ -5,7 +5,8 @@ import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
-import { appendCreated } from '../records/history.js';
+import { appendHistories } from '../records/history.js';
+import { DUPLICATE_OF } from './duplicates.js';
 import { checkSkus, insertLines } from '../records/lines.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
@@ -51,12 +52,19 @@ async function insertLeads(
 ): Promise<string[]> {
   const refs = await reserveReferences(q, accountId, 'lead', items.length);
   const ids = items.map(() => newId());
-  await q.query(
-    `INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
-     SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                   $10::jsonb[], $11::numeric[])
-         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total)`,
+  // A duplicate (duplicates.ts) is written with status duplicate and the reference it repeats.
+  const { rows: written } = await q.query<{ id: string; status: 'new' | 'duplicate' }>(
+    `WITH batch AS (
+       SELECT b.*, string_to_array(b.sku_list, chr(31)) AS skus
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                     $10::jsonb[], $11::numeric[], $12::text[]) WITH ORDINALITY
+           AS b(id, reference, full_name, phone, phone_normalized, city, area, address, data, total, sku_list, n))
+     INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total, status, duplicate_of)
+     SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total,
+            CASE WHEN dup.reference IS NULL THEN 'new' ELSE 'duplicate' END, dup.reference
+       FROM batch c ${DUPLICATE_OF}
+      ORDER BY c.n
+     RETURNING id, status`,
     [
       accountId,
       ids,
@@ -69,6 +77,7 @@ async function insertLeads(
       items.map((l) => l.address ?? null),
       items.map((l) => JSON.stringify(l.data ?? [])),
       items.map((l) => linesTotal(l.products)),
+      items.map((l) => l.products.map((p) => p.sku).join('\u001f')),
     ],
   );
   await insertLines(
@@ -77,7 +86,13 @@ async function insertLeads(
     items.map((l, i) => ({ id: ids[i], products: l.products })),
     products,
   );
-  await appendCreated(q, 'lead_histories', actor, accountId, ids);
+  await appendHistories(
+    q,
+    'lead_histories',
+    actor,
+    accountId,
+    written.map((w) => ({ id: w.id, from: null, to: w.status, comment: null })),
+  );
   return refs;
 }
 
