@@ -19,6 +19,7 @@ import { claimNext, queueCounts, releaseClaim } from './queue.js';
 import { readSettings } from './settings.js';
 import { callCentreSettingsPages } from './settings-pages.js';
 import { callCentreManagerPages } from './manager-pages.js';
+import { agentStatisticsPages } from './statistics-pages.js';
 import { CallScreen, QueuePage } from './views.js';
 
 export const EMPTY_QUEUE = 'No lead to call right now.';
@@ -33,6 +34,7 @@ export async function callCentrePages(web: FastifyInstance) {
   const { db, config } = web;
   await web.register(callCentreSettingsPages);
   await web.register(callCentreManagerPages);
+  await web.register(agentStatisticsPages);
   addNav({ label: 'Call queue', href: '/call-centre', icon: 'phone', visible: callCentrePolicy.can('queue') });
   const queue = { config: { can: callCentrePolicy.can('queue') } };
 

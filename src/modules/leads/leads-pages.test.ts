@@ -239,8 +239,8 @@ test('edit while open, with the API rules; delete one or many, never a confirmed
     assert.equal(data.status, 'new', 'the edit form never changes the status');
     assert.deepEqual(data.products, [{ sku: 'P2', name: 'Amlou 250g', quantity: 3, price: 50, total: 150 }]);
 
-    const other = await createLead(s, { full_name: 'Second Customer' });
-    const third = await createLead(s, { full_name: 'Third Customer' });
+    const other = await createLead(s, { full_name: 'Second Customer', phone: '0611000222' });
+    const third = await createLead(s, { full_name: 'Third Customer', phone: '0611000333' });
     await s.json('PATCH', `/leads/${third}/status`, { status: 'confirmed' });
     const refused = await s.form('/leads/delete', { ids: [id, third] }, { method: 'DELETE' });
     assert.equal(refused.statusCode, 302);

@@ -15,8 +15,8 @@ export interface LeadTransition {
 
 /**
  * The one place that writes a lead's status; confirming creates the orders in the same transaction.
- * Every move ends the lead's claim; a call outcome by a person is a call (`lead_calls`, the agent
- * statistics) and the lead's last call; the no_reply that reaches the settings' `max_attempts`
+ * Every move ends the lead's claim; a call outcome by a person is a call (`lead_calls`, with the
+ * status written: the agent statistics) and the lead's last call; the no_reply that reaches the settings' `max_attempts`
  * cancels the lead as `unreachable` instead (call-centre.md).
  */
 export async function transitionLeads(q: Queryable, actor: Actor, accountId: string, ts: LeadTransition[]): Promise<void> {
@@ -64,7 +64,7 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
   if (actor.userId && calls.length > 0) {
     await q.query(
       `INSERT INTO lead_calls (account_id, lead_id, agent_id, outcome) SELECT $1, c.id, $2, c.outcome FROM unnest($3::text[], $4::text[]) AS c(id, outcome)`,
-      [accountId, actor.userId, calls.map((t) => t.id), calls.map((t) => t.to)],
+      [accountId, actor.userId, calls.map((t) => t.id), calls.map((t) => written.get(t.id) ?? t.to)],
     );
   }
   await createOrdersFromLeads(
