@@ -31,7 +31,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     assert.match((await page.locator('main').textContent()) ?? '', /Due callbacks\s*1/);
 
     // The due callback comes before the older new lead.
-    await page.getByRole('button', { name: 'Next lead' }).click();
+    await Promise.all([page.waitForURL(/\/call-centre\/leads\//), page.getByRole('button', { name: 'Next lead' }).click()]);
     assert.equal(new URL(page.url()).pathname, `/call-centre/leads/${callback}`);
     await checkPage(page, 'call screen');
     assert.equal((await page.locator(`a[href^="tel:"]`).count()) > 0, true);
@@ -41,28 +41,26 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     const other = await newPage(env);
     await login(other, second.email, PASSWORD);
     await other.goto('/call-centre');
-    await other.getByRole('button', { name: 'Next lead' }).click();
+    await Promise.all([other.waitForURL(/\/call-centre\/leads\//), other.getByRole('button', { name: 'Next lead' }).click()]);
     assert.equal(new URL(other.url()).pathname, `/call-centre/leads/${older}`);
-    await other.getByRole('button', { name: 'Release without a call' }).click();
+    await Promise.all([other.waitForURL(/\/call-centre$/), other.getByRole('button', { name: 'Release without a call' }).click()]);
 
     // Key 1: no reply.
     await page.keyboard.press('1');
-    await page.getByRole('button', { name: 'Save outcome' }).click();
-    await page.waitForLoadState('load');
+    await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Save outcome' }).click()]);
     assert.match((await page.locator('.flash-success').textContent()) ?? '', /No reply/);
 
     // Next: the new lead (new before no reply); key 2: call later, in an hour.
-    await page.getByRole('button', { name: 'Next lead' }).click();
+    await Promise.all([page.waitForURL(/\/call-centre\/leads\//), page.getByRole('button', { name: 'Next lead' }).click()]);
     assert.equal(new URL(page.url()).pathname, `/call-centre/leads/${older}`);
     await page.keyboard.press('2');
     const inAnHour = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
     await page.getByLabel('Call back at').fill(inAnHour);
-    await page.getByRole('button', { name: 'Save outcome' }).click();
-    await page.waitForLoadState('load');
+    await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Save outcome' }).click()]);
     assert.match((await page.locator('.flash-success').textContent()) ?? '', /Call later/);
 
     // Next: the no-reply lead again; key 3: confirmed, with a corrected address and an upsell line.
-    await page.getByRole('button', { name: 'Next lead' }).click();
+    await Promise.all([page.waitForURL(/\/call-centre\/leads\//), page.getByRole('button', { name: 'Next lead' }).click()]);
     assert.equal(new URL(page.url()).pathname, `/call-centre/leads/${callback}`);
     await page.setViewportSize({ width: 390, height: 844 });
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -74,8 +72,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await page.locator('input[name="products[1][price]"]').fill('90');
     await checkPage(page, 'call screen, confirming');
     await screenshots(page, 'call-screen');
-    await page.getByRole('button', { name: 'Save outcome' }).click();
-    await page.waitForLoadState('load');
+    await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Save outcome' }).click()]);
     assert.match((await page.locator('.flash-success').textContent()) ?? '', /Confirmed\. Order ORD-\d+ was created\./);
     const order = await db.query<{ address: string; lines: string[] }>(
       `SELECT o.address, array(SELECT ol.sku || 'x' || ol.quantity FROM order_lines ol WHERE ol.order_id = o.id ORDER BY ol.position) AS lines
@@ -95,7 +92,10 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await login(page, away.email, PASSWORD);
     await page.goto('/call-centre');
     assert.match((await page.locator('main').textContent()) ?? '', /You are outside your working hours\./);
-    await page.getByRole('button', { name: 'Next lead' }).click();
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/call-centre') && r.request().method() === 'GET'),
+      page.getByRole('button', { name: 'Next lead' }).click(),
+    ]);
     assert.equal(new URL(page.url()).pathname, '/call-centre');
     await checkPage(page, 'queue outside hours');
   });
