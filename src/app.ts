@@ -38,6 +38,8 @@ import { shippingCompaniesPages } from './modules/shipping-companies/pages.js';
 import { pushPages } from './modules/shipping/push-pages.js';
 import { stocksPages } from './modules/stocks/pages.js';
 import { jobsPages } from './modules/jobs/pages.js';
+import { callCentersPages } from './modules/call-centers/pages.js';
+import { callCentrePages } from './modules/call-centre/pages.js';
 import './job-kinds.js'; // every job kind: routes enqueue them, the job page names them
 
 export const API_PREFIX = '/api/web/1.0';
@@ -148,6 +150,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(categoriesPages);
     await web.register(citiesPages);
     await web.register(jobsPages);
+    await web.register(callCentersPages);
+    await web.register(callCentrePages);
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -29,6 +29,8 @@ export interface Config {
   /** Where files are kept: DATA_DIR/uploads, or the database (FILES=database); S3_URL overrides both. */
   files: 'local' | 'database';
   s3Url: string | undefined;
+  /** The platform's time zone (TIMEZONE): agents' working hours and the agent statistics' days. */
+  timezone: string;
 }
 
 /** Thrown for a bad environment variable; the message names the variable. */
@@ -65,6 +67,16 @@ function boolean(env: NodeJS.ProcessEnv, name: string): boolean {
   if (raw === undefined || raw === '') return false;
   if (raw !== 'true' && raw !== 'false') throw new ConfigError(`Invalid ${name}: "${raw}" is not true or false.`);
   return raw === 'true';
+}
+
+function timeZone(env: NodeJS.ProcessEnv): string {
+  const raw = env.TIMEZONE?.trim() || 'Africa/Casablanca';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+  } catch {
+    throw new ConfigError(`Invalid TIMEZONE: "${raw}" is not an IANA time zone.`);
+  }
+  return raw;
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[]): T {
@@ -119,5 +131,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     files: oneOf(env, 'FILES', ['local', 'database'] as const),
     s3Url: url(env, 'S3_URL', ['http:', 'https:']),
+    timezone: timeZone(env),
   };
 }

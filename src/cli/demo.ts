@@ -172,7 +172,7 @@ async function seedLeadsAndOrders(q: Tx, accountId: string) {
         from: 'new' as const,
         to: status,
         callbackAt: status === 'call_later' ? tomorrow : null,
-        cancelReason: status === 'canceled' ? 'changed their mind' : null,
+        cancelReason: status === 'canceled' ? 'not_interested' : null,
       })),
     ),
   );
@@ -206,7 +206,8 @@ async function seedCities(q: Tx) {
 
 /**
  * One login per staff role: the agent confirms every demo product from 08:00 to 20:00, the stock
- * manager manages both warehouses, agents report to the call-centre manager. Existing logins are kept.
+ * manager manages both warehouses, agents report to the call-centre manager and work in its call
+ * centre. Existing logins are kept.
  */
 async function seedStaff(q: Tx, accountId: string) {
   const productIds = (await q.query<{ id: string }>('SELECT id FROM products WHERE account_id = $1 ORDER BY sku', [accountId])).rows.map(
@@ -238,4 +239,19 @@ async function seedStaff(q: Tx, accountId: string) {
     });
     ids.set(s.role, id);
   }
+  await seedCallCentre(q, ids);
+}
+
+/** The demo's call centre, run by the call-centre manager, with the agent and the follow-up agent in it. */
+async function seedCallCentre(q: Tx, ids: Map<Role, string>) {
+  await q.query('INSERT INTO call_centers (id, name, manager_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+    newId(),
+    'Demo Call Centre',
+    ids.get('call-center-manager') ?? null,
+  ]);
+  await q.query(
+    `UPDATE users SET call_center_id = (SELECT id FROM call_centers WHERE lower(name) = 'demo call centre')
+      WHERE id = ANY($1::text[]) AND call_center_id IS NULL`,
+    [(['call-center-manager', 'agent', 'follow-up-agent'] as Role[]).map((r) => ids.get(r)).filter(Boolean)],
+  );
 }

@@ -28,6 +28,7 @@ export const unauthenticated = () => new HttpError(401, 'Unauthenticated.');
 export const forbidden = () => new HttpError(403, 'This action is unauthorized.');
 export const notFound = () => new HttpError(404, 'Resource not found.');
 export const methodNotAllowed = () => new HttpError(405, 'Method not allowed.');
+export const leadHeldByAnother = () => new HttpError(409, 'This lead is being handled by another agent.');
 export const tooLarge = () => new HttpError(413, 'The request body is too large.');
 export const unsupportedMediaType = () => new HttpError(415, 'The request body must be JSON.');
 export const pageExpired = () => new HttpError(419, 'Page Expired');

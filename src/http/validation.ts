@@ -59,6 +59,7 @@ export const messages = {
   maxNumber: (k: string, n: number) => `The ${attr(k)} field must not be greater than ${n}.`,
   minItems: (k: string, n: number) => `The ${attr(k)} field must have at least ${n} items.`,
   maxItems: (k: string, n: number) => `The ${attr(k)} field must not have more than ${n} items.`,
+  afterNow: (k: string) => `The ${attr(k)} field must be a date after now.`,
   statusTransition: (from: string, to: string) => `The status cannot change from ${from} to ${to}.`,
 };
 

@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/database.js';
 import { createOrdersFromLeads } from '../orders/lifecycle.js';
 import { appendHistories } from '../records/history.js';
 import type { Actor } from '../../core/actor.js';
-import { leadMoveFollowedBy, leadMoveRefusal, type LeadStatus } from './transitions.js';
+import { isCallOutcome, leadMoveFollowedBy, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
 export interface LeadTransition {
   id: string;
@@ -13,21 +13,35 @@ export interface LeadTransition {
   comment?: string | null;
 }
 
-/** The one place that writes a lead's status; confirming creates the orders in the same transaction. */
+/**
+ * The one place that writes a lead's status; confirming creates the orders in the same transaction.
+ * Every move ends the lead's claim; a call outcome by a person is a call (`lead_calls`, with the
+ * status written: the agent statistics) and the lead's last call; the no_reply that reaches the settings' `max_attempts`
+ * cancels the lead as `unreachable` instead (call-centre.md).
+ */
 export async function transitionLeads(q: Queryable, actor: Actor, accountId: string, ts: LeadTransition[]): Promise<void> {
   if (ts.length === 0) return;
   for (const t of ts) {
     const refused = leadMoveRefusal(actor, t.from, t.to);
     if (refused) throw new Error(`refused transition reached the lifecycle: ${refused}`);
   }
-  await q.query(
-    `UPDATE leads l SET status = c.to_status, updated_at = now(),
+  const { rows } = await q.query<{ id: string; status: LeadStatus }>(
+    `WITH c AS (
+       SELECT c.*, c.another_call AND l.call_attempts + 1 >= s.max_attempts AS unreachable
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::boolean[], $7::boolean[])
+                AS c(id, to_status, callback_at, cancel_reason, another_call, a_call)
+         JOIN leads l ON l.id = c.id, call_centre_settings s)
+     UPDATE leads l SET status = CASE WHEN c.unreachable THEN 'canceled' ELSE c.to_status END, updated_at = now(),
             call_attempts = l.call_attempts + c.another_call::int,
             callback_at = CASE WHEN c.to_status = 'call_later' THEN c.callback_at::timestamptz ELSE NULL END,
-            cancel_reason = CASE WHEN c.to_status = 'canceled' THEN c.cancel_reason
-                                 WHEN c.to_status = 'new' THEN NULL ELSE l.cancel_reason END
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::boolean[]) AS c(id, to_status, callback_at, cancel_reason, another_call)
-      WHERE l.id = c.id AND l.account_id = $5`,
+            cancel_reason = CASE WHEN c.unreachable THEN 'unreachable'
+                                 WHEN c.to_status = 'canceled' THEN c.cancel_reason
+                                 WHEN c.to_status = 'new' THEN NULL ELSE l.cancel_reason END,
+            last_call_at = CASE WHEN c.a_call THEN now() ELSE l.last_call_at END,
+            claimed_by = NULL, claimed_until = NULL
+       FROM c
+      WHERE l.id = c.id AND l.account_id = $5
+      RETURNING l.id, l.status`,
     [
       ts.map((t) => t.id),
       ts.map((t) => t.to),
@@ -35,15 +49,24 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
       ts.map((t) => t.cancelReason ?? null),
       accountId,
       ts.map((t) => leadMoveFollowedBy(t.from, t.to, 'another call')),
+      ts.map((t) => isCallOutcome(t.to)),
     ],
   );
+  const written = new Map(rows.map((r) => [r.id, r.status]));
   await appendHistories(
     q,
     'lead_histories',
     actor,
     accountId,
-    ts.map((t) => ({ id: t.id, from: t.from, to: t.to, comment: t.comment ?? null })),
+    ts.map((t) => ({ id: t.id, from: t.from, to: written.get(t.id) ?? t.to, comment: t.comment ?? null })),
   );
+  const calls = ts.filter((t) => isCallOutcome(t.to));
+  if (actor.userId && calls.length > 0) {
+    await q.query(
+      `INSERT INTO lead_calls (account_id, lead_id, agent_id, outcome) SELECT $1, c.id, $2, c.outcome FROM unnest($3::text[], $4::text[]) AS c(id, outcome)`,
+      [accountId, actor.userId, calls.map((t) => t.id), calls.map((t) => written.get(t.id) ?? t.to)],
+    );
+  }
   await createOrdersFromLeads(
     q,
     actor,

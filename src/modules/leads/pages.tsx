@@ -3,7 +3,7 @@ import { leadPolicy } from './policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { ErrorBag, messages } from '../../http/validation.js';
+import { ErrorBag } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery, type ListParams } from '../../web/list-query.js';
@@ -34,7 +34,8 @@ import {
   type LeadScope,
 } from './queries.js';
 import { LEAD_FORM_FIELDS } from './schemas.js';
-import { isOpenLead, LEAD_STATUSES, leadMovesFor, outcomeRefusal, type LeadStatus } from './transitions.js';
+import { isOpenLead, LEAD_STATUSES, leadMovesFor, type LeadStatus } from './transitions.js';
+import { checkOutcome } from '../call-centre/outcomes.js';
 import { createLead, deleteLeads, leadInput, patchLead } from './service.js';
 import {
   CreateRecordPage,
@@ -215,20 +216,17 @@ export async function leadsPages(web: FastifyInstance) {
     const body = formBody(req);
     const user = req.user!;
     const { access, row } = await load(req);
-    const input = pick(body, STATUS_FIELDS);
-    const bag = new ErrorBag();
-    if (input.status === undefined || input.status === null || input.status === '') bag.add('status', messages.required('status'));
-    else {
-      const refused = outcomeRefusal(access.handlings, input.status as LeadStatus);
-      if (refused) bag.add('status', refused);
-    }
-    bag.throwIfAny();
-    await db.tx((q) => patchLead(q, actorOfUser(user), row.account_id, row.reference, input));
+    // Confirming may correct the customer and the products in the same request (call-centre.md).
+    const input = pick(body, body.status === 'confirmed' ? [...STATUS_FIELDS, ...LEAD_FORM_FIELDS] : STATUS_FIELDS);
+    await db.tx(async (q) => {
+      await checkOutcome(q, user, row.id, access.handlings, input);
+      await patchLead(q, actorOfUser(user), row.account_id, row.reference, input);
+    });
     const lead = await itemOf(row);
     const order = lead.status === 'confirmed' && lead.order_reference ? ` Order ${lead.order_reference} was created.` : '';
     return done(req, reply, {
       message: `${lead.reference} is now ${statusLabel(lead.status)}.${order}`,
-      redirect: leadUrl(row.id),
+      redirect: user.role === 'agent' ? '/call-centre' : leadUrl(row.id),
       data: lead,
     });
   });

@@ -7,6 +7,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import { REFERENCE_TEXT } from '../../lib/references.js';
 import { checkSkus, insertLines, reportUnknownSkus, skuLines } from '../records/lines.js';
 import { activeProductsBySku } from '../products/lookup.js';
+import { DUPLICATE_OF } from './duplicates.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
@@ -87,20 +88,28 @@ async function insertLeads(
       [ids[i], j, line.sku, line.quantity, line.price].forEach((v, k) => (lines[k] as unknown[]).push(v));
     }),
   );
+  // A duplicate (duplicates.ts) is written with status duplicate and the reference it repeats; the CTE
+  // of the insert is not named `leads`, which would hide the table from the duplicate look-up.
   const { rows } = await q.query<{ refs: string[] | null; known: string[] | null }>(
     `WITH p AS MATERIALIZED (
        SELECT id, sku, name FROM products
         WHERE account_id = $1 AND sku = ANY($15::text[]) AND status = 'active' AND deleted_at IS NULL),
      ok AS (SELECT count(DISTINCT sku) = cardinality(ARRAY(SELECT DISTINCT unnest($15::text[]))) AS ok FROM p),
      c AS MATERIALIZED (
-       SELECT c.*, ${REFERENCE_TEXT('lead', 'r.n')} AS reference
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::numeric[])
-                WITH ORDINALITY AS c(id, full_name, phone, phone_normalized, city, area, address, data, total, i)
+       SELECT c.*, c.i AS n, string_to_array(c.sku_list, chr(31)) AS skus, ${REFERENCE_TEXT('lead', 'r.n')} AS reference
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::numeric[],
+                     $21::text[])
+                WITH ORDINALITY AS c(id, full_name, phone, phone_normalized, city, area, address, data, total, sku_list, i)
          JOIN unnest(reserve_references($1, 'lead', CASE WHEN (SELECT ok FROM ok) THEN $11::int ELSE 0 END))
                 WITH ORDINALITY AS r(n, i) USING (i)),
-     leads AS (
-       INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total)
-       SELECT id, $1, reference, full_name, phone, phone_normalized, city, area, address, data, total FROM c ORDER BY i),
+     batch AS (SELECT reference, phone_normalized, skus, n FROM c),
+     inserted AS (
+       INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total, status, duplicate_of)
+       SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total,
+              CASE WHEN dup.reference IS NULL THEN 'new' ELSE 'duplicate' END, dup.reference
+         FROM c ${DUPLICATE_OF}
+        ORDER BY c.i
+       RETURNING id, status),
      lines AS (
        INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price)
        SELECT l.lead_id, l.position, p.id, p.sku, p.name, l.quantity, l.price
@@ -109,7 +118,7 @@ async function insertLeads(
         WHERE (SELECT ok FROM ok)),
      histories AS (
        INSERT INTO lead_histories (account_id, lead_id, old_status, new_status, changed_by, user_id, token_id, impersonator_id)
-       SELECT $1, id, NULL, 'new', $12, $13, $19, $20 FROM c ORDER BY i)
+       SELECT $1, c.id, NULL, w.status, $12, $13, $19, $20 FROM c JOIN inserted w USING (id) ORDER BY c.i)
      SELECT CASE WHEN (SELECT ok FROM ok) THEN (SELECT array_agg(reference ORDER BY i) FROM c) END AS refs,
             (SELECT array_agg(sku) FROM p) AS known`,
     [
@@ -133,6 +142,7 @@ async function insertLeads(
       lines[4],
       actor.tokenId,
       actor.impersonatorId,
+      items.map((l) => l.products.map((p) => p.sku).join('\u001f')),
     ],
     { name: 'insert-leads' },
   );

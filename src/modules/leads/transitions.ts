@@ -9,6 +9,10 @@ export type LeadStatus = (typeof LEAD_STATUSES)[number];
 export const OPEN_LEAD_STATUSES: readonly LeadStatus[] = ['new', 'no_reply', 'call_later'];
 export const isOpenLead = (status: string) => OPEN_LEAD_STATUSES.includes(status as LeadStatus);
 
+/** What an agent records after a call (call-centre.md): each is a call for the statistics and ends the claim. */
+export const CALL_OUTCOMES: readonly LeadStatus[] = ['no_reply', 'call_later', 'confirmed', 'canceled', 'wrong'];
+export const isCallOutcome = (status: string) => CALL_OUTCOMES.includes(status as LeadStatus);
+
 interface LeadMove {
   /** Who may: anyone the route lets update leads, or only the holders of a lead policy action. */
   by: 'anyone' | 'reopen';
@@ -18,7 +22,7 @@ interface LeadMove {
   follows?: 'another call' | 'an order';
 }
 
-const CALL_OUTCOMES: Partial<Record<LeadStatus, LeadMove>> = {
+const OPEN_MOVES: Partial<Record<LeadStatus, LeadMove>> = {
   new: { by: 'anyone' },
   no_reply: { by: 'anyone', follows: 'another call' },
   call_later: { by: 'anyone', needs: ['callback_at'] },
@@ -36,9 +40,9 @@ const REOPEN: Partial<Record<LeadStatus, LeadMove>> = { new: { by: 'reopen' } };
  * order carries on).
  */
 const LEAD_LIFECYCLE: Record<LeadStatus, Partial<Record<LeadStatus, LeadMove>>> = {
-  new: { ...CALL_OUTCOMES, new: undefined },
-  no_reply: CALL_OUTCOMES,
-  call_later: CALL_OUTCOMES,
+  new: { ...OPEN_MOVES, new: undefined },
+  no_reply: OPEN_MOVES,
+  call_later: OPEN_MOVES,
   confirmed: {},
   canceled: REOPEN,
   wrong: REOPEN,

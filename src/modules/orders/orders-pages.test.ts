@@ -292,6 +292,8 @@ test('role matrix for orders and order histories; another account answers 404', 
       phone: '0633333333',
       products: [{ sku: 'P1', quantity: 1, price: 199 }],
     });
+    // An agent records an outcome on the lead the queue gave them (call-centre.md).
+    assert.equal((await agent.json('POST', '/call-centre/next', {})).json().data.id, leadRes.json().data.id);
     const confirmed = await agent.json('PATCH', `/leads/${leadRes.json().data.id}/status`, { status: 'confirmed' });
     assert.equal(confirmed.statusCode, 200, confirmed.body);
 

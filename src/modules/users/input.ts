@@ -59,6 +59,11 @@ export async function checkUserInput(
     if (rows.length === 0) bag.add('manager_id', messages.invalid('manager_id'));
   }
 
+  if (typeof input.call_center_id === 'string' && !bag.has('call_center_id')) {
+    const { rows } = await q.query('SELECT 1 FROM call_centers WHERE id = $1', [input.call_center_id]);
+    if (rows.length === 0) bag.add('call_center_id', messages.invalid('call_center_id'));
+  }
+
   for (const [field, table] of [
     ['products_ids_to_confirm', 'products'],
     ['warehouses_ids_to_manage', 'warehouses'],

@@ -15,6 +15,7 @@ import { endUserSessions } from '../../web/session-store.js';
 import type { WebUser } from '../../web/types.js';
 import { PageHeader } from '../../web/ui.js';
 import { accountOptions } from '../accounts/queries.js';
+import { callCenterOptions } from '../call-centers/queries.js';
 import { checkUserInput } from './input.js';
 import { isManager, mayAct, mayCreate, mayList, mayUseUsers, TEAM_ROLES, userPolicy } from './policy.js';
 import {
@@ -72,13 +73,14 @@ async function target(web: FastifyInstance, req: FastifyRequest<UserRoute>, acti
 async function formOptions(web: FastifyInstance, viewer: WebUser, role: Role, creating: boolean): Promise<FormOptions> {
   const fields = EXTRA_FIELDS[role];
   const managedBy = MANAGED_BY[role];
-  const [accounts, managers, products, warehouses] = await Promise.all([
+  const [accounts, managers, products, warehouses, callCenters] = await Promise.all([
     role === 'seller' && creating && viewer.role !== 'seller' ? accountOptions(web.db) : undefined,
     managedBy ? managerOptions(web.db, managedBy) : undefined,
     fields.includes('products_ids_to_confirm') ? productOptions(web.db) : undefined,
     fields.includes('warehouses_ids_to_manage') ? warehouseOptions(web.db) : undefined,
+    fields.includes('call_center_id') ? callCenterOptions(web.db) : undefined,
   ]);
-  return { accounts, managers, products, warehouses };
+  return { accounts, managers, products, warehouses, callCenters };
 }
 
 const nounOf = (role: Role, viewer: WebUser) =>

@@ -20,6 +20,7 @@ export interface UserRow {
   status: UserStatus;
   account_id: string | null;
   manager_id: string | null;
+  call_center_id: string | null;
   salary: number | null;
   products_ids_to_confirm: string[];
   agent_working_hours: { startTime: string; endTime: string }[];
@@ -32,7 +33,7 @@ export interface UserRow {
 }
 
 const COLUMNS = `u.id, u.role, u.full_name, u.email, u.phone, u.whatsapp_phone, u.company, u.status, u.account_id,
-  u.manager_id, u.salary::float8 AS salary, u.products_ids_to_confirm, u.agent_working_hours, u.agent_status_handlings,
+  u.manager_id, u.call_center_id, u.salary::float8 AS salary, u.products_ids_to_confirm, u.agent_working_hours, u.agent_status_handlings,
   u.warehouses_ids_to_manage, iso_utc(u.created_at) AS created_at, iso_utc(u.updated_at) AS updated_at,
   a.name AS account_name, m.full_name AS manager_name`;
 const FROM = 'FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN users m ON m.id = u.manager_id';

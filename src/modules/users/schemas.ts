@@ -12,6 +12,7 @@ type ExtraField =
   | 'company'
   | 'account_id'
   | 'manager_id'
+  | 'call_center_id'
   | 'salary'
   | 'products_ids_to_confirm'
   | 'agent_working_hours'
@@ -23,10 +24,10 @@ const CONTACT: ExtraField[] = ['whatsapp_phone', 'company'];
 export const EXTRA_FIELDS: Record<Role, readonly ExtraField[]> = {
   admin: [],
   'manager-leader': [],
-  manager: [...CONTACT, 'manager_id'],
-  'call-center-manager': [...CONTACT, 'manager_id'],
-  agent: [...CONTACT, 'manager_id', 'salary', 'products_ids_to_confirm', 'agent_working_hours', 'agent_status_handlings'],
-  'follow-up-agent': [...CONTACT, 'manager_id'],
+  manager: [...CONTACT, 'manager_id', 'call_center_id'],
+  'call-center-manager': [...CONTACT, 'manager_id', 'call_center_id'],
+  agent: [...CONTACT, 'manager_id', 'call_center_id', 'salary', 'products_ids_to_confirm', 'agent_working_hours', 'agent_status_handlings'],
+  'follow-up-agent': [...CONTACT, 'manager_id', 'call_center_id'],
   'stock-manager': [...CONTACT, 'warehouses_ids_to_manage'],
   'sourcing-agent': CONTACT,
   delivery: CONTACT,
@@ -57,6 +58,7 @@ const EXTRA_SCHEMAS: Record<ExtraField, TSchema> = {
   company: optionalText(100),
   account_id: Type.String({ minLength: 1, maxLength: 64 }),
   manager_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, nullable: true })),
+  call_center_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, nullable: true })),
   salary: Type.Optional(Type.Number({ minimum: 0, maximum: 999_999, nullable: true })),
   products_ids_to_confirm: ids(1000),
   agent_working_hours: Type.Optional(
@@ -106,6 +108,7 @@ export interface UserInput {
   company?: string | null;
   account_id?: string;
   manager_id?: string | null;
+  call_center_id?: string | null;
   salary?: number | null;
   products_ids_to_confirm?: string[] | null;
   agent_working_hours?: { startTime: string; endTime: string }[] | null;

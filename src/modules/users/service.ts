@@ -44,6 +44,7 @@ const WRITABLE = [
   'whatsapp_phone',
   'company',
   'manager_id',
+  'call_center_id',
   'salary',
   'products_ids_to_confirm',
   'agent_working_hours',

@@ -54,6 +54,7 @@ export interface FormOptions {
   managers?: { id: string; full_name: string; role: Role; status: string }[];
   products?: { id: string; sku: string; name: string; account_name: string; status: string }[];
   warehouses?: { id: string; name: string; city: string | null }[];
+  callCenters?: [string, string][];
 }
 
 /** Role cards with their head counts: the admin's Users page and a manager's Team page. */
@@ -343,6 +344,18 @@ export function UserForm(p: { role: Role; user?: UserRow; options: FormOptions; 
               .map((m) => [m.id, `${m.full_name} (${ROLE_LABELS[m.role]}${m.status === 'active' ? '' : ', inactive'})`])}
             value={user?.manager_id ?? p.preset?.manager_id}
             placeholder="Nobody"
+          />
+        </Card>
+      )}
+
+      {options.callCenters && (
+        <Card title="Call centre">
+          <Select
+            name="call_center_id"
+            label="Call centre"
+            options={options.callCenters}
+            value={user?.call_center_id ?? null}
+            placeholder="No call centre"
           />
         </Card>
       )}

@@ -1,0 +1,31 @@
+// The agent statistics' chart: calls and confirmations per day, drawn by uPlot (served at /vendor/uplot/).
+/* global uPlot */
+(function () {
+  var el = document.getElementById('agents-chart');
+  if (!el || typeof uPlot === 'undefined') return;
+  var days = JSON.parse(el.getAttribute('data-days') || '[]');
+  var xs = days.map(function (d) {
+    return Date.parse(d.day + 'T12:00:00Z') / 1000;
+  });
+  var data = [
+    xs,
+    days.map(function (d) {
+      return d.calls;
+    }),
+    days.map(function (d) {
+      return d.confirmed;
+    }),
+  ];
+  var width = Math.max(280, Math.min(el.clientWidth || 800, 1100));
+  new uPlot(
+    {
+      width: width,
+      height: 260,
+      scales: { x: { time: true } },
+      series: [{}, { label: 'Calls', stroke: '#2563eb', width: 2 }, { label: 'Confirmed', stroke: '#16a34a', width: 2 }],
+      axes: [{}, { label: 'Calls' }],
+    },
+    data,
+    el,
+  );
+})();

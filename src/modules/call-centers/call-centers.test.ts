@@ -1,0 +1,96 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
+import { newId } from '../../lib/ids.js';
+import { testApp, type TestApp } from '../../test-support/harness.js';
+import { person } from '../../test-support/people.js';
+import { login, type Agent } from '../../test-support/session.js';
+
+let t: TestApp;
+let admin: Agent;
+before(async () => {
+  t = await testApp();
+  admin = await login(t.app, (await person(t.db, 'admin')).email);
+});
+after(() => t.close());
+
+const INVALID = 'The given data was invalid.';
+function ok(res: LightMyRequestResponse, status = 200) {
+  assert.equal(res.statusCode, status, res.body.slice(0, 400));
+  return res.json();
+}
+const name = () => `Centre ${newId().slice(-8)}`;
+
+describe('call centres and the call-centre settings', () => {
+  test('admin CRUD: name unique 1–100, manager a call-center-manager; users belong to one; managers see their own', async () => {
+    const boss = await person(t.db, 'call-center-manager');
+    const notBoss = await person(t.db, 'manager');
+    const n = name();
+    const cc = ok(await admin.json('POST', '/call-centers/store', { name: n, manager_id: boss.id }), 201).data;
+    assert.deepEqual([cc.name, cc.manager_id, cc.status, cc.agents], [n, boss.id, 'active', 0]);
+    assert.deepEqual(ok(await admin.json('POST', '/call-centers/store', { name: n.toUpperCase(), manager_id: notBoss.id }), 422), {
+      message: INVALID,
+      errors: { name: ['The name has already been taken.'], manager_id: ['The selected manager id is invalid.'] },
+    });
+    assert.deepEqual(ok(await admin.json('POST', '/call-centers/store', { name: 'x'.repeat(101) }), 422).errors, {
+      name: ['The name field must not be greater than 100 characters.'],
+    });
+    // An agent joins it through the user form.
+    const agent = await person(t.db, 'agent');
+    const joined = ok(await admin.json('PATCH', `/users/agents/${agent.id}/update`, { call_center_id: cc.id })).data;
+    assert.equal(joined.call_center_id, cc.id);
+    assert.deepEqual(ok(await admin.json('PATCH', `/users/agents/${agent.id}/update`, { call_center_id: 'nope' }), 422).errors, {
+      call_center_id: ['The selected call center id is invalid.'],
+    });
+    assert.equal(ok(await admin.json('GET', `/call-centers/${cc.id}/show`)).data.agents, 1);
+    // Its manager sees it, another call-center-manager does not; agents and sellers have no access.
+    const mine = await login(t.app, boss.email);
+    assert.deepEqual(
+      ok(await mine.json('GET', '/call-centers')).data.map((c: { id: string }) => c.id),
+      [cc.id],
+    );
+    const stranger = await login(t.app, (await person(t.db, 'call-center-manager')).email);
+    assert.equal((await stranger.json('GET', `/call-centers/${cc.id}/show`)).statusCode, 404);
+    assert.equal((await stranger.json('PATCH', `/call-centers/${cc.id}/update`, { name: name() })).statusCode, 403);
+    for (const role of ['agent', 'seller'] as const) {
+      assert.equal((await (await login(t.app, (await person(t.db, role)).email)).json('GET', '/call-centers')).statusCode, 403, role);
+    }
+    const renamed = ok(await admin.json('PATCH', `/call-centers/${cc.id}/update`, { name: `${n} bis`, status: 'inactive' })).data;
+    assert.deepEqual([renamed.name, renamed.status, renamed.manager_id], [`${n} bis`, 'inactive', boss.id]);
+    ok(await admin.json('DELETE', '/call-centers/delete', { ids: [cc.id] }));
+    const left = await t.db.query<{ call_center_id: string | null }>('SELECT call_center_id FROM users WHERE id = $1', [agent.id]);
+    assert.equal(left.rows[0].call_center_id, null);
+  });
+
+  test('settings: admin only, JSON {"data":…}, 422 with the field messages, the page labels its fields', async () => {
+    const before = ok(await admin.json('GET', '/settings/call-centre')).data;
+    assert.deepEqual(Object.keys(before), ['max_attempts', 'claim_minutes', 'duplicate_window_days', 'cancel_reasons']);
+    assert.deepEqual(ok(await admin.json('PATCH', '/settings/call-centre', { max_attempts: 0, cancel_reasons: [] }), 422), {
+      message: INVALID,
+      errors: {
+        max_attempts: ['The max attempts field must be at least 1.'],
+        cancel_reasons: ['The cancel reasons field must have at least 1 items.'],
+      },
+    });
+    // Other test files share the settings on PostgreSQL: only a superset of the reasons, then back.
+    const reasons = [...before.cancel_reasons, 'moved_away'];
+    assert.deepEqual(ok(await admin.json('PATCH', '/settings/call-centre', { cancel_reasons: reasons })).data, {
+      ...before,
+      cancel_reasons: reasons,
+    });
+    ok(await admin.json('PATCH', '/settings/call-centre', { cancel_reasons: before.cancel_reasons }));
+    const page = await admin.get('/settings/call-centre');
+    for (const label of ['Max attempts', 'Claim minutes', 'Duplicate window (days)', 'Cancel reasons (one per line)'])
+      assert.match(page.body, new RegExp(`>${label.replace(/[()]/g, '\\$&')}</label>`));
+    const bad = await admin.form('/settings/call-centre', { max_attempts: 'many' }, { method: 'PATCH' });
+    assert.equal(bad.statusCode, 302);
+    assert.match((await admin.follow(bad)).body, /Max attempts must be an integer\./);
+    for (const role of ['manager', 'agent', 'seller'] as const) {
+      assert.equal(
+        (await (await login(t.app, (await person(t.db, role)).email)).json('GET', '/settings/call-centre')).statusCode,
+        403,
+        role,
+      );
+    }
+  });
+});

@@ -1,0 +1,197 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notFound } from '../../http/errors.js';
+import { ErrorBag, messages } from '../../http/validation.js';
+import { newId } from '../../lib/ids.js';
+import { audit } from '../../web/audit.js';
+import { formBody } from '../../web/form-body.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { usePage } from '../../web/page-context.js';
+import { done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import type { IdRoute } from '../../web/types.js';
+import { Button, Card, DataTable, Field, Form, LinkButton, PageHeader, Select, StatusBadge } from '../../web/ui.js';
+import { deleteRoute } from '../catalog/named-records.js';
+import { callCenterPolicy } from './policy.js';
+import {
+  callCenterNameTaken,
+  findCallCenter,
+  isCallCenterManager,
+  listCallCenters,
+  managerOptions,
+  type CallCenterJson,
+} from './queries.js';
+import { callCenterCreate, callCenterUpdate, NAME_TAKEN, type CallCenterInput } from './schemas.js';
+
+const LIST = '/call-centers';
+const STATUS_OPTIONS: [string, string][] = [
+  ['active', 'Active'],
+  ['inactive', 'Inactive'],
+];
+
+function CallCentersList({ rows }: { rows: CallCenterJson[] }) {
+  const { user } = usePage();
+  const admin = callCenterPolicy.authorize(user!, 'create');
+  return (
+    <>
+      <PageHeader
+        title="Call centres"
+        subtitle="Agents, follow-up agents and managers belong to one; its manager supervises its agents."
+        actions={admin && <LinkButton href="/call-centers/create">New call centre</LinkButton>}
+      />
+      <DataTable
+        caption="Call centres"
+        rows={rows}
+        empty="No call centre yet."
+        columns={[
+          { label: 'Name', render: (r) => (admin ? <a href={`/call-centers/${r.id}/edit`}>{r.name}</a> : r.name) },
+          { label: 'Manager', render: (r) => r.manager ?? '—' },
+          { label: 'Agents', render: (r) => String(r.agents) },
+          { label: 'Status', render: (r) => <StatusBadge status={r.status} /> },
+        ]}
+      />
+    </>
+  );
+}
+
+function CallCenterForm({ cc, managers }: { cc?: CallCenterJson; managers: [string, string][] }) {
+  return (
+    <Card>
+      <Form
+        action={cc ? `/call-centers/${cc.id}/update` : '/call-centers/store'}
+        method={cc ? 'PATCH' : 'POST'}
+        label={cc ? 'Edit call centre' : 'New call centre'}
+      >
+        <div class="form-grid">
+          <Field name="name" label="Name" value={cc?.name} required />
+          <Select name="manager_id" label="Manager" options={managers} value={cc?.manager_id ?? null} placeholder="No manager" />
+          <Select name="status" label="Status" options={STATUS_OPTIONS} value={cc?.status ?? 'active'} />
+        </div>
+        <div class="form-actions">
+          <Button>{cc ? 'Save changes' : 'Create call centre'}</Button>
+          <a href={LIST} class="btn btn-link">
+            Cancel
+          </a>
+        </div>
+      </Form>
+      {cc && (
+        <Form action="/call-centers/delete" method="DELETE" confirm={`Delete the call centre ${cc.name}?`} label="Delete call centre">
+          <input type="hidden" name="ids[]" value={cc.id} />
+          <Button kind="danger">Delete</Button>
+        </Form>
+      )}
+    </Card>
+  );
+}
+
+/** Shape, then the manager's role and the name's uniqueness; an emptied name is refused on update. */
+async function readCallCenter(web: FastifyInstance, req: FastifyRequest, before?: CallCenterJson): Promise<CallCenterInput> {
+  const body = formBody(req);
+  const v = before ? callCenterUpdate : callCenterCreate;
+  const bag = new ErrorBag();
+  const input = v.check(body, bag) as CallCenterInput;
+  if (before && 'name' in body && input.name === undefined && !bag.has('name')) bag.add('name', messages.required('name'));
+  if (input.manager_id && !bag.has('manager_id') && !(await isCallCenterManager(web.db, input.manager_id))) {
+    bag.add('manager_id', messages.invalid('manager_id'));
+  }
+  if (input.name && !bag.has('name') && (await callCenterNameTaken(web.db, input.name, before?.id))) bag.add('name', NAME_TAKEN);
+  bag.throwIfAny(v.schema);
+  return input;
+}
+
+export async function callCentersPages(web: FastifyInstance) {
+  const { db } = web;
+  const route = formRoutes(web);
+  addNav({ label: 'Call centres', href: LIST, icon: 'building', visible: callCenterPolicy.can('view'), section: 'Call centre' });
+
+  const load = async (req: FastifyRequest<IdRoute>) => {
+    const row = await findCallCenter(db, req.user!, req.params.id);
+    if (!row) throw notFound();
+    return row;
+  };
+
+  web.get(LIST, { config: { can: callCenterPolicy.can('view') } }, async (req, reply) => {
+    const rows = await listCallCenters(db, req.user!);
+    if (wantsJson(req)) return reply.send({ data: rows });
+    return renderPage(req, reply, { title: 'Call centres', body: <CallCentersList rows={rows} /> });
+  });
+
+  web.get('/call-centers/create', { config: { can: callCenterPolicy.can('create') } }, async (req, reply) =>
+    renderPage(req, reply, {
+      title: 'New call centre',
+      body: (
+        <>
+          <PageHeader title="New call centre" back={{ href: LIST, label: 'Call centres' }} />
+          <CallCenterForm managers={await managerOptions(db)} />
+        </>
+      ),
+    }),
+  );
+
+  web.post('/call-centers/store', { config: { can: callCenterPolicy.can('create') } }, async (req, reply) => {
+    const input = await readCallCenter(web, req);
+    const row = await db.tx(async (q) => {
+      const id = newId();
+      await q.query('INSERT INTO call_centers (id, name, manager_id, status) VALUES ($1, $2, $3, $4)', [
+        id,
+        input.name,
+        input.manager_id ?? null,
+        input.status ?? 'active',
+      ]);
+      await audit(q, req.user!, 'call-centers.create', { type: 'call-center', id }, input);
+      return (await findCallCenter(q, null, id))!;
+    });
+    return done(req, reply, { message: 'Call centre created.', redirect: LIST, data: row, status: 201 });
+  });
+
+  web.get<IdRoute>('/call-centers/:id/show', { config: { can: callCenterPolicy.can('view') } }, async (req, reply) => {
+    const row = await load(req);
+    if (wantsJson(req)) return reply.send({ data: row });
+    return reply.redirect(callCenterPolicy.authorize(req.user!, 'update') ? `/call-centers/${row.id}/edit` : LIST, 302);
+  });
+
+  web.get<IdRoute>('/call-centers/:id/edit', { config: { can: callCenterPolicy.can('update') } }, async (req, reply) => {
+    const row = await load(req);
+    return renderPage(req, reply, {
+      title: `Edit ${row.name}`,
+      body: (
+        <>
+          <PageHeader title={`Edit ${row.name}`} back={{ href: LIST, label: 'Call centres' }} />
+          <CallCenterForm cc={row} managers={await managerOptions(db)} />
+        </>
+      ),
+    });
+  });
+
+  const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
+    const before = await load(req);
+    const input = await readCallCenter(web, req, before);
+    const row = await db.tx(async (q) => {
+      await q.query(
+        `UPDATE call_centers SET name = coalesce($2, name), manager_id = CASE WHEN $5 THEN $3 ELSE manager_id END,
+                status = coalesce($4, status), updated_at = now() WHERE id = $1`,
+        [before.id, input.name ?? null, input.manager_id ?? null, input.status ?? null, 'manager_id' in input],
+      );
+      await audit(q, req.user!, 'call-centers.update', { type: 'call-center', id: before.id }, input);
+      return (await findCallCenter(q, null, before.id))!;
+    });
+    return done(req, reply, { message: 'Call centre updated.', redirect: LIST, data: row });
+  };
+  const updateOpts = { config: { can: callCenterPolicy.can('update') } };
+  route<IdRoute>('PATCH', '/call-centers/:id/update', updateOpts, update);
+  route<IdRoute>('PUT', '/call-centers/:id/update', updateOpts, update);
+
+  deleteRoute(web, {
+    url: '/call-centers/delete',
+    list: LIST,
+    can: callCenterPolicy.can('delete'),
+    noun: ['call centre'],
+    audit: { action: 'call-centers.delete', type: 'call-center' },
+    // Its people stay, in no call centre.
+    remove: async (q, ids) => {
+      await q.query('UPDATE users SET call_center_id = NULL, updated_at = now() WHERE call_center_id = ANY($1::text[])', [ids]);
+      return (await q.query<{ id: string; name: string }>('DELETE FROM call_centers WHERE id = ANY($1::text[]) RETURNING id, name', [ids]))
+        .rows;
+    },
+  });
+}

@@ -1,0 +1,71 @@
+import type { Actor } from '../../core/actor.js';
+import type { Queryable } from '../../db/database.js';
+
+/**
+ * The agents a supervisor works on (call-centre.md, domain.md): a call-center-manager the agents
+ * of the call centres they manage, a manager the agents assigned to them (`manager_id`), admins
+ * and manager leaders every agent. `$1` is the supervisor's id in the SQL returned.
+ */
+export function agentScope(actor: Actor): string {
+  if (actor.role === 'call-center-manager') return `u.call_center_id IN (SELECT cc.id FROM call_centers cc WHERE cc.manager_id = $1)`;
+  if (actor.role === 'manager') return 'u.manager_id = $1';
+  return '$1::text IS NOT NULL';
+}
+
+export interface AgentRow {
+  id: string;
+  full_name: string;
+  call_center: string | null;
+  paused: boolean;
+  claim: { lead_id: string; reference: string; claimed_until: string } | null;
+  calls_today: number;
+  confirmed_today: number;
+  confirmation_rate: number;
+}
+
+/** Each agent of the scope with their live claim and today's calls (today in `tz`). */
+export async function agentBoard(q: Queryable, actor: Actor, tz: string): Promise<AgentRow[]> {
+  const { rows } = await q.query<AgentRow>(
+    `WITH today AS (SELECT (date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2) AS since)
+     SELECT u.id, u.full_name, cc.name AS call_center, u.paused_at IS NOT NULL AS paused,
+            (SELECT json_build_object('lead_id', l.id, 'reference', l.reference, 'claimed_until', iso_utc(l.claimed_until))
+               FROM leads l WHERE l.claimed_by = u.id AND l.claimed_until > now() AND l.deleted_at IS NULL LIMIT 1) AS claim,
+            coalesce(c.calls, 0) AS calls_today, coalesce(c.confirmed, 0) AS confirmed_today,
+            CASE WHEN coalesce(c.final, 0) = 0 THEN 0 ELSE round(c.confirmed::numeric / c.final, 4)::float8 END AS confirmation_rate
+       FROM users u
+       LEFT JOIN call_centers cc ON cc.id = u.call_center_id
+       LEFT JOIN LATERAL (
+         SELECT count(*)::int AS calls, count(*) FILTER (WHERE lc.outcome = 'confirmed')::int AS confirmed,
+                count(*) FILTER (WHERE lc.outcome IN ('confirmed', 'canceled', 'wrong'))::int AS final
+           FROM lead_calls lc, today WHERE lc.agent_id = u.id AND lc.created_at >= today.since) c ON true
+      WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}
+      ORDER BY lower(u.full_name), u.id`,
+    [actor.userId, tz],
+  );
+  return rows;
+}
+
+/** Whether `agentId` is an agent of the actor's scope. */
+export async function inAgentScope(q: Queryable, actor: Actor, agentId: string): Promise<boolean> {
+  const { rows } = await q.query(
+    `SELECT 1 FROM users u WHERE u.id = $2 AND u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}`,
+    [actor.userId, agentId],
+  );
+  return rows.length > 0;
+}
+
+export async function setPaused(q: Queryable, agentId: string, paused: boolean): Promise<void> {
+  await q.query(`UPDATE users SET paused_at = CASE WHEN $2 THEN coalesce(paused_at, now()) END, updated_at = now() WHERE id = $1`, [
+    agentId,
+    paused,
+  ]);
+}
+
+/** Gives the account-visible leads among `ids` to the agent (null: back to everyone's queue); answers how many. */
+export async function assignLeads(q: Queryable, ids: string[], agentId: string | null): Promise<number> {
+  const { rowCount } = await q.query(
+    `UPDATE leads SET assigned_to = $2, updated_at = now() WHERE id = ANY($1::text[]) AND deleted_at IS NULL`,
+    [ids, agentId],
+  );
+  return rowCount;
+}

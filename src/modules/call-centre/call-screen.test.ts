@@ -1,0 +1,59 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newId } from '../../lib/ids.js';
+import { normalizePhone } from '../../lib/phone.js';
+import { testApp, type TestApp } from '../../test-support/harness.js';
+import { person } from '../../test-support/people.js';
+import { login } from '../../test-support/session.js';
+import { agentOf, leads, shop, type Shop } from './test-fixtures.js';
+
+let t: TestApp;
+before(async () => {
+  t = await testApp();
+});
+after(() => t.close());
+
+async function orders(s: Shop, phone: string, statuses: string[]) {
+  for (const status of statuses) {
+    await t.db.query(
+      `INSERT INTO orders (id, account_id, reference, status, full_name, phone, phone_normalized, total)
+       VALUES ($1, $2, $3, $4, 'Customer', $5, $6, 100)`,
+      [newId(), s.accountId, `ORD-X${newId().slice(-8)}`, status, phone, normalizePhone(phone)],
+    );
+  }
+}
+
+test('GET /call-centre/leads/{id}: the lead with its customer record by normalised phone and the risk; 404 outside the agent’s products', async () => {
+  const s = await shop(t.db);
+  const cases: [string, string[], { leads: number; orders: number; delivered: number; returned: number; risk: string }][] = [
+    ['0611000001', ['returned', 'returned', 'delivered'], { leads: 1, orders: 3, delivered: 1, returned: 2, risk: 'high' }],
+    ['0611000002', ['returned', 'delivered', 'delivered', 'delivered'], { leads: 1, orders: 4, delivered: 3, returned: 1, risk: 'medium' }],
+    [
+      '0611000003',
+      ['returned', 'returned', 'delivered', 'delivered', 'delivered'],
+      { leads: 1, orders: 5, delivered: 3, returned: 2, risk: 'medium' },
+    ],
+    ['0611000004', ['delivered', 'new'], { leads: 1, orders: 2, delivered: 1, returned: 0, risk: 'low' }],
+  ];
+  const agent = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
+  for (const [phone, statuses, customer] of cases) {
+    // The earlier lead is written in the international form: the record matches by normalised phone.
+    const [, id] = await leads(t.db, s, [
+      { sku: 'B', phone: `+212${phone.slice(1)}` },
+      { sku: 'A', phone },
+    ]);
+    await orders(s, phone, statuses);
+    const res = await agent.json('GET', `/call-centre/leads/${id}`);
+    assert.equal(res.statusCode, 200, res.body);
+    const { customer: got, ...lead } = res.json().data;
+    assert.deepEqual(got, customer, phone);
+    assert.equal(lead.id, id);
+    const page = await agent.get(`/call-centre/leads/${id}`);
+    assert.match(page.body, new RegExp(`href="tel:${phone}"`));
+    assert.match(page.body, new RegExp(`href="https://wa.me/212${phone.slice(1)}"`));
+  }
+  const [otherProduct] = await leads(t.db, s, [{ sku: 'C' }]);
+  assert.equal((await agent.json('GET', `/call-centre/leads/${otherProduct}`)).statusCode, 404);
+  const seller = await login(t.app, (await person(t.db, 'seller')).email);
+  assert.equal((await seller.json('GET', `/call-centre/leads/${otherProduct}`)).statusCode, 403);
+});

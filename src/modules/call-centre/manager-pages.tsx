@@ -1,0 +1,119 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../../http/errors.js';
+import { compile, ErrorBag } from '../../http/validation.js';
+import { audit } from '../../web/audit.js';
+import { formBody } from '../../web/form-body.js';
+import { formatDateTime } from '../../web/format.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { backUrl, done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import type { IdRoute } from '../../web/types.js';
+import { Badge, Button, DataTable, Form, PageHeader } from '../../web/ui.js';
+import { findLeads, leadAccess } from '../leads/queries.js';
+import { agentBoard, assignLeads, inAgentScope, setPaused, type AgentRow } from './agents.js';
+import { callCentrePolicy } from './policy.js';
+
+const AssignBody = Type.Object({
+  ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 1000 }),
+  agent_id: Type.Optional(Type.String({ maxLength: 64, nullable: true })),
+});
+const assignBody = compile(AssignBody);
+
+function AgentsBoard({ rows }: { rows: AgentRow[] }) {
+  return (
+    <>
+      <PageHeader title="Agents" subtitle="Who is on a call now, and today's calls and confirmations." />
+      <DataTable
+        caption="Agents"
+        rows={rows}
+        empty="No agent in your team yet."
+        columns={[
+          { label: 'Agent', render: (r) => r.full_name },
+          { label: 'Call centre', render: (r) => r.call_center ?? '—' },
+          {
+            label: 'On the phone with',
+            render: (r) =>
+              r.claim ? (
+                <a href={`/call-centre/leads/${r.claim.lead_id}`} title={`Until ${formatDateTime(r.claim.claimed_until)}`}>
+                  {r.claim.reference}
+                </a>
+              ) : (
+                '—'
+              ),
+          },
+          { label: 'Calls today', render: (r) => String(r.calls_today) },
+          { label: 'Confirmed today', render: (r) => String(r.confirmed_today) },
+          { label: 'Confirmation rate', render: (r) => `${Math.round(r.confirmation_rate * 1000) / 10} %` },
+          {
+            label: 'Queue',
+            render: (r) => (
+              <Form
+                action={`/users/agents/${r.id}/${r.paused ? 'resume' : 'pause'}`}
+                method="PATCH"
+                class="inline-form"
+                label={`${r.paused ? 'Resume' : 'Pause'} ${r.full_name}`}
+              >
+                {r.paused && <Badge tone="amber">Paused</Badge>} <Button kind="secondary">{r.paused ? 'Resume' : 'Pause'}</Button>
+              </Form>
+            ),
+          },
+        ]}
+      />
+    </>
+  );
+}
+
+/** The managers' side of the call centre: the agents board, pause/resume, assigning leads. */
+export async function callCentreManagerPages(web: FastifyInstance) {
+  const { db, config } = web;
+  const route = formRoutes(web);
+  const supervise = { config: { can: callCentrePolicy.can('supervise') } };
+  addNav({
+    label: 'Agents at work',
+    href: '/call-centre/agents',
+    icon: 'users',
+    visible: callCentrePolicy.can('supervise'),
+    section: 'Call centre',
+  });
+
+  web.get('/call-centre/agents', supervise, async (req, reply) => {
+    const rows = await agentBoard(db, req.user!, config.timezone);
+    if (wantsJson(req)) return reply.send({ data: rows });
+    return renderPage(req, reply, { title: 'Agents', body: <AgentsBoard rows={rows} /> });
+  });
+
+  const pause = (paused: boolean) => async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
+    const user = req.user!;
+    if (!(await inAgentScope(db, user, req.params.id))) throw notFound();
+    await db.tx(async (q) => {
+      await setPaused(q, req.params.id, paused);
+      await audit(q, user, paused ? 'agents.pause' : 'agents.resume', { type: 'user', id: req.params.id });
+    });
+    return done(req, reply, { message: paused ? 'Agent paused.' : 'Agent resumed.', redirect: backUrl(req, '/call-centre/agents') });
+  };
+  route<IdRoute>('PATCH', '/users/agents/:id/pause', supervise, pause(true));
+  route<IdRoute>('PATCH', '/users/agents/:id/resume', supervise, pause(false));
+
+  route('PATCH', '/leads/assign', { config: { can: callCentrePolicy.can('assign') } }, async (req, reply) => {
+    const user = req.user!;
+    const bag = new ErrorBag();
+    const input = assignBody.check(formBody(req), bag);
+    bag.throwIfAny(AssignBody);
+    const agentId = input.agent_id ? input.agent_id : null;
+    if (agentId && !(await inAgentScope(db, user, agentId))) throw notFound();
+    const ids = [...new Set(input.ids)];
+    const access = await leadAccess(db, user);
+    const found = await findLeads(db, access.scope, ids);
+    if (found.size !== ids.length) throw notFound();
+    const count = await db.tx(async (q) => {
+      const n = await assignLeads(q, ids, agentId);
+      await audit(q, user, 'leads.assign', { type: 'lead', id: ids.join(',') }, { agent_id: agentId });
+      return n;
+    });
+    const message = agentId ? `${count} lead${count === 1 ? '' : 's'} assigned.` : `${count} lead${count === 1 ? '' : 's'} unassigned.`;
+    if (wantsJson(req)) return reply.send({ message, data: { count } });
+    return done(req, reply, { message, redirect: backUrl(req, '/leads') });
+  });
+}

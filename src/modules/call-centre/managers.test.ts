@@ -1,0 +1,84 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
+import { newId } from '../../lib/ids.js';
+import { testApp, type TestApp } from '../../test-support/harness.js';
+import { person } from '../../test-support/people.js';
+import { login } from '../../test-support/session.js';
+import { agentOf, leads, shop } from './test-fixtures.js';
+
+let t: TestApp;
+before(async () => {
+  t = await testApp();
+});
+after(() => t.close());
+
+const NOT_FOUND = { message: 'Resource not found.' };
+function ok(res: LightMyRequestResponse, status = 200) {
+  assert.equal(res.statusCode, status, res.body.slice(0, 400));
+  return res.json();
+}
+async function centre(managerId: string) {
+  const id = newId();
+  await t.db.query('INSERT INTO call_centers (id, name, manager_id) VALUES ($1, $2, $3)', [id, `Centre ${id.slice(-8)}`, managerId]);
+  return id;
+}
+
+test('a call-center-manager sees, pauses and assigns to their centres’ agents only (404 outside)', async () => {
+  const s = await shop(t.db);
+  const boss = await person(t.db, 'call-center-manager');
+  const mine = await agentOf(t.db, [s.products.A], { callCenterId: await centre(boss.id) });
+  const theirs = await agentOf(t.db, [s.products.A], { callCenterId: await centre((await person(t.db, 'call-center-manager')).id) });
+  const [first, second] = await leads(t.db, s, [{ sku: 'A', age: 10 }, { sku: 'A' }]);
+  const agent = await login(t.app, mine.email);
+  assert.equal(ok(await agent.json('POST', '/call-centre/next', {})).data.id, first);
+  ok(await agent.json('PATCH', `/leads/${first}/status`, { status: 'confirmed' }));
+  assert.equal(ok(await agent.json('POST', '/call-centre/next', {})).data.id, second);
+
+  const manager = await login(t.app, boss.email);
+  const board = ok(await manager.json('GET', '/call-centre/agents')).data;
+  assert.equal(board.length, 1);
+  assert.deepEqual(
+    { ...board[0], claim: { ...board[0].claim, claimed_until: typeof board[0].claim.claimed_until } },
+    {
+      id: mine.id,
+      full_name: mine.fullName,
+      call_center: board[0].call_center,
+      paused: false,
+      claim: { lead_id: second, reference: board[0].claim.reference, claimed_until: 'string' },
+      calls_today: 1,
+      confirmed_today: 1,
+      confirmation_rate: 1,
+    },
+  );
+  assert.match((await manager.get('/call-centre/agents')).body, /Confirmation rate/);
+
+  // Pause and resume: their agent only.
+  assert.deepEqual(ok(await manager.json('PATCH', `/users/agents/${theirs.id}/pause`, {}), 404), NOT_FOUND);
+  ok(await manager.json('PATCH', `/users/agents/${mine.id}/pause`, {}));
+  ok(await agent.json('POST', `/call-centre/leads/${second}/release`, {}));
+  assert.deepEqual(ok(await agent.json('POST', '/call-centre/next', {})), { data: null, message: 'No lead to call right now.' });
+  ok(await manager.json('PATCH', `/users/agents/${mine.id}/resume`, {}));
+  assert.equal(ok(await agent.json('POST', '/call-centre/next', {})).data.id, second);
+  ok(await agent.json('POST', `/call-centre/leads/${second}/release`, {}));
+
+  // Assigning: to their agent only; unknown leads 404; an assigned lead goes to that agent first.
+  const [third] = await leads(t.db, s, [{ sku: 'A' }]);
+  assert.deepEqual(ok(await manager.json('PATCH', '/leads/assign', { ids: [third], agent_id: theirs.id }), 404), NOT_FOUND);
+  assert.deepEqual(ok(await manager.json('PATCH', '/leads/assign', { ids: [third, 'nope'], agent_id: mine.id }), 404), NOT_FOUND);
+  assert.deepEqual(ok(await manager.json('PATCH', '/leads/assign', { ids: [third], agent_id: mine.id })), {
+    message: '1 lead assigned.',
+    data: { count: 1 },
+  });
+  const other = await login(t.app, theirs.email);
+  assert.equal(ok(await other.json('POST', '/call-centre/next', {})).data.id, second, 'never the lead assigned to another');
+  assert.equal(ok(await agent.json('POST', '/call-centre/next', {})).data.id, third, 'assigned first');
+  ok(await manager.json('PATCH', '/leads/assign', { ids: [third], agent_id: '' }));
+  const row = await t.db.query<{ assigned_to: string | null }>('SELECT assigned_to FROM leads WHERE id = $1', [third]);
+  assert.equal(row.rows[0].assigned_to, null);
+  for (const role of ['agent', 'seller'] as const) {
+    const who = await login(t.app, (await person(t.db, role)).email);
+    assert.equal((await who.json('GET', '/call-centre/agents')).statusCode, 403, role);
+    assert.equal((await who.json('PATCH', '/leads/assign', { ids: [third], agent_id: mine.id })).statusCode, 403, role);
+  }
+});

@@ -1,0 +1,42 @@
+import type { Queryable } from '../../db/database.js';
+import { forbidden, leadHeldByAnother } from '../../http/errors.js';
+import { ErrorBag, messages } from '../../http/validation.js';
+import type { WebUser } from '../../web/types.js';
+import { outcomeRefusal, type LeadStatus } from '../leads/transitions.js';
+import { readSettings } from './settings.js';
+
+/** `callback_at` as sent: a zone-less time (the form's datetime-local) is read as UTC, as PostgreSQL stores it. */
+const instant = (v: string) => Date.parse(/(z|[+-]\d\d:?\d\d)$/i.test(v) ? v : `${v.replace(' ', 'T')}Z`);
+
+/**
+ * The call centre's rules on `PATCH /leads/{id}/status` (call-centre.md), inside its transaction:
+ * an agent must hold the lead's claim (409) and may set only their handlings (403); `call_later`
+ * needs a future `callback_at`, `canceled` a `cancel_reason` from the settings' list (422).
+ */
+export async function checkOutcome(
+  q: Queryable,
+  user: WebUser,
+  leadId: string,
+  handlings: LeadStatus[] | null,
+  input: { status?: unknown; callback_at?: unknown; cancel_reason?: unknown },
+): Promise<void> {
+  if (user.role === 'agent') {
+    const { rows } = await q.query('SELECT 1 FROM leads WHERE id = $1 AND claimed_by = $2 AND claimed_until > now() FOR UPDATE', [
+      leadId,
+      user.id,
+    ]);
+    if (rows.length === 0) throw leadHeldByAnother();
+  }
+  const bag = new ErrorBag();
+  if (input.status === undefined || input.status === null || input.status === '') bag.add('status', messages.required('status'));
+  else if (outcomeRefusal(handlings, input.status as LeadStatus)) throw forbidden();
+  if (input.status === 'call_later' && typeof input.callback_at === 'string' && instant(input.callback_at) <= Date.now()) {
+    bag.add('callback_at', messages.afterNow('callback_at'));
+  }
+  if (input.status === 'canceled') {
+    const reason = input.cancel_reason;
+    if (reason === undefined || reason === null || reason === '') bag.add('cancel_reason', messages.required('cancel_reason'));
+    else if (!(await readSettings(q)).cancel_reasons.includes(String(reason))) bag.add('cancel_reason', messages.invalid('cancel_reason'));
+  }
+  bag.throwIfAny();
+}

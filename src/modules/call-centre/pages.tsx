@@ -1,0 +1,129 @@
+import type { FastifyInstance } from 'fastify';
+import { leadHeldByAnother, notFound } from '../../http/errors.js';
+import { done } from '../../web/respond.js';
+import { actorOfUser } from '../../web/actor.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { wantsJson } from '../../web/scope.js';
+import type { IdRoute } from '../../web/types.js';
+import { sendJson } from '../listing/api-helpers.js';
+import { activeProducts } from '../records/hand-made.js';
+import type { HistoryItem } from '../records/record-ui.js';
+import { findLead, leadAccess, leadHistories, leadJson } from '../leads/queries.js';
+import { CALL_OUTCOMES, leadMovesFor } from '../leads/transitions.js';
+import type { LeadItem } from '../leads/views.js';
+import { agentProfile, isWorkingTime } from './agent.js';
+import { customerRecord } from './customer.js';
+import { callCentrePolicy } from './policy.js';
+import { claimNext, queueCounts, releaseClaim } from './queue.js';
+import { readSettings } from './settings.js';
+import { callCentreSettingsPages } from './settings-pages.js';
+import { callCentreManagerPages } from './manager-pages.js';
+import { agentStatisticsPages } from './statistics-pages.js';
+import { CallScreen, QueuePage } from './views.js';
+
+export const EMPTY_QUEUE = 'No lead to call right now.';
+export const OUTSIDE_HOURS = 'You are outside your working hours.';
+const PAUSED = 'Your manager paused your queue.';
+const screenUrl = (id: string) => `/call-centre/leads/${id}`;
+
+/** A lead's JSON text with more keys appended. */
+const withKeys = (json: string, extra: Record<string, unknown>) => `${json.slice(0, -1)},${JSON.stringify(extra).slice(1)}`;
+
+export async function callCentrePages(web: FastifyInstance) {
+  const { db, config } = web;
+  await web.register(callCentreSettingsPages);
+  await web.register(callCentreManagerPages);
+  await web.register(agentStatisticsPages);
+  addNav({ label: 'Call queue', href: '/call-centre', icon: 'phone', visible: callCentrePolicy.can('queue') });
+  const queue = { config: { can: callCentrePolicy.can('queue') } };
+
+  /** Why the agent gets nothing now (paused, outside working hours), or undefined. */
+  const closedBecause = (p: { paused: boolean; hours: { startTime: string; endTime: string }[] }) =>
+    p.paused ? PAUSED : !isWorkingTime(p.hours, config.timezone) ? OUTSIDE_HOURS : undefined;
+
+  web.get('/call-centre', queue, async (req, reply) => {
+    const user = req.user!;
+    const profile = await agentProfile(db, user.id);
+    const [counts, held] = await Promise.all([
+      queueCounts(db, user.id, profile.products),
+      db.query<{ id: string; reference: string }>(
+        `SELECT id, reference FROM leads WHERE claimed_by = $1 AND claimed_until > now() AND deleted_at IS NULL LIMIT 1`,
+        [user.id],
+      ),
+    ]);
+    const message = closedBecause(profile);
+    if (wantsJson(req)) return reply.send({ data: counts, message: message ?? null });
+    return renderPage(req, reply, { title: 'Call queue', body: <QueuePage counts={counts} message={message} held={held.rows[0]} /> });
+  });
+
+  web.post('/call-centre/next', queue, async (req, reply) => {
+    const user = req.user!;
+    const { closed, claim } = await db.tx(async (q) => {
+      const profile = await agentProfile(q, user.id, true);
+      const why = closedBecause(profile);
+      return { closed: why, claim: why ? undefined : await claimNext(q, user.id, profile.products) };
+    });
+    const message = closed === OUTSIDE_HOURS ? OUTSIDE_HOURS : EMPTY_QUEUE;
+    if (!claim) {
+      if (wantsJson(req)) return reply.send({ data: null, message });
+      req.session.flash = { error: closed ?? message };
+      return reply.redirect('/call-centre', 302);
+    }
+    if (!wantsJson(req)) return reply.redirect(screenUrl(claim.id), 302);
+    const json = (await leadJson(db, claim.account_id, claim.reference))!;
+    return sendJson(reply, `{"data":${withKeys(json, { claimed_until: claim.claimed_until })}}`);
+  });
+
+  web.get<IdRoute>('/call-centre/leads/:id', { config: { can: callCentrePolicy.can('screen') } }, async (req, reply) => {
+    const user = req.user!;
+    const access = await leadAccess(db, user);
+    const row = await findLead(db, access.scope, req.params.id);
+    if (!row) throw notFound();
+    const [json, customer, claim] = await Promise.all([
+      leadJson(db, row.account_id, row.reference),
+      customerRecord(db, row.id),
+      db.query<{ claimed_by: string | null; claimed_until: string | null }>(
+        `SELECT claimed_by, CASE WHEN claimed_until > now() THEN iso_utc(claimed_until) END AS claimed_until FROM leads WHERE id = $1`,
+        [row.id],
+      ),
+    ]);
+    if (wantsJson(req)) return sendJson(reply, `{"data":${withKeys(json!, { customer: customer.record })}}`);
+    const lead = JSON.parse(json!) as LeadItem;
+    const held = claim.rows[0];
+    const mine = held.claimed_until !== null && held.claimed_by === user.id;
+    const outcomes =
+      user.role !== 'agent' || mine
+        ? leadMovesFor(actorOfUser(user), row.status, access.handlings).filter((s) => CALL_OUTCOMES.includes(s))
+        : [];
+    const [histories, settings, products] = await Promise.all([
+      leadHistories(db, row.id),
+      readSettings(db),
+      activeProducts(db, row.account_id),
+    ]);
+    return renderPage(req, reply, {
+      title: `${lead.reference} · ${lead.full_name}`,
+      body: (
+        <CallScreen
+          lead={lead}
+          claimedUntil={mine ? held.claimed_until : null}
+          record={customer.record}
+          recordRows={customer.rows}
+          histories={JSON.parse(histories) as HistoryItem[]}
+          outcomes={outcomes}
+          cancelReasons={settings.cancel_reasons}
+          products={products}
+        />
+      ),
+    });
+  });
+
+  web.post<IdRoute>('/call-centre/leads/:id/release', queue, async (req, reply) => {
+    const user = req.user!;
+    const access = await leadAccess(db, user);
+    const row = await findLead(db, access.scope, req.params.id);
+    if (!row) throw notFound();
+    if (!(await releaseClaim(db, user.id, row.id))) throw leadHeldByAnother();
+    return done(req, reply, { message: `${row.reference} is back in the queue.`, redirect: '/call-centre' });
+  });
+}

@@ -1,0 +1,114 @@
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { wantsJson } from '../../web/scope.js';
+import { Button, DataTable, Field, PageHeader } from '../../web/ui.js';
+import { callCentrePolicy } from './policy.js';
+import { agentStatistics, callsPerDay, statsCsv, type AgentStats } from './statistics.js';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const StatsQuery = Type.Object({
+  from: Type.Optional(Type.String({ maxLength: 10 })),
+  to: Type.Optional(Type.String({ maxLength: 10 })),
+  format: Type.Optional(Type.String({ enum: ['csv', 'json', 'html'] })),
+});
+const statsQuery = compile(StatsQuery);
+
+/** Today's date in `tz`. */
+function today(tz: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+const valid = (d: string) =>
+  DAY.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+
+function StatsPage(p: { rows: AgentStats[]; from: string; to: string; days: { day: string; calls: number; confirmed: number }[] }) {
+  return (
+    <>
+      <PageHeader title="Agent statistics" subtitle={`From ${p.from} to ${p.to}, in the platform's time zone.`} />
+      <form method="get" action="/statistics/agents" class="filters" aria-label="Date range">
+        <Field name="from" label="From" type="date" value={p.from} />
+        <Field name="to" label="To" type="date" value={p.to} />
+        <Button kind="secondary">Show</Button>
+        <a class="btn btn-link" href={`/statistics/agents?from=${p.from}&to=${p.to}&format=csv`}>
+          Download CSV
+        </a>
+      </form>
+      <figure class="chart">
+        <div id="agents-chart" data-days={JSON.stringify(p.days)} role="img" aria-label="Calls and confirmations per day"></div>
+        <figcaption>Calls and confirmations per day</figcaption>
+      </figure>
+      <DataTable
+        caption="Agents"
+        rows={p.rows}
+        empty="No agent."
+        columns={[
+          { label: 'Agent', render: (r) => r.agent },
+          { label: 'Calls', render: (r) => String(r.calls) },
+          { label: 'Confirmed', render: (r) => String(r.confirmed) },
+          { label: 'Canceled', render: (r) => String(r.canceled) },
+          { label: 'No reply', render: (r) => String(r.no_reply) },
+          { label: 'Call later', render: (r) => String(r.call_later) },
+          { label: 'Wrong', render: (r) => String(r.wrong) },
+          { label: 'Confirmation rate', render: (r) => `${Math.round(r.confirmation_rate * 1000) / 10} %` },
+          {
+            label: 'Median minutes to first call',
+            render: (r) => (r.median_minutes_to_first_call === null ? '—' : String(r.median_minutes_to_first_call)),
+          },
+        ]}
+      />
+      <link rel="stylesheet" href="/vendor/uplot/uPlot.min.css" />
+      <script src="/vendor/uplot/uPlot.iife.min.js" defer></script>
+      <script src="/assets/agents-chart.js" defer></script>
+    </>
+  );
+}
+
+/** uPlot (a maintained chart library, no dependencies) served from its package: the CSP allows our own scripts only. */
+const UPLOT = { 'uPlot.iife.min.js': 'application/javascript', 'uPlot.min.css': 'text/css' } as const;
+const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'));
+
+export async function agentStatisticsPages(web: FastifyInstance) {
+  const { db, config } = web;
+  for (const [file, type] of Object.entries(UPLOT)) {
+    web.get(`/vendor/uplot/${file}`, async (_req, reply) =>
+      reply
+        .type(`${type}; charset=utf-8`)
+        .header('cache-control', 'public, max-age=86400')
+        .send(createReadStream(join(uplotDir, file))),
+    );
+  }
+  addNav({
+    label: 'Agent statistics',
+    href: '/statistics/agents',
+    icon: 'layers',
+    visible: callCentrePolicy.can('statistics'),
+    section: 'Call centre',
+  });
+
+  web.get('/statistics/agents', { config: { can: callCentrePolicy.can('statistics') } }, async (req, reply) => {
+    const bag = new ErrorBag();
+    const q = statsQuery.check(req.query, bag);
+    const from = q.from ?? today(config.timezone);
+    const to = q.to ?? from;
+    if (!bag.has('from') && !valid(from)) bag.add('from', messages.date('from'));
+    if (!bag.has('to') && !valid(to)) bag.add('to', messages.date('to'));
+    if (!bag.has('from') && !bag.has('to') && to < from) bag.add('to', `The to field must be a date after or equal to from.`);
+    bag.throwIfAny(StatsQuery);
+    const rows = await agentStatistics(db, req.user!, from, to, config.timezone);
+    const csv = q.format === 'csv' || (q.format === undefined && /text\/csv/i.test(String(req.headers.accept ?? '')));
+    if (csv) {
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="agent-statistics-${from}-${to}.csv"`)
+        .send(statsCsv(rows));
+    }
+    if (wantsJson(req) || q.format === 'json') return reply.send({ data: rows });
+    const days = await callsPerDay(db, req.user!, from, to, config.timezone);
+    return renderPage(req, reply, { title: 'Agent statistics', body: <StatsPage rows={rows} from={from} to={to} days={days} /> });
+  });
+}

@@ -1,0 +1,134 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newId } from '../../lib/ids.js';
+import { testApp, type TestApp } from '../../test-support/harness.js';
+import { person } from '../../test-support/people.js';
+import { login } from '../../test-support/session.js';
+import { agentOf, leads, shop } from './test-fixtures.js';
+
+let t: TestApp;
+before(async () => {
+  t = await testApp();
+});
+after(() => t.close());
+
+test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Casablanca, UTC+1 in January), JSON and CSV', async () => {
+  const s = await shop(t.db);
+  const boss = await person(t.db, 'call-center-manager');
+  const centre = newId();
+  await t.db.query('INSERT INTO call_centers (id, name, manager_id) VALUES ($1, $2, $3)', [centre, `Stats ${centre.slice(-8)}`, boss.id]);
+  const [x, y, w] = await Promise.all(['Xavier', 'Yasmine', 'Walid'].map(() => agentOf(t.db, [s.products.A], { callCenterId: centre })));
+  await t.db.query(
+    `UPDATE users SET full_name = CASE id WHEN $1 THEN 'A Xavier' WHEN $2 THEN 'B Yasmine' ELSE 'C Walid' END WHERE id IN ($1, $2, $3)`,
+    [x.id, y.id, w.id],
+  );
+  const outsider = await agentOf(t.db, [s.products.A]);
+  const ids = await leads(
+    t.db,
+    s,
+    [...Array(6)].map(() => ({ sku: 'A' as const })),
+  );
+  const created = [
+    '2026-01-10T09:00Z',
+    '2026-01-09T22:00Z',
+    '2026-01-10T08:00Z',
+    '2026-01-11T10:00Z',
+    '2026-01-10T10:00Z',
+    '2026-01-10T11:00Z',
+  ];
+  for (const [i, at] of created.entries()) await t.db.query('UPDATE leads SET created_at = $2 WHERE id = $1', [ids[i], at]);
+  const calls: [number, string, string, string][] = [
+    [0, x.id, 'no_reply', '2026-01-10T09:30Z'], // first call of L1: 30 min
+    [0, x.id, 'confirmed', '2026-01-10T10:00Z'],
+    [1, x.id, 'canceled', '2026-01-09T23:30Z'], // 00:30 on the 10th in Casablanca: in range; 90 min
+    [2, x.id, 'wrong', '2026-01-11T23:30Z'], // 00:30 on the 12th: out of range
+    [3, x.id, 'call_later', '2026-01-11T10:10Z'], // 10 min
+    [3, y.id, 'confirmed', '2026-01-11T12:00Z'], // not L4's first call
+    [4, y.id, 'wrong', '2026-01-10T10:45Z'], // 45 min
+    [5, y.id, 'canceled', '2026-01-10T11:20Z'], // 20 min
+    [5, outsider.id, 'confirmed', '2026-01-10T12:00Z'],
+  ];
+  for (const [lead, agent, outcome, at] of calls) {
+    await t.db.query('INSERT INTO lead_calls (account_id, lead_id, agent_id, outcome, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      s.accountId,
+      ids[lead],
+      agent,
+      outcome,
+      at,
+    ]);
+  }
+  const expected = [
+    {
+      agent_id: x.id,
+      agent: 'A Xavier',
+      calls: 4,
+      confirmed: 1,
+      canceled: 1,
+      no_reply: 1,
+      call_later: 1,
+      wrong: 0,
+      confirmation_rate: 0.5,
+      median_minutes_to_first_call: 30,
+    },
+    {
+      agent_id: y.id,
+      agent: 'B Yasmine',
+      calls: 3,
+      confirmed: 1,
+      canceled: 1,
+      no_reply: 0,
+      call_later: 0,
+      wrong: 1,
+      confirmation_rate: 0.3333,
+      median_minutes_to_first_call: 32.5,
+    },
+    {
+      agent_id: w.id,
+      agent: 'C Walid',
+      calls: 0,
+      confirmed: 0,
+      canceled: 0,
+      no_reply: 0,
+      call_later: 0,
+      wrong: 0,
+      confirmation_rate: 0,
+      median_minutes_to_first_call: null,
+    },
+  ];
+  const manager = await login(t.app, boss.email);
+  const json = await manager.json('GET', '/statistics/agents?from=2026-01-10&to=2026-01-11');
+  assert.equal(json.statusCode, 200, json.body);
+  assert.deepEqual(json.json(), { data: expected });
+
+  const csv = await manager.get('/statistics/agents?from=2026-01-10&to=2026-01-11&format=csv');
+  assert.match(String(csv.headers['content-type']), /^text\/csv/);
+  assert.equal(
+    csv.body,
+    [
+      'agent_id,agent,calls,confirmed,canceled,no_reply,call_later,wrong,confirmation_rate,median_minutes_to_first_call',
+      `${x.id},A Xavier,4,1,1,1,1,0,0.5,30`,
+      `${y.id},B Yasmine,3,1,1,0,0,1,0.3333,32.5`,
+      `${w.id},C Walid,0,0,0,0,0,0,0,`,
+      '',
+    ].join('\r\n'),
+  );
+  assert.equal((await manager.get('/statistics/agents?from=2026-01-10&to=2026-01-11', { accept: 'text/csv' })).body, csv.body);
+
+  // An agent sees their own row only; a bad range answers 422; the page has its table and chart.
+  const own = await (await login(t.app, y.email)).json('GET', '/statistics/agents?from=2026-01-10&to=2026-01-11');
+  assert.deepEqual(own.json(), { data: [expected[1]] });
+  const bad = await manager.json('GET', '/statistics/agents?from=2026-13-01&to=2026-01-11');
+  assert.deepEqual(bad.json(), { message: 'The given data was invalid.', errors: { from: ['The from field must be a valid date.'] } });
+  const page = await manager.get('/statistics/agents?from=2026-01-10&to=2026-01-11');
+  assert.equal(page.statusCode, 200);
+  assert.match(
+    page.body,
+    /id="agents-chart" data-days="\[\{&quot;day&quot;:&quot;2026-01-10&quot;,&quot;calls&quot;:5,&quot;confirmed&quot;:1\}/,
+  );
+  assert.match(page.body, /<script src="\/vendor\/uplot\/uPlot.iife.min.js" defer>/);
+  const lib = await manager.get('/vendor/uplot/uPlot.iife.min.js');
+  assert.equal(lib.statusCode, 200);
+  assert.match(lib.body, /uPlot/);
+  const seller = await login(t.app, (await person(t.db, 'seller')).email);
+  assert.equal((await seller.json('GET', '/statistics/agents')).statusCode, 403);
+});

@@ -1,0 +1,182 @@
+import { normalizePhone } from '../../lib/phone.js';
+import { formatDateTime } from '../../web/format.js';
+import { Badge, Button, Card, Field, Form, Kpi, PageHeader, Select, TextArea } from '../../web/ui.js';
+import type { LeadItem } from '../leads/views.js';
+import { ProductsTable } from '../leads/views.js';
+import { HistoryCard, LineRows, Money, RecordStatus, statusLabel, type HistoryItem } from '../records/record-ui.js';
+import type { CustomerHistoryRow, CustomerRecord } from './customer.js';
+import type { QueueCounts } from './queue.js';
+
+/** The agent's home: what waits for them, and the one button that hands out the next call. */
+export function QueuePage(p: { counts: QueueCounts; message?: string; held?: { id: string; reference: string } }) {
+  return (
+    <>
+      <PageHeader title="Call queue" subtitle="Due callbacks first, then new leads, then the ones that did not answer." />
+      <div class="kpis" aria-label="Your queue">
+        <Kpi label="Due callbacks" value={String(p.counts.callbacks)} />
+        <Kpi label="New leads" value={String(p.counts.fresh)} />
+        <Kpi label="No reply" value={String(p.counts.retries)} />
+      </div>
+      {p.message && (
+        <p class="notice" role="status">
+          {p.message}
+        </p>
+      )}
+      {p.held && (
+        <p>
+          You are on <a href={`/call-centre/leads/${p.held.id}`}>{p.held.reference}</a>.
+        </p>
+      )}
+      <Form action="/call-centre/next" class="next-lead" label="Next lead">
+        <button type="submit" class="btn btn-primary btn-huge" data-shortcut="n">
+          Next lead
+        </button>
+      </Form>
+    </>
+  );
+}
+
+const OUTCOMES: [key: string, status: string, label: string][] = [
+  ['1', 'no_reply', 'No reply'],
+  ['2', 'call_later', 'Call later'],
+  ['3', 'confirmed', 'Confirmed'],
+  ['4', 'canceled', 'Canceled'],
+  ['5', 'wrong', 'Wrong number'],
+];
+
+const RISK_TONE = { low: 'green', medium: 'amber', high: 'red' } as const;
+
+function CustomerRecordCard({ record, rows }: { record: CustomerRecord; rows: CustomerHistoryRow[] }) {
+  return (
+    <Card title="Customer record" class="card-customer-record">
+      <p>
+        Risk: <Badge tone={RISK_TONE[record.risk]}>{record.risk}</Badge> · {record.orders} orders ({record.delivered} delivered,{' '}
+        {record.returned} returned) · {record.leads} other leads
+      </p>
+      {rows.length > 0 && (
+        <ul class="plain-list">
+          {rows.map((r) => (
+            <li>
+              {r.kind === 'lead' ? 'Lead' : 'Order'} {r.reference} <RecordStatus status={r.status} /> <Money value={r.total} />{' '}
+              <span class="muted">{formatDateTime(r.created_at)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+/** The outcome form: one choice (keys 1–5, public/call-screen.js), what it needs, and the corrections a confirmation may carry. */
+function OutcomeForm(p: {
+  lead: LeadItem;
+  outcomes: string[];
+  cancelReasons: string[];
+  products: { sku: string; name: string; price: number }[];
+}) {
+  const { lead } = p;
+  return (
+    <Card title="Outcome" class="card-outcome">
+      <Form action={`/leads/${lead.id}/status`} method="PATCH" label="Record the outcome" class="form outcome-form">
+        <fieldset class="field fieldset outcomes">
+          <legend>Outcome</legend>
+          {OUTCOMES.filter(([, s]) => p.outcomes.includes(s)).map(([key, s, label]) => (
+            <label class="outcome-choice">
+              <input type="radio" name="status" value={s} data-key={key} required /> <kbd>{key}</kbd> {label}
+            </label>
+          ))}
+        </fieldset>
+        {p.outcomes.includes('call_later') && (
+          <Field name="callback_at" label="Call back at" type="datetime-local" hint="For Call later: when to call again (UTC)." />
+        )}
+        {p.outcomes.includes('canceled') && (
+          <Select
+            name="cancel_reason"
+            label="Cancel reason"
+            options={p.cancelReasons.map((r) => [r, statusLabel(r).replace(/_/g, ' ')])}
+            placeholder="For Canceled: why"
+          />
+        )}
+        {p.outcomes.includes('confirmed') && (
+          <details class="corrections">
+            <summary>Corrections on confirmation (customer and products)</summary>
+            <div class="form-grid">
+              <Field name="full_name" label="Full name" value={lead.full_name} />
+              <Field name="phone" label="Phone" type="tel" value={lead.phone} />
+              <Field name="city" label="City" value={lead.city} />
+              <Field name="area" label="Area" value={lead.area} />
+              <Field name="address" label="Address" value={lead.address} />
+            </div>
+            <LineRows products={p.products} lines={lead.products} max={100} blank={1} />
+          </details>
+        )}
+        <TextArea name="comment" label="Comment" rows={2} />
+        <div class="form-actions">
+          <Button>Save outcome</Button>
+        </div>
+      </Form>
+      <Form action={`/call-centre/leads/${lead.id}/release`} label="Release the lead">
+        <Button kind="secondary">Release without a call</Button>
+      </Form>
+    </Card>
+  );
+}
+
+/** Everything the agent needs during the call, on one screen (a phone's too). */
+export function CallScreen(p: {
+  lead: LeadItem;
+  claimedUntil: string | null;
+  record: CustomerRecord;
+  recordRows: CustomerHistoryRow[];
+  histories: HistoryItem[];
+  outcomes: string[];
+  cancelReasons: string[];
+  products: { sku: string; name: string; price: number }[];
+}) {
+  const { lead } = p;
+  const wa = normalizePhone(lead.phone).replace(/\D/g, '');
+  return (
+    <>
+      <PageHeader
+        title={`${lead.reference} · ${lead.full_name}`}
+        subtitle={p.claimedUntil ? `Yours until ${formatDateTime(p.claimedUntil)}` : statusLabel(lead.status)}
+        back={{ href: '/call-centre', label: 'Call queue' }}
+      />
+      <div class="record-grid call-screen">
+        <div class="record-main">
+          <Card title="Customer" class="card-customer">
+            <p class="call-links">
+              <a href={`tel:${lead.phone}`} class="btn btn-primary phone-link">
+                Call {lead.phone}
+              </a>{' '}
+              <a href={`https://wa.me/${wa}`} class="btn btn-secondary" rel="noopener noreferrer" target="_blank">
+                WhatsApp
+              </a>
+            </p>
+            <dl class="deflist">
+              <dt>City</dt>
+              <dd>{lead.city ?? '—'}</dd>
+              <dt>Area</dt>
+              <dd>{lead.area ?? '—'}</dd>
+              <dt>Address</dt>
+              <dd>{lead.address ?? '—'}</dd>
+              <dt>Status</dt>
+              <dd>
+                <RecordStatus status={lead.status} /> · {lead.call_attempts} attempts
+              </dd>
+            </dl>
+          </Card>
+          <Card title="Products" class="card-products">
+            <ProductsTable products={lead.products} total={lead.total} />
+          </Card>
+          <CustomerRecordCard record={p.record} rows={p.recordRows} />
+        </div>
+        <div class="record-side">
+          {p.outcomes.length > 0 && <OutcomeForm lead={lead} outcomes={p.outcomes} cancelReasons={p.cancelReasons} products={p.products} />}
+          <HistoryCard reference={lead.reference} items={p.histories} />
+        </div>
+      </div>
+      <script src="/assets/call-screen.js" defer></script>
+    </>
+  );
+}

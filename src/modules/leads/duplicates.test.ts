@@ -1,0 +1,101 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SYSTEM } from '../../core/actor.js';
+import type { Queryable } from '../../db/database.js';
+import { lead, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { createLeads } from './service.js';
+
+let t: TestApp;
+before(async () => {
+  t = await testApp();
+});
+after(() => t.close());
+
+const API = '/api/web/1.0';
+const post = async (a: Tenant, leads: unknown[]) => {
+  const res = await t.app.inject({ method: 'POST', url: `${API}/leads`, headers: a.auth, payload: { leads } });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json() as { message: string; data: { references: string[] } };
+};
+const states = async (a: Tenant) =>
+  (
+    await t.db.query<{ reference: string; status: string; duplicate_of: string | null }>(
+      'SELECT reference, status, duplicate_of FROM leads WHERE account_id = $1 ORDER BY reference',
+      [a.accountId],
+    )
+  ).rows.map((r) => [r.reference, r.status, r.duplicate_of]);
+const line = (sku: string) => ({ sku, quantity: 1, price: 10 });
+
+test('a duplicate within one body and against open leads of the window with a SKU in common: status duplicate, duplicate_of the earliest', async () => {
+  const a = await tenant(t.db);
+  const phone = '0612000111';
+  // The create's answer does not change.
+  assert.deepEqual(await post(a, [lead(1, { phone, products: [line('P1')] })]), {
+    message: 'Leads created successfully.',
+    data: { references: ['LD-00001'] },
+  });
+  await post(a, [
+    lead(2, { phone: '+212612000111', products: [line('P2'), line('P1')] }), // same number, P1 in common with LD-00001
+    lead(3, { phone, products: [line('P2')] }), // nothing in common with LD-00001; P2 with LD-00002, a duplicate itself (docs)
+    lead(4, { phone: '0612000222', products: [line('P1')] }), // another customer
+    lead(5, { phone: '0612000222', products: [line('P1'), line('P2')] }), // a duplicate of the item before it
+  ]);
+  assert.deepEqual(await states(a), [
+    ['LD-00001', 'new', null],
+    ['LD-00002', 'duplicate', 'LD-00001'],
+    ['LD-00003', 'duplicate', 'LD-00002'],
+    ['LD-00004', 'new', null],
+    ['LD-00005', 'duplicate', 'LD-00004'],
+  ]);
+  const history = await t.db.query<{ new_status: string }>(
+    `SELECT h.new_status FROM lead_histories h JOIN leads l ON l.id = h.lead_id WHERE l.account_id = $1 AND l.reference = 'LD-00002'`,
+    [a.accountId],
+  );
+  assert.deepEqual(
+    history.rows.map((r) => r.new_status),
+    ['duplicate'],
+  );
+});
+
+test('no duplicate of a closed lead, of one older than the window, or of another account’s', async () => {
+  const a = await tenant(t.db);
+  const b = await tenant(t.db);
+  const phone = '0612000333';
+  await post(a, [lead(1, { phone }), lead(2, { phone: '0612000444' })]);
+  await t.db.query(`UPDATE leads SET status = 'confirmed' WHERE account_id = $1 AND reference = 'LD-00001'`, [a.accountId]);
+  await t.db.query(`UPDATE leads SET created_at = now() - interval '8 days' WHERE account_id = $1 AND reference = 'LD-00002'`, [
+    a.accountId,
+  ]);
+  await post(a, [lead(3, { phone }), lead(4, { phone: '0612000444' })]);
+  await post(b, [lead(5, { phone })]);
+  assert.deepEqual(await states(a), [
+    ['LD-00001', 'confirmed', null],
+    ['LD-00002', 'new', null],
+    ['LD-00003', 'new', null],
+    ['LD-00004', 'new', null],
+  ]);
+  assert.deepEqual(await states(b), [['LD-00001', 'new', null]]);
+});
+
+test('the insert issues the same statements for 1 lead as for 200: no query per lead', async () => {
+  const a = await tenant(t.db);
+  const counted = async (n: number) => {
+    let statements = 0;
+    await t.db.tx(async (q) => {
+      const spy: Queryable = {
+        ...q,
+        query: ((...args: Parameters<Queryable['query']>) => (statements++, q.query(...args))) as Queryable['query'],
+      };
+      await createLeads(spy, SYSTEM, a.accountId, {
+        leads: [...Array(n)].map((_, i) => lead(i, { phone: `06${String(40_000_000 + (i % 50))}`, products: [line(i % 2 ? 'P1' : 'P2')] })),
+      });
+    });
+    return statements;
+  };
+  const one = await counted(1);
+  assert.equal(await counted(200), one);
+  const dups = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM leads WHERE account_id = $1 AND status = 'duplicate'`, [
+    a.accountId,
+  ]);
+  assert.ok(dups.rows[0].n >= 150, `${dups.rows[0].n} duplicates among 201 leads on 50 numbers`);
+});

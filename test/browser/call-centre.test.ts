@@ -1,0 +1,102 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clockIn } from '../../src/modules/call-centre/agent.js';
+import { agentOf, leads, shop, type Shop } from '../../src/modules/call-centre/test-fixtures.js';
+import { PASSWORD } from '../../src/test-support/people.js';
+import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+
+describe('the call centre in a real browser', { skip: skipBrowser }, () => {
+  let env: BrowserEnv;
+  let s: Shop;
+  before(async () => {
+    env = await startBrowserEnv();
+    s = await shop(env.t.db);
+  });
+  after(() => env.close());
+
+  test('an agent works the queue: due callback first, no reply, call later, then a confirmation with a corrected address and an upsell', async () => {
+    const db = env.t.db;
+    const [older, callback] = await leads(db, s, [
+      { sku: 'A', age: 300 },
+      { sku: 'B', age: 5, set: `status = 'call_later', callback_at = now() - interval '2 minutes'` },
+    ]);
+    const hours = [{ startTime: '00:00', endTime: '23:59' }];
+    const agent = await agentOf(db, [s.products.A, s.products.B], { hours });
+    const second = await agentOf(db, [s.products.A, s.products.B], { hours });
+    const page = await newPage(env);
+    await login(page, agent.email, PASSWORD);
+    assert.equal(new URL(page.url()).pathname, '/', 'logged in');
+    await page.goto('/call-centre');
+    await checkPage(page, 'call queue');
+    assert.match((await page.locator('main').textContent()) ?? '', /Due callbacks\s*1/);
+
+    // The due callback comes before the older new lead.
+    await Promise.all([page.waitForURL(/\/call-centre\/leads\//), page.getByRole('button', { name: 'Next lead' }).click()]);
+    assert.equal(new URL(page.url()).pathname, `/call-centre/leads/${callback}`);
+    await checkPage(page, 'call screen');
+    assert.equal((await page.locator(`a[href^="tel:"]`).count()) > 0, true);
+    assert.equal(await page.locator(`a[href^="https://wa.me/212"]`).count(), 1);
+
+    // A second agent never gets the lead the first holds.
+    const other = await newPage(env);
+    await login(other, second.email, PASSWORD);
+    await other.goto('/call-centre');
+    await Promise.all([other.waitForURL(/\/call-centre\/leads\//), other.getByRole('button', { name: 'Next lead' }).click()]);
+    assert.equal(new URL(other.url()).pathname, `/call-centre/leads/${older}`);
+    await Promise.all([other.waitForURL(/\/call-centre$/), other.getByRole('button', { name: 'Release without a call' }).click()]);
+
+    // Key 1: no reply.
+    await page.keyboard.press('1');
+    await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Save outcome' }).click()]);
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /No reply/);
+
+    // Next: the new lead (new before no reply); key 2: call later, in an hour.
+    await Promise.all([page.waitForURL(/\/call-centre\/leads\//), page.getByRole('button', { name: 'Next lead' }).click()]);
+    assert.equal(new URL(page.url()).pathname, `/call-centre/leads/${older}`);
+    await page.keyboard.press('2');
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
+    await page.getByLabel('Call back at').fill(inAnHour);
+    await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Save outcome' }).click()]);
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /Call later/);
+
+    // Next: the no-reply lead again; key 3: confirmed, with a corrected address and an upsell line.
+    await Promise.all([page.waitForURL(/\/call-centre\/leads\//), page.getByRole('button', { name: 'Next lead' }).click()]);
+    assert.equal(new URL(page.url()).pathname, `/call-centre/leads/${callback}`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `the call screen fits 390 px (${width})`);
+    await page.keyboard.press('3');
+    await page.getByLabel('Address', { exact: true }).fill('22 Boulevard Zerktouni');
+    await page.locator('select[name="products[1][sku]"]').selectOption('A');
+    await page.locator('input[name="products[1][quantity]"]').fill('1');
+    await page.locator('input[name="products[1][price]"]').fill('90');
+    await checkPage(page, 'call screen, confirming');
+    await screenshots(page, 'call-screen');
+    await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Save outcome' }).click()]);
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /Confirmed\. Order ORD-\d+ was created\./);
+    const order = await db.query<{ address: string; lines: string[] }>(
+      `SELECT o.address, array(SELECT ol.sku || 'x' || ol.quantity FROM order_lines ol WHERE ol.order_id = o.id ORDER BY ol.position) AS lines
+         FROM orders o WHERE o.lead_id = $1`,
+      [callback],
+    );
+    assert.deepEqual(order.rows[0], { address: '22 Boulevard Zerktouni', lines: ['Bx1', 'Ax1'] });
+  });
+
+  test('an agent outside their working hours sees the message', async () => {
+    const t = (m: number) => clockIn('Africa/Casablanca', new Date(Date.now() + m * 60_000));
+    const hours = [{ startTime: t(-3), endTime: t(-1) }];
+    if (hours[0].startTime >= hours[0].endTime) return; // around midnight the window would wrap
+    await leads(env.t.db, s, [{ sku: 'C' }]);
+    const away = await agentOf(env.t.db, [s.products.C], { hours });
+    const page = await newPage(env);
+    await login(page, away.email, PASSWORD);
+    await page.goto('/call-centre');
+    assert.match((await page.locator('main').textContent()) ?? '', /You are outside your working hours\./);
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/call-centre') && r.request().method() === 'GET'),
+      page.getByRole('button', { name: 'Next lead' }).click(),
+    ]);
+    assert.equal(new URL(page.url()).pathname, '/call-centre');
+    await checkPage(page, 'queue outside hours');
+  });
+});
