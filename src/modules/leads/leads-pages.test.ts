@@ -71,7 +71,7 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     assert.equal(create.statusCode, 200);
     for (const label of ['Full name', 'Phone', 'City', 'Area', 'Address', 'SKU', 'Quantity', 'Price'])
       assert.match(create.body, new RegExp(`<label for="[^"]+">${label}`));
-    assert.match(create.body, /<option value="P1">P1 — Argan Oil 100ml<\/option>/);
+    assert.match(create.body, /<option value="P1" data-price="199.00">P1 — Argan Oil 100ml<\/option>/);
     assert.doesNotMatch(create.body, /value="OFF"/, 'inactive products are not offered');
 
     // The API's rules and messages, keyed for the form.
@@ -217,7 +217,7 @@ test('edit while open, with the API rules; delete one or many, never a confirmed
     const edit = await s.get(`/leads/${id}/edit`);
     assert.equal(edit.statusCode, 200);
     assert.match(edit.body, /name="full_name" type="text" value="Ahmed Benali"/);
-    assert.match(edit.body, /<option value="P1" selected>/);
+    assert.match(edit.body, /<option value="P1" selected data-price="199.00">/);
 
     const bad = await s.form(`/leads/${id}/update`, form({ phone: '', products: [{ sku: 'P2', quantity: 1000, price: 5 }] }), {
       method: 'PATCH',
