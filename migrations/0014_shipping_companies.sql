@@ -24,3 +24,17 @@ CREATE TABLE shipping_company_cities (
   PRIMARY KEY (shipping_company_id, city_id)
 );
 CREATE INDEX shipping_company_cities_city ON shipping_company_cities (city_id);
+
+-- What couriers said about a parcel (fulfilment.md's status sync), shown with the order's history.
+-- An event the courier repeats is recorded once.
+CREATE TABLE order_events (
+  id         bigserial PRIMARY KEY,
+  order_id   text NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  at         timestamptz NOT NULL,
+  status     text NOT NULL,
+  note       text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX order_events_once ON order_events (order_id, at, status, coalesce(note, ''));
+-- The orders a sync asks about: shipped with an http company.
+CREATE INDEX orders_shipped_by_company ON orders (shipping_company_id) WHERE status = 'shipped' AND deleted_at IS NULL;

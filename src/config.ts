@@ -24,6 +24,8 @@ export interface Config {
   workers: number;
   /** How often a worker looks for jobs whose worker died. */
   jobsMaintenanceSeconds: number;
+  /** How often the shipping companies' statuses are synced (0: only on demand). */
+  syncIntervalSeconds: number;
   /** Bearer token of GET /metrics; without it the endpoint does not exist. */
   metricsToken: string | undefined;
   /** Where files are kept: DATA_DIR/uploads, or the database (FILES=database); S3_URL overrides both. */
@@ -128,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     appUrl: env.APP_URL?.trim() || `http://${host}:${port}`,
     workers: integer(env, 'WORKERS', 2, 0, 64),
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
+    syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 900, 0, 86_400),
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
     files: oneOf(env, 'FILES', ['local', 'database'] as const),
     s3Url: url(env, 'S3_URL', ['http:', 'https:']),

@@ -7,6 +7,7 @@ import { DataDirLockedError } from './db/data-dir-lock.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
 import './job-kinds.js';
 import { startWorker } from './jobs/start.js';
+import { startSchedules } from './schedules.js';
 import { setupNotice } from './modules/auth/setup.js';
 import { localBaseUrl } from './lib/base-url.js';
 import { serveDatabaseSocket } from './db/socket-server.js';
@@ -23,6 +24,7 @@ async function main() {
   purge.unref();
   const maintenance = startMaintenance(db, app.log);
   const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log) : undefined;
+  const schedules = worker ? startSchedules(db, config, app.log) : undefined;
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -30,6 +32,7 @@ async function main() {
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
     clearInterval(purge);
+    schedules?.stop();
     try {
       await app.close(); // stops accepting, waits for in-flight requests
       await worker?.stop(); // finishes or hands back the jobs in hand

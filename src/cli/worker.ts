@@ -3,17 +3,20 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import '../job-kinds.js';
 import { startWorker } from '../jobs/start.js';
+import { startSchedules } from '../schedules.js';
 
 /** `codops worker`: runs jobs until SIGTERM or SIGINT, then stops gracefully. */
 export async function runWorker(db: Database, config: Config, slots: number): Promise<void> {
   const log = pino({ level: config.logLevel });
   const worker = await startWorker(db, config, slots, log);
+  const schedules = startSchedules(db, config, log);
   process.stdout.write(`Worker started (pid ${process.pid}, ${slots} slot${slots === 1 ? '' : 's'}).\n`);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   log.info({ signal }, 'worker stopping: finishing or handing back the jobs in hand');
+  schedules.stop();
   await worker.stop();
   process.stdout.write('Worker stopped.\n');
 }

@@ -1,5 +1,7 @@
 import type { Queryable } from '../../db/database.js';
 import type { JobJson } from '../../jobs/registry.js';
+import type { Actor } from '../../core/actor.js';
+import { canSeeJob } from './policy.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -18,4 +20,11 @@ export async function findJob(q: Queryable, id: string): Promise<{ data: JobJson
   if (!row) return undefined;
   if (row.data.result === null) delete row.data.result;
   return { data: row.data, userId: row.user_id };
+}
+
+/** A job a page may show beside its result (`?job=`): one the actor may see, else undefined. */
+export async function visibleJob(q: Queryable, actor: Actor, id: unknown): Promise<JobJson | undefined> {
+  if (typeof id !== 'string') return undefined;
+  const found = await findJob(q, id);
+  return found && canSeeJob(actor, found.userId) ? found.data : undefined;
 }

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../../http/errors.js';
+import { invalid, notFound } from '../../http/errors.js';
+import { enqueue } from '../../jobs/enqueue.js';
+import { visibleJob } from '../jobs/queries.js';
+import { syncJob } from '../shipping/sync.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
@@ -130,10 +133,24 @@ export async function shippingCompaniesPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Shipping company created.', redirect: showUrl(row.id), data: json(row), status: 201 });
   });
 
-  web.get<IdRoute>('/shipping-companies/:id/show', { config: { can: shippingCompanyPolicy.can('view') } }, async (req, reply) => {
+  web.get<IdRoute & { Querystring: { job?: string } }>(
+    '/shipping-companies/:id/show',
+    { config: { can: shippingCompanyPolicy.can('view') } },
+    async (req, reply) => {
+      const row = await load(req);
+      if (wantsJson(req)) return reply.send({ data: json(row) });
+      const job = await visibleJob(db, req.user!, req.query.job);
+      return renderPage(req, reply, { title: row.name, body: <CompanyPage company={json(row)} hasKey={row.has_api_key} job={job} /> });
+    },
+  );
+
+  // A status sync of this company now (fulfilment.md), besides the schedule's.
+  web.post<IdRoute>('/shipping-companies/:id/sync', { config: { can: shippingCompanyPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
-    if (wantsJson(req)) return reply.send({ data: json(row) });
-    return renderPage(req, reply, { title: row.name, body: <CompanyPage company={json(row)} hasKey={row.has_api_key} /> });
+    if (row.adapter !== 'http') throw invalid({ id: [`${row.name} ships by hand: there is no courier to ask.`] });
+    const jobId = await db.tx((q) => enqueue(q, syncJob.kind, { companyId: row.id }, { userId: req.user!.id }));
+    if (wantsJson(req)) return reply.code(202).send({ data: { job_id: jobId } });
+    return done(req, reply, { message: 'Syncing the parcel statuses.', redirect: `${showUrl(row.id)}?job=${jobId}` });
   });
 
   web.get<IdRoute>('/shipping-companies/:id/edit', { config: { can: shippingCompanyPolicy.can('update') } }, async (req, reply) => {

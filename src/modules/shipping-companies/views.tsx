@@ -16,6 +16,8 @@ import {
   TextArea,
 } from '../../web/ui.js';
 import { Money } from '../../web/money.js';
+import { JobProgress } from '../../web/job-progress.js';
+import type { JobJson } from '../../jobs/registry.js';
 import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
 import { shippingCompanyPolicy } from './policy.js';
 import type { CompanyJson } from './queries.js';
@@ -173,7 +175,7 @@ export function CompanyForm({ company, cities, hasKey }: { company?: CompanyJson
   );
 }
 
-export function CompanyPage({ company: c, hasKey }: { company: CompanyJson; hasKey: boolean }) {
+export function CompanyPage({ company: c, hasKey, job }: { company: CompanyJson; hasKey: boolean; job?: JobJson }) {
   const { user } = usePage();
   const admin = shippingCompanyPolicy.authorize(user!, 'update');
   return (
@@ -185,6 +187,11 @@ export function CompanyPage({ company: c, hasKey }: { company: CompanyJson; hasK
         actions={
           admin && (
             <>
+              {c.adapter === 'http' && (
+                <Form action={`/shipping-companies/${c.id}/sync`} class="inline-form" label={`Sync ${c.name}`}>
+                  <Button kind="secondary">Sync statuses now</Button>
+                </Form>
+              )}
               <LinkButton href={`/shipping-companies/${c.id}/edit`} kind="secondary">
                 Edit
               </LinkButton>
@@ -198,6 +205,11 @@ export function CompanyPage({ company: c, hasKey }: { company: CompanyJson; hasK
           )
         }
       />
+      {job && (
+        <Card title="Status sync">
+          <JobProgress job={job} label="Syncing statuses" />
+        </Card>
+      )}
       <div class="grid-2">
         <Card title="Details">
           <DefinitionList

@@ -12,8 +12,7 @@ import { wantsJson } from '../../web/scope.js';
 import { addNav } from '../../web/nav.js';
 import { Button, Card, DataTable, Form, PageHeader, Select } from '../../web/ui.js';
 import type { JobJson } from '../../jobs/registry.js';
-import { canSeeJob } from '../jobs/policy.js';
-import { findJob } from '../jobs/queries.js';
+import { visibleJob } from '../jobs/queries.js';
 import { orderPolicy } from '../orders/policy.js';
 import { companyForPush, liveOrderIds, pushableOrders, pushCompanies, type PushableOrder } from './push-queries.js';
 import { pushJob } from './push.js';
@@ -91,9 +90,7 @@ export async function pushPages(web: FastifyInstance) {
   addNav({ label: 'Push orders', href: PAGE, icon: 'truck', visible: orderPolicy.can('push') });
 
   web.get<{ Querystring: { job?: string } }>(PAGE, can, async (req, reply) => {
-    const jobId = typeof req.query.job === 'string' ? req.query.job : undefined;
-    const found = jobId && /^[0-9a-f-]{36}$/.test(jobId) ? await findJob(db, jobId) : undefined;
-    const job = found && canSeeJob(req.user!, found.userId) ? found.data : undefined;
+    const job = await visibleJob(db, req.user!, req.query.job);
     return renderPage(req, reply, {
       title: 'Push orders',
       body: <PushPage orders={await pushableOrders(db)} companies={await pushCompanies(db)} job={job} />,

@@ -1,12 +1,10 @@
-import type { Database, Queryable } from '../../db/database.js';
+import type { Queryable } from '../../db/database.js';
 import { SYSTEM } from '../../core/actor.js';
 import { HttpError } from '../../http/errors.js';
-import { defineJob, FinalJobError } from '../../jobs/registry.js';
-import { unseal } from '../../lib/seal.js';
+import { defineJob } from '../../jobs/registry.js';
 import { transitionOrders } from '../orders/lifecycle.js';
-import { API_KEY_PURPOSE } from '../shipping-companies/service.js';
 import { CourierError, type ParcelRequest } from './courier.js';
-import { httpCourier } from './http-courier.js';
+import { companyCourier } from './company-courier.js';
 
 export interface PushPayload {
   companyId: string;
@@ -33,19 +31,6 @@ async function pushOrder(q: Queryable, id: string, lock = false): Promise<PushOr
   return rows[0];
 }
 
-async function courierOf(db: Database, appKey: string, companyId: string) {
-  const { rows } = await db.query<{ adapter: string; base_url: string | null; api_key_sealed: string | null }>(
-    'SELECT adapter, base_url, api_key_sealed FROM shipping_companies WHERE id = $1',
-    [companyId],
-  );
-  const c = rows[0];
-  if (!c) throw new FinalJobError('The shipping company no longer exists.');
-  if (c.adapter !== 'http' || !c.base_url) throw new FinalJobError('The shipping company ships by hand now: nothing to push.');
-  const apiKey = c.api_key_sealed ? unseal(appKey, c.api_key_sealed, API_KEY_PURPOSE) : undefined;
-  if (!apiKey) throw new FinalJobError("The shipping company's API key cannot be read (was APP_KEY changed?): enter it again.");
-  return httpCourier({ baseUrl: c.base_url, apiKey });
-}
-
 const notNew = (status: string) => `Only a new order can be pushed; this one is ${status.replace('_', ' ')}.`;
 
 /**
@@ -64,7 +49,7 @@ export const pushJob = defineJob<PushPayload>({
   leaseSeconds: 30,
   async handler(ctx) {
     const { companyId, orderIds } = ctx.payload;
-    const courier = await courierOf(ctx.db, ctx.appKey, companyId);
+    const { courier } = await companyCourier(ctx.db, ctx.appKey, companyId);
     if (ctx.progress.total !== orderIds.length) await ctx.report({ total: orderIds.length });
     let next = (ctx.progress.checkpoint as { next?: number } | null)?.next ?? 0;
     for (; next < orderIds.length; next++) {

@@ -1,0 +1,144 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SYSTEM } from '../../core/actor.js';
+import { JobWorker } from '../../jobs/worker.js';
+import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { findJob } from '../jobs/queries.js';
+import { createOrdersFromApi } from '../orders/service.js';
+import { createCompany } from '../shipping-companies/service.js';
+import { brokenInvariants, productId, staff, stock, warehouse } from '../stocks/test-fixtures.js';
+import { CourierSimulator } from './simulator.js';
+import { enqueueScheduledSync } from './sync.js';
+
+const ORDERS = 130; // more than one call of 100 tracking numbers
+let t: TestApp;
+let shop: Tenant;
+let admin: Agent;
+let sim: CourierSimulator;
+let company: string;
+let worker: JobWorker;
+
+async function finished(jobId: string) {
+  for (let i = 0; i < 900; i++) {
+    const job = (await findJob(t.db, jobId))!.data;
+    if (job.status === 'done' || job.status === 'failed') return job;
+    await sleep(100);
+  }
+  throw new Error('the job did not finish');
+}
+
+const statuses = async () =>
+  (
+    await t.db.query<{ id: string; status: string; tracking_number: string }>(
+      'SELECT id, status, tracking_number FROM orders WHERE account_id = $1 ORDER BY reference',
+      [shop.accountId],
+    )
+  ).rows;
+
+before(async () => {
+  t = await testApp();
+  shop = await tenant(t.db);
+  await stock(t.db, await productId(t.db, shop.accountId, 'P1'), await warehouse(t.db), { quantity: ORDERS * 2 });
+  const a = await staff(t.db, 'admin');
+  admin = await login(t.app, a.email);
+  sim = await CourierSimulator.start();
+  company = await t.db.tx((q) =>
+    createCompany(q, { id: a.id } as never, t.app.config.appKey, {
+      name: `Sim ${Date.now()}`,
+      adapter: 'http',
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      status_map: { LIVRE: 'delivered', RETOUR: 'returned', RAMASSE: 'shipped' },
+    }),
+  );
+  const order = (i: number) => ({
+    full_name: `Client ${i}`,
+    phone: '0612345678',
+    city: 'Tanger',
+    address: `${i} Rue de la Plage`,
+    is_fees_paid_by_customer: false,
+    total: 199,
+    products: [{ sku: 'P1', quantity: 1, price: 199 }],
+  });
+  await t.db.tx((q) => createOrdersFromApi(q, SYSTEM, shop.accountId, { orders: Array.from({ length: ORDERS }, (_, i) => order(i)) }));
+  worker = await new JobWorker(t.db, {
+    slots: 1,
+    pollMs: 100,
+    kinds: ['orders.push', 'shipping.sync'],
+    appKey: t.app.config.appKey,
+  }).start();
+  const ids = (await statuses()).map((o) => o.id);
+  const push = await admin.json('POST', '/orders/push', { ids, shipping_company_id: company });
+  assert.equal((await finished(push.json().data.job_id)).done, ORDERS);
+});
+after(async () => {
+  await worker.stop();
+  await sim.close();
+  await t.close();
+});
+
+test('sync: delivered and returned through the transition, each courier event once even when repeated, unmapped statuses kept as events', async () => {
+  const orders = await statuses();
+  const tn = (i: number) => orders[i].tracking_number;
+  const all = orders.map((o) => o.tracking_number);
+  sim.advance(all, 'RAMASSE', { note: 'Picked up', at: '2026-11-30T08:00:00Z' });
+  sim.advance([tn(0), tn(1), tn(120)], 'LIVRE', { at: '2026-11-30T12:00:00Z' });
+  sim.advance([tn(2), tn(125)], 'RETOUR', { note: 'Refused at the door', at: '2026-11-30T13:00:00Z' });
+  sim.advance(tn(3), 'EN_ATTENTE', { at: '2026-11-30T14:00:00Z' });
+  sim.repeatLastEvent(tn(0));
+
+  const res = await admin.json('POST', `/shipping-companies/${company}/sync`);
+  assert.equal(res.statusCode, 202, res.body);
+  const job = await finished(res.json().data.job_id);
+  assert.equal(job.status, 'done', JSON.stringify(job));
+  assert.equal(job.done, ORDERS);
+  assert.ok(sim.count('fetch') >= 2, 'asked 100 tracking numbers at a time');
+
+  const after = await statuses();
+  const by = (s: string) =>
+    after
+      .filter((o) => o.status === s)
+      .map((o) => o.tracking_number)
+      .sort();
+  assert.deepEqual(by('delivered'), [tn(0), tn(1), tn(120)].sort());
+  assert.deepEqual(by('returned'), [tn(2), tn(125)].sort());
+  assert.equal(by('shipped').length, ORDERS - 5);
+  const events = async () =>
+    (
+      await t.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.account_id = $1',
+        [shop.accountId],
+      )
+    ).rows[0].n;
+  // Every distinct event the courier holds (creation, pick-up, delivered, returned, waiting); a repeat once.
+  const expected = [...sim.parcels.values()].reduce((n, p) => n + new Set(p.events.map((e) => JSON.stringify(e))).size, 0);
+  assert.equal(expected, ORDERS * 2 + 3 + 2 + 1);
+  assert.equal(await events(), expected);
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+
+  // The schedule's sync asks again: nothing recorded twice, nothing moved twice; the courier repeats itself.
+  sim.repeatLastEvent(tn(2));
+  const scheduled = await t.db.tx((q) => enqueueScheduledSync(q));
+  assert.ok(scheduled);
+  assert.equal(await t.db.tx((q) => enqueueScheduledSync(q)), undefined, 'one scheduled sync at a time');
+  assert.equal((await finished(scheduled!)).status, 'done');
+  assert.equal(await events(), expected);
+  const histories = await t.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM order_histories h JOIN orders o ON o.id = h.order_id WHERE o.account_id = $1 AND h.new_status IN ('delivered', 'returned')`,
+    [shop.accountId],
+  );
+  assert.equal(histories.rows[0].n, 5);
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
+
+test('sync on demand: a page goes back to the company with the progress bar; only admins may start one', async () => {
+  const seller = await login(t.app, shop.email);
+  assert.equal((await seller.json('POST', `/shipping-companies/${company}/sync`)).statusCode, 403);
+  const page = await admin.form(`/shipping-companies/${company}/sync`, {});
+  assert.equal(page.statusCode, 302);
+  assert.match(String(page.headers.location), new RegExp(`^/shipping-companies/${company}/show\\?job=`));
+  const shown = await admin.follow(page);
+  assert.match(shown.body, /Syncing statuses/);
+});

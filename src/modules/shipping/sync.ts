@@ -1,0 +1,135 @@
+import type { Queryable } from '../../db/database.js';
+import { SYSTEM } from '../../core/actor.js';
+import { enqueue } from '../../jobs/enqueue.js';
+import { defineJob, FinalJobError } from '../../jobs/registry.js';
+import { transitionOrders } from '../orders/lifecycle.js';
+import { companyCourier } from './company-courier.js';
+
+export interface SyncPayload {
+  /** One company (on demand); every active http company when absent (the schedule). */
+  companyId?: string;
+}
+
+interface Checkpoint {
+  company: number;
+  /** The last order id of the company done (orders are walked by id). */
+  after: string;
+}
+
+const BATCH = 100;
+
+async function companiesToSync(q: Queryable, companyId?: string): Promise<string[]> {
+  if (companyId) return [companyId];
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM shipping_companies WHERE adapter = 'http' AND status = 'active' ORDER BY id`,
+  );
+  return rows.map((r) => r.id);
+}
+
+async function shippedCount(q: Queryable, companies: string[]): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM orders WHERE shipping_company_id = ANY($1::text[]) AND status = 'shipped' AND deleted_at IS NULL`,
+    [companies],
+  );
+  return rows[0].n;
+}
+
+interface Shipped {
+  id: string;
+  account_id: string;
+  tracking_number: string;
+}
+
+async function shippedBatch(q: Queryable, companyId: string, after: string): Promise<Shipped[]> {
+  const { rows } = await q.query<Shipped>(
+    `SELECT id, account_id, tracking_number FROM orders
+      WHERE shipping_company_id = $1 AND status = 'shipped' AND deleted_at IS NULL AND tracking_number IS NOT NULL AND id > $2
+      ORDER BY id LIMIT ${BATCH}`,
+    [companyId, after],
+  );
+  return rows;
+}
+
+/**
+ * Asks each http shipping company about its shipped orders, 100 tracking numbers a call
+ * (fulfilment.md's status sync): each courier event lands once on the order's timeline
+ * (`order_events`), and an order whose courier status maps to `delivered` or `returned` moves there
+ * through the order's one transition (stock comes back on a return), with the job's checkpoint in
+ * the same transaction. A courier that fails (5xx, timeout) fails the run, retried later from the
+ * checkpoint; a company that cannot be called is reported and the others go on.
+ */
+export const syncJob = defineJob<SyncPayload>({
+  kind: 'shipping.sync',
+  label: 'Sync parcel statuses',
+  retry: { limit: 5, delaySeconds: 30 },
+  leaseSeconds: 60,
+  async handler(ctx) {
+    const companies = await companiesToSync(ctx.db, ctx.payload.companyId);
+    if (ctx.progress.total === 0) await ctx.report({ total: await shippedCount(ctx.db, companies) });
+    const start = (ctx.progress.checkpoint as Checkpoint | null) ?? { company: 0, after: '' };
+    let moved = 0;
+    for (let c = start.company; c < companies.length; c++) {
+      let after = c === start.company ? start.after : '';
+      let courier;
+      try {
+        courier = (await companyCourier(ctx.db, ctx.appKey, companies[c])).courier;
+      } catch (err) {
+        if (!(err instanceof FinalJobError) || ctx.payload.companyId) throw err;
+        await ctx.report({ errors: [{ message: err.message }], checkpoint: { company: c + 1, after: '' } });
+        continue;
+      }
+      for (;;) {
+        ctx.signal.throwIfAborted();
+        const batch = await shippedBatch(ctx.db, companies[c], after);
+        if (batch.length === 0) break;
+        const parcels = await courier.fetchStatuses(batch.map((o) => o.tracking_number));
+        const byTracking = new Map(batch.map((o) => [o.tracking_number, o]));
+        after = batch[batch.length - 1].id;
+        const checkpoint: Checkpoint = { company: c, after };
+        moved += await ctx.db.tx(async (q) => {
+          const events = parcels.flatMap((p) => p.events.map((e) => ({ order: byTracking.get(p.tracking_number)!.id, ...e })));
+          await q.query(
+            `INSERT INTO order_events (order_id, at, status, note)
+             SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[])
+             ON CONFLICT (order_id, at, status, coalesce(note, '')) DO NOTHING`,
+            [events.map((e) => e.order), events.map((e) => e.at), events.map((e) => e.status), events.map((e) => e.note ?? null)],
+          );
+          const moves = parcels.flatMap((p) => {
+            const to = courier.mapStatus(p.status);
+            return to === 'delivered' || to === 'returned' ? [{ order: byTracking.get(p.tracking_number)!, to }] : [];
+          });
+          const still = new Set(
+            (
+              await q.query<{ id: string }>(
+                `SELECT id FROM orders WHERE id = ANY($1::text[]) AND status = 'shipped' ORDER BY id FOR UPDATE`,
+                [moves.map((m) => m.order.id)],
+              )
+            ).rows.map((r) => r.id),
+          );
+          const byAccount = new Map<string, typeof moves>();
+          for (const m of moves.filter((m) => still.has(m.order.id)))
+            byAccount.set(m.order.account_id, [...(byAccount.get(m.order.account_id) ?? []), m]);
+          for (const [accountId, list] of byAccount) {
+            await transitionOrders(
+              q,
+              SYSTEM,
+              accountId,
+              list.map((m) => ({ id: m.order.id, from: 'shipped' as const, to: m.to, comment: null })),
+            );
+          }
+          await ctx.report({ done: batch.length, checkpoint }, q);
+          return [...byAccount.values()].reduce((n, l) => n + l.length, 0);
+        });
+      }
+    }
+    return { moved };
+  },
+});
+
+/** Enqueues a sync of every company unless one is already waiting or running (the schedule's tick). */
+export async function enqueueScheduledSync(q: Queryable): Promise<string | undefined> {
+  await q.query(`SELECT pg_advisory_xact_lock(hashtextextended('codops:shipping.sync', 0))`);
+  const { rows } = await q.query(`SELECT 1 FROM jobs WHERE kind = $1 AND status IN ('queued', 'running') LIMIT 1`, [syncJob.kind]);
+  if (rows.length > 0) return undefined;
+  return enqueue(q, syncJob.kind, {});
+}
