@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SYSTEM } from '../../core/actor.js';
 import { JobWorker } from '../../jobs/worker.js';
 import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
-import { findJob } from '../jobs/queries.js';
+import { jobFinished } from '../../test-support/jobs.js';
 import { createOrder } from '../orders/service.js';
 import { transitionOrders } from '../orders/lifecycle.js';
 import { createCompany } from '../shipping-companies/service.js';
@@ -34,15 +33,6 @@ const order = () =>
 const idOf = async (reference: string) =>
   (await t.db.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 AND reference = $2', [shop.accountId, reference])).rows[0]
     .id;
-
-async function finished(jobId: string) {
-  for (let i = 0; i < 600; i++) {
-    const job = (await findJob(t.db, jobId))!.data;
-    if (job.status === 'done' || job.status === 'failed') return job;
-    await sleep(100);
-  }
-  throw new Error('the push did not finish');
-}
 
 before(async () => {
   t = await testApp();
@@ -76,7 +66,7 @@ test('POST /orders/push: a parcel per order, shipped through the transition; a 5
   const worker = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: ['orders.push'], appKey: t.app.config.appKey }).start();
   let job;
   try {
-    job = await finished(jobId);
+    job = await jobFinished(t.db, jobId);
   } finally {
     await worker.stop();
   }

@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SYSTEM } from '../../core/actor.js';
 import { JobWorker } from '../../jobs/worker.js';
 import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
-import { findJob } from '../jobs/queries.js';
+import { jobFinished } from '../../test-support/jobs.js';
 import { createOrdersFromApi } from '../orders/service.js';
 import { createCompany } from '../shipping-companies/service.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from '../stocks/test-fixtures.js';
@@ -19,15 +18,6 @@ let admin: Agent;
 let sim: CourierSimulator;
 let company: string;
 let worker: JobWorker;
-
-async function finished(jobId: string) {
-  for (let i = 0; i < 900; i++) {
-    const job = (await findJob(t.db, jobId))!.data;
-    if (job.status === 'done' || job.status === 'failed') return job;
-    await sleep(100);
-  }
-  throw new Error('the job did not finish');
-}
 
 const statuses = async () =>
   (
@@ -71,7 +61,7 @@ before(async () => {
   }).start();
   const ids = (await statuses()).map((o) => o.id);
   const push = await admin.json('POST', '/orders/push', { ids, shipping_company_id: company });
-  assert.equal((await finished(push.json().data.job_id)).done, ORDERS);
+  assert.equal((await jobFinished(t.db, push.json().data.job_id)).done, ORDERS);
 });
 after(async () => {
   await worker.stop();
@@ -91,7 +81,7 @@ test('sync: delivered and returned through the transition, each courier event on
 
   const res = await admin.json('POST', `/shipping-companies/${company}/sync`);
   assert.equal(res.statusCode, 202, res.body);
-  const job = await finished(res.json().data.job_id);
+  const job = await jobFinished(t.db, res.json().data.job_id);
   assert.equal(job.status, 'done', JSON.stringify(job));
   assert.equal(job.done, ORDERS);
   assert.ok(sim.count('fetch') >= 2, 'asked 100 tracking numbers at a time');
@@ -123,7 +113,7 @@ test('sync: delivered and returned through the transition, each courier event on
   const scheduled = await t.db.tx((q) => enqueueScheduledSync(q));
   assert.ok(scheduled);
   assert.equal(await t.db.tx((q) => enqueueScheduledSync(q)), undefined, 'one scheduled sync at a time');
-  assert.equal((await finished(scheduled!)).status, 'done');
+  assert.equal((await jobFinished(t.db, scheduled!)).status, 'done');
   assert.equal(await events(), expected);
   const histories = await t.db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM order_histories h JOIN orders o ON o.id = h.order_id WHERE o.account_id = $1 AND h.new_status IN ('delivered', 'returned')`,
