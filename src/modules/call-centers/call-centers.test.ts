@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
+import { ok } from '../call-centre/test-fixtures.js';
 
 let t: TestApp;
 let admin: Agent;
@@ -15,10 +15,6 @@ before(async () => {
 after(() => t.close());
 
 const INVALID = 'The given data was invalid.';
-function ok(res: LightMyRequestResponse, status = 200) {
-  assert.equal(res.statusCode, status, res.body.slice(0, 400));
-  return res.json();
-}
 const name = () => `Centre ${newId().slice(-8)}`;
 
 describe('call centres and the call-centre settings', () => {

@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
-import { agentOf, leads, shop } from './test-fixtures.js';
+import { agentOf, leads, shop, ok } from './test-fixtures.js';
 
 let t: TestApp;
 before(async () => {
@@ -14,10 +13,6 @@ before(async () => {
 after(() => t.close());
 
 const NOT_FOUND = { message: 'Resource not found.' };
-function ok(res: LightMyRequestResponse, status = 200) {
-  assert.equal(res.statusCode, status, res.body.slice(0, 400));
-  return res.json();
-}
 async function centre(managerId: string) {
   const id = newId();
   await t.db.query('INSERT INTO call_centers (id, name, manager_id) VALUES ($1, $2, $3)', [id, `Centre ${id.slice(-8)}`, managerId]);

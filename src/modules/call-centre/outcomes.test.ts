@@ -4,7 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { person as someone } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
-import { agentOf, leads, shop } from './test-fixtures.js';
+import { agentOf, leads, shop, ok } from './test-fixtures.js';
 
 let t: TestApp;
 before(async () => {
@@ -13,10 +13,6 @@ before(async () => {
 after(() => t.close());
 
 const HELD = { message: 'This lead is being handled by another agent.' };
-function ok(res: LightMyRequestResponse, status = 200) {
-  assert.equal(res.statusCode, status, res.body.slice(0, 400));
-  return res.json();
-}
 const next = async (a: Agent) => ok(await a.json('POST', '/call-centre/next', {})).data as { id: string } | null;
 const outcome = (a: Agent, id: string, body: Record<string, unknown>) => a.json('PATCH', `/leads/${id}/status`, body);
 const errors = (res: LightMyRequestResponse) => ok(res, 422).errors as Record<string, string[]>;

@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { clockIn } from './agent.js';
-import { agentOf, leads, shop } from './test-fixtures.js';
+import { agentOf, leads, shop, ok } from './test-fixtures.js';
 
 let t: TestApp;
 before(async () => {
@@ -13,10 +12,6 @@ before(async () => {
 });
 after(() => t.close());
 
-function ok(res: LightMyRequestResponse, status = 200) {
-  assert.equal(res.statusCode, status, res.body.slice(0, 400));
-  return res.json();
-}
 const next = (a: Agent) => a.json('POST', '/call-centre/next', {});
 const minutesFromNow = (m: number) => clockIn('Africa/Casablanca', new Date(Date.now() + m * 60_000));
 

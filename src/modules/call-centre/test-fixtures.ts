@@ -1,4 +1,6 @@
 // Test fixtures of the call centre: an account with products, leads in given states, agents.
+import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
 import type { Database } from '../../db/database.js';
 import { SYSTEM } from '../../core/actor.js';
 import { newId } from '../../lib/ids.js';
@@ -72,4 +74,10 @@ export async function agentOf(
     [p.id, JSON.stringify(productIds), JSON.stringify(opts.hours ?? []), JSON.stringify(opts.handlings ?? []), opts.callCenterId ?? null],
   );
   return p;
+}
+
+/** Asserts the status (200 by default) and answers the JSON body. */
+export function ok(res: LightMyRequestResponse, status = 200) {
+  assert.equal(res.statusCode, status, res.body.slice(0, 400));
+  return res.json();
 }
