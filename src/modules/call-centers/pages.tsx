@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
-import { newId } from '../../lib/ids.js';
-import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
@@ -22,6 +20,7 @@ import {
   type CallCenterJson,
 } from './queries.js';
 import { callCenterCreate, callCenterUpdate, NAME_TAKEN, type CallCenterInput } from './schemas.js';
+import { createCallCenter, deleteCallCenters, updateCallCenter } from './service.js';
 
 const LIST = '/call-centers';
 const STATUS_OPTIONS: [string, string][] = [
@@ -130,17 +129,7 @@ export async function callCentersPages(web: FastifyInstance) {
 
   web.post('/call-centers/store', { config: { can: callCenterPolicy.can('create') } }, async (req, reply) => {
     const input = await readCallCenter(web, req);
-    const row = await db.tx(async (q) => {
-      const id = newId();
-      await q.query('INSERT INTO call_centers (id, name, manager_id, status) VALUES ($1, $2, $3, $4)', [
-        id,
-        input.name,
-        input.manager_id ?? null,
-        input.status ?? 'active',
-      ]);
-      await audit(q, req.user!, 'call-centers.create', { type: 'call-center', id }, input);
-      return (await findCallCenter(q, null, id))!;
-    });
+    const row = await db.tx(async (q) => (await findCallCenter(q, null, await createCallCenter(q, req.user!, input)))!);
     return done(req, reply, { message: 'Call centre created.', redirect: LIST, data: row, status: 201 });
   });
 
@@ -167,12 +156,7 @@ export async function callCentersPages(web: FastifyInstance) {
     const before = await load(req);
     const input = await readCallCenter(web, req, before);
     const row = await db.tx(async (q) => {
-      await q.query(
-        `UPDATE call_centers SET name = coalesce($2, name), manager_id = CASE WHEN $5 THEN $3 ELSE manager_id END,
-                status = coalesce($4, status), updated_at = now() WHERE id = $1`,
-        [before.id, input.name ?? null, input.manager_id ?? null, input.status ?? null, 'manager_id' in input],
-      );
-      await audit(q, req.user!, 'call-centers.update', { type: 'call-center', id: before.id }, input);
+      await updateCallCenter(q, req.user!, before.id, input);
       return (await findCallCenter(q, null, before.id))!;
     });
     return done(req, reply, { message: 'Call centre updated.', redirect: LIST, data: row });
@@ -187,11 +171,6 @@ export async function callCentersPages(web: FastifyInstance) {
     can: callCenterPolicy.can('delete'),
     noun: ['call centre'],
     audit: { action: 'call-centers.delete', type: 'call-center' },
-    // Its people stay, in no call centre.
-    remove: async (q, ids) => {
-      await q.query('UPDATE users SET call_center_id = NULL, updated_at = now() WHERE call_center_id = ANY($1::text[])', [ids]);
-      return (await q.query<{ id: string; name: string }>('DELETE FROM call_centers WHERE id = ANY($1::text[]) RETURNING id, name', [ids]))
-        .rows;
-    },
+    remove: deleteCallCenters,
   });
 }
