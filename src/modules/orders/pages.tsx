@@ -27,6 +27,7 @@ import {
   orderScopeOf,
   findOrders,
   lockOrders,
+  orderEvents,
   orderHistories,
   orderHistoryPage,
   orderJson,
@@ -177,9 +178,10 @@ export async function ordersPages(web: FastifyInstance) {
     const row = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
     const options = orderMovesFor(actorOfUser(user), row);
-    const [order, histories, couriers] = await Promise.all([
+    const [order, histories, events, couriers] = await Promise.all([
       itemOf(row),
       orderHistories(db, row.id),
+      orderEvents(db, row.id),
       options.includes('shipped') ? deliveryUsers(db) : Promise.resolve([]),
     ]);
     return renderPage(req, reply, {
@@ -191,6 +193,7 @@ export async function ordersPages(web: FastifyInstance) {
           leadId={row.lead_id}
           deliveryUserName={row.delivery_user_name}
           histories={JSON.parse(histories) as HistoryItem[]}
+          events={events}
           options={options}
           couriers={couriers}
           canEdit={orderPolicy.can('edit')(user)}

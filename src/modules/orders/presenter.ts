@@ -7,7 +7,7 @@ export const ORDER_JSON = `json_build_object(
   'products', (SELECT coalesce(json_agg(json_build_object('sku', ol.sku, 'name', ol.name, 'quantity', ol.quantity,
                  'price', ol.price::float8, 'total', (ol.price * ol.quantity)::float8) ORDER BY ol.position), '[]')
                FROM order_lines ol WHERE ol.order_id = o.id),
-  'shipping_company', NULL, 'tracking_number', o.tracking_number,
+  'shipping_company', (SELECT sc.name FROM shipping_companies sc WHERE sc.id = o.shipping_company_id), 'tracking_number', o.tracking_number,
   'created_at', iso_utc(o.created_at), 'updated_at', iso_utc(o.updated_at))`;
 
 export const ORDER_HISTORY_JSON = `json_build_object(

@@ -142,6 +142,21 @@ export async function findOrders(q: Queryable, scope: OrderScope, ids: string[])
   return new Map(rows.map((r) => [r.id, r]));
 }
 
+export interface CourierEventRow {
+  at: string;
+  status: string;
+  note: string | null;
+}
+
+/** What the courier said about the order's parcel (status sync), newest first. */
+export async function orderEvents(q: Queryable, orderId: string): Promise<CourierEventRow[]> {
+  const { rows } = await q.query<CourierEventRow>(
+    'SELECT iso_utc(at) AS at, status, note FROM order_events WHERE order_id = $1 ORDER BY at DESC, id DESC LIMIT 200',
+    [orderId],
+  );
+  return rows;
+}
+
 /** An order's whole history, oldest first, as API history items. */
 export async function orderHistories(q: Queryable, orderId: string): Promise<string> {
   const { rows } = await q.query<{ j: string }>(

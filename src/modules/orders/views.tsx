@@ -1,3 +1,4 @@
+import type { CourierEventRow } from './queries.js';
 import { formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
 import { usePage } from '../../web/page-context.js';
@@ -208,6 +209,7 @@ export function OrderPage(p: {
   leadId: string | null;
   deliveryUserName: string | null;
   histories: HistoryItem[];
+  events: CourierEventRow[];
   options: string[];
   couriers: { id: string; full_name: string }[];
   canEdit: boolean;
@@ -256,6 +258,18 @@ export function OrderPage(p: {
               ]}
             />
           </Card>
+          {p.events.length > 0 && (
+            <Card title="Courier events">
+              <ul class="plain-list">
+                {p.events.map((e) => (
+                  <li>
+                    <strong>{e.status}</strong> <span class="muted">{formatDateTime(e.at)}</span>
+                    {e.note ? ` — ${e.note}` : ''}
+                  </li>
+                ))}
+              </ul>
+            </Card>
+          )}
         </div>
         <div class="record-side">
           {p.options.length > 0 && <OrderStatusForm order={order} options={p.options} couriers={p.couriers} />}

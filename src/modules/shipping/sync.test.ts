@@ -17,6 +17,7 @@ let shop: Tenant;
 let admin: Agent;
 let sim: CourierSimulator;
 let company: string;
+const companyName = `Sim ${Date.now()}`;
 let worker: JobWorker;
 
 const statuses = async () =>
@@ -36,7 +37,7 @@ before(async () => {
   sim = await CourierSimulator.start();
   company = await t.db.tx((q) =>
     createCompany(q, { id: a.id } as never, t.app.config.appKey, {
-      name: `Sim ${Date.now()}`,
+      name: companyName,
       adapter: 'http',
       base_url: sim.url,
       api_key: sim.apiKey,
@@ -107,6 +108,12 @@ test('sync: delivered and returned through the transition, each courier event on
   assert.equal(expected, ORDERS * 2 + 3 + 2 + 1);
   assert.equal(await events(), expected);
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+  // The order page shows what the courier said; the order names its company.
+  const page = await admin.get(`/orders/${orders[0].id}/show`);
+  assert.match(page.body, /Courier events/);
+  assert.match(page.body, /<strong>LIVRE<\/strong>/);
+  assert.match(page.body, /Picked up/);
+  assert.equal((await admin.json('GET', `/orders/${orders[0].id}/show`)).json().data.shipping_company, companyName);
 
   // The schedule's sync asks again: nothing recorded twice, nothing moved twice; the courier repeats itself.
   sim.repeatLastEvent(tn(2));
