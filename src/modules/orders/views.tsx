@@ -251,6 +251,7 @@ export function OrderPage(p: {
                 ['Shipment way', shipmentWay(order.shipment_way)],
                 ['Delivery fees paid by the customer', order.is_fees_paid_by_customer ? 'Yes' : 'No'],
                 ['Tracking number', order.tracking_number ? <code>{order.tracking_number}</code> : null],
+                ['Label', <a href={`/orders/${order.id}/label`}>Shipping label (PDF)</a>],
                 ['Delivery person', p.deliveryUserName],
                 ['Shipping company', order.shipping_company],
                 ['Created', formatDateTime(order.created_at)],

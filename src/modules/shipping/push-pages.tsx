@@ -76,6 +76,9 @@ function PushPage(p: { orders: PushableOrder[]; companies: [string, string][]; j
           />
           <div class="form-actions">
             <Button>Push the selected orders</Button>
+            <button type="submit" formaction="/orders/labels" formtarget="_blank" class="btn btn-secondary">
+              Labels of the selected orders (PDF)
+            </button>
           </div>
         </Form>
       )}

@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../../http/errors.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { formBody } from '../../web/form-body.js';
+import type { IdRoute } from '../../web/types.js';
+import { orderPolicy } from '../orders/policy.js';
+import { findOrder, findOrders, orderScopeOf } from '../orders/queries.js';
+import { labelOrders, labelsPdf } from './labels.js';
+
+const LabelsBody = compile(Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 500 }) }));
+
+function sendPdf(reply: FastifyReply, pdf: Buffer, name: string) {
+  return reply
+    .header('content-type', 'application/pdf')
+    .header('content-disposition', `inline; filename="${name}"`)
+    .header('cache-control', 'no-store')
+    .send(pdf);
+}
+
+/** Shipping labels (fulfilment.md): one order's, or a selection's in one PDF, for whoever sees the orders. */
+export async function labelPages(web: FastifyInstance) {
+  const { db } = web;
+  const can = { config: { can: orderPolicy.can('view') } };
+
+  web.get<IdRoute>('/orders/:id/label', can, async (req, reply) => {
+    const row = await findOrder(db, orderScopeOf(req.user!), req.params.id);
+    if (!row) throw notFound();
+    return sendPdf(reply, await labelsPdf(await labelOrders(db, [row.id])), `${row.reference}.pdf`);
+  });
+
+  web.post('/orders/labels', can, async (req, reply) => {
+    const bag = new ErrorBag();
+    const ids = [...new Set(LabelsBody.check(formBody(req), bag).ids ?? [])];
+    if (!bag.has('ids') && ids.length > 0) {
+      const seen = await findOrders(db, orderScopeOf(req.user!), ids);
+      ids.forEach((id, i) => !seen.has(id) && bag.add(`ids.${i}`, messages.invalid(`ids.${i}`)));
+    }
+    bag.throwIfAny(LabelsBody.schema);
+    return sendPdf(reply, await labelsPdf(await labelOrders(db, ids)), 'labels.pdf');
+  });
+}

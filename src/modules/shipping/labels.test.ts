@@ -1,0 +1,90 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SYSTEM } from '../../core/actor.js';
+import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { createOrder } from '../orders/service.js';
+
+// The barcode is read back from the rendered page, as a scanner would: poppler's pdftoppm and zbar's
+// zbarimg (Debian's poppler-utils and zbar-tools; .ci/run installs them).
+const tools = ['/usr/bin/pdftoppm', '/usr/bin/zbarimg'].every((p) => existsSync(p));
+const skipDecode = tools ? false : 'no pdftoppm/zbarimg (Debian: poppler-utils, zbar-tools)';
+
+let t: TestApp;
+let shop: Tenant;
+let seller: Agent;
+const ids: string[] = [];
+const refs: string[] = [];
+const TRACKING = 'SIM123456789';
+
+before(async () => {
+  t = await testApp();
+  shop = await tenant(t.db);
+  seller = await login(t.app, shop.email);
+  for (const name of ['Youssef Client', 'محمد العلوي']) {
+    const ref = await t.db.tx((q) =>
+      createOrder(q, SYSTEM, shop.accountId, {
+        full_name: name,
+        phone: '0612345678',
+        city: 'Agadir',
+        address: '9 Avenue du Prince Héritier',
+        is_fees_paid_by_customer: false,
+        total: 249,
+        products: [{ sku: 'P1', quantity: 1, price: 249 }],
+      }),
+    );
+    refs.push(ref);
+    ids.push(
+      (await t.db.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 AND reference = $2', [shop.accountId, ref])).rows[0]
+        .id,
+    );
+  }
+  await t.db.query('UPDATE orders SET tracking_number = $1 WHERE id = $2', [TRACKING, ids[0]]);
+});
+after(() => t.close());
+
+/** What a scanner reads on each page of the PDF. */
+function scan(pdf: Buffer): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'codops-label-'));
+  try {
+    writeFileSync(join(dir, 'labels.pdf'), pdf);
+    execFileSync('pdftoppm', ['-r', '200', '-png', join(dir, 'labels.pdf'), join(dir, 'page')]);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.png'))
+      .sort()
+      .map((f) => execFileSync('zbarimg', ['-q', '--raw', join(dir, f)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('GET /orders/{id}/label: a 100 × 150 mm PDF whose barcode reads the tracking number', async () => {
+  const res = await seller.get(`/orders/${ids[0]}/label`);
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], 'application/pdf');
+  assert.equal(res.headers['content-disposition'], `inline; filename="${refs[0]}.pdf"`);
+  assert.equal(res.rawPayload.subarray(0, 5).toString(), '%PDF-');
+  assert.match(res.rawPayload.toString('latin1'), /\/MediaBox \[0 0 283\.46\d* 425\.19\d*\]/);
+  if (!skipDecode) assert.deepEqual(scan(res.rawPayload), [TRACKING]);
+});
+
+test(
+  'POST /orders/labels: one page per order, the reference before shipping; others’ orders are refused',
+  { skip: skipDecode },
+  async () => {
+    const res = await seller.form('/orders/labels', { ids });
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+    assert.equal(res.headers['content-type'], 'application/pdf');
+    assert.deepEqual(scan(res.rawPayload), [TRACKING, refs[1]]);
+
+    const other = await login(t.app, (await tenant(t.db)).email);
+    assert.equal((await other.get(`/orders/${ids[0]}/label`)).statusCode, 404);
+    const refused = await other.json('POST', '/orders/labels', { ids: [ids[1]] });
+    assert.equal(refused.statusCode, 422);
+    assert.deepEqual(refused.json().errors, { 'ids.0': ['The selected ids.0 is invalid.'] });
+  },
+);

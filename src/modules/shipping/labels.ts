@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import PDFDocument from 'pdfkit';
+import bwipjs from 'bwip-js';
+import type { Queryable } from '../../db/database.js';
+
+/** What a label shows (fulfilment.md). */
+export interface LabelOrder {
+  reference: string;
+  tracking_number: string | null;
+  full_name: string;
+  phone: string;
+  city: string;
+  area: string | null;
+  address: string;
+  total: number;
+  products: { sku: string; name: string; quantity: number }[];
+}
+
+/** The orders among `ids` in the order asked, with their lines (the caller has checked what the viewer may see). */
+export async function labelOrders(q: Queryable, ids: string[]): Promise<LabelOrder[]> {
+  const { rows } = await q.query<LabelOrder & { id: string }>(
+    `SELECT o.id, o.reference, o.tracking_number, o.full_name, o.phone, o.city, o.area, o.address, o.total::float8 AS total,
+            (SELECT coalesce(json_agg(json_build_object('sku', ol.sku, 'name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position), '[]')
+               FROM order_lines ol WHERE ol.order_id = o.id) AS products
+       FROM orders o WHERE o.id = ANY($1::text[]) AND o.deleted_at IS NULL`,
+    [ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+const MM = 72 / 25.4;
+// Names and addresses are often Arabic or accented: DejaVu (Debian's fonts-dejavu-core) has the
+// letters; without it the PDF's own Helvetica shows Latin text only.
+const DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+const DEJAVU_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+const [REGULAR, BOLD] = existsSync(DEJAVU) && existsSync(DEJAVU_BOLD) ? [DEJAVU, DEJAVU_BOLD] : ['Helvetica', 'Helvetica-Bold'];
+/** 100 × 150 mm, a courier's usual thermal label. */
+const SIZE: [number, number] = [100 * MM, 150 * MM];
+const MARGIN = 6 * MM;
+
+/** The Code 128 barcode of the tracking number (the reference before shipping), as a PNG. */
+export function barcodePng(text: string): Promise<Buffer> {
+  return bwipjs.toBuffer({ bcid: 'code128', text, scale: 3, height: 14, includetext: true, textxalign: 'center' });
+}
+
+const money = (n: number) => `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} MAD`;
+
+/** One PDF with a label per page. */
+export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
+  const doc = new PDFDocument({ size: SIZE, margin: MARGIN, autoFirstPage: false, info: { Title: 'Shipping labels', Producer: 'codops' } });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+  const width = SIZE[0] - 2 * MARGIN;
+  for (const o of orders) {
+    doc.addPage();
+    doc.font(BOLD).fontSize(18).text(o.reference, { width });
+    doc
+      .font(REGULAR)
+      .fontSize(9)
+      .fillColor('#444')
+      .text(o.tracking_number ? `Tracking ${o.tracking_number}` : 'Not shipped yet');
+    doc.moveDown(0.6).fillColor('#000');
+    doc.font(BOLD).fontSize(12).text(o.full_name, { width });
+    doc.font(REGULAR).fontSize(11).text(o.phone);
+    doc.text([o.city, o.area].filter(Boolean).join(' — '), { width });
+    doc.fontSize(10).text(o.address, { width });
+    doc.moveDown(0.6);
+    doc
+      .font(BOLD)
+      .fontSize(14)
+      .text(`To collect: ${money(o.total)}`, { width });
+    doc.moveDown(0.4).font(REGULAR).fontSize(9);
+    for (const p of o.products.slice(0, 8)) doc.text(`${p.quantity} × ${p.sku} — ${p.name}`, { width, lineBreak: false, ellipsis: true });
+    if (o.products.length > 8) doc.text(`and ${o.products.length - 8} more`);
+    const png = await barcodePng(o.tracking_number ?? o.reference);
+    doc.image(png, MARGIN, SIZE[1] - MARGIN - 32 * MM, { fit: [width, 30 * MM], align: 'center' });
+  }
+  doc.end();
+  await ended;
+  return Buffer.concat(chunks);
+}
