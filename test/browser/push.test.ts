@@ -16,6 +16,11 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
   let admin: Person;
   let worker: JobWorker;
   const refs: string[] = [];
+  let account = '';
+  let accountId = '';
+  const courier = `Simulated Express ${Date.now() % 100000}`;
+  // Every account numbers its orders from ORD-00001: a row is named by its reference and account.
+  const row = (ref: string) => `Select ${ref} (${account})`;
 
   before(async () => {
     env = await startBrowserEnv();
@@ -23,6 +28,8 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
     sim.set({ latencyMs: 150 });
     admin = await person(env.t.db, 'admin');
     const shop = await tenant(env.t.db);
+    accountId = shop.accountId;
+    account = (await env.t.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [shop.accountId])).rows[0].name;
     await stock(env.t.db, await productId(env.t.db, shop.accountId, 'P1'), await warehouse(env.t.db), { quantity: 50 });
     for (let i = 0; i < 4; i++) {
       refs.push(
@@ -41,7 +48,7 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
     }
     await env.t.db.tx((q) =>
       createCompany(q, { id: admin.id } as never, env.t.app.config.appKey, {
-        name: 'Simulated Express',
+        name: courier,
         adapter: 'http',
         base_url: sim.url,
         api_key: sim.apiKey,
@@ -60,8 +67,8 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
     await login(page, admin.email, PASSWORD);
     await page.getByRole('link', { name: 'Push orders' }).click();
     await checkPage(page, 'push page');
-    await page.getByLabel('Shipping company').selectOption({ label: 'Simulated Express' });
-    for (const ref of refs.slice(0, 3)) await page.getByLabel(`Select ${ref}`).check();
+    await page.getByLabel('Shipping company').selectOption({ label: courier });
+    for (const ref of refs.slice(0, 3)) await page.getByLabel(row(ref), { exact: true }).check();
     await page.getByRole('button', { name: 'Push the selected orders' }).click();
     await page.waitForLoadState('load');
     assert.match(page.url(), /\/orders\/push\?job=[0-9a-f-]{36}$/);
@@ -71,8 +78,8 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
     await checkPage(page, 'push done');
 
     const { rows } = await env.t.db.query<{ reference: string; status: string }>(
-      'SELECT reference, status FROM orders WHERE reference = ANY($1::text[]) ORDER BY reference',
-      [refs],
+      'SELECT reference, status FROM orders WHERE account_id = $1 AND reference = ANY($2::text[]) ORDER BY reference',
+      [accountId, refs],
     );
     assert.deepEqual(
       rows.map((r) => r.status),
@@ -81,8 +88,8 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
     // What is left to push, on a phone.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
-    assert.equal(await page.getByLabel(`Select ${refs[3]}`).count(), 1);
-    assert.equal(await page.getByLabel(`Select ${refs[0]}`).count(), 0);
+    assert.equal(await page.getByLabel(row(refs[3]), { exact: true }).count(), 1);
+    assert.equal(await page.getByLabel(row(refs[0]), { exact: true }).count(), 0);
     await checkPage(page, 'push page on a phone');
   });
 });

@@ -64,7 +64,7 @@ function PushPage(p: { orders: PushableOrder[]; companies: [string, string][]; j
               {
                 label: 'Select',
                 class: 'select-col',
-                render: (o) => <input type="checkbox" name="ids[]" value={o.id} aria-label={`Select ${o.reference}`} />,
+                render: (o) => <input type="checkbox" name="ids[]" value={o.id} aria-label={`Select ${o.reference} (${o.account})`} />,
               },
               { label: 'Reference', render: (o) => <a href={`/orders/${o.id}/show`}>{o.reference}</a> },
               { label: 'Customer', render: (o) => o.full_name },

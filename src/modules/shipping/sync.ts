@@ -4,6 +4,7 @@ import { enqueue } from '../../jobs/enqueue.js';
 import { defineJob, FinalJobError } from '../../jobs/registry.js';
 import { transitionOrders } from '../orders/lifecycle.js';
 import { companyCourier } from './company-courier.js';
+import { CourierError } from './courier.js';
 
 export interface SyncPayload {
   /** One company (on demand); every active http company when absent (the schedule). */
@@ -71,8 +72,9 @@ export const syncJob = defineJob<SyncPayload>({
     for (let c = start.company; c < companies.length; c++) {
       let after = c === start.company ? start.after : '';
       let courier;
+      let name;
       try {
-        courier = (await companyCourier(ctx.db, ctx.appKey, companies[c])).courier;
+        ({ courier, name } = await companyCourier(ctx.db, ctx.appKey, companies[c]));
       } catch (err) {
         if (!(err instanceof FinalJobError) || ctx.payload.companyId) throw err;
         await ctx.report({ errors: [{ message: err.message }], checkpoint: { company: c + 1, after: '' } });
@@ -82,7 +84,16 @@ export const syncJob = defineJob<SyncPayload>({
         ctx.signal.throwIfAborted();
         const batch = await shippedBatch(ctx.db, companies[c], after);
         if (batch.length === 0) break;
-        const parcels = await courier.fetchStatuses(batch.map((o) => o.tracking_number));
+        let parcels;
+        try {
+          parcels = await courier.fetchStatuses(batch.map((o) => o.tracking_number));
+        } catch (err) {
+          // One company's courier down does not hold the others' sync back: the schedule asks it again
+          // next time. A sync of that company alone is retried with backoff.
+          if (!(err instanceof CourierError) || ctx.payload.companyId) throw err;
+          await ctx.report({ errors: [{ message: `${name}: ${err.reason}` }], checkpoint: { company: c + 1, after: '' } });
+          break;
+        }
         const byTracking = new Map(batch.map((o) => [o.tracking_number, o]));
         after = batch[batch.length - 1].id;
         const checkpoint: Checkpoint = { company: c, after };
