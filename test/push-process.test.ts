@@ -8,11 +8,12 @@ import { createCompany } from '../src/modules/shipping-companies/service.js';
 import { CourierSimulator } from '../src/modules/shipping/simulator.js';
 import { pushJob } from '../src/modules/shipping/push.js';
 import { brokenInvariants, productId, stock, warehouse } from '../src/modules/stocks/test-fixtures.js';
-import { tenant } from '../src/test-support/harness.js';
+import { tenant, TEST_APP_KEY } from '../src/test-support/harness.js';
 import { spawnProcess, tempDataDir, withDatabase, type LongProcess } from './support/server-process.js';
 
 const ORDERS = 200;
-const APP_KEY = 'push-process-test-app-key-0123456789abcdef';
+// Other test files' workers share the PostgreSQL database and may take this job: one app key for all.
+const APP_KEY = TEST_APP_KEY;
 
 async function stop(p: LongProcess) {
   p.proc.kill('SIGTERM');
@@ -52,9 +53,11 @@ test(`push ${ORDERS} orders, SIGKILL the worker midway, start another: one parce
     });
 
     const first = spawnProcess(['src/cli/index.ts', 'worker'], env);
-    while (sim.parcels.size < ORDERS / 4) {
-      if (first.proc.exitCode !== null) assert.fail(first.output());
-      await sleep(20);
+    for (const end = Date.now() + 120_000; sim.parcels.size < ORDERS / 4; await sleep(20)) {
+      if (first.proc.exitCode !== null || Date.now() > end) {
+        first.proc.kill('SIGKILL');
+        assert.fail(`the push did not get going (${sim.parcels.size} parcels):\n${first.output()}`);
+      }
     }
     first.proc.kill('SIGKILL');
     await first.exited;

@@ -22,14 +22,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * The app key of every test process: workers of different test files share one PostgreSQL database and
+ * may run each other's jobs, which must open the same sealed secrets.
+ */
+export const TEST_APP_KEY = 'test-key-test-key-test-key-test-key-0000';
+
 export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
   // In-process apps count rate limits in memory: tests sharing one PostgreSQL database (and so one
   // installation id) would otherwise share Redis counters for 127.0.0.1. Redis is tested with real
   // server processes (test/process.test.ts).
-  const config = loadConfig(
-    { ...process.env, APP_KEY: 'test-key-test-key-test-key-test-key-0000', REDIS_URL: '', ...env },
-    { persistKey: false },
-  );
+  const config = loadConfig({ ...process.env, APP_KEY: TEST_APP_KEY, REDIS_URL: '', ...env }, { persistKey: false });
   const db = await openDatabase(config, { memory: true });
   await migrate(db);
   const app = await buildApp({ config, db, logger: false });

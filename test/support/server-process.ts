@@ -1,3 +1,6 @@
+// Every test process seals and opens secrets with one app key: their workers share a PostgreSQL database
+// and may run each other's jobs.
+import { TEST_APP_KEY } from '../../src/test-support/harness.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -45,7 +48,7 @@ export async function startServer(env: Record<string, string | undefined>, impor
   const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), 'src/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: { ...process.env, APP_KEY: TEST_APP_KEY, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -101,7 +104,7 @@ export interface LongProcess {
 export function spawnProcess(args: string[], env: Record<string, string | undefined>, imports: string[] = []): LongProcess {
   const proc = spawn(process.execPath, ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), ...args], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, APP_KEY: TEST_APP_KEY, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
