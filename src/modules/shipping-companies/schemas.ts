@@ -1,11 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { answerUniqueViolation } from '../../http/errors.js';
 import { compile, type ErrorBag } from '../../http/validation.js';
+import { MAPPED_STATUSES } from '../shipping/courier.js';
 
 export const ADAPTERS = ['manual', 'http'] as const;
 export const COMPANY_STATUSES = ['active', 'inactive'] as const;
-/** What a courier's status may mean to codops (fulfilment.md); anything unmapped stays an event. */
-export const MAPPED_STATUSES = ['shipped', 'delivered', 'returned'] as const;
 export const MAX_CITIES = 500;
 const fee = () => Type.Number({ minimum: 0, maximum: 99_999 });
 
