@@ -19,13 +19,13 @@ interface PushOrder extends ParcelRequest {
 }
 
 /** An order as the courier protocol wants it (fulfilment.md), or undefined when it is gone. */
-async function pushOrder(q: Queryable, id: string, lock = false): Promise<PushOrder | undefined> {
+async function pushOrder(q: Queryable, id: string): Promise<PushOrder | undefined> {
   const { rows } = await q.query<PushOrder>(
     `SELECT o.id, o.account_id, o.status, o.reference, o.total::float8 AS cod_amount,
             json_build_object('full_name', o.full_name, 'phone', o.phone, 'city', o.city, 'area', o.area, 'address', o.address) AS customer,
             (SELECT coalesce(json_agg(json_build_object('sku', ol.sku, 'name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position), '[]')
                FROM order_lines ol WHERE ol.order_id = o.id) AS items
-       FROM orders o WHERE o.id = $1 AND o.deleted_at IS NULL ${lock ? 'FOR UPDATE OF o' : ''}`,
+       FROM orders o WHERE o.id = $1 AND o.deleted_at IS NULL`,
     [id],
   );
   return rows[0];
@@ -71,7 +71,11 @@ export const pushJob = defineJob<PushPayload>({
       }
       const refused = await ctx.db
         .tx(async (q) => {
-          const now = await pushOrder(q, order.id, true);
+          // Its status again, locked: someone may have moved it while the courier answered.
+          const { rows } = await q.query<{ status: string }>('SELECT status FROM orders WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [
+            order.id,
+          ]);
+          const now = rows[0];
           if (!now || now.status !== 'new') return now ? notNew(now.status) : 'This order no longer exists.';
           await transitionOrders(q, SYSTEM, order.account_id, [
             { id: order.id, from: 'new', to: 'shipped', comment: null, trackingNumber: tracking, shippingCompanyId: companyId },
