@@ -1,11 +1,12 @@
 // `npm run bench -- --call-centre [--leads 1000000] [--agents 50] [--pglite]`: the call centre at scale.
-// N leads in one account (raw path, the status mix of bench/raw.ts, callbacks and retries spread out),
-// one call in `lead_calls` for every decided lead, and 50 agents with 2–4 products each. Then, on the
+// N leads in one account created over the last year, oldest first (raw path, the status mix of
+// bench/raw.ts, callbacks and retries spread out), one call in `lead_calls` for every decided lead
+// (within a day of the lead), and 50 agents with 2–4 products each. Then, on the
 // real server, no manual ANALYZE:
 //   - paced: every agent asks `POST /call-centre/next` and records an outcome, then waits 0.5–1.5 s
 //     (a working day compressed ~60×: a real call takes minutes); p50/p99 of `next`;
 //   - saturated: the same loop without the wait (the server's limit, for reference);
-//   - the managers' statistics over the last 30 days (JSON and the page), one client.
+//   - the managers' statistics over the last 30 days and the last year (JSON and the page), one client.
 import { round } from './lib.js';
 import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
@@ -68,13 +69,15 @@ async function call(base: string, a: AgentClient, method: string, path: string, 
 }
 
 /** Loads the leads and the calls behind them; answers the agents' e-mails and an admin's. */
-async function load(db: Database, o: CallCentreOptions) {
+export async function load(db: Database, o: CallCentreOptions) {
   const shop = await makeShop(db, 'Bench call centre');
   const t0 = performance.now();
   for (let done = 0; done < o.leads; done += BATCH) {
     const leads = makeLeads(Math.min(BATCH, o.leads - done), shop.products);
     const batch = prepareRaw(leads, shop.products);
     batch.statuses = leads.map(statusAt);
+    const YEAR = 365 * 86_400_000;
+    batch.createdAt = leads.map((_, i) => new Date(Date.now() - YEAR + ((done + i) / o.leads) * YEAR).toISOString());
     await db.tx((q) => insertRaw(q, shop.accountId, shop.actor, batch));
   }
   const stamp = Date.now();
@@ -106,7 +109,7 @@ async function load(db: Database, o: CallCentreOptions) {
   await db.query(
     `INSERT INTO lead_calls (account_id, lead_id, agent_id, outcome, created_at)
      SELECT l.account_id, l.id, ($2::text[])[1 + floor(random() * cardinality($2::text[]))::int], l.status,
-            l.created_at + random() * (now() - l.created_at)
+            least(now(), l.created_at + random() * interval '1 day')
        FROM leads l WHERE l.account_id = $1 AND l.status IN ('confirmed', 'canceled', 'wrong', 'no_reply', 'call_later')`,
     [shop.accountId, agents.map((a) => a.id)],
   );
@@ -161,16 +164,17 @@ export async function runCallCentre(o: CallCentreOptions) {
 
   const admin = await logIn(base, loaded.admin);
   const day = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10);
-  const range = `from=${day(29)}&to=${day(0)}`;
   const statistics: Record<string, ReturnType<typeof stats>> = {};
-  for (const [label, accept] of [
-    ['GET /statistics/agents (JSON, 30 days)', 'application/json'],
-    ['GET /statistics/agents (page, 30 days)', 'text/html'],
+  for (const [label, days, accept] of [
+    ['GET /statistics/agents (JSON, 30 days)', 29, 'application/json'],
+    ['GET /statistics/agents (page, 30 days)', 29, 'text/html'],
+    ['GET /statistics/agents (JSON, 365 days)', 364, 'application/json'],
+    ['GET /statistics/agents (page, 365 days)', 364, 'text/html'],
   ] as const) {
     const ms: number[] = [];
     for (let i = 0; i < 10; i++) {
       const t0 = performance.now();
-      const res = await fetch(`${base}/statistics/agents?${range}`, { headers: { cookie: admin, accept } });
+      const res = await fetch(`${base}/statistics/agents?from=${day(days)}&to=${day(0)}`, { headers: { cookie: admin, accept } });
       await res.text();
       if (res.status !== 200) throw new Error(`${label} answered ${res.status}`);
       ms.push(performance.now() - t0);

@@ -39,24 +39,27 @@ const scopeOf = (actor: Actor) => (actor.role === 'agent' ? 'u.id = $1' : agentS
 export async function agentStatistics(q: Queryable, actor: Actor, from: string, to: string, tz: string): Promise<AgentStats[]> {
   const { rows } = await q.query<AgentStats>(
     `WITH span AS (SELECT ($2::date::timestamp AT TIME ZONE $4) AS since, (($3::date + 1)::timestamp AT TIME ZONE $4) AS until),
+     scoped AS (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)}),
+     in_range AS (
+       SELECT lc.agent_id, lc.outcome, lc.first_call_minutes FROM lead_calls lc, span
+        WHERE lc.created_at >= span.since AND lc.created_at < span.until AND lc.agent_id IN (SELECT id FROM scoped)),
      per_agent AS (
-       SELECT lc.agent_id, count(*)::int AS calls,
-              count(*) FILTER (WHERE lc.outcome = 'confirmed')::int AS confirmed,
-              count(*) FILTER (WHERE lc.outcome = 'canceled')::int AS canceled,
-              count(*) FILTER (WHERE lc.outcome = 'no_reply')::int AS no_reply,
-              count(*) FILTER (WHERE lc.outcome = 'call_later')::int AS call_later,
-              count(*) FILTER (WHERE lc.outcome = 'wrong')::int AS wrong,
-              round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lc.first_call_minutes)::numeric, 2)::float8 AS median
-         FROM lead_calls lc, span
-        WHERE lc.created_at >= span.since AND lc.created_at < span.until
-          AND lc.agent_id IN (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)})
-        GROUP BY lc.agent_id)
+       SELECT agent_id, count(*)::int AS calls,
+              count(*) FILTER (WHERE outcome = 'confirmed')::int AS confirmed,
+              count(*) FILTER (WHERE outcome = 'canceled')::int AS canceled,
+              count(*) FILTER (WHERE outcome = 'no_reply')::int AS no_reply,
+              count(*) FILTER (WHERE outcome = 'call_later')::int AS call_later,
+              count(*) FILTER (WHERE outcome = 'wrong')::int AS wrong
+         FROM in_range GROUP BY agent_id),
+     medians AS (
+       SELECT agent_id, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY first_call_minutes)::numeric, 2)::float8 AS median
+         FROM in_range WHERE first_call_minutes IS NOT NULL GROUP BY agent_id)
      SELECT u.id AS agent_id, u.full_name AS agent,
             coalesce(p.calls, 0) AS calls, coalesce(p.confirmed, 0) AS confirmed, coalesce(p.canceled, 0) AS canceled,
             coalesce(p.no_reply, 0) AS no_reply, coalesce(p.call_later, 0) AS call_later, coalesce(p.wrong, 0) AS wrong,
             coalesce(round(p.confirmed::numeric / nullif(p.confirmed + p.canceled + p.wrong, 0), 4), 0)::float8 AS confirmation_rate,
-            p.median AS median_minutes_to_first_call
-       FROM users u LEFT JOIN per_agent p ON p.agent_id = u.id
+            m.median AS median_minutes_to_first_call
+       FROM users u LEFT JOIN per_agent p ON p.agent_id = u.id LEFT JOIN medians m ON m.agent_id = u.id
       WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${scopeOf(actor)}
       ORDER BY lower(u.full_name), u.id`,
     [actor.userId, from, to, tz],
