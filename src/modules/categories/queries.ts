@@ -3,6 +3,7 @@ import { contains } from '../../db/where.js';
 import { fetchPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import { Where } from '../../db/where.js';
+import { nameTaken } from '../../db/names.js';
 
 interface CategoryJson {
   id: string;
@@ -54,13 +55,7 @@ export async function categoryExists(q: Queryable, id: string): Promise<boolean>
   return (await q.query('SELECT 1 FROM categories WHERE id = $1', [id])).rows.length > 0;
 }
 
-export async function categoryNameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM categories WHERE lower(name) = lower($1) AND ($2::text IS NULL OR id <> $2)', [
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const categoryNameTaken = (q: Queryable, name: string, exceptId?: string) => nameTaken(q, 'categories', name, exceptId);
 
 /** The categories among `ids` that live products still use, with how many. */
 export async function categoriesInUse(q: Queryable, ids: string[]) {

@@ -3,6 +3,7 @@ import { contains } from '../../db/where.js';
 import { fetchPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import { Where } from '../../db/where.js';
+import { nameTaken } from '../../db/names.js';
 
 interface CityJson {
   id: string;
@@ -60,13 +61,7 @@ export async function findCity(q: Queryable, id: string): Promise<CityRow | unde
   return rows[0];
 }
 
-export async function cityNameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM cities WHERE lower(name) = lower($1) AND ($2::text IS NULL OR id <> $2)', [
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const cityNameTaken = (q: Queryable, name: string, exceptId?: string) => nameTaken(q, 'cities', name, exceptId);
 
 export async function cityExists(q: Queryable, id: string): Promise<boolean> {
   return (await q.query('SELECT 1 FROM cities WHERE id = $1', [id])).rows.length > 0;
@@ -123,11 +118,5 @@ export async function areasOfCity(q: Queryable, cityId: string): Promise<AreaJso
   return rows.map((r) => r.data);
 }
 
-export async function areaNameTaken(q: Queryable, cityId: string, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM areas WHERE city_id = $1 AND lower(name) = lower($2) AND ($3::text IS NULL OR id <> $3)', [
-    cityId,
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const areaNameTaken = (q: Queryable, cityId: string, name: string, exceptId?: string) =>
+  nameTaken(q, 'areas', name, exceptId, { column: 'city_id', value: cityId });

@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/database.js';
 import { fetchPage } from '../../db/paging.js';
 import { contains, Where } from '../../db/where.js';
 import type { ListParams } from '../../web/list-query.js';
+import { nameTaken } from '../../db/names.js';
 
 export interface CompanyCity {
   city_id: string;
@@ -59,13 +60,7 @@ export async function findCompany(q: Queryable, id: string): Promise<(CompanyJso
   return rows[0] && { ...rows[0].data, has_api_key: rows[0].has_api_key };
 }
 
-export async function companyNameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM shipping_companies WHERE lower(name) = lower($1) AND ($2::text IS NULL OR id <> $2)', [
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const companyNameTaken = (q: Queryable, name: string, exceptId?: string) => nameTaken(q, 'shipping_companies', name, exceptId);
 
 /** Of `ids`, the city ids that do not exist. */
 export async function unknownCities(q: Queryable, ids: string[]): Promise<Set<string>> {

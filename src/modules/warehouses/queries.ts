@@ -6,6 +6,7 @@ import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import { Where } from '../../db/where.js';
 import type { WarehouseStatus } from './schemas.js';
+import { nameTaken } from '../../db/names.js';
 
 export interface WarehouseJson {
   id: string;
@@ -58,13 +59,7 @@ export async function findWarehouse(q: Queryable, user: WebUser | null, id: stri
   return rows[0]?.data;
 }
 
-export async function warehouseNameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM warehouses WHERE lower(name) = lower($1) AND ($2::text IS NULL OR id <> $2)', [
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const warehouseNameTaken = (q: Queryable, name: string, exceptId?: string) => nameTaken(q, 'warehouses', name, exceptId);
 
 /**
  * The stocks that hold warehouses among `ids` (live ones, and all of them including deleted ones
