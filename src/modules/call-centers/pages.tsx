@@ -4,9 +4,10 @@ import { ErrorBag, messages } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
 import { Button, Card, DataTable, Field, Form, LinkButton, PageHeader, Select, StatusBadge } from '../../web/ui.js';
 import { deleteRoute } from '../catalog/named-records.js';
@@ -116,14 +117,10 @@ export async function callCentersPages(web: FastifyInstance) {
   });
 
   web.get('/call-centers/create', { config: { can: callCenterPolicy.can('create') } }, async (req, reply) =>
-    renderPage(req, reply, {
+    renderFormPage(req, reply, {
       title: 'New call centre',
-      body: (
-        <>
-          <PageHeader title="New call centre" back={{ href: LIST, label: 'Call centres' }} />
-          <CallCenterForm managers={await managerOptions(db)} />
-        </>
-      ),
+      back: { href: LIST, label: 'Call centres' },
+      form: <CallCenterForm managers={await managerOptions(db)} />,
     }),
   );
 
@@ -141,14 +138,10 @@ export async function callCentersPages(web: FastifyInstance) {
 
   web.get<IdRoute>('/call-centers/:id/edit', { config: { can: callCenterPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${row.name}`,
-      body: (
-        <>
-          <PageHeader title={`Edit ${row.name}`} back={{ href: LIST, label: 'Call centres' }} />
-          <CallCenterForm cc={row} managers={await managerOptions(db)} />
-        </>
-      ),
+      back: { href: LIST, label: 'Call centres' },
+      form: <CallCenterForm cc={row} managers={await managerOptions(db)} />,
     });
   });
 
@@ -161,9 +154,7 @@ export async function callCentersPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Call centre updated.', redirect: LIST, data: row });
   };
-  const updateOpts = { config: { can: callCenterPolicy.can('update') } };
-  route<IdRoute>('PATCH', '/call-centers/:id/update', updateOpts, update);
-  route<IdRoute>('PUT', '/call-centers/:id/update', updateOpts, update);
+  updateRoutes<IdRoute>(route, '/call-centers/:id/update', { config: { can: callCenterPolicy.can('update') } }, update);
 
   deleteRoute(web, {
     url: '/call-centers/delete',
