@@ -9,7 +9,8 @@ import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
-import { Button, Card, DataTable, Field, Form, LinkButton, PageHeader, Select, StatusBadge } from '../../web/ui.js';
+import { Button, DataTable, Field, Form, LinkButton, PageHeader, Select, StatusBadge } from '../../web/ui.js';
+import { RecordForm } from '../../web/record-form.js';
 import { deleteRoute } from '../catalog/named-records.js';
 import { callCenterPolicy } from './policy.js';
 import {
@@ -56,31 +57,26 @@ function CallCentersList({ rows }: { rows: CallCenterJson[] }) {
 
 function CallCenterForm({ cc, managers }: { cc?: CallCenterJson; managers: [string, string][] }) {
   return (
-    <Card>
-      <Form
-        action={cc ? `/call-centers/${cc.id}/update` : '/call-centers/store'}
-        method={cc ? 'PATCH' : 'POST'}
-        label={cc ? 'Edit call centre' : 'New call centre'}
-      >
-        <div class="form-grid">
-          <Field name="name" label="Name" value={cc?.name} required />
-          <Select name="manager_id" label="Manager" options={managers} value={cc?.manager_id ?? null} placeholder="No manager" />
-          <Select name="status" label="Status" options={STATUS_OPTIONS} value={cc?.status ?? 'active'} />
-        </div>
-        <div class="form-actions">
-          <Button>{cc ? 'Save changes' : 'Create call centre'}</Button>
-          <a href={LIST} class="btn btn-link">
-            Cancel
-          </a>
-        </div>
-      </Form>
-      {cc && (
-        <Form action="/call-centers/delete" method="DELETE" confirm={`Delete the call centre ${cc.name}?`} label="Delete call centre">
-          <input type="hidden" name="ids[]" value={cc.id} />
-          <Button kind="danger">Delete</Button>
-        </Form>
-      )}
-    </Card>
+    <RecordForm
+      base="/call-centers"
+      id={cc?.id}
+      noun="call centre"
+      cancel={LIST}
+      after={
+        cc && (
+          <Form action="/call-centers/delete" method="DELETE" confirm={`Delete the call centre ${cc.name}?`} label="Delete call centre">
+            <input type="hidden" name="ids[]" value={cc.id} />
+            <Button kind="danger">Delete</Button>
+          </Form>
+        )
+      }
+    >
+      <div class="form-grid">
+        <Field name="name" label="Name" value={cc?.name} required />
+        <Select name="manager_id" label="Manager" options={managers} value={cc?.manager_id ?? null} placeholder="No manager" />
+        <Select name="status" label="Status" options={STATUS_OPTIONS} value={cc?.status ?? 'active'} />
+      </div>
+    </RecordForm>
   );
 }
 
