@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { contains } from '../../db/where.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import { Where } from '../../db/where.js';
 import { nameTaken } from '../../db/names.js';
@@ -26,14 +26,14 @@ export interface CategoryRow {
 export async function listCategories(q: Queryable, p: ListParams) {
   const w = new Where();
   if (p.search) w.and(`c.name ILIKE ${w.param(contains(p.search))}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<CategoryRow>(q, {
+  return sortedPage<CategoryRow>(q, {
     select: `${CATEGORY_JSON} AS data, ${PRODUCTS} AS products`,
     from: 'FROM categories c',
     where: w,
-    orderBy: `${SORTS[p.sort] ?? SORTS.name} ${dir}, c.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: SORTS,
+    defaultSort: 'name',
+    key: 'c.id',
+    list: p,
   });
 }
 

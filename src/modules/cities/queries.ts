@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { contains } from '../../db/where.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import { Where } from '../../db/where.js';
 import { nameTaken } from '../../db/names.js';
@@ -42,14 +42,14 @@ export const CITY_SORTS = Object.keys(CITY_SORTS_SQL);
 export async function listCities(q: Queryable, p: ListParams) {
   const w = new Where();
   if (p.search) w.and(`c.name ILIKE ${w.param(contains(p.search))}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<CityRow>(q, {
+  return sortedPage<CityRow>(q, {
     select: `${CITY_JSON} AS data, ${AREAS} AS areas, ${WAREHOUSES} AS warehouses`,
     from: 'FROM cities c',
     where: w,
-    orderBy: `${CITY_SORTS_SQL[p.sort] ?? CITY_SORTS_SQL.name} ${dir}, c.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: CITY_SORTS_SQL,
+    defaultSort: 'name',
+    key: 'c.id',
+    list: p,
   });
 }
 
@@ -90,14 +90,14 @@ export async function listAreas(q: Queryable, p: ListParams & { city_id?: string
   const w = new Where();
   if (p.search) w.and(`ar.name ILIKE ${w.param(contains(p.search))}`);
   if (p.city_id) w.and(`ar.city_id = ${w.param(p.city_id)}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<AreaRow>(q, {
+  return sortedPage<AreaRow>(q, {
     select: `${AREA_JSON} AS data, c.name AS city_name`,
     from: 'FROM areas ar JOIN cities c ON c.id = ar.city_id',
     where: w,
-    orderBy: `${AREA_SORTS_SQL[p.sort] ?? AREA_SORTS_SQL.name} ${dir}, ar.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: AREA_SORTS_SQL,
+    defaultSort: 'name',
+    key: 'ar.id',
+    list: p,
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import { contains, Where } from '../../db/where.js';
 import type { ListParams } from '../../web/list-query.js';
 import { nameTaken } from '../../db/names.js';
@@ -40,14 +40,14 @@ export async function listCompanies(q: Queryable, p: ListParams & { adapter?: st
   if (p.search) w.and(`co.name ILIKE ${w.param(contains(p.search))}`);
   if (p.status) w.and(`co.status = ${w.param(p.status)}`);
   if (p.adapter) w.and(`co.adapter = ${w.param(p.adapter)}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<{ data: CompanyJson }>(q, {
+  return sortedPage<{ data: CompanyJson }>(q, {
     select: `${COMPANY_JSON} AS data`,
     from: 'FROM shipping_companies co',
     where: w,
-    orderBy: `${SORTS[p.sort] ?? SORTS.name} ${dir}, co.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: SORTS,
+    defaultSort: 'name',
+    key: 'co.id',
+    list: p,
   });
 }
 

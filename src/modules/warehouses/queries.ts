@@ -1,7 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { contains } from '../../db/where.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import { Where } from '../../db/where.js';
@@ -40,14 +40,14 @@ export async function listWarehouses(q: Queryable, user: WebUser, p: ListParams 
   }
   if (p.status) w.and(`wh.status = ${w.param(p.status)}`);
   if (p.city_id) w.and(`wh.city_id = ${w.param(p.city_id)}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<{ data: WarehouseJson }>(q, {
+  return sortedPage<{ data: WarehouseJson }>(q, {
     select: `${WAREHOUSE_JSON} AS data`,
     from: FROM,
     where: w,
-    orderBy: `${SORTS[p.sort] ?? SORTS.name} ${dir}, wh.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: SORTS,
+    defaultSort: 'name',
+    key: 'wh.id',
+    list: p,
   });
 }
 
