@@ -149,3 +149,14 @@ export function formRoutes(web: FastifyInstance) {
     targets.set(method, { handler: handler as RouteHandlerMethod, config: opts.config });
   };
 }
+
+/** A record's update, from a form or as JSON: `PATCH` and `PUT` on `url`, each with its POST twin. */
+export function updateRoutes<G extends RouteGenericInterface>(
+  route: ReturnType<typeof formRoutes>,
+  url: string,
+  opts: RouteShorthandOptions,
+  handler: RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, G>,
+) {
+  route<G>('PATCH', url, opts, handler);
+  route<G>('PUT', url, opts, handler);
+}
