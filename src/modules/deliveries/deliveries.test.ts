@@ -100,7 +100,7 @@ test('own couriers: shipped to a delivery user, their /deliveries round, deliver
   assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
 
   // Nothing else: other pages are refused, other orders not found, the menu holds their round.
-  for (const path of ['/leads', '/products', '/stocks', '/shipping-companies', '/orders/push', '/users/admins']) {
+  for (const path of ['/leads', '/products', '/stocks', '/shipping-companies', '/orders/push', '/users/admins', '/follow-up']) {
     assert.equal((await c.get(path)).statusCode, 403, path);
   }
   assert.equal((await c.get(`/orders/${ids[2].id}/show`)).statusCode, 404);
