@@ -10,6 +10,8 @@
 //   npm run bench -- --soak 600 [--pglite]            mixed load, errors, p99 per kind, RSS (bench/soak.ts), bench/results-soak.json
 //   npm run bench -- --small [--baseline DIR] [--rounds 3] [--cpu-prof]   small POST/PATCH/GET, 4 clients (bench/small.ts)
 //   npm run bench -- --call-centre [--leads 1000000] [--agents 50]      the agents' queue and statistics (bench/call-centre.ts)
+//   npm run bench -- --fulfilment [--orders 10000] [--slots 2]   push N orders to the simulated courier and sync them
+//            with a separate `codops worker` (bench/fulfilment.ts), bench/results-fulfilment.json
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -28,6 +30,7 @@ import { runScale } from './scale.js';
 import { cleanup, log, makeShop, onCleanup, settle, temporaryDatabase, temporaryDataDir } from './setup.js';
 import { runSmall } from './small.js';
 import { runSoak } from './soak.js';
+import { runFulfilment } from './fulfilment.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const API = '/api/web/1.0';
@@ -49,6 +52,9 @@ const { values: args } = parseArgs({
     small: { type: 'boolean', default: false },
     'call-centre': { type: 'boolean', default: false },
     agents: { type: 'string', default: '50' },
+    fulfilment: { type: 'boolean', default: false },
+    orders: { type: 'string', default: '10000' },
+    slots: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     baseline: { type: 'string' },
     soak: { type: 'string' },
@@ -89,6 +95,11 @@ async function main() {
   const info = machine(ROOT);
   const entry = serverEntry(ROOT, opt.tsx);
   log(`server: ${entry.label}${entry.note ? ` (${entry.note})` : ''}`);
+  if (args.fulfilment) {
+    const out = resolve(ROOT, args.out ?? 'bench/results-fulfilment.json');
+    await runFulfilment(ROOT, info, { orders: Number(args.orders), slots: Number(args.slots), out });
+    return;
+  }
   if (mode) return runMode(mode, info, entry);
 
   // ------------------------------------------------------------ database

@@ -21,7 +21,8 @@ import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, ty
 
 /**
  * A dashboard move's checks, in the order the page reports them: the move itself, then what it
- * needs (a tracking number; an active courier, required once any exists).
+ * needs (an active courier, required once any exists; a tracking number, unless the order goes
+ * with one of our own couriers: then the page uses the order's reference).
  */
 export async function checkOrderMove(
   q: Queryable,
@@ -33,7 +34,8 @@ export async function checkOrderMove(
   const refused = orderMoveRefusal(actor, order, input.status);
   if (refused) return bag.add('status', refused);
   const needs = orderMoveNeeds(order.status, input.status);
-  if (needs.includes('tracking_number') && !input.tracking_number) bag.add('tracking_number', messages.required('tracking_number'));
+  if (needs.includes('tracking_number') && !input.tracking_number && !input.delivery_user_id)
+    bag.add('tracking_number', messages.required('tracking_number'));
   if (needs.includes('delivery_user_id')) {
     const couriers = await deliveryUsers(q);
     if (input.delivery_user_id) {

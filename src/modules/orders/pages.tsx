@@ -250,7 +250,8 @@ export async function ordersPages(web: FastifyInstance) {
           courierId: current.delivery_user_id,
           to: to!,
           comment: input.comment ?? null,
-          trackingNumber: to === 'shipped' ? (input.tracking_number ?? null) : null,
+          // With an own courier and no tracking number, the reference is the parcel's number (labels, search).
+          trackingNumber: to === 'shipped' ? (input.tracking_number ?? (input.delivery_user_id ? current.reference : null)) : null,
           deliveryUserId: to === 'shipped' ? (input.delivery_user_id ?? null) : null,
         },
       ]);
