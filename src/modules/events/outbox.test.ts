@@ -12,7 +12,12 @@ let t: TestApp;
 before(async () => {
   t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '100000' });
 });
-after(() => t.close());
+const hooks: string[] = [];
+after(async () => {
+  // Their deliveries go nowhere: other files' workers sharing a PostgreSQL database must not try them.
+  await t.db.query('DELETE FROM webhooks WHERE id = ANY($1::text[])', [hooks]);
+  await t.close();
+});
 
 async function call(a: Tenant, method: string, path: string, payload?: unknown) {
   const r = await t.app.inject({
@@ -30,6 +35,7 @@ async function listen(a: Tenant, types: string[], status = 'active') {
     `INSERT INTO webhooks (id, account_id, url, secret_sealed, event_types, status) VALUES ($1, $2, 'https://example.com/hook', 'x', $3, $4)`,
     [id, a.accountId, types, status],
   );
+  hooks.push(id);
   return id;
 }
 

@@ -16,6 +16,8 @@ export const RETRY_SCHEDULE = [30, 120, 600, 3_600, 21_600, 86_400];
 export const TIMEOUT_MS = 10_000;
 /** A webhook whose attempts fail this many times in a row is disabled and its owner notified. */
 export const DISABLE_AFTER = 100;
+/** How long a worker holds a claimed batch: longer than its requests (TIMEOUT_MS) and their recording. */
+export const LEASE_MS = 25_000;
 /** What the log keeps of a response. */
 const RESPONSE_START = 500;
 const MAX_RESPONSE_BYTES = 1 << 20;
@@ -170,6 +172,8 @@ interface DispatcherOptions {
   clock?: () => number;
   timeoutMs?: number;
   log?: { warn(obj: object, msg?: string): void };
+  /** Only these webhooks' deliveries (tests sharing a database keep the others' out). */
+  only?: string[];
   /** Told about webhooks this worker just disabled (their owners are notified). */
   onDisabled?: (hooks: { id: string; account_id: string; url: string }[]) => Promise<void>;
 }
@@ -265,6 +269,7 @@ export class WebhookDispatcher {
         `WITH due AS (
            SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.status = 'active'
             WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.locked_until IS NULL OR d.locked_until < $1)
+              AND ($5::text[] IS NULL OR d.webhook_id = ANY($5::text[]))
               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
                                WHERE p.webhook_id = d.webhook_id AND p.resource_key = d.resource_key
                                  AND p.state = 'pending' AND p.event_seq < d.event_seq)
@@ -272,7 +277,7 @@ export class WebhookDispatcher {
             LIMIT $2
             FOR UPDATE OF d SKIP LOCKED)
          UPDATE webhook_deliveries d SET locked_until = $3, lock_token = $4 FROM due WHERE d.id = due.id`,
-        [iso(now), this.concurrency, iso(now + (this.opts.leaseMs ?? 25_000)), token],
+        [iso(now), this.concurrency, iso(now + (this.opts.leaseMs ?? LEASE_MS)), token, this.opts.only ?? null],
       );
       return (await claimedBatch(q, token)).rows;
     });

@@ -55,7 +55,7 @@ function HeaderRows({ headers }: { headers: { key: string; value: string }[] }) 
     <fieldset class="field fieldset">
       <legend>Custom headers (optional)</legend>
       {rows.map((h, i) => (
-        <div class="form-row">
+        <div class="form-grid">
           <Field name={`customHeaders[${i}][key]`} label={`Header ${i + 1} name`} value={h.key} />
           <Field name={`customHeaders[${i}][value]`} label={`Header ${i + 1} value`} value={h.value} />
         </div>
