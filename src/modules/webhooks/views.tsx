@@ -14,6 +14,7 @@ import {
   PageHeader,
   Select,
 } from '../../web/ui.js';
+import { SettingsHeader } from '../settings/components.js';
 import type { AttemptJson, WebhookRow } from './queries.js';
 
 export const LIST = '/settings/webhooks';
@@ -28,7 +29,7 @@ export function ListPage({ rows, user }: { rows: WebhookRow[]; user: WebUser }) 
   const admin = user.role === 'admin';
   return (
     <>
-      <PageHeader
+      <SettingsHeader
         title="Webhooks"
         subtitle="codops posts signed events to these URLs when leads, orders and invoices change."
         actions={<LinkButton href={`${LIST}/create`}>New webhook</LinkButton>}
