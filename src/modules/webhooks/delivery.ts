@@ -162,8 +162,10 @@ export async function post(
 interface DispatcherOptions {
   appKey: string;
   allowPrivate: boolean;
-  /** Requests in flight at a time (one claimed batch). */
+  /** Deliveries a batch claims (its requests are in flight together). */
   concurrency?: number;
+  /** Batches in flight at a time: one is sent while the next is claimed and the last recorded. */
+  lanes?: number;
   /** How often to look for due retries besides the NOTIFY of new deliveries. */
   pollMs?: number;
   /** How long a claimed batch is held: a worker that dies lets it go after this. */
@@ -190,7 +192,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class WebhookDispatcher {
   private stopped = false;
   private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly sleepers = new Set<() => void>();
   private readonly clock: () => number;
   private readonly concurrency: number;
 
@@ -204,12 +206,12 @@ export class WebhookDispatcher {
 
   async start(): Promise<this> {
     await this.db.listen(DELIVERY_CHANNEL, () => this.wake());
-    this.loop = this.run();
+    this.loop = Promise.all(Array.from({ length: this.opts.lanes ?? 2 }, () => this.run())).then(() => undefined);
     return this;
   }
 
   wake(): void {
-    this.wakeUp?.();
+    for (const wake of this.sleepers) wake();
   }
 
   async stop(): Promise<void> {
@@ -228,13 +230,14 @@ export class WebhookDispatcher {
       }
       if (sent === 0 && !this.stopped) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.opts.pollMs ?? 1000);
-          this.wakeUp = () => {
+          const wake = () => {
             clearTimeout(timer);
+            this.sleepers.delete(wake);
             resolve();
           };
+          const timer = setTimeout(wake, this.opts.pollMs ?? 1000);
+          this.sleepers.add(wake);
         });
-        this.wakeUp = undefined;
       }
     }
   }
@@ -273,7 +276,7 @@ export class WebhookDispatcher {
               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
                                WHERE p.webhook_id = d.webhook_id AND p.resource_key = d.resource_key
                                  AND p.state = 'pending' AND p.event_seq < d.event_seq)
-            ORDER BY d.next_attempt_at, d.event_seq
+            ORDER BY d.next_attempt_at -- the due index's order: the scan stops at the batch (NOT EXISTS keeps the order)
             LIMIT $2
             FOR UPDATE OF d SKIP LOCKED)
          UPDATE webhook_deliveries d SET locked_until = $3, lock_token = $4 FROM due WHERE d.id = due.id`,
