@@ -5,6 +5,7 @@ import { reserveReferences } from '../../lib/references.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { appendCreated, appendHistories } from '../records/history.js';
 import { insertLines, type LineInput } from '../records/lines.js';
+import { recordOrderEvents } from '../events/outbox.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
   applyOrderTransitions,
@@ -102,6 +103,12 @@ export async function createOrders(
   );
   await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
+  await recordOrderEvents(
+    q,
+    'order.created',
+    accountId,
+    ids.map((id) => ({ id })),
+  );
   return refs;
 }
 
@@ -128,6 +135,12 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
   ]);
   await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
+  await recordOrderEvents(
+    q,
+    'order.created',
+    accountId,
+    ids.map((id) => ({ id })),
+  );
 }
 
 interface OrderTransition {
@@ -196,6 +209,12 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     q,
     actor,
     ts.map((t) => ({ id: t.id, effect: orderStockEffect(t.from, t.to) })),
+  );
+  await recordOrderEvents(
+    q,
+    'order.status_changed',
+    accountId,
+    ts.filter((t) => t.to !== t.from).map((t) => ({ id: t.id, previousStatus: t.from })),
   );
 }
 
