@@ -7,10 +7,19 @@ import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
-import { HOST, login, type Agent } from '../../test-support/session.js';
+import { login, type Agent } from '../../test-support/session.js';
 import { expectInvalid, expectJson, FORBIDDEN, NOT_FOUND } from '../../test-support/expect.js';
 import { person } from '../../test-support/people.js';
-import { companyServing, confirmedOrder, ledgerRows, makeOrder, moneyShop, moveOrder } from '../ledger/test-fixtures.js';
+import {
+  companyServing,
+  confirmedOrder,
+  ledgerRows,
+  makeOrder,
+  moneyShop,
+  moveOrder,
+  multipartPatch,
+  PDF_PROOF,
+} from '../ledger/test-fixtures.js';
 
 let t: TestApp;
 let admin: Agent;
@@ -34,37 +43,8 @@ const data = (res: LightMyRequestResponse, status = 200, what = '') => {
   return res.json().data;
 };
 
-/** A multipart PATCH (the "mark as paid" form) as `a`, asking for JSON. */
-async function multipart(a: Agent, url: string, fields: Record<string, string>, file?: { name: string; type: string; data: Buffer }) {
-  if (!a.token) await a.get('/');
-  const boundary = '----codops' + newId();
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries({ _token: a.token, _method: 'PATCH', ...fields }))
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  if (file) {
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
-      ),
-    );
-    parts.push(file.data, Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return t.app.inject({
-    method: 'POST',
-    url,
-    payload: Buffer.concat(parts),
-    headers: {
-      host: HOST,
-      cookie: `codops_session=${a.session}`,
-      referer: `http://${HOST}/`,
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-      accept: 'application/json',
-    },
-  });
-}
-
-const PDF_PROOF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+const multipart = (a: Agent, url: string, fields: Record<string, string>, file?: { name: string; type: string; data: Buffer }) =>
+  multipartPatch(t.app, a, url, fields, file);
 
 /** Text of a PDF through Debian's pdftotext. */
 function pdfText(pdf: Buffer): string {

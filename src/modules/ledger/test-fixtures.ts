@@ -1,3 +1,5 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { HOST, type Agent } from '../../test-support/session.js';
 import type { Database } from '../../db/database.js';
 import { SYSTEM } from '../../core/actor.js';
 import { newId } from '../../lib/ids.js';
@@ -103,3 +105,42 @@ export async function ledgerRows(db: Database, accountId: string) {
   );
   return rows;
 }
+
+/** A multipart form (`_method` PATCH) with one `file`, as `a`, asking for JSON: the "mark as paid" form. */
+export async function multipartPatch(
+  app: FastifyInstance,
+  a: Agent,
+  url: string,
+  fields: Record<string, string>,
+  file?: { name: string; type: string; data: Buffer },
+): Promise<LightMyRequestResponse> {
+  if (!a.token) await a.get('/');
+  const boundary = '----codops' + newId();
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries({ _token: a.token, _method: 'PATCH', ...fields }))
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  if (file) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
+      ),
+    );
+    parts.push(file.data, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return app.inject({
+    method: 'POST',
+    url,
+    payload: Buffer.concat(parts),
+    headers: {
+      host: HOST,
+      cookie: `codops_session=${a.session}`,
+      referer: `http://${HOST}/`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      accept: 'application/json',
+    },
+  });
+}
+
+/** The smallest PDF the proof check accepts. */
+export const PDF_PROOF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
