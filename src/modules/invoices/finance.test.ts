@@ -390,3 +390,43 @@ describe('payouts', () => {
     });
   });
 });
+
+describe('money on the pages', () => {
+  test('the seller’s home shows the balance and pending payouts, an order page its fees and ledger rows; "hide money" blanks them all', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { fulfilment_fee: 12.34 });
+    const o = await makeOrder(t.db, s.accountId, { total: 987.65 });
+    await moveOrder(t.db, s.accountId, o.id, 'shipped');
+    await moveOrder(t.db, s.accountId, o.id, 'delivered');
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'me@example.test' });
+    const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 111.11, payment_method: 'paypal' }), 201);
+
+    const home = await sel.get('/');
+    assert.equal(home.statusCode, 200);
+    assert.match(home.body, /Your money/);
+    assert.match(home.body, /864\.20 MAD/); // 987.65 − 12.34 − 111.11
+    assert.match(home.body, /111\.11 MAD/);
+    const page = await sel.get(`/orders/${o.id}/show`);
+    assert.match(page.body, /Fees and balance/);
+    assert.match(page.body, /987\.65 MAD/);
+    assert.match(page.body, /-12\.34 MAD/);
+    assert.match((await sel.get('/balance-histories')).body, /975\.31 MAD/);
+    assert.match((await sel.get('/invoices')).body, /111\.11 MAD/);
+    assert.match((await sel.get(`/invoices/${inv.id}/show`)).body, /111\.11 MAD/);
+    // A manager sees the order but not its money.
+    const manager = await login(t.app, (await person(t.db, 'manager')).email);
+    const seen = await manager.get(`/orders/${o.id}/show`);
+    if (seen.statusCode === 200) assert.doesNotMatch(seen.body, /Fees and balance/);
+
+    await t.db.query('UPDATE users SET hide_money = true WHERE lower(email) = lower($1)', [s.email]);
+    for (const url of ['/', `/orders/${o.id}/show`, '/balance-histories', '/invoices', `/invoices/${inv.id}/show`, '/invoices/create']) {
+      const res = await sel.get(url);
+      assert.equal(res.statusCode, 200, url);
+      for (const amount of ['864.20', '111.11', '987.65', '12.34', '975.31'])
+        assert.ok(!res.body.includes(amount), `${url} shows ${amount}`);
+    }
+    // Not in JSON.
+    assert.equal(data(await sel.json('GET', '/balance')).balance, 864.2);
+  });
+});

@@ -17,7 +17,7 @@ import {
   TextArea,
 } from '../../web/ui.js';
 import type { Balance } from '../ledger/queries.js';
-import { BalanceKpis } from '../ledger/views.js';
+import { BalanceKpis, hidesMoney } from '../ledger/views.js';
 import type { InvoiceHistoryRow, InvoiceJson, PaymentDetails } from './queries.js';
 import type { PaymentMethod } from './schemas.js';
 
@@ -42,7 +42,7 @@ export function InvoicesList(p: { rows: Row[]; meta: PageMeta; canRequest: boole
         columns={[
           { label: 'Reference', render: (r) => <a href={showUrl(r.id)}>{r.reference}</a> },
           ...(p.staff ? [{ label: 'Account', render: (r: Row) => r.account_name ?? '' }] : []),
-          { label: 'Amount', class: 'num', render: (r) => <Money value={r.amount} /> },
+          ...(hidesMoney() ? [] : [{ label: 'Amount', class: 'num', render: (r: Row) => <Money value={r.amount} /> }]),
           { label: 'Method', render: (r) => METHOD_LABELS[r.payment_method] },
           { label: 'Status', render: (r) => <StatusBadge status={r.status} /> },
           { label: 'Requested', render: (r) => <DateTimeCell iso={r.created_at} /> },

@@ -1,5 +1,6 @@
 import type { PageMeta } from '../../db/paging.js';
 import { Money } from '../../web/money.js';
+import { usePage } from '../../web/page-context.js';
 import {
   Button,
   Card,
@@ -30,7 +31,11 @@ export function BalanceKpis(p: { balance: Balance }) {
   );
 }
 
+/** "Hide money" (profile): monetary columns leave the lists, amounts elsewhere show a mask. */
+export const hidesMoney = () => usePage().user?.hide_money === true;
+
 export function LedgerTable(p: { rows: LedgerRow[]; caption: string }) {
+  const hide = hidesMoney();
   return (
     <DataTable<LedgerRow>
       caption={p.caption}
@@ -41,8 +46,12 @@ export function LedgerTable(p: { rows: LedgerRow[]; caption: string }) {
         { label: 'Kind', render: (r) => kindLabel(r.kind) },
         { label: 'Order', render: (r) => r.order_reference ?? '' },
         { label: 'Invoice', render: (r) => r.invoice_reference ?? '' },
-        { label: 'Amount', class: 'num', render: (r) => <Money value={r.amount} /> },
-        { label: 'Balance after', class: 'num', render: (r) => <Money value={r.balance_after} /> },
+        ...(hide
+          ? []
+          : [
+              { label: 'Amount', class: 'num', render: (r: LedgerRow) => <Money value={r.amount} /> },
+              { label: 'Balance after', class: 'num', render: (r: LedgerRow) => <Money value={r.balance_after} /> },
+            ]),
         { label: 'Comment', render: (r) => r.comment ?? '' },
       ]}
     />
