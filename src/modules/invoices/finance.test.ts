@@ -430,3 +430,95 @@ describe('money on the pages', () => {
     assert.equal(data(await sel.json('GET', '/balance')).balance, 864.2);
   });
 });
+
+describe('courier cash', () => {
+  test('a remittance with one wrong amount is reported line by line and not recorded; a correct one is; selected orders too', async () => {
+    const s = await moneyShop(t.db);
+    const { company } = await companyServing(t.db, { delivery: 0, return: 0 });
+    const made = [];
+    for (const total of [100, 250.5, 80]) {
+      const o = await makeOrder(t.db, s.accountId, { total });
+      await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
+      await moveOrder(t.db, s.accountId, o.id, 'delivered');
+      made.push(o);
+    }
+    const mine = async () =>
+      (
+        (await admin.json('GET', '/remittances')).json().data as {
+          id: string;
+          pending_orders: number;
+          pending_amount: number;
+          cash_received: number;
+          difference: number;
+        }[]
+      ).find((r) => r.id === company)!;
+    assert.deepEqual(
+      { ...(await mine()) },
+      {
+        ...(await mine()),
+        type: 'shipping_company',
+        pending_orders: 3,
+        pending_amount: 430.5,
+        cash_expected: 430.5,
+        cash_received: 0,
+        difference: 430.5,
+      },
+    );
+    const wrong = await admin.json('POST', '/remittances', {
+      shipping_company_id: company,
+      csv: `reference,amount\n${made[0].reference},100.00\n${made[1].reference},205.50\nORD-99999,10\n`,
+      received_at: '2026-11-30',
+    });
+    expectInvalid(wrong, {
+      'lines.3.amount': [`Line 3 (${made[1].reference}): expected 250.50, received 205.50.`],
+      'lines.4': [
+        `Line 4: ORD-99999 is not a delivered order of ${(await t.db.query<{ name: string }>('SELECT name FROM shipping_companies WHERE id = $1', [company])).rows[0].name} awaiting remittance.`,
+      ],
+    });
+    assert.equal((await mine()).pending_orders, 3, 'nothing recorded');
+    const { rows: none } = await t.db.query('SELECT 1 FROM remittances WHERE shipping_company_id = $1', [company]);
+    assert.equal(none.length, 0);
+    // Only the wrong amount: still refused until confirmed.
+    const differ = {
+      shipping_company_id: company,
+      csv: `${made[0].reference},100\n${made[1].reference},205.50`,
+      received_at: '2026-11-30',
+    };
+    expectInvalid(await admin.json('POST', '/remittances', differ), {
+      'lines.2.amount': [`Line 2 (${made[1].reference}): expected 250.50, received 205.50.`],
+    });
+    const ok = await admin.json('POST', '/remittances', {
+      shipping_company_id: company,
+      csv: `${made[0].reference},100\n${made[1].reference},250.50`,
+      received_at: '2026-11-30',
+      comment: 'Weekly',
+    });
+    const rec = data(ok, 201);
+    assert.equal(rec.amount, 350.5);
+    assert.equal(rec.orders, 2);
+    assert.deepEqual(
+      { pending_orders: (await mine()).pending_orders, cash_received: (await mine()).cash_received, difference: (await mine()).difference },
+      { pending_orders: 1, cash_received: 350.5, difference: 80 },
+    );
+    // Remitted orders cannot be remitted again; the last one by selection.
+    expectInvalid(
+      await admin.json('POST', '/remittances', { shipping_company_id: company, order_ids: [made[0].id], received_at: '2026-11-30' }),
+      {
+        'order_ids.0': ['The selected order_ids.0 is invalid.'],
+      },
+    );
+    data(
+      await admin.json('POST', '/remittances', { shipping_company_id: company, order_ids: [made[2].id], received_at: '2026-11-30' }),
+      201,
+    );
+    assert.equal((await mine()).difference, 0);
+    // A confirmed difference is recorded and shows as the courier's difference.
+    expectInvalid(await admin.json('POST', '/remittances', { received_at: '2026-11-30', order_ids: [made[2].id] }), {
+      shipping_company_id: ['Give either a shipping company or a delivery person.'],
+    });
+    expectJson(await seller.json('GET', '/remittances'), 403, FORBIDDEN);
+    const page = await admin.get('/remittances');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Courier cash/);
+  });
+});
