@@ -17,7 +17,9 @@ CREATE TABLE account_fees (
 -- equals the last balance_after (and the sum of the account's rows).
 CREATE TABLE account_balances (
   account_id text PRIMARY KEY REFERENCES accounts (id),
-  balance    numeric(14, 2) NOT NULL DEFAULT 0
+  balance    numeric(14, 2) NOT NULL DEFAULT 0,
+  -- The account's ledger rows: the unfiltered list's total without counting a million rows.
+  row_count  bigint NOT NULL DEFAULT 0
 );
 
 -- The ledger: append-only, amount signed. An order's row of a kind is booked once per delivery
@@ -40,6 +42,7 @@ CREATE TABLE balance_histories (
 );
 CREATE INDEX balance_histories_account ON balance_histories (account_id, id DESC);
 CREATE INDEX balance_histories_account_kind ON balance_histories (account_id, kind, id DESC);
+CREATE INDEX balance_histories_account_created ON balance_histories (account_id, created_at);
 CREATE INDEX balance_histories_order_ref ON balance_histories (account_id, order_reference) WHERE order_reference IS NOT NULL;
 CREATE UNIQUE INDEX balance_histories_order_once ON balance_histories (order_id, kind, attempt) WHERE order_id IS NOT NULL;
 CREATE UNIQUE INDEX balance_histories_invoice_once ON balance_histories (invoice_id, kind) WHERE invoice_id IS NOT NULL;

@@ -65,7 +65,8 @@ export async function book(q: Queryable, actor: Actor, accountId: string, entrie
          FROM e ORDER BY e.n
        RETURNING amount
      )
-     UPDATE account_balances SET balance = balance + (SELECT sum(amount) FROM ins) WHERE account_id = $1 RETURNING balance::text`,
+     UPDATE account_balances SET balance = balance + (SELECT sum(amount) FROM ins), row_count = row_count + (SELECT count(*) FROM ins)
+      WHERE account_id = $1 RETURNING balance::text`,
     [
       accountId,
       balance,

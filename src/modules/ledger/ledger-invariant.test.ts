@@ -264,6 +264,7 @@ test(`300 random steps keep the ledger's invariants (seed ${SEED})`, async () =>
     let running = 0;
     for (const x of rows) assert.equal(x.balance_after, (running += x.cents), at);
     const bal = (await seller.json('GET', '/balance')).json().data;
+    assert.equal((await seller.json('GET', '/balance-histories?per_page=1')).json().meta.total, rows.length, at);
     assert.equal(Math.round(bal.balance * 100), running, at);
     assert.equal(Math.round(bal.balance * 100), balanceC, at);
     const pendingC = invoices.filter((i) => i.status === 'pending').reduce((a, i) => a + i.cents, 0);

@@ -67,7 +67,18 @@ export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilt
   if (f.invoice_reference) w.and(`h.invoice_reference = ${w.param(f.invoice_reference)}`);
   if (f.created_from) w.and(`h.created_at >= ${w.param(dateBound(f.created_from, false))}`);
   if (f.created_to) w.and(`h.created_at <= ${w.param(dateBound(f.created_to, true))}`);
+  const filtered = Boolean(f.kind || f.order_reference || f.invoice_reference || f.created_from || f.created_to);
+  // An account's whole ledger is counted by its balance row (kept by book()), not by a scan.
+  const total =
+    accountId && !filtered
+      ? q
+          .query<{ n: string }>('SELECT coalesce((SELECT row_count FROM account_balances WHERE account_id = $1), 0)::text AS n', [
+            accountId,
+          ])
+          .then((r) => Number(r.rows[0].n))
+      : undefined;
   return jsonPage(q, {
+    total,
     jsonExpr: LEDGER_JSON,
     from: 'FROM balance_histories h',
     key: 'h.id',
