@@ -522,3 +522,40 @@ describe('courier cash', () => {
     assert.match(page.body, /Courier cash/);
   });
 });
+
+describe('invoice events', () => {
+  test('every payout status change writes invoice.status_changed to the outbox, with the invoice JSON and previous status', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    const hook = newId();
+    await t.db.query(
+      `INSERT INTO webhooks (id, account_id, url, secret_sealed, event_types, status) VALUES ($1, $2, 'https://example.com/hook', 'x', $3, 'active')`,
+      [hook, s.accountId, ['invoice.status_changed']],
+    );
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'hooks@example.test' });
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 100, comment: 'Opening' });
+    const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 60, payment_method: 'paypal' }), 201);
+    data(await multipart(admin, `/invoices/${inv.id}/paid/request`, {}, { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF }));
+    data(await admin.json('PATCH', `/invoices/${inv.id}/un-paid/request`));
+    data(await sel.json('PATCH', `/invoices/${inv.id}/cancel/request`));
+    const { rows } = await t.db.query<{
+      type: string;
+      resource_key: string;
+      previous_status: string | null;
+      data: { status: string; reference: string };
+    }>('SELECT type, resource_key, previous_status, data FROM webhook_events WHERE account_id = $1 ORDER BY seq', [s.accountId]);
+    assert.deepEqual(
+      rows.map((r) => [r.type, r.resource_key, r.previous_status, r.data.status, r.data.reference]),
+      [
+        ['invoice.status_changed', `invoice:${inv.id}`, null, 'pending', inv.reference],
+        ['invoice.status_changed', `invoice:${inv.id}`, 'pending', 'paid', inv.reference],
+        ['invoice.status_changed', `invoice:${inv.id}`, 'paid', 'pending', inv.reference],
+        ['invoice.status_changed', `invoice:${inv.id}`, 'pending', 'canceled', inv.reference],
+      ],
+    );
+    const { rows: deliveries } = await t.db.query('SELECT 1 FROM webhook_deliveries WHERE webhook_id = $1', [hook]);
+    assert.equal(deliveries.length, 4);
+    // No delivery worker of a shared test database may try example.com.
+    await t.db.query('DELETE FROM webhooks WHERE id = $1', [hook]);
+  });
+});

@@ -5,6 +5,7 @@ import { reserveReferences } from '../../lib/references.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { appendCreated, appendHistories } from '../records/history.js';
 import { insertLines, type LineInput } from '../records/lines.js';
+import { recordOrderEvents } from '../events/outbox.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
   applyOrderTransitions,
@@ -101,6 +102,12 @@ export async function createOrders(
   );
   await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
+  await recordOrderEvents(
+    q,
+    'order.created',
+    accountId,
+    ids.map((id) => ({ id })),
+  );
   return refs;
 }
 
@@ -127,6 +134,12 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
   ]);
   await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
+  await recordOrderEvents(
+    q,
+    'order.created',
+    accountId,
+    ids.map((id) => ({ id })),
+  );
 }
 
 interface OrderTransition {
@@ -202,6 +215,12 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     actor,
     accountId,
     ts.flatMap((t) => (t.to === 'delivered' || t.to === 'returned' ? [{ id: t.id, to: t.to }] : [])),
+  );
+  await recordOrderEvents(
+    q,
+    'order.status_changed',
+    accountId,
+    ts.filter((t) => t.to !== t.from).map((t) => ({ id: t.id, previousStatus: t.from })),
   );
 }
 
