@@ -78,7 +78,7 @@ describe('payouts in a real browser', { skip: skipBrowser }, () => {
 
     const staff = await newPage(env);
     await login(staff, admin.email, PASSWORD);
-    await staff.goto('/invoices');
+    await staff.goto(`/invoices?account_id=${shop.accountId}`); // every account numbers its payouts from INV-00001
     await staff.getByRole('link', { name: reference }).click();
     await staff.getByLabel(/Proof of payment/).setInputFiles({ name: 'wire.pdf', mimeType: 'application/pdf', buffer: PDF_PROOF });
     await staff.getByLabel('Comment').fill('Sent by PayPal');

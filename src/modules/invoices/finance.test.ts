@@ -84,6 +84,14 @@ describe('fees', () => {
     expectJson(await freshSeller.json('PATCH', `/accounts/${fresh.accountId}/fees`, { fulfilment_fee: 0 }), 403, FORBIDDEN);
     const manager = await login(t.app, (await person(t.db, 'manager')).email);
     expectJson(await manager.json('GET', `/accounts/${fresh.accountId}/fees`), 403, FORBIDDEN);
+    // The page and its form; the account page links to it.
+    assert.match((await admin.get(`/accounts/${fresh.accountId}/show`)).body, new RegExp(`href="/accounts/${fresh.accountId}/fees"`));
+    const page = await admin.get(`/accounts/${fresh.accountId}/fees`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /COD fee/);
+    const saved = await admin.form(`/accounts/${fresh.accountId}/fees`, { confirmation_fee: '3.50' }, { method: 'PATCH' });
+    assert.equal(saved.statusCode, 302, saved.body);
+    assert.equal(data(await admin.json('GET', `/accounts/${fresh.accountId}/fees`)).confirmation_fee, 3.5);
   });
 });
 
