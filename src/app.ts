@@ -44,6 +44,9 @@ import { callCentrePages } from './modules/call-centre/pages.js';
 import { notificationsPages } from './modules/notifications/pages.js';
 import { deliveriesPages } from './modules/deliveries/pages.js';
 import { followUpPages } from './modules/follow-up/pages.js';
+import { ledgerPages } from './modules/ledger/pages.js';
+import { invoicesPages } from './modules/invoices/pages.js';
+import { remittancesPages } from './modules/remittances/pages.js';
 import './job-kinds.js'; // every job kind: routes enqueue them, the job page names them
 
 export const API_PREFIX = '/api/web/1.0';
@@ -160,6 +163,9 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(notificationsPages);
     await web.register(deliveriesPages);
     await web.register(followUpPages);
+    await web.register(ledgerPages);
+    await web.register(invoicesPages);
+    await web.register(remittancesPages);
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -17,6 +17,7 @@ import {
   waitingForStockMessage,
 } from '../stocks/effects.js';
 import type { Actor } from '../../core/actor.js';
+import { bookOrderMoves } from '../ledger/book.js';
 import { deliveryUsers } from './queries.js';
 import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, type OrderStatus } from './transitions.js';
 
@@ -159,7 +160,7 @@ interface OrderTransition {
 
 /**
  * The one place that writes an order's status: checks, updates, appends the history and applies
- * the stock rule (src/modules/stocks/effects.ts). Shipping an order that is waiting for stock is a
+ * the stock rule (src/modules/stocks/effects.ts) and books the ledger (src/modules/ledger/book.ts). Shipping an order that is waiting for stock is a
  * 422 on `status` (nothing written). `from` must be the order's current status (lock it first).
  */
 export async function transitionOrders(q: Queryable, actor: Actor, accountId: string, ts: OrderTransition[]): Promise<void> {
@@ -209,6 +210,13 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     q,
     actor,
     ts.map((t) => ({ id: t.id, effect: orderStockEffect(t.from, t.to) })),
+  );
+  // The money of each delivery attempt (finance.md), booked with the move or not at all.
+  await bookOrderMoves(
+    q,
+    actor,
+    accountId,
+    ts.flatMap((t) => (t.to === 'delivered' || t.to === 'returned' ? [{ id: t.id, to: t.to }] : [])),
   );
   await recordOrderEvents(
     q,
