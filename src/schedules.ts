@@ -2,17 +2,26 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { WorkerLog } from './jobs/worker.js';
 import { enqueueScheduledSync } from './modules/shipping/sync.js';
+import { enqueueExportCleanup } from './modules/spreadsheets/exports.js';
+
+/** How often exports past their 7 days are looked for. */
+const EXPORT_CLEANUP_MS = 3_600_000;
 
 /**
  * Recurring jobs, started beside the workers (the server's or `codops worker`'s): a status sync of
- * the shipping companies every SYNC_INTERVAL_SECONDS (0: only on demand). Several processes may tick:
- * a sync is enqueued only when none is waiting or running.
+ * the shipping companies every SYNC_INTERVAL_SECONDS (0: only on demand), and every hour the deletion
+ * of exports past their 7 days. Several processes may tick: a job is enqueued only when none of its
+ * kind is waiting or running.
  */
 export function startSchedules(db: Database, config: Pick<Config, 'syncIntervalSeconds'>, log: WorkerLog): { stop(): void } {
-  if (config.syncIntervalSeconds === 0) return { stop() {} };
-  const timer = setInterval(() => {
-    db.tx((q) => enqueueScheduledSync(q)).catch((err: unknown) => log.warn({ err }, 'scheduling a status sync failed'));
-  }, config.syncIntervalSeconds * 1000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, what: string, tick: () => Promise<unknown>) => {
+    const timer = setInterval(() => tick().catch((err: unknown) => log.warn({ err }, `scheduling ${what} failed`)), ms);
+    timer.unref();
+    timers.push(timer);
+  };
+  if (config.syncIntervalSeconds > 0) every(config.syncIntervalSeconds * 1000, 'a status sync', () => db.tx((q) => enqueueScheduledSync(q)));
+  // Exports are deleted after 7 days (webhooks-files.md).
+  every(EXPORT_CLEANUP_MS, 'the exports cleanup', () => db.tx((q) => enqueueExportCleanup(q)));
+  return { stop: () => timers.forEach((t) => clearInterval(t)) };
 }
