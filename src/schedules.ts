@@ -20,7 +20,8 @@ export function startSchedules(db: Database, config: Pick<Config, 'syncIntervalS
     timer.unref();
     timers.push(timer);
   };
-  if (config.syncIntervalSeconds > 0) every(config.syncIntervalSeconds * 1000, 'a status sync', () => db.tx((q) => enqueueScheduledSync(q)));
+  if (config.syncIntervalSeconds > 0)
+    every(config.syncIntervalSeconds * 1000, 'a status sync', () => db.tx((q) => enqueueScheduledSync(q)));
   // Exports are deleted after 7 days (webhooks-files.md).
   every(EXPORT_CLEANUP_MS, 'the exports cleanup', () => db.tx((q) => enqueueExportCleanup(q)));
   return { stop: () => timers.forEach((t) => clearInterval(t)) };

@@ -31,9 +31,7 @@ function cellText(v: unknown): string {
 }
 
 async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
-  const parser = input.pipe(
-    parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000 }),
-  );
+  const parser = input.pipe(parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000 }));
   for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     yield { row: rec.info.lines, cells: rec.record };
   }

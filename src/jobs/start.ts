@@ -8,7 +8,13 @@ type WorkerConfig = Pick<Config, 'jobsMaintenanceSeconds' | 'appKey' | 'files' |
 /** The workers of a process (the server's, or `codops worker`'s): every registered kind, with the file store. */
 export async function startWorker(db: Database, config: WorkerConfig, slots: number, log: WorkerLog) {
   const files = openFileStore(config, db);
-  const worker = await new JobWorker(db, { slots, maintenanceSeconds: config.jobsMaintenanceSeconds, log, appKey: config.appKey, files }).start();
+  const worker = await new JobWorker(db, {
+    slots,
+    maintenanceSeconds: config.jobsMaintenanceSeconds,
+    log,
+    appKey: config.appKey,
+    files,
+  }).start();
   const stop = worker.stop.bind(worker);
   worker.stop = async () => {
     await stop();

@@ -229,7 +229,13 @@ export async function leadExportCount(q: Queryable, scope: LeadScope, f: LeadFil
  * The next `limit` leads of the list `f` after the lead `after` (keyset on the id: each batch one
  * index range, whatever the row count), a row per product line.
  */
-export async function leadExportBatch(q: Queryable, scope: LeadScope, f: LeadFilters, after: string, limit: number): Promise<LeadExportRow[]> {
+export async function leadExportBatch(
+  q: Queryable,
+  scope: LeadScope,
+  f: LeadFilters,
+  after: string,
+  limit: number,
+): Promise<LeadExportRow[]> {
   const w = leadWhere(scope, f);
   w.and(`l.id > ${w.param(after)}`);
   const { rows } = await q.query<LeadExportRow>(

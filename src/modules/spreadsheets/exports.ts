@@ -15,7 +15,21 @@ const BATCH = 1000;
 /** Exported files are kept this long (webhooks-files.md). */
 export const EXPORT_DAYS = 7;
 
-const LEAD_COLUMNS = ['reference', 'status', 'full_name', 'phone', 'city', 'area', 'address', 'sku', 'name', 'quantity', 'price', 'total', 'created_at'] as const;
+const LEAD_COLUMNS = [
+  'reference',
+  'status',
+  'full_name',
+  'phone',
+  'city',
+  'area',
+  'address',
+  'sku',
+  'name',
+  'quantity',
+  'price',
+  'total',
+  'created_at',
+] as const;
 const ORDER_COLUMNS = [...LEAD_COLUMNS, 'tracking_number', 'shipping_company', 'delivered_at'] as const;
 
 export const exportUrl = (id: string) => `/exports/${id}/download`;

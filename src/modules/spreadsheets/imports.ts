@@ -141,7 +141,8 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
   else if (rows === 0) errors.push({ row: lastRow + 1, message: 'The file has no rows to import.' });
   // Laravel's `exists`, as POST /leads answers it: the account's active products.
   const known = await activeProductsBySku(ctx.db, ctx.payload.accountId, skuRows.keys());
-  for (const [sku, list] of skuRows) if (!known.has(sku)) for (const row of list) errors.push({ row, column: 'sku', message: messages.invalid('sku') });
+  for (const [sku, list] of skuRows)
+    if (!known.has(sku)) for (const row of list) errors.push({ row, column: 'sku', message: messages.invalid('sku') });
   const order = (c: string | undefined) => (c === undefined ? -1 : spec.columns.indexOf(c));
   errors.sort((a, b) => a.row - b.row || order(a.column) - order(b.column));
   return { rows, errors, groups, skus: new Set(skuRows.keys()) };

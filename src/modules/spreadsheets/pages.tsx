@@ -86,7 +86,8 @@ export async function spreadsheetPages(web: FastifyInstance) {
         else accountId = id;
       }
       let format: SheetFormat | undefined;
-      if (!(file instanceof Upload)) bag.add('file', file === undefined || file === '' ? messages.required('file') : 'The file field must be a file.');
+      if (!(file instanceof Upload))
+        bag.add('file', file === undefined || file === '' ? messages.required('file') : 'The file field must be a file.');
       else if (file.truncated) bag.add('file', `The file field must not be greater than ${MAX_IMPORT_BYTES / 1024} kilobytes.`);
       else if (!(format = formatOf(file))) bag.add('file', 'The file field must be a file of type: csv, xlsx.');
       bag.throwIfAny();
@@ -95,7 +96,9 @@ export async function spreadsheetPages(web: FastifyInstance) {
       await files.put(fileKey, Readable.from([upload.data]));
       let jobId: string;
       try {
-        jobId = await db.tx((q) => enqueue(q, importJob.kind, { accountId, actor: actorOfUser(user), fileKey, format }, { userId: user.id }));
+        jobId = await db.tx((q) =>
+          enqueue(q, importJob.kind, { accountId, actor: actorOfUser(user), fileKey, format }, { userId: user.id }),
+        );
       } catch (err) {
         await files.delete(fileKey);
         throw err;

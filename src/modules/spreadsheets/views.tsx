@@ -34,7 +34,13 @@ export function ExportForm({ records }: { records: Records }) {
 }
 
 /** GET /leads/import (and orders): the upload form, the templates, and the last import's progress. */
-export function ImportPage(p: { records: Records; columns: readonly string[]; required: readonly string[]; accounts?: [string, string][]; job?: JobJson }) {
+export function ImportPage(p: {
+  records: Records;
+  columns: readonly string[];
+  required: readonly string[];
+  accounts?: [string, string][];
+  job?: JobJson;
+}) {
   const noun = p.records === 'leads' ? 'lead' : 'order';
   return (
     <>
