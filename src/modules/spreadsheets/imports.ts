@@ -45,8 +45,12 @@ export interface ImportSpec<Item> {
 
 export const MAX_ROWS = 100_000;
 const KEY = 'lead_key';
-/** Records per set-based create: the API's own bulk size. */
-const BATCH = 1000;
+/**
+ * Records per set-based create. Its duplicate look-up compares each record with the earlier ones of
+ * the same statement (O(n²) in the batch): 100 at a time is about 3× faster per lead than 1,000 (the
+ * records of earlier batches are found in the table, in the same transaction).
+ */
+const BATCH = 100;
 /** Errors per progress report (each one statement). */
 const ERROR_CHUNK = 5000;
 const RETRIES = 2;
