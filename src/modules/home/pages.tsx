@@ -95,10 +95,12 @@ function Dashboard({ user, f, scope }: { user: WebUser; f: Figures; scope: strin
 }
 
 export async function homePages(web: FastifyInstance) {
-  addNav({ label: 'Home', href: '/', icon: 'home', visible: () => true });
+  addNav({ label: 'Home', href: '/', icon: 'home', visible: (u) => u.role !== 'delivery' });
 
   web.get('/', async (req, reply) => {
     const user = req.user!;
+    // A courier's work is their round; they have no dashboard of figures.
+    if (user.role === 'delivery') return reply.redirect('/deliveries', 302);
     if (user.role === 'seller' || user.role === 'admin') {
       const f = await homeFigures(web.db, user.role === 'seller' ? user.account_id : null);
       return renderPage(req, reply, {

@@ -5,6 +5,7 @@ import { reserveReferences } from '../../lib/references.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { appendCreated, appendHistories } from '../records/history.js';
 import { insertLines, type LineInput } from '../records/lines.js';
+import { recordOrderEvents } from '../events/outbox.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
   applyOrderTransitions,
@@ -21,7 +22,8 @@ import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, ty
 
 /**
  * A dashboard move's checks, in the order the page reports them: the move itself, then what it
- * needs (a tracking number; an active courier, required once any exists).
+ * needs (an active courier, required once any exists; a tracking number, unless the order goes
+ * with one of our own couriers: then the page uses the order's reference).
  */
 export async function checkOrderMove(
   q: Queryable,
@@ -33,7 +35,8 @@ export async function checkOrderMove(
   const refused = orderMoveRefusal(actor, order, input.status);
   if (refused) return bag.add('status', refused);
   const needs = orderMoveNeeds(order.status, input.status);
-  if (needs.includes('tracking_number') && !input.tracking_number) bag.add('tracking_number', messages.required('tracking_number'));
+  if (needs.includes('tracking_number') && !input.tracking_number && !input.delivery_user_id)
+    bag.add('tracking_number', messages.required('tracking_number'));
   if (needs.includes('delivery_user_id')) {
     const couriers = await deliveryUsers(q);
     if (input.delivery_user_id) {
@@ -100,6 +103,12 @@ export async function createOrders(
   );
   await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
+  await recordOrderEvents(
+    q,
+    'order.created',
+    accountId,
+    ids.map((id) => ({ id })),
+  );
   return refs;
 }
 
@@ -126,6 +135,12 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
   ]);
   await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
+  await recordOrderEvents(
+    q,
+    'order.created',
+    accountId,
+    ids.map((id) => ({ id })),
+  );
 }
 
 interface OrderTransition {
@@ -194,6 +209,12 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     q,
     actor,
     ts.map((t) => ({ id: t.id, effect: orderStockEffect(t.from, t.to) })),
+  );
+  await recordOrderEvents(
+    q,
+    'order.status_changed',
+    accountId,
+    ts.filter((t) => t.to !== t.from).map((t) => ({ id: t.id, previousStatus: t.from })),
   );
 }
 

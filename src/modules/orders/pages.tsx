@@ -10,9 +10,9 @@ import { listQuery } from '../../web/list-query.js';
 import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import { PageHeader } from '../../web/ui.js';
 import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-made.js';
 import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../listing/api-helpers.js';
@@ -220,18 +220,11 @@ export async function ordersPages(web: FastifyInstance) {
       return reply.redirect(orderUrl(row.id), 302);
     }
     const [order, products] = await Promise.all([itemOf(row), activeProducts(db, row.account_id)]);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${order.reference}`,
-      body: (
-        <>
-          <PageHeader
-            title={`Edit ${order.reference}`}
-            subtitle={order.full_name}
-            back={{ href: orderUrl(order.id), label: order.reference }}
-          />
-          <OrderForm order={order} products={products} accountName={isStaff(req.user!) ? row.account_name : undefined} />
-        </>
-      ),
+      subtitle: order.full_name,
+      back: { href: orderUrl(order.id), label: order.reference },
+      form: <OrderForm order={order} products={products} accountName={isStaff(req.user!) ? row.account_name : undefined} />,
     });
   });
 
@@ -265,7 +258,8 @@ export async function ordersPages(web: FastifyInstance) {
           courierId: current.delivery_user_id,
           to: to!,
           comment: input.comment ?? null,
-          trackingNumber: to === 'shipped' ? (input.tracking_number ?? null) : null,
+          // With an own courier and no tracking number, the reference is the parcel's number (labels, search).
+          trackingNumber: to === 'shipped' ? (input.tracking_number ?? (input.delivery_user_id ? current.reference : null)) : null,
           deliveryUserId: to === 'shipped' ? (input.delivery_user_id ?? null) : null,
         },
       ]);

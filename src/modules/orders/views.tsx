@@ -193,7 +193,7 @@ function OrderStatusForm(p: { order: OrderItem; options: string[]; couriers: { i
           <fieldset class="field fieldset">
             <legend>For Shipped</legend>
             <div class="form-grid">
-              <Field name="tracking_number" label="Tracking number" />
+              <Field name="tracking_number" label="Tracking number" hint="Optional with a delivery person: the reference is used." />
               <Select
                 name="delivery_user_id"
                 label="Delivery person"
