@@ -74,6 +74,7 @@ const watchJob = (box) => {
   const text = box.querySelector('[data-job-text]');
   const final = box.querySelector('[data-job-final]');
   const errors = box.querySelector('[data-job-errors]');
+  const result = box.querySelector('[data-job-result]');
   box.querySelector('[data-job-refresh]')?.setAttribute('hidden', '');
   const poll = async () => {
     let job;
@@ -97,6 +98,11 @@ const watchJob = (box) => {
     if (job.status === 'done' || job.status === 'failed') {
       if (job.total === 0) bar.value = bar.max = 1;
       final.textContent = job.status === 'done' ? 'The job is done.' : `The job failed: ${job.errors.at(-1)?.message ?? 'see its errors.'}`;
+      const url = job.result?.url;
+      if (result && typeof url === 'string' && url.startsWith('/')) {
+        result.href = url;
+        result.hidden = false;
+      }
       return;
     }
     setTimeout(poll, 1000);

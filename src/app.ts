@@ -36,6 +36,7 @@ import { citiesPages } from './modules/cities/pages.js';
 import { warehousesPages } from './modules/warehouses/pages.js';
 import { shippingCompaniesPages } from './modules/shipping-companies/pages.js';
 import { pushPages } from './modules/shipping/push-pages.js';
+import { spreadsheetPages } from './modules/spreadsheets/pages.js';
 import { labelPages } from './modules/shipping/label-pages.js';
 import { stocksPages } from './modules/stocks/pages.js';
 import { jobsPages } from './modules/jobs/pages.js';
@@ -153,6 +154,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(warehousesPages);
     await web.register(shippingCompaniesPages);
     await web.register(pushPages);
+    await web.register(spreadsheetPages);
     await web.register(labelPages);
     await web.register(stocksPages);
     await web.register(categoriesPages);

@@ -2,3 +2,5 @@
 // them, the job page names them), so all know the same ones. A module adds its line here.
 import './modules/shipping/push.js';
 import './modules/shipping/sync.js';
+import './modules/spreadsheets/import-kinds.js';
+import './modules/spreadsheets/exports.js';

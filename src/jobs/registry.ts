@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../db/database.js';
+import type { FileStore } from '../files/store.js';
 
 /**
  * Lanes order the work of a worker: a free slot takes the oldest due job of the first lane that has
@@ -56,6 +57,8 @@ export interface JobContext<P = unknown> {
   readonly db: Database;
   /** The process's APP_KEY ('' when the worker was started without one). */
   readonly appKey: string;
+  /** The process's file store (imports read their upload from it, exports write their file to it). */
+  readonly files: FileStore;
   /**
    * Records progress; pass the transaction of the step's effects (`q`) so the effects and the report
    * commit together (a run that lost the job cannot commit either). Throws `JobLostError` then.

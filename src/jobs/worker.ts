@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Database } from '../db/database.js';
+import type { FileStore } from '../files/store.js';
 import { FinalJobError, JobLostError, LANES, jobKinds, type JobContext, type JobKind } from './registry.js';
 import { bossDb, WAKE_CHANNEL } from './queue.js';
 import { claimRun, completeRun, failRun, releaseRun, renewRun, reportRun, settleLapsedRuns, type Run } from './runs.js';
@@ -25,6 +26,8 @@ interface WorkerOptions {
   log?: WorkerLog;
   /** The app key, for jobs that open what it sealed (a shipping company's API key). */
   appKey?: string;
+  /** The file store of jobs that read or write files (imports, exports). */
+  files?: FileStore;
 }
 
 interface Running {
@@ -43,6 +46,8 @@ class WorkerStopping extends Error {
 }
 
 const quiet: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const noStore = () => Promise.reject(new Error('This worker was started without a file store.'));
+const NO_FILES: FileStore = { kind: 'local', put: noStore, get: noStore, delete: noStore, close: () => Promise.resolve() };
 const laneOrder = (k: JobKind) => LANES.indexOf(k.lane);
 
 /**
@@ -173,6 +178,7 @@ export class JobWorker {
       signal: entry.abort.signal,
       db: this.db,
       appKey: this.opts.appKey ?? '',
+      files: this.opts.files ?? NO_FILES,
       report: async (p, q = this.db) => {
         await reportRun(q, run, p);
         const snap = run.progress;

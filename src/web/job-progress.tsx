@@ -24,11 +24,14 @@ function jobProgressText(job: Pick<JobJson, 'status' | 'total' | 'done' | 'faile
  * reloads the page, which renders the current state.
  */
 export function JobProgress({ job, label }: { job: JobJson; label: string }) {
-  const { url } = usePage();
+  const { url: page } = usePage();
   const final = FINAL.has(job.status);
   const barId = `job-${job.id}`;
   const processed = job.done + job.failed;
   const value = job.total > 0 ? processed : final ? 1 : undefined;
+  // A job that made a file (an export) links to it once done; public/app.js shows the link as it polls.
+  const url = (job.result as { url?: unknown } | undefined)?.url;
+  const download = typeof url === 'string' && url.startsWith('/') ? url : undefined;
   return (
     <div class="job-progress" data-job={`/jobs/${job.id}`} data-status={job.status}>
       <label for={barId}>{label}</label>
@@ -45,8 +48,11 @@ export function JobProgress({ job, label }: { job: JobJson; label: string }) {
         <a href={`/jobs/${job.id}`} data-job-errors hidden={job.errors.length === 0}>
           {job.errors.length === 1 ? 'See the error' : `See the ${job.errors.length} errors`}
         </a>
+        <a href={download ?? '#'} data-job-result hidden={!download}>
+          Download the file
+        </a>
         {!final && (
-          <a href={url.pathname + url.search} data-job-refresh>
+          <a href={page.pathname + page.search} data-job-refresh>
             Refresh to see the progress
           </a>
         )}

@@ -1,6 +1,7 @@
 import type { IdRoute } from '../../web/types.js';
 import { leadPolicy } from './policy.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Queryable } from '../../db/database.js';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag } from '../../http/validation.js';
@@ -83,6 +84,25 @@ function listScope(scope: LeadScope, p: ListParams): LeadScope {
   return scope.accountId === null && typeof p.account_id === 'string' ? { ...scope, accountId: p.account_id } : scope;
 }
 
+/** The list's scope and filters, from its query string: GET /leads, and its export (POST /leads/export). */
+export async function leadListFilters(db: Queryable, req: FastifyRequest) {
+  const access = await leadAccess(db, req.user!);
+  const p = leadList(req);
+  const scope = listScope(access.scope, p);
+  const f: LeadFilters = {
+    page: p.page,
+    per_page: p.per_page,
+    status: p.status ? [p.status as LeadStatus] : undefined,
+    reference: p.reference as string | undefined,
+    phone: p.phone as string | undefined,
+    sku: p.sku as string | undefined,
+    created_from: p.created_from as string | undefined,
+    created_to: p.created_to as string | undefined,
+    search: p.search,
+  };
+  return { p, scope, f };
+}
+
 export async function leadsPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
@@ -99,20 +119,7 @@ export async function leadsPages(web: FastifyInstance) {
 
   web.get('/leads', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
-    const access = await leadAccess(db, user);
-    const p = leadList(req);
-    const scope = listScope(access.scope, p);
-    const f: LeadFilters = {
-      page: p.page,
-      per_page: p.per_page,
-      status: p.status ? [p.status as LeadStatus] : undefined,
-      reference: p.reference as string | undefined,
-      phone: p.phone as string | undefined,
-      sku: p.sku as string | undefined,
-      created_from: p.created_from as string | undefined,
-      created_to: p.created_to as string | undefined,
-      search: p.search,
-    };
+    const { p, scope, f } = await leadListFilters(db, req);
     const sort = { sort: p.sort as keyof typeof LEAD_SORTS, direction: p.direction };
     // The status counts give the tabs and the total; the page itself skips its count.
     const counts = await leadStatusCounts(db, scope, f);
@@ -131,6 +138,8 @@ export async function leadsPages(web: FastifyInstance) {
           accounts={accounts}
           canCreate={leadPolicy.can('create')(user)}
           canDelete={leadPolicy.can('delete')(user)}
+          canImport={leadPolicy.can('import')(user)}
+          canExport={leadPolicy.can('export')(user)}
         />
       ),
     });

@@ -199,3 +199,52 @@ export async function leadAccess(q: Queryable, actor: Actor): Promise<LeadAccess
   const handlings = strings(rows[0]?.handlings) as LeadStatus[];
   return { scope: { accountId: null, productIds: strings(rows[0]?.products) }, handlings: handlings.length > 0 ? handlings : null };
 }
+
+/** A line of an export (webhooks-files.md): the lead's reference, status and customer, the line, the lead's total. */
+export interface LeadExportRow {
+  id: string;
+  reference: string;
+  status: string;
+  full_name: string;
+  phone: string;
+  city: string | null;
+  area: string | null;
+  address: string | null;
+  sku: string | null;
+  name: string | null;
+  quantity: number | null;
+  price: number | null;
+  total: number;
+  created_at: string;
+}
+
+/** How many leads an export of the list `f` writes (its progress bar's total). */
+export async function leadExportCount(q: Queryable, scope: LeadScope, f: LeadFilters): Promise<number> {
+  const w = leadWhere(scope, f);
+  const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM leads l ${w}`, w.params);
+  return rows[0].n;
+}
+
+/**
+ * The next `limit` leads of the list `f` after the lead `after` (keyset on the id: each batch one
+ * index range, whatever the row count), a row per product line.
+ */
+export async function leadExportBatch(
+  q: Queryable,
+  scope: LeadScope,
+  f: LeadFilters,
+  after: string,
+  limit: number,
+): Promise<LeadExportRow[]> {
+  const w = leadWhere(scope, f);
+  w.and(`l.id > ${w.param(after)}`);
+  const { rows } = await q.query<LeadExportRow>(
+    `WITH b AS (SELECT l.* FROM leads l ${w} ORDER BY l.id LIMIT ${w.param(limit)})
+     SELECT b.id, b.reference, b.status, b.full_name, b.phone, b.city, b.area, b.address, ll.sku, ll.name, ll.quantity,
+            ll.price::float8 AS price, b.total::float8 AS total, iso_utc(b.created_at) AS created_at
+       FROM b LEFT JOIN lead_lines ll ON ll.lead_id = b.id
+      ORDER BY b.id, ll.position`,
+    w.params,
+  );
+  return rows;
+}

@@ -29,6 +29,21 @@ const leadFields = {
   products: Type.Array(LeadLineInput, { minItems: 1, maxItems: 100 }),
 };
 
+/**
+ * A row of a leads import (webhooks-files.md): the lead's fields and one product line, by the same
+ * rules and messages as an item of POST /leads; the rows after the first of a `lead_key` give only a line.
+ */
+export const LeadImportRow = Type.Object({
+  full_name: leadFields.full_name,
+  phone: leadFields.phone,
+  city: leadFields.city,
+  area: leadFields.area,
+  address: leadFields.address,
+  ...LeadLineInput.properties,
+});
+export const LeadImportLine = LeadLineInput;
+export const LEAD_MAX_LINES = leadFields.products.maxItems!;
+
 /** One lead: an item of POST /leads, and the body of a hand-made one. */
 export const LeadInput = Type.Object(leadFields);
 export const LeadCreateBody = Type.Object({

@@ -76,7 +76,7 @@ async function writeLeads(
  * references in order, or (nothing written) the SKUs found. One round trip whatever the number of
  * leads (the statement-level triggers see every sub-statement's rows).
  */
-async function insertLeads(
+export async function insertLeads(
   q: Queryable,
   actor: Actor,
   accountId: string,

@@ -1,3 +1,4 @@
+import { ExportForm } from '../spreadsheets/views.js';
 import type { ComponentChildren } from 'preact';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
@@ -128,6 +129,8 @@ export function LeadsList(p: {
   accounts?: Account[];
   canCreate: boolean;
   canDelete: boolean;
+  canImport?: boolean;
+  canExport?: boolean;
 }) {
   const hide = hidesMoney();
   const columns: Column<LeadListRow>[] = [
@@ -190,6 +193,12 @@ export function LeadsList(p: {
             <LinkButton href="/lead-histories" kind="secondary">
               Lead histories
             </LinkButton>
+            {p.canExport && <ExportForm records="leads" />}
+            {p.canImport && (
+              <LinkButton href="/leads/import" kind="secondary">
+                Import
+              </LinkButton>
+            )}
             {p.canCreate && <LinkButton href="/leads/create">New lead</LinkButton>}
           </>
         }

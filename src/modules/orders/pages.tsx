@@ -92,6 +92,26 @@ const STATUS_DONE: Record<OrderStatus, string> = {
   canceled: 'is canceled',
 };
 
+/** The list's scope and filters, from its query string: GET /orders, and its export (POST /orders/export). */
+export function orderListFilters(req: FastifyRequest) {
+  const p = orderList(req);
+  const base = orderScopeOf(req.user!);
+  const scope: OrderScope = base.accountId === null && typeof p.account_id === 'string' ? { ...base, accountId: p.account_id } : base;
+  const f: OrderFilters = {
+    page: p.page,
+    per_page: p.per_page,
+    status: p.status ? [p.status as OrderStatus] : undefined,
+    reference: p.reference as string | undefined,
+    phone: p.phone as string | undefined,
+    sku: p.sku as string | undefined,
+    tracking_number: p.tracking_number as string | undefined,
+    created_from: p.created_from as string | undefined,
+    created_to: p.created_to as string | undefined,
+    search: p.search,
+  };
+  return { p, scope, f };
+}
+
 export async function ordersPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
@@ -107,21 +127,7 @@ export async function ordersPages(web: FastifyInstance) {
 
   web.get('/orders', { config: { can: orderPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
-    const p = orderList(req);
-    const base = orderScopeOf(user);
-    const scope: OrderScope = base.accountId === null && typeof p.account_id === 'string' ? { ...base, accountId: p.account_id } : base;
-    const f: OrderFilters = {
-      page: p.page,
-      per_page: p.per_page,
-      status: p.status ? [p.status as OrderStatus] : undefined,
-      reference: p.reference as string | undefined,
-      phone: p.phone as string | undefined,
-      sku: p.sku as string | undefined,
-      tracking_number: p.tracking_number as string | undefined,
-      created_from: p.created_from as string | undefined,
-      created_to: p.created_to as string | undefined,
-      search: p.search,
-    };
+    const { p, scope, f } = orderListFilters(req);
     const sort = { sort: p.sort as keyof typeof ORDER_SORTS, direction: p.direction };
     const counts = await orderStatusCounts(db, scope, f);
     const total = totalOf(counts, p.status);
@@ -139,6 +145,8 @@ export async function ordersPages(web: FastifyInstance) {
           canCreate={orderPolicy.can('create')(user)}
           canDelete={orderPolicy.can('delete')(user)}
           canHistory={orderPolicy.can('history')(user)}
+          canImport={orderPolicy.can('import')(user)}
+          canExport={orderPolicy.can('export')(user)}
         />
       ),
     });

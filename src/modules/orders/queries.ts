@@ -199,3 +199,54 @@ export function orderScopeOf(actor: Actor): OrderScope {
   if (actor.role === 'agent') return { accountId: null, confirmedBy: actor.userId! };
   return { accountId: null };
 }
+
+/** A line of an orders export: as a lead's (LeadExportRow) plus tracking number, shipping company and delivered_at. */
+export interface OrderExportRow {
+  id: string;
+  reference: string;
+  status: string;
+  full_name: string;
+  phone: string;
+  city: string | null;
+  area: string | null;
+  address: string | null;
+  sku: string | null;
+  name: string | null;
+  quantity: number | null;
+  price: number | null;
+  total: number;
+  created_at: string;
+  tracking_number: string | null;
+  shipping_company: string | null;
+  delivered_at: string | null;
+}
+
+export async function orderExportCount(q: Queryable, scope: OrderScope, f: OrderFilters): Promise<number> {
+  const w = orderWhere(scope, f);
+  const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders o ${w}`, w.params);
+  return rows[0].n;
+}
+
+/** The next `limit` orders of the list `f` after `after` (keyset on the id), a row per product line. */
+export async function orderExportBatch(
+  q: Queryable,
+  scope: OrderScope,
+  f: OrderFilters,
+  after: string,
+  limit: number,
+): Promise<OrderExportRow[]> {
+  const w = orderWhere(scope, f);
+  w.and(`o.id > ${w.param(after)}`);
+  const { rows } = await q.query<OrderExportRow>(
+    `WITH b AS (SELECT o.* FROM orders o ${w} ORDER BY o.id LIMIT ${w.param(limit)})
+     SELECT b.id, b.reference, b.status, b.full_name, b.phone, b.city, b.area, b.address, ol.sku, ol.name, ol.quantity,
+            ol.price::float8 AS price, b.total::float8 AS total, iso_utc(b.created_at) AS created_at, b.tracking_number,
+            (SELECT sc.name FROM shipping_companies sc WHERE sc.id = b.shipping_company_id) AS shipping_company,
+            CASE WHEN b.status = 'delivered' THEN
+              (SELECT iso_utc(max(h.created_at)) FROM order_histories h WHERE h.order_id = b.id AND h.new_status = 'delivered') END AS delivered_at
+       FROM b LEFT JOIN order_lines ol ON ol.order_id = b.id
+      ORDER BY b.id, ol.position`,
+    w.params,
+  );
+  return rows;
+}

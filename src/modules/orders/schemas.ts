@@ -37,6 +37,20 @@ const orderFields = {
   products: Type.Array(OrderLineInput, { minItems: 1, maxItems: 10 }),
 };
 
+/** A row of an orders import: the order's fields and one product line, by the rules of POST /orders (see LeadImportRow). */
+export const OrderImportRow = Type.Object({
+  full_name: orderFields.full_name,
+  phone: orderFields.phone,
+  city: orderFields.city,
+  area: orderFields.area,
+  address: orderFields.address,
+  is_fees_paid_by_customer: orderFields.is_fees_paid_by_customer,
+  total: orderFields.total,
+  ...OrderLineInput.properties,
+});
+export const OrderImportLine = OrderLineInput;
+export const ORDER_MAX_LINES = orderFields.products.maxItems!;
+
 /** One order: an item of POST /orders, and the body of a hand-made one. */
 export const OrderInput = Type.Object(orderFields);
 export const OrderCreateBody = Type.Object({

@@ -20,6 +20,7 @@ import {
   type Column,
 } from '../../web/ui.js';
 import { ListFilters, ProductsSummary, ProductsTable } from '../leads/views.js';
+import { ExportForm } from '../spreadsheets/views.js';
 import {
   BulkDeleteForm,
   CustomerCard,
@@ -86,6 +87,8 @@ export function OrdersList(p: {
   canCreate: boolean;
   canDelete: boolean;
   canHistory: boolean;
+  canImport?: boolean;
+  canExport?: boolean;
 }) {
   const hide = hidesMoney();
   const { url } = usePage();
@@ -144,6 +147,12 @@ export function OrdersList(p: {
             {p.canHistory && (
               <LinkButton href="/orders-histories" kind="secondary">
                 Order histories
+              </LinkButton>
+            )}
+            {p.canExport && <ExportForm records="orders" />}
+            {p.canImport && (
+              <LinkButton href="/orders/import" kind="secondary">
+                Import
               </LinkButton>
             )}
             {p.canCreate && <LinkButton href="/orders/create">New order</LinkButton>}

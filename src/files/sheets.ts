@@ -1,0 +1,132 @@
+import { once } from 'node:events';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import ExcelJS from 'exceljs';
+
+/** The spreadsheet formats codops reads and writes. */
+export type SheetFormat = 'csv' | 'xlsx';
+
+/** A row of a sheet: its line number in the file (the header is 1) and its cells as text. */
+export interface SheetRow {
+  row: number;
+  cells: string[];
+}
+
+/** A cell of exceljs as the text a CSV would hold: numbers as written, rich text and formulas by their text or result. */
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'object') {
+    const o = v as { richText?: { text: string }[]; text?: unknown; result?: unknown; error?: string };
+    if (Array.isArray(o.richText)) return o.richText.map((r) => r.text).join('');
+    if ('result' in o) return cellText(o.result);
+    if ('text' in o) return cellText(o.text);
+    if (o.error) return o.error;
+  }
+  return String(v);
+}
+
+async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
+  const parser = input.pipe(parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000 }));
+  for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    yield { row: rec.info.lines, cells: rec.record };
+  }
+}
+
+async function* xlsxRows(input: Readable): AsyncGenerator<SheetRow> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'ignore',
+    worksheets: 'emit',
+    entries: 'emit',
+  });
+  for await (const sheet of reader) {
+    for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
+      const cells = Array.from(row.values as unknown[], cellText).slice(1);
+      if (cells.every((c) => c.trim() === '')) continue;
+      yield { row: row.number, cells };
+    }
+    return; // the first worksheet only
+  }
+}
+
+/** The rows of a CSV or XLSX file, read as a stream (memory does not grow with the file). */
+export function readSheet(input: Readable, format: SheetFormat): AsyncGenerator<SheetRow> {
+  return format === 'csv' ? csvRows(input) : xlsxRows(input);
+}
+
+/** A cell written out: text, a number (monetary and counts stay numbers in XLSX), or empty. */
+export type SheetCell = string | number | null;
+
+/** Writes rows to a stream, a batch at a time, with back-pressure; `end()` resolves once the writer has flushed. */
+export interface SheetWriter {
+  /** The stream of the file's bytes, to hand to the file store. */
+  readonly output: Readable;
+  write(rows: SheetCell[][]): Promise<void>;
+  end(): Promise<void>;
+}
+
+async function drain(w: Writable, ok: boolean) {
+  if (!ok) await once(w, 'drain');
+}
+
+function csvWriter(header: string[]): SheetWriter {
+  const csv = stringify({ header: true, columns: header, bom: true });
+  return {
+    output: csv,
+    async write(rows) {
+      for (const r of rows) await drain(csv, csv.write(r.map((c) => c ?? '')));
+    },
+    async end() {
+      csv.end();
+    },
+  };
+}
+
+function xlsxWriter(header: string[], sheetName: string): SheetWriter {
+  const output = new PassThrough();
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: false, useSharedStrings: false });
+  const sheet = book.addWorksheet(sheetName);
+  sheet.addRow(header).commit();
+  return {
+    output,
+    async write(rows) {
+      for (const r of rows) sheet.addRow(r).commit();
+      // exceljs writes committed rows into its zip stream; wait for the reader of `output` to keep up.
+      if (output.writableNeedDrain) await once(output, 'drain');
+    },
+    async end() {
+      sheet.commit();
+      await book.commit();
+    },
+  };
+}
+
+/** A streaming writer of `format` with `header` as its first row. */
+export function sheetWriter(format: SheetFormat, header: string[], sheetName = 'Sheet1'): SheetWriter {
+  return format === 'csv' ? csvWriter(header) : xlsxWriter(header, sheetName);
+}
+
+/** A whole small workbook or CSV in memory (templates). */
+export async function smallSheet(format: SheetFormat, header: string[], rows: SheetCell[][], sheetName = 'Sheet1'): Promise<Buffer> {
+  if (format === 'csv') {
+    const w = sheetWriter('csv', header);
+    const chunks: Buffer[] = [];
+    w.output.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+    const ended = once(w.output, 'end');
+    await w.write(rows);
+    await w.end();
+    await ended;
+    return Buffer.concat(chunks);
+  }
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet(sheetName);
+  sheet.addRow(header);
+  for (const r of rows) sheet.addRow(r);
+  return Buffer.from(await book.xlsx.writeBuffer());
+}

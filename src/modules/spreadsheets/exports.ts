@@ -1,0 +1,138 @@
+import { sheetWriter, type SheetCell, type SheetFormat } from '../../files/sheets.js';
+import type { Queryable } from '../../db/database.js';
+import { enqueue } from '../../jobs/enqueue.js';
+import { defineJob, FinalJobError, type JobContext } from '../../jobs/registry.js';
+import { leadExportBatch, leadExportCount, type LeadExportRow, type LeadFilters, type LeadScope } from '../leads/queries.js';
+import { orderExportBatch, orderExportCount, type OrderExportRow, type OrderFilters, type OrderScope } from '../orders/queries.js';
+import { deleteExports, expiredExports, recordExport } from './queries.js';
+
+export type ExportPayload =
+  | { table: 'leads'; scope: LeadScope; filters: LeadFilters; format: SheetFormat }
+  | { table: 'orders'; scope: OrderScope; filters: OrderFilters; format: SheetFormat };
+
+/** Records per keyset batch: the memory of an export, whatever its size. */
+const BATCH = 1000;
+/** Exported files are kept this long (webhooks-files.md). */
+export const EXPORT_DAYS = 7;
+
+const LEAD_COLUMNS = [
+  'reference',
+  'status',
+  'full_name',
+  'phone',
+  'city',
+  'area',
+  'address',
+  'sku',
+  'name',
+  'quantity',
+  'price',
+  'total',
+  'created_at',
+] as const;
+const ORDER_COLUMNS = [...LEAD_COLUMNS, 'tracking_number', 'shipping_company', 'delivered_at'] as const;
+
+export const exportUrl = (id: string) => `/exports/${id}/download`;
+export const exportKey = (id: string, format: SheetFormat) => `exports/${id}.${format}`;
+
+interface Source<R> {
+  columns: readonly (keyof R & string)[];
+  count(ctx: JobContext<ExportPayload>): Promise<number>;
+  batch(ctx: JobContext<ExportPayload>, after: string): Promise<R[]>;
+}
+
+const LEADS: Source<LeadExportRow> = {
+  columns: LEAD_COLUMNS,
+  count: (ctx) => leadExportCount(ctx.db, ctx.payload.scope as LeadScope, ctx.payload.filters as LeadFilters),
+  batch: (ctx, after) => leadExportBatch(ctx.db, ctx.payload.scope as LeadScope, ctx.payload.filters as LeadFilters, after, BATCH),
+};
+const ORDERS: Source<OrderExportRow> = {
+  columns: ORDER_COLUMNS,
+  count: (ctx) => orderExportCount(ctx.db, ctx.payload.scope as OrderScope, ctx.payload.filters as OrderFilters),
+  batch: (ctx, after) => orderExportBatch(ctx.db, ctx.payload.scope as OrderScope, ctx.payload.filters as OrderFilters, after, BATCH),
+};
+
+/**
+ * Writes the list as a stream into the file store: a keyset batch of records at a time, each batch
+ * written (with back-pressure) before the next is read, so memory stays flat whatever the count.
+ * Monetary columns and quantities are numbers (XLSX cells of type number).
+ */
+async function writeExport<R extends { id: string }>(ctx: JobContext<ExportPayload>, source: Source<R>): Promise<number> {
+  const { format } = ctx.payload;
+  const writer = sheetWriter(format, [...source.columns], ctx.payload.table === 'leads' ? 'Leads' : 'Orders');
+  const stored = ctx.files.put(exportKey(ctx.id, format), writer.output);
+  stored.catch(() => undefined); // awaited below; a failure of the writer side comes first
+  let rows = 0;
+  try {
+    let after = '';
+    for (;;) {
+      ctx.signal.throwIfAborted();
+      const batch = await source.batch(ctx, after);
+      if (batch.length === 0) break;
+      await writer.write(batch.map((r) => source.columns.map((c) => (r[c] ?? null) as SheetCell)));
+      const records = new Set(batch.map((r) => r.id));
+      after = batch[batch.length - 1].id;
+      rows += batch.length;
+      await ctx.report({ done: records.size });
+      if (records.size < BATCH) break;
+    }
+    await writer.end();
+  } catch (err) {
+    writer.output.destroy(err as Error);
+    throw err;
+  }
+  await stored;
+  return rows;
+}
+
+/** `leads.export` / `orders.export`: the file, its download record, and `{"url","rows"}` as the result. */
+const defineExport = (table: ExportPayload['table'], label: string) =>
+  defineJob<ExportPayload>({
+    kind: `${table}.export`,
+    label,
+    lane: 'low',
+    retry: { limit: 2, delaySeconds: 10 },
+    leaseSeconds: 120,
+    async handler(ctx) {
+      if (!ctx.userId) throw new FinalJobError('An export belongs to the user who asked for it.');
+      const source = (ctx.payload.table === 'leads' ? LEADS : ORDERS) as unknown as Source<{ id: string }>;
+      // A retry starts the file over: its counters too.
+      await ctx.report({ total: await source.count(ctx), done: -ctx.progress.done });
+      const rows = await writeExport(ctx, source);
+      const fileKey = exportKey(ctx.id, ctx.payload.format);
+      await ctx.db.tx((q) => recordExport(q, { id: ctx.id, userId: ctx.userId!, fileKey, rows, days: EXPORT_DAYS }));
+      return { url: exportUrl(ctx.id), rows };
+    },
+  });
+
+export const EXPORTS = { leads: defineExport('leads', 'Export leads'), orders: defineExport('orders', 'Export orders') } as const;
+
+/** `exports.cleanup`: exported files past their 7 days are deleted, with their download records. */
+export const exportCleanupJob = defineJob<Record<string, never>>({
+  kind: 'exports.cleanup',
+  label: 'Delete old exports',
+  lane: 'low',
+  async handler(ctx) {
+    let deleted = 0;
+    for (;;) {
+      const batch = await expiredExports(ctx.db, 100);
+      if (batch.length === 0) break;
+      for (const e of batch) await ctx.files.delete(e.file_key);
+      await deleteExports(
+        ctx.db,
+        batch.map((e) => e.id),
+      );
+      deleted += batch.length;
+      if (batch.length < 100) break;
+    }
+    return { deleted };
+  },
+});
+
+/** The hourly tick of schedules.ts: a cleanup is enqueued only when none is waiting or running. */
+export async function enqueueExportCleanup(q: Queryable): Promise<string | undefined> {
+  await q.query(`SELECT pg_advisory_xact_lock(hashtextextended('codops:exports.cleanup', 0))`);
+  const { rows } = await q.query(`SELECT 1 FROM jobs WHERE kind = $1 AND status IN ('queued', 'running') LIMIT 1`, [exportCleanupJob.kind]);
+  if (rows.length > 0) return undefined;
+  return enqueue(q, exportCleanupJob.kind, {});
+}

@@ -1,0 +1,263 @@
+import type { TSchema } from '@sinclair/typebox';
+import type { Actor } from '../../core/actor.js';
+import type { Queryable } from '../../db/database.js';
+import { readSheet, type SheetFormat, type SheetRow } from '../../files/sheets.js';
+import type { FileStore } from '../../files/store.js';
+import { ErrorBag, messages, type Validator } from '../../http/validation.js';
+import { defineJob, FinalJobError, type JobContext } from '../../jobs/registry.js';
+import type { LineInput } from '../records/lines.js';
+import { activeProductsBySku, type ProductRef } from '../products/lookup.js';
+
+/** What an import job is given: whose records, by whom, and the uploaded file. */
+export interface ImportPayload {
+  accountId: string;
+  actor: Actor;
+  fileKey: string;
+  format: SheetFormat;
+}
+
+export interface ImportError {
+  row: number;
+  column?: string;
+  message: string;
+}
+
+/**
+ * One kind of import (leads, orders): its columns, and the API's own validators for a record's first
+ * row (its fields and a product line) and for the further rows of a `lead_key` (a line only).
+ */
+export interface ImportSpec<Item> {
+  kind: string;
+  label: string;
+  /** Every column, in the template's order; all but `lead_key` are read, the `required` ones must be there. */
+  columns: readonly string[];
+  required: readonly string[];
+  example: Record<string, string>;
+  row: Validator<TSchema>;
+  line: Validator<TSchema>;
+  maxLines: number;
+  /** A row's cells as the API would receive them (`yes` → `1` for a boolean). */
+  prepare?: (values: Record<string, string>) => Record<string, unknown>;
+  item: (first: Record<string, unknown>, lines: LineInput[]) => Item;
+  /** The API's set-based create, in the import's transaction; throws when it refuses. */
+  insert: (q: Queryable, actor: Actor, accountId: string, items: Item[], products: Map<string, ProductRef>) => Promise<void>;
+}
+
+export const MAX_ROWS = 100_000;
+const KEY = 'lead_key';
+/**
+ * Records per set-based create. Its duplicate look-up compares each record with the earlier ones of
+ * the same statement (O(n²) in the batch): 100 at a time is about 3× faster per lead than 1,000 (the
+ * records of earlier batches are found in the table, in the same transaction).
+ */
+const BATCH = 100;
+/** Errors per progress report (each one statement). */
+const ERROR_CHUNK = 5000;
+const RETRIES = 2;
+
+const norm = (h: string) => h.trim().toLowerCase();
+
+/** The index of each known column in the header row (case-insensitive, any order; unknown ones ignored). */
+function headerIndex(spec: ImportSpec<unknown>, header: string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  header.forEach((h, i) => {
+    const name = norm(h);
+    if (spec.columns.includes(name) && !index.has(name)) index.set(name, i);
+  });
+  return index;
+}
+
+function valuesOf(index: Map<string, number>, cells: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, i] of index) out[name] = cells[i] ?? '';
+  return out;
+}
+
+/** Validates one row with the API's validator: its normalised value and its errors as `{row, column, message}`. */
+function checkRow(spec: ImportSpec<unknown>, v: Validator<TSchema>, row: number, values: Record<string, string>) {
+  const bag = new ErrorBag();
+  const input = spec.prepare ? spec.prepare(values) : { ...values };
+  delete (input as Record<string, unknown>)[KEY];
+  const value = v.check(input, bag) as Record<string, unknown>;
+  const errors: ImportError[] = [];
+  for (const [column, list] of Object.entries(bag.toJSON(v.schema))) for (const message of list) errors.push({ row, column, message });
+  return { value, errors };
+}
+
+async function* rowsOf(files: FileStore, payload: ImportPayload): AsyncGenerator<SheetRow> {
+  const file = await files.get(payload.fileKey);
+  if (!file) throw new FinalJobError('The uploaded file is no longer there.');
+  try {
+    yield* readSheet(file.stream, payload.format);
+  } catch (err) {
+    if (err instanceof FinalJobError) throw err;
+    throw new FinalJobError(`The file could not be read as ${payload.format.toUpperCase()}: ${(err as Error).message}`);
+  } finally {
+    file.stream.destroy();
+  }
+}
+
+interface Checked {
+  rows: number;
+  errors: ImportError[];
+  /** Rows per `lead_key`, so that the writing pass knows when a record is whole. */
+  groups: Map<string, number>;
+  skus: Set<string>;
+}
+
+/** First pass: every row checked, every error collected; nothing written. */
+async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayload>): Promise<Checked> {
+  const errors: ImportError[] = [];
+  const groups = new Map<string, number>();
+  const skuRows = new Map<string, number[]>();
+  let index: Map<string, number> | undefined;
+  let rows = 0;
+  let lastRow = 1;
+  for await (const r of rowsOf(ctx.files, ctx.payload)) {
+    if (!index) {
+      index = headerIndex(spec, r.cells);
+      for (const c of spec.required) if (!index.has(c)) errors.push({ row: 1, column: c, message: messages.required(c) });
+      if (errors.length > 0) return { rows: 0, errors, groups, skus: new Set() };
+      continue;
+    }
+    if (rows === MAX_ROWS) {
+      errors.push({ row: r.row, message: `The file must not have more than ${MAX_ROWS} rows.` });
+      break;
+    }
+    rows++;
+    lastRow = r.row;
+    if (rows % 10_000 === 0) ctx.signal.throwIfAborted();
+    const values = valuesOf(index, r.cells);
+    const key = values[KEY]?.trim() ?? '';
+    const seen = key ? (groups.get(key) ?? 0) : 0;
+    if (key) groups.set(key, seen + 1);
+    const { value, errors: rowErrors } = checkRow(spec, seen === 0 ? spec.row : spec.line, r.row, values);
+    errors.push(...rowErrors);
+    if (seen + 1 > spec.maxLines) errors.push({ row: r.row, column: 'sku', message: messages.maxItems('products', spec.maxLines) });
+    const sku = value.sku;
+    if (typeof sku === 'string' && !rowErrors.some((e) => e.column === 'sku')) {
+      const list = skuRows.get(sku);
+      if (list) list.push(r.row);
+      else skuRows.set(sku, [r.row]);
+    }
+  }
+  if (!index) for (const c of spec.required) errors.push({ row: 1, column: c, message: messages.required(c) });
+  else if (rows === 0) errors.push({ row: lastRow + 1, message: 'The file has no rows to import.' });
+  // Laravel's `exists`, as POST /leads answers it: the account's active products.
+  const known = await activeProductsBySku(ctx.db, ctx.payload.accountId, skuRows.keys());
+  for (const [sku, list] of skuRows)
+    if (!known.has(sku)) for (const row of list) errors.push({ row, column: 'sku', message: messages.invalid('sku') });
+  const order = (c: string | undefined) => (c === undefined ? -1 : spec.columns.indexOf(c));
+  errors.sort((a, b) => a.row - b.row || order(a.column) - order(b.column));
+  return { rows, errors, groups, skus: new Set(skuRows.keys()) };
+}
+
+interface Pending<Item> {
+  first: Record<string, unknown>;
+  lines: LineInput[];
+  left: number;
+  item?: Item;
+}
+
+/** Second pass, in one transaction: the records in file order, through the API's set-based create a batch at a time. */
+async function writeFile<Item>(spec: ImportSpec<Item>, ctx: JobContext<ImportPayload>, q: Queryable, checked: Checked): Promise<number> {
+  const { accountId, actor } = ctx.payload;
+  const products = await activeProductsBySku(q, accountId, checked.skus);
+  if (products.size !== checked.skus.size) throw new FinalJobError('A product was deactivated during the import: nothing was imported.');
+  const queue: Pending<Item>[] = [];
+  const open = new Map<string, Pending<Item>>();
+  let written = 0;
+  const flush = async (all: boolean) => {
+    let n = 0;
+    while (n < queue.length && queue[n].left === 0) n++;
+    if (n < BATCH && !(all && n > 0)) return;
+    const ready = queue.splice(0, n).map((p) => spec.item(p.first, p.lines));
+    for (let i = 0; i < ready.length; i += BATCH) await spec.insert(q, actor, accountId, ready.slice(i, i + BATCH), products);
+    written += ready.length;
+  };
+  let index: Map<string, number> | undefined;
+  for await (const r of rowsOf(ctx.files, ctx.payload)) {
+    if (!index) {
+      index = headerIndex(spec as ImportSpec<unknown>, r.cells);
+      continue;
+    }
+    const values = valuesOf(index, r.cells);
+    const key = values[KEY]?.trim() ?? '';
+    const pending = key ? open.get(key) : undefined;
+    const { value } = checkRow(spec as ImportSpec<unknown>, pending ? spec.line : spec.row, r.row, values);
+    const line = { sku: value.sku, quantity: value.quantity, price: value.price } as LineInput;
+    if (pending) {
+      pending.lines.push(line);
+      pending.left--;
+    } else {
+      const p: Pending<Item> = { first: value, lines: [line], left: (key ? checked.groups.get(key)! : 1) - 1 };
+      if (key) open.set(key, p);
+      queue.push(p);
+    }
+    if (key && open.get(key)!.left === 0) open.delete(key);
+    await flush(false);
+  }
+  await flush(true);
+  return written;
+}
+
+async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked) {
+  const failedRows = new Set(checked.errors.map((e) => e.row)).size;
+  await ctx.db.tx(async (q) => {
+    for (let i = 0; i < checked.errors.length; i += ERROR_CHUNK) {
+      const last = i + ERROR_CHUNK >= checked.errors.length;
+      await ctx.report(
+        {
+          errors: checked.errors.slice(i, i + ERROR_CHUNK),
+          ...(last ? { total: checked.rows, failed: failedRows, checkpoint: { refused: checked.errors.length } } : {}),
+        },
+        q,
+      );
+    }
+  });
+}
+
+const refusal = (n: number) => `The file has ${n} ${n === 1 ? 'error' : 'errors'}: nothing was imported.`;
+
+/**
+ * Registers an import job (webhooks-files.md, Imports): the file is read twice as a stream — every
+ * row checked by the API's rules first, then, only when none failed, every record written in one
+ * transaction through the API's set-based create — so memory holds the errors and the `lead_key`
+ * counts, never the file. The outcome is kept in the checkpoint with the writes, so a run that
+ * crashed after its commit does not import twice.
+ */
+export function defineImport<Item>(spec: ImportSpec<Item>) {
+  const job = defineJob<ImportPayload>({
+    kind: spec.kind,
+    label: spec.label,
+    lane: 'low',
+    retry: { limit: RETRIES, delaySeconds: 10 },
+    // The writing transaction holds PGlite's one connection (the lease cannot be renewed meanwhile).
+    leaseSeconds: 600,
+    async handler(ctx) {
+      const done = ctx.progress.checkpoint as { imported?: number; refused?: number } | null;
+      try {
+        if (done?.imported !== undefined) return { imported: done.imported };
+        if (done?.refused !== undefined) throw new FinalJobError(refusal(done.refused));
+        const checked = await checkFile(spec as ImportSpec<unknown>, ctx);
+        if (checked.errors.length > 0) {
+          await reportErrors(ctx, checked);
+          throw new FinalJobError(refusal(checked.errors.length));
+        }
+        await ctx.report({ total: checked.rows });
+        const imported = await ctx.db.tx(async (q) => {
+          const n = await writeFile(spec, ctx, q, checked);
+          await ctx.report({ done: checked.rows, checkpoint: { imported: n } }, q);
+          return n;
+        });
+        await ctx.files.delete(ctx.payload.fileKey);
+        return { imported };
+      } catch (err) {
+        // The upload stays while another attempt may need it.
+        if (err instanceof FinalJobError || ctx.attempt > RETRIES) await ctx.files.delete(ctx.payload.fileKey).catch(() => undefined);
+        throw err;
+      }
+    },
+  });
+  return { job, spec };
+}

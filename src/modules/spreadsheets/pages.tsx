@@ -1,0 +1,140 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { notFound } from '../../http/errors.js';
+import { ErrorBag, messages } from '../../http/validation.js';
+import { enqueue } from '../../jobs/enqueue.js';
+import { smallSheet, type SheetFormat } from '../../files/sheets.js';
+import { actorOfUser } from '../../web/actor.js';
+import { formBody } from '../../web/form-body.js';
+import { renderPage } from '../../web/page.js';
+import { done } from '../../web/respond.js';
+import { wantsJson } from '../../web/scope.js';
+import { canSeeJob } from '../jobs/policy.js';
+import { visibleJob } from '../jobs/queries.js';
+import { leadPolicy } from '../leads/policy.js';
+import { leadListFilters } from '../leads/pages.js';
+import { orderPolicy } from '../orders/policy.js';
+import { orderListFilters } from '../orders/pages.js';
+import { accountChoices } from '../records/hand-made.js';
+import { isStaff } from '../records/record-routes.js';
+import { Upload, multipartForms } from '../settings/uploads.js';
+import { EXPORTS, type ExportPayload } from './exports.js';
+import { IMPORTS } from './import-kinds.js';
+import { accountExists, findExport } from './queries.js';
+import { ImportPage, type Records } from './views.js';
+
+/** An import file's limit (webhooks-files.md). */
+export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+const FORMATS = ['csv', 'xlsx'] as const;
+
+/** CSV or XLSX by the file's bytes (an XLSX is a zip: `PK\x03\x04`), else by its name; undefined for anything else. */
+function formatOf(file: Upload): SheetFormat | undefined {
+  const zip = file.data.length >= 4 && file.data.readUInt32BE(0) === 0x504b0304;
+  const ext = file.filename.toLowerCase().split('.').pop();
+  if (zip) return ext === 'csv' ? undefined : 'xlsx';
+  if (ext === 'csv' || ext === 'txt' || /^text\//.test(file.mimetype)) return file.data.includes(0) ? undefined : 'csv';
+  return undefined;
+}
+
+const policyOf = (records: Records) => (records === 'leads' ? leadPolicy : orderPolicy);
+
+/**
+ * Imports and exports of leads and orders (webhooks-files.md): uploads become import jobs, filtered
+ * lists become export jobs, and an export's file is downloaded by the user who asked (or an admin).
+ */
+export async function spreadsheetPages(web: FastifyInstance) {
+  // Only this plugin's routes take multipart forms (the import file).
+  await multipartForms(web, { maxFileBytes: MAX_IMPORT_BYTES });
+  const { db, files } = web;
+
+  for (const records of ['leads', 'orders'] as const) {
+    const { spec, job: importJob } = IMPORTS[records];
+    const policy = policyOf(records);
+    const canImport = { config: { can: policy.can('import') } };
+
+    web.get<{ Querystring: { job?: string } }>(`/${records}/import`, canImport, async (req, reply) => {
+      const job = await visibleJob(db, req.user!, req.query.job);
+      const accounts = isStaff(req.user!) ? (await accountChoices(db)).map((a): [string, string] => [a.id, a.name]) : undefined;
+      return renderPage(req, reply, {
+        title: `Import ${records}`,
+        body: <ImportPage records={records} columns={spec.columns} required={spec.required} accounts={accounts} job={job} />,
+      });
+    });
+
+    for (const format of FORMATS) {
+      web.get(`/${records}/import/template.${format}`, canImport, async (_req, reply) => {
+        const body = await smallSheet(format, [...spec.columns], [spec.columns.map((c) => spec.example[c] ?? '')], records);
+        return reply
+          .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+          .header('content-disposition', `attachment; filename="${records}-import-template.${format}"`)
+          .send(body);
+      });
+    }
+
+    web.post(`/${records}/import`, canImport, async (req, reply) => {
+      const user = req.user!;
+      const body = formBody(req);
+      const file = body.file;
+      req.body = {}; // a file never goes back into the session as old input
+      const bag = new ErrorBag();
+      let accountId = user.account_id ?? '';
+      if (isStaff(user)) {
+        const id = body.account_id;
+        if (typeof id !== 'string' || id.trim() === '') bag.add('account_id', messages.required('account_id'));
+        else if (!(await accountExists(db, id))) bag.add('account_id', messages.invalid('account_id'));
+        else accountId = id;
+      }
+      let format: SheetFormat | undefined;
+      if (!(file instanceof Upload))
+        bag.add('file', file === undefined || file === '' ? messages.required('file') : 'The file field must be a file.');
+      else if (file.truncated) bag.add('file', `The file field must not be greater than ${MAX_IMPORT_BYTES / 1024} kilobytes.`);
+      else if (!(format = formatOf(file))) bag.add('file', 'The file field must be a file of type: csv, xlsx.');
+      bag.throwIfAny();
+      const upload = file as Upload;
+      const fileKey = `imports/${randomUUID()}.${format}`;
+      await files.put(fileKey, Readable.from([upload.data]));
+      let jobId: string;
+      try {
+        jobId = await db.tx((q) =>
+          enqueue(q, importJob.kind, { accountId, actor: actorOfUser(user), fileKey, format }, { userId: user.id }),
+        );
+      } catch (err) {
+        await files.delete(fileKey);
+        throw err;
+      }
+      if (wantsJson(req)) return reply.code(202).send({ data: { job_id: jobId } });
+      return done(req, reply, { message: `Importing ${upload.filename || 'the file'}.`, redirect: `/${records}/import?job=${jobId}` });
+    });
+
+    web.post(`/${records}/export`, { config: { can: policy.can('export') } }, async (req: FastifyRequest, reply: FastifyReply) => {
+      const body = formBody(req);
+      const asked = body.format ?? (req.query as Record<string, unknown>).format;
+      const bag = new ErrorBag();
+      if (asked === undefined || asked === null || asked === '') bag.add('format', messages.required('format'));
+      else if (!FORMATS.includes(asked as SheetFormat)) bag.add('format', messages.invalid('format'));
+      const { scope, f } = records === 'leads' ? await leadListFilters(db, req) : orderListFilters(req);
+      bag.throwIfAny();
+      const filters = { ...f, page: undefined, per_page: undefined };
+      const payload = { table: records, scope, filters, format: asked as SheetFormat } as ExportPayload;
+      const jobId = await db.tx((q) => enqueue(q, EXPORTS[records].kind, payload, { userId: req.user!.id }));
+      if (wantsJson(req)) return reply.code(202).send({ data: { job_id: jobId } });
+      return done(req, reply, { message: `Exporting the ${records}.`, redirect: `/jobs/${jobId}` });
+    });
+  }
+
+  web.get<{ Params: { id: string } }>('/exports/:id/download', async (req, reply) => {
+    const found = await findExport(db, req.params.id);
+    if (!found || !canSeeJob(req.user!, found.user_id)) throw notFound();
+    const file = await files.get(found.file_key);
+    if (!file) throw notFound();
+    const name = found.file_key.slice(found.file_key.lastIndexOf('/') + 1);
+    return reply
+      .type(file.type)
+      .header('cache-control', 'private, no-store')
+      .header('content-disposition', `attachment; filename="export-${name}"`)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-length', file.size)
+      .send(file.stream);
+  });
+}

@@ -1,0 +1,310 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import ExcelJS from 'exceljs';
+import { parse } from 'csv-parse/sync';
+import { JobWorker } from '../../jobs/worker.js';
+import { newId } from '../../lib/ids.js';
+import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
+import { HOST, login, type Agent } from '../../test-support/session.js';
+import { jobFinished } from '../../test-support/jobs.js';
+
+let t: TestApp;
+let shop: Tenant;
+let seller: Agent;
+let worker: JobWorker;
+const KINDS = ['leads.import', 'orders.import', 'leads.export', 'orders.export', 'exports.cleanup'];
+
+before(async () => {
+  t = await testApp();
+  shop = await tenant(t.db);
+  seller = await login(t.app, shop.email);
+  worker = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: KINDS, files: t.app.files }).start();
+});
+after(async () => {
+  await worker.stop();
+  await t.close();
+});
+
+/** A multipart body with `_token`, optional fields and one `file` part. */
+function multipart(token: string, file: { name: string; type: string; data: Buffer }, extra: Record<string, string> = {}) {
+  const boundary = `----codops${newId()}`;
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries({ _token: token, ...extra })) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  }
+  parts.push(
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
+    ),
+  );
+  parts.push(file.data, Buffer.from(`\r\n--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+async function upload(a: Agent, url: string, file: { name: string; type: string; data: Buffer }, extra: Record<string, string> = {}) {
+  if (!a.token) await a.get('/leads');
+  const { payload, contentType } = multipart(a.token, file, extra);
+  return t.app.inject({
+    method: 'POST',
+    url,
+    payload,
+    headers: {
+      host: HOST,
+      'content-type': contentType,
+      accept: 'application/json',
+      cookie: `codops_session=${a.session}`,
+      referer: `http://${HOST}/leads`,
+    },
+  });
+}
+
+const csv = (data: string) => ({ name: 'leads.csv', type: 'text/csv', data: Buffer.from(data) });
+const HEADER = 'full_name,phone,city,area,address,sku,quantity,price,lead_key';
+const row = (i: number, over: Partial<Record<string, string>> = {}) => {
+  const r = {
+    full_name: `Customer ${i}`,
+    phone: `06${String(20_000_000 + i)}`,
+    city: 'Casablanca',
+    area: '',
+    address: '',
+    sku: 'P1',
+    quantity: '2',
+    price: '199',
+    lead_key: '',
+    ...over,
+  };
+  return [r.full_name, r.phone, r.city, r.area, r.address, r.sku, r.quantity, r.price, r.lead_key].join(',');
+};
+
+async function importJob(a: Agent, url: string, file: { name: string; type: string; data: Buffer }, extra?: Record<string, string>) {
+  const res = await upload(a, url, file, extra);
+  assert.equal(res.statusCode, 202, res.body);
+  const { job_id: jobId } = res.json().data as { job_id: string };
+  return jobFinished(t.db, jobId, 600_000);
+}
+
+async function leadCount(account = shop.accountId): Promise<number> {
+  return (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [account])).rows[0].n;
+}
+
+test('a 100,000-row CSV of valid leads imports in one job, through the set-based create', { timeout: 600_000 }, async (t2) => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const lines = [HEADER];
+  for (let i = 0; i < 100_000; i++) lines.push(row(i));
+  const started = Date.now();
+  const job = await importJob(a, '/leads/import', csv(lines.join('\n')));
+  assert.equal(job.status, 'done', JSON.stringify(job.errors.slice(0, 3)));
+  assert.deepEqual(job.result, { imported: 100_000 });
+  assert.equal(job.total, 100_000);
+  assert.equal(job.done, 100_000);
+  assert.equal(await leadCount(acc.accountId), 100_000);
+  const { rows } = await t.db.query<{ lines: number; histories: number; refs: number }>(
+    `SELECT (SELECT count(*)::int FROM lead_lines ll JOIN leads l ON l.id = ll.lead_id WHERE l.account_id = $1) AS lines,
+            (SELECT count(*)::int FROM lead_histories WHERE account_id = $1) AS histories,
+            (SELECT count(DISTINCT reference)::int FROM leads WHERE account_id = $1) AS refs`,
+    [acc.accountId],
+  );
+  assert.deepEqual(rows[0], { lines: 100_000, histories: 100_000, refs: 100_000 });
+  t2.diagnostic(`100k-row import: ${Date.now() - started} ms`);
+});
+
+test('errors on rows 3 and 7,000 are both reported with row, column and message, and nothing is imported', async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const lines = [HEADER];
+  for (let i = 2; i <= 7001; i++) {
+    if (i === 3) lines.push(row(i, { quantity: 'two' }));
+    else if (i === 7000) lines.push(row(i, { full_name: '', sku: 'NOPE' }));
+    else lines.push(row(i));
+  }
+  const job = await importJob(a, '/leads/import', csv(lines.join('\n')));
+  assert.equal(job.status, 'failed');
+  const rowErrors = job.errors.filter((e) => e.row !== undefined);
+  assert.deepEqual(rowErrors, [
+    { row: 3, column: 'quantity', message: 'The quantity field must be an integer.' },
+    { row: 7000, column: 'full_name', message: 'The full name field is required.' },
+    { row: 7000, column: 'sku', message: 'The selected sku is invalid.' },
+  ]);
+  assert.equal(job.errors.at(-1)!.message, 'The file has 3 errors: nothing was imported.');
+  assert.equal(await leadCount(acc.accountId), 0);
+});
+
+test('a missing required column is one error on row 1; lead_key groups rows into one lead; duplicates are marked', async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const missing = await importJob(a, '/leads/import', csv('full_name,city,sku,quantity,price\nAmina,Rabat,P1,1,100\n'));
+  assert.deepEqual(
+    missing.errors.filter((e) => e.row !== undefined),
+    [{ row: 1, column: 'phone', message: 'The phone field is required.' }],
+  );
+
+  const grouped = [
+    'Lead_Key,PRICE,quantity,sku,phone,Full_Name,notes',
+    'k1,199,2,P1,0611111111,Amina Alaoui,x',
+    ',50,1,P2,0622222222,Omar Idrissi,',
+    'k1,50,3,P2,,,ignored',
+    ',50,1,P2,0622222222,Omar Idrissi,',
+  ];
+  const job = await importJob(a, '/leads/import', csv(grouped.join('\r\n')));
+  assert.equal(job.status, 'done', JSON.stringify(job.errors));
+  assert.deepEqual(job.result, { imported: 3 });
+  const { rows } = await t.db.query<{ full_name: string; status: string; total: number; lines: string }>(
+    `SELECT l.full_name, l.status, l.total::float8 AS total,
+            (SELECT string_agg(ll.sku || 'x' || ll.quantity, ' ' ORDER BY ll.position) FROM lead_lines ll WHERE ll.lead_id = l.id) AS lines
+       FROM leads l WHERE l.account_id = $1 ORDER BY l.reference`,
+    [acc.accountId],
+  );
+  assert.deepEqual(rows, [
+    { full_name: 'Amina Alaoui', status: 'new', total: 548, lines: 'P1x2 P2x3' },
+    { full_name: 'Omar Idrissi', status: 'new', total: 50, lines: 'P2x1' },
+    { full_name: 'Omar Idrissi', status: 'duplicate', total: 50, lines: 'P2x1' },
+  ]);
+});
+
+async function xlsx(header: string[], rows: (string | number)[][]): Promise<Buffer> {
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet('Leads');
+  sheet.addRow(header);
+  for (const r of rows) sheet.addRow(r);
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+test('an XLSX file with the headers in another order and in capitals imports the same as the CSV', async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const data = await xlsx(
+    ['PRICE', 'SKU', 'QUANTITY', 'CITY', 'PHONE', 'FULL_NAME', 'LEAD_KEY'],
+    [
+      [199, 'P1', 2, 'Fes', '0633333333', 'Salma Bennani', 'a'],
+      [50, 'P2', 1, '', '', '', 'a'],
+      [50, 'P2', 4, 'Tanger', '0644444444', 'Youssef Amrani', ''],
+    ],
+  );
+  const job = await importJob(a, '/leads/import', { name: 'leads.xlsx', type: 'application/octet-stream', data });
+  assert.equal(job.status, 'done', JSON.stringify(job.errors));
+  const { rows } = await t.db.query(
+    `SELECT l.full_name, l.phone, l.city, l.total::float8 AS total,
+            (SELECT string_agg(ll.sku || 'x' || ll.quantity, ' ' ORDER BY ll.position) FROM lead_lines ll WHERE ll.lead_id = l.id) AS lines
+       FROM leads l WHERE l.account_id = $1 ORDER BY l.reference`,
+    [acc.accountId],
+  );
+  assert.deepEqual(rows, [
+    { full_name: 'Salma Bennani', phone: '0633333333', city: 'Fes', total: 448, lines: 'P1x2 P2x1' },
+    { full_name: 'Youssef Amrani', phone: '0644444444', city: 'Tanger', total: 200, lines: 'P2x4' },
+  ]);
+});
+
+test('orders import: yes/no fees, total and the orders rules; the upload is refused without a file or with another type', async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const file = [
+    'full_name,phone,city,address,sku,quantity,price,total,is_fees_paid_by_customer',
+    'Amina,0611111111,Rabat,1 Rue A,P1,1,199,199,yes',
+    'Omar,0622222222,Rabat,2 Rue B,P2,2,50,100,No',
+    'Bad,0633333333,Rabat,3 Rue C,P2,2,50,100,maybe',
+  ];
+  const bad = await importJob(a, '/orders/import', csv(file.join('\n')));
+  assert.deepEqual(
+    bad.errors.filter((e) => e.row !== undefined),
+    [{ row: 4, column: 'is_fees_paid_by_customer', message: 'The is fees paid by customer field must be true or false.' }],
+  );
+  const ok = await importJob(a, '/orders/import', csv(file.slice(0, 3).join('\n')));
+  assert.equal(ok.status, 'done', JSON.stringify(ok.errors));
+  const { rows } = await t.db.query(
+    'SELECT full_name, is_fees_paid_by_customer AS fees, total::float8 AS total FROM orders WHERE account_id = $1 ORDER BY reference',
+    [acc.accountId],
+  );
+  assert.deepEqual(rows, [
+    { full_name: 'Amina', fees: true, total: 199 },
+    { full_name: 'Omar', fees: false, total: 100 },
+  ]);
+
+  const none = await a.form('/orders/import', {}, { headers: { accept: 'application/json' } });
+  assert.equal(none.statusCode, 422);
+  const png = await upload(a, '/orders/import', { name: 'x.png', type: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0]) });
+  assert.equal(png.statusCode, 422);
+  assert.deepEqual(png.json().errors, { file: ['The file field must be a file of type: csv, xlsx.'] });
+});
+
+test('templates: the headers and one example row, as CSV and XLSX', async () => {
+  const c = await seller.get('/leads/import/template.csv');
+  assert.equal(c.statusCode, 200);
+  const [header, example] = parse(c.body, { bom: true }) as string[][];
+  assert.deepEqual(header, ['full_name', 'phone', 'city', 'area', 'address', 'sku', 'quantity', 'price', 'lead_key']);
+  assert.equal(example[0], 'Amina Alaoui');
+  const x = await t.app.inject({
+    method: 'GET',
+    url: '/orders/import/template.xlsx',
+    headers: { host: HOST, cookie: `codops_session=${seller.session}` },
+  });
+  assert.equal(x.statusCode, 200);
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(x.rawPayload as unknown as ArrayBuffer);
+  assert.deepEqual((book.worksheets[0].getRow(1).values as unknown[]).slice(1).includes('is_fees_paid_by_customer'), true);
+});
+
+async function exportJob(a: Agent, url: string, format: string) {
+  const res = await a.form(url, { format }, { headers: { accept: 'application/json' } });
+  assert.equal(res.statusCode, 202, res.body);
+  const job = await jobFinished(t.db, res.json().data.job_id as string);
+  assert.equal(job.status, 'done', JSON.stringify(job));
+  return job.result as { url: string; rows: number };
+}
+
+test('exports: the filtered list as XLSX, read back with exceljs, numbers as numbers; only the requester or an admin downloads', async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const data = [
+    HEADER,
+    row(1, { lead_key: 'x' }),
+    row(1, { lead_key: 'x', sku: 'P2', quantity: '3', price: '50' }),
+    row(2, { city: 'Agadir' }),
+  ];
+  assert.equal((await importJob(a, '/leads/import', csv(data.join('\n')))).status, 'done');
+
+  const all = await exportJob(a, '/leads/export', 'xlsx');
+  assert.equal(all.rows, 3);
+  assert.match(all.url, /^\/exports\/[0-9a-f-]{36}\/download$/);
+  const file = await t.app.inject({ method: 'GET', url: all.url, headers: { host: HOST, cookie: `codops_session=${a.session}` } });
+  assert.equal(file.statusCode, 200);
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(file.rawPayload as unknown as ArrayBuffer);
+  const sheet = book.worksheets[0];
+  const header = (sheet.getRow(1).values as unknown[]).slice(1);
+  assert.deepEqual(header, [
+    'reference',
+    'status',
+    'full_name',
+    'phone',
+    'city',
+    'area',
+    'address',
+    'sku',
+    'name',
+    'quantity',
+    'price',
+    'total',
+    'created_at',
+  ]);
+  const second = (sheet.getRow(3).values as unknown[]).slice(1);
+  assert.equal(second[7], 'P2');
+  assert.equal(second[8], 'Amlou 250g');
+  assert.equal(second[9], 3);
+  assert.equal(second[10], 50);
+  assert.equal(second[11], 548);
+  assert.equal(typeof second[11], 'number');
+
+  const filtered = await exportJob(a, '/leads/export?search=Customer%202', 'csv');
+  assert.equal(filtered.rows, 1);
+  const body = await t.app.inject({ method: 'GET', url: filtered.url, headers: { host: HOST, cookie: `codops_session=${a.session}` } });
+  const rows = parse(body.body, { bom: true, columns: true }) as Record<string, string>[];
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].city, 'Agadir');
+  assert.equal(rows[0].total, '398');
+
+  // Someone else (even of another account) finds nothing there.
+  const other = await login(t.app, shop.email);
+  assert.equal((await other.get(all.url)).statusCode, 404);
+  assert.equal((await seller.json('POST', '/leads/export', { format: 'pdf' })).statusCode, 422);
+});

@@ -1,0 +1,79 @@
+import type { JobJson } from '../../jobs/registry.js';
+import { JobProgress } from '../../web/job-progress.js';
+import { usePage } from '../../web/page-context.js';
+import { Button, Card, Field, Form, PageHeader, Select } from '../../web/ui.js';
+
+export type Records = 'leads' | 'orders';
+const FORMATS: [string, string][] = [
+  ['csv', 'CSV'],
+  ['xlsx', 'Excel (XLSX)'],
+];
+
+/** The list page's export button: the list as it is filtered now (its query string), as CSV or XLSX. */
+export function ExportForm({ records }: { records: Records }) {
+  const { url, csrf } = usePage();
+  const params = new URLSearchParams(url.search);
+  params.delete('page');
+  const query = params.toString();
+  return (
+    <form method="post" action={`/${records}/export${query ? `?${query}` : ''}`} class="inline-form" aria-label={`Export ${records}`}>
+      <input type="hidden" name="_token" value={csrf} />
+      <label class="sr-only" for={`export-format-${records}`}>
+        File format
+      </label>
+      <select name="format" id={`export-format-${records}`}>
+        {FORMATS.map(([v, l]) => (
+          <option value={v}>{l}</option>
+        ))}
+      </select>
+      <button type="submit" class="btn btn-secondary">
+        Export
+      </button>
+    </form>
+  );
+}
+
+/** GET /leads/import (and orders): the upload form, the templates, and the last import's progress. */
+export function ImportPage(p: {
+  records: Records;
+  columns: readonly string[];
+  required: readonly string[];
+  accounts?: [string, string][];
+  job?: JobJson;
+}) {
+  const noun = p.records === 'leads' ? 'lead' : 'order';
+  return (
+    <>
+      <PageHeader
+        title={`Import ${p.records}`}
+        subtitle={`A CSV or Excel file, one row per product line; rows with the same lead_key form one ${noun}. All rows are imported, or none.`}
+        back={{ href: `/${p.records}`, label: p.records === 'leads' ? 'Leads' : 'Orders' }}
+      />
+      {p.job && (
+        <Card title="Last import">
+          <JobProgress job={p.job} label={`Importing ${p.records}`} />
+        </Card>
+      )}
+      <Card title="Upload">
+        <Form action={`/${p.records}/import`} multipart label={`Import ${p.records}`}>
+          <div class="form-grid">
+            {p.accounts && <Select name="account_id" label="Account" options={p.accounts} placeholder="Choose an account" required />}
+            <Field
+              name="file"
+              type="file"
+              label="File (CSV or XLSX, up to 20 MB and 100,000 rows)"
+              hint={`Columns: ${p.columns.join(', ')} (required: ${p.required.join(', ')}).`}
+              required
+            />
+          </div>
+          <div class="form-actions">
+            <Button>Import</Button>
+          </div>
+        </Form>
+        <p>
+          Templates: <a href={`/${p.records}/import/template.csv`}>CSV</a> · <a href={`/${p.records}/import/template.xlsx`}>Excel</a>
+        </p>
+      </Card>
+    </>
+  );
+}
