@@ -133,17 +133,27 @@ export async function post(
       headers,
       agent: agentFor(url.protocol, allowPrivate),
     });
-    const timer = setTimeout(() => req.destroy(new Error(`No answer within ${timeoutMs / 1000} seconds.`)), timeoutMs);
+    let answered: (() => void) | undefined;
+    // Deferred past the poll phase: an answer that arrived while the event loop was busy is read first.
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          if (answered) answered(); // the status came in time: the body is cut short
+          req.destroy(new Error(`No answer within ${timeoutMs / 1000} seconds.`));
+        }),
+      timeoutMs,
+    );
     req.on('error', (err) => finish({ ok: false, status: null, response: null, error: message(err) }));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const status = res.statusCode ?? 0;
-      const done = () => {
+      const done = (answered = () => {
         const text = Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_START);
         const ok = status >= 200 && status < 300;
         finish({ ok, status, response: text, error: ok ? null : `HTTP ${status}` });
-      };
+      });
       res.on('data', (c: Buffer) => {
         if (size < RESPONSE_START * 4) chunks.push(c);
         size += c.length;
