@@ -12,8 +12,15 @@ export interface Policy<A extends string> {
   can(action: A): (who: Principal) => boolean;
 }
 
+type Table<A extends string> = Partial<Record<Role, readonly A[]>>;
+
+/** The same `actions` for each of `roles`: the matrix's repeated cells (most often, the managers' V). */
+export function grant<A extends string>(roles: readonly Role[], actions: readonly A[]): Table<A> {
+  return Object.fromEntries(roles.map((role) => [role, actions]));
+}
+
 /** A resource's row of the permission matrix (domain.md): the actions each role may take. */
-export function definePolicy<A extends string>(table: Partial<Record<Role, readonly A[]>>): Policy<A> {
+export function definePolicy<A extends string>(table: Table<A>): Policy<A> {
   const authorize = (who: Principal, action: A) => who.role !== null && (table[who.role]?.includes(action) ?? false);
   return { authorize, can: (action) => (who) => authorize(who, action) };
 }

@@ -82,3 +82,31 @@ export async function fetchPage<T>(
   );
   return { rows, meta: { current_page: opts.page, per_page: opts.perPage, total, last_page: last } };
 }
+
+/** What a list asks for: a sort and its direction, a page and its size (web/list-query.ts reads them). */
+export interface ListRequest {
+  sort: string;
+  direction: 'asc' | 'desc';
+  page: number;
+  per_page: number;
+}
+
+/**
+ * One page of a list in the order it asks for: `sorts` maps its sort names to SQL (an unknown one
+ * sorts by `defaultSort`), and the row's `key` breaks ties, in the same direction.
+ */
+export function sortedPage<T>(
+  q: Queryable,
+  opts: { select: string; from: string; where: Where; sorts: Record<string, string>; defaultSort: string; key: string; list: ListRequest },
+): Promise<{ rows: T[]; meta: PageMeta }> {
+  const { list, sorts } = opts;
+  const dir = list.direction === 'asc' ? 'ASC' : 'DESC';
+  return fetchPage<T>(q, {
+    select: opts.select,
+    from: opts.from,
+    where: opts.where,
+    orderBy: `${sorts[list.sort] ?? sorts[opts.defaultSort]} ${dir}, ${opts.key} ${dir}`,
+    page: list.page,
+    perPage: list.per_page,
+  });
+}

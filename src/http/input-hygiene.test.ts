@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Database } from '../db/database.js';
-import { lead, order, tenant, testApp, usingPostgres } from '../test-support/harness.js';
+import { lead, order, tenant, withTestApp, usingPostgres } from '../test-support/harness.js';
 import { person } from '../test-support/people.js';
 import { login } from '../test-support/session.js';
 
@@ -38,9 +38,8 @@ async function rowCounts(db: Database): Promise<Record<string, number>> {
 const CONTROL_QUERY = 'search=%00&phone=%00&reference=%00&sku=%00&tracking_number=%00&status=%01&name=a%1Fb';
 const NUL = 'Nul\u0000Byte';
 
-test('control characters anywhere in an API request answer 422 (404 in a path), never 5xx, and write nothing', async () => {
-  const t = await testApp();
-  try {
+test('control characters anywhere in an API request answer 422 (404 in a path), never 5xx, and write nothing', () =>
+  withTestApp(async (t) => {
     const seller = await tenant(t.db);
     await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: seller.auth, payload: { leads: [lead(1)] } });
     const before = await rowCounts(t.db);
@@ -81,14 +80,10 @@ test('control characters anywhere in an API request answer 422 (404 in a path), 
     }
     // The PostgreSQL suite shares one database with files writing at the same time: counted on PGlite.
     if (!usingPostgres) assert.deepEqual(await rowCounts(t.db), before);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-test('the bodies and messages of the spec: a NUL in a body field, a query and a path', async () => {
-  const t = await testApp();
-  try {
+test('the bodies and messages of the spec: a NUL in a body field, a query and a path', () =>
+  withTestApp(async (t) => {
     const seller = await tenant(t.db);
     const post = await t.app.inject({
       method: 'POST',
@@ -144,14 +139,10 @@ test('the bodies and messages of the spec: a NUL in a body field, a query and a 
       payload: json('C:\\\\bin '),
     });
     assert.equal(backslash.statusCode, 201, backslash.body);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-test('control characters in dashboard searches, paths and forms: a message, never 5xx, nothing written', async () => {
-  const t = await testApp();
-  try {
+test('control characters in dashboard searches, paths and forms: a message, never 5xx, nothing written', () =>
+  withTestApp(async (t) => {
     const admin = await person(t.db, 'admin');
     const s = await login(t.app, admin.email);
     const before = await rowCounts(t.db);
@@ -182,7 +173,4 @@ test('control characters in dashboard searches, paths and forms: a message, neve
     assert.equal((await s.get('/orders/%00/show')).statusCode, 404);
     // The PostgreSQL suite shares one database with files writing at the same time: counted on PGlite.
     if (!usingPostgres) assert.deepEqual(await rowCounts(t.db), before);
-  } finally {
-    await t.close();
-  }
-});
+  }));

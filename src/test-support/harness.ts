@@ -97,3 +97,13 @@ export const order = (i = 0, over: Record<string, unknown> = {}) => ({
   products: [{ sku: 'P1', quantity: 2, price: 199 }],
   ...over,
 });
+
+/** Runs `fn` with an app of its own, closed afterwards whether `fn` passed or threw. */
+export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, env?: Record<string, string>): Promise<T> {
+  const t = await testApp(env);
+  try {
+    return await fn(t);
+  } finally {
+    await t.close();
+  }
+}

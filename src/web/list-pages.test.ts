@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lead, tenant, testApp } from '../test-support/harness.js';
+import { lead, tenant, withTestApp } from '../test-support/harness.js';
 import { login } from '../test-support/session.js';
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
-test('dashboard lists: past the last page, an overlong search and a bad filter each answer a message', async () => {
-  const t = await testApp();
-  try {
+test('dashboard lists: past the last page, an overlong search and a bad filter each answer a message', () =>
+  withTestApp(async (t) => {
     const seller = await tenant(t.db);
     const leads = Array.from({ length: 30 }, (_, i) => lead(i));
     const created = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: seller.auth, payload: { leads } });
@@ -36,14 +35,10 @@ test('dashboard lists: past the last page, an overlong search and a bad filter e
     // JSON clients keep the API's 422.
     const json = await s.json('GET', '/leads?created_from=notadate');
     assert.equal(json.statusCode, 422);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-test('a guest asking for a page that does not exist gets the login page; a signed-in user the 404 page', async () => {
-  const t = await testApp();
-  try {
+test('a guest asking for a page that does not exist gets the login page; a signed-in user the 404 page', () =>
+  withTestApp(async (t) => {
     const html = { accept: 'text/html,application/xhtml+xml' };
     const guest = await t.app.inject({ method: 'GET', url: '/no-such-page', headers: html });
     assert.equal(guest.statusCode, 302);
@@ -53,7 +48,4 @@ test('a guest asking for a page that does not exist gets the login page; a signe
     const known = await s.get('/no-such-page');
     assert.equal(known.statusCode, 404);
     assert.match(known.body, /This page does not exist/);
-  } finally {
-    await t.close();
-  }
-});
+  }));

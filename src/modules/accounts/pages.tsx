@@ -7,9 +7,9 @@ import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
-import { PageHeader } from '../../web/ui.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { accountPolicy } from './policy.js';
 import { ACCOUNT_SORTS, accountFigures, accountSellers, findAccount, listAccounts, type AccountJson } from './queries.js';
 import { ACCOUNT_STATUSES, accountCreate, accountUpdate } from './schemas.js';
@@ -36,18 +36,11 @@ export async function accountsPages(web: FastifyInstance) {
   });
 
   web.get('/accounts/create', { config: { can: accountPolicy.can('create') } }, async (req, reply) =>
-    renderPage(req, reply, {
+    renderFormPage(req, reply, {
       title: 'New account',
-      body: (
-        <>
-          <PageHeader
-            title="New account"
-            subtitle="A seller business. Add its sellers once it exists."
-            back={{ href: '/accounts', label: 'Accounts' }}
-          />
-          <AccountForm />
-        </>
-      ),
+      subtitle: 'A seller business. Add its sellers once it exists.',
+      back: { href: '/accounts', label: 'Accounts' },
+      form: <AccountForm />,
     }),
   );
 
@@ -79,14 +72,10 @@ export async function accountsPages(web: FastifyInstance) {
 
   web.get<IdRoute>('/accounts/:id/edit', { config: { can: accountPolicy.can('update') } }, async (req, reply) => {
     const account = await loadAccount(web, req);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${account.name}`,
-      body: (
-        <>
-          <PageHeader title={`Edit ${account.name}`} back={{ href: showUrl(account.id), label: account.name }} />
-          <AccountForm account={account} />
-        </>
-      ),
+      back: { href: showUrl(account.id), label: account.name },
+      form: <AccountForm account={account} />,
     });
   });
 
@@ -112,9 +101,7 @@ export async function accountsPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Account updated.', redirect: showUrl(account.id), data: account });
   };
-  const updateOpts = { config: { can: accountPolicy.can('update') } };
-  route<IdRoute>('PATCH', '/accounts/:id/update', updateOpts, update);
-  route<IdRoute>('PUT', '/accounts/:id/update', updateOpts, update);
+  updateRoutes<IdRoute>(route, '/accounts/:id/update', { config: { can: accountPolicy.can('update') } }, update);
 
   for (const [action, status] of [
     ['activate', 'active'],

@@ -1,11 +1,10 @@
-import { definePolicy } from '../../core/policy.js';
+import { definePolicy, grant } from '../../core/policy.js';
+import { MANAGER_ROLES } from '../../core/roles.js';
 
 type AccountAction = 'view' | 'create' | 'update' | 'activate';
 
 /** domain.md's accounts row: the admin manages accounts, the managers see them. */
 export const accountPolicy = definePolicy<AccountAction>({
   admin: ['view', 'create', 'update', 'activate'],
-  'manager-leader': ['view'],
-  manager: ['view'],
-  'call-center-manager': ['view'],
+  ...grant(MANAGER_ROLES, ['view']),
 });

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/database.js';
 import { Where } from '../../db/where.js';
 import { contains } from '../../db/where.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import type { AccountStatus } from './schemas.js';
 
@@ -24,15 +24,15 @@ export async function listAccounts(q: Queryable, p: ListParams) {
   const w = new Where();
   if (p.search) w.and(`a.name ILIKE ${w.param(contains(p.search))}`);
   if (p.status) w.and(`a.status = ${w.param(p.status)}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<{ data: AccountJson; sellers: number }>(q, {
+  return sortedPage<{ data: AccountJson; sellers: number }>(q, {
     select: `${ACCOUNT_JSON} AS data,
       (SELECT count(*) FROM users u WHERE u.account_id = a.id AND u.deleted_at IS NULL)::int AS sellers`,
     from: 'FROM accounts a',
     where: w,
-    orderBy: `${SORTS[p.sort] ?? SORTS.created_at} ${dir}, a.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: SORTS,
+    defaultSort: 'created_at',
+    key: 'a.id',
+    list: p,
   });
 }
 

@@ -17,6 +17,7 @@ import {
   Select,
   StatusBadge,
 } from '../../web/ui.js';
+import { RecordForm } from '../../web/record-form.js';
 import { viewEditColumn } from '../catalog/deletion.js';
 import { accountPolicy } from './policy.js';
 import { accountFigures, accountSellers, type AccountJson } from './queries.js';
@@ -77,28 +78,16 @@ export function AccountsList({ rows, meta }: { rows: { data: AccountJson; seller
 
 export function AccountForm({ account }: { account?: AccountJson }) {
   return (
-    <Card>
-      <Form
-        action={account ? `/accounts/${account.id}/update` : '/accounts/store'}
-        method={account ? 'PATCH' : 'POST'}
-        label={account ? 'Edit account' : 'New account'}
-      >
-        <Field
-          name="name"
-          label="Account name"
-          value={account?.name}
-          required
-          hint="The seller's business, as your team will recognise it."
-        />
-        {!account && <Select name="status" label="Status" options={STATUS_OPTIONS} value="active" />}
-        <div class="form-actions">
-          <Button>{account ? 'Save changes' : 'Create account'}</Button>
-          <a href={account ? showUrl(account.id) : '/accounts'} class="btn btn-link">
-            Cancel
-          </a>
-        </div>
-      </Form>
-    </Card>
+    <RecordForm base="/accounts" id={account?.id} noun="account" cancel={account ? showUrl(account.id) : '/accounts'}>
+      <Field
+        name="name"
+        label="Account name"
+        value={account?.name}
+        required
+        hint="The seller's business, as your team will recognise it."
+      />
+      {!account && <Select name="status" label="Status" options={STATUS_OPTIONS} value="active" />}
+    </RecordForm>
   );
 }
 
@@ -121,6 +110,12 @@ export function AccountPage(p: {
             <>
               <LinkButton href={`/accounts/${account.id}/edit`} kind="secondary">
                 Edit
+              </LinkButton>
+              <LinkButton href={`/accounts/${account.id}/fees`} kind="secondary">
+                Fees
+              </LinkButton>
+              <LinkButton href={`/balance-histories?account_id=${account.id}`} kind="secondary">
+                Balance
               </LinkButton>
               <StatusToggle account={account} />
             </>

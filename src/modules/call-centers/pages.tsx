@@ -4,11 +4,13 @@ import { ErrorBag, messages } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
-import { Button, Card, DataTable, Field, Form, LinkButton, PageHeader, Select, StatusBadge } from '../../web/ui.js';
+import { Button, DataTable, Field, Form, LinkButton, PageHeader, Select, StatusBadge } from '../../web/ui.js';
+import { RecordForm } from '../../web/record-form.js';
 import { deleteRoute } from '../catalog/named-records.js';
 import { callCenterPolicy } from './policy.js';
 import {
@@ -55,31 +57,26 @@ function CallCentersList({ rows }: { rows: CallCenterJson[] }) {
 
 function CallCenterForm({ cc, managers }: { cc?: CallCenterJson; managers: [string, string][] }) {
   return (
-    <Card>
-      <Form
-        action={cc ? `/call-centers/${cc.id}/update` : '/call-centers/store'}
-        method={cc ? 'PATCH' : 'POST'}
-        label={cc ? 'Edit call centre' : 'New call centre'}
-      >
-        <div class="form-grid">
-          <Field name="name" label="Name" value={cc?.name} required />
-          <Select name="manager_id" label="Manager" options={managers} value={cc?.manager_id ?? null} placeholder="No manager" />
-          <Select name="status" label="Status" options={STATUS_OPTIONS} value={cc?.status ?? 'active'} />
-        </div>
-        <div class="form-actions">
-          <Button>{cc ? 'Save changes' : 'Create call centre'}</Button>
-          <a href={LIST} class="btn btn-link">
-            Cancel
-          </a>
-        </div>
-      </Form>
-      {cc && (
-        <Form action="/call-centers/delete" method="DELETE" confirm={`Delete the call centre ${cc.name}?`} label="Delete call centre">
-          <input type="hidden" name="ids[]" value={cc.id} />
-          <Button kind="danger">Delete</Button>
-        </Form>
-      )}
-    </Card>
+    <RecordForm
+      base="/call-centers"
+      id={cc?.id}
+      noun="call centre"
+      cancel={LIST}
+      after={
+        cc && (
+          <Form action="/call-centers/delete" method="DELETE" confirm={`Delete the call centre ${cc.name}?`} label="Delete call centre">
+            <input type="hidden" name="ids[]" value={cc.id} />
+            <Button kind="danger">Delete</Button>
+          </Form>
+        )
+      }
+    >
+      <div class="form-grid">
+        <Field name="name" label="Name" value={cc?.name} required />
+        <Select name="manager_id" label="Manager" options={managers} value={cc?.manager_id ?? null} placeholder="No manager" />
+        <Select name="status" label="Status" options={STATUS_OPTIONS} value={cc?.status ?? 'active'} />
+      </div>
+    </RecordForm>
   );
 }
 
@@ -116,14 +113,10 @@ export async function callCentersPages(web: FastifyInstance) {
   });
 
   web.get('/call-centers/create', { config: { can: callCenterPolicy.can('create') } }, async (req, reply) =>
-    renderPage(req, reply, {
+    renderFormPage(req, reply, {
       title: 'New call centre',
-      body: (
-        <>
-          <PageHeader title="New call centre" back={{ href: LIST, label: 'Call centres' }} />
-          <CallCenterForm managers={await managerOptions(db)} />
-        </>
-      ),
+      back: { href: LIST, label: 'Call centres' },
+      form: <CallCenterForm managers={await managerOptions(db)} />,
     }),
   );
 
@@ -141,14 +134,10 @@ export async function callCentersPages(web: FastifyInstance) {
 
   web.get<IdRoute>('/call-centers/:id/edit', { config: { can: callCenterPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${row.name}`,
-      body: (
-        <>
-          <PageHeader title={`Edit ${row.name}`} back={{ href: LIST, label: 'Call centres' }} />
-          <CallCenterForm cc={row} managers={await managerOptions(db)} />
-        </>
-      ),
+      back: { href: LIST, label: 'Call centres' },
+      form: <CallCenterForm cc={row} managers={await managerOptions(db)} />,
     });
   });
 
@@ -161,9 +150,7 @@ export async function callCentersPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Call centre updated.', redirect: LIST, data: row });
   };
-  const updateOpts = { config: { can: callCenterPolicy.can('update') } };
-  route<IdRoute>('PATCH', '/call-centers/:id/update', updateOpts, update);
-  route<IdRoute>('PUT', '/call-centers/:id/update', updateOpts, update);
+  updateRoutes<IdRoute>(route, '/call-centers/:id/update', { config: { can: callCenterPolicy.can('update') } }, update);
 
   deleteRoute(web, {
     url: '/call-centers/delete',

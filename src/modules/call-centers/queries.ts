@@ -1,6 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { Where } from '../../db/where.js';
+import { nameTaken } from '../../db/names.js';
 
 export interface CallCenterJson {
   id: string;
@@ -41,13 +42,7 @@ export async function findCallCenter(q: Queryable, actor: Actor | null, id: stri
   return rows[0]?.data;
 }
 
-export async function callCenterNameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM call_centers WHERE lower(name) = lower($1) AND ($2::text IS NULL OR id <> $2)', [
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const callCenterNameTaken = (q: Queryable, name: string, exceptId?: string) => nameTaken(q, 'call_centers', name, exceptId);
 
 export async function isCallCenterManager(q: Queryable, userId: string): Promise<boolean> {
   const { rows } = await q.query(`SELECT 1 FROM users WHERE id = $1 AND role = 'call-center-manager' AND deleted_at IS NULL`, [userId]);

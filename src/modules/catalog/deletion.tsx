@@ -104,15 +104,24 @@ export function editDeleteColumns<R>(show: boolean, base: string, of: (r: R) => 
         const { id, name } = of(r);
         return (
           <div class="row-actions">
-            <LinkButton href={`${base}/${id}/edit`} kind="secondary" small>
-              Edit
-            </LinkButton>
-            <DeleteButton action={`${base}/delete`} id={id} name={name} small confirm={confirm(r)} />
+            <EditDeleteButtons base={base} id={id} name={name} confirm={confirm(r)} small />
           </div>
         );
       },
     },
   ];
+}
+
+/** A record's Edit button (`<base>/<id>/edit`) and Delete button (to `<base>/delete`, after `confirm`). */
+export function EditDeleteButtons(p: { base: string; id: string; name: string; confirm: string; small?: boolean }) {
+  return (
+    <>
+      <LinkButton href={`${p.base}/${p.id}/edit`} kind="secondary" small={p.small}>
+        Edit
+      </LinkButton>
+      <DeleteButton action={`${p.base}/delete`} id={p.id} name={p.name} small={p.small} confirm={p.confirm} />
+    </>
+  );
 }
 
 /** The trailing View (and, for a viewer who may, Edit) buttons of a list row: `<base>/<id>/show|edit`. */

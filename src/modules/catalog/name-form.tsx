@@ -1,22 +1,11 @@
-import { Button, Card, Field, Form } from '../../web/ui.js';
+import { Field } from '../../web/ui.js';
+import { RecordForm } from '../../web/record-form.js';
 
 /** The form of a record that is only its name (a category, a city): `<base>/store` or `<base>/<id>/update`. */
 export function NameForm({ base, noun, record }: { base: string; noun: string; record?: { id: string; name: string } }) {
   return (
-    <Card>
-      <Form
-        action={record ? `${base}/${record.id}/update` : `${base}/store`}
-        method={record ? 'PATCH' : 'POST'}
-        label={record ? `Edit ${noun}` : `New ${noun}`}
-      >
-        <Field name="name" label="Name" value={record?.name} required />
-        <div class="form-actions">
-          <Button>{record ? 'Save changes' : `Create ${noun}`}</Button>
-          <a href={record ? `${base}/${record.id}/show` : base} class="btn btn-link">
-            Cancel
-          </a>
-        </div>
-      </Form>
-    </Card>
+    <RecordForm base={base} id={record?.id} noun={noun} cancel={record ? `${base}/${record.id}/show` : base}>
+      <Field name="name" label="Name" value={record?.name} required />
+    </RecordForm>
   );
 }

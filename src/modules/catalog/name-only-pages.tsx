@@ -11,7 +11,7 @@ import { listQuery, type ListParams } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute, WebUser } from '../../web/types.js';
 import { PageHeader } from '../../web/ui.js';
 import { NameForm } from './name-form.js';
@@ -118,9 +118,7 @@ export function nameOnlyPages<R extends { data: Named }, X extends Record<string
     });
     return done(req, reply, { message: `${One} updated.`, redirect: showUrl(row.data.id), data: row.data });
   };
-  const updateOpts = { config: { can: r.policy.can('update') } };
-  route<IdRoute>('PATCH', `${r.base}/:id/update`, updateOpts, update);
-  route<IdRoute>('PUT', `${r.base}/:id/update`, updateOpts, update);
+  updateRoutes<IdRoute>(route, `${r.base}/:id/update`, { config: { can: r.policy.can('update') } }, update);
 
   deleteRoute(web, {
     url: `${r.base}/delete`,

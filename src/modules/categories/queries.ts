@@ -1,8 +1,9 @@
 import type { Queryable } from '../../db/database.js';
 import { contains } from '../../db/where.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import { Where } from '../../db/where.js';
+import { nameTaken } from '../../db/names.js';
 
 interface CategoryJson {
   id: string;
@@ -25,14 +26,14 @@ export interface CategoryRow {
 export async function listCategories(q: Queryable, p: ListParams) {
   const w = new Where();
   if (p.search) w.and(`c.name ILIKE ${w.param(contains(p.search))}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<CategoryRow>(q, {
+  return sortedPage<CategoryRow>(q, {
     select: `${CATEGORY_JSON} AS data, ${PRODUCTS} AS products`,
     from: 'FROM categories c',
     where: w,
-    orderBy: `${SORTS[p.sort] ?? SORTS.name} ${dir}, c.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: SORTS,
+    defaultSort: 'name',
+    key: 'c.id',
+    list: p,
   });
 }
 
@@ -54,13 +55,7 @@ export async function categoryExists(q: Queryable, id: string): Promise<boolean>
   return (await q.query('SELECT 1 FROM categories WHERE id = $1', [id])).rows.length > 0;
 }
 
-export async function categoryNameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM categories WHERE lower(name) = lower($1) AND ($2::text IS NULL OR id <> $2)', [
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const categoryNameTaken = (q: Queryable, name: string, exceptId?: string) => nameTaken(q, 'categories', name, exceptId);
 
 /** The categories among `ids` that live products still use, with how many. */
 export async function categoriesInUse(q: Queryable, ids: string[]) {

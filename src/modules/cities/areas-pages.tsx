@@ -6,10 +6,10 @@ import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
 import { queryText } from '../../web/query.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
-import { PageHeader } from '../../web/ui.js';
 import { listAfterDelete } from '../catalog/deletion.js';
 import { deleteRoute } from '../catalog/named-records.js';
 import { AreaForm, AreaPage, AREAS as LIST, AreasList, cityUrl } from './areas-views.js';
@@ -49,14 +49,10 @@ export async function areaPages(web: FastifyInstance) {
 
   web.get('/areas/create', { config: { can: cityPolicy.can('create') } }, async (req, reply) => {
     const cityId = queryText(req, 'city_id');
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: 'New area',
-      body: (
-        <>
-          <PageHeader title="New area" back={{ href: LIST, label: 'Areas' }} />
-          <AreaForm cities={await cityOptions(db)} cityId={cityId} />
-        </>
-      ),
+      back: { href: LIST, label: 'Areas' },
+      form: <AreaForm cities={await cityOptions(db)} cityId={cityId} />,
     });
   });
 
@@ -79,14 +75,10 @@ export async function areaPages(web: FastifyInstance) {
 
   web.get<IdRoute>('/areas/:id/edit', { config: { can: cityPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${row.data.name}`,
-      body: (
-        <>
-          <PageHeader title={`Edit ${row.data.name}`} back={{ href: cityUrl(row.data.city_id), label: row.city_name }} />
-          <AreaForm area={row} cities={await cityOptions(db)} />
-        </>
-      ),
+      back: { href: cityUrl(row.data.city_id), label: row.city_name },
+      form: <AreaForm area={row} cities={await cityOptions(db)} />,
     });
   });
 
@@ -99,9 +91,7 @@ export async function areaPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Area updated.', redirect: cityUrl(row.data.city_id), data: row.data });
   };
-  const updateOpts = { config: { can: cityPolicy.can('update') } };
-  route<IdRoute>('PATCH', '/areas/:id/update', updateOpts, update);
-  route<IdRoute>('PUT', '/areas/:id/update', updateOpts, update);
+  updateRoutes<IdRoute>(route, '/areas/:id/update', { config: { can: cityPolicy.can('update') } }, update);
 
   deleteRoute(web, {
     url: '/areas/delete',

@@ -1,8 +1,9 @@
 import type { Queryable } from '../../db/database.js';
 import { contains } from '../../db/where.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import { Where } from '../../db/where.js';
+import { nameTaken } from '../../db/names.js';
 
 interface CityJson {
   id: string;
@@ -41,14 +42,14 @@ export const CITY_SORTS = Object.keys(CITY_SORTS_SQL);
 export async function listCities(q: Queryable, p: ListParams) {
   const w = new Where();
   if (p.search) w.and(`c.name ILIKE ${w.param(contains(p.search))}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<CityRow>(q, {
+  return sortedPage<CityRow>(q, {
     select: `${CITY_JSON} AS data, ${AREAS} AS areas, ${WAREHOUSES} AS warehouses`,
     from: 'FROM cities c',
     where: w,
-    orderBy: `${CITY_SORTS_SQL[p.sort] ?? CITY_SORTS_SQL.name} ${dir}, c.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: CITY_SORTS_SQL,
+    defaultSort: 'name',
+    key: 'c.id',
+    list: p,
   });
 }
 
@@ -60,13 +61,7 @@ export async function findCity(q: Queryable, id: string): Promise<CityRow | unde
   return rows[0];
 }
 
-export async function cityNameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM cities WHERE lower(name) = lower($1) AND ($2::text IS NULL OR id <> $2)', [
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const cityNameTaken = (q: Queryable, name: string, exceptId?: string) => nameTaken(q, 'cities', name, exceptId);
 
 export async function cityExists(q: Queryable, id: string): Promise<boolean> {
   return (await q.query('SELECT 1 FROM cities WHERE id = $1', [id])).rows.length > 0;
@@ -95,14 +90,14 @@ export async function listAreas(q: Queryable, p: ListParams & { city_id?: string
   const w = new Where();
   if (p.search) w.and(`ar.name ILIKE ${w.param(contains(p.search))}`);
   if (p.city_id) w.and(`ar.city_id = ${w.param(p.city_id)}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<AreaRow>(q, {
+  return sortedPage<AreaRow>(q, {
     select: `${AREA_JSON} AS data, c.name AS city_name`,
     from: 'FROM areas ar JOIN cities c ON c.id = ar.city_id',
     where: w,
-    orderBy: `${AREA_SORTS_SQL[p.sort] ?? AREA_SORTS_SQL.name} ${dir}, ar.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: AREA_SORTS_SQL,
+    defaultSort: 'name',
+    key: 'ar.id',
+    list: p,
   });
 }
 
@@ -123,11 +118,5 @@ export async function areasOfCity(q: Queryable, cityId: string): Promise<AreaJso
   return rows.map((r) => r.data);
 }
 
-export async function areaNameTaken(q: Queryable, cityId: string, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM areas WHERE city_id = $1 AND lower(name) = lower($2) AND ($3::text IS NULL OR id <> $3)', [
-    cityId,
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const areaNameTaken = (q: Queryable, cityId: string, name: string, exceptId?: string) =>
+  nameTaken(q, 'areas', name, exceptId, { column: 'city_id', value: cityId });

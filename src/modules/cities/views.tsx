@@ -2,7 +2,8 @@ import type { PageMeta } from '../../db/paging.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, LinkButton, PageHeader } from '../../web/ui.js';
-import { count, DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
+import { count, DeleteButton, EditDeleteButtons } from '../catalog/deletion.js';
+import { CatalogList } from '../catalog/catalog-list.js';
 import { cityPolicy } from './policy.js';
 import type { AreaJson, CityRow } from './queries.js';
 
@@ -10,47 +11,34 @@ const LIST = '/cities';
 const showUrl = (id: string) => `/cities/${id}/show`;
 
 export function CitiesList({ rows, meta }: { rows: CityRow[]; meta: PageMeta }) {
-  const { user } = usePage();
-  const admin = cityPolicy.authorize(user!, 'delete');
   return (
-    <>
-      <PageHeader
-        title="Cities"
-        subtitle="Where customers live and warehouses stand; each city has its areas."
-        actions={
-          <>
-            <LinkButton href="/areas" kind="secondary">
-              All areas
-            </LinkButton>
-            {cityPolicy.authorize(user!, 'create') && <LinkButton href="/cities/create">New city</LinkButton>}
-          </>
-        }
-      />
-      <Filters search="City name" searchLabel="Search by name" />
-      <DataTable
-        caption="Cities"
-        rows={rows}
-        empty="No city yet."
-        columns={[
-          ...selectColumns(admin, 'cities-bulk', (r: CityRow) => r.data),
-          { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
-          { label: 'Areas', sort: 'areas', class: 'num', render: (r) => r.areas },
-          { label: 'Warehouses', class: 'num', render: (r) => r.warehouses },
-          { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
-          ...editDeleteColumns(
-            admin,
-            '/cities',
-            (r: CityRow) => r.data,
-            (r) => `Delete ${r.data.name} and its ${count(r.areas, 'area')}?`,
-          ),
-        ]}
-      />
-      <ListFooter
-        bulk={admin && { id: 'cities-bulk', action: '/cities/delete', confirm: 'Delete the selected cities and their areas?' }}
-        rows={rows.length}
-        meta={meta}
-      />
-    </>
+    <CatalogList
+      policy={cityPolicy}
+      title="Cities"
+      subtitle="Where customers live and warehouses stand; each city has its areas."
+      actions={
+        <LinkButton href="/areas" kind="secondary">
+          All areas
+        </LinkButton>
+      }
+      create={{ href: '/cities/create', label: 'New city' }}
+      filters={<Filters search="City name" searchLabel="Search by name" />}
+      rows={rows}
+      meta={meta}
+      empty="No city yet."
+      columns={[
+        { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
+        { label: 'Areas', sort: 'areas', class: 'num', render: (r) => r.areas },
+        { label: 'Warehouses', class: 'num', render: (r) => r.warehouses },
+        { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
+      ]}
+      deletion={{
+        base: '/cities',
+        form: 'cities-bulk',
+        confirm: (r) => `Delete ${r.data.name} and its ${count(r.areas, 'area')}?`,
+        confirmAll: 'Delete the selected cities and their areas?',
+      }}
+    />
   );
 }
 
@@ -66,17 +54,7 @@ export function CityPage({ city, areas }: { city: CityRow; areas: AreaJson[] }) 
         back={{ href: LIST, label: 'Cities' }}
         actions={
           admin && (
-            <>
-              <LinkButton href={`/cities/${c.id}/edit`} kind="secondary">
-                Edit
-              </LinkButton>
-              <DeleteButton
-                action="/cities/delete"
-                id={c.id}
-                name={c.name}
-                confirm={`Delete ${c.name} and its ${count(city.areas, 'area')}?`}
-              />
-            </>
+            <EditDeleteButtons base="/cities" id={c.id} name={c.name} confirm={`Delete ${c.name} and its ${count(city.areas, 'area')}?`} />
           )
         }
       />

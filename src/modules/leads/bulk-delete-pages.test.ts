@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lead, tenant, testApp } from '../../test-support/harness.js';
+import { lead, tenant, withTestApp } from '../../test-support/harness.js';
 import { login } from '../../test-support/session.js';
 
 const flashError = (html: string) => /<div class="flash flash-error"[^>]*>(.*?)<\/div>/s.exec(html)?.[1].replace(/<[^>]+>/g, '');
 
-test('bulk delete on the leads page: nothing ticked asks for a lead; a refusal names the lead and deletes nothing', async () => {
-  const t = await testApp();
-  try {
+test('bulk delete on the leads page: nothing ticked asks for a lead; a refusal names the lead and deletes nothing', () =>
+  withTestApp(async (t) => {
     const seller = await tenant(t.db);
     const created = await t.app.inject({
       method: 'POST',
@@ -57,7 +56,4 @@ test('bulk delete on the leads page: nothing ticked asks for a lead; a refusal n
     const json = await s.json('DELETE', '/leads/delete', {});
     assert.equal(json.statusCode, 422);
     assert.deepEqual(json.json().errors, { ids: ['The ids field is required.'] });
-  } finally {
-    await t.close();
-  }
-});
+  }));

@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lead, tenant, testApp } from '../../test-support/harness.js';
+import { lead, tenant, withTestApp } from '../../test-support/harness.js';
 
-test('create, confirm and read a lead with its order', async () => {
-  const t = await testApp();
-  try {
+test('create, confirm and read a lead with its order', () =>
+  withTestApp(async (t) => {
     const a = await tenant(t.db);
     const created = await t.app.inject({
       method: 'POST',
@@ -34,7 +33,4 @@ test('create, confirm and read a lead with its order', async () => {
         [null, 'new', 'API token "Test shop"'],
       ],
     );
-  } finally {
-    await t.close();
-  }
-});
+  }));

@@ -10,9 +10,9 @@ import { listQuery, type ListParams } from '../../web/list-query.js';
 import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import { PageHeader } from '../../web/ui.js';
 import { orderPolicy } from '../orders/policy.js';
 import { sendJson } from '../listing/api-helpers.js';
 import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
@@ -194,14 +194,11 @@ export async function leadsPages(web: FastifyInstance) {
       return reply.redirect(leadUrl(row.id), 302);
     }
     const [lead, products] = await Promise.all([itemOf(row), activeProducts(db, row.account_id)]);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${lead.reference}`,
-      body: (
-        <>
-          <PageHeader title={`Edit ${lead.reference}`} subtitle={lead.full_name} back={{ href: leadUrl(lead.id), label: lead.reference }} />
-          <LeadForm lead={lead} products={products} accountName={isStaff(req.user!) ? row.account_name : undefined} />
-        </>
-      ),
+      subtitle: lead.full_name,
+      back: { href: leadUrl(lead.id), label: lead.reference },
+      form: <LeadForm lead={lead} products={products} accountName={isStaff(req.user!) ? row.account_name : undefined} />,
     });
   });
 

@@ -10,9 +10,9 @@ import { listQuery } from '../../web/list-query.js';
 import type { PageMeta } from '../../db/paging.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
-import { PageHeader } from '../../web/ui.js';
 import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-made.js';
 import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../listing/api-helpers.js';
@@ -41,6 +41,8 @@ import {
 import { ORDER_FIELDS } from './schemas.js';
 import { ORDER_STATUSES, orderMovesFor, type OrderStatus } from './transitions.js';
 import { createOrder, deleteOrders, orderInput, patchOrder } from './service.js';
+import { ledgerPolicy } from '../ledger/policy.js';
+import { orderLedger } from '../ledger/queries.js';
 import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
 
 const accountFilter = Type.String({ minLength: 1, maxLength: 100 });
@@ -178,11 +180,12 @@ export async function ordersPages(web: FastifyInstance) {
     const row = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
     const options = orderMovesFor(actorOfUser(user), row);
-    const [order, histories, events, couriers] = await Promise.all([
+    const [order, histories, events, couriers, ledger] = await Promise.all([
       itemOf(row),
       orderHistories(db, row.id),
       orderEvents(db, row.id),
       options.includes('shipped') ? deliveryUsers(db) : Promise.resolve([]),
+      ledgerPolicy.authorize(user, 'view') ? orderLedger(db, row.id) : Promise.resolve(undefined),
     ]);
     return renderPage(req, reply, {
       title: `${order.reference} · ${order.full_name}`,
@@ -194,6 +197,7 @@ export async function ordersPages(web: FastifyInstance) {
           deliveryUserName={row.delivery_user_name}
           histories={JSON.parse(histories) as HistoryItem[]}
           events={events}
+          ledger={ledger}
           options={options}
           couriers={couriers}
           canEdit={orderPolicy.can('edit')(user)}
@@ -212,18 +216,11 @@ export async function ordersPages(web: FastifyInstance) {
       return reply.redirect(orderUrl(row.id), 302);
     }
     const [order, products] = await Promise.all([itemOf(row), activeProducts(db, row.account_id)]);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${order.reference}`,
-      body: (
-        <>
-          <PageHeader
-            title={`Edit ${order.reference}`}
-            subtitle={order.full_name}
-            back={{ href: orderUrl(order.id), label: order.reference }}
-          />
-          <OrderForm order={order} products={products} accountName={isStaff(req.user!) ? row.account_name : undefined} />
-        </>
-      ),
+      subtitle: order.full_name,
+      back: { href: orderUrl(order.id), label: order.reference },
+      form: <OrderForm order={order} products={products} accountName={isStaff(req.user!) ? row.account_name : undefined} />,
     });
   });
 
@@ -257,7 +254,8 @@ export async function ordersPages(web: FastifyInstance) {
           courierId: current.delivery_user_id,
           to: to!,
           comment: input.comment ?? null,
-          trackingNumber: to === 'shipped' ? (input.tracking_number ?? null) : null,
+          // With an own courier and no tracking number, the reference is the parcel's number (labels, search).
+          trackingNumber: to === 'shipped' ? (input.tracking_number ?? (input.delivery_user_id ? current.reference : null)) : null,
           deliveryUserId: to === 'shipped' ? (input.delivery_user_id ?? null) : null,
         },
       ]);

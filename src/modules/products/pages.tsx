@@ -10,9 +10,9 @@ import { listQuery } from '../../web/list-query.js';
 import { queryText } from '../../web/query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
-import { PageHeader } from '../../web/ui.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { categoryOptions } from '../categories/queries.js';
 import { count, listAfterDelete, readIds } from '../catalog/deletion.js';
 import { EditHeader, ProductForm, SellerProductForm } from './form.js';
@@ -61,14 +61,11 @@ export async function productsPages(web: FastifyInstance) {
   web.get('/products/create', { config: { can: productPolicy.can('create') } }, async (req, reply) => {
     const [accounts, categories] = await Promise.all([accountChoices(db), categoryOptions(db)]);
     const accountId = queryText(req, 'account_id');
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: 'New product',
-      body: (
-        <>
-          <PageHeader title="New product" subtitle="A product of a seller's account." back={{ href: LIST, label: 'Products' }} />
-          <ProductForm accounts={accounts} categories={categories} accountId={accountId} />
-        </>
-      ),
+      subtitle: "A product of a seller's account.",
+      back: { href: LIST, label: 'Products' },
+      form: <ProductForm accounts={accounts} categories={categories} accountId={accountId} />,
     });
   });
 
@@ -123,9 +120,7 @@ export async function productsPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Product updated.', redirect: showUrl(row.data.id), data: row.data });
   };
-  const updateOpts = { config: { can: productPolicy.can('update') } };
-  route<IdRoute>('PATCH', '/products/:id/update', updateOpts, update);
-  route<IdRoute>('PUT', '/products/:id/update', updateOpts, update);
+  updateRoutes<IdRoute>(route, '/products/:id/update', { config: { can: productPolicy.can('update') } }, update);
 
   web.route({
     method: ['POST', 'DELETE'],

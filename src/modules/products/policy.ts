@@ -1,4 +1,4 @@
-import { definePolicy } from '../../core/policy.js';
+import { definePolicy, grant } from '../../core/policy.js';
 import type { Actor } from '../../core/actor.js';
 import { MANAGER_ROLES } from '../../core/roles.js';
 
@@ -7,13 +7,7 @@ type ProductAction = 'view' | 'create' | 'update' | 'delete' | 'assign';
 /** domain.md's products row. A seller's `update` covers only SELLER_FIELDS of their own account. */
 export const productPolicy = definePolicy<ProductAction>({
   admin: ['view', 'create', 'update', 'delete', 'assign'],
-  'manager-leader': ['view'],
-  manager: ['view'],
-  'call-center-manager': ['view'],
-  agent: ['view'],
-  'follow-up-agent': ['view'],
-  'stock-manager': ['view'],
-  'sourcing-agent': ['view'],
+  ...grant([...MANAGER_ROLES, 'agent', 'follow-up-agent', 'stock-manager', 'sourcing-agent'], ['view']),
   seller: ['view', 'update'],
 });
 

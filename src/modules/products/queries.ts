@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import { contains, Where } from '../../db/where.js';
@@ -63,14 +63,14 @@ export async function listProducts(q: Queryable, user: WebUser, p: ListParams & 
   if (p.status) w.and(`p.status = ${w.param(p.status)}`);
   if (p.account_id && seesAllAccounts(user)) w.and(`p.account_id = ${w.param(p.account_id)}`);
   if (p.category_id) w.and(`p.category_id = ${w.param(p.category_id)}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<ProductRow>(q, {
+  return sortedPage<ProductRow>(q, {
     select: rowSelect(user),
     from: ROW_FROM,
     where: w,
-    orderBy: `${SORTS[p.sort] ?? SORTS.created_at} ${dir}, p.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: SORTS,
+    defaultSort: 'created_at',
+    key: 'p.id',
+    list: p,
   });
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Database } from '../../db/database.js';
 import { foldStatusCounts } from '../../db/maintenance.js';
-import { lead, order, tenant, testApp } from '../../test-support/harness.js';
+import { lead, order, tenant, withTestApp } from '../../test-support/harness.js';
 
 /** What the triggers keep for the test's accounts (other tests may share the database), summed as readers do. */
 async function kept(db: Database, accounts: string[]) {
@@ -28,9 +28,8 @@ async function counted(db: Database, accounts: string[]) {
   return rows.map((r) => r.k);
 }
 
-test('status_counts stay equal to the live leads and orders per account and status', async () => {
-  const t = await testApp();
-  try {
+test('status_counts stay equal to the live leads and orders per account and status', () =>
+  withTestApp(async (t) => {
     const a = await tenant(t.db);
     const b = await tenant(t.db);
     const both = [a.accountId, b.accountId];
@@ -72,14 +71,10 @@ test('status_counts stay equal to the live leads and orders per account and stat
     assert.deepEqual(await kept(t.db, both), await counted(t.db, both));
     assert.ok((await kept(t.db, both)).some((k) => k === `leads ${a.accountId} confirmed 2`));
     assert.ok((await kept(t.db, both)).some((k) => k === `orders ${a.accountId} canceled 1`));
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
-test('status_counts stay exact under a random concurrent mix of creates, status changes and deletes, folded meanwhile', async () => {
-  const t = await testApp();
-  try {
+test('status_counts stay exact under a random concurrent mix of creates, status changes and deletes, folded meanwhile', () =>
+  withTestApp(async (t) => {
     const a = await tenant(t.db);
     const b = await tenant(t.db);
     const both = [a.accountId, b.accountId];
@@ -123,7 +118,4 @@ test('status_counts stay exact under a random concurrent mix of creates, status 
       [both],
     );
     assert.deepEqual(rows, [], 'one row per key once folded');
-  } finally {
-    await t.close();
-  }
-});
+  }));

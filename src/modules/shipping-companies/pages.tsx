@@ -9,10 +9,10 @@ import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
-import { PageHeader } from '../../web/ui.js';
 import { deleteRoute, inUseMessage } from '../catalog/named-records.js';
 import { cityOptions } from '../cities/queries.js';
 import { shippingCompanyPolicy } from './policy.js';
@@ -116,14 +116,10 @@ export async function shippingCompaniesPages(web: FastifyInstance) {
   });
 
   web.get('/shipping-companies/create', { config: { can: shippingCompanyPolicy.can('create') } }, async (req, reply) =>
-    renderPage(req, reply, {
+    renderFormPage(req, reply, {
       title: 'New shipping company',
-      body: (
-        <>
-          <PageHeader title="New shipping company" back={{ href: LIST, label: 'Shipping companies' }} />
-          <CompanyForm cities={await cityOptions(db)} />
-        </>
-      ),
+      back: { href: LIST, label: 'Shipping companies' },
+      form: <CompanyForm cities={await cityOptions(db)} />,
     }),
   );
 
@@ -155,14 +151,10 @@ export async function shippingCompaniesPages(web: FastifyInstance) {
 
   web.get<IdRoute>('/shipping-companies/:id/edit', { config: { can: shippingCompanyPolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${row.name}`,
-      body: (
-        <>
-          <PageHeader title={`Edit ${row.name}`} back={{ href: showUrl(row.id), label: row.name }} />
-          <CompanyForm company={json(row)} cities={await cityOptions(db)} hasKey={row.has_api_key} />
-        </>
-      ),
+      back: { href: showUrl(row.id), label: row.name },
+      form: <CompanyForm company={json(row)} cities={await cityOptions(db)} hasKey={row.has_api_key} />,
     });
   });
 
@@ -175,9 +167,7 @@ export async function shippingCompaniesPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Shipping company updated.', redirect: showUrl(row.id), data: json(row) });
   };
-  const updateOpts = { config: { can: shippingCompanyPolicy.can('update') } };
-  route<IdRoute>('PATCH', '/shipping-companies/:id/update', updateOpts, update);
-  route<IdRoute>('PUT', '/shipping-companies/:id/update', updateOpts, update);
+  updateRoutes<IdRoute>(route, '/shipping-companies/:id/update', { config: { can: shippingCompanyPolicy.can('update') } }, update);
 
   deleteRoute(web, {
     url: '/shipping-companies/delete',

@@ -1,11 +1,10 @@
-import { definePolicy } from '../../core/policy.js';
+import { definePolicy, grant } from '../../core/policy.js';
+import { MANAGER_ROLES } from '../../core/roles.js';
 
 type ShippingCompanyAction = 'view' | 'create' | 'update' | 'delete';
 
 /** domain.md's shipping companies row: admins VCUD (X, the export, comes with exports); managers view. */
 export const shippingCompanyPolicy = definePolicy<ShippingCompanyAction>({
   admin: ['view', 'create', 'update', 'delete'],
-  'manager-leader': ['view'],
-  manager: ['view'],
-  'call-center-manager': ['view'],
+  ...grant(MANAGER_ROLES, ['view']),
 });

@@ -1,7 +1,8 @@
 import type { Queryable } from '../../db/database.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import { contains, Where } from '../../db/where.js';
 import type { ListParams } from '../../web/list-query.js';
+import { nameTaken } from '../../db/names.js';
 
 export interface CompanyCity {
   city_id: string;
@@ -39,14 +40,14 @@ export async function listCompanies(q: Queryable, p: ListParams & { adapter?: st
   if (p.search) w.and(`co.name ILIKE ${w.param(contains(p.search))}`);
   if (p.status) w.and(`co.status = ${w.param(p.status)}`);
   if (p.adapter) w.and(`co.adapter = ${w.param(p.adapter)}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<{ data: CompanyJson }>(q, {
+  return sortedPage<{ data: CompanyJson }>(q, {
     select: `${COMPANY_JSON} AS data`,
     from: 'FROM shipping_companies co',
     where: w,
-    orderBy: `${SORTS[p.sort] ?? SORTS.name} ${dir}, co.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: SORTS,
+    defaultSort: 'name',
+    key: 'co.id',
+    list: p,
   });
 }
 
@@ -59,13 +60,7 @@ export async function findCompany(q: Queryable, id: string): Promise<(CompanyJso
   return rows[0] && { ...rows[0].data, has_api_key: rows[0].has_api_key };
 }
 
-export async function companyNameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM shipping_companies WHERE lower(name) = lower($1) AND ($2::text IS NULL OR id <> $2)', [
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const companyNameTaken = (q: Queryable, name: string, exceptId?: string) => nameTaken(q, 'shipping_companies', name, exceptId);
 
 /** Of `ids`, the city ids that do not exist. */
 export async function unknownCities(q: Queryable, ids: string[]): Promise<Set<string>> {

@@ -1,24 +1,13 @@
 import type { PageMeta } from '../../db/paging.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
-import {
-  Button,
-  Card,
-  DataTable,
-  DefinitionList,
-  Field,
-  Filters,
-  Form,
-  LinkButton,
-  PageHeader,
-  Select,
-  StatusBadge,
-  TextArea,
-} from '../../web/ui.js';
+import { Button, Card, DataTable, DefinitionList, Field, Filters, Form, PageHeader, Select, StatusBadge, TextArea } from '../../web/ui.js';
+import { RecordForm } from '../../web/record-form.js';
 import { Money } from '../../web/money.js';
 import { JobProgress } from '../../web/job-progress.js';
 import type { JobJson } from '../../jobs/registry.js';
-import { DeleteButton, editDeleteColumns, ListFooter, selectColumns } from '../catalog/deletion.js';
+import { EditDeleteButtons } from '../catalog/deletion.js';
+import { CatalogList } from '../catalog/catalog-list.js';
 import { shippingCompanyPolicy } from './policy.js';
 import type { CompanyJson } from './queries.js';
 
@@ -43,54 +32,42 @@ export const statusMapText = (map: Record<string, string> | undefined) =>
     .join('\n');
 
 export function CompaniesList({ rows, meta }: { rows: { data: CompanyJson }[]; meta: PageMeta }) {
-  const { user, url } = usePage();
-  const admin = shippingCompanyPolicy.authorize(user!, 'delete');
+  const { url } = usePage();
   return (
-    <>
-      <PageHeader
-        title="Shipping companies"
-        subtitle="The couriers orders leave with, and what each charges per city."
-        actions={
-          shippingCompanyPolicy.authorize(user!, 'create') && (
-            <LinkButton href="/shipping-companies/create">New shipping company</LinkButton>
-          )
-        }
-      />
-      <Filters search="Name" searchLabel="Search by name">
-        <Select
-          name="adapter"
-          label="Adapter"
-          options={ADAPTER_OPTIONS.map(([v]) => [v, adapterName(v)])}
-          value={url.searchParams.get('adapter')}
-          placeholder="Any adapter"
-        />
-        <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
-      </Filters>
-      <DataTable
-        caption="Shipping companies"
-        rows={rows}
-        empty="No shipping company matches these filters."
-        columns={[
-          ...selectColumns(admin, 'companies-bulk', (r: { data: CompanyJson }) => r.data),
-          { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
-          { label: 'Adapter', sort: 'adapter', render: (r) => adapterName(r.data.adapter) },
-          { label: 'Cities', class: 'num', render: (r) => r.data.cities.length },
-          { label: 'Status', sort: 'status', render: (r) => <StatusBadge status={r.data.status} /> },
-          { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
-          ...editDeleteColumns(
-            admin,
-            LIST,
-            (r: { data: CompanyJson }) => r.data,
-            (r) => `Delete the shipping company ${r.data.name}?`,
-          ),
-        ]}
-      />
-      <ListFooter
-        bulk={admin && { id: 'companies-bulk', action: '/shipping-companies/delete', confirm: 'Delete the selected shipping companies?' }}
-        rows={rows.length}
-        meta={meta}
-      />
-    </>
+    <CatalogList
+      policy={shippingCompanyPolicy}
+      title="Shipping companies"
+      subtitle="The couriers orders leave with, and what each charges per city."
+      create={{ href: '/shipping-companies/create', label: 'New shipping company' }}
+      filters={
+        <Filters search="Name" searchLabel="Search by name">
+          <Select
+            name="adapter"
+            label="Adapter"
+            options={ADAPTER_OPTIONS.map(([v]) => [v, adapterName(v)])}
+            value={url.searchParams.get('adapter')}
+            placeholder="Any adapter"
+          />
+          <Select name="status" label="Status" options={STATUS_OPTIONS} value={url.searchParams.get('status')} placeholder="Any status" />
+        </Filters>
+      }
+      rows={rows}
+      meta={meta}
+      empty="No shipping company matches these filters."
+      columns={[
+        { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
+        { label: 'Adapter', sort: 'adapter', render: (r) => adapterName(r.data.adapter) },
+        { label: 'Cities', class: 'num', render: (r) => r.data.cities.length },
+        { label: 'Status', sort: 'status', render: (r) => <StatusBadge status={r.data.status} /> },
+        { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
+      ]}
+      deletion={{
+        base: LIST,
+        form: 'companies-bulk',
+        confirm: (r) => `Delete the shipping company ${r.data.name}?`,
+        confirmAll: 'Delete the selected shipping companies?',
+      }}
+    />
   );
 }
 
@@ -99,79 +76,67 @@ export function CompanyForm({ company, cities, hasKey }: { company?: CompanyJson
   const submitted = Object.keys(old).length > 0;
   const lines = submitted ? (Array.isArray(old.cities) ? old.cities.length : 0) : (company?.cities.length ?? 0);
   return (
-    <Card>
-      <Form
-        action={company ? `/shipping-companies/${company.id}/update` : '/shipping-companies/store'}
-        method={company ? 'PATCH' : 'POST'}
-        label={company ? 'Edit shipping company' : 'New shipping company'}
-      >
+    <RecordForm base={LIST} id={company?.id} noun="shipping company" cancel={company ? showUrl(company.id) : LIST}>
+      <div class="form-grid">
+        <Field name="name" label="Name" value={company?.name} required />
+        <Select name="adapter" label="Adapter" options={ADAPTER_OPTIONS} value={company?.adapter ?? 'manual'} required />
+        <Select name="status" label="Status" options={STATUS_OPTIONS} value={company?.status ?? 'active'} />
+      </div>
+      <fieldset class="field fieldset">
+        <legend>HTTP adapter</legend>
+        <p class="hint">Only for the HTTP adapter: where the courier (or a bridge in front of it) answers the courier protocol.</p>
         <div class="form-grid">
-          <Field name="name" label="Name" value={company?.name} required />
-          <Select name="adapter" label="Adapter" options={ADAPTER_OPTIONS} value={company?.adapter ?? 'manual'} required />
-          <Select name="status" label="Status" options={STATUS_OPTIONS} value={company?.status ?? 'active'} />
+          <Field name="base_url" label="Base URL" type="url" value={company?.base_url} placeholder="https://courier.example/api" />
+          <Field
+            name="api_key"
+            label="API key"
+            type="password"
+            autocomplete="off"
+            hint={
+              hasKey ? 'A key is stored and is never shown again; leave this empty to keep it.' : 'Stored encrypted; never shown again.'
+            }
+          />
         </div>
-        <fieldset class="field fieldset">
-          <legend>HTTP adapter</legend>
-          <p class="hint">Only for the HTTP adapter: where the courier (or a bridge in front of it) answers the courier protocol.</p>
-          <div class="form-grid">
-            <Field name="base_url" label="Base URL" type="url" value={company?.base_url} placeholder="https://courier.example/api" />
-            <Field
-              name="api_key"
-              label="API key"
-              type="password"
-              autocomplete="off"
-              hint={
-                hasKey ? 'A key is stored and is never shown again; leave this empty to keep it.' : 'Stored encrypted; never shown again.'
-              }
-            />
-          </div>
-          <TextArea name="status_map" label="Courier statuses" rows={4} value={statusMapText(company?.status_map)} />
-          <p class="hint">
-            One per line, the courier's status then what it means: `LIVRE = delivered`. Meanings: shipped, delivered, returned.
-          </p>
-        </fieldset>
-        <fieldset class="field fieldset">
-          <legend>Cities and fees</legend>
-          <p class="hint">One line per city served, with the fee of a delivery and of a return. Leave a line empty to skip it.</p>
-          {Array.from({ length: lines + BLANK_CITY_LINES }, (_, i) => {
-            const line = company && !submitted ? company.cities[i] : undefined;
-            return (
-              <div class="form-grid">
-                <Select
-                  name={`cities[${i}][city_id]`}
-                  label={`City ${i + 1}`}
-                  options={cities}
-                  value={line?.city_id ?? null}
-                  placeholder="Choose a city"
-                />
-                <Field
-                  name={`cities[${i}][delivery_fee]`}
-                  label={`Delivery fee ${i + 1}`}
-                  type="number"
-                  step="0.01"
-                  min="0"
-                  value={line?.delivery_fee}
-                />
-                <Field
-                  name={`cities[${i}][return_fee]`}
-                  label={`Return fee ${i + 1}`}
-                  type="number"
-                  step="0.01"
-                  min="0"
-                  value={line?.return_fee}
-                />
-              </div>
-            );
-          })}
-        </fieldset>
-        <div class="form-actions">
-          <Button>{company ? 'Save changes' : 'Create shipping company'}</Button>
-          <a href={company ? showUrl(company.id) : LIST} class="btn btn-link">
-            Cancel
-          </a>
-        </div>
-      </Form>
-    </Card>
+        <TextArea name="status_map" label="Courier statuses" rows={4} value={statusMapText(company?.status_map)} />
+        <p class="hint">
+          One per line, the courier's status then what it means: `LIVRE = delivered`. Meanings: shipped, delivered, returned.
+        </p>
+      </fieldset>
+      <fieldset class="field fieldset">
+        <legend>Cities and fees</legend>
+        <p class="hint">One line per city served, with the fee of a delivery and of a return. Leave a line empty to skip it.</p>
+        {Array.from({ length: lines + BLANK_CITY_LINES }, (_, i) => {
+          const line = company && !submitted ? company.cities[i] : undefined;
+          return (
+            <div class="form-grid">
+              <Select
+                name={`cities[${i}][city_id]`}
+                label={`City ${i + 1}`}
+                options={cities}
+                value={line?.city_id ?? null}
+                placeholder="Choose a city"
+              />
+              <Field
+                name={`cities[${i}][delivery_fee]`}
+                label={`Delivery fee ${i + 1}`}
+                type="number"
+                step="0.01"
+                min="0"
+                value={line?.delivery_fee}
+              />
+              <Field
+                name={`cities[${i}][return_fee]`}
+                label={`Return fee ${i + 1}`}
+                type="number"
+                step="0.01"
+                min="0"
+                value={line?.return_fee}
+              />
+            </div>
+          );
+        })}
+      </fieldset>
+    </RecordForm>
   );
 }
 
@@ -192,15 +157,7 @@ export function CompanyPage({ company: c, hasKey, job }: { company: CompanyJson;
                   <Button kind="secondary">Sync statuses now</Button>
                 </Form>
               )}
-              <LinkButton href={`/shipping-companies/${c.id}/edit`} kind="secondary">
-                Edit
-              </LinkButton>
-              <DeleteButton
-                action="/shipping-companies/delete"
-                id={c.id}
-                name={c.name}
-                confirm={`Delete the shipping company ${c.name}?`}
-              />
+              <EditDeleteButtons base={LIST} id={c.id} name={c.name} confirm={`Delete the shipping company ${c.name}?`} />
             </>
           )
         }

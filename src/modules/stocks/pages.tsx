@@ -9,9 +9,10 @@ import { listQuery } from '../../web/list-query.js';
 import { queryText } from '../../web/query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { count, listAfterDelete, readIds, refuseDelete } from '../catalog/deletion.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
 import { PageHeader } from '../../web/ui.js';
 import { STOCK_REASONS } from './effects.js';
@@ -72,18 +73,11 @@ export async function stocksPages(web: FastifyInstance) {
   web.get('/stocks/create', { config: { can: stockPolicy.can('create') } }, async (req, reply) => {
     const [products, warehouses] = await Promise.all([productOptions(web.db), warehouseOptions(web.db, req.user!)]);
     const productId = queryText(req, 'product_id') ?? null;
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: 'New stock',
-      body: (
-        <>
-          <PageHeader
-            title="New stock"
-            subtitle="A product kept in a warehouse. One stock per product and warehouse."
-            back={{ href: '/stocks', label: 'Stocks' }}
-          />
-          <StockForm products={products} warehouses={warehouses} productId={productId} />
-        </>
-      ),
+      subtitle: 'A product kept in a warehouse. One stock per product and warehouse.',
+      back: { href: '/stocks', label: 'Stocks' },
+      form: <StockForm products={products} warehouses={warehouses} productId={productId} />,
     });
   });
 
@@ -148,9 +142,7 @@ export async function stocksPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Stock updated.', redirect: showUrl(data.id), data });
   };
-  const updateOpts = { config: { can: stockPolicy.can('update') } };
-  route<IdRoute>('PUT', '/stocks/:id/update', updateOpts, update);
-  route<IdRoute>('PATCH', '/stocks/:id/update', updateOpts, update);
+  updateRoutes<IdRoute>(route, '/stocks/:id/update', { config: { can: stockPolicy.can('update') } }, update);
 
   for (const direction of ['increment', 'decrement'] as const) {
     route<IdRoute>('PUT', `/stocks/:id/${direction}`, { config: { can: stockPolicy.can('move') } }, async (req, reply) => {

@@ -1,4 +1,5 @@
-import { definePolicy } from '../../core/policy.js';
+import { definePolicy, grant } from '../../core/policy.js';
+import { MANAGER_ROLES } from '../../core/roles.js';
 
 /** `move`: increment and decrement; `history`: the stock histories row of domain.md's matrix. */
 type StockAction = 'view' | 'create' | 'update' | 'delete' | 'move' | 'history';
@@ -9,9 +10,7 @@ type StockAction = 'view' | 'create' | 'update' | 'delete' | 'move' | 'history';
  */
 export const stockPolicy = definePolicy<StockAction>({
   admin: ['view', 'create', 'update', 'delete', 'move', 'history'],
-  'manager-leader': ['view', 'history'],
-  manager: ['view', 'history'],
-  'call-center-manager': ['view', 'history'],
+  ...grant(MANAGER_ROLES, ['view', 'history']),
   'stock-manager': ['view', 'create', 'update', 'move', 'history'],
   seller: ['view', 'history'],
 });

@@ -2,7 +2,7 @@ import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { Where } from '../../db/where.js';
 import { contains } from '../../db/where.js';
-import { fetchPage } from '../../db/paging.js';
+import { fetchPage, sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import type { StockReason } from './effects.js';
@@ -100,14 +100,14 @@ export async function listStocks(q: Queryable, user: WebUser, f: StockFilters) {
   if (f.account_id) w.and(`p.account_id = ${w.param(f.account_id)}`);
   if (f.status) w.and(`s.status = ${w.param(f.status)}`);
   if (f.low_stock) w.and(LOW);
-  const dir = f.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<StockRow>(q, {
+  return sortedPage<StockRow>(q, {
     select: ROW_SELECT,
     from: STOCK_FROM,
     where: w,
-    orderBy: `${SORTS[f.sort] ?? SORTS.created_at} ${dir}, s.id ${dir}`,
-    page: f.page,
-    perPage: f.per_page,
+    sorts: SORTS,
+    defaultSort: 'created_at',
+    key: 's.id',
+    list: f,
   });
 }
 

@@ -9,11 +9,11 @@ import { listQuery } from '../../web/list-query.js';
 import { queryText } from '../../web/query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { endUserSessions } from '../../web/session-store.js';
 import type { WebUser } from '../../web/types.js';
-import { PageHeader } from '../../web/ui.js';
 import { accountOptions } from '../accounts/queries.js';
 import { callCenterOptions } from '../call-centers/queries.js';
 import { checkUserInput } from './input.js';
@@ -142,20 +142,12 @@ export async function usersPages(web: FastifyInstance) {
     if (!mayCreate(req.user!, role)) throw forbidden();
     const preset = { account_id: queryText(req, 'account_id'), manager_id: queryText(req, 'manager_id') };
     const noun = nounOf(role, req.user!);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `New ${noun}`,
-      body: (
-        <>
-          <PageHeader
-            title={`New ${noun}`}
-            subtitle={
-              role === 'seller' && req.user!.role === 'seller' ? 'They log in to your shop with their own email and password.' : undefined
-            }
-            back={{ href: usersUrl(role), label: req.user!.role === 'seller' ? 'Team' : ROLE_PLURALS[role] }}
-          />
-          <UserForm role={role} options={await formOptions(web, req.user!, role, true)} preset={preset} />
-        </>
-      ),
+      subtitle:
+        role === 'seller' && req.user!.role === 'seller' ? 'They log in to your shop with their own email and password.' : undefined,
+      back: { href: usersUrl(role), label: req.user!.role === 'seller' ? 'Team' : ROLE_PLURALS[role] },
+      form: <UserForm role={role} options={await formOptions(web, req.user!, role, true)} preset={preset} />,
     });
   });
 
@@ -192,18 +184,11 @@ export async function usersPages(web: FastifyInstance) {
 
   web.get<UserRoute>('/users/:role/:id/edit', any, async (req, reply) => {
     const user = await target(web, req, 'update');
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${user.full_name}`,
-      body: (
-        <>
-          <PageHeader
-            title={`Edit ${user.full_name}`}
-            subtitle={ROLE_LABELS[user.role]}
-            back={{ href: userUrl(user), label: user.full_name }}
-          />
-          <UserForm role={user.role} user={user} options={await formOptions(web, req.user!, user.role, false)} />
-        </>
-      ),
+      subtitle: ROLE_LABELS[user.role],
+      back: { href: userUrl(user), label: user.full_name },
+      form: <UserForm role={user.role} user={user} options={await formOptions(web, req.user!, user.role, false)} />,
     });
   });
 

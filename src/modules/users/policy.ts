@@ -1,4 +1,4 @@
-import { definePolicy } from '../../core/policy.js';
+import { definePolicy, grant } from '../../core/policy.js';
 import type { Actor } from '../../core/actor.js';
 import { MANAGER_ROLES, type Role } from '../../core/roles.js';
 import { ACTIVATABLE_ROLES } from './schemas.js';
@@ -6,21 +6,14 @@ import { ACTIVATABLE_ROLES } from './schemas.js';
 type UserAction = 'view' | 'create' | 'update' | 'delete' | 'activate' | 'impersonate';
 
 /** domain.md's "users (staff)" row. */
-const staffPolicy = definePolicy<UserAction>({
+const STAFF_ROW = {
   admin: ['view', 'create', 'update', 'activate', 'impersonate'],
-  'manager-leader': ['view'],
-  manager: ['view'],
-  'call-center-manager': ['view'],
-});
+  ...grant(MANAGER_ROLES, ['view']),
+} as const;
+const staffPolicy = definePolicy<UserAction>(STAFF_ROW);
 
-/** domain.md's "users (sellers / team members)" row; a seller's rights stop at their own account. */
-const sellerPolicy = definePolicy<UserAction>({
-  admin: ['view', 'create', 'update', 'activate', 'impersonate'],
-  'manager-leader': ['view'],
-  manager: ['view'],
-  'call-center-manager': ['view'],
-  seller: ['view', 'create', 'update', 'delete'],
-});
+/** domain.md's "users (sellers / team members)" row: the staff row, and a seller within their own account. */
+const sellerPolicy = definePolicy<UserAction>({ ...STAFF_ROW, seller: ['view', 'create', 'update', 'delete'] });
 
 export const userPolicy = (role: Role) => (role === 'seller' ? sellerPolicy : staffPolicy);
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { contains } from '../../db/where.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import { Where } from '../../db/where.js';
@@ -80,14 +80,14 @@ export async function listUsers(q: Queryable, viewer: WebUser, role: Role, p: Li
   if (p.status) w.and(`u.status = ${w.param(p.status)}`);
   if (typeof p.account_id === 'string') w.and(`u.account_id = ${w.param(p.account_id)}`);
   if (typeof p.manager_id === 'string') w.and(`u.manager_id = ${w.param(p.manager_id)}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<UserRow>(q, {
+  return sortedPage<UserRow>(q, {
     select: COLUMNS,
     from: FROM,
     where: w,
-    orderBy: `${SORTS[p.sort] ?? SORTS.created_at} ${dir}, u.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: SORTS,
+    defaultSort: 'created_at',
+    key: 'u.id',
+    list: p,
   });
 }
 

@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testApp } from '../../test-support/harness.js';
+import { withTestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
 import { createUser } from './service.js';
 
-test('a user created without a phone (as the CLI may) can be edited without inventing one', async () => {
-  const t = await testApp();
-  try {
+test('a user created without a phone (as the CLI may) can be edited without inventing one', () =>
+  withTestApp(async (t) => {
     const admin = await person(t.db, 'admin');
     const s = await login(t.app, admin.email);
     const { id } = await createUser(t.db, { role: 'agent', email: 'nophone@example.test', password: 'password-123', fullName: 'No Phone' });
@@ -21,7 +20,4 @@ test('a user created without a phone (as the CLI may) can be edited without inve
     const emptied = await s.json('PATCH', `/users/agents/${id}/update`, { phone: '' });
     assert.equal(emptied.statusCode, 422);
     assert.deepEqual(emptied.json().errors, { phone: ['The phone field is required.'] });
-  } finally {
-    await t.close();
-  }
-});
+  }));

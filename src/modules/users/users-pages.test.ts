@@ -280,7 +280,10 @@ describe('users: create and edit with each role’s fields', () => {
       price: 120,
     });
     const warehouse = newId();
-    await t.db.query(`INSERT INTO warehouses (id, name, city) VALUES ($1, 'Casablanca Hub', 'Casablanca')`, [warehouse]);
+    await t.db.query(`INSERT INTO warehouses (id, name, city) VALUES ($1, $2, 'Casablanca')`, [
+      warehouse,
+      `Casablanca Hub ${warehouse.slice(-8)}`,
+    ]);
     const extras: Record<Role, Record<string, unknown>> = {
       admin: {},
       'manager-leader': {},

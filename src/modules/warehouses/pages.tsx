@@ -6,10 +6,10 @@ import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
+import { renderFormPage } from '../../web/form-page.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
-import { PageHeader } from '../../web/ui.js';
 import { cityExists, cityOptions } from '../cities/queries.js';
 import { deleteRoute, inUseMessage } from '../catalog/named-records.js';
 import { warehousePolicy } from './policy.js';
@@ -67,14 +67,10 @@ export async function warehousesPages(web: FastifyInstance) {
   });
 
   web.get('/warehouses/create', { config: { can: warehousePolicy.can('create') } }, async (req, reply) =>
-    renderPage(req, reply, {
+    renderFormPage(req, reply, {
       title: 'New warehouse',
-      body: (
-        <>
-          <PageHeader title="New warehouse" back={{ href: LIST, label: 'Warehouses' }} />
-          <WarehouseForm cities={await cityOptions(db)} />
-        </>
-      ),
+      back: { href: LIST, label: 'Warehouses' },
+      form: <WarehouseForm cities={await cityOptions(db)} />,
     }),
   );
 
@@ -93,14 +89,10 @@ export async function warehousesPages(web: FastifyInstance) {
 
   web.get<IdRoute>('/warehouses/:id/edit', { config: { can: warehousePolicy.can('update') } }, async (req, reply) => {
     const row = await load(req);
-    return renderPage(req, reply, {
+    return renderFormPage(req, reply, {
       title: `Edit ${row.name}`,
-      body: (
-        <>
-          <PageHeader title={`Edit ${row.name}`} back={{ href: showUrl(row.id), label: row.name }} />
-          <WarehouseForm warehouse={row} cities={await cityOptions(db)} />
-        </>
-      ),
+      back: { href: showUrl(row.id), label: row.name },
+      form: <WarehouseForm warehouse={row} cities={await cityOptions(db)} />,
     });
   });
 
@@ -113,9 +105,7 @@ export async function warehousesPages(web: FastifyInstance) {
     });
     return done(req, reply, { message: 'Warehouse updated.', redirect: showUrl(row.id), data: row });
   };
-  const updateOpts = { config: { can: warehousePolicy.can('update') } };
-  route<IdRoute>('PATCH', '/warehouses/:id/update', updateOpts, update);
-  route<IdRoute>('PUT', '/warehouses/:id/update', updateOpts, update);
+  updateRoutes<IdRoute>(route, '/warehouses/:id/update', { config: { can: warehousePolicy.can('update') } }, update);
 
   deleteRoute(web, {
     url: '/warehouses/delete',

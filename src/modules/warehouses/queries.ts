@@ -1,11 +1,12 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { contains } from '../../db/where.js';
-import { fetchPage } from '../../db/paging.js';
+import { sortedPage } from '../../db/paging.js';
 import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import { Where } from '../../db/where.js';
 import type { WarehouseStatus } from './schemas.js';
+import { nameTaken } from '../../db/names.js';
 
 export interface WarehouseJson {
   id: string;
@@ -39,14 +40,14 @@ export async function listWarehouses(q: Queryable, user: WebUser, p: ListParams 
   }
   if (p.status) w.and(`wh.status = ${w.param(p.status)}`);
   if (p.city_id) w.and(`wh.city_id = ${w.param(p.city_id)}`);
-  const dir = p.direction === 'asc' ? 'ASC' : 'DESC';
-  return fetchPage<{ data: WarehouseJson }>(q, {
+  return sortedPage<{ data: WarehouseJson }>(q, {
     select: `${WAREHOUSE_JSON} AS data`,
     from: FROM,
     where: w,
-    orderBy: `${SORTS[p.sort] ?? SORTS.name} ${dir}, wh.id ${dir}`,
-    page: p.page,
-    perPage: p.per_page,
+    sorts: SORTS,
+    defaultSort: 'name',
+    key: 'wh.id',
+    list: p,
   });
 }
 
@@ -58,13 +59,7 @@ export async function findWarehouse(q: Queryable, user: WebUser | null, id: stri
   return rows[0]?.data;
 }
 
-export async function warehouseNameTaken(q: Queryable, name: string, exceptId?: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM warehouses WHERE lower(name) = lower($1) AND ($2::text IS NULL OR id <> $2)', [
-    name,
-    exceptId ?? null,
-  ]);
-  return rows.length > 0;
-}
+export const warehouseNameTaken = (q: Queryable, name: string, exceptId?: string) => nameTaken(q, 'warehouses', name, exceptId);
 
 /**
  * The stocks that hold warehouses among `ids` (live ones, and all of them including deleted ones
