@@ -7,6 +7,7 @@ import type { Database, Queryable } from '../../db/database.js';
 import { BlockedAddressError, isBlockedAddress } from '../../lib/public-address.js';
 import { unseal } from '../../lib/seal.js';
 import { RESERVED_HEADERS } from './schemas.js';
+import { notifyDisabled } from './notify.js';
 import { SECRET_PURPOSE } from './service.js';
 
 /** The NOTIFY that wakes delivery workers when the outbox writes deliveries. */
@@ -186,7 +187,7 @@ interface DispatcherOptions {
   log?: { warn(obj: object, msg?: string): void };
   /** Only these webhooks' deliveries (tests sharing a database keep the others' out). */
   only?: string[];
-  /** Told about webhooks this worker just disabled (their owners are notified). */
+  /** Told about webhooks this worker just disabled (their owners have a notification already). */
   onDisabled?: (hooks: { id: string; account_id: string; url: string }[]) => Promise<void>;
 }
 
@@ -333,7 +334,9 @@ export class WebhookDispatcher {
           token,
         ],
       );
-      return streak(q, streaks);
+      const off = await streak(q, streaks);
+      await notifyDisabled(q, off, DISABLE_AFTER);
+      return off;
     });
     if (disabled.length > 0) await this.opts.onDisabled?.(disabled);
   }

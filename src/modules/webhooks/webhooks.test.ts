@@ -529,6 +529,15 @@ describe('webhook delivery', () => {
     assert.equal(rows[0].status, 'disabled');
     assert.ok(rows[0].consecutive_failures >= DISABLE_AFTER);
     assert.deepEqual(told, [{ id: hook.id, account_id: tn.accountId, url: `${rx.url}${path}` }]);
+    const { rows: notes } = await t.db.query<{ user_id: string; kind: string; link: string }>(
+      'SELECT user_id, kind, link FROM notifications WHERE account_id = $1',
+      [tn.accountId],
+    );
+    assert.deepEqual(
+      notes,
+      [{ user_id: tn.userId, kind: 'webhook.disabled', link: `/settings/webhooks/${hook.id}/show` }],
+      'the owner is notified',
+    );
     assert.equal(rx.at(path).length, 4, 'two batches of two, then disabled');
     await api(tn, 'POST', '/leads', { leads: [lead(5)] });
     assert.equal(await drain(d), 0, 'a disabled webhook gets no new event');
