@@ -1,19 +1,14 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { WorkerLog } from './jobs/worker.js';
 import { enqueueScheduledSync } from './modules/shipping/sync.js';
 import { enqueueExportCleanup } from './modules/spreadsheets/exports.js';
 import { WebhookDispatcher } from './modules/webhooks/delivery.js';
-import { notifyDisabled } from './modules/webhooks/notify.js';
 
 /** How often exports past their 7 days are looked for. */
 const EXPORT_CLEANUP_MS = 3_600_000;
 
-type ScheduleConfig = Pick<
-  Config,
-  'syncIntervalSeconds' | 'appKey' | 'webhooksAllowPrivate' | 'mailUrl' | 'mailFrom' | 'dataDir' | 'appUrl'
->;
+type ScheduleConfig = Pick<Config, 'syncIntervalSeconds' | 'appKey' | 'webhooksAllowPrivate'>;
 
 /**
  * Recurring work, started beside the workers (the server's or `codops worker`'s): a status sync of
@@ -27,7 +22,6 @@ export async function startSchedules(db: Database, config: ScheduleConfig, log: 
     appKey: config.appKey,
     allowPrivate: config.webhooksAllowPrivate,
     log,
-    onDisabled: (hooks) => notifyDisabled(db, config, log as FastifyBaseLogger, hooks),
   }).start();
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, what: string, tick: () => Promise<unknown>) => {

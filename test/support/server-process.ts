@@ -51,6 +51,7 @@ export async function startServer(env: Record<string, string | undefined>, impor
     env: {
       ...process.env,
       APP_KEY: TEST_APP_KEY,
+      // Test receivers listen on 127.0.0.1; this process's delivery worker may send a shared database's events to them.
       WEBHOOKS_ALLOW_PRIVATE: 'true',
       LOG_LEVEL: 'warn',
       PORT: String(port),

@@ -7,6 +7,7 @@ import type { Database, Queryable } from '../../db/database.js';
 import { BlockedAddressError, isBlockedAddress } from '../../lib/public-address.js';
 import { unseal } from '../../lib/seal.js';
 import { RESERVED_HEADERS } from './schemas.js';
+import { notifyDisabled } from './notify.js';
 import { SECRET_PURPOSE } from './service.js';
 
 /** The NOTIFY that wakes delivery workers when the outbox writes deliveries. */
@@ -133,17 +134,27 @@ export async function post(
       headers,
       agent: agentFor(url.protocol, allowPrivate),
     });
-    const timer = setTimeout(() => req.destroy(new Error(`No answer within ${timeoutMs / 1000} seconds.`)), timeoutMs);
+    let answered: (() => void) | undefined;
+    // Deferred past the poll phase: an answer that arrived while the event loop was busy is read first.
+    const timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (settled) return;
+          if (answered) answered(); // the status came in time: the body is cut short
+          req.destroy(new Error(`No answer within ${timeoutMs / 1000} seconds.`));
+        }),
+      timeoutMs,
+    );
     req.on('error', (err) => finish({ ok: false, status: null, response: null, error: message(err) }));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const status = res.statusCode ?? 0;
-      const done = () => {
+      const done = (answered = () => {
         const text = Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_START);
         const ok = status >= 200 && status < 300;
         finish({ ok, status, response: text, error: ok ? null : `HTTP ${status}` });
-      };
+      });
       res.on('data', (c: Buffer) => {
         if (size < RESPONSE_START * 4) chunks.push(c);
         size += c.length;
@@ -176,7 +187,7 @@ interface DispatcherOptions {
   log?: { warn(obj: object, msg?: string): void };
   /** Only these webhooks' deliveries (tests sharing a database keep the others' out). */
   only?: string[];
-  /** Told about webhooks this worker just disabled (their owners are notified). */
+  /** Told about webhooks this worker just disabled (their owners have a notification already). */
   onDisabled?: (hooks: { id: string; account_id: string; url: string }[]) => Promise<void>;
 }
 
@@ -323,7 +334,9 @@ export class WebhookDispatcher {
           token,
         ],
       );
-      return streak(q, streaks);
+      const off = await streak(q, streaks);
+      await notifyDisabled(q, off, DISABLE_AFTER);
+      return off;
     });
     if (disabled.length > 0) await this.opts.onDisabled?.(disabled);
   }

@@ -1,31 +1,32 @@
-import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../../config.js';
-import type { Database } from '../../db/database.js';
-import { sendMail } from '../../lib/mailer.js';
-import { DISABLE_AFTER } from './delivery.js';
+import type { Queryable } from '../../db/database.js';
+import { notify } from '../notifications/service.js';
 
 /**
- * Tells the owners of webhooks just disabled (the account's active sellers) by mail, with a link to
- * the webhook's page where they can see the failures and switch it on again.
+ * Tells the owners of webhooks just disabled (the account's active sellers), in the transaction
+ * that disables them, with a link to the webhook's page (its failures, and the switch back on).
  */
 export async function notifyDisabled(
-  db: Database,
-  config: Pick<Config, 'mailUrl' | 'mailFrom' | 'dataDir' | 'appUrl'>,
-  log: FastifyBaseLogger,
+  q: Queryable,
   hooks: { id: string; account_id: string; url: string }[],
+  failures: number,
 ): Promise<void> {
-  for (const hook of hooks) {
-    const { rows } = await db.query<{ email: string }>(
-      `SELECT email FROM users WHERE account_id = $1 AND role = 'seller' AND status = 'active' ORDER BY created_at`,
-      [hook.account_id],
-    );
-    const link = `${config.appUrl.replace(/\/$/, '')}/settings/webhooks/${hook.id}/show`;
-    for (const { email } of rows)
-      await sendMail(config, log, {
-        to: email,
-        subject: 'A codops webhook was disabled',
-        text: `Your webhook to ${hook.url} failed ${DISABLE_AFTER} times in a row and was disabled: codops sends it nothing more until you switch it on again.\n\nSee its delivery log: ${link}\n`,
-        link,
-      }).catch((err: unknown) => log.warn({ err, webhook: hook.id }, 'telling the owner of a disabled webhook failed'));
-  }
+  if (hooks.length === 0) return;
+  const { rows } = await q.query<{ user_id: string; account_id: string; id: string; url: string }>(
+    `SELECT u.id AS user_id, h.account_id, h.id, h.url
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS h(id, account_id, url)
+       JOIN users u ON u.account_id = h.account_id AND u.role = 'seller' AND u.status = 'active' AND u.deleted_at IS NULL
+      ORDER BY h.id, u.id`,
+    [hooks.map((h) => h.id), hooks.map((h) => h.account_id), hooks.map((h) => h.url)],
+  );
+  await notify(
+    q,
+    rows.map((r) => ({
+      userId: r.user_id,
+      accountId: r.account_id,
+      kind: 'webhook.disabled',
+      title: 'A webhook was disabled',
+      message: `Your webhook to ${r.url} failed ${failures} times in a row: codops sends it nothing more until you switch it on again.`,
+      link: `/settings/webhooks/${r.id}/show`,
+    })),
+  );
 }

@@ -29,7 +29,7 @@ interface Received {
 class Receiver {
   readonly got: Received[] = [];
   private server!: Server;
-  answer: (path: string, n: number) => number | 'hang' = () => 200;
+  answer: (path: string, n: number) => number | 'hang' | 'slow-body' = () => 200;
   url = '';
   async start() {
     this.server = createServer((req, res) => {
@@ -40,6 +40,7 @@ class Receiver {
         this.got.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
         const status = this.answer(path, this.got.filter((g) => g.path === path).length);
         if (status === 'hang') return;
+        if (status === 'slow-body') return void res.writeHead(200, { 'content-type': 'text/plain' }).write('accepted, still writing');
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'thanks' : `no luck (${status})`);
       });
     });
@@ -528,6 +529,15 @@ describe('webhook delivery', () => {
     assert.equal(rows[0].status, 'disabled');
     assert.ok(rows[0].consecutive_failures >= DISABLE_AFTER);
     assert.deepEqual(told, [{ id: hook.id, account_id: tn.accountId, url: `${rx.url}${path}` }]);
+    const { rows: notes } = await t.db.query<{ user_id: string; kind: string; link: string }>(
+      'SELECT user_id, kind, link FROM notifications WHERE account_id = $1',
+      [tn.accountId],
+    );
+    assert.deepEqual(
+      notes,
+      [{ user_id: tn.userId, kind: 'webhook.disabled', link: `/settings/webhooks/${hook.id}/show` }],
+      'the owner is notified',
+    );
     assert.equal(rx.at(path).length, 4, 'two batches of two, then disabled');
     await api(tn, 'POST', '/leads', { leads: [lead(5)] });
     assert.equal(await drain(d), 0, 'a disabled webhook gets no new event');
@@ -585,6 +595,15 @@ describe('webhook delivery', () => {
     assert.equal(log[0].http_status, null);
     assert.equal(log[0].error, 'No answer within 0.3 seconds.');
     assert.ok(log[0].duration_ms >= 290);
+    // A 2xx status within the time is a success, even when the body is still coming.
+    const slow = pathOf();
+    rx.answer = (p) => (p === slow ? 'slow-body' : 200);
+    await web.json('PATCH', `/settings/webhooks/${hook.id}/update`, { url: `${rx.url}${slow}` });
+    const resent = await web.json('POST', `/settings/webhooks/${hook.id}/deliveries/${log[0].delivery_id}/resend`);
+    assert.equal(resent.statusCode, 200);
+    assert.equal(resent.json().data.http_status, 200);
+    assert.equal(resent.json().data.error, null);
+    assert.equal(resent.json().data.response, 'accepted, still writing');
     rx.answer = () => 200;
   });
 });
