@@ -8,7 +8,7 @@ import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { ROLE_LABELS } from '../../web/labels.js';
-import { Button, Card, Checkbox, DefinitionList, Field, Form } from '../../web/ui.js';
+import { Button, Card, Checkbox, DefinitionList, Field, Form, FieldErrorList } from '../../web/ui.js';
 import { MAX_PICTURE_BYTES, PICTURE_TYPES, deletePicture, readPicture, savePicture, sniffPicture, type PictureKind } from './avatars.js';
 import { SettingsHeader } from './components.js';
 import { loadProfile, type ProfileRow } from './queries.js';
@@ -74,13 +74,7 @@ function PictureField(p: { current: string | null; initial: string }) {
       <p class="hint" id="f-picture-hint">
         PNG, JPEG or WebP, up to 1 MB.
       </p>
-      {messages.length > 0 && (
-        <ul class="field-errors" id="f-picture-error">
-          {messages.map((m) => (
-            <li>{m}</li>
-          ))}
-        </ul>
-      )}
+      <FieldErrorList id="f-picture" messages={messages} />
       {url && <Checkbox name="remove_picture" label="Remove the picture" />}
     </div>
   );
