@@ -61,6 +61,8 @@ export interface RawBatch {
   history: { from: null[]; to: string[]; comment: null[] };
   /** Loading only (--leads): a status per lead, else every lead is new. */
   statuses?: string[];
+  /** Loading only: when each lead was created (ISO), else now. */
+  createdAt?: string[];
 }
 
 export function prepareRaw(leads: LeadBody[], products: BenchProduct[]): RawBatch {
@@ -111,12 +113,27 @@ export async function insertRaw(q: Sql, accountId: string, actor: HistoryActor, 
   const refs = (rows[0].refs as number[]).map((n) => formatReference('lead', n));
   const [ids, fullName, phone, phoneNormalized, city, area, address, data, total] = b.leads;
   await q.query(
-    `INSERT INTO leads (id, account_id, reference, status, full_name, phone, phone_normalized, city, area, address, data, total)
-     SELECT c.id, $1, c.reference, coalesce(c.status, 'new'), c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total
+    `INSERT INTO leads (id, account_id, reference, status, full_name, phone, phone_normalized, city, area, address, data, total, created_at)
+     SELECT c.id, $1, c.reference, coalesce(c.status, 'new'), c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total,
+            coalesce(c.created_at, now())
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                   $10::jsonb[], $11::numeric[], $12::text[])
-         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total, status)`,
-    [accountId, ids, refs, fullName, phone, phoneNormalized, city, area, address, data, total, b.statuses ?? ids.map(() => null)],
+                   $10::jsonb[], $11::numeric[], $12::text[], $13::timestamptz[])
+         AS c(id, reference, full_name, phone, phone_normalized, city, area, address, data, total, status, created_at)`,
+    [
+      accountId,
+      ids,
+      refs,
+      fullName,
+      phone,
+      phoneNormalized,
+      city,
+      area,
+      address,
+      data,
+      total,
+      b.statuses ?? ids.map(() => null),
+      b.createdAt ?? ids.map(() => null),
+    ],
   );
   await q.query(
     `INSERT INTO lead_lines (lead_id, position, product_id, sku, name, quantity, price)

@@ -9,6 +9,9 @@
 //   npm run bench -- --leads 1000000 [--pglite]       reads at scale, no manual ANALYZE (bench/scale.ts), bench/results-scale.json
 //   npm run bench -- --soak 600 [--pglite]            mixed load, errors, p99 per kind, RSS (bench/soak.ts), bench/results-soak.json
 //   npm run bench -- --small [--baseline DIR] [--rounds 3] [--cpu-prof]   small POST/PATCH/GET, 4 clients (bench/small.ts)
+//   npm run bench -- --call-centre [--leads 1000000] [--agents 50]      the agents' queue and statistics (bench/call-centre.ts)
+//   npm run bench -- --fulfilment [--orders 10000] [--slots 2]   push N orders to the simulated courier and sync them
+//            with a separate `codops worker` (bench/fulfilment.ts), bench/results-fulfilment.json
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -20,12 +23,14 @@ import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
 import { cpuPhase, freePort, machine, request, round, serverEntry, sleep, startServer, summary, watchRss, type Server } from './lib.js';
+import { runCallCentre } from './call-centre.js';
 import { runConcurrency } from './concurrency.js';
 import { insertRaw, makeLeads, prepareRaw, type RawBatch } from './raw.js';
 import { runScale } from './scale.js';
 import { cleanup, log, makeShop, onCleanup, settle, temporaryDatabase, temporaryDataDir } from './setup.js';
 import { runSmall } from './small.js';
 import { runSoak } from './soak.js';
+import { runFulfilment } from './fulfilment.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const API = '/api/web/1.0';
@@ -45,6 +50,11 @@ const { values: args } = parseArgs({
     leads: { type: 'string' },
     concurrency: { type: 'boolean', default: false },
     small: { type: 'boolean', default: false },
+    'call-centre': { type: 'boolean', default: false },
+    agents: { type: 'string', default: '50' },
+    fulfilment: { type: 'boolean', default: false },
+    orders: { type: 'string', default: '10000' },
+    slots: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     baseline: { type: 'string' },
     soak: { type: 'string' },
@@ -66,7 +76,17 @@ const opt = {
   connections: Number(args.connections),
   out: resolve(ROOT, args.out ?? (args.pglite ? 'bench/results-pglite.json' : 'bench/results.json')),
 };
-const mode = args.small ? 'small' : args.concurrency ? 'concurrency' : args.soak ? 'soak' : args.leads ? 'scale' : undefined;
+const mode = args['call-centre']
+  ? 'call-centre'
+  : args.small
+    ? 'small'
+    : args.concurrency
+      ? 'concurrency'
+      : args.soak
+        ? 'soak'
+        : args.leads
+          ? 'scale'
+          : undefined;
 
 /** The raw path's transaction: through `pg` directly for PostgreSQL, through the embedded database for PGlite. */
 type RawWriter = (batch: RawBatch) => Promise<string[]>;
@@ -75,6 +95,11 @@ async function main() {
   const info = machine(ROOT);
   const entry = serverEntry(ROOT, opt.tsx);
   log(`server: ${entry.label}${entry.note ? ` (${entry.note})` : ''}`);
+  if (args.fulfilment) {
+    const out = resolve(ROOT, args.out ?? 'bench/results-fulfilment.json');
+    await runFulfilment(ROOT, info, { orders: Number(args.orders), slots: Number(args.slots), out });
+    return;
+  }
   if (mode) return runMode(mode, info, entry);
 
   // ------------------------------------------------------------ database
@@ -376,7 +401,7 @@ async function main() {
 
 /** The modes of bench/concurrency.ts, scale.ts and soak.ts: run, print a table, write a JSON file. */
 async function runMode(
-  m: 'concurrency' | 'scale' | 'soak' | 'small',
+  m: 'concurrency' | 'scale' | 'soak' | 'small' | 'call-centre',
   info: ReturnType<typeof machine>,
   entry: ReturnType<typeof serverEntry>,
 ) {
@@ -397,7 +422,9 @@ async function runMode(
           })
         : m === 'scale'
           ? await runScale({ ...common, pglite: opt.pglite, leads: opt.targetLeads })
-          : await runSoak({ ...common, pglite: opt.pglite, seconds: Number(args.soak) });
+          : m === 'call-centre'
+            ? await runCallCentre({ ...common, pglite: opt.pglite, leads: Number(args.leads ?? 1_000_000), agents: Number(args.agents) })
+            : await runSoak({ ...common, pglite: opt.pglite, seconds: Number(args.soak) });
   const out = resolve(ROOT, args.out ?? `bench/results-${m}${opt.pglite ? '-pglite' : ''}.json`);
   const body = { machine: { ...info, load_average_at_end: loadavg().map((l) => round(l, 2)) }, server: entry.label, ...results };
   writeFileSync(out, JSON.stringify(body, null, 2) + '\n');

@@ -41,6 +41,12 @@ import { stocksPages } from './modules/stocks/pages.js';
 import { jobsPages } from './modules/jobs/pages.js';
 import { callCentersPages } from './modules/call-centers/pages.js';
 import { callCentrePages } from './modules/call-centre/pages.js';
+import { notificationsPages } from './modules/notifications/pages.js';
+import { deliveriesPages } from './modules/deliveries/pages.js';
+import { followUpPages } from './modules/follow-up/pages.js';
+import { ledgerPages } from './modules/ledger/pages.js';
+import { invoicesPages } from './modules/invoices/pages.js';
+import { remittancesPages } from './modules/remittances/pages.js';
 import './job-kinds.js'; // every job kind: routes enqueue them, the job page names them
 
 export const API_PREFIX = '/api/web/1.0';
@@ -154,6 +160,12 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(jobsPages);
     await web.register(callCentersPages);
     await web.register(callCentrePages);
+    await web.register(notificationsPages);
+    await web.register(deliveriesPages);
+    await web.register(followUpPages);
+    await web.register(ledgerPages);
+    await web.register(invoicesPages);
+    await web.register(remittancesPages);
   });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   return app;

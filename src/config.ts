@@ -33,6 +33,8 @@ export interface Config {
   s3Url: string | undefined;
   /** The platform's time zone (TIMEZONE): agents' working hours and the agent statistics' days. */
   timezone: string;
+  /** Whether webhooks may call loopback, private, link-local and metadata addresses (WEBHOOKS_ALLOW_PRIVATE=true). */
+  webhooksAllowPrivate: boolean;
 }
 
 /** Thrown for a bad environment variable; the message names the variable. */
@@ -135,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     files: oneOf(env, 'FILES', ['local', 'database'] as const),
     s3Url: url(env, 'S3_URL', ['http:', 'https:']),
     timezone: timeZone(env),
+    webhooksAllowPrivate: boolean(env, 'WEBHOOKS_ALLOW_PRIVATE'),
   };
 }

@@ -24,7 +24,7 @@ async function main() {
   purge.unref();
   const maintenance = startMaintenance(db, app.log);
   const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log) : undefined;
-  const schedules = worker ? startSchedules(db, config, app.log) : undefined;
+  const schedules = worker ? await startSchedules(db, config, app.log) : undefined;
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -32,8 +32,8 @@ async function main() {
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
     clearInterval(purge);
-    schedules?.stop();
     try {
+      await schedules?.stop(); // webhook requests in flight end (or their batch is sent again later)
       await app.close(); // stops accepting, waits for in-flight requests
       await worker?.stop(); // finishes or hands back the jobs in hand
       await maintenance.stop();

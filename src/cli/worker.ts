@@ -9,14 +9,14 @@ import { startSchedules } from '../schedules.js';
 export async function runWorker(db: Database, config: Config, slots: number): Promise<void> {
   const log = pino({ level: config.logLevel });
   const worker = await startWorker(db, config, slots, log);
-  const schedules = startSchedules(db, config, log);
+  const schedules = await startSchedules(db, config, log);
   process.stdout.write(`Worker started (pid ${process.pid}, ${slots} slot${slots === 1 ? '' : 's'}).\n`);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   log.info({ signal }, 'worker stopping: finishing or handing back the jobs in hand');
-  schedules.stop();
+  await schedules.stop();
   await worker.stop();
   process.stdout.write('Worker stopped.\n');
 }

@@ -30,6 +30,21 @@ function Flash() {
   );
 }
 
+/** The notifications bell: a link to /notifications with the unread count (read by web/scope.ts loadUser). */
+function Bell({ count }: { count: number }) {
+  const label = count === 0 ? 'Notifications' : `Notifications, ${count} unread`;
+  return (
+    <a href="/notifications" class="bell" aria-label={label} title={label} data-bell>
+      <Icon name="bell" />
+      {count > 0 && (
+        <span class="bell-count" aria-hidden="true">
+          {count > 99 ? '99+' : count}
+        </span>
+      )}
+    </a>
+  );
+}
+
 function ImpersonationBanner() {
   const { user, csrf } = usePage();
   if (!user?.impersonator) return null;
@@ -77,6 +92,7 @@ export function Layout({ title, bare, children }: { title: string; bare?: boolea
               <a href="/" class="brand">
                 <img src="/assets/favicon.svg" alt="" width="24" height="24" /> codops
               </a>
+              <Bell count={user.unread_notifications ?? 0} />
               <div class="user-menu">
                 <details>
                   <summary>

@@ -101,7 +101,8 @@ async function loadUser(web: FastifyInstance, userId: string, impersonatorId?: s
   const { rows } = await web.db.query<WebUser & { usable: boolean; imp_name: string | null }>(
     `SELECT u.id, u.role, u.account_id, u.full_name, u.email, u.hide_money, u.picture_path,
             (u.status = 'active' AND (a.id IS NULL OR a.status = 'active')) AS usable,
-            (SELECT i.full_name FROM users i WHERE i.id = $2 AND i.role = 'admin' AND i.status = 'active') AS imp_name
+            (SELECT i.full_name FROM users i WHERE i.id = $2 AND i.role = 'admin' AND i.status = 'active') AS imp_name,
+            (SELECT count(*)::int FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread_notifications
        FROM users u LEFT JOIN accounts a ON a.id = u.account_id WHERE u.id = $1`,
     [userId, impersonatorId ?? null],
   );

@@ -15,6 +15,8 @@ export interface WebUser extends Actor {
   email: string;
   hide_money: boolean;
   picture_path: string | null;
+  /** Unread notifications (the bell of every page). */
+  unread_notifications?: number;
   /** The admin behind a "log in as" session. */
   impersonator: { id: string; full_name: string } | null;
 }

@@ -48,7 +48,15 @@ export async function startServer(env: Record<string, string | undefined>, impor
   const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), 'src/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, APP_KEY: TEST_APP_KEY, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: {
+      ...process.env,
+      APP_KEY: TEST_APP_KEY,
+      WEBHOOKS_ALLOW_PRIVATE: 'true',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -104,7 +112,7 @@ export interface LongProcess {
 export function spawnProcess(args: string[], env: Record<string, string | undefined>, imports: string[] = []): LongProcess {
   const proc = spawn(process.execPath, ['--import', 'tsx', ...imports.flatMap((m) => ['--import', m]), ...args], {
     cwd: ROOT,
-    env: { ...process.env, APP_KEY: TEST_APP_KEY, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, APP_KEY: TEST_APP_KEY, WEBHOOKS_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -111,6 +111,12 @@ export function AccountPage(p: {
               <LinkButton href={`/accounts/${account.id}/edit`} kind="secondary">
                 Edit
               </LinkButton>
+              <LinkButton href={`/accounts/${account.id}/fees`} kind="secondary">
+                Fees
+              </LinkButton>
+              <LinkButton href={`/balance-histories?account_id=${account.id}`} kind="secondary">
+                Balance
+              </LinkButton>
               <StatusToggle account={account} />
             </>
           )

@@ -39,28 +39,28 @@ const scopeOf = (actor: Actor) => (actor.role === 'agent' ? 'u.id = $1' : agentS
 export async function agentStatistics(q: Queryable, actor: Actor, from: string, to: string, tz: string): Promise<AgentStats[]> {
   const { rows } = await q.query<AgentStats>(
     `WITH span AS (SELECT ($2::date::timestamp AT TIME ZONE $4) AS since, (($3::date + 1)::timestamp AT TIME ZONE $4) AS until),
-     calls AS (
-       SELECT lc.agent_id, lc.outcome FROM lead_calls lc, span WHERE lc.created_at >= span.since AND lc.created_at < span.until),
-     firsts AS (
-       SELECT DISTINCT ON (lc.lead_id) lc.lead_id, lc.agent_id, lc.created_at FROM lead_calls lc ORDER BY lc.lead_id, lc.created_at, lc.id),
-     waits AS (
-       SELECT f.agent_id, extract(epoch FROM f.created_at - l.created_at) / 60 AS minutes
-         FROM firsts f JOIN leads l ON l.id = f.lead_id, span WHERE f.created_at >= span.since AND f.created_at < span.until)
+     scoped AS (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)}),
+     in_range AS (
+       SELECT lc.agent_id, lc.outcome, lc.first_call_minutes FROM lead_calls lc, span
+        WHERE lc.created_at >= span.since AND lc.created_at < span.until AND lc.agent_id IN (SELECT id FROM scoped)),
+     per_agent AS (
+       SELECT agent_id, count(*)::int AS calls,
+              count(*) FILTER (WHERE outcome = 'confirmed')::int AS confirmed,
+              count(*) FILTER (WHERE outcome = 'canceled')::int AS canceled,
+              count(*) FILTER (WHERE outcome = 'no_reply')::int AS no_reply,
+              count(*) FILTER (WHERE outcome = 'call_later')::int AS call_later,
+              count(*) FILTER (WHERE outcome = 'wrong')::int AS wrong
+         FROM in_range GROUP BY agent_id),
+     medians AS (
+       SELECT agent_id, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY first_call_minutes)::numeric, 2)::float8 AS median
+         FROM in_range WHERE first_call_minutes IS NOT NULL GROUP BY agent_id)
      SELECT u.id AS agent_id, u.full_name AS agent,
-            count(c.outcome)::int AS calls,
-            count(*) FILTER (WHERE c.outcome = 'confirmed')::int AS confirmed,
-            count(*) FILTER (WHERE c.outcome = 'canceled')::int AS canceled,
-            count(*) FILTER (WHERE c.outcome = 'no_reply')::int AS no_reply,
-            count(*) FILTER (WHERE c.outcome = 'call_later')::int AS call_later,
-            count(*) FILTER (WHERE c.outcome = 'wrong')::int AS wrong,
-            coalesce(round(count(*) FILTER (WHERE c.outcome = 'confirmed')::numeric
-                           / nullif(count(*) FILTER (WHERE c.outcome IN ('confirmed', 'canceled', 'wrong')), 0), 4), 0)::float8
-              AS confirmation_rate,
-            (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY w.minutes)::numeric, 2)::float8 FROM waits w WHERE w.agent_id = u.id)
-              AS median_minutes_to_first_call
-       FROM users u LEFT JOIN calls c ON c.agent_id = u.id
+            coalesce(p.calls, 0) AS calls, coalesce(p.confirmed, 0) AS confirmed, coalesce(p.canceled, 0) AS canceled,
+            coalesce(p.no_reply, 0) AS no_reply, coalesce(p.call_later, 0) AS call_later, coalesce(p.wrong, 0) AS wrong,
+            coalesce(round(p.confirmed::numeric / nullif(p.confirmed + p.canceled + p.wrong, 0), 4), 0)::float8 AS confirmation_rate,
+            m.median AS median_minutes_to_first_call
+       FROM users u LEFT JOIN per_agent p ON p.agent_id = u.id LEFT JOIN medians m ON m.agent_id = u.id
       WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${scopeOf(actor)}
-      GROUP BY u.id, u.full_name
       ORDER BY lower(u.full_name), u.id`,
     [actor.userId, from, to, tz],
   );
@@ -70,12 +70,16 @@ export async function agentStatistics(q: Queryable, actor: Actor, from: string, 
 /** Calls and confirmations per day of the range, all the actor's agents together (the page's chart). */
 export async function callsPerDay(q: Queryable, actor: Actor, from: string, to: string, tz: string) {
   const { rows } = await q.query<{ day: string; calls: number; confirmed: number }>(
-    `SELECT to_char(d, 'YYYY-MM-DD') AS day,
-            count(lc.id)::int AS calls, count(lc.id) FILTER (WHERE lc.outcome = 'confirmed')::int AS confirmed
-       FROM generate_series($2::date, $3::date, interval '1 day') d
-       LEFT JOIN lead_calls lc ON lc.created_at >= (d::timestamp AT TIME ZONE $4) AND lc.created_at < ((d + interval '1 day')::timestamp AT TIME ZONE $4)
-        AND lc.agent_id IN (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)})
-      GROUP BY d ORDER BY d`,
+    `WITH per_day AS (
+       SELECT (lc.created_at AT TIME ZONE $4)::date AS d, count(*)::int AS calls,
+              count(*) FILTER (WHERE lc.outcome = 'confirmed')::int AS confirmed
+         FROM lead_calls lc
+        WHERE lc.created_at >= ($2::date::timestamp AT TIME ZONE $4) AND lc.created_at < (($3::date + 1)::timestamp AT TIME ZONE $4)
+          AND lc.agent_id IN (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)})
+        GROUP BY 1)
+     SELECT to_char(s.d, 'YYYY-MM-DD') AS day, coalesce(p.calls, 0) AS calls, coalesce(p.confirmed, 0) AS confirmed
+       FROM generate_series($2::date, $3::date, interval '1 day') s(d) LEFT JOIN per_day p ON p.d = s.d::date
+      ORDER BY s.d`,
     [actor.userId, from, to, tz],
   );
   return rows;

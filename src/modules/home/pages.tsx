@@ -7,6 +7,8 @@ import { Card, Kpi, PageHeader, TableWrap } from '../../web/ui.js';
 import { ROLE_LABELS } from '../../web/labels.js';
 import { LEAD_STATUSES } from '../leads/transitions.js';
 import { ORDER_STATUSES } from '../orders/transitions.js';
+import { balanceOf, type Balance } from '../ledger/queries.js';
+import { BalanceKpis } from '../ledger/views.js';
 
 type Counts = Record<string, number>;
 interface Figures {
@@ -71,7 +73,7 @@ function StatusTable(p: { title: string; statuses: readonly string[]; figures: {
   );
 }
 
-function Dashboard({ user, f, scope }: { user: WebUser; f: Figures; scope: string }) {
+function Dashboard({ user, f, scope, balance }: { user: WebUser; f: Figures; scope: string; balance?: Balance }) {
   const leads30 = sum(f.leads.month);
   const decided = ['confirmed', 'canceled', 'wrong', 'duplicate'].reduce((n, s) => n + (f.leads.month[s] ?? 0), 0);
   const shipped = ['shipped', 'delivered', 'returned'].reduce((n, s) => n + (f.orders.month[s] ?? 0), 0);
@@ -86,6 +88,14 @@ function Dashboard({ user, f, scope }: { user: WebUser; f: Figures; scope: strin
         <Kpi label="Orders shipped, 30 days" value={shipped} />
         <Kpi label="Delivery rate" value={pct(f.orders.month.delivered ?? 0, closed)} hint="delivered ÷ (delivered + returned)" />
       </div>
+      {balance && (
+        <Card title="Your money">
+          <BalanceKpis balance={balance} />
+          <p>
+            <a href="/balance-histories">See the ledger</a> · <a href="/invoices">Payouts</a>
+          </p>
+        </Card>
+      )}
       <div class="grid-2">
         <StatusTable title="Leads by status" statuses={LEAD_STATUSES} figures={f.leads} />
         <StatusTable title="Orders by status" statuses={ORDER_STATUSES} figures={f.orders} />
@@ -95,15 +105,18 @@ function Dashboard({ user, f, scope }: { user: WebUser; f: Figures; scope: strin
 }
 
 export async function homePages(web: FastifyInstance) {
-  addNav({ label: 'Home', href: '/', icon: 'home', visible: () => true });
+  addNav({ label: 'Home', href: '/', icon: 'home', visible: (u) => u.role !== 'delivery' });
 
   web.get('/', async (req, reply) => {
     const user = req.user!;
+    // A courier's work is their round; they have no dashboard of figures.
+    if (user.role === 'delivery') return reply.redirect('/deliveries', 302);
     if (user.role === 'seller' || user.role === 'admin') {
       const f = await homeFigures(web.db, user.role === 'seller' ? user.account_id : null);
+      const balance = user.role === 'seller' ? await balanceOf(web.db, user.account_id!) : undefined;
       return renderPage(req, reply, {
         title: 'Home',
-        body: <Dashboard user={user} f={f} scope={user.role === 'admin' ? 'All accounts' : 'Your shop'} />,
+        body: <Dashboard user={user} f={f} scope={user.role === 'admin' ? 'All accounts' : 'Your shop'} balance={balance} />,
       });
     }
     return renderPage(req, reply, {

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/database.js';
 import { createOrdersFromLeads } from '../orders/lifecycle.js';
 import { appendHistories } from '../records/history.js';
+import { recordLeadEvents } from '../events/outbox.js';
 import type { Actor } from '../../core/actor.js';
 import { isCallOutcome, leadMoveFollowedBy, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
@@ -72,5 +73,12 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
     actor,
     accountId,
     ts.filter((t) => leadMoveFollowedBy(t.from, t.to, 'an order')).map((t) => t.id),
+  );
+  // After the orders: a confirmed lead's event shows its order's reference.
+  await recordLeadEvents(
+    q,
+    'lead.status_changed',
+    accountId,
+    ts.filter((t) => (written.get(t.id) ?? t.to) !== t.from).map((t) => ({ id: t.id, previousStatus: t.from })),
   );
 }

@@ -8,6 +8,7 @@ import { REFERENCE_TEXT } from '../../lib/references.js';
 import { checkSkus, insertLines, reportUnknownSkus, skuLines } from '../records/lines.js';
 import { activeProductsBySku } from '../products/lookup.js';
 import { DUPLICATE_OF } from './duplicates.js';
+import { recordLeadEvents } from '../events/outbox.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
@@ -146,6 +147,13 @@ async function insertLeads(
     ],
     { name: 'insert-leads' },
   );
+  if (rows[0].refs)
+    await recordLeadEvents(
+      q,
+      'lead.created',
+      accountId,
+      ids.map((id) => ({ id })),
+    );
   return { refs: rows[0].refs, known: rows[0].known ?? [] };
 }
 

@@ -5,6 +5,7 @@ import { reserveReferences } from '../../lib/references.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { appendCreated, appendHistories } from '../records/history.js';
 import { insertLines, type LineInput } from '../records/lines.js';
+import { recordOrderEvents } from '../events/outbox.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
   applyOrderTransitions,
@@ -16,12 +17,14 @@ import {
   waitingForStockMessage,
 } from '../stocks/effects.js';
 import type { Actor } from '../../core/actor.js';
+import { bookOrderMoves } from '../ledger/book.js';
 import { deliveryUsers } from './queries.js';
 import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, type OrderStatus } from './transitions.js';
 
 /**
  * A dashboard move's checks, in the order the page reports them: the move itself, then what it
- * needs (a tracking number; an active courier, required once any exists).
+ * needs (an active courier, required once any exists; a tracking number, unless the order goes
+ * with one of our own couriers: then the page uses the order's reference).
  */
 export async function checkOrderMove(
   q: Queryable,
@@ -33,7 +36,8 @@ export async function checkOrderMove(
   const refused = orderMoveRefusal(actor, order, input.status);
   if (refused) return bag.add('status', refused);
   const needs = orderMoveNeeds(order.status, input.status);
-  if (needs.includes('tracking_number') && !input.tracking_number) bag.add('tracking_number', messages.required('tracking_number'));
+  if (needs.includes('tracking_number') && !input.tracking_number && !input.delivery_user_id)
+    bag.add('tracking_number', messages.required('tracking_number'));
   if (needs.includes('delivery_user_id')) {
     const couriers = await deliveryUsers(q);
     if (input.delivery_user_id) {
@@ -100,6 +104,12 @@ export async function createOrders(
   );
   await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
+  await recordOrderEvents(
+    q,
+    'order.created',
+    accountId,
+    ids.map((id) => ({ id })),
+  );
   return refs;
 }
 
@@ -126,6 +136,12 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
   ]);
   await appendCreated(q, 'order_histories', actor, accountId, ids);
   await reserveOrders(q, actor, ids);
+  await recordOrderEvents(
+    q,
+    'order.created',
+    accountId,
+    ids.map((id) => ({ id })),
+  );
 }
 
 interface OrderTransition {
@@ -144,7 +160,7 @@ interface OrderTransition {
 
 /**
  * The one place that writes an order's status: checks, updates, appends the history and applies
- * the stock rule (src/modules/stocks/effects.ts). Shipping an order that is waiting for stock is a
+ * the stock rule (src/modules/stocks/effects.ts) and books the ledger (src/modules/ledger/book.ts). Shipping an order that is waiting for stock is a
  * 422 on `status` (nothing written). `from` must be the order's current status (lock it first).
  */
 export async function transitionOrders(q: Queryable, actor: Actor, accountId: string, ts: OrderTransition[]): Promise<void> {
@@ -194,6 +210,19 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     q,
     actor,
     ts.map((t) => ({ id: t.id, effect: orderStockEffect(t.from, t.to) })),
+  );
+  // The money of each delivery attempt (finance.md), booked with the move or not at all.
+  await bookOrderMoves(
+    q,
+    actor,
+    accountId,
+    ts.flatMap((t) => (t.to === 'delivered' || t.to === 'returned' ? [{ id: t.id, to: t.to }] : [])),
+  );
+  await recordOrderEvents(
+    q,
+    'order.status_changed',
+    accountId,
+    ts.filter((t) => t.to !== t.from).map((t) => ({ id: t.id, previousStatus: t.from })),
   );
 }
 

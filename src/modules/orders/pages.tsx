@@ -41,6 +41,8 @@ import {
 import { ORDER_FIELDS } from './schemas.js';
 import { ORDER_STATUSES, orderMovesFor, type OrderStatus } from './transitions.js';
 import { createOrder, deleteOrders, orderInput, patchOrder } from './service.js';
+import { ledgerPolicy } from '../ledger/policy.js';
+import { orderLedger } from '../ledger/queries.js';
 import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
 
 const accountFilter = Type.String({ minLength: 1, maxLength: 100 });
@@ -178,11 +180,12 @@ export async function ordersPages(web: FastifyInstance) {
     const row = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
     const options = orderMovesFor(actorOfUser(user), row);
-    const [order, histories, events, couriers] = await Promise.all([
+    const [order, histories, events, couriers, ledger] = await Promise.all([
       itemOf(row),
       orderHistories(db, row.id),
       orderEvents(db, row.id),
       options.includes('shipped') ? deliveryUsers(db) : Promise.resolve([]),
+      ledgerPolicy.authorize(user, 'view') ? orderLedger(db, row.id) : Promise.resolve(undefined),
     ]);
     return renderPage(req, reply, {
       title: `${order.reference} · ${order.full_name}`,
@@ -194,6 +197,7 @@ export async function ordersPages(web: FastifyInstance) {
           deliveryUserName={row.delivery_user_name}
           histories={JSON.parse(histories) as HistoryItem[]}
           events={events}
+          ledger={ledger}
           options={options}
           couriers={couriers}
           canEdit={orderPolicy.can('edit')(user)}
@@ -250,7 +254,8 @@ export async function ordersPages(web: FastifyInstance) {
           courierId: current.delivery_user_id,
           to: to!,
           comment: input.comment ?? null,
-          trackingNumber: to === 'shipped' ? (input.tracking_number ?? null) : null,
+          // With an own courier and no tracking number, the reference is the parcel's number (labels, search).
+          trackingNumber: to === 'shipped' ? (input.tracking_number ?? (input.delivery_user_id ? current.reference : null)) : null,
           deliveryUserId: to === 'shipped' ? (input.delivery_user_id ?? null) : null,
         },
       ]);

@@ -1,3 +1,5 @@
+import type { LedgerRow } from '../ledger/queries.js';
+import { LedgerTable } from '../ledger/views.js';
 import type { CourierEventRow } from './queries.js';
 import { formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
@@ -184,7 +186,7 @@ function OrderStatusForm(p: { order: OrderItem; options: string[]; couriers: { i
           <fieldset class="field fieldset">
             <legend>For Shipped</legend>
             <div class="form-grid">
-              <Field name="tracking_number" label="Tracking number" />
+              <Field name="tracking_number" label="Tracking number" hint="Optional with a delivery person: the reference is used." />
               <Select
                 name="delivery_user_id"
                 label="Delivery person"
@@ -210,6 +212,8 @@ export function OrderPage(p: {
   deliveryUserName: string | null;
   histories: HistoryItem[];
   events: CourierEventRow[];
+  /** The order's ledger rows (finance.md), for those who see money; undefined for the others. */
+  ledger?: LedgerRow[];
   options: string[];
   couriers: { id: string; full_name: string }[];
   canEdit: boolean;
@@ -259,6 +263,11 @@ export function OrderPage(p: {
               ]}
             />
           </Card>
+          {p.ledger && p.ledger.length > 0 && (
+            <Card title="Fees and balance">
+              <LedgerTable rows={p.ledger} caption="The order's ledger rows" />
+            </Card>
+          )}
           {p.events.length > 0 && (
             <Card title="Courier events">
               <ul class="plain-list">

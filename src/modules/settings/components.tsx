@@ -2,14 +2,16 @@ import type { WebUser } from '../../web/types.js';
 import { usePage } from '../../web/page-context.js';
 import { PageHeader } from '../../web/ui.js';
 import { apiKeyPolicy } from '../tokens/policy.js';
+import { webhookPolicy } from '../webhooks/policy.js';
 
 const TABS: { href: string; label: string; visible: (u: WebUser) => boolean }[] = [
   { href: '/settings/profile', label: 'Profile', visible: () => true },
   { href: '/settings/password', label: 'Password', visible: () => true },
   { href: '/settings/api-keys', label: 'API keys', visible: apiKeyPolicy.can('manage') },
+  { href: '/settings/webhooks', label: 'Webhooks', visible: webhookPolicy.can('manage') },
 ];
 
-/** The settings pages' header and tabs (Profile, Password, API keys). */
+/** The settings pages' header and tabs (Profile, Password, API keys, Webhooks). */
 export function SettingsHeader(p: { title: string; subtitle?: string; actions?: preact.ComponentChildren }) {
   const { user, url } = usePage();
   const tabs = user ? TABS.filter((t) => t.visible(user)) : [];

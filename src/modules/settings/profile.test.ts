@@ -402,7 +402,7 @@ describe('password', () => {
 });
 
 describe('settings navigation', () => {
-  test('Settings for everyone, API keys for admins and sellers', async () => {
+  test('Settings for everyone, API keys and webhooks for admins and sellers', async () => {
     for (const [role, keys] of [
       ['seller', true],
       ['admin', true],
@@ -416,6 +416,8 @@ describe('settings navigation', () => {
       assert.equal(/href="\/settings\/api-keys"/.test(nav), keys, role);
       const tabs = /<nav class="tabs"[\s\S]*?<\/nav>/.exec(page.body)![0];
       assert.equal(/API keys/.test(tabs), keys, role);
+      assert.equal(/href="\/settings\/webhooks"/.test(nav), keys, role);
+      assert.equal(/Webhooks/.test(tabs), keys, role);
       redirectsTo(await a.get('/settings'), '/settings/profile');
     }
   });

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import type { Actor } from '../../core/actor.js';
+import { notifyLowStock } from './low-stock.js';
 
 /**
  * The stock rule of domain.md, implemented once and called by the order lifecycle
@@ -71,24 +72,30 @@ async function lockStocks(q: Queryable, ids: string[]): Promise<void> {
 
 /**
  * Applies movements in one UPDATE of the stocks and one INSERT of their history rows, each row
- * carrying the stock's quantity and reserved after it (running totals in movement order).
+ * carrying the stock's quantity and reserved after it (running totals in movement order). The same
+ * statement answers the stocks an order's movement just took to their warning quantity or below,
+ * whose people are then notified (./low-stock.ts, the rule written there).
  */
 export async function applyMovements(q: Queryable, actor: Actor, moves: Movement[]): Promise<void> {
   if (moves.length === 0) return;
   const ids = [...new Set(moves.map((m) => m.stockId))];
   await lockStockOfStocks(q, ids);
   await lockStocks(q, ids);
-  await q.query(
+  const { rows: low } = await q.query<{ id: string }>(
     `WITH m AS (
        SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
          AS m(stock_id, change, reserved_change, reason, order_id, comment, seq)
      ), totals AS (
-       SELECT stock_id, sum(change)::int AS change, sum(reserved_change)::int AS reserved_change FROM m GROUP BY stock_id
+       SELECT stock_id, sum(change)::int AS change, sum(reserved_change)::int AS reserved_change,
+              bool_or(reason IN ('reserve', 'ship')) AS by_order
+         FROM m GROUP BY stock_id
      ), moved AS (
        UPDATE stocks s SET quantity = s.quantity + t.change, reserved = s.reserved + t.reserved_change, updated_at = now()
          FROM totals t WHERE s.id = t.stock_id
-       RETURNING s.id, s.quantity - t.change AS quantity_before, s.reserved - t.reserved_change AS reserved_before
-     )
+       RETURNING s.id, s.quantity - t.change AS quantity_before, s.reserved - t.reserved_change AS reserved_before,
+                 t.by_order AND (s.quantity - t.change) - (s.reserved - t.reserved_change) > s.warning_quantity
+                            AND s.quantity - s.reserved <= s.warning_quantity AS went_low
+     ), written AS (
      INSERT INTO stock_histories (stock_id, reason, change, reserved_change, quantity_after, reserved_after, order_id, comment,
                                   changed_by, user_id, token_id, impersonator_id)
      SELECT m.stock_id, m.reason, m.change, m.reserved_change,
@@ -96,7 +103,10 @@ export async function applyMovements(q: Queryable, actor: Actor, moves: Movement
             m.order_id, m.comment, $7, $8, $9, $10
        FROM m JOIN moved ON moved.id = m.stock_id
      WINDOW w AS (PARTITION BY m.stock_id ORDER BY m.seq)
-     ORDER BY m.seq`,
+     ORDER BY m.seq
+     RETURNING 1
+     )
+     SELECT id FROM moved WHERE went_low ORDER BY id`,
     [
       moves.map((m) => m.stockId),
       moves.map((m) => m.change),
@@ -109,6 +119,10 @@ export async function applyMovements(q: Queryable, actor: Actor, moves: Movement
       actor.tokenId,
       actor.impersonatorId,
     ],
+  );
+  await notifyLowStock(
+    q,
+    low.map((r) => r.id),
   );
 }
 

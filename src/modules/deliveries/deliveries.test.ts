@@ -1,0 +1,113 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { order, tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { person } from '../../test-support/people.js';
+import { login } from '../../test-support/session.js';
+import { brokenInvariants, productId, stock, warehouse } from '../stocks/test-fixtures.js';
+
+const API = '/api/web/1.0';
+
+let t: TestApp;
+before(async () => {
+  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '1000000' });
+});
+after(async () => {
+  await t.close();
+});
+
+test('own couriers: shipped to a delivery user, their /deliveries round, delivered or returned with a note; nothing else', async () => {
+  const a = await tenant(t.db);
+  await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 20 });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `${API}/orders`,
+    headers: a.auth,
+    payload: {
+      orders: [
+        order(1, { full_name: 'Amina Door', phone: '06 12 34 56 78', address: '12 Rue Atlas', area: 'Agdal', total: 398 }),
+        order(2, { full_name: 'Karim Refuse', total: 199, products: [{ sku: 'P1', quantity: 1, price: 199 }] }),
+        order(3, { full_name: 'Other Courier Customer' }),
+      ],
+    },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const { rows: ids } = await t.db.query<{ id: string; reference: string }>(
+    'SELECT id, reference FROM orders WHERE account_id = $1 ORDER BY reference',
+    [a.accountId],
+  );
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const courier = await person(t.db, 'delivery', { fullName: 'Youssef Courier' });
+  const other = await person(t.db, 'delivery', { fullName: 'Other Courier' });
+
+  // Shipping to an own courier: the tracking number may be left out (the reference stands for it).
+  const shipped = await admin.json('PATCH', `/orders/${ids[0].id}/status`, { status: 'shipped', delivery_user_id: courier.id });
+  assert.equal(shipped.statusCode, 200, shipped.body);
+  assert.equal(shipped.json().data.tracking_number, ids[0].reference);
+  await admin.json('PATCH', `/orders/${ids[1].id}/status`, { status: 'shipped', tracking_number: 'OWN-2', delivery_user_id: courier.id });
+  await admin.json('PATCH', `/orders/${ids[2].id}/status`, { status: 'shipped', delivery_user_id: other.id });
+
+  const c = await login(t.app, courier.email);
+  const home = await c.get('/');
+  assert.equal(home.statusCode, 302);
+  assert.equal(home.headers.location, '/deliveries');
+  const page = await c.get('/deliveries');
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /<a class="btn btn-secondary btn-block" href="tel:0612345678">Call 06 12 34 56 78<\/a>/);
+  assert.match(page.body, /href="https:\/\/www\.google\.com\/maps\/search\/\?api=1&amp;query=12%20Rue%20Atlas%2C%20Agdal%2C%20Rabat"/);
+  assert.match(page.body, /To collect: <span class="money">398[.,]00/);
+  assert.match(page.body, /Karim Refuse/);
+  assert.doesNotMatch(page.body, /Other Courier Customer/);
+  const list = await c.json('GET', '/deliveries');
+  assert.deepEqual(
+    list.json().data.map((d: { reference: string; total: number; phone: string }) => [d.reference, d.total, d.phone]),
+    [
+      [ids[0].reference, 398, '06 12 34 56 78'],
+      [ids[1].reference, 199, `06${13_000_002}`],
+    ],
+  );
+
+  // Marks: delivered with a note (a form), returned (JSON); another courier's order is not found.
+  await c.get('/deliveries');
+  const delivered = await c.form(`/deliveries/${ids[0].id}/status`, { status: 'delivered', note: 'Paid cash' }, { method: 'PATCH' });
+  assert.equal(delivered.statusCode, 302);
+  assert.equal(delivered.headers.location, '/deliveries');
+  const after = await c.follow(delivered);
+  assert.match(after.body, new RegExp(`${ids[0].reference} is delivered\\.`));
+  assert.doesNotMatch(after.body, /Amina Door/);
+  const returned = await c.json('PATCH', `/deliveries/${ids[1].id}/status`, { status: 'returned', note: 'Refused at the door' });
+  assert.equal(returned.statusCode, 200, returned.body);
+  assert.deepEqual(returned.json().data, { id: ids[1].id, reference: ids[1].reference, status: 'returned', note: 'Refused at the door' });
+  assert.equal((await c.json('PATCH', `/deliveries/${ids[2].id}/status`, { status: 'delivered' })).statusCode, 404);
+  assert.deepEqual((await c.json('PATCH', `/deliveries/${ids[0].id}/status`, { status: 'returned' })).json(), {
+    message: 'The given data was invalid.',
+    errors: { status: ['The status cannot change from delivered to returned.'] },
+  });
+  assert.deepEqual((await c.json('PATCH', `/deliveries/${ids[2].id}/status`, { status: 'new' })).statusCode, 404);
+  const bad = await c.json('PATCH', `/deliveries/${ids[1].id}/status`, { status: 'new' });
+  assert.equal(bad.statusCode, 422);
+  assert.deepEqual(Object.keys(bad.json().errors), ['status']);
+  assert.deepEqual((await c.json('GET', '/deliveries')).json().data, []);
+
+  const { rows: histories } = await t.db.query<{ reference: string; new_status: string; comment: string | null; changed_by: string }>(
+    `SELECT o.reference, h.new_status, h.comment, h.changed_by FROM order_histories h JOIN orders o ON o.id = h.order_id
+      WHERE o.account_id = $1 AND h.new_status IN ('delivered', 'returned') ORDER BY o.reference`,
+    [a.accountId],
+  );
+  assert.deepEqual(histories, [
+    { reference: ids[0].reference, new_status: 'delivered', comment: 'Paid cash', changed_by: 'Youssef Courier' },
+    { reference: ids[1].reference, new_status: 'returned', comment: 'Refused at the door', changed_by: 'Youssef Courier' },
+  ]);
+  assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
+
+  // Nothing else: other pages are refused, other orders not found, the menu holds their round.
+  for (const path of ['/leads', '/products', '/stocks', '/shipping-companies', '/orders/push', '/users/admins', '/follow-up']) {
+    assert.equal((await c.get(path)).statusCode, 403, path);
+  }
+  assert.equal((await c.get(`/orders/${ids[2].id}/show`)).statusCode, 404);
+  assert.match(page.body, /<a href="\/deliveries"[^>]*>.*My deliveries<\/a>/);
+  for (const role of ['admin', 'seller', 'follow-up-agent'] as const) {
+    const s = role === 'seller' ? await login(t.app, a.email) : await login(t.app, (await person(t.db, role)).email);
+    assert.equal((await s.get('/deliveries')).statusCode, 403, role);
+    assert.equal((await s.json('PATCH', `/deliveries/${ids[2].id}/status`, { status: 'delivered' })).statusCode, 403, role);
+  }
+});

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../../http/errors.js';
+import { compile, ErrorBag } from '../../http/validation.js';
+import { actorOfUser } from '../../web/actor.js';
+import { formBody } from '../../web/form-body.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import type { IdRoute } from '../../web/types.js';
+import { pick } from '../records/record-ui.js';
+import { transitionOrders } from '../orders/lifecycle.js';
+import { findOrder, lockOrders, orderScopeOf } from '../orders/queries.js';
+import { orderMoveRefusal } from '../orders/transitions.js';
+import { deliveryPolicy } from './policy.js';
+import { deliveriesOf } from './queries.js';
+import { DeliveriesPage } from './views.js';
+
+const PAGE = '/deliveries';
+
+/** `PATCH /deliveries/{id}/status`: what a courier says happened at the door. */
+const MarkBody = Type.Object({
+  status: Type.String({ enum: ['delivered', 'returned'] }),
+  note: Type.Optional(Type.String({ maxLength: 1000, nullable: true })),
+});
+const markBody = compile(MarkBody);
+
+/**
+ * Own couriers (fulfilment.md): a `delivery` user's round — their `shipped` orders with the
+ * customer's phone, address and the cash to collect — and marking each delivered or returned with
+ * an optional note, through the order lifecycle (`courier` mover: only their own orders, else 404).
+ */
+export async function deliveriesPages(web: FastifyInstance) {
+  const { db } = web;
+  const route = formRoutes(web);
+  addNav({ label: 'My deliveries', href: PAGE, icon: 'truck', visible: deliveryPolicy.can('view') });
+
+  web.get(PAGE, { config: { can: deliveryPolicy.can('view') } }, async (req, reply) => {
+    const rows = await deliveriesOf(db, req.user!.id);
+    if (wantsJson(req)) return reply.send({ data: rows });
+    return renderPage(req, reply, { title: 'My deliveries', body: <DeliveriesPage rows={rows} /> });
+  });
+
+  route<IdRoute>('PATCH', `${PAGE}/:id/status`, { config: { can: deliveryPolicy.can('mark'), back: PAGE } }, async (req, reply) => {
+    const user = req.user!;
+    const actor = actorOfUser(user);
+    const row = await findOrder(db, orderScopeOf(user), req.params.id);
+    if (!row) throw notFound();
+    const bag = new ErrorBag();
+    const input = markBody.check(pick(formBody(req), ['status', 'note']), bag);
+    const to = input.status as 'delivered' | 'returned' | undefined;
+    const note = typeof input.note === 'string' && input.note.trim() !== '' ? input.note.trim() : null;
+    await db.tx(async (q) => {
+      const current = (await lockOrders(q, row.account_id, [row.reference])).get(row.reference);
+      if (!current || current.delivery_user_id !== user.id) throw notFound();
+      if (to && !bag.has('status')) {
+        const refused = orderMoveRefusal(actor, current, to);
+        if (refused) bag.add('status', refused);
+      }
+      bag.throwIfAny(MarkBody);
+      await transitionOrders(q, actor, row.account_id, [
+        { id: row.id, from: current.status, courierId: current.delivery_user_id, to: to!, comment: note },
+      ]);
+    });
+    return done(req, reply, {
+      message: `${row.reference} is ${to}.`,
+      redirect: PAGE,
+      data: { id: row.id, reference: row.reference, status: to, note },
+    });
+  });
+}

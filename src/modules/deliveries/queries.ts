@@ -1,0 +1,33 @@
+import type { Queryable } from '../../db/database.js';
+
+export interface DeliveryRow {
+  id: string;
+  reference: string;
+  full_name: string;
+  phone: string;
+  city: string;
+  area: string | null;
+  address: string;
+  total: number;
+  tracking_number: string | null;
+  shipped_at: string;
+  products: { name: string; quantity: number }[];
+}
+
+/** The most a courier's page lists: a day's round is far smaller. */
+const LIMIT = 500;
+
+/** A courier's `shipped` orders, oldest shipment first, as their page shows them. */
+export async function deliveriesOf(q: Queryable, courierId: string): Promise<DeliveryRow[]> {
+  const { rows } = await q.query<DeliveryRow>(
+    `SELECT o.id, o.reference, o.full_name, o.phone, o.city, o.area, o.address, o.total::float8 AS total, o.tracking_number,
+            iso_utc((SELECT max(h.created_at) FROM order_histories h WHERE h.order_id = o.id AND h.new_status = 'shipped')) AS shipped_at,
+            coalesce((SELECT json_agg(json_build_object('name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position)
+                        FROM order_lines ol WHERE ol.order_id = o.id), '[]') AS products
+       FROM orders o
+      WHERE o.delivery_user_id = $1 AND o.status = 'shipped' AND o.deleted_at IS NULL
+      ORDER BY o.updated_at, o.id LIMIT ${LIMIT}`,
+    [courierId],
+  );
+  return rows.map((r) => ({ ...r, total: Number(r.total) }));
+}

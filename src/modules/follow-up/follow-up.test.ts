@@ -1,0 +1,126 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { order, tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { person } from '../../test-support/people.js';
+import { login } from '../../test-support/session.js';
+import { brokenInvariants, productId, stock, warehouse } from '../stocks/test-fixtures.js';
+
+const API = '/api/web/1.0';
+
+let t: TestApp;
+before(async () => {
+  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '1000000' });
+});
+after(async () => {
+  await t.close();
+});
+
+interface Row {
+  id: string;
+  reference: string;
+  account_name: string;
+  phone: string;
+  days: number;
+  last_event: { status: string; note: string | null } | null;
+}
+
+test('/follow-up: shipped longer than follow_up_days and returned orders, with the last courier event; renew reserves again', async () => {
+  const a = await tenant(t.db);
+  const { rows: acc } = await t.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [a.accountId]);
+  const s = await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 20 });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `${API}/orders`,
+    headers: a.auth,
+    payload: {
+      orders: [order(1, { full_name: 'Late Parcel' }), order(2, { full_name: 'Fresh Parcel' }), order(3, { full_name: 'Came Back' })],
+    },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const { rows: ids } = await t.db.query<{ id: string; reference: string }>(
+    'SELECT id, reference FROM orders WHERE account_id = $1 ORDER BY reference',
+    [a.accountId],
+  );
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const courier = await person(t.db, 'delivery');
+  for (const o of ids) {
+    const r = await admin.json('PATCH', `/orders/${o.id}/status`, { status: 'shipped', delivery_user_id: courier.id });
+    assert.equal(r.statusCode, 200, r.body);
+  }
+  // The first left 7 days ago, the second 2 days ago; the third came back.
+  const backdate = (id: string, days: number) =>
+    t.db.query(`UPDATE order_histories SET created_at = now() - make_interval(days => $2) WHERE order_id = $1 AND new_status = 'shipped'`, [
+      id,
+      days,
+    ]);
+  await backdate(ids[0].id, 7);
+  await backdate(ids[1].id, 2);
+  await t.db.query(
+    `INSERT INTO order_events (order_id, at, status, note) VALUES ($1, now() - interval '3 days', 'out_for_delivery', NULL),
+                    ($1, now() - interval '1 day', 'no_answer', 'Customer unreachable')`,
+    [ids[0].id],
+  );
+  const agent = await login(t.app, (await person(t.db, 'follow-up-agent')).email);
+  assert.equal((await agent.json('PATCH', `/orders/${ids[2].id}/status`, { status: 'returned' })).statusCode, 200);
+
+  const mine = (rows: Row[]) => rows.filter((r) => r.account_name === acc[0].name);
+  const shipped = await agent.json('GET', `/follow-up?account_id=${a.accountId}`);
+  assert.equal(shipped.statusCode, 200, shipped.body);
+  assert.equal(shipped.json().follow_up_days, 5);
+  const late = mine(shipped.json().data);
+  assert.deepEqual(
+    late.map((r) => [r.reference, r.phone, r.days, r.last_event?.status, r.last_event?.note]),
+    [[ids[0].reference, `06${13_000_001}`, 7, 'no_answer', 'Customer unreachable']],
+  );
+  const returned = mine((await agent.json('GET', `/follow-up?tier=returned&account_id=${a.accountId}`)).json().data);
+  assert.deepEqual(
+    returned.map((r) => r.reference),
+    [ids[2].reference],
+  );
+  const page = await agent.get(`/follow-up?account_id=${a.accountId}`);
+  assert.match(page.body, new RegExp(`<a href="/orders/${ids[0].id}/show">${ids[0].reference}</a>`));
+  assert.match(page.body, /<a href="tel:0613000001">0613000001<\/a>/);
+  assert.match(page.body, /<strong>no_answer<\/strong>.* — Customer unreachable/);
+  assert.doesNotMatch(page.body, /Fresh Parcel/);
+  const bad = await agent.json('GET', '/follow-up?tier=lost');
+  assert.equal(bad.statusCode, 422);
+
+  // Renew from the queue: the order is new again, reserves its stock again, and leaves the queue.
+  const returnedPage = await agent.get(`/follow-up?tier=returned&account_id=${a.accountId}`);
+  assert.match(returnedPage.body, new RegExp(`Renew ${ids[2].reference}`));
+  const renewed = await agent.form(`/follow-up/${ids[2].id}/renew`, {}, { method: 'PATCH' });
+  assert.equal(renewed.statusCode, 302);
+  assert.equal(renewed.headers.location, '/follow-up?tier=returned');
+  assert.match((await agent.follow(renewed)).body, new RegExp(`${ids[2].reference} is new again \\(renewed\\)\\.`));
+  const { rows: after3 } = await t.db.query<{ status: string; waiting: boolean }>(
+    'SELECT status, waiting_for_stock AS waiting FROM orders WHERE id = $1',
+    [ids[2].id],
+  );
+  assert.deepEqual(after3, [{ status: 'new', waiting: false }]);
+  assert.equal((await t.db.query<{ reserved: number }>('SELECT reserved FROM stocks WHERE id = $1', [s])).rows[0].reserved, 2);
+  assert.deepEqual(mine((await agent.json('GET', `/follow-up?tier=returned&account_id=${a.accountId}`)).json().data), []);
+  const again = await agent.json('PATCH', `/follow-up/${ids[0].id}/renew`, {});
+  assert.deepEqual(again.json().errors, { status: ['The status cannot change from shipped to new.'] });
+  assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
+
+  // Admins set follow_up_days; agents may not. (Restored at the end: the setting is deployment-wide.)
+  assert.equal((await agent.json('PATCH', '/follow-up/settings', { follow_up_days: 10 })).statusCode, 403);
+  assert.deepEqual((await admin.json('PATCH', '/follow-up/settings', { follow_up_days: 0 })).json().errors, {
+    follow_up_days: ['The follow up days field must be at least 1.'],
+  });
+  try {
+    assert.equal((await admin.json('PATCH', '/follow-up/settings', { follow_up_days: 1 })).statusCode, 200);
+    assert.deepEqual(
+      mine((await admin.json('GET', `/follow-up?account_id=${a.accountId}`)).json().data).map((r) => r.reference),
+      [ids[0].reference, ids[1].reference],
+    );
+  } finally {
+    await t.db.query('UPDATE fulfilment_settings SET follow_up_days = 5');
+  }
+
+  for (const role of ['seller', 'delivery', 'stock-manager', 'agent'] as const) {
+    const who = role === 'seller' ? await login(t.app, a.email) : await login(t.app, (await person(t.db, role)).email);
+    assert.equal((await who.get(`/follow-up?account_id=${a.accountId}`)).statusCode, 403, role);
+    assert.equal((await who.json('PATCH', `/follow-up/${ids[0].id}/renew`, {})).statusCode, 403, role);
+  }
+});

@@ -1,0 +1,120 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { notFound } from '../../http/errors.js';
+import { compile, ErrorBag } from '../../http/validation.js';
+import { actorOfUser } from '../../web/actor.js';
+import { audit } from '../../web/audit.js';
+import { formBody } from '../../web/form-body.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import type { IdRoute } from '../../web/types.js';
+import { pick } from '../records/record-ui.js';
+import { transitionOrders } from '../orders/lifecycle.js';
+import { findOrder, lockOrders, orderScopeOf } from '../orders/queries.js';
+import { orderMoveRefusal } from '../orders/transitions.js';
+import { followUpPolicy } from './policy.js';
+import { FOLLOW_UP_PER_PAGE, followUpDays, followUpQueue, setFollowUpDays } from './queries.js';
+import { FollowUpPage, type Tier } from './views.js';
+
+const PAGE = '/follow-up';
+const FollowUpQuery = Type.Object({
+  tier: Type.Optional(Type.String({ enum: ['shipped', 'returned'] })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  account_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+});
+const followUpQuery = compile(FollowUpQuery);
+const RenewBody = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 1000, nullable: true })) });
+const renewBody = compile(RenewBody);
+const SettingsBody = Type.Object({ follow_up_days: Type.Integer({ minimum: 1, maximum: 365 }) });
+const settingsBody = compile(SettingsBody);
+
+/**
+ * `/follow-up` (fulfilment.md): the follow-up agents' queue — orders `shipped` for more than
+ * `follow_up_days` and `returned` orders — with the customer's phone and the courier's last event;
+ * renewing (returned → new, domain.md) goes through transitionOrders, which reserves again.
+ */
+export async function followUpPages(web: FastifyInstance) {
+  const { db } = web;
+  const route = formRoutes(web);
+  addNav({ label: 'Follow-up', href: PAGE, icon: 'phone', visible: followUpPolicy.can('view') });
+
+  web.get(PAGE, { config: { can: followUpPolicy.can('view') } }, async (req, reply) => {
+    const user = req.user!;
+    const bag = new ErrorBag();
+    const query = followUpQuery.check({ ...(req.query as object) }, bag);
+    bag.throwIfAny(FollowUpQuery);
+    const tier = (query.tier ?? 'shipped') as Tier;
+    const page = query.page ?? 1;
+    const days = await followUpDays(db);
+    const [list, other] = await Promise.all([
+      followUpQueue(db, tier, days, page, query.account_id ?? null),
+      followUpQueue(db, tier === 'shipped' ? 'returned' : 'shipped', days, 1, query.account_id ?? null),
+    ]);
+    const meta = {
+      current_page: page,
+      per_page: FOLLOW_UP_PER_PAGE,
+      total: list.total,
+      last_page: Math.max(1, Math.ceil(list.total / FOLLOW_UP_PER_PAGE)),
+    };
+    if (wantsJson(req)) return reply.send({ data: list.rows, meta, follow_up_days: days });
+    const counts = { [tier]: list.total, [tier === 'shipped' ? 'returned' : 'shipped']: other.total } as Record<Tier, number>;
+    return renderPage(req, reply, {
+      title: 'Follow-up',
+      body: (
+        <FollowUpPage
+          tier={tier}
+          rows={list.rows}
+          meta={meta}
+          counts={counts}
+          days={days}
+          canSettings={followUpPolicy.can('settings')(user)}
+          canRenew={followUpPolicy.can('renew')(user)}
+        />
+      ),
+    });
+  });
+
+  route<IdRoute>('PATCH', `${PAGE}/:id/renew`, { config: { can: followUpPolicy.can('renew') } }, async (req, reply) => {
+    const user = req.user!;
+    const actor = actorOfUser(user);
+    const row = await findOrder(db, orderScopeOf(user), req.params.id);
+    if (!row) throw notFound();
+    const bag = new ErrorBag();
+    const input = renewBody.check(pick(formBody(req), ['comment']), bag);
+    bag.throwIfAny(RenewBody);
+    await db.tx(async (q) => {
+      const current = (await lockOrders(q, row.account_id, [row.reference])).get(row.reference);
+      if (!current) throw notFound();
+      const refused = orderMoveRefusal(actor, current, 'new');
+      if (refused) bag.add('status', refused);
+      bag.throwIfAny(RenewBody);
+      await transitionOrders(q, actor, row.account_id, [
+        {
+          id: row.id,
+          from: current.status,
+          courierId: current.delivery_user_id,
+          to: 'new',
+          comment: input.comment ?? 'Renewed from follow-up',
+        },
+      ]);
+    });
+    return done(req, reply, {
+      message: `${row.reference} is new again (renewed).`,
+      redirect: `${PAGE}?tier=returned`,
+      data: { id: row.id, reference: row.reference, status: 'new' },
+    });
+  });
+
+  route('PATCH', `${PAGE}/settings`, { config: { can: followUpPolicy.can('settings'), back: PAGE } }, async (req, reply) => {
+    const bag = new ErrorBag();
+    const input = settingsBody.check(pick(formBody(req), ['follow_up_days']), bag);
+    bag.throwIfAny(SettingsBody);
+    await db.tx(async (q) => {
+      await setFollowUpDays(q, input.follow_up_days);
+      await audit(q, req.user!, 'follow-up.settings', { type: 'settings', id: 'follow-up' }, input);
+    });
+    return done(req, reply, { message: 'Follow-up setting saved.', redirect: PAGE, data: { follow_up_days: input.follow_up_days } });
+  });
+}

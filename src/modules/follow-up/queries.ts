@@ -1,0 +1,63 @@
+import type { Queryable } from '../../db/database.js';
+
+export interface FollowUpRow {
+  id: string;
+  reference: string;
+  account_name: string;
+  status: 'shipped' | 'returned';
+  full_name: string;
+  phone: string;
+  city: string;
+  total: number;
+  tracking_number: string | null;
+  /** When it was shipped (shipped orders) or came back (returned). */
+  since: string;
+  days: number;
+  last_event: { status: string; at: string; note: string | null } | null;
+}
+
+/** The deployment's follow-up setting: orders shipped for more than this many days are called. */
+export async function followUpDays(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ d: number }>('SELECT follow_up_days AS d FROM fulfilment_settings');
+  return rows[0]?.d ?? 5;
+}
+
+export async function setFollowUpDays(q: Queryable, days: number): Promise<void> {
+  await q.query('UPDATE fulfilment_settings SET follow_up_days = $1, updated_at = now()', [days]);
+}
+
+const PER_PAGE = 50;
+
+/**
+ * One tier of the queue, oldest first: `shipped` orders that left more than `days` days ago (by
+ * their history's last move to shipped), or `returned` orders that may be renewed; each with the
+ * courier's last event (status sync). Answers the page's rows and the tier's total.
+ */
+export async function followUpQueue(
+  q: Queryable,
+  tier: 'shipped' | 'returned',
+  days: number,
+  page = 1,
+  accountId: string | null = null,
+): Promise<{ rows: FollowUpRow[]; total: number }> {
+  const where = `o.status = $1 AND o.deleted_at IS NULL AND ($1 = 'returned' OR m.at < now() - make_interval(days => $2::int))
+    AND ($4::text IS NULL OR o.account_id = $4)`;
+  const from = `FROM orders o
+    CROSS JOIN LATERAL (SELECT max(h.created_at) AS at FROM order_histories h WHERE h.order_id = o.id AND h.new_status = $1) m`;
+  const [list, count] = await Promise.all([
+    q.query<FollowUpRow>(
+      `SELECT o.id, o.reference, a.name AS account_name, o.status, o.full_name, o.phone, o.city, o.total::float8 AS total,
+              o.tracking_number, iso_utc(m.at) AS since, floor(extract(epoch FROM now() - m.at) / 86400)::int AS days,
+              (SELECT json_build_object('status', e.status, 'at', iso_utc(e.at), 'note', e.note)
+                 FROM order_events e WHERE e.order_id = o.id ORDER BY e.at DESC, e.id DESC LIMIT 1) AS last_event
+         ${from} JOIN accounts a ON a.id = o.account_id
+        WHERE ${where}
+        ORDER BY m.at, o.id LIMIT ${PER_PAGE} OFFSET $3`,
+      [tier, days, (page - 1) * PER_PAGE, accountId],
+    ),
+    q.query<{ n: number }>(`SELECT count(*)::int AS n ${from} WHERE ${where} AND $3::int IS NOT NULL`, [tier, days, 0, accountId]),
+  ]);
+  return { rows: list.rows.map((r) => ({ ...r, total: Number(r.total) })), total: count.rows[0].n };
+}
+
+export const FOLLOW_UP_PER_PAGE = PER_PAGE;

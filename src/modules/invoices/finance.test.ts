@@ -1,0 +1,569 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
+import { newId } from '../../lib/ids.js';
+import { testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { expectInvalid, expectJson, FORBIDDEN, NOT_FOUND } from '../../test-support/expect.js';
+import { person } from '../../test-support/people.js';
+import {
+  companyServing,
+  confirmedOrder,
+  ledgerRows,
+  makeOrder,
+  moneyShop,
+  moveOrder,
+  multipartPatch,
+  PDF_PROOF,
+} from '../ledger/test-fixtures.js';
+
+let t: TestApp;
+let admin: Agent;
+let shop: Tenant;
+let seller: Agent;
+let other: Tenant;
+let otherSeller: Agent;
+
+before(async () => {
+  t = await testApp();
+  admin = await login(t.app, (await person(t.db, 'admin')).email);
+  shop = await moneyShop(t.db);
+  seller = await login(t.app, shop.email);
+  other = await moneyShop(t.db);
+  otherSeller = await login(t.app, other.email);
+});
+after(() => t.close());
+
+const data = (res: LightMyRequestResponse, status = 200, what = '') => {
+  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 500)}`);
+  return res.json().data;
+};
+
+const multipart = (a: Agent, url: string, fields: Record<string, string>, file?: { name: string; type: string; data: Buffer }) =>
+  multipartPatch(t.app, a, url, fields, file);
+
+/** Text of a PDF through Debian's pdftotext. */
+function pdfText(pdf: Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'codops-pdf-'));
+  try {
+    writeFileSync(join(dir, 's.pdf'), pdf);
+    return execFileSync('pdftotext', ['-layout', join(dir, 's.pdf'), '-'], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('fees', () => {
+  test('admins read the defaults and set fees; sellers and other staff are refused; bad values are 422', async () => {
+    const fresh = await moneyShop(t.db);
+    assert.deepEqual(data(await admin.json('GET', `/accounts/${fresh.accountId}/fees`)), {
+      confirmation_fee: 0,
+      fulfilment_fee: 0,
+      default_delivery_fee: 0,
+      default_return_fee: 0,
+      cod_percent: 0,
+    });
+    const set = data(await admin.json('PATCH', `/accounts/${fresh.accountId}/fees`, { fulfilment_fee: 7.5, cod_percent: '2.5' }));
+    assert.equal(set.fulfilment_fee, 7.5);
+    assert.equal(set.cod_percent, 2.5);
+    assert.equal(set.confirmation_fee, 0);
+    expectInvalid(await admin.json('PATCH', `/accounts/${fresh.accountId}/fees`, { cod_percent: 101, fulfilment_fee: -1 }), {
+      fulfilment_fee: ['The fulfilment fee field must be at least 0.'],
+      cod_percent: ['The cod percent field must not be greater than 100.'],
+    });
+    expectInvalid(await admin.json('PATCH', `/accounts/${fresh.accountId}/fees`, { fulfilment_fee: 1.005 }), {
+      fulfilment_fee: ['The fulfilment fee field must have 0-2 decimal places.'],
+    });
+    expectJson(await admin.json('GET', `/accounts/${newId()}/fees`), 404, NOT_FOUND);
+    const freshSeller = await login(t.app, fresh.email);
+    expectJson(await freshSeller.json('GET', `/accounts/${fresh.accountId}/fees`), 403, FORBIDDEN);
+    expectJson(await freshSeller.json('PATCH', `/accounts/${fresh.accountId}/fees`, { fulfilment_fee: 0 }), 403, FORBIDDEN);
+    const manager = await login(t.app, (await person(t.db, 'manager')).email);
+    expectJson(await manager.json('GET', `/accounts/${fresh.accountId}/fees`), 403, FORBIDDEN);
+    // The page and its form; the account page links to it.
+    assert.match((await admin.get(`/accounts/${fresh.accountId}/show`)).body, new RegExp(`href="/accounts/${fresh.accountId}/fees"`));
+    const page = await admin.get(`/accounts/${fresh.accountId}/fees`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /COD fee/);
+    const saved = await admin.form(`/accounts/${fresh.accountId}/fees`, { confirmation_fee: '3.50' }, { method: 'PATCH' });
+    assert.equal(saved.statusCode, 302, saved.body);
+    assert.equal(data(await admin.json('GET', `/accounts/${fresh.accountId}/fees`)).confirmation_fee, 3.5);
+  });
+});
+
+describe('the ledger', () => {
+  test('a delivery and a return book the spec’s rows with the fees of their moment; renew is a new attempt', async () => {
+    const s = await moneyShop(t.db);
+    const { company, cityName } = await companyServing(t.db, { delivery: 30, return: 12 });
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, {
+      confirmation_fee: 5,
+      fulfilment_fee: 8,
+      default_delivery_fee: 20,
+      default_return_fee: 9,
+      cod_percent: 2,
+    });
+    // From a confirmed lead, fees paid by the customer at the company's city fee: collected 200 + 30.
+    const a = await confirmedOrder(t.db, s.accountId, { total: 200, city: cityName });
+    await t.db.query('UPDATE orders SET is_fees_paid_by_customer = true WHERE id = $1', [a.id]);
+    await moveOrder(t.db, s.accountId, a.id, 'shipped', { company });
+    await moveOrder(t.db, s.accountId, a.id, 'returned');
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { fulfilment_fee: 10 }); // later fees change no past row
+    await moveOrder(t.db, s.accountId, a.id, 'new');
+    await moveOrder(t.db, s.accountId, a.id, 'shipped', { company });
+    await moveOrder(t.db, s.accountId, a.id, 'delivered');
+    // Hand-made, own courier (no company): the account's default delivery fee; fees not paid by the customer.
+    const b = await makeOrder(t.db, s.accountId, { total: 100 });
+    await moveOrder(t.db, s.accountId, b.id, 'shipped');
+    await moveOrder(t.db, s.accountId, b.id, 'delivered');
+
+    const rows = await ledgerRows(t.db, s.accountId);
+    assert.deepEqual(
+      rows.map((r) => [r.order_id === a.id ? 'a' : 'b', r.attempt, r.kind, r.amount]),
+      [
+        ['a', 1, 'confirmation_fee', -5],
+        ['a', 1, 'fulfilment_fee', -8],
+        ['a', 1, 'return_fee', -12],
+        ['a', 2, 'delivered', 230],
+        ['a', 2, 'fulfilment_fee', -10],
+        ['a', 2, 'delivery_fee', -30],
+        ['a', 2, 'cod_fee', -4.6],
+        ['b', 1, 'delivered', 100],
+        ['b', 1, 'fulfilment_fee', -10],
+        ['b', 1, 'delivery_fee', -20],
+        ['b', 1, 'cod_fee', -2],
+      ],
+    );
+    let running = 0;
+    for (const r of rows) assert.equal(r.balance_after, Math.round((running += r.amount) * 100) / 100);
+    const sellerA = await login(t.app, s.email);
+    assert.deepEqual(data(await sellerA.json('GET', '/balance')), { balance: 228.4, reserved: 0, available: 228.4 });
+    const { rows: order } = await t.db.query<{ c: number; n: number }>(
+      'SELECT collected_amount::float8 AS c, delivery_attempts AS n FROM orders WHERE id = $1',
+      [a.id],
+    );
+    assert.deepEqual(order[0], { c: 230, n: 2 });
+
+    // A repeated transition never books twice: the stale move is refused and nothing is added.
+    await assert.rejects(moveOrder(t.db, s.accountId, b.id, 'delivered'));
+    assert.equal((await ledgerRows(t.db, s.accountId)).length, rows.length);
+    // The ledger is append-only.
+    await assert.rejects(t.db.query('UPDATE balance_histories SET amount = 0 WHERE account_id = $1', [s.accountId]));
+
+    // The list: filters, paginated body, an order page's rows.
+    const page = await sellerA.json('GET', `/balance-histories?kind=cod_fee&per_page=1`);
+    const body = page.json();
+    assert.equal(body.meta.total, 2);
+    assert.equal(body.data.length, 1);
+    assert.deepEqual(Object.keys(body.data[0]), [
+      'id',
+      'account_id',
+      'kind',
+      'amount',
+      'balance_after',
+      'order_reference',
+      'invoice_reference',
+      'comment',
+      'created_by',
+      'created_at',
+    ]);
+    assert.equal(body.data[0].order_reference, b.reference);
+    const byOrder = (await sellerA.json('GET', `/balance-histories?order_reference=${a.reference}`)).json();
+    assert.equal(byOrder.meta.total, 7);
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal((await sellerA.json('GET', `/balance-histories?created_from=${today}&created_to=${today}`)).json().meta.total, 11);
+    assert.equal((await sellerA.json('GET', `/balance-histories?created_to=2000-01-01`)).json().meta.total, 0);
+    expectInvalid(await sellerA.json('GET', '/balance-histories?kind=gift'), { kind: ['The selected kind is invalid.'] });
+  });
+
+  test('concurrent deliveries of one order book it once', async () => {
+    const s = await moneyShop(t.db);
+    const o = await makeOrder(t.db, s.accountId, { total: 150 });
+    await moveOrder(t.db, s.accountId, o.id, 'shipped');
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => moveOrder(t.db, s.accountId, o.id, 'delivered')));
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    assert.deepEqual(
+      (await ledgerRows(t.db, s.accountId)).map((r) => [r.kind, r.amount]),
+      [['delivered', 150]],
+    );
+  });
+
+  test('balance and ledger: staff name the account, another account answers 404; only admins adjust, with a comment', async () => {
+    expectJson(await seller.json('GET', `/balance?account_id=${other.accountId}`), 404, NOT_FOUND);
+    expectJson(await seller.json('GET', `/balance-histories?account_id=${other.accountId}`), 404, NOT_FOUND);
+    expectInvalid(await admin.json('GET', '/balance'), { account_id: ['The account id field is required.'] });
+    expectJson(await admin.json('GET', `/balance?account_id=${newId()}`), 404, NOT_FOUND);
+    const manager = await login(t.app, (await person(t.db, 'manager')).email);
+    expectJson(await manager.json('GET', `/balance?account_id=${shop.accountId}`), 403, FORBIDDEN);
+
+    expectJson(
+      await seller.json('POST', '/balance-histories/adjust', { account_id: shop.accountId, amount: 100, comment: 'gift' }),
+      403,
+      FORBIDDEN,
+    );
+    expectInvalid(await admin.json('POST', '/balance-histories/adjust', { account_id: shop.accountId, amount: 0 }), {
+      amount: ['The amount field must not be zero.'],
+      comment: ['The comment field is required.'],
+    });
+    expectInvalid(await admin.json('POST', '/balance-histories/adjust', { account_id: newId(), amount: 5, comment: 'x' }), {
+      account_id: ['The selected account id is invalid.'],
+    });
+    const before = data(await admin.json('GET', `/balance?account_id=${shop.accountId}`)).balance;
+    const after = data(
+      await admin.json('POST', '/balance-histories/adjust', { account_id: shop.accountId, amount: 40.25, comment: 'Courier refund' }),
+      201,
+    );
+    assert.equal(after.balance, Math.round((before + 40.25) * 100) / 100);
+    const last = (await seller.json('GET', '/balance-histories?kind=adjustment')).json().data[0];
+    assert.equal(last.comment, 'Courier refund');
+    assert.equal(last.amount, 40.25);
+    // The seller's own list never shows another account's rows.
+    await admin.json('POST', '/balance-histories/adjust', { account_id: other.accountId, amount: 1, comment: 'other' });
+    const mine = (await seller.json('GET', '/balance-histories?per_page=1000')).json().data as { account_id: string }[];
+    assert.ok(mine.every((r) => r.account_id === shop.accountId));
+  });
+});
+
+describe('payouts', () => {
+  test('request, paid with a proof, un-paid, cancel with the reservation released, delete, history, PDF statement', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { fulfilment_fee: 10 });
+    const orders = [await makeOrder(t.db, s.accountId, { total: 300 }), await makeOrder(t.db, s.accountId, { total: 120 })];
+    for (const o of orders) await moveOrder(t.db, s.accountId, o.id, 'shipped');
+    await moveOrder(t.db, s.accountId, orders[0].id, 'delivered');
+    await moveOrder(t.db, s.accountId, orders[1].id, 'returned');
+    assert.equal(data(await sel.json('GET', '/balance')).balance, 280);
+
+    expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 50, payment_method: 'bank_transfer' }), {
+      payment_method: ['Add your bank account in Settings → Payment before asking for a bank transfer.'],
+    });
+    expectInvalid(await sel.json('PATCH', '/settings/payment/bank-account', { bank_name: 'CIH', iban: 'x'.repeat(35) }), {
+      account_holder: ['The account holder field is required.'],
+      iban: ['The iban field must not be greater than 34 characters.'],
+    });
+    const details = data(
+      await sel.json('PATCH', '/settings/payment/bank-account', {
+        bank_name: 'CIH Bank',
+        account_holder: 'Argan House',
+        iban: 'ma64 0112 3456 7890',
+      }),
+    );
+    assert.equal(details.iban, 'MA6401123456789' + '0');
+    expectInvalid(await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'nope' }), {
+      paypal_email: ['The paypal email field must be a valid email address.'],
+    });
+    expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 280.01, payment_method: 'bank_transfer' }), {
+      amount: ['The amount field must not be greater than 280.00.'],
+    });
+    expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 0.5, payment_method: 'cash' }), {
+      amount: ['The amount field must be at least 1.'],
+      payment_method: ['The selected payment method is invalid.'],
+    });
+    const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 200, payment_method: 'bank_transfer' }), 201);
+    assert.deepEqual(Object.keys(inv), [
+      'id',
+      'reference',
+      'amount',
+      'status',
+      'payment_method',
+      'comment',
+      'proof_url',
+      'created_at',
+      'updated_at',
+    ]);
+    assert.match(inv.reference, /^INV-\d{5}$/);
+    assert.equal(inv.status, 'pending');
+    assert.deepEqual(data(await sel.json('GET', '/balance')), { balance: 80, reserved: 200, available: 80 });
+
+    // Who may: a seller neither marks paid nor deletes; another account sees nothing.
+    expectJson(
+      await multipart(sel, `/invoices/${inv.id}/paid/request`, {}, { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF }),
+      403,
+      FORBIDDEN,
+    );
+    expectJson(await sel.json('PATCH', `/invoices/${inv.id}/un-paid/request`), 403, FORBIDDEN);
+    expectJson(await sel.json('DELETE', '/invoices/delete', { ids: [inv.id] }), 403, FORBIDDEN);
+    expectJson(await otherSeller.json('GET', `/invoices/${inv.id}/show`), 404, NOT_FOUND);
+    expectJson(await otherSeller.json('GET', `/invoices/${inv.id}/pdf`), 404, NOT_FOUND);
+    expectJson(await otherSeller.json('PATCH', `/invoices/${inv.id}/cancel/request`), 404, NOT_FOUND);
+    assert.ok(!(await otherSeller.json('GET', '/invoices')).body.includes(inv.id));
+
+    // Paid needs a proof file of the right kind.
+    expectInvalid(await multipart(admin, `/invoices/${inv.id}/paid/request`, {}), { file: ['The file field is required.'] });
+    expectInvalid(
+      await multipart(
+        admin,
+        `/invoices/${inv.id}/paid/request`,
+        {},
+        { name: 'p.txt', type: 'application/pdf', data: Buffer.from('hello') },
+      ),
+      { file: ['The file field must be a file of type: pdf, png, jpeg.'] },
+    );
+    const paid = data(
+      await multipart(
+        admin,
+        `/invoices/${inv.id}/paid/request`,
+        { comment: 'Wire 123' },
+        { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF },
+      ),
+    );
+    assert.equal(paid.status, 'paid');
+    assert.equal(paid.proof_url, `/invoices/${inv.id}/proof`);
+    const proof = await sel.get(paid.proof_url);
+    assert.equal(proof.statusCode, 200);
+    assert.deepEqual(proof.rawPayload, PDF_PROOF);
+    expectInvalid(await sel.json('PATCH', `/invoices/${inv.id}/cancel/request`), {
+      status: ['The status cannot change from paid to canceled.'],
+    });
+
+    // The statement: the account, the orders with their fees, the totals.
+    const pdf = await sel.get(`/invoices/${inv.id}/pdf`);
+    assert.equal(pdf.statusCode, 200);
+    assert.equal(pdf.headers['content-type'], 'application/pdf');
+    const text = pdfText(pdf.rawPayload);
+    assert.match(text, new RegExp(inv.reference));
+    assert.match(text, new RegExp(orders[0].reference));
+    assert.match(text, new RegExp(orders[1].reference));
+    assert.match(text, /Total collected: 300\.00 MAD/);
+    assert.match(text, /Total fees: 20\.00 MAD/);
+    assert.match(text, /Net for the period: 280\.00 MAD/);
+    assert.match(text, /Amount paid out: 200\.00 MAD/);
+
+    // Un-paid back to pending (the proof stays in the history), then canceled: the reservation comes back.
+    assert.equal(data(await admin.json('PATCH', `/invoices/${inv.id}/un-paid/request`)).status, 'pending');
+    expectInvalid(await admin.json('DELETE', '/invoices/delete', { ids: [inv.id] }), {
+      'ids.0': [`${inv.reference} is pending: only canceled payouts can be deleted.`],
+    });
+    assert.equal(data(await sel.json('PATCH', `/invoices/${inv.id}/cancel/request`)).status, 'canceled');
+    assert.deepEqual(data(await sel.json('GET', '/balance')), { balance: 280, reserved: 0, available: 280 });
+    const { rows: hist } = await t.db.query<{ old_status: string | null; new_status: string; proof: boolean }>(
+      'SELECT old_status, new_status, proof_path IS NOT NULL AS proof FROM invoice_histories WHERE invoice_id = $1 ORDER BY id',
+      [inv.id],
+    );
+    assert.deepEqual(
+      hist.map((h) => [h.old_status, h.new_status, h.proof]),
+      [
+        [null, 'pending', false],
+        ['pending', 'paid', true],
+        ['paid', 'pending', false],
+        ['pending', 'canceled', false],
+      ],
+    );
+    const kinds = (await ledgerRows(t.db, s.accountId)).map((r) => [r.kind, r.amount]).slice(-2);
+    assert.deepEqual(kinds, [
+      ['payout_reserved', -200],
+      ['payout_released', 200],
+    ]);
+    assert.deepEqual(await admin.json('DELETE', '/invoices/delete', { ids: [inv.id] }).then((r) => r.json()), {
+      message: 'Payout deleted.',
+    });
+    expectJson(await sel.json('GET', `/invoices/${inv.id}/show`), 404, NOT_FOUND);
+  });
+
+  test('20 concurrent payout requests against a balance covering 5: exactly 5 succeed, the rest are 422 on amount', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'shop@example.test' });
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 500, comment: 'Opening' });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => sel.json('POST', '/invoices/create/request', { amount: 100, payment_method: 'paypal' })),
+    );
+    const ok = results.filter((r) => r.statusCode === 201);
+    assert.equal(ok.length, 5, results.map((r) => r.statusCode).join(','));
+    for (const r of results.filter((x) => x.statusCode !== 201)) expectInvalid(r, { amount: [r.json().errors.amount[0]] }) as unknown;
+    for (const r of results.filter((x) => x.statusCode !== 201))
+      assert.match(r.json().errors.amount[0], /^The amount field must not be greater than 0\.00\.$/);
+    assert.deepEqual(data(await sel.json('GET', '/balance')), { balance: 0, reserved: 500, available: 0 });
+    const rows = await ledgerRows(t.db, s.accountId);
+    assert.ok(rows.every((r) => r.balance_after >= 0));
+    assert.equal(new Set(ok.map((r) => r.json().data.reference)).size, 5);
+    if (usingPostgres) assert.ok(true, 'ran against PostgreSQL with a pool');
+  });
+
+  test('payment details: the owner and admins see them whole; the invoice page masks them for nobody else', async () => {
+    const d = data(await seller.json('PATCH', '/settings/payment/paypal', { paypal_email: 'owner@example.test' }));
+    assert.equal(d.paypal_email, 'owner@example.test');
+    assert.equal(data(await seller.json('GET', '/settings/payment')).paypal_email, 'owner@example.test');
+    expectJson(await admin.json('PATCH', '/settings/payment/paypal', { paypal_email: 'a@example.test' }), 403, FORBIDDEN);
+    const { maskDetails } = await import('./queries.js');
+    assert.deepEqual(maskDetails({ bank_name: 'CIH', account_holder: 'A', iban: 'MA640011', paypal_email: 'owner@example.test' }), {
+      bank_name: 'CIH',
+      account_holder: 'A',
+      iban: '••••0011',
+      paypal_email: 'o•••@example.test',
+    });
+  });
+});
+
+describe('money on the pages', () => {
+  test('the seller’s home shows the balance and pending payouts, an order page its fees and ledger rows; "hide money" blanks them all', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { fulfilment_fee: 12.34 });
+    const o = await makeOrder(t.db, s.accountId, { total: 987.65 });
+    await moveOrder(t.db, s.accountId, o.id, 'shipped');
+    await moveOrder(t.db, s.accountId, o.id, 'delivered');
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'me@example.test' });
+    const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 111.11, payment_method: 'paypal' }), 201);
+
+    const home = await sel.get('/');
+    assert.equal(home.statusCode, 200);
+    assert.match(home.body, /Your money/);
+    assert.match(home.body, /864\.20 MAD/); // 987.65 − 12.34 − 111.11
+    assert.match(home.body, /111\.11 MAD/);
+    const page = await sel.get(`/orders/${o.id}/show`);
+    assert.match(page.body, /Fees and balance/);
+    assert.match(page.body, /987\.65 MAD/);
+    assert.match(page.body, /-12\.34 MAD/);
+    assert.match((await sel.get('/balance-histories')).body, /975\.31 MAD/);
+    assert.match((await sel.get('/invoices')).body, /111\.11 MAD/);
+    assert.match((await sel.get(`/invoices/${inv.id}/show`)).body, /111\.11 MAD/);
+    // A manager sees the order but not its money.
+    const manager = await login(t.app, (await person(t.db, 'manager')).email);
+    const seen = await manager.get(`/orders/${o.id}/show`);
+    if (seen.statusCode === 200) assert.doesNotMatch(seen.body, /Fees and balance/);
+
+    await t.db.query('UPDATE users SET hide_money = true WHERE lower(email) = lower($1)', [s.email]);
+    for (const url of ['/', `/orders/${o.id}/show`, '/balance-histories', '/invoices', `/invoices/${inv.id}/show`, '/invoices/create']) {
+      const res = await sel.get(url);
+      assert.equal(res.statusCode, 200, url);
+      for (const amount of ['864.20', '111.11', '987.65', '12.34', '975.31'])
+        assert.ok(!res.body.includes(amount), `${url} shows ${amount}`);
+    }
+    // Not in JSON.
+    assert.equal(data(await sel.json('GET', '/balance')).balance, 864.2);
+  });
+});
+
+describe('courier cash', () => {
+  test('a remittance with one wrong amount is reported line by line and not recorded; a correct one is; selected orders too', async () => {
+    const s = await moneyShop(t.db);
+    const { company } = await companyServing(t.db, { delivery: 0, return: 0 });
+    const made = [];
+    for (const total of [100, 250.5, 80]) {
+      const o = await makeOrder(t.db, s.accountId, { total });
+      await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
+      await moveOrder(t.db, s.accountId, o.id, 'delivered');
+      made.push(o);
+    }
+    const mine = async () =>
+      (
+        (await admin.json('GET', '/remittances')).json().data as {
+          id: string;
+          pending_orders: number;
+          pending_amount: number;
+          cash_received: number;
+          difference: number;
+        }[]
+      ).find((r) => r.id === company)!;
+    assert.deepEqual(
+      { ...(await mine()) },
+      {
+        ...(await mine()),
+        type: 'shipping_company',
+        pending_orders: 3,
+        pending_amount: 430.5,
+        cash_expected: 430.5,
+        cash_received: 0,
+        difference: 430.5,
+      },
+    );
+    const wrong = await admin.json('POST', '/remittances', {
+      shipping_company_id: company,
+      csv: `reference,amount\n${made[0].reference},100.00\n${made[1].reference},205.50\nORD-99999,10\n`,
+      received_at: '2026-11-30',
+    });
+    expectInvalid(wrong, {
+      'lines.3.amount': [`Line 3 (${made[1].reference}): expected 250.50, received 205.50.`],
+      'lines.4': [
+        `Line 4: ORD-99999 is not a delivered order of ${(await t.db.query<{ name: string }>('SELECT name FROM shipping_companies WHERE id = $1', [company])).rows[0].name} awaiting remittance.`,
+      ],
+    });
+    assert.equal((await mine()).pending_orders, 3, 'nothing recorded');
+    const { rows: none } = await t.db.query('SELECT 1 FROM remittances WHERE shipping_company_id = $1', [company]);
+    assert.equal(none.length, 0);
+    // Only the wrong amount: still refused until confirmed.
+    const differ = {
+      shipping_company_id: company,
+      csv: `${made[0].reference},100\n${made[1].reference},205.50`,
+      received_at: '2026-11-30',
+    };
+    expectInvalid(await admin.json('POST', '/remittances', differ), {
+      'lines.2.amount': [`Line 2 (${made[1].reference}): expected 250.50, received 205.50.`],
+    });
+    const ok = await admin.json('POST', '/remittances', {
+      shipping_company_id: company,
+      csv: `${made[0].reference},100\n${made[1].reference},250.50`,
+      received_at: '2026-11-30',
+      comment: 'Weekly',
+    });
+    const rec = data(ok, 201);
+    assert.equal(rec.amount, 350.5);
+    assert.equal(rec.orders, 2);
+    assert.deepEqual(
+      { pending_orders: (await mine()).pending_orders, cash_received: (await mine()).cash_received, difference: (await mine()).difference },
+      { pending_orders: 1, cash_received: 350.5, difference: 80 },
+    );
+    // Remitted orders cannot be remitted again; the last one by selection.
+    expectInvalid(
+      await admin.json('POST', '/remittances', { shipping_company_id: company, order_ids: [made[0].id], received_at: '2026-11-30' }),
+      {
+        'order_ids.0': ['The selected order_ids.0 is invalid.'],
+      },
+    );
+    data(
+      await admin.json('POST', '/remittances', { shipping_company_id: company, order_ids: [made[2].id], received_at: '2026-11-30' }),
+      201,
+    );
+    assert.equal((await mine()).difference, 0);
+    // A confirmed difference is recorded and shows as the courier's difference.
+    expectInvalid(await admin.json('POST', '/remittances', { received_at: '2026-11-30', order_ids: [made[2].id] }), {
+      shipping_company_id: ['Give either a shipping company or a delivery person.'],
+    });
+    expectJson(await seller.json('GET', '/remittances'), 403, FORBIDDEN);
+    const page = await admin.get('/remittances');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Courier cash/);
+  });
+});
+
+describe('invoice events', () => {
+  test('every payout status change writes invoice.status_changed to the outbox, with the invoice JSON and previous status', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    const hook = newId();
+    await t.db.query(
+      `INSERT INTO webhooks (id, account_id, url, secret_sealed, event_types, status) VALUES ($1, $2, 'https://example.com/hook', 'x', $3, 'active')`,
+      [hook, s.accountId, ['invoice.status_changed']],
+    );
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'hooks@example.test' });
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 100, comment: 'Opening' });
+    const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 60, payment_method: 'paypal' }), 201);
+    data(await multipart(admin, `/invoices/${inv.id}/paid/request`, {}, { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF }));
+    data(await admin.json('PATCH', `/invoices/${inv.id}/un-paid/request`));
+    data(await sel.json('PATCH', `/invoices/${inv.id}/cancel/request`));
+    const { rows } = await t.db.query<{
+      type: string;
+      resource_key: string;
+      previous_status: string | null;
+      data: { status: string; reference: string };
+    }>('SELECT type, resource_key, previous_status, data FROM webhook_events WHERE account_id = $1 ORDER BY seq', [s.accountId]);
+    assert.deepEqual(
+      rows.map((r) => [r.type, r.resource_key, r.previous_status, r.data.status, r.data.reference]),
+      [
+        ['invoice.status_changed', `invoice:${inv.id}`, null, 'pending', inv.reference],
+        ['invoice.status_changed', `invoice:${inv.id}`, 'pending', 'paid', inv.reference],
+        ['invoice.status_changed', `invoice:${inv.id}`, 'paid', 'pending', inv.reference],
+        ['invoice.status_changed', `invoice:${inv.id}`, 'pending', 'canceled', inv.reference],
+      ],
+    );
+    const { rows: deliveries } = await t.db.query('SELECT 1 FROM webhook_deliveries WHERE webhook_id = $1', [hook]);
+    assert.equal(deliveries.length, 4);
+    // No delivery worker of a shared test database may try example.com.
+    await t.db.query('DELETE FROM webhooks WHERE id = $1', [hook]);
+  });
+});

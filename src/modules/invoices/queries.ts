@@ -1,0 +1,158 @@
+import type { Queryable } from '../../db/database.js';
+import { jsonPage } from '../../db/paging.js';
+import { Where } from '../../db/where.js';
+import type { WebUser } from '../../web/types.js';
+import type { InvoiceStatus, PaymentMethod } from './schemas.js';
+
+/** finance.md's JSON of a payout. */
+export interface InvoiceJson {
+  id: string;
+  reference: string;
+  amount: number;
+  status: InvoiceStatus;
+  payment_method: PaymentMethod;
+  comment: string | null;
+  proof_url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export const INVOICE_JSON = `json_build_object('id', i.id, 'reference', i.reference, 'amount', i.amount::float8, 'status', i.status,
+  'payment_method', i.payment_method, 'comment', i.comment,
+  'proof_url', CASE WHEN i.proof_path IS NOT NULL THEN '/invoices/' || i.id || '/proof' END,
+  'created_at', iso_utc(i.created_at), 'updated_at', iso_utc(i.updated_at))`;
+
+/** The account a user's invoices are limited to: a seller's own; null for admins (all). */
+export const invoiceScope = (user: WebUser) => (user.role === 'seller' ? user.account_id : null);
+
+export interface InvoiceRow {
+  id: string;
+  account_id: string;
+  account_name: string;
+  reference: string;
+  status: InvoiceStatus;
+  amount: string;
+  proof_path: string | null;
+  created_at: string;
+  data: InvoiceJson;
+}
+
+/** One invoice the user may see (another account's is undefined: a 404). */
+export async function findInvoice(q: Queryable, user: WebUser, id: string, lock = false): Promise<InvoiceRow | undefined> {
+  const { rows } = await q.query<InvoiceRow>(
+    `SELECT i.id, i.account_id, a.name AS account_name, i.reference, i.status, i.amount::text AS amount, i.proof_path,
+            iso_utc(i.created_at) AS created_at, ${INVOICE_JSON} AS data
+       FROM invoices i JOIN accounts a ON a.id = i.account_id
+      WHERE i.id = $1 AND ($2::text IS NULL OR i.account_id = $2) ${lock ? 'FOR UPDATE OF i' : ''}`,
+    [id, invoiceScope(user)],
+  );
+  return rows[0];
+}
+
+export interface InvoiceFilters {
+  page: number;
+  per_page: number;
+  status?: string;
+  account_id?: string;
+  search?: string;
+}
+
+export function invoicePage(q: Queryable, user: WebUser, f: InvoiceFilters, extra = false): Promise<string> {
+  const w = new Where();
+  const scope = invoiceScope(user);
+  if (scope) w.and(`i.account_id = ${w.param(scope)}`);
+  else if (f.account_id) w.and(`i.account_id = ${w.param(f.account_id)}`);
+  if (f.status) w.and(`i.status = ${w.param(f.status)}`);
+  if (f.search) w.and(`i.reference = ${w.param(f.search.trim().toUpperCase())}`);
+  const json = extra
+    ? `(${INVOICE_JSON}::jsonb || jsonb_build_object('account_name', (SELECT name FROM accounts WHERE id = i.account_id)))`
+    : INVOICE_JSON;
+  return jsonPage(q, {
+    jsonExpr: json,
+    from: 'FROM invoices i',
+    key: 'i.id',
+    where: w,
+    orderBy: [
+      ['i.created_at', 'DESC'],
+      ['i.id', 'DESC'],
+    ],
+    page: f,
+  });
+}
+
+export interface InvoiceHistoryRow {
+  old_status: string | null;
+  new_status: string;
+  comment: string | null;
+  proof_path: string | null;
+  changed_by: string;
+  created_at: string;
+}
+
+export async function invoiceHistories(q: Queryable, invoiceId: string): Promise<InvoiceHistoryRow[]> {
+  const { rows } = await q.query<InvoiceHistoryRow>(
+    `SELECT old_status, new_status, comment, proof_path, changed_by, iso_utc(created_at) AS created_at
+       FROM invoice_histories WHERE invoice_id = $1 ORDER BY id`,
+    [invoiceId],
+  );
+  return rows;
+}
+
+export interface PaymentDetails {
+  bank_name: string | null;
+  account_holder: string | null;
+  iban: string | null;
+  paypal_email: string | null;
+}
+
+export async function paymentDetails(q: Queryable, accountId: string): Promise<PaymentDetails> {
+  const { rows } = await q.query<PaymentDetails>(
+    'SELECT bank_name, account_holder, iban, paypal_email FROM payment_details WHERE account_id = $1',
+    [accountId],
+  );
+  return rows[0] ?? { bank_name: null, account_holder: null, iban: null, paypal_email: null };
+}
+
+/** finance.md: payment details are masked except to their owner (the account's sellers) and admins. */
+export function maskDetails(d: PaymentDetails): PaymentDetails {
+  const tail = (s: string | null, keep: number) => (s === null ? null : '•'.repeat(Math.max(0, s.length - keep)) + s.slice(-keep));
+  const email = (s: string | null) => (s === null ? null : s.replace(/^(.)[^@]*(@.*)$/, (_m, a: string, b: string) => `${a}•••${b}`));
+  return { bank_name: d.bank_name, account_holder: d.account_holder, iban: tail(d.iban, 4), paypal_email: email(d.paypal_email) };
+}
+
+export const seesDetailsOf = (user: WebUser, accountId: string) => user.role === 'admin' || user.account_id === accountId;
+
+/** What a statement shows: the period since the previous payout and each order's money in it. */
+export interface StatementOrder {
+  reference: string;
+  kinds: Record<string, number>;
+  net: number;
+}
+
+/**
+ * The statement's period is bounded by ledger rows, not clocks: from after the previous payout's
+ * reservation (a payout not canceled) to this payout's own reservation.
+ */
+export async function statementOf(q: Queryable, inv: InvoiceRow) {
+  const { rows: bounds } = await q.query<{ until_id: string; until_at: string; since_id: string | null; since_at: string | null }>(
+    `SELECT r.id AS until_id, iso_utc(r.created_at) AS until_at, p.id AS since_id, iso_utc(p.created_at) AS since_at
+       FROM balance_histories r
+       LEFT JOIN LATERAL (
+         SELECT b.id, b.created_at FROM balance_histories b JOIN invoices i ON i.id = b.invoice_id
+          WHERE b.account_id = r.account_id AND b.kind = 'payout_reserved' AND b.id < r.id AND i.status <> 'canceled'
+          ORDER BY b.id DESC LIMIT 1
+       ) p ON true
+      WHERE r.invoice_id = $1 AND r.kind = 'payout_reserved'`,
+    [inv.id],
+  );
+  const b = bounds[0];
+  const { rows } = await q.query<{ reference: string; kinds: Record<string, number>; net: number }>(
+    `SELECT h.order_reference AS reference, json_object_agg(h.kind, h.amount::float8) AS kinds, sum(h.amount)::float8 AS net
+       FROM (SELECT order_reference, kind, sum(amount) AS amount, min(id) AS first FROM balance_histories
+              WHERE account_id = $1 AND order_reference IS NOT NULL AND id < $2::bigint AND ($3::bigint IS NULL OR id > $3::bigint)
+              GROUP BY order_reference, kind) h
+      GROUP BY h.order_reference ORDER BY min(h.first)`,
+    [inv.account_id, b?.until_id ?? '0', b?.since_id ?? null],
+  );
+  return { since: b?.since_at ?? null, until: b?.until_at ?? inv.created_at, orders: rows as StatementOrder[] };
+}

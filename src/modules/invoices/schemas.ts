@@ -1,0 +1,50 @@
+import { Type } from '@sinclair/typebox';
+import { compile } from '../../http/validation.js';
+
+export const PAYMENT_METHODS = ['bank_transfer', 'paypal'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export const INVOICE_STATUSES = ['pending', 'paid', 'canceled'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** The payout lifecycle (finance.md): pending → paid | canceled; paid → pending (un-paid). */
+export const INVOICE_MOVES: Record<InvoiceStatus, readonly InvoiceStatus[]> = {
+  pending: ['paid', 'canceled'],
+  paid: ['pending'],
+  canceled: [],
+};
+
+export const payoutRequest = compile(
+  Type.Object({
+    amount: Type.Number({ minimum: 1, maximum: 9_999_999 }),
+    payment_method: Type.String({ enum: [...PAYMENT_METHODS] }),
+    comment: Type.Optional(Type.String({ maxLength: 1000, nullable: true })),
+  }),
+);
+
+export const paidBody = compile(Type.Object({ comment: Type.Optional(Type.String({ maxLength: 1000, nullable: true })) }));
+export const commentBody = paidBody;
+
+export const deleteBody = compile(
+  Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 500 }) }),
+);
+
+export const bankAccountBody = compile(
+  Type.Object({
+    bank_name: Type.String({ minLength: 1, maxLength: 100 }),
+    account_holder: Type.String({ minLength: 1, maxLength: 100 }),
+    iban: Type.String({ minLength: 1, maxLength: 34 }),
+  }),
+);
+export const paypalBody = compile(Type.Object({ paypal_email: Type.String({ format: 'email', maxLength: 255 }) }));
+
+export const MAX_PROOF_BYTES = 5 * 1024 * 1024;
+export const PROOF_TYPES: Record<string, string> = { 'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg' };
+export const PROOF_WRONG_TYPE = 'The file field must be a file of type: pdf, png, jpeg.';
+export const PROOF_TOO_BIG = `The file field must not be greater than ${MAX_PROOF_BYTES / 1024} kilobytes.`;
+export const PROOF_NOT_FILE = 'The file field must be a file.';
+export const amountTooHigh = (available: number) =>
+  `The amount field must not be greater than ${available.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false })}.`;
+export const detailsMissing = (method: PaymentMethod) =>
+  method === 'paypal'
+    ? 'Add your PayPal email in Settings → Payment before asking for a PayPal payout.'
+    : 'Add your bank account in Settings → Payment before asking for a bank transfer.';

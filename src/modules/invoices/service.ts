@@ -1,0 +1,99 @@
+import type { Queryable } from '../../db/database.js';
+import { invalid } from '../../http/errors.js';
+import { messages } from '../../http/validation.js';
+import { newId } from '../../lib/ids.js';
+import { reserveReferences } from '../../lib/references.js';
+import { audit, auditMany } from '../../web/audit.js';
+import type { WebUser } from '../../web/types.js';
+import { book, lockBalance } from '../ledger/book.js';
+import { invoiceStatusChanged } from './events.js';
+import type { InvoiceRow, PaymentDetails } from './queries.js';
+import { amountTooHigh, INVOICE_MOVES, type InvoiceStatus, type PaymentMethod } from './schemas.js';
+
+async function appendHistory(
+  q: Queryable,
+  user: WebUser,
+  inv: { id: string; account_id: string; reference: string },
+  from: InvoiceStatus | null,
+  to: InvoiceStatus,
+  comment: string | null,
+  proofPath: string | null,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO invoice_histories (invoice_id, old_status, new_status, comment, proof_path, changed_by, user_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [inv.id, from, to, comment, proofPath, user.full_name, user.id],
+  );
+  await invoiceStatusChanged(q, { invoiceId: inv.id, accountId: inv.account_id, reference: inv.reference, from, to });
+}
+
+/**
+ * A seller's payout request: under the account's balance lock, the amount must fit the available
+ * balance (else 422 on `amount`); the invoice (pending) and its `payout_reserved` row are written
+ * together. Two requests at once wait for each other at the lock, so they never overdraw.
+ */
+export async function requestPayout(
+  q: Queryable,
+  user: WebUser,
+  accountId: string,
+  input: { amount: string; payment_method: PaymentMethod; comment: string | null },
+): Promise<string> {
+  const available = await lockBalance(q, accountId);
+  if (Number(input.amount) > available) throw invalid({ amount: [amountTooHigh(Math.max(0, available))] });
+  const [reference] = await reserveReferences(q, accountId, 'invoice', 1);
+  const id = newId();
+  await q.query(
+    `INSERT INTO invoices (id, account_id, reference, amount, payment_method, comment, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [id, accountId, reference, input.amount, input.payment_method, input.comment, user.id],
+  );
+  const inv = { id, account_id: accountId, reference };
+  await book(q, user, accountId, [{ kind: 'payout_reserved', amount: `-${input.amount}`, invoiceId: id, invoiceReference: reference }]);
+  await appendHistory(q, user, inv, null, 'pending', input.comment, null);
+  return id;
+}
+
+/**
+ * The one place an invoice's status changes (a locked row): paid (with its proof), un-paid, or
+ * canceled — which books the `payout_released` row. A move the lifecycle lacks is a 422 on `status`.
+ */
+export async function moveInvoice(
+  q: Queryable,
+  user: WebUser,
+  inv: InvoiceRow,
+  to: InvoiceStatus,
+  opts: { comment?: string | null; proofPath?: string | null } = {},
+): Promise<void> {
+  if (!INVOICE_MOVES[inv.status].includes(to)) throw invalid({ status: [messages.statusTransition(inv.status, to)] });
+  await q.query(
+    `UPDATE invoices SET status = $2, updated_at = now(), proof_path = CASE WHEN $2 = 'paid' THEN $3 WHEN $2 = 'pending' THEN NULL ELSE proof_path END,
+            comment = coalesce($4, comment) WHERE id = $1`,
+    [inv.id, to, opts.proofPath ?? null, opts.comment ?? null],
+  );
+  if (to === 'canceled')
+    await book(q, user, inv.account_id, [
+      { kind: 'payout_released', amount: inv.amount, invoiceId: inv.id, invoiceReference: inv.reference },
+    ]);
+  await appendHistory(q, user, inv, inv.status, to, opts.comment ?? null, opts.proofPath ?? null);
+}
+
+/** Deletes canceled invoices (the caller checked); their ledger rows stay, naming the reference. */
+export async function deleteInvoices(q: Queryable, user: WebUser, rows: InvoiceRow[]): Promise<void> {
+  await q.query(`DELETE FROM invoices WHERE id = ANY($1::text[]) AND status = 'canceled'`, [rows.map((r) => r.id)]);
+  await auditMany(
+    q,
+    user,
+    'invoices.delete',
+    'invoice',
+    rows.map((r) => ({ id: r.id, accountId: r.account_id, changes: { reference: r.reference } })),
+  );
+}
+
+export async function savePaymentDetails(q: Queryable, user: WebUser, accountId: string, changes: Partial<PaymentDetails>): Promise<void> {
+  const keys = Object.keys(changes) as (keyof PaymentDetails)[];
+  await q.query('INSERT INTO payment_details (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING', [accountId]);
+  await q.query(
+    `UPDATE payment_details SET ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')}, updated_at = now() WHERE account_id = $1`,
+    [accountId, ...keys.map((k) => changes[k])],
+  );
+  await audit(q, user, 'settings.payment', { type: 'account', id: accountId, accountId }, { fields: keys });
+}

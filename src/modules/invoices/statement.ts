@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import PDFDocument from 'pdfkit';
+import type { InvoiceRow, StatementOrder } from './queries.js';
+
+const DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+const DEJAVU_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+const [REGULAR, BOLD] = existsSync(DEJAVU) && existsSync(DEJAVU_BOLD) ? [DEJAVU, DEJAVU_BOLD] : ['Helvetica', 'Helvetica-Bold'];
+
+const money = (n: number) => `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} MAD`;
+const day = (iso: string) => iso.slice(0, 10);
+
+/** The columns of a statement line: the order's credit, then each fee (finance.md's kinds). */
+const COLUMNS: [string, string][] = [
+  ['delivered', 'Collected'],
+  ['confirmation_fee', 'Confirm.'],
+  ['fulfilment_fee', 'Fulfil.'],
+  ['delivery_fee', 'Delivery'],
+  ['return_fee', 'Return'],
+  ['cod_fee', 'COD'],
+];
+
+/**
+ * A payout's PDF statement (finance.md): the account, the period since the previous payout, each
+ * delivered and returned order with its amount and fees, and the totals.
+ */
+export async function statementPdf(inv: InvoiceRow, s: { since: string | null; until: string; orders: StatementOrder[] }): Promise<Buffer> {
+  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `Statement ${inv.reference}`, Producer: 'codops' } });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+
+  doc.font(BOLD).fontSize(18).text(`Payout statement ${inv.reference}`);
+  doc.font(REGULAR).fontSize(10).moveDown(0.5);
+  doc.text(`Account: ${inv.account_name}`);
+  doc.text(`Period: ${s.since ? day(s.since) : 'the beginning'} to ${day(s.until)}`);
+  doc.text(`Payout: ${money(Number(inv.amount))} (${inv.data.payment_method.replace('_', ' ')}), status ${inv.status}`);
+  doc.moveDown();
+
+  const x0 = 40;
+  const widths = [80, 60, 62, 55, 55, 55, 55, 50];
+  const header = ['Order', 'Status', ...COLUMNS.map(([, l]) => l), 'Net'];
+  const row = (cells: string[], bold = false) => {
+    const y = doc.y;
+    doc.font(bold ? BOLD : REGULAR).fontSize(8);
+    let x = x0;
+    cells.forEach((c, i) => {
+      doc.text(c, x, y, { width: widths[i] - 4, align: i < 2 ? 'left' : 'right', lineBreak: false });
+      x += widths[i];
+    });
+    doc.x = x0;
+    doc.y = y + 14;
+    if (doc.y > doc.page.height - 60) doc.addPage();
+  };
+  row(header, true);
+  const totals: Record<string, number> = {};
+  let net = 0;
+  for (const o of s.orders) {
+    for (const [k, v] of Object.entries(o.kinds)) totals[k] = (totals[k] ?? 0) + v;
+    net += o.net;
+    row([
+      o.reference,
+      'delivered' in o.kinds ? 'delivered' : 'returned',
+      ...COLUMNS.map(([k]) => (o.kinds[k] ? money(o.kinds[k]).replace(' MAD', '') : '')),
+      money(o.net).replace(' MAD', ''),
+    ]);
+  }
+  if (s.orders.length === 0) doc.font(REGULAR).fontSize(9).text('No delivered or returned order in this period.');
+  row(
+    [
+      'Totals',
+      `${s.orders.length} orders`,
+      ...COLUMNS.map(([k]) => money(totals[k] ?? 0).replace(' MAD', '')),
+      money(net).replace(' MAD', ''),
+    ],
+    true,
+  );
+  doc.moveDown();
+  doc
+    .font(BOLD)
+    .fontSize(10)
+    .text(`Total collected: ${money(totals.delivered ?? 0)}`, x0);
+  const fees = Math.round(((totals.delivered ?? 0) - net) * 100) / 100;
+  doc.text(`Total fees: ${money(fees === 0 ? 0 : fees)}`);
+  doc.text(`Net for the period: ${money(net)}`);
+  doc.text(`Amount paid out: ${money(Number(inv.amount))}`);
+  doc.end();
+  await ended;
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,200 @@
+import type { PageMeta } from '../../db/paging.js';
+import { Money } from '../../web/money.js';
+import { usePage } from '../../web/page-context.js';
+import {
+  Button,
+  Card,
+  DataTable,
+  DateTimeCell,
+  DefinitionList,
+  Field,
+  Form,
+  LinkButton,
+  PageHeader,
+  Pagination,
+  Select,
+  StatusBadge,
+  TextArea,
+} from '../../web/ui.js';
+import type { Balance } from '../ledger/queries.js';
+import { BalanceKpis, hidesMoney } from '../ledger/views.js';
+import type { InvoiceHistoryRow, InvoiceJson, PaymentDetails } from './queries.js';
+import type { PaymentMethod } from './schemas.js';
+
+export const LIST = '/invoices';
+export const showUrl = (id: string) => `/invoices/${id}/show`;
+const METHOD_LABELS: Record<PaymentMethod, string> = { bank_transfer: 'Bank transfer', paypal: 'PayPal' };
+
+type Row = InvoiceJson & { account_name?: string };
+
+export function InvoicesList(p: { rows: Row[]; meta: PageMeta; canRequest: boolean; staff: boolean }) {
+  return (
+    <>
+      <PageHeader
+        title="Payouts"
+        subtitle="Payout requests and their status"
+        actions={p.canRequest ? <LinkButton href="/invoices/create">Request a payout</LinkButton> : undefined}
+      />
+      <DataTable<Row>
+        caption="Payouts"
+        rows={p.rows}
+        empty="No payout yet."
+        columns={[
+          { label: 'Reference', render: (r) => <a href={showUrl(r.id)}>{r.reference}</a> },
+          ...(p.staff ? [{ label: 'Account', render: (r: Row) => r.account_name ?? '' }] : []),
+          ...(hidesMoney() ? [] : [{ label: 'Amount', class: 'num', render: (r: Row) => <Money value={r.amount} /> }]),
+          { label: 'Method', render: (r) => METHOD_LABELS[r.payment_method] },
+          { label: 'Status', render: (r) => <StatusBadge status={r.status} /> },
+          { label: 'Requested', render: (r) => <DateTimeCell iso={r.created_at} /> },
+        ]}
+      />
+      <Pagination meta={p.meta} />
+    </>
+  );
+}
+
+export function RequestForm(p: { balance: Balance }) {
+  return (
+    <>
+      <PageHeader title="Request a payout" back={{ href: LIST, label: 'Payouts' }} />
+      <BalanceKpis balance={p.balance} />
+      <Card>
+        <Form action="/invoices/create/request" label="Request a payout">
+          <Field name="amount" label="Amount" type="number" step="0.01" min="1" required />
+          <Select
+            name="payment_method"
+            label="Payment method"
+            options={Object.entries(METHOD_LABELS) as [string, string][]}
+            required
+            placeholder="Choose…"
+          />
+          <TextArea name="comment" label="Comment" />
+          <Button>Request payout</Button>
+        </Form>
+      </Card>
+    </>
+  );
+}
+
+export function InvoicePage(p: {
+  invoice: InvoiceJson;
+  accountName: string;
+  history: InvoiceHistoryRow[];
+  details: PaymentDetails;
+  can: { paid: boolean; unpaid: boolean; cancel: boolean; delete: boolean };
+}) {
+  const inv = p.invoice;
+  const { user } = usePage();
+  return (
+    <>
+      <PageHeader
+        title={`Payout ${inv.reference}`}
+        back={{ href: LIST, label: 'Payouts' }}
+        actions={
+          <LinkButton href={`/invoices/${inv.id}/pdf`} kind="secondary">
+            Download statement (PDF)
+          </LinkButton>
+        }
+      />
+      <Card>
+        <DefinitionList
+          items={[
+            ['Account', p.accountName],
+            ['Amount', <Money value={inv.amount} />],
+            ['Status', <StatusBadge status={inv.status} />],
+            ['Payment method', METHOD_LABELS[inv.payment_method]],
+            [
+              inv.payment_method === 'paypal' ? 'PayPal' : 'Bank account',
+              inv.payment_method === 'paypal'
+                ? p.details.paypal_email
+                : [p.details.bank_name, p.details.account_holder, p.details.iban].filter(Boolean).join(' · '),
+            ],
+            ['Comment', inv.comment],
+            ['Proof', inv.proof_url ? <a href={inv.proof_url}>View the proof of payment</a> : null],
+            ['Requested', <DateTimeCell iso={inv.created_at} />],
+          ]}
+        />
+      </Card>
+      {p.can.paid && (
+        <Card title="Mark as paid">
+          <Form action={`/invoices/${inv.id}/paid/request`} method="PATCH" multipart label="Mark as paid">
+            <div class="field">
+              <label for="f-file">Proof of payment (PDF, PNG or JPEG, up to 5 MB)</label>
+              <input id="f-file" type="file" name="file" accept="application/pdf,image/png,image/jpeg" required />
+            </div>
+            <TextArea name="comment" label="Comment" />
+            <Button>Mark as paid</Button>
+          </Form>
+        </Card>
+      )}
+      {(p.can.unpaid || p.can.cancel || p.can.delete) && (
+        <div class="actions">
+          {p.can.unpaid && (
+            <Form action={`/invoices/${inv.id}/un-paid/request`} method="PATCH" label="Mark as unpaid" class="inline">
+              <Button kind="secondary">Mark as unpaid</Button>
+            </Form>
+          )}
+          {p.can.cancel && (
+            <Form
+              action={`/invoices/${inv.id}/cancel/request`}
+              method="PATCH"
+              label="Cancel the payout"
+              class="inline"
+              confirm="Cancel this payout?"
+            >
+              <Button kind="danger">Cancel payout</Button>
+            </Form>
+          )}
+          {p.can.delete && (
+            <Form action="/invoices/delete" method="DELETE" label="Delete the payout" class="inline" confirm="Delete this payout?">
+              <input type="hidden" name="ids[]" value={inv.id} />
+              <Button kind="danger">Delete</Button>
+            </Form>
+          )}
+        </div>
+      )}
+      <Card title="History">
+        <DataTable<InvoiceHistoryRow>
+          caption="History"
+          rows={p.history}
+          columns={[
+            { label: 'When', render: (h) => <DateTimeCell iso={h.created_at} /> },
+            { label: 'From', render: (h) => h.old_status ?? '—' },
+            { label: 'To', render: (h) => h.new_status },
+            { label: 'By', render: (h) => h.changed_by },
+            { label: 'Comment', render: (h) => h.comment ?? '' },
+            { label: 'Proof', render: (h) => (h.proof_path ? h.proof_path.slice(h.proof_path.lastIndexOf('/') + 1) : '') },
+          ]}
+        />
+      </Card>
+      {user?.role === 'admin' && (
+        <p class="muted">
+          Ledger rows of this payout: <a href={`/balance-histories?invoice_reference=${inv.reference}`}>see the ledger</a>
+        </p>
+      )}
+    </>
+  );
+}
+
+export function PaymentSettings(p: { details: PaymentDetails }) {
+  const d = p.details;
+  return (
+    <>
+      <PageHeader title="Payment details" subtitle="Where your payouts are sent" />
+      <Card title="Bank account">
+        <Form action="/settings/payment/bank-account" method="PATCH" label="Bank account">
+          <Field name="bank_name" label="Bank name" value={d.bank_name} required />
+          <Field name="account_holder" label="Account holder" value={d.account_holder} required />
+          <Field name="iban" label="IBAN / RIB" value={d.iban} required />
+          <Button>Save bank account</Button>
+        </Form>
+      </Card>
+      <Card title="PayPal">
+        <Form action="/settings/payment/paypal" method="PATCH" label="PayPal">
+          <Field name="paypal_email" label="PayPal email" type="email" value={d.paypal_email} required />
+          <Button>Save PayPal</Button>
+        </Form>
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,50 @@
+import { Type } from '@sinclair/typebox';
+import { compile, type ErrorBag } from '../../http/validation.js';
+import { LEDGER_KINDS } from './book.js';
+
+const fee = () => Type.Optional(Type.Number({ minimum: 0, maximum: 99_999 }));
+
+/** `PATCH /accounts/{id}/fees`: any of the fees; the others keep their value. */
+export const feesPatch = compile(
+  Type.Object({
+    confirmation_fee: fee(),
+    fulfilment_fee: fee(),
+    default_delivery_fee: fee(),
+    default_return_fee: fee(),
+    cod_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  }),
+);
+export type FeesInput = Partial<
+  Record<'confirmation_fee' | 'fulfilment_fee' | 'default_delivery_fee' | 'default_return_fee' | 'cod_percent', number>
+>;
+
+/** `POST /balance-histories/adjust` (admin). */
+export const adjustBody = compile(
+  Type.Object({
+    account_id: Type.String({ minLength: 1, maxLength: 100 }),
+    amount: Type.Number({ minimum: -9_999_999, maximum: 9_999_999 }),
+    comment: Type.String({ minLength: 1, maxLength: 1000 }),
+  }),
+);
+
+/** The ledger list's filters. */
+export const ledgerFilters = {
+  account_id: Type.String({ maxLength: 100 }),
+  kind: Type.String({ enum: [...LEDGER_KINDS] }),
+  order_reference: Type.String({ maxLength: 100 }),
+  invoice_reference: Type.String({ maxLength: 100 }),
+  created_from: Type.String({ format: 'laravel-date' }),
+  created_to: Type.String({ format: 'laravel-date' }),
+};
+
+export const AMOUNT_ZERO = 'The amount field must not be zero.';
+
+/** Laravel's `decimal:0,2`: money has at most two decimals. */
+export function checkCents(bag: ErrorBag, key: string, value: unknown): void {
+  if (typeof value !== 'number' || bag.has(key)) return;
+  if (Math.abs(Math.round(value * 100) - value * 100) > 1e-6)
+    bag.add(key, `The ${key.replace(/_/g, ' ')} field must have 0-2 decimal places.`);
+}
+
+/** A number as the decimal text the database stores (two places). */
+export const cents = (n: number) => n.toFixed(2);

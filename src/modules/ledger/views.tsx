@@ -1,0 +1,111 @@
+import type { PageMeta } from '../../db/paging.js';
+import { Money } from '../../web/money.js';
+import { usePage } from '../../web/page-context.js';
+import {
+  Button,
+  Card,
+  DataTable,
+  DateTimeCell,
+  Field,
+  Filters,
+  FilterSelect,
+  Form,
+  Kpi,
+  PageHeader,
+  Pagination,
+  TextArea,
+} from '../../web/ui.js';
+import { LEDGER_KINDS } from './book.js';
+import type { Balance, Fees, LedgerRow } from './queries.js';
+
+export const kindLabel = (k: string) => k.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+
+/** The balance's three figures (hidden by "hide money"). */
+export function BalanceKpis(p: { balance: Balance }) {
+  return (
+    <div class="kpis">
+      <Kpi label="Balance" value={<Money value={p.balance.balance} />} />
+      <Kpi label="Pending payouts" value={<Money value={p.balance.reserved} />} hint="Already debited from the balance" />
+      <Kpi label="Available" value={<Money value={p.balance.available} />} />
+    </div>
+  );
+}
+
+/** "Hide money" (profile): monetary columns leave the lists, amounts elsewhere show a mask. */
+export const hidesMoney = () => usePage().user?.hide_money === true;
+
+export function LedgerTable(p: { rows: LedgerRow[]; caption: string }) {
+  const hide = hidesMoney();
+  return (
+    <DataTable<LedgerRow>
+      caption={p.caption}
+      rows={p.rows}
+      empty="No ledger rows yet."
+      columns={[
+        { label: 'Date', render: (r) => <DateTimeCell iso={r.created_at} /> },
+        { label: 'Kind', render: (r) => kindLabel(r.kind) },
+        { label: 'Order', render: (r) => r.order_reference ?? '' },
+        { label: 'Invoice', render: (r) => r.invoice_reference ?? '' },
+        ...(hide
+          ? []
+          : [
+              { label: 'Amount', class: 'num', render: (r: LedgerRow) => <Money value={r.amount} /> },
+              { label: 'Balance after', class: 'num', render: (r: LedgerRow) => <Money value={r.balance_after} /> },
+            ]),
+        { label: 'Comment', render: (r) => r.comment ?? '' },
+      ]}
+    />
+  );
+}
+
+export function LedgerPage(p: { balance?: Balance; rows: LedgerRow[]; meta: PageMeta; accountId?: string; canAdjust: boolean }) {
+  return (
+    <>
+      <PageHeader title="Balance" subtitle="Every amount credited to or debited from the account" />
+      {p.balance && <BalanceKpis balance={p.balance} />}
+      <Filters>
+        <FilterSelect name="kind" label="Kind" placeholder="Any kind" options={LEDGER_KINDS.map((k) => [k, kindLabel(k)])} />
+        <Field name="order_reference" label="Order reference" />
+        <Field name="created_from" label="From" type="date" />
+        <Field name="created_to" label="To" type="date" />
+      </Filters>
+      <LedgerTable rows={p.rows} caption="Ledger" />
+      <Pagination meta={p.meta} />
+      {p.canAdjust && p.accountId && (
+        <Card title="Adjust the balance">
+          <Form action="/balance-histories/adjust" label="Adjust the balance">
+            <input type="hidden" name="account_id" value={p.accountId} />
+            <Field name="amount" label="Amount (negative to debit)" type="number" step="0.01" required />
+            <TextArea name="comment" label="Comment" required />
+            <Button type="submit">Adjust</Button>
+          </Form>
+        </Card>
+      )}
+    </>
+  );
+}
+
+export function FeesForm(p: { accountId: string; accountName: string; fees: Fees }) {
+  const f = p.fees;
+  return (
+    <>
+      <PageHeader title={`Fees of ${p.accountName}`} back={{ href: '/accounts', label: 'Accounts' }} />
+      <Card>
+        <Form action={`/accounts/${p.accountId}/fees`} method="PATCH" label="Fees">
+          <Field name="confirmation_fee" label="Confirmation fee" type="number" step="0.01" value={f.confirmation_fee} />
+          <Field name="fulfilment_fee" label="Fulfilment fee (per delivery attempt)" type="number" step="0.01" value={f.fulfilment_fee} />
+          <Field
+            name="default_delivery_fee"
+            label="Default delivery fee (own couriers)"
+            type="number"
+            step="0.01"
+            value={f.default_delivery_fee}
+          />
+          <Field name="default_return_fee" label="Default return fee" type="number" step="0.01" value={f.default_return_fee} />
+          <Field name="cod_percent" label="COD fee (% of the collected amount)" type="number" step="0.01" value={f.cod_percent} />
+          <Button type="submit">Save fees</Button>
+        </Form>
+      </Card>
+    </>
+  );
+}

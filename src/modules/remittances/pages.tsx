@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { ErrorBag, messages } from '../../http/validation.js';
+import { notFound } from '../../http/errors.js';
+import { addNav } from '../../web/nav.js';
+import { renderPage } from '../../web/page.js';
+import { queryText } from '../../web/query.js';
+import { done } from '../../web/respond.js';
+import { wantsJson } from '../../web/scope.js';
+import { multipartForms, Upload } from '../settings/uploads.js';
+import { remittancePolicy } from './policy.js';
+import { courierCash, findCourier, pendingOrders } from './queries.js';
+import { MAX_CSV_BYTES, ONE_COURIER, remittanceBody } from './schemas.js';
+import { parseCsv, recordRemittance } from './service.js';
+import { CourierCashPage, RemittanceForm } from './views.js';
+
+/** Courier cash (finance.md): what each courier owes, and recording what they handed over. */
+export async function remittancesPages(web: FastifyInstance) {
+  await multipartForms(web, { maxFileBytes: MAX_CSV_BYTES });
+  const { db } = web;
+  addNav({ label: 'Courier cash', href: '/remittances', icon: 'truck', visible: remittancePolicy.can('view'), section: 'Finance' });
+
+  web.get('/remittances', { config: { can: remittancePolicy.can('view') } }, async (req, reply) => {
+    const rows = await courierCash(db);
+    if (wantsJson(req)) return reply.send({ data: rows });
+    return renderPage(req, reply, { title: 'Courier cash', body: <CourierCashPage rows={rows} /> });
+  });
+
+  web.get('/remittances/create', { config: { can: remittancePolicy.can('create') } }, async (req, reply) => {
+    const courier = await findCourier(db, {
+      shipping_company_id: queryText(req, 'shipping_company_id'),
+      delivery_user_id: queryText(req, 'delivery_user_id'),
+    });
+    if (!courier) throw notFound();
+    const orders = await pendingOrders(db, courier);
+    if (wantsJson(req)) return reply.send({ data: orders.map((o) => ({ ...o, expected: Number(o.expected) })) });
+    return renderPage(req, reply, { title: 'Record a remittance', body: <RemittanceForm courier={courier} orders={orders} /> });
+  });
+
+  web.post('/remittances', { config: { can: remittancePolicy.can('create') } }, async (req, reply) => {
+    const raw = { ...((req.body ?? {}) as Record<string, unknown>) };
+    const file = raw.file;
+    delete raw.file;
+    delete raw._token;
+    delete raw._method;
+    if (Array.isArray(raw['order_ids[]'])) raw.order_ids = raw['order_ids[]'];
+    delete raw['order_ids[]'];
+    req.body = { ...raw, csv: undefined }; // neither a file nor a CSV goes back into the session as old input
+    const bag = new ErrorBag();
+    const input = remittanceBody.check(raw, bag);
+    let csv = input.csv ?? null;
+    if (file instanceof Upload) {
+      if (file.truncated) bag.add('file', `The file field must not be greater than ${MAX_CSV_BYTES / 1024} kilobytes.`);
+      else csv = file.data.toString('utf8');
+    }
+    const both = Boolean(input.shipping_company_id) === Boolean(input.delivery_user_id);
+    if (both) bag.add('shipping_company_id', ONE_COURIER);
+    const courier = both ? undefined : await findCourier(db, input);
+    if (!both && !courier)
+      bag.add(
+        input.shipping_company_id ? 'shipping_company_id' : 'delivery_user_id',
+        messages.invalid(input.shipping_company_id ? 'shipping_company_id' : 'delivery_user_id'),
+      );
+    const lines = csv && !(input.order_ids && input.order_ids.length) ? parseCsv(csv, bag) : undefined;
+    bag.throwIfAny(remittanceBody.schema);
+    const id = await db.tx((q) =>
+      recordRemittance(
+        q,
+        req.user!,
+        courier!,
+        {
+          order_ids: input.order_ids,
+          lines,
+          received_at: input.received_at,
+          comment: input.comment ?? null,
+          confirm: input.confirm === true,
+        },
+        bag,
+      ),
+    );
+    const { rows } = await db.query(
+      `SELECT id, shipping_company_id, delivery_user_id, amount::float8 AS amount, expected::float8 AS expected,
+              iso_utc(received_at) AS received_at, comment, iso_utc(created_at) AS created_at,
+              (SELECT count(*)::int FROM remittance_orders WHERE remittance_id = r.id) AS orders
+         FROM remittances r WHERE id = $1`,
+      [id],
+    );
+    return done(req, reply, { message: 'Remittance recorded.', redirect: '/remittances', data: rows[0], status: 201 });
+  });
+}

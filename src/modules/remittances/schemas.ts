@@ -1,0 +1,21 @@
+import { Type } from '@sinclair/typebox';
+import { compile } from '../../http/validation.js';
+
+export const remittanceBody = compile(
+  Type.Object({
+    shipping_company_id: Type.Optional(Type.String({ maxLength: 100, nullable: true })),
+    delivery_user_id: Type.Optional(Type.String({ maxLength: 100, nullable: true })),
+    order_ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 5000, nullable: true })),
+    /** The CSV's text (`reference,amount` lines), as a JSON client sends it; a form uploads `file`. */
+    csv: Type.Optional(Type.String({ maxLength: 1_000_000, nullable: true })),
+    received_at: Type.String({ format: 'laravel-date' }),
+    comment: Type.Optional(Type.String({ maxLength: 1000, nullable: true })),
+    /** Record although amounts differ from what codops expects (after seeing the report). */
+    confirm: Type.Optional(Type.Boolean()),
+  }),
+);
+
+export const MAX_CSV_BYTES = 1024 * 1024;
+export const ONE_COURIER = 'Give either a shipping company or a delivery person.';
+export const ORDERS_OR_CSV = 'Select the orders or upload a CSV of reference,amount lines.';
+export const REMITTED_MEANWHILE = 'One of these orders was remitted meanwhile; reload and try again.';

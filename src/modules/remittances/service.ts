@@ -1,0 +1,113 @@
+import type { Queryable } from '../../db/database.js';
+import { ErrorBag, messages } from '../../http/validation.js';
+import { newId } from '../../lib/ids.js';
+import { audit } from '../../web/audit.js';
+import type { WebUser } from '../../web/types.js';
+import { pendingOrders, type Courier } from './queries.js';
+import { ORDERS_OR_CSV } from './schemas.js';
+
+const toCents = (s: string) => Math.round(Number(s) * 100);
+const money = (c: number) => (c / 100).toFixed(2);
+
+/** A CSV of `reference,amount` lines (a header line and blank lines are skipped); a bad line is reported by its number. */
+export function parseCsv(text: string, bag: ErrorBag): { line: number; reference: string; amount: string }[] {
+  const out: { line: number; reference: string; amount: string }[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    const cells = raw.split(/[,;]/).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    if (cells.every((c) => c === '')) return;
+    if (line === 1 && /^reference$/i.test(cells[0])) return;
+    const amount = cells[1]?.replace(/\s/g, '') ?? '';
+    if (!cells[0] || !/^\d+(\.\d{1,2})?$/.test(amount)) {
+      bag.add(`lines.${line}`, `Line ${line}: write the order's reference and the amount received, as ORD-00001,398.00.`);
+      return;
+    }
+    out.push({ line, reference: cells[0].toUpperCase(), amount });
+  });
+  return out;
+}
+
+/**
+ * Records what a courier handed over, under a lock of its pending orders: by selected orders (the
+ * amounts codops expects) or by CSV lines. An unknown or already remitted order is a 422 on its line;
+ * an amount that differs from the expected one is reported line by line (422 on `lines.<n>.amount`)
+ * and recorded only when `confirm` is set. Answers the remittance's id.
+ */
+export async function recordRemittance(
+  q: Queryable,
+  user: WebUser,
+  courier: Courier,
+  input: {
+    order_ids?: string[] | null;
+    lines?: { line: number; reference: string; amount: string }[];
+    received_at: string;
+    comment: string | null;
+    confirm: boolean;
+  },
+  bag: ErrorBag,
+): Promise<string> {
+  const pending = await pendingOrders(q, courier, true);
+  const picked: { id: string; expected: number; received: number }[] = [];
+  if (input.order_ids && input.order_ids.length > 0) {
+    const byId = new Map(pending.map((o) => [o.id, o]));
+    input.order_ids.forEach((id, i) => {
+      const o = byId.get(id);
+      if (!o) bag.add(`order_ids.${i}`, messages.invalid(`order_ids.${i}`));
+      else picked.push({ id, expected: toCents(o.expected), received: toCents(o.expected) });
+    });
+  } else if (input.lines && input.lines.length > 0) {
+    const byRef = new Map<string, typeof pending>();
+    for (const o of pending) byRef.set(o.reference, [...(byRef.get(o.reference) ?? []), o]);
+    const seen = new Set<string>();
+    for (const l of input.lines) {
+      const found = byRef.get(l.reference) ?? [];
+      if (found.length !== 1 || seen.has(found[0].id)) {
+        bag.add(
+          `lines.${l.line}`,
+          found.length > 1
+            ? `Line ${l.line}: ${l.reference} names several orders of ${courier.name}; select the orders instead.`
+            : seen.has(found[0]?.id)
+              ? `Line ${l.line}: ${l.reference} appears twice.`
+              : `Line ${l.line}: ${l.reference} is not a delivered order of ${courier.name} awaiting remittance.`,
+        );
+        continue;
+      }
+      seen.add(found[0].id);
+      const expected = toCents(found[0].expected);
+      const received = toCents(l.amount);
+      if (expected !== received && !input.confirm)
+        bag.add(`lines.${l.line}.amount`, `Line ${l.line} (${l.reference}): expected ${money(expected)}, received ${money(received)}.`);
+      picked.push({ id: found[0].id, expected, received });
+    }
+  } else bag.add('order_ids', ORDERS_OR_CSV);
+  bag.throwIfAny();
+  const id = newId();
+  const sum = (k: 'expected' | 'received') => money(picked.reduce((a, p) => a + p[k], 0));
+  await q.query(
+    `INSERT INTO remittances (id, shipping_company_id, delivery_user_id, amount, expected, received_at, comment, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      id,
+      courier.type === 'shipping_company' ? courier.id : null,
+      courier.type === 'delivery_user' ? courier.id : null,
+      sum('received'),
+      sum('expected'),
+      input.received_at,
+      input.comment,
+      user.id,
+    ],
+  );
+  await q.query(
+    `INSERT INTO remittance_orders (order_id, remittance_id, expected, received)
+     SELECT c.id, $1, c.expected, c.received FROM unnest($2::text[], $3::numeric[], $4::numeric[]) AS c(id, expected, received)`,
+    [id, picked.map((p) => p.id), picked.map((p) => money(p.expected)), picked.map((p) => money(p.received))],
+  );
+  await audit(
+    q,
+    user,
+    'remittances.create',
+    { type: 'remittance', id },
+    { orders: picked.length, amount: sum('received'), expected: sum('expected') },
+  );
+  return id;
+}

@@ -1,0 +1,74 @@
+import { Money } from '../../web/money.js';
+import { Button, Card, Checkbox, DataTable, Field, Form, LinkButton, PageHeader, TextArea } from '../../web/ui.js';
+import type { Courier, CourierCash, PendingOrder } from './queries.js';
+
+const param = (c: Courier) => (c.type === 'shipping_company' ? 'shipping_company_id' : 'delivery_user_id');
+
+export function CourierCashPage(p: { rows: CourierCash[] }) {
+  return (
+    <>
+      <PageHeader title="Courier cash" subtitle="Cash collected by couriers: expected, received, and what is still owed" />
+      <DataTable<CourierCash>
+        caption="Courier cash"
+        rows={p.rows}
+        empty="No courier has delivered an order yet."
+        columns={[
+          { label: 'Courier', render: (r) => r.name },
+          { label: 'Kind', render: (r) => (r.type === 'shipping_company' ? 'Shipping company' : 'Delivery person') },
+          { label: 'Orders awaiting remittance', class: 'num', render: (r) => r.pending_orders },
+          { label: 'Awaiting', class: 'num', render: (r) => <Money value={r.pending_amount} /> },
+          { label: 'Cash expected', class: 'num', render: (r) => <Money value={r.cash_expected} /> },
+          { label: 'Cash received', class: 'num', render: (r) => <Money value={r.cash_received} /> },
+          { label: 'Difference', class: 'num', render: (r) => <Money value={r.difference} /> },
+          {
+            label: 'Record',
+            render: (r) =>
+              r.pending_orders > 0 ? (
+                <LinkButton small kind="secondary" href={`/remittances/create?${param(r)}=${encodeURIComponent(r.id)}`}>
+                  Record a remittance
+                </LinkButton>
+              ) : (
+                ''
+              ),
+          },
+        ]}
+      />
+    </>
+  );
+}
+
+export function RemittanceForm(p: { courier: Courier; orders: PendingOrder[] }) {
+  const today = new Date().toISOString().slice(0, 10);
+  return (
+    <>
+      <PageHeader title={`Remittance from ${p.courier.name}`} back={{ href: '/remittances', label: 'Courier cash' }} />
+      <Card title="Select the orders paid for, or upload the courier's CSV">
+        <Form action="/remittances" multipart label="Record a remittance">
+          <input type="hidden" name={param(p.courier)} value={p.courier.id} />
+          <DataTable<PendingOrder>
+            caption="Orders awaiting remittance"
+            rows={p.orders}
+            columns={[
+              {
+                label: 'Select',
+                class: 'select-col',
+                render: (o) => <input type="checkbox" name="order_ids[]" value={o.id} aria-label={`Select ${o.reference}`} />,
+              },
+              { label: 'Order', render: (o) => o.reference },
+              { label: 'Account', render: (o) => o.account_name },
+              { label: 'Expected', class: 'num', render: (o) => <Money value={Number(o.expected)} /> },
+            ]}
+          />
+          <div class="field">
+            <label for="f-file">CSV of reference,amount (instead of selecting)</label>
+            <input id="f-file" type="file" name="file" accept=".csv,text/csv" />
+          </div>
+          <Field name="received_at" label="Received on" type="date" value={today} required />
+          <TextArea name="comment" label="Comment" />
+          <Checkbox name="confirm" label="Record even where amounts differ from what codops expects" />
+          <Button>Record remittance</Button>
+        </Form>
+      </Card>
+    </>
+  );
+}

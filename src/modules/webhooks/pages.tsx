@@ -1,0 +1,172 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notFound } from '../../http/errors.js';
+import { ErrorBag, messages } from '../../http/validation.js';
+import { BlockedAddressError, publicAddresses } from '../../lib/public-address.js';
+import { formBody } from '../../web/form-body.js';
+import { addNav } from '../../web/nav.js';
+import { queryText } from '../../web/query.js';
+import { renderPage } from '../../web/page.js';
+import { done } from '../../web/respond.js';
+import { formRoutes, wantsJson } from '../../web/scope.js';
+import type { IdRoute, WebUser } from '../../web/types.js';
+import { accountExists } from '../accounts/service.js';
+import { accountChoices } from '../tokens/api-key-queries.js';
+import { resendDelivery } from './delivery.js';
+import { webhookPolicy } from './policy.js';
+import { findWebhook, listWebhooks, pendingCount, webhookJson, webhookLog, type WebhookRow } from './queries.js';
+import {
+  AdminWebhookBody,
+  checkCustomHeaders,
+  isWebhookUrl,
+  SellerWebhookBody,
+  URL_INVALID,
+  URL_PRIVATE,
+  WebhookUpdateBody,
+  type WebhookInput,
+} from './schemas.js';
+import { createWebhook, deleteWebhook, updateWebhook } from './service.js';
+import { CreatePage, LIST, ListPage, ShowPage, showUrl } from './views.js';
+
+const LOOKUP_MS = 5_000;
+
+/**
+ * A URL's host may not be (or resolve to) a loopback, private, link-local or metadata address; a
+ * name that does not resolve now is accepted (the delivery checks the address it connects to).
+ */
+async function urlRefusal(url: string, allowPrivate: boolean): Promise<string | undefined> {
+  if (!isWebhookUrl(url)) return URL_INVALID;
+  if (allowPrivate) return undefined;
+  const resolving = publicAddresses(new URL(url).hostname);
+  const timeout = delay(LOOKUP_MS, undefined, { ref: false });
+  try {
+    await Promise.race([resolving, timeout]);
+    return undefined;
+  } catch (err) {
+    return err instanceof BlockedAddressError ? URL_PRIVATE : undefined;
+  } finally {
+    resolving.catch(() => undefined);
+  }
+}
+
+/** The body in the JSON shape (form or JSON), without the secret in what a failed form refills. */
+function readBody(req: FastifyRequest): Record<string, unknown> {
+  const body = formBody(req);
+  const refill = { ...body };
+  delete refill.secret;
+  req.body = refill;
+  return body;
+}
+
+export async function webhookPages(web: FastifyInstance) {
+  const { db, config } = web;
+  const route = formRoutes(web);
+  const can = { can: webhookPolicy.can('manage') };
+  addNav({ label: 'Webhooks', href: LIST, icon: 'layers', visible: webhookPolicy.can('manage'), section: 'Settings' });
+  /** Sellers work inside their account; admins across all. */
+  const scopeOf = (u: WebUser) => (u.role === 'admin' ? null : u.account_id);
+  const load = async (req: FastifyRequest<IdRoute>) => {
+    const hook = await findWebhook(db, req.params.id, scopeOf(req.user!));
+    if (!hook) throw notFound();
+    return hook;
+  };
+
+  web.get(LIST, { config: can }, async (req, reply) => {
+    const user = req.user!;
+    const account = user.role === 'admin' ? queryText(req, 'account_id') || null : user.account_id;
+    const rows = await listWebhooks(db, account);
+    if (wantsJson(req)) return reply.send({ data: rows.map(webhookJson) });
+    return renderPage(req, reply, { title: 'Webhooks', body: <ListPage rows={rows} user={user} /> });
+  });
+
+  web.get(`${LIST}/create`, { config: can }, async (req, reply) => {
+    const user = req.user!;
+    const accounts = user.role === 'admin' ? await accountChoices(db, queryText(req, 'account_id') || null) : [];
+    return renderPage(req, reply, { title: 'New webhook', body: <CreatePage user={user} accounts={accounts} /> });
+  });
+
+  web.post(`${LIST}/store`, { config: { ...can, back: `${LIST}/create` } }, async (req, reply) => {
+    const user = req.user!;
+    const admin = user.role === 'admin';
+    const body = readBody(req);
+    const v = admin ? AdminWebhookBody : SellerWebhookBody;
+    const bag = new ErrorBag();
+    const input = v.check(body, bag) as WebhookInput & { url: string; secret: string; eventTypes: string[] };
+    if (typeof input.url === 'string' && !bag.has('url')) {
+      const refused = await urlRefusal(input.url, config.webhooksAllowPrivate);
+      if (refused) bag.add('url', refused);
+    }
+    checkCustomHeaders(input.customHeaders, bag);
+    if (admin && input.account_id && !bag.has('account_id') && !(await accountExists(db, input.account_id)))
+      bag.add('account_id', messages.invalid('account_id'));
+    bag.throwIfAny(v.schema);
+    const accountId = admin ? input.account_id! : user.account_id!;
+    const hook = await db.tx(async (q) => (await findWebhook(q, await createWebhook(q, user, config.appKey, accountId, input), null))!);
+    return done(req, reply, { message: 'Webhook saved.', redirect: showUrl(hook.id), data: webhookJson(hook), status: 201 });
+  });
+
+  web.get<IdRoute & { Querystring: { page?: string } }>(`${LIST}/:id/show`, { config: can }, async (req, reply) => {
+    const hook = await load(req);
+    const page = Math.min(Math.max(Number.parseInt(queryText(req, 'page') || '1', 10) || 1, 1), 10_000);
+    const log = await webhookLog(db, hook.id, page);
+    if (wantsJson(req)) return reply.send({ data: { ...webhookJson(hook), deliveries: log.rows } });
+    const pending = await pendingCount(db, hook.id);
+    return renderPage(req, reply, {
+      title: 'Webhook',
+      body: <ShowPage hook={hook} log={log.rows} pending={pending} user={req.user!} />,
+    });
+  });
+
+  web.post<{ Params: { id: string; delivery: string } }>(`${LIST}/:id/deliveries/:delivery/resend`, { config: can }, async (req, reply) => {
+    const hook = await findWebhook(db, req.params.id, scopeOf(req.user!));
+    if (!hook || !/^[0-9a-f-]{36}$/i.test(req.params.delivery)) throw notFound();
+    const sent = await resendDelivery(
+      db,
+      { appKey: config.appKey, allowPrivate: config.webhooksAllowPrivate },
+      hook.id,
+      req.params.delivery,
+    );
+    if (!sent) throw notFound();
+    const data = {
+      delivery_id: req.params.delivery,
+      attempt: sent.attempt,
+      http_status: sent.status,
+      duration_ms: sent.durationMs,
+      response: sent.response,
+      error: sent.error,
+    };
+    const message = sent.ok ? `Sent again: HTTP ${sent.status}.` : `Sent again, and it failed: ${sent.error}`;
+    return done(req, reply, { message, redirect: showUrl(hook.id), data });
+  });
+
+  const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
+    const before = await load(req);
+    const body = readBody(req);
+    if (body.secret === '' || body.secret === null) delete body.secret; // a new secret is optional
+    const bag = new ErrorBag();
+    const input = WebhookUpdateBody.check(body, bag) as WebhookInput;
+    for (const k of ['url', 'eventTypes'] as const)
+      if (k in body && input[k] === undefined && !bag.has(k)) bag.add(k, messages.required(k));
+    if (typeof input.url === 'string' && !bag.has('url') && input.url !== before.url) {
+      const refused = await urlRefusal(input.url, config.webhooksAllowPrivate);
+      if (refused) bag.add('url', refused);
+    }
+    checkCustomHeaders(input.customHeaders, bag);
+    bag.throwIfAny(WebhookUpdateBody.schema);
+    // A form sends every field: no header row is "no custom headers".
+    if (!wantsJson(req) && input.customHeaders === undefined) input.customHeaders = [];
+    const hook = await db.tx(async (q) => {
+      await updateWebhook(q, req.user!, config.appKey, before, input);
+      return (await findWebhook(q, before.id, null)) as WebhookRow;
+    });
+    return done(req, reply, { message: 'Webhook updated.', redirect: showUrl(hook.id), data: webhookJson(hook) });
+  };
+  route<IdRoute>('PATCH', `${LIST}/:id/update`, { config: { ...can } }, update);
+  route<IdRoute>('PUT', `${LIST}/:id/update`, { config: { ...can } }, update);
+
+  route<IdRoute>('DELETE', `${LIST}/:id/delete`, { config: can }, async (req, reply) => {
+    const hook = await load(req);
+    await db.tx((q) => deleteWebhook(q, req.user!, hook));
+    return done(req, reply, { message: 'Webhook deleted.', redirect: LIST });
+  });
+}

@@ -1,0 +1,183 @@
+import { EVENT_TYPES } from '../events/outbox.js';
+import type { WebUser } from '../../web/types.js';
+import {
+  Badge,
+  Button,
+  Card,
+  CheckboxGroup,
+  DataTable,
+  DateTimeCell,
+  DefinitionList,
+  Field,
+  Form,
+  LinkButton,
+  PageHeader,
+  Select,
+} from '../../web/ui.js';
+import { SettingsHeader } from '../settings/components.js';
+import type { AttemptJson, WebhookRow } from './queries.js';
+
+export const LIST = '/settings/webhooks';
+export const showUrl = (id: string) => `${LIST}/${id}/show`;
+const EVENT_OPTIONS: [string, string][] = EVENT_TYPES.map((t) => [t, t]);
+/** Empty header rows the form offers besides the webhook's own. */
+const SPARE_HEADER_ROWS = 2;
+
+const StatusOf = ({ status }: { status: string }) => <Badge tone={status === 'active' ? 'green' : 'red'}>{status}</Badge>;
+
+export function ListPage({ rows, user }: { rows: WebhookRow[]; user: WebUser }) {
+  const admin = user.role === 'admin';
+  return (
+    <>
+      <SettingsHeader
+        title="Webhooks"
+        subtitle="codops posts signed events to these URLs when leads, orders and invoices change."
+        actions={<LinkButton href={`${LIST}/create`}>New webhook</LinkButton>}
+      />
+      <DataTable
+        caption="Webhooks"
+        empty="No webhook yet."
+        rows={rows}
+        columns={[
+          { label: 'URL', render: (r) => <a href={showUrl(r.id)}>{r.url}</a> },
+          ...(admin ? [{ label: 'Account', render: (r: WebhookRow) => r.account_name }] : []),
+          { label: 'Events', render: (r) => r.eventTypes.join(', ') },
+          { label: 'Status', render: (r) => <StatusOf status={r.status} /> },
+          { label: 'Created', render: (r) => <DateTimeCell iso={r.created_at} /> },
+        ]}
+      />
+    </>
+  );
+}
+
+function HeaderRows({ headers }: { headers: { key: string; value: string }[] }) {
+  const rows = [...headers, ...Array.from({ length: SPARE_HEADER_ROWS }, () => ({ key: '', value: '' }))];
+  return (
+    <fieldset class="field fieldset">
+      <legend>Custom headers (optional)</legend>
+      {rows.map((h, i) => (
+        <div class="form-grid">
+          <Field name={`customHeaders[${i}][key]`} label={`Header ${i + 1} name`} value={h.key} />
+          <Field name={`customHeaders[${i}][value]`} label={`Header ${i + 1} value`} value={h.value} />
+        </div>
+      ))}
+    </fieldset>
+  );
+}
+
+export function CreatePage({ user, accounts }: { user: WebUser; accounts: [string, string][] }) {
+  return (
+    <>
+      <PageHeader title="New webhook" back={{ href: LIST, label: 'Webhooks' }} />
+      <Card>
+        <Form action={`${LIST}/store`} label="New webhook">
+          {user.role === 'admin' && (
+            <Select name="account_id" label="Account" options={accounts} placeholder="Choose an account" required />
+          )}
+          <Field name="url" label="URL" type="url" required placeholder="https://example.com/codops" />
+          <Field
+            name="secret"
+            label="Secret"
+            type="password"
+            required
+            secret
+            autocomplete="new-password"
+            hint="Signs every request (X-Codops-Signature). It is not shown again."
+          />
+          <CheckboxGroup name="eventTypes" legend="Events" options={EVENT_OPTIONS} />
+          <HeaderRows headers={[]} />
+          <Button>Save webhook</Button>
+        </Form>
+      </Card>
+    </>
+  );
+}
+
+function LogTable({ hook, rows }: { hook: WebhookRow; rows: AttemptJson[] }) {
+  return (
+    <DataTable
+      caption="Delivery log"
+      empty="Nothing sent yet."
+      rows={rows}
+      columns={[
+        { label: 'When', render: (r) => <DateTimeCell iso={r.created_at} /> },
+        { label: 'Event', render: (r) => r.event },
+        { label: 'Attempt', render: (r) => r.attempt },
+        {
+          label: 'HTTP status',
+          render: (r) => (r.http_status === null ? '—' : <Badge tone={r.http_status < 300 ? 'green' : 'red'}>{r.http_status}</Badge>),
+        },
+        { label: 'Duration', render: (r) => `${r.duration_ms} ms` },
+        { label: 'Response', render: (r) => <code class="log-response">{(r.response || r.error || '').slice(0, 200)}</code> },
+        { label: 'Next retry', render: (r) => (r.next_retry_at ? <DateTimeCell iso={r.next_retry_at} /> : '—') },
+        {
+          label: 'Send again',
+          render: (r) => (
+            <Form
+              action={`${showUrl(hook.id).replace(/\/show$/, '')}/deliveries/${r.delivery_id}/resend`}
+              class="inline-form"
+              label="Send again"
+            >
+              <Button kind="secondary" small>
+                Send again
+              </Button>
+            </Form>
+          ),
+        },
+      ]}
+    />
+  );
+}
+
+export function ShowPage({ hook, log, pending, user }: { hook: WebhookRow; log: AttemptJson[]; pending: number; user: WebUser }) {
+  const base = showUrl(hook.id).replace(/\/show$/, '');
+  return (
+    <>
+      <PageHeader title="Webhook" subtitle={hook.url} back={{ href: LIST, label: 'Webhooks' }} />
+      <Card title="Settings">
+        <DefinitionList
+          items={[
+            ['URL', hook.url],
+            ...(user.role === 'admin' ? ([['Account', hook.account_name]] as [string, string][]) : []),
+            ['Events', hook.eventTypes.join(', ')],
+            ['Status', <StatusOf status={hook.status} />],
+            ['Failures in a row', String(hook.consecutive_failures)],
+            ['Waiting for a retry', String(pending)],
+            ['Created', <DateTimeCell iso={hook.created_at} />],
+          ]}
+        />
+      </Card>
+      <Card title="Delivery log">
+        <LogTable hook={hook} rows={log} />
+      </Card>
+      <Card title="Change">
+        <Form action={`${base}/update`} method="PATCH" label="Change the webhook">
+          <Field name="url" label="URL" type="url" required value={hook.url} />
+          <Field
+            name="secret"
+            label="New secret"
+            type="password"
+            secret
+            autocomplete="new-password"
+            hint="Leave empty to keep the current one."
+          />
+          <CheckboxGroup name="eventTypes" legend="Events" options={EVENT_OPTIONS} values={hook.eventTypes} />
+          <Select
+            name="status"
+            label="Status"
+            options={[
+              ['active', 'Active'],
+              ['disabled', 'Disabled'],
+            ]}
+            value={hook.status}
+          />
+          <HeaderRows headers={hook.customHeaders} />
+          <Button>Save changes</Button>
+        </Form>
+        <Form action={`${base}/delete`} method="DELETE" label="Delete the webhook" confirm="Delete this webhook and its delivery log?">
+          <Button kind="danger">Delete webhook</Button>
+        </Form>
+      </Card>
+    </>
+  );
+}

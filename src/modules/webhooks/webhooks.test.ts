@@ -1,0 +1,590 @@
+// Outgoing webhooks (webhooks-files.md): the settings routes, and delivery to a real local receiver:
+// signatures, retries on a driven clock, the log, resend, per-resource order, SSRF refusals.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lead, tenant, testApp, TEST_APP_KEY, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { person } from '../../test-support/people.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { newId } from '../../lib/ids.js';
+import { seal } from '../../lib/seal.js';
+import { DISABLE_AFTER, RETRY_SCHEDULE, WebhookDispatcher } from './delivery.js';
+import { SECRET_PURPOSE } from './service.js';
+
+const API = '/api/web/1.0';
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const INVALID = 'The given data was invalid.';
+const PRIVATE = 'The url must not point to a loopback, private, link-local or metadata address.';
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A receiver on 127.0.0.1: records every request; `answer(path, n)` decides the status of the n-th request to a path. */
+class Receiver {
+  readonly got: Received[] = [];
+  private server!: Server;
+  answer: (path: string, n: number) => number | 'hang' = () => 200;
+  url = '';
+  async start() {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const path = req.url ?? '/';
+        this.got.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        const status = this.answer(path, this.got.filter((g) => g.path === path).length);
+        if (status === 'hang') return;
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'thanks' : `no luck (${status})`);
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+  at(path: string) {
+    return this.got.filter((g) => g.path === path);
+  }
+  close() {
+    this.server.closeAllConnections();
+    return new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+let t: TestApp;
+let rx: Receiver;
+before(async () => {
+  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '100000', WEBHOOKS_ALLOW_PRIVATE: 'true' });
+  rx = await new Receiver().start();
+});
+after(async () => {
+  await rx.close();
+  await t.close();
+});
+
+/** A fake clock for the retry schedule: starts now and only moves when told. */
+function fakeClock() {
+  let now = Date.now();
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+/** This file's webhooks: its dispatchers leave the deliveries of other files sharing a PostgreSQL database alone. */
+async function ours(): Promise<string[]> {
+  return (await t.db.query<{ id: string }>('SELECT id FROM webhooks WHERE url LIKE $1', [`${rx.url}%`])).rows
+    .map((r) => r.id)
+    .concat(extra);
+}
+const extra: string[] = [];
+
+async function dispatcher(opts: { clock?: () => number; allowPrivate?: boolean; timeoutMs?: number } = {}) {
+  return new WebhookDispatcher(t.db, {
+    only: await ours(),
+    appKey: TEST_APP_KEY,
+    allowPrivate: opts.allowPrivate ?? true,
+    clock: opts.clock,
+    timeoutMs: opts.timeoutMs,
+    pollMs: 50,
+  });
+}
+
+/** Runs batches until nothing is due (with the clock as it is). */
+async function drain(d: WebhookDispatcher) {
+  let total = 0;
+  for (let n = await d.runOnce(); n > 0; n = await d.runOnce()) total += n;
+  return total;
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+async function seller(): Promise<{ tn: Tenant; web: Agent }> {
+  const tn = await tenant(t.db);
+  return { tn, web: await login(t.app, tn.email) };
+}
+
+async function register(web: Agent, body: Record<string, unknown>) {
+  const res = await web.json('POST', '/settings/webhooks/store', body);
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().data as { id: string };
+}
+
+const api = (a: Tenant, method: string, path: string, payload?: unknown) =>
+  t.app.inject({ method: method as 'GET', url: `${API}${path}`, headers: a.auth, ...(payload ? { payload: payload as object } : {}) });
+
+const verify = (secret: string, r: Received) => {
+  const expected = `sha256=${createHmac('sha256', secret).update(`${r.headers['x-codops-timestamp']}.${r.body}`).digest('hex')}`;
+  return r.headers['x-codops-signature'] === expected;
+};
+
+const pathOf = () => `/hook/${newId().toLowerCase()}`;
+
+describe('webhook settings', () => {
+  test('a seller registers a webhook: 201 with the spec body, the secret sealed and never shown again', async () => {
+    const { tn, web } = await seller();
+    const url = `${rx.url}${pathOf()}`;
+    const res = await web.json('POST', '/settings/webhooks/store', {
+      url,
+      secret: 's3cret-value',
+      eventTypes: ['lead.created', 'order.status_changed'],
+      customHeaders: [{ key: 'X-Shop', value: 'north' }],
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const data = res.json().data;
+    assert.deepEqual(Object.keys(data), ['id', 'url', 'eventTypes', 'customHeaders', 'status', 'created_at']);
+    assert.deepEqual(
+      { ...data, id: 'x', created_at: 'x' },
+      {
+        id: 'x',
+        url,
+        eventTypes: ['lead.created', 'order.status_changed'],
+        customHeaders: [{ key: 'X-Shop', value: 'north' }],
+        status: 'active',
+        created_at: 'x',
+      },
+    );
+    assert.match(data.created_at, ISO);
+    const { rows } = await t.db.query<{ secret_sealed: string; account_id: string }>(
+      'SELECT secret_sealed, account_id FROM webhooks WHERE id = $1',
+      [data.id],
+    );
+    assert.equal(rows[0].account_id, tn.accountId);
+    assert.ok(!rows[0].secret_sealed.includes('s3cret-value'));
+    for (const path of ['/settings/webhooks', `/settings/webhooks/${data.id}/show`]) {
+      const json = await web.json('GET', path);
+      assert.equal(json.statusCode, 200);
+      assert.ok(!json.body.includes('s3cret'), path);
+      const page = await web.get(path);
+      assert.equal(page.statusCode, 200);
+      assert.ok(!page.body.includes('s3cret'), path);
+      assert.ok(page.body.includes(url), path);
+    }
+    const { rows: audit } = await t.db.query<{ changes: unknown }>(`SELECT changes FROM audit_log WHERE subject_id = $1`, [data.id]);
+    assert.ok(!JSON.stringify(audit).includes('s3cret'));
+    const listed = (await web.json('GET', '/settings/webhooks')).json().data;
+    assert.deepEqual(listed, [data]);
+  });
+
+  test('bad input is a 422 per field with the messages', async () => {
+    const { web } = await seller();
+    const res = await web.json('POST', '/settings/webhooks/store', {
+      url: 'ftp://example.com/x',
+      secret: 'x'.repeat(1001),
+      eventTypes: ['lead.deleted'],
+      customHeaders: [
+        { key: 'X-Codops-Signature', value: 'forged' },
+        { key: 'Bad Header', value: 'x' },
+        { key: 'X-Ok', value: 'y'.repeat(101) },
+      ],
+    });
+    assert.equal(res.statusCode, 422);
+    assert.deepEqual(res.json(), {
+      message: INVALID,
+      errors: {
+        secret: ['The secret field must not be greater than 1000 characters.'],
+        'eventTypes.0': ['The selected eventTypes.0 is invalid.'],
+        'customHeaders.2.value': ['The customHeaders.2.value field must not be greater than 100 characters.'],
+        url: ['The url field must be a valid URL.'],
+        'customHeaders.0.key': ['The customHeaders.0.key field cannot replace a header codops sets.'],
+        'customHeaders.1.key': ['The customHeaders.1.key field must be a valid header name.'],
+      },
+    });
+    const empty = await web.json('POST', '/settings/webhooks/store', { eventTypes: [] });
+    assert.equal(empty.statusCode, 422);
+    assert.deepEqual(empty.json().errors, {
+      url: ['The url field is required.'],
+      secret: ['The secret field is required.'],
+      eventTypes: ['The event types field is required.'],
+    });
+  });
+
+  test('without WEBHOOKS_ALLOW_PRIVATE, loopback, private, link-local and metadata URLs are refused (422 on url)', async () => {
+    const strict = await testApp({ API_RATE_LIMIT_PER_MINUTE: '100000' });
+    try {
+      assert.equal(strict.config.webhooksAllowPrivate, false);
+      const s = await tenant(strict.db);
+      const web = await login(strict.app, s.email);
+      for (const url of [
+        'http://127.0.0.1:8080/hook',
+        'http://localhost/hook',
+        'http://10.1.2.3/hook',
+        'http://172.16.0.9/hook',
+        'https://192.168.1.10/hook',
+        'http://169.254.169.254/latest/meta-data',
+        'http://[::1]/hook',
+        'http://[fd00:ec2::254]/hook',
+        'http://[::ffff:127.0.0.1]/hook',
+        'http://0.0.0.0/hook',
+      ]) {
+        const res = await web.json('POST', '/settings/webhooks/store', { url, secret: 'x', eventTypes: ['lead.created'] });
+        assert.equal(res.statusCode, 422, `${url}: ${res.body}`);
+        assert.deepEqual(res.json(), { message: INVALID, errors: { url: [PRIVATE] } }, url);
+      }
+      const ok = await web.json('POST', '/settings/webhooks/store', {
+        url: 'https://93.184.215.14/hook',
+        secret: 'x',
+        eventTypes: ['lead.created'],
+      });
+      assert.equal(ok.statusCode, 201, ok.body);
+      // A change to a private URL is refused the same way.
+      const id = ok.json().data.id;
+      const moved = await web.json('PATCH', `/settings/webhooks/${id}/update`, { url: 'http://127.0.0.2/x' });
+      assert.deepEqual(moved.json(), { message: INVALID, errors: { url: [PRIVATE] } });
+    } finally {
+      await strict.close();
+    }
+  });
+
+  test('update (a new secret optional), delete; another account answers 404, an admin reaches any', async () => {
+    const { tn, web } = await seller();
+    const hook = await register(web, { url: `${rx.url}/a`, secret: 'first', eventTypes: ['lead.created'] });
+    const sealedBefore = (await t.db.query<{ s: string }>('SELECT secret_sealed AS s FROM webhooks WHERE id = $1', [hook.id])).rows[0].s;
+    const upd = await web.json('PATCH', `/settings/webhooks/${hook.id}/update`, { url: `${rx.url}/b`, eventTypes: ['order.created'] });
+    assert.equal(upd.statusCode, 200, upd.body);
+    assert.equal(upd.json().data.url, `${rx.url}/b`);
+    assert.deepEqual(upd.json().data.eventTypes, ['order.created']);
+    const sealedAfter = (await t.db.query<{ s: string }>('SELECT secret_sealed AS s FROM webhooks WHERE id = $1', [hook.id])).rows[0].s;
+    assert.equal(sealedAfter, sealedBefore, 'no new secret: the old one stays');
+    await web.json('PATCH', `/settings/webhooks/${hook.id}/update`, { secret: 'second' });
+    const sealedNew = (await t.db.query<{ s: string }>('SELECT secret_sealed AS s FROM webhooks WHERE id = $1', [hook.id])).rows[0].s;
+    assert.notEqual(sealedNew, sealedBefore);
+
+    const other = await seller();
+    for (const [method, path] of [
+      ['GET', `/settings/webhooks/${hook.id}/show`],
+      ['PATCH', `/settings/webhooks/${hook.id}/update`],
+      ['DELETE', `/settings/webhooks/${hook.id}/delete`],
+      ['POST', `/settings/webhooks/${hook.id}/deliveries/00000000-0000-4000-8000-000000000000/resend`],
+    ] as const) {
+      const res = await other.web.json(method, path, method === 'PATCH' ? { url: `${rx.url}/c` } : undefined);
+      assert.equal(res.statusCode, 404, `${method} ${path}`);
+      assert.deepEqual(res.json(), { message: 'Resource not found.' });
+    }
+    assert.deepEqual((await other.web.json('GET', '/settings/webhooks')).json().data, []);
+    const manager = await login(t.app, (await person(t.db, 'manager')).email);
+    assert.equal((await manager.json('GET', '/settings/webhooks')).statusCode, 403);
+
+    const admin = await login(t.app, (await person(t.db, 'admin')).email);
+    assert.equal((await admin.json('GET', `/settings/webhooks/${hook.id}/show`)).statusCode, 200);
+    const byAdmin = await admin.json('POST', '/settings/webhooks/store', {
+      account_id: tn.accountId,
+      url: `${rx.url}/admin`,
+      secret: 'x',
+      eventTypes: ['lead.created'],
+    });
+    assert.equal(byAdmin.statusCode, 201, byAdmin.body);
+    assert.equal((await web.json('GET', '/settings/webhooks')).json().data.length, 2, "the admin's webhook is the seller's account's");
+
+    const del = await web.json('DELETE', `/settings/webhooks/${hook.id}/delete`);
+    assert.equal(del.statusCode, 200);
+    assert.equal((await web.json('GET', `/settings/webhooks/${hook.id}/show`)).statusCode, 404);
+  });
+});
+
+describe('webhook delivery', () => {
+  test('a bulk create of 1,000 leads delivers 1,000 signed lead.created events', async () => {
+    const { tn, web } = await seller();
+    const path = pathOf();
+    const hook = await register(web, {
+      url: `${rx.url}${path}`,
+      secret: 'bulk-secret',
+      eventTypes: ['lead.created'],
+      customHeaders: [{ key: 'X-Shop', value: 'north' }],
+    });
+    // A header that would replace codops's own, written past the form's check, is not sent either.
+    await t.db.query(`UPDATE webhooks SET custom_headers = custom_headers || '[{"key":"User-Agent","value":"forged"}]' WHERE id = $1`, [
+      hook.id,
+    ]);
+    const res = await api(tn, 'POST', '/leads', { leads: Array.from({ length: 1000 }, (_, i) => lead(i)) });
+    assert.equal(res.statusCode, 201, res.body);
+    const refs: string[] = res.json().data.references;
+    const d = await (await dispatcher()).start();
+    const started = performance.now();
+    try {
+      await until('1,000 deliveries', () => rx.at(path).length >= 1000, 60_000);
+    } finally {
+      await d.stop();
+    }
+    const ms = performance.now() - started;
+    console.log(`# 1,000 lead.created delivered in ${Math.round(ms)} ms`);
+    const got = rx.at(path);
+    assert.equal(got.length, 1000);
+    const bodies = got.map((g) => JSON.parse(g.body));
+    assert.deepEqual(new Set(bodies.map((b) => b.data.reference)), new Set(refs));
+    assert.equal(new Set(bodies.map((b) => b.id)).size, 1000);
+    for (const g of got) {
+      assert.ok(verify('bulk-secret', g), 'signature verifies');
+      assert.equal(g.headers['content-type'], 'application/json');
+      assert.equal(g.headers['user-agent'], 'codops-webhooks');
+      assert.equal(g.headers['x-codops-event'], 'lead.created');
+      assert.match(String(g.headers['x-codops-delivery']), /^[0-9a-f-]{36}$/);
+      assert.match(String(g.headers['x-codops-timestamp']), /^\d{10}$/);
+      assert.ok(Math.abs(Number(g.headers['x-codops-timestamp']) - Date.now() / 1000) < 120);
+      assert.equal(g.headers['x-shop'], 'north');
+    }
+    const first = bodies[0];
+    assert.deepEqual(Object.keys(first), ['id', 'type', 'created_at', 'data']);
+    assert.equal(first.type, 'lead.created');
+    assert.match(first.created_at, ISO);
+    const shown = (await api(tn, 'GET', `/leads/${first.data.reference}`)).json().data;
+    assert.deepEqual(first.data, shown, 'the lead exactly as the API shows it');
+    assert.ok(!verify('another-secret', got[0]));
+    const { rows } = await t.db.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = $1 GROUP BY state`,
+      [hook.id],
+    );
+    assert.deepEqual(rows, [{ state: 'delivered', n: 1000 }]);
+  });
+
+  test('500 three times then 200: delivered on the 4th attempt after about 30 s, 2 min and 10 min; the log shows every attempt; resend', async () => {
+    const { tn, web } = await seller();
+    const path = pathOf();
+    rx.answer = (p, n) => (p === path && n <= 3 ? 500 : 200);
+    const hook = await register(web, { url: `${rx.url}${path}`, secret: 'retry', eventTypes: ['lead.created'] });
+    assert.equal((await api(tn, 'POST', '/leads', { leads: [lead(1)] })).statusCode, 201);
+    const clock = fakeClock();
+    const d = await dispatcher({ clock: clock.now });
+    const waits: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      assert.equal(await drain(d), 1, `attempt ${attempt} sent`);
+      assert.equal(await drain(d), 0, 'nothing more before the retry is due');
+      const { rows } = await t.db.query<{ next: Date }>(`SELECT next_attempt_at AS next FROM webhook_deliveries WHERE webhook_id = $1`, [
+        hook.id,
+      ]);
+      const wait = new Date(rows[0].next).getTime() - clock.now();
+      waits.push(wait);
+      const base = RETRY_SCHEDULE[attempt - 1] * 1000;
+      assert.ok(wait >= base * 0.9 - 5 && wait <= base * 1.1 + 5, `retry ${attempt} after ${wait} ms (about ${base})`);
+      clock.advance(wait - 1000);
+      assert.equal(await drain(d), 0, 'not a second early');
+      clock.advance(1000);
+    }
+    assert.equal(await drain(d), 1, 'the 4th attempt');
+    assert.equal(rx.at(path).length, 4);
+    const ids = new Set(rx.at(path).map((r) => JSON.parse(r.body).id));
+    assert.equal(ids.size, 1, 'the same event each time');
+    assert.equal(new Set(rx.at(path).map((r) => r.headers['x-codops-delivery'])).size, 1);
+
+    const show = (await web.json('GET', `/settings/webhooks/${hook.id}/show`)).json().data;
+    const log = show.deliveries as Record<string, unknown>[];
+    assert.deepEqual(
+      log.map((l) => [l.event, l.attempt, l.http_status, l.next_retry_at === null]),
+      [
+        ['lead.created', 4, 200, true],
+        ['lead.created', 3, 500, false],
+        ['lead.created', 2, 500, false],
+        ['lead.created', 1, 500, false],
+      ],
+      'newest first',
+    );
+    assert.deepEqual(Object.keys(log[0]), [
+      'delivery_id',
+      'event_id',
+      'event',
+      'attempt',
+      'http_status',
+      'duration_ms',
+      'response',
+      'error',
+      'next_retry_at',
+      'created_at',
+    ]);
+    assert.equal(log[1].response, 'no luck (500)');
+    assert.equal(log[0].response, 'thanks');
+    assert.match(String(log[1].next_retry_at), ISO);
+    assert.equal(typeof log[0].duration_ms, 'number');
+    const page = await web.get(`/settings/webhooks/${hook.id}/show`);
+    assert.match(page.body, /no luck \(500\)/);
+
+    // Resend: a new attempt now, in the log.
+    const resent = await web.json('POST', `/settings/webhooks/${hook.id}/deliveries/${log[0].delivery_id}/resend`);
+    assert.equal(resent.statusCode, 200, resent.body);
+    assert.deepEqual(
+      { ...resent.json().data, duration_ms: 0 },
+      {
+        delivery_id: log[0].delivery_id,
+        attempt: 5,
+        http_status: 200,
+        duration_ms: 0,
+        response: 'thanks',
+        error: null,
+      },
+    );
+    assert.equal(rx.at(path).length, 5);
+    assert.equal(JSON.parse(rx.at(path)[4].body).id, [...ids][0]);
+    assert.ok(verify('retry', rx.at(path)[4]));
+    const after = (await web.json('GET', `/settings/webhooks/${hook.id}/show`)).json().data.deliveries;
+    assert.equal(after.length, 5);
+    assert.equal(after[0].attempt, 5);
+    // The form's button: 302 back to the webhook with a message.
+    const viaForm = await web.form(`/settings/webhooks/${hook.id}/deliveries/${log[0].delivery_id}/resend`, {});
+    assert.equal(viaForm.statusCode, 302);
+    assert.equal(viaForm.headers.location, `/settings/webhooks/${hook.id}/show`);
+    assert.match((await web.follow(viaForm)).body, /Sent again: HTTP 200\./);
+    rx.answer = () => 200;
+  });
+
+  test('after the last retry a delivery is failed', async () => {
+    const { tn, web } = await seller();
+    const path = pathOf();
+    rx.answer = (p) => (p === path ? 503 : 200);
+    const hook = await register(web, { url: `${rx.url}${path}`, secret: 'x', eventTypes: ['lead.created'] });
+    await api(tn, 'POST', '/leads', { leads: [lead(1)] });
+    const clock = fakeClock();
+    const d = await dispatcher({ clock: clock.now });
+    for (let i = 0; i < RETRY_SCHEDULE.length + 1; i++) {
+      assert.equal(await drain(d), 1);
+      clock.advance(2 * 86_400_000);
+    }
+    assert.equal(await drain(d), 0);
+    assert.equal(rx.at(path).length, 7, 'the first attempt and six retries');
+    const { rows } = await t.db.query<{ state: string; attempts: number }>(
+      'SELECT state, attempts FROM webhook_deliveries WHERE webhook_id = $1',
+      [hook.id],
+    );
+    assert.deepEqual(rows, [{ state: 'failed', attempts: 7 }]);
+    rx.answer = () => 200;
+  });
+
+  test("events of one lead arrive in order, a failure holding back that lead's later events only", async () => {
+    const { tn, web } = await seller();
+    const path = pathOf();
+    let failFirst = true;
+    rx.answer = (p) => {
+      if (p === path && failFirst) {
+        failFirst = false;
+        return 500;
+      }
+      return 200;
+    };
+    await register(web, { url: `${rx.url}${path}`, secret: 'order', eventTypes: ['lead.created', 'lead.status_changed'] });
+    const refs: string[] = (await api(tn, 'POST', '/leads', { leads: Array.from({ length: 40 }, (_, i) => lead(i)) })).json().data
+      .references;
+    for (const status of ['no_reply', 'call_later', 'canceled']) {
+      const res = await api(tn, 'PATCH', '/leads', {
+        leads: refs.map((reference) => ({ reference, status, ...(status === 'call_later' ? { callback_at: '2099-01-01 10:00:00' } : {}) })),
+      });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    const clock = fakeClock();
+    const d = await dispatcher({ clock: clock.now });
+    await drain(d);
+    const firstFailed = JSON.parse(rx.at(path)[0].body).data.reference as string;
+    const early = rx.at(path).map((r) => JSON.parse(r.body));
+    assert.equal(early.filter((b) => b.data.reference === firstFailed).length, 1, 'the failed lead waits');
+    assert.equal(early.length, 1 + 39 * 4, 'the other leads all went');
+    clock.advance(60_000);
+    await drain(d);
+    const byLead = new Map<string, string[]>();
+    for (const r of rx.at(path)) {
+      const b = JSON.parse(r.body);
+      byLead.set(b.data.reference, [...(byLead.get(b.data.reference) ?? []), `${b.type}:${b.data.status}:${b.data.previous_status ?? ''}`]);
+    }
+    const expected = [
+      'lead.created:new:',
+      'lead.status_changed:no_reply:new',
+      'lead.status_changed:call_later:no_reply',
+      'lead.status_changed:canceled:call_later',
+    ];
+    for (const ref of refs) {
+      const seen = byLead.get(ref)!;
+      const want = ref === firstFailed ? [expected[0], ...expected] : expected;
+      assert.deepEqual(seen, want, ref);
+    }
+    rx.answer = () => 200;
+  });
+
+  test('100 failures in a row disable the webhook and tell its owner; nothing more is sent', async () => {
+    const { tn, web } = await seller();
+    const path = pathOf();
+    rx.answer = (p) => (p === path ? 500 : 200);
+    const hook = await register(web, { url: `${rx.url}${path}`, secret: 'x', eventTypes: ['lead.created'] });
+    await t.db.query('UPDATE webhooks SET consecutive_failures = $2 WHERE id = $1', [hook.id, DISABLE_AFTER - 3]);
+    await api(tn, 'POST', '/leads', { leads: [lead(1), lead(2), lead(3), lead(4)] });
+    const told: unknown[] = [];
+    const d = new WebhookDispatcher(t.db, {
+      appKey: TEST_APP_KEY,
+      allowPrivate: true,
+      concurrency: 2,
+      only: [hook.id],
+      onDisabled: async (hooks) => void told.push(...hooks),
+    });
+    await drain(d);
+    const { rows } = await t.db.query<{ status: string; consecutive_failures: number }>(
+      'SELECT status, consecutive_failures FROM webhooks WHERE id = $1',
+      [hook.id],
+    );
+    assert.equal(rows[0].status, 'disabled');
+    assert.ok(rows[0].consecutive_failures >= DISABLE_AFTER);
+    assert.deepEqual(told, [{ id: hook.id, account_id: tn.accountId, url: `${rx.url}${path}` }]);
+    assert.equal(rx.at(path).length, 4, 'two batches of two, then disabled');
+    await api(tn, 'POST', '/leads', { leads: [lead(5)] });
+    assert.equal(await drain(d), 0, 'a disabled webhook gets no new event');
+    // Switched on again: the count starts over.
+    const on = await web.json('PATCH', `/settings/webhooks/${hook.id}/update`, { status: 'active' });
+    assert.equal(on.json().data.status, 'active');
+    const { rows: again } = await t.db.query<{ consecutive_failures: number }>('SELECT consecutive_failures FROM webhooks WHERE id = $1', [
+      hook.id,
+    ]);
+    assert.equal(again[0].consecutive_failures, 0);
+    rx.answer = () => 200;
+  });
+
+  test('at delivery time a private address is refused without the switch (after DNS resolution)', async () => {
+    const tn = await tenant(t.db);
+    const path = pathOf();
+    const port = new URL(rx.url).port;
+    const insert = async (url: string) => {
+      const id = newId();
+      await t.db.query(`INSERT INTO webhooks (id, account_id, url, secret_sealed, event_types) VALUES ($1, $2, $3, $4, '{lead.created}')`, [
+        id,
+        tn.accountId,
+        url,
+        seal(TEST_APP_KEY, 'x', SECRET_PURPOSE),
+      ]);
+      extra.push(id);
+      return id;
+    };
+    const literal = await insert(`http://127.0.0.1:${port}${path}`);
+    const named = await insert(`http://localhost:${port}${path}`);
+    await api(tn, 'POST', '/leads', { leads: [lead(1)] });
+    const d = await dispatcher({ allowPrivate: false });
+    assert.equal(await drain(d), 2);
+    assert.equal(rx.at(path).length, 0, 'nothing reached the receiver');
+    const { rows } = await t.db.query<{ webhook_id: string; error: string; http_status: number | null }>(
+      'SELECT webhook_id, error, http_status FROM webhook_attempts WHERE webhook_id = ANY($1::text[])',
+      [[literal, named]],
+    );
+    assert.equal(rows.length, 2);
+    for (const r of rows) {
+      assert.equal(r.http_status, null);
+      assert.match(r.error, /resolves to (127\.0\.0\.1|::1), a private, loopback, link-local or metadata address/);
+    }
+  });
+
+  test('no answer within the timeout is a failed attempt', async () => {
+    const { tn, web } = await seller();
+    const path = pathOf();
+    rx.answer = (p) => (p === path ? 'hang' : 200);
+    const hook = await register(web, { url: `${rx.url}${path}`, secret: 'x', eventTypes: ['lead.created'] });
+    await api(tn, 'POST', '/leads', { leads: [lead(1)] });
+    const d = await dispatcher({ timeoutMs: 300 });
+    assert.equal(await drain(d), 1);
+    const log = (await web.json('GET', `/settings/webhooks/${hook.id}/show`)).json().data.deliveries;
+    assert.equal(log[0].http_status, null);
+    assert.equal(log[0].error, 'No answer within 0.3 seconds.');
+    assert.ok(log[0].duration_ms >= 290);
+    rx.answer = () => 200;
+  });
+});

@@ -1,0 +1,95 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { lead, tenant, type Tenant } from '../../src/test-support/harness.js';
+import { PASSWORD } from '../../src/test-support/people.js';
+import { WebhookDispatcher } from '../../src/modules/webhooks/delivery.js';
+import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+
+// The receiver listens on 127.0.0.1: this server may call it.
+process.env.WEBHOOKS_ALLOW_PRIVATE = 'true';
+
+describe('webhooks in a real browser', { skip: skipBrowser }, () => {
+  let env: BrowserEnv;
+  let shop: Tenant;
+  let receiver: Server;
+  let url = '';
+  const got: { headers: Record<string, unknown>; body: string }[] = [];
+
+  before(async () => {
+    env = await startBrowserEnv();
+    shop = await tenant(env.t.db);
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('received by the shop');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/codops`;
+  });
+  after(async () => {
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await env.close();
+  });
+
+  test('a seller registers a webhook and sees a delivery in the log', async () => {
+    const page = await newPage(env);
+    await login(page, shop.email, PASSWORD);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.waitForLoadState('load');
+    await checkPage(page, 'webhooks list');
+    await page.getByRole('link', { name: 'New webhook' }).click();
+    await page.waitForLoadState('load');
+    await checkPage(page, 'new webhook');
+    await page.getByLabel('URL').fill(url);
+    await page.getByLabel('Secret').fill('shop-secret');
+    await page.getByLabel('lead.created').check();
+    await page.getByLabel('Header 1 name').fill('X-Shop');
+    await page.getByLabel('Header 1 value').fill('north');
+    await page.getByRole('button', { name: 'Save webhook' }).click();
+    await page.waitForLoadState('load');
+    assert.match(page.url(), /\/settings\/webhooks\/[0-9A-Z]{26}\/show$/);
+    assert.equal(await page.getByText('Webhook saved.').count(), 1);
+    assert.equal(await page.getByText('shop-secret').count(), 0, 'the secret is not shown');
+    assert.equal(await page.getByText('Nothing sent yet.').count(), 1);
+    const hookId = page.url().split('/').at(-2)!;
+
+    // A lead comes in through the API; the delivery worker sends its event.
+    const res = await env.t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: shop.auth, payload: { leads: [lead(1)] } });
+    assert.equal(res.statusCode, 201, res.body);
+    const worker = await new WebhookDispatcher(env.t.db, {
+      appKey: env.t.config.appKey,
+      allowPrivate: true,
+      only: [hookId],
+      pollMs: 50,
+    }).start();
+    try {
+      for (const end = Date.now() + 20_000; got.length === 0; await new Promise((r) => setTimeout(r, 50)))
+        if (Date.now() > end) assert.fail('no delivery');
+    } finally {
+      await worker.stop();
+    }
+    assert.equal(got[0].headers['x-shop'], 'north');
+    assert.equal(JSON.parse(got[0].body).type, 'lead.created');
+
+    await page.reload();
+    const log = page.getByRole('region', { name: 'Delivery log' });
+    await log.getByText('received by the shop').waitFor();
+    assert.equal(await log.getByRole('cell', { name: 'lead.created' }).count(), 1);
+    assert.equal(await log.getByRole('cell', { name: '200' }).count(), 1);
+    await checkPage(page, 'webhook with its log');
+
+    // Send it again from the log.
+    await log.getByRole('button', { name: 'Send again' }).click();
+    await page.waitForLoadState('load');
+    assert.equal(await page.getByText('Sent again: HTTP 200.').count(), 1);
+    assert.equal(await page.getByRole('region', { name: 'Delivery log' }).getByRole('cell', { name: '200' }).count(), 2);
+    assert.equal(got.length, 2);
+    await screenshots(page, 'webhook-log');
+  });
+});
