@@ -1,12 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lead, order, tenant, testApp, type TestApp } from '../test-support/harness.js';
+import { lead, order, tenant, sharedTestApp, type TestApp } from '../test-support/harness.js';
 
 let t: TestApp;
-before(async () => {
-  t = await testApp();
-});
-after(() => t.close());
+sharedTestApp((app) => (t = app));
 
 const count = async (table: string, accountId: string) =>
   (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE account_id = $1`, [accountId])).rows[0].n;

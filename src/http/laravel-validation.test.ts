@@ -4,19 +4,14 @@
 // `required` failing on null, blank and empty arrays and then ending the field. Rows marked "codops:
 // the parent alone" are the difference api-v1.md names: where Laravel looks for fields inside a
 // parent of the wrong type (and reports them missing, or nothing), codops reports the parent.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lead, order, tenant, testApp, type Tenant, type TestApp } from '../test-support/harness.js';
+import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '../test-support/harness.js';
 
 const API = '/api/web/1.0';
 
 let t: TestApp;
-before(async () => {
-  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '100000' });
-});
-after(async () => {
-  await t.close();
-});
+sharedTestApp((app) => (t = app), { API_RATE_LIMIT_PER_MINUTE: '100000' });
 
 type Errors = Record<string, string[]>;
 /** A body, and 201/200 or the errors of the 422 it gets. */

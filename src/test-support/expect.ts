@@ -36,3 +36,9 @@ export async function signInEach(t: TestApp, roles: readonly Role[], sellerAccou
   }
   return { people, as };
 }
+
+/** The messages a page shows under a field (`<ul class="field-errors" id="<id>-error">`), unescaped. */
+export function fieldErrors(html: string, id: string): string[] {
+  const m = new RegExp(`<ul class="field-errors" id="${id}-error">(.*?)</ul>`, 's').exec(html);
+  return m ? [...m[1].matchAll(/<li>(.*?)<\/li>/g)].map((x) => x[1].replace(/&#39;/g, "'")) : [];
+}

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
@@ -106,4 +107,17 @@ export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, env?: Recor
   } finally {
     await t.close();
   }
+}
+
+/**
+ * One app for all the tests of a file: opened before the first, closed after the last. `use`
+ * receives it (`let t: TestApp; sharedTestApp((app) => (t = app));`).
+ */
+export function sharedTestApp(use: (t: TestApp) => void, env?: Record<string, string>) {
+  let app: TestApp | undefined;
+  before(async () => {
+    app = await testApp(env);
+    use(app);
+  });
+  after(() => app?.close());
 }

@@ -22,7 +22,8 @@ function useField(name: string) {
   return { id: idOf(name), messages, old: hasOld ? value : undefined, hasOld };
 }
 
-function Errors({ id, messages }: { id: string; messages: string[] }) {
+/** A field's messages under it, `<id>-error` for the field's `aria-describedby` (nothing when there are none). */
+export function FieldErrorList({ id, messages }: { id: string; messages: string[] }) {
   if (messages.length === 0) return null;
   return (
     <ul class="field-errors" id={`${id}-error`}>
@@ -111,7 +112,7 @@ export function Field(p: FieldProps) {
           {p.hint}
         </p>
       )}
-      <Errors id={f.id} messages={f.messages} />
+      <FieldErrorList id={f.id} messages={f.messages} />
     </div>
   );
 }
@@ -131,7 +132,7 @@ export function TextArea(p: { name: string; label: string; value?: string | null
       >
         {f.hasOld ? String(f.old ?? '') : (p.value ?? '')}
       </textarea>
-      <Errors id={f.id} messages={f.messages} />
+      <FieldErrorList id={f.id} messages={f.messages} />
     </div>
   );
 }
@@ -169,7 +170,7 @@ export function Select(p: {
           </option>
         ))}
       </select>
-      <Errors id={f.id} messages={f.messages} />
+      <FieldErrorList id={f.id} messages={f.messages} />
     </div>
   );
 }
@@ -181,7 +182,7 @@ export function Checkbox(p: { name: string; label: string; checked?: boolean; va
     <div class={f.messages.length ? 'field field-check has-error' : 'field field-check'}>
       <input type="checkbox" id={f.id} name={p.name} value={p.value ?? '1'} checked={checked} />
       <label for={f.id}>{p.label}</label>
-      <Errors id={f.id} messages={f.messages} />
+      <FieldErrorList id={f.id} messages={f.messages} />
     </div>
   );
 }
@@ -204,7 +205,7 @@ export function CheckboxGroup(p: { name: string; legend: string; options: [strin
           </div>
         ))}
       </div>
-      <Errors id={f.id} messages={f.messages} />
+      <FieldErrorList id={f.id} messages={f.messages} />
     </fieldset>
   );
 }
@@ -411,7 +412,7 @@ export function Filters(p: { search?: string; searchLabel?: string; children?: C
           aria-invalid={search.messages.length ? 'true' : undefined}
           aria-describedby={search.messages.length ? 'f-search-error' : undefined}
         />
-        <Errors id="f-search" messages={search.messages} />
+        <FieldErrorList id="f-search" messages={search.messages} />
       </div>
       {p.children}
       {keep.map((k) => (

@@ -1,17 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
-import { testApp, type TestApp } from '../../test-support/harness.js';
+import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
 import { agentOf, leads, shop, type Shop } from './test-fixtures.js';
 
 let t: TestApp;
-before(async () => {
-  t = await testApp();
-});
-after(() => t.close());
+sharedTestApp((app) => (t = app));
 
 async function orders(s: Shop, phone: string, statuses: string[]) {
   for (const status of statuses) {

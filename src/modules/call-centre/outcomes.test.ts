@@ -1,16 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { testApp, type TestApp } from '../../test-support/harness.js';
+import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person as someone } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { agentOf, leads, shop, ok } from './test-fixtures.js';
 
 let t: TestApp;
-before(async () => {
-  t = await testApp();
-});
-after(() => t.close());
+sharedTestApp((app) => (t = app));
 
 const HELD = { message: 'This lead is being handled by another agent.' };
 const next = async (a: Agent) => ok(await a.json('POST', '/call-centre/next', {})).data as { id: string } | null;

@@ -1,14 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testApp, type TestApp } from '../../test-support/harness.js';
+import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { login } from '../../test-support/session.js';
 import { agentOf, leads, shop } from './test-fixtures.js';
 
 let t: TestApp;
-before(async () => {
-  t = await testApp();
-});
-after(() => t.close());
+sharedTestApp((app) => (t = app));
 
 // Real concurrency on PostgreSQL (CI's second run); on PGlite the requests interleave on one connection.
 test('50 concurrent POST /call-centre/next from 10 agents: no lead handed to two agents, none outside their products', async () => {

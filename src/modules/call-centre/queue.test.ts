@@ -1,16 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testApp, type TestApp } from '../../test-support/harness.js';
+import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { clockIn } from './agent.js';
 import { agentOf, leads, shop, ok } from './test-fixtures.js';
 
 let t: TestApp;
-before(async () => {
-  t = await testApp();
-});
-after(() => t.close());
+sharedTestApp((app) => (t = app));
 
 const next = (a: Agent) => a.json('POST', '/call-centre/next', {});
 const minutesFromNow = (m: number) => clockIn('Africa/Casablanca', new Date(Date.now() + m * 60_000));

@@ -1,6 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { order, tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { order, tenant, sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
 import { brokenInvariants, productId, stock, warehouse } from '../stocks/test-fixtures.js';
@@ -8,12 +8,7 @@ import { brokenInvariants, productId, stock, warehouse } from '../stocks/test-fi
 const API = '/api/web/1.0';
 
 let t: TestApp;
-before(async () => {
-  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '1000000' });
-});
-after(async () => {
-  await t.close();
-});
+sharedTestApp((app) => (t = app), { API_RATE_LIMIT_PER_MINUTE: '1000000' });
 
 test('own couriers: shipped to a delivery user, their /deliveries round, delivered or returned with a note; nothing else', async () => {
   const a = await tenant(t.db);

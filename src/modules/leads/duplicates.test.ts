@@ -1,15 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SYSTEM } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
-import { lead, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { lead, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { createLeads } from './service.js';
 
 let t: TestApp;
-before(async () => {
-  t = await testApp();
-});
-after(() => t.close());
+sharedTestApp((app) => (t = app));
 
 const API = '/api/web/1.0';
 const post = async (a: Tenant, leads: unknown[]) => {

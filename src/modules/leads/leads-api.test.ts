@@ -1,7 +1,7 @@
 // Contract tests of the leads endpoints of api-v1.md: exact status codes, bodies and messages.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lead, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { lead, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
 import { LEAD_KEYS } from './test-fixtures.js';
 
@@ -13,12 +13,7 @@ const BY_TOKEN = 'API token "Test shop"';
 const HISTORY_KEYS = ['lead_reference', 'old_status', 'new_status', 'changed_by', 'changed_at', 'comment'];
 
 let t: TestApp;
-before(async () => {
-  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '100000' });
-});
-after(async () => {
-  await t.close();
-});
+sharedTestApp((app) => (t = app), { API_RATE_LIMIT_PER_MINUTE: '100000' });
 
 interface Res {
   status: number;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Database } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { tenant, withTestApp } from '../../test-support/harness.js';
+import { fieldErrors } from '../../test-support/expect.js';
 import { login, type Agent } from '../../test-support/session.js';
 import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
@@ -36,12 +37,6 @@ const form = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-/** The messages shown under a field (`<ul class="field-errors" id="<id>-error">`). */
-function fieldErrors(html: string, id: string): string[] {
-  const m = new RegExp(`<ul class="field-errors" id="${id}-error">(.*?)</ul>`, 's').exec(html);
-  return m ? [...m[1].matchAll(/<li>(.*?)<\/li>/g)].map((x) => x[1].replace(/&#39;/g, "'")) : [];
-}
-
 /** Creates a lead through the form; answers its id. */
 async function createLead(s: Agent, over: Record<string, unknown> = {}): Promise<string> {
   const res = await s.form('/leads/store', form(over));
@@ -53,17 +48,8 @@ async function createLead(s: Agent, over: Record<string, unknown> = {}): Promise
 
 const location = (res: LightMyRequestResponse) => String(res.headers.location);
 
-async function withApp(fn: (t: TestApp) => Promise<void>) {
-  const t = await testApp();
-  try {
-    await fn(t);
-  } finally {
-    await t.close();
-  }
-}
-
 test('a seller creates a lead by hand, confirms it from its page, and sees the order and both histories', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const a = await tenant(t.db);
     const s = await login(t.app, a.email);
 
@@ -153,7 +139,7 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
   }));
 
 test('refused transitions answer the lifecycle message beside the status field; call later needs a time', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const a = await tenant(t.db);
     const s = await login(t.app, a.email);
     const id = await createLead(s);
@@ -209,7 +195,7 @@ test('refused transitions answer the lifecycle message beside the status field; 
   }));
 
 test('edit while open, with the API rules; delete one or many, never a confirmed lead', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const a = await tenant(t.db);
     const s = await login(t.app, a.email);
     const id = await createLead(s);
@@ -266,7 +252,7 @@ test('edit while open, with the API rules; delete one or many, never a confirmed
   }));
 
 test('the list: status tabs with counts, filters and search in the URL, sort, pagination, JSON as the API', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const a = await tenant(t.db);
     const s = await login(t.app, a.email);
     for (let i = 0; i < 4; i++) await createLead(s, { full_name: `Customer ${i}`, phone: `061234567${i}` });
@@ -339,7 +325,7 @@ test('the list: status tabs with counts, filters and search in the URL, sort, pa
   }));
 
 test('role matrix: who sees and changes leads; another account answers 404', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const a = await tenant(t.db);
     const b = await tenant(t.db);
     const seller = await login(t.app, a.email);
@@ -458,7 +444,7 @@ test('role matrix: who sees and changes leads; another account answers 404', () 
   }));
 
 test('hide money masks totals and prices on the list and the lead page', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const a = await tenant(t.db);
     const s = await login(t.app, a.email);
     const id = await createLead(s);

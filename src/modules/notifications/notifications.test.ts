@@ -1,7 +1,7 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Actor } from '../../core/actor.js';
-import { order, tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { order, tenant, sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
 import { decrementStock, incrementStock } from '../stocks/service.js';
@@ -20,12 +20,7 @@ const SYSTEM_TEST: Actor = {
 };
 
 let t: TestApp;
-before(async () => {
-  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '1000000' });
-});
-after(async () => {
-  await t.close();
-});
+sharedTestApp((app) => (t = app), { API_RATE_LIMIT_PER_MINUTE: '1000000' });
 
 async function notificationsOf(userId: string) {
   const { rows } = await t.db.query<{ kind: string; title: string; message: string; link: string; account_id: string }>(

@@ -1,19 +1,14 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import { lead, order, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 
 const API = '/api/web/1.0';
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 let t: TestApp;
-before(async () => {
-  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '100000' });
-});
-after(async () => {
-  await t.close();
-});
+sharedTestApp((app) => (t = app), { API_RATE_LIMIT_PER_MINUTE: '100000' });
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const call = (a: Tenant, method: Method, path: string, payload?: unknown) =>

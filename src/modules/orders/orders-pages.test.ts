@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Database } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { tenant, withTestApp, type TestApp } from '../../test-support/harness.js';
+import { fieldErrors } from '../../test-support/expect.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { productId, stock, warehouse } from '../stocks/test-fixtures.js';
 import type { Role } from '../../core/roles.js';
@@ -31,11 +32,6 @@ const form = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-function fieldErrors(html: string, id: string): string[] {
-  const m = new RegExp(`<ul class="field-errors" id="${id}-error">(.*?)</ul>`, 's').exec(html);
-  return m ? [...m[1].matchAll(/<li>(.*?)<\/li>/g)].map((x) => x[1]) : [];
-}
-
 const statusOptions = (html: string) =>
   [...(/<select id="f-status"[^>]*>(.*?)<\/select>/s.exec(html)?.[1] ?? '').matchAll(/<option value="(\w+)"/g)].map((m) => m[1]);
 
@@ -47,15 +43,6 @@ async function createOrder(s: Agent, over: Record<string, unknown> = {}): Promis
   return m[1];
 }
 
-async function withApp(fn: (t: TestApp) => Promise<void>) {
-  const t = await testApp();
-  try {
-    await fn(t);
-  } finally {
-    await t.close();
-  }
-}
-
 /** An account with P1 in stock (so its orders can ship) and a logged-in seller. */
 async function shop(t: TestApp, quantity = 50) {
   const a = await tenant(t.db);
@@ -64,7 +51,7 @@ async function shop(t: TestApp, quantity = 50) {
 }
 
 test('a seller creates an order by hand with the API rules, edits it while new, and sees its history', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const { seller: s } = await shop(t);
     const create = await s.get('/orders/create');
     for (const label of [
@@ -140,7 +127,7 @@ test('a seller creates an order by hand with the API rules, edits it while new, 
   }));
 
 test('the lifecycle actions each role may take: ship, mark, cancel, renew; refusals beside the status field', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const { a, seller } = await shop(t);
     const admin = await login(t.app, (await staff(t.db, 'admin')).email);
     const courier = await staff(t.db, 'delivery', 'Youssef Courier');
@@ -254,7 +241,7 @@ test('the lifecycle actions each role may take: ship, mark, cancel, renew; refus
   }));
 
 test('delete: new and canceled orders only, one or many, all or nothing', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const { seller: s } = await shop(t);
     const admin = await login(t.app, (await staff(t.db, 'admin')).email);
     const courier = await staff(t.db, 'delivery');
@@ -277,7 +264,7 @@ test('delete: new and canceled orders only, one or many, all or nothing', () =>
   }));
 
 test('role matrix for orders and order histories; another account answers 404', () =>
-  withApp(async (t) => {
+  withTestApp(async (t) => {
     const { a, seller } = await shop(t);
     const b = await tenant(t.db);
     const agentUser = await staff(t.db, 'agent');

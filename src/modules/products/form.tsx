@@ -1,7 +1,7 @@
 // The product form: every field for an admin; a seller's four fields otherwise (the rest is not offered).
 import type { ComponentChildren } from 'preact';
 import { usePage } from '../../web/page-context.js';
-import { Button, Card, Checkbox, DefinitionList, Field, Form, PageHeader, Select, TextArea } from '../../web/ui.js';
+import { Button, Card, Checkbox, DefinitionList, Field, Form, PageHeader, Select, TextArea, FieldErrorList } from '../../web/ui.js';
 import type { ProductRow } from './queries.js';
 import { MAX_VARIANTS, VARIANT_TYPES, type Variant } from './schemas.js';
 import { LIST, Money, showUrl, STATUS_OPTIONS } from './views.js';
@@ -74,13 +74,7 @@ function VariantCell(p: { i: number; field: string; label: string; children: (id
         <span class="sr-only"> {p.i + 1}</span>
       </label>
       {p.children(id, list.length ? `${id}-error` : undefined)}
-      {list.length > 0 && (
-        <ul class="field-errors" id={`${id}-error`}>
-          {list.map((m) => (
-            <li>{m}</li>
-          ))}
-        </ul>
-      )}
+      <FieldErrorList id={id} messages={list} />
     </div>
   );
 }

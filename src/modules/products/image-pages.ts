@@ -7,6 +7,7 @@ import { audit } from '../../web/audit.js';
 import { done } from '../../web/respond.js';
 import { spoofedMethod } from '../../web/scope.js';
 import { multipartForms } from '../settings/uploads.js';
+import { sendStoredPicture } from '../../web/stored-picture.js';
 import { checkImage, deleteImage, MAX_IMAGE_BYTES, readImage, saveImage } from './images.js';
 import { editsEverything } from './policy.js';
 import { findProduct, productImagePath } from './queries.js';
@@ -31,15 +32,7 @@ export async function productImagePages(web: FastifyInstance) {
 
   web.get<IdRoute>('/products/:id/image', { config: { can: productPolicy.can('view') } }, async (req, reply) => {
     const path = await productImagePath(db, req.user!, req.params.id);
-    const image = path ? await readImage(files, path) : undefined;
-    if (!image) throw notFound();
-    return reply
-      .type(image.type)
-      .header('cache-control', 'private, max-age=86400')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'")
-      .header('content-length', image.size)
-      .send(image.stream);
+    return sendStoredPicture(reply, path ? await readImage(files, path) : undefined);
   });
 
   const remove = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {

@@ -5,7 +5,7 @@ import type { ComponentChildren } from 'preact';
 import type { FieldErrors } from '../../http/errors.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
-import { Badge, Button, Card, DefinitionList, Form, LinkButton, PageHeader, Select, useQueryHref } from '../../web/ui.js';
+import { Badge, Button, Card, DefinitionList, Form, LinkButton, PageHeader, Select, useQueryHref, FieldErrorList } from '../../web/ui.js';
 
 type Tone = 'green' | 'red' | 'amber' | 'blue' | 'gray' | 'violet' | 'teal';
 
@@ -311,13 +311,7 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
           </div>
         );
       })}
-      {listErrors.length > 0 && (
-        <ul class="field-errors" id="f-products-error">
-          {listErrors.map((m) => (
-            <li>{m}</li>
-          ))}
-        </ul>
-      )}
+      <FieldErrorList id="f-products" messages={listErrors} />
     </fieldset>
   );
 }
@@ -340,13 +334,7 @@ function LineCell(p: {
         <span class="sr-only"> (line {p.i + 1})</span>
       </label>
       {p.children(id, messages.length ? `${id}-error` : undefined)}
-      {messages.length > 0 && (
-        <ul class="field-errors" id={`${id}-error`}>
-          {messages.map((m) => (
-            <li>{m}</li>
-          ))}
-        </ul>
-      )}
+      <FieldErrorList id={id} messages={messages} />
     </div>
   );
 }

@@ -1,18 +1,13 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../lib/ids.js';
-import { lead, order, tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { lead, order, tenant, sharedTestApp, type TestApp } from '../../test-support/harness.js';
 
 // Migration 0009 checks the references of leads, orders, their lines and histories once per
 // statement. These prove it refuses what the per-row foreign keys refused, and writes nothing.
 
 let t: TestApp;
-before(async () => {
-  t = await testApp();
-});
-after(async () => {
-  await t.close();
-});
+sharedTestApp((app) => (t = app));
 
 const API = '/api/web/1.0';
 

@@ -1,19 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pictureUrl } from '../../web/picture-url.js';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag } from '../../http/validation.js';
 import { renderPage } from '../../web/page.js';
 import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { ROLE_LABELS } from '../../web/labels.js';
-import { Button, Card, Checkbox, DefinitionList, Field, Form } from '../../web/ui.js';
-import { MAX_PICTURE_BYTES, PICTURE_TYPES, deletePicture, readPicture, savePicture, sniffPicture, type PictureKind } from './avatars.js';
+import { Button, Card, Checkbox, DefinitionList, Field, Form, FieldErrorList } from '../../web/ui.js';
+import { MAX_PICTURE_BYTES, PICTURE_TYPES, deletePicture, readPicture, savePicture } from './avatars.js';
 import { SettingsHeader } from './components.js';
 import { loadProfile, type ProfileRow } from './queries.js';
 import { saveProfile } from './service.js';
-import { Upload, multipartForms } from './uploads.js';
+import { checkPictureUpload, multipartForms } from './uploads.js';
+import { sendStoredPicture } from '../../web/stored-picture.js';
 
 const optionalText = (max: number) => Type.String({ minLength: 1, maxLength: max, nullable: true });
 
@@ -30,9 +30,6 @@ const ProfileBody = compile(
 );
 
 const PROFILE_UPDATED = 'Profile updated.';
-const PICTURE_TOO_BIG = `The picture field must not be greater than ${MAX_PICTURE_BYTES / 1024} kilobytes.`;
-const PICTURE_WRONG_TYPE = 'The picture field must be a file of type: png, jpeg, webp.';
-const PICTURE_NOT_FILE = 'The picture field must be a file.';
 
 const profileJson = (p: ProfileRow) => ({
   id: p.id,
@@ -74,13 +71,7 @@ function PictureField(p: { current: string | null; initial: string }) {
       <p class="hint" id="f-picture-hint">
         PNG, JPEG or WebP, up to 1 MB.
       </p>
-      {messages.length > 0 && (
-        <ul class="field-errors" id="f-picture-error">
-          {messages.map((m) => (
-            <li>{m}</li>
-          ))}
-        </ul>
-      )}
+      <FieldErrorList id="f-picture" messages={messages} />
       {url && <Checkbox name="remove_picture" label="Remove the picture" />}
     </div>
   );
@@ -125,24 +116,9 @@ function ProfilePage({ p }: { p: ProfileRow }) {
   );
 }
 
-/** Checks an uploaded picture: present and an Upload, at most 1 MB, PNG/JPEG/WebP by its bytes. */
-function checkPicture(value: unknown, bag: ErrorBag): { data: Buffer; kind: PictureKind } | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (!(value instanceof Upload)) {
-    bag.add('picture', PICTURE_NOT_FILE);
-    return undefined;
-  }
-  if (value.truncated || value.data.length > MAX_PICTURE_BYTES) {
-    bag.add('picture', PICTURE_TOO_BIG);
-    return undefined;
-  }
-  const kind = sniffPicture(value.data);
-  if (!kind) {
-    bag.add('picture', PICTURE_WRONG_TYPE);
-    return undefined;
-  }
-  return { data: value.data, kind };
-}
+/** Checks an uploaded picture, if any: a file of at most 1 MB, PNG, JPEG or WebP by its bytes. */
+const checkPicture = (value: unknown, bag: ErrorBag) =>
+  checkPictureUpload(value, bag, 'picture', { maxBytes: MAX_PICTURE_BYTES, required: false });
 
 const isForm = (req: FastifyRequest) => !/application\/json/i.test(String(req.headers['content-type'] ?? ''));
 
@@ -160,15 +136,7 @@ export async function profilePages(web: FastifyInstance) {
 
   web.get('/settings/profile/picture', async (req, reply) => {
     const path = req.user!.picture_path;
-    const pic = path ? await readPicture(files, path) : undefined;
-    if (!pic) throw notFound();
-    return reply
-      .type(pic.type)
-      .header('cache-control', 'private, max-age=86400')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'")
-      .header('content-length', pic.size)
-      .send(pic.stream);
+    return sendStoredPicture(reply, path ? await readPicture(files, path) : undefined);
   });
 
   route('PATCH', '/settings/profile', { config: { back: '/settings/profile' } }, async (req, reply) => {

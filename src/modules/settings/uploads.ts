@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
 import type { Readable } from 'node:stream';
 import { badForm, tooLarge } from '../../http/errors.js';
+import type { ErrorBag } from '../../http/validation.js';
+import { sniffPicture, type PictureKind } from '../../lib/pictures.js';
 
 /** A file from a multipart form, read into memory (never more than the limit). */
 export class Upload {
@@ -56,4 +58,43 @@ export async function multipartForms(web: FastifyInstance, opts: { maxFileBytes:
     }
     req.body = { ...body };
   });
+}
+
+/** Laravel's messages for an uploaded picture in `field`. */
+export const pictureMessages = (field: string, maxBytes: number) => ({
+  required: `The ${field} field is required.`,
+  notFile: `The ${field} field must be a file.`,
+  tooBig: `The ${field} field must not be greater than ${maxBytes / 1024} kilobytes.`,
+  wrongType: `The ${field} field must be a file of type: png, jpeg, webp.`,
+});
+
+/**
+ * Checks an uploaded picture in `field`: a file of at most `maxBytes`, PNG, JPEG or WebP by its
+ * bytes (whatever the browser claimed). A missing one is an error only when `required`.
+ */
+export function checkPictureUpload(
+  value: unknown,
+  bag: ErrorBag,
+  field: string,
+  opts: { maxBytes: number; required: boolean },
+): { data: Buffer; kind: PictureKind } | undefined {
+  const messages = pictureMessages(field, opts.maxBytes);
+  if (value === undefined || value === null || value === '') {
+    if (opts.required) bag.add(field, messages.required);
+    return undefined;
+  }
+  if (!(value instanceof Upload)) {
+    bag.add(field, messages.notFile);
+    return undefined;
+  }
+  if (value.truncated || value.data.length > opts.maxBytes) {
+    bag.add(field, messages.tooBig);
+    return undefined;
+  }
+  const kind = sniffPicture(value.data);
+  if (!kind) {
+    bag.add(field, messages.wrongType);
+    return undefined;
+  }
+  return { data: value.data, kind };
 }

@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
+import { fieldErrors } from '../../test-support/expect.js';
 import { ROLES, type Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 import { createAccount } from '../accounts/service.js';
@@ -45,8 +46,6 @@ function expectJson(res: LightMyRequestResponse, status: number, what = '') {
   return res.json();
 }
 const name = () => `Courier ${newId().slice(-8)}`;
-const fieldErrors = (html: string, id: string) =>
-  [...(new RegExp(`id="${id}-error">([\\s\\S]*?)</ul>`).exec(html)?.[1] ?? '').matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
 
 describe('shipping companies', () => {
   test('an admin creates an http company with cities; the API key is sealed in the database and never shown', async () => {

@@ -1,8 +1,8 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProduct } from '../products/service.js';
 import type { OrderStatus } from '../orders/transitions.js';
-import { lead, order, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { incrementStock } from './service.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from './test-fixtures.js';
@@ -10,12 +10,7 @@ import { brokenInvariants, productId, staff, stock, warehouse } from './test-fix
 const API = '/api/web/1.0';
 
 let t: TestApp;
-before(async () => {
-  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '1000000' });
-});
-after(async () => {
-  await t.close();
-});
+sharedTestApp((app) => (t = app), { API_RATE_LIMIT_PER_MINUTE: '1000000' });
 
 /** A small seeded generator, so a failure can be replayed with its seed. */
 function rng(seed: number) {

@@ -1,8 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../lib/ids.js';
 import { expectInvalid, redirectsTo } from '../../test-support/expect.js';
-import { testApp, type TestApp } from '../../test-support/harness.js';
+import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { createAccount } from '../accounts/service.js';
 import { SCOPES } from '../../core/scopes.js';
@@ -14,12 +14,7 @@ const API = '/api/web/1.0';
 const TOKEN = /\d+\|[a-f0-9]{48}/;
 
 let t: TestApp;
-before(async () => {
-  t = await testApp();
-});
-after(async () => {
-  await t.close();
-});
+sharedTestApp((app) => (t = app));
 
 async function person(role: Role = 'seller', accountId?: string) {
   const account = accountId ?? (await createAccount(t.db, { name: `Shop ${newId().slice(-6)}` })).id;

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -7,7 +7,7 @@ import { buildApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
 import { migrate } from '../../db/migrate.js';
 import { openDatabase } from '../../db/open.js';
-import { lead, order, tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { lead, order, tenant, testApp, sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
@@ -89,12 +89,7 @@ const MATRIX: Record<Role, { leads: string; orders: string }> = {
 };
 
 let t: TestApp;
-before(async () => {
-  t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '100000' });
-});
-after(async () => {
-  await t.close();
-});
+sharedTestApp((app) => (t = app), { API_RATE_LIMIT_PER_MINUTE: '100000' });
 
 const send = (method: Method, path: string, headers: Record<string, string>, payload?: unknown) =>
   t.app.inject({ method, url: `${API}${path}`, headers, ...(payload === undefined ? {} : { payload: payload as object }) });

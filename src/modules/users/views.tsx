@@ -22,6 +22,7 @@ import {
   Select,
   StatusBadge,
   type Column,
+  FieldErrorList,
 } from '../../web/ui.js';
 import { LEAD_STATUSES } from '../leads/transitions.js';
 import { mayAct, mayCreate } from './policy.js';
@@ -278,13 +279,7 @@ function WorkingHours({ value }: { value: { startTime: string; endTime: string }
                       aria-invalid={messages.length ? 'true' : undefined}
                       aria-describedby={messages.length ? `${id}-error` : undefined}
                     />
-                    {messages.length > 0 && (
-                      <ul class="field-errors" id={`${id}-error`}>
-                        {messages.map((m) => (
-                          <li>{m}</li>
-                        ))}
-                      </ul>
-                    )}
+                    <FieldErrorList id={id} messages={messages} />
                   </div>
                 );
               })}
