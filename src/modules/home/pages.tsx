@@ -7,6 +7,8 @@ import { Card, Kpi, PageHeader, TableWrap } from '../../web/ui.js';
 import { ROLE_LABELS } from '../../web/labels.js';
 import { LEAD_STATUSES } from '../leads/transitions.js';
 import { ORDER_STATUSES } from '../orders/transitions.js';
+import { deliveriesOf } from '../deliveries/queries.js';
+import { DeliveriesPage } from '../deliveries/views.js';
 
 type Counts = Record<string, number>;
 interface Figures {
@@ -99,8 +101,10 @@ export async function homePages(web: FastifyInstance) {
 
   web.get('/', async (req, reply) => {
     const user = req.user!;
-    // A courier's work is their round; they have no dashboard of figures.
-    if (user.role === 'delivery') return reply.redirect('/deliveries', 302);
+    // A courier's home is their round (the /deliveries page), no dashboard of figures.
+    if (user.role === 'delivery') {
+      return renderPage(req, reply, { title: 'My deliveries', body: <DeliveriesPage rows={await deliveriesOf(web.db, user.id)} /> });
+    }
     if (user.role === 'seller' || user.role === 'admin') {
       const f = await homeFigures(web.db, user.role === 'seller' ? user.account_id : null);
       return renderPage(req, reply, {
