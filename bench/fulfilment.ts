@@ -20,7 +20,7 @@ import { createCompany } from '../src/modules/shipping-companies/service.js';
 import { CourierSimulator } from '../src/modules/shipping/simulator.js';
 import { incrementStock } from '../src/modules/stocks/service.js';
 import { newId } from '../src/lib/ids.js';
-import { round, sleep, watchRss, type machine } from './lib.js';
+import { percentile, round, sleep, watchRss, type machine } from './lib.js';
 import { APP_KEY, log, makeShop, onCleanup, temporaryDatabase } from './setup.js';
 
 const PUSH_CHUNK = 1000; // POST /orders/push takes at most 1,000 ids: one job per chunk, as the page would enqueue
@@ -138,6 +138,12 @@ export async function runFulfilment(root: string, info: ReturnType<typeof machin
   const shipped = await shippedCount(db, shop.accountId);
   const parcels = sim.parcels.size;
   const pushFailed = pushed.reduce((n, j) => n + j.failed, 0);
+  // Each job's own rate, from its start to its end (jobs run three at a time: the worker's slots and its urgent one).
+  const { rows: perJob } = await db.query<{ seconds: number; total: number }>(
+    'SELECT extract(epoch FROM finished_at - started_at)::float8 AS seconds, total FROM jobs WHERE id = ANY($1::uuid[])',
+    [pushJobs],
+  );
+  const jobRates = perJob.map((j) => j.total / j.seconds).sort((a, b) => a - b);
   log(`push: ${shipped} shipped, ${parcels} parcels in ${round(pushSeconds, 1)} s`);
 
   // ---------------------------------------------------------------- sync
@@ -177,6 +183,11 @@ export async function runFulfilment(root: string, info: ReturnType<typeof machin
       jobs: pushJobs.length,
       seconds: round(pushSeconds, 2),
       orders_per_second: round(opt.orders / pushSeconds, 1),
+      job_orders_per_second: {
+        median: round(percentile(jobRates, 50), 1),
+        min: round(jobRates[0], 1),
+        max: round(jobRates[jobRates.length - 1], 1),
+      },
       shipped,
       parcels,
       failed: pushFailed,

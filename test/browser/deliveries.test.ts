@@ -52,6 +52,8 @@ describe('a courier on a phone', { skip: skipBrowser }, () => {
   test('at 390 px a delivery user calls, finds the address and marks an order delivered with a note', async () => {
     const page = await newPage(env, { width: 390, height: 844 });
     await login(page, courier.email, PASSWORD);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'My deliveries'); // their home is their round
+    await page.goto('/deliveries');
     assert.match(page.url(), /\/deliveries$/);
     await checkPage(page, 'deliveries');
     // One column that fits the phone: nothing wider than the screen.

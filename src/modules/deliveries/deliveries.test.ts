@@ -42,9 +42,11 @@ test('own couriers: shipped to a delivery user, their /deliveries round, deliver
   await admin.json('PATCH', `/orders/${ids[2].id}/status`, { status: 'shipped', delivery_user_id: other.id });
 
   const c = await login(t.app, courier.email);
+  // Their home is their round.
   const home = await c.get('/');
-  assert.equal(home.statusCode, 302);
-  assert.equal(home.headers.location, '/deliveries');
+  assert.equal(home.statusCode, 200);
+  assert.match(home.body, /<h1>My deliveries<\/h1>/);
+  assert.match(home.body, /Amina Door/);
   const page = await c.get('/deliveries');
   assert.equal(page.statusCode, 200);
   assert.match(page.body, /<a class="btn btn-secondary btn-block" href="tel:0612345678">Call 06 12 34 56 78<\/a>/);

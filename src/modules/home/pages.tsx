@@ -9,6 +9,8 @@ import { LEAD_STATUSES } from '../leads/transitions.js';
 import { ORDER_STATUSES } from '../orders/transitions.js';
 import { balanceOf, type Balance } from '../ledger/queries.js';
 import { BalanceKpis } from '../ledger/views.js';
+import { deliveriesOf } from '../deliveries/queries.js';
+import { DeliveriesPage } from '../deliveries/views.js';
 
 type Counts = Record<string, number>;
 interface Figures {
@@ -109,8 +111,10 @@ export async function homePages(web: FastifyInstance) {
 
   web.get('/', async (req, reply) => {
     const user = req.user!;
-    // A courier's work is their round; they have no dashboard of figures.
-    if (user.role === 'delivery') return reply.redirect('/deliveries', 302);
+    // A courier's home is their round (the /deliveries page), no dashboard of figures.
+    if (user.role === 'delivery') {
+      return renderPage(req, reply, { title: 'My deliveries', body: <DeliveriesPage rows={await deliveriesOf(web.db, user.id)} /> });
+    }
     if (user.role === 'seller' || user.role === 'admin') {
       const f = await homeFigures(web.db, user.role === 'seller' ? user.account_id : null);
       const balance = user.role === 'seller' ? await balanceOf(web.db, user.account_id!) : undefined;
