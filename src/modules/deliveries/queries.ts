@@ -1,13 +1,8 @@
 import type { Queryable } from '../../db/database.js';
+import type { Recipient } from '../records/recipient.js';
 
-export interface DeliveryRow {
+export interface DeliveryRow extends Recipient {
   id: string;
-  reference: string;
-  full_name: string;
-  phone: string;
-  city: string;
-  area: string | null;
-  address: string;
   total: number;
   tracking_number: string | null;
   shipped_at: string;

@@ -1,23 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Actor } from '../../core/actor.js';
 import { order, tenant, sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
 import { decrementStock, incrementStock } from '../stocks/service.js';
-import { productId, staff, stock, warehouse } from '../stocks/test-fixtures.js';
+import { productId, staff, stock, SYSTEM_TEST, warehouse } from '../stocks/test-fixtures.js';
 import { notify } from './service.js';
 
 const API = '/api/web/1.0';
-const SYSTEM_TEST: Actor = {
-  kind: 'system',
-  userId: null,
-  tokenId: null,
-  label: 'test',
-  role: null,
-  accountId: null,
-  impersonatorId: null,
-};
 
 let t: TestApp;
 sharedTestApp((app) => (t = app), { API_RATE_LIMIT_PER_MINUTE: '1000000' });

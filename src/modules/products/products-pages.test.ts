@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newId } from '../../lib/ids.js';
+import { multipart } from '../../test-support/multipart.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { HOST, login, type Agent } from '../../test-support/session.js';
 import { createAccount } from '../accounts/service.js';
@@ -122,27 +123,11 @@ const productRow = async (id: string) =>
     )
   ).rows[0];
 
-/** A multipart body with `_token` and one file part. */
-function multipart(token: string, file: { name: string; type: string; data: Buffer }, extra: Record<string, string> = {}) {
-  const boundary = `----codops${newId()}`;
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries({ _token: token, ...extra })) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  }
-  parts.push(
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
-    ),
-  );
-  parts.push(file.data, Buffer.from(`\r\n--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
 
 async function upload(a: Agent, id: string, file: { name: string; type: string; data: Buffer }, accept = 'application/json') {
   if (!a.token) await a.get('/products');
-  const { payload, contentType } = multipart(a.token, file);
+  const { payload, contentType } = multipart(a.token, 'image', file);
   return t.app.inject({
     method: 'POST',
     url: `/products/${id}/image`,

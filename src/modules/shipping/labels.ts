@@ -2,16 +2,11 @@ import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 import bwipjs from 'bwip-js';
 import type { Queryable } from '../../db/database.js';
+import type { Recipient } from '../records/recipient.js';
 
 /** What a label shows (fulfilment.md). */
-export interface LabelOrder {
-  reference: string;
+export interface LabelOrder extends Recipient {
   tracking_number: string | null;
-  full_name: string;
-  phone: string;
-  city: string;
-  area: string | null;
-  address: string;
   total: number;
   products: { sku: string; name: string; quantity: number }[];
 }

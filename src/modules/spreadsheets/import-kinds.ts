@@ -13,23 +13,25 @@ const LINE = ['sku', 'quantity', 'price'] as const;
 type Fields = Record<string, unknown>;
 const customer = (first: Fields) => Object.fromEntries(CUSTOMER.filter((f) => first[f] !== undefined).map((f) => [f, first[f]]));
 
+/** The templates' example row: one customer, one product line. */
+const EXAMPLE = {
+  full_name: 'Amina Alaoui',
+  phone: '0612345678',
+  city: 'Casablanca',
+  area: 'Maarif',
+  address: '12 Rue Atlas',
+  sku: 'SKU-1',
+  quantity: '2',
+  price: '199',
+};
+
 /** Leads (webhooks-files.md): one row per product line, rows sharing a `lead_key` form one lead. */
 export const leadsImport = defineImport({
   kind: 'leads.import',
   label: 'Import leads',
   columns: [...CUSTOMER, ...LINE, 'lead_key'],
   required: ['full_name', 'phone', 'sku', 'quantity', 'price'],
-  example: {
-    full_name: 'Amina Alaoui',
-    phone: '0612345678',
-    city: 'Casablanca',
-    area: 'Maarif',
-    address: '12 Rue Atlas',
-    sku: 'SKU-1',
-    quantity: '2',
-    price: '199',
-    lead_key: '',
-  },
+  example: { ...EXAMPLE, lead_key: '' },
   row: compile(LeadImportRow),
   line: compile(LeadImportLine),
   maxLines: LEAD_MAX_LINES,
@@ -55,14 +57,7 @@ export const ordersImport = defineImport({
   columns: [...CUSTOMER, ...LINE, 'total', 'is_fees_paid_by_customer', 'lead_key'],
   required: ['full_name', 'phone', 'city', 'address', 'sku', 'quantity', 'price', 'total', 'is_fees_paid_by_customer'],
   example: {
-    full_name: 'Amina Alaoui',
-    phone: '0612345678',
-    city: 'Casablanca',
-    area: 'Maarif',
-    address: '12 Rue Atlas',
-    sku: 'SKU-1',
-    quantity: '2',
-    price: '199',
+    ...EXAMPLE,
     total: '398',
     is_fees_paid_by_customer: 'no',
     lead_key: '',

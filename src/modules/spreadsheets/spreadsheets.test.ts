@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { JobWorker } from '../../jobs/worker.js';
-import { newId } from '../../lib/ids.js';
+import { multipart } from '../../test-support/multipart.js';
 import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { HOST, login, type Agent } from '../../test-support/session.js';
 import { jobFinished } from '../../test-support/jobs.js';
@@ -25,25 +25,9 @@ after(async () => {
   await t.close();
 });
 
-/** A multipart body with `_token`, optional fields and one `file` part. */
-function multipart(token: string, file: { name: string; type: string; data: Buffer }, extra: Record<string, string> = {}) {
-  const boundary = `----codops${newId()}`;
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries({ _token: token, ...extra })) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  }
-  parts.push(
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`,
-    ),
-  );
-  parts.push(file.data, Buffer.from(`\r\n--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
 async function upload(a: Agent, url: string, file: { name: string; type: string; data: Buffer }, extra: Record<string, string> = {}) {
   if (!a.token) await a.get('/leads');
-  const { payload, contentType } = multipart(a.token, file, extra);
+  const { payload, contentType } = multipart(a.token, 'file', file, extra);
   return t.app.inject({
     method: 'POST',
     url,

@@ -35,7 +35,8 @@ export async function stock(
   return id;
 }
 
-const SYSTEM_TEST: Actor = {
+/** The system as the tests' actor (label `test`). */
+export const SYSTEM_TEST: Actor = {
   kind: 'system',
   userId: null,
   tokenId: null,
