@@ -154,6 +154,8 @@ export async function runCallCentre(o: CallCentreOptions) {
   const rows: [string, string][] = [];
   const fmt = (s: ReturnType<typeof stats>) => `p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, max ${s.max_ms} ms (${s.count})`;
 
+  log('warm-up: 10 s paced, not recorded (sessions, connections, caches)');
+  await work(base, clients, 10, () => 500 + Math.random() * 1000);
   log(`paced: ${o.agents} agents, ${o.duration} s`);
   const paced = await work(base, clients, o.duration, () => 500 + Math.random() * 1000);
   rows.push([`paced, ${o.agents} agents: POST /call-centre/next`, `${fmt(paced.next)}, ${paced.nexts_per_second}/s`]);
