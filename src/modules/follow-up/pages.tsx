@@ -1,3 +1,4 @@
+import { queryRecord } from '../../web/query.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
@@ -43,7 +44,7 @@ export async function followUpPages(web: FastifyInstance) {
   web.get(PAGE, { config: { can: followUpPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
     const bag = new ErrorBag();
-    const query = followUpQuery.check({ ...(req.query as object) }, bag);
+    const query = followUpQuery.check(queryRecord(req), bag);
     bag.throwIfAny(FollowUpQuery);
     const tier = (query.tier ?? 'shipped') as Tier;
     const page = query.page ?? 1;

@@ -1,3 +1,4 @@
+import { queryRecord } from '../../web/query.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
@@ -109,7 +110,7 @@ export async function spreadsheetPages(web: FastifyInstance) {
 
     web.post(`/${records}/export`, { config: { can: policy.can('export') } }, async (req: FastifyRequest, reply: FastifyReply) => {
       const body = formBody(req);
-      const asked = body.format ?? (req.query as Record<string, unknown>).format;
+      const asked = body.format ?? queryRecord(req).format;
       const bag = new ErrorBag();
       if (asked === undefined || asked === null || asked === '') bag.add('format', messages.required('format'));
       else if (!FORMATS.includes(asked as SheetFormat)) bag.add('format', messages.invalid('format'));
