@@ -74,3 +74,13 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
     assert.equal((await who.json('PATCH', '/leads/assign', { ids: [third], agent_id: mine.id })).statusCode, 403, role);
   }
 });
+
+test("an agent's and a manager's home lead to their screens: the queue, the agents' board", async () => {
+  const s = await shop(t.db);
+  const agent = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
+  const home = await agent.get('/');
+  assert.equal(home.statusCode, 200);
+  assert.match(home.body, /<ul class="work-links">.*href="\/call-centre"/s);
+  const manager = await login(t.app, (await person(t.db, 'call-center-manager')).email);
+  assert.match((await manager.get('/')).body, /<ul class="work-links">.*href="\/call-centre\/agents"/s);
+});

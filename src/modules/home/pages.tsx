@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Queryable } from '../../db/database.js';
-import { addNav } from '../../web/nav.js';
+import { addNav, NAV } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import type { WebUser } from '../../web/types.js';
 import { Card, Kpi, PageHeader, TableWrap } from '../../web/ui.js';
@@ -129,7 +129,15 @@ export async function homePages(web: FastifyInstance) {
         <>
           <PageHeader title={`Welcome, ${user.full_name}`} subtitle={ROLE_LABELS[user.role]} />
           <Card title="Your work">
-            <p>Your role's screens appear in the menu as they open up for you.</p>
+            <ul class="work-links">
+              {NAV.filter((n) => n.href !== '/' && n.visible(user)).map((n) => (
+                <li>
+                  <a class="btn btn-primary" href={n.href}>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
           </Card>
         </>
       ),
