@@ -9,8 +9,6 @@
 //   options: --rows 1000000 --requests 50 --warmups 10 --out <file> --keep
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +18,7 @@ import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
 import { newId } from '../src/lib/ids.js';
+import { freePort, percentile, request, round, type HttpResult } from './lib.js';
 import { createAccount } from '../src/modules/accounts/service.js';
 import { createUser } from '../src/modules/users/service.js';
 
@@ -50,11 +49,6 @@ const log = (msg: string) => console.error(`[bench:ledger ${new Date().toISOStri
 
 // ---------------------------------------------------------------- helpers
 
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1];
-}
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 function stats(ms: number[]) {
   return {
     requests: ms.length,
@@ -64,45 +58,6 @@ function stats(ms: number[]) {
     max_ms: round(Math.max(...ms)),
     mean_ms: round(ms.reduce((a, b) => a + b, 0) / ms.length),
   };
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-interface Res {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  ms: number;
-}
-function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Res> {
-  return new Promise((resolvePromise, reject) => {
-    const start = performance.now();
-    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolvePromise({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-          ms: performance.now() - start,
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolvePort(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------- data
@@ -235,7 +190,7 @@ async function main() {
     /** Logs in like a browser (GET /login for the CSRF token, POST the form); answers the Cookie header. */
     const logIn = async (who: string): Promise<string> => {
       const cookies = new Map<string, string>();
-      const keep = (res: Res) => {
+      const keep = (res: HttpResult) => {
         for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
           const [pair] = c.split(';');
           const [name, ...value] = pair.split('=');

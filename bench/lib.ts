@@ -55,6 +55,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
 export interface HttpResult {
   status: number;
+  headers: http.IncomingHttpHeaders;
   body: string;
   ms: number;
 }
@@ -67,7 +68,12 @@ export function request(url: string, opts: { method?: string; headers?: Record<s
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - start }),
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ms: performance.now() - start,
+        }),
       );
       res.on('error', reject);
     });
