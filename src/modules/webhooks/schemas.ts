@@ -64,7 +64,9 @@ export function isWebhookUrl(s: string): boolean {
 
 /** Header names and values a request can carry; none of codops's own. */
 export function checkCustomHeaders(headers: WebhookInput['customHeaders'], bag: ErrorBag): void {
-  headers?.forEach((h, i) => {
+  // The schema already reported a value that is not an array (a string, a number…): nothing to walk.
+  if (!Array.isArray(headers)) return;
+  headers.forEach((h, i) => {
     if (!h || typeof h !== 'object') return;
     if (typeof h.key === 'string' && !bag.has(`customHeaders.${i}.key`)) {
       if (!TOKEN.test(h.key)) bag.add(`customHeaders.${i}.key`, HEADER_NAME_INVALID(i));

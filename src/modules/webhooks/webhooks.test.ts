@@ -208,6 +208,26 @@ describe('webhook settings', () => {
       secret: ['The secret field is required.'],
       eventTypes: ['The event types field is required.'],
     });
+    // customHeaders that is not an array (a string, a number, a boolean) is a 422 on the field, on create and on update.
+    for (const customHeaders of ['x'.repeat(1000), 12345, true]) {
+      const res = await web.json('POST', '/settings/webhooks/store', {
+        url: 'https://example.com/h',
+        secret: 's',
+        eventTypes: ['lead.created'],
+        customHeaders,
+      });
+      assert.equal(res.statusCode, 422, JSON.stringify(customHeaders).slice(0, 20));
+      assert.deepEqual(Object.keys(res.json().errors), ['customHeaders']);
+    }
+    const made = await web.json('POST', '/settings/webhooks/store', {
+      url: 'https://example.com/h',
+      secret: 's',
+      eventTypes: ['lead.created'],
+    });
+    assert.equal(made.statusCode, 201);
+    const changed = await web.json('PATCH', `/settings/webhooks/${made.json().data.id}/update`, { customHeaders: 'x' });
+    assert.equal(changed.statusCode, 422);
+    assert.deepEqual(Object.keys(changed.json().errors), ['customHeaders']);
   });
 
   test('without WEBHOOKS_ALLOW_PRIVATE, loopback, private, link-local and metadata URLs are refused (422 on url)', async () => {
