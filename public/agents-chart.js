@@ -21,7 +21,10 @@
     {
       width: width,
       height: 260,
-      scales: { x: { time: true } },
+      // Half a day on either side: a range of one day (a single point) otherwise gets an axis of years.
+      scales: {
+        x: { time: true, auto: false, range: [xs[0] - 43200, xs[xs.length - 1] + 43200] },
+      },
       series: [{}, { label: 'Calls', stroke: '#2563eb', width: 2 }, { label: 'Confirmed', stroke: '#16a34a', width: 2 }],
       axes: [{}, { label: 'Calls' }],
     },
