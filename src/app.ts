@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { fromFastifyError, notFound } from './http/errors.js';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -73,6 +74,11 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     // While stopping, a request already on a kept-alive connection (from a proxy) is still answered,
     // not refused with 503: a proxy never retries a refused POST on another instance.
     return503OnClosing: false,
+    // A path the router cannot read (an over-long or malformed segment) names no resource: the catalogue's 404, as JSON.
+    frameworkErrors: (err, _req, reply) => {
+      const answer = fromFastifyError(err) ?? notFound();
+      void (reply as unknown as FastifyReply).code(answer.statusCode).type('application/json; charset=utf-8').send(answer.body());
+    },
   });
 
   // Mirror of every route, to tell 405 (known path, other method) from 404.

@@ -67,6 +67,9 @@ export function fromFastifyError(err: { code?: string; statusCode?: number }): H
       return badJson();
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return tooLarge();
+    case 'FST_ERR_MAX_PARAM_LENGTH': // a path segment longer than any id names no resource
+    case 'FST_ERR_BAD_URL':
+      return notFound();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_TYPE':
       return unsupportedMediaType();

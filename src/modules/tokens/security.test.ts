@@ -477,6 +477,9 @@ describe('around the API', () => {
       leads: ['The leads field is required.'],
     });
 
+    const long = await t.app.inject({ method: 'GET', url: `${API}/leads/${'x'.repeat(5000)}` });
+    assert.equal(long.statusCode, 404, 'a path segment longer than the router reads names no resource');
+    assert.deepEqual(long.json(), { message: 'Resource not found.' });
     const m405 = await t.app.inject({ method: 'PUT', url: `${API}/leads` });
     expectJson(m405, 405, { message: 'Method not allowed.' });
     assert.match(String(m405.headers.allow), /GET/);
