@@ -22,6 +22,7 @@ import './files/types.js';
 import { leadsApi } from './modules/leads/api.js';
 import { ordersApi } from './modules/orders/api.js';
 import { BearerAuth } from './modules/tokens/bearer.js';
+import { watchListeners } from './modules/events/listening.js';
 import { renderHtmlError } from './web/error-pages.js';
 import { webScope } from './web/scope.js';
 import { authPages } from './modules/auth/pages.js';
@@ -93,6 +94,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   app.decorate('files', openFileStore(config, db));
   app.addHook('onClose', async () => app.files.close());
   await app.bearer.start();
+  await watchListeners(db);
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -16,6 +16,8 @@ export interface Queryable {
   query<T = Record<string, unknown>>(text: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(text: string): Promise<void>;
+  /** The database a transaction runs on (per-database caches key on it); undefined on the database itself. */
+  readonly database?: Database;
 }
 
 export interface Database extends Queryable {
@@ -41,3 +43,6 @@ export const PG = {
 export function pgCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
+
+/** The database `q` runs on: itself, or the one of its transaction (undefined for a bare connection). */
+export const databaseOf = (q: Queryable): Database | undefined => q.database ?? ('tx' in q ? (q as Database) : undefined);

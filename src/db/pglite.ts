@@ -40,11 +40,11 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     throw err;
   }
   const base = wrap(db);
-  return {
+  const database: Database = {
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
-    tx: (fn) => db.transaction((t) => fn(wrap(t))),
+    tx: (fn) => db.transaction((t) => fn({ ...wrap(t), database })),
     async listen(channel, onMessage) {
       await db.listen(channel, onMessage);
     },
@@ -61,4 +61,5 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       }
     },
   };
+  return database;
 }

@@ -34,7 +34,7 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
   probe.release();
   let listener: pg.Client | undefined;
   const base = wrap(pool);
-  return {
+  const database: Database = {
     kind: 'postgres',
     query: base.query,
     exec: base.exec,
@@ -53,7 +53,7 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
         const begin = client.query('BEGIN');
         begin.catch(() => undefined); // a failed BEGIN fails the statement queued behind it
         setImmediate(sent); // fn may await something else first
-        const out = await fn(wrap(client, sent));
+        const out = await fn({ ...wrap(client, sent), database });
         sent();
         await begin;
         await client.query('COMMIT');
@@ -83,4 +83,5 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
       await pool.end();
     },
   };
+  return database;
 }

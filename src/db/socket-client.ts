@@ -64,7 +64,7 @@ export async function connectDatabaseSocket(dataDir: string): Promise<Database> 
     },
   });
   const base = over(main);
-  return {
+  const database: Database = {
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
@@ -73,7 +73,7 @@ export async function connectDatabaseSocket(dataDir: string): Promise<Database> 
       try {
         await c.send({ op: 'begin' });
         try {
-          const out = await fn(over(c));
+          const out = await fn({ ...over(c), database });
           await c.send({ op: 'commit' });
           return out;
         } catch (err) {
@@ -95,4 +95,5 @@ export async function connectDatabaseSocket(dataDir: string): Promise<Database> 
       main.close();
     },
   };
+  return database;
 }

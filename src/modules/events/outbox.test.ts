@@ -125,6 +125,38 @@ test('no webhook listening: nothing is written', async () => {
   assert.deepEqual(await events(a), []);
 });
 
+test('who listens is remembered per process: a change nobody listens to costs no statement; a webhook added anywhere is seen by the next change', async () => {
+  const a = await tenant(t.db);
+  const [ref] = (await call(a, 'POST', '/leads', { leads: [lead(1)] })).body.data.references;
+  const { id } = (await call(a, 'GET', `/leads/${ref}`)).body.data as { id: string };
+  const statementsOfAnEvent = async () => {
+    let statements = 0;
+    await t.db.tx(async (q) => {
+      const counting: Queryable = {
+        query: (text, params, opts) => {
+          statements++;
+          return q.query(text, params, opts);
+        },
+        exec: (text) => q.exec(text),
+        database: t.db, // as the transactions of the server's own requests
+      };
+      await recordLeadEvents(counting, 'lead.created', a.accountId, [{ id }]);
+    });
+    return statements;
+  };
+  assert.ok((await statementsOfAnEvent()) <= 1, 'at most the look-up of who listens');
+  assert.equal(await statementsOfAnEvent(), 0, 'remembered: nothing sent');
+  await listen(a, ['lead.created']); // by hand, as another process would: only its NOTIFY tells this one
+  // PGlite delivers the NOTIFY before the INSERT returns; PostgreSQL a moment later, on the listener's connection.
+  const deadline = Date.now() + (t.db.kind === 'pglite' ? 0 : 2000);
+  while ((await events(a)).length === 0) {
+    await statementsOfAnEvent();
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok((await events(a)).length >= 1, 'the webhook added by another process gets the next event');
+});
+
 test('status changes carry previous_status and the data of that moment; a confirmed lead makes an order.created event', async () => {
   const a = await tenant(t.db);
   await listen(a, ['lead.created', 'lead.status_changed', 'order.created', 'order.status_changed']);

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/database.js';
 import { LEAD_JSON } from '../leads/presenter.js';
 import { ORDER_JSON } from '../orders/presenter.js';
+import { mayListen } from './listening.js';
 
 /** The event types of webhooks-files.md, in the order the settings form lists them. */
 export const EVENT_TYPES = [
@@ -52,7 +53,7 @@ export async function recordEvents(
   source: EventSource,
   items: EventItem[],
 ): Promise<void> {
-  if (items.length === 0) return;
+  if (items.length === 0 || !(await mayListen(q, accountId, type))) return;
   const a = source.alias;
   await q.query(
     `WITH listening AS MATERIALIZED (

@@ -26,6 +26,7 @@ import {
   type WebhookInput,
 } from './schemas.js';
 import { createWebhook, deleteWebhook, updateWebhook } from './service.js';
+import { forgetListeners } from '../events/listening.js';
 import { CreatePage, LIST, ListPage, ShowPage, showUrl } from './views.js';
 
 const LOOKUP_MS = 5_000;
@@ -102,6 +103,7 @@ export async function webhookPages(web: FastifyInstance) {
     bag.throwIfAny(v.schema);
     const accountId = admin ? input.account_id! : user.account_id!;
     const hook = await db.tx(async (q) => (await findWebhook(q, await createWebhook(q, user, config.appKey, accountId, input), null))!);
+    forgetListeners(db, accountId);
     return done(req, reply, { message: 'Webhook saved.', redirect: showUrl(hook.id), data: webhookJson(hook), status: 201 });
   });
 
@@ -159,6 +161,7 @@ export async function webhookPages(web: FastifyInstance) {
       await updateWebhook(q, req.user!, config.appKey, before, input);
       return (await findWebhook(q, before.id, null)) as WebhookRow;
     });
+    forgetListeners(db, before.account_id);
     return done(req, reply, { message: 'Webhook updated.', redirect: showUrl(hook.id), data: webhookJson(hook) });
   };
   route<IdRoute>('PATCH', `${LIST}/:id/update`, { config: { ...can } }, update);
@@ -167,6 +170,7 @@ export async function webhookPages(web: FastifyInstance) {
   route<IdRoute>('DELETE', `${LIST}/:id/delete`, { config: can }, async (req, reply) => {
     const hook = await load(req);
     await db.tx((q) => deleteWebhook(q, req.user!, hook));
+    forgetListeners(db, hook.account_id);
     return done(req, reply, { message: 'Webhook deleted.', redirect: LIST });
   });
 }
