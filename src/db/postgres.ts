@@ -28,7 +28,11 @@ function wrap(client: pg.Pool | pg.PoolClient, sent = () => {}): Queryable {
 export async function openPostgres(url: string, max = 10): Promise<Database> {
   // Pipeline mode: a query is sent without waiting for the answer of the one before, so a
   // transaction's BEGIN travels with its first statement (one round trip fewer per write).
+  // Named (prepared) statements keep one generic plan: their array parameters made PostgreSQL plan a
+  // custom one on every call (a one-lead create spent 0.6 ms of its 1.5 ms planning).
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, pipeline: true } as pg.PoolConfig);
+  // (a SET, not a startup option, which connection poolers such as PgBouncer refuse by default)
+  pool.on('connect', (client) => void client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined));
   // Fail at boot with a clear message rather than on the first request.
   const probe = await pool.connect();
   probe.release();
