@@ -8,7 +8,7 @@
 //   npm run bench -- --concurrency [--baseline DIR]   concurrent intake (bench/concurrency.ts), bench/results-concurrency.json
 //   npm run bench -- --leads 1000000 [--pglite]       reads at scale, no manual ANALYZE (bench/scale.ts), bench/results-scale.json
 //   npm run bench -- --soak 600 [--pglite]            mixed load, errors, p99 per kind, RSS (bench/soak.ts), bench/results-soak.json
-//   npm run bench -- --small [--baseline DIR] [--rounds 3] [--cpu-prof]   small POST/PATCH/GET, 4 clients (bench/small.ts)
+//   npm run bench -- --small [--baseline DIR] [--rounds 3] [--cpu-prof] [--async-commit]   small POST/PATCH/GET, 4 clients (bench/small.ts)
 //   npm run bench -- --call-centre [--leads 1000000] [--agents 50]      the agents' queue and statistics (bench/call-centre.ts)
 //   npm run bench -- --fulfilment [--orders 10000] [--slots 2]   push N orders to the simulated courier and sync them
 //            with a separate `codops worker` (bench/fulfilment.ts), bench/results-fulfilment.json
@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     leads: { type: 'string' },
     concurrency: { type: 'boolean', default: false },
     small: { type: 'boolean', default: false },
+    'async-commit': { type: 'boolean', default: false },
     'call-centre': { type: 'boolean', default: false },
     agents: { type: 'string', default: '50' },
     fulfilment: { type: 'boolean', default: false },
@@ -413,6 +414,7 @@ async function runMode(
           cpuProf: opt.cpuProf,
           rounds: Number(args.rounds),
           baseline: args.baseline ? resolve(args.baseline) : undefined,
+          asyncCommit: args['async-commit']!,
         })
       : m === 'concurrency'
         ? await runConcurrency({

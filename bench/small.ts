@@ -22,6 +22,11 @@ export interface SmallOptions {
   cpuProf: boolean;
   duration: number;
   warmupSeconds: number;
+  /**
+   * A diagnosis, not a setting of codops: the benchmark's databases commit without waiting for the
+   * disk (`synchronous_commit = off`), to show how much of a small write's time is the WAL flush.
+   */
+  asyncCommit?: boolean;
 }
 
 const CITIES = ['Casablanca', 'Rabat', 'Fès', 'Tanger', 'Agadir', 'Marrakech'];
@@ -38,8 +43,9 @@ interface Target {
   stop: () => Promise<unknown>;
 }
 
-async function target(label: string, root: string, args: string[], profDir: string | undefined): Promise<Target> {
+async function target(label: string, root: string, args: string[], profDir: string | undefined, asyncCommit = false): Promise<Target> {
   const url = await temporaryDatabase(`small_${label}`);
+  if (asyncCommit) await withClient(url, (c) => c.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET synchronous_commit = off`));
   const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...args] : args;
   const { server, rss } = await launch(root, nodeArgs, { url, dataDir: temporaryDataDir() });
   const db = await openDatabase({ databaseUrl: url, dataDir: '' });
@@ -52,18 +58,23 @@ async function target(label: string, root: string, args: string[], profDir: stri
   return { label, root, url, base: server.base, pid: server.child.pid!, shop, refs, rss, stop: () => server.stop() };
 }
 
-async function backendsOf(url: string) {
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const { rows } = await c.query<{ pid: number }>(
-      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-    );
-    return rows.map((r) => r.pid);
+    return await fn(c);
   } finally {
     await c.end();
   }
 }
+
+const backendsOf = (url: string) =>
+  withClient(url, async (c) => {
+    const { rows } = await c.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    return rows.map((r) => r.pid);
+  });
 
 type Next = (t: Target, i: number) => { path: string; body?: string };
 
@@ -92,8 +103,8 @@ export async function runSmall(o: SmallOptions) {
   if (profDir) mkdirSync(profDir, { recursive: true });
   const started = Date.now();
   const targets: Target[] = [];
-  if (o.baseline) targets.push(await target('before', o.baseline, ['--import', 'tsx', 'src/server.ts'], profDir));
-  targets.push(await target(o.baseline ? 'after' : 'this', o.root, o.serverArgs, profDir));
+  if (o.baseline) targets.push(await target('before', o.baseline, ['--import', 'tsx', 'src/server.ts'], profDir, o.asyncCommit));
+  targets.push(await target(o.baseline ? 'after' : 'this', o.root, o.serverArgs, profDir, o.asyncCommit));
 
   const bodies = new Map(targets.map((t) => [t, { 1: pool(t.shop, 1), 10: pool(t.shop, 10) }]));
   const scenarios: [string, string, Next][] = [
@@ -142,6 +153,10 @@ export async function runSmall(o: SmallOptions) {
     rows.push([`[${t.label}] server peak RSS`, `${t.rss.peak()} MB`]);
   }
   for (const t of targets) await t.stop();
+  if (o.asyncCommit) {
+    results.synchronous_commit = 'off';
+    rows.push(['synchronous_commit', 'off (a diagnosis: no write waited for the disk)']);
+  }
 
   if (profDir) {
     const profiles = readdirSync(profDir)
