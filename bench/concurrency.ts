@@ -5,7 +5,7 @@
 // scenario runs on one then the other, so the machine's noise hits both alike.
 import pg from 'pg';
 import { openDatabase } from '../src/db/open.js';
-import { round } from './lib.js';
+import { round, serverEntry } from './lib.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
 import { API, clientLoops, cannon, launch, log, makeShop, post, stats, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
 
@@ -92,7 +92,9 @@ async function small(t: Target, leads: number, o: ConcurrencyOptions) {
 
 export async function runConcurrency(o: ConcurrencyOptions) {
   const targets: Target[] = [];
-  if (o.baseline) targets.push(await target('before', o.baseline, ['--import', 'tsx', 'src/server.ts']));
+  // The baseline runs the way this tree does (dist/ built when stale, or tsx): RSS and speed compare like with like.
+  const baselineArgs = (dir: string) => (o.serverArgs.includes('dist/server.js') ? serverEntry(dir, false).args : o.serverArgs);
+  if (o.baseline) targets.push(await target('before', o.baseline, baselineArgs(o.baseline)));
   targets.push(await target(o.baseline ? 'after' : 'this', o.root, o.serverArgs));
   const results: Record<string, Record<string, unknown>> = Object.fromEntries(targets.map((t) => [t.label, {}]));
   const each = async (name: string, fn: (t: Target) => Promise<Record<string, unknown>>, only?: Target) => {

@@ -6,7 +6,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import FindMyWay from 'find-my-way';
 import fastifyStatic from '@fastify/static';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import './http/types.js';
@@ -91,7 +90,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   app.decorate('db', db);
   app.decorate('config', config);
   app.decorate('bearer', new BearerAuth(db));
-  app.decorate('files', openFileStore(config, db));
+  app.decorate('files', await openFileStore(config, db));
   app.addHook('onClose', async () => app.files.close());
   await app.bearer.start();
   await watchListeners(db);
@@ -103,7 +102,10 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await securityHeaders(app);
 
   const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 }) : undefined;
+  // ioredis is imported only when REDIS_URL is set.
+  const redis = config.redisUrl
+    ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
+    : undefined;
   redis?.on('error', (err) => app.log.warn({ err }, 'redis error'));
   await app.register(rateLimit, {
     global: false,

@@ -1,3 +1,4 @@
+import './lib/heap-growth.js'; // first: before the modules load
 import { loadConfig, ConfigError } from './config.js';
 import { buildApp } from './app.js';
 import { openDatabase } from './db/open.js';

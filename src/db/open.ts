@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Database } from './database.js';
-import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, opts: { memory?: boolean } = {}): Promise<Database> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
+  // PGlite's module is imported only on the embedded database.
+  const { openPglite } = await import('./pglite.js');
   return openPglite(opts.memory ? undefined : join(config.dataDir));
 }

@@ -62,7 +62,7 @@ for (const mode of MODES) {
       const config = loadConfig({ ...process.env, DATA_DIR: dataDir, FILES: '', S3_URL: '', ...(await mode.env()) }, { persistKey: false });
       db = await openDatabase(config, { memory: true });
       await migrate(db);
-      files = openFileStore(config, db);
+      files = await openFileStore(config, db);
     });
     after(async () => {
       await files.close();

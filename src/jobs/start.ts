@@ -7,7 +7,7 @@ type WorkerConfig = Pick<Config, 'jobsMaintenanceSeconds' | 'appKey' | 'files' |
 
 /** The workers of a process (the server's, or `codops worker`'s): every registered kind, with the file store. */
 export async function startWorker(db: Database, config: WorkerConfig, slots: number, log: WorkerLog) {
-  const files = openFileStore(config, db);
+  const files = await openFileStore(config, db);
   const worker = await new JobWorker(db, {
     slots,
     maintenanceSeconds: config.jobsMaintenanceSeconds,

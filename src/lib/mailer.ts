@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 
@@ -21,6 +20,7 @@ export async function sendMail(
   log: FastifyBaseLogger,
   mail: Mail,
 ): Promise<void> {
+  const { default: nodemailer } = await import('nodemailer'); // at the first mail, not at startup
   if (config.mailUrl) {
     await nodemailer
       .createTransport(config.mailUrl)

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
+import { PDF_FONTS, pdfDocument } from '../../files/pdf.js';
 import type { InvoiceRow, StatementOrder } from './queries.js';
 
-const DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
-const DEJAVU_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
-const [REGULAR, BOLD] = existsSync(DEJAVU) && existsSync(DEJAVU_BOLD) ? [DEJAVU, DEJAVU_BOLD] : ['Helvetica', 'Helvetica-Bold'];
+const { regular: REGULAR, bold: BOLD } = PDF_FONTS;
 
 const money = (n: number) => `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} MAD`;
 const day = (iso: string) => iso.slice(0, 10);
@@ -24,7 +21,7 @@ const COLUMNS: [string, string][] = [
  * delivered and returned order with its amount and fees, and the totals.
  */
 export async function statementPdf(inv: InvoiceRow, s: { since: string | null; until: string; orders: StatementOrder[] }): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `Statement ${inv.reference}`, Producer: 'codops' } });
+  const doc = await pdfDocument({ size: 'A4', margin: 40, info: { Title: `Statement ${inv.reference}`, Producer: 'codops' } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));

@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import PDFDocument from 'pdfkit';
-import bwipjs from 'bwip-js';
 import type { Queryable } from '../../db/database.js';
+import { PDF_FONTS, pdfDocument } from '../../files/pdf.js';
 import type { Recipient } from '../records/recipient.js';
 
 /** What a label shows (fulfilment.md). */
@@ -25,17 +23,14 @@ export async function labelOrders(q: Queryable, ids: string[]): Promise<LabelOrd
 }
 
 const MM = 72 / 25.4;
-// Names and addresses are often Arabic or accented: DejaVu (Debian's fonts-dejavu-core) has the
-// letters; without it the PDF's own Helvetica shows Latin text only.
-const DEJAVU = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
-const DEJAVU_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
-const [REGULAR, BOLD] = existsSync(DEJAVU) && existsSync(DEJAVU_BOLD) ? [DEJAVU, DEJAVU_BOLD] : ['Helvetica', 'Helvetica-Bold'];
+const { regular: REGULAR, bold: BOLD } = PDF_FONTS;
 /** 100 × 150 mm, a courier's usual thermal label. */
 const SIZE: [number, number] = [100 * MM, 150 * MM];
 const MARGIN = 6 * MM;
 
-/** The Code 128 barcode of the tracking number (the reference before shipping), as a PNG. */
-export function barcodePng(text: string): Promise<Buffer> {
+/** The Code 128 barcode of the tracking number (the reference before shipping), as a PNG. bwip-js is imported at the first one. */
+export async function barcodePng(text: string): Promise<Buffer> {
+  const { default: bwipjs } = await import('bwip-js');
   return bwipjs.toBuffer({ bcid: 'code128', text, scale: 3, height: 14, includetext: true, textxalign: 'center' });
 }
 
@@ -43,7 +38,12 @@ const money = (n: number) => `${n.toLocaleString('en-US', { minimumFractionDigit
 
 /** One PDF with a label per page. */
 export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
-  const doc = new PDFDocument({ size: SIZE, margin: MARGIN, autoFirstPage: false, info: { Title: 'Shipping labels', Producer: 'codops' } });
+  const doc = await pdfDocument({
+    size: SIZE,
+    margin: MARGIN,
+    autoFirstPage: false,
+    info: { Title: 'Shipping labels', Producer: 'codops' },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));

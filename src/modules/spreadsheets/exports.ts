@@ -59,7 +59,7 @@ const ORDERS: Source<OrderExportRow> = {
  */
 async function writeExport<R extends { id: string }>(ctx: JobContext<ExportPayload>, source: Source<R>): Promise<number> {
   const { format } = ctx.payload;
-  const writer = sheetWriter(format, [...source.columns], ctx.payload.table === 'leads' ? 'Leads' : 'Orders');
+  const writer = await sheetWriter(format, [...source.columns], ctx.payload.table === 'leads' ? 'Leads' : 'Orders');
   const stored = ctx.files.put(exportKey(ctx.id, format), writer.output);
   stored.catch(() => undefined); // awaited below; a failure of the writer side comes first
   let rows = 0;
