@@ -5,8 +5,9 @@ export interface QueryResult<T> {
 
 export interface QueryOptions {
   /**
-   * Names a hot query of fixed text: PostgreSQL then parses and plans it once per connection instead
-   * of on every call (PGlite ignores it). One name, one text; never for text built from values.
+   * Names a hot query of fixed text: it is parsed once per connection instead of on every call, and
+   * PostgreSQL may keep its plan (src/db/pglite.ts does the same on PGlite). One name, one text; never
+   * for text built from values.
    */
   name?: string;
 }

@@ -1,7 +1,7 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite, parse, protocol, types, type Transaction } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Database, Queryable, QueryResult } from './database.js';
+import type { Database, Queryable, QueryOptions, QueryResult } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 
 const parsers = { [types.INT8]: (v: string) => Number(v) };
@@ -10,11 +10,67 @@ const parsers = { [types.INT8]: (v: string) => Number(v) };
 // server's resident memory, and the page cache of the host still holds the data files.
 const postgresqlconf = ["shared_buffers = '32MB'"];
 
-function wrap(db: Pick<PGlite, 'query' | 'exec'>): Queryable {
+const toResult = <T>(r: { rows: unknown[]; affectedRows?: number }): QueryResult<T> => ({
+  rows: r.rows as T[],
+  rowCount: r.affectedRows ?? r.rows.length,
+});
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Named statements (`opts.name`) on PGlite's one connection. PGlite's query() has no statement cache:
+ * it parses and plans every call, in six trips into the engine (parse, describe, bind, describe,
+ * execute, sync). A named statement is parsed once; each call is then one trip (bind, describe,
+ * execute, sync) on the plan PostgreSQL caches, as `pg` does with a named query on PostgreSQL.
+ */
+function namedStatements(db: PGlite) {
+  const known = new Map<string, { text: string; paramTypes: number[] }>();
+  const run = async <T>(name: string, text: string, params: unknown[], inTx: boolean): Promise<QueryResult<T>> => {
+    let s = known.get(name);
+    if (!s) {
+      const { messages } = await db.execProtocol(
+        concat([protocol.serialize.parse({ name, text }), protocol.serialize.describe({ type: 'S', name }), protocol.serialize.sync()]),
+        { syncToFs: false },
+      );
+      s = { text, paramTypes: parse.parseDescribeStatementResults(messages) };
+      known.set(name, s);
+    } else if (s.text !== text) {
+      throw new Error(`The statement name "${name}" is already used by another query.`);
+    }
+    const types = s.paramTypes;
+    // As query() serialises them: by the type PostgreSQL inferred for each parameter.
+    const values = params.map((v, i) => (v === null || v === undefined ? null : (db.serializers[types[i]] ?? String)(v)));
+    const { messages } = await db.execProtocol(
+      concat([
+        protocol.serialize.bind({ statement: name, values }),
+        protocol.serialize.describe({ type: 'P' }),
+        protocol.serialize.execute({}),
+        protocol.serialize.sync(),
+      ]),
+      { syncToFs: !inTx },
+    );
+    return toResult<T>(parse.parseResults(messages, db.parsers, { parsers })[0]);
+  };
+  return <T>(name: string, text: string, params: unknown[], inTx: boolean) =>
+    // The locks query() takes: outside a transaction, wait for any open one to end.
+    inTx
+      ? db._runExclusiveQuery(() => run<T>(name, text, params, inTx))
+      : db._runExclusiveTransaction(() => db._runExclusiveQuery(() => run<T>(name, text, params, inTx)));
+}
+
+function wrap(db: Pick<PGlite | Transaction, 'query' | 'exec'>, named: ReturnType<typeof namedStatements>, inTx: boolean): Queryable {
   return {
-    async query<T>(text: string, params?: unknown[]): Promise<QueryResult<T>> {
-      const r = await db.query<T>(text, params, { parsers });
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    async query<T>(text: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
+      if (opts?.name) return named<T>(opts.name, text, params ?? [], inTx);
+      return toResult<T>(await db.query<T>(text, params, { parsers }));
     },
     async exec(text: string) {
       await db.exec(text);
@@ -39,12 +95,13 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     release();
     throw err;
   }
-  const base = wrap(db);
+  const named = namedStatements(db);
+  const base = wrap(db, named, false);
   const database: Database = {
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
-    tx: (fn) => db.transaction((t) => fn({ ...wrap(t), database })),
+    tx: (fn) => db.transaction((t) => fn({ ...wrap(t, named, true), database })),
     async listen(channel, onMessage) {
       await db.listen(channel, onMessage);
     },

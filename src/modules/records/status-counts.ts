@@ -8,6 +8,7 @@ export async function summaryCounts(q: Queryable, subject: 'leads' | 'orders', a
   const { rows } = await q.query<{ status: string; n: number }>(
     `SELECT status, sum(n)::int AS n FROM status_counts WHERE subject = $1 AND ($2::text IS NULL OR account_id = $2) GROUP BY status`,
     [subject, accountId],
+    { name: 'status-counts' }, // every list's tabs and totals
   );
   return new Map(rows.map((r) => [r.status, r.n]));
 }
