@@ -6,13 +6,16 @@
 //   - paced: every agent asks `POST /call-centre/next` and records an outcome, then waits 0.5–1.5 s
 //     (a working day compressed ~60×: a real call takes minutes); p50/p99 of `next`;
 //   - saturated: the same loop without the wait (the server's limit, for reference);
+//   - repeat: every agent asks `next` without a pause and gets the lead they hold back: the request
+//     around the claim, with the CPU per request of the server and of PostgreSQL;
 //   - the managers' statistics over the last 30 days and the last year (JSON and the page), one client.
-import { round } from './lib.js';
+import { cpuPhase, round } from './lib.js';
 import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
 import { createUser } from '../src/modules/users/service.js';
 import { insertRaw, makeLeads, prepareRaw, STATUS_MIX } from './raw.js';
+import { backendsOf } from './small.js';
 import { launch, log, logIn, makeShop, PASSWORD, settle, sleep, stats, temporaryDataDir, temporaryDatabase } from './setup.js';
 
 export interface CallCentreOptions {
@@ -139,6 +142,31 @@ async function work(base: string, clients: AgentClient[], seconds: number, pause
   return { next: stats(next), outcome: stats(outcome), empty_queue_answers: empty, nexts_per_second: round(next.length / seconds, 1) };
 }
 
+/**
+ * Every agent asks `next` again and again without a pause: each gets the lead they hold back, so
+ * this is the request around the claim (session, user, lock, claim, JSON), with the server's and
+ * PostgreSQL's CPU per request, steadier than latency on a shared machine.
+ */
+async function repeatNext(base: string, clients: AgentClient[], seconds: number, serverPid: number, url: string | undefined) {
+  const meter = cpuPhase(serverPid, () => (url ? backendsOf(url) : Promise.resolve([])));
+  const ms: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    clients.map(async (a) => {
+      while (performance.now() < until) ms.push((await call(base, a, 'POST', '/call-centre/next', {})).ms);
+    }),
+  );
+  const cpu = await meter();
+  const per = (pct: number | undefined) => round((((pct ?? 0) / 100) * (cpu?.seconds ?? seconds) * 1000) / Math.max(1, ms.length), 2);
+  return {
+    ...stats(ms),
+    per_second: round(ms.length / seconds, 1),
+    server_cpu_ms_per_request: per(cpu?.server_pct),
+    postgres_cpu_ms_per_request: per(cpu?.postgres_pct),
+    others_pct: cpu?.others_pct ?? 0,
+  };
+}
+
 export async function runCallCentre(o: CallCentreOptions) {
   const dataDir = temporaryDataDir();
   const url = o.pglite ? undefined : await temporaryDatabase('callcentre');
@@ -163,6 +191,12 @@ export async function runCallCentre(o: CallCentreOptions) {
   log(`saturated: ${o.agents} agents, ${Math.max(5, Math.round(o.duration / 2))} s`);
   const saturated = await work(base, clients, Math.max(5, Math.round(o.duration / 2)), () => 0);
   rows.push([`saturated, ${o.agents} agents: POST /call-centre/next`, `${fmt(saturated.next)}, ${saturated.nexts_per_second}/s`]);
+  log(`repeat: ${o.agents} agents ask next for the lead they hold, 10 s`);
+  const repeat = await repeatNext(base, clients, 10, server.child.pid!, url);
+  rows.push([
+    `repeat, ${o.agents} agents: POST /call-centre/next (held lead)`,
+    `${fmt(repeat)}, ${repeat.per_second}/s; CPU per request: server ${repeat.server_cpu_ms_per_request} ms, PostgreSQL ${repeat.postgres_cpu_ms_per_request} ms`,
+  ]);
 
   const admin = await logIn(base, loaded.admin);
   const day = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10);
@@ -194,6 +228,7 @@ export async function runCallCentre(o: CallCentreOptions) {
       agents: o.agents,
       paced,
       saturated,
+      repeat,
       statistics,
       server_peak_rss_mb: peak,
     },

@@ -68,7 +68,8 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
-const backendsOf = (url: string) =>
+/** The PostgreSQL backends serving the database at `url` (for cpuPhase). */
+export const backendsOf = (url: string) =>
   withClient(url, async (c) => {
     const { rows } = await c.query<{ pid: number }>(
       'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',

@@ -48,8 +48,10 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
       // (pg writes a query's messages at once, but each query on its own): one system call fewer.
       const socket = socketOf(client);
       let corked = Boolean(socket);
+      // Uncorked after the current tick: statements started together (a lock and the statement
+      // behind it) leave in that same write.
       const sent = () => {
-        if (corked) socket!.uncork();
+        if (corked) queueMicrotask(() => socket!.uncork());
         corked = false;
       };
       try {

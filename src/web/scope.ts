@@ -22,7 +22,8 @@ import { hostPrefixedCookie } from './secure-cookie.js';
 import type { WebUser } from './types.js';
 import './types.js';
 
-const REMEMBER_MS = 30 * 24 * 3600 * 1000;
+/** How long a "Remember me" session lasts without a request. */
+export const REMEMBER_MS = 30 * 24 * 3600 * 1000;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The method an HTML form asks for with `_method` (forms can only POST). */
@@ -54,7 +55,10 @@ export async function webScope(web: FastifyInstance) {
     cookieName: 'codops_session',
     store: new DbSessionStore(db, idleMs) as never,
     saveUninitialized: false,
-    rolling: true,
+    // Saved (row and cookie) only when changed, not on every request: `lastSeen` below changes at
+    // most once a minute, which renews both expiries; reading the row each request still ends a
+    // session at once on logout or deactivation.
+    rolling: false,
     cookie: { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: idleMs },
   });
   sessionCookie.write(web);

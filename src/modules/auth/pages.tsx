@@ -4,7 +4,7 @@ import { invalid, tooManyLogins } from '../../http/errors.js';
 import { compile, validate } from '../../http/validation.js';
 import { sendMail } from '../../lib/mailer.js';
 import { renderPage } from '../../web/page.js';
-import { wantsJson } from '../../web/scope.js';
+import { REMEMBER_MS, wantsJson } from '../../web/scope.js';
 import { endUserSessions } from '../../web/session-store.js';
 import { Button, Checkbox, Field, Form } from '../../web/ui.js';
 import { hashPassword, isLegacyHash, storePasswordHash, verifyPassword } from '../users/passwords.js';
@@ -98,6 +98,8 @@ export async function authPages(web: FastifyInstance) {
     await req.session.regenerate();
     req.session.userId = user.id;
     req.session.remember = body.remember === true;
+    // The cookie's lifetime is set at login: later requests save the session only when it changes.
+    if (req.session.remember) req.session.options({ maxAge: REMEMBER_MS });
     req.session.lastSeen = Date.now();
     if (wantsJson(req)) return reply.send({ data: { id: user.id } });
     return reply.redirect(intended && intended.startsWith('/') && !intended.startsWith('//') ? intended : '/', 302);

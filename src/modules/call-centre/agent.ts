@@ -25,6 +25,7 @@ export async function agentProfile(q: Queryable, userId: string, lock = false): 
             paused_at IS NOT NULL AS paused
        FROM users WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`,
     [userId],
+    { name: lock ? 'agent_profile_lock' : 'agent_profile' },
   );
   const r = rows[0];
   return { id: userId, products: r?.products ?? [], hours: r?.hours ?? [], handlings: r?.handlings ?? [], paused: r?.paused ?? true };

@@ -25,6 +25,8 @@ import { CallScreen, QueuePage } from './views.js';
 export const EMPTY_QUEUE = 'No lead to call right now.';
 export const OUTSIDE_HOURS = 'You are outside your working hours.';
 const PAUSED = 'Your manager paused your queue.';
+/** Thrown inside the claim's transaction to roll it back when the queue is closed. */
+const CLOSED = Symbol('queue closed');
 const screenUrl = (id: string) => `/call-centre/leads/${id}`;
 
 /** A lead's JSON text with more keys appended. */
@@ -59,11 +61,20 @@ export async function callCentrePages(web: FastifyInstance) {
 
   web.post('/call-centre/next', queue, async (req, reply) => {
     const user = req.user!;
-    const { closed, claim } = await db.tx(async (q) => {
-      const profile = await agentProfile(q, user.id, true);
-      const why = closedBecause(profile);
-      return { closed: why, claim: why ? undefined : await claimNext(q, user.id, profile.products) };
-    });
+    let closed: string | undefined;
+    const claim = await db
+      .tx(async (q) => {
+        // Sent together, one round trip: the lock on the agent's row, then the claim, whose snapshot
+        // is taken once the lock is held. A closed queue (paused, outside hours) undoes the claim.
+        const [profile, claimed] = await Promise.all([agentProfile(q, user.id, true), claimNext(q, user.id)]);
+        closed = closedBecause(profile);
+        if (closed) throw CLOSED;
+        return claimed;
+      })
+      .catch((err: unknown) => {
+        if (err === CLOSED) return undefined;
+        throw err;
+      });
     const message = closed === OUTSIDE_HOURS ? OUTSIDE_HOURS : EMPTY_QUEUE;
     if (!claim) {
       if (wantsJson(req)) return reply.send({ data: null, message });
@@ -71,8 +82,7 @@ export async function callCentrePages(web: FastifyInstance) {
       return reply.redirect('/call-centre', 302);
     }
     if (!wantsJson(req)) return reply.redirect(screenUrl(claim.id), 302);
-    const json = (await leadJson(db, claim.account_id, claim.reference))!;
-    return sendJson(reply, `{"data":${withKeys(json, { claimed_until: claim.claimed_until })}}`);
+    return sendJson(reply, `{"data":${withKeys(claim.json, { claimed_until: claim.claimed_until })}}`);
   });
 
   web.get<IdRoute>('/call-centre/leads/:id', { config: { can: callCentrePolicy.can('screen') } }, async (req, reply) => {

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Queryable } from '../../db/database.js';
 import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
@@ -81,6 +82,29 @@ describe('POST /call-centre/next', () => {
     assert.equal(ok(await next(other)).data.id, older);
     assert.deepEqual(ok(await next(await login(t.app, (await agentOf(t.db, [s.products.A])).email))).data, null);
     assert.equal(ok(await next(await login(t.app, one.email))).data.id, assigned);
+  });
+
+  test('a claim is four statements: the session and the user, then the agent lock and the claim (with the JSON); no session write', async () => {
+    const s = await shop(t.db);
+    await leads(t.db, s, [{ sku: 'A' }, { sku: 'A' }]);
+    const agent = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
+    const first = ok(await next(agent)).data.id;
+    await agent.json('POST', `/call-centre/leads/${first}/release`, {});
+    await t.db.query(`UPDATE leads SET status = 'wrong' WHERE id = $1`, [first]);
+    const db = t.db;
+    const { query, tx } = db;
+    const seen: string[] = [];
+    const counted = (q: Queryable): Queryable => ({ ...q, query: (text, ...rest) => (seen.push(text), q.query(text, ...rest)) });
+    db.query = counted({ ...db }).query;
+    db.tx = (fn) => tx((q) => fn(counted(q)));
+    try {
+      assert.notEqual(ok(await next(agent)).data.id, first);
+    } finally {
+      Object.assign(db, { query, tx });
+    }
+    assert.equal(seen.length, 4, seen.join('\n'));
+    assert.match(seen[2], /FOR NO KEY UPDATE/);
+    assert.match(seen[3], /RETURNING l\.id, json_build_object/);
   });
 
   test('outside working hours, or paused: nothing, with the message', async () => {

@@ -1,12 +1,18 @@
 import type { Queryable } from '../../db/database.js';
+import { compact } from '../../db/paging.js';
+import { LEAD_JSON } from '../leads/presenter.js';
 
 const OPEN = `l.status IN ('new', 'no_reply', 'call_later') AND l.deleted_at IS NULL`;
 /** Not held by anyone: never claimed, or the claim expired. */
 const FREE = '(l.claimed_until IS NULL OR l.claimed_until <= now())';
 /** A callback is offered only once its time has come. */
 const DUE = `(l.status <> 'call_later' OR l.callback_at <= now())`;
-/** One of the lead's lines is a product the agent confirms ($2). */
-const THEIR_PRODUCTS = 'EXISTS (SELECT 1 FROM lead_lines ll WHERE ll.lead_id = l.id AND ll.product_id = ANY($2::text[]))';
+/** One of the lead's lines is one of `products` (a text[] expression): the products the agent confirms. */
+const theirProducts = (products: string) =>
+  `EXISTS (SELECT 1 FROM lead_lines ll WHERE ll.lead_id = l.id AND ll.product_id = ANY(${products}))`;
+const THEIR_PRODUCTS = theirProducts('$2::text[]');
+/** In the claim, the agent's products are read from their row, after the lock statement sent before it. */
+const AGENT_PRODUCTS = theirProducts('(SELECT products FROM agent)::text[]');
 
 /**
  * The queue's tiers, best first (call-centre.md): the agent's own unexpired claim; the leads a
@@ -15,58 +21,64 @@ const THEIR_PRODUCTS = 'EXISTS (SELECT 1 FROM lead_lines ll WHERE ll.lead_id = l
  * (migration 0013) in its order and locks its first free lead with SKIP LOCKED, so two agents
  * asking at the same instant never lock the same lead. COALESCE evaluates its arguments only as
  * far as needed: a tier is read (and locks a lead) only when the better ones are empty.
+ * It answers the lead's API JSON too, so the request needs no further query.
  */
 const CLAIM_NEXT = `
 WITH s AS (SELECT claim_minutes FROM call_centre_settings),
+agent AS (SELECT ARRAY(SELECT jsonb_array_elements_text(u.products_ids_to_confirm)) AS products FROM users u WHERE u.id = $1),
 held AS (
   SELECT l.id FROM leads l
    WHERE l.claimed_by = $1 AND l.claimed_until > now() AND ${OPEN}
    LIMIT 1),
 mine AS (
   SELECT l.id FROM leads l
-   WHERE l.assigned_to = $1 AND ${OPEN} AND ${DUE} AND ${FREE} AND ${THEIR_PRODUCTS}
+   WHERE l.assigned_to = $1 AND ${OPEN} AND ${DUE} AND ${FREE} AND ${AGENT_PRODUCTS}
    ORDER BY CASE l.status WHEN 'call_later' THEN 0 WHEN 'new' THEN 1 ELSE 2 END, l.callback_at,
             CASE WHEN l.status = 'new' THEN l.created_at END, l.call_attempts, l.last_call_at NULLS FIRST, l.id
    LIMIT 1 FOR UPDATE OF l SKIP LOCKED),
 callbacks AS (
   SELECT l.id FROM leads l
    WHERE l.status = 'call_later' AND l.deleted_at IS NULL AND l.assigned_to IS NULL AND l.callback_at <= now()
-     AND ${FREE} AND ${THEIR_PRODUCTS}
+     AND ${FREE} AND ${AGENT_PRODUCTS}
    ORDER BY l.callback_at, l.id
    LIMIT 1 FOR UPDATE OF l SKIP LOCKED),
 fresh AS (
   SELECT l.id FROM leads l
-   WHERE l.status = 'new' AND l.deleted_at IS NULL AND l.assigned_to IS NULL AND ${FREE} AND ${THEIR_PRODUCTS}
+   WHERE l.status = 'new' AND l.deleted_at IS NULL AND l.assigned_to IS NULL AND ${FREE} AND ${AGENT_PRODUCTS}
    ORDER BY l.created_at, l.id
    LIMIT 1 FOR UPDATE OF l SKIP LOCKED),
 retries AS (
   SELECT l.id FROM leads l
-   WHERE l.status = 'no_reply' AND l.deleted_at IS NULL AND l.assigned_to IS NULL AND ${FREE} AND ${THEIR_PRODUCTS}
+   WHERE l.status = 'no_reply' AND l.deleted_at IS NULL AND l.assigned_to IS NULL AND ${FREE} AND ${AGENT_PRODUCTS}
    ORDER BY l.call_attempts, l.last_call_at NULLS FIRST, l.id
    LIMIT 1 FOR UPDATE OF l SKIP LOCKED),
 pick AS (
   SELECT coalesce((SELECT id FROM held), (SELECT id FROM mine), (SELECT id FROM callbacks), (SELECT id FROM fresh),
-                  (SELECT id FROM retries)) AS id)
+                  (SELECT id FROM retries)) AS id
+    FROM agent WHERE cardinality(agent.products) > 0)
 UPDATE leads l
    SET claimed_by = $1,
        claimed_until = CASE WHEN l.claimed_by = $1 AND l.claimed_until > now() THEN l.claimed_until
                             ELSE now() + make_interval(mins => s.claim_minutes) END
   FROM pick, s
  WHERE l.id = pick.id
-RETURNING l.id, l.account_id, l.reference, iso_utc(l.claimed_until) AS claimed_until`;
+RETURNING l.id, ${LEAD_JSON}::text AS json, iso_utc(l.claimed_until) AS claimed_until`;
 
 export interface Claim {
   id: string;
-  account_id: string;
-  reference: string;
+  /** The lead's API JSON, as `leadJson` renders it. */
+  json: string;
   claimed_until: string;
 }
 
-/** Claims the agent's next lead in one statement (their held one again while unexpired); undefined: nothing to call. */
-export async function claimNext(q: Queryable, agentId: string, products: string[]): Promise<Claim | undefined> {
-  if (products.length === 0) return undefined;
-  const { rows } = await q.query<Claim>(CLAIM_NEXT, [agentId, products], { name: 'claim_next' });
-  return rows[0];
+/**
+ * Claims the agent's next lead of the products on their row in one statement (their held one
+ * again while unexpired); undefined: nothing to call. Run it in a transaction, after a statement
+ * locking the agent's row (`agentProfile(q, id, true)`): it may be sent before that one answers.
+ */
+export async function claimNext(q: Queryable, agentId: string): Promise<Claim | undefined> {
+  const { rows } = await q.query<Claim>(CLAIM_NEXT, [agentId], { name: 'claim_next' });
+  return rows[0] && { ...rows[0], json: compact(rows[0].json) };
 }
 
 export interface QueueCounts {
