@@ -43,8 +43,11 @@ export async function runSoak(o: SoakOptions) {
   const samples: Record<string, number[]> = Object.fromEntries(KINDS.map(([k]) => [k, []]));
   const errors: Record<string, number> = Object.fromEntries(KINDS.map(([k]) => [k, 0]));
   const firstErrors: string[] = [];
-  const small = Array.from({ length: 200 }, () => JSON.stringify({ leads: makeLeads(1, shop.products) }));
-  const bulk = Array.from({ length: 4 }, () => JSON.stringify({ leads: makeLeads(1000, shop.products) }));
+  // Every created lead is a new customer (07… numbers, unlike the loaded 06… ones): a repeated phone
+  // and product would be a duplicate (call-centre.md), and a duplicate refuses the status changes.
+  let customers = 0;
+  const body = (n: number) =>
+    JSON.stringify({ leads: makeLeads(n, shop.products).map((l) => ({ ...l, phone: `07${String(++customers).padStart(8, '0')}` })) });
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
   const kindOf = () => {
     let x = Math.random();
@@ -59,8 +62,8 @@ export async function runSoak(o: SoakOptions) {
       if (fresh.length < 10_000) fresh.push(refs[0]);
       return r.ms;
     };
-    if (kind === 'create_1') return created(pick(small));
-    if (kind === 'create_1000') return created(pick(bulk));
+    if (kind === 'create_1') return created(body(1));
+    if (kind === 'create_1000') return created(body(1000));
     if (kind === 'status_change' && fresh.length > 0) {
       const ref = fresh.splice(Math.floor(Math.random() * fresh.length), 1)[0];
       return (await post(base, `${API}/leads/${ref}`, shop.auth, JSON.stringify({ status: pick(['no_reply', 'canceled']) }), 200, 'PATCH'))
