@@ -7,7 +7,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import { REFERENCE_TEXT } from '../../lib/references.js';
 import { checkSkus, insertLines, reportUnknownSkus, skuLines } from '../records/lines.js';
 import { activeProductsBySku } from '../products/lookup.js';
-import { DUPLICATE_OF } from './duplicates.js';
+import { DUPLICATE_OF, duplicatesWithinRequest } from './duplicates.js';
 import { recordLeadEvents } from '../events/outbox.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
@@ -83,6 +83,7 @@ export async function insertLeads(
   items: Static<typeof LeadInput>[],
 ): Promise<{ refs: string[] | null; known: string[] | null }> {
   const ids = items.map(() => newId());
+  const phones = items.map((l) => normalizePhone(l.phone));
   const lines: [string[], number[], string[], number[], number[]] = [[], [], [], [], []];
   items.forEach((l, i) =>
     l.products.forEach((line, j) => {
@@ -99,11 +100,11 @@ export async function insertLeads(
      c AS MATERIALIZED (
        SELECT c.*, c.i AS n, string_to_array(c.sku_list, chr(31)) AS skus, ${REFERENCE_TEXT('lead', 'r.n')} AS reference
          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::numeric[],
-                     $21::text[])
-                WITH ORDINALITY AS c(id, full_name, phone, phone_normalized, city, area, address, data, total, sku_list, i)
+                     $21::text[], $22::int[])
+                WITH ORDINALITY AS c(id, full_name, phone, phone_normalized, city, area, address, data, total, sku_list, dup_n, i)
          JOIN unnest(reserve_references($1, 'lead', CASE WHEN (SELECT ok FROM ok) THEN $11::int ELSE 0 END))
                 WITH ORDINALITY AS r(n, i) USING (i)),
-     batch AS (SELECT reference, phone_normalized, skus, n FROM c),
+     batch AS MATERIALIZED (SELECT array_agg(reference ORDER BY n) AS refs FROM c),
      inserted AS (
        INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total, status, duplicate_of)
        SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total,
@@ -127,7 +128,7 @@ export async function insertLeads(
       ids,
       items.map((l) => l.full_name),
       items.map((l) => l.phone),
-      items.map((l) => normalizePhone(l.phone)),
+      phones,
       items.map((l) => l.city ?? null),
       items.map((l) => l.area ?? null),
       items.map((l) => l.address ?? null),
@@ -144,6 +145,7 @@ export async function insertLeads(
       actor.tokenId,
       actor.impersonatorId,
       items.map((l) => l.products.map((p) => p.sku).join('\u001f')),
+      duplicatesWithinRequest(items.map((l, i) => ({ phone: phones[i], skus: l.products.map((p) => p.sku) }))),
     ],
     { name: 'insert-leads' },
   );
