@@ -49,7 +49,10 @@ export const ORDERS: RecordTable = { table: 'orders', alias: 'o', lines: { table
 /** Adds the filters every lead and order list offers to `w` (which holds the caller's scope). */
 export function recordFilters(w: Where, t: RecordTable, f: RecordFilters): Where {
   const a = t.alias;
-  if (f.status?.length) w.and(`${a}.status = ANY(${w.param(f.status)}::text[])`);
+  // One status as an equality: the (account, status, created_at) index then yields the newest first;
+  // `= ANY` of one element made PostgreSQL 15 sort every lead of that status (140 ms at 300,000).
+  if (f.status?.length === 1) w.and(`${a}.status = ${w.param(f.status[0])}`);
+  else if (f.status?.length) w.and(`${a}.status = ANY(${w.param(f.status)}::text[])`);
   if (f.reference) w.and(`${a}.reference = ${w.param(f.reference)}`);
   if (f.phone) w.and(`${a}.phone_normalized = ${w.param(normalizePhone(f.phone))}`);
   if (f.sku) {
