@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { newId } from '../../lib/ids.js';
 
 const API = '/api/web/1.0';
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -286,8 +287,8 @@ describe('POST /orders', () => {
     const a = await tenant(t.db);
     const other = await tenant(t.db, { skus: false }); // SKUs of another account never count
     await t.db.query(
-      `INSERT INTO products (id, account_id, sku, name, price) VALUES ('01OTHERPRODUCT000000000000', $1, 'ELSEWHERE', 'Not ours', 5)`,
-      [other.accountId],
+      `INSERT INTO products (id, account_id, sku, name, price) VALUES ($2, $1, 'ELSEWHERE', 'Not ours', 5)`,
+      [other.accountId, newId()], // a fixed id would collide with an earlier run on a kept PostgreSQL database
     );
     const res = await call(a, 'POST', '/orders', {
       orders: [
