@@ -16,7 +16,7 @@ import { openDatabase } from '../src/db/open.js';
 import { createUser } from '../src/modules/users/service.js';
 import { insertRaw, makeLeads, prepareRaw, STATUS_MIX } from './raw.js';
 import { backendsOf } from './small.js';
-import { launch, log, logIn, makeShop, PASSWORD, settle, sleep, stats, temporaryDataDir, temporaryDatabase } from './setup.js';
+import { launch, log, logIn, maintained, makeShop, PASSWORD, settle, sleep, stats, temporaryDataDir, temporaryDatabase } from './setup.js';
 
 export interface CallCentreOptions {
   root: string;
@@ -178,6 +178,7 @@ export async function runCallCentre(o: CallCentreOptions) {
   const { server, rss } = await launch(o.root, o.serverArgs, { url, dataDir });
   const base = server.base;
   await settle(url);
+  await maintained(url);
   const clients = await Promise.all(loaded.agents.map((a) => agentClient(base, a.email)));
   const rows: [string, string][] = [];
   const fmt = (s: ReturnType<typeof stats>) => `p50 ${s.p50_ms} ms, p99 ${s.p99_ms} ms, max ${s.max_ms} ms (${s.count})`;

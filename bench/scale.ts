@@ -7,7 +7,7 @@ import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
 import { round } from './lib.js';
 import { insertRaw, makeLeads, prepareRaw, STATUS_MIX } from './raw.js';
-import { API, cannon, launch, log, logIn, makeShop, settle, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
+import { API, cannon, launch, log, logIn, maintained, makeShop, settle, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
 
 export interface ScaleOptions {
   root: string;
@@ -59,6 +59,7 @@ export async function runScale(o: ScaleOptions) {
   const { server, rss } = await launch(o.root, o.serverArgs, { url, dataDir });
   const base = server.base;
   await settle(url);
+  await maintained(url);
   const out: Record<string, unknown> = {};
   const rows: [string, string][] = [];
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];

@@ -198,6 +198,32 @@ async function rawGet(url: string, headers: Record<string, string>) {
  * PostgreSQL until the leads table has statistics (taken after `since`, when given), on PGlite (one
  * process) 20 s.
  */
+/**
+ * Waits (PostgreSQL) until the server's maintenance pass after a load is over: `leads` vacuumed and
+ * no VACUUM or ANALYZE running, so a latency measure is not of requests sharing the machine with a
+ * vacuum of a million rows (a fresh install meets that once, for a minute, after a bulk load).
+ */
+export async function maintained(url: string | undefined) {
+  if (!url) return;
+  const t0 = performance.now();
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (let i = 0, quiet = 0; i < 1200 && quiet < 3; i++) {
+      const { rows } = await c.query<{ busy: boolean }>(
+        `SELECT NOT EXISTS (SELECT 1 FROM pg_stat_user_tables WHERE relname = 'leads' AND greatest(last_vacuum, last_autovacuum) IS NOT NULL)
+             OR EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active'
+                         AND (query ILIKE 'VACUUM%' OR query ILIKE 'ANALYZE%')) AS busy`,
+      );
+      quiet = rows[0].busy ? 0 : quiet + 1;
+      await sleep(500);
+    }
+  } finally {
+    await c.end();
+  }
+  log(`maintenance pass over after ${round((performance.now() - t0) / 1000)} s`);
+}
+
 export async function settle(url: string | undefined, since?: Date) {
   const t0 = performance.now();
   if (!url) await sleep(20_000);
