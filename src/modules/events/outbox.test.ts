@@ -39,6 +39,22 @@ async function listen(a: Tenant, types: string[], status = 'active') {
   return id;
 }
 
+/** How many statements `work` sends in one transaction (`database`: the one its queries name, if any). */
+async function statementsOf(work: (q: Queryable) => Promise<unknown>, database?: Queryable['database']) {
+  let statements = 0;
+  await t.db.tx(async (q) => {
+    await work({
+      query: (text, params, opts) => {
+        statements++;
+        return q.query(text, params, opts);
+      },
+      exec: (text) => q.exec(text),
+      database,
+    });
+  });
+  return statements;
+}
+
 interface EventRow {
   id: string;
   type: string;
@@ -98,23 +114,15 @@ test('the events are written in one statement, whatever their number', async () 
     (r) => r.id,
   );
   assert.equal(res.status, 201);
-  let statements = 0;
-  await t.db.tx(async (q) => {
-    const counting: Queryable = {
-      query: (text, params, opts) => {
-        statements++;
-        return q.query(text, params, opts);
-      },
-      exec: (text) => q.exec(text),
-    };
-    await recordLeadEvents(
-      counting,
+  const statements = await statementsOf((q) =>
+    recordLeadEvents(
+      q,
       'lead.created',
       a.accountId,
       leadIds.map((id) => ({ id })),
-    );
-  });
-  assert.equal(statements, 1);
+    ),
+  );
+  assert.equal(statements, 1, 'not knowing who listens (no database named), the outbox asks in its statement');
   assert.equal((await events(a)).length, 6);
 });
 
@@ -129,21 +137,8 @@ test('who listens is remembered per process: a change nobody listens to costs no
   const a = await tenant(t.db);
   const [ref] = (await call(a, 'POST', '/leads', { leads: [lead(1)] })).body.data.references;
   const { id } = (await call(a, 'GET', `/leads/${ref}`)).body.data as { id: string };
-  const statementsOfAnEvent = async () => {
-    let statements = 0;
-    await t.db.tx(async (q) => {
-      const counting: Queryable = {
-        query: (text, params, opts) => {
-          statements++;
-          return q.query(text, params, opts);
-        },
-        exec: (text) => q.exec(text),
-        database: t.db, // as the transactions of the server's own requests
-      };
-      await recordLeadEvents(counting, 'lead.created', a.accountId, [{ id }]);
-    });
-    return statements;
-  };
+  // Named with its database, as the transactions of the server's own requests are.
+  const statementsOfAnEvent = () => statementsOf((q) => recordLeadEvents(q, 'lead.created', a.accountId, [{ id }]), t.db);
   assert.ok((await statementsOfAnEvent()) <= 1, 'at most the look-up of who listens');
   assert.equal(await statementsOfAnEvent(), 0, 'remembered: nothing sent');
   await listen(a, ['lead.created']); // by hand, as another process would: only its NOTIFY tells this one
