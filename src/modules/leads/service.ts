@@ -69,6 +69,9 @@ async function writeLeads(
   throw new Error('POST /leads: a SKU was refused but none is reported');
 }
 
+/** Up to this many leads, a create uses the prepared statement (see insertLeads). */
+const SMALL_CREATE = 10;
+
 /**
  * Writes leads (status new, history null → new) in one statement: the SKUs looked up among the
  * account's active products, and only if all are known, the references drawn from the account's
@@ -147,7 +150,10 @@ export async function insertLeads(
       items.map((l) => l.products.map((p) => p.sku).join('\u001f')),
       duplicatesWithinRequest(items.map((l, i) => ({ phone: phones[i], skus: l.products.map((p) => p.sku) }))),
     ],
-    { name: 'insert-leads' },
+    // Small creates (the storefronts' path) reuse one prepared plan; bulk ones and imports, which write
+    // thousands of rows in one transaction, are planned each time for the table's current size: a
+    // plan kept from when `leads` was small read the whole table for each lead's duplicate look-up.
+    items.length <= SMALL_CREATE ? { name: 'insert-leads' } : undefined,
   );
   if (rows[0].refs)
     await recordLeadEvents(
