@@ -8,15 +8,22 @@
  */
 export const DUPLICATE_OF = `LEFT JOIN LATERAL (
   SELECT coalesce(
-    -- An aggregate, not ORDER BY … LIMIT 1, which the planner may serve by walking the account's
-    -- leads in creation order instead of reading the few with this phone.
-    (SELECT (array_agg(l.reference ORDER BY l.created_at))[1] FROM leads l
-      WHERE l.account_id = $1 AND l.phone_normalized = c.phone_normalized AND l.deleted_at IS NULL
-        AND l.status IN ('new', 'no_reply', 'call_later')
-        AND l.created_at >= now() - make_interval(days => (SELECT duplicate_window_days FROM call_centre_settings))
-        AND EXISTS (SELECT 1 FROM lead_lines ll WHERE ll.lead_id = l.id AND ll.sku = ANY(c.skus))),
+    (SELECT (array_agg(e.reference ORDER BY e.created_at))[1] FROM existing e
+      WHERE e.phone_normalized = c.phone_normalized
+        AND EXISTS (SELECT 1 FROM lead_lines ll WHERE ll.lead_id = e.id AND ll.sku = ANY(c.skus))),
     (SELECT refs FROM batch)[c.dup_n]) AS reference
 ) dup ON true`;
+
+/**
+ * The CTE `existing` that DUPLICATE_OF reads: the account's open leads within the window whose phone
+ * is one of the request's (`phones`, a parameter), read once per statement. Looked up row by row
+ * instead, a plan made while `leads` had no statistics read the whole table for each lead.
+ */
+export const EXISTING_BY_PHONE = (phones: string) => `existing AS MATERIALIZED (
+  SELECT l.id, l.reference, l.created_at, l.phone_normalized FROM leads l
+   WHERE l.account_id = $1 AND l.phone_normalized = ANY(${phones}) AND l.deleted_at IS NULL
+     AND l.status IN ('new', 'no_reply', 'call_later')
+     AND l.created_at >= now() - make_interval(days => (SELECT duplicate_window_days FROM call_centre_settings)))`;
 
 /**
  * Within one request, a later item is a duplicate of the earliest earlier one with the same
