@@ -5,11 +5,20 @@ import type { Queryable } from '../../db/database.js';
  * account's, or every account's (`accountId` null). For the status tabs of an unfiltered list.
  */
 export async function summaryCounts(q: Queryable, subject: 'leads' | 'orders', accountId: string | null): Promise<Map<string, number>> {
-  const { rows } = await q.query<{ status: string; n: number }>(
-    `SELECT status, sum(n)::int AS n FROM status_counts WHERE subject = $1 AND ($2::text IS NULL OR account_id = $2) GROUP BY status`,
-    [subject, accountId],
-    { name: 'status-counts' }, // every list's tabs and totals
-  );
+  // Two fixed texts, both prepared (every list's tabs and totals): a kept plan of one text with
+  // `($2 IS NULL OR account_id = $2)` could not use the account in the index and read every account's rows.
+  const { rows } =
+    accountId === null
+      ? await q.query<{ status: string; n: number }>(
+          `SELECT status, sum(n)::int AS n FROM status_counts WHERE subject = $1 GROUP BY status`,
+          [subject],
+          { name: 'status-counts-all' },
+        )
+      : await q.query<{ status: string; n: number }>(
+          `SELECT status, sum(n)::int AS n FROM status_counts WHERE subject = $1 AND account_id = $2 GROUP BY status`,
+          [subject, accountId],
+          { name: 'status-counts' },
+        );
   return new Map(rows.map((r) => [r.status, r.n]));
 }
 
