@@ -15,16 +15,6 @@ const toResult = <T>(r: { rows: unknown[]; affectedRows?: number }): QueryResult
   rowCount: r.affectedRows ?? r.rows.length,
 });
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /**
  * Named statements (`opts.name`) on PGlite's one connection. PGlite's query() has no statement cache:
  * it parses and plans every call, in six trips into the engine (parse, describe, bind, describe,
@@ -37,7 +27,11 @@ function namedStatements(db: PGlite) {
     let s = known.get(name);
     if (!s) {
       const { messages } = await db.execProtocol(
-        concat([protocol.serialize.parse({ name, text }), protocol.serialize.describe({ type: 'S', name }), protocol.serialize.sync()]),
+        Buffer.concat([
+          protocol.serialize.parse({ name, text }),
+          protocol.serialize.describe({ type: 'S', name }),
+          protocol.serialize.sync(),
+        ]),
         { syncToFs: false },
       );
       s = { text, paramTypes: parse.parseDescribeStatementResults(messages) };
@@ -49,7 +43,7 @@ function namedStatements(db: PGlite) {
     // As query() serialises them: by the type PostgreSQL inferred for each parameter.
     const values = params.map((v, i) => (v === null || v === undefined ? null : (db.serializers[types[i]] ?? String)(v)));
     const { messages } = await db.execProtocol(
-      concat([
+      Buffer.concat([
         protocol.serialize.bind({ statement: name, values }),
         protocol.serialize.describe({ type: 'P' }),
         protocol.serialize.execute({}),

@@ -1,10 +1,9 @@
 /**
  * Duplicates at intake (call-centre.md), as a LATERAL join of the set-based insert: for the row
- * `c` (its `phone_normalized`, its SKUs `skus`), the reference of the earliest open lead of the
- * account (`$1`) created within the settings' `duplicate_window_days` with the same normalised phone
- * and a SKU in common, through `leads_account_phone`; else, when `c.dup_n` names an earlier item of
- * the same request (`duplicatesWithinRequest`), that item's reference, read from `batch.refs` (the
- * request's references in order). No query per lead: one plan for the whole set.
+ * `c` (its `phone_normalized`, its SKUs `skus`), the reference of the earliest lead of `existing`
+ * (EXISTING_BY_PHONE) with the same normalised phone and a SKU in common; else, when `c.dup_n` names
+ * an earlier item of the same request (`duplicatesWithinRequest`), that item's reference, read from
+ * `batch.refs` (the request's references in order). No query per lead: one plan for the whole set.
  */
 export const DUPLICATE_OF = `LEFT JOIN LATERAL (
   SELECT coalesce(
@@ -15,8 +14,9 @@ export const DUPLICATE_OF = `LEFT JOIN LATERAL (
 ) dup ON true`;
 
 /**
- * The CTE `existing` that DUPLICATE_OF reads: the account's open leads within the window whose phone
- * is one of the request's (`phones`, a parameter), read once per statement. Looked up row by row
+ * The CTE `existing` that DUPLICATE_OF reads: the account's (`$1`) open leads created within the
+ * settings' `duplicate_window_days` whose phone is one of the request's (`phones`, a parameter), read
+ * once per statement through `leads_account_phone`. Looked up row by row
  * instead, a plan made while `leads` had no statistics read the whole table for each lead.
  */
 export const EXISTING_BY_PHONE = (phones: string) => `existing AS MATERIALIZED (
