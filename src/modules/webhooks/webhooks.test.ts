@@ -208,8 +208,14 @@ describe('webhook settings', () => {
       secret: ['The secret field is required.'],
       eventTypes: ['The event types field is required.'],
     });
-    // customHeaders that is not an array (a string, a number, a boolean) is a 422 on the field, on create and on update.
-    for (const customHeaders of ['x'.repeat(1000), 12345, true]) {
+    // customHeaders that is not an array (a string, a number, a boolean) is a 422 on the field, on create and on
+    // update; as Laravel's `array|max:20` words it, a string's size is its characters, in the list's message.
+    const NOT_AN_ARRAY = 'The custom headers field must be an array.';
+    for (const [customHeaders, errors] of [
+      ['x'.repeat(1000), [NOT_AN_ARRAY, 'The custom headers field must not have more than 20 items.']],
+      [12345, [NOT_AN_ARRAY]],
+      [true, [NOT_AN_ARRAY]],
+    ] as const) {
       const res = await web.json('POST', '/settings/webhooks/store', {
         url: 'https://example.com/h',
         secret: 's',
@@ -217,7 +223,7 @@ describe('webhook settings', () => {
         customHeaders,
       });
       assert.equal(res.statusCode, 422, JSON.stringify(customHeaders).slice(0, 20));
-      assert.deepEqual(Object.keys(res.json().errors), ['customHeaders']);
+      assert.deepEqual(res.json().errors, { customHeaders: errors });
     }
     const made = await web.json('POST', '/settings/webhooks/store', {
       url: 'https://example.com/h',
@@ -227,7 +233,7 @@ describe('webhook settings', () => {
     assert.equal(made.statusCode, 201);
     const changed = await web.json('PATCH', `/settings/webhooks/${made.json().data.id}/update`, { customHeaders: 'x' });
     assert.equal(changed.statusCode, 422);
-    assert.deepEqual(Object.keys(changed.json().errors), ['customHeaders']);
+    assert.deepEqual(changed.json().errors, { customHeaders: [NOT_AN_ARRAY] });
   });
 
   test('without WEBHOOKS_ALLOW_PRIVATE, loopback, private, link-local and metadata URLs are refused (422 on url)', async () => {
