@@ -1,7 +1,7 @@
 // Runs every *.test.ts under src/ and test/ with node's test runner (Node 20 has no --test globs).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 
 function find(dir) {
   let out = [];
@@ -12,6 +12,21 @@ function find(dir) {
   }
   return out;
 }
+
+// The longest files first (as measured in .ci/run), then the other browser tests: two files run at a
+// time, and a long file started near the end would leave the run waiting on it alone.
+const LONG_FIRST = [
+  'test/browser/every-page.test.ts',
+  'test/browser/readme-quick-start.test.ts',
+  'src/modules/spreadsheets/spreadsheets.test.ts',
+  'test/backup.test.ts',
+  'test/push-process.test.ts',
+  'test/browser/dashboard.test.ts',
+];
+const rank = (f) => {
+  const i = LONG_FIRST.indexOf(f.split(sep).join('/'));
+  return i >= 0 ? i : f.startsWith(join('test', 'browser')) ? LONG_FIRST.length : LONG_FIRST.length + 1;
+};
 
 const only = process.argv.slice(2);
 const files = only.length
@@ -24,6 +39,7 @@ const files = only.length
           return [];
         }
       })
-      .sort();
+      .sort()
+      .sort((a, b) => rank(a) - rank(b));
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -1,13 +1,29 @@
 import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
 import { seedDemo } from '../../src/cli/demo.js';
-import { checkPage, login, newPage, skipBrowser, startBrowserEnv, visitEveryPage, type BrowserEnv } from './support.js';
+import { ROLES } from '../../src/core/roles.js';
+import { layoutProblems } from './layout-check.js';
+import { checkAccessibility, login, newPage, skipBrowser, startBrowserEnv, visitEveryPage, type BrowserEnv } from './support.js';
+
+const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
+// On PostgreSQL the suite shares one database: other files' fixtures (random 45-character emails,
+// dozens of API keys) land in the admin's lists, so what a reader sees is checked on the embedded
+// database, on the demo's data as a new user has it.
+const embedded = !process.env.DATABASE_URL;
 
 /**
- * Every page a menu leads to — and the first show, edit and create page linked from each list —
- * renders without console errors and without serious accessibility violations, for an admin and
- * a seller, on the demo data.
+ * Every page the menu of each role leads to — and the first show, edit and create page linked from
+ * each list — as that role's demo login: it answers below 500 with no console error (a violation of
+ * the enforced CSP is one, see newPage). On the embedded database, at 1280 × 800 and 390 × 844,
+ * nothing is cut or overlapping (layout-check.ts) and axe finds nothing serious: on every page at
+ * desktop width, and at phone width on the home page, whose header and menu are the phone's own
+ * (axe's rules read the markup and colours, which the width does not change).
  */
-describe('every page, as an admin and as a seller', { skip: skipBrowser }, () => {
+describe('every page of every role', { skip: skipBrowser }, () => {
   let env: BrowserEnv;
   let demo: Awaited<ReturnType<typeof seedDemo>>;
 
@@ -17,16 +33,43 @@ describe('every page, as an admin and as a seller', { skip: skipBrowser }, () =>
   });
   after(() => env.close());
 
-  for (const who of ['admin', 'seller'] as const) {
-    test(`${who}: every reachable page passes`, async () => {
-      const page = await newPage(env);
-      await login(page, demo[who].email, demo[who].password);
-      await visitEveryPage(page, async (path) => {
-        await page.goto(path);
-        await checkPage(page, `${who} ${path}`);
-        page.consoleErrors.length = 0;
-      });
-      await page.context().close();
+  test('the CSP is sent with every page', async () => {
+    const page = await newPage(env);
+    const res = await page.goto('/login');
+    assert.match(String(res?.headers()['content-security-policy']), /frame-ancestors 'none'/);
+    await page.context().close();
+  });
+
+  for (const role of ROLES) {
+    test(role, async () => {
+      const who = demo.logins.find((l) => l.role === role);
+      assert.ok(who, `the demo has a ${role}`);
+      const problems: string[] = [];
+      for (const viewport of embedded ? VIEWPORTS : VIEWPORTS.slice(0, 1)) {
+        const desktop = viewport.name === 'desktop';
+        const page = await newPage(env, viewport);
+        await login(page, who.email, who.password);
+        const visited = await visitEveryPage(
+          page,
+          async (path) => {
+            const label = `${role} ${viewport.name} ${path}`;
+            const res = await page.goto(path);
+            assert.ok(res && res.status() < 500, `${label} answers ${res?.status()}`);
+            assert.deepEqual(page.consoleErrors, [], `console errors on ${label}`);
+            if (!embedded) return;
+            for (const p of await layoutProblems(page)) problems.push(`${label}: ${p}`);
+            if (desktop || path === '/') await checkAccessibility(page, label);
+          },
+          ['/', '/settings/profile', '/settings/password'],
+        );
+        if (desktop) {
+          await page.goto('/docs');
+          await page.waitForLoadState('networkidle');
+        }
+        assert.deepEqual(page.consoleErrors, [], `console errors for ${role} (${viewport.name}, ${visited} pages)`);
+        await page.context().close();
+      }
+      assert.deepEqual(problems, []);
     });
   }
 });
