@@ -1,23 +1,28 @@
 /**
- * Duplicates at intake (call-centre.md), as a LATERAL join of the set-based insert: for the row
- * `c` (its `phone_normalized`, its SKUs `skus`), the reference of the earliest lead of `existing`
- * (EXISTING_BY_PHONE) with the same normalised phone and a SKU in common; else, when `c.dup_n` names
- * an earlier item of the same request (`duplicatesWithinRequest`), that item's reference, read from
- * `batch.refs` (the request's references in order). No query per lead: one plan for the whole set.
+ * Duplicates at intake (call-centre.md), set-based. The CTE `dups` pairs each row of `c` (its
+ * `phone_normalized`, its SKUs `skus`) with the earliest lead of `existing` (EXISTING_BY_PHONE) with
+ * the same normalised phone and a SKU in common, in one join: looked up row by row, each lead read
+ * the whole of `existing` (a 1,000-lead body sent again took 180 ms instead of 80).
  */
-export const DUPLICATE_OF = `LEFT JOIN LATERAL (
-  SELECT coalesce(
-    (SELECT (array_agg(e.reference ORDER BY e.created_at))[1] FROM existing e
-      WHERE e.phone_normalized = c.phone_normalized
-        AND EXISTS (SELECT 1 FROM lead_lines ll WHERE ll.lead_id = e.id AND ll.sku = ANY(c.skus))),
-    (SELECT refs FROM batch)[c.dup_n]) AS reference
-) dup ON true`;
+export const EXISTING_DUPLICATES = `dups AS MATERIALIZED (
+  SELECT DISTINCT ON (c.id) c.id, e.reference
+    FROM c JOIN existing e ON e.phone_normalized = c.phone_normalized
+   WHERE EXISTS (SELECT 1 FROM lead_lines ll WHERE ll.lead_id = e.id AND ll.sku = ANY(c.skus))
+   ORDER BY c.id, e.created_at)`;
 
 /**
- * The CTE `existing` that DUPLICATE_OF reads: the account's (`$1`) open leads created within the
+ * For the row `c`, `dup.reference`: the existing lead it repeats (`dups`), else, when `c.dup_n`
+ * names an earlier item of the same request (`duplicatesWithinRequest`), that item's reference, read
+ * from `batch.refs` (the request's references in order). No query per lead.
+ */
+export const DUPLICATE_OF = `LEFT JOIN dups ON dups.id = c.id
+  CROSS JOIN LATERAL (SELECT coalesce(dups.reference, (SELECT refs FROM batch)[c.dup_n]) AS reference) dup`;
+
+/**
+ * The CTE `existing` that EXISTING_DUPLICATES reads: the account's (`$1`) open leads created within the
  * settings' `duplicate_window_days` whose phone is one of the request's (`phones`, a parameter), read
- * once per statement through `leads_account_phone`. Looked up row by row
- * instead, a plan made while `leads` had no statistics read the whole table for each lead.
+ * once per statement through `leads_account_phone`. Looked up row by row in the table instead, a
+ * plan made while `leads` had no statistics read the whole table for each lead.
  */
 export const EXISTING_BY_PHONE = (phones: string) => `existing AS MATERIALIZED (
   SELECT l.id, l.reference, l.created_at, l.phone_normalized FROM leads l

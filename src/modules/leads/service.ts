@@ -7,7 +7,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import { REFERENCE_TEXT } from '../../lib/references.js';
 import { checkSkus, insertLines, reportUnknownSkus, skuLines } from '../records/lines.js';
 import { activeProductsBySku } from '../products/lookup.js';
-import { DUPLICATE_OF, duplicatesWithinRequest, EXISTING_BY_PHONE } from './duplicates.js';
+import { DUPLICATE_OF, duplicatesWithinRequest, EXISTING_BY_PHONE, EXISTING_DUPLICATES } from './duplicates.js';
 import { recordLeadEvents } from '../events/outbox.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
@@ -109,6 +109,7 @@ export async function insertLeads(
                 WITH ORDINALITY AS r(n, i) USING (i)),
      batch AS MATERIALIZED (SELECT array_agg(reference ORDER BY n) AS refs FROM c),
      ${EXISTING_BY_PHONE('$5::text[]')},
+     ${EXISTING_DUPLICATES},
      inserted AS (
        INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total, status, duplicate_of)
        SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total,
