@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Response } from 'playwright-core';
 import { seedDemo } from '../../src/cli/demo.js';
 import { ROLES } from '../../src/core/roles.js';
 import { layoutProblems } from './layout-check.js';
@@ -15,13 +16,17 @@ const VIEWPORTS = [
 // database, on the demo's data as a new user has it.
 const embedded = !process.env.DATABASE_URL;
 
+function assertCsp(res: Response | null, label: string) {
+  assert.match(String(res?.headers()['content-security-policy']), /frame-ancestors 'none'/, `the CSP of ${label}`);
+}
+
 /**
  * Every page the menu of each role leads to — and the first show, edit and create page linked from
- * each list — as that role's demo login: it answers below 500 with no console error (a violation of
- * the enforced CSP is one, see newPage). On the embedded database, at 1280 × 800 and 390 × 844,
- * nothing is cut or overlapping (layout-check.ts) and axe finds nothing serious: on every page at
- * desktop width, and at phone width on the home page, whose header and menu are the phone's own
- * (axe's rules read the markup and colours, which the width does not change).
+ * each list — as that role's demo login: it answers below 500, with the CSP header and no console
+ * error (a violation of the enforced CSP is one, see newPage). On the embedded database, at
+ * 1280 × 800 and 390 × 844, nothing is cut or overlapping (layout-check.ts) and axe finds nothing
+ * serious: on every page at desktop width, and at phone width on the home page, whose header and
+ * menu are the phone's own (axe's rules read the markup and colours, which the width does not change).
  */
 describe('every page of every role', { skip: skipBrowser }, () => {
   let env: BrowserEnv;
@@ -33,10 +38,9 @@ describe('every page of every role', { skip: skipBrowser }, () => {
   });
   after(() => env.close());
 
-  test('the CSP is sent with every page', async () => {
+  test('the login page has the CSP', async () => {
     const page = await newPage(env);
-    const res = await page.goto('/login');
-    assert.match(String(res?.headers()['content-security-policy']), /frame-ancestors 'none'/);
+    assertCsp(await page.goto('/login'), '/login');
     await page.context().close();
   });
 
@@ -55,6 +59,7 @@ describe('every page of every role', { skip: skipBrowser }, () => {
             const label = `${role} ${viewport.name} ${path}`;
             const res = await page.goto(path);
             assert.ok(res && res.status() < 500, `${label} answers ${res?.status()}`);
+            assertCsp(res, label);
             assert.deepEqual(page.consoleErrors, [], `console errors on ${label}`);
             if (!embedded) return;
             for (const p of await layoutProblems(page)) problems.push(`${label}: ${p}`);

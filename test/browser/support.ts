@@ -65,7 +65,8 @@ export async function newPage(
   viewport = { width: 1280, height: 800 },
 ): Promise<Page & { consoleErrors: string[] }> {
   const context = await env.browser.newContext({ viewport, baseURL: env.base });
-  // Chromium logs a CSP violation to the console; the page's own event says it once more, as an error.
+  // A CSP violation fails the page: Chromium's own console message did not reach the page's console
+  // events for an inline script added by a script, so the page's violation event is logged as an error.
   await context.addInitScript({ content: CSP_EVENTS });
   const page = (await context.newPage()) as Page & { consoleErrors: string[] };
   page.consoleErrors = [];
