@@ -1,11 +1,12 @@
-// `npm run bench -- --concurrency [--baseline DIR]`: concurrent intake into one account. 1 and 4
-// clients sending 1,000-lead POST /leads, 4 clients sending 10 and 1 leads, and 4 clients running the
-// bare unnest insert of the same rows (the database's own limit). With --baseline (another checkout
+// `npm run bench -- --concurrency [--baseline DIR] [--rounds 3]`: concurrent intake into one account.
+// 1 and 4 clients sending 1,000-lead POST /leads, 4 clients sending 10 and 1 leads, and 1 and 4
+// clients running the bare unnest insert of the same rows (the database's own limit), each
+// `rounds` times; medians are reported. With --baseline (another checkout
 // of codops with node_modules), both servers run side by side on databases of their own and every
 // scenario runs on one then the other, so the machine's noise hits both alike.
 import pg from 'pg';
 import { openDatabase } from '../src/db/open.js';
-import { round, serverEntry } from './lib.js';
+import { percentile, round, serverEntry } from './lib.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
 import {
   API,
@@ -27,6 +28,7 @@ export interface ConcurrencyOptions {
   serverArgs: string[];
   baseline?: string;
   reps: number;
+  rounds: number;
   duration: number;
   warmupSeconds: number;
 }
@@ -57,11 +59,13 @@ function bodies(n: number, leads: number, shop: Shop) {
 
 async function bulk(t: Target, clients: number, reps: number) {
   const pool = bodies(8, BULK, t.shop);
-  await post(t.base, `${API}/leads`, t.shop.auth, pool[0]); // warm-up
+  // Warm-up: as many requests at once as there will be clients, so the phase does not pay for
+  // opening pool connections (and compiling their trigger functions), which a server in service has.
+  await Promise.all(Array.from({ length: clients }, (_, c) => post(t.base, `${API}/leads`, t.shop.auth, pool[c % pool.length])));
   const { samples, wallSeconds } = await clientLoops(clients, reps, async (c, i) => {
     return (await post(t.base, `${API}/leads`, t.shop.auth, pool[(c + i) % pool.length])).ms;
   });
-  return { clients, requests: samples.length, leads_per_second: Math.round((samples.length * BULK) / wallSeconds), ...stats(samples) };
+  return { clients, samples, leads_per_second: Math.round((samples.length * BULK) / wallSeconds) };
 }
 
 async function raw(t: Target, clients: number, reps: number) {
@@ -84,7 +88,7 @@ async function raw(t: Target, clients: number, reps: number) {
     };
     await Promise.all(conns.map((_, c) => once(c, reps))); // warm-up
     const { samples, wallSeconds } = await clientLoops(clients, reps, once);
-    return { clients, requests: samples.length, leads_per_second: Math.round((samples.length * BULK) / wallSeconds), ...stats(samples) };
+    return { clients, samples, leads_per_second: Math.round((samples.length * BULK) / wallSeconds) };
   } finally {
     await Promise.all(conns.map((c) => c.end()));
   }
@@ -103,73 +107,131 @@ async function small(t: Target, leads: number, o: ConcurrencyOptions) {
   });
 }
 
+const median = (xs: number[]) => percentile(xs, 50);
+
+type Bulk = Awaited<ReturnType<typeof bulk>>;
+type Small = Awaited<ReturnType<typeof small>>;
+
+/** One scenario's rounds: the median throughput, the latencies of all its requests, each round's figure. */
+function summariseBulk(runs: Bulk[]) {
+  const all = runs.flatMap((r) => r.samples);
+  return {
+    clients: runs[0].clients,
+    requests: all.length,
+    leads_per_second: Math.round(median(runs.map((r) => r.leads_per_second))),
+    ...stats(all),
+    leads_per_second_per_round: runs.map((r) => r.leads_per_second),
+  };
+}
+
+function summariseSmall(runs: Small[]) {
+  const m = (f: (x: Small) => number) => median(runs.map(f));
+  return {
+    requests_per_second: Math.round(m((x) => x.requests_per_second)),
+    latency_p50_ms: m((x) => x.latency_p50_ms),
+    latency_p99_ms: m((x) => x.latency_p99_ms),
+    errors: runs.reduce((s, x) => s + x.errors + x.non_2xx, 0),
+    requests_per_second_per_round: runs.map((x) => x.requests_per_second),
+  };
+}
+
 export async function runConcurrency(o: ConcurrencyOptions) {
   const targets: Target[] = [];
   // The baseline runs the way this tree does (dist/ built when stale, or tsx): RSS and speed compare like with like.
   const baselineArgs = (dir: string) => (o.serverArgs.includes('dist/server.js') ? serverEntry(dir, false).args : o.serverArgs);
   if (o.baseline) targets.push(await target('before', o.baseline, baselineArgs(o.baseline)));
   targets.push(await target(o.baseline ? 'after' : 'this', o.root, o.serverArgs));
-  const results: Record<string, Record<string, unknown>> = Object.fromEntries(targets.map((t) => [t.label, {}]));
-  const each = async (name: string, fn: (t: Target) => Promise<Record<string, unknown>>, only?: Target) => {
-    for (const t of only ? [only] : targets) {
-      log(`${t.label}: ${name}`);
-      results[t.label][name] = await fn(t);
-    }
-  };
+  // The database's limit, on this tree's schema (the baseline's has no reserve_references).
+  const current = targets[targets.length - 1];
   // Past a fresh database's first minutes: a few thousand leads, then the maintenance task's (or
   // autovacuum's) first ANALYZE of them. Until then a connection's plan of the insert was made on an
   // empty table (README, "Generic plans"), which no user meets twice.
-  await each('first_leads', async (t) => {
+  for (const t of targets) {
+    log(`${t.label}: first_leads`);
     const since = new Date();
     for (const body of bodies(3, BULK, t.shop)) await post(t.base, `${API}/leads`, t.shop.auth, body);
     await settle(t.url, since);
-    return { leads: 3 * BULK };
-  });
-  await each('post_1000_1_client', (t) => bulk(t, 1, o.reps * 2));
-  await each('post_1000_4_clients', (t) => bulk(t, 4, o.reps));
-  // The database's limit, on this tree's schema (the baseline's has no reserve_references).
-  const current = targets[targets.length - 1];
-  await each('raw_unnest_1000_1_client', (t) => raw(t, 1, o.reps * 2), current);
-  await each('raw_unnest_1000_4_clients', (t) => raw(t, 4, o.reps), current);
-  await each('post_10_4_clients', (t) => small(t, 10, o));
-  await each('post_1_4_clients', (t) => small(t, 1, o));
-  for (const t of targets) results[t.label].server_peak_rss_mb = t.rss.peak();
+  }
+  // Every scenario once per round, the servers in turn (reversed every other round), so a slow
+  // moment of the shared machine or the tables' growth weighs on each alike; ratios are taken
+  // within a round (one client then four, back to back) and their median reported.
+  const bulkRuns = new Map<string, Bulk[]>();
+  const smallRuns = new Map<string, Small[]>();
+  const keep = <T>(m: Map<string, T[]>, key: string, v: T) => m.set(key, [...(m.get(key) ?? []), v]);
+  for (let r = 1; r <= o.rounds; r++) {
+    const order = r % 2 === 1 ? targets : [...targets].reverse();
+    const step = (t: Target, name: string) => log(`round ${r}/${o.rounds} ${t.label}: ${name}`);
+    for (const t of order) {
+      step(t, 'post_1000_1_client');
+      keep(bulkRuns, `${t.label} 1`, await bulk(t, 1, o.reps * 2));
+      step(t, 'post_1000_4_clients');
+      keep(bulkRuns, `${t.label} 4`, await bulk(t, 4, o.reps));
+    }
+    step(current, 'raw_unnest_1000_1_client');
+    keep(bulkRuns, 'raw 1', await raw(current, 1, o.reps * 2));
+    step(current, 'raw_unnest_1000_4_clients');
+    keep(bulkRuns, 'raw 4', await raw(current, 4, o.reps));
+    for (const t of order) {
+      step(t, 'post_10_4_clients');
+      keep(smallRuns, `${t.label} 10`, await small(t, 10, o));
+      step(t, 'post_1_4_clients');
+      keep(smallRuns, `${t.label} 1`, await small(t, 1, o));
+    }
+  }
 
+  const ratio = (a: Bulk[], b: Bulk[]) => a.map((x, i) => round(x.leads_per_second / b[i].leads_per_second, 2));
+  const raw1 = bulkRuns.get('raw 1')!;
+  const raw4 = bulkRuns.get('raw 4')!;
+  const results: Record<string, Record<string, unknown>> = {
+    limit: {
+      raw_unnest_1000_1_client: summariseBulk(raw1),
+      raw_unnest_1000_4_clients: summariseBulk(raw4),
+      raw_four_vs_one_per_round: ratio(raw4, raw1),
+    },
+  };
   const rows: [string, string][] = [];
+  const bulkLine = (x: ReturnType<typeof summariseBulk>) =>
+    `${x.leads_per_second} leads/s, p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms; per round ${x.leads_per_second_per_round.join(', ')}`;
+  const smallLine = (x: ReturnType<typeof summariseSmall>) =>
+    `${x.requests_per_second} req/s, p50 ${x.latency_p50_ms} ms, p99 ${x.latency_p99_ms} ms; per round ${x.requests_per_second_per_round.join(', ')}; errors ${x.errors}`;
   for (const t of targets) {
-    const r = results[t.label] as Record<
-      string,
-      { leads_per_second?: number; requests_per_second?: number; p50_ms?: number; p99_ms?: number }
-    >;
-    const one = r.post_1000_1_client;
-    const four = r.post_1000_4_clients;
-    const limit = results[current.label] as typeof r;
-    const raw4 = limit.raw_unnest_1000_4_clients;
-    const bulkLine = (x: typeof one) => `${x.leads_per_second} leads/s, p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms`;
-    const smallLine = (x: Record<string, number>) =>
-      `${x.requests_per_second} req/s, p50 ${x.latency_p50_ms} ms, p99 ${x.latency_p99_ms} ms`;
-    const checks = {
-      four_vs_one: round(four.leads_per_second! / one.leads_per_second!, 2),
-      four_vs_raw4: round(four.leads_per_second! / raw4.leads_per_second!, 2),
-      p99_over_p50: round(four.p99_ms! / four.p50_ms!, 2),
+    const one = bulkRuns.get(`${t.label} 1`)!;
+    const four = bulkRuns.get(`${t.label} 4`)!;
+    const r = {
+      post_1000_1_client: summariseBulk(one),
+      post_1000_4_clients: summariseBulk(four),
+      post_10_4_clients: summariseSmall(smallRuns.get(`${t.label} 10`)!),
+      post_1_4_clients: summariseSmall(smallRuns.get(`${t.label} 1`)!),
+      server_peak_rss_mb: t.rss.peak(),
     };
-    results[t.label].ratios = checks;
+    const fourVsOne = ratio(four, one);
+    const fourVsRaw = ratio(four, raw4);
+    const checks = {
+      four_vs_one: median(fourVsOne),
+      four_vs_one_per_round: fourVsOne,
+      four_vs_raw4: median(fourVsRaw),
+      four_vs_raw4_per_round: fourVsRaw,
+      p99_over_p50: round(r.post_1000_4_clients.p99_ms / r.post_1000_4_clients.p50_ms, 2),
+    };
+    results[t.label] = { ...r, ratios: checks };
     rows.push(
-      [`[${t.label}] POST 1,000 leads, 1 client`, bulkLine(one)],
-      [`[${t.label}] POST 1,000 leads, 4 clients`, bulkLine(four)],
-      ...(t === current
-        ? ([
-            [`raw unnest 1,000, 1 client`, bulkLine(limit.raw_unnest_1000_1_client)],
-            [`raw unnest 1,000, 4 clients`, bulkLine(raw4)],
-          ] as [string, string][])
-        : []),
-      [`[${t.label}] 4 clients / 1 client`, `${checks.four_vs_one}x (target >= 1.6)`],
-      [`[${t.label}] 4 clients / raw 4 clients`, `${round(checks.four_vs_raw4 * 100)} % (target >= 60 %)`],
+      [`[${t.label}] POST 1,000 leads, 1 client`, bulkLine(r.post_1000_1_client)],
+      [`[${t.label}] POST 1,000 leads, 4 clients`, bulkLine(r.post_1000_4_clients)],
+      [`[${t.label}] 4 clients / 1 client`, `${checks.four_vs_one}x (target >= 1.6); per round ${fourVsOne.join(', ')}`],
+      [
+        `[${t.label}] 4 clients / raw 4 clients`,
+        `${round(checks.four_vs_raw4 * 100)} % (target >= 60 %); per round ${fourVsRaw.join(', ')}`,
+      ],
       [`[${t.label}] 4 clients p99 / p50`, `${checks.p99_over_p50} (target <= 3)`],
-      [`[${t.label}] POST 10 leads, 4 clients`, smallLine(r.post_10_4_clients as Record<string, number>)],
-      [`[${t.label}] POST 1 lead, 4 clients`, smallLine(r.post_1_4_clients as Record<string, number>)],
-      [`[${t.label}] server peak RSS`, `${results[t.label].server_peak_rss_mb} MB`],
+      [`[${t.label}] POST 10 leads, 4 clients`, smallLine(r.post_10_4_clients)],
+      [`[${t.label}] POST 1 lead, 4 clients`, smallLine(r.post_1_4_clients)],
+      [`[${t.label}] server peak RSS`, `${r.server_peak_rss_mb} MB`],
     );
   }
+  rows.push(
+    ['raw unnest 1,000, 1 client', bulkLine(results.limit.raw_unnest_1000_1_client as ReturnType<typeof summariseBulk>)],
+    ['raw unnest 1,000, 4 clients', bulkLine(results.limit.raw_unnest_1000_4_clients as ReturnType<typeof summariseBulk>)],
+    ['raw 4 clients / 1 client', `${median(ratio(raw4, raw1))}x; per round ${ratio(raw4, raw1).join(', ')}`],
+  );
   return { results, rows };
 }

@@ -3,12 +3,11 @@
 // (bench/raw.ts); a seller then uploads a CSV of `rows` valid leads (one import job: its time and the
 // server's peak RSS), and exports the whole list of N + rows leads to CSV (its time, and the server's
 // RSS sampled through the export, to show it flat). Writes bench/results-files[-pglite].json.
-import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
-import { machine, round, serverEntry, sleep } from './lib.js';
+import { machine, round, serverEntry, sleep, writeJson } from './lib.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
 import { cleanup, launch, log, logIn, makeShop, temporaryDataDir, temporaryDatabase } from './setup.js';
 
@@ -138,7 +137,7 @@ async function main() {
     },
   };
   const out = join(ROOT, 'bench', opt.pglite ? 'results-files-pglite.json' : 'results-files.json');
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  await writeJson(out, results);
   console.table({
     import: { seconds: imported.seconds, rows: opt.rows, 'rss before MB': rssBeforeImport, 'rss peak MB': importPeak },
     export: { seconds: exported.seconds, rows: exported.job.result!.rows, 'rss before MB': rssBeforeExport, 'rss peak MB': exportPeak },

@@ -4,7 +4,6 @@
 // PostgreSQL only (a worker process beside the bench needs a shared database): DATABASE_URL, else a
 // temporary database.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { SYSTEM } from '../src/core/actor.js';
@@ -20,7 +19,7 @@ import { createCompany } from '../src/modules/shipping-companies/service.js';
 import { CourierSimulator } from '../src/modules/shipping/simulator.js';
 import { incrementStock } from '../src/modules/stocks/service.js';
 import { newId } from '../src/lib/ids.js';
-import { percentile, round, sleep, watchRss, type machine } from './lib.js';
+import { type machine, percentile, round, sleep, watchRss, writeJson } from './lib.js';
 import { APP_KEY, log, makeShop, onCleanup, temporaryDatabase } from './setup.js';
 
 const PUSH_CHUNK = 1000; // POST /orders/push takes at most 1,000 ids: one job per chunk, as the page would enqueue
@@ -208,7 +207,7 @@ export async function runFulfilment(root: string, info: ReturnType<typeof machin
     stock_rule_holds: stock[0].quantity === stock[0].history,
   };
   rss.stop();
-  writeFileSync(opt.out, JSON.stringify(result, null, 2) + '\n');
+  await writeJson(opt.out, result);
   console.log(JSON.stringify(result, null, 2));
   return result;
 }

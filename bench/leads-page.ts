@@ -7,7 +7,7 @@
 //   options: --leads 200000 --requests 50 --warmups 10 --out <file>
 //            --keep (leave the temporary database in place, to EXPLAIN the queries afterwards)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import { createAccount } from '../src/modules/accounts/service.js';
 import { createProduct } from '../src/modules/products/service.js';
 import { createUser } from '../src/modules/users/service.js';
 import { STATUS_MIX } from './raw.js';
+import { writeJson } from './lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -368,7 +369,7 @@ async function main() {
       leads_new_html: { ...target, under_target: target.p99_ms < 300 },
       comparison: [...others, json, staff],
     };
-    writeFileSync(opt.out, JSON.stringify(result, null, 2) + '\n');
+    await writeJson(opt.out, result);
     const rows = [target, ...others, json, staff].map(
       (r) =>
         `${`${r.path}${r.accept === 'application/json' ? ' (JSON)' : ''}${r.as === 'seller' ? '' : ' (admin)'}`.padEnd(42)} ${String(r.p50_ms).padStart(8)} ${String(r.p99_ms).padStart(8)} ${String(r.max_ms).padStart(8)}`,

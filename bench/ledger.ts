@@ -8,7 +8,7 @@
 //   npm run bench:ledger -- --pglite          the embedded database, in a fresh temporary DATA_DIR
 //   options: --rows 1000000 --requests 50 --warmups 10 --out <file> --keep
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
 import { newId } from '../src/lib/ids.js';
-import { freePort, percentile, request, round, type HttpResult } from './lib.js';
+import { freePort, type HttpResult, percentile, request, round, writeJson } from './lib.js';
 import { createAccount } from '../src/modules/accounts/service.js';
 import { createUser } from '../src/modules/users/service.js';
 
@@ -268,7 +268,7 @@ async function main() {
       data: { ledger_rows_in_account: opt.rows, balance, load_seconds: loadSeconds, vacuum_analyze_after_load: true },
       results,
     };
-    writeFileSync(opt.out, JSON.stringify(result, null, 2) + '\n');
+    await writeJson(opt.out, result);
     console.log(
       `\nBalance and ledger, ${opt.rows.toLocaleString('en-US')} ledger rows in one account (${kind}), ${opt.requests} requests each\n`,
     );

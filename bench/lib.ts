@@ -1,10 +1,19 @@
 // Helpers of bench/run.ts: statistics, machine facts, HTTP, the server child process, its memory.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join, relative } from 'node:path';
+import { format, resolveConfig } from 'prettier';
+
+// ---------------------------------------------------------------- results
+
+/** Writes a results file as the repository's formatter would, so `prettier --check` passes on it. */
+export async function writeJson(file: string, value: unknown) {
+  const options = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(JSON.stringify(value), { ...options, filepath: file }));
+}
 
 // ---------------------------------------------------------------- statistics
 

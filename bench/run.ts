@@ -13,7 +13,7 @@
 //   npm run bench -- --fulfilment [--orders 10000] [--slots 2]   push N orders to the simulated courier and sync them
 //            with a separate `codops worker` (bench/fulfilment.ts), bench/results-fulfilment.json
 import autocannon from 'autocannon';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,20 @@ import pg from 'pg';
 import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/open.js';
-import { cpuPhase, freePort, machine, request, round, serverEntry, sleep, startServer, summary, watchRss, type Server } from './lib.js';
+import {
+  cpuPhase,
+  freePort,
+  machine,
+  request,
+  round,
+  type Server,
+  serverEntry,
+  sleep,
+  startServer,
+  summary,
+  watchRss,
+  writeJson,
+} from './lib.js';
 import { runCallCentre } from './call-centre.js';
 import { runConcurrency } from './concurrency.js';
 import { insertRaw, makeLeads, prepareRaw, type RawBatch } from './raw.js';
@@ -358,7 +371,7 @@ async function main() {
     targets,
   };
   mkdirSync(dirname(opt.out), { recursive: true });
-  writeFileSync(opt.out, JSON.stringify(results, null, 2) + '\n');
+  await writeJson(opt.out, results);
 
   const rows: [string, string][] = [
     ['machine', `${info.cpu_model} x ${info.cpu_count}, ${Math.round(info.total_memory_mb / 1024)} GB, node ${info.node}`],
@@ -420,7 +433,8 @@ async function runMode(
         ? await runConcurrency({
             ...common,
             baseline: args.baseline ? resolve(args.baseline) : undefined,
-            reps: Math.max(1, Math.round(opt.reps / 3)),
+            reps: opt.reps,
+            rounds: Number(args.rounds),
           })
         : m === 'scale'
           ? await runScale({ ...common, pglite: opt.pglite, leads: opt.targetLeads })
@@ -429,7 +443,7 @@ async function runMode(
             : await runSoak({ ...common, pglite: opt.pglite, seconds: Number(args.soak) });
   const out = resolve(ROOT, args.out ?? `bench/results-${m}${opt.pglite ? '-pglite' : ''}.json`);
   const body = { machine: { ...info, load_average_at_end: loadavg().map((l) => round(l, 2)) }, server: entry.label, ...results };
-  writeFileSync(out, JSON.stringify(body, null, 2) + '\n');
+  await writeJson(out, body);
   const head: [string, string][] = [
     ['machine', `${info.cpu_model} x ${info.cpu_count}, ${Math.round(info.total_memory_mb / 1024)} GB, node ${info.node}`],
     ['date, commit', `${info.date}, ${info.git_commit?.slice(0, 7)}${info.git_dirty ? ' (dirty)' : ''}`],
