@@ -39,9 +39,16 @@ function wrap(client: pg.Pool | pg.PoolClient, sent = () => {}): Queryable {
         r = await pending;
       } else if (client instanceof pg.Pool) {
         const one = await client.connect();
+        // The SET, the statement and the RESET in one write, not three.
+        const socket = socketOf(one);
+        socket?.cork();
         try {
-          r = await runNamed(one, opts.name, text, params, sent);
+          r = await runNamed(one, opts.name, text, params, () => {
+            socket?.uncork();
+            sent();
+          });
         } finally {
+          if (socket?.writableCorked) socket.uncork();
           one.release();
         }
       } else r = await runNamed(client, opts.name, text, params, sent);
