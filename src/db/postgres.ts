@@ -9,14 +9,21 @@ pg.types.setTypeParser(20, (v) => Number(v));
 const socketOf = (client: pg.PoolClient) => (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
 
 /**
- * A named statement runs on one generic plan: its array parameters made PostgreSQL plan a custom one
- * on every call (a one-lead create spent 0.6 ms of its 1.5 ms planning). The mode is set around it,
- * in the same pipelined write, and reset after: every other statement (lists, searches, bulk
- * inserts) is planned for its values (a 100,000-row import on one generic plan per batch took twice
- * as long). Inside a transaction a failed statement leaves the RESET refused, and ROLLBACK restores
- * the mode.
+ * A named statement with an array parameter runs on one generic plan: the arrays made PostgreSQL
+ * plan a custom one on every call (a one-lead create spent 0.6 ms of its 1.5 ms planning). The mode
+ * is set around it, in the same pipelined write, and reset after: every other statement (lists,
+ * searches, bulk inserts) is planned for its values (a 100,000-row import on one generic plan per
+ * batch took twice as long). A named statement of scalars (the show, the status counts) needs no
+ * help: PostgreSQL's own choice turns generic after five calls, and the pair would be two more
+ * statements to run on each. Inside a transaction a failed statement leaves the RESET refused, and
+ * ROLLBACK restores the mode.
  */
 async function runNamed(client: pg.PoolClient, name: string, text: string, params: unknown[] | undefined, sent: () => void) {
+  if (!params?.some(Array.isArray)) {
+    const pending = client.query({ name, text, values: params });
+    sent();
+    return pending;
+  }
   client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
   const pending = client.query({ name, text, values: params });
   const reset = client.query('RESET plan_cache_mode').catch(() => undefined);
