@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { run } from 'node:test';
 import { tap } from 'node:test/reporters';
 
+// On PostgreSQL the test files share one database, and the in-process and spawned workers of one
+// file may run another's jobs (an import of a file uploaded elsewhere): as in any deployment of
+// several processes, uploads must then live where every worker reads them. The two tests of the
+// local store ask for it by name.
+if (process.env.DATABASE_URL && !process.env.FILES && !process.env.S3_URL) process.env.FILES = 'database';
+
 // Each test file runs in a child process with this process's flags: they need tsx.
 if (!process.execArgv.includes('tsx')) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {

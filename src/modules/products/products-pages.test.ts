@@ -60,7 +60,7 @@ async function person(role: Role, accountId: string | null = null) {
 const dataDir = mkdtempSync(join(tmpdir(), 'codops-products-'));
 
 before(async () => {
-  t = await testApp({ DATA_DIR: dataDir });
+  t = await testApp({ DATA_DIR: dataDir, FILES: 'local' }); // its files on disk are checked
   shopA = (await createAccount(t.db, { name: 'Shop A' })).id;
   shopB = (await createAccount(t.db, { name: 'Shop B' })).id;
   for (const role of ROLES) {

@@ -22,7 +22,7 @@ let dataDir: string;
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'codops-settings-'));
-  t = await testApp({ DATA_DIR: dataDir });
+  t = await testApp({ DATA_DIR: dataDir, FILES: 'local' }); // its files on disk are checked
 });
 after(async () => {
   await t.close();
