@@ -6,7 +6,7 @@
 // scenario runs on one then the other, so the machine's noise hits both alike.
 import pg from 'pg';
 import { openDatabase } from '../src/db/open.js';
-import { percentile, round, serverEntry } from './lib.js';
+import { median, round, serverEntry } from './lib.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
 import {
   API,
@@ -106,8 +106,6 @@ async function small(t: Target, leads: number, o: ConcurrencyOptions) {
     next: () => ({ path: `${API}/leads`, body: pool[i++ % pool.length] }),
   });
 }
-
-const median = (xs: number[]) => percentile(xs, 50);
 
 type Bulk = Awaited<ReturnType<typeof bulk>>;
 type Small = Awaited<ReturnType<typeof small>>;

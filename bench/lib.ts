@@ -24,6 +24,8 @@ export function percentile(samples: number[], p: number): number {
   return sorted[rank - 1];
 }
 
+export const median = (samples: number[]) => percentile(samples, 50);
+
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export function summary(samplesMs: number[], itemsPerSample: number) {

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/db/open.js';
-import { cpuPhase, percentile, round } from './lib.js';
+import { cpuPhase, median, round } from './lib.js';
 import { summarise } from './profile-summary.js';
 import { makeLeads } from './raw.js';
 import { API, cannon, launch, log, makeShop, post, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
@@ -96,8 +96,6 @@ async function measure(t: Target, method: string, next: Next, o: SmallOptions) {
   return { ...r, server_cpu_ms: per(cpu?.server_pct), postgres_cpu_ms: per(cpu?.postgres_pct), others_pct: cpu?.others_pct ?? 0 };
 }
 type Measure = Awaited<ReturnType<typeof measure>>;
-
-const median = (xs: number[]) => percentile(xs, 50);
 
 export async function runSmall(o: SmallOptions) {
   const profDir = o.cpuProf ? join(o.root, 'bench', 'tmp') : undefined;

@@ -24,9 +24,13 @@ async function runNamed(client: pg.PoolClient, name: string, text: string, param
     sent();
     return pending;
   }
+  // The three leave in one write (inside a transaction, the transaction's cork holds them longer).
+  const socket = socketOf(client);
+  socket?.cork();
   client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
   const pending = client.query({ name, text, values: params });
   const reset = client.query('RESET plan_cache_mode').catch(() => undefined);
+  socket?.uncork();
   sent();
   try {
     return await pending;
@@ -46,16 +50,9 @@ function wrap(client: pg.Pool | pg.PoolClient, sent = () => {}): Queryable {
         r = await pending;
       } else if (client instanceof pg.Pool) {
         const one = await client.connect();
-        // The SET, the statement and the RESET in one write, not three.
-        const socket = socketOf(one);
-        socket?.cork();
         try {
-          r = await runNamed(one, opts.name, text, params, () => {
-            socket?.uncork();
-            sent();
-          });
+          r = await runNamed(one, opts.name, text, params, sent);
         } finally {
-          if (socket?.writableCorked) socket.uncork();
           one.release();
         }
       } else r = await runNamed(client, opts.name, text, params, sent);
