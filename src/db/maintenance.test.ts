@@ -61,7 +61,7 @@ test('the maintenance task folds the status counts on either database', () =>
   }));
 
 test(
-  'a PGlite reopened on rows written before (its change counters lost) gets statistics on the first pass',
+  'a PGlite reopened on rows written before (its change counters lost) gets statistics and a VACUUM on the first pass',
   { skip: usingPostgres },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'codops-maintenance-'));
@@ -78,9 +78,14 @@ test(
           (await db.query<{ n: number }>(`SELECT reltuples::int AS n FROM pg_class WHERE relname = 'big'`)).rows[0].n;
         assert.equal(await tuples(), 5000, 'statistics of before the last writes');
         await db.exec(`CREATE TABLE status_counts (subject text, account_id text, status text, n bigint)`);
+        const visible = async () =>
+          (await db.query<{ all: boolean }>(`SELECT relallvisible = relpages AND relpages > 0 AS all FROM pg_class WHERE relname = 'big'`))
+            .rows[0].all;
+        assert.equal(await visible(), false, 'never vacuumed: index-only scans would read the heap');
         const m = startMaintenance(db, quiet, 60_000);
         await m.stop();
         assert.equal(await tuples(), 20000);
+        assert.equal(await visible(), true, 'vacuumed on the first pass: every page all-visible');
       } finally {
         await db.close();
       }

@@ -50,17 +50,43 @@ export async function tablesDue(q: Queryable, analyzeAll = false): Promise<Table
 }
 
 /**
+ * Tables more than a fifth of whose pages (and more than 8) the visibility map does not mark
+ * all-visible: index-only scans fetch every row of those pages from the heap (a deep page of a
+ * list then reads 10,000 rows instead of 10,000 index entries). `relallvisible` is as of the
+ * table's last ANALYZE or VACUUM.
+ */
+export async function tablesLaggingVisibility(q: Queryable): Promise<string[]> {
+  const { rows } = await q.query<{ table: string }>(
+    `SELECT format('%I.%I', s.schemaname, s.relname) AS "table"
+       FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+      WHERE c.relpages - c.relallvisible > 8 + 0.2 * c.relpages
+      ORDER BY 1`,
+  );
+  return rows.map((r) => r.table);
+}
+
+/**
  * What autovacuum does, for the embedded database, which has none (and for a PostgreSQL server
  * whose autovacuum is off): each table due gets its own statement, so requests queued on PGlite's
- * one connection run between two statements.
+ * one connection run between two statements. `restarted`: the change counters were lost (PGlite
+ * reopened), so every table gets an ANALYZE and, judged by its visibility map instead of the
+ * inserts counted since its last VACUUM, a VACUUM where autovacuum's insert threshold would have
+ * been crossed.
  */
-export async function vacuumAndAnalyze(db: Database, analyzeAll = false): Promise<TableWork[]> {
+export async function vacuumAndAnalyze(db: Database, restarted = false): Promise<TableWork[]> {
   // Statistics reach pg_stat_* when a backend flushes them, which PGlite does only now and then.
   if (db.kind === 'pglite') await db.query('SELECT pg_stat_force_next_flush()');
   const q: Queryable = db;
-  const due = await tablesDue(q, analyzeAll);
+  const due = await tablesDue(q, restarted);
   // Statistics first, for every table: they are what the planner needs; vacuums take longer.
   for (const t of due) if (t.analyze) await q.query(`ANALYZE ${t.table}`);
+  if (restarted) {
+    for (const table of await tablesLaggingVisibility(q)) {
+      const t = due.find((d) => d.table === table);
+      if (t) t.vacuum = true;
+      else due.push({ table, analyze: false, vacuum: true });
+    }
+  }
   for (const t of due) if (t.vacuum) await q.query(`VACUUM ${t.table}`);
   return due;
 }
@@ -78,7 +104,8 @@ export function startMaintenance(db: Database, log: MaintenanceLog, everyMs = 10
   let running: Promise<void> | undefined;
   let vacuums: Promise<boolean> | undefined;
   // PGlite keeps no change counters across a restart (it does not save them when closed): its
-  // first pass analyses every table, whatever was written before this process opened it.
+  // first pass analyses every table and vacuums those its visibility map shows written since their
+  // last VACUUM, whatever was written before this process opened it.
   let first = db.kind === 'pglite';
   const ours = async () =>
     db.kind === 'pglite' || (await db.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`)).rows[0].on === false;
