@@ -42,15 +42,18 @@ export async function jsonPage(
   const limit = w.param(perPage);
   const offset = w.param((current - 1) * perPage);
   const pageKeys = `SELECT ${opts.key} ${opts.from} ${w} ORDER BY ${innerOrder} LIMIT ${limit} OFFSET ${offset}`;
-  const [list, count] = await Promise.all([
-    q.query<{ data: string }>(
-      `SELECT coalesce(json_agg(p.j ORDER BY ${outerOrder}), '[]')::text AS data FROM (
+  // Counted in the same statement when the caller has no total: one round trip (PGlite runs two
+  // statements one after the other anyway) and the total of the page's own snapshot.
+  const counted = opts.total === undefined ? `(SELECT count(*)::int ${opts.from} ${w})` : 'NULL::int';
+  const [list, known] = await Promise.all([
+    q.query<{ data: string; n: number | null }>(
+      `SELECT coalesce(json_agg(p.j ORDER BY ${outerOrder}), '[]')::text AS data, ${counted} AS n FROM (
          SELECT ${opts.jsonExpr} AS j, ${orderCols} ${opts.from} WHERE ${opts.key} = ANY(ARRAY(${pageKeys}))) p`,
       w.params,
     ),
-    opts.total ?? q.query<{ n: number }>(`SELECT count(*)::int AS n ${opts.from} ${w}`, w.params.slice(0, -2)).then((r) => r.rows[0].n),
+    opts.total,
   ]);
-  const total = count;
+  const total = known ?? list.rows[0].n ?? 0;
   const meta = { current_page: current, per_page: perPage, total, last_page: Math.max(1, Math.ceil(total / perPage)) };
   return `{"data":${compact(list.rows[0].data)},"meta":${JSON.stringify(meta)}}`;
 }
