@@ -6,6 +6,6 @@ import { openPostgres } from './postgres.js';
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, opts: { memory?: boolean } = {}): Promise<Database> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
   // PGlite's module is imported only on the embedded database.
-  const { openPglite } = await import('./pglite.js');
-  return openPglite(opts.memory ? undefined : join(config.dataDir));
+  const { openPgliteThread } = await import('./pglite-thread.js');
+  return openPgliteThread(opts.memory ? undefined : join(config.dataDir));
 }

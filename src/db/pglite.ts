@@ -72,13 +72,16 @@ function wrap(db: Pick<PGlite | Transaction, 'query' | 'exec'>, named: ReturnTyp
   };
 }
 
-/** Embedded PostgreSQL. `dataDir` undefined means in memory (tests). One process per data directory. */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
+/**
+ * Embedded PostgreSQL on this thread. `dataDir` undefined means in memory (tests). One process per
+ * data directory: `lock: false` when the caller holds the directory's lock (pglite-thread.ts).
+ */
+export async function openPglite(dataDir: string | undefined, opts: { lock?: boolean } = {}): Promise<Database> {
   let release = () => undefined as void;
   let db: PGlite;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
-    release = acquireDataDirLock(dataDir);
+    if (opts.lock !== false) release = acquireDataDirLock(dataDir);
     db = new PGlite(join(dataDir, 'pgdata'), { postgresqlconf });
   } else {
     db = new PGlite({ postgresqlconf });
