@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { readSheet, smallSheet } from './sheets.js';
+
+// exceljs writes each worksheet before the shared strings and workbook.xml, so its streaming reader
+// parks the sheet in a temporary file and reads on; unzipper (unpatched) then ended the entry
+// stream as soon as the whole file had been written to it, dropping the entries not yet read:
+// about one read in seventy failed with "Cannot read properties of undefined (reading 'sheets')".
+// patches/unzipper+*.patch ends it after the last entry instead.
+test('an XLSX file read 300 times gives all its rows every time', async () => {
+  const rows = [['full_name', 'phone'], ...Array.from({ length: 20 }, (_, i) => [`Name ${i}`, `06000000${String(i).padStart(2, '0')}`])];
+  const data = await smallSheet('xlsx', rows[0]!, rows.slice(1), 'Leads');
+  const failures: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    try {
+      const read: string[][] = [];
+      for await (const row of readSheet(Readable.from([data]), 'xlsx')) read.push(row.cells);
+      if (read.length !== rows.length) failures.push(`read ${i}: ${read.length} rows`);
+    } catch (err) {
+      failures.push(`read ${i}: ${(err as Error).message}`);
+    }
+  }
+  assert.deepEqual(failures, []);
+});
