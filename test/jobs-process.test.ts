@@ -5,7 +5,18 @@ import type { Database } from '../src/db/database.js';
 import { enqueue } from '../src/jobs/enqueue.js';
 import { usingPostgres } from '../src/test-support/harness.js';
 import { createEffectsTable, EFFECTS_TABLE, JOB_KINDS_IMPORT } from './support/job-kinds.js';
-import { runCommand, spawnProcess, startServer, tempDataDir, withDatabase, type LongProcess } from './support/server-process.js';
+import {
+  ownDatabase,
+  runCommand,
+  spawnProcess,
+  startServer,
+  tempDataDir,
+  withDatabase,
+  type LongProcess,
+} from './support/server-process.js';
+
+// Workers killed here must not hold other files' jobs (see ownDatabase).
+await ownDatabase();
 
 const KIND = 'test.process.steps';
 const IMPORTS = [JOB_KINDS_IMPORT];

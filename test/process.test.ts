@@ -4,7 +4,10 @@ import { request as httpRequest } from 'node:http';
 import { unlinkSync } from 'node:fs';
 import { socketPath } from '../src/db/wire.js';
 import { lead, tenant, type Tenant } from '../src/test-support/harness.js';
-import { runCommand, startServer, tempDataDir, withDatabase, type ServerProcess } from './support/server-process.js';
+import { ownDatabase, runCommand, startServer, tempDataDir, withDatabase, type ServerProcess } from './support/server-process.js';
+
+// Workers killed here must not hold other files' jobs (see ownDatabase).
+await ownDatabase();
 
 const thousand = () => ({
   leads: Array.from({ length: 1000 }, (_, i) =>

@@ -9,7 +9,10 @@ import { CourierSimulator } from '../src/modules/shipping/simulator.js';
 import { pushJob } from '../src/modules/shipping/push.js';
 import { brokenInvariants, productId, stock, warehouse } from '../src/modules/stocks/test-fixtures.js';
 import { tenant, TEST_APP_KEY } from '../src/test-support/harness.js';
-import { spawnProcess, tempDataDir, withDatabase, type LongProcess } from './support/server-process.js';
+import { ownDatabase, spawnProcess, tempDataDir, withDatabase, type LongProcess } from './support/server-process.js';
+
+// Workers killed here must not hold other files' jobs (see ownDatabase).
+await ownDatabase();
 
 const ORDERS = 200;
 // Other test files' workers share the PostgreSQL database and may take this job: one app key for all.
@@ -21,9 +24,8 @@ async function stop(p: LongProcess) {
 }
 
 /**
- * Waits for the job to end. On PostgreSQL the suite shares the database, and another test file's
- * worker may take the job and finish it: its record says so, not this worker's log. PGlite's data
- * directory is this worker's alone while it runs: its log says so.
+ * Waits for the job to end: on PostgreSQL its record says so; PGlite's data directory is this
+ * worker's alone while it runs (nothing else can read the record), so its log says so.
  */
 async function finished(worker: LongProcess, dataDir: string, jobId: string) {
   if (!process.env.DATABASE_URL) {

@@ -12,7 +12,10 @@ import { seal } from '../src/lib/seal.js';
 import { createLeads } from '../src/modules/leads/service.js';
 import { SECRET_PURPOSE } from '../src/modules/webhooks/service.js';
 import { lead, tenant, TEST_APP_KEY } from '../src/test-support/harness.js';
-import { spawnProcess, tempDataDir, withDatabase, type LongProcess } from './support/server-process.js';
+import { ownDatabase, spawnProcess, tempDataDir, withDatabase, type LongProcess } from './support/server-process.js';
+
+// Workers killed here must not hold other files' jobs (see ownDatabase).
+await ownDatabase();
 
 const EVENTS = 300;
 const SECRET = 'crash-secret';

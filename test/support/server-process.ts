@@ -6,6 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
+import pg from 'pg';
 import { migrate } from '../../src/db/migrate.js';
 import { openDatabase } from '../../src/db/open.js';
 import type { Database } from '../../src/db/database.js';
@@ -24,6 +26,32 @@ export async function freePort(): Promise<number> {
 }
 
 export const tempDataDir = () => mkdtempSync(join(tmpdir(), 'codops-test-'));
+
+/**
+ * On PostgreSQL, a database of this test file's own (created now, dropped when its tests end) for
+ * it and the processes it starts. The suite's files otherwise share one, and a worker that a file
+ * SIGKILLs holds whatever job of another file it had taken until the job's lease runs out (an
+ * export of the spreadsheets tests waited past its 90 s so in CI). Call it at the top of the file.
+ */
+export async function ownDatabase(): Promise<void> {
+  const shared = process.env.DATABASE_URL;
+  if (!shared) return;
+  const name = `codops_t_${process.pid}_${Date.now().toString(36)}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: shared });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(shared);
+  url.pathname = `/${name}`;
+  process.env.DATABASE_URL = url.toString();
+  after(() => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
 
 /** The database a server process will use: PostgreSQL when DATABASE_URL is set, else PGlite in dataDir. */
 export async function withDatabase<T>(dataDir: string, fn: (db: Database) => Promise<T>): Promise<T> {
