@@ -15,7 +15,7 @@ import { ownDatabase, spawnProcess, tempDataDir, withDatabase, type LongProcess 
 await ownDatabase();
 
 const ORDERS = 200;
-// Other test files' workers share the PostgreSQL database and may take this job: one app key for all.
+// The key the workers started here open the company's sealed API key with.
 const APP_KEY = TEST_APP_KEY;
 
 async function stop(p: LongProcess) {
