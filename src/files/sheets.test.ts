@@ -24,3 +24,12 @@ test('an XLSX file read 300 times gives all its rows every time', async () => {
   }
   assert.deepEqual(failures, []);
 });
+
+test('an XLSX file cut short, or not a ZIP archive, is refused in words a seller reads', async () => {
+  const data = await smallSheet('xlsx', ['full_name'], [['Amina']]);
+  for (const bad of [data.subarray(0, data.length >> 1), Buffer.from('full_name\nAmina\n'), Buffer.alloc(64)]) {
+    await assert.rejects(async () => {
+      for await (const row of readSheet(Readable.from([bad]), 'xlsx')) void row;
+    }, new Error('it is not a complete XLSX file.'));
+  }
+});

@@ -41,7 +41,19 @@ async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
 // heap (and 15 MB of resident memory) in a server that may never see a spreadsheet.
 const loadExcel = async () => (await import('exceljs')).default;
 
+/** unzipper's own words for a file that is cut short or not a ZIP archive at all. */
+const NOT_A_ZIP = /^(FILE_ENDED|invalid signature)/;
+
 async function* xlsxRows(input: Readable): AsyncGenerator<SheetRow> {
+  try {
+    yield* workbookRows(input);
+  } catch (err) {
+    if (err instanceof Error && NOT_A_ZIP.test(err.message)) throw new Error('it is not a complete XLSX file.', { cause: err });
+    throw err;
+  }
+}
+
+async function* workbookRows(input: Readable): AsyncGenerator<SheetRow> {
   const ExcelJS = await loadExcel();
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     sharedStrings: 'cache',
