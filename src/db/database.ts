@@ -25,7 +25,11 @@ export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
-  /** Calls onMessage for every NOTIFY on channel, from any process sharing the database. */
+  /**
+   * Calls onMessage for every NOTIFY on channel, from any process sharing the database, and once with
+   * an empty payload after the listening connection was lost and opened again (NOTIFYs sent meanwhile
+   * are lost: the empty payload means anything may have changed).
+   */
   listen(channel: string, onMessage: (payload: string) => void): Promise<void>;
   close(): Promise<void>;
   /** Connections of the pool (PostgreSQL; the embedded database has one connection and no pool). */

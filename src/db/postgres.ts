@@ -70,10 +70,13 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
   // Pipeline mode: a query is sent without waiting for the answer of the one before, so a
   // transaction's BEGIN travels with its first statement (one round trip fewer per write).
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, pipeline: true } as pg.PoolConfig);
+  // An idle connection the server closed (a restart, an administrator, a timeout) is dropped by the
+  // pool, which opens another when one is needed; unheard, its 'error' event would end the process.
+  pool.on('error', () => undefined);
   // Fail at boot with a clear message rather than on the first request.
   const probe = await pool.connect();
   probe.release();
-  let listener: pg.Client | undefined;
+  const notifications = new Notifications(url);
   const base = wrap(pool);
   const database: Database = {
     kind: 'postgres',
@@ -110,21 +113,88 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
       }
     },
     async listen(channel, onMessage) {
-      if (!listener) {
-        listener = new pg.Client({ connectionString: url });
-        listener.on('error', () => undefined);
-        await listener.connect();
-      }
-      listener.on('notification', (n) => {
-        if (n.channel === channel) onMessage(n.payload ?? '');
-      });
-      await listener.query(`LISTEN "${channel}"`);
+      await notifications.listen(channel, onMessage);
     },
     pool: () => ({ max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
-      await listener?.end().catch(() => undefined);
+      await notifications.close();
       await pool.end();
     },
   };
   return database;
+}
+
+const RECONNECT_MS = [100, 500, 1000, 2000, 5000];
+
+/**
+ * The LISTEN connection. When it is lost, it is opened again (after 0.1 s, then up to every 5 s) and
+ * every handler is called once with an empty payload: a NOTIFY sent meanwhile is lost, so each
+ * listener treats the call as "anything may have changed" (caches forget all, waiters wake).
+ */
+class Notifications {
+  private handlers = new Map<string, ((payload: string) => void)[]>();
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(private readonly url: string) {}
+
+  async listen(channel: string, onMessage: (payload: string) => void): Promise<void> {
+    const known = this.handlers.get(channel);
+    if (known) known.push(onMessage);
+    else this.handlers.set(channel, [onMessage]);
+    const client = await this.connect();
+    if (!known) await client.query(`LISTEN "${channel}"`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    await client?.end().catch(() => undefined);
+  }
+
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async open(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('notification', (n) => this.deliver(n.channel, n.payload ?? ''));
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN "${channel}"`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    this.client = client;
+    return client;
+  }
+
+  private deliver(channel: string, payload: string) {
+    for (const handler of this.handlers.get(channel) ?? []) handler(payload);
+  }
+
+  private lost(client: pg.Client, attempt = 0) {
+    if (this.closed || (this.client !== client && attempt === 0)) return;
+    this.client = undefined;
+    this.retry = setTimeout(
+      () => {
+        this.connect().then(
+          () => {
+            for (const channel of this.handlers.keys()) this.deliver(channel, '');
+          },
+          () => this.lost(client, attempt + 1),
+        );
+      },
+      RECONNECT_MS[Math.min(attempt, RECONNECT_MS.length - 1)],
+    );
+    this.retry.unref();
+  }
 }
