@@ -6,7 +6,8 @@
 // scenario runs on one then the other, so the machine's noise hits both alike.
 import pg from 'pg';
 import { openDatabase } from '../src/db/open.js';
-import { median, round, serverEntry } from './lib.js';
+import { cpuPhase, median, round, serverEntry } from './lib.js';
+import { backendsOf } from './small.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
 import {
   API,
@@ -40,6 +41,7 @@ interface Target {
   base: string;
   url: string;
   shop: Shop;
+  pid: number;
   rss: { peak: () => number };
 }
 
@@ -50,7 +52,7 @@ async function target(label: string, root: string, args: string[]): Promise<Targ
   const shop = await makeShop(db, `Bench ${label}`);
   await db.close();
   log(`${label}: server ${root} on ${server.base}`);
-  return { label, base: server.base, url, shop, rss };
+  return { label, base: server.base, url, shop, pid: server.child.pid!, rss };
 }
 
 function bodies(n: number, leads: number, shop: Shop) {
@@ -97,14 +99,20 @@ async function raw(t: Target, clients: number, reps: number) {
 async function small(t: Target, leads: number, o: ConcurrencyOptions) {
   const pool = bodies(200, leads, t.shop);
   let i = 0;
-  return cannon(t.base, {
+  const c = {
     connections: 4,
-    duration: o.duration,
-    warmup: o.warmupSeconds,
     method: 'POST',
     headers: { ...t.shop.auth, 'content-type': 'application/json' },
     next: () => ({ path: `${API}/leads`, body: pool[i++ % pool.length] }),
-  });
+  };
+  if (o.warmupSeconds > 0) await cannon(t.base, { ...c, duration: o.warmupSeconds, warmup: 0 });
+  // CPU per request (ms of one core) of the server and of every backend of its database, the
+  // maintenance task's VACUUM and ANALYZE included: they run during these phases, after bulk ones.
+  const meter = cpuPhase(t.pid, () => backendsOf(t.url));
+  const r = await cannon(t.base, { ...c, duration: o.duration, warmup: 0 });
+  const cpu = await meter();
+  const per = (pct: number | undefined) => round((10 * (pct ?? 0)) / Math.max(1, r.requests_per_second), 2);
+  return { ...r, server_cpu_ms: per(cpu?.server_pct), postgres_cpu_ms: per(cpu?.postgres_pct), bench_client_pct: cpu?.bench_client_pct };
 }
 
 type Bulk = Awaited<ReturnType<typeof bulk>>;
@@ -130,6 +138,8 @@ function summariseSmall(runs: Small[]) {
     latency_p99_ms: m((x) => x.latency_p99_ms),
     errors: runs.reduce((s, x) => s + x.errors + x.non_2xx, 0),
     requests_per_second_per_round: runs.map((x) => x.requests_per_second),
+    server_cpu_ms_per_round: runs.map((x) => x.server_cpu_ms),
+    postgres_cpu_ms_per_round: runs.map((x) => x.postgres_cpu_ms),
   };
 }
 
@@ -191,7 +201,8 @@ export async function runConcurrency(o: ConcurrencyOptions) {
   const bulkLine = (x: ReturnType<typeof summariseBulk>) =>
     `${x.leads_per_second} leads/s, p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms; per round ${x.leads_per_second_per_round.join(', ')}`;
   const smallLine = (x: ReturnType<typeof summariseSmall>) =>
-    `${x.requests_per_second} req/s, p50 ${x.latency_p50_ms} ms, p99 ${x.latency_p99_ms} ms; per round ${x.requests_per_second_per_round.join(', ')}; errors ${x.errors}`;
+    `${x.requests_per_second} req/s, p50 ${x.latency_p50_ms} ms, p99 ${x.latency_p99_ms} ms; per round ${x.requests_per_second_per_round.join(', ')}; errors ${x.errors}; ` +
+    `CPU ms/request per round server ${x.server_cpu_ms_per_round.join(', ')}, postgres ${x.postgres_cpu_ms_per_round.join(', ')}`;
   for (const t of targets) {
     const one = bulkRuns.get(`${t.label} 1`)!;
     const four = bulkRuns.get(`${t.label} 4`)!;
