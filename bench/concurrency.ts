@@ -6,23 +6,10 @@
 // scenario runs on one then the other, so the machine's noise hits both alike.
 import pg from 'pg';
 import { openDatabase } from '../src/db/open.js';
-import { cpuPhase, median, round, serverEntry } from './lib.js';
-import { backendsOf } from './small.js';
+import { median, round, serverEntry } from './lib.js';
+import { cannonWithCpu } from './small.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
-import {
-  API,
-  clientLoops,
-  cannon,
-  launch,
-  log,
-  makeShop,
-  post,
-  settle,
-  stats,
-  temporaryDataDir,
-  temporaryDatabase,
-  type Shop,
-} from './setup.js';
+import { API, clientLoops, launch, log, makeShop, post, settle, stats, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
 
 export interface ConcurrencyOptions {
   root: string;
@@ -105,14 +92,8 @@ async function small(t: Target, leads: number, o: ConcurrencyOptions) {
     headers: { ...t.shop.auth, 'content-type': 'application/json' },
     next: () => ({ path: `${API}/leads`, body: pool[i++ % pool.length] }),
   };
-  if (o.warmupSeconds > 0) await cannon(t.base, { ...c, duration: o.warmupSeconds, warmup: 0 });
-  // CPU per request (ms of one core) of the server and of every backend of its database, the
-  // maintenance task's VACUUM and ANALYZE included: they run during these phases, after bulk ones.
-  const meter = cpuPhase(t.pid, () => backendsOf(t.url));
-  const r = await cannon(t.base, { ...c, duration: o.duration, warmup: 0 });
-  const cpu = await meter();
-  const per = (pct: number | undefined) => round((10 * (pct ?? 0)) / Math.max(1, r.requests_per_second), 2);
-  return { ...r, server_cpu_ms: per(cpu?.server_pct), postgres_cpu_ms: per(cpu?.postgres_pct), bench_client_pct: cpu?.bench_client_pct };
+  // Past the bulk phases, the maintenance task's VACUUM and ANALYZE run during these: counted in.
+  return cannonWithCpu(t, c, o.warmupSeconds, o.duration);
 }
 
 type Bulk = Awaited<ReturnType<typeof bulk>>;

@@ -79,21 +79,31 @@ export const backendsOf = (url: string) =>
 
 type Next = (t: Target, i: number) => { path: string; body?: string };
 
-/** One measure: requests per second, latency, and CPU per request (ms of one core) of the server and its PostgreSQL backends. */
-async function measure(t: Target, method: string, next: Next, o: SmallOptions) {
-  let i = 0;
-  const c = {
-    connections: 4,
-    method,
-    headers: { ...t.shop.auth, 'content-type': 'application/json' },
-    next: () => next(t, i++),
-  };
-  if (o.warmupSeconds > 0) await cannon(t.base, { ...c, duration: o.warmupSeconds, warmup: 0 });
+type CannonRequests = Omit<Parameters<typeof cannon>[1], 'duration' | 'warmup'>;
+
+/**
+ * One autocannon phase after its warm-up: requests per second, latency, and CPU per request (ms of
+ * one core) of the server `pid` and of every backend of its database `url` (the maintenance task's
+ * VACUUM and ANALYZE included).
+ */
+export async function cannonWithCpu(
+  t: { base: string; pid: number; url: string },
+  c: CannonRequests,
+  warmupSeconds: number,
+  duration: number,
+) {
+  if (warmupSeconds > 0) await cannon(t.base, { ...c, duration: warmupSeconds, warmup: 0 });
   const meter = cpuPhase(t.pid, () => backendsOf(t.url));
-  const r = await cannon(t.base, { ...c, duration: o.duration, warmup: 0 });
+  const r = await cannon(t.base, { ...c, duration, warmup: 0 });
   const cpu = await meter();
   const per = (pct: number | undefined) => round((10 * (pct ?? 0)) / Math.max(1, r.requests_per_second), 2);
   return { ...r, server_cpu_ms: per(cpu?.server_pct), postgres_cpu_ms: per(cpu?.postgres_pct), others_pct: cpu?.others_pct ?? 0 };
+}
+
+async function measure(t: Target, method: string, next: Next, o: SmallOptions) {
+  let i = 0;
+  const c = { connections: 4, method, headers: { ...t.shop.auth, 'content-type': 'application/json' }, next: () => next(t, i++) };
+  return cannonWithCpu(t, c, o.warmupSeconds, o.duration);
 }
 type Measure = Awaited<ReturnType<typeof measure>>;
 

@@ -2,14 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { usingPostgres } from '../test-support/harness.js';
+import { until } from '../test-support/until.js';
 import { openPostgres } from './postgres.js';
-
-const until = async (what: string, ok: () => boolean) => {
-  for (let waited = 0; !ok(); waited += 20) {
-    if (waited > 10_000) assert.fail(`waited 10 s for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 test(
   'connections PostgreSQL closes are opened again: queries go on, LISTEN resumes and says it missed',
@@ -24,7 +18,7 @@ test(
       const heard: string[] = [];
       await db.listen(channel, (payload) => heard.push(payload));
       await admin.query(`NOTIFY "${channel}", 'before'`);
-      await until('the first NOTIFY', () => heard.includes('before'));
+      await until('the first NOTIFY', () => heard.includes('before'), 10_000);
 
       // The pool's idle connection and the listening one, as a restart or an administrator would end them.
       const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
@@ -34,11 +28,11 @@ test(
       );
       assert.equal(ended.rowCount, 2);
 
-      await until('the call that says NOTIFYs may have been missed', () => heard.includes(''));
+      await until('the call that says NOTIFYs may have been missed', () => heard.includes(''), 10_000);
       assert.deepEqual((await db.query<{ n: number }>('SELECT 1 AS n')).rows, [{ n: 1 }]);
       assert.equal(await db.tx(async (q) => (await q.query<{ n: number }>('SELECT 2 AS n')).rows[0].n), 2);
       await admin.query(`NOTIFY "${channel}", 'after'`);
-      await until('a NOTIFY on the new connection', () => heard.includes('after'));
+      await until('a NOTIFY on the new connection', () => heard.includes('after'), 10_000);
       assert.deepEqual(heard, ['before', '', 'after']);
     } finally {
       await admin.end();

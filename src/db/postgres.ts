@@ -181,16 +181,23 @@ class Notifications {
     for (const handler of this.handlers.get(channel) ?? []) handler(payload);
   }
 
-  private lost(client: pg.Client, attempt = 0) {
-    if (this.closed || (this.client !== client && attempt === 0)) return;
+  private lost(client: pg.Client) {
+    if (this.closed || this.client !== client) return;
     this.client = undefined;
+    this.reconnect(0);
+  }
+
+  /** A connection opened meanwhile (by `listen`) is kept: `connect` answers it. */
+  private reconnect(attempt: number) {
     this.retry = setTimeout(
       () => {
         this.connect().then(
           () => {
-            for (const channel of this.handlers.keys()) this.deliver(channel, '');
+            if (!this.closed) for (const channel of this.handlers.keys()) this.deliver(channel, '');
           },
-          () => this.lost(client, attempt + 1),
+          () => {
+            if (!this.closed) this.reconnect(attempt + 1);
+          },
         );
       },
       RECONNECT_MS[Math.min(attempt, RECONNECT_MS.length - 1)],

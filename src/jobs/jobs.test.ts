@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../test-support/until.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { testApp, type TestApp } from '../test-support/harness.js';
 import { person, type Person } from '../test-support/people.js';
@@ -123,21 +124,15 @@ async function record(id: string) {
   return rows[0];
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 const finished = (id: string) =>
-  until(`job ${id} to finish`, async () => {
-    const r = await record(id);
-    return r && (r.status === 'done' || r.status === 'failed') && r;
-  });
+  until(
+    `job ${id} to finish`,
+    async () => {
+      const r = await record(id);
+      return r && (r.status === 'done' || r.status === 'failed') && r;
+    },
+    15_000,
+  );
 
 const effects = async (id: string) =>
   (await t.db.query<{ step: number }>(`SELECT step FROM ${EFFECTS} WHERE job_id = $1 ORDER BY step`, [id])).rows.map((r) => r.step);
@@ -215,7 +210,7 @@ describe('jobs: stopping a worker', () => {
   test('a graceful stop hands the job back at a step boundary; the next worker resumes it, each step once', async () => {
     const id = await t.db.tx((q) => enqueue(q, steps.kind, { steps: 8, stepMs: 100 }));
     const w = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: KINDS }).start();
-    await until('two steps', async () => (await effects(id)).length >= 2);
+    await until('two steps', async () => (await effects(id)).length >= 2, 15_000);
     await w.stop();
     const handed = await record(id);
     assert.equal(handed.status, 'queued');

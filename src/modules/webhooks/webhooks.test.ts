@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../../test-support/until.js';
 import { lead, tenant, testApp, TEST_APP_KEY, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
@@ -98,16 +98,6 @@ async function drain(d: WebhookDispatcher) {
   let total = 0;
   for (let n = await d.runOnce(); n > 0; n = await d.runOnce()) total += n;
   return total;
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 async function seller(): Promise<{ tn: Tenant; web: Agent }> {
