@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import pino from 'pino';
 import { fromFastifyError, notFound } from './http/errors.js';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -13,6 +14,7 @@ import { apiScope } from './http/api-scope.js';
 import { laravelValidatorCompiler } from './http/route-validation.js';
 import { installErrorRenderer } from './http/render-error.js';
 import { requestId } from './http/request-id.js';
+import { AccessLog } from './http/access-log.js';
 import { DOCS_CSP, securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { installMetrics } from './metrics/routes.js';
@@ -66,7 +68,11 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     logger: logger ?? {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      // Written at once, like Node's own stdout to a file or pipe: no line waits in a buffer to be
+      // lost in a crash, and none costs a hand-off to libuv's threads (pino's default).
+      stream: pino.destination({ dest: 1, sync: true }),
     },
+    logController: new AccessLog(),
     genReqId: requestId,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,

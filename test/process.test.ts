@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { unlinkSync } from 'node:fs';
 import { socketPath } from '../src/db/wire.js';
 import { lead, tenant, type Tenant } from '../src/test-support/harness.js';
+import { until } from '../src/test-support/until.js';
 import { ownDatabase, runCommand, startServer, tempDataDir, withDatabase, type ServerProcess } from './support/server-process.js';
 
 // Workers killed here must not hold other files' jobs (see ownDatabase).
@@ -137,6 +138,38 @@ describe('server process', () => {
       }
     },
   );
+
+  test('at the default log level, each request is one line on stdout, written when it is answered', async () => {
+    const server = await startServer({ ...env, LOG_LEVEL: 'info' });
+    try {
+      const headers = { ...a.auth, 'x-request-id': 'access-log-shown' };
+      assert.equal((await fetch(`${server.url}/api/web/1.0/leads?per_page=1`, { headers })).status, 200);
+      const missing = await fetch(`${server.url}/api/web/1.0/leads/LD-99999`, {
+        headers: { ...headers, 'x-request-id': 'access-log-missing' },
+      });
+      assert.equal(missing.status, 404);
+      const lines = (id: string) =>
+        server
+          .output()
+          .split('\n')
+          .filter((l) => l.includes(`"reqId":"${id}"`))
+          .map((l) => JSON.parse(l) as Record<string, any>);
+      const [shown] = await until(
+        'the log line',
+        () => lines('access-log-shown').length > 0 && lines('access-log-missing').length > 0 && lines('access-log-shown'),
+      );
+      assert.equal(lines('access-log-shown').length, 1, server.output());
+      assert.equal(shown.msg, 'request completed');
+      assert.deepEqual([shown.req.method, shown.req.url, shown.res.statusCode], ['GET', '/api/web/1.0/leads?per_page=1', 200]);
+      assert.equal(typeof shown.responseTime, 'number');
+      assert.equal(lines('access-log-missing')[0].res.statusCode, 404);
+      assert.ok(!server.output().includes('incoming request'));
+      assert.ok(!server.output().includes(a.auth.authorization.split('|')[1]), 'no secret in the log');
+    } finally {
+      server.proc.kill('SIGTERM');
+      await server.exited;
+    }
+  });
 
   test('a bad environment variable stops the boot with a message naming it', async () => {
     for (const [name, value] of [
