@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * One log line per request, written when it is answered (Fastify's default writes two, "incoming
  * request" and "request completed"): the request's method, URL and client, its status and time.
  * With the synchronous stream (app.ts), a `GET /leads/{reference}` at the default `info` level
- * costs ~20 % less server CPU than with Fastify's two lines (README, "Request logs").
+ * costs ~10 % less server CPU than with Fastify's two lines (README, "Request logs").
  */
 export class AccessLog extends LogController {
   override incomingRequest() {}
