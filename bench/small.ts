@@ -97,7 +97,13 @@ export async function cannonWithCpu(
   const r = await cannon(t.base, { ...c, duration, warmup: 0 });
   const cpu = await meter();
   const per = (pct: number | undefined) => round((10 * (pct ?? 0)) / Math.max(1, r.requests_per_second), 2);
-  return { ...r, server_cpu_ms: per(cpu?.server_pct), postgres_cpu_ms: per(cpu?.postgres_pct), others_pct: cpu?.others_pct ?? 0 };
+  return {
+    ...r,
+    server_cpu_ms: per(cpu?.server_pct),
+    postgres_cpu_ms: per(cpu?.postgres_pct),
+    bench_client_pct: cpu?.bench_client_pct ?? 0,
+    others_pct: cpu?.others_pct ?? 0,
+  };
 }
 
 async function measure(t: Target, method: string, next: Next, o: SmallOptions) {
