@@ -139,11 +139,24 @@ describe('server process', () => {
     },
   );
 
-  test('at the default log level, each request is one line on stdout, written when it is answered', async () => {
+  test('at the default log level, each request is one line on stdout, written when it is answered; a replay logs no error', async () => {
     const server = await startServer({ ...env, LOG_LEVEL: 'info' });
     try {
       const headers = { ...a.auth, 'x-request-id': 'access-log-shown' };
       assert.equal((await fetch(`${server.url}/api/web/1.0/leads?per_page=1`, { headers })).status, 200);
+      // A write sent twice with one Idempotency-Key: the second is answered from the first.
+      const write = (id: string) =>
+        fetch(`${server.url}/api/web/1.0/leads`, {
+          method: 'POST',
+          headers: { ...a.auth, 'content-type': 'application/json', 'idempotency-key': 'access-log-key', 'x-request-id': id },
+          body: JSON.stringify({ leads: [lead(1)] }),
+        });
+      const created = await write('access-log-created');
+      const replayed = await write('access-log-replayed');
+      assert.equal(created.status, 201);
+      assert.equal(replayed.status, 201);
+      assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
+      assert.equal(await replayed.text(), await created.text());
       const missing = await fetch(`${server.url}/api/web/1.0/leads/LD-99999`, {
         headers: { ...headers, 'x-request-id': 'access-log-missing' },
       });
@@ -163,6 +176,11 @@ describe('server process', () => {
       assert.deepEqual([shown.req.method, shown.req.url, shown.res.statusCode], ['GET', '/api/web/1.0/leads?per_page=1', 200]);
       assert.equal(typeof shown.responseTime, 'number');
       assert.equal(lines('access-log-missing')[0].res.statusCode, 404);
+      assert.deepEqual(
+        lines('access-log-replayed').map((l) => [l.level, l.msg, l.res?.statusCode]),
+        [[30, 'request completed', 201]],
+        'the replay is one info line, no error',
+      );
       assert.ok(!server.output().includes('incoming request'));
       assert.ok(!server.output().includes(a.auth.authorization.split('|')[1]), 'no secret in the log');
     } finally {

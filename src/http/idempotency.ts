@@ -45,17 +45,19 @@ export async function sendWrite(req: FastifyRequest, reply: FastifyReply, work: 
     .update(req.rawBody ?? '')
     .digest('hex');
 
-  const stored = async () => {
+  // Sends the stored response and answers true, or answers false when there is none. (The reply
+  // itself is not returned through an await: Fastify's reply is a thenable that resolves to nothing.)
+  const stored = async (): Promise<boolean> => {
     const { rows } = await db.query<{ request_hash: string; status_code: number; body: string }>(
       `SELECT request_hash, status_code, body FROM idempotency_keys
         WHERE token_id = $1 AND key = $2 AND created_at > now() - ${KEEP}`,
       [tokenId, key],
     );
     const row = rows[0];
-    if (!row) return undefined;
+    if (!row) return false;
     if (row.request_hash !== hash) throw invalid({ 'Idempotency-Key': [USED_FOR_ANOTHER] });
-    reply.header('idempotent-replayed', 'true');
-    return reply.code(row.status_code).type(JSON_TYPE).send(row.body);
+    reply.header('idempotent-replayed', 'true').code(row.status_code).type(JSON_TYPE).send(row.body);
+    return true;
   };
 
   // The claim comes first (no look-up before it): a new key costs no extra round trip; a used one
@@ -87,10 +89,7 @@ export async function sendWrite(req: FastifyRequest, reply: FastifyReply, work: 
     });
     return reply.code(out.status).type(JSON_TYPE).send(out.json);
   } catch (err) {
-    if (err instanceof Replay) {
-      const again = await stored();
-      if (again) return again;
-    }
+    if (err instanceof Replay && (await stored())) return reply;
     throw err;
   }
 }
