@@ -14,6 +14,7 @@ import { apiScope } from './http/api-scope.js';
 import { laravelValidatorCompiler } from './http/route-validation.js';
 import { installErrorRenderer } from './http/render-error.js';
 import { requestId } from './http/request-id.js';
+import { answerClientError } from './http/client-error.js';
 import { AccessLog } from './http/access-log.js';
 import { DOCS_CSP, securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './modules/health/routes.js';
@@ -73,6 +74,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
       stream: pino.destination({ dest: 1, sync: true }),
     },
     logController: new AccessLog(),
+    clientErrorHandler: answerClientError,
     genReqId: requestId,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,

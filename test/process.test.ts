@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { unlinkSync } from 'node:fs';
+import { connect } from 'node:net';
 import { socketPath } from '../src/db/wire.js';
 import { lead, tenant, type Tenant } from '../src/test-support/harness.js';
 import { until } from '../src/test-support/until.js';
@@ -20,6 +21,18 @@ const thousand = () => ({
     }),
   ),
 });
+
+/** Sends bytes as they are (no client library would send these) and reads until the server closes. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    // The server closes at once, as Node does; a reset after the answer arrived still leaves the answer.
+    socket.on('close', () => (answer ? resolve(answer) : reject(new Error('no answer before the connection closed'))));
+    socket.on('error', () => undefined);
+  });
+}
 
 async function countLeads(dataDir: string, accountId: string): Promise<number> {
   return withDatabase(dataDir, async (db) => {
@@ -182,6 +195,31 @@ describe('server process', () => {
         'the replay is one info line, no error',
       );
       assert.ok(!server.output().includes('incoming request'));
+
+      // What Node's parser refuses before any route: the catalogue's shape, and one line each.
+      const port = Number(new URL(server.url).port);
+      const longUrl = await rawExchange(port, `GET /api/web/1.0/leads?search=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      assert.match(longUrl, /^HTTP\/1\.1 431 /);
+      assert.equal(longUrl.split('\r\n\r\n')[1], '{"message":"The request URL or headers are too large."}');
+      const garbage = await rawExchange(port, 'NOT HTTP AT ALL\r\n\r\n');
+      assert.match(garbage, /^HTTP\/1\.1 400 /);
+      assert.match(garbage, /content-type: application\/json; charset=utf-8/i);
+      assert.equal(garbage.split('\r\n\r\n')[1], '{"message":"The request is not valid HTTP."}');
+      const refused = await until('the refusals logged', () => {
+        const found = server
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('"request refused"'))
+          .map((l) => JSON.parse(l) as Record<string, any>);
+        return found.length === 2 && found;
+      });
+      assert.deepEqual(
+        refused.map((l) => [l.level, l.res.statusCode, l.remoteAddress]),
+        [
+          [30, 431, '127.0.0.1'],
+          [30, 400, '127.0.0.1'],
+        ],
+      );
       assert.ok(!server.output().includes(a.auth.authorization.split('|')[1]), 'no secret in the log');
     } finally {
       server.proc.kill('SIGTERM');

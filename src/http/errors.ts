@@ -24,10 +24,12 @@ export class HttpError extends Error {
 
 export const badJson = () => new HttpError(400, 'The request body is not valid JSON.');
 export const badForm = () => new HttpError(400, 'The request body is not a valid form.');
+export const notHttp = () => new HttpError(400, 'The request is not valid HTTP.');
 export const unauthenticated = () => new HttpError(401, 'Unauthenticated.');
 export const forbidden = () => new HttpError(403, 'This action is unauthorized.');
 export const notFound = () => new HttpError(404, 'Resource not found.');
 export const methodNotAllowed = () => new HttpError(405, 'Method not allowed.');
+export const requestTimeout = () => new HttpError(408, 'The request took too long to arrive.');
 export const leadHeldByAnother = () => new HttpError(409, 'This lead is being handled by another agent.');
 export const tooLarge = () => new HttpError(413, 'The request body is too large.');
 export const unsupportedMediaType = () => new HttpError(415, 'The request body must be JSON.');
@@ -36,6 +38,7 @@ export const invalid = (errors: FieldErrors) => new HttpError(422, 'The given da
 export const tooManyAttempts = (headers: Record<string, string> = {}) => new HttpError(429, 'Too Many Attempts.', undefined, headers);
 export const tooManyLogins = (seconds: number) =>
   new HttpError(429, `Too many login attempts. Please try again in ${seconds} seconds.`, undefined, { 'retry-after': String(seconds) });
+export const headersTooLarge = () => new HttpError(431, 'The request URL or headers are too large.');
 export const serverError = () => new HttpError(500, 'Server Error.');
 
 const takenAnswers = new Map<string, FieldErrors>();

@@ -1,0 +1,27 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { headersTooLarge, notHttp, requestTimeout } from './errors.js';
+
+/**
+ * Answers what Node's HTTP parser refuses before any route sees it (a URL or headers over the
+ * 16 KiB limit, bytes that are not HTTP, headers that do not arrive in time) in the catalogue's
+ * shape rather than Fastify's `{"error","message","statusCode"}`, then closes the connection, as
+ * Node does: the parser cannot tell where the next request would start.
+ */
+export function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const answer =
+    err.code === 'HPE_HEADER_OVERFLOW' ? headersTooLarge() : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? requestTimeout() : notHttp();
+  const remoteAddress = (socket as Duplex & { remoteAddress?: string }).remoteAddress;
+  this.log.info({ remoteAddress, res: { statusCode: answer.statusCode }, err: { code: err.code } }, 'request refused');
+  if (socket.writable) {
+    const body = JSON.stringify(answer.body());
+    socket.write(
+      `HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode]}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
