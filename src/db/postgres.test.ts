@@ -40,3 +40,42 @@ test(
     }
   },
 );
+
+test(
+  'a small named statement is planned for index look-ups, and leaves the settings of its connection as they were',
+  { skip: !usingPostgres },
+  async () => {
+    const db = await openPostgres(process.env.DATABASE_URL!, 1);
+    const table = `small_plan_${Math.random().toString(36).slice(2)}`;
+    try {
+      // One row and fresh statistics: a plan made for it alone would read the table.
+      await db.exec(`CREATE TABLE ${table} (id int PRIMARY KEY, v text); INSERT INTO ${table} VALUES (1, 'one'); ANALYZE ${table}`);
+      const defaults = await db.query<Record<string, string>>(
+        `SELECT current_setting('enable_seqscan') AS seqscan, current_setting('jit') AS jit, current_setting('plan_cache_mode') AS mode`,
+      );
+      const seen = await db.tx(async (q) => {
+        // This backend's counts not yet reported (the index build's scan is among them): compared before and after.
+        const scans = async () =>
+          (
+            await q.query<{ seq: number; idx: number }>(
+              `SELECT seq_scan AS seq, idx_scan AS idx FROM pg_stat_xact_user_tables WHERE relname = $1`,
+              [table],
+            )
+          ).rows[0];
+        const before = await scans();
+        const found = await q.query<{ v: string }>(`SELECT v FROM ${table} WHERE id = ANY($1::int[])`, [[1]], { name: `${table}_find` });
+        assert.deepEqual(found.rows, [{ v: 'one' }]);
+        const after = await scans();
+        const settings = await q.query<Record<string, string>>(
+          `SELECT current_setting('enable_seqscan') AS seqscan, current_setting('jit') AS jit, current_setting('plan_cache_mode') AS mode`,
+        );
+        return { scans: { seq: after.seq - before.seq, idx: after.idx - before.idx }, settings: settings.rows[0] };
+      });
+      assert.deepEqual(seen.scans, { seq: 0, idx: 1 }, 'the look-up went through the index');
+      assert.deepEqual(seen.settings, defaults.rows[0]);
+    } finally {
+      await db.exec(`DROP TABLE IF EXISTS ${table}`);
+      await db.close();
+    }
+  },
+);

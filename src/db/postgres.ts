@@ -13,29 +13,38 @@ const socketOf = (client: pg.PoolClient) => (client as unknown as { connection?:
  * plan a custom one on every call (a one-lead create spent 0.6 ms of its 1.5 ms planning). The mode
  * is set around it, in the same pipelined write, and reset after: every other statement (lists,
  * searches, bulk inserts) is planned for its values (a 100,000-row import on one generic plan per
- * batch took twice as long). A named statement of scalars (the show, the status counts) needs no
- * help: PostgreSQL's own choice turns generic after five calls, and the pair would be two more
- * statements to run on each. Inside a transaction a failed statement leaves the RESET refused, and
- * ROLLBACK restores the mode.
+ * batch took twice as long). Sequential scans are ruled out for that plan: it is kept for the
+ * connection's life, until the next ANALYZE, and on a young database it was made when `leads` had a
+ * few hundred rows, so each small create then read every lead for its duplicate look-up (and a
+ * PATCH for its lock) while the table grew by thousands a second. These statements look up a few
+ * keys; an index is the right path at any size. JIT is off for it too: the cost that rules a scan out
+ * made PostgreSQL compile the plan (3.7 s a call). A named statement of scalars (the show, the status
+ * counts) needs no help: PostgreSQL's own choice turns generic after five calls, and the pair would
+ * be two more statements to run on each. Inside a transaction a failed statement leaves the RESET
+ * refused, and ROLLBACK restores the settings.
  */
+const SMALL_PLAN = `SELECT set_config('plan_cache_mode', 'force_generic_plan', false), set_config('enable_seqscan', 'off', false),
+                           set_config('jit', 'off', false)`;
+const SMALL_PLAN_RESETS = ['RESET plan_cache_mode', 'RESET enable_seqscan', 'RESET jit'];
+
 async function runNamed(client: pg.PoolClient, name: string, text: string, params: unknown[] | undefined, sent: () => void) {
   if (!params?.some(Array.isArray)) {
     const pending = client.query({ name, text, values: params });
     sent();
     return pending;
   }
-  // The three leave in one write (inside a transaction, the transaction's cork holds them longer).
+  // They leave in one write (inside a transaction, the transaction's cork holds them longer).
   const socket = socketOf(client);
   socket?.cork();
-  client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
+  client.query(SMALL_PLAN).catch(() => undefined);
   const pending = client.query({ name, text, values: params });
-  const reset = client.query('RESET plan_cache_mode').catch(() => undefined);
+  const resets = SMALL_PLAN_RESETS.map((r) => client.query(r).catch(() => undefined));
   socket?.uncork();
   sent();
   try {
     return await pending;
   } finally {
-    await reset;
+    await Promise.all(resets);
   }
 }
 
