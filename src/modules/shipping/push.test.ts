@@ -97,6 +97,11 @@ test('POST /orders/push: a parcel per order, shipped through the transition; a 5
   // Every create went to the courier with the order's id as its key: a retried order got its one parcel back.
   const keys = sim.requests.filter((r) => r.route === 'create').map((r) => r.idempotencyKey);
   assert.equal(new Set(keys).size, 5);
+  // The body is fulfilment.md's, field for field: nothing of the order's own row (id, account, status).
+  const sent = sim.parcelOf(shipped[0].id)!.request as Record<string, any>;
+  assert.deepEqual(Object.keys(sent).sort(), ['cod_amount', 'customer', 'items', 'reference']);
+  assert.deepEqual(Object.keys(sent.customer).sort(), ['address', 'area', 'city', 'full_name', 'phone']);
+  assert.deepEqual(Object.keys(sent.items[0]).sort(), ['name', 'quantity', 'sku']);
 });
 
 test('the push request: required fields, a manual company, an unknown order, and who may push', async () => {
