@@ -18,7 +18,19 @@ export function installErrorRenderer(
     return reply.code(err.statusCode).type('application/json; charset=utf-8').send(err.body());
   };
 
+  // A path no route serves is 404 or 405 whatever its body: Fastify parses the body before the not-found handler runs.
+  const unrouted = (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0];
+    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => opts.router.find(m as 'GET', path));
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return send(req, reply, methodNotAllowed());
+    }
+    return send(req, reply, notFound());
+  };
+
   app.setErrorHandler((error: FastifyError, req, reply) => {
+    if (req.is404 && !(error instanceof HttpError)) return unrouted(req, reply);
     let err = error instanceof HttpError ? error : (fromFastifyError(error) ?? fromDatabaseError(error));
     if (!err) {
       req.log.error({ err: error }, 'unhandled error');
@@ -27,13 +39,5 @@ export function installErrorRenderer(
     return send(req, reply, err);
   });
 
-  app.setNotFoundHandler((req, reply) => {
-    const path = req.url.split('?')[0];
-    const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => opts.router.find(m as 'GET', path));
-    if (allowed.length > 0) {
-      reply.header('allow', allowed.join(', '));
-      return send(req, reply, methodNotAllowed());
-    }
-    return send(req, reply, notFound());
-  });
+  app.setNotFoundHandler(unrouted);
 }

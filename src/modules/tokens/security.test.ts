@@ -493,6 +493,13 @@ describe('around the API', () => {
       message: 'Method not allowed.',
     });
     expectJson(await t.app.inject({ method: 'POST', url: '/up' }), 405, { message: 'Method not allowed.' });
+    // A JSON content type with an empty or broken body changes nothing: the path still decides.
+    const jsonType = { ...a.auth, 'content-type': 'application/json' };
+    expectJson(await t.app.inject({ method: 'PUT', url: `${API}/leads`, headers: jsonType }), 405, { message: 'Method not allowed.' });
+    expectJson(await t.app.inject({ method: 'PUT', url: `${API}/leads/LD-00001`, headers: jsonType, payload: '{' }), 405, {
+      message: 'Method not allowed.',
+    });
+    expectJson(await t.app.inject({ method: 'DELETE', url: `${API}/nope`, headers: jsonType, payload: '{' }), 404, NOT_FOUND);
 
     expectJson(await t.app.inject({ method: 'GET', url: `${API}/nope`, headers: a.auth }), 404, NOT_FOUND);
     expectJson(await t.app.inject({ method: 'GET', url: `${API}/leads/LD-00001/extra`, headers: a.auth }), 404, NOT_FOUND);
