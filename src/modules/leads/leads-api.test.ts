@@ -629,6 +629,10 @@ test('PATCH /leads/{reference}: validation messages use the field names, 422 bef
     },
   );
   assert422(await patch(a, '/leads/LD-00001', { products: [] }), { products: ['The products field is required.'] });
+  // In a bulk PATCH too, a status the field refuses is one message, not also a refused move.
+  assert422(await patch(a, '/leads', { leads: [{ reference: 'LD-00001', status: 'bogus' }] }), {
+    'leads.0.status': ['The selected leads.0.status is invalid.'],
+  });
   // Same rules as create: a required field sent empty is refused, not ignored.
   assert422(await patch(a, '/leads/LD-00001', { products: null, phone: null, full_name: '  ', city: '' }), {
     full_name: ['The full name field is required.'],

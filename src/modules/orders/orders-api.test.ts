@@ -642,6 +642,11 @@ describe('PATCH /orders/{reference}', () => {
       status: ['The status field must be a string.', 'The selected status is invalid.'],
     });
     invalid(await call(a, 'PATCH', `/orders/${ref}`, { status: 'new' }), { status: ['The status cannot change from new to new.'] });
+    // In a bulk PATCH too, a status the field refuses is one message, not also a refused move.
+    for (const status of ['shipped', 'bogus'])
+      invalid(await call(a, 'PATCH', '/orders', { orders: [{ reference: ref, status }] }), {
+        'orders.0.status': ['The selected orders.0.status is invalid.'],
+      });
     await setStatus(a, ref, 'shipped');
     invalid(await call(a, 'PATCH', `/orders/${ref}`, { status: 'canceled' }), {
       status: ['The status cannot change from shipped to canceled.'],

@@ -109,7 +109,8 @@ export function checkPatchItems<Row extends { status: string }, Item extends { r
           bag.add(`${k}${f}`, `The ${displayAttribute(`${k}${f}`)} cannot be changed once the ${rules.noun} is ${row.status}.`);
       }
     }
-    if (item.status !== undefined) {
+    // A status the field's own rules refused (`in`) is not a move to check: one message, as for a single item.
+    if (item.status !== undefined && !bag.has(`${k}status`)) {
       const refused = rules.transition(row, item, k);
       if (refused) bag.add(`${k}status`, refused);
     }
