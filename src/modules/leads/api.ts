@@ -1,8 +1,9 @@
 import { recordsApi } from '../records/records-api.js';
 import { leadPolicy } from './policy.js';
-import { leadHistoryPage, leadJson, leadPage } from './queries.js';
+import { forbidden } from '../../http/errors.js';
+import { leadAccess, leadHistoryPage, leadJson, leadPage, reachableLeads, type LeadScope } from './queries.js';
 import { LeadBulkPatchBody, LeadCreateBody, LeadPatch, LeadResource } from './schemas.js';
-import { LEAD_STATUSES, type LeadStatus } from './transitions.js';
+import { LEAD_STATUSES, outcomeRefusal, type LeadStatus } from './transitions.js';
 import { createLeads, deleteLeads, patchLead, patchLeadsBulk } from './service.js';
 
 /** `/leads` and `/lead-histories` (api-v1.md). */
@@ -18,10 +19,22 @@ export const leadsApi = recordsApi({
     delete: 'Delete a lead (not a confirmed one)',
   },
   create: (q, actor, body) => createLeads(q, actor, actor.accountId, body),
-  page: (q, accountId, f) => leadPage(q, accountId, { ...f, status: f.status as LeadStatus[] | undefined }),
+  // The dashboard's reach (an agent their queue: leads of their products) inside the token's account.
+  scope: async (q, actor) => {
+    const { scope } = await leadAccess(q, actor);
+    return { ...scope, accountId: actor.accountId, narrows: scope.productIds !== undefined };
+  },
+  reachable: (q, scope, references) => reachableLeads(q, scope as LeadScope, references),
+  // An agent sets only the statuses of their `agent_status_handlings`, as on the call screen.
+  checkPatch: async (q, actor, item) => {
+    const status = (item as { status?: unknown } | null)?.status;
+    if (actor.role !== 'agent' || typeof status !== 'string' || !(LEAD_STATUSES as readonly string[]).includes(status)) return;
+    if (outcomeRefusal((await leadAccess(q, actor)).handlings, status as LeadStatus)) throw forbidden();
+  },
+  page: (q, scope, f) => leadPage(q, scope as LeadScope, { ...f, status: f.status as LeadStatus[] | undefined }),
   json: leadJson,
   patch: (q, actor, reference, body) => patchLead(q, actor, actor.accountId, reference, body),
   patchBulk: (q, actor, body) => patchLeadsBulk(q, actor, actor.accountId, body),
   remove: (q, actor, references, keyOf, bag) => deleteLeads(q, actor.accountId, references, keyOf, bag),
-  histories: leadHistoryPage,
+  histories: (q, scope, f) => leadHistoryPage(q, scope as LeadScope, f),
 });

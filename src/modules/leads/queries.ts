@@ -51,6 +51,14 @@ function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
   return recordFilters(w, LEADS, f);
 }
 
+/** Of `references`, those of live leads `scope` sees. */
+export async function reachableLeads(q: Queryable, scope: LeadScope, references: string[]): Promise<Set<string>> {
+  const w = leadWhere(scope, {});
+  w.and(`l.reference = ANY(${w.param(references)}::text[])`);
+  const { rows } = await q.query<{ reference: string }>(`SELECT l.reference FROM leads l ${w}`, w.params);
+  return new Set(rows.map((r) => r.reference));
+}
+
 /** Sortable columns of the dashboard's list (`created_at` is the index-backed default). */
 export const LEAD_SORTS = {
   created_at: 'l.created_at',

@@ -1,7 +1,8 @@
 import { recordsApi } from '../records/records-api.js';
 import { orderPolicy } from './policy.js';
-import { orderHistoryPage, orderJson, orderPage } from './queries.js';
-import { OrderBulkPatchBody, OrderCreateBody, OrderPatch, OrderResource } from './schemas.js';
+import { forbidden } from '../../http/errors.js';
+import { orderHistoryPage, orderJson, orderPage, orderScopeOf, reachableOrders, type OrderScope } from './queries.js';
+import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderPatch, OrderResource } from './schemas.js';
 import { ORDER_STATUSES, type OrderStatus } from './transitions.js';
 import { createOrdersFromApi, deleteOrders, patchOrder, patchOrdersBulk } from './service.js';
 
@@ -18,10 +19,21 @@ export const ordersApi = recordsApi({
     delete: 'Delete an order (only new or canceled ones)',
   },
   create: (q, actor, body) => createOrdersFromApi(q, actor, actor.accountId, body),
-  page: (q, accountId, f) => orderPage(q, accountId, { ...f, status: f.status as OrderStatus[] | undefined }),
+  // The dashboard's reach (a courier their orders, an agent those they confirmed) inside the token's account.
+  scope: async (_q, actor) => {
+    const scope = orderScopeOf(actor);
+    return { ...scope, accountId: actor.accountId, narrows: scope.deliveryUserId !== undefined || scope.confirmedBy !== undefined };
+  },
+  reachable: (q, scope, references) => reachableOrders(q, scope as OrderScope, references),
+  // Follow-up agents and couriers update orders by their moves, not their fields (policy.ts: no `edit`).
+  checkPatch: async (_q, actor, item) => {
+    if (orderPolicy.authorize(actor, 'edit') || typeof item !== 'object' || item === null) return;
+    if (ORDER_FIELDS.some((f) => f in item)) throw forbidden();
+  },
+  page: (q, scope, f) => orderPage(q, scope as OrderScope, { ...f, status: f.status as OrderStatus[] | undefined }),
   json: orderJson,
   patch: (q, actor, reference, body) => patchOrder(q, actor, actor.accountId, reference, body),
   patchBulk: (q, actor, body) => patchOrdersBulk(q, actor, actor.accountId, body),
   remove: (q, actor, references, keyOf, bag) => deleteOrders(q, actor.accountId, references, keyOf, bag, actor),
-  histories: orderHistoryPage,
+  histories: (q, scope, f) => orderHistoryPage(q, scope as OrderScope, f),
 });

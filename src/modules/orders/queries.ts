@@ -52,6 +52,14 @@ function scopeWhere(scope: string | OrderScope): Where {
   return w;
 }
 
+/** Of `references`, those of live orders `scope` sees. */
+export async function reachableOrders(q: Queryable, scope: OrderScope, references: string[]): Promise<Set<string>> {
+  const w = scopeWhere(scope);
+  w.and(`o.reference = ANY(${w.param(references)}::text[])`);
+  const { rows } = await q.query<{ reference: string }>(`SELECT o.reference FROM orders o ${w}`, w.params);
+  return new Set(rows.map((r) => r.reference));
+}
+
 /** Whether filters other than the status apply, which the trigger-kept `status_counts` cannot count. */
 const narrowed = (s: OrderScope, f: OrderFilters) =>
   narrowedBeyondStatus(f) || Boolean(f.tracking_number) || s.deliveryUserId !== undefined || s.confirmedBy !== undefined;

@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
+import { messages } from '../../http/validation.js';
 import { sendWrite } from '../../http/idempotency.js';
 import { checkedInHandler } from '../../http/route-validation.js';
 import { ErrorBag, validate } from '../../http/validation.js';
@@ -15,6 +16,16 @@ import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, sendJson } from '../li
 import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page } from '../listing/list-schemas.js';
 
 type Filters = ReturnType<typeof checkListQuery>;
+
+/**
+ * The records a token reaches inside its account: all of them, or what its user's role works on
+ * (domain.md: an agent's queue, the orders an agent confirmed, a courier's own orders). `narrows`
+ * says whether a reference has to be checked against it.
+ */
+export interface ApiScope {
+  accountId: string;
+  narrows: boolean;
+}
 type HistoryFilters = ReturnType<typeof validate<typeof HistoryQuery>>;
 
 interface RecordKind {
@@ -28,13 +39,18 @@ interface RecordKind {
   /** OpenAPI summaries that need the article or the rule: "Show a lead", "Delete an order (…)". */
   docs: { show: string; update: string; delete: string };
   create: (q: Queryable, actor: TokenActor, body: unknown) => Promise<string[]>;
-  page: (q: Queryable, accountId: string, filters: Filters) => Promise<string>;
+  scope: (q: Queryable, actor: TokenActor) => Promise<ApiScope>;
+  /** Of `references`, those `scope` reaches (asked only when it narrows the account). */
+  reachable: (q: Queryable, scope: ApiScope, references: string[]) => Promise<Set<string>>;
+  /** Refuses (403) what the token's role may not change in one PATCH item (a field, a status). */
+  checkPatch: (q: Queryable, actor: TokenActor, item: unknown) => Promise<void>;
+  page: (q: Queryable, scope: ApiScope, filters: Filters) => Promise<string>;
   json: (q: Queryable, accountId: string, reference: string) => Promise<string | undefined>;
   patch: (q: Queryable, actor: TokenActor, reference: string, body: unknown) => Promise<void>;
   patchBulk: (q: Queryable, actor: TokenActor, body: unknown) => Promise<string[]>;
   /** Deletes `references` (errors keyed by `keyOf(i)` into `bag`), answers how many went. */
   remove: (q: Queryable, actor: TokenActor, references: string[], keyOf: (i: number) => string, bag: ErrorBag) => Promise<number>;
-  histories: (q: Queryable, accountId: string, filters: HistoryFilters) => Promise<string>;
+  histories: (q: Queryable, scope: ApiScope, filters: HistoryFilters) => Promise<string>;
 }
 
 const Reference = Type.Object({ reference: Type.String() });
@@ -42,6 +58,29 @@ const capital = (s: string) => `${s[0].toUpperCase()}${s.slice(1)}`;
 
 export function recordsApi(k: RecordKind) {
   const [One, Many] = [capital(k.one), capital(k.many)];
+
+  /** The references of `refs` outside the token's reach, by index: none when its scope is the account. */
+  const outOfReach = async (q: Queryable, actor: TokenActor, refs: unknown[]): Promise<number[]> => {
+    const scope = await k.scope(q, actor);
+    if (!scope.narrows) return [];
+    const strings = refs.filter((r): r is string => typeof r === 'string');
+    const reached = await k.reachable(q, scope, strings);
+    return refs.flatMap((r, i) => (typeof r === 'string' && !reached.has(r) ? [i] : []));
+  };
+  /** One reference: out of reach is the 404 of a record that does not exist. */
+  const reach = async (q: Queryable, actor: TokenActor, reference: string) => {
+    if ((await outOfReach(q, actor, [reference])).length > 0) throw notFound();
+  };
+  /** Many: each out of reach is refused as an unknown reference would be, all or nothing. */
+  const reachAll = async (q: Queryable, actor: TokenActor, refs: unknown[], keyOf: (i: number) => string) => {
+    const bag = new ErrorBag();
+    for (const i of await outOfReach(q, actor, refs)) bag.add(keyOf(i), messages.invalid(keyOf(i)));
+    bag.throwIfAny();
+  };
+  const itemsOf = (body: unknown): unknown[] => {
+    const items = (body as Record<string, unknown> | null)?.[k.many];
+    return Array.isArray(items) ? items : [];
+  };
   const tag = Many;
   const SCOPE = k.many.toUpperCase() as Uppercase<RecordKind['many']>;
   const may = (action: Parameters<RecordKind['authorize']>[1]) => (who: Principal) => k.authorize(who, action);
@@ -79,7 +118,10 @@ export function recordsApi(k: RecordKind) {
           response: { 200: Page(resource) },
         }),
       },
-      async (req, reply) => sendJson(reply, await k.page(api.db, actorOf(req).accountId, checkListQuery(req.query, k.statuses))),
+      async (req, reply) => {
+        const filters = checkListQuery(req.query, k.statuses);
+        return sendJson(reply, await k.page(api.db, await k.scope(api.db, actorOf(req)), filters));
+      },
     );
 
     api.get(
@@ -89,6 +131,7 @@ export function recordsApi(k: RecordKind) {
         schema: { ...apiDoc(tag, k.docs.show, { response: { 200: Type.Object({ data: resource }) } }), params: Reference },
       },
       async (req, reply) => {
+        await reach(api.db, actorOf(req), req.params.reference);
         const json = await k.json(api.db, actorOf(req).accountId, req.params.reference);
         if (!json) throw notFound();
         return sendJson(reply, `{"data":${json}}`);
@@ -108,6 +151,8 @@ export function recordsApi(k: RecordKind) {
         sendWrite(req, reply, async (q) => {
           const actor = actorOf(req);
           const { reference } = req.params;
+          await reach(q, actor, reference);
+          await k.checkPatch(q, actor, req.body);
           await k.patch(q, actor, reference, req.body);
           const json = await k.json(q, actor.accountId, reference);
           return { status: 200, json: `{"message":"${One} updated successfully.","data":${json}}` };
@@ -126,7 +171,16 @@ export function recordsApi(k: RecordKind) {
       },
       (req, reply) =>
         sendWrite(req, reply, async (q) => {
-          const refs = await k.patchBulk(q, actorOf(req), req.body);
+          const actor = actorOf(req);
+          const items = itemsOf(req.body);
+          await reachAll(
+            q,
+            actor,
+            items.map((item) => (item as { reference?: unknown } | null)?.reference),
+            (i) => `${k.many}.${i}.reference`,
+          );
+          for (const item of items) await k.checkPatch(q, actor, item);
+          const refs = await k.patchBulk(q, actor, req.body);
           const data = refs.map((reference) => ({ reference }));
           return { status: 200, json: JSON.stringify({ message: `${Many} updated successfully.`, data }) };
         }),
@@ -142,6 +196,7 @@ export function recordsApi(k: RecordKind) {
         sendWrite(req, reply, async (q) => {
           const actor = actorOf(req);
           const { reference } = req.params;
+          await reach(q, actor, reference);
           if (!(await k.json(q, actor.accountId, reference))) throw notFound();
           await k.remove(q, actor, [reference], () => 'reference', new ErrorBag());
           return { status: 200, json: JSON.stringify({ message: `${One} deleted successfully.` }) };
@@ -162,7 +217,9 @@ export function recordsApi(k: RecordKind) {
         sendWrite(req, reply, async (q) => {
           const bag = new ErrorBag();
           const { references } = bulkDeleteBody.check(req.body, bag);
-          const count = await k.remove(q, actorOf(req), Array.isArray(references) ? references : [], (i) => `references.${i}`, bag);
+          const refs = Array.isArray(references) ? references : [];
+          if (!bag.has()) await reachAll(q, actorOf(req), refs, (i) => `references.${i}`);
+          const count = await k.remove(q, actorOf(req), refs, (i) => `references.${i}`, bag);
           return { status: 200, json: JSON.stringify({ message: `${Many} deleted successfully.`, data: { count } }) };
         }),
     );
@@ -176,7 +233,7 @@ export function recordsApi(k: RecordKind) {
           querystring: HistoryQuery,
         },
       },
-      async (req, reply) => sendJson(reply, await k.histories(api.db, actorOf(req).accountId, req.query)),
+      async (req, reply) => sendJson(reply, await k.histories(api.db, await k.scope(api.db, actorOf(req)), req.query)),
     );
   };
 }

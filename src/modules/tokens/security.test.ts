@@ -64,9 +64,9 @@ const endpoints = (leadRef: string, orderRef: string): Endpoint[] => [
     scope: 'UPDATE ORDERS',
     resource: 'orders',
     action: 'U',
-    body: { orders: [{ reference: orderRef, city: 'Fes' }] },
+    body: { orders: [{ reference: orderRef, status: 'new' }] },
   },
-  { method: 'PATCH', path: `/orders/${orderRef}`, scope: 'UPDATE ORDERS', resource: 'orders', action: 'U', body: { city: 'Fes' } },
+  { method: 'PATCH', path: `/orders/${orderRef}`, scope: 'UPDATE ORDERS', resource: 'orders', action: 'U', body: { status: 'new' } },
   { method: 'DELETE', path: '/orders', scope: 'DELETE ORDERS', resource: 'orders', action: 'D', body: { references: ['ORD-99999'] } },
   { method: 'DELETE', path: '/orders/ORD-99999', scope: 'DELETE ORDERS', resource: 'orders', action: 'D' },
 ];
@@ -286,6 +286,83 @@ describe('403: scopes and role policies', () => {
     const adminNoScope = await staff('admin', a.accountId, ['VIEW LEADS']);
     expectJson(await call(adminNoScope, 'POST', '/leads', { leads: [lead(2)] }), 403, FORBIDDEN);
     assert.equal((await call(adminNoScope, 'GET', '/leads')).statusCode, 200);
+  });
+
+  test('a staff token reaches what its role works on: an agent its queue and the orders it confirmed, a courier its own orders', async () => {
+    const a = await tenant(t.db);
+    await created(await call(a, 'POST', '/leads', { leads: [lead(1), lead(2, { products: [{ sku: 'P2', quantity: 1, price: 10 }] })] }));
+    await created(await call(a, 'POST', '/orders', { orders: [order(1), order(2)] }));
+    const products = new Map(
+      (await t.db.query<{ id: string; sku: string }>('SELECT id, sku FROM products WHERE account_id = $1', [a.accountId])).rows.map((r) => [
+        r.sku,
+        r.id,
+      ]),
+    );
+
+    // An agent confirming P1 only, allowed to set no_reply only.
+    const agent = await staff('agent', a.accountId);
+    await t.db.query(`UPDATE users SET products_ids_to_confirm = $2::jsonb, agent_status_handlings = '["no_reply"]' WHERE id = $1`, [
+      agent.userId,
+      JSON.stringify([products.get('P1')]),
+    ]);
+    const listed = (await call(agent, 'GET', '/leads')).json();
+    assert.deepEqual(
+      listed.data.map((l: { reference: string }) => l.reference),
+      ['LD-00001'],
+    );
+    assert.equal(listed.meta.total, 1);
+    expectJson(await call(agent, 'GET', '/leads/LD-00002'), 404, NOT_FOUND);
+    expectJson(await call(agent, 'PATCH', '/leads/LD-00002', { status: 'no_reply' }), 404, NOT_FOUND);
+    expectJson(await call(agent, 'PATCH', '/leads', { leads: [{ reference: 'LD-00002', status: 'no_reply' }] }), 422, {
+      message: 'The given data was invalid.',
+      errors: { 'leads.0.reference': ['The selected leads.0.reference is invalid.'] },
+    });
+    assert.deepEqual(
+      (await call(agent, 'GET', '/lead-histories')).json().data.map((h: { lead_reference: string }) => h.lead_reference),
+      ['LD-00001'],
+    );
+    expectJson(await call(agent, 'PATCH', '/leads/LD-00001', { status: 'wrong' }), 403, FORBIDDEN);
+    assert.equal((await call(agent, 'PATCH', '/leads/LD-00001', { status: 'no_reply' })).statusCode, 200);
+    assert.equal((await call(agent, 'GET', '/orders')).json().meta.total, 0, 'an agent sees the orders of leads it confirmed: none');
+    expectJson(await call(agent, 'GET', '/orders/ORD-00001'), 404, NOT_FOUND);
+
+    // A courier with ORD-00001 in hand.
+    const courier = await staff('delivery', a.accountId);
+    await t.db.query(`UPDATE orders SET delivery_user_id = $2 WHERE account_id = $1 AND reference = 'ORD-00001'`, [
+      a.accountId,
+      courier.userId,
+    ]);
+    const orders = (await call(courier, 'GET', '/orders')).json();
+    assert.deepEqual(
+      orders.data.map((o: { reference: string }) => o.reference),
+      ['ORD-00001'],
+    );
+    assert.ok(
+      (await call(courier, 'GET', '/order-histories'))
+        .json()
+        .data.every((h: { order_reference: string }) => h.order_reference === 'ORD-00001'),
+    );
+    expectJson(await call(courier, 'GET', '/orders/ORD-00002'), 404, NOT_FOUND);
+    expectJson(await call(courier, 'PATCH', '/orders/ORD-00002', { status: 'canceled' }), 404, NOT_FOUND);
+    expectJson(await call(courier, 'PATCH', '/orders', { orders: [{ reference: 'ORD-00002', status: 'canceled' }] }), 422, {
+      message: 'The given data was invalid.',
+      errors: { 'orders.0.reference': ['The selected orders.0.reference is invalid.'] },
+    });
+    // Couriers and follow-up agents move orders; they do not edit them.
+    expectJson(await call(courier, 'PATCH', '/orders/ORD-00001', { full_name: 'Changed by a courier' }), 403, FORBIDDEN);
+    const followUp = await staff('follow-up-agent', a.accountId);
+    expectJson(await call(followUp, 'PATCH', '/orders', { orders: [{ reference: 'ORD-00002', city: 'Fes' }] }), 403, FORBIDDEN);
+    assert.equal((await call(followUp, 'GET', '/orders')).json().meta.total, 2, 'a follow-up agent sees every order');
+    const unchanged = (await call(a, 'GET', '/orders')).json().data as {
+      reference: string;
+      status: string;
+      full_name: string;
+      city: string;
+    }[];
+    assert.deepEqual(unchanged.map((o) => [o.reference, o.status, o.full_name, o.city]).sort(), [
+      ['ORD-00001', 'new', 'Customer 1', 'Rabat'],
+      ['ORD-00002', 'new', 'Customer 2', 'Rabat'],
+    ]);
   });
 
   test('a staff token works inside the token’s account and records the token as the actor', async () => {
