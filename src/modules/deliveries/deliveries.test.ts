@@ -20,12 +20,19 @@ test('own couriers: shipped to a delivery user, their /deliveries round, deliver
     payload: {
       orders: [
         order(1, { full_name: 'Amina Door', phone: '06 12 34 56 78', address: '12 Rue Atlas', area: 'Agdal', total: 398 }),
-        order(2, { full_name: 'Karim Refuse', total: 199, products: [{ sku: 'P1', quantity: 1, price: 199 }] }),
+        // The customer pays the delivery fee (the account's default, 20): the courier collects 219.
+        order(2, {
+          full_name: 'Karim Refuse',
+          total: 199,
+          is_fees_paid_by_customer: true,
+          products: [{ sku: 'P1', quantity: 1, price: 199 }],
+        }),
         order(3, { full_name: 'Other Courier Customer' }),
       ],
     },
   });
   assert.equal(res.statusCode, 201, res.body);
+  await t.db.query('INSERT INTO account_fees (account_id, default_delivery_fee) VALUES ($1, 20)', [a.accountId]);
   const { rows: ids } = await t.db.query<{ id: string; reference: string }>(
     'SELECT id, reference FROM orders WHERE account_id = $1 ORDER BY reference',
     [a.accountId],
@@ -52,6 +59,8 @@ test('own couriers: shipped to a delivery user, their /deliveries round, deliver
   assert.match(page.body, /<a class="btn btn-secondary btn-block" href="tel:0612345678">Call 06 12 34 56 78<\/a>/);
   assert.match(page.body, /href="https:\/\/www\.google\.com\/maps\/search\/\?api=1&amp;query=12%20Rue%20Atlas%2C%20Agdal%2C%20Rabat"/);
   assert.match(page.body, /To collect: <span class="money">398[.,]00/);
+  assert.match(page.body, /To collect: <span class="money">219[.,]00/);
+  assert.match(page.body, /Cash to collect in all: <span class="money">617[.,]00/);
   assert.match(page.body, /Karim Refuse/);
   assert.doesNotMatch(page.body, /Other Courier Customer/);
   const list = await c.json('GET', '/deliveries');

@@ -1,9 +1,12 @@
 import type { Queryable } from '../../db/database.js';
+import { COD_AMOUNT } from '../ledger/cod-amount.js';
 import type { Recipient } from '../records/recipient.js';
 
 export interface DeliveryRow extends Recipient {
   id: string;
   total: number;
+  /** What to collect at the door: the total, plus the delivery fee when the customer pays it. */
+  cod_amount: number;
   tracking_number: string | null;
   shipped_at: string;
   products: { name: string; quantity: number }[];
@@ -15,7 +18,8 @@ const LIMIT = 500;
 /** A courier's `shipped` orders, oldest shipment first, as their page shows them. */
 export async function deliveriesOf(q: Queryable, courierId: string): Promise<DeliveryRow[]> {
   const { rows } = await q.query<DeliveryRow>(
-    `SELECT o.id, o.reference, o.full_name, o.phone, o.city, o.area, o.address, o.total::float8 AS total, o.tracking_number,
+    `SELECT o.id, o.reference, o.full_name, o.phone, o.city, o.area, o.address, o.total::float8 AS total,
+            ${COD_AMOUNT('o')}::float8 AS cod_amount, o.tracking_number,
             iso_utc((SELECT max(h.created_at) FROM order_histories h WHERE h.order_id = o.id AND h.new_status = 'shipped')) AS shipped_at,
             coalesce((SELECT json_agg(json_build_object('name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position)
                         FROM order_lines ol WHERE ol.order_id = o.id), '[]') AS products
@@ -24,5 +28,5 @@ export async function deliveriesOf(q: Queryable, courierId: string): Promise<Del
       ORDER BY o.updated_at, o.id LIMIT ${LIMIT}`,
     [courierId],
   );
-  return rows.map((r) => ({ ...r, total: Number(r.total) }));
+  return rows.map((r) => ({ ...r, total: Number(r.total), cod_amount: Number(r.cod_amount) }));
 }

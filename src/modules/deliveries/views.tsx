@@ -19,7 +19,7 @@ function DeliveryCard({ d }: { d: DeliveryRow }) {
       <div class="delivery-head">
         <strong class="ref">{d.reference}</strong>
         <span class="collect">
-          To collect: <Money value={d.total} />
+          To collect: <Money value={d.cod_amount} />
         </span>
       </div>
       <p class="delivery-customer">{d.full_name}</p>
@@ -76,7 +76,7 @@ function DeliveryCard({ d }: { d: DeliveryRow }) {
 
 /** `/deliveries`: a courier's round, made for a phone (one column, large targets). */
 export function DeliveriesPage({ rows }: { rows: DeliveryRow[] }) {
-  const total = rows.reduce((s, d) => s + d.total, 0);
+  const total = rows.reduce((s, d) => s + d.cod_amount, 0);
   return (
     <>
       <PageHeader title="My deliveries" subtitle={rows.length === 0 ? 'Nothing to deliver right now.' : `${rows.length} to deliver`} />

@@ -1,18 +1,20 @@
 import type { Queryable } from '../../db/database.js';
 import { PDF_FONTS, pdfDocument } from '../../files/pdf.js';
+import { COD_AMOUNT } from '../ledger/cod-amount.js';
 import type { Recipient } from '../records/recipient.js';
 
 /** What a label shows (fulfilment.md). */
 export interface LabelOrder extends Recipient {
   tracking_number: string | null;
-  total: number;
+  /** The amount to collect (ledger/cod-amount.ts). */
+  cod_amount: number;
   products: { sku: string; name: string; quantity: number }[];
 }
 
 /** The orders among `ids` in the order asked, with their lines (the caller has checked what the viewer may see). */
 export async function labelOrders(q: Queryable, ids: string[]): Promise<LabelOrder[]> {
   const { rows } = await q.query<LabelOrder & { id: string }>(
-    `SELECT o.id, o.reference, o.tracking_number, o.full_name, o.phone, o.city, o.area, o.address, o.total::float8 AS total,
+    `SELECT o.id, o.reference, o.tracking_number, o.full_name, o.phone, o.city, o.area, o.address, ${COD_AMOUNT('o')}::float8 AS cod_amount,
             (SELECT coalesce(json_agg(json_build_object('sku', ol.sku, 'name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position), '[]')
                FROM order_lines ol WHERE ol.order_id = o.id) AS products
        FROM orders o WHERE o.id = ANY($1::text[]) AND o.deleted_at IS NULL`,
@@ -65,7 +67,7 @@ export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
     doc
       .font(BOLD)
       .fontSize(14)
-      .text(`To collect: ${money(o.total)}`, { width });
+      .text(`To collect: ${money(o.cod_amount)}`, { width });
     doc.moveDown(0.4).font(REGULAR).fontSize(9);
     for (const p of o.products.slice(0, 8)) doc.text(`${p.quantity} × ${p.sku} — ${p.name}`, { width, lineBreak: false, ellipsis: true });
     if (o.products.length > 8) doc.text(`and ${o.products.length - 8} more`);

@@ -57,6 +57,9 @@ test('POST /orders/push: a parcel per order, shipped through the transition; a 5
   for (let i = 0; i < 6; i++) refs.push(await order());
   const ids = await Promise.all(refs.map(idOf));
   await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id: ids[5], from: 'new', to: 'canceled', comment: null }]));
+  // The customers of two orders pay the delivery fee (the account's default, 15): the courier collects 413.
+  await t.db.query('INSERT INTO account_fees (account_id, default_delivery_fee) VALUES ($1, 15)', [shop.accountId]);
+  await t.db.query('UPDATE orders SET is_fees_paid_by_customer = true WHERE id = ANY($1::text[])', [ids.slice(0, 2)]);
   sim.set({ serverError: { times: 1, routes: ['create'] }, malformed: { times: 1, routes: ['create'], kind: 'wrong-shape' } });
 
   const res = await admin.json('POST', '/orders/push', { ids, shipping_company_id: company });
@@ -102,6 +105,11 @@ test('POST /orders/push: a parcel per order, shipped through the transition; a 5
   assert.deepEqual(Object.keys(sent).sort(), ['cod_amount', 'customer', 'items', 'reference']);
   assert.deepEqual(Object.keys(sent.customer).sort(), ['address', 'area', 'city', 'full_name', 'phone']);
   assert.deepEqual(Object.keys(sent.items[0]).sort(), ['name', 'quantity', 'sku']);
+  assert.deepEqual(
+    ids.slice(0, 5).map((id) => (sim.parcelOf(id)?.request as { cod_amount?: number } | undefined)?.cod_amount ?? null),
+    ids.slice(0, 5).map((id, i) => (sim.parcelOf(id) ? (i < 2 ? 413 : 398) : null)),
+  );
+  assert.ok(sim.parcelOf(ids[0]) || sim.parcelOf(ids[1]), 'a parcel of an order whose customer pays the fee');
 });
 
 test('the push request: required fields, a manual company, an unknown order, and who may push', async () => {

@@ -3,6 +3,7 @@ import { SYSTEM } from '../../core/actor.js';
 import { HttpError } from '../../http/errors.js';
 import { defineJob } from '../../jobs/registry.js';
 import { transitionOrders } from '../orders/lifecycle.js';
+import { COD_AMOUNT } from '../ledger/cod-amount.js';
 import { CourierError, type ParcelRequest } from './courier.js';
 import { companyCourier } from './company-courier.js';
 
@@ -18,15 +19,18 @@ interface PushOrder extends ParcelRequest {
   status: string;
 }
 
-/** An order as the courier protocol wants it (fulfilment.md), or undefined when it is gone. */
-async function pushOrder(q: Queryable, id: string): Promise<PushOrder | undefined> {
+/**
+ * An order as the courier protocol wants it (fulfilment.md), or undefined when it is gone; the cash to
+ * collect counts the delivery fee of the company it is pushed to when the customer pays it.
+ */
+async function pushOrder(q: Queryable, id: string, companyId: string): Promise<PushOrder | undefined> {
   const { rows } = await q.query<PushOrder>(
-    `SELECT o.id, o.account_id, o.status, o.reference, o.total::float8 AS cod_amount,
+    `SELECT o.id, o.account_id, o.status, o.reference, ${COD_AMOUNT('o', '$2')}::float8 AS cod_amount,
             json_build_object('full_name', o.full_name, 'phone', o.phone, 'city', o.city, 'area', o.area, 'address', o.address) AS customer,
             (SELECT coalesce(json_agg(json_build_object('sku', ol.sku, 'name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position), '[]')
                FROM order_lines ol WHERE ol.order_id = o.id) AS items
        FROM orders o WHERE o.id = $1 AND o.deleted_at IS NULL`,
-    [id],
+    [id, companyId],
   );
   return rows[0];
 }
@@ -55,7 +59,7 @@ export const pushJob = defineJob<PushPayload>({
     for (; next < orderIds.length; next++) {
       ctx.signal.throwIfAborted();
       const checkpoint = { next: next + 1 };
-      const order = await pushOrder(ctx.db, orderIds[next]);
+      const order = await pushOrder(ctx.db, orderIds[next], companyId);
       if (!order || order.status !== 'new') {
         const message = order ? notNew(order.status) : 'This order no longer exists.';
         await ctx.report({ failed: 1, errors: [{ reference: order?.reference ?? orderIds[next], message }], checkpoint });
