@@ -18,7 +18,7 @@ import {
 } from '../stocks/effects.js';
 import type { Actor } from '../../core/actor.js';
 import { bookOrderMoves } from '../ledger/book.js';
-import { deliveryUsers } from './queries.js';
+import { deliveryUsers, manualCompanies } from './queries.js';
 import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, type OrderStatus } from './transitions.js';
 
 /**
@@ -30,12 +30,21 @@ export async function checkOrderMove(
   q: Queryable,
   actor: Actor,
   order: OrderState,
-  input: { status: OrderStatus; tracking_number?: string | null; delivery_user_id?: string | null },
+  input: { status: OrderStatus; tracking_number?: string | null; delivery_user_id?: string | null; shipping_company_id?: string | null },
   bag: ErrorBag,
 ): Promise<void> {
   const refused = orderMoveRefusal(actor, order, input.status);
   if (refused) return bag.add('status', refused);
   const needs = orderMoveNeeds(order.status, input.status);
+  // Shipping by hand through a `manual` company (fulfilment.md) needs its tracking number, not a courier.
+  if (input.shipping_company_id && needs.includes('delivery_user_id')) {
+    if (!(await manualCompanies(q)).some((c) => c.id === input.shipping_company_id))
+      bag.add('shipping_company_id', messages.invalid('shipping_company_id'));
+    if (!input.tracking_number) bag.add('tracking_number', messages.required('tracking_number'));
+    if (input.delivery_user_id && !(await deliveryUsers(q)).some((c) => c.id === input.delivery_user_id))
+      bag.add('delivery_user_id', messages.invalid('delivery_user_id'));
+    return;
+  }
   if (needs.includes('tracking_number') && !input.tracking_number && !input.delivery_user_id)
     bag.add('tracking_number', messages.required('tracking_number'));
   if (needs.includes('delivery_user_id')) {

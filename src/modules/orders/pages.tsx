@@ -23,6 +23,7 @@ import { checkOrderMove, transitionOrders } from './lifecycle.js';
 import { orderPolicy } from './policy.js';
 import {
   deliveryUsers,
+  manualCompanies,
   findOrder,
   orderScopeOf,
   findOrders,
@@ -77,6 +78,7 @@ const OrderStatusBody = Type.Object({
   status: Type.String({ enum: [...ORDER_STATUSES] }),
   tracking_number: optionalText(200),
   delivery_user_id: optionalText(100),
+  shipping_company_id: optionalText(100),
   comment: optionalText(1000),
 });
 const orderStatusBody = compile(OrderStatusBody);
@@ -188,11 +190,12 @@ export async function ordersPages(web: FastifyInstance) {
     const row = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
     const options = orderMovesFor(actorOfUser(user), row);
-    const [order, histories, events, couriers, ledger] = await Promise.all([
+    const [order, histories, events, couriers, companies, ledger] = await Promise.all([
       itemOf(row),
       orderHistories(db, row.id),
       orderEvents(db, row.id),
       options.includes('shipped') ? deliveryUsers(db) : Promise.resolve([]),
+      options.includes('shipped') ? manualCompanies(db) : Promise.resolve([]),
       ledgerPolicy.authorize(user, 'view') ? orderLedger(db, row.id) : Promise.resolve(undefined),
     ]);
     return renderPage(req, reply, {
@@ -208,6 +211,7 @@ export async function ordersPages(web: FastifyInstance) {
           ledger={ledger}
           options={options}
           couriers={couriers}
+          companies={companies}
           canEdit={orderPolicy.can('edit')(user)}
           canDelete={orderPolicy.can('delete')(user)}
           canSeeLead={leadPolicy.can('view')(user)}
@@ -244,7 +248,10 @@ export async function ordersPages(web: FastifyInstance) {
     const user = req.user!;
     const row = await load(req);
     const bag = new ErrorBag();
-    const input = orderStatusBody.check(pick(body, ['status', 'tracking_number', 'delivery_user_id', 'comment']), bag);
+    const input = orderStatusBody.check(
+      pick(body, ['status', 'tracking_number', 'delivery_user_id', 'shipping_company_id', 'comment']),
+      bag,
+    );
     const actor = actorOfUser(user);
     await db.tx(async (q) => {
       const current = (await lockOrders(q, row.account_id, [row.reference])).get(row.reference);
@@ -265,6 +272,7 @@ export async function ordersPages(web: FastifyInstance) {
           // With an own courier and no tracking number, the reference is the parcel's number (labels, search).
           trackingNumber: to === 'shipped' ? (input.tracking_number ?? (input.delivery_user_id ? current.reference : null)) : null,
           deliveryUserId: to === 'shipped' ? (input.delivery_user_id ?? null) : null,
+          shippingCompanyId: to === 'shipped' ? (input.shipping_company_id ?? null) : null,
         },
       ]);
     });

@@ -192,6 +192,14 @@ export async function lockOrders(q: Queryable, accountId: string, references: st
   return new Map(rows.map((r) => [r.reference, r]));
 }
 
+/** Active shipping companies that ship by hand (`manual`: no courier call), for the ship form. */
+export async function manualCompanies(q: Queryable): Promise<{ id: string; name: string }[]> {
+  const { rows } = await q.query<{ id: string; name: string }>(
+    `SELECT id, name FROM shipping_companies WHERE adapter = 'manual' AND status = 'active' ORDER BY lower(name), id LIMIT 1000`,
+  );
+  return rows;
+}
+
 /** Active delivery people, for the ship form. */
 export async function deliveryUsers(q: Queryable): Promise<{ id: string; full_name: string }[]> {
   const { rows } = await q.query<{ id: string; full_name: string }>(

@@ -181,7 +181,12 @@ export function OrdersList(p: {
   );
 }
 
-function OrderStatusForm(p: { order: OrderItem; options: string[]; couriers: { id: string; full_name: string }[] }) {
+function OrderStatusForm(p: {
+  order: OrderItem;
+  options: string[];
+  couriers: { id: string; full_name: string }[];
+  companies: { id: string; name: string }[];
+}) {
   const { order, options } = p;
   const label = (s: string) =>
     ({ shipped: 'Shipped (push to delivery)', delivered: 'Delivered', returned: 'Returned', canceled: 'Canceled', new: 'New (renew)' })[
@@ -202,6 +207,14 @@ function OrderStatusForm(p: { order: OrderItem; options: string[]; couriers: { i
                 options={p.couriers.map((c) => [c.id, c.full_name])}
                 placeholder={p.couriers.length ? 'Choose who delivers it' : 'No delivery person yet'}
               />
+              {p.companies.length > 0 && (
+                <Select
+                  name="shipping_company_id"
+                  label="Shipping company (shipped by hand)"
+                  options={p.companies.map((c) => [c.id, c.name])}
+                  placeholder="Or choose the company carrying it"
+                />
+              )}
             </div>
           </fieldset>
         )}
@@ -225,6 +238,8 @@ export function OrderPage(p: {
   ledger?: LedgerRow[];
   options: string[];
   couriers: { id: string; full_name: string }[];
+  /** Active `manual` shipping companies, for shipping by hand. */
+  companies: { id: string; name: string }[];
   canEdit: boolean;
   canDelete: boolean;
   canSeeLead: boolean;
@@ -240,7 +255,11 @@ export function OrderPage(p: {
         canEdit={p.canEdit && order.status === 'new'}
         canDelete={p.canDelete && (order.status === 'new' || order.status === 'canceled')}
       />
-      <OtherErrors shown={(k) => p.options.length > 0 && ['status', 'comment', 'tracking_number', 'delivery_user_id'].includes(k)} />
+      <OtherErrors
+        shown={(k) =>
+          p.options.length > 0 && ['status', 'comment', 'tracking_number', 'delivery_user_id', 'shipping_company_id'].includes(k)
+        }
+      />
       <StatusLine
         status={order.status}
         related={{
@@ -291,7 +310,7 @@ export function OrderPage(p: {
           )}
         </div>
         <div class="record-side">
-          {p.options.length > 0 && <OrderStatusForm order={order} options={p.options} couriers={p.couriers} />}
+          {p.options.length > 0 && <OrderStatusForm order={order} options={p.options} couriers={p.couriers} companies={p.companies} />}
           <HistoryCard
             reference={order.reference}
             items={p.histories}

@@ -132,3 +132,25 @@ test('the push request: required fields, a manual company, an unknown order, and
   assert.equal(page.statusCode, 200);
   assert.match(page.body, new RegExp(ref));
 });
+
+test('shipping by hand through a manual company: the status change with its tracking number, no courier call', async () => {
+  const ref = await order();
+  const id = await idOf(ref);
+  const page = await admin.get(`/orders/${id}/show`);
+  assert.match(page.body, /<select[^>]*name="shipping_company_id"/);
+  const ship = (body: Record<string, unknown>) => admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', ...body });
+  const noTracking = await ship({ shipping_company_id: manual });
+  assert.equal(noTracking.statusCode, 422);
+  assert.deepEqual(noTracking.json().errors, { tracking_number: ['The tracking number field is required.'] });
+  const throughHttp = await ship({ shipping_company_id: company, tracking_number: 'HAND-1' });
+  assert.deepEqual(throughHttp.json().errors, { shipping_company_id: ['The selected shipping company id is invalid.'] });
+  const calls = sim.requests.length;
+  const shipped = await ship({ shipping_company_id: manual, tracking_number: 'HAND-1' });
+  assert.equal(shipped.statusCode, 200, shipped.body);
+  const { rows } = await t.db.query('SELECT status, tracking_number, shipping_company_id, delivery_user_id FROM orders WHERE id = $1', [
+    id,
+  ]);
+  assert.deepEqual(rows[0], { status: 'shipped', tracking_number: 'HAND-1', shipping_company_id: manual, delivery_user_id: null });
+  assert.equal(sim.requests.length, calls, 'no call to any courier');
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
