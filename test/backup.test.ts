@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/open.js';
 import { socketPath } from '../src/db/wire.js';
@@ -116,5 +118,33 @@ test(
       server.proc.kill('SIGTERM');
       await server.exited;
     }
+  },
+);
+
+test(
+  'backup and restore refuse what they cannot use in one line, and leave nothing behind',
+  { skip: process.env.DATABASE_URL ? 'the embedded database only' : false },
+  async () => {
+    const dir = tempDataDir();
+    const env = { DATA_DIR: join(dir, 'data'), DATABASE_URL: '', APP_KEY: 'backup-test-key-backup-test-key-0000' };
+    const codops = (...args: string[]) => runCommand(['src/cli/index.ts', ...args], env);
+    const cut = join(dir, 'cut.backup');
+    writeFileSync(cut, gzipSync(randomBytes(200_000)).subarray(0, 50_000));
+    const notGzip = join(dir, 'notes.txt');
+    writeFileSync(notGzip, 'not a backup');
+    const cases: [string[], RegExp][] = [
+      [['restore', cut], /is not a codops backup .*, or it is cut short: unexpected end of file\.$/],
+      [['restore', notGzip], /is not a codops backup .*, or it is cut short: incorrect header check\.$/],
+      [['restore', dir], /is a folder, not a backup\.$/],
+      [['backup', dir], /is a folder: give the backup a file name\.$/],
+      [['backup', join(dir, 'missing', 'x.backup')], /^codops: No folder .*missing: create it first\.$/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await codops(...args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      assert.match(r.stderr.trim(), message);
+    }
+    assert.deepEqual(readdirSync(dir).sort(), ['cut.backup', 'notes.txt'], 'no .part file, no database restored');
   },
 );

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { loadConfig } from '../config.js';
 import { acquireDataDirLock } from '../db/data-dir-lock.js';
@@ -26,6 +27,10 @@ export function backupCommands(cli: Command, refuse: Refuse) {
       const config = loadConfig({ ...process.env }, { persistKey: false });
       if (config.databaseUrl) throw refuse('DATABASE_URL is set: back up PostgreSQL with pg_dump (see the README).');
       const target = resolve(file);
+      if (existsSync(target) && statSync(target).isDirectory()) throw refuse(`${target} is a folder: give the backup a file name.`);
+      if (!existsSync(dirname(target)) || !statSync(dirname(target)).isDirectory()) {
+        throw refuse(`No folder ${dirname(target)}: create it first.`);
+      }
       const db = await openForCommand(config);
       let bytes: Buffer;
       try {
@@ -34,8 +39,13 @@ export function backupCommands(cli: Command, refuse: Refuse) {
         await db.close();
       }
       const tmp = `${target}.part`;
-      writeFileSync(tmp, bytes, { mode: 0o600 });
-      renameSync(tmp, target);
+      try {
+        writeFileSync(tmp, bytes, { mode: 0o600 });
+        renameSync(tmp, target);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw refuse(`Could not write ${target}: ${(err as Error).message}`);
+      }
       print(Boolean(o.json), { file: target, bytes: bytes.length }, `Backup written: ${target} (${bytes.length} bytes).`);
     });
 
@@ -48,6 +58,15 @@ export function backupCommands(cli: Command, refuse: Refuse) {
       if (config.databaseUrl) throw refuse('DATABASE_URL is set: restore PostgreSQL with pg_restore or psql (see the README).');
       const source = resolve(file);
       if (!existsSync(source)) throw refuse(`No backup at ${source}.`);
+      if (statSync(source).isDirectory()) throw refuse(`${source} is a folder, not a backup.`);
+      const bytes = readFileSync(source);
+      // Checked whole before PGlite reads it: a damaged archive would fail inside PGlite's loader.
+      const notBackup = `${source} is not a codops backup (the gzipped file \`codops backup\` writes)`;
+      try {
+        gunzipSync(bytes);
+      } catch (err) {
+        throw refuse(`${notBackup}, or it is cut short: ${(err as Error).message}.`);
+      }
       const pgdata = join(config.dataDir, 'pgdata');
       if (existsSync(pgdata) && readdirSync(pgdata).length > 0) {
         throw refuse(`${config.dataDir} already holds a database: restore into an empty DATA_DIR.`);
@@ -55,14 +74,17 @@ export function backupCommands(cli: Command, refuse: Refuse) {
       mkdirSync(config.dataDir, { recursive: true });
       const release = acquireDataDirLock(config.dataDir);
       try {
-        const db = new PGlite(pgdata, { loadDataDir: new Blob([readFileSync(source)]) });
+        const db = new PGlite(pgdata, { loadDataDir: new Blob([bytes]) });
+        let migrations: number;
         try {
           await db.waitReady;
-          const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
-          print(Boolean(o.json), { dataDir: config.dataDir, migrations: rows[0].n }, `Restored ${source} into ${config.dataDir}.`);
+          migrations = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n;
+        } catch (err) {
+          throw refuse(`${notBackup}: ${(err as Error).message}.`);
         } finally {
-          await db.close();
+          await db.close().catch(() => undefined);
         }
+        print(Boolean(o.json), { dataDir: config.dataDir, migrations }, `Restored ${source} into ${config.dataDir}.`);
       } catch (err) {
         rmSync(pgdata, { recursive: true, force: true }); // leave the directory empty, as it was
         throw err;
