@@ -73,7 +73,11 @@ export function agent(app: FastifyInstance): Agent {
   };
   /** A fresh token when none was seen since the session changed. */
   const ensureToken = async () => {
-    if (!token) await self.get('/');
+    if (!token) {
+      // Home, or where it sends the user (an agent's is the call queue).
+      const home = await self.get('/');
+      if (home.statusCode === 302 && typeof home.headers.location === 'string') await self.get(home.headers.location);
+    }
     return token;
   };
 

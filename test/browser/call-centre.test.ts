@@ -25,8 +25,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     const second = await agentOf(db, [s.products.A, s.products.B], { hours });
     const page = await newPage(env);
     await login(page, agent.email, PASSWORD);
-    assert.equal(new URL(page.url()).pathname, '/', 'logged in');
-    await page.goto('/call-centre');
+    assert.equal(new URL(page.url()).pathname, '/call-centre', 'logged in, on the call queue (an agent’s home)');
     await checkPage(page, 'call queue');
     assert.match((await page.locator('main').textContent()) ?? '', /Due callbacks\s*1/);
 

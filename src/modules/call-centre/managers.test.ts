@@ -75,12 +75,18 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
   }
 });
 
-test("an agent's and a manager's home lead to their screens: the queue, the agents' board", async () => {
+test("an agent lands on their call queue; a manager's home has the figures and leads to the agents' board", async () => {
   const s = await shop(t.db);
   const agent = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
   const home = await agent.get('/');
-  assert.equal(home.statusCode, 200);
-  assert.match(home.body, /<ul class="work-links">.*href="\/call-centre"/s);
-  const manager = await login(t.app, (await person(t.db, 'call-center-manager')).email);
-  assert.match((await manager.get('/')).body, /<ul class="work-links">.*href="\/call-centre\/agents"/s);
+  assert.equal(home.statusCode, 302);
+  assert.equal(home.headers.location, '/call-centre');
+  assert.match((await agent.get('/call-centre')).body, /<h1>Call queue<\/h1>/);
+  for (const role of ['call-center-manager', 'manager', 'manager-leader'] as const) {
+    const manager = await login(t.app, (await person(t.db, role)).email);
+    const body = (await manager.get('/')).body;
+    for (const kpi of ['Leads today', 'Confirmation rate', 'Orders shipped, 30 days', 'Delivery rate'])
+      assert.match(body, new RegExp(kpi), `${role}: ${kpi}`);
+    assert.match(body, /href="\/call-centre\/agents"/, role);
+  }
 });

@@ -3,6 +3,7 @@ import type { Queryable } from '../../db/database.js';
 import { addNav, NAV } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import type { WebUser } from '../../web/types.js';
+import type { Role } from '../../core/roles.js';
 import { Card, Kpi, PageHeader, TableWrap } from '../../web/ui.js';
 import { ROLE_LABELS } from '../../web/labels.js';
 import { LEAD_STATUSES } from '../leads/transitions.js';
@@ -106,6 +107,9 @@ function Dashboard({ user, f, scope, balance }: { user: WebUser; f: Figures; sco
   );
 }
 
+/** Staff who see every account's leads and orders (domain.md), and so their figures. */
+const KPI_ROLES = new Set<Role>(['admin', 'manager-leader', 'manager', 'call-center-manager', 'follow-up-agent']);
+
 export async function homePages(web: FastifyInstance) {
   addNav({ label: 'Home', href: '/', icon: 'home', visible: (u) => u.role !== 'delivery' });
 
@@ -115,12 +119,15 @@ export async function homePages(web: FastifyInstance) {
     if (user.role === 'delivery') {
       return renderPage(req, reply, { title: 'My deliveries', body: <DeliveriesPage rows={await deliveriesOf(web.db, user.id)} /> });
     }
-    if (user.role === 'seller' || user.role === 'admin') {
+    // An agent lands on their call queue (dashboard.md).
+    if (user.role === 'agent') return reply.redirect('/call-centre');
+    // Who sees every account's leads and orders gets their figures; a seller their shop's.
+    if (user.role === 'seller' || KPI_ROLES.has(user.role)) {
       const f = await homeFigures(web.db, user.role === 'seller' ? user.account_id : null);
       const balance = user.role === 'seller' ? await balanceOf(web.db, user.account_id!) : undefined;
       return renderPage(req, reply, {
         title: 'Home',
-        body: <Dashboard user={user} f={f} scope={user.role === 'admin' ? 'All accounts' : 'Your shop'} balance={balance} />,
+        body: <Dashboard user={user} f={f} scope={user.role === 'seller' ? 'Your shop' : 'All accounts'} balance={balance} />,
       });
     }
     return renderPage(req, reply, {

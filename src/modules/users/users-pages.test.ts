@@ -416,7 +416,7 @@ describe('users: create and edit with each role’s fields', () => {
     expectJson(res, 200);
     assert.equal(res.json().data.full_name, 'Renamed Agent');
     assert.deepEqual(res.json().data.agent_status_handlings, ['confirmed']);
-    assert.equal((await session.get('/')).statusCode, 200, 'no password change: still logged in');
+    assert.equal((await session.get('/call-centre')).statusCode, 200, 'no password change: still logged in (an agent’s home is the queue)');
 
     expectInvalid(await agents.admin.json('PATCH', `${url}/update`, { full_name: '', email: '', phone: null }), {
       full_name: ['The full name field is required.'],
