@@ -132,6 +132,15 @@ test('codops demo seeds leads and orders in every status and prints a working to
       'no_reply',
       'wrong',
     ]);
+    // Its duplicates came through intake: each names the open lead it repeats.
+    const duplicates = await db.query<{ n: number; named: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE d.duplicate_of = first.reference AND first.status = 'new')::int AS named
+         FROM leads d LEFT JOIN leads first ON first.account_id = d.account_id AND first.phone_normalized = d.phone_normalized
+                                           AND first.reference <> d.reference
+        WHERE d.account_id = $1 AND d.status = 'duplicate'`,
+      [out.account_id],
+    );
+    assert.deepEqual(duplicates.rows[0], { n: 10, named: 10 });
     const orders = await db.query<{ status: string }>('SELECT DISTINCT status FROM orders WHERE account_id = $1', [out.account_id]);
     assert.deepEqual(orders.rows.map((r) => r.status).sort(), ['canceled', 'delivered', 'new', 'returned', 'shipped']);
   });

@@ -152,14 +152,15 @@ async function seedLeadsAndOrders(q: Tx, accountId: string) {
   }));
   await createLeads(q, SYSTEM, accountId, { leads });
   const { rows } = await q.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 ORDER BY reference', [accountId]);
+  // Ten customers order again while their first lead is still open: intake marks them duplicates of it.
+  await createLeads(q, SYSTEM, accountId, { leads: leads.slice(0, 10).map((l) => ({ ...l, products: l.products.slice(0, 1) })) });
   // Leads 0-49 stay new; the rest spread over the other statuses, most of them confirmed.
-  const plan: [number, number, 'no_reply' | 'call_later' | 'canceled' | 'wrong' | 'duplicate' | 'confirmed'][] = [
+  const plan: [number, number, 'no_reply' | 'call_later' | 'canceled' | 'wrong' | 'confirmed'][] = [
     [50, 90, 'no_reply'],
     [90, 120, 'call_later'],
     [120, 150, 'canceled'],
     [150, 165, 'wrong'],
-    [165, 175, 'duplicate'],
-    [175, 400, 'confirmed'],
+    [165, 400, 'confirmed'],
   ];
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
   await transitionLeads(
