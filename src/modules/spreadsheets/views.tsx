@@ -18,7 +18,7 @@ export function ExportForm({ records }: { records: Records }) {
   return (
     <form method="post" action={`/${records}/export${query ? `?${query}` : ''}`} class="inline-form" aria-label={`Export ${records}`}>
       <input type="hidden" name="_token" value={csrf} />
-      <label class="sr-only" for={`export-format-${records}`}>
+      <label class="export-format-label" for={`export-format-${records}`}>
         File format
       </label>
       <select name="format" id={`export-format-${records}`}>
