@@ -106,7 +106,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
-  installErrorRenderer(app, { router, html: [renderHtmlError] });
+  const { unrouted } = installErrorRenderer(app, { router, html: [renderHtmlError] });
   await securityHeaders(app);
 
   const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
@@ -148,7 +148,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(
     async (api) => {
       api.setValidatorCompiler(laravelValidatorCompiler);
-      await apiScope(api, { rateLimitPerMinute: config.apiRateLimitPerMinute });
+      await apiScope(api, { rateLimitPerMinute: config.apiRateLimitPerMinute, unrouted });
       await api.register(leadsApi, { bulkBodyLimit: config.bulkBodyLimit });
       await api.register(ordersApi, { bulkBodyLimit: config.bulkBodyLimit });
     },

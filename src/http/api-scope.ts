@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { badJson, forbidden, tooManyAttempts, unauthenticated } from './errors.js';
 import { rejectControlCharacters } from './input-hygiene.js';
@@ -7,7 +7,10 @@ import { rejectControlCharacters } from './input-hygiene.js';
  * Hooks of every /api/web/1.0 route, in the order api-v1.md fixes: authentication (401), rate
  * limit (429), scope and policy (403), then body parsing (400/413/415) and the handler.
  */
-export async function apiScope(api: FastifyInstance, opts: { rateLimitPerMinute: number }) {
+export async function apiScope(
+  api: FastifyInstance,
+  opts: { rateLimitPerMinute: number; unrouted: (req: FastifyRequest, reply: FastifyReply) => unknown },
+) {
   api.removeAllContentTypeParsers();
   api.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = String(body);
@@ -33,8 +36,11 @@ export async function apiScope(api: FastifyInstance, opts: { rateLimitPerMinute:
       errorResponseBuilder: (_req, ctx) => tooManyAttempts({ 'x-ratelimit-reset': String(Math.ceil((Date.now() + ctx.ttl) / 1000)) }),
     }),
   );
+  // A path no API route serves is 404 (or 405) with or without a token, after the rate limit: it too
+  // carries the X-RateLimit headers of every API answer.
+  api.setNotFoundHandler(opts.unrouted);
   api.addHook('onRequest', async (req) => {
-    if (!req.tokenActor) throw unauthenticated();
+    if (!req.tokenActor && !req.is404) throw unauthenticated();
   });
   api.addHook('preParsing', async (req) => {
     const { scope, allows } = req.routeOptions.config;

@@ -30,14 +30,16 @@ export function installErrorRenderer(
   };
 
   app.setErrorHandler((error: FastifyError, req, reply) => {
-    if (req.is404 && !(error instanceof HttpError)) return unrouted(req, reply);
     let err = error instanceof HttpError ? error : (fromFastifyError(error) ?? fromDatabaseError(error));
     if (!err) {
       req.log.error({ err: error }, 'unhandled error');
       err = serverError();
     }
+    // The body of a request no route serves is never read: its path answers (401 and 429 still come first).
+    if (req.is404 && [400, 413, 415].includes(err.statusCode)) return unrouted(req, reply);
     return send(req, reply, err);
   });
 
   app.setNotFoundHandler(unrouted);
+  return { unrouted };
 }

@@ -577,6 +577,17 @@ describe('around the API', () => {
       message: 'Method not allowed.',
     });
     expectJson(await t.app.inject({ method: 'DELETE', url: `${API}/nope`, headers: jsonType, payload: '{' }), 404, NOT_FOUND);
+    // Every API answer carries the rate-limit headers, a 404 or 405 of a path no route serves too; no token is still a 404 there.
+    for (const [method, url, headers, status] of [
+      ['GET', `${API}/nope`, a.auth, 404],
+      ['PUT', `${API}/leads`, a.auth, 405],
+      ['GET', `${API}/nope`, {}, 404],
+    ] as const) {
+      const res = await t.app.inject({ method, url, headers });
+      assert.equal(res.statusCode, status, `${method} ${url}`);
+      assert.match(String(res.headers['x-ratelimit-limit']), /^\d+$/, `${method} ${url}`);
+      assert.match(String(res.headers['x-ratelimit-remaining']), /^\d+$/, `${method} ${url}`);
+    }
 
     expectJson(await t.app.inject({ method: 'GET', url: `${API}/nope`, headers: a.auth }), 404, NOT_FOUND);
     expectJson(await t.app.inject({ method: 'GET', url: `${API}/leads/LD-00001/extra`, headers: a.auth }), 404, NOT_FOUND);
