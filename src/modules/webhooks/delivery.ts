@@ -110,9 +110,8 @@ export async function post(
     return { ok: false, status: null, durationMs: took(), response: null, error: message(err) };
   }
   const timestamp = Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = {};
-  for (const h of target.headers) if (!RESERVED_HEADERS.has(h.key.toLowerCase())) headers[h.key] = h.value;
-  Object.assign(headers, {
+  // codops' headers, then the custom ones (webhooks-files.md), which never replace them.
+  const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'User-Agent': 'codops-webhooks',
     'X-Codops-Event': delivery.type,
@@ -120,7 +119,8 @@ export async function post(
     'X-Codops-Timestamp': String(timestamp),
     'X-Codops-Signature': signature(target.secret, timestamp, body),
     'Content-Length': String(Buffer.byteLength(body)),
-  });
+  };
+  for (const h of target.headers) if (!RESERVED_HEADERS.has(h.key.toLowerCase())) headers[h.key] = h.value;
   return new Promise<Outcome>((resolve) => {
     let settled = false;
     const finish = (o: Omit<Outcome, 'durationMs'>) => {

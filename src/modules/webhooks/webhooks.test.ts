@@ -22,6 +22,8 @@ const PRIVATE = 'The url must not point to a loopback, private, link-local or me
 interface Received {
   path: string;
   headers: IncomingHttpHeaders;
+  /** Header names as sent, in order. */
+  order: string[];
   body: string;
 }
 
@@ -37,7 +39,12 @@ class Receiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = req.url ?? '/';
-        this.got.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        this.got.push({
+          path,
+          headers: req.headers,
+          order: req.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase()),
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         const status = this.answer(path, this.got.filter((g) => g.path === path).length);
         if (status === 'hang') return;
         if (status === 'slow-body') return void res.writeHead(200, { 'content-type': 'text/plain' }).write('accepted, still writing');
@@ -349,6 +356,11 @@ describe('webhook delivery', () => {
       assert.match(String(g.headers['x-codops-timestamp']), /^\d{10}$/);
       assert.ok(Math.abs(Number(g.headers['x-codops-timestamp']) - Date.now() / 1000) < 120);
       assert.equal(g.headers['x-shop'], 'north');
+      const at = (h: string) => g.order.indexOf(h);
+      assert.ok(
+        at('x-shop') > at('x-codops-signature') && at('x-codops-signature') > at('content-type'),
+        `codops' headers first: ${g.order}`,
+      );
     }
     const first = bodies[0];
     assert.deepEqual(Object.keys(first), ['id', 'type', 'created_at', 'data']);
