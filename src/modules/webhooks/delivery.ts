@@ -57,9 +57,12 @@ interface Outcome {
   error: string | null;
 }
 
-/** The body of an event: `data` as the API showed it then, `previous_status` added on a status change. */
+/**
+ * The body of an event: `data` as the API showed it then, `previous_status` added on a status change
+ * (null when there was none before: a payout request is born `pending`).
+ */
 export function eventBody(c: Pick<Claimed, 'event_id' | 'type' | 'created_at' | 'data' | 'previous_status'>): string {
-  const data = c.previous_status === null ? c.data : { ...c.data, previous_status: c.previous_status };
+  const data = c.type.endsWith('.status_changed') ? { ...c.data, previous_status: c.previous_status } : c.data;
   return JSON.stringify({ id: c.event_id, type: c.type, created_at: c.created_at, data });
 }
 

@@ -11,7 +11,7 @@ import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { newId } from '../../lib/ids.js';
 import { seal } from '../../lib/seal.js';
-import { DISABLE_AFTER, RETRY_SCHEDULE, WebhookDispatcher } from './delivery.js';
+import { DISABLE_AFTER, RETRY_SCHEDULE, WebhookDispatcher, eventBody } from './delivery.js';
 import { SECRET_PURPOSE } from './service.js';
 
 const API = '/api/web/1.0';
@@ -634,4 +634,18 @@ describe('webhook delivery', () => {
     assert.equal(resent.json().data.response, 'accepted, still writing');
     rx.answer = () => 200;
   });
+});
+
+test('a status change always names the status before it: null for a payout request born pending; a creation has none', () => {
+  const at = { event_id: 'e1', created_at: '2026-12-01T00:00:00Z', data: { reference: 'INV-1', status: 'pending' } };
+  assert.deepEqual(JSON.parse(eventBody({ ...at, type: 'invoice.status_changed', previous_status: null })).data, {
+    reference: 'INV-1',
+    status: 'pending',
+    previous_status: null,
+  });
+  assert.equal(
+    JSON.parse(eventBody({ ...at, type: 'invoice.status_changed', previous_status: 'pending' })).data.previous_status,
+    'pending',
+  );
+  assert.ok(!('previous_status' in JSON.parse(eventBody({ ...at, type: 'lead.created', previous_status: null })).data));
 });
