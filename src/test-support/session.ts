@@ -45,6 +45,8 @@ export interface Agent {
   json(method: Method, url: string, body?: unknown, opts?: { token?: string | false; headers?: Headers }): Promise<LightMyRequestResponse>;
   /** GETs the Location of a redirect. */
   follow(res: LightMyRequestResponse): Promise<LightMyRequestResponse>;
+  /** Where the user lands: `/`, or the page it sends them to (an agent's call queue). */
+  home(): Promise<LightMyRequestResponse>;
 }
 
 const TOKEN = /name="_token" value="([^"]+)"/;
@@ -73,11 +75,7 @@ export function agent(app: FastifyInstance): Agent {
   };
   /** A fresh token when none was seen since the session changed. */
   const ensureToken = async () => {
-    if (!token) {
-      // Home, or where it sends the user (an agent's is the call queue).
-      const home = await self.get('/');
-      if (home.statusCode === 302 && typeof home.headers.location === 'string') await self.get(home.headers.location);
-    }
+    if (!token) await self.home();
     return token;
   };
 
@@ -136,6 +134,10 @@ export function agent(app: FastifyInstance): Agent {
       const location = res.headers.location;
       if (!location) throw new Error(`not a redirect: ${res.statusCode}`);
       return self.get(String(location));
+    },
+    async home() {
+      const res = await self.get('/');
+      return res.statusCode === 302 && res.headers.location !== '/login' ? self.follow(res) : res;
     },
   };
   return self;

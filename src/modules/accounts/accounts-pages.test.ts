@@ -55,7 +55,7 @@ describe('accounts: the permission matrix', () => {
 
   test('the menu shows Accounts to the admin and the managers only', async () => {
     for (const role of ROLES) {
-      const home = await agents[role].get('/');
+      const home = await agents[role].home();
       assert.equal(home.statusCode, 200);
       assert.equal(/href="\/accounts"/.test(home.body), role === 'admin' || MANAGERS.includes(role), role);
     }

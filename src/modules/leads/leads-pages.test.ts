@@ -433,7 +433,7 @@ test('role matrix: who sees and changes leads; another account answers 404', () 
       assert.equal((await u.get('/leads')).statusCode, 403, role);
       assert.equal((await u.get(`/leads/${id}/show`)).statusCode, 403, role);
       assert.equal((await u.get('/lead-histories')).statusCode, 403, role);
-      assert.doesNotMatch((await u.get('/')).body, /href="\/leads"/, `${role}: no menu entry`);
+      assert.doesNotMatch((await u.home()).body, /href="\/leads"/, `${role}: no menu entry`);
     }
 
     // Guests: the login page, or 401 for JSON.

@@ -515,7 +515,7 @@ describe('who sees and changes which stocks', () => {
       for (const url of ['/stocks', '/stocks-histories', `/stocks/${mine}/show`]) {
         assert.equal((await u.json('GET', url)).statusCode, 403, `${role} ${url}`);
       }
-      const page = await u.get('/');
+      const page = await u.home();
       assert.ok(!page.body.includes('href="/stocks"'), `${role} has no Stocks entry`);
     }
     const guest = agent(t.app);

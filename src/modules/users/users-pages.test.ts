@@ -121,7 +121,7 @@ describe('users: the permission matrix', () => {
 
   test('the menu: Users for the admin, Team for managers and sellers, nothing for the others', async () => {
     for (const role of ROLES) {
-      const home = (await agents[role].get('/')).body;
+      const home = (await agents[role].home()).body;
       assert.equal(/<a href="\/users"[^>]*>.*?Users<\/a>/.test(home), role === 'admin', `${role} Users`);
       assert.equal(/<a href="\/users\/team"[^>]*>.*?Team<\/a>/.test(home), MANAGERS.includes(role), `${role} team`);
       assert.equal(/<a href="\/users\/sellers"[^>]*>.*?Team<\/a>/.test(home), role === 'seller', `${role} sellers team`);
