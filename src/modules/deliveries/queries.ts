@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { COD_AMOUNT } from '../ledger/cod-amount.js';
+import { COD_AMOUNT } from '../ledger/order-fees.js';
 import type { Recipient } from '../records/recipient.js';
 
 export interface DeliveryRow extends Recipient {

@@ -26,10 +26,14 @@ export const leadsApi = recordsApi({
   },
   reachable: (q, scope, references) => reachableLeads(q, scope as LeadScope, references),
   // An agent sets only the statuses of their `agent_status_handlings`, as on the call screen.
-  checkPatch: async (q, actor, item) => {
-    const status = (item as { status?: unknown } | null)?.status;
-    if (actor.role !== 'agent' || typeof status !== 'string' || !(LEAD_STATUSES as readonly string[]).includes(status)) return;
-    if (outcomeRefusal((await leadAccess(q, actor)).handlings, status as LeadStatus)) throw forbidden();
+  checkPatch: async (q, actor, items) => {
+    if (actor.role !== 'agent') return;
+    const statuses = items
+      .map((item) => (item as { status?: unknown } | null)?.status)
+      .filter((s): s is LeadStatus => (LEAD_STATUSES as readonly unknown[]).includes(s));
+    if (statuses.length === 0) return;
+    const { handlings } = await leadAccess(q, actor);
+    if (statuses.some((s) => outcomeRefusal(handlings, s))) throw forbidden();
   },
   page: (q, scope, f) => leadPage(q, scope as LeadScope, { ...f, status: f.status as LeadStatus[] | undefined }),
   json: leadJson,

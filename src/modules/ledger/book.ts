@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import type { Actor } from '../../core/actor.js';
+import { COD_AMOUNT, DELIVERY_FEE, RETURN_FEE } from './order-fees.js';
 
 /** finance.md's ledger kinds: credits, fees (−), payouts, wallet payments and adjustments (±). */
 export const LEDGER_KINDS = [
@@ -116,26 +117,18 @@ export async function bookOrderMoves(
   const { rows } = await q.query<AttemptCharges>(
     `WITH m AS (SELECT * FROM unnest($2::text[], $3::text[]) AS m(id, to_status)),
      c AS (
-       SELECT o.id, o.reference, m.to_status, o.delivery_attempts + 1 AS attempt, o.total, o.is_fees_paid_by_customer,
+       SELECT o.id, o.reference, m.to_status, o.delivery_attempts + 1 AS attempt,
               CASE WHEN o.lead_id IS NOT NULL AND o.delivery_attempts = 0 THEN coalesce(f.confirmation_fee, 0) ELSE 0 END AS confirmation_fee,
               coalesce(f.fulfilment_fee, 0) AS fulfilment_fee,
-              coalesce(city.delivery_fee, f.default_delivery_fee, 0) AS delivery_fee,
-              coalesce(city.return_fee, f.default_return_fee, 0) AS return_fee,
-              coalesce(f.cod_percent, 0) AS cod_percent
+              ${DELIVERY_FEE('o')} AS delivery_fee, ${RETURN_FEE('o')} AS return_fee,
+              coalesce(f.cod_percent, 0) AS cod_percent,
+              CASE WHEN m.to_status = 'delivered' THEN ${COD_AMOUNT('o')} END AS collected
          FROM m JOIN orders o ON o.id = m.id AND o.account_id = $1
          LEFT JOIN account_fees f ON f.account_id = o.account_id
-         LEFT JOIN LATERAL (
-           SELECT sc.delivery_fee, sc.return_fee FROM shipping_company_cities sc JOIN cities ci ON ci.id = sc.city_id
-            WHERE sc.shipping_company_id = o.shipping_company_id AND lower(ci.name) = lower(o.city) LIMIT 1
-         ) city ON true
-     ), k AS (
-       SELECT c.*, CASE WHEN c.to_status = 'delivered' THEN c.total + CASE WHEN c.is_fees_paid_by_customer THEN c.delivery_fee ELSE 0 END END
-                     AS collected
-         FROM c
      )
      SELECT id, reference, to_status, attempt, collected::text, confirmation_fee::text, fulfilment_fee::text,
             delivery_fee::text, return_fee::text, round(coalesce(collected, 0) * cod_percent / 100, 2)::text AS cod_fee
-       FROM k ORDER BY array_position($2::text[], id)`,
+       FROM c ORDER BY array_position($2::text[], id)`,
     [accountId, moves.map((m) => m.id), moves.map((m) => m.to)],
   );
   const entries: LedgerEntry[] = [];

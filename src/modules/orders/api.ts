@@ -26,9 +26,10 @@ export const ordersApi = recordsApi({
   },
   reachable: (q, scope, references) => reachableOrders(q, scope as OrderScope, references),
   // Follow-up agents and couriers update orders by their moves, not their fields (policy.ts: no `edit`).
-  checkPatch: async (_q, actor, item) => {
-    if (orderPolicy.authorize(actor, 'edit') || typeof item !== 'object' || item === null) return;
-    if (ORDER_FIELDS.some((f) => f in item)) throw forbidden();
+  checkPatch: async (_q, actor, items) => {
+    if (orderPolicy.authorize(actor, 'edit')) return;
+    const edits = (item: unknown) => typeof item === 'object' && item !== null && ORDER_FIELDS.some((f) => f in item);
+    if (items.some(edits)) throw forbidden();
   },
   page: (q, scope, f) => orderPage(q, scope as OrderScope, { ...f, status: f.status as OrderStatus[] | undefined }),
   json: orderJson,

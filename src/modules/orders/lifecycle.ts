@@ -36,22 +36,17 @@ export async function checkOrderMove(
   const refused = orderMoveRefusal(actor, order, input.status);
   if (refused) return bag.add('status', refused);
   const needs = orderMoveNeeds(order.status, input.status);
-  // Shipping by hand through a `manual` company (fulfilment.md) needs its tracking number, not a courier.
-  if (input.shipping_company_id && needs.includes('delivery_user_id')) {
-    if (!(await manualCompanies(q)).some((c) => c.id === input.shipping_company_id))
-      bag.add('shipping_company_id', messages.invalid('shipping_company_id'));
-    if (!input.tracking_number) bag.add('tracking_number', messages.required('tracking_number'));
-    if (input.delivery_user_id && !(await deliveryUsers(q)).some((c) => c.id === input.delivery_user_id))
-      bag.add('delivery_user_id', messages.invalid('delivery_user_id'));
-    return;
-  }
-  if (needs.includes('tracking_number') && !input.tracking_number && !input.delivery_user_id)
+  // Shipping by hand through a `manual` company (fulfilment.md): its tracking number instead of a courier.
+  const byHand = Boolean(input.shipping_company_id) && needs.includes('delivery_user_id');
+  if (byHand && !(await manualCompanies(q)).some((c) => c.id === input.shipping_company_id))
+    bag.add('shipping_company_id', messages.invalid('shipping_company_id'));
+  if (needs.includes('tracking_number') && !input.tracking_number && (byHand || !input.delivery_user_id))
     bag.add('tracking_number', messages.required('tracking_number'));
   if (needs.includes('delivery_user_id')) {
     const couriers = await deliveryUsers(q);
     if (input.delivery_user_id) {
       if (!couriers.some((c) => c.id === input.delivery_user_id)) bag.add('delivery_user_id', messages.invalid('delivery_user_id'));
-    } else if (couriers.length > 0) bag.add('delivery_user_id', messages.required('delivery_user_id'));
+    } else if (couriers.length > 0 && !byHand) bag.add('delivery_user_id', messages.required('delivery_user_id'));
   }
 }
 

@@ -41,8 +41,8 @@ interface RecordKind {
   scope: (q: Queryable, actor: TokenActor) => Promise<ApiScope>;
   /** Of `references`, those `scope` reaches (asked only when it narrows the account). */
   reachable: (q: Queryable, scope: ApiScope, references: string[]) => Promise<Set<string>>;
-  /** Refuses (403) what the token's role may not change in one PATCH item (a field, a status). */
-  checkPatch: (q: Queryable, actor: TokenActor, item: unknown) => Promise<void>;
+  /** Refuses (403) what the token's role may not change in a PATCH's items (a field, a status). */
+  checkPatch: (q: Queryable, actor: TokenActor, items: unknown[]) => Promise<void>;
   page: (q: Queryable, scope: ApiScope, filters: Filters) => Promise<string>;
   json: (q: Queryable, accountId: string, reference: string) => Promise<string | undefined>;
   patch: (q: Queryable, actor: TokenActor, reference: string, body: unknown) => Promise<void>;
@@ -151,7 +151,7 @@ export function recordsApi(k: RecordKind) {
           const actor = actorOf(req);
           const { reference } = req.params;
           await reach(q, actor, reference);
-          await k.checkPatch(q, actor, req.body);
+          await k.checkPatch(q, actor, [req.body]);
           await k.patch(q, actor, reference, req.body);
           const json = await k.json(q, actor.accountId, reference);
           return { status: 200, json: `{"message":"${One} updated successfully.","data":${json}}` };
@@ -178,7 +178,7 @@ export function recordsApi(k: RecordKind) {
             items.map((item) => (item as { reference?: unknown } | null)?.reference),
             (i) => `${k.many}.${i}.reference`,
           );
-          for (const item of items) await k.checkPatch(q, actor, item);
+          await k.checkPatch(q, actor, items);
           const refs = await k.patchBulk(q, actor, req.body);
           const data = refs.map((reference) => ({ reference }));
           return { status: 200, json: JSON.stringify({ message: `${Many} updated successfully.`, data }) };

@@ -136,21 +136,7 @@ export function httpCourier(opts: HttpCourierOptions): CourierAdapter {
   return {
     name: 'http',
     async createParcel(orderId: string, parcel: ParcelRequest): Promise<Parcel> {
-      // Exactly the protocol's fields, whatever else the caller's row holds (its id, account, status).
-      const { reference, customer, cod_amount, items } = parcel;
-      const body = {
-        reference,
-        customer: {
-          full_name: customer.full_name,
-          phone: customer.phone,
-          city: customer.city,
-          area: customer.area,
-          address: customer.address,
-        },
-        cod_amount,
-        items: items.map(({ sku, name, quantity }) => ({ sku, name, quantity })),
-      };
-      const created = checkCreated(json(await call('POST', '/parcels', [200, 201], { body, key: orderId })));
+      const created = checkCreated(json(await call('POST', '/parcels', [200, 201], { body: parcel, key: orderId })));
       return created.label_url
         ? { tracking_number: created.tracking_number, label_url: created.label_url }
         : { tracking_number: created.tracking_number };

@@ -1,12 +1,12 @@
 import type { Queryable } from '../../db/database.js';
 import { PDF_FONTS, pdfDocument } from '../../files/pdf.js';
-import { COD_AMOUNT } from '../ledger/cod-amount.js';
+import { COD_AMOUNT } from '../ledger/order-fees.js';
 import type { Recipient } from '../records/recipient.js';
 
 /** What a label shows (fulfilment.md). */
 export interface LabelOrder extends Recipient {
   tracking_number: string | null;
-  /** The amount to collect (ledger/cod-amount.ts). */
+  /** The amount to collect (ledger/order-fees.ts). */
   cod_amount: number;
   products: { sku: string; name: string; quantity: number }[];
 }

@@ -3,7 +3,7 @@ import { SYSTEM } from '../../core/actor.js';
 import { HttpError } from '../../http/errors.js';
 import { defineJob } from '../../jobs/registry.js';
 import { transitionOrders } from '../orders/lifecycle.js';
-import { COD_AMOUNT } from '../ledger/cod-amount.js';
+import { COD_AMOUNT } from '../ledger/order-fees.js';
 import { CourierError, type ParcelRequest } from './courier.js';
 import { companyCourier } from './company-courier.js';
 
@@ -67,7 +67,9 @@ export const pushJob = defineJob<PushPayload>({
       }
       let tracking: string;
       try {
-        tracking = (await courier.createParcel(order.id, order))!.tracking_number;
+        // The protocol's fields only (fulfilment.md), not the order's own id, account and status.
+        const { reference, customer, cod_amount, items } = order;
+        tracking = (await courier.createParcel(order.id, { reference, customer, cod_amount, items }))!.tracking_number;
       } catch (err) {
         if (!(err instanceof CourierError) || err.retryable) throw err; // retried from this order on
         await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: err.reason }], checkpoint });

@@ -1,0 +1,19 @@
+/**
+ * An order's delivery or return fee (finance.md): its shipping company's fee for the order's city,
+ * else the account's default. `company` is the SQL of the company's id: the order's own, or the one
+ * a push is about to give it.
+ */
+const cityFee = (o: string, fee: 'delivery_fee' | 'return_fee', company = `${o}.shipping_company_id`) => `coalesce(
+  (SELECT sc.${fee} FROM shipping_company_cities sc JOIN cities ci ON ci.id = sc.city_id
+    WHERE sc.shipping_company_id = ${company} AND lower(ci.name) = lower(${o}.city) LIMIT 1),
+  (SELECT f.default_${fee} FROM account_fees f WHERE f.account_id = ${o}.account_id), 0)`;
+
+export const DELIVERY_FEE = (o: string, company?: string) => cityFee(o, 'delivery_fee', company);
+export const RETURN_FEE = (o: string, company?: string) => cityFee(o, 'return_fee', company);
+
+/**
+ * The cash a courier collects at the door (finance.md): the order's total, plus the delivery fee when
+ * the customer pays it (`is_fees_paid_by_customer`). What the ledger books as `delivered`.
+ */
+export const COD_AMOUNT = (o: string, company?: string) =>
+  `(${o}.total + CASE WHEN ${o}.is_fees_paid_by_customer THEN ${DELIVERY_FEE(o, company)} ELSE 0 END)`;
