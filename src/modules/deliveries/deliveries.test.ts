@@ -61,6 +61,11 @@ test('own couriers: shipped to a delivery user, their /deliveries round, deliver
   assert.match(page.body, /To collect: <span class="money">398[.,]00/);
   assert.match(page.body, /To collect: <span class="money">219[.,]00/);
   assert.match(page.body, /Cash to collect in all: <span class="money">617[.,]00/);
+  assert.match(
+    (await admin.get(`/orders/${ids[1].id}/show`)).body,
+    /Cash to collect: <span class="money">219[.,]00/,
+    'the order page says the same',
+  );
   assert.match(page.body, /Karim Refuse/);
   assert.doesNotMatch(page.body, /Other Courier Customer/);
   const list = await c.json('GET', '/deliveries');

@@ -212,6 +212,7 @@ export async function ordersPages(web: FastifyInstance) {
           options={options}
           couriers={couriers}
           companies={companies}
+          codAmount={row.cod_amount}
           canEdit={orderPolicy.can('edit')(user)}
           canDelete={orderPolicy.can('delete')(user)}
           canSeeLead={leadPolicy.can('view')(user)}

@@ -12,6 +12,7 @@ import {
   type PageOptions,
 } from '../records/record-list.js';
 import type { HistoryFilters } from '../leads/queries.js';
+import { COD_AMOUNT } from '../ledger/order-fees.js';
 import { ORDER_HISTORY_JSON, ORDER_JSON } from './presenter.js';
 import type { OrderStatus } from './transitions.js';
 
@@ -128,10 +129,13 @@ export interface OrderRow {
   lead_id: string | null;
   delivery_user_id: string | null;
   delivery_user_name: string | null;
+  /** The cash to collect at the door (ledger/order-fees.ts). */
+  cod_amount: number;
 }
 
 const ORDER_ROW = `SELECT o.id, o.account_id, a.name AS account_name, o.reference, o.status, o.lead_id, o.delivery_user_id,
-                          (SELECT u.full_name FROM users u WHERE u.id = o.delivery_user_id) AS delivery_user_name
+                          (SELECT u.full_name FROM users u WHERE u.id = o.delivery_user_id) AS delivery_user_name,
+                          ${COD_AMOUNT('o')}::float8 AS cod_amount
                      FROM orders o JOIN accounts a ON a.id = o.account_id`;
 
 /** A live order by internal id, if the scope sees it (else undefined: the pages answer 404). */

@@ -238,6 +238,8 @@ export function OrderPage(p: {
   ledger?: LedgerRow[];
   options: string[];
   couriers: { id: string; full_name: string }[];
+  /** The total, plus the delivery fee when the customer pays it. */
+  codAmount: number;
   /** Active `manual` shipping companies, for shipping by hand. */
   companies: { id: string; name: string }[];
   canEdit: boolean;
@@ -274,7 +276,7 @@ export function OrderPage(p: {
           <Card title="Products" class="card-products">
             <ProductsTable products={order.products} total={order.products.reduce((s, x) => s + x.total, 0)} />
             <p class="collect">
-              Cash to collect: <Money value={order.total} />
+              Cash to collect: <Money value={p.codAmount} />
             </p>
           </Card>
           <Card title="Delivery">

@@ -16,7 +16,12 @@ export function ExportForm({ records }: { records: Records }) {
   params.delete('page');
   const query = params.toString();
   return (
-    <form method="post" action={`/${records}/export${query ? `?${query}` : ''}`} class="inline-form" aria-label={`Export ${records}`}>
+    <form
+      method="post"
+      action={`/${records}/export${query ? `?${query}` : ''}`}
+      class="inline-form export-form"
+      aria-label={`Export ${records}`}
+    >
       <input type="hidden" name="_token" value={csrf} />
       <label class="export-format-label" for={`export-format-${records}`}>
         File format
