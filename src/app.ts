@@ -103,8 +103,10 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.bearer.start();
   await watchListeners(db);
 
+  app.decorate('stopping', false);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    if (app.stopping) reply.header('connection', 'close');
   });
   const { unrouted } = installErrorRenderer(app, { router, html: [renderHtmlError] });
   await securityHeaders(app);

@@ -12,6 +12,7 @@ import { startSchedules } from './schedules.js';
 import { setupNotice } from './modules/auth/setup.js';
 import { localBaseUrl } from './lib/base-url.js';
 import { serveDatabaseSocket } from './db/socket-server.js';
+import { drainConnections } from './http/drain.js';
 
 /** Starts the server: config, database, migrations, app, job workers; closes gracefully on SIGTERM/SIGINT. */
 async function main() {
@@ -35,7 +36,8 @@ async function main() {
     clearInterval(purge);
     try {
       await schedules?.stop(); // webhook requests in flight end (or their batch is sent again later)
-      await app.close(); // stops accepting, waits for in-flight requests
+      await drainConnections(app); // stops accepting; kept-alive connections close after their next answer
+      await app.close(); // closes what is left idle, waits for in-flight requests
       await worker?.stop(); // finishes or hands back the jobs in hand
       await maintenance.stop();
       await socket?.close();

@@ -125,6 +125,35 @@ describe('server process', () => {
     assert.equal(await countLeads(dataDir, a.accountId), before + 1000);
   });
 
+  test('SIGTERM: new connections are refused, a kept-alive one is still answered, with Connection: close', async () => {
+    const server = await startServer(env);
+    const port = Number(new URL(server.url).port);
+    // A proxy's kept-alive connection: one request answered, then idle when the SIGTERM comes.
+    const kept = connect(port, '127.0.0.1');
+    let received = '';
+    const closed = new Promise<void>((resolve) => kept.on('close', () => resolve()));
+    kept.on('data', (chunk) => (received += chunk.toString()));
+    kept.on('error', () => undefined);
+    const get = 'GET /up HTTP/1.1\r\nHost: codops\r\n\r\n';
+    kept.write(get);
+    await until('the first answer', () => /^HTTP\/1\.1 200 [^]*\r\n\r\n/.test(received));
+    assert.doesNotMatch(received, /connection: close/i);
+    received = '';
+    server.proc.kill('SIGTERM');
+    const refused = () =>
+      new Promise<boolean>((resolve) => {
+        const probe = connect(port, '127.0.0.1', () => (probe.destroy(), resolve(false)));
+        probe.on('error', () => resolve(true));
+      });
+    await until('the listener to close', refused, 5_000);
+    // Before, the idle connection was closed at once: a request a proxy had just sent on it was lost.
+    kept.write(get);
+    await closed;
+    assert.match(received, /^HTTP\/1\.1 200 /);
+    assert.match(received, /\r\nconnection: close\r\n/i);
+    assert.equal(await server.exited, 0);
+  });
+
   test(
     'PGlite: a second process on the same data directory gets a clear error',
     { skip: Boolean(process.env.DATABASE_URL) && 'PGlite only' },

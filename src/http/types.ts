@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Database;
     config: Config;
+    /** Set while the instance stops: answers close their connection (src/http/drain.ts). */
+    stopping: boolean;
   }
   interface FastifyRequest {
     /** The API token's actor, once the bearer hook has accepted it. */
