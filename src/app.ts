@@ -14,6 +14,7 @@ import { apiScope } from './http/api-scope.js';
 import { laravelValidatorCompiler } from './http/route-validation.js';
 import { installErrorRenderer } from './http/render-error.js';
 import { requestId } from './http/request-id.js';
+import { parseQuery } from './http/query-string.js';
 import { answerClientError } from './http/client-error.js';
 import { AccessLog } from './http/access-log.js';
 import { DOCS_CSP, securityHeaders } from './http/security-headers.js';
@@ -78,7 +79,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     genReqId: requestId,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery },
     // While stopping, a request already on a kept-alive connection (from a proxy) is still answered,
     // not refused with 503: a proxy never retries a refused POST on another instance.
     return503OnClosing: false,

@@ -459,6 +459,10 @@ test('GET /leads: invalid query values are 422 errors on those keys', async () =
   assert422(await get(a, '/leads?per_page=2.5'), { per_page: ['The per page field must be an integer.'] });
   assert422(await get(a, '/leads?page=0'), { page: ['The page field must be at least 1.'] });
   assert422(await get(a, '/leads?status=new,shipped'), { status: ['The selected status is invalid.'] });
+  // PHP's brackets make an array, as a Laravel server reads them: the filter is refused, not ignored.
+  for (const q of ['status[]=canceled', 'status[0]=canceled', 'status=new&status[]=canceled'])
+    assert422(await get(a, `/leads?${q}`), { status: ['The status field must be a string.'] });
+  assert422(await get(a, '/leads?per_page[]=5'), { per_page: ['The per page field must be an integer.'] });
   assert422(await get(a, '/leads?created_from=yesterday'), { created_from: ['The created from field must be a valid date.'] });
   assert422(await get(a, '/leads?created_to=2026-02-30'), { created_to: ['The created to field must be a valid date.'] });
   assert422(await get(a, '/leads?created_to=2026-13-01'), { created_to: ['The created to field must be a valid date.'] });
