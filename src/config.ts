@@ -73,6 +73,16 @@ function boolean(env: NodeJS.ProcessEnv, name: string): boolean {
   return raw === 'true';
 }
 
+/** An address as mail headers take it: `user@host` or `Name <user@host>`. */
+function mailbox(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^(?:[^<>@\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(raw)) {
+    throw new ConfigError(`Invalid ${name}: "${raw}" is not an address (user@example.com or Name <user@example.com>).`);
+  }
+  return raw;
+}
+
 function timeZone(env: NodeJS.ProcessEnv): string {
   const raw = env.TIMEZONE?.trim() || 'Africa/Casablanca';
   try {
@@ -126,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     bulkBodyLimit: integer(env, 'BULK_BODY_LIMIT_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     mailUrl: url(env, 'MAIL_URL', ['smtp:', 'smtps:']),
-    mailFrom: env.MAIL_FROM?.trim() || 'codops <no-reply@codops.local>',
+    mailFrom: mailbox(env, 'MAIL_FROM', 'codops <no-reply@codops.local>'),
     trustProxy: boolean(env, 'TRUST_PROXY'),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 365),
     appUrl: env.APP_URL?.trim() || `http://${host}:${port}`,
