@@ -252,6 +252,10 @@ describe('stock JSON and forms', () => {
     const histories = await adminAgent.get(`/stocks-histories?stock_id=${low}`);
     assert.equal(histories.statusCode, 200);
     assert.ok(histories.body.includes('Opening stock'));
+    // Past the end, the history is not empty: the filters (the page) match nothing.
+    const past = await adminAgent.get(`/stocks-histories?stock_id=${low}&page=999`);
+    assert.ok(past.body.includes('No movement matches these filters.'));
+    assert.ok(!past.body.includes('No movement yet.'));
   });
 });
 

@@ -266,12 +266,12 @@ function When({ iso }: { iso: string }) {
 
 type AnyHistory = HistoryRow | { data: StockHistoryJson };
 
-function HistoryTable({ rows, withStock }: { rows: AnyHistory[]; withStock?: boolean }) {
+function HistoryTable({ rows, withStock, filtered }: { rows: AnyHistory[]; withStock?: boolean; filtered?: boolean }) {
   return (
     <DataTable
       caption="Stock history"
       rows={rows}
-      empty="No movement yet."
+      empty={filtered ? 'No movement matches these filters.' : 'No movement yet.'}
       columns={[
         { label: 'Date', render: (r) => <When iso={r.data.created_at} /> },
         ...(withStock
@@ -430,7 +430,7 @@ export function HistoriesList(p: { rows: HistoryRow[]; meta: PageMeta; warehouse
         <FilterSelect name="reason" label="Movement" options={REASON_OPTIONS} placeholder="Any movement" />
         {stockId && <input type="hidden" name="stock_id" value={stockId} />}
       </Filters>
-      <HistoryTable rows={p.rows} withStock />
+      <HistoryTable rows={p.rows} withStock filtered={Boolean(url.search)} />
       <Pagination meta={p.meta} />
     </>
   );
