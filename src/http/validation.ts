@@ -60,6 +60,7 @@ export const messages = {
   minItems: (k: string, n: number) => `The ${attr(k)} field must have at least ${n} items.`,
   maxItems: (k: string, n: number) => `The ${attr(k)} field must not have more than ${n} items.`,
   afterNow: (k: string) => `The ${attr(k)} field must be a date after now.`,
+  confirmed: (k: string) => `The ${attr(k)} field confirmation does not match.`,
   statusTransition: (from: string, to: string) => `The status cannot change from ${from} to ${to}.`,
 };
 
@@ -131,6 +132,11 @@ export const sometimesRequired = <T extends TSchema>(schema: T) => withPresence(
 /** A field without a presence rule (Laravel's bare `string|min:1`): left out it passes; sent, even as null, every rule is checked. */
 export const whenPresent = <T extends TSchema>(schema: T) => withPresence(schema, 'present');
 
+const CONFIRMED = Symbol('laravel.confirmed');
+
+/** Laravel's `confirmed`, the field's last rule: `<name>_confirmation` beside it must hold the same value. */
+export const confirmed = <T extends TSchema>(schema: T): T => ({ ...schema, [CONFIRMED]: true }) as T;
+
 interface Rule {
   /** `size` is the value's size for `min`/`max` (Laravel's `getSize`), measured once per field. */
   passes: (v: unknown, size: number) => boolean;
@@ -145,11 +151,16 @@ interface Field {
   typeRule?: Rule;
   /** Measured by its value when the field has a numeric or integer rule; undefined without size rules. */
   sizedAsNumber?: boolean;
+  /** Laravel's `confirmed`: compared with `<name>_confirmation` beside it. */
+  confirmed?: boolean;
   props?: [string, Field][];
   items?: Field;
 }
 
 const ABSENT = Symbol('absent');
+
+/** Laravel's `same` after its input middleware: strict equality of the trimmed values (blank is null). */
+const sameAs = (v: unknown, other: unknown) => v === (typeof other === 'string' ? trimToNull(other) : (other ?? null));
 
 /** Laravel's `required`: null, an empty or blank string (already null here), an empty array. */
 const isEmpty = (v: unknown) => v === null || (isPhpArray(v) && count(v) === 0);
@@ -216,7 +227,7 @@ function fieldOf(s: TSchema, presence: Presence): Field {
     rules.push({ passes: (v) => !isPhpArray(v) && allowed.some((a) => looseEquals(phpString(v), a)), message: messages.invalid });
   }
   const sized = typeof min === 'number' || typeof max === 'number';
-  const field: Field = { presence, rules, cast, typeRule: type, sizedAsNumber: sized ? numeric : undefined };
+  const field: Field = { presence, rules, cast, typeRule: type, sizedAsNumber: sized ? numeric : undefined, confirmed: CONFIRMED in s };
   if (kind === 'Object') field.props = propsOf(s);
   if (kind === 'Array') {
     const items = s.items as TSchema;
@@ -236,8 +247,11 @@ function propsOf(s: TSchema): [string, Field][] {
   });
 }
 
-/** Checks one field's value under `key`; answers the value for the service, or ABSENT when it counts as not sent. */
-function check(f: Field, raw: unknown, key: string, bag: ErrorBag): unknown {
+/**
+ * Checks one field's value under `key`; answers the value for the service, or ABSENT when it counts as
+ * not sent. `siblings` is the object holding it (for `confirmed`).
+ */
+function check(f: Field, raw: unknown, key: string, bag: ErrorBag, siblings?: Record<string, unknown>): unknown {
   if (raw === undefined) {
     if (f.presence === 'required') bag.add(key, messages.required(key));
     return ABSENT;
@@ -256,6 +270,7 @@ function check(f: Field, raw: unknown, key: string, bag: ErrorBag): unknown {
     bag.add(key, rule.message(key));
     if (rule === f.typeRule) typed = false;
   }
+  if (f.confirmed && !sameAs(v, siblings?.[`${key.slice(key.lastIndexOf('.') + 1)}_confirmation`])) bag.add(key, messages.confirmed(key));
   if (!isPhpArray(v)) return typed && f.cast ? f.cast(v) : v;
   if (f.props) return checkProps(f.props, v, `${key}.`, bag);
   const items = f.items;
@@ -268,7 +283,7 @@ function checkProps(props: [string, Field][], v: object, prefix: string, bag: Er
   const out: Record<string, unknown> = Array.isArray(v) ? {} : { ...v };
   for (const [name, field] of props) {
     const sent = Object.hasOwn(v, name);
-    const value = check(field, sent ? (v as Record<string, unknown>)[name] : undefined, prefix + name, bag);
+    const value = check(field, sent ? (v as Record<string, unknown>)[name] : undefined, prefix + name, bag, v as Record<string, unknown>);
     if (value !== ABSENT) out[name] = value;
     else if (sent) delete out[name];
   }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { invalid, tooManyLogins } from '../../http/errors.js';
-import { compile, validate } from '../../http/validation.js';
+import { compile, confirmed, validate } from '../../http/validation.js';
 import { sendMail } from '../../lib/mailer.js';
 import { renderPage } from '../../web/page.js';
 import { REMEMBER_MS, wantsJson } from '../../web/scope.js';
@@ -31,7 +31,7 @@ const ResetBody = compile(
   Type.Object({
     token: Type.String({ maxLength: 200 }),
     email: Type.String({ format: 'email', maxLength: 255 }),
-    password: Type.String({ minLength: 8, maxLength: 255 }),
+    password: confirmed(Type.String({ minLength: 8, maxLength: 255 })),
     password_confirmation: Type.String({ maxLength: 255 }),
   }),
 );
@@ -178,7 +178,6 @@ export async function authPages(web: FastifyInstance) {
       return reply.redirect('/reset-password', 302);
     }
     const input = validate(ResetBody, body);
-    if (input.password !== input.password_confirmation) throw invalid({ password: ['The password field confirmation does not match.'] });
     const userId = await web.db.tx(async (q) => {
       const id = await consumeResetToken(q, input.token, input.email);
       if (!id) return undefined;

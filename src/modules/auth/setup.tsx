@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../../db/database.js';
 import { invalid, notFound } from '../../http/errors.js';
-import { compile, validate } from '../../http/validation.js';
+import { compile, confirmed, validate } from '../../http/validation.js';
 import { renderPage } from '../../web/page.js';
 import { wantsJson } from '../../web/scope.js';
 import { Button, Field, Form } from '../../web/ui.js';
@@ -15,7 +15,7 @@ const SetupBody = compile(
     full_name: Type.String({ maxLength: 100 }),
     email: Type.String({ format: 'email', maxLength: 255 }),
     phone: Type.Optional(Type.String({ maxLength: 100 })),
-    password: Type.String({ minLength: 8, maxLength: 255 }),
+    password: confirmed(Type.String({ minLength: 8, maxLength: 255 })),
     password_confirmation: Type.String({ maxLength: 255 }),
   }),
 );
@@ -77,7 +77,6 @@ export async function setupPages(web: FastifyInstance) {
   web.post<{ Params: { token: string } }>('/setup/:token', guest, async (req, reply) => {
     await checkToken(req.params.token);
     const body = validate(SetupBody, req.body);
-    if (body.password !== body.password_confirmation) throw invalid({ password: ['The password field confirmation does not match.'] });
     const fullName = body.full_name.trim();
     if (fullName === '') throw invalid({ full_name: ['The full name field is required.'] });
     const id = await db.tx(async (q) => {

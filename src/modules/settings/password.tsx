@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { compile, ErrorBag } from '../../http/validation.js';
+import { compile, confirmed, ErrorBag } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
@@ -13,14 +13,13 @@ import { SettingsHeader } from './components.js';
 const PasswordBody = compile(
   Type.Object({
     current_password: Type.String({ maxLength: 255 }),
-    password: Type.String({ minLength: 8, maxLength: 255 }),
+    password: confirmed(Type.String({ minLength: 8, maxLength: 255 })),
     password_confirmation: Type.Optional(Type.String({ maxLength: 255 })),
   }),
 );
 
 const PASSWORD_UPDATED = 'Password updated. Your other sessions have been logged out.';
 const PASSWORD_INCORRECT = 'The password is incorrect.';
-const CONFIRMATION = 'The password field confirmation does not match.';
 
 function PasswordPage() {
   return (
@@ -51,7 +50,6 @@ export async function passwordPages(web: FastifyInstance) {
     const user = req.user!;
     const bag = new ErrorBag();
     const input = PasswordBody.check(req.body, bag);
-    if (!bag.has('password') && input.password !== input.password_confirmation) bag.add('password', CONFIRMATION);
     if (!bag.has('current_password')) {
       const stored = await passwordHashOf(db, user.id);
       if (!stored || !(await verifyPassword(input.current_password, stored))) bag.add('current_password', PASSWORD_INCORRECT);

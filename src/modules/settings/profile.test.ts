@@ -363,6 +363,13 @@ describe('password', () => {
     expectInvalid(await a.json('PUT', '/settings/password', { current_password: 'password-123', password: 'new-pass-123' }), {
       password: ['The password field confirmation does not match.'],
     });
+    // Every failing rule adds its message: too short and not confirmed are both said at once.
+    expectInvalid(
+      await a.json('PUT', '/settings/password', { current_password: 'password-123', password: 'abc', password_confirmation: 'xyz' }),
+      {
+        password: ['The password field must be at least 8 characters.', 'The password field confirmation does not match.'],
+      },
+    );
   });
 
   test('a change ends the user’s other sessions at once and keeps this one', async () => {

@@ -5,8 +5,6 @@ import type { Role } from '../../core/roles.js';
 import { MANAGED_BY, TIME_FORMAT, USER_VALIDATORS, type UserInput } from './schemas.js';
 import { EMAIL_TAKEN } from './service.js';
 
-const CONFIRMATION_MISMATCH = 'The password field confirmation does not match.';
-
 /**
  * Validates a user form of `role` (create, or update of `existing`): the shape and the checks that
  * need the database (email taken, account, manager, products and warehouses that exist), all
@@ -28,9 +26,6 @@ export async function checkUserInput(
     // A user created without a phone (the CLI does not require one) may be edited without inventing one.
     const required = existing.phone ? (['full_name', 'email', 'phone'] as const) : (['full_name', 'email'] as const);
     for (const f of required) if (f in body && input[f] === undefined) bag.add(f, messages.required(f));
-  }
-  if (input.password !== undefined && input.password !== input.password_confirmation && !bag.has('password')) {
-    bag.add('password', CONFIRMATION_MISMATCH);
   }
 
   if (typeof input.email === 'string' && !bag.has('email')) {

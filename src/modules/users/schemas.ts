@@ -1,5 +1,5 @@
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
-import { compile, type Validator } from '../../http/validation.js';
+import { compile, confirmed, type Validator } from '../../http/validation.js';
 import { LEAD_STATUSES } from '../leads/transitions.js';
 import { ROLES, type Role } from '../../core/roles.js';
 
@@ -89,7 +89,7 @@ function userSchema(role: Role, mode: 'create' | 'update'): TObject {
     props[f] = f === 'account_id' ? Type.Optional(EXTRA_SCHEMAS[f]) : EXTRA_SCHEMAS[f]; // required for admins, checked by the service
   }
   if (hasStatusField(role)) props.status = Type.Optional(Type.String({ enum: [...USER_STATUSES] }));
-  props.password = Type.String({ minLength: 8, maxLength: 255 });
+  props.password = confirmed(Type.String({ minLength: 8, maxLength: 255 }));
   props.password_confirmation = Type.Optional(Type.String({ maxLength: 255 }));
   const object = Type.Object(props);
   return mode === 'create' ? object : Type.Partial(object);

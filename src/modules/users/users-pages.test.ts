@@ -429,6 +429,9 @@ describe('users: create and edit with each role’s fields', () => {
     expectInvalid(await agents.admin.json('PATCH', `${url}/update`, { password: 'new-password', password_confirmation: 'typo' }), {
       password: ['The password field confirmation does not match.'],
     });
+    expectInvalid(await agents.admin.json('PATCH', `${url}/update`, { password: 'short', password_confirmation: 'different' }), {
+      password: ['The password field must be at least 8 characters.', 'The password field confirmation does not match.'],
+    });
     expectJson(
       await agents.admin.json('PATCH', `${url}/update`, { email: target.email.toUpperCase() }),
       200,
