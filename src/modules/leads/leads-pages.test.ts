@@ -406,6 +406,14 @@ test('role matrix: who sees and changes leads; another account answers 404', () 
       (m) => m[1],
     );
     assert.deepEqual(options, ['no_reply', 'confirmed', 'canceled']);
+    // The cancel reason is picked from the call-centre settings' list (a free text was refused).
+    const reasons = [
+      ...(/<select id="f-cancel_reason"[^>]*>(.*?)<\/select>/s.exec(page.body)?.[1] ?? '').matchAll(/<option value="(\w+)"/g),
+    ];
+    assert.deepEqual(
+      reasons.map((m) => m[1]),
+      ['too_expensive', 'not_interested', 'ordered_elsewhere', 'fake_order', 'unreachable', 'other'],
+    );
     // An agent records an outcome on the lead they hold (call-centre.md): else 409; outside their handlings 403.
     assert.deepEqual((await agent.json('PATCH', `/leads/${p2Lead}/status`, { status: 'no_reply' })).json(), {
       message: 'This lead is being handled by another agent.',

@@ -37,6 +37,7 @@ import {
 import { LEAD_FORM_FIELDS } from './schemas.js';
 import { isOpenLead, LEAD_STATUSES, leadMovesFor, type LeadStatus } from './transitions.js';
 import { checkOutcome } from '../call-centre/outcomes.js';
+import { readSettings } from '../call-centre/settings.js';
 import { createLead, deleteLeads, leadInput, patchLead } from './service.js';
 import {
   CreateRecordPage,
@@ -177,6 +178,7 @@ export async function leadsPages(web: FastifyInstance) {
     if (wantsJson(req)) return sendJson(reply, `{"data":${await leadJson(db, row.account_id, row.reference)}}`);
     const [lead, histories] = await Promise.all([itemOf(row), leadHistories(db, row.id)]);
     const options = leadPolicy.can('update')(user) ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
+    const cancelReasons = options.includes('canceled') ? (await readSettings(db)).cancel_reasons : [];
     return renderPage(req, reply, {
       title: `${lead.reference} · ${lead.full_name}`,
       body: (
@@ -186,6 +188,7 @@ export async function leadsPages(web: FastifyInstance) {
           orderId={row.order_id}
           histories={JSON.parse(histories) as HistoryItem[]}
           options={options}
+          cancelReasons={cancelReasons}
           canEdit={leadPolicy.can('update')(user)}
           canDelete={leadPolicy.can('delete')(user)}
           canSeeOrder={orderPolicy.authorize(user, 'view')}

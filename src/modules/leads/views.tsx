@@ -288,7 +288,7 @@ function ProductsTable({ products, total }: { products: LeadItem['products']; to
 export { ProductsTable };
 
 /** The lifecycle form: only the statuses this user may set from here; one-tap buttons for the common calls. */
-function LeadStatusForm({ lead, options }: { lead: LeadItem; options: string[] }) {
+function LeadStatusForm({ lead, options, cancelReasons }: { lead: LeadItem; options: string[]; cancelReasons: string[] }) {
   const quick = options.filter((s) => s === 'confirmed' || s === 'no_reply');
   return (
     <Card title="Change status" class="status-card">
@@ -314,7 +314,12 @@ function LeadStatusForm({ lead, options }: { lead: LeadItem; options: string[] }
             <Field name="callback_at" label="Call back at" type="datetime-local" hint="Needed for Call later (UTC)." />
           )}
           {options.includes('canceled') && (
-            <Field name="cancel_reason" label="Cancel reason" hint="For Canceled: why the customer declined." />
+            <Select
+              name="cancel_reason"
+              label="Cancel reason"
+              options={cancelReasons.map((r) => [r, statusLabel(r).replace(/_/g, ' ')])}
+              placeholder="For Canceled: why the customer declined"
+            />
           )}
         </div>
         <TextArea name="comment" label="Comment" rows={2} />
@@ -332,6 +337,8 @@ export function LeadPage(p: {
   orderId: string | null;
   histories: HistoryItem[];
   options: string[];
+  /** The call-centre settings' list, offered when Canceled is among the options. */
+  cancelReasons: string[];
   canEdit: boolean;
   canDelete: boolean;
   canSeeOrder: boolean;
@@ -381,7 +388,7 @@ export function LeadPage(p: {
           )}
         </div>
         <div class="record-side">
-          {p.options.length > 0 && <LeadStatusForm lead={lead} options={p.options} />}
+          {p.options.length > 0 && <LeadStatusForm lead={lead} options={p.options} cancelReasons={p.cancelReasons} />}
           <HistoryCard reference={lead.reference} items={p.histories} page={`/lead-histories/${lead.id}/show`} />
         </div>
       </div>
