@@ -25,7 +25,7 @@ export const ordersApi = recordsApi({
     return { ...scope, accountId: actor.accountId, narrows: scope.deliveryUserId !== undefined || scope.confirmedBy !== undefined };
   },
   reachable: (q, scope, references) => reachableOrders(q, scope as OrderScope, references),
-  // Follow-up agents and couriers update orders by their moves, not their fields (policy.ts: no `edit`).
+  // Couriers update orders by their moves, not their fields (policy.ts: no `edit`).
   checkPatch: async (_q, actor, items) => {
     if (orderPolicy.authorize(actor, 'edit')) return;
     const edits = (item: unknown) => typeof item === 'object' && item !== null && ORDER_FIELDS.some((f) => f in item);

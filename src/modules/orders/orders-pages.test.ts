@@ -215,6 +215,11 @@ test('the lifecycle actions each role may take: ship, mark, cancel, renew; refus
       'returned',
     );
     assert.equal((await followUp.json('PATCH', `/orders/${second}/status`, { status: 'new' })).json().data.status, 'new');
+    // …and, the order new again, corrects its address before it ships again (the matrix's U).
+    assert.equal((await followUp.get(`/orders/${second}/edit`)).statusCode, 200);
+    const fixed = await followUp.json('PATCH', `/orders/${second}/update`, { address: '22 rue de la Paix' });
+    assert.equal(fixed.statusCode, 200, fixed.body);
+    assert.equal(fixed.json().data.address, '22 rue de la Paix');
     const timeline = (await seller.json('GET', `/orders-histories?reference=ORD-00002`)).json().data; // staff lists span every account
     assert.deepEqual(
       timeline.map((h: Record<string, unknown>) => [h.old_status, h.new_status, h.changed_by]),

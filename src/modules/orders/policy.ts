@@ -3,8 +3,8 @@ import { definePolicy } from '../../core/policy.js';
 /**
  * `history`: the order histories row of domain.md's matrix, narrower than `view` (not agents, stock
  * managers). `edit`: the customer and product fields of a new order, the matrix's U for admins,
- * managers and sellers; follow-up agents' and couriers' U is their moves in the lifecycle
- * (transitions.ts). `push`: sending a selection of new orders to a shipping company (fulfilment.md).
+ * managers, follow-up agents and sellers; couriers' U is their moves in the lifecycle (transitions.ts).
+ * `push`: sending a selection of new orders to a shipping company (fulfilment.md).
  */
 type OrderAction = 'view' | 'history' | 'create' | 'update' | 'edit' | 'delete' | 'export' | 'import' | 'push';
 
@@ -14,7 +14,7 @@ export const orderPolicy = definePolicy<OrderAction>({
   manager: ['view', 'history', 'update', 'edit', 'export', 'push'],
   'call-center-manager': ['view', 'history', 'update', 'edit', 'export'],
   agent: ['view'],
-  'follow-up-agent': ['view', 'history', 'update'],
+  'follow-up-agent': ['view', 'history', 'update', 'edit'],
   'stock-manager': ['view'],
   delivery: ['view', 'history', 'update'],
   seller: ['view', 'history', 'create', 'update', 'edit', 'delete', 'export', 'import'],
