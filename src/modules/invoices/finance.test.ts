@@ -220,6 +220,26 @@ describe('the ledger', () => {
     const last = (await seller.json('GET', '/balance-histories?kind=adjustment')).json().data[0];
     assert.equal(last.comment, 'Courier refund');
     assert.equal(last.amount, 40.25);
+    // A debit may take the available balance to zero, not below (as a payout).
+    const debit = Math.round((after.balance + 0.01) * 100) / 100;
+    expectInvalid(
+      await admin.json('POST', '/balance-histories/adjust', { account_id: shop.accountId, amount: -debit, comment: 'Too much' }),
+      {
+        amount: [`The amount field must be at least -${after.balance.toFixed(2)}.`],
+      },
+    );
+    assert.equal(data(await admin.json('GET', `/balance?account_id=${shop.accountId}`)).balance, after.balance, 'nothing booked');
+    const zero = data(
+      await admin.json('POST', '/balance-histories/adjust', { account_id: shop.accountId, amount: -after.balance, comment: 'All of it' }),
+      201,
+    );
+    assert.equal(zero.available, 0);
+    expectInvalid(
+      await admin.json('POST', '/balance-histories/adjust', { account_id: shop.accountId, amount: -1, comment: 'Below zero' }),
+      {
+        amount: ['The amount field must be at least 0.00.'],
+      },
+    );
     // The seller's own list never shows another account's rows.
     await admin.json('POST', '/balance-histories/adjust', { account_id: other.accountId, amount: 1, comment: 'other' });
     const mine = (await seller.json('GET', '/balance-histories?per_page=1000')).json().data as { account_id: string }[];

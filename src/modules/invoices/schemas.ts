@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { compile } from '../../http/validation.js';
+import { plainAmount } from '../ledger/schemas.js';
 
 export const PAYMENT_METHODS = ['bank_transfer', 'paypal'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
@@ -42,8 +43,7 @@ export const PROOF_TYPES: Record<string, string> = { 'application/pdf': 'pdf', '
 export const PROOF_WRONG_TYPE = 'The file field must be a file of type: pdf, png, jpeg.';
 export const PROOF_TOO_BIG = `The file field must not be greater than ${MAX_PROOF_BYTES / 1024} kilobytes.`;
 export const PROOF_NOT_FILE = 'The file field must be a file.';
-export const amountTooHigh = (available: number) =>
-  `The amount field must not be greater than ${available.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false })}.`;
+export const amountTooHigh = (available: number) => `The amount field must not be greater than ${plainAmount(available)}.`;
 export const detailsMissing = (method: PaymentMethod) =>
   method === 'paypal'
     ? 'Add your PayPal email in Settings → Payment before asking for a PayPal payout.'

@@ -18,6 +18,14 @@ export type FeesInput = Partial<
   Record<'confirmation_fee' | 'fulfilment_fee' | 'default_delivery_fee' | 'default_return_fee' | 'cod_percent', number>
 >;
 
+/** An amount as a rule's parameter reads in a message: two decimals, no grouping (`21104.47`). */
+export const plainAmount = (n: number) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false });
+
+/** A debit larger than the available balance: the least the amount may be (`-available`, or 0). */
+export const adjustmentTooLow = (available: number) =>
+  `The amount field must be at least ${available > 0 ? `-${plainAmount(available)}` : plainAmount(0)}.`;
+
 /** `POST /balance-histories/adjust` (admin). */
 export const adjustBody = compile(
   Type.Object({
