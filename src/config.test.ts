@@ -5,6 +5,13 @@ import { ConfigError, loadConfig } from './config.js';
 const base = { APP_KEY: 'test-key-test-key-test-key-test-key-0000', DATA_DIR: '/tmp/codops-config-test' };
 const load = (env: Record<string, string>) => loadConfig({ ...base, ...env }, { persistKey: false });
 
+test('APP_URL is an http(s) address, kept without a trailing slash', () => {
+  assert.equal(load({ PORT: '3001' }).appUrl, 'http://127.0.0.1:3001');
+  assert.equal(load({ APP_URL: 'https://shop.example.com/' }).appUrl, 'https://shop.example.com');
+  assert.throws(() => load({ APP_URL: 'ftp://x' }), /^Error: Invalid APP_URL: the scheme must be http: or https:, got "ftp:"\.$/);
+  assert.throws(() => load({ APP_URL: 'shop.example.com' }), /^Error: Invalid APP_URL: not a URL/);
+});
+
 test('MAIL_FROM is an address, bare or with a name; anything else stops the boot naming it', () => {
   assert.equal(load({}).mailFrom, 'codops <no-reply@codops.local>');
   assert.equal(load({ MAIL_FROM: ' shop@example.com ' }).mailFrom, 'shop@example.com');

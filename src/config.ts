@@ -139,7 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     mailFrom: mailbox(env, 'MAIL_FROM', 'codops <no-reply@codops.local>'),
     trustProxy: boolean(env, 'TRUST_PROXY'),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 365),
-    appUrl: env.APP_URL?.trim() || `http://${host}:${port}`,
+    appUrl: url(env, 'APP_URL', ['http:', 'https:'])?.trim().replace(/\/+$/, '') || `http://${host}:${port}`,
     workers: integer(env, 'WORKERS', 2, 0, 64),
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
     syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 900, 0, 86_400),

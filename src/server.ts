@@ -52,9 +52,23 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await purgeIdempotencyKeys(db);
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host }).catch((err: NodeJS.ErrnoException) => {
+    throw listenError(err, config.host, config.port);
+  });
   const notice = await setupNotice(db, config.appKey, localBaseUrl(config));
   if (notice) process.stdout.write(`${notice}\n`);
+}
+
+/** Why the server could not listen, in one line naming the variable to change (else the error itself). */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const at = `${host}:${port}`;
+  if (err.code === 'EADDRINUSE') return new ConfigError(`Invalid PORT: ${at} is already in use by another process.`);
+  if (err.code === 'EACCES')
+    return new ConfigError(`Invalid PORT: listening on ${at} is not permitted (ports below 1024 need privileges).`);
+  if (['ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'EAI_NONAME'].includes(err.code ?? '')) {
+    return new ConfigError(`Invalid HOST: "${host}" is not an address of this machine.`);
+  }
+  return err;
 }
 
 main().catch((err) => {

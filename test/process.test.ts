@@ -262,6 +262,9 @@ describe('server process', () => {
       ['API_RATE_LIMIT_PER_MINUTE', '0'],
       ['DATABASE_URL', 'mysql://x'],
       ['LOG_LEVEL', 'loud'],
+      ['APP_URL', 'ftp://example.com'],
+      // Found only when listening: said as the variable to change, not as the database being unreachable.
+      ['HOST', 'not_a_host'],
     ]) {
       const r = await runCommand(['src/server.ts'], { ...env, [name]: value });
       assert.equal(r.code, 1, name);
