@@ -163,6 +163,16 @@ interface OrderTransition {
 }
 
 /**
+ * Of these new orders, those that cannot be shipped now (waiting for stock), id → the 422 message:
+ * the check transitionOrders makes before any `shipped`, asked as well by a caller that must know
+ * before doing something it cannot undo (the push job, before it calls the courier).
+ */
+export async function shipRefusals(q: Queryable, orderIds: string[]): Promise<Map<string, string>> {
+  const waiting = await ordersWaitingForStock(q, orderIds);
+  return new Map([...waiting].map(([id, reference]) => [id, waitingForStockMessage(reference)]));
+}
+
+/**
  * The one place that writes an order's status: checks, updates, appends the history and applies
  * the stock rule (src/modules/stocks/effects.ts) and books the ledger (src/modules/ledger/book.ts). Shipping an order that is waiting for stock is a
  * 422 on `status` (nothing written). `from` must be the order's current status (lock it first).
@@ -174,13 +184,13 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     if (refused) throw new Error(`refused transition reached the lifecycle: ${refused}`);
   }
   const shipping = ts.filter((t) => t.to === 'shipped');
-  const waiting = await ordersWaitingForStock(
+  const refusals = await shipRefusals(
     q,
     shipping.map((t) => t.id),
   );
-  if (waiting.size > 0) {
+  if (refusals.size > 0) {
     const bag = new ErrorBag();
-    for (const t of shipping) if (waiting.has(t.id)) bag.add(t.key ?? 'status', waitingForStockMessage(waiting.get(t.id)!));
+    for (const t of shipping) if (refusals.has(t.id)) bag.add(t.key ?? 'status', refusals.get(t.id)!);
     bag.throwIfAny();
   }
   const updated = await q.query(

@@ -43,6 +43,7 @@ import { ORDER_FIELDS } from './schemas.js';
 import { ORDER_STATUSES, orderMovesFor, type OrderStatus } from './transitions.js';
 import { createOrder, deleteOrders, orderInput, patchOrder } from './service.js';
 import { ledgerPolicy } from '../ledger/policy.js';
+import { WAITING_FOR_STOCK } from '../stocks/effects.js';
 import { orderLedger } from '../ledger/queries.js';
 import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
 
@@ -134,7 +135,11 @@ export async function ordersPages(web: FastifyInstance) {
     const counts = await orderStatusCounts(db, scope, f);
     const total = totalOf(counts, p.status);
     if (wantsJson(req)) return sendJson(reply, await orderPage(db, scope, f, { ...sort, total }));
-    const extra = { account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL', delivery_user_name: COURIER_NAME };
+    const extra = {
+      account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL',
+      delivery_user_name: COURIER_NAME,
+      waiting_for_stock: WAITING_FOR_STOCK('o'),
+    };
     const text = await orderPage(db, scope, f, { ...sort, total, extra });
     return renderPage(req, reply, {
       title: p.status ? `Orders · ${statusLabel(p.status)}` : 'Orders',
@@ -213,6 +218,7 @@ export async function ordersPages(web: FastifyInstance) {
           couriers={couriers}
           companies={companies}
           codAmount={row.cod_amount}
+          waitingForStock={row.waiting_for_stock}
           canEdit={orderPolicy.can('edit')(user)}
           canDelete={orderPolicy.can('delete')(user)}
           canSeeLead={leadPolicy.can('view')(user)}

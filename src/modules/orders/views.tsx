@@ -5,6 +5,7 @@ import { formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
 import { usePage } from '../../web/page-context.js';
 import {
+  Badge,
   Button,
   Card,
   DataTable,
@@ -66,7 +67,15 @@ export interface OrderListRow {
   item: OrderItem;
   account_name?: string | null;
   delivery_user_name?: string | null;
+  waiting_for_stock?: boolean;
 }
+
+/** domain.md's "waiting for stock": a new order holding no reservation, which cannot be shipped yet. */
+export const WaitingForStockBadge = () => (
+  <span title="None of its products could be reserved: it cannot be shipped until stock comes in.">
+    <Badge tone="amber">Waiting for stock</Badge>
+  </span>
+);
 
 export const orderUrl = (id: string, action: 'show' | 'edit' = 'show') => `/orders/${id}/${action}`;
 
@@ -122,6 +131,7 @@ export function OrdersList(p: {
       render: (r) => (
         <span class="stack">
           <RecordStatus status={r.item.status} />
+          {r.waiting_for_stock && <WaitingForStockBadge />}
           {r.item.tracking_number && <code class="ref">{r.item.tracking_number}</code>}
           {r.delivery_user_name && <span class="muted small">{r.delivery_user_name}</span>}
         </span>
@@ -242,6 +252,8 @@ export function OrderPage(p: {
   codAmount: number;
   /** Active `manual` shipping companies, for shipping by hand. */
   companies: { id: string; name: string }[];
+  /** New and holding no stock (stocks/effects.ts WAITING_FOR_STOCK): it cannot be shipped yet. */
+  waitingForStock: boolean;
   canEdit: boolean;
   canDelete: boolean;
   canSeeLead: boolean;
@@ -270,6 +282,11 @@ export function OrderPage(p: {
           href: p.canSeeLead && p.leadId ? `/leads/${p.leadId}/show` : undefined,
         }}
       />
+      {p.waitingForStock && (
+        <p class="record-status">
+          <WaitingForStockBadge /> <span class="muted">It cannot be shipped until its products are reserved.</span>
+        </p>
+      )}
       <div class="record-grid">
         <div class="record-main">
           <CustomerCard record={order} />

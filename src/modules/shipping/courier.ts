@@ -50,8 +50,8 @@ export class CourierError extends Error {
 
 export interface CourierAdapter {
   readonly name: 'manual' | 'http';
-  /** The order's parcel; the same order id always answers the same parcel. Null: no courier to call. */
-  createParcel(orderId: string, parcel: ParcelRequest): Promise<Parcel | null>;
+  /** A parcel under an idempotency key (push.ts parcelKey); the same key always answers the same parcel. Null: no courier to call. */
+  createParcel(key: string, parcel: ParcelRequest): Promise<Parcel | null>;
   /** The parcels the courier knows among these tracking numbers (asked 100 at a time). */
   fetchStatuses(trackingNumbers: string[]): Promise<ParcelStatus[]>;
   /** Cancels a parcel before pickup. */

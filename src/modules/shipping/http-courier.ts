@@ -135,8 +135,8 @@ export function httpCourier(opts: HttpCourierOptions): CourierAdapter {
 
   return {
     name: 'http',
-    async createParcel(orderId: string, parcel: ParcelRequest): Promise<Parcel> {
-      const created = checkCreated(json(await call('POST', '/parcels', [200, 201], { body: parcel, key: orderId })));
+    async createParcel(key: string, parcel: ParcelRequest): Promise<Parcel> {
+      const created = checkCreated(json(await call('POST', '/parcels', [200, 201], { body: parcel, key })));
       return created.label_url
         ? { tracking_number: created.tracking_number, label_url: created.label_url }
         : { tracking_number: created.tracking_number };

@@ -14,6 +14,7 @@ import { Button, Card, DataTable, Form, PageHeader, Select } from '../../web/ui.
 import type { JobJson } from '../../jobs/registry.js';
 import { visibleJob } from '../jobs/queries.js';
 import { orderPolicy } from '../orders/policy.js';
+import { WaitingForStockBadge } from '../orders/views.js';
 import { companyForPush, liveOrderIds, pushableOrders, pushCompanies, type PushableOrder } from './push-queries.js';
 import { pushJob } from './push.js';
 
@@ -66,7 +67,15 @@ function PushPage(p: { orders: PushableOrder[]; companies: [string, string][]; j
                 class: 'select-col',
                 render: (o) => <input type="checkbox" name="ids[]" value={o.id} aria-label={`Select ${o.reference} (${o.account})`} />,
               },
-              { label: 'Reference', render: (o) => <a href={`/orders/${o.id}/show`}>{o.reference}</a> },
+              {
+                label: 'Reference',
+                render: (o) => (
+                  <span class="stack">
+                    <a href={`/orders/${o.id}/show`}>{o.reference}</a>
+                    {o.waiting_for_stock && <WaitingForStockBadge />}
+                  </span>
+                ),
+              },
               { label: 'Customer', render: (o) => o.full_name },
               { label: 'City', render: (o) => o.city },
               { label: 'Total', class: 'num', render: (o) => <Money value={o.total} /> },

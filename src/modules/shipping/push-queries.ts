@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database.js';
+import { WAITING_FOR_STOCK } from '../stocks/effects.js';
 
 export interface PushableOrder {
   id: string;
@@ -8,12 +9,15 @@ export interface PushableOrder {
   city: string;
   total: number;
   created_at: string;
+  /** It cannot ship yet: the push reports it without calling the courier. */
+  waiting_for_stock: boolean;
 }
 
 /** The newest new orders of every account (the push page's selection), at most `limit`. */
 export async function pushableOrders(q: Queryable, limit = 200): Promise<PushableOrder[]> {
   const { rows } = await q.query<PushableOrder>(
-    `SELECT o.id, o.reference, a.name AS account, o.full_name, o.city, o.total::float8 AS total, iso_utc(o.created_at) AS created_at
+    `SELECT o.id, o.reference, a.name AS account, o.full_name, o.city, o.total::float8 AS total, iso_utc(o.created_at) AS created_at,
+            ${WAITING_FOR_STOCK('o')} AS waiting_for_stock
        FROM orders o JOIN accounts a ON a.id = o.account_id
       WHERE o.status = 'new' AND o.deleted_at IS NULL
       ORDER BY o.created_at DESC, o.id DESC LIMIT $1`,

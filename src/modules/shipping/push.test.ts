@@ -18,7 +18,7 @@ let sim: CourierSimulator;
 let company: string;
 let manual: string;
 
-const order = () =>
+const order = (products = [{ sku: 'P1', quantity: 2, price: 199 }]) =>
   t.db.tx((q) =>
     createOrder(q, SYSTEM, shop.accountId, {
       full_name: 'Client Test',
@@ -27,7 +27,7 @@ const order = () =>
       address: '7 Rue Atlas',
       is_fees_paid_by_customer: false,
       total: 398,
-      products: [{ sku: 'P1', quantity: 2, price: 199 }],
+      products,
     }),
   );
 const idOf = async (reference: string) =>
@@ -153,4 +153,100 @@ test('shipping by hand through a manual company: the status change with its trac
   assert.deepEqual(rows[0], { status: 'shipped', tracking_number: 'HAND-1', shipping_company_id: manual, delivery_user_id: null });
   assert.equal(sim.requests.length, calls, 'no call to any courier');
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
+
+/** Pushes `ids` to `companyId` (the page's JSON answer), runs the job to its end and answers it. */
+async function push(ids: string[], companyId = company) {
+  const res = await admin.json('POST', '/orders/push', { ids, shipping_company_id: companyId });
+  assert.equal(res.statusCode, 202, res.body);
+  const worker = await new JobWorker(t.db, {
+    slots: 1,
+    pollMs: 50,
+    kinds: ['orders.push', 'shipping.sync'],
+    appKey: t.app.config.appKey,
+  }).start();
+  try {
+    return await jobFinished(t.db, res.json().data.job_id);
+  } finally {
+    await worker.stop();
+  }
+}
+const orderRow = async (id: string) =>
+  (
+    await t.db.query<{ status: string; tracking_number: string | null; parcel_attempts: number }>(
+      'SELECT status, tracking_number, parcel_attempts FROM orders WHERE id = $1',
+      [id],
+    )
+  ).rows[0];
+const until = async (what: () => boolean) => {
+  for (const end = Date.now() + 10_000; !what(); await new Promise((r) => setTimeout(r, 10))) {
+    if (Date.now() > end) throw new Error('timed out');
+  }
+};
+
+test('push: an order waiting for stock is reported without a parcel; one moved while its parcel was made gets the parcel cancelled', async () => {
+  const [readyRef, waitingRef] = [await order(), await order([{ sku: 'P2', quantity: 1, price: 50 }])];
+  const [ready, waiting] = [await idOf(readyRef), await idOf(waitingRef)];
+  const creates = sim.count('create');
+  const job = await push([waiting, ready]);
+  assert.equal(job.status, 'done', JSON.stringify(job));
+  assert.equal(job.done, 1);
+  assert.deepEqual(job.errors, [
+    {
+      reference: waitingRef,
+      message: `The order ${waitingRef} is waiting for stock and cannot be shipped until its products are reserved.`,
+    },
+  ]);
+  assert.equal(sim.count('create'), creates + 1, 'the courier was asked for the ready order only');
+  assert.equal(sim.parcelOf(waiting), undefined);
+  assert.equal((await orderRow(waiting)).status, 'new');
+  assert.equal((await orderRow(ready)).status, 'shipped');
+
+  // Canceled while the courier makes its parcel: the move is refused and the parcel cancelled (DELETE).
+  const racedRef = await order();
+  const raced = await idOf(racedRef);
+  sim.set({ latencyMs: 300 });
+  const cancels = sim.count('cancel');
+  const running = push([raced]);
+  await until(() => sim.requests.some((r) => r.route === 'create' && r.idempotencyKey === raced));
+  await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id: raced, from: 'new', to: 'canceled', comment: null }]));
+  const racedJob = await running;
+  sim.set({});
+  const first = sim.parcelOf(raced)!;
+  assert.deepEqual(racedJob.errors, [
+    {
+      reference: racedRef,
+      message: `Only a new order can be pushed; this one is canceled. Its parcel ${first.tracking_number} was cancelled at the courier.`,
+    },
+  ]);
+  assert.equal(sim.count('cancel'), cancels + 1);
+  assert.ok(sim.requests.some((r) => r.method === 'DELETE' && r.url === `/parcels/${first.tracking_number}`));
+  assert.equal(first.status, 'cancelled');
+  // Renewed and pushed again: a new parcel under the next key, not the cancelled one.
+  await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id: raced, from: 'canceled', to: 'new', comment: null }]));
+  assert.equal((await push([raced])).done, 1);
+  const again = await orderRow(raced);
+  assert.equal(again.status, 'shipped');
+  assert.equal(again.tracking_number, sim.parcelOf(`${raced}-2`)?.tracking_number);
+  assert.notEqual(again.tracking_number, first.tracking_number);
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
+
+test('"Waiting for stock" shows on the order page, the orders list and the push page, and only for such orders', async () => {
+  const waitingRef = await order([{ sku: 'P2', quantity: 1, price: 50 }]);
+  const readyRef = await order();
+  const [waiting, ready] = [await idOf(waitingRef), await idOf(readyRef)];
+  const badge = /<span class="badge badge-amber">Waiting for stock<\/span>/;
+  const rowOf = (html: string, ref: string) => html.split('<tr').find((r) => r.includes(`>${ref}<`)) ?? '';
+
+  assert.match((await admin.get(`/orders/${waiting}/show`)).body, badge);
+  assert.doesNotMatch((await admin.get(`/orders/${ready}/show`)).body, badge);
+  const list = (await admin.get(`/orders?account_id=${shop.accountId}&per_page=100`)).body;
+  assert.match(rowOf(list, waitingRef), badge);
+  assert.doesNotMatch(rowOf(list, readyRef), badge);
+  const page = (await admin.get('/orders/push')).body;
+  assert.match(rowOf(page, waitingRef), badge);
+  assert.doesNotMatch(rowOf(page, readyRef), badge);
+  // The API's JSON is unchanged (api-v1.md has no such field).
+  assert.equal('waiting_for_stock' in (await admin.json('GET', `/orders/${waiting}/show`)).json().data, false);
 });

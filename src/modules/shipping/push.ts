@@ -2,9 +2,9 @@ import type { Queryable } from '../../db/database.js';
 import { SYSTEM } from '../../core/actor.js';
 import { HttpError } from '../../http/errors.js';
 import { defineJob } from '../../jobs/registry.js';
-import { transitionOrders } from '../orders/lifecycle.js';
+import { shipRefusals, transitionOrders } from '../orders/lifecycle.js';
 import { COD_AMOUNT } from '../ledger/order-fees.js';
-import { CourierError, type ParcelRequest } from './courier.js';
+import { CourierError, type CourierAdapter, type ParcelRequest } from './courier.js';
 import { companyCourier } from './company-courier.js';
 
 export interface PushPayload {
@@ -17,7 +17,16 @@ interface PushOrder extends ParcelRequest {
   id: string;
   account_id: string;
   status: string;
+  /** The parcels it has used up (orders.parcel_attempts): shipped under, or cancelled. */
+  parcel_attempts: number;
 }
+
+/**
+ * The Idempotency-Key of an order's next parcel: the order's id for its first (fulfilment.md), then
+ * `<id>-2`, `<id>-3`, … so that a renewed order, or one whose parcel was cancelled, gets a new parcel
+ * instead of the one the courier keeps under the old key (docs/decisions.md).
+ */
+export const parcelKey = (orderId: string, parcelAttempts: number) => (parcelAttempts === 0 ? orderId : `${orderId}-${parcelAttempts + 1}`);
 
 /**
  * An order as the courier protocol wants it (fulfilment.md), or undefined when it is gone; the cash to
@@ -25,7 +34,7 @@ interface PushOrder extends ParcelRequest {
  */
 async function pushOrder(q: Queryable, id: string, companyId: string): Promise<PushOrder | undefined> {
   const { rows } = await q.query<PushOrder>(
-    `SELECT o.id, o.account_id, o.status, o.reference, ${COD_AMOUNT('o', '$2')}::float8 AS cod_amount,
+    `SELECT o.id, o.account_id, o.status, o.parcel_attempts, o.reference, ${COD_AMOUNT('o', '$2')}::float8 AS cod_amount,
             json_build_object('full_name', o.full_name, 'phone', o.phone, 'city', o.city, 'area', o.area, 'address', o.address) AS customer,
             (SELECT coalesce(json_agg(json_build_object('sku', ol.sku, 'name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position), '[]')
                FROM order_lines ol WHERE ol.order_id = o.id) AS items
@@ -35,14 +44,36 @@ async function pushOrder(q: Queryable, id: string, companyId: string): Promise<P
   return rows[0];
 }
 
+/**
+ * Cancels a parcel made for an order that did not ship under it (fulfilment.md's DELETE, before
+ * pickup); once cancelled, the order's next push asks for a new parcel under the next key. A
+ * cancellation that fails leaves the parcel live under the same key: the next push gets it back.
+ */
+async function cancelUnused(q: Queryable, courier: CourierAdapter, order: PushOrder, tracking: string): Promise<string> {
+  try {
+    await courier.cancelParcel(tracking);
+  } catch (err) {
+    if (!(err instanceof CourierError)) throw err;
+    return ` Its parcel ${tracking} could not be cancelled at the courier: ${err.reason}`;
+  }
+  await q.query('UPDATE orders SET parcel_attempts = parcel_attempts + 1 WHERE id = $1 AND parcel_attempts = $2', [
+    order.id,
+    order.parcel_attempts,
+  ]);
+  return ` Its parcel ${tracking} was cancelled at the courier.`;
+}
+
 const notNew = (status: string) => `Only a new order can be pushed; this one is ${status.replace('_', ' ')}.`;
 
 /**
  * Pushes a selection of orders to a shipping company (fulfilment.md): one parcel per order, keyed
- * by the order's id so that a retry or a run resumed after a crash gets the same parcel back, then
- * the order's one transition to `shipped` (stock leaves the warehouse) and the job's progress in
- * the same transaction. A 5xx or a timeout stops the run and the job is retried with backoff from
- * that order on; a refusal or a malformed answer is that order's error, and the others go on.
+ * by the order's id and parcel attempt (parcelKey) so that a retry or a run resumed after a crash
+ * gets the same parcel back, then the order's one transition to `shipped` (stock leaves the
+ * warehouse) and the job's progress in the same transaction. An order the transition would refuse
+ * (not new, waiting for stock) is reported before any courier call; one refused after its parcel
+ * was made (moved meanwhile) has that parcel cancelled. A 5xx or a timeout stops the run and the
+ * job is retried with backoff from that order on; a refusal or a malformed answer is that order's
+ * error, and the others go on.
  */
 export const pushJob = defineJob<PushPayload>({
   kind: 'orders.push',
@@ -65,36 +96,51 @@ export const pushJob = defineJob<PushPayload>({
         await ctx.report({ failed: 1, errors: [{ reference: order?.reference ?? orderIds[next], message }], checkpoint });
         continue;
       }
+      // The transition's own check, asked before the courier call: no parcel for an order that cannot ship.
+      const cannotShip = (await shipRefusals(ctx.db, [order.id])).get(order.id);
+      if (cannotShip) {
+        await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: cannotShip }], checkpoint });
+        continue;
+      }
       let tracking: string;
       try {
         // The protocol's fields only (fulfilment.md), not the order's own id, account and status.
         const { reference, customer, cod_amount, items } = order;
-        tracking = (await courier.createParcel(order.id, { reference, customer, cod_amount, items }))!.tracking_number;
+        const key = parcelKey(order.id, order.parcel_attempts);
+        tracking = (await courier.createParcel(key, { reference, customer, cod_amount, items }))!.tracking_number;
       } catch (err) {
         if (!(err instanceof CourierError) || err.retryable) throw err; // retried from this order on
         await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: err.reason }], checkpoint });
         continue;
       }
-      const refused = await ctx.db
+      let inUse = false;
+      let refused = await ctx.db
         .tx(async (q) => {
           // Its status again, locked: someone may have moved it while the courier answered.
-          const { rows } = await q.query<{ status: string }>('SELECT status FROM orders WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [
-            order.id,
-          ]);
+          const { rows } = await q.query<{ status: string; tracking_number: string | null }>(
+            'SELECT status, tracking_number FROM orders WHERE id = $1 AND deleted_at IS NULL FOR UPDATE',
+            [order.id],
+          );
           const now = rows[0];
+          // The order's own tracking number: shipped under it by another push, or its returned parcel.
+          inUse = now?.tracking_number === tracking;
           if (!now || now.status !== 'new') return now ? notNew(now.status) : 'This order no longer exists.';
+          if (inUse) return `The courier answered with the parcel of an earlier delivery attempt (${tracking}).`;
           await transitionOrders(q, SYSTEM, order.account_id, [
             { id: order.id, from: 'new', to: 'shipped', comment: null, trackingNumber: tracking, shippingCompanyId: companyId },
           ]);
+          await q.query('UPDATE orders SET parcel_attempts = parcel_attempts + 1 WHERE id = $1', [order.id]);
           await ctx.report({ done: 1, checkpoint }, q);
           return undefined;
         })
         .catch((err: unknown) => {
-          // Waiting for stock: the parcel stays at the courier (the same one comes back on the next push).
+          // Waiting for stock since the check above (a race): refused like the others.
           if (err instanceof HttpError && err.statusCode === 422) return Object.values(err.errors ?? {}).flat()[0] ?? err.message;
           throw err;
         });
-      if (refused) await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: refused }], checkpoint });
+      if (!refused) continue;
+      if (!inUse) refused += await cancelUnused(ctx.db, courier, order, tracking);
+      await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: refused }], checkpoint });
     }
     return { shipped: ctx.progress.done, failed: ctx.progress.failed };
   },

@@ -6,6 +6,7 @@ import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/h
 import { login, type Agent } from '../../test-support/session.js';
 import { jobFinished } from '../../test-support/jobs.js';
 import { createOrdersFromApi } from '../orders/service.js';
+import { transitionOrders } from '../orders/lifecycle.js';
 import { createCompany } from '../shipping-companies/service.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from '../stocks/test-fixtures.js';
 import { CourierSimulator } from './simulator.js';
@@ -138,4 +139,53 @@ test('sync on demand: a page goes back to the company with the progress bar; onl
   assert.match(String(page.headers.location), new RegExp(`^/shipping-companies/${company}/show\\?job=`));
   const shown = await admin.follow(page);
   assert.match(shown.body, /Syncing statuses/);
+});
+
+test('a renewed order gets a new parcel (Idempotency-Key <id>-2): its old, returned parcel never moves it again', async () => {
+  const order = (await statuses()).filter((o) => o.status === 'shipped').at(-1)!;
+  const sync = async () => {
+    const res = await admin.json('POST', `/shipping-companies/${company}/sync`);
+    assert.equal((await jobFinished(t.db, res.json().data.job_id)).status, 'done');
+  };
+  const now = async () => (await statuses()).find((o) => o.id === order.id)!;
+  assert.equal(sim.parcelOf(order.id)?.tracking_number, order.tracking_number, 'the first parcel is keyed by the order id alone');
+  sim.advance(order.tracking_number, 'RETOUR', { note: 'Refused' });
+  await sync();
+  assert.equal((await now()).status, 'returned');
+  await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id: order.id, from: 'returned', to: 'new', comment: null }]));
+
+  const push = await admin.json('POST', '/orders/push', { ids: [order.id], shipping_company_id: company });
+  assert.equal((await jobFinished(t.db, push.json().data.job_id)).done, 1);
+  const again = await now();
+  assert.equal(again.status, 'shipped');
+  assert.notEqual(again.tracking_number, order.tracking_number, 'a new parcel, not the returned one');
+  assert.equal(sim.parcelOf(`${order.id}-2`)?.tracking_number, again.tracking_number);
+  assert.equal(sim.requests.filter((r) => r.route === 'create').at(-1)?.idempotencyKey, `${order.id}-2`);
+  await sync();
+  assert.equal((await now()).status, 'shipped', 'the old parcel, returned, does not move the new attempt');
+  const returns = await t.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM order_histories WHERE order_id = $1 AND new_status = 'returned'`,
+    [order.id],
+  );
+  assert.equal(returns.rows[0].n, 1, 'returned once: one return fee');
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
+
+test('sync: a parcel the order no longer travels under never moves it (its tracking number changed while the courier answered)', async () => {
+  const order = (await statuses()).find((o) => o.status === 'shipped')!;
+  sim.advance(order.tracking_number, 'RETOUR', { note: 'An earlier attempt' });
+  sim.set({ latencyMs: 300 });
+  const seen = sim.requests.length;
+  const res = await admin.json('POST', `/shipping-companies/${company}/sync`);
+  for (const end = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 10))) {
+    if (sim.requests.slice(seen).some((r) => r.route === 'fetch' && r.url.includes(order.tracking_number))) break;
+    if (Date.now() > end) throw new Error('no fetch of the parcel');
+  }
+  // Meanwhile the order travels under another parcel (renewed and shipped again).
+  await t.db.query('UPDATE orders SET tracking_number = $2 WHERE id = $1', [order.id, `${order.tracking_number}-NEXT`]);
+  const job = await jobFinished(t.db, res.json().data.job_id);
+  sim.set({});
+  assert.equal(job.status, 'done', JSON.stringify(job));
+  const now = (await statuses()).find((o) => o.id === order.id)!;
+  assert.deepEqual([now.status, now.tracking_number], ['shipped', `${order.tracking_number}-NEXT`]);
 });

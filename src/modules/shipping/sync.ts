@@ -109,11 +109,14 @@ export const syncJob = defineJob<SyncPayload>({
             const to = courier.mapStatus(p.status);
             return to === 'delivered' || to === 'returned' ? [{ order: byTracking.get(p.tracking_number)!, to }] : [];
           });
+          // Still shipped, locked, and still under that parcel: a parcel the order no longer travels
+          // under (an earlier delivery attempt's) never moves it.
           const still = new Set(
             (
               await q.query<{ id: string }>(
-                `SELECT id FROM orders WHERE id = ANY($1::text[]) AND status = 'shipped' ORDER BY id FOR UPDATE`,
-                [moves.map((m) => m.order.id)],
+                `SELECT o.id FROM orders o JOIN unnest($1::text[], $2::text[]) AS c(id, tracking) ON c.id = o.id
+                  WHERE o.status = 'shipped' AND o.tracking_number = c.tracking ORDER BY o.id FOR UPDATE OF o`,
+                [moves.map((m) => m.order.id), moves.map((m) => m.order.tracking_number)],
               )
             ).rows.map((r) => r.id),
           );

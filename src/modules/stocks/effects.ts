@@ -354,11 +354,17 @@ async function renewOrders(q: Queryable, actor: Actor, orderIds: string[]): Prom
   await reserveOrders(q, actor, orderIds);
 }
 
+/**
+ * Whether the order of alias `o` is "waiting for stock" (domain.md): new and holding no reservation.
+ * The one definition, read by the ship check (ordersWaitingForStock) and by the pages that show it.
+ */
+export const WAITING_FOR_STOCK = (o: string) => `(${o}.status = 'new' AND ${o}.waiting_for_stock)`;
+
 /** The orders among these that are waiting for stock, id → reference. */
 export async function ordersWaitingForStock(q: Queryable, orderIds: string[]): Promise<Map<string, string>> {
   if (orderIds.length === 0) return new Map();
   const { rows } = await q.query<{ id: string; reference: string }>(
-    `SELECT id, reference FROM orders WHERE id = ANY($1::text[]) AND status = 'new' AND waiting_for_stock`,
+    `SELECT o.id, o.reference FROM orders o WHERE o.id = ANY($1::text[]) AND ${WAITING_FOR_STOCK('o')}`,
     [orderIds],
   );
   return new Map(rows.map((r) => [r.id, r.reference]));
