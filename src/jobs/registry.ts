@@ -88,8 +88,19 @@ export interface JobKind<P = unknown> {
   handler: (ctx: JobContext<P>) => Promise<unknown>;
 }
 
-/** A failure that another attempt cannot fix (a malformed answer, a refused request). */
-export class FinalJobError extends Error {}
+/**
+ * A failure that another attempt cannot fix (a malformed answer, a refused request). `listed`: the job
+ * has already reported each reason as an error of its own (an import's rows), so the message is the
+ * job's summary, kept as `result.message`, not one more error in the list.
+ */
+export class FinalJobError extends Error {
+  constructor(
+    message: string,
+    readonly listed = false,
+  ) {
+    super(message);
+  }
+}
 
 /** The run no longer holds its job (its lease lapsed and the job moved on): nothing it writes counts. */
 export class JobLostError extends Error {

@@ -133,18 +133,26 @@ export async function completeRun(db: Database, boss: PgBoss, run: Run, result: 
  * A failed run: retried after pg-boss's backoff while retries are left, else the job fails with the
  * reason as its last error. `final` fails it at once.
  */
-export async function failRun(db: Database, boss: PgBoss, run: Run, reason: string, final: boolean): Promise<'retry' | 'failed'> {
+export async function failRun(
+  db: Database,
+  boss: PgBoss,
+  run: Run,
+  reason: string,
+  final: boolean,
+  listed = false,
+): Promise<'retry' | 'failed'> {
   const message = reason.slice(0, MESSAGE_MAX) || 'The job failed.';
   const outcome = final || run.retryCount >= run.retryLimit ? 'failed' : 'retry';
   await db.tx(async (q) => {
     await fenced(
       q,
-      `UPDATE jobs SET status = $3, last_error = $4, run_token = NULL, finished_at = CASE WHEN $3 = 'failed' THEN now() END
+      `UPDATE jobs SET status = $3, last_error = $4, run_token = NULL, finished_at = CASE WHEN $3 = 'failed' THEN now() END,
+              result = CASE WHEN $3 = 'failed' AND $5::boolean THEN jsonb_build_object('message', $4::text) ELSE result END
         WHERE id = $1 AND run_token = $2`,
-      [run.id, run.token, outcome === 'failed' ? 'failed' : 'queued', message],
+      [run.id, run.token, outcome === 'failed' ? 'failed' : 'queued', message, listed],
     );
     if (outcome === 'failed') {
-      await q.query('INSERT INTO job_errors (job_id, message) VALUES ($1, $2)', [run.id, message]);
+      if (!listed) await q.query('INSERT INTO job_errors (job_id, message) VALUES ($1, $2)', [run.id, message]);
       // No retry left: pg-boss's fail() then marks it failed instead of scheduling another run.
       await q.query('UPDATE pgboss.job SET retry_limit = retry_count WHERE name = $1 AND id = $2', [run.kind.kind, run.id]);
     }

@@ -213,7 +213,8 @@ export class JobWorker {
           entry.released = true;
           this.log.info(log, 'job handed back: the worker is stopping');
         } else {
-          const outcome = await failRun(this.db, this.boss, run, (err as Error)?.message ?? String(err), err instanceof FinalJobError);
+          const final = err instanceof FinalJobError;
+          const outcome = await failRun(this.db, this.boss, run, (err as Error)?.message ?? String(err), final, final && err.listed);
           countRun(run.kind.kind, outcome);
           this.log.warn({ ...log, err, outcome }, 'job failed');
         }

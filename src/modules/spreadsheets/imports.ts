@@ -209,7 +209,10 @@ async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked) {
       await ctx.report(
         {
           errors: checked.errors.slice(i, i + ERROR_CHUNK),
-          ...(last ? { total: checked.rows, failed: failedRows, checkpoint: { refused: checked.errors.length } } : {}),
+          // Every row was checked: those without an error count as done (nothing is imported all the same).
+          ...(last
+            ? { total: checked.rows, done: checked.rows - failedRows, failed: failedRows, checkpoint: { refused: checked.errors.length } }
+            : {}),
         },
         q,
       );
@@ -238,11 +241,11 @@ export function defineImport<Item>(spec: ImportSpec<Item>) {
       const done = ctx.progress.checkpoint as { imported?: number; refused?: number } | null;
       try {
         if (done?.imported !== undefined) return { imported: done.imported };
-        if (done?.refused !== undefined) throw new FinalJobError(refusal(done.refused));
+        if (done?.refused !== undefined) throw new FinalJobError(refusal(done.refused), true);
         const checked = await checkFile(spec as ImportSpec<unknown>, ctx);
         if (checked.errors.length > 0) {
           await reportErrors(ctx, checked);
-          throw new FinalJobError(refusal(checked.errors.length));
+          throw new FinalJobError(refusal(checked.errors.length), true);
         }
         await ctx.report({ total: checked.rows });
         const imported = await ctx.db.tx(async (q) => {

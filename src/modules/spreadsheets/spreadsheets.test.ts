@@ -104,13 +104,18 @@ test('errors on rows 3 and 7,000 are both reported with row, column and message,
   }
   const job = await importJob(a, '/leads/import', csv(lines.join('\n')));
   assert.equal(job.status, 'failed');
-  const rowErrors = job.errors.filter((e) => e.row !== undefined);
-  assert.deepEqual(rowErrors, [
+  // Every error is a row's; the summary is the job's result, not one more error.
+  assert.deepEqual(job.errors, [
     { row: 3, column: 'quantity', message: 'The quantity field must be an integer.' },
     { row: 7000, column: 'full_name', message: 'The full name field is required.' },
     { row: 7000, column: 'sku', message: 'The selected sku is invalid.' },
   ]);
-  assert.equal(job.errors.at(-1)!.message, 'The file has 3 errors: nothing was imported.');
+  assert.deepEqual(job.result, { message: 'The file has 3 errors: nothing was imported.' });
+  assert.deepEqual([job.total, job.done, job.failed], [7000, 6998, 2]);
+  const page = (await a.get(`/leads/import?job=${job.id}`)).body;
+  assert.match(page, /The job failed: The file has 3 errors: nothing was imported\./);
+  assert.match(page, /See the 3 errors/);
+  assert.match(page, /Failed: 7000 of 7000 processed, 2 failed\./);
   assert.equal(await leadCount(acc.accountId), 0);
 });
 
