@@ -55,6 +55,21 @@ describe('security headers', () => {
     assert.equal(res.headers['strict-transport-security'], undefined);
   });
 
+  test('the API reference (/docs): style sheets from the site and one hashed <style>; inline style attributes only', async () => {
+    let url = '/docs';
+    let res = await plain.app.inject({ method: 'GET', url });
+    for (let hops = 0; res.statusCode >= 300 && res.statusCode < 400 && hops < 5; hops++) {
+      url = new URL(String(res.headers.location), `http://localhost${url}`).pathname;
+      res = await plain.app.inject({ method: 'GET', url });
+    }
+    assert.equal(res.statusCode, 200, url);
+    const csp = String(res.headers['content-security-policy']);
+    assert.match(csp, /(^|; )style-src 'self' 'sha256-[A-Za-z0-9+/]+=*';/);
+    assert.match(csp, /(^|; )style-src-attr 'unsafe-inline';/);
+    assert.match(csp, /(^|; )script-src 'self';/);
+    assert.doesNotMatch(csp.replace("style-src-attr 'unsafe-inline'", ''), /unsafe-inline|unsafe-eval/);
+  });
+
   test('JSON answers carry them too (an API error and the health check)', async () => {
     for (const url of ['/api/web/1.0/leads', '/up']) {
       const res = await plain.app.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
