@@ -71,9 +71,16 @@ export interface OrderListRow {
 }
 
 /** domain.md's "waiting for stock": a new order holding no reservation, which cannot be shipped yet. */
+const WAITING_TITLE = 'None of its products could be reserved: it cannot be shipped until stock comes in.';
 export const WaitingForStockBadge = () => (
-  <span title="None of its products could be reserved: it cannot be shipped until stock comes in.">
+  <span title={WAITING_TITLE}>
     <Badge tone="amber">Waiting for stock</Badge>
+  </span>
+);
+/** The same in a list's status cell, as text that may wrap (a badge never does, and widened the orders table). */
+const WaitingForStockNote = () => (
+  <span class="small waiting-note" title={WAITING_TITLE}>
+    Waiting for stock
   </span>
 );
 
@@ -131,7 +138,7 @@ export function OrdersList(p: {
       render: (r) => (
         <span class="stack">
           <RecordStatus status={r.item.status} />
-          {r.waiting_for_stock && <WaitingForStockBadge />}
+          {r.waiting_for_stock && <WaitingForStockNote />}
           {r.item.tracking_number && <code class="ref">{r.item.tracking_number}</code>}
           {r.delivery_user_name && <span class="muted small">{r.delivery_user_name}</span>}
         </span>
