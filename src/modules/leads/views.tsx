@@ -318,7 +318,7 @@ function LeadStatusForm({ lead, options, cancelReasons }: { lead: LeadItem; opti
               name="cancel_reason"
               label="Cancel reason"
               options={cancelReasons.map((r) => [r, statusLabel(r).replace(/_/g, ' ')])}
-              placeholder="For Canceled: why the customer declined"
+              placeholder="For Canceled: why"
             />
           )}
         </div>
