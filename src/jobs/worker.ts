@@ -63,6 +63,8 @@ export class JobWorker {
   private filling: Promise<void> | undefined;
   private again = false;
   private stopping: Promise<void> | undefined;
+  /** The settling started by pg-boss's last maintenance pass, awaited by stop() (no query after the database closes). */
+  private settling: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
@@ -81,7 +83,8 @@ export class JobWorker {
     });
     this.boss.on('error', (err) => this.log.warn({ err }, 'job queue maintenance failed'));
     this.boss.on('maintenance', () => {
-      settleLapsedRuns(db)
+      if (this.stopping) return;
+      this.settling = settleLapsedRuns(db)
         .then((n) => n && this.log.warn({ jobs: n }, 'jobs of a stopped worker are queued again'))
         .catch((err) => this.log.warn({ err }, 'settling lapsed jobs failed'));
     });
@@ -251,6 +254,7 @@ export class JobWorker {
         await releaseRun(this.db, entry.run).catch((err) => this.log.warn({ err, job: entry.run.id }, 'handing a job back failed'));
       }
       await this.boss.stop({ graceful: false, close: false, wait: true });
+      await this.settling;
     })();
     return this.stopping;
   }
