@@ -56,13 +56,9 @@ describe('security headers', () => {
   });
 
   test('the API reference (/docs): style sheets from the site and one hashed <style>; inline style attributes only', async () => {
-    let url = '/docs';
-    let res = await plain.app.inject({ method: 'GET', url });
-    for (let hops = 0; res.statusCode >= 300 && res.statusCode < 400 && hops < 5; hops++) {
-      url = new URL(String(res.headers.location), `http://localhost${url}`).pathname;
-      res = await plain.app.inject({ method: 'GET', url });
-    }
-    assert.equal(res.statusCode, 200, url);
+    const res = await plain.app.inject({ method: 'GET', url: '/docs' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /swagger/i);
     const csp = String(res.headers['content-security-policy']);
     assert.match(csp, /(^|; )style-src 'self' 'sha256-[A-Za-z0-9+/]+=*';/);
     assert.match(csp, /(^|; )style-src-attr 'unsafe-inline';/);

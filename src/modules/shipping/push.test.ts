@@ -10,6 +10,7 @@ import { transitionOrders } from '../orders/lifecycle.js';
 import { createCompany } from '../shipping-companies/service.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from '../stocks/test-fixtures.js';
 import { CourierSimulator } from './simulator.js';
+import { until } from '../../test-support/until.js';
 
 let t: TestApp;
 let shop: Tenant;
@@ -178,11 +179,6 @@ const orderRow = async (id: string) =>
       [id],
     )
   ).rows[0];
-const until = async (what: () => boolean) => {
-  for (const end = Date.now() + 10_000; !what(); await new Promise((r) => setTimeout(r, 10))) {
-    if (Date.now() > end) throw new Error('timed out');
-  }
-};
 
 test('push: an order waiting for stock is reported without a parcel; one moved while its parcel was made gets the parcel cancelled', async () => {
   const [readyRef, waitingRef] = [await order(), await order([{ sku: 'P2', quantity: 1, price: 50 }])];
@@ -208,7 +204,11 @@ test('push: an order waiting for stock is reported without a parcel; one moved w
   sim.set({ latencyMs: 300 });
   const cancels = sim.count('cancel');
   const running = push([raced]);
-  await until(() => sim.requests.some((r) => r.route === 'create' && r.idempotencyKey === raced));
+  await until(
+    'the courier asked for its parcel',
+    () => sim.requests.some((r) => r.route === 'create' && r.idempotencyKey === raced),
+    10_000,
+  );
   await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id: raced, from: 'new', to: 'canceled', comment: null }]));
   const racedJob = await running;
   sim.set({});
