@@ -34,8 +34,11 @@ export interface Database extends Queryable {
   close(): Promise<void>;
   /** Connections of the pool (PostgreSQL; the embedded database has one connection and no pool). */
   pool?(): { max: number; total: number; idle: number; waiting: number };
-  /** A consistent copy of the embedded database's files (gzipped tar), taken while no transaction is open. */
-  backup?(): Promise<Blob>;
+  /**
+   * A consistent copy of the embedded database's files (a tar, gzipped unless `'none'`), taken while
+   * no transaction is open.
+   */
+  backup?(compression?: 'gzip' | 'none'): Promise<Blob>;
 }
 
 /** PostgreSQL error codes we act on. */

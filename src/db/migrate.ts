@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import type { Database } from './database.js';
 import { installQueue } from '../jobs/queue.js';
 
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 const LOCK_ID = 7_220_451; // any constant: serialises migrators sharing one PostgreSQL database
 
-function migrationFiles(dir = MIGRATIONS_DIR): string[] {
+export function migrationFiles(dir = MIGRATIONS_DIR): string[] {
   return readdirSync(dir)
     .filter((f) => /^\d{4}_.+\.sql$/.test(f))
     .sort();

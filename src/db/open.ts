@@ -3,9 +3,16 @@ import type { Config } from '../config.js';
 import type { Database } from './database.js';
 import { openPostgres } from './postgres.js';
 
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, opts: { memory?: boolean } = {}): Promise<Database> {
+/**
+ * `memory`: an embedded database in memory (tests), started from the dumped data directory in the
+ * file `template` when given (test-support/pglite-template.ts).
+ */
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  opts: { memory?: boolean; template?: string } = {},
+): Promise<Database> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
   // PGlite's module is imported only on the embedded database.
   const { openPgliteThread } = await import('./pglite-thread.js');
-  return openPgliteThread(opts.memory ? undefined : join(config.dataDir));
+  return opts.memory ? openPgliteThread(undefined, { template: opts.template }) : openPgliteThread(join(config.dataDir));
 }

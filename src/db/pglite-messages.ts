@@ -5,7 +5,7 @@ export type Call = { id: number } & (
   | { op: 'begin' }
   | { op: 'end'; tx: number; commit: boolean }
   | { op: 'listen'; channel: string }
-  | { op: 'backup' }
+  | { op: 'backup'; compression?: 'gzip' | 'none' }
   | { op: 'close' }
 );
 

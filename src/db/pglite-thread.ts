@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import type { Database, Queryable, QueryResult } from './database.js';
@@ -16,6 +17,16 @@ const startWorker = (workerData: object) =>
       )
     : new Worker(WORKER, { workerData });
 
+let compiled: Promise<WebAssembly.Module> | undefined;
+/**
+ * PGlite's WebAssembly, compiled once per process and handed to each thread: a test process opens
+ * dozens of in-memory databases, and each thread compiled the same 9 MB again (about 1.5 s).
+ */
+const engineModule = () =>
+  (compiled ??= readFile(new URL('./pglite.wasm', import.meta.resolve('@electric-sql/pglite'))).then((bytes) =>
+    WebAssembly.compile(bytes),
+  ));
+
 type Ask = Call extends infer C ? (C extends Call ? Omit<C, 'id'> : never) : never;
 
 /** An error of the engine as the callers know it: the message, and PostgreSQL's fields (code…). */
@@ -30,13 +41,13 @@ function rebuilt(fields: Record<string, unknown>): Error {
  * use both cores, as the server and a PostgreSQL server do. The same `Database`: transactions hold the
  * engine as on one connection (other queries wait), errors keep PostgreSQL's fields.
  */
-export async function openPgliteThread(dataDir: string | undefined): Promise<Database> {
+export async function openPgliteThread(dataDir: string | undefined, opts: { template?: string } = {}): Promise<Database> {
   let release = () => undefined as void;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
     release = acquireDataDirLock(dataDir);
   }
-  const worker = startWorker({ dataDir });
+  const worker = startWorker({ dataDir, template: opts.template, wasmModule: await engineModule() });
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const listeners = new Map<string, ((payload: string) => void)[]>();
   let nextId = 1;
@@ -112,8 +123,8 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Dat
       listeners.set(channel, [onMessage]);
       await call({ op: 'listen', channel });
     },
-    async backup() {
-      return new Blob([await call<ArrayBuffer>({ op: 'backup' })]);
+    async backup(compression) {
+      return new Blob([await call<ArrayBuffer>({ op: 'backup', compression })]);
     },
     async close() {
       try {

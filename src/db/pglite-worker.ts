@@ -1,5 +1,6 @@
 // The embedded database's own thread (started by pglite-thread.ts): runs PGlite and answers the
 // main thread's messages, so the engine's work and the server's (HTTP, JSON, validation) use two cores.
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database, Queryable } from './database.js';
 import { openPglite } from './pglite.js';
@@ -72,7 +73,7 @@ async function serve(db: Database) {
       case 'listen':
         return db.listen(m.channel, (payload) => port.postMessage({ notify: m.channel, payload } satisfies Reply));
       case 'backup':
-        return (await db.backup!()).arrayBuffer();
+        return (await db.backup!(m.compression)).arrayBuffer();
       case 'close':
         return db.close();
     }
@@ -86,7 +87,12 @@ async function serve(db: Database) {
 }
 
 try {
-  const db = await openPglite((workerData as { dataDir?: string }).dataDir, { lock: false });
+  const { dataDir, template, wasmModule } = workerData as { dataDir?: string; template?: string; wasmModule: WebAssembly.Module };
+  const db = await openPglite(dataDir, {
+    lock: false,
+    wasmModule,
+    template: template ? new Blob([readFileSync(template)]) : undefined,
+  });
   await serve(db);
   port.postMessage({ ready: true } satisfies Reply);
 } catch (err) {

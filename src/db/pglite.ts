@@ -72,19 +72,28 @@ function wrap(db: Pick<PGlite | Transaction, 'query' | 'exec'>, named: ReturnTyp
   };
 }
 
+export interface PgliteOptions {
+  /** `lock: false` when the caller holds the data directory's lock (pglite-thread.ts). */
+  lock?: boolean;
+  /** In memory only: start from this dumped data directory (`backup('none')`) instead of an empty one. */
+  template?: Blob;
+  /** The engine's WebAssembly, compiled once per process (pglite-thread.ts). */
+  wasmModule?: WebAssembly.Module;
+}
+
 /**
  * Embedded PostgreSQL on this thread. `dataDir` undefined means in memory (tests). One process per
- * data directory: `lock: false` when the caller holds the directory's lock (pglite-thread.ts).
+ * data directory.
  */
-export async function openPglite(dataDir: string | undefined, opts: { lock?: boolean } = {}): Promise<Database> {
+export async function openPglite(dataDir: string | undefined, opts: PgliteOptions = {}): Promise<Database> {
   let release = () => undefined as void;
   let db: PGlite;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
     if (opts.lock !== false) release = acquireDataDirLock(dataDir);
-    db = new PGlite(join(dataDir, 'pgdata'), { postgresqlconf });
+    db = new PGlite(join(dataDir, 'pgdata'), { postgresqlconf, pgliteWasmModule: opts.wasmModule });
   } else {
-    db = new PGlite({ postgresqlconf });
+    db = new PGlite({ postgresqlconf, pgliteWasmModule: opts.wasmModule, loadDataDir: opts.template });
   }
   try {
     await db.waitReady;
@@ -102,10 +111,10 @@ export async function openPglite(dataDir: string | undefined, opts: { lock?: boo
     async listen(channel, onMessage) {
       await db.listen(channel, onMessage);
     },
-    async backup() {
+    async backup(compression = 'gzip') {
       await db.exec('CHECKPOINT'); // less WAL to replay after a restore
       // Queries and transactions all hold this lock: the files are copied between two transactions.
-      return db._runExclusiveTransaction(() => db.dumpDataDir('gzip'));
+      return db._runExclusiveTransaction(() => db.dumpDataDir(compression));
     },
     async close() {
       try {
