@@ -4,8 +4,8 @@ import type { Database } from './database.js';
 import { openPostgres } from './postgres.js';
 
 /**
- * `memory`: an embedded database in memory (tests), started from the dumped data directory in the
- * file `template` when given (test-support/pglite-template.ts).
+ * `memory`: an embedded database in memory (tests). `template`: a file holding a dumped data
+ * directory that a new embedded database starts as (test-support/pglite-template.ts).
  */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
@@ -14,5 +14,5 @@ export async function openDatabase(
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
   // PGlite's module is imported only on the embedded database.
   const { openPgliteThread } = await import('./pglite-thread.js');
-  return opts.memory ? openPgliteThread(undefined, { template: opts.template }) : openPgliteThread(join(config.dataDir));
+  return openPgliteThread(opts.memory ? undefined : join(config.dataDir), { template: opts.template });
 }

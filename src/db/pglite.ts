@@ -1,5 +1,5 @@
 import { PGlite, parse, protocol, types, type Transaction } from '@electric-sql/pglite';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Queryable, QueryOptions, QueryResult } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
@@ -75,7 +75,7 @@ function wrap(db: Pick<PGlite | Transaction, 'query' | 'exec'>, named: ReturnTyp
 export interface PgliteOptions {
   /** `lock: false` when the caller holds the data directory's lock (pglite-thread.ts). */
   lock?: boolean;
-  /** In memory only: start from this dumped data directory (`backup('none')`) instead of an empty one. */
+  /** A new database (in memory, or a data directory without one yet) starts as this dumped one (`backup('none')`). */
   template?: Blob;
   /** The engine's WebAssembly, compiled once per process (pglite-thread.ts). */
   wasmModule?: WebAssembly.Module;
@@ -91,7 +91,9 @@ export async function openPglite(dataDir: string | undefined, opts: PgliteOption
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
     if (opts.lock !== false) release = acquireDataDirLock(dataDir);
-    db = new PGlite(join(dataDir, 'pgdata'), { postgresqlconf, pgliteWasmModule: opts.wasmModule });
+    const pgdata = join(dataDir, 'pgdata');
+    const template = existsSync(join(pgdata, 'PG_VERSION')) ? undefined : opts.template;
+    db = new PGlite(pgdata, { postgresqlconf, pgliteWasmModule: opts.wasmModule, loadDataDir: template });
   } else {
     db = new PGlite({ postgresqlconf, pgliteWasmModule: opts.wasmModule, loadDataDir: opts.template });
   }

@@ -3,9 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import { migrate } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
-import { pgliteTemplate } from './pglite-template.js';
+import { openMigrated } from './pglite-template.js';
 import { createAccount } from '../modules/accounts/service.js';
 import { createProduct } from '../modules/products/service.js';
 import { SCOPES, type Scope } from '../core/scopes.js';
@@ -35,11 +33,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
   // installation id) would otherwise share Redis counters for 127.0.0.1. Redis is tested with real
   // server processes (test/process.test.ts).
   const config = loadConfig({ ...process.env, APP_KEY: TEST_APP_KEY, REDIS_URL: '', ...env }, { persistKey: false });
-  const template = config.databaseUrl ? undefined : await pgliteTemplate();
-  const db = await openDatabase(config, { memory: true, template });
-  await migrate(db);
-  // Each database names its own installation, as migration 0002 gave the template's.
-  if (template) await db.query('UPDATE instance SET id = gen_random_uuid()::text');
+  const db = await openMigrated(config, { memory: true });
   const app = await buildApp({ config, db, logger: false });
   await app.ready();
   return {

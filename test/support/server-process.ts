@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import pg from 'pg';
-import { migrate } from '../../src/db/migrate.js';
-import { openDatabase } from '../../src/db/open.js';
+import { openMigrated } from '../../src/test-support/pglite-template.js';
 import type { Database } from '../../src/db/database.js';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -55,9 +54,8 @@ export async function ownDatabase(): Promise<void> {
 
 /** The database a server process will use: PostgreSQL when DATABASE_URL is set, else PGlite in dataDir. */
 export async function withDatabase<T>(dataDir: string, fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir });
+  const db = await openMigrated({ databaseUrl: process.env.DATABASE_URL, dataDir });
   try {
-    await migrate(db);
     return await fn(db);
   } finally {
     await db.close();
