@@ -33,12 +33,18 @@ function find(dir) {
 
 // The longest files first (as measured in .ci/run), then the other browser tests: two files run at a
 // time, and a long file started near the end would leave the run waiting on it alone.
+// The order of .ci/run's PGlite pass of 2026-12-01 (seconds): the files that start server processes
+// had sorted last, and the run ended on them alone for minutes.
 const LONG_FIRST = [
-  'test/browser/every-page.test.ts',
-  'test/browser/readme-quick-start.test.ts',
-  'src/modules/spreadsheets/spreadsheets.test.ts',
-  'test/backup.test.ts',
-  'test/push-process.test.ts',
+  'test/browser/every-page.test.ts', // 435
+  'test/browser/readme-quick-start.test.ts', // 190
+  'test/process.test.ts', // 130
+  'test/cli.test.ts', // 130
+  'src/modules/spreadsheets/spreadsheets.test.ts', // 105
+  'test/jobs-process.test.ts', // 90
+  'test/backup.test.ts', // 86
+  'test/push-process.test.ts', // 74
+  'test/webhooks-process.test.ts', // 50
   'test/browser/dashboard.test.ts',
 ];
 const rank = (f) => {
