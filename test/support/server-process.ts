@@ -2,7 +2,7 @@
 // and may run each other's jobs.
 import { TEST_APP_KEY } from '../../src/test-support/harness.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export const tempDataDir = () => mkdtempSync(join(tmpdir(), 'codops-test-'));
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new directory for a server's data, removed when this test process ends (each holds a database of 40–70 MB). */
+export function tempDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'codops-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
 
 /**
  * On PostgreSQL, a database of this test file's own (created now, dropped when its tests end) for
