@@ -1,6 +1,5 @@
 // The embedded database's own thread (started by pglite-thread.ts): runs PGlite and answers the
 // main thread's messages, so the engine's work and the server's (HTTP, JSON, validation) use two cores.
-import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database, Queryable } from './database.js';
 import { openPglite } from './pglite.js';
@@ -88,11 +87,7 @@ async function serve(db: Database) {
 
 try {
   const { dataDir, template, wasmModule } = workerData as { dataDir?: string; template?: string; wasmModule: WebAssembly.Module };
-  const db = await openPglite(dataDir, {
-    lock: false,
-    wasmModule,
-    template: template ? new Blob([readFileSync(template)]) : undefined,
-  });
+  const db = await openPglite(dataDir, { lock: false, wasmModule, template });
   await serve(db);
   port.postMessage({ ready: true } satisfies Reply);
 } catch (err) {

@@ -1,5 +1,5 @@
 import { PGlite, parse, protocol, types, type Transaction } from '@electric-sql/pglite';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Queryable, QueryOptions, QueryResult } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
@@ -72,11 +72,13 @@ function wrap(db: Pick<PGlite | Transaction, 'query' | 'exec'>, named: ReturnTyp
   };
 }
 
+const blobOf = (file: string | undefined) => (file ? new Blob([readFileSync(file)]) : undefined);
+
 export interface PgliteOptions {
   /** `lock: false` when the caller holds the data directory's lock (pglite-thread.ts). */
   lock?: boolean;
-  /** A new database (in memory, or a data directory without one yet) starts as this dumped one (`backup('none')`). */
-  template?: Blob;
+  /** A file: a new database (in memory, or a data directory without one yet) starts as this dumped one (`backup('none')`). */
+  template?: string;
   /** The engine's WebAssembly, compiled once per process (pglite-thread.ts). */
   wasmModule?: WebAssembly.Module;
 }
@@ -93,9 +95,9 @@ export async function openPglite(dataDir: string | undefined, opts: PgliteOption
     if (opts.lock !== false) release = acquireDataDirLock(dataDir);
     const pgdata = join(dataDir, 'pgdata');
     const template = existsSync(join(pgdata, 'PG_VERSION')) ? undefined : opts.template;
-    db = new PGlite(pgdata, { postgresqlconf, pgliteWasmModule: opts.wasmModule, loadDataDir: template });
+    db = new PGlite(pgdata, { postgresqlconf, pgliteWasmModule: opts.wasmModule, loadDataDir: blobOf(template) });
   } else {
-    db = new PGlite({ postgresqlconf, pgliteWasmModule: opts.wasmModule, loadDataDir: opts.template });
+    db = new PGlite({ postgresqlconf, pgliteWasmModule: opts.wasmModule, loadDataDir: blobOf(opts.template) });
   }
   try {
     await db.waitReady;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, MIGRATIONS_DIR, migrationFiles } from '../db/migrate.js';
@@ -30,12 +30,7 @@ let made: Promise<string> | undefined;
 export function pgliteTemplate(): Promise<string> {
   made ??= (async () => {
     const file = join(tmpdir(), `${PREFIX}${fingerprint()}.tar`);
-    try {
-      statSync(file);
-      return file;
-    } catch {
-      /* not made yet */
-    }
+    if (existsSync(file)) return file;
     const db = await openDatabase({ databaseUrl: undefined, dataDir: '' }, { memory: true });
     try {
       await migrate(db);
