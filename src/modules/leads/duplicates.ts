@@ -22,13 +22,18 @@ export const DUPLICATE_OF = `LEFT JOIN dups ON dups.id = c.id
  * The CTE `existing` that EXISTING_DUPLICATES reads: the account's (`$1`) open leads created within the
  * settings' `duplicate_window_days` whose phone is one of the request's (`phones`, a parameter), read
  * once per statement through `leads_account_phone`. Looked up row by row in the table instead, a
- * plan made while `leads` had no statistics read the whole table for each lead.
+ * plan made while `leads` had no statistics read the whole table for each lead. One probe per
+ * distinct phone (OFFSET 0 keeps the subquery a probe): as `phone_normalized = ANY(phones)`, the
+ * prepared plan of a young table used the index for the account alone and read all of its leads
+ * (docs/decisions.md, "Plans made on young tables").
  */
 export const EXISTING_BY_PHONE = (phones: string) => `existing AS MATERIALIZED (
-  SELECT l.id, l.reference, l.created_at, l.phone_normalized FROM leads l
-   WHERE l.account_id = $1 AND l.phone_normalized = ANY(${phones}) AND l.deleted_at IS NULL
-     AND l.status IN ('new', 'no_reply', 'call_later')
-     AND l.created_at >= now() - make_interval(days => (SELECT duplicate_window_days FROM call_centre_settings)))`;
+  SELECT e.* FROM (SELECT DISTINCT unnest(${phones}) AS phone) ph CROSS JOIN LATERAL (
+    SELECT l.id, l.reference, l.created_at, l.phone_normalized FROM leads l
+     WHERE l.account_id = $1 AND l.phone_normalized = ph.phone AND l.deleted_at IS NULL
+       AND l.status IN ('new', 'no_reply', 'call_later')
+       AND l.created_at >= now() - make_interval(days => (SELECT duplicate_window_days FROM call_centre_settings))
+    OFFSET 0) e)`;
 
 /**
  * Within one request, a later item is a duplicate of the earliest earlier one with the same
