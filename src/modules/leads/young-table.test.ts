@@ -27,15 +27,18 @@ async function ownDatabase(): Promise<{ db: Database; drop: () => Promise<void> 
   await admin.query(`CREATE DATABASE ${name}`);
   url.pathname = `/${name}`;
   const db = await openPostgres(url.href, 1);
-  await migrate(db);
-  return {
-    db,
-    async drop() {
-      await db.close();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-    },
+  const drop = async () => {
+    await db.close();
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    await admin.end();
   };
+  try {
+    await migrate(db);
+  } catch (err) {
+    await drop(); // a failed migration leaves no database behind
+    throw err;
+  }
+  return { db, drop };
 }
 
 /** Rows of `leads` read by `fn` (heap rows fetched through indexes and read by scans), in one transaction. */
