@@ -6,7 +6,7 @@
 // scenario runs on one then the other, so the machine's noise hits both alike.
 import pg from 'pg';
 import { openDatabase } from '../src/db/open.js';
-import { median, round, serverEntry } from './lib.js';
+import { baselineArgs, median, round } from './lib.js';
 import { cannonWithCpu } from './small.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
 import { API, clientLoops, launch, log, makeShop, post, settle, stats, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
@@ -126,9 +126,7 @@ function summariseSmall(runs: Small[]) {
 
 export async function runConcurrency(o: ConcurrencyOptions) {
   const targets: Target[] = [];
-  // The baseline runs the way this tree does (dist/ built when stale, or tsx): RSS and speed compare like with like.
-  const baselineArgs = (dir: string) => (o.serverArgs.includes('dist/server.js') ? serverEntry(dir, false).args : o.serverArgs);
-  if (o.baseline) targets.push(await target('before', o.baseline, baselineArgs(o.baseline)));
+  if (o.baseline) targets.push(await target('before', o.baseline, baselineArgs(o.serverArgs, o.baseline)));
   targets.push(await target(o.baseline ? 'after' : 'this', o.root, o.serverArgs));
   // The database's limit, on this tree's schema (the baseline's has no reserve_references).
   const current = targets[targets.length - 1];

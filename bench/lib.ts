@@ -148,6 +148,10 @@ export function serverEntry(root: string, forceTsx: boolean): { args: string[]; 
   return { args: ['dist/server.js'], label: 'node dist/server.js' };
 }
 
+/** How a baseline checkout's server runs: as this tree's does (dist/ built when stale, or tsx), like with like. */
+export const baselineArgs = (serverArgs: string[], dir: string) =>
+  serverArgs.includes('dist/server.js') ? serverEntry(dir, false).args : serverArgs;
+
 // ---------------------------------------------------------------- server process
 
 export interface Server {

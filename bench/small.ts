@@ -1,7 +1,7 @@
 // `npm run bench -- --small [--baseline DIR] [--rounds 3] [--cpu-prof]`: the storefront's path, small
 // requests with 4 clients on one account: POST /leads with 1 and with 10 leads, PATCH
 // /leads/{reference} (one field), GET of one. Each server has a database of its own; with --baseline
-// (another checkout with node_modules, run with tsx) every scenario runs on one server then the
+// (another checkout with node_modules, run as this one is) every scenario runs on one server then the
 // other, `rounds` times, so the noise of a shared machine hits both alike; medians are reported.
 // With --cpu-prof the servers write .cpuprofile files (bench/tmp/) and the top self-time is printed
 // by where it comes from and by function (bench/profile-summary.ts).
@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../src/db/open.js';
-import { cpuPhase, median, round } from './lib.js';
+import { baselineArgs, cpuPhase, median, round } from './lib.js';
 import { summarise } from './profile-summary.js';
 import { makeLeads } from './raw.js';
 import { API, cannon, launch, log, makeShop, post, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
@@ -118,7 +118,7 @@ export async function runSmall(o: SmallOptions) {
   if (profDir) mkdirSync(profDir, { recursive: true });
   const started = Date.now();
   const targets: Target[] = [];
-  if (o.baseline) targets.push(await target('before', o.baseline, ['--import', 'tsx', 'src/server.ts'], profDir, o.asyncCommit));
+  if (o.baseline) targets.push(await target('before', o.baseline, baselineArgs(o.serverArgs, o.baseline), profDir, o.asyncCommit));
   targets.push(await target(o.baseline ? 'after' : 'this', o.root, o.serverArgs, profDir, o.asyncCommit));
 
   const bodies = new Map(targets.map((t) => [t, { 1: pool(t.shop, 1), 10: pool(t.shop, 10) }]));
