@@ -10,7 +10,24 @@ export interface QueryOptions {
    * for text built from values.
    */
   name?: string;
+  /**
+   * Nothing of its caller's write follows this statement. In a transaction opened with
+   * `commitWithLast` it ends the transaction: on PostgreSQL the COMMIT leaves in the same write (one
+   * round trip fewer), and any statement after it is refused. Elsewhere it changes nothing. Code
+   * after it must not fail: what was written is committed.
+   */
+  last?: boolean;
 }
+
+export interface TxOptions {
+  /**
+   * The work is one write, whose statement flagged `last` ends the transaction (QueryOptions.last).
+   * Only for work that does nothing after its write (sendWrite without an Idempotency-Key).
+   */
+  commitWithLast?: boolean;
+}
+
+export const AFTER_LAST = 'A statement came after the one flagged `last`, which ended its transaction.';
 
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Queryable {
@@ -23,8 +40,11 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
-  /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
-  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in one transaction: committed when it resolves, rolled back when it throws (or, with
+   * `commitWithLast`, at its statement flagged `last`).
+   */
+  tx<T>(fn: (q: Queryable) => Promise<T>, opts?: TxOptions): Promise<T>;
   /**
    * Calls onMessage for every NOTIFY on channel, from any process sharing the database, and once with
    * an empty payload after the listening connection was lost and opened again (NOTIFYs sent meanwhile
@@ -39,6 +59,42 @@ export interface Database extends Queryable {
    * no transaction is open.
    */
   backup?(compression?: 'gzip' | 'none'): Promise<Blob>;
+}
+
+/**
+ * A transaction's statements where the one flagged `last` ends it: `end(true)` once it has run,
+ * `end(false)` if it failed; the statements after it are refused. (PostgreSQL sends the COMMIT with
+ * the statement instead: src/db/postgres.ts.)
+ */
+export function endingAtLast(q: Queryable, end: (commit: boolean) => Promise<unknown>): { q: Queryable; ended: () => boolean } {
+  let ended = false;
+  const open = () => {
+    if (ended) throw new Error(AFTER_LAST);
+  };
+  return {
+    q: {
+      ...q,
+      async query<T>(text: string, params?: unknown[], opts?: QueryOptions) {
+        open();
+        if (!opts?.last) return q.query<T>(text, params, opts);
+        ended = true;
+        let result: QueryResult<T>;
+        try {
+          result = await q.query<T>(text, params, opts);
+        } catch (err) {
+          await end(false);
+          throw err;
+        }
+        await end(true);
+        return result;
+      },
+      async exec(text: string) {
+        open();
+        return q.exec(text);
+      },
+    },
+    ended: () => ended,
+  };
 }
 
 /** PostgreSQL error codes we act on. */

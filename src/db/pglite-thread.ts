@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { acquireDataDirLock } from './data-dir-lock.js';
-import type { Database, Queryable, QueryResult } from './database.js';
+import { endingAtLast, type Database, type Queryable, type QueryResult } from './database.js';
 import type { Call, Reply } from './pglite-messages.js';
 
 // Under tsx (tests, `npm run dev`) this file is TypeScript, and so is the worker it starts; tsx's
@@ -105,16 +105,19 @@ export async function openPgliteThread(dataDir: string | undefined, opts: { temp
   const database: Database = {
     kind: 'pglite',
     ...on(),
-    async tx(fn) {
+    async tx(fn, opts) {
       const tx = await call<number>({ op: 'begin' });
+      const end = (commit: boolean) => call<void>({ op: 'end', tx, commit });
+      const q: Queryable = { ...on(tx), database };
+      const t = opts?.commitWithLast ? endingAtLast(q, end) : { q, ended: () => false };
       let result;
       try {
-        result = await fn({ ...on(tx), database });
+        result = await fn(t.q);
       } catch (err) {
-        await call({ op: 'end', tx, commit: false });
+        if (!t.ended()) await end(false);
         throw err;
       }
-      await call({ op: 'end', tx, commit: true });
+      if (!t.ended()) await end(true);
       return result;
     },
     async listen(channel, onMessage) {

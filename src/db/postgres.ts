@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import pg from 'pg';
-import type { Database, Queryable, QueryOptions, QueryResult } from './database.js';
+import { AFTER_LAST, type Database, type Queryable, type QueryOptions, type QueryResult } from './database.js';
 
 // Dates stay Date objects; int8 counts come back as numbers (they never reach 2^53 here).
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -26,6 +26,32 @@ const socketOf = (client: pg.PoolClient) => (client as unknown as { connection?:
 const SMALL_PLAN = `SELECT set_config('plan_cache_mode', 'force_generic_plan', false), set_config('enable_seqscan', 'off', false),
                            set_config('jit', 'off', false)`;
 const SMALL_PLAN_RESETS = ['RESET plan_cache_mode', 'RESET enable_seqscan', 'RESET jit'];
+/** The same settings for the rest of the transaction only: its COMMIT undoes them. */
+const SMALL_PLAN_LOCAL = SMALL_PLAN.replaceAll(', false)', ', true)');
+
+const ignore = () => undefined;
+
+/** A transaction whose statement flagged `last` ends it (QueryOptions.last): the COMMIT sent with it. */
+interface Ending {
+  commit?: Promise<unknown>;
+}
+
+/**
+ * A transaction's last statement with its COMMIT behind it, in one write: the write's answer comes
+ * back in one round trip instead of two. A named statement's plan settings are the transaction's
+ * own (the COMMIT undoes them: no RESETs). If the statement fails, PostgreSQL answers the COMMIT by
+ * rolling back.
+ */
+function runLast(client: pg.PoolClient, text: string, params: unknown[] | undefined, name: string | undefined, ending: Ending) {
+  const socket = socketOf(client);
+  socket?.cork();
+  if (name && params?.some(Array.isArray)) client.query(SMALL_PLAN_LOCAL).catch(ignore);
+  const pending = client.query(name ? { name, text, values: params } : { text, values: params });
+  ending.commit = client.query('COMMIT');
+  ending.commit.catch(ignore);
+  socket?.uncork();
+  return pending;
+}
 
 async function runNamed(client: pg.PoolClient, name: string, text: string, params: unknown[] | undefined, sent: () => void) {
   if (!params?.some(Array.isArray)) {
@@ -36,9 +62,9 @@ async function runNamed(client: pg.PoolClient, name: string, text: string, param
   // They leave in one write (inside a transaction, the transaction's cork holds them longer).
   const socket = socketOf(client);
   socket?.cork();
-  client.query(SMALL_PLAN).catch(() => undefined);
+  client.query(SMALL_PLAN).catch(ignore);
   const pending = client.query({ name, text, values: params });
-  const resets = SMALL_PLAN_RESETS.map((r) => client.query(r).catch(() => undefined));
+  const resets = SMALL_PLAN_RESETS.map((r) => client.query(r).catch(ignore));
   socket?.uncork();
   sent();
   try {
@@ -48,12 +74,20 @@ async function runNamed(client: pg.PoolClient, name: string, text: string, param
   }
 }
 
-/** Runs SQL on the pool or on one client; `sent` is called once a query is on its way. */
-function wrap(client: pg.Pool | pg.PoolClient, sent = () => {}): Queryable {
+/**
+ * Runs SQL on the pool or on one client; `sent` is called once a query is on its way. `ending`: a
+ * transaction opened with `commitWithLast`.
+ */
+function wrap(client: pg.Pool | pg.PoolClient, sent = () => {}, ending?: Ending): Queryable {
   return {
     async query<T>(text: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
+      if (ending?.commit) throw new Error(AFTER_LAST);
       let r: pg.QueryResult;
-      if (!opts?.name) {
+      if (ending && opts?.last && !(client instanceof pg.Pool)) {
+        const pending = runLast(client, text, params, opts.name, ending);
+        sent();
+        r = await pending;
+      } else if (!opts?.name) {
         const pending = client.query(text, params as unknown[]);
         sent();
         r = await pending;
@@ -68,6 +102,7 @@ function wrap(client: pg.Pool | pg.PoolClient, sent = () => {}): Queryable {
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     },
     async exec(text: string) {
+      if (ending?.commit) throw new Error(AFTER_LAST);
       const pending = client.query(text);
       sent();
       await pending;
@@ -91,8 +126,9 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
     kind: 'postgres',
     query: base.query,
     exec: base.exec,
-    async tx(fn) {
+    async tx(fn, opts) {
       const client = await pool.connect();
+      const ending: Ending | undefined = opts?.commitWithLast ? {} : undefined;
       // BEGIN waits, corked, for the transaction's first statement and leaves in the same write
       // (pg writes a query's messages at once, but each query on its own): one system call fewer.
       const socket = socketOf(client);
@@ -106,16 +142,18 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
       try {
         socket?.cork();
         const begin = client.query('BEGIN');
-        begin.catch(() => undefined); // a failed BEGIN fails the statement queued behind it
+        begin.catch(ignore); // a failed BEGIN fails the statement queued behind it
         setImmediate(sent); // fn may await something else first
-        const out = await fn({ ...wrap(client, sent), database });
+        const out = await fn({ ...wrap(client, sent, ending), database });
         sent();
         await begin;
-        await client.query('COMMIT');
+        await (ending?.commit ?? client.query('COMMIT'));
         return out;
       } catch (err) {
         sent();
-        await client.query('ROLLBACK').catch(() => undefined);
+        // After a COMMIT sent with the last statement there is nothing left to roll back.
+        if (ending?.commit) await ending.commit.catch(ignore);
+        else await client.query('ROLLBACK').catch(ignore);
         throw err;
       } finally {
         client.release();

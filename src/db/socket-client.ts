@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import type { Database, Queryable, QueryResult } from './database.js';
+import { endingAtLast, type Database, type Queryable, type QueryResult } from './database.js';
 import { decode, encode, socketPath, type Reply, type Request } from './wire.js';
 
 class Connection {
@@ -68,16 +68,19 @@ export async function connectDatabaseSocket(dataDir: string): Promise<Database> 
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
-    async tx(fn) {
+    async tx(fn, opts) {
       const c = await open();
       try {
         await c.send({ op: 'begin' });
+        const end = (commit: boolean) => c.send({ op: commit ? 'commit' : 'rollback' });
+        const q: Queryable = { ...over(c), database };
+        const t = opts?.commitWithLast ? endingAtLast(q, end) : { q, ended: () => false };
         try {
-          const out = await fn({ ...over(c), database });
-          await c.send({ op: 'commit' });
+          const out = await fn(t.q);
+          if (!t.ended()) await end(true);
           return out;
         } catch (err) {
-          await c.send({ op: 'rollback' }).catch(() => undefined);
+          if (!t.ended()) await end(false).catch(() => undefined);
           throw err;
         }
       } finally {

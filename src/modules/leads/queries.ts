@@ -19,11 +19,11 @@ export interface LeadFilters extends RecordFilters {
 }
 
 /** A lead of the account as its API JSON text, or undefined (also when deleted). */
-export async function leadJson(q: Queryable, accountId: string, reference: string): Promise<string | undefined> {
+export async function leadJson(q: Queryable, accountId: string, reference: string, opts?: { last?: boolean }): Promise<string | undefined> {
   const { rows } = await q.query<{ j: string }>(
     `SELECT ${LEAD_JSON}::text AS j FROM leads l WHERE l.account_id = $1 AND l.reference = $2 AND l.deleted_at IS NULL`,
     [accountId, reference],
-    { name: 'lead_json' }, // GET /leads/{reference}: planning this query cost more than running it
+    { name: 'lead_json', last: opts?.last }, // GET /leads/{reference}: planning this query cost more than running it
   );
   return rows[0] && compact(rows[0].j);
 }

@@ -9,6 +9,7 @@ import { checkSkus, insertLines, reportUnknownSkus, skuLines } from '../records/
 import { activeProductsBySku } from '../products/lookup.js';
 import { DUPLICATE_OF, duplicatesWithinRequest, EXISTING_BY_PHONE, EXISTING_DUPLICATES } from './duplicates.js';
 import { recordLeadEvents } from '../events/outbox.js';
+import { mayListen } from '../events/listening.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
@@ -85,6 +86,8 @@ export async function insertLeads(
   accountId: string,
   items: Static<typeof LeadInput>[],
 ): Promise<{ refs: string[] | null; known: string[] | null }> {
+  // Without a webhook listening, the insert is the whole write (QueryOptions.last).
+  const listening = await mayListen(q, accountId, 'lead.created');
   const ids = items.map(() => newId());
   const phones = items.map((l) => normalizePhone(l.phone));
   const lines: [string[], number[], string[], number[], number[]] = [[], [], [], [], []];
@@ -155,9 +158,9 @@ export async function insertLeads(
     // Small creates (the storefronts' path) reuse one prepared plan; bulk ones and imports, which write
     // thousands of rows in one transaction, are planned each time for the table's current size: a
     // plan kept from when `leads` was small read the whole table for each lead's duplicate look-up.
-    items.length <= SMALL_CREATE ? { name: 'insert-leads' } : undefined,
+    { name: items.length <= SMALL_CREATE ? 'insert-leads' : undefined, last: !listening },
   );
-  if (rows[0].refs)
+  if (rows[0].refs && listening)
     await recordLeadEvents(
       q,
       'lead.created',

@@ -22,10 +22,16 @@ export interface OrderFilters extends RecordFilters {
   tracking_number?: string;
 }
 
-export async function orderJson(q: Queryable, accountId: string, reference: string): Promise<string | undefined> {
+export async function orderJson(
+  q: Queryable,
+  accountId: string,
+  reference: string,
+  opts?: { last?: boolean },
+): Promise<string | undefined> {
   const { rows } = await q.query<{ j: string }>(
     `SELECT ${ORDER_JSON}::text AS j FROM orders o WHERE o.account_id = $1 AND o.reference = $2 AND o.deleted_at IS NULL`,
     [accountId, reference],
+    { last: opts?.last },
   );
   return rows[0] && compact(rows[0].j);
 }

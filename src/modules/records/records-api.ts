@@ -44,7 +44,8 @@ interface RecordKind {
   /** Refuses (403) what the token's role may not change in a PATCH's items (a field, a status). */
   checkPatch: (q: Queryable, actor: TokenActor, items: unknown[]) => Promise<void>;
   page: (q: Queryable, scope: ApiScope, filters: Filters) => Promise<string>;
-  json: (q: Queryable, accountId: string, reference: string) => Promise<string | undefined>;
+  /** The API's JSON of one record; `last`: it ends the caller's write (QueryOptions.last). */
+  json: (q: Queryable, accountId: string, reference: string, opts?: { last?: boolean }) => Promise<string | undefined>;
   patch: (q: Queryable, actor: TokenActor, reference: string, body: unknown) => Promise<void>;
   patchBulk: (q: Queryable, actor: TokenActor, body: unknown) => Promise<string[]>;
   /** Deletes `references` (errors keyed by `keyOf(i)` into `bag`), answers how many went. */
@@ -153,7 +154,7 @@ export function recordsApi(k: RecordKind) {
           await reach(q, actor, reference);
           await k.checkPatch(q, actor, [req.body]);
           await k.patch(q, actor, reference, req.body);
-          const json = await k.json(q, actor.accountId, reference);
+          const json = await k.json(q, actor.accountId, reference, { last: true });
           return { status: 200, json: `{"message":"${One} updated successfully.","data":${json}}` };
         }),
     );
