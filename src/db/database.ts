@@ -62,39 +62,55 @@ export interface Database extends Queryable {
 }
 
 /**
- * A transaction's statements where the one flagged `last` ends it: `end(true)` once it has run,
- * `end(false)` if it failed; the statements after it are refused. (PostgreSQL sends the COMMIT with
- * the statement instead: src/db/postgres.ts.)
+ * Runs fn on `q`, an open transaction that `end(commit)` commits or rolls back: at fn's end, or with
+ * `commitWithLast` right after the statement flagged `last` (rolled back if that statement failed),
+ * refusing the statements after it. A failed rollback does not hide the error that caused it.
+ * (PostgreSQL sends the COMMIT with the statement instead: src/db/postgres.ts.)
  */
-export function endingAtLast(q: Queryable, end: (commit: boolean) => Promise<unknown>): { q: Queryable; ended: () => boolean } {
+export async function runTransaction<T>(
+  q: Queryable,
+  end: (commit: boolean) => Promise<unknown>,
+  fn: (q: Queryable) => Promise<T>,
+  opts?: TxOptions,
+): Promise<T> {
   let ended = false;
   const open = () => {
     if (ended) throw new Error(AFTER_LAST);
   };
-  return {
-    q: {
-      ...q,
-      async query<T>(text: string, params?: unknown[], opts?: QueryOptions) {
-        open();
-        if (!opts?.last) return q.query<T>(text, params, opts);
-        ended = true;
-        let result: QueryResult<T>;
-        try {
-          result = await q.query<T>(text, params, opts);
-        } catch (err) {
-          await end(false);
-          throw err;
-        }
-        await end(true);
-        return result;
-      },
-      async exec(text: string) {
-        open();
-        return q.exec(text);
-      },
-    },
-    ended: () => ended,
-  };
+  const tq: Queryable = !opts?.commitWithLast
+    ? q
+    : {
+        ...q,
+        async query<R>(text: string, params?: unknown[], o?: QueryOptions) {
+          open();
+          if (!o?.last) return q.query<R>(text, params, o);
+          ended = true;
+          let result: QueryResult<R>;
+          try {
+            result = await q.query<R>(text, params, o);
+          } catch (err) {
+            await end(false).catch(() => undefined);
+            throw err;
+          }
+          await end(true);
+          return result;
+        },
+        async exec(text: string) {
+          open();
+          return q.exec(text);
+        },
+      };
+  try {
+    const out = await fn(tq);
+    if (!ended) {
+      ended = true;
+      await end(true);
+    }
+    return out;
+  } catch (err) {
+    if (!ended) await end(false).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** PostgreSQL error codes we act on. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { acquireDataDirLock } from './data-dir-lock.js';
-import { endingAtLast, type Database, type Queryable, type QueryResult } from './database.js';
+import { runTransaction, type Database, type Queryable, type QueryResult } from './database.js';
 import type { Call, Reply } from './pglite-messages.js';
 
 // Under tsx (tests, `npm run dev`) this file is TypeScript, and so is the worker it starts; tsx's
@@ -107,18 +107,7 @@ export async function openPgliteThread(dataDir: string | undefined, opts: { temp
     ...on(),
     async tx(fn, opts) {
       const tx = await call<number>({ op: 'begin' });
-      const end = (commit: boolean) => call<void>({ op: 'end', tx, commit });
-      const q: Queryable = { ...on(tx), database };
-      const t = opts?.commitWithLast ? endingAtLast(q, end) : { q, ended: () => false };
-      let result;
-      try {
-        result = await fn(t.q);
-      } catch (err) {
-        if (!t.ended()) await end(false);
-        throw err;
-      }
-      if (!t.ended()) await end(true);
-      return result;
+      return runTransaction({ ...on(tx), database }, (commit) => call<void>({ op: 'end', tx, commit }), fn, opts);
     },
     async listen(channel, onMessage) {
       const fns = listeners.get(channel);

@@ -37,34 +37,31 @@ interface Ending {
 }
 
 /**
- * A transaction's last statement with its COMMIT behind it, in one write: the write's answer comes
- * back in one round trip instead of two. A named statement's plan settings are the transaction's
- * own (the COMMIT undoes them: no RESETs). If the statement fails, PostgreSQL answers the COMMIT by
- * rolling back.
+ * Sends a statement on one connection with what must travel with it, all in one write (inside a
+ * transaction, the transaction's cork holds them longer): a named statement with an array parameter
+ * runs on a generic plan (the settings before it, their RESETs after); `ending`, the statement ends
+ * its transaction (QueryOptions.last): the COMMIT goes behind it, so the write's answer comes back in
+ * one round trip instead of two, and the plan settings are the transaction's own (the COMMIT undoes
+ * them). If the statement fails, PostgreSQL answers that COMMIT by rolling back.
  */
-function runLast(client: pg.PoolClient, text: string, params: unknown[] | undefined, name: string | undefined, ending: Ending) {
-  const socket = socketOf(client);
+async function send(
+  client: pg.PoolClient,
+  text: string,
+  params: unknown[] | undefined,
+  name: string | undefined,
+  sent: () => void,
+  ending?: Ending,
+) {
+  const planned = name !== undefined && params?.some(Array.isArray) === true;
+  const socket = planned || ending ? socketOf(client) : undefined;
   socket?.cork();
-  if (name && params?.some(Array.isArray)) client.query(SMALL_PLAN_LOCAL).catch(ignore);
+  if (planned) client.query(ending ? SMALL_PLAN_LOCAL : SMALL_PLAN).catch(ignore);
   const pending = client.query(name ? { name, text, values: params } : { text, values: params });
-  ending.commit = client.query('COMMIT');
-  ending.commit.catch(ignore);
-  socket?.uncork();
-  return pending;
-}
-
-async function runNamed(client: pg.PoolClient, name: string, text: string, params: unknown[] | undefined, sent: () => void) {
-  if (!params?.some(Array.isArray)) {
-    const pending = client.query({ name, text, values: params });
-    sent();
-    return pending;
+  const resets = planned && !ending ? SMALL_PLAN_RESETS.map((r) => client.query(r).catch(ignore)) : [];
+  if (ending) {
+    ending.commit = client.query('COMMIT');
+    ending.commit.catch(ignore);
   }
-  // They leave in one write (inside a transaction, the transaction's cork holds them longer).
-  const socket = socketOf(client);
-  socket?.cork();
-  client.query(SMALL_PLAN).catch(ignore);
-  const pending = client.query({ name, text, values: params });
-  const resets = SMALL_PLAN_RESETS.map((r) => client.query(r).catch(ignore));
   socket?.uncork();
   sent();
   try {
@@ -79,30 +76,27 @@ async function runNamed(client: pg.PoolClient, name: string, text: string, param
  * transaction opened with `commitWithLast`.
  */
 function wrap(client: pg.Pool | pg.PoolClient, sent = () => {}, ending?: Ending): Queryable {
+  const open = () => {
+    if (ending?.commit) throw new Error(AFTER_LAST);
+  };
   return {
     async query<T>(text: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
-      if (ending?.commit) throw new Error(AFTER_LAST);
+      open();
       let r: pg.QueryResult;
-      if (ending && opts?.last && !(client instanceof pg.Pool)) {
-        const pending = runLast(client, text, params, opts.name, ending);
-        sent();
-        r = await pending;
-      } else if (!opts?.name) {
-        const pending = client.query(text, params as unknown[]);
-        sent();
-        r = await pending;
-      } else if (client instanceof pg.Pool) {
+      if (!(client instanceof pg.Pool)) r = await send(client, text, params, opts?.name, sent, opts?.last ? ending : undefined);
+      else if (!opts?.name) r = await client.query(text, params as unknown[]);
+      else {
         const one = await client.connect();
         try {
-          r = await runNamed(one, opts.name, text, params, sent);
+          r = await send(one, text, params, opts.name, sent);
         } finally {
           one.release();
         }
-      } else r = await runNamed(client, opts.name, text, params, sent);
+      }
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     },
     async exec(text: string) {
-      if (ending?.commit) throw new Error(AFTER_LAST);
+      open();
       const pending = client.query(text);
       sent();
       await pending;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { endingAtLast, type Database, type Queryable, type QueryResult } from './database.js';
+import { runTransaction, type Database, type Queryable, type QueryResult } from './database.js';
 import { decode, encode, socketPath, type Reply, type Request } from './wire.js';
 
 class Connection {
@@ -72,17 +72,8 @@ export async function connectDatabaseSocket(dataDir: string): Promise<Database> 
       const c = await open();
       try {
         await c.send({ op: 'begin' });
-        const end = (commit: boolean) => c.send({ op: commit ? 'commit' : 'rollback' });
-        const q: Queryable = { ...over(c), database };
-        const t = opts?.commitWithLast ? endingAtLast(q, end) : { q, ended: () => false };
-        try {
-          const out = await fn(t.q);
-          if (!t.ended()) await end(true);
-          return out;
-        } catch (err) {
-          if (!t.ended()) await end(false).catch(() => undefined);
-          throw err;
-        }
+        // A commit that fails closes the connection below, and the server rolls back what it held.
+        return await runTransaction({ ...over(c), database }, (commit) => c.send({ op: commit ? 'commit' : 'rollback' }), fn, opts);
       } finally {
         c.close();
       }

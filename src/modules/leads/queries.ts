@@ -1,5 +1,5 @@
 import type { Actor } from '../../core/actor.js';
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, QueryOptions } from '../../db/database.js';
 import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
 import { dateBound, Where } from '../../db/where.js';
 import {
@@ -19,7 +19,12 @@ export interface LeadFilters extends RecordFilters {
 }
 
 /** A lead of the account as its API JSON text, or undefined (also when deleted). */
-export async function leadJson(q: Queryable, accountId: string, reference: string, opts?: { last?: boolean }): Promise<string | undefined> {
+export async function leadJson(
+  q: Queryable,
+  accountId: string,
+  reference: string,
+  opts?: Pick<QueryOptions, 'last'>,
+): Promise<string | undefined> {
   const { rows } = await q.query<{ j: string }>(
     `SELECT ${LEAD_JSON}::text AS j FROM leads l WHERE l.account_id = $1 AND l.reference = $2 AND l.deleted_at IS NULL`,
     [accountId, reference],

@@ -1,5 +1,5 @@
 import type { Actor } from '../../core/actor.js';
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, QueryOptions } from '../../db/database.js';
 import { compact, jsonPage, withExtra } from '../../db/paging.js';
 import { dateBound, Where } from '../../db/where.js';
 import {
@@ -26,7 +26,7 @@ export async function orderJson(
   q: Queryable,
   accountId: string,
   reference: string,
-  opts?: { last?: boolean },
+  opts?: Pick<QueryOptions, 'last'>,
 ): Promise<string | undefined> {
   const { rows } = await q.query<{ j: string }>(
     `SELECT ${ORDER_JSON}::text AS j FROM orders o WHERE o.account_id = $1 AND o.reference = $2 AND o.deleted_at IS NULL`,

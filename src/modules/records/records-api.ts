@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, QueryOptions } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { sendWrite } from '../../http/idempotency.js';
 import { checkedInHandler } from '../../http/route-validation.js';
@@ -45,7 +45,7 @@ interface RecordKind {
   checkPatch: (q: Queryable, actor: TokenActor, items: unknown[]) => Promise<void>;
   page: (q: Queryable, scope: ApiScope, filters: Filters) => Promise<string>;
   /** The API's JSON of one record; `last`: it ends the caller's write (QueryOptions.last). */
-  json: (q: Queryable, accountId: string, reference: string, opts?: { last?: boolean }) => Promise<string | undefined>;
+  json: (q: Queryable, accountId: string, reference: string, opts?: Pick<QueryOptions, 'last'>) => Promise<string | undefined>;
   patch: (q: Queryable, actor: TokenActor, reference: string, body: unknown) => Promise<void>;
   patchBulk: (q: Queryable, actor: TokenActor, body: unknown) => Promise<string[]>;
   /** Deletes `references` (errors keyed by `keyOf(i)` into `bag`), answers how many went. */
