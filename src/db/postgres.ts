@@ -19,8 +19,9 @@ const socketOf = (client: pg.PoolClient) => (client as unknown as { connection?:
  * PATCH for its lock) while the table grew by thousands a second. These statements look up a few
  * keys; an index is the right path at any size. JIT is off for it too: the cost that rules a scan out
  * made PostgreSQL compile the plan (3.7 s a call). A named statement of scalars (the show, the status
- * counts) needs no help: PostgreSQL's own choice turns generic after five calls, and the pair would
- * be two more statements to run on each. Inside a transaction a failed statement leaves the RESET
+ * counts) runs without them: PostgreSQL's own choice turns generic after five calls, and the pair would
+ * be two more statements to run on each; the show's text keeps its index the path at any size instead
+ * (leadJson). Inside a transaction a failed statement leaves the RESET
  * refused, and ROLLBACK restores the settings.
  */
 const SMALL_PLAN = `SELECT set_config('plan_cache_mode', 'force_generic_plan', false), set_config('enable_seqscan', 'off', false),

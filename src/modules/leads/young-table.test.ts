@@ -6,9 +6,11 @@ import type { Database, Queryable } from '../../db/database.js';
 import { vacuumAndAnalyze } from '../../db/maintenance.js';
 import { migrate } from '../../db/migrate.js';
 import { openPostgres } from '../../db/postgres.js';
-import { lead, tenant, usingPostgres } from '../../test-support/harness.js';
+import { lead, order, tenant, usingPostgres } from '../../test-support/harness.js';
 import { openMigrated } from '../../test-support/pglite-template.js';
-import { lockLeads } from './queries.js';
+import { orderJson } from '../orders/queries.js';
+import { createOrdersFromApi } from '../orders/service.js';
+import { leadJson, lockLeads } from './queries.js';
 import { createLeads } from './service.js';
 
 /**
@@ -41,13 +43,14 @@ async function ownDatabase(): Promise<{ db: Database; drop: () => Promise<void> 
   return { db, drop };
 }
 
-/** Rows of `leads` read by `fn` (heap rows fetched through indexes and read by scans), in one transaction. */
-async function leadRowsRead(db: Database, fn: (q: Queryable) => Promise<unknown>): Promise<number> {
+/** Rows of `table` read by `fn` (heap rows fetched through indexes and read by scans), in one transaction. */
+async function rowsRead(db: Database, table: string, fn: (q: Queryable) => Promise<unknown>): Promise<number> {
   return db.tx(async (q) => {
     const read = async () =>
       (
         await q.query<{ n: number }>(
-          `SELECT (coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0))::int AS n FROM pg_stat_xact_user_tables WHERE relname = 'leads'`,
+          `SELECT (coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0))::int AS n FROM pg_stat_xact_user_tables WHERE relname = $1`,
+          [table],
         )
       ).rows[0].n;
     const before = await read();
@@ -69,13 +72,43 @@ test('plans made while leads was empty still look leads up by key once it holds 
     for (let i = 1; i <= 3; i++) await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(i * 1000, 1000)));
 
     let refs: string[] = [];
-    const created = await leadRowsRead(db, async (q) => (refs = await createLeads(q, SYSTEM, a.accountId, leads(10, 10))));
+    const created = await rowsRead(db, 'leads', async (q) => (refs = await createLeads(q, SYSTEM, a.accountId, leads(10, 10))));
     assert.equal(refs.length, 10);
     // Its own ten (the lines' and histories' parent checks) and the phones' look-up; 3,000 when
     // a check or the look-up read the account's leads.
     assert.ok(created <= 100, `a 10-lead create read ${created} rows of leads`);
-    const locked = await leadRowsRead(db, async (q) => assert.equal((await lockLeads(q, a.accountId, [...refs, 'LD-99999'])).size, 10));
+    const locked = await rowsRead(db, 'leads', async (q) =>
+      assert.equal((await lockLeads(q, a.accountId, [...refs, 'LD-99999'])).size, 10),
+    );
     assert.ok(locked <= 30, `locking 10 leads read ${locked} rows of leads`);
+  } finally {
+    await drop();
+  }
+});
+
+test('a show planned while leads and orders were nearly empty reads its one row once they hold thousands', async () => {
+  const { db, drop } = await ownDatabase();
+  try {
+    await vacuumAndAnalyze(db, true);
+    const a = await tenant(db);
+    const leads = (from: number, n: number) => ({ leads: [...Array(n)].map((_, i) => lead(from + i)) });
+    const orders = (from: number, n: number) => ({ orders: [...Array(n)].map((_, i) => order(from + i)) });
+    const [aLead] = await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(0, 1)));
+    const [anOrder] = await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(0, 1)));
+    // More than the five custom plans PostgreSQL makes before it keeps a named statement's generic one.
+    for (let i = 0; i < 7; i++) {
+      assert.ok(await leadJson(db, a.accountId, aLead));
+      assert.ok(await orderJson(db, a.accountId, anOrder));
+    }
+    for (let i = 1; i <= 3; i++) {
+      await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(i * 1000, 1000)));
+      await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(i * 1000, 1000)));
+    }
+    // One row each; 3,001 when the plan made on a one-row table (a scan) was kept.
+    const leadRows = await rowsRead(db, 'leads', async (q) => assert.ok(await leadJson(q, a.accountId, aLead)));
+    assert.ok(leadRows <= 2, `GET /leads/{reference} read ${leadRows} rows of leads`);
+    const orderRows = await rowsRead(db, 'orders', async (q) => assert.ok(await orderJson(q, a.accountId, anOrder)));
+    assert.ok(orderRows <= 2, `GET /orders/{reference} read ${orderRows} rows of orders`);
   } finally {
     await drop();
   }

@@ -28,8 +28,11 @@ export async function orderJson(
   reference: string,
   opts?: Pick<QueryOptions, 'last'>,
 ): Promise<string | undefined> {
+  // The unique (account, reference) index at any size, as leadJson.
   const { rows } = await q.query<{ j: string }>(
-    `SELECT ${ORDER_JSON}::text AS j FROM orders o WHERE o.account_id = $1 AND o.reference = $2 AND o.deleted_at IS NULL`,
+    `SELECT ${ORDER_JSON}::text AS j
+       FROM (SELECT * FROM orders WHERE account_id = $1 AND reference = $2 ORDER BY account_id, reference LIMIT 1) o
+      WHERE o.deleted_at IS NULL`,
     [accountId, reference],
     { last: opts?.last },
   );
