@@ -21,7 +21,7 @@ const socketOf = (client: pg.PoolClient) => (client as unknown as { connection?:
  * made PostgreSQL compile the plan (3.7 s a call). A named statement of scalars (the show, the status
  * counts) runs without them: PostgreSQL's own choice turns generic after five calls, and the pair would
  * be two more statements to run on each; the show's text keeps its index the path at any size instead
- * (leadJson). Inside a transaction a failed statement leaves the RESET
+ * (oneByReference in records/record-list.ts). Inside a transaction a failed statement leaves the RESET
  * refused, and ROLLBACK restores the settings.
  */
 const SMALL_PLAN = `SELECT set_config('plan_cache_mode', 'force_generic_plan', false), set_config('enable_seqscan', 'off', false),

@@ -5,6 +5,7 @@ import { dateBound, Where } from '../../db/where.js';
 import {
   LEADS,
   narrowedBeyondStatus,
+  oneByReference,
   recordFilters,
   recordPage,
   recordStatusCounts,
@@ -25,13 +26,8 @@ export async function leadJson(
   reference: string,
   opts?: Pick<QueryOptions, 'last'>,
 ): Promise<string | undefined> {
-  // Ordered by the unique (account, reference) index and limited to its one row, so that index is
-  // the path at any size: a plan made while `leads` held a few rows was a scan, kept by the connection
-  // until the next ANALYZE while the table grew (decisions.md, "Plans made on young tables").
   const { rows } = await q.query<{ j: string }>(
-    `SELECT ${LEAD_JSON}::text AS j
-       FROM (SELECT * FROM leads WHERE account_id = $1 AND reference = $2 ORDER BY account_id, reference LIMIT 1) l
-      WHERE l.deleted_at IS NULL`,
+    `SELECT ${LEAD_JSON}::text AS j FROM ${oneByReference(LEADS)}`,
     [accountId, reference],
     { name: 'lead_json', last: opts?.last }, // GET /leads/{reference}: planning this query cost more than running it
   );

@@ -43,6 +43,9 @@ async function ownDatabase(): Promise<{ db: Database; drop: () => Promise<void> 
   return { db, drop };
 }
 
+/** A body of n leads, numbered from `from`. */
+const leads = (from: number, n: number) => ({ leads: [...Array(n)].map((_, i) => lead(from + i)) });
+
 /** Rows of `table` read by `fn` (heap rows fetched through indexes and read by scans), in one transaction. */
 async function rowsRead(db: Database, table: string, fn: (q: Queryable) => Promise<unknown>): Promise<number> {
   return db.tx(async (q) => {
@@ -65,7 +68,6 @@ test('plans made while leads was empty still look leads up by key once it holds 
     // What the maintenance task does on a new installation: statistics of the empty tables.
     await vacuumAndAnalyze(db, true);
     const a = await tenant(db);
-    const leads = (from: number, n: number) => ({ leads: [...Array(n)].map((_, i) => lead(from + i)) });
     // The small statements' plans (kept by the connection until the next ANALYZE) are made now.
     const first = await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(0, 10)));
     await db.tx((q) => lockLeads(q, a.accountId, first));
@@ -91,7 +93,6 @@ test('a show planned while leads and orders were nearly empty reads its one row 
   try {
     await vacuumAndAnalyze(db, true);
     const a = await tenant(db);
-    const leads = (from: number, n: number) => ({ leads: [...Array(n)].map((_, i) => lead(from + i)) });
     const orders = (from: number, n: number) => ({ orders: [...Array(n)].map((_, i) => order(from + i)) });
     const [aLead] = await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(0, 1)));
     const [anOrder] = await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(0, 1)));

@@ -5,6 +5,7 @@ import { dateBound, Where } from '../../db/where.js';
 import {
   ORDERS,
   narrowedBeyondStatus,
+  oneByReference,
   recordFilters,
   recordPage,
   recordStatusCounts,
@@ -28,14 +29,9 @@ export async function orderJson(
   reference: string,
   opts?: Pick<QueryOptions, 'last'>,
 ): Promise<string | undefined> {
-  // The unique (account, reference) index at any size, as leadJson.
-  const { rows } = await q.query<{ j: string }>(
-    `SELECT ${ORDER_JSON}::text AS j
-       FROM (SELECT * FROM orders WHERE account_id = $1 AND reference = $2 ORDER BY account_id, reference LIMIT 1) o
-      WHERE o.deleted_at IS NULL`,
-    [accountId, reference],
-    { last: opts?.last },
-  );
+  const { rows } = await q.query<{ j: string }>(`SELECT ${ORDER_JSON}::text AS j FROM ${oneByReference(ORDERS)}`, [accountId, reference], {
+    last: opts?.last,
+  });
   return rows[0] && compact(rows[0].j);
 }
 

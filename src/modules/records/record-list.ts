@@ -46,6 +46,16 @@ interface RecordTable {
 export const LEADS: RecordTable = { table: 'leads', alias: 'l', lines: { table: 'lead_lines', fk: 'lead_id' } };
 export const ORDERS: RecordTable = { table: 'orders', alias: 'o', lines: { table: 'order_lines', fk: 'order_id' } };
 
+/**
+ * FROM clause for one live record of the account ($1) by reference ($2), under the table's alias.
+ * Ordered by the unique (account, reference) index and limited to its one row, so that index is the
+ * path at any size: a plan made while the table held a few rows was a scan, kept by the connection
+ * until the next ANALYZE while the table grew (decisions.md, "Plans made on young tables").
+ */
+export const oneByReference = (t: RecordTable) =>
+  `(SELECT * FROM ${t.table} WHERE account_id = $1 AND reference = $2 ORDER BY account_id, reference LIMIT 1) ${t.alias}
+   WHERE ${t.alias}.deleted_at IS NULL`;
+
 /** Adds the filters every lead and order list offers to `w` (which holds the caller's scope). */
 export function recordFilters(w: Where, t: RecordTable, f: RecordFilters): Where {
   const a = t.alias;
