@@ -1,4 +1,4 @@
-import { recordsApi } from '../records/records-api.js';
+import { recordsApi, type ApiScope } from '../records/records-api.js';
 import { leadPolicy } from './policy.js';
 import { forbidden } from '../../http/errors.js';
 import { leadAccess, leadHistoryPage, leadJson, leadPage, reachableLeads, type LeadScope } from './queries.js';
@@ -24,7 +24,7 @@ export const leadsApi = recordsApi({
     const { scope } = await leadAccess(q, actor);
     return { ...scope, accountId: actor.accountId, narrows: scope.productIds !== undefined };
   },
-  reachable: (q, scope, references) => reachableLeads(q, scope as LeadScope, references),
+  reachable: (q, scope, references) => reachableLeads(q, scope as LeadScope & ApiScope, references),
   // An agent sets only the statuses of their `agent_status_handlings`, as on the call screen.
   checkPatch: async (q, actor, items) => {
     if (actor.role !== 'agent') return;

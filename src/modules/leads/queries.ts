@@ -3,6 +3,7 @@ import type { Queryable, QueryOptions } from '../../db/database.js';
 import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
 import { dateBound, Where } from '../../db/where.js';
 import {
+  byReferences,
   LEADS,
   narrowedBeyondStatus,
   oneByReference,
@@ -57,11 +58,11 @@ function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
   return recordFilters(w, LEADS, f);
 }
 
-/** Of `references`, those of live leads `scope` sees. */
-export async function reachableLeads(q: Queryable, scope: LeadScope, references: string[]): Promise<Set<string>> {
+/** Of `references`, those of live leads of the account that `scope` sees. */
+export async function reachableLeads(q: Queryable, scope: LeadScope & { accountId: string }, references: string[]): Promise<Set<string>> {
   const w = leadWhere(scope, {});
-  w.and(`l.reference = ANY(${w.param(references)}::text[])`);
-  const { rows } = await q.query<{ reference: string }>(`SELECT l.reference FROM leads l ${w}`, w.params);
+  const leads = byReferences(LEADS, w.param(scope.accountId), w.param(references));
+  const { rows } = await q.query<{ reference: string }>(`SELECT l.reference FROM ${leads} ${w}`, w.params);
   return new Set(rows.map((r) => r.reference));
 }
 

@@ -8,9 +8,9 @@ import { migrate } from '../../db/migrate.js';
 import { openPostgres } from '../../db/postgres.js';
 import { lead, order, tenant, usingPostgres } from '../../test-support/harness.js';
 import { openMigrated } from '../../test-support/pglite-template.js';
-import { orderJson } from '../orders/queries.js';
+import { lockOrders, orderJson, reachableOrders } from '../orders/queries.js';
 import { createOrdersFromApi } from '../orders/service.js';
-import { leadJson, lockLeads } from './queries.js';
+import { leadJson, lockLeads, reachableLeads } from './queries.js';
 import { createLeads } from './service.js';
 
 /**
@@ -88,12 +88,14 @@ test('plans made while leads was empty still look leads up by key once it holds 
   }
 });
 
+/** A body of n orders, numbered from `from`. */
+const orders = (from: number, n: number) => ({ orders: [...Array(n)].map((_, i) => order(from + i)) });
+
 test('a show planned while leads and orders were nearly empty reads its one row once they hold thousands', async () => {
   const { db, drop } = await ownDatabase();
   try {
     await vacuumAndAnalyze(db, true);
     const a = await tenant(db);
-    const orders = (from: number, n: number) => ({ orders: [...Array(n)].map((_, i) => order(from + i)) });
     const [aLead] = await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(0, 1)));
     const [anOrder] = await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(0, 1)));
     // More than the five custom plans PostgreSQL makes before it keeps a named statement's generic one.
@@ -110,6 +112,38 @@ test('a show planned while leads and orders were nearly empty reads its one row 
     assert.ok(leadRows <= 2, `GET /leads/{reference} read ${leadRows} rows of leads`);
     const orderRows = await rowsRead(db, 'orders', async (q) => assert.ok(await orderJson(q, a.accountId, anOrder)));
     assert.ok(orderRows <= 2, `GET /orders/{reference} read ${orderRows} rows of orders`);
+  } finally {
+    await drop();
+  }
+});
+
+test('analysed while leads and orders were nearly empty, the reach checks and the order lock read only the rows they name', async () => {
+  const { db, drop } = await ownDatabase();
+  try {
+    await vacuumAndAnalyze(db, true);
+    const a = await tenant(db);
+    const [aLead] = await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(0, 1)));
+    const [anOrder] = await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(0, 1)));
+    await vacuumAndAnalyze(db, true); // statistics of tables of one row each
+    for (let i = 1; i <= 3; i++) {
+      await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(i * 1000, 1000)));
+      await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(i * 1000, 1000)));
+    }
+    const { rows } = await db.query<{ p: string }>('SELECT product_id AS p FROM lead_lines LIMIT 1');
+    // An agent's token (their products' leads) and a courier's (their orders) narrow the account.
+    const agent = { accountId: a.accountId, productIds: [rows[0].p] };
+    const courier = { accountId: a.accountId, deliveryUserId: 'nobody' };
+    // One row each; 3,001 when the partial index of the account's live rows was scanned instead.
+    const reachedLeads = await rowsRead(db, 'leads', async (q) =>
+      assert.deepEqual([...(await reachableLeads(q, agent, [aLead]))], [aLead]),
+    );
+    assert.ok(reachedLeads <= 2, `reaching one lead read ${reachedLeads} rows of leads`);
+    const reachedOrders = await rowsRead(db, 'orders', async (q) => assert.equal((await reachableOrders(q, courier, [anOrder])).size, 0));
+    assert.ok(reachedOrders <= 2, `reaching one order read ${reachedOrders} rows of orders`);
+    const locked = await rowsRead(db, 'orders', async (q) =>
+      assert.deepEqual([...(await lockOrders(q, a.accountId, [anOrder, 'ORD-99999'])).keys()], [anOrder]),
+    );
+    assert.ok(locked <= 2, `locking one order read ${locked} rows of orders`);
   } finally {
     await drop();
   }

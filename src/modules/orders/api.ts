@@ -1,4 +1,4 @@
-import { recordsApi } from '../records/records-api.js';
+import { recordsApi, type ApiScope } from '../records/records-api.js';
 import { orderPolicy } from './policy.js';
 import { forbidden } from '../../http/errors.js';
 import { orderHistoryPage, orderJson, orderPage, orderScopeOf, reachableOrders, type OrderScope } from './queries.js';
@@ -24,7 +24,7 @@ export const ordersApi = recordsApi({
     const scope = orderScopeOf(actor);
     return { ...scope, accountId: actor.accountId, narrows: scope.deliveryUserId !== undefined || scope.confirmedBy !== undefined };
   },
-  reachable: (q, scope, references) => reachableOrders(q, scope as OrderScope, references),
+  reachable: (q, scope, references) => reachableOrders(q, scope as OrderScope & ApiScope, references),
   // Couriers update orders by their moves, not their fields (policy.ts: no `edit`).
   checkPatch: async (_q, actor, items) => {
     if (orderPolicy.authorize(actor, 'edit')) return;

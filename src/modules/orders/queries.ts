@@ -3,6 +3,8 @@ import type { Queryable, QueryOptions } from '../../db/database.js';
 import { compact, jsonPage, withExtra } from '../../db/paging.js';
 import { dateBound, Where } from '../../db/where.js';
 import {
+  byReferences,
+  idsByReference,
   ORDERS,
   narrowedBeyondStatus,
   oneByReference,
@@ -59,11 +61,11 @@ function scopeWhere(scope: string | OrderScope): Where {
   return w;
 }
 
-/** Of `references`, those of live orders `scope` sees. */
-export async function reachableOrders(q: Queryable, scope: OrderScope, references: string[]): Promise<Set<string>> {
+/** Of `references`, those of live orders of the account that `scope` sees. */
+export async function reachableOrders(q: Queryable, scope: OrderScope & { accountId: string }, references: string[]): Promise<Set<string>> {
   const w = scopeWhere(scope);
-  w.and(`o.reference = ANY(${w.param(references)}::text[])`);
-  const { rows } = await q.query<{ reference: string }>(`SELECT o.reference FROM orders o ${w}`, w.params);
+  const orders = byReferences(ORDERS, w.param(scope.accountId), w.param(references));
+  const { rows } = await q.query<{ reference: string }>(`SELECT o.reference FROM ${orders} ${w}`, w.params);
   return new Set(rows.map((r) => r.reference));
 }
 
@@ -196,9 +198,10 @@ interface LockedOrder {
 
 export async function lockOrders(q: Queryable, accountId: string, references: string[]): Promise<Map<string, LockedOrder>> {
   const { rows } = await q.query<LockedOrder>(
-    `SELECT id, reference, status, delivery_user_id FROM orders
-      WHERE account_id = $1 AND reference = ANY($2::text[]) AND deleted_at IS NULL
-      ORDER BY id FOR UPDATE`,
+    `SELECT id, reference, status, delivery_user_id FROM (
+       SELECT id, reference, status, delivery_user_id, deleted_at FROM orders
+        WHERE id = ANY(ARRAY(${idsByReference(ORDERS, '$1', '$2')})) ORDER BY id OFFSET 0 FOR UPDATE) o
+      WHERE o.deleted_at IS NULL`,
     [accountId, [...new Set(references)]],
   );
   return new Map(rows.map((r) => [r.reference, r]));

@@ -56,6 +56,24 @@ export const oneByReference = (t: RecordTable) =>
   `(SELECT * FROM ${t.table} WHERE account_id = $1 AND reference = $2 ORDER BY account_id, reference LIMIT 1) ${t.alias}
    WHERE ${t.alias}.deleted_at IS NULL`;
 
+/**
+ * Subquery: the ids of the account's records (deleted ones too) named by a text[] of references, one
+ * probe of the unique (account, reference) index per distinct reference (`OFFSET 0` keeps each a
+ * probe), whatever plan the table's statistics would suggest (see `oneByReference`). `account` and
+ * `references` are the placeholders of the two parameters.
+ */
+export const idsByReference = (t: RecordTable, account: string, references: string) =>
+  `SELECT x.id FROM (SELECT DISTINCT unnest(${references}::text[]) AS reference) r
+     CROSS JOIN LATERAL (SELECT id FROM ${t.table} WHERE account_id = ${account} AND reference = r.reference OFFSET 0) x`;
+
+/**
+ * FROM item: the account's records named by a text[] of references (deleted ones too), under the
+ * table's alias, found through `idsByReference`. Conditions on it are checked after the look-up
+ * (`OFFSET 0`): the partial indexes they match (`deleted_at IS NULL`) looked cheaper on a young table.
+ */
+export const byReferences = (t: RecordTable, account: string, references: string) =>
+  `(SELECT * FROM ${t.table} WHERE id = ANY(ARRAY(${idsByReference(t, account, references)})) OFFSET 0) ${t.alias}`;
+
 /** Adds the filters every lead and order list offers to `w` (which holds the caller's scope). */
 export function recordFilters(w: Where, t: RecordTable, f: RecordFilters): Where {
   const a = t.alias;
