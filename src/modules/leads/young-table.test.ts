@@ -91,22 +91,33 @@ test('plans made while leads was empty still look leads up by key once it holds 
 /** A body of n orders, numbered from `from`. */
 const orders = (from: number, n: number) => ({ orders: [...Array(n)].map((_, i) => order(from + i)) });
 
+/** An account with one lead and one order, on tables analysed while empty. */
+async function oneOfEach(db: Database) {
+  await vacuumAndAnalyze(db, true);
+  const a = await tenant(db);
+  const [aLead] = await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(0, 1)));
+  const [anOrder] = await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(0, 1)));
+  return { a, aLead, anOrder };
+}
+
+/** 3,000 more leads and orders in the account, with no ANALYZE between. */
+async function grow(db: Database, accountId: string) {
+  for (let i = 1; i <= 3; i++) {
+    await db.tx((q) => createLeads(q, SYSTEM, accountId, leads(i * 1000, 1000)));
+    await db.tx((q) => createOrdersFromApi(q, SYSTEM, accountId, orders(i * 1000, 1000)));
+  }
+}
+
 test('a show planned while leads and orders were nearly empty reads its one row once they hold thousands', async () => {
   const { db, drop } = await ownDatabase();
   try {
-    await vacuumAndAnalyze(db, true);
-    const a = await tenant(db);
-    const [aLead] = await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(0, 1)));
-    const [anOrder] = await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(0, 1)));
+    const { a, aLead, anOrder } = await oneOfEach(db);
     // More than the five custom plans PostgreSQL makes before it keeps a named statement's generic one.
     for (let i = 0; i < 7; i++) {
       assert.ok(await leadJson(db, a.accountId, aLead));
       assert.ok(await orderJson(db, a.accountId, anOrder));
     }
-    for (let i = 1; i <= 3; i++) {
-      await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(i * 1000, 1000)));
-      await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(i * 1000, 1000)));
-    }
+    await grow(db, a.accountId);
     // One row each; 3,001 when the plan made on a one-row table (a scan) was kept.
     const leadRows = await rowsRead(db, 'leads', async (q) => assert.ok(await leadJson(q, a.accountId, aLead)));
     assert.ok(leadRows <= 2, `GET /leads/{reference} read ${leadRows} rows of leads`);
@@ -120,15 +131,9 @@ test('a show planned while leads and orders were nearly empty reads its one row 
 test('analysed while leads and orders were nearly empty, the reach checks and the order lock read only the rows they name', async () => {
   const { db, drop } = await ownDatabase();
   try {
-    await vacuumAndAnalyze(db, true);
-    const a = await tenant(db);
-    const [aLead] = await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(0, 1)));
-    const [anOrder] = await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(0, 1)));
+    const { a, aLead, anOrder } = await oneOfEach(db);
     await vacuumAndAnalyze(db, true); // statistics of tables of one row each
-    for (let i = 1; i <= 3; i++) {
-      await db.tx((q) => createLeads(q, SYSTEM, a.accountId, leads(i * 1000, 1000)));
-      await db.tx((q) => createOrdersFromApi(q, SYSTEM, a.accountId, orders(i * 1000, 1000)));
-    }
+    await grow(db, a.accountId);
     const { rows } = await db.query<{ p: string }>('SELECT product_id AS p FROM lead_lines LIMIT 1');
     // An agent's token (their products' leads) and a courier's (their orders) narrow the account.
     const agent = { accountId: a.accountId, productIds: [rows[0].p] };
