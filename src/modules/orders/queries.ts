@@ -4,7 +4,6 @@ import { compact, jsonPage, withExtra } from '../../db/paging.js';
 import { dateBound, Where } from '../../db/where.js';
 import {
   byReferences,
-  idsByReference,
   ORDERS,
   narrowedBeyondStatus,
   oneByReference,
@@ -200,8 +199,8 @@ export async function lockOrders(q: Queryable, accountId: string, references: st
   const { rows } = await q.query<LockedOrder>(
     `SELECT id, reference, status, delivery_user_id FROM (
        SELECT id, reference, status, delivery_user_id, deleted_at FROM orders
-        WHERE id = ANY(ARRAY(${idsByReference(ORDERS, '$1', '$2')})) ORDER BY id OFFSET 0 FOR UPDATE) o
-      WHERE o.deleted_at IS NULL`,
+        WHERE id = ANY(ARRAY(SELECT o.id FROM ${byReferences(ORDERS, '$1', '$2')})) ORDER BY id OFFSET 0 FOR UPDATE) locked
+      WHERE locked.deleted_at IS NULL`,
     [accountId, [...new Set(references)]],
   );
   return new Map(rows.map((r) => [r.reference, r]));

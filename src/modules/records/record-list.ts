@@ -57,22 +57,15 @@ export const oneByReference = (t: RecordTable) =>
    WHERE ${t.alias}.deleted_at IS NULL`;
 
 /**
- * Subquery: the ids of the account's records (deleted ones too) named by a text[] of references, one
- * probe of the unique (account, reference) index per distinct reference (`OFFSET 0` keeps each a
- * probe), whatever plan the table's statistics would suggest (see `oneByReference`). `account` and
- * `references` are the placeholders of the two parameters.
- */
-export const idsByReference = (t: RecordTable, account: string, references: string) =>
-  `SELECT x.id FROM (SELECT DISTINCT unnest(${references}::text[]) AS reference) r
-     CROSS JOIN LATERAL (SELECT id FROM ${t.table} WHERE account_id = ${account} AND reference = r.reference OFFSET 0) x`;
-
-/**
- * FROM item: the account's records named by a text[] of references (deleted ones too), under the
- * table's alias, found through `idsByReference`. Conditions on it are checked after the look-up
- * (`OFFSET 0`): the partial indexes they match (`deleted_at IS NULL`) looked cheaper on a young table.
+ * FROM item: the account's records (deleted ones too) named by a text[] of references, under the
+ * table's alias: one probe of the unique (account, reference) index per distinct reference, whatever
+ * plan the table's statistics would suggest (see `oneByReference`). `OFFSET 0` keeps each a probe
+ * and keeps the caller's conditions out of it: the partial indexes they match (`deleted_at IS NULL`)
+ * looked cheaper on a young table. `account` and `references` are the two parameters' placeholders.
  */
 export const byReferences = (t: RecordTable, account: string, references: string) =>
-  `(SELECT * FROM ${t.table} WHERE id = ANY(ARRAY(${idsByReference(t, account, references)})) OFFSET 0) ${t.alias}`;
+  `(SELECT x.* FROM (SELECT DISTINCT unnest(${references}::text[]) AS reference) r
+     CROSS JOIN LATERAL (SELECT * FROM ${t.table} WHERE account_id = ${account} AND reference = r.reference OFFSET 0) x) ${t.alias}`;
 
 /** Adds the filters every lead and order list offers to `w` (which holds the caller's scope). */
 export function recordFilters(w: Where, t: RecordTable, f: RecordFilters): Where {
