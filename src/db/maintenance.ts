@@ -87,7 +87,9 @@ export async function vacuumAndAnalyze(db: Database, restarted = false): Promise
       else due.push({ table, analyze: false, vacuum: true });
     }
   }
-  for (const t of due) if (t.vacuum) await q.query(`VACUUM ${t.table}`);
+  // Autovacuum never starts parallel workers; a manual VACUUM of a table with several indexes does,
+  // up to two more processes beside the requests on a small machine.
+  for (const t of due) if (t.vacuum) await q.query(`VACUUM (PARALLEL 0) ${t.table}`);
   return due;
 }
 
