@@ -189,3 +189,24 @@ test('sync: a parcel the order no longer travels under never moves it (its track
   const now = (await statuses()).find((o) => o.id === order.id)!;
   assert.deepEqual([now.status, now.tracking_number], ['shipped', `${order.tracking_number}-NEXT`]);
 });
+
+test('sync on demand: a malformed or 4xx answer ends the job with its reason, asked once (a 5xx would be asked again)', async () => {
+  const syncOnce = async () => {
+    const before = sim.count('fetch');
+    const res = await admin.json('POST', `/shipping-companies/${company}/sync`);
+    const job = await jobFinished(t.db, res.json().data.job_id);
+    return { job, fetches: sim.count('fetch') - before };
+  };
+  sim.set({ malformed: { times: 1, routes: ['fetch'], kind: 'wrong-shape' } });
+  const malformed = await syncOnce();
+  assert.equal(malformed.job.status, 'failed', JSON.stringify(malformed.job));
+  assert.equal(malformed.fetches, 1, 'not asked again');
+  assert.match(malformed.job.errors.at(-1)!.message, new RegExp(`^${companyName}: The courier's answer does not fit the protocol`));
+
+  sim.set({ serverError: { times: 1, routes: ['fetch'], status: 403 } });
+  const refused = await syncOnce();
+  assert.equal(refused.job.status, 'failed', JSON.stringify(refused.job));
+  assert.equal(refused.fetches, 1, 'not asked again');
+  assert.match(refused.job.errors.at(-1)!.message, new RegExp(`^${companyName}: The courier refused the request \\(HTTP 403\\)`));
+  sim.set({});
+});

@@ -56,8 +56,9 @@ async function shippedBatch(q: Queryable, companyId: string, after: string): Pro
  * (fulfilment.md's status sync): each courier event lands once on the order's timeline
  * (`order_events`), and an order whose courier status maps to `delivered` or `returned` moves there
  * through the order's one transition (stock comes back on a return), with the job's checkpoint in
- * the same transaction. A courier that fails (5xx, timeout) fails the run, retried later from the
- * checkpoint; a company that cannot be called is reported and the others go on.
+ * the same transaction. On demand (one company), a courier that fails with a 5xx or a timeout fails
+ * the run, retried later from the checkpoint, and a malformed or 4xx answer ends the job with its
+ * reason; on schedule, a company that cannot be asked is reported and the others go on.
  */
 export const syncJob = defineJob<SyncPayload>({
   kind: 'shipping.sync',
@@ -89,8 +90,10 @@ export const syncJob = defineJob<SyncPayload>({
           parcels = await courier.fetchStatuses(batch.map((o) => o.tracking_number));
         } catch (err) {
           // One company's courier down does not hold the others' sync back: the schedule asks it again
-          // next time. A sync of that company alone is retried with backoff.
-          if (!(err instanceof CourierError) || ctx.payload.companyId) throw err;
+          // next time. A sync of that company alone is retried with backoff (5xx, timeout) or ends
+          // with the reason (a malformed or 4xx answer, which another attempt would only repeat).
+          if (!(err instanceof CourierError)) throw err;
+          if (ctx.payload.companyId) throw err.retryable ? err : new FinalJobError(`${name}: ${err.reason}`);
           await ctx.report({ errors: [{ message: `${name}: ${err.reason}` }], checkpoint: { company: c + 1, after: '' } });
           break;
         }
