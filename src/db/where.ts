@@ -23,8 +23,21 @@ export class Where {
 /** A LIKE pattern matching `s` anywhere, with its wildcards escaped. */
 export const contains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 
-/** Turns a date filter into a timestamp bound: a bare date `to` covers its whole day. */
-export function dateBound(s: string, end: boolean): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return end ? `${s}T23:59:59.999Z` : `${s}T00:00:00Z`;
-  return new Date(s).toISOString();
+/** A `from` filter's first instant: a bare date starts at midnight UTC. */
+export function dateFrom(s: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : new Date(s).toISOString();
+}
+
+const LAST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * The first instant after a `to` filter, which is inclusive at the precision it is written in: a
+ * bare date covers its day, `10:15` its minute, `10:15:30` its second (times are shown in whole
+ * seconds but stored in microseconds), `10:15:30.5` its millisecond. Compare with `<`.
+ */
+export function dateBefore(s: string): string {
+  const time = /^\d{4}-\d{2}-\d{2}[T ]([\d:.]+)/.exec(s)?.[1];
+  const step = !time ? 86_400_000 : time.includes('.') ? 1 : ([3_600_000, 60_000, 1000][time.split(':').length - 1] ?? 1000);
+  const at = Date.parse(time ? s : `${s}T00:00:00Z`) + step;
+  return at > LAST ? 'infinity' : new Date(at).toISOString();
 }

@@ -495,8 +495,9 @@ test('GET /leads filters: status list, reference, normalised phone, sku, created
   assert.equal((await patch(a, '/leads/LD-00003', { status: 'no_reply' })).status, 200);
   const dates: [string, string][] = [
     ['LD-00001', '2026-01-14T23:59:59Z'],
-    ['LD-00002', '2026-01-15T00:00:00Z'],
-    ['LD-00003', '2026-01-15T23:59:59Z'],
+    // Stored in microseconds, shown in whole seconds: a `to` bound covers what it names.
+    ['LD-00002', '2026-01-15T00:00:00.250Z'],
+    ['LD-00003', '2026-01-15T23:59:59.999700Z'],
     ['LD-00004', '2026-01-16T00:00:00Z'],
   ];
   for (const [ref, at] of dates) {
@@ -527,6 +528,10 @@ test('GET /leads filters: status list, reference, normalised phone, sku, created
   assert.deepEqual(await refs('created_from=2026-01-16&created_to=2026-01-16'), ['LD-00004']);
   assert.deepEqual(await refs(`created_from=${encodeURIComponent('2026-01-15T12:00:00Z')}`), ['LD-00004', 'LD-00003']);
   assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-01-15T00:00:00Z')}`), ['LD-00002', 'LD-00001']);
+  assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-01-15 00:00')}`), ['LD-00002', 'LD-00001']);
+  assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-01-15T00:00:00.100Z')}`), ['LD-00001']);
+  assert.deepEqual(await refs(`created_from=${encodeURIComponent('2026-01-15T00:00:00.300Z')}`), ['LD-00004', 'LD-00003']);
+  assert.deepEqual(await refs('created_to=9999-12-31'), ['LD-00004', 'LD-00003', 'LD-00002', 'LD-00001']);
   assert.deepEqual(await refs('created_to=2026-01-13'), []);
   assert.deepEqual(await refs('status=new,canceled&sku=P2'), ['LD-00002']);
   assert.deepEqual(await refs('status=new&created_from=2026-01-15&phone=0612000004&sku=P1&reference=LD-00004'), ['LD-00004']);

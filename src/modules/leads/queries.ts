@@ -1,7 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable, QueryOptions } from '../../db/database.js';
 import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
-import { dateBound, Where } from '../../db/where.js';
+import { dateFrom, dateBefore, Where } from '../../db/where.js';
 import {
   byReferences,
   LEADS,
@@ -116,8 +116,8 @@ export function leadHistoryPage(
   w.and('l.deleted_at IS NULL');
   if (productIds) w.and(`l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`);
   if (f.reference) w.and(`l.reference = ${w.param(f.reference)}`);
-  if (f.from) w.and(`h.created_at >= ${w.param(dateBound(f.from, false))}::timestamptz`);
-  if (f.to) w.and(`h.created_at <= ${w.param(dateBound(f.to, true))}::timestamptz`);
+  if (f.from) w.and(`h.created_at >= ${w.param(dateFrom(f.from))}::timestamptz`);
+  if (f.to) w.and(`h.created_at < ${w.param(dateBefore(f.to))}::timestamptz`);
   return jsonPage(q, {
     jsonExpr: withExtra(LEAD_HISTORY_JSON, opts.extra),
     from: 'FROM lead_histories h JOIN leads l ON l.id = h.lead_id',

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { jsonPage } from '../../db/paging.js';
-import { dateBound, Where } from '../../db/where.js';
+import { dateFrom, dateBefore, Where } from '../../db/where.js';
 
 export interface Fees {
   confirmation_fee: number;
@@ -65,8 +65,8 @@ export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilt
   if (f.kind) w.and(`h.kind = ${w.param(f.kind)}`);
   if (f.order_reference) w.and(`h.order_reference = ${w.param(f.order_reference)}`);
   if (f.invoice_reference) w.and(`h.invoice_reference = ${w.param(f.invoice_reference)}`);
-  if (f.created_from) w.and(`h.created_at >= ${w.param(dateBound(f.created_from, false))}`);
-  if (f.created_to) w.and(`h.created_at <= ${w.param(dateBound(f.created_to, true))}`);
+  if (f.created_from) w.and(`h.created_at >= ${w.param(dateFrom(f.created_from))}`);
+  if (f.created_to) w.and(`h.created_at < ${w.param(dateBefore(f.created_to))}`);
   const filtered = Boolean(f.kind || f.order_reference || f.invoice_reference || f.created_from || f.created_to);
   // An account's whole ledger is counted by its balance row (kept by book()), not by a scan.
   const total =

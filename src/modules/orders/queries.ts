@@ -1,7 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable, QueryOptions } from '../../db/database.js';
 import { compact, jsonPage, withExtra } from '../../db/paging.js';
-import { dateBound, Where } from '../../db/where.js';
+import { dateFrom, dateBefore, Where } from '../../db/where.js';
 import {
   byReferences,
   ORDERS,
@@ -112,8 +112,8 @@ export function orderHistoryPage(
 ): Promise<string> {
   const w = scopeWhere(scope);
   if (f.reference) w.and(`o.reference = ${w.param(f.reference)}`);
-  if (f.from) w.and(`h.created_at >= ${w.param(dateBound(f.from, false))}::timestamptz`);
-  if (f.to) w.and(`h.created_at <= ${w.param(dateBound(f.to, true))}::timestamptz`);
+  if (f.from) w.and(`h.created_at >= ${w.param(dateFrom(f.from))}::timestamptz`);
+  if (f.to) w.and(`h.created_at < ${w.param(dateBefore(f.to))}::timestamptz`);
   return jsonPage(q, {
     jsonExpr: withExtra(ORDER_HISTORY_JSON, opts.extra),
     from: 'FROM order_histories h JOIN orders o ON o.id = h.order_id',

@@ -3,7 +3,7 @@
 import type { Queryable } from '../../db/database.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { jsonPage, type PageRequest } from '../../db/paging.js';
-import { contains, dateBound, type Where } from '../../db/where.js';
+import { contains, dateFrom, dateBefore, type Where } from '../../db/where.js';
 import { countedTotal, summaryCounts } from './status-counts.js';
 
 export interface RecordFilters extends PageRequest {
@@ -80,8 +80,8 @@ export function recordFilters(w: Where, t: RecordTable, f: RecordFilters): Where
     w.and(`${a}.id IN (SELECT x.${t.lines.fk} FROM ${t.lines.table} x JOIN products p ON p.id = x.product_id
                      WHERE p.account_id = ${a}.account_id AND p.sku = ${w.param(f.sku)})`);
   }
-  if (f.created_from) w.and(`${a}.created_at >= ${w.param(dateBound(f.created_from, false))}::timestamptz`);
-  if (f.created_to) w.and(`${a}.created_at <= ${w.param(dateBound(f.created_to, true))}::timestamptz`);
+  if (f.created_from) w.and(`${a}.created_at >= ${w.param(dateFrom(f.created_from))}::timestamptz`);
+  if (f.created_to) w.and(`${a}.created_at < ${w.param(dateBefore(f.created_to))}::timestamptz`);
   if (f.search) w.and(recordSearch(w, a, f.search));
   return w;
 }

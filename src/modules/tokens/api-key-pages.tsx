@@ -8,7 +8,6 @@ import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { WebUser, IdRoute } from '../../web/types.js';
 import { accountExists } from '../accounts/service.js';
-import { dateBound } from '../../db/where.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
 import { createToken, revokeToken } from './tokens.js';
 import {
@@ -109,7 +108,8 @@ export async function apiKeyPages(web: FastifyInstance) {
     let expiresAt: Date | null = null;
     if (input.expires_at && !bag.has('expires_at')) {
       // A bare date means the whole of that day (UTC), as list filters read it.
-      expiresAt = new Date(dateBound(input.expires_at, true));
+      const day = /^\d{4}-\d{2}-\d{2}$/.test(input.expires_at);
+      expiresAt = new Date(day ? `${input.expires_at}T23:59:59.999Z` : input.expires_at);
       if (expiresAt.getTime() <= Date.now()) bag.add('expires_at', AFTER_NOW);
     }
     if (admin && input.account_id && !bag.has('account_id') && !(await accountExists(db, input.account_id))) {
