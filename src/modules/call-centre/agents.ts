@@ -61,6 +61,46 @@ export async function setPaused(q: Queryable, agentId: string, paused: boolean):
   ]);
 }
 
+export interface AssignCheck {
+  /** A lead assigned to, or held by, an agent outside the actor's scope (404). */
+  outside: boolean;
+  /** Leads the agent could never be offered, with why (422). */
+  refused: { index: number; message: string }[];
+}
+
+/**
+ * What stands in the way of giving `ids` to `agentId` (null: unassigning): leads another
+ * supervisor's agent has (call-centre.md: 404), and leads the agent's queue would never offer (no
+ * longer waiting for a call, or of no product the agent confirms), which would be stranded there.
+ */
+export async function assignCheck(q: Queryable, actor: Actor, ids: string[], agentId: string | null): Promise<AssignCheck> {
+  const { rows } = await q.query<{ id: string; reference: string; status: string; outside: boolean; of_agent: boolean }>(
+    `SELECT l.id, l.reference, l.status,
+            EXISTS (SELECT 1 FROM users u
+                     WHERE u.id IN (l.assigned_to, CASE WHEN l.claimed_until > now() THEN l.claimed_by END)
+                       AND NOT (${agentScope(actor)})) AS outside,
+            EXISTS (SELECT 1 FROM lead_lines ll JOIN users a ON a.id = $3
+                     WHERE ll.lead_id = l.id AND a.products_ids_to_confirm ? ll.product_id) AS of_agent
+       FROM leads l WHERE l.id = ANY($2::text[]) AND l.deleted_at IS NULL`,
+    [actor.userId, ids, agentId],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const refused: AssignCheck['refused'] = [];
+  if (agentId) {
+    ids.forEach((id, index) => {
+      const l = byId.get(id);
+      if (!l) return;
+      if (!['new', 'no_reply', 'call_later'].includes(l.status))
+        refused.push({
+          index,
+          message: `The lead ${l.reference} is ${l.status}: only new, no_reply and call_later leads wait for a call.`,
+        });
+      else if (!l.of_agent) refused.push({ index, message: `The lead ${l.reference} has no product this agent confirms.` });
+    });
+  }
+  return { outside: rows.some((r) => r.outside), refused };
+}
+
 /** Gives the account-visible leads among `ids` to the agent (null: back to everyone's queue); answers how many. */
 export async function assignLeads(q: Queryable, ids: string[], agentId: string | null): Promise<number> {
   const { rowCount } = await q.query(

@@ -12,7 +12,7 @@ import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
 import { Badge, Button, DataTable, Form, PageHeader } from '../../web/ui.js';
 import { findLeads, leadAccess } from '../leads/queries.js';
-import { agentBoard, assignLeads, inAgentScope, setPaused, type AgentRow } from './agents.js';
+import { agentBoard, assignCheck, assignLeads, inAgentScope, setPaused, type AgentRow } from './agents.js';
 import { callCentrePolicy } from './policy.js';
 
 const AssignBody = Type.Object({
@@ -107,6 +107,10 @@ export async function callCentreManagerPages(web: FastifyInstance) {
     const access = await leadAccess(db, user);
     const found = await findLeads(db, access.scope, ids);
     if (found.size !== ids.length) throw notFound();
+    const check = await assignCheck(db, user, ids, agentId);
+    if (check.outside) throw notFound();
+    for (const r of check.refused) bag.add(`ids.${input.ids.indexOf(ids[r.index])}`, r.message);
+    bag.throwIfAny(AssignBody);
     const count = await db.tx(async (q) => {
       const n = await assignLeads(q, ids, agentId);
       await audit(q, user, 'leads.assign', { type: 'lead', id: ids.join(',') }, { agent_id: agentId });

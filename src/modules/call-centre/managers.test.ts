@@ -10,6 +10,8 @@ let t: TestApp;
 sharedTestApp((app) => (t = app));
 
 const NOT_FOUND = { message: 'Resource not found.' };
+const reference = async (id: string) =>
+  (await t.db.query<{ reference: string }>('SELECT reference FROM leads WHERE id = $1', [id])).rows[0].reference;
 async function centre(managerId: string) {
   const id = newId();
   await t.db.query('INSERT INTO call_centers (id, name, manager_id) VALUES ($1, $2, $3)', [id, `Centre ${id.slice(-8)}`, managerId]);
@@ -68,6 +70,26 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
   ok(await manager.json('PATCH', '/leads/assign', { ids: [third], agent_id: '' }));
   const row = await t.db.query<{ assigned_to: string | null }>('SELECT assigned_to FROM leads WHERE id = $1', [third]);
   assert.equal(row.rows[0].assigned_to, null);
+  // A lead another supervisor's agent has is out of reach, to assign or to unassign.
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  ok(await admin.json('PATCH', '/leads/assign', { ids: [third], agent_id: theirs.id }));
+  for (const agentId of [mine.id, ''])
+    assert.deepEqual(ok(await manager.json('PATCH', '/leads/assign', { ids: [third], agent_id: agentId }), 404), NOT_FOUND);
+  ok(await admin.json('PATCH', '/leads/assign', { ids: [third], agent_id: '' }));
+  // A lead the agent's queue would never offer is refused, not stranded there.
+  const [ofB] = await leads(t.db, s, [{ sku: 'B' }]);
+  assert.deepEqual(ok(await manager.json('PATCH', '/leads/assign', { ids: [third, first, ofB], agent_id: mine.id }), 422), {
+    message: 'The given data was invalid.',
+    errors: {
+      'ids.1': [`The lead ${await reference(first)} is confirmed: only new, no_reply and call_later leads wait for a call.`],
+      'ids.2': [`The lead ${await reference(ofB)} has no product this agent confirms.`],
+    },
+  });
+  assert.equal(
+    (await t.db.query('SELECT 1 FROM leads WHERE id = $1 AND assigned_to IS NOT NULL', [third])).rowCount,
+    0,
+    'nothing assigned',
+  );
   for (const role of ['agent', 'seller'] as const) {
     const who = await login(t.app, (await person(t.db, role)).email);
     assert.equal((await who.json('GET', '/call-centre/agents')).statusCode, 403, role);

@@ -30,6 +30,28 @@ describe('outcomes on PATCH /leads/{id}/status', () => {
     assert.equal((await next(two))!.id, id);
   });
 
+  test('an agent edits leads of their own queue only: not one another agent holds or was assigned (409)', async () => {
+    const s = await shop(t.db);
+    const [id] = await leads(t.db, s, [{ sku: 'A' }]);
+    const oneAgent = await agentOf(t.db, [s.products.A]);
+    const one = await login(t.app, oneAgent.email);
+    const two = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
+    const edit = (a: Agent, name: string) => a.json('PATCH', `/leads/${id}/update`, { full_name: name });
+    const name = async () => (await t.db.query<{ full_name: string }>('SELECT full_name FROM leads WHERE id = $1', [id])).rows[0].full_name;
+    ok(await edit(two, 'Free To Edit'));
+    assert.equal((await next(one))!.id, id);
+    assert.deepEqual(ok(await edit(two, 'Not Yours'), 409), HELD, 'claimed by another');
+    assert.equal((await two.get(`/leads/${id}/edit`)).statusCode, 409);
+    ok(await edit(one, 'The Holder'));
+    ok(await one.json('POST', `/call-centre/leads/${id}/release`, {}));
+    const admin = await login(t.app, (await someone(t.db, 'admin')).email);
+    ok(await admin.json('PATCH', '/leads/assign', { ids: [id], agent_id: oneAgent.id }));
+    assert.deepEqual(ok(await edit(two, 'Not Yours'), 409), HELD, 'assigned to another');
+    ok(await edit(one, 'The Assignee'));
+    assert.equal(await name(), 'The Assignee');
+    ok(await admin.json('PATCH', `/leads/${id}/update`, { full_name: 'The Admin' }), 200);
+  });
+
   test('no_reply counts an attempt; the one reaching max_attempts cancels as unreachable; each outcome is a call', async () => {
     const s = await shop(t.db);
     const [id] = await leads(t.db, s, [{ sku: 'B' }]);

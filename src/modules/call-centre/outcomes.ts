@@ -9,6 +9,21 @@ import { readSettings } from './settings.js';
 const instant = (v: string) => Date.parse(/(z|[+-]\d\d:?\d\d)$/i.test(v) ? v : `${v.replace(' ', 'T')}Z`);
 
 /**
+ * An agent edits only leads of their own queue (domain.md: agents VU "own queue"): not held by
+ * another agent's live claim and not assigned to another agent (409), locked for the edit's
+ * transaction. Other roles pass.
+ */
+export async function checkAgentEdit(q: Queryable, user: WebUser, leadId: string): Promise<void> {
+  if (user.role !== 'agent') return;
+  const { rows } = await q.query(
+    `SELECT 1 FROM leads WHERE id = $1 AND (assigned_to IS NULL OR assigned_to = $2)
+        AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until <= now()) FOR UPDATE`,
+    [leadId, user.id],
+  );
+  if (rows.length === 0) throw leadHeldByAnother();
+}
+
+/**
  * The call centre's rules on `PATCH /leads/{id}/status` (call-centre.md), inside its transaction:
  * an agent must hold the lead's claim (409) and may set only their handlings (403); `call_later`
  * needs a future `callback_at`, `canceled` a `cancel_reason` from the settings' list (422).

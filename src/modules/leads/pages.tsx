@@ -36,7 +36,7 @@ import {
 } from './queries.js';
 import { LEAD_FORM_FIELDS } from './schemas.js';
 import { isOpenLead, LEAD_STATUSES, leadMovesFor, type LeadStatus } from './transitions.js';
-import { checkOutcome } from '../call-centre/outcomes.js';
+import { checkAgentEdit, checkOutcome } from '../call-centre/outcomes.js';
 import { readSettings } from '../call-centre/settings.js';
 import { createLead, deleteLeads, leadInput, patchLead } from './service.js';
 import {
@@ -205,6 +205,7 @@ export async function leadsPages(web: FastifyInstance) {
       };
       return reply.redirect(leadUrl(row.id), 302);
     }
+    await checkAgentEdit(db, req.user!, row.id);
     const [lead, products] = await Promise.all([itemOf(row), activeProducts(db, row.account_id)]);
     return renderFormPage(req, reply, {
       title: `Edit ${lead.reference}`,
@@ -217,7 +218,10 @@ export async function leadsPages(web: FastifyInstance) {
   route<IdRoute>('PATCH', '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const { row } = await load(req);
-    await db.tx((q) => patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS)));
+    await db.tx(async (q) => {
+      await checkAgentEdit(q, req.user!, row.id);
+      await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS));
+    });
     return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data: await itemOf(row) });
   });
 
