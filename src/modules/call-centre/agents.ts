@@ -3,11 +3,13 @@ import type { Queryable } from '../../db/database.js';
 
 /**
  * The agents a supervisor works on (call-centre.md, domain.md): a call-center-manager the agents
- * of the call centres they manage, a manager the agents assigned to them (`manager_id`), admins
+ * of the call centres they manage and those assigned to them (`manager_id`), as their user pages
+ * list them; a manager the agents assigned to them (`manager_id`); admins
  * and manager leaders every agent. `$1` is the supervisor's id in the SQL returned.
  */
 export function agentScope(actor: Actor): string {
-  if (actor.role === 'call-center-manager') return `u.call_center_id IN (SELECT cc.id FROM call_centers cc WHERE cc.manager_id = $1)`;
+  if (actor.role === 'call-center-manager')
+    return `(u.manager_id = $1 OR u.call_center_id IN (SELECT cc.id FROM call_centers cc WHERE cc.manager_id = $1))`;
   if (actor.role === 'manager') return 'u.manager_id = $1';
   return '$1::text IS NOT NULL';
 }
@@ -78,7 +80,7 @@ export async function assignCheck(q: Queryable, actor: Actor, ids: string[], age
     `SELECT l.id, l.reference, l.status,
             EXISTS (SELECT 1 FROM users u
                      WHERE u.id IN (l.assigned_to, CASE WHEN l.claimed_until > now() THEN l.claimed_by END)
-                       AND NOT (${agentScope(actor)})) AS outside,
+                       AND NOT coalesce(${agentScope(actor)}, false)) AS outside,
             EXISTS (SELECT 1 FROM lead_lines ll JOIN users a ON a.id = $3
                      WHERE ll.lead_id = l.id AND a.products_ids_to_confirm ? ll.product_id) AS of_agent
        FROM leads l WHERE l.id = ANY($2::text[]) AND l.deleted_at IS NULL`,

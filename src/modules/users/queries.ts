@@ -52,7 +52,8 @@ export function presentUser(u: UserRow): Record<string, unknown> {
 
 /**
  * The rows of `role` that `viewer` may see: everything for the admin, their own account for a
- * seller, every seller and their team (through `manager_id`) for the managers.
+ * seller, every seller and their team (through `manager_id`, and for call-center-managers the
+ * people of their call centres) for the managers.
  */
 export function visibleUsers(w: Where, viewer: WebUser, role: Role): Where {
   w.and(`u.role = ${w.param(role)}`).and('u.deleted_at IS NULL');
@@ -61,9 +62,13 @@ export function visibleUsers(w: Where, viewer: WebUser, role: Role): Where {
   if (isManager(viewer) && role === 'seller') return w;
   if (isManager(viewer)) {
     const me = w.param(viewer.id);
-    return viewer.role === 'manager-leader'
-      ? w.and(`(u.manager_id = ${me} OR u.manager_id IN (SELECT t.id FROM users t WHERE t.manager_id = ${me} AND t.deleted_at IS NULL))`)
-      : w.and(`u.manager_id = ${me}`);
+    // A call-center-manager's people are also those of the call centres they manage (call-centre.md).
+    const ofCentres = (managers: string) => `u.call_center_id IN (SELECT cc.id FROM call_centers cc WHERE cc.manager_id IN (${managers}))`;
+    if (viewer.role === 'manager-leader') {
+      const team = `SELECT t.id FROM users t WHERE t.manager_id = ${me} AND t.deleted_at IS NULL`;
+      return w.and(`(u.manager_id = ${me} OR u.manager_id IN (${team}) OR ${ofCentres(team)})`);
+    }
+    return viewer.role === 'call-center-manager' ? w.and(`(u.manager_id = ${me} OR ${ofCentres(me)})`) : w.and(`u.manager_id = ${me}`);
   }
   return w.and('false');
 }

@@ -167,6 +167,25 @@ describe('users: managers see their own team', () => {
 
     const sellers = await asManager.json('GET', `/users/sellers?search=${encodeURIComponent(people.seller.email)}`);
     assert.deepEqual(names(sellers), [people.seller.id], 'managers view sellers');
+
+    // A call-center-manager's people are also those of the call centres they manage (call-centre.md).
+    const centre = newId();
+    await t.db.query('INSERT INTO call_centers (id, name, manager_id) VALUES ($1, $2, $3)', [centre, `Centre ${centre.slice(-8)}`, ccm.id]);
+    const inCentre = await person(t.db, 'agent');
+    const followUp = await person(t.db, 'follow-up-agent');
+    await t.db.query('UPDATE users SET call_center_id = $2 WHERE id = ANY($1::text[])', [[inCentre.id, followUp.id], centre]);
+    const asCcm = await login(t.app, ccm.email);
+    assert.deepEqual(names(await asCcm.json('GET', '/users/agents?per_page=1000')), [ccmAgent.id, inCentre.id].sort());
+    assert.deepEqual(names(await asCcm.json('GET', '/users/follow-up-agents?per_page=1000')), [followUp.id]);
+    expectJson(await asCcm.json('GET', `/users/agents/${inCentre.id}/show`), 200);
+    expectJson(await asCcm.json('GET', `/users/agents/${stranger.id}/show`), 404, NOT_FOUND);
+    const board = (await asCcm.json('GET', '/call-centre/agents')).json().data.map((u: { id: string }) => u.id);
+    assert.deepEqual(board.sort(), [ccmAgent.id, inCentre.id].sort(), 'the agents board lists the same agents');
+    assert.deepEqual(
+      names(await asLeader.json('GET', '/users/agents?per_page=1000')),
+      [mine.id, ccmAgent.id, inCentre.id].sort(),
+      'a leader sees everything their managers see',
+    );
   });
 });
 
