@@ -63,6 +63,8 @@ describe('fees', () => {
     assert.deepEqual(data(await admin.json('GET', `/accounts/${fresh.accountId}/fees`)), {
       confirmation_fee: 0,
       fulfilment_fee: 0,
+      delivery_fee: null,
+      return_fee: null,
       default_delivery_fee: 0,
       default_return_fee: 0,
       cod_percent: 0,
@@ -92,10 +94,43 @@ describe('fees', () => {
     const saved = await admin.form(`/accounts/${fresh.accountId}/fees`, { confirmation_fee: '3.50' }, { method: 'PATCH' });
     assert.equal(saved.statusCode, 302, saved.body);
     assert.equal(data(await admin.json('GET', `/accounts/${fresh.accountId}/fees`)).confirmation_fee, 3.5);
+    // The account's own flat delivery and return fees: a number, or null for the company's city fee.
+    const flat = data(await admin.json('PATCH', `/accounts/${fresh.accountId}/fees`, { delivery_fee: 25, return_fee: '7.5' }));
+    assert.deepEqual([flat.delivery_fee, flat.return_fee, flat.confirmation_fee], [25, 7.5, 3.5]);
+    expectInvalid(await admin.json('PATCH', `/accounts/${fresh.accountId}/fees`, { delivery_fee: 100_000, return_fee: 'x' }), {
+      delivery_fee: ['The delivery fee field must not be greater than 99999.'],
+      return_fee: ['The return fee field must be a number.'],
+    });
+    const cleared = await admin.form(`/accounts/${fresh.accountId}/fees`, { delivery_fee: '' }, { method: 'PATCH' });
+    assert.equal(cleared.statusCode, 302, cleared.body);
+    const after = data(await admin.json('GET', `/accounts/${fresh.accountId}/fees`));
+    assert.deepEqual([after.delivery_fee, after.return_fee], [null, 7.5]);
+    assert.match((await admin.get(`/accounts/${fresh.accountId}/fees`)).body, /name="return_fee"[^>]*value="7.5"/);
   });
 });
 
 describe('the ledger', () => {
+  test("an account's own flat delivery and return fees are charged instead of the company's city fees", async () => {
+    const s = await moneyShop(t.db);
+    const { company, cityName } = await companyServing(t.db, { delivery: 30, return: 12 });
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { delivery_fee: 17, return_fee: 4, default_delivery_fee: 20 });
+    const a = await confirmedOrder(t.db, s.accountId, { total: 200, city: cityName });
+    await t.db.query('UPDATE orders SET is_fees_paid_by_customer = true WHERE id = $1', [a.id]);
+    await moveOrder(t.db, s.accountId, a.id, 'shipped', { company });
+    await moveOrder(t.db, s.accountId, a.id, 'returned');
+    await moveOrder(t.db, s.accountId, a.id, 'new');
+    await moveOrder(t.db, s.accountId, a.id, 'shipped', { company });
+    await moveOrder(t.db, s.accountId, a.id, 'delivered');
+    assert.deepEqual(
+      (await ledgerRows(t.db, s.accountId)).map((r) => [r.attempt, r.kind, r.amount]),
+      [
+        [1, 'return_fee', -4],
+        [2, 'delivered', 217],
+        [2, 'delivery_fee', -17],
+      ],
+    );
+  });
+
   test('a delivery and a return book the spec’s rows with the fees of their moment; renew is a new attempt', async () => {
     const s = await moneyShop(t.db);
     const { company, cityName } = await companyServing(t.db, { delivery: 30, return: 12 });

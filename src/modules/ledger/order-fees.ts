@@ -1,9 +1,10 @@
 /**
- * An order's delivery or return fee (finance.md): its shipping company's fee for the order's city,
- * else the account's default. `company` is the SQL of the company's id: the order's own, or the one
- * a push is about to give it.
+ * An order's delivery or return fee (finance.md): the account's own flat fee when it has one, else
+ * its shipping company's fee for the order's city, else the account's default. `company` is the SQL
+ * of the company's id: the order's own, or the one a push is about to give it.
  */
 const cityFee = (o: string, fee: 'delivery_fee' | 'return_fee', company = `${o}.shipping_company_id`) => `coalesce(
+  (SELECT f.${fee} FROM account_fees f WHERE f.account_id = ${o}.account_id),
   (SELECT sc.${fee} FROM shipping_company_cities sc JOIN cities ci ON ci.id = sc.city_id
     WHERE sc.shipping_company_id = ${company} AND lower(ci.name) = lower(${o}.city) LIMIT 1),
   (SELECT f.default_${fee} FROM account_fees f WHERE f.account_id = ${o}.account_id), 0)`;

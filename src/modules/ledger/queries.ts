@@ -5,6 +5,9 @@ import { dateFrom, dateBefore, Where } from '../../db/where.js';
 export interface Fees {
   confirmation_fee: number;
   fulfilment_fee: number;
+  /** The account's own flat fees; null: the shipping company's fee for the city, else the default. */
+  delivery_fee: number | null;
+  return_fee: number | null;
   default_delivery_fee: number;
   default_return_fee: number;
   cod_percent: number;
@@ -14,6 +17,7 @@ export interface Fees {
 export async function feesOf(q: Queryable, accountId: string): Promise<Fees | undefined> {
   const { rows } = await q.query<Fees>(
     `SELECT coalesce(f.confirmation_fee, 0)::float8 AS confirmation_fee, coalesce(f.fulfilment_fee, 0)::float8 AS fulfilment_fee,
+            f.delivery_fee::float8 AS delivery_fee, f.return_fee::float8 AS return_fee,
             coalesce(f.default_delivery_fee, 0)::float8 AS default_delivery_fee,
             coalesce(f.default_return_fee, 0)::float8 AS default_return_fee, coalesce(f.cod_percent, 0)::float8 AS cod_percent
        FROM accounts a LEFT JOIN account_fees f ON f.account_id = a.id WHERE a.id = $1`,

@@ -9,13 +9,16 @@ export const feesPatch = compile(
   Type.Object({
     confirmation_fee: fee(),
     fulfilment_fee: fee(),
+    delivery_fee: Type.Optional(Type.Number({ minimum: 0, maximum: 99_999, nullable: true })),
+    return_fee: Type.Optional(Type.Number({ minimum: 0, maximum: 99_999, nullable: true })),
     default_delivery_fee: fee(),
     default_return_fee: fee(),
     cod_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   }),
 );
 export type FeesInput = Partial<
-  Record<'confirmation_fee' | 'fulfilment_fee' | 'default_delivery_fee' | 'default_return_fee' | 'cod_percent', number>
+  Record<'confirmation_fee' | 'fulfilment_fee' | 'default_delivery_fee' | 'default_return_fee' | 'cod_percent', number> &
+    Record<'delivery_fee' | 'return_fee', number | null>
 >;
 
 /** An amount as a rule's parameter reads in a message: two decimals, no grouping (`21104.47`). */

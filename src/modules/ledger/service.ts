@@ -5,7 +5,15 @@ import type { WebUser } from '../../web/types.js';
 import { book, lockBalance } from './book.js';
 import { adjustmentTooLow, type FeesInput } from './schemas.js';
 
-const FEE_KEYS = ['confirmation_fee', 'fulfilment_fee', 'default_delivery_fee', 'default_return_fee', 'cod_percent'] as const;
+const FEE_KEYS = [
+  'confirmation_fee',
+  'fulfilment_fee',
+  'delivery_fee',
+  'return_fee',
+  'default_delivery_fee',
+  'default_return_fee',
+  'cod_percent',
+] as const;
 
 /** Sets some of an account's fees (the others keep theirs); charged rows keep the fees of their moment. */
 export async function updateFees(q: Queryable, user: WebUser, accountId: string, input: FeesInput): Promise<void> {
@@ -14,7 +22,7 @@ export async function updateFees(q: Queryable, user: WebUser, accountId: string,
   if (keys.length > 0)
     await q.query(
       `UPDATE account_fees SET ${keys.map((k, i) => `${k} = $${i + 2}`).join(', ')}, updated_at = now() WHERE account_id = $1`,
-      [accountId, ...keys.map((k) => input[k]!.toFixed(2))],
+      [accountId, ...keys.map((k) => input[k]?.toFixed(2) ?? null)],
     );
   await audit(q, user, 'accounts.fees', { type: 'account', id: accountId, accountId }, input);
 }

@@ -95,6 +95,22 @@ export function FeesForm(p: { accountId: string; accountName: string; fees: Fees
           <Field name="confirmation_fee" label="Confirmation fee" type="number" step="0.01" value={f.confirmation_fee} />
           <Field name="fulfilment_fee" label="Fulfilment fee (per delivery attempt)" type="number" step="0.01" value={f.fulfilment_fee} />
           <Field
+            name="delivery_fee"
+            label="Delivery fee (flat)"
+            type="number"
+            step="0.01"
+            value={f.delivery_fee ?? ''}
+            hint="Leave empty to charge the shipping company's fee for the order's city."
+          />
+          <Field
+            name="return_fee"
+            label="Return fee (flat)"
+            type="number"
+            step="0.01"
+            value={f.return_fee ?? ''}
+            hint="Leave empty to charge the shipping company's return fee for the city."
+          />
+          <Field
             name="default_delivery_fee"
             label="Default delivery fee (own couriers)"
             type="number"
