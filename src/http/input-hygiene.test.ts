@@ -168,7 +168,7 @@ test('control characters in dashboard searches, paths and forms: a message, neve
     for (const url of ['/leads?search=%00', '/orders?search=%00', '/products?search=%00']) {
       const res = await s.get(url);
       assert.equal(res.statusCode, 422, url);
-      assert.match(res.body, /Search must not contain control characters\./);
+      assert.match(res.body, /The search field must not contain control characters\./);
     }
     assert.equal((await s.get('/orders/%00/show')).statusCode, 404);
     // The PostgreSQL suite shares one database with files writing at the same time: counted on PGlite.

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpError } from '../http/errors.js';
-import { labelErrors } from './field-labels.js';
 import { renderPage } from './page.js';
 import { backUrl, oldInput } from './respond.js';
 import { wantsJson } from './scope.js';
@@ -47,7 +46,7 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
     return true;
   }
   if (err.statusCode === 422 && session && req.method !== 'GET') {
-    session.errors = labelErrors(err.errors);
+    session.errors = err.errors;
     session.old = oldInput(req.body);
     reply.redirect(req.routeOptions?.config?.back ?? backUrl(req), 302);
     return true;
@@ -68,7 +67,7 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
         {err.statusCode === 429 && <p>{err.message}</p>}
         {err.errors && (
           <ul class="error-list">
-            {Object.values(labelErrors(err.errors)!)
+            {Object.values(err.errors)
               .flat()
               .map((m) => (
                 <li>{m}</li>

@@ -25,13 +25,16 @@ test('dashboard lists: past the last page, an overlong search and a bad filter e
     for (const n of [150, 2000]) {
       const res = await s.get(`/leads?search=${'7'.repeat(n)}`);
       assert.equal(res.statusCode, 200);
-      assert.match(res.body, /<ul class="field-errors" id="f-search-error"><li>Search must not be greater than 100 characters\.<\/li>/);
+      assert.match(
+        res.body,
+        /<ul class="field-errors" id="f-search-error"><li>The search field must not be greater than 100 characters\.<\/li>/,
+      );
       assert.doesNotMatch(res.body, new RegExp(leads[0].full_name as string), `a ${n}-character search lists nothing`);
     }
 
     const bad = await s.get('/leads?created_from=notadate');
     assert.equal(bad.statusCode, 200);
-    assert.match(bad.body, /id="f-created_from-error"><li>Created from must be a valid date\.<\/li>/);
+    assert.match(bad.body, /id="f-created_from-error"><li>The created from field must be a valid date\.<\/li>/);
     // JSON clients keep the API's 422.
     const json = await s.json('GET', '/leads?created_from=notadate');
     assert.equal(json.statusCode, 422);

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { renderToString } from 'preact-render-to-string';
-import { labelErrors } from './field-labels.js';
 import { Layout } from './layout.js';
 import { PageContext, type PageCtx } from './page-context.js';
 
@@ -25,7 +24,7 @@ export function renderPage(
 ) {
   const csrf = typeof reply.generateCsrf === 'function' && (req as { session?: unknown }).session ? reply.generateCsrf() : '';
   const once = consume(req);
-  const errors = req.listErrors ? { ...once.errors, ...labelErrors(req.listErrors) } : once.errors;
+  const errors = req.listErrors ? { ...once.errors, ...req.listErrors } : once.errors;
   const ctx: PageCtx = { user: req.user, csrf, ...once, errors, url: new URL(req.url, 'http://localhost') };
   const html = renderToString(
     <PageContext.Provider value={ctx}>

@@ -98,9 +98,9 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     assert.equal(await page.getByLabel('Full name').inputValue(), 'Kept Name');
     assert.equal(await page.getByLabel('Email').inputValue(), 'not-an-email');
     assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'passwords are never refilled');
-    assert.equal((await page.locator('#f-email-error').textContent())?.trim(), 'Email must be a valid email address.');
-    assert.equal((await page.locator('#f-phone-error').textContent())?.trim(), 'Phone is required.');
-    assert.match((await page.locator('#f-password-error').textContent()) ?? '', /Password must be at least 8 characters\./);
+    assert.equal((await page.locator('#f-email-error').textContent())?.trim(), 'The email field must be a valid email address.');
+    assert.equal((await page.locator('#f-phone-error').textContent())?.trim(), 'The phone field is required.');
+    assert.match((await page.locator('#f-password-error').textContent()) ?? '', /The password field must be at least 8 characters\./);
     assert.ok((await page.locator('.field-errors').count()) >= 4, 'errors stand beside their fields');
     await checkPage(page, 'agent form with errors');
     await screenshots(page, 'user-form-with-errors');

@@ -200,7 +200,10 @@ describe('accounts: pages and forms', () => {
     assert.equal(res.headers.location, '/accounts/create');
     const page = await agents.admin.follow(res);
     assert.match(page.body, new RegExp(`<input id="f-name" name="name" type="text" value="${long}"`));
-    assert.match(page.body, /<ul class="field-errors" id="f-name-error"><li>Name must not be greater than 100 characters\.<\/li><\/ul>/);
+    assert.match(
+      page.body,
+      /<ul class="field-errors" id="f-name-error"><li>The name field must not be greater than 100 characters\.<\/li><\/ul>/,
+    );
     const { rows } = await t.db.query('SELECT 1 FROM accounts WHERE name = $1', [long]);
     assert.equal(rows.length, 0);
   });

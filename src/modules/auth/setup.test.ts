@@ -28,7 +28,7 @@ test('an empty database: the one-time setup link creates the first admin in the 
       password_confirmation: 'typo',
     });
     assert.equal(mismatch.statusCode, 302);
-    assert.match((await browser.follow(mismatch)).body, /Password confirmation does not match\./);
+    assert.match((await browser.follow(mismatch)).body, /The password field confirmation does not match\./);
 
     const done = await browser.form(`/setup/${token}`, {
       full_name: 'First Admin',

@@ -80,7 +80,7 @@ describe('call centres and the call-centre settings', () => {
       assert.match(page.body, new RegExp(`>${label.replace(/[()]/g, '\\$&')}</label>`));
     const bad = await admin.form('/settings/call-centre', { max_attempts: 'many' }, { method: 'PATCH' });
     assert.equal(bad.statusCode, 302);
-    assert.match((await admin.follow(bad)).body, /Max attempts must be an integer\./);
+    assert.match((await admin.follow(bad)).body, /The max attempts field must be an integer\./);
     for (const role of ['manager', 'agent', 'seller'] as const) {
       assert.equal(
         (await (await login(t.app, (await person(t.db, role)).email)).json('GET', '/settings/call-centre')).statusCode,

@@ -65,11 +65,11 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     assert.equal(bad.statusCode, 302);
     assert.equal(location(bad), '/leads/create');
     const again = await s.follow(bad);
-    assert.deepEqual(fieldErrors(again.body, 'f-full_name'), ['Full name must be at least 3 characters.']);
-    assert.deepEqual(fieldErrors(again.body, 'f-phone'), ['Phone is required.']);
-    assert.deepEqual(fieldErrors(again.body, 'f-products-0-sku'), ['The selected product 1 is invalid.']);
-    assert.deepEqual(fieldErrors(again.body, 'f-products-0-quantity'), ['Quantity of product 1 must be at least 1.']);
-    assert.deepEqual(fieldErrors(again.body, 'f-products-0-price'), ['Price of product 1 is required.']);
+    assert.deepEqual(fieldErrors(again.body, 'f-full_name'), ['The full name field must be at least 3 characters.']);
+    assert.deepEqual(fieldErrors(again.body, 'f-phone'), ['The phone field is required.']);
+    assert.deepEqual(fieldErrors(again.body, 'f-products-0-sku'), ['The selected products.0.sku is invalid.']);
+    assert.deepEqual(fieldErrors(again.body, 'f-products-0-quantity'), ['The products.0.quantity field must be at least 1.']);
+    assert.deepEqual(fieldErrors(again.body, 'f-products-0-price'), ['The products.0.price field is required.']);
     assert.match(again.body, /name="full_name" type="text" value="Al"/, 'old input refilled');
 
     // JSON mode: the API's rules, the record's own keys (Laravel's display of a top-level key).
@@ -209,8 +209,8 @@ test('edit while open, with the API rules; delete one or many, never a confirmed
       method: 'PATCH',
     });
     const back = await s.follow(bad);
-    assert.deepEqual(fieldErrors(back.body, 'f-phone'), ['Phone is required.']);
-    assert.deepEqual(fieldErrors(back.body, 'f-products-0-quantity'), ['Quantity of product 1 must not be greater than 999.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-phone'), ['The phone field is required.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-products-0-quantity'), ['The products.0.quantity field must not be greater than 999.']);
 
     const saved = await s.json('PATCH', `/leads/${id}/update`, {
       full_name: 'Ahmed B.',

@@ -76,10 +76,10 @@ test('a seller creates an order by hand with the API rules, edits it while new, 
     );
     assert.equal(bad.statusCode, 302);
     const back = await s.follow(bad);
-    assert.deepEqual(fieldErrors(back.body, 'f-email'), ['Email must be a valid email address.']);
-    assert.deepEqual(fieldErrors(back.body, 'f-city'), ['City is required.']);
-    assert.deepEqual(fieldErrors(back.body, 'f-total'), ['Total must be at least 1.']);
-    assert.deepEqual(fieldErrors(back.body, 'f-products-0-sku'), ['The selected product 1 is invalid.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-email'), ['The email field must be a valid email address.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-city'), ['The city field is required.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-total'), ['The total field must be at least 1.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-products-0-sku'), ['The selected products.0.sku is invalid.']);
     const json = await s.json('POST', '/orders/store', {
       full_name: 'X',
       phone: '1',
@@ -144,8 +144,8 @@ test('the lifecycle actions each role may take: ship, mark, cancel, renew; refus
       { method: 'PATCH' },
     );
     const back = await admin.follow(missing);
-    assert.deepEqual(fieldErrors(back.body, 'f-tracking_number'), ['Tracking number is required.']);
-    assert.deepEqual(fieldErrors(back.body, 'f-delivery_user_id'), ['Delivery person is required.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-tracking_number'), ['The tracking number field is required.']);
+    assert.deepEqual(fieldErrors(back.body, 'f-delivery_user_id'), ['The delivery user id field is required.']);
     const wrongCourier = await admin.json('PATCH', `/orders/${id}/status`, {
       status: 'shipped',
       tracking_number: 'TRK-1',

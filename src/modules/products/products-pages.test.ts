@@ -299,9 +299,9 @@ describe('products: fields and rules', () => {
     assert.equal(res.statusCode, 302);
     assert.equal(res.headers.location, '/products/create');
     const page = await as.admin.follow(res);
-    assert.match(page.body, /Account is required\./);
-    assert.match(page.body, /SKU is required\./);
-    assert.match(page.body, /Discount is required when has discount is true\./);
+    assert.match(page.body, /The account id field is required\./);
+    assert.match(page.body, /The sku field is required\./);
+    assert.match(page.body, /The discount field is required when has discount is true\./);
     assert.match(page.body, /value="Kept name"/);
   });
 
@@ -531,7 +531,7 @@ describe('products: image', () => {
     await as.admin.get(`/products/${p.id}/show`);
     const html = await upload(as.admin, p.id, { name: 'fake.png', type: 'image/png', data: Buffer.from('nope') }, 'text/html');
     assert.equal(html.statusCode, 302);
-    assert.match((await as.admin.follow(html)).body, /Image must be a file of type: png, jpeg, webp\./);
+    assert.match((await as.admin.follow(html)).body, /The image field must be a file of type: png, jpeg, webp\./);
     expectJson(await upload(as.seller, p.id, { name: 'argan.png', type: 'image/png', data: PNG }), 403, FORBIDDEN);
   });
 });

@@ -163,8 +163,11 @@ describe('profile', () => {
     });
     redirectsTo(res, '/settings/profile');
     const page = await a.follow(res);
-    assert.match(page.body, /<div class="field has-error"><div class="label-row"><label for="f-full_name">[\s\S]*?Full name is required\./);
-    assert.match(page.body, /id="f-phone-error"><li>Phone must not be greater than 100 characters\.<\/li>/);
+    assert.match(
+      page.body,
+      /<div class="field has-error"><div class="label-row"><label for="f-full_name">[\s\S]*?The full name field is required\./,
+    );
+    assert.match(page.body, /id="f-phone-error"><li>The phone field must not be greater than 100 characters\.<\/li>/);
     assert.match(page.body, /value="Kept Company"/);
     assert.equal((await row(p.id)).full_name, 'Test seller', 'nothing changed');
   });
@@ -309,7 +312,7 @@ describe('profile picture', () => {
     const res = await multipart(a, profileForm({ full_name: 'Kept Name' }), { filename: 'big.png', type: 'image/png', data: big });
     redirectsTo(res, '/settings/profile');
     const page = await a.follow(res);
-    assert.match(page.body, /id="f-picture-error"><li>Picture must not be greater than 1024 kilobytes\.<\/li>/);
+    assert.match(page.body, /id="f-picture-error"><li>The picture field must not be greater than 1024 kilobytes\.<\/li>/);
     assert.match(page.body, /value="Kept Name"/);
     assert.equal((await row(p.id)).picture_path, null);
     assert.equal((await row(p.id)).full_name, 'Test seller');
@@ -338,7 +341,7 @@ describe('password', () => {
     redirectsTo(res, '/settings/password');
     const back = await a.follow(res);
     assert.match(back.body, /id="f-current_password-error"><li>The password is incorrect\.<\/li>/);
-    assert.match(back.body, /id="f-password-error"><li>Password confirmation does not match\.<\/li>/);
+    assert.match(back.body, /id="f-password-error"><li>The password field confirmation does not match\.<\/li>/);
     assert.doesNotMatch(back.body, /wrong-password|new-pass-123|other-pass-123/);
     await login(t.app, p.email); // unchanged
   });

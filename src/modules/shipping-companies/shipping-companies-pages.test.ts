@@ -168,7 +168,7 @@ describe('shipping companies', () => {
     );
     assert.equal(bad.statusCode, 302);
     const page = await as.admin.follow(bad);
-    assert.deepEqual(fieldErrors(page.body, 'f-cities_0__return_fee_'), ['Return fee of city line 1 is required.']);
+    assert.deepEqual(fieldErrors(page.body, 'f-cities_0__return_fee_'), ['The cities.0.return_fee field is required.']);
     assert.match(page.body, /LIVRE = delivered/);
     assert.ok(!page.body.includes(SECRET), 'a refused key is not refilled');
 

@@ -230,12 +230,12 @@ describe('API keys: generate, shown once, use, revoke', () => {
     const page = await a.follow(res);
     assert.match(page.body, /value="Kept name"/);
     assert.match(page.body, /value="DELETE ORDERS" checked/);
-    assert.match(page.body, /The selected scope 2 is invalid\./, 'shown above the form');
-    assert.match(page.body, /id="f-expires_at-error"><li>Expires at must be a date after now\.<\/li>/);
+    assert.match(page.body, /The selected scopes.1 is invalid\./, 'shown above the form');
+    assert.match(page.body, /id="f-expires_at-error"><li>The expires at field must be a date after now\.<\/li>/);
     const none = await a.form('/settings/api-keys/store', { name: '' });
     const back = await a.follow(none);
-    assert.match(back.body, /Name is required\./);
-    assert.match(back.body, /Scopes is required\./);
+    assert.match(back.body, /The name field is required\./);
+    assert.match(back.body, /The scopes field is required\./);
     assert.equal(await tokenCount(s.accountId), 0);
   });
 

@@ -599,15 +599,15 @@ describe('users: HTML forms', () => {
     assert.match(page.body, /<input id="f-full_name" name="full_name" type="text" value="Kept Name"/);
     assert.match(page.body, new RegExp(`<input id="f-email" name="email" type="email" value="${people.admin.email}"`));
     assert.match(page.body, /id="f-email-error"><li>The email has already been taken\.<\/li>/);
-    assert.match(page.body, /id="f-phone-error"><li>Phone is required\.<\/li>/);
-    assert.match(page.body, /id="f-password-error"><li>Password confirmation does not match\.<\/li>/);
+    assert.match(page.body, /id="f-phone-error"><li>The phone field is required\.<\/li>/);
+    assert.match(page.body, /id="f-password-error"><li>The password field confirmation does not match\.<\/li>/);
     assert.match(page.body, /<input id="f-password" name="password" type="password" value required/, 'the password is not refilled');
     assert.doesNotMatch(page.body, /secret-pass|different/);
     assert.match(page.body, /value="call_later" checked/);
     assert.match(page.body, /name="agent_working_hours\[0\]\[startTime\]" value="18:00"/);
     assert.match(
       page.body,
-      /id="f-agent_working_hours-0-endTime-error"><li>End time of working hours 1 must be a date after start time of working hours 1\.<\/li>/,
+      /id="f-agent_working_hours-0-endTime-error"><li>The agent_working_hours.0.endTime field must be a date after agent_working_hours.0.startTime\.<\/li>/,
     );
     const again = await agents.admin.get('/users/agents/create');
     assert.doesNotMatch(again.body, /field-errors/, 'errors show once');
