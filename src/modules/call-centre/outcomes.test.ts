@@ -28,6 +28,10 @@ describe('outcomes on PATCH /leads/{id}/status', () => {
     ok(await one.json('POST', `/call-centre/leads/${id}/release`, {}));
     assert.deepEqual(ok(await outcome(one, id, { status: 'no_reply' }), 409), HELD, 'released');
     assert.equal((await next(two))!.id, id);
+    // `two` has no handlings set: every call outcome, but not `new` or `duplicate`.
+    for (const status of ['new', 'duplicate'])
+      assert.deepEqual(ok(await outcome(two, id, { status }), 403), { message: 'This action is unauthorized.' }, status);
+    ok(await outcome(two, id, { status: 'wrong' }));
   });
 
   test('an agent edits leads of their own queue only: not one another agent holds or was assigned (409)', async () => {

@@ -14,7 +14,7 @@ import {
   type PageOptions,
 } from '../records/record-list.js';
 import { LEAD_HISTORY_JSON, LEAD_JSON } from './presenter.js';
-import type { LeadStatus } from './transitions.js';
+import { CALL_OUTCOMES, type LeadStatus } from './transitions.js';
 
 export interface LeadFilters extends RecordFilters {
   status?: LeadStatus[];
@@ -222,7 +222,10 @@ export async function leadAccess(q: Queryable, actor: Actor): Promise<LeadAccess
   );
   const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
   const handlings = strings(rows[0]?.handlings) as LeadStatus[];
-  return { scope: { accountId: null, productIds: strings(rows[0]?.products) }, handlings: handlings.length > 0 ? handlings : null };
+  return {
+    scope: { accountId: null, productIds: strings(rows[0]?.products) },
+    handlings: handlings.length > 0 ? handlings : [...CALL_OUTCOMES],
+  };
 }
 
 /** A line of an export (webhooks-files.md): the lead's reference, status and customer, the line, the lead's total. */
