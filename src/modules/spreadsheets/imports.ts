@@ -99,6 +99,8 @@ async function* rowsOf(files: FileStore, payload: ImportPayload): AsyncGenerator
 
 interface Checked {
   rows: number;
+  /** The file's row number of the last data row read (1: none). */
+  lastRow: number;
   errors: ImportError[];
   /** Rows per `lead_key`, so that the writing pass knows when a record is whole. */
   groups: Map<string, number>;
@@ -117,7 +119,7 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
     if (!index) {
       index = headerIndex(spec, r.cells);
       for (const c of spec.required) if (!index.has(c)) errors.push({ row: 1, column: c, message: messages.required(c) });
-      if (errors.length > 0) return { rows: 0, errors, groups, skus: new Set() };
+      if (errors.length > 0) return { rows: 0, lastRow: 1, errors, groups, skus: new Set() };
       continue;
     }
     if (rows === MAX_ROWS) {
@@ -149,7 +151,7 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
     if (!known.has(sku)) for (const row of list) errors.push({ row, column: 'sku', message: messages.invalid('sku') });
   const order = (c: string | undefined) => (c === undefined ? -1 : spec.columns.indexOf(c));
   errors.sort((a, b) => a.row - b.row || order(a.column) - order(b.column));
-  return { rows, errors, groups, skus: new Set(skuRows.keys()) };
+  return { rows, lastRow, errors, groups, skus: new Set(skuRows.keys()) };
 }
 
 interface Pending<Item> {
@@ -202,7 +204,8 @@ async function writeFile<Item>(spec: ImportSpec<Item>, ctx: JobContext<ImportPay
 }
 
 async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked) {
-  const failedRows = new Set(checked.errors.map((e) => e.row)).size;
+  // Rows that failed among those read: the header's, "no rows" and "too many rows" are the file's errors.
+  const failedRows = new Set(checked.errors.filter((e) => e.row > 1 && e.row <= checked.lastRow).map((e) => e.row)).size;
   await ctx.db.tx(async (q) => {
     for (let i = 0; i < checked.errors.length; i += ERROR_CHUNK) {
       const last = i + ERROR_CHUNK >= checked.errors.length;

@@ -127,6 +127,12 @@ test('a missing required column is one error on row 1; lead_key groups rows into
     missing.errors.filter((e) => e.row !== undefined),
     [{ row: 1, column: 'phone', message: 'The phone field is required.' }],
   );
+  assert.deepEqual([missing.total, missing.done, missing.failed], [0, 0, 0], "the file's own error fails no row");
+  const empty = await importJob(a, '/leads/import', csv('full_name,phone,city,sku,quantity,price\n'));
+  assert.deepEqual(
+    [empty.errors.map((e) => e.message), empty.total, empty.done, empty.failed],
+    [['The file has no rows to import.'], 0, 0, 0],
+  );
 
   const grouped = [
     'Lead_Key,PRICE,quantity,sku,phone,Full_Name,notes',
