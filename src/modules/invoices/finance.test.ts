@@ -314,6 +314,11 @@ describe('payouts', () => {
     expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 280.01, payment_method: 'bank_transfer' }), {
       amount: ['The amount field must not be greater than 280.00.'],
     });
+    // Both at once: too much, and PayPal without a PayPal email.
+    expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 280.01, payment_method: 'paypal' }), {
+      amount: ['The amount field must not be greater than 280.00.'],
+      payment_method: ['Add your PayPal email in Settings → Payment before asking for a PayPal payout.'],
+    });
     expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 0.5, payment_method: 'cash' }), {
       amount: ['The amount field must be at least 1.'],
       payment_method: ['The selected payment method is invalid.'],

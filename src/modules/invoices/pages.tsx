@@ -27,6 +27,7 @@ import {
   type InvoiceRow,
 } from './queries.js';
 import {
+  amountTooHigh,
   bankAccountBody,
   deleteBody,
   detailsMissing,
@@ -118,6 +119,11 @@ export async function invoicesPages(web: FastifyInstance) {
     const bag = new ErrorBag();
     const input = payoutRequest.check(formBody(req), bag);
     checkCents(bag, 'amount', input.amount);
+    // Every field's error at once; the balance is checked again under its lock when booking.
+    if (typeof input.amount === 'number' && !bag.has('amount')) {
+      const { available } = (await balanceOf(db, accountId))!;
+      if (input.amount > available) bag.add('amount', amountTooHigh(Math.max(0, available)));
+    }
     if (input.payment_method && !bag.has('payment_method')) {
       const d = await paymentDetails(db, accountId);
       const method = input.payment_method as PaymentMethod;
