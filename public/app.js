@@ -40,7 +40,9 @@ document.addEventListener('submit', (e) => {
     note.textContent = form.dataset.empty || 'Tick at least one row first.';
     return;
   }
-  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  // A form with several actions asks for the button's own confirmation, if any.
+  const confirmText = e.submitter?.dataset.confirm ?? form.dataset.confirm;
+  if (confirmText && !window.confirm(confirmText)) e.preventDefault();
 });
 document.addEventListener('click', async (e) => {
   const button = e.target instanceof Element ? e.target.closest('[data-copy]') : null;

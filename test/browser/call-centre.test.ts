@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clockIn } from '../../src/modules/call-centre/agent.js';
 import { agentOf, leads, shop, type Shop } from '../../src/modules/call-centre/test-fixtures.js';
-import { PASSWORD } from '../../src/test-support/people.js';
+import { PASSWORD, person } from '../../src/test-support/people.js';
 import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
 
 describe('the call centre in a real browser', { skip: skipBrowser }, () => {
@@ -79,6 +79,51 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
       [callback],
     );
     assert.deepEqual(order.rows[0], { address: '22 Boulevard Zerktouni', lines: ['Bx1', 'Ax1'] });
+  });
+
+  test('a manager gives two ticked leads to an agent from the leads list; that agent gets them first', async () => {
+    const db = env.t.db;
+    const [first, second, third] = await leads(db, s, [
+      { sku: 'B', age: 90 },
+      { sku: 'B', age: 60 },
+      { sku: 'B', age: 30 },
+    ]);
+    const agent = await agentOf(db, [s.products.B]);
+    const boss = await person(db, 'manager');
+    await db.query('UPDATE users SET manager_id = $2, full_name = $3 WHERE id = $1', [agent.id, boss.id, 'Yasmine Agent']);
+    const page = await newPage(env);
+    await login(page, boss.email, PASSWORD);
+    await page.goto('/leads?status=new');
+    await checkPage(page, 'leads list with the assign form');
+    const ref = async (id: string) =>
+      (await db.query<{ reference: string }>('SELECT reference FROM leads WHERE id = $1', [id])).rows[0].reference;
+    await page.getByLabel(`Select ${await ref(second)}`).check();
+    await page.getByLabel(`Select ${await ref(third)}`).check();
+    await page.getByLabel('Assign to').selectOption({ label: 'Yasmine Agent' });
+    await screenshots(page, 'leads-assign');
+    await page.getByRole('button', { name: 'Assign selected' }).click();
+    assert.equal((await page.locator('.flash-success').textContent())?.trim(), '2 leads assigned.');
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM leads WHERE assigned_to = $1 ORDER BY id', [agent.id]);
+    assert.deepEqual(rows.map((r) => r.id).sort(), [second, third].sort());
+    // Nothing ticked: the page says so and sends nothing.
+    await page.getByRole('button', { name: 'Assign selected' }).click();
+    assert.match((await page.locator('[data-empty-note]').textContent()) ?? '', /Select at least one lead first\./);
+
+    // An admin's one form also deletes; only that button asks first.
+    const admin = await person(db, 'admin');
+    const adminPage = await newPage(env);
+    await login(adminPage, admin.email, PASSWORD);
+    await adminPage.goto('/leads?status=new');
+    await adminPage.getByLabel(`Select ${await ref(first)}`).check();
+    const asked: string[] = [];
+    adminPage.on('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
+    await adminPage.getByRole('button', { name: 'Delete selected' }).click();
+    assert.equal((await adminPage.locator('.flash-success').textContent())?.trim(), '1 lead deleted.');
+    assert.deepEqual(asked, ['Delete the selected leads? Confirmed leads cannot be deleted.']);
+    assert.equal((await db.query('SELECT 1 FROM leads WHERE id = $1 AND deleted_at IS NULL', [first])).rowCount, 0);
   });
 
   test('an agent outside their working hours sees the message', async () => {

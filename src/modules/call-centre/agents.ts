@@ -1,5 +1,6 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
+import { isOpenLead } from '../leads/transitions.js';
 
 /**
  * The agents a supervisor works on (call-centre.md, domain.md): a call-center-manager the agents
@@ -43,6 +44,17 @@ export async function agentBoard(q: Queryable, actor: Actor, tz: string): Promis
       WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}
       ORDER BY lower(u.full_name), u.id`,
     [actor.userId, tz],
+  );
+  return rows;
+}
+
+/** The agents of the actor's scope by name (the leads list's "assign to" choices). */
+export async function agentChoices(q: Queryable, actor: Actor): Promise<{ id: string; full_name: string }[]> {
+  const { rows } = await q.query<{ id: string; full_name: string }>(
+    `SELECT u.id, u.full_name FROM users u
+      WHERE u.role = 'agent' AND u.deleted_at IS NULL AND u.status = 'active' AND ${agentScope(actor)}
+      ORDER BY lower(u.full_name), u.id LIMIT 500`,
+    [actor.userId],
   );
   return rows;
 }
@@ -92,7 +104,7 @@ export async function assignCheck(q: Queryable, actor: Actor, ids: string[], age
     ids.forEach((id, index) => {
       const l = byId.get(id);
       if (!l) return;
-      if (!['new', 'no_reply', 'call_later'].includes(l.status))
+      if (!isOpenLead(l.status))
         refused.push({
           index,
           message: `The lead ${l.reference} is ${l.status}: only new, no_reply and call_later leads wait for a call.`,

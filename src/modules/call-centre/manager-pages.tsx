@@ -99,8 +99,16 @@ export async function callCentreManagerPages(web: FastifyInstance) {
   route('PATCH', '/leads/assign', { config: { can: callCentrePolicy.can('assign') } }, async (req, reply) => {
     const user = req.user!;
     const bag = new ErrorBag();
+    // The leads list's bulk form is told in a message above the list (its boxes have no field of their own).
+    const refuse = () => {
+      if (wantsJson(req) || bag.size === 0) return bag.throwIfAny(AssignBody);
+      const errors = bag.toJSON(AssignBody);
+      const lines = Object.entries(errors).flatMap(([k, list]) => (k === 'ids' ? ['Select at least one lead to assign.'] : list));
+      req.session.flash = { error: lines.join(' ') + ('ids' in errors ? '' : ' Nothing was assigned.') };
+      return reply.redirect(backUrl(req, '/leads'), 302);
+    };
     const input = assignBody.check(formBody(req), bag);
-    bag.throwIfAny(AssignBody);
+    if (bag.size > 0) return refuse();
     const agentId = input.agent_id ? input.agent_id : null;
     if (agentId && !(await inAgentScope(db, user, agentId))) throw notFound();
     const ids = [...new Set(input.ids)];
@@ -110,7 +118,7 @@ export async function callCentreManagerPages(web: FastifyInstance) {
     const check = await assignCheck(db, user, ids, agentId);
     if (check.outside) throw notFound();
     for (const r of check.refused) bag.add(`ids.${input.ids.indexOf(ids[r.index])}`, r.message);
-    bag.throwIfAny(AssignBody);
+    if (bag.size > 0) return refuse();
     const count = await db.tx(async (q) => {
       const n = await assignLeads(q, ids, agentId);
       await audit(q, user, 'leads.assign', { type: 'lead', id: ids.join(',') }, { agent_id: agentId });

@@ -90,8 +90,29 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
     0,
     'nothing assigned',
   );
+  // The leads list's bulk form: their agents to pick from, a message above the list either way.
+  const list = await manager.get('/leads');
+  assert.match(list.body, /<form[^>]*id="lead-bulk"/);
+  assert.match(list.body, new RegExp(`<option value="${mine.id}">`));
+  assert.doesNotMatch(list.body, new RegExp(`<option value="${theirs.id}">`));
+  assert.match(list.body, new RegExp(`value="${third}"[^>]*form="lead-bulk"`));
+  assert.doesNotMatch(list.body, /Delete selected/, 'managers do not delete leads');
+  const assigned = await manager.form('/leads/assign', { ids: [third], agent_id: mine.id }, { method: 'PATCH' });
+  assert.equal(assigned.statusCode, 302, assigned.body);
+  assert.match((await manager.follow(assigned)).body, /1 lead assigned\./);
+  const refused = await manager.form('/leads/assign', { ids: [first], agent_id: mine.id }, { method: 'PATCH' });
+  assert.equal(refused.statusCode, 302, refused.body);
+  assert.match(
+    (await manager.follow(refused)).body,
+    /is confirmed: only new, no_reply and call_later leads wait for a call\. Nothing was assigned\./,
+  );
+  const none = await manager.form('/leads/assign', { agent_id: mine.id }, { method: 'PATCH' });
+  assert.match((await manager.follow(none)).body, /Select at least one lead to assign\./);
+  ok(await manager.json('PATCH', '/leads/assign', { ids: [third], agent_id: '' }));
+  assert.match((await admin.get('/leads')).body, /formaction="\/leads\/delete"/, 'an admin assigns and deletes from one form');
   for (const role of ['agent', 'seller'] as const) {
     const who = await login(t.app, (await person(t.db, role)).email);
+    assert.doesNotMatch((await who.get('/leads')).body, /Assign selected/, role);
     assert.equal((await who.json('GET', '/call-centre/agents')).statusCode, 403, role);
     assert.equal((await who.json('PATCH', '/leads/assign', { ids: [third], agent_id: mine.id })).statusCode, 403, role);
   }

@@ -36,7 +36,9 @@ import {
 } from './queries.js';
 import { LEAD_FORM_FIELDS } from './schemas.js';
 import { isOpenLead, LEAD_STATUSES, leadMovesFor, type LeadStatus } from './transitions.js';
+import { agentChoices } from '../call-centre/agents.js';
 import { checkAgentEdit, checkOutcome } from '../call-centre/outcomes.js';
+import { callCentrePolicy } from '../call-centre/policy.js';
 import { readSettings } from '../call-centre/settings.js';
 import { createLead, deleteLeads, leadInput, patchLead } from './service.js';
 import {
@@ -141,6 +143,7 @@ export async function leadsPages(web: FastifyInstance) {
           canDelete={leadPolicy.can('delete')(user)}
           canImport={leadPolicy.can('import')(user)}
           canExport={leadPolicy.can('export')(user)}
+          agents={callCentrePolicy.can('assign')(user) ? await agentChoices(db, actorOfUser(user)) : undefined}
         />
       ),
     });

@@ -131,8 +131,12 @@ export function LeadsList(p: {
   canDelete: boolean;
   canImport?: boolean;
   canExport?: boolean;
+  /** The agents the user may give leads to (call-centre.md), when they may assign. */
+  agents?: { id: string; full_name: string }[];
 }) {
   const hide = hidesMoney();
+  // One form for the ticked rows: a box belongs to one form, and assigning shares the delete's boxes.
+  const bulkForm = p.agents ? 'lead-bulk' : 'bulk-delete';
   const columns: Column<LeadListRow>[] = [
     {
       label: 'Reference',
@@ -176,11 +180,11 @@ export function LeadsList(p: {
     ...(p.accounts ? [{ label: 'Account', render: (r: LeadListRow) => r.account_name ?? '—' }] : []),
     { label: 'Created', sort: 'created_at', render: (r) => <DateTimeCell iso={r.item.created_at} /> },
   ];
-  if (p.canDelete) {
+  if (p.canDelete || p.agents) {
     columns.unshift({
       label: 'Select',
       class: 'select-col',
-      render: (r) => <input type="checkbox" name="ids[]" value={r.item.id} aria-label={`Select ${r.item.reference}`} form="bulk-delete" />,
+      render: (r) => <input type="checkbox" name="ids[]" value={r.item.id} aria-label={`Select ${r.item.reference}`} form={bulkForm} />,
     });
   }
   return (
@@ -207,10 +211,11 @@ export function LeadsList(p: {
       <ListFilters accounts={p.accounts} searchHint="Reference, phone or name" />
       <DataTable caption="Leads" rows={p.rows} columns={columns} empty="No lead matches these filters." />
       <div class="list-footer">
-        {p.canDelete && p.rows.length > 0 && (
+        {p.agents && p.rows.length > 0 && <LeadBulkForm id={bulkForm} agents={p.agents} canDelete={p.canDelete} />}
+        {!p.agents && p.canDelete && p.rows.length > 0 && (
           <BulkDeleteForm
             action="/leads/delete"
-            confirm="Delete the selected leads? Confirmed leads cannot be deleted."
+            confirm={DELETE_CONFIRM}
             label="Delete selected leads"
             empty="Select at least one lead to delete."
           />
@@ -218,6 +223,51 @@ export function LeadsList(p: {
         <Pagination meta={p.meta} />
       </div>
     </>
+  );
+}
+
+const DELETE_CONFIRM = 'Delete the selected leads? Confirmed leads cannot be deleted.';
+
+/**
+ * The leads list's actions on the ticked rows for those who may assign (managers, admins): give
+ * them to an agent, first in that agent's queue (`PATCH /leads/assign`), or back to everyone's
+ * queue; and, for those who may, delete them. Each button sends its own `_method` and action.
+ */
+function LeadBulkForm(p: { id: string; agents: { id: string; full_name: string }[]; canDelete: boolean }) {
+  const { csrf } = usePage();
+  return (
+    <form
+      method="post"
+      action="/leads/assign"
+      id={p.id}
+      class="inline-form bulk-actions"
+      data-empty="Select at least one lead first."
+      aria-label="Selected leads"
+    >
+      <input type="hidden" name="_token" value={csrf} />
+      <label for="f-bulk-agent">Assign to</label>
+      <select id="f-bulk-agent" name="agent_id">
+        <option value="">Everyone's queue</option>
+        {p.agents.map((a) => (
+          <option value={a.id}>{a.full_name}</option>
+        ))}
+      </select>
+      <button type="submit" name="_method" value="PATCH" class="btn btn-secondary btn-small">
+        Assign selected
+      </button>
+      {p.canDelete && (
+        <button
+          type="submit"
+          name="_method"
+          value="DELETE"
+          formaction="/leads/delete"
+          class="btn btn-danger btn-small"
+          data-confirm={DELETE_CONFIRM}
+        >
+          Delete selected
+        </button>
+      )}
+    </form>
   );
 }
 
