@@ -85,6 +85,11 @@ export function LedgerPage(p: { balance?: Balance; rows: LedgerRow[]; meta: Page
   );
 }
 
+/** A fee in the fees form: an amount in cents; empty for a nullable fee that is not set. */
+const FeeField = (p: { name: keyof Fees; label: string; value: number | null; hint?: string }) => (
+  <Field name={p.name} label={p.label} type="number" step="0.01" value={p.value ?? ''} hint={p.hint} />
+);
+
 export function FeesForm(p: { accountId: string; accountName: string; fees: Fees }) {
   const f = p.fees;
   return (
@@ -92,33 +97,23 @@ export function FeesForm(p: { accountId: string; accountName: string; fees: Fees
       <PageHeader title={`Fees of ${p.accountName}`} back={{ href: '/accounts', label: 'Accounts' }} />
       <Card>
         <Form action={`/accounts/${p.accountId}/fees`} method="PATCH" label="Fees">
-          <Field name="confirmation_fee" label="Confirmation fee" type="number" step="0.01" value={f.confirmation_fee} />
-          <Field name="fulfilment_fee" label="Fulfilment fee (per delivery attempt)" type="number" step="0.01" value={f.fulfilment_fee} />
-          <Field
+          <FeeField name="confirmation_fee" label="Confirmation fee" value={f.confirmation_fee} />
+          <FeeField name="fulfilment_fee" label="Fulfilment fee (per delivery attempt)" value={f.fulfilment_fee} />
+          <FeeField
             name="delivery_fee"
             label="Delivery fee (flat)"
-            type="number"
-            step="0.01"
-            value={f.delivery_fee ?? ''}
+            value={f.delivery_fee}
             hint="Leave empty to charge the shipping company's fee for the order's city."
           />
-          <Field
+          <FeeField
             name="return_fee"
             label="Return fee (flat)"
-            type="number"
-            step="0.01"
-            value={f.return_fee ?? ''}
+            value={f.return_fee}
             hint="Leave empty to charge the shipping company's return fee for the city."
           />
-          <Field
-            name="default_delivery_fee"
-            label="Default delivery fee (own couriers)"
-            type="number"
-            step="0.01"
-            value={f.default_delivery_fee}
-          />
-          <Field name="default_return_fee" label="Default return fee" type="number" step="0.01" value={f.default_return_fee} />
-          <Field name="cod_percent" label="COD fee (% of the collected amount)" type="number" step="0.01" value={f.cod_percent} />
+          <FeeField name="default_delivery_fee" label="Default delivery fee (own couriers)" value={f.default_delivery_fee} />
+          <FeeField name="default_return_fee" label="Default return fee" value={f.default_return_fee} />
+          <FeeField name="cod_percent" label="COD fee (% of the collected amount)" value={f.cod_percent} />
           <Button type="submit">Save fees</Button>
         </Form>
       </Card>
