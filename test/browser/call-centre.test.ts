@@ -93,7 +93,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await db.query('UPDATE users SET manager_id = $2, full_name = $3 WHERE id = $1', [agent.id, boss.id, 'Yasmine Agent']);
     const page = await newPage(env);
     await login(page, boss.email, PASSWORD);
-    await page.goto('/leads?status=new');
+    await page.goto(`/leads?status=new&account_id=${s.accountId}`);
     await checkPage(page, 'leads list with the assign form');
     const ref = async (id: string) =>
       (await db.query<{ reference: string }>('SELECT reference FROM leads WHERE id = $1', [id])).rows[0].reference;
@@ -113,7 +113,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     const admin = await person(db, 'admin');
     const adminPage = await newPage(env);
     await login(adminPage, admin.email, PASSWORD);
-    await adminPage.goto('/leads?status=new');
+    await adminPage.goto(`/leads?status=new&account_id=${s.accountId}`);
     await adminPage.getByLabel(`Select ${await ref(first)}`).check();
     const asked: string[] = [];
     adminPage.on('dialog', (d) => {
