@@ -154,6 +154,8 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
       await apiScope(api, { rateLimitPerMinute: config.apiRateLimitPerMinute, unrouted });
       await api.register(leadsApi, { bulkBodyLimit: config.bulkBodyLimit });
       await api.register(ordersApi, { bulkBodyLimit: config.bulkBodyLimit });
+      // Inside the API's scope for its X-RateLimit headers (api-v1.md: every API response), open without a token.
+      api.get('/openapi.json', { schema: { hide: true }, config: { open: true } }, async () => app.swagger());
     },
     { prefix: API_PREFIX },
   );
@@ -190,6 +192,5 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     await web.register(invoicesPages);
     await web.register(remittancesPages);
   });
-  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -40,7 +40,7 @@ export async function apiScope(
   // carries the X-RateLimit headers of every API answer.
   api.setNotFoundHandler(opts.unrouted);
   api.addHook('onRequest', async (req) => {
-    if (!req.tokenActor && !req.is404) throw unauthenticated();
+    if (!req.tokenActor && !req.is404 && !req.routeOptions.config.open) throw unauthenticated();
   });
   api.addHook('preParsing', async (req) => {
     const { scope, allows } = req.routeOptions.config;

@@ -21,5 +21,7 @@ declare module 'fastify' {
     /** The API scope a route needs, and the role check of its resource's policy. */
     scope?: Scope;
     allows?: (who: Principal) => boolean;
+    /** An API route open without a token (the OpenAPI document), still rate-limited per client IP. */
+    open?: boolean;
   }
 }

@@ -714,6 +714,14 @@ describe('around the API', () => {
 
     const doc = await t.app.inject({ method: 'GET', url: `${API}/openapi.json` });
     assert.equal(doc.statusCode, 200);
+    // An API response like any other: open without a token, counted per client IP.
+    assert.ok(Number(doc.headers['x-ratelimit-limit']) > 0, JSON.stringify(doc.headers));
+    assert.ok(Number(doc.headers['x-ratelimit-remaining']) >= 0);
+    assert.equal(
+      (await t.app.inject({ method: 'GET', url: `${API}/openapi.json`, headers: { authorization: 'Bearer 1|nope' } })).statusCode,
+      200,
+      'a bad token does not matter on an open route',
+    );
     const spec = doc.json();
     assert.equal(spec.openapi, '3.1.0');
     const methods = Object.fromEntries(
