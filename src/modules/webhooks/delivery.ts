@@ -377,7 +377,8 @@ async function streak(q: Queryable, streaks: Map<string, { reset: boolean; failu
 
 /**
  * Sends a delivery again now (the log's "send again"), whatever its state: a new attempt in the log.
- * A success marks it delivered; a failure leaves its schedule as it was. Answers the attempt.
+ * A success marks it delivered; a failure leaves its schedule as it was. Like any attempt it counts
+ * in the webhook's failures in a row (a success resets them; the 100th disables it). Answers the attempt.
  */
 export async function resendDelivery(
   db: Database,
@@ -419,6 +420,8 @@ export async function resendDelivery(
        VALUES ($1, $2, $3, $4, $5, $6, $7, true)`,
       [c.id, c.webhook_id, n, outcome.status, outcome.durationMs, outcome.response, outcome.error],
     );
+    const off = await streak(q, new Map([[c.webhook_id, outcome.ok ? { reset: true, failures: 0 } : { reset: false, failures: 1 }]]));
+    await notifyDisabled(q, off, DISABLE_AFTER);
     return n;
   });
   return { ...outcome, attempt };

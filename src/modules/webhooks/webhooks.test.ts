@@ -461,6 +461,21 @@ describe('webhook delivery', () => {
     assert.equal(viaForm.statusCode, 302);
     assert.equal(viaForm.headers.location, `/settings/webhooks/${hook.id}/show`);
     assert.match((await web.follow(viaForm)).body, /Sent again: HTTP 200\./);
+    // A resend is an attempt like any other in the failures in a row: a success resets them, a failure adds one.
+    const failures = async () =>
+      (await t.db.query<{ n: number; status: string }>('SELECT consecutive_failures AS n, status FROM webhooks WHERE id = $1', [hook.id]))
+        .rows[0];
+    await t.db.query('UPDATE webhooks SET consecutive_failures = 7 WHERE id = $1', [hook.id]);
+    await web.json('POST', `/settings/webhooks/${hook.id}/deliveries/${log[0].delivery_id}/resend`);
+    assert.deepEqual(await failures(), { n: 0, status: 'active' });
+    rx.answer = () => 500;
+    await t.db.query('UPDATE webhooks SET consecutive_failures = $2 WHERE id = $1', [hook.id, DISABLE_AFTER - 1]);
+    assert.equal(
+      (await web.json('POST', `/settings/webhooks/${hook.id}/deliveries/${log[0].delivery_id}/resend`)).json().data.http_status,
+      500,
+    );
+    assert.deepEqual(await failures(), { n: DISABLE_AFTER, status: 'disabled' });
+    await web.json('PATCH', `/settings/webhooks/${hook.id}/update`, { status: 'active' });
     rx.answer = () => 200;
   });
 
