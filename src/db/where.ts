@@ -23,12 +23,16 @@ export class Where {
 /** A LIKE pattern matching `s` anywhere, with its wildcards escaped. */
 export const contains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 
+const FIRST = Date.parse('0001-01-01T00:00:00Z');
+const LAST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** An instant as a bound PostgreSQL reads: one an offset took outside years 1–9999 is ±infinity. */
+const bound = (at: number) => (at < FIRST ? '-infinity' : at > LAST ? 'infinity' : new Date(at).toISOString());
+
 /** A `from` filter's first instant: a bare date starts at midnight UTC. */
 export function dateFrom(s: string): string {
-  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : new Date(s).toISOString();
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : bound(Date.parse(s));
 }
-
-const LAST = Date.parse('9999-12-31T23:59:59.999Z');
 
 /**
  * The first instant after a `to` filter, which is inclusive at the precision it is written in: a
@@ -38,6 +42,5 @@ const LAST = Date.parse('9999-12-31T23:59:59.999Z');
 export function dateBefore(s: string): string {
   const time = /^\d{4}-\d{2}-\d{2}[T ]([\d:.]+)/.exec(s)?.[1];
   const step = !time ? 86_400_000 : time.includes('.') ? 1 : ([3_600_000, 60_000, 1000][time.split(':').length - 1] ?? 1000);
-  const at = Date.parse(time ? s : `${s}T00:00:00Z`) + step;
-  return at > LAST ? 'infinity' : new Date(at).toISOString();
+  return bound(Date.parse(time ? s : `${s}T00:00:00Z`) + step);
 }

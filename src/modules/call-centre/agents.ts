@@ -59,13 +59,13 @@ export async function agentChoices(q: Queryable, actor: Actor): Promise<{ id: st
   return rows;
 }
 
-/** Whether `agentId` is an agent of the actor's scope. */
-export async function inAgentScope(q: Queryable, actor: Actor, agentId: string): Promise<boolean> {
-  const { rows } = await q.query(
-    `SELECT 1 FROM users u WHERE u.id = $2 AND u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}`,
+/** The agent `agentId` when they are an agent of the actor's scope (with their status), else undefined. */
+export async function agentInScope(q: Queryable, actor: Actor, agentId: string): Promise<{ status: string } | undefined> {
+  const { rows } = await q.query<{ status: string }>(
+    `SELECT u.status FROM users u WHERE u.id = $2 AND u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}`,
     [actor.userId, agentId],
   );
-  return rows.length > 0;
+  return rows[0];
 }
 
 export async function setPaused(q: Queryable, agentId: string, paused: boolean): Promise<void> {

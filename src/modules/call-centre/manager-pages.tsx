@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { compile, ErrorBag } from '../../http/validation.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDateTime } from '../../web/format.js';
@@ -12,7 +12,7 @@ import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
 import { Badge, Button, DataTable, Form, PageHeader } from '../../web/ui.js';
 import { findLeads, leadAccess } from '../leads/queries.js';
-import { agentBoard, assignCheck, assignLeads, inAgentScope, setPaused, type AgentRow } from './agents.js';
+import { agentBoard, agentInScope, assignCheck, assignLeads, setPaused, type AgentRow } from './agents.js';
 import { callCentrePolicy } from './policy.js';
 
 const AssignBody = Type.Object({
@@ -86,7 +86,7 @@ export async function callCentreManagerPages(web: FastifyInstance) {
 
   const pause = (paused: boolean) => async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {
     const user = req.user!;
-    if (!(await inAgentScope(db, user, req.params.id))) throw notFound();
+    if (!(await agentInScope(db, user, req.params.id))) throw notFound();
     await db.tx(async (q) => {
       await setPaused(q, req.params.id, paused);
       await audit(q, user, paused ? 'agents.pause' : 'agents.resume', { type: 'user', id: req.params.id });
@@ -103,21 +103,29 @@ export async function callCentreManagerPages(web: FastifyInstance) {
     const refuse = () => {
       if (wantsJson(req) || bag.size === 0) return bag.throwIfAny(AssignBody);
       const errors = bag.toJSON(AssignBody);
-      const lines = Object.entries(errors).flatMap(([k, list]) => (k === 'ids' ? ['Select at least one lead to assign.'] : list));
-      req.session.flash = { error: lines.join(' ') + ('ids' in errors ? '' : ' Nothing was assigned.') };
+      const none = errors.ids?.includes(messages.required('ids'));
+      const lines = Object.values(errors).flatMap((list) => (list === errors.ids && none ? ['Select at least one lead to assign.'] : list));
+      req.session.flash = { error: lines.join(' ') + (none ? '' : ' Nothing was assigned.') };
       return reply.redirect(backUrl(req, '/leads'), 302);
     };
     const input = assignBody.check(formBody(req), bag);
     if (bag.size > 0) return refuse();
     const agentId = input.agent_id ? input.agent_id : null;
-    if (agentId && !(await inAgentScope(db, user, agentId))) throw notFound();
+    const agent = agentId ? await agentInScope(db, user, agentId) : undefined;
+    if (agentId && !agent) throw notFound();
+    // An inactive agent never asks for a lead: one given to them would wait for nobody.
+    if (agent && agent.status !== 'active') {
+      bag.add('agent_id', messages.invalid('agent_id'));
+      return refuse();
+    }
     const ids = [...new Set(input.ids)];
     const access = await leadAccess(db, user);
     const found = await findLeads(db, access.scope, ids);
     if (found.size !== ids.length) throw notFound();
     const check = await assignCheck(db, user, ids, agentId);
     if (check.outside) throw notFound();
-    for (const r of check.refused) bag.add(`ids.${input.ids.indexOf(ids[r.index])}`, r.message);
+    // Every position of a refused lead is reported (a lead sent twice, twice).
+    for (const r of check.refused) input.ids.forEach((id, i) => id === ids[r.index] && bag.add(`ids.${i}`, r.message));
     if (bag.size > 0) return refuse();
     const count = await db.tx(async (q) => {
       const n = await assignLeads(q, ids, agentId);

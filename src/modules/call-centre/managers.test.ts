@@ -90,6 +90,17 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
     0,
     'nothing assigned',
   );
+  // A lead sent twice is reported at both places.
+  assert.deepEqual(
+    Object.keys(ok(await manager.json('PATCH', '/leads/assign', { ids: [first, third, first], agent_id: mine.id }), 422).errors),
+    ['ids.0', 'ids.2'],
+  );
+  // An inactive agent never asks for a lead.
+  await t.db.query(`UPDATE users SET status = 'inactive' WHERE id = $1`, [mine.id]);
+  assert.deepEqual(ok(await manager.json('PATCH', '/leads/assign', { ids: [third], agent_id: mine.id }), 422).errors, {
+    agent_id: ['The selected agent id is invalid.'],
+  });
+  await t.db.query(`UPDATE users SET status = 'active' WHERE id = $1`, [mine.id]);
   // The leads list's bulk form: their agents to pick from, a message above the list either way.
   const list = await manager.get('/leads');
   assert.match(list.body, /<form[^>]*id="lead-bulk"/);
@@ -108,6 +119,12 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
   );
   const none = await manager.form('/leads/assign', { agent_id: mine.id }, { method: 'PATCH' });
   assert.match((await manager.follow(none)).body, /Select at least one lead to assign\./);
+  const tooMany = await manager.form(
+    '/leads/assign',
+    { ids: Array.from({ length: 1001 }, () => third), agent_id: mine.id },
+    { method: 'PATCH' },
+  );
+  assert.match((await manager.follow(tooMany)).body, /The ids field must not have more than 1000 items\. Nothing was assigned\./);
   ok(await manager.json('PATCH', '/leads/assign', { ids: [third], agent_id: '' }));
   assert.match((await admin.get('/leads')).body, /formaction="\/leads\/delete"/, 'an admin assigns and deletes from one form');
   for (const role of ['agent', 'seller'] as const) {

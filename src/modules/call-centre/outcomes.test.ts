@@ -31,6 +31,7 @@ describe('outcomes on PATCH /leads/{id}/status', () => {
     // `two` has no handlings set: every call outcome, but not `new` or `duplicate`.
     for (const status of ['new', 'duplicate'])
       assert.deepEqual(ok(await outcome(two, id, { status }), 403), { message: 'This action is unauthorized.' }, status);
+    assert.deepEqual(ok(await outcome(two, id, { status: 'bogus' }), 422).errors, { status: ['The selected status is invalid.'] });
     ok(await outcome(two, id, { status: 'wrong' }));
   });
 

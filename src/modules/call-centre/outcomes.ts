@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/database.js';
 import { forbidden, leadHeldByAnother } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import type { WebUser } from '../../web/types.js';
-import { outcomeRefusal, type LeadStatus } from '../leads/transitions.js';
+import { LEAD_STATUSES, outcomeRefusal, type LeadStatus } from '../leads/transitions.js';
 import { readSettings } from './settings.js';
 
 /** `callback_at` as sent: a zone-less time (the form's datetime-local) is read as UTC, as PostgreSQL stores it. */
@@ -44,6 +44,8 @@ export async function checkOutcome(
   }
   const bag = new ErrorBag();
   if (input.status === undefined || input.status === null || input.status === '') bag.add('status', messages.required('status'));
+  // A status that does not exist is the field's error (422), as for everyone; one outside their handlings is 403.
+  else if (!LEAD_STATUSES.includes(input.status as LeadStatus)) bag.add('status', messages.invalid('status'));
   else if (outcomeRefusal(handlings, input.status as LeadStatus)) throw forbidden();
   if (input.status === 'call_later' && typeof input.callback_at === 'string' && instant(input.callback_at) <= Date.now()) {
     bag.add('callback_at', messages.afterNow('callback_at'));

@@ -532,6 +532,15 @@ test('GET /leads filters: status list, reference, normalised phone, sku, created
   assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-01-15T00:00:00.100Z')}`), ['LD-00001']);
   assert.deepEqual(await refs(`created_from=${encodeURIComponent('2026-01-15T00:00:00.300Z')}`), ['LD-00004', 'LD-00003']);
   assert.deepEqual(await refs('created_to=9999-12-31'), ['LD-00004', 'LD-00003', 'LD-00002', 'LD-00001']);
+  // An offset may take a valid date outside years 1–9999: an open bound, not a database error.
+  assert.deepEqual(await refs(`created_to=${encodeURIComponent('0001-01-01T00:30+01:00')}`), []);
+  assert.deepEqual(await refs(`created_from=${encodeURIComponent('9999-12-31T23:59:59-14:00')}`), []);
+  assert.deepEqual(await refs(`created_from=${encodeURIComponent('0001-01-01T00:30+01:00')}`), [
+    'LD-00004',
+    'LD-00003',
+    'LD-00002',
+    'LD-00001',
+  ]);
   assert.deepEqual(await refs('created_to=2026-01-13'), []);
   assert.deepEqual(await refs('status=new,canceled&sku=P2'), ['LD-00002']);
   assert.deepEqual(await refs('status=new&created_from=2026-01-15&phone=0612000004&sku=P1&reference=LD-00004'), ['LD-00004']);
