@@ -4,6 +4,7 @@ import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
+import { addNav } from '../../web/nav.js';
 import { queryText } from '../../web/query.js';
 import { renderPage } from '../../web/page.js';
 import { renderFormPage } from '../../web/form-page.js';
@@ -34,6 +35,7 @@ async function readArea(web: FastifyInstance, req: FastifyRequest, exceptId?: st
 export async function areaPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
+  addNav({ label: 'Areas', href: LIST, icon: 'map-pin', visible: cityPolicy.can('view'), section: 'Catalog' });
 
   const load = async (req: FastifyRequest<IdRoute>) => {
     const row = await findArea(db, req.params.id);
