@@ -133,6 +133,21 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     );
     const list = await s.get('/lead-histories');
     assert.match(list.body, /LD-00001/);
+    // The lists search and sort (dashboard.md: a search box, sortable columns).
+    assert.match(list.body, /<input id="f-search" name="search" type="search"/);
+    assert.match(list.body, /<a href="\/lead-histories\?sort=created_at&amp;direction=asc">When/);
+    const changes = async (query: string) =>
+      (await s.json('GET', `/lead-histories?${query}`)).json().data.map((h: Record<string, unknown>) => h.new_status);
+    assert.deepEqual(await changes('search=LD-00001'), ['confirmed', 'new']);
+    assert.deepEqual(await changes('search=Ahmed'), ['confirmed', 'new']);
+    assert.deepEqual(await changes('search=Nobody+Here'), []);
+    assert.deepEqual(await changes('search=LD-00001&sort=created_at&direction=asc'), ['new', 'confirmed']);
+    assert.deepEqual(
+      (await s.json('GET', '/orders-histories?search=ORD-00001&direction=asc'))
+        .json()
+        .data.map((h: Record<string, unknown>) => h.new_status),
+      ['new'],
+    );
     const orderHistoryPage = await s.get(`/orders-histories/${orderLink[1]}/show`);
     assert.equal(orderHistoryPage.statusCode, 200);
     assert.match(orderHistoryPage.body, /by <strong>Test seller<\/strong>/);

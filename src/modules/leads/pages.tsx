@@ -284,6 +284,8 @@ export async function leadsPages(web: FastifyInstance) {
       reference: p.reference as string | undefined,
       from: p.from as string | undefined,
       to: p.to as string | undefined,
+      search: p.search,
+      direction: p.direction,
     };
     if (wantsJson(req)) return sendJson(reply, await leadHistoryPage(db, scope, f));
     const extra = { record_id: 'l.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL' };

@@ -9,6 +9,7 @@ import {
   oneByReference,
   recordFilters,
   recordPage,
+  recordSearch,
   recordStatusCounts,
   type RecordFilters,
   type PageOptions,
@@ -102,7 +103,20 @@ export interface HistoryFilters extends PageRequest {
   reference?: string;
   from?: string;
   to?: string;
+  /** The dashboard's search box: the record's reference, its customer's phone or part of their name. */
+  search?: string;
+  /** Oldest first when `asc` (the dashboard's sortable "When" column); newest first by default. */
+  direction?: 'asc' | 'desc';
 }
+
+/** A history list's order: by time, then id, newest first unless asked otherwise. */
+export const historyOrder = (f: HistoryFilters): [string, 'ASC' | 'DESC'][] => {
+  const d = f.direction === 'asc' ? 'ASC' : 'DESC';
+  return [
+    ['h.created_at', d],
+    ['h.id', d],
+  ];
+};
 
 export function leadHistoryPage(
   q: Queryable,
@@ -118,15 +132,13 @@ export function leadHistoryPage(
   if (f.reference) w.and(`l.reference = ${w.param(f.reference)}`);
   if (f.from) w.and(`h.created_at >= ${w.param(dateFrom(f.from))}::timestamptz`);
   if (f.to) w.and(`h.created_at < ${w.param(dateBefore(f.to))}::timestamptz`);
+  if (f.search) w.and(recordSearch(w, 'l', f.search));
   return jsonPage(q, {
     jsonExpr: withExtra(LEAD_HISTORY_JSON, opts.extra),
     from: 'FROM lead_histories h JOIN leads l ON l.id = h.lead_id',
     key: 'h.id',
     where: w,
-    orderBy: [
-      ['h.created_at', 'DESC'],
-      ['h.id', 'DESC'],
-    ],
+    orderBy: historyOrder(f),
     page: f,
   });
 }

@@ -539,6 +539,7 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
         back={{ href: base, label: p.kind === 'lead' ? 'Leads' : 'Orders' }}
       />
       <form method="get" class="filters" role="search" aria-label={`Filter ${title.toLowerCase()}`}>
+        <Field name="search" label="Search" type="search" value={get('search')} placeholder="Reference, phone or name" />
         <div class="field field-inline">
           <label for="f-reference">Reference</label>
           <input
@@ -578,7 +579,11 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
           { label: 'Changed by', render: (r) => r.item.changed_by },
           { label: 'Comment', render: (r) => r.item.comment ?? '—' },
           ...(p.accounts ? [{ label: 'Account', render: (r: HistoryRow) => r.account_name ?? '—' }] : []),
-          { label: 'When', render: (r) => <time datetime={r.item.changed_at}>{formatDateTime(r.item.changed_at)}</time> },
+          {
+            label: 'When',
+            sort: 'created_at',
+            render: (r) => <time datetime={r.item.changed_at}>{formatDateTime(r.item.changed_at)}</time>,
+          },
         ]}
       />
       <Pagination meta={p.meta} />

@@ -329,6 +329,8 @@ export async function ordersPages(web: FastifyInstance) {
       reference: p.reference as string | undefined,
       from: p.from as string | undefined,
       to: p.to as string | undefined,
+      search: p.search,
+      direction: p.direction,
     };
     if (wantsJson(req)) return sendJson(reply, await orderHistoryPage(db, scope, f));
     const extra = { record_id: 'o.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL' };

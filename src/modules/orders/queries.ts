@@ -9,11 +9,12 @@ import {
   oneByReference,
   recordFilters,
   recordPage,
+  recordSearch,
   recordStatusCounts,
   type RecordFilters,
   type PageOptions,
 } from '../records/record-list.js';
-import type { HistoryFilters } from '../leads/queries.js';
+import { historyOrder, type HistoryFilters } from '../leads/queries.js';
 import { COD_AMOUNT } from '../ledger/order-fees.js';
 import { WAITING_FOR_STOCK } from '../stocks/effects.js';
 import { ORDER_HISTORY_JSON, ORDER_JSON } from './presenter.js';
@@ -114,15 +115,13 @@ export function orderHistoryPage(
   if (f.reference) w.and(`o.reference = ${w.param(f.reference)}`);
   if (f.from) w.and(`h.created_at >= ${w.param(dateFrom(f.from))}::timestamptz`);
   if (f.to) w.and(`h.created_at < ${w.param(dateBefore(f.to))}::timestamptz`);
+  if (f.search) w.and(recordSearch(w, 'o', f.search));
   return jsonPage(q, {
     jsonExpr: withExtra(ORDER_HISTORY_JSON, opts.extra),
     from: 'FROM order_histories h JOIN orders o ON o.id = h.order_id',
     key: 'h.id',
     where: w,
-    orderBy: [
-      ['h.created_at', 'DESC'],
-      ['h.id', 'DESC'],
-    ],
+    orderBy: historyOrder(f),
     page: f,
   });
 }

@@ -30,7 +30,7 @@ export interface PageOptions<S extends string> {
  * The dashboard's search box over leads or orders (alias `l` or `o`): a reference (exact), a phone
  * number (its normalised form) or part of the customer's name.
  */
-function recordSearch(w: Where, alias: 'l' | 'o', search: string): string {
+export function recordSearch(w: Where, alias: 'l' | 'o', search: string): string {
   const s = search.trim();
   const ors = [`${alias}.full_name ILIKE ${w.param(contains(s))}`];
   if (/^[a-z]+-\d+$/i.test(s)) ors.unshift(`${alias}.reference = ${w.param(s.toUpperCase())}`);
