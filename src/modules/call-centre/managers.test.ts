@@ -145,7 +145,15 @@ test("an agent lands on their call queue; a manager's home has the figures and l
   for (const role of ['call-center-manager', 'manager', 'manager-leader'] as const) {
     const manager = await login(t.app, (await person(t.db, role)).email);
     const body = (await manager.get('/')).body;
-    for (const kpi of ['Leads today', 'Confirmation rate', 'Orders shipped, 30 days', 'Delivery rate'])
+    for (const kpi of [
+      'Leads today',
+      'Confirmation rate today',
+      'Confirmation rate, 30 days',
+      'Orders shipped today',
+      'Orders shipped, 30 days',
+      'Delivery rate today',
+      'Delivery rate, 30 days',
+    ])
       assert.match(body, new RegExp(kpi), `${role}: ${kpi}`);
     assert.match(body, /href="\/call-centre\/agents"/, role);
   }

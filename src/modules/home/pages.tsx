@@ -76,20 +76,29 @@ function StatusTable(p: { title: string; statuses: readonly string[]; figures: {
   );
 }
 
+/** The KPIs of one period (dashboard.md: leads in, confirmation rate, orders shipped, delivery rate). */
+function periodKpis(leads: Counts, orders: Counts) {
+  const decided = ['confirmed', 'canceled', 'wrong', 'duplicate'].reduce((n, s) => n + (leads[s] ?? 0), 0);
+  const shipped = ['shipped', 'delivered', 'returned'].reduce((n, s) => n + (orders[s] ?? 0), 0);
+  const closed = (orders.delivered ?? 0) + (orders.returned ?? 0);
+  return { leads: sum(leads), confirmation: pct(leads.confirmed ?? 0, decided), shipped, delivery: pct(orders.delivered ?? 0, closed) };
+}
+
 function Dashboard({ user, f, scope, balance }: { user: WebUser; f: Figures; scope: string; balance?: Balance }) {
-  const leads30 = sum(f.leads.month);
-  const decided = ['confirmed', 'canceled', 'wrong', 'duplicate'].reduce((n, s) => n + (f.leads.month[s] ?? 0), 0);
-  const shipped = ['shipped', 'delivered', 'returned'].reduce((n, s) => n + (f.orders.month[s] ?? 0), 0);
-  const closed = (f.orders.month.delivered ?? 0) + (f.orders.month.returned ?? 0);
+  const today = periodKpis(f.leads.today, f.orders.today);
+  const month = periodKpis(f.leads.month, f.orders.month);
   return (
     <>
       <PageHeader title={`Welcome, ${user.full_name}`} subtitle={scope} />
       <div class="kpis">
-        <Kpi label="Leads today" value={sum(f.leads.today)} />
-        <Kpi label="Leads, 30 days" value={leads30} />
-        <Kpi label="Confirmation rate" value={pct(f.leads.month.confirmed ?? 0, decided)} hint="confirmed ÷ decided, 30 days" />
-        <Kpi label="Orders shipped, 30 days" value={shipped} />
-        <Kpi label="Delivery rate" value={pct(f.orders.month.delivered ?? 0, closed)} hint="delivered ÷ (delivered + returned)" />
+        <Kpi label="Leads today" value={today.leads} />
+        <Kpi label="Leads, 30 days" value={month.leads} />
+        <Kpi label="Confirmation rate today" value={today.confirmation} hint="confirmed ÷ decided" />
+        <Kpi label="Confirmation rate, 30 days" value={month.confirmation} hint="confirmed ÷ decided" />
+        <Kpi label="Orders shipped today" value={today.shipped} />
+        <Kpi label="Orders shipped, 30 days" value={month.shipped} />
+        <Kpi label="Delivery rate today" value={today.delivery} hint="delivered ÷ (delivered + returned)" />
+        <Kpi label="Delivery rate, 30 days" value={month.delivery} hint="delivered ÷ (delivered + returned)" />
       </div>
       {balance && (
         <Card title="Your money">

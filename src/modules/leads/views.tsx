@@ -544,6 +544,7 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
           <label for="f-reference">Reference</label>
           <input
             id="f-reference"
+            type="text"
             name="reference"
             value={get('reference') ?? ''}
             placeholder={p.kind === 'lead' ? 'LD-00001' : 'ORD-00001'}
