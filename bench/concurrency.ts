@@ -6,8 +6,8 @@
 // scenario runs on one then the other, so the machine's noise hits both alike.
 import pg from 'pg';
 import { openDatabase } from '../src/db/open.js';
-import { baselineArgs, median, round } from './lib.js';
-import { cannonWithCpu } from './small.js';
+import { baselineArgs, cpuPhase, median, round } from './lib.js';
+import { backendsOf, cannonWithCpu } from './small.js';
 import { insertRaw, makeLeads, prepareRaw } from './raw.js';
 import { API, clientLoops, launch, log, makeShop, post, settle, stats, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
 
@@ -51,10 +51,16 @@ async function bulk(t: Target, clients: number, reps: number) {
   // Warm-up: as many requests at once as there will be clients, so the phase does not pay for
   // opening pool connections (and compiling their trigger functions), which a server in service has.
   await Promise.all(Array.from({ length: clients }, (_, c) => post(t.base, `${API}/leads`, t.shop.auth, pool[c % pool.length])));
+  const meter = cpuPhase(t.pid, () => backendsOf(t.url));
   const { samples, wallSeconds } = await clientLoops(clients, reps, async (c, i) => {
     return (await post(t.base, `${API}/leads`, t.shop.auth, pool[(c + i) % pool.length])).ms;
   });
-  return { clients, samples, leads_per_second: Math.round((samples.length * BULK) / wallSeconds) };
+  return {
+    clients,
+    samples,
+    leads_per_second: Math.round((samples.length * BULK) / wallSeconds),
+    cpu: cpuPerRequest(await meter(), samples.length / wallSeconds),
+  };
 }
 
 async function raw(t: Target, clients: number, reps: number) {
@@ -76,11 +82,26 @@ async function raw(t: Target, clients: number, reps: number) {
       return performance.now() - t0;
     };
     await Promise.all(conns.map((_, c) => once(c, reps))); // warm-up
+    const meter = cpuPhase(t.pid, () => backendsOf(t.url));
     const { samples, wallSeconds } = await clientLoops(clients, reps, once);
-    return { clients, samples, leads_per_second: Math.round((samples.length * BULK) / wallSeconds) };
+    return {
+      clients,
+      samples,
+      leads_per_second: Math.round((samples.length * BULK) / wallSeconds),
+      cpu: cpuPerRequest(await meter(), samples.length / wallSeconds),
+    };
   } finally {
     await Promise.all(conns.map((c) => c.end()));
   }
+}
+
+/**
+ * Milliseconds of one core per 1,000-lead request: the server, the database's backends, the load
+ * generator, and the rest of the machine (PostgreSQL's WAL writer and checkpointer among it).
+ */
+function cpuPerRequest(cpu: Awaited<ReturnType<ReturnType<typeof cpuPhase>>>, perSecond: number) {
+  const ms = (pct: number | undefined) => round((10 * (pct ?? 0)) / Math.max(perSecond, 1e-9), 1);
+  return { server: ms(cpu?.server_pct), postgres: ms(cpu?.postgres_pct), bench: ms(cpu?.bench_client_pct), others: ms(cpu?.others_pct) };
 }
 
 async function small(t: Target, leads: number, o: ConcurrencyOptions) {
@@ -108,6 +129,7 @@ function summariseBulk(runs: Bulk[]) {
     leads_per_second: Math.round(median(runs.map((r) => r.leads_per_second))),
     ...stats(all),
     leads_per_second_per_round: runs.map((r) => r.leads_per_second),
+    cpu_ms_per_request_per_round: runs.map((r) => r.cpu),
   };
 }
 
@@ -177,8 +199,10 @@ export async function runConcurrency(o: ConcurrencyOptions) {
     },
   };
   const rows: [string, string][] = [];
+  const cpuLine = (c: Bulk['cpu']) => `${c.server}/${c.postgres}/${c.bench}/${c.others}`;
   const bulkLine = (x: ReturnType<typeof summariseBulk>) =>
-    `${x.leads_per_second} leads/s, p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms; per round ${x.leads_per_second_per_round.join(', ')}`;
+    `${x.leads_per_second} leads/s, p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms; per round ${x.leads_per_second_per_round.join(', ')}; ` +
+    `CPU ms/request server/postgres/bench/others per round ${x.cpu_ms_per_request_per_round.map(cpuLine).join(', ')}`;
   const smallLine = (x: ReturnType<typeof summariseSmall>) =>
     `${x.requests_per_second} req/s, p50 ${x.latency_p50_ms} ms, p99 ${x.latency_p99_ms} ms; per round ${x.requests_per_second_per_round.join(', ')}; errors ${x.errors}; ` +
     `CPU ms/request per round server ${x.server_cpu_ms_per_round.join(', ')}, postgres ${x.postgres_cpu_ms_per_round.join(', ')}`;
