@@ -10,14 +10,14 @@ const instant = (v: string) => Date.parse(/(z|[+-]\d\d:?\d\d)$/i.test(v) ? v : `
 
 /**
  * An agent edits only leads of their own queue (domain.md: agents VU "own queue"): not held by
- * another agent's live claim and not assigned to another agent (409), locked for the edit's
- * transaction. Other roles pass.
+ * another agent's live claim and not assigned to another agent (409). `lock` (inside the edit's
+ * transaction) keeps the lead so until it commits; the edit page only reads. Other roles pass.
  */
-export async function checkAgentEdit(q: Queryable, user: WebUser, leadId: string): Promise<void> {
+export async function checkAgentEdit(q: Queryable, user: WebUser, leadId: string, { lock }: { lock: boolean }): Promise<void> {
   if (user.role !== 'agent') return;
   const { rows } = await q.query(
     `SELECT 1 FROM leads WHERE id = $1 AND (assigned_to IS NULL OR assigned_to = $2)
-        AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until <= now()) FOR UPDATE`,
+        AND (claimed_by IS NULL OR claimed_by = $2 OR claimed_until <= now())${lock ? ' FOR UPDATE' : ''}`,
     [leadId, user.id],
   );
   if (rows.length === 0) throw leadHeldByAnother();

@@ -208,7 +208,7 @@ export async function leadsPages(web: FastifyInstance) {
       };
       return reply.redirect(leadUrl(row.id), 302);
     }
-    await checkAgentEdit(db, req.user!, row.id);
+    await checkAgentEdit(db, req.user!, row.id, { lock: false });
     const [lead, products] = await Promise.all([itemOf(row), activeProducts(db, row.account_id)]);
     return renderFormPage(req, reply, {
       title: `Edit ${lead.reference}`,
@@ -222,7 +222,7 @@ export async function leadsPages(web: FastifyInstance) {
     const body = formBody(req);
     const { row } = await load(req);
     await db.tx(async (q) => {
-      await checkAgentEdit(q, req.user!, row.id);
+      await checkAgentEdit(q, req.user!, row.id, { lock: true });
       await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS));
     });
     return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data: await itemOf(row) });
