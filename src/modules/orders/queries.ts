@@ -236,6 +236,7 @@ export interface OrderExportRow {
   status: string;
   full_name: string;
   phone: string;
+  email: string | null;
   city: string | null;
   area: string | null;
   address: string | null;
@@ -268,7 +269,7 @@ export async function orderExportBatch(
   w.and(`o.id > ${w.param(after)}`);
   const { rows } = await q.query<OrderExportRow>(
     `WITH b AS (SELECT o.* FROM orders o ${w} ORDER BY o.id LIMIT ${w.param(limit)})
-     SELECT b.id, b.reference, b.status, b.full_name, b.phone, b.city, b.area, b.address, ol.sku, ol.name, ol.quantity,
+     SELECT b.id, b.reference, b.status, b.full_name, b.phone, b.email, b.city, b.area, b.address, ol.sku, ol.name, ol.quantity,
             ol.price::float8 AS price, b.total::float8 AS total, iso_utc(b.created_at) AS created_at, b.tracking_number,
             (SELECT sc.name FROM shipping_companies sc WHERE sc.id = b.shipping_company_id) AS shipping_company,
             CASE WHEN b.status = 'delivered' THEN

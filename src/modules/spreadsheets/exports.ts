@@ -30,7 +30,15 @@ const LEAD_COLUMNS = [
   'total',
   'created_at',
 ] as const;
-const ORDER_COLUMNS = [...LEAD_COLUMNS, 'tracking_number', 'shipping_company', 'delivered_at'] as const;
+// An order's customer has an email besides the lead's fields (api-v1.md's order body).
+const ORDER_COLUMNS = [
+  ...LEAD_COLUMNS.slice(0, 4),
+  'email',
+  ...LEAD_COLUMNS.slice(4),
+  'tracking_number',
+  'shipping_company',
+  'delivered_at',
+] as const;
 
 export const exportUrl = (id: string) => `/exports/${id}/download`;
 export const exportKey = (id: string, format: SheetFormat) => `exports/${id}.${format}`;

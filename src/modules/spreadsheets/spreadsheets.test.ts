@@ -303,3 +303,38 @@ test('exports: the filtered list as XLSX, read back with exceljs, numbers as num
   assert.equal((await other.get(all.url)).statusCode, 404);
   assert.equal((await seller.json('POST', '/leads/export', { format: 'pdf' })).statusCode, 422);
 });
+
+test("orders export: the order's columns with the customer's email after the phone, and its tracking details", async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const file = [
+    'full_name,phone,city,address,sku,quantity,price,total,is_fees_paid_by_customer',
+    'Amina,0611111111,Rabat,1 Rue A,P1,1,199,199,yes',
+  ];
+  assert.equal((await importJob(a, '/orders/import', csv(file.join('\n')))).status, 'done');
+  await t.db.query(`UPDATE orders SET email = 'amina@example.com' WHERE account_id = $1`, [acc.accountId]);
+  const done = await exportJob(a, '/orders/export', 'csv');
+  assert.equal(done.rows, 1);
+  const body = await t.app.inject({ method: 'GET', url: done.url, headers: { host: HOST, cookie: `codops_session=${a.session}` } });
+  const [header, line] = parse(body.body, { bom: true }) as string[][];
+  assert.deepEqual(header, [
+    'reference',
+    'status',
+    'full_name',
+    'phone',
+    'email',
+    'city',
+    'area',
+    'address',
+    'sku',
+    'name',
+    'quantity',
+    'price',
+    'total',
+    'created_at',
+    'tracking_number',
+    'shipping_company',
+    'delivered_at',
+  ]);
+  assert.deepEqual(line.slice(2, 6), ['Amina', '0611111111', 'amina@example.com', 'Rabat']);
+});
