@@ -239,6 +239,24 @@ test('templates: the headers and one example row, as CSV and XLSX', async () => 
   assert.deepEqual((book.worksheets[0].getRow(1).values as unknown[]).slice(1).includes('is_fees_paid_by_customer'), true);
 });
 
+// webhooks-files.md: one row per product line with the reference, status, customer fields, sku,
+// name, quantity, price, total, created_at.
+const LEAD_EXPORT_HEADER = [
+  'reference',
+  'status',
+  'full_name',
+  'phone',
+  'city',
+  'area',
+  'address',
+  'sku',
+  'name',
+  'quantity',
+  'price',
+  'total',
+  'created_at',
+];
+
 async function exportJob(a: Agent, url: string, format: string) {
   const res = await a.form(url, { format }, { headers: { accept: 'application/json' } });
   assert.equal(res.statusCode, 202, res.body);
@@ -267,21 +285,7 @@ test('exports: the filtered list as XLSX, read back with exceljs, numbers as num
   await book.xlsx.load(file.rawPayload as unknown as ArrayBuffer);
   const sheet = book.worksheets[0];
   const header = (sheet.getRow(1).values as unknown[]).slice(1);
-  assert.deepEqual(header, [
-    'reference',
-    'status',
-    'full_name',
-    'phone',
-    'city',
-    'area',
-    'address',
-    'sku',
-    'name',
-    'quantity',
-    'price',
-    'total',
-    'created_at',
-  ]);
+  assert.deepEqual(header, LEAD_EXPORT_HEADER);
   const second = (sheet.getRow(3).values as unknown[]).slice(1);
   assert.equal(second[7], 'P2');
   assert.equal(second[8], 'Amlou 250g');
@@ -318,20 +322,9 @@ test("orders export: the order's columns with the customer's email after the pho
   const body = await t.app.inject({ method: 'GET', url: done.url, headers: { host: HOST, cookie: `codops_session=${a.session}` } });
   const [header, line] = parse(body.body, { bom: true }) as string[][];
   assert.deepEqual(header, [
-    'reference',
-    'status',
-    'full_name',
-    'phone',
+    ...LEAD_EXPORT_HEADER.slice(0, 4),
     'email',
-    'city',
-    'area',
-    'address',
-    'sku',
-    'name',
-    'quantity',
-    'price',
-    'total',
-    'created_at',
+    ...LEAD_EXPORT_HEADER.slice(4),
     'tracking_number',
     'shipping_company',
     'delivered_at',
