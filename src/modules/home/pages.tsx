@@ -12,6 +12,7 @@ import { balanceOf, type Balance } from '../ledger/queries.js';
 import { BalanceKpis } from '../ledger/views.js';
 import { deliveriesOf } from '../deliveries/queries.js';
 import { DeliveriesPage } from '../deliveries/views.js';
+import { stockFigures, type StockFigures } from '../stocks/queries.js';
 
 type Counts = Record<string, number>;
 interface Figures {
@@ -116,6 +117,27 @@ function Dashboard({ user, f, scope, balance }: { user: WebUser; f: Figures; sco
   );
 }
 
+/** A stock manager's own view: the stocks of the warehouses they manage (domain.md). */
+function StockDashboard({ user, f }: { user: WebUser; f: StockFigures }) {
+  return (
+    <>
+      <PageHeader title={`Welcome, ${user.full_name}`} subtitle="Your warehouses" />
+      <div class="kpis">
+        <Kpi label="Stocks" value={f.stocks} />
+        <Kpi label="Units on hand" value={f.quantity} hint={`${f.reserved} reserved for orders`} />
+        <Kpi label="Low stock" value={<a href="/stocks?low_stock=1">{f.low}</a>} hint="available at or under the warning quantity" />
+        <Kpi label="Units in today" value={f.inToday} />
+        <Kpi label="Units in, 30 days" value={f.inMonth} />
+        <Kpi label="Units out today" value={f.outToday} />
+        <Kpi label="Units out, 30 days" value={f.outMonth} />
+      </div>
+      <p>
+        <a href="/stocks">Stocks</a> · <a href="/stocks-histories">Stock histories</a> · <a href="/warehouses">Warehouses</a>
+      </p>
+    </>
+  );
+}
+
 /** Staff who see every account's leads and orders (domain.md), and so their figures. */
 const KPI_ROLES = new Set<Role>(['admin', 'manager-leader', 'manager', 'call-center-manager', 'follow-up-agent']);
 
@@ -138,6 +160,9 @@ export async function homePages(web: FastifyInstance) {
         title: 'Home',
         body: <Dashboard user={user} f={f} scope={user.role === 'seller' ? 'Your shop' : 'All accounts'} balance={balance} />,
       });
+    }
+    if (user.role === 'stock-manager') {
+      return renderPage(req, reply, { title: 'Home', body: <StockDashboard user={user} f={await stockFigures(web.db, user)} /> });
     }
     return renderPage(req, reply, {
       title: 'Home',

@@ -245,3 +245,35 @@ export function scopeStocks(actor: Actor, w: Where): Where {
   }
   return w;
 }
+
+export interface StockFigures {
+  stocks: number;
+  quantity: number;
+  reserved: number;
+  low: number;
+  /** Units received (positive changes) and sent out (negative ones), today and over 30 days. */
+  inToday: number;
+  outToday: number;
+  inMonth: number;
+  outMonth: number;
+}
+
+/** A stock manager's home (dashboard.md: the role's own view): the stocks of their warehouses. */
+export async function stockFigures(q: Queryable, actor: Actor): Promise<StockFigures> {
+  const w = scopeStocks(actor, new Where().and('s.deleted_at IS NULL'));
+  const { rows } = await q.query<StockFigures>(
+    `WITH s AS (SELECT s.* ${STOCK_FROM} ${w}),
+          h AS (SELECT h.change, h.created_at >= date_trunc('day', now()) AS today FROM stock_histories h
+                 WHERE h.stock_id IN (SELECT id FROM s) AND h.created_at >= now() - interval '30 days')
+     SELECT (SELECT count(*)::int FROM s) AS stocks,
+            (SELECT coalesce(sum(quantity), 0)::int FROM s) AS quantity,
+            (SELECT coalesce(sum(reserved), 0)::int FROM s) AS reserved,
+            (SELECT count(*)::int FROM s WHERE ${LOW}) AS low,
+            (SELECT coalesce(sum(change) FILTER (WHERE change > 0 AND today), 0)::int FROM h) AS "inToday",
+            (SELECT coalesce(-sum(change) FILTER (WHERE change < 0 AND today), 0)::int FROM h) AS "outToday",
+            (SELECT coalesce(sum(change) FILTER (WHERE change > 0), 0)::int FROM h) AS "inMonth",
+            (SELECT coalesce(-sum(change) FILTER (WHERE change < 0), 0)::int FROM h) AS "outMonth"`,
+    w.params,
+  );
+  return rows[0];
+}

@@ -477,6 +477,25 @@ describe('who sees and changes which stocks', () => {
     const create = await m.get('/stocks/create');
     assert.ok(create.body.includes(`value="${mine}"`));
     assert.ok(!create.body.includes(`value="${theirs}"`), 'only their warehouses are offered');
+
+    // Their home: the figures of their warehouses' stocks only (dashboard.md: the role's own view).
+    const home = await m.get('/');
+    assert.equal(home.statusCode, 200);
+    const kpi = (label: string) => new RegExp(`kpi-label">${label}</div><div class="kpi-value">(?:<a [^>]*>)?(\\d+)`).exec(home.body)?.[1];
+    const { rows: want } = await t.db.query<{ stocks: number; quantity: number; low: number; moved_in: number; moved_out: number }>(
+      `SELECT count(*)::int AS stocks, sum(quantity)::int AS quantity, count(*) FILTER (WHERE quantity - reserved <= warning_quantity)::int AS low,
+              (SELECT coalesce(sum(change) FILTER (WHERE change > 0), 0)::int FROM stock_histories WHERE stock_id IN (SELECT id FROM stocks WHERE warehouse_id = $1)) AS moved_in,
+              (SELECT coalesce(-sum(change) FILTER (WHERE change < 0), 0)::int FROM stock_histories WHERE stock_id IN (SELECT id FROM stocks WHERE warehouse_id = $1)) AS moved_out
+         FROM stocks WHERE warehouse_id = $1 AND deleted_at IS NULL`,
+      [mine],
+    );
+    assert.ok(want[0].moved_in > 0 && want[0].moved_out > 0);
+    assert.deepEqual(
+      [kpi('Stocks'), kpi('Units on hand'), kpi('Low stock'), kpi('Units in today'), kpi('Units out today'), kpi('Units in, 30 days')].map(
+        Number,
+      ),
+      [want[0].stocks, want[0].quantity, want[0].low, want[0].moved_in, want[0].moved_out, want[0].moved_in],
+    );
   });
 
   test('sellers see their own account’s stocks only and change nothing; other roles get 403', async () => {
