@@ -15,30 +15,12 @@ const BATCH = 1000;
 /** Exported files are kept this long (webhooks-files.md). */
 export const EXPORT_DAYS = 7;
 
-const LEAD_COLUMNS = [
-  'reference',
-  'status',
-  'full_name',
-  'phone',
-  'city',
-  'area',
-  'address',
-  'sku',
-  'name',
-  'quantity',
-  'price',
-  'total',
-  'created_at',
-] as const;
+/** webhooks-files.md: a record's reference, status and customer, then its place and product line. */
+const RECORD = ['reference', 'status', 'full_name', 'phone'] as const;
+const LINE = ['city', 'area', 'address', 'sku', 'name', 'quantity', 'price', 'total', 'created_at'] as const;
+const LEAD_COLUMNS = [...RECORD, ...LINE] as const;
 // An order's customer has an email besides the lead's fields (api-v1.md's order body).
-const ORDER_COLUMNS = [
-  ...LEAD_COLUMNS.slice(0, 4),
-  'email',
-  ...LEAD_COLUMNS.slice(4),
-  'tracking_number',
-  'shipping_company',
-  'delivered_at',
-] as const;
+const ORDER_COLUMNS = [...RECORD, 'email', ...LINE, 'tracking_number', 'shipping_company', 'delivered_at'] as const;
 
 export const exportUrl = (id: string) => `/exports/${id}/download`;
 export const exportKey = (id: string, format: SheetFormat) => `exports/${id}.${format}`;

@@ -482,20 +482,29 @@ describe('who sees and changes which stocks', () => {
     const home = await m.get('/');
     assert.equal(home.statusCode, 200);
     const kpi = (label: string) => new RegExp(`kpi-label">${label}</div><div class="kpi-value">(?:<a [^>]*>)?(\\d+)`).exec(home.body)?.[1];
-    const { rows: want } = await t.db.query<{ stocks: number; quantity: number; low: number; moved_in: number; moved_out: number }>(
-      `SELECT count(*)::int AS stocks, sum(quantity)::int AS quantity, count(*) FILTER (WHERE quantity - reserved <= warning_quantity)::int AS low,
+    const { rows: want } = await t.db.query<{
+      stocks: number;
+      quantity: number;
+      reserved: number;
+      low: number;
+      moved_in: number;
+      moved_out: number;
+    }>(
+      `SELECT count(*)::int AS stocks, sum(quantity)::int AS quantity, sum(reserved)::int AS reserved, count(*) FILTER (WHERE quantity - reserved <= warning_quantity)::int AS low,
               (SELECT coalesce(sum(change) FILTER (WHERE change > 0), 0)::int FROM stock_histories WHERE stock_id IN (SELECT id FROM stocks WHERE warehouse_id = $1)) AS moved_in,
               (SELECT coalesce(-sum(change) FILTER (WHERE change < 0), 0)::int FROM stock_histories WHERE stock_id IN (SELECT id FROM stocks WHERE warehouse_id = $1)) AS moved_out
          FROM stocks WHERE warehouse_id = $1 AND deleted_at IS NULL`,
       [mine],
     );
-    assert.ok(want[0].moved_in > 0 && want[0].moved_out > 0);
+    const fig = want[0];
+    assert.ok(fig.moved_in > 0 && fig.moved_out > 0);
     assert.deepEqual(
-      [kpi('Stocks'), kpi('Units on hand'), kpi('Low stock'), kpi('Units in today'), kpi('Units out today'), kpi('Units in, 30 days')].map(
-        Number,
+      ['Stocks', 'Units on hand', 'Low stock', 'Units in today', 'Units in, 30 days', 'Units out today', 'Units out, 30 days'].map((l) =>
+        Number(kpi(l)),
       ),
-      [want[0].stocks, want[0].quantity, want[0].low, want[0].moved_in, want[0].moved_out, want[0].moved_in],
+      [fig.stocks, fig.quantity, fig.low, fig.moved_in, fig.moved_in, fig.moved_out, fig.moved_out],
     );
+    assert.ok(home.body.includes(`<div class="kpi-hint">${fig.reserved} reserved for orders</div>`));
   });
 
   test('sellers see their own account’s stocks only and change nothing; other roles get 403', async () => {
