@@ -86,6 +86,8 @@ export interface AssignCheck {
  * What stands in the way of giving `ids` to `agentId` (null: unassigning): leads another
  * supervisor's agent has (call-centre.md: 404), and leads the agent's queue would never offer (no
  * longer waiting for a call, or of no product the agent confirms), which would be stranded there.
+ * The leads are locked (in id order) until the caller's transaction ends, so a call outcome or a
+ * claim committed meanwhile is either seen here or waits for the assignment.
  */
 export async function assignCheck(q: Queryable, actor: Actor, ids: string[], agentId: string | null): Promise<AssignCheck> {
   const { rows } = await q.query<{ id: string; reference: string; status: string; outside: boolean; of_agent: boolean }>(
@@ -95,7 +97,8 @@ export async function assignCheck(q: Queryable, actor: Actor, ids: string[], age
                        AND NOT coalesce(${agentScope(actor)}, false)) AS outside,
             EXISTS (SELECT 1 FROM lead_lines ll JOIN users a ON a.id = $3
                      WHERE ll.lead_id = l.id AND a.products_ids_to_confirm ? ll.product_id) AS of_agent
-       FROM leads l WHERE l.id = ANY($2::text[]) AND l.deleted_at IS NULL`,
+       FROM leads l WHERE l.id = ANY($2::text[]) AND l.deleted_at IS NULL
+      ORDER BY l.id FOR NO KEY UPDATE OF l`,
     [actor.userId, ids, agentId],
   );
   const byId = new Map(rows.map((r) => [r.id, r]));

@@ -111,27 +111,29 @@ export async function callCentreManagerPages(web: FastifyInstance) {
     const input = assignBody.check(formBody(req), bag);
     if (bag.size > 0) return refuse();
     const agentId = input.agent_id ? input.agent_id : null;
-    const agent = agentId ? await agentInScope(db, user, agentId) : undefined;
-    if (agentId && !agent) throw notFound();
-    // An inactive agent never asks for a lead: one given to them would wait for nobody.
-    if (agent && agent.status !== 'active') {
-      bag.add('agent_id', messages.invalid('agent_id'));
-      return refuse();
-    }
     const ids = [...new Set(input.ids)];
-    const access = await leadAccess(db, user);
-    const found = await findLeads(db, access.scope, ids);
-    if (found.size !== ids.length) throw notFound();
-    const check = await assignCheck(db, user, ids, agentId);
-    if (check.outside) throw notFound();
-    // Every position of a refused lead is reported (a lead sent twice, twice).
-    for (const r of check.refused) input.ids.forEach((id, i) => id === ids[r.index] && bag.add(`ids.${i}`, r.message));
-    if (bag.size > 0) return refuse();
+    // Checked in the write's transaction, the leads locked: a lead confirmed or claimed meanwhile is refused, not assigned.
     const count = await db.tx(async (q) => {
+      const agent = agentId ? await agentInScope(q, user, agentId) : undefined;
+      if (agentId && !agent) throw notFound();
+      // An inactive agent never asks for a lead: one given to them would wait for nobody.
+      if (agent && agent.status !== 'active') {
+        bag.add('agent_id', messages.invalid('agent_id'));
+        return null;
+      }
+      const access = await leadAccess(q, user);
+      const found = await findLeads(q, access.scope, ids);
+      if (found.size !== ids.length) throw notFound();
+      const check = await assignCheck(q, user, ids, agentId);
+      if (check.outside) throw notFound();
+      // Every position of a refused lead is reported (a lead sent twice, twice).
+      for (const r of check.refused) input.ids.forEach((id, i) => id === ids[r.index] && bag.add(`ids.${i}`, r.message));
+      if (bag.size > 0) return null;
       const n = await assignLeads(q, ids, agentId);
       await audit(q, user, 'leads.assign', { type: 'lead', id: ids.join(',') }, { agent_id: agentId });
       return n;
     });
+    if (count === null) return refuse();
     const message = agentId ? `${count} lead${count === 1 ? '' : 's'} assigned.` : `${count} lead${count === 1 ? '' : 's'} unassigned.`;
     if (wantsJson(req)) return reply.send({ message, data: { count } });
     return done(req, reply, { message, redirect: backUrl(req, '/leads') });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../lib/ids.js';
-import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
+import { sharedTestApp, usingPostgres, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
 import { agentOf, leads, shop, ok } from './test-fixtures.js';
@@ -133,6 +133,31 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
     assert.equal((await who.json('GET', '/call-centre/agents')).statusCode, 403, role);
     assert.equal((await who.json('PATCH', '/leads/assign', { ids: [third], agent_id: mine.id })).statusCode, 403, role);
   }
+});
+
+// PostgreSQL only: the embedded database runs one statement at a time, so nothing can commit in between.
+test('an assignment checks its leads under lock: one confirmed meanwhile is refused, not assigned', { skip: !usingPostgres }, async () => {
+  const s = await shop(t.db);
+  const agent = await agentOf(t.db, [s.products.A]);
+  const [lead] = await leads(t.db, s, [{ sku: 'A' }]);
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  // An agent's call outcome holds the lead while the assignment arrives, then confirms it.
+  const { answer } = await t.db.tx(async (q) => {
+    await q.query('SELECT 1 FROM leads WHERE id = $1 FOR UPDATE', [lead]);
+    const xid = (await q.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid;
+    const answer = admin.json('PATCH', '/leads/assign', { ids: [lead], agent_id: agent.id });
+    for (let waiting = 0; waiting === 0; await new Promise((r) => setTimeout(r, 10)))
+      waiting = (
+        await t.db.query('SELECT 1 FROM pg_locks WHERE locktype = $1 AND transactionid = $2::xid AND NOT granted', ['transactionid', xid])
+      ).rowCount;
+    await q.query(`UPDATE leads SET status = 'confirmed' WHERE id = $1`, [lead]);
+    return { answer };
+  });
+  assert.deepEqual(ok(await answer, 422).errors, {
+    'ids.0': [`The lead ${await reference(lead)} is confirmed: only new, no_reply and call_later leads wait for a call.`],
+  });
+  const row = await t.db.query<{ assigned_to: string | null }>('SELECT assigned_to FROM leads WHERE id = $1', [lead]);
+  assert.equal(row.rows[0].assigned_to, null, 'a confirmed lead is not given to an agent');
 });
 
 test("an agent lands on their call queue; a manager's home has the figures and leads to the agents' board", async () => {
