@@ -279,13 +279,13 @@ function check(f: Field, raw: unknown, key: string, bag: ErrorBag, siblings?: Re
   return entries(v).map(([i, item]) => check(items, item, `${key}.${i}`, bag));
 }
 
+/** The declared fields only (Laravel's `validated()`): a field the schema does not name never reaches a service. */
 function checkProps(props: [string, Field][], v: object, prefix: string, bag: ErrorBag): Record<string, unknown> {
-  const out: Record<string, unknown> = Array.isArray(v) ? {} : { ...v };
+  const out: Record<string, unknown> = {};
   for (const [name, field] of props) {
     const sent = Object.hasOwn(v, name);
     const value = check(field, sent ? (v as Record<string, unknown>)[name] : undefined, prefix + name, bag, v as Record<string, unknown>);
     if (value !== ABSENT) out[name] = value;
-    else if (sent) delete out[name];
   }
   return out;
 }

@@ -205,9 +205,10 @@ test('a lead item has exactly the documented shape: all keys, numbers as numbers
       city: 'Casablanca',
       area: '',
       address: '123 Boulevard Mohammed V',
+      // A field the rules do not name is dropped, whatever its place or size (`{key, value}` only).
       data: [
         { key: 'source', value: 'facebook-ad' },
-        { key: 'utm', value: 'spring' },
+        { value: 'spring', extra: 'x'.repeat(5000), key: 'utm' },
       ],
       products: [
         { sku: 'P1', quantity: 2, price: 199 },
@@ -246,6 +247,7 @@ test('a lead item has exactly the documented shape: all keys, numbers as numbers
     created_at: item.created_at,
     updated_at: item.updated_at,
   });
+  assert.equal(JSON.stringify(item.data), '[{"key":"source","value":"facebook-ad"},{"key":"utm","value":"spring"}]');
   assert.match(item.id, ULID);
   assert.match(item.created_at, ISO);
   assert.equal(item.updated_at, item.created_at);

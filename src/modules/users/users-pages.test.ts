@@ -488,6 +488,29 @@ describe('users: create and edit with each role’s fields', () => {
     assert.doesNotMatch(sellerEdit.body, /f-status/, 'sellers use activate/deactivate');
   });
 
+  test('a status sent to the edit of an admin, manager leader or seller is ignored: activation is its own permission', async () => {
+    const shop = await tenant(t.db);
+    const mate = await person(t.db, 'seller', { accountId: shop.accountId });
+    const owner = await login(t.app, shop.email);
+    const mateSession = await login(t.app, mate.email);
+    expectJson(await owner.json('PATCH', `/users/sellers/${mate.id}/deactivate`, {}), 403, FORBIDDEN);
+    for (const status of ['inactive', 'bogus'])
+      assert.equal(
+        (await owner.json('PATCH', `/users/sellers/${mate.id}/update`, { full_name: `Mate ${status}`, status })).statusCode,
+        200,
+      );
+    const leader = await person(t.db, 'manager-leader');
+    assert.equal((await agents.admin.json('PATCH', `/users/manager-leaders/${leader.id}/update`, { status: 'zzz' })).statusCode, 200);
+    const { rows } = await t.db.query<{ id: string; full_name: string; status: string }>(
+      'SELECT id, full_name, status FROM users WHERE id = ANY($1::text[])',
+      [[mate.id, leader.id]],
+    );
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+    assert.deepEqual([byId[mate.id].status, byId[leader.id].status], ['active', 'active']);
+    assert.equal(byId[mate.id].full_name, 'Mate bogus', 'the rest of the form is saved');
+    assert.equal((await mateSession.get('/')).statusCode, 200, 'still logged in');
+  });
+
   test('deactivating a seller ends their sessions at once and their tokens answer 401', async () => {
     const shop = await tenant(t.db);
     const session = await login(t.app, shop.email);
