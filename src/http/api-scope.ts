@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { badJson, forbidden, tooManyAttempts, unauthenticated } from './errors.js';
@@ -12,8 +13,10 @@ export async function apiScope(
   opts: { rateLimitPerMinute: number; unrouted: (req: FastifyRequest, reply: FastifyReply) => unknown },
 ) {
   api.removeAllContentTypeParsers();
-  api.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = String(body);
+  // JSON is UTF-8 (RFC 8259): a body that is not is refused like malformed JSON, not read with U+FFFD in its place.
+  api.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    if (!isUtf8(body as Buffer)) return done(badJson(), undefined);
+    const text = body.toString();
     req.rawBody = text;
     if (text.trim() === '') return done(null, undefined);
     try {

@@ -543,6 +543,18 @@ describe('around the API', () => {
       expectJson(await send('POST', '/leads', json, bad), 400, { message: 'The request body is not valid JSON.' }, bad);
     }
     expectJson(await send('PATCH', '/orders/ORD-00001', json, '{"city":'), 400, { message: 'The request body is not valid JSON.' });
+    // Not UTF-8 (a Latin-1 name, a lone continuation byte): refused, never stored with U+FFFD in its place.
+    for (const bytes of [[0xe9], [0xff, 0xfe], [0x80]]) {
+      const bad = Buffer.concat([
+        Buffer.from('{"leads":[{"full_name":"Ren'),
+        Buffer.from(bytes),
+        Buffer.from('e","phone":"0612345678"}]}'),
+      ]);
+      expectJson(await send('POST', '/leads', json, bad), 400, { message: 'The request body is not valid JSON.' }, String(bytes));
+    }
+    expectJson(await send('PATCH', '/leads/LD-00001', json, Buffer.from('{"city":"F\xe8s"}', 'latin1')), 400, {
+      message: 'The request body is not valid JSON.',
+    });
     expectJson(await send('DELETE', '/orders', json, '{"references":['), 400, { message: 'The request body is not valid JSON.' });
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml']) {
       expectJson(
