@@ -1,4 +1,5 @@
 import { recordsApi, type ApiScope } from '../records/records-api.js';
+import { LeadListQueryOptional } from '../listing/list-schemas.js';
 import { leadPolicy } from './policy.js';
 import { forbidden } from '../../http/errors.js';
 import { leadAccess, leadHistoryPage, leadJson, leadPage, reachableLeads, type LeadScope } from './queries.js';
@@ -11,7 +12,7 @@ export const leadsApi = recordsApi({
   one: 'lead',
   many: 'leads',
   statuses: LEAD_STATUSES,
-  schemas: { create: LeadCreateBody, patch: LeadPatch, bulkPatch: LeadBulkPatchBody, resource: LeadResource },
+  schemas: { create: LeadCreateBody, patch: LeadPatch, bulkPatch: LeadBulkPatchBody, resource: LeadResource, list: LeadListQueryOptional },
   authorize: (who, action) => leadPolicy.authorize(who, action === 'history' ? 'view' : action),
   docs: {
     show: 'Show a lead',

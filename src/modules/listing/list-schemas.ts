@@ -16,6 +16,8 @@ export const ListQuery = Type.Object({
   created_to: date,
 });
 export const ListQueryOptional = Type.Partial(ListQuery);
+/** GET /leads: the same filters but `tracking_number`, which is an order's (api-v1.md). */
+export const LeadListQueryOptional = Type.Omit(ListQueryOptional, ['tracking_number']);
 
 export const HistoryQuery = Type.Partial(
   Type.Object({

@@ -3,7 +3,7 @@
 // its policy and the service and query functions behind them.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import type { Queryable, QueryOptions } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { sendWrite } from '../../http/idempotency.js';
@@ -12,7 +12,7 @@ import { ErrorBag, messages, validate } from '../../http/validation.js';
 import type { Principal } from '../../core/policy.js';
 import type { TokenActor } from '../../core/actor.js';
 import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, sendJson } from '../listing/api-helpers.js';
-import { BulkDeleteBody, History, HistoryQuery, ListQueryOptional, Message, Page } from '../listing/list-schemas.js';
+import { BulkDeleteBody, History, HistoryQuery, Message, Page } from '../listing/list-schemas.js';
 
 type Filters = ReturnType<typeof checkListQuery>;
 
@@ -32,7 +32,8 @@ interface RecordKind {
   one: 'lead' | 'order';
   many: 'leads' | 'orders';
   statuses: readonly string[];
-  schemas: { create: TSchema; patch: TSchema; bulkPatch: TSchema; resource: TSchema };
+  /** `list`: the filters of GET (`/leads` has no `tracking_number`). */
+  schemas: { create: TSchema; patch: TSchema; bulkPatch: TSchema; resource: TSchema; list: TObject };
   /** The role policy of each endpoint (`history` for the histories list). */
   authorize: (who: Principal, action: 'view' | 'history' | 'create' | 'update' | 'delete') => boolean;
   /** OpenAPI summaries that need the article or the rule: "Show a lead", "Delete an order (…)". */
@@ -84,7 +85,7 @@ export function recordsApi(k: RecordKind) {
   const tag = Many;
   const SCOPE = k.many.toUpperCase() as Uppercase<RecordKind['many']>;
   const may = (action: Parameters<RecordKind['authorize']>[1]) => (who: Principal) => k.authorize(who, action);
-  const { create, patch, bulkPatch, resource } = k.schemas;
+  const { create, patch, bulkPatch, resource, list } = k.schemas;
   const path = `/${k.many}`;
   const item = `/${k.many}/:reference`;
 
@@ -114,12 +115,12 @@ export function recordsApi(k: RecordKind) {
       {
         config: { scope: `VIEW ${SCOPE}`, allows: may('view') },
         schema: apiDoc(tag, `List ${k.many}, newest first`, {
-          querystring: checkedInHandler(ListQueryOptional),
+          querystring: checkedInHandler(list),
           response: { 200: Page(resource) },
         }),
       },
       async (req, reply) => {
-        const filters = checkListQuery(req.query, k.statuses);
+        const filters = checkListQuery(req.query, k.statuses, list);
         return sendJson(reply, await k.page(api.db, await k.scope(api.db, actorOf(req)), filters));
       },
     );

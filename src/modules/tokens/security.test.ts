@@ -759,6 +759,10 @@ describe('around the API', () => {
       'total',
       'products',
     ]);
+    // The documented filters are the validated ones: a tracking number is an order's, not a lead's.
+    const filters = (path: string) => spec.paths[`${API}${path}`].get.parameters.map((p: { name: string }) => p.name).sort();
+    assert.deepEqual(filters('/leads'), ['created_from', 'created_to', 'page', 'per_page', 'phone', 'reference', 'sku', 'status']);
+    assert.deepEqual(filters('/orders'), [...filters('/leads'), 'tracking_number'].sort());
 
     let url = '/docs';
     let res = await t.app.inject({ method: 'GET', url });
