@@ -42,3 +42,9 @@ export function fieldErrors(html: string, id: string): string[] {
   const m = new RegExp(`<ul class="field-errors" id="${id}-error">(.*?)</ul>`, 's').exec(html);
   return m ? [...m[1].matchAll(/<li>(.*?)<\/li>/g)].map((x) => x[1].replace(/&#39;/g, "'")) : [];
 }
+
+/** The messages of a page's error box (errors no field of the page shows), unescaped. */
+export function pageErrors(html: string): string[] {
+  const m = /<div class="flash flash-error" role="alert"><ul class="plain-list">(.*?)<\/ul>/s.exec(html);
+  return m ? [...m[1].matchAll(/<li>(.*?)<\/li>/g)].map((x) => x[1].replace(/&#39;/g, "'")) : [];
+}

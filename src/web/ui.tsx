@@ -75,6 +75,8 @@ interface FieldProps {
   step?: string;
   min?: string | number;
   max?: string | number;
+  /** A file input's types. */
+  accept?: string;
   /** Passwords are never refilled. */
   secret?: boolean;
 }
@@ -104,6 +106,7 @@ export function Field(p: FieldProps) {
         step={p.step}
         min={p.min}
         max={p.max}
+        accept={p.accept}
         aria-invalid={f.messages.length ? 'true' : undefined}
         aria-describedby={describedBy}
       />

@@ -8,7 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
-import { expectInvalid, expectJson, FORBIDDEN, NOT_FOUND } from '../../test-support/expect.js';
+import { expectInvalid, expectJson, fieldErrors, FORBIDDEN, NOT_FOUND, pageErrors } from '../../test-support/expect.js';
 import { person } from '../../test-support/people.js';
 import {
   companyServing,
@@ -43,8 +43,13 @@ const data = (res: LightMyRequestResponse, status = 200, what = '') => {
   return res.json().data;
 };
 
-const multipart = (a: Agent, url: string, fields: Record<string, string>, file?: { name: string; type: string; data: Buffer }) =>
-  multipartPatch(t.app, a, url, fields, file);
+const multipart = (
+  a: Agent,
+  url: string,
+  fields: Record<string, string>,
+  file?: { name: string; type: string; data: Buffer },
+  back?: string,
+) => multipartPatch(t.app, a, url, fields, file, back);
 
 /** Text of a PDF through Debian's pdftotext. */
 function pdfText(pdf: Buffer): string {
@@ -456,6 +461,55 @@ describe('payouts', () => {
       iban: '••••0011',
       paypal_email: 'o•••@example.test',
     });
+  });
+  test('the payout page shows why a form was refused after its 302 back: beside the proof field, else as the page’s error', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'page@example.test' });
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 300, comment: 'Opening' });
+    const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 100, payment_method: 'paypal' }), 201);
+    const page = `/invoices/${inv.id}/show`;
+    /** The page a refused form goes back to. */
+    const back = async (a: Agent, res: LightMyRequestResponse) => {
+      assert.equal(res.statusCode, 302, res.body);
+      assert.equal(res.headers.location, page);
+      const shown = await a.follow(res);
+      assert.equal(shown.statusCode, 200);
+      return shown.body;
+    };
+    const paidForm = (file?: { name: string; type: string; data: Buffer }) =>
+      multipart(admin, `/invoices/${inv.id}/paid/request`, { comment: 'Wire 9' }, file, page);
+
+    // Mark as paid without a proof, then with a text file named .png: the message under the file field, the comment kept.
+    await admin.get(page);
+    let body = await back(admin, await paidForm());
+    assert.deepEqual(fieldErrors(body, 'f-file'), ['The file field is required.']);
+    assert.match(body, /<input id="f-file" name="file" type="file"[^>]* aria-invalid="true" aria-describedby="f-file-error"/);
+    assert.match(body, />Wire 9<\/textarea>/);
+    assert.deepEqual(pageErrors(body), []);
+    body = await back(admin, await paidForm({ name: 'proof.png', type: 'image/png', data: Buffer.from('not an image') }));
+    assert.deepEqual(fieldErrors(body, 'f-file'), ['The file field must be a file of type: pdf, png, jpeg.']);
+
+    // Deleting it while pending (a page opened before an un-paid): the page's error message.
+    body = await back(admin, await admin.form('/invoices/delete', { ids: [inv.id] }, { method: 'DELETE' }));
+    assert.deepEqual(pageErrors(body), [`${inv.reference} is pending: only canceled payouts can be deleted.`]);
+
+    // Paid, then "Mark as unpaid" sent twice (a double click).
+    data(await multipart(admin, `/invoices/${inv.id}/paid/request`, {}, { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF }));
+    await admin.get(page);
+    assert.equal((await admin.form(`/invoices/${inv.id}/un-paid/request`, {}, { method: 'PATCH' })).statusCode, 302);
+    body = await back(admin, await admin.form(`/invoices/${inv.id}/un-paid/request`, {}, { method: 'PATCH' }));
+    assert.deepEqual(pageErrors(body), ['The status cannot change from pending to pending.']);
+
+    // "Cancel payout" sent twice, by the seller, then by an admin from a page opened before.
+    await sel.get(page);
+    assert.equal((await sel.form(`/invoices/${inv.id}/cancel/request`, {}, { method: 'PATCH' })).statusCode, 302);
+    body = await back(sel, await sel.form(`/invoices/${inv.id}/cancel/request`, {}, { method: 'PATCH' }));
+    assert.deepEqual(pageErrors(body), ['The status cannot change from canceled to canceled.']);
+    body = await back(admin, await admin.form(`/invoices/${inv.id}/cancel/request`, {}, { method: 'PATCH' }));
+    assert.deepEqual(pageErrors(body), ['The status cannot change from canceled to canceled.']);
+    // The message is shown once: the next visit is the plain page.
+    assert.deepEqual(pageErrors((await admin.get(page)).body), []);
   });
 });
 

@@ -18,6 +18,7 @@ import {
 } from '../../web/ui.js';
 import type { Balance } from '../ledger/queries.js';
 import { BalanceKpis, hidesMoney } from '../ledger/views.js';
+import { OtherErrors } from '../records/record-ui.js';
 import type { InvoiceHistoryRow, InvoiceJson, PaymentDetails } from './queries.js';
 import type { PaymentMethod } from './schemas.js';
 
@@ -96,6 +97,8 @@ export function InvoicePage(p: {
           </LinkButton>
         }
       />
+      {/* A refused move or delete (a double click, a page opened before a change): the page's error. */}
+      <OtherErrors shown={(k) => p.can.paid && (k === 'file' || k === 'comment')} />
       <Card>
         <DefinitionList
           items={[
@@ -118,10 +121,13 @@ export function InvoicePage(p: {
       {p.can.paid && (
         <Card title="Mark as paid">
           <Form action={`/invoices/${inv.id}/paid/request`} method="PATCH" multipart label="Mark as paid">
-            <div class="field">
-              <label for="f-file">Proof of payment (PDF, PNG or JPEG, up to 5 MB)</label>
-              <input id="f-file" type="file" name="file" accept="application/pdf,image/png,image/jpeg" required />
-            </div>
+            <Field
+              name="file"
+              type="file"
+              label="Proof of payment (PDF, PNG or JPEG, up to 5 MB)"
+              accept="application/pdf,image/png,image/jpeg"
+              required
+            />
             <TextArea name="comment" label="Comment" />
             <Button>Mark as paid</Button>
           </Form>

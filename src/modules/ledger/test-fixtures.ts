@@ -106,13 +106,17 @@ export async function ledgerRows(db: Database, accountId: string) {
   return rows;
 }
 
-/** A multipart form (`_method` PATCH) with one `file`, as `a`, asking for JSON: the "mark as paid" form. */
+/**
+ * A multipart form (`_method` PATCH) with one `file`, as `a`: the "mark as paid" form. It asks for
+ * JSON, or, given `back` (the page it was sent from), posts as a browser does from that page.
+ */
 export async function multipartPatch(
   app: FastifyInstance,
   a: Agent,
   url: string,
   fields: Record<string, string>,
   file?: { name: string; type: string; data: Buffer },
+  back?: string,
 ): Promise<LightMyRequestResponse> {
   if (!a.token) await a.get('/');
   const boundary = '----codops' + newId();
@@ -135,9 +139,9 @@ export async function multipartPatch(
     headers: {
       host: HOST,
       cookie: `codops_session=${a.session}`,
-      referer: `http://${HOST}/`,
+      referer: `http://${HOST}${back ?? '/'}`,
       'content-type': `multipart/form-data; boundary=${boundary}`,
-      accept: 'application/json',
+      accept: back ? 'text/html' : 'application/json',
     },
   });
 }
