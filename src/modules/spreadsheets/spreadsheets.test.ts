@@ -7,6 +7,7 @@ import { multipart } from '../../test-support/multipart.js';
 import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { HOST, login, type Agent } from '../../test-support/session.js';
 import { jobFinished } from '../../test-support/jobs.js';
+import { fieldErrors } from '../../test-support/expect.js';
 
 let t: TestApp;
 let shop: Tenant;
@@ -306,6 +307,26 @@ test('exports: the filtered list as XLSX, read back with exceljs, numbers as num
   const other = await login(t.app, shop.email);
   assert.equal((await other.get(all.url)).statusCode, 404);
   assert.equal((await seller.json('POST', '/leads/export', { format: 'pdf' })).statusCode, 422);
+});
+
+test('a refused export goes back to its filtered list with the message beside the format select, leads and orders alike', async () => {
+  for (const records of ['leads', 'orders']) {
+    const list = `/${records}?search=Nobody`;
+    await seller.get(list);
+    for (const [format, message] of [
+      ['pdf', 'The selected format is invalid.'],
+      ['', 'The format field is required.'],
+    ]) {
+      const res = await seller.form(`/${records}/export?search=Nobody`, { format });
+      assert.equal(res.statusCode, 302, res.body);
+      assert.equal(res.headers.location, list);
+      const page = (await seller.follow(res)).body;
+      assert.deepEqual(fieldErrors(page, `export-format-${records}`), [message], `${records}, format "${format}"`);
+      assert.match(page, new RegExp(`<select name="format" id="export-format-${records}" aria-invalid="true"`));
+    }
+    const json = await seller.json('POST', `/${records}/export`, { format: 'pdf' });
+    assert.deepEqual(json.json().errors, { format: ['The selected format is invalid.'] });
+  }
 });
 
 test("orders export: the order's columns with the customer's email after the phone, and its tracking details", async () => {

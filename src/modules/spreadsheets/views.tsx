@@ -1,7 +1,7 @@
 import type { JobJson } from '../../jobs/registry.js';
 import { JobProgress } from '../../web/job-progress.js';
 import { usePage } from '../../web/page-context.js';
-import { Button, Card, Field, Form, PageHeader, Select } from '../../web/ui.js';
+import { Button, Card, Field, FieldErrorList, Form, PageHeader, Select } from '../../web/ui.js';
 
 export type Records = 'leads' | 'orders';
 const FORMATS: [string, string][] = [
@@ -9,24 +9,34 @@ const FORMATS: [string, string][] = [
   ['xlsx', 'Excel (XLSX)'],
 ];
 
-/** The list page's export button: the list as it is filtered now (its query string), as CSV or XLSX. */
+/**
+ * The list page's export button: the list as it is filtered now (its query string), as CSV or XLSX;
+ * a refused format (a tampered form) comes back beside the select.
+ */
 export function ExportForm({ records }: { records: Records }) {
-  const { url, csrf } = usePage();
+  const { url, csrf, errors } = usePage();
   const params = new URLSearchParams(url.search);
   params.delete('page');
   const query = params.toString();
+  const id = `export-format-${records}`;
+  const messages = errors.format ?? [];
   return (
     <form
       method="post"
       action={`/${records}/export${query ? `?${query}` : ''}`}
-      class="inline-form export-form"
+      class={messages.length ? 'inline-form export-form has-error' : 'inline-form export-form'}
       aria-label={`Export ${records}`}
     >
       <input type="hidden" name="_token" value={csrf} />
-      <label class="export-format-label" for={`export-format-${records}`}>
+      <label class="export-format-label" for={id}>
         File format
       </label>
-      <select name="format" id={`export-format-${records}`}>
+      <select
+        name="format"
+        id={id}
+        aria-invalid={messages.length ? 'true' : undefined}
+        aria-describedby={messages.length ? `${id}-error` : undefined}
+      >
         {FORMATS.map(([v, l]) => (
           <option value={v}>{l}</option>
         ))}
@@ -34,6 +44,7 @@ export function ExportForm({ records }: { records: Records }) {
       <button type="submit" class="btn btn-secondary">
         Export
       </button>
+      <FieldErrorList id={id} messages={messages} />
     </form>
   );
 }
