@@ -143,6 +143,22 @@ test('codops demo seeds leads and orders in every status and prints a working to
     assert.deepEqual(duplicates.rows[0], { n: 10, named: 10 });
     const orders = await db.query<{ status: string }>('SELECT DISTINCT status FROM orders WHERE account_id = $1', [out.account_id]);
     assert.deepEqual(orders.rows.map((r) => r.status).sort(), ['canceled', 'delivered', 'new', 'returned', 'shipped']);
+    // domain.md: a shipped order went with a shipping company or a delivery user, under a tracking number.
+    // The demo's go with its courier, whose round (`/deliveries`) so has orders to deliver.
+    const gone = await db.query<{ status: string; n: number; unsent: number; untracked: number; couriers: string[] }>(
+      `SELECT o.status, count(*)::int AS n,
+              count(*) FILTER (WHERE o.shipping_company_id IS NULL AND o.delivery_user_id IS NULL)::int AS unsent,
+              count(*) FILTER (WHERE o.tracking_number IS NULL)::int AS untracked,
+              array_agg(DISTINCT u.email) FILTER (WHERE u.email IS NOT NULL) AS couriers
+         FROM orders o LEFT JOIN users u ON u.id = o.delivery_user_id
+        WHERE o.account_id = $1 AND o.status IN ('shipped', 'delivered', 'returned')
+        GROUP BY o.status ORDER BY o.status`,
+      [out.account_id],
+    );
+    assert.deepEqual(
+      gone.rows.map((r) => [r.status, r.n > 0, r.unsent, r.untracked, r.couriers]),
+      ['delivered', 'returned', 'shipped'].map((s) => [s, true, 0, 0, ['delivery@codops.test']]),
+    );
   });
   // A login per role, each printed; the agent has products and hours, the stock manager warehouses.
   const logins = out.logins as { role: string; email: string }[];

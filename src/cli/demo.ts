@@ -73,6 +73,7 @@ export async function seedDemo(db: Database, baseUrl = 'http://127.0.0.1:3000'):
     let seller = await findUserByEmail(q, SELLER.email);
     let accountId: string;
     let token: string | null = null;
+    const fresh = !seller?.account_id;
     if (seller?.account_id) {
       accountId = seller.account_id;
     } else {
@@ -91,11 +92,14 @@ export async function seedDemo(db: Database, baseUrl = 'http://127.0.0.1:3000'):
       });
       seller = (await findUserByEmail(q, SELLER.email))!;
       await seedStocks(q, accountId);
-      await seedLeadsAndOrders(q, accountId);
-      token = (await createToken(q, { userId: seller.id, accountId, name: 'Demo token', scopes: [...SCOPES], expiresAt: null })).token;
     }
     await seedCities(q);
-    await seedStaff(q, accountId);
+    // The staff first: the demo's courier carries the orders it ships.
+    const staff = await seedStaff(q, accountId);
+    if (fresh) {
+      await seedLeadsAndOrders(q, accountId, staff.get('delivery')!);
+      token = (await createToken(q, { userId: seller!.id, accountId, name: 'Demo token', scopes: [...SCOPES], expiresAt: null })).token;
+    }
     const logins: DemoLogin[] = [{ role: 'admin', ...ADMIN }, { role: 'seller', ...SELLER }, ...STAFF.map((s) => staffLogin(s.role))];
     const width = Math.max(...logins.map((l) => l.role.length));
     const instructions = [
@@ -138,7 +142,8 @@ async function seedStocks(q: Tx, accountId: string) {
   }
 }
 
-async function seedLeadsAndOrders(q: Tx, accountId: string) {
+/** `courierId`: the demo's delivery user, who carries every order the demo ships (domain.md: a shipped order has a courier or a company). */
+async function seedLeadsAndOrders(q: Tx, accountId: string, courierId: string) {
   const leads = Array.from({ length: 400 }, (_, i) => ({
     full_name: NAMES[i % NAMES.length],
     phone: `06${String(10_000_000 + i * 7919).slice(0, 8)}`,
@@ -179,14 +184,18 @@ async function seedLeadsAndOrders(q: Tx, accountId: string) {
   );
   // Orders waiting for stock cannot ship: the demo ships and cancels among those that reserved theirs.
   const orders = (
-    await q.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 AND NOT waiting_for_stock ORDER BY reference', [accountId])
+    await q.query<{ id: string; reference: string }>(
+      'SELECT id, reference FROM orders WHERE account_id = $1 AND NOT waiting_for_stock ORDER BY reference',
+      [accountId],
+    )
   ).rows;
   const shipped = orders.slice(0, 170);
+  // Shipped with the demo's courier, as the order page's ship form does: the reference is the parcel's number.
   await transitionOrders(
     q,
     SYSTEM,
     accountId,
-    shipped.map((o, i) => ({ id: o.id, from: 'new', to: 'shipped', comment: null, trackingNumber: `TRK${100000 + i}` })),
+    shipped.map((o) => ({ id: o.id, from: 'new', to: 'shipped', comment: null, trackingNumber: o.reference, deliveryUserId: courierId })),
   );
   await transitionOrders(q, SYSTEM, accountId, [
     ...shipped.slice(0, 110).map((o) => ({ id: o.id, from: 'shipped' as const, to: 'delivered' as const, comment: null })),
@@ -208,9 +217,9 @@ async function seedCities(q: Tx) {
 /**
  * One login per staff role: the agent confirms every demo product from 08:00 to 20:00, the stock
  * manager manages both warehouses, agents report to the call-centre manager and work in its call
- * centre. Existing logins are kept.
+ * centre. Existing logins are kept. Answers each staff role's user id.
  */
-async function seedStaff(q: Tx, accountId: string) {
+async function seedStaff(q: Tx, accountId: string): Promise<Map<Role, string>> {
   const productIds = (await q.query<{ id: string }>('SELECT id FROM products WHERE account_id = $1 ORDER BY sku', [accountId])).rows.map(
     (r) => r.id,
   );
@@ -241,6 +250,7 @@ async function seedStaff(q: Tx, accountId: string) {
     ids.set(s.role, id);
   }
   await seedCallCentre(q, ids);
+  return ids;
 }
 
 /** The demo's call centre, run by the call-centre manager, with the agent and the follow-up agent in it. */
