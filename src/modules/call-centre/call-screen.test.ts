@@ -5,7 +5,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
-import { agentOf, leads, shop, type Shop } from './test-fixtures.js';
+import { agentOf, leads, ok, shop, type Shop } from './test-fixtures.js';
 
 let t: TestApp;
 sharedTestApp((app) => (t = app));
@@ -53,4 +53,29 @@ test('GET /call-centre/leads/{id}: the lead with its customer record by normalis
   assert.equal((await agent.json('GET', `/call-centre/leads/${otherProduct}`)).statusCode, 404);
   const seller = await login(t.app, (await person(t.db, 'seller')).email);
   assert.equal((await seller.json('GET', `/call-centre/leads/${otherProduct}`)).statusCode, 403);
+});
+
+test('the call screen links back only where the viewer may go: the queue for an agent, the agents board for a supervisor', async () => {
+  const s = await shop(t.db);
+  const agentUser = await agentOf(t.db, [s.products.A]);
+  const [id] = await leads(t.db, s, [{ sku: 'A' }]);
+  const agent = await login(t.app, agentUser.email);
+  const mine = await agent.json('POST', '/call-centre/next', {});
+  assert.equal(mine.json().data.id, id, mine.body);
+  const own = (await agent.get(`/call-centre/leads/${id}`)).body;
+  assert.match(own, /<a class="back" href="\/call-centre">← Call queue<\/a>/);
+  assert.match(own, new RegExp(`action="/call-centre/leads/${id}/release"`), 'the agent releases the lead they hold');
+  for (const role of ['admin', 'manager-leader', 'manager', 'call-center-manager'] as const) {
+    const who = await login(t.app, (await person(t.db, role)).email);
+    const page = await who.get(`/call-centre/leads/${id}`);
+    assert.equal(page.statusCode, 200, `${role}: ${page.body}`);
+    assert.match(page.body, /<a class="back" href="\/call-centre\/agents">← Agents at work<\/a>/, role);
+    // The queue and the release answer 403 to them: neither is offered.
+    assert.equal((await who.get('/call-centre')).statusCode, 403, role);
+    assert.doesNotMatch(page.body, /href="\/call-centre"/, role);
+    assert.equal((await who.json('POST', `/call-centre/leads/${id}/release`, {})).statusCode, 403, role);
+    assert.doesNotMatch(page.body, /\/release"/, role);
+    assert.equal((await who.get('/call-centre/agents')).statusCode, 200, role);
+  }
+  ok(await agent.json('POST', `/call-centre/leads/${id}/release`, {}));
 });

@@ -1,10 +1,12 @@
 import { normalizePhone } from '../../lib/phone.js';
 import { formatDateTime } from '../../web/format.js';
+import { usePage } from '../../web/page-context.js';
 import { Badge, Button, Card, Field, Form, Kpi, PageHeader, Select, TextArea } from '../../web/ui.js';
 import type { LeadItem } from '../leads/views.js';
 import { ProductsTable } from '../leads/views.js';
 import { HistoryCard, LineRows, Money, RecordStatus, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import type { CustomerHistoryRow, CustomerRecord } from './customer.js';
+import { callCentrePolicy } from './policy.js';
 import type { QueueCounts } from './queue.js';
 
 /** The agent's home: what waits for them, and the one button that hands out the next call. */
@@ -73,6 +75,8 @@ function OutcomeForm(p: {
   outcomes: string[];
   cancelReasons: string[];
   products: { sku: string; name: string; price: number }[];
+  /** Whether the viewer works a queue (a supervisor holds no claim to release). */
+  release: boolean;
 }) {
   const { lead } = p;
   return (
@@ -115,9 +119,11 @@ function OutcomeForm(p: {
           <Button>Save outcome</Button>
         </div>
       </Form>
-      <Form action={`/call-centre/leads/${lead.id}/release`} label="Release the lead">
-        <Button kind="secondary">Release without a call</Button>
-      </Form>
+      {p.release && (
+        <Form action={`/call-centre/leads/${lead.id}/release`} label="Release the lead">
+          <Button kind="secondary">Release without a call</Button>
+        </Form>
+      )}
     </Card>
   );
 }
@@ -134,13 +140,21 @@ export function CallScreen(p: {
   products: { sku: string; name: string; price: number }[];
 }) {
   const { lead } = p;
+  const { user } = usePage();
   const wa = normalizePhone(lead.phone).replace(/\D/g, '');
+  // Back to where the viewer came from: an agent's queue, or a supervisor's agents board.
+  const queue = callCentrePolicy.authorize(user!, 'queue');
+  const back = queue
+    ? { href: '/call-centre', label: 'Call queue' }
+    : callCentrePolicy.authorize(user!, 'supervise')
+      ? { href: '/call-centre/agents', label: 'Agents at work' }
+      : undefined;
   return (
     <>
       <PageHeader
         title={`${lead.reference} · ${lead.full_name}`}
         subtitle={p.claimedUntil ? `Yours until ${formatDateTime(p.claimedUntil)}` : statusLabel(lead.status)}
-        back={{ href: '/call-centre', label: 'Call queue' }}
+        back={back}
       />
       <div class="record-grid call-screen">
         <div class="record-main">
@@ -172,7 +186,9 @@ export function CallScreen(p: {
           <CustomerRecordCard record={p.record} rows={p.recordRows} />
         </div>
         <div class="record-side">
-          {p.outcomes.length > 0 && <OutcomeForm lead={lead} outcomes={p.outcomes} cancelReasons={p.cancelReasons} products={p.products} />}
+          {p.outcomes.length > 0 && (
+            <OutcomeForm lead={lead} outcomes={p.outcomes} cancelReasons={p.cancelReasons} products={p.products} release={queue} />
+          )}
           <HistoryCard reference={lead.reference} items={p.histories} />
         </div>
       </div>

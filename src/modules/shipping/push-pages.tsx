@@ -14,6 +14,7 @@ import { Button, Card, DataTable, Form, PageHeader, Select } from '../../web/ui.
 import type { JobJson } from '../../jobs/registry.js';
 import { visibleJob } from '../jobs/queries.js';
 import { orderPolicy } from '../orders/policy.js';
+import { shippingCompanyPolicy } from '../shipping-companies/policy.js';
 import { WaitingForStockBadge } from '../orders/views.js';
 import { companyForPush, liveOrderIds, pushableOrders, pushCompanies, type PushableOrder } from './push-queries.js';
 import { pushJob } from './push.js';
@@ -27,7 +28,7 @@ const PushBody = compile(
 );
 const MANUAL = 'The selected shipping company ships by hand: give the tracking number on each order instead.';
 
-function PushPage(p: { orders: PushableOrder[]; companies: [string, string][]; job?: JobJson }) {
+function PushPage(p: { orders: PushableOrder[]; companies: [string, string][]; job?: JobJson; canCreateCompany: boolean }) {
   return (
     <>
       <PageHeader
@@ -42,9 +43,13 @@ function PushPage(p: { orders: PushableOrder[]; companies: [string, string][]; j
       )}
       {p.companies.length === 0 ? (
         <Card>
-          <p class="muted">
-            No active shipping company with the HTTP adapter yet: <a href="/shipping-companies/create">add one</a> first.
-          </p>
+          {p.canCreateCompany ? (
+            <p class="muted">
+              No active shipping company with the HTTP adapter yet: <a href="/shipping-companies/create">add one</a> first.
+            </p>
+          ) : (
+            <p class="muted">No active shipping company with the HTTP adapter yet: an admin adds one first.</p>
+          )}
         </Card>
       ) : (
         <Form action={PAGE} label="Push orders">
@@ -105,7 +110,14 @@ export async function pushPages(web: FastifyInstance) {
     const job = await visibleJob(db, req.user!, req.query.job);
     return renderPage(req, reply, {
       title: 'Push orders',
-      body: <PushPage orders={await pushableOrders(db)} companies={await pushCompanies(db)} job={job} />,
+      body: (
+        <PushPage
+          orders={await pushableOrders(db)}
+          companies={await pushCompanies(db)}
+          job={job}
+          canCreateCompany={shippingCompanyPolicy.authorize(req.user!, 'create')}
+        />
+      ),
     });
   });
 

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SYSTEM } from '../../core/actor.js';
 import { JobWorker } from '../../jobs/worker.js';
-import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
+import { tenant, testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { jobFinished } from '../../test-support/jobs.js';
 import { createOrder } from '../orders/service.js';
@@ -10,6 +10,7 @@ import { transitionOrders } from '../orders/lifecycle.js';
 import { createCompany } from '../shipping-companies/service.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from '../stocks/test-fixtures.js';
 import { CourierSimulator } from './simulator.js';
+import { pushCompanies } from './push-queries.js';
 import { until } from '../../test-support/until.js';
 
 let t: TestApp;
@@ -257,4 +258,26 @@ test('"Waiting for stock" shows on the order page, the orders list and the push 
   assert.doesNotMatch(rowOf(page, ready), badge);
   // The API's JSON is unchanged (api-v1.md has no such field).
   assert.equal('waiting_for_stock' in (await admin.json('GET', `/orders/${waiting}/show`)).json().data, false);
+});
+
+test('with no HTTP company to push to, the push page offers to add one only to those who may (admins)', async () => {
+  // This file's HTTP company set aside for the page's empty state (on PostgreSQL, other files' may still show the form).
+  await t.db.query(`UPDATE shipping_companies SET status = 'inactive' WHERE id = $1`, [company]);
+  try {
+    const empty = (await pushCompanies(t.db)).length === 0;
+    assert.ok(empty || usingPostgres, 'no active HTTP company in this file’s database');
+    for (const role of ['admin', 'manager-leader', 'manager'] as const) {
+      const who = await login(t.app, (await staff(t.db, role)).email);
+      const page = await who.get('/orders/push');
+      assert.equal(page.statusCode, 200, role);
+      const mayCreate = (await who.get('/shipping-companies/create')).statusCode === 200;
+      assert.equal(mayCreate, role === 'admin', role);
+      if (!empty) continue;
+      assert.match(page.body, /No active shipping company with the HTTP adapter yet/, role);
+      if (mayCreate) assert.match(page.body, /<a href="\/shipping-companies\/create">add one<\/a>/, role);
+      else assert.doesNotMatch(page.body, /href="\/shipping-companies\/create"/, role);
+    }
+  } finally {
+    await t.db.query(`UPDATE shipping_companies SET status = 'active' WHERE id = $1`, [company]);
+  }
 });
