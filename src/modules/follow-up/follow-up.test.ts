@@ -119,3 +119,62 @@ test('/follow-up: shipped longer than follow_up_days and returned orders, with t
     assert.equal((await who.json('PATCH', `/follow-up/${ids[0].id}/renew`, {})).statusCode, 403, role);
   }
 });
+
+test('/follow-up pages as the other lists do: per_page (1–1000, default 25) and page, oldest first', async () => {
+  const a = await tenant(t.db);
+  await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 20 });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `${API}/orders`,
+    headers: a.auth,
+    payload: { orders: [order(11), order(12), order(13)] },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const { rows: ids } = await t.db.query<{ id: string; reference: string }>(
+    'SELECT id, reference FROM orders WHERE account_id = $1 ORDER BY reference',
+    [a.accountId],
+  );
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const courier = await person(t.db, 'delivery');
+  for (const [i, o] of ids.entries()) {
+    assert.equal(
+      (await admin.json('PATCH', `/orders/${o.id}/status`, { status: 'shipped', delivery_user_id: courier.id })).statusCode,
+      200,
+    );
+    await t.db.query(
+      `UPDATE order_histories SET created_at = now() - make_interval(days => $2) WHERE order_id = $1 AND new_status = 'shipped'`,
+      [o.id, 10 - i],
+    );
+  }
+  const agent = await login(t.app, (await person(t.db, 'follow-up-agent')).email);
+  const list = async (query: string) => {
+    const r = await agent.json('GET', `/follow-up?account_id=${a.accountId}${query}`);
+    assert.equal(r.statusCode, 200, r.body);
+    const body = r.json() as { data: Row[]; meta: unknown };
+    return { refs: body.data.map((row) => row.reference), meta: body.meta };
+  };
+  const refs = ids.map((o) => o.reference);
+  assert.deepEqual(await list('&per_page=2'), {
+    refs: refs.slice(0, 2),
+    meta: { current_page: 1, per_page: 2, total: 3, last_page: 2 },
+  });
+  assert.deepEqual(await list('&per_page=2&page=2'), {
+    refs: refs.slice(2),
+    meta: { current_page: 2, per_page: 2, total: 3, last_page: 2 },
+  });
+  assert.deepEqual(await list(''), { refs, meta: { current_page: 1, per_page: 25, total: 3, last_page: 1 } });
+  const page = (await agent.get(`/follow-up?account_id=${a.accountId}&per_page=2`)).body;
+  assert.match(page, /1–2 of 3/);
+  assert.doesNotMatch(page, new RegExp(refs[2]));
+  for (const [query, errors] of [
+    ['per_page=0', { per_page: ['The per page field must be at least 1.'] }],
+    [
+      'per_page=1001&page=0',
+      { page: ['The page field must be at least 1.'], per_page: ['The per page field must not be greater than 1000.'] },
+    ],
+  ] as const) {
+    const bad = await agent.json('GET', `/follow-up?account_id=${a.accountId}&${query}`);
+    assert.equal(bad.statusCode, 422, query);
+    assert.deepEqual(bad.json().errors, errors, query);
+  }
+});

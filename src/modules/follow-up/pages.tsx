@@ -1,4 +1,3 @@
-import { queryRecord } from '../../web/query.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
@@ -10,22 +9,26 @@ import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
+import { listQuery } from '../../web/list-query.js';
 import type { IdRoute } from '../../web/types.js';
 import { pick } from '../records/record-ui.js';
 import { transitionOrders } from '../orders/lifecycle.js';
 import { findOrder, lockOrders, orderScopeOf } from '../orders/queries.js';
 import { orderMoveRefusal } from '../orders/transitions.js';
 import { followUpPolicy } from './policy.js';
-import { FOLLOW_UP_PER_PAGE, followUpDays, followUpQueue, setFollowUpDays } from './queries.js';
+import { followUpDays, followUpQueue, setFollowUpDays } from './queries.js';
 import { FollowUpPage, type Tier } from './views.js';
 
 const PAGE = '/follow-up';
-const FollowUpQuery = Type.Object({
-  tier: Type.Optional(Type.String({ enum: ['shipped', 'returned'] })),
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
-  account_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+/** The lists' query (`page`, `per_page` 1–1000, default 25): the queue keeps its one order, oldest first. */
+const followUpQuery = listQuery({
+  sorts: ['since'],
+  defaultSort: 'since',
+  filters: {
+    tier: Type.String({ enum: ['shipped', 'returned'] }),
+    account_id: Type.String({ minLength: 1, maxLength: 100 }),
+  },
 });
-const followUpQuery = compile(FollowUpQuery);
 const RenewBody = Type.Object({ comment: Type.Optional(Type.String({ maxLength: 1000, nullable: true })) });
 const renewBody = compile(RenewBody);
 const SettingsBody = Type.Object({ follow_up_days: Type.Integer({ minimum: 1, maximum: 365 }) });
@@ -43,22 +46,17 @@ export async function followUpPages(web: FastifyInstance) {
 
   web.get(PAGE, { config: { can: followUpPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
-    const bag = new ErrorBag();
-    const query = followUpQuery.check(queryRecord(req), bag);
-    bag.throwIfAny(FollowUpQuery);
-    const tier = (query.tier ?? 'shipped') as Tier;
-    const page = query.page ?? 1;
+    const query = followUpQuery(req);
+    const tier = (query.tier as Tier | undefined) ?? 'shipped';
+    const accountId = (query.account_id as string | undefined) ?? null;
+    const { page, per_page } = query;
     const days = await followUpDays(db);
     const [list, other] = await Promise.all([
-      followUpQueue(db, tier, days, page, query.account_id ?? null),
-      followUpQueue(db, tier === 'shipped' ? 'returned' : 'shipped', days, 1, query.account_id ?? null),
+      followUpQueue(db, tier, days, { page, per_page }, accountId),
+      // The other tab's count: only its total is read.
+      followUpQueue(db, tier === 'shipped' ? 'returned' : 'shipped', days, { page: 1, per_page: 1 }, accountId),
     ]);
-    const meta = {
-      current_page: page,
-      per_page: FOLLOW_UP_PER_PAGE,
-      total: list.total,
-      last_page: Math.max(1, Math.ceil(list.total / FOLLOW_UP_PER_PAGE)),
-    };
+    const meta = { current_page: page, per_page, total: list.total, last_page: Math.max(1, Math.ceil(list.total / per_page)) };
     if (wantsJson(req)) return reply.send({ data: list.rows, meta, follow_up_days: days });
     const counts = { [tier]: list.total, [tier === 'shipped' ? 'returned' : 'shipped']: other.total } as Record<Tier, number>;
     return renderPage(req, reply, {

@@ -26,8 +26,6 @@ export async function setFollowUpDays(q: Queryable, days: number): Promise<void>
   await q.query('UPDATE fulfilment_settings SET follow_up_days = $1, updated_at = now()', [days]);
 }
 
-const PER_PAGE = 50;
-
 /**
  * One tier of the queue, oldest first: `shipped` orders that left more than `days` days ago (by
  * their history's last move to shipped), or `returned` orders that may be renewed; each with the
@@ -37,9 +35,10 @@ export async function followUpQueue(
   q: Queryable,
   tier: 'shipped' | 'returned',
   days: number,
-  page = 1,
+  paging: { page: number; per_page: number },
   accountId: string | null = null,
 ): Promise<{ rows: FollowUpRow[]; total: number }> {
+  const { page, per_page: perPage } = paging;
   const where = `o.status = $1 AND o.deleted_at IS NULL AND ($1 = 'returned' OR m.at < now() - make_interval(days => $2::int))
     AND ($4::text IS NULL OR o.account_id = $4)`;
   const from = `FROM orders o
@@ -52,12 +51,10 @@ export async function followUpQueue(
                  FROM order_events e WHERE e.order_id = o.id ORDER BY e.at DESC, e.id DESC LIMIT 1) AS last_event
          ${from} JOIN accounts a ON a.id = o.account_id
         WHERE ${where}
-        ORDER BY m.at, o.id LIMIT ${PER_PAGE} OFFSET $3`,
-      [tier, days, (page - 1) * PER_PAGE, accountId],
+        ORDER BY m.at, o.id LIMIT $5 OFFSET $3`,
+      [tier, days, (page - 1) * perPage, accountId, perPage],
     ),
     q.query<{ n: number }>(`SELECT count(*)::int AS n ${from} WHERE ${where} AND $3::int IS NOT NULL`, [tier, days, 0, accountId]),
   ]);
   return { rows: list.rows.map((r) => ({ ...r, total: Number(r.total) })), total: count.rows[0].n };
 }
-
-export const FOLLOW_UP_PER_PAGE = PER_PAGE;
