@@ -17,6 +17,7 @@ import {
   makeOrder,
   moneyShop,
   moveOrder,
+  multipartForm,
   multipartPatch,
   PDF_PROOF,
 } from '../ledger/test-fixtures.js';
@@ -628,6 +629,23 @@ describe('courier cash', () => {
       {
         'order_ids.0': ['The selected order_ids.0 is invalid.'],
       },
+    );
+    // The same from the form (multipart, one field per ticked box, more than 50 of them): the refusal is shown on the page it goes back to.
+    const form = `/remittances/create?shipping_company_id=${company}`;
+    const ticked = [made[0].id, ...Array.from({ length: 60 }, () => newId())];
+    const refused = await multipartForm(
+      t.app,
+      admin,
+      '/remittances',
+      { shipping_company_id: company, 'order_ids[]': ticked, received_at: '2026-11-30' },
+      undefined,
+      form,
+    );
+    assert.equal(refused.statusCode, 302);
+    assert.equal(refused.headers.location, form);
+    assert.deepEqual(
+      pageErrors((await admin.get(form)).body),
+      ticked.map((_, i) => `The selected order_ids.${i} is invalid.`),
     );
     data(
       await admin.json('POST', '/remittances', { shipping_company_id: company, order_ids: [made[2].id], received_at: '2026-11-30' }),

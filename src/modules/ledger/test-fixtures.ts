@@ -118,11 +118,24 @@ export async function multipartPatch(
   file?: { name: string; type: string; data: Buffer },
   back?: string,
 ): Promise<LightMyRequestResponse> {
+  return multipartForm(app, a, url, { _method: 'PATCH', ...fields }, file, back);
+}
+
+/** A multipart POST as `a` (a field given a list is repeated, as checkboxes are), with an optional `file`; see multipartPatch. */
+export async function multipartForm(
+  app: FastifyInstance,
+  a: Agent,
+  url: string,
+  fields: Record<string, string | string[]>,
+  file?: { name: string; type: string; data: Buffer },
+  back?: string,
+): Promise<LightMyRequestResponse> {
   if (!a.token) await a.get('/');
   const boundary = '----codops' + newId();
   const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries({ _token: a.token, _method: 'PATCH', ...fields }))
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const [k, list] of Object.entries({ _token: a.token, ...fields }))
+    for (const v of Array.isArray(list) ? list : [list])
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   if (file) {
     parts.push(
       Buffer.from(

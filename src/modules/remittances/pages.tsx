@@ -9,13 +9,14 @@ import { wantsJson } from '../../web/scope.js';
 import { multipartForms, Upload } from '../settings/uploads.js';
 import { remittancePolicy } from './policy.js';
 import { courierCash, findCourier, pendingOrders } from './queries.js';
-import { MAX_CSV_BYTES, ONE_COURIER, remittanceBody } from './schemas.js';
+import { MAX_CSV_BYTES, MAX_ORDERS, ONE_COURIER, remittanceBody } from './schemas.js';
 import { parseCsv, recordRemittance } from './service.js';
 import { CourierCashPage, RemittanceForm } from './views.js';
 
 /** Courier cash (finance.md): what each courier owes, and recording what they handed over. */
 export async function remittancesPages(web: FastifyInstance) {
-  await multipartForms(web, { maxFileBytes: MAX_CSV_BYTES });
+  // One field per ticked order, up to the body's limit on them, and the form's own few.
+  await multipartForms(web, { maxFileBytes: MAX_CSV_BYTES, maxFields: MAX_ORDERS + 20 });
   const { db } = web;
   addNav({ label: 'Courier cash', href: '/remittances', icon: 'truck', visible: remittancePolicy.can('view'), section: 'Finance' });
 

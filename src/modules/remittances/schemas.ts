@@ -1,11 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { compile } from '../../http/validation.js';
 
+/** The most orders one remittance records. */
+export const MAX_ORDERS = 5000;
+
 export const remittanceBody = compile(
   Type.Object({
     shipping_company_id: Type.Optional(Type.String({ maxLength: 100, nullable: true })),
     delivery_user_id: Type.Optional(Type.String({ maxLength: 100, nullable: true })),
-    order_ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 5000, nullable: true })),
+    order_ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: MAX_ORDERS, nullable: true })),
     /** The CSV's text (`reference,amount` lines), as a JSON client sends it; a form uploads `file`. */
     csv: Type.Optional(Type.String({ maxLength: 1_000_000, nullable: true })),
     received_at: Type.String({ format: 'laravel-date' }),

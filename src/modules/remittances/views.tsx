@@ -1,7 +1,10 @@
 import { Money } from '../../web/money.js';
 import { Button, Card, Checkbox, DataTable, Field, Form, LinkButton, PageHeader, TextArea } from '../../web/ui.js';
+import { OtherErrors } from '../records/record-ui.js';
 import type { Courier, CourierCash, PendingOrder } from './queries.js';
 
+/** The form's fields that show their own errors. */
+const FIELDS = ['file', 'received_at', 'comment', 'confirm'];
 const param = (c: Courier) => (c.type === 'shipping_company' ? 'shipping_company_id' : 'delivery_user_id');
 
 export function CourierCashPage(p: { rows: CourierCash[] }) {
@@ -42,6 +45,8 @@ export function RemittanceForm(p: { courier: Courier; orders: PendingOrder[] }) 
   return (
     <>
       <PageHeader title={`Remittance from ${p.courier.name}`} back={{ href: '/remittances', label: 'Courier cash' }} />
+      {/* The selection's and the CSV lines' errors have no field of their own: the page's error. */}
+      <OtherErrors shown={(k) => FIELDS.includes(k)} />
       <Card title="Select the orders paid for, or upload the courier's CSV">
         <Form action="/remittances" multipart label="Record a remittance">
           <input type="hidden" name={param(p.courier)} value={p.courier.id} />
@@ -59,10 +64,7 @@ export function RemittanceForm(p: { courier: Courier; orders: PendingOrder[] }) 
               { label: 'Expected', class: 'num', render: (o) => <Money value={Number(o.expected)} /> },
             ]}
           />
-          <div class="field">
-            <label for="f-file">CSV of reference,amount (instead of selecting)</label>
-            <input id="f-file" type="file" name="file" accept=".csv,text/csv" />
-          </div>
+          <Field name="file" type="file" label="CSV of reference,amount (instead of selecting)" accept=".csv,text/csv" />
           <Field name="received_at" label="Received on" type="date" value={today} required />
           <TextArea name="comment" label="Comment" />
           <Checkbox name="confirm" label="Record even where amounts differ from what codops expects" />

@@ -27,10 +27,12 @@ async function readAll(stream: Readable): Promise<Buffer> {
  * (repeated names and `name[]` as arrays), files as `Upload`s, before the CSRF check reads `_token`.
  * A file over `maxFileBytes` is kept as truncated so the route can answer 422 on its field.
  */
-export async function multipartForms(web: FastifyInstance, opts: { maxFileBytes: number }) {
+export async function multipartForms(web: FastifyInstance, opts: { maxFileBytes: number; maxFields?: number }) {
+  // `maxFields`: a form of checkboxes sends one field per ticked box (the remittance's orders).
+  const fields = opts.maxFields ?? 50;
   await web.register(fastifyMultipart, {
     throwFileSizeLimit: false,
-    limits: { fileSize: opts.maxFileBytes, files: 1, fields: 50, fieldSize: 100_000, parts: 60, fieldNameSize: 100, headerPairs: 100 },
+    limits: { fileSize: opts.maxFileBytes, files: 1, fields, fieldSize: 100_000, parts: fields + 10, fieldNameSize: 100, headerPairs: 100 },
   });
   web.addHook('preValidation', async (req) => {
     if (!req.isMultipart()) return;
