@@ -450,6 +450,88 @@ describe('payouts', () => {
     if (usingPostgres) assert.ok(true, 'ran against PostgreSQL with a pool');
   });
 
+  test('the payouts list: search, status, method and (admins) account filters, sortable columns, pages with meta; bad values 422', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'list@example.test' });
+    await sel.json('PATCH', '/settings/payment/bank-account', { bank_name: 'CIH', account_holder: 'A', iban: 'MA6401' });
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 1000, comment: 'Opening' });
+    const made: { id: string; reference: string }[] = [];
+    for (const [amount, payment_method] of [
+      [30, 'paypal'],
+      [10, 'bank_transfer'],
+      [20, 'paypal'],
+    ] as const)
+      made.push(data(await sel.json('POST', '/invoices/create/request', { amount, payment_method }), 201));
+    data(await sel.json('PATCH', `/invoices/${made[1].id}/cancel/request`));
+    const list = async (a: Agent, query: string) => {
+      const res = await a.json('GET', `/invoices?${query}`);
+      assert.equal(res.statusCode, 200, `${query}: ${res.body.slice(0, 300)}`);
+      return res.json() as { data: { reference: string }[]; meta: Record<string, number> };
+    };
+    const refs = (body: { data: { reference: string }[] }) => body.data.map((i) => i.reference);
+    const of = (...i: number[]) => i.map((n) => made[n].reference);
+
+    // Newest first by default, the API's paginated body with the items unchanged.
+    const all = await list(sel, '');
+    assert.deepEqual(refs(all), of(2, 1, 0));
+    assert.deepEqual(all.meta, { current_page: 1, per_page: 25, total: 3, last_page: 1 });
+    assert.deepEqual(Object.keys(all.data[0]), [
+      'id',
+      'reference',
+      'amount',
+      'status',
+      'payment_method',
+      'comment',
+      'proof_url',
+      'created_at',
+      'updated_at',
+    ]);
+    // Sorts: ascending once named, descending when asked.
+    assert.deepEqual(refs(await list(sel, 'sort=amount')), of(1, 2, 0));
+    assert.deepEqual(refs(await list(sel, 'sort=amount&direction=desc')), of(0, 2, 1));
+    assert.deepEqual(refs(await list(sel, 'sort=reference')), of(0, 1, 2));
+    assert.deepEqual(refs(await list(sel, 'sort=status&direction=desc')), of(2, 0, 1));
+    // Filters and search (part of the reference, any case).
+    assert.deepEqual(refs(await list(sel, 'status=canceled')), of(1));
+    assert.deepEqual(refs(await list(sel, 'payment_method=paypal&sort=created_at')), of(0, 2));
+    assert.deepEqual(refs(await list(sel, `search=${made[0].reference.toLowerCase()}`)), of(0));
+    // Pages.
+    const second = await list(sel, 'per_page=2&page=2');
+    assert.deepEqual(refs(second), of(0));
+    assert.deepEqual(second.meta, { current_page: 2, per_page: 2, total: 3, last_page: 2 });
+    // A seller's account_id names nothing: still their own. Staff filter by account and search its name.
+    assert.deepEqual(refs(await list(sel, `account_id=${other.accountId}`)), of(2, 1, 0));
+    assert.deepEqual(refs(await list(admin, `account_id=${s.accountId}&status=pending`)), of(2, 0));
+    const { rows: acc } = await t.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [s.accountId]);
+    assert.deepEqual(refs(await list(admin, `search=${encodeURIComponent(acc[0].name)}&sort=amount`)), of(1, 2, 0));
+
+    expectInvalid(await sel.json('GET', '/invoices?sort=secret&direction=up&status=lost&payment_method=cash&per_page=0'), {
+      per_page: ['The per page field must be at least 1.'],
+      status: ['The selected status is invalid.'],
+      sort: ['The selected sort is invalid.'],
+      direction: ['The selected direction is invalid.'],
+      payment_method: ['The selected payment method is invalid.'],
+    });
+
+    // The page: the filters, sortable headers keeping them, a bad filter's message beside it.
+    const page = await admin.get(`/invoices?account_id=${s.accountId}&status=pending`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<label for="f-search">Search by reference or account<\/label>/);
+    for (const f of ['status', 'payment_method', 'account_id']) assert.match(page.body, new RegExp(`<select[^>]*name="${f}"`), f);
+    for (const sort of ['reference', 'amount', 'status', 'created_at'])
+      assert.match(
+        page.body,
+        new RegExp(`href="/invoices\\?account_id=${s.accountId}&amp;status=pending&amp;sort=${sort}&amp;direction=asc"`),
+        sort,
+      );
+    const mine = await sel.get('/invoices?payment_method=cash');
+    assert.equal(mine.statusCode, 200);
+    assert.match(mine.body, /<label for="f-search">Search by reference<\/label>/);
+    assert.doesNotMatch(mine.body, /name="account_id"/);
+    assert.match(mine.body, /The selected payment method is invalid\./);
+  });
+
   test('payment details: the owner and admins see them whole; the invoice page masks them for nobody else', async () => {
     const d = data(await seller.json('PATCH', '/settings/payment/paypal', { paypal_email: 'owner@example.test' }));
     assert.equal(d.paypal_email, 'owner@example.test');

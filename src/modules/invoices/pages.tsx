@@ -11,6 +11,8 @@ import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute, WebUser } from '../../web/types.js';
+import type { PageMeta } from '../../db/paging.js';
+import { accountOptions } from '../accounts/queries.js';
 import { cents, checkCents } from '../ledger/schemas.js';
 import { balanceOf } from '../ledger/queries.js';
 import { Upload, multipartForms } from '../settings/uploads.js';
@@ -19,10 +21,12 @@ import {
   findInvoice,
   invoiceHistories,
   invoicePage,
+  INVOICE_SORTS,
   maskDetails,
   paymentDetails,
   seesDetailsOf,
   statementOf,
+  type InvoiceFilters,
   type InvoiceJson,
   type InvoiceRow,
 } from './queries.js';
@@ -36,6 +40,7 @@ import {
   MAX_PROOF_BYTES,
   paidBody,
   payoutRequest,
+  PAYMENT_METHODS,
   paypalBody,
   PROOF_NOT_FILE,
   PROOF_TOO_BIG,
@@ -48,10 +53,10 @@ import { statementPdf } from './statement.js';
 import { InvoicePage, InvoicesList, LIST, PaymentSettings, RequestForm, showUrl } from './views.js';
 
 const invoiceList = listQuery({
-  sorts: ['created_at'],
+  sorts: INVOICE_SORTS,
   defaultSort: 'created_at',
   statuses: INVOICE_STATUSES,
-  filters: { account_id: Type.String({ maxLength: 100 }) },
+  filters: { payment_method: Type.String({ enum: [...PAYMENT_METHODS] }), account_id: Type.String({ maxLength: 100 }) },
 });
 
 /** The proof's type by its first bytes (whatever the browser claimed). */
@@ -96,17 +101,21 @@ export async function invoicesPages(web: FastifyInstance) {
   const fresh = async (req: FastifyRequest, id: string) => (await findInvoice(db, req.user!, id))!.data;
 
   web.get(LIST, { config: { can: invoicePolicy.can('view') } }, async (req, reply) => {
-    const f = invoiceList(req);
+    const f = invoiceList(req) as InvoiceFilters;
     const staff = req.user!.role !== 'seller';
-    const body = await invoicePage(db, req.user!, f as typeof f & { account_id?: string }, !wantsJson(req) && staff);
+    const body = await invoicePage(db, req.user!, f, !wantsJson(req) && staff);
     if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(body);
-    const page = JSON.parse(body) as {
-      data: (InvoiceJson & { account_name?: string })[];
-      meta: { current_page: number; per_page: number; total: number; last_page: number };
-    };
+    const page = JSON.parse(body) as { data: (InvoiceJson & { account_name?: string })[]; meta: PageMeta };
     return renderPage(req, reply, {
       title: 'Payouts',
-      body: <InvoicesList rows={page.data} meta={page.meta} staff={staff} canRequest={invoicePolicy.authorize(req.user!, 'request')} />,
+      body: (
+        <InvoicesList
+          rows={page.data}
+          meta={page.meta}
+          accounts={staff ? await accountOptions(db) : null}
+          canRequest={invoicePolicy.authorize(req.user!, 'request')}
+        />
+      ),
     });
   });
 

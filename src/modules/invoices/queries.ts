@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
-import { jsonPage } from '../../db/paging.js';
-import { Where } from '../../db/where.js';
+import { jsonPage, type ListRequest } from '../../db/paging.js';
+import { contains, Where } from '../../db/where.js';
 import type { WebUser } from '../../web/types.js';
 import type { InvoiceStatus, PaymentMethod } from './schemas.js';
 
@@ -49,32 +49,48 @@ export async function findInvoice(q: Queryable, user: WebUser, id: string, lock 
   return rows[0];
 }
 
-export interface InvoiceFilters {
-  page: number;
-  per_page: number;
+/** The list's sorts (web/list-query.ts checks `sort` against them); the id breaks ties. */
+const INVOICE_SORTS_SQL: Record<string, string> = {
+  reference: 'i.reference',
+  amount: 'i.amount',
+  status: 'i.status',
+  created_at: 'i.created_at',
+};
+export const INVOICE_SORTS = Object.keys(INVOICE_SORTS_SQL);
+
+export interface InvoiceFilters extends ListRequest {
   status?: string;
+  payment_method?: string;
   account_id?: string;
   search?: string;
 }
 
+/**
+ * One page of the payouts `user` may see: search by reference (and, for staff, the account's
+ * name), status, payment method and (staff) account, in the asked order.
+ */
 export function invoicePage(q: Queryable, user: WebUser, f: InvoiceFilters, extra = false): Promise<string> {
   const w = new Where();
   const scope = invoiceScope(user);
   if (scope) w.and(`i.account_id = ${w.param(scope)}`);
   else if (f.account_id) w.and(`i.account_id = ${w.param(f.account_id)}`);
   if (f.status) w.and(`i.status = ${w.param(f.status)}`);
-  if (f.search) w.and(`i.reference = ${w.param(f.search.trim().toUpperCase())}`);
-  const json = extra
-    ? `(${INVOICE_JSON}::jsonb || jsonb_build_object('account_name', (SELECT name FROM accounts WHERE id = i.account_id)))`
-    : INVOICE_JSON;
+  if (f.payment_method) w.and(`i.payment_method = ${w.param(f.payment_method)}`);
+  const search = f.search?.trim();
+  if (search) {
+    const like = w.param(contains(search));
+    w.and(scope ? `i.reference ILIKE ${like}` : `(i.reference ILIKE ${like} OR a.name ILIKE ${like})`);
+  }
+  const json = extra ? `(${INVOICE_JSON}::jsonb || jsonb_build_object('account_name', a.name))` : INVOICE_JSON;
+  const dir = f.direction === 'asc' ? 'ASC' : 'DESC';
   return jsonPage(q, {
     jsonExpr: json,
-    from: 'FROM invoices i',
+    from: 'FROM invoices i JOIN accounts a ON a.id = i.account_id',
     key: 'i.id',
     where: w,
     orderBy: [
-      ['i.created_at', 'DESC'],
-      ['i.id', 'DESC'],
+      [INVOICE_SORTS_SQL[f.sort] ?? INVOICE_SORTS_SQL.created_at, dir],
+      ['i.id', dir],
     ],
     page: f,
   });

@@ -8,6 +8,8 @@ import {
   DateTimeCell,
   DefinitionList,
   Field,
+  Filters,
+  FilterSelect,
   Form,
   LinkButton,
   PageHeader,
@@ -20,15 +22,20 @@ import type { Balance } from '../ledger/queries.js';
 import { BalanceKpis, hidesMoney } from '../ledger/views.js';
 import { OtherErrors } from '../records/record-ui.js';
 import type { InvoiceHistoryRow, InvoiceJson, PaymentDetails } from './queries.js';
-import type { PaymentMethod } from './schemas.js';
+import { INVOICE_STATUSES, type PaymentMethod } from './schemas.js';
 
 export const LIST = '/invoices';
 export const showUrl = (id: string) => `/invoices/${id}/show`;
 const METHOD_LABELS: Record<PaymentMethod, string> = { bank_transfer: 'Bank transfer', paypal: 'PayPal' };
+const METHOD_OPTIONS = Object.entries(METHOD_LABELS) as [string, string][];
 
 type Row = InvoiceJson & { account_name?: string };
 
-export function InvoicesList(p: { rows: Row[]; meta: PageMeta; canRequest: boolean; staff: boolean }) {
+const STATUS_OPTIONS: [string, string][] = INVOICE_STATUSES.map((s) => [s, s[0].toUpperCase() + s.slice(1)]);
+
+/** Payouts: search, status, method and (staff, who see every account) account filters, sortable columns. */
+export function InvoicesList(p: { rows: Row[]; meta: PageMeta; canRequest: boolean; accounts: [string, string][] | null }) {
+  const staff = p.accounts !== null;
   return (
     <>
       <PageHeader
@@ -36,17 +43,25 @@ export function InvoicesList(p: { rows: Row[]; meta: PageMeta; canRequest: boole
         subtitle="Payout requests and their status"
         actions={p.canRequest ? <LinkButton href="/invoices/create">Request a payout</LinkButton> : undefined}
       />
+      <Filters
+        search={staff ? 'Reference or account' : 'Reference'}
+        searchLabel={staff ? 'Search by reference or account' : 'Search by reference'}
+      >
+        <FilterSelect name="status" label="Status" options={STATUS_OPTIONS} placeholder="Any status" />
+        <FilterSelect name="payment_method" label="Method" options={METHOD_OPTIONS} placeholder="Any method" />
+        {p.accounts && <FilterSelect name="account_id" label="Account" options={p.accounts} placeholder="Any account" />}
+      </Filters>
       <DataTable<Row>
         caption="Payouts"
         rows={p.rows}
-        empty="No payout yet."
+        empty="No payout matches these filters."
         columns={[
-          { label: 'Reference', render: (r) => <a href={showUrl(r.id)}>{r.reference}</a> },
-          ...(p.staff ? [{ label: 'Account', render: (r: Row) => r.account_name ?? '' }] : []),
-          ...(hidesMoney() ? [] : [{ label: 'Amount', class: 'num', render: (r: Row) => <Money value={r.amount} /> }]),
+          { label: 'Reference', sort: 'reference', render: (r) => <a href={showUrl(r.id)}>{r.reference}</a> },
+          ...(staff ? [{ label: 'Account', render: (r: Row) => r.account_name ?? '' }] : []),
+          ...(hidesMoney() ? [] : [{ label: 'Amount', sort: 'amount', class: 'num', render: (r: Row) => <Money value={r.amount} /> }]),
           { label: 'Method', render: (r) => METHOD_LABELS[r.payment_method] },
-          { label: 'Status', render: (r) => <StatusBadge status={r.status} /> },
-          { label: 'Requested', render: (r) => <DateTimeCell iso={r.created_at} /> },
+          { label: 'Status', sort: 'status', render: (r) => <StatusBadge status={r.status} /> },
+          { label: 'Requested', sort: 'created_at', render: (r) => <DateTimeCell iso={r.created_at} /> },
         ]}
       />
       <Pagination meta={p.meta} />
@@ -62,13 +77,7 @@ export function RequestForm(p: { balance: Balance }) {
       <Card>
         <Form action="/invoices/create/request" label="Request a payout">
           <Field name="amount" label="Amount" type="number" step="0.01" min="1" required />
-          <Select
-            name="payment_method"
-            label="Payment method"
-            options={Object.entries(METHOD_LABELS) as [string, string][]}
-            required
-            placeholder="Choose…"
-          />
+          <Select name="payment_method" label="Payment method" options={METHOD_OPTIONS} required placeholder="Choose…" />
           <TextArea name="comment" label="Comment" />
           <Button>Request payout</Button>
         </Form>
