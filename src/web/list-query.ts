@@ -18,13 +18,15 @@ export interface ListParams {
 
 /**
  * The query of a dashboard list: `page`, `per_page` (1–1000), `search`, `status`, `sort`,
- * `direction` and the list's own filters. JSON clients get a 422 for a bad value, as the API
- * answers; a page shows the message beside the filter and lists without it (an overlong search
+ * `direction` and the list's own filters. Without a `sort` the list reads `defaultSort` in
+ * `defaultDirection` (newest first unless told); a named sort reads ascending. JSON clients get a
+ * 422 for a bad value, as the API answers; a page shows the message beside the filter and lists without it (an overlong search
  * finds nothing).
  */
 export function listQuery(opts: {
   sorts: readonly string[];
   defaultSort: string;
+  defaultDirection?: 'asc' | 'desc';
   statuses?: readonly string[];
   filters?: Record<string, TSchema>;
 }) {
@@ -54,7 +56,7 @@ export function listQuery(opts: {
       if (typeof search === 'string') value.search = search;
     }
     const sort = (value.sort as string | undefined) ?? opts.defaultSort;
-    const direction = (value.direction as 'asc' | 'desc' | undefined) ?? (value.sort ? 'asc' : 'desc');
+    const direction = (value.direction as 'asc' | 'desc' | undefined) ?? (value.sort ? 'asc' : (opts.defaultDirection ?? 'desc'));
     return { ...value, page: (value.page as number) ?? 1, per_page: (value.per_page as number) ?? DASHBOARD_PER_PAGE, sort, direction };
   };
 }

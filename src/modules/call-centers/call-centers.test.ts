@@ -58,6 +58,68 @@ describe('call centres and the call-centre settings', () => {
     assert.equal(left.rows[0].call_center_id, null);
   });
 
+  test('the list: search by name or manager, status and manager filters, sortable columns, pages with meta; bad values 422', async () => {
+    const tag = newId().slice(-8);
+    const boss = await person(t.db, 'call-center-manager', { fullName: `Boss ${tag}` });
+    const make = async (n: string, extra: Record<string, string> = {}) =>
+      ok(await admin.json('POST', '/call-centers/store', { name: `${n} ${tag}`, ...extra }), 201).data as { id: string };
+    await make('Beta', { manager_id: boss.id });
+    await make('Alpha', { status: 'inactive' });
+    const gamma = await make('Gamma');
+    ok(await admin.json('PATCH', `/users/agents/${(await person(t.db, 'agent')).id}/update`, { call_center_id: gamma.id }));
+    const list = async (query: string, as = admin) => {
+      const res = await as.json('GET', `/call-centers?${query}`);
+      assert.equal(res.statusCode, 200, `${query}: ${res.body.slice(0, 300)}`);
+      return res.json() as { data: { name: string }[]; meta: Record<string, number> };
+    };
+    const names = (body: { data: { name: string }[] }) => body.data.map((c) => c.name.split(' ')[0]);
+
+    // By name, as before, in the API's paginated body with the items unchanged.
+    const all = await list(`search=${tag}`);
+    assert.deepEqual(names(all), ['Alpha', 'Beta', 'Gamma']);
+    assert.deepEqual(all.meta, { current_page: 1, per_page: 25, total: 3, last_page: 1 });
+    assert.deepEqual(Object.keys(all.data[0]), ['id', 'name', 'manager_id', 'manager', 'status', 'agents', 'created_at', 'updated_at']);
+    assert.deepEqual(names(await list(`search=${tag}&sort=name&direction=desc`)), ['Gamma', 'Beta', 'Alpha']);
+    assert.deepEqual(names(await list(`search=${tag}&sort=created_at`)), ['Beta', 'Alpha', 'Gamma']);
+    assert.equal(names(await list(`search=${tag}&sort=agents&direction=desc`))[0], 'Gamma');
+    assert.deepEqual(names(await list(`search=${tag}&status=inactive`)), ['Alpha']);
+    assert.deepEqual(names(await list(`manager_id=${boss.id}`)), ['Beta']);
+    assert.deepEqual(names(await list(`search=${encodeURIComponent(`boss ${tag}`)}`)), ['Beta'], 'the manager’s name');
+    const second = await list(`search=${tag}&per_page=2&page=2`);
+    assert.deepEqual(names(second), ['Gamma']);
+    assert.deepEqual(second.meta, { current_page: 2, per_page: 2, total: 3, last_page: 2 });
+    assert.deepEqual((await list('search=zzz-nothing&page=2')).data, []);
+    // Its manager still sees only their own.
+    assert.deepEqual(names(await list('', await login(t.app, boss.email))), ['Beta']);
+
+    assert.deepEqual(ok(await admin.json('GET', '/call-centers?per_page=0&status=closed&sort=secret&direction=up'), 422), {
+      message: INVALID,
+      errors: {
+        per_page: ['The per page field must be at least 1.'],
+        status: ['The selected status is invalid.'],
+        sort: ['The selected sort is invalid.'],
+        direction: ['The selected direction is invalid.'],
+      },
+    });
+
+    // The page: search box, filters, sortable headers keeping the filters, a bad filter's message.
+    const page = await admin.get(`/call-centers?search=${tag}&status=active`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<label for="f-search">Search by name or manager<\/label>/);
+    for (const f of ['status', 'manager_id']) assert.match(page.body, new RegExp(`<select[^>]*name="${f}"`), f);
+    for (const sort of ['name', 'manager', 'agents', 'status', 'created_at'])
+      assert.match(
+        page.body,
+        new RegExp(`href="/call-centers\\?search=${tag}&amp;status=active&amp;sort=${sort}&amp;direction=asc"`),
+        sort,
+      );
+    assert.match(page.body, /Page 1 of 1/);
+    const bad = await admin.get('/call-centers?status=closed');
+    assert.equal(bad.statusCode, 200);
+    assert.match(bad.body, /The selected status is invalid\./);
+    assert.doesNotMatch((await (await login(t.app, boss.email)).get('/call-centers')).body, /name="manager_id"/);
+  });
+
   test('settings: admin only, JSON {"data":…}, 422 with the field messages, the page labels its fields', async () => {
     const before = ok(await admin.json('GET', '/settings/call-centre')).data;
     assert.deepEqual(Object.keys(before), ['max_attempts', 'claim_minutes', 'duplicate_window_days', 'cancel_reasons']);

@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { PageMeta } from '../../db/paging.js';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
+import { formatDate } from '../../web/format.js';
+import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { renderFormPage } from '../../web/form-page.js';
@@ -9,19 +13,22 @@ import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
-import { Button, DataTable, Field, Form, LinkButton, PageHeader, Select, StatusBadge } from '../../web/ui.js';
+import { Button, Field, Filters, FilterSelect, Form, Select, StatusBadge } from '../../web/ui.js';
 import { RecordForm } from '../../web/record-form.js';
 import { deleteRoute } from '../catalog/named-records.js';
+import { CatalogList } from '../catalog/catalog-list.js';
 import { callCenterPolicy } from './policy.js';
 import {
+  CALL_CENTER_SORTS,
   callCenterNameTaken,
   findCallCenter,
   isCallCenterManager,
   listCallCenters,
   managerOptions,
   type CallCenterJson,
+  type CallCenterRow,
 } from './queries.js';
-import { callCenterCreate, callCenterUpdate, NAME_TAKEN, type CallCenterInput } from './schemas.js';
+import { CALL_CENTER_STATUSES, callCenterCreate, callCenterUpdate, NAME_TAKEN, type CallCenterInput } from './schemas.js';
 import { createCallCenter, deleteCallCenters, updateCallCenter } from './service.js';
 
 const LIST = '/call-centers';
@@ -29,29 +36,51 @@ const STATUS_OPTIONS: [string, string][] = [
   ['active', 'Active'],
   ['inactive', 'Inactive'],
 ];
+const callCenterList = listQuery({
+  sorts: CALL_CENTER_SORTS,
+  defaultSort: 'name',
+  defaultDirection: 'asc',
+  statuses: CALL_CENTER_STATUSES,
+  filters: { manager_id: Type.String({ maxLength: 100 }) },
+});
 
-function CallCentersList({ rows }: { rows: CallCenterJson[] }) {
+/** Admins tick, edit and delete here; managers read (a call-center-manager only their own, without the manager filter). */
+function CallCentersList({ rows, meta, managers }: { rows: CallCenterRow[]; meta: PageMeta; managers: [string, string][] | null }) {
   const { user } = usePage();
-  const admin = callCenterPolicy.authorize(user!, 'create');
+  const admin = callCenterPolicy.authorize(user!, 'update');
   return (
-    <>
-      <PageHeader
-        title="Call centres"
-        subtitle="Agents, follow-up agents and managers belong to one; its manager supervises its agents."
-        actions={admin && <LinkButton href="/call-centers/create">New call centre</LinkButton>}
-      />
-      <DataTable
-        caption="Call centres"
-        rows={rows}
-        empty="No call centre yet."
-        columns={[
-          { label: 'Name', render: (r) => (admin ? <a href={`/call-centers/${r.id}/edit`}>{r.name}</a> : r.name) },
-          { label: 'Manager', render: (r) => r.manager ?? '—' },
-          { label: 'Agents', render: (r) => String(r.agents) },
-          { label: 'Status', render: (r) => <StatusBadge status={r.status} /> },
-        ]}
-      />
-    </>
+    <CatalogList
+      policy={callCenterPolicy}
+      title="Call centres"
+      subtitle="Agents, follow-up agents and managers belong to one; its manager supervises its agents."
+      create={{ href: '/call-centers/create', label: 'New call centre' }}
+      filters={
+        <Filters search="Name or manager" searchLabel="Search by name or manager">
+          <FilterSelect name="status" label="Status" options={STATUS_OPTIONS} placeholder="Any status" />
+          {managers && <FilterSelect name="manager_id" label="Manager" options={managers} placeholder="Any manager" />}
+        </Filters>
+      }
+      rows={rows}
+      meta={meta}
+      empty="No call centre matches these filters."
+      columns={[
+        {
+          label: 'Name',
+          sort: 'name',
+          render: (r) => (admin ? <a href={`/call-centers/${r.data.id}/edit`}>{r.data.name}</a> : r.data.name),
+        },
+        { label: 'Manager', sort: 'manager', render: (r) => r.data.manager ?? '—' },
+        { label: 'Agents', sort: 'agents', class: 'num', render: (r) => String(r.data.agents) },
+        { label: 'Status', sort: 'status', render: (r) => <StatusBadge status={r.data.status} /> },
+        { label: 'Created', sort: 'created_at', render: (r) => formatDate(r.data.created_at) },
+      ]}
+      deletion={{
+        base: '/call-centers',
+        form: 'call-centers-bulk',
+        confirm: (r) => `Delete the call centre ${r.data.name}?`,
+        confirmAll: 'Delete the selected call centres?',
+      }}
+    />
   );
 }
 
@@ -107,9 +136,14 @@ export async function callCentersPages(web: FastifyInstance) {
   };
 
   web.get(LIST, { config: { can: callCenterPolicy.can('view') } }, async (req, reply) => {
-    const rows = await listCallCenters(db, req.user!);
-    if (wantsJson(req)) return reply.send({ data: rows });
-    return renderPage(req, reply, { title: 'Call centres', body: <CallCentersList rows={rows} /> });
+    const user = req.user!;
+    const page = await listCallCenters(db, user, callCenterList(req));
+    if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
+    const managers = user.role === 'call-center-manager' ? null : await managerOptions(db);
+    return renderPage(req, reply, {
+      title: 'Call centres',
+      body: <CallCentersList rows={page.rows} meta={page.meta} managers={managers} />,
+    });
   });
 
   web.get('/call-centers/create', { config: { can: callCenterPolicy.can('create') } }, async (req, reply) =>

@@ -1,6 +1,8 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
-import { Where } from '../../db/where.js';
+import { sortedPage } from '../../db/paging.js';
+import { contains, Where } from '../../db/where.js';
+import type { ListParams } from '../../web/list-query.js';
 import { nameTaken } from '../../db/names.js';
 
 export interface CallCenterJson {
@@ -14,8 +16,9 @@ export interface CallCenterJson {
   updated_at: string;
 }
 
+const AGENTS = `(SELECT count(*)::int FROM users u WHERE u.call_center_id = cc.id AND u.role = 'agent' AND u.deleted_at IS NULL)`;
 const JSON_EXPR = `json_build_object('id', cc.id, 'name', cc.name, 'manager_id', cc.manager_id, 'manager', m.full_name,
-  'status', cc.status, 'agents', (SELECT count(*)::int FROM users u WHERE u.call_center_id = cc.id AND u.role = 'agent' AND u.deleted_at IS NULL),
+  'status', cc.status, 'agents', ${AGENTS},
   'created_at', iso_utc(cc.created_at), 'updated_at', iso_utc(cc.updated_at))`;
 const FROM = 'FROM call_centers cc LEFT JOIN users m ON m.id = cc.manager_id';
 
@@ -26,13 +29,40 @@ function scoped(actor: Actor | null): Where {
   return w;
 }
 
-export async function listCallCenters(q: Queryable, actor: Actor): Promise<CallCenterJson[]> {
+const SORTS: Record<string, string> = {
+  name: 'lower(cc.name)',
+  manager: 'lower(m.full_name)',
+  agents: AGENTS,
+  status: 'cc.status',
+  created_at: 'cc.created_at',
+};
+export const CALL_CENTER_SORTS = Object.keys(SORTS);
+
+export interface CallCenterRow {
+  data: CallCenterJson;
+}
+
+/**
+ * One page of the call centres `actor` sees: search by name or manager's name, status and
+ * manager filters. A few dozen rows at most, so every sort reads the table.
+ */
+export function listCallCenters(q: Queryable, actor: Actor, p: ListParams & { manager_id?: string }) {
   const w = scoped(actor);
-  const { rows } = await q.query<{ data: CallCenterJson }>(
-    `SELECT ${JSON_EXPR} AS data ${FROM} ${w} ORDER BY lower(cc.name), cc.id`,
-    w.params,
-  );
-  return rows.map((r) => r.data);
+  if (p.search) {
+    const like = w.param(contains(p.search));
+    w.and(`(cc.name ILIKE ${like} OR m.full_name ILIKE ${like})`);
+  }
+  if (p.status) w.and(`cc.status = ${w.param(p.status)}`);
+  if (p.manager_id) w.and(`cc.manager_id = ${w.param(p.manager_id)}`);
+  return sortedPage<CallCenterRow>(q, {
+    select: `${JSON_EXPR} AS data`,
+    from: FROM,
+    where: w,
+    sorts: SORTS,
+    defaultSort: 'name',
+    key: 'cc.id',
+    list: p,
+  });
 }
 
 export async function findCallCenter(q: Queryable, actor: Actor | null, id: string): Promise<CallCenterJson | undefined> {
