@@ -1,9 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { BlockedAddressError, publicAddresses } from '../../lib/public-address.js';
 import { formBody } from '../../web/form-body.js';
+import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { queryText } from '../../web/query.js';
 import { renderPage } from '../../web/page.js';
@@ -14,7 +16,16 @@ import { accountExists } from '../accounts/service.js';
 import { accountChoices } from '../tokens/api-key-queries.js';
 import { resendDelivery } from './delivery.js';
 import { webhookPolicy } from './policy.js';
-import { findWebhook, listWebhooks, pendingCount, webhookJson, webhookLog, type WebhookRow } from './queries.js';
+import {
+  findWebhook,
+  listWebhooks,
+  pendingCount,
+  WEBHOOK_SORTS,
+  webhookJson,
+  webhookLog,
+  type WebhookFilters,
+  type WebhookRow,
+} from './queries.js';
 import {
   AdminWebhookBody,
   checkCustomHeaders,
@@ -22,14 +33,23 @@ import {
   SellerWebhookBody,
   URL_INVALID,
   URL_PRIVATE,
+  WEBHOOK_STATUSES,
   WebhookUpdateBody,
   type WebhookInput,
 } from './schemas.js';
 import { createWebhook, deleteWebhook, updateWebhook } from './service.js';
 import { forgetListeners } from '../events/listening.js';
+import { EVENT_TYPES } from '../events/outbox.js';
 import { CreatePage, LIST, ListPage, ShowPage, showUrl } from './views.js';
 
 const LOOKUP_MS = 5_000;
+
+const webhookList = listQuery({
+  sorts: WEBHOOK_SORTS,
+  defaultSort: 'created_at',
+  statuses: WEBHOOK_STATUSES,
+  filters: { event: Type.String({ enum: [...EVENT_TYPES] }), account_id: Type.String({ maxLength: 100 }) },
+});
 
 /**
  * A URL's host may not be (or resolve to) a loopback, private, link-local or metadata address; a
@@ -74,10 +94,10 @@ export async function webhookPages(web: FastifyInstance) {
 
   web.get(LIST, { config: can }, async (req, reply) => {
     const user = req.user!;
-    const account = user.role === 'admin' ? queryText(req, 'account_id') || null : user.account_id;
-    const rows = await listWebhooks(db, account);
-    if (wantsJson(req)) return reply.send({ data: rows.map(webhookJson) });
-    return renderPage(req, reply, { title: 'Webhooks', body: <ListPage rows={rows} user={user} /> });
+    const page = await listWebhooks(db, scopeOf(user), webhookList(req) as WebhookFilters);
+    if (wantsJson(req)) return reply.send({ data: page.rows.map(webhookJson), meta: page.meta });
+    const accounts = user.role === 'admin' ? await accountChoices(db, queryText(req, 'account_id') || null) : null;
+    return renderPage(req, reply, { title: 'Webhooks', body: <ListPage rows={page.rows} meta={page.meta} accounts={accounts} /> });
   });
 
   web.get(`${LIST}/create`, { config: can }, async (req, reply) => {

@@ -1,4 +1,7 @@
 import type { Queryable } from '../../db/database.js';
+import { sortedPage } from '../../db/paging.js';
+import { contains, Where } from '../../db/where.js';
+import type { ListParams } from '../../web/list-query.js';
 
 /** A webhook as the settings routes answer it (webhooks-files.md); never its secret. */
 export interface WebhookJson {
@@ -52,14 +55,38 @@ export async function findWebhook(q: Queryable, id: string, accountId: string | 
   return rows[0];
 }
 
-/** The webhooks of `accountId` (null: every account's), newest first. */
-export async function listWebhooks(q: Queryable, accountId: string | null): Promise<WebhookRow[]> {
-  const { rows } = await q.query<WebhookRow>(
-    `SELECT ${COLUMNS} FROM webhooks w JOIN accounts a ON a.id = w.account_id
-      WHERE $1::text IS NULL OR w.account_id = $1 ORDER BY w.created_at DESC, w.id DESC LIMIT 500`,
-    [accountId],
-  );
-  return rows;
+const SORTS: Record<string, string> = { url: 'w.url', status: 'w.status', created_at: 'w.created_at' };
+export const WEBHOOK_SORTS = Object.keys(SORTS);
+
+export interface WebhookFilters extends ListParams {
+  event?: string;
+  account_id?: string;
+}
+
+/**
+ * One page of the webhooks of `accountId` (null: every account's, for admins, who may name one with
+ * `account_id`): search by URL (admins: and account name), status and event filters. An account
+ * holds a handful, so the sorts read its rows.
+ */
+export function listWebhooks(q: Queryable, accountId: string | null, f: WebhookFilters) {
+  const w = new Where();
+  const account = accountId ?? f.account_id;
+  if (account) w.and(`w.account_id = ${w.param(account)}`);
+  if (f.search) {
+    const like = w.param(contains(f.search));
+    w.and(accountId ? `w.url ILIKE ${like}` : `(w.url ILIKE ${like} OR a.name ILIKE ${like})`);
+  }
+  if (f.status) w.and(`w.status = ${w.param(f.status)}`);
+  if (f.event) w.and(`${w.param(f.event)} = ANY(w.event_types)`);
+  return sortedPage<WebhookRow>(q, {
+    select: COLUMNS,
+    from: 'FROM webhooks w JOIN accounts a ON a.id = w.account_id',
+    where: w,
+    sorts: SORTS,
+    defaultSort: 'created_at',
+    key: 'w.id',
+    list: f,
+  });
 }
 
 export const LOG_PAGE = 50;

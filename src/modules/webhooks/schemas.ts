@@ -19,8 +19,10 @@ const fields = {
 /** A seller's new webhook (their own account); an admin's names the account. */
 export const SellerWebhookBody = compile(Type.Object(fields));
 export const AdminWebhookBody = compile(Type.Object({ account_id: Type.String({ maxLength: 100 }), ...fields }));
+export const WEBHOOK_STATUSES = ['active', 'disabled'] as const;
+
 /** A change: any field; a new secret is optional; `status` re-enables a disabled webhook (or disables one). */
-export const WebhookUpdateBody = compile(Type.Partial(Type.Object({ ...fields, status: Type.String({ enum: ['active', 'disabled'] }) })));
+export const WebhookUpdateBody = compile(Type.Partial(Type.Object({ ...fields, status: Type.String({ enum: [...WEBHOOK_STATUSES] }) })));
 
 export interface WebhookInput {
   account_id?: string;

@@ -1,3 +1,4 @@
+import type { PageMeta } from '../../db/paging.js';
 import { EVENT_TYPES } from '../events/outbox.js';
 import type { WebUser } from '../../web/types.js';
 import {
@@ -9,9 +10,12 @@ import {
   DateTimeCell,
   DefinitionList,
   Field,
+  Filters,
+  FilterSelect,
   Form,
   LinkButton,
   PageHeader,
+  Pagination,
   Select,
 } from '../../web/ui.js';
 import { SettingsHeader } from '../settings/components.js';
@@ -25,8 +29,14 @@ const SPARE_HEADER_ROWS = 2;
 
 const StatusOf = ({ status }: { status: string }) => <Badge tone={status === 'active' ? 'green' : 'red'}>{status}</Badge>;
 
-export function ListPage({ rows, user }: { rows: WebhookRow[]; user: WebUser }) {
-  const admin = user.role === 'admin';
+const STATUS_OPTIONS: [string, string][] = [
+  ['active', 'Active'],
+  ['disabled', 'Disabled'],
+];
+
+/** An account's webhooks (admins: every account's, with the account filter): search, filters, sortable columns, pages. */
+export function ListPage({ rows, meta, accounts }: { rows: WebhookRow[]; meta: PageMeta; accounts: [string, string][] | null }) {
+  const admin = accounts !== null;
   return (
     <>
       <SettingsHeader
@@ -34,18 +44,24 @@ export function ListPage({ rows, user }: { rows: WebhookRow[]; user: WebUser }) 
         subtitle="codops posts signed events to these URLs when leads, orders and invoices change."
         actions={<LinkButton href={`${LIST}/create`}>New webhook</LinkButton>}
       />
+      <Filters search={admin ? 'URL or account' : 'URL'} searchLabel={admin ? 'Search by URL or account' : 'Search by URL'}>
+        <FilterSelect name="status" label="Status" options={STATUS_OPTIONS} placeholder="Any status" />
+        <FilterSelect name="event" label="Event" options={EVENT_OPTIONS} placeholder="Any event" />
+        {accounts && <FilterSelect name="account_id" label="Account" options={accounts} placeholder="Any account" />}
+      </Filters>
       <DataTable
         caption="Webhooks"
-        empty="No webhook yet."
+        empty="No webhook matches these filters."
         rows={rows}
         columns={[
-          { label: 'URL', render: (r) => <a href={showUrl(r.id)}>{r.url}</a> },
+          { label: 'URL', sort: 'url', render: (r) => <a href={showUrl(r.id)}>{r.url}</a> },
           ...(admin ? [{ label: 'Account', render: (r: WebhookRow) => r.account_name }] : []),
           { label: 'Events', render: (r) => r.eventTypes.join(', ') },
-          { label: 'Status', render: (r) => <StatusOf status={r.status} /> },
-          { label: 'Created', render: (r) => <DateTimeCell iso={r.created_at} /> },
+          { label: 'Status', sort: 'status', render: (r) => <StatusOf status={r.status} /> },
+          { label: 'Created', sort: 'created_at', render: (r) => <DateTimeCell iso={r.created_at} /> },
         ]}
       />
+      <Pagination meta={meta} />
     </>
   );
 }

@@ -316,6 +316,76 @@ describe('webhook settings', () => {
   });
 });
 
+describe('webhook list', () => {
+  test('search by URL (admins: account), status, event and account filters, sortable columns, pages with meta; bad values 422', async () => {
+    const { tn, web } = await seller();
+    const a = await register(web, { url: `${rx.url}/list-a`, secret: 's', eventTypes: ['lead.created'] });
+    const b = await register(web, { url: `${rx.url}/list-b`, secret: 's', eventTypes: ['order.created', 'lead.created'] });
+    const c = await register(web, { url: `${rx.url}/list-c`, secret: 's', eventTypes: ['lead.status_changed'] });
+    assert.equal((await web.json('PATCH', `/settings/webhooks/${c.id}/update`, { status: 'disabled' })).statusCode, 200);
+    const list = async (as: Agent, query: string) => {
+      const res = await as.json('GET', `/settings/webhooks?${query}`);
+      assert.equal(res.statusCode, 200, `${query}: ${res.body.slice(0, 300)}`);
+      return res.json() as { data: { id: string }[]; meta: Record<string, number> };
+    };
+    const ids = (body: { data: { id: string }[] }) => body.data.map((h) => h.id);
+
+    // Newest first, as before, in the API's paginated body with the items unchanged.
+    const all = await list(web, '');
+    assert.deepEqual(ids(all), [c.id, b.id, a.id]);
+    assert.deepEqual(all.meta, { current_page: 1, per_page: 25, total: 3, last_page: 1 });
+    assert.deepEqual(Object.keys(all.data[0]), ['id', 'url', 'eventTypes', 'customHeaders', 'status', 'created_at']);
+    assert.deepEqual(ids(await list(web, 'sort=url')), [a.id, b.id, c.id]);
+    assert.deepEqual(ids(await list(web, 'sort=url&direction=desc')), [c.id, b.id, a.id]);
+    assert.equal(ids(await list(web, 'sort=status&direction=desc'))[0], c.id);
+    assert.deepEqual(ids(await list(web, 'status=disabled')), [c.id]);
+    assert.deepEqual(ids(await list(web, 'event=order.created')), [b.id]);
+    assert.deepEqual(ids(await list(web, 'search=LIST-B')), [b.id]);
+    const second = await list(web, 'per_page=2&page=2');
+    assert.deepEqual(ids(second), [a.id]);
+    assert.deepEqual(second.meta, { current_page: 2, per_page: 2, total: 3, last_page: 2 });
+    // A seller's account_id names nothing; an admin's filters, and their search reads the account's name.
+    const { web: otherWeb, tn: other } = await seller();
+    assert.deepEqual(ids(await list(otherWeb, `account_id=${tn.accountId}`)), []);
+    const admin = await login(t.app, (await person(t.db, 'admin')).email);
+    assert.deepEqual(ids(await list(admin, `account_id=${tn.accountId}&event=lead.created`)), [b.id, a.id]);
+    const { rows } = await t.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [tn.accountId]);
+    assert.deepEqual(ids(await list(admin, `search=${encodeURIComponent(rows[0].name)}&sort=url`)), [a.id, b.id, c.id]);
+    assert.equal((await list(admin, `account_id=${other.accountId}`)).meta.total, 0);
+
+    const bad = await web.json('GET', '/settings/webhooks?per_page=0&status=paused&sort=secret&direction=up&event=lead.deleted');
+    assert.equal(bad.statusCode, 422);
+    assert.deepEqual(bad.json(), {
+      message: INVALID,
+      errors: {
+        per_page: ['The per page field must be at least 1.'],
+        status: ['The selected status is invalid.'],
+        sort: ['The selected sort is invalid.'],
+        direction: ['The selected direction is invalid.'],
+        event: ['The selected event is invalid.'],
+      },
+    });
+
+    // The page: search box, filters, sortable headers keeping the filters, pages; a bad filter's message.
+    const page = await admin.get(`/settings/webhooks?account_id=${tn.accountId}&status=active`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<label for="f-search">Search by URL or account<\/label>/);
+    for (const f of ['status', 'event', 'account_id']) assert.match(page.body, new RegExp(`<select[^>]*name="${f}"`), f);
+    for (const sort of ['url', 'status', 'created_at'])
+      assert.match(
+        page.body,
+        new RegExp(`href="/settings/webhooks\\?account_id=${tn.accountId}&amp;status=active&amp;sort=${sort}&amp;direction=asc"`),
+        sort,
+      );
+    assert.match(page.body, /Page 1 of 1/);
+    const mine = await web.get('/settings/webhooks?event=lead.deleted');
+    assert.equal(mine.statusCode, 200);
+    assert.match(mine.body, /<label for="f-search">Search by URL<\/label>/);
+    assert.doesNotMatch(mine.body, /name="account_id"/);
+    assert.match(mine.body, /The selected event is invalid\./);
+  });
+});
+
 describe('webhook delivery', () => {
   test('a bulk create of 1,000 leads delivers 1,000 signed lead.created events', async () => {
     const { tn, web } = await seller();
