@@ -48,3 +48,14 @@ export function pageErrors(html: string): string[] {
   const m = /<div class="flash flash-error" role="alert"><ul class="plain-list">(.*?)<\/ul>/s.exec(html);
   return m ? [...m[1].matchAll(/<li>(.*?)<\/li>/g)].map((x) => x[1].replace(/&#39;/g, "'")) : [];
 }
+
+/**
+ * A list page's controls (dashboard.md: a search box, filters, sortable headers): the search's
+ * label, a select per filter, and each sort's header link keeping the page's query `url`.
+ */
+export function expectListControls(html: string, url: string, p: { search: string; filters: string[]; sorts: string[] }) {
+  assert.match(html, new RegExp(`<label for="f-search">${p.search}</label>`));
+  for (const f of p.filters) assert.match(html, new RegExp(`<select[^>]*name="${f}"`), f);
+  const link = url.replace(/\?/, '\\?').replace(/&/g, '&amp;');
+  for (const sort of p.sorts) assert.match(html, new RegExp(`href="${link}&amp;sort=${sort}&amp;direction=asc"`), sort);
+}

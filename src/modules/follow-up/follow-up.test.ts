@@ -19,23 +19,26 @@ interface Row {
   last_event: { status: string; note: string | null } | null;
 }
 
-test('/follow-up: shipped longer than follow_up_days and returned orders, with the last courier event; renew reserves again', async () => {
+/** A new account with stock of P1 and these orders (API bodies) created; their ids by reference. */
+async function accountWithOrders(orders: unknown[]) {
   const a = await tenant(t.db);
-  const { rows: acc } = await t.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [a.accountId]);
   const s = await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 20 });
-  const res = await t.app.inject({
-    method: 'POST',
-    url: `${API}/orders`,
-    headers: a.auth,
-    payload: {
-      orders: [order(1, { full_name: 'Late Parcel' }), order(2, { full_name: 'Fresh Parcel' }), order(3, { full_name: 'Came Back' })],
-    },
-  });
+  const res = await t.app.inject({ method: 'POST', url: `${API}/orders`, headers: a.auth, payload: { orders } });
   assert.equal(res.statusCode, 201, res.body);
   const { rows: ids } = await t.db.query<{ id: string; reference: string }>(
     'SELECT id, reference FROM orders WHERE account_id = $1 ORDER BY reference',
     [a.accountId],
   );
+  return { a, s, ids };
+}
+
+test('/follow-up: shipped longer than follow_up_days and returned orders, with the last courier event; renew reserves again', async () => {
+  const { a, s, ids } = await accountWithOrders([
+    order(1, { full_name: 'Late Parcel' }),
+    order(2, { full_name: 'Fresh Parcel' }),
+    order(3, { full_name: 'Came Back' }),
+  ]);
+  const { rows: acc } = await t.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [a.accountId]);
   const admin = await login(t.app, (await person(t.db, 'admin')).email);
   const courier = await person(t.db, 'delivery');
   for (const o of ids) {
@@ -121,19 +124,7 @@ test('/follow-up: shipped longer than follow_up_days and returned orders, with t
 });
 
 test('/follow-up pages as the other lists do: per_page (1–1000, default 25) and page, oldest first', async () => {
-  const a = await tenant(t.db);
-  await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 20 });
-  const res = await t.app.inject({
-    method: 'POST',
-    url: `${API}/orders`,
-    headers: a.auth,
-    payload: { orders: [order(11), order(12), order(13)] },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  const { rows: ids } = await t.db.query<{ id: string; reference: string }>(
-    'SELECT id, reference FROM orders WHERE account_id = $1 ORDER BY reference',
-    [a.accountId],
-  );
+  const { a, ids } = await accountWithOrders([order(11), order(12), order(13)]);
   const admin = await login(t.app, (await person(t.db, 'admin')).email);
   const courier = await person(t.db, 'delivery');
   for (const [i, o] of ids.entries()) {

@@ -8,7 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
-import { expectInvalid, expectJson, fieldErrors, FORBIDDEN, NOT_FOUND, pageErrors } from '../../test-support/expect.js';
+import { expectInvalid, expectJson, expectListControls, fieldErrors, FORBIDDEN, NOT_FOUND, pageErrors } from '../../test-support/expect.js';
 import { person } from '../../test-support/people.js';
 import {
   companyServing,
@@ -22,6 +22,8 @@ import {
   PDF_PROOF,
 } from '../ledger/test-fixtures.js';
 
+/** A payout's JSON keys, in finance.md's order. */
+const INVOICE_KEYS = ['id', 'reference', 'amount', 'status', 'payment_method', 'comment', 'proof_url', 'created_at', 'updated_at'];
 let t: TestApp;
 let admin: Agent;
 let shop: Tenant;
@@ -330,17 +332,7 @@ describe('payouts', () => {
       payment_method: ['The selected payment method is invalid.'],
     });
     const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 200, payment_method: 'bank_transfer' }), 201);
-    assert.deepEqual(Object.keys(inv), [
-      'id',
-      'reference',
-      'amount',
-      'status',
-      'payment_method',
-      'comment',
-      'proof_url',
-      'created_at',
-      'updated_at',
-    ]);
+    assert.deepEqual(Object.keys(inv), INVOICE_KEYS);
     assert.match(inv.reference, /^INV-\d{5}$/);
     assert.equal(inv.status, 'pending');
     assert.deepEqual(data(await sel.json('GET', '/balance')), { balance: 80, reserved: 200, available: 80 });
@@ -476,17 +468,7 @@ describe('payouts', () => {
     const all = await list(sel, '');
     assert.deepEqual(refs(all), of(2, 1, 0));
     assert.deepEqual(all.meta, { current_page: 1, per_page: 25, total: 3, last_page: 1 });
-    assert.deepEqual(Object.keys(all.data[0]), [
-      'id',
-      'reference',
-      'amount',
-      'status',
-      'payment_method',
-      'comment',
-      'proof_url',
-      'created_at',
-      'updated_at',
-    ]);
+    assert.deepEqual(Object.keys(all.data[0]), INVOICE_KEYS);
     // Sorts: ascending once named, descending when asked.
     assert.deepEqual(refs(await list(sel, 'sort=amount')), of(1, 2, 0));
     assert.deepEqual(refs(await list(sel, 'sort=amount&direction=desc')), of(0, 2, 1));
@@ -515,16 +497,14 @@ describe('payouts', () => {
     });
 
     // The page: the filters, sortable headers keeping them, a bad filter's message beside it.
-    const page = await admin.get(`/invoices?account_id=${s.accountId}&status=pending`);
+    const url = `/invoices?account_id=${s.accountId}&status=pending`;
+    const page = await admin.get(url);
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /<label for="f-search">Search by reference or account<\/label>/);
-    for (const f of ['status', 'payment_method', 'account_id']) assert.match(page.body, new RegExp(`<select[^>]*name="${f}"`), f);
-    for (const sort of ['reference', 'amount', 'status', 'created_at'])
-      assert.match(
-        page.body,
-        new RegExp(`href="/invoices\\?account_id=${s.accountId}&amp;status=pending&amp;sort=${sort}&amp;direction=asc"`),
-        sort,
-      );
+    expectListControls(page.body, url, {
+      search: 'Search by reference or account',
+      filters: ['status', 'payment_method', 'account_id'],
+      sorts: ['reference', 'amount', 'status', 'created_at'],
+    });
     const mine = await sel.get('/invoices?payment_method=cash');
     assert.equal(mine.statusCode, 200);
     assert.match(mine.body, /<label for="f-search">Search by reference<\/label>/);

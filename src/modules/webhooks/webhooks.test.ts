@@ -2,6 +2,7 @@
 // signatures, retries on a driven clock, the log, resend, per-resource order, SSRF refusals.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { expectListControls } from '../../test-support/expect.js';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -367,16 +368,14 @@ describe('webhook list', () => {
     });
 
     // The page: search box, filters, sortable headers keeping the filters, pages; a bad filter's message.
-    const page = await admin.get(`/settings/webhooks?account_id=${tn.accountId}&status=active`);
+    const url = `/settings/webhooks?account_id=${tn.accountId}&status=active`;
+    const page = await admin.get(url);
     assert.equal(page.statusCode, 200);
-    assert.match(page.body, /<label for="f-search">Search by URL or account<\/label>/);
-    for (const f of ['status', 'event', 'account_id']) assert.match(page.body, new RegExp(`<select[^>]*name="${f}"`), f);
-    for (const sort of ['url', 'status', 'created_at'])
-      assert.match(
-        page.body,
-        new RegExp(`href="/settings/webhooks\\?account_id=${tn.accountId}&amp;status=active&amp;sort=${sort}&amp;direction=asc"`),
-        sort,
-      );
+    expectListControls(page.body, url, {
+      search: 'Search by URL or account',
+      filters: ['status', 'event', 'account_id'],
+      sorts: ['url', 'status', 'created_at'],
+    });
     assert.match(page.body, /Page 1 of 1/);
     const mine = await web.get('/settings/webhooks?event=lead.deleted');
     assert.equal(mine.statusCode, 200);
