@@ -1,5 +1,5 @@
 import { recordsApi, type ApiScope } from '../records/records-api.js';
-import { LeadListQueryOptional } from '../listing/list-schemas.js';
+import { leadListQuery } from '../listing/api-helpers.js';
 import { leadPolicy } from './policy.js';
 import { forbidden } from '../../http/errors.js';
 import { leadAccess, leadHistoryPage, leadJson, leadPage, reachableLeads, type LeadScope } from './queries.js';
@@ -12,7 +12,7 @@ export const leadsApi = recordsApi({
   one: 'lead',
   many: 'leads',
   statuses: LEAD_STATUSES,
-  schemas: { create: LeadCreateBody, patch: LeadPatch, bulkPatch: LeadBulkPatchBody, resource: LeadResource, list: LeadListQueryOptional },
+  schemas: { create: LeadCreateBody, patch: LeadPatch, bulkPatch: LeadBulkPatchBody, resource: LeadResource, list: leadListQuery },
   authorize: (who, action) => leadPolicy.authorize(who, action === 'history' ? 'view' : action),
   docs: {
     show: 'Show a lead',

@@ -1,19 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { compile, ErrorBag, messages, type Validator } from '../../http/validation.js';
-import type { TObject } from '@sinclair/typebox';
-import { ListQueryOptional, BulkDeleteBody } from './list-schemas.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { LeadListQueryOptional, ListQueryOptional, BulkDeleteBody } from './list-schemas.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const bulkDeleteBody = compile(BulkDeleteBody);
-const listQueries = new Map<TObject, Validator<typeof ListQueryOptional>>();
+/** GET /orders' filters; GET /leads' lack `tracking_number`. */
+export const listQuery = compile(ListQueryOptional);
+export const leadListQuery = compile(LeadListQueryOptional) as unknown as typeof listQuery;
 
-/** Validates a list query (`schema`: the resource's filters), including `status` as a comma list of known statuses. */
-export function checkListQuery(query: unknown, statuses: readonly string[], schema: TObject = ListQueryOptional) {
+/** Validates a list query (`v`: the resource's filters), including `status` as a comma list of known statuses. */
+export function checkListQuery(query: unknown, statuses: readonly string[], v = listQuery) {
   const bag = new ErrorBag();
-  let listQuery = listQueries.get(schema);
-  if (!listQuery) listQueries.set(schema, (listQuery = compile(schema as typeof ListQueryOptional)));
-  const value = listQuery.check(query, bag);
+  const value = v.check(query, bag);
   let status: string[] | undefined;
   if (typeof value.status === 'string') {
     status = value.status
@@ -22,7 +21,7 @@ export function checkListQuery(query: unknown, statuses: readonly string[], sche
       .filter(Boolean);
     if (status.some((s) => !statuses.includes(s))) bag.add('status', messages.invalid('status'));
   }
-  bag.throwIfAny(schema);
+  bag.throwIfAny(v.schema);
   return { ...value, status };
 }
 

@@ -1,5 +1,5 @@
 import { recordsApi, type ApiScope } from '../records/records-api.js';
-import { ListQueryOptional } from '../listing/list-schemas.js';
+import { listQuery } from '../listing/api-helpers.js';
 import { orderPolicy } from './policy.js';
 import { forbidden } from '../../http/errors.js';
 import { orderHistoryPage, orderJson, orderPage, orderScopeOf, reachableOrders, type OrderScope } from './queries.js';
@@ -12,7 +12,7 @@ export const ordersApi = recordsApi({
   one: 'order',
   many: 'orders',
   statuses: ORDER_STATUSES,
-  schemas: { create: OrderCreateBody, patch: OrderPatch, bulkPatch: OrderBulkPatchBody, resource: OrderResource, list: ListQueryOptional },
+  schemas: { create: OrderCreateBody, patch: OrderPatch, bulkPatch: OrderBulkPatchBody, resource: OrderResource, list: listQuery },
   authorize: orderPolicy.authorize,
   docs: {
     show: 'Show an order',

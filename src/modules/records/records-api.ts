@@ -3,7 +3,7 @@
 // its policy and the service and query functions behind them.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TObject, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { Queryable, QueryOptions } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { sendWrite } from '../../http/idempotency.js';
@@ -11,7 +11,7 @@ import { checkedInHandler } from '../../http/route-validation.js';
 import { ErrorBag, messages, validate } from '../../http/validation.js';
 import type { Principal } from '../../core/policy.js';
 import type { TokenActor } from '../../core/actor.js';
-import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, sendJson } from '../listing/api-helpers.js';
+import { actorOf, apiDoc, bulkDeleteBody, checkListQuery, type listQuery, sendJson } from '../listing/api-helpers.js';
 import { BulkDeleteBody, History, HistoryQuery, Message, Page } from '../listing/list-schemas.js';
 
 type Filters = ReturnType<typeof checkListQuery>;
@@ -33,7 +33,7 @@ interface RecordKind {
   many: 'leads' | 'orders';
   statuses: readonly string[];
   /** `list`: the filters of GET (`/leads` has no `tracking_number`). */
-  schemas: { create: TSchema; patch: TSchema; bulkPatch: TSchema; resource: TSchema; list: TObject };
+  schemas: { create: TSchema; patch: TSchema; bulkPatch: TSchema; resource: TSchema; list: typeof listQuery };
   /** The role policy of each endpoint (`history` for the histories list). */
   authorize: (who: Principal, action: 'view' | 'history' | 'create' | 'update' | 'delete') => boolean;
   /** OpenAPI summaries that need the article or the rule: "Show a lead", "Delete an order (…)". */
@@ -115,7 +115,7 @@ export function recordsApi(k: RecordKind) {
       {
         config: { scope: `VIEW ${SCOPE}`, allows: may('view') },
         schema: apiDoc(tag, `List ${k.many}, newest first`, {
-          querystring: checkedInHandler(list),
+          querystring: checkedInHandler(list.schema),
           response: { 200: Page(resource) },
         }),
       },
