@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Database } from '../../db/database.js';
 import { foldStatusCounts } from '../../db/maintenance.js';
-import { lead, order, tenant, withTestApp } from '../../test-support/harness.js';
+import { lead, order, tenant, usingPostgres, withTestApp } from '../../test-support/harness.js';
 
 /** What the triggers keep for the test's accounts (other tests may share the database), summed as readers do. */
 async function kept(db: Database, accounts: string[]) {
@@ -119,3 +119,45 @@ test('status_counts stay exact under a random concurrent mix of creates, status 
     );
     assert.deepEqual(rows, [], 'one row per key once folded');
   }));
+
+// PostgreSQL only: the embedded database runs one statement at a time, so a held lock would stall the test itself.
+test(
+  "creates, status changes and deletes of one account's leads and orders take no lock on the account's row",
+  { skip: !usingPostgres },
+  () =>
+    withTestApp(async (t) => {
+      const a = await tenant(t.db);
+      const call = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+        t.app.inject({ method, url: `/api/web/1.0${url}`, headers: a.auth, payload });
+      assert.equal((await call('POST', '/leads', { leads: [lead(1), lead(2)] })).statusCode, 201);
+      assert.equal((await call('POST', '/orders', { orders: [order(1), order(2)] })).statusCode, 201);
+      // A lock that conflicts with the foreign-key check's FOR KEY SHARE: each delta row of status_counts
+      // took that lock on the account while it had a foreign key (migration 0026), so every concurrent
+      // writer of the account shared one row lock.
+      const answers = await t.db.tx(async (q) => {
+        await q.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [a.accountId]);
+        const writes = Promise.all([
+          call('POST', '/leads', { leads: [lead(3)] }),
+          call('PATCH', '/leads/LD-00001', { status: 'confirmed' }),
+          call('DELETE', '/leads/LD-00002'),
+          call('POST', '/orders', { orders: [order(3)] }),
+          call('PATCH', '/orders/ORD-00001', { status: 'canceled' }),
+        ]);
+        let timer: NodeJS.Timeout | undefined;
+        const waited = new Promise<'waited'>((resolve) => (timer = setTimeout(() => resolve('waited'), 5000)));
+        const first = await Promise.race([writes, waited]);
+        clearTimeout(timer);
+        if (first === 'waited') {
+          await q.query('SELECT 1'); // the writes finish once this transaction ends
+          assert.fail("the writes waited for the account's row");
+        }
+        return first;
+      });
+      assert.deepEqual(
+        answers.map((r) => r.statusCode),
+        [201, 200, 200, 201, 200],
+        answers.map((r) => r.body).join(' '),
+      );
+      assert.deepEqual(await kept(t.db, [a.accountId]), await counted(t.db, [a.accountId]));
+    }),
+);
