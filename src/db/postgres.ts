@@ -56,7 +56,9 @@ async function send(
   const planned = name !== undefined && params?.some(Array.isArray) === true;
   const socket = planned || ending ? socketOf(client) : undefined;
   socket?.cork();
-  if (planned) client.query(ending ? SMALL_PLAN_LOCAL : SMALL_PLAN).catch(ignore);
+  // Named, it is parsed and planned once per connection, not on each write.
+  if (planned)
+    client.query(ending ? { name: 'small-plan-local', text: SMALL_PLAN_LOCAL } : { name: 'small-plan', text: SMALL_PLAN }).catch(ignore);
   const pending = client.query(name ? { name, text, values: params } : { text, values: params });
   const resets = planned && !ending ? SMALL_PLAN_RESETS.map((r) => client.query(r).catch(ignore)) : [];
   if (ending) {
