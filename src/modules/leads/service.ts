@@ -78,7 +78,9 @@ const SMALL_CREATE = 10;
  * account's active products, and only if all are known, the references drawn from the account's
  * sequence, the leads, their lines and their first history rows, set-based. Answers the
  * references in order, or (nothing written) the SKUs found. One round trip whatever the number of
- * leads (the statement-level triggers see every sub-statement's rows).
+ * leads (the statement-level triggers see every sub-statement's rows). It proves the parents it
+ * writes (the account through its products, lines and histories through its own insert, the actor by
+ * key) and then spares itself the per-statement parent checks (migration 0027).
  */
 export async function insertLeads(
   q: Queryable,
@@ -125,12 +127,18 @@ export async function insertLeads(
        SELECT l.lead_id, l.position, p.id, p.sku, p.name, l.quantity, l.price
          FROM unnest($14::text[], $16::smallint[], $15::text[], $17::int[], $18::numeric[]) AS l(lead_id, position, sku, quantity, price)
          JOIN p ON p.sku = l.sku
+         JOIN inserted w ON w.id = l.lead_id
         WHERE (SELECT ok FROM ok)),
      histories AS (
        INSERT INTO lead_histories (account_id, lead_id, old_status, new_status, changed_by, user_id, token_id, impersonator_id)
        SELECT $1, c.id, NULL, w.status, $12, $13, $19, $20 FROM c JOIN inserted w USING (id) ORDER BY c.i)
      SELECT CASE WHEN (SELECT ok FROM ok) THEN (SELECT array_agg(reference ORDER BY i) FROM c) END AS refs,
-            (SELECT array_agg(sku) FROM p) AS known`,
+            (SELECT array_agg(sku) FROM p) AS known,
+            set_config('codops.parents_proven', CASE
+              WHEN (SELECT ok FROM ok) AND ($13::text IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $13))
+               AND ($19::bigint IS NULL OR EXISTS (SELECT 1 FROM api_tokens WHERE id = $19))
+               AND ($20::text IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $20))
+              THEN statement_timestamp()::text ELSE '' END, true) AS parents_proven`,
     [
       accountId,
       ids,

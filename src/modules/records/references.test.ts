@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../lib/ids.js';
-import { lead, order, tenant, sharedTestApp, type TestApp } from '../../test-support/harness.js';
+import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import type { Actor } from '../../core/actor.js';
+import { insertLeads } from '../leads/service.js';
 
 // Migration 0009 checks the references of leads, orders, their lines and histories once per
 // statement. These prove it refuses what the per-row foreign keys refused, and writes nothing.
@@ -87,6 +89,59 @@ test('a line, a history or a lead naming a missing parent is refused, and the wh
     [newId(), ghost],
     /account_id=\(.+\) is not present in table "accounts"/,
   );
+});
+
+// Migration 0027: the create's statement proves its parents, and the checks of that one statement stand aside.
+
+const tokenActor = (a: Tenant, tokenId: number): Actor => ({
+  kind: 'token',
+  userId: a.userId,
+  tokenId,
+  label: 'API token "Test shop"',
+  role: 'seller',
+  accountId: a.accountId,
+  impersonatorId: null,
+});
+
+test('a lead create whose actor is missing is refused by the parent check, and writes nothing', async () => {
+  const a = await tenant(t.db);
+  await assert.rejects(
+    t.db.tx((q) => insertLeads(q, tokenActor(a, -1), a.accountId, [lead(1)] as Parameters<typeof insertLeads>[3])),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, '23503', err.message);
+      assert.match(err.message, /token_id=\(-1\) is not present in table "api_tokens"/);
+      return true;
+    },
+  );
+  const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [a.accountId]);
+  assert.equal(rows[0].n, 0);
+});
+
+test('after a lead create, the next statement of its transaction is checked again', async () => {
+  const a = await tenant(t.db);
+  let created: string[] | null = null;
+  await assert.rejects(
+    t.db.tx(async (q) => {
+      // This transaction's calls of the check function (counted with track_functions).
+      const checks = async () =>
+        (await q.query<{ n: number }>(`SELECT coalesce(pg_stat_get_xact_function_calls('require_parents'::regproc), 0)::int AS n`)).rows[0]
+          .n;
+      await q.query(`SELECT set_config('track_functions', 'pl', true)`);
+      created = (await insertLeads(q, tokenActor(a, a.tokenId), a.accountId, [lead(1), lead(2)] as Parameters<typeof insertLeads>[3])).refs;
+      assert.equal(await checks(), 0, 'the create ran no parent check');
+      await q.query(
+        `INSERT INTO lead_histories (account_id, lead_id, new_status, changed_by, user_id)
+         SELECT account_id, id, 'new', 'x', $2 FROM leads WHERE account_id = $1`,
+        [a.accountId, newId()],
+      );
+    }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, '23503', err.message);
+      assert.match(err.message, /user_id=\(.+\) is not present in table "users"/);
+      return true;
+    },
+  );
+  assert.deepEqual(created, ['LD-00001', 'LD-00002'], 'the create itself was written');
 });
 
 test('a parent that is still referenced cannot be deleted, and ids cannot change', async () => {
