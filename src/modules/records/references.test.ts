@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { newId } from '../../lib/ids.js';
 import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import type { Actor } from '../../core/actor.js';
+import type { Queryable } from '../../db/database.js';
 import { insertLeads } from '../leads/service.js';
 
 // Migration 0009 checks the references of leads, orders, their lines and histories once per
@@ -91,6 +92,20 @@ test('a line, a history or a lead naming a missing parent is refused, and the wh
   );
 });
 
+/**
+ * Calls of the check and count functions so far, counted with track_functions (turned on for the
+ * transaction). The counts are the backend's not yet reported ones, which may include an earlier
+ * transaction's: compare differences.
+ */
+async function functionCalls(q: Queryable) {
+  await q.query(`SELECT set_config('track_functions', 'pl', true)`);
+  const { rows } = await q.query<{ checks: number; counts: number }>(
+    `SELECT coalesce(pg_stat_get_xact_function_calls('require_parents'::regproc), 0)::int AS checks,
+            coalesce(pg_stat_get_xact_function_calls('status_counts_apply'::regproc), 0)::int AS counts`,
+  );
+  return rows[0];
+}
+
 // Migration 0027: the create's statement proves its parents, and the checks of that one statement stand aside.
 
 const tokenActor = (a: Tenant, tokenId: number): Actor => ({
@@ -122,13 +137,9 @@ test('after a lead create, the next statement of its transaction is checked agai
   let created: string[] | null = null;
   await assert.rejects(
     t.db.tx(async (q) => {
-      // This transaction's calls of the check function (counted with track_functions).
-      const checks = async () =>
-        (await q.query<{ n: number }>(`SELECT coalesce(pg_stat_get_xact_function_calls('require_parents'::regproc), 0)::int AS n`)).rows[0]
-          .n;
-      await q.query(`SELECT set_config('track_functions', 'pl', true)`);
+      const before = await functionCalls(q);
       created = (await insertLeads(q, tokenActor(a, a.tokenId), a.accountId, [lead(1), lead(2)] as Parameters<typeof insertLeads>[3])).refs;
-      assert.equal(await checks(), 0, 'the create ran no parent check');
+      assert.equal((await functionCalls(q)).checks, before.checks, 'the create ran no parent check');
       await q.query(
         `INSERT INTO lead_histories (account_id, lead_id, new_status, changed_by, user_id)
          SELECT account_id, id, 'new', 'x', $2 FROM leads WHERE account_id = $1`,
@@ -142,6 +153,36 @@ test('after a lead create, the next statement of its transaction is checked agai
     },
   );
   assert.deepEqual(created, ['LD-00001', 'LD-00002'], 'the create itself was written');
+});
+
+test('an update runs the parent check only when a reference changes, and the count only when a counted column does', async () => {
+  const { lead: leadId, order: orderId } = await shop();
+  const calls: Record<string, number>[] = [];
+  await assert.rejects(
+    t.db.tx(async (q) => {
+      const before = await functionCalls(q);
+      const step = async (sql: string, params: unknown[]) => {
+        await q.query(sql, params);
+        const now = await functionCalls(q);
+        calls.push({ checks: now.checks - before.checks, counts: now.counts - before.counts });
+      };
+      await step(`UPDATE leads SET city = 'Rabat', claimed_until = now() WHERE id = $1`, [leadId]);
+      await step(`UPDATE leads SET status = 'no_reply' WHERE id = $1`, [leadId]);
+      await step(`UPDATE leads SET order_id = $2 WHERE id = $1`, [leadId, orderId]);
+      await step(`UPDATE orders SET city = 'Rabat' WHERE id = $1`, [orderId]);
+      await step(`UPDATE orders SET deleted_at = now() WHERE id = $1`, [orderId]);
+      throw new Error('rolled back');
+    }),
+    /rolled back/,
+  );
+  // Calls since the transaction began, after each statement.
+  assert.deepEqual(calls, [
+    { checks: 0, counts: 0 },
+    { checks: 0, counts: 1 },
+    { checks: 1, counts: 1 },
+    { checks: 1, counts: 1 },
+    { checks: 1, counts: 2 },
+  ]);
 });
 
 test('a parent that is still referenced cannot be deleted, and ids cannot change', async () => {
