@@ -26,6 +26,9 @@ DO $$
 DECLARE
   t record;
   def text;
+  -- This statement has not noted a change in the setting yet: once one row has, the other rows of a
+  -- bulk update call no function.
+  unnoted text := 'current_setting(%L, true) IS DISTINCT FROM statement_timestamp()::text';
 BEGIN
   FOR t IN SELECT * FROM (VALUES
       ('leads', ARRAY['account_id', 'order_id'], true),
@@ -37,11 +40,11 @@ BEGIN
     AS v(tab, refs, counted)
   LOOP
     EXECUTE format(
-      'CREATE TRIGGER %1$s_note_references BEFORE UPDATE ON %1$I FOR EACH ROW WHEN (%2$s)
-         EXECUTE FUNCTION note_statement_change(%3$L)',
+      'CREATE TRIGGER %1$s_note_references BEFORE UPDATE ON %1$I FOR EACH ROW
+         WHEN ((%2$s) AND %3$s) EXECUTE FUNCTION note_statement_change(%4$L)',
       t.tab,
       (SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', c), ' OR ') FROM unnest(t.refs) c),
-      'codops.references_changed');
+      format(unnoted, 'codops.references_changed'), 'codops.references_changed');
     -- The check keeps its function and arguments; only its WHEN is new.
     SELECT pg_get_triggerdef(oid) INTO def FROM pg_trigger
      WHERE tgrelid = t.tab::regclass AND tgname = t.tab || '_check_parents_update';
@@ -51,10 +54,10 @@ BEGIN
     IF t.counted THEN
       EXECUTE format(
         'CREATE TRIGGER %1$s_note_counts BEFORE UPDATE ON %1$I FOR EACH ROW
-           WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.account_id IS DISTINCT FROM NEW.account_id
-                 OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL))
-           EXECUTE FUNCTION note_statement_change(%2$L)',
-        t.tab, 'codops.counts_changed');
+           WHEN ((OLD.status IS DISTINCT FROM NEW.status OR OLD.account_id IS DISTINCT FROM NEW.account_id
+                  OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)) AND %2$s)
+           EXECUTE FUNCTION note_statement_change(%3$L)',
+        t.tab, format(unnoted, 'codops.counts_changed'), 'codops.counts_changed');
       SELECT pg_get_triggerdef(oid) INTO def FROM pg_trigger WHERE tgrelid = t.tab::regclass AND tgname = t.tab || '_counts_update';
       EXECUTE format('DROP TRIGGER %I ON %I', t.tab || '_counts_update', t.tab);
       EXECUTE replace(def, 'FOR EACH STATEMENT EXECUTE',

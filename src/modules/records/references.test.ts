@@ -99,9 +99,10 @@ test('a line, a history or a lead naming a missing parent is refused, and the wh
  */
 async function functionCalls(q: Queryable) {
   await q.query(`SELECT set_config('track_functions', 'pl', true)`);
-  const { rows } = await q.query<{ checks: number; counts: number }>(
+  const { rows } = await q.query<{ checks: number; counts: number; notes: number }>(
     `SELECT coalesce(pg_stat_get_xact_function_calls('require_parents'::regproc), 0)::int AS checks,
-            coalesce(pg_stat_get_xact_function_calls('status_counts_apply'::regproc), 0)::int AS counts`,
+            coalesce(pg_stat_get_xact_function_calls('status_counts_apply'::regproc), 0)::int AS counts,
+            coalesce(pg_stat_get_xact_function_calls('note_statement_change'::regproc), 0)::int AS notes`,
   );
   return rows[0];
 }
@@ -156,7 +157,7 @@ test('after a lead create, the next statement of its transaction is checked agai
 });
 
 test('an update runs the parent check only when a reference changes, and the count only when a counted column does', async () => {
-  const { lead: leadId, order: orderId } = await shop();
+  const { a, lead: leadId, order: orderId } = await shop();
   const calls: Record<string, number>[] = [];
   await assert.rejects(
     t.db.tx(async (q) => {
@@ -164,24 +165,27 @@ test('an update runs the parent check only when a reference changes, and the cou
       const step = async (sql: string, params: unknown[]) => {
         await q.query(sql, params);
         const now = await functionCalls(q);
-        calls.push({ checks: now.checks - before.checks, counts: now.counts - before.counts });
+        calls.push({ checks: now.checks - before.checks, counts: now.counts - before.counts, notes: now.notes - before.notes });
       };
       await step(`UPDATE leads SET city = 'Rabat', claimed_until = now() WHERE id = $1`, [leadId]);
       await step(`UPDATE leads SET status = 'no_reply' WHERE id = $1`, [leadId]);
       await step(`UPDATE leads SET order_id = $2 WHERE id = $1`, [leadId, orderId]);
       await step(`UPDATE orders SET city = 'Rabat' WHERE id = $1`, [orderId]);
       await step(`UPDATE orders SET deleted_at = now() WHERE id = $1`, [orderId]);
+      // Both leads change status: one note for the statement.
+      await step(`UPDATE leads SET status = 'canceled' WHERE account_id = $1`, [a.accountId]);
       throw new Error('rolled back');
     }),
     /rolled back/,
   );
   // Calls since the transaction began, after each statement.
   assert.deepEqual(calls, [
-    { checks: 0, counts: 0 },
-    { checks: 0, counts: 1 },
-    { checks: 1, counts: 1 },
-    { checks: 1, counts: 1 },
-    { checks: 1, counts: 2 },
+    { checks: 0, counts: 0, notes: 0 },
+    { checks: 0, counts: 1, notes: 1 },
+    { checks: 1, counts: 1, notes: 2 },
+    { checks: 1, counts: 1, notes: 2 },
+    { checks: 1, counts: 2, notes: 3 },
+    { checks: 1, counts: 3, notes: 4 },
   ]);
 });
 
