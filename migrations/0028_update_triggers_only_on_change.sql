@@ -25,10 +25,9 @@ END $$;
 DO $$
 DECLARE
   t record;
+  w record;
+  setting text;
   def text;
-  -- This statement has not noted a change in the setting yet: once one row has, the other rows of a
-  -- bulk update call no function.
-  unnoted text := 'current_setting(%L, true) IS DISTINCT FROM statement_timestamp()::text';
 BEGIN
   FOR t IN SELECT * FROM (VALUES
       ('leads', ARRAY['account_id', 'order_id'], true),
@@ -39,29 +38,30 @@ BEGIN
       ('order_histories', ARRAY['account_id', 'order_id', 'user_id', 'token_id', 'impersonator_id'], false))
     AS v(tab, refs, counted)
   LOOP
-    EXECUTE format(
-      'CREATE TRIGGER %1$s_note_references BEFORE UPDATE ON %1$I FOR EACH ROW
-         WHEN ((%2$s) AND %3$s) EXECUTE FUNCTION note_statement_change(%4$L)',
-      t.tab,
-      (SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', c), ' OR ') FROM unnest(t.refs) c),
-      format(unnoted, 'codops.references_changed'), 'codops.references_changed');
-    -- The check keeps its function and arguments; only its WHEN is new.
-    SELECT pg_get_triggerdef(oid) INTO def FROM pg_trigger
-     WHERE tgrelid = t.tab::regclass AND tgname = t.tab || '_check_parents_update';
-    EXECUTE format('DROP TRIGGER %I ON %I', t.tab || '_check_parents_update', t.tab);
-    EXECUTE replace(def, 'FOR EACH STATEMENT EXECUTE',
-      'FOR EACH STATEMENT WHEN (current_setting(''codops.references_changed'', true) = statement_timestamp()::text) EXECUTE');
-    IF t.counted THEN
+    -- What a row's change is, and the statement trigger that runs only after one.
+    FOR w IN SELECT * FROM (VALUES
+        ('references', (SELECT string_agg(format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', c), ' OR ') FROM unnest(t.refs) c),
+         t.tab || '_check_parents_update'),
+        ('counts', 'OLD.status IS DISTINCT FROM NEW.status OR OLD.account_id IS DISTINCT FROM NEW.account_id
+                    OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)',
+         t.tab || '_counts_update')) AS x(kind, changed, statement_trigger)
+      WHERE x.kind = 'references' OR t.counted
+    LOOP
+      setting := 'codops.' || w.kind || '_changed';
+      -- Once one row has noted the statement's change, the other rows of a bulk update call no function.
       EXECUTE format(
-        'CREATE TRIGGER %1$s_note_counts BEFORE UPDATE ON %1$I FOR EACH ROW
-           WHEN ((OLD.status IS DISTINCT FROM NEW.status OR OLD.account_id IS DISTINCT FROM NEW.account_id
-                  OR (OLD.deleted_at IS NULL) <> (NEW.deleted_at IS NULL)) AND %2$s)
-           EXECUTE FUNCTION note_statement_change(%3$L)',
-        t.tab, format(unnoted, 'codops.counts_changed'), 'codops.counts_changed');
-      SELECT pg_get_triggerdef(oid) INTO def FROM pg_trigger WHERE tgrelid = t.tab::regclass AND tgname = t.tab || '_counts_update';
-      EXECUTE format('DROP TRIGGER %I ON %I', t.tab || '_counts_update', t.tab);
+        'CREATE TRIGGER %1$I BEFORE UPDATE ON %2$I FOR EACH ROW
+           WHEN ((%3$s) AND current_setting(%4$L, true) IS DISTINCT FROM statement_timestamp()::text)
+           EXECUTE FUNCTION note_statement_change(%4$L)',
+        t.tab || '_note_' || w.kind, t.tab, w.changed, setting);
+      -- The statement trigger keeps its function and arguments; only its WHEN is new.
+      SELECT pg_get_triggerdef(oid) INTO def FROM pg_trigger WHERE tgrelid = t.tab::regclass AND tgname = w.statement_trigger;
+      IF position('FOR EACH STATEMENT EXECUTE' IN coalesce(def, '')) = 0 THEN
+        RAISE EXCEPTION 'trigger % on % is not the statement trigger expected', w.statement_trigger, t.tab;
+      END IF;
+      EXECUTE format('DROP TRIGGER %I ON %I', w.statement_trigger, t.tab);
       EXECUTE replace(def, 'FOR EACH STATEMENT EXECUTE',
-        'FOR EACH STATEMENT WHEN (current_setting(''codops.counts_changed'', true) = statement_timestamp()::text) EXECUTE');
-    END IF;
+        format('FOR EACH STATEMENT WHEN (current_setting(%L, true) = statement_timestamp()::text) EXECUTE', setting));
+    END LOOP;
   END LOOP;
 END $$;
