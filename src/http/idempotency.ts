@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { invalid } from './errors.js';
 
 /** A write's response: its status and its JSON text (stored as is for replays). */
@@ -21,14 +21,20 @@ const CLAIM = `INSERT INTO idempotency_keys (token_id, key, request_hash, status
 /**
  * Runs a write in one transaction and sends its outcome. With an `Idempotency-Key`, the key is
  * claimed inside that same transaction: a concurrent request with the key waits on the claim, then
- * replays the stored response; a rolled-back write releases the key.
+ * replays the stored response; a rolled-back write releases the key. Without a key, `withoutKey`
+ * (when given) runs instead of `work` and opens its own transactions (leads/intake.ts).
  */
-export async function sendWrite(req: FastifyRequest, reply: FastifyReply, work: (q: Queryable) => Promise<Outcome>) {
+export async function sendWrite(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  work: (q: Queryable) => Promise<Outcome>,
+  withoutKey?: (db: Database) => Promise<Outcome>,
+) {
   const db = req.server.db;
   const key = req.headers['idempotency-key'];
   if (key === undefined) {
     // The work's statement flagged `last` carries the COMMIT (a small POST /leads: one round trip in all).
-    const out = await db.tx(work, { commitWithLast: true });
+    const out = withoutKey ? await withoutKey(db) : await db.tx(work, { commitWithLast: true });
     return reply.code(out.status).type(JSON_TYPE).send(out.json);
   }
   if (typeof key !== 'string' || key.length < 1 || key.length > 255) {

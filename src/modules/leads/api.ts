@@ -6,6 +6,7 @@ import { leadAccess, leadHistoryPage, leadJson, leadPage, reachableLeads, type L
 import { LeadBulkPatchBody, LeadCreateBody, LeadPatch, LeadResource } from './schemas.js';
 import { LEAD_STATUSES, outcomeRefusal, type LeadStatus } from './transitions.js';
 import { createLeads, deleteLeads, patchLead, patchLeadsBulk } from './service.js';
+import { intakeLeads } from './intake.js';
 
 /** `/leads` and `/lead-histories` (api-v1.md). */
 export const leadsApi = recordsApi({
@@ -20,6 +21,7 @@ export const leadsApi = recordsApi({
     delete: 'Delete a lead (not a confirmed one)',
   },
   create: (q, actor, body) => createLeads(q, actor, actor.accountId, body),
+  intake: (db, actor, body) => intakeLeads(db, actor, actor.accountId, body),
   // The dashboard's reach (an agent their queue: leads of their products) inside the token's account.
   scope: async (q, actor) => {
     const { scope } = await leadAccess(q, actor);

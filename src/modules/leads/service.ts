@@ -17,7 +17,7 @@ import { lockLeads } from './queries.js';
 import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadInput, LeadPatch } from './schemas.js';
 import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
-const createLeadsBody = compile(LeadCreateBody);
+export const createLeadsBody = compile(LeadCreateBody);
 const patchLeadBody = compile(LeadPatch);
 const bulkPatchLeadsBody = compile(LeadBulkPatchBody);
 
@@ -70,8 +70,10 @@ async function writeLeads(
   throw new Error('POST /leads: a SKU was refused but none is reported');
 }
 
-/** Up to this many leads, a create uses the prepared statement (see insertLeads). */
-const SMALL_CREATE = 10;
+/** A create of up to this many leads is small: concurrent ones may share a statement (intake.ts). */
+export const SMALL_CREATE = 10;
+/** Up to this many leads (four small creates sharing a statement), the insert is prepared (see insertLeads). */
+export const PREPARED_CREATE = 4 * SMALL_CREATE;
 
 /**
  * Writes leads (status new, history null → new) in one statement: the SKUs looked up among the
@@ -166,7 +168,7 @@ export async function insertLeads(
     // Small creates (the storefronts' path) reuse one prepared plan; bulk ones and imports, which write
     // thousands of rows in one transaction, are planned each time for the table's current size: a
     // plan kept from when `leads` was small read the whole table for each lead's duplicate look-up.
-    { name: items.length <= SMALL_CREATE ? 'insert-leads' : undefined, last: !listening },
+    { name: items.length <= PREPARED_CREATE ? 'insert-leads' : undefined, last: !listening },
   );
   if (rows[0].refs && listening)
     await recordLeadEvents(

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { Queryable, QueryOptions } from '../../db/database.js';
+import type { Database, Queryable, QueryOptions } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { sendWrite } from '../../http/idempotency.js';
 import { checkedInHandler } from '../../http/route-validation.js';
@@ -39,6 +39,8 @@ interface RecordKind {
   /** OpenAPI summaries that need the article or the rule: "Show a lead", "Delete an order (…)". */
   docs: { show: string; update: string; delete: string };
   create: (q: Queryable, actor: TokenActor, body: unknown) => Promise<string[]>;
+  /** A create without an Idempotency-Key, in transactions of its own (leads: concurrent small creates share one). */
+  intake?: (db: Database, actor: TokenActor, body: unknown) => Promise<string[]>;
   scope: (q: Queryable, actor: TokenActor) => Promise<ApiScope>;
   /** Of `references`, those `scope` reaches (asked only when it narrows the account). */
   reachable: (q: Queryable, scope: ApiScope, references: string[]) => Promise<Set<string>>;
@@ -103,11 +105,19 @@ export function recordsApi(k: RecordKind) {
           response: { 201: Type.Object({ message: Type.String(), data: Type.Object({ references: Type.Array(Type.String()) }) }) },
         }),
       },
-      (req, reply) =>
-        sendWrite(req, reply, async (q) => {
-          const references = await k.create(q, actorOf(req), req.body);
-          return { status: 201, json: JSON.stringify({ message: `${Many} created successfully.`, data: { references } }) };
-        }),
+      (req, reply) => {
+        const created = (references: string[]) => ({
+          status: 201,
+          json: JSON.stringify({ message: `${Many} created successfully.`, data: { references } }),
+        });
+        const { intake } = k;
+        return sendWrite(
+          req,
+          reply,
+          async (q) => created(await k.create(q, actorOf(req), req.body)),
+          intake && (async (db) => created(await intake(db, actorOf(req), req.body))),
+        );
+      },
     );
 
     api.get(

@@ -1,0 +1,60 @@
+/**
+ * Runs jobs in batches, at most `parallel` batches per key at a time: a job whose key has a free slot
+ * starts a batch at once (no timer, no added wait when idle); a job that arrives while every slot of
+ * its key is busy waits for the next free one, whose batch takes every job then waiting, up to
+ * `maxWeight` in all (a heavier job runs alone). `run` answers one settled result per job, in order.
+ */
+export class Coalescer<J, R> {
+  private readonly keys = new Map<string, { running: number; waiting: Entry<J, R>[] }>();
+
+  constructor(
+    private readonly run: (jobs: J[]) => Promise<PromiseSettledResult<R>[]>,
+    private readonly weight: (job: J) => number,
+    private readonly maxWeight: number,
+    private readonly parallel = 1,
+  ) {}
+
+  add(key: string, job: J): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      let state = this.keys.get(key);
+      if (!state) this.keys.set(key, (state = { running: 0, waiting: [] }));
+      state.waiting.push({ job, resolve, reject });
+      if (state.running < this.parallel) this.next(key, state);
+    });
+  }
+
+  private next(key: string, state: { running: number; waiting: Entry<J, R>[] }): void {
+    if (state.waiting.length === 0) {
+      if (state.running === 0) this.keys.delete(key);
+      return;
+    }
+    let total = 0;
+    const over = state.waiting.findIndex((e, i) => (total += this.weight(e.job)) > this.maxWeight && i > 0);
+    const batch = state.waiting.splice(0, over === -1 ? state.waiting.length : over);
+    state.running += 1;
+    void this.settle(batch).finally(() => {
+      state.running -= 1;
+      this.next(key, state);
+    });
+  }
+
+  private async settle(batch: Entry<J, R>[]): Promise<void> {
+    let results: PromiseSettledResult<R>[];
+    try {
+      results = await this.run(batch.map((e) => e.job));
+    } catch (reason) {
+      results = batch.map(() => ({ status: 'rejected', reason }));
+    }
+    batch.forEach((e, i) => {
+      const r = results[i];
+      if (r.status === 'fulfilled') e.resolve(r.value);
+      else e.reject(r.reason);
+    });
+  }
+}
+
+interface Entry<J, R> {
+  job: J;
+  resolve: (value: R) => void;
+  reject: (reason: unknown) => void;
+}
