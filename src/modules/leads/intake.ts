@@ -25,6 +25,9 @@ const coalescers = new WeakMap<Database, Coalescer<Create, string[]>>();
  * gets its own answer. Anything else runs alone, as before.
  */
 export function intakeLeads(db: Database, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
+  const sent = (body as { leads?: unknown } | null)?.leads;
+  // A bulk body is checked once, by the create itself.
+  if (!Array.isArray(sent) || sent.length > SMALL_CREATE) return alone(db, { actor, accountId, body, items: [] });
   const bag = new ErrorBag();
   const { leads } = createLeadsBody.check(body, bag);
   const create = { actor, accountId, body, items: leads };
