@@ -1,39 +1,38 @@
 /**
- * Runs jobs in batches, at most `parallel` batches per key at a time: a job whose key has a free slot
- * starts a batch at once (no timer, no added wait when idle); a job that arrives while every slot of
- * its key is busy waits for the next free one, whose batch takes every job then waiting, up to
- * `maxWeight` in all (a heavier job runs alone). `run` answers one settled result per job, in order.
+ * Runs jobs in batches, one batch per key at a time: a job whose key is idle starts a batch at once
+ * (no timer, no added wait when idle); a job that arrives while its key's batch runs waits for it
+ * to end, and the next batch takes every job then waiting, up to `maxWeight` in all (a heavier job
+ * runs alone). `run` answers one settled result per job, in order.
  */
 export class Coalescer<J, R> {
-  private readonly keys = new Map<string, { running: number; waiting: Entry<J, R>[] }>();
+  private readonly keys = new Map<string, { running: boolean; waiting: Entry<J, R>[] }>();
 
   constructor(
     private readonly run: (jobs: J[]) => Promise<PromiseSettledResult<R>[]>,
     private readonly weight: (job: J) => number,
     private readonly maxWeight: number,
-    private readonly parallel = 1,
   ) {}
 
   add(key: string, job: J): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let state = this.keys.get(key);
-      if (!state) this.keys.set(key, (state = { running: 0, waiting: [] }));
+      if (!state) this.keys.set(key, (state = { running: false, waiting: [] }));
       state.waiting.push({ job, resolve, reject });
-      if (state.running < this.parallel) this.next(key, state);
+      if (!state.running) this.next(key, state);
     });
   }
 
-  private next(key: string, state: { running: number; waiting: Entry<J, R>[] }): void {
+  private next(key: string, state: { running: boolean; waiting: Entry<J, R>[] }): void {
     if (state.waiting.length === 0) {
-      if (state.running === 0) this.keys.delete(key);
+      this.keys.delete(key);
       return;
     }
     let total = 0;
     const over = state.waiting.findIndex((e, i) => (total += this.weight(e.job)) > this.maxWeight && i > 0);
     const batch = state.waiting.splice(0, over === -1 ? state.waiting.length : over);
-    state.running += 1;
+    state.running = true;
     void this.settle(batch).finally(() => {
-      state.running -= 1;
+      state.running = false;
       this.next(key, state);
     });
   }

@@ -87,6 +87,8 @@ test('a statement takes at most 40 leads; other accounts and tokens are not mixe
   const a = await tenant(t.db);
   const b = await tenant(t.db);
   const same = { phone: '0612999999' };
+  // The account's seller in the dashboard: another actor of the same account.
+  const seller: Actor = { ...actorOf(a), kind: 'user', tokenId: null, label: 'Test seller' };
   const calls = [
     intakeLeads(t.db, actorOf(a), a.accountId, leads(0, 1)),
     intakeLeads(t.db, actorOf(a), a.accountId, leads(100, 10)),
@@ -95,12 +97,13 @@ test('a statement takes at most 40 leads; other accounts and tokens are not mixe
     intakeLeads(t.db, actorOf(a), a.accountId, leads(400, 10)),
     intakeLeads(t.db, actorOf(a), a.accountId, leads(500, 10, same)),
     intakeLeads(t.db, actorOf(a), a.accountId, leads(600, 1)),
+    intakeLeads(t.db, seller, a.accountId, leads(700, 1)),
   ];
   const answers = await Promise.all(calls);
   const rows = await written(a);
   const txs = (i: number) => [...new Set(answers[i].map((ref) => rows.get(ref)!.tx))];
   // a's first goes alone; the next four of a weigh 41 leads: 40 go together, the last waits for the next.
-  assert.equal(new Set([txs(0), txs(1), txs(6)].flat()).size, 3);
+  assert.equal(new Set([txs(0), txs(1), txs(6), txs(7)].flat()).size, 4, "the seller's create is not in the token's statement");
   assert.deepEqual([txs(3), txs(4), txs(5)], [txs(1), txs(1), txs(1)]);
   assert.equal((await written(b)).get(answers[2][0])!.tx === txs(1)[0], false, "b's create is not in a's statement");
   assert.deepEqual(answers[2], ['LD-00001']);
