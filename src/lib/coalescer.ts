@@ -5,7 +5,7 @@
  * runs alone). `run` answers one settled result per job, in order.
  */
 export class Coalescer<J, R> {
-  private readonly keys = new Map<string, { running: boolean; waiting: Entry<J, R>[] }>();
+  private readonly keys = new Map<string, Key<J, R>>();
 
   constructor(
     private readonly run: (jobs: J[]) => Promise<PromiseSettledResult<R>[]>,
@@ -22,7 +22,7 @@ export class Coalescer<J, R> {
     });
   }
 
-  private next(key: string, state: { running: boolean; waiting: Entry<J, R>[] }): void {
+  private next(key: string, state: Key<J, R>): void {
     if (state.waiting.length === 0) {
       this.keys.delete(key);
       return;
@@ -31,25 +31,30 @@ export class Coalescer<J, R> {
     const over = state.waiting.findIndex((e, i) => (total += this.weight(e.job)) > this.maxWeight && i > 0);
     const batch = state.waiting.splice(0, over === -1 ? state.waiting.length : over);
     state.running = true;
-    void this.settle(batch).finally(() => {
-      state.running = false;
-      this.next(key, state);
-    });
+    void this.settle(key, state, batch);
   }
 
-  private async settle(batch: Entry<J, R>[]): Promise<void> {
+  private async settle(key: string, state: Key<J, R>, batch: Entry<J, R>[]): Promise<void> {
     let results: PromiseSettledResult<R>[];
     try {
       results = await this.run(batch.map((e) => e.job));
     } catch (reason) {
       results = batch.map(() => ({ status: 'rejected', reason }));
     }
+    // The next batch leaves before this one's answers are sent.
+    state.running = false;
+    this.next(key, state);
     batch.forEach((e, i) => {
       const r = results[i];
       if (r.status === 'fulfilled') e.resolve(r.value);
       else e.reject(r.reason);
     });
   }
+}
+
+interface Key<J, R> {
+  running: boolean;
+  waiting: Entry<J, R>[];
 }
 
 interface Entry<J, R> {
