@@ -47,8 +47,12 @@ export function intakeLeads(db: Database, actor: Actor, accountId: string, body:
 
 const alone = (db: Database, c: Create) => db.tx((q) => createLeads(q, c.actor, c.accountId, c.body), { commitWithLast: true });
 
-/** An error the database answered (a SQLSTATE): its transaction was rolled back. */
-const refusedByDatabase = (err: unknown) => /^[0-9A-Z]{5}$/.test(pgCode(err) ?? '');
+/**
+ * An error the database answered (a severity and a SQLSTATE): its transaction was rolled back. A
+ * socket's error (`EPIPE`, `ECONNRESET`) has a code but no severity.
+ */
+const refusedByDatabase = (err: unknown) =>
+  typeof err === 'object' && err !== null && 'severity' in err && /^[0-9A-Z]{5}$/.test(pgCode(err) ?? '');
 
 async function writeTogether(db: Database, jobs: Create[]): Promise<PromiseSettledResult<string[]>[]> {
   if (jobs.length > 1) {
