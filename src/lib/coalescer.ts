@@ -5,7 +5,8 @@
  * runs alone). `run` answers one settled result per job, in order.
  */
 export class Coalescer<J, R> {
-  private readonly keys = new Map<string, Key<J, R>>();
+  /** The jobs waiting for each key whose batch is running (a key is here exactly while it runs). */
+  private readonly waiting = new Map<string, Entry<J, R>[]>();
 
   constructor(
     private readonly run: (jobs: J[]) => Promise<PromiseSettledResult<R>[]>,
@@ -15,26 +16,17 @@ export class Coalescer<J, R> {
 
   add(key: string, job: J): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      let state = this.keys.get(key);
-      if (!state) this.keys.set(key, (state = { running: false, waiting: [] }));
-      state.waiting.push({ job, resolve, reject });
-      if (!state.running) this.next(key, state);
+      const entry = { job, resolve, reject };
+      const waiting = this.waiting.get(key);
+      if (waiting) waiting.push(entry);
+      else {
+        this.waiting.set(key, []);
+        void this.settle(key, [entry]);
+      }
     });
   }
 
-  private next(key: string, state: Key<J, R>): void {
-    if (state.waiting.length === 0) {
-      this.keys.delete(key);
-      return;
-    }
-    let total = 0;
-    const over = state.waiting.findIndex((e, i) => (total += this.weight(e.job)) > this.maxWeight && i > 0);
-    const batch = state.waiting.splice(0, over === -1 ? state.waiting.length : over);
-    state.running = true;
-    void this.settle(key, state, batch);
-  }
-
-  private async settle(key: string, state: Key<J, R>, batch: Entry<J, R>[]): Promise<void> {
+  private async settle(key: string, batch: Entry<J, R>[]): Promise<void> {
     let results: PromiseSettledResult<R>[];
     try {
       results = await this.run(batch.map((e) => e.job));
@@ -42,19 +34,19 @@ export class Coalescer<J, R> {
       results = batch.map(() => ({ status: 'rejected', reason }));
     }
     // The next batch leaves before this one's answers are sent.
-    state.running = false;
-    this.next(key, state);
+    const waiting = this.waiting.get(key)!;
+    if (waiting.length === 0) this.waiting.delete(key);
+    else {
+      let total = 0;
+      const over = waiting.findIndex((e, i) => (total += this.weight(e.job)) > this.maxWeight && i > 0);
+      void this.settle(key, waiting.splice(0, over === -1 ? waiting.length : over));
+    }
     batch.forEach((e, i) => {
       const r = results[i];
       if (r.status === 'fulfilled') e.resolve(r.value);
       else e.reject(r.reason);
     });
   }
-}
-
-interface Key<J, R> {
-  running: boolean;
-  waiting: Entry<J, R>[];
 }
 
 interface Entry<J, R> {

@@ -105,7 +105,7 @@ test('a statement takes at most 40 leads; other accounts and tokens are not mixe
   // a's first goes alone; the next four of a weigh 41 leads: 40 go together, the last waits for the next.
   assert.equal(new Set([txs(0), txs(1), txs(6), txs(7)].flat()).size, 4, "the seller's create is not in the token's statement");
   assert.deepEqual([txs(3), txs(4), txs(5)], [txs(1), txs(1), txs(1)]);
-  assert.equal((await written(b)).get(answers[2][0])!.tx === txs(1)[0], false, "b's create is not in a's statement");
+  assert.notEqual((await written(b)).get(answers[2][0])!.tx, txs(1)[0], "b's create is not in a's statement");
   assert.deepEqual(answers[2], ['LD-00001']);
   // Request 3's first lead is new; every later lead with its phone and SKU repeats it, in its own
   // request and in request 5, as if the requests had come one after the other.

@@ -1,17 +1,21 @@
-import type { Static } from '@sinclair/typebox';
 import type { Database } from '../../db/database.js';
 import { pgCode } from '../../db/database.js';
-import { ErrorBag } from '../../http/validation.js';
 import { Coalescer } from '../../lib/coalescer.js';
 import type { Actor } from '../../core/actor.js';
-import type { LeadInput } from './schemas.js';
-import { createLeads, createLeadsBody, insertLeads, PREPARED_CREATE, SMALL_CREATE } from './service.js';
+import {
+  checkLeadsBody,
+  createLeads,
+  insertLeads,
+  PREPARED_CREATE,
+  SMALL_CREATE,
+  writeCheckedLeads,
+  type CheckedLeads,
+} from './service.js';
 
 interface Create {
   actor: Actor;
   accountId: string;
-  body: unknown;
-  items: Static<typeof LeadInput>[];
+  checked: CheckedLeads;
 }
 
 const coalescers = new WeakMap<Database, Coalescer<Create, string[]>>();
@@ -22,21 +26,19 @@ const coalescers = new WeakMap<Database, Coalescer<Create, string[]>>();
  * written waits for it and goes with the others then waiting in one statement, one commit
  * (docs/decisions.md, "Concurrent small creates share a statement"). Each answers its own
  * references; a shared statement that refuses anything is run again request by request, so each
- * gets its own answer. Anything else runs alone, as before.
+ * gets its own answer. Anything else runs alone, as before. Each body's shape is checked once.
  */
 export function intakeLeads(db: Database, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
   const sent = (body as { leads?: unknown } | null)?.leads;
-  // A bulk body is checked once, by the create itself.
-  if (!Array.isArray(sent) || sent.length > SMALL_CREATE) return alone(db, { actor, accountId, body, items: [] });
-  const bag = new ErrorBag();
-  const { leads } = createLeadsBody.check(body, bag);
-  const create = { actor, accountId, body, items: leads };
-  if (bag.has() || !Array.isArray(leads) || leads.length > SMALL_CREATE) return alone(db, create);
+  if (!Array.isArray(sent) || sent.length > SMALL_CREATE)
+    return db.tx((q) => createLeads(q, actor, accountId, body), { commitWithLast: true });
+  const create = { actor, accountId, checked: checkLeadsBody(body) };
+  if (create.checked.bag.has()) return alone(db, create);
   let coalescer = coalescers.get(db);
   if (!coalescer) {
     coalescer = new Coalescer(
       (jobs) => writeTogether(db, jobs),
-      (job) => job.items.length,
+      (job) => job.checked.items.length,
       PREPARED_CREATE,
     );
     coalescers.set(db, coalescer);
@@ -45,7 +47,7 @@ export function intakeLeads(db: Database, actor: Actor, accountId: string, body:
   return coalescer.add(key, create);
 }
 
-const alone = (db: Database, c: Create) => db.tx((q) => createLeads(q, c.actor, c.accountId, c.body), { commitWithLast: true });
+const alone = (db: Database, c: Create) => db.tx((q) => writeCheckedLeads(q, c.actor, c.accountId, c.checked), { commitWithLast: true });
 
 /**
  * An error the database answered (a severity and a SQLSTATE): its transaction was rolled back. A
@@ -64,13 +66,13 @@ async function writeTogether(db: Database, jobs: Create[]): Promise<PromiseSettl
             q,
             actor,
             accountId,
-            jobs.flatMap((j) => j.items),
+            jobs.flatMap((j) => j.checked.items),
           ),
         { commitWithLast: true },
       );
       if (refs) {
         let at = 0;
-        return jobs.map((j) => ({ status: 'fulfilled', value: refs.slice(at, (at += j.items.length)) }));
+        return jobs.map((j) => ({ status: 'fulfilled', value: refs.slice(at, (at += j.checked.items.length)) }));
       }
     } catch (err) {
       // Without the database's answer it is not known whether the statement was committed: nothing
@@ -78,5 +80,14 @@ async function writeTogether(db: Database, jobs: Create[]): Promise<PromiseSettl
       if (!refusedByDatabase(err)) return jobs.map(() => ({ status: 'rejected', reason: err }));
     }
   }
-  return Promise.allSettled(jobs.map((j) => alone(db, j)));
+  // One after the other, so that the references stay in the order the requests came.
+  const settled: PromiseSettledResult<string[]>[] = [];
+  for (const j of jobs)
+    settled.push(
+      await alone(db, j).then(
+        (value) => ({ status: 'fulfilled', value }),
+        (reason: unknown) => ({ status: 'rejected', reason }),
+      ),
+    );
+  return settled;
 }

@@ -17,7 +17,7 @@ import { lockLeads } from './queries.js';
 import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadInput, LeadPatch } from './schemas.js';
 import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
-export const createLeadsBody = compile(LeadCreateBody);
+const createLeadsBody = compile(LeadCreateBody);
 const patchLeadBody = compile(LeadPatch);
 const bulkPatchLeadsBody = compile(LeadBulkPatchBody);
 
@@ -25,9 +25,23 @@ export const leadInput = compile(LeadInput);
 
 /** POST /leads: validates the whole body (shape and SKUs together), then writes every lead or none. */
 export async function createLeads(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
+  return writeCheckedLeads(q, actor, accountId, checkLeadsBody(body));
+}
+
+/** A POST /leads body whose shape was checked: its leads, and its errors in `bag`. */
+export interface CheckedLeads {
+  items: Static<typeof LeadInput>[];
+  bag: ErrorBag;
+}
+
+export function checkLeadsBody(body: unknown): CheckedLeads {
   const bag = new ErrorBag();
   const { leads } = createLeadsBody.check(body, bag);
-  const items = Array.isArray(leads) ? leads : [];
+  return { items: Array.isArray(leads) ? leads : [], bag };
+}
+
+/** The rest of createLeads: its SKUs checked and its leads written, or its errors thrown. */
+export function writeCheckedLeads(q: Queryable, actor: Actor, accountId: string, { items, bag }: CheckedLeads): Promise<string[]> {
   return writeLeads(q, actor, accountId, items, (i) => `leads.${i}.`, bag, LeadCreateBody);
 }
 
