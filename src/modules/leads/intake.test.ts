@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { lead, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import type { Actor } from '../../core/actor.js';
+import type { Database } from '../../db/database.js';
 import { HttpError } from '../../http/errors.js';
 import { intakeLeads } from './intake.js';
 
@@ -163,4 +165,33 @@ test('concurrent POST /leads answer 201 with their own references, unique over t
   });
   assert.equal(new Set(all).size, all.length);
   assert.equal(rows.size, all.length);
+});
+
+test('bulk creates take turns: at most one per core is in the database at once, each written whole', async () => {
+  const a = await tenant(t.db);
+  // The same database, its transactions counted while they run.
+  let running = 0;
+  let most = 0;
+  const counted = new Proxy(t.db, {
+    get(db, prop) {
+      if (prop === 'tx')
+        return (...args: Parameters<Database['tx']>) => {
+          most = Math.max(most, ++running);
+          return db.tx(...args).finally(() => running--);
+        };
+      const v = Reflect.get(db, prop) as unknown;
+      return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(db) : v;
+    },
+  });
+  const cores = availableParallelism();
+  const sent = Array.from({ length: 2 * cores + 1 }, (_, i) => leads(i * 100, 11));
+  const answers = await Promise.all(sent.map((body) => intakeLeads(counted, actorOf(a), a.accountId, body)));
+  assert.equal(most, cores, `${sent.length} bulk creates, at most ${cores} transactions at once`);
+  const rows = await written(a);
+  assert.equal(rows.size, 11 * sent.length);
+  answers.forEach((refs, i) => {
+    assert.equal(refs.length, 11);
+    assert.equal(new Set(refs.map((ref) => rows.get(ref)!.tx)).size, 1, `request ${i} in one transaction`);
+    refs.forEach((ref, j) => assert.equal(rows.get(ref)!.full_name, `Customer ${i * 100 + j}`));
+  });
 });

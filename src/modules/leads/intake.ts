@@ -1,22 +1,19 @@
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
 import type { Database } from '../../db/database.js';
 import { pgCode } from '../../db/database.js';
 import { Coalescer } from '../../lib/coalescer.js';
 import type { Actor } from '../../core/actor.js';
-import {
-  checkLeadsBody,
-  createLeads,
-  insertLeads,
-  PREPARED_CREATE,
-  SMALL_CREATE,
-  writeCheckedLeads,
-  type CheckedLeads,
-} from './service.js';
+import { checkLeadsBody, insertLeads, PREPARED_CREATE, SMALL_CREATE, writeCheckedLeads, type CheckedLeads } from './service.js';
 
 interface Create {
   actor: Actor;
   accountId: string;
   checked: CheckedLeads;
 }
+
+/** Bulk creates in the database at once (docs/decisions.md, "Bulk creates take turns"). */
+const bulkWrites = pLimit(availableParallelism());
 
 const coalescers = new WeakMap<Database, Coalescer<Create, string[]>>();
 
@@ -26,14 +23,13 @@ const coalescers = new WeakMap<Database, Coalescer<Create, string[]>>();
  * written waits for it and goes with the others then waiting in one statement, one commit
  * (docs/decisions.md, "Concurrent small creates share a statement"). Each answers its own
  * references; a shared statement that refuses anything is run again request by request, so each
- * gets its own answer. Anything else runs alone, as before. Each body's shape is checked once.
+ * gets its own answer. A larger create, its body checked, waits for one of the process's bulk
+ * turns (one per core) and runs alone. Each body's shape is checked once.
  */
 export function intakeLeads(db: Database, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
-  const sent = (body as { leads?: unknown } | null)?.leads;
-  if (!Array.isArray(sent) || sent.length > SMALL_CREATE)
-    return db.tx((q) => createLeads(q, actor, accountId, body), { commitWithLast: true });
   const create = { actor, accountId, checked: checkLeadsBody(body) };
   if (create.checked.bag.has()) return alone(db, create);
+  if (create.checked.items.length > SMALL_CREATE) return bulkWrites(() => alone(db, create));
   let coalescer = coalescers.get(db);
   if (!coalescer) {
     coalescer = new Coalescer(
