@@ -10,7 +10,7 @@ import { openDatabase } from '../src/db/open.js';
 import { round } from './lib.js';
 import { insertRaw, makeLeads, prepareRaw, STATUS_MIX } from './raw.js';
 import { cannonWithCpu } from './small.js';
-import { API, cannon, launch, log, logIn, maintained, makeShop, settle, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
+import { API, launch, log, logIn, maintained, makeShop, settle, temporaryDataDir, temporaryDatabase, type Shop } from './setup.js';
 
 export interface ScaleOptions {
   root: string;
@@ -23,11 +23,16 @@ export interface ScaleOptions {
 
 const BATCH = 5000;
 
-/** Memory the kernel has yet to write to disk (/proc/meminfo's Dirty), in MB. */
-function dirtyMb(): number {
-  const kb = /^Dirty:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
-  return kb ? Math.round(Number(kb) / 1024) : 0;
+/** Memory the kernel has yet to write to disk (/proc/meminfo's Dirty), in MB; undefined without /proc. */
+function dirtyMb(): number | undefined {
+  try {
+    const kb = /^Dirty:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+  } catch {
+    return undefined;
+  }
 }
+
 const STATUSES = STATUS_MIX.map(([s]) => s);
 function statusAt(): string {
   let x = Math.random();
@@ -69,7 +74,7 @@ export async function runScale(o: ScaleOptions) {
   // ones 18-22 ms). In service a million leads come over months, so the reads start once it is done.
   const [t1, dirty] = [performance.now(), dirtyMb()];
   execFileSync('sync');
-  log(`the load's ${dirty} MB not yet on disk written in ${round((performance.now() - t1) / 1000)} s`);
+  log(`the load's ${dirty ?? '?'} MB not yet on disk written in ${round((performance.now() - t1) / 1000)} s`);
 
   const { server, rss } = await launch(o.root, o.serverArgs, { url, dataDir });
   const base = server.base;
@@ -81,17 +86,12 @@ export async function runScale(o: ScaleOptions) {
   const measure = async (key: string, headers: Record<string, string>, next: () => string, duration = o.duration) => {
     log(key);
     const c = { connections: 4, headers, next: () => ({ path: next() }) };
-    let r: Awaited<ReturnType<typeof cannon>>;
-    let cpu = '';
-    if (url) {
-      const m = await cannonWithCpu({ base, pid: server.child.pid!, url }, c, o.warmupSeconds, duration);
-      cpu = `; CPU ms/request server ${m.server_cpu_ms}, PostgreSQL ${m.postgres_cpu_ms}; others ${m.others_pct} %`;
-      r = m;
-    } else r = await cannon(base, { ...c, duration, warmup: o.warmupSeconds });
+    const r = await cannonWithCpu({ base, pid: server.child.pid!, url }, c, o.warmupSeconds, duration);
     out[key] = r;
+    const cpu = url ? `server ${r.server_cpu_ms}, PostgreSQL ${r.postgres_cpu_ms}` : `server with its engine ${r.server_cpu_ms}`;
     rows.push([
       key,
-      `${r.requests_per_second} req/s, p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms${r.non_2xx || r.errors ? `, ${r.non_2xx} non-2xx, ${r.errors} errors` : ''}${cpu}`,
+      `${r.requests_per_second} req/s, p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms${r.non_2xx || r.errors ? `, ${r.non_2xx} non-2xx, ${r.errors} errors` : ''}; CPU ms/request ${cpu}; others ${r.others_pct} %`,
     ]);
   };
   const ref = (max: number) => `LD-${String(1 + Math.floor(Math.random() * max)).padStart(5, '0')}`;

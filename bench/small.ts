@@ -84,16 +84,18 @@ type CannonRequests = Omit<Parameters<typeof cannon>[1], 'duration' | 'warmup'>;
 /**
  * One autocannon phase after its warm-up: requests per second, latency, and CPU per request (ms of
  * one core) of the server `pid` and of every backend of its database `url` (the maintenance task's
- * VACUUM and ANALYZE included).
+ * VACUUM and ANALYZE included). Without `url` (PGlite, whose engine runs in the server's process),
+ * the server's share is all of it.
  */
 export async function cannonWithCpu(
-  t: { base: string; pid: number; url: string },
+  t: { base: string; pid: number; url?: string },
   c: CannonRequests,
   warmupSeconds: number,
   duration: number,
 ) {
   if (warmupSeconds > 0) await cannon(t.base, { ...c, duration: warmupSeconds, warmup: 0 });
-  const meter = cpuPhase(t.pid, () => backendsOf(t.url));
+  const url = t.url;
+  const meter = cpuPhase(t.pid, async () => (url ? backendsOf(url) : []));
   const r = await cannon(t.base, { ...c, duration, warmup: 0 });
   const cpu = await meter();
   const per = (pct: number | undefined) => round((10 * (pct ?? 0)) / Math.max(1, r.requests_per_second), 2);
