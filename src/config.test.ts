@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from './config.js';
 
 const base = { APP_KEY: 'test-key-test-key-test-key-test-key-0000', DATA_DIR: '/tmp/codops-config-test' };
@@ -20,6 +21,19 @@ test('MAIL_FROM is an address, bare or with a name; anything else stops the boot
     assert.throws(
       () => load({ MAIL_FROM: bad }),
       (err: Error) => err instanceof ConfigError && err.message.startsWith(`Invalid MAIL_FROM: "${bad.trim()}" is not an address`),
+      bad,
+    );
+  }
+});
+
+test('BULK_CREATES_AT_ONCE defaults to the cores of the machine and takes 1 to 256', () => {
+  assert.equal(load({}).bulkCreatesAtOnce, availableParallelism());
+  assert.equal(load({ BULK_CREATES_AT_ONCE: '8' }).bulkCreatesAtOnce, 8);
+  for (const bad of ['0', '257', 'two', '-1', '1.5']) {
+    assert.throws(
+      () => load({ BULK_CREATES_AT_ONCE: bad }),
+      (err: Error) =>
+        err instanceof ConfigError && err.message === `Invalid BULK_CREATES_AT_ONCE: "${bad}" is not an integer between 1 and 256.`,
       bad,
     );
   }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,6 +23,8 @@ export interface Config {
   appUrl: string;
   /** Jobs the server runs at a time (0: none; `codops worker` runs them). */
   workers: number;
+  /** Bulk creates (POST /leads of more than 10 leads, no key) in the database at once. */
+  bulkCreatesAtOnce: number;
   /** How often a worker looks for jobs whose worker died. */
   jobsMaintenanceSeconds: number;
   /** How often the shipping companies' statuses are synced (0: only on demand). */
@@ -141,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 365),
     appUrl: url(env, 'APP_URL', ['http:', 'https:'])?.trim().replace(/\/+$/, '') || `http://${host}:${port}`,
     workers: integer(env, 'WORKERS', 2, 0, 64),
+    bulkCreatesAtOnce: integer(env, 'BULK_CREATES_AT_ONCE', availableParallelism(), 1, 256),
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
     syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 900, 0, 86_400),
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,

@@ -21,7 +21,7 @@ export const leadsApi = recordsApi({
     delete: 'Delete a lead (not a confirmed one)',
   },
   create: (q, actor, body) => createLeads(q, actor, actor.accountId, body),
-  intake: (db, actor, body) => intakeLeads(db, actor, actor.accountId, body),
+  intake: (db, actor, body, bulkAtOnce) => intakeLeads(db, actor, actor.accountId, body, bulkAtOnce),
   // The dashboard's reach (an agent their queue: leads of their products) inside the token's account.
   scope: async (q, actor) => {
     const { scope } = await leadAccess(q, actor);

@@ -1,5 +1,4 @@
-import { availableParallelism } from 'node:os';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Database } from '../../db/database.js';
 import { pgCode } from '../../db/database.js';
 import { Coalescer } from '../../lib/coalescer.js';
@@ -12,8 +11,15 @@ interface Create {
   checked: CheckedLeads;
 }
 
-/** Bulk creates in the database at once (docs/decisions.md, "Bulk creates take turns"). */
-const bulkWrites = pLimit(availableParallelism());
+/** Each database's turns for bulk creates (docs/decisions.md, "Bulk creates take turns"). */
+const turns = new WeakMap<Database, LimitFunction>();
+
+function bulkTurn(db: Database, atOnce: number): LimitFunction {
+  let limit = turns.get(db);
+  if (!limit) turns.set(db, (limit = pLimit(atOnce)));
+  else if (limit.concurrency !== atOnce) limit.concurrency = atOnce;
+  return limit;
+}
 
 const coalescers = new WeakMap<Database, Coalescer<Create, string[]>>();
 
@@ -23,13 +29,13 @@ const coalescers = new WeakMap<Database, Coalescer<Create, string[]>>();
  * written waits for it and goes with the others then waiting in one statement, one commit
  * (docs/decisions.md, "Concurrent small creates share a statement"). Each answers its own
  * references; a shared statement that refuses anything is run again request by request, so each
- * gets its own answer. A larger create, its body checked, waits for one of the process's bulk
- * turns (one per core) and runs alone. Each body's shape is checked once.
+ * gets its own answer. A larger create, its body checked, waits until fewer than `bulkAtOnce`
+ * (BULK_CREATES_AT_ONCE) are in the database, and runs alone. Each body's shape is checked once.
  */
-export function intakeLeads(db: Database, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
+export function intakeLeads(db: Database, actor: Actor, accountId: string, body: unknown, bulkAtOnce: number): Promise<string[]> {
   const create = { actor, accountId, checked: checkLeadsBody(body) };
   if (create.checked.bag.has()) return alone(db, create);
-  if (create.checked.items.length > SMALL_CREATE) return bulkWrites(() => alone(db, create));
+  if (create.checked.items.length > SMALL_CREATE) return bulkTurn(db, bulkAtOnce)(() => alone(db, create));
   let coalescer = coalescers.get(db);
   if (!coalescer) {
     coalescer = new Coalescer(

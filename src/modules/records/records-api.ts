@@ -40,7 +40,7 @@ interface RecordKind {
   docs: { show: string; update: string; delete: string };
   create: (q: Queryable, actor: TokenActor, body: unknown) => Promise<string[]>;
   /** A create without an Idempotency-Key, in transactions of its own (leads: concurrent small creates share one). */
-  intake?: (db: Database, actor: TokenActor, body: unknown) => Promise<string[]>;
+  intake?: (db: Database, actor: TokenActor, body: unknown, bulkAtOnce: number) => Promise<string[]>;
   scope: (q: Queryable, actor: TokenActor) => Promise<ApiScope>;
   /** Of `references`, those `scope` reaches (asked only when it narrows the account). */
   reachable: (q: Queryable, scope: ApiScope, references: string[]) => Promise<Set<string>>;
@@ -115,7 +115,7 @@ export function recordsApi(k: RecordKind) {
           req,
           reply,
           async (q) => created(await k.create(q, actorOf(req), req.body)),
-          intake && (async (db) => created(await intake(db, actorOf(req), req.body))),
+          intake && (async (db) => created(await intake(db, actorOf(req), req.body, api.config.bulkCreatesAtOnce))),
         );
       },
     );
