@@ -60,6 +60,7 @@ export const messages = {
   minItems: (k: string, n: number) => `The ${attr(k)} field must have at least ${n} items.`,
   maxItems: (k: string, n: number) => `The ${attr(k)} field must not have more than ${n} items.`,
   afterNow: (k: string) => `The ${attr(k)} field must be a date after now.`,
+  prohibits: (k: string, other: string) => `The ${attr(k)} field prohibits ${attr(other)} from being present.`,
   confirmed: (k: string) => `The ${attr(k)} field confirmation does not match.`,
   statusTransition: (from: string, to: string) => `The status cannot change from ${from} to ${to}.`,
 };

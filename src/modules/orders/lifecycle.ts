@@ -24,7 +24,8 @@ import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, ty
 /**
  * A dashboard move's checks, in the order the page reports them: the move itself, then what it
  * needs (an active courier, required once any exists; a tracking number, unless the order goes
- * with one of our own couriers: then the page uses the order's reference).
+ * with one of our own couriers: then the page uses the order's reference). A shipment goes with a
+ * manual company or a courier, never both.
  */
 export async function checkOrderMove(
   q: Queryable,
@@ -38,6 +39,9 @@ export async function checkOrderMove(
   const needs = orderMoveNeeds(order.status, input.status);
   // Shipping by hand through a `manual` company (fulfilment.md): its tracking number instead of a courier.
   const byHand = Boolean(input.shipping_company_id) && needs.includes('delivery_user_id');
+  // One way or the other: a parcel handed to a company is not also a courier's to collect.
+  if (byHand && input.delivery_user_id)
+    return bag.add('shipping_company_id', messages.prohibits('shipping_company_id', 'delivery_user_id'));
   if (byHand && !(await manualCompanies(q)).some((c) => c.id === input.shipping_company_id))
     bag.add('shipping_company_id', messages.invalid('shipping_company_id'));
   if (needs.includes('tracking_number') && !input.tracking_number && (byHand || !input.delivery_user_id))

@@ -144,6 +144,11 @@ test('shipping by hand through a manual company: the status change with its trac
   const noTracking = await ship({ shipping_company_id: manual });
   assert.equal(noTracking.statusCode, 422);
   assert.deepEqual(noTracking.json().errors, { tracking_number: ['The tracking number field is required.'] });
+  const both = await ship({ shipping_company_id: manual, delivery_user_id: shop.userId, tracking_number: 'HAND-1' });
+  assert.equal(both.statusCode, 422);
+  assert.deepEqual(both.json().errors, {
+    shipping_company_id: ['The shipping company id field prohibits delivery user id from being present.'],
+  });
   const throughHttp = await ship({ shipping_company_id: company, tracking_number: 'HAND-1' });
   assert.deepEqual(throughHttp.json().errors, { shipping_company_id: ['The selected shipping company id is invalid.'] });
   const calls = sim.requests.length;
