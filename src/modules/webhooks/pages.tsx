@@ -167,8 +167,6 @@ export async function webhookPages(web: FastifyInstance) {
     if (body.secret === '' || body.secret === null) delete body.secret; // a new secret is optional
     const bag = new ErrorBag();
     const input = WebhookUpdateBody.check(body, bag) as WebhookInput;
-    for (const k of ['url', 'eventTypes'] as const)
-      if (k in body && input[k] === undefined && !bag.has(k)) bag.add(k, messages.required(k));
     if (typeof input.url === 'string' && !bag.has('url') && input.url !== before.url) {
       const refused = await urlRefusal(input.url, config.webhooksAllowPrivate);
       if (refused) bag.add('url', refused);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { compile, type ErrorBag } from '../../http/validation.js';
+import { compile, sometimesRequired, type ErrorBag } from '../../http/validation.js';
 import { EVENT_TYPES } from '../events/outbox.js';
 
 export const MAX_CUSTOM_HEADERS = 20;
@@ -21,8 +21,20 @@ export const SellerWebhookBody = compile(Type.Object(fields));
 export const AdminWebhookBody = compile(Type.Object({ account_id: Type.String({ maxLength: 100 }), ...fields }));
 export const WEBHOOK_STATUSES = ['active', 'disabled'] as const;
 
-/** A change: any field; a new secret is optional; `status` re-enables a disabled webhook (or disables one). */
-export const WebhookUpdateBody = compile(Type.Partial(Type.Object({ ...fields, status: Type.String({ enum: [...WEBHOOK_STATUSES] }) })));
+/**
+ * A change: any field, but the URL and the events may not be emptied (`sometimes|required`: an empty
+ * list is "is required.", as on create); a new secret is optional; `status` re-enables a disabled
+ * webhook (or disables one).
+ */
+export const WebhookUpdateBody = compile(
+  Type.Object({
+    url: sometimesRequired(fields.url),
+    secret: Type.Optional(fields.secret),
+    eventTypes: sometimesRequired(fields.eventTypes),
+    customHeaders: fields.customHeaders,
+    status: Type.Optional(Type.String({ enum: [...WEBHOOK_STATUSES] })),
+  }),
+);
 
 export interface WebhookInput {
   account_id?: string;

@@ -281,6 +281,10 @@ describe('webhook settings', () => {
     assert.deepEqual(upd.json().data.eventTypes, ['order.created']);
     const sealedAfter = (await t.db.query<{ s: string }>('SELECT secret_sealed AS s FROM webhooks WHERE id = $1', [hook.id])).rows[0].s;
     assert.equal(sealedAfter, sealedBefore, 'no new secret: the old one stays');
+    // The URL and the events may be left out but not emptied: Laravel's sometimes|required.
+    const emptied = await web.json('PATCH', `/settings/webhooks/${hook.id}/update`, { url: '', eventTypes: [] });
+    assert.equal(emptied.statusCode, 422);
+    assert.deepEqual(emptied.json().errors, { url: ['The url field is required.'], eventTypes: ['The event types field is required.'] });
     await web.json('PATCH', `/settings/webhooks/${hook.id}/update`, { secret: 'second' });
     const sealedNew = (await t.db.query<{ s: string }>('SELECT secret_sealed AS s FROM webhooks WHERE id = $1', [hook.id])).rows[0].s;
     assert.notEqual(sealedNew, sealedBefore);
