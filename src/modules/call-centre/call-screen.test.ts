@@ -79,3 +79,22 @@ test('the call screen links back only where the viewer may go: the queue for an 
   }
   ok(await agent.json('POST', `/call-centre/leads/${id}/release`, {}));
 });
+
+test('a refused outcome comes back with its choice made and, for a refused correction, the corrections open with the message', async () => {
+  const s = await shop(t.db);
+  const [id] = await leads(t.db, s, [{ sku: 'A' }]);
+  const agent = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
+  assert.equal(ok(await agent.json('POST', '/call-centre/next', {})).data.id, id);
+  const back = { method: 'PATCH' as const, headers: { referer: `http://codops.test/call-centre/leads/${id}` } };
+  const refused = await agent.form(`/leads/${id}/status`, { status: 'confirmed', phone: '12' }, back);
+  assert.equal(refused.statusCode, 302);
+  const page = await agent.follow(refused);
+  assert.match(page.body, /<details class="corrections" open/);
+  assert.match(page.body, /The phone field must be at least 7 characters\./);
+  assert.match(page.body, /value="confirmed"[^>]*checked/);
+  const later = await agent.form(`/leads/${id}/status`, { status: 'call_later', callback_at: '2020-01-01T10:00' }, back);
+  const again = await agent.follow(later);
+  assert.match(again.body, /value="call_later"[^>]*checked/);
+  assert.doesNotMatch(again.body, /value="confirmed"[^>]*checked/);
+  assert.doesNotMatch(again.body, /<details class="corrections" open/);
+});

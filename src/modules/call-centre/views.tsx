@@ -69,6 +69,8 @@ function CustomerRecordCard({ record, rows }: { record: CustomerRecord; rows: Cu
   );
 }
 
+const CORRECTIONS = new Set(['full_name', 'phone', 'city', 'area', 'address', 'products']);
+
 /** The outcome form: one choice (keys 1–5, public/call-screen.js), what it needs, and the corrections a confirmation may carry. */
 function OutcomeForm(p: {
   lead: LeadItem;
@@ -79,6 +81,11 @@ function OutcomeForm(p: {
   release: boolean;
 }) {
   const { lead } = p;
+  // After a refused outcome the page comes back with the choice made and, when a correction was
+  // refused, the corrections open: its messages are inside.
+  const { errors, old } = usePage();
+  const chosen = (old as { status?: unknown }).status;
+  const correctionRefused = Object.keys(errors).some((k) => CORRECTIONS.has(k.split('.')[0]));
   return (
     <Card title="Outcome" class="card-outcome">
       <Form action={`/leads/${lead.id}/status`} method="PATCH" label="Record the outcome" class="form outcome-form">
@@ -86,7 +93,7 @@ function OutcomeForm(p: {
           <legend>Outcome</legend>
           {OUTCOMES.filter(([, s]) => p.outcomes.includes(s)).map(([key, s, label]) => (
             <label class="outcome-choice">
-              <input type="radio" name="status" value={s} data-key={key} required /> <kbd>{key}</kbd> {label}
+              <input type="radio" name="status" value={s} data-key={key} checked={chosen === s} required /> <kbd>{key}</kbd> {label}
             </label>
           ))}
         </fieldset>
@@ -102,7 +109,7 @@ function OutcomeForm(p: {
           />
         )}
         {p.outcomes.includes('confirmed') && (
-          <details class="corrections">
+          <details class="corrections" open={correctionRefused}>
             <summary>Corrections on confirmation (customer and products)</summary>
             <div class="form-grid">
               <Field name="full_name" label="Full name" value={lead.full_name} />
