@@ -90,12 +90,15 @@ test('/follow-up: shipped longer than follow_up_days and returned orders, with t
   assert.equal(renewed.statusCode, 302);
   assert.equal(renewed.headers.location, '/follow-up?tier=returned');
   assert.match((await agent.follow(renewed)).body, new RegExp(`${ids[2].reference} is new again \\(renewed\\)\\.`));
-  // A new shipment to come: the returned parcel's tracking number, company and courier are its history's.
+  // A new shipment to come: the returned parcel's tracking number and company are its history's; a
+  // courier's order stays theirs (docs/decisions.md).
   const { rows: after3 } = await t.db.query(
     `SELECT status, waiting_for_stock AS waiting, tracking_number, shipping_company_id, delivery_user_id FROM orders WHERE id = $1`,
     [ids[2].id],
   );
-  assert.deepEqual(after3, [{ status: 'new', waiting: false, tracking_number: null, shipping_company_id: null, delivery_user_id: null }]);
+  assert.deepEqual(after3, [
+    { status: 'new', waiting: false, tracking_number: null, shipping_company_id: null, delivery_user_id: courier.id },
+  ]);
   assert.equal((await t.db.query<{ reserved: number }>('SELECT reserved FROM stocks WHERE id = $1', [s])).rows[0].reserved, 2);
   assert.deepEqual(mine((await agent.json('GET', `/follow-up?tier=returned&account_id=${a.accountId}`)).json().data), []);
   const again = await agent.json('PATCH', `/follow-up/${ids[0].id}/renew`, {});

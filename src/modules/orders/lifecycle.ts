@@ -201,7 +201,7 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     `UPDATE orders o SET status = c.to_status, updated_at = now(),
             tracking_number = CASE c.to_status WHEN 'shipped' THEN c.tracking WHEN 'new' THEN NULL ELSE o.tracking_number END,
             shipping_company_id = CASE c.to_status WHEN 'shipped' THEN c.company WHEN 'new' THEN NULL ELSE o.shipping_company_id END,
-            delivery_user_id = CASE c.to_status WHEN 'shipped' THEN c.courier WHEN 'new' THEN NULL ELSE o.delivery_user_id END
+            delivery_user_id = CASE WHEN c.to_status = 'shipped' THEN c.courier ELSE o.delivery_user_id END
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::text[])
              AS c(id, to_status, tracking, company, courier, from_status)
       WHERE o.id = c.id AND o.account_id = $6 AND o.status = c.from_status AND o.deleted_at IS NULL`,
