@@ -37,7 +37,7 @@ const STAFF: { role: Role; name: string; manager?: Role }[] = [
   { role: 'manager-leader', name: 'Demo Manager Leader' },
   { role: 'manager', name: 'Demo Manager', manager: 'manager-leader' },
   { role: 'call-center-manager', name: 'Demo Call Centre Manager', manager: 'manager-leader' },
-  { role: 'agent', name: 'Demo Agent', manager: 'call-center-manager' },
+  { role: 'agent', name: 'Demo Agent', manager: 'manager' },
   { role: 'follow-up-agent', name: 'Demo Follow-up Agent', manager: 'call-center-manager' },
   { role: 'stock-manager', name: 'Demo Stock Manager' },
   { role: 'sourcing-agent', name: 'Demo Sourcing Agent' },

@@ -76,8 +76,11 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
   for (const agentId of [mine.id, ''])
     assert.deepEqual(ok(await manager.json('PATCH', '/leads/assign', { ids: [third], agent_id: agentId }), 404), NOT_FOUND);
   ok(await admin.json('PATCH', '/leads/assign', { ids: [third], agent_id: '' }));
-  // A lead the agent's queue would never offer is refused, not stranded there.
+  // A lead outside every queue of the team is out of reach; one of the team that this agent's queue
+  // would never offer is refused, not stranded there.
   const [ofB] = await leads(t.db, s, [{ sku: 'B' }]);
+  assert.deepEqual(ok(await manager.json('PATCH', '/leads/assign', { ids: [ofB], agent_id: mine.id }), 404), NOT_FOUND);
+  await agentOf(t.db, [s.products.B], { callCenterId: await centre(boss.id) });
   assert.deepEqual(ok(await manager.json('PATCH', '/leads/assign', { ids: [third, first, ofB], agent_id: mine.id }), 422), {
     message: 'The given data was invalid.',
     errors: {

@@ -11,13 +11,14 @@ import { createUser } from '../users/service.js';
 import { LEAD_KEYS } from './test-fixtures.js';
 
 /** A staff user of `role` (password `password-123`) named `Test <role>`. */
-async function staff(db: Database, role: Role, extra: { products?: string[]; handlings?: string[] } = {}) {
+async function staff(db: Database, role: Role, extra: { products?: string[]; handlings?: string[]; managerId?: string } = {}) {
   const email = `${role}-${newId().toLowerCase()}@example.test`;
   const { id } = await createUser(db, { role, email, password: 'password-123', fullName: `Test ${role}` });
   if (extra.products)
     await db.query('UPDATE users SET products_ids_to_confirm = $2::jsonb WHERE id = $1', [id, JSON.stringify(extra.products)]);
   if (extra.handlings)
     await db.query('UPDATE users SET agent_status_handlings = $2::jsonb WHERE id = $1', [id, JSON.stringify(extra.handlings)]);
+  if (extra.managerId) await db.query('UPDATE users SET manager_id = $2 WHERE id = $1', [id, extra.managerId]);
   return { id, email };
 }
 
@@ -395,10 +396,22 @@ test('role matrix: who sees and changes leads; another account answers 404', () 
     assert.equal(history.json().data[0].changed_by, 'Test admin');
     assert.equal((await admin.json('PATCH', `/leads/${madeId}/status`, { status: 'wrong' })).statusCode, 200);
 
-    // Managers: view and update, no create or delete.
-    const manager = await login(t.app, (await staff(t.db, 'manager')).email);
-    assert.equal((await manager.get('/leads')).statusCode, 200);
+    // Managers: view and update their team's queues (the leads of their agents' products), no create or delete.
+    const managerUser = await staff(t.db, 'manager');
+    const manager = await login(t.app, managerUser.email);
+    assert.equal((await manager.json('GET', '/leads')).json().meta.total, 0, 'a manager without agents sees no lead');
+    assert.equal((await manager.get(`/leads/${id}/show`)).statusCode, 404);
+    await staff(t.db, 'agent', { products: [await productId(t.db, a.accountId, 'P1')], managerId: managerUser.id });
+    const teamLeads = (await manager.json('GET', '/leads')).json().data.map((l: { id: string }) => l.id);
+    assert.ok(teamLeads.includes(id) && !teamLeads.includes(p2Lead), 'their agent confirms P1, not P2');
     assert.equal((await manager.get(`/leads/${id}/show`)).statusCode, 200);
+    assert.equal((await manager.get(`/leads/${p2Lead}/show`)).statusCode, 404);
+    assert.equal((await manager.json('PATCH', `/leads/${p2Lead}/status`, { status: 'no_reply' })).statusCode, 404);
+    const managerHistory = (await manager.json('GET', '/lead-histories')).json().data as { lead_reference: string }[];
+    assert.ok(managerHistory.length > 0 && managerHistory.every((h) => h.lead_reference !== 'LD-00002'));
+    // A manager leader sees every manager's team: every lead.
+    const leader = await login(t.app, (await staff(t.db, 'manager-leader')).email);
+    assert.equal((await leader.get(`/leads/${p2Lead}/show`)).statusCode, 200);
     assert.equal((await manager.get('/leads/create')).statusCode, 403);
     assert.deepEqual((await manager.json('POST', '/leads/store', {})).json(), { message: 'This action is unauthorized.' });
     assert.equal((await manager.json('DELETE', `/leads/${id}`)).statusCode, 403);

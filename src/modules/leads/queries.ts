@@ -16,6 +16,7 @@ import {
 } from '../records/record-list.js';
 import { LEAD_HISTORY_JSON, LEAD_JSON } from './presenter.js';
 import { CALL_OUTCOMES, type LeadStatus } from './transitions.js';
+import { agentScope } from '../call-centre/agents.js';
 
 export interface LeadFilters extends RecordFilters {
   status?: LeadStatus[];
@@ -38,7 +39,7 @@ export async function leadJson(
 
 /**
  * Which leads a caller sees: one account's (the API, sellers) or every account's (`accountId`
- * null: staff), optionally only an agent's queue (leads with a line of one of `productIds`).
+ * null: staff), optionally only an agent's queue or a team's (leads with a line of one of `productIds`).
  */
 export interface LeadScope {
   accountId: string | null;
@@ -222,11 +223,21 @@ interface LeadAccess {
 
 /**
  * Which leads an actor sees: a seller their account's; an agent their queue (leads of the
- * products in `products_ids_to_confirm`); admins, managers and follow-up agents every account's.
- * Managers will narrow to their team's queues once teams own queues (for now: all, decisions.md).
+ * products in `products_ids_to_confirm`); a manager or a call-center-manager their team's queues
+ * (the leads of the products their agents confirm, the agents being `agentScope`'s); admins,
+ * manager leaders and follow-up agents every account's.
  */
 export async function leadAccess(q: Queryable, actor: Actor): Promise<LeadAccess> {
   if (actor.role === 'seller') return { scope: { accountId: actor.accountId! }, handlings: null };
+  if (actor.role === 'manager' || actor.role === 'call-center-manager') {
+    const { rows } = await q.query<{ products: string[] }>(
+      `SELECT coalesce(array_agg(DISTINCT p.id), '{}') AS products
+         FROM users u CROSS JOIN LATERAL jsonb_array_elements_text(u.products_ids_to_confirm) AS p(id)
+        WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}`,
+      [actor.userId],
+    );
+    return { scope: { accountId: null, productIds: rows[0]?.products ?? [] }, handlings: null };
+  }
   if (actor.role !== 'agent') return { scope: { accountId: null }, handlings: null };
   const { rows } = await q.query<{ products: unknown; handlings: unknown }>(
     'SELECT products_ids_to_confirm AS products, agent_status_handlings AS handlings FROM users WHERE id = $1',
