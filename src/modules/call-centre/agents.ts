@@ -39,7 +39,7 @@ export async function agentBoard(q: Queryable, actor: Actor, tz: string): Promis
        LEFT JOIN call_centers cc ON cc.id = u.call_center_id
        LEFT JOIN LATERAL (
          SELECT count(*)::int AS calls, count(*) FILTER (WHERE lc.outcome = 'confirmed')::int AS confirmed,
-                count(*) FILTER (WHERE lc.outcome IN ('confirmed', 'canceled', 'wrong'))::int AS final
+                count(DISTINCT lc.lead_id) FILTER (WHERE lc.outcome IN ('confirmed', 'canceled', 'wrong'))::int AS final
            FROM lead_calls lc, today WHERE lc.agent_id = u.id AND lc.created_at >= today.since) c ON true
       WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}
       ORDER BY lower(u.full_name), u.id`,

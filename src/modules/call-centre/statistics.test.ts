@@ -42,6 +42,7 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
     [3, x.id, 'call_later', '2026-01-11T10:10Z'], // 10 min
     [3, y.id, 'confirmed', '2026-01-11T12:00Z'], // not L4's first call
     [4, y.id, 'wrong', '2026-01-10T10:45Z'], // 45 min
+    [4, y.id, 'wrong', '2026-01-10T10:55Z'], // reopened and called again: one more call, still one lead decided
     [5, y.id, 'canceled', '2026-01-10T11:20Z'], // 20 min
     [5, outsider.id, 'confirmed', '2026-01-10T12:00Z'],
   ];
@@ -70,13 +71,13 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
     {
       agent_id: y.id,
       agent: 'B Yasmine',
-      calls: 3,
+      calls: 4,
       confirmed: 1,
       canceled: 1,
       no_reply: 0,
       call_later: 0,
-      wrong: 1,
-      confirmation_rate: 0.3333,
+      wrong: 2,
+      confirmation_rate: 0.3333, // confirmed ÷ leads with a final outcome (3), not ÷ such calls (4)
       median_minutes_to_first_call: 32.5,
     },
     {
@@ -104,7 +105,7 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
     [
       'agent_id,agent,calls,confirmed,canceled,no_reply,call_later,wrong,confirmation_rate,median_minutes_to_first_call',
       `${x.id},A Xavier,4,1,1,1,1,0,0.5,30`,
-      `${y.id},B Yasmine,3,1,1,0,0,1,0.3333,32.5`,
+      `${y.id},B Yasmine,4,1,1,0,0,2,0.3333,32.5`,
       `${w.id},C Walid,0,0,0,0,0,0,0,`,
       '',
     ].join('\r\n'),
@@ -120,7 +121,7 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
   assert.equal(page.statusCode, 200);
   assert.match(
     page.body,
-    /id="agents-chart" data-days="\[\{&quot;day&quot;:&quot;2026-01-10&quot;,&quot;calls&quot;:5,&quot;confirmed&quot;:1\}/,
+    /id="agents-chart" data-days="\[\{&quot;day&quot;:&quot;2026-01-10&quot;,&quot;calls&quot;:6,&quot;confirmed&quot;:1\}/,
   );
   assert.match(page.body, /<script src="\/vendor\/uplot\/uPlot.iife.min.js" defer>/);
   const lib = await manager.get('/vendor/uplot/uPlot.iife.min.js');

@@ -32,8 +32,8 @@ const scopeOf = (actor: Actor) => (actor.role === 'agent' ? 'u.id = $1' : agentS
 
 /**
  * Per agent over [from, to] (whole days in `tz`), from their calls (`lead_calls`, the status each
- * call wrote): the counts by outcome; the confirmation rate, confirmed ÷ calls with a final outcome
- * (confirmed, canceled, wrong), 4 decimals; the median minutes from a lead's creation to its first
+ * call wrote): the counts by outcome; the confirmation rate, confirmed ÷ leads with a final outcome
+ * (confirmed, canceled, wrong: a lead reopened and decided again counts once), 4 decimals; the median minutes from a lead's creation to its first
  * call, over the leads whose first call (by anyone) was this agent's and fell in the range.
  */
 export async function agentStatistics(q: Queryable, actor: Actor, from: string, to: string, tz: string): Promise<AgentStats[]> {
@@ -41,7 +41,7 @@ export async function agentStatistics(q: Queryable, actor: Actor, from: string, 
     `WITH span AS (SELECT ($2::date::timestamp AT TIME ZONE $4) AS since, (($3::date + 1)::timestamp AT TIME ZONE $4) AS until),
      scoped AS (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)}),
      in_range AS (
-       SELECT lc.agent_id, lc.outcome, lc.first_call_minutes FROM lead_calls lc, span
+       SELECT lc.agent_id, lc.lead_id, lc.outcome, lc.first_call_minutes FROM lead_calls lc, span
         WHERE lc.created_at >= span.since AND lc.created_at < span.until AND lc.agent_id IN (SELECT id FROM scoped)),
      per_agent AS (
        SELECT agent_id, count(*)::int AS calls,
@@ -49,7 +49,8 @@ export async function agentStatistics(q: Queryable, actor: Actor, from: string, 
               count(*) FILTER (WHERE outcome = 'canceled')::int AS canceled,
               count(*) FILTER (WHERE outcome = 'no_reply')::int AS no_reply,
               count(*) FILTER (WHERE outcome = 'call_later')::int AS call_later,
-              count(*) FILTER (WHERE outcome = 'wrong')::int AS wrong
+              count(*) FILTER (WHERE outcome = 'wrong')::int AS wrong,
+              count(DISTINCT lead_id) FILTER (WHERE outcome IN ('confirmed', 'canceled', 'wrong'))::int AS decided
          FROM in_range GROUP BY agent_id),
      medians AS (
        SELECT agent_id, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY first_call_minutes)::numeric, 2)::float8 AS median
@@ -57,7 +58,7 @@ export async function agentStatistics(q: Queryable, actor: Actor, from: string, 
      SELECT u.id AS agent_id, u.full_name AS agent,
             coalesce(p.calls, 0) AS calls, coalesce(p.confirmed, 0) AS confirmed, coalesce(p.canceled, 0) AS canceled,
             coalesce(p.no_reply, 0) AS no_reply, coalesce(p.call_later, 0) AS call_later, coalesce(p.wrong, 0) AS wrong,
-            coalesce(round(p.confirmed::numeric / nullif(p.confirmed + p.canceled + p.wrong, 0), 4), 0)::float8 AS confirmation_rate,
+            coalesce(round(p.confirmed::numeric / nullif(p.decided, 0), 4), 0)::float8 AS confirmation_rate,
             m.median AS median_minutes_to_first_call
        FROM users u LEFT JOIN per_agent p ON p.agent_id = u.id LEFT JOIN medians m ON m.agent_id = u.id
       WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${scopeOf(actor)}
