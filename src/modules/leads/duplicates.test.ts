@@ -33,9 +33,11 @@ test('a duplicate within one body and against open leads of the window with a SK
   });
   await post(a, [
     lead(2, { phone: '+212612000111', products: [line('P2'), line('P1')] }), // same number, P1 in common with LD-00001
-    lead(3, { phone, products: [line('P2')] }), // nothing in common with LD-00001; P2 with LD-00002, a duplicate itself (docs)
+    lead(3, { phone, products: [line('P2')] }), // nothing in common with LD-00001; P2 with LD-00002, a duplicate of a lead before the request (docs)
     lead(4, { phone: '0612000222', products: [line('P1')] }), // another customer
     lead(5, { phone: '0612000222', products: [line('P1'), line('P2')] }), // a duplicate of the item before it
+    lead(6, { phone: '0612000222', products: [line('P2')] }), // P2 only with LD-00005, a duplicate: not open, so new
+    lead(7, { phone: '0612000222', products: [line('P2'), line('P1')] }), // of the earliest open one, LD-00004
   ]);
   assert.deepEqual(await states(a), [
     ['LD-00001', 'new', null],
@@ -43,6 +45,8 @@ test('a duplicate within one body and against open leads of the window with a SK
     ['LD-00003', 'duplicate', 'LD-00002'],
     ['LD-00004', 'new', null],
     ['LD-00005', 'duplicate', 'LD-00004'],
+    ['LD-00006', 'new', null],
+    ['LD-00007', 'duplicate', 'LD-00004'],
   ]);
   const history = await t.db.query<{ new_status: string }>(
     `SELECT h.new_status FROM lead_histories h JOIN leads l ON l.id = h.lead_id WHERE l.account_id = $1 AND l.reference = 'LD-00002'`,

@@ -37,17 +37,19 @@ export const EXISTING_BY_PHONE = (phones: string) => `existing AS MATERIALIZED (
 
 /**
  * Within one request, a later item is a duplicate of the earliest earlier one with the same
- * normalised phone and a SKU in common: for each item, that item's position (1-based, as the
- * insert's ORDINALITY), or null. Grouped by phone, so a request of different customers is linear
- * (comparing every item with every earlier one in SQL took a 1,000-lead create from 55 to 200 ms).
+ * normalised phone and a SKU in common that is not itself a duplicate of another item (a duplicate
+ * is not open: call-centre.md's "by the same rule"): for each item, that item's position (1-based,
+ * as the insert's ORDINALITY), or null. Grouped by phone, so a request of different customers is
+ * linear (comparing every item with every earlier one in SQL took a 1,000-lead create from 55 to 200 ms).
  */
 export function duplicatesWithinRequest(items: { phone: string; skus: string[] }[]): (number | null)[] {
-  const byPhone = new Map<string, { n: number; skus: Set<string> }[]>();
+  const openByPhone = new Map<string, { n: number; skus: Set<string> }[]>();
   return items.map((item, i) => {
-    const earlier = byPhone.get(item.phone) ?? [];
-    const first = earlier.find((e) => item.skus.some((sku) => e.skus.has(sku)));
-    earlier.push({ n: i + 1, skus: new Set(item.skus) });
-    byPhone.set(item.phone, earlier);
-    return first ? first.n : null;
+    const open = openByPhone.get(item.phone) ?? [];
+    const first = open.find((e) => item.skus.some((sku) => e.skus.has(sku)));
+    if (first) return first.n;
+    open.push({ n: i + 1, skus: new Set(item.skus) });
+    openByPhone.set(item.phone, open);
+    return null;
   });
 }
