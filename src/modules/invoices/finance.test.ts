@@ -393,6 +393,15 @@ describe('payouts', () => {
 
     // Un-paid back to pending (the proof stays in the history), then canceled: the reservation comes back.
     assert.equal(data(await admin.json('PATCH', `/invoices/${inv.id}/un-paid/request`)).status, 'pending');
+    // The proof is no longer the payout's, but its history row links to it.
+    assert.equal((await sel.get(`/invoices/${inv.id}/proof`)).statusCode, 404);
+    const kept = /href="(\/invoices\/[^"]+\/proof\?history=\d+)">View this proof</.exec(
+      (await sel.get(`/invoices/${inv.id}/show`)).body,
+    )?.[1];
+    assert.ok(kept, 'the history links the kept proof');
+    assert.deepEqual((await sel.get(kept)).rawPayload, PDF_PROOF);
+    assert.equal((await sel.get(`/invoices/${inv.id}/proof?history=1x`)).statusCode, 404);
+    assert.equal((await sel.get(`/invoices/${inv.id}/proof?history=999999`)).statusCode, 404);
     expectInvalid(await admin.json('DELETE', '/invoices/delete', { ids: [inv.id] }), {
       'ids.0': [`${inv.reference} is pending: only canceled payouts can be deleted.`],
     });

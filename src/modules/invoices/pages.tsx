@@ -1,3 +1,4 @@
+import { queryRecord } from '../../web/query.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Readable } from 'node:stream';
@@ -19,6 +20,7 @@ import { Upload, multipartForms } from '../settings/uploads.js';
 import { invoicePolicy } from './policy.js';
 import {
   findInvoice,
+  historyProof,
   invoiceHistories,
   invoicePage,
   INVOICE_SORTS,
@@ -174,11 +176,14 @@ export async function invoicesPages(web: FastifyInstance) {
     return sendFile(reply, 'application/pdf', `${row.reference}.pdf`, pdf, 'attachment');
   });
 
+  // The payout's current proof, or with `?history=<id>` the one a history row kept (after an un-paid).
   web.get<IdRoute>('/invoices/:id/proof', { config: { can: invoicePolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
-    const file = row.proof_path ? await web.files.get(row.proof_path) : undefined;
-    if (!file) throw notFound();
-    return sendFile(reply, file.type, `${row.reference}-proof${row.proof_path!.slice(row.proof_path!.lastIndexOf('.'))}`, file.stream);
+    const history = queryRecord(req).history;
+    const path = history === undefined ? row.proof_path : typeof history === 'string' ? await historyProof(db, row.id, history) : undefined;
+    const file = path ? await web.files.get(path) : undefined;
+    if (!path || !file) throw notFound();
+    return sendFile(reply, file.type, `${row.reference}-proof${path.slice(path.lastIndexOf('.'))}`, file.stream);
   });
 
   /** A move of a locked invoice, in one transaction with its ledger row and history. */

@@ -97,6 +97,7 @@ export function invoicePage(q: Queryable, user: WebUser, f: InvoiceFilters, extr
 }
 
 export interface InvoiceHistoryRow {
+  id: string;
   old_status: string | null;
   new_status: string;
   comment: string | null;
@@ -107,11 +108,21 @@ export interface InvoiceHistoryRow {
 
 export async function invoiceHistories(q: Queryable, invoiceId: string): Promise<InvoiceHistoryRow[]> {
   const { rows } = await q.query<InvoiceHistoryRow>(
-    `SELECT old_status, new_status, comment, proof_path, changed_by, iso_utc(created_at) AS created_at
+    `SELECT id::text, old_status, new_status, comment, proof_path, changed_by, iso_utc(created_at) AS created_at
        FROM invoice_histories WHERE invoice_id = $1 ORDER BY id`,
     [invoiceId],
   );
   return rows;
+}
+
+/** The proof a history row of the invoice kept (a payout marked paid, perhaps un-paid since). */
+export async function historyProof(q: Queryable, invoiceId: string, historyId: string): Promise<string | undefined> {
+  if (!/^\d{1,18}$/.test(historyId)) return undefined;
+  const { rows } = await q.query<{ proof_path: string }>(
+    'SELECT proof_path FROM invoice_histories WHERE invoice_id = $1 AND id = $2::bigint AND proof_path IS NOT NULL',
+    [invoiceId, historyId],
+  );
+  return rows[0]?.proof_path;
 }
 
 export interface PaymentDetails {

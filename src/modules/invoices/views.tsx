@@ -178,7 +178,10 @@ export function InvoicePage(p: {
             { label: 'To', render: (h) => h.new_status },
             { label: 'By', render: (h) => h.changed_by },
             { label: 'Comment', render: (h) => h.comment ?? '' },
-            { label: 'Proof', render: (h) => (h.proof_path ? h.proof_path.slice(h.proof_path.lastIndexOf('/') + 1) : '') },
+            {
+              label: 'Proof',
+              render: (h) => (h.proof_path ? <a href={`/invoices/${inv.id}/proof?history=${h.id}`}>View this proof</a> : ''),
+            },
           ]}
         />
       </Card>
