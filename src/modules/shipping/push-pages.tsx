@@ -1,3 +1,4 @@
+import { actorOfUser } from '../../web/actor.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ErrorBag, compile, messages } from '../../http/validation.js';
@@ -136,7 +137,12 @@ export async function pushPages(web: FastifyInstance) {
     }
     bag.throwIfAny(PushBody.schema);
     const jobId = await db.tx((q) =>
-      enqueue(q, pushJob.kind, { companyId: body.shipping_company_id, orderIds: ids }, { userId: req.user!.id, total: ids.length }),
+      enqueue(
+        q,
+        pushJob.kind,
+        { companyId: body.shipping_company_id, orderIds: ids, actor: actorOfUser(req.user!) },
+        { userId: req.user!.id, total: ids.length },
+      ),
     );
     if (wantsJson(req)) return reply.code(202).send({ data: { job_id: jobId, total: ids.length } });
     return done(req, reply, {

@@ -94,11 +94,20 @@ test('POST /orders/push: a parcel per order, shipped through the transition; a 5
   }
   assert.equal(rows.filter((r) => r.status === 'new').length, 1, 'the malformed answer leaves its order new');
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
-  const histories = await t.db.query('SELECT 1 FROM order_histories WHERE order_id = ANY($1::text[]) AND new_status = $2', [
-    ids,
-    'shipped',
-  ]);
+  const histories = await t.db.query<{ changed_by: string; user_id: string | null }>(
+    'SELECT changed_by, user_id FROM order_histories WHERE order_id = ANY($1::text[]) AND new_status = $2',
+    [ids, 'shipped'],
+  );
   assert.equal(histories.rows.length, 4);
+  // The admin who pushed is who shipped them, not "system".
+  const pusher = await t.db.query<{ id: string; full_name: string }>(
+    "SELECT id, full_name FROM users WHERE role = 'admin' AND id = (SELECT user_id FROM jobs WHERE id = $1)",
+    [jobId],
+  );
+  assert.deepEqual(
+    new Set(histories.rows.map((h) => `${h.changed_by}/${h.user_id}`)),
+    new Set([`${pusher.rows[0].full_name}/${pusher.rows[0].id}`]),
+  );
   // Every create went to the courier with the order's id as its key: a retried order got its one parcel back.
   const keys = sim.requests.filter((r) => r.route === 'create').map((r) => r.idempotencyKey);
   assert.equal(new Set(keys).size, 5);

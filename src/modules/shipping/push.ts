@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { SYSTEM } from '../../core/actor.js';
+import { SYSTEM, type Actor } from '../../core/actor.js';
 import { HttpError } from '../../http/errors.js';
 import { defineJob } from '../../jobs/registry.js';
 import { shipRefusals, transitionOrders } from '../orders/lifecycle.js';
@@ -11,6 +11,8 @@ export interface PushPayload {
   companyId: string;
   /** The selection, in the order it was made; an order not `new` when its turn comes is reported. */
   orderIds: string[];
+  /** Who asked: the shipments' history names them (jobs queued before this field: `system`). */
+  actor?: Actor;
 }
 
 interface PushOrder extends ParcelRequest {
@@ -126,7 +128,7 @@ export const pushJob = defineJob<PushPayload>({
           inUse = now?.tracking_number === tracking;
           if (!now || now.status !== 'new') return now ? notNew(now.status) : 'This order no longer exists.';
           if (inUse) return `The courier answered with the parcel of an earlier delivery attempt (${tracking}).`;
-          await transitionOrders(q, SYSTEM, order.account_id, [
+          await transitionOrders(q, ctx.payload.actor ?? SYSTEM, order.account_id, [
             { id: order.id, from: 'new', to: 'shipped', comment: null, trackingNumber: tracking, shippingCompanyId: companyId },
           ]);
           await q.query('UPDATE orders SET parcel_attempts = parcel_attempts + 1 WHERE id = $1', [order.id]);
