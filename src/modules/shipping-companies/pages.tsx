@@ -23,6 +23,7 @@ import {
   findCompany,
   listCompanies,
   unknownCities,
+  type CompanyFilters,
   type CompanyJson,
 } from './queries.js';
 import {
@@ -39,6 +40,12 @@ import { createCompany, deleteCompanies, updateCompany } from './service.js';
 import { CompaniesList, CompanyForm, CompanyPage, LIST, showUrl } from './views.js';
 
 const companyList = listQuery({ sorts: COMPANY_SORTS, defaultSort: 'name', filters: { adapter: Type.String({ enum: [...ADAPTERS] }) } });
+
+/** The list's filters from its query string: GET /shipping-companies, and its export (POST /shipping-companies/export). */
+export function companyListFilters(req: FastifyRequest): CompanyFilters {
+  const { search, status, adapter } = companyList(req);
+  return { search, status, adapter: adapter as string | undefined };
+}
 
 /** The form's lines `LIVRE = delivered` as an object; a line without `=` makes it invalid (null). */
 function parseStatusMap(text: string): Record<string, string> | null {

@@ -35,15 +35,26 @@ const COMPANY_JSON = `(jsonb_strip_nulls(jsonb_build_object('id', co.id, 'name',
 const SORTS: Record<string, string> = { name: 'lower(co.name)', adapter: 'co.adapter', status: 'co.status', created_at: 'co.created_at' };
 export const COMPANY_SORTS = Object.keys(SORTS);
 
-export async function listCompanies(q: Queryable, p: ListParams & { adapter?: string }) {
+/** The list's filters: GET /shipping-companies and its export. */
+export interface CompanyFilters {
+  search?: string;
+  status?: string;
+  adapter?: string;
+}
+
+function companyWhere(f: CompanyFilters): Where {
   const w = new Where();
-  if (p.search) w.and(`co.name ILIKE ${w.param(contains(p.search))}`);
-  if (p.status) w.and(`co.status = ${w.param(p.status)}`);
-  if (p.adapter) w.and(`co.adapter = ${w.param(p.adapter)}`);
+  if (f.search) w.and(`co.name ILIKE ${w.param(contains(f.search))}`);
+  if (f.status) w.and(`co.status = ${w.param(f.status)}`);
+  if (f.adapter) w.and(`co.adapter = ${w.param(f.adapter)}`);
+  return w;
+}
+
+export async function listCompanies(q: Queryable, p: ListParams & CompanyFilters) {
   return sortedPage<{ data: CompanyJson }>(q, {
     select: `${COMPANY_JSON} AS data`,
     from: 'FROM shipping_companies co',
-    where: w,
+    where: companyWhere(p),
     sorts: SORTS,
     defaultSort: 'name',
     key: 'co.id',
@@ -78,6 +89,43 @@ export async function companyOrderCounts(q: Queryable, ids: string[]): Promise<{
     `SELECT co.name, (SELECT count(*) FROM orders o WHERE o.shipping_company_id = co.id)::int AS uses
        FROM shipping_companies co WHERE co.id = ANY($1::text[]) ORDER BY lower(co.name)`,
     [ids],
+  );
+  return rows;
+}
+
+/**
+ * A row of the shipping companies export: what the list and show pages display, the cities served
+ * by name in one cell. Never the API key (nor whether one is stored): a file leaves the dashboard.
+ */
+export interface CompanyExportRow {
+  id: string;
+  name: string;
+  adapter: string;
+  status: string;
+  base_url: string | null;
+  cities: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export async function companyExportCount(q: Queryable, f: CompanyFilters): Promise<number> {
+  const w = companyWhere(f);
+  const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM shipping_companies co ${w}`, w.params);
+  return rows[0].n;
+}
+
+/** The next `limit` companies of the list `f` after the company `after` (keyset on the id), one row each. */
+export async function companyExportBatch(q: Queryable, f: CompanyFilters, after: string, limit: number): Promise<CompanyExportRow[]> {
+  const w = companyWhere(f);
+  w.and(`co.id > ${w.param(after)}`);
+  const { rows } = await q.query<CompanyExportRow>(
+    `SELECT co.id, co.name, co.adapter, co.status, CASE WHEN co.adapter = 'http' THEN co.base_url END AS base_url,
+            coalesce((SELECT string_agg(c.name, '; ' ORDER BY lower(c.name), c.id)
+                        FROM shipping_company_cities sc JOIN cities c ON c.id = sc.city_id WHERE sc.shipping_company_id = co.id), '') AS cities,
+            iso_utc(co.created_at) AS created_at, iso_utc(co.updated_at) AS updated_at
+       FROM shipping_companies co ${w}
+      ORDER BY co.id LIMIT ${w.param(limit)}`,
+    w.params,
   );
   return rows;
 }

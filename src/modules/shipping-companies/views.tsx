@@ -8,6 +8,7 @@ import { JobProgress } from '../../web/job-progress.js';
 import type { JobJson } from '../../jobs/registry.js';
 import { EditDeleteButtons } from '../catalog/deletion.js';
 import { CatalogList } from '../catalog/catalog-list.js';
+import { ExportForm } from '../spreadsheets/views.js';
 import { shippingCompanyPolicy } from './policy.js';
 import type { CompanyJson } from './queries.js';
 
@@ -32,12 +33,13 @@ export const statusMapText = (map: Record<string, string> | undefined) =>
     .join('\n');
 
 export function CompaniesList({ rows, meta }: { rows: { data: CompanyJson }[]; meta: PageMeta }) {
-  const { url } = usePage();
+  const { url, user } = usePage();
   return (
     <CatalogList
       policy={shippingCompanyPolicy}
       title="Shipping companies"
       subtitle="The couriers orders leave with, and what each charges per city."
+      actions={shippingCompanyPolicy.authorize(user!, 'export') && <ExportForm records="shipping-companies" />}
       create={{ href: '/shipping-companies/create', label: 'New shipping company' }}
       filters={
         <Filters search="Name" searchLabel="Search by name">

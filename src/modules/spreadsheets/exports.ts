@@ -4,11 +4,14 @@ import { enqueue } from '../../jobs/enqueue.js';
 import { defineJob, FinalJobError, type JobContext } from '../../jobs/registry.js';
 import { leadExportBatch, leadExportCount, type LeadExportRow, type LeadFilters, type LeadScope } from '../leads/queries.js';
 import { orderExportBatch, orderExportCount, type OrderExportRow, type OrderFilters, type OrderScope } from '../orders/queries.js';
+import { companyExportBatch, companyExportCount, type CompanyExportRow, type CompanyFilters } from '../shipping-companies/queries.js';
 import { deleteExports, expiredExports, recordExport } from './queries.js';
 
 export type ExportPayload =
   | { table: 'leads'; scope: LeadScope; filters: LeadFilters; format: SheetFormat }
-  | { table: 'orders'; scope: OrderScope; filters: OrderFilters; format: SheetFormat };
+  | { table: 'orders'; scope: OrderScope; filters: OrderFilters; format: SheetFormat }
+  | { table: 'shipping-companies'; filters: CompanyFilters; format: SheetFormat };
+export type ExportTable = ExportPayload['table'];
 
 /** Records per keyset batch: the memory of an export, whatever its size. */
 const BATCH = 1000;
@@ -21,26 +24,42 @@ const LINE = ['city', 'area', 'address', 'sku', 'name', 'quantity', 'price', 'to
 const LEAD_COLUMNS = [...RECORD, ...LINE] as const;
 // An order's customer has an email besides the lead's fields (api-v1.md's order body).
 const ORDER_COLUMNS = [...RECORD, 'email', ...LINE, 'tracking_number', 'shipping_company', 'delivered_at'] as const;
+// A company per row, as its pages show it; never its API key (docs/decisions.md).
+const COMPANY_COLUMNS = ['id', 'name', 'adapter', 'status', 'base_url', 'cities', 'created_at', 'updated_at'] as const;
 
 export const exportUrl = (id: string) => `/exports/${id}/download`;
 export const exportKey = (id: string, format: SheetFormat) => `exports/${id}.${format}`;
 
-interface Source<R> {
+type PayloadOf<T extends ExportTable> = Extract<ExportPayload, { table: T }>;
+
+/** A list an export reads: its columns, its count, and its keyset batches of rows. */
+interface Source<R, T extends ExportTable = ExportTable> {
+  /** The XLSX worksheet's name. */
+  sheet: string;
   columns: readonly (keyof R & string)[];
-  count(ctx: JobContext<ExportPayload>): Promise<number>;
-  batch(ctx: JobContext<ExportPayload>, after: string): Promise<R[]>;
+  count(db: Queryable, p: PayloadOf<T>): Promise<number>;
+  batch(db: Queryable, p: PayloadOf<T>, after: string): Promise<R[]>;
 }
 
-const LEADS: Source<LeadExportRow> = {
+const LEADS: Source<LeadExportRow, 'leads'> = {
+  sheet: 'Leads',
   columns: LEAD_COLUMNS,
-  count: (ctx) => leadExportCount(ctx.db, ctx.payload.scope as LeadScope, ctx.payload.filters as LeadFilters),
-  batch: (ctx, after) => leadExportBatch(ctx.db, ctx.payload.scope as LeadScope, ctx.payload.filters as LeadFilters, after, BATCH),
+  count: (db, p) => leadExportCount(db, p.scope, p.filters),
+  batch: (db, p, after) => leadExportBatch(db, p.scope, p.filters, after, BATCH),
 };
-const ORDERS: Source<OrderExportRow> = {
+const ORDERS: Source<OrderExportRow, 'orders'> = {
+  sheet: 'Orders',
   columns: ORDER_COLUMNS,
-  count: (ctx) => orderExportCount(ctx.db, ctx.payload.scope as OrderScope, ctx.payload.filters as OrderFilters),
-  batch: (ctx, after) => orderExportBatch(ctx.db, ctx.payload.scope as OrderScope, ctx.payload.filters as OrderFilters, after, BATCH),
+  count: (db, p) => orderExportCount(db, p.scope, p.filters),
+  batch: (db, p, after) => orderExportBatch(db, p.scope, p.filters, after, BATCH),
 };
+const COMPANIES: Source<CompanyExportRow, 'shipping-companies'> = {
+  sheet: 'Shipping companies',
+  columns: COMPANY_COLUMNS,
+  count: (db, p) => companyExportCount(db, p.filters),
+  batch: (db, p, after) => companyExportBatch(db, p.filters, after, BATCH),
+};
+const SOURCES = { leads: LEADS, orders: ORDERS, 'shipping-companies': COMPANIES } as const;
 
 /**
  * Writes the list as a stream into the file store: a keyset batch of records at a time, each batch
@@ -49,7 +68,7 @@ const ORDERS: Source<OrderExportRow> = {
  */
 async function writeExport<R extends { id: string }>(ctx: JobContext<ExportPayload>, source: Source<R>): Promise<number> {
   const { format } = ctx.payload;
-  const writer = await sheetWriter(format, [...source.columns], ctx.payload.table === 'leads' ? 'Leads' : 'Orders');
+  const writer = await sheetWriter(format, [...source.columns], source.sheet);
   const stored = ctx.files.put(exportKey(ctx.id, format), writer.output);
   stored.catch(() => undefined); // awaited below; a failure of the writer side comes first
   let rows = 0;
@@ -57,7 +76,7 @@ async function writeExport<R extends { id: string }>(ctx: JobContext<ExportPaylo
     let after = '';
     for (;;) {
       ctx.signal.throwIfAborted();
-      const batch = await source.batch(ctx, after);
+      const batch = await source.batch(ctx.db, ctx.payload, after);
       if (batch.length === 0) break;
       await writer.write(batch.map((r) => source.columns.map((c) => (r[c] ?? null) as SheetCell)));
       const records = new Set(batch.map((r) => r.id));
@@ -75,8 +94,8 @@ async function writeExport<R extends { id: string }>(ctx: JobContext<ExportPaylo
   return rows;
 }
 
-/** `leads.export` / `orders.export`: the file, its download record, and `{"url","rows"}` as the result. */
-const defineExport = (table: ExportPayload['table'], label: string) =>
+/** `leads.export`, `orders.export`, `shipping-companies.export`: the file, its download record, and `{"url","rows"}` as the result. */
+const defineExport = (table: ExportTable, label: string) =>
   defineJob<ExportPayload>({
     kind: `${table}.export`,
     label,
@@ -85,9 +104,9 @@ const defineExport = (table: ExportPayload['table'], label: string) =>
     leaseSeconds: 120,
     async handler(ctx) {
       if (!ctx.userId) throw new FinalJobError('An export belongs to the user who asked for it.');
-      const source = (ctx.payload.table === 'leads' ? LEADS : ORDERS) as unknown as Source<{ id: string }>;
+      const source = SOURCES[ctx.payload.table] as unknown as Source<{ id: string }>;
       // A retry starts the file over: its counters too.
-      await ctx.report({ total: await source.count(ctx), done: -ctx.progress.done });
+      await ctx.report({ total: await source.count(ctx.db, ctx.payload), done: -ctx.progress.done });
       const rows = await writeExport(ctx, source);
       const fileKey = exportKey(ctx.id, ctx.payload.format);
       await ctx.db.tx((q) => recordExport(q, { id: ctx.id, userId: ctx.userId!, fileKey, rows, days: EXPORT_DAYS }));
@@ -95,7 +114,11 @@ const defineExport = (table: ExportPayload['table'], label: string) =>
     },
   });
 
-export const EXPORTS = { leads: defineExport('leads', 'Export leads'), orders: defineExport('orders', 'Export orders') } as const;
+export const EXPORTS = {
+  leads: defineExport('leads', 'Export leads'),
+  orders: defineExport('orders', 'Export orders'),
+  'shipping-companies': defineExport('shipping-companies', 'Export shipping companies'),
+} as const;
 
 /** `exports.cleanup`: exported files past their 7 days are deleted, with their download records. */
 export const exportCleanupJob = defineJob<Record<string, never>>({

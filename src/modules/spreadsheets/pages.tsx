@@ -1,5 +1,5 @@
 import { queryRecord } from '../../web/query.js';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../http/errors.js';
@@ -17,10 +17,13 @@ import { leadPolicy } from '../leads/policy.js';
 import { leadListFilters } from '../leads/pages.js';
 import { orderPolicy } from '../orders/policy.js';
 import { orderListFilters } from '../orders/pages.js';
+import { companyListFilters } from '../shipping-companies/pages.js';
+import { shippingCompanyPolicy } from '../shipping-companies/policy.js';
+import type { Principal } from '../../core/policy.js';
 import { accountChoices } from '../records/hand-made.js';
 import { isStaff } from '../records/record-routes.js';
 import { Upload, multipartForms } from '../settings/uploads.js';
-import { EXPORTS, type ExportPayload } from './exports.js';
+import { EXPORTS, type ExportPayload, type ExportTable } from './exports.js';
 import { IMPORTS } from './import-kinds.js';
 import { accountExists, findExport } from './queries.js';
 import { ImportPage, type Records } from './views.js';
@@ -40,9 +43,38 @@ function formatOf(file: Upload): SheetFormat | undefined {
 
 const policyOf = (records: Records) => (records === 'leads' ? leadPolicy : orderPolicy);
 
+/** What an export job is given besides its table and format: the list's scope (if any) and filters, read as the list reads them. */
+type ExportSelection = Omit<ExportPayload, 'table' | 'format'>;
+
 /**
- * Imports and exports of leads and orders (webhooks-files.md): uploads become import jobs, filtered
- * lists become export jobs, and an export's file is downloaded by the user who asked (or an admin).
+ * `POST /{table}/export` (webhooks-files.md): `format` required and csv or xlsx, the list's own
+ * filters from the query string, one export job of the user; JSON gets 202 `{"data":{"job_id"}}`,
+ * a form the job's page.
+ */
+function exportRoute(
+  web: FastifyInstance,
+  table: ExportTable,
+  p: { can: (who: Principal) => boolean; noun: string; selection: (req: FastifyRequest) => ExportSelection | Promise<ExportSelection> },
+) {
+  web.post(`/${table}/export`, { config: { can: p.can } }, async (req, reply) => {
+    const body = formBody(req);
+    const asked = body.format ?? queryRecord(req).format;
+    const bag = new ErrorBag();
+    if (asked === undefined || asked === null || asked === '') bag.add('format', messages.required('format'));
+    else if (!FORMATS.includes(asked as SheetFormat)) bag.add('format', messages.invalid('format'));
+    const selection = await p.selection(req);
+    bag.throwIfAny();
+    const payload = { table, ...selection, format: asked as SheetFormat } as ExportPayload;
+    const jobId = await web.db.tx((q) => enqueue(q, EXPORTS[table].kind, payload, { userId: req.user!.id }));
+    if (wantsJson(req)) return reply.code(202).send({ data: { job_id: jobId } });
+    return done(req, reply, { message: `Exporting the ${p.noun}.`, redirect: `/jobs/${jobId}` });
+  });
+}
+
+/**
+ * Imports and exports of leads and orders, and the export of shipping companies (webhooks-files.md):
+ * uploads become import jobs, filtered lists become export jobs, and an export's file is downloaded
+ * by the user who asked (or an admin).
  */
 export async function spreadsheetPages(web: FastifyInstance) {
   // Only this plugin's routes take multipart forms (the import file).
@@ -108,21 +140,21 @@ export async function spreadsheetPages(web: FastifyInstance) {
       return done(req, reply, { message: `Importing ${upload.filename || 'the file'}.`, redirect: `/${records}/import?job=${jobId}` });
     });
 
-    web.post(`/${records}/export`, { config: { can: policy.can('export') } }, async (req: FastifyRequest, reply: FastifyReply) => {
-      const body = formBody(req);
-      const asked = body.format ?? queryRecord(req).format;
-      const bag = new ErrorBag();
-      if (asked === undefined || asked === null || asked === '') bag.add('format', messages.required('format'));
-      else if (!FORMATS.includes(asked as SheetFormat)) bag.add('format', messages.invalid('format'));
-      const { scope, f } = records === 'leads' ? await leadListFilters(db, req) : orderListFilters(req);
-      bag.throwIfAny();
-      const filters = { ...f, page: undefined, per_page: undefined };
-      const payload = { table: records, scope, filters, format: asked as SheetFormat } as ExportPayload;
-      const jobId = await db.tx((q) => enqueue(q, EXPORTS[records].kind, payload, { userId: req.user!.id }));
-      if (wantsJson(req)) return reply.code(202).send({ data: { job_id: jobId } });
-      return done(req, reply, { message: `Exporting the ${records}.`, redirect: `/jobs/${jobId}` });
+    exportRoute(web, records, {
+      can: policy.can('export'),
+      noun: records,
+      selection: async (req) => {
+        const { scope, f } = records === 'leads' ? await leadListFilters(db, req) : orderListFilters(req);
+        return { scope, filters: { ...f, page: undefined, per_page: undefined } } as ExportSelection;
+      },
     });
   }
+
+  exportRoute(web, 'shipping-companies', {
+    can: shippingCompanyPolicy.can('export'),
+    noun: 'shipping companies',
+    selection: (req) => ({ filters: companyListFilters(req) }),
+  });
 
   web.get<{ Params: { id: string } }>('/exports/:id/download', async (req, reply) => {
     const found = await findExport(db, req.params.id);

@@ -4,6 +4,8 @@ import { usePage } from '../../web/page-context.js';
 import { Button, Card, Field, FieldErrorList, Form, PageHeader, Select } from '../../web/ui.js';
 
 export type Records = 'leads' | 'orders';
+/** The lists with an export, by their path (`POST /{path}/export`). */
+export type Exported = Records | 'shipping-companies';
 const FORMATS: [string, string][] = [
   ['csv', 'CSV'],
   ['xlsx', 'Excel (XLSX)'],
@@ -13,7 +15,7 @@ const FORMATS: [string, string][] = [
  * The list page's export button: the list as it is filtered now (its query string), as CSV or XLSX;
  * a refused format (a tampered form) comes back beside the select.
  */
-export function ExportForm({ records }: { records: Records }) {
+export function ExportForm({ records }: { records: Exported }) {
   const { url, csrf, errors } = usePage();
   const params = new URLSearchParams(url.search);
   params.delete('page');
@@ -25,7 +27,7 @@ export function ExportForm({ records }: { records: Records }) {
       method="post"
       action={`/${records}/export${query ? `?${query}` : ''}`}
       class={messages.length ? 'inline-form export-form has-error' : 'inline-form export-form'}
-      aria-label={`Export ${records}`}
+      aria-label={`Export ${records.replace('-', ' ')}`}
     >
       <input type="hidden" name="_token" value={csrf} />
       <label class="export-format-label" for={id}>
