@@ -223,6 +223,7 @@ export async function ordersPages(web: FastifyInstance) {
           canDelete={orderPolicy.can('delete')(user)}
           canSeeLead={leadPolicy.can('view')(user)}
           canHistory={orderPolicy.can('history')(user)}
+          canLabel={orderPolicy.can('label')(user)}
         />
       ),
     });

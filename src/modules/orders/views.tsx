@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import type { LedgerRow } from '../ledger/queries.js';
 import { LedgerTable } from '../ledger/views.js';
 import type { CourierEventRow } from './queries.js';
@@ -265,6 +266,7 @@ export function OrderPage(p: {
   canDelete: boolean;
   canSeeLead: boolean;
   canHistory: boolean;
+  canLabel: boolean;
 }) {
   const { order } = p;
   return (
@@ -309,7 +311,9 @@ export function OrderPage(p: {
                 ['Shipment way', shipmentWay(order.shipment_way)],
                 ['Delivery fees paid by the customer', order.is_fees_paid_by_customer ? 'Yes' : 'No'],
                 ['Tracking number', order.tracking_number ? <code>{order.tracking_number}</code> : null],
-                ['Label', <a href={`/orders/${order.id}/label`}>Shipping label (PDF)</a>],
+                ...(p.canLabel
+                  ? [['Label', <a href={`/orders/${order.id}/label`}>Shipping label (PDF)</a>] as [string, ComponentChildren]]
+                  : []),
                 ['Delivery person', p.deliveryUserName],
                 ['Shipping company', order.shipping_company],
                 ['Created', formatDateTime(order.created_at)],

@@ -18,10 +18,10 @@ function sendPdf(reply: FastifyReply, pdf: Buffer, name: string) {
     .send(pdf);
 }
 
-/** Shipping labels (fulfilment.md): one order's, or a selection's in one PDF, for whoever sees the orders. */
+/** Shipping labels (fulfilment.md): one order's, or a selection's in one PDF, for admins (domain.md: "label"). */
 export async function labelPages(web: FastifyInstance) {
   const { db } = web;
-  const can = { config: { can: orderPolicy.can('view') } };
+  const can = { config: { can: orderPolicy.can('label') } };
 
   web.get<IdRoute>('/orders/:id/label', can, async (req, reply) => {
     const row = await findOrder(db, orderScopeOf(req.user!), req.params.id);

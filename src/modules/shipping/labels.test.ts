@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SYSTEM } from '../../core/actor.js';
 import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
+import { person } from '../../test-support/people.js';
 import { createOrder } from '../orders/service.js';
 
 // The barcode is read back from the rendered page, as a scanner would: poppler's pdftoppm and zbar's
@@ -17,6 +18,7 @@ const skipDecode = tools ? false : 'no pdftoppm/zbarimg (Debian: poppler-utils, 
 let t: TestApp;
 let shop: Tenant;
 let seller: Agent;
+let admin: Agent;
 const ids: string[] = [];
 const refs: string[] = [];
 const TRACKING = 'SIM123456789';
@@ -25,6 +27,7 @@ before(async () => {
   t = await testApp();
   shop = await tenant(t.db);
   seller = await login(t.app, shop.email);
+  admin = await login(t.app, (await person(t.db, 'admin')).email);
   for (const name of ['Youssef Client', 'محمد العلوي']) {
     const ref = await t.db.tx((q) =>
       createOrder(q, SYSTEM, shop.accountId, {
@@ -63,7 +66,7 @@ function scan(pdf: Buffer): string[] {
 }
 
 test('GET /orders/{id}/label: a 100 × 150 mm PDF whose barcode reads the tracking number', async () => {
-  const res = await seller.get(`/orders/${ids[0]}/label`);
+  const res = await admin.get(`/orders/${ids[0]}/label`);
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['content-type'], 'application/pdf');
   assert.equal(res.headers['content-disposition'], `inline; filename="${refs[0]}.pdf"`);
@@ -73,18 +76,30 @@ test('GET /orders/{id}/label: a 100 × 150 mm PDF whose barcode reads the tracki
 });
 
 test(
-  'POST /orders/labels: one page per order, the reference before shipping; others’ orders are refused',
+  'POST /orders/labels: one page per order, the reference before shipping; an unknown order is refused',
   { skip: skipDecode },
   async () => {
-    const res = await seller.form('/orders/labels', { ids });
+    const res = await admin.form('/orders/labels', { ids });
     assert.equal(res.statusCode, 200, res.body.slice(0, 300));
     assert.equal(res.headers['content-type'], 'application/pdf');
     assert.deepEqual(scan(res.rawPayload), [TRACKING, refs[1]]);
 
-    const other = await login(t.app, (await tenant(t.db)).email);
-    assert.equal((await other.get(`/orders/${ids[0]}/label`)).statusCode, 404);
-    const refused = await other.json('POST', '/orders/labels', { ids: [ids[1]] });
+    const refused = await admin.json('POST', '/orders/labels', { ids: [ids[1], 'nope'] });
     assert.equal(refused.statusCode, 422);
-    assert.deepEqual(refused.json().errors, { 'ids.0': ['The selected ids.0 is invalid.'] });
+    assert.deepEqual(refused.json().errors, { 'ids.1': ['The selected ids.1 is invalid.'] });
   },
 );
+
+test('labels are the admin’s (domain.md: "label" is among the admin’s extras only): others 403, no link', async () => {
+  const forbidden = { message: 'This action is unauthorized.' };
+  for (const role of ['manager-leader', 'manager', 'follow-up-agent', 'stock-manager'] as const) {
+    const who = await login(t.app, (await person(t.db, role)).email);
+    assert.equal((await who.get(`/orders/${ids[0]}/label`)).statusCode, 403, role);
+    assert.deepEqual((await who.json('POST', '/orders/labels', { ids })).json(), forbidden, role);
+    assert.doesNotMatch((await who.get(`/orders/${ids[0]}/show`)).body, /\/label"/, role);
+  }
+  assert.equal((await seller.get(`/orders/${ids[0]}/label`)).statusCode, 403);
+  assert.deepEqual((await seller.json('POST', '/orders/labels', { ids })).json(), { message: 'This action is unauthorized.' });
+  assert.doesNotMatch((await seller.get(`/orders/${ids[0]}/show`)).body, /Shipping label/);
+  assert.match((await admin.get(`/orders/${ids[0]}/show`)).body, new RegExp(`href="/orders/${ids[0]}/label"`));
+});

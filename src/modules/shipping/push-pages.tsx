@@ -29,7 +29,13 @@ const PushBody = compile(
 );
 const MANUAL = 'The selected shipping company ships by hand: give the tracking number on each order instead.';
 
-function PushPage(p: { orders: PushableOrder[]; companies: [string, string][]; job?: JobJson; canCreateCompany: boolean }) {
+function PushPage(p: {
+  orders: PushableOrder[];
+  companies: [string, string][];
+  job?: JobJson;
+  canCreateCompany: boolean;
+  canLabel: boolean;
+}) {
   return (
     <>
       <PageHeader
@@ -91,9 +97,11 @@ function PushPage(p: { orders: PushableOrder[]; companies: [string, string][]; j
           />
           <div class="form-actions">
             <Button>Push the selected orders</Button>
-            <button type="submit" formaction="/orders/labels" formtarget="_blank" class="btn btn-secondary">
-              Labels of the selected orders (PDF)
-            </button>
+            {p.canLabel && (
+              <button type="submit" formaction="/orders/labels" formtarget="_blank" class="btn btn-secondary">
+                Labels of the selected orders (PDF)
+              </button>
+            )}
           </div>
         </Form>
       )}
@@ -117,6 +125,7 @@ export async function pushPages(web: FastifyInstance) {
           companies={await pushCompanies(db)}
           job={job}
           canCreateCompany={shippingCompanyPolicy.authorize(req.user!, 'create')}
+          canLabel={orderPolicy.authorize(req.user!, 'label')}
         />
       ),
     });
