@@ -67,9 +67,8 @@ test('the call screen links back only where the viewer may go: the queue for an 
   assert.match(own, new RegExp(`action="/call-centre/leads/${id}/release"`), 'the agent releases the lead they hold');
   for (const role of ['admin', 'manager-leader', 'manager', 'call-center-manager'] as const) {
     const supervisor = await person(t.db, role);
-    // A manager sees the leads of their agents' queues: this agent is theirs.
-    if (role === 'manager' || role === 'call-center-manager')
-      await t.db.query('UPDATE users SET manager_id = $2 WHERE id = $1', [agentUser.id, supervisor.id]);
+    // A manager sees the leads of their team's queues: this agent is theirs.
+    if (role !== 'admin') await t.db.query('UPDATE users SET manager_id = $2 WHERE id = $1', [agentUser.id, supervisor.id]);
     const who = await login(t.app, supervisor.email);
     const page = await who.get(`/call-centre/leads/${id}`);
     assert.equal(page.statusCode, 200, `${role}: ${page.body}`);

@@ -409,9 +409,13 @@ test('role matrix: who sees and changes leads; another account answers 404', () 
     assert.equal((await manager.json('PATCH', `/leads/${p2Lead}/status`, { status: 'no_reply' })).statusCode, 404);
     const managerHistory = (await manager.json('GET', '/lead-histories')).json().data as { lead_reference: string }[];
     assert.ok(managerHistory.length > 0 && managerHistory.every((h) => h.lead_reference !== 'LD-00002'));
-    // A manager leader sees every manager's team: every lead.
-    const leader = await login(t.app, (await staff(t.db, 'manager-leader')).email);
-    assert.equal((await leader.get(`/leads/${p2Lead}/show`)).statusCode, 200);
+    // A manager leader: everything their managers see.
+    const leaderUser = await staff(t.db, 'manager-leader');
+    const leader = await login(t.app, leaderUser.email);
+    assert.equal((await leader.get(`/leads/${id}/show`)).statusCode, 404, 'no manager on their team yet');
+    await t.db.query('UPDATE users SET manager_id = $2 WHERE id = $1', [managerUser.id, leaderUser.id]);
+    assert.equal((await leader.get(`/leads/${id}/show`)).statusCode, 200);
+    assert.equal((await leader.get(`/leads/${p2Lead}/show`)).statusCode, 404);
     assert.equal((await manager.get('/leads/create')).statusCode, 403);
     assert.deepEqual((await manager.json('POST', '/leads/store', {})).json(), { message: 'This action is unauthorized.' });
     assert.equal((await manager.json('DELETE', `/leads/${id}`)).statusCode, 403);

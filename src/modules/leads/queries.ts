@@ -16,7 +16,8 @@ import {
 } from '../records/record-list.js';
 import { LEAD_HISTORY_JSON, LEAD_JSON } from './presenter.js';
 import { CALL_OUTCOMES, type LeadStatus } from './transitions.js';
-import { agentScope } from '../call-centre/agents.js';
+import { isManager } from '../users/policy.js';
+import { visibleUsers } from '../users/queries.js';
 
 export interface LeadFilters extends RecordFilters {
   status?: LeadStatus[];
@@ -223,18 +224,19 @@ interface LeadAccess {
 
 /**
  * Which leads an actor sees: a seller their account's; an agent their queue (leads of the
- * products in `products_ids_to_confirm`); a manager or a call-center-manager their team's queues
- * (the leads of the products their agents confirm, the agents being `agentScope`'s); admins,
- * manager leaders and follow-up agents every account's.
+ * products in `products_ids_to_confirm`); a manager, a call-center-manager or a manager leader
+ * their team's queues (domain.md: "VUX (own team)"; the leads of the products their team's agents
+ * confirm, the team being the one their user pages list, `visibleUsers`); admins and follow-up
+ * agents every account's.
  */
 export async function leadAccess(q: Queryable, actor: Actor): Promise<LeadAccess> {
   if (actor.role === 'seller') return { scope: { accountId: actor.accountId! }, handlings: null };
-  if (actor.role === 'manager' || actor.role === 'call-center-manager') {
+  if (isManager(actor)) {
+    const w = visibleUsers(new Where(), { id: actor.userId!, role: actor.role!, account_id: null }, 'agent');
     const { rows } = await q.query<{ products: string[] }>(
       `SELECT coalesce(array_agg(DISTINCT p.id), '{}') AS products
-         FROM users u CROSS JOIN LATERAL jsonb_array_elements_text(u.products_ids_to_confirm) AS p(id)
-        WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}`,
-      [actor.userId],
+         FROM users u CROSS JOIN LATERAL jsonb_array_elements_text(u.products_ids_to_confirm) AS p(id) ${w}`,
+      w.params,
     );
     return { scope: { accountId: null, productIds: rows[0]?.products ?? [] }, handlings: null };
   }

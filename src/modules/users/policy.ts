@@ -27,7 +27,7 @@ export const TEAM_ROLES: Partial<Record<Role, readonly Role[]>> = {
   'call-center-manager': ['agent', 'follow-up-agent'],
 };
 
-export const isManager = (actor: Actor) => actor.role !== null && MANAGER_ROLES.includes(actor.role);
+export const isManager = (actor: Pick<Actor, 'role'>) => actor.role !== null && MANAGER_ROLES.includes(actor.role);
 
 /** May `user` open the list of `role` at all (else 403)? Which rows they see is `visibleUsers`. */
 export function mayList(actor: Actor, role: Role): boolean {
