@@ -48,6 +48,22 @@ describe('call centres and the call-centre settings', () => {
     );
     const stranger = await login(t.app, (await person(t.db, 'call-center-manager')).email);
     assert.equal((await stranger.json('GET', `/call-centers/${cc.id}/show`)).statusCode, 404);
+    // A manager and a manager leader see the centres of their team (domain.md: "V (own)").
+    const leaderUser = await person(t.db, 'manager-leader');
+    const managerUser = await person(t.db, 'manager', { managerId: leaderUser.id });
+    const [manager, leader] = [await login(t.app, managerUser.email), await login(t.app, leaderUser.email)];
+    for (const who of [manager, leader]) {
+      assert.equal((await who.json('GET', `/call-centers/${cc.id}/show`)).statusCode, 404);
+      assert.deepEqual(ok(await who.json('GET', '/call-centers')).data, []);
+    }
+    await t.db.query('UPDATE users SET manager_id = $2 WHERE id = $1', [agent.id, managerUser.id]);
+    for (const who of [manager, leader]) {
+      assert.equal(ok(await who.json('GET', `/call-centers/${cc.id}/show`)).data.id, cc.id);
+      assert.deepEqual(
+        ok(await who.json('GET', '/call-centers')).data.map((c: { id: string }) => c.id),
+        [cc.id],
+      );
+    }
     assert.equal((await stranger.json('PATCH', `/call-centers/${cc.id}/update`, { name: name() })).statusCode, 403);
     for (const role of ['agent', 'seller'] as const) {
       assert.equal((await (await login(t.app, (await person(t.db, role)).email)).json('GET', '/call-centers')).statusCode, 403, role);

@@ -1,3 +1,4 @@
+import { isManager } from '../users/policy.js';
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { sortedPage } from '../../db/paging.js';
@@ -22,10 +23,22 @@ const JSON_EXPR = `json_build_object('id', cc.id, 'name', cc.name, 'manager_id',
   'created_at', iso_utc(cc.created_at), 'updated_at', iso_utc(cc.updated_at))`;
 const FROM = 'FROM call_centers cc LEFT JOIN users m ON m.id = cc.manager_id';
 
-/** A call-center-manager sees the call centres they manage; admins and the other managers all. */
+/**
+ * The call centres an actor sees (domain.md: managers "V (own)"): admins all; a call-center-manager
+ * those they manage; every manager role the centres they or their team belong to (the team of
+ * their user pages: a manager's agents, a manager leader's managers and their agents) and, for a
+ * manager leader, the centres their call-center-managers manage.
+ */
 function scoped(actor: Actor | null): Where {
   const w = new Where();
-  if (actor?.role === 'call-center-manager') w.and(`cc.manager_id = ${w.param(actor.userId)}`);
+  if (!actor || actor.role === 'admin' || !isManager(actor)) return w;
+  const me = w.param(actor.userId);
+  const team = `SELECT t.id FROM users t WHERE t.manager_id = ${me} AND t.deleted_at IS NULL`;
+  const people = `u.id = ${me} OR u.manager_id = ${me}${actor.role === 'manager-leader' ? ` OR u.manager_id IN (${team})` : ''}`;
+  const theirs = `cc.id IN (SELECT u.call_center_id FROM users u WHERE (${people}) AND u.deleted_at IS NULL AND u.call_center_id IS NOT NULL)`;
+  if (actor.role === 'call-center-manager') w.and(`(cc.manager_id = ${me} OR ${theirs})`);
+  else if (actor.role === 'manager-leader') w.and(`(${theirs} OR cc.manager_id IN (${team}))`);
+  else w.and(theirs);
   return w;
 }
 
