@@ -600,6 +600,8 @@ export function RecordHistory(p: {
   status: string;
   histories: HistoryItem[];
   accountName?: string;
+  /** Shown under the timeline (an order's courier events). */
+  after?: ComponentChildren;
 }) {
   const base = p.kind === 'lead' ? '/leads' : '/orders';
   const list = p.kind === 'lead' ? '/lead-histories' : '/orders-histories';
@@ -622,6 +624,7 @@ export function RecordHistory(p: {
         </p>
         <Timeline items={p.histories} label={`History of ${p.reference}`} />
       </Card>
+      {p.after}
     </>
   );
 }

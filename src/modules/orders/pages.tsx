@@ -45,7 +45,7 @@ import { createOrder, deleteOrders, orderInput, patchOrder } from './service.js'
 import { ledgerPolicy } from '../ledger/policy.js';
 import { WAITING_FOR_STOCK } from '../stocks/effects.js';
 import { orderLedger } from '../ledger/queries.js';
-import { OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
+import { CourierEventsCard, OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
 
 const accountFilter = Type.String({ minLength: 1, maxLength: 100 });
 const orderList = listQuery({
@@ -361,6 +361,7 @@ export async function ordersPages(web: FastifyInstance) {
           status={row.status}
           histories={JSON.parse(histories) as HistoryItem[]}
           accountName={isStaff(req.user!) ? row.account_name : undefined}
+          after={<CourierEventsCard events={await orderEvents(db, row.id)} />}
         />
       ),
     });

@@ -326,18 +326,7 @@ export function OrderPage(p: {
               <LedgerTable rows={p.ledger} caption="The order's ledger rows" />
             </Card>
           )}
-          {p.events.length > 0 && (
-            <Card title="Courier events">
-              <ul class="plain-list">
-                {p.events.map((e) => (
-                  <li>
-                    <strong>{e.status}</strong> <span class="muted">{formatDateTime(e.at)}</span>
-                    {e.note ? ` — ${e.note}` : ''}
-                  </li>
-                ))}
-              </ul>
-            </Card>
-          )}
+          <CourierEventsCard events={p.events} />
         </div>
         <div class="record-side">
           {p.options.length > 0 && <OrderStatusForm order={order} options={p.options} couriers={p.couriers} companies={p.companies} />}
@@ -414,6 +403,23 @@ export function OrderForm(p: {
           </a>
         </div>
       </Form>
+    </Card>
+  );
+}
+
+/** What the courier said about the order's parcel, newest first (nothing when it said nothing): the order's page and its history's. */
+export function CourierEventsCard({ events }: { events: CourierEventRow[] }) {
+  if (events.length === 0) return null;
+  return (
+    <Card title="Courier events">
+      <ul class="plain-list">
+        {events.map((e) => (
+          <li>
+            <strong>{e.status}</strong> <span class="muted">{formatDateTime(e.at)}</span>
+            {e.note ? ` — ${e.note}` : ''}
+          </li>
+        ))}
+      </ul>
     </Card>
   );
 }

@@ -115,6 +115,9 @@ test('sync: delivered and returned through the transition, each courier event on
   assert.match(page.body, /<strong>LIVRE<\/strong>/);
   assert.match(page.body, /Picked up/);
   assert.equal((await admin.json('GET', `/orders/${orders[0].id}/show`)).json().data.shipping_company, companyName);
+  // And so does the order's history page, under its timeline.
+  const historyPage = (await admin.get(`/orders-histories/${orders[0].id}/show`)).body;
+  assert.match(historyPage, /Timeline[\s\S]*Courier events[\s\S]*<strong>LIVRE<\/strong>/);
 
   // The schedule's sync asks again: nothing recorded twice, nothing moved twice; the courier repeats itself.
   sim.repeatLastEvent(tn(2));
