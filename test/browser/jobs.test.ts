@@ -59,6 +59,9 @@ describe('job progress in a real browser', { skip: skipBrowser }, () => {
     assert.equal(await page.locator('[data-job-text]').textContent(), 'Done: 6 of 6 processed.');
     assert.equal(await page.locator('[data-job-final]').getAttribute('aria-live'), 'polite');
     assert.equal(await page.getByRole('link', { name: 'See the error' }).isVisible(), true);
+    assert.equal(await page.getByText('Finished').count(), 0, 'no "Finished —" left behind while it ran');
+    await page.reload();
+    assert.equal(await page.locator('.deflist dt', { hasText: 'Finished' }).count(), 1);
     await checkPage(page, 'job done');
     await screenshots(page, 'job-progress');
   });

@@ -16,14 +16,15 @@ const labelOf = (kind: string) => jobKind(kind)?.label ?? kind;
 
 function JobPage({ job }: { job: JobJson }) {
   const url = (job.result as { url?: unknown } | undefined)?.url;
-  const items: [string, ComponentChildren][] = [['Finished', formatDateTime(job.finished_at)]];
+  // Only once it has finished: a "Finished —" would stay on the page while the script follows the job to its end.
+  const items: [string, ComponentChildren][] = job.finished_at ? [['Finished', formatDateTime(job.finished_at)]] : [];
   if (typeof url === 'string' && url.startsWith('/')) items.push(['Result', <a href={url}>Download</a>]);
   return (
     <>
       <PageHeader title={labelOf(job.kind)} subtitle={`Started ${formatDateTime(job.created_at)}`} />
       <Card>
         <JobProgress job={job} label="Progress" />
-        <DefinitionList items={items} />
+        {items.length > 0 && <DefinitionList items={items} />}
       </Card>
       {job.errors.length > 0 && (
         <Card title="Errors">
