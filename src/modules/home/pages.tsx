@@ -13,6 +13,7 @@ import { BalanceKpis } from '../ledger/views.js';
 import { deliveriesOf } from '../deliveries/queries.js';
 import { DeliveriesPage } from '../deliveries/views.js';
 import { stockFigures, type StockFigures } from '../stocks/queries.js';
+import { leadAccess, type LeadScope } from '../leads/queries.js';
 
 type Counts = Record<string, number>;
 interface Figures {
@@ -20,14 +21,19 @@ interface Figures {
   orders: { today: Counts; month: Counts };
 }
 
-/** Leads and orders today and over the last 30 days, by status: one account, or all of them. */
-async function homeFigures(q: Queryable, accountId: string | null): Promise<Figures> {
+/**
+ * Leads and orders today and over the last 30 days, by status, as the viewer's leads list scopes
+ * them (leadAccess): one account, a team's (the records with a line of one of `productIds`), or all.
+ */
+async function homeFigures(q: Queryable, scope: LeadScope): Promise<Figures> {
   const run = async (table: 'leads' | 'orders') => {
+    const lines = table === 'leads' ? 'SELECT lead_id FROM lead_lines WHERE' : 'SELECT order_id FROM order_lines WHERE';
     const { rows } = await q.query<{ status: string; today: number; month: number }>(
       `SELECT status, count(*) FILTER (WHERE created_at >= date_trunc('day', now()))::int AS today, count(*)::int AS month
          FROM ${table} WHERE deleted_at IS NULL AND created_at >= now() - interval '30 days'
-          AND ($1::text IS NULL OR account_id = $1) GROUP BY status`,
-      [accountId],
+          AND ($1::text IS NULL OR account_id = $1)
+          AND ($2::text[] IS NULL OR id IN (${lines} product_id = ANY($2::text[]))) GROUP BY status`,
+      [scope.accountId, scope.productIds ?? null],
     );
     return {
       today: Object.fromEntries(rows.map((r) => [r.status, r.today])),
@@ -138,7 +144,7 @@ function StockDashboard({ user, f }: { user: WebUser; f: StockFigures }) {
   );
 }
 
-/** Staff who see every account's leads and orders (domain.md), and so their figures. */
+/** Staff with figures of leads and orders: every account's, or their team's for the managers (leadAccess). */
 const KPI_ROLES = new Set<Role>(['admin', 'manager-leader', 'manager', 'call-center-manager', 'follow-up-agent']);
 
 export async function homePages(web: FastifyInstance) {
@@ -152,14 +158,13 @@ export async function homePages(web: FastifyInstance) {
     }
     // An agent lands on their call queue (dashboard.md).
     if (user.role === 'agent') return reply.redirect('/call-centre');
-    // Who sees every account's leads and orders gets their figures; a seller their shop's.
+    // The figures of the leads the viewer's list shows: a seller their shop's, a manager their team's, others all.
     if (user.role === 'seller' || KPI_ROLES.has(user.role)) {
-      const f = await homeFigures(web.db, user.role === 'seller' ? user.account_id : null);
+      const { scope } = await leadAccess(web.db, user);
+      const f = await homeFigures(web.db, scope);
       const balance = user.role === 'seller' ? await balanceOf(web.db, user.account_id!) : undefined;
-      return renderPage(req, reply, {
-        title: 'Home',
-        body: <Dashboard user={user} f={f} scope={user.role === 'seller' ? 'Your shop' : 'All accounts'} balance={balance} />,
-      });
+      const title = user.role === 'seller' ? 'Your shop' : scope.productIds ? 'Your team' : 'All accounts';
+      return renderPage(req, reply, { title: 'Home', body: <Dashboard user={user} f={f} scope={title} balance={balance} /> });
     }
     if (user.role === 'stock-manager') {
       return renderPage(req, reply, { title: 'Home', body: <StockDashboard user={user} f={await stockFigures(web.db, user)} /> });

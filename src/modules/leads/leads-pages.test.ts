@@ -400,12 +400,17 @@ test('role matrix: who sees and changes leads; another account answers 404', () 
     const managerUser = await staff(t.db, 'manager');
     const manager = await login(t.app, managerUser.email);
     assert.equal((await manager.json('GET', '/leads')).json().meta.total, 0, 'a manager without agents sees no lead');
+    // Their home's figures are their team's too (the leads their list shows).
+    const leadsMonth = async () => /Leads, 30 days<\/div><div class="kpi-value">(\d+)</.exec((await manager.home()).body)?.[1];
+    assert.match((await manager.home()).body, /Your team/);
+    assert.equal(await leadsMonth(), '0');
     assert.equal((await manager.get(`/leads/${id}/show`)).statusCode, 404);
     await staff(t.db, 'agent', { products: [await productId(t.db, a.accountId, 'P1')], managerId: managerUser.id });
     const teamLeads = (await manager.json('GET', '/leads')).json().data.map((l: { id: string }) => l.id);
     assert.ok(teamLeads.includes(id) && !teamLeads.includes(p2Lead), 'their agent confirms P1, not P2');
     assert.equal((await manager.get(`/leads/${id}/show`)).statusCode, 200);
     assert.equal((await manager.get(`/leads/${p2Lead}/show`)).statusCode, 404);
+    assert.equal(await leadsMonth(), String(teamLeads.length));
     assert.equal((await manager.json('PATCH', `/leads/${p2Lead}/status`, { status: 'no_reply' })).statusCode, 404);
     const managerHistory = (await manager.json('GET', '/lead-histories')).json().data as { lead_reference: string }[];
     assert.ok(managerHistory.length > 0 && managerHistory.every((h) => h.lead_reference !== 'LD-00002'));
