@@ -440,11 +440,12 @@ describe('products: lists', () => {
     assert.match(html.body, /Delete selected products/);
   });
 
-  test('hide money masks prices in the list', async () => {
+  test('hide money drops the price column of the list, and its sort', async () => {
     const p = await adminCreates({ price: 4321 });
     await t.db.query('UPDATE users SET hide_money = true WHERE id = $1', [users.manager.id]);
     const page = await as.manager.get(`/products?search=${p.sku}`);
     assert.doesNotMatch(page.body, /4,321/);
+    assert.doesNotMatch(page.body, /sort=price|>Price</);
     assert.match((await as.admin.get(`/products?search=${p.sku}`)).body, /4,321\.00/);
     await t.db.query('UPDATE users SET hide_money = false WHERE id = $1', [users.manager.id]);
   });

@@ -20,6 +20,7 @@ import {
   type Column,
 } from '../../web/ui.js';
 import { DeleteButton, ListFooter, selectColumns, viewEditColumn } from '../catalog/deletion.js';
+import { hidesMoney } from '../records/record-ui.js';
 import { MAX_IMAGE_BYTES } from './images.js';
 import { editsEverything, productPolicy, seesAllAccounts, seesPurchasePrice } from './policy.js';
 import type { AgentChoice, ProductJson, ProductRow } from './queries.js';
@@ -66,7 +67,8 @@ export function ProductsList(p: {
     { label: 'SKU', sort: 'sku', render: (r) => <code>{r.data.sku}</code> },
     ...(p.accounts ? [{ label: 'Account', render: (r: ProductRow) => r.account_name }] : []),
     { label: 'Category', render: (r) => r.category_name ?? '—' },
-    { label: 'Price', sort: 'price', class: 'num', render: (r) => <Money value={r.data.price} /> },
+    // "Hide money" drops the column and its sort (dashboard.md: monetary columns hide), as the other lists do.
+    ...(hidesMoney() ? [] : [{ label: 'Price', sort: 'price', class: 'num', render: (r: ProductRow) => <Money value={r.data.price} /> }]),
     {
       label: 'Status',
       sort: 'status',
