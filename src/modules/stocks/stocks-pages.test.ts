@@ -252,6 +252,9 @@ describe('stock JSON and forms', () => {
     const histories = await adminAgent.get(`/stocks-histories?stock_id=${low}`);
     assert.equal(histories.statusCode, 200);
     assert.ok(histories.body.includes('Opening stock'));
+    // Its "Date" column sorts (dashboard.md: lists have sortable columns); a stock's own page does not offer it.
+    assert.match(histories.body, /<a [^>]*href="[^"]*sort=created_at[^"]*"[^>]*>Date/);
+    assert.doesNotMatch((await adminAgent.get(`/stocks/${low}/show`)).body, /sort=created_at/);
     // Past the end, the history is not empty: the filters (the page) match nothing.
     const past = await adminAgent.get(`/stocks-histories?stock_id=${low}&page=999`);
     assert.ok(past.body.includes('No movement matches these filters.'));

@@ -273,7 +273,8 @@ function HistoryTable({ rows, withStock, filtered }: { rows: AnyHistory[]; withS
       rows={rows}
       empty={filtered ? 'No movement matches these filters.' : 'No movement yet.'}
       columns={[
-        { label: 'Date', render: (r) => <When iso={r.data.created_at} /> },
+        // Sortable on /stocks-histories (its query takes `sort=created_at`), not on a stock's own page.
+        { label: 'Date', ...(withStock ? { sort: 'created_at' } : {}), render: (r) => <When iso={r.data.created_at} /> },
         ...(withStock
           ? [
               {
