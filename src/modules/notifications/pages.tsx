@@ -18,16 +18,7 @@ import {
   type AnnouncementItem,
   type NotificationItem,
 } from './queries.js';
-import {
-  announcementBody,
-  LINK_FORMAT,
-  LINK_NOT_A_PATH,
-  ROLE_BY_SLUG,
-  ROLE_REQUIRED,
-  USER_IDS_REQUIRED,
-  type AnnouncementInput,
-  type Audience,
-} from './schemas.js';
+import { announcementBody, ROLE_BY_SLUG, type AnnouncementInput, type Audience } from './schemas.js';
 import { announce, deleteAnnouncements, markRead } from './service.js';
 import { AnnouncementForm, AnnouncementsPage, LIST, NotificationsPage, SENT } from './views.js';
 
@@ -38,17 +29,19 @@ const list = listQuery({ sorts: ['created_at'], defaultSort: 'created_at' });
  * `starts_with:/` on `link`) and the listed users' existence, all in one 422.
  */
 async function readAnnouncement(web: FastifyInstance, req: FastifyRequest): Promise<AnnouncementInput> {
-  const v = announcementBody;
   const bag = new ErrorBag();
-  const input = v.check(formBody(req), bag);
+  const input = announcementBody.check(formBody(req), bag);
   const link = input.link;
   if (typeof link === 'string' && !bag.has('link')) {
-    if (!link.startsWith('/')) bag.add('link', LINK_NOT_A_PATH);
-    else if (/^\/[/\\]/.test(link)) bag.add('link', LINK_FORMAT);
+    if (!link.startsWith('/')) bag.add('link', messages.startsWith('link', '/'));
+    // Laravel's not_regex: `//host` or `/\host` is a protocol-relative URL, leaving the site from the bell.
+    else if (/^\/[/\\]/.test(link)) bag.add('link', messages.format('link'));
   }
-  if (input.audience === 'role' && input.role === undefined && !bag.has('role')) bag.add('role', ROLE_REQUIRED);
+  if (input.audience === 'role' && input.role === undefined && !bag.has('role'))
+    bag.add('role', messages.requiredIf('role', 'audience', 'role'));
   const ids = input.user_ids;
-  if (input.audience === 'users' && (ids === undefined || ids.length === 0) && !bag.has('user_ids')) bag.add('user_ids', USER_IDS_REQUIRED);
+  if (input.audience === 'users' && (ids === undefined || ids.length === 0) && !bag.has('user_ids'))
+    bag.add('user_ids', messages.requiredIf('user_ids', 'audience', 'users'));
   if (Array.isArray(ids) && !bag.has('user_ids')) {
     const known = await existingUserIds(web.db, [...new Set(ids.filter((id) => typeof id === 'string'))]);
     ids.forEach((id, i) => {
@@ -56,7 +49,7 @@ async function readAnnouncement(web: FastifyInstance, req: FastifyRequest): Prom
       if (typeof id === 'string' && !bag.has(key) && !known.has(id)) bag.add(key, messages.invalid(key));
     });
   }
-  bag.throwIfAny(v.schema);
+  bag.throwIfAny(announcementBody.schema);
   const audience = input.audience as Audience;
   return {
     title: input.title,

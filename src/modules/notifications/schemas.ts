@@ -26,13 +26,6 @@ export const announcementBody = compile(
   }),
 );
 
-export const ROLE_REQUIRED = 'The role field is required when audience is role.';
-export const USER_IDS_REQUIRED = 'The user ids field is required when audience is users.';
-/** Laravel's `starts_with:/`. */
-export const LINK_NOT_A_PATH = 'The link field must start with one of the following: /.';
-/** Laravel's `not_regex` (`//host` or `/\host` leaves the site: a protocol-relative URL). */
-export const LINK_FORMAT = 'The link field format is invalid.';
-
 /** The checked input of a send. */
 export interface AnnouncementInput {
   title: string;

@@ -1,6 +1,6 @@
 import { answerUniqueViolation } from '../../http/errors.js';
 import { Type, type TObject, type TProperties } from '@sinclair/typebox';
-import { compile, type ErrorBag } from '../../http/validation.js';
+import { compile, messages, type ErrorBag } from '../../http/validation.js';
 
 export const PRODUCT_STATUSES = ['active', 'inactive'] as const;
 export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
@@ -104,7 +104,6 @@ export const NOT_CLEARABLE = ['name', 'sku', 'status', 'price', 'has_discount', 
 
 export const SKU_TAKEN = 'The sku has already been taken.';
 answerUniqueViolation('products_account_sku', 'sku', SKU_TAKEN);
-const DISCOUNT_REQUIRED = 'The discount field is required when has discount is true.';
 const discountTooHigh = (price: number) => `The discount field must be less than ${price}.`;
 const URL_INVALID = 'The landing page url field must be a valid URL.';
 
@@ -120,7 +119,7 @@ const isUrl = (s: string) => {
 /** `discount` is required with `has_discount` and less than `price`. */
 export function checkDiscount(p: Pick<ProductFields, 'has_discount' | 'discount' | 'price'>, bag: ErrorBag) {
   if (!p.has_discount || bag.has('discount') || bag.has('has_discount')) return;
-  if (p.discount === null || p.discount === undefined) bag.add('discount', DISCOUNT_REQUIRED);
+  if (p.discount === null || p.discount === undefined) bag.add('discount', messages.requiredIf('discount', 'has_discount', 'true'));
   else if (!bag.has('price') && p.discount >= p.price) bag.add('discount', discountTooHigh(p.price));
 }
 

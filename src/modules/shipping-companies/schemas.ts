@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { answerUniqueViolation } from '../../http/errors.js';
-import { compile, type ErrorBag } from '../../http/validation.js';
+import { compile, messages, type ErrorBag } from '../../http/validation.js';
 import { MAPPED_STATUSES } from '../shipping/courier.js';
 
 export const ADAPTERS = ['manual', 'http'] as const;
@@ -39,8 +39,6 @@ export interface CompanyInput {
 
 export const NAME_TAKEN = 'The name has already been taken.';
 answerUniqueViolation('shipping_companies_name_unique', 'name', NAME_TAKEN);
-export const BASE_URL_REQUIRED = 'The base url field is required when adapter is http.';
-export const API_KEY_REQUIRED = 'The api key field is required when adapter is http.';
 const BASE_URL_INVALID = 'The base url field must be a valid URL.';
 const STATUS_MAP_INVALID = 'Each courier status (1 to 100 characters) must map to shipped, delivered or returned.';
 const distinctCity = (i: number) => `The cities.${i}.city_id field has a duplicate value.`;
@@ -58,8 +56,8 @@ export const isHttpUrl = (s: string) => {
 export function checkAdapterFields(input: CompanyInput, hadKey: boolean, bag: ErrorBag) {
   if (input.base_url && !bag.has('base_url') && !isHttpUrl(input.base_url)) bag.add('base_url', BASE_URL_INVALID);
   if (input.adapter !== 'http' || bag.has('adapter')) return;
-  if (!input.base_url && !bag.has('base_url')) bag.add('base_url', BASE_URL_REQUIRED);
-  if (!input.api_key && !hadKey && !bag.has('api_key')) bag.add('api_key', API_KEY_REQUIRED);
+  if (!input.base_url && !bag.has('base_url')) bag.add('base_url', messages.requiredIf('base_url', 'adapter', 'http'));
+  if (!input.api_key && !hadKey && !bag.has('api_key')) bag.add('api_key', messages.requiredIf('api_key', 'adapter', 'http'));
 }
 
 export function checkStatusMap(map: unknown, bag: ErrorBag) {
