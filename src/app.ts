@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino from 'pino';
 import { fromFastifyError, notFound } from './http/errors.js';
 import rateLimit from '@fastify/rate-limit';
@@ -109,7 +109,12 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     reply.header('x-request-id', req.id);
     if (app.stopping) reply.header('connection', 'close');
   });
-  const { unrouted } = installErrorRenderer(app, { router, html: [renderHtmlError] });
+  let signedInVisitor: ((req: FastifyRequest) => Promise<void>) | undefined;
+  const { unrouted } = installErrorRenderer(app, {
+    router,
+    html: [renderHtmlError],
+    identify: (req) => signedInVisitor?.(req),
+  });
   await securityHeaders(app);
 
   const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
@@ -165,7 +170,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     maxAge: '1h',
   });
   await app.register(async (web) => {
-    await webScope(web);
+    signedInVisitor = await webScope(web);
     await web.register(authPages);
     await web.register(homePages);
     await web.register(leadsPages);

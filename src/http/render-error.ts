@@ -10,7 +10,12 @@ type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpErr
  */
 export function installErrorRenderer(
   app: FastifyInstance,
-  opts: { router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>; html?: HtmlErrorRenderer[] },
+  opts: {
+    router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>;
+    html?: HtmlErrorRenderer[];
+    /** Before a browser's page for an unknown path: who is signed in (the dashboard's layout). */
+    identify?: (req: FastifyRequest) => Promise<void> | undefined;
+  },
 ) {
   const send = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => {
     for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
@@ -40,6 +45,11 @@ export function installErrorRenderer(
     return send(req, reply, err);
   });
 
-  app.setNotFoundHandler(unrouted);
+  const identify = async (req: FastifyRequest) => {
+    if (opts.identify && /text\/html/.test(String(req.headers.accept ?? '')) && !/^\/(api|assets)\//.test(req.url)) {
+      await opts.identify(req);
+    }
+  };
+  app.setNotFoundHandler({ preHandler: identify }, unrouted);
   return { unrouted };
 }

@@ -35,7 +35,7 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
   if (!isPage) return false;
   // A browser asking for a path no route knows (outside /assets/): a guest is sent to the login page.
   const unknownPage = wantsHtml && !req.routeOptions?.url && !req.url.startsWith('/assets/');
-  if (unknownPage && err.statusCode === 404 && !/(^|;\s*)codops_session=/.test(String(req.headers.cookie ?? ''))) {
+  if (unknownPage && err.statusCode === 404 && !req.user) {
     reply.redirect('/login', 302);
     return true;
   }

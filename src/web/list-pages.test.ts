@@ -51,4 +51,16 @@ test('a guest asking for a page that does not exist gets the login page; a signe
     const known = await s.get('/no-such-page');
     assert.equal(known.statusCode, 404);
     assert.match(known.body, /This page does not exist/);
+    // In the dashboard's layout, signed in: the user menu, and a logout form whose token is good.
+    assert.match(known.body, /class="user-menu"/);
+    assert.match(known.body, /class="user-name">Test seller</);
+    const out = await s.form('/logout', {});
+    assert.equal(out.statusCode, 302, 'the logout token of the 404 page is accepted, not a 419');
+    const after = await t.app.inject({
+      method: 'GET',
+      url: '/no-such-page',
+      headers: { ...html, cookie: `codops_session=${s.session ?? 'gone'}` },
+    });
+    assert.equal(after.statusCode, 302, 'a session that ended is a guest again');
+    assert.equal(after.headers.location, '/login');
   }));

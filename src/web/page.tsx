@@ -22,7 +22,8 @@ export function renderPage(
   reply: FastifyReply,
   opts: { title: string; body: ComponentChildren; status?: number; bare?: boolean },
 ) {
-  const csrf = typeof reply.generateCsrf === 'function' && (req as { session?: unknown }).session ? reply.generateCsrf() : '';
+  const csrf =
+    typeof reply.generateCsrf === 'function' && (req as { session?: unknown }).session ? reply.generateCsrf() : (req.csrfToken ?? '');
   const once = consume(req);
   const errors = req.listErrors ? { ...once.errors, ...req.listErrors } : once.errors;
   const ctx: PageCtx = { user: req.user, csrf, ...once, errors, url: new URL(req.url, 'http://localhost') };

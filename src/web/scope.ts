@@ -13,12 +13,14 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
+import CsrfTokens from '@fastify/csrf';
 import { createHash } from 'node:crypto';
 import { forbidden, methodNotAllowed, unauthenticated } from '../http/errors.js';
 import { rejectControlCharacters } from '../http/input-hygiene.js';
 import { DbSessionStore } from './session-store.js';
 import { actorFields } from './actor.js';
 import { hostPrefixedCookie } from './secure-cookie.js';
+import { overHttps } from '../http/security-headers.js';
 import type { WebUser } from './types.js';
 import './types.js';
 
@@ -92,6 +94,31 @@ export async function webScope(web: FastifyInstance) {
     await guard(req, req.routeOptions.config);
     await rejectControlCharacters(req);
   });
+
+  return signedInVisitor(web, idleMs);
+}
+
+/**
+ * Who asks for a path no route serves: such requests run outside this scope (the root's not-found
+ * handler), so the 404 page would otherwise miss the signed-in user's layout. Reads the session
+ * without changing it (nothing is saved) and lends the page a CSRF token for its logout form.
+ */
+function signedInVisitor(web: FastifyInstance, idleMs: number) {
+  const tokens = CsrfTokens();
+  return async (req: FastifyRequest) => {
+    const header = req.headers.cookie;
+    if (!header) return;
+    const cookies = web.parseCookie(header);
+    const sid = overHttps(req) ? cookies['__Host-codops_session'] : cookies.codops_session;
+    if (!sid) return;
+    await new Promise<void>((resolve, reject) => web.decryptSession(sid, req, (err?: unknown) => (err ? reject(err) : resolve())));
+    const s = req.session as FastifyRequest['session'] | undefined;
+    if (!s?.userId) return;
+    if (s.lastSeen && Date.now() - s.lastSeen > (s.remember ? REMEMBER_MS : idleMs)) return;
+    req.user = await loadUser(web, s.userId, s.impersonatorId);
+    const secret = (s as { _csrf?: string })._csrf;
+    if (req.user && secret) req.csrfToken = tokens.create(secret);
+  };
 }
 
 /** Redirect guests to the login page (pages) or answer 401 (JSON); then the route's policy. */

@@ -41,6 +41,8 @@ declare module 'fastify' {
     user?: WebUser;
     /** A list page's refused filters: shown beside them, the filter itself left out. */
     listErrors?: FieldErrors;
+    /** The CSRF token of a page rendered outside the dashboard's scope (the 404 of an unknown path). */
+    csrfToken?: string;
   }
   interface FastifyContextConfig {
     /** Pages reachable without a session (login, password reset). */
