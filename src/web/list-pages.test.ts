@@ -22,6 +22,12 @@ test('dashboard lists: past the last page, an overlong search and a bad filter e
       assert.doesNotMatch(body, /Page 999999 of/, url);
     }
 
+    // Phones hide the headings (rows become cards): the sort links are also a line above the table.
+    const sorted = (await s.get('/leads?sort=created_at&direction=asc')).body;
+    const bar = /<nav class="sort-bar" aria-label="Sort [^"]+">(.*?)<\/nav>/s.exec(sorted);
+    assert.ok(bar, 'a sort bar');
+    assert.match(bar[1], /<a href="\/leads\?sort=created_at&amp;direction=desc" aria-current="true">[^<]*▲<\/a>/);
+
     for (const n of [150, 2000]) {
       const res = await s.get(`/leads?search=${'7'.repeat(n)}`);
       assert.equal(res.statusCode, 200);

@@ -303,53 +303,74 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
   const href = useQueryHref();
   const sort = url.searchParams.get('sort') ?? '';
   const dir = url.searchParams.get('direction') === 'asc' ? 'asc' : 'desc';
+  const sortable = p.columns.filter((c) => c.sort);
   return (
-    <TableWrap label={p.caption}>
-      <table class="table">
-        <caption class="sr-only">{p.caption}</caption>
-        <thead>
-          <tr>
-            {p.columns.map((c) => {
-              if (!c.sort)
+    <>
+      {sortable.length > 0 && (
+        // Phones hide the table's headings (rows become cards): the same sort links, as a line above.
+        <nav class="sort-bar" aria-label={`Sort ${p.caption}`}>
+          <span class="muted">Sort by</span>
+          {sortable.map((c) => {
+            const on = sort === c.sort;
+            return (
+              <a
+                href={href({ sort: c.sort, direction: on && dir === 'asc' ? 'desc' : 'asc', page: null })}
+                aria-current={on ? 'true' : undefined}
+              >
+                {c.label}
+                {on ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
+              </a>
+            );
+          })}
+        </nav>
+      )}
+      <TableWrap label={p.caption}>
+        <table class="table">
+          <caption class="sr-only">{p.caption}</caption>
+          <thead>
+            <tr>
+              {p.columns.map((c) => {
+                if (!c.sort)
+                  return (
+                    <th scope="col" class={c.class}>
+                      {c.class === 'select-col' ? <span class="sr-only">{c.label}</span> : c.label}
+                    </th>
+                  );
+                const on = sort === c.sort;
+                const next = on && dir === 'asc' ? 'desc' : 'asc';
                 return (
-                  <th scope="col" class={c.class}>
-                    {c.class === 'select-col' ? <span class="sr-only">{c.label}</span> : c.label}
+                  <th scope="col" class={c.class} aria-sort={on ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+                    <a href={href({ sort: c.sort, direction: next, page: null })}>
+                      {c.label}
+                      {on ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
+                    </a>
                   </th>
                 );
-              const on = sort === c.sort;
-              const next = on && dir === 'asc' ? 'desc' : 'asc';
-              return (
-                <th scope="col" class={c.class} aria-sort={on ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-                  <a href={href({ sort: c.sort, direction: next, page: null })}>
-                    {c.label}
-                    {on ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
-                  </a>
-                </th>
-              );
-            })}
-          </tr>
-        </thead>
-        <tbody>
-          {p.rows.length === 0 ? (
-            <tr>
-              <td colSpan={p.columns.length} class="empty">
-                {p.empty ?? 'Nothing here yet.'}
-              </td>
+              })}
             </tr>
-          ) : (
-            p.rows.map((r) => (
+          </thead>
+          <tbody>
+            {p.rows.length === 0 ? (
               <tr>
-                {p.columns.map((c) => (
-                  <td class={c.class} data-label={c.label}>
-                    {c.render(r)}
-                  </td>
-                ))}
+                <td colSpan={p.columns.length} class="empty">
+                  {p.empty ?? 'Nothing here yet.'}
+                </td>
               </tr>
-            ))
-          )}
-        </tbody>
-      </table>
-    </TableWrap>
+            ) : (
+              p.rows.map((r) => (
+                <tr>
+                  {p.columns.map((c) => (
+                    <td class={c.class} data-label={c.label}>
+                      {c.render(r)}
+                    </td>
+                  ))}
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </TableWrap>
+    </>
   );
 }
 
