@@ -216,6 +216,16 @@ describe('the ledger', () => {
     assert.equal(body.data[0].order_reference, b.reference);
     const byOrder = (await sellerA.json('GET', `/balance-histories?order_reference=${a.reference}`)).json();
     assert.equal(byOrder.meta.total, 7);
+    // The Date column sorts: oldest first on asking, newest first by default.
+    const ids = (q: string) =>
+      sellerA
+        .json('GET', `/balance-histories?order_reference=${a.reference}${q}`)
+        .then((r) => r.json().data.map((e: { id: number }) => e.id));
+    const newest = await ids('');
+    assert.deepEqual(await ids('&sort=created_at&direction=asc'), [...newest].reverse());
+    assert.deepEqual(await ids('&sort=created_at&direction=desc'), newest);
+    const html = (await sellerA.get('/balance-histories')).body;
+    assert.match(html, /<a href="\/balance-histories\?sort=created_at&amp;direction=asc">Date<\/a>/);
     const today = new Date().toISOString().slice(0, 10);
     assert.equal((await sellerA.json('GET', `/balance-histories?created_from=${today}&created_to=${today}`)).json().meta.total, 11);
     assert.equal((await sellerA.json('GET', `/balance-histories?created_to=2000-01-01`)).json().meta.total, 0);

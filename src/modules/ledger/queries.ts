@@ -60,9 +60,11 @@ export interface LedgerFilters {
   invoice_reference?: string;
   created_from?: string;
   created_to?: string;
+  /** By date (the entries' order: the ledger is append-only); newest first unless `asc`. */
+  direction?: 'asc' | 'desc';
 }
 
-/** The ledger as the API's paginated body (text), newest first; `accountId` null: every account (admins). */
+/** The ledger as the API's paginated body (text), newest first by default; `accountId` null: every account (admins). */
 export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilters): Promise<string> {
   const w = new Where();
   if (accountId) w.and(`h.account_id = ${w.param(accountId)}`);
@@ -87,7 +89,7 @@ export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilt
     from: 'FROM balance_histories h',
     key: 'h.id',
     where: w,
-    orderBy: [['h.id', 'DESC']],
+    orderBy: [['h.id', f.direction === 'asc' ? 'ASC' : 'DESC']],
     page: f,
   });
 }

@@ -42,7 +42,7 @@ export function LedgerTable(p: { rows: LedgerRow[]; caption: string }) {
       rows={p.rows}
       empty="No ledger rows yet."
       columns={[
-        { label: 'Date', render: (r) => <DateTimeCell iso={r.created_at} /> },
+        { label: 'Date', sort: 'created_at', render: (r) => <DateTimeCell iso={r.created_at} /> },
         { label: 'Kind', render: (r) => kindLabel(r.kind) },
         { label: 'Order', render: (r) => r.order_reference ?? '' },
         { label: 'Invoice', render: (r) => r.invoice_reference ?? '' },
