@@ -203,9 +203,14 @@ async function writeFile<Item>(spec: ImportSpec<Item>, ctx: JobContext<ImportPay
   return written;
 }
 
-async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked) {
-  // Rows that failed among those read: the header's, "no rows" and "too many rows" are the file's errors.
-  const failedRows = new Set(checked.errors.filter((e) => e.row > 1 && e.row <= checked.lastRow).map((e) => e.row)).size;
+/** Rows that failed among those read: the header's, "no rows" and "too many rows" are the file's errors. */
+function failedRowsOf(checked: Checked) {
+  const inRows = checked.errors.filter((e) => e.row > 1 && e.row <= checked.lastRow);
+  return { rows: new Set(inRows.map((e) => e.row)).size, all: inRows.length === checked.errors.length };
+}
+
+async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked, refusedRows: number | undefined) {
+  const failedRows = failedRowsOf(checked).rows;
   await ctx.db.tx(async (q) => {
     for (let i = 0; i < checked.errors.length; i += ERROR_CHUNK) {
       const last = i + ERROR_CHUNK >= checked.errors.length;
@@ -214,7 +219,12 @@ async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked) {
           errors: checked.errors.slice(i, i + ERROR_CHUNK),
           // Every row was checked: those without an error count as done (nothing is imported all the same).
           ...(last
-            ? { total: checked.rows, done: checked.rows - failedRows, failed: failedRows, checkpoint: { refused: checked.errors.length } }
+            ? {
+                total: checked.rows,
+                done: checked.rows - failedRows,
+                failed: failedRows,
+                checkpoint: { refused: checked.errors.length, refusedRows },
+              }
             : {}),
         },
         q,
@@ -223,7 +233,9 @@ async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked) {
   });
 }
 
-const refusal = (n: number) => `The file has ${n} ${n === 1 ? 'error' : 'errors'}: nothing was imported.`;
+/** The job's summary; it names the rows when every error is a row's, as the progress line counts rows. */
+const refusal = (n: number, rows?: number) =>
+  `The file has ${n} ${n === 1 ? 'error' : 'errors'}${rows ? ` in ${rows} ${rows === 1 ? 'row' : 'rows'}` : ''}: nothing was imported.`;
 
 /**
  * Registers an import job (webhooks-files.md, Imports): the file is read twice as a stream — every
@@ -241,14 +253,16 @@ export function defineImport<Item>(spec: ImportSpec<Item>) {
     // The writing transaction holds PGlite's one connection (the lease cannot be renewed meanwhile).
     leaseSeconds: 600,
     async handler(ctx) {
-      const done = ctx.progress.checkpoint as { imported?: number; refused?: number } | null;
+      const done = ctx.progress.checkpoint as { imported?: number; refused?: number; refusedRows?: number } | null;
       try {
         if (done?.imported !== undefined) return { imported: done.imported };
-        if (done?.refused !== undefined) throw new FinalJobError(refusal(done.refused), true);
+        if (done?.refused !== undefined) throw new FinalJobError(refusal(done.refused, done.refusedRows), true);
         const checked = await checkFile(spec as ImportSpec<unknown>, ctx);
         if (checked.errors.length > 0) {
-          await reportErrors(ctx, checked);
-          throw new FinalJobError(refusal(checked.errors.length), true);
+          const failed = failedRowsOf(checked);
+          const rows = failed.all ? failed.rows : undefined;
+          await reportErrors(ctx, checked, rows);
+          throw new FinalJobError(refusal(checked.errors.length, rows), true);
         }
         await ctx.report({ total: checked.rows });
         const imported = await ctx.db.tx(async (q) => {

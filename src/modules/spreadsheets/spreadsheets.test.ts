@@ -111,10 +111,10 @@ test('errors on rows 3 and 7,000 are both reported with row, column and message,
     { row: 7000, column: 'full_name', message: 'The full name field is required.' },
     { row: 7000, column: 'sku', message: 'The selected sku is invalid.' },
   ]);
-  assert.deepEqual(job.result, { message: 'The file has 3 errors: nothing was imported.' });
+  assert.deepEqual(job.result, { message: 'The file has 3 errors in 2 rows: nothing was imported.' });
   assert.deepEqual([job.total, job.done, job.failed], [7000, 6998, 2]);
   const page = (await a.get(`/leads/import?job=${job.id}`)).body;
-  assert.match(page, /The job failed: The file has 3 errors: nothing was imported\./);
+  assert.match(page, /The job failed: The file has 3 errors in 2 rows: nothing was imported\./);
   assert.match(page, /See the 3 errors/);
   assert.match(page, /Failed: 7000 of 7000 processed, 2 failed\./);
   assert.equal(await leadCount(acc.accountId), 0);
@@ -129,6 +129,7 @@ test('a missing required column is one error on row 1; lead_key groups rows into
     [{ row: 1, column: 'phone', message: 'The phone field is required.' }],
   );
   assert.deepEqual([missing.total, missing.done, missing.failed], [0, 0, 0], "the file's own error fails no row");
+  assert.deepEqual(missing.result, { message: 'The file has 1 error: nothing was imported.' }, 'no row named for a file error');
   const empty = await importJob(a, '/leads/import', csv('full_name,phone,city,sku,quantity,price\n'));
   assert.deepEqual(
     [empty.errors.map((e) => e.message), empty.total, empty.done, empty.failed],
