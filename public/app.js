@@ -40,9 +40,20 @@ document.addEventListener('submit', (e) => {
     note.textContent = form.dataset.empty || 'Tick at least one row first.';
     return;
   }
+  // A form that changes something is sent once: a second click while the first is on its way
+  // (a double-click on "Send notification") would do it twice. A download leaves the page in place,
+  // so the guard lapses after a few seconds; a page restored from the back button starts afresh.
+  if (form.method === 'post' && form.dataset.sentAt && Date.now() - Number(form.dataset.sentAt) < 5000) {
+    e.preventDefault();
+    return;
+  }
   // A form with several actions asks for the button's own confirmation, if any.
   const confirmText = e.submitter?.dataset.confirm ?? form.dataset.confirm;
   if (confirmText && !window.confirm(confirmText)) e.preventDefault();
+  if (!e.defaultPrevented && form.method === 'post') form.dataset.sentAt = String(Date.now());
+});
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted) for (const form of document.forms) delete form.dataset.sentAt;
 });
 document.addEventListener('click', async (e) => {
   const button = e.target instanceof Element ? e.target.closest('[data-copy]') : null;

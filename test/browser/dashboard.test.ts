@@ -107,6 +107,39 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     await page.context().close();
   });
 
+  test('a second click on a form that changes something, while the first is on its way, sends nothing more', async () => {
+    const page = await newPage(env);
+    await login(page, admin.email, admin.password);
+    await page.goto('/notifications/create');
+    const title = `Stock count ${newId().slice(-6)}`;
+    await page.getByLabel('Title').fill(title);
+    // The answer is held back, as on a slow network, so the second click lands on the same page.
+    let posts = 0;
+    await page.route('**/notifications/store', async (route) => {
+      posts++;
+      await new Promise((r) => setTimeout(r, 600));
+      await route.continue().catch(() => undefined); // a request the browser gave up on
+    });
+    // Two clicks 150 ms apart, from the page itself (Playwright's click would wait for the navigation).
+    await page.evaluate(() => {
+      const send = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Send notification')!;
+      send.click();
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          send.click();
+          resolve();
+        }, 150),
+      );
+    });
+    await page.waitForURL((u) => u.pathname !== '/notifications/create');
+    await page.waitForLoadState('load');
+    assert.equal(posts, 1, 'the browser sent the form once');
+    const sends = await env.t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM announcements WHERE title = $1', [title]);
+    assert.equal(sends.rows[0].n, 1);
+    await checkPage(page, 'after sending a notification');
+    await page.context().close();
+  });
+
   test('a seller generates an API key, sees it once, uses it, revokes it, and it answers 401', async () => {
     const shop = await createAccount(env.t.db, { name: 'Key Shop' });
     const s = { email: unique('keys'), password: 'seller-password-2' };
