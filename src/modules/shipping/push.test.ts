@@ -123,6 +123,40 @@ test('POST /orders/push: a parcel per order, shipped through the transition; a 5
   assert.ok(sim.parcelOf(ids[0]) || sim.parcelOf(ids[1]), 'a parcel of an order whose customer pays the fee');
 });
 
+test("a manager's push ships the orders, recorded as the manager (fulfilment.md: an admin or manager pushes)", async () => {
+  const m = await staff(t.db, 'manager');
+  const manager = await login(t.app, m.email);
+  const ids = await Promise.all([await order(), await order()].map(idOf));
+  const res = await manager.json('POST', '/orders/push', { ids, shipping_company_id: company });
+  assert.equal(res.statusCode, 202, res.body);
+  const worker = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: ['orders.push'], appKey: t.app.config.appKey }).start();
+  let job;
+  try {
+    job = await jobFinished(t.db, res.json().data.job_id);
+  } finally {
+    await worker.stop();
+  }
+  assert.deepEqual([job.status, job.done, job.failed, job.errors], ['done', 2, 0, []]);
+  const { rows } = await t.db.query<{ status: string; changed_by: string; user_id: string }>(
+    `SELECT o.status, h.changed_by, h.user_id FROM orders o JOIN order_histories h ON h.order_id = o.id AND h.new_status = 'shipped'
+      WHERE o.id = ANY($1::text[])`,
+    [ids],
+  );
+  assert.deepEqual(
+    rows.map((r) => `${r.status}/${r.user_id}`),
+    ids.map(() => `shipped/${m.id}`),
+  );
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+  // Pushing is not the right to ship by hand: the order page offers a manager no "shipped".
+  const other = await idOf(await order());
+  const byHand = await manager.json('PATCH', `/orders/${other}/status`, {
+    status: 'shipped',
+    shipping_company_id: manual,
+    tracking_number: 'T-1',
+  });
+  assert.equal(byHand.statusCode, 422, byHand.body);
+});
+
 test('the push request: required fields, a manual company, an unknown order, and who may push', async () => {
   const empty = await admin.json('POST', '/orders/push', {});
   assert.equal(empty.statusCode, 422);

@@ -15,6 +15,14 @@ export interface PushPayload {
   actor?: Actor;
 }
 
+/**
+ * Who ships a push's orders. The push policy decides who may push (admins, manager leaders and
+ * managers: fulfilment.md); the lifecycle gives a `shipped` move otherwise to the admin alone (the
+ * matrix's "assign"). So the push ships as the platform at the pusher's request: the lifecycle sees
+ * the system, the history and the stock moves still name the pusher.
+ */
+export const shipperOf = (pusher: Actor | undefined): Actor => (pusher ? { ...pusher, kind: 'system' } : SYSTEM);
+
 interface PushOrder extends ParcelRequest {
   id: string;
   account_id: string;
@@ -128,7 +136,7 @@ export const pushJob = defineJob<PushPayload>({
           inUse = now?.tracking_number === tracking;
           if (!now || now.status !== 'new') return now ? notNew(now.status) : 'This order no longer exists.';
           if (inUse) return `The courier answered with the parcel of an earlier delivery attempt (${tracking}).`;
-          await transitionOrders(q, ctx.payload.actor ?? SYSTEM, order.account_id, [
+          await transitionOrders(q, shipperOf(ctx.payload.actor), order.account_id, [
             { id: order.id, from: 'new', to: 'shipped', comment: null, trackingNumber: tracking, shippingCompanyId: companyId },
           ]);
           await q.query('UPDATE orders SET parcel_attempts = parcel_attempts + 1 WHERE id = $1', [order.id]);
