@@ -92,9 +92,10 @@ async function readCompany(
   const merged = { ...input, adapter: input.adapter ?? before?.adapter, base_url: 'base_url' in input ? input.base_url : before?.base_url };
   checkAdapterFields(merged, Boolean(before?.has_api_key), bag);
   checkDistinctCities(input.cities, bag);
-  const ids = (input.cities ?? []).map((c) => c?.city_id).filter((id): id is string => typeof id === 'string');
+  const cities = Array.isArray(input.cities) ? input.cities : [];
+  const ids = cities.map((c) => c?.city_id).filter((id): id is string => typeof id === 'string');
   const unknown = await unknownCities(web.db, ids);
-  input.cities?.forEach((c, i) => {
+  cities.forEach((c, i) => {
     if (c?.city_id && unknown.has(c.city_id) && !bag.has(`cities.${i}.city_id`))
       bag.add(`cities.${i}.city_id`, messages.invalid(`cities.${i}.city_id`));
   });

@@ -70,8 +70,9 @@ export function checkStatusMap(map: unknown, bag: ErrorBag) {
 
 /** A city appears once per company. */
 export function checkDistinctCities(cities: CompanyInput['cities'], bag: ErrorBag) {
+  if (!Array.isArray(cities)) return; // not a list: the schema's error stands
   const seen = new Set<string>();
-  cities?.forEach((c, i) => {
+  cities.forEach((c, i) => {
     if (!c?.city_id || bag.has(`cities.${i}.city_id`)) return;
     if (seen.has(c.city_id)) bag.add(`cities.${i}.city_id`, distinctCity(i));
     seen.add(c.city_id);

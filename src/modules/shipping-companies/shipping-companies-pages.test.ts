@@ -142,6 +142,13 @@ describe('shipping companies', () => {
       'cities.2.city_id': ['The selected cities.2.city_id is invalid.'],
       'cities.2.delivery_fee': ['The cities.2.delivery_fee field must be a number.'],
     });
+    // Cities that are not a list are the schema's 422, not a crash (found by the fulfilment audit).
+    for (const cities of ['x', 5]) {
+      const bad = await as.admin.json('POST', '/shipping-companies/store', { name: name(), adapter: 'manual', cities });
+      assert.deepEqual(expectJson(bad, 422).errors, { cities: ['The cities field must be an array.'] }, JSON.stringify(cities));
+    }
+    const form = await as.admin.form('/shipping-companies/store', { name: name(), adapter: 'manual', cities: 'abc' });
+    assert.equal(form.statusCode, 302, 'a form with cities=abc goes back with its error');
     const first = expectJson(await as.admin.json('POST', '/shipping-companies/store', { name: name(), adapter: 'manual' }), 201).data;
     const taken = await as.admin.json('POST', '/shipping-companies/store', { name: first.name.toUpperCase(), adapter: 'manual' });
     assert.deepEqual(expectJson(taken, 422).errors, { name: ['The name has already been taken.'] });
