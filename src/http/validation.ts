@@ -69,6 +69,18 @@ export const messages = {
 };
 
 /** Collects field errors, then answers them in request order: items by index, fields by schema order. */
+/**
+ * Laravel's `exists` on each item of a list, keyed at the item's own index in what was sent (not in
+ * a deduplicated copy): an item `exists` does not know is `The selected key.i is invalid.`; an item
+ * whose `required` failed (null, blank) is not checked again, as Laravel stops at a failed required.
+ */
+export function checkEachExists(bag: ErrorBag, key: string, values: readonly unknown[] | undefined, exists: (v: string) => boolean) {
+  values?.forEach((v, i) => {
+    if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return;
+    if (typeof v !== 'string' || !exists(v)) bag.add(`${key}.${i}`, messages.invalid(`${key}.${i}`));
+  });
+}
+
 export class ErrorBag {
   private readonly map = new Map<string, string[]>();
 

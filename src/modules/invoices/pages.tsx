@@ -208,11 +208,15 @@ export async function invoicesPages(web: FastifyInstance) {
 
   route('DELETE', '/invoices/delete', { config: { can: invoicePolicy.can('delete') } }, async (req, reply) => {
     const bag = new ErrorBag();
-    const ids = [...new Set(deleteBody.check(formBody(req), bag).ids ?? [])];
+    const sent = deleteBody.check(formBody(req), bag).ids ?? [];
     const rows: InvoiceRow[] = [];
+    const seen = new Set<string>();
     if (!bag.has('ids'))
-      for (const [i, id] of ids.entries()) {
-        const row = await findInvoice(db, req.user!, id);
+      // Keyed at each id's place in what was sent; a repeated id counts once.
+      for (const [i, id] of sent.entries()) {
+        if (id === null || id === undefined || String(id).trim() === '' || seen.has(String(id))) continue; // required failed: nothing more
+        seen.add(String(id));
+        const row = typeof id === 'string' ? await findInvoice(db, req.user!, id) : undefined;
         if (!row) bag.add(`ids.${i}`, messages.invalid(`ids.${i}`));
         else if (row.status !== 'canceled') bag.add(`ids.${i}`, `${row.reference} is ${row.status}: only canceled payouts can be deleted.`);
         else rows.push(row);

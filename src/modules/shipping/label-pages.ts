@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { checkEachExists, compile, ErrorBag } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import type { IdRoute } from '../../web/types.js';
 import { orderPolicy } from '../orders/policy.js';
@@ -31,10 +31,11 @@ export async function labelPages(web: FastifyInstance) {
 
   web.post('/orders/labels', can, async (req, reply) => {
     const bag = new ErrorBag();
-    const ids = [...new Set(LabelsBody.check(formBody(req), bag).ids ?? [])];
+    const sent = LabelsBody.check(formBody(req), bag).ids;
+    const ids = [...new Set(sent ?? [])];
     if (!bag.has('ids') && ids.length > 0) {
       const seen = await findOrders(db, orderScopeOf(req.user!), ids);
-      ids.forEach((id, i) => !seen.has(id) && bag.add(`ids.${i}`, messages.invalid(`ids.${i}`)));
+      checkEachExists(bag, 'ids', sent, (id) => seen.has(id));
     }
     bag.throwIfAny(LabelsBody.schema);
     return sendPdf(reply, await labelsPdf(await labelOrders(db, ids)), 'labels.pdf');

@@ -1,7 +1,7 @@
 import { actorOfUser } from '../../web/actor.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ErrorBag, compile, messages } from '../../http/validation.js';
+import { ErrorBag, checkEachExists, compile, messages } from '../../http/validation.js';
 import { enqueue } from '../../jobs/enqueue.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDateTime } from '../../web/format.js';
@@ -142,7 +142,7 @@ export async function pushPages(web: FastifyInstance) {
     }
     if (ids.length > 0 && !bag.has('ids')) {
       const live = await liveOrderIds(db, ids);
-      ids.forEach((id, i) => !live.has(id) && bag.add(`ids.${i}`, messages.invalid(`ids.${i}`)));
+      checkEachExists(bag, 'ids', body.ids, (id) => live.has(id));
     }
     bag.throwIfAny(PushBody.schema);
     const jobId = await db.tx((q) =>

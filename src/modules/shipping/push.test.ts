@@ -170,6 +170,19 @@ test('the push request: required fields, a manual company, an unknown order, and
     shipping_company_id: ['The selected shipping company ships by hand: give the tracking number on each order instead.'],
     'ids.1': ['The selected ids.1 is invalid.'],
   });
+  // Each id's error at its own place in what was sent (a repeated id does not shift them); after a failed
+  // `required`, no other rule of that id (Laravel); a number is not a string, nor an order.
+  const mixed = await admin.json('POST', '/orders/push', {
+    ids: [await idOf(ref), await idOf(ref), null, 5, 'nope'],
+    shipping_company_id: company,
+  });
+  assert.deepEqual(mixed.json().errors, {
+    'ids.2': ['The ids.2 field is required.'],
+    'ids.3': ['The ids.3 field must be a string.', 'The selected ids.3 is invalid.'],
+    'ids.4': ['The selected ids.4 is invalid.'],
+  });
+  const labels = await admin.json('POST', '/orders/labels', { ids: [await idOf(ref), await idOf(ref), null, 'nope'] });
+  assert.deepEqual(labels.json().errors, { 'ids.2': ['The ids.2 field is required.'], 'ids.3': ['The selected ids.3 is invalid.'] });
   const seller = await login(t.app, shop.email);
   assert.equal((await seller.json('POST', '/orders/push', { ids: [await idOf(ref)], shipping_company_id: company })).statusCode, 403);
   assert.equal((await seller.get('/orders/push')).statusCode, 403);
