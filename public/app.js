@@ -88,6 +88,7 @@ const watchJob = (box) => {
   const final = box.querySelector('[data-job-final]');
   const errors = box.querySelector('[data-job-errors]');
   const result = box.querySelector('[data-job-result]');
+  const retry = box.querySelector('[data-job-retry]');
   box.querySelector('[data-job-refresh]')?.setAttribute('hidden', '');
   const poll = async () => {
     let job;
@@ -104,6 +105,7 @@ const watchJob = (box) => {
       bar.value = job.done + job.failed;
     }
     text.textContent = jobText(job);
+    if (retry && job.status !== 'queued') retry.hidden = true; // the next attempt has started
     if (job.errors.length) {
       errors.textContent = job.errors.length === 1 ? 'See the error' : `See the ${job.errors.length} errors`;
       errors.hidden = false;

@@ -192,6 +192,22 @@ describe('jobs: retries', () => {
     assert.match(data.finished_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
+  test('while a job waits for a retry, its page says why the last attempt failed; its JSON keeps the spec shape', async () => {
+    const id = await t.db.tx((q) => enqueue(q, flaky.kind, { failures: 1 }, { userId: seller.id }));
+    // What a failed attempt with retries left writes (failRun): queued again, the reason kept.
+    await t.db.query(`UPDATE jobs SET last_error = 'The courier answered HTTP 500: boom.' WHERE id = $1 AND status = 'queued'`, [id]);
+    const a = await login(t.app, seller.email);
+    const page = (await a.get(`/jobs/${id}`)).body;
+    assert.match(
+      page,
+      /<p class="job-progress-retry" data-job-retry="true">The last attempt failed: The courier answered HTTP 500: boom\. It will be tried again\.<\/p>/,
+    );
+    const data = (await a.json('GET', `/jobs/${id}`)).json().data;
+    assert.deepEqual(Object.keys(data), ['id', 'kind', 'status', 'total', 'done', 'failed', 'errors', 'created_at', 'finished_at']);
+    await withWorker(async () => assert.equal((await finished(id)).status, 'done'));
+    assert.doesNotMatch((await a.get(`/jobs/${id}`)).body, /job-progress-retry/, 'gone once it is done');
+  });
+
   test('a final error is not retried', async () => {
     const id = await t.db.tx((q) => enqueue(q, refused.kind, {}));
     await withWorker(async () => {

@@ -23,7 +23,7 @@ function jobProgressText(job: Pick<JobJson, 'status' | 'total' | 'done' | 'faile
  * GET /jobs/{id}, the final state announced (aria-live), and without JavaScript a link that
  * reloads the page, which renders the current state.
  */
-export function JobProgress({ job, label }: { job: JobJson; label: string }) {
+export function JobProgress({ job, label }: { job: JobJson & { lastFailure?: string }; label: string }) {
   const { url: page } = usePage();
   const final = FINAL.has(job.status);
   const barId = `job-${job.id}`;
@@ -44,6 +44,12 @@ export function JobProgress({ job, label }: { job: JobJson; label: string }) {
       <p id={`${barId}-text`} class="job-progress-text" data-job-text>
         {jobProgressText(job)}
       </p>
+      {job.status === 'queued' && job.lastFailure && (
+        // Until the next attempt starts (public/app.js hides it then): why the last one failed.
+        <p class="job-progress-retry" data-job-retry>
+          The last attempt failed: {job.lastFailure} It will be tried again.
+        </p>
+      )}
       <p class="job-progress-final" role="status" aria-live="polite" data-job-final>
         {final ? (job.status === 'done' ? 'The job is done.' : `The job failed: ${failure}`) : ''}
       </p>

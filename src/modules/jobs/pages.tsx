@@ -9,12 +9,11 @@ import { renderPage } from '../../web/page.js';
 import { wantsJson } from '../../web/scope.js';
 import { Card, DataTable, DefinitionList, PageHeader } from '../../web/ui.js';
 import { canSeeJob } from './policy.js';
-import type { JobJson } from '../../jobs/registry.js';
-import { findJob } from './queries.js';
+import { findJob, type ShownJob } from './queries.js';
 
 const labelOf = (kind: string) => jobKind(kind)?.label ?? kind;
 
-function JobPage({ job }: { job: JobJson }) {
+function JobPage({ job }: { job: ShownJob }) {
   const url = (job.result as { url?: unknown } | undefined)?.url;
   // Only once it has finished: a "Finished —" would stay on the page while the script follows the job to its end.
   const items: [string, ComponentChildren][] = job.finished_at ? [['Finished', formatDateTime(job.finished_at)]] : [];
@@ -50,6 +49,9 @@ export async function jobsPages(web: FastifyInstance) {
     if (!found || !canSeeJob(req.user!, found.userId)) throw notFound();
     reply.header('cache-control', 'no-store');
     if (wantsJson(req)) return reply.send({ data: found.data });
-    return renderPage(req, reply, { title: labelOf(found.data.kind), body: <JobPage job={found.data} /> });
+    return renderPage(req, reply, {
+      title: labelOf(found.data.kind),
+      body: <JobPage job={{ ...found.data, lastFailure: found.lastFailure }} />,
+    });
   });
 }
