@@ -68,7 +68,6 @@ export const messages = {
   statusTransition: (from: string, to: string) => `The status cannot change from ${from} to ${to}.`,
 };
 
-/** Collects field errors, then answers them in request order: items by index, fields by schema order. */
 /**
  * Laravel's `exists` on each item of a list, keyed at the item's own index in what was sent (not in
  * a deduplicated copy): an item `exists` does not know is `The selected key.i is invalid.`; an item
@@ -81,6 +80,7 @@ export function checkEachExists(bag: ErrorBag, key: string, values: readonly unk
   });
 }
 
+/** Collects field errors, then answers them in request order: items by index, fields by schema order. */
 export class ErrorBag {
   private readonly map = new Map<string, string[]>();
 

@@ -304,24 +304,23 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
   const sort = url.searchParams.get('sort') ?? '';
   const dir = url.searchParams.get('direction') === 'asc' ? 'asc' : 'desc';
   const sortable = p.columns.filter((c) => c.sort);
+  // A column's sort link: ascending first, then the other way; the current one marked ▲/▼.
+  const sortLink = (c: Column<T>, extra: { 'aria-current'?: 'true' } = {}) => {
+    const on = sort === c.sort;
+    return (
+      <a href={href({ sort: c.sort, direction: on && dir === 'asc' ? 'desc' : 'asc', page: null })} {...extra}>
+        {c.label}
+        {on ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
+      </a>
+    );
+  };
   return (
     <>
       {sortable.length > 0 && (
         // Phones hide the table's headings (rows become cards): the same sort links, as a line above.
         <nav class="sort-bar" aria-label={`Sort ${p.caption}`}>
           <span class="muted">Sort by</span>
-          {sortable.map((c) => {
-            const on = sort === c.sort;
-            return (
-              <a
-                href={href({ sort: c.sort, direction: on && dir === 'asc' ? 'desc' : 'asc', page: null })}
-                aria-current={on ? 'true' : undefined}
-              >
-                {c.label}
-                {on ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
-              </a>
-            );
-          })}
+          {sortable.map((c) => sortLink(c, sort === c.sort ? { 'aria-current': 'true' } : {}))}
         </nav>
       )}
       <TableWrap label={p.caption}>
@@ -337,13 +336,9 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
                     </th>
                   );
                 const on = sort === c.sort;
-                const next = on && dir === 'asc' ? 'desc' : 'asc';
                 return (
                   <th scope="col" class={c.class} aria-sort={on ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
-                    <a href={href({ sort: c.sort, direction: next, page: null })}>
-                      {c.label}
-                      {on ? (dir === 'asc' ? ' ▲' : ' ▼') : ''}
-                    </a>
+                    {sortLink(c)}
                   </th>
                 );
               })}

@@ -412,8 +412,10 @@ describe('payouts', () => {
     assert.deepEqual((await sel.get(kept)).rawPayload, PDF_PROOF);
     assert.equal((await sel.get(`/invoices/${inv.id}/proof?history=1x`)).statusCode, 404);
     assert.equal((await sel.get(`/invoices/${inv.id}/proof?history=999999`)).statusCode, 404);
-    expectInvalid(await admin.json('DELETE', '/invoices/delete', { ids: [inv.id] }), {
+    expectInvalid(await admin.json('DELETE', '/invoices/delete', { ids: [inv.id, 'nope', inv.id] }), {
       'ids.0': [`${inv.reference} is pending: only canceled payouts can be deleted.`],
+      'ids.1': ['The selected ids.1 is invalid.'],
+      'ids.2': [`${inv.reference} is pending: only canceled payouts can be deleted.`],
     });
     assert.equal(data(await sel.json('PATCH', `/invoices/${inv.id}/cancel/request`)).status, 'canceled');
     assert.deepEqual(data(await sel.json('GET', '/balance')), { balance: 280, reserved: 0, available: 280 });

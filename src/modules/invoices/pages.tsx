@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Readable } from 'node:stream';
 import { forbidden, notFound } from '../../http/errors.js';
-import { ErrorBag, messages } from '../../http/validation.js';
+import { ErrorBag, checkEachExists, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
@@ -208,19 +208,21 @@ export async function invoicesPages(web: FastifyInstance) {
 
   route('DELETE', '/invoices/delete', { config: { can: invoicePolicy.can('delete') } }, async (req, reply) => {
     const bag = new ErrorBag();
-    const sent = deleteBody.check(formBody(req), bag).ids ?? [];
-    const rows: InvoiceRow[] = [];
-    const seen = new Set<string>();
-    if (!bag.has('ids'))
-      // Keyed at each id's place in what was sent; a repeated id counts once.
-      for (const [i, id] of sent.entries()) {
-        if (id === null || id === undefined || String(id).trim() === '' || seen.has(String(id))) continue; // required failed: nothing more
-        seen.add(String(id));
-        const row = typeof id === 'string' ? await findInvoice(db, req.user!, id) : undefined;
-        if (!row) bag.add(`ids.${i}`, messages.invalid(`ids.${i}`));
-        else if (row.status !== 'canceled') bag.add(`ids.${i}`, `${row.reference} is ${row.status}: only canceled payouts can be deleted.`);
-        else rows.push(row);
+    const sent = deleteBody.check(formBody(req), bag).ids;
+    const found = new Map<string, InvoiceRow>();
+    if (!bag.has('ids')) {
+      for (const id of new Set(sent?.filter((v) => typeof v === 'string'))) {
+        const row = await findInvoice(db, req.user!, id);
+        if (row) found.set(id, row);
       }
+      checkEachExists(bag, 'ids', sent, (id) => found.has(id));
+      sent?.forEach((id, i) => {
+        const row = found.get(id);
+        if (row && row.status !== 'canceled')
+          bag.add(`ids.${i}`, `${row.reference} is ${row.status}: only canceled payouts can be deleted.`);
+      });
+    }
+    const rows = [...found.values()];
     bag.throwIfAny(deleteBody.schema);
     await db.tx((q) => deleteInvoices(q, req.user!, rows));
     return done(req, reply, { message: rows.length === 1 ? 'Payout deleted.' : `${rows.length} payouts deleted.`, redirect: LIST });

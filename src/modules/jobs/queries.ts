@@ -29,7 +29,7 @@ export async function findJob(
   const row = rows[0];
   if (!row) return undefined;
   if (row.data.result === null) delete row.data.result;
-  return { data: row.data, userId: row.user_id, ...(row.retrying ? { lastFailure: row.retrying } : {}) };
+  return { data: row.data, userId: row.user_id, lastFailure: row.retrying ?? undefined };
 }
 
 /** A job a page may show beside its result (`?job=`): one the actor may see, else undefined. */

@@ -318,10 +318,12 @@ test('a send is validated with Laravel messages, and nothing is written when it 
     { user_ids: ['The user ids field is required when audience is users.'] },
   );
   await expect422(
-    { title: 'Hi', audience: 'users', user_ids: [seller.id, 'nobody', seller.id, 'nobody-else'] },
+    { title: 'Hi', audience: 'users', user_ids: [seller.id, 'nobody', seller.id, 'nobody-else', null, 7] },
     {
       'user_ids.1': ['The selected user_ids.1 is invalid.'],
       'user_ids.3': ['The selected user_ids.3 is invalid.'],
+      'user_ids.4': ['The user_ids.4 field is required.'],
+      'user_ids.5': ['The user_ids.5 field must be a string.', 'The selected user_ids.5 is invalid.'],
     },
   );
   await expect422(

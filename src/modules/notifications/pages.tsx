@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PageMeta } from '../../db/paging.js';
-import { ErrorBag, messages } from '../../http/validation.js';
+import { ErrorBag, checkEachExists, messages } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import { renderFormPage } from '../../web/form-page.js';
 import { listQuery } from '../../web/list-query.js';
@@ -44,10 +44,7 @@ async function readAnnouncement(web: FastifyInstance, req: FastifyRequest): Prom
     bag.add('user_ids', messages.requiredIf('user_ids', 'audience', 'users'));
   if (Array.isArray(ids) && !bag.has('user_ids')) {
     const known = await existingUserIds(web.db, [...new Set(ids.filter((id) => typeof id === 'string'))]);
-    ids.forEach((id, i) => {
-      const key = `user_ids.${i}`;
-      if (typeof id === 'string' && !bag.has(key) && !known.has(id)) bag.add(key, messages.invalid(key));
-    });
+    checkEachExists(bag, 'user_ids', ids, (id) => known.has(id));
   }
   bag.throwIfAny(announcementBody.schema);
   const audience = input.audience as Audience;

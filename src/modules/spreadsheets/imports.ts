@@ -203,14 +203,20 @@ async function writeFile<Item>(spec: ImportSpec<Item>, ctx: JobContext<ImportPay
   return written;
 }
 
-/** Rows that failed among those read: the header's, "no rows" and "too many rows" are the file's errors. */
+/**
+ * Rows that failed among those read (the header's, "no rows" and "too many rows" are the file's
+ * errors), and whether every error is a row's.
+ */
 function failedRowsOf(checked: Checked) {
   const inRows = checked.errors.filter((e) => e.row > 1 && e.row <= checked.lastRow);
   return { rows: new Set(inRows.map((e) => e.row)).size, all: inRows.length === checked.errors.length };
 }
 
-async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked, refusedRows: number | undefined) {
-  const failedRows = failedRowsOf(checked).rows;
+/** The summary names the rows when every error is a row's, as the progress line counts rows. */
+const namedRows = (failed: ReturnType<typeof failedRowsOf>) => (failed.all ? failed.rows : undefined);
+
+async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked, failed: ReturnType<typeof failedRowsOf>) {
+  const failedRows = failed.rows;
   await ctx.db.tx(async (q) => {
     for (let i = 0; i < checked.errors.length; i += ERROR_CHUNK) {
       const last = i + ERROR_CHUNK >= checked.errors.length;
@@ -223,7 +229,7 @@ async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked, re
                 total: checked.rows,
                 done: checked.rows - failedRows,
                 failed: failedRows,
-                checkpoint: { refused: checked.errors.length, refusedRows },
+                checkpoint: { refused: checked.errors.length, refusedRows: namedRows(failed) },
               }
             : {}),
         },
@@ -233,7 +239,7 @@ async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked, re
   });
 }
 
-/** The job's summary; it names the rows when every error is a row's, as the progress line counts rows. */
+/** The job's summary; `rows` when it names them (namedRows). */
 const refusal = (n: number, rows?: number) =>
   `The file has ${n} ${n === 1 ? 'error' : 'errors'}${rows ? ` in ${rows} ${rows === 1 ? 'row' : 'rows'}` : ''}: nothing was imported.`;
 
@@ -260,9 +266,8 @@ export function defineImport<Item>(spec: ImportSpec<Item>) {
         const checked = await checkFile(spec as ImportSpec<unknown>, ctx);
         if (checked.errors.length > 0) {
           const failed = failedRowsOf(checked);
-          const rows = failed.all ? failed.rows : undefined;
-          await reportErrors(ctx, checked, rows);
-          throw new FinalJobError(refusal(checked.errors.length, rows), true);
+          await reportErrors(ctx, checked, failed);
+          throw new FinalJobError(refusal(checked.errors.length, namedRows(failed)), true);
         }
         await ctx.report({ total: checked.rows });
         const imported = await ctx.db.tx(async (q) => {
