@@ -68,6 +68,11 @@ export const messages = {
   statusTransition: (from: string, to: string) => `The status cannot change from ${from} to ${to}.`,
 };
 
+/** The distinct strings of a list as sent, for the lookup behind checkEachExists (a failed item may be anything). */
+export const distinctStrings = (values: readonly unknown[] | undefined): string[] => [
+  ...new Set((values ?? []).filter((v): v is string => typeof v === 'string')),
+];
+
 /**
  * Laravel's `exists` on each item of a list, keyed at the item's own index in what was sent (not in
  * a deduplicated copy): an item `exists` does not know is `The selected key.i is invalid.`; an item

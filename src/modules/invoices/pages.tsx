@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Readable } from 'node:stream';
 import { forbidden, notFound } from '../../http/errors.js';
-import { ErrorBag, checkEachExists, messages } from '../../http/validation.js';
+import { ErrorBag, checkEachExists, distinctStrings, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
@@ -211,7 +211,7 @@ export async function invoicesPages(web: FastifyInstance) {
     const sent = deleteBody.check(formBody(req), bag).ids;
     const found = new Map<string, InvoiceRow>();
     if (!bag.has('ids')) {
-      for (const id of new Set(sent?.filter((v) => typeof v === 'string'))) {
+      for (const id of distinctStrings(sent)) {
         const row = await findInvoice(db, req.user!, id);
         if (row) found.set(id, row);
       }

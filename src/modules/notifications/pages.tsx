@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PageMeta } from '../../db/paging.js';
-import { ErrorBag, checkEachExists, messages } from '../../http/validation.js';
+import { ErrorBag, checkEachExists, distinctStrings, messages } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import { renderFormPage } from '../../web/form-page.js';
 import { listQuery } from '../../web/list-query.js';
@@ -43,7 +43,7 @@ async function readAnnouncement(web: FastifyInstance, req: FastifyRequest): Prom
   if (input.audience === 'users' && (ids === undefined || ids.length === 0) && !bag.has('user_ids'))
     bag.add('user_ids', messages.requiredIf('user_ids', 'audience', 'users'));
   if (Array.isArray(ids) && !bag.has('user_ids')) {
-    const known = await existingUserIds(web.db, [...new Set(ids.filter((id) => typeof id === 'string'))]);
+    const known = await existingUserIds(web.db, distinctStrings(ids));
     checkEachExists(bag, 'user_ids', ids, (id) => known.has(id));
   }
   bag.throwIfAny(announcementBody.schema);

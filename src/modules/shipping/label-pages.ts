@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { checkEachExists, compile, ErrorBag } from '../../http/validation.js';
+import { checkEachExists, distinctStrings, compile, ErrorBag } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import type { IdRoute } from '../../web/types.js';
 import { orderPolicy } from '../orders/policy.js';
@@ -32,7 +32,7 @@ export async function labelPages(web: FastifyInstance) {
   web.post('/orders/labels', can, async (req, reply) => {
     const bag = new ErrorBag();
     const sent = LabelsBody.check(formBody(req), bag).ids;
-    const ids = [...new Set(sent ?? [])];
+    const ids = distinctStrings(sent);
     if (!bag.has('ids') && ids.length > 0) {
       const seen = await findOrders(db, orderScopeOf(req.user!), ids);
       checkEachExists(bag, 'ids', sent, (id) => seen.has(id));

@@ -1,7 +1,7 @@
 import { actorOfUser } from '../../web/actor.js';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ErrorBag, checkEachExists, compile, messages } from '../../http/validation.js';
+import { ErrorBag, checkEachExists, distinctStrings, compile, messages } from '../../http/validation.js';
 import { enqueue } from '../../jobs/enqueue.js';
 import { formBody } from '../../web/form-body.js';
 import { formatDateTime } from '../../web/format.js';
@@ -134,7 +134,7 @@ export async function pushPages(web: FastifyInstance) {
   web.post(PAGE, can, async (req, reply) => {
     const bag = new ErrorBag();
     const body = PushBody.check(formBody(req), bag);
-    const ids = [...new Set(body.ids ?? [])];
+    const ids = distinctStrings(body.ids);
     if (body.shipping_company_id && !bag.has('shipping_company_id')) {
       const company = await companyForPush(db, body.shipping_company_id);
       if (!company || company.status !== 'active') bag.add('shipping_company_id', messages.invalid('shipping_company_id'));
