@@ -76,11 +76,12 @@ export const distinctStrings = (values: readonly unknown[] | undefined): string[
 /**
  * Laravel's `exists` on each item of a list, keyed at the item's own index in what was sent (not in
  * a deduplicated copy): an item `exists` does not know is `The selected key.i is invalid.`; an item
- * whose `required` failed (null, blank) is not checked again, as Laravel stops at a failed required.
+ * whose `required` failed (null, blank, an empty array: isEmpty) is not checked again, as Laravel
+ * stops at a failed required.
  */
 export function checkEachExists(bag: ErrorBag, key: string, values: readonly unknown[] | undefined, exists: (v: string) => boolean) {
   values?.forEach((v, i) => {
-    if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return;
+    if (v === undefined || isEmpty(v) || (typeof v === 'string' && v.trim() === '')) return;
     if (typeof v !== 'string' || !exists(v)) bag.add(`${key}.${i}`, messages.invalid(`${key}.${i}`));
   });
 }

@@ -33,7 +33,7 @@ export async function labelPages(web: FastifyInstance) {
     const bag = new ErrorBag();
     const sent = LabelsBody.check(formBody(req), bag).ids;
     const ids = distinctStrings(sent);
-    if (!bag.has('ids') && ids.length > 0) {
+    if (!bag.has('ids')) {
       const seen = await findOrders(db, orderScopeOf(req.user!), ids);
       checkEachExists(bag, 'ids', sent, (id) => seen.has(id));
     }

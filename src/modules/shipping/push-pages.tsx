@@ -140,7 +140,7 @@ export async function pushPages(web: FastifyInstance) {
       if (!company || company.status !== 'active') bag.add('shipping_company_id', messages.invalid('shipping_company_id'));
       else if (company.adapter !== 'http') bag.add('shipping_company_id', MANUAL);
     }
-    if (ids.length > 0 && !bag.has('ids')) {
+    if (!bag.has('ids')) {
       const live = await liveOrderIds(db, ids);
       checkEachExists(bag, 'ids', body.ids, (id) => live.has(id));
     }
