@@ -299,3 +299,92 @@ describe('accounts: activate and deactivate', () => {
     assert.doesNotMatch(manager.body, />Deactivate<|Add a seller/);
   });
 });
+
+describe('accounts: delete', () => {
+  const leadOf = (shop: Awaited<ReturnType<typeof tenant>>) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/web/1.0/leads',
+      headers: shop.auth,
+      payload: {
+        leads: [{ phone: '0612345678', full_name: 'Customer', city: 'Casablanca', products: [{ sku: 'P1', quantity: 1, price: 199 }] }],
+      },
+    });
+
+  test('only the admin deletes accounts', async () => {
+    const shop = await tenant(t.db);
+    for (const role of ROLES.filter((r) => r !== 'admin')) {
+      const res = await agents[role].json('DELETE', '/accounts/delete', { ids: [shop.accountId] });
+      assert.equal(res.statusCode, 403, role);
+    }
+    const page = await agents.manager.get(`/accounts/${shop.accountId}/show`);
+    assert.doesNotMatch(page.body, /action="\/accounts\/delete"/);
+    assert.equal((await t.db.query('SELECT 1 FROM accounts WHERE id = $1 AND deleted_at IS NULL', [shop.accountId])).rows.length, 1);
+  });
+
+  test('an account without business goes: out of lists and pickers, its users, products and API keys with it', async () => {
+    const shop = await tenant(t.db);
+    const seller = await login(t.app, shop.email);
+    const show = await agents.admin.get(`/accounts/${shop.accountId}/show`);
+    assert.match(show.body, /action="\/accounts\/delete"/);
+    const res = await agents.admin.form('/accounts/delete', { _method: 'DELETE', 'ids[]': shop.accountId });
+    assert.equal(res.statusCode, 302);
+    assert.equal(res.headers.location, '/accounts');
+    assert.match((await agents.admin.follow(res)).body, /Account Shop \w+ deleted\./);
+
+    assert.equal((await agents.admin.json('GET', `/accounts/${shop.accountId}/show`)).statusCode, 404);
+    const list = (await agents.admin.json('GET', '/accounts?per_page=100')).json().data as { id: string }[];
+    assert.ok(!list.some((a) => a.id === shop.accountId), 'not listed');
+    const form = await agents.admin.get('/users/sellers/create');
+    assert.ok(!form.body.includes(shop.accountId), 'not offered as an account for a new seller');
+    const store = await agents.admin.json('POST', '/users/sellers/store', {
+      full_name: 'Late Seller',
+      email: `late-${newId().toLowerCase()}@example.test`,
+      password: 'password-123',
+      password_confirmation: 'password-123',
+      account_id: shop.accountId,
+    });
+    expectJson(store, 422);
+    assert.deepEqual(store.json().errors.account_id, ['The selected account id is invalid.']);
+
+    assert.equal((await seller.get('/')).headers.location, '/login', 'its seller is logged out');
+    const api = await t.app.inject({ method: 'GET', url: '/api/web/1.0/leads', headers: shop.auth });
+    assert.equal(api.statusCode, 401, 'its API key answers 401');
+    const { rows } = await t.db.query<{ account: string; users: number; products: number; tokens: number }>(
+      `SELECT (SELECT status FROM accounts WHERE id = $1) AS account,
+              (SELECT count(*) FROM users WHERE account_id = $1 AND deleted_at IS NULL)::int AS users,
+              (SELECT count(*) FROM products WHERE account_id = $1 AND deleted_at IS NULL)::int AS products,
+              (SELECT count(*) FROM api_tokens WHERE account_id = $1 AND revoked_at IS NULL)::int AS tokens`,
+      [shop.accountId],
+    );
+    assert.deepEqual(rows[0], { account: 'inactive', users: 0, products: 0, tokens: 0 });
+    const audit = await t.db.query(`SELECT user_id FROM audit_log WHERE action = 'accounts.delete' AND subject_id = $1`, [shop.accountId]);
+    assert.equal(audit.rows.length, 1);
+    assert.equal((await agents.admin.json('DELETE', '/accounts/delete', { ids: [shop.accountId] })).statusCode, 404, 'gone already');
+  });
+
+  test('an account with leads, orders, stock or money stays, with the reason; nothing of a selection is deleted', async () => {
+    const busy = await tenant(t.db);
+    const empty = await tenant(t.db);
+    assert.equal((await leadOf(busy)).statusCode, 201);
+    const one = await agents.admin.json('DELETE', '/accounts/delete', { ids: [busy.accountId] });
+    expectJson(one, 422);
+    assert.deepEqual(one.json().errors, { ids: ['This account has 1 lead and cannot be deleted: deactivate it instead.'] });
+
+    const name = (await t.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [busy.accountId])).rows[0].name;
+    const both = await agents.admin.json('DELETE', '/accounts/delete', { ids: [empty.accountId, busy.accountId] });
+    expectJson(both, 422);
+    assert.deepEqual(both.json().errors, { ids: [`The account ${name} has 1 lead and cannot be deleted. Nothing was deleted.`] });
+    const left = await t.db.query('SELECT 1 FROM accounts WHERE id = ANY($1::text[]) AND deleted_at IS NULL', [
+      [busy.accountId, empty.accountId],
+    ]);
+    assert.equal(left.rows.length, 2, 'both still there');
+
+    await agents.admin.get(`/accounts/${busy.accountId}/show`);
+    const page = await agents.admin.form('/accounts/delete', { _method: 'DELETE', 'ids[]': busy.accountId });
+    assert.equal(page.statusCode, 302);
+    assert.equal(page.headers.location, `/accounts/${busy.accountId}/show`);
+    assert.match((await agents.admin.follow(page)).body, /This account has 1 lead and cannot be deleted: deactivate it instead\./);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/api/web/1.0/leads', headers: busy.auth })).statusCode, 200, 'still at work');
+  });
+});

@@ -1,6 +1,7 @@
 import type { IdRoute } from '../../web/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { notFound } from '../../http/errors.js';
+import type { Queryable } from '../../db/database.js';
+import { invalid, notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
@@ -13,10 +14,36 @@ import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { accountPolicy } from './policy.js';
 import { ACCOUNT_SORTS, accountFigures, accountSellers, findAccount, listAccounts, type AccountJson } from './queries.js';
 import { ACCOUNT_STATUSES, accountCreate, accountUpdate } from './schemas.js';
-import { createAccount, renameAccount, setAccountStatus } from './service.js';
+import { count } from '../catalog/deletion.js';
+import { deleteRoute } from '../catalog/named-records.js';
+import { accountsInUse, createAccount, deleteAccounts, lockAccounts, renameAccount, setAccountStatus } from './service.js';
 import { AccountForm, AccountPage, AccountsList, showUrl } from './views.js';
 
 const accountList = listQuery({ sorts: ACCOUNT_SORTS, defaultSort: 'created_at', statuses: ACCOUNT_STATUSES });
+
+const AND = new Intl.ListFormat('en', { type: 'conjunction' });
+
+/** "3 leads and 1 order": what an account in use holds. */
+const holdings = (r: Awaited<ReturnType<typeof accountsInUse>>[number]) =>
+  AND.format(
+    [
+      count(r.leads, 'lead'),
+      count(r.orders, 'order'),
+      count(r.stocks, 'stock'),
+      count(r.money, 'ledger entry or payout', 'ledger entries or payouts'),
+    ].filter((s) => !s.startsWith('0 ')),
+  );
+
+/**
+ * Why accounts cannot be deleted (undefined: they can): "This account has 3 leads and cannot be
+ * deleted: deactivate it instead." for one; each one's sentence and "Nothing was deleted." for several.
+ */
+async function deleteRefusal(q: Queryable, ids: string[]): Promise<string | undefined> {
+  const used = await accountsInUse(q, ids);
+  if (used.length === 0) return undefined;
+  if (ids.length === 1) return `This account has ${holdings(used[0])} and cannot be deleted: deactivate it instead.`;
+  return `${used.map((r) => `The account ${r.name} has ${holdings(r)} and cannot be deleted.`).join(' ')} Nothing was deleted.`;
+}
 
 async function loadAccount(web: FastifyInstance, req: FastifyRequest<IdRoute>): Promise<AccountJson> {
   const account = await findAccount(web.db, req.params.id);
@@ -132,4 +159,21 @@ export async function accountsPages(web: FastifyInstance) {
       });
     });
   }
+
+  deleteRoute(web, {
+    url: '/accounts/delete',
+    list: '/accounts',
+    can: accountPolicy.can('delete'),
+    noun: ['account'],
+    audit: { action: 'accounts.delete', type: 'account' },
+    refusal: (ids) => deleteRefusal(web.db, ids),
+    remove: async (q, ids) => {
+      // Asked again under the accounts' locks: a lead or a stock may have come since.
+      await lockAccounts(q, ids);
+      const why = await deleteRefusal(q, ids);
+      if (why) throw invalid({ ids: [why] });
+      return deleteAccounts(q, ids);
+    },
+    afterDelete: () => web.bearer.forgetAll(),
+  });
 }

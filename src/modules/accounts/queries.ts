@@ -21,7 +21,7 @@ const SORTS: Record<string, string> = { name: 'lower(a.name)', created_at: 'a.cr
 export const ACCOUNT_SORTS = Object.keys(SORTS);
 
 export async function listAccounts(q: Queryable, p: ListParams) {
-  const w = new Where();
+  const w = new Where().and('a.deleted_at IS NULL');
   if (p.search) w.and(`a.name ILIKE ${w.param(contains(p.search))}`);
   if (p.status) w.and(`a.status = ${w.param(p.status)}`);
   return sortedPage<{ data: AccountJson; sellers: number }>(q, {
@@ -37,7 +37,10 @@ export async function listAccounts(q: Queryable, p: ListParams) {
 }
 
 export async function findAccount(q: Queryable, id: string): Promise<AccountJson | undefined> {
-  const { rows } = await q.query<{ data: AccountJson }>(`SELECT ${ACCOUNT_JSON} AS data FROM accounts a WHERE a.id = $1`, [id]);
+  const { rows } = await q.query<{ data: AccountJson }>(
+    `SELECT ${ACCOUNT_JSON} AS data FROM accounts a WHERE a.id = $1 AND a.deleted_at IS NULL`,
+    [id],
+  );
   return rows[0]?.data;
 }
 
@@ -63,10 +66,27 @@ export async function accountSellers(q: Queryable, id: string, limit = 50) {
   return rows;
 }
 
-/** [id, name] of every account, for pickers. */
-export async function accountOptions(q: Queryable): Promise<[string, string][]> {
-  const { rows } = await q.query<{ id: string; name: string; status: string }>(
-    'SELECT id, name, status FROM accounts ORDER BY lower(name), id',
+export interface AccountChoice {
+  id: string;
+  name: string;
+  status: AccountStatus;
+}
+
+/**
+ * The accounts a picker or a filter offers (deleted ones never), by name: the first 1,000, and
+ * `selected` among them wherever it sorts.
+ */
+export async function accountChoices(q: Queryable, selected: string | null = null): Promise<AccountChoice[]> {
+  const { rows } = await q.query<AccountChoice>(
+    `SELECT * FROM (SELECT id, name, status FROM accounts WHERE deleted_at IS NULL
+                     ORDER BY (id = $1) DESC NULLS LAST, lower(name), id LIMIT 1000) c
+      ORDER BY lower(name), id`,
+    [selected],
   );
-  return rows.map((r) => [r.id, r.status === 'active' ? r.name : `${r.name} (inactive)`]);
+  return rows;
+}
+
+/** [id, label] of accountChoices for a select: an inactive account says so. */
+export async function accountOptions(q: Queryable, selected: string | null = null): Promise<[string, string][]> {
+  return (await accountChoices(q, selected)).map((a) => [a.id, a.status === 'active' ? a.name : `${a.name} (inactive)`]);
 }

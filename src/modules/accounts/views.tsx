@@ -18,7 +18,7 @@ import {
   StatusBadge,
 } from '../../web/ui.js';
 import { RecordForm } from '../../web/record-form.js';
-import { viewEditColumn } from '../catalog/deletion.js';
+import { DeleteButton, viewEditColumn } from '../catalog/deletion.js';
 import { accountPolicy } from './policy.js';
 import { accountFigures, accountSellers, type AccountJson } from './queries.js';
 
@@ -118,6 +118,14 @@ export function AccountPage(p: {
                 Balance
               </LinkButton>
               <StatusToggle account={account} />
+              {accountPolicy.authorize(user!, 'delete') && (
+                <DeleteButton
+                  action="/accounts/delete"
+                  id={account.id}
+                  name={account.name}
+                  confirm={`Delete the account ${account.name}? Its sellers are removed, its products deleted and its API keys stop working. Only an account without leads, orders, stock or money can be deleted.`}
+                />
+              )}
             </>
           )
         }

@@ -62,6 +62,8 @@ interface DeleteRoute<R extends { id: string; name: string }> {
    * `refused` when a foreign key stopped it (something took the record meanwhile).
    */
   refusal?: (ids: string[], refused: boolean) => Promise<string | undefined>;
+  /** What to do once the delete is committed (this process forgets what it cached, say). */
+  afterDelete?: (rows: R[]) => void;
   /** Where to go once deleted; back to the list by default. */
   redirect?: (req: FastifyRequest) => string;
 }
@@ -96,6 +98,7 @@ export function deleteRoute<R extends { id: string; name: string }>(web: Fastify
         return refuseDelete(req, reply, why, o.list);
       }
       if (deleted.length === 0) throw notFound();
+      o.afterDelete?.(deleted);
       const message =
         deleted.length === 1
           ? `${one[0].toUpperCase()}${one.slice(1)} ${deleted[0].name} deleted.`

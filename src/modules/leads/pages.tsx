@@ -19,7 +19,8 @@ import { sendJson } from '../listing/api-helpers.js';
 import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
-import { accountChoices, activeProducts, handMadeTarget } from '../records/hand-made.js';
+import { accountChoices } from '../accounts/queries.js';
+import { activeProducts, handMadeTarget } from '../records/hand-made.js';
 import {
   findLead,
   leadAccess,

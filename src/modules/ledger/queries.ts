@@ -113,8 +113,3 @@ export async function orderLedger(q: Queryable, orderId: string): Promise<Ledger
   );
   return rows.map((r) => r.j);
 }
-
-export async function accountExists(q: Queryable, accountId: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM accounts WHERE id = $1', [accountId]);
-  return rows.length > 0;
-}

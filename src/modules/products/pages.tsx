@@ -13,13 +13,14 @@ import { renderPage } from '../../web/page.js';
 import { renderFormPage } from '../../web/form-page.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
+import { accountOptions } from '../accounts/queries.js';
 import { categoryOptions } from '../categories/queries.js';
 import { count, listAfterDelete, readIds } from '../catalog/deletion.js';
 import { EditHeader, ProductForm, SellerProductForm } from './form.js';
 import { productImagePages } from './image-pages.js';
 import { readCreate, readUpdate } from './input.js';
 import { editsEverything, seesAgents, seesAllAccounts } from './policy.js';
-import { accountChoices, agentChoices, findProduct, listProducts, PRODUCT_SORTS, type ProductRow } from './queries.js';
+import { agentChoices, findProduct, listProducts, PRODUCT_SORTS, type ProductRow } from './queries.js';
 import { PRODUCT_STATUSES } from './schemas.js';
 import { assignAgents, deleteProducts, insertProduct, updateProduct } from './service.js';
 import { LIST, ProductPage, ProductsList, showUrl } from './views.js';
@@ -51,7 +52,7 @@ export async function productsPages(web: FastifyInstance) {
     const user = req.user!;
     const page = await listProducts(db, user, productList(req));
     if (wantsJson(req)) return reply.send({ data: page.rows.map((r) => r.data), meta: page.meta });
-    const [accounts, categories] = await Promise.all([seesAllAccounts(user) ? accountChoices(db) : null, categoryOptions(db)]);
+    const [accounts, categories] = await Promise.all([seesAllAccounts(user) ? accountOptions(db) : null, categoryOptions(db)]);
     return renderPage(req, reply, {
       title: 'Products',
       body: <ProductsList rows={page.rows} meta={page.meta} accounts={accounts} categories={categories} />,
@@ -59,7 +60,7 @@ export async function productsPages(web: FastifyInstance) {
   });
 
   web.get('/products/create', { config: { can: productPolicy.can('create') } }, async (req, reply) => {
-    const [accounts, categories] = await Promise.all([accountChoices(db), categoryOptions(db)]);
+    const [accounts, categories] = await Promise.all([accountOptions(db), categoryOptions(db)]);
     const accountId = queryText(req, 'account_id');
     return renderFormPage(req, reply, {
       title: 'New product',

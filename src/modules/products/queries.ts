@@ -99,12 +99,6 @@ export async function skuTaken(q: Queryable, accountId: string, sku: string, exc
   return rows.length > 0;
 }
 
-/** [id, name] of every account, for the staff's pickers and filters. */
-export async function accountChoices(q: Queryable): Promise<[string, string][]> {
-  const { rows } = await q.query<{ id: string; name: string }>('SELECT id, name FROM accounts ORDER BY lower(name), id');
-  return rows.map((r) => [r.id, r.name]);
-}
-
 export interface AgentChoice {
   id: string;
   full_name: string;

@@ -1,13 +1,8 @@
 import type { Queryable } from '../../db/database.js';
 import type { Actor } from '../../core/actor.js';
+import { accountChoices } from '../accounts/queries.js';
 
 // Hand-made leads and orders: the account they go to and the products they may hold.
-
-/** Staff see every account: the list filter and the create form's account picker. */
-export async function accountChoices(q: Queryable): Promise<{ id: string; name: string }[]> {
-  const { rows } = await q.query<{ id: string; name: string }>('SELECT id, name FROM accounts ORDER BY lower(name), id LIMIT 1000');
-  return rows;
-}
 
 /** The account's active products, for the SKU selects of hand-made leads and orders. */
 export async function activeProducts(q: Queryable, accountId: string): Promise<{ sku: string; name: string; price: number }[]> {

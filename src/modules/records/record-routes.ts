@@ -11,6 +11,7 @@ import type { PageMeta } from '../../db/paging.js';
 import { backUrl } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
+import { accountExists } from '../accounts/service.js';
 import { pick } from './record-ui.js';
 
 export const isStaff = (u: WebUser) => u.role !== 'seller';
@@ -157,8 +158,7 @@ export async function createHandMade(
   if (isStaff(user)) {
     const id = body.account_id;
     if (typeof id !== 'string' || id.trim() === '') bag.add('account_id', messages.required('account_id'));
-    else if ((await db.query('SELECT 1 FROM accounts WHERE id = $1', [id])).rows.length === 0)
-      bag.add('account_id', messages.invalid('account_id'));
+    else if (!(await accountExists(db, id))) bag.add('account_id', messages.invalid('account_id'));
     else accountId = id;
   }
   if (bag.size > 0) {

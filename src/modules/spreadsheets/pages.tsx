@@ -20,12 +20,13 @@ import { orderListFilters } from '../orders/pages.js';
 import { companyListFilters } from '../shipping-companies/pages.js';
 import { shippingCompanyPolicy } from '../shipping-companies/policy.js';
 import type { Principal } from '../../core/policy.js';
-import { accountChoices } from '../records/hand-made.js';
+import { accountChoices } from '../accounts/queries.js';
+import { accountExists } from '../accounts/service.js';
 import { isStaff } from '../records/record-routes.js';
 import { Upload, multipartForms } from '../settings/uploads.js';
 import { EXPORTS, type ExportPayload, type ExportTable } from './exports.js';
 import { IMPORTS } from './import-kinds.js';
-import { accountExists, findExport } from './queries.js';
+import { findExport } from './queries.js';
 import { ImportPage, type Records } from './views.js';
 
 /** An import file's limit (webhooks-files.md). */

@@ -30,8 +30,3 @@ export async function expiredExports(q: Queryable, limit: number): Promise<{ id:
 export async function deleteExports(q: Queryable, ids: string[]): Promise<void> {
   await q.query('DELETE FROM exports WHERE id = ANY($1::uuid[])', [ids]);
 }
-
-/** Whether an account exists (staff name the account they import into). */
-export async function accountExists(q: Queryable, id: string): Promise<boolean> {
-  return (await q.query('SELECT 1 FROM accounts WHERE id = $1', [id])).rows.length > 0;
-}

@@ -7,13 +7,13 @@ import { renderPage } from '../../web/page.js';
 import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { WebUser, IdRoute } from '../../web/types.js';
+import { accountOptions } from '../accounts/queries.js';
 import { accountExists } from '../accounts/service.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
 import { createToken, revokeToken } from './tokens.js';
 import {
   API_KEY_STATUSES,
   SORTS,
-  accountChoices,
   apiKeyJson,
   findApiKey,
   listApiKeys,
@@ -78,7 +78,7 @@ export async function apiKeyPages(web: FastifyInstance) {
       const token = unseal(config.appKey, pending.sealed);
       if (token) fresh = { name: pending.name, token };
     }
-    const accounts = user.role === 'admin' ? await accountChoices(db, filter.accountId) : [];
+    const accounts = user.role === 'admin' ? await accountOptions(db, filter.accountId) : [];
     return renderPage(req, reply, {
       title: 'API keys',
       body: <ListPage user={user} filter={filter} rows={rows} meta={meta} accounts={accounts} fresh={fresh} />,
@@ -89,7 +89,7 @@ export async function apiKeyPages(web: FastifyInstance) {
     const user = req.user!;
     const old = req.session.old?.account_id;
     const account = typeof old === 'string' ? old : str(queryText(req, 'account_id'));
-    const accounts = user.role === 'admin' ? await accountChoices(db, account) : [];
+    const accounts = user.role === 'admin' ? await accountOptions(db, account) : [];
     return renderPage(req, reply, {
       title: 'Generate an API key',
       body: <CreatePage user={user} accounts={accounts} account={account} today={new Date().toISOString().slice(0, 10)} />,

@@ -84,12 +84,3 @@ export async function findApiKey(q: Queryable, id: number, accountId: string | n
   const { rows } = await q.query<ApiKeyRow>(`${SELECT} WHERE t.id = $1 AND ($2::text IS NULL OR t.account_id = $2)`, [id, accountId]);
   return rows[0];
 }
-
-/** Accounts for an admin's select, by name; the selected one is always among them. */
-export async function accountChoices(q: Queryable, selected: string | null = null): Promise<[string, string][]> {
-  const { rows } = await q.query<{ id: string; name: string }>(
-    `SELECT id, name FROM accounts ORDER BY (id = $1) DESC NULLS LAST, lower(name), id LIMIT 1000`,
-    [selected],
-  );
-  return rows.sort((a, b) => a.name.localeCompare(b.name)).map((r) => [r.id, r.name]);
-}

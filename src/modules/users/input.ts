@@ -3,6 +3,7 @@ import { displayAttribute as attr, ErrorBag, messages } from '../../http/validat
 import type { WebUser } from '../../web/types.js';
 import type { Role } from '../../core/roles.js';
 import { MANAGED_BY, TIME_FORMAT, USER_VALIDATORS, type UserInput } from './schemas.js';
+import { accountExists } from '../accounts/service.js';
 import { EMAIL_TAKEN } from './service.js';
 
 /**
@@ -40,8 +41,7 @@ export async function checkUserInput(
     if (viewer.role === 'seller') input.account_id = viewer.account_id!;
     else if (input.account_id === undefined) bag.add('account_id', messages.required('account_id'));
     else if (typeof input.account_id === 'string') {
-      const { rows } = await q.query('SELECT 1 FROM accounts WHERE id = $1', [input.account_id]);
-      if (rows.length === 0) bag.add('account_id', messages.invalid('account_id'));
+      if (!(await accountExists(q, input.account_id))) bag.add('account_id', messages.invalid('account_id'));
     }
   }
 

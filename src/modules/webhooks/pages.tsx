@@ -13,7 +13,7 @@ import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute, WebUser } from '../../web/types.js';
 import { accountExists } from '../accounts/service.js';
-import { accountChoices } from '../tokens/api-key-queries.js';
+import { accountOptions } from '../accounts/queries.js';
 import { resendDelivery } from './delivery.js';
 import { webhookPolicy } from './policy.js';
 import {
@@ -96,13 +96,13 @@ export async function webhookPages(web: FastifyInstance) {
     const user = req.user!;
     const page = await listWebhooks(db, scopeOf(user), webhookList(req) as WebhookFilters);
     if (wantsJson(req)) return reply.send({ data: page.rows.map(webhookJson), meta: page.meta });
-    const accounts = user.role === 'admin' ? await accountChoices(db, queryText(req, 'account_id') || null) : null;
+    const accounts = user.role === 'admin' ? await accountOptions(db, queryText(req, 'account_id') || null) : null;
     return renderPage(req, reply, { title: 'Webhooks', body: <ListPage rows={page.rows} meta={page.meta} accounts={accounts} /> });
   });
 
   web.get(`${LIST}/create`, { config: can }, async (req, reply) => {
     const user = req.user!;
-    const accounts = user.role === 'admin' ? await accountChoices(db, queryText(req, 'account_id') || null) : [];
+    const accounts = user.role === 'admin' ? await accountOptions(db, queryText(req, 'account_id') || null) : [];
     return renderPage(req, reply, { title: 'New webhook', body: <CreatePage user={user} accounts={accounts} /> });
   });
 
