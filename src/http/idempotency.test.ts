@@ -102,6 +102,19 @@ test('a key longer than 255 characters is refused', async () => {
   assert.equal(await count('leads', a.accountId), 0);
 });
 
+test('an empty key is refused by its length, not its type', async () => {
+  const a = await tenant(t.db);
+  const r = await t.app.inject({
+    method: 'POST',
+    url: '/api/web/1.0/leads',
+    headers: { ...a.auth, 'idempotency-key': '' },
+    payload: { leads: [lead(1)] },
+  });
+  assert.equal(r.statusCode, 422);
+  assert.deepEqual(r.json().errors, { 'Idempotency-Key': ['The Idempotency-Key field must be at least 1 characters.'] });
+  assert.equal(await count('leads', a.accountId), 0);
+});
+
 test('racing requests with one key write once and answer the same', async () => {
   const a = await tenant(t.db);
   const payload = { leads: Array.from({ length: 200 }, (_, i) => lead(i)) };

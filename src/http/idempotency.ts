@@ -40,9 +40,11 @@ export async function sendWrite(
   if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
     throw invalid({
       'Idempotency-Key': [
-        typeof key === 'string' && key.length > 255
-          ? 'The Idempotency-Key field must not be greater than 255 characters.'
-          : 'The Idempotency-Key field must be a string.',
+        typeof key !== 'string'
+          ? 'The Idempotency-Key field must be a string.'
+          : key.length > 255
+            ? 'The Idempotency-Key field must not be greater than 255 characters.'
+            : 'The Idempotency-Key field must be at least 1 characters.',
       ],
     });
   }

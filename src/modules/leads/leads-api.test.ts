@@ -915,6 +915,7 @@ test('PATCH /leads is all or nothing: every error of every item, unknown referen
   });
   assert422(res, {
     'leads.1.reference': ['The selected leads.1.reference is invalid.'],
+    'leads.2.reference': ['The leads.2.reference field has a duplicate value.'],
     'leads.2.callback_at': ['The leads.2.callback_at field is required.'],
     'leads.3.full_name': ['The leads.3.full_name cannot be changed once the lead is wrong.'],
     'leads.3.status': ['The status cannot change from wrong to no_reply.'],
@@ -1035,6 +1036,13 @@ test('DELETE /leads deletes many leads, all or nothing, and answers the count', 
   assert422(await del(a, '/leads', { references: ['LD-00001', 7, 'LD-00005'] }), {
     'references.1': ['The references.1 field must be a string.'],
     'references.2': ['The selected references.2 is invalid.'],
+  });
+  // The database check only on a reference that passed its own rules (found by the API audit).
+  assert422(await del(a, '/leads', { references: ['L'.repeat(101)] }), {
+    'references.0': ['The references.0 field must not be greater than 100 characters.'],
+  });
+  assert422(await patch(a, '/leads', { leads: [{ reference: 'L'.repeat(101), status: 'wrong' }] }), {
+    'leads.0.reference': ['The leads.0.reference field must not be greater than 100 characters.'],
   });
   assert422(await del(a, '/leads', { references: Array.from({ length: 1001 }, () => 'LD-00001') }), {
     references: ['The references field must not have more than 1000 items.'],

@@ -567,6 +567,7 @@ describe('PATCH /orders/{reference}', () => {
         ],
       }),
       {
+        'orders.0.reference': ['The orders.0.reference field has a duplicate value.'],
         'orders.1.reference': ['The orders.1.reference field has a duplicate value.'],
         'orders.1.city': ['The orders.1.city field is required.'],
       },
@@ -724,7 +725,7 @@ describe('PATCH /orders (bulk)', () => {
     await setStatus(a, r3, 'shipped');
     const res = await call(a, 'PATCH', '/orders', {
       orders: [
-        { reference: r1, status: 'canceled' }, // fine on its own
+        { reference: r1, status: 'canceled' }, // fine on its own, but repeated below
         { reference: 'ORD-99999', status: 'canceled' },
         { reference: r3, status: 'canceled', city: 'Fes' },
         { status: 'canceled' },
@@ -733,6 +734,7 @@ describe('PATCH /orders (bulk)', () => {
       ],
     });
     invalid(res, {
+      'orders.0.reference': ['The orders.0.reference field has a duplicate value.'],
       'orders.1.reference': ['The selected orders.1.reference is invalid.'],
       'orders.2.city': ['The orders.2.city cannot be changed once the order is shipped.'],
       'orders.2.status': ['The status cannot change from shipped to canceled.'],

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
-import { displayAttribute, ErrorBag, messages, type Validator } from '../../http/validation.js';
+import { checkDistinct, displayAttribute, ErrorBag, messages, type Validator } from '../../http/validation.js';
 import type { Actor } from '../../core/actor.js';
 import { checkSkus } from './lines.js';
 
@@ -94,15 +94,20 @@ export function checkPatchItems<Row extends { status: string }, Item extends { r
     transition: (row: Row, item: Item, k: string) => string | undefined;
   },
 ): void {
-  const seen = new Set<string>();
+  // Until the shape errors are thrown, an item may be anything, even null.
+  const references = items.map((item) => (typeof item?.reference === 'string' ? item.reference : undefined));
+  // The database check runs only on a reference that passed its own rules (Laravel's `exists`).
+  const shapeFailed = references.map((_, i) => bag.has(`${keyOf(i)}reference`));
+  // Every copy of a repeated reference: two changes of one record, which would win is a guess.
+  checkDistinct(bag, (i) => `${keyOf(i)}reference`, references);
   items.forEach((item, i) => {
     const k = keyOf(i);
-    // Until the shape errors are thrown, an item may be anything, even null.
-    if (typeof item?.reference !== 'string') return;
-    const row = locked.get(item.reference);
-    if (!row) return bag.add(`${k}reference`, messages.invalid(`${k}reference`));
-    if (seen.has(item.reference)) return bag.add(`${k}reference`, `The ${displayAttribute(`${k}reference`)} field has a duplicate value.`);
-    seen.add(item.reference);
+    const reference = references[i];
+    if (reference === undefined) return;
+    const key = `${k}reference`;
+    const row = locked.get(reference);
+    if (!row && !shapeFailed[i]) bag.add(key, messages.invalid(key));
+    if (!row) return;
     if (!rules.open(row.status)) {
       for (const f of rules.editable) {
         if (f in item)
@@ -131,7 +136,8 @@ export function deletableIds<Row extends { id: string }>(
   references.forEach((ref, i) => {
     if (typeof ref !== 'string') return;
     const row = locked.get(ref);
-    const refused = row ? refusal(row) : messages.invalid(keyOf(i));
+    // The database check runs only on a reference that passed its own rules (Laravel's `exists`).
+    const refused = row ? refusal(row) : bag.has(keyOf(i)) ? undefined : messages.invalid(keyOf(i));
     if (refused) bag.add(keyOf(i), refused);
   });
   bag.throwIfAny();

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { answerUniqueViolation } from '../../http/errors.js';
-import { compile, messages, type ErrorBag } from '../../http/validation.js';
+import { checkDistinct, compile, messages, type ErrorBag } from '../../http/validation.js';
 import { MAPPED_STATUSES } from '../shipping/courier.js';
 
 export const ADAPTERS = ['manual', 'http'] as const;
@@ -41,7 +41,6 @@ export const NAME_TAKEN = 'The name has already been taken.';
 answerUniqueViolation('shipping_companies_name_unique', 'name', NAME_TAKEN);
 const BASE_URL_INVALID = 'The base url field must be a valid URL.';
 const STATUS_MAP_INVALID = 'Each courier status (1 to 100 characters) must map to shipped, delivered or returned.';
-const distinctCity = (i: number) => `The cities.${i}.city_id field has a duplicate value.`;
 
 export const isHttpUrl = (s: string) => {
   try {
@@ -71,10 +70,8 @@ export function checkStatusMap(map: unknown, bag: ErrorBag) {
 /** A city appears once per company. */
 export function checkDistinctCities(cities: CompanyInput['cities'], bag: ErrorBag) {
   if (!Array.isArray(cities)) return; // not a list: the schema's error stands
-  const seen = new Set<string>();
-  cities.forEach((c, i) => {
-    if (!c?.city_id || bag.has(`cities.${i}.city_id`)) return;
-    if (seen.has(c.city_id)) bag.add(`cities.${i}.city_id`, distinctCity(i));
-    seen.add(c.city_id);
-  });
+  const ids = cities.map((c, i) =>
+    typeof c?.city_id === 'string' && c.city_id && !bag.has(`cities.${i}.city_id`) ? c.city_id : undefined,
+  );
+  checkDistinct(bag, (i) => `cities.${i}.city_id`, ids);
 }

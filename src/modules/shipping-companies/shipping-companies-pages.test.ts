@@ -136,6 +136,7 @@ describe('shipping companies', () => {
       base_url: ['The base url field must be a valid URL.'],
       api_key: ['The api key field is required when adapter is http.'],
       status_map: ['Each courier status (1 to 100 characters) must map to shipped, delivered or returned.'],
+      'cities.0.city_id': ['The cities.0.city_id field has a duplicate value.'],
       'cities.0.delivery_fee': ['The cities.0.delivery_fee field must be at least 0.'],
       'cities.0.return_fee': ['The cities.0.return_fee field must not be greater than 99999.'],
       'cities.1.city_id': ['The cities.1.city_id field has a duplicate value.'],
