@@ -26,6 +26,8 @@ describe('outcomes on PATCH /leads/{id}/status', () => {
     assert.deepEqual(ok(await two.json('POST', `/call-centre/leads/${id}/release`, {}), 409), HELD);
     assert.deepEqual(ok(await outcome(one, id, { status: 'wrong' }), 403), { message: 'This action is unauthorized.' });
     ok(await one.json('POST', `/call-centre/leads/${id}/release`, {}));
+    // Nobody holds it now: releasing again is not "another agent" (found by the call-centre audit).
+    ok(await two.json('POST', `/call-centre/leads/${id}/release`, {}));
     assert.deepEqual(ok(await outcome(one, id, { status: 'no_reply' }), 409), HELD, 'released');
     assert.equal((await next(two))!.id, id);
     // `two` has no handlings set: every call outcome, but not `new` or `duplicate`.

@@ -15,7 +15,7 @@ import type { LeadItem } from '../leads/views.js';
 import { agentProfile, isWorkingTime } from './agent.js';
 import { customerRecord } from './customer.js';
 import { callCentrePolicy } from './policy.js';
-import { claimNext, queueCounts, releaseClaim } from './queue.js';
+import { claimNext, heldByAnother, queueCounts, releaseClaim } from './queue.js';
 import { readSettings } from './settings.js';
 import { callCentreSettingsPages } from './settings-pages.js';
 import { callCentreManagerPages } from './manager-pages.js';
@@ -133,7 +133,8 @@ export async function callCentrePages(web: FastifyInstance) {
     const access = await leadAccess(db, user);
     const row = await findLead(db, access.scope, req.params.id);
     if (!row) throw notFound();
-    if (!(await releaseClaim(db, user.id, row.id))) throw leadHeldByAnother();
+    // Releasing a lead nobody holds (a claim that expired, a second click) leaves it where it is: in the queue.
+    if (!(await releaseClaim(db, user.id, row.id)) && (await heldByAnother(db, user.id, row.id))) throw leadHeldByAnother();
     return done(req, reply, { message: `${row.reference} is back in the queue.`, redirect: '/call-centre' });
   });
 }

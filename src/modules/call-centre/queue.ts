@@ -111,6 +111,12 @@ export async function releaseClaim(q: Queryable, agentId: string, leadId: string
   return rowCount > 0;
 }
 
+/** Whether someone other than `agentId` holds an unexpired claim on the lead. */
+export async function heldByAnother(q: Queryable, agentId: string, leadId: string): Promise<boolean> {
+  const { rows } = await q.query('SELECT 1 FROM leads WHERE id = $1 AND claimed_by <> $2 AND claimed_until > now()', [leadId, agentId]);
+  return rows.length > 0;
+}
+
 /** Whether `agentId` holds an unexpired claim on the lead. */
 export async function holdsClaim(q: Queryable, agentId: string, leadId: string): Promise<boolean> {
   const { rows } = await q.query('SELECT 1 FROM leads WHERE id = $1 AND claimed_by = $2 AND claimed_until > now()', [leadId, agentId]);

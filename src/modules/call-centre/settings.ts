@@ -29,7 +29,7 @@ export async function writeSettings(q: Queryable, patch: Partial<CallCentreSetti
       patch.max_attempts ?? null,
       patch.claim_minutes ?? null,
       patch.duplicate_window_days ?? null,
-      patch.cancel_reasons ? JSON.stringify(patch.cancel_reasons) : null,
+      patch.cancel_reasons ? JSON.stringify([...new Set(patch.cancel_reasons)]) : null, // a reason twice: once
     ],
   );
   return rows[0];

@@ -93,10 +93,12 @@ export async function agentStatisticsPages(web: FastifyInstance) {
   web.get('/statistics/agents', { config: { can: callCentrePolicy.can('statistics') } }, async (req, reply) => {
     const bag = new ErrorBag();
     const q = statsQuery.check(req.query, bag);
-    const from = q.from ?? today(config.timezone);
+    for (const field of ['from', 'to'] as const) {
+      if (q[field] !== undefined && !bag.has(field) && !valid(q[field])) bag.add(field, messages.date(field));
+    }
+    // One date given: that day alone; none: today.
+    const from = q.from ?? q.to ?? today(config.timezone);
     const to = q.to ?? from;
-    if (!bag.has('from') && !valid(from)) bag.add('from', messages.date('from'));
-    if (!bag.has('to') && !valid(to)) bag.add('to', messages.date('to'));
     if (!bag.has('from') && !bag.has('to') && to < from) bag.add('to', `The to field must be a date after or equal to from.`);
     bag.throwIfAny(StatsQuery);
     const rows = await agentStatistics(db, req.user!, from, to, config.timezone);

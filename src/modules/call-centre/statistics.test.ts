@@ -117,6 +117,13 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
   assert.deepEqual(own.json(), { data: [expected[1]] });
   const bad = await manager.json('GET', '/statistics/agents?from=2026-13-01&to=2026-01-11');
   assert.deepEqual(bad.json(), { message: 'The given data was invalid.', errors: { from: ['The from field must be a valid date.'] } });
+  // Only the field that was sent is reported (found by the call-centre audit: `to` was too).
+  const alone = await manager.json('GET', '/statistics/agents?from=2026-13-01');
+  assert.deepEqual(alone.json().errors, { from: ['The from field must be a valid date.'] });
+  const day = (await manager.json('GET', '/statistics/agents?from=2026-01-11&to=2026-01-11')).json();
+  assert.deepEqual((await manager.json('GET', '/statistics/agents?to=2026-01-11')).json(), day, 'one date: that day alone');
+  assert.deepEqual((await manager.json('GET', '/statistics/agents?from=2026-01-11')).json(), day);
+  assert.notDeepEqual(day, { data: expected });
   const page = await manager.get('/statistics/agents?from=2026-01-10&to=2026-01-11');
   assert.equal(page.statusCode, 200);
   assert.match(

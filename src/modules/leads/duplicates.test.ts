@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { SYSTEM } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { lead, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { login } from '../../test-support/session.js';
 import { createLeads } from './service.js';
 
 let t: TestApp;
@@ -56,6 +57,20 @@ test('a duplicate within one body and against open leads of the window with a SK
     history.rows.map((r) => r.new_status),
     ['duplicate'],
   );
+});
+
+test('the dashboard names what a duplicate repeats: a link on its page, the reference on the list', async () => {
+  const a = await tenant(t.db);
+  await post(a, [lead(1, { phone: '0612000333', products: [line('P1')] }), lead(2, { phone: '0612000333', products: [line('P1')] })]);
+  const ids = Object.fromEntries(
+    (await t.db.query<{ reference: string; id: string }>('SELECT reference, id FROM leads WHERE account_id = $1', [a.accountId])).rows.map(
+      (r) => [r.reference, r.id],
+    ),
+  );
+  const seller = await login(t.app, a.email);
+  const page = await seller.get(`/leads/${ids['LD-00002']}/show`);
+  assert.match(page.body, new RegExp(`<dt>Duplicate of</dt><dd><a href="/leads/${ids['LD-00001']}/show">LD-00001</a></dd>`));
+  assert.match((await seller.get('/leads?status=duplicate')).body, /of LD-00001/);
 });
 
 test('no duplicate of a closed lead, of one older than the window, or of another account’s', async () => {

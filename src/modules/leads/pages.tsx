@@ -23,6 +23,7 @@ import { accountChoices } from '../accounts/queries.js';
 import { activeProducts, handMadeTarget } from '../records/hand-made.js';
 import {
   findLead,
+  findLeadByReference,
   leadAccess,
   findLeads,
   leadHistories,
@@ -181,6 +182,7 @@ export async function leadsPages(web: FastifyInstance) {
     const { access, row } = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await leadJson(db, row.account_id, row.reference)}}`);
     const [lead, histories] = await Promise.all([itemOf(row), leadHistories(db, row.id)]);
+    const original = lead.duplicate_of ? await findLeadByReference(db, access.scope, row.account_id, lead.duplicate_of) : undefined;
     const options = leadPolicy.can('update')(user) ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
     const cancelReasons = options.includes('canceled') ? (await readSettings(db)).cancel_reasons : [];
     return renderPage(req, reply, {
@@ -190,6 +192,7 @@ export async function leadsPages(web: FastifyInstance) {
           lead={lead}
           accountName={isStaff(user) ? row.account_name : undefined}
           orderId={row.order_id}
+          originalId={original?.id}
           histories={JSON.parse(histories) as HistoryItem[]}
           options={options}
           cancelReasons={cancelReasons}

@@ -156,8 +156,17 @@ export interface LeadRow {
 }
 
 export async function findLead(q: Queryable, scope: LeadScope, id: string): Promise<LeadRow | undefined> {
+  return findLeadWhere(q, scope, (w) => `l.id = ${w.param(id)}`);
+}
+
+/** The live lead of an account with this reference, when the scope sees it (a duplicate's original). */
+export async function findLeadByReference(q: Queryable, scope: LeadScope, accountId: string, reference: string) {
+  return findLeadWhere(q, scope, (w) => `l.account_id = ${w.param(accountId)} AND l.reference = ${w.param(reference)}`);
+}
+
+async function findLeadWhere(q: Queryable, scope: LeadScope, which: (w: Where) => string): Promise<LeadRow | undefined> {
   const w = leadWhere(scope, {});
-  w.and(`l.id = ${w.param(id)}`);
+  w.and(which(w));
   const { rows } = await q.query<LeadRow>(
     `SELECT l.id, l.account_id, a.name AS account_name, l.reference, l.status, l.order_id
        FROM leads l JOIN accounts a ON a.id = l.account_id ${w}`,

@@ -169,6 +169,7 @@ export function LeadsList(p: {
           {r.item.status === 'call_later' && r.item.callback_at && (
             <span class="muted small">Call {formatDateTime(r.item.callback_at)}</span>
           )}
+          {r.item.duplicate_of && <span class="muted small">of {r.item.duplicate_of}</span>}
           {r.item.call_attempts > 0 && (
             <span class="muted small">
               {r.item.call_attempts} call{r.item.call_attempts > 1 ? 's' : ''}
@@ -385,6 +386,8 @@ export function LeadPage(p: {
   lead: LeadItem;
   accountName?: string;
   orderId: string | null;
+  /** The lead a duplicate repeats, when the viewer sees it (a link). */
+  originalId?: string;
   histories: HistoryItem[];
   options: string[];
   /** The call-centre settings' list, offered when Canceled is among the options. */
@@ -425,7 +428,7 @@ export function LeadPage(p: {
                 ['Call attempts', String(lead.call_attempts)],
                 ['Call back at', lead.callback_at ? formatDateTime(lead.callback_at) : null],
                 ['Cancel reason', lead.cancel_reason],
-                ['Duplicate of', lead.duplicate_of],
+                ['Duplicate of', p.originalId ? <a href={leadUrl(p.originalId)}>{lead.duplicate_of}</a> : lead.duplicate_of],
                 ['Created', formatDateTime(lead.created_at)],
                 ['Last updated', formatDateTime(lead.updated_at)],
               ]}
