@@ -716,7 +716,33 @@ test('lifecycle: open statuses move freely, no_reply counts calls, call_later ne
   assertLead(two.body.data, 2, { status: 'canceled' });
   await create(a, [lead(3), lead(4)]);
   assertLead((await patch(a, '/leads/LD-00003', { status: 'wrong' })).body.data, 3, { status: 'wrong' });
-  assertLead((await patch(a, '/leads/LD-00004', { status: 'duplicate' })).body.data, 4, { status: 'duplicate' });
+  assertLead((await patch(a, '/leads/LD-00004', { status: 'duplicate', duplicate_of: 'LD-00001' })).body.data, 4, {
+    status: 'duplicate',
+    duplicate_of: 'LD-00001',
+  });
+});
+
+test('lifecycle: a lead marked duplicate by hand names another live lead of the account (found by two audits)', async () => {
+  const a = await tenant(t.db);
+  const b = await tenant(t.db);
+  await create(a, [lead(1), lead(2), lead(3)]);
+  await create(b, [lead(1), lead(2), lead(3), lead(4)]);
+  assert.equal((await del(a, '/leads', { references: ['LD-00003'] })).status, 200);
+  assert422(await patch(a, '/leads/LD-00001', { status: 'duplicate' }), { duplicate_of: ['The duplicate of field is required.'] });
+  for (const other of ['LD-00001', 'LD-00003', 'LD-00004', 'LD-99999'])
+    // itself, deleted, another account's, unknown
+    assert422(await patch(a, '/leads/LD-00001', { status: 'duplicate', duplicate_of: other }), {
+      duplicate_of: ['The selected duplicate of is invalid.'],
+    });
+  assert422(await patch(a, '/leads', { leads: [{ reference: 'LD-00001', status: 'duplicate', duplicate_of: 7 }] }), {
+    'leads.0.duplicate_of': ['The leads.0.duplicate_of field must be a string.'],
+  });
+  assert.equal(await statusOf(a, 'LD-00001'), 'new');
+  const marked = await patch(a, '/leads', { leads: [{ reference: 'LD-00001', status: 'duplicate', duplicate_of: 'LD-00002' }] });
+  assert.equal(marked.status, 200);
+  assert.equal((await get(a, '/leads/LD-00001')).body.data.duplicate_of, 'LD-00002');
+  // Another status ignores it, as callback_at outside call_later.
+  assert.equal((await patch(a, '/leads/LD-00002', { status: 'wrong', duplicate_of: 'LD-00001' })).body.data.duplicate_of, null);
 });
 
 test('lifecycle: refused transitions are 422 on status with the exact message, and change nothing', async () => {
@@ -725,7 +751,7 @@ test('lifecycle: refused transitions are 422 on status with the exact message, a
   assert.equal((await patch(a, '/leads/LD-00002', { status: 'confirmed' })).status, 200);
   assert.equal((await patch(a, '/leads/LD-00003', { status: 'canceled', cancel_reason: 'No money' })).status, 200);
   assert.equal((await patch(a, '/leads/LD-00004', { status: 'wrong' })).status, 200);
-  assert.equal((await patch(a, '/leads/LD-00005', { status: 'duplicate' })).status, 200);
+  assert.equal((await patch(a, '/leads/LD-00005', { status: 'duplicate', duplicate_of: 'LD-00001' })).status, 200);
   const histories = await count(a, 'lead_histories');
   const cases: [string, string, string][] = [
     ['LD-00001', 'new', 'new'],
@@ -760,6 +786,10 @@ test('lifecycle: an admin token may reopen a terminal lead (not a confirmed one)
   assertLead(reopened.body.data, 1, { status: 'new' });
   assert.equal((await patch(admin, '/leads/LD-00002', { status: 'confirmed' })).status, 200);
   assert422(await patch(admin, '/leads/LD-00002', { status: 'new' }), { status: ['The status cannot change from confirmed to new.'] });
+  // A reopened duplicate no longer names a lead.
+  await create(admin, [lead(3)]);
+  assert.equal((await patch(admin, '/leads/LD-00003', { status: 'duplicate', duplicate_of: 'LD-00001' })).status, 200);
+  assertLead((await patch(admin, '/leads/LD-00003', { status: 'new' })).body.data, 3, { status: 'new', duplicate_of: null });
   assert.deepEqual(historyRows(await get(admin, '/lead-histories?reference=LD-00001')).slice(0, 2), [
     ['LD-00001', 'canceled', 'new', BY_TOKEN, 'called back'],
     ['LD-00001', 'new', 'canceled', BY_TOKEN, null],

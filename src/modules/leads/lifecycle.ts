@@ -11,6 +11,8 @@ export interface LeadTransition {
   to: LeadStatus;
   callbackAt?: string | null;
   cancelReason?: string | null;
+  /** With `duplicate`: the reference of the lead it repeats. */
+  duplicateOf?: string | null;
   comment?: string | null;
 }
 
@@ -29,8 +31,8 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
   const { rows } = await q.query<{ id: string; status: LeadStatus }>(
     `WITH c AS (
        SELECT c.*, c.another_call AND l.call_attempts + 1 >= s.max_attempts AS unreachable
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::boolean[], $7::boolean[])
-                AS c(id, to_status, callback_at, cancel_reason, another_call, a_call)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $6::boolean[], $7::boolean[], $8::text[])
+                AS c(id, to_status, callback_at, cancel_reason, another_call, a_call, duplicate_of)
          JOIN leads l ON l.id = c.id, call_centre_settings s)
      UPDATE leads l SET status = CASE WHEN c.unreachable THEN 'canceled' ELSE c.to_status END, updated_at = now(),
             call_attempts = l.call_attempts + c.another_call::int,
@@ -38,6 +40,8 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
             cancel_reason = CASE WHEN c.unreachable THEN 'unreachable'
                                  WHEN c.to_status = 'canceled' THEN c.cancel_reason
                                  WHEN c.to_status = 'new' THEN NULL ELSE l.cancel_reason END,
+            duplicate_of = CASE WHEN c.to_status = 'duplicate' THEN c.duplicate_of
+                                WHEN c.to_status = 'new' THEN NULL ELSE l.duplicate_of END,
             last_call_at = CASE WHEN c.a_call THEN now() ELSE l.last_call_at END,
             claimed_by = NULL, claimed_until = NULL
        FROM c
@@ -51,6 +55,7 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
       accountId,
       ts.map((t) => leadMoveFollowedBy(t.from, t.to, 'another call')),
       ts.map((t) => isCallOutcome(t.to)),
+      ts.map((t) => t.duplicateOf ?? null),
     ],
   );
   const written = new Map(rows.map((r) => [r.id, r.status]));

@@ -81,7 +81,7 @@ const historyList = listQuery({
   },
 });
 
-const STATUS_FIELDS = ['status', 'comment', 'callback_at', 'cancel_reason'] as const;
+const STATUS_FIELDS = ['status', 'comment', 'callback_at', 'cancel_reason', 'duplicate_of'] as const;
 const ACCOUNT_NAME = '(SELECT a.name FROM accounts a WHERE a.id = l.account_id)';
 
 /** The list's scope: a staff member may narrow it to one account with `account_id`. */

@@ -54,6 +54,8 @@ const statusFields = {
   status: Type.Optional(Type.String({ enum: [...LEAD_STATUSES] })),
   callback_at: Type.Optional(Type.String({ format: 'laravel-date', nullable: true })),
   cancel_reason: Type.Optional(text(1, 255, true)),
+  /** With `duplicate`: the reference of the lead this one repeats (another live lead of the account). */
+  duplicate_of: Type.Optional(text(1, 100, true)),
   comment: Type.Optional(text(1, 1000, true)),
 };
 

@@ -229,12 +229,12 @@ async function patchLeads(
     open: isOpenLead,
     transition: (lead, item, k) => {
       const to = item.status as LeadStatus;
-      if (leadMoveNeeds(to).includes('callback_at') && !item.callback_at) {
-        bag.add(`${k}callback_at`, messages.required(`${k}callback_at`));
-      }
+      for (const need of leadMoveNeeds(to))
+        if (!item[need] && !bag.has(`${k}${need}`)) bag.add(`${k}${need}`, messages.required(`${k}${need}`));
       return leadMoveRefusal(actor, lead.status, to);
     },
   });
+  await checkOriginals(q, accountId, items, keyOf, bag);
   const products = await checkSkus(q, accountId, items, keyOf, bag);
   bag.throwIfAny(keyOf(0) === '' ? LeadPatch : LeadBulkPatchBody);
 
@@ -260,9 +260,33 @@ async function patchLeads(
       to: i.status as LeadStatus,
       callbackAt: i.callback_at ?? null,
       cancelReason: i.cancel_reason ?? null,
+      duplicateOf: i.duplicate_of ?? null,
       comment: i.comment ?? null,
     }));
   await transitionLeads(q, actor, accountId, transitions);
+}
+
+/**
+ * A lead marked `duplicate` by hand names the lead it repeats: another live lead of the account
+ * (`The selected duplicate of is invalid.` otherwise), checked only when the reference passed its own rules.
+ */
+async function checkOriginals(q: Queryable, accountId: string, items: PatchItem[], keyOf: (i: number) => string, bag: ErrorBag) {
+  const asked = items.map((item, i) =>
+    item?.status === 'duplicate' && typeof item.duplicate_of === 'string' && !bag.has(`${keyOf(i)}duplicate_of`)
+      ? item.duplicate_of
+      : undefined,
+  );
+  const wanted = [...new Set(asked.filter((r) => r !== undefined))];
+  if (wanted.length === 0) return;
+  const { rows } = await q.query<{ reference: string }>(
+    'SELECT reference FROM leads WHERE account_id = $1 AND reference = ANY($2::text[]) AND deleted_at IS NULL',
+    [accountId, wanted],
+  );
+  const live = new Set(rows.map((r) => r.reference));
+  asked.forEach((reference, i) => {
+    if (reference !== undefined && (!live.has(reference) || reference === items[i].reference))
+      bag.add(`${keyOf(i)}duplicate_of`, messages.invalid(`${keyOf(i)}duplicate_of`));
+  });
 }
 
 /** Single and bulk PATCH; the fields required on create may be left out, not cleared. */

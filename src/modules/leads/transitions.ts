@@ -17,7 +17,7 @@ interface LeadMove {
   /** Who may: anyone the route lets update leads, or only the holders of a lead policy action. */
   by: 'anyone' | 'reopen';
   /** What the caller must give besides the status. */
-  needs?: readonly 'callback_at'[];
+  needs?: readonly ('callback_at' | 'duplicate_of')[];
   /** What follows besides the history: a call counted, or the lead's order created. */
   follows?: 'another call' | 'an order';
 }
@@ -29,7 +29,7 @@ const OPEN_MOVES: Partial<Record<LeadStatus, LeadMove>> = {
   confirmed: { by: 'anyone', follows: 'an order' },
   canceled: { by: 'anyone' },
   wrong: { by: 'anyone' },
-  duplicate: { by: 'anyone' },
+  duplicate: { by: 'anyone', needs: ['duplicate_of'] },
 };
 const REOPEN: Partial<Record<LeadStatus, LeadMove>> = { new: { by: 'reopen' } };
 

@@ -372,6 +372,9 @@ function LeadStatusForm({ lead, options, cancelReasons }: { lead: LeadItem; opti
               placeholder="For Canceled: why"
             />
           )}
+          {options.includes('duplicate') && (
+            <Field name="duplicate_of" label="Duplicate of" hint="For Duplicate: the reference of the lead it repeats." />
+          )}
         </div>
         <TextArea name="comment" label="Comment" rows={2} />
         <div class="form-actions">
@@ -407,7 +410,9 @@ export function LeadPage(p: {
         canEdit={p.canEdit && open}
         canDelete={p.canDelete && lead.status !== 'confirmed'}
       />
-      <OtherErrors shown={(k) => p.options.length > 0 && ['status', 'callback_at', 'cancel_reason', 'comment'].includes(k)} />
+      <OtherErrors
+        shown={(k) => p.options.length > 0 && ['status', 'callback_at', 'cancel_reason', 'duplicate_of', 'comment'].includes(k)}
+      />
       <StatusLine
         status={lead.status}
         related={{
