@@ -27,6 +27,25 @@ test('a retry with the same key and body replays the first response and writes n
   assert.equal(await count('lead_histories', a.accountId), 2);
 });
 
+test('the same data serialised again (another key order, other spacing) is the same request', async () => {
+  const a = await tenant(t.db);
+  const headers = { ...a.auth, 'idempotency-key': 'k-json', 'content-type': 'application/json' };
+  const one = lead(1);
+  const first = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers, payload: JSON.stringify({ leads: [one] }) });
+  assert.equal(first.statusCode, 201);
+  const reordered = Object.fromEntries(Object.entries(one).reverse());
+  const again = await t.app.inject({
+    method: 'POST',
+    url: '/api/web/1.0/leads',
+    headers,
+    payload: JSON.stringify({ leads: [reordered] }, null, 2),
+  });
+  assert.equal(again.statusCode, 201, again.body);
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assert.equal(again.body, first.body);
+  assert.equal(await count('leads', a.accountId), 1);
+});
+
 test('the same key with another body answers 422 and writes nothing', async () => {
   const a = await tenant(t.db);
   const headers = { ...a.auth, 'idempotency-key': 'k-2' };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import canonicalJson from 'safe-stable-stringify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database, Queryable } from '../db/database.js';
 import { invalid } from './errors.js';
@@ -51,7 +52,9 @@ export async function sendWrite(
   const tokenId = req.tokenActor!.tokenId;
   const hash = createHash('sha256')
     .update(`${req.method} ${req.url}\n`)
-    .update(req.rawBody ?? '')
+    // The JSON value, not its bytes: a retry that serialises the same data again (another key order,
+    // other spacing) is the same request.
+    .update(canonicalJson(req.body) ?? '')
     .digest('hex');
 
   // Sends the stored response and answers true, or answers false when there is none. (The reply
