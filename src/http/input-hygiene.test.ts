@@ -102,6 +102,13 @@ test('the bodies and messages of the spec: a NUL in a body field, a query and a 
     const query = await t.app.inject({ method: 'GET', url: '/api/web/1.0/leads?phone=%00', headers: seller.auth });
     assert.equal(query.statusCode, 422);
     assert.deepEqual(query.json().errors, { phone: ['The phone field must not contain control characters.'] });
+    // A key holding one is named with it written out, never echoed raw (found by the API audit).
+    const key = await t.app.inject({ method: 'GET', url: '/api/web/1.0/leads?a%00b=1', headers: seller.auth });
+    assert.equal(key.statusCode, 422);
+    assert.equal(
+      key.body,
+      '{"message":"The given data was invalid.","errors":{"a\\\\u0000b":["The a\\\\u0000b field must not contain control characters."]}}',
+    );
     for (const url of ['/api/web/1.0/leads/%00', '/api/web/1.0/orders/%00']) {
       const res = await t.app.inject({ method: 'GET', url, headers: seller.auth });
       assert.equal(res.statusCode, 404, url);

@@ -32,7 +32,8 @@ function findControlCharacters(value: unknown, path: string, out: string[]): voi
   } else if (isPlainObject(value)) {
     for (const [k, v] of Object.entries(value)) {
       const key = path ? `${path}.${k}` : k;
-      if (CONTROL.test(k)) out.push(key);
+      // The key is named with its controls written out (`\u0000`): an error never carries them raw.
+      if (CONTROL.test(k)) out.push(key.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
       else findControlCharacters(v, key, out);
     }
   }
