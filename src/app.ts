@@ -3,6 +3,7 @@ import pino from 'pino';
 import { fromFastifyError, notFound } from './http/errors.js';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
+import { withErrorResponses } from './http/api-error-docs.js';
 import swaggerUi from '@fastify/swagger-ui';
 import FindMyWay from 'find-my-way';
 import fastifyStatic from '@fastify/static';
@@ -143,7 +144,11 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
       servers: [{ url: '/' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Token `<id>|<secret>`' } } },
     },
-    transform: ({ schema, url }) => ({ schema: { ...schema, hide: schema?.hide || !url.startsWith(API_PREFIX) } as never, url }),
+    transform: ({ schema, url, route }) => {
+      const api = url.startsWith(API_PREFIX) && !schema?.hide;
+      const documented = api ? withErrorResponses(schema as Record<string, unknown>, route.method) : schema;
+      return { schema: { ...documented, hide: !api } as never, url };
+    },
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',

@@ -763,6 +763,14 @@ describe('around the API', () => {
     const filters = (path: string) => spec.paths[`${API}${path}`].get.parameters.map((p: { name: string }) => p.name).sort();
     assert.deepEqual(filters('/leads'), ['created_from', 'created_to', 'page', 'per_page', 'phone', 'reference', 'sku', 'status']);
     assert.deepEqual(filters('/orders'), [...filters('/leads'), 'tracking_number'].sort());
+    // The error bodies of api-v1.md are documented beside each success (found by the API audit).
+    const post = spec.paths[`${API}/leads`].post.responses;
+    assert.deepEqual(Object.keys(post).sort(), ['201', '400', '401', '403', '404', '413', '415', '422', '429']);
+    assert.deepEqual(post['422'].content['application/json'].schema.examples, [
+      { message: 'The given data was invalid.', errors: { 'leads.0.phone': ['The leads.0.phone field is required.'] } },
+    ]);
+    assert.deepEqual(post['401'].content['application/json'].schema.examples, [{ message: 'Unauthenticated.' }]);
+    assert.deepEqual(Object.keys(spec.paths[`${API}/leads`].get.responses).sort(), ['200', '401', '403', '404', '422', '429']);
 
     let url = '/docs';
     let res = await t.app.inject({ method: 'GET', url });
