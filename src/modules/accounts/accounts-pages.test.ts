@@ -380,7 +380,8 @@ describe('accounts: delete', () => {
     ]);
     assert.equal(left.rows.length, 2, 'both still there');
 
-    await agents.admin.get(`/accounts/${busy.accountId}/show`);
+    const shown = await agents.admin.get(`/accounts/${busy.accountId}/show`);
+    assert.doesNotMatch(shown.body, /action="\/accounts\/delete"/, 'not offered for an account with leads');
     const page = await agents.admin.form('/accounts/delete', { _method: 'DELETE', 'ids[]': busy.accountId });
     assert.equal(page.statusCode, 302);
     assert.equal(page.headers.location, `/accounts/${busy.accountId}/show`);

@@ -118,7 +118,8 @@ export function AccountPage(p: {
                 Balance
               </LinkButton>
               <StatusToggle account={account} />
-              {accountPolicy.authorize(user!, 'delete') && (
+              {/* Offered while the account holds no lead or order (the delete's refusal says the rest). */}
+              {accountPolicy.authorize(user!, 'delete') && p.figures.leads + p.figures.orders === 0 && (
                 <DeleteButton
                   action="/accounts/delete"
                   id={account.id}
