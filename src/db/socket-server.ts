@@ -50,52 +50,71 @@ async function handle(db: Database, socket: Socket) {
   const fail = (id: number, err: unknown) =>
     send({ id, error: { message: (err as Error).message ?? String(err), code: (err as { code?: string }).code } });
 
-  // An open transaction: its Queryable, and how to end it.
+  // An open transaction: its Queryable, and how to end it. A connection that drops rolls it back,
+  // also when its `begin` was still waiting for another transaction to end (a command interrupted
+  // there): that one opens after the drop and is rolled back at once, or it would hold the database.
   let tx: { q: Queryable; end(commit: boolean): Promise<void> } | undefined;
-  socket.on('close', () => void tx?.end(false).catch(() => undefined));
+  let closed = false;
+  const rollBack = () => {
+    const open = tx;
+    tx = undefined;
+    return open?.end(false).catch(() => undefined);
+  };
+  socket.on('close', () => {
+    closed = true;
+    void rollBack();
+  });
+  try {
+    await serve();
+  } finally {
+    await rollBack();
+  }
 
-  for await (const line of createInterface({ input: socket, crlfDelay: Infinity })) {
-    if (!line) continue;
-    const req = JSON.parse(line) as Request;
-    try {
-      const q: Queryable = tx?.q ?? db;
-      switch (req.op) {
-        case 'query': {
-          const r = await q.query(req.text!, decode(req.params ?? []) as unknown[]);
-          send({ id: req.id, rows: encode(r.rows) as unknown[], rowCount: r.rowCount });
-          break;
+  async function serve() {
+    for await (const line of createInterface({ input: socket, crlfDelay: Infinity })) {
+      if (!line) continue;
+      const req = JSON.parse(line) as Request;
+      try {
+        const q: Queryable = tx?.q ?? db;
+        switch (req.op) {
+          case 'query': {
+            const r = await q.query(req.text!, decode(req.params ?? []) as unknown[]);
+            send({ id: req.id, rows: encode(r.rows) as unknown[], rowCount: r.rowCount });
+            break;
+          }
+          case 'exec':
+            await q.exec(req.text!);
+            send({ id: req.id });
+            break;
+          case 'begin':
+            if (tx) throw new Error('a transaction is already open');
+            tx = await begin(db);
+            if (closed) await rollBack();
+            else send({ id: req.id });
+            break;
+          case 'commit':
+          case 'rollback': {
+            const open = tx;
+            tx = undefined;
+            if (!open) throw new Error('no transaction is open');
+            await open.end(req.op === 'commit');
+            send({ id: req.id });
+            break;
+          }
+          case 'backup': {
+            if (!db.backup) throw new Error('backups over the socket are for the embedded database');
+            const blob = Buffer.from(await (await db.backup()).arrayBuffer());
+            for (let i = 0; i < blob.length; i += BACKUP_CHUNK)
+              send({ id: req.id, chunk: blob.subarray(i, i + BACKUP_CHUNK).toString('base64') });
+            send({ id: req.id, done: true });
+            break;
+          }
+          default:
+            throw new Error(`unknown request ${String(req.op)}`);
         }
-        case 'exec':
-          await q.exec(req.text!);
-          send({ id: req.id });
-          break;
-        case 'begin':
-          if (tx) throw new Error('a transaction is already open');
-          tx = await begin(db);
-          send({ id: req.id });
-          break;
-        case 'commit':
-        case 'rollback': {
-          const open = tx;
-          tx = undefined;
-          if (!open) throw new Error('no transaction is open');
-          await open.end(req.op === 'commit');
-          send({ id: req.id });
-          break;
-        }
-        case 'backup': {
-          if (!db.backup) throw new Error('backups over the socket are for the embedded database');
-          const blob = Buffer.from(await (await db.backup()).arrayBuffer());
-          for (let i = 0; i < blob.length; i += BACKUP_CHUNK)
-            send({ id: req.id, chunk: blob.subarray(i, i + BACKUP_CHUNK).toString('base64') });
-          send({ id: req.id, done: true });
-          break;
-        }
-        default:
-          throw new Error(`unknown request ${String(req.op)}`);
+      } catch (err) {
+        fail(req.id, err);
       }
-    } catch (err) {
-      fail(req.id, err);
     }
   }
 }

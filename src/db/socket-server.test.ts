@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { openPglite } from './pglite.js';
+import { serveDatabaseSocket } from './socket-server.js';
+import { socketPath } from './wire.js';
+
+/** A raw client of the server's socket: JSON lines out, the answers' ids in. */
+async function client(dir: string) {
+  const socket: Socket = await new Promise((resolve, reject) => {
+    const s = connect(socketPath(dir), () => resolve(s)).once('error', reject);
+  });
+  const answered = new Set<number>();
+  createInterface({ input: socket }).on('line', (line) => answered.add((JSON.parse(line) as { id: number }).id));
+  let id = 0;
+  return {
+    socket,
+    send(op: string, extra: Record<string, unknown> = {}) {
+      socket.write(JSON.stringify({ id: ++id, op, ...extra }) + '\n');
+      return id;
+    },
+    async answer(n: number) {
+      for (let i = 0; i < 500 && !answered.has(n); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(answered.has(n), `answer ${n}`);
+    },
+  };
+}
+
+const within = <T>(what: string, p: Promise<T>, ms = 5_000) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms))]);
+
+// Found by the CLI audit: `codops account:create` interrupted (Ctrl-C) while its transaction waited
+// behind another one left that transaction to open after the drop, never ended: every request
+// of the server hung from then on.
+test('a command dropped while its transaction waits for another does not leave the database held', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codops-socket-'));
+  const db = await openPglite(undefined);
+  const served = await serveDatabaseSocket(db, dir);
+  try {
+    const holder = await client(dir);
+    await holder.answer(holder.send('begin'));
+    const waiter = await client(dir);
+    waiter.send('begin'); // waits behind the holder's transaction
+    await new Promise((r) => setTimeout(r, 100));
+    waiter.socket.destroy(); // the command is interrupted
+    await new Promise((r) => setTimeout(r, 100));
+    await holder.answer(holder.send('commit'));
+    const { rows } = await within('the database after the drop', db.query<{ one: number }>('SELECT 1 AS one'));
+    assert.deepEqual(rows, [{ one: 1 }]);
+    const next = await client(dir);
+    await next.answer(next.send('begin'));
+    await next.answer(next.send('rollback'));
+    next.socket.destroy();
+    holder.socket.destroy();
+  } finally {
+    await served.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
