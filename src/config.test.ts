@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
 
 const base = { APP_KEY: 'test-key-test-key-test-key-test-key-0000', DATA_DIR: '/tmp/codops-config-test' };
@@ -37,4 +39,24 @@ test('BULK_CREATES_AT_ONCE defaults to the cores of the machine and takes 1 to 2
       bad,
     );
   }
+});
+
+test('DATA_DIR: a file in its place, or a folder that cannot be made, stops the boot naming it (CLI audit)', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'codops-datadir-')), 'a-file');
+  writeFileSync(file, '');
+  for (const [dir, message] of [
+    [file, `Invalid DATA_DIR: ${file} is not a folder.`],
+    [join(file, 'inside'), `Invalid DATA_DIR: ${file} is not a folder.`],
+    // Node's recursive mkdir never returned here: the boot sat silent.
+    ['/proc/codops-nowhere/data', 'Invalid DATA_DIR: /proc/codops-nowhere cannot be made (ENOENT).'],
+  ]) {
+    assert.throws(
+      () => loadConfig({ ...base, DATA_DIR: dir }),
+      (err: Error) => err instanceof ConfigError && err.message === message,
+      dir,
+    );
+  }
+  const fresh = join(dirname(file), 'new', 'data');
+  assert.equal(loadConfig({ ...base, DATA_DIR: fresh }).dataDir, fresh);
+  assert.ok(statSync(fresh).isDirectory(), 'a server or a command makes it');
 });

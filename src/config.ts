@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export interface Config {
   port: number;
@@ -102,6 +102,31 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
   return raw as T;
 }
 
+/**
+ * DATA_DIR, made when missing (`create`) or only checked: a file in its place, or a folder that
+ * cannot be made, is `Invalid DATA_DIR`. Made one folder at a time: Node's recursive mkdir never
+ * returns under /proc.
+ */
+export function ensureDataDir(dir: string, create = true): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at) && dirname(at) !== at) {
+    missing.unshift(at);
+    at = dirname(at);
+  }
+  if (!statSync(at).isDirectory()) throw new ConfigError(`Invalid DATA_DIR: ${at} is not a folder.`);
+  if (!create) return;
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (err) {
+      throw new ConfigError(
+        `Invalid DATA_DIR: ${folder} cannot be made (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+      );
+    }
+  }
+}
+
 /** The app key signs sessions and reset links; generated once into DATA_DIR when not given. */
 function appKey(env: NodeJS.ProcessEnv, dataDir: string, persist: boolean): string {
   const raw = env.APP_KEY;
@@ -113,7 +138,6 @@ function appKey(env: NodeJS.ProcessEnv, dataDir: string, persist: boolean): stri
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const key = 'base64:' + randomBytes(32).toString('base64');
   if (persist) {
-    mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
   }
   return key;
@@ -126,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     throw new ConfigError(`Invalid LOG_LEVEL: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}.`);
   }
   const dataDir = resolve(env.DATA_DIR?.trim() || './data');
+  // A process that keeps things there (the server, a command) makes it; a look at the settings only checks it.
+  ensureDataDir(dataDir, opts.persistKey ?? true);
   const port = integer(env, 'PORT', 3000, 0, 65535);
   return {
     port,

@@ -132,9 +132,12 @@ test(
     writeFileSync(cut, gzipSync(randomBytes(200_000)).subarray(0, 50_000));
     const notGzip = join(dir, 'notes.txt');
     writeFileSync(notGzip, 'not a backup');
+    const otherGzip = join(dir, 'other.gz'); // whole, but not PGlite's dump: the restore makes DATA_DIR, then takes it away
+    writeFileSync(otherGzip, gzipSync(Buffer.from('hello')));
     const cases: [string[], RegExp][] = [
       [['restore', cut], /is not a codops backup .*, or it is cut short: unexpected end of file\.$/],
       [['restore', notGzip], /is not a codops backup .*, or it is cut short: incorrect header check\.$/],
+      [['restore', otherGzip], /is not a codops backup /],
       [['restore', dir], /is a folder, not a backup\.$/],
       [['backup', dir], /is a folder: give the backup a file name\.$/],
       [['backup', join(dir, 'missing', 'x.backup')], /^codops: No folder .*missing: create it first\.$/],
@@ -145,6 +148,10 @@ test(
       assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
       assert.match(r.stderr.trim(), message);
     }
-    assert.deepEqual(readdirSync(dir).sort(), ['cut.backup', 'notes.txt'], 'no .part file, no database restored');
+    assert.deepEqual(
+      readdirSync(dir).sort(),
+      ['cut.backup', 'notes.txt', 'other.gz'],
+      'no .part file, no database restored, no DATA_DIR left',
+    );
   },
 );

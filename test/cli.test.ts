@@ -78,6 +78,44 @@ test('the codops command creates accounts, users, products and tokens, and refus
     assert.ok(!rows[0].dump.includes(secret), 'the plaintext is never stored');
   });
 
+  // Scopes stored in the documented order, a bare date lasting the whole day (UTC), as the dashboard does.
+  const dated = await codops(
+    'token:create',
+    '--email',
+    email,
+    '--account',
+    accountId,
+    '--name',
+    'Dated',
+    '--scopes',
+    'VIEW LEADS,CREATE LEADS',
+    '--expires-at',
+    '2099-01-31',
+    '--json',
+  );
+  assert.equal(dated.code, 0, dated.stderr);
+  await withDatabase(env.DATA_DIR, async (db) => {
+    const { rows } = await db.query<{ scopes: string[]; expires: string }>(
+      `SELECT scopes, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS expires FROM api_tokens WHERE id = $1`,
+      [json(dated.stdout).id],
+    );
+    assert.deepEqual(rows[0], { scopes: ['CREATE LEADS', 'VIEW LEADS'], expires: '2099-01-31 23:59:59' });
+  });
+  const noPhone = await codops(
+    'user:create',
+    '--role',
+    'admin',
+    '--email',
+    `p-${email}`,
+    '--password',
+    'secret-pass',
+    '--name',
+    'P',
+    '--phone',
+    '',
+  );
+  assert.equal(noPhone.code, 0, 'an empty --phone is no phone: ' + noPhone.stderr);
+
   const revoked = await codops('token:revoke', '--id', id, '--json');
   assert.equal(revoked.code, 0, revoked.stderr);
   assert.equal(json(revoked.stdout).id, Number(id));
@@ -104,6 +142,21 @@ test('the codops command creates accounts, users, products and tokens, and refus
       /^codops: Unknown scope EAT LEADS/,
     ],
     [['token:revoke', '--id', id], /^codops: No active token has the id/],
+    // The CLI audit: dates and text read as the dashboard reads them.
+    [['token:revoke', '--id', '99999999999999999999'], /^codops: No active token has the id 99999999999999999999\.$/],
+    [
+      ['token:create', '--email', email, '--account', accountId, '--name', 'T', '--scopes', 'VIEW LEADS', '--expires-at', '2027-02-30'],
+      /^codops: The --expires-at option must be a valid date/,
+    ],
+    [
+      ['token:create', '--email', email, '--account', accountId, '--name', 'T', '--scopes', 'VIEW LEADS', '--expires-at', '2020-01-01'],
+      /^codops: The --expires-at option must be a date after now\.$/,
+    ],
+    [['account:create', '--name', 'Bad\u0001Name'], /^codops: The --name option must not contain control characters\.$/],
+    [
+      ['user:create', '--role', 'admin', '--email', 'x\u0001@shop.test', '--password', 'secret-pass', '--name', 'X'],
+      /^codops: The --email option must not contain control characters\.$/,
+    ],
     [['account:create'], /^codops: Required option '--name <name>' not specified$/],
     [['account:delete'], /^codops: Unknown command 'account:delete'$/],
   ] as [string[], RegExp][]) {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
-import { loadConfig } from '../config.js';
+import { ensureDataDir, loadConfig } from '../config.js';
 import { acquireDataDirLock } from '../db/data-dir-lock.js';
 import { openForCommand } from './open-db.js';
 
@@ -46,7 +46,7 @@ export function backupCommands(cli: Command, refuse: Refuse) {
         rmSync(tmp, { force: true });
         throw refuse(`Could not write ${target}: ${(err as Error).message}`);
       }
-      print(Boolean(o.json), { file: target, bytes: bytes.length }, `Backup written: ${target} (${bytes.length} bytes).`);
+      print(Boolean(o.json), { id: target, file: target, bytes: bytes.length }, `Backup written: ${target} (${bytes.length} bytes).`);
     });
 
   cli
@@ -71,8 +71,10 @@ export function backupCommands(cli: Command, refuse: Refuse) {
       if (existsSync(pgdata) && readdirSync(pgdata).length > 0) {
         throw refuse(`${config.dataDir} already holds a database: restore into an empty DATA_DIR.`);
       }
-      mkdirSync(config.dataDir, { recursive: true });
+      const created = !existsSync(config.dataDir);
+      ensureDataDir(config.dataDir);
       const release = acquireDataDirLock(config.dataDir);
+      let restored = false;
       try {
         const db = new PGlite(pgdata, { loadDataDir: new Blob([bytes]) });
         let migrations: number;
@@ -84,12 +86,14 @@ export function backupCommands(cli: Command, refuse: Refuse) {
         } finally {
           await db.close().catch(() => undefined);
         }
-        print(Boolean(o.json), { dataDir: config.dataDir, migrations }, `Restored ${source} into ${config.dataDir}.`);
+        restored = true;
+        print(Boolean(o.json), { id: config.dataDir, dataDir: config.dataDir, migrations }, `Restored ${source} into ${config.dataDir}.`);
       } catch (err) {
         rmSync(pgdata, { recursive: true, force: true }); // leave the directory empty, as it was
         throw err;
       } finally {
         release();
+        if (!restored && created) rmSync(config.dataDir, { recursive: true, force: true }); // or not there at all
       }
     });
 }

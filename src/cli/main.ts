@@ -6,8 +6,10 @@ import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
 import { accountExists, createAccount } from '../modules/accounts/service.js';
 import { createProduct } from '../modules/products/service.js';
-import { isScope, SCOPES, type Scope } from '../core/scopes.js';
-import { createToken, revokeToken } from '../modules/tokens/tokens.js';
+import { isScope, SCOPES } from '../core/scopes.js';
+import { createToken, revokeToken, tokenExpiry } from '../modules/tokens/tokens.js';
+import { hasControlCharacters } from '../http/input-hygiene.js';
+import { isEmail } from '../http/validation.js';
 import { isRole, ROLES } from '../core/roles.js';
 import { createUser, findUserByEmail } from '../modules/users/service.js';
 import { seedDemo } from './demo.js';
@@ -19,11 +21,11 @@ import { openForCommand } from './open-db.js';
 /** A refusal the user can act on: printed as one line on stderr, exit code 1. */
 export class CliError extends Error {}
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 function text(name: string, value: string | undefined, min: number, max: number): string {
   const v = (value ?? '').trim();
   if (v === '') throw new CliError(`The --${name} option is required.`);
+  // Refused as every other input path refuses them: a user or SKU holding one could never be used.
+  if (hasControlCharacters(v)) throw new CliError(`The --${name} option must not contain control characters.`);
   if (v.length < min) throw new CliError(`The --${name} option must be at least ${min} characters.`);
   if (v.length > max) throw new CliError(`The --${name} option must not be greater than ${max} characters.`);
   return v;
@@ -86,10 +88,11 @@ export function program(): Command {
     .action(async (o) => {
       if (!isRole(o.role)) throw new CliError(`The --role option must be one of ${ROLES.join(', ')}.`);
       const email = text('email', o.email, 3, 255);
-      if (!EMAIL.test(email)) throw new CliError('The --email option must be a valid email address.');
+      if (!isEmail(email)) throw new CliError('The --email option must be a valid email address.');
       const password = text('password', o.password, 8, 255);
       const fullName = text('name', o.name, 1, 100);
-      const phone = o.phone === undefined ? undefined : text('phone', o.phone, 1, 100);
+      // Optional: an empty one is none, as a form's empty field.
+      const phone = String(o.phone ?? '').trim() === '' ? undefined : text('phone', o.phone, 1, 100);
       if (o.role === 'seller' && !o.account) throw new CliError('The --account option is required for sellers.');
       if (o.role !== 'seller' && o.account) throw new CliError('Only sellers belong to an account: drop --account for this role.');
       const { id } = await withDb(async (db) => {
@@ -148,8 +151,9 @@ export function program(): Command {
       }
       let expiresAt: Date | null = null;
       if (o.expiresAt) {
-        expiresAt = new Date(o.expiresAt);
-        if (Number.isNaN(expiresAt.getTime())) throw new CliError('The --expires-at option must be a valid ISO-8601 date.');
+        expiresAt = tokenExpiry(String(o.expiresAt).trim()) ?? null;
+        if (!expiresAt) throw new CliError('The --expires-at option must be a valid date (2027-01-31, or 2027-01-31T18:00:00Z).');
+        if (expiresAt.getTime() <= Date.now()) throw new CliError('The --expires-at option must be a date after now.');
       }
       const created = await withDb(async (db) => {
         await requireAccount(db, o.account);
@@ -157,7 +161,13 @@ export function program(): Command {
         if (!user) throw new CliError(`No user has the email ${o.email}.`);
         if (user.role === 'seller' && user.account_id !== o.account)
           throw new CliError('A seller can only have tokens for their own account.');
-        return createToken(db, { userId: user.id, accountId: o.account, name, scopes: [...new Set(scopes)] as Scope[], expiresAt });
+        return createToken(db, {
+          userId: user.id,
+          accountId: o.account,
+          name,
+          scopes: SCOPES.filter((s) => scopes.includes(s)),
+          expiresAt,
+        });
       });
       print(o.json, { id: created.id, token: created.token }, created.token);
     });
@@ -168,6 +178,8 @@ export function program(): Command {
     .option('--json', 'print JSON')
     .action(async (o) => {
       if (!/^\d+$/.test(o.id)) throw new CliError('The --id option must be a token id (a number).');
+      // Past the id column's range (and exact in a JS number) there is no such token.
+      if (o.id.length > 15) throw new CliError(`No active token has the id ${o.id}.`);
       const done = await withDb((db) => revokeToken(db, Number(o.id)));
       if (!done) throw new CliError(`No active token has the id ${o.id}.`);
       print(o.json, { id: Number(o.id), revoked: true }, `Token ${o.id} revoked.`);

@@ -11,6 +11,9 @@ const CONTROLS = new RegExp(CONTROL_CLASS, 'g');
 // of these, the common case, needs no walk through its values.
 const JSON_CONTROL_ESCAPE = /\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])|\\[bf]/;
 
+/** Whether the text holds a control character every input path refuses (the CLI's options too). */
+export const hasControlCharacters = (s: string) => CONTROL.test(s);
+
 /** The text without its control characters (what a form shows back after refusing it). */
 export const withoutControlCharacters = (s: string) => s.replace(CONTROLS, '');
 

@@ -16,8 +16,11 @@ const QUOTED = String.raw`"(?:[^"\\\r\n]|\\.)*"`;
 /** Laravel's `email` (RFC 5322 as egulias reads it, no DNS): `a@b` and `"a b"@c.co` pass, `a..b@c.co` and `a@b_c.co` do not. */
 const EMAIL = new RegExp(String.raw`^(?:${ATOM}(?:\.${ATOM})*|${QUOTED})@(?:${LABEL}(?:\.${LABEL})*|\[[^[\]\\\s]*\])$`, 'u');
 
+/** Laravel's `email` rule (the validator's own test: the dashboard, the API and the CLI agree). */
+export const isEmail = (s: string) => EMAIL.test(s);
+
 /** Laravel's `date` accepts a calendar date or a date-time, and refuses days a month lacks and year 0. */
-function isDate(s: string): boolean {
+export function isDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
   // Date.parse reads 2026-02-30 as March 2nd; PostgreSQL would refuse it.
   if (!m || Number(m[1]) < 1 || Number.isNaN(Date.parse(s))) return false;

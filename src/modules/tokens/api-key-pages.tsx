@@ -10,7 +10,7 @@ import type { WebUser, IdRoute } from '../../web/types.js';
 import { accountOptions } from '../accounts/queries.js';
 import { accountExists } from '../accounts/service.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
-import { createToken, revokeToken } from './tokens.js';
+import { createToken, revokeToken, tokenExpiry } from './tokens.js';
 import {
   API_KEY_STATUSES,
   SORTS,
@@ -107,9 +107,7 @@ export async function apiKeyPages(web: FastifyInstance) {
     const input = validator.check(body, bag) as { account_id?: string; name: string; scopes: Scope[]; expires_at?: string };
     let expiresAt: Date | null = null;
     if (input.expires_at && !bag.has('expires_at')) {
-      // A bare date means the whole of that day (UTC), as list filters read it.
-      const day = /^\d{4}-\d{2}-\d{2}$/.test(input.expires_at);
-      expiresAt = new Date(day ? `${input.expires_at}T23:59:59.999Z` : input.expires_at);
+      expiresAt = tokenExpiry(input.expires_at)!; // its format was checked
       if (expiresAt.getTime() <= Date.now()) bag.add('expires_at', AFTER_NOW);
     }
     if (admin && input.account_id && !bag.has('account_id') && !(await accountExists(db, input.account_id))) {
