@@ -72,9 +72,8 @@ export const messages = {
 };
 
 /** The distinct strings of a list as sent, for the lookup behind checkEachExists (a failed item may be anything). */
-export const distinctStrings = (values: readonly unknown[] | undefined): string[] => [
-  ...new Set((values ?? []).filter((v): v is string => typeof v === 'string')),
-];
+export const distinctStrings = (values: unknown): string[] =>
+  Array.isArray(values) ? [...new Set(values.filter((v): v is string => typeof v === 'string'))] : [];
 
 /**
  * Laravel's `exists` on each item of a list, keyed at the item's own index in what was sent (not in
@@ -82,10 +81,13 @@ export const distinctStrings = (values: readonly unknown[] | undefined): string[
  * whose `required` failed (null, blank, an empty array: isEmpty) is not checked again, as Laravel
  * stops at a failed required.
  */
-export function checkEachExists(bag: ErrorBag, key: string, values: readonly unknown[] | undefined, exists: (v: string) => boolean) {
-  values?.forEach((v, i) => {
-    if (v === undefined || isEmpty(v) || (typeof v === 'string' && v.trim() === '')) return;
-    if (typeof v !== 'string' || !exists(v)) bag.add(`${key}.${i}`, messages.invalid(`${key}.${i}`));
+export function checkEachExists(bag: ErrorBag, key: string, values: unknown, exists: (v: string) => boolean) {
+  if (!Array.isArray(values)) return; // not a list: the schema's own error
+  values.forEach((v, i) => {
+    const k = `${key}.${i}`;
+    // Laravel runs `exists` only on a value without an error yet (hasNotFailedPreviousRuleIfPresenceRule).
+    if (v === undefined || isEmpty(v) || (typeof v === 'string' && v.trim() === '') || bag.has(k)) return;
+    if (typeof v !== 'string' || !exists(v)) bag.add(k, messages.invalid(k));
   });
 }
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { compile, ErrorBag, isDate, messages } from '../../http/validation.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { wantsJson } from '../../web/scope.js';
@@ -23,8 +23,8 @@ const statsQuery = compile(StatsQuery);
 function today(tz: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 }
-const valid = (d: string) =>
-  DAY.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+/** A calendar day as Laravel's `date` reads it (no year 0, which PostgreSQL has not either: it was a 500). */
+const valid = (d: string) => DAY.test(d) && isDate(d);
 
 function StatsPage(p: { rows: AgentStats[]; from: string; to: string; days: { day: string; calls: number; confirmed: number }[] }) {
   return (

@@ -120,6 +120,10 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
   // Only the field that was sent is reported (found by the call-centre audit: `to` was too).
   const alone = await manager.json('GET', '/statistics/agents?from=2026-13-01');
   assert.deepEqual(alone.json().errors, { from: ['The from field must be a valid date.'] });
+  // Year 0 is no date (PostgreSQL has none: it was a 500, found by the fuzz audit).
+  const yearZero = await manager.json('GET', '/statistics/agents?from=0000-01-01&to=0000-01-02');
+  assert.equal(yearZero.statusCode, 422);
+  assert.deepEqual(yearZero.json().errors, { from: ['The from field must be a valid date.'], to: ['The to field must be a valid date.'] });
   const day = (await manager.json('GET', '/statistics/agents?from=2026-01-11&to=2026-01-11')).json();
   assert.deepEqual((await manager.json('GET', '/statistics/agents?to=2026-01-11')).json(), day, 'one date: that day alone');
   assert.deepEqual((await manager.json('GET', '/statistics/agents?from=2026-01-11')).json(), day);

@@ -3,7 +3,7 @@ import { productPolicy } from './policy.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { checkEachExists, compile, distinctStrings, ErrorBag } from '../../http/validation.js';
 import { audit, auditMany } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
@@ -160,16 +160,15 @@ export async function productsPages(web: FastifyInstance) {
     const row = await load(req);
     const bag = new ErrorBag();
     const input = AssignBody.check(formBody(req), bag);
-    const wanted = [...new Set(input.agents ?? [])];
+    // Until the errors are thrown, `agents` is whatever was sent (found by the fuzz audit: `true` was a 500).
+    const wanted = distinctStrings(input.agents);
     if (!bag.has('agents') && wanted.length > 0) {
       const { rows } = await db.query<{ id: string }>(
         `SELECT id FROM users WHERE role = 'agent' AND deleted_at IS NULL AND id = ANY($1::text[])`,
         [wanted],
       );
       const known = new Set(rows.map((r) => r.id));
-      (input.agents ?? []).forEach((id, i) => {
-        if (!known.has(id)) bag.add(`agents.${i}`, messages.invalid(`agents.${i}`));
-      });
+      checkEachExists(bag, 'agents', input.agents, (id) => known.has(id));
     }
     bag.throwIfAny(AssignBody.schema);
     await db.tx(async (q) => {

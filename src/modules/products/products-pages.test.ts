@@ -197,6 +197,15 @@ describe('products: the permission matrix', () => {
     invalid(await as.admin.json('PUT', `/products/${p.id}/assign`, { agents: [users.manager.id] }), {
       'agents.0': ['The selected agents.0 is invalid.'],
     });
+    // Whatever `agents` is, a 422, never a 500 (found by the fuzz audit on PostgreSQL).
+    invalid(await as.admin.json('PUT', `/products/${p.id}/assign`, { agents: true }), { agents: ['The agents field must be an array.'] });
+    invalid(await as.admin.json('PUT', `/products/${p.id}/assign`, { agents: [null, 5, {}, [], [[1]]] }), {
+      'agents.0': ['The agents.0 field is required.'],
+      'agents.1': ['The agents.1 field must be a string.'],
+      'agents.2': ['The agents.2 field is required.'],
+      'agents.3': ['The agents.3 field is required.'],
+      'agents.4': ['The agents.4 field must be a string.'],
+    });
     expectJson(await as.manager.json('PUT', `/products/${p.id}/assign`, { agents: [] }), 403, FORBIDDEN);
   });
 });

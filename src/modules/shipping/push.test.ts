@@ -171,14 +171,15 @@ test('the push request: required fields, a manual company, an unknown order, and
     'ids.1': ['The selected ids.1 is invalid.'],
   });
   // Each id's error at its own place in what was sent (a repeated id does not shift them); after a failed
-  // `required`, no other rule of that id (Laravel); a number is not a string, nor an order.
+  // `required`, no other rule of that id; a number is not a string, and `exists` is not asked then
+  // (Laravel runs it only on a value without an error yet).
   const mixed = await admin.json('POST', '/orders/push', {
     ids: [await idOf(ref), await idOf(ref), null, 5, 'nope'],
     shipping_company_id: company,
   });
   assert.deepEqual(mixed.json().errors, {
     'ids.2': ['The ids.2 field is required.'],
-    'ids.3': ['The ids.3 field must be a string.', 'The selected ids.3 is invalid.'],
+    'ids.3': ['The ids.3 field must be a string.'],
     'ids.4': ['The selected ids.4 is invalid.'],
   });
   // Items of any JSON type are each refused, never sent to the database as ids (that was a 500).
@@ -186,11 +187,18 @@ test('the push request: required fields, a manual company, an unknown order, and
   assert.equal(odd.statusCode, 422, odd.body);
   assert.deepEqual(odd.json().errors, {
     'ids.0': ['The ids.0 field is required.'],
-    'ids.1': ['The ids.1 field must be a string.', 'The selected ids.1 is invalid.'],
+    'ids.1': ['The ids.1 field must be a string.'],
     'ids.2': ['The ids.2 field is required.'],
     'ids.3': ['The ids.3 field is required.'],
   });
   assert.equal((await admin.json('POST', '/orders/labels', { ids: [null, 5, {}, []] })).statusCode, 422);
+  // `ids` that is no list at all (a form's lone `ids=abc`): the schema's 422, not a 500 (fuzz audit).
+  for (const ids of ['abc', true, 0])
+    for (const url of ['/orders/push', '/orders/labels']) {
+      const res = await admin.json('POST', url, { ids, shipping_company_id: company });
+      assert.equal(res.statusCode, 422, `${url} ${JSON.stringify(ids)}: ${res.body}`);
+      assert.deepEqual(res.json().errors.ids, ['The ids field must be an array.']);
+    }
   const labels = await admin.json('POST', '/orders/labels', { ids: [await idOf(ref), await idOf(ref), null, 'nope'] });
   assert.deepEqual(labels.json().errors, { 'ids.2': ['The ids.2 field is required.'], 'ids.3': ['The selected ids.3 is invalid.'] });
   const seller = await login(t.app, shop.email);
