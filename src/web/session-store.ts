@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.js';
+import { hasControlCharacters, withoutControlCharacters } from '../http/input-hygiene.js';
 
 type Callback<T = void> = (err?: unknown, value?: T | null) => void;
 
@@ -8,6 +9,19 @@ interface StoredSession {
   userId?: string;
   [k: string]: unknown;
 }
+
+/**
+ * The session as JSON without control characters in its texts or keys: a flash can quote what a
+ * user sent (an uploaded file's name, a CSV line), and `jsonb` cannot hold a NUL; the save failed
+ * after the request's work was done (found by the uploads audit: an import ran, its page was a 500).
+ */
+const sessionJson = (session: StoredSession) =>
+  JSON.stringify(session, (_key, value: unknown) => {
+    if (typeof value === 'string') return withoutControlCharacters(value);
+    if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).some(hasControlCharacters))
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutControlCharacters(k), v]));
+    return value;
+  });
 
 /** Only a digest of the session id is stored, so a database dump cannot hijack sessions. */
 const sessionKey = (sessionId: string) => createHash('sha256').update(sessionId).digest('hex');
@@ -28,7 +42,7 @@ export class DbSessionStore {
       .query(
         `INSERT INTO sessions (id, user_id, data, expires_at, updated_at) VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data, expires_at = EXCLUDED.expires_at, updated_at = now()`,
-        [sessionKey(sessionId), session.userId ?? null, JSON.stringify(session), expires],
+        [sessionKey(sessionId), session.userId ?? null, sessionJson(session), expires],
       )
       .then(() => cb(), cb);
   }
