@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { test } from 'node:test';
-import { readSheet, smallSheet } from './sheets.js';
+import { MAX_SHARED_STRINGS, readSheet, smallSheet } from './sheets.js';
 
 // exceljs writes each worksheet before the shared strings and workbook.xml, so its streaming reader
 // parks the sheet in a temporary file and reads on; unzipper (unpatched) then ended the entry
@@ -32,4 +33,51 @@ test('an XLSX file cut short, or not a ZIP archive, is refused in words a seller
       for await (const row of readSheet(Readable.from([bad]), 'xlsx')) void row;
     }, new Error('it is not a complete XLSX file.'));
   }
+});
+
+/** A ZIP archive of one deflated entry, written by hand (the test needs a file no writer would make). */
+function zipOf(name: string, content: Buffer): Buffer {
+  const data = deflateRawSync(content);
+  const file = Buffer.from(name);
+  const crc = crc32(content);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(content.length, 22);
+  local.writeUInt16LE(file.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(content.length, 24);
+  central.writeUInt16LE(file.length, 28);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + file.length, 12);
+  end.writeUInt32LE(local.length + file.length + data.length, 16);
+  return Buffer.concat([local, file, data, central, file, end]);
+}
+
+// Found by the uploads audit: exceljs keeps every shared string in memory, so a 1 MB XLSX declaring
+// ten million of them took a gigabyte of the server's heap.
+test('an XLSX of more different texts than a hundred thousand rows can hold is refused before they fill memory', async () => {
+  const items = Buffer.from('<si><t>a</t></si>'.repeat(MAX_SHARED_STRINGS + 1));
+  const sst = Buffer.concat([
+    Buffer.from('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'),
+    items,
+    Buffer.from('</sst>'),
+  ]);
+  const bomb = zipOf('xl/sharedStrings.xml', sst);
+  assert.ok(bomb.length < 200_000, `a small file: ${bomb.length} bytes`);
+  await assert.rejects(async () => {
+    for await (const row of readSheet(Readable.from([bomb]), 'xlsx')) void row;
+  }, new Error('it holds more than 1,000,000 different texts.'));
 });

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import type { Row } from 'exceljs';
@@ -53,6 +53,27 @@ async function* xlsxRows(input: Readable): AsyncGenerator<SheetRow> {
   }
 }
 
+/**
+ * The most different texts (shared strings) an XLSX may hold: a hundred thousand rows of ten.
+ * exceljs keeps each in memory (about 90 bytes), so a 1 MB file declaring ten million of them took a
+ * gigabyte, and a few MB more would have killed the server (found by the uploads audit).
+ */
+export const MAX_SHARED_STRINGS = 1_000_000;
+
+/** Passes `xl/sharedStrings.xml` through, counting its `<si>` items; past the limit, an error. */
+class SharedStringsLimit extends Transform {
+  private seen = 0;
+  private tail = ''; // shorter than an item's tag, so no item is counted twice
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+    const text = this.tail + chunk.toString('latin1');
+    this.seen += text.match(/[<:]si[\s>/]/g)?.length ?? 0;
+    this.tail = text.slice(-3);
+    if (this.seen > MAX_SHARED_STRINGS)
+      return done(new Error(`it holds more than ${MAX_SHARED_STRINGS.toLocaleString('en')} different texts.`));
+    done(null, chunk);
+  }
+}
+
 async function* workbookRows(input: Readable): AsyncGenerator<SheetRow> {
   const ExcelJS = await loadExcel();
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
@@ -62,6 +83,11 @@ async function* workbookRows(input: Readable): AsyncGenerator<SheetRow> {
     worksheets: 'emit',
     entries: 'emit',
   });
+  // exceljs reads the shared strings through this method of its reader (4.x): they reach it counted.
+  const internals = reader as unknown as { _parseSharedStrings: (entry: Readable) => AsyncGenerator<unknown> };
+  const parseSharedStrings = internals._parseSharedStrings;
+  if (typeof parseSharedStrings !== 'function') throw new Error('exceljs no longer reads shared strings as codops expects.');
+  internals._parseSharedStrings = (entry) => parseSharedStrings.call(reader, entry.pipe(new SharedStringsLimit()));
   for await (const sheet of reader) {
     for await (const row of sheet as AsyncIterable<Row>) {
       const cells = Array.from(row.values as unknown[], cellText).slice(1);
