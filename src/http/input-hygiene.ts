@@ -17,7 +17,7 @@ export const hasControlCharacters = (s: string) => CONTROL.test(s);
 /** The text without its control characters (what a form shows back after refusing it). */
 export const withoutControlCharacters = (s: string) => s.replace(CONTROLS, '');
 
-const controlCharacterMessage = (key: string) => `The ${displayAttribute(key)} field must not contain control characters.`;
+export const controlCharacterMessage = (key: string) => `The ${displayAttribute(key)} field must not contain control characters.`;
 
 // Plain objects, and the null-prototype ones the query and form parsers make (Uploads and Buffers are skipped).
 function isPlainObject(v: unknown): v is Record<string, unknown> {

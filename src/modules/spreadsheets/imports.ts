@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { controlCharacterMessage, hasControlCharacters } from '../../http/input-hygiene.js';
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { readSheet, type SheetFormat, type SheetRow } from '../../files/sheets.js';
@@ -76,6 +77,8 @@ function valuesOf(index: Map<string, number>, cells: string[]): Record<string, s
 /** Validates one row with the API's validator: its normalised value and its errors as `{row, column, message}`. */
 function checkRow(spec: ImportSpec<unknown>, v: Validator<TSchema>, row: number, values: Record<string, string>) {
   const bag = new ErrorBag();
+  // The API refuses control characters before its rules (input-hygiene.ts); a cell is refused the same.
+  for (const [column, text] of Object.entries(values)) if (hasControlCharacters(text)) bag.add(column, controlCharacterMessage(column));
   const input = spec.prepare ? spec.prepare(values) : { ...values };
   delete (input as Record<string, unknown>)[KEY];
   const value = v.check(input, bag) as Record<string, unknown>;

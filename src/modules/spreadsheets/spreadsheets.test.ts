@@ -120,6 +120,22 @@ test('errors on rows 3 and 7,000 are both reported with row, column and message,
   assert.equal(await leadCount(acc.accountId), 0);
 });
 
+test('a cell holding a control character is refused as the API refuses it (found by the uploads audit)', async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const job = await importJob(
+    a,
+    '/leads/import',
+    csv([HEADER, row(2, { full_name: 'Esc\u001bName' }), row(3, { city: 'Ca\u0001sa' })].join('\n')),
+  );
+  assert.equal(job.status, 'failed');
+  assert.deepEqual(job.errors, [
+    { row: 2, column: 'full_name', message: 'The full name field must not contain control characters.' },
+    { row: 3, column: 'city', message: 'The city field must not contain control characters.' },
+  ]);
+  assert.equal(await leadCount(acc.accountId), 0);
+});
+
 test('a missing required column is one error on row 1; lead_key groups rows into one lead; duplicates are marked', async () => {
   const acc = await tenant(t.db);
   const a = await login(t.app, acc.email);
