@@ -32,6 +32,7 @@ export const methodNotAllowed = () => new HttpError(405, 'Method not allowed.');
 export const requestTimeout = () => new HttpError(408, 'The request took too long to arrive.');
 export const leadHeldByAnother = () => new HttpError(409, 'This lead is being handled by another agent.');
 export const tooLarge = () => new HttpError(413, 'The request body is too large.');
+export const tooManyParts = () => new HttpError(413, 'The form has too many fields or files: send one file.');
 export const unsupportedMediaType = () => new HttpError(415, 'The request body must be JSON.');
 export const pageExpired = () => new HttpError(419, 'Page Expired');
 export const invalid = (errors: FieldErrors) => new HttpError(422, 'The given data was invalid.', errors);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
 import type { Readable } from 'node:stream';
-import { badForm, tooLarge } from '../../http/errors.js';
+import { badForm, tooLarge, tooManyParts } from '../../http/errors.js';
 import type { ErrorBag } from '../../http/validation.js';
 import { sniffPicture, type PictureKind } from '../../lib/pictures.js';
 
@@ -55,8 +55,10 @@ export async function multipartForms(web: FastifyInstance, opts: { maxFileBytes:
         }
       }
     } catch (err) {
-      const status = (err as { statusCode?: number }).statusCode;
-      throw status === 413 ? tooLarge() : badForm();
+      const { statusCode, code } = err as { statusCode?: number; code?: string };
+      // A file sent twice, or more fields than the form has, is not a body too large (uploads audit).
+      if (code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') throw tooManyParts();
+      throw statusCode === 413 ? tooLarge() : badForm();
     }
     req.body = { ...body };
   });

@@ -238,6 +238,19 @@ test('orders import: yes/no fees, total and the orders rules; the upload is refu
   const png = await upload(a, '/orders/import', { name: 'x.png', type: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0]) });
   assert.equal(png.statusCode, 422);
   assert.deepEqual(png.json().errors, { file: ['The file field must be a file of type: csv, xlsx.'] });
+  // A file sent twice is not "too large" (found by the uploads audit).
+  const { payload, contentType } = multipart(a.token, 'file', csv('full_name\nA\n'));
+  const boundary = contentType.split('boundary=')[1];
+  const end = Buffer.from(`--${boundary}--\r\n`);
+  const second = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="b.csv"\r\nContent-Type: text/csv\r\n\r\nb\r\n`;
+  const twice = await t.app.inject({
+    method: 'POST',
+    url: '/orders/import',
+    payload: Buffer.concat([payload.subarray(0, payload.length - end.length), Buffer.from(second), end]),
+    headers: { host: HOST, 'content-type': contentType, accept: 'application/json', cookie: `codops_session=${a.session}` },
+  });
+  assert.equal(twice.statusCode, 413, twice.body);
+  assert.deepEqual(twice.json(), { message: 'The form has too many fields or files: send one file.' });
 });
 
 test('templates: the headers and one example row, as CSV and XLSX', async () => {
