@@ -219,7 +219,10 @@ export class JobWorker {
           const final = err instanceof FinalJobError;
           const outcome = await failRun(this.db, this.boss, run, (err as Error)?.message ?? String(err), final, final && err.listed);
           countRun(run.kind.kind, outcome);
-          this.log.warn({ ...log, err, outcome }, 'job failed');
+          // A job refused for what it was given (a bad file, an order not new) is no fault of the
+          // server: one line with its reason, no stack.
+          if (final) this.log.info({ ...log, reason: (err as Error).message, outcome }, 'job refused');
+          else this.log.warn({ ...log, err, outcome }, 'job failed');
         }
         return;
       }

@@ -686,6 +686,15 @@ describe('courier cash', () => {
         `Line 4: ORD-99999 is not a delivered order of ${(await t.db.query<{ name: string }>('SELECT name FROM shipping_companies WHERE id = $1', [company])).rows[0].name} awaiting remittance.`,
       ],
     });
+    // A reference no order could have (over 100 characters; in a file, a control character too) is not quoted back (uploads audit).
+    const odd = await admin.json('POST', '/remittances', {
+      shipping_company_id: company,
+      csv: `${'R'.repeat(10_000)},10\n`,
+      received_at: '2026-11-30',
+    });
+    expectInvalid(odd, {
+      'lines.1': ["Line 1: write the order's reference and the amount received, as ORD-00001,398.00."],
+    });
     assert.equal((await mine()).pending_orders, 3, 'nothing recorded');
     const { rows: none } = await t.db.query('SELECT 1 FROM remittances WHERE shipping_company_id = $1', [company]);
     assert.equal(none.length, 0);

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database.js';
+import { hasControlCharacters } from '../../http/input-hygiene.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
@@ -18,7 +19,8 @@ export function parseCsv(text: string, bag: ErrorBag): { line: number; reference
     if (cells.every((c) => c === '')) return;
     if (line === 1 && /^reference$/i.test(cells[0])) return;
     const amount = cells[1]?.replace(/\s/g, '') ?? '';
-    if (!cells[0] || !/^\d+(\.\d{1,2})?$/.test(amount)) {
+    // A reference is at most 100 characters of text (as the API's): anything else is not quoted back.
+    if (!cells[0] || cells[0].length > 100 || hasControlCharacters(cells[0]) || !/^\d+(\.\d{1,2})?$/.test(amount)) {
       bag.add(`lines.${line}`, `Line ${line}: write the order's reference and the amount received, as ORD-00001,398.00.`);
       return;
     }
