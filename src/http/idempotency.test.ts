@@ -130,7 +130,10 @@ test('an empty key is refused by its length, not its type', async () => {
     payload: { leads: [lead(1)] },
   });
   assert.equal(r.statusCode, 422);
-  assert.deepEqual(r.json().errors, { 'Idempotency-Key': ['The Idempotency-Key field must be at least 1 characters.'] });
+  assert.deepEqual(r.json(), {
+    message: 'The given data was invalid.',
+    errors: { 'Idempotency-Key': ['The Idempotency-Key field must be at least 1 characters.'] },
+  });
   assert.equal(await count('leads', a.accountId), 0);
 });
 

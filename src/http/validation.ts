@@ -94,18 +94,13 @@ export function checkEachExists(bag: ErrorBag, key: string, values: unknown, exi
 /**
  * Laravel's `distinct` on a list: every item whose value another item repeats (each copy, not only
  * the later ones) gets `The <key> field has a duplicate value.`; `undefined` values are not compared.
- * Answers whether anything repeated.
  */
-export function checkDistinct(bag: ErrorBag, keyOf: (i: number) => string, values: readonly (string | undefined)[]): boolean {
+export function checkDistinct(bag: ErrorBag, keyOf: (i: number) => string, values: readonly (string | undefined)[]): void {
   const times = new Map<string, number>();
   for (const v of values) if (v !== undefined) times.set(v, (times.get(v) ?? 0) + 1);
-  let repeated = false;
   values.forEach((v, i) => {
-    if (v === undefined || times.get(v)! < 2) return;
-    repeated = true;
-    bag.add(keyOf(i), `The ${attr(keyOf(i))} field has a duplicate value.`);
+    if (v !== undefined && times.get(v)! > 1) bag.add(keyOf(i), `The ${attr(keyOf(i))} field has a duplicate value.`);
   });
-  return repeated;
 }
 
 /** Collects field errors, then answers them in request order: items by index, fields by schema order. */

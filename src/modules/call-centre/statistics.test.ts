@@ -4,6 +4,7 @@ import { newId } from '../../lib/ids.js';
 import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
+import { expectInvalid } from '../../test-support/expect.js';
 import { agentOf, leads, shop } from './test-fixtures.js';
 
 let t: TestApp;
@@ -119,11 +120,10 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
   assert.deepEqual(bad.json(), { message: 'The given data was invalid.', errors: { from: ['The from field must be a valid date.'] } });
   // Only the field that was sent is reported (found by the call-centre audit: `to` was too).
   const alone = await manager.json('GET', '/statistics/agents?from=2026-13-01');
-  assert.deepEqual(alone.json().errors, { from: ['The from field must be a valid date.'] });
+  expectInvalid(alone, { from: ['The from field must be a valid date.'] });
   // Year 0 is no date (PostgreSQL has none: it was a 500, found by the fuzz audit).
   const yearZero = await manager.json('GET', '/statistics/agents?from=0000-01-01&to=0000-01-02');
-  assert.equal(yearZero.statusCode, 422);
-  assert.deepEqual(yearZero.json().errors, { from: ['The from field must be a valid date.'], to: ['The to field must be a valid date.'] });
+  expectInvalid(yearZero, { from: ['The from field must be a valid date.'], to: ['The to field must be a valid date.'] });
   const day = (await manager.json('GET', '/statistics/agents?from=2026-01-11&to=2026-01-11')).json();
   assert.deepEqual((await manager.json('GET', '/statistics/agents?to=2026-01-11')).json(), day, 'one date: that day alone');
   assert.deepEqual((await manager.json('GET', '/statistics/agents?from=2026-01-11')).json(), day);

@@ -12,6 +12,7 @@ import { brokenInvariants, productId, staff, stock, warehouse } from '../stocks/
 import { CourierSimulator } from './simulator.js';
 import { pushCompanies } from './push-queries.js';
 import { until } from '../../test-support/until.js';
+import { expectInvalid } from '../../test-support/expect.js';
 
 let t: TestApp;
 let shop: Tenant;
@@ -160,13 +161,13 @@ test("a manager's push ships the orders, recorded as the manager (fulfilment.md:
 test('the push request: required fields, a manual company, an unknown order, and who may push', async () => {
   const empty = await admin.json('POST', '/orders/push', {});
   assert.equal(empty.statusCode, 422);
-  assert.deepEqual(empty.json().errors, {
+  expectInvalid(empty, {
     ids: ['The ids field is required.'],
     shipping_company_id: ['The shipping company id field is required.'],
   });
   const ref = await order();
   const byHand = await admin.json('POST', '/orders/push', { ids: [await idOf(ref), 'nope'], shipping_company_id: manual });
-  assert.deepEqual(byHand.json().errors, {
+  expectInvalid(byHand, {
     shipping_company_id: ['The selected shipping company ships by hand: give the tracking number on each order instead.'],
     'ids.1': ['The selected ids.1 is invalid.'],
   });
@@ -177,7 +178,7 @@ test('the push request: required fields, a manual company, an unknown order, and
     ids: [await idOf(ref), await idOf(ref), null, 5, 'nope'],
     shipping_company_id: company,
   });
-  assert.deepEqual(mixed.json().errors, {
+  expectInvalid(mixed, {
     'ids.2': ['The ids.2 field is required.'],
     'ids.3': ['The ids.3 field must be a string.'],
     'ids.4': ['The selected ids.4 is invalid.'],
@@ -185,7 +186,7 @@ test('the push request: required fields, a manual company, an unknown order, and
   // Items of any JSON type are each refused, never sent to the database as ids (that was a 500).
   const odd = await admin.json('POST', '/orders/push', { ids: [null, 5, {}, []], shipping_company_id: company });
   assert.equal(odd.statusCode, 422, odd.body);
-  assert.deepEqual(odd.json().errors, {
+  expectInvalid(odd, {
     'ids.0': ['The ids.0 field is required.'],
     'ids.1': ['The ids.1 field must be a string.'],
     'ids.2': ['The ids.2 field is required.'],
@@ -196,11 +197,10 @@ test('the push request: required fields, a manual company, an unknown order, and
   for (const ids of ['abc', true, 0])
     for (const url of ['/orders/push', '/orders/labels']) {
       const res = await admin.json('POST', url, { ids, shipping_company_id: company });
-      assert.equal(res.statusCode, 422, `${url} ${JSON.stringify(ids)}: ${res.body}`);
-      assert.deepEqual(res.json().errors.ids, ['The ids field must be an array.']);
+      expectInvalid(res, { ids: ['The ids field must be an array.'] }, `${url} ${JSON.stringify(ids)}`);
     }
   const labels = await admin.json('POST', '/orders/labels', { ids: [await idOf(ref), await idOf(ref), null, 'nope'] });
-  assert.deepEqual(labels.json().errors, { 'ids.2': ['The ids.2 field is required.'], 'ids.3': ['The selected ids.3 is invalid.'] });
+  expectInvalid(labels, { 'ids.2': ['The ids.2 field is required.'], 'ids.3': ['The selected ids.3 is invalid.'] });
   const seller = await login(t.app, shop.email);
   assert.equal((await seller.json('POST', '/orders/push', { ids: [await idOf(ref)], shipping_company_id: company })).statusCode, 403);
   assert.equal((await seller.get('/orders/push')).statusCode, 403);
