@@ -121,6 +121,12 @@ export class ErrorBag {
     return this.map.size;
   }
 
+  /** Whether anything was collected under a key that does not start with `prefix`. */
+  hasOutside(prefix: string): boolean {
+    for (const key of this.map.keys()) if (!key.startsWith(prefix)) return true;
+    return false;
+  }
+
   toJSON(schema?: TSchema): FieldErrors {
     const keys = [...this.map.keys()];
     const rank = new Map(keys.map((k) => [k, sortKey(k, schema)]));

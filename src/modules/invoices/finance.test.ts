@@ -760,6 +760,60 @@ describe('courier cash', () => {
   });
 });
 
+describe('courier cash, found by the money audit', () => {
+  test('remittances of the same orders at the same moment: one is recorded, the others are 422s (they were 500s)', async () => {
+    const s = await moneyShop(t.db);
+    const { company } = await companyServing(t.db, { delivery: 0, return: 0 });
+    const ids = [];
+    for (const total of [100, 200]) {
+      const o = await makeOrder(t.db, s.accountId, { total });
+      await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
+      await moveOrder(t.db, s.accountId, o.id, 'delivered');
+      ids.push(o.id);
+    }
+    const body = { shipping_company_id: company, order_ids: ids, received_at: '2026-12-04' };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => admin.json('POST', '/remittances', body)));
+    assert.deepEqual(answers.map((a) => a.statusCode).sort(), [201, 422, 422, 422], answers.map((a) => a.body).join('\n'));
+    for (const a of answers.filter((a) => a.statusCode === 422)) {
+      expectInvalid(a, {
+        'order_ids.0': ['The selected order_ids.0 is invalid.'],
+        'order_ids.1': ['The selected order_ids.1 is invalid.'],
+      });
+    }
+    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM remittance_orders WHERE order_id = ANY($1)', [ids]);
+    assert.equal(rows[0].n, 2);
+  });
+
+  test("a csv that is no text is the field's 422; ';' lines read a decimal comma; a malformed line is reported with the others", async () => {
+    const s = await moneyShop(t.db);
+    const { company } = await companyServing(t.db, { delivery: 0, return: 0 });
+    const made = [];
+    for (const total of [597.75, 80]) {
+      const o = await makeOrder(t.db, s.accountId, { total });
+      await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
+      await moveOrder(t.db, s.accountId, o.id, 'delivered');
+      made.push(o);
+    }
+    const { name } = (await t.db.query<{ name: string }>('SELECT name FROM shipping_companies WHERE id = $1', [company])).rows[0];
+    const send = (csv: unknown, extra = {}) =>
+      admin.json('POST', '/remittances', { shipping_company_id: company, received_at: '2026-12-04', csv, ...extra });
+    for (const csv of [12, true, ['a'], { a: 1 }]) expectInvalid(await send(csv), { csv: ['The csv field must be a string.'] });
+    // A comma line with a decimal comma has three cells: refused, never read as 597.00.
+    expectInvalid(await send(`${made[0].reference},597,75`), {
+      'lines.1': ["Line 1: write the order's reference and the amount received, as ORD-00001,398.00."],
+    });
+    // Every line's problem at once: the malformed line, the unknown order and the wrong amount.
+    expectInvalid(await send(`reference;amount\n${made[0].reference};597,00\nnot a line\nORD-77777;5`), {
+      'lines.2.amount': [`Line 2 (${made[0].reference}): expected 597.75, received 597.00.`],
+      'lines.3': ["Line 3: write the order's reference and the amount received, as ORD-00001,398.00."],
+      'lines.4': [`Line 4: ORD-77777 is not a delivered order of ${name} awaiting remittance.`],
+    });
+    const ok = await send(`reference;amount\n${made[0].reference};597,75\n"${made[1].reference}";"80,00"`);
+    assert.equal(ok.statusCode, 201, ok.body);
+    assert.equal(ok.json().data.amount, 677.75);
+  });
+});
+
 describe('invoice events', () => {
   test('every payout status change writes invoice.status_changed to the outbox, with the invoice JSON and previous status', async () => {
     const s = await moneyShop(t.db);

@@ -48,7 +48,7 @@ export async function remittancesPages(web: FastifyInstance) {
     req.body = { ...raw, csv: undefined }; // neither a file nor a CSV goes back into the session as old input
     const bag = new ErrorBag();
     const input = remittanceBody.check(raw, bag);
-    let csv = input.csv ?? null;
+    let csv = typeof input.csv === 'string' ? input.csv : null; // a csv that is no text is the schema's 422 already
     if (file instanceof Upload) {
       if (file.truncated) bag.add('file', `The file field must not be greater than ${MAX_CSV_BYTES / 1024} kilobytes.`);
       else csv = file.data.toString('utf8');
@@ -62,7 +62,8 @@ export async function remittancesPages(web: FastifyInstance) {
         messages.invalid(input.shipping_company_id ? 'shipping_company_id' : 'delivery_user_id'),
       );
     const lines = csv && !(input.order_ids && input.order_ids.length) ? parseCsv(csv, bag) : undefined;
-    bag.throwIfAny(remittanceBody.schema);
+    // A malformed CSV line is reported with the other lines' problems, which recordRemittance finds.
+    if (bag.hasOutside('lines.') || !lines) bag.throwIfAny(remittanceBody.schema);
     const id = await db.tx((q) =>
       recordRemittance(
         q,

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { answerUniqueViolation } from '../../http/errors.js';
 import { compile } from '../../http/validation.js';
 
 /** The most orders one remittance records. */
@@ -22,3 +23,5 @@ export const MAX_CSV_BYTES = 1024 * 1024;
 export const ONE_COURIER = 'Give either a shipping company or a delivery person.';
 export const ORDERS_OR_CSV = 'Select the orders or upload a CSV of reference,amount lines.';
 export const REMITTED_MEANWHILE = 'One of these orders was remitted meanwhile; reload and try again.';
+// What the courier's lock in recordRemittance leaves (another process's writer of an older version, say).
+answerUniqueViolation('remittance_orders_pkey', 'order_ids', REMITTED_MEANWHILE);

@@ -10,21 +10,52 @@ import { ORDERS_OR_CSV } from './schemas.js';
 const toCents = (s: string) => Math.round(Number(s) * 100);
 const money = (c: number) => (c / 100).toFixed(2);
 
-/** A CSV of `reference,amount` lines (a header line and blank lines are skipped); a bad line is reported by its number. */
+/** A line's cells, split on `delimiter` outside double quotes (`""` inside quotes is one quote). */
+function cellsOf(raw: string, delimiter: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (quoted && c === '"' && raw[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (c === '"') quoted = !quoted;
+    else if (c === delimiter && !quoted) {
+      cells.push(cell.trim());
+      cell = '';
+    } else cell += c;
+  }
+  cells.push(cell.trim());
+  return cells;
+}
+
+/**
+ * A CSV of `reference,amount` lines (a header line and blank lines are skipped); a bad line is
+ * reported by its number. A line holding a `;` is split on `;` (what a spreadsheet writes where the
+ * decimal mark is a comma), and an amount may then use a decimal comma (`597,75`); any other shape
+ * of amount (`1,234.50`) is a bad line, never read as another figure.
+ */
 export function parseCsv(text: string, bag: ErrorBag): { line: number; reference: string; amount: string }[] {
   const out: { line: number; reference: string; amount: string }[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
-    const cells = raw.split(/[,;]/).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    const cells = cellsOf(raw, raw.includes(';') ? ';' : ',');
     if (cells.every((c) => c === '')) return;
     if (line === 1 && /^reference$/i.test(cells[0])) return;
-    const amount = cells[1]?.replace(/\s/g, '') ?? '';
+    const amount = (cells[1] ?? '').replace(/\s/g, '');
     // A reference is at most 100 characters of text (as the API's): anything else is not quoted back.
-    if (!cells[0] || cells[0].length > 100 || hasControlCharacters(cells[0]) || !/^\d+(\.\d{1,2})?$/.test(amount)) {
+    if (
+      !cells[0] ||
+      cells[0].length > 100 ||
+      hasControlCharacters(cells[0]) ||
+      cells.slice(2).some((c) => c !== '') ||
+      !/^\d+([.,]\d{1,2})?$/.test(amount)
+    ) {
       bag.add(`lines.${line}`, `Line ${line}: write the order's reference and the amount received, as ORD-00001,398.00.`);
       return;
     }
-    out.push({ line, reference: cells[0].toUpperCase(), amount });
+    out.push({ line, reference: cells[0].toUpperCase(), amount: amount.replace(',', '.') });
   });
   return out;
 }
@@ -48,6 +79,9 @@ export async function recordRemittance(
   },
   bag: ErrorBag,
 ): Promise<string> {
+  // One remittance of a courier at a time: the next reads the pending orders after this one committed
+  // (the orders' row locks alone let it read, from its snapshot, orders just remitted).
+  await q.query(`SELECT pg_advisory_xact_lock(hashtextextended('codops:remittance:' || $1, 0))`, [courier.id]);
   const pending = await pendingOrders(q, courier, true);
   const picked: { id: string; expected: number; received: number }[] = [];
   if (input.order_ids && input.order_ids.length > 0) {
@@ -81,7 +115,7 @@ export async function recordRemittance(
         bag.add(`lines.${l.line}.amount`, `Line ${l.line} (${l.reference}): expected ${money(expected)}, received ${money(received)}.`);
       picked.push({ id: found[0].id, expected, received });
     }
-  } else bag.add('order_ids', ORDERS_OR_CSV);
+  } else if (bag.size === 0) bag.add('order_ids', ORDERS_OR_CSV); // else every line of the CSV was malformed
   bag.throwIfAny();
   const id = newId();
   const sum = (k: 'expected' | 'received') => money(picked.reduce((a, p) => a + p[k], 0));

@@ -39,6 +39,8 @@ interface Claimed {
   id: string;
   webhook_id: string;
   attempts: number;
+  /** Attempts made by "send again", outside the retry schedule. */
+  resends: number;
   url: string;
   secret_sealed: string;
   custom_headers: { key: string; value: string }[];
@@ -302,7 +304,7 @@ export class WebhookDispatcher {
 
   private async record(token: string, batch: Claimed[], outcomes: Outcome[]): Promise<void> {
     const now = this.clock();
-    const next = batch.map((c, i) => (outcomes[i].ok ? null : nextRetryAt(c.attempts + 1, now)));
+    const next = batch.map((c, i) => (outcomes[i].ok ? null : nextRetryAt(c.attempts - c.resends + 1, now)));
     // Each webhook's streak: reset by a success, then the failures after the last one (completion order ≈ batch order).
     const streaks = new Map<string, { reset: boolean; failures: number }>();
     batch.forEach((c, i) => {
@@ -348,7 +350,7 @@ export class WebhookDispatcher {
 /** The deliveries a claim (or a resend) holds, with their event and webhook. */
 function claimedBatch(q: Queryable, token: string) {
   return q.query<Claimed>(
-    `SELECT d.id, d.webhook_id, d.attempts, w.url, w.secret_sealed, w.custom_headers,
+    `SELECT d.id, d.webhook_id, d.attempts, d.resends, w.url, w.secret_sealed, w.custom_headers,
             e.id AS event_id, e.type, iso_utc(e.created_at) AS created_at, e.data, e.previous_status
        FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN webhook_events e ON e.id = d.event_id
       WHERE d.lock_token = $1
@@ -377,7 +379,8 @@ async function streak(q: Queryable, streaks: Map<string, { reset: boolean; failu
 
 /**
  * Sends a delivery again now (the log's "send again"), whatever its state: a new attempt in the log.
- * A success marks it delivered; a failure leaves its schedule as it was. Like any attempt it counts
+ * A success marks it delivered; a failure leaves its schedule as it was (the next scheduled retry
+ * keeps its place in RETRY_SCHEDULE: resends are counted apart). Like any attempt it counts
  * in the webhook's failures in a row (a success resets them; the 100th disables it). Answers the attempt.
  */
 export async function resendDelivery(
@@ -387,7 +390,7 @@ export async function resendDelivery(
   deliveryId: string,
 ): Promise<(Outcome & { attempt: number }) | undefined> {
   const { rows } = await db.query<Claimed>(
-    `SELECT d.id, d.webhook_id, d.attempts, w.url, w.secret_sealed, w.custom_headers,
+    `SELECT d.id, d.webhook_id, d.attempts, d.resends, w.url, w.secret_sealed, w.custom_headers,
             e.id AS event_id, e.type, iso_utc(e.created_at) AS created_at, e.data, e.previous_status
        FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN webhook_events e ON e.id = d.event_id
       WHERE d.id::text = $1 AND d.webhook_id = $2`,
@@ -408,7 +411,7 @@ export async function resendDelivery(
         );
   const attempt = await db.tx(async (q) => {
     const upd = await q.query<{ attempts: number }>(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1,
+      `UPDATE webhook_deliveries SET attempts = attempts + 1, resends = resends + 1,
               state = CASE WHEN $2 AND (locked_until IS NULL OR locked_until < now()) THEN 'delivered' ELSE state END,
               finished_at = CASE WHEN $2 AND state <> 'delivered' AND (locked_until IS NULL OR locked_until < now()) THEN now() ELSE finished_at END
         WHERE id = $1 RETURNING attempts`,

@@ -552,6 +552,39 @@ describe('webhook delivery', () => {
     rx.answer = () => 200;
   });
 
+  test('a resend takes no step of the retry schedule (the money audit: the next retry came after 10 min, not 2)', async () => {
+    const { tn, web } = await seller();
+    const path = pathOf();
+    rx.answer = (p) => (p === path ? 500 : 200);
+    const hook = await register(web, { url: `${rx.url}${path}`, secret: 'again', eventTypes: ['lead.created'] });
+    assert.equal((await api(tn, 'POST', '/leads', { leads: [lead(1)] })).statusCode, 201);
+    const clock = fakeClock();
+    const d = await dispatcher({ clock: clock.now });
+    const nextWait = async () => {
+      const { rows } = await t.db.query<{ next: Date; id: string }>(
+        `SELECT id, next_attempt_at AS next FROM webhook_deliveries WHERE webhook_id = $1`,
+        [hook.id],
+      );
+      return { id: rows[0].id, wait: new Date(rows[0].next).getTime() - clock.now() };
+    };
+    assert.equal(await drain(d), 1, 'attempt 1');
+    const first = await nextWait();
+    const resent = await web.json('POST', `/settings/webhooks/${hook.id}/deliveries/${first.id}/resend`);
+    assert.equal(resent.json().data.attempt, 2);
+    clock.advance(first.wait);
+    assert.equal(await drain(d), 1, 'the scheduled retry, attempt 3 in the log');
+    const { wait } = await nextWait();
+    const base = RETRY_SCHEDULE[1] * 1000;
+    assert.ok(wait >= base * 0.9 - 5 && wait <= base * 1.1 + 5, `the second step of the schedule: ${wait} ms (about ${base})`);
+    const log = (await web.json('GET', `/settings/webhooks/${hook.id}/show`)).json().data.deliveries as { attempt: number }[];
+    assert.deepEqual(
+      log.map((l) => l.attempt),
+      [3, 2, 1],
+    );
+    await t.db.query(`UPDATE webhooks SET status = 'disabled' WHERE id = $1`, [hook.id]); // its retry is not the next tests'
+    rx.answer = () => 200;
+  });
+
   test('after the last retry a delivery is failed', async () => {
     const { tn, web } = await seller();
     const path = pathOf();
