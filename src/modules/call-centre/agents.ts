@@ -1,6 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { isOpenLead } from '../leads/transitions.js';
+import { startOfToday } from '../../lib/time-zone.js';
 
 /**
  * The agents a supervisor works on (call-centre.md, domain.md): a call-center-manager the agents
@@ -29,7 +30,7 @@ export interface AgentRow {
 /** Each agent of the scope with their live claim and today's calls (today in `tz`). */
 export async function agentBoard(q: Queryable, actor: Actor, tz: string): Promise<AgentRow[]> {
   const { rows } = await q.query<AgentRow>(
-    `WITH today AS (SELECT (date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2) AS since)
+    `WITH today AS (SELECT $2::timestamptz AS since)
      SELECT u.id, u.full_name, cc.name AS call_center, u.paused_at IS NOT NULL AS paused,
             (SELECT json_build_object('lead_id', l.id, 'reference', l.reference, 'claimed_until', iso_utc(l.claimed_until))
                FROM leads l WHERE l.claimed_by = u.id AND l.claimed_until > now() AND l.deleted_at IS NULL LIMIT 1) AS claim,
@@ -43,7 +44,7 @@ export async function agentBoard(q: Queryable, actor: Actor, tz: string): Promis
            FROM lead_calls lc, today WHERE lc.agent_id = u.id AND lc.created_at >= today.since) c ON true
       WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}
       ORDER BY lower(u.full_name), u.id`,
-    [actor.userId, tz],
+    [actor.userId, startOfToday(tz)],
   );
   return rows;
 }

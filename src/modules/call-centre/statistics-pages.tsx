@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { compile, ErrorBag, isDate, messages } from '../../http/validation.js';
+import { todayIn } from '../../lib/time-zone.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { wantsJson } from '../../web/scope.js';
@@ -19,10 +20,6 @@ const StatsQuery = Type.Object({
 });
 const statsQuery = compile(StatsQuery);
 
-/** Today's date in `tz`. */
-function today(tz: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-}
 /** A calendar day as Laravel's `date` reads it (no year 0, which PostgreSQL has not either: it was a 500). */
 const valid = (d: string) => DAY.test(d) && isDate(d);
 
@@ -97,7 +94,7 @@ export async function agentStatisticsPages(web: FastifyInstance) {
       if (q[field] !== undefined && !bag.has(field) && !valid(q[field])) bag.add(field, messages.date(field));
     }
     // One date given: that day alone; none: today.
-    const from = q.from ?? q.to ?? today(config.timezone);
+    const from = q.from ?? q.to ?? todayIn(config.timezone);
     const to = q.to ?? from;
     if (!bag.has('from') && !bag.has('to') && to < from) bag.add('to', `The to field must be a date after or equal to from.`);
     bag.throwIfAny(StatsQuery);

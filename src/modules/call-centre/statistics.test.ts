@@ -141,3 +141,41 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
   const seller = await login(t.app, (await person(t.db, 'seller')).email);
   assert.equal((await seller.json('GET', '/statistics/agents')).statusCode, 403);
 });
+
+test("the days are the platform's (Africa/Casablanca, UTC+1 in December 2026) on every database: the embedded one's zone data says UTC+0 there", async () => {
+  const s = await shop(t.db);
+  const boss = await person(t.db, 'call-center-manager');
+  const centre = newId();
+  await t.db.query('INSERT INTO call_centers (id, name, manager_id) VALUES ($1, $2, $3)', [centre, `Dec ${centre.slice(-8)}`, boss.id]);
+  const agent = await agentOf(t.db, [s.products.A], { callCenterId: centre });
+  const ids = await leads(t.db, s, [{ sku: 'A' }, { sku: 'A' }, { sku: 'A' }]);
+  const calls: [number, string, string][] = [
+    [0, 'no_reply', '2026-12-04T22:59Z'], // 23:59 on the 4th
+    [1, 'confirmed', '2026-12-04T23:30Z'], // 00:30 on the 5th (the ops audit saw it filed under the 4th)
+    [2, 'canceled', '2026-12-05T22:30Z'], // 23:30 on the 5th
+  ];
+  for (const [lead, outcome, at] of calls) {
+    await t.db.query('INSERT INTO lead_calls (account_id, lead_id, agent_id, outcome, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      s.accountId,
+      ids[lead],
+      agent.id,
+      outcome,
+      at,
+    ]);
+  }
+  const manager = await login(t.app, boss.email);
+  const onThe = async (day: string) => {
+    const json = await manager.json('GET', `/statistics/agents?from=${day}&to=${day}`);
+    const row = (json.json().data as { agent_id: string; calls: number; confirmed: number }[]).find((r) => r.agent_id === agent.id)!;
+    return { calls: row.calls, confirmed: row.confirmed };
+  };
+  assert.deepEqual(await onThe('2026-12-04'), { calls: 1, confirmed: 0 });
+  assert.deepEqual(await onThe('2026-12-05'), { calls: 2, confirmed: 1 });
+  const page = await manager.get('/statistics/agents?from=2026-12-04&to=2026-12-06');
+  const days = JSON.parse(/data-days="([^"]*)"/.exec(page.body)![1].replace(/&quot;/g, '"'));
+  assert.deepEqual(days, [
+    { day: '2026-12-04', calls: 1, confirmed: 0 },
+    { day: '2026-12-05', calls: 2, confirmed: 1 },
+    { day: '2026-12-06', calls: 0, confirmed: 0 },
+  ]);
+});

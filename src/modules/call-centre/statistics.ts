@@ -1,6 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { agentScope } from './agents.js';
+import { daySpan, dayOf } from '../../lib/time-zone.js';
 
 export interface AgentStats {
   agent_id: string;
@@ -37,8 +38,9 @@ const scopeOf = (actor: Actor) => (actor.role === 'agent' ? 'u.id = $1' : agentS
  * call, over the leads whose first call (by anyone) was this agent's and fell in the range.
  */
 export async function agentStatistics(q: Queryable, actor: Actor, from: string, to: string, tz: string): Promise<AgentStats[]> {
+  const span = daySpan(from, to, tz);
   const { rows } = await q.query<AgentStats>(
-    `WITH span AS (SELECT ($2::date::timestamp AT TIME ZONE $4) AS since, (($3::date + 1)::timestamp AT TIME ZONE $4) AS until),
+    `WITH span AS (SELECT $2::timestamptz AS since, $3::timestamptz AS until),
      scoped AS (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)}),
      in_range AS (
        SELECT lc.agent_id, lc.lead_id, lc.outcome, lc.first_call_minutes FROM lead_calls lc, span
@@ -63,25 +65,32 @@ export async function agentStatistics(q: Queryable, actor: Actor, from: string, 
        FROM users u LEFT JOIN per_agent p ON p.agent_id = u.id LEFT JOIN medians m ON m.agent_id = u.id
       WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${scopeOf(actor)}
       ORDER BY lower(u.full_name), u.id`,
-    [actor.userId, from, to, tz],
+    [actor.userId, span.since, span.until],
   );
   return rows;
 }
 
 /** Calls and confirmations per day of the range, all the actor's agents together (the page's chart). */
 export async function callsPerDay(q: Queryable, actor: Actor, from: string, to: string, tz: string) {
+  const range = daySpan(from, to, tz);
+  const bounds = await q.query<{ first: Date | null; last: Date | null }>(
+    'SELECT min(created_at) AS first, max(created_at) AS last FROM lead_calls WHERE created_at >= $1 AND created_at < $2',
+    [range.since, range.until],
+  );
+  const { first, last } = bounds.rows[0];
+  const span = first && last ? daySpan(from, to, tz, { first: new Date(first), last: new Date(last) }) : range;
   const { rows } = await q.query<{ day: string; calls: number; confirmed: number }>(
     `WITH per_day AS (
-       SELECT (lc.created_at AT TIME ZONE $4)::date AS d, count(*)::int AS calls,
+       SELECT ${dayOf('lc.created_at', '$6', '$7')} AS d, count(*)::int AS calls,
               count(*) FILTER (WHERE lc.outcome = 'confirmed')::int AS confirmed
          FROM lead_calls lc
-        WHERE lc.created_at >= ($2::date::timestamp AT TIME ZONE $4) AND lc.created_at < (($3::date + 1)::timestamp AT TIME ZONE $4)
+        WHERE lc.created_at >= $4 AND lc.created_at < $5
           AND lc.agent_id IN (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)})
         GROUP BY 1)
      SELECT to_char(s.d, 'YYYY-MM-DD') AS day, coalesce(p.calls, 0) AS calls, coalesce(p.confirmed, 0) AS confirmed
        FROM generate_series($2::date, $3::date, interval '1 day') s(d) LEFT JOIN per_day p ON p.d = s.d::date
       ORDER BY s.d`,
-    [actor.userId, from, to, tz],
+    [actor.userId, from, to, span.since, span.until, span.starts, span.offsets],
   );
   return rows;
 }

@@ -13,6 +13,7 @@ import { BalanceKpis } from '../ledger/views.js';
 import { deliveriesOf } from '../deliveries/queries.js';
 import { DeliveriesPage } from '../deliveries/views.js';
 import { stockFigures, type StockFigures } from '../stocks/queries.js';
+import { startOfToday } from '../../lib/time-zone.js';
 import { leadAccess, type LeadScope } from '../leads/queries.js';
 
 type Counts = Record<string, number>;
@@ -25,15 +26,15 @@ interface Figures {
  * Leads and orders today and over the last 30 days, by status, as the viewer's leads list scopes
  * them (leadAccess): one account, a team's (the records with a line of one of `productIds`), or all.
  */
-async function homeFigures(q: Queryable, scope: LeadScope): Promise<Figures> {
+async function homeFigures(q: Queryable, scope: LeadScope, today: Date): Promise<Figures> {
   const run = async (table: 'leads' | 'orders') => {
     const lines = table === 'leads' ? 'SELECT lead_id FROM lead_lines WHERE' : 'SELECT order_id FROM order_lines WHERE';
     const { rows } = await q.query<{ status: string; today: number; month: number }>(
-      `SELECT status, count(*) FILTER (WHERE created_at >= date_trunc('day', now()))::int AS today, count(*)::int AS month
+      `SELECT status, count(*) FILTER (WHERE created_at >= $3)::int AS today, count(*)::int AS month
          FROM ${table} WHERE deleted_at IS NULL AND created_at >= now() - interval '30 days'
           AND ($1::text IS NULL OR account_id = $1)
           AND ($2::text[] IS NULL OR id IN (${lines} product_id = ANY($2::text[]))) GROUP BY status`,
-      [scope.accountId, scope.productIds ?? null],
+      [scope.accountId, scope.productIds ?? null, today],
     );
     return {
       today: Object.fromEntries(rows.map((r) => [r.status, r.today])),
@@ -161,13 +162,16 @@ export async function homePages(web: FastifyInstance) {
     // The figures of the leads the viewer's list shows: a seller their shop's, a manager their team's, others all.
     if (user.role === 'seller' || KPI_ROLES.has(user.role)) {
       const { scope } = await leadAccess(web.db, user);
-      const f = await homeFigures(web.db, scope);
+      const f = await homeFigures(web.db, scope, startOfToday(web.config.timezone));
       const balance = user.role === 'seller' ? await balanceOf(web.db, user.account_id!) : undefined;
       const title = user.role === 'seller' ? 'Your shop' : scope.productIds ? 'Your team' : 'All accounts';
       return renderPage(req, reply, { title: 'Home', body: <Dashboard user={user} f={f} scope={title} balance={balance} /> });
     }
     if (user.role === 'stock-manager') {
-      return renderPage(req, reply, { title: 'Home', body: <StockDashboard user={user} f={await stockFigures(web.db, user)} /> });
+      return renderPage(req, reply, {
+        title: 'Home',
+        body: <StockDashboard user={user} f={await stockFigures(web.db, user, startOfToday(web.config.timezone))} />,
+      });
     }
     return renderPage(req, reply, {
       title: 'Home',

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { daySpan, startOfDay, startOfToday, todayIn } from './time-zone.js';
+
+test('days of a zone from Node: Casablanca is UTC+1 outside Ramadan, Paris moves its clocks', () => {
+  assert.equal(startOfDay('2026-12-05', 'Africa/Casablanca').toISOString(), '2026-12-04T23:00:00.000Z');
+  assert.equal(todayIn('Africa/Casablanca', new Date('2026-12-04T23:30:00Z')), '2026-12-05');
+  assert.equal(startOfToday('Africa/Casablanca', new Date('2026-12-04T23:30:00Z')).toISOString(), '2026-12-04T23:00:00.000Z');
+  assert.equal(startOfDay('2026-03-30', 'Europe/Paris').toISOString(), '2026-03-29T22:00:00.000Z');
+  assert.equal(startOfDay('2026-01-01', 'UTC').toISOString(), '2026-01-01T00:00:00.000Z');
+});
+
+test('a day span holds each change of offset where rows are, to the millisecond, and none without rows', () => {
+  const year = { first: new Date('2026-01-01T00:00:00Z'), last: new Date('2026-12-31T12:00:00Z') };
+  const paris = daySpan('2026-01-01', '2026-12-31', 'Europe/Paris', year);
+  assert.deepEqual(
+    paris.starts.map((d) => d.toISOString()),
+    ['2025-12-31T23:00:00.000Z', '2026-03-29T01:00:00.000Z', '2026-10-25T01:00:00.000Z'],
+  );
+  assert.deepEqual(paris.offsets, [60, 120, 60]);
+  assert.equal(paris.until.toISOString(), '2026-12-31T23:00:00.000Z');
+  // Ramadan 2026: Morocco goes back to UTC+0 for a month.
+  const casa = daySpan('2026-01-01', '2026-12-31', 'Africa/Casablanca', year);
+  assert.deepEqual(casa.offsets, [60, 0, 60]);
+  assert.equal(casa.starts.length, 3);
+  // Rows only after the change: the span starts its second stretch at the first row.
+  const late = daySpan('2026-01-01', '2026-12-31', 'Europe/Paris', { first: new Date('2026-06-01T00:00:00Z'), last: year.last });
+  assert.deepEqual(late.offsets, [60, 120, 60]);
+  assert.equal(late.starts[1].toISOString(), '2026-06-01T00:00:00.000Z');
+  const none = daySpan('0001-01-01', '9999-12-31', 'Africa/Casablanca');
+  assert.equal(none.starts.length, 1, 'no row: nothing to look for, whatever the range');
+});

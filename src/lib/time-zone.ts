@@ -1,0 +1,76 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/**
+ * Days of the platform's time zone, computed from Node's zone data. SQL never converts with
+ * `AT TIME ZONE <zone name>`: the embedded PGlite's zone data is not the server's (it puts
+ * Africa/Casablanca at +00:00 from the end of 2026, where PostgreSQL and Node say +01:00).
+ */
+
+/** Today's date (`YYYY-MM-DD`) in `tz`. */
+export function todayIn(tz: string, now = new Date()): string {
+  return DateTime.fromJSDate(now, { zone: tz }).toISODate()!;
+}
+
+/** The instant the day `YYYY-MM-DD` begins in `tz`. */
+export function startOfDay(day: string, tz: string): Date {
+  return DateTime.fromISO(day, { zone: tz }).startOf('day').toJSDate();
+}
+
+/** The instant today began in `tz`. */
+export function startOfToday(tz: string, now = new Date()): Date {
+  return startOfDay(todayIn(tz, now), tz);
+}
+
+/** The stretches of one UTC offset in [since, until): each one's first instant and its offset in minutes. */
+export interface DaySpan {
+  since: Date;
+  until: Date;
+  starts: Date[];
+  offsets: number[];
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The whole days [from, to] of `tz` (`YYYY-MM-DD`, inclusive) as instants, with the offset changes
+ * between `first` and `last` (the earliest and latest instants the caller's rows hold; none: no row),
+ * so that SQL can name each instant's local day (`dayOf` below). An offset changes at most a few
+ * times a year: the offset is read once a day, and a change is then found to the millisecond.
+ */
+export function daySpan(from: string, to: string, tz: string, rows?: { first: Date; last: Date }): DaySpan {
+  const zone = IANAZone.create(tz);
+  const since = startOfDay(from, tz);
+  const until = DateTime.fromISO(to, { zone: tz }).plus({ days: 1 }).startOf('day').toJSDate();
+  const starts = [since];
+  const offsets = [zone.offset(since.getTime())];
+  if (rows) {
+    const first = Math.max(rows.first.getTime(), since.getTime());
+    const last = Math.min(rows.last.getTime(), until.getTime() - 1);
+    if (zone.offset(first) !== offsets[0]) {
+      starts.push(new Date(first)); // no row is before it: [since, first) needs no day
+      offsets.push(zone.offset(first));
+    }
+    for (let before = first; before < last; before += DAY_MS) {
+      const current = offsets[offsets.length - 1];
+      let hi = Math.min(before + DAY_MS, last);
+      if (zone.offset(hi) === current) continue;
+      let lo = before;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (zone.offset(mid) === current) lo = mid;
+        else hi = mid;
+      }
+      starts.push(new Date(hi));
+      offsets.push(zone.offset(hi));
+    }
+  }
+  return { since, until, starts, offsets };
+}
+
+/**
+ * The SQL of the local day (a `date`) of the timestamptz `column`, given the parameters holding a
+ * DaySpan's `starts` (timestamptz[]) and `offsets` (float8[]); the column's value is at or after `since`.
+ */
+export function dayOf(column: string, startsParam: string, offsetsParam: string): string {
+  return `((${column} AT TIME ZONE 'UTC') + (${offsetsParam}::float8[])[width_bucket(${column}, ${startsParam}::timestamptz[])] * interval '1 minute')::date`;
+}
