@@ -78,7 +78,7 @@ export async function callCentrePages(web: FastifyInstance) {
     const message = closed === OUTSIDE_HOURS ? OUTSIDE_HOURS : EMPTY_QUEUE;
     if (!claim) {
       if (wantsJson(req)) return reply.send({ data: null, message });
-      req.session.flash = { error: closed ?? message };
+      if (!closed) req.session.flash = { error: message }; // a closed queue's page says why itself
       return reply.redirect('/call-centre', 302);
     }
     if (!wantsJson(req)) return reply.redirect(screenUrl(claim.id), 302);

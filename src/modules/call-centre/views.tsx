@@ -46,14 +46,17 @@ const OUTCOMES: [key: string, status: string, label: string][] = [
   ['5', 'wrong', 'Wrong number'],
 ];
 
+/** `1 order`, `2 orders`. */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const RISK_TONE = { low: 'green', medium: 'amber', high: 'red' } as const;
 
 function CustomerRecordCard({ record, rows }: { record: CustomerRecord; rows: CustomerHistoryRow[] }) {
   return (
     <Card title="Customer record" class="card-customer-record">
       <p>
-        Risk: <Badge tone={RISK_TONE[record.risk]}>{record.risk}</Badge> · {record.orders} orders ({record.delivered} delivered,{' '}
-        {record.returned} returned) · {record.leads} other leads
+        Risk: <Badge tone={RISK_TONE[record.risk]}>{record.risk}</Badge>
+        {` · ${count(record.orders, 'order')} (${record.delivered} delivered, ${record.returned} returned) · ${count(record.leads, 'other lead')}`}
       </p>
       {rows.length > 0 && (
         <ul class="plain-list">

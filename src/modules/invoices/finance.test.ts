@@ -312,7 +312,7 @@ describe('payouts', () => {
     assert.equal(data(await sel.json('GET', '/balance')).balance, 280);
 
     expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 50, payment_method: 'bank_transfer' }), {
-      payment_method: ['Add your bank account in Settings → Payment before asking for a bank transfer.'],
+      payment_method: ['Add your bank account under Payment details before asking for a bank transfer.'],
     });
     expectInvalid(await sel.json('PATCH', '/settings/payment/bank-account', { bank_name: 'CIH', iban: 'x'.repeat(35) }), {
       account_holder: ['The account holder field is required.'],
@@ -335,7 +335,7 @@ describe('payouts', () => {
     // Both at once: too much, and PayPal without a PayPal email.
     expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 280.01, payment_method: 'paypal' }), {
       amount: ['The amount field must not be greater than 280.00.'],
-      payment_method: ['Add your PayPal email in Settings → Payment before asking for a PayPal payout.'],
+      payment_method: ['Add your PayPal email under Payment details before asking for a PayPal payout.'],
     });
     expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 0.5, payment_method: 'cash' }), {
       amount: ['The amount field must be at least 1.'],

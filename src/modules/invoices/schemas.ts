@@ -46,5 +46,5 @@ export const PROOF_NOT_FILE = 'The file field must be a file.';
 export const amountTooHigh = (available: number) => `The amount field must not be greater than ${plainAmount(available)}.`;
 export const detailsMissing = (method: PaymentMethod) =>
   method === 'paypal'
-    ? 'Add your PayPal email in Settings → Payment before asking for a PayPal payout.'
-    : 'Add your bank account in Settings → Payment before asking for a bank transfer.';
+    ? 'Add your PayPal email under Payment details before asking for a PayPal payout.'
+    : 'Add your bank account under Payment details before asking for a bank transfer.';

@@ -109,6 +109,12 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     assert.equal(order.statusCode, 200);
     assert.match(order.body, /ORD-00001 · Ahmed Benali/);
     assert.match(order.body, /From lead <a href="\/leads\/[0-9A-Z]+\/show" class="ref">LD-00001<\/a>/);
+    // A manager sees every order but only their team's leads: the reference without a link that would 404 (ops audit).
+    const manager = await login(t.app, (await staff(t.db, 'manager')).email);
+    const managerView = await manager.get(`/orders/${orderLink[1]}/show`);
+    assert.equal(managerView.statusCode, 200);
+    assert.match(managerView.body, /From lead <strong>LD-00001<\/strong>/);
+    assert.doesNotMatch(managerView.body, /href="\/leads\/[0-9A-Z]+\/show"/);
     assert.match(order.body, /Created as <span class="badge badge-blue">New<\/span>/);
 
     const leadHistory = await s.json('GET', '/lead-histories?reference=LD-00001');

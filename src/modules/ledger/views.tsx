@@ -18,7 +18,7 @@ import {
 import { LEDGER_KINDS } from './book.js';
 import type { Balance, Fees, LedgerRow } from './queries.js';
 
-export const kindLabel = (k: string) => k.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+export const kindLabel = (k: string) => (k === 'cod_fee' ? 'COD fee' : k.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()));
 
 /** The balance's three figures (hidden by "hide money"). */
 export function BalanceKpis(p: { balance: Balance }) {

@@ -1,5 +1,6 @@
 import type { IdRoute } from '../../web/types.js';
 import { leadPolicy } from '../leads/policy.js';
+import { findLead, leadAccess } from '../leads/queries.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
@@ -155,6 +156,7 @@ export async function ordersPages(web: FastifyInstance) {
           canHistory={orderPolicy.can('history')(user)}
           canImport={orderPolicy.can('import')(user)}
           canExport={orderPolicy.can('export')(user)}
+          canLabel={orderPolicy.can('label')(user)}
         />
       ),
     });
@@ -204,6 +206,11 @@ export async function ordersPages(web: FastifyInstance) {
       options.includes('shipped') ? manualCompanies(db) : Promise.resolve([]),
       ledgerPolicy.authorize(user, 'view') ? orderLedger(db, row.id) : Promise.resolve(undefined),
     ]);
+    // The lead is linked only when its page would open: a manager sees every order but only their team's leads.
+    const canSeeLead =
+      row.lead_id !== null &&
+      leadPolicy.can('view')(user) &&
+      (await findLead(db, (await leadAccess(db, user)).scope, row.lead_id)) !== undefined;
     return renderPage(req, reply, {
       title: `${order.reference} · ${order.full_name}`,
       body: (
@@ -222,7 +229,7 @@ export async function ordersPages(web: FastifyInstance) {
           waitingForStock={row.waiting_for_stock}
           canEdit={orderPolicy.can('edit')(user)}
           canDelete={orderPolicy.can('delete')(user)}
-          canSeeLead={leadPolicy.can('view')(user)}
+          canSeeLead={canSeeLead}
           canHistory={orderPolicy.can('history')(user)}
           canLabel={orderPolicy.can('label')(user)}
         />

@@ -24,7 +24,6 @@ import {
 import { ListFilters, ProductsSummary, ProductsTable } from '../leads/views.js';
 import { ExportForm } from '../spreadsheets/views.js';
 import {
-  BulkDeleteForm,
   CustomerCard,
   RecordHeader,
   HistoryCard,
@@ -96,6 +95,43 @@ const shipmentWay = (n: number) => SHIPMENT_WAYS.find(([v]) => v === String(n))?
 
 type Account = { id: string; name: string };
 
+/**
+ * The orders list's actions on the ticked rows: their labels in one PDF (a new tab), and, for those
+ * who may, their deletion. Each button sends its own action and `_method`, as the leads list's.
+ */
+function OrderBulkForm(p: { canDelete: boolean; canLabel: boolean }) {
+  const { csrf } = usePage();
+  return (
+    <form
+      method="post"
+      action={p.canLabel ? '/orders/labels' : '/orders/delete'}
+      id="order-bulk"
+      class="inline-form bulk-actions"
+      data-empty="Select at least one order first."
+      aria-label="Selected orders"
+    >
+      <input type="hidden" name="_token" value={csrf} />
+      {p.canLabel && (
+        <button type="submit" formaction="/orders/labels" formtarget="_blank" class="btn btn-secondary btn-small">
+          Labels of the selected (PDF)
+        </button>
+      )}
+      {p.canDelete && (
+        <button
+          type="submit"
+          name="_method"
+          value="DELETE"
+          formaction="/orders/delete"
+          class="btn btn-danger btn-small"
+          data-confirm="Delete the selected orders? Only new and canceled orders can be deleted."
+        >
+          Delete selected
+        </button>
+      )}
+    </form>
+  );
+}
+
 export function OrdersList(p: {
   rows: OrderListRow[];
   meta: PageMeta;
@@ -106,6 +142,8 @@ export function OrdersList(p: {
   canHistory: boolean;
   canImport?: boolean;
   canExport?: boolean;
+  /** Labels of the ticked orders in one PDF (fulfilment.md), whatever ships them. */
+  canLabel?: boolean;
 }) {
   const hide = hidesMoney();
   const { url } = usePage();
@@ -148,11 +186,11 @@ export function OrdersList(p: {
     ...(p.accounts ? [{ label: 'Account', render: (r: OrderListRow) => r.account_name ?? '—' }] : []),
     { label: 'Created', sort: 'created_at', render: (r) => <DateTimeCell iso={r.item.created_at} /> },
   ];
-  if (p.canDelete) {
+  if (p.canDelete || p.canLabel) {
     columns.unshift({
       label: 'Select',
       class: 'select-col',
-      render: (r) => <input type="checkbox" name="ids[]" value={r.item.id} aria-label={`Select ${r.item.reference}`} form="bulk-delete" />,
+      render: (r) => <input type="checkbox" name="ids[]" value={r.item.id} aria-label={`Select ${r.item.reference}`} form="order-bulk" />,
     });
   }
   return (
@@ -185,14 +223,7 @@ export function OrdersList(p: {
       />
       <DataTable caption="Orders" rows={p.rows} columns={columns} empty="No order matches these filters." />
       <div class="list-footer">
-        {p.canDelete && p.rows.length > 0 && (
-          <BulkDeleteForm
-            action="/orders/delete"
-            confirm="Delete the selected orders? Only new and canceled orders can be deleted."
-            label="Delete selected orders"
-            empty="Select at least one order to delete."
-          />
-        )}
+        {(p.canDelete || p.canLabel) && p.rows.length > 0 && <OrderBulkForm canDelete={p.canDelete} canLabel={p.canLabel === true} />}
         <Pagination meta={p.meta} />
       </div>
     </>

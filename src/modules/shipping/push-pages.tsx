@@ -57,6 +57,10 @@ function PushPage(p: {
           ) : (
             <p class="muted">No active shipping company with the HTTP adapter yet: an admin adds one first.</p>
           )}
+          <p class="muted">
+            Orders that leave by hand (a company with the manual adapter, or your own couriers) are shipped by an admin from each order's
+            page; their labels are printed from the orders list.
+          </p>
         </Card>
       ) : (
         <Form action={PAGE} label="Push orders">

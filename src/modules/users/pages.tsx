@@ -84,7 +84,7 @@ async function formOptions(web: FastifyInstance, viewer: WebUser, role: Role, cr
 }
 
 const nounOf = (role: Role, viewer: WebUser) =>
-  role === 'seller' && viewer.role === 'seller' ? 'team member' : ROLE_LABELS[role].toLowerCase();
+  role === 'seller' && viewer.role === 'seller' ? 'team member' : role === 'delivery' ? 'delivery person' : ROLE_LABELS[role].toLowerCase();
 
 export async function usersPages(web: FastifyInstance) {
   const route = formRoutes(web);
