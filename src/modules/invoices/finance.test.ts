@@ -403,6 +403,7 @@ describe('payouts', () => {
 
     // Un-paid back to pending (the proof stays in the history), then canceled: the reservation comes back.
     assert.equal(data(await admin.json('PATCH', `/invoices/${inv.id}/un-paid/request`)).status, 'pending');
+    assert.match(pdfText((await sel.get(`/invoices/${inv.id}/pdf`)).rawPayload), /Amount requested: 200\.00 MAD/, 'not paid out yet');
     // The proof is no longer the payout's, but its history row links to it.
     assert.equal((await sel.get(`/invoices/${inv.id}/proof`)).statusCode, 404);
     const kept = /href="(\/invoices\/[^"]+\/proof\?history=\d+)">View this proof</.exec(

@@ -34,7 +34,7 @@ export async function statementPdf(inv: InvoiceRow, s: { since: string | null; u
   doc.moveDown();
 
   const x0 = 40;
-  const widths = [80, 60, 62, 55, 55, 55, 55, 50];
+  const widths = [72, 52, 62, 50, 50, 50, 50, 50, 64]; // one per header cell: 500 of the page's 515 points
   const header = ['Order', 'Status', ...COLUMNS.map(([, l]) => l), 'Net'];
   const row = (cells: string[], bold = false) => {
     const y = doc.y;
@@ -79,7 +79,7 @@ export async function statementPdf(inv: InvoiceRow, s: { since: string | null; u
   const fees = Math.round(((totals.delivered ?? 0) - net) * 100) / 100;
   doc.text(`Total fees: ${money(fees === 0 ? 0 : fees)}`);
   doc.text(`Net for the period: ${money(net)}`);
-  doc.text(`Amount paid out: ${money(Number(inv.amount))}`);
+  doc.text(`${inv.status === 'paid' ? 'Amount paid out' : 'Amount requested'}: ${money(Number(inv.amount))}`);
   doc.end();
   await ended;
   return Buffer.concat(chunks);
