@@ -81,20 +81,27 @@ interface FieldProps {
   secret?: boolean;
 }
 
+/** A field's label, with the required fields' `*`. */
+function FieldLabel(p: { id: string; label: string; required?: boolean }) {
+  return (
+    <div class="label-row">
+      <label for={p.id}>{p.label}</label>
+      {p.required && (
+        <span class="req" aria-hidden="true">
+          *
+        </span>
+      )}
+    </div>
+  );
+}
+
 export function Field(p: FieldProps) {
   const f = useField(p.name);
   const value = p.secret || p.type === 'password' ? '' : f.hasOld ? String(f.old ?? '') : (p.value ?? '');
   const describedBy = [f.messages.length ? `${f.id}-error` : '', p.hint ? `${f.id}-hint` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={f.messages.length ? 'field has-error' : 'field'}>
-      <div class="label-row">
-        <label for={f.id}>{p.label}</label>
-        {p.required && (
-          <span class="req" aria-hidden="true">
-            *
-          </span>
-        )}
-      </div>
+      <FieldLabel id={f.id} label={p.label} required={p.required} />
       <input
         id={f.id}
         name={p.name}
@@ -124,7 +131,7 @@ export function TextArea(p: { name: string; label: string; value?: string | null
   const f = useField(p.name);
   return (
     <div class={f.messages.length ? 'field has-error' : 'field'}>
-      <label for={f.id}>{p.label}</label>
+      <FieldLabel id={f.id} label={p.label} required={p.required} />
       <textarea
         id={f.id}
         name={p.name}
@@ -158,7 +165,7 @@ export function Select(p: {
   const current = f.hasOld ? String(f.old ?? '') : (p.value ?? '');
   return (
     <div class={f.messages.length ? 'field has-error' : 'field'}>
-      <label for={f.id}>{p.label}</label>
+      <FieldLabel id={f.id} label={p.label} required={p.required} />
       <select
         id={f.id}
         name={p.name}

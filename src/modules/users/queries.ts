@@ -30,13 +30,15 @@ export interface UserRow {
   updated_at: string;
   account_name: string | null;
   manager_name: string | null;
+  call_center_name: string | null;
 }
 
 const COLUMNS = `u.id, u.role, u.full_name, u.email, u.phone, u.whatsapp_phone, u.company, u.status, u.account_id,
   u.manager_id, u.call_center_id, u.salary::float8 AS salary, u.products_ids_to_confirm, u.agent_working_hours, u.agent_status_handlings,
   u.warehouses_ids_to_manage, iso_utc(u.created_at) AS created_at, iso_utc(u.updated_at) AS updated_at,
-  a.name AS account_name, m.full_name AS manager_name`;
-const FROM = 'FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN users m ON m.id = u.manager_id';
+  a.name AS account_name, m.full_name AS manager_name, cc.name AS call_center_name`;
+const FROM =
+  'FROM users u LEFT JOIN accounts a ON a.id = u.account_id LEFT JOIN users m ON m.id = u.manager_id LEFT JOIN call_centers cc ON cc.id = u.call_center_id';
 
 /** The JSON representation of a user: the common fields and those of its role. */
 export function presentUser(u: UserRow): Record<string, unknown> {

@@ -178,6 +178,11 @@ describe('users: managers see their own team', () => {
     assert.deepEqual(names(await asCcm.json('GET', '/users/agents?per_page=1000')), [ccmAgent.id, inCentre.id].sort());
     assert.deepEqual(names(await asCcm.json('GET', '/users/follow-up-agents?per_page=1000')), [followUp.id]);
     expectJson(await asCcm.json('GET', `/users/agents/${inCentre.id}/show`), 200);
+    // The agent's page names their call centre, as the form sets it (ops audit).
+    assert.match(
+      (await asCcm.get(`/users/agents/${inCentre.id}/show`)).body,
+      new RegExp(`Call centre</dt>\\s*<dd>Centre ${centre.slice(-8)}</dd>`),
+    );
     expectJson(await asCcm.json('GET', `/users/agents/${stranger.id}/show`), 404, NOT_FOUND);
     const board = (await asCcm.json('GET', '/call-centre/agents')).json().data.map((u: { id: string }) => u.id);
     assert.deepEqual(board.sort(), [ccmAgent.id, inCentre.id].sort(), 'the agents board lists the same agents');

@@ -477,6 +477,7 @@ export function UserPage(p: {
   if (u.role === 'seller')
     access.push(['Account', v.role === 'seller' ? u.account_name : <a href={`/accounts/${u.account_id}/show`}>{u.account_name}</a>]);
   if (MANAGED_BY[u.role]) access.push(['Manager', u.manager_name]);
+  if (fields.includes('call_center_id')) access.push(['Call centre', u.call_center_name]);
   access.push(['Member since', formatDateTime(u.created_at)], ['Last updated', formatDateTime(u.updated_at)]);
   const hours = u.agent_working_hours ?? [];
   return (
