@@ -67,7 +67,10 @@ export function RemittanceForm(p: { courier: Courier; orders: PendingOrder[] }) 
           <Field name="file" type="file" label="CSV of reference,amount (instead of selecting)" accept=".csv,text/csv" />
           <Field name="received_at" label="Received on" type="date" value={today} required />
           <TextArea name="comment" label="Comment" />
-          <Checkbox name="confirm" label="Record even where amounts differ from what codops expects" />
+          <Checkbox
+            name="confirm"
+            label="Record even where amounts differ from what codops expects (with a CSV, choose the file again: a page cannot keep it)"
+          />
           <Button>Record remittance</Button>
         </Form>
       </Card>
