@@ -81,3 +81,15 @@ test('an XLSX of more different texts than a hundred thousand rows can hold is r
     for await (const row of readSheet(Readable.from([bomb]), 'xlsx')) void row;
   }, new Error('it holds more than 1,000,000 different texts.'));
 });
+
+test('a CSV row is numbered by the line it starts on, a line break inside quotes or not (money audit)', async () => {
+  const csv = 'full_name,address\n"Ahmed","12 Rue\nAppartement 3"\n\nSalma,"1\n2\n3"\nOmar,Rabat\n';
+  const rows: [number, string[]][] = [];
+  for await (const r of readSheet(Readable.from([Buffer.from(csv)]), 'csv')) rows.push([r.row, r.cells]);
+  assert.deepEqual(rows, [
+    [1, ['full_name', 'address']],
+    [2, ['Ahmed', '12 Rue\nAppartement 3']],
+    [5, ['Salma', '1\n2\n3']],
+    [8, ['Omar', 'Rabat']],
+  ]);
+});

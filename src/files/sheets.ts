@@ -30,10 +30,18 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
+/**
+ * A CSV's records, each numbered by the line it starts on (as a spreadsheet shows it): csv-parse
+ * counts the line a record ends on, later for one with a line break inside quotes (an address).
+ */
 async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
-  const parser = input.pipe(parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000 }));
-  for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    yield { row: rec.info.lines, cells: rec.record };
+  const parser = input.pipe(
+    parse({ bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000 }),
+  );
+  for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
+    // The raw text starts with the empty lines skipped before it and ends with its own line break.
+    const inside = rec.raw.replace(/^(\r\n|\r|\n)+|(\r\n|\r|\n)$/g, '').match(/\r\n|\r|\n/g)?.length ?? 0;
+    yield { row: rec.info.lines - inside, cells: rec.record };
   }
 }
 
