@@ -309,6 +309,12 @@ describe('payouts', () => {
     for (const o of orders) await moveOrder(t.db, s.accountId, o.id, 'shipped');
     await moveOrder(t.db, s.accountId, orders[0].id, 'delivered');
     await moveOrder(t.db, s.accountId, orders[1].id, 'returned');
+    // A return that books nothing (every fee at 0) is on the statement all the same (money audit).
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { fulfilment_fee: 0 });
+    const free = await makeOrder(t.db, s.accountId, { total: 50 });
+    await moveOrder(t.db, s.accountId, free.id, 'shipped');
+    await moveOrder(t.db, s.accountId, free.id, 'returned');
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { fulfilment_fee: 10 });
     assert.equal(data(await sel.json('GET', '/balance')).balance, 280);
 
     expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 50, payment_method: 'bank_transfer' }), {
@@ -396,6 +402,8 @@ describe('payouts', () => {
     assert.match(text, new RegExp(inv.reference));
     assert.match(text, new RegExp(orders[0].reference));
     assert.match(text, new RegExp(orders[1].reference));
+    assert.match(text, new RegExp(`${free.reference}\\s+returned`));
+    assert.match(text, /3 orders/);
     assert.match(text, /Total collected: 300\.00 MAD/);
     assert.match(text, /Total fees: 20\.00 MAD/);
     assert.match(text, /Net for the period: 280\.00 MAD/);

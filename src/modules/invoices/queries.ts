@@ -161,8 +161,16 @@ export interface StatementOrder {
  * reservation (a payout not canceled) to this payout's own reservation.
  */
 export async function statementOf(q: Queryable, inv: InvoiceRow) {
-  const { rows: bounds } = await q.query<{ until_id: string; until_at: string; since_id: string | null; since_at: string | null }>(
-    `SELECT r.id AS until_id, iso_utc(r.created_at) AS until_at, p.id AS since_id, iso_utc(p.created_at) AS since_at
+  const { rows: bounds } = await q.query<{
+    until_id: string;
+    until_at: string;
+    until_ts: Date;
+    since_id: string | null;
+    since_at: string | null;
+    since_ts: Date | null;
+  }>(
+    `SELECT r.id AS until_id, iso_utc(r.created_at) AS until_at, r.created_at AS until_ts,
+            p.id AS since_id, iso_utc(p.created_at) AS since_at, p.created_at AS since_ts
        FROM balance_histories r
        LEFT JOIN LATERAL (
          SELECT b.id, b.created_at FROM balance_histories b JOIN invoices i ON i.id = b.invoice_id
@@ -173,13 +181,30 @@ export async function statementOf(q: Queryable, inv: InvoiceRow) {
     [inv.id],
   );
   const b = bounds[0];
-  const { rows } = await q.query<{ reference: string; kinds: Record<string, number>; net: number }>(
-    `SELECT h.order_reference AS reference, json_object_agg(h.kind, h.amount::float8) AS kinds, sum(h.amount)::float8 AS net
-       FROM (SELECT order_reference, kind, sum(amount) AS amount, min(id) AS first FROM balance_histories
-              WHERE account_id = $1 AND order_reference IS NOT NULL AND id < $2::bigint AND ($3::bigint IS NULL OR id > $3::bigint)
-              GROUP BY order_reference, kind) h
-      GROUP BY h.order_reference ORDER BY min(h.first)`,
-    [inv.account_id, b?.until_id ?? '0', b?.since_id ?? null],
+  // The orders with ledger rows in the period, and those returned in it that booked none (every fee
+  // at 0): finance.md lists each delivered and returned order. In the order they were booked.
+  const { rows } = await q.query<StatementOrder & { at: string }>(
+    `WITH booked AS (
+       SELECT h.order_reference AS reference, json_object_agg(h.kind, h.amount::float8) AS kinds, sum(h.amount)::float8 AS net,
+              min(h.first_at) AS at
+         FROM (SELECT order_reference, kind, sum(amount) AS amount, min(created_at) AS first_at FROM balance_histories
+                WHERE account_id = $1 AND order_reference IS NOT NULL AND id < $2::bigint AND ($3::bigint IS NULL OR id > $3::bigint)
+                GROUP BY order_reference, kind) h
+        GROUP BY h.order_reference)
+     SELECT reference, kinds, net, iso_utc(at) AS at FROM booked
+     UNION ALL
+     SELECT o.reference, '{}'::json, 0, iso_utc(min(oh.created_at))
+       FROM order_histories oh JOIN orders o ON o.id = oh.order_id
+      WHERE oh.account_id = $1 AND oh.new_status = 'returned' AND oh.created_at <= $4::timestamptz
+        AND ($5::timestamptz IS NULL OR oh.created_at > $5::timestamptz)
+        AND o.reference NOT IN (SELECT reference FROM booked)
+      GROUP BY o.reference
+      ORDER BY at, reference`,
+    [inv.account_id, b?.until_id ?? '0', b?.since_id ?? null, b?.until_ts ?? inv.created_at, b?.since_ts ?? null],
   );
-  return { since: b?.since_at ?? null, until: b?.until_at ?? inv.created_at, orders: rows as StatementOrder[] };
+  return {
+    since: b?.since_at ?? null,
+    until: b?.until_at ?? inv.created_at,
+    orders: rows.map(({ reference, kinds, net }) => ({ reference, kinds, net })),
+  };
 }
