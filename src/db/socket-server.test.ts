@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,36 @@ test('a command dropped while its transaction waits for another does not leave t
     await next.answer(next.send('rollback'));
     next.socket.destroy();
     holder.socket.destroy();
+  } finally {
+    await served.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Found by the crash audit: a command killed while the server wrote it a large answer (a backup)
+// made that write fail with EPIPE, and the socket's unheard 'error' event ended the server.
+test('a command that dies while its answer is being written costs its connection only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codops-socket-'));
+  const db = await openPglite(undefined);
+  const served = await serveDatabaseSocket(db, dir);
+  try {
+    // A separate process killed as its answer arrives: the kernel closes its end as a crash would.
+    const script = `const c = require('node:net').connect(process.argv[1], () => c.write(process.argv[2] + '\\n'));
+      c.on('data', () => {});
+      c.once('data', () => setTimeout(() => process.kill(process.pid, 'SIGKILL'), Number(process.argv[3])));`;
+    for (const [round, after] of [0, 2, 5, 10, 20, 30].entries()) {
+      const request =
+        round % 2
+          ? { id: 1, op: 'backup' }
+          : { id: 1, op: 'query', text: `SELECT repeat('x', 1000) FROM generate_series(1, 20000)`, params: [] };
+      const child = spawn(process.execPath, ['-e', script, socketPath(dir), JSON.stringify(request), String(after)], { stdio: 'ignore' });
+      await new Promise((resolve) => child.once('exit', resolve));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const next = await client(dir);
+    await next.answer(next.send('query', { text: 'SELECT 1 AS one', params: [] }));
+    next.socket.destroy();
   } finally {
     await served.close();
     await db.close();

@@ -23,6 +23,9 @@ export async function serveDatabaseSocket(db: Database, dataDir: string): Promis
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    // A command that dies while its answer is being written (Ctrl-C on a backup) makes that write
+    // fail with EPIPE: without a listener the socket's 'error' event would end the server itself.
+    socket.on('error', () => socket.destroy());
     void handle(db, socket).catch(() => socket.destroy());
   });
   const umask = process.umask(0o177); // the socket is born owner-only, no window before a chmod
@@ -46,7 +49,9 @@ export async function serveDatabaseSocket(db: Database, dataDir: string): Promis
 }
 
 async function handle(db: Database, socket: Socket) {
-  const send = (r: Reply) => socket.write(JSON.stringify(r) + '\n');
+  const send = (r: Reply) => {
+    if (!socket.destroyed) socket.write(JSON.stringify(r) + '\n'); // its command may be gone (see 'error' above)
+  };
   const fail = (id: number, err: unknown) =>
     send({ id, error: { message: (err as Error).message ?? String(err), code: (err as { code?: string }).code } });
 
