@@ -25,7 +25,8 @@ async function main() {
   const purge = setInterval(() => purgeIdempotencyKeys(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();
   const maintenance = startMaintenance(db, app.log);
-  const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log) : undefined;
+  // On the embedded database this process alone runs jobs: those it finds running were a dead process's.
+  const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log, !config.databaseUrl) : undefined;
   const schedules = worker ? await startSchedules(db, config, app.log) : undefined;
 
   let closing = false;

@@ -246,6 +246,31 @@ describe('jobs: stopping a worker', () => {
   });
 });
 
+describe('a worker that is the only one (the embedded database)', () => {
+  // Found by the crash audit: after a kill -9 and a restart on PGlite, an import stayed "Running: 0 of
+  // 5000" for its whole 600-s lease, though no other process could have been running it.
+  test('takes back at once a job a dead process held; another worker waits for the lease', async () => {
+    const id = await t.db.tx((q) => enqueue(q, flaky.kind, { failures: 0 }));
+    await t.db.query(`UPDATE pgboss.job SET state = 'active', started_on = now(), expire_in = interval '600 seconds' WHERE id = $1`, [id]);
+    await t.db.query(`UPDATE jobs SET status = 'running', run_token = gen_random_uuid() WHERE id = $1`, [id]);
+    const shared = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: KINDS, maintenanceSeconds: 1 }).start();
+    await sleep(3_000);
+    await shared.stop();
+    assert.equal((await record(id)).status, 'running', 'with other workers possible, the lease is waited out');
+    const sole = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: KINDS, maintenanceSeconds: 1, soleProcess: true }).start();
+    try {
+      const r = await until(
+        'the job taken back and done',
+        async () => ((await record(id)).status === 'done' ? record(id) : undefined),
+        20_000,
+      );
+      assert.equal(r.status, 'done');
+    } finally {
+      await sole.stop();
+    }
+  });
+});
+
 describe('GET /jobs/{id}', () => {
   test('answers the spec shape to the user who started it and to admins; 404 to others', async () => {
     const id = await t.db.tx((q) => enqueue(q, items.kind, { rows: 10 }, { userId: seller.id }));

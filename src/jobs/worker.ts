@@ -28,6 +28,12 @@ interface WorkerOptions {
   appKey?: string;
   /** The file store of jobs that read or write files (imports, exports). */
   files?: FileStore;
+  /**
+   * No other process runs this database's jobs (the embedded one: the server alone opens DATA_DIR),
+   * so a job found running at start was a dead process's: its lease ends at once and the first
+   * maintenance pass queues it again, instead of after up to ten minutes (an import's lease).
+   */
+  soleProcess?: boolean;
 }
 
 interface Running {
@@ -91,6 +97,7 @@ export class JobWorker {
   }
 
   async start(): Promise<this> {
+    if (this.opts.soleProcess) await this.db.query(`UPDATE pgboss.job SET expire_in = interval '0' WHERE state = 'active'`);
     await this.boss.start();
     await this.db.listen(WAKE_CHANNEL, () => this.wake());
     this.timer = setInterval(() => this.wake(), this.opts.pollMs ?? 2000);
