@@ -290,7 +290,7 @@ describe('the ledger', () => {
     expectInvalid(
       await admin.json('POST', '/balance-histories/adjust', { account_id: shop.accountId, amount: -1, comment: 'Below zero' }),
       {
-        amount: ['The amount field must be at least 0.00.'],
+        amount: ['The amount field must be greater than 0.00.'],
       },
     );
     // The seller's own list never shows another account's rows.

@@ -229,8 +229,11 @@ test(`300 random steps keep the ledger's invariants (seed ${SEED})`, async () =>
           comment: `step ${newId()}`,
         });
         if (cents < 0 && balanceC + cents < 0) {
-          const least = balanceC > 0 ? `-${(balanceC / 100).toFixed(2)}` : '0.00';
-          assert.deepEqual(res.json().errors, { amount: [`The amount field must be at least ${least}.`] }, res.body);
+          const message =
+            balanceC > 0
+              ? `The amount field must be at least -${(balanceC / 100).toFixed(2)}.`
+              : 'The amount field must be greater than 0.00.';
+          assert.deepEqual(res.json().errors, { amount: [message] }, res.body);
           return false;
         }
         assert.equal(res.statusCode, 201, res.body);

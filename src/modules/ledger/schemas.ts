@@ -25,9 +25,12 @@ export type FeesInput = Partial<
 export const plainAmount = (n: number) =>
   n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false });
 
-/** A debit larger than the available balance: the least the amount may be (`-available`, or 0). */
+/**
+ * A debit larger than the available balance: the least the amount may be (`-available`); with
+ * nothing available only a credit is taken, in Laravel's `gt` words (0 itself is refused too).
+ */
 export const adjustmentTooLow = (available: number) =>
-  `The amount field must be at least ${available > 0 ? `-${plainAmount(available)}` : plainAmount(0)}.`;
+  available > 0 ? `The amount field must be at least -${plainAmount(available)}.` : 'The amount field must be greater than 0.00.';
 
 /** `POST /balance-histories/adjust` (admin). */
 export const adjustBody = compile(
