@@ -69,10 +69,20 @@ describe('a courier on a phone', { skip: skipBrowser }, () => {
     assert.ok(box && box.height >= 44 && box.x + box.width <= 390, `the button fits a thumb and the screen: ${JSON.stringify(box)}`);
 
     await card.getByLabel('Note (optional)').fill('Paid in cash, left with the doorman');
+    // Final either way: the page asks first (the ops audit: a mis-tap could not be undone). Dismissed, nothing is sent.
+    page.once('dialog', (d) => void d.dismiss());
+    await card.getByRole('button', { name: 'Delivered' }).click();
+    assert.equal(await page.locator('li.delivery').count(), 2, 'dismissed: still to deliver');
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
     await card.getByRole('button', { name: 'Delivered' }).click();
     await page.waitForLoadState('load');
     assert.match(page.url(), /\/deliveries$/);
     assert.equal(await page.getByRole('status').textContent(), `${refs[0]} is delivered.`);
+    assert.equal(asked, `${refs[0]} delivered and paid? This cannot be undone.`);
     assert.equal(await page.locator('li.delivery').count(), 1);
     assert.equal(await page.locator('li.delivery', { hasText: 'Karim Second' }).count(), 1);
     await checkPage(page, 'deliveries after marking');

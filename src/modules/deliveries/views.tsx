@@ -62,10 +62,23 @@ function DeliveryCard({ d }: { d: DeliveryRow }) {
           </ul>
         )}
         <div class="delivery-actions">
-          <button type="submit" name="status" value="delivered" class="btn btn-primary">
+          {/* Either is final (its fees are booked): a tap on the wrong one is asked about first. */}
+          <button
+            type="submit"
+            name="status"
+            value="delivered"
+            class="btn btn-primary"
+            data-confirm={`${d.reference} delivered and paid? This cannot be undone.`}
+          >
             Delivered
           </button>
-          <button type="submit" name="status" value="returned" class="btn btn-danger">
+          <button
+            type="submit"
+            name="status"
+            value="returned"
+            class="btn btn-danger"
+            data-confirm={`${d.reference} returned? This cannot be undone.`}
+          >
             Returned
           </button>
         </div>

@@ -101,7 +101,7 @@ export function CompanyForm({ company, cities, hasKey }: { company?: CompanyJson
         </div>
         <TextArea name="status_map" label="Courier statuses" rows={4} value={statusMapText(company?.status_map)} />
         <p class="hint">
-          One per line, the courier's status then what it means: `LIVRE = delivered`. Meanings: shipped, delivered, returned.
+          One per line, the courier's status then what it means: <code>LIVRE = delivered</code>. Meanings: shipped, delivered, returned.
         </p>
       </fieldset>
       <fieldset class="field fieldset">
