@@ -23,6 +23,7 @@ import {
 } from '../../web/ui.js';
 import {
   AccountSelect,
+  BulkDeleteButton,
   BulkDeleteForm,
   CustomerCard,
   RecordHeader,
@@ -256,18 +257,7 @@ function LeadBulkForm(p: { id: string; agents: { id: string; full_name: string }
       <button type="submit" name="_method" value="PATCH" class="btn btn-secondary btn-small">
         Assign selected
       </button>
-      {p.canDelete && (
-        <button
-          type="submit"
-          name="_method"
-          value="DELETE"
-          formaction="/leads/delete"
-          class="btn btn-danger btn-small"
-          data-confirm={DELETE_CONFIRM}
-        >
-          Delete selected
-        </button>
-      )}
+      {p.canDelete && <BulkDeleteButton action="/leads/delete" confirm={DELETE_CONFIRM} />}
     </form>
   );
 }

@@ -24,6 +24,7 @@ import {
 import { ListFilters, ProductsSummary, ProductsTable } from '../leads/views.js';
 import { ExportForm } from '../spreadsheets/views.js';
 import {
+  BulkDeleteButton,
   CustomerCard,
   RecordHeader,
   HistoryCard,
@@ -117,16 +118,7 @@ function OrderBulkForm(p: { canDelete: boolean; canLabel: boolean }) {
         </button>
       )}
       {p.canDelete && (
-        <button
-          type="submit"
-          name="_method"
-          value="DELETE"
-          formaction="/orders/delete"
-          class="btn btn-danger btn-small"
-          data-confirm="Delete the selected orders? Only new and canceled orders can be deleted."
-        >
-          Delete selected
-        </button>
+        <BulkDeleteButton action="/orders/delete" confirm="Delete the selected orders? Only new and canceled orders can be deleted." />
       )}
     </form>
   );

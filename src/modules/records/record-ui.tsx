@@ -356,6 +356,15 @@ export function pick(body: Record<string, unknown>, keys: readonly string[]): Re
   return Object.fromEntries(keys.filter((k) => k in body).map((k) => [k, body[k]]));
 }
 
+/** A bulk form's delete button, beside its other actions: its own action, `_method` and confirmation. */
+export function BulkDeleteButton(p: { action: string; confirm: string }) {
+  return (
+    <button type="submit" name="_method" value="DELETE" formaction={p.action} class="btn btn-danger btn-small" data-confirm={p.confirm}>
+      Delete selected
+    </button>
+  );
+}
+
 /**
  * The bulk delete of a list: its row checkboxes (`ids[]`, `form="bulk-delete"`) sit in the table,
  * outside this form, so the filters and row links keep working.
