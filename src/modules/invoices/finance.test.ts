@@ -770,16 +770,23 @@ describe('courier cash', () => {
 });
 
 describe('courier cash, found by the money audit', () => {
-  test('remittances of the same orders at the same moment: one is recorded, the others are 422s (they were 500s)', async () => {
+  /** A new shop's orders of these totals, delivered by a new company without fees. */
+  async function delivered(totals: number[]) {
     const s = await moneyShop(t.db);
     const { company } = await companyServing(t.db, { delivery: 0, return: 0 });
-    const ids = [];
-    for (const total of [100, 200]) {
+    const made = [];
+    for (const total of totals) {
       const o = await makeOrder(t.db, s.accountId, { total });
       await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
       await moveOrder(t.db, s.accountId, o.id, 'delivered');
-      ids.push(o.id);
+      made.push(o);
     }
+    return { company, made };
+  }
+
+  test('remittances of the same orders at the same moment: one is recorded, the others are 422s (they were 500s)', async () => {
+    const { company, made } = await delivered([100, 200]);
+    const ids = made.map((o) => o.id);
     const body = { shipping_company_id: company, order_ids: ids, received_at: '2026-12-04' };
     const answers = await Promise.all([1, 2, 3, 4].map(() => admin.json('POST', '/remittances', body)));
     assert.deepEqual(answers.map((a) => a.statusCode).sort(), [201, 422, 422, 422], answers.map((a) => a.body).join('\n'));
@@ -794,15 +801,7 @@ describe('courier cash, found by the money audit', () => {
   });
 
   test("a csv that is no text is the field's 422; ';' lines read a decimal comma; a malformed line is reported with the others", async () => {
-    const s = await moneyShop(t.db);
-    const { company } = await companyServing(t.db, { delivery: 0, return: 0 });
-    const made = [];
-    for (const total of [597.75, 80]) {
-      const o = await makeOrder(t.db, s.accountId, { total });
-      await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
-      await moveOrder(t.db, s.accountId, o.id, 'delivered');
-      made.push(o);
-    }
+    const { company, made } = await delivered([597.75, 80]);
     const { name } = (await t.db.query<{ name: string }>('SELECT name FROM shipping_companies WHERE id = $1', [company])).rows[0];
     const send = (csv: unknown, extra = {}) =>
       admin.json('POST', '/remittances', { shipping_company_id: company, received_at: '2026-12-04', csv, ...extra });
