@@ -230,9 +230,13 @@ function OrderStatusForm(p: {
 }) {
   const { order, options } = p;
   const label = (s: string) =>
-    ({ shipped: 'Shipped (push to delivery)', delivered: 'Delivered', returned: 'Returned', canceled: 'Canceled', new: 'New (renew)' })[
-      s
-    ] ?? statusLabel(s);
+    ({
+      shipped: 'Shipped (to a courier or company)',
+      delivered: 'Delivered',
+      returned: 'Returned',
+      canceled: 'Canceled',
+      new: 'New (renew)',
+    })[s] ?? statusLabel(s);
   return (
     <Card title="Change status" class="status-card">
       <Form action={`/orders/${order.id}/status`} method="PATCH" label="Change status">
