@@ -198,19 +198,18 @@ export async function ordersPages(web: FastifyInstance) {
     const row = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await orderJson(db, row.account_id, row.reference)}}`);
     const options = orderMovesFor(actorOfUser(user), row);
-    const [order, histories, events, couriers, companies, ledger] = await Promise.all([
+    // The lead is linked only when its page would open: a manager sees every order but only their team's leads.
+    const leadVisible = async (leadId: string | null) =>
+      leadId !== null && leadPolicy.can('view')(user) && (await findLead(db, (await leadAccess(db, user)).scope, leadId)) !== undefined;
+    const [order, histories, events, couriers, companies, ledger, canSeeLead] = await Promise.all([
       itemOf(row),
       orderHistories(db, row.id),
       orderEvents(db, row.id),
       options.includes('shipped') ? deliveryUsers(db) : Promise.resolve([]),
       options.includes('shipped') ? manualCompanies(db) : Promise.resolve([]),
       ledgerPolicy.authorize(user, 'view') ? orderLedger(db, row.id) : Promise.resolve(undefined),
+      leadVisible(row.lead_id),
     ]);
-    // The lead is linked only when its page would open: a manager sees every order but only their team's leads.
-    const canSeeLead =
-      row.lead_id !== null &&
-      leadPolicy.can('view')(user) &&
-      (await findLead(db, (await leadAccess(db, user)).scope, row.lead_id)) !== undefined;
     return renderPage(req, reply, {
       title: `${order.reference} · ${order.full_name}`,
       body: (
