@@ -46,6 +46,23 @@ test('dashboard lists: past the last page, an overlong search and a bad filter e
     assert.equal(json.statusCode, 422);
   }));
 
+test('an empty list says so; a filter that leaves nothing says that instead', () =>
+  withTestApp(async (t) => {
+    const seller = await tenant(t.db);
+    const s = await login(t.app, seller.email);
+    for (const [url, none, filtered] of [
+      ['/invoices', 'No payout yet.', 'No payout matches these filters.'],
+      ['/orders', 'No order yet.', 'No order matches these filters.'],
+      ['/settings/webhooks', 'No webhook yet.', 'No webhook matches these filters.'],
+    ]) {
+      const bare = text((await s.get(`${url}?sort=created_at&page=1`)).body);
+      assert.match(bare, new RegExp(none.replace('.', '\\.')), url);
+      assert.doesNotMatch(bare, /matches these filters/, url);
+      const narrowed = text((await s.get(`${url}?search=nothing-like-it`)).body);
+      assert.match(narrowed, new RegExp(filtered.replace('.', '\\.')), url);
+    }
+  }));
+
 test('a guest asking for a page that does not exist gets the login page; a signed-in user the 404 page', () =>
   withTestApp(async (t) => {
     const html = { accept: 'text/html,application/xhtml+xml' };

@@ -305,7 +305,20 @@ export function TableWrap(p: { label: string; children: ComponentChildren }) {
   );
 }
 
-export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: string; empty?: string }) {
+/** Query parameters that order or page a list without filtering it. */
+const NOT_FILTERS = new Set(['sort', 'direction', 'page', 'per_page']);
+
+/** Whether the page's query narrows its list (a search or a filter with a value). */
+export function isFiltered(url: URL): boolean {
+  for (const [k, v] of url.searchParams) if (v !== '' && !NOT_FILTERS.has(k)) return true;
+  return false;
+}
+
+/**
+ * A list's table. `empty` is said when a filter leaves no row; `none`, when given, when the list
+ * itself is empty (no filter): "No payout yet." rather than "No payout matches these filters.".
+ */
+export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: string; empty?: string; none?: string }) {
   const { url } = usePage();
   const href = useQueryHref();
   const sort = url.searchParams.get('sort') ?? '';
@@ -355,7 +368,7 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
             {p.rows.length === 0 ? (
               <tr>
                 <td colSpan={p.columns.length} class="empty">
-                  {p.empty ?? 'Nothing here yet.'}
+                  {(!isFiltered(url) && p.none) || (p.empty ?? 'Nothing here yet.')}
                 </td>
               </tr>
             ) : (

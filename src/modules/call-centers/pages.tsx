@@ -63,6 +63,7 @@ function CallCentersList({ rows, meta, managers }: { rows: CallCenterRow[]; meta
       rows={rows}
       meta={meta}
       empty="No call centre matches these filters."
+      none="No call centre yet."
       columns={[
         {
           label: 'Name',

@@ -23,6 +23,8 @@ export function CatalogList<R extends { data: Named }>(p: {
   rows: R[];
   meta: PageMeta;
   empty: string;
+  /** Said instead of `empty` when no filter is set. */
+  none?: string;
   columns: Column<R>[];
   /** `<base>/:id/edit` and `<base>/delete`; `form` names the bulk delete form the row checkboxes belong to. */
   deletion: { base: string; form: string; confirm: (r: R) => string; confirmAll: string };
@@ -54,6 +56,7 @@ export function CatalogList<R extends { data: Named }>(p: {
         caption={p.title}
         rows={p.rows}
         empty={p.empty}
+        none={p.none}
         columns={[...selectColumns(admin, d.form, named), ...p.columns, ...editDeleteColumns(admin, d.base, named, d.confirm)]}
       />
       <ListFooter bulk={admin && { id: d.form, action: `${d.base}/delete`, confirm: d.confirmAll }} rows={p.rows.length} meta={p.meta} />

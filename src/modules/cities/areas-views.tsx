@@ -29,6 +29,7 @@ export function AreasList({ rows, meta, cities }: { rows: AreaRow[]; meta: PageM
       rows={rows}
       meta={meta}
       empty="No area matches these filters."
+      none="No area yet."
       columns={[
         { label: 'Name', sort: 'name', render: (r) => r.data.name },
         { label: 'City', sort: 'city', render: (r) => <a href={cityUrl(r.data.city_id)}>{r.city_name}</a> },

@@ -55,6 +55,7 @@ export function InvoicesList(p: { rows: Row[]; meta: PageMeta; canRequest: boole
         caption="Payouts"
         rows={p.rows}
         empty="No payout matches these filters."
+        none="No payout yet."
         columns={[
           { label: 'Reference', sort: 'reference', render: (r) => <a href={showUrl(r.id)}>{r.reference}</a> },
           ...(staff ? [{ label: 'Account', render: (r: Row) => r.account_name ?? '' }] : []),

@@ -211,7 +211,7 @@ export function LeadsList(p: {
       />
       <StatusTabs statuses={LEAD_STATUSES} counts={p.counts} label="Lead status" />
       <ListFilters accounts={p.accounts} searchHint="Reference, phone or name" />
-      <DataTable caption="Leads" rows={p.rows} columns={columns} empty="No lead matches these filters." />
+      <DataTable caption="Leads" rows={p.rows} columns={columns} empty="No lead matches these filters." none="No lead yet." />
       <div class="list-footer">
         {p.agents && p.rows.length > 0 && <LeadBulkForm id={bulkForm} agents={p.agents} canDelete={p.canDelete} />}
         {!p.agents && p.canDelete && p.rows.length > 0 && (
@@ -557,6 +557,7 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
         caption={title}
         rows={p.rows}
         empty="No status change matches these filters."
+        none="No status change yet."
         columns={[
           {
             label: p.kind === 'lead' ? 'Lead' : 'Order',

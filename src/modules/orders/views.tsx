@@ -213,7 +213,7 @@ export function OrdersList(p: {
         searchHint="Reference, phone or name"
         extra={<Field name="tracking_number" label="Tracking number" value={url.searchParams.get('tracking_number')} />}
       />
-      <DataTable caption="Orders" rows={p.rows} columns={columns} empty="No order matches these filters." />
+      <DataTable caption="Orders" rows={p.rows} columns={columns} empty="No order matches these filters." none="No order yet." />
       <div class="list-footer">
         {(p.canDelete || p.canLabel) && p.rows.length > 0 && <OrderBulkForm canDelete={p.canDelete} canLabel={p.canLabel === true} />}
         <Pagination meta={p.meta} />

@@ -101,7 +101,7 @@ export function ProductsList(p: {
         <FilterSelect name="category_id" label="Category" options={p.categories} placeholder="Any category" />
         {p.accounts && <FilterSelect name="account_id" label="Account" options={p.accounts} placeholder="Any account" />}
       </Filters>
-      <DataTable caption="Products" rows={p.rows} columns={columns} empty="No product matches these filters." />
+      <DataTable caption="Products" rows={p.rows} columns={columns} empty="No product matches these filters." none="No product yet." />
       <ListFooter
         bulk={
           admin && {

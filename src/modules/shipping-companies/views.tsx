@@ -56,6 +56,7 @@ export function CompaniesList({ rows, meta }: { rows: { data: CompanyJson }[]; m
       rows={rows}
       meta={meta}
       empty="No shipping company matches these filters."
+      none="No shipping company yet."
       columns={[
         { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
         { label: 'Adapter', sort: 'adapter', render: (r) => adapterName(r.data.adapter) },

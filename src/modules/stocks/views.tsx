@@ -110,7 +110,8 @@ export function StocksList(p: { rows: StockRow[]; meta: PageMeta; warehouses: [s
       <DataTable
         caption="Stocks"
         rows={p.rows}
-        empty={url.search ? 'No stock matches these filters.' : 'No stock yet.'}
+        empty="No stock matches these filters."
+        none="No stock yet."
         columns={[
           ...(deletable
             ? [
@@ -266,12 +267,13 @@ function When({ iso }: { iso: string }) {
 
 type AnyHistory = HistoryRow | { data: StockHistoryJson };
 
-function HistoryTable({ rows, withStock, filtered }: { rows: AnyHistory[]; withStock?: boolean; filtered?: boolean }) {
+function HistoryTable({ rows, withStock }: { rows: AnyHistory[]; withStock?: boolean }) {
   return (
     <DataTable
       caption="Stock history"
       rows={rows}
-      empty={filtered ? 'No movement matches these filters.' : 'No movement yet.'}
+      empty="No movement matches these filters."
+      none="No movement yet."
       columns={[
         // Sortable on /stocks-histories (its query takes `sort=created_at`), not on a stock's own page.
         { label: 'Date', ...(withStock ? { sort: 'created_at' } : {}), render: (r) => <When iso={r.data.created_at} /> },
@@ -431,7 +433,7 @@ export function HistoriesList(p: { rows: HistoryRow[]; meta: PageMeta; warehouse
         <FilterSelect name="reason" label="Movement" options={REASON_OPTIONS} placeholder="Any movement" />
         {stockId && <input type="hidden" name="stock_id" value={stockId} />}
       </Filters>
-      <HistoryTable rows={p.rows} withStock filtered={Boolean(url.search)} />
+      <HistoryTable rows={p.rows} withStock />
       <Pagination meta={p.meta} />
     </>
   );

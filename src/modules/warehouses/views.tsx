@@ -32,6 +32,7 @@ export function WarehousesList({ rows, meta, cities }: { rows: { data: Warehouse
       rows={rows}
       meta={meta}
       empty="No warehouse matches these filters."
+      none="No warehouse yet."
       columns={[
         { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
         { label: 'City', sort: 'city', render: (r) => r.data.city ?? '—' },

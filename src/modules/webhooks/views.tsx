@@ -52,6 +52,7 @@ export function ListPage({ rows, meta, accounts }: { rows: WebhookRow[]; meta: P
       <DataTable
         caption="Webhooks"
         empty="No webhook matches these filters."
+        none="No webhook yet."
         rows={rows}
         columns={[
           { label: 'URL', sort: 'url', render: (r) => <a href={showUrl(r.id)}>{r.url}</a> },
