@@ -22,6 +22,12 @@ if (menuButton) {
     if (e.key === 'Escape' && shell.classList.contains('menu-open')) setOpen(false);
   });
 }
+// A menu taller than the screen scrolls on its own: the current page's entry is brought into it.
+const current = document.querySelector('.nav-groups a[aria-current="page"]');
+const menu = current?.closest('.nav-groups');
+if (menu && menu.scrollHeight > menu.clientHeight && current.offsetTop + current.offsetHeight > menu.clientHeight)
+  menu.scrollTop = current.offsetTop - menu.clientHeight / 2;
+
 document.addEventListener('submit', (e) => {
   const form = e.target;
   if (!(form instanceof HTMLFormElement)) return;

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { NAV } from './nav.js';
+import { navGroups } from './nav.js';
 import { usePage } from './page-context.js';
 import { ROLE_LABELS } from './labels.js';
 import { pictureUrl } from './picture-url.js';
@@ -65,7 +65,7 @@ function ImpersonationBanner() {
 
 export function Layout({ title, bare, children }: { title: string; bare?: boolean; children: ComponentChildren }) {
   const { user, csrf, url } = usePage();
-  const items = user ? NAV.filter((n) => n.visible(user)) : [];
+  const groups = user ? navGroups(user) : [];
   const active = (href: string) => (href === '/' ? url.pathname === '/' : url.pathname === href || url.pathname.startsWith(href + '/'));
   return (
     <html lang="en">
@@ -124,16 +124,27 @@ export function Layout({ title, bare, children }: { title: string; bare?: boolea
               </div>
             </header>
             <nav class="sidebar" id="main-nav" aria-label="Main">
-              <ul>
-                {items.map((n) => (
-                  <li>
-                    <a href={n.href} class={active(n.href) ? 'active' : undefined} aria-current={active(n.href) ? 'page' : undefined}>
-                      <Icon name={n.icon} />
-                      {n.label}
-                    </a>
-                  </li>
+              <div class="nav-groups">
+                {groups.map((g, i) => (
+                  <>
+                    {g.section && (
+                      <p class="nav-section" id={`nav-section-${i}`}>
+                        {g.section}
+                      </p>
+                    )}
+                    <ul aria-labelledby={g.section ? `nav-section-${i}` : undefined}>
+                      {g.items.map((n) => (
+                        <li>
+                          <a href={n.href} class={active(n.href) ? 'active' : undefined} aria-current={active(n.href) ? 'page' : undefined}>
+                            <Icon name={n.icon} />
+                            {n.label}
+                          </a>
+                        </li>
+                      ))}
+                    </ul>
+                  </>
                 ))}
-              </ul>
+              </div>
             </nav>
             <a href="#" class="backdrop" tabindex={-1} aria-hidden="true" data-menu-close></a>
             <main id="main" class="content">

@@ -431,4 +431,18 @@ describe('settings navigation', () => {
       redirectsTo(await a.get('/settings'), '/settings/profile');
     }
   });
+
+  test("the sidebar shows its entries under their sections, in the menu's order", async () => {
+    const a = await login(t.app, (await person('seller')).email);
+    const nav = /<nav class="sidebar"[\s\S]*?<\/nav>/.exec((await a.get('/settings/profile')).body)![0];
+    const text = nav
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    assert.match(
+      text,
+      /^Home Leads Orders Team Catalog Products .* Stock Warehouses Stocks Stock histories Finance Balance Payouts Settings Settings API keys/,
+    );
+    assert.match(nav, /<p class="nav-section" id="nav-section-(\d)">Finance<\/p><ul aria-labelledby="nav-section-\1">/);
+  });
 });

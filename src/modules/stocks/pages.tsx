@@ -59,8 +59,8 @@ async function loadStock(web: FastifyInstance, req: FastifyRequest<IdRoute>): Pr
 export async function stocksPages(web: FastifyInstance) {
   const route = formRoutes(web);
   addNav(
-    { label: 'Stocks', href: '/stocks', icon: 'layers', visible: stockPolicy.can('view') },
-    { label: 'Stock histories', href: '/stocks-histories', icon: 'history', visible: stockPolicy.can('history') },
+    { label: 'Stocks', href: '/stocks', icon: 'layers', visible: stockPolicy.can('view'), section: 'Stock' },
+    { label: 'Stock histories', href: '/stocks-histories', icon: 'history', visible: stockPolicy.can('history'), section: 'Stock' },
   );
 
   web.get('/stocks', { config: { can: stockPolicy.can('view') } }, async (req, reply) => {

@@ -49,7 +49,7 @@ async function readWarehouse(web: FastifyInstance, req: FastifyRequest, before?:
 export async function warehousesPages(web: FastifyInstance) {
   const { db } = web;
   const route = formRoutes(web);
-  addNav({ label: 'Warehouses', href: LIST, icon: 'warehouse', visible: warehousePolicy.can('view'), section: 'Catalog' });
+  addNav({ label: 'Warehouses', href: LIST, icon: 'warehouse', visible: warehousePolicy.can('view'), section: 'Stock' });
 
   const load = async (req: FastifyRequest<IdRoute>) => {
     const row = await findWarehouse(db, req.user!, req.params.id);
