@@ -95,7 +95,17 @@ const steps = defineJob<{ steps: number; stepMs: number }>({
   },
 });
 
-const KINDS = [touch, flaky, refused, items, steps].map((k) => k.kind);
+const abandonedWith: unknown[] = [];
+const leftover = defineJob<{ fileKey: string }>({
+  kind: 'test.inproc.leftover',
+  retry: { limit: 0, delaySeconds: 1 },
+  handler: () => Promise.resolve({}),
+  abandoned: async (payload) => {
+    abandonedWith.push(payload);
+  },
+});
+
+const KINDS = [touch, flaky, refused, items, steps, leftover].map((k) => k.kind);
 
 let t: TestApp;
 let seller: Person;
@@ -268,6 +278,23 @@ describe('a worker that is the only one (the embedded database)', () => {
     } finally {
       await sole.stop();
     }
+  });
+
+  // Found by the crash audit: an import whose last run died kept its upload in the file store for good.
+  test("a job failed for good by its dead run's lapse has its leftovers cleared, once", async () => {
+    const id = await t.db.tx((q) => enqueue(q, leftover.kind, { fileKey: 'imports/left.csv' }));
+    await t.db.query(`UPDATE pgboss.job SET state = 'active', started_on = now(), expire_in = interval '600 seconds' WHERE id = $1`, [id]);
+    await t.db.query(`UPDATE jobs SET status = 'running', run_token = gen_random_uuid() WHERE id = $1`, [id]);
+    const sole = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: KINDS, maintenanceSeconds: 1, soleProcess: true }).start();
+    try {
+      const r = await until('the job failed', async () => ((await record(id)).status === 'failed' ? record(id) : undefined), 20_000);
+      assert.equal(r.attempts, 0);
+      await until('its leftovers cleared', async () => abandonedWith.length > 0 || undefined, 5_000);
+      await sleep(2_500);
+    } finally {
+      await sole.stop();
+    }
+    assert.deepEqual(abandonedWith, [{ fileKey: 'imports/left.csv' }]);
   });
 });
 

@@ -86,6 +86,11 @@ export interface JobKind<P = unknown> {
   leaseSeconds: number;
   /** Answers the job's `result` (JSON) or throws; `FinalJobError` is never retried. */
   handler: (ctx: JobContext<P>) => Promise<unknown>;
+  /**
+   * Clears what the job leaves behind when it fails for good without its handler knowing: its last
+   * run died (a crash) with no retry left. Called once, by the worker that settles it.
+   */
+  abandoned?: (payload: P, files: FileStore) => Promise<void>;
 }
 
 /**
@@ -114,7 +119,7 @@ const NAME = /^[a-z][a-z0-9_.-]{0,99}$/;
 
 /** Registers a job kind (each module registers its own when loaded). Names are pg-boss queue names. */
 export function defineJob<P>(
-  def: Partial<Pick<JobKind<P>, 'lane' | 'retry' | 'leaseSeconds' | 'label'>> & Pick<JobKind<P>, 'kind' | 'handler'>,
+  def: Partial<Pick<JobKind<P>, 'lane' | 'retry' | 'leaseSeconds' | 'label' | 'abandoned'>> & Pick<JobKind<P>, 'kind' | 'handler'>,
 ) {
   if (!NAME.test(def.kind)) throw new Error(`Invalid job kind "${def.kind}".`);
   if (KINDS.has(def.kind)) throw new Error(`The job kind "${def.kind}" is already registered.`);

@@ -172,26 +172,34 @@ export async function releaseRun(db: Database, run: Run): Promise<void> {
   });
 }
 
+/** A job settled by `settleLapsedRuns`: queued again, or failed for good (no retry left). */
+export interface LapsedRun {
+  id: string;
+  kind: string;
+  status: 'queued' | 'failed';
+  payload: unknown;
+}
+
 /**
  * After pg-boss's maintenance expired the jobs of dead workers: their records say `queued` again
  * (or `failed` when no retry is left). The token in the join keeps a run claimed meanwhile untouched.
  */
-export async function settleLapsedRuns(db: Database): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
+export async function settleLapsedRuns(db: Database): Promise<LapsedRun[]> {
+  const { rows } = await db.query<LapsedRun>(
     `WITH lapsed AS (
-       SELECT r.id, r.run_token, pb.state::text AS state
+       SELECT r.id, r.run_token, pb.state::text AS state, pb.data
          FROM jobs r JOIN pgboss.job pb ON pb.name = r.kind AND pb.id = r.id
         WHERE r.status = 'running' AND pb.state IN ('created', 'retry', 'failed')
      ), moved AS (
        UPDATE jobs r SET status = CASE WHEN l.state = 'failed' THEN 'failed' ELSE 'queued' END,
               finished_at = CASE WHEN l.state = 'failed' THEN now() END, run_token = NULL, last_error = $1
          FROM lapsed l WHERE r.id = l.id AND r.run_token = l.run_token
-       RETURNING r.id, r.status
+       RETURNING r.id, r.kind, r.status, l.data
      ), err AS (
        INSERT INTO job_errors (job_id, message) SELECT id, $1 FROM moved WHERE status = 'failed'
      )
-     SELECT count(*)::int AS n FROM moved`,
+     SELECT id, kind, status, data AS payload FROM moved`,
     [LAPSED_MESSAGE],
   );
-  return rows[0].n;
+  return rows;
 }

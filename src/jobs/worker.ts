@@ -1,9 +1,9 @@
 import PgBoss from 'pg-boss';
 import type { Database } from '../db/database.js';
 import type { FileStore } from '../files/store.js';
-import { FinalJobError, JobLostError, LANES, jobKinds, type JobContext, type JobKind } from './registry.js';
+import { FinalJobError, JobLostError, LANES, jobKind, jobKinds, type JobContext, type JobKind } from './registry.js';
 import { bossDb, WAKE_CHANNEL } from './queue.js';
-import { claimRun, completeRun, failRun, releaseRun, renewRun, reportRun, settleLapsedRuns, type Run } from './runs.js';
+import { claimRun, completeRun, failRun, releaseRun, renewRun, reportRun, settleLapsedRuns, type LapsedRun, type Run } from './runs.js';
 import { countRun } from './stats.js';
 
 export interface WorkerLog {
@@ -91,9 +91,21 @@ export class JobWorker {
     this.boss.on('maintenance', () => {
       if (this.stopping) return;
       this.settling = settleLapsedRuns(db)
-        .then((n) => n && this.log.warn({ jobs: n }, 'jobs of a stopped worker are queued again'))
+        .then((runs) => this.afterLapsed(runs))
         .catch((err) => this.log.warn({ err }, 'settling lapsed jobs failed'));
     });
+  }
+
+  private async afterLapsed(runs: LapsedRun[]): Promise<void> {
+    if (runs.length === 0) return;
+    this.log.warn({ jobs: runs.length }, 'jobs of a stopped worker are queued again or failed');
+    for (const r of runs) {
+      const abandoned = r.status === 'failed' ? jobKind(r.kind)?.abandoned : undefined;
+      if (abandoned)
+        await abandoned(r.payload, this.opts.files ?? NO_FILES).catch((err) =>
+          this.log.warn({ err, job: r.id }, 'clearing a failed job failed'),
+        );
+    }
   }
 
   async start(): Promise<this> {

@@ -286,6 +286,8 @@ export function defineImport<Item>(spec: ImportSpec<Item>) {
         throw err;
       }
     },
+    // Its last run died (crashes used its retries): the upload is not needed any more.
+    abandoned: (payload, files) => files.delete(payload.fileKey),
   });
   return { job, spec };
 }
