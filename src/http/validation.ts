@@ -127,6 +127,18 @@ export class ErrorBag {
     return false;
   }
 
+  /**
+   * Keeps the first `max` keys under `prefix` (in the answer's order), the last of them saying how
+   * many more there were: for a page that quotes a file's lines back, not for the API.
+   */
+  capUnder(prefix: string, max: number, more: (n: number) => string): void {
+    const keys = [...this.map.keys()].filter((k) => k.startsWith(prefix));
+    if (keys.length <= max) return;
+    keys.sort((a, b) => compareRanks(sortKey(a, undefined), sortKey(b, undefined)));
+    for (const k of keys.slice(max)) this.map.delete(k);
+    this.add(keys[max - 1], more(keys.length - max));
+  }
+
   toJSON(schema?: TSchema): FieldErrors {
     const keys = [...this.map.keys()];
     const rank = new Map(keys.map((k) => [k, sortKey(k, schema)]));

@@ -820,6 +820,18 @@ describe('courier cash, found by the money audit', () => {
     assert.equal(ok.statusCode, 201, ok.body);
     assert.equal(ok.json().data.amount, 677.75);
   });
+
+  test('a CSV of thousands of bad lines answers its first 100 and how many more', async () => {
+    const { company } = await delivered([10]);
+    const csv = Array.from({ length: 5000 }, (_, i) => `ORD-9${i},1.00`).join('\n');
+    const res = await admin.json('POST', '/remittances', { shipping_company_id: company, received_at: '2026-12-04', csv });
+    assert.equal(res.statusCode, 422);
+    const errors = res.json().errors as Record<string, string[]>;
+    const keys = Object.keys(errors);
+    assert.equal(keys.length, 100);
+    assert.equal(keys[99], 'lines.100');
+    assert.equal(errors['lines.100'][1], '…and 4900 more lines with a problem: fix these first.');
+  });
 });
 
 describe('invoice events', () => {

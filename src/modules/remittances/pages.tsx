@@ -10,7 +10,7 @@ import { multipartForms, Upload } from '../settings/uploads.js';
 import { remittancePolicy } from './policy.js';
 import { courierCash, findCourier, pendingOrders } from './queries.js';
 import { MAX_CSV_BYTES, MAX_ORDERS, ONE_COURIER, remittanceBody } from './schemas.js';
-import { parseCsv, recordRemittance } from './service.js';
+import { parseCsv, recordRemittance, throwLineErrors } from './service.js';
 import { CourierCashPage, RemittanceForm } from './views.js';
 
 /** Courier cash (finance.md): what each courier owes, and recording what they handed over. */
@@ -63,7 +63,7 @@ export async function remittancesPages(web: FastifyInstance) {
       );
     const lines = csv && !(input.order_ids && input.order_ids.length) ? parseCsv(csv, bag) : undefined;
     // A malformed CSV line is reported with the other lines' problems, which recordRemittance finds.
-    if (bag.hasOutside('lines.') || !lines) bag.throwIfAny(remittanceBody.schema);
+    if (bag.hasOutside('lines.') || !lines) throwLineErrors(bag, remittanceBody.schema);
     const id = await db.tx((q) =>
       recordRemittance(
         q,

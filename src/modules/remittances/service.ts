@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database.js';
+import type { TSchema } from '@sinclair/typebox';
 import { hasControlCharacters } from '../../http/input-hygiene.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
@@ -60,6 +61,14 @@ export function parseCsv(text: string, bag: ErrorBag): { line: number; reference
   return out;
 }
 
+const SHOWN_LINES = 100;
+
+/** The 422 of a remittance: a CSV's first 100 problem lines, and how many more (a page lists them). */
+export function throwLineErrors(bag: ErrorBag, schema?: TSchema): void {
+  bag.capUnder('lines.', SHOWN_LINES, (n) => `…and ${n} more line${n === 1 ? '' : 's'} with a problem: fix these first.`);
+  bag.throwIfAny(schema);
+}
+
 /**
  * Records what a courier handed over, under a lock of its pending orders: by selected orders (the
  * amounts codops expects) or by CSV lines. An unknown or already remitted order is a 422 on its line;
@@ -116,7 +125,7 @@ export async function recordRemittance(
       picked.push({ id: found[0].id, expected, received });
     }
   } else if (bag.size === 0) bag.add('order_ids', ORDERS_OR_CSV); // else every line of the CSV was malformed
-  bag.throwIfAny();
+  throwLineErrors(bag);
   const id = newId();
   const sum = (k: 'expected' | 'received') => money(picked.reduce((a, p) => a + p[k], 0));
   await q.query(
