@@ -201,6 +201,9 @@ interface LockedLead {
   id: string;
   reference: string;
   status: LeadStatus;
+  assigned_to: string | null;
+  /** The agent whose claim on it has not expired. */
+  claimed_by: string | null;
 }
 
 /**
@@ -213,10 +216,11 @@ interface LockedLead {
  */
 export async function lockLeads(q: Queryable, accountId: string, references: string[]): Promise<Map<string, LockedLead>> {
   const { rows } = await q.query<LockedLead>(
-    `SELECT l.id, l.reference, l.status
+    `SELECT l.id, l.reference, l.status, l.assigned_to, CASE WHEN l.claimed_until > now() THEN l.claimed_by END AS claimed_by
        FROM (SELECT DISTINCT unnest($2::text[]) AS reference ORDER BY 1) r
        CROSS JOIN LATERAL (
-         SELECT id, reference, status, deleted_at FROM leads WHERE account_id = $1 AND reference = r.reference
+         SELECT id, reference, status, assigned_to, claimed_by, claimed_until, deleted_at FROM leads
+          WHERE account_id = $1 AND reference = r.reference
          OFFSET 0 FOR UPDATE) l
       WHERE l.deleted_at IS NULL`,
     [accountId, [...new Set(references)]],

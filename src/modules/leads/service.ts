@@ -1,3 +1,4 @@
+import { leadHeldByAnother } from '../../http/errors.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
@@ -223,6 +224,14 @@ async function patchLeads(
   keyOf: (i: number) => string,
   bag: ErrorBag,
 ): Promise<void> {
+  // An agent's token, as the agent in the dashboard, leaves alone the leads of another agent's claim or queue.
+  if (actor.kind === 'token' && actor.role === 'agent') {
+    const another = (id: string | null) => id !== null && id !== actor.userId;
+    for (const item of items) {
+      const lead = locked.get(item.reference);
+      if (lead && (another(lead.claimed_by) || another(lead.assigned_to))) throw leadHeldByAnother();
+    }
+  }
   checkPatchItems(items, locked, keyOf, bag, {
     noun: 'lead',
     editable: EDITABLE,

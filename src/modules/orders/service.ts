@@ -8,7 +8,8 @@ import { SYSTEM, type Actor } from '../../core/actor.js';
 import { createOrders, deleteOrderRows, replaceOrderLines, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
 import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderInput, OrderPatch } from './schemas.js';
-import { orderMoveRefusal, type OrderStatus } from './transitions.js';
+import { forbidden } from '../../http/errors.js';
+import { orderMoveRefusal, tokenRoleForbids, type OrderStatus } from './transitions.js';
 
 const createOrdersBody = compile(OrderCreateBody);
 const patchOrderBody = compile(OrderPatch);
@@ -62,6 +63,11 @@ async function patchOrders(
   keyOf: (i: number) => string,
   bag: ErrorBag,
 ): Promise<void> {
+  const roleForbids = (i: PatchItem) => {
+    const order = locked.get(i.reference);
+    return order !== undefined && i.status !== undefined && tokenRoleForbids(actor, order, i.status as OrderStatus);
+  };
+  if (items.some(roleForbids)) throw forbidden();
   checkPatchItems(items, locked, keyOf, bag, {
     noun: 'order',
     editable: EDITABLE,

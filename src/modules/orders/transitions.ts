@@ -67,6 +67,20 @@ export function orderMoveRefusal(actor: Actor, order: OrderState, to: OrderStatu
   return mover && move.by.includes(mover) ? undefined : messages.invalid(key);
 }
 
+/**
+ * Whether an API token may not make a move the lifecycle has because of its user's role (api-v1.md:
+ * "a staff token … its role must allow the action too (otherwise 403)"): a staff token moves as its
+ * user would in the dashboard (a manager cannot cancel, a courier not renew). A seller's or an admin's
+ * token moves as `token`.
+ */
+export function tokenRoleForbids(actor: Actor, order: OrderState, to: OrderStatus): boolean {
+  if (actor.kind !== 'token' || !actor.role || actor.role === 'admin' || actor.role === 'seller') return false;
+  const move = ORDER_LIFECYCLE[order.status][to];
+  if (!move) return false; // the transition's own 422
+  const asUser = moverOf({ ...actor, kind: 'user' }, order);
+  return !asUser || !move.by.includes(asUser);
+}
+
 /** The statuses this actor may move the order to, in the lifecycle's order (an order page's choices). */
 export const orderMovesFor = (actor: Actor, order: OrderState): OrderStatus[] =>
   ORDER_STATUSES.filter((to) => !orderMoveRefusal(actor, order, to));

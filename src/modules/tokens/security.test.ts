@@ -365,6 +365,75 @@ describe('403: scopes and role policies', () => {
     ]);
   });
 
+  // Found by the API audit: every token moved orders as "token", so a manager's cancelled and a courier's renewed.
+  test("a staff token moves an order only as its role would: a manager's cannot cancel, a courier's not renew (403)", async () => {
+    const a = await tenant(t.db);
+    await created(await call(a, 'POST', '/orders', { orders: [order(1), order(2)] }));
+    const courier = await staff('delivery', a.accountId);
+    await t.db.query(`UPDATE orders SET delivery_user_id = $2, status = 'canceled' WHERE account_id = $1 AND reference = 'ORD-00001'`, [
+      a.accountId,
+      courier.userId,
+    ]);
+    const manager = await staff('manager', a.accountId);
+    expectJson(await call(manager, 'PATCH', '/orders/ORD-00002', { status: 'canceled' }), 403, FORBIDDEN);
+    expectJson(await call(manager, 'PATCH', '/orders', { orders: [{ reference: 'ORD-00002', status: 'canceled' }] }), 403, FORBIDDEN);
+    expectJson(await call(manager, 'PATCH', '/orders/ORD-00001', { status: 'new' }), 403, FORBIDDEN);
+    expectJson(await call(courier, 'PATCH', '/orders/ORD-00001', { status: 'new' }), 403, FORBIDDEN);
+    const followUp = await staff('follow-up-agent', a.accountId);
+    expectJson(await call(followUp, 'PATCH', '/orders/ORD-00002', { status: 'canceled' }), 403, FORBIDDEN);
+    // A move the lifecycle has not is still the transition's 422, whoever asks.
+    assert.equal((await call(manager, 'PATCH', '/orders/ORD-00002', { status: 'new' })).statusCode, 422);
+    const statuses = async () =>
+      ((await call(a, 'GET', '/orders')).json().data as { reference: string; status: string }[])
+        .map((o) => `${o.reference} ${o.status}`)
+        .sort();
+    assert.deepEqual(await statuses(), ['ORD-00001 canceled', 'ORD-00002 new']);
+    // What their roles allow goes through: a follow-up agent renews, an admin's token cancels.
+    assert.equal((await call(followUp, 'PATCH', '/orders/ORD-00001', { status: 'new' })).statusCode, 200);
+    const admin = await staff('admin', a.accountId);
+    assert.equal((await call(admin, 'PATCH', '/orders/ORD-00002', { status: 'canceled' })).statusCode, 200);
+    assert.deepEqual(await statuses(), ['ORD-00001 new', 'ORD-00002 canceled']);
+  });
+
+  // Found by the roles audit: an agent's token confirmed a lead another agent was on the phone with.
+  test("an agent's token leaves alone a lead of another agent's live claim or queue (409), as the dashboard does", async () => {
+    const a = await tenant(t.db);
+    await created(await call(a, 'POST', '/leads', { leads: [lead(1), lead(2), lead(3)] }));
+    const mine = await staff('agent', a.accountId);
+    const other = await staff('agent', a.accountId);
+    await t.db.query(
+      `UPDATE users SET products_ids_to_confirm = (SELECT jsonb_agg(id) FROM products WHERE account_id = $1 AND sku = 'P1') WHERE id = ANY($2)`,
+      [a.accountId, [mine.userId, other.userId]],
+    );
+    const set = (ref: string, sql: string, ...params: unknown[]) =>
+      t.db.query(`UPDATE leads SET ${sql} WHERE account_id = $1 AND reference = $2`, [a.accountId, ref, ...params]);
+    await set('LD-00001', `claimed_by = $3, claimed_until = now() + interval '10 minutes'`, other.userId);
+    await set('LD-00002', 'assigned_to = $3', other.userId);
+    const HELD = { message: 'This lead is being handled by another agent.' };
+    expectJson(await call(mine, 'PATCH', '/leads/LD-00001', { status: 'confirmed' }), 409, HELD);
+    expectJson(await call(mine, 'PATCH', '/leads/LD-00001', { address: '2 Rue Overwritten' }), 409, HELD);
+    expectJson(
+      await call(mine, 'PATCH', '/leads', {
+        leads: [
+          { reference: 'LD-00003', status: 'wrong' },
+          { reference: 'LD-00002', status: 'wrong' },
+        ],
+      }),
+      409,
+      HELD,
+    );
+    const statuses = async () =>
+      ((await call(a, 'GET', '/leads')).json().data as { reference: string; status: string }[])
+        .map((l) => `${l.reference} ${l.status}`)
+        .sort();
+    assert.deepEqual(await statuses(), ['LD-00001 new', 'LD-00002 new', 'LD-00003 new']);
+    // Once the claim has lapsed, and for the agent holding it, the change goes through.
+    assert.equal((await call(other, 'PATCH', '/leads/LD-00002', { status: 'wrong' })).statusCode, 200);
+    await set('LD-00001', `claimed_until = now() - interval '1 second'`);
+    assert.equal((await call(mine, 'PATCH', '/leads/LD-00001', { status: 'wrong' })).statusCode, 200);
+    assert.deepEqual(await statuses(), ['LD-00001 wrong', 'LD-00002 wrong', 'LD-00003 new']);
+  });
+
   test('a staff token works inside the token’s account and records the token as the actor', async () => {
     const a = await tenant(t.db);
     const admin = await staff('admin', a.accountId);
