@@ -505,6 +505,17 @@ describe('PATCH /orders/{reference}', () => {
     assert.equal(hist.json().meta.total, 1);
   });
 
+  // Found by the fulfilment audit: a change of lines only left updated_at, which sync clients read, as it was.
+  test('a change of products only moves updated_at', async () => {
+    const a = await tenant(t.db);
+    const [ref] = await createOrders(a, [order(0)]);
+    await t.db.query(`UPDATE orders SET updated_at = now() - interval '1 hour' WHERE account_id = $1`, [a.accountId]);
+    const before = (await show(a, ref)).updated_at as string;
+    const res = await call(a, 'PATCH', `/orders/${ref}`, { products: [{ sku: 'P2', quantity: 1, price: 50 }] });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.ok(Date.parse(res.json().data.updated_at) > Date.parse(before) + 30 * 60_000, `${before} → ${res.json().data.updated_at}`);
+  });
+
   test('field rules are those of create', async () => {
     const a = await tenant(t.db);
     const [ref] = await createOrders(a, [order(0)]);

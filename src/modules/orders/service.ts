@@ -63,9 +63,11 @@ async function patchOrders(
   keyOf: (i: number) => string,
   bag: ErrorBag,
 ): Promise<void> {
-  const roleForbids = (i: PatchItem) => {
+  // Items that are not objects are the shape's 422, below.
+  const roleForbids = (i: PatchItem | null) => {
+    if (typeof i?.reference !== 'string' || i.status === undefined) return false;
     const order = locked.get(i.reference);
-    return order !== undefined && i.status !== undefined && tokenRoleForbids(actor, order, i.status as OrderStatus);
+    return order !== undefined && tokenRoleForbids(actor, order, i.status as OrderStatus);
   };
   if (items.some(roleForbids)) throw forbidden();
   checkPatchItems(items, locked, keyOf, bag, {
@@ -86,7 +88,7 @@ async function patchOrders(
       const patch: Record<string, unknown> = {};
       for (const f of EDITABLE) if (f !== 'products' && f in item) patch[f] = item[f] ?? null;
       if (item.phone) patch.phone_normalized = normalizePhone(item.phone);
-      return { id: idOf(item.reference), patch };
+      return { id: idOf(item.reference), patch, touched: Boolean(item.products) };
     }),
   );
   const relined = items.filter((i) => i.products).map((i) => ({ id: idOf(i.reference), products: i.products! }));

@@ -16,9 +16,10 @@ export async function patchRows(
   q: Queryable,
   table: 'leads' | 'orders',
   columns: Record<string, ColumnType>,
-  items: { id: string; patch: Record<string, unknown> }[],
+  /** `touched`: changed elsewhere (its lines): `updated_at` moves though no column of `patch` does. */
+  items: { id: string; patch: Record<string, unknown>; touched?: boolean }[],
 ): Promise<void> {
-  const changed = items.filter((i) => Object.keys(i.patch).length > 0);
+  const changed = items.filter((i) => i.touched || Object.keys(i.patch).length > 0);
   if (changed.length === 0) return;
   const sets = Object.entries(columns).map(([col, type]) => {
     const value = type === 'jsonb' ? `c.p->'${col}'` : type === 'text' ? `c.p->>'${col}'` : `(c.p->>'${col}')::${type}`;
