@@ -227,8 +227,8 @@ async function patchLeads(
   // An agent's token, as the agent in the dashboard, leaves alone the leads of another agent's claim or queue.
   if (actor.kind === 'token' && actor.role === 'agent') {
     const another = (id: string | null) => id !== null && id !== actor.userId;
-    for (const item of items) {
-      const lead = locked.get(item.reference);
+    for (const item of items as (PatchItem | null)[]) {
+      const lead = typeof item?.reference === 'string' ? locked.get(item.reference) : undefined;
       if (lead && (another(lead.claimed_by) || another(lead.assigned_to))) throw leadHeldByAnother();
     }
   }

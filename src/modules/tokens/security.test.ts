@@ -422,6 +422,7 @@ describe('403: scopes and role policies', () => {
       409,
       HELD,
     );
+    assert.equal((await call(mine, 'PATCH', '/leads', { leads: [null, 1, { reference: 'LD-00003' }] })).statusCode, 422);
     const statuses = async () =>
       ((await call(a, 'GET', '/leads')).json().data as { reference: string; status: string }[])
         .map((l) => `${l.reference} ${l.status}`)
