@@ -213,3 +213,19 @@ test('sync on demand: a malformed or 4xx answer ends the job with its reason, as
   assert.match(refused.job.errors.at(-1)!.message, new RegExp(`^${companyName}: The courier refused the request \\(HTTP 403\\)`));
   sim.set({});
 });
+
+// Found by the fulfilment audit: deactivating a company (no new parcels) left its parcels on the road unsynced.
+test('the schedule still follows the parcels of a company made inactive', async () => {
+  const shipped = (await statuses()).filter((o) => o.status === 'shipped' && sim.parcels.has(o.tracking_number));
+  await t.db.query(`UPDATE shipping_companies SET status = 'inactive' WHERE id = $1`, [company]);
+  try {
+    sim.advance(shipped[0].tracking_number, 'LIVRE', { at: '2026-12-01T10:00:00Z' });
+    const scheduled = await t.db.tx((q) => enqueueScheduledSync(q));
+    assert.ok(scheduled);
+    assert.equal((await jobFinished(t.db, scheduled!)).status, 'done');
+    const now = (await statuses()).find((o) => o.id === shipped[0].id);
+    assert.equal(now?.status, 'delivered');
+  } finally {
+    await t.db.query(`UPDATE shipping_companies SET status = 'active' WHERE id = $1`, [company]);
+  }
+});

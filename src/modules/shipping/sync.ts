@@ -22,7 +22,12 @@ const BATCH = 100;
 async function companiesToSync(q: Queryable, companyId?: string): Promise<string[]> {
   if (companyId) return [companyId];
   const { rows } = await q.query<{ id: string }>(
-    `SELECT id FROM shipping_companies WHERE adapter = 'http' AND status = 'active' ORDER BY id`,
+    // An inactive company takes no new parcels, but the ones it has on the road are still followed.
+    `SELECT c.id FROM shipping_companies c
+      WHERE c.adapter = 'http'
+        AND (c.status = 'active'
+             OR EXISTS (SELECT 1 FROM orders o WHERE o.shipping_company_id = c.id AND o.status = 'shipped' AND o.deleted_at IS NULL))
+      ORDER BY c.id`,
   );
   return rows.map((r) => r.id);
 }
