@@ -63,6 +63,20 @@ test('an empty list says so; a filter that leaves nothing says that instead', ()
     }
   }));
 
+test('a group of fields that must be filled shows its * like a required field (dash audit)', async () =>
+  withTestApp(async (t) => {
+    const seller = await tenant(t.db);
+    const s = await login(t.app, seller.email);
+    for (const [url, legend] of [
+      ['/settings/webhooks/create', 'Events'],
+      ['/settings/api-keys/create', 'Scopes'],
+      ['/leads/create', 'Products'],
+    ]) {
+      const body = (await s.get(url)).body;
+      assert.match(body, new RegExp(`<legend>${legend}<span class="req" aria-hidden="true"> \\*</span></legend>`), url);
+    }
+  }));
+
 test('a guest asking for a page that does not exist gets the login page; a signed-in user the 404 page', () =>
   withTestApp(async (t) => {
     const html = { accept: 'text/html,application/xhtml+xml' };

@@ -198,7 +198,18 @@ export function Checkbox(p: { name: string; label: string; checked?: boolean; va
 }
 
 /** A set of checkboxes sending `name[]`. */
-export function CheckboxGroup(p: { name: string; legend: string; options: [string, string][]; values?: string[] }) {
+/** The `*` of a required field or group (its label or legend names it; screen readers get `required` elsewhere). */
+export function RequiredMark() {
+  return (
+    <span class="req" aria-hidden="true">
+      {' '}
+      *
+    </span>
+  );
+}
+
+/** A set of checkboxes sending `name[]`; `required`: at least one must be ticked (marked `*`). */
+export function CheckboxGroup(p: { name: string; legend: string; options: [string, string][]; values?: string[]; required?: boolean }) {
   const f = useField(p.name);
   const selected = f.hasOld ? ([] as unknown[]).concat(f.old ?? []).map(String) : (p.values ?? []);
   return (
@@ -206,7 +217,10 @@ export function CheckboxGroup(p: { name: string; legend: string; options: [strin
       class={f.messages.length ? 'field fieldset has-error' : 'field fieldset'}
       aria-describedby={f.messages.length ? `${f.id}-error` : undefined}
     >
-      <legend>{p.legend}</legend>
+      <legend>
+        {p.legend}
+        {p.required && <RequiredMark />}
+      </legend>
       <div class="check-grid">
         {p.options.map(([v, l], i) => (
           <div class="field-check">

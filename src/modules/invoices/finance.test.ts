@@ -654,10 +654,10 @@ describe('money on the pages', () => {
 describe('courier cash', () => {
   test('a remittance with one wrong amount is reported line by line and not recorded; a correct one is; selected orders too', async () => {
     const s = await moneyShop(t.db);
-    const { company } = await companyServing(t.db, { delivery: 0, return: 0 });
+    const { company, cityName } = await companyServing(t.db, { delivery: 0, return: 0 });
     const made = [];
     for (const total of [100, 250.5, 80]) {
-      const o = await makeOrder(t.db, s.accountId, { total });
+      const o = await makeOrder(t.db, s.accountId, { total, city: cityName });
       await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
       await moveOrder(t.db, s.accountId, o.id, 'delivered');
       made.push(o);
@@ -773,10 +773,10 @@ describe('courier cash, found by the money audit', () => {
   /** A new shop's orders of these totals, delivered by a new company without fees. */
   async function delivered(totals: number[]) {
     const s = await moneyShop(t.db);
-    const { company } = await companyServing(t.db, { delivery: 0, return: 0 });
+    const { company, cityName } = await companyServing(t.db, { delivery: 0, return: 0 });
     const made = [];
     for (const total of totals) {
-      const o = await makeOrder(t.db, s.accountId, { total });
+      const o = await makeOrder(t.db, s.accountId, { total, city: cityName });
       await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
       await moveOrder(t.db, s.accountId, o.id, 'delivered');
       made.push(o);

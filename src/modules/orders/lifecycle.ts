@@ -166,15 +166,45 @@ interface OrderTransition {
   key?: string;
 }
 
-/**
- * Of these new orders, those that cannot be shipped now (waiting for stock), id → the 422 message:
- * the check transitionOrders makes before any `shipped`, asked as well by a caller that must know
- * before doing something it cannot undo (the push job, before it calls the courier).
- */
-export async function shipRefusals(q: Queryable, orderIds: string[]): Promise<Map<string, string>> {
-  const waiting = await ordersWaitingForStock(q, orderIds);
-  return new Map([...waiting].map(([id, reference]) => [id, waitingForStockMessage(reference)]));
+/** A shipment about to be made: the order, and the shipping company it goes with (none: a courier of ours). */
+export interface Shipment {
+  id: string;
+  companyId?: string | null;
 }
+
+/**
+ * Of these shipments of new orders, those that cannot be made now, id → the 422 message: waiting for
+ * stock, or a company whose cities do not include the order's (it has no fee there, and no courier;
+ * a company that lists no city serves them all). The check transitionOrders makes before any
+ * `shipped`, asked as well by a caller that must know before doing something it cannot undo (the
+ * push job, before it calls the courier).
+ */
+export async function shipRefusals(q: Queryable, ships: Shipment[]): Promise<Map<string, string>> {
+  const waiting = await ordersWaitingForStock(
+    q,
+    ships.map((s) => s.id),
+  );
+  const refusals = new Map([...waiting].map(([id, reference]) => [id, waitingForStockMessage(reference)]));
+  const withCompany = ships.filter((s) => s.companyId && !refusals.has(s.id));
+  if (withCompany.length === 0) return refusals;
+  const { rows } = await q.query<{ id: string; reference: string; city: string | null; company: string }>(
+    `SELECT o.id, o.reference, o.city, c.name AS company
+       FROM unnest($1::text[], $2::text[]) AS s(id, company_id)
+       JOIN orders o ON o.id = s.id
+       JOIN shipping_companies c ON c.id = s.company_id
+      WHERE EXISTS (SELECT 1 FROM shipping_company_cities sc WHERE sc.shipping_company_id = c.id)
+        AND NOT EXISTS (SELECT 1 FROM shipping_company_cities sc JOIN cities ci ON ci.id = sc.city_id
+                         WHERE sc.shipping_company_id = c.id AND lower(ci.name) = lower(o.city))`,
+    [withCompany.map((s) => s.id), withCompany.map((s) => s.companyId)],
+  );
+  for (const r of rows) refusals.set(r.id, notServedMessage(r.reference, r.company, r.city));
+  return refusals;
+}
+
+const notServedMessage = (reference: string, company: string, city: string | null) =>
+  city
+    ? `The order ${reference} cannot be shipped with ${company}: it does not deliver to ${city}.`
+    : `The order ${reference} has no city: ${company} delivers only to the cities it lists.`;
 
 /**
  * The one place that writes an order's status: checks, updates, appends the history and applies
@@ -190,7 +220,7 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
   const shipping = ts.filter((t) => t.to === 'shipped');
   const refusals = await shipRefusals(
     q,
-    shipping.map((t) => t.id),
+    shipping.map((t) => ({ id: t.id, companyId: t.shippingCompanyId })),
   );
   if (refusals.size > 0) {
     const bag = new ErrorBag();

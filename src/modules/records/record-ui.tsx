@@ -5,7 +5,19 @@ import type { ComponentChildren } from 'preact';
 import type { FieldErrors } from '../../http/errors.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
-import { Badge, Button, Card, DefinitionList, Form, LinkButton, PageHeader, Select, useQueryHref, FieldErrorList } from '../../web/ui.js';
+import {
+  Badge,
+  Button,
+  Card,
+  DefinitionList,
+  Form,
+  LinkButton,
+  PageHeader,
+  Select,
+  useQueryHref,
+  FieldErrorList,
+  RequiredMark,
+} from '../../web/ui.js';
 
 type Tone = 'green' | 'red' | 'amber' | 'blue' | 'gray' | 'violet' | 'teal';
 
@@ -255,7 +267,10 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
       class={listErrors.length ? 'field fieldset lines has-error' : 'field fieldset lines'}
       aria-describedby={listErrors.length ? 'f-products-error' : undefined}
     >
-      <legend>Products</legend>
+      <legend>
+        Products
+        <RequiredMark />
+      </legend>
       <p class="hint">
         One line per product: leave a line empty to skip it. At most {p.max} lines. Choosing a product fills in its catalogue price, which
         you can change.

@@ -50,6 +50,7 @@ export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
   doc.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));
   const width = SIZE[0] - 2 * MARGIN;
+  const lines = (n: number) => n * doc.currentLineHeight(true) + 1;
   for (const o of orders) {
     doc.addPage();
     doc.font(BOLD).fontSize(18).text(o.reference, { width });
@@ -59,10 +60,14 @@ export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
       .fillColor('#444')
       .text(o.tracking_number ? `Tracking ${o.tracking_number}` : 'Not shipped yet');
     doc.moveDown(0.6).fillColor('#000');
-    doc.font(BOLD).fontSize(12).text(o.full_name, { width });
+    // Long fields are cut short (…): one label is one page, its amount and barcode always on it.
+    doc
+      .font(BOLD)
+      .fontSize(12)
+      .text(o.full_name, { width, height: lines(2), ellipsis: true });
     doc.font(REGULAR).fontSize(11).text(o.phone);
-    doc.text([o.city, o.area].filter(Boolean).join(' — '), { width });
-    doc.fontSize(10).text(o.address, { width });
+    doc.text([o.city, o.area].filter(Boolean).join(' — '), { width, height: lines(2), ellipsis: true });
+    doc.fontSize(10).text(o.address, { width, height: lines(5), ellipsis: true });
     doc.moveDown(0.6);
     doc
       .font(BOLD)

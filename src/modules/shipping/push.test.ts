@@ -13,6 +13,7 @@ import { CourierSimulator } from './simulator.js';
 import { pushCompanies } from './push-queries.js';
 import { until } from '../../test-support/until.js';
 import { expectInvalid } from '../../test-support/expect.js';
+import { newId } from '../../lib/ids.js';
 
 let t: TestApp;
 let shop: Tenant;
@@ -201,6 +202,13 @@ test('the push request: required fields, a manual company, an unknown order, and
     }
   const labels = await admin.json('POST', '/orders/labels', { ids: [await idOf(ref), await idOf(ref), null, 'nope'] });
   expectInvalid(labels, { 'ids.2': ['The ids.2 field is required.'], 'ids.3': ['The selected ids.3 is invalid.'] });
+  // A form sent with nothing ticked (no JavaScript to stop it) comes back saying so.
+  const bare = await admin.form('/orders/push', { shipping_company_id: company });
+  assert.equal(bare.statusCode, 302);
+  assert.match(
+    (await admin.get('/orders/push')).body,
+    /<div class="flash flash-error" role="alert"><ul class="plain-list"><li>The ids field is required\.<\/li>/,
+  );
   const seller = await login(t.app, shop.email);
   assert.equal((await seller.json('POST', '/orders/push', { ids: [await idOf(ref)], shipping_company_id: company })).statusCode, 403);
   assert.equal((await seller.get('/orders/push')).statusCode, 403);
@@ -359,4 +367,40 @@ test('with no HTTP company to push to, the push page offers to add one only to t
   } finally {
     await t.db.query(`UPDATE shipping_companies SET status = 'active' WHERE id = $1`, [company]);
   }
+});
+
+// Found by the fulfilment audit: an order went with a company that does not deliver to its city, and no fee was ever booked.
+test('an order goes only with a company that delivers to its city (a company listing no city takes any)', async () => {
+  const city = newId();
+  await t.db.query('INSERT INTO cities (id, name) VALUES ($1, $2)', [city, `Tanger ${city.slice(-6)}`]);
+  const user = { id: shop.userId } as never;
+  const serving = (name: string, adapter: 'manual' | 'http') =>
+    t.db.tx((q) =>
+      createCompany(q, user, t.app.config.appKey, {
+        name: `${name} ${Date.now()}`,
+        adapter,
+        ...(adapter === 'http' ? { base_url: sim.url, api_key: sim.apiKey } : {}),
+        cities: [{ city_id: city, delivery_fee: 30, return_fee: 10 }],
+      }),
+    );
+  const byHand = await serving('Tanger by hand', 'manual');
+  const ref = await order(); // in Casablanca
+  const id = await idOf(ref);
+  const { rows } = await t.db.query<{ name: string }>('SELECT name FROM shipping_companies WHERE id = $1', [byHand]);
+  const refused = await admin.json('PATCH', `/orders/${id}/status`, {
+    status: 'shipped',
+    shipping_company_id: byHand,
+    tracking_number: 'T-1',
+  });
+  expectInvalid(refused, { status: [`The order ${ref} cannot be shipped with ${rows[0].name}: it does not deliver to Casablanca.`] });
+  assert.equal((await orderRow(id)).status, 'new');
+  const calls = sim.requests.length;
+  const job = await push([id], await serving('Tanger http', 'http'));
+  assert.equal(job.failed, 1);
+  assert.match(job.errors[0].message, /cannot be shipped with Tanger http .*: it does not deliver to Casablanca\.$/);
+  assert.equal(sim.requests.length, calls, 'no parcel asked for');
+  // The manual company of the other tests lists no city: it takes the order.
+  const ok = await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', shipping_company_id: manual, tracking_number: 'T-2' });
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
 });

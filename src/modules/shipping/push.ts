@@ -107,7 +107,7 @@ export const pushJob = defineJob<PushPayload>({
         continue;
       }
       // The transition's own check, asked before the courier call: no parcel for an order that cannot ship.
-      const cannotShip = (await shipRefusals(ctx.db, [order.id])).get(order.id);
+      const cannotShip = (await shipRefusals(ctx.db, [{ id: order.id, companyId }])).get(order.id);
       if (cannotShip) {
         await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: cannotShip }], checkpoint });
         continue;

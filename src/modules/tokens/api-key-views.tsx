@@ -167,7 +167,7 @@ export function CreatePage(p: { user: WebUser; accounts: [string, string][]; acc
             <Select name="account_id" label="Account" options={p.accounts} placeholder="Choose the account" value={p.account} required />
           )}
           <Field name="name" label="Name" required hint="What uses the key, e.g. “Shopify store” or “Landing page”." />
-          <CheckboxGroup name="scopes" legend="Scopes" options={SCOPES.map((s) => [s, scopeLabel(s)])} />
+          <CheckboxGroup name="scopes" legend="Scopes" options={SCOPES.map((s) => [s, scopeLabel(s)])} required />
           <Field
             name="expires_at"
             label="Expires at"

@@ -101,7 +101,7 @@ export function CreatePage({ user, accounts }: { user: WebUser; accounts: [strin
             autocomplete="new-password"
             hint="Signs every request (X-Codops-Signature). It is not shown again."
           />
-          <CheckboxGroup name="eventTypes" legend="Events" options={EVENT_OPTIONS} />
+          <CheckboxGroup name="eventTypes" legend="Events" options={EVENT_OPTIONS} required />
           <HeaderRows headers={[]} />
           <Button>Save webhook</Button>
         </Form>
@@ -178,7 +178,7 @@ export function ShowPage({ hook, log, pending, user }: { hook: WebhookRow; log: 
             autocomplete="new-password"
             hint="Leave empty to keep the current one."
           />
-          <CheckboxGroup name="eventTypes" legend="Events" options={EVENT_OPTIONS} values={hook.eventTypes} />
+          <CheckboxGroup name="eventTypes" legend="Events" options={EVENT_OPTIONS} values={hook.eventTypes} required />
           <Select
             name="status"
             label="Status"
