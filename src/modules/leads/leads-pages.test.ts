@@ -86,6 +86,12 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     });
 
     const id = await createLead(s);
+    // The record's bare address opens its page (it was a 405: only DELETE lived there).
+    for (const base of ['leads', 'orders']) {
+      const bare = await s.get(`/${base}/${id}`);
+      assert.equal(bare.statusCode, 302, base);
+      assert.equal(location(bare), `/${base}/${id}/show`);
+    }
     const page = await s.get(`/leads/${id}/show`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Lead LD-00001 created\./);
@@ -115,6 +121,13 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     assert.equal(managerView.statusCode, 200);
     assert.match(managerView.body, /From lead <strong>LD-00001<\/strong>/);
     assert.doesNotMatch(managerView.body, /href="\/leads\/[0-9A-Z]+\/show"/);
+    // And an agent sees the orders they confirmed only: the lead names its order without a link (dash audit).
+    const agent = await staff(t.db, 'agent');
+    await t.db.query(`UPDATE users SET products_ids_to_confirm = (SELECT jsonb_agg(id) FROM products) WHERE id = $1`, [agent.id]);
+    const agentView = await (await login(t.app, agent.email)).get(`/leads/${id}/show`);
+    assert.equal(agentView.statusCode, 200);
+    assert.match(agentView.body, /<strong>ORD-00001<\/strong>/);
+    assert.doesNotMatch(agentView.body, /href="\/orders\/[0-9A-Z]+\/show"/);
     assert.match(order.body, /Created as <span class="badge badge-blue">New<\/span>/);
 
     const leadHistory = await s.json('GET', '/lead-histories?reference=LD-00001');

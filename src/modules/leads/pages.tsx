@@ -15,6 +15,7 @@ import { renderFormPage } from '../../web/form-page.js';
 import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { orderPolicy } from '../orders/policy.js';
+import { findOrder, orderScopeOf } from '../orders/queries.js';
 import { sendJson } from '../listing/api-helpers.js';
 import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { ListQuery } from '../listing/list-schemas.js';
@@ -181,7 +182,10 @@ export async function leadsPages(web: FastifyInstance) {
     const user = req.user!;
     const { access, row } = await load(req);
     if (wantsJson(req)) return sendJson(reply, `{"data":${await leadJson(db, row.account_id, row.reference)}}`);
-    const [lead, histories] = await Promise.all([itemOf(row), leadHistories(db, row.id)]);
+    // The order is linked only when its page would open: an agent sees only the orders they confirmed.
+    const orderVisible = async (orderId: string | null) =>
+      orderId !== null && orderPolicy.authorize(user, 'view') && (await findOrder(db, orderScopeOf(user), orderId)) !== undefined;
+    const [lead, histories, canSeeOrder] = await Promise.all([itemOf(row), leadHistories(db, row.id), orderVisible(row.order_id)]);
     const original = lead.duplicate_of ? await findLeadByReference(db, access.scope, row.account_id, lead.duplicate_of) : undefined;
     const options = leadPolicy.can('update')(user) ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
     const cancelReasons = options.includes('canceled') ? (await readSettings(db)).cancel_reasons : [];
@@ -198,7 +202,7 @@ export async function leadsPages(web: FastifyInstance) {
           cancelReasons={cancelReasons}
           canEdit={leadPolicy.can('update')(user)}
           canDelete={leadPolicy.can('delete')(user)}
-          canSeeOrder={orderPolicy.authorize(user, 'view')}
+          canSeeOrder={canSeeOrder}
         />
       ),
     });
@@ -250,6 +254,11 @@ export async function leadsPages(web: FastifyInstance) {
       data: lead,
     });
   });
+
+  // A shared link trimmed to the record's address opens its page (it answered 405: only DELETE lives here).
+  web.get<IdRoute>('/leads/:id', { config: { can: leadPolicy.can('view') } }, (req, reply) =>
+    reply.redirect(`/leads/${encodeURIComponent(req.params.id)}/show`, 302),
+  );
 
   route<IdRoute>('DELETE', '/leads/:id', { config: { can: leadPolicy.can('delete') } }, async (req, reply) => {
     const { row } = await load(req);

@@ -299,6 +299,11 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
+  // A shared link trimmed to the record's address opens its page (it answered 405: only DELETE lives here).
+  web.get<IdRoute>('/orders/:id', { config: { can: orderPolicy.can('view') } }, (req, reply) =>
+    reply.redirect(`/orders/${encodeURIComponent(req.params.id)}/show`, 302),
+  );
+
   route<IdRoute>('DELETE', '/orders/:id', { config: { can: orderPolicy.can('delete') } }, async (req, reply) => {
     const row = await load(req);
     const actor = actorOfUser(req.user!);
