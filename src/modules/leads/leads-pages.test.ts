@@ -457,7 +457,16 @@ test('role matrix: who sees and changes leads; another account answers 404', () 
       [p2Lead],
     );
     assert.equal((await agent.get(`/leads/${id}/show`)).statusCode, 404);
+    // On an open lead they have not claimed, an agent is sent to the call queue, not offered a form that ends on a 409 (dash audit).
+    const unclaimed = await agent.get(`/leads/${p2Lead}/show`);
+    assert.match(unclaimed.body, /not yours to call\s+right now/);
+    assert.doesNotMatch(unclaimed.body, /id="f-status"/);
+    await t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '5 minutes' WHERE id = $1`, [
+      p2Lead,
+      agentUser.id,
+    ]);
     const page = await agent.get(`/leads/${p2Lead}/show`);
+    assert.doesNotMatch(page.body, /not yours to call/);
     const options = [...(/<select id="f-status"[^>]*>(.*?)<\/select>/s.exec(page.body)?.[1] ?? '').matchAll(/<option value="(\w+)"/g)].map(
       (m) => m[1],
     );
@@ -470,6 +479,7 @@ test('role matrix: who sees and changes leads; another account answers 404', () 
       reasons.map((m) => m[1]),
       ['too_expensive', 'not_interested', 'ordered_elsewhere', 'fake_order', 'unreachable', 'other'],
     );
+    await t.db.query('UPDATE leads SET claimed_by = NULL, claimed_until = NULL WHERE id = $1', [p2Lead]);
     // An agent records an outcome on the lead they hold (call-centre.md): else 409; outside their handlings 403.
     assert.deepEqual((await agent.json('PATCH', `/leads/${p2Lead}/status`, { status: 'no_reply' })).json(), {
       message: 'This lead is being handled by another agent.',

@@ -41,6 +41,7 @@ import { LEAD_FORM_FIELDS } from './schemas.js';
 import { isOpenLead, LEAD_STATUSES, leadMovesFor, type LeadStatus } from './transitions.js';
 import { agentChoices } from '../call-centre/agents.js';
 import { checkAgentEdit, checkOutcome } from '../call-centre/outcomes.js';
+import { holdsClaim } from '../call-centre/queue.js';
 import { callCentrePolicy } from '../call-centre/policy.js';
 import { readSettings } from '../call-centre/settings.js';
 import { createLead, deleteLeads, leadInput, patchLead } from './service.js';
@@ -187,7 +188,9 @@ export async function leadsPages(web: FastifyInstance) {
       orderId !== null && orderPolicy.authorize(user, 'view') && (await findOrder(db, orderScopeOf(user), orderId)) !== undefined;
     const [lead, histories, canSeeOrder] = await Promise.all([itemOf(row), leadHistories(db, row.id), orderVisible(row.order_id)]);
     const original = lead.duplicate_of ? await findLeadByReference(db, access.scope, row.account_id, lead.duplicate_of) : undefined;
-    const options = leadPolicy.can('update')(user) ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
+    // An agent records a call only on the lead they hold (call-centre.md): without the claim the form would end on a 409.
+    const callFromQueue = user.role === 'agent' && isOpenLead(row.status) && !(await holdsClaim(db, user.id, row.id));
+    const options = leadPolicy.can('update')(user) && !callFromQueue ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
     const cancelReasons = options.includes('canceled') ? (await readSettings(db)).cancel_reasons : [];
     return renderPage(req, reply, {
       title: `${lead.reference} · ${lead.full_name}`,
@@ -203,6 +206,7 @@ export async function leadsPages(web: FastifyInstance) {
           canEdit={leadPolicy.can('update')(user)}
           canDelete={leadPolicy.can('delete')(user)}
           canSeeOrder={canSeeOrder}
+          callFromQueue={callFromQueue}
         />
       ),
     });

@@ -388,6 +388,8 @@ export function LeadPage(p: {
   canEdit: boolean;
   canDelete: boolean;
   canSeeOrder: boolean;
+  /** An agent on an open lead they have not claimed: their calls are recorded from the call queue. */
+  callFromQueue?: boolean;
 }) {
   const { lead } = p;
   const open = isOpenLead(lead.status);
@@ -437,6 +439,14 @@ export function LeadPage(p: {
         </div>
         <div class="record-side">
           {p.options.length > 0 && <LeadStatusForm lead={lead} options={p.options} cancelReasons={p.cancelReasons} />}
+          {p.callFromQueue && (
+            <Card title="Change status">
+              <p class="muted">
+                A call is recorded from the <a href="/call-centre">call queue</a>, on the lead it gives you: this one is not yours to call
+                right now.
+              </p>
+            </Card>
+          )}
           <HistoryCard reference={lead.reference} items={p.histories} page={`/lead-histories/${lead.id}/show`} />
         </div>
       </div>
