@@ -688,8 +688,14 @@ describe('PATCH /orders/{reference}', () => {
     invalid(await call(a, 'PATCH', `/orders/${ref}`, { status: 'new', total: 10 }), {
       total: ['The total cannot be changed once the order is canceled.'],
     });
+    // With a shape error too: every error of the request at once, as a bulk item's (API audit).
+    await setStatus(a, ref, 'shipped');
+    invalid(await call(a, 'PATCH', `/orders/${ref}`, { status: 'new', full_name: '' }), {
+      full_name: ['The full name field is required.', 'The full name cannot be changed once the order is shipped.'],
+      status: ['The status cannot change from shipped to new.'],
+    });
     const got = await show(a, ref);
-    assert.equal(got.status, 'canceled');
+    assert.equal(got.status, 'shipped');
     assert.equal(got.city, 'Rabat');
   });
 

@@ -60,10 +60,13 @@ export function patchEntries<Item extends { reference: string }, Row>(k: PatchKi
       const bag = new ErrorBag();
       const patch = k.one.check(body, bag) as object;
       await checkSkus(q, accountId, [patch], () => '', bag);
-      bag.throwIfAny(k.one.schema);
-      // The lock is the existence check: one round trip.
+      // The lock is the existence check: one round trip. A record that exists has its lifecycle's
+      // errors reported with the shape's, as a bulk item's are; one that does not, the 422 first.
       const locked = await k.lock(q, accountId, [reference]);
-      if (locked.size === 0) throw notFound();
+      if (locked.size === 0) {
+        bag.throwIfAny(k.one.schema);
+        throw notFound();
+      }
       await k.apply(q, actor, accountId, [{ ...patch, reference } as Item], locked, () => '', bag);
     },
     async bulk(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
