@@ -9,6 +9,7 @@ import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/h
 import { login, type Agent } from '../../test-support/session.js';
 import { person } from '../../test-support/people.js';
 import { createOrder } from '../orders/service.js';
+import { bidiLevels, visualRuns } from '../../files/pdf.js';
 
 // The barcode is read back from the rendered page, as a scanner would: poppler's pdftoppm and zbar's
 // zbarimg (Debian's poppler-utils and zbar-tools; .ci/run installs them).
@@ -113,5 +114,28 @@ test('labels are the admin’s (domain.md: "label" is among the admin’s extras
   assert.match(list, new RegExp(`name="ids\\[\\]" value="${ids[0]}"[^>]*form="order-bulk"`));
   for (const who of [seller, await login(t.app, (await person(t.db, 'manager')).email)]) {
     assert.doesNotMatch((await who.get('/orders')).body, /Labels of the selected/);
+  }
+});
+
+// Found by the fulfilment audit: pdfkit laid an Arabic name's words out left to right and ran them together.
+test('Arabic on a label: words in reading order, numbers left to right inside (the Unicode bidi algorithm)', async () => {
+  const runs = (t: string) => visualRuns(t, bidiLevels(t));
+  assert.deepEqual(runs('محمد العلوي'), [{ text: 'محمد العلوي', rtl: true }]);
+  assert.deepEqual(runs('زنقة 12، حي'), [
+    { text: '، حي', rtl: true },
+    { text: '12', rtl: false },
+    { text: 'زنقة ', rtl: true },
+  ]);
+  assert.deepEqual(runs('12 Rue Atlas'), [{ text: '12 Rue Atlas', rtl: false }]);
+  if (!existsSync('/usr/bin/pdftotext')) return;
+  // Read back as a PDF reader extracts it: the name in order, a space between its words.
+  const res = await admin.get(`/orders/${ids[1]}/label`);
+  const dir = mkdtempSync(join(tmpdir(), 'codops-label-'));
+  try {
+    writeFileSync(join(dir, 'label.pdf'), res.rawPayload);
+    const text = execFileSync('pdftotext', [join(dir, 'label.pdf'), '-'], { encoding: 'utf8' }).replace(/[\u202a-\u202e]/g, '');
+    assert.match(text, /محمد العلوي/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

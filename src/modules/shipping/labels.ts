@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { PDF_FONTS, pdfDocument } from '../../files/pdf.js';
+import { PDF_FONTS, pdfDocument, writeText } from '../../files/pdf.js';
 import { COD_AMOUNT } from '../ledger/order-fees.js';
 import type { Recipient } from '../records/recipient.js';
 
@@ -50,7 +50,6 @@ export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
   doc.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));
   const width = SIZE[0] - 2 * MARGIN;
-  const lines = (n: number) => n * doc.currentLineHeight(true) + 1;
   for (const o of orders) {
     doc.addPage();
     doc.font(BOLD).fontSize(18).text(o.reference, { width });
@@ -61,20 +60,18 @@ export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
       .text(o.tracking_number ? `Tracking ${o.tracking_number}` : 'Not shipped yet');
     doc.moveDown(0.6).fillColor('#000');
     // Long fields are cut short (…): one label is one page, its amount and barcode always on it.
-    doc
-      .font(BOLD)
-      .fontSize(12)
-      .text(o.full_name, { width, height: lines(2), ellipsis: true });
+    // Names and addresses are often Arabic: writeText draws them right to left.
+    writeText(doc.font(BOLD).fontSize(12), o.full_name, { width, maxLines: 2 });
     doc.font(REGULAR).fontSize(11).text(o.phone);
-    doc.text([o.city, o.area].filter(Boolean).join(' — '), { width, height: lines(2), ellipsis: true });
-    doc.fontSize(10).text(o.address, { width, height: lines(5), ellipsis: true });
+    writeText(doc, [o.city, o.area].filter(Boolean).join(' — '), { width, maxLines: 2 });
+    writeText(doc.fontSize(10), o.address, { width, maxLines: 5 });
     doc.moveDown(0.6);
     doc
       .font(BOLD)
       .fontSize(14)
       .text(`To collect: ${money(o.cod_amount)}`, { width });
     doc.moveDown(0.4).font(REGULAR).fontSize(9);
-    for (const p of o.products.slice(0, 8)) doc.text(`${p.quantity} × ${p.sku} — ${p.name}`, { width, lineBreak: false, ellipsis: true });
+    for (const p of o.products.slice(0, 8)) writeText(doc, `${p.quantity} × ${p.sku} — ${p.name}`, { width, maxLines: 1 });
     if (o.products.length > 8) doc.text(`and ${o.products.length - 8} more`);
     const png = await barcodePng(o.tracking_number ?? o.reference);
     doc.image(png, MARGIN, SIZE[1] - MARGIN - 32 * MM, { fit: [width, 30 * MM], align: 'center' });
