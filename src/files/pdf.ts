@@ -25,6 +25,7 @@ const bidiFactory = ((bidiModule as { default?: unknown }).default ?? bidiModule
 /** Letters written right to left (Hebrew, Arabic and their presentation forms). */
 const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
 let bidi: ReturnType<typeof bidiFactory> | undefined;
+const getBidi = () => (bidi ??= bidiFactory());
 
 /** A run of one direction, in the order it is drawn left to right; an RTL run's text in reading order. */
 export interface VisualRun {
@@ -38,10 +39,11 @@ export interface VisualRun {
  * reads left to right inside its right-to-left line).
  */
 export function visualRuns(text: string, levels: EmbeddingLevels, start = 0, end = text.length - 1): VisualRun[] {
-  bidi ??= bidiFactory();
   const runs: { indices: number[]; level: number }[] = [];
   // The whole string's indices, only [start, end] reordered: the line's are those places.
-  for (const i of bidi.getReorderedIndices(text, levels, start, end).slice(start, end + 1)) {
+  for (const i of getBidi()
+    .getReorderedIndices(text, levels, start, end)
+    .slice(start, end + 1)) {
     const last = runs.at(-1);
     if (last && last.level === levels.levels[i]) last.indices.push(i);
     else runs.push({ indices: [i], level: levels.levels[i] });
@@ -55,8 +57,7 @@ export function visualRuns(text: string, levels: EmbeddingLevels, start = 0, end
 
 /** Embedding levels of `text` (its direction from its first strong letter). */
 export function bidiLevels(text: string): EmbeddingLevels {
-  bidi ??= bidiFactory();
-  return bidi.getEmbeddingLevels(text);
+  return getBidi().getEmbeddingLevels(text);
 }
 
 /** `text`'s lines at `width` (pdfkit's measure), as [start, end] in the text, breaking at spaces. */

@@ -73,7 +73,7 @@ test('a group of fields that must be filled shows its * like a required field (d
       ['/leads/create', 'Products'],
     ]) {
       const body = (await s.get(url)).body;
-      assert.match(body, new RegExp(`<legend>${legend}<span class="req" aria-hidden="true"> \\*</span></legend>`), url);
+      assert.match(body, new RegExp(`<legend>${legend} <span class="req" aria-hidden="true">\\*</span></legend>`), url);
     }
   }));
 

@@ -82,15 +82,20 @@ interface FieldProps {
 }
 
 /** A field's label, with the required fields' `*`. */
+/** The `*` of a required field or group (its label or legend names it; screen readers get `required` elsewhere). */
+export function RequiredMark() {
+  return (
+    <span class="req" aria-hidden="true">
+      *
+    </span>
+  );
+}
+
 function FieldLabel(p: { id: string; label: string; required?: boolean }) {
   return (
     <div class="label-row">
       <label for={p.id}>{p.label}</label>
-      {p.required && (
-        <span class="req" aria-hidden="true">
-          *
-        </span>
-      )}
+      {p.required && <RequiredMark />}
     </div>
   );
 }
@@ -198,15 +203,6 @@ export function Checkbox(p: { name: string; label: string; checked?: boolean; va
 }
 
 /** A set of checkboxes sending `name[]`. */
-/** The `*` of a required field or group (its label or legend names it; screen readers get `required` elsewhere). */
-export function RequiredMark() {
-  return (
-    <span class="req" aria-hidden="true">
-      {' '}
-      *
-    </span>
-  );
-}
 
 /** A set of checkboxes sending `name[]`; `required`: at least one must be ticked (marked `*`). */
 export function CheckboxGroup(p: { name: string; legend: string; options: [string, string][]; values?: string[]; required?: boolean }) {
@@ -219,7 +215,12 @@ export function CheckboxGroup(p: { name: string; legend: string; options: [strin
     >
       <legend>
         {p.legend}
-        {p.required && <RequiredMark />}
+        {p.required && (
+          <>
+            {' '}
+            <RequiredMark />
+          </>
+        )}
       </legend>
       <div class="check-grid">
         {p.options.map(([v, l], i) => (
@@ -323,7 +324,7 @@ export function TableWrap(p: { label: string; children: ComponentChildren }) {
 const NOT_FILTERS = new Set(['sort', 'direction', 'page', 'per_page']);
 
 /** Whether the page's query narrows its list (a search or a filter with a value). */
-export function isFiltered(url: URL): boolean {
+function isFiltered(url: URL): boolean {
   for (const [k, v] of url.searchParams) if (v !== '' && !NOT_FILTERS.has(k)) return true;
   return false;
 }

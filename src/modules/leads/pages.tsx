@@ -186,10 +186,15 @@ export async function leadsPages(web: FastifyInstance) {
     // The order is linked only when its page would open: an agent sees only the orders they confirmed.
     const orderVisible = async (orderId: string | null) =>
       orderId !== null && orderPolicy.authorize(user, 'view') && (await findOrder(db, orderScopeOf(user), orderId)) !== undefined;
-    const [lead, histories, canSeeOrder] = await Promise.all([itemOf(row), leadHistories(db, row.id), orderVisible(row.order_id)]);
-    const original = lead.duplicate_of ? await findLeadByReference(db, access.scope, row.account_id, lead.duplicate_of) : undefined;
     // An agent records a call only on the lead they hold (call-centre.md): without the claim the form would end on a 409.
-    const callFromQueue = user.role === 'agent' && isOpenLead(row.status) && !(await holdsClaim(db, user.id, row.id));
+    const agentWithoutClaim = async () => user.role === 'agent' && isOpenLead(row.status) && !(await holdsClaim(db, user.id, row.id));
+    const [lead, histories, canSeeOrder, callFromQueue] = await Promise.all([
+      itemOf(row),
+      leadHistories(db, row.id),
+      orderVisible(row.order_id),
+      agentWithoutClaim(),
+    ]);
+    const original = lead.duplicate_of ? await findLeadByReference(db, access.scope, row.account_id, lead.duplicate_of) : undefined;
     const options = leadPolicy.can('update')(user) && !callFromQueue ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
     const cancelReasons = options.includes('canceled') ? (await readSettings(db)).cancel_reasons : [];
     return renderPage(req, reply, {

@@ -1,6 +1,6 @@
-import { leadHeldByAnother } from '../../http/errors.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
+import { leadHeldByAnother } from '../../http/errors.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';

@@ -268,8 +268,7 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
       aria-describedby={listErrors.length ? 'f-products-error' : undefined}
     >
       <legend>
-        Products
-        <RequiredMark />
+        Products <RequiredMark />
       </legend>
       <p class="hint">
         One line per product: leave a line empty to skip it. At most {p.max} lines. Choosing a product fills in its catalogue price, which

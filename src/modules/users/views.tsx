@@ -215,7 +215,8 @@ export function UsersList(p: {
         caption={title}
         rows={p.rows}
         columns={columns}
-        empty={p.meta.total === 0 && !url.search ? `No ${ROLE_PLURALS[role].toLowerCase()} yet.` : 'Nobody matches these filters.'}
+        empty="Nobody matches these filters."
+        none={`No ${ROLE_PLURALS[role].toLowerCase()} yet.`}
       />
       <Pagination meta={p.meta} />
     </>
