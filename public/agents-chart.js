@@ -1,9 +1,10 @@
-// The agent statistics' chart: calls and confirmations per day, drawn by uPlot (served at /vendor/uplot/).
+// The agent statistics' chart: calls and confirmations per day, week or month, drawn by uPlot (served at /vendor/uplot/).
 /* global uPlot */
 (function () {
   var el = document.getElementById('agents-chart');
   if (!el || typeof uPlot === 'undefined') return;
   var days = JSON.parse(el.getAttribute('data-days') || '[]');
+  if (!days.length) return;
   var xs = days.map(function (d) {
     return Date.parse(d.day + 'T12:00:00Z') / 1000;
   });

@@ -10,7 +10,7 @@ import { renderPage } from '../../web/page.js';
 import { wantsJson } from '../../web/scope.js';
 import { Button, DataTable, Field, PageHeader } from '../../web/ui.js';
 import { callCentrePolicy } from './policy.js';
-import { agentStatistics, callsPerDay, statsCsv, type AgentStats } from './statistics.js';
+import { agentStatistics, callsOverTime, statsCsv, type AgentStats, type CallsOverTime } from './statistics.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const StatsQuery = Type.Object({
@@ -23,7 +23,8 @@ const statsQuery = compile(StatsQuery);
 /** A calendar day as Laravel's `date` reads it (no year 0, which PostgreSQL has not either: it was a 500). */
 const valid = (d: string) => DAY.test(d) && isDate(d);
 
-function StatsPage(p: { rows: AgentStats[]; from: string; to: string; days: { day: string; calls: number; confirmed: number }[] }) {
+function StatsPage(p: { rows: AgentStats[]; from: string; to: string; chart: CallsOverTime }) {
+  const per = `Calls and confirmations per ${p.chart.bucket}`;
   return (
     <>
       <PageHeader title="Agent statistics" subtitle={`From ${p.from} to ${p.to}, in the platform's time zone.`} />
@@ -36,8 +37,8 @@ function StatsPage(p: { rows: AgentStats[]; from: string; to: string; days: { da
         </a>
       </form>
       <figure class="chart">
-        <div id="agents-chart" data-days={JSON.stringify(p.days)} role="img" aria-label="Calls and confirmations per day"></div>
-        <figcaption>Calls and confirmations per day</figcaption>
+        <div id="agents-chart" data-days={JSON.stringify(p.chart.points)} role="img" aria-label={per}></div>
+        <figcaption>{p.chart.points.length ? per : 'No call in this range.'}</figcaption>
       </figure>
       <DataTable
         caption="Agents"
@@ -107,7 +108,7 @@ export async function agentStatisticsPages(web: FastifyInstance) {
         .send(statsCsv(rows));
     }
     if (wantsJson(req) || q.format === 'json') return reply.send({ data: rows });
-    const days = await callsPerDay(db, req.user!, from, to, config.timezone);
-    return renderPage(req, reply, { title: 'Agent statistics', body: <StatsPage rows={rows} from={from} to={to} days={days} /> });
+    const chart = await callsOverTime(db, req.user!, from, to, config.timezone);
+    return renderPage(req, reply, { title: 'Agent statistics', body: <StatsPage rows={rows} from={from} to={to} chart={chart} /> });
   });
 }

@@ -178,4 +178,29 @@ test("the days are the platform's (Africa/Casablanca, UTC+1 in December 2026) on
     { day: '2026-12-05', calls: 2, confirmed: 1 },
     { day: '2026-12-06', calls: 0, confirmed: 0 },
   ]);
+  const chartOf = async (query: string) => {
+    const body = (await manager.get(`/statistics/agents?${query}`)).body;
+    const points = JSON.parse(/data-days="([^"]*)"/.exec(body)![1].replace(/&quot;/g, '"')) as { day: string; calls: number }[];
+    return { points, caption: /<figcaption>([^<]*)<\/figcaption>/.exec(body)![1] };
+  };
+  // Over a quarter, a point per week (from its Monday).
+  const weeks = await chartOf('from=2026-10-01&to=2027-01-31');
+  assert.equal(weeks.caption, 'Calls and confirmations per week');
+  assert.equal(weeks.points.length, 18);
+  assert.deepEqual(weeks.points[0], { day: '2026-09-28', calls: 0, confirmed: 0 });
+  assert.deepEqual(
+    weeks.points.find((p) => p.day === '2026-11-30'),
+    { day: '2026-11-30', calls: 3, confirmed: 1 },
+  );
+  // Any range an agent may type: by month, over the months that have calls (a point per day of
+  // years 1 to 9999 made 310 MB of page and held the server for two minutes: call-centre audit).
+  const ages = await chartOf('from=0001-01-01&to=9999-12-31');
+  assert.equal(ages.caption, 'Calls and confirmations per month');
+  assert.ok(ages.points.length >= 1 && ages.points.length <= 24, `${ages.points.length} months`);
+  assert.deepEqual(
+    ages.points.find((p) => p.day === '2026-12-01'),
+    { day: '2026-12-01', calls: 3, confirmed: 1 },
+  );
+  const none = await chartOf('from=1990-01-01&to=1999-12-31');
+  assert.deepEqual(none, { points: [], caption: 'No call in this range.' });
 });

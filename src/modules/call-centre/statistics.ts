@@ -1,6 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { agentScope } from './agents.js';
+import { DateTime } from 'luxon';
 import { daySpan, dayOf } from '../../lib/time-zone.js';
 
 export interface AgentStats {
@@ -70,14 +71,35 @@ export async function agentStatistics(q: Queryable, actor: Actor, from: string, 
   return rows;
 }
 
-/** Calls and confirmations per day of the range, all the actor's agents together (the page's chart). */
-export async function callsPerDay(q: Queryable, actor: Actor, from: string, to: string, tz: string) {
+export type ChartBucket = 'day' | 'week' | 'month';
+export interface CallsOverTime {
+  bucket: ChartBucket;
+  points: { day: string; calls: number; confirmed: number }[];
+}
+
+/** A point per day up to a quarter, per week (from Monday) up to two years, per month beyond. */
+export const chartBucket = (days: number): ChartBucket => (days <= 92 ? 'day' : days <= 731 ? 'week' : 'month');
+
+const localDay = (at: Date, tz: string) => DateTime.fromJSDate(at, { zone: tz }).toISODate()!;
+
+/**
+ * Calls and confirmations over the range, all the actor's agents together (the page's chart), a
+ * point per `chartBucket`. A range by months is cut to the days that have calls, so a range of
+ * centuries costs what the data costs, not a point per month of it.
+ */
+export async function callsOverTime(q: Queryable, actor: Actor, from: string, to: string, tz: string): Promise<CallsOverTime> {
   const range = daySpan(from, to, tz);
+  const bucket = chartBucket(Math.round((range.until.getTime() - range.since.getTime()) / 86_400_000));
   const bounds = await q.query<{ first: Date | null; last: Date | null }>(
     'SELECT min(created_at) AS first, max(created_at) AS last FROM lead_calls WHERE created_at >= $1 AND created_at < $2',
     [range.since, range.until],
   );
   const { first, last } = bounds.rows[0];
+  let [start, end] = [from, to];
+  if (bucket === 'month') {
+    if (!first || !last) return { bucket, points: [] };
+    [start, end] = [localDay(new Date(first), tz), localDay(new Date(last), tz)];
+  }
   const span = first && last ? daySpan(from, to, tz, { first: new Date(first), last: new Date(last) }) : range;
   const { rows } = await q.query<{ day: string; calls: number; confirmed: number }>(
     `WITH per_day AS (
@@ -86,13 +108,14 @@ export async function callsPerDay(q: Queryable, actor: Actor, from: string, to: 
          FROM lead_calls lc
         WHERE lc.created_at >= $4 AND lc.created_at < $5
           AND lc.agent_id IN (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)})
-        GROUP BY 1)
-     SELECT to_char(s.d, 'YYYY-MM-DD') AS day, coalesce(p.calls, 0) AS calls, coalesce(p.confirmed, 0) AS confirmed
-       FROM generate_series($2::date, $3::date, interval '1 day') s(d) LEFT JOIN per_day p ON p.d = s.d::date
-      ORDER BY s.d`,
-    [actor.userId, from, to, span.since, span.until, span.starts, span.offsets],
+        GROUP BY 1),
+     per_bucket AS (SELECT date_trunc($8::text, d::timestamp)::date AS b, sum(calls)::int AS calls, sum(confirmed)::int AS confirmed FROM per_day GROUP BY 1)
+     SELECT to_char(s.b, 'YYYY-MM-DD') AS day, coalesce(p.calls, 0) AS calls, coalesce(p.confirmed, 0) AS confirmed
+       FROM generate_series(date_trunc($8::text, $2::date::timestamp), $3::date::timestamp, ('1 ' || $8::text)::interval) s(b) LEFT JOIN per_bucket p ON p.b = s.b::date
+      ORDER BY s.b`,
+    [actor.userId, start, end, span.since, span.until, span.starts, span.offsets, bucket],
   );
-  return rows;
+  return { bucket, points: rows };
 }
 
 const cell = (v: unknown) => {
