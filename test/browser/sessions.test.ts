@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAccount } from '../../src/modules/accounts/service.js';
 import { createUser } from '../../src/modules/users/service.js';
@@ -86,7 +86,10 @@ describe('sessions in a real browser', { skip: skipBrowser }, () => {
     await checkPage(page, 'reset requested');
 
     const mailDir = join(env.dataDir, 'mail');
-    const file = readdirSync(mailDir).find((f) => f.includes(s.email.replace(/[^\w@.-]/g, '_')));
+    // The mail is sent beside the answer, not before it.
+    const mailed = () => (existsSync(mailDir) ? readdirSync(mailDir) : []).find((f) => f.includes(s.email.replace(/[^\w@.-]/g, '_')));
+    for (let i = 0; i < 50 && !mailed(); i++) await new Promise((r) => setTimeout(r, 100));
+    const file = mailed();
     assert.ok(file, 'the message was written to DATA_DIR/mail');
     const raw = readFileSync(join(mailDir, file), 'utf8')
       .replace(/=\r?\n/g, '')
