@@ -9,6 +9,7 @@ import FindMyWay from 'find-my-way';
 import fastifyStatic from '@fastify/static';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
+import { connectRedis } from './lib/redis.js';
 import type { Database } from './db/database.js';
 import './http/types.js';
 import { apiScope } from './http/api-scope.js';
@@ -119,11 +120,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await securityHeaders(app);
 
   const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
-  // ioredis is imported only when REDIS_URL is set.
-  const redis = config.redisUrl
-    ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
-    : undefined;
-  redis?.on('error', (err) => app.log.warn({ err }, 'redis error'));
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, app.log) : undefined;
   await app.register(rateLimit, {
     global: false,
     redis,

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, loadConfig } from './config.js';
+import { checkBucket, parseS3Url } from './files/s3.js';
+import { connectRedis } from './lib/redis.js';
 
 const base = { APP_KEY: 'test-key-test-key-test-key-test-key-0000', DATA_DIR: '/tmp/codops-config-test' };
 const load = (env: Record<string, string>) => loadConfig({ ...base, ...env }, { persistKey: false });
@@ -59,4 +62,35 @@ test('DATA_DIR: a file in its place, or a folder that cannot be made, stops the 
   const fresh = join(dirname(file), 'new', 'data');
   assert.equal(loadConfig({ ...base, DATA_DIR: fresh }).dataDir, fresh);
   assert.ok(statSync(fresh).isDirectory(), 'a server or a command makes it');
+});
+
+test('MAIL_URL and REDIS_URL name a host (MAIL_URL=smtp:// was taken, then every reset mail failed: ops audit)', () => {
+  for (const [name, value] of [
+    ['MAIL_URL', 'smtp://'],
+    ['REDIS_URL', 'redis://'],
+  ]) {
+    assert.throws(
+      () => load({ [name]: value }),
+      (err: Error) => err instanceof ConfigError && err.message === `Invalid ${name}: it names no host.`,
+      name,
+    );
+  }
+  assert.equal(load({ MAIL_URL: 'smtp://mail.example.com:587' }).mailUrl, 'smtp://mail.example.com:587');
+});
+
+test('a Redis or a bucket that does not answer stops the boot naming its variable (the server ran with rate limits off and 7-s requests, or 500 on every upload: ops audit)', async () => {
+  const log = { warn() {} } as unknown as FastifyBaseLogger;
+  await assert.rejects(
+    connectRedis('redis://127.0.0.1:1', log),
+    (err: Error) =>
+      err instanceof ConfigError && /^cannot reach Redis in REDIS_URL \(connect ECONNREFUSED 127\.0\.0\.1:1\)\.$/.test(err.message),
+  );
+  await assert.rejects(
+    checkBucket('http://KEY:SECRET@127.0.0.1:1/bucket'),
+    (err: Error) => err instanceof ConfigError && /^cannot reach the bucket in S3_URL \(.+\)\.$/.test(err.message),
+  );
+  assert.throws(
+    () => parseS3Url('http://KEY:SECRET@127.0.0.1:1/'),
+    (err: Error) => err instanceof ConfigError && err.message === 'Invalid S3_URL: it names no bucket (https://KEY:SECRET@host/bucket).',
+  );
 });

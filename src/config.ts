@@ -66,6 +66,8 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(`Invalid ${name}: the scheme must be ${protocols.join(' or ')}, got "${parsed.protocol}".`);
   }
+  // A database URL may leave the host to libpq (a local socket); a mail server, a bucket or a site may not.
+  if (parsed.hostname === '' && !name.startsWith('DATABASE')) throw new ConfigError(`Invalid ${name}: it names no host.`);
   return raw;
 }
 

@@ -1,7 +1,7 @@
 import './lib/heap-growth.js'; // first: before the modules load
 import { loadConfig, ConfigError } from './config.js';
 import { buildApp } from './app.js';
-import { openDatabase } from './db/open.js';
+import { openDatabase, unreachableDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { startMaintenance } from './db/maintenance.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
@@ -75,8 +75,8 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Er
 main().catch((err) => {
   if (err instanceof ConfigError || err instanceof DataDirLockedError) {
     console.error(`codops: ${err.message}`);
-  } else if (err?.code === 'ECONNREFUSED' || err?.code === 'ENOTFOUND' || err?.code === '3D000' || err?.code === '28P01') {
-    console.error(`codops: cannot reach the database in DATABASE_URL (${err.message}).`);
+  } else if (unreachableDatabase(err)) {
+    console.error(`codops: ${unreachableDatabase(err)}`);
   } else {
     console.error('codops: failed to start:', err);
   }

@@ -248,3 +248,12 @@ test('codops demo seeds leads and orders in every status and prints a working to
     assert.equal(stock.rows[0].n, 2);
   });
 });
+
+test('a database that does not answer is named as the server names it (the command said only "connect ECONNREFUSED": ops audit)', async () => {
+  const r = await runCommand(['src/cli/index.ts', 'account:create', '--name', 'Z'], {
+    DATA_DIR: tempDataDir(),
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+  });
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'codops: cannot reach the database in DATABASE_URL (connect ECONNREFUSED 127.0.0.1:1).\n');
+});

@@ -3,6 +3,7 @@ import { loadConfig, ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
 import { pgCode, PG } from '../db/database.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
+import { unreachableDatabase } from '../db/open.js';
 import { migrate } from '../db/migrate.js';
 import { accountExists, createAccount } from '../modules/accounts/service.js';
 import { createProduct } from '../modules/products/service.js';
@@ -219,7 +220,7 @@ export async function run(argv: string[]): Promise<number> {
     if (err instanceof CliError || err instanceof ConfigError || err instanceof DataDirLockedError) {
       process.stderr.write(`codops: ${err.message}\n`);
     } else {
-      process.stderr.write(`codops: ${(err as Error)?.message ?? String(err)}\n`);
+      process.stderr.write(`codops: ${unreachableDatabase(err) ?? (err as Error)?.message ?? String(err)}\n`);
     }
     return 1;
   }

@@ -16,3 +16,10 @@ export async function openDatabase(
   const { openPgliteThread } = await import('./pglite-thread.js');
   return openPgliteThread(opts.memory ? undefined : join(config.dataDir), { template: opts.template });
 }
+
+/** An error of reaching DATABASE_URL (refused, unknown host or database, bad password), said in one line naming it. */
+export function unreachableDatabase(err: unknown): string | undefined {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (!['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '3D000', '28P01', '28000'].includes(e?.code ?? '')) return undefined;
+  return `cannot reach the database in DATABASE_URL (${e?.message}).`;
+}

@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
+import { ConfigError } from '../config.js';
 import { checkKey, typeOfKey, type FileStore } from './store.js';
 
 export interface S3Location {
@@ -18,7 +19,7 @@ export interface S3Location {
 export function parseS3Url(raw: string): S3Location {
   const url = new URL(raw);
   const [bucket, ...rest] = url.pathname.replace(/^\/+/, '').split('/');
-  if (!bucket) throw new Error('S3_URL names no bucket (https://KEY:SECRET@host/bucket)');
+  if (!bucket) throw new ConfigError('Invalid S3_URL: it names no bucket (https://KEY:SECRET@host/bucket).');
   const prefix = rest.filter(Boolean).join('/');
   const credentials =
     url.username !== '' ? { accessKeyId: decodeURIComponent(url.username), secretAccessKey: decodeURIComponent(url.password) } : undefined;
@@ -72,6 +73,23 @@ export function s3FileStore(raw: string): FileStore {
       client.destroy();
     },
   };
+}
+
+/**
+ * At boot: the bucket answers with the credentials given (the URL's, else the SDK's usual sources),
+ * or the process stops naming S3_URL; without it every upload was a 500 (ops audit).
+ */
+export async function checkBucket(raw: string) {
+  const { client, bucket } = parseS3Url(raw);
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+    const why = e.message || e.name || `HTTP ${e.$metadata?.httpStatusCode ?? '?'}`;
+    throw new ConfigError(`cannot reach the bucket in S3_URL (${why}).`);
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Creates the bucket when it does not exist (tests, a fresh MinIO); production buckets are made by their owner. */
