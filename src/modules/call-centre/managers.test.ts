@@ -186,3 +186,33 @@ test("an agent lands on their call queue; a manager's home has the figures and l
     assert.match(body, /href="\/call-centre\/agents"/, role);
   }
 });
+
+test('an assignment the agent can no longer serve goes back to everyone: deactivated or no longer confirming the product (call-centre audit: such leads were in no queue)', async () => {
+  const s = await shop(t.db);
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const [x, y, w] = await Promise.all([1, 2, 3].map(() => agentOf(t.db, [s.products.A])));
+  const ids = await leads(t.db, s, [{ sku: 'A' }, { sku: 'A' }, { sku: 'A' }]);
+  for (const [i, who] of [x, y, w].entries()) ok(await admin.json('PATCH', '/leads/assign', { ids: [ids[i]], agent_id: who.id }));
+  const assignee = async (id: string) =>
+    (await t.db.query<{ assigned_to: string | null }>('SELECT assigned_to FROM leads WHERE id = $1', [id])).rows[0].assigned_to;
+
+  ok(await admin.json('PATCH', `/users/agents/${x.id}/update`, { products_ids_to_confirm: [s.products.B] }));
+  ok(await admin.json('PATCH', `/users/agents/${y.id}/update`, { status: 'inactive' }));
+  ok(
+    await admin.json('PATCH', `/users/agents/${w.id}/update`, {
+      full_name: 'Still Serving',
+      products_ids_to_confirm: [s.products.A, s.products.B],
+    }),
+  );
+  assert.deepEqual(await Promise.all(ids.map(assignee)), [null, null, w.id]);
+
+  // Another agent of the product is offered them, oldest first; W's stays W's.
+  const v = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
+  const got: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const next = ok(await v.json('POST', '/call-centre/next', {})).data as { id: string };
+    got.push(next.id);
+    ok(await v.json('PATCH', `/leads/${next.id}/status`, { status: 'no_reply' }));
+  }
+  assert.deepEqual(got, ids.slice(0, 2));
+});

@@ -16,6 +16,7 @@ import { endUserSessions } from '../../web/session-store.js';
 import type { WebUser } from '../../web/types.js';
 import { accountOptions } from '../accounts/queries.js';
 import { callCenterOptions } from '../call-centers/queries.js';
+import { unassignUnservable } from '../call-centre/agents.js';
 import { checkUserInput } from './input.js';
 import { isManager, mayAct, mayCreate, mayList, mayUseUsers, TEAM_ROLES, userPolicy } from './policy.js';
 import {
@@ -200,6 +201,7 @@ export async function usersPages(web: FastifyInstance) {
       if (Object.keys(changes).length > 0) {
         await audit(q, req.user!, 'users.update', { type: 'user', id: before.id, accountId: before.account_id }, changes);
       }
+      if ('status' in changes || 'products_ids_to_confirm' in changes) await unassignUnservable(q, [before.id]);
       // A deactivated user is logged out at once; a new password ends their other sessions.
       if (input.status === 'inactive' && 'status' in changes) await endUserSessions(q, before.id);
       else if (changes.credentials) await endUserSessions(q, before.id, before.id === req.user!.id ? req.session.sessionId : undefined);
