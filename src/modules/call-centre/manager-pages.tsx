@@ -21,7 +21,8 @@ const AssignBody = Type.Object({
 });
 const assignBody = compile(AssignBody);
 
-function AgentsBoard({ rows }: { rows: AgentRow[] }) {
+/** `opens`: the claimed leads the viewer may open (a manager leader sees every agent, not every lead). */
+function AgentsBoard({ rows, opens }: { rows: AgentRow[]; opens: Set<string> }) {
   return (
     <>
       <PageHeader title="Agents" subtitle="Who is on a call now, and today's calls and confirmations." />
@@ -35,10 +36,12 @@ function AgentsBoard({ rows }: { rows: AgentRow[] }) {
           {
             label: 'On the phone with',
             render: (r) =>
-              r.claim ? (
+              r.claim && opens.has(r.claim.lead_id) ? (
                 <a href={`/call-centre/leads/${r.claim.lead_id}`} title={`Until ${formatDateTime(r.claim.claimed_until)}`}>
                   {r.claim.reference}
                 </a>
+              ) : r.claim ? (
+                <span title={`Until ${formatDateTime(r.claim.claimed_until)}`}>{r.claim.reference}</span>
               ) : (
                 '—'
               ),
@@ -81,7 +84,11 @@ export async function callCentreManagerPages(web: FastifyInstance) {
   web.get('/call-centre/agents', supervise, async (req, reply) => {
     const rows = await agentBoard(db, req.user!, config.timezone);
     if (wantsJson(req)) return reply.send({ data: rows });
-    return renderPage(req, reply, { title: 'Agents', body: <AgentsBoard rows={rows} /> });
+    const claimed = rows.flatMap((r) => (r.claim ? [r.claim.lead_id] : []));
+    const opens = claimed.length
+      ? new Set((await findLeads(db, (await leadAccess(db, req.user!)).scope, claimed)).keys())
+      : new Set<string>();
+    return renderPage(req, reply, { title: 'Agents', body: <AgentsBoard rows={rows} opens={opens} /> });
   });
 
   const pause = (paused: boolean) => async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {

@@ -216,3 +216,20 @@ test('an assignment the agent can no longer serve goes back to everyone: deactiv
   }
   assert.deepEqual(got, ids.slice(0, 2));
 });
+
+test("a manager leader's board links only the claims they may open (another team's lead was a link to a 404: call-centre audit)", async () => {
+  const s = await shop(t.db);
+  const leader = await person(t.db, 'manager-leader');
+  const manager = await person(t.db, 'manager');
+  await t.db.query('UPDATE users SET manager_id = $2 WHERE id = $1', [manager.id, leader.id]);
+  const inTeam = await agentOf(t.db, [s.products.A]);
+  await t.db.query('UPDATE users SET manager_id = $2 WHERE id = $1', [inTeam.id, manager.id]);
+  const outside = await agentOf(t.db, [s.products.C]);
+  const [ofA, ofC] = await leads(t.db, s, [{ sku: 'A' }, { sku: 'C' }]);
+  for (const who of [inTeam, outside]) ok(await (await login(t.app, who.email)).json('POST', '/call-centre/next', {}));
+  const board = (await (await login(t.app, leader.email)).get('/call-centre/agents')).body;
+  const [refA, refC] = [await reference(ofA), await reference(ofC)];
+  assert.match(board, new RegExp(`<a href="/call-centre/leads/${ofA}"[^>]*>${refA}</a>`));
+  assert.doesNotMatch(board, new RegExp(`/call-centre/leads/${ofC}`));
+  assert.match(board, new RegExp(`<span title="Until [^"]+">${refC}</span>`));
+});
