@@ -19,3 +19,9 @@ export function normalizePhone(phone: string): string {
   const digits = phone.replace(/[^\d+]/g, '');
   return digits === '' ? phone : digits;
 }
+
+/** The number a phone dials (E.164) for a tel: or WhatsApp link, or undefined when it does not read as one. */
+export function dialNumber(phone: string): string | undefined {
+  const normal = normalizePhone(phone);
+  return /^\+\d{6,15}$/.test(normal) ? normal : undefined;
+}

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { dialNumber } from '../lib/phone.js';
 import { formatDate, formatTime } from './format.js';
 import { usePage } from './page-context.js';
 
@@ -521,5 +522,17 @@ export function DateTimeCell(p: { iso: string }) {
     <time datetime={p.iso} class="datetime">
       <span class="nowrap">{formatDate(p.iso)},</span> <span class="nowrap">{formatTime(p.iso)}</span>
     </time>
+  );
+}
+
+/** A phone as a tel: link dialling its E.164 form, or as text when no phone can dial it. */
+export function PhoneLink(p: { phone: string; class?: string; children?: ComponentChildren }) {
+  const dial = dialNumber(p.phone);
+  return dial ? (
+    <a href={`tel:${dial}`} class={p.class}>
+      {p.children ?? p.phone}
+    </a>
+  ) : (
+    <span class={p.class}>{p.children ?? p.phone}</span>
   );
 }

@@ -59,7 +59,7 @@ describe('a courier on a phone', { skip: skipBrowser }, () => {
     // One column that fits the phone: nothing wider than the screen.
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
     const card = page.locator('li.delivery', { hasText: 'Amina Door' });
-    assert.equal(await card.getByRole('link', { name: 'Call 0612345678' }).getAttribute('href'), 'tel:0612345678');
+    assert.equal(await card.getByRole('link', { name: 'Call 0612345678' }).getAttribute('href'), 'tel:+212612345678');
     assert.match(
       (await card.getByRole('link', { name: /3 Avenue Hassan II, Agdal, Rabat/ }).getAttribute('href')) ?? '',
       /^https:\/\/www\.google\.com\/maps\/search\//,

@@ -46,9 +46,24 @@ test('GET /call-centre/leads/{id}: the lead with its customer record by normalis
     assert.deepEqual(got, customer, phone);
     assert.equal(lead.id, id);
     const page = await agent.get(`/call-centre/leads/${id}`);
-    assert.match(page.body, new RegExp(`href="tel:${phone}"`));
+    assert.match(page.body, new RegExp(`href="tel:\\+212${phone.slice(1)}"`));
     assert.match(page.body, new RegExp(`href="https://wa.me/212${phone.slice(1)}"`));
   }
+  // Dialled as a phone reads it; no link for a number no phone can dial (call-centre audit).
+  const [arabic, spaced, unreadable] = await leads(t.db, s, [
+    { sku: 'A', phone: '٠٦١٢٣٤٠٠٧٧' },
+    { sku: 'A', phone: '+33 6 12 34 56 78' },
+    { sku: 'A', phone: 'not-a-phone' },
+  ]);
+  const links = async (id: string) =>
+    [...(await agent.get(`/call-centre/leads/${id}`)).body.matchAll(/href="((?:tel:|https:\/\/wa\.me\/)[^"]*)"/g)].map((m) => m[1]);
+  assert.deepEqual(await links(arabic), ['tel:+212612340077', 'https://wa.me/212612340077']);
+  assert.deepEqual(await links(spaced), ['tel:+33612345678', 'https://wa.me/33612345678']);
+  assert.deepEqual(await links(unreadable), []);
+  assert.match(
+    (await agent.get(`/call-centre/leads/${unreadable}`)).body,
+    /not-a-phone <span class="muted">\(not a number a phone can dial\)<\/span>/,
+  );
   const [otherProduct] = await leads(t.db, s, [{ sku: 'C' }]);
   assert.equal((await agent.json('GET', `/call-centre/leads/${otherProduct}`)).statusCode, 404);
   const seller = await login(t.app, (await person(t.db, 'seller')).email);

@@ -1,4 +1,4 @@
-import { normalizePhone } from '../../lib/phone.js';
+import { dialNumber } from '../../lib/phone.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import { Badge, Button, Card, Field, Form, Kpi, PageHeader, Select, TextArea } from '../../web/ui.js';
@@ -151,7 +151,9 @@ export function CallScreen(p: {
 }) {
   const { lead } = p;
   const { user } = usePage();
-  const wa = normalizePhone(lead.phone).replace(/\D/g, '');
+  // The number as a phone dials it (E.164), when it reads as one: Arabic-Indic digits and spaces
+  // as typed made odd tel: links, and an unreadable one a WhatsApp link to nobody (call-centre audit).
+  const dial = dialNumber(lead.phone);
   // Back to where the viewer came from: an agent's queue, or a supervisor's agents board.
   const queue = callCentrePolicy.authorize(user!, 'queue');
   const back = queue
@@ -169,14 +171,20 @@ export function CallScreen(p: {
       <div class="record-grid call-screen">
         <div class="record-main">
           <Card title="Customer" class="card-customer">
-            <p class="call-links">
-              <a href={`tel:${lead.phone}`} class="btn btn-primary phone-link">
-                Call {lead.phone}
-              </a>{' '}
-              <a href={`https://wa.me/${wa}`} class="btn btn-secondary" rel="noopener noreferrer" target="_blank">
-                WhatsApp
-              </a>
-            </p>
+            {dial ? (
+              <p class="call-links">
+                <a href={`tel:${dial}`} class="btn btn-primary phone-link">
+                  Call {lead.phone}
+                </a>{' '}
+                <a href={`https://wa.me/${dial.slice(1)}`} class="btn btn-secondary" rel="noopener noreferrer" target="_blank">
+                  WhatsApp
+                </a>
+              </p>
+            ) : (
+              <p class="call-links">
+                {lead.phone} <span class="muted">(not a number a phone can dial)</span>
+              </p>
+            )}
             <dl class="deflist">
               <dt>City</dt>
               <dd>{lead.city ?? '—'}</dd>

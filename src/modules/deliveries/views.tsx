@@ -1,7 +1,7 @@
 import { formatDateTime } from '../../web/format.js';
 import { Money } from '../../web/money.js';
 import { usePage } from '../../web/page-context.js';
-import { Card, PageHeader } from '../../web/ui.js';
+import { Card, PageHeader, PhoneLink } from '../../web/ui.js';
 import type { DeliveryRow } from './queries.js';
 
 /** A map search for the customer's address (opens the phone's map app). */
@@ -24,9 +24,7 @@ function DeliveryCard({ d }: { d: DeliveryRow }) {
       </div>
       <p class="delivery-customer">{d.full_name}</p>
       <p>
-        <a class="btn btn-secondary btn-block" href={`tel:${d.phone.replace(/[^\d+]/g, '')}`}>
-          Call {d.phone}
-        </a>
+        <PhoneLink phone={d.phone} class="btn btn-secondary btn-block">{`Call ${d.phone}`}</PhoneLink>
       </p>
       <p>
         <a class="delivery-address" href={mapUrl(d)} target="_blank" rel="noopener noreferrer">

@@ -77,7 +77,7 @@ test('/follow-up: shipped longer than follow_up_days and returned orders, with t
   );
   const page = await agent.get(`/follow-up?account_id=${a.accountId}`);
   assert.match(page.body, new RegExp(`<a href="/orders/${ids[0].id}/show">${ids[0].reference}</a>`));
-  assert.match(page.body, /<a href="tel:0613000001">0613000001<\/a>/);
+  assert.match(page.body, /<a href="tel:\+212613000001">0613000001<\/a>/);
   assert.match(page.body, /<strong>no_answer<\/strong>.* — Customer unreachable/);
   assert.doesNotMatch(page.body, /Fresh Parcel/);
   const bad = await agent.json('GET', '/follow-up?tier=lost');

@@ -1,7 +1,7 @@
 import { formatDateTime } from '../../web/format.js';
 import { Money } from '../../web/money.js';
 import { usePage } from '../../web/page-context.js';
-import { Button, Card, DataTable, Field, Form, PageHeader, Pagination } from '../../web/ui.js';
+import { Button, Card, DataTable, Field, Form, PageHeader, Pagination, PhoneLink } from '../../web/ui.js';
 import type { FollowUpRow } from './queries.js';
 
 export type Tier = 'shipped' | 'returned';
@@ -57,7 +57,7 @@ export function FollowUpPage(p: {
                 <>
                   {r.full_name}
                   <br />
-                  <a href={`tel:${r.phone.replace(/[^\d+]/g, '')}`}>{r.phone}</a> · {r.city}
+                  <PhoneLink phone={r.phone} /> · {r.city}
                 </>
               ),
             },

@@ -96,7 +96,7 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Lead LD-00001 created\./);
     assert.match(page.body, /LD-00001 · Ahmed Benali/);
-    assert.match(page.body, /href="tel:0612345678"/);
+    assert.match(page.body, /href="tel:\+212612345678"/);
     assert.match(page.body, /<label for="f-status">Status/);
     assert.match(page.body, /Created as <span class="badge badge-blue">New<\/span>/);
 

@@ -20,6 +20,7 @@ import {
   TableWrap,
   TextArea,
   type Column,
+  PhoneLink,
 } from '../../web/ui.js';
 import {
   AccountSelect,
@@ -153,9 +154,7 @@ export function LeadsList(p: {
       render: (r) => (
         <span class="stack">
           <span>{r.item.full_name}</span>
-          <a href={`tel:${r.item.phone}`} class="muted">
-            {r.item.phone}
-          </a>
+          <PhoneLink phone={r.item.phone} class="muted" />
         </span>
       ),
     },

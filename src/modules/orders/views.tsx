@@ -20,6 +20,7 @@ import {
   Select,
   TextArea,
   type Column,
+  PhoneLink,
 } from '../../web/ui.js';
 import { ListFilters, ProductsSummary, ProductsTable } from '../leads/views.js';
 import { ExportForm } from '../spreadsheets/views.js';
@@ -154,9 +155,7 @@ export function OrdersList(p: {
       render: (r) => (
         <span class="stack">
           <span>{r.item.full_name}</span>
-          <a href={`tel:${r.item.phone}`} class="muted">
-            {r.item.phone}
-          </a>
+          <PhoneLink phone={r.item.phone} class="muted" />
         </span>
       ),
     },

@@ -17,6 +17,7 @@ import {
   useQueryHref,
   FieldErrorList,
   RequiredMark,
+  PhoneLink,
 } from '../../web/ui.js';
 
 type Tone = 'green' | 'red' | 'amber' | 'blue' | 'gray' | 'violet' | 'teal';
@@ -189,12 +190,7 @@ export function CustomerCard(p: {
       <DefinitionList
         items={[
           ['Full name', c.full_name],
-          [
-            'Phone',
-            <a href={`tel:${c.phone}`} class="phone-link">
-              {c.phone}
-            </a>,
-          ],
+          ['Phone', <PhoneLink phone={c.phone} class="phone-link" />],
           ...('email' in c ? [['Email', c.email ?? null] as [string, string | null]] : []),
           ['City', c.city],
           ['Area', c.area],

@@ -1,7 +1,7 @@
 import type { PageMeta } from '../../db/paging.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
-import { Card, DefinitionList, Field, Filters, PageHeader, FilterSelect, Select, StatusBadge } from '../../web/ui.js';
+import { Card, DefinitionList, Field, Filters, PageHeader, FilterSelect, Select, StatusBadge, PhoneLink } from '../../web/ui.js';
 import { RecordForm } from '../../web/record-form.js';
 import { EditDeleteButtons } from '../catalog/deletion.js';
 import { CatalogList } from '../catalog/catalog-list.js';
@@ -83,7 +83,7 @@ export function WarehousePage({ warehouse: w, managers }: { warehouse: Warehouse
               ['Status', <StatusBadge status={w.status} />],
               ['City', w.city_id ? <a href={`/cities/${w.city_id}/show`}>{w.city}</a> : (w.city ?? '—')],
               ['Address', w.address ?? '—'],
-              ['Phone', w.phone ? <a href={`tel:${w.phone}`}>{w.phone}</a> : '—'],
+              ['Phone', w.phone ? <PhoneLink phone={w.phone} /> : '—'],
               ['Created', formatDateTime(w.created_at)],
               ['Last updated', formatDateTime(w.updated_at)],
             ]}
