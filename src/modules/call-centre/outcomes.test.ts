@@ -139,3 +139,18 @@ describe('outcomes on PATCH /leads/{id}/status', () => {
     assert.equal(lead.order_reference !== null, true);
   });
 });
+
+test("a refused move is told with the outcome's own errors, as the API tells them (a missing reason hid it: ops audit)", async () => {
+  const s = await shop(t.db);
+  const [id] = await leads(t.db, s, [{ sku: 'A' }]);
+  const admin = await login(t.app, (await someone(t.db, 'admin')).email);
+  ok(await outcome(admin, id, { status: 'confirmed' }));
+  assert.deepEqual(errors(await outcome(admin, id, { status: 'canceled' })), {
+    status: ['The status cannot change from confirmed to canceled.'],
+    cancel_reason: ['The cancel reason field is required.'],
+  });
+  assert.deepEqual(errors(await outcome(admin, id, { status: 'call_later', callback_at: '2020-01-01T10:00' })), {
+    status: ['The status cannot change from confirmed to call_later.'],
+    callback_at: ['The callback at field must be a date after now.'],
+  });
+});

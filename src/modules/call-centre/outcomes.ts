@@ -26,7 +26,8 @@ export async function checkAgentEdit(q: Queryable, user: WebUser, leadId: string
 /**
  * The call centre's rules on `PATCH /leads/{id}/status` (call-centre.md), inside its transaction:
  * an agent must hold the lead's claim (409) and may set only their handlings (403); `call_later`
- * needs a future `callback_at`, `canceled` a `cancel_reason` from the settings' list (422).
+ * needs a future `callback_at`, `canceled` a `cancel_reason` from the settings' list (422, into
+ * `bag`: the caller's patch reports them with the lifecycle's).
  */
 export async function checkOutcome(
   q: Queryable,
@@ -34,6 +35,7 @@ export async function checkOutcome(
   leadId: string,
   handlings: LeadStatus[] | null,
   input: { status?: unknown; callback_at?: unknown; cancel_reason?: unknown },
+  bag: ErrorBag,
 ): Promise<void> {
   if (user.role === 'agent') {
     const { rows } = await q.query('SELECT 1 FROM leads WHERE id = $1 AND claimed_by = $2 AND claimed_until > now() FOR UPDATE', [
@@ -42,7 +44,6 @@ export async function checkOutcome(
     ]);
     if (rows.length === 0) throw leadHeldByAnother();
   }
-  const bag = new ErrorBag();
   if (input.status === undefined || input.status === null || input.status === '') bag.add('status', messages.required('status'));
   // A status that does not exist is the field's error (422), as for everyone; one outside their handlings is 403.
   else if (!LEAD_STATUSES.includes(input.status as LeadStatus)) bag.add('status', messages.invalid('status'));
@@ -55,5 +56,4 @@ export async function checkOutcome(
     if (reason === undefined || reason === null || reason === '') bag.add('cancel_reason', messages.required('cancel_reason'));
     else if (!(await readSettings(q)).cancel_reasons.includes(String(reason))) bag.add('cancel_reason', messages.invalid('cancel_reason'));
   }
-  bag.throwIfAny();
 }

@@ -252,8 +252,10 @@ export async function leadsPages(web: FastifyInstance) {
     // Confirming may correct the customer and the products in the same request (call-centre.md).
     const input = pick(body, body.status === 'confirmed' ? [...STATUS_FIELDS, ...LEAD_FORM_FIELDS] : STATUS_FIELDS);
     await db.tx(async (q) => {
-      await checkOutcome(q, user, row.id, access.handlings, input);
-      await patchLead(q, actorOfUser(user), row.account_id, row.reference, input);
+      // The outcome's errors and the lifecycle's are told together (the move's refusal was hidden behind a reason's: ops audit).
+      const bag = new ErrorBag();
+      await checkOutcome(q, user, row.id, access.handlings, input, bag);
+      await patchLead(q, actorOfUser(user), row.account_id, row.reference, input, bag);
     });
     const lead = await itemOf(row);
     const order = lead.status === 'confirmed' && lead.order_reference ? ` Order ${lead.order_reference} was created.` : '';

@@ -56,8 +56,8 @@ interface PatchKind<Item extends object, Row> {
  */
 export function patchEntries<Item extends { reference: string }, Row>(k: PatchKind<Item, Row>) {
   return {
-    async single(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown): Promise<void> {
-      const bag = new ErrorBag();
+    /** `bag` may hold the caller's own errors of the request, reported with these. */
+    async single(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown, bag = new ErrorBag()): Promise<void> {
       const patch = k.one.check(body, bag) as object;
       await checkSkus(q, accountId, [patch], () => '', bag);
       // The lock is the existence check: one round trip. A record that exists has its lifecycle's
