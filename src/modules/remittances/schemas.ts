@@ -4,6 +4,8 @@ import { compile } from '../../http/validation.js';
 
 /** The most orders one remittance records. */
 export const MAX_ORDERS = 5000;
+/** A CSV line's most amount, as payouts' and adjustments' cap: MAX_ORDERS of them sum within numeric(14,2). */
+export const MAX_LINE_AMOUNT = 9_999_999;
 
 export const remittanceBody = compile(
   Type.Object({

@@ -6,7 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
 import type { WebUser } from '../../web/types.js';
 import { pendingOrders, type Courier } from './queries.js';
-import { ORDERS_OR_CSV } from './schemas.js';
+import { MAX_LINE_AMOUNT, MAX_ORDERS, ORDERS_OR_CSV } from './schemas.js';
 
 const toCents = (s: string) => Math.round(Number(s) * 100);
 const money = (c: number) => (c / 100).toFixed(2);
@@ -35,12 +35,16 @@ function cellsOf(raw: string, delimiter: string): string[] {
  * A CSV of `reference,amount` lines (a header line and blank lines are skipped); a bad line is
  * reported by its number. A line holding a `;` is split on `;` (what a spreadsheet writes where the
  * decimal mark is a comma), and an amount may then use a decimal comma (`597,75`); any other shape
- * of amount (`1,234.50`) is a bad line, never read as another figure.
+ * of amount (`1,234.50`) is a bad line, never read as another figure. An amount above
+ * MAX_LINE_AMOUNT, and a line beyond the MAX_ORDERS a remittance records, are bad lines too (the
+ * remittance's sum would not fit its column: a 500).
  */
 export function parseCsv(text: string, bag: ErrorBag): { line: number; reference: string; amount: string }[] {
   const out: { line: number; reference: string; amount: string }[] = [];
+  let full = false;
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
+    if (full) return;
     const cells = cellsOf(raw, raw.includes(';') ? ';' : ',');
     if (cells.every((c) => c === '')) return;
     if (line === 1 && /^reference$/i.test(cells[0])) return;
@@ -56,7 +60,17 @@ export function parseCsv(text: string, bag: ErrorBag): { line: number; reference
       bag.add(`lines.${line}`, `Line ${line}: write the order's reference and the amount received, as ORD-00001,398.00.`);
       return;
     }
-    out.push({ line, reference: cells[0].toUpperCase(), amount: amount.replace(',', '.') });
+    const reference = cells[0].toUpperCase();
+    if (Number(amount.replace(',', '.')) > MAX_LINE_AMOUNT) {
+      bag.add(`lines.${line}.amount`, `Line ${line} (${reference}): the amount must not be greater than ${MAX_LINE_AMOUNT}.`);
+      return;
+    }
+    if (out.length === MAX_ORDERS) {
+      bag.add(`lines.${line}`, `Line ${line}: a remittance records at most ${MAX_ORDERS} orders; record the rest in another.`);
+      full = true;
+      return;
+    }
+    out.push({ line, reference, amount: amount.replace(',', '.') });
   });
   return out;
 }

@@ -1,0 +1,67 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ErrorBag } from '../../http/validation.js';
+import { testApp, type TestApp } from '../../test-support/harness.js';
+import { expectInvalid } from '../../test-support/expect.js';
+import { person } from '../../test-support/people.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { companyServing, makeOrder, moneyShop, moveOrder } from '../ledger/test-fixtures.js';
+import { parseCsv } from './service.js';
+
+let t: TestApp;
+let admin: Agent;
+
+before(async () => {
+  t = await testApp();
+  admin = await login(t.app, (await person(t.db, 'admin')).email);
+});
+after(() => t.close());
+
+/** A new shop's orders of these totals, delivered by a new company without fees. */
+async function delivered(totals: number[]) {
+  const s = await moneyShop(t.db);
+  const { company, cityName } = await companyServing(t.db, { delivery: 0, return: 0 });
+  const made = [];
+  for (const total of totals) {
+    const o = await makeOrder(t.db, s.accountId, { total, city: cityName });
+    await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
+    await moveOrder(t.db, s.accountId, o.id, 'delivered');
+    made.push(o);
+  }
+  return { company, made };
+}
+
+const remittances = async (company: string) =>
+  (await t.db.query('SELECT 1 FROM remittances WHERE shipping_company_id = $1', [company])).rows.length;
+
+describe('remittance amounts, found by the finance audit', () => {
+  test('a confirmed line beyond 9,999,999, or lines whose sum the column cannot hold, are 422s on their lines (they were 500s)', async () => {
+    const { company, made } = await delivered([94, 80]);
+    const [a, b] = made.map((o) => o.reference);
+    const send = (csv: string) =>
+      admin.json('POST', '/remittances', { shipping_company_id: company, received_at: '2026-12-05', csv, confirm: true });
+    expectInvalid(await send(`${a},99999999999999999999\n`), {
+      'lines.1.amount': [`Line 1 (${a}): the amount must not be greater than 9999999.`],
+    });
+    expectInvalid(await send(`${a},999999999999.99\n${b},999999999999.99\n`), {
+      'lines.1.amount': [`Line 1 (${a}): the amount must not be greater than 9999999.`],
+      'lines.2.amount': [`Line 2 (${b}): the amount must not be greater than 9999999.`],
+    });
+    expectInvalid(await send(`${a},9999999.01\n${b},80`), {
+      'lines.1.amount': [`Line 1 (${a}): the amount must not be greater than 9999999.`],
+    });
+    assert.equal(await remittances(company), 0);
+    const ok = await send(`${a},9999999\n${b},80`);
+    assert.equal(ok.statusCode, 201, ok.body);
+    assert.equal(ok.json().data.amount, 10_000_079);
+  });
+
+  test('a CSV records at most 5000 orders: the first line beyond is refused, so no sum outgrows its column', () => {
+    const bag = new ErrorBag();
+    const lines = parseCsv(Array.from({ length: 5003 }, (_, i) => `ORD-${i},9999999`).join('\n'), bag);
+    assert.equal(lines.length, 5000);
+    assert.deepEqual(bag.toJSON(), {
+      'lines.5001': ['Line 5001: a remittance records at most 5000 orders; record the rest in another.'],
+    });
+  });
+});
