@@ -65,3 +65,18 @@ describe('remittance amounts, found by the finance audit', () => {
     });
   });
 });
+
+describe('selected orders, found by the finance audit', () => {
+  test('an order selected twice is Laravel\'s distinct on each copy, not "remitted meanwhile"; nothing is recorded', async () => {
+    const { company, made } = await delivered([100, 50]);
+    const [x, y] = made.map((o) => o.id);
+    const send = (order_ids: string[]) =>
+      admin.json('POST', '/remittances', { shipping_company_id: company, order_ids, received_at: '2026-12-05' });
+    expectInvalid(await send([x, y, x]), {
+      'order_ids.0': ['The order_ids.0 field has a duplicate value.'],
+      'order_ids.2': ['The order_ids.2 field has a duplicate value.'],
+    });
+    assert.equal(await remittances(company), 0);
+    assert.equal((await send([x, y])).statusCode, 201);
+  });
+});

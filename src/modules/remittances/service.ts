@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/database.js';
 import type { TSchema } from '@sinclair/typebox';
 import { hasControlCharacters } from '../../http/input-hygiene.js';
-import { ErrorBag, messages } from '../../http/validation.js';
+import { checkDistinct, ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
 import type { WebUser } from '../../web/types.js';
@@ -109,6 +109,8 @@ export async function recordRemittance(
   const picked: { id: string; expected: number; received: number }[] = [];
   if (input.order_ids && input.order_ids.length > 0) {
     const byId = new Map(pending.map((o) => [o.id, o]));
+    // A repeated id is Laravel's `distinct` (it reached the primary key and read "remitted meanwhile").
+    checkDistinct(bag, (i) => `order_ids.${i}`, input.order_ids);
     input.order_ids.forEach((id, i) => {
       const o = byId.get(id);
       if (!o) bag.add(`order_ids.${i}`, messages.invalid(`order_ids.${i}`));
