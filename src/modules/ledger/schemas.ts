@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { compile, type ErrorBag } from '../../http/validation.js';
+import { compile, sometimesRequired, type ErrorBag } from '../../http/validation.js';
 import { LEDGER_KINDS } from './book.js';
 
-const fee = () => Type.Optional(Type.Number({ minimum: 0, maximum: 99_999 }));
+/** A fee that has no "unset": left out it keeps its value; sent empty or null it is required (never kept silently). */
+const fee = (maximum = 99_999) => sometimesRequired(Type.Number({ minimum: 0, maximum }));
 
 /** `PATCH /accounts/{id}/fees`: any of the fees; the others keep their value. */
 export const feesPatch = compile(
@@ -13,7 +14,7 @@ export const feesPatch = compile(
     return_fee: Type.Optional(Type.Number({ minimum: 0, maximum: 99_999, nullable: true })),
     default_delivery_fee: fee(),
     default_return_fee: fee(),
-    cod_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    cod_percent: fee(100),
   }),
 );
 export type FeesInput = Partial<

@@ -1,0 +1,47 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
+import { expectInvalid, fieldErrors } from '../../test-support/expect.js';
+import { person } from '../../test-support/people.js';
+import { login, type Agent } from '../../test-support/session.js';
+import { moneyShop } from './test-fixtures.js';
+
+let t: TestApp;
+let admin: Agent;
+let shop: Tenant;
+
+before(async () => {
+  t = await testApp();
+  admin = await login(t.app, (await person(t.db, 'admin')).email);
+  shop = await moneyShop(t.db);
+});
+after(() => t.close());
+
+const FEES = ['confirmation_fee', 'fulfilment_fee', 'default_delivery_fee', 'default_return_fee', 'cod_percent'];
+
+describe('the fees form, found by the finance audit', () => {
+  test('an emptied fee that has no "unset" is required, never kept under "Fees saved."; emptied flat fees go back to the company\'s', async () => {
+    const url = `/accounts/${shop.accountId}/fees`;
+    const set = { confirmation_fee: 3, fulfilment_fee: 4, delivery_fee: 7, return_fee: 2, default_delivery_fee: 12, default_return_fee: 5 };
+    assert.equal((await admin.json('PATCH', url, { ...set, cod_percent: 1.5 })).statusCode, 200);
+    await admin.get(url);
+    const emptied = await admin.form(url, Object.fromEntries([...FEES, 'delivery_fee', 'return_fee'].map((k) => [k, ''])), {
+      method: 'PATCH',
+    });
+    assert.equal(emptied.statusCode, 302);
+    assert.equal(emptied.headers.location, url);
+    const page = (await admin.get(url)).body;
+    assert.doesNotMatch(page, /Fees saved\./);
+    for (const k of FEES) assert.deepEqual(fieldErrors(page, `f-${k}`), [`The ${k.replace(/_/g, ' ')} field is required.`], k);
+    assert.deepEqual(fieldErrors(page, 'f-delivery_fee'), []);
+    // Nothing saved: the refused form changed no fee, the flat ones neither.
+    assert.deepEqual((await admin.json('GET', url)).json().data, { ...set, cod_percent: 1.5 });
+    // JSON alike: null is required for these; left out they keep their value; null resets a flat fee.
+    expectInvalid(await admin.json('PATCH', url, { confirmation_fee: null, cod_percent: '' }), {
+      confirmation_fee: ['The confirmation fee field is required.'],
+      cod_percent: ['The cod percent field is required.'],
+    });
+    const reset = await admin.json('PATCH', url, { delivery_fee: null, confirmation_fee: 0 });
+    assert.deepEqual(reset.json().data, { ...set, delivery_fee: null, confirmation_fee: 0, cod_percent: 1.5 });
+  });
+});
