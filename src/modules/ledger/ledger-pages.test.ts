@@ -9,12 +9,22 @@ import { moneyShop } from './test-fixtures.js';
 let t: TestApp;
 let admin: Agent;
 let shop: Tenant;
+let other: Tenant;
 
 before(async () => {
   t = await testApp();
   admin = await login(t.app, (await person(t.db, 'admin')).email);
   shop = await moneyShop(t.db);
+  other = await moneyShop(t.db);
+  for (const [s, amount, comment] of [
+    [shop, 12.34, 'goodwill for shop'],
+    [other, 500, 'opening credit for other'],
+  ] as const)
+    assert.equal((await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount, comment })).statusCode, 201);
 });
+
+const nameOf = async (s: Tenant) =>
+  (await t.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [s.accountId])).rows[0].name;
 after(() => t.close());
 
 const FEES = ['confirmation_fee', 'fulfilment_fee', 'default_delivery_fee', 'default_return_fee', 'cod_percent'];
@@ -43,5 +53,33 @@ describe('the fees form, found by the finance audit', () => {
     });
     const reset = await admin.json('PATCH', url, { delivery_fee: null, confirmation_fee: 0 });
     assert.deepEqual(reset.json().data, { ...set, delivery_fee: null, confirmation_fee: 0, cod_percent: 1.5 });
+  });
+});
+
+describe('the ledger list as an admin, found by the finance audit', () => {
+  test("one account's page keeps its account in the filter form; the all-accounts page names each row's account", async () => {
+    const mine = `/balance-histories?account_id=${shop.accountId}`;
+    const page = (await admin.get(mine)).body;
+    // The account is a filter among the others (as on Payouts), chosen: filtering by kind stays on it.
+    assert.match(page, new RegExp(`<select[^>]*name="account_id"[^>]*>.*<option value="${shop.accountId}" selected`, 's'));
+    const filtered = (await admin.get(`${mine}&kind=adjustment&search=&order_reference=`)).body;
+    assert.match(filtered, /goodwill for shop/);
+    assert.doesNotMatch(filtered, /opening credit for other/);
+    assert.match(filtered, /Adjust the balance/);
+    assert.doesNotMatch(filtered, /<th scope="col"[^>]*>Account<\/th>/, "one account's rows need no Account column");
+    // The nav's Balance: every account's rows, each with its account's name.
+    const all = (await admin.get('/balance-histories?kind=adjustment')).body;
+    assert.match(all, /<th scope="col"[^>]*>Account<\/th>/);
+    for (const [s, comment] of [
+      [shop, 'goodwill for shop'],
+      [other, 'opening credit for other'],
+    ] as const)
+      assert.match(all, new RegExp(`<tr>(?:(?!</tr>).)*<td[^>]*>${await nameOf(s)}</td>(?:(?!</tr>).)*${comment}`, 's'));
+    // JSON keeps finance.md's row shape.
+    const json = (await admin.json('GET', '/balance-histories?kind=adjustment')).json().data as Record<string, unknown>[];
+    assert.ok(json.length >= 2 && json.every((r) => !('account_name' in r)));
+    // A seller has no account to choose.
+    const seller = await login(t.app, shop.email);
+    assert.doesNotMatch((await seller.get('/balance-histories')).body, /name="account_id"/);
   });
 });

@@ -11,6 +11,7 @@ import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute, WebUser } from '../../web/types.js';
 import { messages } from '../../http/validation.js';
 import { ledgerPolicy } from './policy.js';
+import { accountOptions } from '../accounts/queries.js';
 import { accountExists } from '../accounts/service.js';
 import { balanceOf, feesOf, ledgerPage, type LedgerRow } from './queries.js';
 import { adjustBody, AMOUNT_ZERO, cents, checkCents, feesPatch, ledgerFilters, type FeesInput } from './schemas.js';
@@ -81,8 +82,9 @@ export async function ledgerPages(web: FastifyInstance) {
   web.get('/balance-histories', { config: { can: ledgerPolicy.can('view') } }, async (req, reply) => {
     const f = ledgerList(req);
     const accountId = await moneyAccount(db, req.user!, f.account_id as string | undefined, false);
-    const body = await ledgerPage(db, accountId, f);
-    if (wantsJson(req)) return reply.type('application/json; charset=utf-8').send(body);
+    const json = wantsJson(req);
+    const body = await ledgerPage(db, accountId, f, !json && !accountId);
+    if (json) return reply.type('application/json; charset=utf-8').send(body);
     const page = JSON.parse(body) as {
       data: LedgerRow[];
       meta: { current_page: number; per_page: number; total: number; last_page: number };
@@ -96,6 +98,7 @@ export async function ledgerPages(web: FastifyInstance) {
           rows={page.data}
           meta={page.meta}
           accountId={accountId ?? undefined}
+          accounts={req.user!.role === 'seller' ? null : await accountOptions(db, accountId)}
           canAdjust={ledgerPolicy.authorize(req.user!, 'adjust')}
         />
       ),

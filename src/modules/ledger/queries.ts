@@ -64,8 +64,11 @@ export interface LedgerFilters {
   direction?: 'asc' | 'desc';
 }
 
-/** The ledger as the API's paginated body (text), newest first by default; `accountId` null: every account (admins). */
-export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilters): Promise<string> {
+/**
+ * The ledger as the API's paginated body (text), newest first by default; `accountId` null: every
+ * account (admins). `withAccountName`: each row also names its account (the all-accounts page).
+ */
+export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilters, withAccountName = false): Promise<string> {
   const w = new Where();
   if (accountId) w.and(`h.account_id = ${w.param(accountId)}`);
   if (f.kind) w.and(`h.kind = ${w.param(f.kind)}`);
@@ -85,7 +88,9 @@ export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilt
       : undefined;
   return jsonPage(q, {
     total,
-    jsonExpr: LEDGER_JSON,
+    jsonExpr: withAccountName
+      ? `(${LEDGER_JSON}::jsonb || jsonb_build_object('account_name', (SELECT name FROM accounts WHERE id = h.account_id)))`
+      : LEDGER_JSON,
     from: 'FROM balance_histories h',
     key: 'h.id',
     where: w,
@@ -96,6 +101,8 @@ export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilt
 
 export interface LedgerRow {
   id: number;
+  /** The all-accounts page's only. */
+  account_name?: string;
   kind: string;
   amount: number;
   balance_after: number;

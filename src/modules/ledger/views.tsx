@@ -34,7 +34,8 @@ export function BalanceKpis(p: { balance: Balance }) {
 /** "Hide money" (profile): monetary columns leave the lists, amounts elsewhere show a mask. */
 export const hidesMoney = () => usePage().user?.hide_money === true;
 
-export function LedgerTable(p: { rows: LedgerRow[]; caption: string }) {
+/** An account's ledger rows, or (`withAccount`) every account's, each naming its account. */
+export function LedgerTable(p: { rows: LedgerRow[]; caption: string; withAccount?: boolean }) {
   const hide = hidesMoney();
   return (
     <DataTable<LedgerRow>
@@ -43,6 +44,7 @@ export function LedgerTable(p: { rows: LedgerRow[]; caption: string }) {
       empty="No ledger rows yet."
       columns={[
         { label: 'Date', sort: 'created_at', render: (r) => <DateTimeCell iso={r.created_at} /> },
+        ...(p.withAccount ? [{ label: 'Account', render: (r: LedgerRow) => r.account_name ?? '' }] : []),
         { label: 'Kind', render: (r) => kindLabel(r.kind) },
         { label: 'Order', render: (r) => r.order_reference ?? '' },
         { label: 'Invoice', render: (r) => r.invoice_reference ?? '' },
@@ -58,18 +60,27 @@ export function LedgerTable(p: { rows: LedgerRow[]; caption: string }) {
   );
 }
 
-export function LedgerPage(p: { balance?: Balance; rows: LedgerRow[]; meta: PageMeta; accountId?: string; canAdjust: boolean }) {
+/** The ledger list; staff (`accounts`, who see every account's) choose the account among the filters. */
+export function LedgerPage(p: {
+  balance?: Balance;
+  rows: LedgerRow[];
+  meta: PageMeta;
+  accountId?: string;
+  accounts: [string, string][] | null;
+  canAdjust: boolean;
+}) {
   return (
     <>
       <PageHeader title="Balance" subtitle="Every amount credited to or debited from the account" />
       {p.balance && <BalanceKpis balance={p.balance} />}
       <Filters>
+        {p.accounts && <FilterSelect name="account_id" label="Account" options={p.accounts} placeholder="Any account" />}
         <FilterSelect name="kind" label="Kind" placeholder="Any kind" options={LEDGER_KINDS.map((k) => [k, kindLabel(k)])} />
         <Field name="order_reference" label="Order reference" />
         <Field name="created_from" label="From" type="date" />
         <Field name="created_to" label="To" type="date" />
       </Filters>
-      <LedgerTable rows={p.rows} caption="Ledger" />
+      <LedgerTable rows={p.rows} caption="Ledger" withAccount={!p.accountId} />
       <Pagination meta={p.meta} />
       {p.canAdjust && p.accountId && (
         <Card title="Adjust the balance">
