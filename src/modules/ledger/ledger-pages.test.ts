@@ -4,7 +4,7 @@ import { testApp, type TestApp, type Tenant } from '../../test-support/harness.j
 import { expectInvalid, fieldErrors } from '../../test-support/expect.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
-import { moneyShop } from './test-fixtures.js';
+import { makeOrder, moneyShop, moveOrder } from './test-fixtures.js';
 
 let t: TestApp;
 let admin: Agent;
@@ -81,5 +81,42 @@ describe('the ledger list as an admin, found by the finance audit', () => {
     // A seller has no account to choose.
     const seller = await login(t.app, shop.email);
     assert.doesNotMatch((await seller.get('/balance-histories')).body, /name="account_id"/);
+  });
+});
+
+describe('the ledger search, found by the finance audit', () => {
+  test("search finds an order's or a payout's rows by reference, and adjustments by their comment, in JSON and on the page", async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { fulfilment_fee: 10 });
+    const orders = [await makeOrder(t.db, s.accountId, { total: 300 }), await makeOrder(t.db, s.accountId, { total: 120 })];
+    for (const o of orders) {
+      await moveOrder(t.db, s.accountId, o.id, 'shipped');
+      await moveOrder(t.db, s.accountId, o.id, 'delivered');
+    }
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 5, comment: 'Goodwill 100% for the delay' });
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'search@example.test' });
+    const inv = (await sel.json('POST', '/invoices/create/request', { amount: 50, payment_method: 'paypal' })).json().data;
+    const found = async (search: string) => {
+      const body = (await sel.json('GET', `/balance-histories?search=${encodeURIComponent(search)}`)).json();
+      assert.equal(body.meta.total, body.data.length, search);
+      return (body.data as { kind: string; order_reference: string | null; invoice_reference: string | null }[]).map((r) =>
+        `${r.kind} ${r.order_reference ?? r.invoice_reference ?? ''}`.trim(),
+      );
+    };
+    const ref = orders[0].reference;
+    assert.deepEqual(await found(ref.toLowerCase()), [`fulfilment_fee ${ref}`, `delivered ${ref}`]);
+    assert.deepEqual(await found(` ${inv.reference} `), [`payout_reserved ${inv.reference}`]);
+    assert.deepEqual(await found('goodwill 100%'), ['adjustment']);
+    assert.deepEqual(await found('zzzzzz'), []);
+    assert.deepEqual(await found('1%'), [], 'a wildcard is a character');
+    assert.equal((await found('')).length, 6);
+    // The page: the search box's rows only; admins search too.
+    const page = (await sel.get(`/balance-histories?search=${orders[1].reference}`)).body;
+    assert.match(page, new RegExp(orders[1].reference));
+    assert.doesNotMatch(page, new RegExp(ref));
+    const adminPage = (await admin.get(`/balance-histories?account_id=${s.accountId}&search=goodwill`)).body;
+    assert.match(adminPage, /Goodwill 100% for the delay/);
+    assert.doesNotMatch(adminPage, new RegExp(ref));
   });
 });

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { jsonPage } from '../../db/paging.js';
-import { dateFrom, dateBefore, Where } from '../../db/where.js';
+import { contains, dateFrom, dateBefore, Where } from '../../db/where.js';
 
 export interface Fees {
   confirmation_fee: number;
@@ -55,6 +55,8 @@ export const LEDGER_JSON = `json_build_object('id', h.id, 'account_id', h.accoun
 export interface LedgerFilters {
   page: number;
   per_page: number;
+  /** The search box: an order's or a payout's whole reference, or part of an adjustment's comment. */
+  search?: string;
   kind?: string;
   order_reference?: string;
   invoice_reference?: string;
@@ -65,18 +67,35 @@ export interface LedgerFilters {
 }
 
 /**
+ * The search's condition, each arm on an index of the account's rows: a reference-shaped search
+ * (as the records' recordSearch reads one) is an order's or a payout's, whole; any text is looked
+ * for in the comments, which only adjustments carry (balance_histories_account_kind).
+ */
+function ledgerSearch(w: Where, search: string): string {
+  const s = search.trim();
+  const ors = [`(h.kind = 'adjustment' AND h.comment ILIKE ${w.param(contains(s))})`];
+  if (/^[a-z]+-\d+$/i.test(s)) {
+    const ref = w.param(s.toUpperCase());
+    ors.unshift(`h.order_reference = ${ref}`, `h.invoice_reference = ${ref}`);
+  }
+  return `(${ors.join(' OR ')})`;
+}
+
+/**
  * The ledger as the API's paginated body (text), newest first by default; `accountId` null: every
  * account (admins). `withAccountName`: each row also names its account (the all-accounts page).
  */
 export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilters, withAccountName = false): Promise<string> {
   const w = new Where();
   if (accountId) w.and(`h.account_id = ${w.param(accountId)}`);
+  const search = f.search?.trim();
+  if (search) w.and(ledgerSearch(w, search));
   if (f.kind) w.and(`h.kind = ${w.param(f.kind)}`);
   if (f.order_reference) w.and(`h.order_reference = ${w.param(f.order_reference)}`);
   if (f.invoice_reference) w.and(`h.invoice_reference = ${w.param(f.invoice_reference)}`);
   if (f.created_from) w.and(`h.created_at >= ${w.param(dateFrom(f.created_from))}`);
   if (f.created_to) w.and(`h.created_at < ${w.param(dateBefore(f.created_to))}`);
-  const filtered = Boolean(f.kind || f.order_reference || f.invoice_reference || f.created_from || f.created_to);
+  const filtered = Boolean(search || f.kind || f.order_reference || f.invoice_reference || f.created_from || f.created_to);
   // An account's whole ledger is counted by its balance row (kept by book()), not by a scan.
   const total =
     accountId && !filtered

@@ -73,7 +73,7 @@ export function LedgerPage(p: {
     <>
       <PageHeader title="Balance" subtitle="Every amount credited to or debited from the account" />
       {p.balance && <BalanceKpis balance={p.balance} />}
-      <Filters>
+      <Filters search="Reference or comment" searchLabel="Search by reference or comment">
         {p.accounts && <FilterSelect name="account_id" label="Account" options={p.accounts} placeholder="Any account" />}
         <FilterSelect name="kind" label="Kind" placeholder="Any kind" options={LEDGER_KINDS.map((k) => [k, kindLabel(k)])} />
         <Field name="order_reference" label="Order reference" />
