@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
-import { expectInvalid, fieldErrors } from '../../test-support/expect.js';
+import { expectInvalid, fieldErrors, redirectsTo } from '../../test-support/expect.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { makeOrder, moneyShop, moveOrder } from './test-fixtures.js';
@@ -118,5 +118,14 @@ describe('the ledger search, found by the finance audit', () => {
     const adminPage = (await admin.get(`/balance-histories?account_id=${s.accountId}&search=goodwill`)).body;
     assert.match(adminPage, /Goodwill 100% for the delay/);
     assert.doesNotMatch(adminPage, new RegExp(ref));
+  });
+});
+
+describe('GET /balance, found by the finance audit', () => {
+  test("an admin's browser without account_id goes to the ledger, as a seller's does; JSON keeps the 422", async () => {
+    redirectsTo(await admin.get('/balance'), '/balance-histories');
+    redirectsTo(await admin.get(`/balance?account_id=${shop.accountId}`), `/balance-histories?account_id=${shop.accountId}`);
+    redirectsTo(await (await login(t.app, shop.email)).get('/balance'), '/balance-histories');
+    expectInvalid(await admin.json('GET', '/balance'), { account_id: ['The account id field is required.'] });
   });
 });
