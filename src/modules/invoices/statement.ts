@@ -65,7 +65,7 @@ export async function statementPdf(inv: InvoiceRow, s: { since: string | null; u
   row(
     [
       'Totals',
-      `${s.orders.length} orders`,
+      `${s.orders.length} order${s.orders.length === 1 ? '' : 's'}`,
       ...COLUMNS.map(([k]) => money(totals[k] ?? 0).replace(' MAD', '')),
       money(net).replace(' MAD', ''),
     ],
