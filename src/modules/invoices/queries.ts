@@ -156,11 +156,25 @@ export interface StatementOrder {
   net: number;
 }
 
+/** An admin's adjustment in a statement's period (its net counts them with the orders'). */
+export interface StatementAdjustment {
+  at: string;
+  amount: number;
+  comment: string;
+}
+
+export interface Statement {
+  since: string | null;
+  until: string;
+  orders: StatementOrder[];
+  adjustments: StatementAdjustment[];
+}
+
 /**
  * The statement's period is bounded by ledger rows, not clocks: from after the previous payout's
  * reservation (a payout not canceled) to this payout's own reservation.
  */
-export async function statementOf(q: Queryable, inv: InvoiceRow) {
+export async function statementOf(q: Queryable, inv: InvoiceRow): Promise<Statement> {
   const { rows: bounds } = await q.query<{
     until_id: string;
     until_at: string;
@@ -202,9 +216,16 @@ export async function statementOf(q: Queryable, inv: InvoiceRow) {
       ORDER BY at, reference`,
     [inv.account_id, b?.until_id ?? '0', b?.since_id ?? null, b?.until_ts ?? inv.created_at, b?.since_ts ?? null],
   );
+  const { rows: adjustments } = await q.query<StatementAdjustment>(
+    `SELECT iso_utc(created_at) AS at, amount::float8 AS amount, comment FROM balance_histories
+      WHERE account_id = $1 AND kind = 'adjustment' AND id < $2::bigint AND ($3::bigint IS NULL OR id > $3::bigint)
+      ORDER BY id`,
+    [inv.account_id, b?.until_id ?? '0', b?.since_id ?? null],
+  );
   return {
     since: b?.since_at ?? null,
     until: b?.until_at ?? inv.created_at,
     orders: rows.map(({ reference, kinds, net }) => ({ reference, kinds, net })),
+    adjustments,
   };
 }

@@ -5,13 +5,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testApp, type TestApp } from '../../test-support/harness.js';
+import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { makeOrder, moneyShop, moveOrder } from '../ledger/test-fixtures.js';
 
 let t: TestApp;
+let admin: Agent;
 
 before(async () => {
   t = await testApp();
+  admin = await login(t.app, (await person(t.db, 'admin')).email);
 });
 after(() => t.close());
 
@@ -47,5 +50,33 @@ describe('the PDF statement, found by the finance audit', () => {
     const { seller } = await shopWithOneOrder();
     const text = await statement(seller, { amount: 50 });
     assert.match(text, /Totals\s+1 order\s/);
+  });
+});
+
+describe("the statement's net, found by the finance audit", () => {
+  test("the period's adjustments are listed and counted in the net, which is what the period added to the balance", async () => {
+    const { s, seller } = await shopWithOneOrder();
+    const adjust = async (amount: number, comment: string) =>
+      assert.equal((await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount, comment })).statusCode, 201);
+    await adjust(12.34, 'Goodwill for the late parcel');
+    await adjust(-0.28, 'Rounding');
+    const first = await statement(seller, { amount: 50 });
+    assert.match(first, /Adjustments\n/);
+    assert.match(first, /\d{4}-\d{2}-\d{2}\s+Goodwill for the late parcel\s+12\.34\n/);
+    assert.match(first, /Rounding\s+-0\.28\n/);
+    assert.match(first, /Total collected: 90\.00 MAD/);
+    assert.match(first, /Adjustments: 12\.06 MAD/);
+    assert.match(first, /Net for the period: 102\.06 MAD/);
+    // The next payout's period starts after the first's reservation: only its own adjustment.
+    await adjust(7, 'Bonus');
+    const second = await statement(seller, { amount: 10 });
+    assert.match(second, /Bonus\s+7\.00\n/);
+    assert.doesNotMatch(second, /Goodwill|Rounding/);
+    assert.match(second, /0 orders/);
+    assert.match(second, /Net for the period: 7\.00 MAD/);
+    // Without adjustments the statement has no such section.
+    const plain = await statement((await shopWithOneOrder()).seller, { amount: 20 });
+    assert.doesNotMatch(plain, /Adjustments/);
+    assert.match(plain, /Net for the period: 90\.00 MAD/);
   });
 });

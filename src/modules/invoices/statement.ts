@@ -1,5 +1,5 @@
-import { PDF_FONTS, pdfDocument } from '../../files/pdf.js';
-import type { InvoiceRow, StatementOrder } from './queries.js';
+import { PDF_FONTS, pdfDocument, writeText } from '../../files/pdf.js';
+import type { InvoiceRow, Statement } from './queries.js';
 
 const { regular: REGULAR, bold: BOLD } = PDF_FONTS;
 
@@ -18,9 +18,10 @@ const COLUMNS: [string, string][] = [
 
 /**
  * A payout's PDF statement (finance.md): the account, the period since the previous payout, each
- * delivered and returned order with its amount and fees, and the totals.
+ * delivered and returned order with its amount and fees, the admins' adjustments of the period,
+ * and the totals (the net counts the adjustments: it is what the period added to the balance).
  */
-export async function statementPdf(inv: InvoiceRow, s: { since: string | null; until: string; orders: StatementOrder[] }): Promise<Buffer> {
+export async function statementPdf(inv: InvoiceRow, s: Statement): Promise<Buffer> {
   const doc = await pdfDocument({ size: 'A4', margin: 40, info: { Title: `Statement ${inv.reference}`, Producer: 'codops' } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -71,6 +72,24 @@ export async function statementPdf(inv: InvoiceRow, s: { since: string | null; u
     ],
     true,
   );
+  let adjusted = 0;
+  if (s.adjustments.length > 0) {
+    doc.moveDown();
+    doc.font(BOLD).fontSize(10).text('Adjustments', x0);
+    for (const a of s.adjustments) {
+      adjusted += a.amount;
+      const y = doc.y;
+      doc.font(REGULAR).fontSize(8);
+      doc.text(day(a.at), x0, y, { width: 68, lineBreak: false });
+      doc.text(money(a.amount).replace(' MAD', ''), x0 + 436, y, { width: 60, align: 'right', lineBreak: false });
+      doc.x = x0 + 72;
+      doc.y = y;
+      writeText(doc, a.comment, { width: 360, maxLines: 2 });
+      doc.x = x0;
+      doc.y = Math.max(doc.y, y + 14);
+      if (doc.y > doc.page.height - 60) doc.addPage();
+    }
+  }
   doc.moveDown();
   doc
     .font(BOLD)
@@ -78,7 +97,8 @@ export async function statementPdf(inv: InvoiceRow, s: { since: string | null; u
     .text(`Total collected: ${money(totals.delivered ?? 0)}`, x0);
   const fees = Math.round(((totals.delivered ?? 0) - net) * 100) / 100;
   doc.text(`Total fees: ${money(fees === 0 ? 0 : fees)}`);
-  doc.text(`Net for the period: ${money(net)}`);
+  if (s.adjustments.length > 0) doc.text(`Adjustments: ${money(adjusted)}`);
+  doc.text(`Net for the period: ${money(Math.round((net + adjusted) * 100) / 100 || 0)}`);
   doc.text(`${inv.status === 'paid' ? 'Amount paid out' : 'Amount requested'}: ${money(Number(inv.amount))}`);
   doc.end();
   await ended;
