@@ -107,7 +107,7 @@ export async function callCentrePages(web: FastifyInstance) {
         ? leadMovesFor(actorOfUser(user), row.status, access.handlings).filter((s) => CALL_OUTCOMES.includes(s))
         : [];
     const [histories, settings, products] = await Promise.all([
-      leadHistories(db, row.id),
+      leadHistories(db, row.id, { impersonator: true }),
       readSettings(db),
       activeProducts(db, row.account_id),
     ]);

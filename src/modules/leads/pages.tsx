@@ -20,6 +20,7 @@ import { sendJson } from '../listing/api-helpers.js';
 import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
+import { IMPERSONATOR } from '../records/history.js';
 import { accountChoices } from '../accounts/queries.js';
 import { activeProducts, handMadeTarget } from '../records/hand-made.js';
 import {
@@ -190,7 +191,7 @@ export async function leadsPages(web: FastifyInstance) {
     const agentWithoutClaim = async () => user.role === 'agent' && isOpenLead(row.status) && !(await holdsClaim(db, user.id, row.id));
     const [lead, histories, canSeeOrder, callFromQueue] = await Promise.all([
       itemOf(row),
-      leadHistories(db, row.id),
+      leadHistories(db, row.id, { impersonator: true }),
       orderVisible(row.order_id),
       agentWithoutClaim(),
     ]);
@@ -312,7 +313,7 @@ export async function leadsPages(web: FastifyInstance) {
       direction: p.direction,
     };
     if (wantsJson(req)) return sendJson(reply, await leadHistoryPage(db, scope, f));
-    const extra = { record_id: 'l.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL' };
+    const extra = { record_id: 'l.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL', impersonated_by: IMPERSONATOR };
     const page = JSON.parse(await leadHistoryPage(db, scope, f, { extra })) as { data: HistoryRow[]; meta: PageMeta };
     return renderPage(req, reply, {
       title: 'Lead histories',
@@ -322,7 +323,7 @@ export async function leadsPages(web: FastifyInstance) {
 
   web.get<IdRoute>('/lead-histories/:id/show', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const { row } = await load(req);
-    const histories = await leadHistories(db, row.id);
+    const histories = await leadHistories(db, row.id, { impersonator: !wantsJson(req) });
     if (wantsJson(req)) {
       const lead = (await leadJson(db, row.account_id, row.reference))!;
       return sendJson(reply, `{"data":${lead.slice(0, -1)},"histories":${histories}}}`);

@@ -1,5 +1,6 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable, QueryOptions } from '../../db/database.js';
+import { withImpersonator } from '../records/history.js';
 import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
 import { dateFrom, dateBefore, Where } from '../../db/where.js';
 import {
@@ -188,9 +189,10 @@ export async function findLeads(q: Queryable, scope: LeadScope, ids: string[]): 
 }
 
 /** A lead's whole history, oldest first, as API history items. */
-export async function leadHistories(q: Queryable, leadId: string): Promise<string> {
+export async function leadHistories(q: Queryable, leadId: string, opts: { impersonator?: boolean } = {}): Promise<string> {
+  const json = opts.impersonator ? withImpersonator(LEAD_HISTORY_JSON) : LEAD_HISTORY_JSON;
   const { rows } = await q.query<{ j: string }>(
-    `SELECT coalesce(json_agg(${LEAD_HISTORY_JSON} ORDER BY h.created_at, h.id), '[]')::text AS j
+    `SELECT coalesce(json_agg(${json} ORDER BY h.created_at, h.id), '[]')::text AS j
        FROM lead_histories h JOIN leads l ON l.id = h.lead_id WHERE h.lead_id = $1`,
     [leadId],
   );

@@ -32,6 +32,7 @@ import {
   StatusLine,
   hidesMoney,
   LineRows,
+  changedBy,
   Money,
   OtherErrors,
   RecordStatus,
@@ -530,6 +531,7 @@ export interface HistoryRow {
   item: HistoryItem & { lead_reference?: string; order_reference?: string };
   record_id: string;
   account_name?: string;
+  impersonated_by?: string | null;
 }
 
 /** /lead-histories and /orders-histories: every status change, newest first. */
@@ -585,7 +587,7 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
               </span>
             ),
           },
-          { label: 'Changed by', render: (r) => r.item.changed_by },
+          { label: 'Changed by', render: (r) => changedBy(r.item.changed_by, r.impersonated_by) },
           { label: 'Comment', render: (r) => r.item.comment ?? '—' },
           ...(p.accounts ? [{ label: 'Account', render: (r: HistoryRow) => r.account_name ?? '—' }] : []),
           {

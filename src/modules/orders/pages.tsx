@@ -21,6 +21,7 @@ import { sendJson } from '../listing/api-helpers.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
+import { IMPERSONATOR } from '../records/history.js';
 import { checkOrderMove, transitionOrders } from './lifecycle.js';
 import { orderPolicy } from './policy.js';
 import {
@@ -203,7 +204,7 @@ export async function ordersPages(web: FastifyInstance) {
       leadId !== null && leadPolicy.can('view')(user) && (await findLead(db, (await leadAccess(db, user)).scope, leadId)) !== undefined;
     const [order, histories, events, couriers, companies, ledger, canSeeLead] = await Promise.all([
       itemOf(row),
-      orderHistories(db, row.id),
+      orderHistories(db, row.id, { impersonator: true }),
       orderEvents(db, row.id),
       options.includes('shipped') ? deliveryUsers(db) : Promise.resolve([]),
       options.includes('shipped') ? manualCompanies(db) : Promise.resolve([]),
@@ -346,7 +347,7 @@ export async function ordersPages(web: FastifyInstance) {
       direction: p.direction,
     };
     if (wantsJson(req)) return sendJson(reply, await orderHistoryPage(db, scope, f));
-    const extra = { record_id: 'o.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL' };
+    const extra = { record_id: 'o.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL', impersonated_by: IMPERSONATOR };
     const page = JSON.parse(await orderHistoryPage(db, scope, f, { extra })) as { data: HistoryRow[]; meta: PageMeta };
     return renderPage(req, reply, {
       title: 'Order histories',
@@ -358,7 +359,7 @@ export async function ordersPages(web: FastifyInstance) {
 
   web.get<IdRoute>('/orders-histories/:id/show', { config: { can: orderPolicy.can('history') } }, async (req, reply) => {
     const row = await load(req);
-    const histories = await orderHistories(db, row.id);
+    const histories = await orderHistories(db, row.id, { impersonator: !wantsJson(req) });
     if (wantsJson(req)) {
       const order = (await orderJson(db, row.account_id, row.reference))!;
       return sendJson(reply, `{"data":${order.slice(0, -1)},"histories":${histories}}}`);

@@ -1,5 +1,6 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable, QueryOptions } from '../../db/database.js';
+import { withImpersonator } from '../records/history.js';
 import { compact, jsonPage, withExtra } from '../../db/paging.js';
 import { dateFrom, dateBefore, Where } from '../../db/where.js';
 import {
@@ -178,9 +179,10 @@ export async function orderEvents(q: Queryable, orderId: string): Promise<Courie
 }
 
 /** An order's whole history, oldest first, as API history items. */
-export async function orderHistories(q: Queryable, orderId: string): Promise<string> {
+export async function orderHistories(q: Queryable, orderId: string, opts: { impersonator?: boolean } = {}): Promise<string> {
+  const json = opts.impersonator ? withImpersonator(ORDER_HISTORY_JSON) : ORDER_HISTORY_JSON;
   const { rows } = await q.query<{ j: string }>(
-    `SELECT coalesce(json_agg(${ORDER_HISTORY_JSON} ORDER BY h.created_at, h.id), '[]')::text AS j
+    `SELECT coalesce(json_agg(${json} ORDER BY h.created_at, h.id), '[]')::text AS j
        FROM order_histories h JOIN orders o ON o.id = h.order_id WHERE h.order_id = $1`,
     [orderId],
   );

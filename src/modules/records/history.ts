@@ -1,6 +1,16 @@
 import type { Queryable } from '../../db/database.js';
 import type { Actor } from '../../core/actor.js';
 
+/**
+ * For the dashboard's timelines and lists: who was logged in as the user a history row names
+ * (domain.md: a change made while impersonating records both people). The API's `changed_by` stays
+ * the user's name alone, as api-v1.md quotes it.
+ */
+export const IMPERSONATOR = '(SELECT iu.full_name FROM users iu WHERE iu.id = h.impersonator_id)';
+
+/** A history JSON expression with the impersonator's name added as `impersonated_by`. */
+export const withImpersonator = (json: string) => `(${json})::jsonb || jsonb_build_object('impersonated_by', ${IMPERSONATOR})`;
+
 export interface HistoryRow {
   id: string;
   from: string | null;

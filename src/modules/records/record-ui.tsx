@@ -89,7 +89,13 @@ export interface HistoryItem {
   changed_by: string;
   changed_at: string;
   comment: string | null;
+  /** Who was logged in as `changed_by` (dashboard only). */
+  impersonated_by?: string | null;
 }
+
+/** "Name", or "Name (Admin logged in as them)" for a change made while impersonating. */
+export const changedBy = (name: string, impersonator?: string | null) =>
+  impersonator ? `${name} (${impersonator} logged in as them)` : name;
 
 /** A record's status changes, oldest first, as a vertical timeline. */
 export function Timeline(p: { items: HistoryItem[]; label: string }) {
@@ -110,7 +116,8 @@ export function Timeline(p: { items: HistoryItem[]; label: string }) {
             )}
           </div>
           <div class="timeline-meta">
-            by <strong>{h.changed_by}</strong> · <time datetime={h.changed_at}>{formatDateTime(h.changed_at)}</time>
+            by <strong>{changedBy(h.changed_by, h.impersonated_by)}</strong> ·{' '}
+            <time datetime={h.changed_at}>{formatDateTime(h.changed_at)}</time>
           </div>
           {h.comment && <blockquote class="timeline-comment">{h.comment}</blockquote>}
         </li>

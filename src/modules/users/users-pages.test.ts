@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
-import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { lead, tenant, testApp, type TestApp } from '../../test-support/harness.js';
 import { person, type Person } from '../../test-support/people.js';
 import { agent, login, type Agent } from '../../test-support/session.js';
 import { createProduct } from '../products/service.js';
@@ -679,6 +679,28 @@ describe('users: HTML forms', () => {
 });
 
 describe('users: log in as (impersonation)', () => {
+  test("a status change made while logged in as someone names both on the dashboard's timelines and lists, the API's changed_by the user alone (ops audit: the admin showed nowhere)", async () => {
+    const shop = await tenant(t.db);
+    const res = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: shop.auth, payload: { leads: [lead(7)] } });
+    assert.equal(res.statusCode, 201, res.body);
+    const reference = (res.json() as { data: { references: string[] } }).data.references[0];
+    const id = (
+      await t.db.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 AND reference = $2', [shop.accountId, reference])
+    ).rows[0].id;
+    const admin = await login(t.app, people.admin.email);
+    await admin.form(`/users/${shop.userId}/impersonate`);
+    expectJson(await admin.json('PATCH', `/leads/${id}/status`, { status: 'wrong', comment: 'while impersonating' }), 200);
+    await admin.form('/impersonate/leave');
+    const both = 'Test seller (The admin logged in as them)';
+    assert.match((await admin.get(`/leads/${id}/show`)).body, new RegExp(`by <strong>${both.replace(/[()]/g, '\\$&')}</strong>`));
+    assert.match((await admin.get(`/lead-histories?reference=${reference}`)).body, new RegExp(both.replace(/[()]/g, '\\$&')));
+    const api = await t.app.inject({ method: 'GET', url: `/api/web/1.0/lead-histories?reference=${reference}`, headers: shop.auth });
+    assert.deepEqual(
+      (api.json() as { data: { changed_by: string }[] }).data.map((h) => h.changed_by),
+      ['Test seller', `API token "Test shop"`], // newest first
+    );
+  });
+
   test('the admin logs in as a seller, acts with both people recorded, and goes back', async () => {
     const shop = await tenant(t.db);
     const admin = await login(t.app, people.admin.email);
