@@ -126,6 +126,13 @@ export async function post(
     'Content-Length': String(Buffer.byteLength(body)),
   };
   for (const h of target.headers) if (!RESERVED_HEADERS.has(h.key.toLowerCase())) headers[h.key] = h.value;
+  let req: http.ClientRequest;
+  try {
+    req = (url.protocol === 'https:' ? https : http).request(url, { method: 'POST', headers, agent: agentFor(url.protocol, allowPrivate) });
+  } catch (err) {
+    // A header Node refuses (ERR_INVALID_CHAR: a value saved before the form checked it) fails this delivery only.
+    return { ok: false, status: null, durationMs: took(), response: null, error: message(err) };
+  }
   return new Promise<Outcome>((resolve) => {
     let settled = false;
     const finish = (o: Omit<Outcome, 'durationMs'>) => {
@@ -134,11 +141,6 @@ export async function post(
       clearTimeout(timer);
       resolve({ ...o, durationMs: took() });
     };
-    const req = (url.protocol === 'https:' ? https : http).request(url, {
-      method: 'POST',
-      headers,
-      agent: agentFor(url.protocol, allowPrivate),
-    });
     let answered: (() => void) | undefined;
     // Deferred past the poll phase: an answer that arrived while the event loop was busy is read first.
     const timer = setTimeout(
@@ -173,6 +175,24 @@ export async function post(
     });
     req.end(body);
   });
+}
+
+/** One delivery's request; whatever goes wrong is its failed attempt, never an exception (the others go on). */
+async function sendDelivery(c: Claimed, opts: { appKey: string; allowPrivate: boolean; timeoutMs?: number }): Promise<Outcome> {
+  try {
+    const secret = unseal(opts.appKey, c.secret_sealed, SECRET_PURPOSE);
+    if (secret === undefined)
+      return { ok: false, status: null, durationMs: 0, response: null, error: 'The secret cannot be opened (APP_KEY changed).' };
+    return await post(
+      { url: c.url, secret, headers: c.custom_headers },
+      { id: c.id, type: c.type },
+      eventBody(c),
+      opts.allowPrivate,
+      opts.timeoutMs,
+    );
+  } catch (err) {
+    return { ok: false, status: null, durationMs: 0, response: null, error: message(err) };
+  }
 }
 
 interface DispatcherOptions {
@@ -263,20 +283,7 @@ export class WebhookDispatcher {
     const token = randomUUID();
     const batch = await this.claim(token);
     if (batch.length === 0) return 0;
-    const outcomes = await Promise.all(
-      batch.map(async (c) => {
-        const secret = unseal(this.opts.appKey, c.secret_sealed, SECRET_PURPOSE);
-        if (secret === undefined)
-          return { ok: false, status: null, durationMs: 0, response: null, error: 'The secret cannot be opened (APP_KEY changed).' };
-        return post(
-          { url: c.url, secret, headers: c.custom_headers },
-          { id: c.id, type: c.type },
-          eventBody(c),
-          this.opts.allowPrivate,
-          this.opts.timeoutMs,
-        );
-      }),
-    );
+    const outcomes = await Promise.all(batch.map((c) => sendDelivery(c, this.opts)));
     await this.record(token, batch, outcomes);
     return batch.length;
   }
@@ -398,17 +405,7 @@ export async function resendDelivery(
   );
   const c = rows[0];
   if (!c) return undefined;
-  const secret = unseal(opts.appKey, c.secret_sealed, SECRET_PURPOSE);
-  const outcome: Outcome =
-    secret === undefined
-      ? { ok: false, status: null, durationMs: 0, response: null, error: 'The secret cannot be opened (APP_KEY changed).' }
-      : await post(
-          { url: c.url, secret, headers: c.custom_headers },
-          { id: c.id, type: c.type },
-          eventBody(c),
-          opts.allowPrivate,
-          opts.timeoutMs,
-        );
+  const outcome = await sendDelivery(c, opts);
   const attempt = await db.tx(async (q) => {
     const upd = await q.query<{ attempts: number }>(
       `UPDATE webhook_deliveries SET attempts = attempts + 1, resends = resends + 1,

@@ -1,5 +1,6 @@
+import { validateHeaderValue } from 'node:http';
 import { Type } from '@sinclair/typebox';
-import { compile, sometimesRequired, type ErrorBag } from '../../http/validation.js';
+import { compile, messages, sometimesRequired, type ErrorBag } from '../../http/validation.js';
 import { EVENT_TYPES } from '../events/outbox.js';
 
 export const MAX_CUSTOM_HEADERS = 20;
@@ -86,7 +87,19 @@ export function checkCustomHeaders(headers: WebhookInput['customHeaders'], bag: 
       if (!TOKEN.test(h.key)) bag.add(`customHeaders.${i}.key`, HEADER_NAME_INVALID(i));
       else if (RESERVED_HEADERS.has(h.key.toLowerCase())) bag.add(`customHeaders.${i}.key`, HEADER_RESERVED(i));
     }
-    if (typeof h.value === 'string' && !bag.has(`customHeaders.${i}.value`) && /[\r\n\0]/.test(h.value))
-      bag.add(`customHeaders.${i}.value`, HEADER_VALUE_INVALID(i));
+    if (typeof h.value === 'string' && !bag.has(`customHeaders.${i}.value`)) {
+      if (/[\r\n\0]/.test(h.value)) bag.add(`customHeaders.${i}.value`, HEADER_VALUE_INVALID(i));
+      else if (!isSendableHeaderValue(h.value)) bag.add(`customHeaders.${i}.value`, messages.format(`customHeaders.${i}.value`));
+    }
   });
+}
+
+/** Whether Node sends the value (visible ASCII, tab and Latin-1; not `日本`, not DEL): what it refuses would throw at delivery. */
+function isSendableHeaderValue(value: string): boolean {
+  try {
+    validateHeaderValue('x', value);
+    return true;
+  } catch {
+    return false;
+  }
 }

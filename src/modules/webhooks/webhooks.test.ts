@@ -234,6 +234,31 @@ describe('webhook settings', () => {
     assert.deepEqual(changed.json().errors, { customHeaders: [NOT_AN_ARRAY] });
   });
 
+  test('a header value Node cannot send (beyond Latin-1, DEL) is a 422 on create and on update; Latin-1 is kept (the whf audit)', async () => {
+    const { web } = await seller();
+    const base = { url: `${rx.url}/hdr`, secret: 's', eventTypes: ['lead.created'] };
+    const res = await web.json('POST', '/settings/webhooks/store', {
+      ...base,
+      customHeaders: [
+        { key: 'X-Ok', value: 'café' },
+        { key: 'X-Shop', value: '日本' },
+        { key: 'X-Del', value: 'a\u007fb' },
+      ],
+    });
+    assert.equal(res.statusCode, 422, res.body);
+    assert.deepEqual(res.json(), {
+      message: INVALID,
+      errors: {
+        'customHeaders.1.value': ['The customHeaders.1.value field format is invalid.'],
+        'customHeaders.2.value': ['The customHeaders.2.value field format is invalid.'],
+      },
+    });
+    const made = await register(web, { ...base, customHeaders: [{ key: 'X-Ok', value: 'café' }] });
+    const changed = await web.json('PATCH', `/settings/webhooks/${made.id}/update`, { customHeaders: [{ key: 'X-Shop', value: 'متجر' }] });
+    assert.equal(changed.statusCode, 422);
+    assert.deepEqual(changed.json().errors, { 'customHeaders.0.value': ['The customHeaders.0.value field format is invalid.'] });
+  });
+
   test('without WEBHOOKS_ALLOW_PRIVATE, loopback, private, link-local and metadata URLs are refused (422 on url)', async () => {
     const strict = await testApp({ API_RATE_LIMIT_PER_MINUTE: '100000' });
     try {
@@ -698,6 +723,35 @@ describe('webhook delivery', () => {
     ]);
     assert.equal(again[0].consecutive_failures, 0);
     rx.answer = () => 200;
+  });
+
+  test('a header Node refuses, saved before the form checked it, fails only its own delivery: logged, retried, counted (the whf audit)', async () => {
+    const bad = await seller();
+    const good = await seller();
+    const badPath = pathOf();
+    const goodPath = pathOf();
+    const badHook = await register(bad.web, { url: `${rx.url}${badPath}`, secret: 'x', eventTypes: ['lead.created'] });
+    await register(good.web, { url: `${rx.url}${goodPath}`, secret: 'x', eventTypes: ['lead.created'] });
+    await t.db.query(`UPDATE webhooks SET custom_headers = '[{"key":"X-Weird","value":"日本"}]' WHERE id = $1`, [badHook.id]);
+    await api(bad.tn, 'POST', '/leads', { leads: [lead(1)] });
+    await api(good.tn, 'POST', '/leads', { leads: [lead(2)] });
+    const d = await dispatcher();
+    assert.equal(await d.runOnce(), 2, 'both claimed together; the exception does not fail the round');
+    assert.equal(await drain(d), 0, 'the failed one waits for its retry, the other is delivered');
+    assert.equal(rx.at(goodPath).length, 1);
+    assert.equal(rx.at(badPath).length, 0);
+    const log = (await bad.web.json('GET', `/settings/webhooks/${badHook.id}/show`)).json().data.deliveries;
+    assert.equal(log.length, 1);
+    assert.equal(log[0].http_status, null);
+    assert.match(log[0].error, /^Invalid character in header content \["X-Weird"\]/);
+    assert.match(String(log[0].next_retry_at), ISO);
+    const { rows } = await t.db.query<{ n: number }>('SELECT consecutive_failures AS n FROM webhooks WHERE id = $1', [badHook.id]);
+    assert.equal(rows[0].n, 1, 'counted toward disabling');
+    // Send again answers the same failure, not a 500.
+    const resent = await bad.web.json('POST', `/settings/webhooks/${badHook.id}/deliveries/${log[0].delivery_id}/resend`);
+    assert.equal(resent.statusCode, 200, resent.body);
+    assert.match(resent.json().data.error, /^Invalid character in header content/);
+    await t.db.query(`UPDATE webhooks SET status = 'disabled' WHERE id = $1`, [badHook.id]); // its retry is not the next tests'
   });
 
   test('at delivery time a private address is refused without the switch (after DNS resolution)', async () => {
