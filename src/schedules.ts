@@ -15,7 +15,7 @@ type ScheduleConfig = Pick<Config, 'syncIntervalSeconds' | 'appKey' | 'webhooksA
  * the shipping companies every SYNC_INTERVAL_SECONDS (0: only on demand), every hour the deletion of
  * exports past their 7 days (several processes may tick: a job is enqueued only when none of its kind
  * is waiting or running), and the webhook deliveries (modules/webhooks/delivery.ts: every process
- * sending claims its own batches).
+ * sending claims deliveries for its own slots).
  */
 export async function startSchedules(db: Database, config: ScheduleConfig, log: WorkerLog): Promise<{ stop(): Promise<void> }> {
   const webhooks = await new WebhookDispatcher(db, {

@@ -17,8 +17,12 @@ export const RETRY_SCHEDULE = [30, 120, 600, 3_600, 21_600, 86_400];
 export const TIMEOUT_MS = 10_000;
 /** A webhook whose attempts fail this many times in a row is disabled and its owner notified. */
 export const DISABLE_AFTER = 100;
-/** How long a worker holds a claimed batch: longer than its requests (TIMEOUT_MS) and their recording. */
+/** How long a worker holds a claimed delivery: longer than its request (TIMEOUT_MS) and its recording. */
 export const LEASE_MS = 25_000;
+/** Requests a process has in flight at most, and at most per account and per webhook: receivers that hang hold only their own. */
+export const SLOTS = 128;
+export const ACCOUNT_SLOTS = 32;
+export const WEBHOOK_SLOTS = 16;
 /** What the log keeps of a response. */
 const RESPONSE_START = 500;
 const MAX_RESPONSE_BYTES = 1 << 20;
@@ -38,6 +42,8 @@ export function nextRetryAt(attempt: number, now: number, random = Math.random):
 interface Claimed {
   id: string;
   webhook_id: string;
+  account_id: string;
+  lock_token: string | null;
   attempts: number;
   /** Attempts made by "send again", outside the retry schedule. */
   resends: number;
@@ -86,7 +92,8 @@ function agentFor(protocol: string, allowPrivate: boolean): http.Agent {
   const key = `${protocol}${allowPrivate}`;
   let agent = agents.get(key);
   if (!agent) {
-    const opts = { keepAlive: true, maxSockets: 64, lookup: guardedLookup(allowPrivate) };
+    // As many sockets as slots: a request never waits in the agent while its timeout runs.
+    const opts = { keepAlive: true, maxSockets: SLOTS, lookup: guardedLookup(allowPrivate) };
     agent = protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
     agents.set(key, agent);
   }
@@ -198,13 +205,14 @@ async function sendDelivery(c: Claimed, opts: { appKey: string; allowPrivate: bo
 interface DispatcherOptions {
   appKey: string;
   allowPrivate: boolean;
-  /** Deliveries a batch claims (its requests are in flight together). */
+  /** Requests in flight at most (SLOTS). */
   concurrency?: number;
-  /** Batches in flight at a time: one is sent while the next is claimed and the last recorded. */
-  lanes?: number;
+  /** Requests in flight at most per account (ACCOUNT_SLOTS) and per webhook (WEBHOOK_SLOTS). */
+  perAccount?: number;
+  perWebhook?: number;
   /** How often to look for due retries besides the NOTIFY of new deliveries. */
   pollMs?: number;
-  /** How long a claimed batch is held: a worker that dies lets it go after this. */
+  /** How long a claimed delivery is held: a worker that dies lets it go after this. */
   leaseMs?: number;
   /** The time (ms since the epoch) retries are scheduled and found by; a test may drive it. */
   clock?: () => number;
@@ -216,37 +224,58 @@ interface DispatcherOptions {
   onDisabled?: (hooks: { id: string; account_id: string; url: string }[]) => Promise<void>;
 }
 
+/** An attempt whose request ended, waiting to be recorded. */
+interface Ended {
+  c: Claimed;
+  outcome: Outcome;
+  /** When the request ended (the log's time), and the clock then (the retry counts from it). */
+  at: number;
+  clockAt: number;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * Sends the outbox's deliveries: claims a batch of due ones (never one whose resource has an
- * earlier event still pending for that webhook: each lead's or order's events arrive in order),
- * posts them at once, then records every attempt, the retries (RETRY_SCHEDULE) and the webhooks'
- * failure streaks in one transaction. Delivery is at least once: a worker that dies holding a
- * batch lets it go when its lease lapses, and another sends it again.
+ * Sends the outbox's deliveries through a pool of slots fed continuously: a slot frees when its
+ * request ends, and the next due delivery takes it. A claim never takes one whose resource has an
+ * earlier event still pending for that webhook (each lead's or order's events arrive in order), nor
+ * more than a few in flight per webhook and per account (a receiver that hangs holds only its own
+ * slots). Each attempt is recorded as it ends, with its retry (RETRY_SCHEDULE) and its webhook's
+ * failure streak; those that end while a recording runs go together in the next one. Delivery is
+ * at least once: a worker that dies holding deliveries lets them go when their lease lapses, and
+ * another sends them again.
  */
 export class WebhookDispatcher {
   private stopped = false;
+  private woken = false;
   private loop: Promise<void> | undefined;
   private readonly sleepers = new Set<() => void>();
   private readonly clock: () => number;
-  private readonly concurrency: number;
+  private readonly slots: number;
+  private inFlight = 0;
+  private readonly perWebhook = new Map<string, number>();
+  private readonly perAccount = new Map<string, number>();
+  private readonly sending = new Set<Promise<void>>();
+  private readonly ended: Ended[] = [];
+  private recorded: Promise<void> = Promise.resolve();
+  private nextRecord: Promise<void> | undefined;
 
   constructor(
     private readonly db: Database,
     private readonly opts: DispatcherOptions,
   ) {
     this.clock = opts.clock ?? Date.now;
-    this.concurrency = opts.concurrency ?? 32;
+    this.slots = opts.concurrency ?? SLOTS;
   }
 
   async start(): Promise<this> {
     await this.db.listen(DELIVERY_CHANNEL, () => this.wake());
-    this.loop = Promise.all(Array.from({ length: this.opts.lanes ?? 2 }, () => this.run())).then(() => undefined);
+    this.loop = this.feed();
     return this;
   }
 
   wake(): void {
+    this.woken = true;
     for (const wake of this.sleepers) wake();
   }
 
@@ -256,94 +285,146 @@ export class WebhookDispatcher {
     await this.loop;
   }
 
-  private async run(): Promise<void> {
+  /** Fills free slots with due deliveries; sleeps until a slot frees, an attempt is recorded, a NOTIFY or the poll. */
+  private async feed(): Promise<void> {
     while (!this.stopped) {
-      let sent = 0;
-      try {
-        sent = await this.runOnce();
-      } catch (err) {
-        this.opts.log?.warn({ err }, 'webhook delivery failed');
+      this.woken = false;
+      let claimed = 0;
+      if (this.inFlight < this.slots) {
+        try {
+          const batch = await this.claim();
+          claimed = batch.length;
+          for (const c of batch) {
+            const sent = this.deliver(c).catch((err: unknown) => this.opts.log?.warn({ err }, 'webhook delivery failed'));
+            this.sending.add(sent);
+            void sent.then(() => this.sending.delete(sent));
+          }
+        } catch (err) {
+          this.opts.log?.warn({ err }, 'webhook delivery failed');
+        }
       }
-      if (sent === 0 && !this.stopped) {
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer);
-            this.sleepers.delete(wake);
-            resolve();
-          };
-          const timer = setTimeout(wake, this.opts.pollMs ?? 1000);
-          this.sleepers.add(wake);
-        });
-      }
+      if (claimed === 0) await this.sleep();
     }
+    await Promise.all(this.sending);
   }
 
-  /** Claims, sends and records one batch; answers how many deliveries it sent. */
+  private sleep(): Promise<void> {
+    if (this.woken || this.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, this.opts.pollMs ?? 1000);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** Claims what is due for the free slots, sends it and waits until each attempt is recorded; answers how many. */
   async runOnce(): Promise<number> {
-    const token = randomUUID();
-    const batch = await this.claim(token);
-    if (batch.length === 0) return 0;
-    const outcomes = await Promise.all(batch.map((c) => sendDelivery(c, this.opts)));
-    await this.record(token, batch, outcomes);
+    const batch = await this.claim();
+    await Promise.all(batch.map((c) => this.deliver(c)));
     return batch.length;
   }
 
-  private async claim(token: string): Promise<Claimed[]> {
+  /** One delivery: holds its slots while its request runs, then is recorded with whatever else ended meanwhile. */
+  private async deliver(c: Claimed): Promise<void> {
+    this.hold(c, 1);
+    const outcome = await sendDelivery(c, this.opts);
+    this.hold(c, -1);
+    this.ended.push({ c, outcome, at: Date.now(), clockAt: this.clock() });
+    this.wake();
+    await this.record();
+  }
+
+  private hold(c: Claimed, n: 1 | -1): void {
+    this.inFlight += n;
+    for (const [counts, key] of [
+      [this.perWebhook, c.webhook_id],
+      [this.perAccount, c.account_id],
+    ] as const) {
+      const left = (counts.get(key) ?? 0) + n;
+      if (left > 0) counts.set(key, left);
+      else counts.delete(key);
+    }
+  }
+
+  /** Records the attempts that ended, one recording at a time: the next takes all that ended meanwhile. */
+  private record(): Promise<void> {
+    if (!this.nextRecord) {
+      const next = this.recorded.then(async () => {
+        this.nextRecord = undefined;
+        const ended = this.ended.splice(0);
+        if (ended.length === 0) return;
+        await this.write(ended);
+        this.wake(); // a resource's next event may go now
+      });
+      this.nextRecord = next;
+      this.recorded = next.catch(() => undefined);
+    }
+    return this.nextRecord;
+  }
+
+  private async claim(): Promise<Claimed[]> {
+    const free = this.slots - this.inFlight;
+    if (free <= 0) return [];
     const now = this.clock();
+    const token = randomUUID();
     return this.db.tx(async (q) => {
-      await q.query(
-        `WITH due AS (
-           SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.status = 'active'
-            WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.locked_until IS NULL OR d.locked_until < $1)
-              AND ($5::text[] IS NULL OR d.webhook_id = ANY($5::text[]))
-              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                               WHERE p.webhook_id = d.webhook_id AND p.resource_key = d.resource_key
-                                 AND p.state = 'pending' AND p.event_seq < d.event_seq)
-            ORDER BY d.next_attempt_at -- the due index's order: the scan stops at the batch (NOT EXISTS keeps the order)
-            LIMIT $2
-            FOR UPDATE OF d SKIP LOCKED)
-         UPDATE webhook_deliveries d SET locked_until = $3, lock_token = $4 FROM due WHERE d.id = due.id`,
-        [iso(now), this.concurrency, iso(now + (this.opts.leaseMs ?? LEASE_MS)), token, this.opts.only ?? null],
-      );
+      await q.query(claimDue, [
+        iso(now),
+        free,
+        iso(now + (this.opts.leaseMs ?? LEASE_MS)),
+        token,
+        this.opts.only ?? null,
+        this.opts.perWebhook ?? WEBHOOK_SLOTS,
+        [...this.perWebhook.keys()],
+        [...this.perWebhook.values()],
+        this.opts.perAccount ?? ACCOUNT_SLOTS,
+        [...this.perAccount.keys()],
+        [...this.perAccount.values()],
+      ]);
       return (await claimedBatch(q, token)).rows;
     });
   }
 
-  private async record(token: string, batch: Claimed[], outcomes: Outcome[]): Promise<void> {
-    const now = this.clock();
-    const next = batch.map((c, i) => (outcomes[i].ok ? null : nextRetryAt(c.attempts - c.resends + 1, now)));
-    // Each webhook's streak: reset by a success, then the failures after the last one (completion order ≈ batch order).
+  private async write(ended: Ended[]): Promise<void> {
+    const next = ended.map(({ c, outcome, clockAt }) => (outcome.ok ? null : nextRetryAt(c.attempts - c.resends + 1, clockAt)));
+    // Each webhook's streak: reset by a success, then the failures after the last one (in the order they ended).
     const streaks = new Map<string, { reset: boolean; failures: number }>();
-    batch.forEach((c, i) => {
+    for (const { c, outcome } of ended) {
       const s = streaks.get(c.webhook_id) ?? { reset: false, failures: 0 };
-      if (outcomes[i].ok) streaks.set(c.webhook_id, { reset: true, failures: 0 });
+      if (outcome.ok) streaks.set(c.webhook_id, { reset: true, failures: 0 });
       else streaks.set(c.webhook_id, { ...s, failures: s.failures + 1 });
-    });
+    }
+    const outcomes = ended.map((e) => e.outcome);
     const disabled = await this.db.tx(async (q) => {
       await q.query(
         `WITH r AS (
-           SELECT * FROM unnest($1::uuid[], $2::boolean[], $3::int[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
-                    AS r(id, ok, http_status, duration_ms, response, error, next_at)),
+           SELECT * FROM unnest($1::uuid[], $2::boolean[], $3::int[], $4::int[], $5::text[], $6::text[], $7::timestamptz[], $8::uuid[], $9::timestamptz[])
+                    AS r(id, ok, http_status, duration_ms, response, error, next_at, token, at)),
          upd AS (
            UPDATE webhook_deliveries d
               SET attempts = d.attempts + 1, locked_until = NULL, lock_token = NULL,
                   state = CASE WHEN r.ok THEN 'delivered' WHEN r.next_at IS NULL THEN 'failed' ELSE 'pending' END,
                   next_attempt_at = coalesce(r.next_at, d.next_attempt_at),
-                  finished_at = CASE WHEN r.ok OR r.next_at IS NULL THEN now() END
-             FROM r WHERE d.id = r.id AND d.lock_token = $8
+                  finished_at = CASE WHEN r.ok OR r.next_at IS NULL THEN r.at END
+             FROM r WHERE d.id = r.id AND d.lock_token = r.token
            RETURNING d.id, d.webhook_id, d.attempts)
-         INSERT INTO webhook_attempts (delivery_id, webhook_id, attempt, http_status, duration_ms, response, error, next_retry_at)
-         SELECT upd.id, upd.webhook_id, upd.attempts, r.http_status, r.duration_ms, r.response, r.error, r.next_at
+         INSERT INTO webhook_attempts (delivery_id, webhook_id, attempt, http_status, duration_ms, response, error, next_retry_at, created_at)
+         SELECT upd.id, upd.webhook_id, upd.attempts, r.http_status, r.duration_ms, r.response, r.error, r.next_at, r.at
            FROM upd JOIN r USING (id)`,
         [
-          batch.map((c) => c.id),
+          ended.map((e) => e.c.id),
           outcomes.map((o) => o.ok),
           outcomes.map((o) => o.status),
           outcomes.map((o) => o.durationMs),
           outcomes.map((o) => o.response),
           outcomes.map((o) => o.error),
           next.map((d) => d?.toISOString() ?? null),
-          token,
+          ended.map((e) => e.c.lock_token),
+          ended.map((e) => iso(e.at)),
         ],
       );
       const off = await streak(q, streaks);
@@ -354,10 +435,43 @@ export class WebhookDispatcher {
   }
 }
 
+/**
+ * Due deliveries for the free slots ($2): each active webhook's earliest due ones up to its room
+ * ($6 less its requests in flight, $7/$8), then per account up to $9 with its own in flight
+ * ($10/$11), earliest first. The lock's level repeats the due test: a delivery another worker
+ * claimed after this statement's snapshot is skipped, not sent twice.
+ */
+const claimDue = `
+  WITH hooks AS (
+    SELECT w.id, w.account_id, $6::int - coalesce(f.n, 0) AS room
+      FROM webhooks w LEFT JOIN unnest($7::text[], $8::int[]) AS f(id, n) ON f.id = w.id
+     WHERE w.status = 'active' AND ($5::text[] IS NULL OR w.id = ANY($5::text[]))),
+  candidates AS (
+    SELECT c.id, h.account_id, c.next_attempt_at
+      FROM hooks h CROSS JOIN LATERAL (
+        SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+         WHERE d.webhook_id = h.id AND d.state = 'pending' AND d.next_attempt_at <= $1
+           AND (d.locked_until IS NULL OR d.locked_until < $1)
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                            WHERE p.webhook_id = d.webhook_id AND p.resource_key = d.resource_key
+                              AND p.state = 'pending' AND p.event_seq < d.event_seq)
+         ORDER BY d.next_attempt_at -- webhook_deliveries_due: the scan stops at the webhook's room
+         LIMIT h.room) c
+     WHERE h.room > 0),
+  fair AS (
+    SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.account_id ORDER BY c.next_attempt_at) + coalesce(a.n, 0) AS nth
+      FROM candidates c LEFT JOIN unnest($10::text[], $11::int[]) AS a(id, n) ON a.id = c.account_id),
+  due AS (
+    SELECT d.id FROM webhook_deliveries d
+     WHERE d.id = ANY (ARRAY(SELECT id FROM fair WHERE nth <= $9 ORDER BY next_attempt_at LIMIT $2))
+       AND d.state = 'pending' AND (d.locked_until IS NULL OR d.locked_until < $1)
+     FOR UPDATE SKIP LOCKED)
+  UPDATE webhook_deliveries d SET locked_until = $3, lock_token = $4 FROM due WHERE d.id = due.id`;
+
 /** The deliveries a claim (or a resend) holds, with their event and webhook. */
 function claimedBatch(q: Queryable, token: string) {
   return q.query<Claimed>(
-    `SELECT d.id, d.webhook_id, d.attempts, d.resends, w.url, w.secret_sealed, w.custom_headers,
+    `SELECT d.id, d.webhook_id, w.account_id, d.lock_token, d.attempts, d.resends, w.url, w.secret_sealed, w.custom_headers,
             e.id AS event_id, e.type, iso_utc(e.created_at) AS created_at, e.data, e.previous_status
        FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN webhook_events e ON e.id = d.event_id
       WHERE d.lock_token = $1
@@ -397,7 +511,7 @@ export async function resendDelivery(
   deliveryId: string,
 ): Promise<(Outcome & { attempt: number }) | undefined> {
   const { rows } = await db.query<Claimed>(
-    `SELECT d.id, d.webhook_id, d.attempts, d.resends, w.url, w.secret_sealed, w.custom_headers,
+    `SELECT d.id, d.webhook_id, w.account_id, d.lock_token, d.attempts, d.resends, w.url, w.secret_sealed, w.custom_headers,
             e.id AS event_id, e.type, iso_utc(e.created_at) AS created_at, e.data, e.previous_status
        FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN webhook_events e ON e.id = d.event_id
       WHERE d.id::text = $1 AND d.webhook_id = $2`,

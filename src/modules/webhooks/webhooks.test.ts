@@ -12,7 +12,7 @@ import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { newId } from '../../lib/ids.js';
 import { seal } from '../../lib/seal.js';
-import { DISABLE_AFTER, RETRY_SCHEDULE, WebhookDispatcher, eventBody } from './delivery.js';
+import { ACCOUNT_SLOTS, DISABLE_AFTER, RETRY_SCHEDULE, WEBHOOK_SLOTS, WebhookDispatcher, eventBody } from './delivery.js';
 import { SECRET_PURPOSE } from './service.js';
 
 const API = '/api/web/1.0';
@@ -784,6 +784,74 @@ describe('webhook delivery', () => {
       assert.equal(r.http_status, null);
       assert.match(r.error, /resolves to (127\.0\.0\.1|::1), a private, loopback, link-local or metadata address/);
     }
+  });
+
+  test('receivers that hang hold only their own slots: other webhooks, of the account or another, are delivered at once, each attempt recorded as it ends (the whf audit)', async () => {
+    let hung = 0;
+    const hang = createServer((req) => void req.on('data', () => undefined).on('end', () => hung++));
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const hangUrl = `http://127.0.0.1:${(hang.address() as AddressInfo).port}`;
+    const [a, b, c] = [await seller(), await seller(), await seller()];
+    const hangingHook = (web: Agent, i: number) => register(web, { url: `${hangUrl}/${i}`, secret: 'x', eventTypes: ['lead.created'] });
+    // B: one receiver that hangs beside a healthy one; C: three that hang (past its account's slots).
+    const hanging = [
+      await hangingHook(b.web, 0),
+      await hangingHook(c.web, 1),
+      await hangingHook(c.web, 2),
+      await hangingHook(c.web, 3),
+    ].map((h) => h.id);
+    const aPath = pathOf();
+    const bPath = pathOf();
+    const aHook = await register(a.web, { url: `${rx.url}${aPath}`, secret: 'x', eventTypes: ['lead.created'] });
+    const bHook = await register(b.web, { url: `${rx.url}${bPath}`, secret: 'x', eventTypes: ['lead.created', 'lead.status_changed'] });
+    const many = { leads: Array.from({ length: 64 }, (_, i) => lead(i)) };
+    assert.equal((await api(c.tn, 'POST', '/leads', many)).statusCode, 201);
+    const refs: string[] = (await api(b.tn, 'POST', '/leads', many)).json().data.references;
+    await api(b.tn, 'PATCH', '/leads', { leads: [{ reference: refs[0], status: 'no_reply' }] });
+    await api(a.tn, 'POST', '/leads', { leads: [lead(1)] });
+    const d = await new WebhookDispatcher(t.db, {
+      only: [...hanging, aHook.id, bHook.id],
+      appKey: TEST_APP_KEY,
+      allowPrivate: true,
+      pollMs: 50,
+    }).start();
+    const started = Date.now();
+    try {
+      await until("another account's webhook", () => rx.at(aPath).length === 1, 5_000);
+      await until("the same account's other webhook", () => rx.at(bPath).length === 65, 5_000);
+      await until('their attempts recorded', async () => {
+        const { rows } = await t.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = ANY($1::text[]) AND state = 'delivered'`,
+          [[aHook.id, bHook.id]],
+        );
+        return rows[0].n === 66;
+      });
+      assert.ok(Date.now() - started < 5_000, `well before the 10 s timeout: ${Date.now() - started} ms`);
+      const first = rx
+        .at(bPath)
+        .map((r) => JSON.parse(r.body))
+        .filter((e) => e.data.reference === refs[0]);
+      assert.deepEqual(
+        first.map((e) => e.type),
+        ['lead.created', 'lead.status_changed'],
+        'a lead in order: its next event sent once the first was recorded',
+      );
+      assert.equal(hung, WEBHOOK_SLOTS + ACCOUNT_SLOTS, "held: B's one webhook its own slots, C's three their account's");
+      const { rows } = await t.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM webhook_attempts WHERE webhook_id = ANY($1::text[])',
+        [hanging],
+      );
+      assert.equal(rows[0].n, 0, 'nothing recorded for requests still waiting');
+    } finally {
+      await t.db.query(`UPDATE webhooks SET status = 'disabled' WHERE id = ANY($1::text[])`, [hanging]);
+      hang.closeAllConnections();
+      await d.stop();
+      await new Promise<void>((resolve) => hang.close(() => resolve()));
+    }
+    const { rows } = await t.db.query<{ error: string }>('SELECT DISTINCT error FROM webhook_attempts WHERE webhook_id = ANY($1::text[])', [
+      hanging,
+    ]);
+    assert.deepEqual(rows, [{ error: 'socket hang up' }], 'the held requests end as failed attempts when the receiver closes');
   });
 
   test('no answer within the timeout is a failed attempt', async () => {
