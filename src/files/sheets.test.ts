@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { test } from 'node:test';
-import { MAX_SHARED_STRINGS, readSheet, smallSheet } from './sheets.js';
+import { readSheet, smallSheet } from './sheets.js';
+import { MAX_SHARED_STRINGS } from './xlsx-parts.js';
+import { inline, letters, MAIN, sharedStrings, sheet, text, zipOf } from '../test-support/zip.js';
 
 // exceljs writes each worksheet before the shared strings and workbook.xml, so its streaming reader
 // parks the sheet in a temporary file and reads on; unzipper (unpatched) then ended the entry
@@ -35,36 +36,90 @@ test('an XLSX file cut short, or not a ZIP archive, is refused in words a seller
   }
 });
 
-/** A ZIP archive of one deflated entry, written by hand (the test needs a file no writer would make). */
-function zipOf(name: string, content: Buffer): Buffer {
-  const data = deflateRawSync(content);
-  const file = Buffer.from(name);
-  const crc = crc32(content);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(content.length, 22);
-  local.writeUInt16LE(file.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(content.length, 24);
-  central.writeUInt16LE(file.length, 28);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + file.length, 12);
-  end.writeUInt32LE(local.length + file.length + data.length, 16);
-  return Buffer.concat([local, file, data, central, file, end]);
+/**
+ * Reads `file` a kilobyte at a time: the error it ends with, how much of it was read, and how far
+ * the process's resident memory grew meanwhile.
+ */
+async function readBounded(file: Buffer) {
+  let read = 0;
+  const pieces = function* () {
+    for (let i = 0; i < file.length; i += 1024) {
+      read = i + 1024;
+      yield file.subarray(i, i + 1024);
+    }
+  };
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  const input = Readable.from(pieces());
+  try {
+    for await (const row of readSheet(input, 'xlsx')) void row;
+    return { error: undefined, read, grew: peak - before };
+  } catch (err) {
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { error: (err as Error).message, read, grew: peak - before };
+  } finally {
+    clearInterval(sample);
+    input.destroy(); // as the import does
+  }
 }
+
+const MB = 1 << 20;
+
+// The whf audit: exceljs kept every shared string whole, so a 2.3 MB file of 300,000,000-character
+// texts took the server to 4 GB. The reader now stops at the first text past Excel's own limit.
+test('an XLSX whose shared string holds 300,000,000 characters is refused early, memory flat (whf audit H2)', async () => {
+  const row = (n: number) => text(`<row r="${n}"><c r="A${n}" t="s"><v>0</v></c></row>`);
+  const file = await zipOf(sharedStrings(letters(300_000_000)), sheet(row(1), row(2), row(3)));
+  assert.ok(file.length < 400_000, `a small file: ${file.length} bytes`);
+  const { error, read, grew } = await readBounded(file);
+  assert.equal(error, 'a cell holds more than 32,767 characters.');
+  assert.ok(read < file.length / 4, `stopped early: ${read} of ${file.length} bytes read`);
+  assert.ok(grew < 200 * MB, `resident memory grew by ${Math.round(grew / MB)} MB`);
+});
+
+test('a worksheet cell of 300,000,000 characters is refused early, memory flat (whf audit H2)', async () => {
+  const file = await zipOf(sheet([Buffer.from('<row r="1">'), ...inline('A1', letters(300_000_000)), Buffer.from('</row>')]));
+  const { error, read, grew } = await readBounded(file);
+  assert.equal(error, 'a cell holds more than 32,767 characters.');
+  assert.ok(read < file.length / 4, `stopped early: ${read} of ${file.length} bytes read`);
+  assert.ok(grew < 200 * MB, `resident memory grew by ${Math.round(grew / MB)} MB`);
+});
+
+test("a row's text, the shared strings' text, the columns and the nesting are bounded too (whf audit H2)", async () => {
+  const col = (i: number) => (i < 26 ? '' : 'A') + String.fromCharCode(65 + (i % 26));
+  const cells = Array.from({ length: 40 }, (_, i) => inline(`${col(i)}1`, letters(30_000)));
+  const wide = await zipOf(sheet([Buffer.from('<row r="1">'), ...cells.flat(), Buffer.from('</row>')]));
+  assert.equal((await readBounded(wide)).error, 'a row holds more than 1,000,000 characters.');
+
+  const many = await zipOf(sharedStrings(...Array.from({ length: 700 }, () => letters(30_000))));
+  const total = await readBounded(many);
+  assert.equal(total.error, 'its texts hold more than 20,000,000 characters.');
+  assert.ok(total.grew < 200 * MB, `resident memory grew by ${Math.round(total.grew / MB)} MB`);
+
+  const far = await zipOf(sheet(text('<row r="1">'), inline('XFE1', text('a')), text('</row>')));
+  assert.equal((await readBounded(far)).error, "a cell is past Excel's last column (XFD).");
+  const xfd = await zipOf(sheet(text('<row r="1">'), inline('XFD1', text('a')), text('</row>')));
+  assert.equal((await readBounded(xfd)).error, undefined);
+
+  const deep = await zipOf(sheet(text('<row r="1">'), text('<x>'.repeat(100))));
+  assert.equal((await readBounded(deep)).error, 'its XML nests more than 64 elements deep.');
+});
+
+test('shared strings: rich text is read joined, phonetic guides left out, entities as one character each', async () => {
+  const file = await zipOf(
+    {
+      name: 'xl/sharedStrings.xml',
+      pieces: text(
+        `<sst ${MAIN}><si><r><rPr><b/></rPr><t>Amina </t></r><r><t>Alaoui</t></r><rPh><t>アミナ</t></rPh></si><si><t>${'&amp;'.repeat(32_767)}</t></si></sst>`,
+      ),
+    },
+    sheet(text('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>')),
+  );
+  const rows: string[][] = [];
+  for await (const r of readSheet(Readable.from([file]), 'xlsx')) rows.push(r.cells);
+  assert.deepEqual(rows, [['Amina Alaoui', '&'.repeat(32_767)]]);
+});
 
 // Found by the uploads audit: exceljs keeps every shared string in memory, so a 1 MB XLSX declaring
 // ten million of them took a gigabyte of the server's heap.
@@ -75,7 +130,7 @@ test('an XLSX of more different texts than a hundred thousand rows can hold is r
     items,
     Buffer.from('</sst>'),
   ]);
-  const bomb = zipOf('xl/sharedStrings.xml', sst);
+  const bomb = await zipOf({ name: 'xl/sharedStrings.xml', pieces: [sst] });
   assert.ok(bomb.length < 200_000, `a small file: ${bomb.length} bytes`);
   await assert.rejects(async () => {
     for await (const row of readSheet(Readable.from([bomb]), 'xlsx')) void row;

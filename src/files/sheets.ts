@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { PassThrough, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
-import type { Row } from 'exceljs';
+import { firstSheetRows, type PartReader } from './xlsx-reader.js';
 
 /** The spreadsheet formats codops reads and writes. */
 export type SheetFormat = 'csv' | 'xlsx';
@@ -51,34 +51,18 @@ const loadExcel = async () => (await import('exceljs')).default;
 
 /** unzipper's own words for a file that is cut short or not a ZIP archive at all. */
 const NOT_A_ZIP = /^(FILE_ENDED|invalid signature)/;
+/** saxes's words for XML it cannot read (`line:column: what`), and exceljs's for a column past XFD. */
+const NOT_XML = /^\d+:\d+: /;
+const PAST_XFD = /^Out of bounds\. Invalid column letter/;
 
 async function* xlsxRows(input: Readable): AsyncGenerator<SheetRow> {
   try {
     yield* workbookRows(input);
   } catch (err) {
     if (err instanceof Error && NOT_A_ZIP.test(err.message)) throw new Error('it is not a complete XLSX file.', { cause: err });
+    if (err instanceof Error && NOT_XML.test(err.message)) throw new Error('its XML is not well formed.', { cause: err });
+    if (err instanceof Error && PAST_XFD.test(err.message)) throw new Error("a cell is past Excel's last column (XFD).", { cause: err });
     throw err;
-  }
-}
-
-/**
- * The most different texts (shared strings) an XLSX may hold: a hundred thousand rows of ten.
- * exceljs keeps each in memory (about 90 bytes), so a 1 MB file declaring ten million of them took a
- * gigabyte, and a few MB more would have killed the server (found by the uploads audit).
- */
-export const MAX_SHARED_STRINGS = 1_000_000;
-
-/** Passes `xl/sharedStrings.xml` through, counting its `<si>` items; past the limit, an error. */
-class SharedStringsLimit extends Transform {
-  private seen = 0;
-  private tail = ''; // shorter than an item's tag, so no item is counted twice
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
-    const text = this.tail + chunk.toString('latin1');
-    this.seen += text.match(/[<:]si[\s>/]/g)?.length ?? 0;
-    this.tail = text.slice(-3);
-    if (this.seen > MAX_SHARED_STRINGS)
-      return done(new Error(`it holds more than ${MAX_SHARED_STRINGS.toLocaleString('en')} different texts.`));
-    done(null, chunk);
   }
 }
 
@@ -89,20 +73,12 @@ async function* workbookRows(input: Readable): AsyncGenerator<SheetRow> {
     hyperlinks: 'ignore',
     styles: 'ignore',
     worksheets: 'emit',
-    entries: 'emit',
+    entries: 'ignore',
   });
-  // exceljs reads the shared strings through this method of its reader (4.x): they reach it counted.
-  const internals = reader as unknown as { _parseSharedStrings: (entry: Readable) => AsyncGenerator<unknown> };
-  const parseSharedStrings = internals._parseSharedStrings;
-  if (typeof parseSharedStrings !== 'function') throw new Error('exceljs no longer reads shared strings as codops expects.');
-  internals._parseSharedStrings = (entry) => parseSharedStrings.call(reader, entry.pipe(new SharedStringsLimit()));
-  for await (const sheet of reader) {
-    for await (const row of sheet as AsyncIterable<Row>) {
-      const cells = Array.from(row.values as unknown[], cellText).slice(1);
-      if (cells.every((c) => c.trim() === '')) continue;
-      yield { row: row.number, cells };
-    }
-    return; // the first worksheet only
+  for await (const row of firstSheetRows(input, reader as unknown as PartReader)) {
+    const cells = Array.from(row.values as unknown[], cellText).slice(1);
+    if (cells.every((c) => c.trim() === '')) continue;
+    yield { row: row.number, cells };
   }
 }
 

@@ -1,0 +1,76 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Row } from 'exceljs';
+import { readSharedStrings } from './xlsx-parts.js';
+import { boundedXml } from './xml-bounds.js';
+
+// exceljs's own ZIP reader, patched (patches/unzipper+0.10.14.patch); it ships no types.
+const require = createRequire(import.meta.url);
+const unzipper = require('unzipper') as { Parse(o: { forceStream: true }): NodeJS.ReadWriteStream & AsyncIterable<ZipEntry> };
+interface ZipEntry extends Readable {
+  path: string;
+  autodrain(): unknown;
+}
+
+/** Elements of the parts exceljs reads whole into objects (workbook.xml and its relationships). */
+const MAX_PART_ELEMENTS = 100_000;
+const SHEET = /^xl\/worksheets\/sheet(\d+)\.xml$/;
+
+/** What codops uses of exceljs's streaming workbook reader (4.x): its parsers of the workbook's parts, and their results. */
+export interface PartReader {
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  _parseWorksheet(iterator: AsyncIterable<Uint8Array>, sheetNo: string): Generator<{ value: unknown }>;
+  sharedStrings?: string[];
+}
+
+/** exceljs's reader of one worksheet (exceljs itself refuses a cell past Excel's last column, XFD). */
+function sheetReader(reader: PartReader, xml: AsyncIterable<Uint8Array>, sheetNo: string): AsyncIterable<Row> {
+  const [event] = reader._parseWorksheet(xml, sheetNo);
+  if (!event) throw new Error('exceljs no longer reads an XLSX file as codops expects.');
+  return event.value as AsyncIterable<Row>;
+}
+
+/**
+ * The rows of an XLSX file's first worksheet, every part bounded (xml-bounds.ts) as it is inflated:
+ * exceljs's own loop (WorkbookReader.parse) parks a worksheet met before the shared strings in a
+ * temporary file whole, so a bomb filled the disk before a bound could be checked. This loop checks
+ * the sheet while parking it, reads the shared strings itself (xlsx-parts.ts), and leaves the
+ * parsing of each part to exceljs.
+ */
+export async function* firstSheetRows(input: Readable, reader: PartReader): AsyncGenerator<Row> {
+  const zip = unzipper.Parse({ forceStream: true });
+  input.pipe(zip);
+  const whole = (entry: Readable) => Readable.from(boundedXml(entry, { elements: MAX_PART_ELEMENTS }));
+  let dir: string | undefined;
+  let parked: { path: string; sheetNo: string } | undefined;
+  let seenSheet = false;
+  try {
+    for await (const entry of zip) {
+      const sheetNo = SHEET.exec(entry.path)?.[1];
+      if (entry.path === 'xl/_rels/workbook.xml.rels') await reader._parseRels(whole(entry));
+      else if (entry.path === 'xl/workbook.xml') await reader._parseWorkbook(whole(entry));
+      else if (entry.path === 'xl/sharedStrings.xml') reader.sharedStrings = await readSharedStrings(boundedXml(entry));
+      else if (sheetNo && !seenSheet) {
+        seenSheet = true;
+        if (reader.sharedStrings) {
+          yield* sheetReader(reader, boundedXml(entry, { rows: true }), sheetNo);
+          return; // the first worksheet only
+        }
+        dir = await mkdtemp(join(tmpdir(), 'codops-xlsx-'));
+        parked = { path: join(dir, 'sheet.xml'), sheetNo };
+        await pipeline(boundedXml(entry, { rows: true }), createWriteStream(parked.path));
+      }
+      entry.autodrain();
+    }
+    // Checked while parked: read back as it is.
+    if (parked) yield* sheetReader(reader, createReadStream(parked.path), parked.sheetNo);
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}

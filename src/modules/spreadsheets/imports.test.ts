@@ -1,0 +1,61 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { JobWorker } from '../../jobs/worker.js';
+import { multipart } from '../../test-support/multipart.js';
+import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { HOST, login, type Agent } from '../../test-support/session.js';
+import { jobFinished } from '../../test-support/jobs.js';
+import { letters, sharedStrings, sheet, text, zipOf } from '../../test-support/zip.js';
+
+// What an import reads: the file's bounds and formats (the whf audit). The import's other behaviours
+// are in spreadsheets.test.ts.
+
+let t: TestApp;
+let worker: JobWorker;
+
+before(async () => {
+  t = await testApp();
+  worker = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: ['leads.import'], files: t.app.files }).start();
+});
+after(async () => {
+  await worker.stop();
+  await t.close();
+});
+
+async function importLeads(a: Agent, file: { name: string; type: string; data: Buffer }) {
+  if (!a.token) await a.get('/leads');
+  const { payload, contentType } = multipart(a.token, 'file', file);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/leads/import',
+    payload,
+    headers: {
+      host: HOST,
+      'content-type': contentType,
+      accept: 'application/json',
+      cookie: `codops_session=${a.session}`,
+      referer: `http://${HOST}/leads`,
+    },
+  });
+  assert.equal(res.statusCode, 202, res.body);
+  return jobFinished(t.db, (res.json().data as { job_id: string }).job_id, 120_000);
+}
+
+const xlsxFile = (data: Buffer) => ({ name: 'leads.xlsx', type: 'application/octet-stream', data });
+
+test('an XLSX of a 300,000,000-character name ends the import with one error, nothing imported (whf audit H2)', async () => {
+  const shop = await tenant(t.db);
+  const a = await login(t.app, shop.email);
+  const header = ['full_name', 'phone', 'sku', 'quantity', 'price'].map(
+    (h, i) => `<c r="${'ABCDE'[i]}1" t="inlineStr"><is><t>${h}</t></is></c>`,
+  );
+  const data = await zipOf(
+    sharedStrings(letters(300_000_000)),
+    sheet(text(`<row r="1">${header.join('')}</row>`), text('<row r="2"><c r="A2" t="s"><v>0</v></c></row>')),
+  );
+  const job = await importLeads(a, xlsxFile(data));
+  assert.equal(job.status, 'failed');
+  assert.deepEqual(job.errors, [{ message: 'The file could not be read as XLSX: a cell holds more than 32,767 characters.' }]);
+  const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [shop.accountId]);
+  assert.equal(rows[0].n, 0);
+});
