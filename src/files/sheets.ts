@@ -13,13 +13,23 @@ export interface SheetRow {
   cells: string[];
 }
 
+/**
+ * A date cell as ISO text, `2026-01-01`, with its time when it has one (`2026-01-01 14:30:00`): the
+ * text Excel shows depends on the locale, and a date refused in a number column must not pass as
+ * its serial number (46023; whf audit M2). exceljs gives the date as UTC.
+ */
+function isoDate(d: Date): string {
+  const iso = d.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
 /** A cell of exceljs as the text a CSV would hold: numbers as written, rich text and formulas by their text or result. */
 function cellText(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Date) return isoDate(v);
   if (typeof v === 'object') {
     const o = v as { richText?: { text: string }[]; text?: unknown; result?: unknown; error?: string };
     if (Array.isArray(o.richText)) return o.richText.map((r) => r.text).join('');

@@ -68,3 +68,41 @@ export async function readSharedStrings(source: AsyncIterable<Uint8Array>): Prom
   });
   return texts;
 }
+/** Excel's built-in number formats that show a date or a time (ECMA-376 18.8.30, and the East Asian ones). */
+const BUILT_IN_DATES = new Set([
+  14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57, 58,
+]);
+
+/** A format code shows a date or time when, quoted text, escapes, colours and locales aside, it has d, m, y, h or s. */
+export function isDateFormat(code: string): boolean {
+  const bare = code.replace(/"[^"]*"|\\.|_.|\*.|\[[^\]]*\]/g, '');
+  return /[dmyhs]/i.test(bare) && !/^general$/i.test(bare.trim());
+}
+
+/**
+ * The cell formats (`cellXfs`, by index: a cell's `s`) of `xl/styles.xml` that show a date; nothing
+ * else of the styles is kept (exceljs's `styles: 'cache'` keeps every format as objects, about 190
+ * bytes for each `<xf/>` of 5: a styles part too is a bomb).
+ */
+export async function readDateStyles(source: AsyncIterable<Uint8Array>): Promise<Set<number>> {
+  const customDates = new Set<number>();
+  const dates = new Set<number>();
+  let inCellXfs = false;
+  let xf = 0;
+  await sax(source, (p) => {
+    p.on('opentag', (tag: SaxesTagPlain) => {
+      const name = local(tag.name);
+      const id = Number(tag.attributes.numFmtId);
+      if (name === 'numFmt' && isDateFormat(String(tag.attributes.formatCode ?? ''))) customDates.add(id);
+      else if (name === 'cellXfs') inCellXfs = true;
+      else if (name === 'xf' && inCellXfs) {
+        if (BUILT_IN_DATES.has(id) || customDates.has(id)) dates.add(xf);
+        xf++;
+      }
+    });
+    p.on('closetag', (tag: SaxesTagPlain) => {
+      if (local(tag.name) === 'cellXfs') inCellXfs = false;
+    });
+  });
+  return dates;
+}

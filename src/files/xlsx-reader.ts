@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Row } from 'exceljs';
-import { readSharedStrings } from './xlsx-parts.js';
+import { readDateStyles, readSharedStrings } from './xlsx-parts.js';
 import { boundedXml } from './xml-bounds.js';
 
 // exceljs's own ZIP reader, patched (patches/unzipper+0.10.14.patch); it ships no types.
@@ -19,6 +19,8 @@ interface ZipEntry extends Readable {
 
 /** Elements of the parts exceljs reads whole into objects (workbook.xml and its relationships). */
 const MAX_PART_ELEMENTS = 100_000;
+/** Elements of `xl/styles.xml` (Excel allows 64,000 cell formats, a few elements each). */
+const MAX_STYLE_ELEMENTS = 1_000_000;
 const SHEET = /^xl\/worksheets\/sheet(\d+)\.xml$/;
 
 /** What codops uses of exceljs's streaming workbook reader (4.x): its parsers of the workbook's parts, and their results. */
@@ -27,7 +29,12 @@ export interface PartReader {
   _parseWorkbook(entry: Readable): Promise<void>;
   _parseWorksheet(iterator: AsyncIterable<Uint8Array>, sheetNo: string): Generator<{ value: unknown }>;
   sharedStrings?: string[];
+  /** Read by exceljs for a cell's `s`: a date format makes its number a Date. */
+  styles: { getStyleModel(id: number): { numFmt: string } | undefined };
 }
+
+/** A date format that exceljs recognises as one (any would do: codops writes the Date its own way). */
+const DATE = 'yyyy-mm-dd';
 
 /** exceljs's reader of one worksheet (exceljs itself refuses a cell past Excel's last column, XFD). */
 function sheetReader(reader: PartReader, xml: AsyncIterable<Uint8Array>, sheetNo: string): AsyncIterable<Row> {
@@ -40,8 +47,8 @@ function sheetReader(reader: PartReader, xml: AsyncIterable<Uint8Array>, sheetNo
  * The rows of an XLSX file's first worksheet, every part bounded (xml-bounds.ts) as it is inflated:
  * exceljs's own loop (WorkbookReader.parse) parks a worksheet met before the shared strings in a
  * temporary file whole, so a bomb filled the disk before a bound could be checked. This loop checks
- * the sheet while parking it, reads the shared strings itself (xlsx-parts.ts), and leaves the
- * parsing of each part to exceljs.
+ * the sheet while parking it, reads the shared strings and the date formats itself (xlsx-parts.ts),
+ * and leaves the parsing of the other parts to exceljs.
  */
 export async function* firstSheetRows(input: Readable, reader: PartReader): AsyncGenerator<Row> {
   const zip = unzipper.Parse({ forceStream: true });
@@ -55,7 +62,10 @@ export async function* firstSheetRows(input: Readable, reader: PartReader): Asyn
       const sheetNo = SHEET.exec(entry.path)?.[1];
       if (entry.path === 'xl/_rels/workbook.xml.rels') await reader._parseRels(whole(entry));
       else if (entry.path === 'xl/workbook.xml') await reader._parseWorkbook(whole(entry));
-      else if (entry.path === 'xl/sharedStrings.xml') reader.sharedStrings = await readSharedStrings(boundedXml(entry));
+      else if (entry.path === 'xl/styles.xml') {
+        const dates = await readDateStyles(boundedXml(entry, { elements: MAX_STYLE_ELEMENTS }));
+        reader.styles = { getStyleModel: (id) => (dates.has(id) ? { numFmt: DATE } : undefined) };
+      } else if (entry.path === 'xl/sharedStrings.xml') reader.sharedStrings = await readSharedStrings(boundedXml(entry));
       else if (sheetNo && !seenSheet) {
         seenSheet = true;
         if (reader.sharedStrings) {

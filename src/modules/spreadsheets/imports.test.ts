@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import ExcelJS from 'exceljs';
 import { JobWorker } from '../../jobs/worker.js';
 import { multipart } from '../../test-support/multipart.js';
 import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
@@ -58,4 +59,21 @@ test('an XLSX of a 300,000,000-character name ends the import with one error, no
   assert.deepEqual(job.errors, [{ message: 'The file could not be read as XLSX: a cell holds more than 32,767 characters.' }]);
   const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [shop.accountId]);
   assert.equal(rows[0].n, 0);
+});
+
+// In fr/ar-MA Excel, typing 12.5 in a price cell makes it 12 May: it was imported as price 46154.
+test('a date in a number column of an XLSX is refused as the API refuses it, not imported as its serial (whf audit M2)', async () => {
+  const shop = await tenant(t.db);
+  const a = await login(t.app, shop.email);
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet('Leads');
+  sheet.addRow(['full_name', 'phone', 'sku', 'quantity', 'price']);
+  sheet.addRow(['Amina Alaoui', '0612000006', 'P1', 1, new Date(Date.UTC(2026, 4, 12))]);
+  sheet.addRow(['Omar Idrissi', new Date(Date.UTC(2026, 0, 1)), 'P1', new Date(Date.UTC(2026, 0, 2)), 100]);
+  const job = await importLeads(a, xlsxFile(Buffer.from(await book.xlsx.writeBuffer())));
+  assert.equal(job.status, 'failed');
+  assert.deepEqual(job.errors, [
+    { row: 2, column: 'price', message: 'The price field must be a number.' },
+    { row: 3, column: 'quantity', message: 'The quantity field must be an integer.' },
+  ]);
 });
