@@ -165,3 +165,49 @@ test('a CSV row is numbered by the line it starts on, a line break inside quotes
     [8, ['Omar', 'Rabat']],
   ]);
 });
+
+const csvRowsOf = async (csv: string, pieces = 1) => {
+  const data = Buffer.from(csv);
+  const step = Math.ceil(data.length / pieces);
+  const chunks = Array.from({ length: pieces }, (_, i) => data.subarray(i * step, (i + 1) * step));
+  const rows: [number, string[]][] = [];
+  for await (const r of readSheet(Readable.from(chunks), 'csv')) rows.push([r.row, r.cells]);
+  return rows;
+};
+
+// The whf audit: Excel in French and Moroccan locales writes CSV with semicolons; every column read
+// as missing. The header line tells: more `;` than `,` outside quotes.
+test('a CSV separated by semicolons is read; the header line tells, outside quotes, wherever the chunks split (whf audit L1)', async () => {
+  const semicolons = '\ufefffull_name;phone;address;price\r\nSemi One;0621111111;"1 Rue; Bonne";12,5\r\n';
+  for (const pieces of [1, 3, 40])
+    assert.deepEqual(await csvRowsOf(semicolons, pieces), [
+      [1, ['full_name', 'phone', 'address', 'price']],
+      [2, ['Semi One', '0621111111', '1 Rue; Bonne', '12,5']],
+    ]);
+  assert.deepEqual(await csvRowsOf('\n"a;b;c",d\nx;y,z\n'), [
+    [2, ['a;b;c', 'd']],
+    [3, ['x;y', 'z']],
+  ]);
+  assert.deepEqual(await csvRowsOf('full_name\nAmina\n'), [
+    [1, ['full_name']],
+    [2, ['Amina']],
+  ]);
+});
+
+test("a CSV csv-parse cannot read is refused in codops's words, with its line (whf audit L1)", async () => {
+  const refusal = async (csv: string) => {
+    try {
+      await csvRowsOf(csv);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  assert.equal(await refusal('full_name,phone\n"Amina,0612\nOmar,0613\n'), 'a quote is not closed on line 2.');
+  assert.equal(
+    await refusal('full_name;phone;address\nSemi "One";0621111111;x\n'),
+    'a quote is found inside a value on line 2 (a value holding quotes is quoted whole, its quotes doubled).',
+  );
+  assert.equal(await refusal('a,b\n"x"y,2\n'), 'a closing quote is followed by other characters on line 2.');
+  assert.equal(await refusal(`a,b\nx,${'y'.repeat(1_000_001)}\n`), 'line 2 holds more than 1,000,000 characters.');
+});

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { PassThrough, pipeline, Readable, type Writable } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { firstSheetRows, type PartReader } from './xlsx-reader.js';
 
@@ -40,18 +40,80 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
+/** A CSV record's most characters; a CSV line is read up to this to find its delimiter. */
+const MAX_RECORD = 1_000_000;
+
+/**
+ * The header line's delimiter: `;` when it holds more semicolons than commas outside quotes (the CSV
+ * Excel writes in French and Moroccan locales, the product's market), else `,`. The bytes read to
+ * tell come first in the stream returned.
+ */
+async function delimited(input: Readable): Promise<{ delimiter: string; csv: Readable }> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head: Buffer[] = [];
+  let [commas, semicolons, size, quoted, content, ended] = [0, 0, 0, false, false, false];
+  while (!ended && size < MAX_RECORD) {
+    const next = await it.next();
+    if (next.done) break;
+    const chunk = Buffer.from(next.value);
+    head.push(chunk);
+    size += chunk.length;
+    for (const b of chunk) {
+      if (b === 0x22) quoted = !quoted;
+      if (quoted) continue;
+      if (b === 0x0a || b === 0x0d) {
+        if ((ended = content)) break;
+      } else content = true;
+      if (b === 0x2c) commas++;
+      else if (b === 0x3b) semicolons++;
+    }
+  }
+  async function* all() {
+    yield* head;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+  }
+  return { delimiter: semicolons > commas ? ';' : ',', csv: Readable.from(all()) };
+}
+
+/** csv-parse's error in words a seller reads; `start`: the line the failing record starts on. */
+function csvProblem(err: CsvError, start: number): Error {
+  const line = err.lines ?? start;
+  const words: Record<string, string> = {
+    QUOTE_NOT_CLOSED: `a quote is not closed on line ${start}.`,
+    INVALID_OPENING_QUOTE: `a quote is found inside a value on line ${line} (a value holding quotes is quoted whole, its quotes doubled).`,
+    INVALID_CLOSING_QUOTE: `a closing quote is followed by other characters on line ${line}.`,
+    MAX_RECORD_SIZE: `line ${line} holds more than ${MAX_RECORD.toLocaleString('en')} characters.`,
+  };
+  return new Error(words[err.code.replace(/^CSV_/, '')] ?? `line ${line} is not valid CSV.`, { cause: err });
+}
+
 /**
  * A CSV's records, each numbered by the line it starts on (as a spreadsheet shows it): csv-parse
  * counts the line a record ends on, later for one with a line break inside quotes (an address).
  */
 async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
-  const parser = input.pipe(
-    parse({ bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 1_000_000 }),
-  );
-  for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
-    // The raw text starts with the empty lines skipped before it and ends with its own line break.
-    const inside = rec.raw.replace(/^(\r\n|\r|\n)+|(\r\n|\r|\n)$/g, '').match(/\r\n|\r|\n/g)?.length ?? 0;
-    yield { row: rec.info.lines - inside, cells: rec.record };
+  const { delimiter, csv } = await delimited(input);
+  const parser = parse({
+    bom: true,
+    delimiter,
+    info: true,
+    raw: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_RECORD,
+  });
+  // The input's error ends the parser's reading; once the read has ended, the caller's destroying the input is nobody's error.
+  pipeline(csv, parser, () => undefined);
+  let next = 1; // the line after the last record read
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
+      // The raw text starts with the empty lines skipped before it and ends with its own line break.
+      const inside = rec.raw.replace(/^(\r\n|\r|\n)+|(\r\n|\r|\n)$/g, '').match(/\r\n|\r|\n/g)?.length ?? 0;
+      next = rec.info.lines + 1;
+      yield { row: rec.info.lines - inside, cells: rec.record };
+    }
+  } catch (err) {
+    throw err instanceof CsvError ? csvProblem(err, next) : err;
   }
 }
 

@@ -77,3 +77,23 @@ test('a date in a number column of an XLSX is refused as the API refuses it, not
     { row: 3, column: 'quantity', message: 'The quantity field must be an integer.' },
   ]);
 });
+
+test('a semicolon CSV imports; one csv-parse cannot read ends with one error in our words (whf audit L1)', async () => {
+  const shop = await tenant(t.db);
+  const a = await login(t.app, shop.email);
+  const csv = (text: string) => ({ name: 'leads.csv', type: 'text/csv', data: Buffer.from(text) });
+  const header = '\ufefffull_name;phone;city;area;address;sku;quantity;price\n';
+  const done = await importLeads(a, csv(`${header}Semi One;0621111111;Rabat;;"1 Rue; Bonne";P1;1;100\n`));
+  assert.equal(done.status, 'done', JSON.stringify(done.errors));
+  const { rows } = await t.db.query('SELECT full_name, address FROM leads WHERE account_id = $1', [shop.accountId]);
+  assert.deepEqual(rows, [{ full_name: 'Semi One', address: '1 Rue; Bonne' }]);
+
+  const failed = await importLeads(a, csv(`${header}Semi "One";0621111112;Rabat;;1 Rue;P1;1;100\n`));
+  assert.equal(failed.status, 'failed');
+  assert.deepEqual(failed.errors, [
+    {
+      message:
+        'The file could not be read as CSV: a quote is found inside a value on line 2 (a value holding quotes is quoted whole, its quotes doubled).',
+    },
+  ]);
+});
