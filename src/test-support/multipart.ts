@@ -1,4 +1,6 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { newId } from '../lib/ids.js';
+import { HOST, type Agent } from './session.js';
 
 export interface UploadFile {
   name: string;
@@ -20,4 +22,28 @@ export function multipart(token: string, field: string, file: UploadFile, extra:
   );
   parts.push(file.data, Buffer.from(`\r\n--${boundary}--\r\n`));
   return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Uploads `file` to a dashboard route as `a` (a logged-in session), asking for JSON. */
+export async function uploadAs(
+  app: FastifyInstance,
+  a: Agent,
+  url: string,
+  file: UploadFile,
+  extra: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  if (!a.token) await a.get('/leads');
+  const { payload, contentType } = multipart(a.token, 'file', file, extra);
+  return app.inject({
+    method: 'POST',
+    url,
+    payload,
+    headers: {
+      host: HOST,
+      'content-type': contentType,
+      accept: 'application/json',
+      cookie: `codops_session=${a.session}`,
+      referer: `http://${HOST}/leads`,
+    },
+  });
 }

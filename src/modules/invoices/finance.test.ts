@@ -1,11 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
+import { pdfText } from '../../test-support/pdf-text.js';
 import { testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { expectInvalid, expectJson, expectListControls, fieldErrors, FORBIDDEN, NOT_FOUND, pageErrors } from '../../test-support/expect.js';
@@ -13,6 +10,7 @@ import { person } from '../../test-support/people.js';
 import {
   companyServing,
   confirmedOrder,
+  deliveredByCompany,
   ledgerRows,
   makeOrder,
   moneyShop,
@@ -53,17 +51,6 @@ const multipart = (
   file?: { name: string; type: string; data: Buffer },
   back?: string,
 ) => multipartPatch(t.app, a, url, fields, file, back);
-
-/** Text of a PDF through Debian's pdftotext. */
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'codops-pdf-'));
-  try {
-    writeFileSync(join(dir, 's.pdf'), pdf);
-    return execFileSync('pdftotext', ['-layout', join(dir, 's.pdf'), '-'], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('fees', () => {
   test('admins read the defaults and set fees; sellers and other staff are refused; bad values are 422', async () => {
@@ -770,19 +757,7 @@ describe('courier cash', () => {
 });
 
 describe('courier cash, found by the money audit', () => {
-  /** A new shop's orders of these totals, delivered by a new company without fees. */
-  async function delivered(totals: number[]) {
-    const s = await moneyShop(t.db);
-    const { company, cityName } = await companyServing(t.db, { delivery: 0, return: 0 });
-    const made = [];
-    for (const total of totals) {
-      const o = await makeOrder(t.db, s.accountId, { total, city: cityName });
-      await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
-      await moveOrder(t.db, s.accountId, o.id, 'delivered');
-      made.push(o);
-    }
-    return { company, made };
-  }
+  const delivered = (totals: number[]) => deliveredByCompany(t.db, totals);
 
   test('remittances of the same orders at the same moment: one is recorded, the others are 422s (they were 500s)', async () => {
     const { company, made } = await delivered([100, 200]);

@@ -1,9 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { pdfText } from '../../test-support/pdf-text.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
@@ -17,17 +14,6 @@ before(async () => {
   admin = await login(t.app, (await person(t.db, 'admin')).email);
 });
 after(() => t.close());
-
-/** Text of a PDF through Debian's pdftotext. */
-function pdfText(pdf: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'codops-pdf-'));
-  try {
-    writeFileSync(join(dir, 's.pdf'), pdf);
-    return execFileSync('pdftotext', ['-layout', join(dir, 's.pdf'), '-'], { encoding: 'utf8' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** A new shop with one delivered order of 90, its seller and a PayPal address to be paid at. */
 async function shopWithOneOrder() {

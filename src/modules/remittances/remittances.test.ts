@@ -5,7 +5,7 @@ import { testApp, type TestApp } from '../../test-support/harness.js';
 import { expectInvalid } from '../../test-support/expect.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
-import { companyServing, makeOrder, moneyShop, moveOrder } from '../ledger/test-fixtures.js';
+import { deliveredByCompany } from '../ledger/test-fixtures.js';
 import { parseCsv } from './service.js';
 
 let t: TestApp;
@@ -17,19 +17,7 @@ before(async () => {
 });
 after(() => t.close());
 
-/** A new shop's orders of these totals, delivered by a new company without fees. */
-async function delivered(totals: number[]) {
-  const s = await moneyShop(t.db);
-  const { company, cityName } = await companyServing(t.db, { delivery: 0, return: 0 });
-  const made = [];
-  for (const total of totals) {
-    const o = await makeOrder(t.db, s.accountId, { total, city: cityName });
-    await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
-    await moveOrder(t.db, s.accountId, o.id, 'delivered');
-    made.push(o);
-  }
-  return { company, made };
-}
+const delivered = (totals: number[]) => deliveredByCompany(t.db, totals);
 
 const remittances = async (company: string) =>
   (await t.db.query('SELECT 1 FROM remittances WHERE shipping_company_id = $1', [company])).rows.length;

@@ -2,9 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { JobWorker } from '../../jobs/worker.js';
-import { multipart } from '../../test-support/multipart.js';
+import { uploadAs } from '../../test-support/multipart.js';
 import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
-import { HOST, login, type Agent } from '../../test-support/session.js';
+import { login, type Agent } from '../../test-support/session.js';
 import { jobFinished } from '../../test-support/jobs.js';
 import { letters, sharedStrings, sheet, text, zipOf } from '../../test-support/zip.js';
 
@@ -24,20 +24,7 @@ after(async () => {
 });
 
 async function importLeads(a: Agent, file: { name: string; type: string; data: Buffer }) {
-  if (!a.token) await a.get('/leads');
-  const { payload, contentType } = multipart(a.token, 'file', file);
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/leads/import',
-    payload,
-    headers: {
-      host: HOST,
-      'content-type': contentType,
-      accept: 'application/json',
-      cookie: `codops_session=${a.session}`,
-      referer: `http://${HOST}/leads`,
-    },
-  });
+  const res = await uploadAs(t.app, a, '/leads/import', file);
   assert.equal(res.statusCode, 202, res.body);
   return jobFinished(t.db, (res.json().data as { job_id: string }).job_id, 120_000);
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { JobWorker } from '../../jobs/worker.js';
-import { multipart } from '../../test-support/multipart.js';
+import { multipart, uploadAs, type UploadFile } from '../../test-support/multipart.js';
 import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { HOST, login, type Agent } from '../../test-support/session.js';
 import { jobFinished } from '../../test-support/jobs.js';
@@ -26,22 +26,7 @@ after(async () => {
   await t.close();
 });
 
-async function upload(a: Agent, url: string, file: { name: string; type: string; data: Buffer }, extra: Record<string, string> = {}) {
-  if (!a.token) await a.get('/leads');
-  const { payload, contentType } = multipart(a.token, 'file', file, extra);
-  return t.app.inject({
-    method: 'POST',
-    url,
-    payload,
-    headers: {
-      host: HOST,
-      'content-type': contentType,
-      accept: 'application/json',
-      cookie: `codops_session=${a.session}`,
-      referer: `http://${HOST}/leads`,
-    },
-  });
-}
+const upload = (a: Agent, url: string, file: UploadFile, extra: Record<string, string> = {}) => uploadAs(t.app, a, url, file, extra);
 
 const csv = (data: string) => ({ name: 'leads.csv', type: 'text/csv', data: Buffer.from(data) });
 const HEADER = 'full_name,phone,city,area,address,sku,quantity,price,lead_key';
