@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
-import { readSheet, smallSheet } from './sheets.js';
+import { csvText, readSheet, smallSheet } from './sheets.js';
 import { MAX_SHARED_STRINGS } from './xlsx-parts.js';
 import { inline, letters, MAIN, sharedStrings, sheet, text, zipOf } from '../test-support/zip.js';
 
@@ -210,4 +210,15 @@ test("a CSV csv-parse cannot read is refused in codops's words, with its line (w
   );
   assert.equal(await refusal('a,b\n"x"y,2\n'), 'a closing quote is followed by other characters on line 2.');
   assert.equal(await refusal(`a,b\nx,${'y'.repeat(1_000_001)}\n`), 'line 2 holds more than 1,000,000 characters.');
+});
+
+test("a CSV cell a spreadsheet would run as a formula gets a ' first; phones and amounts stay as they are (whf audit)", async () => {
+  const formulas = ["=cmd|' /C calc'!A0", '+SUM(1,2)', '-2+3+cmd|x', '@SUM(A1)', '\t=1'];
+  for (const f of formulas) assert.equal(csvText(f), `'${f}`, f);
+  for (const plain of ['+212612345678', '+33 6 12 34 56 78', '-12.50', '0612345678', 'Amina', '', 'a=b'])
+    assert.equal(csvText(plain), plain, plain);
+  assert.equal(csvText(-5), -5);
+  assert.equal(csvText(null), '');
+  const csv = (await smallSheet('csv', ['full_name', 'phone'], [['=HYPERLINK("http://x")', '+212612345678']])).toString('utf8');
+  assert.equal(csv, '\ufefffull_name,phone\n"\'=HYPERLINK(""http://x"")",+212612345678\n');
 });

@@ -174,12 +174,22 @@ async function drain(w: Writable, ok: boolean) {
   if (!ok) await once(w, 'drain');
 }
 
+/** A text a spreadsheet would run as a formula: `=…`, `@…`, or `+`/`-` not followed by a plain number. */
+const FORMULA = /^(?:[=@\t\r]|[+-](?![\d\s.]*$))/;
+
+/**
+ * A text cell of a CSV, with a `'` before a formula (OWASP's CSV injection advice): a customer's
+ * name `=cmd|' /C calc'!A0` reached a seller's spreadsheet as a formula (whf audit). Phones
+ * (`+212…`) and amounts stay as they are.
+ */
+export const csvText = (cell: SheetCell) => (typeof cell === 'string' && FORMULA.test(cell) ? `'${cell}` : (cell ?? ''));
+
 function csvWriter(header: string[]): SheetWriter {
   const csv = stringify({ header: true, columns: header, bom: true });
   return {
     output: csv,
     async write(rows) {
-      for (const r of rows) await drain(csv, csv.write(r.map((c) => c ?? '')));
+      for (const r of rows) await drain(csv, csv.write(r.map(csvText)));
     },
     async end() {
       csv.end();
