@@ -82,7 +82,6 @@ interface FieldProps {
   secret?: boolean;
 }
 
-/** A field's label, with the required fields' `*`. */
 /** The `*` of a required field or group (its label or legend names it; screen readers get `required` elsewhere). */
 export function RequiredMark() {
   return (
@@ -92,6 +91,7 @@ export function RequiredMark() {
   );
 }
 
+/** A field's label, with the required fields' `*`. */
 function FieldLabel(p: { id: string; label: string; required?: boolean }) {
   return (
     <div class="label-row">
@@ -202,8 +202,6 @@ export function Checkbox(p: { name: string; label: string; checked?: boolean; va
     </div>
   );
 }
-
-/** A set of checkboxes sending `name[]`. */
 
 /** A set of checkboxes sending `name[]`; `required`: at least one must be ticked (marked `*`). */
 export function CheckboxGroup(p: { name: string; legend: string; options: [string, string][]; values?: string[]; required?: boolean }) {

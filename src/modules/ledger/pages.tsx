@@ -92,7 +92,10 @@ export async function ledgerPages(web: FastifyInstance) {
       data: LedgerRow[];
       meta: { current_page: number; per_page: number; total: number; last_page: number };
     };
-    const balance = accountId ? await balanceOf(db, accountId) : undefined;
+    const [balance, accounts] = await Promise.all([
+      accountId ? balanceOf(db, accountId) : undefined,
+      req.user!.role === 'seller' ? null : accountOptions(db, accountId),
+    ]);
     return renderPage(req, reply, {
       title: 'Balance',
       body: (
@@ -101,7 +104,7 @@ export async function ledgerPages(web: FastifyInstance) {
           rows={page.data}
           meta={page.meta}
           accountId={accountId ?? undefined}
-          accounts={req.user!.role === 'seller' ? null : await accountOptions(db, accountId)}
+          accounts={accounts}
           canAdjust={ledgerPolicy.authorize(req.user!, 'adjust')}
         />
       ),
