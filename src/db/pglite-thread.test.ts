@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pgCode, PG } from './database.js';
+import { errorFields } from './pglite-messages.js';
 import { openPgliteThread } from './pglite-thread.js';
 
 // The embedded database on its own thread must behave as it does on the server's thread: values,
@@ -96,4 +97,20 @@ test('PGlite on its own thread: the data directory is locked on the main thread,
     rmSync(dir, { recursive: true, force: true });
     rmSync(copy, { recursive: true, force: true });
   }
+});
+
+test('an engine failure that is not an Error keeps its message on the way to the main thread', () => {
+  // Emscripten's ExitStatus, as PGlite throws it when the engine exits: not an Error.
+  class ExitStatus {
+    name = 'ExitStatus';
+    message: string;
+    constructor(public status: number) {
+      this.message = `Program terminated with exit(${status})`;
+    }
+  }
+  assert.deepEqual(errorFields(new ExitStatus(1)), { name: 'ExitStatus', message: 'Program terminated with exit(1)', status: 1 });
+  assert.equal(errorFields({ code: 7 }).message, '{ code: 7 }');
+  assert.equal(errorFields('unwind').message, 'unwind');
+  const err = Object.assign(new Error('duplicate key'), { code: '23505', detail: { nested: true } });
+  assert.deepEqual(errorFields(err), { message: 'duplicate key', name: 'Error', code: '23505' });
 });

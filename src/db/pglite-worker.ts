@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Database, Queryable } from './database.js';
 import { openPglite } from './pglite.js';
-import type { Call, Reply } from './pglite-messages.js';
+import { errorFields, type Call, type Reply } from './pglite-messages.js';
 
 const port = parentPort!;
 
@@ -14,14 +14,6 @@ interface OpenTx {
 }
 
 const ROLLBACK = Symbol('rollback');
-
-/** The error's own fields (code, detail, constraint…): structured cloning keeps only the message. */
-function fieldsOf(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { message: String(err) };
-  const out: Record<string, unknown> = { message: err.message, name: err.name };
-  for (const [k, v] of Object.entries(err)) if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = v;
-  return out;
-}
 
 function begin(db: Database, txs: Map<number, OpenTx>, id: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,7 +72,7 @@ async function serve(db: Database) {
   port.on('message', (m: Call) => {
     handle(m).then(
       (result) => port.postMessage({ id: m.id, result } satisfies Reply, result instanceof ArrayBuffer ? [result] : []),
-      (err) => port.postMessage({ id: m.id, error: fieldsOf(err) } satisfies Reply),
+      (err) => port.postMessage({ id: m.id, error: errorFields(err) } satisfies Reply),
     );
   });
 }
@@ -91,5 +83,5 @@ try {
   await serve(db);
   port.postMessage({ ready: true } satisfies Reply);
 } catch (err) {
-  port.postMessage({ ready: false, error: fieldsOf(err) } satisfies Reply);
+  port.postMessage({ ready: false, error: errorFields(err) } satisfies Reply);
 }
