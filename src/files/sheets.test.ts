@@ -222,3 +222,29 @@ test("a CSV cell a spreadsheet would run as a formula gets a ' first; phones and
   const csv = (await smallSheet('csv', ['full_name', 'phone'], [['=HYPERLINK("http://x")', '+212612345678']])).toString('utf8');
   assert.equal(csv, '\ufefffull_name,phone\n"\'=HYPERLINK(""http://x"")",+212612345678\n');
 });
+
+test("an XLSX is read from its first tab as Excel shows it (hidden sheets skipped), not from the ZIP's first sheet", async () => {
+  const R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+  const workbook = `<workbook ${MAIN} ${R}><sheets><sheet name="Notes" sheetId="3" state="hidden" r:id="rId3"/><sheet name="Leads" sheetId="2" r:id="rId2"/><sheet name="Old" sheetId="1" r:id="rId1"/></sheets></workbook>`;
+  const rel = (id: number, target: string) =>
+    `<Relationship Id="rId${id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="${target}"/>`;
+  const rels = `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rel(1, 'worksheets/sheet1.xml')}${rel(2, 'worksheets/sheet2.xml')}${rel(3, '/xl/worksheets/sheet3.xml')}</Relationships>`;
+  const numbered = (n: number, value: string) => ({
+    ...sheet(text('<row r="1">'), inline('A1', text(value)), text('</row>')),
+    name: `xl/worksheets/sheet${n}.xml`,
+  });
+  const read = async (...entries: Parameters<typeof zipOf>) => {
+    const rows: string[][] = [];
+    for await (const r of readSheet(Readable.from([await zipOf(...entries)]), 'xlsx')) rows.push(r.cells);
+    return rows;
+  };
+  const parts = [numbered(1, 'old'), numbered(2, 'leads'), numbered(3, 'notes')];
+  const book = [
+    { name: 'xl/workbook.xml', pieces: text(workbook) },
+    { name: 'xl/_rels/workbook.xml.rels', pieces: text(rels) },
+  ];
+  assert.deepEqual(await read(...book, ...parts), [['leads']]);
+  assert.deepEqual(await read(...book, ...[...parts].reverse()), [['leads']]);
+  // A workbook.xml after its sheets (no spreadsheet writes one so): the ZIP's first sheet.
+  assert.deepEqual(await read(...parts, ...book), [['old']]);
+});

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Row } from 'exceljs';
@@ -29,6 +29,10 @@ export interface PartReader {
   _parseWorkbook(entry: Readable): Promise<void>;
   _parseWorksheet(iterator: AsyncIterable<Uint8Array>, sheetNo: string): Generator<{ value: unknown }>;
   sharedStrings?: string[];
+  /** workbook.xml's sheets, in the order Excel shows their tabs. */
+  model?: { sheets?: { rId?: string; state?: string }[] };
+  /** xl/_rels/workbook.xml.rels: each sheet's part. */
+  workbookRels?: { Id?: string; Target?: string }[];
   /** Read by exceljs for a cell's `s`: a date format makes its number a Date. */
   styles: { getStyleModel(id: number): { numFmt: string } | undefined };
 }
@@ -44,7 +48,24 @@ function sheetReader(reader: PartReader, xml: AsyncIterable<Uint8Array>, sheetNo
 }
 
 /**
- * The rows of an XLSX file's first worksheet, every part bounded (xml-bounds.ts) as it is inflated:
+ * The part (`xl/worksheets/sheetN.xml`) of the first tab Excel shows (hidden sheets skipped), once
+ * workbook.xml and its relationships are read: the order of the parts in the ZIP is the order the
+ * sheets were made in, not their tabs'. Undefined while either is unread, or for a part exceljs
+ * does not name `sheetN.xml`.
+ */
+function firstTabPart(reader: PartReader): string | undefined {
+  const sheets = reader.model?.sheets;
+  if (!sheets?.length || !reader.workbookRels) return undefined;
+  const first = sheets.find((s) => !s.state || s.state === 'visible') ?? sheets[0];
+  const target = reader.workbookRels.find((r) => r.Id === first.rId)?.Target;
+  if (!target) return undefined;
+  const part = target.startsWith('/') ? target.slice(1) : posix.normalize(`xl/${target}`);
+  return SHEET.test(part) ? part : undefined;
+}
+
+/**
+ * The rows of an XLSX file's first tab (the first worksheet in the ZIP when workbook.xml comes after
+ * it, as no spreadsheet writes it), every part bounded (xml-bounds.ts) as it is inflated:
  * exceljs's own loop (WorkbookReader.parse) parks a worksheet met before the shared strings in a
  * temporary file whole, so a bomb filled the disk before a bound could be checked. This loop checks
  * the sheet while parking it, reads the shared strings and the date formats itself (xlsx-parts.ts),
@@ -66,11 +87,11 @@ export async function* firstSheetRows(input: Readable, reader: PartReader): Asyn
         const dates = await readDateStyles(boundedXml(entry, { elements: MAX_STYLE_ELEMENTS }));
         reader.styles = { getStyleModel: (id) => (dates.has(id) ? { numFmt: DATE } : undefined) };
       } else if (entry.path === 'xl/sharedStrings.xml') reader.sharedStrings = await readSharedStrings(boundedXml(entry));
-      else if (sheetNo && !seenSheet) {
+      else if (sheetNo && !seenSheet && (firstTabPart(reader) ?? entry.path) === entry.path) {
         seenSheet = true;
         if (reader.sharedStrings) {
           yield* sheetReader(reader, boundedXml(entry, { rows: true }), sheetNo);
-          return; // the first worksheet only
+          return; // the first tab only
         }
         dir = await mkdtemp(join(tmpdir(), 'codops-xlsx-'));
         parked = { path: join(dir, 'sheet.xml'), sheetNo };
