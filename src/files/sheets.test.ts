@@ -140,18 +140,19 @@ test('an XLSX of more different texts than a hundred thousand rows can hold is r
 
 // The whf audit: the reader ignored the styles, so a date cell came as its serial number (46023) and
 // was imported as a price. A date now reads as ISO text, which a number column refuses.
-test('a date-formatted XLSX cell reads as its ISO date, with its time when it has one; other numbers stay numbers (whf audit M2)', async () => {
+test('a date-formatted XLSX cell reads as its ISO date, with its time when it has one, a time alone as its time; other numbers stay numbers (whf audit M2)', async () => {
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet('Leads');
-  sheet.addRow(['price', 'phone', 'when', 'amount', 'quantity']);
-  const row = sheet.addRow([new Date(Date.UTC(2026, 0, 1)), 46154, new Date(Date.UTC(2026, 4, 12, 14, 30)), 1234.5, 2]);
+  sheet.addRow(['price', 'phone', 'when', 'amount', 'quantity', 'at']);
+  const row = sheet.addRow([new Date(Date.UTC(2026, 0, 1)), 46154, new Date(Date.UTC(2026, 4, 12, 14, 30)), 1234.5, 2, 0.6046875]);
   row.getCell(2).numFmt = 'dd/mm/yyyy;@';
   row.getCell(4).numFmt = '#,##0.00 "MAD"';
   row.getCell(5).numFmt = '[$-fr-FR]0';
+  row.getCell(6).numFmt = 'hh:mm:ss'; // a time alone
   const data = Buffer.from(await book.xlsx.writeBuffer());
   const rows: string[][] = [];
   for await (const r of readSheet(Readable.from([data]), 'xlsx')) rows.push(r.cells);
-  assert.deepEqual(rows[1], ['2026-01-01', '2026-05-12', '2026-05-12 14:30:00', '1234.5', '2']);
+  assert.deepEqual(rows[1], ['2026-01-01', '2026-05-12', '2026-05-12 14:30:00', '1234.5', '2', '14:30:45']);
 });
 
 test('a CSV row is numbered by the line it starts on, a line break inside quotes or not (money audit)', async () => {

@@ -16,10 +16,12 @@ export interface SheetRow {
 /**
  * A date cell as ISO text, `2026-01-01`, with its time when it has one (`2026-01-01 14:30:00`): the
  * text Excel shows depends on the locale, and a date refused in a number column must not pass as
- * its serial number (46023; whf audit M2). exceljs gives the date as UTC.
+ * its serial number (46023; whf audit M2). exceljs gives the date as UTC. A time alone (a serial
+ * under 1, which exceljs dates 1899-12-30) is the time only, `14:30:00`.
  */
 function isoDate(d: Date): string {
   const iso = d.toISOString();
+  if (iso.startsWith('1899-12-30T')) return iso.slice(11, 19);
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
