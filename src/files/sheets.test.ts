@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { csvText, readSheet, smallSheet } from './sheets.js';
 import { MAX_SHARED_STRINGS } from './xlsx-parts.js';
+import { XmlBounds } from './xml-bounds.js';
 import { inline, letters, MAIN, sharedStrings, sheet, text, zipOf } from '../test-support/zip.js';
 
 // exceljs writes each worksheet before the shared strings and workbook.xml, so its streaming reader
@@ -248,4 +249,18 @@ test("an XLSX is read from its first tab as Excel shows it (hidden sheets skippe
   assert.deepEqual(await read(...book, ...[...parts].reverse()), [['leads']]);
   // A workbook.xml after its sheets (no spreadsheet writes one so): the ZIP's first sheet.
   assert.deepEqual(await read(...parts, ...book), [['old']]);
+});
+
+test('a worksheet of more rows than Excel allows (1,048,576) is refused at the first one past it', () => {
+  const chunk = Buffer.from('<row/>'.repeat(65_536));
+  const rows = (n: number) => {
+    const bounds = new XmlBounds({ rows: true });
+    bounds.check(Buffer.from(`<worksheet ${MAIN}><sheetData>`));
+    for (let i = 0; i < n; i++) bounds.check(chunk);
+    return bounds;
+  };
+  assert.doesNotThrow(() => rows(16)); // Excel's most
+  assert.throws(() => rows(16).check(Buffer.from('<row r="1048577"></row>')), new Error('it holds more than 1,048,576 rows.'));
+  const other = new XmlBounds(); // another part than a worksheet: its rows are not counted
+  assert.doesNotThrow(() => Array.from({ length: 17 }, () => other.check(chunk)));
 });

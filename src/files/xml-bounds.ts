@@ -10,13 +10,15 @@
 export const MAX_CELL_CHARS = 32_767;
 /** A worksheet row's text, as the CSV reader bounds a record (`max_record_size`). */
 export const MAX_ROW_CHARS = 1_000_000;
+/** Excel's own limit on a worksheet's rows: the reader stopped only at the end of a sheet of hundreds of millions of empty ones. */
+export const MAX_ROWS = 1_048_576;
 /** A tag with its attributes, a comment or a processing instruction, in bytes. */
 export const MAX_MARKUP_BYTES = 100_000;
 /** Elements open at once (an XLSX part nests about ten). */
 export const MAX_DEPTH = 64;
 
 export interface XmlLimits {
-  /** Counts the text since each `<row>` against MAX_ROW_CHARS (worksheets). */
+  /** Counts the text since each `<row>` against MAX_ROW_CHARS, and the rows against MAX_ROWS (worksheets). */
   rows?: boolean;
   /** The most elements the part may hold (parts read whole, into objects, by exceljs). */
   elements?: number;
@@ -46,6 +48,7 @@ export class XmlBounds {
   private state = S.Text;
   private text = 0; // characters of the text (or CDATA section) being read
   private rowText = 0;
+  private rows = 0;
   private markup = 0; // bytes of the tag, comment or instruction being read
   private head = ''; // what follows `<`, until it tells a comment or CDATA from a tag
   private name = '';
@@ -167,7 +170,10 @@ export class XmlBounds {
   private named() {
     if (this.closing) return;
     const local = this.name.slice(this.name.indexOf(':') + 1);
-    if (local === 'row') this.rowText = 0;
+    if (local === 'row') {
+      this.rowText = 0;
+      if (this.limits.rows && ++this.rows > MAX_ROWS) throw new Error(`it holds more than ${fmt(MAX_ROWS)} rows.`);
+    }
     const max = this.limits.elements;
     if (max !== undefined && ++this.elements > max) throw new Error(`its XML holds more than ${fmt(max)} elements.`);
   }
