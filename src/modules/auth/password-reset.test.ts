@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withTestApp, tenant } from '../../test-support/harness.js';
 import { agent } from '../../test-support/session.js';
+import { createResetToken } from './password-resets.js';
 
 test('a reset asked while the mail server is down answers as for an unknown address (it was a 500 there: ops audit)', async () => {
   await withTestApp(
@@ -24,4 +25,40 @@ test('a reset asked while the mail server is down answers as for an unknown addr
     },
     { MAIL_URL: 'smtp://127.0.0.1:1' },
   );
+});
+
+test('only the latest reset link works, and none is left once the password is reset (security audit)', async () => {
+  await withTestApp(async (t) => {
+    const { userId, email } = await tenant(t.db, { skus: false });
+    const reset = async (token: string, password: string) => {
+      const visitor = agent(t.app);
+      await visitor.get('/reset-password');
+      const res = await visitor.json('POST', '/reset-password', { token, email, password, password_confirmation: password });
+      return { status: res.statusCode, body: res.json() as unknown };
+    };
+    const invalidLink = {
+      status: 422,
+      body: { message: 'The given data was invalid.', errors: { email: ['This password reset link is invalid or has expired.'] } },
+    };
+    const done = { status: 200, body: { message: 'Your password has been reset. You can log in with it now.' } };
+
+    // A second request makes the first mail's link useless.
+    const first = await createResetToken(t.db, userId);
+    const second = await createResetToken(t.db, userId);
+    assert.deepEqual(await reset(first, 'new-password-1'), invalidLink);
+    assert.deepEqual(await reset(second, 'new-password-2'), done);
+
+    // A link still unused when another one resets the password dies with that reset.
+    const a = await createResetToken(t.db, userId);
+    const b = await createResetToken(t.db, userId);
+    assert.deepEqual(await reset(b, 'new-password-3'), done);
+    assert.deepEqual(await reset(a, 'new-password-4'), invalidLink);
+    await t.db.query(`INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ('x', $1, now() + interval '1 hour')`, [userId]);
+    const c = await createResetToken(t.db, userId);
+    assert.equal(
+      (await t.db.query(`SELECT count(*)::int AS n FROM password_resets WHERE user_id = $1 AND used_at IS NULL`, [userId])).rows[0].n,
+      1,
+    );
+    assert.deepEqual(await reset(c, 'new-password-5'), done);
+  });
 });

@@ -3,23 +3,35 @@ import type { Queryable } from '../../db/database.js';
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
-/** A single-use reset token valid for 60 minutes; only its digest is stored. */
+/**
+ * A single-use reset token valid for 60 minutes; only its digest is stored. The user's earlier
+ * unused links die with it: only the latest mailed link works (as Laravel's password broker).
+ */
 export async function createResetToken(q: Queryable, userId: string): Promise<string> {
   const token = randomBytes(32).toString('hex');
-  await q.query(`INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '60 minutes')`, [
-    digest(token),
-    userId,
-  ]);
+  await q.query(
+    `WITH earlier AS (DELETE FROM password_resets WHERE user_id = $2 AND used_at IS NULL)
+     INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '60 minutes')`,
+    [digest(token), userId],
+  );
   return token;
 }
 
-/** Marks the token used and answers its user, or undefined when unknown, used or expired. */
+/**
+ * Marks the token used and answers its user, or undefined when unknown, used or expired. Any other
+ * unused link of the user dies too: once the password is reset, no older mail can reset it again.
+ */
 export async function consumeResetToken(q: Queryable, token: string, email: string): Promise<string | undefined> {
   const { rows } = await q.query<{ user_id: string }>(
-    `UPDATE password_resets r SET used_at = now() FROM users u
-      WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()
-        AND u.id = r.user_id AND lower(u.email) = lower($2)
-      RETURNING r.user_id`,
+    `WITH used AS (
+       UPDATE password_resets r SET used_at = now() FROM users u
+        WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()
+          AND u.id = r.user_id AND lower(u.email) = lower($2)
+        RETURNING r.user_id),
+     others AS (
+       DELETE FROM password_resets o USING used
+        WHERE o.user_id = used.user_id AND o.used_at IS NULL AND o.token_hash <> $1)
+     SELECT user_id FROM used`,
     [digest(token), email],
   );
   return rows[0]?.user_id;
