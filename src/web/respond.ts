@@ -2,13 +2,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { withoutControlCharacters } from '../http/input-hygiene.js';
 import { wantsJson } from './scope.js';
 
+/**
+ * A path of this site: `/…`, but not `//host` or `/\host`, which a browser reads as another site
+ * (Location: //evil.example leaves the site).
+ */
+export const isLocalPath = (path: string) => /^\/(?![/\\])/.test(path);
+
 /** A same-site path to go back to: the Referer when it is ours, else the fallback. */
 export function backUrl(req: FastifyRequest, fallback = '/'): string {
   const ref = req.headers.referer;
   if (ref) {
     try {
       const u = new URL(ref);
-      if (u.host === req.headers.host) return u.pathname + u.search;
+      if (u.host === req.headers.host && isLocalPath(u.pathname)) return u.pathname + u.search;
     } catch {
       /* not a URL */
     }

@@ -5,6 +5,7 @@ import { compile, confirmed, validate } from '../../http/validation.js';
 import { sendMail } from '../../lib/mailer.js';
 import { renderPage } from '../../web/page.js';
 import { REMEMBER_MS, wantsJson } from '../../web/scope.js';
+import { isLocalPath } from '../../web/respond.js';
 import { endUserSessions } from '../../web/session-store.js';
 import { Button, Checkbox, Field, Form } from '../../web/ui.js';
 import { hashPassword, isLegacyHash, storePasswordHash, verifyPassword } from '../users/passwords.js';
@@ -102,7 +103,7 @@ export async function authPages(web: FastifyInstance) {
     if (req.session.remember) req.session.options({ maxAge: REMEMBER_MS });
     req.session.lastSeen = Date.now();
     if (wantsJson(req)) return reply.send({ data: { id: user.id } });
-    return reply.redirect(intended && intended.startsWith('/') && !intended.startsWith('//') ? intended : '/', 302);
+    return reply.redirect(intended && isLocalPath(intended) ? intended : '/', 302);
   });
 
   web.post('/logout', async (req, reply) => {
