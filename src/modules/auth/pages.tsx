@@ -164,8 +164,9 @@ export async function authPages(web: FastifyInstance) {
     if (body.token === undefined) {
       const { email } = validate(ResetRequestBody, body);
       const found = await activeUserByEmail(web.db, email);
-      if (found) {
-        const token = await createResetToken(web.db, found.id);
+      // No second mail within a minute (createResetToken): the answer stays the same.
+      const token = found && (await createResetToken(web.db, found.id));
+      if (found && token) {
         const link = `${web.config.appUrl}/reset-password/${token}?email=${encodeURIComponent(found.email)}`;
         // Not awaited: the answer is the same, as fast, and never a 500 whether or not the address
         // exists and whether or not the mail server answers (a failed send is logged; ask again).

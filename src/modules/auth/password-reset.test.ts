@@ -42,23 +42,55 @@ test('only the latest reset link works, and none is left once the password is re
     };
     const done = { status: 200, body: { message: 'Your password has been reset. You can log in with it now.' } };
 
+    // Each link asked for a few minutes after the previous one (a second within a minute is not made).
+    const ask = async () => {
+      await t.db.query(`UPDATE password_resets SET created_at = created_at - interval '2 minutes' WHERE user_id = $1`, [userId]);
+      return (await createResetToken(t.db, userId))!;
+    };
+
     // A second request makes the first mail's link useless.
-    const first = await createResetToken(t.db, userId);
-    const second = await createResetToken(t.db, userId);
+    const first = await ask();
+    const second = await ask();
     assert.deepEqual(await reset(first, 'new-password-1'), invalidLink);
     assert.deepEqual(await reset(second, 'new-password-2'), done);
 
     // A link still unused when another one resets the password dies with that reset.
-    const a = await createResetToken(t.db, userId);
-    const b = await createResetToken(t.db, userId);
+    const a = await ask();
+    const b = await ask();
     assert.deepEqual(await reset(b, 'new-password-3'), done);
     assert.deepEqual(await reset(a, 'new-password-4'), invalidLink);
     await t.db.query(`INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ('x', $1, now() + interval '1 hour')`, [userId]);
-    const c = await createResetToken(t.db, userId);
+    const c = await ask();
     assert.equal(
       (await t.db.query(`SELECT count(*)::int AS n FROM password_resets WHERE user_id = $1 AND used_at IS NULL`, [userId])).rows[0].n,
       1,
     );
     assert.deepEqual(await reset(c, 'new-password-5'), done);
+  });
+});
+
+test('a second reset link for the same user is not mailed within a minute, and the answer stays the same (security audit)', async () => {
+  await withTestApp(async (t) => {
+    const { userId, email } = await tenant(t.db, { skus: false });
+    const ask = async () => {
+      const visitor = agent(t.app);
+      await visitor.get('/reset-password');
+      const res = await visitor.json('POST', '/reset-password', { email });
+      return [res.statusCode, res.json()];
+    };
+    const links = async () =>
+      (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM password_resets WHERE user_id = $1', [userId])).rows[0].n;
+    const sent = [200, { message: 'If an account exists for that email address, we have emailed a password reset link.' }];
+    assert.deepEqual(await ask(), sent);
+    const [made] = (await t.db.query<{ token_hash: string }>('SELECT token_hash FROM password_resets WHERE user_id = $1', [userId])).rows;
+    // Twenty more asks in the same minute: the same answer, no new link (and so no mail).
+    for (let i = 0; i < 20; i++) assert.deepEqual(await ask(), sent);
+    assert.equal(await links(), 1);
+    assert.deepEqual((await t.db.query('SELECT token_hash FROM password_resets WHERE user_id = $1', [userId])).rows, [made]);
+    // A minute later a new link is made, and the old one is gone.
+    await t.db.query(`UPDATE password_resets SET created_at = created_at - interval '61 seconds' WHERE user_id = $1`, [userId]);
+    assert.deepEqual(await ask(), sent);
+    assert.equal(await links(), 1);
+    assert.notDeepEqual((await t.db.query('SELECT token_hash FROM password_resets WHERE user_id = $1', [userId])).rows, [made]);
   });
 });

@@ -3,18 +3,29 @@ import type { Queryable } from '../../db/database.js';
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** How soon after a mailed link another one may be mailed to the same user. */
+export const RESEND_SECONDS = 60;
+
 /**
  * A single-use reset token valid for 60 minutes; only its digest is stored. The user's earlier
  * unused links die with it: only the latest mailed link works (as Laravel's password broker).
+ * Undefined when a link was made for the user less than RESEND_SECONDS ago (that one still works):
+ * anyone may ask for a link to any address, and each one is a mail in its owner's inbox.
  */
-export async function createResetToken(q: Queryable, userId: string): Promise<string> {
+export async function createResetToken(q: Queryable, userId: string): Promise<string | undefined> {
   const token = randomBytes(32).toString('hex');
-  await q.query(
-    `WITH earlier AS (DELETE FROM password_resets WHERE user_id = $2 AND used_at IS NULL)
-     INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '60 minutes')`,
-    [digest(token), userId],
+  const { rows } = await q.query(
+    `WITH recent AS (
+       SELECT 1 FROM password_resets
+        WHERE user_id = $2 AND used_at IS NULL AND created_at > now() - make_interval(secs => $3)),
+     earlier AS (
+       DELETE FROM password_resets WHERE user_id = $2 AND used_at IS NULL AND NOT EXISTS (SELECT 1 FROM recent))
+     INSERT INTO password_resets (token_hash, user_id, expires_at)
+     SELECT $1, $2, now() + interval '60 minutes' WHERE NOT EXISTS (SELECT 1 FROM recent)
+     RETURNING 1`,
+    [digest(token), userId, RESEND_SECONDS],
   );
-  return token;
+  return rows.length ? token : undefined;
 }
 
 /**
