@@ -10,11 +10,14 @@ interface AuditSubject {
 const safe = (changes: Record<string, unknown> = {}) =>
   JSON.stringify(Object.fromEntries(Object.entries(changes).filter(([k]) => !/password|token|secret/i.test(k))));
 
+/** Who made a change: the user and, while impersonating, the admin behind them. */
+type Author = Pick<WebUser, 'id' | 'impersonator'>;
+
 /**
  * Records a dashboard change to many subjects of one type in one statement, with the user and,
  * while impersonating, the admin behind them.
  */
-export async function auditMany(q: Queryable, user: WebUser, action: string, type: string, subjects: AuditSubject[]): Promise<void> {
+export async function auditMany(q: Queryable, user: Author, action: string, type: string, subjects: AuditSubject[]): Promise<void> {
   if (subjects.length === 0) return;
   await q.query(
     `INSERT INTO audit_log (user_id, impersonator_id, action, subject_type, subject_id, account_id, changes)
@@ -35,7 +38,7 @@ export async function auditMany(q: Queryable, user: WebUser, action: string, typ
 /** Records one dashboard change. */
 export function audit(
   q: Queryable,
-  user: WebUser,
+  user: Author,
   action: string,
   subject: { type: string; id: string; accountId?: string | null },
   changes: Record<string, unknown> = {},

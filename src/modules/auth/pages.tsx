@@ -5,6 +5,7 @@ import { compile, confirmed, validate } from '../../http/validation.js';
 import { sendMail } from '../../lib/mailer.js';
 import { renderPage } from '../../web/page.js';
 import { REMEMBER_MS, wantsJson } from '../../web/scope.js';
+import { audit } from '../../web/audit.js';
 import { isLocalPath } from '../../web/respond.js';
 import { endUserSessions } from '../../web/session-store.js';
 import { Button, Checkbox, Field, Form } from '../../web/ui.js';
@@ -182,14 +183,20 @@ export async function authPages(web: FastifyInstance) {
       return reply.redirect('/reset-password', 302);
     }
     const input = validate(ResetBody, body);
-    const userId = await web.db.tx(async (q) => {
-      const id = await consumeResetToken(q, input.token, input.email);
-      if (!id) return undefined;
-      await storePasswordHash(q, id, await hashPassword(input.password));
-      await endUserSessions(q, id);
-      return id;
+    const user = await web.db.tx(async (q) => {
+      const found = await consumeResetToken(q, input.token, input.email);
+      if (!found) return undefined;
+      await storePasswordHash(q, found.id, await hashPassword(input.password));
+      await endUserSessions(q, found.id);
+      // Whoever holds the mailed link acts as its user; recorded as the settings page records a new password.
+      await audit(q, { id: found.id, impersonator: null }, 'users.reset_password', {
+        type: 'user',
+        id: found.id,
+        accountId: found.account_id,
+      });
+      return found;
     });
-    if (!userId) throw invalid({ email: [RESET_INVALID] });
+    if (!user) throw invalid({ email: [RESET_INVALID] });
     if (wantsJson(req)) return reply.send({ message: RESET_DONE });
     req.session.flash = { success: RESET_DONE };
     return reply.redirect('/login', 302);

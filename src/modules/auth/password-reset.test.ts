@@ -94,3 +94,34 @@ test('a second reset link for the same user is not mailed within a minute, and t
     assert.notDeepEqual((await t.db.query('SELECT token_hash FROM password_resets WHERE user_id = $1', [userId])).rows, [made]);
   });
 });
+
+test('a password reset through a mailed link is in the audit log, as its user (security audit)', async () => {
+  await withTestApp(async (t) => {
+    const { userId, email, accountId } = await tenant(t.db, { skus: false });
+    const token = (await createResetToken(t.db, userId))!;
+    const visitor = agent(t.app);
+    await visitor.get('/reset-password');
+    const res = await visitor.json('POST', '/reset-password', {
+      token,
+      email,
+      password: 'new-password-1',
+      password_confirmation: 'new-password-1',
+    });
+    assert.equal(res.statusCode, 200);
+    const { rows } = await t.db.query(
+      `SELECT user_id, impersonator_id, action, subject_type, subject_id, account_id, changes FROM audit_log WHERE subject_id = $1`,
+      [userId],
+    );
+    assert.deepEqual(rows, [
+      {
+        user_id: userId,
+        impersonator_id: null,
+        action: 'users.reset_password',
+        subject_type: 'user',
+        subject_id: userId,
+        account_id: accountId,
+        changes: {},
+      },
+    ]);
+  });
+});

@@ -32,18 +32,22 @@ export async function createResetToken(q: Queryable, userId: string): Promise<st
  * Marks the token used and answers its user, or undefined when unknown, used or expired. Any other
  * unused link of the user dies too: once the password is reset, no older mail can reset it again.
  */
-export async function consumeResetToken(q: Queryable, token: string, email: string): Promise<string | undefined> {
-  const { rows } = await q.query<{ user_id: string }>(
+export async function consumeResetToken(
+  q: Queryable,
+  token: string,
+  email: string,
+): Promise<{ id: string; account_id: string | null } | undefined> {
+  const { rows } = await q.query<{ id: string; account_id: string | null }>(
     `WITH used AS (
        UPDATE password_resets r SET used_at = now() FROM users u
         WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()
           AND u.id = r.user_id AND lower(u.email) = lower($2)
-        RETURNING r.user_id),
+        RETURNING r.user_id, u.account_id),
      others AS (
        DELETE FROM password_resets o USING used
         WHERE o.user_id = used.user_id AND o.used_at IS NULL AND o.token_hash <> $1)
-     SELECT user_id FROM used`,
+     SELECT user_id AS id, account_id FROM used`,
     [digest(token), email],
   );
-  return rows[0]?.user_id;
+  return rows[0];
 }
