@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testApp, tenant, type TestApp } from '../test-support/harness.js';
-import { encodeForm, HOST } from '../test-support/session.js';
+import { encodeForm, HOST, login } from '../test-support/session.js';
 
 // Every header helmet 8 sent with this configuration, byte for byte (they are now set without it).
 const ALWAYS = {
@@ -73,6 +73,20 @@ describe('security headers', () => {
       for (const [k, v] of Object.entries(ALWAYS)) assert.equal(res.headers[k], v, `${url} ${k}`);
       assertCsp(res.headers['content-security-policy']);
     }
+  });
+
+  test('a dashboard answer in JSON is no-store like its page, a sign-in error too (security audit)', async () => {
+    const { email } = await tenant(plain.db, { skus: false });
+    const seller = await login(plain.app, email);
+    for (const url of ['/leads', '/settings/profile', '/settings/api-keys', '/orders/nope/show']) {
+      const page = await seller.get(url);
+      const json = await seller.get(url, { accept: 'application/json' });
+      assert.equal(page.headers['cache-control'], 'no-store', `${url} page`);
+      assert.equal(json.headers['cache-control'], 'no-store', `${url} JSON ${json.statusCode}`);
+    }
+    const guest = await plain.app.inject({ method: 'GET', url: '/leads', headers: { host: HOST, accept: 'application/json' } });
+    assert.equal(guest.statusCode, 401);
+    assert.equal(guest.headers['cache-control'], 'no-store');
   });
 
   test('X-Forwarded-Proto is ignored without TRUST_PROXY', async () => {

@@ -73,6 +73,14 @@ export async function webScope(web: FastifyInstance) {
     },
   });
 
+  // Signed-in answers are kept by no cache: pages set no-store (renderPage), and the JSON of the
+  // same URL holds the same records; without it a browser could keep it after logout (or show it
+  // for the page: nothing varies on Accept). A route that sets its own (a download) keeps it.
+  web.addHook('onSend', async (_req, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
   web.addHook('preHandler', async (req, reply) => {
     const s = req.session;
     if (s.userId) {
