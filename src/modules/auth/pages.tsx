@@ -14,7 +14,7 @@ import { consumeResetToken, createResetToken } from './password-resets.js';
 import { activeUserByEmail, loginCandidate } from './queries.js';
 import { AuthCard } from './auth-card.js';
 import { needsSetup, setupPages } from './setup.js';
-import { clearFailures, recordFailure, throttledFor } from './throttle.js';
+import { claimAttempt, clearFailures } from './throttle.js';
 
 const CREDENTIALS = 'These credentials do not match our records.';
 const RESET_SENT = 'If an account exists for that email address, we have emailed a password reset link.';
@@ -77,7 +77,7 @@ export async function authPages(web: FastifyInstance) {
 
   web.post('/login', { config: { guest: true, back: '/login' } }, async (req, reply) => {
     const body = validate(LoginBody, req.body);
-    const wait = await throttledFor(web.db, body.email, req.ip);
+    const wait = await claimAttempt(web.db, body.email, req.ip);
     if (wait > 0) {
       const refusal = tooManyLogins(wait);
       reply.header('retry-after', String(wait));
@@ -88,10 +88,8 @@ export async function authPages(web: FastifyInstance) {
     }
     const user = await loginCandidate(web.db, body.email);
     const ok = user ? await verifyPassword(body.password, user.password_hash) : await verifyPassword(body.password, DUMMY_HASH);
-    if (!user || !ok || !user.usable) {
-      await recordFailure(web.db, body.email, req.ip);
-      throw invalid({ email: [CREDENTIALS] });
-    }
+    // A failure was counted by claimAttempt already.
+    if (!user || !ok || !user.usable) throw invalid({ email: [CREDENTIALS] });
     await clearFailures(web.db, body.email, req.ip);
     if (isLegacyHash(user.password_hash)) {
       await storePasswordHash(web.db, user.id, await hashPassword(body.password), false);
