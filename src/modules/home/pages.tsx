@@ -84,9 +84,13 @@ function StatusTable(p: { title: string; statuses: readonly string[]; figures: {
   );
 }
 
-/** The KPIs of one period (dashboard.md: leads in, confirmation rate, orders shipped, delivery rate). */
+/**
+ * The KPIs of one period (dashboard.md: leads in, confirmation rate, orders shipped, delivery rate).
+ * The confirmation rate is statistics.md's, the agents' board's: confirmed ÷ (confirmed + canceled +
+ * wrong); a duplicate is the system's call at intake, not a decision on a call.
+ */
 function periodKpis(leads: Counts, orders: Counts) {
-  const decided = ['confirmed', 'canceled', 'wrong', 'duplicate'].reduce((n, s) => n + (leads[s] ?? 0), 0);
+  const decided = ['confirmed', 'canceled', 'wrong'].reduce((n, s) => n + (leads[s] ?? 0), 0);
   const shipped = ['shipped', 'delivered', 'returned'].reduce((n, s) => n + (orders[s] ?? 0), 0);
   const closed = (orders.delivered ?? 0) + (orders.returned ?? 0);
   return { leads: sum(leads), confirmation: pct(leads.confirmed ?? 0, decided), shipped, delivery: pct(orders.delivered ?? 0, closed) };
@@ -101,8 +105,8 @@ function Dashboard({ user, f, scope, balance }: { user: WebUser; f: Figures; sco
       <div class="kpis">
         <Kpi label="Leads today" value={today.leads} />
         <Kpi label="Leads, 30 days" value={month.leads} />
-        <Kpi label="Confirmation rate today" value={today.confirmation} hint="confirmed ÷ decided" />
-        <Kpi label="Confirmation rate, 30 days" value={month.confirmation} hint="confirmed ÷ decided" />
+        <Kpi label="Confirmation rate today" value={today.confirmation} hint="confirmed ÷ (confirmed + canceled + wrong)" />
+        <Kpi label="Confirmation rate, 30 days" value={month.confirmation} hint="confirmed ÷ (confirmed + canceled + wrong)" />
         <Kpi label="Orders shipped today" value={today.shipped} />
         <Kpi label="Orders shipped, 30 days" value={month.shipped} />
         <Kpi label="Delivery rate today" value={today.delivery} hint="delivered ÷ (delivered + returned)" />
