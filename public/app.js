@@ -118,8 +118,11 @@ const watchJob = (box) => {
     }
     if (job.status === 'done' || job.status === 'failed') {
       if (job.total === 0) bar.value = bar.max = 1;
-      const summary = typeof job.result?.message === 'string' ? job.result.message : job.errors.at(-1)?.message;
-      final.textContent = job.status === 'done' ? 'The job is done.' : `The job failed: ${summary ?? 'see its errors.'}`;
+      const summary = typeof job.result?.message === 'string' ? job.result.message : undefined;
+      final.textContent =
+        job.status === 'done'
+          ? `The job is done.${summary ? ` ${summary}` : ''}`
+          : `The job failed: ${summary ?? job.errors.at(-1)?.message ?? 'see its errors.'}`;
       const url = job.result?.url;
       if (result && typeof url === 'string' && url.startsWith('/')) {
         result.href = url;

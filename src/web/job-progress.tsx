@@ -32,9 +32,11 @@ export function JobProgress({ job, label }: { job: JobJson & { lastFailure?: str
   // A job that made a file (an export) links to it once done; public/app.js shows the link as it polls.
   const url = (job.result as { url?: unknown } | undefined)?.url;
   const download = typeof url === 'string' && url.startsWith('/') ? url : undefined;
-  // A job that listed its reasons one by one (an import's rows) sums them up in its result.
-  const summary = (job.result as { message?: unknown } | undefined)?.message;
-  const failure = typeof summary === 'string' ? summary : (job.errors.at(-1)?.message ?? 'see its errors.');
+  // A job that listed its reasons one by one (an import's rows) sums them up in its result; a done
+  // import says there what it made.
+  const message = (job.result as { message?: unknown } | undefined)?.message;
+  const summary = typeof message === 'string' ? message : undefined;
+  const failure = summary ?? job.errors.at(-1)?.message ?? 'see its errors.';
   return (
     <div class="job-progress" data-job={`/jobs/${job.id}`} data-status={job.status}>
       <label for={barId}>{label}</label>
@@ -51,7 +53,7 @@ export function JobProgress({ job, label }: { job: JobJson & { lastFailure?: str
         </p>
       )}
       <p class="job-progress-final" role="status" aria-live="polite" data-job-final>
-        {final ? (job.status === 'done' ? 'The job is done.' : `The job failed: ${failure}`) : ''}
+        {final ? (job.status === 'done' ? `The job is done.${summary ? ` ${summary}` : ''}` : `The job failed: ${failure}`) : ''}
       </p>
       <p class="job-progress-links">
         <a href={`/jobs/${job.id}`} data-job-errors hidden={job.errors.length === 0}>

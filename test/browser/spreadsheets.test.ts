@@ -45,6 +45,11 @@ describe('imports and exports in a real browser', { skip: skipBrowser }, () => {
     assert.equal(await page.getByRole('progressbar', { name: 'Importing leads' }).count(), 1);
     await page.locator('[data-job-final]').filter({ hasText: 'The job is done.' }).waitFor({ timeout: 120_000 });
     assert.equal(await page.locator('[data-job-text]').textContent(), 'Done: 300 of 300 processed.');
+    assert.equal(
+      await page.locator('[data-job-final]').textContent(),
+      'The job is done. 300 leads imported.',
+      'the poller says what it made',
+    );
     await checkPage(page, 'import done');
 
     // The list filtered by a search, exported as it is shown.

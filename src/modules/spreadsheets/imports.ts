@@ -23,6 +23,12 @@ export interface ImportError {
   message: string;
 }
 
+/** A done import's result: the count, and the line its page shows under the bar (web/job-progress.tsx). */
+function importedResult(kind: string, n: number) {
+  const noun = kind.startsWith('orders.') ? 'order' : 'lead';
+  return { imported: n, message: `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'} imported.` };
+}
+
 /**
  * One kind of import (leads, orders): its columns, and the API's own validators for a record's first
  * row (its fields and a product line) and for the further rows of a `lead_key` (a line only).
@@ -264,7 +270,7 @@ export function defineImport<Item>(spec: ImportSpec<Item>) {
     async handler(ctx) {
       const done = ctx.progress.checkpoint as { imported?: number; refused?: number; refusedRows?: number } | null;
       try {
-        if (done?.imported !== undefined) return { imported: done.imported };
+        if (done?.imported !== undefined) return importedResult(spec.kind, done.imported);
         if (done?.refused !== undefined) throw new FinalJobError(refusal(done.refused, done.refusedRows), true);
         const checked = await checkFile(spec as ImportSpec<unknown>, ctx);
         if (checked.errors.length > 0) {
@@ -279,7 +285,7 @@ export function defineImport<Item>(spec: ImportSpec<Item>) {
           return n;
         });
         await ctx.files.delete(ctx.payload.fileKey);
-        return { imported };
+        return importedResult(spec.kind, imported);
       } catch (err) {
         // The upload stays while another attempt may need it.
         if (err instanceof FinalJobError || ctx.attempt > RETRIES) await ctx.files.delete(ctx.payload.fileKey).catch(() => undefined);
