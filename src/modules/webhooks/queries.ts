@@ -24,6 +24,9 @@ export interface AttemptJson {
   delivery_id: string;
   event_id: string;
   event: string;
+  /** The lead's, order's or invoice's reference and its status in the event, so a row can be told apart. */
+  reference: string | null;
+  status: string | null;
   attempt: number;
   http_status: number | null;
   duration_ms: number;
@@ -94,7 +97,7 @@ export const LOG_PAGE = 50;
 /** A page of the webhook's delivery log, newest first. */
 export async function webhookLog(q: Queryable, webhookId: string, page = 1): Promise<{ rows: AttemptJson[]; more: boolean }> {
   const { rows } = await q.query<AttemptJson>(
-    `SELECT t.delivery_id, d.event_id, e.type AS event, t.attempt, t.http_status, t.duration_ms, t.response, t.error,
+    `SELECT t.delivery_id, d.event_id, e.type AS event, e.data->>'reference' AS reference, e.data->>'status' AS status, t.attempt, t.http_status, t.duration_ms, t.response, t.error,
             iso_utc(t.next_retry_at) AS next_retry_at, iso_utc(t.created_at) AS created_at
        FROM webhook_attempts t JOIN webhook_deliveries d ON d.id = t.delivery_id JOIN webhook_events e ON e.id = d.event_id
       WHERE t.webhook_id = $1

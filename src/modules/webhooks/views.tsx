@@ -119,6 +119,7 @@ function LogTable({ hook, rows }: { hook: WebhookRow; rows: AttemptJson[] }) {
       columns={[
         { label: 'When', render: (r) => <DateTimeCell iso={r.created_at} /> },
         { label: 'Event', render: (r) => r.event },
+        { label: 'Record', render: (r) => (r.reference ? `${r.reference} · ${r.status ?? '—'}` : '—') },
         { label: 'Attempt', render: (r) => r.attempt },
         {
           label: 'HTTP status',

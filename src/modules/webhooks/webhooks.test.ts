@@ -479,7 +479,9 @@ describe('webhook delivery', () => {
     const path = pathOf();
     rx.answer = (p, n) => (p === path && n <= 3 ? 500 : 200);
     const hook = await register(web, { url: `${rx.url}${path}`, secret: 'retry', eventTypes: ['lead.created'] });
-    assert.equal((await api(tn, 'POST', '/leads', { leads: [lead(1)] })).statusCode, 201);
+    const created = await api(tn, 'POST', '/leads', { leads: [lead(1)] });
+    assert.equal(created.statusCode, 201);
+    const reference = (created.json() as { data: { references: string[] } }).data.references[0];
     const clock = fakeClock();
     const d = await dispatcher({ clock: clock.now });
     const waits: number[] = [];
@@ -519,6 +521,8 @@ describe('webhook delivery', () => {
       'delivery_id',
       'event_id',
       'event',
+      'reference',
+      'status',
       'attempt',
       'http_status',
       'duration_ms',
@@ -531,8 +535,10 @@ describe('webhook delivery', () => {
     assert.equal(log[0].response, 'thanks');
     assert.match(String(log[1].next_retry_at), ISO);
     assert.equal(typeof log[0].duration_ms, 'number');
+    assert.deepEqual([log[0].reference, log[0].status], [reference, 'new'], 'which record the event is about');
     const page = await web.get(`/settings/webhooks/${hook.id}/show`);
     assert.match(page.body, /no luck \(500\)/);
+    assert.match(page.body, new RegExp(`<td data-label="Record">${reference} · new</td>`), 'the row names its record');
 
     // Resend: a new attempt now, in the log.
     const resent = await web.json('POST', `/settings/webhooks/${hook.id}/deliveries/${log[0].delivery_id}/resend`);
