@@ -62,6 +62,12 @@ describe('API keys: generate, shown once, use, revoke', () => {
     const token = box[2];
     assert.match(token, new RegExp(`^${TOKEN.source}$`));
     assert.match(shown.body, /it will not be shown again/);
+    // Where to send it, from the screen that shows it: the API's address and its reference.
+    assert.match(
+      shown.body,
+      /to the API at <code>http:\/\/[^<]+\/api\/web\/1\.0\/<\/code>, e\.g\. <code>POST http:\/\/[^<]+\/api\/web\/1\.0\/leads<\/code>/,
+    );
+    assert.match(shown.body, /<a href="\/docs">API reference<\/a>/);
     assert.match(
       shown.body,
       /<span class="badge badge-green">Create leads<\/span><span class="badge badge-blue">View leads<\/span>/,

@@ -72,11 +72,11 @@ export async function apiKeyPages(web: FastifyInstance) {
     const { rows, meta } = await listApiKeys(db, filter);
     if (wantsJson(req)) return reply.send({ data: rows.map(apiKeyJson), meta });
     const pending = req.session.newApiKey;
-    let fresh: { name: string; token: string } | undefined;
+    let fresh: { name: string; token: string; apiUrl: string } | undefined;
     if (pending) {
       req.session.newApiKey = undefined; // shown once, here, and never again
       const token = unseal(config.appKey, pending.sealed);
-      if (token) fresh = { name: pending.name, token };
+      if (token) fresh = { name: pending.name, token, apiUrl: `${config.appUrl}/api/web/1.0` };
     }
     const accounts = user.role === 'admin' ? await accountOptions(db, filter.accountId) : [];
     return renderPage(req, reply, {

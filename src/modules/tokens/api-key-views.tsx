@@ -35,12 +35,14 @@ function ScopeBadges({ scopes }: { scopes: Scope[] }) {
 const STATUS_TONES: Record<ApiKeyStatus, 'green' | 'gray' | 'red'> = { active: 'green', expired: 'gray', revoked: 'red' };
 const STATUS_LABELS: Record<ApiKeyStatus, string> = { active: 'Active', expired: 'Expired', revoked: 'Revoked' };
 
-function NewKeyBox({ name, token }: { name: string; token: string }) {
+/** The key once, with where to send it: the API's address (APP_URL) and its reference (/docs). */
+function NewKeyBox({ name, token, apiUrl }: { name: string; token: string; apiUrl: string }) {
   return (
     <Card title={`Your new API key “${name}”`} class="card-highlight">
       <p>
         Copy it now and keep it somewhere safe: <strong>it will not be shown again.</strong> Send it as{' '}
-        <code>Authorization: Bearer &lt;key&gt;</code>.
+        <code>Authorization: Bearer &lt;key&gt;</code> to the API at <code>{apiUrl}/</code>, e.g. <code>POST {apiUrl}/leads</code>; every
+        endpoint is in the <a href="/docs">API reference</a>.
       </p>
       <div class="token-box">
         <code id="new-api-key">{token}</code>
@@ -58,7 +60,7 @@ export function ListPage(p: {
   rows: ApiKeyRow[];
   meta: { current_page: number; per_page: number; total: number; last_page: number };
   accounts: [string, string][];
-  fresh?: { name: string; token: string };
+  fresh?: { name: string; token: string; apiUrl: string };
 }) {
   const admin = p.user.role === 'admin';
   const columns: Column<ApiKeyRow>[] = [
@@ -138,7 +140,7 @@ export function ListPage(p: {
           </LinkButton>
         }
       />
-      {p.fresh && <NewKeyBox name={p.fresh.name} token={p.fresh.token} />}
+      {p.fresh && <NewKeyBox name={p.fresh.name} token={p.fresh.token} apiUrl={p.fresh.apiUrl} />}
       <Filters search="Key name" searchLabel="Search by name">
         {admin && <Select name="account_id" label="Account" options={p.accounts} placeholder="All accounts" value={p.filter.accountId} />}
         <Select
