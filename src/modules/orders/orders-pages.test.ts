@@ -138,6 +138,8 @@ test('the lifecycle actions each role may take: ship, mark, cancel, renew; refus
     const page = await admin.get(`/orders/${id}/show`);
     assert.deepEqual(statusOptions(page.body), ['shipped', 'canceled']);
     assert.match(page.body, /<option value="[0-9A-Z]+">Youssef Courier<\/option>/);
+    // A company with a courier API is not in this form: the form says where it is (workflow audit).
+    assert.match(page.body, /takes its orders from <a href="\/orders\/push">Push orders<\/a>, not from here\./);
     const missing = await admin.form(
       `/orders/${id}/status`,
       { status: 'shipped', tracking_number: '', delivery_user_id: '' },

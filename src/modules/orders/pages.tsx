@@ -232,6 +232,7 @@ export async function ordersPages(web: FastifyInstance) {
           canSeeLead={canSeeLead}
           canHistory={orderPolicy.can('history')(user)}
           canLabel={orderPolicy.can('label')(user)}
+          canPush={orderPolicy.can('push')(user)}
         />
       ),
     });

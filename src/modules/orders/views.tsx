@@ -226,6 +226,8 @@ function OrderStatusForm(p: {
   options: string[];
   couriers: { id: string; full_name: string }[];
   companies: { id: string; name: string }[];
+  /** The user may push orders: a company reached through its API is not in this form but on Push orders. */
+  canPush: boolean;
 }) {
   const { order, options } = p;
   const label = (s: string) =>
@@ -243,6 +245,11 @@ function OrderStatusForm(p: {
         {options.includes('shipped') && (
           <fieldset class="field fieldset">
             <legend>For Shipped</legend>
+            {p.canPush && (
+              <p class="hint">
+                A shipping company reached through its API takes its orders from <a href="/orders/push">Push orders</a>, not from here.
+              </p>
+            )}
             <div class="form-grid">
               <Field name="tracking_number" label="Tracking number" hint="Optional with a delivery person: the reference is used." />
               <Select
@@ -293,6 +300,7 @@ export function OrderPage(p: {
   canSeeLead: boolean;
   canHistory: boolean;
   canLabel: boolean;
+  canPush: boolean;
 }) {
   const { order } = p;
   return (
@@ -355,7 +363,9 @@ export function OrderPage(p: {
           <CourierEventsCard events={p.events} />
         </div>
         <div class="record-side">
-          {p.options.length > 0 && <OrderStatusForm order={order} options={p.options} couriers={p.couriers} companies={p.companies} />}
+          {p.options.length > 0 && (
+            <OrderStatusForm order={order} options={p.options} couriers={p.couriers} companies={p.companies} canPush={p.canPush} />
+          )}
           <HistoryCard
             reference={order.reference}
             items={p.histories}
