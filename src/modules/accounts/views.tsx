@@ -63,6 +63,7 @@ export function AccountsList({ rows, meta }: { rows: { data: AccountJson; seller
         caption="Accounts"
         rows={rows}
         empty="No account matches these filters."
+        none="No account yet: create one for each seller business, then add its sellers."
         columns={[
           { label: 'Name', sort: 'name', render: (r) => <a href={showUrl(r.data.id)}>{r.data.name}</a> },
           { label: 'Status', render: (r) => <StatusBadge status={r.data.status} /> },
