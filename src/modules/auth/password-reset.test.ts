@@ -160,3 +160,20 @@ test('the server logs never hold a reset link or a setup link (security audit)',
     await db.close();
   }
 });
+
+test('simultaneous reset requests for one user make one link, not one each (security audit)', async () => {
+  await withTestApp(async (t) => {
+    const { userId, email } = await tenant(t.db, { skus: false });
+    const visitors = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const visitor = agent(t.app);
+        await visitor.get('/reset-password');
+        return visitor;
+      }),
+    );
+    const answers = await Promise.all(visitors.map((v) => v.json('POST', '/reset-password', { email }).then((res) => res.statusCode)));
+    assert.deepEqual(new Set(answers), new Set([200]));
+    const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM password_resets WHERE user_id = $1', [userId]);
+    assert.equal(rows[0].n, 1);
+  });
+});

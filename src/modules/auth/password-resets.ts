@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../../db/database.js';
+import type { Database, Queryable } from '../../db/database.js';
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -12,20 +12,25 @@ export const RESEND_SECONDS = 60;
  * Undefined when a link was made for the user less than RESEND_SECONDS ago (that one still works):
  * anyone may ask for a link to any address, and each one is a mail in its owner's inbox.
  */
-export async function createResetToken(q: Queryable, userId: string): Promise<string | undefined> {
+export async function createResetToken(db: Database, userId: string): Promise<string | undefined> {
   const token = randomBytes(32).toString('hex');
-  const { rows } = await q.query(
-    `WITH recent AS (
-       SELECT 1 FROM password_resets
-        WHERE user_id = $2 AND used_at IS NULL AND created_at > now() - make_interval(secs => $3)),
-     earlier AS (
-       DELETE FROM password_resets WHERE user_id = $2 AND used_at IS NULL AND NOT EXISTS (SELECT 1 FROM recent))
-     INSERT INTO password_resets (token_hash, user_id, expires_at)
-     SELECT $1, $2, now() + interval '60 minutes' WHERE NOT EXISTS (SELECT 1 FROM recent)
-     RETURNING 1`,
-    [digest(token), userId, RESEND_SECONDS],
-  );
-  return rows.length ? token : undefined;
+  return db.tx(async (q) => {
+    // One request at a time per user: the next one's statement then sees this link (a look that
+    // ran beside it saw none, and a burst of requests mailed a link each).
+    await q.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+    const { rows } = await q.query(
+      `WITH recent AS (
+         SELECT 1 FROM password_resets
+          WHERE user_id = $2 AND used_at IS NULL AND created_at > now() - make_interval(secs => $3)),
+       earlier AS (
+         DELETE FROM password_resets WHERE user_id = $2 AND used_at IS NULL AND NOT EXISTS (SELECT 1 FROM recent))
+       INSERT INTO password_resets (token_hash, user_id, expires_at)
+       SELECT $1, $2, now() + interval '60 minutes' WHERE NOT EXISTS (SELECT 1 FROM recent)
+       RETURNING 1`,
+      [digest(token), userId, RESEND_SECONDS],
+    );
+    return rows.length ? token : undefined;
+  });
 }
 
 /**
