@@ -117,6 +117,8 @@ const watchJob = (box) => {
       errors.hidden = false;
     }
     if (job.status === 'done' || job.status === 'failed') {
+      // A page listing what the job changed (the orders left to push) shows the list as it is now.
+      if (box.dataset.jobReload) return window.location.reload();
       if (job.total === 0) bar.value = bar.max = 1;
       const summary = typeof job.result?.message === 'string' ? job.result.message : undefined;
       final.textContent =

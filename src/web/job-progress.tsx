@@ -23,7 +23,16 @@ function jobProgressText(job: Pick<JobJson, 'status' | 'total' | 'done' | 'faile
  * GET /jobs/{id}, the final state announced (aria-live), and without JavaScript a link that
  * reloads the page, which renders the current state.
  */
-export function JobProgress({ job, label }: { job: JobJson & { lastFailure?: string }; label: string }) {
+export function JobProgress({
+  job,
+  label,
+  reloadWhenDone,
+}: {
+  job: JobJson & { lastFailure?: string };
+  label: string;
+  /** The page lists what the job changes (Push orders: the new orders): the poller reloads it once the job ends. */
+  reloadWhenDone?: boolean;
+}) {
   const { url: page } = usePage();
   const final = FINAL.has(job.status);
   const barId = `job-${job.id}`;
@@ -38,7 +47,7 @@ export function JobProgress({ job, label }: { job: JobJson & { lastFailure?: str
   const summary = typeof message === 'string' ? message : undefined;
   const failure = summary ?? job.errors.at(-1)?.message ?? 'see its errors.';
   return (
-    <div class="job-progress" data-job={`/jobs/${job.id}`} data-status={job.status}>
+    <div class="job-progress" data-job={`/jobs/${job.id}`} data-status={job.status} data-job-reload={reloadWhenDone ? 'true' : undefined}>
       <label for={barId}>{label}</label>
       <progress id={barId} max={job.total > 0 ? job.total : 1} value={value} aria-describedby={`${barId}-text`}>
         {jobProgressText(job)}

@@ -75,6 +75,9 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
     assert.equal(await page.getByRole('progressbar', { name: 'Pushing orders' }).count(), 1);
     await page.locator('[data-job-final]').filter({ hasText: 'The job is done.' }).waitFor({ timeout: 60_000 });
     assert.equal(await page.locator('[data-job-text]').textContent(), 'Done: 3 of 3 processed.');
+    // The page shows the list as it is now: the pushed orders are gone without a reload by hand.
+    await page.getByLabel(row(refs[0]), { exact: true }).waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal(await page.getByLabel(row(refs[3]), { exact: true }).count(), 1);
     await checkPage(page, 'push done');
 
     const { rows } = await env.t.db.query<{ reference: string; status: string }>(

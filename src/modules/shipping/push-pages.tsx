@@ -48,7 +48,7 @@ function PushPage(p: {
       <OtherErrors shown={(k) => k === 'shipping_company_id'} />
       {p.job && (
         <Card title="Last push">
-          <JobProgress job={p.job} label="Pushing orders" />
+          <JobProgress job={p.job} label="Pushing orders" reloadWhenDone />
         </Card>
       )}
       {p.companies.length === 0 ? (
