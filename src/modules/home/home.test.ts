@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lead, tenant, sharedTestApp, type TestApp } from '../../test-support/harness.js';
+import { lead, order, tenant, sharedTestApp, type TestApp } from '../../test-support/harness.js';
+import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
+import { productId, stock, warehouse } from '../stocks/test-fixtures.js';
 
 const API = '/api/web/1.0';
 
@@ -39,4 +41,30 @@ test("home: the confirmation rate is confirmed ÷ (confirmed + canceled + wrong)
     assert.match(home, new RegExp(`${kpi}</div>\\s*<div class="kpi-value">50 %</div>`), kpi);
   }
   assert.match(home, /confirmed ÷ \(confirmed \+ canceled \+ wrong\)/);
+});
+
+test('home: "Orders shipped today" and the delivery rate count the day of the move, not the day the order was created', async () => {
+  const a = await tenant(t.db);
+  await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 20 });
+  const created = await t.app.inject({ method: 'POST', url: `${API}/orders`, headers: a.auth, payload: { orders: [order(1), order(2)] } });
+  assert.equal(created.statusCode, 201, created.body);
+  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 ORDER BY reference', [a.accountId]);
+  // The first was confirmed three days ago; it leaves today, and is delivered today.
+  await t.db.query(`UPDATE orders SET created_at = now() - interval '3 days' WHERE id = $1`, [rows[0].id]);
+  await t.db.query(`UPDATE order_histories SET created_at = now() - interval '3 days' WHERE order_id = $1`, [rows[0].id]);
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const courier = await person(t.db, 'delivery');
+  for (const status of ['shipped', 'delivered']) {
+    const moved = await admin.json('PATCH', `/orders/${rows[0].id}/status`, { status, delivery_user_id: courier.id });
+    assert.equal(moved.statusCode, 200, moved.body);
+  }
+
+  const home = (await (await login(t.app, a.email)).get('/')).body;
+  const kpi = (label: string) => new RegExp(`${label}</div>\\s*<div class="kpi-value">([^<]*)</div>`).exec(home)?.[1];
+  assert.deepEqual(['Orders shipped today', 'Orders shipped, 30 days', 'Delivery rate today', 'Delivery rate, 30 days'].map(kpi), [
+    '1',
+    '1',
+    '100 %',
+    '100 %',
+  ]);
 });

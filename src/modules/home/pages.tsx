@@ -20,6 +20,8 @@ type Counts = Record<string, number>;
 interface Figures {
   leads: { today: Counts; month: Counts };
   orders: { today: Counts; month: Counts };
+  /** Orders that reached shipped, delivered or returned in the period, whenever they were created. */
+  moves: { today: Counts; month: Counts };
 }
 
 /**
@@ -41,8 +43,26 @@ async function homeFigures(q: Queryable, scope: LeadScope, today: Date): Promise
       month: Object.fromEntries(rows.map((r) => [r.status, r.month])),
     };
   };
-  const [leads, orders] = await Promise.all([run('leads'), run('orders')]);
-  return { leads, orders };
+  // "Shipped today" and the delivery rate count the day of the move (statistics.md's orders), not
+  // the day the order was created: an order confirmed yesterday and shipped today is today's.
+  const moved = async () => {
+    const { rows } = await q.query<{ status: string; today: number; month: number }>(
+      `SELECT h.new_status AS status, count(DISTINCT h.order_id) FILTER (WHERE h.created_at >= $3)::int AS today,
+              count(DISTINCT h.order_id)::int AS month
+         FROM order_histories h JOIN orders o ON o.id = h.order_id AND o.deleted_at IS NULL
+        WHERE h.created_at >= now() - interval '30 days' AND h.new_status IN ('shipped', 'delivered', 'returned')
+          AND ($1::text IS NULL OR h.account_id = $1)
+          AND ($2::text[] IS NULL OR h.order_id IN (SELECT order_id FROM order_lines WHERE product_id = ANY($2::text[])))
+        GROUP BY h.new_status`,
+      [scope.accountId, scope.productIds ?? null, today],
+    );
+    return {
+      today: Object.fromEntries(rows.map((r) => [r.status, r.today])),
+      month: Object.fromEntries(rows.map((r) => [r.status, r.month])),
+    };
+  };
+  const [leads, orders, moves] = await Promise.all([run('leads'), run('orders'), moved()]);
+  return { leads, orders, moves };
 }
 
 const sum = (c: Counts) => Object.values(c).reduce((a, b) => a + b, 0);
@@ -89,16 +109,20 @@ function StatusTable(p: { title: string; statuses: readonly string[]; figures: {
  * The confirmation rate is statistics.md's, the agents' board's: confirmed ÷ (confirmed + canceled +
  * wrong); a duplicate is the system's call at intake, not a decision on a call.
  */
-function periodKpis(leads: Counts, orders: Counts) {
+function periodKpis(leads: Counts, moves: Counts) {
   const decided = ['confirmed', 'canceled', 'wrong'].reduce((n, s) => n + (leads[s] ?? 0), 0);
-  const shipped = ['shipped', 'delivered', 'returned'].reduce((n, s) => n + (orders[s] ?? 0), 0);
-  const closed = (orders.delivered ?? 0) + (orders.returned ?? 0);
-  return { leads: sum(leads), confirmation: pct(leads.confirmed ?? 0, decided), shipped, delivery: pct(orders.delivered ?? 0, closed) };
+  const closed = (moves.delivered ?? 0) + (moves.returned ?? 0);
+  return {
+    leads: sum(leads),
+    confirmation: pct(leads.confirmed ?? 0, decided),
+    shipped: moves.shipped ?? 0,
+    delivery: pct(moves.delivered ?? 0, closed),
+  };
 }
 
 function Dashboard({ user, f, scope, balance }: { user: WebUser; f: Figures; scope: string; balance?: Balance }) {
-  const today = periodKpis(f.leads.today, f.orders.today);
-  const month = periodKpis(f.leads.month, f.orders.month);
+  const today = periodKpis(f.leads.today, f.moves.today);
+  const month = periodKpis(f.leads.month, f.moves.month);
   return (
     <>
       <PageHeader title={`Welcome, ${user.full_name}`} subtitle={scope} />
