@@ -71,7 +71,14 @@ describe('outcomes on PATCH /leads/{id}/status', () => {
       assert.deepEqual([lead.status, lead.call_attempts], ['no_reply', i]);
     }
     assert.equal((await next(agent))!.id, id);
-    const last = ok(await outcome(agent, id, { status: 'no_reply' })).data;
+    // From the call screen's form: the agent who pressed "No reply" is told why the lead is canceled.
+    const form = await agent.form(`/leads/${id}/status`, { status: 'no_reply' }, { method: 'PATCH' });
+    assert.equal(form.statusCode, 302, form.body);
+    assert.match(
+      (await agent.follow(form)).body,
+      new RegExp(`is now Canceled\\. No answer after ${max_attempts} calls: canceled as unreachable\\.`),
+    );
+    const last = ok(await agent.json('GET', `/leads/${id}/show`)).data;
     assert.deepEqual([last.status, last.cancel_reason, last.call_attempts], ['canceled', 'unreachable', max_attempts]);
     assert.equal(await next(agent), null);
     const calls = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM lead_calls WHERE lead_id = $1 AND agent_id = $2', [

@@ -260,8 +260,13 @@ export async function leadsPages(web: FastifyInstance) {
     });
     const lead = await itemOf(row);
     const order = lead.status === 'confirmed' && lead.order_reference ? ` Order ${lead.order_reference} was created.` : '';
+    // The no reply that reached max_attempts canceled the lead (transitionLeads): say so to whoever pressed "No reply".
+    const unreachable =
+      body.status === 'no_reply' && lead.status === 'canceled'
+        ? ` No answer after ${lead.call_attempts} calls: canceled as unreachable.`
+        : '';
     return done(req, reply, {
-      message: `${lead.reference} is now ${statusLabel(lead.status)}.${order}`,
+      message: `${lead.reference} is now ${statusLabel(lead.status)}.${order}${unreachable}`,
       redirect: user.role === 'agent' ? '/call-centre' : leadUrl(row.id),
       data: lead,
     });
