@@ -56,7 +56,13 @@ export async function callCentrePages(web: FastifyInstance) {
     ]);
     const message = closedBecause(profile);
     if (wantsJson(req)) return reply.send({ data: counts, message: message ?? null });
-    return renderPage(req, reply, { title: 'Call queue', body: <QueuePage counts={counts} message={message} held={held.rows[0]} /> });
+    // Outside their hours, the agent is told when they are (their profile is not theirs to open).
+    const hours =
+      message === OUTSIDE_HOURS ? `${profile.hours.map((h) => `${h.startTime}–${h.endTime}`).join(', ')} (${config.timezone})` : undefined;
+    return renderPage(req, reply, {
+      title: 'Call queue',
+      body: <QueuePage counts={counts} message={message} hours={hours} held={held.rows[0]} />,
+    });
   });
 
   web.post('/call-centre/next', queue, async (req, reply) => {

@@ -117,6 +117,8 @@ describe('POST /call-centre/next', () => {
       assert.deepEqual(ok(await next(away)), { data: null, message: 'You are outside your working hours.' });
       const page = await away.get('/call-centre');
       assert.match(page.body, /You are outside your working hours\./);
+      // The page says when they are (workflow audit): the agent cannot see their own profile.
+      assert.match(page.body, new RegExp(`Your hours: ${hours[0].startTime}–${hours[0].endTime} \\(Africa/Casablanca\\)\\.`));
     }
     const paused = await agentOf(t.db, [s.products.A]);
     await t.db.query('UPDATE users SET paused_at = now() WHERE id = $1', [paused.id]);

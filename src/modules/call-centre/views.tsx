@@ -10,7 +10,7 @@ import { callCentrePolicy } from './policy.js';
 import type { QueueCounts } from './queue.js';
 
 /** The agent's home: what waits for them, and the one button that hands out the next call. */
-export function QueuePage(p: { counts: QueueCounts; message?: string; held?: { id: string; reference: string } }) {
+export function QueuePage(p: { counts: QueueCounts; message?: string; hours?: string; held?: { id: string; reference: string } }) {
   return (
     <>
       <PageHeader title="Call queue" subtitle="Due callbacks first, then new leads, then the ones that did not answer." />
@@ -22,6 +22,7 @@ export function QueuePage(p: { counts: QueueCounts; message?: string; held?: { i
       {p.message && (
         <p class="notice" role="status">
           {p.message}
+          {p.hours && ` Your hours: ${p.hours}.`}
         </p>
       )}
       {p.held && (
