@@ -3,11 +3,12 @@ import { navGroups } from './nav.js';
 import { usePage } from './page-context.js';
 import { ROLE_LABELS } from './labels.js';
 import { pictureUrl } from './picture-url.js';
+import { asset } from './assets.js';
 
 function Icon({ name }: { name: string }) {
   return (
     <svg class="icon" aria-hidden="true" width="18" height="18">
-      <use href={`/assets/icons.svg#${name}`} />
+      <use href={`${asset('icons.svg')}#${name}`} />
     </svg>
   );
 }
@@ -73,9 +74,9 @@ export function Layout({ title, bare, children }: { title: string; bare?: boolea
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · codops`}</title>
-        <link rel="stylesheet" href="/assets/app.css" />
-        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
-        <script src="/assets/app.js" defer></script>
+        <link rel="stylesheet" href={asset('app.css')} />
+        <link rel="icon" href={asset('favicon.svg')} type="image/svg+xml" />
+        <script src={asset('app.js')} defer></script>
       </head>
       <body class={bare || !user ? 'guest' : 'app'}>
         <a class="skip" href="#main">
@@ -90,7 +91,7 @@ export function Layout({ title, bare, children }: { title: string; bare?: boolea
                 <span class="sr-only">Menu</span>
               </a>
               <a href="/" class="brand">
-                <img src="/assets/favicon.svg" alt="" width="24" height="24" /> codops
+                <img src={asset('favicon.svg')} alt="" width="24" height="24" /> codops
               </a>
               <Bell count={user.unread_notifications ?? 0} />
               <div class="user-menu">

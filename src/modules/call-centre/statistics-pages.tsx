@@ -11,6 +11,7 @@ import { wantsJson } from '../../web/scope.js';
 import { Button, DataTable, Field, PageHeader } from '../../web/ui.js';
 import { callCentrePolicy } from './policy.js';
 import { agentStatistics, callsOverTime, statsCsv, type AgentStats, type CallsOverTime } from './statistics.js';
+import { asset } from '../../web/assets.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const StatsQuery = Type.Object({
@@ -61,7 +62,7 @@ function StatsPage(p: { rows: AgentStats[]; from: string; to: string; chart: Cal
       />
       <link rel="stylesheet" href="/vendor/uplot/uPlot.min.css" />
       <script src="/vendor/uplot/uPlot.iife.min.js" defer></script>
-      <script src="/assets/agents-chart.js" defer></script>
+      <script src={asset('agents-chart.js')} defer></script>
     </>
   );
 }

@@ -8,6 +8,7 @@ import { HistoryCard, LineRows, Money, RecordStatus, statusLabel, type HistoryIt
 import type { CustomerHistoryRow, CustomerRecord } from './customer.js';
 import { callCentrePolicy } from './policy.js';
 import type { QueueCounts } from './queue.js';
+import { asset } from '../../web/assets.js';
 
 /** The agent's home: what waits for them, and the one button that hands out the next call. */
 export function QueuePage(p: { counts: QueueCounts; message?: string; hours?: string; held?: { id: string; reference: string } }) {
@@ -211,7 +212,7 @@ export function CallScreen(p: {
           <HistoryCard reference={lead.reference} items={p.histories} />
         </div>
       </div>
-      <script src="/assets/call-screen.js" defer></script>
+      <script src={asset('call-screen.js')} defer></script>
     </>
   );
 }
