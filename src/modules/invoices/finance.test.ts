@@ -304,6 +304,8 @@ describe('payouts', () => {
     await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { fulfilment_fee: 10 });
     assert.equal(data(await sel.json('GET', '/balance')).balance, 280);
 
+    // The form's way to the details it asks for (the workflow audit: the message named them, no link).
+    assert.match((await sel.get('/invoices/create')).body, /<a href="\/settings\/payment">Payment details<\/a>/);
     expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 50, payment_method: 'bank_transfer' }), {
       payment_method: ['Add your bank account under Payment details before asking for a bank transfer.'],
     });

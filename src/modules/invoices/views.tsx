@@ -79,6 +79,9 @@ export function RequestForm(p: { balance: Balance }) {
         <Form action="/invoices/create/request" label="Request a payout">
           <Field name="amount" label="Amount" type="number" step="0.01" min="1" required />
           <Select name="payment_method" label="Payment method" options={METHOD_OPTIONS} required placeholder="Choose…" />
+          <p class="hint">
+            Paid to the bank account or PayPal email of your <a href="/settings/payment">Payment details</a>.
+          </p>
           <TextArea name="comment" label="Comment" />
           <Button>Request payout</Button>
         </Form>
