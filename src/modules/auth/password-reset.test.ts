@@ -71,6 +71,13 @@ test('only the latest reset link works, and none is left once the password is re
       1,
     );
     assert.deepEqual(await reset(c, 'new-password-5'), done);
+
+    // A user made inactive after the mail was sent: the link no longer sets their password.
+    const d = await ask();
+    await t.db.query(`UPDATE users SET status = 'inactive' WHERE id = $1`, [userId]);
+    assert.deepEqual(await reset(d, 'new-password-6'), invalidLink);
+    await t.db.query(`UPDATE users SET status = 'active' WHERE id = $1`, [userId]);
+    assert.deepEqual(await reset(d, 'new-password-6'), done);
   });
 });
 

@@ -34,7 +34,8 @@ export async function createResetToken(db: Database, userId: string): Promise<st
 }
 
 /**
- * Marks the token used and answers its user, or undefined when unknown, used or expired. Any other
+ * Marks the token used and answers its user, or undefined when unknown, used, expired or its user
+ * made inactive since it was mailed (as a reset is asked for active users only). Any other
  * unused link of the user dies too: once the password is reset, no older mail can reset it again.
  */
 export async function consumeResetToken(
@@ -46,7 +47,7 @@ export async function consumeResetToken(
     `WITH used AS (
        UPDATE password_resets r SET used_at = now() FROM users u
         WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now()
-          AND u.id = r.user_id AND lower(u.email) = lower($2)
+          AND u.id = r.user_id AND lower(u.email) = lower($2) AND u.status = 'active'
         RETURNING r.user_id, u.account_id),
      others AS (
        DELETE FROM password_resets o USING used
