@@ -1,4 +1,5 @@
 import { after, before } from 'node:test';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
@@ -28,13 +29,13 @@ export interface TestApp {
  */
 export const TEST_APP_KEY = 'test-key-test-key-test-key-test-key-0000';
 
-export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function testApp(env: Record<string, string> = {}, opts: { logger?: Record<string, unknown> } = {}): Promise<TestApp> {
   // In-process apps count rate limits in memory: tests sharing one PostgreSQL database (and so one
   // installation id) would otherwise share Redis counters for 127.0.0.1. Redis is tested with real
   // server processes (test/process.test.ts).
   const config = loadConfig({ ...process.env, APP_KEY: TEST_APP_KEY, REDIS_URL: '', ...env }, { persistKey: false });
   const db = await openMigrated(config, { memory: true });
-  const app = await buildApp({ config, db, logger: false });
+  const app = await buildApp({ config, db, logger: opts.logger ?? false });
   await app.ready();
   return {
     app,
@@ -45,6 +46,19 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
       await db.close();
     },
   };
+}
+
+/** A test app whose server log (pino's JSON lines from `level` up) is kept: tests of what the logs hold. */
+export async function loggedTestApp(level: 'info' | 'trace'): Promise<TestApp & { log(): string }> {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const t = await testApp({}, { logger: { level, stream } });
+  return { ...t, log: () => lines.join('') };
 }
 
 export interface Tenant {

@@ -1,11 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { buildApp } from '../../app.js';
-import { loadConfig } from '../../config.js';
-import { migrate } from '../../db/migrate.js';
-import { openDatabase } from '../../db/open.js';
-import { withTestApp, tenant } from '../../test-support/harness.js';
+import { loggedTestApp, withTestApp, tenant } from '../../test-support/harness.js';
 import { agent } from '../../test-support/session.js';
 import { createResetToken } from './password-resets.js';
 
@@ -139,17 +134,7 @@ test('a password reset through a mailed link is in the audit log, as its user (s
 });
 
 test('the server logs never hold a reset link or a setup link (security audit)', async () => {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(String(chunk));
-      done();
-    },
-  });
-  const config = loadConfig({ ...process.env, APP_KEY: 'test-key-test-key-test-key-test-key-0000' }, { persistKey: false });
-  const db = await openDatabase(config, { memory: true });
-  await migrate(db);
-  const app = await buildApp({ config, db, logger: { level: 'info', stream } });
+  const { app, db, log: logged, close } = await loggedTestApp('info');
   try {
     const { userId, email } = await tenant(db, { skus: false });
     const token = (await createResetToken(db, userId))!;
@@ -157,14 +142,13 @@ test('the server logs never hold a reset link or a setup link (security audit)',
     assert.equal(page.statusCode, 200);
     const setupSecret = 'f'.repeat(64);
     await app.inject({ url: `/setup/${setupSecret}` });
-    const log = chunks.join('');
+    const log = logged();
     assert.match(log, /"url":"\/reset-password\/\[redacted\]\?email=/, 'the request is logged, its secret replaced');
     assert.match(log, /"url":"\/setup\/\[redacted\]"/);
     assert.ok(!log.includes(token), 'the reset token is not logged');
     assert.ok(!log.includes(setupSecret), 'the setup secret is not logged');
   } finally {
-    await app.close();
-    await db.close();
+    await close();
   }
 });
 

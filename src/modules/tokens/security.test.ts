@@ -1,13 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../app.js';
-import { loadConfig } from '../../config.js';
-import { migrate } from '../../db/migrate.js';
-import { openDatabase } from '../../db/open.js';
-import { lead, order, tenant, testApp, sharedTestApp, type TestApp } from '../../test-support/harness.js';
+import { lead, loggedTestApp, order, tenant, testApp, sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
@@ -568,17 +563,7 @@ describe('token storage and logs', () => {
   });
 
   test('the server logs never contain a token’s secret', async () => {
-    const chunks: string[] = [];
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        chunks.push(String(chunk));
-        done();
-      },
-    });
-    const config = loadConfig({ ...process.env, APP_KEY: 'test-key-test-key-test-key-test-key-0000' }, { persistKey: false });
-    const db = await openDatabase(config, { memory: true });
-    await migrate(db);
-    const app = await buildApp({ config, db, logger: { level: 'trace', stream } });
+    const { app, db, log: logged, close } = await loggedTestApp('trace');
     try {
       const a = await tenant(db);
       const [, secret] = a.token.split('|');
@@ -592,15 +577,14 @@ describe('token storage and logs', () => {
       assert.equal((await go('POST', `${API}/leads`, { ...a.auth, 'content-type': 'application/json' }, '{"leads":')).statusCode, 400);
       assert.equal((await go('POST', `${API}/leads`, a.auth, { leads: [{}] })).statusCode, 422);
       assert.equal((await go('PUT', `${API}/leads`, a.auth)).statusCode, 405);
-      const log = chunks.join('');
+      const log = logged();
       assert.match(log, /request completed/, 'the capture works');
       assert.match(log, /log-test/);
       assert.ok(!log.includes(secret), 'the secret is not logged');
       assert.ok(!log.includes(wrong.split('|')[1]), 'a wrong secret is not logged either');
       assert.ok(!log.includes('"statusCode":500'), 'no server error along the way');
     } finally {
-      await app.close();
-      await db.close();
+      await close();
     }
   });
 });
