@@ -49,6 +49,7 @@ import { ledgerPolicy } from '../ledger/policy.js';
 import { WAITING_FOR_STOCK } from '../stocks/effects.js';
 import { orderLedger } from '../ledger/queries.js';
 import { CourierEventsCard, OrderForm, OrderPage, OrdersList, orderUrl, type OrderItem, type OrderListRow } from './views.js';
+import { lastPushFailure } from '../shipping/push-failures.js';
 
 const accountFilter = Type.String({ minLength: 1, maxLength: 100 });
 const orderList = listQuery({
@@ -202,7 +203,7 @@ export async function ordersPages(web: FastifyInstance) {
     // The lead is linked only when its page would open: a manager sees every order but only their team's leads.
     const leadVisible = async (leadId: string | null) =>
       leadId !== null && leadPolicy.can('view')(user) && (await findLead(db, (await leadAccess(db, user)).scope, leadId)) !== undefined;
-    const [order, histories, events, couriers, companies, ledger, canSeeLead] = await Promise.all([
+    const [order, histories, events, couriers, companies, ledger, canSeeLead, pushFailure] = await Promise.all([
       itemOf(row),
       orderHistories(db, row.id, { impersonator: true }),
       orderEvents(db, row.id),
@@ -210,6 +211,7 @@ export async function ordersPages(web: FastifyInstance) {
       options.includes('shipped') ? manualCompanies(db) : Promise.resolve([]),
       ledgerPolicy.authorize(user, 'view') ? orderLedger(db, row.id) : Promise.resolve(undefined),
       leadVisible(row.lead_id),
+      row.status === 'new' ? lastPushFailure(db, row.id) : Promise.resolve(undefined),
     ]);
     return renderPage(req, reply, {
       title: `${order.reference} · ${order.full_name}`,
@@ -227,6 +229,7 @@ export async function ordersPages(web: FastifyInstance) {
           companies={companies}
           codAmount={row.cod_amount}
           waitingForStock={row.waiting_for_stock}
+          pushFailure={pushFailure}
           canEdit={orderPolicy.can('edit')(user)}
           canDelete={orderPolicy.can('delete')(user)}
           canSeeLead={canSeeLead}

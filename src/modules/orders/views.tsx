@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { LedgerRow } from '../ledger/queries.js';
 import { LedgerTable } from '../ledger/views.js';
 import type { CourierEventRow } from './queries.js';
+import type { PushFailure } from '../shipping/push-failures.js';
 import { formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
 import { usePage } from '../../web/page-context.js';
@@ -295,6 +296,8 @@ export function OrderPage(p: {
   companies: { id: string; name: string }[];
   /** New and holding no stock (stocks/effects.ts WAITING_FOR_STOCK): it cannot be shipped yet. */
   waitingForStock: boolean;
+  /** Why its last push left it new (operations.md: "with the reason shown"), until it moves. */
+  pushFailure?: PushFailure;
   canEdit: boolean;
   canDelete: boolean;
   canSeeLead: boolean;
@@ -328,6 +331,12 @@ export function OrderPage(p: {
       {p.waitingForStock && (
         <p class="record-status">
           <WaitingForStockBadge /> <span class="muted">It cannot be shipped until its products are reserved.</span>
+        </p>
+      )}
+      {p.pushFailure && (
+        <p class="record-status">
+          <Badge tone="red">Push failed</Badge>{' '}
+          <span>{`${p.pushFailure.company}, ${formatDateTime(p.pushFailure.failed_at.toISOString())}: ${p.pushFailure.message}`}</span>
         </p>
       )}
       <div class="record-grid">

@@ -405,8 +405,12 @@ test('an order goes only with a company that delivers to its city (a company lis
     { reference: ref, message: `The order ${ref} cannot be shipped with ${await nameOf(http)}: it does not deliver to Casablanca.` },
   ]);
   assert.equal(sim.requests.length, calls, 'no parcel asked for');
+  // The reason shows on the order's page too while it stays new (operations.md: "with the reason shown").
+  const page = async () => (await admin.get(`/orders/${id}/show`)).body;
+  assert.match(await page(), new RegExp(`Push failed</span> <span>${await nameOf(http)}, [^<]+: The order ${ref} cannot be shipped`));
   // The manual company of the other tests lists no city: it takes the order.
   const ok = await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', shipping_company_id: manual, tracking_number: 'T-2' });
   assert.equal(ok.statusCode, 200, ok.body);
+  assert.doesNotMatch(await page(), /Push failed/);
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
 });

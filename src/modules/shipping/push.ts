@@ -6,6 +6,7 @@ import { shipRefusals, transitionOrders } from '../orders/lifecycle.js';
 import { COD_AMOUNT } from '../ledger/order-fees.js';
 import { CourierError, type CourierAdapter, type ParcelRequest } from './courier.js';
 import { companyCourier } from './company-courier.js';
+import { recordPushFailure } from './push-failures.js';
 
 export interface PushPayload {
   companyId: string;
@@ -96,6 +97,11 @@ export const pushJob = defineJob<PushPayload>({
     const { companyId, orderIds } = ctx.payload;
     const { courier } = await companyCourier(ctx.db, ctx.appKey, companyId);
     if (ctx.progress.total !== orderIds.length) await ctx.report({ total: orderIds.length });
+    // An order's error, on the job and on the order (its page shows it while it stays new).
+    const failed = async (order: PushOrder, message: string, checkpoint: { next: number }) => {
+      await recordPushFailure(ctx.db, order.id, companyId, message);
+      await ctx.report({ failed: 1, errors: [{ reference: order.reference, message }], checkpoint });
+    };
     let next = (ctx.progress.checkpoint as { next?: number } | null)?.next ?? 0;
     for (; next < orderIds.length; next++) {
       ctx.signal.throwIfAborted();
@@ -109,7 +115,7 @@ export const pushJob = defineJob<PushPayload>({
       // The transition's own check, asked before the courier call: no parcel for an order that cannot ship.
       const cannotShip = (await shipRefusals(ctx.db, [{ id: order.id, companyId }])).get(order.id);
       if (cannotShip) {
-        await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: cannotShip }], checkpoint });
+        await failed(order, cannotShip, checkpoint);
         continue;
       }
       let tracking: string;
@@ -120,7 +126,7 @@ export const pushJob = defineJob<PushPayload>({
         tracking = (await courier.createParcel(key, { reference, customer, cod_amount, items }))!.tracking_number;
       } catch (err) {
         if (!(err instanceof CourierError) || err.retryable) throw err; // retried from this order on
-        await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: err.reason }], checkpoint });
+        await failed(order, err.reason, checkpoint);
         continue;
       }
       let inUse = false;
@@ -150,7 +156,7 @@ export const pushJob = defineJob<PushPayload>({
         });
       if (!refused) continue;
       if (!inUse) refused += await cancelUnused(ctx.db, courier, order, tracking);
-      await ctx.report({ failed: 1, errors: [{ reference: order.reference, message: refused }], checkpoint });
+      await failed(order, refused, checkpoint);
     }
     return { shipped: ctx.progress.done, failed: ctx.progress.failed };
   },
