@@ -5,7 +5,7 @@ import { openDatabase, unreachableDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { startMaintenance } from './db/maintenance.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
-import { purgeIdempotencyKeys } from './http/idempotency.js';
+import { purgeExpired } from './purge.js';
 import './job-kinds.js';
 import { startWorker } from './jobs/start.js';
 import { startSchedules } from './schedules.js';
@@ -22,7 +22,7 @@ async function main() {
   // On the embedded database, `codops` commands reach it through this process (the data dir is locked).
   const socket = db.kind === 'pglite' ? await serveDatabaseSocket(db, config.dataDir) : undefined;
   const app = await buildApp({ config, db });
-  const purge = setInterval(() => purgeIdempotencyKeys(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
+  const purge = setInterval(() => purgeExpired(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();
   const maintenance = startMaintenance(db, app.log);
   // On the embedded database this process alone runs jobs: those it finds running were a dead process's.
@@ -52,7 +52,7 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
-  await purgeIdempotencyKeys(db);
+  await purgeExpired(db);
   await app.listen({ port: config.port, host: config.host }).catch((err: NodeJS.ErrnoException) => {
     throw listenError(err, config.host, config.port);
   });

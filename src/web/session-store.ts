@@ -65,3 +65,8 @@ export async function endUserSessions(db: Database | { query: Database['query'] 
     keepSessionId ? sessionKey(keepSessionId) : null,
   ]);
 }
+
+/** Forgets sessions past their expiry (a guest's too: each cookie-less visit to /login makes one for its CSRF token). */
+export async function purgeExpiredSessions(db: { query: Database['query'] }): Promise<void> {
+  await db.query('DELETE FROM sessions WHERE expires_at <= now()');
+}

@@ -57,3 +57,8 @@ export async function consumeResetToken(
   );
   return rows[0];
 }
+
+/** Forgets reset links past their hour, used or not (a reset is in the audit log). */
+export async function purgeExpiredResets(q: Queryable): Promise<void> {
+  await q.query('DELETE FROM password_resets WHERE expires_at <= now()');
+}

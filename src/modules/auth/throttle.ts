@@ -28,3 +28,8 @@ export async function claimAttempt(q: Queryable, email: string, ip: string): Pro
 export async function clearFailures(q: Queryable, email: string, ip: string): Promise<void> {
   await q.query('DELETE FROM login_throttles WHERE key = $1', [keyOf(email, ip)]);
 }
+
+/** Forgets the counts whose minute is over (one row per email and address tried). */
+export async function purgeLoginThrottles(q: Queryable): Promise<void> {
+  await q.query('DELETE FROM login_throttles WHERE reset_at <= now()');
+}
