@@ -12,7 +12,7 @@ import type { Config } from './config.js';
 import { connectRedis } from './lib/redis.js';
 import type { Database } from './db/database.js';
 import './http/types.js';
-import { apiScope } from './http/api-scope.js';
+import { API_PREFIX, apiScope } from './http/api-scope.js';
 import { laravelValidatorCompiler } from './http/route-validation.js';
 import { installErrorRenderer } from './http/render-error.js';
 import { requestId } from './http/request-id.js';
@@ -56,8 +56,6 @@ import { ledgerPages } from './modules/ledger/pages.js';
 import { invoicesPages } from './modules/invoices/pages.js';
 import { remittancesPages } from './modules/remittances/pages.js';
 import './job-kinds.js'; // every job kind: routes enqueue them, the job page names them
-
-export const API_PREFIX = '/api/web/1.0';
 
 export interface AppOptions {
   config: Config;

@@ -4,6 +4,9 @@ import sjson from 'secure-json-parse';
 import { badJson, forbidden, tooManyAttempts, unauthenticated } from './errors.js';
 import { rejectControlCharacters } from './input-hygiene.js';
 
+/** Where the REST API lives (api-v1.md). */
+export const API_PREFIX = '/api/web/1.0';
+
 /**
  * Hooks of every /api/web/1.0 route, in the order api-v1.md fixes: authentication (401), rate
  * limit (429), scope and policy (403), then body parsing (400/413/415) and the handler.

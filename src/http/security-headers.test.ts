@@ -78,7 +78,7 @@ describe('security headers', () => {
   test('a dashboard answer in JSON is no-store like its page, a sign-in error too (security audit)', async () => {
     const { email } = await tenant(plain.db, { skus: false });
     const seller = await login(plain.app, email);
-    for (const url of ['/leads', '/settings/profile', '/settings/api-keys', '/orders/nope/show']) {
+    for (const url of ['/leads', '/settings/profile', '/settings/api-keys', '/orders/nope/show', '/jobs/nope']) {
       const page = await seller.get(url);
       const json = await seller.get(url, { accept: 'application/json' });
       assert.equal(page.headers['cache-control'], 'no-store', `${url} page`);

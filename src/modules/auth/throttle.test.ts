@@ -24,7 +24,9 @@ test('simultaneous wrong passwords are throttled like successive ones: five chec
     await owner.get('/login');
     const late = await owner.json('POST', '/login', { email, password: 'password-123' });
     assert.equal(late.statusCode, 429);
-    assert.match((late.json() as { message: string }).message, /^Too many login attempts\. Please try again in \d+ seconds\.$/);
+    const body = late.json() as { message: string };
+    assert.deepEqual(Object.keys(body), ['message']);
+    assert.match(body.message, /^Too many login attempts\. Please try again in \d+ seconds\.$/);
   });
 });
 

@@ -29,39 +29,39 @@ interface Figures {
  * them (leadAccess): one account, a team's (the records with a line of one of `productIds`), or all.
  */
 async function homeFigures(q: Queryable, scope: LeadScope, today: Date): Promise<Figures> {
-  const run = async (table: 'leads' | 'orders') => {
+  // Every count by status, today (since $3) and over 30 days, of the viewer's scope ($1, $2).
+  const byPeriod = async (sql: string) => {
+    const { rows } = await q.query<{ status: string; today: number; month: number }>(sql, [
+      scope.accountId,
+      scope.productIds ?? null,
+      today,
+    ]);
+    return {
+      today: Object.fromEntries(rows.map((r) => [r.status, r.today])),
+      month: Object.fromEntries(rows.map((r) => [r.status, r.month])),
+    };
+  };
+  const created = (table: 'leads' | 'orders') => {
     const lines = table === 'leads' ? 'SELECT lead_id FROM lead_lines WHERE' : 'SELECT order_id FROM order_lines WHERE';
-    const { rows } = await q.query<{ status: string; today: number; month: number }>(
+    return byPeriod(
       `SELECT status, count(*) FILTER (WHERE created_at >= $3)::int AS today, count(*)::int AS month
          FROM ${table} WHERE deleted_at IS NULL AND created_at >= now() - interval '30 days'
           AND ($1::text IS NULL OR account_id = $1)
           AND ($2::text[] IS NULL OR id IN (${lines} product_id = ANY($2::text[]))) GROUP BY status`,
-      [scope.accountId, scope.productIds ?? null, today],
     );
-    return {
-      today: Object.fromEntries(rows.map((r) => [r.status, r.today])),
-      month: Object.fromEntries(rows.map((r) => [r.status, r.month])),
-    };
   };
   // "Shipped today" and the delivery rate count the day of the move (statistics.md's orders), not
   // the day the order was created: an order confirmed yesterday and shipped today is today's.
-  const moved = async () => {
-    const { rows } = await q.query<{ status: string; today: number; month: number }>(
-      `SELECT h.new_status AS status, count(DISTINCT h.order_id) FILTER (WHERE h.created_at >= $3)::int AS today,
-              count(DISTINCT h.order_id)::int AS month
-         FROM order_histories h JOIN orders o ON o.id = h.order_id AND o.deleted_at IS NULL
-        WHERE h.created_at >= now() - interval '30 days' AND h.new_status IN ('shipped', 'delivered', 'returned')
-          AND ($1::text IS NULL OR h.account_id = $1)
-          AND ($2::text[] IS NULL OR h.order_id IN (SELECT order_id FROM order_lines WHERE product_id = ANY($2::text[])))
-        GROUP BY h.new_status`,
-      [scope.accountId, scope.productIds ?? null, today],
-    );
-    return {
-      today: Object.fromEntries(rows.map((r) => [r.status, r.today])),
-      month: Object.fromEntries(rows.map((r) => [r.status, r.month])),
-    };
-  };
-  const [leads, orders, moves] = await Promise.all([run('leads'), run('orders'), moved()]);
+  const moved = byPeriod(
+    `SELECT h.new_status AS status, count(DISTINCT h.order_id) FILTER (WHERE h.created_at >= $3)::int AS today,
+            count(DISTINCT h.order_id)::int AS month
+       FROM order_histories h JOIN orders o ON o.id = h.order_id AND o.deleted_at IS NULL
+      WHERE h.created_at >= now() - interval '30 days' AND h.new_status IN ('shipped', 'delivered', 'returned')
+        AND ($1::text IS NULL OR h.account_id = $1)
+        AND ($2::text[] IS NULL OR h.order_id IN (SELECT order_id FROM order_lines WHERE product_id = ANY($2::text[])))
+      GROUP BY h.new_status`,
+  );
+  const [leads, orders, moves] = await Promise.all([created('leads'), created('orders'), moved]);
   return { leads, orders, moves };
 }
 

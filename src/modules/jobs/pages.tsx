@@ -47,7 +47,6 @@ export async function jobsPages(web: FastifyInstance) {
   web.get<IdRoute>('/jobs/:id', async (req, reply) => {
     const found = await findJob(web.db, req.params.id);
     if (!found || !canSeeJob(req.user!, found.userId)) throw notFound();
-    reply.header('cache-control', 'no-store');
     if (wantsJson(req)) return reply.send({ data: found.data });
     return renderPage(req, reply, {
       title: labelOf(found.data.kind),

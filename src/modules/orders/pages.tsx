@@ -211,7 +211,7 @@ export async function ordersPages(web: FastifyInstance) {
       options.includes('shipped') ? manualCompanies(db) : Promise.resolve([]),
       ledgerPolicy.authorize(user, 'view') ? orderLedger(db, row.id) : Promise.resolve(undefined),
       leadVisible(row.lead_id),
-      row.status === 'new' ? lastPushFailure(db, row.id) : Promise.resolve(undefined),
+      lastPushFailure(db, row.id),
     ]);
     return renderPage(req, reply, {
       title: `${order.reference} · ${order.full_name}`,

@@ -97,11 +97,12 @@ export const pushJob = defineJob<PushPayload>({
     const { companyId, orderIds } = ctx.payload;
     const { courier } = await companyCourier(ctx.db, ctx.appKey, companyId);
     if (ctx.progress.total !== orderIds.length) await ctx.report({ total: orderIds.length });
-    // An order's error, on the job and on the order (its page shows it while it stays new).
-    const failed = async (order: PushOrder, message: string, checkpoint: { next: number }) => {
-      await recordPushFailure(ctx.db, order.id, companyId, message);
-      await ctx.report({ failed: 1, errors: [{ reference: order.reference, message }], checkpoint });
-    };
+    // An order's error, on the job and on the order (its page shows it while it stays new), together.
+    const failed = (order: PushOrder, message: string, checkpoint: { next: number }) =>
+      ctx.db.tx(async (q) => {
+        await recordPushFailure(q, order.id, companyId, message);
+        await ctx.report({ failed: 1, errors: [{ reference: order.reference, message }], checkpoint }, q);
+      });
     let next = (ctx.progress.checkpoint as { next?: number } | null)?.next ?? 0;
     for (; next < orderIds.length; next++) {
       ctx.signal.throwIfAborted();

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { API_PREFIX } from '../../http/api-scope.js';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
@@ -76,7 +77,7 @@ export async function apiKeyPages(web: FastifyInstance) {
     if (pending) {
       req.session.newApiKey = undefined; // shown once, here, and never again
       const token = unseal(config.appKey, pending.sealed);
-      if (token) fresh = { name: pending.name, token, apiUrl: `${config.appUrl}/api/web/1.0` };
+      if (token) fresh = { name: pending.name, token, apiUrl: `${config.appUrl}${API_PREFIX}` };
     }
     const accounts = user.role === 'admin' ? await accountOptions(db, filter.accountId) : [];
     return renderPage(req, reply, {
