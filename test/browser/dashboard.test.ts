@@ -157,6 +157,10 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     assert.match(token, /^\d+\|\w+$/, 'the key is shown');
     await checkPage(page, 'key shown once');
     await screenshots(page, 'api-key-shown');
+    // On a phone the API's address in the box wraps inside it rather than widening the page.
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'the page fits a phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     const api = (t: string) => fetch(`${env.base}/api/web/1.0/leads`, { headers: { authorization: `Bearer ${t}` } });
     assert.equal((await api(token)).status, 200, 'the key works');
