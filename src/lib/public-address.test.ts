@@ -23,6 +23,10 @@ test('loopback, private, link-local, metadata and reserved addresses are blocked
     '::ffff:127.0.0.1',
     '::ffff:7f00:1',
     '::ffff:a9fe:a9fe',
+    '::7f00:1', // `[::127.0.0.1]` as the URL parser writes it
+    '::127.0.0.1',
+    '::808:808',
+    '::ffff:0:7f00:1',
     'not an address',
   ])
     assert.equal(isBlockedAddress(a), true, a);

@@ -25,8 +25,8 @@ for (const [net, bits] of [
 ] as const)
   BLOCKED.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback and the deprecated IPv4-compatible `::a.b.c.d` (`[::127.0.0.1]`)
+  ['::ffff:0:0:0', 96], // IPv4-translated (RFC 2765), `::ffff:0:a.b.c.d`
   ['64:ff9b::', 96],
   ['100::', 64],
   ['2001:db8::', 32],

@@ -275,6 +275,7 @@ describe('webhook settings', () => {
         'http://[::1]/hook',
         'http://[fd00:ec2::254]/hook',
         'http://[::ffff:127.0.0.1]/hook',
+        'http://[::127.0.0.1]/hook',
         'http://0.0.0.0/hook',
       ]) {
         const res = await web.json('POST', '/settings/webhooks/store', { url, secret: 'x', eventTypes: ['lead.created'] });
