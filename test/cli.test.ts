@@ -5,7 +5,8 @@ import { runCommand, tempDataDir, withDatabase } from './support/server-process.
 import { ROLES } from '../src/core/roles.js';
 import type { Database } from '../src/db/database.js';
 
-const env = { DATA_DIR: tempDataDir(), DATABASE_URL: process.env.DATABASE_URL };
+// Asia/Tokyo (UTC+9, no summer time): a token's last day ends at 14:59:59 UTC.
+const env = { DATA_DIR: tempDataDir(), DATABASE_URL: process.env.DATABASE_URL, TIMEZONE: 'Asia/Tokyo' };
 const codops = (...args: string[]) => runCommand(['src/cli/index.ts', ...args], env);
 const json = (s: string) => JSON.parse(s) as Record<string, unknown>;
 
@@ -78,7 +79,7 @@ test('the codops command creates accounts, users, products and tokens, and refus
     assert.ok(!rows[0].dump.includes(secret), 'the plaintext is never stored');
   });
 
-  // Scopes stored in the documented order, a bare date lasting the whole day (UTC), as the dashboard does.
+  // Scopes stored in the documented order, a bare date lasting the whole day in TIMEZONE, as the dashboard does.
   const dated = await codops(
     'token:create',
     '--email',
@@ -99,7 +100,7 @@ test('the codops command creates accounts, users, products and tokens, and refus
       `SELECT scopes, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS expires FROM api_tokens WHERE id = $1`,
       [json(dated.stdout).id],
     );
-    assert.deepEqual(rows[0], { scopes: ['CREATE LEADS', 'VIEW LEADS'], expires: '2099-01-31 23:59:59' });
+    assert.deepEqual(rows[0], { scopes: ['CREATE LEADS', 'VIEW LEADS'], expires: '2099-01-31 14:59:59' });
   });
   const noPhone = await codops(
     'user:create',

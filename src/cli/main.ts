@@ -152,7 +152,7 @@ export function program(): Command {
       }
       let expiresAt: Date | null = null;
       if (o.expiresAt) {
-        expiresAt = tokenExpiry(String(o.expiresAt).trim()) ?? null;
+        expiresAt = tokenExpiry(String(o.expiresAt).trim(), loadConfig().timezone) ?? null;
         if (!expiresAt) throw new CliError('The --expires-at option must be a valid date (2027-01-31, or 2027-01-31T18:00:00Z).');
         if (expiresAt.getTime() <= Date.now()) throw new CliError('The --expires-at option must be a date after now.');
       }

@@ -1,4 +1,5 @@
 // Building WHERE clauses with numbered parameters.
+import { startOfDay, startOfDayAfter, zonedInstant } from '../lib/time-zone.js';
 
 /** Collects WHERE conditions with numbered parameters. */
 export class Where {
@@ -29,18 +30,23 @@ const LAST = Date.parse('9999-12-31T23:59:59.999Z');
 /** An instant as a bound PostgreSQL reads: one an offset took outside years 1–9999 is ±infinity. */
 const bound = (at: number) => (at < FIRST ? '-infinity' : at > LAST ? 'infinity' : new Date(at).toISOString());
 
-/** A `from` filter's first instant: a bare date starts at midnight UTC. */
-export function dateFrom(s: string): string {
-  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : bound(Date.parse(s));
+/**
+ * A `from` filter's first instant. Written without a zone it is read in `tz`: UTC for the API
+ * (domain.md), the platform's zone for the dashboard; a bare date starts at that zone's midnight.
+ */
+export function dateFrom(s: string, tz = 'UTC'): string {
+  return bound(/^\d{4}-\d{2}-\d{2}$/.test(s) ? startOfDay(s, tz).getTime() : Date.parse(zonedInstant(s, tz)));
 }
 
 /**
  * The first instant after a `to` filter, which is inclusive at the precision it is written in: a
  * bare date covers its day, `10:15` its minute, `10:15:30` its second (times are shown in whole
- * seconds but stored in microseconds), `10:15:30.5` its millisecond. Compare with `<`.
+ * seconds but stored in microseconds), `10:15:30.5` its millisecond. Compare with `<`. Read in `tz`
+ * as `dateFrom` is.
  */
-export function dateBefore(s: string): string {
+export function dateBefore(s: string, tz = 'UTC'): string {
   const time = /^\d{4}-\d{2}-\d{2}[T ]([\d:.]+)/.exec(s)?.[1];
-  const step = !time ? 86_400_000 : time.includes('.') ? 1 : ([3_600_000, 60_000, 1000][time.split(':').length - 1] ?? 1000);
-  return bound(Date.parse(time ? s : `${s}T00:00:00Z`) + step);
+  if (!time) return bound(startOfDayAfter(s, tz).getTime());
+  const step = time.includes('.') ? 1 : ([3_600_000, 60_000, 1000][time.split(':').length - 1] ?? 1000);
+  return bound(Date.parse(zonedInstant(s, tz)) + step);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { daySpan, startOfDay, startOfToday, todayIn } from './time-zone.js';
+import { dayIn, daySpan, offsetLabel, startOfDay, startOfDayAfter, startOfToday, todayIn, zonedInstant } from './time-zone.js';
 
 test('days of a zone from Node: Casablanca is UTC+1 outside Ramadan, Paris moves its clocks', () => {
   assert.equal(startOfDay('2026-12-05', 'Africa/Casablanca').toISOString(), '2026-12-04T23:00:00.000Z');
@@ -29,4 +29,28 @@ test('a day span holds each change of offset where rows are, to the millisecond,
   assert.equal(late.starts[1].toISOString(), '2026-06-01T00:00:00.000Z');
   const none = daySpan('0001-01-01', '9999-12-31', 'Africa/Casablanca');
   assert.equal(none.starts.length, 1, 'no row: nothing to look for, whatever the range');
+});
+
+test("a time typed without a zone is the platform's wall clock; one with a zone, or no time, is kept as written", () => {
+  assert.equal(zonedInstant('2026-12-05T15:00', 'Africa/Casablanca'), '2026-12-05T14:00:00.000Z');
+  assert.equal(zonedInstant('2026-12-05 15:00:30', 'Asia/Tokyo'), '2026-12-05T06:00:30.000Z');
+  assert.equal(zonedInstant('2026-12-05', 'Asia/Tokyo'), '2026-12-04T15:00:00.000Z');
+  // Ramadan 2026: Casablanca is UTC+0.
+  assert.equal(zonedInstant('2026-03-01T15:00', 'Africa/Casablanca'), '2026-03-01T15:00:00.000Z');
+  // 02:30 does not exist in Paris on the night clocks go forward: read as the next valid time.
+  assert.equal(zonedInstant('2026-03-29T02:30', 'Europe/Paris'), '2026-03-29T01:30:00.000Z');
+  for (const kept of ['2026-12-05T15:00:00Z', '2026-12-05T15:00+05:00', '2026-02-30T10:00', 'tomorrow', '', '2026-12-05T25:00'])
+    assert.equal(zonedInstant(kept, 'Asia/Tokyo'), kept, kept);
+});
+
+test('the local day of an instant, the end of a local day, and the offset shown beside a time', () => {
+  assert.equal(dayIn('2026-12-04T23:30:00Z', 'Africa/Casablanca'), '2026-12-05');
+  assert.equal(dayIn(new Date('2026-12-04T23:30:00Z'), 'UTC'), '2026-12-04');
+  assert.equal(startOfDayAfter('2026-12-05', 'Asia/Tokyo').toISOString(), '2026-12-05T15:00:00.000Z');
+  assert.equal(startOfDayAfter('2026-03-29', 'Europe/Paris').toISOString(), '2026-03-29T22:00:00.000Z', 'a 23-hour day');
+  assert.equal(offsetLabel('Africa/Casablanca', new Date('2026-12-05T12:00:00Z')), 'UTC+1');
+  assert.equal(offsetLabel('Africa/Casablanca', new Date('2026-03-01T12:00:00Z')), 'UTC');
+  assert.equal(offsetLabel('Asia/Kolkata', new Date('2026-12-05T12:00:00Z')), 'UTC+5:30');
+  assert.equal(offsetLabel('America/St_Johns', new Date('2026-12-05T12:00:00Z')), 'UTC-3:30');
+  assert.equal(offsetLabel('UTC', new Date()), 'UTC');
 });

@@ -6,14 +6,24 @@ import { DateTime, IANAZone } from 'luxon';
  * Africa/Casablanca at +00:00 from the end of 2026, where PostgreSQL and Node say +01:00).
  */
 
+/** The date (`YYYY-MM-DD`) `at` falls on in `tz`. */
+export function dayIn(at: Date | string, tz: string): string {
+  return DateTime.fromJSDate(new Date(at), { zone: tz }).toISODate()!;
+}
+
 /** Today's date (`YYYY-MM-DD`) in `tz`. */
 export function todayIn(tz: string, now = new Date()): string {
-  return DateTime.fromJSDate(now, { zone: tz }).toISODate()!;
+  return dayIn(now, tz);
 }
 
 /** The instant the day `YYYY-MM-DD` begins in `tz`. */
 export function startOfDay(day: string, tz: string): Date {
   return DateTime.fromISO(day, { zone: tz }).startOf('day').toJSDate();
+}
+
+/** The instant the day after `YYYY-MM-DD` begins in `tz`: the end of that day, exclusive. */
+export function startOfDayAfter(day: string, tz: string): Date {
+  return DateTime.fromISO(day, { zone: tz }).plus({ days: 1 }).startOf('day').toJSDate();
 }
 
 /** The instant today began in `tz`. */
@@ -40,7 +50,7 @@ const DAY_MS = 86_400_000;
 export function daySpan(from: string, to: string, tz: string, rows?: { first: Date; last: Date }): DaySpan {
   const zone = IANAZone.create(tz);
   const since = startOfDay(from, tz);
-  const until = DateTime.fromISO(to, { zone: tz }).plus({ days: 1 }).startOf('day').toJSDate();
+  const until = startOfDayAfter(to, tz);
   const starts = [since];
   const offsets = [zone.offset(since.getTime())];
   if (rows) {
@@ -73,4 +83,26 @@ export function daySpan(from: string, to: string, tz: string, rows?: { first: Da
  */
 export function dayOf(column: string, startsParam: string, offsetsParam: string): string {
   return `((${column} AT TIME ZONE 'UTC') + (${offsetsParam}::float8[])[width_bucket(${column}, ${startsParam}::timestamptz[])] * interval '1 minute')::date`;
+}
+
+const ZONELESS = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/;
+
+/**
+ * A time as the dashboard reads it: written without a zone (a date or datetime-local field) it is
+ * a wall-clock time of `tz`, returned as its ISO instant; written with one (`Z`, `+01:00`), or not
+ * a time at all, it is returned as written for the caller's validation. The API reads zone-less
+ * times as UTC (domain.md: times are UTC); the dashboard's people live in the platform's zone.
+ */
+export function zonedInstant(value: string, tz: string): string {
+  if (!ZONELESS.test(value)) return value;
+  const at = DateTime.fromISO(value.replace(' ', 'T'), { zone: tz });
+  return at.isValid ? at.toUTC().toISO()! : value;
+}
+
+/** The offset of `tz` at `at` as people read it next to a time: `UTC`, `UTC+1`, `UTC-3:30`. */
+export function offsetLabel(tz: string, at: Date): string {
+  const minutes = IANAZone.create(tz).offset(at.getTime());
+  if (minutes === 0) return 'UTC';
+  const abs = Math.abs(minutes);
+  return `UTC${minutes < 0 ? '-' : '+'}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, '0')}` : ''}`;
 }

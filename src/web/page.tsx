@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import { inDisplayZone } from './format.js';
 import { Layout } from './layout.js';
 import { PageContext, type PageCtx } from './page-context.js';
 
@@ -27,12 +28,14 @@ export function renderPage(
   const once = consume(req);
   const errors = req.listErrors ? { ...once.errors, ...req.listErrors } : once.errors;
   const ctx: PageCtx = { user: req.user, csrf, ...once, errors, url: new URL(req.url, 'http://localhost') };
-  const html = renderToString(
-    <PageContext.Provider value={ctx}>
-      <Layout title={opts.title} bare={opts.bare}>
-        {opts.body}
-      </Layout>
-    </PageContext.Provider>,
+  const html = inDisplayZone(req.server.config.timezone, () =>
+    renderToString(
+      <PageContext.Provider value={ctx}>
+        <Layout title={opts.title} bare={opts.bare}>
+          {opts.body}
+        </Layout>
+      </PageContext.Provider>,
+    ),
   );
   return reply
     .code(opts.status ?? 200)

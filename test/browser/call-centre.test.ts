@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DateTime } from 'luxon';
 import { clockIn } from '../../src/modules/call-centre/agent.js';
 import { agentOf, leads, shop, type Shop } from '../../src/modules/call-centre/test-fixtures.js';
 import { PASSWORD, person } from '../../src/test-support/people.js';
@@ -53,10 +54,16 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await Promise.all([page.waitForURL(/\/call-centre\/leads\//), page.getByRole('button', { name: 'Next lead' }).click()]);
     assert.equal(new URL(page.url()).pathname, `/call-centre/leads/${older}`);
     await page.keyboard.press('2');
-    const inAnHour = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
+    // Typed on the platform's clock (TIMEZONE), as the field's hint says.
+    const inAnHour = DateTime.now().setZone(env.t.config.timezone).plus({ hours: 1 }).toFormat("yyyy-MM-dd'T'HH:mm");
     await page.getByLabel('Call back at').fill(inAnHour);
     await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Save outcome' }).click()]);
     assert.match((await page.locator('.flash-success').textContent()) ?? '', /Call later/);
+    const { rows } = await env.t.db.query<{ minutes: number }>(
+      `SELECT round(extract(epoch FROM callback_at - now()) / 60)::int AS minutes FROM leads WHERE id = $1`,
+      [older],
+    );
+    assert.ok(rows[0].minutes >= 58 && rows[0].minutes <= 60, `the callback is in an hour (${rows[0].minutes} minutes)`);
 
     // Next: the no-reply lead again; key 3: confirmed, with a corrected address and an upsell line.
     await Promise.all([page.waitForURL(/\/call-centre\/leads\//), page.getByRole('button', { name: 'Next lead' }).click()]);

@@ -5,7 +5,7 @@ import type { WebUser } from '../../web/types.js';
 import { LEAD_STATUSES, outcomeRefusal, type LeadStatus } from '../leads/transitions.js';
 import { readSettings } from './settings.js';
 
-/** `callback_at` as sent: a zone-less time (the form's datetime-local) is read as UTC, as PostgreSQL stores it. */
+/** `callback_at` as sent: a zone-less time is read as UTC, as PostgreSQL stores it (the dashboard's form has been read in TIMEZONE). */
 const instant = (v: string) => Date.parse(/(z|[+-]\d\d:?\d\d)$/i.test(v) ? v : `${v.replace(' ', 'T')}Z`);
 
 /**

@@ -1,5 +1,5 @@
 import { dialNumber } from '../../lib/phone.js';
-import { formatDateTime } from '../../web/format.js';
+import { displayZone, formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import { Badge, Button, Card, Field, Form, Kpi, PageHeader, Select, TextArea } from '../../web/ui.js';
 import type { LeadItem } from '../leads/views.js';
@@ -103,7 +103,12 @@ function OutcomeForm(p: {
           ))}
         </fieldset>
         {p.outcomes.includes('call_later') && (
-          <Field name="callback_at" label="Call back at" type="datetime-local" hint="For Call later: when to call again (UTC)." />
+          <Field
+            name="callback_at"
+            label="Call back at"
+            type="datetime-local"
+            hint={`For Call later: when to call again (${displayZone()} time).`}
+          />
         )}
         {p.outcomes.includes('canceled') && (
           <Select

@@ -172,7 +172,7 @@ export async function invoicesPages(web: FastifyInstance) {
 
   web.get<IdRoute>('/invoices/:id/pdf', { config: { can: invoicePolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
-    const pdf = await statementPdf(row, await statementOf(db, row));
+    const pdf = await statementPdf(row, await statementOf(db, row), web.config.timezone);
     return sendFile(reply, 'application/pdf', `${row.reference}.pdf`, pdf, 'attachment');
   });
 

@@ -1,10 +1,10 @@
 import { PDF_FONTS, pdfDocument, writeText } from '../../files/pdf.js';
+import { dayIn } from '../../lib/time-zone.js';
 import type { InvoiceRow, Statement } from './queries.js';
 
 const { regular: REGULAR, bold: BOLD } = PDF_FONTS;
 
 const money = (n: number) => `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} MAD`;
-const day = (iso: string) => iso.slice(0, 10);
 
 /** The columns of a statement line: the order's credit, then each fee (finance.md's kinds). */
 const COLUMNS: [string, string][] = [
@@ -21,7 +21,7 @@ const COLUMNS: [string, string][] = [
  * delivered and returned order with its amount and fees, the admins' adjustments of the period,
  * and the totals (the net counts the adjustments: it is what the period added to the balance).
  */
-export async function statementPdf(inv: InvoiceRow, s: Statement): Promise<Buffer> {
+export async function statementPdf(inv: InvoiceRow, s: Statement, tz: string): Promise<Buffer> {
   const doc = await pdfDocument({ size: 'A4', margin: 40, info: { Title: `Statement ${inv.reference}`, Producer: 'codops' } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
@@ -30,7 +30,7 @@ export async function statementPdf(inv: InvoiceRow, s: Statement): Promise<Buffe
   doc.font(BOLD).fontSize(18).text(`Payout statement ${inv.reference}`);
   doc.font(REGULAR).fontSize(10).moveDown(0.5);
   doc.text(`Account: ${inv.account_name}`);
-  doc.text(`Period: ${s.since ? day(s.since) : 'the beginning'} to ${day(s.until)}`);
+  doc.text(`Period: ${s.since ? dayIn(s.since, tz) : 'the beginning'} to ${dayIn(s.until, tz)}`);
   doc.text(`Payout: ${money(Number(inv.amount))} (${inv.data.payment_method.replace('_', ' ')}), status ${inv.status}`);
   doc.moveDown();
 
@@ -80,7 +80,7 @@ export async function statementPdf(inv: InvoiceRow, s: Statement): Promise<Buffe
       adjusted += a.amount;
       const y = doc.y;
       doc.font(REGULAR).fontSize(8);
-      doc.text(day(a.at), x0, y, { width: 68, lineBreak: false });
+      doc.text(dayIn(a.at, tz), x0, y, { width: 68, lineBreak: false });
       doc.text(money(a.amount).replace(' MAD', ''), x0 + 436, y, { width: 60, align: 'right', lineBreak: false });
       doc.x = x0 + 72;
       doc.y = y;

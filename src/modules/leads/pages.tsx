@@ -46,6 +46,7 @@ import { holdsClaim } from '../call-centre/queue.js';
 import { callCentrePolicy } from '../call-centre/policy.js';
 import { readSettings } from '../call-centre/settings.js';
 import { createLead, deleteLeads, leadInput, patchLead } from './service.js';
+import { zonedInstant } from '../../lib/time-zone.js';
 import {
   CreateRecordPage,
   HistoriesList,
@@ -106,6 +107,7 @@ export async function leadListFilters(db: Queryable, req: FastifyRequest) {
     sku: p.sku as string | undefined,
     created_from: p.created_from as string | undefined,
     created_to: p.created_to as string | undefined,
+    zone: req.server.config.timezone,
     search: p.search,
   };
   return { p, scope, f };
@@ -252,6 +254,8 @@ export async function leadsPages(web: FastifyInstance) {
     const { access, row } = await load(req);
     // Confirming may correct the customer and the products in the same request (call-centre.md).
     const input = pick(body, body.status === 'confirmed' ? [...STATUS_FIELDS, ...LEAD_FORM_FIELDS] : STATUS_FIELDS);
+    // The form's "Call back at" is a wall-clock time of the platform's zone (the failed form shows it as typed).
+    if (typeof input.callback_at === 'string') input.callback_at = zonedInstant(input.callback_at, web.config.timezone);
     await db.tx(async (q) => {
       // The outcome's errors and the lifecycle's are told together (the move's refusal was hidden behind a reason's: ops audit).
       const bag = new ErrorBag();
@@ -314,6 +318,7 @@ export async function leadsPages(web: FastifyInstance) {
       reference: p.reference as string | undefined,
       from: p.from as string | undefined,
       to: p.to as string | undefined,
+      zone: req.server.config.timezone,
       search: p.search,
       direction: p.direction,
     };

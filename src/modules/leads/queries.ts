@@ -106,6 +106,8 @@ export interface HistoryFilters extends PageRequest {
   reference?: string;
   from?: string;
   to?: string;
+  /** The zone `from`/`to` written without one are read in (dateFrom): the dashboard's. */
+  zone?: string;
   /** The dashboard's search box: the record's reference, its customer's phone or part of their name. */
   search?: string;
   /** Oldest first when `asc` (the dashboard's sortable "When" column); newest first by default. */
@@ -133,8 +135,8 @@ export function leadHistoryPage(
   w.and('l.deleted_at IS NULL');
   if (productIds) w.and(`l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`);
   if (f.reference) w.and(`l.reference = ${w.param(f.reference)}`);
-  if (f.from) w.and(`h.created_at >= ${w.param(dateFrom(f.from))}::timestamptz`);
-  if (f.to) w.and(`h.created_at < ${w.param(dateBefore(f.to))}::timestamptz`);
+  if (f.from) w.and(`h.created_at >= ${w.param(dateFrom(f.from, f.zone))}::timestamptz`);
+  if (f.to) w.and(`h.created_at < ${w.param(dateBefore(f.to, f.zone))}::timestamptz`);
   if (f.search) w.and(recordSearch(w, 'l', f.search));
   return jsonPage(q, {
     jsonExpr: withExtra(LEAD_HISTORY_JSON, opts.extra),

@@ -1,6 +1,6 @@
 import { ExportForm } from '../spreadsheets/views.js';
 import type { ComponentChildren } from 'preact';
-import { formatDate, formatDateTime } from '../../web/format.js';
+import { displayZone, formatDate, formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
 import { usePage } from '../../web/page-context.js';
 import {
@@ -352,7 +352,7 @@ function LeadStatusForm({ lead, options, cancelReasons }: { lead: LeadItem; opti
         <Select name="status" label="Status" options={options.map((s) => [s, statusLabel(s)])} placeholder="Choose a status" required />
         <div class="form-grid">
           {options.includes('call_later') && (
-            <Field name="callback_at" label="Call back at" type="datetime-local" hint="Needed for Call later (UTC)." />
+            <Field name="callback_at" label="Call back at" type="datetime-local" hint={`Needed for Call later (${displayZone()} time).`} />
           )}
           {options.includes('canceled') && (
             <Select

@@ -83,7 +83,7 @@ export async function ledgerPages(web: FastifyInstance) {
   });
 
   web.get('/balance-histories', { config: { can: ledgerPolicy.can('view') } }, async (req, reply) => {
-    const f = ledgerList(req);
+    const f = Object.assign(ledgerList(req), { zone: req.server.config.timezone });
     const accountId = await moneyAccount(db, req.user!, f.account_id as string | undefined, false);
     const json = wantsJson(req);
     const body = await ledgerPage(db, accountId, f, !json && !accountId);

@@ -62,6 +62,8 @@ export interface LedgerFilters {
   invoice_reference?: string;
   created_from?: string;
   created_to?: string;
+  /** The zone the dates written without one are read in (dateFrom): the dashboard's. */
+  zone?: string;
   /** By date (the entries' order: the ledger is append-only); newest first unless `asc`. */
   direction?: 'asc' | 'desc';
 }
@@ -93,8 +95,8 @@ export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilt
   if (f.kind) w.and(`h.kind = ${w.param(f.kind)}`);
   if (f.order_reference) w.and(`h.order_reference = ${w.param(f.order_reference)}`);
   if (f.invoice_reference) w.and(`h.invoice_reference = ${w.param(f.invoice_reference)}`);
-  if (f.created_from) w.and(`h.created_at >= ${w.param(dateFrom(f.created_from))}`);
-  if (f.created_to) w.and(`h.created_at < ${w.param(dateBefore(f.created_to))}`);
+  if (f.created_from) w.and(`h.created_at >= ${w.param(dateFrom(f.created_from, f.zone))}`);
+  if (f.created_to) w.and(`h.created_at < ${w.param(dateBefore(f.created_to, f.zone))}`);
   const filtered = Boolean(search || f.kind || f.order_reference || f.invoice_reference || f.created_from || f.created_to);
   // An account's whole ledger is counted by its balance row (kept by book()), not by a scan.
   const total =

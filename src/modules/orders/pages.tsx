@@ -114,6 +114,7 @@ export function orderListFilters(req: FastifyRequest) {
     tracking_number: p.tracking_number as string | undefined,
     created_from: p.created_from as string | undefined,
     created_to: p.created_to as string | undefined,
+    zone: req.server.config.timezone,
     search: p.search,
   };
   return { p, scope, f };
@@ -347,6 +348,7 @@ export async function ordersPages(web: FastifyInstance) {
       reference: p.reference as string | undefined,
       from: p.from as string | undefined,
       to: p.to as string | undefined,
+      zone: req.server.config.timezone,
       search: p.search,
       direction: p.direction,
     };

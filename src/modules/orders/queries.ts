@@ -114,8 +114,8 @@ export function orderHistoryPage(
 ): Promise<string> {
   const w = scopeWhere(scope);
   if (f.reference) w.and(`o.reference = ${w.param(f.reference)}`);
-  if (f.from) w.and(`h.created_at >= ${w.param(dateFrom(f.from))}::timestamptz`);
-  if (f.to) w.and(`h.created_at < ${w.param(dateBefore(f.to))}::timestamptz`);
+  if (f.from) w.and(`h.created_at >= ${w.param(dateFrom(f.from, f.zone))}::timestamptz`);
+  if (f.to) w.and(`h.created_at < ${w.param(dateBefore(f.to, f.zone))}::timestamptz`);
   if (f.search) w.and(recordSearch(w, 'o', f.search));
   return jsonPage(q, {
     jsonExpr: withExtra(ORDER_HISTORY_JSON, opts.extra),

@@ -13,6 +13,8 @@ export interface RecordFilters extends PageRequest {
   sku?: string;
   created_from?: string;
   created_to?: string;
+  /** The zone `created_from`/`created_to` written without one are read in (dateFrom): the dashboard's. */
+  zone?: string;
   /** The dashboard's search box: a reference, a phone number or part of a name. */
   search?: string;
 }
@@ -80,8 +82,8 @@ export function recordFilters(w: Where, t: RecordTable, f: RecordFilters): Where
     w.and(`${a}.id IN (SELECT x.${t.lines.fk} FROM ${t.lines.table} x JOIN products p ON p.id = x.product_id
                      WHERE p.account_id = ${a}.account_id AND p.sku = ${w.param(f.sku)})`);
   }
-  if (f.created_from) w.and(`${a}.created_at >= ${w.param(dateFrom(f.created_from))}::timestamptz`);
-  if (f.created_to) w.and(`${a}.created_at < ${w.param(dateBefore(f.created_to))}::timestamptz`);
+  if (f.created_from) w.and(`${a}.created_at >= ${w.param(dateFrom(f.created_from, f.zone))}::timestamptz`);
+  if (f.created_to) w.and(`${a}.created_at < ${w.param(dateBefore(f.created_to, f.zone))}::timestamptz`);
   if (f.search) w.and(recordSearch(w, a, f.search));
   return w;
 }

@@ -1,4 +1,6 @@
 import { Money } from '../../web/money.js';
+import { todayIn } from '../../lib/time-zone.js';
+import { displayZone } from '../../web/format.js';
 import { Button, Card, Checkbox, DataTable, Field, Form, LinkButton, PageHeader, TextArea } from '../../web/ui.js';
 import { OtherErrors } from '../records/record-ui.js';
 import type { Courier, CourierCash, PendingOrder } from './queries.js';
@@ -41,7 +43,7 @@ export function CourierCashPage(p: { rows: CourierCash[] }) {
 }
 
 export function RemittanceForm(p: { courier: Courier; orders: PendingOrder[] }) {
-  const today = new Date().toISOString().slice(0, 10);
+  const today = todayIn(displayZone());
   return (
     <>
       <PageHeader title={`Remittance from ${p.courier.name}`} back={{ href: '/remittances', label: 'Courier cash' }} />

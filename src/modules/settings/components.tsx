@@ -1,5 +1,6 @@
 import type { WebUser } from '../../web/types.js';
 import { usePage } from '../../web/page-context.js';
+import { formatDate, formatDateTime } from '../../web/format.js';
 import { PageHeader } from '../../web/ui.js';
 import { apiKeyPolicy } from '../tokens/policy.js';
 import { webhookPolicy } from '../webhooks/policy.js';
@@ -47,15 +48,13 @@ export function OtherErrors(p: { shown: string[] }) {
 /** `2026-01-15T14:30:00Z` as the API writes times, or null. */
 export const isoSeconds = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 
-/** A time people read: `15 Jan 2026, 14:30 UTC` (or the day alone), with the exact value for machines. */
+/** A time people read: `15 Jan 2026, 14:30 UTC+1` (or the day alone) in the platform's zone, with the exact value for machines. */
 export function When(p: { at: Date | string | null | undefined; empty?: string; date?: boolean }) {
   if (!p.at) return <span class="muted">{p.empty ?? '—'}</span>;
-  const d = new Date(p.at);
-  const day = d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-  const full = `${day}, ${d.toISOString().slice(11, 16)} UTC`;
+  const full = formatDateTime(p.at);
   return (
-    <time datetime={isoSeconds(d)!} title={p.date ? full : undefined}>
-      {p.date ? day : full}
+    <time datetime={isoSeconds(p.at)!} title={p.date ? full : undefined}>
+      {p.date ? formatDate(p.at) : full}
     </time>
   );
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { formatDate } from '../../web/format.js';
 import { pictureUrl } from '../../web/picture-url.js';
 import { Type } from '@sinclair/typebox';
 import { compile, ErrorBag } from '../../http/validation.js';
@@ -106,7 +107,7 @@ function ProfilePage({ p }: { p: ProfileRow }) {
               ['Email', p.email],
               ['Role', ROLE_LABELS[p.role]],
               ...(p.account_name ? ([['Shop account', p.account_name]] as [string, string][]) : []),
-              ['Member since', p.created_at.toISOString().slice(0, 10)],
+              ['Member since', formatDate(p.created_at)],
             ]}
           />
           <p class="hint">To change your email address, ask an administrator.</p>

@@ -14,7 +14,8 @@ const API = '/api/web/1.0';
 const TOKEN = /\d+\|[a-f0-9]{48}/;
 
 let t: TestApp;
-sharedTestApp((app) => (t = app));
+// Asia/Tokyo (UTC+9, no summer time): a key's last day ends at 14:59:59 UTC.
+sharedTestApp((app) => (t = app), { TIMEZONE: 'Asia/Tokyo' });
 
 async function person(role: Role = 'seller', accountId?: string) {
   const account = accountId ?? (await createAccount(t.db, { name: `Shop ${newId().slice(-6)}` })).id;
@@ -47,6 +48,7 @@ describe('API keys: generate, shown once, use, revoke', () => {
       // A required group's legend carries its `*` after its name.
       assert.match(create.body, new RegExp(`>${label}(?: <span class="req" aria-hidden="true">\\*</span>)?<`), label);
     assert.doesNotMatch(create.body, /name="account_id"/, 'sellers make keys for their own account');
+    assert.match(create.body, /until the end of this day \(Asia\/Tokyo time\)/);
 
     const res = await a.form('/settings/api-keys/store', { name: 'Shopify store', scopes: ['VIEW LEADS', 'CREATE LEADS'] });
     redirectsTo(res, '/settings/api-keys');
@@ -130,7 +132,7 @@ describe('API keys: generate, shown once, use, revoke', () => {
     assert.deepEqual(Object.keys(data), ['id', 'name', 'scopes', 'expires_at', 'token']);
     assert.deepEqual(
       { ...data, token: undefined },
-      { id: data.id, name: 'Sheets', scopes: ['VIEW LEADS', 'VIEW ORDERS'], expires_at: `${tomorrow}T23:59:59Z`, token: undefined },
+      { id: data.id, name: 'Sheets', scopes: ['VIEW LEADS', 'VIEW ORDERS'], expires_at: `${tomorrow}T14:59:59Z`, token: undefined },
     );
     assert.match(data.token, new RegExp(`^${data.id}\\|[a-f0-9]{48}$`));
     assert.equal((await bearer(data.token)).statusCode, 200);
@@ -142,7 +144,7 @@ describe('API keys: generate, shown once, use, revoke', () => {
     assert.deepEqual(body.meta, { current_page: 1, per_page: 25, total: 1, last_page: 1 });
     assert.equal(body.data[0].name, 'Sheets');
     assert.equal(body.data[0].status, 'active');
-    assert.equal(body.data[0].expires_at, `${tomorrow}T23:59:59Z`);
+    assert.equal(body.data[0].expires_at, `${tomorrow}T14:59:59Z`);
     assert.ok(!JSON.stringify(body).includes(data.token.split('|')[1]));
 
     const revoked = await a.json('DELETE', `/settings/api-keys/${data.id}`);

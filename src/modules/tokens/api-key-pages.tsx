@@ -93,7 +93,7 @@ export async function apiKeyPages(web: FastifyInstance) {
     const accounts = user.role === 'admin' ? await accountOptions(db, account) : [];
     return renderPage(req, reply, {
       title: 'Generate an API key',
-      body: <CreatePage user={user} accounts={accounts} account={account} today={new Date().toISOString().slice(0, 10)} />,
+      body: <CreatePage user={user} accounts={accounts} account={account} />,
     });
   });
 
@@ -108,7 +108,7 @@ export async function apiKeyPages(web: FastifyInstance) {
     const input = validator.check(body, bag) as { account_id?: string; name: string; scopes: Scope[]; expires_at?: string };
     let expiresAt: Date | null = null;
     if (input.expires_at && !bag.has('expires_at')) {
-      expiresAt = tokenExpiry(input.expires_at)!; // its format was checked
+      expiresAt = tokenExpiry(input.expires_at, web.config.timezone)!; // its format was checked
       if (expiresAt.getTime() <= Date.now()) bag.add('expires_at', AFTER_NOW);
     }
     if (admin && input.account_id && !bag.has('account_id') && !(await accountExists(db, input.account_id))) {

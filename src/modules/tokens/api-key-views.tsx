@@ -1,4 +1,6 @@
 import type { WebUser } from '../../web/types.js';
+import { todayIn } from '../../lib/time-zone.js';
+import { displayZone } from '../../web/format.js';
 import {
   Badge,
   Button,
@@ -157,7 +159,7 @@ export function ListPage(p: {
   );
 }
 
-export function CreatePage(p: { user: WebUser; accounts: [string, string][]; account: string | null; today: string }) {
+export function CreatePage(p: { user: WebUser; accounts: [string, string][]; account: string | null }) {
   const admin = p.user.role === 'admin';
   return (
     <>
@@ -174,8 +176,8 @@ export function CreatePage(p: { user: WebUser; accounts: [string, string][]; acc
             name="expires_at"
             label="Expires at"
             type="date"
-            min={p.today}
-            hint="Optional. The key works until the end of this day (UTC); leave empty for a key that does not expire."
+            min={todayIn(displayZone())}
+            hint={`Optional. The key works until the end of this day (${displayZone()} time); leave empty for a key that does not expire.`}
           />
           <div class="form-actions">
             <Button>Generate the key</Button>

@@ -2,16 +2,19 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../../db/database.js';
 import type { Scope } from '../../core/scopes.js';
 import { isDate } from '../../http/validation.js';
+import { startOfDayAfter, zonedInstant } from '../../lib/time-zone.js';
 
 /** Only this digest of a token's secret is stored. */
 /**
- * When a token given `expires_at` expires: a bare date means the whole of that day (UTC), as list
- * filters read it; a date-time is that instant. Undefined when it is no date (Laravel's `date`:
- * 2027-02-30 is none). The dashboard and the CLI read it here.
+ * When a token given `expires_at` expires: a bare date means the whole of that day in the platform's
+ * zone `tz`, as the dashboard's list filters read it; a date-time is that instant (read in `tz` when
+ * written without a zone). Undefined when it is no date (Laravel's `date`: 2027-02-30 is none).
+ * The dashboard and the CLI read it here.
  */
-export function tokenExpiry(text: string): Date | undefined {
+export function tokenExpiry(text: string, tz: string): Date | undefined {
   if (!isDate(text)) return undefined;
-  return new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T23:59:59.999Z` : text);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return new Date(startOfDayAfter(text, tz).getTime() - 1);
+  return new Date(zonedInstant(text, tz));
 }
 
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
