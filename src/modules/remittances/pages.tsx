@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { notFound } from '../../http/errors.js';
+import { zonedInstant } from '../../lib/time-zone.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { queryText } from '../../web/query.js';
@@ -72,7 +73,7 @@ export async function remittancesPages(web: FastifyInstance) {
         {
           order_ids: input.order_ids,
           lines,
-          received_at: input.received_at,
+          received_at: zonedInstant(input.received_at, req.server.config.timezone), // the dashboard's day
           comment: input.comment ?? null,
           confirm: input.confirm === true,
         },

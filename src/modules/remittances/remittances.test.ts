@@ -42,6 +42,8 @@ describe('remittance amounts, found by the finance audit', () => {
     const ok = await send(`${a},9999999\n${b},80`);
     assert.equal(ok.statusCode, 201, ok.body);
     assert.equal(ok.json().data.amount, 10_000_079);
+    // The day the cash came in is the platform's (Africa/Casablanca, UTC+1 in December).
+    assert.equal(ok.json().data.received_at, '2026-12-04T23:00:00Z');
   });
 
   test('a CSV records at most 5000 orders: the first line beyond is refused, so no sum outgrows its column', () => {
