@@ -16,17 +16,20 @@ export async function recordPushFailure(q: Queryable, orderId: string, companyId
 }
 
 /**
- * Why the last push of a `new` order failed, while nothing has happened to the order since (no
- * status change after it: a renewed order's earlier failure is not its own).
+ * SQL: why the last push of the order `o` (an alias of `orders`) failed, while it is `new` and nothing
+ * has happened to it since (no status change after it: a renewed order's earlier failure is not its
+ * own); a row (company, message, failed_at) or none. The order's page and the push list read it.
  */
+export const currentPushFailure = (o: string) =>
+  `SELECT c.name AS company, f.message, f.failed_at
+     FROM order_push_failures f JOIN shipping_companies c ON c.id = f.shipping_company_id
+    WHERE f.order_id = ${o}.id AND ${o}.status = 'new'
+      AND NOT EXISTS (SELECT 1 FROM order_histories h WHERE h.order_id = f.order_id AND h.created_at > f.failed_at)`;
+
+/** The order's current push failure (`currentPushFailure`), if any. */
 export async function lastPushFailure(q: Queryable, orderId: string): Promise<PushFailure | undefined> {
   const { rows } = await q.query<PushFailure>(
-    `SELECT c.name AS company, f.message, f.failed_at
-       FROM order_push_failures f
-       JOIN orders o ON o.id = f.order_id AND o.status = 'new'
-       JOIN shipping_companies c ON c.id = f.shipping_company_id
-      WHERE f.order_id = $1
-        AND NOT EXISTS (SELECT 1 FROM order_histories h WHERE h.order_id = f.order_id AND h.created_at > f.failed_at)`,
+    `SELECT x.* FROM orders o CROSS JOIN LATERAL (${currentPushFailure('o')}) x WHERE o.id = $1`,
     [orderId],
   );
   return rows[0];

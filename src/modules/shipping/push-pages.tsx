@@ -92,6 +92,11 @@ function PushPage(p: {
                   <span class="stack">
                     <a href={`/orders/${o.id}/show`}>{o.reference}</a>
                     {o.waiting_for_stock && <WaitingForStockBadge />}
+                    {o.push_failure && (
+                      <span class="small failed-note" title={`${o.push_failure.company}, ${formatDateTime(o.push_failure.failed_at)}`}>
+                        Push failed: {o.push_failure.message}
+                      </span>
+                    )}
                   </span>
                 ),
               },

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { WAITING_FOR_STOCK } from '../stocks/effects.js';
+import { currentPushFailure } from './push-failures.js';
 
 export interface PushableOrder {
   id: string;
@@ -11,13 +12,17 @@ export interface PushableOrder {
   created_at: string;
   /** It cannot ship yet: the push reports it without calling the courier. */
   waiting_for_stock: boolean;
+  /** Why its last push failed (it stayed new), while nothing has happened to it since. */
+  push_failure: { company: string; message: string; failed_at: string } | null;
 }
 
 /** The newest new orders of every account (the push page's selection), at most `limit`. */
 export async function pushableOrders(q: Queryable, limit = 200): Promise<PushableOrder[]> {
   const { rows } = await q.query<PushableOrder>(
     `SELECT o.id, o.reference, a.name AS account, o.full_name, o.city, o.total::float8 AS total, iso_utc(o.created_at) AS created_at,
-            ${WAITING_FOR_STOCK('o')} AS waiting_for_stock
+            ${WAITING_FOR_STOCK('o')} AS waiting_for_stock,
+            (SELECT json_build_object('company', x.company, 'message', x.message, 'failed_at', iso_utc(x.failed_at))
+               FROM (${currentPushFailure('o')}) x) AS push_failure
        FROM orders o JOIN accounts a ON a.id = o.account_id
       WHERE o.status = 'new' AND o.deleted_at IS NULL
       ORDER BY o.created_at DESC, o.id DESC LIMIT $1`,

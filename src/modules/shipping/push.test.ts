@@ -408,6 +408,12 @@ test('an order goes only with a company that delivers to its city (a company lis
   // The reason shows on the order's page too while it stays new (operations.md: "with the reason shown").
   const page = async () => (await admin.get(`/orders/${id}/show`)).body;
   assert.match(await page(), new RegExp(`Push failed</span> <span>${await nameOf(http)}, [^<]+: The order ${ref} cannot be shipped`));
+  // And on its row of the push list, where the next push is chosen.
+  const list = (await admin.get('/orders/push')).body;
+  assert.match(
+    list,
+    new RegExp(`<span class="small failed-note" title="${await nameOf(http)}, [^"]+">Push failed: The order ${ref} cannot be shipped with`),
+  );
   // The manual company of the other tests lists no city: it takes the order.
   const ok = await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', shipping_company_id: manual, tracking_number: 'T-2' });
   assert.equal(ok.statusCode, 200, ok.body);
