@@ -98,11 +98,3 @@ export function zonedInstant(value: string, tz: string): string {
   const at = DateTime.fromISO(value.replace(' ', 'T'), { zone: tz });
   return at.isValid ? at.toUTC().toISO()! : value;
 }
-
-/** The offset of `tz` at `at` as people read it next to a time: `UTC`, `UTC+1`, `UTC-3:30`. */
-export function offsetLabel(tz: string, at: Date): string {
-  const minutes = IANAZone.create(tz).offset(at.getTime());
-  if (minutes === 0) return 'UTC';
-  const abs = Math.abs(minutes);
-  return `UTC${minutes < 0 ? '-' : '+'}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, '0')}` : ''}`;
-}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { displayZone, formatDate, formatDateTime, formatTime, inDisplayZone } from './format.js';
+import { displayZone, formatDate, formatDateTime, formatTime, inDisplayZone, offsetLabel } from './format.js';
 
 test("times are shown in the zone of the render (the platform's), with the offset then; UTC outside a render", () => {
   const at = '2026-12-04T23:30:00Z';
@@ -27,4 +27,15 @@ test("times are shown in the zone of the render (the platform's), with the offse
     }),
   );
   assert.equal(displayZone(), 'UTC');
+});
+
+test('the offset beside a time: whole hours, or hours and minutes', () => {
+  assert.equal(offsetLabel(60), 'UTC+1');
+  assert.equal(offsetLabel(0), 'UTC');
+  assert.equal(offsetLabel(330), 'UTC+5:30');
+  assert.equal(offsetLabel(-210), 'UTC-3:30');
+  assert.equal(
+    inDisplayZone('America/St_Johns', () => formatTime('2026-12-05T12:00:00Z')),
+    '08:30 UTC-3:30',
+  );
 });

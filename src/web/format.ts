@@ -1,5 +1,4 @@
 import { IANAZone } from 'luxon';
-import { offsetLabel } from '../lib/time-zone.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -25,27 +24,37 @@ export function inDisplayZone<T>(tz: string, render: () => T): T {
 /** The zone times are shown in (for a form's hint: "in Africa/Casablanca time"). */
 export const displayZone = () => zone;
 
-/** The wall-clock fields of an instant in the display zone (read with getUTC*). */
-function local(iso: string | Date): Date {
-  const d = new Date(iso);
-  return new Date(d.getTime() + IANAZone.create(zone).offset(d.getTime()) * 60_000);
+/** An instant on the display zone's clock (read with getUTC*), and that zone's offset then in minutes. */
+function local(iso: string | Date): { at: Date; offset: number } {
+  const t = new Date(iso).getTime();
+  const offset = IANAZone.create(zone).offset(t);
+  return { at: new Date(t + offset * 60_000), offset };
 }
+
+/** An offset from UTC in minutes as people read it next to a time: `UTC`, `UTC+1`, `UTC-3:30`. */
+export function offsetLabel(minutes: number): string {
+  if (minutes === 0) return 'UTC';
+  const abs = Math.abs(minutes);
+  return `UTC${minutes < 0 ? '-' : '+'}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, '0')}` : ''}`;
+}
+
+const day = (d: Date) => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+const time = (d: Date, offset: number) => `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} ${offsetLabel(offset)}`;
 
 /** `15 Jan 2026` from an ISO time, on the display zone's calendar. */
 export function formatDate(iso: string | Date | null | undefined): string {
-  if (!iso) return '—';
-  const d = local(iso);
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  return iso ? day(local(iso).at) : '—';
 }
 
 /** `14:30 UTC+1`: the display zone's time, with its offset then. */
 export function formatTime(iso: string | Date): string {
-  const d = local(iso);
-  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} ${offsetLabel(zone, new Date(iso))}`;
+  const { at, offset } = local(iso);
+  return time(at, offset);
 }
 
 /** `15 Jan 2026, 14:30 UTC+1`. */
 export function formatDateTime(iso: string | Date | null | undefined): string {
   if (!iso) return '—';
-  return `${formatDate(iso)}, ${formatTime(iso)}`;
+  const { at, offset } = local(iso);
+  return `${day(at)}, ${time(at, offset)}`;
 }
