@@ -4,9 +4,10 @@ import { ErrorBag, messages } from '../../http/validation.js';
 import type { WebUser } from '../../web/types.js';
 import { LEAD_STATUSES, outcomeRefusal, type LeadStatus } from '../leads/transitions.js';
 import { readSettings } from './settings.js';
+import { zonedInstant } from '../../lib/time-zone.js';
 
-/** `callback_at` as sent: a zone-less time is read as UTC, as PostgreSQL stores it (the dashboard's form has been read in TIMEZONE). */
-const instant = (v: string) => Date.parse(/(z|[+-]\d\d:?\d\d)$/i.test(v) ? v : `${v.replace(' ', 'T')}Z`);
+/** `callback_at` as sent: a zone-less time is UTC, as the lifecycle stores it (the dashboard's form has been read in TIMEZONE). */
+const instant = (v: string) => Date.parse(zonedInstant(v, 'UTC'));
 
 /**
  * An agent edits only leads of their own queue (domain.md: agents VU "own queue"): not held by

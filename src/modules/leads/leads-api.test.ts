@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { lead, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
 import { LEAD_KEYS } from './test-fixtures.js';
+import { SYSTEM } from '../../core/actor.js';
+import { transitionLeads } from './lifecycle.js';
 
 const API = '/api/web/1.0';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -1157,4 +1159,15 @@ test('GET /lead-histories: exact items, newest first, reference/from/to filters,
     per_page: ['The per page field must not be greater than 1000.'],
   });
   assert.deepEqual(historyRows(await get(b, '/lead-histories')), [['LD-00001', null, 'new', BY_TOKEN, null]]);
+});
+
+test('a zone-less callback_at is UTC whatever the zone of the database session (a server set to another zone)', async () => {
+  const a = await tenant(t.db);
+  await create(a, [lead(1)]);
+  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1', [a.accountId]);
+  await t.db.tx(async (q) => {
+    await q.query(`SET LOCAL TimeZone = 'America/Los_Angeles'`);
+    await transitionLeads(q, SYSTEM, a.accountId, [{ id: rows[0].id, from: 'new', to: 'call_later', callbackAt: '2030-12-20 10:00:00' }]);
+  });
+  assert.equal((await get(a, '/leads/LD-00001')).body.data.callback_at, '2030-12-20T10:00:00Z');
 });

@@ -4,6 +4,7 @@ import { appendHistories } from '../records/history.js';
 import { recordLeadEvents } from '../events/outbox.js';
 import type { Actor } from '../../core/actor.js';
 import { isCallOutcome, leadMoveFollowedBy, leadMoveRefusal, type LeadStatus } from './transitions.js';
+import { zonedInstant } from '../../lib/time-zone.js';
 
 export interface LeadTransition {
   id: string;
@@ -50,7 +51,9 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
     [
       ts.map((t) => t.id),
       ts.map((t) => t.to),
-      ts.map((t) => t.callbackAt ?? null),
+      // A zone-less time is UTC (domain.md; the dashboard has made its own an instant), not the
+      // zone of the database session, which ::timestamptz would read it in.
+      ts.map((t) => (t.callbackAt ? zonedInstant(t.callbackAt, 'UTC') : null)),
       ts.map((t) => t.cancelReason ?? null),
       accountId,
       ts.map((t) => leadMoveFollowedBy(t.from, t.to, 'another call')),
