@@ -6,7 +6,7 @@
   var days = JSON.parse(el.getAttribute('data-days') || '[]');
   if (!days.length) return;
   var xs = days.map(function (d) {
-    return Date.parse(d.day + 'T12:00:00Z') / 1000;
+    return Date.parse(d.day + 'T00:00:00Z') / 1000;
   });
   var data = [
     xs,
@@ -26,7 +26,16 @@
       scales: {
         x: { time: true, auto: false, range: [xs[0] - 43200, xs[xs.length - 1] + 43200] },
       },
-      series: [{}, { label: 'Calls', stroke: '#2563eb', width: 2 }, { label: 'Confirmed', stroke: '#16a34a', width: 2 }],
+      // A point is a day of the platform's zone, placed at its midnight UTC and read on UTC's calendar:
+      // the browser's put it on another day away from UTC (and showed an hour in the legend).
+      tzDate: function (ts) {
+        return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
+      },
+      series: [
+        { label: 'Day', value: '{YYYY}-{MM}-{DD}' },
+        { label: 'Calls', stroke: '#2563eb', width: 2 },
+        { label: 'Confirmed', stroke: '#16a34a', width: 2 },
+      ],
       axes: [{}, { label: 'Calls' }],
     },
     data,

@@ -133,6 +133,19 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     assert.equal((await db.query('SELECT 1 FROM leads WHERE id = $1 AND deleted_at IS NULL', [first])).rowCount, 0);
   });
 
+  test("the statistics chart's days are the platform's days whatever the browser's zone", async () => {
+    const admin = await person(env.t.db, 'admin');
+    // UTC+14: a day drawn on the browser's calendar moved to the next one.
+    const page = await newPage(env, { width: 1280, height: 800 }, 'Pacific/Kiritimati');
+    await login(page, admin.email, PASSWORD);
+    await page.goto('/statistics/agents?from=2026-01-10&to=2026-01-12');
+    const over = page.locator('#agents-chart .u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + 2, box.y + box.height / 2); // the cursor takes the nearest point: the first day
+    assert.match((await page.locator('#agents-chart .u-legend').textContent()) ?? '', /^Day\s*2026-01-10Calls/);
+    await checkPage(page, 'agent statistics in another zone');
+  });
+
   test('an agent outside their working hours sees the message', async () => {
     const t = (m: number) => clockIn('Africa/Casablanca', new Date(Date.now() + m * 60_000));
     const hours = [{ startTime: t(-3), endTime: t(-1) }];

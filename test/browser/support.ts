@@ -63,8 +63,9 @@ export function launchBrowser(): Promise<Browser> {
 export async function newPage(
   env: Pick<BrowserEnv, 'browser' | 'base'>,
   viewport = { width: 1280, height: 800 },
+  timezoneId?: string,
 ): Promise<Page & { consoleErrors: string[] }> {
-  const context = await env.browser.newContext({ viewport, baseURL: env.base });
+  const context = await env.browser.newContext({ viewport, baseURL: env.base, timezoneId });
   // A CSP violation fails the page: Chromium's own console message did not reach the page's console
   // events for an inline script added by a script, so the page's violation event is logged as an error.
   await context.addInitScript({ content: CSP_EVENTS });
