@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { lead, tenant, withTestApp } from '../test-support/harness.js';
 import { fieldErrors } from '../test-support/expect.js';
 import { login } from '../test-support/session.js';
+import { person } from '../test-support/people.js';
 
 // Asia/Tokyo (UTC+9, no summer time) as the platform's zone: 20:30 UTC on 14 Jan is 05:30 on 15 Jan there.
 test("the dashboard shows, filters and reads times in the platform's zone (TIMEZONE); the API stays in UTC", () =>
@@ -58,6 +59,16 @@ test("the dashboard shows, filters and reads times in the platform's zone (TIMEZ
       });
       assert.equal(patched.statusCode, 200, patched.body);
       assert.equal(patched.json().data.callback_at, '2099-01-15T15:00:00Z');
+    },
+    { TIMEZONE: 'Asia/Tokyo' },
+  ));
+
+test("an agent's working hours are typed on the platform's clock, and the form says so", () =>
+  withTestApp(
+    async (t) => {
+      const admin = await login(t.app, (await person(t.db, 'admin')).email);
+      const form = await admin.get('/users/agents/create');
+      assert.match(form.body, /The times of day this agent takes calls \(24-hour clock, Asia\/Tokyo time\)/);
     },
     { TIMEZONE: 'Asia/Tokyo' },
   ));
