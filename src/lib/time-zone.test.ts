@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dayIn, daySpan, startOfDay, startOfDayAfter, startOfToday, todayIn, zonedInstant } from './time-zone.js';
+import { dayIn, daySpan, homePeriods, startOfDay, startOfDayAfter, startOfToday, todayIn, zonedInstant } from './time-zone.js';
 
 test('days of a zone from Node: Casablanca is UTC+1 outside Ramadan, Paris moves its clocks', () => {
   assert.equal(startOfDay('2026-12-05', 'Africa/Casablanca').toISOString(), '2026-12-04T23:00:00.000Z');
@@ -48,4 +48,12 @@ test('the local day of an instant, and the end of a local day', () => {
   assert.equal(dayIn(new Date('2026-12-04T23:30:00Z'), 'UTC'), '2026-12-04');
   assert.equal(startOfDayAfter('2026-12-05', 'Asia/Tokyo').toISOString(), '2026-12-05T15:00:00.000Z');
   assert.equal(startOfDayAfter('2026-03-29', 'Europe/Paris').toISOString(), '2026-03-29T22:00:00.000Z', 'a 23-hour day');
+});
+
+test("the home's periods: today and the 30 days ending today, from the platform's midnights", () => {
+  const { today, month } = homePeriods('Africa/Casablanca', new Date('2026-12-04T23:30:00Z'));
+  assert.equal(today.toISOString(), '2026-12-04T23:00:00.000Z');
+  assert.equal(month.toISOString(), '2026-11-05T23:00:00.000Z');
+  // Across Paris's change of clocks the 30 days hold a 25-hour day.
+  assert.equal(homePeriods('Europe/Paris', new Date('2026-11-10T12:00:00Z')).month.toISOString(), '2026-10-11T22:00:00.000Z');
 });

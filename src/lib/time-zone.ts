@@ -26,6 +26,12 @@ export function startOfDayAfter(day: string, tz: string): Date {
   return DateTime.fromISO(day, { zone: tz }).plus({ days: 1 }).startOf('day').toJSDate();
 }
 
+/** The platform's today and its last 30 days (today and the 29 before it), as the instants they began. */
+export function homePeriods(tz: string, now = new Date()): { today: Date; month: Date } {
+  const today = DateTime.fromJSDate(now, { zone: tz }).startOf('day');
+  return { today: today.toJSDate(), month: today.minus({ days: 29 }).startOf('day').toJSDate() };
+}
+
 /** The instant today began in `tz`. */
 export function startOfToday(tz: string, now = new Date()): Date {
   return startOfDay(todayIn(tz, now), tz);

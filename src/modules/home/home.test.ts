@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { homePeriods } from '../../lib/time-zone.js';
 import { lead, order, tenant, sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
@@ -67,4 +68,17 @@ test('home: "Orders shipped today" and the delivery rate count the day of the mo
     '100 %',
     '100 %',
   ]);
+});
+
+test("home: the 30 days are the platform's last 30 days, today included, from their first midnight (not 720 hours back from now)", async () => {
+  const a = await tenant(t.db);
+  const created = await t.app.inject({ method: 'POST', url: `${API}/leads`, headers: a.auth, payload: { leads: [lead(1), lead(2)] } });
+  assert.equal(created.statusCode, 201, created.body);
+  const { month } = homePeriods(t.config.timezone);
+  const [inside, before] = created.json().data.references as string[];
+  const at = (minutes: number) => new Date(month.getTime() + minutes * 60_000);
+  await t.db.query('UPDATE leads SET created_at = $3 WHERE account_id = $1 AND reference = $2', [a.accountId, inside, at(1)]);
+  await t.db.query('UPDATE leads SET created_at = $3 WHERE account_id = $1 AND reference = $2', [a.accountId, before, at(-1)]);
+  const home = (await (await login(t.app, a.email)).get('/')).body;
+  assert.match(home, /Leads, 30 days<\/div>\s*<div class="kpi-value">1<\/div>/);
 });

@@ -13,7 +13,7 @@ import { BalanceKpis } from '../ledger/views.js';
 import { deliveriesOf } from '../deliveries/queries.js';
 import { DeliveriesPage } from '../deliveries/views.js';
 import { stockFigures, type StockFigures } from '../stocks/queries.js';
-import { startOfToday } from '../../lib/time-zone.js';
+import { homePeriods } from '../../lib/time-zone.js';
 import { leadAccess, type LeadScope } from '../leads/queries.js';
 
 type Counts = Record<string, number>;
@@ -28,13 +28,14 @@ interface Figures {
  * Leads and orders today and over the last 30 days, by status, as the viewer's leads list scopes
  * them (leadAccess): one account, a team's (the records with a line of one of `productIds`), or all.
  */
-async function homeFigures(q: Queryable, scope: LeadScope, today: Date): Promise<Figures> {
-  // Every count by status, today (since $3) and over 30 days, of the viewer's scope ($1, $2).
+async function homeFigures(q: Queryable, scope: LeadScope, { today, month }: { today: Date; month: Date }): Promise<Figures> {
+  // Every count by status, today (since $3) and over the 30 days (since $4), of the viewer's scope ($1, $2).
   const byPeriod = async (sql: string) => {
     const { rows } = await q.query<{ status: string; today: number; month: number }>(sql, [
       scope.accountId,
       scope.productIds ?? null,
       today,
+      month,
     ]);
     return {
       today: Object.fromEntries(rows.map((r) => [r.status, r.today])),
@@ -45,7 +46,7 @@ async function homeFigures(q: Queryable, scope: LeadScope, today: Date): Promise
     const lines = table === 'leads' ? 'SELECT lead_id FROM lead_lines WHERE' : 'SELECT order_id FROM order_lines WHERE';
     return byPeriod(
       `SELECT status, count(*) FILTER (WHERE created_at >= $3)::int AS today, count(*)::int AS month
-         FROM ${table} WHERE deleted_at IS NULL AND created_at >= now() - interval '30 days'
+         FROM ${table} WHERE deleted_at IS NULL AND created_at >= $4
           AND ($1::text IS NULL OR account_id = $1)
           AND ($2::text[] IS NULL OR id IN (${lines} product_id = ANY($2::text[]))) GROUP BY status`,
     );
@@ -56,7 +57,7 @@ async function homeFigures(q: Queryable, scope: LeadScope, today: Date): Promise
     `SELECT h.new_status AS status, count(DISTINCT h.order_id) FILTER (WHERE h.created_at >= $3)::int AS today,
             count(DISTINCT h.order_id)::int AS month
        FROM order_histories h JOIN orders o ON o.id = h.order_id AND o.deleted_at IS NULL
-      WHERE h.created_at >= now() - interval '30 days' AND h.new_status IN ('shipped', 'delivered', 'returned')
+      WHERE h.created_at >= $4 AND h.new_status IN ('shipped', 'delivered', 'returned')
         AND ($1::text IS NULL OR h.account_id = $1)
         AND ($2::text[] IS NULL OR h.order_id IN (SELECT order_id FROM order_lines WHERE product_id = ANY($2::text[])))
       GROUP BY h.new_status`,
@@ -190,7 +191,7 @@ export async function homePages(web: FastifyInstance) {
     // The figures of the leads the viewer's list shows: a seller their shop's, a manager their team's, others all.
     if (user.role === 'seller' || KPI_ROLES.has(user.role)) {
       const { scope } = await leadAccess(web.db, user);
-      const f = await homeFigures(web.db, scope, startOfToday(web.config.timezone));
+      const f = await homeFigures(web.db, scope, homePeriods(web.config.timezone));
       const balance = user.role === 'seller' ? await balanceOf(web.db, user.account_id!) : undefined;
       const title = user.role === 'seller' ? 'Your shop' : scope.productIds ? 'Your team' : 'All accounts';
       return renderPage(req, reply, { title: 'Home', body: <Dashboard user={user} f={f} scope={title} balance={balance} /> });
@@ -198,7 +199,7 @@ export async function homePages(web: FastifyInstance) {
     if (user.role === 'stock-manager') {
       return renderPage(req, reply, {
         title: 'Home',
-        body: <StockDashboard user={user} f={await stockFigures(web.db, user, startOfToday(web.config.timezone))} />,
+        body: <StockDashboard user={user} f={await stockFigures(web.db, user, homePeriods(web.config.timezone))} />,
       });
     }
     return renderPage(req, reply, {

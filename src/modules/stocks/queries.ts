@@ -259,12 +259,12 @@ export interface StockFigures {
 }
 
 /** A stock manager's home (dashboard.md: the role's own view): the stocks of their warehouses. */
-export async function stockFigures(q: Queryable, actor: Actor, today: Date): Promise<StockFigures> {
+export async function stockFigures(q: Queryable, actor: Actor, { today, month }: { today: Date; month: Date }): Promise<StockFigures> {
   const w = scopeStocks(actor, new Where().and('s.deleted_at IS NULL'));
   const { rows } = await q.query<StockFigures>(
     `WITH s AS (SELECT s.* ${STOCK_FROM} ${w}),
           h AS (SELECT h.change, h.created_at >= ${w.param(today)} AS today FROM stock_histories h
-                 WHERE h.stock_id IN (SELECT id FROM s) AND h.created_at >= now() - interval '30 days')
+                 WHERE h.stock_id IN (SELECT id FROM s) AND h.created_at >= ${w.param(month)})
      SELECT (SELECT count(*)::int FROM s) AS stocks,
             (SELECT coalesce(sum(quantity), 0)::int FROM s) AS quantity,
             (SELECT coalesce(sum(reserved), 0)::int FROM s) AS reserved,
