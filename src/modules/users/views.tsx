@@ -526,11 +526,14 @@ export function UserPage(p: {
               [
                 'Working hours',
                 hours.length ? (
-                  <Chips>
-                    {hours.map((h) => (
-                      <Badge>{`${h.startTime}–${h.endTime}`}</Badge>
-                    ))}
-                  </Chips>
+                  <>
+                    <Chips>
+                      {hours.map((h) => (
+                        <Badge>{`${h.startTime}–${h.endTime}`}</Badge>
+                      ))}
+                    </Chips>
+                    <span class="muted small">{displayZone()} time</span>
+                  </>
                 ) : null,
               ],
             ]}
