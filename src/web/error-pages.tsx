@@ -48,7 +48,8 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
   if (err.statusCode === 422 && session && req.method !== 'GET') {
     session.errors = err.errors;
     session.old = oldInput(req.body);
-    reply.redirect(req.routeOptions?.config?.back ?? backUrl(req), 302);
+    const back = req.routeOptions?.config?.back;
+    reply.redirect(typeof back === 'function' ? back(req) : (back ?? backUrl(req)), 302);
     return true;
   }
   const title = TITLES[err.statusCode] ?? 'Error';

@@ -51,7 +51,7 @@ declare module 'fastify' {
     can?: (user: WebUser) => boolean;
     /** Set on every dashboard route: its errors render as pages. */
     web?: boolean;
-    /** Where a failed form goes back to (else the Referer). */
-    back?: string;
+    /** Where a failed form goes back to (else the Referer): a path, or one made from the request. */
+    back?: string | ((req: FastifyRequest) => string);
   }
 }

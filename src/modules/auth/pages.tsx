@@ -158,7 +158,7 @@ export async function authPages(web: FastifyInstance) {
   });
 
   // One path, as the product documents it: an email alone asks for a link; with a token, it resets.
-  web.post('/reset-password', { config: { guest: true } }, async (req, reply) => {
+  web.post('/reset-password', { config: { guest: true, back: resetFormOf } }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (body.token === undefined) {
       const { email } = validate(ResetRequestBody, body);
@@ -199,6 +199,13 @@ export async function authPages(web: FastifyInstance) {
     req.session.flash = { success: RESET_DONE };
     return reply.redirect('/login', 302);
   });
+}
+
+/** The form a refused reset came from (also without a Referer): the link's page with its token, or the request form. */
+function resetFormOf(req: FastifyRequest): string {
+  const { token, email } = (req.body ?? {}) as Record<string, unknown>;
+  if (typeof token !== 'string' || token === '') return '/reset-password';
+  return `/reset-password/${encodeURIComponent(token)}${typeof email === 'string' ? `?email=${encodeURIComponent(email)}` : ''}`;
 }
 
 // Verifying against a fixed hash when the email is unknown keeps the timing the same.

@@ -168,3 +168,21 @@ test('simultaneous reset requests for one user make one link, not one each (secu
     assert.equal(rows[0].n, 1);
   });
 });
+
+test('a refused reset goes back to its own form, also when the browser sends no Referer', async () => {
+  await withTestApp(async (t) => {
+    const { userId, email } = await tenant(t.db, { skus: false });
+    const token = (await createResetToken(t.db, userId))!;
+    const visitor = agent(t.app);
+    await visitor.get(`/reset-password/${token}?email=${encodeURIComponent(email)}`);
+    const body = { token, email, password: 'new-password-1', password_confirmation: 'typo' };
+    const refused = await visitor.form('/reset-password', body, { headers: { referer: '' } });
+    assert.equal(refused.statusCode, 302);
+    assert.equal(refused.headers.location, `/reset-password/${token}?email=${encodeURIComponent(email)}`);
+    const page = await visitor.follow(refused);
+    assert.match(page.body, /The password field confirmation does not match\./);
+    // Asking for a link goes back to the request form.
+    const asked = await visitor.form('/reset-password', { email: 'not an email' }, { headers: { referer: '' } });
+    assert.equal(asked.headers.location, '/reset-password');
+  });
+});
