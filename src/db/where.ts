@@ -1,5 +1,5 @@
 // Building WHERE clauses with numbered parameters.
-import { startOfDay, startOfDayAfter, zonedInstant } from '../lib/time-zone.js';
+import { startOfDayAfter, zonedInstant } from '../lib/time-zone.js';
 
 /** Collects WHERE conditions with numbered parameters. */
 export class Where {
@@ -35,7 +35,7 @@ const bound = (at: number) => (at < FIRST ? '-infinity' : at > LAST ? 'infinity'
  * (domain.md), the platform's zone for the dashboard; a bare date starts at that zone's midnight.
  */
 export function dateFrom(s: string, tz = 'UTC'): string {
-  return bound(/^\d{4}-\d{2}-\d{2}$/.test(s) ? startOfDay(s, tz).getTime() : Date.parse(zonedInstant(s, tz)));
+  return bound(Date.parse(zonedInstant(s, tz)));
 }
 
 /**

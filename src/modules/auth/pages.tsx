@@ -201,11 +201,15 @@ export async function authPages(web: FastifyInstance) {
   });
 }
 
-/** The form a refused reset came from (also without a Referer): the link's page with its token, or the request form. */
+/**
+ * The form a refused reset came from (also without a Referer): the link's page with its token (a
+ * mailed one's shape: hex), or the request form; an email past its field's length is left out.
+ */
 function resetFormOf(req: FastifyRequest): string {
   const { token, email } = (req.body ?? {}) as Record<string, unknown>;
-  if (typeof token !== 'string' || token === '') return '/reset-password';
-  return `/reset-password/${encodeURIComponent(token)}${typeof email === 'string' ? `?email=${encodeURIComponent(email)}` : ''}`;
+  if (typeof token !== 'string' || !/^[0-9a-f]{1,200}$/i.test(token)) return '/reset-password';
+  const known = typeof email === 'string' && email.length <= 255 ? `?email=${encodeURIComponent(email)}` : '';
+  return `/reset-password/${token}${known}`;
 }
 
 // Verifying against a fixed hash when the email is unknown keeps the timing the same.

@@ -184,5 +184,11 @@ test('a refused reset goes back to its own form, also when the browser sends no 
     // Asking for a link goes back to the request form.
     const asked = await visitor.form('/reset-password', { email: 'not an email' }, { headers: { referer: '' } });
     assert.equal(asked.headers.location, '/reset-password');
+    // A token that no link holds (a path, a NUL, 10,000 characters) goes back to the request form.
+    for (const odd of ['../../login', 'ab\u0000cd', 'a'.repeat(10_000)]) {
+      const res = await visitor.form('/reset-password', { ...body, token: odd }, { headers: { referer: '' } });
+      assert.equal(res.statusCode, 302, odd.slice(0, 20));
+      assert.equal(res.headers.location, '/reset-password', odd.slice(0, 20));
+    }
   });
 });
