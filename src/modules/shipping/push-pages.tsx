@@ -11,7 +11,7 @@ import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import { addNav } from '../../web/nav.js';
-import { Button, Card, DataTable, Form, PageHeader, Select } from '../../web/ui.js';
+import { Button, Card, DataTable, DateTimeCell, Form, PageHeader, Select } from '../../web/ui.js';
 import type { JobJson } from '../../jobs/registry.js';
 import { visibleJob } from '../jobs/queries.js';
 import { orderPolicy } from '../orders/policy.js';
@@ -29,6 +29,11 @@ const PushBody = compile(
   }),
 );
 const MANUAL = 'The selected shipping company ships by hand: give the tracking number on each order instead.';
+
+/** A sentence whose references (`ORD-00235`) never break at their hyphen in a narrow cell. */
+const KeepReferences = ({ text }: { text: string }) => (
+  <>{text.split(/\b([A-Z]{2,}-\d+)\b/).map((part, i) => (i % 2 ? <span class="nowrap">{part}</span> : part))}</>
+);
 
 function PushPage(p: {
   orders: PushableOrder[];
@@ -94,7 +99,7 @@ function PushPage(p: {
                     {o.waiting_for_stock && <WaitingForStockBadge />}
                     {o.push_failure && (
                       <span class="small failed-note" title={`${o.push_failure.company}, ${formatDateTime(o.push_failure.failed_at)}`}>
-                        Push failed: {o.push_failure.message}
+                        Push failed: <KeepReferences text={o.push_failure.message} />
                       </span>
                     )}
                   </span>
@@ -104,7 +109,7 @@ function PushPage(p: {
               { label: 'City', render: (o) => o.city },
               { label: 'Total', class: 'num', render: (o) => <Money value={o.total} /> },
               { label: 'Account', render: (o) => o.account },
-              { label: 'Created', render: (o) => formatDateTime(o.created_at) },
+              { label: 'Created', render: (o) => <DateTimeCell iso={o.created_at} /> },
             ]}
           />
           <div class="form-actions">

@@ -412,7 +412,9 @@ test('an order goes only with a company that delivers to its city (a company lis
   const list = (await admin.get('/orders/push')).body;
   assert.match(
     list,
-    new RegExp(`<span class="small failed-note" title="${await nameOf(http)}, [^"]+">Push failed: The order ${ref} cannot be shipped with`),
+    new RegExp(
+      `<span class="small failed-note" title="${await nameOf(http)}, [^"]+">Push failed: The order <span class="nowrap">${ref}</span> cannot be shipped with`,
+    ),
   );
   // The manual company of the other tests lists no city: it takes the order.
   const ok = await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', shipping_company_id: manual, tracking_number: 'T-2' });
