@@ -251,7 +251,7 @@ function WorkingHours({ value }: { value: { startTime: string; endTime: string }
   return (
     <fieldset class="field fieldset">
       <legend>Working hours</legend>
-      <p class="hint">The times of day this agent takes calls (24-hour clock, {displayZone()} time). Leave a line empty to remove it.</p>
+      <p class="hint">The times of day this agent takes calls, in {displayZone()} time. Leave a line empty to remove it.</p>
       {top.length > 0 && (
         <ul class="field-errors">
           {top.map((m) => (
