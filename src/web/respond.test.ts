@@ -27,3 +27,33 @@ test('a failed form goes back to the Referer only when it is a path of this site
     assert.deepEqual(await back('http://evil.example/leads/create'), [302, '/']);
   });
 });
+
+test('a JSON request without a body may still say Content-Type: application/json: no input, not a 400', async () => {
+  await withTestApp(async (t) => {
+    const { email, tokenId } = await tenant(t.db, { skus: false });
+    const seller = await login(t.app, email);
+    const json = { 'content-type': 'application/json' };
+    // A bodiless action (a revoke), as a fetch() with its usual headers sends it.
+    const revoked = await seller.json('DELETE', `/settings/api-keys/${tokenId}`, undefined, { headers: json });
+    assert.equal(revoked.statusCode, 200, revoked.body);
+    assert.deepEqual(revoked.json(), { message: 'API key revoked.' });
+    // A form's route given no body answers its validation, not "not valid JSON".
+    const empty = await seller.json('PATCH', '/settings/payment/paypal', undefined, { headers: json });
+    assert.equal(empty.statusCode, 422, empty.body);
+    // Malformed JSON is still the catalogue's 400.
+    const broken = await t.app.inject({
+      method: 'PATCH',
+      url: '/settings/payment/paypal',
+      payload: '{"paypal_email":',
+      headers: {
+        ...json,
+        host: HOST,
+        accept: 'application/json',
+        'x-csrf-token': seller.token,
+        cookie: `codops_session=${seller.session}`,
+      },
+    });
+    assert.equal(broken.statusCode, 400, broken.body);
+    assert.deepEqual(broken.json(), { message: 'The request body is not valid JSON.' });
+  });
+});
