@@ -40,8 +40,8 @@ export const leadsApi = recordsApi({
   },
   page: (q, scope, f) => leadPage(q, scope as LeadScope, { ...f, status: f.status as LeadStatus[] | undefined }),
   json: leadJson,
-  patch: (q, actor, reference, body) => patchLead(q, actor, actor.accountId, reference, body),
-  patchBulk: (q, actor, body) => patchLeadsBulk(q, actor, actor.accountId, body),
+  patch: (q, actor, reference, body, unreachable) => patchLead(q, actor, actor.accountId, reference, body, undefined, unreachable),
+  patchBulk: (q, actor, body, unreachable) => patchLeadsBulk(q, actor, actor.accountId, body, unreachable),
   remove: (q, actor, references, keyOf, bag) => deleteLeads(q, actor.accountId, references, keyOf, bag),
   histories: (q, scope, f) => leadHistoryPage(q, scope as LeadScope, f),
 });

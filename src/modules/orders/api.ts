@@ -34,8 +34,8 @@ export const ordersApi = recordsApi({
   },
   page: (q, scope, f) => orderPage(q, scope as OrderScope, { ...f, status: f.status as OrderStatus[] | undefined }),
   json: orderJson,
-  patch: (q, actor, reference, body) => patchOrder(q, actor, actor.accountId, reference, body),
-  patchBulk: (q, actor, body) => patchOrdersBulk(q, actor, actor.accountId, body),
+  patch: (q, actor, reference, body, unreachable) => patchOrder(q, actor, actor.accountId, reference, body, undefined, unreachable),
+  patchBulk: (q, actor, body, unreachable) => patchOrdersBulk(q, actor, actor.accountId, body, unreachable),
   remove: (q, actor, references, keyOf, bag) => deleteOrders(q, actor.accountId, references, keyOf, bag, actor),
   histories: (q, scope, f) => orderHistoryPage(q, scope as OrderScope, f),
 });

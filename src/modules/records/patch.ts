@@ -32,6 +32,8 @@ export async function patchRows(
   await q.query(text, [changed.map((i) => i.id), changed.map((i) => JSON.stringify(i.patch))], { name });
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 interface PatchKind<Item extends object, Row> {
   table: 'leads' | 'orders';
   one: Validator<TSchema>;
@@ -56,25 +58,36 @@ interface PatchKind<Item extends object, Row> {
  */
 export function patchEntries<Item extends { reference: string }, Row>(k: PatchKind<Item, Row>) {
   return {
-    /** `bag` may hold the caller's own errors of the request, reported with these. */
-    async single(q: Queryable, actor: Actor, accountId: string, reference: string, body: unknown, bag = new ErrorBag()): Promise<void> {
+    /**
+     * `bag` may hold the caller's own errors of the request, reported with these; `unreachable`: the
+     * references the caller may not reach (a staff token's role), answered as records that do not exist.
+     */
+    async single(
+      q: Queryable,
+      actor: Actor,
+      accountId: string,
+      reference: string,
+      body: unknown,
+      bag = new ErrorBag(),
+      unreachable: ReadonlySet<string> = NONE,
+    ): Promise<void> {
       const patch = k.one.check(body, bag) as object;
       await checkSkus(q, accountId, [patch], () => '', bag);
       // The lock is the existence check: one round trip. A record that exists has its lifecycle's
       // errors reported with the shape's, as a bulk item's are; one that does not, the 422 first.
-      const locked = await k.lock(q, accountId, [reference]);
+      const locked = await k.lock(q, accountId, unreachable.has(reference) ? [] : [reference]);
       if (locked.size === 0) {
         bag.throwIfAny(k.one.schema);
         throw notFound();
       }
       await k.apply(q, actor, accountId, [{ ...patch, reference } as Item], locked, () => '', bag);
     },
-    async bulk(q: Queryable, actor: Actor, accountId: string, body: unknown): Promise<string[]> {
+    async bulk(q: Queryable, actor: Actor, accountId: string, body: unknown, unreachable: ReadonlySet<string> = NONE): Promise<string[]> {
       const bag = new ErrorBag();
       const value = k.bulk.check(body, bag) as Record<string, unknown>;
       const items = Array.isArray(value[k.table]) ? (value[k.table] as Item[]) : [];
       // Until the shape errors are thrown, an item may be anything, even null.
-      const references = items.map((i) => i?.reference).filter((r) => typeof r === 'string');
+      const references = items.map((i) => i?.reference).filter((r) => typeof r === 'string' && !unreachable.has(r));
       await k.apply(q, actor, accountId, items, await k.lock(q, accountId, references), (i) => `${k.table}.${i}.`, bag);
       return items.map((i) => i.reference);
     },

@@ -49,8 +49,9 @@ interface RecordKind {
   page: (q: Queryable, scope: ApiScope, filters: Filters) => Promise<string>;
   /** The API's JSON of one record; `last`: it ends the caller's write (QueryOptions.last). */
   json: (q: Queryable, accountId: string, reference: string, opts?: Pick<QueryOptions, 'last'>) => Promise<string | undefined>;
-  patch: (q: Queryable, actor: TokenActor, reference: string, body: unknown) => Promise<void>;
-  patchBulk: (q: Queryable, actor: TokenActor, body: unknown) => Promise<string[]>;
+  /** `unreachable`: references outside the token's reach, patched as records that do not exist. */
+  patch: (q: Queryable, actor: TokenActor, reference: string, body: unknown, unreachable: ReadonlySet<string>) => Promise<void>;
+  patchBulk: (q: Queryable, actor: TokenActor, body: unknown, unreachable: ReadonlySet<string>) => Promise<string[]>;
   /** Deletes `references` (errors keyed by `keyOf(i)` into `bag`), answers how many went. */
   remove: (q: Queryable, actor: TokenActor, references: string[], keyOf: (i: number) => string, bag: ErrorBag) => Promise<number>;
   histories: (q: Queryable, scope: ApiScope, filters: HistoryFilters) => Promise<string>;
@@ -70,6 +71,12 @@ export function recordsApi(k: RecordKind) {
     const reached = await k.reachable(q, scope, strings);
     return refs.flatMap((r, i) => (typeof r === 'string' && !reached.has(r) ? [i] : []));
   };
+  /**
+   * Of `refs`, those outside the token's reach: a PATCH treats them as records that do not exist,
+   * so their errors come with the rest of the request's, in api-v1.md's order (422, then 404).
+   */
+  const unreachable = async (q: Queryable, actor: TokenActor, refs: unknown[]) =>
+    new Set((await outOfReach(q, actor, refs)).map((i) => refs[i] as string));
   /** One reference: out of reach is the 404 of a record that does not exist. */
   const reach = async (q: Queryable, actor: TokenActor, reference: string) => {
     if ((await outOfReach(q, actor, [reference])).length > 0) throw notFound();
@@ -162,9 +169,9 @@ export function recordsApi(k: RecordKind) {
         sendWrite(req, reply, async (q) => {
           const actor = actorOf(req);
           const { reference } = req.params;
-          await reach(q, actor, reference);
+          const hidden = await unreachable(q, actor, [reference]);
           await k.checkPatch(q, actor, [req.body]);
-          await k.patch(q, actor, reference, req.body);
+          await k.patch(q, actor, reference, req.body, hidden);
           const json = await k.json(q, actor.accountId, reference, { last: true });
           return { status: 200, json: `{"message":"${One} updated successfully.","data":${json}}` };
         }),
@@ -184,14 +191,13 @@ export function recordsApi(k: RecordKind) {
         sendWrite(req, reply, async (q) => {
           const actor = actorOf(req);
           const items = itemsOf(req.body);
-          await reachAll(
+          const hidden = await unreachable(
             q,
             actor,
             items.map((item) => (item as { reference?: unknown } | null)?.reference),
-            (i) => `${k.many}.${i}.reference`,
           );
           await k.checkPatch(q, actor, items);
-          const refs = await k.patchBulk(q, actor, req.body);
+          const refs = await k.patchBulk(q, actor, req.body, hidden);
           const data = refs.map((reference) => ({ reference }));
           return { status: 200, json: JSON.stringify({ message: `${Many} updated successfully.`, data }) };
         }),

@@ -312,6 +312,27 @@ describe('403: scopes and role policies', () => {
       message: 'The given data was invalid.',
       errors: { 'leads.0.reference': ['The selected leads.0.reference is invalid.'] },
     });
+    // As for a lead that does not exist: every error of the request together, the 422 before the 404.
+    expectJson(
+      await call(agent, 'PATCH', '/leads', {
+        leads: [
+          { reference: 'LD-00002', status: 'no_reply' },
+          { reference: 'LD-00001', full_name: 'x' },
+        ],
+      }),
+      422,
+      {
+        message: 'The given data was invalid.',
+        errors: {
+          'leads.0.reference': ['The selected leads.0.reference is invalid.'],
+          'leads.1.full_name': ['The leads.1.full_name field must be at least 3 characters.'],
+        },
+      },
+    );
+    expectJson(await call(agent, 'PATCH', '/leads/LD-00002', { full_name: 'x' }), 422, {
+      message: 'The given data was invalid.',
+      errors: { full_name: ['The full name field must be at least 3 characters.'] },
+    });
     assert.deepEqual(
       (await call(agent, 'GET', '/lead-histories')).json().data.map((h: { lead_reference: string }) => h.lead_reference),
       ['LD-00001'],
@@ -342,6 +363,10 @@ describe('403: scopes and role policies', () => {
     expectJson(await call(courier, 'PATCH', '/orders', { orders: [{ reference: 'ORD-00002', status: 'canceled' }] }), 422, {
       message: 'The given data was invalid.',
       errors: { 'orders.0.reference': ['The selected orders.0.reference is invalid.'] },
+    });
+    expectJson(await call(courier, 'PATCH', '/orders/ORD-00002', { status: 5 }), 422, {
+      message: 'The given data was invalid.',
+      errors: { status: ['The status field must be a string.', 'The selected status is invalid.'] },
     });
     // Couriers move the orders in their hands; they do not edit them. Follow-up agents update orders (domain.md: VU).
     expectJson(await call(courier, 'PATCH', '/orders/ORD-00001', { full_name: 'Changed by a courier' }), 403, FORBIDDEN);
