@@ -466,6 +466,41 @@ describe('payouts', () => {
     if (usingPostgres) assert.ok(true, 'ran against PostgreSQL with a pool');
   });
 
+  // PostgreSQL only: the embedded database runs one statement at a time, so nothing can commit in between.
+  test('a payout deleted while a move waits for it answers 404 (it was a 500)', { skip: !usingPostgres }, async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'shop@example.test' });
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 100, comment: 'Opening' });
+    const proof = { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF };
+    const moves = [
+      () => admin.json('PATCH', `/invoices/${inv}/un-paid/request`),
+      () => sel.json('PATCH', `/invoices/${inv}/cancel/request`),
+      () => multipart(admin, `/invoices/${inv}/paid/request`, {}, proof),
+    ];
+    let inv = '';
+    for (const move of moves) {
+      inv = data(await sel.json('POST', '/invoices/create/request', { amount: 10, payment_method: 'paypal' }), 201).id;
+      data(await sel.json('PATCH', `/invoices/${inv}/cancel/request`));
+      // The page found the payout; an admin's delete holds it while the move arrives, then commits.
+      const { answer } = await t.db.tx(async (q) => {
+        await q.query('SELECT 1 FROM invoices WHERE id = $1 FOR UPDATE', [inv]);
+        const xid = (await q.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid;
+        const answer = move();
+        for (let waiting = 0; waiting === 0; await new Promise((r) => setTimeout(r, 10)))
+          waiting = (
+            await t.db.query('SELECT 1 FROM pg_locks WHERE locktype = $1 AND transactionid = $2::xid AND NOT granted', [
+              'transactionid',
+              xid,
+            ])
+          ).rowCount;
+        await q.query('DELETE FROM invoices WHERE id = $1', [inv]);
+        return { answer };
+      });
+      expectJson(await answer, 404, NOT_FOUND);
+    }
+  });
+
   test('the payouts list: search, status, method and (admins) account filters, sortable columns, pages with meta; bad values 422', async () => {
     const s = await moneyShop(t.db);
     const sel = await login(t.app, s.email);

@@ -23,6 +23,7 @@ import {
   historyProof,
   invoiceHistories,
   invoicePage,
+  lockInvoice,
   INVOICE_SORTS,
   maskDetails,
   paymentDetails,
@@ -192,12 +193,14 @@ export async function invoicesPages(web: FastifyInstance) {
     const bag = new ErrorBag();
     const input = paidBody.check(formBody(req), bag);
     bag.throwIfAny(paidBody.schema);
-    await db.tx(async (q) => {
-      const row = (await findInvoice(q, req.user!, req.params.id, true))!;
+    // Read back in the move's transaction: a canceled payout may be deleted the moment it commits.
+    const data = await db.tx(async (q) => {
+      const row = await lockInvoice(q, req.user!, req.params.id);
       // A seller cancels only their own pending payouts (the lifecycle refuses the rest with a 422).
       await moveInvoice(q, req.user!, row, to, { comment: input.comment ?? null });
+      return (await findInvoice(q, req.user!, row.id))!.data;
     });
-    return done(req, reply, { message, redirect: showUrl(req.params.id), data: await fresh(req, req.params.id) });
+    return done(req, reply, { message, redirect: showUrl(req.params.id), data });
   };
   route<IdRoute>('PATCH', '/invoices/:id/un-paid/request', { config: { can: invoicePolicy.can('paid') } }, (req, reply) =>
     move(req, reply, 'pending', 'Payout marked as unpaid.'),
@@ -282,19 +285,17 @@ async function proofPages(web: FastifyInstance) {
     bag.throwIfAny();
     const path = `invoice-proofs/${row.id}/${newId()}.${ext}`;
     await files.put(path, Readable.from((file as Upload).data));
+    let data: InvoiceJson;
     try {
-      await db.tx(async (q) => {
-        const locked = (await findInvoice(q, req.user!, row.id, true))!;
+      data = await db.tx(async (q) => {
+        const locked = await lockInvoice(q, req.user!, row.id);
         await moveInvoice(q, req.user!, locked, 'paid', { comment: input.comment ?? null, proofPath: path });
+        return (await findInvoice(q, req.user!, row.id))!.data;
       });
     } catch (err) {
       await files.delete(path);
       throw err;
     }
-    return done(req, reply, {
-      message: 'Payout marked as paid.',
-      redirect: showUrl(row.id),
-      data: (await findInvoice(db, req.user!, row.id))!.data,
-    });
+    return done(req, reply, { message: 'Payout marked as paid.', redirect: showUrl(row.id), data });
   });
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/database.js';
 import { jsonPage, type ListRequest } from '../../db/paging.js';
 import { contains, Where } from '../../db/where.js';
+import { notFound } from '../../http/errors.js';
 import type { WebUser } from '../../web/types.js';
 import type { InvoiceStatus, PaymentMethod } from './schemas.js';
 
@@ -47,6 +48,13 @@ export async function findInvoice(q: Queryable, user: WebUser, id: string, lock 
     [id, invoiceScope(user)],
   );
   return rows[0];
+}
+
+/** The invoice locked for a move (inside its transaction), or a 404: it may have been deleted since the page loaded it. */
+export async function lockInvoice(q: Queryable, user: WebUser, id: string): Promise<InvoiceRow> {
+  const row = await findInvoice(q, user, id, true);
+  if (!row) throw notFound();
+  return row;
 }
 
 /** The list's sorts (web/list-query.ts checks `sort` against them); the id breaks ties. */
