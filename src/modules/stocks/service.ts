@@ -66,15 +66,20 @@ export async function updateStock(
   const bag = new ErrorBag();
   const productId = input.product_id ?? s.product_id;
   const warehouseId = input.warehouse_id ?? s.warehouse_id;
+  // Whether it moved is asked again under the lock every stock move takes: the page read it before
+  // this transaction, and a move committed since (an increment, a reservation) fixes the pair too.
+  const relabels = productId !== s.product_id || warehouseId !== s.warehouse_id;
+  if (relabels) await lockStockOfProducts(q, [s.product_id, productId]);
+  const moved = relabels ? await stockMoved(q, s.id) : before.moved;
   if (productId !== s.product_id) {
-    if (before.moved) bag.add('product_id', 'The product of a stock that has already moved cannot be changed.');
+    if (moved) bag.add('product_id', 'The product of a stock that has already moved cannot be changed.');
     else if (!(await productExists(q, productId))) bag.add('product_id', messages.invalid('product_id'));
   }
   if (warehouseId !== s.warehouse_id) {
-    if (before.moved) bag.add('warehouse_id', 'The warehouse of a stock that has already moved cannot be changed.');
+    if (moved) bag.add('warehouse_id', 'The warehouse of a stock that has already moved cannot be changed.');
     else if (!(await warehouseAllowed(q, user, warehouseId))) bag.add('warehouse_id', messages.invalid('warehouse_id'));
   }
-  if (!bag.has() && (productId !== s.product_id || warehouseId !== s.warehouse_id) && (await pairTaken(q, productId, warehouseId, s.id))) {
+  if (!bag.has() && relabels && (await pairTaken(q, productId, warehouseId, s.id))) {
     bag.add('product_id', PAIR_TAKEN);
   }
   bag.throwIfAny();
@@ -96,6 +101,10 @@ export async function updateStock(
   // Turned active: what it holds can now serve waiting orders.
   if (changes.status && next.status === 'active') await retryWaitingOrders(q, actor, [next.product_id]);
   return changes;
+}
+
+async function stockMoved(q: Queryable, id: string): Promise<boolean> {
+  return (await q.query('SELECT 1 FROM stock_histories WHERE stock_id = $1 LIMIT 1', [id])).rows.length > 0;
 }
 
 /** Locks one live stock (after its account's stock lock) and reads what it holds. */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import { transitionOrders } from '../orders/lifecycle.js';
-import { order, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { order, tenant, testApp, usingPostgres, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { incrementStock } from './service.js';
 import { agent, login, type Agent } from '../../test-support/session.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from './test-fixtures.js';
 
@@ -206,6 +207,40 @@ describe('stock JSON and forms', () => {
     });
     expect422(await adminAgent.json('PUT', `/stocks/${id}/decrement`, {}), { quantity: ['The quantity field is required.'] });
   });
+
+  // PostgreSQL only: the embedded database runs one statement at a time, so nothing can commit in between.
+  test(
+    'a product or warehouse correction is refused when the stock moved after the edit page read it',
+    { skip: !usingPostgres },
+    async () => {
+      const a = await tenant(t.db);
+      const [p1, p2] = [await productId(t.db, a.accountId, 'P1'), await productId(t.db, a.accountId, 'P2')];
+      const [w1, w2] = [await warehouse(t.db), await warehouse(t.db)];
+      const id = (await adminAgent.json('POST', '/stocks/store', { product_id: p1, warehouse_id: w1 })).json().data.id;
+      for (const correction of [{ product_id: p2 }, { warehouse_id: w2 }]) {
+        // An increment holds the stock's lock while the correction arrives (it read the stock as never moved), then commits.
+        const { answer } = await t.db.tx(async (q) => {
+          await incrementStock(q, admin.actor, id, 5, null);
+          const pid = (await q.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+          const answer = adminAgent.json('PUT', `/stocks/${id}/update`, correction);
+          for (let waiting = 0; waiting === 0; await new Promise((r) => setTimeout(r, 10)))
+            waiting = (
+              await t.db.query(
+                `SELECT 1 FROM pg_locks w JOIN pg_locks h ON h.locktype = 'advisory' AND h.classid = w.classid AND h.objid = w.objid
+                WHERE w.locktype = 'advisory' AND NOT w.granted AND h.granted AND h.pid = $1`,
+                [pid],
+              )
+            ).rowCount;
+          return { answer };
+        });
+        const field = Object.keys(correction)[0];
+        const noun = field === 'product_id' ? 'product' : 'warehouse';
+        expect422(await answer, { [field]: [`The ${noun} of a stock that has already moved cannot be changed.`] });
+      }
+      const { rows } = await t.db.query('SELECT product_id, warehouse_id, quantity FROM stocks WHERE id = $1', [id]);
+      assert.deepEqual(rows[0], { product_id: p1, warehouse_id: w1, quantity: 10 });
+    },
+  );
 
   test('an HTML form adds stock through PUT /stocks/{id}/increment and lands back on the stock with a message', async () => {
     const a = await tenant(t.db);
