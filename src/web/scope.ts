@@ -15,7 +15,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import CsrfTokens from '@fastify/csrf';
 import { createHash } from 'node:crypto';
-import { forbidden, methodNotAllowed, unauthenticated } from '../http/errors.js';
+import { forbidden, methodNotAllowed, pageExpired, unauthenticated } from '../http/errors.js';
 import { rejectControlCharacters } from '../http/input-hygiene.js';
 import { DbSessionStore } from './session-store.js';
 import { actorFields } from './actor.js';
@@ -106,6 +106,9 @@ export async function webScope(web: FastifyInstance) {
       }
     }
     if (UNSAFE.has(req.method)) {
+      // The session ended above (its user deactivated while the request was on its way, or idle): its
+      // CSRF secret went with it, so the form's token can no longer match.
+      if (!req.session) throw pageExpired();
       await new Promise<void>((resolve, reject) => web.csrfProtection(req, reply, (err?: unknown) => (err ? reject(err) : resolve())));
     }
     await guard(req, req.routeOptions.config);

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedTestApp, type TestApp } from '../test-support/harness.js';
 import { PASSWORD, person } from '../test-support/people.js';
-import { agent, login } from '../test-support/session.js';
+import { agent, login, type Agent } from '../test-support/session.js';
 import { REMEMBER_MS } from './scope.js';
 
 let t: TestApp;
@@ -75,5 +75,22 @@ describe('database sessions', () => {
     const gone = await b.get('/');
     assert.equal(gone.statusCode, 302);
     assert.equal(gone.headers.location, '/login');
+  });
+
+  test('a form posted while its user is being deactivated answers 419, not a 500', async () => {
+    // The session row was read before the deactivation committed, the user after: the row is still
+    // there when the request finds its user inactive (the deactivation deletes it a moment later).
+    for (const send of [
+      (a: Agent) => a.form('/leads/store', { full_name: 'Late Form' }),
+      (a: Agent) => a.json('POST', '/leads/store', { full_name: 'Late Form' }),
+    ]) {
+      const p = await person(t.db, 'admin');
+      const a = await login(t.app, p.email);
+      assert.equal((await a.get('/')).statusCode, 200);
+      await t.db.query(`UPDATE users SET status = 'inactive' WHERE id = $1`, [p.id]);
+      const late = await send(a);
+      assert.equal(late.statusCode, 419, late.body);
+      assert.deepEqual(await sessionRows(p.id), []);
+    }
   });
 });
