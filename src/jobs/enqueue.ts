@@ -33,7 +33,10 @@ export async function enqueue(q: Queryable, kind: string, payload: object, opts:
     });
   let sent = await send();
   if (sent === null) {
-    // First job of this kind in this database: pg-boss keeps a queue (a partition) per kind.
+    // First job of this kind in this database: pg-boss keeps a queue (a partition) per kind. One
+    // creation at a time: two at once (of any kinds: each ALTERs tables referencing pgboss.queue)
+    // deadlocked, and the second to wait finds the queue made and creates nothing.
+    await q.query(`SELECT pg_advisory_xact_lock(hashtextextended('codops:create-queue', 0))`);
     await q.query('SELECT pgboss.create_queue($1, $2)', [kind, JSON.stringify({ policy: 'standard' })]);
     sent = await send();
   }

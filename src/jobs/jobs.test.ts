@@ -1,9 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from '../test-support/until.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { testApp, type TestApp } from '../test-support/harness.js';
+import { testApp, usingPostgres, type TestApp } from '../test-support/harness.js';
 import { person, type Person } from '../test-support/people.js';
 import { login } from '../test-support/session.js';
 import { enqueue } from './enqueue.js';
@@ -170,6 +171,24 @@ describe('jobs: enqueued in the transaction of the change', () => {
     assert.deepEqual(await effects(kept), [0]);
     assert.equal(calls.get(kept)!.length, 1);
   });
+
+  // PostgreSQL only: the embedded database runs one transaction at a time.
+  test(
+    'the first jobs of new kinds enqueued at the same moment are all kept (their queues were a deadlock, a 500)',
+    { skip: !usingPostgres },
+    async () => {
+      // Kinds no database has seen: each one's first job makes its pg-boss queue.
+      const run = randomUUID().slice(0, 8);
+      for (let round = 0; round < 5; round++) {
+        const kinds = [0, 1].map(
+          (i) => defineJob({ kind: `test.inproc.first_${run}_${round}_${i}`, handler: () => Promise.resolve({}) }).kind,
+        );
+        const ids = await Promise.all([...kinds, ...kinds, ...kinds].map((kind) => t.db.tx((q) => enqueue(q, kind, {}))));
+        const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pgboss.job WHERE id = ANY($1::uuid[])', [ids]);
+        assert.equal(rows[0].n, 6);
+      }
+    },
+  );
 });
 
 describe('jobs: retries', () => {
