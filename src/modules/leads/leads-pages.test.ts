@@ -528,3 +528,30 @@ test('hide money masks totals and prices on the list and the lead page', () =>
     assert.doesNotMatch((await s.get('/leads')).body, /398\.00/);
     assert.doesNotMatch((await s.get(`/leads/${id}/show`)).body, /398\.00|199\.00/);
   }));
+
+test('a call outcome or an edit answers its lead even when a delete commits the moment it does (it was a 500)', () =>
+  withTestApp(async (t) => {
+    const a = await tenant(t.db);
+    const s = await login(t.app, a.email);
+    // The seller's API delete (or another tab's) commits right after the form's transaction.
+    const deletedRightAfter = (id: string) => {
+      const { tx } = t.db;
+      t.db.tx = async (fn, opts) => {
+        const done = await tx(fn, opts);
+        t.db.tx = tx;
+        await t.db.query('UPDATE leads SET deleted_at = now() WHERE id = $1', [id]);
+        return done;
+      };
+    };
+    const called = await createLead(s);
+    deletedRightAfter(called);
+    const outcome = await s.json('PATCH', `/leads/${called}/status`, { status: 'no_reply' });
+    assert.equal(outcome.statusCode, 200, outcome.body);
+    assert.equal(outcome.json().data.status, 'no_reply');
+    const edited = await createLead(s);
+    deletedRightAfter(edited);
+    const edit = await s.json('PATCH', `/leads/${edited}/update`, { city: 'Tangier' });
+    assert.equal(edit.statusCode, 200, edit.body);
+    assert.equal(edit.json().data.city, 'Tangier');
+    assert.equal((await s.json('GET', `/leads/${called}/show`)).statusCode, 404);
+  }));

@@ -125,7 +125,12 @@ export async function leadsPages(web: FastifyInstance) {
     if (!row) throw notFound();
     return { access, row };
   }
-  const itemOf = async (row: LeadRow) => JSON.parse((await leadJson(db, row.account_id, row.reference))!) as LeadItem;
+  /** The lead's JSON; read in a write's transaction (`q`) so that a delete committed right after cannot take it from the answer. */
+  const itemOf = async (row: LeadRow, q: Queryable = db) => {
+    const json = await leadJson(q, row.account_id, row.reference);
+    if (!json) throw notFound(); // deleted since the request found it
+    return JSON.parse(json) as LeadItem;
+  };
 
   web.get('/leads', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
@@ -241,11 +246,12 @@ export async function leadsPages(web: FastifyInstance) {
   route<IdRoute>('PATCH', '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const { row } = await load(req);
-    await db.tx(async (q) => {
+    const data = await db.tx(async (q) => {
       await checkAgentEdit(q, req.user!, row.id, { lock: true });
       await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS));
+      return itemOf(row, q);
     });
-    return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data: await itemOf(row) });
+    return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data });
   });
 
   route<IdRoute>('PATCH', '/leads/:id/status', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
@@ -256,13 +262,13 @@ export async function leadsPages(web: FastifyInstance) {
     const input = pick(body, body.status === 'confirmed' ? [...STATUS_FIELDS, ...LEAD_FORM_FIELDS] : STATUS_FIELDS);
     // The form's "Call back at" is a wall-clock time of the platform's zone (the failed form shows it as typed).
     if (typeof input.callback_at === 'string') input.callback_at = zonedInstant(input.callback_at, web.config.timezone);
-    await db.tx(async (q) => {
+    const lead = await db.tx(async (q) => {
       // The outcome's errors and the lifecycle's are told together (the move's refusal was hidden behind a reason's: ops audit).
       const bag = new ErrorBag();
       await checkOutcome(q, user, row.id, access.handlings, input, bag);
       await patchLead(q, actorOfUser(user), row.account_id, row.reference, input, bag);
+      return itemOf(row, q);
     });
-    const lead = await itemOf(row);
     const order = lead.status === 'confirmed' && lead.order_reference ? ` Order ${lead.order_reference} was created.` : '';
     // The no reply that reached max_attempts canceled the lead (transitionLeads): say so to whoever pressed "No reply".
     const unreachable =

@@ -339,3 +339,30 @@ test('role matrix for orders and order histories; another account answers 404', 
     assert.equal((await otherSeller.json('GET', '/orders')).json().data[0].reference, 'ORD-00001');
     assert.match((await admin.get('/orders')).body, /<th scope="col">Account<\/th>/);
   }));
+
+test('a move or an edit answers its order even when a delete commits the moment it does (it was a 500)', () =>
+  withTestApp(async (t) => {
+    const { seller: s } = await shop(t);
+    // The seller's API delete (or another tab's) commits right after the form's transaction.
+    const deletedRightAfter = (id: string) => {
+      const { tx } = t.db;
+      t.db.tx = async (fn, opts) => {
+        const done = await tx(fn, opts);
+        t.db.tx = tx;
+        await t.db.query('UPDATE orders SET deleted_at = now() WHERE id = $1', [id]);
+        return done;
+      };
+    };
+    const moved = await createOrder(s);
+    deletedRightAfter(moved);
+    const cancel = await s.json('PATCH', `/orders/${moved}/status`, { status: 'canceled' });
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    assert.equal(cancel.json().data.status, 'canceled');
+    const edited = await createOrder(s);
+    deletedRightAfter(edited);
+    const edit = await s.json('PATCH', `/orders/${edited}/update`, { address: '14 Avenue de France' });
+    assert.equal(edit.statusCode, 200, edit.body);
+    assert.equal(edit.json().data.address, '14 Avenue de France');
+    // A page asked for as it goes: a 404, as for any deleted order.
+    assert.equal((await s.json('GET', `/orders/${moved}/show`)).statusCode, 404);
+  }));

@@ -3,6 +3,7 @@ import { leadPolicy } from '../leads/policy.js';
 import { findLead, leadAccess } from '../leads/queries.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import type { Queryable } from '../../db/database.js';
 import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
@@ -131,7 +132,12 @@ export async function ordersPages(web: FastifyInstance) {
     if (!row) throw notFound();
     return row;
   }
-  const itemOf = async (row: OrderRow) => JSON.parse((await orderJson(db, row.account_id, row.reference))!) as OrderItem;
+  /** The order's JSON; read in a write's transaction (`q`) so that a delete committed right after cannot take it from the answer. */
+  const itemOf = async (row: OrderRow, q: Queryable = db) => {
+    const json = await orderJson(q, row.account_id, row.reference);
+    if (!json) throw notFound(); // deleted since the request found it
+    return JSON.parse(json) as OrderItem;
+  };
 
   web.get('/orders', { config: { can: orderPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
@@ -260,8 +266,11 @@ export async function ordersPages(web: FastifyInstance) {
   route<IdRoute>('PATCH', '/orders/:id/update', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
     const body = formBody(req);
     const row = await load(req);
-    await db.tx((q) => patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, ORDER_FIELDS)));
-    return done(req, reply, { message: `Order ${row.reference} updated.`, redirect: orderUrl(row.id), data: await itemOf(row) });
+    const data = await db.tx(async (q) => {
+      await patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, ORDER_FIELDS));
+      return itemOf(row, q);
+    });
+    return done(req, reply, { message: `Order ${row.reference} updated.`, redirect: orderUrl(row.id), data });
   });
 
   route<IdRoute>('PATCH', '/orders/:id/status', { config: { can: orderPolicy.can('update') } }, async (req, reply) => {
@@ -274,7 +283,7 @@ export async function ordersPages(web: FastifyInstance) {
       bag,
     );
     const actor = actorOfUser(user);
-    await db.tx(async (q) => {
+    const order = await db.tx(async (q) => {
       const current = (await lockOrders(q, row.account_id, [row.reference])).get(row.reference);
       if (!current) throw notFound();
       const to = input.status as OrderStatus | undefined;
@@ -296,8 +305,8 @@ export async function ordersPages(web: FastifyInstance) {
           shippingCompanyId: to === 'shipped' ? (input.shipping_company_id ?? null) : null,
         },
       ]);
+      return itemOf(row, q);
     });
-    const order = await itemOf(row);
     return done(req, reply, {
       message: `${order.reference} ${STATUS_DONE[order.status as OrderStatus]}.`,
       redirect: orderUrl(row.id),
