@@ -294,6 +294,15 @@ export async function replaceOrderLines(
   await retryWaitingOrders(q, actor, freed);
 }
 
+/**
+ * New orders waiting for stock that the caller's transaction holds locked (an edit of their fields):
+ * a retry that ran meanwhile skipped them (`retryWaitingOrders` takes SKIP LOCKED), so they try their
+ * reservation now, after the stock lock, rather than wait for the product's next movement.
+ */
+export async function reserveLockedWaiting(q: Queryable, actor: Actor, ids: string[]): Promise<void> {
+  await reserveOrders(q, actor, ids);
+}
+
 /** Soft-deletes orders (new or canceled; the caller checks): a new order's reservation is released first. */
 export async function deleteOrderRows(q: Queryable, actor: Actor, ids: string[]): Promise<void> {
   if (ids.length === 0) return;

@@ -194,12 +194,14 @@ interface LockedOrder {
   reference: string;
   status: OrderStatus;
   delivery_user_id: string | null;
+  /** With status `new`: its lines hold no stock yet. */
+  waiting_for_stock: boolean;
 }
 
 export async function lockOrders(q: Queryable, accountId: string, references: string[]): Promise<Map<string, LockedOrder>> {
   const { rows } = await q.query<LockedOrder>(
-    `SELECT id, reference, status, delivery_user_id FROM (
-       SELECT id, reference, status, delivery_user_id, deleted_at FROM orders
+    `SELECT id, reference, status, delivery_user_id, waiting_for_stock FROM (
+       SELECT id, reference, status, delivery_user_id, waiting_for_stock, deleted_at FROM orders
         WHERE id = ANY(ARRAY(SELECT o.id FROM ${byReferences(ORDERS, '$1', '$2')})) ORDER BY id OFFSET 0 FOR UPDATE) locked
       WHERE locked.deleted_at IS NULL`,
     [accountId, [...new Set(references)]],

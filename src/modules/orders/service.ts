@@ -5,7 +5,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import { checkSkus } from '../records/lines.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
 import { SYSTEM, type Actor } from '../../core/actor.js';
-import { createOrders, deleteOrderRows, replaceOrderLines, transitionOrders } from './lifecycle.js';
+import { createOrders, deleteOrderRows, replaceOrderLines, reserveLockedWaiting, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
 import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderInput, OrderPatch } from './schemas.js';
 import { forbidden } from '../../http/errors.js';
@@ -106,6 +106,15 @@ async function patchOrders(
         to: i.status as OrderStatus,
         comment: i.comment ?? null,
       })),
+  );
+  await reserveLockedWaiting(
+    q,
+    actor,
+    items
+      .filter((i) => !i.products && i.status === undefined)
+      .map((i) => locked.get(i.reference)!)
+      .filter((o) => o.status === 'new' && o.waiting_for_stock)
+      .map((o) => o.id),
   );
 }
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProduct } from '../products/service.js';
 import type { OrderStatus } from '../orders/transitions.js';
-import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { lead, order, tenant, sharedTestApp, usingPostgres, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { patchOrder } from '../orders/service.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { incrementStock } from './service.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from './test-fixtures.js';
@@ -353,3 +354,39 @@ test('concurrent order creation, cancels and increments on the same stocks: no d
     assert.deepEqual(await brokenInvariants(t.db, a.accountId), [], `round ${round}`);
   }
 });
+
+// PostgreSQL only: the embedded database runs one transaction at a time, so nothing is locked meanwhile.
+test(
+  'a waiting order edited while goods come in is reserved by its edit (the increment skipped it, locked)',
+  { skip: !usingPostgres },
+  async () => {
+    const a = await tenant(t.db);
+    const admin = await staff(t.db, 'admin');
+    const p1 = await productId(t.db, a.accountId, 'P1');
+    const stockId = await stock(t.db, p1, await warehouse(t.db));
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `${API}/orders`,
+      headers: a.auth,
+      payload: { orders: [order(1, { products: [{ sku: 'P1', quantity: 2, price: 10 }] })] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const { rows } = await t.db.query<{ id: string; reference: string; waiting_for_stock: boolean }>(
+      `SELECT id, reference, waiting_for_stock FROM orders WHERE account_id = $1 AND deleted_at IS NULL`,
+      [a.accountId],
+    );
+    assert.equal(rows[0].waiting_for_stock, true);
+    await t.db.tx(async (q) => {
+      // The edit holds the order; goods come in meanwhile, and their retry passes over it.
+      await q.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [rows[0].id]);
+      assert.equal(await t.db.tx((q2) => incrementStock(q2, admin.actor, stockId, 5, null)), 0);
+      await patchOrder(q, admin.actor, a.accountId, rows[0].reference, { address: '12 Rue des Fleurs' });
+    });
+    const after = await t.db.query<{ waiting_for_stock: boolean; reserved: number }>(
+      `SELECT o.waiting_for_stock, s.reserved FROM orders o, stocks s WHERE o.id = $1 AND s.id = $2`,
+      [rows[0].id, stockId],
+    );
+    assert.deepEqual(after.rows[0], { waiting_for_stock: false, reserved: 2 });
+    assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
+  },
+);
