@@ -104,6 +104,11 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     assert.ok((await page.locator('.field-errors').count()) >= 4, 'errors stand beside their fields');
     await checkPage(page, 'agent form with errors');
     await screenshots(page, 'user-form-with-errors');
+    // On a phone the working hours' message (a path without spaces) breaks inside its column: it
+    // made the refused form 433 px wide.
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.match((await page.locator('#f-agent_working_hours-0-endTime-error').textContent()) ?? '', /agent_working_hours\.0\.endTime/);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'the refused form fits a phone');
     await page.context().close();
   });
 
