@@ -70,3 +70,26 @@ describe('selected orders, found by the finance audit', () => {
     assert.equal((await send([x, y])).statusCode, 201);
   });
 });
+
+describe('the remittance form, found by the forms audit', () => {
+  test('a refused form comes back with the ticked orders still ticked, the others not, and the comment kept', async () => {
+    const { company, made } = await delivered([100, 50, 30]);
+    const [x, y, z] = made.map((o) => o.id);
+    const page = `/remittances/create?shipping_company_id=${company}`;
+    await admin.get(page);
+    const res = await admin.form('/remittances', {
+      shipping_company_id: company,
+      order_ids: [x, z],
+      received_at: '05/12/2026',
+      comment: 'Cash from Monday',
+    });
+    assert.equal(res.statusCode, 302);
+    assert.equal(res.headers.location, page);
+    const back = (await admin.follow(res)).body;
+    assert.match(back, /The received at field must be a valid date\./);
+    const box = (id: string) => new RegExp(`<input type="checkbox" name="order_ids\\[\\]" value="${id}"( checked)?`).exec(back)?.[1];
+    assert.deepEqual([box(x), box(y), box(z)], [' checked', undefined, ' checked']);
+    assert.match(back, />Cash from Monday<\/textarea>/);
+    assert.equal(await remittances(company), 0);
+  });
+});

@@ -1,6 +1,7 @@
 import { Money } from '../../web/money.js';
 import { todayIn } from '../../lib/time-zone.js';
 import { displayZone } from '../../web/format.js';
+import { usePage } from '../../web/page-context.js';
 import { Button, Card, Checkbox, DataTable, Field, Form, LinkButton, PageHeader, TextArea } from '../../web/ui.js';
 import { OtherErrors } from '../records/record-ui.js';
 import type { Courier, CourierCash, PendingOrder } from './queries.js';
@@ -44,6 +45,9 @@ export function CourierCashPage(p: { rows: CourierCash[] }) {
 
 export function RemittanceForm(p: { courier: Courier; orders: PendingOrder[] }) {
   const today = todayIn(displayZone());
+  // A refused form comes back with the orders that were ticked still ticked.
+  const { old } = usePage();
+  const ticked = new Set(Array.isArray(old.order_ids) ? old.order_ids.map(String) : []);
   return (
     <>
       <PageHeader title={`Remittance from ${p.courier.name}`} back={{ href: '/remittances', label: 'Courier cash' }} />
@@ -59,7 +63,9 @@ export function RemittanceForm(p: { courier: Courier; orders: PendingOrder[] }) 
               {
                 label: 'Select',
                 class: 'select-col',
-                render: (o) => <input type="checkbox" name="order_ids[]" value={o.id} aria-label={`Select ${o.reference}`} />,
+                render: (o) => (
+                  <input type="checkbox" name="order_ids[]" value={o.id} checked={ticked.has(o.id)} aria-label={`Select ${o.reference}`} />
+                ),
               },
               { label: 'Order', render: (o) => o.reference },
               { label: 'Account', render: (o) => o.account_name },
