@@ -116,10 +116,13 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
   assert.match((await manager.follow(assigned)).body, /1 lead assigned\./);
   const refused = await manager.form('/leads/assign', { ids: [first], agent_id: mine.id }, { method: 'PATCH' });
   assert.equal(refused.statusCode, 302, refused.body);
-  assert.match(
-    (await manager.follow(refused)).body,
-    /is confirmed: only new, no_reply and call_later leads wait for a call\. Nothing was assigned\./,
-  );
+  const back = (await manager.follow(refused)).body;
+  assert.match(back, /is confirmed: only new, no_reply and call_later leads wait for a call\. Nothing was assigned\./);
+  // The list comes back as it was sent (forms audit): the lead still ticked, the agent still chosen.
+  assert.match(back, new RegExp(`value="${first}" checked[^>]*form="lead-bulk"`));
+  assert.doesNotMatch(back, new RegExp(`value="${third}" checked`));
+  assert.match(back, new RegExp(`<option value="${mine.id}" selected>`));
+  assert.doesNotMatch((await manager.get('/leads')).body, / checked[^>]*form="lead-bulk"/, 'once only');
   const none = await manager.form('/leads/assign', { agent_id: mine.id }, { method: 'PATCH' });
   assert.match((await manager.follow(none)).body, /Select at least one lead to assign\./);
   const tooMany = await manager.form(

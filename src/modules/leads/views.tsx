@@ -140,6 +140,9 @@ export function LeadsList(p: {
   const hide = hidesMoney();
   // One form for the ticked rows: a box belongs to one form, and assigning shares the delete's boxes.
   const bulkForm = p.agents ? 'lead-bulk' : 'bulk-delete';
+  // A refused assignment comes back with the same leads ticked.
+  const { old } = usePage();
+  const ticked = new Set(Array.isArray(old.ids) ? old.ids.map(String) : []);
   const columns: Column<LeadListRow>[] = [
     {
       label: 'Reference',
@@ -186,7 +189,16 @@ export function LeadsList(p: {
     columns.unshift({
       label: 'Select',
       class: 'select-col',
-      render: (r) => <input type="checkbox" name="ids[]" value={r.item.id} aria-label={`Select ${r.item.reference}`} form={bulkForm} />,
+      render: (r) => (
+        <input
+          type="checkbox"
+          name="ids[]"
+          value={r.item.id}
+          checked={ticked.has(r.item.id)}
+          aria-label={`Select ${r.item.reference}`}
+          form={bulkForm}
+        />
+      ),
     });
   }
   return (
@@ -236,7 +248,7 @@ const DELETE_CONFIRM = 'Delete the selected leads? Confirmed leads cannot be del
  * queue; and, for those who may, delete them. Each button sends its own `_method` and action.
  */
 function LeadBulkForm(p: { id: string; agents: { id: string; full_name: string }[]; canDelete: boolean }) {
-  const { csrf } = usePage();
+  const { csrf, old } = usePage();
   return (
     <form
       method="post"
@@ -251,7 +263,9 @@ function LeadBulkForm(p: { id: string; agents: { id: string; full_name: string }
       <select id="f-bulk-agent" name="agent_id">
         <option value="">Everyone's queue</option>
         {p.agents.map((a) => (
-          <option value={a.id}>{a.full_name}</option>
+          <option value={a.id} selected={a.id === old.agent_id}>
+            {a.full_name}
+          </option>
         ))}
       </select>
       <button type="submit" name="_method" value="PATCH" class="btn btn-secondary btn-small">
