@@ -11,6 +11,7 @@ import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import { addNav } from '../../web/nav.js';
+import { usePage } from '../../web/page-context.js';
 import { Button, Card, DataTable, DateTimeCell, Form, PageHeader, Select } from '../../web/ui.js';
 import type { JobJson } from '../../jobs/registry.js';
 import { visibleJob } from '../jobs/queries.js';
@@ -42,6 +43,9 @@ function PushPage(p: {
   canCreateCompany: boolean;
   canLabel: boolean;
 }) {
+  // A refused push (no company chosen, one that ships by hand) comes back with the same orders ticked.
+  const { old } = usePage();
+  const ticked = new Set(Array.isArray(old.ids) ? old.ids.map(String) : []);
   return (
     <>
       <PageHeader
@@ -89,7 +93,15 @@ function PushPage(p: {
               {
                 label: 'Select',
                 class: 'select-col',
-                render: (o) => <input type="checkbox" name="ids[]" value={o.id} aria-label={`Select ${o.reference} (${o.account})`} />,
+                render: (o) => (
+                  <input
+                    type="checkbox"
+                    name="ids[]"
+                    value={o.id}
+                    checked={ticked.has(o.id)}
+                    aria-label={`Select ${o.reference} (${o.account})`}
+                  />
+                ),
               },
               {
                 label: 'Reference',

@@ -209,6 +209,15 @@ test('the push request: required fields, a manual company, an unknown order, and
     (await admin.get('/orders/push')).body,
     /<div class="flash flash-error" role="alert"><ul class="plain-list"><li>The ids field is required\.<\/li>/,
   );
+  // Orders ticked but no company chosen (forms audit): the page comes back with the same orders ticked.
+  const other = await idOf(await order());
+  await admin.get('/orders/push');
+  const noCompany = await admin.form('/orders/push', { ids: [await idOf(ref)] });
+  assert.equal(noCompany.statusCode, 302);
+  const back = (await admin.follow(noCompany)).body;
+  assert.match(back, /The shipping company id field is required\./);
+  assert.match(back, new RegExp(`value="${await idOf(ref)}" checked`));
+  assert.match(back, new RegExp(`value="${other}" aria-label`), 'the others stay unticked');
   const seller = await login(t.app, shop.email);
   assert.equal((await seller.json('POST', '/orders/push', { ids: [await idOf(ref)], shipping_company_id: company })).statusCode, 403);
   assert.equal((await seller.get('/orders/push')).statusCode, 403);
