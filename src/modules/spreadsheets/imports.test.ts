@@ -5,6 +5,7 @@ import { JobWorker } from '../../jobs/worker.js';
 import { uploadAs } from '../../test-support/multipart.js';
 import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
+import { person } from '../../test-support/people.js';
 import { jobFinished } from '../../test-support/jobs.js';
 import { letters, sharedStrings, sheet, text, zipOf } from '../../test-support/zip.js';
 
@@ -83,4 +84,16 @@ test('a semicolon CSV imports; one csv-parse cannot read ends with one error in 
         'The file could not be read as CSV: a quote is found inside a value on line 2 (a value holding quotes is quoted whole, its quotes doubled).',
     },
   ]);
+});
+
+test('an import refused for its file keeps the account an admin chose (forms audit: it came back unchosen)', async () => {
+  const shop = await tenant(t.db);
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  await admin.get('/leads/import');
+  const res = await admin.form('/leads/import', { account_id: shop.accountId });
+  assert.equal(res.statusCode, 302);
+  assert.equal(res.headers.location, '/leads/import');
+  const back = (await admin.follow(res)).body;
+  assert.match(back, /The file field is required\./);
+  assert.match(back, new RegExp(`<option value="${shop.accountId}" selected>`));
 });

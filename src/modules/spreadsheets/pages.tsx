@@ -109,8 +109,8 @@ export async function spreadsheetPages(web: FastifyInstance) {
     web.post(`/${records}/import`, canImport, async (req, reply) => {
       const user = req.user!;
       const body = formBody(req);
-      const file = body.file;
-      req.body = {}; // a file never goes back into the session as old input
+      const { file, ...kept } = body;
+      req.body = kept; // a file never goes back into the session as old input; the chosen account does
       const bag = new ErrorBag();
       let accountId = user.account_id ?? '';
       if (isStaff(user)) {
