@@ -28,6 +28,10 @@ const menu = current?.closest('.nav-groups');
 if (menu && menu.scrollHeight > menu.clientHeight && current.offsetTop + current.offsetHeight > menu.clientHeight)
   menu.scrollTop = current.offsetTop - menu.clientHeight / 2;
 
+// A refused form comes back with its first wrong field focused, so the keyboard, a screen reader
+// (the field's label and message) and a phone's screen land on it, even far down a long form.
+document.querySelector('main [aria-invalid="true"]')?.focus();
+
 document.addEventListener('submit', (e) => {
   const form = e.target;
   if (!(form instanceof HTMLFormElement)) return;

@@ -95,6 +95,8 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     await page.getByLabel('Confirm password').fill('short');
     await page.getByRole('button', { name: 'Create agent' }).click();
     assert.equal(new URL(page.url()).pathname, '/users/agents/create');
+    // The first wrong field has the focus (the name was right): Tab and a screen reader start there.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-email');
     assert.equal(await page.getByLabel('Full name').inputValue(), 'Kept Name');
     assert.equal(await page.getByLabel('Email').inputValue(), 'not-an-email');
     assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'passwords are never refilled');
