@@ -101,8 +101,20 @@ function FieldLabel(p: { id: string; label: string; required?: boolean }) {
   );
 }
 
+/**
+ * A number field is a text input with a number pad, checked by the server like the API's numbers:
+ * Chromium reads `12,5` typed into `<input type="number">` as 125 (a comma is its grouping
+ * separator) and sends it without a word; as text it comes back "must be a number", as typed.
+ * A field that takes negative numbers keeps the full keyboard (a decimal pad has no minus).
+ */
+export function numberInput(p: { step?: string | number; min?: string | number }): { type: 'text'; inputMode?: 'numeric' | 'decimal' } {
+  if (p.min === undefined || Number(p.min) < 0) return { type: 'text' };
+  return { type: 'text', inputMode: p.step !== undefined && Number.isInteger(Number(p.step)) ? 'numeric' : 'decimal' };
+}
+
 export function Field(p: FieldProps) {
   const f = useField(p.name);
+  const number = p.type === 'number';
   const value = p.secret || p.type === 'password' ? '' : f.hasOld ? String(f.old ?? '') : (p.value ?? '');
   const describedBy = [f.messages.length ? `${f.id}-error` : '', p.hint ? `${f.id}-hint` : ''].filter(Boolean).join(' ') || undefined;
   return (
@@ -112,13 +124,11 @@ export function Field(p: FieldProps) {
         id={f.id}
         name={p.name}
         type={(p.type ?? 'text') as 'text'}
+        {...(number ? numberInput(p) : { step: p.step, min: p.min, max: p.max })}
         value={value}
         required={p.required}
         autocomplete={p.autocomplete}
         placeholder={p.placeholder}
-        step={p.step}
-        min={p.min}
-        max={p.max}
         accept={p.accept}
         aria-invalid={f.messages.length ? 'true' : undefined}
         aria-describedby={describedBy}

@@ -91,10 +91,14 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     await page.getByLabel('Email').fill('not-an-email');
     await page.locator('#f-agent_working_hours-0-startTime').fill('18:00');
     await page.locator('#f-agent_working_hours-0-endTime').fill('09:00');
+    // A decimal comma: Chromium's number input read it as a grouping separator and sent 450050.
+    await page.getByLabel('Salary').fill('4500,50');
     await page.getByLabel('Password', { exact: true }).fill('short');
     await page.getByLabel('Confirm password').fill('short');
     await page.getByRole('button', { name: 'Create agent' }).click();
     assert.equal(new URL(page.url()).pathname, '/users/agents/create');
+    assert.equal(await page.getByLabel('Salary').inputValue(), '4500,50');
+    assert.equal((await page.locator('#f-salary-error').textContent())?.trim(), 'The salary field must be a number.');
     // The first wrong field has the focus (the name was right): Tab and a screen reader start there.
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-email');
     assert.equal(await page.getByLabel('Full name').inputValue(), 'Kept Name');

@@ -22,6 +22,8 @@ function SettingsForm({ s }: { s: CallCentreSettings }) {
             name="max_attempts"
             label="Max attempts"
             type="number"
+            min={0}
+            step="1"
             value={s.max_attempts}
             hint="The no reply that reaches this count cancels the lead as unreachable."
             required
@@ -30,6 +32,8 @@ function SettingsForm({ s }: { s: CallCentreSettings }) {
             name="claim_minutes"
             label="Claim minutes"
             type="number"
+            min={0}
+            step="1"
             value={s.claim_minutes}
             hint="How long a lead stays with its agent without an outcome."
             required
@@ -38,6 +42,8 @@ function SettingsForm({ s }: { s: CallCentreSettings }) {
             name="duplicate_window_days"
             label="Duplicate window (days)"
             type="number"
+            min={0}
+            step="1"
             value={s.duplicate_window_days}
             hint="How far back intake looks for a duplicate."
             required

@@ -86,7 +86,7 @@ export function FollowUpPage(p: {
       {p.canSettings && (
         <Card title="Setting">
           <Form action="/follow-up/settings" method="PATCH" label="Follow-up setting">
-            <Field name="follow_up_days" label="Follow up after (days)" type="number" min={1} max={365} value={p.days} required />
+            <Field name="follow_up_days" label="Follow up after (days)" type="number" min={1} max={365} step="1" value={p.days} required />
             <div class="form-actions">
               <Button>Save</Button>
             </div>

@@ -18,6 +18,7 @@ import {
   FieldErrorList,
   RequiredMark,
   PhoneLink,
+  numberInput,
 } from '../../web/ui.js';
 
 type Tone = 'green' | 'red' | 'amber' | 'blue' | 'gray' | 'violet' | 'teal';
@@ -300,10 +301,7 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
                 <input
                   id={id}
                   name={`products[${i}][quantity]`}
-                  type="number"
-                  inputMode="numeric"
-                  min="1"
-                  step="1"
+                  {...numberInput({ min: 1, step: 1 })}
                   value={str(line.quantity)}
                   aria-describedby={describedBy}
                   aria-invalid={describedBy ? 'true' : undefined}
@@ -315,10 +313,7 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
                 <input
                   id={id}
                   name={`products[${i}][price]`}
-                  type="number"
-                  inputMode="decimal"
-                  min="1"
-                  step="0.01"
+                  {...numberInput({ min: 1, step: '0.01' })}
                   value={str(line.price)}
                   aria-describedby={describedBy}
                   aria-invalid={describedBy ? 'true' : undefined}
