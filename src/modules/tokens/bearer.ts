@@ -32,14 +32,17 @@ const LAST_USED_EVERY_MS = 60_000;
  */
 export class BearerAuth {
   private cache = new Map<number, Cached>();
+  /** Counts the forgets: a look-up that overlaps one may have read the row before the change. */
+  private generation = 0;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Pick<Database, 'query' | 'listen'>) {}
 
   async start(): Promise<void> {
-    await this.db.listen('codops_auth', () => this.cache.clear());
+    await this.db.listen('codops_auth', () => this.forgetAll());
   }
 
   forgetAll(): void {
+    this.generation++;
     this.cache.clear();
   }
 
@@ -52,12 +55,14 @@ export class BearerAuth {
     const now = Date.now();
     let entry = this.cache.get(parsed.id);
     if (!entry || now - entry.at > CACHE_MS) {
+      const generation = this.generation;
       const row = await this.load(parsed.id);
       entry = { row, at: now, lastUsedWrite: row?.last_used_at?.getTime() ?? 0 };
       if (this.cache.size > 10_000) this.cache.clear();
       // Unknown ids are not remembered: creating a token sends no NOTIFY, and a cached miss would
-      // refuse the next token made with that id.
-      if (row) this.cache.set(parsed.id, entry);
+      // refuse the next token made with that id. Nor is a row read before a forget that came while
+      // it was on its way (a revoke committed meanwhile): this request may use it, the next reads again.
+      if (row && generation === this.generation) this.cache.set(parsed.id, entry);
     }
     const row = entry.row;
     if (!row || !row.usable || !secretMatches(parsed.secret, row.secret_hash)) return undefined;

@@ -7,6 +7,7 @@ import type { Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
 import { createToken, revokeToken } from './tokens.js';
+import { BearerAuth } from './bearer.js';
 
 const API = '/api/web/1.0';
 const NOT_FOUND = { message: 'Resource not found.' };
@@ -520,6 +521,31 @@ describe('401: authentication', () => {
     await untilStatus(a, 401);
     expectJson(await call(a, 'GET', '/leads'), 401, UNAUTHENTICATED);
     expectJson(await call(a, 'POST', '/leads', { leads: [lead(1)] }), 401, UNAUTHENTICATED);
+  });
+
+  test('a token read just before its revoke, whose answer comes after the forget, is not kept', async () => {
+    const a = await tenant(t.db);
+    let hold: Promise<void> | undefined;
+    // The database as the auth sees it: the row is read, then its answer is held back.
+    const db = {
+      query: (async (text: string, params?: unknown[]) => {
+        const r = await t.db.query(text, params);
+        await hold;
+        return r;
+      }) as TestApp['db']['query'],
+      listen: t.db.listen.bind(t.db),
+    };
+    const auth = new BearerAuth(db);
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    const first = auth.authenticate(a.auth.authorization);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await revokeToken(t.db, a.tokenId, a.accountId), true);
+    auth.forgetAll(); // what the revoke's NOTIFY does
+    release();
+    assert.ok(await first, 'the request under way still used the row it read');
+    hold = undefined;
+    assert.equal(await auth.authenticate(a.auth.authorization), undefined, 'the next request reads the revoke');
   });
 
   test('an expired token answers 401; one expiring later works', async () => {
