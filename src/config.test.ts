@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, loadConfig } from './config.js';
 import { checkBucket, parseS3Url } from './files/s3.js';
 import { connectRedis } from './lib/redis.js';
+import { acquireDataDirLock } from './db/data-dir-lock.js';
 
 const base = { APP_KEY: 'test-key-test-key-test-key-test-key-0000', DATA_DIR: '/tmp/codops-config-test' };
 const load = (env: Record<string, string>) => loadConfig({ ...base, ...env }, { persistKey: false });
@@ -92,5 +93,17 @@ test('a Redis or a bucket that does not answer stops the boot naming its variabl
   assert.throws(
     () => parseS3Url('http://KEY:SECRET@127.0.0.1:1/'),
     (err: Error) => err instanceof ConfigError && err.message === 'Invalid S3_URL: it names no bucket (https://KEY:SECRET@host/bucket).',
+  );
+});
+
+test('a DATA_DIR that cannot be written in stops the boot naming it (the server died with a stack trace: CLI audit)', () => {
+  // sysfs: a folder no one, root included, can make a file in.
+  assert.throws(
+    () => loadConfig({ DATA_DIR: '/sys/kernel' }),
+    (err: Error) => err instanceof ConfigError && err.message === 'Invalid DATA_DIR: /sys/kernel/app.key cannot be written (EACCES).',
+  );
+  assert.throws(
+    () => acquireDataDirLock('/sys/kernel'),
+    (err: Error) => err instanceof ConfigError && err.message === 'Invalid DATA_DIR: /sys/kernel/codops.lock cannot be written (EACCES).',
   );
 });

@@ -129,6 +129,12 @@ export function ensureDataDir(dir: string, create = true): void {
   }
 }
 
+/** A file DATA_DIR must hold that cannot be written there (a read-only or system folder): named, not a stack trace. */
+export function unwritableDataDir(file: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new ConfigError(`Invalid DATA_DIR: ${file} cannot be written (${code}).`);
+}
+
 /** The app key signs sessions and reset links; generated once into DATA_DIR when not given. */
 function appKey(env: NodeJS.ProcessEnv, dataDir: string, persist: boolean): string {
   const raw = env.APP_KEY;
@@ -140,7 +146,11 @@ function appKey(env: NodeJS.ProcessEnv, dataDir: string, persist: boolean): stri
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const key = 'base64:' + randomBytes(32).toString('base64');
   if (persist) {
-    writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+    try {
+      writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      throw unwritableDataDir(file, err);
+    }
   }
   return key;
 }
