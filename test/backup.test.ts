@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/open.js';
 import { socketPath } from '../src/db/wire.js';
-import { runCommand, startServer, tempDataDir } from './support/server-process.js';
+import { runCommand, spawnProcess, startServer, tempDataDir } from './support/server-process.js';
 
 const BATCH = 40;
 
@@ -95,6 +95,19 @@ test(
       const fresh = tempDataDir();
       const restored = await runCommand(['src/cli/index.ts', 'restore', file], { ...env, DATA_DIR: fresh });
       assert.equal(restored.code, 0, restored.stderr);
+
+      // A restore cut short (Ctrl-C) leaves no half-written database: it left a pgdata that no process
+      // could open ("Aborted()") and that the next restore refused as a database (CLI audit).
+      const cutShort = tempDataDir();
+      const first = spawnProcess(['src/cli/index.ts', 'restore', file], { ...env, DATA_DIR: cutShort });
+      const unpacking = () => ['pgdata', 'pgdata.restoring'].some((d) => existsSync(join(cutShort, d)));
+      while (!unpacking() && first.proc.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+      first.proc.kill('SIGINT');
+      await first.exited;
+      assert.ok(!existsSync(join(cutShort, 'pgdata')), 'no pgdata until the whole backup is in');
+      const again = await runCommand(['src/cli/index.ts', 'restore', file], { ...env, DATA_DIR: cutShort });
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(readdirSync(cutShort).sort(), ['pgdata'], 'the half-restored copy is gone');
 
       const db = await openDatabase({ databaseUrl: undefined, dataDir: fresh });
       try {

@@ -75,8 +75,12 @@ export function backupCommands(cli: Command, refuse: Refuse) {
       ensureDataDir(config.dataDir);
       const release = acquireDataDirLock(config.dataDir);
       let restored = false;
+      // Unpacked beside pgdata, then renamed: a restore cut short (Ctrl-C) left a half-written pgdata that
+      // no process could open and that a second restore refused as a database.
+      const staging = join(config.dataDir, 'pgdata.restoring');
       try {
-        const db = new PGlite(pgdata, { loadDataDir: new Blob([bytes]) });
+        rmSync(staging, { recursive: true, force: true }); // an earlier restore's, cut short
+        const db = new PGlite(staging, { loadDataDir: new Blob([bytes]) });
         let migrations: number;
         try {
           await db.waitReady;
@@ -86,10 +90,11 @@ export function backupCommands(cli: Command, refuse: Refuse) {
         } finally {
           await db.close().catch(() => undefined);
         }
+        renameSync(staging, pgdata);
         restored = true;
         print(Boolean(o.json), { id: config.dataDir, dataDir: config.dataDir, migrations }, `Restored ${source} into ${config.dataDir}.`);
       } catch (err) {
-        rmSync(pgdata, { recursive: true, force: true }); // leave the directory empty, as it was
+        rmSync(staging, { recursive: true, force: true }); // leave the directory as it was
         throw err;
       } finally {
         release();
