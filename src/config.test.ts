@@ -107,3 +107,23 @@ test('a DATA_DIR that cannot be written in stops the boot naming it (the server 
     (err: Error) => err instanceof ConfigError && err.message === 'Invalid DATA_DIR: /sys/kernel/codops.lock cannot be written (EACCES).',
   );
 });
+
+test('REDIS_URL names a database by its number, one the Redis has (a bad one crashed the boot with a stack trace, or ran on database 0: CLI audit)', async () => {
+  for (const path of ['/abc', '/1/2', '/-1']) {
+    assert.throws(
+      () => load({ REDIS_URL: `redis://127.0.0.1:6379${path}` }),
+      (err: Error) =>
+        err instanceof ConfigError && err.message === `Invalid REDIS_URL: "${path}" is not a database number (redis://host:6379/0).`,
+      path,
+    );
+  }
+  assert.equal(load({ REDIS_URL: 'redis://127.0.0.1:6379/13' }).redisUrl, 'redis://127.0.0.1:6379/13');
+  assert.equal(load({ REDIS_URL: 'redis://127.0.0.1:6379/' }).redisUrl, 'redis://127.0.0.1:6379/');
+  if (!process.env.REDIS_URL) return; // the refused SELECT needs a Redis
+  const beyond = new URL(process.env.REDIS_URL);
+  beyond.pathname = '/99999';
+  await assert.rejects(
+    connectRedis(beyond.href, { warn() {} } as unknown as FastifyBaseLogger),
+    (err: Error) => err instanceof ConfigError && err.message === 'cannot reach Redis in REDIS_URL (ERR DB index is out of range).',
+  );
+});

@@ -71,6 +71,14 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string 
   return raw;
 }
 
+/** REDIS_URL: its path, when any, is the database's number (ioredis sent SELECT NaN for `/abc` and died on its answer). */
+function redisUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const path = raw === undefined ? '' : new URL(raw).pathname;
+  if (!/^\/?\d*$/.test(path)) throw new ConfigError(`Invalid REDIS_URL: "${path}" is not a database number (redis://host:6379/0).`);
+  return raw;
+}
+
 function boolean(env: NodeJS.ProcessEnv, name: string): boolean {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return false;
@@ -171,7 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir,
     appKey: appKey(env, dataDir, opts.persistKey ?? true),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl: redisUrl(env),
     apiRateLimitPerMinute: integer(env, 'API_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
     logLevel,
     bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -16,6 +16,9 @@ export async function connectRedis(url: string, log: FastifyBaseLogger): Promise
   redis.on('error', booting);
   try {
     await redis.connect();
+    // A refused SELECT (a database number past the server's `databases`) is only an 'error' event:
+    // the link stayed up on database 0, shared with whatever else uses it.
+    if (last) throw last;
   } catch (err) {
     redis.disconnect();
     throw new ConfigError(`cannot reach Redis in REDIS_URL (${(last ?? (err as Error)).message}).`);
