@@ -250,6 +250,15 @@ test('codops demo seeds leads and orders in every status and prints a working to
   });
 });
 
+test('codops alone lists its commands (it printed only its usage line), and exits non-zero', async () => {
+  const r = await codops();
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^Usage: codops \[options\] \[command\]\n/);
+  for (const command of ['migrate', 'account:create', 'token:create', 'worker', 'demo', 'backup', 'restore']) {
+    assert.match(r.stderr, new RegExp(`\\n  ${command} `), command);
+  }
+});
+
 test('a database that does not answer is named as the server names it (the command said only "connect ECONNREFUSED": ops audit)', async () => {
   const r = await runCommand(['src/cli/index.ts', 'account:create', '--name', 'Z'], {
     DATA_DIR: tempDataDir(),

@@ -54,8 +54,12 @@ async function requireAccount(db: Database, id: string) {
 export function program(): Command {
   const cli = new Command('codops').description('codops: cash-on-delivery operations').exitOverride();
   // Commander's own refusals (unknown command, missing option) read like ours: one line, `codops: …`.
+  // Its help, written there when no command is given, stays whole (it was cut to its usage line).
   cli.configureOutput({
-    writeErr: (s) => process.stderr.write(`${s.split('\n')[0].replace(/^error: (.)/, (_, c: string) => `codops: ${c.toUpperCase()}`)}\n`),
+    writeErr: (s) =>
+      process.stderr.write(
+        s.startsWith('error: ') ? `${s.split('\n')[0].replace(/^error: (.)/, (_, c: string) => `codops: ${c.toUpperCase()}`)}\n` : s,
+      ),
   });
 
   cli
