@@ -1,4 +1,5 @@
 import './lib/heap-growth.js'; // first: before the modules load
+import type { AddressInfo } from 'node:net';
 import { loadConfig, ConfigError } from './config.js';
 import { buildApp } from './app.js';
 import { openDatabase, unreachableDatabase } from './db/open.js';
@@ -56,7 +57,9 @@ async function main() {
   await app.listen({ port: config.port, host: config.host }).catch((err: NodeJS.ErrnoException) => {
     throw listenError(err, config.host, config.port);
   });
-  const notice = await setupNotice(db, config.appKey, localBaseUrl(config));
+  // PORT=0 listens on a port of the system's choosing: the link names that one (it said :0).
+  const { port } = app.server.address() as AddressInfo;
+  const notice = await setupNotice(db, config.appKey, localBaseUrl({ host: config.host, port }));
   if (notice) process.stdout.write(`${notice}\n`);
 }
 

@@ -6,7 +6,15 @@ import { connect } from 'node:net';
 import { socketPath } from '../src/db/wire.js';
 import { lead, tenant, type Tenant } from '../src/test-support/harness.js';
 import { until } from '../src/test-support/until.js';
-import { ownDatabase, runCommand, startServer, tempDataDir, withDatabase, type ServerProcess } from './support/server-process.js';
+import {
+  ownDatabase,
+  runCommand,
+  spawnProcess,
+  startServer,
+  tempDataDir,
+  withDatabase,
+  type ServerProcess,
+} from './support/server-process.js';
 
 // Workers killed here must not hold other files' jobs (see ownDatabase).
 await ownDatabase();
@@ -250,6 +258,18 @@ describe('server process', () => {
         ],
       );
       assert.ok(!server.output().includes(a.auth.authorization.split('|')[1]), 'no secret in the log');
+    } finally {
+      server.proc.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  test('PORT=0: the setup link names the port the system chose (it said http://127.0.0.1:0/setup/…)', async () => {
+    const server = spawnProcess(['src/server.ts'], { DATA_DIR: tempDataDir(), DATABASE_URL: '', PORT: '0', LOG_LEVEL: 'warn' });
+    try {
+      const [, url] = await server.waitFor(/no admin yet\. Open (http:\/\/127\.0\.0\.1:\d+\/setup\/\S+) /, 120_000);
+      assert.notEqual(new URL(url).port, '0', url);
+      assert.equal((await fetch(url)).status, 200, url);
     } finally {
       server.proc.kill('SIGTERM');
       await server.exited;
