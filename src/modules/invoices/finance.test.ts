@@ -501,6 +501,30 @@ describe('payouts', () => {
     }
   });
 
+  test('a payout deleted twice at the same moment is deleted, and audited, once', { skip: !usingPostgres }, async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'shop@example.test' });
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 100, comment: 'Opening' });
+    const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 10, payment_method: 'paypal' }), 201).id;
+    data(await sel.json('PATCH', `/invoices/${inv}/cancel/request`));
+    // Both requests found the payout; the first holds it while the second arrives, then deletes it.
+    const { answer } = await t.db.tx(async (q) => {
+      await q.query('SELECT 1 FROM invoices WHERE id = $1 FOR UPDATE', [inv]);
+      const xid = (await q.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid;
+      const answer = admin.json('DELETE', '/invoices/delete', { ids: [inv] });
+      for (let waiting = 0; waiting === 0; await new Promise((r) => setTimeout(r, 10)))
+        waiting = (
+          await t.db.query('SELECT 1 FROM pg_locks WHERE locktype = $1 AND transactionid = $2::xid AND NOT granted', ['transactionid', xid])
+        ).rowCount;
+      await q.query('DELETE FROM invoices WHERE id = $1', [inv]);
+      return { answer };
+    });
+    expectJson(await answer, 200, { message: 'Payout deleted.' });
+    const audits = await t.db.query(`SELECT 1 FROM audit_log WHERE action = 'invoices.delete' AND subject_id = $1`, [inv]);
+    assert.equal(audits.rowCount, 0, 'the request that found it gone wrote no delete of its own');
+  });
+
   test('the payouts list: search, status, method and (admins) account filters, sortable columns, pages with meta; bad values 422', async () => {
     const s = await moneyShop(t.db);
     const sel = await login(t.app, s.email);

@@ -78,13 +78,18 @@ export async function moveInvoice(
 
 /** Deletes canceled invoices (the caller checked); their ledger rows stay, naming the reference. */
 export async function deleteInvoices(q: Queryable, user: WebUser, rows: InvoiceRow[]): Promise<void> {
-  await q.query(`DELETE FROM invoices WHERE id = ANY($1::text[]) AND status = 'canceled'`, [rows.map((r) => r.id)]);
+  const { rows: gone } = await q.query<{ id: string }>(
+    `DELETE FROM invoices WHERE id = ANY($1::text[]) AND status = 'canceled' RETURNING id`,
+    [rows.map((r) => r.id)],
+  );
+  // Only what this request deleted: a second delete of the same payout at the same moment finds it gone.
+  const deleted = new Set(gone.map((r) => r.id));
   await auditMany(
     q,
     user,
     'invoices.delete',
     'invoice',
-    rows.map((r) => ({ id: r.id, accountId: r.account_id, changes: { reference: r.reference } })),
+    rows.filter((r) => deleted.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id, changes: { reference: r.reference } })),
   );
 }
 
