@@ -79,7 +79,9 @@ export async function connectDatabaseSocket(dataDir: string): Promise<Database> 
       }
     },
     async listen() {
-      throw new Error('LISTEN is not carried over the socket: the server itself runs the jobs (WORKERS).');
+      throw new Error(
+        'The server running on this DATA_DIR runs the background jobs itself (WORKERS): stop it to run codops worker on its database, or run workers beside it on PostgreSQL (DATABASE_URL).',
+      );
     },
     async backup() {
       const r = await main.send({ op: 'backup' });
