@@ -56,6 +56,16 @@ describe('the fees form, found by the finance audit', () => {
   });
 });
 
+describe('number pads, found by the number fields review', () => {
+  test('a fee, never negative, opens the decimal pad; the adjustment, which may be negative, keeps the full keyboard', async () => {
+    const fees = (await admin.get(`/accounts/${shop.accountId}/fees`)).body;
+    for (const k of [...FEES, 'delivery_fee', 'return_fee'])
+      assert.match(fees, new RegExp(`<input id="f-${k}" name="${k}" type="text" inputmode="decimal"`), k);
+    const adjust = (await admin.get(`/balance-histories?account_id=${shop.accountId}`)).body;
+    assert.match(adjust, /<input id="f-amount" name="amount" type="text"(?! inputmode)/);
+  });
+});
+
 describe('the ledger list as an admin, found by the finance audit', () => {
   test("one account's page keeps its account in the filter form; the all-accounts page names each row's account", async () => {
     const mine = `/balance-histories?account_id=${shop.accountId}`;

@@ -96,9 +96,9 @@ export function LedgerPage(p: {
   );
 }
 
-/** A fee in the fees form: an amount in cents; empty for a nullable fee that is not set. */
+/** A fee in the fees form: an amount in cents; empty for a nullable fee that is not set. Never negative: a decimal pad. */
 const FeeField = (p: { name: keyof Fees; label: string; value: number | null; hint?: string }) => (
-  <Field name={p.name} label={p.label} type="number" step="0.01" value={p.value ?? ''} hint={p.hint} />
+  <Field name={p.name} label={p.label} type="number" step="0.01" min={0} value={p.value ?? ''} hint={p.hint} />
 );
 
 export function FeesForm(p: { accountId: string; accountName: string; fees: Fees }) {
