@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectListControls } from '../../test-support/expect.js';
+import { expectListControls, fieldErrors } from '../../test-support/expect.js';
 import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
@@ -159,6 +159,17 @@ describe('call centres and the call-centre settings', () => {
     const bad = await admin.form('/settings/call-centre', { max_attempts: 'many' }, { method: 'PATCH' });
     assert.equal(bad.statusCode, 302);
     assert.match((await admin.follow(bad)).body, /The max attempts field must be an integer\./);
+    // An emptied number is required, never kept under "Call-centre settings saved." (number fields review).
+    const emptied = await admin.form(
+      '/settings/call-centre',
+      { max_attempts: '', claim_minutes: '', duplicate_window_days: '' },
+      { method: 'PATCH' },
+    );
+    const refused = (await admin.follow(emptied)).body;
+    assert.doesNotMatch(refused, /Call-centre settings saved\./);
+    for (const k of ['max_attempts', 'claim_minutes', 'duplicate_window_days'])
+      assert.deepEqual(fieldErrors(refused, `f-${k}`), [`The ${k.replace(/_/g, ' ')} field is required.`], k);
+    assert.deepEqual(ok(await admin.json('GET', '/settings/call-centre')).data, before);
     for (const role of ['manager', 'agent', 'seller'] as const) {
       assert.equal(
         (await (await login(t.app, (await person(t.db, role)).email)).json('GET', '/settings/call-centre')).statusCode,
