@@ -22,7 +22,7 @@ function SettingsForm({ s }: { s: CallCentreSettings }) {
             name="max_attempts"
             label="Max attempts"
             type="number"
-            min={0}
+            min={1}
             step="1"
             value={s.max_attempts}
             hint="The no reply that reaches this count cancels the lead as unreachable."
@@ -32,7 +32,7 @@ function SettingsForm({ s }: { s: CallCentreSettings }) {
             name="claim_minutes"
             label="Claim minutes"
             type="number"
-            min={0}
+            min={1}
             step="1"
             value={s.claim_minutes}
             hint="How long a lead stays with its agent without an outcome."
