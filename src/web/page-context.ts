@@ -15,3 +15,9 @@ export interface PageCtx {
 
 export const PageContext = createContext<PageCtx>({ csrf: '', flash: {}, errors: {}, old: {}, url: new URL('http://localhost/') });
 export const usePage = () => useContext(PageContext);
+
+/** The values a refused form had ticked in its `name[]` checkboxes (a list's rows), to tick them again. */
+export function useOldTicked(name: string): Set<string> {
+  const ticked = usePage().old[name];
+  return new Set(Array.isArray(ticked) ? ticked.map(String) : []);
+}

@@ -2,7 +2,7 @@ import { ExportForm } from '../spreadsheets/views.js';
 import type { ComponentChildren } from 'preact';
 import { displayZone, formatDate, formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
-import { usePage } from '../../web/page-context.js';
+import { useOldTicked, usePage } from '../../web/page-context.js';
 import {
   Button,
   Card,
@@ -141,8 +141,7 @@ export function LeadsList(p: {
   // One form for the ticked rows: a box belongs to one form, and assigning shares the delete's boxes.
   const bulkForm = p.agents ? 'lead-bulk' : 'bulk-delete';
   // A refused assignment comes back with the same leads ticked.
-  const { old } = usePage();
-  const ticked = new Set(Array.isArray(old.ids) ? old.ids.map(String) : []);
+  const ticked = useOldTicked('ids');
   const columns: Column<LeadListRow>[] = [
     {
       label: 'Reference',

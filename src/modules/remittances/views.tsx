@@ -1,7 +1,7 @@
 import { Money } from '../../web/money.js';
 import { todayIn } from '../../lib/time-zone.js';
 import { displayZone } from '../../web/format.js';
-import { usePage } from '../../web/page-context.js';
+import { useOldTicked } from '../../web/page-context.js';
 import { Button, Card, Checkbox, DataTable, Field, Form, LinkButton, PageHeader, TextArea } from '../../web/ui.js';
 import { OtherErrors } from '../records/record-ui.js';
 import type { Courier, CourierCash, PendingOrder } from './queries.js';
@@ -46,8 +46,7 @@ export function CourierCashPage(p: { rows: CourierCash[] }) {
 export function RemittanceForm(p: { courier: Courier; orders: PendingOrder[] }) {
   const today = todayIn(displayZone());
   // A refused form comes back with the orders that were ticked still ticked.
-  const { old } = usePage();
-  const ticked = new Set(Array.isArray(old.order_ids) ? old.order_ids.map(String) : []);
+  const ticked = useOldTicked('order_ids');
   return (
     <>
       <PageHeader title={`Remittance from ${p.courier.name}`} back={{ href: '/remittances', label: 'Courier cash' }} />

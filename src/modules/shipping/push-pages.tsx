@@ -11,7 +11,7 @@ import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import { addNav } from '../../web/nav.js';
-import { usePage } from '../../web/page-context.js';
+import { useOldTicked } from '../../web/page-context.js';
 import { Button, Card, DataTable, DateTimeCell, Form, PageHeader, Select } from '../../web/ui.js';
 import type { JobJson } from '../../jobs/registry.js';
 import { visibleJob } from '../jobs/queries.js';
@@ -44,8 +44,7 @@ function PushPage(p: {
   canLabel: boolean;
 }) {
   // A refused push (no company chosen, one that ships by hand) comes back with the same orders ticked.
-  const { old } = usePage();
-  const ticked = new Set(Array.isArray(old.ids) ? old.ids.map(String) : []);
+  const ticked = useOldTicked('ids');
   return (
     <>
       <PageHeader
