@@ -93,10 +93,13 @@ export async function updateStock(
   for (const k of Object.keys(next) as (keyof typeof next)[]) if (next[k] !== s[k]) changes[k] = [s[k], next[k]];
   if (Object.keys(changes).length === 0) return changes;
   await lockStockOfProducts(q, [s.product_id, next.product_id]);
+  // Only what this edit changed is written: the page's read may be older than another admin's
+  // save of the other field, which a full-row write would silently undo.
+  const columns = Object.keys(changes) as (keyof typeof next)[];
   await q.query(
-    `UPDATE stocks SET product_id = $2, warehouse_id = $3, warning_quantity = $4, status = $5, updated_at = now()
+    `UPDATE stocks SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')}, updated_at = now()
         WHERE id = $1 AND deleted_at IS NULL`,
-    [s.id, next.product_id, next.warehouse_id, next.warning_quantity, next.status],
+    [s.id, ...columns.map((c) => next[c])],
   );
   // Turned active: what it holds can now serve waiting orders.
   if (changes.status && next.status === 'active') await retryWaitingOrders(q, actor, [next.product_id]);

@@ -4,7 +4,9 @@ import type { LightMyRequestResponse } from 'fastify';
 import { HttpError } from '../../http/errors.js';
 import { transitionOrders } from '../orders/lifecycle.js';
 import { order, tenant, testApp, usingPostgres, type Tenant, type TestApp } from '../../test-support/harness.js';
-import { incrementStock } from './service.js';
+import { incrementStock, updateStock } from './service.js';
+import { findStock } from './queries.js';
+import type { WebUser } from '../../web/types.js';
 import { agent, login, type Agent } from '../../test-support/session.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from './test-fixtures.js';
 
@@ -241,6 +243,20 @@ describe('stock JSON and forms', () => {
       assert.deepEqual(rows[0], { product_id: p1, warehouse_id: w1, quantity: 10 });
     },
   );
+
+  test('an edit read before another admin saved the other field keeps that save (only changed fields are written)', async () => {
+    const a = await tenant(t.db);
+    const id = await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { warning: 2 });
+    const user = { ...admin.actor, kind: 'user', id: admin.id, role: 'admin', account_id: null } as WebUser;
+    const stale = (await findStock(t.db, user, id))!;
+    const first = await adminAgent.json('PUT', `/stocks/${id}/update`, { warning_quantity: 7 });
+    assert.equal(first.statusCode, 200, first.body);
+    // The second admin's page still shows a warning quantity of 2 and changes only the status.
+    const changes = await t.db.tx((q) => updateStock(q, user, admin.actor, stale, { warning_quantity: 2, status: 'inactive' }));
+    assert.deepEqual(changes, { status: ['active', 'inactive'] });
+    const { rows } = await t.db.query('SELECT warning_quantity, status FROM stocks WHERE id = $1', [id]);
+    assert.deepEqual(rows[0], { warning_quantity: 7, status: 'inactive' });
+  });
 
   test('an HTML form adds stock through PUT /stocks/{id}/increment and lands back on the stock with a message', async () => {
     const a = await tenant(t.db);
