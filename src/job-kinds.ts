@@ -4,3 +4,4 @@ import './modules/shipping/push.js';
 import './modules/shipping/sync.js';
 import './modules/spreadsheets/import-kinds.js';
 import './modules/spreadsheets/exports.js';
+import './modules/stocks/retry-job.js';

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import type { Actor } from '../../core/actor.js';
+import { enqueue } from '../../jobs/enqueue.js';
 import { notifyLowStock } from './low-stock.js';
 
 /**
@@ -258,12 +259,14 @@ export async function reserveOrders(q: Queryable, actor: Actor, orderIds: string
 }
 
 const RETRY_BATCH = 200;
+export const RETRY_WAITING_KIND = 'stocks.retry-waiting';
 
 /**
  * Goods of these products became available: waiting orders holding one of them are retried,
  * oldest first, until none is left or nothing of these products remains available. Orders another
- * transaction is changing right now are skipped (they are retried at the next movement).
- * Answers how many orders it reserved.
+ * transaction is changing right now are skipped rather than waited for (two movements would lock
+ * each other's orders); when some were skipped and goods remain, a job (./retry-job.ts) retries
+ * them a moment later, after that transaction. Answers how many orders it reserved.
  */
 export async function retryWaitingOrders(q: Queryable, actor: Actor, productIds: string[]): Promise<number> {
   const products = [...new Set(productIds)];
@@ -273,27 +276,44 @@ export async function retryWaitingOrders(q: Queryable, actor: Actor, productIds:
   const allocator = new Allocator(q);
   await allocator.load(products);
   let after: [string, string] = ['-infinity', ''];
+  const seen: string[] = [];
   while (allocator.available(products) > 0) {
     const { rows } = await q.query<{ id: string; created_at: string }>(
       `SELECT o.id, o.created_at::text AS created_at FROM orders o
-        WHERE o.status = 'new' AND o.waiting_for_stock AND o.deleted_at IS NULL
-          AND (o.created_at, o.id) > ($2::timestamptz, $3::text)
-          AND EXISTS (SELECT 1 FROM order_lines ol WHERE ol.order_id = o.id AND ol.product_id = ANY($1::text[]))
+        WHERE ${WAITING_FOR_PRODUCTS} AND (o.created_at, o.id) > ($2::timestamptz, $3::text)
         ORDER BY o.created_at, o.id LIMIT ${RETRY_BATCH} FOR UPDATE SKIP LOCKED`,
       [products, after[0], after[1]],
     );
-    if (rows.length === 0) return reserved;
-    const orders = await linesOf(
-      q,
-      rows.map((r) => r.id),
-    );
-    await allocator.load([...orders.values()].flatMap((ls) => ls.map((l) => l.product_id)));
-    reserved += await allocate(q, actor, allocator, orders, true);
-    if (rows.length < RETRY_BATCH) return reserved;
+    if (rows.length > 0) {
+      const orders = await linesOf(
+        q,
+        rows.map((r) => r.id),
+      );
+      await allocator.load([...orders.values()].flatMap((ls) => ls.map((l) => l.product_id)));
+      reserved += await allocate(q, actor, allocator, orders, true);
+      seen.push(...rows.map((r) => r.id));
+    }
+    if (rows.length < RETRY_BATCH) {
+      if (allocator.available(products) > 0 && (await skippedSome(q, products, seen)))
+        await enqueue(q, RETRY_WAITING_KIND, { products }, { delaySeconds: 1 });
+      return reserved;
+    }
     const last = rows[rows.length - 1];
     after = [last.created_at, last.id];
   }
   return reserved;
+}
+
+const WAITING_FOR_PRODUCTS = `o.status = 'new' AND o.waiting_for_stock AND o.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM order_lines ol WHERE ol.order_id = o.id AND ol.product_id = ANY($1::text[]))`;
+
+/** Whether waiting orders of these products exist beyond those the retry locked (others held them). */
+async function skippedSome(q: Queryable, products: string[], seen: string[]): Promise<boolean> {
+  const { rows } = await q.query(`SELECT 1 FROM orders o WHERE ${WAITING_FOR_PRODUCTS} AND o.id <> ALL($2::text[]) LIMIT 1`, [
+    products,
+    seen,
+  ]);
+  return rows.length > 0;
 }
 
 /** The reserved (or shipped) lines of these orders, with their stock. */

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { createProduct } from '../products/service.js';
 import type { OrderStatus } from '../orders/transitions.js';
@@ -6,6 +7,8 @@ import { lead, order, tenant, sharedTestApp, usingPostgres, type Tenant, type Te
 import { patchOrder } from '../orders/service.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { incrementStock } from './service.js';
+import { RETRY_WAITING_KIND } from './effects.js';
+import { JobWorker } from '../../jobs/worker.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from './test-fixtures.js';
 
 const API = '/api/web/1.0';
@@ -387,6 +390,49 @@ test(
       [rows[0].id, stockId],
     );
     assert.deepEqual(after.rows[0], { waiting_for_stock: false, reserved: 2 });
+    assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
+  },
+);
+
+// PostgreSQL only, as above.
+test(
+  'a waiting order held by a transaction that changes nothing (a refused ship) while goods come in is reserved by the retry job',
+  { skip: !usingPostgres },
+  async () => {
+    const a = await tenant(t.db);
+    const admin = await staff(t.db, 'admin');
+    const stockId = await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db));
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `${API}/orders`,
+      headers: a.auth,
+      payload: { orders: [order(1, { products: [{ sku: 'P1', quantity: 2, price: 10 }] })] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const { id } = (await t.db.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1', [a.accountId])).rows[0];
+    const state = async () =>
+      (
+        await t.db.query<{ waiting_for_stock: boolean; reserved: number }>(
+          'SELECT o.waiting_for_stock, s.reserved FROM orders o, stocks s WHERE o.id = $1 AND s.id = $2',
+          [id, stockId],
+        )
+      ).rows[0];
+    await assert.rejects(
+      t.db.tx(async (q) => {
+        await q.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [id]);
+        assert.equal(await t.db.tx((q2) => incrementStock(q2, admin.actor, stockId, 5, null)), 0);
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    assert.deepEqual(await state(), { waiting_for_stock: true, reserved: 0 });
+    const worker = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: [RETRY_WAITING_KIND], appKey: t.app.config.appKey }).start();
+    try {
+      for (const end = Date.now() + 30_000; (await state()).waiting_for_stock && Date.now() < end;) await sleep(100);
+    } finally {
+      await worker.stop();
+    }
+    assert.deepEqual(await state(), { waiting_for_stock: false, reserved: 2 });
     assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
   },
 );
