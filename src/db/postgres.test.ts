@@ -79,3 +79,28 @@ test(
     }
   },
 );
+
+test('sessions are in UTC even on a database set to another zone', { skip: !usingPostgres }, async () => {
+  const url = new URL(process.env.DATABASE_URL!);
+  const name = `codops_tz_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(`ALTER DATABASE ${name} SET TimeZone = 'America/Los_Angeles'`);
+    url.pathname = `/${name}`;
+    const db = await openPostgres(url.toString(), 1);
+    try {
+      const { rows } = await db.query<{ zone: string; day: string }>(
+        `SELECT current_setting('TimeZone') AS zone,
+                to_char(timestamptz '2030-03-09 12:00:00Z' + make_interval(days => 1), 'YYYY-MM-DD HH24:MI') AS day`,
+      );
+      assert.deepEqual(rows[0], { zone: 'UTC', day: '2030-03-10 12:00' });
+    } finally {
+      await db.close();
+    }
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.end();
+  }
+});

@@ -110,7 +110,16 @@ function wrap(client: pg.Pool | pg.PoolClient, sent = () => {}, ending?: Ending)
 export async function openPostgres(url: string, max = 10): Promise<Database> {
   // Pipeline mode: a query is sent without waiting for the answer of the one before, so a
   // transaction's BEGIN travels with its first statement (one round trip fewer per write).
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, pipeline: true } as pg.PoolConfig);
+  // Sessions in UTC whatever the server's or the database's zone, as on the embedded database: day
+  // arithmetic (`make_interval(days => …)`, `+ interval '1 day'`) would otherwise move by an hour
+  // across that zone's change of clocks. A DATABASE_URL's own `options` take precedence.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 30_000,
+    pipeline: true,
+    options: '-c TimeZone=UTC',
+  } as pg.PoolConfig);
   // An idle connection the server closed (a restart, an administrator, a timeout) is dropped by the
   // pool, which opens another when one is needed; unheard, its 'error' event would end the process.
   pool.on('error', () => undefined);
