@@ -358,38 +358,45 @@ test('concurrent order creation, cancels and increments on the same stocks: no d
   }
 });
 
+/** A new order of 2 × P1 waiting for stock, beside an empty stock of P1: what the race tests below start from. */
+async function waitingOrder() {
+  const a = await tenant(t.db);
+  const admin = await staff(t.db, 'admin');
+  const stockId = await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db));
+  const created = await t.app.inject({
+    method: 'POST',
+    url: `${API}/orders`,
+    headers: a.auth,
+    payload: { orders: [order(1, { products: [{ sku: 'P1', quantity: 2, price: 10 }] })] },
+  });
+  assert.equal(created.statusCode, 201, created.body);
+  const { rows } = await t.db.query<{ id: string; reference: string }>('SELECT id, reference FROM orders WHERE account_id = $1', [
+    a.accountId,
+  ]);
+  const state = async () =>
+    (
+      await t.db.query<{ waiting_for_stock: boolean; reserved: number }>(
+        'SELECT o.waiting_for_stock, s.reserved FROM orders o, stocks s WHERE o.id = $1 AND s.id = $2',
+        [rows[0].id, stockId],
+      )
+    ).rows[0];
+  assert.deepEqual(await state(), { waiting_for_stock: true, reserved: 0 });
+  return { a, admin, stockId, ...rows[0], state };
+}
+
 // PostgreSQL only: the embedded database runs one transaction at a time, so nothing is locked meanwhile.
 test(
   'a waiting order edited while goods come in is reserved by its edit (the increment skipped it, locked)',
   { skip: !usingPostgres },
   async () => {
-    const a = await tenant(t.db);
-    const admin = await staff(t.db, 'admin');
-    const p1 = await productId(t.db, a.accountId, 'P1');
-    const stockId = await stock(t.db, p1, await warehouse(t.db));
-    const created = await t.app.inject({
-      method: 'POST',
-      url: `${API}/orders`,
-      headers: a.auth,
-      payload: { orders: [order(1, { products: [{ sku: 'P1', quantity: 2, price: 10 }] })] },
-    });
-    assert.equal(created.statusCode, 201, created.body);
-    const { rows } = await t.db.query<{ id: string; reference: string; waiting_for_stock: boolean }>(
-      `SELECT id, reference, waiting_for_stock FROM orders WHERE account_id = $1 AND deleted_at IS NULL`,
-      [a.accountId],
-    );
-    assert.equal(rows[0].waiting_for_stock, true);
+    const { a, admin, stockId, id, reference, state } = await waitingOrder();
     await t.db.tx(async (q) => {
       // The edit holds the order; goods come in meanwhile, and their retry passes over it.
-      await q.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [rows[0].id]);
+      await q.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [id]);
       assert.equal(await t.db.tx((q2) => incrementStock(q2, admin.actor, stockId, 5, null)), 0);
-      await patchOrder(q, admin.actor, a.accountId, rows[0].reference, { address: '12 Rue des Fleurs' });
+      await patchOrder(q, admin.actor, a.accountId, reference, { address: '12 Rue des Fleurs' });
     });
-    const after = await t.db.query<{ waiting_for_stock: boolean; reserved: number }>(
-      `SELECT o.waiting_for_stock, s.reserved FROM orders o, stocks s WHERE o.id = $1 AND s.id = $2`,
-      [rows[0].id, stockId],
-    );
-    assert.deepEqual(after.rows[0], { waiting_for_stock: false, reserved: 2 });
+    assert.deepEqual(await state(), { waiting_for_stock: false, reserved: 2 });
     assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
   },
 );
@@ -399,24 +406,7 @@ test(
   'a waiting order held by a transaction that changes nothing (a refused ship) while goods come in is reserved by the retry job',
   { skip: !usingPostgres },
   async () => {
-    const a = await tenant(t.db);
-    const admin = await staff(t.db, 'admin');
-    const stockId = await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db));
-    const created = await t.app.inject({
-      method: 'POST',
-      url: `${API}/orders`,
-      headers: a.auth,
-      payload: { orders: [order(1, { products: [{ sku: 'P1', quantity: 2, price: 10 }] })] },
-    });
-    assert.equal(created.statusCode, 201, created.body);
-    const { id } = (await t.db.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1', [a.accountId])).rows[0];
-    const state = async () =>
-      (
-        await t.db.query<{ waiting_for_stock: boolean; reserved: number }>(
-          'SELECT o.waiting_for_stock, s.reserved FROM orders o, stocks s WHERE o.id = $1 AND s.id = $2',
-          [id, stockId],
-        )
-      ).rows[0];
+    const { a, admin, stockId, id, state } = await waitingOrder();
     await assert.rejects(
       t.db.tx(async (q) => {
         await q.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [id]);
