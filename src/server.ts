@@ -21,7 +21,9 @@ async function main() {
   const db = await openDatabase(config);
   await migrate(db);
   // On the embedded database, `codops` commands reach it through this process (the data dir is locked).
-  const socket = db.kind === 'pglite' ? await serveDatabaseSocket(db, config.dataDir) : undefined;
+  // Its address, once listening, is what `codops demo` through the socket prints (not the command's own PORT).
+  let listening: string | undefined = undefined;
+  const socket = db.kind === 'pglite' ? await serveDatabaseSocket(db, config.dataDir, () => listening) : undefined;
   const app = await buildApp({ config, db });
   const purge = setInterval(() => purgeExpired(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();
@@ -59,7 +61,8 @@ async function main() {
   });
   // PORT=0 listens on a port of the system's choosing: the link names that one (it said :0).
   const { port } = app.server.address() as AddressInfo;
-  const notice = await setupNotice(db, config.appKey, localBaseUrl({ host: config.host, port }));
+  listening = localBaseUrl({ host: config.host, port });
+  const notice = await setupNotice(db, config.appKey, listening);
   if (notice) process.stdout.write(`${notice}\n`);
 }
 

@@ -207,7 +207,8 @@ export function program(): Command {
     .description('create a demo account with products, people, leads, orders and a token')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const demo = await withDb((db) => seedDemo(db, localBaseUrl(loadConfig())));
+      // Through a running server's socket, the links name where that server listens.
+      const demo = await withDb(async (db) => seedDemo(db, (await db.serverUrl?.()) ?? localBaseUrl(loadConfig())));
       print(o.json, demo as unknown as Record<string, unknown>, demo.instructions);
     });
 

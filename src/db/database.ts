@@ -59,6 +59,8 @@ export interface Database extends Queryable {
    * no transaction is open.
    */
   backup?(compression?: 'gzip' | 'none'): Promise<Blob>;
+  /** The address of the server a command reached the database through (its socket), once it listens. */
+  serverUrl?(): Promise<string | undefined>;
 }
 
 /**

@@ -87,6 +87,9 @@ export async function connectDatabaseSocket(dataDir: string): Promise<Database> 
       const r = await main.send({ op: 'backup' });
       return new Blob([Buffer.from(r.chunk ?? '', 'base64')]);
     },
+    async serverUrl() {
+      return (await main.send({ op: 'url' })).url;
+    },
     async close() {
       main.close();
     },

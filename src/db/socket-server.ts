@@ -12,7 +12,11 @@ const BACKUP_CHUNK = 1024 * 1024;
  * open (mode 0600): JSON lines, one request at a time per connection, transactions held open for
  * the connection between `begin` and `commit`/`rollback` (rolled back if it drops), and `backup`.
  */
-export async function serveDatabaseSocket(db: Database, dataDir: string): Promise<{ close(): Promise<void> }> {
+export async function serveDatabaseSocket(
+  db: Database,
+  dataDir: string,
+  url: () => string | undefined = () => undefined,
+): Promise<{ close(): Promise<void> }> {
   const path = socketPath(dataDir);
   try {
     unlinkSync(path); // stale: this process holds the data directory's lock
@@ -26,7 +30,7 @@ export async function serveDatabaseSocket(db: Database, dataDir: string): Promis
     // A command that dies while its answer is being written (Ctrl-C on a backup) makes that write
     // fail with EPIPE: without a listener the socket's 'error' event would end the server itself.
     socket.on('error', () => socket.destroy());
-    void handle(db, socket).catch(() => socket.destroy());
+    void handle(db, socket, url).catch(() => socket.destroy());
   });
   const umask = process.umask(0o177); // the socket is born owner-only, no window before a chmod
   try {
@@ -48,7 +52,7 @@ export async function serveDatabaseSocket(db: Database, dataDir: string): Promis
   };
 }
 
-async function handle(db: Database, socket: Socket) {
+async function handle(db: Database, socket: Socket, url: () => string | undefined) {
   const send = (r: Reply) => {
     if (!socket.destroyed) socket.write(JSON.stringify(r) + '\n'); // its command may be gone (see 'error' above)
   };
@@ -114,6 +118,9 @@ async function handle(db: Database, socket: Socket) {
             send({ id: req.id, done: true });
             break;
           }
+          case 'url':
+            send({ id: req.id, url: url() });
+            break;
           default:
             throw new Error(`unknown request ${String(req.op)}`);
         }

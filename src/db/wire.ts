@@ -21,7 +21,7 @@ export function decode(v: unknown): unknown {
 
 export interface Request {
   id: number;
-  op: 'query' | 'exec' | 'begin' | 'commit' | 'rollback' | 'backup';
+  op: 'query' | 'exec' | 'begin' | 'commit' | 'rollback' | 'backup' | 'url';
   text?: string;
   params?: unknown[];
 }
@@ -33,6 +33,8 @@ export interface Reply {
   /** A piece of a backup (base64); the last reply of a backup has `done`. */
   chunk?: string;
   done?: boolean;
+  /** The server's address (`url`), once it listens. */
+  url?: string;
   error?: { message: string; code?: string };
 }
 
