@@ -261,6 +261,13 @@ test('edit while open, with the API rules; delete one or many, never a confirmed
     assert.equal(data.total, 150);
     assert.equal(data.status, 'new', 'the edit form never changes the status');
     assert.deepEqual(data.products, [{ sku: 'P2', name: 'Amlou 250g', quantity: 3, price: 50, total: 150 }]);
+    // The update route takes PUT as well as PATCH, as every other resource's (a form's _method=PUT too).
+    const put = await s.json('PUT', `/leads/${id}/update`, { city: 'Tangier' });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.equal(put.json().data.city, 'Tangier');
+    const putForm = await s.form(`/leads/${id}/update`, { city: 'Rabat' }, { method: 'PUT' });
+    assert.equal(putForm.statusCode, 302, putForm.body);
+    assert.equal((await s.json('GET', `/leads/${id}/show`)).json().data.city, 'Rabat');
 
     const other = await createLead(s, { full_name: 'Second Customer', phone: '0611000222' });
     const third = await createLead(s, { full_name: 'Third Customer', phone: '0611000333' });

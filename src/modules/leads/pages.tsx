@@ -13,7 +13,7 @@ import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { renderFormPage } from '../../web/form-page.js';
 import { backUrl, done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { orderPolicy } from '../orders/policy.js';
 import { findOrder, orderScopeOf } from '../orders/queries.js';
 import { sendJson } from '../listing/api-helpers.js';
@@ -243,7 +243,7 @@ export async function leadsPages(web: FastifyInstance) {
     });
   });
 
-  route<IdRoute>('PATCH', '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
+  updateRoutes<IdRoute>(route, '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const { row } = await load(req);
     const data = await db.tx(async (q) => {

@@ -104,6 +104,9 @@ test('a seller creates an order by hand with the API rules, edits it while new, 
     assert.equal(edited.json().data.city, 'Salé');
     assert.equal(edited.json().data.is_fees_paid_by_customer, true);
     assert.equal(edited.json().data.status, 'new', 'the edit form never changes the status');
+    const put = await s.json('PUT', `/orders/${id}/update`, { city: 'Rabat' });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.equal(put.json().data.city, 'Rabat', 'PUT reaches the update as PATCH does (every resource takes both)');
 
     const created = await s.json('POST', '/orders/store', { ...form(), products: [{ sku: 'P1', quantity: 1, price: 199 }], total: 199 });
     assert.equal(created.statusCode, 201, created.body);

@@ -14,7 +14,7 @@ import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { renderFormPage } from '../../web/form-page.js';
 import { done } from '../../web/respond.js';
-import { formRoutes, wantsJson } from '../../web/scope.js';
+import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { accountChoices } from '../accounts/queries.js';
 import { activeProducts, handMadeTarget } from '../records/hand-made.js';
 import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
@@ -263,7 +263,7 @@ export async function ordersPages(web: FastifyInstance) {
     });
   });
 
-  route<IdRoute>('PATCH', '/orders/:id/update', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
+  updateRoutes<IdRoute>(route, '/orders/:id/update', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
     const body = formBody(req);
     const row = await load(req);
     const data = await db.tx(async (q) => {
