@@ -73,6 +73,7 @@ export function program(): Command {
 
   cli
     .command('account:create')
+    .description('create a seller account')
     .requiredOption('--name <name>', 'the account name')
     .option('--json', 'print JSON')
     .action(async (o) => {
@@ -83,6 +84,7 @@ export function program(): Command {
 
   cli
     .command('user:create')
+    .description('create a user of a role (sellers belong to an account)')
     .requiredOption('--role <role>', ROLES.join(', '))
     .requiredOption('--email <email>')
     .requiredOption('--password <password>')
@@ -110,6 +112,7 @@ export function program(): Command {
 
   cli
     .command('product:create')
+    .description('create a product of an account')
     .requiredOption('--account <id>')
     .requiredOption('--sku <sku>')
     .requiredOption('--name <name>')
@@ -138,6 +141,7 @@ export function program(): Command {
 
   cli
     .command('token:create')
+    .description('create an API token for a user and an account; prints it once')
     .requiredOption('--email <email>', 'the user the token acts as')
     .requiredOption('--account <id>', 'the account the token works in')
     .requiredOption('--name <name>')
@@ -179,6 +183,7 @@ export function program(): Command {
 
   cli
     .command('token:revoke')
+    .description('revoke an API token')
     .requiredOption('--id <id>')
     .option('--json', 'print JSON')
     .action(async (o) => {
