@@ -182,7 +182,10 @@ describe('server process', () => {
         // …but a worker does not: the server runs the jobs of its database itself.
         const worker = await runCommand(['src/cli/index.ts', 'worker'], env);
         assert.equal(worker.code, 1, worker.stderr);
-        assert.match(worker.stderr, /^codops: The server running on this DATA_DIR runs the background jobs itself \(WORKERS\): stop it/);
+        assert.match(
+          worker.stderr,
+          /^codops: The server running on this DATA_DIR holds its embedded database, so only that server runs its background jobs \(when started with WORKERS above 0\): stop it/,
+        );
         // …and without it (a process that does not answer) is refused in one line.
         unlinkSync(socketPath(env.DATA_DIR));
         const cli = await runCommand(['src/cli/index.ts', 'account:create', '--name', 'X'], env);

@@ -79,8 +79,10 @@ export async function connectDatabaseSocket(dataDir: string): Promise<Database> 
       }
     },
     async listen() {
+      // Also said to a server started with WORKERS=0 (README: "WORKERS=0 npm start" then `codops worker`),
+      // which runs no job: the message once told that user the server ran them itself.
       throw new Error(
-        'The server running on this DATA_DIR runs the background jobs itself (WORKERS): stop it to run codops worker on its database, or run workers beside it on PostgreSQL (DATABASE_URL).',
+        'The server running on this DATA_DIR holds its embedded database, so only that server runs its background jobs (when started with WORKERS above 0): stop it to run codops worker on its database, or run workers beside it on PostgreSQL (DATABASE_URL).',
       );
     },
     async backup() {

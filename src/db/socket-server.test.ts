@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openPglite } from './pglite.js';
+import { connectDatabaseSocket } from './socket-client.js';
 import { serveDatabaseSocket } from './socket-server.js';
 import { socketPath } from './wire.js';
 
@@ -87,6 +88,34 @@ test('a command that dies while its answer is being written costs its connection
     const next = await client(dir);
     await next.answer(next.send('query', { text: 'SELECT 1 AS one', params: [] }));
     next.socket.destroy();
+  } finally {
+    await served.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// README audit: after the README's `WORKERS=0 npm start` on the embedded database, `codops worker`
+// was refused with "The server running on this DATA_DIR runs the background jobs itself (WORKERS)",
+// untrue of a server that runs none: the refusal now says what holds for any WORKERS.
+test('a worker reaching the server through its socket is told why it cannot run, true whatever WORKERS is', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codops-socket-'));
+  const db = await openPglite(undefined);
+  const served = await serveDatabaseSocket(db, dir);
+  try {
+    const through = await connectDatabaseSocket(dir);
+    await assert.rejects(
+      through.listen('jobs', () => undefined),
+      (err: Error) => {
+        assert.doesNotMatch(err.message, /runs the background jobs itself/);
+        assert.match(
+          err.message,
+          /^The server running on this DATA_DIR holds its embedded database, so only that server runs its background jobs \(when started with WORKERS above 0\): stop it to run codops worker/,
+        );
+        return true;
+      },
+    );
+    await through.close();
   } finally {
     await served.close();
     await db.close();
