@@ -23,6 +23,7 @@ import { BalanceKpis, hidesMoney } from '../ledger/views.js';
 import { OtherErrors } from '../records/record-ui.js';
 import type { InvoiceHistoryRow, InvoiceJson, PaymentDetails } from './queries.js';
 import { INVOICE_STATUSES, type PaymentMethod } from './schemas.js';
+import { SettingsHeader } from '../settings/components.js';
 
 export const LIST = '/invoices';
 export const showUrl = (id: string) => `/invoices/${id}/show`;
@@ -202,7 +203,7 @@ export function PaymentSettings(p: { details: PaymentDetails }) {
   const d = p.details;
   return (
     <>
-      <PageHeader title="Payment details" subtitle="Where your payouts are sent" />
+      <SettingsHeader title="Payment details" subtitle="Where your payouts are sent" />
       <Card title="Bank account">
         <Form action="/settings/payment/bank-account" method="PATCH" label="Bank account">
           <Field name="bank_name" label="Bank name" value={d.bank_name} required />

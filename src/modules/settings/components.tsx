@@ -2,6 +2,7 @@ import type { WebUser } from '../../web/types.js';
 import { usePage } from '../../web/page-context.js';
 import { formatDate, formatDateTime } from '../../web/format.js';
 import { PageHeader } from '../../web/ui.js';
+import { invoicePolicy } from '../invoices/policy.js';
 import { apiKeyPolicy } from '../tokens/policy.js';
 import { webhookPolicy } from '../webhooks/policy.js';
 
@@ -10,9 +11,10 @@ const TABS: { href: string; label: string; visible: (u: WebUser) => boolean }[] 
   { href: '/settings/password', label: 'Password', visible: () => true },
   { href: '/settings/api-keys', label: 'API keys', visible: apiKeyPolicy.can('manage') },
   { href: '/settings/webhooks', label: 'Webhooks', visible: webhookPolicy.can('manage') },
+  { href: '/settings/payment', label: 'Payment details', visible: invoicePolicy.can('request') },
 ];
 
-/** The settings pages' header and tabs (Profile, Password, API keys, Webhooks). */
+/** The settings pages' header and tabs (Profile, Password, API keys, Webhooks, Payment details). */
 export function SettingsHeader(p: { title: string; subtitle?: string; actions?: preact.ComponentChildren }) {
   const { user, url } = usePage();
   const tabs = user ? TABS.filter((t) => t.visible(user)) : [];

@@ -412,7 +412,7 @@ describe('password', () => {
 });
 
 describe('settings navigation', () => {
-  test('Settings for everyone, API keys and webhooks for admins and sellers', async () => {
+  test('Settings for everyone, API keys and webhooks for admins and sellers, payment details for sellers', async () => {
     for (const [role, keys] of [
       ['seller', true],
       ['admin', true],
@@ -428,6 +428,15 @@ describe('settings navigation', () => {
       assert.equal(/API keys/.test(tabs), keys, role);
       assert.equal(/href="\/settings\/webhooks"/.test(nav), keys, role);
       assert.equal(/Webhooks/.test(tabs), keys, role);
+      // Payment details is the seller's own (where payouts go); a tab beside the others, not only a sidebar entry.
+      assert.equal(/href="\/settings\/payment">Payment details/.test(tabs), role === 'seller', role);
+      if (role === 'seller') {
+        const payment = await a.get('/settings/payment');
+        assert.match(
+          payment.body,
+          /<nav class="tabs"[\s\S]*?href="\/settings\/payment" class="active" aria-current="page">Payment details/,
+        );
+      }
       redirectsTo(await a.get('/settings'), '/settings/profile');
     }
   });
