@@ -19,6 +19,38 @@ function focusedUnderTopBar(page: Page) {
   });
 }
 
+/** WCAG's contrast ratio of two computed colours (`rgb(…)`); a see-through one counts as none (1:1). */
+function contrast(c1: string, c2: string): number {
+  const lum = (c: string) => {
+    const [r, g, b, alpha = 1] = (c.match(/[\d.]+/g) ?? []).map(Number);
+    if (alpha < 1) return NaN;
+    const [R, G, B] = [r, g, b].map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  };
+  const [a, b] = [lum(c1), lum(c2)];
+  return Number.isNaN(a) || Number.isNaN(b) ? 1 : (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+
+/**
+ * The focused element's outline and the contrast of its colour against what surrounds it (the first
+ * ancestor with a background of its own), as WCAG 1.4.11 measures a focus indicator.
+ */
+async function focusRing(page: Page) {
+  const f = await page.evaluate(() => {
+    const el = document.activeElement as HTMLElement;
+    const style = getComputedStyle(el);
+    let around = el.parentElement;
+    while (around && /rgba\(0, 0, 0, 0\)|transparent/.test(getComputedStyle(around).backgroundColor)) around = around.parentElement;
+    return {
+      name: `${el.tagName.toLowerCase()} ${el.getAttribute('type') ?? ''} "${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30)}"`,
+      width: style.outlineStyle === 'none' ? 0 : parseFloat(style.outlineWidth),
+      color: style.outlineColor,
+      background: getComputedStyle(around ?? document.body).backgroundColor,
+    };
+  });
+  return { name: f.name, width: f.width, contrast: contrast(f.color, f.background) };
+}
+
 /** Keyboard-only use of the dashboard (the accessibility audit). */
 describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
   let env: BrowserEnv;
@@ -47,5 +79,20 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
       assert.deepEqual(hidden, []);
       await page.context().close();
     }
+  });
+
+  test('the focus ring of links and buttons stands out 3:1 from what surrounds it', async () => {
+    const page = await newPage(env);
+    await login(page, who('admin').email, who('admin').password);
+    await page.goto('/orders');
+    const faint: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      const ring = await focusRing(page);
+      if (/^(a|button|summary) /.test(ring.name) && !(ring.width >= 2 && ring.contrast >= 3))
+        faint.push(`${ring.name}: ${ring.width}px, ${ring.contrast.toFixed(2)}:1`);
+    }
+    assert.deepEqual(faint, []);
+    await page.context().close();
   });
 });
