@@ -95,4 +95,24 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
     assert.deepEqual(faint, []);
     await page.context().close();
   });
+
+  test('a focused checkbox or radio shows the focus ring (a row of a list, an outcome of a call)', async () => {
+    const page = await newPage(env);
+    await login(page, who('admin').email, who('admin').password);
+    await page.goto('/orders');
+    await page.locator('main input[name="ids[]"]').first().focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab'); // focused by the keyboard, as :focus-visible wants
+    const row = await focusRing(page);
+    assert.match(row.name, /^input checkbox/);
+    assert.ok(row.width >= 2 && row.contrast >= 3, `${row.name}: ${row.width}px, ${row.contrast.toFixed(2)}:1`);
+    await page.context().clearCookies(); // the login page's Remember me
+    await page.goto('/login');
+    await page.getByLabel('Password').focus();
+    await page.keyboard.press('Tab');
+    const remember = await focusRing(page);
+    assert.match(remember.name, /^input checkbox/);
+    assert.ok(remember.width >= 2 && remember.contrast >= 3, `${remember.name}: ${remember.width}px, ${remember.contrast.toFixed(2)}:1`);
+    await page.context().close();
+  });
 });
