@@ -18,6 +18,13 @@ if (menuButton) {
     e.preventDefault();
     setOpen(false);
   });
+  // A link with role=button answers Space as a button does (on its own a link takes only Enter, and
+  // Space scrolled the page).
+  menuButton.addEventListener('keydown', (e) => {
+    if (e.key !== ' ') return;
+    e.preventDefault();
+    setOpen(!shell.classList.contains('menu-open'));
+  });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && shell.classList.contains('menu-open')) setOpen(false);
   });

@@ -115,4 +115,21 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
     assert.ok(remember.width >= 2 && remember.contrast >= 3, `${remember.name}: ${remember.width}px, ${remember.contrast.toFixed(2)}:1`);
     await page.context().close();
   });
+
+  test("the phone's menu button opens the menu with Space as well as Enter", async () => {
+    const page = await newPage(env, PHONE);
+    await login(page, who('admin').email, who('admin').password);
+    await page.goto('/orders');
+    const button = page.getByRole('button', { name: 'Menu' });
+    await page.keyboard.press('Tab'); // Skip to content
+    await page.keyboard.press('Tab');
+    assert.equal(await button.evaluate((b) => b === document.activeElement), true);
+    await page.keyboard.press(' ');
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
+    await assert.doesNotReject(page.getByRole('link', { name: 'Leads', exact: true }).waitFor({ state: 'visible' }));
+    assert.equal(await page.evaluate(() => window.scrollY), 0, 'Space did not scroll the page');
+    await page.keyboard.press(' ');
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    await page.context().close();
+  });
 });
