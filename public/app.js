@@ -26,7 +26,11 @@ if (menuButton) {
     setOpen(!shell.classList.contains('menu-open'));
   });
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && shell.classList.contains('menu-open')) setOpen(false);
+    if (e.key !== 'Escape' || !shell.classList.contains('menu-open')) return;
+    // The closed drawer is hidden: the focus inside it would be lost, so it goes back to the button.
+    const inside = document.getElementById('main-nav')?.contains(document.activeElement);
+    setOpen(false);
+    if (inside) menuButton.focus();
   });
 }
 // A menu taller than the screen scrolls on its own: the current page's entry is brought into it.

@@ -132,4 +132,18 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
     assert.equal(await button.getAttribute('aria-expanded'), 'false');
     await page.context().close();
   });
+
+  test("Escape closes the phone's menu and gives the focus back to its button, not to the page", async () => {
+    const page = await newPage(env, PHONE);
+    await login(page, who('admin').email, who('admin').password);
+    await page.goto('/orders');
+    const button = page.getByRole('button', { name: 'Menu' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: 'Leads', exact: true }).focus();
+    await page.keyboard.press('Escape');
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    assert.equal(await button.evaluate((b) => b === document.activeElement), true, 'the focus is on the menu button');
+    await page.context().close();
+  });
 });
