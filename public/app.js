@@ -33,6 +33,20 @@ if (menuButton) {
     if (inside) menuButton.focus();
   });
 }
+// The user menu (a <details> over the page) closes as a menu does: Escape closes it and gives the focus
+// back to its button; the focus leaving it (Tab past Log out) closes it, as it stayed open over the
+// page's own buttons on a phone, hiding the ones the focus moved to.
+const userMenu = document.querySelector('.user-menu details');
+if (userMenu) {
+  userMenu.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || !userMenu.open) return;
+    userMenu.open = false;
+    userMenu.querySelector('summary')?.focus();
+  });
+  userMenu.addEventListener('focusout', (e) => {
+    if (e.relatedTarget instanceof Element && !userMenu.contains(e.relatedTarget)) userMenu.open = false;
+  });
+}
 // A menu taller than the screen scrolls on its own: the current page's entry is brought into it.
 const current = document.querySelector('.nav-groups a[aria-current="page"]');
 const menu = current?.closest('.nav-groups');

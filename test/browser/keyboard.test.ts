@@ -19,6 +19,16 @@ function focusedUnderTopBar(page: Page) {
   });
 }
 
+/** Whether the open user menu's panel is what shows at the middle of the focused element. */
+function focusedUnderUserMenu(page: Page) {
+  return page.evaluate(() => {
+    const el = document.activeElement!;
+    const r = el.getBoundingClientRect();
+    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return !el.closest('.menu-panel') && !!top?.closest('.menu-panel');
+  });
+}
+
 /** WCAG's contrast ratio of two computed colours (`rgb(…)`); a see-through one counts as none (1:1). */
 function contrast(c1: string, c2: string): number {
   const lum = (c: string) => {
@@ -144,6 +154,27 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
     await page.keyboard.press('Escape');
     assert.equal(await button.getAttribute('aria-expanded'), 'false');
     assert.equal(await button.evaluate((b) => b === document.activeElement), true, 'the focus is on the menu button');
+    await page.context().close();
+  });
+
+  test('the user menu closes with Escape (the focus back on its button) and when the focus leaves it', async () => {
+    const page = await newPage(env, PHONE);
+    await login(page, who('admin').email, who('admin').password);
+    await page.goto('/orders');
+    const menu = page.locator('.user-menu details');
+    const summary = menu.locator('summary');
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await menu.evaluate((d) => (d as HTMLDetailsElement).open), true);
+    await page.keyboard.press('Tab'); // Profile
+    await page.keyboard.press('Escape');
+    assert.equal(await menu.evaluate((d) => (d as HTMLDetailsElement).open), false, 'Escape closes it');
+    assert.equal(await summary.evaluate((s) => s === document.activeElement), true, 'the focus is back on its button');
+
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Tab'); // Profile, Password, Log out, then the page
+    assert.equal(await menu.evaluate((d) => (d as HTMLDetailsElement).open), false, 'leaving it closes it');
+    assert.equal(await focusedUnderUserMenu(page), false, 'nothing hides the focused control');
     await page.context().close();
   });
 });
