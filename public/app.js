@@ -31,6 +31,11 @@ if (menuButton) {
     const inside = document.getElementById('main-nav')?.contains(document.activeElement);
     setOpen(false);
     if (inside) menuButton.focus();
+  }); // Tab past the drawer's last entry closes it: the page the focus moves to lies under the drawer
+  // and its dimmed backdrop. (Back up into the top bar, still in view, leaves it open.)
+  document.getElementById('main-nav')?.addEventListener('focusout', (e) => {
+    const to = e.relatedTarget;
+    if (shell.classList.contains('menu-open') && to instanceof Element && !to.closest('#main-nav, .topbar')) setOpen(false);
   });
 }
 // The user menu (a <details> over the page) closes as a menu does: Escape closes it and gives the focus

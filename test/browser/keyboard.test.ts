@@ -177,4 +177,25 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
     assert.equal(await focusedUnderUserMenu(page), false, 'nothing hides the focused control');
     await page.context().close();
   });
+
+  test("Tab past the phone menu's last entry closes the menu instead of moving under it", async () => {
+    const page = await newPage(env, PHONE);
+    await login(page, who('admin').email, who('admin').password);
+    await page.goto('/orders');
+    const button = page.getByRole('button', { name: 'Menu' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('nav.sidebar a').last().focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    await page.waitForTimeout(400); // the drawer's slide-out transition
+    const hidden = await page.evaluate(() => {
+      const el = document.activeElement!;
+      const r = el.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return !!top?.closest('.sidebar, .backdrop');
+    });
+    assert.equal(hidden, false, 'the focused control is not under the drawer or its backdrop');
+    await page.context().close();
+  });
 });
