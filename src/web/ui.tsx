@@ -282,9 +282,14 @@ export function PageHeader(p: { title: string; subtitle?: string; actions?: Comp
   );
 }
 
-export function Card(p: { title?: string; children: ComponentChildren; class?: string }) {
+/**
+ * A titled box; its title names it as a region of the page. `region={false}` when what it holds is
+ * a table box (TableWrap) of the same name: two regions of one name are one too many for a screen
+ * reader's list of landmarks.
+ */
+export function Card(p: { title?: string; children: ComponentChildren; class?: string; region?: boolean }) {
   return (
-    <section class={`card ${p.class ?? ''}`} aria-label={p.title}>
+    <section class={`card ${p.class ?? ''}`} aria-label={p.region === false ? undefined : p.title}>
       {p.title && <h2 class="card-title">{p.title}</h2>}
       {p.children}
     </section>

@@ -205,7 +205,7 @@ export function CallScreen(p: {
               </dd>
             </dl>
           </Card>
-          <Card title="Products" class="card-products">
+          <Card title="Products" class="card-products" region={false}>
             <ProductsTable products={lead.products} total={lead.total} />
           </Card>
           <CustomerRecordCard record={p.record} rows={p.recordRows} />

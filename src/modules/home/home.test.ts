@@ -42,6 +42,9 @@ test("home: the confirmation rate is confirmed ÷ (confirmed + canceled + wrong)
     assert.match(home, new RegExp(`${kpi}</div>\\s*<div class="kpi-value">50 %</div>`), kpi);
   }
   assert.match(home, /confirmed ÷ \(confirmed \+ canceled \+ wrong\)/);
+  // Each status table is one region of its name (the scroll box), not its card as well (axe's landmark-unique).
+  for (const name of ['Leads by status', 'Orders by status'])
+    assert.equal(home.match(new RegExp(`aria-label="${name}"`, 'g'))?.length, 1, name);
 });
 
 test('home: "Orders shipped today" and the delivery rate count the day of the move, not the day the order was created', async () => {

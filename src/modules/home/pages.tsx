@@ -71,7 +71,7 @@ const pct = (part: number, whole: number) => (whole === 0 ? '—' : `${Math.roun
 
 function StatusTable(p: { title: string; statuses: readonly string[]; figures: { today: Counts; month: Counts } }) {
   return (
-    <Card title={p.title}>
+    <Card title={p.title} region={false}>
       <TableWrap label={p.title}>
         <table class="table keep-columns">
           <caption class="sr-only">{p.title}</caption>

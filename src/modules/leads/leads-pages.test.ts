@@ -99,6 +99,8 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     assert.match(page.body, /href="tel:\+212612345678"/);
     assert.match(page.body, /<label for="f-status">Status/);
     assert.match(page.body, /Created as <span class="badge badge-blue">New<\/span>/);
+    // One region named Products (the table's scroll box), not its card as well (axe's landmark-unique).
+    assert.equal(page.body.match(/aria-label="Products"/g)?.length, 1);
 
     const confirmed = await s.form(`/leads/${id}/status`, { status: 'confirmed', comment: 'Customer said yes' }, { method: 'PATCH' });
     assert.equal(confirmed.statusCode, 302);
@@ -114,6 +116,7 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     const order = await s.get(`/orders/${orderLink[1]}/show`);
     assert.equal(order.statusCode, 200);
     assert.match(order.body, /ORD-00001 · Ahmed Benali/);
+    assert.equal(order.body.match(/aria-label="Products"/g)?.length, 1);
     assert.match(order.body, /From lead <a href="\/leads\/[0-9A-Z]+\/show" class="ref">LD-00001<\/a>/);
     // A manager sees every order but only their team's leads: the reference without a link that would 404 (ops audit).
     const manager = await login(t.app, (await staff(t.db, 'manager')).email);

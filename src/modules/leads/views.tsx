@@ -429,7 +429,7 @@ export function LeadPage(p: {
       <div class="record-grid">
         <div class="record-main">
           <CustomerCard record={lead} />
-          <Card title="Products" class="card-products">
+          <Card title="Products" class="card-products" region={false}>
             <ProductsTable products={lead.products} total={lead.total} />
           </Card>
           <Card title="Call">

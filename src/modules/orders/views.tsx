@@ -342,7 +342,7 @@ export function OrderPage(p: {
       <div class="record-grid">
         <div class="record-main">
           <CustomerCard record={order} />
-          <Card title="Products" class="card-products">
+          <Card title="Products" class="card-products" region={false}>
             <ProductsTable products={order.products} total={order.products.reduce((s, x) => s + x.total, 0)} />
             <p class="collect">
               Cash to collect: <Money value={p.codAmount} />
