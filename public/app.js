@@ -31,7 +31,8 @@ if (menuButton) {
     const inside = document.getElementById('main-nav')?.contains(document.activeElement);
     setOpen(false);
     if (inside) menuButton.focus();
-  }); // Tab past the drawer's last entry closes it: the page the focus moves to lies under the drawer
+  });
+  // Tab past the drawer's last entry closes it: the page the focus moves to lies under the drawer
   // and its dimmed backdrop. (Back up into the top bar, still in view, leaves it open.)
   document.getElementById('main-nav')?.addEventListener('focusout', (e) => {
     const to = e.relatedTarget;
