@@ -73,11 +73,17 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
   });
   after(() => env.close());
 
+  /** A new browser page, logged in as the demo's admin, on the orders list (a long list, every kind of control). */
+  async function adminOnOrders(viewport: typeof DESKTOP) {
+    const page = await newPage(env, viewport);
+    await login(page, who('admin').email, who('admin').password);
+    await page.goto('/orders');
+    return page;
+  }
+
   test('what Tab and Shift+Tab focus in a long list is never hidden under the sticky top bar', async () => {
     for (const viewport of [DESKTOP, PHONE]) {
-      const page = await newPage(env, viewport);
-      await login(page, who('admin').email, who('admin').password);
-      await page.goto('/orders');
+      const page = await adminOnOrders(viewport);
       const hidden: string[] = [];
       for (const key of ['Tab', 'Shift+Tab']) {
         for (let i = 0; i < 60; i++) {
@@ -92,9 +98,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
   });
 
   test('the focus ring of links and buttons stands out 3:1 from what surrounds it', async () => {
-    const page = await newPage(env);
-    await login(page, who('admin').email, who('admin').password);
-    await page.goto('/orders');
+    const page = await adminOnOrders(DESKTOP);
     const faint: string[] = [];
     for (let i = 0; i < 40; i++) {
       await page.keyboard.press('Tab');
@@ -107,9 +111,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
   });
 
   test('a focused checkbox or radio shows the focus ring (a row of a list, an outcome of a call)', async () => {
-    const page = await newPage(env);
-    await login(page, who('admin').email, who('admin').password);
-    await page.goto('/orders');
+    const page = await adminOnOrders(DESKTOP);
     await page.locator('main input[name="ids[]"]').first().focus();
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Tab'); // focused by the keyboard, as :focus-visible wants
@@ -127,9 +129,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
   });
 
   test("the phone's menu button opens the menu with Space as well as Enter", async () => {
-    const page = await newPage(env, PHONE);
-    await login(page, who('admin').email, who('admin').password);
-    await page.goto('/orders');
+    const page = await adminOnOrders(PHONE);
     const button = page.getByRole('button', { name: 'Menu' });
     await page.keyboard.press('Tab'); // Skip to content
     await page.keyboard.press('Tab');
@@ -144,9 +144,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
   });
 
   test("Escape closes the phone's menu and gives the focus back to its button, not to the page", async () => {
-    const page = await newPage(env, PHONE);
-    await login(page, who('admin').email, who('admin').password);
-    await page.goto('/orders');
+    const page = await adminOnOrders(PHONE);
     const button = page.getByRole('button', { name: 'Menu' });
     await button.focus();
     await page.keyboard.press('Enter');
@@ -158,9 +156,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
   });
 
   test('the user menu closes with Escape (the focus back on its button) and when the focus leaves it', async () => {
-    const page = await newPage(env, PHONE);
-    await login(page, who('admin').email, who('admin').password);
-    await page.goto('/orders');
+    const page = await adminOnOrders(PHONE);
     const menu = page.locator('.user-menu details');
     const summary = menu.locator('summary');
     await summary.focus();
@@ -179,9 +175,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
   });
 
   test("Tab past the phone menu's last entry closes the menu instead of moving under it", async () => {
-    const page = await newPage(env, PHONE);
-    await login(page, who('admin').email, who('admin').password);
-    await page.goto('/orders');
+    const page = await adminOnOrders(PHONE);
     const button = page.getByRole('button', { name: 'Menu' });
     await button.focus();
     await page.keyboard.press('Enter');
