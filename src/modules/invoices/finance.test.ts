@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
+import { todayIn } from '../../lib/time-zone.js';
 import { pdfText } from '../../test-support/pdf-text.js';
 import { testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
@@ -213,7 +214,7 @@ describe('the ledger', () => {
     assert.deepEqual(await ids('&sort=created_at&direction=desc'), newest);
     const html = (await sellerA.get('/balance-histories')).body;
     assert.match(html, /<a href="\/balance-histories\?sort=created_at&amp;direction=asc">Date<\/a>/);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = todayIn(t.config.timezone); // the dashboard reads dates in TIMEZONE
     assert.equal((await sellerA.json('GET', `/balance-histories?created_from=${today}&created_to=${today}`)).json().meta.total, 11);
     assert.equal((await sellerA.json('GET', `/balance-histories?created_to=2000-01-01`)).json().meta.total, 0);
     expectInvalid(await sellerA.json('GET', '/balance-histories?kind=gift'), { kind: ['The selected kind is invalid.'] });
