@@ -142,6 +142,10 @@ test('the codops command creates accounts, users, products and tokens, and refus
       ['token:create', '--email', email, '--account', accountId, '--name', 'T', '--scopes', 'EAT LEADS'],
       /^codops: Unknown scope EAT LEADS/,
     ],
+    [
+      ['token:create', '--email', email, '--account', accountId, '--name', 'T', '--scopes', ' , '],
+      /^codops: The --scopes option is required: use CREATE LEADS/,
+    ],
     [['token:revoke', '--id', id], /^codops: No active token has the id/],
     // The CLI audit: dates and text read as the dashboard reads them.
     [['token:revoke', '--id', '99999999999999999999'], /^codops: No active token has the id 99999999999999999999\.$/],

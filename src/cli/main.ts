@@ -89,7 +89,7 @@ export function program(): Command {
     .requiredOption('--email <email>')
     .requiredOption('--password <password>')
     .requiredOption('--name <full name>')
-    .option('--phone <phone>', 'the phone number (the dashboard asks for one; agents and couriers need it)')
+    .option('--phone <phone>', "the phone number (optional here; the dashboard's form asks for one)")
     .option('--account <id>', 'the account (required for sellers)')
     .option('--json', 'print JSON')
     .action(async (o) => {
@@ -154,10 +154,9 @@ export function program(): Command {
         .split(',')
         .map((s) => s.trim().toUpperCase())
         .filter(Boolean);
+      if (scopes.length === 0) throw new CliError(`The --scopes option is required: use ${SCOPES.join(', ')}.`);
       const bad = scopes.filter((s) => !isScope(s));
-      if (scopes.length === 0 || bad.length) {
-        throw new CliError(`Unknown scope${bad.length > 1 ? 's' : ''} ${bad.join(', ') || '(none given)'}: use ${SCOPES.join(', ')}.`);
-      }
+      if (bad.length) throw new CliError(`Unknown scope${bad.length > 1 ? 's' : ''} ${bad.join(', ')}: use ${SCOPES.join(', ')}.`);
       let expiresAt: Date | null = null;
       if (o.expiresAt) {
         expiresAt = tokenExpiry(String(o.expiresAt).trim(), loadConfig().timezone) ?? null;
