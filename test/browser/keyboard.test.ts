@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { seedDemo } from '../../src/cli/demo.js';
 import { login, newPage, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
 
@@ -8,6 +8,16 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
 /** The focused element, and whether the sticky top bar covers it (the bar is what shows at its middle). */
+/**
+ * Focuses an entry of the phone's drawer once it is shown: it slides in from `visibility: hidden`,
+ * and a focus() in the frame that opened it stays on the menu button (seen on a loaded machine).
+ */
+async function focusInDrawer(entry: Locator) {
+  await entry.waitFor({ state: 'visible' });
+  await entry.focus();
+  assert.equal(await entry.evaluate((e) => e === document.activeElement), true, 'the drawer entry has the focus');
+}
+
 function focusedUnderTopBar(page: Page) {
   return page.evaluate(() => {
     const el = document.activeElement;
@@ -148,7 +158,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
     const button = page.getByRole('button', { name: 'Menu' });
     await button.focus();
     await page.keyboard.press('Enter');
-    await page.getByRole('link', { name: 'Leads', exact: true }).focus();
+    await focusInDrawer(page.getByRole('link', { name: 'Leads', exact: true }));
     await page.keyboard.press('Escape');
     assert.equal(await button.getAttribute('aria-expanded'), 'false');
     assert.equal(await button.evaluate((b) => b === document.activeElement), true, 'the focus is on the menu button');
@@ -179,7 +189,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
     const button = page.getByRole('button', { name: 'Menu' });
     await button.focus();
     await page.keyboard.press('Enter');
-    await page.locator('nav.sidebar a').last().focus();
+    await focusInDrawer(page.locator('nav.sidebar a').last());
     await page.keyboard.press('Tab');
     assert.equal(await button.getAttribute('aria-expanded'), 'false');
     await page.waitForTimeout(400); // the drawer's slide-out transition
