@@ -32,7 +32,7 @@ export function QueuePage(p: { counts: QueueCounts; message?: string; hours?: st
         </p>
       )}
       <Form action="/call-centre/next" class="next-lead" label="Next lead">
-        <button type="submit" class="btn btn-primary btn-huge" data-shortcut="n">
+        <button type="submit" class="btn btn-primary btn-huge">
           Next lead
         </button>
       </Form>
