@@ -8,7 +8,7 @@ import { expectInvalid } from '../../test-support/expect.js';
 import { agentOf, leads, shop } from './test-fixtures.js';
 
 let t: TestApp;
-sharedTestApp((app) => (t = app));
+sharedTestApp((app) => (t = app), { TIMEZONE: 'Africa/Casablanca' }); // the fixtures' days are Casablanca's
 
 test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Casablanca, UTC+1 in January), JSON and CSV', async () => {
   const s = await shop(t.db);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Database } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
-import { tenant, withTestApp } from '../../test-support/harness.js';
+import { tenant, withTestApp, type TestApp } from '../../test-support/harness.js';
 import { fieldErrors } from '../../test-support/expect.js';
 import { login, type Agent } from '../../test-support/session.js';
 import type { Role } from '../../core/roles.js';
@@ -176,8 +176,11 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
     assert.match(orderHistoryPage.body, /by <strong>Test seller<\/strong>/);
   }));
 
+// A test whose fixture is a wall-clock time of Africa/Casablanca, whatever TIMEZONE the suite runs with.
+const inCasablanca = (fn: (t: TestApp) => Promise<void>) => withTestApp(fn, { TIMEZONE: 'Africa/Casablanca' });
+
 test('refused transitions answer the lifecycle message beside the status field; call later needs a time', () =>
-  withTestApp(async (t) => {
+  inCasablanca(async (t) => {
     const a = await tenant(t.db);
     const s = await login(t.app, a.email);
     const id = await createLead(s);

@@ -12,7 +12,7 @@ let t: TestApp;
 let admin: Agent;
 
 before(async () => {
-  t = await testApp();
+  t = await testApp({ TIMEZONE: 'Africa/Casablanca' }); // the received days below are Casablanca's
   admin = await login(t.app, (await person(t.db, 'admin')).email);
 });
 after(() => t.close());
