@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDate } from '../http/validation.js';
 import { dayIn, daySpan, homePeriods, startOfDay, startOfDayAfter, startOfToday, todayIn, zonedInstant } from './time-zone.js';
 
 test('days of a zone from Node: Casablanca is UTC+1 outside Ramadan, Paris moves its clocks', () => {
@@ -41,6 +42,19 @@ test("a time typed without a zone is the platform's wall clock; one with a zone,
   assert.equal(zonedInstant('2026-03-29T02:30', 'Europe/Paris'), '2026-03-29T01:30:00.000Z');
   for (const kept of ['2026-12-05T15:00:00Z', '2026-12-05T15:00+05:00', '2026-02-30T10:00', 'tomorrow', '', '2026-12-05T25:00'])
     assert.equal(zonedInstant(kept, 'Asia/Tokyo'), kept, kept);
+});
+
+test("every zone-less shape the date rule takes is a wall clock of the zone asked for, never of the server process's zone", () => {
+  // Date.parse read these (Laravel's strtotime takes them) in the process's own zone (TZ), so a list
+  // filter or a callback written so moved with the server's clock, not with TIMEZONE or UTC.
+  assert.equal(zonedInstant('2026-12-05 9:05', 'Asia/Tokyo'), '2026-12-05T00:05:00.000Z');
+  assert.equal(zonedInstant('2026-12-05 13:27:5', 'Asia/Tokyo'), '2026-12-05T04:27:05.000Z');
+  assert.equal(zonedInstant('2026-12-05T15:00:00.1234567891', 'Africa/Casablanca'), '2026-12-05T14:00:00.123Z');
+  assert.equal(zonedInstant('2026-12-05 15:00:00.1234567891', 'UTC'), '2026-12-05T15:00:00.123Z');
+  for (const s of ['2026-12-05 9:05', '2026-12-05 13:27:5', '2026-12-05T15:00:00.1234567891']) assert.ok(isDate(s), s);
+  // What Date.parse alone took is no date: nothing zone-less reaches it.
+  for (const s of ['2026-12-05 13:', '2026-12-05 ::', '2026-12-05 13:27:00:', '2026-12-05 013:27']) assert.equal(isDate(s), false, s);
+  for (const s of ['2026-12-05T15:00:00Z', '2026-12-05 15:00+01:00', '2026-12-05T15:00:00.5']) assert.ok(isDate(s), s);
 });
 
 test('the local day of an instant, and the end of a local day', () => {

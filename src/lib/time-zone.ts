@@ -91,7 +91,15 @@ export function dayOf(column: string, startsParam: string, offsetsParam: string)
   return `((${column} AT TIME ZONE 'UTC') + (${offsetsParam}::float8[])[width_bucket(${column}, ${startsParam}::timestamptz[])] * interval '1 minute')::date`;
 }
 
-const ZONELESS = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/;
+/**
+ * A date, or a date-time without a zone, in every shape the `date` rule lets through: `2026-12-05`,
+ * `2026-12-05T15:00`, `2026-12-05 9:05:30.1234567891` (Laravel's strtotime takes one-digit fields and
+ * any fraction). Any other zone-less text would reach Date.parse, which reads it in the server
+ * process's own zone (TZ), neither UTC nor TIMEZONE: `isDate` refuses it.
+ */
+export const ZONELESS = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(\.\d+)?)?)?$/;
+
+const pad = (n: string | undefined) => (n ?? '0').padStart(2, '0');
 
 /**
  * A time as the dashboard reads it: written without a zone (a date or datetime-local field) it is
@@ -100,7 +108,9 @@ const ZONELESS = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)
  * times as UTC (domain.md: times are UTC); the dashboard's people live in the platform's zone.
  */
 export function zonedInstant(value: string, tz: string): string {
-  if (!ZONELESS.test(value)) return value;
-  const at = DateTime.fromISO(value.replace(' ', 'T'), { zone: tz });
+  const m = ZONELESS.exec(value);
+  if (!m) return value;
+  const [, day, h, min, sec, fraction] = m;
+  const at = DateTime.fromISO(h === undefined ? day : `${day}T${pad(h)}:${pad(min)}:${pad(sec)}${fraction ?? ''}`, { zone: tz });
   return at.isValid ? at.toUTC().toISO()! : value;
 }
