@@ -28,6 +28,11 @@ async function main() {
   const purge = setInterval(() => purgeExpired(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();
   const maintenance = startMaintenance(db, app.log);
+  // On the embedded database this process alone writes files: a partial one was a dead process's.
+  if (!config.databaseUrl) {
+    const swept = await app.files.sweep(new Date());
+    if (swept > 0) app.log.warn({ files: swept }, 'removed files a stopped process left half-written');
+  }
   // On the embedded database this process alone runs jobs: those it finds running were a dead process's.
   const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log, !config.databaseUrl) : undefined;
   const schedules = worker ? await startSchedules(db, config, app.log) : undefined;

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { socketPath } from '../src/db/wire.js';
 import { lead, tenant, type Tenant } from '../src/test-support/harness.js';
@@ -99,6 +100,27 @@ describe('server process', () => {
       `some kills landed mid-request: ${outcomes.join(' ')}`,
     );
   });
+
+  test(
+    'on the embedded database, a file a killed process left half-written is removed at the next start',
+    { skip: Boolean(process.env.DATABASE_URL) && 'embedded database only' },
+    async () => {
+      // What a SIGKILL during an export leaves: the temporary name the file store writes to before its rename.
+      const part = join(dataDir, 'uploads', 'exports', 'e1.xlsx.0123456789ab.part');
+      const whole = join(dataDir, 'uploads', 'exports', 'e0.csv');
+      mkdirSync(join(dataDir, 'uploads', 'exports'), { recursive: true });
+      writeFileSync(part, 'PK half a file');
+      writeFileSync(whole, 'reference\n');
+      const server = await startServer(env);
+      try {
+        assert.ok(!existsSync(part), 'the partial file is gone');
+        assert.ok(existsSync(whole), 'a whole file stays');
+      } finally {
+        server.proc.kill('SIGTERM');
+        await server.exited;
+      }
+    },
+  );
 
   test('SIGTERM lets a request in flight finish, then exits 0', async () => {
     const before = await countLeads(dataDir, a.accountId);

@@ -77,6 +77,11 @@ export function databaseFileStore(db: Database): FileStore {
     async delete(key) {
       await db.query('DELETE FROM files WHERE key = $1', [checkKey(key)]);
     },
+    async sweep(before) {
+      // A file without its key is one whose write never finished (its chunks go with it).
+      const { rowCount } = await db.query('DELETE FROM files WHERE key IS NULL AND created_at < $1', [before]);
+      return rowCount;
+    },
     async close() {},
   };
 }

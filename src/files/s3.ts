@@ -69,6 +69,11 @@ export function s3FileStore(raw: string): FileStore {
     async delete(key) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: Key(key) }));
     },
+    // An object appears only when its upload completes: a crash leaves unseen parts, which the
+    // bucket's lifecycle rule (AbortIncompleteMultipartUpload) removes, not codops.
+    async sweep() {
+      return 0;
+    },
     async close() {
       client.destroy();
     },

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -31,12 +31,35 @@ interface Mode {
   name: string;
   env(): Promise<Record<string, string>>;
   done?(): Promise<void>;
+  /** Leaves what a write killed half-way leaves (an hour old); answers whether it is still there. */
+  cutShort?(dataDir: string, db: Database): Promise<() => Promise<boolean>>;
 }
+
+const HOUR = 3_600_000;
 
 let s3: S3rver | undefined;
 const MODES: Mode[] = [
-  { name: 'local directory', env: async () => ({}) },
-  { name: 'database', env: async () => ({ FILES: 'database' }) },
+  {
+    name: 'local directory',
+    env: async () => ({}),
+    async cutShort(dataDir) {
+      const part = join(dataDir, 'uploads', 'exports', 'e1.xlsx.0123456789ab.part');
+      mkdirSync(join(dataDir, 'uploads', 'exports'), { recursive: true });
+      writeFileSync(part, 'PK half a file');
+      const anHourAgo = new Date(Date.now() - HOUR);
+      utimesSync(part, anHourAgo, anHourAgo);
+      return async () => existsSync(part);
+    },
+  },
+  {
+    name: 'database',
+    env: async () => ({ FILES: 'database' }),
+    async cutShort(_dataDir, db) {
+      await db.query(`INSERT INTO files (id, created_at) VALUES ('cut-short', now() - interval '1 hour')`);
+      await db.query(`INSERT INTO file_chunks (file_id, n, data) VALUES ('cut-short', 0, '\\x504b')`);
+      return async () => (await db.query(`SELECT 1 FROM file_chunks WHERE file_id = 'cut-short'`)).rows.length > 0;
+    },
+  },
   {
     name: 'S3 protocol (s3rver)',
     async env() {
@@ -112,6 +135,17 @@ for (const mode of MODES) {
       assert.equal((await buffer((await files.get('imports/i.csv'))!.stream)).toString(), 'old');
       await assert.rejects(files.put('imports/j.csv', source(randomBytes(600_000), { fail: true })), /connection reset/);
       assert.equal(await files.get('imports/j.csv'), undefined);
+    });
+
+    test('a write a crash cut short is swept once older than asked; whole files and newer writes stay', async () => {
+      await files.put('exports/whole.csv', Readable.from([Buffer.from('a,b')]));
+      const stillThere = await mode.cutShort?.(dataDir, db);
+      assert.equal(await files.sweep(new Date(Date.now() - 2 * HOUR)), 0, 'a newer partial file may be a write in progress');
+      if (stillThere) assert.ok(await stillThere());
+      assert.equal(await files.sweep(new Date()), stillThere ? 1 : 0);
+      if (stillThere) assert.ok(!(await stillThere()), 'the partial file is gone');
+      assert.equal((await buffer((await files.get('exports/whole.csv'))!.stream)).toString(), 'a,b');
+      assert.equal(await files.sweep(new Date()), 0);
     });
 
     test('keys that could leave the store are refused', async () => {

@@ -19,6 +19,11 @@ export interface FileStore {
   get(key: string): Promise<StoredFile | undefined>;
   /** Removes the file; nothing happens when there is none. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes what writes cut short by a crash left behind (a partial file last written before
+   * `before`: nobody reads it, nothing else deletes it) and answers how many.
+   */
+  sweep(before: Date): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -53,7 +53,7 @@ class WorkerStopping extends Error {
 
 const quiet: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const noStore = () => Promise.reject(new Error('This worker was started without a file store.'));
-const NO_FILES: FileStore = { kind: 'local', put: noStore, get: noStore, delete: noStore, close: () => Promise.resolve() };
+const NO_FILES: FileStore = { kind: 'local', put: noStore, get: noStore, delete: noStore, sweep: noStore, close: () => Promise.resolve() };
 const laneOrder = (k: JobKind) => LANES.indexOf(k.lane);
 
 /**

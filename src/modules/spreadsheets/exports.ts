@@ -120,12 +120,20 @@ export const EXPORTS = {
   'shipping-companies': defineExport('shipping-companies', 'Export shipping companies'),
 } as const;
 
-/** `exports.cleanup`: exported files past their 7 days are deleted, with their download records. */
+/** A partial file older than this was left by a crash (a write in progress is minutes old at most). */
+const PARTIAL_FILE_HOURS = 24;
+
+/**
+ * `exports.cleanup`: exported files past their 7 days are deleted, with their download records; so
+ * are the partial files that crashed writes left in the store (on the embedded database the server
+ * also sweeps them at start).
+ */
 export const exportCleanupJob = defineJob<Record<string, never>>({
   kind: 'exports.cleanup',
   label: 'Delete old exports',
   lane: 'low',
   async handler(ctx) {
+    const partial = await ctx.files.sweep(new Date(Date.now() - PARTIAL_FILE_HOURS * 3_600_000));
     let deleted = 0;
     for (;;) {
       const batch = await expiredExports(ctx.db, 100);
@@ -138,7 +146,7 @@ export const exportCleanupJob = defineJob<Record<string, never>>({
       deleted += batch.length;
       if (batch.length < 100) break;
     }
-    return { deleted };
+    return { deleted, partial };
   },
 });
 
