@@ -78,7 +78,7 @@ test('PGlite on its own thread: the data directory is locked on the main thread,
   try {
     const db = await openPgliteThread(dir);
     try {
-      assert.equal(readFileSync(join(dir, 'codops.lock'), 'utf8').trim(), String(process.pid));
+      assert.equal(readFileSync(join(dir, 'codops.lock'), 'utf8').split('\n')[0], String(process.pid));
       await db.exec(`CREATE TABLE kept (n int); INSERT INTO kept VALUES (42);`);
       const dump = await db.backup!();
       assert.ok(dump.size > 1000);
