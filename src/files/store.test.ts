@@ -140,12 +140,13 @@ for (const mode of MODES) {
     test('a write a crash cut short is swept once older than asked; whole files and newer writes stay', async () => {
       await files.put('exports/whole.csv', Readable.from([Buffer.from('a,b')]));
       const stillThere = await mode.cutShort?.(dataDir, db);
+      // Never up to now: on PostgreSQL the suite's other files share the database and may be writing.
       assert.equal(await files.sweep(new Date(Date.now() - 2 * HOUR)), 0, 'a newer partial file may be a write in progress');
       if (stillThere) assert.ok(await stillThere());
-      assert.equal(await files.sweep(new Date()), stillThere ? 1 : 0);
+      assert.equal(await files.sweep(new Date(Date.now() - HOUR / 2)), stillThere ? 1 : 0);
       if (stillThere) assert.ok(!(await stillThere()), 'the partial file is gone');
       assert.equal((await buffer((await files.get('exports/whole.csv'))!.stream)).toString(), 'a,b');
-      assert.equal(await files.sweep(new Date()), 0);
+      assert.equal(await files.sweep(new Date(Date.now() - HOUR / 2)), 0);
     });
 
     test('keys that could leave the store are refused', async () => {
