@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { JobWorker } from '../../jobs/worker.js';
+import type { JobContext } from '../../jobs/registry.js';
+import type { FileStore } from '../../files/store.js';
+import { exportCleanupJob } from './exports.js';
 import { multipart, uploadAs, type UploadFile } from '../../test-support/multipart.js';
 import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { HOST, login, type Agent } from '../../test-support/session.js';
@@ -368,4 +371,14 @@ test("orders export: the order's columns with the customer's email after the pho
     'delivered_at',
   ]);
   assert.deepEqual(line.slice(2, 6), ['Amina', '0611111111', 'amina@example.com', 'Rabat']);
+});
+
+test('the hourly cleanup also sweeps what writes killed a day ago left in the file store (a newer one may be in progress)', async () => {
+  const asked: Date[] = [];
+  const files: FileStore = { ...t.app.files, sweep: async (before) => (asked.push(before), 2) };
+  const result = await exportCleanupJob.handler({ db: t.db, files } as unknown as JobContext<Record<string, never>>);
+  assert.deepEqual(result, { deleted: 0, partial: 2 });
+  assert.equal(asked.length, 1);
+  const age = Date.now() - asked[0].getTime();
+  assert.ok(age >= 24 * 3_600_000 && age < 24 * 3_600_000 + 60_000, `swept files older than ${age} ms`);
 });
