@@ -144,7 +144,7 @@ test('the codops command creates accounts, users, products and tokens, and refus
     ],
     [
       ['token:create', '--email', email, '--account', accountId, '--name', 'T', '--scopes', ' , '],
-      /^codops: The --scopes option is required: use CREATE LEADS/,
+      /^codops: The --scopes option is required: use CREATE LEADS, VIEW LEADS, UPDATE LEADS, DELETE LEADS, CREATE ORDERS, VIEW ORDERS, UPDATE ORDERS, DELETE ORDERS\.$/,
     ],
     [['token:revoke', '--id', id], /^codops: No active token has the id/],
     // The CLI audit: dates and text read as the dashboard reads them.

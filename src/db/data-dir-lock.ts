@@ -13,6 +13,14 @@ export function bootId(): string {
   }
 }
 
+/** The pid and boot id a lock file holds (a lock of an older version holds the pid alone). */
+function lockOwner(file: string): { pid: string; boot: string | undefined } {
+  const [pid, boot] = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
+  return { pid, boot: boot || undefined };
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -42,7 +50,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
         released = true;
         process.off('exit', release);
         try {
-          if (readFileSync(file, 'utf8').split('\n')[0].trim() === String(process.pid)) unlinkSync(file);
+          if (lockOwner(file).pid === String(process.pid)) unlinkSync(file);
         } catch {
           /* already gone */
         }
@@ -51,9 +59,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
       return release;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritableDataDir(file, err);
-      const [pid, ownerBoot] = readFileSync(file, 'utf8')
-        .split('\n')
-        .map((l) => l.trim());
+      const { pid, boot: ownerBoot } = lockOwner(file);
       const owner = Number(pid);
       const thisBoot = !ownerBoot || !boot || ownerBoot === boot;
       if (thisBoot && Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {

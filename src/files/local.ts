@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkKey, typeOfKey, type FileStore } from './store.js';
 
-/** The temporary name a file is written to before its rename: a crash leaves it behind. */
+/** The temporary name a file is written to before its rename, and its pattern: a crash leaves it behind. */
+const partOf = (file: string) => `${file}.${randomBytes(6).toString('hex')}.part`;
 const PART = /\.[0-9a-f]{12}\.part$/;
 
 /** Files under one directory (DATA_DIR/uploads by default): written to a temporary name, then renamed. */
@@ -17,7 +18,7 @@ export function localFileStore(root: string): FileStore {
     async put(key, data: Readable) {
       const file = pathOf(key);
       await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.${randomBytes(6).toString('hex')}.part`;
+      const tmp = partOf(file);
       const out = createWriteStream(tmp, { mode: 0o640 });
       try {
         await pipeline(data, out);

@@ -7,7 +7,6 @@ import { login, newPage, skipBrowser, startBrowserEnv, type BrowserEnv } from '.
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
-/** The focused element, and whether the sticky top bar covers it (the bar is what shows at its middle). */
 /**
  * Focuses an entry of the phone's drawer once it is shown: it slides in from `visibility: hidden`,
  * and a focus() in the frame that opened it stays on the menu button (seen on a loaded machine).
@@ -18,25 +17,19 @@ async function focusInDrawer(entry: Locator) {
   assert.equal(await entry.evaluate((e) => e === document.activeElement), true, 'the drawer entry has the focus');
 }
 
-function focusedUnderTopBar(page: Page) {
-  return page.evaluate(() => {
+/**
+ * The focused element, and whether something matching `cover` (and not holding it) is what shows at
+ * its middle: the sticky top bar, the user menu's panel, the drawer. Null when nothing has the focus.
+ */
+function focusedUnder(page: Page, cover: string) {
+  return page.evaluate((cover) => {
     const el = document.activeElement;
     if (!el || el === document.body) return null;
     const r = el.getBoundingClientRect();
     const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
     const name = `${el.tagName.toLowerCase()} "${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30)}"`;
-    return { name, hidden: !el.closest('.topbar') && !!top?.closest('.topbar') };
-  });
-}
-
-/** Whether the open user menu's panel is what shows at the middle of the focused element. */
-function focusedUnderUserMenu(page: Page) {
-  return page.evaluate(() => {
-    const el = document.activeElement!;
-    const r = el.getBoundingClientRect();
-    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-    return !el.closest('.menu-panel') && !!top?.closest('.menu-panel');
-  });
+    return { name, hidden: !el.closest(cover) && !!top?.closest(cover) };
+  }, cover);
 }
 
 /** WCAG's contrast ratio of two computed colours (`rgb(…)`); a see-through one counts as none (1:1). */
@@ -91,6 +84,16 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
     return page;
   }
 
+  /** The admin's orders list on a phone, its menu opened by the keyboard and `entry` of it focused. */
+  async function phoneMenuFocusedOn(entry: (page: Page) => Locator) {
+    const page = await adminOnOrders(PHONE);
+    const button = page.getByRole('button', { name: 'Menu' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await focusInDrawer(entry(page));
+    return { page, button };
+  }
+
   test('what Tab and Shift+Tab focus in a long list is never hidden under the sticky top bar', async () => {
     for (const viewport of [DESKTOP, PHONE]) {
       const page = await adminOnOrders(viewport);
@@ -98,7 +101,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
       for (const key of ['Tab', 'Shift+Tab']) {
         for (let i = 0; i < 60; i++) {
           await page.keyboard.press(key);
-          const f = await focusedUnderTopBar(page);
+          const f = await focusedUnder(page, '.topbar');
           if (f?.hidden) hidden.push(`${viewport.width}px ${key}: ${f.name}`);
         }
       }
@@ -154,11 +157,7 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
   });
 
   test("Escape closes the phone's menu and gives the focus back to its button, not to the page", async () => {
-    const page = await adminOnOrders(PHONE);
-    const button = page.getByRole('button', { name: 'Menu' });
-    await button.focus();
-    await page.keyboard.press('Enter');
-    await focusInDrawer(page.getByRole('link', { name: 'Leads', exact: true }));
+    const { page, button } = await phoneMenuFocusedOn((p) => p.getByRole('link', { name: 'Leads', exact: true }));
     await page.keyboard.press('Escape');
     assert.equal(await button.getAttribute('aria-expanded'), 'false');
     assert.equal(await button.evaluate((b) => b === document.activeElement), true, 'the focus is on the menu button');
@@ -180,26 +179,20 @@ describe('the dashboard with the keyboard only', { skip: skipBrowser }, () => {
     await page.keyboard.press('Enter');
     for (let i = 0; i < 4; i++) await page.keyboard.press('Tab'); // Profile, Password, Log out, then the page
     assert.equal(await menu.evaluate((d) => (d as HTMLDetailsElement).open), false, 'leaving it closes it');
-    assert.equal(await focusedUnderUserMenu(page), false, 'nothing hides the focused control');
+    assert.equal((await focusedUnder(page, '.menu-panel'))?.hidden, false, 'nothing hides the focused control');
     await page.context().close();
   });
 
   test("Tab past the phone menu's last entry closes the menu instead of moving under it", async () => {
-    const page = await adminOnOrders(PHONE);
-    const button = page.getByRole('button', { name: 'Menu' });
-    await button.focus();
-    await page.keyboard.press('Enter');
-    await focusInDrawer(page.locator('nav.sidebar a').last());
+    const { page, button } = await phoneMenuFocusedOn((p) => p.locator('nav.sidebar a').last());
     await page.keyboard.press('Tab');
     assert.equal(await button.getAttribute('aria-expanded'), 'false');
     await page.waitForTimeout(400); // the drawer's slide-out transition
-    const hidden = await page.evaluate(() => {
-      const el = document.activeElement!;
-      const r = el.getBoundingClientRect();
-      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-      return !!top?.closest('.sidebar, .backdrop');
-    });
-    assert.equal(hidden, false, 'the focused control is not under the drawer or its backdrop');
+    assert.equal(
+      (await focusedUnder(page, '.sidebar, .backdrop'))?.hidden,
+      false,
+      'the focused control is not under the drawer or its backdrop',
+    );
     await page.context().close();
   });
 });
