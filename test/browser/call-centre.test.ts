@@ -88,6 +88,42 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     assert.deepEqual(order.rows[0], { address: '22 Boulevard Zerktouni', lines: ['Bx1', 'Ax1'] });
   });
 
+  test('the single-key shortcuts can be turned off, and stay off in this browser (WCAG 2.1.4); they never fire while typing', async () => {
+    const mine = await shop(env.t.db);
+    await leads(env.t.db, mine, [{ sku: 'A' }]);
+    const agent = await agentOf(env.t.db, [mine.products.A], { hours: [{ startTime: '00:00', endTime: '23:59' }] });
+    const page = await newPage(env);
+    await login(page, agent.email, PASSWORD);
+    await Promise.all([page.waitForURL(/\/call-centre\/leads\//), page.getByRole('button', { name: 'Next lead' }).click()]);
+    const chosen = () => page.locator('input[name="status"]:checked').count();
+    const toggle = page.getByLabel('Keyboard shortcuts');
+    assert.equal(await toggle.isChecked(), true, 'on by default');
+
+    // Typed in a field, a digit is text, not an outcome.
+    await page.getByLabel('Comment').pressSequentially('1 2 3');
+    assert.equal(await page.getByLabel('Comment').inputValue(), '1 2 3');
+    assert.equal(await chosen(), 0, 'no outcome picked while typing');
+
+    await toggle.uncheck();
+    await page.evaluate(() => (document.activeElement as HTMLElement).blur()); // keys to the page, not the checkbox
+    await page.keyboard.press('1');
+    assert.equal(await chosen(), 0, 'turned off: 1 picks nothing');
+    assert.equal(await page.locator('.outcomes kbd').first().isVisible(), false, 'the key hints go with them');
+    await checkPage(page, 'call screen, shortcuts off');
+    await screenshots(page, 'call-screen-shortcuts-off');
+
+    await page.reload();
+    assert.equal(await toggle.isChecked(), false, 'remembered after a reload');
+    await page.keyboard.press('1');
+    assert.equal(await chosen(), 0);
+
+    await toggle.check();
+    await page.evaluate(() => (document.activeElement as HTMLElement).blur()); // keys to the page, not the checkbox
+    await page.keyboard.press('1');
+    assert.equal(await page.getByLabel('No reply').isChecked(), true, 'on again: 1 picks No reply');
+    await page.context().close();
+  });
+
   test('a manager gives two ticked leads to an agent from the leads list; that agent gets them first', async () => {
     const db = env.t.db;
     const [first, second, third] = await leads(db, s, [

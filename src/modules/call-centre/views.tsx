@@ -102,6 +102,12 @@ function OutcomeForm(p: {
             </label>
           ))}
         </fieldset>
+        {/* Single-key shortcuts can be turned off (WCAG 2.1.4); public/call-screen.js shows this and remembers it. */}
+        <p class="shortcut-toggle" hidden>
+          <label>
+            <input type="checkbox" id="f-shortcuts" checked autocomplete="off" /> Keyboard shortcuts
+          </label>
+        </p>
         {p.outcomes.includes('call_later') && (
           <Field
             name="callback_at"
