@@ -99,18 +99,26 @@ window.addEventListener('pageshow', (e) => {
 document.addEventListener('click', async (e) => {
   const button = e.target instanceof Element ? e.target.closest('[data-copy]') : null;
   if (!button) return;
-  const target = document.getElementById(button.getAttribute('data-copy'));
+  const id = button.getAttribute('data-copy');
+  const target = document.getElementById(id);
   if (!target) return;
+  // The outcome in the button and in its live region: a button's new text is not announced.
+  const status = document.querySelector(`[data-copy-status="${id}"]`);
+  if (status) status.textContent = ''; // a second click is announced again
+  const say = (text) => {
+    button.textContent = text;
+    if (status) status.textContent = text;
+  };
   try {
     await navigator.clipboard.writeText(target.textContent.trim());
-    button.textContent = 'Copied';
+    say('Copied');
   } catch {
     const range = document.createRange();
     range.selectNodeContents(target);
     const sel = window.getSelection();
     sel.removeAllRanges();
     sel.addRange(range);
-    button.textContent = 'Press Ctrl+C';
+    say('Press Ctrl+C');
   }
 });
 

@@ -166,6 +166,15 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     await page.getByRole('button', { name: 'Generate the key' }).click();
     const token = (await page.locator('#new-api-key').textContent())?.trim() ?? '';
     assert.match(token, /^\d+\|\w+$/, 'the key is shown');
+    // Copy says so to a screen reader too: in a live region that was there before (a button's new
+    // text is not announced).
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.base });
+    const copied = page.locator('.token-box [role="status"]');
+    assert.equal(await copied.textContent(), '', 'the live region is on the page before the copy');
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    assert.equal(await copied.textContent(), 'Copied');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
     await checkPage(page, 'key shown once');
     await screenshots(page, 'api-key-shown');
     // On a phone the API's address in the box wraps inside it rather than widening the page.

@@ -51,6 +51,8 @@ function NewKeyBox({ name, token, apiUrl }: { name: string; token: string; apiUr
         <button type="button" class="btn btn-secondary btn-small" data-copy="new-api-key">
           Copy
         </button>
+        {/* Filled by public/app.js: a live region already there when its text changes is announced. */}
+        <span class="sr-only" role="status" data-copy-status="new-api-key"></span>
       </div>
     </Card>
   );
