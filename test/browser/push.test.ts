@@ -8,7 +8,9 @@ import { CourierSimulator } from '../../src/modules/shipping/simulator.js';
 import { productId, stock, warehouse } from '../../src/modules/stocks/test-fixtures.js';
 import { tenant } from '../../src/test-support/harness.js';
 import { person, PASSWORD, type Person } from '../../src/test-support/people.js';
-import { checkPage, login, newPage, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+import { recordPushFailure } from '../../src/modules/shipping/push-failures.js';
+import { layoutProblems } from './layout-check.js';
+import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
 
 describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
   let env: BrowserEnv;
@@ -94,5 +96,36 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
     assert.equal(await page.getByLabel(row(refs[3]), { exact: true }).count(), 1);
     assert.equal(await page.getByLabel(row(refs[0]), { exact: true }).count(), 0);
     await checkPage(page, 'push page on a phone');
+  });
+
+  test("a failed push's company and time show as text on its row, not in a tooltip only, at desktop and phone widths", async () => {
+    const q = async (sql: string, params: unknown[]) => (await env.t.db.query<{ id: string }>(sql, params)).rows[0].id;
+    const order = await q('SELECT id FROM orders WHERE account_id = $1 AND reference = $2', [accountId, refs[3]]);
+    const company = await q('SELECT id FROM shipping_companies WHERE name = $1', [courier]);
+    await recordPushFailure(env.t.db, order, company, `The order ${refs[3]} was refused by the courier.`);
+    const page = await newPage(env);
+    await login(page, admin.email, PASSWORD);
+    await page.goto('/orders/push');
+    const note = page.locator('.failed-note');
+    assert.match(
+      (await note.textContent()) ?? '',
+      new RegExp(`Push failed: The order ${refs[3]} was refused by the courier\\.\\s+\\(${courier}, `),
+    );
+    const when = note.locator('time');
+    assert.equal(await when.isVisible(), true, 'the time is on the page');
+    assert.match((await when.textContent()) ?? '', /^\d{1,2} \w{3} \d{4}, \d{2}:\d{2}/);
+    const at = Date.parse((await when.getAttribute('datetime')) ?? '');
+    assert.ok(Math.abs(Date.now() - at) < 60_000, `the failure's time (${await when.getAttribute('datetime')})`);
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(viewport);
+      assert.deepEqual(await layoutProblems(page), [], `${viewport.width} px`);
+    }
+    await checkPage(page, 'push page with a failure');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await screenshots(page, 'push-failure');
+    await page.context().close();
   });
 });

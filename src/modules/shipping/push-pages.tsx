@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox';
 import { ErrorBag, checkEachExists, distinctStrings, compile, messages } from '../../http/validation.js';
 import { enqueue } from '../../jobs/enqueue.js';
 import { formBody } from '../../web/form-body.js';
-import { formatDateTime } from '../../web/format.js';
 import { JobProgress } from '../../web/job-progress.js';
 import { Money } from '../../web/money.js';
 import { renderPage } from '../../web/page.js';
@@ -109,8 +108,11 @@ function PushPage(p: {
                     <a href={`/orders/${o.id}/show`}>{o.reference}</a>
                     {o.waiting_for_stock && <WaitingForStockBadge />}
                     {o.push_failure && (
-                      <span class="small failed-note" title={`${o.push_failure.company}, ${formatDateTime(o.push_failure.failed_at)}`}>
-                        Push failed: <KeepReferences text={o.push_failure.message} />
+                      <span class="small failed-note">
+                        Push failed: <KeepReferences text={o.push_failure.message} />{' '}
+                        <span class="muted">
+                          ({o.push_failure.company}, <DateTimeCell iso={o.push_failure.failed_at} />)
+                        </span>
                       </span>
                     )}
                   </span>

@@ -422,7 +422,7 @@ test('an order goes only with a company that delivers to its city (a company lis
   assert.match(
     list,
     new RegExp(
-      `<span class="small failed-note" title="${await nameOf(http)}, [^"]+">Push failed: The order <span class="nowrap">${ref}</span> cannot be shipped with`,
+      `<span class="small failed-note">Push failed: The order <span class="nowrap">${ref}</span> cannot be shipped with .+? <span class="muted">\\(${await nameOf(http)}, <time datetime="[^"]+" class="datetime">`,
     ),
   );
   // The manual company of the other tests lists no city: it takes the order.
