@@ -303,11 +303,16 @@ export async function reserveLockedWaiting(q: Queryable, actor: Actor, ids: stri
   await reserveOrders(q, actor, ids);
 }
 
-/** Soft-deletes orders (new or canceled; the caller checks): a new order's reservation is released first. */
+/**
+ * Soft-deletes orders (new or canceled; the caller checks): a new order's reservation is released
+ * first. The confirmed lead an order came from stops naming it (`order_reference` null), as the
+ * order is gone from the API and the dashboard; the order's row keeps `lead_id` for audit.
+ */
 export async function deleteOrderRows(q: Queryable, actor: Actor, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await lockStockOfOrders(q, ids);
   const freed = await releaseOrders(q, actor, ids, 'Order deleted');
   await q.query('UPDATE orders SET deleted_at = now(), updated_at = now() WHERE id = ANY($1::text[])', [ids]);
+  await q.query('UPDATE leads SET order_id = NULL, updated_at = now() WHERE order_id = ANY($1::text[])', [ids]);
   await retryWaitingOrders(q, actor, freed);
 }

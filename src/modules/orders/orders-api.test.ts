@@ -847,6 +847,45 @@ describe('DELETE /orders', () => {
     invalid(await call(a, 'DELETE', '/orders', { references: [r1] }), { 'references.0': ['The selected references.0 is invalid.'] });
   });
 
+  test('a deleted order is no longer named by the lead it was confirmed from (single and bulk)', async () => {
+    const a = await tenant(t.db);
+    const created = await call(a, 'POST', '/leads', { leads: [lead(1, { address: '1 Rue Atlas' }), lead(2, { address: '2 Rue Atlas' })] });
+    assert.equal(created.statusCode, 201, created.body);
+    const bulk = await call(a, 'PATCH', '/leads', {
+      leads: [
+        { reference: 'LD-00001', status: 'confirmed' },
+        { reference: 'LD-00002', status: 'confirmed' },
+      ],
+    });
+    assert.equal(bulk.statusCode, 200, bulk.body);
+    const orderOf = async (ref: string) => (await call(a, 'GET', `/leads/${ref}`)).json().data.order_reference;
+    const [o1, o2] = [await orderOf('LD-00001'), await orderOf('LD-00002')];
+    assert.ok(o1 && o2);
+    const before = (await call(a, 'GET', '/leads/LD-00001')).json().data.updated_at;
+    await setStatus(a, o2, 'canceled');
+    expectJson(await call(a, 'DELETE', `/orders/${o1}`), 200, { message: 'Order deleted successfully.' });
+    expectJson(await call(a, 'DELETE', '/orders', { references: [o2] }), 200, {
+      message: 'Orders deleted successfully.',
+      data: { count: 1 },
+    });
+    const leads = (await call(a, 'GET', '/leads')).json().data as { reference: string; status: string; order_reference: string | null }[];
+    assert.deepEqual(
+      leads.map((l) => [l.reference, l.status, l.order_reference]),
+      [
+        ['LD-00002', 'confirmed', null],
+        ['LD-00001', 'confirmed', null],
+      ],
+    );
+    // Sync clients read updated_at: the lead changed.
+    assert.ok((await call(a, 'GET', '/leads/LD-00001')).json().data.updated_at >= before);
+    // The order's row, kept for audit, still names its lead.
+    const { rows } = await t.db.query<{ lead_id: string | null }>('SELECT lead_id FROM orders WHERE account_id = $1 AND reference = $2', [
+      a.accountId,
+      o1,
+    ]);
+    assert.ok(rows[0].lead_id);
+  });
+
   test('bulk: the body itself', async () => {
     const a = await tenant(t.db);
     invalid(await call(a, 'DELETE', '/orders', {}), { references: ['The references field is required.'] });

@@ -273,6 +273,38 @@ test('delete: new and canceled orders only, one or many, all or nothing', () =>
     assert.deepEqual((await s.json('DELETE', `/orders/${third}`)).json(), { message: 'Order deleted successfully.' });
   }));
 
+test('deleting an order from the dashboard: its confirmed lead no longer shows it', () =>
+  withTestApp(async (t) => {
+    const { seller: s } = await shop(t);
+    const leadIds: string[] = [];
+    for (const i of [1, 2]) {
+      const res = await s.json('POST', '/leads/store', {
+        full_name: `Customer ${i}`,
+        phone: `061200000${i}`,
+        city: 'Rabat',
+        address: `${i} Rue Atlas`,
+        products: [{ sku: 'P1', quantity: 1, price: 199 }],
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      leadIds.push(res.json().data.id);
+      const confirmed = await s.json('PATCH', `/leads/${res.json().data.id}/status`, { status: 'confirmed' });
+      assert.equal(confirmed.statusCode, 200, confirmed.body);
+    }
+    const { rows } = await t.db.query<{ id: string }>('SELECT order_id AS id FROM leads WHERE id = ANY($1::text[]) ORDER BY reference', [
+      leadIds,
+    ]);
+    assert.deepEqual((await s.json('DELETE', `/orders/${rows[0].id}`)).json(), { message: 'Order deleted successfully.' });
+    assert.deepEqual((await s.json('DELETE', '/orders/delete', { ids: [rows[1].id] })).json(), {
+      message: 'Orders deleted successfully.',
+      data: { count: 1 },
+    });
+    for (const id of leadIds) {
+      const lead = (await s.json('GET', `/leads/${id}/show`)).json().data;
+      assert.deepEqual([lead.status, lead.order_reference], ['confirmed', null]);
+      assert.doesNotMatch((await s.get(`/leads/${id}/show`)).body, /ORD-0000/);
+    }
+  }));
+
 test('role matrix for orders and order histories; another account answers 404', () =>
   withTestApp(async (t) => {
     const { a, seller } = await shop(t);
