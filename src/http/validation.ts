@@ -1,6 +1,6 @@
 import { Kind, Type, type TSchema, type Static } from '@sinclair/typebox';
 import { invalid, type FieldErrors } from './errors.js';
-import { ZONELESS } from '../lib/time-zone.js';
+import { zonelessInstant } from '../lib/time-zone.js';
 import { charLength, count, entries, isInteger, isNumeric, isPhpArray, looseEquals, phpString, trimToNull } from './php-values.js';
 
 /*
@@ -23,11 +23,14 @@ export const isEmail = (s: string) => EMAIL.test(s);
 /** Laravel's `date` accepts a calendar date or a date-time, and refuses days a month lacks and year 0. */
 export function isDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  if (!m || Number(m[1]) < 1) return false;
+  // Without a zone, only a time read as a wall clock (UTC, or TIMEZONE on the dashboard), as
+  // zonedInstant reads it (hour 24 too, PHP's next day): Date.parse took `2026-12-05 13:` or
+  // `2026-12-05 ::` too, and in the server process's own zone.
+  if (m[4] && !m[5]) {
+    if (zonelessInstant(s, 'UTC') === null) return false;
+  } else if (Number.isNaN(Date.parse(s))) return false;
   // Date.parse reads 2026-02-30 as March 2nd; PostgreSQL would refuse it.
-  if (!m || Number(m[1]) < 1 || Number.isNaN(Date.parse(s))) return false;
-  // Without a zone, only a time it reads as a wall clock (UTC, or TIMEZONE on the dashboard): Date.parse
-  // took `2026-12-05 13:` or `2026-12-05 ::` too, and in the server process's own zone.
-  if (m[4] && !m[5] && !ZONELESS.test(s)) return false;
   const day = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3])));
   day.setUTCFullYear(Number(m[1]));
   return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDate } from '../http/validation.js';
+import { dateBefore } from '../db/where.js';
 import { dayIn, daySpan, homePeriods, startOfDay, startOfDayAfter, startOfToday, todayIn, zonedInstant } from './time-zone.js';
 
 test('days of a zone from Node: Casablanca is UTC+1 outside Ramadan, Paris moves its clocks', () => {
@@ -55,6 +56,18 @@ test("every zone-less shape the date rule takes is a wall clock of the zone aske
   // What Date.parse alone took is no date: nothing zone-less reaches it.
   for (const s of ['2026-12-05 13:', '2026-12-05 ::', '2026-12-05 13:27:00:', '2026-12-05 013:27']) assert.equal(isDate(s), false, s);
   for (const s of ['2026-12-05T15:00:00Z', '2026-12-05 15:00+01:00', '2026-12-05T15:00:00.5']) assert.ok(isDate(s), s);
+});
+
+test("hour 24 is the next day's hour 0, as PHP's strtotime reads it, in the zone asked for and whatever the process's zone", () => {
+  assert.equal(zonedInstant('2026-12-05 24:00', 'UTC'), '2026-12-06T00:00:00.000Z');
+  assert.equal(zonedInstant('2026-12-05T24:00:00', 'Africa/Casablanca'), '2026-12-05T23:00:00.000Z');
+  assert.equal(zonedInstant('2026-12-31 24:30', 'UTC'), '2027-01-01T00:30:00.000Z');
+  assert.equal(zonedInstant('2026-02-28 24:00:01.5', 'Asia/Tokyo'), '2026-02-28T15:00:01.500Z');
+  for (const s of ['2026-12-05 24:00', '2026-12-05 24:30', '2026-12-05 24:59:59', '2026-12-31T24:00']) assert.ok(isDate(s), s);
+  for (const s of ['2026-12-05 25:00', '2026-12-05 24:60', '2026-02-30 24:00']) assert.equal(isDate(s), false, s);
+  // A list's `to` covers the minute written: 24:30 is the next day's 00:30.
+  assert.equal(dateBefore('2026-12-05 24:30', 'UTC'), '2026-12-06T00:31:00.000Z');
+  assert.equal(dateBefore('2026-12-05 24:00', 'Africa/Casablanca'), '2026-12-05T23:01:00.000Z');
 });
 
 test('the local day of an instant, and the end of a local day', () => {

@@ -102,15 +102,30 @@ export const ZONELESS = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{1,2}):(\d{1,2})(?::(\d{1
 const pad = (n: string | undefined) => (n ?? '0').padStart(2, '0');
 
 /**
+ * A date, or a date-time without a zone (ZONELESS), read as a wall clock of `tz`: its instant in
+ * ISO, or null when `value` is no such time (it has a zone, is not a date, or names a day or a
+ * time that does not exist). Hour 24 is the next day's hour 0, as PHP's strtotime (Laravel's
+ * `date` rule) reads it: `2026-12-05 24:00` is `2026-12-06 00:00`, `24:30` is `00:30`, in `tz`.
+ */
+export function zonelessInstant(value: string, tz: string): string | null {
+  const m = ZONELESS.exec(value);
+  if (!m) return null;
+  const [, written, h, min, sec, fraction] = m;
+  const nextDay = h !== undefined && Number(h) === 24;
+  const day = nextDay ? DateTime.fromISO(written, { zone: 'UTC' }).plus({ days: 1 }).toISODate() : written;
+  if (!day) return null;
+  const at = DateTime.fromISO(h === undefined ? day : `${day}T${nextDay ? '00' : pad(h)}:${pad(min)}:${pad(sec)}${fraction ?? ''}`, {
+    zone: tz,
+  });
+  return at.isValid ? at.toUTC().toISO()! : null;
+}
+
+/**
  * A time as the dashboard reads it: written without a zone (a date or datetime-local field) it is
- * a wall-clock time of `tz`, returned as its ISO instant; written with one (`Z`, `+01:00`), or not
- * a time at all, it is returned as written for the caller's validation. The API reads zone-less
- * times as UTC (domain.md: times are UTC); the dashboard's people live in the platform's zone.
+ * a wall clock of `tz` (zonelessInstant), returned as its ISO instant; written with one (`Z`,
+ * `+01:00`), or not a time at all, it is returned as written for the caller's validation. The API
+ * reads zone-less times as UTC (domain.md: times are UTC); the dashboard's people live in the platform's zone.
  */
 export function zonedInstant(value: string, tz: string): string {
-  const m = ZONELESS.exec(value);
-  if (!m) return value;
-  const [, day, h, min, sec, fraction] = m;
-  const at = DateTime.fromISO(h === undefined ? day : `${day}T${pad(h)}:${pad(min)}:${pad(sec)}${fraction ?? ''}`, { zone: tz });
-  return at.isValid ? at.toUTC().toISO()! : value;
+  return zonelessInstant(value, tz) ?? value;
 }

@@ -533,6 +533,10 @@ test('GET /leads filters: status list, reference, normalised phone, sku, created
   assert.deepEqual(await refs(`created_from=${encodeURIComponent('2026-01-15T12:00:00Z')}`), ['LD-00004', 'LD-00003']);
   assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-01-15T00:00:00Z')}`), ['LD-00002', 'LD-00001']);
   assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-01-15 00:00')}`), ['LD-00002', 'LD-00001']);
+  // Hour 24 is the next day's hour 0 (PHP's strtotime): read in UTC, not in the server process's zone.
+  assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-01-15 24:00')}`), ['LD-00004', 'LD-00003', 'LD-00002', 'LD-00001']);
+  assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-01-14 24:30')}`), ['LD-00002', 'LD-00001']);
+  assert.deepEqual(await refs(`created_from=${encodeURIComponent('2026-01-15T24:00')}`), ['LD-00004']);
   assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-01-15T00:00:00.100Z')}`), ['LD-00001']);
   assert.deepEqual(await refs(`created_from=${encodeURIComponent('2026-01-15T00:00:00.300Z')}`), ['LD-00004', 'LD-00003']);
   assert.deepEqual(await refs('created_to=9999-12-31'), ['LD-00004', 'LD-00003', 'LD-00002', 'LD-00001']);

@@ -568,3 +568,30 @@ test('a call outcome or an edit answers its lead even when a delete commits the 
     assert.equal(edit.json().data.city, 'Tangier');
     assert.equal((await s.json('GET', `/leads/${called}/show`)).statusCode, 404);
   }));
+
+test("the list's date filters read hour 24 as the next day's hour 0, in the platform's zone", () =>
+  withTestApp(async (t) => {
+    const a = await tenant(t.db);
+    const leads = [1, 2].map((i) => ({
+      full_name: `Customer ${i}`,
+      phone: `06120000${i}0`,
+      products: [{ sku: 'P1', quantity: 1, price: 199 }],
+    }));
+    const created = await t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers: a.auth, payload: { leads } });
+    assert.equal(created.statusCode, 201, created.body);
+    // Casablanca is UTC+1 in December 2026: its 2026-12-06 00:00 is 2026-12-05T23:00Z.
+    for (const [ref, at] of [
+      ['LD-00001', '2026-12-05T23:20:00Z'],
+      ['LD-00002', '2026-12-05T23:40:00Z'],
+    ])
+      await t.db.query('UPDATE leads SET created_at = $3 WHERE account_id = $1 AND reference = $2', [a.accountId, ref, at]);
+    const s = await login(t.app, a.email);
+    const refs = async (query: string) => {
+      const res = await s.json('GET', `/leads?${query}`);
+      assert.equal(res.statusCode, 200, res.body);
+      return (res.json().data as { reference: string }[]).map((l) => l.reference);
+    };
+    assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-12-05 24:30')}`), ['LD-00001']);
+    assert.deepEqual(await refs(`created_from=${encodeURIComponent('2026-12-05 24:30')}`), ['LD-00002']);
+    assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-12-05 24:00')}`), []);
+  }));
