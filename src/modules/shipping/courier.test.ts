@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CourierError, manualCourier, type CourierAdapter, type ParcelRequest } from './courier.js';
-import { COURIER_TIMEOUT_MS, httpCourier } from './http-courier.js';
+import { COURIER_TIMEOUT_MS, courierInstant, httpCourier } from './http-courier.js';
 import { CourierSimulator } from './simulator.js';
 
 const STATUS_MAP = { picked_up: 'shipped', delivered: 'delivered', refused: 'returned' } as const;
@@ -198,4 +198,14 @@ describe('manual courier', () => {
     assert.equal(manual.mapStatus('delivered'), 'delivered');
     assert.equal(manual.mapStatus('lost'), null);
   });
+});
+
+test("a courier event's time: with a zone as sent, without one in UTC, otherwise none", () => {
+  assert.equal(courierInstant('2026-12-05T10:00:00+01:00'), '2026-12-05T10:00:00+01:00');
+  assert.equal(courierInstant('2026-12-05T10:00:00Z'), '2026-12-05T10:00:00Z');
+  assert.equal(courierInstant('2026-12-05 10:00'), '2026-12-05T10:00:00.000Z');
+  assert.equal(courierInstant('2026-12-05T10:00:30.5'), '2026-12-05T10:00:30.500Z');
+  assert.equal(courierInstant('2026-12-05 24:00'), '2026-12-06T00:00:00.000Z');
+  for (const none of ['2026-12-05', 'yesterday', '', '2026-02-30T10:00:00Z', '2026-12-05T25:00', '2026-12-05 10:'])
+    assert.equal(courierInstant(none), null, none);
 });

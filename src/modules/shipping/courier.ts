@@ -26,7 +26,10 @@ export interface CourierEvent {
 export interface ParcelStatus {
   tracking_number: string;
   status: string;
+  /** Each `at` an instant (ISO, with its zone). */
   events: CourierEvent[];
+  /** Events whose `at` is no date-time, as sent: reported, not recorded (the parcel's other events and its status still are). */
+  unreadable?: CourierEvent[];
 }
 
 /** The order statuses a courier status can move an order to. */

@@ -4,12 +4,14 @@ import addFormatsModule from 'ajv-formats';
 import {
   CourierError,
   mapStatusWith,
+  type CourierEvent,
   type CourierAdapter,
   type Parcel,
   type ParcelRequest,
   type ParcelStatus,
   type StatusMap,
 } from './courier.js';
+import { ZONELESS, zonelessInstant } from '../../lib/time-zone.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 // Answers are checked as sent: no coercion, no defaults (the API's validator is lenient on purpose).
@@ -30,7 +32,8 @@ const Statuses = Type.Object({
       tracking_number: Code,
       status: Code,
       events: Type.Array(
-        Type.Object({ status: Code, at: Type.String({ format: 'date-time' }), note: optional(Type.String({ maxLength: 2000 })) }),
+        // `at` is read event by event (courierInstant): one unreadable time does not refuse the whole answer.
+        Type.Object({ status: Code, at: Type.String({ maxLength: 255 }), note: optional(Type.String({ maxLength: 2000 })) }),
       ),
     }),
   ),
@@ -45,6 +48,18 @@ function check<S extends TSchema>(schema: S) {
   };
 }
 const checkCreated = check(CreatedParcel);
+const isDateTime = ajv.compile({ type: 'string', format: 'date-time' });
+
+/**
+ * A courier event's time as an instant codops stores: with a zone (RFC 3339) as written; without
+ * one (`2026-12-05 10:00`, `2026-12-05T10:00:00`), in UTC, as the API reads zone-less times
+ * (domain.md; the protocol names no zone), never in the database session's or the process's zone.
+ * Null: no date-time (a bare date, `yesterday`, `2026-02-30T10:00:00Z`).
+ */
+export function courierInstant(at: string): string | null {
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d/.test(at) && ZONELESS.test(at)) return zonelessInstant(at, 'UTC');
+  return isDateTime(at) ? at : null;
+}
 const checkStatuses = check(Statuses);
 
 const malformed = (why: string) => new CourierError(`The courier's answer does not fit the protocol: ${why}.`, false);
@@ -151,11 +166,14 @@ export function httpCourier(opts: HttpCourierOptions): CourierAdapter {
         const { parcels } = checkStatuses(json(await call('GET', `/parcels?tracking_numbers=${query}`, [200])));
         for (const p of parcels) {
           if (!asked.has(p.tracking_number)) throw malformed(`it names the parcel ${p.tracking_number}, which was not asked for`);
-          out.push({
-            tracking_number: p.tracking_number,
-            status: p.status,
-            events: p.events.map((e) => (e.note == null ? { status: e.status, at: e.at } : { status: e.status, at: e.at, note: e.note })),
-          });
+          const events: CourierEvent[] = [];
+          const unreadable: CourierEvent[] = [];
+          for (const e of p.events) {
+            const at = courierInstant(e.at);
+            const event = e.note == null ? { status: e.status, at: at ?? e.at } : { status: e.status, at: at ?? e.at, note: e.note };
+            (at === null ? unreadable : events).push(event);
+          }
+          out.push({ tracking_number: p.tracking_number, status: p.status, events, ...(unreadable.length > 0 ? { unreadable } : {}) });
         }
       }
       return out;

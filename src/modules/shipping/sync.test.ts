@@ -229,3 +229,47 @@ test('the schedule still follows the parcels of a company made inactive', async 
     await t.db.query(`UPDATE shipping_companies SET status = 'active' WHERE id = $1`, [company]);
   }
 });
+
+test('a courier event without a zone is a UTC time; one with no readable time is told on the job and the rest of the answer still counts', async () => {
+  const [first, second] = (await statuses()).filter((o) => o.status === 'shipped' && sim.parcels.has(o.tracking_number));
+  const reference = async (id: string) =>
+    (await t.db.query<{ reference: string }>('SELECT reference FROM orders WHERE id = $1', [id])).rows[0].reference;
+  // The session's zone is not UTC: a zone-less text cast to timestamptz would be read in it.
+  await t.db.query(`SET TIME ZONE 'Asia/Tokyo'`);
+  try {
+    sim.advance(first.tracking_number, 'RAMASSE', { at: '2026-12-02 08:00:00' });
+    sim.advance(first.tracking_number, 'EN_ROUTE', { at: 'yesterday' });
+    sim.advance(first.tracking_number, 'LIVRE', { at: '2026-12-02T17:30' });
+    sim.advance(second.tracking_number, 'EN_ATTENTE', { at: '2026-02-30T10:00:00Z' });
+    const res = await admin.json('POST', `/shipping-companies/${company}/sync`);
+    const job = await jobFinished(t.db, res.json().data.job_id);
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    assert.deepEqual(
+      job.errors.map((e) => [e.reference, e.message]),
+      [
+        [
+          await reference(first.id),
+          `${companyName}: the courier event "EN_ROUTE" has no readable time ("yesterday"): it was not recorded.`,
+        ],
+        [
+          await reference(second.id),
+          `${companyName}: the courier event "EN_ATTENTE" has no readable time ("2026-02-30T10:00:00Z"): it was not recorded.`,
+        ],
+      ],
+    );
+  } finally {
+    await t.db.query('SET TIME ZONE DEFAULT');
+  }
+  const events = await t.db.query<{ status: string; at: string }>(
+    `SELECT status, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at FROM order_events WHERE order_id = $1 AND at >= '2026-12-02T00:00:00Z' AND at < '2026-12-03T00:00:00Z' ORDER BY at`,
+    [first.id],
+  );
+  assert.deepEqual(
+    events.rows.map((e) => [e.status, e.at]),
+    [
+      ['RAMASSE', '2026-12-02T08:00:00Z'],
+      ['LIVRE', '2026-12-02T17:30:00Z'],
+    ],
+  );
+  assert.equal((await statuses()).find((o) => o.id === first.id)?.status, 'delivered');
+});

@@ -43,12 +43,13 @@ async function shippedCount(q: Queryable, companies: string[]): Promise<number> 
 interface Shipped {
   id: string;
   account_id: string;
+  reference: string;
   tracking_number: string;
 }
 
 async function shippedBatch(q: Queryable, companyId: string, after: string): Promise<Shipped[]> {
   const { rows } = await q.query<Shipped>(
-    `SELECT id, account_id, tracking_number FROM orders
+    `SELECT id, account_id, reference, tracking_number FROM orders
       WHERE shipping_company_id = $1 AND status = 'shipped' AND deleted_at IS NULL AND tracking_number IS NOT NULL AND id > $2
       ORDER BY id LIMIT ${BATCH}`,
     [companyId, after],
@@ -139,7 +140,14 @@ export const syncJob = defineJob<SyncPayload>({
               list.map((m) => ({ id: m.order.id, from: 'shipped' as const, to: m.to, comment: null })),
             );
           }
-          await ctx.report({ done: batch.length, checkpoint }, q);
+          // An event whose time is no date-time is told on the job, by order; the rest of the answer counts.
+          const errors = parcels.flatMap((p) =>
+            (p.unreadable ?? []).map((e) => ({
+              reference: byTracking.get(p.tracking_number)!.reference,
+              message: `${name}: the courier event ${JSON.stringify(e.status)} has no readable time (${JSON.stringify(e.at)}): it was not recorded.`,
+            })),
+          );
+          await ctx.report({ done: batch.length, checkpoint, ...(errors.length > 0 ? { errors } : {}) }, q);
           return [...byAccount.values()].reduce((n, l) => n + l.length, 0);
         });
       }
