@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino from 'pino';
 import { fromFastifyError, notFound } from './http/errors.js';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { withErrorResponses } from './http/api-error-docs.js';
 import swaggerUi from '@fastify/swagger-ui';
@@ -13,6 +12,7 @@ import { connectRedis } from './lib/redis.js';
 import type { Database } from './db/database.js';
 import './http/types.js';
 import { API_PREFIX, apiScope } from './http/api-scope.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { laravelValidatorCompiler } from './http/route-validation.js';
 import { installErrorRenderer } from './http/render-error.js';
 import { requestId } from './http/request-id.js';
@@ -119,15 +119,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
 
   const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, app.log) : undefined;
-  await app.register(rateLimit, {
-    global: false,
-    redis,
-    nameSpace: `codops-rl-${instance}-`,
-    skipOnError: true,
-    addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': false },
-    // X-RateLimit-Reset (Unix time) comes with the 429 error itself.
-    addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': false, 'retry-after': true },
-  });
+  await registerRateLimit(app, { redis, instance, perMinute: config.apiRateLimitPerMinute });
   app.addHook('onClose', async () => {
     await redis?.quit().catch(() => undefined);
   });
@@ -156,7 +148,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(
     async (api) => {
       api.setValidatorCompiler(laravelValidatorCompiler);
-      await apiScope(api, { rateLimitPerMinute: config.apiRateLimitPerMinute, unrouted });
+      await apiScope(api, { unrouted });
       await api.register(leadsApi, { bulkBodyLimit: config.bulkBodyLimit });
       await api.register(ordersApi, { bulkBodyLimit: config.bulkBodyLimit });
       // Inside the API's scope for its X-RateLimit headers (api-v1.md: every API response), open without a token.

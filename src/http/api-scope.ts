@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
-import { badJson, forbidden, tooManyAttempts, unauthenticated } from './errors.js';
+import { badJson, forbidden, unauthenticated } from './errors.js';
 import { rejectControlCharacters } from './input-hygiene.js';
 
 /** Where the REST API lives (api-v1.md). */
@@ -11,10 +11,7 @@ export const API_PREFIX = '/api/web/1.0';
  * Hooks of every /api/web/1.0 route, in the order api-v1.md fixes: authentication (401), rate
  * limit (429), scope and policy (403), then body parsing (400/413/415) and the handler.
  */
-export async function apiScope(
-  api: FastifyInstance,
-  opts: { rateLimitPerMinute: number; unrouted: (req: FastifyRequest, reply: FastifyReply) => unknown },
-) {
+export async function apiScope(api: FastifyInstance, opts: { unrouted: (req: FastifyRequest, reply: FastifyReply) => unknown }) {
   api.removeAllContentTypeParsers();
   // JSON is UTF-8 (RFC 8259): a body that is not is refused like malformed JSON, not read with U+FFFD in its place.
   api.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
@@ -32,16 +29,8 @@ export async function apiScope(
   api.addHook('onRequest', async (req) => {
     req.tokenActor = await api.bearer.authenticate(req.headers.authorization);
   });
-  // Requests without a valid token are counted per client IP, so guessing tokens is throttled too.
-  api.addHook(
-    'onRequest',
-    api.rateLimit({
-      max: opts.rateLimitPerMinute,
-      timeWindow: 60_000,
-      keyGenerator: (req) => (req.tokenActor ? `t:${req.tokenActor.tokenId}` : `ip:${req.ip}`),
-      errorResponseBuilder: (_req, ctx) => tooManyAttempts({ 'x-ratelimit-reset': String(Math.ceil((Date.now() + ctx.ttl) / 1000)) }),
-    }),
-  );
+  // The limit's rules are the plugin's (http/rate-limit.ts): no options here, which would make a child store.
+  api.addHook('onRequest', api.rateLimit());
   // A path no API route serves is 404 (or 405) with or without a token, after the rate limit: it too
   // carries the X-RateLimit headers of every API answer.
   api.setNotFoundHandler(opts.unrouted);
