@@ -96,6 +96,13 @@ document.addEventListener('submit', (e) => {
 window.addEventListener('pageshow', (e) => {
   if (e.persisted) for (const form of document.forms) delete form.dataset.sentAt;
 });
+// A page's success message is announced: screen readers read a live region's changes, not the text
+// it had at load, so its empty twin (web/layout.tsx) is filled once the page has settled.
+for (const region of document.querySelectorAll('[data-announce]')) {
+  setTimeout(() => {
+    region.textContent = region.getAttribute('data-announce');
+  }, 250);
+}
 document.addEventListener('click', async (e) => {
   const button = e.target instanceof Element ? e.target.closest('[data-copy]') : null;
   if (!button) return;

@@ -29,9 +29,14 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     await page.goto('/accounts/create');
     await checkPage(page, 'new account form');
     await page.getByLabel('Account name').fill('Casa Cosmetics');
+    const served = page.waitForResponse((r) => r.request().method() === 'GET' && /\/accounts\/[^/]+\/show$/.test(r.url()));
     await page.getByRole('button', { name: 'Create account' }).click();
-    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+    const flash = ((await page.locator('.flash-success').textContent()) ?? '').trim();
+    assert.match(flash, /.+/);
     assert.equal((await page.locator('h1').textContent())?.trim(), 'Casa Cosmetics');
+    // The message is announced: its live region comes empty (text present at load is not read out) and is filled after load.
+    assert.match(await (await served).text(), /<div class="sr-only" role="status" data-announce="[^"]+"><\/div>/);
+    await page.waitForFunction((text) => document.querySelector('[role="status"][data-announce]')?.textContent === text, flash);
     await checkPage(page, 'account page');
     const accountId = /\/accounts\/([^/]+)\/show/.exec(new URL(page.url()).pathname)?.[1];
     assert.ok(accountId, 'the account page is shown');
