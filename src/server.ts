@@ -8,7 +8,7 @@ import { startMaintenance } from './db/maintenance.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { purgeExpired } from './purge.js';
 import './job-kinds.js';
-import { startWorker } from './jobs/start.js';
+import { recoverSoleProcess, startWorker } from './jobs/start.js';
 import { startSchedules } from './schedules.js';
 import { setupNotice } from './modules/auth/setup.js';
 import { localBaseUrl } from './lib/base-url.js';
@@ -28,13 +28,9 @@ async function main() {
   const purge = setInterval(() => purgeExpired(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();
   const maintenance = startMaintenance(db, app.log);
-  // On the embedded database this process alone writes files: a partial one was a dead process's.
-  if (!config.databaseUrl) {
-    const swept = await app.files.sweep(new Date());
-    if (swept > 0) app.log.warn({ files: swept }, 'removed files a stopped process left half-written');
-  }
-  // On the embedded database this process alone runs jobs: those it finds running were a dead process's.
-  const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log, !config.databaseUrl) : undefined;
+  // On the embedded database this process alone writes files and runs jobs: what is half done was a dead process's.
+  await recoverSoleProcess(db, config, app.log);
+  const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log) : undefined;
   const schedules = worker ? await startSchedules(db, config, app.log) : undefined;
 
   let closing = false;

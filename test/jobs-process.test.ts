@@ -1,5 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../src/db/database.js';
 import { enqueue } from '../src/jobs/enqueue.js';
@@ -88,6 +90,47 @@ describe('jobs across processes', () => {
       assert.ok(r.attempts >= 2, first.output() + second.output());
     });
   });
+
+  test(
+    '`codops worker` on the embedded database takes back at once a job a killed process left running, and removes its partial files',
+    { skip: usingPostgres && 'embedded database only (on PostgreSQL other workers may hold the job)' },
+    async () => {
+      const { env, db, worker } = context();
+      // An import's lease (600 s): without the take-back the job waits for it.
+      const id = await db(async (d) => {
+        await createEffectsTable(d);
+        return d.tx((q) => enqueue(q, 'test.process.long-lease', { steps: 12, stepMs: 150 }));
+      });
+      const first = worker();
+      try {
+        await first.waitFor(new RegExp(`job ${id} step 3\\n`));
+      } finally {
+        first.proc.kill('SIGKILL');
+        await first.exited;
+      }
+      // What a SIGKILL during an export leaves: the temporary name the file store writes to before its rename.
+      const part = join(env.DATA_DIR, 'uploads', 'exports', 'e1.xlsx.0123456789ab.part');
+      mkdirSync(dirname(part), { recursive: true });
+      writeFileSync(part, 'PK half a file');
+
+      const second = worker();
+      try {
+        await second.waitFor(/Worker started/);
+        assert.ok(!existsSync(part), 'the partial file is gone');
+        await second.waitFor(new RegExp(`job ${id} done`), 30_000);
+      } finally {
+        await stop(second);
+      }
+      await db(async (d) => {
+        assert.deepEqual(
+          (await effects(d, id)).map((r) => r.step),
+          [...Array(12).keys()],
+          'every step once',
+        );
+        assert.equal((await record(d, id)).status, 'done');
+      });
+    },
+  );
 
   test('WORKERS=0: the server runs no job, `codops worker` does; by default the server runs them', async () => {
     const { env, db, worker } = context();

@@ -61,6 +61,8 @@ export interface Database extends Queryable {
   backup?(compression?: 'gzip' | 'none'): Promise<Blob>;
   /** The address of the server a command reached the database through (its socket), once it listens. */
   serverUrl?(): Promise<string | undefined>;
+  /** Reached through a running server's socket: that server, not this process, holds the embedded database. */
+  readonly throughServer?: boolean;
 }
 
 /**

@@ -66,6 +66,7 @@ export async function connectDatabaseSocket(dataDir: string): Promise<Database> 
   const base = over(main);
   const database: Database = {
     kind: 'pglite',
+    throughServer: true,
     query: base.query,
     exec: base.exec,
     async tx(fn, opts) {

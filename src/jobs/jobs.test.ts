@@ -294,6 +294,12 @@ describe('a worker that is the only one (the embedded database)', () => {
         20_000,
       );
       assert.equal(r.status, 'done');
+      // Its next runs keep their lease (it had been set to 0: each later run lapsed within seconds).
+      const { rows } = await t.db.query<{ lease: number }>(
+        'SELECT extract(epoch FROM expire_in)::int AS lease FROM pgboss.job WHERE id = $1',
+        [id],
+      );
+      assert.deepEqual(rows, [{ lease: 600 }]);
     } finally {
       await sole.stop();
     }

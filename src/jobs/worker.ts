@@ -109,7 +109,10 @@ export class JobWorker {
   }
 
   async start(): Promise<this> {
-    if (this.opts.soleProcess) await this.db.query(`UPDATE pgboss.job SET expire_in = interval '0' WHERE state = 'active'`);
+    // Its lease ends now: started_on moves back, not expire_in, which the job keeps for its next runs
+    // (set to 0, every later run of the job lapsed at the next maintenance pass, within seconds).
+    if (this.opts.soleProcess)
+      await this.db.query(`UPDATE pgboss.job SET started_on = now() - expire_in - interval '1 second' WHERE state = 'active'`);
     await this.boss.start();
     await this.db.listen(WAKE_CHANNEL, () => this.wake());
     this.timer = setInterval(() => this.wake(), this.opts.pollMs ?? 2000);

@@ -20,7 +20,7 @@ export async function createEffectsTable(q: Queryable) {
  * Prints `job <id> step <n>` and `job <id> done` on stdout, so a test can watch a process it
  * cannot query (PGlite is one process at a time).
  */
-defineJob<{ steps: number; stepMs: number }>({
+const steps = defineJob<{ steps: number; stepMs: number }>({
   kind: 'test.process.steps',
   retry: { limit: 5, delaySeconds: 1 },
   leaseSeconds: 5,
@@ -42,3 +42,6 @@ defineJob<{ steps: number; stepMs: number }>({
     return { steps };
   },
 });
+
+/** The same steps under an import's lease (600 s): a dead run's job waits that long unless taken back at once. */
+defineJob<{ steps: number; stepMs: number }>({ ...steps, kind: 'test.process.long-lease', leaseSeconds: 600 });
