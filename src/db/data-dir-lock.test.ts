@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { acquireDataDirLock, bootId, DataDirLockedError } from './data-dir-lock.js';
 
 /** A data directory whose lock file already holds `content`, as another process left it. */
@@ -35,6 +37,110 @@ test('a live process of this boot keeps the data directory; one written before a
       } else {
         assert.throws(() => acquireDataDirLock(dir), DataDirLockedError, name);
         assert.equal(readFileSync(join(dir, 'codops.lock'), 'utf8'), content, `${name}: the lock is left alone`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+/**
+ * A process that takes the lock of a directory when told `take <dir> <instant>` (spinning until that
+ * instant, so that all take it at once), prints `won` or `lost`, and releases it when told `release`.
+ */
+const TAKER = `
+const { createInterface } = require('node:readline');
+import(${JSON.stringify(new URL('./data-dir-lock.ts', import.meta.url).pathname)}).then(({ acquireDataDirLock, DataDirLockedError }) => {
+  let release;
+  process.stdout.write('ready\\n');
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const [command, dir, at] = line.split(' ');
+    if (command === 'take') {
+      while (performance.timeOrigin + performance.now() < Number(at));
+      try {
+        release = acquireDataDirLock(dir);
+        process.stdout.write('won\\n');
+      } catch (err) {
+        process.stdout.write((err instanceof DataDirLockedError ? 'lost' : 'error: ' + err.message) + '\\n');
+      }
+    } else {
+      release?.();
+      release = undefined;
+      process.stdout.write('released\\n');
+    }
+  });
+});
+`;
+
+function taker() {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '-e', TAKER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let wake = () => undefined as void;
+  createInterface({ input: proc.stdout }).on('line', (l) => {
+    lines.push(l);
+    wake();
+  });
+  const next = async () => {
+    while (lines.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    return lines.shift()!;
+  };
+  return { proc, next, say: (line: string) => proc.stdin.write(`${line}\n`) };
+}
+
+// Found by the concurrency audit: each removed the stale lock and created its own, and the second's
+// removal took the first's new lock, so both opened the database (2 winners in about 4 rounds of 10).
+test('processes taking over one stale lock at the same instant: exactly one gets it', async () => {
+  const takers = Array.from({ length: 4 }, taker);
+  try {
+    for (const t of takers) assert.equal(await t.next(), 'ready');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    for (let round = 0; round < 40; round++) {
+      const dir = lockedDir(`${dead}\n${bootId()}\n`);
+      try {
+        const at = Date.now() + 30;
+        for (const t of takers) t.say(`take ${dir} ${at}`);
+        const said = await Promise.all(takers.map((t) => t.next()));
+        assert.equal(said.filter((s) => s === 'won').length, 1, `round ${round}: ${said.join(', ')}`);
+        assert.deepEqual(
+          said.filter((s) => s !== 'won' && s !== 'lost'),
+          [],
+          `round ${round}`,
+        );
+        const winner = takers[said.indexOf('won')];
+        assert.equal(ownerOf(dir), String(winner.proc.pid), 'the lock names the winner');
+        assert.deepEqual(readdirSync(dir), ['codops.lock'], 'no claim or temporary file is left');
+        for (const t of takers) t.say('release');
+        for (const t of takers) assert.equal(await t.next(), 'released');
+        assert.deepEqual(readdirSync(dir), [], 'released');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    for (const t of takers) t.proc.kill();
+  }
+});
+
+test('a takeover claimed by a live process is left to it; one whose claimer died is claimed again', () => {
+  const dead = spawnSync(process.execPath, ['-e', '']).pid;
+  const stale = `${dead}\n${bootId()}\n`;
+  const claim = `codops.lock.${createHash('sha256').update(stale).digest('hex').slice(0, 16)}.takeover`;
+  const cases: [string, number, boolean][] = [
+    ['a live claimer', process.ppid, false],
+    ['a claimer that died mid-takeover', dead, true],
+  ];
+  for (const [name, claimer, takenOver] of cases) {
+    const dir = lockedDir(stale);
+    writeFileSync(join(dir, claim), `${claimer}\n${bootId()}\n`);
+    try {
+      if (takenOver) {
+        const release = acquireDataDirLock(dir);
+        assert.equal(ownerOf(dir), String(process.pid), name);
+        assert.deepEqual(readdirSync(dir).sort(), ['codops.lock', claim], `${name}: the dead claim alone is left`);
+        release();
+      } else {
+        assert.throws(() => acquireDataDirLock(dir), new RegExp(`in use by another codops process \\(pid ${claimer}\\)`), name);
+        assert.equal(readFileSync(join(dir, 'codops.lock'), 'utf8'), stale, `${name}: the lock is left to it`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { unwritableDataDir } from '../config.js';
 
@@ -13,11 +14,21 @@ export function bootId(): string {
   }
 }
 
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/** What a lock (or claim) file holds; undefined when it is gone. */
+function contentOf(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if (code(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /** The pid and boot id a lock file holds (a lock of an older version holds the pid alone). */
-function lockOwner(file: string): { pid: string; boot: string | undefined } {
-  const [pid, boot] = readFileSync(file, 'utf8')
-    .split('\n')
-    .map((l) => l.trim());
+function lockOwner(content: string): { pid: string; boot: string | undefined } {
+  const [pid, boot] = content.split('\n').map((l) => l.trim());
   return { pid, boot: boot || undefined };
 }
 
@@ -26,50 +37,125 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return code(err) === 'EPERM';
+  }
+}
+
+/** The pid of the process that wrote `content` when it is another live process of this boot, else undefined (stale). */
+function liveOwner(content: string, boot: string): number | undefined {
+  const { pid, boot: ownerBoot } = lockOwner(content);
+  const owner = Number(pid);
+  const thisBoot = !ownerBoot || !boot || ownerBoot === boot;
+  return thisBoot && Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner) ? owner : undefined;
+}
+
+/** Filesystems without hard links answer link() with these. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Creates `file` holding `content`, or answers false when it exists. The content is written under a
+ * temporary name and linked into place, so no process reads the file empty: a lock seen between its
+ * creation and its write had no pid, looked stale, and was taken over from its live creator.
+ * (A filesystem without hard links gets the exclusive create and write of before.)
+ */
+function createWith(file: string, content: string): boolean {
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(temp, content, { flag: 'wx' });
+  try {
+    linkSync(temp, file);
+    return true;
+  } catch (err) {
+    if (code(err) === 'EEXIST') return false;
+    if (!NO_LINKS.has(code(err) ?? '')) throw err;
+  } finally {
+    unlinkSync(temp);
+  }
+  try {
+    const fd = openSync(file, 'wx');
+    writeSync(fd, content);
+    closeSync(fd);
+    return true;
+  } catch (err) {
+    if (code(err) === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+const digest = (content: string) => createHash('sha256').update(content).digest('hex').slice(0, 16);
+
+function inUse(dataDir: string, pid: number) {
+  return new DataDirLockedError(
+    `The data directory ${dataDir} is in use by another codops process (pid ${pid}). ` +
+      'Stop that process, or set DATA_DIR to another directory or DATABASE_URL to a PostgreSQL server.',
+  );
+}
+
+/**
+ * Removes the lock file, read as `stale` (its owner gone), unless it changed meanwhile. Removing it
+ * straight away let two processes that found one stale lock at once both start: the second removed
+ * the lock the first had just created (the concurrency audit). Only the process that creates the
+ * claim `codops.lock.<digest of stale>.takeover` may remove that lock, and it reads it again first;
+ * a claim whose creator died before removing it is claimed the same way under a longer name.
+ * Throws when a live process holds the claim: that process is taking the directory over.
+ */
+function removeStale(dataDir: string, file: string, stale: string, mine: string, boot: string) {
+  let claim = `${file}.${digest(stale)}.takeover`;
+  for (let tries = 0; !createWith(claim, mine); tries++) {
+    const holder = contentOf(claim);
+    if (holder === undefined) {
+      if (tries > 100) throw new DataDirLockedError(`Could not lock the data directory ${dataDir}.`);
+      continue; // its creator is done: claim it now
+    }
+    const pid = liveOwner(holder, boot);
+    if (pid !== undefined) throw inUse(dataDir, pid);
+    claim = `${claim}.${digest(holder)}`;
+  }
+  try {
+    // Still the stale lock, and its pid still not a live process's (a new process may have that pid now).
+    const now = contentOf(file);
+    if (now === stale && liveOwner(now, boot) === undefined) unlinkSync(file);
+  } finally {
+    unlinkSync(claim);
   }
 }
 
 /**
  * PGlite's files may be opened by one process only: a second one would corrupt them.
  * The lock is a file created exclusively, holding the owner's pid and the machine's boot id; a lock
- * whose owner died is taken over, and so is one written before the machine restarted (its pid may
- * now be any other process's: the lock named it "another codops process" and the server never started).
+ * whose owner died is taken over (by one process, however many try at once: removeStale), and so is
+ * one written before the machine restarted (its pid may now be any other process's: the lock named
+ * it "another codops process" and the server never started).
  */
 export function acquireDataDirLock(dataDir: string): () => void {
   const file = join(dataDir, 'codops.lock');
   const boot = bootId();
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, `${process.pid}\n${boot}\n`);
-      closeSync(fd);
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        process.off('exit', release);
-        try {
-          if (lockOwner(file).pid === String(process.pid)) unlinkSync(file);
-        } catch {
-          /* already gone */
-        }
-      };
-      process.once('exit', release);
-      return release;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritableDataDir(file, err);
-      const { pid, boot: ownerBoot } = lockOwner(file);
-      const owner = Number(pid);
-      const thisBoot = !ownerBoot || !boot || ownerBoot === boot;
-      if (thisBoot && Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        throw new DataDirLockedError(
-          `The data directory ${dataDir} is in use by another codops process (pid ${owner}). ` +
-            'Stop that process, or set DATA_DIR to another directory or DATABASE_URL to a PostgreSQL server.',
-        );
+  const mine = `${process.pid}\n${boot}\n`;
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (createWith(file, mine)) {
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          process.off('exit', release);
+          try {
+            if (contentOf(file) === mine) unlinkSync(file);
+          } catch {
+            /* already gone */
+          }
+        };
+        process.once('exit', release);
+        return release;
       }
-      unlinkSync(file); // stale: its owner is gone
+      const seen = contentOf(file);
+      if (seen === undefined) continue; // removed meanwhile: try again
+      const owner = liveOwner(seen, boot);
+      if (owner !== undefined) throw inUse(dataDir, owner);
+      removeStale(dataDir, file, seen, mine, boot);
     }
+  } catch (err) {
+    if (err instanceof DataDirLockedError) throw err;
+    throw unwritableDataDir(file, err);
   }
   throw new DataDirLockedError(`Could not lock the data directory ${dataDir}.`);
 }
