@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../db/database.js';
-import { jobKind } from './registry.js';
+import { databaseOf, type Queryable } from '../db/database.js';
+import { jobKind, leaseSecondsOf } from './registry.js';
 import { bossOver, sender, WAKE_CHANNEL } from './queue.js';
 
 interface EnqueueOptions {
@@ -28,7 +28,7 @@ export async function enqueue(q: Queryable, kind: string, payload: object, opts:
       retryLimit: def.retry.limit,
       retryDelay: def.retry.delaySeconds,
       retryBackoff: true,
-      expireInSeconds: def.leaseSeconds,
+      expireInSeconds: leaseSecondsOf(def, databaseOf(q)?.kind),
       ...(opts.delaySeconds ? { startAfter: opts.delaySeconds } : {}),
     });
   let sent = await send();

@@ -106,7 +106,22 @@ const leftover = defineJob<{ fileKey: string }>({
   },
 });
 
-const KINDS = [touch, flaky, refused, items, steps, leftover].map((k) => k.kind);
+/** One transaction of 2.5 s: is the lease renewed while it runs (on another connection)? */
+const longTx = defineJob<Record<string, never>>({
+  kind: 'test.inproc.long-tx',
+  retry: { limit: 0, delaySeconds: 1 },
+  leaseSeconds: 3,
+  embeddedLeaseSeconds: 600,
+  async handler(ctx) {
+    const leaseAt = async () =>
+      (await ctx.db.query<{ at: string }>('SELECT started_on::text AS at FROM pgboss.job WHERE id = $1', [ctx.id])).rows[0].at;
+    const before = await leaseAt();
+    await ctx.db.tx((q) => q.query('SELECT pg_sleep(2.5)'));
+    return { renewed: (await leaseAt()) !== before };
+  },
+});
+
+const KINDS = [touch, flaky, refused, items, steps, leftover, longTx].map((k) => k.kind);
 
 let t: TestApp;
 let seller: Person;
@@ -320,6 +335,23 @@ describe('a worker that is the only one (the embedded database)', () => {
       await sole.stop();
     }
     assert.deepEqual(abandonedWith, [{ fileKey: 'imports/left.csv' }]);
+  });
+});
+
+describe('a lease per database', () => {
+  // An import's: 60 s on PostgreSQL, where renewals go beside its one long transaction; 600 s on the
+  // embedded database, where that transaction holds the one connection (docs/decisions.md, Leases).
+  test('PostgreSQL renews the short lease during a long transaction; the embedded database has the long one', async () => {
+    const id = await t.db.tx((q) => enqueue(q, longTx.kind, {}));
+    await withWorker(async () => {
+      const r = await finished(id);
+      assert.deepEqual({ status: r.status, attempts: r.attempts }, { status: 'done', attempts: 1 });
+    });
+    const { rows } = await t.db.query<{ lease: number; result: unknown }>(
+      `SELECT extract(epoch FROM pb.expire_in)::int AS lease, j.result FROM pgboss.job pb JOIN jobs j ON j.id = pb.id WHERE pb.id = $1`,
+      [id],
+    );
+    assert.deepEqual(rows, [{ lease: usingPostgres ? 3 : 600, result: { renewed: usingPostgres } }]);
   });
 });
 

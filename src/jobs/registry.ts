@@ -84,6 +84,12 @@ export interface JobKind<P = unknown> {
    * takes the job over once it has lapsed. Longer than any single transaction of the handler.
    */
   leaseSeconds: number;
+  /**
+   * The lease on the embedded database, when longer than `leaseSeconds`: there a transaction of the
+   * handler holds the one connection, and no renewal runs before it ends. A long lease costs nothing
+   * there: the process alone on that database takes back a dead run's jobs at once (`soleProcess`).
+   */
+  embeddedLeaseSeconds?: number;
   /** Answers the job's `result` (JSON) or throws; `FinalJobError` is never retried. */
   handler: (ctx: JobContext<P>) => Promise<unknown>;
   /**
@@ -119,7 +125,8 @@ const NAME = /^[a-z][a-z0-9_.-]{0,99}$/;
 
 /** Registers a job kind (each module registers its own when loaded). Names are pg-boss queue names. */
 export function defineJob<P>(
-  def: Partial<Pick<JobKind<P>, 'lane' | 'retry' | 'leaseSeconds' | 'label' | 'abandoned'>> & Pick<JobKind<P>, 'kind' | 'handler'>,
+  def: Partial<Pick<JobKind<P>, 'lane' | 'retry' | 'leaseSeconds' | 'embeddedLeaseSeconds' | 'label' | 'abandoned'>> &
+    Pick<JobKind<P>, 'kind' | 'handler'>,
 ) {
   if (!NAME.test(def.kind)) throw new Error(`Invalid job kind "${def.kind}".`);
   if (KINDS.has(def.kind)) throw new Error(`The job kind "${def.kind}" is already registered.`);
@@ -131,9 +138,19 @@ export function defineJob<P>(
     ...def,
   };
   if (!Number.isInteger(kind.leaseSeconds) || kind.leaseSeconds < 3) throw new Error('leaseSeconds must be an integer of at least 3.');
+  if (
+    kind.embeddedLeaseSeconds !== undefined &&
+    !(Number.isInteger(kind.embeddedLeaseSeconds) && kind.embeddedLeaseSeconds >= kind.leaseSeconds)
+  )
+    throw new Error('embeddedLeaseSeconds must be an integer of at least leaseSeconds.');
   if (!Number.isInteger(kind.retry.delaySeconds) || kind.retry.delaySeconds < 1) throw new Error('retry.delaySeconds must be at least 1.');
   KINDS.set(kind.kind, kind as JobKind);
   return kind;
+}
+
+/** A run's lease on this kind of database (the longer one when not known). */
+export function leaseSecondsOf(kind: JobKind, database: Database['kind'] | undefined): number {
+  return database === 'postgres' ? kind.leaseSeconds : (kind.embeddedLeaseSeconds ?? kind.leaseSeconds);
 }
 
 export const jobKind = (kind: string): JobKind | undefined => KINDS.get(kind);

@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { Database } from '../db/database.js';
 import type { FileStore } from '../files/store.js';
-import { FinalJobError, JobLostError, LANES, jobKind, jobKinds, type JobContext, type JobKind } from './registry.js';
+import { FinalJobError, JobLostError, LANES, jobKind, jobKinds, leaseSecondsOf, type JobContext, type JobKind } from './registry.js';
 import { bossDb, WAKE_CHANNEL } from './queue.js';
 import { claimRun, completeRun, failRun, releaseRun, renewRun, reportRun, settleLapsedRuns, type LapsedRun, type Run } from './runs.js';
 import { countRun } from './stats.js';
@@ -219,7 +219,7 @@ export class JobWorker {
 
   private async execute(entry: Running) {
     const { run, abort } = entry;
-    const leaseMs = run.kind.leaseSeconds * 1000;
+    const leaseMs = leaseSecondsOf(run.kind, this.db.kind) * 1000;
     const lease = setInterval(() => {
       renewRun(this.db, run)
         .then((held) => held || abort.abort(new JobLostError()))

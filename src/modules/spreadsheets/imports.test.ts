@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import ExcelJS from 'exceljs';
 import { JobWorker } from '../../jobs/worker.js';
 import { uploadAs } from '../../test-support/multipart.js';
-import { tenant, testApp, type TestApp } from '../../test-support/harness.js';
+import { tenant, testApp, usingPostgres, type TestApp } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { person } from '../../test-support/people.js';
 import { jobFinished } from '../../test-support/jobs.js';
@@ -96,4 +96,23 @@ test('an import refused for its file keeps the account an admin chose (forms aud
   const back = (await admin.follow(res)).body;
   assert.match(back, /The file field is required\./);
   assert.match(back, new RegExp(`<option value="${shop.accountId}" selected>`));
+});
+
+// A server killed mid-import on PostgreSQL left the job "running" for the 600 s that only PGlite needs.
+test("an import's lease: a minute on PostgreSQL, ten on the embedded database", async () => {
+  const shop = await tenant(t.db);
+  const a = await login(t.app, shop.email);
+  const file = {
+    name: 'leads.csv',
+    type: 'text/csv',
+    data: Buffer.from('full_name,phone,sku,quantity,price\nLease One,0621111113,P1,1,100\n'),
+  };
+  const res = await uploadAs(t.app, a, '/leads/import', file);
+  assert.equal(res.statusCode, 202, res.body);
+  const id = (res.json().data as { job_id: string }).job_id;
+  assert.equal((await jobFinished(t.db, id, 120_000)).status, 'done');
+  const { rows } = await t.db.query<{ lease: number }>('SELECT extract(epoch FROM expire_in)::int AS lease FROM pgboss.job WHERE id = $1', [
+    id,
+  ]);
+  assert.deepEqual(rows, [{ lease: usingPostgres ? 60 : 600 }]);
 });
