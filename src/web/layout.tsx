@@ -19,9 +19,11 @@ function Flash() {
     <>
       {flash.success && (
         <>
-          <div class="flash flash-success">{flash.success}</div>
-          {/* A live region's text present at load is not read out: public/app.js fills this one after load. */}
-          <div class="sr-only" role="status" data-announce={flash.success}></div>
+          <div class="flash flash-success" role="status">
+            {flash.success}
+          </div>
+          {/* A live region's text present at load is not read out: public/app.js fills this twin after load. */}
+          <div class="sr-only" aria-live="polite" data-announce={flash.success}></div>
         </>
       )}
       {flash.error && (

@@ -35,8 +35,8 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     assert.match(flash, /.+/);
     assert.equal((await page.locator('h1').textContent())?.trim(), 'Casa Cosmetics');
     // The message is announced: its live region comes empty (text present at load is not read out) and is filled after load.
-    assert.match(await (await served).text(), /<div class="sr-only" role="status" data-announce="[^"]+"><\/div>/);
-    await page.waitForFunction((text) => document.querySelector('[role="status"][data-announce]')?.textContent === text, flash);
+    assert.match(await (await served).text(), /<div class="sr-only" aria-live="polite" data-announce="[^"]+"><\/div>/);
+    await page.waitForFunction((text) => document.querySelector('[aria-live="polite"][data-announce]')?.textContent === text, flash);
     await checkPage(page, 'account page');
     const accountId = /\/accounts\/([^/]+)\/show/.exec(new URL(page.url()).pathname)?.[1];
     assert.ok(accountId, 'the account page is shown');

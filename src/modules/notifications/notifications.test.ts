@@ -223,7 +223,7 @@ test('an admin sends to the active users of one role (by its slug), or to listed
     `SELECT id, audience, role, recipients FROM announcements WHERE title = 'Script update'`,
   );
   const rows = await announcementRows(sent[0].id);
-  assert.match(flash, new RegExp(`<div class="flash flash-success">Notification sent to ${rows.length} users\\.`));
+  assert.match(flash, new RegExp(`<div class="flash flash-success" role="status">Notification sent to ${rows.length} users\\.`));
   assert.deepEqual(sent, [{ id: sent[0].id, audience: 'role', role: 'agent', recipients: rows.length }]);
   assertReached(
     rows.map((r) => r.user_id),
