@@ -174,7 +174,7 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     // Copy says so to a screen reader too: in a live region that was there before (a button's new
     // text is not announced).
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.base });
-    const copied = page.locator('.token-box [role="status"]');
+    const copied = page.locator('.token-box [aria-live="polite"]');
     assert.equal(await copied.textContent(), '', 'the live region is on the page before the copy');
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();

@@ -56,7 +56,7 @@ describe('API keys: generate, shown once, use, revoke', () => {
     assert.equal(shown.statusCode, 200);
     assert.match(shown.body, /API key generated\./);
     const box =
-      /<div class="token-box"><code id="([^"]+)">([^<]+)<\/code><button type="button" class="btn btn-secondary btn-small" data-copy="([^"]+)">Copy<\/button><span class="sr-only" role="status" data-copy-status="\3"><\/span><\/div>/.exec(
+      /<div class="token-box"><code id="([^"]+)">([^<]+)<\/code><button type="button" class="btn btn-secondary btn-small" data-copy="([^"]+)">Copy<\/button><span class="sr-only" aria-live="polite" data-copy-status="\3"><\/span><\/div>/.exec(
         shown.body,
       );
     assert.ok(box, 'the token box with its Copy button');

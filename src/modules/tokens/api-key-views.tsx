@@ -52,7 +52,7 @@ function NewKeyBox({ name, token, apiUrl }: { name: string; token: string; apiUr
           Copy
         </button>
         {/* Filled by public/app.js: a live region already there when its text changes is announced. */}
-        <span class="sr-only" role="status" data-copy-status="new-api-key"></span>
+        <span class="sr-only" aria-live="polite" data-copy-status="new-api-key"></span>
       </div>
     </Card>
   );
