@@ -29,7 +29,7 @@ async function main() {
   purge.unref();
   const maintenance = startMaintenance(db, app.log);
   // On the embedded database this process alone writes files and runs jobs: what is half done was a dead process's.
-  await recoverSoleProcess(db, config, app.log);
+  await recoverSoleProcess(db, app.files, app.log);
   const worker = config.workers > 0 ? await startWorker(db, config, config.workers, app.log) : undefined;
   const schedules = worker ? await startSchedules(db, config, app.log) : undefined;
 

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import '../job-kinds.js';
+import { openFileStore } from '../files/open.js';
 import { recoverSoleProcess, startWorker } from '../jobs/start.js';
 import { startSchedules } from '../schedules.js';
 import { watchListeners } from '../modules/events/listening.js';
@@ -13,7 +14,8 @@ export async function runWorker(db: Database, config: Config, slots: number): Pr
   // server's socket this refuses (that server runs the jobs), before anything is touched.
   await watchListeners(db);
   // On the embedded database with the server stopped, this process holds DATA_DIR as the server would.
-  await recoverSoleProcess(db, config, log);
+  const files = await openFileStore(config, db);
+  await recoverSoleProcess(db, files, log).finally(() => files.close());
   const worker = await startWorker(db, config, slots, log);
   const schedules = await startSchedules(db, config, log);
   process.stdout.write(`Worker started (pid ${process.pid}, ${slots} slot${slots === 1 ? '' : 's'}).\n`);

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { openFileStore } from '../files/open.js';
+import type { FileStore } from '../files/store.js';
 import { JobWorker, type WorkerLog } from './worker.js';
 
 type WorkerConfig = Pick<Config, 'jobsMaintenanceSeconds' | 'appKey' | 'files' | 's3Url' | 'dataDir'>;
@@ -18,18 +19,12 @@ export function soleProcess(db: Database): boolean {
  * The start of a process that alone opens the embedded database (soleProcess): what it finds half
  * done was a dead process's, so the files half-written are removed now (a write in progress would
  * be its own, and it has none yet). Its workers take back the jobs left running (startWorker).
- * Returns whether this process is the sole one; elsewhere it touches nothing.
+ * Elsewhere it touches nothing.
  */
-export async function recoverSoleProcess(db: Database, config: WorkerConfig, log: WorkerLog): Promise<boolean> {
-  if (!soleProcess(db)) return false;
-  const files = await openFileStore(config, db);
-  try {
-    const swept = await files.sweep(new Date());
-    if (swept > 0) log.warn({ files: swept }, 'removed files a stopped process left half-written');
-  } finally {
-    await files.close();
-  }
-  return true;
+export async function recoverSoleProcess(db: Database, files: FileStore, log: WorkerLog): Promise<void> {
+  if (!soleProcess(db)) return;
+  const swept = await files.sweep(new Date());
+  if (swept > 0) log.warn({ files: swept }, 'removed files a stopped process left half-written');
 }
 
 /**

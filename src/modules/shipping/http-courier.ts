@@ -170,8 +170,7 @@ export function httpCourier(opts: HttpCourierOptions): CourierAdapter {
           const unreadable: CourierEvent[] = [];
           for (const e of p.events) {
             const at = courierInstant(e.at);
-            const event = e.note == null ? { status: e.status, at: at ?? e.at } : { status: e.status, at: at ?? e.at, note: e.note };
-            (at === null ? unreadable : events).push(event);
+            (at === null ? unreadable : events).push({ status: e.status, at: at ?? e.at, ...(e.note == null ? {} : { note: e.note }) });
           }
           out.push({ tracking_number: p.tracking_number, status: p.status, events, ...(unreadable.length > 0 ? { unreadable } : {}) });
         }
