@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { clockIn } from '../../src/modules/call-centre/agent.js';
 import { agentOf, leads, shop, type Shop } from '../../src/modules/call-centre/test-fixtures.js';
 import { PASSWORD, person } from '../../src/test-support/people.js';
+import { layoutProblems } from './layout-check.js';
 import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
 
 describe('the call centre in a real browser', { skip: skipBrowser }, () => {
@@ -167,6 +168,32 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     assert.equal((await adminPage.locator('.flash-success').textContent())?.trim(), '1 lead deleted.');
     assert.deepEqual(asked, ['Delete the selected leads? Confirmed leads cannot be deleted.']);
     assert.equal((await db.query('SELECT 1 FROM leads WHERE id = $1 AND deleted_at IS NULL', [first])).rowCount, 0);
+  });
+
+  test('the agents board says until when an agent holds a lead, as text (it was a tooltip), at desktop and phone widths', async () => {
+    const db = env.t.db;
+    const [held] = await leads(db, s, [{ sku: 'A' }]);
+    const agent = await agentOf(db, [s.products.A]);
+    await db.query(`UPDATE users SET full_name = 'Karim Holding' WHERE id = $1`, [agent.id]);
+    await db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '5 minutes' WHERE id = $1`, [held, agent.id]);
+    const admin = await person(db, 'admin');
+    const page = await newPage(env);
+    await login(page, admin.email, PASSWORD);
+    await page.goto('/call-centre/agents');
+    const line = page.locator('tr').filter({ hasText: 'Karim Holding' });
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(viewport);
+      const until = line.getByText(/^until /);
+      assert.equal(await until.isVisible(), true, `until when, at ${viewport.width} px`);
+      assert.match((await until.textContent()) ?? '', /^until (\d{1,2} \w{3} \d{4}, )?\d{2}:\d{2} UTC/);
+      assert.equal(await line.locator('[title]').count(), 0, 'no tooltip');
+      assert.deepEqual(await layoutProblems(page), [], `${viewport.width} px`);
+    }
+    await checkPage(page, 'agents board with a claim');
+    await page.context().close();
   });
 
   test("the statistics chart's days are the platform's days whatever the browser's zone", async () => {

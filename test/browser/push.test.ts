@@ -128,4 +128,35 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
     await screenshots(page, 'push-failure');
     await page.context().close();
   });
+
+  test('why an order waits for stock shows as text on its row, not in a tooltip only, at desktop and phone widths', async () => {
+    // P2 has no stock anywhere: the order reserves nothing and waits.
+    const waiting = await env.t.db.tx((q) =>
+      createOrder(q, SYSTEM, accountId, {
+        full_name: 'Client waiting',
+        phone: '0612345678',
+        city: 'Rabat',
+        address: '3 Avenue Hassan II',
+        is_fees_paid_by_customer: false,
+        total: 50,
+        products: [{ sku: 'P2', quantity: 1, price: 50 }],
+      }),
+    );
+    const page = await newPage(env);
+    await login(page, admin.email, PASSWORD);
+    await page.goto('/orders/push');
+    const line = page.locator('tr').filter({ has: page.getByLabel(row(waiting), { exact: true }) });
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(viewport);
+      for (const text of ['Waiting for stock', 'No stock reserved: it cannot be shipped until stock comes in.'])
+        assert.equal(await line.getByText(text, { exact: true }).isVisible(), true, `${text} at ${viewport.width} px`);
+      assert.equal(await line.locator('[title]').count(), 0, 'no tooltip');
+      assert.deepEqual(await layoutProblems(page), [], `${viewport.width} px`);
+    }
+    await checkPage(page, 'push page with a waiting order');
+    await page.context().close();
+  });
 });

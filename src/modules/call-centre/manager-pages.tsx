@@ -4,7 +4,7 @@ import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
-import { formatDateTime } from '../../web/format.js';
+import { formatDate, formatDateTime, formatTime } from '../../web/format.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { backUrl, done, oldInput } from '../../web/respond.js';
@@ -21,6 +21,9 @@ const AssignBody = Type.Object({
 });
 const assignBody = compile(AssignBody);
 
+/** When a claim ends: its time on today's date (a claim lasts claim_minutes, up to a day), else its date too. */
+const claimEnd = (iso: string) => (formatDate(iso) === formatDate(new Date()) ? formatTime(iso) : formatDateTime(iso));
+
 /** `opens`: the claimed leads the viewer may open (a manager leader sees every agent, not every lead). */
 function AgentsBoard({ rows, opens }: { rows: AgentRow[]; opens: Set<string> }) {
   return (
@@ -35,13 +38,19 @@ function AgentsBoard({ rows, opens }: { rows: AgentRow[]; opens: Set<string> }) 
           { label: 'Call centre', render: (r) => r.call_center ?? '—' },
           {
             label: 'On the phone with',
+            // Until when as text, not a `title` tooltip, which neither a keyboard, a phone nor most screen readers reach.
             render: (r) =>
-              r.claim && opens.has(r.claim.lead_id) ? (
-                <a href={`/call-centre/leads/${r.claim.lead_id}`} title={`Until ${formatDateTime(r.claim.claimed_until)}`}>
-                  {r.claim.reference}
-                </a>
-              ) : r.claim ? (
-                <span title={`Until ${formatDateTime(r.claim.claimed_until)}`}>{r.claim.reference}</span>
+              r.claim ? (
+                <span class="stack">
+                  {opens.has(r.claim.lead_id) ? (
+                    <a href={`/call-centre/leads/${r.claim.lead_id}`}>{r.claim.reference}</a>
+                  ) : (
+                    <span>{r.claim.reference}</span>
+                  )}
+                  <span class="small muted">
+                    until <time datetime={r.claim.claimed_until}>{claimEnd(r.claim.claimed_until)}</time>
+                  </span>
+                </span>
               ) : (
                 '—'
               ),

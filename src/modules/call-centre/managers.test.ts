@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../lib/ids.js';
+import { formatTime, inDisplayZone } from '../../web/format.js';
 import { sharedTestApp, usingPostgres, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
@@ -234,5 +235,15 @@ test("a manager leader's board links only the claims they may open (another team
   const [refA, refC] = [await reference(ofA), await reference(ofC)];
   assert.match(board, new RegExp(`<a href="/call-centre/leads/${ofA}"[^>]*>${refA}</a>`));
   assert.doesNotMatch(board, new RegExp(`/call-centre/leads/${ofC}`));
-  assert.match(board, new RegExp(`<span title="Until [^"]+">${refC}</span>`));
+  // Until when is text beside the reference, on the platform's clock, not a tooltip (call-centre audit).
+  assert.doesNotMatch(board, /title="Until/);
+  for (const [id, ref] of [
+    [ofA, `<a href="/call-centre/leads/${ofA}">${refA}</a>`],
+    [ofC, `<span>${refC}</span>`],
+  ]) {
+    const { rows } = await t.db.query<{ until: string }>('SELECT iso_utc(claimed_until) AS until FROM leads WHERE id = $1', [id]);
+    const until = rows[0].until;
+    const time = inDisplayZone(t.config.timezone, () => formatTime(until)).replace('+', '\\+'); // `14:05 UTC+1`
+    assert.match(board, new RegExp(`${ref}<span class="small muted">until <time datetime="${until}">([^<]*, )?${time}</time></span>`));
+  }
 });

@@ -73,18 +73,18 @@ export interface OrderListRow {
   waiting_for_stock?: boolean;
 }
 
-/** domain.md's "waiting for stock": a new order holding no reservation, which cannot be shipped yet. */
-const WAITING_TITLE = 'None of its products could be reserved: it cannot be shipped until stock comes in.';
-export const WaitingForStockBadge = () => (
-  <span title={WAITING_TITLE}>
-    <Badge tone="amber">Waiting for stock</Badge>
-  </span>
-);
+/**
+ * domain.md's "waiting for stock": a new order holding no reservation, which cannot be shipped yet.
+ * Its why is text under it, not a `title` tooltip, which neither a keyboard, a phone nor most screen readers reach.
+ */
+export const WaitingForStockBadge = () => <Badge tone="amber">Waiting for stock</Badge>;
+export const WaitingForStockWhy = () => <span class="small muted">No stock reserved: it cannot be shipped until stock comes in.</span>;
 /** The same in a list's status cell, as text that may wrap (a badge never does, and widened the orders table). */
 const WaitingForStockNote = () => (
-  <span class="small waiting-note" title={WAITING_TITLE}>
-    Waiting for stock
-  </span>
+  <>
+    <span class="small waiting-note">Waiting for stock</span>
+    <WaitingForStockWhy />
+  </>
 );
 
 export const orderUrl = (id: string, action: 'show' | 'edit' = 'show') => `/orders/${id}/${action}`;

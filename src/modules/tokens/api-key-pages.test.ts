@@ -9,6 +9,7 @@ import { SCOPES } from '../../core/scopes.js';
 import { createToken, hashSecret } from './tokens.js';
 import { ROLES, type Role } from '../../core/roles.js';
 import { createUser } from '../users/service.js';
+import { formatDate, formatDateTime, inDisplayZone } from '../../web/format.js';
 
 const API = '/api/web/1.0';
 const TOKEN = /\d+\|[a-f0-9]{48}/;
@@ -116,6 +117,20 @@ describe('API keys: generate, shown once, use, revoke', () => {
       audit.rows.map((r) => r.action),
       ['tokens.create', 'tokens.revoke'],
     );
+  });
+
+  test("the list shows a key's expiry day, and its time when it is not the day's end (it was in a tooltip only)", async () => {
+    const s = await person('seller');
+    const a = await login(t.app, s.email);
+    const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    await generate(a, { name: 'Whole day', scopes: ['VIEW LEADS'], expires_at: day });
+    await generate(a, { name: 'Nine sharp', scopes: ['VIEW LEADS'], expires_at: `${day}T00:00:00Z` });
+    const page = (await a.get('/settings/api-keys')).body;
+    const [whole, nine] = ['Whole day', 'Nine sharp'].map((name) => page.split('<tr').find((r) => r.includes(name)) ?? '');
+    const shown = (at: string, f: typeof formatDate) => inDisplayZone('Asia/Tokyo', () => f(at)).replace('+', '\\+');
+    assert.match(whole, new RegExp(`<time datetime="${day}T14:59:59Z" title="[^"]+">${shown(`${day}T14:59:59Z`, formatDate)}</time>`));
+    assert.match(nine, new RegExp(`<time datetime="${day}T00:00:00Z">${shown(`${day}T00:00:00Z`, formatDateTime)}</time>`));
+    assert.match(nine, /, 09:00 UTC\+9</);
   });
 
   test('JSON: 201 with the token once, the list without it, revoke answers a message', async () => {

@@ -1,5 +1,5 @@
 import type { WebUser } from '../../web/types.js';
-import { todayIn } from '../../lib/time-zone.js';
+import { dayIn, startOfDayAfter, todayIn } from '../../lib/time-zone.js';
 import { displayZone } from '../../web/format.js';
 import {
   Badge,
@@ -19,6 +19,13 @@ import {
 import { SCOPES, type Scope } from '../../core/scopes.js';
 import { API_KEY_STATUSES, statusOf, type ApiKeyFilter, type ApiKeyRow, type ApiKeyStatus } from './api-key-queries.js';
 import { OtherErrors, SettingsHeader, When } from '../settings/components.js';
+
+/**
+ * Whether a key expires as a day of the platform's zone ends (as the form's date sets it): shown
+ * as that day. One given a time (JSON, the CLI) shows it: a `title` tooltip reaches neither a
+ * keyboard, a phone nor most screen readers.
+ */
+const endsADay = (at: Date | string) => startOfDayAfter(dayIn(at, displayZone()), displayZone()).getTime() - 1 === new Date(at).getTime();
 
 /** `CREATE LEADS` → `Create leads`. */
 const scopeLabel = (s: Scope) => s.charAt(0) + s.slice(1).toLowerCase();
@@ -89,7 +96,11 @@ export function ListPage(p: {
       : []),
     { label: 'Scopes', render: (k) => <ScopeBadges scopes={k.scopes} /> },
     { label: 'Last used', sort: 'last_used_at', render: (k) => <When at={k.last_used_at} empty="Never" /> },
-    { label: 'Expires at', sort: 'expires_at', render: (k) => <When at={k.expires_at} empty="Never" date /> },
+    {
+      label: 'Expires at',
+      sort: 'expires_at',
+      render: (k) => <When at={k.expires_at} empty="Never" date={!k.expires_at || endsADay(k.expires_at)} />,
+    },
     { label: 'Created', sort: 'created_at', render: (k) => <When at={k.created_at} date /> },
     {
       label: 'Status',
