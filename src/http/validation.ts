@@ -1,6 +1,6 @@
 import { Kind, Type, type TSchema, type Static } from '@sinclair/typebox';
 import { invalid, type FieldErrors } from './errors.js';
-import { zonelessInstant } from '../lib/time-zone.js';
+import { zonedHour24, zonelessInstant } from '../lib/time-zone.js';
 import { charLength, count, entries, isInteger, isNumeric, isPhpArray, looseEquals, phpString, trimToNull } from './php-values.js';
 
 /*
@@ -29,7 +29,7 @@ export function isDate(s: string): boolean {
   // `2026-12-05 ::` too, and in the server process's own zone.
   if (m[4] && !m[5]) {
     if (zonelessInstant(s, 'UTC') === null) return false;
-  } else if (Number.isNaN(Date.parse(s))) return false;
+  } else if (Number.isNaN(Date.parse(zonedHour24(s) ?? s))) return false;
   // Date.parse reads 2026-02-30 as March 2nd; PostgreSQL would refuse it.
   const day = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3])));
   day.setUTCFullYear(Number(m[1]));

@@ -70,6 +70,21 @@ test("hour 24 is the next day's hour 0, as PHP's strtotime reads it, in the zone
   assert.equal(dateBefore('2026-12-05 24:00', 'Africa/Casablanca'), '2026-12-05T23:01:00.000Z');
 });
 
+test("hour 24 with a zone is that zone's next day at hour 0, as without one (PHP's strtotime); hour 25 is still no date", () => {
+  assert.equal(zonedInstant('2026-12-05T24:30Z', 'Asia/Tokyo'), '2026-12-06T00:30:00.000Z');
+  assert.equal(zonedInstant('2026-12-05T24:00:00+01:00', 'UTC'), '2026-12-05T23:00:00.000Z');
+  assert.equal(zonedInstant('2026-12-31 24:59:59.5-0330', 'UTC'), '2027-01-01T04:29:59.500Z');
+  assert.equal(zonedInstant('2026-02-28T24:15+05:45', 'UTC'), '2026-02-28T18:30:00.000Z');
+  for (const s of ['2026-12-05T24:30Z', '2026-12-05T24:00:00+01:00', '2026-12-05 24:30+0100', '2026-12-31T24:59:59.999Z'])
+    assert.ok(isDate(s), s);
+  for (const s of ['2026-12-05T25:00Z', '2026-12-05T24:60Z', '2026-12-05T24:30:60+01:00', '2026-02-30T24:00Z', '2026-12-05T124:00Z'])
+    assert.equal(isDate(s), false, s);
+  for (const kept of ['2026-12-05T25:00Z', '2026-12-05T24:60Z']) assert.equal(zonedInstant(kept, 'UTC'), kept, kept);
+  // A list's `to` covers the minute written, in the zone written.
+  assert.equal(dateBefore('2026-12-05T24:30Z', 'Asia/Tokyo'), '2026-12-06T00:31:00.000Z');
+  assert.equal(dateBefore('2026-12-05T24:00:00+01:00', 'UTC'), '2026-12-05T23:00:01.000Z');
+});
+
 test('the local day of an instant, and the end of a local day', () => {
   assert.equal(dayIn('2026-12-04T23:30:00Z', 'Africa/Casablanca'), '2026-12-05');
   assert.equal(dayIn(new Date('2026-12-04T23:30:00Z'), 'UTC'), '2026-12-04');

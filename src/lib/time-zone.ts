@@ -120,12 +120,29 @@ export function zonelessInstant(value: string, tz: string): string | null {
   return at.isValid ? at.toUTC().toISO()! : null;
 }
 
+/** A date-time with a zone (`Z`, `+01:00`, `+0100`) at hour 24: the text before and after its `24`. */
+const ZONED_HOUR_24 = /^(\d{4}-\d{2}-\d{2}[T ])24(:[\d:.]+(?:Z|[+-]\d{2}:?\d{2}))$/;
+
+/**
+ * A date-time with a zone at hour 24 (`2026-12-05T24:30Z`, `…T24:00:00+01:00`) as its ISO instant:
+ * the next day's hour 0 in that zone, as PHP's strtotime (Laravel's `date`) reads it, and as
+ * zonelessInstant reads a zone-less one. Date.parse refuses it (it takes `24:00` alone). At a
+ * fixed offset that is hour 23's instant plus an hour, so it is a date exactly when hour 23 is
+ * one to Date.parse. Null for any other text, or when hour 23 is no date (`24:60Z`).
+ */
+export function zonedHour24(value: string): string | null {
+  const m = ZONED_HOUR_24.exec(value);
+  const at = m ? Date.parse(`${m[1]}23${m[2]}`) : NaN;
+  return Number.isNaN(at) ? null : new Date(at + 3_600_000).toISOString();
+}
+
 /**
  * A time as the dashboard reads it: written without a zone (a date or datetime-local field) it is
  * a wall clock of `tz` (zonelessInstant), returned as its ISO instant; written with one (`Z`,
- * `+01:00`), or not a time at all, it is returned as written for the caller's validation. The API
- * reads zone-less times as UTC (domain.md: times are UTC); the dashboard's people live in the platform's zone.
+ * `+01:00`), or not a time at all, it is returned as written for the caller's validation, except
+ * hour 24 with a zone, returned as its instant (zonedHour24). The API reads zone-less times as
+ * UTC (domain.md: times are UTC); the dashboard's people live in the platform's zone.
  */
 export function zonedInstant(value: string, tz: string): string {
-  return zonelessInstant(value, tz) ?? value;
+  return zonelessInstant(value, tz) ?? zonedHour24(value) ?? value;
 }

@@ -1175,3 +1175,30 @@ test('a zone-less callback_at is UTC whatever the zone of the database session (
   });
   assert.equal((await get(a, '/leads/LD-00001')).body.data.callback_at, '2030-12-20T10:00:00Z');
 });
+
+test("hour 24 with a zone is that zone's next day at hour 0 (PHP's strtotime), in a filter and in a stored callback_at; hour 25 is refused", async () => {
+  const a = await tenant(t.db);
+  await create(a, [lead(1), lead(2)]);
+  for (const [ref, at] of [
+    ['LD-00001', '2026-12-06T00:30:00Z'],
+    ['LD-00002', '2026-12-06T00:31:00Z'],
+  ]) {
+    await t.db.query('UPDATE leads SET created_at = $3 WHERE account_id = $1 AND reference = $2', [a.accountId, ref, at]);
+  }
+  const refs = async (query: string) => {
+    const res = await get(a, `/leads?${query}`);
+    assert.equal(res.status, 200, `${query}: ${JSON.stringify(res.body)}`);
+    return references(res);
+  };
+  assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-12-05T24:30Z')}`), ['LD-00001']);
+  assert.deepEqual(await refs(`created_from=${encodeURIComponent('2026-12-05T24:31+00:00')}`), ['LD-00002']);
+  assert422(await get(a, `/leads?created_to=${encodeURIComponent('2026-12-05T25:00Z')}`), {
+    created_to: ['The created to field must be a valid date.'],
+  });
+  const moved = await patch(a, '/leads/LD-00001', { status: 'call_later', callback_at: '2030-12-05T24:00:00+01:00' });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  assert.equal((await get(a, '/leads/LD-00001')).body.data.callback_at, '2030-12-05T23:00:00Z');
+  assert422(await patch(a, '/leads/LD-00002', { status: 'call_later', callback_at: '2030-12-05T25:00:00+01:00' }), {
+    callback_at: ['The callback at field must be a valid date.'],
+  });
+});
