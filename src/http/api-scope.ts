@@ -4,6 +4,18 @@ import sjson from 'secure-json-parse';
 import { badJson, forbidden, unauthenticated } from './errors.js';
 import { rejectControlCharacters } from './input-hygiene.js';
 
+// A `\uD800`–`\uDFFF` escape in the text: only then can a parsed string hold a lone surrogate.
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether a parsed JSON value holds a string (or key) with a surrogate escape that is not half of a pair. */
+function holdsLoneSurrogate(v: unknown): boolean {
+  if (typeof v === 'string') return LONE_SURROGATE.test(v);
+  if (Array.isArray(v)) return v.some(holdsLoneSurrogate);
+  if (v !== null && typeof v === 'object') return Object.entries(v).some(([k, x]) => LONE_SURROGATE.test(k) || holdsLoneSurrogate(x));
+  return false;
+}
+
 /** Where the REST API lives (api-v1.md). */
 export const API_PREFIX = '/api/web/1.0';
 
@@ -19,11 +31,15 @@ export async function apiScope(api: FastifyInstance, opts: { unrouted: (req: Fas
     const text = body.toString();
     req.rawBody = text;
     if (text.trim() === '') return done(null, undefined);
+    let value: unknown;
     try {
-      done(null, sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }));
+      value = sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
     } catch {
-      done(badJson(), undefined);
+      return done(badJson(), undefined);
     }
+    // `"\ud800"` alone names no character (PHP's json_decode refuses it): stored, it would become U+FFFD.
+    if (SURROGATE_ESCAPE.test(text) && holdsLoneSurrogate(value)) return done(badJson(), undefined);
+    done(null, value);
   });
 
   api.addHook('onRequest', async (req) => {

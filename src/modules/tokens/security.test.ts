@@ -660,6 +660,20 @@ describe('around the API', () => {
     expectJson(await send('PATCH', '/leads/LD-00001', json, Buffer.from('{"city":"F\xe8s"}', 'latin1')), 400, {
       message: 'The request body is not valid JSON.',
     });
+    // A lone surrogate escape names no character (PHP's json_decode refuses it too): refused, never stored as U+FFFD.
+    for (const name of ['Ren\\ud800e', 'Ren\\udc00e', 'Rene\\ud83d', '\\udc00\\ud800']) {
+      const bad = `{"leads":[{"full_name":"${name}","phone":"0612345678","products":[{"sku":"P1","quantity":1,"price":10}]}]}`;
+      expectJson(await send('POST', '/leads', json, bad), 400, { message: 'The request body is not valid JSON.' }, name);
+    }
+    expectJson(await send('PATCH', '/leads/LD-00001', json, '{"data":[{"key":"k\\ud800","value":"v"}]}'), 400, {
+      message: 'The request body is not valid JSON.',
+    });
+    expectJson(await send('POST', '/orders', json, '{"orders":[],"\\udfff":1}'), 400, { message: 'The request body is not valid JSON.' });
+    // A pair is a character; an escaped backslash before `ud800` is text.
+    invalid(await send('POST', '/leads', json, '{"leads":[{"full_name":"\\ud83d\\ude00 Amine","phone":"x"}],"note":"\\\\ud800"}'), {
+      'leads.0.phone': ['The leads.0.phone field must be at least 7 characters.'],
+      'leads.0.products': ['The leads.0.products field is required.'],
+    });
     expectJson(await send('DELETE', '/orders', json, '{"references":['), 400, { message: 'The request body is not valid JSON.' });
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml']) {
       expectJson(
