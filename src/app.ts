@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino from 'pino';
-import { fromFastifyError, notFound } from './http/errors.js';
+import { fromFastifyError, notFound, type HttpError } from './http/errors.js';
 import swagger from '@fastify/swagger';
 import { withErrorResponses } from './http/api-error-docs.js';
 import swaggerUi from '@fastify/swagger-ui';
@@ -19,7 +19,7 @@ import { requestId } from './http/request-id.js';
 import { parseQuery } from './http/query-string.js';
 import { answerClientError } from './http/client-error.js';
 import { AccessLog } from './http/access-log.js';
-import { DOCS_CSP, securityHeaders } from './http/security-headers.js';
+import { DOCS_CSP, securityHeaders, setSecurityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { installMetrics } from './metrics/routes.js';
 import { openFileStore } from './files/open.js';
@@ -66,6 +66,7 @@ export interface AppOptions {
 
 /** Composes the app in layers: external plugins, then app plugins, then routes. */
 export async function buildApp({ config, db, logger }: AppOptions): Promise<FastifyInstance> {
+  let refuseUnroutable: (req: FastifyRequest, reply: FastifyReply, err: HttpError) => Promise<unknown> = async () => undefined;
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -84,10 +85,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     // not refused with 503: a proxy never retries a refused POST on another instance.
     return503OnClosing: false,
     // A path the router cannot read (an over-long or malformed segment) names no resource: the catalogue's 404, as JSON.
-    frameworkErrors: (err, _req, reply) => {
-      const answer = fromFastifyError(err) ?? notFound();
-      void (reply as unknown as FastifyReply).code(answer.statusCode).type('application/json; charset=utf-8').send(answer.body());
-    },
+    frameworkErrors: (err, req, reply) => void refuseUnroutable(req, reply as unknown as FastifyReply, fromFastifyError(err) ?? notFound()),
   });
 
   // Mirror of every route, to tell 405 (known path, other method) from 404.
@@ -110,12 +108,21 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     if (app.stopping) reply.header('connection', 'close');
   });
   let signedInVisitor: ((req: FastifyRequest) => Promise<void>) | undefined;
-  const { unrouted } = installErrorRenderer(app, {
+  const { unrouted, refused } = installErrorRenderer(app, {
     router,
     html: [renderHtmlError],
     identify: (req) => signedInVisitor?.(req),
   });
   await securityHeaders(app);
+  let apiScreen: ((req: FastifyRequest, reply: FastifyReply) => Promise<void>) | undefined;
+  // No hook runs for a request the router refused: it gets what they give every answer, and under
+  // the API its rate limit (api-v1.md: every API response carries the X-RateLimit headers).
+  refuseUnroutable = (req, reply, err) =>
+    refused(req, reply, err, async () => {
+      reply.header('x-request-id', req.id);
+      setSecurityHeaders(req, reply);
+      if (req.url.startsWith(`${API_PREFIX}/`)) await apiScreen?.(req, reply);
+    });
 
   const instance = (await db.query<{ id: string }>('SELECT id FROM instance')).rows[0].id;
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, app.log) : undefined;
@@ -148,7 +155,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
   await app.register(
     async (api) => {
       api.setValidatorCompiler(laravelValidatorCompiler);
-      await apiScope(api, { unrouted });
+      apiScreen = await apiScope(api, { unrouted });
       await api.register(leadsApi, { bulkBodyLimit: config.bulkBodyLimit });
       await api.register(ordersApi, { bulkBodyLimit: config.bulkBodyLimit });
       // Inside the API's scope for its X-RateLimit headers (api-v1.md: every API response), open without a token.

@@ -42,11 +42,13 @@ export async function apiScope(api: FastifyInstance, opts: { unrouted: (req: Fas
     done(null, value);
   });
 
-  api.addHook('onRequest', async (req) => {
+  const authenticate = async (req: FastifyRequest) => {
     req.tokenActor = await api.bearer.authenticate(req.headers.authorization);
-  });
+  };
+  api.addHook('onRequest', authenticate);
   // The limit's rules are the plugin's (http/rate-limit.ts): no options here, which would make a child store.
-  api.addHook('onRequest', api.rateLimit());
+  const limit = api.rateLimit();
+  api.addHook('onRequest', limit);
   // A path no API route serves is 404 (or 405) with or without a token, after the rate limit: it too
   // carries the X-RateLimit headers of every API answer.
   api.setNotFoundHandler(opts.unrouted);
@@ -61,4 +63,9 @@ export async function apiScope(api: FastifyInstance, opts: { unrouted: (req: Fas
   });
   // After body parsing, before validation: text that could never be stored answers 422 (or 404 in a path).
   api.addHook('preValidation', rejectControlCharacters);
+  /** The rate limit of a request under the API that the router refused before any hook ran (app.ts frameworkErrors). */
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    await authenticate(req);
+    await limit.call(api, req, reply);
+  };
 }

@@ -51,5 +51,20 @@ export function installErrorRenderer(
     }
   };
   app.setNotFoundHandler({ preHandler: identify }, unrouted);
-  return { unrouted };
+
+  /**
+   * A request the router refused before any hook (an over-long or malformed path segment): `screen`
+   * gives it what the hooks give every answer (its rate limit may answer 429 instead), then `err` as JSON.
+   */
+  const refused = async (req: FastifyRequest, reply: FastifyReply, err: HttpError, screen: () => Promise<void>) => {
+    try {
+      await screen();
+    } catch (e) {
+      if (!(e instanceof HttpError)) req.log.error({ err: e }, 'unhandled error');
+      err = e instanceof HttpError ? e : serverError();
+    }
+    for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+    return reply.code(err.statusCode).type('application/json; charset=utf-8').send(err.body());
+  };
+  return { unrouted, refused };
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The dashboard's policy: nothing inline, nothing from elsewhere, never framed. */
 export const CSP_DIRECTIVES = {
@@ -63,8 +63,11 @@ export const SECURITY_HEADERS: Record<string, string> = {
  * requests that came over HTTPS (over plain HTTP it would be ignored, or pin a dev host).
  */
 export async function securityHeaders(app: FastifyInstance) {
-  app.addHook('onRequest', async (req, reply) => {
-    reply.headers(SECURITY_HEADERS);
-    if (overHttps(req)) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-  });
+  app.addHook('onRequest', async (req, reply) => setSecurityHeaders(req, reply));
+}
+
+/** The security headers on one answer (the hook's, and a request the router refused before any hook). */
+export function setSecurityHeaders(req: FastifyRequest, reply: FastifyReply): void {
+  reply.headers(SECURITY_HEADERS);
+  if (overHttps(req)) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
 }

@@ -694,6 +694,21 @@ describe('around the API', () => {
     const long = await t.app.inject({ method: 'GET', url: `${API}/leads/${'x'.repeat(5000)}` });
     assert.equal(long.statusCode, 404, 'a path segment longer than the router reads names no resource');
     assert.deepEqual(long.json(), { message: 'Resource not found.' });
+    // The router refuses these before any hook: they still carry what every API answer carries (API audit).
+    for (const url of [`${API}/leads/${'x'.repeat(5000)}`, `${API}/orders/%E0%A4%A`, `${API}/leads/%ff`]) {
+      for (const headers of [a.auth, {}, { 'x-request-id': 'audit-1' }]) {
+        const res = await t.app.inject({ method: 'PATCH', url, headers });
+        expectJson(res, 404, NOT_FOUND, url);
+        assert.match(String(res.headers['x-ratelimit-limit']), /^\d+$/, url);
+        assert.match(String(res.headers['x-ratelimit-remaining']), /^\d+$/, url);
+        assert.match(
+          String(res.headers['x-request-id']),
+          headers === a.auth || !('x-request-id' in headers) ? /^[\w-]{8,}$/ : /^audit-1$/,
+          url,
+        );
+        assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
+      }
+    }
     const m405 = await t.app.inject({ method: 'PUT', url: `${API}/leads` });
     expectJson(m405, 405, { message: 'Method not allowed.' });
     assert.match(String(m405.headers.allow), /GET/);
@@ -823,6 +838,10 @@ describe('around the API', () => {
       );
       const reset = Number(limited.headers['x-ratelimit-reset']);
       assert.ok(reset > Date.now() / 1000 && reset <= Date.now() / 1000 + 61, String(reset));
+      // A path the router refuses before any hook is counted like the rest (API audit).
+      const unreadable = await go(a.auth, `${API}/leads/${'x'.repeat(500)}`);
+      expectJson(unreadable, 429, { message: 'Too Many Attempts.' });
+      assert.ok(Number(unreadable.headers['retry-after']) > 0 && Number(unreadable.headers['x-ratelimit-reset']) > 0);
       // Per token: another token of the same account has its own budget; 429 comes before 403.
       const other = { authorization: `Bearer ${noScope.token}` };
       const first = await go(other);
