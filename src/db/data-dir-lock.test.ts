@@ -136,7 +136,7 @@ test('a takeover claimed by a live process is left to it; one whose claimer died
       if (takenOver) {
         const release = acquireDataDirLock(dir);
         assert.equal(ownerOf(dir), String(process.pid), name);
-        assert.deepEqual(readdirSync(dir).sort(), ['codops.lock', claim], `${name}: the dead claim alone is left`);
+        assert.deepEqual(readdirSync(dir), ['codops.lock'], `${name}: the dead claim is removed`);
         release();
       } else {
         assert.throws(() => acquireDataDirLock(dir), new RegExp(`in use by another codops process \\(pid ${claimer}\\)`), name);
@@ -145,5 +145,56 @@ test('a takeover claimed by a live process is left to it; one whose claimer died
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+});
+
+/**
+ * A process that takes over the stale lock of the directory argv[1] and is killed (SIGKILL) holding
+ * its claim: right after creating it (argv[2] 'claimed'), or as it removes it ('unclaiming').
+ */
+const KILLED = `
+const fs = require('node:fs');
+const [dir, when] = process.argv.slice(1);
+const kill = () => process.kill(process.pid, 'SIGKILL');
+const { linkSync, unlinkSync } = fs;
+fs.linkSync = (from, to) => (linkSync(from, to), when === 'claimed' && String(to).endsWith('.takeover') && kill());
+fs.unlinkSync = (file) => (when === 'unclaiming' && String(file).endsWith('.takeover') && kill(), unlinkSync(file));
+require('node:module').syncBuiltinESMExports();
+import(${JSON.stringify(new URL('./data-dir-lock.ts', import.meta.url).pathname)}).then((m) => m.acquireDataDirLock(dir));
+`;
+
+// Found by the locks audit: a claim stayed for good once its creator was killed holding it.
+test('a process killed holding its takeover claim: the next start takes the directory and removes the claim', () => {
+  const dead = spawnSync(process.execPath, ['-e', '']).pid;
+  for (const when of ['claimed', 'unclaiming']) {
+    const dir = lockedDir(`${dead}\n${bootId()}\n`);
+    try {
+      const killed = spawnSync(process.execPath, ['--import', 'tsx', '-e', KILLED, dir, when], { encoding: 'utf8' });
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+      assert.equal(readdirSync(dir).filter((n) => n.endsWith('.takeover')).length, 1, `${when}: the killed process left its claim`);
+      const release = acquireDataDirLock(dir);
+      assert.equal(ownerOf(dir), String(process.pid), when);
+      assert.deepEqual(readdirSync(dir), ['codops.lock'], `${when}: the claim is removed`);
+      release();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+test('a claim older than a takeover lasts is stale even when its pid is a live process now (reused)', () => {
+  const dead = spawnSync(process.execPath, ['-e', '']).pid;
+  const stale = `${dead}\n${bootId()}\n`;
+  const claim = `codops.lock.${createHash('sha256').update(stale).digest('hex').slice(0, 16)}.takeover`;
+  const dir = lockedDir(stale);
+  // It refused every start with 'in use by another codops process (pid <that process>)'.
+  writeFileSync(join(dir, claim), `${process.ppid}\n${bootId()}\n${Date.now() - 60_000}\n`);
+  try {
+    const release = acquireDataDirLock(dir);
+    assert.equal(ownerOf(dir), String(process.pid));
+    assert.deepEqual(readdirSync(dir), ['codops.lock'], 'the claim is removed');
+    release();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { unwritableDataDir } from '../config.js';
 
@@ -90,32 +90,81 @@ function inUse(dataDir: string, pid: number) {
   );
 }
 
+/** Removes `file`; false when it was gone already. */
+function removeIfThere(file: string): boolean {
+  try {
+    unlinkSync(file);
+    return true;
+  } catch (err) {
+    if (code(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/**
+ * A claim is held for the microseconds of a read and an unlink. One older than this was left by a
+ * process killed meanwhile, even when its pid names a live process now (reused since): that claim
+ * had made every later start refuse, naming that process.
+ */
+const CLAIM_MS = 10_000;
+
+/** The live process holding a claim (or a temporary file) written as `content`; undefined when it is stale. */
+function claimer(content: string, boot: string): number | undefined {
+  const at = Number(content.split('\n')[2]); // claims of older versions hold no time: their pid alone tells
+  return at > 0 && Date.now() - at > CLAIM_MS ? undefined : liveOwner(content, boot);
+}
+
+function busy(dataDir: string) {
+  return new DataDirLockedError(
+    `Could not lock the data directory ${dataDir}: its lock kept changing while other codops processes started. Start again.`,
+  );
+}
+
 /**
  * Removes the lock file, read as `stale` (its owner gone), unless it changed meanwhile. Removing it
  * straight away let two processes that found one stale lock at once both start: the second removed
  * the lock the first had just created (the concurrency audit). Only the process that creates the
  * claim `codops.lock.<digest of stale>.takeover` may remove that lock, and it reads it again first;
- * a claim whose creator died before removing it is claimed the same way under a longer name.
- * Throws when a live process holds the claim: that process is taking the directory over.
+ * a claim whose creator died before removing it (or older than CLAIM_MS) is claimed the same way
+ * under a longer name. Throws when a live process holds the claim: that process is taking the directory over.
  */
 function removeStale(dataDir: string, file: string, stale: string, mine: string, boot: string) {
   let claim = `${file}.${digest(stale)}.takeover`;
-  for (let tries = 0; !createWith(claim, mine); tries++) {
+  for (let tries = 0; !createWith(claim, `${mine}${Date.now()}\n`); tries++) {
     const holder = contentOf(claim);
     if (holder === undefined) {
-      if (tries > 100) throw new DataDirLockedError(`Could not lock the data directory ${dataDir}.`);
+      if (tries > 100) throw busy(dataDir);
       continue; // its creator is done: claim it now
     }
-    const pid = liveOwner(holder, boot);
+    const pid = claimer(holder, boot);
     if (pid !== undefined) throw inUse(dataDir, pid);
     claim = `${claim}.${digest(holder)}`;
   }
   try {
     // Still the stale lock, and its pid still not a live process's (a new process may have that pid now).
     const now = contentOf(file);
-    if (now === stale && liveOwner(now, boot) === undefined) unlinkSync(file);
+    if (now === stale && liveOwner(now, boot) === undefined) removeIfThere(file);
   } finally {
-    unlinkSync(claim);
+    removeIfThere(claim); // gone when this process was paused past CLAIM_MS and the winner swept it
+  }
+}
+
+/** A takeover's claims and temporary files (codops.lock.<hex>.takeover…, codops.lock.<hex>.tmp). */
+const LEFTOVER = /^codops\.lock\.[0-9a-f]+\.(takeover|tmp)/;
+
+/**
+ * Run by the lock's new owner: removes the claims and temporary files that processes killed in the
+ * middle of a takeover left behind (they stayed for good). Safe once the lock is this process's: a
+ * claim is only ever for a lock that is gone now, and whoever reads the lock again sees this one.
+ */
+function sweepLeftovers(dataDir: string, boot: string) {
+  try {
+    for (const name of readdirSync(dataDir).filter((n) => LEFTOVER.test(n))) {
+      const content = contentOf(join(dataDir, name));
+      if (content !== undefined && claimer(content, boot) === undefined) removeIfThere(join(dataDir, name));
+    }
+  } catch {
+    // what cannot be read or removed stays: it stops no start
   }
 }
 
@@ -133,6 +182,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       if (createWith(file, mine)) {
+        sweepLeftovers(dataDir, boot);
         let released = false;
         const release = () => {
           if (released) return;
@@ -157,5 +207,5 @@ export function acquireDataDirLock(dataDir: string): () => void {
     if (err instanceof DataDirLockedError) throw err;
     throw unwritableDataDir(file, err);
   }
-  throw new DataDirLockedError(`Could not lock the data directory ${dataDir}.`);
+  throw busy(dataDir);
 }
