@@ -101,7 +101,13 @@ const defineExport = (table: ExportTable, label: string) =>
     label,
     lane: 'low',
     retry: { limit: 2, delaySeconds: 10 },
-    leaseSeconds: 120,
+    // Renewed between its batches on both databases (docs/decisions.md, Leases). On PostgreSQL a
+    // server killed mid-export frees its job within a minute and a half (120 s made it up to 150 s).
+    // On PGlite an import's write beside it holds the one connection and its renewals wait behind it
+    // (240 s measured under load): the import's ten minutes, which cost nothing there (the next start
+    // takes the job back at once).
+    leaseSeconds: 60,
+    embeddedLeaseSeconds: 600,
     async handler(ctx) {
       if (!ctx.userId) throw new FinalJobError('An export belongs to the user who asked for it.');
       const source = SOURCES[ctx.payload.table] as unknown as Source<{ id: string }>;

@@ -7,7 +7,7 @@ import type { JobContext } from '../../jobs/registry.js';
 import type { FileStore } from '../../files/store.js';
 import { exportCleanupJob } from './exports.js';
 import { multipart, uploadAs, type UploadFile } from '../../test-support/multipart.js';
-import { tenant, testApp, type TestApp, type Tenant } from '../../test-support/harness.js';
+import { tenant, testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { HOST, login, type Agent } from '../../test-support/session.js';
 import { jobFinished } from '../../test-support/jobs.js';
 import { fieldErrors } from '../../test-support/expect.js';
@@ -371,6 +371,19 @@ test("orders export: the order's columns with the customer's email after the pho
     'delivered_at',
   ]);
   assert.deepEqual(line.slice(2, 6), ['Amina', '0611111111', 'amina@example.com', 'Rabat']);
+});
+
+// A server killed mid-export on PostgreSQL left the job "running" for its 120 s lease and up to 30 s more.
+test("an export's lease: a minute on PostgreSQL, ten on the embedded database (where an import's write holds back its renewals)", async () => {
+  const a = await login(t.app, shop.email);
+  const res = await a.form('/leads/export', { format: 'csv' }, { headers: { accept: 'application/json' } });
+  assert.equal(res.statusCode, 202, res.body);
+  const id = res.json().data.job_id as string;
+  assert.equal((await jobFinished(t.db, id)).status, 'done');
+  const { rows } = await t.db.query<{ lease: number }>('SELECT extract(epoch FROM expire_in)::int AS lease FROM pgboss.job WHERE id = $1', [
+    id,
+  ]);
+  assert.deepEqual(rows, [{ lease: usingPostgres ? 60 : 600 }]);
 });
 
 test('the hourly cleanup also sweeps what writes killed a day ago left in the file store (a newer one may be in progress)', async () => {
