@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { unwritableDataDir } from '../config.js';
 
@@ -153,18 +153,35 @@ function removeStale(dataDir: string, file: string, stale: string, mine: string,
 const LEFTOVER = /^codops\.lock\.[0-9a-f]+\.(takeover|tmp)/;
 
 /**
+ * Whether a claim or temporary file was left by a dead process or long ago. A temporary file may be
+ * read half-written (an empty one looked stale, and was removed under its live writer's feet):
+ * only a whole one (`pid\nboot\n…`) is judged by its pid, any by its age.
+ */
+function leftBehind(path: string, boot: string): boolean {
+  const content = contentOf(path);
+  if (content === undefined) return false;
+  if (/^\d+\n[^\n]*\n/.test(content) && claimer(content, boot) === undefined) return true;
+  return Date.now() - statSync(path).mtimeMs > CLAIM_MS;
+}
+
+/**
  * Run by the lock's new owner: removes the claims and temporary files that processes killed in the
  * middle of a takeover left behind (they stayed for good). Safe once the lock is this process's: a
  * claim is only ever for a lock that is gone now, and whoever reads the lock again sees this one.
  */
 function sweepLeftovers(dataDir: string, boot: string) {
+  let names: string[] = [];
   try {
-    for (const name of readdirSync(dataDir).filter((n) => LEFTOVER.test(n))) {
-      const content = contentOf(join(dataDir, name));
-      if (content !== undefined && claimer(content, boot) === undefined) removeIfThere(join(dataDir, name));
-    }
+    names = readdirSync(dataDir).filter((n) => LEFTOVER.test(n));
   } catch {
-    // what cannot be read or removed stays: it stops no start
+    // what cannot be read stays: it stops no start
+  }
+  for (const name of names) {
+    try {
+      if (leftBehind(join(dataDir, name), boot)) removeIfThere(join(dataDir, name));
+    } catch {
+      // likewise
+    }
   }
 }
 
