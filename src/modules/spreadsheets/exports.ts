@@ -138,6 +138,7 @@ export const exportCleanupJob = defineJob<Record<string, never>>({
   kind: 'exports.cleanup',
   label: 'Delete old exports',
   lane: 'low',
+  embeddedLeaseSeconds: 600,
   async handler(ctx) {
     const partial = await ctx.files.sweep(new Date(Date.now() - PARTIAL_FILE_HOURS * 3_600_000));
     let deleted = 0;
