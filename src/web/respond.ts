@@ -39,6 +39,17 @@ export function done(
   return reply.redirect(opts.redirect, 302);
 }
 
+/**
+ * A refused action told in the flash rather than beside a field (a list's bulk action, a delete still
+ * in use): 302 back to the page it came from (its filters and page: the Referer) with the input kept
+ * as old input, so a list comes back with the same rows ticked. Nothing was written.
+ */
+export function refuseBack(req: FastifyRequest, reply: FastifyReply, message: string, fallback: string) {
+  req.session.flash = { error: message };
+  req.session.old = oldInput(req.body);
+  return reply.redirect(backUrl(req, fallback), 302);
+}
+
 /** Input kept for refilling a form after a failed validation: never passwords or tokens. */
 export function oldInput(body: unknown): Record<string, unknown> {
   if (!body || typeof body !== 'object') return {};

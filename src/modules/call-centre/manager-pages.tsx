@@ -7,7 +7,7 @@ import { formBody } from '../../web/form-body.js';
 import { formatDate, formatDateTime, formatTime } from '../../web/format.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
-import { backUrl, done, oldInput } from '../../web/respond.js';
+import { backUrl, done, refuseBack } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
 import { Badge, Button, DataTable, Form, PageHeader } from '../../web/ui.js';
@@ -121,9 +121,8 @@ export async function callCentreManagerPages(web: FastifyInstance) {
       const errors = bag.toJSON(AssignBody);
       const none = errors.ids?.includes(messages.required('ids'));
       const lines = Object.values(errors).flatMap((list) => (list === errors.ids && none ? ['Select at least one lead to assign.'] : list));
-      req.session.flash = { error: lines.join(' ') + (none ? '' : ' Nothing was assigned.') };
-      req.session.old = oldInput(req.body); // the list comes back with the same leads ticked and agent chosen
-      return reply.redirect(backUrl(req, '/leads'), 302);
+      // The list comes back with the same leads ticked and agent chosen.
+      return refuseBack(req, reply, lines.join(' ') + (none ? '' : ' Nothing was assigned.'), '/leads');
     };
     const input = assignBody.check(formBody(req), bag);
     if (bag.size > 0) return refuse();

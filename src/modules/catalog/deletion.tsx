@@ -2,12 +2,12 @@
 // it, and the refusal when a record is still in use (a message, nothing deleted).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { invalid } from '../../http/errors.js';
+import { HttpError, invalid } from '../../http/errors.js';
 import { compile, validate } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import type { PageMeta } from '../../db/paging.js';
-import { usePage } from '../../web/page-context.js';
-import { backUrl } from '../../web/respond.js';
+import { useOldTicked, usePage } from '../../web/page-context.js';
+import { backUrl, refuseBack } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import { LinkButton, Pagination, type Column } from '../../web/ui.js';
 
@@ -16,19 +16,28 @@ export const FK_VIOLATION = '23503';
 
 const IdsBody = compile(Type.Object({ ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 1000 }) }));
 
-/** The `ids[]` of a delete request, without repeats (422 when missing or malformed). */
-export function readIds(req: FastifyRequest): string[] {
-  return [...new Set(validate(IdsBody, formBody(req)).ids)];
+/**
+ * The `ids[]` of a delete request, without repeats. None ticked (or malformed): a JSON client gets
+ * the 422, a page goes back asking for one, as the list's boxes have no field to show a message
+ * beside; undefined then (it answered).
+ */
+export function readIds(req: FastifyRequest, reply: FastifyReply, noun: string, fallback: string): string[] | undefined {
+  try {
+    return [...new Set(validate(IdsBody, formBody(req)).ids)];
+  } catch (err) {
+    if (wantsJson(req) || !(err instanceof HttpError) || err.statusCode !== 422) throw err;
+    void refuseBack(req, reply, `Select at least one ${noun} to delete.`, fallback);
+    return undefined;
+  }
 }
 
 /**
  * A delete refused because something still uses the record: JSON clients get the 422 body with the
- * message on `ids`, pages go back with the message flashed. Nothing was deleted.
+ * message on `ids`, pages go back with the message flashed and the rows still ticked. Nothing was deleted.
  */
 export function refuseDelete(req: FastifyRequest, reply: FastifyReply, message: string, fallback: string) {
   if (wantsJson(req)) throw invalid({ ids: [message] });
-  req.session.flash = { error: message };
-  return reply.redirect(backUrl(req, fallback), 302);
+  return refuseBack(req, reply, message, fallback);
 }
 
 /** Where to go after a delete: back to the list the request came from (its filters kept), else `list`. */
@@ -72,9 +81,10 @@ export function BulkDeleteForm(p: { id: string; action: string; confirm: string;
   );
 }
 
-/** A row's checkbox for a BulkDeleteForm. */
+/** A row's checkbox for a BulkDeleteForm; a refused delete comes back with the same rows ticked. */
 export function RowCheck(p: { form: string; id: string; name: string }) {
-  return <input type="checkbox" name="ids[]" value={p.id} form={p.form} aria-label={`Select ${p.name}`} />;
+  const ticked = useOldTicked('ids');
+  return <input type="checkbox" name="ids[]" value={p.id} checked={ticked.has(p.id)} form={p.form} aria-label={`Select ${p.name}`} />;
 }
 
 type Named = { id: string; name: string };

@@ -76,7 +76,8 @@ export function deleteRoute<R extends { id: string; name: string }>(web: Fastify
     url: o.url,
     config: { can: o.can },
     handler: async (req, reply) => {
-      const ids = readIds(req);
+      const ids = readIds(req, reply, one, o.list);
+      if (!ids) return reply;
       const early = await o.refusal?.(ids, false);
       if (early) return refuseDelete(req, reply, early, o.list);
       let deleted: R[];

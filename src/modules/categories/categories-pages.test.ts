@@ -107,6 +107,23 @@ describe('categories', () => {
       errors: { ids: [`The category ${used.name} is used by 3 products and cannot be deleted. Nothing was deleted.`] },
     });
     expectJson(await as.admin.json('GET', `/categories/${free.id}/show`), 200);
+    // On the list page the refusal comes back to the same list (its filters and page) with the same rows ticked, once.
+    const list = '/categories?per_page=1000&sort=name';
+    const ticked = (html: string) => [...html.matchAll(/name="ids\[\]" value="([^"]+)" checked/g)].map((m) => m[1]).sort();
+    await as.admin.get(list);
+    const refused = await as.admin.form('/categories/delete', { ids: [free.id, used.id] }, { method: 'DELETE' });
+    assert.equal(refused.headers.location, list);
+    const back = (await as.admin.follow(refused)).body;
+    assert.match(back, /is used by 3 products and cannot be deleted\. Nothing was deleted\./);
+    assert.deepEqual(ticked(back), [free.id, used.id].sort());
+    assert.deepEqual(ticked((await as.admin.get(list)).body), []);
+    // Nothing ticked (a page without JavaScript): told in the flash, as the boxes have no field of their own.
+    const none = await as.admin.form('/categories/delete', {}, { method: 'DELETE' });
+    assert.equal(none.headers.location, list);
+    assert.match(
+      (await as.admin.follow(none)).body,
+      /<div class="flash flash-error" role="alert">Select at least one category to delete\.<\/div>/,
+    );
     // Deleted products do not hold a category.
     const { rows } = await t.db.query<{ id: string }>('SELECT id FROM products WHERE category_id = $1', [used.id]);
     expectJson(await as.admin.json('DELETE', '/products/delete', { ids: rows.map((r) => r.id) }), 200);

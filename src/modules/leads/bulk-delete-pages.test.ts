@@ -34,9 +34,17 @@ test('bulk delete on the leads page: nothing ticked asks for a lead; a refusal n
     assert.equal(none.statusCode, 302);
     assert.equal(flashError((await s.follow(none)).body), 'Select at least one lead to delete.');
 
+    // The refusal comes back to the same list (filters, page) with the same leads ticked, once.
+    const list = '/leads?sort=created_at&direction=asc&per_page=10';
+    await s.get(list);
     const mixed = await s.form('/leads/delete', { ids: ids.map((r) => r.id) }, { method: 'DELETE' });
     assert.equal(mixed.statusCode, 302);
-    assert.equal(flashError((await s.follow(mixed)).body), 'LD-00002: A confirmed lead cannot be deleted. Nothing was deleted.');
+    assert.equal(mixed.headers.location, list);
+    const back = (await s.follow(mixed)).body;
+    assert.equal(flashError(back), 'LD-00002: A confirmed lead cannot be deleted. Nothing was deleted.');
+    const ticked = (html: string) => [...html.matchAll(/name="ids\[\]" value="([^"]+)" checked/g)].map((m) => m[1]).sort();
+    assert.deepEqual(ticked(back), ids.map((r) => r.id).sort());
+    assert.deepEqual(ticked((await s.get(list)).body), []);
     const left = await t.db.query('SELECT 1 FROM leads WHERE account_id = $1 AND deleted_at IS NULL', [seller.accountId]);
     assert.equal(left.rows.length, 2);
 

@@ -265,6 +265,14 @@ test('delete: new and canceled orders only, one or many, all or nothing', () =>
     assert.match((await s.follow(refused)).body, /Only new and canceled orders can be deleted; this one is shipped\./);
     const bulk = await s.json('DELETE', '/orders/delete', { ids: [first, second] });
     assert.deepEqual(bulk.json().errors, { 'ids.1': ['Only new and canceled orders can be deleted; this one is shipped.'] });
+    // From the list page: back to the same list with the same orders ticked.
+    await s.get('/orders?per_page=10');
+    const page = await s.form('/orders/delete', { ids: [first, second] }, { method: 'DELETE' });
+    assert.equal(page.headers.location, '/orders?per_page=10');
+    const back = (await s.follow(page)).body;
+    assert.match(back, /: Only new and canceled orders can be deleted; this one is shipped\. Nothing was deleted\./);
+    const ticked = [...back.matchAll(/name="ids\[\]" value="([^"]+)" checked/g)].map((m) => m[1]).sort();
+    assert.deepEqual(ticked, [first, second].sort());
     assert.equal((await s.get(`/orders/${first}/show`)).statusCode, 200);
     const one = await s.json('DELETE', '/orders/delete', { ids: [first] });
     assert.deepEqual(one.json(), { message: 'Orders deleted successfully.', data: { count: 1 } });

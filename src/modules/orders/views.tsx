@@ -5,7 +5,7 @@ import type { CourierEventRow } from './queries.js';
 import type { PushFailure } from '../shipping/push-failures.js';
 import { formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
-import { usePage } from '../../web/page-context.js';
+import { useOldTicked, usePage } from '../../web/page-context.js';
 import {
   Badge,
   Button,
@@ -141,6 +141,8 @@ export function OrdersList(p: {
 }) {
   const hide = hidesMoney();
   const { url } = usePage();
+  // A refused delete comes back with the same orders ticked.
+  const ticked = useOldTicked('ids');
   const columns: Column<OrderListRow>[] = [
     {
       label: 'Reference',
@@ -182,7 +184,16 @@ export function OrdersList(p: {
     columns.unshift({
       label: 'Select',
       class: 'select-col',
-      render: (r) => <input type="checkbox" name="ids[]" value={r.item.id} aria-label={`Select ${r.item.reference}`} form="order-bulk" />,
+      render: (r) => (
+        <input
+          type="checkbox"
+          name="ids[]"
+          value={r.item.id}
+          checked={ticked.has(r.item.id)}
+          aria-label={`Select ${r.item.reference}`}
+          form="order-bulk"
+        />
+      ),
     });
   }
   return (

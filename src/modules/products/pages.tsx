@@ -129,7 +129,8 @@ export async function productsPages(web: FastifyInstance) {
     config: { can: productPolicy.can('delete') },
     handler: async (req, reply) => {
       const user = req.user!;
-      const ids = readIds(req);
+      const ids = readIds(req, reply, 'product', '/products');
+      if (!ids) return reply;
       const deleted = await db.tx(async (q) => {
         const { rows } = await q.query<{ id: string; name: string; sku: string; account_id: string }>(
           'SELECT id, name, sku, account_id FROM products WHERE id = ANY($1::text[]) AND deleted_at IS NULL',

@@ -8,7 +8,7 @@ import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import type { Actor } from '../../core/actor.js';
 import type { PageMeta } from '../../db/paging.js';
-import { backUrl } from '../../web/respond.js';
+import { refuseBack } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
 import { accountExists } from '../accounts/service.js';
@@ -26,7 +26,7 @@ export const totalOf = (counts: Map<string, number>, status: string | undefined)
 
 /**
  * A delete has no field to show its refusal beside: a page gets the messages as the flash error
- * and goes back; a JSON client gets the 422 body. Answers false when it already replied.
+ * and goes back, a list with the same rows ticked; a JSON client gets the 422 body. Answers false when it already replied.
  */
 export async function deleting(
   req: FastifyRequest,
@@ -51,8 +51,7 @@ export async function deleting(
       return name ? list.map((m) => `${name}: ${m}`) : [bulk.missing];
     });
     const nothing = bulk && lines.length > 0 && !(err.errors && 'ids' in err.errors) ? ' Nothing was deleted.' : '';
-    req.session.flash = { error: ([...new Set(lines)].join(' ') || err.message) + nothing };
-    await reply.redirect(backUrl(req, fallback), 302);
+    await refuseBack(req, reply, ([...new Set(lines)].join(' ') || err.message) + nothing, fallback);
     return false;
   }
 }

@@ -170,7 +170,8 @@ export async function stocksPages(web: FastifyInstance) {
 
   // Deleting follows the catalog's convention (src/modules/shared/deletion.tsx): all or nothing, a refusal on `ids`.
   route('DELETE', '/stocks/delete', { config: { can: stockPolicy.can('delete') } }, async (req, reply) => {
-    const ids = readIds(req);
+    const ids = readIds(req, reply, 'stock', '/stocks');
+    if (!ids) return reply;
     const outcome = await web.db.tx(async (q) => {
       const o = await deleteStocks(q, req.user!, ids);
       if (o.deleted.length > 0)

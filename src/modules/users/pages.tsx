@@ -10,7 +10,7 @@ import { queryText } from '../../web/query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { renderFormPage } from '../../web/form-page.js';
-import { backUrl, done } from '../../web/respond.js';
+import { backUrl, done, refuseBack } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { endUserSessions } from '../../web/session-store.js';
 import type { WebUser } from '../../web/types.js';
@@ -277,8 +277,7 @@ export async function usersPages(web: FastifyInstance) {
     if (!who.usable) {
       const message = `${who.full_name} cannot log in (inactive user or account): activate them first.`;
       if (wantsJson(req)) throw invalid({ id: [message] });
-      req.session.flash = { error: message };
-      return reply.redirect(backUrl(req, userUrl(who)), 302);
+      return refuseBack(req, reply, message, userUrl(who));
     }
     const admin = req.user!;
     await audit(web.db, admin, 'users.impersonate', { type: 'user', id: who.id, accountId: who.account_id });
