@@ -73,7 +73,8 @@ document.addEventListener('submit', (e) => {
     let note = form.querySelector('[data-empty-note]');
     if (!note) {
       note = document.createElement('span');
-      note.setAttribute('role', 'status');
+      // Polite but not a status: the page's one status is its flash (a reader asking for it finds one).
+      note.setAttribute('aria-live', 'polite');
       note.setAttribute('data-empty-note', '');
       note.className = 'form-note';
       form.append(note);

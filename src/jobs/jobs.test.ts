@@ -390,7 +390,7 @@ describe('GET /jobs/{id}', () => {
     const page = await owner.get(`/jobs/${id}`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<progress id="job-[^"]+" max="1"/);
-    assert.match(page.body, /role="status" aria-live="polite"/);
+    assert.match(page.body, /class="job-progress-final" aria-live="polite"/);
     assert.match(page.body, /Waiting to start\./);
     assert.match(page.body, new RegExp(`data-job="/jobs/${id}"`));
     assert.match(page.body, /Refresh to see the progress/);

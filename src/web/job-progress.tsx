@@ -61,7 +61,7 @@ export function JobProgress({
           The last attempt failed: {job.lastFailure} It will be tried again.
         </p>
       )}
-      <p class="job-progress-final" role="status" aria-live="polite" data-job-final>
+      <p class="job-progress-final" aria-live="polite" data-job-final>
         {final ? (job.status === 'done' ? `The job is done.${summary ? ` ${summary}` : ''}` : `The job failed: ${failure}`) : ''}
       </p>
       <p class="job-progress-links">

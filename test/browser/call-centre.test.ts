@@ -152,6 +152,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     // Nothing ticked: the page says so and sends nothing.
     await page.getByRole('button', { name: 'Assign selected' }).click();
     assert.match((await page.locator('[data-empty-note]').textContent()) ?? '', /Select at least one lead first\./);
+    assert.equal(await page.getByRole('status').count(), 1, "the page's one status is still its flash");
 
     // An admin's one form also deletes; only that button asks first.
     const admin = await person(db, 'admin');

@@ -110,7 +110,7 @@ describe('POST /call-centre/next', () => {
 
   test('outside working hours, or paused: nothing, with the message', async () => {
     const s = await shop(t.db);
-    await leads(t.db, s, [{ sku: 'A' }]);
+    const [lead] = await leads(t.db, s, [{ sku: 'A' }]);
     // A window that ended a minute ago (and does not wrap past midnight).
     const hours = [{ startTime: minutesFromNow(-3), endTime: minutesFromNow(-1) }];
     if (hours[0].startTime < hours[0].endTime) {
@@ -123,7 +123,14 @@ describe('POST /call-centre/next', () => {
     }
     const paused = await agentOf(t.db, [s.products.A]);
     await t.db.query('UPDATE users SET paused_at = now() WHERE id = $1', [paused.id]);
-    assert.deepEqual(ok(await next(await login(t.app, paused.email))), { data: null, message: 'No lead to call right now.' });
+    const pausedAgent = await login(t.app, paused.email);
+    assert.deepEqual(ok(await next(pausedAgent)), { data: null, message: 'No lead to call right now.' });
+    // The queue's notice beside a flash (a lead let go while paused): the page's one status is still the flash.
+    await pausedAgent.get('/call-centre');
+    const released = (await pausedAgent.follow(await pausedAgent.form(`/call-centre/leads/${lead}/release`))).body;
+    assert.match(released, /<div class="flash flash-success" role="status">LD-\d+ is back in the queue\./);
+    assert.match(released, /<p class="notice">/);
+    assert.equal(released.match(/role="status"/g)?.length, 1);
     const inHours = [{ startTime: '00:00', endTime: '23:59' }];
     const working = await login(t.app, (await agentOf(t.db, [s.products.A], { hours: inHours })).email);
     if (minutesFromNow(0) < '23:59') assert.notEqual(ok(await next(working)).data, null);

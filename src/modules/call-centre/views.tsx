@@ -21,7 +21,7 @@ export function QueuePage(p: { counts: QueueCounts; message?: string; hours?: st
         <Kpi label="No reply" value={String(p.counts.retries)} />
       </div>
       {p.message && (
-        <p class="notice" role="status">
+        <p class="notice">
           {p.message}
           {p.hours && ` Your hours: ${p.hours}.`}
         </p>

@@ -349,6 +349,15 @@ test('a refused export goes back to its filtered list with the message beside th
   }
 });
 
+test("a started export lands on its job's page, whose one status is the flash (the progress line is a live region, not a second status)", async () => {
+  await seller.get('/leads');
+  const started = await seller.form('/leads/export', { format: 'csv' });
+  assert.equal(started.statusCode, 302, started.body);
+  const page = (await seller.follow(started)).body;
+  assert.match(page, /<div class="flash flash-success" role="status">Exporting the /);
+  assert.equal(page.match(/role="status"/g)?.length, 1);
+});
+
 test("orders export: the order's columns with the customer's email after the phone, and its tracking details", async () => {
   const acc = await tenant(t.db);
   const a = await login(t.app, acc.email);

@@ -274,6 +274,11 @@ describe('stock JSON and forms', () => {
     assert.ok(after.body.includes('Container 12'));
     assert.ok(!after.body.includes('Low stock'), 'no longer low');
     assert.equal((await stockRow(s)).quantity, 7);
+    // Back under its warning quantity: the low-stock warning beside the flash, the page's one status still the flash.
+    const dec = await adminAgent.form(`/stocks/${s}/decrement`, { quantity: '5', comment: 'Sold' }, { method: 'PUT' });
+    const low = (await adminAgent.follow(dec)).body;
+    assert.ok(low.includes('Low stock'));
+    assert.equal(low.match(/role="status"/g)?.length, 1);
   });
 
   test('pages render for the admin: list with low-stock rows, create, edit, histories; nav entries', async () => {

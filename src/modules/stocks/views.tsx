@@ -358,7 +358,7 @@ export function StockPage(p: {
         }
       />
       {stock.low && (
-        <div class="flash flash-error" role="status">
+        <div class="flash flash-error">
           Low stock: {stock.available} available, at or under the warning quantity of {s.warning_quantity}.
         </div>
       )}
