@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tenant, withTestApp } from '../test-support/harness.js';
 import { HOST, login } from '../test-support/session.js';
-import { isLocalPath } from './respond.js';
+import { isLocalPath, oldInput } from './respond.js';
 
 test('a path of this site is /…, never //host or /\\host (security audit)', () => {
   assert.deepEqual(
@@ -56,4 +56,19 @@ test('a JSON request without a body may still say Content-Type: application/json
     assert.equal(broken.statusCode, 400, broken.body);
     assert.deepEqual(broken.json(), { message: 'The request body is not valid JSON.' });
   });
+});
+
+test('old input keeps what was typed, never a password, a secret or an API key (not shown back, and kept in the session store)', () => {
+  const sent = {
+    name: 'Amana',
+    password: 'p',
+    password_confirmation: 'p',
+    current_password: 'c',
+    secret: 's',
+    api_key: 'k',
+    _token: 't',
+    _method: 'PATCH',
+    ids: ['1', '2'],
+  };
+  assert.deepEqual(oldInput(sent), { name: 'Amana', ids: ['1', '2'] });
 });

@@ -50,10 +50,13 @@ export function refuseBack(req: FastifyRequest, reply: FastifyReply, message: st
   return reply.redirect(backUrl(req, fallback), 302);
 }
 
-/** Input kept for refilling a form after a failed validation: never passwords or tokens. */
+/**
+ * Input kept for refilling a form after a failed validation: never passwords, secrets, API keys or
+ * tokens (they are not shown back, and would sit in the session store in plain text).
+ */
 export function oldInput(body: unknown): Record<string, unknown> {
   if (!body || typeof body !== 'object') return {};
-  const kept = Object.fromEntries(Object.entries(body).filter(([k]) => !/password|^_token$|^_method$/i.test(k)));
+  const kept = Object.fromEntries(Object.entries(body).filter(([k]) => !/password|secret|api_key|^_token$|^_method$/i.test(k)));
   // The session is stored as JSON, which cannot hold a NUL: refused control characters are not shown back.
   return JSON.parse(JSON.stringify(kept), (k, v: unknown) =>
     k !== withoutControlCharacters(k) ? undefined : typeof v === 'string' ? withoutControlCharacters(v) : v,
