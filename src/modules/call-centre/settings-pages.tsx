@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalid } from '../../http/errors.js';
 import { ErrorBag } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
@@ -69,6 +70,13 @@ function readPatch(req: FastifyRequest) {
   }
   const bag = new ErrorBag();
   const input = settingsPatch.check(body, bag);
+  if (bag.size > 0 && !wantsJson(req)) {
+    // On the page the reasons are one field: a line's message (`cancel_reasons.3`) is shown beside it.
+    const placed: Record<string, string[]> = {};
+    for (const [key, list] of Object.entries(bag.toJSON(SettingsPatch)))
+      (placed[key.startsWith('cancel_reasons.') ? 'cancel_reasons' : key] ??= []).push(...list);
+    throw invalid(placed);
+  }
   bag.throwIfAny(SettingsPatch);
   return input;
 }
