@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
@@ -130,4 +130,25 @@ test('REDIS_URL names a database by its number, one the Redis has (a bad one cra
     connectRedis(beyond.href, { warn() {} } as unknown as FastifyBaseLogger),
     (err: Error) => err instanceof ConfigError && err.message === 'cannot reach Redis in REDIS_URL (ERR DB index is out of range).',
   );
+});
+
+test('DATA_DIR/app.key is written whole, and one that holds no key stops the boot naming it (an empty one signed sessions with an empty key: CLI audit)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codops-appkey-'));
+  const key = loadConfig({ DATA_DIR: dir }).appKey;
+  assert.match(key, /^base64:.{44}$/);
+  assert.deepEqual(readdirSync(dir), ['app.key'], 'no temporary file left');
+  assert.equal(statSync(join(dir, 'app.key')).mode & 0o777, 0o600);
+  assert.equal(readFileSync(join(dir, 'app.key'), 'utf8'), `${key}\n`);
+  assert.equal(loadConfig({ DATA_DIR: dir }).appKey, key, 'read back');
+  for (const content of ['', '\n', 'base64:cut-short']) {
+    writeFileSync(join(dir, 'app.key'), content);
+    assert.throws(
+      () => loadConfig({ DATA_DIR: dir }),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        err.message === `Invalid DATA_DIR: ${dir}/app.key holds no app key of at least 32 characters (put the key back, or set APP_KEY).`,
+      JSON.stringify(content),
+    );
+  }
+  assert.equal(loadConfig({ DATA_DIR: dir, APP_KEY: base.APP_KEY }).appKey, base.APP_KEY, 'APP_KEY wins over the file');
 });

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createWith } from './lib/create-file.js';
 
 export interface Config {
   port: number;
@@ -143,6 +144,22 @@ export function unwritableDataDir(file: string, err: unknown): ConfigError {
   return new ConfigError(`Invalid DATA_DIR: ${file} cannot be written (${code}).`);
 }
 
+/** DATA_DIR/app.key as written by appKey(); undefined when there is none yet. */
+function storedKey(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`Invalid DATA_DIR: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  // An empty or cut-short key would have signed sessions with next to no secret.
+  if (text.trim().length < 32) {
+    throw new ConfigError(`Invalid DATA_DIR: ${file} holds no app key of at least 32 characters (put the key back, or set APP_KEY).`);
+  }
+  return text.trim();
+}
+
 /** The app key signs sessions and reset links; generated once into DATA_DIR when not given. */
 function appKey(env: NodeJS.ProcessEnv, dataDir: string, persist: boolean): string {
   const raw = env.APP_KEY;
@@ -151,11 +168,14 @@ function appKey(env: NodeJS.ProcessEnv, dataDir: string, persist: boolean): stri
     return raw;
   }
   const file = join(dataDir, 'app.key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const stored = storedKey(file);
+  if (stored !== undefined) return stored;
   const key = 'base64:' + randomBytes(32).toString('base64');
   if (persist) {
     try {
-      writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+      // Whole or not at all (a full disk left it empty, read as the key at the next start); a process
+      // that made it first meanwhile wins, and this one uses its key.
+      if (!createWith(file, key + '\n', 0o600)) return storedKey(file)!;
     } catch (err) {
       throw unwritableDataDir(file, err);
     }

@@ -1,7 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { unwritableDataDir } from '../config.js';
+// Written whole or not at all: a lock seen empty has no pid, looked stale, and was taken from its live creator.
+import { createWith } from '../lib/create-file.js';
 
 export class DataDirLockedError extends Error {}
 
@@ -47,38 +49,6 @@ function liveOwner(content: string, boot: string): number | undefined {
   const owner = Number(pid);
   const thisBoot = !ownerBoot || !boot || ownerBoot === boot;
   return thisBoot && Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner) ? owner : undefined;
-}
-
-/** Filesystems without hard links answer link() with these. */
-const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
-
-/**
- * Creates `file` holding `content`, or answers false when it exists. The content is written under a
- * temporary name and linked into place, so no process reads the file empty: a lock seen between its
- * creation and its write had no pid, looked stale, and was taken over from its live creator.
- * (A filesystem without hard links gets the exclusive create and write of before.)
- */
-function createWith(file: string, content: string): boolean {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(temp, content, { flag: 'wx' });
-  try {
-    linkSync(temp, file);
-    return true;
-  } catch (err) {
-    if (code(err) === 'EEXIST') return false;
-    if (!NO_LINKS.has(code(err) ?? '')) throw err;
-  } finally {
-    unlinkSync(temp);
-  }
-  try {
-    const fd = openSync(file, 'wx');
-    writeSync(fd, content);
-    closeSync(fd);
-    return true;
-  } catch (err) {
-    if (code(err) === 'EEXIST') return false;
-    throw err;
-  }
 }
 
 const digest = (content: string) => createHash('sha256').update(content).digest('hex').slice(0, 16);
