@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { runCommand, tempDataDir, withDatabase } from './support/server-process.js';
 import { ROLES } from '../src/core/roles.js';
 import type { Database } from '../src/db/database.js';
@@ -283,4 +284,31 @@ test('a database that does not answer is named as the server names it (the comma
   });
   assert.equal(r.code, 1);
   assert.equal(r.stderr, 'codops: cannot reach the database in DATABASE_URL (connect ECONNREFUSED 127.0.0.1:1).\n');
+});
+
+test('whatever stops the first connection to DATABASE_URL is said naming it, within 10 s (CLI audit)', async () => {
+  // One hangs up ("Connection terminated unexpectedly" was all the command said); one takes the
+  // connection and never answers (the command and the server's boot waited for good, silent).
+  const hangUp = createServer((socket) => socket.destroy());
+  const held: Socket[] = [];
+  const silent = createServer((socket) => held.push(socket));
+  const listening = (s: typeof hangUp) =>
+    new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+  const ports = [await listening(hangUp), await listening(silent)];
+  try {
+    const attempt = (port: number) =>
+      runCommand(['src/cli/index.ts', 'account:create', '--name', 'Z'], {
+        DATA_DIR: tempDataDir(),
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x`,
+      });
+    const [hungUp, unanswered] = await Promise.all(ports.map(attempt));
+    assert.equal(hungUp.code, 1);
+    assert.equal(hungUp.stderr, 'codops: cannot reach the database in DATABASE_URL (Connection terminated unexpectedly).\n');
+    assert.equal(unanswered.code, 1);
+    assert.equal(unanswered.stderr, 'codops: cannot reach the database in DATABASE_URL (no answer within 10 s).\n');
+  } finally {
+    hangUp.close();
+    for (const socket of held) socket.destroy();
+    silent.close();
+  }
 });

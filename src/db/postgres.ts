@@ -107,7 +107,20 @@ function wrap(client: pg.Pool | pg.PoolClient, sent = () => {}, ending?: Ending)
   };
 }
 
+/** How long the first connection may take: an address that accepts it and never answers (a firewall, a hung server) held the boot silently for good. */
+const FIRST_CONNECT_MS = 10_000;
+
 export async function openPostgres(url: string, max = 10): Promise<Database> {
+  // Fail at boot with a clear message rather than on the first request, or never.
+  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: FIRST_CONNECT_MS });
+  const started = Date.now();
+  try {
+    await probe.connect();
+  } catch (err) {
+    throw Date.now() - started >= FIRST_CONNECT_MS ? new Error(`no answer within ${FIRST_CONNECT_MS / 1000} s`) : err;
+  } finally {
+    await probe.end().catch(ignore);
+  }
   // Pipeline mode: a query is sent without waiting for the answer of the one before, so a
   // transaction's BEGIN travels with its first statement (one round trip fewer per write).
   // Sessions in UTC whatever the server's or the database's zone, as on the embedded database: day
@@ -123,9 +136,6 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
   // An idle connection the server closed (a restart, an administrator, a timeout) is dropped by the
   // pool, which opens another when one is needed; unheard, its 'error' event would end the process.
   pool.on('error', () => undefined);
-  // Fail at boot with a clear message rather than on the first request.
-  const probe = await pool.connect();
-  probe.release();
   const notifications = new Notifications(url);
   const base = wrap(pool);
   const database: Database = {
