@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { openPglite } from './pglite.js';
 import { connectDatabaseSocket } from './socket-client.js';
 import { serveDatabaseSocket } from './socket-server.js';
 import { socketPath } from './wire.js';
+import { ConfigError } from '../config.js';
 
 /** A raw client of the server's socket: JSON lines out, the answers' ids in. */
 async function client(dir: string) {
@@ -120,5 +121,27 @@ test('a worker reaching the server through its socket is told why it cannot run,
     await served.close();
     await db.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// CLI audit: a DATA_DIR past the socket's length made the server die with a stack trace (chmod
+// ENOENT), leaving a socket at the cut name beside the directory.
+test('a DATA_DIR too long for its socket is refused naming it, and nothing is made', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'codops-socket-'));
+  const dir = join(parent, 'd'.repeat(120));
+  mkdirSync(dir);
+  const db = await openPglite(undefined);
+  try {
+    await assert.rejects(
+      serveDatabaseSocket(db, dir),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        /^Invalid DATA_DIR: .* is longer than the 95 bytes its socket allows \(give a shorter path\)\.$/.test(err.message),
+    );
+    assert.deepEqual(readdirSync(parent), ['d'.repeat(120)]);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    await db.close();
+    rmSync(parent, { recursive: true, force: true });
   }
 });

@@ -1,10 +1,13 @@
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { ConfigError } from '../config.js';
 import type { Database, Queryable } from './database.js';
 import { decode, encode, socketPath, type Reply, type Request } from './wire.js';
 
 const BACKUP_CHUNK = 1024 * 1024;
+/** The longest socket path the system takes (sun_path, less its NUL): a longer one was cut short silently. */
+const SOCKET_PATH_MAX = process.platform === 'linux' ? 107 : 103;
 
 /**
  * The embedded database is opened by one process only, the server. So that `codops` commands still
@@ -18,6 +21,11 @@ export async function serveDatabaseSocket(
   url: () => string | undefined = () => undefined,
 ): Promise<{ close(): Promise<void> }> {
   const path = socketPath(dataDir);
+  // Node made the socket at the cut name, beside DATA_DIR, and the boot died on a stack trace.
+  if (Buffer.byteLength(path) > SOCKET_PATH_MAX) {
+    const most = SOCKET_PATH_MAX - Buffer.byteLength(socketPath(''));
+    throw new ConfigError(`Invalid DATA_DIR: ${dataDir} is longer than the ${most} bytes its socket allows (give a shorter path).`);
+  }
   try {
     unlinkSync(path); // stale: this process holds the data directory's lock
   } catch {
