@@ -103,8 +103,9 @@ test(
       const unpacking = () => ['pgdata', 'pgdata.restoring'].some((d) => existsSync(join(cutShort, d)));
       while (!unpacking() && first.proc.exitCode === null) await new Promise((r) => setTimeout(r, 5));
       first.proc.kill('SIGINT');
-      await first.exited;
-      assert.ok(!existsSync(join(cutShort, 'pgdata')), 'no pgdata until the whole backup is in');
+      assert.equal(await first.exited, 130, first.output());
+      // Nor its staging copy and lock (left for the next restore to find: CLI audit).
+      assert.deepEqual(readdirSync(cutShort), [], 'the directory as it was');
       const again = await runCommand(['src/cli/index.ts', 'restore', file], { ...env, DATA_DIR: cutShort });
       assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(readdirSync(cutShort).sort(), ['pgdata'], 'the half-restored copy is gone');
@@ -154,6 +155,8 @@ test(
       [['restore', dir], /is a folder, not a backup\.$/],
       [['backup', dir], /is a folder: give the backup a file name\.$/],
       [['backup', join(dir, 'missing', 'x.backup')], /^codops: No folder .*missing: create it first\.$/],
+      // A DATA_DIR holding no database (mistyped): the backup made an empty one there and backed that up (CLI audit).
+      [['backup', join(dir, 'x.backup')], /^codops: No database in DATA_DIR \(.*\/data\): nothing to back up\.$/],
     ];
     for (const [args, message] of cases) {
       const r = await codops(...args);

@@ -31,6 +31,10 @@ export function backupCommands(cli: Command, refuse: Refuse) {
       if (!existsSync(dirname(target)) || !statSync(dirname(target)).isDirectory()) {
         throw refuse(`No folder ${dirname(target)}: create it first.`);
       }
+      // Opening it would make an empty database there (a mistyped DATA_DIR), and back that up.
+      if (!existsSync(join(config.dataDir, 'pgdata', 'PG_VERSION'))) {
+        throw refuse(`No database in DATA_DIR (${config.dataDir}): nothing to back up.`);
+      }
       const db = await openForCommand(config);
       let bytes: Buffer;
       try {
@@ -74,31 +78,57 @@ export function backupCommands(cli: Command, refuse: Refuse) {
       const created = !existsSync(config.dataDir);
       ensureDataDir(config.dataDir);
       const release = acquireDataDirLock(config.dataDir);
-      let restored = false;
       // Unpacked beside pgdata, then renamed: a restore cut short (Ctrl-C) left a half-written pgdata that
       // no process could open and that a second restore refused as a database.
       const staging = join(config.dataDir, 'pgdata.restoring');
-      try {
-        rmSync(staging, { recursive: true, force: true }); // an earlier restore's, cut short
-        const db = new PGlite(staging, { loadDataDir: new Blob([bytes]) });
-        let migrations: number;
-        try {
-          await db.waitReady;
-          migrations = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n;
-        } catch (err) {
-          throw refuse(`${notBackup}: ${(err as Error).message}.`);
-        } finally {
-          await db.close().catch(() => undefined);
-        }
-        renameSync(staging, pgdata);
-        restored = true;
-        print(Boolean(o.json), { id: config.dataDir, dataDir: config.dataDir, migrations }, `Restored ${source} into ${config.dataDir}.`);
-      } catch (err) {
-        rmSync(staging, { recursive: true, force: true }); // leave the directory as it was
-        throw err;
-      } finally {
+      let restored = false;
+      // What a failed or interrupted restore leaves: the directory as it was, or not there at all.
+      const undo = () => {
+        if (restored) return;
+        rmSync(staging, { recursive: true, force: true });
         release();
-        if (!restored && created) rmSync(config.dataDir, { recursive: true, force: true }); // or not there at all
+        if (created) rmSync(config.dataDir, { recursive: true, force: true });
+      };
+      try {
+        const migrations = await undoneIfInterrupted(undo, async () => {
+          rmSync(staging, { recursive: true, force: true }); // an earlier restore's, killed outright
+          const db = new PGlite(staging, { loadDataDir: new Blob([bytes]) });
+          let n: number;
+          try {
+            await db.waitReady;
+            n = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n;
+          } catch (err) {
+            throw refuse(`${notBackup}: ${(err as Error).message}.`);
+          } finally {
+            await db.close().catch(() => undefined);
+          }
+          renameSync(staging, pgdata);
+          restored = true;
+          return n;
+        });
+        print(Boolean(o.json), { id: config.dataDir, dataDir: config.dataDir, migrations }, `Restored ${source} into ${config.dataDir}.`);
+      } finally {
+        undo();
+        release();
       }
     });
+}
+
+/**
+ * Runs `write`; a SIGINT or SIGTERM meanwhile runs `undo` and ends the process (exit 130 or 143):
+ * killed outright, a restore left its staging copy and the lock (and a DATA_DIR it made) behind.
+ */
+async function undoneIfInterrupted<T>(undo: () => void, write: () => Promise<T>): Promise<T> {
+  const stop = (signal: NodeJS.Signals) => {
+    undo();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await write();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
