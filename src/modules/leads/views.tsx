@@ -2,7 +2,8 @@ import { ExportForm } from '../spreadsheets/views.js';
 import type { ComponentChildren } from 'preact';
 import { displayZone, formatDate, formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
-import { useOldTicked, usePage } from '../../web/page-context.js';
+import { usePage } from '../../web/page-context.js';
+import { RowCheck } from '../catalog/deletion.js';
 import {
   Button,
   Card,
@@ -140,8 +141,6 @@ export function LeadsList(p: {
   const hide = hidesMoney();
   // One form for the ticked rows: a box belongs to one form, and assigning shares the delete's boxes.
   const bulkForm = p.agents ? 'lead-bulk' : 'bulk-delete';
-  // A refused assignment comes back with the same leads ticked.
-  const ticked = useOldTicked('ids');
   const columns: Column<LeadListRow>[] = [
     {
       label: 'Reference',
@@ -188,16 +187,7 @@ export function LeadsList(p: {
     columns.unshift({
       label: 'Select',
       class: 'select-col',
-      render: (r) => (
-        <input
-          type="checkbox"
-          name="ids[]"
-          value={r.item.id}
-          checked={ticked.has(r.item.id)}
-          aria-label={`Select ${r.item.reference}`}
-          form={bulkForm}
-        />
-      ),
+      render: (r) => <RowCheck form={bulkForm} id={r.item.id} name={r.item.reference} />,
     });
   }
   return (

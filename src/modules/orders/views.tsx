@@ -5,7 +5,8 @@ import type { CourierEventRow } from './queries.js';
 import type { PushFailure } from '../shipping/push-failures.js';
 import { formatDateTime } from '../../web/format.js';
 import type { PageMeta } from '../../db/paging.js';
-import { useOldTicked, usePage } from '../../web/page-context.js';
+import { usePage } from '../../web/page-context.js';
+import { RowCheck } from '../catalog/deletion.js';
 import {
   Badge,
   Button,
@@ -141,8 +142,6 @@ export function OrdersList(p: {
 }) {
   const hide = hidesMoney();
   const { url } = usePage();
-  // A refused delete comes back with the same orders ticked.
-  const ticked = useOldTicked('ids');
   const columns: Column<OrderListRow>[] = [
     {
       label: 'Reference',
@@ -184,16 +183,7 @@ export function OrdersList(p: {
     columns.unshift({
       label: 'Select',
       class: 'select-col',
-      render: (r) => (
-        <input
-          type="checkbox"
-          name="ids[]"
-          value={r.item.id}
-          checked={ticked.has(r.item.id)}
-          aria-label={`Select ${r.item.reference}`}
-          form="order-bulk"
-        />
-      ),
+      render: (r) => <RowCheck form="order-bulk" id={r.item.id} name={r.item.reference} />,
     });
   }
   return (
