@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { runCommand, tempDataDir, withDatabase } from './support/server-process.js';
 import { ROLES } from '../src/core/roles.js';
@@ -275,6 +275,15 @@ test('codops --help says what every command does', async () => {
     .filter((l) => /^ {2}\S/.test(l));
   assert.ok(commands.length >= 10, r.stdout);
   for (const line of commands) assert.match(line, /^ {2}\S+( \[options\])?( <file>)?( \[command\])?\s{2,}\S/, line);
+});
+
+test('codops --version and -V print the version of package.json, and --help lists them', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const r = await codops(flag);
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, `codops ${version}\n`, ''], flag);
+  }
+  assert.match((await codops('--help')).stdout, /\n {2}-V, --version +print the version\n/);
 });
 
 test('a database that does not answer is named as the server names it (the command said only "connect ECONNREFUSED": ops audit)', async () => {

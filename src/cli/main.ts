@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { loadConfig, ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -51,8 +52,14 @@ async function requireAccount(db: Database, id: string) {
   if (!(await accountExists(db, id))) throw new CliError(`No account has the id ${id}.`);
 }
 
+/** package.json's version: two folders up from src/cli/ and dist/cli/ alike. */
+const version = () => (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export function program(): Command {
-  const cli = new Command('codops').description('codops: cash-on-delivery operations').exitOverride();
+  const cli = new Command('codops')
+    .description('codops: cash-on-delivery operations')
+    .version(`codops ${version()}`, '-V, --version', 'print the version')
+    .exitOverride();
   // Commander's own refusals (unknown command, missing option) read like ours: one line, `codops: …`.
   // Its help, written there when no command is given, stays whole (it was cut to its usage line).
   cli.configureOutput({
