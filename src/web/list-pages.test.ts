@@ -38,6 +38,12 @@ test('dashboard lists: past the last page, an overlong search and a bad filter e
       assert.doesNotMatch(res.body, new RegExp(leads[0].full_name as string), `a ${n}-character search lists nothing`);
     }
 
+    // A key given twice keeps its last value, as the API reads it (PHP's parser): the list and its search box agree.
+    const twice = (await s.get(`/leads?search=0699999999&search=${leads[7].phone}`)).body;
+    assert.match(twice, new RegExp(`name="search" value="${leads[7].phone}"`));
+    assert.match(twice, /Customer 7</);
+    assert.doesNotMatch(twice, /Customer 8</);
+
     const bad = await s.get('/leads?created_from=notadate');
     assert.equal(bad.statusCode, 200);
     assert.match(bad.body, /id="f-created_from-error"><li>The created from field must be a valid date\.<\/li>/);

@@ -4,6 +4,7 @@ import { renderToString } from 'preact-render-to-string';
 import { inDisplayZone } from './format.js';
 import { Layout } from './layout.js';
 import { PageContext, type PageCtx } from './page-context.js';
+import { pageUrl } from './query.js';
 
 /** Reads and clears the one-time session values (flash, errors, old input). */
 function consume(req: FastifyRequest) {
@@ -27,7 +28,7 @@ export function renderPage(
     typeof reply.generateCsrf === 'function' && (req as { session?: unknown }).session ? reply.generateCsrf() : (req.csrfToken ?? '');
   const once = consume(req);
   const errors = req.listErrors ? { ...once.errors, ...req.listErrors } : once.errors;
-  const ctx: PageCtx = { user: req.user, csrf, ...once, errors, url: new URL(req.url, 'http://localhost') };
+  const ctx: PageCtx = { user: req.user, csrf, ...once, errors, url: pageUrl(req) };
   const html = inDisplayZone(req.server.config.timezone, () =>
     renderToString(
       <PageContext.Provider value={ctx}>

@@ -517,6 +517,10 @@ test('GET /leads filters: status list, reference, normalised phone, sku, created
   assert.deepEqual(await refs('status=new'), ['LD-00004', 'LD-00001']);
   assert.deepEqual(await refs('status=canceled,no_reply'), ['LD-00003', 'LD-00002']);
   assert.deepEqual(await refs('status=confirmed'), []);
+  // A key given twice keeps its last value, as PHP's query parser (and so Laravel) reads it.
+  assert.deepEqual(await refs('status=confirmed&status=new'), ['LD-00004', 'LD-00001']);
+  assert.deepEqual(await refs('status=new&reference=LD-00001&status=canceled,no_reply&reference=LD-00002'), ['LD-00002']);
+  assert.deepEqual(await refs('status[]=confirmed&status=new'), ['LD-00004', 'LD-00001']);
   assert.deepEqual(await refs('reference=LD-00003'), ['LD-00003']);
   assert.deepEqual(await refs('reference=LD-09999'), []);
   assert.deepEqual(await refs(`phone=${encodeURIComponent('+212612345678')}`), ['LD-00003', 'LD-00001']);
@@ -1130,6 +1134,9 @@ test('GET /lead-histories: exact items, newest first, reference/from/to filters,
   assert.deepEqual(all.body.meta, { current_page: 1, per_page: 50, total: 4, last_page: 1 });
   assert.deepEqual(historyRows(await get(a, '/lead-histories?reference=LD-00002')), [['LD-00002', null, 'new', BY_TOKEN, null]]);
   assert.deepEqual(historyRows(await get(a, '/lead-histories?reference=LD-09999')), []);
+  assert.deepEqual(historyRows(await get(a, '/lead-histories?reference=LD-09999&reference=LD-00002')), [
+    ['LD-00002', null, 'new', BY_TOKEN, null],
+  ]);
   const page2 = await get(a, '/lead-histories?per_page=3&page=2');
   assert.deepEqual(historyRows(page2), [['LD-00001', null, 'new', BY_TOKEN, null]]);
   assert.deepEqual(page2.body.meta, { current_page: 2, per_page: 3, total: 4, last_page: 2 });

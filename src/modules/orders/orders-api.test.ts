@@ -384,6 +384,11 @@ describe('GET /orders and GET /orders/{reference}', () => {
     assert.deepEqual(await refs('created_to=2000-01-01'), []);
     assert.deepEqual(await refs('created_from=2999-01-01'), []);
     assert.deepEqual(await refs('status=new,canceled&sku=P2'), [r3]);
+    // A key given twice keeps its last value, as PHP's query parser does; brackets still make an array.
+    assert.deepEqual(await refs('status=lost&status=shipped'), [r2]);
+    assert.deepEqual(await refs('sku=OFF&status=canceled&sku=P2&per_page=1&per_page=5'), [r3]);
+    assert.deepEqual(await refs('status[]=lost&status=new'), [r1]);
+    invalid(await call(a, 'GET', '/orders?status=new&status[]=new'), { status: ['The status field must be a string.'] });
 
     const page2 = await call(a, 'GET', '/orders?per_page=2&page=2');
     assert.equal(page2.statusCode, 200);
