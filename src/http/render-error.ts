@@ -28,6 +28,8 @@ export function installErrorRenderer(
     const path = req.url.split('?')[0];
     const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => opts.router.find(m as 'GET', path));
     if (allowed.length > 0) {
+      // Fastify answers HEAD wherever it answers GET; Laravel's Allow lists it right after GET.
+      if (allowed[0] === 'GET') allowed.splice(1, 0, 'HEAD');
       reply.header('allow', allowed.join(', '));
       return send(req, reply, methodNotAllowed());
     }
