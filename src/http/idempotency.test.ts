@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import canonicalJson from 'safe-stable-stringify';
 import { lead, order, tenant, sharedTestApp, type TestApp } from '../test-support/harness.js';
 
 let t: TestApp;
@@ -168,4 +170,44 @@ test('PATCH and DELETE replay too', async () => {
     assert.equal(r.statusCode, 200);
     assert.deepEqual(r.json(), { message: 'Lead deleted successfully.' });
   }
+});
+
+test('the route decides the path: a trailing slash or an escaped reference is the same request, another reference is not', async () => {
+  const a = await tenant(t.db);
+  const headers = { ...a.auth, 'idempotency-key': 'k-route' };
+  const create = (url: string) => t.app.inject({ method: 'POST', url, headers, payload: { leads: [lead(1), lead(2)] } });
+  const first = await create('/api/web/1.0/leads');
+  assert.equal(first.statusCode, 201);
+  const slashed = await create('/api/web/1.0/leads/');
+  assert.equal(slashed.statusCode, 201, slashed.body);
+  assert.equal(slashed.headers['idempotent-replayed'], 'true');
+  assert.equal(slashed.body, first.body);
+  assert.equal(await count('leads', a.accountId), 2);
+
+  const edit = { ...a.auth, 'idempotency-key': 'k-route-patch' };
+  const patch = (url: string) => t.app.inject({ method: 'PATCH', url, headers: edit, payload: { status: 'no_reply' } });
+  assert.equal((await patch('/api/web/1.0/leads/LD-00001')).statusCode, 200);
+  for (const url of ['/api/web/1.0/leads/LD-00001/', '/api/web/1.0/leads/LD%2D00001']) {
+    const again = await patch(url);
+    assert.equal(again.statusCode, 200, `${url}: ${again.body}`);
+    assert.equal(again.headers['idempotent-replayed'], 'true', url);
+    assert.equal(again.json().data.call_attempts, 1, url);
+  }
+  const other = await patch('/api/web/1.0/leads/LD-00002');
+  assert.equal(other.statusCode, 422);
+  assert.deepEqual(other.json().errors, { 'Idempotency-Key': ['The Idempotency-Key has already been used for a different request.'] });
+});
+
+test('a key stored before the route decided the path still replays for the path sent plain', async () => {
+  const a = await tenant(t.db);
+  const body = { status: 'no_reply' };
+  const before = createHash('sha256').update(`PATCH /api/web/1.0/leads/LD-00001?x=1\n`).update(canonicalJson(body)).digest('hex');
+  await t.db.query(
+    `INSERT INTO idempotency_keys (token_id, key, request_hash, status_code, body) VALUES ($1, 'k-before', $2, 200, '{"stored":1}')`,
+    [a.tokenId, before],
+  );
+  const headers = { ...a.auth, 'idempotency-key': 'k-before' };
+  const r = await t.app.inject({ method: 'PATCH', url: '/api/web/1.0/leads/LD-00001?x=1', headers, payload: body });
+  assert.equal(r.statusCode, 200, r.body);
+  assert.equal(r.body, '{"stored":1}');
 });

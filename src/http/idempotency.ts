@@ -51,7 +51,7 @@ export async function sendWrite(
   }
   const tokenId = req.tokenActor!.tokenId;
   const hash = createHash('sha256')
-    .update(`${req.method} ${req.url}\n`)
+    .update(`${req.method} ${routePath(req)}\n`)
     // The JSON value, not its bytes: a retry that serialises the same data again (another key order,
     // other spacing) is the same request.
     .update(canonicalJson(req.body) ?? '')
@@ -104,6 +104,18 @@ export async function sendWrite(
     if (err instanceof Replay && (await stored())) return reply;
     throw err;
   }
+}
+
+/**
+ * The path of the route that serves the request, its parameters filled in, and the query as sent:
+ * `/leads/` and `/leads`, `/leads/LD%2D00001` and `/leads/LD-00001` are one route and one request.
+ * A path sent plain (`/leads/LD-00001`) gives the text the raw URL gave, so keys stored before still replay.
+ */
+function routePath(req: FastifyRequest): string {
+  const params = req.params as Record<string, string>;
+  const path = req.routeOptions.url!.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+  const q = req.url.indexOf('?');
+  return q < 0 ? path : path + req.url.slice(q);
 }
 
 /** Forgets responses older than a day. */
