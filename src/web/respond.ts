@@ -39,14 +39,20 @@ export function done(
   return reply.redirect(opts.redirect, 302);
 }
 
+/** The field a record's own button (a list row's Delete) posts beside its `ids[]`: they are not a selection. */
+export const OWN_BUTTON = '_own';
+
 /**
  * A refused action told in the flash rather than beside a field (a list's bulk action, a delete still
  * in use): 302 back to the page it came from (its filters and page: the Referer) with the input kept
- * as old input, so a list comes back with the same rows ticked. Nothing was written.
+ * as old input, so a list comes back with the same rows ticked, and none when a row's own button
+ * (`OWN_BUTTON`) was pressed: the user ticked nothing. Nothing was written.
  */
 export function refuseBack(req: FastifyRequest, reply: FastifyReply, message: string, fallback: string) {
   req.session.flash = { error: message };
-  req.session.old = oldInput(req.body);
+  const { [OWN_BUTTON]: own, ...old } = oldInput(req.body);
+  if (own) delete old.ids;
+  req.session.old = old;
   return reply.redirect(backUrl(req, fallback), 302);
 }
 

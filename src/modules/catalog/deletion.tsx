@@ -7,7 +7,7 @@ import { compile, validate } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import type { PageMeta } from '../../db/paging.js';
 import { useOldTicked, usePage } from '../../web/page-context.js';
-import { backUrl, refuseBack } from '../../web/respond.js';
+import { backUrl, OWN_BUTTON, refuseBack } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import { LinkButton, Pagination, type Column } from '../../web/ui.js';
 
@@ -49,7 +49,10 @@ export function listAfterDelete(req: FastifyRequest, list: string): string {
 /** "1 product", "3 products". */
 export const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** A one-record delete button: posts `_method=DELETE` and `ids[]` to `action`, after a confirmation. */
+/**
+ * A one-record delete button: posts `_method=DELETE` and `ids[]` to `action`, after a confirmation;
+ * `OWN_BUTTON` keeps a refusal from ticking its row on the list it came from.
+ */
 export function DeleteButton(p: { action: string; id: string; label?: string; confirm: string; small?: boolean; name?: string }) {
   const { csrf } = usePage();
   return (
@@ -57,6 +60,7 @@ export function DeleteButton(p: { action: string; id: string; label?: string; co
       <input type="hidden" name="_token" value={csrf} />
       <input type="hidden" name="_method" value="DELETE" />
       <input type="hidden" name="ids[]" value={p.id} />
+      <input type="hidden" name={OWN_BUTTON} value="1" />
       <button type="submit" class={`btn btn-danger${p.small ? ' btn-small' : ''}`}>
         {p.label ?? 'Delete'}
       </button>

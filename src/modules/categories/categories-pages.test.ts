@@ -117,6 +117,20 @@ describe('categories', () => {
     assert.match(back, /is used by 3 products and cannot be deleted\. Nothing was deleted\./);
     assert.deepEqual(ticked(back), [free.id, used.id].sort());
     assert.deepEqual(ticked((await as.admin.get(list)).body), []);
+    // A row's own Delete button posts the same `ids[]`, but the user ticked nothing: refused, no row comes back ticked.
+    const row = new RegExp(`<form[^>]*aria-label="Delete ${used.name}"[^>]*>(.*?)</form>`, 's').exec((await as.admin.get(list)).body);
+    const posted = [...(row?.[1] ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].filter(
+      ([, k]) => k !== '_token' && k !== '_method',
+    );
+    assert.ok(
+      posted.some(([, k, v]) => k === 'ids[]' && v === used.id),
+      'the row posts its id',
+    );
+    const own = await as.admin.form('/categories/delete', Object.fromEntries(posted.map(([, k, v]) => [k, v])), { method: 'DELETE' });
+    assert.equal(own.headers.location, list);
+    const untouched = (await as.admin.follow(own)).body;
+    assert.match(untouched, /This category is used by 3 products and cannot be deleted\./);
+    assert.deepEqual(ticked(untouched), []);
     // Nothing ticked (a page without JavaScript): told in the flash, as the boxes have no field of their own.
     const none = await as.admin.form('/categories/delete', {}, { method: 'DELETE' });
     assert.equal(none.headers.location, list);

@@ -249,7 +249,12 @@ export async function usersPages(web: FastifyInstance) {
     const users = await Promise.all([...new Set(ids)].map((id) => findUser(web.db, req.user!, role, id)));
     if (users.some((u) => !u)) throw notFound();
     const self = ids.indexOf(req.user!.id);
-    if (self >= 0) throw invalid({ [`ids.${self}`]: ['You cannot delete your own user.'] });
+    if (self >= 0) {
+      // No button offers it (a forged post): a page has no field to show `ids.N` beside, so it is told in the flash.
+      const message = 'You cannot delete your own user.';
+      if (wantsJson(req)) throw invalid({ [`ids.${self}`]: [message] });
+      return refuseBack(req, reply, message, usersUrl(role));
+    }
     await web.db.tx(async (q) => {
       await deleteUsers(
         q,
