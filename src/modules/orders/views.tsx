@@ -76,10 +76,11 @@ export interface OrderListRow {
 
 /**
  * domain.md's "waiting for stock": a new order holding no reservation, which cannot be shipped yet.
- * Its why is text under it, not a `title` tooltip, which neither a keyboard, a phone nor most screen readers reach.
+ * Its why is text under it, not a `title` tooltip, which neither a keyboard, a phone nor most screen readers reach;
+ * in a list one short line, which keeps the row short at 1280 px (the whole sentence is on the order's page).
  */
 export const WaitingForStockBadge = () => <Badge tone="amber">Waiting for stock</Badge>;
-export const WaitingForStockWhy = () => <span class="small muted">No stock reserved: it cannot be shipped until stock comes in.</span>;
+export const WaitingForStockWhy = () => <span class="small muted">No stock reserved</span>;
 /** The same in a list's status cell, as text that may wrap (a badge never does, and widened the orders table). */
 const WaitingForStockNote = () => (
   <>
