@@ -32,6 +32,24 @@ test('MAIL_FROM is an address, bare or with a name; anything else stops the boot
   }
 });
 
+test('TIMEZONE: unset or empty is the default zone, as PORT; blanks are refused as PORT refuses them (they meant the default silently)', () => {
+  assert.equal(load({}).timezone, 'Africa/Casablanca');
+  assert.equal(load({ TIMEZONE: '' }).timezone, 'Africa/Casablanca');
+  assert.equal(load({ TIMEZONE: ' Asia/Tokyo ' }).timezone, 'Asia/Tokyo');
+  for (const [name, bad, shape] of [
+    ['TIMEZONE', ' ', 'is not an IANA time zone'],
+    ['TIMEZONE', '\t ', 'is not an IANA time zone'],
+    ['TIMEZONE', 'Mars/Olympus', 'is not an IANA time zone'],
+    ['PORT', ' ', 'is not an integer between 0 and 65535'],
+  ]) {
+    assert.throws(
+      () => load({ [name]: bad }),
+      (err: Error) => err instanceof ConfigError && err.message === `Invalid ${name}: "${bad}" ${shape}.`,
+      JSON.stringify(bad),
+    );
+  }
+});
+
 test('BULK_CREATES_AT_ONCE defaults to the cores of the machine and takes 1 to 256', () => {
   assert.equal(load({}).bulkCreatesAtOnce, availableParallelism());
   assert.equal(load({ BULK_CREATES_AT_ONCE: '8' }).bulkCreatesAtOnce, 8);

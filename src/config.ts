@@ -97,14 +97,16 @@ function mailbox(env: NodeJS.ProcessEnv, name: string, fallback: string): string
   return raw;
 }
 
+/** Unset or empty is the default, as PORT's; blanks are refused, as PORT's are (they meant the default, silently). */
 function timeZone(env: NodeJS.ProcessEnv): string {
-  const raw = env.TIMEZONE?.trim() || 'Africa/Casablanca';
+  const raw = env.TIMEZONE;
+  if (raw === undefined || raw === '') return 'Africa/Casablanca';
   try {
-    new Intl.DateTimeFormat('en', { timeZone: raw });
+    new Intl.DateTimeFormat('en', { timeZone: raw.trim() }); // '' is no zone to Intl either
   } catch {
     throw new ConfigError(`Invalid TIMEZONE: "${raw}" is not an IANA time zone.`);
   }
-  return raw;
+  return raw.trim();
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[]): T {
