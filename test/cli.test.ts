@@ -173,6 +173,45 @@ test('the codops command creates accounts, users, products and tokens, and refus
   }
 });
 
+test(
+  'two user:create of one email at once: the later says the email is taken, as one after the other does (it printed the duplicate-key error)',
+  { skip: !process.env.DATABASE_URL && 'PostgreSQL only: on PGlite the data directory lock serialises them' },
+  async () => {
+    const email = `race-${Date.now()}@example.test`;
+    const create = () => codops('user:create', '--role', 'admin', '--email', email, '--password', 'secret-pass', '--name', 'Race');
+    let running: ReturnType<typeof create>[] = [];
+    const rolledBack = new Error('rolled back');
+    await withDatabase(env.DATA_DIR, (db) =>
+      db
+        .tx(async (q) => {
+          // Both commands find the email free, then their inserts wait on this uncommitted one: rolled
+          // back once both wait, one insert wins and the other meets the unique index.
+          await q.query(`INSERT INTO users (id, role, full_name, email, password_hash) VALUES ('race-holder', 'admin', 'Held', $1, 'x')`, [
+            email,
+          ]);
+          running = [create(), create()];
+          for (let waited = 0; ; waited += 50) {
+            const { rows } = await db.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO users %'`,
+            );
+            if (rows[0].n === 2) break;
+            assert.ok(waited < 60_000, 'both commands reach their insert');
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          throw rolledBack;
+        })
+        .catch((err: unknown) => {
+          if (err !== rolledBack) throw err;
+        }),
+    );
+    const results = await Promise.all(running);
+    assert.equal(results.filter((r) => r.code === 0).length, 1, results.map((r) => r.stderr).join(''));
+    const loser = results.find((r) => r.code !== 0)!;
+    assert.deepEqual([loser.code, loser.stderr], [1, `codops: The email ${email} has already been taken.\n`]);
+  },
+);
+
 test('codops demo seeds leads and orders in every status and prints a working token', async () => {
   const demo = await codops('demo', '--json');
   assert.equal(demo.code, 0, demo.stderr);

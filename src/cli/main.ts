@@ -111,8 +111,15 @@ export function program(): Command {
       if (o.role !== 'seller' && o.account) throw new CliError('Only sellers belong to an account: drop --account for this role.');
       const { id } = await withDb(async (db) => {
         if (o.account) await requireAccount(db, o.account);
-        if (await findUserByEmail(db, email)) throw new CliError(`The email ${email} has already been taken.`);
-        return createUser(db, { role: o.role, email, password, fullName, phone, accountId: o.account });
+        const taken = new CliError(`The email ${email} has already been taken.`);
+        if (await findUserByEmail(db, email)) throw taken;
+        try {
+          return await createUser(db, { role: o.role, email, password, fullName, phone, accountId: o.account });
+        } catch (err) {
+          // Two at once on PostgreSQL both pass the check above: the email's unique index refuses the later one.
+          if (pgCode(err) === PG.uniqueViolation) throw taken;
+          throw err;
+        }
       });
       print(o.json, { id, email, role: o.role }, `User created: ${id}`);
     });
