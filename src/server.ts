@@ -5,7 +5,7 @@ import { buildApp } from './app.js';
 import { openDatabase, unreachableDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { startMaintenance } from './db/maintenance.js';
-import { DataDirLockedError } from './db/data-dir-lock.js';
+import { DataDirLockedError, dataDirServed } from './db/data-dir-lock.js';
 import { purgeExpired } from './purge.js';
 import './job-kinds.js';
 import { recoverSoleProcess, startWorker } from './jobs/start.js';
@@ -18,12 +18,13 @@ import { drainConnections } from './http/drain.js';
 /** Starts the server: config, database, migrations, app, job workers; closes gracefully on SIGTERM/SIGINT. */
 async function main() {
   const config = loadConfig();
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, { starting: true });
   await migrate(db);
   // On the embedded database, `codops` commands reach it through this process (the data dir is locked).
   // Its address, once listening, is what `codops demo` through the socket prints (not the command's own PORT).
   let listening: string | undefined = undefined;
   const socket = db.kind === 'pglite' ? await serveDatabaseSocket(db, config.dataDir, () => listening) : undefined;
+  if (socket) dataDirServed(config.dataDir); // commands that waited for the socket go on
   const app = await buildApp({ config, db });
   const purge = setInterval(() => purgeExpired(db).catch((err) => app.log.warn({ err }, 'purge failed')), 3_600_000);
   purge.unref();

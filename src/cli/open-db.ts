@@ -1,22 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { openDatabase } from '../db/open.js';
 import { connectDatabaseSocket, hasDatabaseSocket } from '../db/socket-client.js';
 
+/** How long a command waits for a starting server's socket: its boot opens the database and migrates it. */
+const STARTING_WAIT_MS = 15_000;
+
 /**
  * The database for a command: PostgreSQL, or the embedded one — opened directly, or, when a running
- * server holds DATA_DIR, through that server's socket (src/db/socket-server.ts).
+ * server holds DATA_DIR, through that server's socket (src/db/socket-server.ts). A server still
+ * starting has no socket yet: the command waits for it (or for the directory to be free), and says
+ * so when it does not come. Any other owner without a socket is refused at once.
  */
-export async function openForCommand(config: Config): Promise<Database> {
-  try {
-    return await openDatabase(config);
-  } catch (err) {
-    if (!(err instanceof DataDirLockedError) || !hasDatabaseSocket(config.dataDir)) throw err;
+export async function openForCommand(config: Config, waitMs = STARTING_WAIT_MS): Promise<Database> {
+  const until = Date.now() + waitMs;
+  for (;;) {
     try {
-      return await connectDatabaseSocket(config.dataDir);
-    } catch {
-      throw err; // the server holding the directory does not answer: say it is locked
+      return await openDatabase(config);
+    } catch (err) {
+      if (!(err instanceof DataDirLockedError)) throw err;
+      if (hasDatabaseSocket(config.dataDir)) {
+        try {
+          return await connectDatabaseSocket(config.dataDir);
+        } catch {
+          // the server holding the directory does not answer: say it is locked, unless it is starting
+        }
+      }
+      if (!err.owner?.starting) throw err;
+      if (Date.now() >= until) {
+        throw new DataDirLockedError(
+          `The codops server holding the data directory ${config.dataDir} (pid ${err.owner.pid}) is still starting: try again in a few seconds.`,
+        );
+      }
+      await sleep(200);
     }
   }
 }

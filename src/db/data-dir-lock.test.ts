@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { acquireDataDirLock, bootId, DataDirLockedError } from './data-dir-lock.js';
+import { acquireDataDirLock, bootId, dataDirServed, DataDirLockedError } from './data-dir-lock.js';
 
 /** A data directory whose lock file already holds `content`, as another process left it. */
 function lockedDir(content: string) {
@@ -194,6 +194,22 @@ test('a claim older than a takeover lasts is stale even when its pid is a live p
     assert.equal(ownerOf(dir), String(process.pid));
     assert.deepEqual(readdirSync(dir), ['codops.lock'], 'the claim is removed');
     release();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a starting server's lock says so until its socket answers, and is released either way", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codops-lock-'));
+  const lock = join(dir, 'codops.lock');
+  try {
+    const release = acquireDataDirLock(dir, { starting: true });
+    assert.equal(readFileSync(lock, 'utf8'), `${process.pid}\n${bootId()}\nstarting\n`);
+    dataDirServed(dir);
+    assert.equal(readFileSync(lock, 'utf8'), `${process.pid}\n${bootId()}\n`);
+    assert.deepEqual(readdirSync(dir), ['codops.lock'], 'no temporary file is left');
+    release();
+    assert.deepEqual(readdirSync(dir), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

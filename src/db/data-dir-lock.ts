@@ -1,11 +1,22 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unwritableDataDir } from '../config.js';
 // Written whole or not at all: a lock seen empty has no pid, looked stale, and was taken from its live creator.
 import { createWith } from '../lib/create-file.js';
 
-export class DataDirLockedError extends Error {}
+export class DataDirLockedError extends Error {
+  /** The owner's pid, and whether it is a server still starting (its socket not served yet). */
+  constructor(
+    message: string,
+    readonly owner?: { pid: number; starting: boolean },
+  ) {
+    super(message);
+  }
+}
+
+/** The third line of a starting server's lock, until it serves commands on its socket. */
+const STARTING = 'starting';
 
 /** This boot of the machine (Linux; '' elsewhere): a lock written in another boot has no owner left. */
 export function bootId(): string {
@@ -28,10 +39,10 @@ function contentOf(file: string): string | undefined {
   }
 }
 
-/** The pid and boot id a lock file holds (a lock of an older version holds the pid alone). */
-function lockOwner(content: string): { pid: string; boot: string | undefined } {
-  const [pid, boot] = content.split('\n').map((l) => l.trim());
-  return { pid, boot: boot || undefined };
+/** The pid, boot id and note a lock file holds (a lock of an older version holds the pid alone). */
+function lockOwner(content: string): { pid: string; boot: string | undefined; note: string | undefined } {
+  const [pid, boot, note] = content.split('\n').map((l) => l.trim());
+  return { pid, boot: boot || undefined, note: note || undefined };
 }
 
 function alive(pid: number): boolean {
@@ -53,10 +64,11 @@ function liveOwner(content: string, boot: string): number | undefined {
 
 const digest = (content: string) => createHash('sha256').update(content).digest('hex').slice(0, 16);
 
-function inUse(dataDir: string, pid: number) {
+function inUse(dataDir: string, pid: number, starting = false) {
   return new DataDirLockedError(
     `The data directory ${dataDir} is in use by another codops process (pid ${pid}). ` +
       'Stop that process, or set DATA_DIR to another directory or DATABASE_URL to a PostgreSQL server.',
+    { pid, starting },
   );
 }
 
@@ -162,13 +174,13 @@ function sweepLeftovers(dataDir: string, boot: string) {
  * one written before the machine restarted (its pid may now be any other process's: the lock named
  * it "another codops process" and the server never started).
  */
-export function acquireDataDirLock(dataDir: string): () => void {
+export function acquireDataDirLock(dataDir: string, opts: { starting?: boolean } = {}): () => void {
   const file = join(dataDir, 'codops.lock');
   const boot = bootId();
   const mine = `${process.pid}\n${boot}\n`;
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (createWith(file, mine)) {
+      if (createWith(file, opts.starting ? `${mine}${STARTING}\n` : mine)) {
         sweepLeftovers(dataDir, boot);
         let released = false;
         const release = () => {
@@ -176,7 +188,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
           released = true;
           process.off('exit', release);
           try {
-            if (contentOf(file) === mine) unlinkSync(file);
+            if (contentOf(file)?.startsWith(mine)) unlinkSync(file); // also once started (dataDirServed)
           } catch {
             /* already gone */
           }
@@ -187,7 +199,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
       const seen = contentOf(file);
       if (seen === undefined) continue; // removed meanwhile: try again
       const owner = liveOwner(seen, boot);
-      if (owner !== undefined) throw inUse(dataDir, owner);
+      if (owner !== undefined) throw inUse(dataDir, owner, lockOwner(seen).note === STARTING);
       removeStale(dataDir, file, seen, mine, boot);
     }
   } catch (err) {
@@ -195,4 +207,19 @@ export function acquireDataDirLock(dataDir: string): () => void {
     throw unwritableDataDir(file, err);
   }
   throw busy(dataDir);
+}
+
+/**
+ * Run by a server once its socket answers commands: its lock stops saying `starting`. A command
+ * meeting a starting server's lock waits for that socket (cli/open-db.ts); any other owner without
+ * one is refused at once. Replaced whole (rename), so a reader never finds the lock missing or cut.
+ */
+export function dataDirServed(dataDir: string): void {
+  const file = join(dataDir, 'codops.lock');
+  const content = contentOf(file);
+  const mine = `${process.pid}\n${bootId()}\n`;
+  if (content !== `${mine}${STARTING}\n`) return;
+  const temp = `${file}.${digest(content)}.tmp`;
+  writeFileSync(temp, mine);
+  renameSync(temp, file);
 }

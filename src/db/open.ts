@@ -5,11 +5,12 @@ import { openPostgres } from './postgres.js';
 
 /**
  * `memory`: an embedded database in memory (tests). `template`: a file holding a dumped data
- * directory that a new embedded database starts as (test-support/pglite-template.ts).
+ * directory that a new embedded database starts as (test-support/pglite-template.ts). `starting`: the
+ * server's, whose lock says so until its socket answers (data-dir-lock.ts dataDirServed).
  */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
-  opts: { memory?: boolean; template?: string } = {},
+  opts: { memory?: boolean; template?: string; starting?: boolean } = {},
 ): Promise<Database> {
   // Whatever stops the first connection (an address that does not answer, TLS refused, a missing
   // password, an unknown database) is said as the variable to check, not as the driver's bare error.
@@ -19,7 +20,7 @@ export async function openDatabase(
     });
   // PGlite's module is imported only on the embedded database.
   const { openPgliteThread } = await import('./pglite-thread.js');
-  return openPgliteThread(opts.memory ? undefined : join(config.dataDir), { template: opts.template });
+  return openPgliteThread(opts.memory ? undefined : join(config.dataDir), { template: opts.template, starting: opts.starting });
 }
 
 /** Said with the driver's reason; a host of several addresses fails with an AggregateError of one per address and no message. */

@@ -41,11 +41,14 @@ function rebuilt(fields: Record<string, unknown>): Error {
  * use both cores, as the server and a PostgreSQL server do. The same `Database`: transactions hold the
  * engine as on one connection (other queries wait), errors keep PostgreSQL's fields.
  */
-export async function openPgliteThread(dataDir: string | undefined, opts: { template?: string } = {}): Promise<Database> {
+export async function openPgliteThread(
+  dataDir: string | undefined,
+  opts: { template?: string; starting?: boolean } = {},
+): Promise<Database> {
   let release = () => undefined as void;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
-    release = acquireDataDirLock(dataDir);
+    release = acquireDataDirLock(dataDir, { starting: opts.starting });
   }
   const worker = startWorker({ dataDir, template: opts.template, wasmModule: await engineModule() });
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
