@@ -80,6 +80,7 @@ export async function runScale(o: ScaleOptions) {
   const base = server.base;
   await settle(url);
   await maintained(url);
+  const startedPeak = rss.mark();
   const out: Record<string, unknown> = {};
   const rows: [string, string][] = [];
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
@@ -87,11 +88,13 @@ export async function runScale(o: ScaleOptions) {
     log(key);
     const c = { connections: 4, headers, next: () => ({ path: next() }) };
     const r = await cannonWithCpu({ base, pid: server.child.pid!, url }, c, o.warmupSeconds, duration);
-    out[key] = r;
+    // Each read's own peak: the run's peak alone does not say which request drives it.
+    const peakMb = rss.mark();
+    out[key] = { ...r, server_peak_rss_mb: peakMb };
     const cpu = url ? `server ${r.server_cpu_ms}, PostgreSQL ${r.postgres_cpu_ms}` : `server with its engine ${r.server_cpu_ms}`;
     rows.push([
       key,
-      `${r.requests_per_second} req/s, p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms${r.non_2xx || r.errors ? `, ${r.non_2xx} non-2xx, ${r.errors} errors` : ''}; CPU ms/request ${cpu}; others ${r.others_pct} %`,
+      `${r.requests_per_second} req/s, p50 ${r.latency_p50_ms} ms, p99 ${r.latency_p99_ms} ms${r.non_2xx || r.errors ? `, ${r.non_2xx} non-2xx, ${r.errors} errors` : ''}; CPU ms/request ${cpu}; others ${r.others_pct} %; RSS ≤ ${peakMb} MB`,
     ]);
   };
   const ref = (max: number) => `LD-${String(1 + Math.floor(Math.random() * max)).padStart(5, '0')}`;
@@ -127,6 +130,7 @@ export async function runScale(o: ScaleOptions) {
       load_seconds: loadSeconds,
       reads: out,
       server_peak_rss_mb: peak,
+      server_rss_after_start_mb: startedPeak,
     },
     rows,
   };
