@@ -23,13 +23,15 @@ export function installErrorRenderer(
     return reply.code(err.statusCode).type('application/json; charset=utf-8').send(err.body());
   };
 
-  // A path no route serves is 404 or 405 whatever its body: Fastify parses the body before the not-found handler runs.
+  // A path no route serves is 404 or 405 (OPTIONS: 200) whatever its body: Fastify parses the body before the not-found handler runs.
   const unrouted = (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0];
     const allowed = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => opts.router.find(m as 'GET', path));
     if (allowed.length > 0) {
       // Fastify answers HEAD wherever it answers GET; Laravel's Allow lists it right after GET.
       if (allowed[0] === 'GET') allowed.splice(1, 0, 'HEAD');
+      // OPTIONS is answered, not refused, as Laravel's getRouteForMethods does: its Allow joined by "," alone.
+      if (req.method === 'OPTIONS') return reply.code(200).header('allow', allowed.join(',')).send();
       reply.header('allow', allowed.join(', '));
       return send(req, reply, methodNotAllowed());
     }

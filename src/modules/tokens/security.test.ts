@@ -751,6 +751,41 @@ describe('around the API', () => {
     expectJson(await t.app.inject({ method: 'GET', url: '/nope' }), 404, NOT_FOUND);
   });
 
+  test('OPTIONS on a known path: 200, no body, Allow of its methods joined by "," (Laravel getRouteForMethods); unknown path 404', async () => {
+    const a = await tenant(t.db);
+    const options = (url: string, headers: Record<string, string> = {}, payload?: string) =>
+      t.app.inject({ method: 'OPTIONS', url, headers, ...(payload === undefined ? {} : { payload }) });
+    // No middleware of the route runs: no token, a wrong one or a broken JSON body answer alike.
+    for (const headers of [{}, a.auth, { authorization: 'Bearer 1|wrong' }, { ...a.auth, 'content-type': 'application/json' }]) {
+      const res = await options(`${API}/leads`, headers, 'content-type' in headers ? '{' : undefined);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.body, '');
+      assert.equal(res.headers.allow, 'GET,HEAD,POST,PATCH,DELETE');
+      // What every API answer carries.
+      assert.match(String(res.headers['x-request-id']), /^[\w-]{8,}$/);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.match(String(res.headers['x-ratelimit-limit']), /^\d+$/);
+      assert.match(String(res.headers['x-ratelimit-remaining']), /^\d+$/);
+    }
+    assert.equal((await options(`${API}/orders/ORD-00001`)).headers.allow, 'GET,HEAD,PATCH,DELETE');
+    assert.equal((await options(`${API}/lead-histories`, { 'x-request-id': 'options-1' })).headers['x-request-id'], 'options-1');
+    // The dashboard and the health check alike.
+    for (const [url, allow] of [
+      ['/logout', 'POST'],
+      ['/login', 'GET,HEAD,POST'],
+      ['/up', 'GET,HEAD'],
+    ]) {
+      const res = await options(url, { accept: 'text/html' });
+      assert.deepEqual([res.statusCode, res.body, res.headers.allow], [200, '', allow], url);
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', url);
+      assert.match(String(res.headers['x-request-id']), /^[\w-]{8,}$/, url);
+    }
+    expectJson(await options(`${API}/nope`), 404, NOT_FOUND);
+    expectJson(await options('/nope'), 404, NOT_FOUND);
+    // Other methods keep their 405 and its ", ".
+    assert.equal((await t.app.inject({ method: 'PUT', url: `${API}/leads` })).headers.allow, 'GET, HEAD, POST, PATCH, DELETE');
+  });
+
   test('413 over the body limit: the small limit on single endpoints, the bulk limit on bulk ones', async () => {
     const s = await testApp({ BULK_BODY_LIMIT_BYTES: '2048', BODY_LIMIT_BYTES: '1024', API_RATE_LIMIT_PER_MINUTE: '100000' });
     try {
