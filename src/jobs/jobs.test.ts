@@ -8,7 +8,7 @@ import { testApp, usingPostgres, type TestApp } from '../test-support/harness.js
 import { person, type Person } from '../test-support/people.js';
 import { login } from '../test-support/session.js';
 import { enqueue } from './enqueue.js';
-import { defineJob, FinalJobError, jobKinds, leaseSecondsOf, type JobContext } from './registry.js';
+import { defineJob, FinalJobError, jobKinds, leaseSecondsOf, type JobContext, type JobKind } from './registry.js';
 import { jobStats } from './stats.js';
 import { JobWorker } from './worker.js';
 
@@ -110,8 +110,7 @@ const leftover = defineJob<{ fileKey: string }>({
 const longTx = defineJob<Record<string, never>>({
   kind: 'test.inproc.long-tx',
   retry: { limit: 0, delaySeconds: 1 },
-  leaseSeconds: 3,
-  embeddedLeaseSeconds: 600,
+  leaseSeconds: 3, // on the embedded database the registry's 600 s (EMBEDDED_LEASE_SECONDS)
   async handler(ctx) {
     const leaseAt = async () =>
       (await ctx.db.query<{ at: string }>('SELECT started_on::text AS at FROM pgboss.job WHERE id = $1', [ctx.id])).rows[0].at;
@@ -362,6 +361,16 @@ describe('a lease per database', () => {
     const short = kinds.filter((k) => leaseSecondsOf(k, 'pglite') < 600).map((k) => k.kind);
     assert.deepEqual(short, []);
     assert.ok(kinds.every((k) => leaseSecondsOf(k, 'postgres') <= 60));
+  });
+
+  test("a kind's lease on the embedded database is ten minutes unless it says otherwise, and never shorter than its own", () => {
+    const plain = defineJob({ kind: 'test.inproc.lease-default', leaseSeconds: 30, handler: () => Promise.resolve({}) });
+    const long = defineJob({ kind: 'test.inproc.lease-long', leaseSeconds: 900, handler: () => Promise.resolve({}) });
+    const own = defineJob({ kind: 'test.inproc.lease-own', leaseSeconds: 3, embeddedLeaseSeconds: 4, handler: () => Promise.resolve({}) });
+    const leases = (k: JobKind) => [leaseSecondsOf(k, 'pglite'), leaseSecondsOf(k, 'postgres'), leaseSecondsOf(k, undefined)];
+    assert.deepEqual(leases(plain), [600, 30, 600]);
+    assert.deepEqual(leases(long), [900, 900, 900]);
+    assert.deepEqual(leases(own), [4, 3, 4]);
   });
 });
 

@@ -85,9 +85,9 @@ export interface JobKind<P = unknown> {
    */
   leaseSeconds: number;
   /**
-   * The lease on the embedded database, when longer than `leaseSeconds`: there a transaction of the
-   * handler holds the one connection, and no renewal runs before it ends. A long lease costs nothing
-   * there: the process alone on that database takes back a dead run's jobs at once (`soleProcess`).
+   * The lease on the embedded database, at least `leaseSeconds`; unset, `EMBEDDED_LEASE_SECONDS` (or
+   * `leaseSeconds` when longer). Set it only for a kind that wants something else there (a test's
+   * short lease). See `EMBEDDED_LEASE_SECONDS` for why the default is long.
    */
   embeddedLeaseSeconds?: number;
   /** Answers the job's `result` (JSON) or throws; `FinalJobError` is never retried. */
@@ -120,6 +120,15 @@ export class JobLostError extends Error {
   }
 }
 
+/**
+ * A run's lease on the embedded database when its kind does not set `embeddedLeaseSeconds`: ten
+ * minutes, or its `leaseSeconds` when longer. There a transaction (an import's write, its own or
+ * another job's) holds the one connection and no renewal runs before it ends: a push's 30 s lapsed
+ * behind a 240-s write. A long lease costs nothing there: the process alone on that database takes
+ * back a dead run's jobs at once (`soleProcess`). docs/decisions.md, Leases.
+ */
+export const EMBEDDED_LEASE_SECONDS = 600;
+
 const KINDS = new Map<string, JobKind>();
 const NAME = /^[a-z][a-z0-9_.-]{0,99}$/;
 
@@ -148,9 +157,10 @@ export function defineJob<P>(
   return kind;
 }
 
-/** A run's lease on this kind of database (the longer one when not known). */
+/** A run's lease on this kind of database (the embedded database's, the longer one, when not known). */
 export function leaseSecondsOf(kind: JobKind, database: Database['kind'] | undefined): number {
-  return database === 'postgres' ? kind.leaseSeconds : (kind.embeddedLeaseSeconds ?? kind.leaseSeconds);
+  if (database === 'postgres') return kind.leaseSeconds;
+  return kind.embeddedLeaseSeconds ?? Math.max(EMBEDDED_LEASE_SECONDS, kind.leaseSeconds);
 }
 
 export const jobKind = (kind: string): JobKind | undefined => KINDS.get(kind);

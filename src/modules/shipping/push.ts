@@ -93,7 +93,6 @@ export const pushJob = defineJob<PushPayload>({
   retry: { limit: 8, delaySeconds: 5 },
   // A courier call lasts 10 s at most: a dead worker's push is taken over within half a minute.
   leaseSeconds: 30,
-  embeddedLeaseSeconds: 600,
   async handler(ctx) {
     const { companyId, orderIds } = ctx.payload;
     const { courier } = await companyCourier(ctx.db, ctx.appKey, companyId);

@@ -71,7 +71,6 @@ export const syncJob = defineJob<SyncPayload>({
   label: 'Sync parcel statuses',
   retry: { limit: 5, delaySeconds: 30 },
   leaseSeconds: 60,
-  embeddedLeaseSeconds: 600,
   async handler(ctx) {
     const companies = await companiesToSync(ctx.db, ctx.payload.companyId);
     if (ctx.progress.total === 0) await ctx.report({ total: await shippedCount(ctx.db, companies) });

@@ -104,10 +104,8 @@ const defineExport = (table: ExportTable, label: string) =>
     // Renewed between its batches on both databases (docs/decisions.md, Leases). On PostgreSQL a
     // server killed mid-export frees its job within a minute and a half (120 s made it up to 150 s).
     // On PGlite an import's write beside it holds the one connection and its renewals wait behind it
-    // (240 s measured under load): the import's ten minutes, which cost nothing there (the next start
-    // takes the job back at once).
+    // (240 s measured under load): the registry's ten minutes there (EMBEDDED_LEASE_SECONDS) cover it.
     leaseSeconds: 60,
-    embeddedLeaseSeconds: 600,
     async handler(ctx) {
       if (!ctx.userId) throw new FinalJobError('An export belongs to the user who asked for it.');
       const source = SOURCES[ctx.payload.table] as unknown as Source<{ id: string }>;
@@ -138,7 +136,6 @@ export const exportCleanupJob = defineJob<Record<string, never>>({
   kind: 'exports.cleanup',
   label: 'Delete old exports',
   lane: 'low',
-  embeddedLeaseSeconds: 600,
   async handler(ctx) {
     const partial = await ctx.files.sweep(new Date(Date.now() - PARTIAL_FILE_HOURS * 3_600_000));
     let deleted = 0;

@@ -269,9 +269,8 @@ export function defineImport<Item>(spec: ImportSpec<Item>) {
     // renewals during a 100,000-row import was the renewal interval itself: docs/decisions.md, Leases),
     // so a server killed mid-import frees its job within a minute. On PGlite that transaction holds
     // the one connection and no renewal runs before it ends (20 s for 100,000 rows here, 37 s in the
-    // crash audit): ten minutes, which cost nothing there (the next start takes the job back at once).
+    // crash audit): the registry's ten minutes there (EMBEDDED_LEASE_SECONDS) cover it.
     leaseSeconds: 60,
-    embeddedLeaseSeconds: 600,
     async handler(ctx) {
       const done = ctx.progress.checkpoint as { imported?: number; refused?: number; refusedRows?: number } | null;
       try {

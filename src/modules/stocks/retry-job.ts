@@ -12,7 +12,6 @@ export const retryWaitingJob = defineJob<{ products: string[] }>({
   label: 'Reserve orders waiting for stock',
   retry: { limit: 3, delaySeconds: 5 },
   leaseSeconds: 60,
-  embeddedLeaseSeconds: 600,
   async handler(ctx) {
     const reserved = await ctx.db.tx((q) => retryWaitingOrders(q, SYSTEM, ctx.payload.products));
     return { reserved };
