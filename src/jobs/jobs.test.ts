@@ -80,6 +80,8 @@ const steps = defineJob<{ steps: number; stepMs: number }>({
   kind: 'test.inproc.steps',
   retry: { limit: 0, delaySeconds: 1 },
   leaseSeconds: 3,
+  // Short on PGlite too, so that a run of this kind renews its lease there as well.
+  embeddedLeaseSeconds: 3,
   async handler(ctx) {
     started(ctx);
     let next = (ctx.progress.checkpoint as { next?: number } | null)?.next ?? 0;

@@ -24,6 +24,8 @@ const steps = defineJob<{ steps: number; stepMs: number }>({
   kind: 'test.process.steps',
   retry: { limit: 5, delaySeconds: 1 },
   leaseSeconds: 5,
+  // Short on PGlite too, so that its runs renew their lease there as well.
+  embeddedLeaseSeconds: 5,
   async handler(ctx) {
     const { steps, stepMs } = ctx.payload;
     let next = (ctx.progress.checkpoint as { next?: number } | null)?.next ?? 0;
@@ -44,4 +46,4 @@ const steps = defineJob<{ steps: number; stepMs: number }>({
 });
 
 /** The same steps under an import's lease (600 s): a dead run's job waits that long unless taken back at once. */
-defineJob<{ steps: number; stepMs: number }>({ ...steps, kind: 'test.process.long-lease', leaseSeconds: 600 });
+defineJob<{ steps: number; stepMs: number }>({ ...steps, kind: 'test.process.long-lease', leaseSeconds: 600, embeddedLeaseSeconds: 600 });
