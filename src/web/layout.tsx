@@ -13,8 +13,10 @@ function Icon({ name }: { name: string }) {
   );
 }
 
+/** The flash: a success, or a refusal with the messages no field of the page showed (the body is rendered first). */
 function Flash() {
-  const { flash } = usePage();
+  const { flash, errors } = usePage();
+  const unshown = errors.unshown();
   return (
     <>
       {flash.success && (
@@ -26,9 +28,16 @@ function Flash() {
           <div class="sr-only" aria-live="polite" data-announce={flash.success}></div>
         </>
       )}
-      {flash.error && (
+      {(flash.error || unshown.length > 0) && (
         <div class="flash flash-error" role="alert">
           {flash.error}
+          {unshown.length > 0 && (
+            <ul class="plain-list">
+              {unshown.map((m) => (
+                <li>{m}</li>
+              ))}
+            </ul>
+          )}
         </div>
       )}
     </>

@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
+import { jsxTemplate } from 'preact/jsx-runtime';
 import { renderToString } from 'preact-render-to-string';
 import { inDisplayZone } from './format.js';
 import { Layout } from './layout.js';
-import { PageContext, type PageCtx } from './page-context.js';
+import { PageContext, PageErrors, type PageCtx } from './page-context.js';
 import { pageUrl } from './query.js';
 
 /** Reads and clears the one-time session values (flash, errors, old input). */
@@ -27,17 +28,19 @@ export function renderPage(
   const csrf =
     typeof reply.generateCsrf === 'function' && (req as { session?: unknown }).session ? reply.generateCsrf() : (req.csrfToken ?? '');
   const once = consume(req);
-  const errors = req.listErrors ? { ...once.errors, ...req.listErrors } : once.errors;
+  const errors = new PageErrors(req.listErrors ? { ...once.errors, ...req.listErrors } : once.errors);
   const ctx: PageCtx = { user: req.user, csrf, ...once, errors, url: pageUrl(req) };
-  const html = inDisplayZone(req.server.config.timezone, () =>
-    renderToString(
-      <PageContext.Provider value={ctx}>
-        <Layout title={opts.title} bare={opts.bare}>
-          {opts.body}
-        </Layout>
-      </PageContext.Provider>,
-    ),
-  );
+  const inContext = (node: ComponentChildren) => renderToString(<PageContext.Provider value={ctx}>{node}</PageContext.Provider>);
+  const html = inDisplayZone(req.server.config.timezone, () => {
+    // The body first, so the layout's flash knows which errors no field of it showed; then the
+    // layout around the body's HTML, placed as it is (a template node of preact's JSX runtime).
+    const body = inContext(opts.body);
+    return inContext(
+      <Layout title={opts.title} bare={opts.bare}>
+        {jsxTemplate([body])}
+      </Layout>,
+    );
+  });
   return reply
     .code(opts.status ?? 200)
     .header('cache-control', 'no-store')

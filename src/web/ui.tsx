@@ -10,7 +10,7 @@ const idOf = (name: string) => 'f-' + name.replace(/\[\]$/, '').replace(/[^\w-]/
 function useField(name: string) {
   const { errors, old } = usePage();
   const key = name.replace(/\[\]$/, '').replace(/\[([^\]]*)\]/g, '.$1');
-  const messages = errors[key] ?? [];
+  const messages = errors.of(key);
   let value: unknown = old;
   let hasOld = true;
   for (const part of key.split('.')) {

@@ -90,7 +90,7 @@ function OutcomeForm(p: {
   // refused, the corrections open: its messages are inside.
   const { errors, old } = usePage();
   const chosen = (old as { status?: unknown }).status;
-  const correctionRefused = Object.keys(errors).some((k) => CORRECTIONS.has(k.split('.')[0]));
+  const correctionRefused = errors.some((k) => CORRECTIONS.has(k.split('.')[0]));
   return (
     <Card title="Outcome" class="card-outcome">
       <Form action={`/leads/${lead.id}/status`} method="PATCH" label="Record the outcome" class="form outcome-form">

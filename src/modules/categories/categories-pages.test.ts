@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { newId } from '../../lib/ids.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import type { Agent } from '../../test-support/session.js';
-import { expectJson, FORBIDDEN, INVALID, NOT_FOUND, signInEach } from '../../test-support/expect.js';
+import { expectJson, fieldErrors, FORBIDDEN, INVALID, NOT_FOUND, pageErrors, signInEach } from '../../test-support/expect.js';
 import { createAccount } from '../accounts/service.js';
 import { ROLES, type Role } from '../../core/roles.js';
 
@@ -163,5 +163,37 @@ describe('categories', () => {
       audited.rows.filter((r) => r.action === 'products.delete').map((r) => [r.account_id, Object.keys(r.changes as object)]),
       rows.map(() => [shop, ['sku', 'name']]),
     );
+  });
+
+  test('an error on a field the page does not show (a forged hidden field) is said in the flash', async () => {
+    const c = await category();
+    const list = '/categories?per_page=1000&sort=name';
+    // The row's own Delete form, its hidden `_own` forged with a NUL: refused, nothing deleted, and said.
+    const row = new RegExp(`<form[^>]*aria-label="Delete ${c.name}"[^>]*>(.*?)</form>`, 's').exec((await as.admin.get(list)).body);
+    const posted = Object.fromEntries(
+      [...(row?.[1] ?? '').matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)]
+        .filter(([, k]) => k !== '_token' && k !== '_method')
+        .map(([, k, v]) => [k, v]),
+    );
+    assert.deepEqual(posted, { 'ids[]': c.id, _own: '1' });
+    const forged = await as.admin.form('/categories/delete', { ...posted, _own: '\u0000' }, { method: 'DELETE' });
+    assert.equal(forged.headers.location, list);
+    const back = (await as.admin.follow(forged)).body;
+    assert.deepEqual(pageErrors(back), ['The  own field must not contain control characters.']);
+    assert.equal(back.match(/ own field must not contain control characters/g)?.length, 1);
+    assert.equal((back.match(/role="alert"/g) ?? []).length, 1);
+    expectJson(await as.admin.json('GET', `/categories/${c.id}/show`), 200);
+    // Said once: the list's next visit is quiet.
+    assert.deepEqual(pageErrors((await as.admin.get(list)).body), []);
+  });
+
+  test("a field's own error is said beside it only, not again in the flash", async () => {
+    await as.admin.get('/categories/create');
+    const blank = await as.admin.form('/categories/store', { name: '' });
+    assert.equal(blank.headers.location, '/categories/create');
+    const form = (await as.admin.follow(blank)).body;
+    assert.deepEqual(fieldErrors(form, 'f-name'), ['The name field is required.']);
+    assert.equal(form.match(/The name field is required\./g)?.length, 1);
+    assert.doesNotMatch(form, /flash-error/);
   });
 });

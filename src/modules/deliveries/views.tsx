@@ -12,7 +12,7 @@ function DeliveryCard({ d }: { d: DeliveryRow }) {
   const { csrf, errors, old } = usePage();
   // A refused mark comes back with its errors for the order it was about.
   const mine = old.order_id === d.id;
-  const messages = mine ? [...(errors.status ?? []), ...(errors.note ?? [])] : [];
+  const messages = mine ? [...errors.of('status'), ...errors.of('note')] : [];
   const noteId = `note-${d.id}`;
   return (
     <li class="delivery" id={`order-${d.id}`} data-reference={d.reference}>

@@ -20,7 +20,6 @@ import {
 } from '../../web/ui.js';
 import type { Balance } from '../ledger/queries.js';
 import { BalanceKpis, hidesMoney } from '../ledger/views.js';
-import { OtherErrors } from '../records/record-ui.js';
 import type { InvoiceHistoryRow, InvoiceJson, PaymentDetails } from './queries.js';
 import { INVOICE_STATUSES, type PaymentMethod } from './schemas.js';
 import { SettingsHeader } from '../settings/components.js';
@@ -111,8 +110,6 @@ export function InvoicePage(p: {
           </LinkButton>
         }
       />
-      {/* A refused move or delete (a double click, a page opened before a change): the page's error. */}
-      <OtherErrors shown={(k) => p.can.paid && (k === 'file' || k === 'comment')} />
       <Card>
         <DefinitionList
           items={[

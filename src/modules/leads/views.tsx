@@ -35,7 +35,6 @@ import {
   LineRows,
   changedBy,
   Money,
-  OtherErrors,
   RecordStatus,
   statusLabel,
   StatusTabs,
@@ -44,7 +43,6 @@ import {
   type LineValue,
 } from '../records/record-ui.js';
 import type { HandMadeTarget } from '../records/hand-made.js';
-import { LEAD_FORM_FIELDS } from './schemas.js';
 import { isOpenLead, LEAD_STATUSES } from './transitions.js';
 
 /** A lead as the API represents it (api-v1.md). */
@@ -405,9 +403,6 @@ export function LeadPage(p: {
         canEdit={p.canEdit && open}
         canDelete={p.canDelete && lead.status !== 'confirmed'}
       />
-      <OtherErrors
-        shown={(k) => p.options.length > 0 && ['status', 'callback_at', 'cancel_reason', 'duplicate_of', 'comment'].includes(k)}
-      />
       <StatusLine
         status={lead.status}
         related={{
@@ -475,7 +470,6 @@ export function LeadForm(p: {
             Account: <strong>{p.accountName}</strong>
           </p>
         )}
-        <OtherErrors shown={(k) => (LEAD_FORM_FIELDS as readonly string[]).includes(k) || k.startsWith('products.')} />
         <div class="form-grid">
           <Field name="full_name" label="Full name" value={lead?.full_name} required autocomplete="off" />
           <Field name="phone" label="Phone" type="tel" value={lead?.phone} required autocomplete="off" />

@@ -83,9 +83,7 @@ function audienceOf(a: AnnouncementItem): string {
 export function AnnouncementForm(p: { users: { id: string; full_name: string; role: Role; email: string }[] }) {
   const { errors } = usePage();
   // An unknown listed user (`user_ids.3`) is reported beside the picker.
-  const listed = Object.entries(errors)
-    .filter(([k]) => /^user_ids\.\d+$/.test(k))
-    .flatMap(([, m]) => m);
+  const listed = errors.where((k) => /^user_ids\.\d+$/.test(k));
   return (
     <Card>
       <Form action="/notifications/store" label="New notification">

@@ -35,14 +35,12 @@ import {
   hidesMoney,
   LineRows,
   Money,
-  OtherErrors,
   RecordStatus,
   statusLabel,
   StatusTabs,
   type HistoryItem,
   type LineValue,
 } from '../records/record-ui.js';
-import { ORDER_FIELDS } from './schemas.js';
 import { ORDER_STATUSES } from './transitions.js';
 
 /** An order as the API represents it (api-v1.md). */
@@ -317,11 +315,6 @@ export function OrderPage(p: {
         canEdit={p.canEdit && order.status === 'new'}
         canDelete={p.canDelete && (order.status === 'new' || order.status === 'canceled')}
       />
-      <OtherErrors
-        shown={(k) =>
-          p.options.length > 0 && ['status', 'comment', 'tracking_number', 'delivery_user_id', 'shipping_company_id'].includes(k)
-        }
-      />
       <StatusLine
         status={order.status}
         related={{
@@ -409,7 +402,6 @@ export function OrderForm(p: {
             Account: <strong>{p.accountName}</strong>
           </p>
         )}
-        <OtherErrors shown={(k) => (ORDER_FIELDS as readonly string[]).includes(k) || k.startsWith('products.')} />
         <div class="form-grid">
           <Field name="full_name" label="Full name" value={order?.full_name} required autocomplete="off" />
           <Field name="phone" label="Phone" type="tel" value={order?.phone} required autocomplete="off" />

@@ -18,7 +18,7 @@ function VariantRows({ variants }: { variants: Variant[] }) {
   const source = Array.isArray(old.variants) ? (old.variants as Partial<Variant>[]) : 'variants' in old ? [] : variants;
   const rows: Partial<Variant>[] = [...source];
   for (let i = 0; i < 3 && rows.length < MAX_VARIANTS; i++) rows.push({});
-  const listErrors = errors.variants ?? [];
+  const listErrors = errors.of('variants');
   return (
     <fieldset class={listErrors.length ? 'field fieldset variants has-error' : 'field fieldset variants'}>
       <legend class="sr-only">Variants</legend>
@@ -66,7 +66,7 @@ function VariantRows({ variants }: { variants: Variant[] }) {
 function VariantCell(p: { i: number; field: string; label: string; children: (id: string, describedBy?: string) => ComponentChildren }) {
   const { errors } = usePage();
   const id = `f-variants-${p.i}-${p.field}`;
-  const list = errors[`variants.${p.i}.${p.field}`] ?? [];
+  const list = errors.of(`variants.${p.i}.${p.field}`);
   return (
     <div class={list.length ? 'field has-error' : 'field'}>
       <label for={id}>

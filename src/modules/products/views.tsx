@@ -184,7 +184,7 @@ function ImageCard({ p, admin }: { p: ProductJson; admin: boolean }) {
 
 function ImageErrors() {
   const { errors } = usePage();
-  const list = errors.image ?? [];
+  const list = errors.of('image');
   if (list.length === 0) return null;
   return (
     <ul class="field-errors" id="f-image-error" role="alert">

@@ -2,7 +2,6 @@
 import { Money } from '../../web/money.js';
 // line rows, money cells and the staff's account picker.
 import type { ComponentChildren } from 'preact';
-import type { FieldErrors } from '../../http/errors.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import {
@@ -265,7 +264,7 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
   const rows = [...source];
   const blanks = Math.max(1, Math.min(p.blank ?? 2, p.max - rows.length));
   for (let i = 0; i < blanks && rows.length < p.max; i++) rows.push({});
-  const listErrors = errors.products ?? [];
+  const listErrors = errors.of('products');
   return (
     <fieldset
       class={listErrors.length ? 'field fieldset lines has-error' : 'field fieldset lines'}
@@ -284,7 +283,7 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
         if (sku && !p.products.some((x) => x.sku === sku)) options.unshift([sku, `${sku} (not an active product)`]);
         return (
           <div class="line-row">
-            <LineCell i={i} field="sku" label="SKU" errors={errors}>
+            <LineCell i={i} field="sku" label="SKU">
               {(id, describedBy) => (
                 <select id={id} name={`products[${i}][sku]`} aria-describedby={describedBy} aria-invalid={describedBy ? 'true' : undefined}>
                   <option value="">Choose a product</option>
@@ -296,7 +295,7 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
                 </select>
               )}
             </LineCell>
-            <LineCell i={i} field="quantity" label="Quantity" errors={errors}>
+            <LineCell i={i} field="quantity" label="Quantity">
               {(id, describedBy) => (
                 <input
                   id={id}
@@ -308,7 +307,7 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
                 />
               )}
             </LineCell>
-            <LineCell i={i} field="price" label="Price" errors={errors}>
+            <LineCell i={i} field="price" label="Price">
               {(id, describedBy) => (
                 <input
                   id={id}
@@ -330,15 +329,9 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
 
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
-function LineCell(p: {
-  i: number;
-  field: string;
-  label: string;
-  errors: FieldErrors;
-  children: (id: string, describedBy?: string) => ComponentChildren;
-}) {
+function LineCell(p: { i: number; field: string; label: string; children: (id: string, describedBy?: string) => ComponentChildren }) {
   const id = `f-products-${p.i}-${p.field}`;
-  const messages = p.errors[`products.${p.i}.${p.field}`] ?? [];
+  const messages = usePage().errors.of(`products.${p.i}.${p.field}`);
   return (
     <div class={messages.length ? 'field has-error' : 'field'}>
       <label for={id}>
@@ -347,18 +340,6 @@ function LineCell(p: {
       </label>
       {p.children(id, messages.length ? `${id}-error` : undefined)}
       <FieldErrorList id={id} messages={messages} />
-    </div>
-  );
-}
-
-/** Field errors no field of the form shows (a tampered post, or a rule on the whole record). */
-export function OtherErrors(p: { shown: (key: string) => boolean }) {
-  const { errors } = usePage();
-  const rest = Object.entries(errors).filter(([k]) => !p.shown(k));
-  if (rest.length === 0) return null;
-  return (
-    <div class="flash flash-error" role="alert">
-      <ul class="plain-list">{rest.flatMap(([, list]) => list.map((m) => <li>{m}</li>))}</ul>
     </div>
   );
 }

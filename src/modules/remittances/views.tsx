@@ -3,11 +3,9 @@ import { todayIn } from '../../lib/time-zone.js';
 import { displayZone } from '../../web/format.js';
 import { useOldTicked } from '../../web/page-context.js';
 import { Button, Card, Checkbox, DataTable, Field, Form, LinkButton, PageHeader, TextArea } from '../../web/ui.js';
-import { OtherErrors } from '../records/record-ui.js';
 import type { Courier, CourierCash, PendingOrder } from './queries.js';
 
 /** The form's fields that show their own errors. */
-const FIELDS = ['file', 'received_at', 'comment', 'confirm'];
 const param = (c: Courier) => (c.type === 'shipping_company' ? 'shipping_company_id' : 'delivery_user_id');
 
 export function CourierCashPage(p: { rows: CourierCash[] }) {
@@ -50,8 +48,6 @@ export function RemittanceForm(p: { courier: Courier; orders: PendingOrder[] }) 
   return (
     <>
       <PageHeader title={`Remittance from ${p.courier.name}`} back={{ href: '/remittances', label: 'Courier cash' }} />
-      {/* The selection's and the CSV lines' errors have no field of their own: the page's error. */}
-      <OtherErrors shown={(k) => FIELDS.includes(k)} />
       <Card title="Select the orders paid for, or upload the courier's CSV">
         <Form action="/remittances" multipart label="Record a remittance">
           <input type="hidden" name={param(p.courier)} value={p.courier.id} />

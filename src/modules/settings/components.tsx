@@ -35,18 +35,6 @@ export function SettingsHeader(p: { title: string; subtitle?: string; actions?: 
   );
 }
 
-/** Messages of keys no field of the form shows (e.g. `scopes.0` from a tampered form). */
-export function OtherErrors(p: { shown: string[] }) {
-  const { errors } = usePage();
-  const rest = Object.entries(errors).filter(([k]) => !p.shown.includes(k));
-  if (rest.length === 0) return null;
-  return (
-    <div class="flash flash-error" role="alert">
-      <ul class="plain-list">{rest.flatMap(([, list]) => list.map((m) => <li>{m}</li>))}</ul>
-    </div>
-  );
-}
-
 /** `2026-01-15T14:30:00Z` as the API writes times, or null. */
 export const isoSeconds = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 

@@ -47,7 +47,7 @@ const profileJson = (p: ProfileRow) => ({
 
 function PictureField(p: { current: string | null; initial: string }) {
   const { errors } = usePage();
-  const messages = errors.picture ?? [];
+  const messages = errors.of('picture');
   const url = pictureUrl(p.current);
   return (
     <div class={messages.length ? 'field has-error' : 'field'}>

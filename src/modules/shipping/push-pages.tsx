@@ -19,7 +19,6 @@ import { shippingCompanyPolicy } from '../shipping-companies/policy.js';
 import { WaitingForStockBadge, WaitingForStockWhy } from '../orders/views.js';
 import { companyForPush, liveOrderIds, pushableOrders, pushCompanies, type PushableOrder } from './push-queries.js';
 import { pushJob } from './push.js';
-import { OtherErrors } from '../records/record-ui.js';
 
 const PAGE = '/orders/push';
 const PushBody = compile(
@@ -51,8 +50,6 @@ function PushPage(p: {
         subtitle="Send new orders to a shipping company: each gets a parcel and its tracking number, and leaves the stock."
         back={{ href: '/orders', label: 'Orders' }}
       />
-      {/* "Select at least one order" and the like: the selection has no field of its own. */}
-      <OtherErrors shown={(k) => k === 'shipping_company_id'} />
       {p.job && (
         <Card title="Last push">
           <JobProgress job={p.job} label="Pushing orders" reloadWhenDone />

@@ -21,7 +21,7 @@ export function ExportForm({ records }: { records: Exported }) {
   params.delete('page');
   const query = params.toString();
   const id = `export-format-${records}`;
-  const messages = errors.format ?? [];
+  const messages = errors.of('format');
   return (
     <form
       method="post"

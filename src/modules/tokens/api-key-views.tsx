@@ -18,7 +18,7 @@ import {
 } from '../../web/ui.js';
 import { SCOPES, type Scope } from '../../core/scopes.js';
 import { API_KEY_STATUSES, statusOf, type ApiKeyFilter, type ApiKeyRow, type ApiKeyStatus } from './api-key-queries.js';
-import { OtherErrors, SettingsHeader, When } from '../settings/components.js';
+import { SettingsHeader, When } from '../settings/components.js';
 
 /**
  * Whether a key expires as a day of the platform's zone ends (as the form's date sets it): shown
@@ -178,7 +178,6 @@ export function CreatePage(p: { user: WebUser; accounts: [string, string][]; acc
     <>
       <PageHeader title="Generate an API key" back={{ href: '/settings/api-keys', label: 'API keys' }} />
       <Card title="New API key">
-        <OtherErrors shown={['account_id', 'name', 'scopes', 'expires_at']} />
         <Form action="/settings/api-keys/store" label="Generate an API key">
           {admin && (
             <Select name="account_id" label="Account" options={p.accounts} placeholder="Choose the account" value={p.account} required />

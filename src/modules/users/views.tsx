@@ -226,9 +226,7 @@ export function UsersList(p: {
 /** Every message of the keys under `prefix.` (the items of an array field). */
 function ItemErrors({ prefix }: { prefix: string }) {
   const { errors } = usePage();
-  const list = Object.entries(errors)
-    .filter(([k]) => k.startsWith(`${prefix}.`))
-    .flatMap(([, m]) => m);
+  const list = errors.where((k) => k.startsWith(`${prefix}.`));
   if (list.length === 0) return null;
   return (
     <ul class="field-errors" id={`f-${prefix}-items-error`}>
@@ -247,7 +245,7 @@ function WorkingHours({ value }: { value: { startTime: string; endTime: string }
   const rows =
     'agent_working_hours' in old ? ((old.agent_working_hours as { startTime?: string; endTime?: string }[] | undefined) ?? []) : value;
   const count = Math.min(MAX_WORKING_HOURS, Math.max(3, rows.length + 2));
-  const top = errors.agent_working_hours ?? [];
+  const top = errors.of('agent_working_hours');
   return (
     <fieldset class="field fieldset">
       <legend>Working hours</legend>
@@ -266,7 +264,7 @@ function WorkingHours({ value }: { value: { startTime: string; endTime: string }
             <div class="hours-row">
               {(['startTime', 'endTime'] as const).map((k) => {
                 const id = `f-agent_working_hours-${i}-${k}`;
-                const messages = errors[`agent_working_hours.${i}.${k}`] ?? [];
+                const messages = errors.of(`agent_working_hours.${i}.${k}`);
                 return (
                   <div class={messages.length ? 'field has-error' : 'field'}>
                     <label for={id}>
