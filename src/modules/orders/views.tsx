@@ -77,13 +77,12 @@ export interface OrderListRow {
  * Its why is text under it, not a `title` tooltip, which neither a keyboard, a phone nor most screen readers reach;
  * in a list one short line, which keeps the row short at 1280 px (the whole sentence is on the order's page).
  */
-export const WaitingForStockBadge = () => <Badge tone="amber">Waiting for stock</Badge>;
-export const WaitingForStockWhy = () => <span class="small muted">No stock reserved</span>;
-/** The same in a list's status cell, as text that may wrap (a badge never does, and widened the orders table). */
-const WaitingForStockNote = () => (
+const WaitingForStockBadge = () => <Badge tone="amber">Waiting for stock</Badge>;
+/** The same in a list's row (the orders list, Push orders), as text, not a badge (a badge widened the orders table). */
+export const WaitingForStockNote = () => (
   <>
     <span class="small waiting-note">Waiting for stock</span>
-    <WaitingForStockWhy />
+    <span class="small muted">No stock reserved</span>
   </>
 );
 

@@ -16,7 +16,7 @@ import type { JobJson } from '../../jobs/registry.js';
 import { visibleJob } from '../jobs/queries.js';
 import { orderPolicy } from '../orders/policy.js';
 import { shippingCompanyPolicy } from '../shipping-companies/policy.js';
-import { WaitingForStockBadge, WaitingForStockWhy } from '../orders/views.js';
+import { WaitingForStockNote } from '../orders/views.js';
 import { companyForPush, liveOrderIds, pushableOrders, pushCompanies, type PushableOrder } from './push-queries.js';
 import { pushJob } from './push.js';
 
@@ -103,12 +103,7 @@ function PushPage(p: {
                 render: (o) => (
                   <span class="stack">
                     <a href={`/orders/${o.id}/show`}>{o.reference}</a>
-                    {o.waiting_for_stock && (
-                      <>
-                        <WaitingForStockBadge />
-                        <WaitingForStockWhy />
-                      </>
-                    )}
+                    {o.waiting_for_stock && <WaitingForStockNote />}
                     {o.push_failure && (
                       <span class="small failed-note">
                         Push failed: <KeepReferences text={o.push_failure.message} />{' '}
