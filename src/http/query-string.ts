@@ -12,6 +12,7 @@ export function parseQuery(raw: string): Record<string, unknown> {
   let plain = true;
   for (const key in query) if (key.indexOf('[') > 0 || Array.isArray(query[key])) plain = false;
   if (plain) return query;
+  // parse('') for fast-querystring's prototype-less object, as `query` is: `__proto__[]=a` stays a plain key.
   const php = parse('') as Record<string, unknown>;
   for (const pair of raw.split('&')) {
     for (const [key, value] of Object.entries(parse(pair) as Record<string, string>)) {
