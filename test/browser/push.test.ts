@@ -168,6 +168,12 @@ describe('pushing orders in a real browser', { skip: skipBrowser }, () => {
       return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
     });
     assert.equal(lines, 1, 'the why on one line');
+    // And the row about as tall as its neighbour (three short lines beside a name and a phone): "Waiting
+    // for stock" and its why wrapped to two lines each in the status column, 123 px beside 67–89 px rows
+    // with the demo's data (104 px beside 67 px here).
+    const height = async (row: typeof listed) => (await row.boundingBox())?.height ?? 0;
+    const [own, next] = [await height(listed), await height(listed.locator('xpath=following-sibling::tr[1]'))];
+    assert.ok(next > 0 && own <= next * 1.4, `the waiting row ${own} px tall, its neighbour ${next} px`);
     assert.deepEqual(await layoutProblems(page), [], 'orders list at 1280 px');
     await checkPage(page, 'orders list with a waiting order');
     await page.context().close();
