@@ -116,3 +116,22 @@ test('a refused outcome comes back with its choice made and, for a refused corre
   assert.doesNotMatch(again.body, /value="confirmed"[^>]*checked/);
   assert.doesNotMatch(again.body, /<details class="corrections" open/);
 });
+
+// Found by an audit: "Save outcome" with no choice said "The status field is required." only in the
+// page's top alert, while every other field's message stood beside it (dashboard.md).
+test('an outcome sent with no choice says so once, beside the Outcome group, not in the top alert', async () => {
+  const s = await shop(t.db);
+  const [id] = await leads(t.db, s, [{ sku: 'A' }]);
+  const agent = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
+  assert.equal(ok(await agent.json('POST', '/call-centre/next', {})).data.id, id);
+  const back = { method: 'PATCH' as const, headers: { referer: `http://codops.test/call-centre/leads/${id}` } };
+  const page = await agent.follow(await agent.form(`/leads/${id}/status`, { comment: 'x' }, back));
+  const required = 'The status field is required.';
+  const group = page.body.match(/<fieldset[^>]*class="[^"]*outcomes[^"]*"[^>]*>[\s\S]*?<\/fieldset>/)?.[0] ?? '';
+  assert.match(group, /<fieldset[^>]*aria-describedby="f-status-error"/);
+  assert.match(group, new RegExp(`<ul class="field-errors" id="f-status-error"><li>${required.replace(/\./g, '\\.')}</li></ul>`));
+  assert.match(group, /<input type="radio" name="status"[^>]*aria-invalid="true"/);
+  const alert = page.body.match(/<div[^>]*role="alert"[^>]*>[\s\S]*?<\/div>/)?.[0] ?? '';
+  assert.doesNotMatch(alert, /status field is required/);
+  assert.equal(page.body.split(required).length - 1, 1);
+});

@@ -1,7 +1,7 @@
 import { dialNumber } from '../../lib/phone.js';
 import { displayZone, formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
-import { Badge, Button, Card, Field, Form, Kpi, PageHeader, Select, TextArea } from '../../web/ui.js';
+import { Badge, Button, Card, Field, FieldErrorList, Form, Kpi, PageHeader, Select, TextArea } from '../../web/ui.js';
 import type { LeadItem } from '../leads/views.js';
 import { ProductsTable } from '../leads/views.js';
 import { HistoryCard, LineRows, Money, RecordStatus, statusLabel, type HistoryItem } from '../records/record-ui.js';
@@ -91,16 +91,32 @@ function OutcomeForm(p: {
   const { errors, old } = usePage();
   const chosen = (old as { status?: unknown }).status;
   const correctionRefused = errors.some((k) => CORRECTIONS.has(k.split('.')[0]));
+  // The choice's own message ("The status field is required.") beside the group, as ui.tsx's fields do.
+  const statusErrors = errors.of('status');
+  const invalid = statusErrors.length > 0;
   return (
     <Card title="Outcome" class="card-outcome">
       <Form action={`/leads/${lead.id}/status`} method="PATCH" label="Record the outcome" class="form outcome-form">
-        <fieldset class="field fieldset outcomes">
+        <fieldset
+          class={invalid ? 'field fieldset outcomes has-error' : 'field fieldset outcomes'}
+          aria-describedby={invalid ? 'f-status-error' : undefined}
+        >
           <legend>Outcome</legend>
           {OUTCOMES.filter(([, s]) => p.outcomes.includes(s)).map(([key, s, label]) => (
             <label class="outcome-choice">
-              <input type="radio" name="status" value={s} data-key={key} checked={chosen === s} required /> <kbd>{key}</kbd> {label}
+              <input
+                type="radio"
+                name="status"
+                value={s}
+                data-key={key}
+                checked={chosen === s}
+                required
+                aria-invalid={invalid ? 'true' : undefined}
+              />{' '}
+              <kbd>{key}</kbd> {label}
             </label>
           ))}
+          <FieldErrorList id="f-status" messages={statusErrors} />
         </fieldset>
         {/* Single-key shortcuts can be turned off (WCAG 2.1.4); public/call-screen.js shows this and remembers it. */}
         <p class="shortcut-toggle" hidden>
