@@ -24,14 +24,14 @@ const statsQuery = compile(StatsQuery);
 /** A calendar day as Laravel's `date` reads it (no year 0, which PostgreSQL has not either: it was a 500). */
 const valid = (d: string) => DAY.test(d) && isDate(d);
 
-function StatsPage(p: { rows: AgentStats[]; from: string; to: string; chart: CallsOverTime }) {
+function StatsPage(p: { rows: AgentStats[]; from: string; to: string; typed: { from?: string; to?: string }; chart: CallsOverTime }) {
   const per = `Calls and confirmations per ${p.chart.bucket}`;
   return (
     <>
       <PageHeader title="Agent statistics" subtitle={`From ${p.from} to ${p.to}, in the platform's time zone.`} />
       <form method="get" action="/statistics/agents" class="filters" aria-label="Date range">
-        <Field name="from" label="From" type="date" value={p.from} />
-        <Field name="to" label="To" type="date" value={p.to} />
+        <Field name="from" label="From" type="date" value={p.typed.from ?? p.from} />
+        <Field name="to" label="To" type="date" value={p.typed.to ?? p.to} />
         <Button kind="secondary">Show</Button>
         <a class="btn btn-link" href={`/statistics/agents?from=${p.from}&to=${p.to}&format=csv`}>
           Download CSV
@@ -96,20 +96,28 @@ export async function agentStatisticsPages(web: FastifyInstance) {
       if (q[field] !== undefined && !bag.has(field) && !valid(q[field])) bag.add(field, messages.date(field));
     }
     // One date given: that day alone; none: today.
-    const from = q.from ?? q.to ?? todayIn(config.timezone);
-    const to = q.to ?? from;
+    let from = q.from ?? q.to ?? todayIn(config.timezone);
+    let to = q.to ?? from;
     if (!bag.has('from') && !bag.has('to') && to < from) bag.add('to', `The to field must be a date after or equal to from.`);
-    bag.throwIfAny(StatsQuery);
-    const rows = await agentStatistics(db, req.user!, from, to, config.timezone);
     const csv = q.format === 'csv' || (q.format === undefined && /text\/csv/i.test(String(req.headers.accept ?? '')));
+    const page = !csv && !wantsJson(req) && q.format !== 'json';
+    if (bag.size > 0 && page) {
+      // A page keeps its form: the errors beside the dates, today's figures below, as a list does.
+      req.listErrors = bag.toJSON(StatsQuery);
+      from = to = todayIn(config.timezone);
+    } else bag.throwIfAny(StatsQuery);
+    const rows = await agentStatistics(db, req.user!, from, to, config.timezone);
     if (csv) {
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="agent-statistics-${from}-${to}.csv"`)
         .send(statsCsv(rows));
     }
-    if (wantsJson(req) || q.format === 'json') return reply.send({ data: rows });
+    if (!page) return reply.send({ data: rows });
     const chart = await callsOverTime(db, req.user!, from, to, config.timezone);
-    return renderPage(req, reply, { title: 'Agent statistics', body: <StatsPage rows={rows} from={from} to={to} chart={chart} /> });
+    return renderPage(req, reply, {
+      title: 'Agent statistics',
+      body: <StatsPage rows={rows} from={from} to={to} typed={q} chart={chart} />,
+    });
   });
 }

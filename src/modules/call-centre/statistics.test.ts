@@ -118,6 +118,14 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
   assert.deepEqual(own.json(), { data: [expected[1]] });
   const bad = await manager.json('GET', '/statistics/agents?from=2026-13-01&to=2026-01-11');
   assert.deepEqual(bad.json(), { message: 'The given data was invalid.', errors: { from: ['The from field must be a valid date.'] } });
+  // The page keeps its form: the error beside its date, the typed dates in the form, today's figures
+  // (found by the dashboard audit: a full-page 422 with no form to mend the dates).
+  const badPage = await manager.get('/statistics/agents?from=2026-01-12&to=2026-01-11');
+  assert.equal(badPage.statusCode, 200);
+  assert.match(badPage.body, /id="f-to-error"[^>]*>[^]*?The to field must be a date after or equal to from\./);
+  assert.match(badPage.body, /name="from"[^>]*value="2026-01-12"|value="2026-01-12"[^>]*name="from"/);
+  assert.match(badPage.body, /id="agents-chart"/);
+  assert.doesNotMatch(badPage.body, /flash-error/);
   // Only the field that was sent is reported (found by the call-centre audit: `to` was too).
   const alone = await manager.json('GET', '/statistics/agents?from=2026-13-01');
   expectInvalid(alone, { from: ['The from field must be a valid date.'] });
