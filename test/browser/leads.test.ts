@@ -70,4 +70,26 @@ describe('leads and orders in a real browser', { skip: skipBrowser }, () => {
     await screenshots(page, 'leads-list');
     await page.context().close();
   });
+
+  test('a lead whose customer fields are one long word each fits the screen on its page and its form', async () => {
+    const page = await newPage(env);
+    await login(page, seller.email, seller.password);
+    await page.goto('/leads/create');
+    await page.getByLabel('Full name').fill('N'.repeat(100));
+    await page.getByLabel('Phone', { exact: true }).fill('0612345679');
+    await page.getByLabel('City', { exact: true }).fill('C'.repeat(100));
+    await page.getByLabel('Address', { exact: true }).fill('A'.repeat(100));
+    await page.locator('select[name="products[0][sku]"]').selectOption('ARGAN-100');
+    await page.getByRole('button', { name: 'Create lead' }).click();
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+    const show = new URL(page.url()).pathname;
+    for (const path of [show, show.replace(/\/show$/, '/edit')])
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.goto(path);
+        const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+        assert.ok(scroll <= inner, `${path} at ${width} px is ${scroll} px wide`);
+      }
+    await page.context().close();
+  });
 });
