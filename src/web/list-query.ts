@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { compile, ErrorBag } from '../http/validation.js';
+import { compile, ErrorBag, messages } from '../http/validation.js';
 import { queryRecord } from './query.js';
 import { wantsJson } from './scope.js';
 
@@ -11,6 +11,8 @@ export interface ListParams {
   per_page: number;
   search?: string;
   status?: string;
+  /** A `statusList` list's statuses (`status=new,no_reply`, as the API reads it). */
+  statuses?: string[];
   sort: string;
   direction: 'asc' | 'desc';
   [filter: string]: unknown;
@@ -28,6 +30,8 @@ export function listQuery(opts: {
   defaultSort: string;
   defaultDirection?: 'asc' | 'desc';
   statuses?: readonly string[];
+  /** `status` is a comma list of `statuses` (leads and orders, as their API lists read it). */
+  statusList?: boolean;
   filters?: Record<string, TSchema>;
 }) {
   const schema = Type.Partial(
@@ -35,7 +39,7 @@ export function listQuery(opts: {
       page: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
       per_page: Type.Integer({ minimum: 1, maximum: 1000 }),
       search: Type.String({ maxLength: 100 }),
-      status: Type.String({ enum: [...(opts.statuses ?? ['active', 'inactive'])] }),
+      status: opts.statusList ? Type.String({ maxLength: 500 }) : Type.String({ enum: [...(opts.statuses ?? ['active', 'inactive'])] }),
       sort: Type.String({ enum: [...opts.sorts] }),
       direction: Type.String({ enum: ['asc', 'desc'] }),
       ...(opts.filters ?? {}),
@@ -46,6 +50,8 @@ export function listQuery(opts: {
     const bag = new ErrorBag();
     const raw = queryRecord(req);
     let value = v.check(raw, bag) as Record<string, unknown>;
+    if (opts.statusList && typeof value.status === 'string' && splitStatuses(value.status).some((s) => !opts.statuses?.includes(s)))
+      bag.add('status', messages.invalid('status'));
     if (bag.size > 0) {
       if (wantsJson(req)) bag.throwIfAny(schema);
       req.listErrors = bag.toJSON();
@@ -57,6 +63,20 @@ export function listQuery(opts: {
     }
     const sort = (value.sort as string | undefined) ?? opts.defaultSort;
     const direction = (value.direction as 'asc' | 'desc' | undefined) ?? (value.sort ? 'asc' : (opts.defaultDirection ?? 'desc'));
-    return { ...value, page: (value.page as number) ?? 1, per_page: (value.per_page as number) ?? DASHBOARD_PER_PAGE, sort, direction };
+    const statuses = opts.statusList && typeof value.status === 'string' ? splitStatuses(value.status) : undefined;
+    return {
+      ...value,
+      ...(statuses && { statuses: statuses.length ? statuses : undefined, status: statuses.length === 1 ? statuses[0] : undefined }),
+      page: (value.page as number) ?? 1,
+      per_page: (value.per_page as number) ?? DASHBOARD_PER_PAGE,
+      sort,
+      direction,
+    };
   };
 }
+
+const splitStatuses = (list: string) =>
+  list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);

@@ -65,6 +65,7 @@ const leadList = listQuery({
   sorts: Object.keys(LEAD_SORTS),
   defaultSort: 'created_at',
   statuses: LEAD_STATUSES,
+  statusList: true,
   filters: {
     reference: ListQuery.properties.reference,
     phone: ListQuery.properties.phone,
@@ -101,7 +102,7 @@ export async function leadListFilters(db: Queryable, req: FastifyRequest) {
   const f: LeadFilters = {
     page: p.page,
     per_page: p.per_page,
-    status: p.status ? [p.status as LeadStatus] : undefined,
+    status: p.statuses as LeadStatus[] | undefined,
     reference: p.reference as string | undefined,
     phone: p.phone as string | undefined,
     sku: p.sku as string | undefined,
@@ -138,7 +139,7 @@ export async function leadsPages(web: FastifyInstance) {
     const sort = { sort: p.sort as keyof typeof LEAD_SORTS, direction: p.direction };
     // The status counts give the tabs and the total; the page itself skips its count.
     const counts = await leadStatusCounts(db, scope, f);
-    const total = totalOf(counts, p.status);
+    const total = totalOf(counts, p.statuses);
     if (wantsJson(req)) return sendJson(reply, await leadPage(db, scope, f, { ...sort, total }));
     const text = await leadPage(db, scope, f, { ...sort, total, extra: { account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL' } });
     const rows = (JSON.parse(text) as { data: LeadListRow[] }).data;

@@ -120,6 +120,10 @@ test('a seller creates an order by hand with the API rules, edits it while new, 
     const listJson = await s.json('GET', '/orders?status=new&per_page=1');
     assert.deepEqual(listJson.json().meta, { current_page: 1, per_page: 1, total: 2, last_page: 2 });
     assert.equal(listJson.json().data[0].reference, 'ORD-00002');
+    // A comma list of statuses, as the API reads `status`.
+    assert.equal((await s.json('GET', '/orders?status=canceled,new')).json().meta.total, 2);
+    assert.equal((await s.json('GET', '/orders?status=canceled,shipped')).json().meta.total, 0);
+    assert.equal((await s.json('GET', '/orders?status=new,lost')).statusCode, 422);
     const show = await s.json('GET', `/orders/${id}/show`);
     assert.equal(show.json().data.reference, 'ORD-00001');
     const history = await s.json('GET', `/orders-histories/${id}/show`);

@@ -57,6 +57,7 @@ const orderList = listQuery({
   sorts: Object.keys(ORDER_SORTS),
   defaultSort: 'created_at',
   statuses: ORDER_STATUSES,
+  statusList: true,
   filters: {
     reference: ListQuery.properties.reference,
     phone: ListQuery.properties.phone,
@@ -108,7 +109,7 @@ export function orderListFilters(req: FastifyRequest) {
   const f: OrderFilters = {
     page: p.page,
     per_page: p.per_page,
-    status: p.status ? [p.status as OrderStatus] : undefined,
+    status: p.statuses as OrderStatus[] | undefined,
     reference: p.reference as string | undefined,
     phone: p.phone as string | undefined,
     sku: p.sku as string | undefined,
@@ -144,7 +145,7 @@ export async function ordersPages(web: FastifyInstance) {
     const { p, scope, f } = orderListFilters(req);
     const sort = { sort: p.sort as keyof typeof ORDER_SORTS, direction: p.direction };
     const counts = await orderStatusCounts(db, scope, f);
-    const total = totalOf(counts, p.status);
+    const total = totalOf(counts, p.statuses);
     if (wantsJson(req)) return sendJson(reply, await orderPage(db, scope, f, { ...sort, total }));
     const extra = {
       account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL',

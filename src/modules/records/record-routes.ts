@@ -20,9 +20,11 @@ export function pageMeta(p: { page: number; per_page: number }, total: number): 
   return { current_page: p.page, per_page: p.per_page, total, last_page: Math.max(1, Math.ceil(total / p.per_page)) };
 }
 
-/** The page's total from the status tabs' counts: the chosen status's, or all of them. */
-export const totalOf = (counts: Map<string, number>, status: string | undefined) =>
-  status ? (counts.get(status) ?? 0) : [...counts.values()].reduce((a, b) => a + b, 0);
+/** The page's total from the status tabs' counts: the chosen statuses', or all of them. */
+export const totalOf = (counts: Map<string, number>, statuses: readonly string[] | undefined) =>
+  statuses?.length
+    ? [...new Set(statuses)].reduce((sum, s) => sum + (counts.get(s) ?? 0), 0)
+    : [...counts.values()].reduce((a, b) => a + b, 0);
 
 /**
  * A delete has no field to show its refusal beside: a page gets the messages as the flash error
