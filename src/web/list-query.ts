@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { compile, ErrorBag, messages } from '../http/validation.js';
+import { readStatusList } from '../http/status-list.js';
+import { compile, ErrorBag } from '../http/validation.js';
 import { queryRecord } from './query.js';
 import { wantsJson } from './scope.js';
 
@@ -50,9 +51,9 @@ export function listQuery(opts: {
     const bag = new ErrorBag();
     const raw = queryRecord(req);
     let value = v.check(raw, bag) as Record<string, unknown>;
-    if (opts.statusList && typeof value.status === 'string' && splitStatuses(value.status).some((s) => !opts.statuses?.includes(s)))
-      bag.add('status', messages.invalid('status'));
+    let statuses = opts.statusList && typeof value.status === 'string' ? readStatusList(value.status, opts.statuses ?? [], bag) : undefined;
     if (bag.size > 0) {
+      if (bag.has('status')) statuses = undefined;
       if (wantsJson(req)) bag.throwIfAny(schema);
       req.listErrors = bag.toJSON();
       const { search } = raw;
@@ -63,7 +64,6 @@ export function listQuery(opts: {
     }
     const sort = (value.sort as string | undefined) ?? opts.defaultSort;
     const direction = (value.direction as 'asc' | 'desc' | undefined) ?? (value.sort ? 'asc' : (opts.defaultDirection ?? 'desc'));
-    const statuses = opts.statusList && typeof value.status === 'string' ? splitStatuses(value.status) : undefined;
     return {
       ...value,
       ...(statuses && { statuses: statuses.length ? statuses : undefined, status: statuses.length === 1 ? statuses[0] : undefined }),
@@ -74,9 +74,3 @@ export function listQuery(opts: {
     };
   };
 }
-
-const splitStatuses = (list: string) =>
-  list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);

@@ -98,12 +98,18 @@ test('the call screen links back only where the viewer may go: the queue for an 
   ok(await agent.json('POST', `/call-centre/leads/${id}/release`, {}));
 });
 
-test('a refused outcome comes back with its choice made and, for a refused correction, the corrections open with the message', async () => {
+/** An agent on the call screen of a new lead of theirs; `back`: a form post's options, sent from that screen. */
+async function onTheCallScreen() {
   const s = await shop(t.db);
   const [id] = await leads(t.db, s, [{ sku: 'A' }]);
   const agent = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
   assert.equal(ok(await agent.json('POST', '/call-centre/next', {})).data.id, id);
   const back = { method: 'PATCH' as const, headers: { referer: `http://codops.test/call-centre/leads/${id}` } };
+  return { id, agent, back };
+}
+
+test('a refused outcome comes back with its choice made and, for a refused correction, the corrections open with the message', async () => {
+  const { id, agent, back } = await onTheCallScreen();
   const refused = await agent.form(`/leads/${id}/status`, { status: 'confirmed', phone: '12' }, back);
   assert.equal(refused.statusCode, 302);
   const page = await agent.follow(refused);
@@ -120,11 +126,7 @@ test('a refused outcome comes back with its choice made and, for a refused corre
 // Found by an audit: "Save outcome" with no choice said "The status field is required." only in the
 // page's top alert, while every other field's message stood beside it (dashboard.md).
 test('an outcome sent with no choice says so once, beside the Outcome group, not in the top alert', async () => {
-  const s = await shop(t.db);
-  const [id] = await leads(t.db, s, [{ sku: 'A' }]);
-  const agent = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
-  assert.equal(ok(await agent.json('POST', '/call-centre/next', {})).data.id, id);
-  const back = { method: 'PATCH' as const, headers: { referer: `http://codops.test/call-centre/leads/${id}` } };
+  const { id, agent, back } = await onTheCallScreen();
   const page = await agent.follow(await agent.form(`/leads/${id}/status`, { comment: 'x' }, back));
   const required = 'The status field is required.';
   const group = page.body.match(/<fieldset[^>]*class="[^"]*outcomes[^"]*"[^>]*>[\s\S]*?<\/fieldset>/)?.[0] ?? '';

@@ -367,7 +367,8 @@ test('the list: status tabs with counts, filters and search in the URL, sort, pa
     const twoPage = await s.get('/leads?status=new,no_reply');
     assert.equal(twoPage.statusCode, 200);
     assert.match(twoPage.body, /<title>Leads/);
-    assert.match(twoPage.body, /Customer 0[\s\S]*1–3 of 3|1–3 of 3/);
+    assert.match(twoPage.body, /1–3 of 3/);
+    assert.match(twoPage.body, /Customer 0</);
     assert.doesNotMatch(twoPage.body, /Customer 1</);
     assert.doesNotMatch(twoPage.body, /aria-current="page">(New|No reply)/);
     const filtered = await s.json('GET', '/leads?sku=P1&phone=0612345672&created_from=2000-01-01');

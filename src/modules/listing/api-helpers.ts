@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { readStatusList } from '../../http/status-list.js';
+import { compile, ErrorBag } from '../../http/validation.js';
 import { LeadListQueryOptional, ListQueryOptional, BulkDeleteBody } from './list-schemas.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -13,14 +14,7 @@ export const leadListQuery = compile(LeadListQueryOptional) as unknown as typeof
 export function checkListQuery(query: unknown, statuses: readonly string[], v = listQuery) {
   const bag = new ErrorBag();
   const value = v.check(query, bag);
-  let status: string[] | undefined;
-  if (typeof value.status === 'string') {
-    status = value.status
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (status.some((s) => !statuses.includes(s))) bag.add('status', messages.invalid('status'));
-  }
+  const status = typeof value.status === 'string' ? readStatusList(value.status, statuses, bag) : undefined;
   bag.throwIfAny(v.schema);
   return { ...value, status };
 }
