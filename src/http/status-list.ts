@@ -1,5 +1,8 @@
 import { messages, type ErrorBag } from './validation.js';
 
+/** The longest `status` comma list a list takes (every status of an order, with room to spare). */
+export const STATUS_LIST_MAX = 200;
+
 /**
  * `status` as the lists of leads and orders read it (api-v1.md, "comma list"): `new, no_reply` is
  * `['new', 'no_reply']`, empty items dropped; one unknown status is "The selected status is invalid.".

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { readStatusList } from '../http/status-list.js';
+import { readStatusList, STATUS_LIST_MAX } from '../http/status-list.js';
 import { compile, ErrorBag } from '../http/validation.js';
 import { queryRecord } from './query.js';
 import { wantsJson } from './scope.js';
@@ -40,7 +40,9 @@ export function listQuery(opts: {
       page: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
       per_page: Type.Integer({ minimum: 1, maximum: 1000 }),
       search: Type.String({ maxLength: 100 }),
-      status: opts.statusList ? Type.String({ maxLength: 500 }) : Type.String({ enum: [...(opts.statuses ?? ['active', 'inactive'])] }),
+      status: opts.statusList
+        ? Type.String({ maxLength: STATUS_LIST_MAX })
+        : Type.String({ enum: [...(opts.statuses ?? ['active', 'inactive'])] }),
       sort: Type.String({ enum: [...opts.sorts] }),
       direction: Type.String({ enum: ['asc', 'desc'] }),
       ...(opts.filters ?? {}),

@@ -364,6 +364,9 @@ test('the list: status tabs with counts, filters and search in the URL, sort, pa
     );
     assert.equal((await s.json('GET', '/leads?status=new,')).json().meta.total, 2);
     assert.deepEqual((await s.json('GET', '/leads?status=new,sold')).json().errors, { status: ['The selected status is invalid.'] });
+    assert.deepEqual((await s.json('GET', `/leads?status=${'new,'.repeat(60)}`)).json().errors, {
+      status: ['The status field must not be greater than 200 characters.'],
+    });
     const twoPage = await s.get('/leads?status=new,no_reply');
     assert.equal(twoPage.statusCode, 200);
     assert.match(twoPage.body, /<title>Leads/);

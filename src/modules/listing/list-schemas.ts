@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { STATUS_LIST_MAX } from '../../http/status-list.js';
 
 const str = (max = 100) => Type.String({ minLength: 1, maxLength: max });
 const date = Type.String({ format: 'laravel-date' });
@@ -7,7 +8,7 @@ const date = Type.String({ format: 'laravel-date' });
 export const ListQuery = Type.Object({
   page: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
   per_page: Type.Integer({ minimum: 1, maximum: 1000 }),
-  status: Type.String({ maxLength: 200 }),
+  status: Type.String({ maxLength: STATUS_LIST_MAX }),
   reference: str(),
   phone: str(),
   sku: str(),
