@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { loggedTestApp, type TestApp } from '../test-support/harness.js';
 import { until } from '../test-support/until.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -44,7 +45,7 @@ describe("what Node's HTTP parser refuses (answerClientError)", () => {
       .filter((l) => l.includes('"request refused"'))
       .map((l) => JSON.parse(l) as { reqId?: string; res: { statusCode: number } });
 
-  test('400, 431 and 408 carry a fresh X-Request-Id, the one their log line names (they carried none)', async () => {
+  test('400, 431 and 408 carry a fresh X-Request-Id, the one their log line names, and the security headers', async () => {
     const tooLarge = parse(await exchange(`GET /api/web/1.0/leads?search=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
     assert.equal(tooLarge.status, 'HTTP/1.1 431 Request Header Fields Too Large');
     assert.equal(tooLarge.body, '{"message":"The request URL or headers are too large."}');
@@ -64,6 +65,10 @@ describe("what Node's HTTP parser refuses (answerClientError)", () => {
 
     const ids = [tooLarge, garbage, late].map((a) => a.headers['x-request-id']);
     for (const id of ids) assert.match(String(id), UUID);
+    // Like every answer, the security headers (they had none).
+    for (const a of [tooLarge, garbage, late]) {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) assert.equal(a.headers[name], value, name);
+    }
     assert.equal(new Set(ids).size, 3, 'one id per answer');
     const logged = await until('the refusals logged', () => refusals().length === 3 && refusals());
     assert.deepEqual(

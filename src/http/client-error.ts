@@ -3,13 +3,20 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { headersTooLarge, notHttp, requestTimeout } from './errors.js';
 import { freshRequestId } from './request-id.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+
+/** The security headers as raw header lines. */
+const SECURITY_LINES = Object.entries(SECURITY_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
 
 /**
  * Answers what Node's HTTP parser refuses before any route sees it (a URL or headers over the
  * 16 KiB limit, bytes that are not HTTP, headers that do not arrive in time) in the catalogue's
  * shape rather than Fastify's `{"error","message","statusCode"}`, then closes the connection, as
  * Node does: the parser cannot tell where the next request would start. Like every answer it
- * carries an X-Request-Id, a fresh one (no request was parsed to echo one from), named by its log line.
+ * carries an X-Request-Id, a fresh one (no request was parsed to echo one from), named by its log line,
+ * and the security headers (no HSTS: whether the request came over HTTPS is not known here).
  */
 export function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
@@ -23,7 +30,7 @@ export function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoExcept
     socket.write(
       `HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode]}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${reqId}\r\n` +
+        `X-Request-Id: ${reqId}\r\n${SECURITY_LINES}` +
         `Connection: close\r\n\r\n${body}`,
     );
   }
