@@ -16,6 +16,8 @@ describe('webhooks in a real browser', { skip: skipBrowser }, () => {
   let receiver: Server;
   let url = '';
   const got: { headers: Record<string, unknown>; body: string }[] = [];
+  /** What the receiver answers next. */
+  let answer = { status: 200, body: 'received by the shop' };
 
   before(async () => {
     env = await startBrowserEnv();
@@ -25,7 +27,7 @@ describe('webhooks in a real browser', { skip: skipBrowser }, () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         got.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('received by the shop');
+        res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -108,5 +110,17 @@ describe('webhooks in a real browser', { skip: skipBrowser }, () => {
     assert.equal(await page.getByRole('region', { name: 'Delivery log' }).getByRole('cell', { name: '200' }).count(), 2);
     assert.equal(got.length, 2);
     await screenshots(page, 'webhook-log');
+
+    // A failure whose answer is one long word (a minified page, a token) breaks inside its cell: the
+    // retry time and "Send again" stay in view (the log's box was 2,559 px wide at 1280).
+    answer = { status: 503, body: 'x'.repeat(100_000) };
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('region', { name: 'Delivery log' }).getByRole('button', { name: 'Send again' }).first().click();
+    const wide = page.getByRole('region', { name: 'Delivery log' });
+    await wide.getByRole('cell', { name: '503', exact: true }).waitFor();
+    const wraps = await wide.locator('.table-wrap').evaluateAll((els) => els.map((e) => [e.scrollWidth, e.clientWidth]));
+    for (const [scroll, client] of wraps) assert.ok(scroll <= client + 1, `the log scrolls sideways: ${scroll} > ${client}`);
+    for (const box of await Promise.all((await wide.getByRole('button', { name: 'Send again' }).all()).map((b) => b.boundingBox())))
+      assert.ok(box && box.x + box.width <= 1280, `"Send again" out of view at x ${box?.x}`);
   });
 });
