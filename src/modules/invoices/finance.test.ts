@@ -907,3 +907,124 @@ describe('invoice events', () => {
     await t.db.query('DELETE FROM webhooks WHERE id = $1', [hook]);
   });
 });
+
+describe('payouts and the ledger while logged in as a seller', () => {
+  test('a payout requested and canceled by an admin logged in as the seller names both, in its history, its ledger rows and the audit (outside audit: the seller alone)', async () => {
+    const s = await moneyShop(t.db);
+    const boss = await person(t.db, 'admin', { fullName: 'Boss Admin' });
+    const as = await login(t.app, boss.email);
+    data(await as.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 100, comment: 'Opening balance' }), 201);
+    await as.form(`/users/${s.userId}/impersonate`);
+    data(await as.json('PATCH', '/settings/payment/paypal', { paypal_email: 'shop@example.test' }));
+    const inv = data(await as.json('POST', '/invoices/create/request', { amount: 10, payment_method: 'paypal' }), 201);
+    assert.equal(data(await as.json('PATCH', `/invoices/${inv.id}/cancel/request`)).status, 'canceled');
+
+    // The page's history, as an order's timeline names them.
+    const both = 'Test seller (Boss Admin logged in as them)';
+    const page = (await as.get(`/invoices/${inv.id}/show`)).body;
+    assert.equal(page.split(`<td data-label="By">${both}</td>`).length - 1, 2, page.slice(page.indexOf('History')));
+    const { rows: hist } = await t.db.query(
+      'SELECT old_status, new_status, changed_by, user_id, impersonator_id FROM invoice_histories WHERE invoice_id = $1 ORDER BY id',
+      [inv.id],
+    );
+    assert.deepEqual(hist, [
+      { old_status: null, new_status: 'pending', changed_by: 'Test seller', user_id: s.userId, impersonator_id: boss.id },
+      { old_status: 'pending', new_status: 'canceled', changed_by: 'Test seller', user_id: s.userId, impersonator_id: boss.id },
+    ]);
+
+    // The ledger rows: the seller wrote them, the admin was logged in as them; the adjustment had no one behind it.
+    const { rows: ledger } = await t.db.query(
+      'SELECT kind, created_by, impersonator_id FROM balance_histories WHERE account_id = $1 ORDER BY id',
+      [s.accountId],
+    );
+    assert.deepEqual(ledger, [
+      { kind: 'adjustment', created_by: boss.id, impersonator_id: null },
+      { kind: 'payout_reserved', created_by: s.userId, impersonator_id: boss.id },
+      { kind: 'payout_released', created_by: s.userId, impersonator_id: boss.id },
+    ]);
+    // The list's JSON keeps finance.md's keys (created_by: the user's id); its page names both.
+    const json = (await as.json('GET', '/balance-histories?kind=payout_reserved')).json().data;
+    assert.deepEqual(Object.keys(json[0]), [
+      'id',
+      'account_id',
+      'kind',
+      'amount',
+      'balance_after',
+      'order_reference',
+      'invoice_reference',
+      'comment',
+      'created_by',
+      'created_at',
+    ]);
+    assert.equal(json[0].created_by, s.userId);
+    assert.match((await as.get('/balance-histories')).body, new RegExp(`<td data-label="By">${both.replace(/[()]/g, '\\$&')}</td>`));
+    await as.form('/impersonate/leave');
+    const all = (await admin.get(`/balance-histories?account_id=${s.accountId}`)).body;
+    assert.equal(all.split(`<td data-label="By">${both}</td>`).length - 1, 2);
+
+    // The audit trail, as every other finance action has one: the seller and the admin behind them.
+    const { rows: audits } = await t.db.query(
+      `SELECT action, user_id, impersonator_id, account_id, changes FROM audit_log WHERE subject_type = 'invoice' AND subject_id = $1 ORDER BY id`,
+      [inv.id],
+    );
+    assert.deepEqual(audits, [
+      {
+        action: 'invoices.request',
+        user_id: s.userId,
+        impersonator_id: boss.id,
+        account_id: s.accountId,
+        changes: { reference: inv.reference, amount: '10.00', payment_method: 'paypal' },
+      },
+      {
+        action: 'invoices.cancel',
+        user_id: s.userId,
+        impersonator_id: boss.id,
+        account_id: s.accountId,
+        changes: { reference: inv.reference, status: ['pending', 'canceled'] },
+      },
+    ]);
+  });
+
+  test('an admin marking a payout paid and un-paid is audited, with the comment', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    const payer = await person(t.db, 'admin');
+    const admin = await login(t.app, payer.email);
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 50, comment: 'Opening balance' });
+    data(await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'shop@example.test' }));
+    const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 20, payment_method: 'paypal' }), 201);
+    data(
+      await multipart(
+        admin,
+        `/invoices/${inv.id}/paid/request`,
+        { comment: 'Wire 9' },
+        { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF },
+      ),
+    );
+    data(await admin.json('PATCH', `/invoices/${inv.id}/un-paid/request`));
+    const { rows: audits } = await t.db.query(
+      `SELECT action, user_id, impersonator_id, changes FROM audit_log WHERE subject_type = 'invoice' AND subject_id = $1 ORDER BY id`,
+      [inv.id],
+    );
+    assert.deepEqual(audits, [
+      {
+        action: 'invoices.request',
+        user_id: s.userId,
+        impersonator_id: null,
+        changes: { reference: inv.reference, amount: '20.00', payment_method: 'paypal' },
+      },
+      {
+        action: 'invoices.paid',
+        user_id: payer.id,
+        impersonator_id: null,
+        changes: { reference: inv.reference, status: ['pending', 'paid'], comment: 'Wire 9' },
+      },
+      {
+        action: 'invoices.un-paid',
+        user_id: payer.id,
+        impersonator_id: null,
+        changes: { reference: inv.reference, status: ['paid', 'pending'] },
+      },
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import { jsonPage, type ListRequest } from '../../db/paging.js';
 import { contains, Where } from '../../db/where.js';
 import { notFound } from '../../http/errors.js';
 import type { WebUser } from '../../web/types.js';
+import { IMPERSONATOR } from '../records/history.js';
 import type { InvoiceStatus, PaymentMethod } from './schemas.js';
 
 /** finance.md's JSON of a payout. */
@@ -111,13 +112,17 @@ export interface InvoiceHistoryRow {
   comment: string | null;
   proof_path: string | null;
   changed_by: string;
+  /** The admin logged in as `changed_by` when the change was made. */
+  impersonated_by: string | null;
   created_at: string;
 }
 
+/** A payout's history, oldest first, each row naming who made it (and who was logged in as them). */
 export async function invoiceHistories(q: Queryable, invoiceId: string): Promise<InvoiceHistoryRow[]> {
   const { rows } = await q.query<InvoiceHistoryRow>(
-    `SELECT id::text, old_status, new_status, comment, proof_path, changed_by, iso_utc(created_at) AS created_at
-       FROM invoice_histories WHERE invoice_id = $1 ORDER BY id`,
+    `SELECT h.id::text, h.old_status, h.new_status, h.comment, h.proof_path, h.changed_by, ${IMPERSONATOR} AS impersonated_by,
+            iso_utc(h.created_at) AS created_at
+       FROM invoice_histories h WHERE h.invoice_id = $1 ORDER BY h.id`,
     [invoiceId],
   );
   return rows;

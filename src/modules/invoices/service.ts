@@ -10,6 +10,13 @@ import { invoiceStatusChanged } from './events.js';
 import type { InvoiceRow, PaymentDetails } from './queries.js';
 import { amountTooHigh, INVOICE_MOVES, type InvoiceStatus, type PaymentMethod } from './schemas.js';
 
+/** The audit action of a move to each status (the routes' names: paid, un-paid, cancel). */
+const MOVE_ACTIONS: Record<InvoiceStatus, string> = { paid: 'invoices.paid', pending: 'invoices.un-paid', canceled: 'invoices.cancel' };
+
+/**
+ * A status change's history row (naming the user and, while impersonating, the admin behind them),
+ * its `invoice.status_changed` event, and its audit entry, as every finance action has one.
+ */
 async function appendHistory(
   q: Queryable,
   user: WebUser,
@@ -18,13 +25,25 @@ async function appendHistory(
   to: InvoiceStatus,
   comment: string | null,
   proofPath: string | null,
+  audited: { action: string; changes: Record<string, unknown> },
 ): Promise<void> {
   await q.query(
-    `INSERT INTO invoice_histories (invoice_id, old_status, new_status, comment, proof_path, changed_by, user_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [inv.id, from, to, comment, proofPath, user.full_name, user.id],
+    `INSERT INTO invoice_histories (invoice_id, old_status, new_status, comment, proof_path, changed_by, user_id, impersonator_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [inv.id, from, to, comment, proofPath, user.full_name, user.id, user.impersonator?.id ?? null],
   );
   await invoiceStatusChanged(q, { invoiceId: inv.id, accountId: inv.account_id, reference: inv.reference, from, to });
+  await audit(
+    q,
+    user,
+    audited.action,
+    { type: 'invoice', id: inv.id, accountId: inv.account_id },
+    {
+      reference: inv.reference,
+      ...audited.changes,
+      ...(comment === null ? {} : { comment }),
+    },
+  );
 }
 
 /**
@@ -48,7 +67,10 @@ export async function requestPayout(
   );
   const inv = { id, account_id: accountId, reference };
   await book(q, user, accountId, [{ kind: 'payout_reserved', amount: `-${input.amount}`, invoiceId: id, invoiceReference: reference }]);
-  await appendHistory(q, user, inv, null, 'pending', input.comment, null);
+  await appendHistory(q, user, inv, null, 'pending', input.comment, null, {
+    action: 'invoices.request',
+    changes: { amount: input.amount, payment_method: input.payment_method },
+  });
   return id;
 }
 
@@ -73,7 +95,10 @@ export async function moveInvoice(
     await book(q, user, inv.account_id, [
       { kind: 'payout_released', amount: inv.amount, invoiceId: inv.id, invoiceReference: inv.reference },
     ]);
-  await appendHistory(q, user, inv, inv.status, to, opts.comment ?? null, opts.proofPath ?? null);
+  await appendHistory(q, user, inv, inv.status, to, opts.comment ?? null, opts.proofPath ?? null, {
+    action: MOVE_ACTIONS[to],
+    changes: { status: [inv.status, to] },
+  });
 }
 
 /** Deletes canceled invoices (the caller checked); their ledger rows stay, naming the reference. */

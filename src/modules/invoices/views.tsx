@@ -23,6 +23,7 @@ import { BalanceKpis, hidesMoney } from '../ledger/views.js';
 import type { InvoiceHistoryRow, InvoiceJson, PaymentDetails } from './queries.js';
 import { INVOICE_STATUSES, type PaymentMethod } from './schemas.js';
 import { SettingsHeader } from '../settings/components.js';
+import { changedBy } from '../records/record-ui.js';
 
 export const LIST = '/invoices';
 export const showUrl = (id: string) => `/invoices/${id}/show`;
@@ -178,7 +179,7 @@ export function InvoicePage(p: {
             { label: 'When', render: (h) => <DateTimeCell iso={h.created_at} /> },
             { label: 'From', render: (h) => h.old_status ?? '—' },
             { label: 'To', render: (h) => h.new_status },
-            { label: 'By', render: (h) => h.changed_by },
+            { label: 'By', render: (h) => changedBy(h.changed_by, h.impersonated_by) },
             { label: 'Comment', render: (h) => h.comment ?? '' },
             {
               label: 'Proof',

@@ -49,7 +49,8 @@ export async function lockBalance(q: Queryable, accountId: string): Promise<numb
  * The one ledger function: appends `entries` in order to the account's ledger with their running
  * balance_after, and moves the balance row, in the caller's transaction. An order's row of a kind
  * and attempt, or an invoice's row of a kind, exists once (unique indexes): booking it again fails
- * the whole transaction instead of counting twice. Answers the new balance.
+ * the whole transaction instead of counting twice. Rows name the user who caused them and, in a
+ * "Log in as" session, the admin behind them (`impersonator_id`). Answers the new balance.
  */
 export async function book(q: Queryable, actor: Actor, accountId: string, entries: LedgerEntry[]): Promise<number> {
   const balance = await lockBalance(q, accountId);
@@ -60,9 +61,9 @@ export async function book(q: Queryable, actor: Actor, accountId: string, entrie
                 WITH ORDINALITY AS e(kind, amount, order_id, order_reference, attempt, invoice_id, invoice_reference, comment, n)
      ), ins AS (
        INSERT INTO balance_histories (account_id, kind, amount, balance_after, order_id, order_reference, attempt,
-                                      invoice_id, invoice_reference, comment, created_by)
+                                      invoice_id, invoice_reference, comment, created_by, impersonator_id)
        SELECT $1, e.kind, e.amount, $2::numeric + sum(e.amount) OVER (ORDER BY e.n), e.order_id, e.order_reference, e.attempt,
-              e.invoice_id, e.invoice_reference, e.comment, $11
+              e.invoice_id, e.invoice_reference, e.comment, $11, $12
          FROM e ORDER BY e.n
        RETURNING amount
      )
@@ -80,6 +81,7 @@ export async function book(q: Queryable, actor: Actor, accountId: string, entrie
       entries.map((e) => e.invoiceReference ?? null),
       entries.map((e) => e.comment ?? null),
       actor.kind === 'user' ? actor.userId : null,
+      actor.kind === 'user' ? actor.impersonatorId : null,
     ],
   );
   return Number(rows[0].balance);

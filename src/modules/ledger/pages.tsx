@@ -86,7 +86,7 @@ export async function ledgerPages(web: FastifyInstance) {
     const f = Object.assign(ledgerList(req), { zone: req.server.config.timezone });
     const accountId = await moneyAccount(db, req.user!, f.account_id as string | undefined, false);
     const json = wantsJson(req);
-    const body = await ledgerPage(db, accountId, f, !json && !accountId);
+    const body = await ledgerPage(db, accountId, f, !json);
     if (json) return reply.type('application/json; charset=utf-8').send(body);
     const page = JSON.parse(body) as {
       data: LedgerRow[];

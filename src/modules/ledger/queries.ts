@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/database.js';
 import { jsonPage } from '../../db/paging.js';
 import { contains, dateFrom, dateBefore, Where } from '../../db/where.js';
+import { IMPERSONATOR } from '../records/history.js';
 
 export interface Fees {
   confirmation_fee: number;
@@ -52,6 +53,13 @@ export const LEDGER_JSON = `json_build_object('id', h.id, 'account_id', h.accoun
   'balance_after', h.balance_after::float8, 'order_reference', h.order_reference, 'invoice_reference', h.invoice_reference,
   'comment', h.comment, 'created_by', h.created_by, 'created_at', iso_utc(h.created_at))`;
 
+/**
+ * The pages' ledger row: finance.md's JSON plus who wrote it by name and, for a row written while
+ * impersonating, the admin logged in as them (the JSON's `created_by` stays the user's id alone).
+ */
+const LEDGER_PAGE_JSON = `(${LEDGER_JSON}::jsonb || jsonb_build_object(
+  'created_by_name', (SELECT u.full_name FROM users u WHERE u.id = h.created_by), 'impersonated_by', ${IMPERSONATOR}))`;
+
 export interface LedgerFilters {
   page: number;
   per_page: number;
@@ -85,9 +93,10 @@ function ledgerSearch(w: Where, search: string): string {
 
 /**
  * The ledger as the API's paginated body (text), newest first by default; `accountId` null: every
- * account (admins). `withAccountName`: each row also names its account (the all-accounts page).
+ * account (admins). `forPage`: each row also names who wrote it (LEDGER_PAGE_JSON) and, on the
+ * all-accounts page, its account.
  */
-export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilters, withAccountName = false): Promise<string> {
+export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilters, forPage = false): Promise<string> {
   const w = new Where();
   if (accountId) w.and(`h.account_id = ${w.param(accountId)}`);
   const search = f.search?.trim();
@@ -109,9 +118,11 @@ export function ledgerPage(q: Queryable, accountId: string | null, f: LedgerFilt
       : undefined;
   return jsonPage(q, {
     total,
-    jsonExpr: withAccountName
-      ? `(${LEDGER_JSON}::jsonb || jsonb_build_object('account_name', (SELECT name FROM accounts WHERE id = h.account_id)))`
-      : LEDGER_JSON,
+    jsonExpr: !forPage
+      ? LEDGER_JSON
+      : accountId
+        ? LEDGER_PAGE_JSON
+        : `(${LEDGER_PAGE_JSON} || jsonb_build_object('account_name', (SELECT name FROM accounts WHERE id = h.account_id)))`,
     from: 'FROM balance_histories h',
     key: 'h.id',
     where: w,
@@ -131,12 +142,15 @@ export interface LedgerRow {
   invoice_reference: string | null;
   comment: string | null;
   created_at: string;
+  /** The pages' (LEDGER_PAGE_JSON): who wrote the row, and the admin logged in as them. */
+  created_by_name?: string | null;
+  impersonated_by?: string | null;
 }
 
 /** An order's ledger rows, oldest first (its page's money). */
 export async function orderLedger(q: Queryable, orderId: string): Promise<LedgerRow[]> {
   const { rows } = await q.query<{ j: LedgerRow }>(
-    `SELECT ${LEDGER_JSON} AS j FROM balance_histories h WHERE h.order_id = $1 ORDER BY h.id`,
+    `SELECT ${LEDGER_PAGE_JSON} AS j FROM balance_histories h WHERE h.order_id = $1 ORDER BY h.id`,
     [orderId],
   );
   return rows.map((r) => r.j);

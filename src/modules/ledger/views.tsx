@@ -15,6 +15,7 @@ import {
   Pagination,
   TextArea,
 } from '../../web/ui.js';
+import { changedBy } from '../records/record-ui.js';
 import { LEDGER_KINDS } from './book.js';
 import type { Balance, Fees, LedgerRow } from './queries.js';
 
@@ -55,6 +56,7 @@ export function LedgerTable(p: { rows: LedgerRow[]; caption: string; withAccount
               { label: 'Balance after', class: 'num', render: (r: LedgerRow) => <Money value={r.balance_after} /> },
             ]),
         { label: 'Comment', render: (r) => r.comment ?? '' },
+        { label: 'By', render: (r) => (r.created_by_name ? changedBy(r.created_by_name, r.impersonated_by) : '') },
       ]}
     />
   );
