@@ -128,6 +128,12 @@ export class ErrorBag {
     return this.map.size;
   }
 
+  /** Whether anything was collected under a key that starts with `prefix`. */
+  hasUnder(prefix: string): boolean {
+    for (const key of this.map.keys()) if (key.startsWith(prefix)) return true;
+    return false;
+  }
+
   /** Whether anything was collected under a key that does not start with `prefix`. */
   hasOutside(prefix: string): boolean {
     for (const key of this.map.keys()) if (!key.startsWith(prefix)) return true;

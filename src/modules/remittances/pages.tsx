@@ -63,8 +63,10 @@ export async function remittancesPages(web: FastifyInstance) {
         messages.invalid(input.shipping_company_id ? 'shipping_company_id' : 'delivery_user_id'),
       );
     const lines = csv && !(input.order_ids && input.order_ids.length) ? parseCsv(csv, bag) : undefined;
-    // A malformed CSV line is reported with the other lines' problems, which recordRemittance finds.
-    if (bag.hasOutside('lines.') || !lines) throwLineErrors(bag, remittanceBody.schema);
+    // The orders are looked up with every other error, in one 422 (api-v1.md): a malformed CSV line or
+    // a bad date beside an unknown order. Only without a courier or a readable list there is nothing to look up.
+    if (!courier || bag.has('order_ids') || bag.has('csv') || bag.has('file')) throwLineErrors(bag, remittanceBody.schema);
+    const receivedAt = bag.has('received_at') ? '' : zonedInstant(input.received_at, req.server.config.timezone); // the dashboard's day
     const id = await db.tx((q) =>
       recordRemittance(
         q,
@@ -73,7 +75,7 @@ export async function remittancesPages(web: FastifyInstance) {
         {
           order_ids: input.order_ids,
           lines,
-          received_at: zonedInstant(input.received_at, req.server.config.timezone), // the dashboard's day
+          received_at: receivedAt,
           comment: input.comment ?? null,
           confirm: input.confirm === true,
         },

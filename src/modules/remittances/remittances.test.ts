@@ -92,4 +92,27 @@ describe('the remittance form, found by the forms audit', () => {
     assert.match(back, />Cash from Monday<\/textarea>/);
     assert.equal(await remittances(company), 0);
   });
+
+  test("an unknown or unremitted order is reported with the form's other errors, not after they are fixed", async () => {
+    const { company, made } = await delivered([100, 50]);
+    const [x] = made.map((o) => o.id);
+    const { rows } = await t.db.query<{ name: string }>('SELECT name FROM shipping_companies WHERE id = $1', [company]);
+    const send = (body: Record<string, unknown>) => admin.json('POST', '/remittances', { shipping_company_id: company, ...body });
+    expectInvalid(await send({ order_ids: [x, 'nope', 'y'.repeat(101)], received_at: 'bad', comment: 'c'.repeat(1001) }), {
+      'order_ids.1': ['The selected order_ids.1 is invalid.'],
+      'order_ids.2': ['The order_ids.2 field must not be greater than 100 characters.'],
+      received_at: ['The received at field must be a valid date.'],
+      comment: ['The comment field must not be greater than 1000 characters.'],
+    });
+    expectInvalid(await send({ csv: `${made[0].reference},100\nORD-NOPE,5\nbad line`, received_at: 'bad' }), {
+      received_at: ['The received at field must be a valid date.'],
+      'lines.2': [`Line 2: ORD-NOPE is not a delivered order of ${rows[0].name} awaiting remittance.`],
+      'lines.3': ["Line 3: write the order's reference and the amount received, as ORD-00001,398.00."],
+    });
+    expectInvalid(await send({ received_at: 'bad' }), {
+      order_ids: ['Select the orders or upload a CSV of reference,amount lines.'],
+      received_at: ['The received at field must be a valid date.'],
+    });
+    assert.equal(await remittances(company), 0);
+  });
 });

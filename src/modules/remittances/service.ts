@@ -6,7 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { audit } from '../../web/audit.js';
 import type { WebUser } from '../../web/types.js';
 import { pendingOrders, type Courier } from './queries.js';
-import { MAX_LINE_AMOUNT, MAX_ORDERS, ORDERS_OR_CSV } from './schemas.js';
+import { MAX_LINE_AMOUNT, MAX_ORDERS, ORDERS_OR_CSV, remittanceBody } from './schemas.js';
 
 const toCents = (s: string) => Math.round(Number(s) * 100);
 const money = (c: number) => (c / 100).toFixed(2);
@@ -87,7 +87,8 @@ export function throwLineErrors(bag: ErrorBag, schema?: TSchema): void {
  * Records what a courier handed over, under a lock of its pending orders: by selected orders (the
  * amounts codops expects) or by CSV lines. An unknown or already remitted order is a 422 on its line;
  * an amount that differs from the expected one is reported line by line (422 on `lines.<n>.amount`)
- * and recorded only when `confirm` is set. Answers the remittance's id.
+ * and recorded only when `confirm` is set. `bag` holds the form's other errors (a bad date, a
+ * malformed CSV line): everything is answered in one 422. Answers the remittance's id.
  */
 export async function recordRemittance(
   q: Queryable,
@@ -113,6 +114,7 @@ export async function recordRemittance(
     checkDistinct(bag, (i) => `order_ids.${i}`, input.order_ids);
     input.order_ids.forEach((id, i) => {
       const o = byId.get(id);
+      if (bag.has(`order_ids.${i}`)) return; // a failed item is not looked up (Laravel's `exists`)
       if (!o) bag.add(`order_ids.${i}`, messages.invalid(`order_ids.${i}`));
       else picked.push({ id, expected: toCents(o.expected), received: toCents(o.expected) });
     });
@@ -140,8 +142,8 @@ export async function recordRemittance(
         bag.add(`lines.${l.line}.amount`, `Line ${l.line} (${l.reference}): expected ${money(expected)}, received ${money(received)}.`);
       picked.push({ id: found[0].id, expected, received });
     }
-  } else if (bag.size === 0) bag.add('order_ids', ORDERS_OR_CSV); // else every line of the CSV was malformed
-  throwLineErrors(bag);
+  } else if (!bag.hasUnder('lines.')) bag.add('order_ids', ORDERS_OR_CSV); // else every line of the CSV was malformed
+  throwLineErrors(bag, remittanceBody.schema);
   const id = newId();
   const sum = (k: 'expected' | 'received') => money(picked.reduce((a, p) => a + p[k], 0));
   await q.query(

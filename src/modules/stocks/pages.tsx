@@ -85,9 +85,8 @@ export async function stocksPages(web: FastifyInstance) {
     const body = formBody(req);
     const bag = new ErrorBag();
     const input = stockCreate.check(body, bag);
-    bag.throwIfAny(stockCreate.schema);
     const data = await web.db.tx(async (q) => {
-      const stockId = await createStock(q, req.user!, input as StockFields);
+      const stockId = await createStock(q, req.user!, input as StockFields, bag);
       const json = await stockJson(q, stockId);
       await audit(q, req.user!, 'stocks.create', { type: 'stock', id: stockId }, { ...json });
       return json;
@@ -133,10 +132,9 @@ export async function stocksPages(web: FastifyInstance) {
     // Emptied on purpose: refused, not ignored.
     for (const f of ['product_id', 'warehouse_id', 'warning_quantity'] as const)
       if (f in body && input[f] === undefined && !bag.has(f)) bag.add(f, messages.required(f));
-    bag.throwIfAny(stockUpdate.schema);
     const before = await loadStock(web, req);
     const data = await web.db.tx(async (q) => {
-      const changes = await updateStock(q, req.user!, actorOfUser(req.user!), before, input as Partial<StockFields>);
+      const changes = await updateStock(q, req.user!, actorOfUser(req.user!), before, input as Partial<StockFields>, bag);
       if (Object.keys(changes).length > 0) await audit(q, req.user!, 'stocks.update', { type: 'stock', id: before.data.id }, changes);
       return stockJson(q, before.data.id);
     });

@@ -7,7 +7,7 @@ import { Where } from '../../db/where.js';
 import type { Actor } from '../../core/actor.js';
 import { applyMovements, lockStockOfProducts, lockStockOfStocks, retryWaitingOrders } from './effects.js';
 import { productExists, scopeStocks, warehouseOptions, type StockDetail } from './queries.js';
-import type { StockStatus } from './schemas.js';
+import { stockCreate, stockUpdate, type StockStatus } from './schemas.js';
 
 const PAIR_TAKEN = 'The product already has a stock in this warehouse.';
 answerUniqueViolation('stocks_product_warehouse', 'product_id', PAIR_TAKEN);
@@ -32,13 +32,18 @@ export interface StockFields {
   status?: StockStatus;
 }
 
-/** Creates a stock at quantity 0 (dashboard.md); a 422 when a rule that needs the database fails. */
-export async function createStock(q: Queryable, user: WebUser, input: StockFields): Promise<string> {
-  const bag = new ErrorBag();
-  if (!(await productExists(q, input.product_id))) bag.add('product_id', messages.invalid('product_id'));
-  if (!(await warehouseAllowed(q, user, input.warehouse_id))) bag.add('warehouse_id', messages.invalid('warehouse_id'));
-  if (!bag.has() && (await pairTaken(q, input.product_id, input.warehouse_id, null))) bag.add('product_id', PAIR_TAKEN);
-  bag.throwIfAny();
+/**
+ * Creates a stock at quantity 0 (dashboard.md). The rules that need the database add to `bag`, which
+ * holds the form's shape errors, so one 422 says everything (api-v1.md); as Laravel's `exists`, a
+ * field that already failed is not looked up.
+ */
+export async function createStock(q: Queryable, user: WebUser, input: StockFields, bag = new ErrorBag()): Promise<string> {
+  const [product, warehouse] = [!bag.has('product_id'), !bag.has('warehouse_id')];
+  if (product && !(await productExists(q, input.product_id))) bag.add('product_id', messages.invalid('product_id'));
+  if (warehouse && !(await warehouseAllowed(q, user, input.warehouse_id))) bag.add('warehouse_id', messages.invalid('warehouse_id'));
+  if (!bag.has('product_id') && !bag.has('warehouse_id') && (await pairTaken(q, input.product_id, input.warehouse_id, null)))
+    bag.add('product_id', PAIR_TAKEN);
+  bag.throwIfAny(stockCreate.schema);
   const id = newId();
   await q.query('INSERT INTO stocks (id, product_id, warehouse_id, warning_quantity, status) VALUES ($1, $2, $3, $4, $5)', [
     id,
@@ -53,7 +58,8 @@ export async function createStock(q: Queryable, user: WebUser, input: StockField
 /**
  * Edits the warning quantity and the status (never the quantity). The product and the warehouse
  * can be corrected only while the stock has never moved: its history belongs to them. Answers
- * what changed (`{field: [old, new]}`).
+ * what changed (`{field: [old, new]}`). `bag` holds the form's shape errors, answered in the same
+ * 422 as these checks (a field that already failed is not looked up).
  */
 export async function updateStock(
   q: Queryable,
@@ -61,11 +67,11 @@ export async function updateStock(
   actor: Actor,
   before: StockDetail,
   input: Partial<StockFields>,
+  bag = new ErrorBag(),
 ): Promise<Record<string, unknown>> {
   const s = before.data;
-  const bag = new ErrorBag();
-  const productId = input.product_id ?? s.product_id;
-  const warehouseId = input.warehouse_id ?? s.warehouse_id;
+  const productId = (!bag.has('product_id') && input.product_id) || s.product_id;
+  const warehouseId = (!bag.has('warehouse_id') && input.warehouse_id) || s.warehouse_id;
   // Whether it moved is asked again under the lock every stock move takes: the page read it before
   // this transaction, and a move committed since (an increment, a reservation) fixes the pair too.
   const relabels = productId !== s.product_id || warehouseId !== s.warehouse_id;
@@ -82,7 +88,7 @@ export async function updateStock(
   if (!bag.has() && relabels && (await pairTaken(q, productId, warehouseId, s.id))) {
     bag.add('product_id', PAIR_TAKEN);
   }
-  bag.throwIfAny();
+  bag.throwIfAny(stockUpdate.schema);
   const next = {
     product_id: productId,
     warehouse_id: warehouseId,

@@ -179,11 +179,23 @@ describe('stock JSON and forms', () => {
     });
     expect422(
       await adminAgent.json('POST', '/stocks/store', { product_id: 'nope', warehouse_id: 'nope', warning_quantity: -1, status: 'gone' }),
+      // The database's checks answer with the shape's, in one 422 (api-v1.md).
       {
+        product_id: ['The selected product id is invalid.'],
+        warehouse_id: ['The selected warehouse id is invalid.'],
         warning_quantity: ['The warning quantity field must be at least 0.'],
         status: ['The selected status is invalid.'],
       },
     );
+    expect422(await adminAgent.json('POST', '/stocks/store', { product_id: 'nope', warehouse_id: ['x'], warning_quantity: -1 }), {
+      product_id: ['The selected product id is invalid.'],
+      warehouse_id: ['The warehouse id field must be a string.'],
+      warning_quantity: ['The warning quantity field must be at least 0.'],
+    });
+    expect422(await adminAgent.json('POST', '/stocks/store', { product_id: p1, warehouse_id: w1, warning_quantity: -1 }), {
+      product_id: ['The product already has a stock in this warehouse.'],
+      warning_quantity: ['The warning quantity field must be at least 0.'],
+    });
     expect422(await adminAgent.json('POST', '/stocks/store', { product_id: 'nope', warehouse_id: 'nope' }), {
       product_id: ['The selected product id is invalid.'],
       warehouse_id: ['The selected warehouse id is invalid.'],
@@ -200,6 +212,11 @@ describe('stock JSON and forms', () => {
     });
     expect422(await adminAgent.json('PUT', `/stocks/${id}/update`, { warning_quantity: '' }), {
       warning_quantity: ['The warning quantity field is required.'],
+    });
+    expect422(await adminAgent.json('PUT', `/stocks/${id}/update`, { product_id: 'nope', warehouse_id: 'nope', status: 'gone' }), {
+      product_id: ['The selected product id is invalid.'],
+      warehouse_id: ['The selected warehouse id is invalid.'],
+      status: ['The selected status is invalid.'],
     });
     expect422(await adminAgent.json('PUT', `/stocks/${id}/increment`, { quantity: 0 }), {
       quantity: ['The quantity field must be at least 1.'],
