@@ -30,22 +30,32 @@ export async function readUniqueName(
   return input.name;
 }
 
+type Nouns = [one: string, many?: string];
+
 /**
  * Why records cannot go, from what uses each: "This category is used by 3 products and cannot be
  * deleted." for one, each one's sentence and "Nothing was deleted." for several; `fallback` when
- * nothing counted uses them (another reference refused the delete).
+ * nothing counted uses them (another reference refused the delete). Several kinds of user: `uses`
+ * counts each, in the order of `nouns` ("used by 1 warehouse and 2 shipping companies").
  */
 export function inUseMessage(
   noun: string,
   asked: number,
-  used: { name: string; uses: number }[],
-  uses: [one: string, many?: string],
+  used: { name: string; uses: number | number[] }[],
+  nouns: Nouns | Nouns[],
   fallback = `This ${noun} is in use and cannot be deleted.`,
 ): string {
-  const live = used.filter((u) => u.uses > 0);
+  const kinds: Nouns[] = typeof nouns[0] === 'string' ? [nouns as Nouns] : (nouns as Nouns[]);
+  const users = (u: { uses: number | number[] }) =>
+    [u.uses]
+      .flat()
+      .map((n, i) => (n > 0 ? count(n, ...kinds[i]) : ''))
+      .filter(Boolean)
+      .join(' and ');
+  const live = used.filter((u) => users(u) !== '');
   if (live.length === 0) return fallback;
-  if (asked === 1) return `This ${noun} is used by ${count(live[0].uses, ...uses)} and cannot be deleted.`;
-  return `${live.map((u) => `The ${noun} ${u.name} is used by ${count(u.uses, ...uses)} and cannot be deleted.`).join(' ')} Nothing was deleted.`;
+  if (asked === 1) return `This ${noun} is used by ${users(live[0])} and cannot be deleted.`;
+  return `${live.map((u) => `The ${noun} ${u.name} is used by ${users(u)} and cannot be deleted.`).join(' ')} Nothing was deleted.`;
 }
 
 interface DeleteRoute<R extends { id: string; name: string }> {

@@ -112,6 +112,63 @@ describe('cities and areas', () => {
     assert.equal((await as.admin.json('GET', `/warehouses/${wh.json().data.id}/show`)).json().data.city, `${used.name} Centre`);
   });
 
+  test('a city a shipping company lists cannot be deleted (the company would then take every city), alone or among others', async () => {
+    const [served, other, free] = [await city(), await city(), await city()];
+    const company = async (cityIds: string[]) => {
+      const res = await as.admin.json('POST', '/shipping-companies/store', {
+        name: name('Carrier'),
+        adapter: 'manual',
+        cities: cityIds.map((city_id) => ({ city_id, delivery_fee: 30, return_fee: 10 })),
+      });
+      expectJson(res, 201);
+      return res.json().data as { id: string };
+    };
+    const only = await company([served.id]);
+    const both = await company([served.id, other.id]);
+    expectJson(await as.admin.json('DELETE', '/cities/delete', { ids: [served.id] }), 422, {
+      message: INVALID,
+      errors: { ids: ['This city is used by 2 shipping companies and cannot be deleted.'] },
+    });
+    const wh = await as.admin.json('POST', '/warehouses/store', { name: name('Depot'), city_id: other.id });
+    expectJson(wh, 201);
+    const [first, second] = served.name.toLowerCase() < other.name.toLowerCase() ? [served, other] : [other, served];
+    const used = (c: typeof served) => (c === served ? '2 shipping companies' : '1 warehouse and 1 shipping company');
+    expectJson(await as.admin.json('POST', '/cities/delete', { ids: [free.id, served.id, other.id] }), 422, {
+      message: INVALID,
+      errors: {
+        ids: [
+          `The city ${first.name} is used by ${used(first)} and cannot be deleted. ` +
+            `The city ${second.name} is used by ${used(second)} and cannot be deleted. Nothing was deleted.`,
+        ],
+      },
+    });
+    // The page goes back with the refusal; nothing was deleted, the company still lists its city.
+    await as.admin.get('/cities');
+    const page = await as.admin.form('/cities/delete', { ids: [served.id] }, { method: 'DELETE' });
+    assert.equal(page.statusCode, 302);
+    assert.match((await as.admin.follow(page)).body, /This city is used by 2 shipping companies and cannot be deleted\./);
+    expectJson(await as.admin.json('GET', `/cities/${free.id}/show`), 200);
+    const shown = (await as.admin.json('GET', `/shipping-companies/${only.id}/show`)).json().data;
+    assert.deepEqual(
+      shown.cities.map((c: { city_id: string }) => c.city_id),
+      [served.id],
+    );
+    // Once no company lists it, it goes.
+    expectJson(await as.admin.json('DELETE', '/shipping-companies/delete', { ids: [only.id, both.id] }), 200);
+    expectJson(await as.admin.json('DELETE', '/cities/delete', { ids: [served.id] }), 200);
+  });
+
+  test('the database refuses to delete a city a shipping company lists (a company that took it after the check)', async () => {
+    const c = await city();
+    const res = await as.admin.json('POST', '/shipping-companies/store', {
+      name: name('Carrier'),
+      adapter: 'manual',
+      cities: [{ city_id: c.id, delivery_fee: 30, return_fee: 10 }],
+    });
+    expectJson(res, 201);
+    await assert.rejects(t.db.query('DELETE FROM cities WHERE id = $1', [c.id]), (err: { code?: string }) => err.code === '23503');
+  });
+
   test('an area deleted from its city page goes back to it', async () => {
     const c = await city();
     const a = await area(c.id);

@@ -27,8 +27,11 @@ export async function citiesPages(web: FastifyInstance) {
     rename: renameCity,
     remove: deleteCities,
     refusal: async (ids, refused) => {
-      const used = (await citiesInUse(web.db, ids)).map((u) => ({ name: u.name, uses: u.warehouses }));
-      return used.length > 0 || refused ? inUseMessage('city', ids.length, used, ['warehouse']) : undefined;
+      // A city a company lists stays: without it, a company listing no other city would take every city's orders.
+      const used = (await citiesInUse(web.db, ids)).map((u) => ({ name: u.name, uses: [u.warehouses, u.companies] }));
+      return used.length > 0 || refused
+        ? inUseMessage('city', ids.length, used, [['warehouse'], ['shipping company', 'shipping companies']])
+        : undefined;
     },
     ListView: CitiesList,
     ShowView: ({ row, extra }) => <CityPage city={row} areas={extra.areas} />,

@@ -73,11 +73,16 @@ export async function cityOptions(q: Queryable): Promise<[string, string][]> {
   return rows.map((r) => [r.id, r.name]);
 }
 
-/** The cities among `ids` that warehouses are in, with how many. */
+/** The cities among `ids` that warehouses are in or shipping companies list, with how many of each. */
 export async function citiesInUse(q: Queryable, ids: string[]) {
-  const { rows } = await q.query<{ id: string; name: string; warehouses: number }>(
-    `SELECT c.id, c.name, count(*)::int AS warehouses FROM cities c JOIN warehouses wh ON wh.city_id = c.id
-      WHERE c.id = ANY($1::text[]) GROUP BY c.id, c.name ORDER BY lower(c.name)`,
+  const { rows } = await q.query<{ id: string; name: string; warehouses: number; companies: number }>(
+    `SELECT c.id, c.name, ${WAREHOUSES} AS warehouses,
+            (SELECT count(*) FROM shipping_company_cities sc WHERE sc.city_id = c.id)::int AS companies
+       FROM cities c
+      WHERE c.id = ANY($1::text[])
+        AND (EXISTS (SELECT 1 FROM warehouses wh WHERE wh.city_id = c.id)
+             OR EXISTS (SELECT 1 FROM shipping_company_cities sc WHERE sc.city_id = c.id))
+      ORDER BY lower(c.name)`,
     [ids],
   );
   return rows;
