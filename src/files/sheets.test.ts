@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
-import { csvText, readSheet, smallSheet } from './sheets.js';
+import { csvText, NotUtf8Error, readSheet, smallSheet } from './sheets.js';
 import { MAX_SHARED_STRINGS } from './xlsx-parts.js';
 import { XmlBounds } from './xml-bounds.js';
 import { inline, letters, MAIN, sharedStrings, sheet, text, zipOf } from '../test-support/zip.js';
@@ -168,7 +168,7 @@ test('a CSV row is numbered by the line it starts on, a line break inside quotes
   ]);
 });
 
-const csvRowsOf = async (csv: string, pieces = 1) => {
+const csvRowsOf = async (csv: string | Buffer, pieces = 1) => {
   const data = Buffer.from(csv);
   const step = Math.ceil(data.length / pieces);
   const chunks = Array.from({ length: pieces }, (_, i) => data.subarray(i * step, (i + 1) * step));
@@ -212,6 +212,141 @@ test("a CSV csv-parse cannot read is refused in codops's words, with its line (w
   );
   assert.equal(await refusal('a,b\n"x"y,2\n'), 'a closing quote is followed by other characters on line 2.');
   assert.equal(await refusal(`a,b\nx,${'y'.repeat(1_000_001)}\n`), 'line 2 holds more than 1,000,000 characters.');
+});
+
+// The import audit: csv-parse took the first line break it met as the only one, and the row was its
+// line count less the line breaks found in the record's text, which disagree once endings are mixed
+// (the template's LF header and rows added in Notepad, in CRLF, gave row 8 for line 5).
+test('a CSV row is the line it starts on whatever line breaks it mixes: LF, CRLF and CR are one line each (import audit)', async () => {
+  const shapes: [string, string, [number, string[]][]][] = [
+    [
+      'LF',
+      'h,v\na,1\nb,2\n',
+      [
+        [2, ['a', '1']],
+        [3, ['b', '2']],
+      ],
+    ],
+    [
+      'CRLF',
+      'h,v\r\na,1\r\nb,2\r\n',
+      [
+        [2, ['a', '1']],
+        [3, ['b', '2']],
+      ],
+    ],
+    [
+      'an LF header, CRLF rows',
+      'h,v\na,1\r\nb,2\r\n',
+      [
+        [2, ['a', '1']],
+        [3, ['b', '2']],
+      ],
+    ],
+    [
+      'a CRLF header, LF rows',
+      'h,v\r\na,1\nb,2\n',
+      [
+        [2, ['a', '1']],
+        [3, ['b', '2']],
+      ],
+    ],
+    [
+      'the template, then rows from Notepad',
+      '\ufeffh,v\nex,1\r\nc,3\r\nd,4\r\ne,0\r\n',
+      [
+        [2, ['ex', '1']],
+        [3, ['c', '3']],
+        [4, ['d', '4']],
+        [5, ['e', '0']],
+      ],
+    ],
+    [
+      'LF rows, a CRLF inside quotes',
+      'h,v\na,"1\r\nx"\nb,2\n',
+      [
+        [2, ['a', '1\r\nx']],
+        [4, ['b', '2']],
+      ],
+    ],
+    [
+      'CRLF rows, an LF inside quotes',
+      'h,v\r\na,"1\nx"\r\nb,2\r\n',
+      [
+        [2, ['a', '1\nx']],
+        [4, ['b', '2']],
+      ],
+    ],
+    [
+      'CR rows',
+      'h,v\ra,1\r\rb,2',
+      [
+        [2, ['a', '1']],
+        [4, ['b', '2']],
+      ],
+    ],
+    ['empty lines of each kind', 'h,v\n\r\n\r\r\n\na,1\n', [[6, ['a', '1']]]],
+  ];
+  for (const [shape, csv, rows] of shapes)
+    for (const pieces of [1, 7, csv.length])
+      assert.deepEqual((await csvRowsOf(csv, pieces)).slice(1), rows, `${shape}, in ${pieces} pieces`);
+});
+
+test("a CSV csv-parse cannot read names the error's line, line breaks mixed (import audit)", async () => {
+  const refusal = (csv: string) =>
+    csvRowsOf(csv).then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+  assert.equal(await refusal('a,b\n"x\r\ny"z,2\n'), 'a closing quote is followed by other characters on line 3.');
+  assert.equal(await refusal('a,b\r\n\n"x\r\n\r\ny" z,2\r\n'), 'a closing quote is followed by other characters on line 5.');
+  assert.equal(await refusal('a,b\r\n\nx,"y\n'), 'a quote is not closed on line 3.');
+});
+
+// The import audit: rows of separators only (,,,,) failed the import, one "field is required" each,
+// where an empty line and an XLSX row of empty cells are skipped.
+test('a CSV row of empty or blank cells is skipped as an XLSX one is, its line still counted (import audit)', async () => {
+  assert.deepEqual(await csvRowsOf(',,\nh,v,w\n,,\n , \t,\n"",,""\r\na,1,\n;\n'), [
+    [2, ['h', 'v', 'w']],
+    [6, ['a', '1', '']],
+    [7, [';']],
+  ]);
+});
+
+// The import audit: a CSV saved by Excel as "CSV" in a French or Arabic Windows (Windows-1252 or
+// -1256) was imported with U+FFFD in place of each accented or Arabic letter.
+test('a CSV that is not UTF-8 ends at its first such record, with its line and cell; UTF-8 split anywhere, its BOM and UTF-16 read (import audit)', async () => {
+  const notUtf8 = async (data: Buffer, pieces = 1) => {
+    const err = await csvRowsOf(data, pieces).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof NotUtf8Error, String(err));
+    return [err.row, err.cell];
+  };
+  const cp1252 = Buffer.from('full_name;phone;city\r\nYoussef Bena\xefssa;0612121277;F\xe8s\r\n', 'latin1');
+  for (const pieces of [1, 3, cp1252.length]) assert.deepEqual(await notUtf8(cp1252, pieces), [2, 0]);
+  const cp1256 = Buffer.concat([
+    Buffer.from('full_name,phone,city\n\nAmina,0612,Rabat\nOmar,"0613\n",'),
+    Buffer.from('ddc7d3', 'hex'),
+    Buffer.from('\n'),
+  ]);
+  assert.deepEqual(await notUtf8(cp1256), [4, 2]);
+  assert.deepEqual(await notUtf8(Buffer.from('n\xe9,phone\nA,1\n', 'latin1')), [1, 0]);
+  // A real U+FFFD is UTF-8; the byte after it is not. A sequence cut by the file's end is not either.
+  assert.deepEqual(await notUtf8(Buffer.concat([Buffer.from('h,v\n\ufffd,'), Buffer.from('e90a', 'hex')])), [2, 1]);
+  assert.deepEqual(await notUtf8(Buffer.concat([Buffer.from('h,v\nA,'), Buffer.from('e282', 'hex')])), [2, 1]);
+  assert.deepEqual(await notUtf8(Buffer.from('h,v\n"a\xff",b\n', 'latin1')), [2, 0]);
+
+  const utf8 = '\ufefffull_name,city\nYoussef Benaïssa,Fès\nأحمد العلوي,فاس 😀\n';
+  const read = [
+    [1, ['full_name', 'city']],
+    [2, ['Youssef Benaïssa', 'Fès']],
+    [3, ['أحمد العلوي', 'فاس 😀']],
+  ];
+  for (const pieces of [1, 2, 5, Buffer.byteLength(utf8)]) assert.deepEqual(await csvRowsOf(utf8, pieces), read, `${pieces} pieces`);
+  const utf16 = Buffer.concat([Buffer.from('fffe', 'hex'), Buffer.from(utf8.slice(1), 'utf16le')]);
+  for (const pieces of [1, 3, utf16.length]) assert.deepEqual(await csvRowsOf(utf16, pieces), read, `UTF-16 in ${pieces} pieces`);
 });
 
 test("a CSV cell a spreadsheet would run as a formula gets a ' first; phones and amounts stay as they are (whf audit)", async () => {

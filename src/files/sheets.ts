@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import { PassThrough, pipeline, Readable, type Writable } from 'node:stream';
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, parse, type Options } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { firstSheetRows, type PartReader } from './xlsx-reader.js';
 
@@ -50,8 +51,8 @@ const MAX_RECORD = 1_000_000;
  * Excel writes in French and Moroccan locales, the product's market), else `,`. The bytes read to
  * tell come first in the stream returned.
  */
-async function delimited(input: Readable): Promise<{ delimiter: string; csv: Readable }> {
-  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+async function delimited(input: AsyncIterable<Buffer>): Promise<{ delimiter: string; csv: Readable }> {
+  const it = input[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let [commas, semicolons, size, quoted, content, ended] = [0, 0, 0, false, false, false];
   while (!ended && size < MAX_RECORD) {
@@ -77,9 +78,127 @@ async function delimited(input: Readable): Promise<{ delimiter: string; csv: Rea
   return { delimiter: semicolons > commas ? ';' : ',', csv: Readable.from(all()) };
 }
 
-/** csv-parse's error in words a seller reads; `start`: the line the failing record starts on. */
+/**
+ * A CSV that is not UTF-8 text (Excel's "CSV" in a French or Arabic Windows is Windows-1252 or
+ * -1256): its record holding the first bytes that are not, by the line it starts on, and the index
+ * of that cell. Such bytes were read as U+FFFD, which the API refuses (docs/decisions.md).
+ */
+export class NotUtf8Error extends Error {
+  constructor(
+    readonly row: number,
+    readonly cell: number,
+  ) {
+    super(
+      'This row holds text that is not UTF-8 (the file was saved in another encoding): save the file as "CSV UTF-8" and import it again.',
+    );
+  }
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const UTF16LE_BOM = Buffer.from([0xff, 0xfe]);
+
+/** How many bytes at the end of `b` begin a UTF-8 sequence that the next chunk completes. */
+function unfinished(b: Buffer): number {
+  for (let k = 1; k <= Math.min(3, b.length); k++) {
+    const c = b[b.length - k]!;
+    if ((c & 0xc0) === 0x80) continue;
+    const length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return length > k ? k : 0;
+  }
+  return 0;
+}
+
+/** The offset of the first byte of `b` that is not UTF-8 (where the decoder put a U+FFFD that `b` does not hold as EF BF BD). */
+function firstInvalid(b: Buffer): number {
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(b);
+  let [bytes, from] = [0, 0];
+  for (let i = text.indexOf('\ufffd'); i !== -1; i = text.indexOf('\ufffd', from)) {
+    bytes += Buffer.byteLength(text.slice(from, i));
+    if (b[bytes] !== 0xef || b[bytes + 1] !== 0xbf || b[bytes + 2] !== 0xbd) return bytes;
+    [bytes, from] = [bytes + 3, i + 1];
+  }
+  return b.length;
+}
+
+/** A UTF-8 text's check, chunk by chunk: where its first byte that is not UTF-8 is, once read. */
+class Utf8Check {
+  /** The offset (after a BOM) of the first byte that is not UTF-8, once the bytes read reach it. */
+  invalid: number | undefined;
+  private checked = 0;
+  /** The end of the last chunk, a character the next one completes. */
+  private tail = Buffer.alloc(0);
+
+  check(chunk: Buffer, last = false) {
+    if (this.invalid !== undefined) return;
+    const data = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
+    const whole = last ? data.length : data.length - unfinished(data);
+    if (!isUtf8(data.subarray(0, whole))) this.invalid = this.checked + firstInvalid(data.subarray(0, whole));
+    this.checked += whole;
+    this.tail = Buffer.from(data.subarray(whole));
+  }
+}
+
+/**
+ * A CSV's bytes as UTF-8, its BOM left out, each chunk checked before it is passed on. A file that
+ * starts with the UTF-16 (LE) BOM, which csv-parse read before, is turned into UTF-8 on the way.
+ */
+async function* utf8Of(input: Readable, check: Utf8Check): AsyncGenerator<Buffer> {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  let utf16: TextDecoder | undefined;
+  const pass = (chunk: Buffer) => {
+    if (!utf16) {
+      check.check(chunk);
+      return chunk;
+    }
+    try {
+      return Buffer.from(utf16.decode(chunk, { stream: chunk.length > 0 }));
+    } catch (err) {
+      throw new Error('its UTF-16 text is not valid.', { cause: err });
+    }
+  };
+  const first = (b: Buffer) => {
+    if (b.subarray(0, 2).equals(UTF16LE_BOM)) utf16 = new TextDecoder('utf-16le', { fatal: true });
+    return b.subarray(0, 3).equals(UTF8_BOM) ? b.subarray(3) : b;
+  };
+  for await (const piece of input as AsyncIterable<Buffer>) {
+    let chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
+    if (head) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 3) continue;
+      [chunk, head] = [first(head), undefined];
+    }
+    yield pass(chunk);
+  }
+  if (head && head.length > 0) yield pass(first(head));
+  if (utf16) yield pass(Buffer.alloc(0));
+  else check.check(Buffer.alloc(0), true);
+}
+
+/** The line breaks of a CSV: CRLF, LF and CR alike, each one line, and a file may mix them. */
+const LINE_BREAKS = ['\r\n', '\n', '\r'];
+const lineBreaks = (text: string) => text.match(/\r\n|\r|\n/g)?.length ?? 0;
+
+/** The index of the cell of `raw` (a record's text) holding its byte `offset`. */
+function cellAt(raw: string, offset: number, delimiter: string): number {
+  let [bytes, cell, quoted] = [0, 0, false];
+  for (const ch of raw) {
+    if (bytes >= offset) break;
+    bytes += Buffer.byteLength(ch);
+    if (ch === '"') quoted = !quoted;
+    else if (ch === delimiter && !quoted) cell++;
+  }
+  return cell;
+}
+
+/** A row of a sheet that holds nothing: every cell empty or blank. CSV and XLSX skip it alike. */
+const blank = (cells: string[]) => cells.every((c) => c.trim() === '');
+
+/**
+ * csv-parse's error in words a seller reads; `start`: the line the failing record starts on, its
+ * text read so far (`raw`) telling the line of the error.
+ */
 function csvProblem(err: CsvError, start: number): Error {
-  const line = err.lines ?? start;
+  const line = start + lineBreaks(typeof err.raw === 'string' ? err.raw : '');
   const words: Record<string, string> = {
     QUOTE_NOT_CLOSED: `a quote is not closed on line ${start}.`,
     INVALID_OPENING_QUOTE: `a quote is found inside a value on line ${line} (a value holding quotes is quoted whole, its quotes doubled).`,
@@ -90,32 +209,40 @@ function csvProblem(err: CsvError, start: number): Error {
 }
 
 /**
- * A CSV's records, each numbered by the line it starts on (as a spreadsheet shows it): csv-parse
- * counts the line a record ends on, later for one with a line break inside quotes (an address).
+ * A CSV's records, each numbered by the line it starts on (as a spreadsheet shows it), counted here
+ * from each record's text, a file's line breaks mixed or not: csv-parse's own count is the line a
+ * record ends on, a CRLF inside quotes as two, and without `record_delimiter` it took the first line
+ * break it met for the only one (the import audit). Rows of empty or blank cells are skipped, their
+ * lines counted. A file that is not UTF-8 ends with a NotUtf8Error at its first such record.
  */
 async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
-  const { delimiter, csv } = await delimited(input);
+  const utf8 = new Utf8Check();
+  const { delimiter, csv } = await delimited(utf8Of(input, utf8));
+  // csv-parse hands `on_record` each record with its text (`raw`) and the bytes read so far: counted
+  // as it reads, so that its error (which drops the records not handed on yet) knows its line too.
+  let line = 1; // the line the next record starts on
+  let start = 0; // the byte it starts on
+  const onRecord = (rec: { record: string[]; raw: string }, { bytes }: { bytes: number }): SheetRow | null => {
+    const row = line;
+    line += lineBreaks(rec.raw);
+    if (utf8.invalid !== undefined && utf8.invalid < bytes) throw new NotUtf8Error(row, cellAt(rec.raw, utf8.invalid - start, delimiter));
+    start = bytes;
+    return blank(rec.record) ? null : { row, cells: rec.record };
+  };
   const parser = parse({
-    bom: true,
     delimiter,
-    info: true,
     raw: true,
+    record_delimiter: LINE_BREAKS,
     relax_column_count: true,
-    skip_empty_lines: true,
     max_record_size: MAX_RECORD,
+    on_record: onRecord as unknown as Options['on_record'],
   });
   // The input's error ends the parser's reading; once the read has ended, the caller's destroying the input is nobody's error.
   pipeline(csv, parser, () => undefined);
-  let next = 1; // the line after the last record read
   try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
-      // The raw text starts with the empty lines skipped before it and ends with its own line break.
-      const inside = rec.raw.replace(/^(\r\n|\r|\n)+|(\r\n|\r|\n)$/g, '').match(/\r\n|\r|\n/g)?.length ?? 0;
-      next = rec.info.lines + 1;
-      yield { row: rec.info.lines - inside, cells: rec.record };
-    }
+    yield* parser as AsyncIterable<SheetRow>;
   } catch (err) {
-    throw err instanceof CsvError ? csvProblem(err, next) : err;
+    throw err instanceof CsvError ? csvProblem(err, line) : err;
   }
 }
 
@@ -151,7 +278,7 @@ async function* workbookRows(input: Readable): AsyncGenerator<SheetRow> {
   });
   for await (const row of firstSheetRows(input, reader as unknown as PartReader)) {
     const cells = Array.from(row.values as unknown[], cellText).slice(1);
-    if (cells.every((c) => c.trim() === '')) continue;
+    if (blank(cells)) continue;
     yield { row: row.number, cells };
   }
 }

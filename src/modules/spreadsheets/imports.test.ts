@@ -86,6 +86,67 @@ test('a semicolon CSV imports; one csv-parse cannot read ends with one error in 
   ]);
 });
 
+// The import audit: a CSV saved by Excel as "CSV" in a French or Arabic Windows (Windows-1252,
+// Windows-1256) was imported with U+FFFD in place of each accented or Arabic letter, text the API
+// refuses (a body that is not UTF-8 answers 400).
+test('a CSV that is not UTF-8 is refused with one error at its first such row and cell, nothing imported; UTF-8 with its BOM imports (import audit)', async () => {
+  const shop = await tenant(t.db);
+  const a = await login(t.app, shop.email);
+  const csv = (data: Buffer) => ({ name: 'leads.csv', type: 'text/csv', data });
+  const message =
+    'This row holds text that is not UTF-8 (the file was saved in another encoding): save the file as "CSV UTF-8" and import it again.';
+  const cp1252 = Buffer.from(
+    'full_name;phone;city;area;address;sku;quantity;price\r\nAmina Alaoui;0612121276;Rabat;;;P1;1;35\r\nYoussef Bena\xefssa;0612121277;F\xe8s;;12 Rue Ibn S\xeen\xe2;P1;1;35\r\n',
+    'latin1',
+  );
+  const french = await importLeads(a, csv(cp1252));
+  assert.equal(french.status, 'failed');
+  assert.deepEqual(french.errors, [{ row: 3, column: 'full_name', message }]);
+  assert.deepEqual(french.result, { message: 'The file has 1 error: nothing was imported.' });
+  // أحمد العلوي, 0612121278, فاس in Windows-1256, the name in a column of its own the import ignores.
+  const cp1256 = Buffer.concat([
+    Buffer.from('Phone,City,Nom arabe,full_name,sku,quantity,price\n0612121278,'),
+    Buffer.from('ddc7d3,c3cde3cf20c7e1dae1e6ed', 'hex'),
+    Buffer.from(',Ahmed,P1,1,35\n'),
+  ]);
+  const arabic = await importLeads(a, csv(cp1256));
+  assert.deepEqual(arabic.errors, [{ row: 2, column: 'city', message }]);
+  const header = await importLeads(
+    a,
+    csv(Buffer.from('full_name,phone,sku,quantity,price,pr\xe9nom\nAmina,0612121279,P1,1,35,A\n', 'latin1')),
+  );
+  assert.deepEqual(header.errors, [{ row: 1, message }]);
+  const { rows } = await t.db.query('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [shop.accountId]);
+  assert.deepEqual(rows, [{ n: 0 }]);
+
+  const utf8 = await importLeads(a, csv(Buffer.from(`\ufeff${cp1252.toString('latin1')}`)));
+  assert.equal(utf8.status, 'done', JSON.stringify(utf8.errors));
+  const names = await t.db.query('SELECT full_name, city, address FROM leads WHERE account_id = $1 ORDER BY full_name', [shop.accountId]);
+  assert.deepEqual(names.rows, [
+    { full_name: 'Amina Alaoui', city: 'Rabat', address: null },
+    { full_name: 'Youssef Benaïssa', city: 'Fès', address: '12 Rue Ibn Sînâ' },
+  ]);
+});
+
+// The import audit: a row of separators only (,,,,,,,) failed the import, one "field is required"
+// error per required column, where an empty line, and an XLSX row of empty cells, are skipped.
+test('CSV rows of empty or blank cells are skipped, the rows after them numbered by their lines (import audit)', async () => {
+  const shop = await tenant(t.db);
+  const a = await login(t.app, shop.email);
+  const csv = (text: string) => ({ name: 'leads.csv', type: 'text/csv', data: Buffer.from(text) });
+  const header = 'full_name,phone,city,area,address,sku,quantity,price\n';
+  const done = await importLeads(a, csv(`${header}Good Name,0611111111,Casablanca,,,P1,1,35\n,,,,,,,\n,,,,,,,\n , ,\t,,,,,\n`));
+  assert.equal(done.status, 'done', JSON.stringify(done.errors));
+  assert.deepEqual(done.result, { imported: 1, message: '1 lead imported.' });
+  const failed = await importLeads(a, csv(`${header},,,,,,,\n"",,,,,,,\nBad Name,0611111112,Casablanca,,,P1,0,35\n`));
+  assert.deepEqual(failed.errors, [{ row: 4, column: 'quantity', message: 'The quantity field must be at least 1.' }]);
+  const none = await importLeads(a, csv(`${header},,,,,,,\n`));
+  assert.deepEqual(
+    none.errors.map((e) => e.message),
+    ['The file has no rows to import.'],
+  );
+});
+
 test('an import refused for its file keeps the account an admin chose (forms audit: it came back unchosen)', async () => {
   const shop = await tenant(t.db);
   const admin = await login(t.app, (await person(t.db, 'admin')).email);

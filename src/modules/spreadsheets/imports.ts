@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { controlCharacterMessage, hasControlCharacters } from '../../http/input-hygiene.js';
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
-import { readSheet, type SheetFormat, type SheetRow } from '../../files/sheets.js';
+import { NotUtf8Error, readSheet, type SheetFormat, type SheetRow } from '../../files/sheets.js';
 import type { FileStore } from '../../files/store.js';
 import { ErrorBag, messages, type Validator } from '../../http/validation.js';
 import { defineJob, FinalJobError, type JobContext } from '../../jobs/registry.js';
@@ -99,7 +99,7 @@ async function* rowsOf(files: FileStore, payload: ImportPayload): AsyncGenerator
   try {
     yield* readSheet(file.stream, payload.format);
   } catch (err) {
-    if (err instanceof FinalJobError) throw err;
+    if (err instanceof FinalJobError || err instanceof NotUtf8Error) throw err;
     throw new FinalJobError(`The file could not be read as ${payload.format.toUpperCase()}: ${(err as Error).message}`);
   } finally {
     file.stream.destroy();
@@ -116,8 +116,33 @@ interface Checked {
   skus: Set<string>;
 }
 
+/**
+ * A CSV that is not UTF-8, the file's one error (its rows are not read on): the line its first such
+ * record starts on, and the column of that cell, by its name in the header (none in the header itself).
+ */
+function notUtf8(spec: ImportSpec<unknown>, header: string[] | undefined, err: NotUtf8Error): ImportError {
+  const name = header?.[err.cell]?.trim() ?? '';
+  const column = spec.columns.includes(norm(name)) ? norm(name) : name;
+  return { row: err.row, ...(column ? { column } : {}), message: err.message };
+}
+
 /** First pass: every row checked, every error collected; nothing written. */
 async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayload>): Promise<Checked> {
+  let header: string[] | undefined;
+  try {
+    return await checkRows(spec, ctx, (cells) => (header = cells));
+  } catch (err) {
+    if (!(err instanceof NotUtf8Error)) throw err;
+    return { rows: 0, lastRow: 1, errors: [notUtf8(spec, header, err)], groups: new Map(), skus: new Set() };
+  }
+}
+
+/** checkFile's reading of the rows; `headerRead` is given the header's cells. */
+async function checkRows(
+  spec: ImportSpec<unknown>,
+  ctx: JobContext<ImportPayload>,
+  headerRead: (cells: string[]) => void,
+): Promise<Checked> {
   const errors: ImportError[] = [];
   const groups = new Map<string, number>();
   const skuRows = new Map<string, number[]>();
@@ -126,6 +151,7 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
   let lastRow = 1;
   for await (const r of rowsOf(ctx.files, ctx.payload)) {
     if (!index) {
+      headerRead(r.cells);
       index = headerIndex(spec, r.cells);
       for (const c of spec.required) if (!index.has(c)) errors.push({ row: 1, column: c, message: messages.required(c) });
       if (errors.length > 0) return { rows: 0, lastRow: 1, errors, groups, skus: new Set() };

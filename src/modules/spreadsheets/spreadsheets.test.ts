@@ -260,6 +260,21 @@ test('templates: the headers and one example row, as CSV and XLSX', async () => 
   assert.deepEqual((book.worksheets[0].getRow(1).values as unknown[]).slice(1).includes('is_fees_paid_by_customer'), true);
 });
 
+// The import audit: the template ends its lines in LF; rows added in Notepad end in CRLF, and the
+// error of line 5 said row 8 (csv-parse took the first line break for the only one).
+test('rows added in CRLF to the LF template are numbered by their lines (import audit)', async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const template = (await a.get('/leads/import/template.csv')).body;
+  assert.match(template, /^\ufefffull_name,[^\r]*\n[^\r]*\n$/);
+  const added = [row(3), row(4), row(5, { quantity: '0' }), row(6, { city: 'Rabat' })].map((r) => `${r}\r\n`).join('');
+  const job = await importJob(a, '/leads/import', csv(template.replace('SKU-1', 'P1') + added));
+  assert.deepEqual(job.errors, [{ row: 5, column: 'quantity', message: 'The quantity field must be at least 1.' }]);
+  const fixed = await importJob(a, '/leads/import', csv(template.replace('SKU-1', 'P1') + added.replace(',0,199', ',1,199')));
+  assert.equal(fixed.status, 'done', JSON.stringify(fixed.errors));
+  assert.deepEqual(fixed.result, { imported: 5, message: '5 leads imported.' });
+});
+
 // webhooks-files.md: one row per product line with the reference, status, customer fields, sku,
 // name, quantity, price, total, created_at.
 const LEAD_EXPORT_HEADER = [
