@@ -43,7 +43,7 @@ describe('http courier against the simulated courier', () => {
     const b = await courier.createParcel(id, parcel(1));
     assert.match(a!.tracking_number, /^SIM\d{8}$/);
     assert.deepEqual(b, a);
-    assert.equal(a!.label_url, `${sim.url}/labels/${a!.tracking_number}.pdf`);
+    assert.deepEqual(a, { tracking_number: a!.tracking_number }, 'the label_url is not read (codops prints its own labels)');
     const sent = sim.requests.filter((r) => r.route === 'create' && r.idempotencyKey === id);
     assert.equal(sent.length, 2);
     assert.deepEqual(sim.parcelOf(id)!.request, parcel(1));
@@ -58,7 +58,8 @@ describe('http courier against the simulated courier', () => {
     sim.repeatLastEvent(tns[0]);
     sim.advance(tns[1], 'refused', { note: 'Customer refused' });
     const before = sim.count('fetch');
-    const statuses = await courier.fetchStatuses([...tns, tns[0], 'SIM99999999']);
+    const { parcels: statuses, skipped } = await courier.fetchStatuses([...tns, tns[0], 'SIM99999999']);
+    assert.deepEqual(skipped, []);
     assert.equal(sim.count('fetch') - before, 2, '150 tracking numbers: two calls');
     assert.equal(statuses.length, 150, 'unknown parcels are left out');
     const first = statuses.find((s) => s.tracking_number === tns[0])!;
@@ -155,7 +156,7 @@ describe('http courier against the simulated courier', () => {
     await fails(
       courier.fetchStatuses(['SIM00000001']),
       false,
-      /^The courier's answer does not fit the protocol: \/parcels\/0 must have required property 'status'\.$/,
+      /^The courier's answer does not fit the protocol: \/parcels must be array\.$/,
     );
     await fails(courier.cancelParcel('SIM00000001'), false, /^The courier's answer does not fit the protocol: HTTP 200 instead of 204\.$/);
     assert.ok(await courier.createParcel(nextOrder(), parcel(8)), 'the switch is spent');
@@ -166,9 +167,69 @@ describe('http courier against the simulated courier', () => {
     sim.set({ malformed: { times: 1, kind: 'unasked-parcel' } });
     await fails(courier.fetchStatuses([tn]), false, /names the parcel SIM-STRANGER, which was not asked for\.$/);
     assert.deepEqual(
-      (await courier.fetchStatuses([tn])).map((s) => s.tracking_number),
+      (await courier.fetchStatuses([tn])).parcels.map((s) => s.tracking_number),
       [tn],
     );
+  });
+
+  // Found by an audit: a relative label_url failed the push for good ("/label_url must match format
+  // "uri"") and left the parcel alive at the courier; fulfilment.md gives label_url no format.
+  test('any label_url, or none, is accepted and ignored: only the tracking number counts', async () => {
+    for (const value of ['/labels/TRK002001.pdf', 'javascript:alert(1)', '', 42, { href: 'x' }, null, undefined, 'x'.repeat(5000)]) {
+      sim.set({ labelUrl: { value } });
+      const p = await courier.createParcel(nextOrder(), parcel(10));
+      assert.deepEqual(p, { tracking_number: p!.tracking_number }, JSON.stringify(value));
+      assert.match(p!.tracking_number, /^SIM\d{8}$/);
+    }
+  });
+
+  // Found by an audit: one event note of 2,001 characters made the whole answer malformed, so no
+  // parcel of the company was synced again (couriers keep their events).
+  test('limits are per event and per parcel: a long note is cut, an unreadable event or parcel is told, the rest is read', async () => {
+    const tns: string[] = [];
+    for (let i = 0; i < 3; i++) tns.push((await courier.createParcel(nextOrder(), parcel(20 + i)))!.tracking_number);
+    const [long, plain, odd] = tns;
+    const note = 'é'.repeat(1990) + '🚚'.repeat(11); // 2,001 characters (code points), 2,012 UTF-16 units
+    sim.advance(long, 'EN_ROUTE', { note, at: '2026-12-05T10:00:00Z' });
+    sim.advance(long, 'S'.repeat(256), { at: '2026-12-05T11:00:00Z' });
+    sim.advance(long, 'EN_ROUTE', { note: 'a\u0000b', at: '2026-12-05T11:30:00Z' }); // no text column keeps a NUL
+    sim.advance(long, 'LIVRE', { note: 'x'.repeat(2000), at: '2026-12-05T12:00:00Z' });
+    sim.advance(plain, 'LIVRE', { at: '2026-12-05T12:00:00Z' });
+    sim.advance(odd, 'R'.repeat(256), { at: '2026-12-05T12:00:00Z' });
+    // A tracking number over its limit (one asked for: its order is known) and one that is no string.
+    const tooLong = `SIM${'9'.repeat(253)}`;
+    sim.parcels.set(tooLong, { ...sim.parcels.get(plain)!, tracking_number: tooLong });
+    sim.parcels.set('SIM-NUMBER', { ...sim.parcels.get(plain)!, tracking_number: 42 as never });
+
+    const answer = await courier.fetchStatuses([long, plain, odd, tooLong, 'SIM-NUMBER']);
+    assert.deepEqual(
+      answer.parcels.map((p) => [p.tracking_number, p.status]),
+      [
+        [long, 'LIVRE'],
+        [plain, 'LIVRE'],
+      ],
+    );
+    const first = answer.parcels[0];
+    const cut = first.events.find((e) => e.status === 'EN_ROUTE')!.note!;
+    assert.equal(Array.from(cut).length, 2000);
+    assert.equal(cut, 'é'.repeat(1990) + '🚚'.repeat(9) + '…', 'cut to 2,000 characters, the last one "…", no half emoji');
+    assert.equal(first.events.find((e) => e.status === 'LIVRE')!.note, 'x'.repeat(2000), 'a note at the limit is kept whole');
+    assert.deepEqual(
+      first.events.map((e) => e.status),
+      ['pending', 'EN_ROUTE', 'LIVRE'],
+    );
+    assert.deepEqual(first.unreadable, [
+      'the courier event no. 3 of the parcel cannot be read (status must NOT have more than 255 characters)',
+      'the courier event no. 4 of the parcel cannot be read (its note holds a NUL character)',
+    ]);
+    assert.deepEqual(answer.skipped, [
+      { tracking_number: odd, reason: `the courier's parcel ${odd} cannot be read (status must NOT have more than 255 characters)` },
+      {
+        tracking_number: tooLong,
+        reason: `the courier's parcel no. 4 of its answer cannot be read (tracking_number must NOT have more than 255 characters)`,
+      },
+      { reason: `the courier's parcel no. 5 of its answer cannot be read (tracking_number must be string)` },
+    ]);
   });
 
   test('a 4xx is a final failure with the courier’s message: a wrong API key, a refused parcel', async () => {
@@ -192,7 +253,7 @@ describe('manual courier', () => {
     const manual = manualCourier({ delivered: 'delivered' });
     const calls = sim.requests.length;
     assert.equal(await manual.createParcel(nextOrder(), parcel(13)), null);
-    assert.deepEqual(await manual.fetchStatuses(['A', 'B']), []);
+    assert.deepEqual(await manual.fetchStatuses(['A', 'B']), { parcels: [], skipped: [] });
     await manual.cancelParcel('A');
     assert.equal(sim.requests.length, calls);
     assert.equal(manual.mapStatus('delivered'), 'delivered');

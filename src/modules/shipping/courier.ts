@@ -12,9 +12,9 @@ export interface ParcelRequest {
   items: { sku: string; name: string; quantity: number }[];
 }
 
+/** The courier's parcel: its tracking number only (a `label_url` is not read: codops prints its own labels). */
 export interface Parcel {
   tracking_number: string;
-  label_url?: string;
 }
 
 export interface CourierEvent {
@@ -28,8 +28,18 @@ export interface ParcelStatus {
   status: string;
   /** Each `at` an instant (ISO, with its zone). */
   events: CourierEvent[];
-  /** Events whose `at` is no date-time, as sent: reported, not recorded (the parcel's other events and its status still are). */
-  unreadable?: CourierEvent[];
+  /**
+   * Why some events were not recorded (`at` no date-time, a status over its limit…), one reason each:
+   * reported on the sync job; the parcel's other events and its status still count.
+   */
+  unreadable?: string[];
+}
+
+/** A status answer: the parcels codops read, and the ones it could not (a field over its limit…), with why. */
+export interface StatusAnswer {
+  parcels: ParcelStatus[];
+  /** Not synced (the order stays as it is), reported on the sync job: by order when the tracking number was one asked for. */
+  skipped: { tracking_number?: string; reason: string }[];
 }
 
 /** The order statuses a courier status can move an order to. */
@@ -56,7 +66,7 @@ export interface CourierAdapter {
   /** A parcel under an idempotency key (push.ts parcelKey); the same key always answers the same parcel. Null: no courier to call. */
   createParcel(key: string, parcel: ParcelRequest): Promise<Parcel | null>;
   /** The parcels the courier knows among these tracking numbers (asked 100 at a time). */
-  fetchStatuses(trackingNumbers: string[]): Promise<ParcelStatus[]>;
+  fetchStatuses(trackingNumbers: string[]): Promise<StatusAnswer>;
   /** Cancels a parcel before pickup. */
   cancelParcel(trackingNumber: string): Promise<void>;
   /** Our status for a courier status; null for one kept as an event only. */
@@ -73,7 +83,7 @@ export function manualCourier(statusMap: StatusMap = {}): CourierAdapter {
   return {
     name: 'manual',
     createParcel: async () => null,
-    fetchStatuses: async () => [],
+    fetchStatuses: async () => ({ parcels: [], skipped: [] }),
     cancelParcel: async () => undefined,
     mapStatus: mapStatusWith(statusMap),
   };

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import {
   CourierError,
@@ -8,7 +8,7 @@ import {
   type CourierAdapter,
   type Parcel,
   type ParcelRequest,
-  type ParcelStatus,
+  type StatusAnswer,
   type StatusMap,
 } from './courier.js';
 import { ZONELESS, zonelessInstant } from '../../lib/time-zone.js';
@@ -25,19 +25,18 @@ const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
 const optional = <S extends TSchema>(s: S) => Type.Optional(Type.Union([s, Type.Null()]));
 const Code = Type.String({ minLength: 1, maxLength: 255 });
 
-const CreatedParcel = Type.Object({ tracking_number: Code, label_url: optional(Type.String({ format: 'uri', maxLength: 2000 })) });
-const Statuses = Type.Object({
-  parcels: Type.Array(
-    Type.Object({
-      tracking_number: Code,
-      status: Code,
-      events: Type.Array(
-        // `at` is read event by event (courierInstant): one unreadable time does not refuse the whole answer.
-        Type.Object({ status: Code, at: Type.String({ maxLength: 255 }), note: optional(Type.String({ maxLength: 2000 })) }),
-      ),
-    }),
-  ),
-});
+// `label_url` is not read: codops prints its own labels (fulfilment.md's Labels), so whatever a
+// courier sends there (a relative path, no URL at all) never fails a push whose tracking number is fine.
+const CreatedParcel = Type.Object({ tracking_number: Code });
+/** The limits of what codops stores of a courier event: a longer note is kept cut (`cutNote`). */
+const EVENT_NOTE_MAX = 2000;
+// A status answer is read at three levels, so one odd field costs only what it belongs to: the
+// envelope (not fitting: the whole answer is malformed), each parcel (skipped, told on the job) and
+// each event (not recorded, told on the job; the parcel's other events and its status still count).
+const Statuses = Type.Object({ parcels: Type.Array(Type.Unknown()) });
+const ParcelFields = Type.Object({ tracking_number: Code, status: Code, events: Type.Array(Type.Unknown()) });
+// `at` is read event by event (courierInstant): one unreadable time does not refuse the whole answer.
+const EventFields = Type.Object({ status: Code, at: Type.String({ maxLength: 255 }), note: optional(Type.String()) });
 
 function check<S extends TSchema>(schema: S) {
   const fn = ajv.compile(schema);
@@ -48,6 +47,21 @@ function check<S extends TSchema>(schema: S) {
   };
 }
 const checkCreated = check(CreatedParcel);
+const isParcel = ajv.compile<Static<typeof ParcelFields>>(ParcelFields);
+const isEvent = ajv.compile<Static<typeof EventFields>>(EventFields);
+const isCode = ajv.compile<string>(Code);
+
+/** Why a part of an answer cannot be read: Ajv's first error, named from that part (`status must NOT…`). */
+function unreadableBecause(errors: ErrorObject[] | null | undefined): string {
+  const e = errors![0];
+  return `${e.instancePath ? `${e.instancePath.slice(1).replaceAll('/', '.')} ` : ''}${e.message}`;
+}
+
+/** A note as codops keeps it: at most EVENT_NOTE_MAX characters (code points, as the limit counts), a cut one ending with "…". */
+function cutNote(note: string): string {
+  const chars = Array.from(note);
+  return chars.length <= EVENT_NOTE_MAX ? note : `${chars.slice(0, EVENT_NOTE_MAX - 1).join('')}…`;
+}
 const isDateTime = ajv.compile({ type: 'string', format: 'date-time' });
 
 /**
@@ -152,30 +166,57 @@ export function httpCourier(opts: HttpCourierOptions): CourierAdapter {
     name: 'http',
     async createParcel(key: string, parcel: ParcelRequest): Promise<Parcel> {
       const created = checkCreated(json(await call('POST', '/parcels', [200, 201], { body: parcel, key })));
-      return created.label_url
-        ? { tracking_number: created.tracking_number, label_url: created.label_url }
-        : { tracking_number: created.tracking_number };
+      return { tracking_number: created.tracking_number };
     },
-    async fetchStatuses(trackingNumbers: string[]): Promise<ParcelStatus[]> {
+    async fetchStatuses(trackingNumbers: string[]): Promise<StatusAnswer> {
       const wanted = [...new Set(trackingNumbers)];
-      const out: ParcelStatus[] = [];
+      const answer: StatusAnswer = { parcels: [], skipped: [] };
       for (let i = 0; i < wanted.length; i += MAX_TRACKING_NUMBERS) {
         const chunk = wanted.slice(i, i + MAX_TRACKING_NUMBERS);
         const asked = new Set(chunk);
         const query = chunk.map(encodeURIComponent).join(',');
         const { parcels } = checkStatuses(json(await call('GET', `/parcels?tracking_numbers=${query}`, [200])));
-        for (const p of parcels) {
-          if (!asked.has(p.tracking_number)) throw malformed(`it names the parcel ${p.tracking_number}, which was not asked for`);
-          const events: CourierEvent[] = [];
-          const unreadable: CourierEvent[] = [];
-          for (const e of p.events) {
-            const at = courierInstant(e.at);
-            (at === null ? unreadable : events).push({ status: e.status, at: at ?? e.at, ...(e.note == null ? {} : { note: e.note }) });
+        parcels.forEach((p, n) => {
+          const tn = (p as { tracking_number?: unknown } | null)?.tracking_number;
+          if (isCode(tn) && !asked.has(tn)) throw malformed(`it names the parcel ${tn}, which was not asked for`);
+          if (!isParcel(p)) {
+            const why = unreadableBecause(isParcel.errors);
+            answer.skipped.push(
+              // Named by its tracking number when that is readable; its order known when it is one asked for.
+              {
+                ...(typeof tn === 'string' && asked.has(tn) ? { tracking_number: tn } : {}),
+                reason: `the courier's parcel ${isCode(tn) ? tn : `no. ${n + 1} of its answer`} cannot be read (${why})`,
+              },
+            );
+            return;
           }
-          out.push({ tracking_number: p.tracking_number, status: p.status, events, ...(unreadable.length > 0 ? { unreadable } : {}) });
-        }
+          const events: CourierEvent[] = [];
+          const unreadable: string[] = [];
+          p.events.forEach((e, m) => {
+            if (!isEvent(e)) {
+              unreadable.push(`the courier event no. ${m + 1} of the parcel cannot be read (${unreadableBecause(isEvent.errors)})`);
+              return;
+            }
+            // PostgreSQL's text holds no NUL: one would fail the whole batch's transaction.
+            const nul = e.status.includes('\0') ? 'status' : e.note?.includes('\0') ? 'note' : null;
+            if (nul) {
+              unreadable.push(`the courier event no. ${m + 1} of the parcel cannot be read (its ${nul} holds a NUL character)`);
+              return;
+            }
+            const at = courierInstant(e.at);
+            if (at === null)
+              unreadable.push(`the courier event ${JSON.stringify(e.status)} has no readable time (${JSON.stringify(e.at)})`);
+            else events.push({ status: e.status, at, ...(e.note == null ? {} : { note: cutNote(e.note) }) });
+          });
+          answer.parcels.push({
+            tracking_number: p.tracking_number,
+            status: p.status,
+            events,
+            ...(unreadable.length > 0 ? { unreadable } : {}),
+          });
+        });
       }
-      return out;
+      return answer;
     },
     async cancelParcel(trackingNumber: string): Promise<void> {
       await call('DELETE', `/parcels/${encodeURIComponent(trackingNumber)}`, [204]);

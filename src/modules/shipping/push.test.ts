@@ -441,3 +441,21 @@ test('an order goes only with a company that delivers to its city (a company lis
   assert.doesNotMatch(await page(), /Push failed/);
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
 });
+
+// Found by an audit: a relative label_url ("must match format "uri"") failed the push for good, the
+// order stayed new and the parcel made at the courier stayed alive. codops prints its own labels.
+test('a label_url of any kind never fails a push whose tracking number is fine', async () => {
+  try {
+    for (const value of ['/labels/TRK002001.pdf', 'not a url', 7]) {
+      sim.set({ labelUrl: { value } });
+      const id = await idOf(await order());
+      const job = await push([id]);
+      assert.deepEqual([job.status, job.done, job.failed, job.errors], ['done', 1, 0, []], JSON.stringify(value));
+      const row = await orderRow(id);
+      assert.deepEqual([row.status, row.tracking_number], ['shipped', sim.parcelOf(id)!.tracking_number]);
+    }
+  } finally {
+    sim.set({});
+  }
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});

@@ -27,6 +27,8 @@ interface Switches {
   timeout?: Trigger;
   /** Answer 2xx with a body that does not fit: not JSON, JSON of the wrong shape, or (fetch) a parcel nobody asked for. */
   malformed?: Trigger & { kind?: 'not-json' | 'wrong-shape' | 'unasked-parcel' };
+  /** The `label_url` a create answers (default: an absolute URL on the simulator; undefined leaves it out). */
+  labelUrl?: { value: unknown };
 }
 
 interface SimParcel {
@@ -171,7 +173,7 @@ export class CourierSimulator {
         return send(200, { parcels: [{ tracking_number: 'SIM-STRANGER', status: 'pending', events: [] }] });
       }
       if (s.malformed?.kind === 'wrong-shape') {
-        const wrong = { create: { tracking: 'X' }, fetch: { parcels: [{ tracking_number: 42 }] }, cancel: { ok: true } }[route];
+        const wrong = { create: { tracking: 'X' }, fetch: { parcels: { tracking_number: 42 } }, cancel: { ok: true } }[route];
         return send(route === 'create' ? 201 : 200, wrong);
       }
       return res.writeHead(route === 'create' ? 201 : 200, { 'content-type': 'text/html' }).end('<html>Gateway hiccup</html>');
@@ -218,7 +220,8 @@ export class CourierSimulator {
   }
 
   private created(tn: string) {
-    return { tracking_number: tn, label_url: `${this.url}/labels/${tn}.pdf` };
+    const label = this.switches.labelUrl ? this.switches.labelUrl.value : `${this.url}/labels/${tn}.pdf`;
+    return { tracking_number: tn, ...(label === undefined ? {} : { label_url: label }) };
   }
 
   private fetch(url: URL, send: (status: number, payload?: unknown) => void) {

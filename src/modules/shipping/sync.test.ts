@@ -273,3 +273,56 @@ test('a courier event without a zone is a UTC time; one with no readable time is
   );
   assert.equal((await statuses()).find((o) => o.id === first.id)?.status, 'delivered');
 });
+
+// Found by an audit: one event note of 2,001 characters made the whole answer "does not fit the
+// protocol", so the company's other parcels (a delivered one) were never synced, tick after tick.
+test('limits are per event and per parcel: a long note is kept cut, an unreadable event or parcel is told on the job, the others sync', async () => {
+  // Orders no earlier test gave an event of its own (the one before took the first ones).
+  const [long, plain, odd] = (await statuses()).filter((o) => o.status === 'shipped' && sim.parcels.has(o.tracking_number)).slice(-4, -1);
+  const reference = async (id: string) =>
+    (await t.db.query<{ reference: string }>('SELECT reference FROM orders WHERE id = $1', [id])).rows[0].reference;
+  sim.advance(long.tracking_number, 'EN_ROUTE', { note: 'n'.repeat(2001), at: '2026-12-03T09:00:00Z' });
+  sim.advance(long.tracking_number, 'S'.repeat(256), { at: '2026-12-03T09:30:00Z' });
+  const unreadable = sim.parcels.get(long.tracking_number)!.events.length;
+  sim.advance(long.tracking_number, 'EN_ATTENTE', { note: 'a\u0000b', at: '2026-12-03T09:40:00Z' }); // no text column keeps a NUL
+  sim.advance(long.tracking_number, 'EN_ATTENTE', { at: '2026-12-03T09:45:00Z' }); // the parcel's own status is readable
+  sim.advance(plain.tracking_number, 'LIVRE', { at: '2026-12-03T10:00:00Z' });
+  sim.advance(odd.tracking_number, 'R'.repeat(256), { at: '2026-12-03T10:00:00Z' });
+  const tick = async () => {
+    const scheduled = await t.db.tx((q) => enqueueScheduledSync(q));
+    return jobFinished(t.db, scheduled!);
+  };
+  const job = await tick();
+  assert.equal(job.status, 'done', JSON.stringify(job));
+  const mine = new Set([await reference(long.id), await reference(plain.id), await reference(odd.id)]);
+  assert.deepEqual(
+    job.errors.filter((e) => mine.has(e.reference!)).map((e) => [e.reference, e.message]),
+    [
+      [
+        await reference(long.id),
+        `${companyName}: the courier event no. ${unreadable} of the parcel cannot be read (status must NOT have more than 255 characters): it was not recorded.`,
+      ],
+      [
+        await reference(long.id),
+        `${companyName}: the courier event no. ${unreadable + 1} of the parcel cannot be read (its note holds a NUL character): it was not recorded.`,
+      ],
+      [
+        await reference(odd.id),
+        `${companyName}: the courier's parcel ${odd.tracking_number} cannot be read (status must NOT have more than 255 characters): it was skipped.`,
+      ],
+    ],
+  );
+  const now = async (id: string) => (await statuses()).find((o) => o.id === id)!.status;
+  assert.equal(await now(plain.id), 'delivered');
+  assert.equal(await now(long.id), 'shipped');
+  assert.equal(await now(odd.id), 'shipped');
+  const notes = async () =>
+    (await t.db.query<{ note: string }>(`SELECT note FROM order_events WHERE order_id = $1 AND status = 'EN_ROUTE'`, [long.id])).rows.map(
+      (r) => r.note,
+    );
+  assert.deepEqual(await notes(), ['n'.repeat(1999) + '…']);
+  // The next tick reads the same answer the same way: the cut note is recorded once.
+  assert.equal((await tick()).status, 'done');
+  assert.deepEqual(await notes(), ['n'.repeat(1999) + '…']);
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});

@@ -91,9 +91,9 @@ export const syncJob = defineJob<SyncPayload>({
         ctx.signal.throwIfAborted();
         const batch = await shippedBatch(ctx.db, companies[c], after);
         if (batch.length === 0) break;
-        let parcels;
+        let parcels, skipped;
         try {
-          parcels = await courier.fetchStatuses(batch.map((o) => o.tracking_number));
+          ({ parcels, skipped } = await courier.fetchStatuses(batch.map((o) => o.tracking_number)));
         } catch (err) {
           // One company's courier down does not hold the others' sync back: the schedule asks it again
           // next time. A sync of that company alone is retried with backoff (5xx, timeout) or ends
@@ -140,13 +140,20 @@ export const syncJob = defineJob<SyncPayload>({
               list.map((m) => ({ id: m.order.id, from: 'shipped' as const, to: m.to, comment: null })),
             );
           }
-          // An event whose time is no date-time is told on the job, by order; the rest of the answer counts.
-          const errors = parcels.flatMap((p) =>
-            (p.unreadable ?? []).map((e) => ({
-              reference: byTracking.get(p.tracking_number)!.reference,
-              message: `${name}: the courier event ${JSON.stringify(e.status)} has no readable time (${JSON.stringify(e.at)}): it was not recorded.`,
-            })),
-          );
+          // An event or a parcel codops cannot read (a time that is no date-time, a field over its limit) is
+          // told on the job, by order when known; the rest of the answer counts.
+          const errors = [
+            ...parcels.flatMap((p) =>
+              (p.unreadable ?? []).map((why) => ({
+                reference: byTracking.get(p.tracking_number)!.reference,
+                message: `${name}: ${why}: it was not recorded.`,
+              })),
+            ),
+            ...skipped.map((p) => {
+              const order = p.tracking_number === undefined ? undefined : byTracking.get(p.tracking_number);
+              return { ...(order ? { reference: order.reference } : {}), message: `${name}: ${p.reason}: it was skipped.` };
+            }),
+          ];
           await ctx.report({ done: batch.length, checkpoint, ...(errors.length > 0 ? { errors } : {}) }, q);
           return [...byAccount.values()].reduce((n, l) => n + l.length, 0);
         });
