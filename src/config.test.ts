@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { checkBucket, parseS3Url } from './files/s3.js';
 import { connectRedis } from './lib/redis.js';
 import { acquireDataDirLock } from './db/data-dir-lock.js';
+import { openDatabase } from './db/open.js';
 
 const base = { APP_KEY: 'test-key-test-key-test-key-test-key-0000', DATA_DIR: '/tmp/codops-config-test' };
 const load = (env: Record<string, string>) => loadConfig({ ...base, ...env }, { persistKey: false });
@@ -95,6 +96,49 @@ test('MAIL_URL and REDIS_URL name a host (MAIL_URL=smtp:// was taken, then every
     );
   }
   assert.equal(load({ MAIL_URL: 'smtp://mail.example.com:587' }).mailUrl, 'smtp://mail.example.com:587');
+});
+
+test("DATABASE_URL takes libpq's socket form, user and no host, as node-postgres does (it was refused as not a URL: ops audit)", async () => {
+  const socket = 'postgres://codops@/codops?host=/var/run/postgresql';
+  assert.equal(load({ DATABASE_URL: socket }).databaseUrl, socket);
+  assert.equal(load({ DATABASE_URL: 'postgresql:///codops?host=/run/pg' }).databaseUrl, 'postgresql:///codops?host=/run/pg');
+  for (const [value, message] of [
+    ['not a url', 'Invalid DATABASE_URL: not a URL (expected postgres: or postgresql:).'],
+    ['mysql://user@/db?host=/x', 'Invalid DATABASE_URL: the scheme must be postgres: or postgresql:, got "mysql:".'],
+    ['postgres://user@:x/db', 'Invalid DATABASE_URL: not a URL (expected postgres: or postgresql:).'],
+  ]) {
+    assert.throws(
+      () => load({ DATABASE_URL: value }),
+      (err: Error) => err instanceof ConfigError && err.message === message,
+      value,
+    );
+  }
+  // On PostgreSQL reached through its socket here, the socket form reaches the same database.
+  const tcp = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL) : undefined;
+  if (!tcp || !existsSync('/var/run/postgresql')) return;
+  const viaSocket = `postgres://${tcp.username}@${tcp.pathname}?host=/var/run/postgresql`;
+  const db = await openDatabase(load({ DATABASE_URL: viaSocket }));
+  try {
+    assert.equal((await db.query<{ one: number }>('SELECT 1 AS one')).rows[0].one, 1);
+  } finally {
+    await db.close();
+  }
+});
+
+test('FILES and S3_URL both set are refused: they name two places for files (FILES=database with a bucket went on to the bucket: ops audit)', () => {
+  for (const files of ['database', 'local']) {
+    assert.throws(
+      () => load({ FILES: files, S3_URL: 'https://KEY:SECRET@s3.example.com/bucket' }),
+      (err: Error) =>
+        err instanceof ConfigError &&
+        err.message ===
+          `Invalid FILES: "${files}" and S3_URL both say where files live: set one of them (S3_URL alone keeps them in the bucket).`,
+      files,
+    );
+  }
+  const bucket = load({ FILES: '', S3_URL: 'https://KEY:SECRET@s3.example.com/bucket' });
+  assert.deepEqual([bucket.files, bucket.s3Url], ['local', 'https://KEY:SECRET@s3.example.com/bucket']);
+  assert.equal(load({ FILES: 'database', S3_URL: '' }).files, 'database');
 });
 
 test('a Redis or a bucket that does not answer stops the boot naming its variable (the server ran with rate limits off and 7-s requests, or 500 on every upload: ops audit)', async () => {

@@ -32,7 +32,7 @@ export interface Config {
   syncIntervalSeconds: number;
   /** Bearer token of GET /metrics; without it the endpoint does not exist. */
   metricsToken: string | undefined;
-  /** Where files are kept: DATA_DIR/uploads, or the database (FILES=database); S3_URL overrides both. */
+  /** Where files are kept: DATA_DIR/uploads, or the database (FILES=database); or the bucket of S3_URL (refused with FILES). */
   files: 'local' | 'database';
   s3Url: string | undefined;
   /** The platform's time zone (TIMEZONE): agents' working hours and the agent statistics' days. */
@@ -55,12 +55,26 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return Number(raw);
 }
 
+/**
+ * A URL as its client reads it. A database URL is read as node-postgres (pg-connection-string) reads
+ * it: libpq's socket form `postgres://user@/db?host=/run/postgresql` has a user and no host, which
+ * WHATWG's parser refuses, so it is parsed again with a stand-in host, as that library does.
+ */
+function parseUrl(raw: string, name: string): { protocol: string; hostname: string } {
+  try {
+    return new URL(raw);
+  } catch (err) {
+    if (!name.startsWith('DATABASE') || !raw.includes('@/')) throw err;
+    return { protocol: new URL(raw.replace('@/', '@stand-in/')).protocol, hostname: '' };
+  }
+}
+
 function url(env: NodeJS.ProcessEnv, name: string, protocols: string[]): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
-  let parsed: URL;
+  let parsed: { protocol: string; hostname: string };
   try {
-    parsed = new URL(raw);
+    parsed = parseUrl(raw, name);
   } catch {
     throw new ConfigError(`Invalid ${name}: not a URL (expected ${protocols.join(' or ')}).`);
   }
@@ -113,6 +127,21 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
   const raw = env[name]?.trim() || values[0];
   if (!values.includes(raw as T)) throw new ConfigError(`Invalid ${name}: "${raw}" is not one of ${values.join(', ')}.`);
   return raw as T;
+}
+
+/**
+ * Where files live: FILES, or the bucket of S3_URL. Both set name two places: FILES=database with a
+ * bucket went to the bucket, or stopped the boot when it did not answer (ops audit); refused instead.
+ */
+function fileStore(env: NodeJS.ProcessEnv): Pick<Config, 'files' | 's3Url'> {
+  const files = oneOf(env, 'FILES', ['local', 'database'] as const);
+  const s3Url = url(env, 'S3_URL', ['http:', 'https:']);
+  if (s3Url && env.FILES?.trim()) {
+    throw new ConfigError(
+      `Invalid FILES: "${files}" and S3_URL both say where files live: set one of them (S3_URL alone keeps them in the bucket).`,
+    );
+  }
+  return { files, s3Url };
 }
 
 /**
@@ -216,8 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),
     syncIntervalSeconds: integer(env, 'SYNC_INTERVAL_SECONDS', 900, 0, 86_400),
     metricsToken: env.METRICS_TOKEN?.trim() || undefined,
-    files: oneOf(env, 'FILES', ['local', 'database'] as const),
-    s3Url: url(env, 'S3_URL', ['http:', 'https:']),
+    ...fileStore(env),
     timezone: timeZone(env),
     webhooksAllowPrivate: boolean(env, 'WEBHOOKS_ALLOW_PRIVATE'),
   };
