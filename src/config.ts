@@ -160,7 +160,7 @@ export function ensureDataDir(dir: string, create = true): void {
   if (!create) return;
   for (const folder of missing) {
     try {
-      mkdirSync(folder);
+      mkdirSync(folder, 0o700);
     } catch (err) {
       throw new ConfigError(
         `Invalid DATA_DIR: ${folder} cannot be made (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
@@ -214,7 +214,17 @@ function appKey(env: NodeJS.ProcessEnv, dataDir: string, persist: boolean): stri
   return key;
 }
 
+/**
+ * Run first by every process that reads its settings (the server, each command): what it writes in
+ * DATA_DIR (the database's files, mail holding reset links, uploads, exports, the lock) is its
+ * owner's alone. Under the usual umask 022 they were readable, some writable, by every local user.
+ */
+export function ownerOnlyFiles(): void {
+  process.umask(0o077);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persistKey?: boolean } = {}): Config {
+  ownerOnlyFiles();
   const host = env.HOST?.trim() || '127.0.0.1';
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {

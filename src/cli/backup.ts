@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { ensureDataDir, loadConfig } from '../config.js';
 import { acquireDataDirLock } from '../db/data-dir-lock.js';
+import { ownerOnlyDataDir } from '../db/owner-only.js';
 import { openForCommand } from './open-db.js';
 
 /** A refusal the user can act on (printed as one line by main.ts). */
@@ -104,6 +105,7 @@ export function backupCommands(cli: Command, refuse: Refuse) {
           }
           renameSync(staging, pgdata);
           restored = true;
+          ownerOnlyDataDir(config.dataDir); // PGlite unpacked its files 0666
           return n;
         });
         print(Boolean(o.json), { id: config.dataDir, dataDir: config.dataDir, migrations }, `Restored ${source} into ${config.dataDir}.`);

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { ownerOnlyDataDir } from './owner-only.js';
 import { runTransaction, type Database, type Queryable, type QueryResult } from './database.js';
 import type { Call, Reply } from './pglite-messages.js';
 
@@ -47,7 +48,7 @@ export async function openPgliteThread(
 ): Promise<Database> {
   let release = () => undefined as void;
   if (dataDir) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     release = acquireDataDirLock(dataDir, { starting: opts.starting });
   }
   const worker = startWorker({ dataDir, template: opts.template, wasmModule: await engineModule() });
@@ -83,6 +84,7 @@ export async function openPgliteThread(
   });
   try {
     await ready;
+    if (dataDir) ownerOnlyDataDir(dataDir); // after PGlite wrote a new database's first files
   } catch (err) {
     await worker.terminate();
     release();

@@ -91,7 +91,7 @@ export async function openPglite(dataDir: string | undefined, opts: PgliteOption
   let release = () => undefined as void;
   let db: PGlite;
   if (dataDir) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (opts.lock !== false) release = acquireDataDirLock(dataDir);
     const pgdata = join(dataDir, 'pgdata');
     const template = existsSync(join(pgdata, 'PG_VERSION')) ? undefined : opts.template;

@@ -17,9 +17,9 @@ export function localFileStore(root: string): FileStore {
     kind: 'local',
     async put(key, data: Readable) {
       const file = pathOf(key);
-      await mkdir(dirname(file), { recursive: true });
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       const tmp = partOf(file);
-      const out = createWriteStream(tmp, { mode: 0o640 });
+      const out = createWriteStream(tmp, { mode: 0o600 });
       try {
         await pipeline(data, out);
         await rename(tmp, file);

@@ -34,8 +34,8 @@ export async function sendMail(
     text: mail.text,
   });
   const dir = join(config.dataDir, 'mail');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 }); // a reset link is a login: its owner's alone
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.to.replace(/[^\w@.-]/g, '_')}.eml`);
-  writeFileSync(file, info.message as Buffer);
+  writeFileSync(file, info.message as Buffer, { mode: 0o600 });
   log.info({ to: mail.to, file, link: mail.link }, `mail written to ${file}${mail.link ? `: ${mail.link}` : ''}`);
 }
