@@ -122,3 +122,38 @@ test('own couriers: shipped to a delivery user, their /deliveries round, deliver
     assert.equal((await s.json('PATCH', `/deliveries/${ids[2].id}/status`, { status: 'delivered' })).statusCode, 403, role);
   }
 });
+
+// Found by the finance audit: a fee changed while the courier was on the round changed what their page
+// said to collect and what the ledger booked. The amount is fixed when the order is handed to them.
+test('own couriers: the cash to collect is fixed when the order is handed to them; a fee change meanwhile moves neither their round nor the ledger', async () => {
+  const a = await tenant(t.db);
+  await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 5 });
+  await t.db.query('INSERT INTO account_fees (account_id, default_delivery_fee) VALUES ($1, 20)', [a.accountId]);
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `${API}/orders`,
+    headers: a.auth,
+    payload: { orders: [order(7, { total: 199, is_fees_paid_by_customer: true, products: [{ sku: 'P1', quantity: 1, price: 199 }] })] },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1', [a.accountId]);
+  const id = rows[0].id;
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const courier = await person(t.db, 'delivery', { fullName: 'Fixed Cash Courier' });
+  const shipped = await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', delivery_user_id: courier.id });
+  assert.equal(shipped.statusCode, 200, shipped.body);
+  await t.db.query('UPDATE account_fees SET default_delivery_fee = 35 WHERE account_id = $1', [a.accountId]);
+  const c = await login(t.app, courier.email);
+  const round = (await c.get('/deliveries')).body;
+  assert.match(round, /To collect: <span class="money">219[.,]00/);
+  assert.match(round, /Cash to collect in all: <span class="money">219[.,]00/);
+  assert.equal((await c.json('PATCH', `/deliveries/${id}/status`, { status: 'delivered' })).statusCode, 200);
+  const { rows: ledger } = await t.db.query<{ kind: string; amount: number }>(
+    'SELECT kind, amount::float8 AS amount FROM balance_histories WHERE order_id = $1 ORDER BY id',
+    [id],
+  );
+  assert.deepEqual(ledger, [
+    { kind: 'delivered', amount: 219 },
+    { kind: 'delivery_fee', amount: -35 },
+  ]);
+});

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { COD_AMOUNT } from '../ledger/order-fees.js';
+import { CASH_TO_COLLECT } from '../ledger/order-fees.js';
 import type { Recipient } from '../records/recipient.js';
 
 export interface DeliveryRow extends Recipient {
@@ -19,7 +19,7 @@ const LIMIT = 500;
 export async function deliveriesOf(q: Queryable, courierId: string): Promise<DeliveryRow[]> {
   const { rows } = await q.query<DeliveryRow>(
     `SELECT o.id, o.reference, o.full_name, o.phone, o.city, o.area, o.address, o.total::float8 AS total,
-            ${COD_AMOUNT('o')}::float8 AS cod_amount, o.tracking_number,
+            ${CASH_TO_COLLECT('o')}::float8 AS cod_amount, o.tracking_number,
             iso_utc((SELECT max(h.created_at) FROM order_histories h WHERE h.order_id = o.id AND h.new_status = 'shipped')) AS shipped_at,
             coalesce((SELECT json_agg(json_build_object('name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position)
                         FROM order_lines ol WHERE ol.order_id = o.id), '[]') AS products

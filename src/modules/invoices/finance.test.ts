@@ -4,7 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { newId } from '../../lib/ids.js';
 import { todayIn } from '../../lib/time-zone.js';
 import { pdfText } from '../../test-support/pdf-text.js';
-import { testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
+import { order, testApp, usingPostgres, type TestApp, type Tenant } from '../../test-support/harness.js';
 import { login, type Agent } from '../../test-support/session.js';
 import { expectInvalid, expectJson, expectListControls, fieldErrors, FORBIDDEN, NOT_FOUND, pageErrors } from '../../test-support/expect.js';
 import { person } from '../../test-support/people.js';
@@ -285,6 +285,135 @@ describe('the ledger', () => {
     await admin.json('POST', '/balance-histories/adjust', { account_id: other.accountId, amount: 1, comment: 'other' });
     const mine = (await seller.json('GET', '/balance-histories?per_page=1000')).json().data as { account_id: string }[];
     assert.ok(mine.every((r) => r.account_id === shop.accountId));
+  });
+});
+
+// Found by the finance audit: the cash to collect was computed from the fee tables at each use, so a
+// fee changed while an order was on the road gave it three figures (label 130.49, ledger and
+// remittance 139.99, its page later 149.99) where the courier collected 130.49.
+describe('the cash to collect, fixed when the order leaves', () => {
+  test('a fee changed between ship and delivery: label, ledger, cod_fee, collected amount, remittance and page keep the amount fixed at ship', async () => {
+    const s = await moneyShop(t.db);
+    await admin.json('PATCH', `/accounts/${s.accountId}/fees`, { cod_percent: 2 });
+    const city = newId();
+    const cityName = `Casablanca ${city.slice(-8)}`;
+    await t.db.query('INSERT INTO cities (id, name) VALUES ($1, $2)', [city, cityName]);
+    const setFee = async (fee: number) =>
+      data(
+        await admin.json('PATCH', `/shipping-companies/${company}/update`, {
+          cities: [{ city_id: city, delivery_fee: fee, return_fee: 10 }],
+        }),
+        200,
+        `fee ${fee}`,
+      );
+    const company = data(
+      await admin.json('POST', '/shipping-companies/store', {
+        name: `Courier ${city.slice(-8)}`,
+        adapter: 'manual',
+        cities: [{ city_id: city, delivery_fee: 30.5, return_fee: 10 }],
+      }),
+      201,
+      'company',
+    ).id as string;
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/web/1.0/orders',
+      headers: s.auth,
+      payload: {
+        orders: [
+          order(1, {
+            city: cityName.toLowerCase(),
+            total: 99.99,
+            is_fees_paid_by_customer: true,
+            products: [{ sku: 'P1', quantity: 1, price: 99.99 }],
+          }),
+        ],
+      },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const { rows } = await t.db.query<{ id: string; reference: string }>('SELECT id, reference FROM orders WHERE account_id = $1', [
+      s.accountId,
+    ]);
+    const { id, reference } = rows[0];
+    const cash = async () => /Cash to collect: <span class="money">([\d.,]+) MAD/.exec((await admin.get(`/orders/${id}/show`)).body)?.[1];
+    const label = async () => /To collect: ([\d.,]+) MAD/.exec(pdfText((await admin.get(`/orders/${id}/label`)).rawPayload))?.[1];
+    const stored = async () =>
+      (
+        await t.db.query<{ cod: number | null; c: number | null }>(
+          'SELECT cod_amount::float8 AS cod, collected_amount::float8 AS c FROM orders WHERE id = $1',
+          [id],
+        )
+      ).rows[0];
+    // While new (no company yet), the page shows today's estimate and nothing is fixed.
+    assert.equal(await cash(), '99.99');
+    assert.deepEqual(await stored(), { cod: null, c: null });
+
+    const shipped = await admin.json('PATCH', `/orders/${id}/status`, {
+      status: 'shipped',
+      shipping_company_id: company,
+      tracking_number: 'TRK-CASA-1',
+    });
+    assert.equal(shipped.statusCode, 200, shipped.body);
+    assert.deepEqual(await stored(), { cod: 130.49, c: null });
+    assert.equal(await label(), '130.49');
+
+    await setFee(40);
+    assert.equal(await label(), '130.49', 'the label the courier already has');
+    assert.equal(await cash(), '130.49');
+    data(await admin.json('PATCH', `/orders/${id}/status`, { status: 'delivered' }), 200, 'delivered');
+    // The delivery fee is charged at delivery (finance.md's table): today's 40; the cash is the amount fixed at ship.
+    assert.deepEqual(
+      (await ledgerRows(t.db, s.accountId)).map((r) => [r.kind, r.amount]),
+      [
+        ['delivered', 130.49],
+        ['delivery_fee', -40],
+        ['cod_fee', -2.61],
+      ],
+    );
+    assert.deepEqual(await stored(), { cod: 130.49, c: 130.49 });
+    const form = await admin.get(`/remittances/create?shipping_company_id=${company}`);
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, new RegExp(`${reference}[\\s\\S]*?130\\.49 MAD`));
+    assert.doesNotMatch(form.body, /139\.99/);
+    const courier = (await admin.json('GET', '/remittances')).json().data.find((c: { id: string }) => c.id === company);
+    assert.equal(courier?.cash_expected, 130.49);
+
+    await setFee(50);
+    assert.equal(await cash(), '130.49', 'a delivered order keeps the cash it was delivered with');
+    assert.equal(await label(), '130.49');
+  });
+
+  test('a renewed order is fixed anew at its next shipment, at the fee of that moment', async () => {
+    const s = await moneyShop(t.db);
+    const { company, cityName } = await companyServing(t.db, { delivery: 30, return: 12 });
+    const setFee = (fee: number) =>
+      t.db.query('UPDATE shipping_company_cities SET delivery_fee = $1 WHERE shipping_company_id = $2', [fee, company]);
+    const o = await makeOrder(t.db, s.accountId, { total: 100, city: cityName, feesByCustomer: true });
+    const stored = async () =>
+      (await t.db.query<{ cod: number | null }>('SELECT cod_amount::float8 AS cod FROM orders WHERE id = $1', [o.id])).rows[0].cod;
+    const cash = async () => /Cash to collect: <span class="money">([\d.,]+) MAD/.exec((await admin.get(`/orders/${o.id}/show`)).body)?.[1];
+    await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
+    assert.equal(await stored(), 130);
+    await setFee(35);
+    await moveOrder(t.db, s.accountId, o.id, 'returned');
+    assert.equal(await stored(), 130, 'a returned order keeps what its attempt was to collect');
+    await moveOrder(t.db, s.accountId, o.id, 'new');
+    assert.equal(await stored(), null, 'a renew clears it');
+    assert.equal(await cash(), '100.00', "back to today's estimate (no company yet)");
+    await setFee(40);
+    await moveOrder(t.db, s.accountId, o.id, 'shipped', { company });
+    assert.equal(await stored(), 140);
+    await setFee(45);
+    await moveOrder(t.db, s.accountId, o.id, 'delivered');
+    assert.deepEqual(
+      (await ledgerRows(t.db, s.accountId)).map((r) => [r.attempt, r.kind, r.amount]),
+      [
+        [1, 'return_fee', -12],
+        [2, 'delivered', 140],
+        [2, 'delivery_fee', -45],
+      ],
+    );
+    assert.equal(await cash(), '140.00');
   });
 });
 

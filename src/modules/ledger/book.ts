@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import type { Actor } from '../../core/actor.js';
-import { COD_AMOUNT, DELIVERY_FEE, RETURN_FEE } from './order-fees.js';
+import { CASH_TO_COLLECT, DELIVERY_FEE, RETURN_FEE } from './order-fees.js';
 
 /** finance.md's ledger kinds: credits, fees (−), payouts, wallet payments and adjustments (±). */
 export const LEDGER_KINDS = [
@@ -87,7 +87,7 @@ export async function book(q: Queryable, actor: Actor, accountId: string, entrie
   return Number(rows[0].balance);
 }
 
-/** What an order's delivery attempt charges, read from the fee tables at the moment of the move. */
+/** What an order's delivery attempt charges: its fees read from the fee tables at the moment of the move. */
 interface AttemptCharges {
   id: string;
   reference: string;
@@ -107,7 +107,9 @@ interface AttemptCharges {
  * with the rows of finance.md's fee table — the collected amount and the delivery, fulfilment,
  * COD and (first attempt of an order from a lead) confirmation fees when delivered; the return,
  * fulfilment and confirmation fees when returned. Fees are read now and fixed in the rows; a fee
- * of 0 books no row. The collected amount is kept on the order for the courier's cash.
+ * of 0 books no row. The collected amount is the cash to collect fixed on the order when it was
+ * shipped (what its label and courier were told; `cod_fee` is its percent), kept on the order as
+ * `collected_amount` for the courier's cash.
  */
 export async function bookOrderMoves(
   q: Queryable,
@@ -124,7 +126,7 @@ export async function bookOrderMoves(
               coalesce(f.fulfilment_fee, 0) AS fulfilment_fee,
               ${DELIVERY_FEE('o')} AS delivery_fee, ${RETURN_FEE('o')} AS return_fee,
               coalesce(f.cod_percent, 0) AS cod_percent,
-              CASE WHEN m.to_status = 'delivered' THEN ${COD_AMOUNT('o')} END AS collected
+              CASE WHEN m.to_status = 'delivered' THEN ${CASH_TO_COLLECT('o')} END AS collected
          FROM m JOIN orders o ON o.id = m.id AND o.account_id = $1
          LEFT JOIN account_fees f ON f.account_id = o.account_id
      )

@@ -13,8 +13,17 @@ export const DELIVERY_FEE = (o: string, company?: string) => cityFee(o, 'deliver
 export const RETURN_FEE = (o: string, company?: string) => cityFee(o, 'return_fee', company);
 
 /**
- * The cash a courier collects at the door (finance.md): the order's total, plus the delivery fee when
- * the customer pays it (`is_fees_paid_by_customer`). What the ledger books as `delivered`.
+ * The cash a courier collects at the door (finance.md), from today's fee tables: the order's total,
+ * plus the delivery fee when the customer pays it (`is_fees_paid_by_customer`). Fixed on the order as
+ * `orders.cod_amount` when it leaves for delivery (orders/lifecycle.ts transitionOrders, `shipped`);
+ * read it through CASH_TO_COLLECT, never this, once the order may have left.
  */
 export const COD_AMOUNT = (o: string, company?: string) =>
   `(${o}.total + CASE WHEN ${o}.is_fees_paid_by_customer THEN ${DELIVERY_FEE(o, company)} ELSE 0 END)`;
+
+/**
+ * The cash to collect for an order: the amount fixed when it left for delivery (the label, the parcel,
+ * the courier's round, the `delivered` ledger row and the courier's cash all say it), else, while it
+ * has not left (new, canceled), today's estimate. A fee changed meanwhile changes no order on the road.
+ */
+export const CASH_TO_COLLECT = (o: string) => `coalesce(${o}.cod_amount, ${COD_AMOUNT(o)})`;

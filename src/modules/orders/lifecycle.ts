@@ -18,6 +18,7 @@ import {
 } from '../stocks/effects.js';
 import type { Actor } from '../../core/actor.js';
 import { bookOrderMoves } from '../ledger/book.js';
+import { COD_AMOUNT } from '../ledger/order-fees.js';
 import { deliveryUsers, manualCompanies } from './queries.js';
 import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, type OrderStatus } from './transitions.js';
 
@@ -162,6 +163,11 @@ interface OrderTransition {
   trackingNumber?: string | null;
   shippingCompanyId?: string | null;
   deliveryUserId?: string | null;
+  /**
+   * A shipment's cash to collect when the caller already told it to the courier (a push's parcel):
+   * fixed on the order as told. Without it a shipment fixes today's amount for its company.
+   */
+  codAmount?: number | null;
   /** Where a refusal is reported (default `status`; bulk callers pass `orders.<i>.status`). */
   key?: string;
 }
@@ -210,6 +216,9 @@ const notServedMessage = (reference: string, company: string, city: string | nul
  * The one place that writes an order's status: checks, updates, appends the history and applies
  * the stock rule (src/modules/stocks/effects.ts) and books the ledger (src/modules/ledger/book.ts). Shipping an order that is waiting for stock is a
  * 422 on `status` (nothing written). `from` must be the order's current status (lock it first).
+ * A shipment fixes the cash to collect on the order (`cod_amount`, finance.md) in the same UPDATE,
+ * whoever carries it (a company, pushed or by hand, or one of our couriers); a renew clears it, so
+ * the next shipment fixes it anew.
  */
 export async function transitionOrders(q: Queryable, actor: Actor, accountId: string, ts: OrderTransition[]): Promise<void> {
   if (ts.length === 0) return;
@@ -231,9 +240,11 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     `UPDATE orders o SET status = c.to_status, updated_at = now(),
             tracking_number = CASE c.to_status WHEN 'shipped' THEN c.tracking WHEN 'new' THEN NULL ELSE o.tracking_number END,
             shipping_company_id = CASE c.to_status WHEN 'shipped' THEN c.company WHEN 'new' THEN NULL ELSE o.shipping_company_id END,
-            delivery_user_id = CASE WHEN c.to_status = 'shipped' THEN c.courier ELSE o.delivery_user_id END
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::text[])
-             AS c(id, to_status, tracking, company, courier, from_status)
+            delivery_user_id = CASE WHEN c.to_status = 'shipped' THEN c.courier ELSE o.delivery_user_id END,
+            cod_amount = CASE c.to_status WHEN 'shipped' THEN coalesce(c.cod, ${COD_AMOUNT('o', 'c.company')})
+                                          WHEN 'new' THEN NULL ELSE o.cod_amount END
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::text[], $8::numeric[])
+             AS c(id, to_status, tracking, company, courier, from_status, cod)
       WHERE o.id = c.id AND o.account_id = $6 AND o.status = c.from_status AND o.deleted_at IS NULL`,
     [
       ts.map((t) => t.id),
@@ -243,6 +254,7 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
       ts.map((t) => t.deliveryUserId ?? null),
       accountId,
       ts.map((t) => t.from),
+      ts.map((t) => t.codAmount ?? null),
     ],
   );
   // The stock effects follow `from`: a stale one would move the wrong goods.

@@ -16,7 +16,7 @@ import {
   type PageOptions,
 } from '../records/record-list.js';
 import { historyOrder, type HistoryFilters } from '../leads/queries.js';
-import { COD_AMOUNT } from '../ledger/order-fees.js';
+import { CASH_TO_COLLECT } from '../ledger/order-fees.js';
 import { WAITING_FOR_STOCK } from '../stocks/effects.js';
 import { ORDER_HISTORY_JSON, ORDER_JSON } from './presenter.js';
 import type { OrderStatus } from './transitions.js';
@@ -144,7 +144,7 @@ export interface OrderRow {
 
 const ORDER_ROW = `SELECT o.id, o.account_id, a.name AS account_name, o.reference, o.status, o.lead_id, o.delivery_user_id,
                           (SELECT u.full_name FROM users u WHERE u.id = o.delivery_user_id) AS delivery_user_name,
-                          ${COD_AMOUNT('o')}::float8 AS cod_amount, ${WAITING_FOR_STOCK('o')} AS waiting_for_stock
+                          ${CASH_TO_COLLECT('o')}::float8 AS cod_amount, ${WAITING_FOR_STOCK('o')} AS waiting_for_stock
                      FROM orders o JOIN accounts a ON a.id = o.account_id`;
 
 /** A live order by internal id, if the scope sees it (else undefined: the pages answer 404). */

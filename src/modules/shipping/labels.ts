@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { PDF_FONTS, pdfDocument, writeText } from '../../files/pdf.js';
-import { COD_AMOUNT } from '../ledger/order-fees.js';
+import { CASH_TO_COLLECT } from '../ledger/order-fees.js';
 import type { Recipient } from '../records/recipient.js';
 
 /** What a label shows (fulfilment.md). */
@@ -14,7 +14,7 @@ export interface LabelOrder extends Recipient {
 /** The orders among `ids` in the order asked, with their lines (the caller has checked what the viewer may see). */
 export async function labelOrders(q: Queryable, ids: string[]): Promise<LabelOrder[]> {
   const { rows } = await q.query<LabelOrder & { id: string }>(
-    `SELECT o.id, o.reference, o.tracking_number, o.full_name, o.phone, o.city, o.area, o.address, ${COD_AMOUNT('o')}::float8 AS cod_amount,
+    `SELECT o.id, o.reference, o.tracking_number, o.full_name, o.phone, o.city, o.area, o.address, ${CASH_TO_COLLECT('o')}::float8 AS cod_amount,
             (SELECT coalesce(json_agg(json_build_object('sku', ol.sku, 'name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position), '[]')
                FROM order_lines ol WHERE ol.order_id = o.id) AS products
        FROM orders o WHERE o.id = ANY($1::text[]) AND o.deleted_at IS NULL`,

@@ -14,6 +14,7 @@ import { pushCompanies } from './push-queries.js';
 import { until } from '../../test-support/until.js';
 import { expectInvalid } from '../../test-support/expect.js';
 import { newId } from '../../lib/ids.js';
+import { pdfText } from '../../test-support/pdf-text.js';
 
 let t: TestApp;
 let shop: Tenant;
@@ -276,6 +277,39 @@ const orderRow = async (id: string) =>
       [id],
     )
   ).rows[0];
+
+// Found by the finance audit: the parcel told the courier one cash amount, the label and the ledger
+// another after a fee change. The push fixes on the order the amount it sent.
+test('a push fixes the cash to collect it sent the courier: a later fee change moves neither the label nor the delivered row', async () => {
+  const setDefault = (fee: number) =>
+    t.db.query(
+      `INSERT INTO account_fees (account_id, default_delivery_fee) VALUES ($1, $2)
+       ON CONFLICT (account_id) DO UPDATE SET default_delivery_fee = $2`,
+      [shop.accountId, fee],
+    );
+  await setDefault(15);
+  const id = await idOf(await order());
+  await t.db.query('UPDATE orders SET is_fees_paid_by_customer = true WHERE id = $1', [id]);
+  try {
+    const job = await push([id]);
+    assert.equal(job.done, 1, JSON.stringify(job));
+    assert.equal((sim.parcelOf(id)!.request as { cod_amount: number }).cod_amount, 413);
+    await setDefault(25);
+    assert.match(pdfText((await admin.get(`/orders/${id}/label`)).rawPayload), /To collect: 413\.00 MAD/);
+    assert.match((await admin.get(`/orders/${id}/show`)).body, /Cash to collect: <span class="money">413\.00 MAD/);
+    await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id, from: 'shipped', to: 'delivered', comment: null }]));
+    const { rows } = await t.db.query<{ kind: string; amount: number }>(
+      `SELECT kind, amount::float8 AS amount FROM balance_histories WHERE order_id = $1 AND kind IN ('delivered', 'delivery_fee') ORDER BY id`,
+      [id],
+    );
+    assert.deepEqual(rows, [
+      { kind: 'delivered', amount: 413 },
+      { kind: 'delivery_fee', amount: -25 },
+    ]);
+  } finally {
+    await setDefault(15);
+  }
+});
 
 test('push: an order waiting for stock is reported without a parcel; one moved while its parcel was made gets the parcel cancelled', async () => {
   const [readyRef, waitingRef] = [await order(), await order([{ sku: 'P2', quantity: 1, price: 50 }])];

@@ -41,7 +41,8 @@ export const parcelKey = (orderId: string, parcelAttempts: number) => (parcelAtt
 
 /**
  * An order as the courier protocol wants it (fulfilment.md), or undefined when it is gone; the cash to
- * collect counts the delivery fee of the company it is pushed to when the customer pays it.
+ * collect counts the delivery fee of the company it is pushed to when the customer pays it, and the
+ * shipment fixes it on the order as sent.
  */
 async function pushOrder(q: Queryable, id: string, companyId: string): Promise<PushOrder | undefined> {
   const { rows } = await q.query<PushOrder>(
@@ -144,7 +145,16 @@ export const pushJob = defineJob<PushPayload>({
           if (!now || now.status !== 'new') return now ? notNew(now.status) : 'This order no longer exists.';
           if (inUse) return `The courier answered with the parcel of an earlier delivery attempt (${tracking}).`;
           await transitionOrders(q, shipperOf(ctx.payload.actor), order.account_id, [
-            { id: order.id, from: 'new', to: 'shipped', comment: null, trackingNumber: tracking, shippingCompanyId: companyId },
+            // The cash to collect is fixed as the parcel told the courier, whatever a fee did since.
+            {
+              id: order.id,
+              from: 'new',
+              to: 'shipped',
+              comment: null,
+              trackingNumber: tracking,
+              shippingCompanyId: companyId,
+              codAmount: order.cod_amount,
+            },
           ]);
           await q.query('UPDATE orders SET parcel_attempts = parcel_attempts + 1 WHERE id = $1', [order.id]);
           await ctx.report({ done: 1, checkpoint }, q);
