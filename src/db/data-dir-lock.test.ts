@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { acquireDataDirLock, bootId, dataDirServed, DataDirLockedError } from './data-dir-lock.js';
+import { acquireDataDirLock, bootId, dataDirServed, DataDirLockedError, waitForDataDirLock } from './data-dir-lock.js';
 
 /** A data directory whose lock file already holds `content`, as another process left it. */
 function lockedDir(content: string) {
@@ -211,6 +211,50 @@ test("a starting server's lock says so until its socket answers, and is released
     release();
     assert.deepEqual(readdirSync(dir), []);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Found by the ops audit: a command run while the server was booting took the directory first, and
+// the server exited saying it was in use while the command went on.
+test('a starting server waits for a command holding the directory to finish; a server holding it is refused at once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codops-lock-'));
+  const lock = join(dir, 'codops.lock');
+  const command = taker();
+  try {
+    assert.equal(await command.next(), 'ready');
+    command.say(`take ${dir} 0`);
+    assert.equal(await command.next(), 'won');
+    assert.equal(readFileSync(lock, 'utf8'), `${command.proc.pid}\n${bootId()}\ncommand\n`, "a command's lock says so");
+    const at = Date.now();
+    setTimeout(() => command.say('release'), 1_000);
+    const release = await waitForDataDirLock(dir, { starting: true });
+    assert.ok(Date.now() - at >= 900, 'taken once the command let go');
+    assert.equal(await command.next(), 'released');
+    assert.equal(readFileSync(lock, 'utf8'), `${process.pid}\n${bootId()}\nstarting\n`);
+    release();
+
+    // A command that keeps it past the wait: refused, naming it.
+    command.say(`take ${dir} 0`);
+    assert.equal(await command.next(), 'won');
+    await assert.rejects(
+      waitForDataDirLock(dir, { starting: true, waitMs: 300 }),
+      (err: Error) =>
+        err instanceof DataDirLockedError &&
+        err.message.startsWith(`The data directory ${dir} is in use by another codops process (pid ${command.proc.pid}).`),
+    );
+    command.say('release');
+    assert.equal(await command.next(), 'released');
+
+    // A running server (its served lock has no note) or another starting one: not waited for.
+    for (const note of ['', 'starting\n']) {
+      writeFileSync(lock, `${process.ppid}\n${bootId()}\n${note}`);
+      const tried = Date.now();
+      await assert.rejects(waitForDataDirLock(dir, { starting: true }), DataDirLockedError);
+      assert.ok(Date.now() - tried < 1_000, `at once (${JSON.stringify(note)})`);
+    }
+  } finally {
+    command.proc.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 });

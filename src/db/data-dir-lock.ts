@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { unwritableDataDir } from '../config.js';
 // Written whole or not at all: a lock seen empty has no pid, looked stale, and was taken from its live creator.
 import { createWith } from '../lib/create-file.js';
 
 export class DataDirLockedError extends Error {
-  /** The owner's pid, and whether it is a server still starting (its socket not served yet). */
+  /** The owner's pid, and whether it is a server still starting (its socket not served yet) or a command. */
   constructor(
     message: string,
-    readonly owner?: { pid: number; starting: boolean },
+    readonly owner?: { pid: number; starting: boolean; command?: boolean },
   ) {
     super(message);
   }
@@ -17,6 +18,8 @@ export class DataDirLockedError extends Error {
 
 /** The third line of a starting server's lock, until it serves commands on its socket. */
 const STARTING = 'starting';
+/** The third line of any other opener's lock (a command): it lets go in seconds, so a starting server waits for it. */
+const COMMAND = 'command';
 
 /** This boot of the machine (Linux; '' elsewhere): a lock written in another boot has no owner left. */
 export function bootId(): string {
@@ -64,11 +67,11 @@ function liveOwner(content: string, boot: string): number | undefined {
 
 const digest = (content: string) => createHash('sha256').update(content).digest('hex').slice(0, 16);
 
-function inUse(dataDir: string, pid: number, starting = false) {
+function inUse(dataDir: string, pid: number, note?: string) {
   return new DataDirLockedError(
     `The data directory ${dataDir} is in use by another codops process (pid ${pid}). ` +
       'Stop that process, or set DATA_DIR to another directory or DATABASE_URL to a PostgreSQL server.',
-    { pid, starting },
+    { pid, starting: note === STARTING, command: note === COMMAND },
   );
 }
 
@@ -180,7 +183,7 @@ export function acquireDataDirLock(dataDir: string, opts: { starting?: boolean }
   const mine = `${process.pid}\n${boot}\n`;
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (createWith(file, opts.starting ? `${mine}${STARTING}\n` : mine)) {
+      if (createWith(file, `${mine}${opts.starting ? STARTING : COMMAND}\n`)) {
         sweepLeftovers(dataDir, boot);
         let released = false;
         const release = () => {
@@ -199,7 +202,7 @@ export function acquireDataDirLock(dataDir: string, opts: { starting?: boolean }
       const seen = contentOf(file);
       if (seen === undefined) continue; // removed meanwhile: try again
       const owner = liveOwner(seen, boot);
-      if (owner !== undefined) throw inUse(dataDir, owner, lockOwner(seen).note === STARTING);
+      if (owner !== undefined) throw inUse(dataDir, owner, lockOwner(seen).note);
       removeStale(dataDir, file, seen, mine, boot);
     }
   } catch (err) {
@@ -207,6 +210,30 @@ export function acquireDataDirLock(dataDir: string, opts: { starting?: boolean }
     throw unwritableDataDir(file, err);
   }
   throw busy(dataDir);
+}
+
+/**
+ * How long a starting server waits for a command holding its data directory. A command takes a few
+ * seconds; the first, making and migrating a new database, 8 s on 2 idle cores and 25 s on busy ones.
+ * `codops worker` holds it for good: a server started beside it is refused after this wait.
+ */
+const COMMAND_WAIT_MS = 30_000;
+
+/**
+ * The server's acquireDataDirLock: a command holding the directory (run while the server was booting,
+ * before its lock) is waited for, up to `waitMs`; the server exited saying the directory was in use
+ * while the command went on. Any other live owner (a server) is refused at once, as before.
+ */
+export async function waitForDataDirLock(dataDir: string, opts: { starting?: boolean; waitMs?: number } = {}): Promise<() => void> {
+  const until = Date.now() + (opts.waitMs ?? COMMAND_WAIT_MS);
+  for (;;) {
+    try {
+      return acquireDataDirLock(dataDir, opts);
+    } catch (err) {
+      if (!(err instanceof DataDirLockedError) || !err.owner?.command || Date.now() >= until) throw err;
+      await sleep(100);
+    }
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { acquireDataDirLock } from './data-dir-lock.js';
+import { acquireDataDirLock, waitForDataDirLock } from './data-dir-lock.js';
 import { ownerOnlyDataDir } from './owner-only.js';
 import { runTransaction, type Database, type Queryable, type QueryResult } from './database.js';
 import type { Call, Reply } from './pglite-messages.js';
@@ -49,7 +49,8 @@ export async function openPgliteThread(
   let release = () => undefined as void;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    release = acquireDataDirLock(dataDir, { starting: opts.starting });
+    // The server waits for a command that took the directory while it was booting (up to 30 s).
+    release = opts.starting ? await waitForDataDirLock(dataDir, { starting: true }) : acquireDataDirLock(dataDir);
   }
   const worker = startWorker({ dataDir, template: opts.template, wasmModule: await engineModule() });
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
