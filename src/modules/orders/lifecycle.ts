@@ -19,6 +19,7 @@ import {
 import type { Actor } from '../../core/actor.js';
 import { bookOrderMoves } from '../ledger/book.js';
 import { COD_AMOUNT } from '../ledger/order-fees.js';
+import { BARCODABLE } from '../shipping/labels.js';
 import { deliveryUsers, manualCompanies } from './queries.js';
 import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, type OrderStatus } from './transitions.js';
 
@@ -47,6 +48,9 @@ export async function checkOrderMove(
     bag.add('shipping_company_id', messages.invalid('shipping_company_id'));
   if (needs.includes('tracking_number') && !input.tracking_number && (byHand || !input.delivery_user_id))
     bag.add('tracking_number', messages.required('tracking_number'));
+  // The label's Code 128 barcode carries printable ASCII only: anything else would scan as other text.
+  if (needs.includes('tracking_number') && input.tracking_number && !BARCODABLE.test(input.tracking_number))
+    bag.add('tracking_number', messages.format('tracking_number'));
   if (needs.includes('delivery_user_id')) {
     const couriers = await deliveryUsers(q);
     if (input.delivery_user_id) {

@@ -161,6 +161,13 @@ test('the lifecycle actions each role may take: ship, mark, cancel, renew; refus
       delivery_user_id: a.userId,
     });
     assert.deepEqual(wrongCourier.json().errors, { delivery_user_id: ['The selected delivery user id is invalid.'] });
+    // The label's barcode carries printable ASCII only (fulfilment audit: an Arabic one scanned as other text).
+    const unscannable = await admin.json('PATCH', `/orders/${id}/status`, {
+      status: 'shipped',
+      tracking_number: 'تتبع-١٢٣ é',
+      delivery_user_id: courier.id,
+    });
+    assert.deepEqual(unscannable.json().errors, { tracking_number: ['The tracking number field format is invalid.'] });
     const shipped = await admin.form(
       `/orders/${id}/status`,
       { status: 'shipped', tracking_number: 'TRK-0001', delivery_user_id: courier.id, comment: 'Left the warehouse' },

@@ -30,6 +30,9 @@ const { regular: REGULAR, bold: BOLD } = PDF_FONTS;
 const SIZE: [number, number] = [100 * MM, 150 * MM];
 const MARGIN = 6 * MM;
 
+/** What Code 128 carries as itself: printable ASCII (bwip-js turns any other character into other bytes). */
+export const BARCODABLE = /^[\x20-\x7e]+$/;
+
 /** The Code 128 barcode of the tracking number (the reference before shipping), as a PNG. bwip-js is imported at the first one. */
 export async function barcodePng(text: string): Promise<Buffer> {
   const { default: bwipjs } = await import('bwip-js');
@@ -53,11 +56,11 @@ export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
   for (const o of orders) {
     doc.addPage();
     doc.font(BOLD).fontSize(18).text(o.reference, { width });
-    doc
-      .font(REGULAR)
-      .fontSize(9)
-      .fillColor('#444')
-      .text(o.tracking_number ? `Tracking ${o.tracking_number}` : 'Not shipped yet');
+    // A courier's tracking number may hold any character (a hand-typed one is printable ASCII): drawn right to left where it needs.
+    writeText(doc.font(REGULAR).fontSize(9).fillColor('#444'), o.tracking_number ? `Tracking ${o.tracking_number}` : 'Not shipped yet', {
+      width,
+      maxLines: 1,
+    });
     doc.moveDown(0.6).fillColor('#000');
     // Long fields are cut short (…): one label is one page, its amount and barcode always on it.
     // Names and addresses are often Arabic: writeText draws them right to left.
@@ -73,8 +76,13 @@ export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
     doc.moveDown(0.4).font(REGULAR).fontSize(9);
     for (const p of o.products.slice(0, 8)) writeText(doc, `${p.quantity} × ${p.sku} — ${p.name}`, { width, maxLines: 1 });
     if (o.products.length > 8) doc.text(`and ${o.products.length - 8} more`);
-    const png = await barcodePng(o.tracking_number ?? o.reference);
-    doc.image(png, MARGIN, SIZE[1] - MARGIN - 32 * MM, { fit: [width, 30 * MM], align: 'center' });
+    // No barcode rather than one that scans as other text.
+    const code = o.tracking_number ?? o.reference;
+    if (BARCODABLE.test(code)) {
+      doc.image(await barcodePng(code), MARGIN, SIZE[1] - MARGIN - 32 * MM, { fit: [width, 30 * MM], align: 'center' });
+    } else {
+      doc.text('No barcode: the tracking number holds characters a barcode cannot carry.', MARGIN, SIZE[1] - MARGIN - 12 * MM, { width });
+    }
   }
   doc.end();
   await ended;
