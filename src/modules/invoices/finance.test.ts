@@ -21,6 +21,20 @@ import {
   PDF_PROOF,
 } from '../ledger/test-fixtures.js';
 
+/** A ledger row's keys in the API's JSON (finance.md, "The ledger"). */
+const LEDGER_ROW_KEYS = [
+  'id',
+  'account_id',
+  'kind',
+  'amount',
+  'balance_after',
+  'order_reference',
+  'invoice_reference',
+  'comment',
+  'created_by',
+  'created_at',
+];
+
 /** A payout's JSON keys, in finance.md's order. */
 const INVOICE_KEYS = ['id', 'reference', 'amount', 'status', 'payment_method', 'comment', 'proof_url', 'created_at', 'updated_at'];
 let t: TestApp;
@@ -189,18 +203,7 @@ describe('the ledger', () => {
     const body = page.json();
     assert.equal(body.meta.total, 2);
     assert.equal(body.data.length, 1);
-    assert.deepEqual(Object.keys(body.data[0]), [
-      'id',
-      'account_id',
-      'kind',
-      'amount',
-      'balance_after',
-      'order_reference',
-      'invoice_reference',
-      'comment',
-      'created_by',
-      'created_at',
-    ]);
+    assert.deepEqual(Object.keys(body.data[0]), LEDGER_ROW_KEYS);
     assert.equal(body.data[0].order_reference, b.reference);
     const byOrder = (await sellerA.json('GET', `/balance-histories?order_reference=${a.reference}`)).json();
     assert.equal(byOrder.meta.total, 7);
@@ -1073,18 +1076,7 @@ describe('payouts and the ledger while logged in as a seller', () => {
     ]);
     // The list's JSON keeps finance.md's keys (created_by: the user's id); its page names both.
     const json = (await as.json('GET', '/balance-histories?kind=payout_reserved')).json().data;
-    assert.deepEqual(Object.keys(json[0]), [
-      'id',
-      'account_id',
-      'kind',
-      'amount',
-      'balance_after',
-      'order_reference',
-      'invoice_reference',
-      'comment',
-      'created_by',
-      'created_at',
-    ]);
+    assert.deepEqual(Object.keys(json[0]), LEDGER_ROW_KEYS);
     assert.equal(json[0].created_by, s.userId);
     assert.match((await as.get('/balance-histories')).body, new RegExp(`<td data-label="By">${both.replace(/[()]/g, '\\$&')}</td>`));
     await as.form('/impersonate/leave');
