@@ -1,7 +1,7 @@
 // The ledger's invariants under 300 random steps (finance.md): after every step the balance equals
 // the sum of the ledger and its last balance_after, every delivery attempt has exactly the fee rows
-// computed here independently (in integer cents) from the fees of its moment, and available never
-// goes negative through a payout.
+// computed here independently (in integer cents) from the fees of its moment (the cash collected: the
+// amount fixed when the order shipped), and available never goes negative through a payout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../lib/ids.js';
@@ -46,6 +46,8 @@ interface ModelOrder {
   served: boolean;
   company: string | null;
   attempts: number;
+  /** The cash to collect fixed when it shipped (null until then, and after a renew). */
+  codC: number | null;
 }
 interface Expected {
   kind: string;
@@ -100,15 +102,18 @@ test(`300 random steps keep the ledger's invariants (seed ${SEED})`, async () =>
     balanceC += e.cents;
   };
   /** The spec's rows of one attempt, computed here from the model's fees (a 0 fee books no row). */
+  /** The order's delivery and return fees now: its company's for its city, else the account's defaults. */
+  const feesOf = (o: ModelOrder) => {
+    const companyFee = o.company && o.served;
+    return { delivery: companyFee ? COMPANY_FEES.delivery : fees.delivery, ret: companyFee ? COMPANY_FEES.return : fees.return };
+  };
   const attemptRows = (o: ModelOrder, to: 'delivered' | 'returned') => {
     o.attempts += 1;
     const at = { order: o.id, attempt: o.attempts };
-    const companyFee = o.company && o.served;
-    const delivery = companyFee ? COMPANY_FEES.delivery : fees.delivery;
-    const ret = companyFee ? COMPANY_FEES.return : fees.return;
+    const { delivery, ret } = feesOf(o);
     const fee = (kind: string, c: number) => c !== 0 && book({ kind, cents: -c, ...at });
     if (to === 'delivered') {
-      const collected = o.totalC + (o.byCustomer ? delivery : 0);
+      const collected = o.codC!;
       book({ kind: 'delivered', cents: collected, ...at });
       fee('confirmation_fee', o.fromLead && o.attempts === 1 ? fees.confirmation : 0);
       fee('fulfilment_fee', fees.fulfilment);
@@ -122,7 +127,11 @@ test(`300 random steps keep the ledger's invariants (seed ${SEED})`, async () =>
   };
   const move = async (o: ModelOrder, to: OrderStatus, company?: string | null) => {
     await moveOrder(t.db, shop.accountId, o.id, to, { company: company ?? undefined });
-    if (to === 'shipped') o.company = company ?? null;
+    if (to === 'shipped') {
+      o.company = company ?? null;
+      o.codC = o.totalC + (o.byCustomer ? feesOf(o).delivery : 0);
+    }
+    if (to === 'new') o.codC = null;
     if (to === 'delivered' || to === 'returned') attemptRows(o, to);
     o.status = to;
   };
@@ -142,7 +151,7 @@ test(`300 random steps keep the ledger's invariants (seed ${SEED})`, async () =>
           city: served ? servedCity : 'Rabat',
           feesByCustomer: byCustomer,
         });
-        orders.push({ id: m.id, status: 'new', fromLead: false, byCustomer, totalC, served, company: null, attempts: 0 });
+        orders.push({ id: m.id, status: 'new', fromLead: false, byCustomer, totalC, served, company: null, attempts: 0, codC: null });
         return true;
       },
     ],
@@ -153,7 +162,7 @@ test(`300 random steps keep the ledger's invariants (seed ${SEED})`, async () =>
         const served = random() < 0.6;
         const totalC = int(100, 50_000);
         const m = await confirmedOrder(t.db, shop.accountId, { total: totalC / 100, city: served ? servedCity : 'Rabat' });
-        orders.push({ id: m.id, status: 'new', fromLead: true, byCustomer: false, totalC, served, company: null, attempts: 0 });
+        orders.push({ id: m.id, status: 'new', fromLead: true, byCustomer: false, totalC, served, company: null, attempts: 0, codC: null });
         return true;
       },
     ],
