@@ -35,21 +35,19 @@ type Nouns = [one: string, many?: string];
 /**
  * Why records cannot go, from what uses each: "This category is used by 3 products and cannot be
  * deleted." for one, each one's sentence and "Nothing was deleted." for several; `fallback` when
- * nothing counted uses them (another reference refused the delete). Several kinds of user: `uses`
- * counts each, in the order of `nouns` ("used by 1 warehouse and 2 shipping companies").
+ * nothing counted uses them (another reference refused the delete). `uses` counts each kind of user,
+ * in the order of `nouns` ("used by 1 warehouse and 2 shipping companies").
  */
 export function inUseMessage(
   noun: string,
   asked: number,
-  used: { name: string; uses: number | number[] }[],
-  nouns: Nouns | Nouns[],
+  used: { name: string; uses: number[] }[],
+  nouns: Nouns[],
   fallback = `This ${noun} is in use and cannot be deleted.`,
 ): string {
-  const kinds: Nouns[] = typeof nouns[0] === 'string' ? [nouns as Nouns] : (nouns as Nouns[]);
-  const users = (u: { uses: number | number[] }) =>
-    [u.uses]
-      .flat()
-      .map((n, i) => (n > 0 ? count(n, ...kinds[i]) : ''))
+  const users = (u: { uses: number[] }) =>
+    u.uses
+      .map((n, i) => (n > 0 ? count(n, ...nouns[i]) : ''))
       .filter(Boolean)
       .join(' and ');
   const live = used.filter((u) => users(u) !== '');

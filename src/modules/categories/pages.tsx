@@ -25,8 +25,8 @@ export async function categoriesPages(web: FastifyInstance) {
     rename: renameCategory,
     remove: deleteCategories,
     refusal: async (ids, refused) => {
-      const used = (await categoriesInUse(web.db, ids)).map((u) => ({ name: u.name, uses: u.products }));
-      return used.length > 0 || refused ? inUseMessage('category', ids.length, used, ['product']) : undefined;
+      const used = (await categoriesInUse(web.db, ids)).map((u) => ({ name: u.name, uses: [u.products] }));
+      return used.length > 0 || refused ? inUseMessage('category', ids.length, used, [['product']]) : undefined;
     },
     ListView: CategoriesList,
     ShowView: ({ row }) => <CategoryPage category={row} />,

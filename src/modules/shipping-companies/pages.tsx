@@ -186,8 +186,8 @@ export async function shippingCompaniesPages(web: FastifyInstance) {
     remove: deleteCompanies,
     // Orders keep the company they left with: a company that shipped any cannot go (set it inactive).
     refusal: async (ids) => {
-      const used = await companyOrderCounts(db, ids);
-      return used.some((u) => u.uses > 0) ? inUseMessage('shipping company', ids.length, used, ['order']) : undefined;
+      const used = (await companyOrderCounts(db, ids)).map((u) => ({ name: u.name, uses: [u.uses] }));
+      return used.some((u) => u.uses[0] > 0) ? inUseMessage('shipping company', ids.length, used, [['order']]) : undefined;
     },
   });
 }

@@ -116,12 +116,12 @@ export async function warehousesPages(web: FastifyInstance) {
     remove: deleteWarehouses,
     refusal: async (ids, refused) => {
       if (!refused) return undefined;
-      const used = (await warehouseStockCounts(db, ids)).map((u) => ({ name: u.name, uses: u.stocks }));
+      const used = (await warehouseStockCounts(db, ids)).map((u) => ({ name: u.name, uses: [u.stocks] }));
       const history =
         ids.length === 1
           ? 'This warehouse keeps the history of its deleted stocks and cannot be deleted; set it inactive instead.'
           : 'Some of these warehouses keep the history of their stocks and cannot be deleted. Nothing was deleted.';
-      return inUseMessage('warehouse', ids.length, used, ['stock'], history);
+      return inUseMessage('warehouse', ids.length, used, [['stock']], history);
     },
   });
 }
