@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
-import { csvText, NotUtf8Error, readSheet, smallSheet } from './sheets.js';
+import { csvText, readSheet, smallSheet } from './sheets.js';
 import { MAX_SHARED_STRINGS } from './xlsx-parts.js';
 import { XmlBounds } from './xml-bounds.js';
 import { inline, letters, MAIN, sharedStrings, sheet, text, zipOf } from '../test-support/zip.js';
@@ -315,28 +315,53 @@ test('a CSV row of empty or blank cells is skipped as an XLSX one is, its line s
 
 // The import audit: a CSV saved by Excel as "CSV" in a French or Arabic Windows (Windows-1252 or
 // -1256) was imported with U+FFFD in place of each accented or Arabic letter.
-test('a CSV that is not UTF-8 ends at its first such record, with its line and cell; UTF-8 split anywhere, its BOM and UTF-16 read (import audit)', async () => {
+test('a CSV row holding bytes that are not UTF-8 names its cells that do, and the rows after it are read; UTF-8 split anywhere, its BOM and UTF-16 read (import audit)', async () => {
   const notUtf8 = async (data: Buffer, pieces = 1) => {
-    const err = await csvRowsOf(data, pieces).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof NotUtf8Error, String(err));
-    return [err.row, err.cell];
+    const step = Math.ceil(data.length / pieces);
+    const chunks = Array.from({ length: pieces }, (_, i) => data.subarray(i * step, (i + 1) * step));
+    const rows: [number, number[]][] = [];
+    for await (const r of readSheet(Readable.from(chunks), 'csv')) if (r.notUtf8) rows.push([r.row, r.notUtf8]);
+    return rows;
   };
-  const cp1252 = Buffer.from('full_name;phone;city\r\nYoussef Bena\xefssa;0612121277;F\xe8s\r\n', 'latin1');
-  for (const pieces of [1, 3, cp1252.length]) assert.deepEqual(await notUtf8(cp1252, pieces), [2, 0]);
+  const cp1252 = Buffer.from(
+    'full_name;phone;city\r\nYoussef Bena\xefssa;0612121277;F\xe8s\r\nAmina;0612;Rabat\r\n\xc9lise;0613;Rabat\r\n',
+    'latin1',
+  );
+  for (const pieces of [1, 3, cp1252.length])
+    assert.deepEqual(
+      await notUtf8(cp1252, pieces),
+      [
+        [2, [0, 2]],
+        [4, [0]],
+      ],
+      `${pieces} pieces`,
+    );
+  assert.deepEqual((await csvRowsOf(cp1252)).slice(2), [
+    [3, ['Amina', '0612', 'Rabat']],
+    [4, ['\ufffdlise', '0613', 'Rabat']],
+  ]);
   const cp1256 = Buffer.concat([
     Buffer.from('full_name,phone,city\n\nAmina,0612,Rabat\nOmar,"0613\n",'),
     Buffer.from('ddc7d3', 'hex'),
     Buffer.from('\n'),
   ]);
-  assert.deepEqual(await notUtf8(cp1256), [4, 2]);
-  assert.deepEqual(await notUtf8(Buffer.from('n\xe9,phone\nA,1\n', 'latin1')), [1, 0]);
+  assert.deepEqual(await notUtf8(cp1256), [[4, [2]]]);
+  assert.deepEqual(await notUtf8(Buffer.from('n\xe9,phone\nA,1\n', 'latin1')), [[1, [0]]]);
   // A real U+FFFD is UTF-8; the byte after it is not. A sequence cut by the file's end is not either.
-  assert.deepEqual(await notUtf8(Buffer.concat([Buffer.from('h,v\n\ufffd,'), Buffer.from('e90a', 'hex')])), [2, 1]);
-  assert.deepEqual(await notUtf8(Buffer.concat([Buffer.from('h,v\nA,'), Buffer.from('e282', 'hex')])), [2, 1]);
-  assert.deepEqual(await notUtf8(Buffer.from('h,v\n"a\xff",b\n', 'latin1')), [2, 0]);
+  assert.deepEqual(await notUtf8(Buffer.concat([Buffer.from('h,v\n\ufffd,'), Buffer.from('e90a', 'hex')])), [[2, [1]]]);
+  assert.deepEqual(await notUtf8(Buffer.concat([Buffer.from('h,v\nA,'), Buffer.from('e282', 'hex')])), [[2, [1]]]);
+  assert.deepEqual(await notUtf8(Buffer.from('h,v\n"a\xff",b\n', 'latin1')), [[2, [0]]]);
+  // Runs of one to three bytes, each one U+FFFD, before the cells after them: counted by their bytes.
+  const runs = Buffer.concat([
+    Buffer.from('h,v,w\n'),
+    Buffer.from('ff', 'hex'),
+    Buffer.from('e282', 'hex'),
+    Buffer.from(',\u00e9x,', 'utf8'),
+    Buffer.from('f09f98', 'hex'),
+    Buffer.from('\n'),
+  ]);
+  assert.deepEqual(await notUtf8(runs), [[2, [0, 2]]]);
+  assert.deepEqual((await csvRowsOf(runs))[1], [2, ['\ufffd\ufffd', '\u00e9x', '\ufffd']]);
 
   const utf8 = '\ufefffull_name,city\nYoussef Benaïssa,Fès\nأحمد العلوي,فاس 😀\n';
   const read = [

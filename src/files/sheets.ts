@@ -12,6 +12,11 @@ export type SheetFormat = 'csv' | 'xlsx';
 export interface SheetRow {
   row: number;
   cells: string[];
+  /**
+   * A CSV's: the cells (their indexes, in order) holding bytes that are not UTF-8 (Excel's "CSV" in a
+   * French or Arabic Windows is Windows-1252 or -1256), read as U+FFFD.
+   */
+  notUtf8?: number[];
 }
 
 /**
@@ -78,22 +83,6 @@ async function delimited(input: AsyncIterable<Buffer>): Promise<{ delimiter: str
   return { delimiter: semicolons > commas ? ';' : ',', csv: Readable.from(all()) };
 }
 
-/**
- * A CSV that is not UTF-8 text (Excel's "CSV" in a French or Arabic Windows is Windows-1252 or
- * -1256): its record holding the first bytes that are not, by the line it starts on, and the index
- * of that cell. Such bytes were read as U+FFFD, which the API refuses (docs/decisions.md).
- */
-export class NotUtf8Error extends Error {
-  constructor(
-    readonly row: number,
-    readonly cell: number,
-  ) {
-    super(
-      'This row holds text that is not UTF-8 (the file was saved in another encoding): save the file as "CSV UTF-8" and import it again.',
-    );
-  }
-}
-
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const UTF16LE_BOM = Buffer.from([0xff, 0xfe]);
 
@@ -108,33 +97,72 @@ function unfinished(b: Buffer): number {
   return 0;
 }
 
-/** The offset of the first byte of `b` that is not UTF-8 (where the decoder put a U+FFFD that `b` does not hold as EF BF BD). */
-function firstInvalid(b: Buffer): number {
-  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(b);
-  let [bytes, from] = [0, 0];
-  for (let i = text.indexOf('\ufffd'); i !== -1; i = text.indexOf('\ufffd', from)) {
-    bytes += Buffer.byteLength(text.slice(from, i));
-    if (b[bytes] !== 0xef || b[bytes + 1] !== 0xbf || b[bytes + 2] !== 0xbd) return bytes;
-    [bytes, from] = [bytes + 3, i + 1];
+/** A run of bytes that are not UTF-8: its offset and length, read as one U+FFFD (the decoder's "maximal subpart"). */
+type BadBytes = [offset: number, length: number];
+
+/**
+ * The runs of `b` that are not UTF-8, each where the decoder puts one U+FFFD (a real U+FFFD, EF BF BD,
+ * is UTF-8): a lead byte with the continuation bytes that fit it, or a byte that leads nothing.
+ */
+function badBytesOf(b: Buffer, from: number): BadBytes[] {
+  const bad: BadBytes[] = [];
+  for (let i = 0; i < b.length;) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    // The continuation bytes a lead byte takes, and the range of its first one (no overlong form, surrogate or past U+10FFFF).
+    const [n, lo, hi] =
+      c >= 0xc2 && c <= 0xdf
+        ? [1, 0x80, 0xbf]
+        : c >= 0xe0 && c <= 0xef
+          ? [2, c === 0xe0 ? 0xa0 : 0x80, c === 0xed ? 0x9f : 0xbf]
+          : c >= 0xf0 && c <= 0xf4
+            ? [3, c === 0xf0 ? 0x90 : 0x80, c === 0xf4 ? 0x8f : 0xbf]
+            : [0, 0, 0];
+    let j = 1;
+    for (; j <= n; j++) {
+      const d = b[i + j];
+      if (d === undefined || d < (j === 1 ? lo : 0x80) || d > (j === 1 ? hi : 0xbf)) break;
+    }
+    if (n > 0 && j > n) i += n + 1;
+    else {
+      bad.push([from + i, j]);
+      i += j;
+    }
   }
-  return b.length;
+  return bad;
 }
 
-/** A UTF-8 text's check, chunk by chunk: where its first byte that is not UTF-8 is, once read. */
+/**
+ * A UTF-8 text's check, chunk by chunk (`isUtf8`, the bytes looked at one by one only in a chunk
+ * that is not): the runs of bytes that are not UTF-8, by their offset after a BOM, until the reader
+ * of the records takes them.
+ */
 class Utf8Check {
-  /** The offset (after a BOM) of the first byte that is not UTF-8, once the bytes read reach it. */
-  invalid: number | undefined;
+  private bad: BadBytes[] = [];
+  private taken = 0;
   private checked = 0;
   /** The end of the last chunk, a character the next one completes. */
   private tail = Buffer.alloc(0);
 
   check(chunk: Buffer, last = false) {
-    if (this.invalid !== undefined) return;
     const data = this.tail.length > 0 ? Buffer.concat([this.tail, chunk]) : chunk;
     const whole = last ? data.length : data.length - unfinished(data);
-    if (!isUtf8(data.subarray(0, whole))) this.invalid = this.checked + firstInvalid(data.subarray(0, whole));
+    if (!isUtf8(data.subarray(0, whole))) this.bad.push(...badBytesOf(data.subarray(0, whole), this.checked));
     this.checked += whole;
     this.tail = Buffer.from(data.subarray(whole));
+  }
+
+  /** The runs before offset `end` not taken yet (a record's, read up to `end`). */
+  take(end: number): BadBytes[] {
+    let n = this.taken;
+    while (n < this.bad.length && this.bad[n]![0] < end) n++;
+    const runs = this.bad.slice(this.taken, n);
+    this.taken = n;
+    if (this.taken > 1024 && this.taken * 2 > this.bad.length) [this.bad, this.taken] = [this.bad.slice(this.taken), 0];
+    return runs;
   }
 }
 
@@ -178,16 +206,26 @@ async function* utf8Of(input: Readable, check: Utf8Check): AsyncGenerator<Buffer
 const LINE_BREAKS = ['\r\n', '\n', '\r'];
 const lineBreaks = (text: string) => text.match(/\r\n|\r|\n/g)?.length ?? 0;
 
-/** The index of the cell of `raw` (a record's text) holding its byte `offset`. */
-function cellAt(raw: string, offset: number, delimiter: string): number {
-  let [bytes, cell, quoted] = [0, 0, false];
+/**
+ * The cells of `raw` (a record's text, starting at byte `start`) that hold the runs `bad`, in order:
+ * each run is one U+FFFD in `raw`, whatever its length in the file.
+ */
+function cellsAt(raw: string, start: number, bad: BadBytes[], delimiter: string): number[] {
+  const cells: number[] = [];
+  let [bytes, cell, quoted, next] = [start, 0, false, 0];
   for (const ch of raw) {
-    if (bytes >= offset) break;
-    bytes += Buffer.byteLength(ch);
+    if (next === bad.length) break;
+    if (bytes === bad[next]![0]) {
+      if (cells.at(-1) !== cell) cells.push(cell);
+      bytes += bad[next++]![1];
+      continue;
+    }
+    const cp = ch.codePointAt(0)!;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     if (ch === '"') quoted = !quoted;
     else if (ch === delimiter && !quoted) cell++;
   }
-  return cell;
+  return cells;
 }
 
 /** A row of a sheet that holds nothing: every cell empty or blank. CSV and XLSX skip it alike. */
@@ -213,7 +251,7 @@ function csvProblem(err: CsvError, start: number): Error {
  * from each record's text, a file's line breaks mixed or not: csv-parse's own count is the line a
  * record ends on, a CRLF inside quotes as two, and without `record_delimiter` it took the first line
  * break it met for the only one (the import audit). Rows of empty or blank cells are skipped, their
- * lines counted. A file that is not UTF-8 ends with a NotUtf8Error at its first such record.
+ * lines counted. A record holding bytes that are not UTF-8 names its cells that do (`notUtf8`).
  */
 async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
   const utf8 = new Utf8Check();
@@ -225,9 +263,11 @@ async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
   const onRecord = (rec: { record: string[]; raw: string }, { bytes }: { bytes: number }): SheetRow | null => {
     const row = line;
     line += lineBreaks(rec.raw);
-    if (utf8.invalid !== undefined && utf8.invalid < bytes) throw new NotUtf8Error(row, cellAt(rec.raw, utf8.invalid - start, delimiter));
+    const bad = utf8.take(bytes);
+    const notUtf8 = bad.length > 0 ? cellsAt(rec.raw, start, bad, delimiter) : undefined;
     start = bytes;
-    return blank(rec.record) ? null : { row, cells: rec.record };
+    if (blank(rec.record)) return null;
+    return notUtf8 ? { row, cells: rec.record, notUtf8 } : { row, cells: rec.record };
   };
   const parser = parse({
     delimiter,

@@ -89,7 +89,7 @@ test('a semicolon CSV imports; one csv-parse cannot read ends with one error in 
 // The import audit: a CSV saved by Excel as "CSV" in a French or Arabic Windows (Windows-1252,
 // Windows-1256) was imported with U+FFFD in place of each accented or Arabic letter, text the API
 // refuses (a body that is not UTF-8 answers 400).
-test('a CSV that is not UTF-8 is refused with one error at its first such row and cell, nothing imported; UTF-8 with its BOM imports (import audit)', async () => {
+test("a CSV row that is not UTF-8 is that row's error at its first such cell, listed with every other row's error, nothing imported; UTF-8 with its BOM imports (import audit)", async () => {
   const shop = await tenant(t.db);
   const a = await login(t.app, shop.email);
   const csv = (data: Buffer) => ({ name: 'leads.csv', type: 'text/csv', data });
@@ -102,11 +102,36 @@ test('a CSV that is not UTF-8 is refused with one error at its first such row an
   const french = await importLeads(a, csv(cp1252));
   assert.equal(french.status, 'failed');
   assert.deepEqual(french.errors, [{ row: 3, column: 'full_name', message }]);
-  assert.deepEqual(french.result, { message: 'The file has 1 error: nothing was imported.' });
+  assert.deepEqual(french.result, { message: 'The file has 1 error in 1 row: nothing was imported.' });
+  // The import audit: a bad phone on row 2 came only on the next import, once row 5 was saved as UTF-8.
+  const several = Buffer.from(
+    [
+      'full_name;phone;city;area;address;sku;quantity;price',
+      'Amina Alaoui;06;Rabat;;;P1;1;35',
+      'Omar Idrissi;0612121280;Rabat;;;P1;1;35',
+      'Sara Tazi;0612121281;Rabat;;;P1;1;35',
+      'Youssef Bena\xefssa;0612121277;F\xe8s;;12 Rue Ibn S\xeen\xe2;NOPE;0;35',
+      'Sa\xefd Alami;0612121282;Rabat;;;P1;x;35',
+      '',
+    ].join('\r\n'),
+    'latin1',
+  );
+  const together = await importLeads(a, csv(several));
+  assert.deepEqual(together.errors, [
+    { row: 2, column: 'phone', message: 'The phone field must be at least 7 characters.' },
+    { row: 5, column: 'full_name', message },
+    { row: 5, column: 'sku', message: 'The selected sku is invalid.' },
+    { row: 5, column: 'quantity', message: 'The quantity field must be at least 1.' },
+    { row: 6, column: 'full_name', message },
+    { row: 6, column: 'quantity', message: 'The quantity field must be an integer.' },
+  ]);
+  assert.deepEqual(together.result, { message: 'The file has 6 errors in 3 rows: nothing was imported.' });
   // أحمد العلوي, 0612121278, فاس in Windows-1256, the name in a column of its own the import ignores.
   const cp1256 = Buffer.concat([
     Buffer.from('Phone,City,Nom arabe,full_name,sku,quantity,price\n0612121278,'),
-    Buffer.from('ddc7d3,c3cde3cf20c7e1dae1e6ed', 'hex'),
+    Buffer.from('ddc7d3', 'hex'), // (a comma in a hex string ended it: the name's bytes were left out)
+    Buffer.from(','),
+    Buffer.from('c3cde3cf20c7e1dae1e6ed', 'hex'),
     Buffer.from(',Ahmed,P1,1,35\n'),
   ]);
   const arabic = await importLeads(a, csv(cp1256));
@@ -116,6 +141,7 @@ test('a CSV that is not UTF-8 is refused with one error at its first such row an
     csv(Buffer.from('full_name,phone,sku,quantity,price,pr\xe9nom\nAmina,0612121279,P1,1,35,A\n', 'latin1')),
   );
   assert.deepEqual(header.errors, [{ row: 1, message }]);
+  assert.deepEqual(header.result, { message: 'The file has 1 error: nothing was imported.' });
   const { rows } = await t.db.query('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [shop.accountId]);
   assert.deepEqual(rows, [{ n: 0 }]);
 
@@ -126,6 +152,27 @@ test('a CSV that is not UTF-8 is refused with one error at its first such row an
     { full_name: 'Amina Alaoui', city: 'Rabat', address: null },
     { full_name: 'Youssef Benaïssa', city: 'Fès', address: '12 Rue Ibn Sînâ' },
   ]);
+});
+
+// The import audit: a file whose header came after blank lines was told its column was missing on row 1.
+test("a missing required column, and a file of no rows, name the header's own row when blank lines come before it (CSV and XLSX)", async () => {
+  const shop = await tenant(t.db);
+  const a = await login(t.app, shop.email);
+  const csv = (text: string) => ({ name: 'leads.csv', type: 'text/csv', data: Buffer.from(text) });
+  const missing = await importLeads(a, csv('\n,,\n \nfull_name,city,sku,quantity,price\nAmina,Rabat,P1,1,100\n'));
+  assert.deepEqual(missing.errors, [{ row: 4, column: 'phone', message: 'The phone field is required.' }]);
+  assert.deepEqual(missing.result, { message: 'The file has 1 error: nothing was imported.' });
+  const empty = await importLeads(a, csv('\n\nfull_name,phone,city,sku,quantity,price\n'));
+  assert.deepEqual(empty.errors, [{ row: 4, message: 'The file has no rows to import.' }]);
+
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet('Leads');
+  sheet.getRow(3).values = ['full_name', 'city', 'sku', 'quantity', 'price'];
+  sheet.getRow(4).values = ['Amina', 'Rabat', 'P1', 1, 100];
+  const xlsx = await importLeads(a, xlsxFile(Buffer.from(await book.xlsx.writeBuffer())));
+  assert.deepEqual(xlsx.errors, [{ row: 3, column: 'phone', message: 'The phone field is required.' }]);
+  const { rows } = await t.db.query('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [shop.accountId]);
+  assert.deepEqual(rows, [{ n: 0 }]);
 });
 
 // The import audit: a row of separators only (,,,,,,,) failed the import, one "field is required"

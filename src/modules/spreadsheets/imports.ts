@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { controlCharacterMessage, hasControlCharacters } from '../../http/input-hygiene.js';
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
-import { NotUtf8Error, readSheet, type SheetFormat, type SheetRow } from '../../files/sheets.js';
+import { readSheet, type SheetFormat, type SheetRow } from '../../files/sheets.js';
 import type { FileStore } from '../../files/store.js';
 import { ErrorBag, messages, type Validator } from '../../http/validation.js';
 import { defineJob, FinalJobError, type JobContext } from '../../jobs/registry.js';
@@ -99,7 +99,7 @@ async function* rowsOf(files: FileStore, payload: ImportPayload): AsyncGenerator
   try {
     yield* readSheet(file.stream, payload.format);
   } catch (err) {
-    if (err instanceof FinalJobError || err instanceof NotUtf8Error) throw err;
+    if (err instanceof FinalJobError) throw err;
     throw new FinalJobError(`The file could not be read as ${payload.format.toUpperCase()}: ${(err as Error).message}`);
   } finally {
     file.stream.destroy();
@@ -108,7 +108,8 @@ async function* rowsOf(files: FileStore, payload: ImportPayload): AsyncGenerator
 
 interface Checked {
   rows: number;
-  /** The file's row number of the last data row read (1: none). */
+  /** The file's row number of the header (1 when the file has none) and of the last data row read. */
+  headerRow: number;
   lastRow: number;
   errors: ImportError[];
   /** Rows per `lead_key`, so that the writing pass knows when a record is whole. */
@@ -116,45 +117,45 @@ interface Checked {
   skus: Set<string>;
 }
 
+const NOT_UTF8 =
+  'This row holds text that is not UTF-8 (the file was saved in another encoding): save the file as "CSV UTF-8" and import it again.';
+
 /**
- * A CSV that is not UTF-8, the file's one error (its rows are not read on): the line its first such
- * record starts on, and the column of that cell, by its name in the header (none in the header itself).
+ * A CSV row holding bytes that are not UTF-8: one error, on the column of its first such cell, by
+ * its name in the header (none in the header itself, or past its cells); and the columns whose
+ * cells do, whose text (read with U+FFFD) is not checked.
  */
-function notUtf8(spec: ImportSpec<unknown>, header: string[] | undefined, err: NotUtf8Error): ImportError {
-  const name = header?.[err.cell]?.trim() ?? '';
-  const column = spec.columns.includes(norm(name)) ? norm(name) : name;
-  return { row: err.row, ...(column ? { column } : {}), message: err.message };
+function notUtf8(spec: ImportSpec<unknown>, header: string[] | undefined, r: SheetRow) {
+  const names = (r.notUtf8 ?? []).map((cell) => {
+    const name = header?.[cell]?.trim() ?? '';
+    return spec.columns.includes(norm(name)) ? norm(name) : name;
+  });
+  const column = header ? names[0] : undefined;
+  return { error: { row: r.row, ...(column ? { column } : {}), message: NOT_UTF8 }, columns: new Set(names) };
 }
 
 /** First pass: every row checked, every error collected; nothing written. */
 async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayload>): Promise<Checked> {
-  let header: string[] | undefined;
-  try {
-    return await checkRows(spec, ctx, (cells) => (header = cells));
-  } catch (err) {
-    if (!(err instanceof NotUtf8Error)) throw err;
-    return { rows: 0, lastRow: 1, errors: [notUtf8(spec, header, err)], groups: new Map(), skus: new Set() };
-  }
-}
-
-/** checkFile's reading of the rows; `headerRead` is given the header's cells. */
-async function checkRows(
-  spec: ImportSpec<unknown>,
-  ctx: JobContext<ImportPayload>,
-  headerRead: (cells: string[]) => void,
-): Promise<Checked> {
   const errors: ImportError[] = [];
   const groups = new Map<string, number>();
   const skuRows = new Map<string, number[]>();
+  let header: string[] | undefined;
   let index: Map<string, number> | undefined;
   let rows = 0;
+  let headerRow = 1;
   let lastRow = 1;
   for await (const r of rowsOf(ctx.files, ctx.payload)) {
     if (!index) {
-      headerRead(r.cells);
+      [headerRow, lastRow] = [r.row, r.row];
+      if (r.notUtf8) errors.push(notUtf8(spec, undefined, r).error);
+      header = r.cells;
       index = headerIndex(spec, r.cells);
-      for (const c of spec.required) if (!index.has(c)) errors.push({ row: 1, column: c, message: messages.required(c) });
-      if (errors.length > 0) return { rows: 0, lastRow: 1, errors, groups, skus: new Set() };
+      // The header's own row: blank lines may come before it.
+      const missing = spec.required.filter((c) => !index!.has(c));
+      if (missing.length > 0) {
+        errors.push(...missing.map((c) => ({ row: r.row, column: c, message: messages.required(c) })));
+        return { rows: 0, headerRow, lastRow, errors, groups, skus: new Set() };
+      }
       continue;
     }
     if (rows === MAX_ROWS) {
@@ -168,11 +169,15 @@ async function checkRows(
     const key = values[KEY]?.trim() ?? '';
     const seen = key ? (groups.get(key) ?? 0) : 0;
     if (key) groups.set(key, seen + 1);
-    const { value, errors: rowErrors } = checkRow(spec, seen === 0 ? spec.row : spec.line, r.row, values);
+    const checked = checkRow(spec, seen === 0 ? spec.row : spec.line, r.row, values);
+    let rowErrors = checked.errors;
+    // A cell that is not UTF-8 is that error alone; the row's other cells are checked as any row's.
+    const garbled = r.notUtf8 ? notUtf8(spec, header, r) : undefined;
+    if (garbled) rowErrors = [garbled.error, ...rowErrors.filter((e) => !garbled.columns.has(e.column ?? ''))];
     errors.push(...rowErrors);
     if (seen + 1 > spec.maxLines) errors.push({ row: r.row, column: 'sku', message: messages.maxItems('products', spec.maxLines) });
-    const sku = value.sku;
-    if (typeof sku === 'string' && !rowErrors.some((e) => e.column === 'sku')) {
+    const sku = checked.value.sku;
+    if (typeof sku === 'string' && !garbled?.columns.has('sku') && !rowErrors.some((e) => e.column === 'sku')) {
       const list = skuRows.get(sku);
       if (list) list.push(r.row);
       else skuRows.set(sku, [r.row]);
@@ -186,7 +191,7 @@ async function checkRows(
     if (!known.has(sku)) for (const row of list) errors.push({ row, column: 'sku', message: messages.invalid('sku') });
   const order = (c: string | undefined) => (c === undefined ? -1 : spec.columns.indexOf(c));
   errors.sort((a, b) => a.row - b.row || order(a.column) - order(b.column));
-  return { rows, lastRow, errors, groups, skus: new Set(skuRows.keys()) };
+  return { rows, headerRow, lastRow, errors, groups, skus: new Set(skuRows.keys()) };
 }
 
 interface Pending<Item> {
@@ -243,27 +248,27 @@ async function writeFile<Item>(spec: ImportSpec<Item>, ctx: JobContext<ImportPay
  * errors), and whether every error is a row's.
  */
 function failedRowsOf(checked: Checked) {
-  const inRows = checked.errors.filter((e) => e.row > 1 && e.row <= checked.lastRow);
+  const inRows = checked.errors.filter((e) => e.row > checked.headerRow && e.row <= checked.lastRow);
   return { rows: new Set(inRows.map((e) => e.row)).size, all: inRows.length === checked.errors.length };
 }
 
-/** The summary names the rows when every error is a row's, as the progress line counts rows. */
+/** The summary names the rows with an error when every error is a row's. */
 const namedRows = (failed: ReturnType<typeof failedRowsOf>) => (failed.all ? failed.rows : undefined);
 
 async function reportErrors(ctx: JobContext<ImportPayload>, checked: Checked, failed: ReturnType<typeof failedRowsOf>) {
-  const failedRows = failed.rows;
   await ctx.db.tx(async (q) => {
     for (let i = 0; i < checked.errors.length; i += ERROR_CHUNK) {
       const last = i + ERROR_CHUNK >= checked.errors.length;
       await ctx.report(
         {
           errors: checked.errors.slice(i, i + ERROR_CHUNK),
-          // Every row was checked: those without an error count as done (nothing is imported all the same).
+          // Every row was checked and none imported: `done` counts imported rows, so every row failed
+          // (an import is all or nothing; the errors and the summary say which rows were wrong).
           ...(last
             ? {
                 total: checked.rows,
-                done: checked.rows - failedRows,
-                failed: failedRows,
+                done: 0,
+                failed: checked.rows,
                 checkpoint: { refused: checked.errors.length, refusedRows: namedRows(failed) },
               }
             : {}),

@@ -82,7 +82,7 @@ test('a 100,000-row CSV of valid leads imports in one job, through the set-based
   t2.diagnostic(`100k-row import: ${Date.now() - started} ms`);
 });
 
-test('errors on rows 3 and 7,000 are both reported with row, column and message, and nothing is imported', async () => {
+test('errors on rows 3 and 7,000 are both reported with row, column and message, and nothing is imported: no row counted done', async () => {
   const acc = await tenant(t.db);
   const a = await login(t.app, acc.email);
   const lines = [HEADER];
@@ -100,11 +100,12 @@ test('errors on rows 3 and 7,000 are both reported with row, column and message,
     { row: 7000, column: 'sku', message: 'The selected sku is invalid.' },
   ]);
   assert.deepEqual(job.result, { message: 'The file has 3 errors in 2 rows: nothing was imported.' });
-  assert.deepEqual([job.total, job.done, job.failed], [7000, 6998, 2]);
+  // Nothing imported: no row is done, every row failed (the errors name the two wrong ones).
+  assert.deepEqual([job.total, job.done, job.failed], [7000, 0, 7000]);
   const page = (await a.get(`/leads/import?job=${job.id}`)).body;
   assert.match(page, /The job failed: The file has 3 errors in 2 rows: nothing was imported\./);
   assert.match(page, /See the 3 errors/);
-  assert.match(page, /Failed: 7000 of 7000 processed, 2 failed\./);
+  assert.match(page, /Failed: 7000 of 7000 processed, 7000 failed\./);
   assert.equal(await leadCount(acc.accountId), 0);
 });
 
