@@ -33,11 +33,14 @@ function text(name: string, value: string | undefined, min: number, max: number)
   return v;
 }
 
-/** Opens the database, brought up to date first unless the command is `migrate` itself (it reports what it applied). */
-async function withDb<T>(fn: (db: Database) => Promise<T>, opts = { migrate: true }): Promise<T> {
-  const db = await openForCommand(loadConfig());
+/**
+ * Opens the database, brought up to date first unless the command is `migrate` itself (it reports
+ * what it applied); `longRunning`: `codops worker`, which holds DATA_DIR until stopped.
+ */
+async function withDb<T>(fn: (db: Database) => Promise<T>, opts: { migrate?: boolean; longRunning?: boolean } = {}): Promise<T> {
+  const db = await openForCommand(loadConfig(), { longRunning: opts.longRunning });
   try {
-    if (opts.migrate) await migrate(db);
+    if (opts.migrate !== false) await migrate(db);
     return await fn(db);
   } finally {
     await db.close();
@@ -217,7 +220,7 @@ export function program(): Command {
       const slots = o.slots === undefined ? config.workers || 2 : Number(o.slots);
       if (!/^\d+$/.test(String(o.slots ?? slots)) || slots < 1 || slots > 64)
         throw new CliError('The --slots option must be an integer between 1 and 64.');
-      await withDb((db) => runWorker(db, config, slots));
+      await withDb((db) => runWorker(db, config, slots), { longRunning: true });
     });
 
   cli

@@ -246,8 +246,9 @@ test('a starting server waits for a command holding the directory to finish; a s
     command.say('release');
     assert.equal(await command.next(), 'released');
 
-    // A running server (its served lock has no note) or another starting one: not waited for.
-    for (const note of ['', 'starting\n']) {
+    // A running server (its served lock has no note), another starting one, or `codops worker`
+    // (long-running; it was waited for the 30 s, then refused): not waited for.
+    for (const note of ['', 'starting\n', 'worker\n']) {
       writeFileSync(lock, `${process.ppid}\n${bootId()}\n${note}`);
       const tried = Date.now();
       await assert.rejects(waitForDataDirLock(dir, { starting: true }), DataDirLockedError);

@@ -7,7 +7,7 @@ import { unwritableDataDir } from '../config.js';
 import { createWith } from '../lib/create-file.js';
 
 export class DataDirLockedError extends Error {
-  /** The owner's pid, and whether it is a server still starting (its socket not served yet) or a command. */
+  /** The owner's pid, and whether it is a server still starting (its socket not served yet) or a short command. */
   constructor(
     message: string,
     readonly owner?: { pid: number; starting: boolean; command?: boolean },
@@ -20,6 +20,8 @@ export class DataDirLockedError extends Error {
 const STARTING = 'starting';
 /** The third line of any other opener's lock (a command): it lets go in seconds, so a starting server waits for it. */
 const COMMAND = 'command';
+/** The third line of `codops worker`'s lock: it holds the directory until stopped, so a starting server is refused at once. */
+const WORKER = 'worker';
 
 /** This boot of the machine (Linux; '' elsewhere): a lock written in another boot has no owner left. */
 export function bootId(): string {
@@ -177,13 +179,13 @@ function sweepLeftovers(dataDir: string, boot: string) {
  * one written before the machine restarted (its pid may now be any other process's: the lock named
  * it "another codops process" and the server never started).
  */
-export function acquireDataDirLock(dataDir: string, opts: { starting?: boolean } = {}): () => void {
+export function acquireDataDirLock(dataDir: string, opts: { starting?: boolean; longRunning?: boolean } = {}): () => void {
   const file = join(dataDir, 'codops.lock');
   const boot = bootId();
   const mine = `${process.pid}\n${boot}\n`;
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (createWith(file, `${mine}${opts.starting ? STARTING : COMMAND}\n`)) {
+      if (createWith(file, `${mine}${opts.starting ? STARTING : opts.longRunning ? WORKER : COMMAND}\n`)) {
         sweepLeftovers(dataDir, boot);
         let released = false;
         const release = () => {
@@ -215,7 +217,8 @@ export function acquireDataDirLock(dataDir: string, opts: { starting?: boolean }
 /**
  * How long a starting server waits for a command holding its data directory. A command takes a few
  * seconds; the first, making and migrating a new database, 8 s on 2 idle cores and 25 s on busy ones.
- * `codops worker` holds it for good: a server started beside it is refused after this wait.
+ * `codops worker` holds it for good: its lock says `worker`, and a server started beside it is
+ * refused at once (it was refused after this wait).
  */
 const COMMAND_WAIT_MS = 30_000;
 

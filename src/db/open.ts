@@ -6,11 +6,12 @@ import { openPostgres } from './postgres.js';
 /**
  * `memory`: an embedded database in memory (tests). `template`: a file holding a dumped data
  * directory that a new embedded database starts as (test-support/pglite-template.ts). `starting`: the
- * server's, whose lock says so until its socket answers (data-dir-lock.ts dataDirServed).
+ * server's, whose lock says so until its socket answers (data-dir-lock.ts dataDirServed). `longRunning`:
+ * `codops worker`'s, which holds DATA_DIR until stopped (a starting server does not wait for it).
  */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
-  opts: { memory?: boolean; template?: string; starting?: boolean } = {},
+  opts: { memory?: boolean; template?: string; starting?: boolean; longRunning?: boolean } = {},
 ): Promise<Database> {
   // Whatever stops the first connection (an address that does not answer, TLS refused, a missing
   // password, an unknown database) is said as the variable to check, not as the driver's bare error.
@@ -20,7 +21,11 @@ export async function openDatabase(
     });
   // PGlite's module is imported only on the embedded database.
   const { openPgliteThread } = await import('./pglite-thread.js');
-  return openPgliteThread(opts.memory ? undefined : join(config.dataDir), { template: opts.template, starting: opts.starting });
+  return openPgliteThread(opts.memory ? undefined : join(config.dataDir), {
+    template: opts.template,
+    starting: opts.starting,
+    longRunning: opts.longRunning,
+  });
 }
 
 /** Said with the driver's reason; a host of several addresses fails with an AggregateError of one per address and no message. */

@@ -44,13 +44,15 @@ function rebuilt(fields: Record<string, unknown>): Error {
  */
 export async function openPgliteThread(
   dataDir: string | undefined,
-  opts: { template?: string; starting?: boolean } = {},
+  opts: { template?: string; starting?: boolean; longRunning?: boolean } = {},
 ): Promise<Database> {
   let release = () => undefined as void;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     // The server waits for a command that took the directory while it was booting (up to 30 s).
-    release = opts.starting ? await waitForDataDirLock(dataDir, { starting: true }) : acquireDataDirLock(dataDir);
+    release = opts.starting
+      ? await waitForDataDirLock(dataDir, { starting: true })
+      : acquireDataDirLock(dataDir, { longRunning: opts.longRunning });
   }
   const worker = startWorker({ dataDir, template: opts.template, wasmModule: await engineModule() });
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
