@@ -20,14 +20,21 @@ const EMAIL = new RegExp(String.raw`^(?:${ATOM}(?:\.${ATOM})*|${QUOTED})@(?:${LA
 /** Laravel's `email` rule (the validator's own test: the dashboard, the API and the CLI agree). */
 export const isEmail = (s: string) => EMAIL.test(s);
 
-/** Laravel's `date` accepts a calendar date or a date-time, and refuses days a month lacks and year 0. */
+/**
+ * Laravel's `date` accepts a calendar date or a date-time, and refuses days a month lacks and year 0.
+ * Every date it passes is one PostgreSQL reads (a value reaches SQL as written, `::timestamptz`): an
+ * offset beyond ±15:59, PostgreSQL's largest ("time zone displacement out of range"; Date.parse
+ * takes up to ±23:59), and hour 24 of 9999-12-31, whose next day is year 10000, are no dates.
+ */
 export function isDate(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  const m = /^(\d{4})-(\d{2})-(\d{2})([T ]([\d:.]+?)(Z|[+-](\d{2}):?(\d{2}))?)?$/.exec(s);
   if (!m || Number(m[1]) < 1) return false;
+  if (m[7] !== undefined && (Number(m[7]) > 15 || Number(m[8]) > 59)) return false;
+  if (s.startsWith('9999-12-31') && m[5] !== undefined && /^24(?::|$)/.test(m[5])) return false;
   // Without a zone, only a time read as a wall clock (UTC, or TIMEZONE on the dashboard), as
   // zonedInstant reads it (hour 24 too, PHP's next day): Date.parse took `2026-12-05 13:` or
   // `2026-12-05 ::` too, and in the server process's own zone.
-  if (m[4] && !m[5]) {
+  if (m[4] && !m[6]) {
     if (zonelessInstant(s, 'UTC') === null) return false;
   } else if (Number.isNaN(Date.parse(zonedHour24(s) ?? s))) return false;
   // Date.parse reads 2026-02-30 as March 2nd; PostgreSQL would refuse it.
