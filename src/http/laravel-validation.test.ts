@@ -359,7 +359,14 @@ const LEAD_ROWS: Row[] = [
     leads(L({ data: ['x'] })),
     { 'leads.0.data.0': ['The leads.0.data.0 field must be an array.'] },
   ],
-  ['data.0 {}', leads(L({ data: [{}] })), 201],
+  [
+    'data.0 {} (a pair needs its key or its value: required_without)',
+    leads(L({ data: [{}] })),
+    {
+      'leads.0.data.0.key': ['The leads.0.data.0.key field is required when leads.0.data.0.value is not present.'],
+      'leads.0.data.0.value': ['The leads.0.data.0.value field is required when leads.0.data.0.key is not present.'],
+    },
+  ],
   ['data.0 without value', leads(L({ data: [{ key: 'k' }] })), 201],
   [
     'data.0 key null',
@@ -372,17 +379,11 @@ const LEAD_ROWS: Row[] = [
     },
   ],
   [
-    'data.0 key "" and value blank',
+    'data.0 key "" and value blank (neither is present: required_without, the first rule, ends each)',
     leads(L({ data: [{ key: '', value: '  ' }] })),
     {
-      'leads.0.data.0.key': [
-        'The leads.0.data.0.key field must be a string.',
-        'The leads.0.data.0.key field must be at least 1 characters.',
-      ],
-      'leads.0.data.0.value': [
-        'The leads.0.data.0.value field must be a string.',
-        'The leads.0.data.0.value field must be at least 1 characters.',
-      ],
+      'leads.0.data.0.key': ['The leads.0.data.0.key field is required when leads.0.data.0.value is not present.'],
+      'leads.0.data.0.value': ['The leads.0.data.0.value field is required when leads.0.data.0.key is not present.'],
     },
   ],
   [

@@ -77,6 +77,7 @@ export const messages = {
   minItems: (k: string, n: number) => `The ${attr(k)} field must have at least ${n} items.`,
   maxItems: (k: string, n: number) => `The ${attr(k)} field must not have more than ${n} items.`,
   afterNow: (k: string) => `The ${attr(k)} field must be a date after now.`,
+  requiredWithout: (k: string, other: string) => `The ${attr(k)} field is required when ${attr(other)} is not present.`,
   requiredIf: (k: string, other: string, value: string) => `The ${attr(k)} field is required when ${attr(other)} is ${value}.`,
   startsWith: (k: string, ...prefixes: string[]) => `The ${attr(k)} field must start with one of the following: ${prefixes.join(', ')}.`,
   format: (k: string) => `The ${attr(k)} field format is invalid.`,
@@ -214,6 +215,14 @@ const CONFIRMED = Symbol('laravel.confirmed');
 /** Laravel's `confirmed`, the field's last rule: `<name>_confirmation` beside it must hold the same value. */
 export const confirmed = <T extends TSchema>(schema: T): T => ({ ...schema, [CONFIRMED]: true }) as T;
 
+const REQUIRED_WITHOUT = Symbol('laravel.requiredWithout');
+
+/**
+ * Laravel's `required_without:<other>`, the field's first rule: when the sibling `other` is missing
+ * (left out, null, blank or empty), this field must be filled, and failing that it is checked no further.
+ */
+export const requiredWithout = <T extends TSchema>(schema: T, other: string): T => ({ ...schema, [REQUIRED_WITHOUT]: other }) as T;
+
 interface Rule {
   /** `size` is the value's size for `min`/`max` (Laravel's `getSize`), measured once per field. */
   passes: (v: unknown, size: number) => boolean;
@@ -230,6 +239,8 @@ interface Field {
   sizedAsNumber?: boolean;
   /** Laravel's `confirmed`: compared with `<name>_confirmation` beside it. */
   confirmed?: boolean;
+  /** Laravel's `required_without`: the sibling whose absence makes this field required. */
+  requiredWithout?: string;
   props?: [string, Field][];
   items?: Field;
 }
@@ -241,6 +252,9 @@ const sameAs = (v: unknown, other: unknown) => v === (typeof other === 'string' 
 
 /** Laravel's `required`: null, an empty or blank string (already null here), an empty array. */
 const isEmpty = (v: unknown) => v === null || (isPhpArray(v) && count(v) === 0);
+
+/** Fails Laravel's `required`: left out, or null, blank or empty (what `required_without` reads as not present). */
+const missing = (v: unknown) => v === undefined || isEmpty(typeof v === 'string' ? trimToNull(v) : v);
 
 /** `getSize`: the value itself for a numeric field given a number, a count for an array, else the length in characters. */
 function size(v: unknown, numericField: boolean): number {
@@ -305,6 +319,7 @@ function fieldOf(s: TSchema, presence: Presence): Field {
   }
   const sized = typeof min === 'number' || typeof max === 'number';
   const field: Field = { presence, rules, cast, typeRule: type, sizedAsNumber: sized ? numeric : undefined, confirmed: CONFIRMED in s };
+  if (REQUIRED_WITHOUT in s) field.requiredWithout = s[REQUIRED_WITHOUT] as string;
   if (kind === 'Object') field.props = propsOf(s);
   if (kind === 'Array') {
     const items = s.items as TSchema;
@@ -329,6 +344,10 @@ function propsOf(s: TSchema): [string, Field][] {
  * not sent. `siblings` is the object holding it (for `confirmed`).
  */
 function check(f: Field, raw: unknown, key: string, bag: ErrorBag, siblings?: Record<string, unknown>): unknown {
+  if (f.requiredWithout !== undefined && missing(raw) && missing(siblings?.[f.requiredWithout])) {
+    bag.add(key, messages.requiredWithout(key, key.slice(0, key.lastIndexOf('.') + 1) + f.requiredWithout));
+    return ABSENT;
+  }
   if (raw === undefined) {
     if (f.presence === 'required') bag.add(key, messages.required(key));
     return ABSENT;

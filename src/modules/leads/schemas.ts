@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { sometimesRequired, whenPresent } from '../../http/validation.js';
+import { requiredWithout, sometimesRequired, whenPresent } from '../../http/validation.js';
 import { LEAD_STATUSES } from './transitions.js';
 
 /** The fields of the lead form (the API's `data` pairs are not on it). */
@@ -13,10 +13,13 @@ const LeadLineInput = Type.Object({
   price: Type.Number({ minimum: 1, maximum: 999_999 }),
 });
 
-/** api-v1.md gives the pairs' fields no `required`: left out they pass, sent (even as null) they are checked. */
+/**
+ * api-v1.md gives the pairs' fields no `required`: one left out passes, sent (even as null) it is
+ * checked; but a pair is `{key, value}`, so one of the two must be filled (`required_without`).
+ */
 const DataPair = Type.Object({
-  key: whenPresent(text(1, 100)),
-  value: whenPresent(text(1, 100)),
+  key: whenPresent(requiredWithout(text(1, 100), 'value')),
+  value: whenPresent(requiredWithout(text(1, 100), 'key')),
 });
 
 const leadFields = {
