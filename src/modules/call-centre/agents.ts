@@ -25,6 +25,8 @@ export interface AgentRow {
   calls_today: number;
   confirmed_today: number;
   confirmation_rate: number;
+  /** Open leads a manager assigned to the agent: they wait for this agent alone, paused or not. */
+  assigned_open: number;
 }
 
 /** Each agent of the scope with their live claim and today's calls (today in `tz`). */
@@ -35,7 +37,9 @@ export async function agentBoard(q: Queryable, actor: Actor, tz: string): Promis
             (SELECT json_build_object('lead_id', l.id, 'reference', l.reference, 'claimed_until', iso_utc(l.claimed_until))
                FROM leads l WHERE l.claimed_by = u.id AND l.claimed_until > now() AND l.deleted_at IS NULL LIMIT 1) AS claim,
             coalesce(c.calls, 0) AS calls_today, coalesce(c.confirmed, 0) AS confirmed_today,
-            CASE WHEN coalesce(c.final, 0) = 0 THEN 0 ELSE round(c.confirmed::numeric / c.final, 4)::float8 END AS confirmation_rate
+            CASE WHEN coalesce(c.final, 0) = 0 THEN 0 ELSE round(c.confirmed::numeric / c.final, 4)::float8 END AS confirmation_rate,
+            (SELECT count(*)::int FROM leads l
+              WHERE l.assigned_to = u.id AND l.deleted_at IS NULL AND l.status IN ('new', 'no_reply', 'call_later')) AS assigned_open
        FROM users u
        LEFT JOIN call_centers cc ON cc.id = u.call_center_id
        LEFT JOIN LATERAL (
@@ -58,6 +62,38 @@ export async function agentChoices(q: Queryable, actor: Actor): Promise<{ id: st
     [actor.userId],
   );
   return rows;
+}
+
+export interface AgentChoice {
+  id: string;
+  full_name: string;
+  status: string;
+  paused: boolean;
+}
+
+/** Every agent of the actor's scope, inactive and paused ones too (the leads list's "Assigned to" filter). */
+export async function agentsOfScope(q: Queryable, actor: Actor): Promise<AgentChoice[]> {
+  const { rows } = await q.query<AgentChoice>(
+    `SELECT u.id, u.full_name, u.status, u.paused_at IS NOT NULL AS paused FROM users u
+      WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${agentScope(actor)}
+      ORDER BY lower(u.full_name), u.id LIMIT 500`,
+    [actor.userId],
+  );
+  return rows;
+}
+
+/**
+ * Whom the lead waits for, when a manager assigned it: the user's name, status and pause, and
+ * whether they are an agent of the actor's scope (`in_scope`: else the page names no one).
+ */
+export async function leadAssignee(q: Queryable, actor: Actor, leadId: string): Promise<(AgentChoice & { in_scope: boolean }) | undefined> {
+  const { rows } = await q.query<AgentChoice & { in_scope: boolean }>(
+    `SELECT u.id, u.full_name, u.status, u.paused_at IS NOT NULL AS paused,
+            (u.role = 'agent' AND u.deleted_at IS NULL AND coalesce(${agentScope(actor)}, false)) AS in_scope
+       FROM leads l JOIN users u ON u.id = l.assigned_to WHERE l.id = $2`,
+    [actor.userId, leadId],
+  );
+  return rows[0];
 }
 
 /** The agent `agentId` when they are an agent of the actor's scope (with their status), else undefined. */

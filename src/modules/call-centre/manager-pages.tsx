@@ -55,6 +55,16 @@ function AgentsBoard({ rows, opens }: { rows: AgentRow[]; opens: Set<string> }) 
                 '—'
               ),
           },
+          {
+            // Leads given to this agent alone wait for them, paused or not: the list opens on them to reassign.
+            label: 'Assigned open leads',
+            render: (r) =>
+              r.assigned_open > 0 ? (
+                <a href={`/leads?assigned_to=${encodeURIComponent(r.id)}&status=new,no_reply,call_later`}>{r.assigned_open}</a>
+              ) : (
+                '0'
+              ),
+          },
           { label: 'Calls today', render: (r) => String(r.calls_today) },
           { label: 'Confirmed today', render: (r) => String(r.confirmed_today) },
           { label: 'Confirmation rate', render: (r) => `${Math.round(r.confirmation_rate * 1000) / 10} %` },

@@ -44,6 +44,7 @@ test('a call-center-manager sees, pauses and assigns to their centres’ agents 
       calls_today: 1,
       confirmed_today: 1,
       confirmation_rate: 1,
+      assigned_open: 0,
     },
   );
   assert.match((await manager.get('/call-centre/agents')).body, /Confirmation rate/);

@@ -40,7 +40,7 @@ import {
 } from './queries.js';
 import { LEAD_FORM_FIELDS } from './schemas.js';
 import { isOpenLead, LEAD_STATUSES, leadMovesFor, type LeadStatus } from './transitions.js';
-import { agentChoices } from '../call-centre/agents.js';
+import { agentChoices, agentsOfScope, leadAssignee } from '../call-centre/agents.js';
 import { checkAgentEdit, checkOutcome } from '../call-centre/outcomes.js';
 import { holdsClaim } from '../call-centre/queue.js';
 import { callCentrePolicy } from '../call-centre/policy.js';
@@ -73,6 +73,7 @@ const leadList = listQuery({
     created_from: ListQuery.properties.created_from,
     created_to: ListQuery.properties.created_to,
     account_id: accountFilter,
+    assigned_to: Type.String({ minLength: 1, maxLength: 64 }),
   },
 });
 const historyList = listQuery({
@@ -110,6 +111,8 @@ export async function leadListFilters(db: Queryable, req: FastifyRequest) {
     created_to: p.created_to as string | undefined,
     zone: req.server.config.timezone,
     search: p.search,
+    // Whom a lead was given to is the call centre's business: only those who may assign filter by it.
+    assigned_to: callCentrePolicy.can('assign')(req.user!) ? (p.assigned_to as string | undefined) : undefined,
   };
   return { p, scope, f };
 }
@@ -144,6 +147,7 @@ export async function leadsPages(web: FastifyInstance) {
     const text = await leadPage(db, scope, f, { ...sort, total, extra: { account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL' } });
     const rows = (JSON.parse(text) as { data: LeadListRow[] }).data;
     const accounts = isStaff(user) ? await accountChoices(db) : undefined;
+    const assigns = callCentrePolicy.can('assign')(user);
     return renderPage(req, reply, {
       title: p.status ? `Leads · ${statusLabel(p.status)}` : 'Leads',
       body: (
@@ -156,7 +160,8 @@ export async function leadsPages(web: FastifyInstance) {
           canDelete={leadPolicy.can('delete')(user)}
           canImport={leadPolicy.can('import')(user)}
           canExport={leadPolicy.can('export')(user)}
-          agents={callCentrePolicy.can('assign')(user) ? await agentChoices(db, actorOfUser(user)) : undefined}
+          agents={assigns ? await agentChoices(db, actorOfUser(user)) : undefined}
+          assignees={assigns ? await agentsOfScope(db, actorOfUser(user)) : undefined}
         />
       ),
     });
@@ -197,11 +202,14 @@ export async function leadsPages(web: FastifyInstance) {
       orderId !== null && orderPolicy.authorize(user, 'view') && (await findOrder(db, orderScopeOf(user), orderId)) !== undefined;
     // An agent records a call only on the lead they hold (call-centre.md): without the claim the form would end on a 409.
     const agentWithoutClaim = async () => user.role === 'agent' && isOpenLead(row.status) && !(await holdsClaim(db, user.id, row.id));
-    const [lead, histories, canSeeOrder, callFromQueue] = await Promise.all([
+    // Whom the lead waits for, told to those who may assign it (docs/decisions.md, "Who sees a lead's assignee").
+    const assignee = async () => (callCentrePolicy.can('assign')(user) ? leadAssignee(db, actorOfUser(user), row.id) : undefined);
+    const [lead, histories, canSeeOrder, callFromQueue, assignedTo] = await Promise.all([
       itemOf(row),
       leadHistories(db, row.id, { impersonator: true }),
       orderVisible(row.order_id),
       agentWithoutClaim(),
+      assignee(),
     ]);
     const original = lead.duplicate_of ? await findLeadByReference(db, access.scope, row.account_id, lead.duplicate_of) : undefined;
     const options = leadPolicy.can('update')(user) && !callFromQueue ? leadMovesFor(actorOfUser(user), row.status, access.handlings) : [];
@@ -221,6 +229,7 @@ export async function leadsPages(web: FastifyInstance) {
           canDelete={leadPolicy.can('delete')(user)}
           canSeeOrder={canSeeOrder}
           callFromQueue={callFromQueue}
+          assignee={assignedTo}
         />
       ),
     });

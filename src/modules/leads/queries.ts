@@ -22,7 +22,15 @@ import { visibleUsers } from '../users/queries.js';
 
 export interface LeadFilters extends RecordFilters {
   status?: LeadStatus[];
+  /**
+   * The dashboard's "Assigned to" (those who may assign): the agent's id, or `none` for the leads no
+   * manager assigned. An agent's leads are a probe of the partial index `leads_assigned` (0015).
+   */
+  assigned_to?: string;
 }
+
+/** The "Assigned to" filter's value for the leads nobody was given to. */
+export const NOT_ASSIGNED = 'none';
 
 /** A lead of the account as its API JSON text, or undefined (also when deleted). */
 export async function leadJson(
@@ -51,7 +59,7 @@ export interface LeadScope {
 const scopeOf = (scope: string | LeadScope): LeadScope => (typeof scope === 'string' ? { accountId: scope } : scope);
 
 /** Whether filters other than the status apply, which the trigger-kept `status_counts` cannot count. */
-const narrowed = (s: LeadScope, f: LeadFilters) => narrowedBeyondStatus(f) || Boolean(s.productIds);
+const narrowed = (s: LeadScope, f: LeadFilters) => narrowedBeyondStatus(f) || Boolean(s.productIds) || Boolean(f.assigned_to);
 
 function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
   const { accountId, productIds } = scopeOf(scope);
@@ -59,6 +67,8 @@ function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
   if (accountId !== null) w.and(`l.account_id = ${w.param(accountId)}`);
   w.and('l.deleted_at IS NULL');
   if (productIds) w.and(`l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`);
+  if (f.assigned_to === NOT_ASSIGNED) w.and('l.assigned_to IS NULL');
+  else if (f.assigned_to) w.and(`l.assigned_to = ${w.param(f.assigned_to)}`);
   return recordFilters(w, LEADS, f);
 }
 
@@ -93,8 +103,20 @@ export function leadPage(q: Queryable, scope: string | LeadScope, f: LeadFilters
  * an account, or of all of them) the trigger-kept `status_counts` answer at once; otherwise one
  * GROUP BY over the filtered leads.
  */
-export function leadStatusCounts(q: Queryable, scope: string | LeadScope, f: LeadFilters): Promise<Map<string, number>> {
+export async function leadStatusCounts(q: Queryable, scope: string | LeadScope, f: LeadFilters): Promise<Map<string, number>> {
   const s = scopeOf(scope);
+  // "Not assigned" and nothing else: the kept counts less the assigned leads' (an index range), not a scan of every lead.
+  if (f.assigned_to === NOT_ASSIGNED && !narrowed(s, { ...f, assigned_to: undefined })) {
+    const [all, assigned] = await Promise.all([
+      leadStatusCounts(q, s, { ...f, assigned_to: undefined }),
+      recordStatusCounts(q, LEADS, {
+        accountId: s.accountId,
+        narrowed: true,
+        where: () => leadWhere(s, { ...f, status: undefined, assigned_to: undefined }).and('l.assigned_to IS NOT NULL'),
+      }),
+    ]);
+    return new Map([...all].map(([status, n]) => [status, n - (assigned.get(status) ?? 0)]));
+  }
   return recordStatusCounts(q, LEADS, {
     accountId: s.accountId,
     narrowed: narrowed(s, f),

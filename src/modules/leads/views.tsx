@@ -5,6 +5,7 @@ import type { PageMeta } from '../../db/paging.js';
 import { usePage } from '../../web/page-context.js';
 import { RowCheck } from '../catalog/deletion.js';
 import {
+  Badge,
   Button,
   Card,
   DataTable,
@@ -76,11 +77,53 @@ export const leadUrl = (id: string, action: 'show' | 'edit' = 'show') => `/leads
 
 type Account = { id: string; name: string };
 
+/** An agent a lead may be assigned to, as the "Assigned to" filter and the lead's page name them. */
+export interface Assignee {
+  id: string;
+  full_name: string;
+  status: string;
+  paused: boolean;
+}
+
+/** Why an assigned agent's queue would not offer the lead now: inactive, or paused by a manager. */
+const assigneeState = (a: Assignee) => (a.status !== 'active' ? 'inactive' : a.paused ? 'paused' : null);
+
+/** Who a lead waits for; an agent outside the viewer's team is not named. */
+function AssigneeName({ a }: { a: Assignee & { in_scope: boolean } }) {
+  if (!a.in_scope) return <span>An agent outside your team</span>;
+  const state = assigneeState(a);
+  return (
+    <span>
+      {a.full_name} {state && <Badge tone="amber">{state}</Badge>}
+    </span>
+  );
+}
+
+/** The leads list's "Assigned to" filter: an agent of the viewer's team, or the leads no one was given. */
+function AssigneeFilter({ agents }: { agents: Assignee[] }) {
+  const { url } = usePage();
+  const label = (a: Assignee) => {
+    const state = assigneeState(a);
+    return state ? `${a.full_name} (${state})` : a.full_name;
+  };
+  return (
+    <Select
+      name="assigned_to"
+      label="Assigned to"
+      options={[['none', 'Not assigned'], ...agents.map((a): [string, string] => [a.id, label(a)])]}
+      value={url.searchParams.get('assigned_to')}
+      placeholder="Anyone or no one"
+    />
+  );
+}
+
 /** The filters beyond the search box, folded away on phones unless one is in use. */
 function MoreFilters(p: { accounts?: Account[]; extra?: preact.ComponentChildren }) {
   const { url } = usePage();
   const get = (k: string) => url.searchParams.get(k);
-  const open = ['reference', 'phone', 'sku', 'created_from', 'created_to', 'account_id', 'tracking_number'].some((k) => get(k));
+  const open = ['reference', 'phone', 'sku', 'created_from', 'created_to', 'account_id', 'tracking_number', 'assigned_to'].some((k) =>
+    get(k),
+  );
   return (
     <details class="more-filters" open={open}>
       <summary>More filters</summary>
@@ -135,6 +178,8 @@ export function LeadsList(p: {
   canExport?: boolean;
   /** The agents the user may give leads to (call-centre.md), when they may assign. */
   agents?: { id: string; full_name: string }[];
+  /** Every agent of the user's team, for the "Assigned to" filter, when they may assign. */
+  assignees?: Assignee[];
 }) {
   const hide = hidesMoney();
   // One form for the ticked rows: a box belongs to one form, and assigning shares the delete's boxes.
@@ -209,7 +254,11 @@ export function LeadsList(p: {
         }
       />
       <StatusTabs statuses={LEAD_STATUSES} counts={p.counts} label="Lead status" />
-      <ListFilters accounts={p.accounts} searchHint="Reference, phone or name" />
+      <ListFilters
+        accounts={p.accounts}
+        searchHint="Reference, phone or name"
+        extra={p.assignees && <AssigneeFilter agents={p.assignees} />}
+      />
       <DataTable caption="Leads" rows={p.rows} columns={columns} empty="No lead matches these filters." none="No lead yet." />
       <div class="list-footer">
         {p.agents && p.rows.length > 0 && <LeadBulkForm id={bulkForm} agents={p.agents} canDelete={p.canDelete} />}
@@ -391,6 +440,8 @@ export function LeadPage(p: {
   canSeeOrder: boolean;
   /** An agent on an open lead they have not claimed: their calls are recorded from the call queue. */
   callFromQueue?: boolean;
+  /** The agent a manager gave the lead to, told to those who may assign. */
+  assignee?: Assignee & { in_scope: boolean };
 }) {
   const { lead } = p;
   const open = isOpenLead(lead.status);
@@ -421,6 +472,7 @@ export function LeadPage(p: {
             <DefinitionList
               items={[
                 ['Call attempts', String(lead.call_attempts)],
+                ...(p.assignee ? [['Assigned to', <AssigneeName a={p.assignee} />] as [string, ComponentChildren]] : []),
                 ['Call back at', lead.callback_at ? formatDateTime(lead.callback_at) : null],
                 ['Cancel reason', lead.cancel_reason],
                 ['Duplicate of', p.originalId ? <a href={leadUrl(p.originalId)}>{lead.duplicate_of}</a> : lead.duplicate_of],
