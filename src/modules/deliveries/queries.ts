@@ -20,7 +20,7 @@ export async function deliveriesOf(q: Queryable, courierId: string): Promise<Del
   const { rows } = await q.query<DeliveryRow>(
     `SELECT o.id, o.reference, o.full_name, o.phone, o.city, o.area, o.address, o.total::float8 AS total,
             ${CASH_TO_COLLECT('o')}::float8 AS cod_amount, o.tracking_number,
-            iso_utc((SELECT max(h.created_at) FROM order_histories h WHERE h.order_id = o.id AND h.new_status = 'shipped')) AS shipped_at,
+            iso_utc((SELECT max(h.created_at) FROM order_histories h WHERE h.order_id = o.id AND h.new_status = 'shipped' AND h.old_status IS DISTINCT FROM h.new_status)) AS shipped_at,
             coalesce((SELECT json_agg(json_build_object('name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position)
                         FROM order_lines ol WHERE ol.order_id = o.id), '[]') AS products
        FROM orders o

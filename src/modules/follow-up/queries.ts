@@ -42,7 +42,7 @@ export async function followUpQueue(
   const where = `o.status = $1 AND o.deleted_at IS NULL AND ($1 = 'returned' OR m.at < now() - make_interval(days => $2::int))
     AND ($4::text IS NULL OR o.account_id = $4)`;
   const from = `FROM orders o
-    CROSS JOIN LATERAL (SELECT max(h.created_at) AS at FROM order_histories h WHERE h.order_id = o.id AND h.new_status = $1) m`;
+    CROSS JOIN LATERAL (SELECT max(h.created_at) AS at FROM order_histories h WHERE h.order_id = o.id AND h.new_status = $1 AND h.old_status IS DISTINCT FROM h.new_status) m`;
   const [list, count] = await Promise.all([
     q.query<FollowUpRow>(
       `SELECT o.id, o.reference, a.name AS account_name, o.status, o.full_name, o.phone, o.city, o.total::float8 AS total,

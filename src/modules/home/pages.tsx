@@ -58,6 +58,7 @@ async function homeFigures(q: Queryable, scope: LeadScope, { today, month }: { t
             count(DISTINCT h.order_id)::int AS month
        FROM order_histories h JOIN orders o ON o.id = h.order_id AND o.deleted_at IS NULL
       WHERE h.created_at >= $4 AND h.new_status IN ('shipped', 'delivered', 'returned')
+        AND h.old_status IS DISTINCT FROM h.new_status
         AND ($1::text IS NULL OR h.account_id = $1)
         AND ($2::text[] IS NULL OR h.order_id IN (SELECT order_id FROM order_lines WHERE product_id = ANY($2::text[])))
       GROUP BY h.new_status`,

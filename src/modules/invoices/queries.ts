@@ -222,7 +222,7 @@ export async function statementOf(q: Queryable, inv: InvoiceRow): Promise<Statem
      UNION ALL
      SELECT o.reference, '{}'::json, 0, iso_utc(min(oh.created_at))
        FROM order_histories oh JOIN orders o ON o.id = oh.order_id
-      WHERE oh.account_id = $1 AND oh.new_status = 'returned' AND oh.created_at <= $4::timestamptz
+      WHERE oh.account_id = $1 AND oh.new_status = 'returned' AND oh.old_status IS DISTINCT FROM oh.new_status AND oh.created_at <= $4::timestamptz
         AND ($5::timestamptz IS NULL OR oh.created_at > $5::timestamptz)
         AND o.reference NOT IN (SELECT reference FROM booked)
       GROUP BY o.reference

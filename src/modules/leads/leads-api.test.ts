@@ -6,6 +6,9 @@ import { SCOPES, type Scope } from '../../core/scopes.js';
 import { LEAD_KEYS } from './test-fixtures.js';
 import { SYSTEM } from '../../core/actor.js';
 import { transitionLeads } from './lifecycle.js';
+import { createUser } from '../users/service.js';
+import { createToken } from '../tokens/tokens.js';
+import { reachableOrders } from '../orders/queries.js';
 
 const API = '/api/web/1.0';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -724,11 +727,11 @@ test('lifecycle: open statuses move freely, no_reply counts calls, call_later ne
   // cancel_reason is optional; the other terminal statuses.
   const two = await patch(a, '/leads/LD-00002', { status: 'canceled' });
   assertLead(two.body.data, 2, { status: 'canceled' });
-  await create(a, [lead(3), lead(4)]);
+  await create(a, [lead(3), lead(4), lead(5)]);
   assertLead((await patch(a, '/leads/LD-00003', { status: 'wrong' })).body.data, 3, { status: 'wrong' });
-  assertLead((await patch(a, '/leads/LD-00004', { status: 'duplicate', duplicate_of: 'LD-00001' })).body.data, 4, {
+  assertLead((await patch(a, '/leads/LD-00004', { status: 'duplicate', duplicate_of: 'LD-00005' })).body.data, 4, {
     status: 'duplicate',
-    duplicate_of: 'LD-00001',
+    duplicate_of: 'LD-00005',
   });
 });
 
@@ -753,6 +756,119 @@ test('lifecycle: a lead marked duplicate by hand names another live lead of the 
   assert.equal((await get(a, '/leads/LD-00001')).body.data.duplicate_of, 'LD-00002');
   // Another status ignores it, as callback_at outside call_later.
   assert.equal((await patch(a, '/leads/LD-00002', { status: 'wrong', duplicate_of: 'LD-00001' })).body.data.duplicate_of, null);
+});
+
+test('lifecycle: a duplicate names an open lead, also as the request left it: two leads never duplicates of each other (audit)', async () => {
+  const a = await tenant(t.db);
+  await create(a, [lead(1), lead(2), lead(3), lead(4), lead(5), lead(6)]);
+  const invalid = (key: string) => ({ [key]: [`The selected ${key.replace('_', ' ')} is invalid.`] });
+  assert.equal((await patch(a, '/leads/LD-00001', { status: 'duplicate', duplicate_of: 'LD-00002' })).status, 200);
+  // The reverse: LD-00001 is a duplicate now, closed.
+  assert422(await patch(a, '/leads/LD-00002', { status: 'duplicate', duplicate_of: 'LD-00001' }), invalid('duplicate_of'));
+  // Every terminal status is refused as the original; the open ones pass.
+  assert.equal((await patch(a, '/leads/LD-00003', { status: 'wrong' })).status, 200);
+  assert.equal((await patch(a, '/leads/LD-00004', { status: 'canceled' })).status, 200);
+  assert.equal((await patch(a, '/leads/LD-00005', { status: 'confirmed' })).status, 200);
+  for (const closed of ['LD-00003', 'LD-00004', 'LD-00005'])
+    assert422(await patch(a, '/leads/LD-00002', { status: 'duplicate', duplicate_of: closed }), invalid('duplicate_of'));
+  assert.equal(await statusOf(a, 'LD-00002'), 'new');
+  // In one bulk request: the second item names a lead the first has just closed.
+  await create(a, [lead(7), lead(8), lead(9)]);
+  assert422(
+    await patch(a, '/leads', {
+      leads: [
+        { reference: 'LD-00007', status: 'duplicate', duplicate_of: 'LD-00008' },
+        { reference: 'LD-00008', status: 'duplicate', duplicate_of: 'LD-00007' },
+      ],
+    }),
+    { 'leads.1.duplicate_of': ['The selected leads.1.duplicate_of is invalid.'] },
+  );
+  assert422(
+    await patch(a, '/leads', {
+      leads: [
+        { reference: 'LD-00009', status: 'wrong' },
+        { reference: 'LD-00007', status: 'duplicate', duplicate_of: 'LD-00009' },
+      ],
+    }),
+    { 'leads.1.duplicate_of': ['The selected leads.1.duplicate_of is invalid.'] },
+  );
+  assert.deepEqual([await statusOf(a, 'LD-00007'), await statusOf(a, 'LD-00008'), await statusOf(a, 'LD-00009')], ['new', 'new', 'new']);
+  // A later item does not undo an earlier one's check: marked while the original was open.
+  const ok = await patch(a, '/leads', {
+    leads: [
+      { reference: 'LD-00007', status: 'duplicate', duplicate_of: 'LD-00008' },
+      { reference: 'LD-00008', status: 'call_later', callback_at: '2027-05-05T09:00:00Z' },
+    ],
+  });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  // An open original that is itself open in another status passes.
+  assert.equal((await patch(a, '/leads/LD-00006', { status: 'duplicate', duplicate_of: 'LD-00008' })).status, 200);
+});
+
+test('a comment without a status is kept on a history row of the current status, not counted as a call (audit)', async () => {
+  const a = await tenant(t.db);
+  await create(a, [lead(1), lead(2)]);
+  assert.equal((await patch(a, '/leads/LD-00001', { status: 'no_reply' })).status, 200);
+  const res = await patch(a, '/leads/LD-00001', { city: 'Fes', comment: 'customer asked to change city' });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assertLead(res.body.data, 1, { status: 'no_reply', city: 'Fes', call_attempts: 1 });
+  assert.equal((await patch(a, '/leads', { leads: [{ reference: 'LD-00002', comment: 'only a comment' }] })).status, 200);
+  // A closed lead takes a comment too (it changes none of its fields).
+  assert.equal((await patch(a, '/leads/LD-00002', { status: 'wrong' })).status, 200);
+  assert.equal((await patch(a, '/leads/LD-00002', { comment: 'number was fake' })).status, 200);
+  // A null comment keeps nothing.
+  assert.equal((await patch(a, '/leads/LD-00002', { comment: null })).status, 200);
+  assert.deepEqual(historyRows(await get(a, '/lead-histories')), [
+    ['LD-00002', 'wrong', 'wrong', BY_TOKEN, 'number was fake'],
+    ['LD-00002', 'new', 'wrong', BY_TOKEN, null],
+    ['LD-00002', 'new', 'new', BY_TOKEN, 'only a comment'],
+    ['LD-00001', 'no_reply', 'no_reply', BY_TOKEN, 'customer asked to change city'],
+    ['LD-00001', 'new', 'no_reply', BY_TOKEN, null],
+    ['LD-00002', null, 'new', BY_TOKEN, null],
+    ['LD-00001', null, 'new', BY_TOKEN, null],
+  ]);
+  // Whoever comments on a confirmed lead has not confirmed it: an agent sees only the orders they confirmed.
+  assert.equal((await patch(a, '/leads/LD-00001', { status: 'confirmed' })).status, 200);
+  const { id: otherId } = await createUser(t.db, {
+    role: 'seller',
+    email: `other-${a.accountId.toLowerCase()}@example.test`,
+    password: 'password-123',
+    fullName: 'Other seller',
+    accountId: a.accountId,
+  });
+  const other = await createToken(t.db, { userId: otherId, accountId: a.accountId, name: 'Other', scopes: [...SCOPES], expiresAt: null });
+  const asOther = { ...a, userId: otherId, auth: { authorization: `Bearer ${other.token}` } };
+  assert.equal((await patch(asOther, '/leads/LD-00001', { comment: 'the customer called again' })).status, 200);
+  const order = (await get(a, '/leads/LD-00001')).body.data.order_reference;
+  const seen = (userId: string) => reachableOrders(t.db, { accountId: a.accountId, confirmedBy: userId }, [order]);
+  assert.deepEqual([...(await seen(a.userId))], [order]);
+  assert.deepEqual([...(await seen(otherId))], []);
+  // Not a call: the agents' statistics count the three moves (no_reply, wrong, confirmed) only.
+  const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM lead_calls WHERE account_id = $1', [a.accountId]);
+  assert.equal(rows[0].n, 3);
+});
+
+test('callback_at without a status reschedules a call_later lead, and is refused on any other (audit)', async () => {
+  const a = await tenant(t.db);
+  await create(a, [lead(1), lead(2)]);
+  assert.equal((await patch(a, '/leads/LD-00001', { status: 'call_later', callback_at: '2027-05-01T09:00:00Z' })).status, 200);
+  const histories = await count(a, 'lead_histories');
+  const res = await patch(a, '/leads/LD-00001', { callback_at: '2027-05-05T09:00:00+01:00' });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assertLead(res.body.data, 1, { status: 'call_later', callback_at: '2027-05-05T08:00:00Z' });
+  const bulk = await patch(a, '/leads', { leads: [{ reference: 'LD-00001', callback_at: '2027-05-06 10:00:00' }] });
+  assert.equal(bulk.status, 200, JSON.stringify(bulk.body));
+  assert.equal((await get(a, '/leads/LD-00001')).body.data.callback_at, '2027-05-06T10:00:00Z');
+  assert.equal(await count(a, 'lead_histories'), histories);
+  assert422(await patch(a, '/leads/LD-00001', { callback_at: null }), { callback_at: ['The callback at field is required.'] });
+  assert422(await patch(a, '/leads/LD-00002', { callback_at: '2027-05-05T09:00:00Z' }), {
+    callback_at: ['The callback at field is only allowed with status call_later or while the lead is call_later.'],
+  });
+  assert422(await patch(a, '/leads', { leads: [{ reference: 'LD-00002', callback_at: '2027-05-05T09:00:00Z' }] }), {
+    'leads.0.callback_at': ['The leads.0.callback_at field is only allowed with status call_later or while the lead is call_later.'],
+  });
+  assertLead((await get(a, '/leads/LD-00002')).body.data, 2);
+  assert.equal((await get(a, '/leads/LD-00001')).body.data.callback_at, '2027-05-06T10:00:00Z');
 });
 
 test('lifecycle: refused transitions are 422 on status with the exact message, and change nothing', async () => {

@@ -1,7 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../../db/database.js';
 import { leadHeldByAnother } from '../../http/errors.js';
-import { compile, ErrorBag, messages } from '../../http/validation.js';
+import { compile, displayAttribute, ErrorBag, messages } from '../../http/validation.js';
 import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
 import { normalizePhone } from '../../lib/phone.js';
@@ -15,6 +15,8 @@ import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../recor
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
+import { appendComments } from '../records/history.js';
+import { zonedInstant } from '../../lib/time-zone.js';
 import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadInput, LeadPatch } from './schemas.js';
 import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
 
@@ -243,7 +245,8 @@ async function patchLeads(
       return leadMoveRefusal(actor, lead.status, to);
     },
   });
-  await checkOriginals(q, accountId, items, keyOf, bag);
+  checkReschedules(items, locked, keyOf, bag);
+  await checkOriginals(q, accountId, items, locked, keyOf, bag);
   const products = await checkSkus(q, accountId, items, keyOf, bag);
   bag.throwIfAny(keyOf(0) === '' ? LeadPatch : LeadBulkPatchBody);
 
@@ -273,13 +276,55 @@ async function patchLeads(
       comment: i.comment ?? null,
     }));
   await transitionLeads(q, actor, accountId, transitions);
+  const rescheduled = items.filter((i) => i.status === undefined && typeof i.callback_at === 'string');
+  if (rescheduled.length > 0)
+    await q.query(
+      `UPDATE leads l SET callback_at = c.at::timestamptz, updated_at = now()
+         FROM unnest($1::text[], $2::text[]) AS c(id, at) WHERE l.id = c.id`,
+      [rescheduled.map((i) => locked.get(i.reference)!.id), rescheduled.map((i) => zonedInstant(i.callback_at!, 'UTC'))],
+    );
+  await appendComments(
+    q,
+    'lead_histories',
+    actor,
+    accountId,
+    items
+      .filter((i) => i.status === undefined && typeof i.comment === 'string')
+      .map((i) => ({ ...locked.get(i.reference)!, comment: i.comment! })),
+  );
 }
 
 /**
- * A lead marked `duplicate` by hand names the lead it repeats: another live lead of the account
- * (`The selected duplicate of is invalid.` otherwise), checked only when the reference passed its own rules.
+ * `callback_at` without a status reschedules a lead already in call_later (docs/decisions.md); on any
+ * other lead it would change nothing, and is refused rather than silently dropped.
  */
-async function checkOriginals(q: Queryable, accountId: string, items: PatchItem[], keyOf: (i: number) => string, bag: ErrorBag) {
+function checkReschedules(items: PatchItem[], locked: Map<string, LockedLead>, keyOf: (i: number) => string, bag: ErrorBag) {
+  items.forEach((item, i) => {
+    const key = `${keyOf(i)}callback_at`;
+    if (item?.status !== undefined || item?.callback_at === undefined || bag.has(key)) return;
+    const lead = typeof item.reference === 'string' ? locked.get(item.reference) : undefined;
+    if (!lead) return;
+    if (lead.status !== 'call_later')
+      bag.add(key, `The ${displayAttribute(key)} field is only allowed with status call_later or while the lead is call_later.`);
+    else if (item.callback_at === null) bag.add(key, messages.required(key));
+  });
+}
+
+/**
+ * A lead marked `duplicate` by hand names the lead it repeats: another live and open lead of the
+ * account (domain.md), as it stands after the request's earlier items (two leads marked duplicates of
+ * each other would never be called); `The selected duplicate of is invalid.` otherwise, checked only
+ * when the reference passed its own rules. The originals are locked (FOR SHARE) until the commit, so
+ * a concurrent request cannot close one of them meanwhile.
+ */
+async function checkOriginals(
+  q: Queryable,
+  accountId: string,
+  items: PatchItem[],
+  locked: Map<string, LockedLead>,
+  keyOf: (i: number) => string,
+  bag: ErrorBag,
+) {
   const asked = items.map((item, i) =>
     item?.status === 'duplicate' && typeof item.duplicate_of === 'string' && !bag.has(`${keyOf(i)}duplicate_of`)
       ? item.duplicate_of
@@ -287,14 +332,19 @@ async function checkOriginals(q: Queryable, accountId: string, items: PatchItem[
   );
   const wanted = [...new Set(asked.filter((r) => r !== undefined))];
   if (wanted.length === 0) return;
-  const { rows } = await q.query<{ reference: string }>(
-    'SELECT reference FROM leads WHERE account_id = $1 AND reference = ANY($2::text[]) AND deleted_at IS NULL',
+  const { rows } = await q.query<{ reference: string; status: string }>(
+    `SELECT reference, status FROM leads WHERE account_id = $1 AND reference = ANY($2::text[]) AND deleted_at IS NULL
+      ORDER BY id FOR SHARE`,
     [accountId, wanted],
   );
-  const live = new Set(rows.map((r) => r.reference));
-  asked.forEach((reference, i) => {
-    if (reference !== undefined && (!live.has(reference) || reference === items[i].reference))
+  const status = new Map(rows.map((r) => [r.reference, r.status]));
+  items.forEach((item, i) => {
+    const reference = asked[i];
+    if (reference !== undefined && (!isOpenLead(status.get(reference) ?? '') || reference === item.reference))
       bag.add(`${keyOf(i)}duplicate_of`, messages.invalid(`${keyOf(i)}duplicate_of`));
+    // The item's move, for the items after it (an item that fails fails the whole request anyway).
+    if (typeof item?.reference === 'string' && typeof item.status === 'string' && locked.has(item.reference) && status.has(item.reference))
+      status.set(item.reference, item.status);
   });
 }
 

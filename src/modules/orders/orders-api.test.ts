@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { newId } from '../../lib/ids.js';
+import { followUpQueue } from '../follow-up/queries.js';
+import { deliveriesOf } from '../deliveries/queries.js';
+import { lastPushFailure } from '../shipping/push-failures.js';
 
 const API = '/api/web/1.0';
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -647,6 +650,61 @@ describe('PATCH /orders/{reference}', () => {
         },
       ],
     );
+  });
+
+  test('a comment without a status is kept on a history row of the current status, which no move-counting reader takes for a move (audit)', async () => {
+    const a = await tenant(t.db);
+    const [r1, r2] = await createOrders(a, [order(0), order(1)]);
+    // r1's last push failed: its page shows why until the order moves, which a comment is not.
+    const company = newId();
+    await t.db.query(`INSERT INTO shipping_companies (id, name, adapter) VALUES ($1, $2, 'manual')`, [company, `Courier ${company}`]);
+    await t.db.query(
+      `INSERT INTO order_push_failures (order_id, shipping_company_id, message)
+       SELECT id, $3, 'Courier refused the address' FROM orders WHERE reference = $1 AND account_id = $2`,
+      [r1, a.accountId, company],
+    );
+    const res = await call(a, 'PATCH', `/orders/${r1}`, {
+      total: 250,
+      products: [{ sku: 'P2', quantity: 5, price: 50 }],
+      comment: 'changed',
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().data.total, 250);
+    // A shipped order (fields closed) takes a comment too, in a bulk PATCH.
+    await setStatus(a, r2, 'shipped', 'TRK-1');
+    await t.db.query('UPDATE orders SET delivery_user_id = $3 WHERE account_id = $1 AND reference = $2', [a.accountId, r2, a.userId]);
+    await t.db.query(
+      `INSERT INTO order_histories (account_id, order_id, old_status, new_status, changed_by, created_at)
+       SELECT account_id, id, 'new', 'shipped', 'system', now() - interval '30 days' FROM orders WHERE reference = $1 AND account_id = $2`,
+      [r2, a.accountId],
+    );
+    const bulk = await call(a, 'PATCH', '/orders', { orders: [{ reference: r2, comment: 'customer asked where it is' }] });
+    assert.equal(bulk.statusCode, 200, bulk.body);
+    const hist = await call(a, 'GET', '/order-histories');
+    assert.deepEqual(
+      hist.json().data.map((h: Record<string, unknown>) => [h.order_reference, h.old_status, h.new_status, h.comment]),
+      [
+        [r2, 'shipped', 'shipped', 'customer asked where it is'],
+        [r1, 'new', 'new', 'changed'],
+        [r2, null, 'new', null],
+        [r1, null, 'new', null],
+        [r2, 'new', 'shipped', null],
+      ],
+    );
+    assert.equal((await show(a, r2)).status, 'shipped');
+    // The follow-up queue still dates the order from its move to shipped, 30 days ago, not from the comment.
+    const queue = await followUpQueue(t.db, 'shipped', 5, { page: 1, per_page: 50 }, a.accountId);
+    assert.deepEqual(
+      queue.rows.map((r) => [r.reference, r.days]),
+      [[r2, 30]],
+    );
+    // The courier's round shows when it was shipped, not when it was commented on.
+    assert.deepEqual(
+      (await deliveriesOf(t.db, a.userId)).map((d) => [d.reference, d.shipped_at]),
+      [[r2, queue.rows[0].since]],
+    );
+    const id1 = (await show(a, r1)).id as string;
+    assert.equal((await lastPushFailure(t.db, id1))?.message, 'Courier refused the address');
   });
 
   test('other statuses are not the API’s to set, and refused transitions name both ends', async () => {

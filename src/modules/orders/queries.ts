@@ -57,7 +57,9 @@ function scopeWhere(scope: string | OrderScope): Where {
   w.and('o.deleted_at IS NULL');
   if (deliveryUserId !== undefined) w.and(`o.delivery_user_id = ${w.param(deliveryUserId)}`);
   if (confirmedBy !== undefined) {
-    w.and(`o.lead_id IN (SELECT h.lead_id FROM lead_histories h WHERE h.user_id = ${w.param(confirmedBy)} AND h.new_status = 'confirmed')`);
+    w.and(
+      `o.lead_id IN (SELECT h.lead_id FROM lead_histories h WHERE h.user_id = ${w.param(confirmedBy)} AND h.new_status = 'confirmed' AND h.old_status IS DISTINCT FROM h.new_status)`,
+    );
   }
   return w;
 }
@@ -277,7 +279,7 @@ export async function orderExportBatch(
             ol.price::float8 AS price, b.total::float8 AS total, iso_utc(b.created_at) AS created_at, b.tracking_number,
             (SELECT sc.name FROM shipping_companies sc WHERE sc.id = b.shipping_company_id) AS shipping_company,
             CASE WHEN b.status = 'delivered' THEN
-              (SELECT iso_utc(max(h.created_at)) FROM order_histories h WHERE h.order_id = b.id AND h.new_status = 'delivered') END AS delivered_at
+              (SELECT iso_utc(max(h.created_at)) FROM order_histories h WHERE h.order_id = b.id AND h.new_status = 'delivered' AND h.old_status IS DISTINCT FROM h.new_status) END AS delivered_at
        FROM b LEFT JOIN order_lines ol ON ol.order_id = b.id
       ORDER BY b.id, ol.position`,
     w.params,

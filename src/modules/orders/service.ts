@@ -7,6 +7,7 @@ import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../recor
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { createOrders, deleteOrderRows, replaceOrderLines, reserveLockedWaiting, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
+import { appendComments } from '../records/history.js';
 import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderInput, OrderPatch } from './schemas.js';
 import { forbidden } from '../../http/errors.js';
 import { orderMoveRefusal, tokenRoleForbids, type OrderStatus } from './transitions.js';
@@ -106,6 +107,15 @@ async function patchOrders(
         to: i.status as OrderStatus,
         comment: i.comment ?? null,
       })),
+  );
+  await appendComments(
+    q,
+    'order_histories',
+    actor,
+    accountId,
+    items
+      .filter((i) => i.status === undefined && typeof i.comment === 'string')
+      .map((i) => ({ ...locked.get(i.reference)!, comment: i.comment! })),
   );
   await reserveLockedWaiting(
     q,

@@ -55,3 +55,23 @@ export const appendCreated = (q: Queryable, table: 'lead_histories' | 'order_his
     accountId,
     ids.map((id) => ({ id, from: null, to: 'new', comment: null })),
   );
+
+/**
+ * Comments sent without a status (api-v1.md: "kept on the history row"): each on a row whose old and
+ * new status are the record's current one (docs/decisions.md). No move, so no call, event or stock;
+ * readers that count moves skip these rows (`old_status IS DISTINCT FROM new_status`).
+ */
+export const appendComments = (
+  q: Queryable,
+  table: 'lead_histories' | 'order_histories',
+  actor: Actor,
+  accountId: string,
+  rows: { id: string; status: string; comment: string }[],
+) =>
+  appendHistories(
+    q,
+    table,
+    actor,
+    accountId,
+    rows.map((r) => ({ id: r.id, from: r.status, to: r.status, comment: r.comment })),
+  );

@@ -24,7 +24,8 @@ export const currentPushFailure = (o: string) =>
   `SELECT c.name AS company, f.message, f.failed_at
      FROM order_push_failures f JOIN shipping_companies c ON c.id = f.shipping_company_id
     WHERE f.order_id = ${o}.id AND ${o}.status = 'new'
-      AND NOT EXISTS (SELECT 1 FROM order_histories h WHERE h.order_id = f.order_id AND h.created_at > f.failed_at)`;
+      AND NOT EXISTS (SELECT 1 FROM order_histories h WHERE h.order_id = f.order_id AND h.created_at > f.failed_at
+                        AND h.old_status IS DISTINCT FROM h.new_status)`;
 
 /** The order's current push failure (`currentPushFailure`), if any. */
 export async function lastPushFailure(q: Queryable, orderId: string): Promise<PushFailure | undefined> {
