@@ -7,7 +7,20 @@ STATUS_CODES[419] = 'Page Expired';
 /** The error catalogue: every error a client can see, with its exact status and message (api-v1.md). */
 export type FieldErrors = Record<string, string[]>;
 
+/** A refused form's way back on the dashboard, instead of an error page: 302 to `redirect` with the flash, the input kept when asked. */
+export interface PageAnswer {
+  redirect: string;
+  flash: { success?: string; error?: string };
+  keepInput?: boolean;
+}
+
 export class HttpError extends Error {
+  /**
+   * For a dashboard form (never JSON): its answer, decided once the request's transaction has ended
+   * (it may write, as the call centre's claim taken again does).
+   */
+  page?: () => Promise<PageAnswer>;
+
   constructor(
     readonly statusCode: number,
     message: string,

@@ -2,7 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { HttpError, fromDatabaseError, fromFastifyError, methodNotAllowed, notFound, serverError } from './errors.js';
 import type FindMyWay from 'find-my-way';
 
-type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => boolean;
+/** Whether it answered; a promise when its answer waits on the error's `page` (it answers then). */
+type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => boolean | Promise<void>;
 
 /**
  * The one error renderer: handlers throw, this answers. JSON by default; an HTML renderer (the
@@ -19,7 +20,11 @@ export function installErrorRenderer(
 ) {
   const send = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => {
     for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-    for (const render of opts.html ?? []) if (render(req, reply, err)) return reply;
+    for (const render of opts.html ?? []) {
+      const answered = render(req, reply, err);
+      if (answered === true) return reply;
+      if (answered) return answered;
+    }
     return reply.code(err.statusCode).type('application/json; charset=utf-8').send(err.body());
   };
 

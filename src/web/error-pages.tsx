@@ -27,7 +27,7 @@ const EXPLAIN: Record<number, string> = {
  * The dashboard's side of the one error renderer: pages for browsers, the JSON body for JSON
  * clients and the API. Unauthenticated pages go to /login; a failed form goes back with its errors.
  */
-export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: HttpError): boolean {
+export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: HttpError): boolean | Promise<void> {
   if (req.url.startsWith('/api/') || wantsJson(req)) return false;
   // Dashboard routes answer pages; anything else (/up, unknown paths) only to a browser.
   const wantsHtml = /text\/html/.test(String(req.headers.accept ?? ''));
@@ -45,6 +45,22 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
     reply.redirect('/login', 302);
     return true;
   }
+  // A refusal with its own way back (the call centre's lapsed claim): a flash, not a dead end; the
+  // input is kept for the form it goes back to. Should that answer fail, the error's page is shown.
+  if (err.page && session && req.method !== 'GET') {
+    const old = oldInput(req.body);
+    return err.page().then(
+      (answer) => {
+        session.flash = answer.flash;
+        if (answer.keepInput) session.old = old;
+        reply.redirect(answer.redirect, 302);
+      },
+      (cause: unknown) => {
+        req.log.error({ err: cause }, 'a refused form’s way back failed');
+        errorPage(req, reply, err);
+      },
+    );
+  }
   if (err.statusCode === 422 && session && req.method !== 'GET') {
     session.errors = err.errors;
     session.old = oldInput(req.body);
@@ -52,6 +68,11 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
     reply.redirect(typeof back === 'function' ? back(req) : (back ?? backUrl(req)), 302);
     return true;
   }
+  errorPage(req, reply, err);
+  return true;
+}
+
+function errorPage(req: FastifyRequest, reply: FastifyReply, err: HttpError) {
   const title = TITLES[err.statusCode] ?? 'Error';
   renderPage(req, reply, {
     title,
@@ -83,5 +104,4 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
       </div>
     ),
   });
-  return true;
 }

@@ -137,3 +137,84 @@ test('an outcome sent with no choice says so once, beside the Outcome group, not
   assert.doesNotMatch(alert, /status field is required/);
   assert.equal(page.body.split(required).length - 1, 1);
 });
+
+// Found by an audit: with claim_minutes 1, an agent who took longer than a minute to save a
+// confirmation got a bare 409 error page and lost everything typed, though nobody held the lead.
+test('an outcome saved after the agent’s own claim ran out: the lead is theirs again, back on the call screen with what they typed', async () => {
+  const { id, agent, back } = await onTheCallScreen();
+  await t.db.query(`UPDATE leads SET claimed_until = now() - interval '5 seconds' WHERE id = $1`, [id]);
+  const typed = {
+    status: 'confirmed',
+    address: '12 Rue Corrected',
+    'products[0][sku]': 'A',
+    'products[0][quantity]': '3',
+    'products[0][price]': '100',
+    comment: 'Wants it before Friday',
+  };
+  const res = await agent.form(`/leads/${id}/status`, typed, back);
+  assert.equal(res.statusCode, 302, res.body.slice(0, 300));
+  assert.equal(res.headers.location, `/call-centre/leads/${id}`);
+  const claim = await t.db.query<{ live: boolean; status: string; address: string }>(
+    `SELECT claimed_until > now() + interval '1 minute' AS live, status, address FROM leads WHERE id = $1`,
+    [id],
+  );
+  assert.deepEqual(claim.rows[0], { live: true, status: 'new', address: '1 Rue de Fes' }, 'claimed again for claim_minutes; nothing saved');
+  const page = await agent.follow(res);
+  assert.equal(page.statusCode, 200);
+  assert.match(
+    page.body,
+    /Your hold on this lead ran out before you saved, so nothing was saved\. The lead is yours again: check your outcome and save it\./,
+  );
+  assert.match(page.body, /value="confirmed"[^>]*checked/);
+  assert.match(page.body, /<details class="corrections" open/);
+  assert.match(page.body, /name="address"[^>]*value="12 Rue Corrected"/);
+  assert.match(page.body, /name="products\[0\]\[quantity\]"[^>]*value="3"/);
+  assert.match(page.body, />Wants it before Friday<\/textarea>/);
+  // Saved again, it goes through.
+  const saved = await agent.form(`/leads/${id}/status`, typed, back);
+  assert.equal(saved.headers.location, '/call-centre');
+  const lead = await t.db.query<{ status: string; address: string }>('SELECT status, address FROM leads WHERE id = $1', [id]);
+  assert.deepEqual(lead.rows[0], { status: 'confirmed', address: '12 Rue Corrected' });
+});
+
+test('an outcome saved after the claim ran out and another agent took the lead: back to the queue, told so, no error page', async () => {
+  const { id, agent, back } = await onTheCallScreen();
+  const other = await t.db.query<{ account_id: string; product_id: string }>(
+    'SELECT l.account_id, ll.product_id FROM leads l JOIN lead_lines ll ON ll.lead_id = l.id WHERE l.id = $1',
+    [id],
+  );
+  const two = await login(t.app, (await agentOf(t.db, [other.rows[0].product_id])).email);
+  await t.db.query(`UPDATE leads SET claimed_until = now() - interval '5 seconds' WHERE id = $1`, [id]);
+  assert.equal(ok(await two.json('POST', '/call-centre/next', {})).data.id, id);
+  const res = await agent.form(`/leads/${id}/status`, { status: 'no_reply', comment: 'x' }, back);
+  assert.equal(res.statusCode, 302);
+  assert.equal(res.headers.location, '/call-centre');
+  const queue = await agent.follow(res);
+  assert.match(queue.body, /<div class="flash flash-error" role="alert">\s*This lead is being handled by another agent\./);
+  // The call screen offers nothing to take: another agent holds the lead.
+  assert.doesNotMatch((await agent.get(`/call-centre/leads/${id}`)).body, /Take this lead again|Save outcome/);
+});
+
+test('the call screen of a lead whose claim of the agent’s ran out, nobody else’s since, offers to take it again', async () => {
+  const { id, agent } = await onTheCallScreen();
+  await t.db.query(`UPDATE leads SET claimed_until = now() - interval '5 seconds' WHERE id = $1`, [id]);
+  const page = await agent.get(`/call-centre/leads/${id}`);
+  assert.doesNotMatch(page.body, /Save outcome/);
+  assert.match(page.body, new RegExp(`<form[^>]*action="/call-centre/leads/${id}/claim"`));
+  assert.match(page.body, /Take this lead again/);
+  const taken = await agent.form(`/call-centre/leads/${id}/claim`, {});
+  assert.equal(taken.headers.location, `/call-centre/leads/${id}`);
+  const again = await agent.follow(taken);
+  assert.match(again.body, /is yours again\./);
+  assert.match(again.body, /Save outcome/);
+  // Taken by another meanwhile: the button is refused with the queue's message, not an error page.
+  await t.db.query(`UPDATE leads SET claimed_until = now() - interval '5 seconds' WHERE id = $1`, [id]);
+  const someone = await agentOf(t.db, []);
+  await t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '5 minutes' WHERE id = $1`, [id, someone.id]);
+  const refused = await agent.form(`/call-centre/leads/${id}/claim`, {});
+  assert.equal(refused.headers.location, '/call-centre');
+  assert.match((await agent.follow(refused)).body, /This lead is being handled by another agent\./);
+  assert.deepEqual(ok(await agent.json('POST', `/call-centre/leads/${id}/claim`, {}), 409), {
+    message: 'This lead is being handled by another agent.',
+  });
+});

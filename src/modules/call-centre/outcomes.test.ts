@@ -37,6 +37,22 @@ describe('outcomes on PATCH /leads/{id}/status', () => {
     ok(await outcome(two, id, { status: 'wrong' }));
   });
 
+  test('an outcome sent as JSON after the agent’s own claim ran out: 409 as the spec says, and the lead is not claimed again', async () => {
+    const s = await shop(t.db);
+    const [id] = await leads(t.db, s, [{ sku: 'A' }]);
+    const one = await login(t.app, (await agentOf(t.db, [s.products.A])).email);
+    assert.equal((await next(one))!.id, id);
+    await t.db.query(`UPDATE leads SET claimed_until = now() - interval '5 seconds' WHERE id = $1`, [id]);
+    const res = await outcome(one, id, { status: 'confirmed', address: 'Elsewhere' });
+    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+    assert.deepEqual(ok(res, 409), HELD);
+    const { rows } = await t.db.query<{ live: boolean; address: string }>(
+      'SELECT claimed_until > now() AS live, address FROM leads WHERE id = $1',
+      [id],
+    );
+    assert.deepEqual(rows[0], { live: false, address: '1 Rue de Fes' });
+  });
+
   test('an agent edits leads of their own queue only: not one another agent holds or was assigned (409)', async () => {
     const s = await shop(t.db);
     const [id] = await leads(t.db, s, [{ sku: 'A' }]);

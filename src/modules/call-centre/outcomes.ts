@@ -1,8 +1,9 @@
-import type { Queryable } from '../../db/database.js';
+import { databaseOf, type Queryable } from '../../db/database.js';
 import { forbidden, leadHeldByAnother } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import type { WebUser } from '../../web/types.js';
 import { LEAD_STATUSES, outcomeRefusal, type LeadStatus } from '../leads/transitions.js';
+import { claimAgain } from './queue.js';
 import { readSettings } from './settings.js';
 import { zonedInstant } from '../../lib/time-zone.js';
 
@@ -24,6 +25,25 @@ export async function checkAgentEdit(q: Queryable, user: WebUser, leadId: string
   if (rows.length === 0) throw leadHeldByAnother();
 }
 
+const CLAIM_TAKEN_AGAIN =
+  'Your hold on this lead ran out before you saved, so nothing was saved. The lead is yours again: check your outcome and save it.';
+
+/**
+ * An outcome sent without a live claim: 409 (call-centre.md). On the dashboard (decisions.md), the
+ * agent whose own claim ran out while nobody took the lead gets it again and goes back to the call
+ * screen with what they typed; otherwise back to the queue, told why. Decided once the outcome's
+ * transaction has rolled back, so the claim taken again stays.
+ */
+function withoutClaim(q: Queryable, agentId: string, leadId: string) {
+  const err = leadHeldByAnother();
+  const db = databaseOf(q);
+  err.page = async () =>
+    db && (await claimAgain(db, agentId, leadId))
+      ? { redirect: `/call-centre/leads/${leadId}`, flash: { error: CLAIM_TAKEN_AGAIN }, keepInput: true }
+      : { redirect: '/call-centre', flash: { error: err.message } };
+  return err;
+}
+
 /**
  * The call centre's rules on `PATCH /leads/{id}/status` (call-centre.md), inside its transaction:
  * an agent must hold the lead's claim (409) and may set only their handlings (403); `call_later`
@@ -43,7 +63,7 @@ export async function checkOutcome(
       leadId,
       user.id,
     ]);
-    if (rows.length === 0) throw leadHeldByAnother();
+    if (rows.length === 0) throw withoutClaim(q, user.id, leadId);
   }
   if (input.status === undefined || input.status === null || input.status === '') bag.add('status', messages.required('status'));
   // A status that does not exist is the field's error (422), as for everyone; one outside their handlings is 403.

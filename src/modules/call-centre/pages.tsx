@@ -10,12 +10,12 @@ import { sendJson } from '../listing/api-helpers.js';
 import { activeProducts } from '../records/hand-made.js';
 import type { HistoryItem } from '../records/record-ui.js';
 import { findLead, leadAccess, leadHistories, leadJson } from '../leads/queries.js';
-import { CALL_OUTCOMES, leadMovesFor } from '../leads/transitions.js';
+import { CALL_OUTCOMES, isOpenLead, leadMovesFor } from '../leads/transitions.js';
 import type { LeadItem } from '../leads/views.js';
 import { agentProfile, isWorkingTime } from './agent.js';
 import { customerRecord } from './customer.js';
 import { callCentrePolicy } from './policy.js';
-import { claimNext, heldByAnother, queueCounts, releaseClaim } from './queue.js';
+import { claimAgain, claimNext, heldByAnother, queueCounts, releaseClaim } from './queue.js';
 import { readSettings } from './settings.js';
 import { callCentreSettingsPages } from './settings-pages.js';
 import { callCentreManagerPages } from './manager-pages.js';
@@ -108,6 +108,8 @@ export async function callCentrePages(web: FastifyInstance) {
     const lead = JSON.parse(json!) as LeadItem;
     const held = claim.rows[0];
     const mine = held.claimed_until !== null && held.claimed_by === user.id;
+    // The agent's own claim ran out and nobody took the lead since: offered to them again, not a dead page.
+    const lapsed = user.role === 'agent' && held.claimed_until === null && held.claimed_by === user.id && isOpenLead(row.status);
     const outcomes =
       user.role !== 'agent' || mine
         ? leadMovesFor(actorOfUser(user), row.status, access.handlings).filter((s) => CALL_OUTCOMES.includes(s))
@@ -127,11 +129,28 @@ export async function callCentrePages(web: FastifyInstance) {
           recordRows={customer.rows}
           histories={JSON.parse(histories) as HistoryItem[]}
           outcomes={outcomes}
+          takeAgain={lapsed}
           cancelReasons={settings.cancel_reasons}
           products={products}
         />
       ),
     });
+  });
+
+  // "Take this lead again": the agent's own claim that ran out, nobody else's since (queue.ts claimAgain).
+  web.post<IdRoute>('/call-centre/leads/:id/claim', queue, async (req, reply) => {
+    const user = req.user!;
+    const access = await leadAccess(db, user);
+    const row = await findLead(db, access.scope, req.params.id);
+    if (!row) throw notFound();
+    const until = await claimAgain(db, user.id, row.id);
+    if (!until) {
+      const err = leadHeldByAnother();
+      const why = (await heldByAnother(db, user.id, row.id)) ? err.message : `${row.reference} is no longer yours to take again.`;
+      err.page = () => Promise.resolve({ redirect: '/call-centre', flash: { error: why } });
+      throw err;
+    }
+    return done(req, reply, { message: `${row.reference} is yours again.`, redirect: screenUrl(row.id), data: { claimed_until: until } });
   });
 
   web.post<IdRoute>('/call-centre/leads/:id/release', queue, async (req, reply) => {

@@ -1,6 +1,7 @@
-import type { Queryable } from '../../db/database.js';
+import type { Database, Queryable } from '../../db/database.js';
 import { compact } from '../../db/paging.js';
 import { LEAD_JSON } from '../leads/presenter.js';
+import { agentProfile } from './agent.js';
 
 const OPEN = `l.status IN ('new', 'no_reply', 'call_later') AND l.deleted_at IS NULL`;
 /** Not held by anyone: never claimed, or the claim expired. */
@@ -79,6 +80,29 @@ export interface Claim {
 export async function claimNext(q: Queryable, agentId: string): Promise<Claim | undefined> {
   const { rows } = await q.query<Claim>(CLAIM_NEXT, [agentId], { name: 'claim_next' });
   return rows[0] && { ...rows[0], json: compact(rows[0].json) };
+}
+
+/**
+ * Takes again, for a fresh claim_minutes, the lead the agent's own claim on which ran out while
+ * nobody else took it: still open, not assigned to another agent, and no other lead held by the
+ * agent (one lead at a time, as claimNext: the agent's row is locked first). The new
+ * claimed_until, or undefined when it is not theirs to take again.
+ */
+export async function claimAgain(db: Database, agentId: string, leadId: string): Promise<string | undefined> {
+  const { rows } = await db.tx(async (q) => {
+    await agentProfile(q, agentId, true);
+    return q.query<{ claimed_until: string }>(
+      `UPDATE leads l
+        SET claimed_until = now() + make_interval(mins => (SELECT claim_minutes FROM call_centre_settings))
+      WHERE l.id = $2 AND l.claimed_by = $1 AND l.claimed_until <= now() AND ${OPEN}
+        AND (l.assigned_to IS NULL OR l.assigned_to = $1)
+        AND NOT EXISTS (SELECT 1 FROM leads o WHERE o.claimed_by = $1 AND o.claimed_until > now() AND o.id <> l.id
+                          AND o.status IN ('new', 'no_reply', 'call_later') AND o.deleted_at IS NULL)
+  RETURNING iso_utc(l.claimed_until) AS claimed_until`,
+      [agentId, leadId],
+    );
+  });
+  return rows[0]?.claimed_until;
 }
 
 export interface QueueCounts {

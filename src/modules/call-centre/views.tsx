@@ -91,6 +91,7 @@ function OutcomeForm(p: {
   const { errors, old } = usePage();
   const chosen = (old as { status?: unknown }).status;
   const correctionRefused = errors.some((k) => CORRECTIONS.has(k.split('.')[0]));
+  // A confirmation sent back (a claim taken again, a refused field) shows the corrections as typed.
   // The choice's own message ("The status field is required.") beside the group, as ui.tsx's fields do.
   const statusErrors = errors.of('status');
   const invalid = statusErrors.length > 0;
@@ -141,7 +142,7 @@ function OutcomeForm(p: {
           />
         )}
         {p.outcomes.includes('confirmed') && (
-          <details class="corrections" open={correctionRefused}>
+          <details class="corrections" open={correctionRefused || chosen === 'confirmed'}>
             <summary>Corrections on confirmation (customer and products)</summary>
             <div class="form-grid">
               <Field name="full_name" label="Full name" value={lead.full_name} />
@@ -175,6 +176,8 @@ export function CallScreen(p: {
   recordRows: CustomerHistoryRow[];
   histories: HistoryItem[];
   outcomes: string[];
+  /** The agent's own claim ran out and nobody took the lead since: offer it to them again. */
+  takeAgain?: boolean;
   cancelReasons: string[];
   products: { sku: string; name: string; price: number }[];
 }) {
@@ -235,6 +238,14 @@ export function CallScreen(p: {
         <div class="record-side">
           {p.outcomes.length > 0 && (
             <OutcomeForm lead={lead} outcomes={p.outcomes} cancelReasons={p.cancelReasons} products={p.products} release={queue} />
+          )}
+          {p.outcomes.length === 0 && p.takeAgain && (
+            <Card title="Outcome" class="card-outcome">
+              <p>Your hold on this lead ran out. Nobody has taken it since.</p>
+              <Form action={`/call-centre/leads/${lead.id}/claim`} label="Take this lead again">
+                <Button>Take this lead again</Button>
+              </Form>
+            </Card>
           )}
           <HistoryCard reference={lead.reference} items={p.histories} />
         </div>

@@ -5,6 +5,7 @@ import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '.
 import { newId } from '../../lib/ids.js';
 import { followUpQueue } from '../follow-up/queries.js';
 import { deliveriesOf } from '../deliveries/queries.js';
+import { orderExportBatch } from './queries.js';
 import { lastPushFailure } from '../shipping/push-failures.js';
 
 const API = '/api/web/1.0';
@@ -705,6 +706,21 @@ describe('PATCH /orders/{reference}', () => {
     );
     const id1 = (await show(a, r1)).id as string;
     assert.equal((await lastPushFailure(t.db, id1))?.message, 'Courier refused the address');
+    // Delivered ten days ago, commented on today: the export's delivered_at is the delivery's.
+    await setStatus(a, r2, 'delivered');
+    const { rows: delivered } = await t.db.query<{ at: string }>(
+      `INSERT INTO order_histories (account_id, order_id, old_status, new_status, changed_by, created_at)
+       SELECT account_id, id, 'shipped', 'delivered', 'system', date_trunc('second', now()) - interval '10 days'
+         FROM orders WHERE reference = $1 AND account_id = $2
+       RETURNING iso_utc(created_at) AS at`,
+      [r2, a.accountId],
+    );
+    assert.equal((await call(a, 'PATCH', `/orders/${r2}`, { comment: 'paid in full' })).statusCode, 200);
+    const exported = await orderExportBatch(t.db, { accountId: a.accountId }, {}, '', 10);
+    assert.deepEqual(
+      exported.filter((r) => r.reference === r2).map((r) => r.delivered_at),
+      [delivered[0].at],
+    );
   });
 
   test('other statuses are not the API’s to set, and refused transitions name both ends', async () => {
