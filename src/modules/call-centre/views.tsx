@@ -90,8 +90,8 @@ function OutcomeForm(p: {
   // refused, the corrections open: its messages are inside.
   const { errors, old } = usePage();
   const chosen = (old as { status?: unknown }).status;
-  const correctionRefused = errors.some((k) => CORRECTIONS.has(k.split('.')[0]));
-  // A confirmation sent back (a claim taken again, a refused field) shows the corrections as typed.
+  // A confirmation sent back (a refused field, a claim taken again) shows its corrections as typed.
+  const correctionsOpen = chosen === 'confirmed' || errors.some((k) => CORRECTIONS.has(k.split('.')[0]));
   // The choice's own message ("The status field is required.") beside the group, as ui.tsx's fields do.
   const statusErrors = errors.of('status');
   const invalid = statusErrors.length > 0;
@@ -142,7 +142,7 @@ function OutcomeForm(p: {
           />
         )}
         {p.outcomes.includes('confirmed') && (
-          <details class="corrections" open={correctionRefused || chosen === 'confirmed'}>
+          <details class="corrections" open={correctionsOpen}>
             <summary>Corrections on confirmation (customer and products)</summary>
             <div class="form-grid">
               <Field name="full_name" label="Full name" value={lead.full_name} />
