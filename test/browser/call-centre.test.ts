@@ -77,6 +77,16 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await page.locator('select[name="products[1][sku]"]').selectOption('A');
     await page.locator('input[name="products[1][quantity]"]').fill('1');
     await page.locator('input[name="products[1][price]"]').fill('90');
+    await page.locator('input[name="products[0][price]"]').fill('1249.99');
+    // The lines in the narrow column of a desktop screen: nothing cut or overlapping (call-centre audit:
+    // the SKU cut its name, Quantity ran into Price, a four-digit price was cut), nor on a phone.
+    for (const viewport of [
+      { width: 390, height: 844 },
+      { width: 1280, height: 800 },
+    ]) {
+      await page.setViewportSize(viewport);
+      assert.deepEqual(await layoutProblems(page), [], `call screen, confirming, ${viewport.width} px`);
+    }
     await checkPage(page, 'call screen, confirming');
     await screenshots(page, 'call-screen');
     await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Save outcome' }).click()]);
