@@ -20,8 +20,19 @@ import type { Actor } from '../../core/actor.js';
 import { bookOrderMoves } from '../ledger/book.js';
 import { COD_AMOUNT } from '../ledger/order-fees.js';
 import { BARCODABLE } from '../shipping/labels.js';
-import { deliveryUsers, manualCompanies } from './queries.js';
+import { deliveryUsers, manualCompanies, trackingNumberTaken } from './queries.js';
 import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, type OrderStatus } from './transitions.js';
+
+/** What a shipment by hand is given (the status form). */
+interface ShipInput {
+  tracking_number?: string | null;
+  delivery_user_id?: string | null;
+  shipping_company_id?: string | null;
+}
+
+/** The tracking number a shipment by hand gets: the one typed, else, with one of our couriers, the order's reference. */
+export const shipTrackingNumber = (input: ShipInput, reference: string): string | null =>
+  input.tracking_number ?? (input.delivery_user_id ? reference : null);
 
 /**
  * A dashboard move's checks, in the order the page reports them: the move itself, then what it
@@ -32,8 +43,8 @@ import { orderMoveNeeds, orderMoveRefusal, orderStockEffect, type OrderState, ty
 export async function checkOrderMove(
   q: Queryable,
   actor: Actor,
-  order: OrderState,
-  input: { status: OrderStatus; tracking_number?: string | null; delivery_user_id?: string | null; shipping_company_id?: string | null },
+  order: OrderState & { id: string; reference: string; account_id: string },
+  input: ShipInput & { status: OrderStatus },
   bag: ErrorBag,
 ): Promise<void> {
   const refused = orderMoveRefusal(actor, order, input.status);
@@ -51,6 +62,13 @@ export async function checkOrderMove(
   // The label's Code 128 barcode carries printable ASCII only: anything else would scan as other text.
   if (needs.includes('tracking_number') && input.tracking_number && !BARCODABLE.test(input.tracking_number))
     bag.add('tracking_number', messages.format('tracking_number'));
+  // One parcel per number at a carrier (Laravel's `unique`): the number the order would ship under, typed or its reference.
+  const tracking = needs.includes('tracking_number') ? shipTrackingNumber(input, order.reference) : null;
+  if (tracking && !bag.has('tracking_number') && !bag.has('shipping_company_id')) {
+    const companyId = byHand ? input.shipping_company_id! : null;
+    if (await trackingNumberTaken(q, { orderId: order.id, accountId: order.account_id, companyId, trackingNumber: tracking }))
+      bag.add('tracking_number', messages.unique('tracking_number'));
+  }
   if (needs.includes('delivery_user_id')) {
     const couriers = await deliveryUsers(q);
     if (input.delivery_user_id) {

@@ -261,6 +261,42 @@ test('the lifecycle actions each role may take: ship, mark, cancel, renew; refus
     assert.equal((await admin.json('GET', `/orders/${waiting}/show`)).json().data.status, 'new');
   }));
 
+// Fulfilment audit: two orders of our own couriers shipped under one hand-typed tracking number.
+test('a tracking number another order of the account carries with our couriers is refused beside the field, what was typed kept', () =>
+  withTestApp(async (t) => {
+    const { a, seller } = await shop(t);
+    const admin = await login(t.app, (await staff(t.db, 'admin')).email);
+    const courier = await staff(t.db, 'delivery');
+    const [first, second] = [await createOrder(seller), await createOrder(seller)];
+    const ship = (id: string, tracking: string) =>
+      admin.form(
+        `/orders/${id}/status`,
+        { status: 'shipped', tracking_number: tracking, delivery_user_id: courier.id },
+        { method: 'PATCH' },
+      );
+    assert.equal((await ship(first, 'OWN-77')).statusCode, 302);
+    await admin.get(`/orders/${second}/show`);
+    const back = await admin.follow(await ship(second, 'own-77'));
+    assert.deepEqual(fieldErrors(back.body, 'f-tracking_number'), ['The tracking number has already been taken.']);
+    assert.match(back.body, /<input[^>]*id="f-tracking_number"[^>]*value="own-77"/);
+    assert.deepEqual((await admin.json('GET', `/orders/${second}/show`)).json().data.status, 'new');
+    // Left empty, the number is the order's reference: it counts too.
+    assert.equal((await ship(second, '')).statusCode, 302);
+    const third = await createOrder(seller);
+    await admin.get(`/orders/${third}/show`);
+    assert.deepEqual(fieldErrors((await admin.follow(await ship(third, 'ORD-00002'))).body, 'f-tracking_number'), [
+      'The tracking number has already been taken.',
+    ]);
+    // Another account's orders are not this account's parcels (their references repeat ours).
+    const { seller: otherSeller } = await shop(t);
+    const theirs = await createOrder(otherSeller);
+    assert.equal((await ship(theirs, 'OWN-77')).statusCode, 302);
+    const shipped = (await admin.json('GET', `/orders/${theirs}/show`)).json().data;
+    assert.deepEqual([shipped.status, shipped.tracking_number], ['shipped', 'OWN-77']);
+    const ours = await t.db.query('SELECT reference FROM orders WHERE account_id = $1 AND tracking_number = $2', [a.accountId, 'OWN-77']);
+    assert.deepEqual(ours.rows, [{ reference: 'ORD-00001' }]);
+  }));
+
 test('delete: new and canceled orders only, one or many, all or nothing', () =>
   withTestApp(async (t) => {
     const { seller: s } = await shop(t);

@@ -23,7 +23,7 @@ import { ListQuery } from '../listing/list-schemas.js';
 import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { IMPERSONATOR } from '../records/history.js';
-import { checkOrderMove, transitionOrders } from './lifecycle.js';
+import { checkOrderMove, shipTrackingNumber, transitionOrders } from './lifecycle.js';
 import { orderPolicy } from './policy.js';
 import {
   deliveryUsers,
@@ -289,7 +289,7 @@ export async function ordersPages(web: FastifyInstance) {
       if (!current) throw notFound();
       const to = input.status as OrderStatus | undefined;
       if (to !== undefined && !bag.has('status')) {
-        await checkOrderMove(q, actor, current, { ...input, status: to }, bag);
+        await checkOrderMove(q, actor, { ...current, account_id: row.account_id }, { ...input, status: to }, bag);
       }
       bag.throwIfAny(OrderStatusBody);
       // The lifecycle may still refuse (e.g. shipping an order waiting for stock): its 422 goes back as is.
@@ -301,7 +301,7 @@ export async function ordersPages(web: FastifyInstance) {
           to: to!,
           comment: input.comment ?? null,
           // With an own courier and no tracking number, the reference is the parcel's number (labels, search).
-          trackingNumber: to === 'shipped' ? (input.tracking_number ?? (input.delivery_user_id ? current.reference : null)) : null,
+          trackingNumber: to === 'shipped' ? shipTrackingNumber(input, current.reference) : null,
           deliveryUserId: to === 'shipped' ? (input.delivery_user_id ?? null) : null,
           shippingCompanyId: to === 'shipped' ? (input.shipping_company_id ?? null) : null,
         },

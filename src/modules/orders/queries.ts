@@ -211,6 +211,38 @@ export async function lockOrders(q: Queryable, accountId: string, references: st
   return new Map(rows.map((r) => [r.reference, r]));
 }
 
+/**
+ * Whether another order already carries this tracking number with the same carrier, case aside: a
+ * shipping company's orders of any account (the company numbers its parcels), or, with no company
+ * (the platform's own couriers), the account's (their number defaults to the order's reference,
+ * unique per account only). Orders of every status count; a renewed one no longer has a number.
+ * First takes a transaction-scoped advisory lock on the carrier and number, so two shipments of one
+ * number at once check one after the other: the caller's transaction writes the number before the
+ * lock goes. Indexed by migration 0039.
+ */
+export async function trackingNumberTaken(
+  q: Queryable,
+  s: { orderId: string; accountId: string; companyId: string | null; trackingNumber: string },
+): Promise<boolean> {
+  const carrier = s.companyId ? `company:${s.companyId}` : `account:${s.accountId}`;
+  await q.query(`SELECT pg_advisory_xact_lock(hashtextextended('codops:tracking:' || $1 || ':' || lower($2), 0))`, [
+    carrier,
+    s.trackingNumber,
+  ]);
+  const { rows } = s.companyId
+    ? await q.query(`SELECT 1 FROM orders WHERE shipping_company_id = $1 AND lower(tracking_number) = lower($2) AND id <> $3 LIMIT 1`, [
+        s.companyId,
+        s.trackingNumber,
+        s.orderId,
+      ])
+    : await q.query(
+        `SELECT 1 FROM orders
+          WHERE account_id = $1 AND shipping_company_id IS NULL AND lower(tracking_number) = lower($2) AND id <> $3 LIMIT 1`,
+        [s.accountId, s.trackingNumber, s.orderId],
+      );
+  return rows.length > 0;
+}
+
 /** Active shipping companies that ship by hand (`manual`: no courier call), for the ship form. */
 export async function manualCompanies(q: Queryable): Promise<{ id: string; name: string }[]> {
   const { rows } = await q.query<{ id: string; name: string }>(

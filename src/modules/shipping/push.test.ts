@@ -254,6 +254,54 @@ test('shipping by hand through a manual company: the status change with its trac
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
 });
 
+const TAKEN = { tracking_number: ['The tracking number has already been taken.'] };
+
+// Fulfilment audit: two orders shipped by hand under one tracking number of one company.
+test('a tracking number typed for a company is refused when another of its orders carries it: any account, any status, case aside', async () => {
+  const ship = (id: string, body: Record<string, unknown>) => admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', ...body });
+  const number = `HAND-${newId()}`;
+  const [first, second, third, fourth] = [await order(), await order(), await order(), await order()];
+  const [a, b, c, d] = await Promise.all([first, second, third, fourth].map(idOf));
+  assert.equal((await ship(a, { shipping_company_id: manual, tracking_number: number })).statusCode, 200);
+  await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id: a, from: 'shipped', to: 'delivered', comment: null }]));
+  expectInvalid(await ship(b, { shipping_company_id: manual, tracking_number: number.toLowerCase() }), TAKEN);
+  // Another account's order at the same company: the company's parcel all the same.
+  const other = await tenant(t.db);
+  await stock(t.db, await productId(t.db, other.accountId, 'P1'), await warehouse(t.db), { quantity: 5 });
+  const theirs = await t.db.tx((q) =>
+    createOrder(q, SYSTEM, other.accountId, {
+      full_name: 'Other',
+      phone: '0612345679',
+      city: 'Rabat',
+      address: '1 Rue',
+      is_fees_paid_by_customer: false,
+      total: 199,
+      products: [{ sku: 'P1', quantity: 1, price: 199 }],
+    }),
+  );
+  const theirId = (
+    await t.db.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 AND reference = $2', [other.accountId, theirs])
+  ).rows[0].id;
+  expectInvalid(await ship(theirId, { shipping_company_id: manual, tracking_number: number }), TAKEN);
+  assert.equal((await orderRow(b)).status, 'new');
+  // Another company, or one of our couriers, is another carrier.
+  const user = { id: (await staff(t.db, 'admin')).id } as never;
+  const otherCompany = await t.db.tx((q) =>
+    createCompany(q, user, t.app.config.appKey, { name: `Hand 2 ${Date.now()}`, adapter: 'manual' }),
+  );
+  assert.equal((await ship(b, { shipping_company_id: otherCompany, tracking_number: number })).statusCode, 200);
+  const courier = await staff(t.db, 'delivery');
+  assert.equal((await ship(c, { delivery_user_id: courier.id, tracking_number: number })).statusCode, 200);
+  // A returned order renewed has no tracking number any more: its old one is free.
+  const again = `HAND-${newId()}`;
+  assert.equal((await ship(d, { shipping_company_id: manual, tracking_number: again })).statusCode, 200);
+  await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id: d, from: 'shipped', to: 'returned', comment: null }]));
+  expectInvalid(await ship(theirId, { shipping_company_id: manual, tracking_number: again }), TAKEN);
+  await t.db.tx((q) => transitionOrders(q, SYSTEM, shop.accountId, [{ id: d, from: 'returned', to: 'new', comment: null }]));
+  assert.equal((await ship(theirId, { shipping_company_id: manual, tracking_number: again })).statusCode, 200);
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
+
 /** Pushes `ids` to `companyId` (the page's JSON answer), runs the job to its end and answers it. */
 async function push(ids: string[], companyId = company) {
   const res = await admin.json('POST', '/orders/push', { ids, shipping_company_id: companyId });
