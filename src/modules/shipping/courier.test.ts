@@ -162,14 +162,16 @@ describe('http courier against the simulated courier', () => {
     assert.ok(await courier.createParcel(nextOrder(), parcel(8)), 'the switch is spent');
   });
 
-  test('an answer about a parcel nobody asked for is malformed', async () => {
+  test('a parcel nobody asked for is skipped with its reason; the parcels asked for are read', async () => {
     const tn = (await courier.createParcel(nextOrder(), parcel(9)))!.tracking_number;
-    sim.set({ malformed: { times: 1, kind: 'unasked-parcel' } });
-    await fails(courier.fetchStatuses([tn]), false, /names the parcel SIM-STRANGER, which was not asked for\.$/);
+    sim.set({ unaskedParcel: { times: 1 } });
+    const answer = await courier.fetchStatuses([tn]);
     assert.deepEqual(
-      (await courier.fetchStatuses([tn])).parcels.map((s) => s.tracking_number),
+      answer.parcels.map((s) => s.tracking_number),
       [tn],
     );
+    assert.deepEqual(answer.skipped, [{ reason: "the courier's parcel SIM-STRANGER was not asked for" }]);
+    assert.deepEqual((await courier.fetchStatuses([tn])).skipped, [], 'the switch is spent');
   });
 
   // Found by an audit: a relative label_url failed the push for good ("/label_url must match format

@@ -35,7 +35,7 @@ export interface ParcelStatus {
   unreadable?: string[];
 }
 
-/** A status answer: the parcels codops read, and the ones it could not (a field over its limit…), with why. */
+/** A status answer: the parcels codops read, and the ones it could not (a field over its limit…) or was not asking about, with why. */
 export interface StatusAnswer {
   parcels: ParcelStatus[];
   /** Not synced (the order stays as it is), reported on the sync job: by order when the tracking number was one asked for. */

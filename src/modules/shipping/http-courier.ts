@@ -31,7 +31,8 @@ const CreatedParcel = Type.Object({ tracking_number: Code });
 /** The limits of what codops stores of a courier event: a longer note is kept cut (`cutNote`). */
 const EVENT_NOTE_MAX = 2000;
 // A status answer is read at three levels, so one odd field costs only what it belongs to: the
-// envelope (not fitting: the whole answer is malformed), each parcel (skipped, told on the job) and
+// envelope (not fitting: the whole answer is malformed), each parcel (skipped, told on the job: one
+// that cannot be read, or one nobody asked for) and
 // each event (not recorded, told on the job; the parcel's other events and its status still count).
 const Statuses = Type.Object({ parcels: Type.Array(Type.Unknown()) });
 const ParcelFields = Type.Object({ tracking_number: Code, status: Code, events: Type.Array(Type.Unknown()) });
@@ -178,7 +179,11 @@ export function httpCourier(opts: HttpCourierOptions): CourierAdapter {
         const { parcels } = checkStatuses(json(await call('GET', `/parcels?tracking_numbers=${query}`, [200])));
         parcels.forEach((p, n) => {
           const tn = (p as { tracking_number?: unknown } | null)?.tracking_number;
-          if (isCode(tn) && !asked.has(tn)) throw malformed(`it names the parcel ${tn}, which was not asked for`);
+          // A parcel nobody asked for is no order's: skipped, not a reason to drop the parcels that were asked for.
+          if (isCode(tn) && !asked.has(tn)) {
+            answer.skipped.push({ reason: `the courier's parcel ${tn} was not asked for` });
+            return;
+          }
           if (!isParcel(p)) {
             const why = unreadableBecause(isParcel.errors);
             answer.skipped.push(

@@ -25,8 +25,10 @@ interface Switches {
   serverError?: Trigger & { status?: number };
   /** Never answer (the client's timeout ends the call). */
   timeout?: Trigger;
-  /** Answer 2xx with a body that does not fit: not JSON, JSON of the wrong shape, or (fetch) a parcel nobody asked for. */
-  malformed?: Trigger & { kind?: 'not-json' | 'wrong-shape' | 'unasked-parcel' };
+  /** Answer 2xx with a body that does not fit: not JSON or JSON of the wrong shape. */
+  malformed?: Trigger & { kind?: 'not-json' | 'wrong-shape' };
+  /** (fetch) Answer, besides the parcels asked for, one nobody asked for (`SIM-STRANGER`, status `LIVRE`). */
+  unaskedParcel?: Trigger;
   /** The `label_url` a create answers (default: an absolute URL on the simulator; undefined leaves it out). */
   labelUrl?: { value: unknown };
 }
@@ -169,9 +171,6 @@ export class CourierSimulator {
     if (this.fires(s.timeout, route)) return; // the socket stays open until the client gives up
     if (this.fires(s.serverError, route)) return send(s.serverError?.status ?? 500, { message: 'The courier is having trouble.' });
     if (this.fires(s.malformed, route)) {
-      if (s.malformed?.kind === 'unasked-parcel' && route === 'fetch') {
-        return send(200, { parcels: [{ tracking_number: 'SIM-STRANGER', status: 'pending', events: [] }] });
-      }
       if (s.malformed?.kind === 'wrong-shape') {
         const wrong = { create: { tracking: 'X' }, fetch: { parcels: { tracking_number: 42 } }, cancel: { ok: true } }[route];
         return send(route === 'create' ? 201 : 200, wrong);
@@ -179,7 +178,7 @@ export class CourierSimulator {
       return res.writeHead(route === 'create' ? 201 : 200, { 'content-type': 'text/html' }).end('<html>Gateway hiccup</html>');
     }
     if (route === 'create') return this.create(body, typeof key === 'string' ? key : '', send);
-    if (route === 'fetch') return this.fetch(url, send);
+    if (route === 'fetch') return this.fetch(url, send, this.fires(s.unaskedParcel, route));
     return this.cancel(decodeURIComponent(url.pathname.slice('/parcels/'.length)), send);
   }
 
@@ -224,7 +223,7 @@ export class CourierSimulator {
     return { tracking_number: tn, ...(label === undefined ? {} : { label_url: label }) };
   }
 
-  private fetch(url: URL, send: (status: number, payload?: unknown) => void) {
+  private fetch(url: URL, send: (status: number, payload?: unknown) => void, unasked = false) {
     const raw = url.searchParams.get('tracking_numbers');
     if (!raw) return send(422, { message: 'The tracking_numbers parameter is required.' });
     const wanted = raw.split(',').filter(Boolean);
@@ -233,7 +232,8 @@ export class CourierSimulator {
       .map((tn) => this.parcels.get(tn))
       .filter((p): p is SimParcel => p !== undefined)
       .map((p) => ({ tracking_number: p.tracking_number, status: p.status, events: p.events }));
-    send(200, { parcels });
+    const stranger = { tracking_number: 'SIM-STRANGER', status: 'LIVRE', events: [{ status: 'LIVRE', at: '2026-12-01T10:00:00Z' }] };
+    send(200, { parcels: unasked ? [stranger, ...parcels] : parcels });
   }
 
   private cancel(tn: string, send: (status: number, payload?: unknown) => void) {

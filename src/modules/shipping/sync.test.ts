@@ -326,3 +326,25 @@ test('limits are per event and per parcel: a long note is kept cut, an unreadabl
   assert.deepEqual(await notes(), ['n'.repeat(1999) + '…']);
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
 });
+
+// A parcel nobody asked for (a courier's bridge answering its whole account, a stale cache) used to
+// make the answer malformed: the company's whole sync failed and its delivered parcels never moved.
+test('a parcel nobody asked for is skipped and told on the job; the parcels asked for sync', async () => {
+  const [mine] = (await statuses()).filter((o) => o.status === 'shipped' && sim.parcels.has(o.tracking_number)).slice(-1);
+  const { reference } = (await t.db.query<{ reference: string }>('SELECT reference FROM orders WHERE id = $1', [mine.id])).rows[0];
+  sim.advance(mine.tracking_number, 'LIVRE', { at: '2026-12-04T10:00:00Z' });
+  sim.set({ unaskedParcel: { times: 1 } });
+  const res = await admin.json('POST', `/shipping-companies/${company}/sync`);
+  const job = await jobFinished(t.db, res.json().data.job_id);
+  sim.set({});
+  assert.equal(job.status, 'done', JSON.stringify(job));
+  // (The unreadable events of the earlier tests' parcels are told again, by order: couriers keep their events.)
+  assert.deepEqual(
+    job.errors.filter((e) => e.reference === undefined),
+    [{ message: `${companyName}: the courier's parcel SIM-STRANGER was not asked for: it was skipped.` }],
+  );
+  assert.equal((await statuses()).find((o) => o.id === mine.id)!.status, 'delivered');
+  const { rows } = await t.db.query('SELECT status FROM order_events WHERE order_id = $1 AND at = $2', [mine.id, '2026-12-04T10:00:00Z']);
+  assert.deepEqual(rows, [{ status: 'LIVRE' }], reference);
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
