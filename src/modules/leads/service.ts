@@ -283,15 +283,7 @@ async function patchLeads(
          FROM unnest($1::text[], $2::text[]) AS c(id, at) WHERE l.id = c.id`,
       [rescheduled.map((i) => locked.get(i.reference)!.id), rescheduled.map((i) => zonedInstant(i.callback_at!, 'UTC'))],
     );
-  await appendComments(
-    q,
-    'lead_histories',
-    actor,
-    accountId,
-    items
-      .filter((i) => i.status === undefined && typeof i.comment === 'string')
-      .map((i) => ({ ...locked.get(i.reference)!, comment: i.comment! })),
-  );
+  await appendComments(q, 'lead_histories', actor, accountId, items, locked);
 }
 
 /**

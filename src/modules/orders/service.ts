@@ -108,15 +108,7 @@ async function patchOrders(
         comment: i.comment ?? null,
       })),
   );
-  await appendComments(
-    q,
-    'order_histories',
-    actor,
-    accountId,
-    items
-      .filter((i) => i.status === undefined && typeof i.comment === 'string')
-      .map((i) => ({ ...locked.get(i.reference)!, comment: i.comment! })),
-  );
+  await appendComments(q, 'order_histories', actor, accountId, items, locked);
   await reserveLockedWaiting(
     q,
     actor,

@@ -59,19 +59,26 @@ export const appendCreated = (q: Queryable, table: 'lead_histories' | 'order_his
 /**
  * Comments sent without a status (api-v1.md: "kept on the history row"): each on a row whose old and
  * new status are the record's current one (docs/decisions.md). No move, so no call, event or stock;
- * readers that count moves skip these rows (`old_status IS DISTINCT FROM new_status`).
+ * readers that count moves skip these rows (`old_status IS DISTINCT FROM new_status`). `items` are a
+ * PATCH's, `locked` the records they name, by reference.
  */
 export const appendComments = (
   q: Queryable,
   table: 'lead_histories' | 'order_histories',
   actor: Actor,
   accountId: string,
-  rows: { id: string; status: string; comment: string }[],
+  items: { reference: string; status?: unknown; comment?: string | null }[],
+  locked: Map<string, { id: string; status: string }>,
 ) =>
   appendHistories(
     q,
     table,
     actor,
     accountId,
-    rows.map((r) => ({ id: r.id, from: r.status, to: r.status, comment: r.comment })),
+    items
+      .filter((i) => i.status === undefined && typeof i.comment === 'string')
+      .map((i) => {
+        const row = locked.get(i.reference)!;
+        return { id: row.id, from: row.status, to: row.status, comment: i.comment! };
+      }),
   );
