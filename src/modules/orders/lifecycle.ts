@@ -67,7 +67,13 @@ export async function checkOrderMove(
   if (tracking && !bag.has('tracking_number') && !bag.has('shipping_company_id')) {
     const companyId = byHand ? input.shipping_company_id! : null;
     if (await trackingNumberTaken(q, { orderId: order.id, accountId: order.account_id, companyId, trackingNumber: tracking }))
-      bag.add('tracking_number', messages.unique('tracking_number'));
+      bag.add(
+        'tracking_number',
+        // Nothing typed: say which number was taken, or the user is told a number they never entered is.
+        input.tracking_number
+          ? messages.unique('tracking_number')
+          : `Left empty, the tracking number is the order's reference ${tracking}, which another order already carries: type a tracking number.`,
+      );
   }
   if (needs.includes('delivery_user_id')) {
     const couriers = await deliveryUsers(q);

@@ -287,6 +287,13 @@ test('a tracking number another order of the account carries with our couriers i
     assert.deepEqual(fieldErrors((await admin.follow(await ship(third, 'ORD-00002'))).body, 'f-tracking_number'), [
       'The tracking number has already been taken.',
     ]);
+    // And the other way round: an order left empty whose reference another order carries is told which number.
+    const fourth = await createOrder(seller);
+    assert.equal((await ship(third, 'ORD-00004')).statusCode, 302);
+    await admin.get(`/orders/${fourth}/show`);
+    assert.deepEqual(fieldErrors((await admin.follow(await ship(fourth, ''))).body, 'f-tracking_number'), [
+      "Left empty, the tracking number is the order's reference ORD-00004, which another order already carries: type a tracking number.",
+    ]);
     // Another account's orders are not this account's parcels (their references repeat ours).
     const { seller: otherSeller } = await shop(t);
     const theirs = await createOrder(otherSeller);
