@@ -49,6 +49,10 @@ const LEAD_LIFECYCLE: Record<LeadStatus, Partial<Record<LeadStatus, LeadMove>>> 
   duplicate: REOPEN,
 };
 
+/** Whether a history row from `status` to itself is a move (a repeated no_reply or call_later: another call), not a comment alone. */
+export const repeatsAsAMove = (status: string): boolean =>
+  (LEAD_LIFECYCLE as Record<string, Partial<Record<string, LeadMove>>>)[status]?.[status] !== undefined;
+
 /** Why this actor cannot move a lead from `from` to `to` (the 422 message on `status`), or undefined. */
 export function leadMoveRefusal(actor: Actor, from: LeadStatus, to: LeadStatus): string | undefined {
   const move = LEAD_LIFECYCLE[from][to];

@@ -1,7 +1,8 @@
 // Pieces the leads and orders pages share: status badges and tabs, the history timeline, product
-import { Money } from '../../web/money.js';
 // line rows, money cells and the staff's account picker.
 import type { ComponentChildren } from 'preact';
+import { Money } from '../../web/money.js';
+import { repeatsAsAMove } from '../leads/transitions.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import {
@@ -108,6 +109,10 @@ export function Timeline(p: { items: HistoryItem[]; label: string }) {
             {h.old_status === null ? (
               <span>
                 Created as <RecordStatus status={h.new_status} />
+              </span>
+            ) : h.old_status === h.new_status && !repeatsAsAMove(h.new_status) ? (
+              <span>
+                Comment · <RecordStatus status={h.new_status} />
               </span>
             ) : (
               <span>
