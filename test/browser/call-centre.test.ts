@@ -87,6 +87,12 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
       await page.setViewportSize(viewport);
       assert.deepEqual(await layoutProblems(page), [], `call screen, confirming, ${viewport.width} px`);
     }
+    // On a phone the outcome comes right after the products, not below the history and the customer's record.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const top = async (css: string) => (await page.locator(css).first().boundingBox())!.y;
+    const [products, outcome, history] = [await top('.card-products'), await top('.card-outcome'), await top('.card-history')];
+    assert.ok(products < outcome && outcome < history, `phone order: products ${products}, outcome ${outcome}, history ${history}`);
+    await page.setViewportSize({ width: 1280, height: 800 });
     await checkPage(page, 'call screen, confirming');
     await screenshots(page, 'call-screen');
     await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Save outcome' }).click()]);
