@@ -218,3 +218,19 @@ test('the call screen of a lead whose claim of the agent’s ran out, nobody els
     message: 'This lead is being handled by another agent.',
   });
 });
+
+test('a lapsed lead is not taken again while the agent holds another: one lead at a time, as the queue gives them', async () => {
+  const s = await shop(t.db);
+  const [first, second] = await leads(t.db, s, [{ sku: 'A' }, { sku: 'A' }]);
+  const who = await agentOf(t.db, [s.products.A]);
+  const agent = await login(t.app, who.email);
+  assert.equal(ok(await agent.json('POST', '/call-centre/next', {})).data.id, first);
+  await t.db.query(`UPDATE leads SET claimed_until = now() - interval '5 seconds' WHERE id = $1`, [first]);
+  await t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '5 minutes' WHERE id = $1`, [second, who.id]);
+  assert.deepEqual(ok(await agent.json('POST', `/call-centre/leads/${first}/claim`, {}), 409), {
+    message: 'This lead is being handled by another agent.',
+  });
+  // Once the one they hold is closed, the lapsed one is theirs to take again.
+  await t.db.query(`UPDATE leads SET status = 'wrong' WHERE id = $1`, [second]);
+  ok(await agent.json('POST', `/call-centre/leads/${first}/claim`, {}));
+});

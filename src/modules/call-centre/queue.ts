@@ -3,7 +3,9 @@ import { compact } from '../../db/paging.js';
 import { LEAD_JSON } from '../leads/presenter.js';
 import { agentProfile } from './agent.js';
 
-const OPEN = `l.status IN ('new', 'no_reply', 'call_later') AND l.deleted_at IS NULL`;
+/** The lead under `alias` is live and still to be called. */
+const open = (alias: string) => `${alias}.status IN ('new', 'no_reply', 'call_later') AND ${alias}.deleted_at IS NULL`;
+const OPEN = open('l');
 /** Not held by anyone: never claimed, or the claim expired. */
 const FREE = '(l.claimed_until IS NULL OR l.claimed_until <= now())';
 /** A callback is offered only once its time has come. */
@@ -96,8 +98,7 @@ export async function claimAgain(db: Database, agentId: string, leadId: string):
         SET claimed_until = now() + make_interval(mins => (SELECT claim_minutes FROM call_centre_settings))
       WHERE l.id = $2 AND l.claimed_by = $1 AND l.claimed_until <= now() AND ${OPEN}
         AND (l.assigned_to IS NULL OR l.assigned_to = $1)
-        AND NOT EXISTS (SELECT 1 FROM leads o WHERE o.claimed_by = $1 AND o.claimed_until > now() AND o.id <> l.id
-                          AND o.status IN ('new', 'no_reply', 'call_later') AND o.deleted_at IS NULL)
+        AND NOT EXISTS (SELECT 1 FROM leads o WHERE o.claimed_by = $1 AND o.claimed_until > now() AND o.id <> l.id AND ${open('o')})
   RETURNING iso_utc(l.claimed_until) AS claimed_until`,
       [agentId, leadId],
     );
