@@ -134,14 +134,14 @@ describe('profile', () => {
       picture_path: null,
     });
 
-    // Unticked checkbox (absent) and emptied fields: hide money off, phones and company cleared.
+    // Unticked checkbox (absent) and emptied fields: hide money off, WhatsApp number and company cleared.
     redirectsTo(
-      await a.form('/settings/profile', profileForm({ phone: '', whatsapp_phone: '', company: '' }), { method: 'PATCH' }),
+      await a.form('/settings/profile', profileForm({ whatsapp_phone: '', company: '' }), { method: 'PATCH' }),
       '/settings/profile',
     );
     assert.deepEqual(await row(p.id), {
       full_name: 'Amina Seller',
-      phone: null,
+      phone: '0612345678',
       whatsapp_phone: null,
       company: null,
       hide_money: false,
@@ -152,6 +152,16 @@ describe('profile', () => {
       [p.id],
     );
     assert.equal(audit.rows[0].n, 2);
+
+    // A phone once set cannot be emptied, as on the users pages (an audit: the profile cleared it).
+    const emptied = await a.form('/settings/profile', profileForm({ phone: '', company: 'Souk' }), { method: 'PATCH' });
+    redirectsTo(emptied, '/settings/profile');
+    assert.match((await a.follow(emptied)).body, /id="f-phone-error"><li>The phone field is required\.<\/li>/);
+    assert.equal((await row(p.id)).phone, '0612345678');
+    assert.equal((await row(p.id)).company, null, 'nothing saved');
+    expectInvalid(await a.json('PATCH', '/settings/profile', { full_name: 'Amina Seller', phone: null }), {
+      phone: ['The phone field is required.'],
+    });
   });
 
   test('validation errors go back beside the fields with the old input', async () => {

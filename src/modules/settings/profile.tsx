@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatDate } from '../../web/format.js';
 import { pictureUrl } from '../../web/picture-url.js';
 import { Type } from '@sinclair/typebox';
-import { compile, ErrorBag } from '../../http/validation.js';
+import { compile, ErrorBag, messages } from '../../http/validation.js';
 import { renderPage } from '../../web/page.js';
 import { usePage } from '../../web/page-context.js';
 import { done } from '../../web/respond.js';
@@ -87,7 +87,7 @@ function ProfilePage({ p }: { p: ProfileRow }) {
           <Form action="/settings/profile" method="PATCH" multipart label="Profile">
             <div class="form-grid">
               <Field name="full_name" label="Full name" value={p.full_name} required autocomplete="name" />
-              <Field name="phone" label="Phone" type="tel" value={p.phone} autocomplete="tel" />
+              <Field name="phone" label="Phone" type="tel" value={p.phone} autocomplete="tel" required={!!p.phone} />
               <Field name="whatsapp_phone" label="WhatsApp number" type="tel" value={p.whatsapp_phone} />
               <Field name="company" label="Company" value={p.company} autocomplete="organization" />
             </div>
@@ -153,9 +153,11 @@ export async function profilePages(web: FastifyInstance) {
     const bag = new ErrorBag();
     const input = ProfileBody.check(raw, bag);
     const picture = checkPicture(upload, bag);
+    const before = await loadProfile(db, user.id);
+    // As on the users pages (decisions.md, Phones): a phone once set cannot be emptied.
+    if ('phone' in input && input.phone == null && before.phone) bag.add('phone', messages.required('phone'));
     bag.throwIfAny(ProfileBody.schema);
 
-    const before = await loadProfile(db, user.id);
     const newPath = picture ? await savePicture(files, user.id, picture.data, picture.kind) : undefined;
     const keep = (k: 'phone' | 'whatsapp_phone' | 'company') => (k in input ? (input[k] ?? null) : before[k]);
     const picturePath = newPath ?? (input.remove_picture ? null : before.picture_path);
