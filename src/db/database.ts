@@ -25,6 +25,15 @@ export interface TxOptions {
    * Only for work that does nothing after its write (sendWrite without an Idempotency-Key).
    */
   commitWithLast?: boolean;
+  /**
+   * PostgreSQL's aborting the transaction as a deadlock or a serialization failure (PG.deadlock,
+   * PG.serializationFailure: everything was rolled back) runs it again, up to CONFLICT_ATTEMPTS times
+   * after a short random pause, instead of failing it (retryConflicts). Only for work that does
+   * nothing but SQL on `q` and computes its answer from it: fn runs again from the start, so a
+   * counter, a cache, a reply, a stream or any state of the caller that fn changes would be changed
+   * twice. PGlite runs one transaction at a time and never aborts one so.
+   */
+  retryConflicts?: boolean;
 }
 
 export const AFTER_LAST = 'A statement came after the one flagged `last`, which ended its transaction.';
@@ -126,6 +135,31 @@ export const PG = {
 
 export function pgCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/** A transaction PostgreSQL aborted for what another one held or wrote: run again, it may pass. */
+export const isConflict = (err: unknown): boolean => {
+  const code = pgCode(err);
+  return code === PG.deadlock || code === PG.serializationFailure;
+};
+
+/** How many times a transaction opened with `retryConflicts` runs at most. */
+export const CONFLICT_ATTEMPTS = 3;
+
+/**
+ * Runs `attempt` (one whole transaction) again while it fails as a conflict (isConflict), at most
+ * `attempts` times in all, after a pause of 5 to 25 ms times the attempts made (random, so the two
+ * sides of a deadlock do not meet again); any other error, or the last conflict, is thrown.
+ */
+export async function retryConflicts<T>(attempt: () => Promise<T>, attempts = CONFLICT_ATTEMPTS): Promise<T> {
+  for (let made = 1; ; made++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (made >= attempts || !isConflict(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, (5 + Math.random() * 20) * made));
+    }
+  }
 }
 
 /** The database `q` runs on: itself, or the one of its transaction (undefined for a bare connection). */

@@ -1,6 +1,14 @@
 import type { Writable } from 'node:stream';
 import pg from 'pg';
-import { AFTER_LAST, type Database, type Queryable, type QueryOptions, type QueryResult } from './database.js';
+import {
+  AFTER_LAST,
+  retryConflicts,
+  type Database,
+  type Queryable,
+  type QueryOptions,
+  type QueryResult,
+  type TxOptions,
+} from './database.js';
 
 // Dates stay Date objects; int8 counts come back as numbers (they never reach 2^53 here).
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -138,43 +146,46 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
   pool.on('error', () => undefined);
   const notifications = new Notifications(url);
   const base = wrap(pool);
+  /** One run of a transaction on a connection of its own. */
+  async function once<T>(fn: (q: Queryable) => Promise<T>, opts?: TxOptions): Promise<T> {
+    const client = await pool.connect();
+    const ending: Ending | undefined = opts?.commitWithLast ? {} : undefined;
+    // BEGIN waits, corked, for the transaction's first statement and leaves in the same write
+    // (pg writes a query's messages at once, but each query on its own): one system call fewer.
+    const socket = socketOf(client);
+    let corked = Boolean(socket);
+    // Uncorked after the current tick: statements started together (a lock and the statement
+    // behind it) leave in that same write.
+    const sent = () => {
+      if (corked) queueMicrotask(() => socket!.uncork());
+      corked = false;
+    };
+    try {
+      socket?.cork();
+      const begin = client.query('BEGIN');
+      begin.catch(ignore); // a failed BEGIN fails the statement queued behind it
+      setImmediate(sent); // fn may await something else first
+      const out = await fn({ ...wrap(client, sent, ending), database });
+      sent();
+      await begin;
+      await (ending?.commit ?? client.query('COMMIT'));
+      return out;
+    } catch (err) {
+      sent();
+      // After a COMMIT sent with the last statement there is nothing left to roll back.
+      if (ending?.commit) await ending.commit.catch(ignore);
+      else await client.query('ROLLBACK').catch(ignore);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
   const database: Database = {
     kind: 'postgres',
     query: base.query,
     exec: base.exec,
-    async tx(fn, opts) {
-      const client = await pool.connect();
-      const ending: Ending | undefined = opts?.commitWithLast ? {} : undefined;
-      // BEGIN waits, corked, for the transaction's first statement and leaves in the same write
-      // (pg writes a query's messages at once, but each query on its own): one system call fewer.
-      const socket = socketOf(client);
-      let corked = Boolean(socket);
-      // Uncorked after the current tick: statements started together (a lock and the statement
-      // behind it) leave in that same write.
-      const sent = () => {
-        if (corked) queueMicrotask(() => socket!.uncork());
-        corked = false;
-      };
-      try {
-        socket?.cork();
-        const begin = client.query('BEGIN');
-        begin.catch(ignore); // a failed BEGIN fails the statement queued behind it
-        setImmediate(sent); // fn may await something else first
-        const out = await fn({ ...wrap(client, sent, ending), database });
-        sent();
-        await begin;
-        await (ending?.commit ?? client.query('COMMIT'));
-        return out;
-      } catch (err) {
-        sent();
-        // After a COMMIT sent with the last statement there is nothing left to roll back.
-        if (ending?.commit) await ending.commit.catch(ignore);
-        else await client.query('ROLLBACK').catch(ignore);
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
+    // A deadlock or serialization failure of a transaction that may run again is a wait, not an error.
+    tx: (fn, opts) => (opts?.retryConflicts ? retryConflicts(() => once(fn, opts)) : once(fn, opts)),
     async listen(channel, onMessage) {
       await notifications.listen(channel, onMessage);
     },

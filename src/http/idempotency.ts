@@ -23,7 +23,9 @@ const CLAIM = `INSERT INTO idempotency_keys (token_id, key, request_hash, status
  * Runs a write in one transaction and sends its outcome. With an `Idempotency-Key`, the key is
  * claimed inside that same transaction: a concurrent request with the key waits on the claim, then
  * replays the stored response; a rolled-back write releases the key. Without a key, `withoutKey`
- * (when given) runs instead of `work` and opens its own transactions (leads/intake.ts).
+ * (when given) runs instead of `work` and opens its own transactions (leads/intake.ts). `work` runs
+ * again when PostgreSQL aborts its transaction as a deadlock (TxOptions.retryConflicts): it does
+ * nothing but SQL on `q` and answers what to send, which is sent once, after the commit.
  */
 export async function sendWrite(
   req: FastifyRequest,
@@ -35,7 +37,7 @@ export async function sendWrite(
   const key = req.headers['idempotency-key'];
   if (key === undefined) {
     // The work's statement flagged `last` carries the COMMIT (a small POST /leads: one round trip in all).
-    const out = withoutKey ? await withoutKey(db) : await db.tx(work, { commitWithLast: true });
+    const out = withoutKey ? await withoutKey(db) : await db.tx(work, { commitWithLast: true, retryConflicts: true });
     return reply.code(out.status).type(JSON_TYPE).send(out.json);
   }
   if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
@@ -74,31 +76,36 @@ export async function sendWrite(
 
   // The claim comes first (no look-up before it): a new key costs no extra round trip; a used one
   // conflicts, waits for the request holding it if that one is still running, and is replayed.
+  // Aborted as a deadlock, the claim goes with the rest: the next run claims the key again, or waits
+  // for a request that took it meanwhile and replays that one's response.
   try {
-    const out = await db.tx(async (q) => {
-      const { rows } = await q.query<{ claimed: boolean; expired: boolean }>(
-        `WITH expired AS (
+    const out = await db.tx(
+      async (q) => {
+        const { rows } = await q.query<{ claimed: boolean; expired: boolean }>(
+          `WITH expired AS (
            DELETE FROM idempotency_keys WHERE token_id = $1 AND key = $2 AND created_at <= now() - ${KEEP} RETURNING 1),
          claimed AS (
            INSERT INTO idempotency_keys (token_id, key, request_hash, status_code, body)
            SELECT $1, $2, $3, 0, '' WHERE NOT EXISTS (SELECT 1 FROM expired)
            ON CONFLICT (token_id, key) DO NOTHING RETURNING 1)
          SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, EXISTS (SELECT 1 FROM expired) AS expired`,
-        [tokenId, key, hash],
-        { name: 'idempotency-claim' },
-      );
-      if (!rows[0].claimed && !rows[0].expired) throw new Replay();
-      // A key kept more than a day was forgotten by the statement above; claimed now that it is gone.
-      if (rows[0].expired) await q.query(CLAIM, [tokenId, key, hash]);
-      const result = await work(q);
-      await q.query('UPDATE idempotency_keys SET status_code = $3, body = $4 WHERE token_id = $1 AND key = $2', [
-        tokenId,
-        key,
-        result.status,
-        result.json,
-      ]);
-      return result;
-    });
+          [tokenId, key, hash],
+          { name: 'idempotency-claim' },
+        );
+        if (!rows[0].claimed && !rows[0].expired) throw new Replay();
+        // A key kept more than a day was forgotten by the statement above; claimed now that it is gone.
+        if (rows[0].expired) await q.query(CLAIM, [tokenId, key, hash]);
+        const result = await work(q);
+        await q.query('UPDATE idempotency_keys SET status_code = $3, body = $4 WHERE token_id = $1 AND key = $2', [
+          tokenId,
+          key,
+          result.status,
+          result.json,
+        ]);
+        return result;
+      },
+      { retryConflicts: true },
+    );
     return reply.code(out.status).type(JSON_TYPE).send(out.json);
   } catch (err) {
     if (err instanceof Replay && (await stored())) return reply;

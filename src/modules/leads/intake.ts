@@ -49,7 +49,8 @@ export function intakeLeads(db: Database, actor: Actor, accountId: string, body:
   return coalescer.add(key, create);
 }
 
-const alone = (db: Database, c: Create) => db.tx((q) => writeCheckedLeads(q, c.actor, c.accountId, c.checked), { commitWithLast: true });
+const alone = (db: Database, c: Create) =>
+  db.tx((q) => writeCheckedLeads(q, c.actor, c.accountId, c.checked), { commitWithLast: true, retryConflicts: true });
 
 /**
  * An error the database answered (a severity and a SQLSTATE): its transaction was rolled back. A
@@ -70,7 +71,7 @@ async function writeTogether(db: Database, jobs: Create[]): Promise<PromiseSettl
             accountId,
             jobs.flatMap((j) => j.checked.items),
           ),
-        { commitWithLast: true },
+        { commitWithLast: true, retryConflicts: true },
       );
       if (refs) {
         let at = 0;

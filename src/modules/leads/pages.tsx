@@ -256,11 +256,14 @@ export async function leadsPages(web: FastifyInstance) {
   updateRoutes<IdRoute>(route, '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
     const body = formBody(req);
     const { row } = await load(req);
-    const data = await db.tx(async (q) => {
-      await checkAgentEdit(q, req.user!, row.id, { lock: true });
-      await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS));
-      return itemOf(row, q);
-    });
+    const data = await db.tx(
+      async (q) => {
+        await checkAgentEdit(q, req.user!, row.id, { lock: true });
+        await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS));
+        return itemOf(row, q);
+      },
+      { retryConflicts: true },
+    );
     return done(req, reply, { message: `Lead ${row.reference} updated.`, redirect: leadUrl(row.id), data });
   });
 
@@ -272,13 +275,18 @@ export async function leadsPages(web: FastifyInstance) {
     const input = pick(body, body.status === 'confirmed' ? [...STATUS_FIELDS, ...LEAD_FORM_FIELDS] : STATUS_FIELDS);
     // The form's "Call back at" is a wall-clock time of the platform's zone (the failed form shows it as typed).
     if (typeof input.callback_at === 'string') input.callback_at = zonedInstant(input.callback_at, web.config.timezone);
-    const lead = await db.tx(async (q) => {
-      // The outcome's errors and the lifecycle's are told together (the move's refusal was hidden behind a reason's: ops audit).
-      const bag = new ErrorBag();
-      await checkOutcome(q, user, row.id, access.handlings, input, bag);
-      await patchLead(q, actorOfUser(user), row.account_id, row.reference, input, bag);
-      return itemOf(row, q);
-    });
+    // Run again if PostgreSQL aborts it as a deadlock (two leads marked duplicates of each other at
+    // once): it reads and writes only the database, its errors gathered afresh on each run.
+    const lead = await db.tx(
+      async (q) => {
+        // The outcome's errors and the lifecycle's are told together (the move's refusal was hidden behind a reason's: ops audit).
+        const bag = new ErrorBag();
+        await checkOutcome(q, user, row.id, access.handlings, input, bag);
+        await patchLead(q, actorOfUser(user), row.account_id, row.reference, input, bag);
+        return itemOf(row, q);
+      },
+      { retryConflicts: true },
+    );
     const order = lead.status === 'confirmed' && lead.order_reference ? ` Order ${lead.order_reference} was created.` : '';
     // The no reply that reached max_attempts canceled the lead (transitionLeads): say so to whoever pressed "No reply".
     const unreachable =
