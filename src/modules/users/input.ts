@@ -59,14 +59,16 @@ export async function checkUserInput(
     if (rows.length === 0) bag.add('call_center_id', messages.invalid('call_center_id'));
   }
 
-  for (const [field, table] of [
-    ['products_ids_to_confirm', 'products'],
-    ['warehouses_ids_to_manage', 'warehouses'],
+  // Products are soft-deleted (a deleted one is no more to be confirmed than one that never was);
+  // warehouses are deleted for good.
+  for (const [field, live] of [
+    ['products_ids_to_confirm', 'SELECT id FROM products WHERE id = ANY($1::text[]) AND deleted_at IS NULL'],
+    ['warehouses_ids_to_manage', 'SELECT id FROM warehouses WHERE id = ANY($1::text[])'],
   ] as const) {
     const list = input[field];
     if (!Array.isArray(list) || bag.has(field)) continue;
     const unique = [...new Set(list)];
-    const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${table} WHERE id = ANY($1::text[])`, [unique]);
+    const { rows } = await q.query<{ id: string }>(live, [unique]);
     const known = new Set(rows.map((r) => r.id));
     list.forEach((id, i) => {
       if (typeof id === 'string' && !known.has(id)) bag.add(`${field}.${i}`, messages.invalid(`${field}.${i}`));

@@ -162,7 +162,7 @@ export async function managerOptions(q: Queryable, roles: readonly Role[]) {
 export async function productOptions(q: Queryable) {
   const { rows } = await q.query<{ id: string; sku: string; name: string; account_name: string; status: string }>(
     `SELECT p.id, p.sku, p.name, a.name AS account_name, p.status FROM products p JOIN accounts a ON a.id = p.account_id
-      ORDER BY lower(a.name), lower(p.sku), p.id LIMIT 2000`,
+      WHERE p.deleted_at IS NULL ORDER BY lower(a.name), lower(p.sku), p.id LIMIT 2000`,
   );
   return rows;
 }
@@ -180,7 +180,7 @@ export async function assignmentLabels(q: Queryable, u: UserRow) {
     u.products_ids_to_confirm.length
       ? q.query<{ id: string; sku: string; name: string; account_name: string }>(
           `SELECT p.id, p.sku, p.name, a.name AS account_name FROM products p JOIN accounts a ON a.id = p.account_id
-            WHERE p.id = ANY($1::text[]) ORDER BY lower(a.name), lower(p.sku)`,
+            WHERE p.id = ANY($1::text[]) AND p.deleted_at IS NULL ORDER BY lower(a.name), lower(p.sku)`,
           [u.products_ids_to_confirm],
         )
       : { rows: [] },

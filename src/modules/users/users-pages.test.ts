@@ -376,6 +376,37 @@ describe('users: create and edit with each role’s fields', () => {
     }
   });
 
+  test('a deleted product cannot be given to an agent again, is not offered by the forms, nor shown on the agent’s page', async () => {
+    const sku = `GONE-${newId().slice(-6)}`;
+    const gone = await createProduct(t.db, { accountId: people.seller.accountId!, sku, name: 'Gone Soap', price: 30 });
+    const body = base({ full_name: 'Agent Of Gone', manager_id: people.manager.id, products_ids_to_confirm: [gone.id] });
+    const created = await agents.admin.json('POST', '/users/agents/store', body);
+    expectJson(created, 201);
+    const id = created.json().data.id as string;
+    assert.equal((await agents.admin.json('POST', '/products/delete', { ids: [gone.id] })).statusCode, 200);
+
+    expectInvalid(await agents.admin.json('PATCH', `/users/agents/${id}/update`, { products_ids_to_confirm: [gone.id] }), {
+      'products_ids_to_confirm.0': ['The selected products_ids_to_confirm.0 is invalid.'],
+    });
+    expectInvalid(await agents.admin.json('POST', '/users/agents/store', base({ products_ids_to_confirm: [gone.id] })), {
+      'products_ids_to_confirm.0': ['The selected products_ids_to_confirm.0 is invalid.'],
+    });
+    const stored = await t.db.query<{ p: string[] }>('SELECT products_ids_to_confirm AS p FROM users WHERE id = $1', [id]);
+    assert.deepEqual(stored.rows[0].p, []);
+
+    for (const path of ['/users/agents/create', `/users/agents/${id}/edit`]) {
+      const page = await agents.admin.get(path);
+      assert.equal(page.statusCode, 200, path);
+      assert.doesNotMatch(page.body, new RegExp(gone.id), path);
+      assert.doesNotMatch(page.body, new RegExp(sku), path);
+    }
+    // Even an id left behind (written before this check, or by hand) is not shown as assigned.
+    await t.db.query(`UPDATE users SET products_ids_to_confirm = jsonb_build_array($2::text) WHERE id = $1`, [id, gone.id]);
+    const show = await agents.admin.get(`/users/agents/${id}/show`);
+    assert.equal(show.statusCode, 200);
+    assert.doesNotMatch(show.body, new RegExp(sku));
+  });
+
   test('validation: every message of api-v1.md’s table, database checks included, in one 422', async () => {
     expectInvalid(await agents.admin.json('POST', '/users/agents/store', {}), {
       full_name: ['The full name field is required.'],
