@@ -41,11 +41,13 @@ export const mayCreate = (actor: Actor, role: Role) => mayList(actor, role) && u
 /** An action on one user the caller can already see. */
 export function mayAct(actor: Actor, action: UserAction, target: { id: string; role: Role; status?: string }): boolean {
   if (!userPolicy(target.role).authorize(actor, action)) return false;
+  // While logged in as someone, the admin behind them is "oneself" too: no locking oneself out that way.
+  const oneself = target.id === actor.userId || target.id === actor.impersonatorId;
   switch (action) {
     case 'activate':
-      return ACTIVATABLE_ROLES.includes(target.role) && target.id !== actor.userId;
+      return ACTIVATABLE_ROLES.includes(target.role) && !oneself;
     case 'delete':
-      return target.id !== actor.userId;
+      return !oneself;
     case 'impersonate':
       return target.id !== actor.userId && actor.impersonatorId === null;
     default:
