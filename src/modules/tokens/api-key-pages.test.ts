@@ -404,3 +404,38 @@ describe('API keys: accounts and roles', () => {
     assert.equal(guest.statusCode, 401);
   });
 });
+
+// Found by an audit: a key of a deactivated team member answered 401 while the list said "Active".
+describe('API keys: a key whose user or account cannot use it', () => {
+  test('is listed as "User inactive", not "Active", and filtered apart; active again with its user', async () => {
+    const seller = await person();
+    const member = await person('seller', seller.accountId);
+    const { token } = await createToken(t.db, {
+      userId: member.id,
+      accountId: seller.accountId,
+      name: 'Member key',
+      scopes: ['VIEW LEADS'],
+      expiresAt: null,
+    });
+    const a = await login(t.app, seller.email);
+    const statuses = async (filter = '') =>
+      ((await a.json('GET', `/settings/api-keys${filter}`)).json().data as { name: string; status: string }[]).map((k) => [
+        k.name,
+        k.status,
+      ]);
+    assert.deepEqual(await statuses(), [['Member key', 'active']]);
+
+    await t.db.query(`UPDATE users SET status = 'inactive' WHERE id = $1`, [member.id]);
+    assert.equal((await bearer(token)).statusCode, 401);
+    assert.deepEqual(await statuses(), [['Member key', 'inactive']]);
+    assert.deepEqual(await statuses('?status=active'), []);
+    assert.deepEqual(await statuses('?status=inactive'), [['Member key', 'inactive']]);
+    const page = await a.get('/settings/api-keys');
+    assert.match(page.body, /<span class="badge badge-amber">User inactive<\/span>/);
+    assert.doesNotMatch(page.body, /<span class="badge badge-green">Active<\/span>/);
+
+    await t.db.query(`UPDATE users SET status = 'active' WHERE id = $1`, [member.id]);
+    assert.equal((await bearer(token)).statusCode, 200);
+    assert.deepEqual(await statuses('?status=active'), [['Member key', 'active']]);
+  });
+});

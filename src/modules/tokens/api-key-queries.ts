@@ -14,13 +14,16 @@ export interface ApiKeyRow {
   expires_at: Date | null;
   revoked_at: Date | null;
   created_at: Date;
+  /** The key's user and account may use it (the bearer's own check): else it answers 401. */
+  holder_active: boolean;
 }
 
-export type ApiKeyStatus = 'active' | 'expired' | 'revoked';
-export const API_KEY_STATUSES: readonly ApiKeyStatus[] = ['active', 'expired', 'revoked'];
+export type ApiKeyStatus = 'active' | 'inactive' | 'expired' | 'revoked';
+export const API_KEY_STATUSES: readonly ApiKeyStatus[] = ['active', 'inactive', 'expired', 'revoked'];
 
-export const statusOf = (k: Pick<ApiKeyRow, 'revoked_at' | 'expires_at'>, now = Date.now()): ApiKeyStatus =>
-  k.revoked_at ? 'revoked' : k.expires_at && new Date(k.expires_at).getTime() <= now ? 'expired' : 'active';
+/** `inactive`: neither revoked nor expired, but its user or account is inactive or gone, so it answers 401. */
+export const statusOf = (k: Pick<ApiKeyRow, 'revoked_at' | 'expires_at' | 'holder_active'>, now = Date.now()): ApiKeyStatus =>
+  k.revoked_at ? 'revoked' : k.expires_at && new Date(k.expires_at).getTime() <= now ? 'expired' : k.holder_active ? 'active' : 'inactive';
 
 /** A key as JSON clients read it; never its secret or hash. */
 export const apiKeyJson = (k: ApiKeyRow) => ({
@@ -55,9 +58,12 @@ export interface ApiKeyFilter {
   perPage: number;
 }
 
+/** The bearer's condition on the key's holder (tokens/bearer.ts `load`). */
+const HOLDER_ACTIVE = `(u.status = 'active' AND a.status = 'active' AND (u.role <> 'seller' OR u.account_id = t.account_id))`;
+const FROM = 'FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.user_id';
 const SELECT = `SELECT t.id::int AS id, t.name, t.scopes, t.account_id, a.name AS account_name, t.user_id, u.full_name AS user_name,
-                       t.last_used_at, t.expires_at, t.revoked_at, t.created_at
-                  FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.user_id`;
+                       t.last_used_at, t.expires_at, t.revoked_at, t.created_at, ${HOLDER_ACTIVE} AS holder_active
+                  ${FROM}`;
 
 export async function listApiKeys(q: Queryable, f: ApiKeyFilter) {
   const params: unknown[] = [];
@@ -67,10 +73,12 @@ export async function listApiKeys(q: Queryable, f: ApiKeyFilter) {
   if (f.search) where.push(`t.name ILIKE ${p('%' + f.search.replace(/[\\%_]/g, (c) => '\\' + c) + '%')}`);
   if (f.status === 'revoked') where.push('t.revoked_at IS NOT NULL');
   if (f.status === 'expired') where.push('t.revoked_at IS NULL AND t.expires_at <= now()');
-  if (f.status === 'active') where.push('t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())');
+  const live = 't.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())';
+  if (f.status === 'active') where.push(`${live} AND ${HOLDER_ACTIVE}`);
+  if (f.status === 'inactive') where.push(`${live} AND NOT ${HOLDER_ACTIVE}`);
   const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const dir = f.direction === 'asc' ? 'ASC' : 'DESC';
-  const count = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_tokens t ${w}`, params);
+  const count = await q.query<{ n: number }>(`SELECT count(*)::int AS n ${FROM} ${w}`, params);
   const { rows } = await q.query<ApiKeyRow>(
     `${SELECT} ${w} ORDER BY ${SORTS[f.sort]} ${dir} NULLS LAST, t.id ${dir} LIMIT ${p(f.perPage)} OFFSET ${p((f.page - 1) * f.perPage)}`,
     params,

@@ -41,8 +41,13 @@ function ScopeBadges({ scopes }: { scopes: Scope[] }) {
   );
 }
 
-const STATUS_TONES: Record<ApiKeyStatus, 'green' | 'gray' | 'red'> = { active: 'green', expired: 'gray', revoked: 'red' };
-const STATUS_LABELS: Record<ApiKeyStatus, string> = { active: 'Active', expired: 'Expired', revoked: 'Revoked' };
+const STATUS_TONES: Record<ApiKeyStatus, 'green' | 'gray' | 'red' | 'amber'> = {
+  active: 'green',
+  inactive: 'amber',
+  expired: 'gray',
+  revoked: 'red',
+};
+const STATUS_LABELS: Record<ApiKeyStatus, string> = { active: 'Active', inactive: 'User inactive', expired: 'Expired', revoked: 'Revoked' };
 
 /** The key once, with where to send it: the API's address (APP_URL) and its reference (/docs). */
 function NewKeyBox({ name, token, apiUrl }: { name: string; token: string; apiUrl: string }) {
