@@ -71,7 +71,7 @@ describe('leads and orders in a real browser', { skip: skipBrowser }, () => {
     await page.context().close();
   });
 
-  test('a lead whose customer fields are one long word each fits the screen on its page and its form', async () => {
+  test('a lead whose customer fields are one long word each fits the screen on its page and its form, and so does the edit of them on its timeline', async () => {
     const page = await newPage(env);
     await login(page, seller.email, seller.password);
     await page.goto('/leads/create');
@@ -83,6 +83,17 @@ describe('leads and orders in a real browser', { skip: skipBrowser }, () => {
     await page.getByRole('button', { name: 'Create lead' }).click();
     assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
     const show = new URL(page.url()).pathname;
+    // An edit of the address and the price: the timeline's row lists both (docs/decisions.md, "What an edit of a lead records").
+    await page.goto(show.replace(/\/show$/, '/edit'));
+    await page.getByLabel('Address', { exact: true }).fill('B'.repeat(100));
+    await page.locator('input[name="products[0][price]"]').fill('150');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /.+/);
+    const history = (await page.getByRole('list', { name: /^History of LD-/ }).textContent()) ?? '';
+    assert.match(history, /Edited/);
+    assert.match(history, new RegExp(`Address: ${'A'.repeat(100)}\\s*→\\s*${'B'.repeat(100)}`));
+    assert.match(history, /Products: ARGAN-100 1 × 199\.00 MAD\s*→\s*ARGAN-100 1 × 150\.00 MAD/);
+    await checkPage(page, 'edited lead');
     for (const path of [show, show.replace(/\/show$/, '/edit')])
       for (const width of [1280, 390]) {
         await page.setViewportSize({ width, height: 800 });

@@ -624,12 +624,38 @@ test('PATCH /leads/{reference} updates the fields of an open lead and answers th
   assert.deepEqual(references(await get(a, `/leads?phone=${encodeURIComponent('+212698765432')}`)), ['LD-00001']);
   assert.deepEqual(references(await get(a, '/leads?phone=0612000001')), []);
   assert.deepEqual(references(await get(a, '/leads?sku=P2')), ['LD-00001']);
-  // A field update is not a status change: no history row.
-  assert.equal(await count(a, 'lead_histories'), 1);
-  // An empty patch changes nothing.
+  // A field update is not a status change, but what it changed is kept: one row, its old and new
+  // status the lead's (docs/decisions.md, "What an edit of a lead records").
+  assert.equal(await count(a, 'lead_histories'), 2);
+  const { rows: edited } = await t.db.query(
+    `SELECT old_status, new_status, changes FROM lead_histories WHERE account_id = $1 AND old_status IS NOT NULL`,
+    [a.accountId],
+  );
+  assert.deepEqual(edited, [
+    {
+      old_status: 'new',
+      new_status: 'new',
+      changes: {
+        full_name: ['Customer 1', 'Ahmed Benali'],
+        phone: [lead(1).phone, '0698765432'],
+        city: ['Casablanca', 'Rabat'],
+        area: ['Maarif', null],
+        address: ['1 Rue Test', null],
+        products: [
+          [{ sku: 'P1', quantity: 2, price: 199 }],
+          [
+            { sku: 'P2', quantity: 3, price: 50.5 },
+            { sku: 'P1', quantity: 1, price: 199 },
+          ],
+        ],
+      },
+    },
+  ]);
+  // An empty patch changes nothing, and records nothing.
   const noop = await patch(a, '/leads/LD-00001', {});
   assert.equal(noop.status, 200);
   assert.deepEqual(noop.body.data, res.body.data);
+  assert.equal(await count(a, 'lead_histories'), 2);
 });
 
 test('PATCH /leads/{reference}: validation messages use the field names, 422 before 404', async () => {

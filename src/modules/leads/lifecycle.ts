@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { createOrdersFromLeads } from '../orders/lifecycle.js';
-import { appendHistories } from '../records/history.js';
+import { appendHistories, type HistoryChanges } from '../records/history.js';
 import { recordLeadEvents } from '../events/outbox.js';
 import type { Actor } from '../../core/actor.js';
 import { isCallOutcome, leadMoveFollowedBy, leadMoveRefusal, type LeadStatus } from './transitions.js';
@@ -15,6 +15,8 @@ export interface LeadTransition {
   /** With `duplicate`: the reference of the lead it repeats. */
   duplicateOf?: string | null;
   comment?: string | null;
+  /** What the same request changed of the lead's fields and lines, kept on its history row. */
+  changes?: HistoryChanges | null;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
     'lead_histories',
     actor,
     accountId,
-    ts.map((t) => ({ id: t.id, from: t.from, to: written.get(t.id) ?? t.to, comment: t.comment ?? null })),
+    ts.map((t) => ({ id: t.id, from: t.from, to: written.get(t.id) ?? t.to, comment: t.comment ?? null, changes: t.changes ?? null })),
   );
   const calls = ts.filter((t) => isCallOutcome(t.to));
   if (actor.userId && calls.length > 0) {

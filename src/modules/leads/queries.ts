@@ -1,6 +1,6 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable, QueryOptions } from '../../db/database.js';
-import { withImpersonator } from '../records/history.js';
+import { withChanges, withImpersonator } from '../records/history.js';
 import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
 import { dateFrom, dateBefore, Where } from '../../db/where.js';
 import {
@@ -212,9 +212,12 @@ export async function findLeads(q: Queryable, scope: LeadScope, ids: string[]): 
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** A lead's whole history, oldest first, as API history items. */
+/**
+ * A lead's whole history, oldest first, as API history items; with `impersonator` (the dashboard's
+ * timelines), also who impersonated and what each row's request changed (`changes`).
+ */
 export async function leadHistories(q: Queryable, leadId: string, opts: { impersonator?: boolean } = {}): Promise<string> {
-  const json = opts.impersonator ? withImpersonator(LEAD_HISTORY_JSON) : LEAD_HISTORY_JSON;
+  const json = opts.impersonator ? withChanges(withImpersonator(LEAD_HISTORY_JSON)) : LEAD_HISTORY_JSON;
   const { rows } = await q.query<{ j: string }>(
     `SELECT coalesce(json_agg(${json} ORDER BY h.created_at, h.id), '[]')::text AS j
        FROM lead_histories h JOIN leads l ON l.id = h.lead_id WHERE h.lead_id = $1`,

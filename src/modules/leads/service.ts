@@ -6,7 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { REFERENCE_TEXT } from '../../lib/references.js';
-import { checkSkus, insertLines, reportUnknownSkus, skuLines } from '../records/lines.js';
+import { checkSkus, insertLines, LINE_VALUES, linesById, reportUnknownSkus, skuLines, type LineValue } from '../records/lines.js';
 import { activeProductsBySku } from '../products/lookup.js';
 import { DUPLICATE_OF, duplicatesWithinRequest, EXISTING_BY_PHONE, EXISTING_DUPLICATES } from './duplicates.js';
 import { recordLeadEvents } from '../events/outbox.js';
@@ -200,6 +200,9 @@ export async function insertLeads(
 type PatchItem = Static<typeof LeadPatch> & { reference: string };
 type LockedLead = Awaited<ReturnType<typeof lockLeads>> extends Map<string, infer R> ? R : never;
 
+/** The customer's fields whose edits a history row records (with the lines: `products`). */
+const RECORDED = ['full_name', 'phone', 'city', 'area', 'address'] as const;
+
 /** What only an open lead may change. */
 const EDITABLE = [...LEAD_FORM_FIELDS, 'data'] as const;
 const COLUMNS = {
@@ -258,11 +261,21 @@ async function patchLeads(
     if (item.products) patch.total = linesTotal(item.products);
     return { id: locked.get(item.reference)!.id, patch };
   });
-  await patchRows(q, 'leads', COLUMNS, patches);
+  // What the edits changed, for the request's history row (docs/decisions.md, "What an edit of a lead
+  // records"): answered by the statements that write them, no round trip of their own.
+  const changes = await patchRows(q, 'leads', COLUMNS, patches, RECORDED);
   const relined = items.filter((i) => i.products).map((i) => ({ id: locked.get(i.reference)!.id, products: i.products! }));
   if (relined.length > 0) {
-    await q.query('DELETE FROM lead_lines WHERE lead_id = ANY($1::text[])', [relined.map((r) => r.id)]);
-    await insertLines(q, 'lead_lines', relined, products);
+    const { rows } = await q.query<{ id: string; position: number } & LineValue>(
+      `DELETE FROM lead_lines WHERE lead_id = ANY($1::text[]) RETURNING ${LINE_VALUES('lead_id')}`,
+      [relined.map((r) => r.id)],
+    );
+    const before = linesById(rows);
+    const after = await insertLines(q, 'lead_lines', relined, products, true);
+    for (const { id } of relined) {
+      const [was, now] = [before.get(id) ?? [], after.get(id) ?? []];
+      if (JSON.stringify(was) !== JSON.stringify(now)) changes.set(id, { ...changes.get(id), products: [was, now] });
+    }
   }
   const transitions: LeadTransition[] = items
     .filter((i) => i.status !== undefined)
@@ -274,6 +287,7 @@ async function patchLeads(
       cancelReason: i.cancel_reason ?? null,
       duplicateOf: i.duplicate_of ?? null,
       comment: i.comment ?? null,
+      changes: changes.get(locked.get(i.reference)!.id) ?? null,
     }));
   await transitionLeads(q, actor, accountId, transitions);
   const rescheduled = items.filter((i) => i.status === undefined && typeof i.callback_at === 'string');
@@ -283,7 +297,7 @@ async function patchLeads(
          FROM unnest($1::text[], $2::text[]) AS c(id, at) WHERE l.id = c.id`,
       [rescheduled.map((i) => locked.get(i.reference)!.id), rescheduled.map((i) => zonedInstant(i.callback_at!, 'UTC'))],
     );
-  await appendComments(q, 'lead_histories', actor, accountId, items, locked);
+  await appendComments(q, 'lead_histories', actor, accountId, items, locked, changes);
 }
 
 /**

@@ -11,14 +11,29 @@ export const IMPERSONATOR = '(SELECT iu.full_name FROM users iu WHERE iu.id = h.
 /** A history JSON expression with the impersonator's name added as `impersonated_by`. */
 export const withImpersonator = (json: string) => `(${json})::jsonb || jsonb_build_object('impersonated_by', ${IMPERSONATOR})`;
 
+/**
+ * What a request changed of a lead besides its status (docs/decisions.md, "What an edit of a lead
+ * records"): each field it changed as [old, new], its lines as `products`: [old lines, new lines].
+ */
+export type HistoryChanges = Record<string, [unknown, unknown]>;
+
+/** A lead history's `changes` for the dashboard's timelines (only there: the API's history items stay as api-v1.md quotes them). */
+export const withChanges = (json: string) =>
+  `(${json})::jsonb || CASE WHEN h.changes IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('changes', h.changes) END`;
+
 export interface HistoryRow {
   id: string;
   from: string | null;
   to: string;
   comment: string | null;
+  /** Only on lead_histories. */
+  changes?: HistoryChanges | null;
 }
 
-/** Appends status-history rows for many leads or orders in one statement. */
+/**
+ * Appends status-history rows for many leads or orders in one statement; `changes` is written only
+ * when a row has some (the statement of a request without field edits is the one it always was).
+ */
 export async function appendHistories(
   q: Queryable,
   table: 'lead_histories' | 'order_histories',
@@ -28,10 +43,13 @@ export async function appendHistories(
 ): Promise<void> {
   if (rows.length === 0) return;
   const fk = table === 'lead_histories' ? 'lead_id' : 'order_id';
+  const changes = rows.some((r) => r.changes) ? rows.map((r) => (r.changes ? JSON.stringify(r.changes) : null)) : undefined;
+  if (changes && table !== 'lead_histories') throw new Error(`${table} keeps no changes`);
   await q.query(
-    `INSERT INTO ${table} (account_id, ${fk}, old_status, new_status, comment, changed_by, user_id, token_id, impersonator_id)
-     SELECT $1, c.id, c.old_status, c.new_status, c.comment, $6, $7, $8, $9
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS c(id, old_status, new_status, comment)`,
+    `INSERT INTO ${table} (account_id, ${fk}, old_status, new_status, comment, changed_by, user_id, token_id, impersonator_id${changes ? ', changes' : ''})
+     SELECT $1, c.id, c.old_status, c.new_status, c.comment, $6, $7, $8, $9${changes ? ', c.changes' : ''}
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]${changes ? ', $10::jsonb[]' : ''})
+              AS c(id, old_status, new_status, comment${changes ? ', changes' : ''})`,
     [
       accountId,
       rows.map((r) => r.id),
@@ -42,6 +60,7 @@ export async function appendHistories(
       actor.userId,
       actor.tokenId,
       actor.impersonatorId,
+      ...(changes ? [changes] : []),
     ],
   );
 }
@@ -57,10 +76,11 @@ export const appendCreated = (q: Queryable, table: 'lead_histories' | 'order_his
   );
 
 /**
- * Comments sent without a status (api-v1.md: "kept on the history row"): each on a row whose old and
- * new status are the record's current one (docs/decisions.md). No move, so no call, event or stock;
- * readers that count moves skip these rows (`old_status IS DISTINCT FROM new_status`). `items` are a
- * PATCH's, `locked` the records they name, by reference.
+ * Comments sent without a status (api-v1.md: "kept on the history row"), and field edits sent without
+ * one (`changes`, by record id: docs/decisions.md, "What an edit of a lead records"): each request's
+ * on one row whose old and new status are the record's current one (docs/decisions.md). No move, so
+ * no call, event or stock; readers that count moves skip these rows (`old_status IS DISTINCT FROM
+ * new_status`). `items` are a PATCH's, `locked` the records they name, by reference.
  */
 export const appendComments = (
   q: Queryable,
@@ -69,6 +89,7 @@ export const appendComments = (
   accountId: string,
   items: { reference: string; status?: unknown; comment?: string | null }[],
   locked: Map<string, { id: string; status: string }>,
+  changes: Map<string, HistoryChanges> = new Map(),
 ) =>
   appendHistories(
     q,
@@ -76,9 +97,11 @@ export const appendComments = (
     actor,
     accountId,
     items
-      .filter((i) => i.status === undefined && typeof i.comment === 'string')
+      .filter((i) => i.status === undefined)
       .map((i) => {
         const row = locked.get(i.reference)!;
-        return { id: row.id, from: row.status, to: row.status, comment: i.comment! };
-      }),
+        const comment = typeof i.comment === 'string' ? i.comment : null;
+        return { id: row.id, from: row.status, to: row.status, comment, changes: changes.get(row.id) ?? null };
+      })
+      .filter((r) => r.comment !== null || r.changes !== null),
   );

@@ -71,15 +71,45 @@ export const LINE_ROWS = (from: number) =>
   `SELECT * FROM unnest($${from}::text[], $${from + 1}::smallint[], $${from + 2}::text[], $${from + 3}::text[], ` +
   `$${from + 4}::text[], $${from + 5}::int[], $${from + 6}::numeric[])`;
 
-/** Inserts the lines of many leads or orders in one statement. */
+/** A line as a history row's `changes` keep it (docs/decisions.md, "What an edit of a lead records"). */
+export interface LineValue {
+  sku: string;
+  quantity: number;
+  price: number;
+}
+
+/** The line columns a statement on lead_lines / order_lines answers, by parent `id` and `position`. */
+export const LINE_VALUES = (fk: string) => `${fk} AS id, position, sku, quantity, price::float8 AS price`;
+
+/** Rows of LINE_VALUES as each parent's lines in order. */
+export function linesById(rows: ({ id: string; position: number } & LineValue)[]): Map<string, LineValue[]> {
+  const byId = new Map<string, LineValue[]>();
+  for (const r of [...rows].sort((a, b) => a.position - b.position)) {
+    const lines = byId.get(r.id) ?? [];
+    lines.push({ sku: r.sku, quantity: r.quantity, price: r.price });
+    byId.set(r.id, lines);
+  }
+  return byId;
+}
+
+/**
+ * Inserts the lines of many leads or orders in one statement; with `returning`, answers the lines as
+ * written (prices as the column rounded them), by parent (linesById).
+ */
 export async function insertLines(
   q: Queryable,
   table: 'lead_lines' | 'order_lines',
   parents: { id: string; products: LineInput[] }[],
   products: Map<string, ProductRef>,
-): Promise<void> {
+  returning = false,
+): Promise<Map<string, LineValue[]>> {
   const columns = lineColumns(parents, products);
-  if (columns[0].length === 0) return;
+  if (columns[0].length === 0) return new Map();
   const fk = table === 'lead_lines' ? 'lead_id' : 'order_id';
-  await q.query(`INSERT INTO ${table} (${fk}, position, product_id, sku, name, quantity, price) ${LINE_ROWS(1)}`, columns);
+  const { rows } = await q.query<{ id: string; position: number } & LineValue>(
+    `INSERT INTO ${table} (${fk}, position, product_id, sku, name, quantity, price) ${LINE_ROWS(1)}` +
+      (returning ? ` RETURNING ${LINE_VALUES(fk)}` : ''),
+    columns,
+  );
+  return linesById(rows);
 }

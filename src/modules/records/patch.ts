@@ -8,9 +8,15 @@ import { checkSkus } from './lines.js';
 
 type ColumnType = 'text' | 'jsonb' | 'numeric' | 'smallint' | 'boolean';
 
+/** A row's fields an update changed: each as [old, new]. */
+export type FieldChanges = Record<string, [unknown, unknown]>;
+
 /**
  * Applies partial updates to many rows in one statement: each row's patch is a JSON object, and a
- * column changes only where its key is present (a null clears it).
+ * column changes only where its key is present (a null clears it). With `compare`, the same
+ * statement answers, by row id, those of these columns its patch held whose value it changed, as
+ * [old, new] (the old value read from the statement's snapshot, before its own update); rows it
+ * changed nothing of are left out.
  */
 export async function patchRows(
   q: Queryable,
@@ -18,18 +24,41 @@ export async function patchRows(
   columns: Record<string, ColumnType>,
   /** `touched`: changed elsewhere (its lines): `updated_at` moves though no column of `patch` does. */
   items: { id: string; patch: Record<string, unknown>; touched?: boolean }[],
-): Promise<void> {
+  compare: readonly string[] = [],
+): Promise<Map<string, FieldChanges>> {
+  const changes = new Map<string, FieldChanges>();
   const changed = items.filter((i) => i.touched || Object.keys(i.patch).length > 0);
-  if (changed.length === 0) return;
+  if (changed.length === 0) return changes;
   const sets = Object.entries(columns).map(([col, type]) => {
     const value = type === 'jsonb' ? `c.p->'${col}'` : type === 'text' ? `c.p->>'${col}'` : `(c.p->>'${col}')::${type}`;
     return `${col} = CASE WHEN c.p ? '${col}' THEN ${value} ELSE t.${col} END`;
   });
+  // The old row joined by id is read from the statement's snapshot: its values before this update.
+  const returning =
+    compare.length === 0
+      ? ''
+      : ` RETURNING t.id, jsonb_build_object(${compare.map((col) => `'${col}', jsonb_build_array(o.${col}, t.${col})`).join(', ')}) AS cmp`;
   const text = `UPDATE ${table} t SET ${sets.join(', ')}, updated_at = now()
-       FROM unnest($1::text[], $2::jsonb[]) AS c(id, p) WHERE t.id = c.id`;
+       FROM unnest($1::text[], $2::jsonb[]) AS c(id, p)${compare.length === 0 ? '' : ` JOIN ${table} o ON o.id = c.id`}
+      WHERE t.id = c.id${returning}`;
   // Prepared once per connection, named by its text (the columns are the caller's constant).
   const name = `patch-rows-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-  await q.query(text, [changed.map((i) => i.id), changed.map((i) => JSON.stringify(i.patch))], { name });
+  const { rows } = await q.query<{ id: string; cmp: Record<string, [unknown, unknown]> }>(
+    text,
+    [changed.map((i) => i.id), changed.map((i) => JSON.stringify(i.patch))],
+    { name },
+  );
+  const patches = new Map(changed.map((i) => [i.id, i.patch]));
+  for (const row of rows) {
+    const patch = patches.get(row.id)!;
+    const diff: FieldChanges = {};
+    for (const col of compare) {
+      const [was, now] = row.cmp[col];
+      if (col in patch && JSON.stringify(was) !== JSON.stringify(now)) diff[col] = [was, now];
+    }
+    if (Object.keys(diff).length > 0) changes.set(row.id, diff);
+  }
+  return changes;
 }
 
 const NONE: ReadonlySet<string> = new Set();

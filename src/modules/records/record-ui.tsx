@@ -92,6 +92,67 @@ export interface HistoryItem {
   comment: string | null;
   /** Who was logged in as `changed_by` (dashboard only). */
   impersonated_by?: string | null;
+  /** What the row's request changed of a lead's fields and lines, [old, new] (dashboard only; docs/decisions.md). */
+  changes?: Record<string, [unknown, unknown]> | null;
+}
+
+/** The fields a history row's `changes` may hold, in the order a timeline lists them. */
+const CHANGED_FIELDS: [string, string][] = [
+  ['full_name', 'Full name'],
+  ['phone', 'Phone'],
+  ['city', 'City'],
+  ['area', 'Area'],
+  ['address', 'Address'],
+  ['products', 'Products'],
+];
+
+interface ChangedLine {
+  sku: string;
+  quantity: number;
+  price: number;
+}
+
+/** One side of a change: a field's value (— when empty), or lines as "SKU 2 × 100.00 MAD" (the price hidden with hide money). */
+function ChangedValue(p: { field: string; value: unknown }) {
+  if (p.field === 'products') {
+    const lines = Array.isArray(p.value) ? (p.value as ChangedLine[]) : [];
+    if (lines.length === 0) return <span class="muted">—</span>;
+    return (
+      <span class="change-value">
+        {lines.map((l, i) => (
+          <>
+            {i > 0 && ', '}
+            <span class="change-line">
+              {l.sku} {l.quantity} × <Money value={l.price} />
+            </span>
+          </>
+        ))}
+      </span>
+    );
+  }
+  return p.value === null || p.value === undefined || p.value === '' ? (
+    <span class="muted">—</span>
+  ) : (
+    <span class="change-value">{String(p.value)}</span>
+  );
+}
+
+/** What a history row's request changed: "Address: 1 Rue de Fes → 12 Rue Corrected", one line per field. */
+function Changes(p: { changes: Record<string, [unknown, unknown]> }) {
+  const known = CHANGED_FIELDS.filter(([field]) => field in p.changes);
+  const others = Object.keys(p.changes)
+    .filter((f) => !CHANGED_FIELDS.some(([field]) => field === f))
+    .map((f): [string, string] => [f, f]);
+  return (
+    <ul class="timeline-changes" aria-label="Changes">
+      {[...known, ...others].map(([field, label]) => (
+        <li>
+          <span class="change-field">{label}:</span> <ChangedValue field={field} value={p.changes[field][0]} />{' '}
+          <span aria-label="to">→</span> <ChangedValue field={field} value={p.changes[field][1]} />
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 /** "Name", or "Name (Admin logged in as them)" for a change made while impersonating. */
@@ -110,9 +171,10 @@ export function Timeline(p: { items: HistoryItem[]; label: string }) {
               <span>
                 Created as <RecordStatus status={h.new_status} />
               </span>
-            ) : h.old_status === h.new_status && !repeatsAsAMove(h.new_status) ? (
+            ) : h.old_status === h.new_status && (h.changes || !repeatsAsAMove(h.new_status)) ? (
+              // A row of fields edited without a status reads as an edit, whatever the status (docs/decisions.md).
               <span>
-                Comment · <RecordStatus status={h.new_status} />
+                {h.changes ? 'Edited' : 'Comment'} · <RecordStatus status={h.new_status} />
               </span>
             ) : (
               <span>
@@ -124,6 +186,7 @@ export function Timeline(p: { items: HistoryItem[]; label: string }) {
             by <strong>{changedBy(h.changed_by, h.impersonated_by)}</strong> ·{' '}
             <time datetime={h.changed_at}>{formatDateTime(h.changed_at)}</time>
           </div>
+          {h.changes && <Changes changes={h.changes} />}
           {h.comment && <blockquote class="timeline-comment">{h.comment}</blockquote>}
         </li>
       ))}
