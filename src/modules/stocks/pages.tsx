@@ -166,32 +166,38 @@ export async function stocksPages(web: FastifyInstance) {
     });
   }
 
-  // Deleting follows the catalog's convention (src/modules/shared/deletion.tsx): all or nothing, a refusal on `ids`.
-  route('DELETE', '/stocks/delete', { config: { can: stockPolicy.can('delete') } }, async (req, reply) => {
-    const ids = readIds(req, reply, 'stock', '/stocks');
-    if (!ids) return reply;
-    const outcome = await web.db.tx(async (q) => {
-      const o = await deleteStocks(q, req.user!, ids);
-      if (o.deleted.length > 0)
-        await auditMany(
-          q,
-          req.user!,
-          'stocks.delete',
-          'stock',
-          o.deleted.map((id) => ({ id })),
-        );
-      return o;
-    });
-    if (outcome.refused.length > 0) {
-      const message = outcome.refused.join(' ') + (ids.length > 1 ? ' Nothing was deleted.' : '');
-      return refuseDelete(req, reply, message, '/stocks');
-    }
-    if (outcome.deleted.length === 0) throw notFound();
-    const n = outcome.deleted.length;
-    return done(req, reply, {
-      message: n === 1 ? 'Stock deleted.' : `${count(n, 'stock')} deleted.`,
-      redirect: listAfterDelete(req, '/stocks'),
-    });
+  // Deleting follows the catalog's convention (src/modules/catalog/deletion.tsx): all or nothing, a refusal on `ids`.
+  // `POST|DELETE`, like every other resource's delete (a plain POST with `ids[]` was a 405).
+  web.route({
+    method: ['POST', 'DELETE'],
+    url: '/stocks/delete',
+    config: { can: stockPolicy.can('delete') },
+    handler: async (req, reply) => {
+      const ids = readIds(req, reply, 'stock', '/stocks');
+      if (!ids) return reply;
+      const outcome = await web.db.tx(async (q) => {
+        const o = await deleteStocks(q, req.user!, ids);
+        if (o.deleted.length > 0)
+          await auditMany(
+            q,
+            req.user!,
+            'stocks.delete',
+            'stock',
+            o.deleted.map((id) => ({ id })),
+          );
+        return o;
+      });
+      if (outcome.refused.length > 0) {
+        const message = outcome.refused.join(' ') + (ids.length > 1 ? ' Nothing was deleted.' : '');
+        return refuseDelete(req, reply, message, '/stocks');
+      }
+      if (outcome.deleted.length === 0) throw notFound();
+      const n = outcome.deleted.length;
+      return done(req, reply, {
+        message: n === 1 ? 'Stock deleted.' : `${count(n, 'stock')} deleted.`,
+        redirect: listAfterDelete(req, '/stocks'),
+      });
+    },
   });
 
   web.get('/stocks-histories', { config: { can: stockPolicy.can('history') } }, async (req, reply) => {
