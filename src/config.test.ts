@@ -16,6 +16,10 @@ const load = (env: Record<string, string>) => loadConfig({ ...base, ...env }, { 
 test('APP_URL is an http(s) address, kept without a trailing slash', () => {
   assert.equal(load({ PORT: '3001' }).appUrl, 'http://127.0.0.1:3001');
   assert.equal(load({ APP_URL: 'https://shop.example.com/' }).appUrl, 'https://shop.example.com');
+  // Unset, it is where the server answers here, a URL a mail's link can carry (an audit got http://::1:3000/…).
+  assert.equal(load({ HOST: '::1', PORT: '3001' }).appUrl, 'http://[::1]:3001');
+  assert.equal(load({ HOST: '0.0.0.0', PORT: '3001' }).appUrl, 'http://127.0.0.1:3001');
+  assert.equal(load({ HOST: '::', PORT: '3001' }).appUrl, 'http://127.0.0.1:3001');
   assert.throws(() => load({ APP_URL: 'ftp://x' }), /^Error: Invalid APP_URL: the scheme must be http: or https:, got "ftp:"\.$/);
   assert.throws(() => load({ APP_URL: 'shop.example.com' }), /^Error: Invalid APP_URL: not a URL/);
 });
@@ -213,4 +217,14 @@ test('DATA_DIR/app.key is written whole, and one that holds no key stops the boo
     );
   }
   assert.equal(loadConfig({ DATA_DIR: dir, APP_KEY: base.APP_KEY }).appKey, base.APP_KEY, 'APP_KEY wins over the file');
+});
+
+test('APP_KEY is 32 characters or more besides spaces, as DATA_DIR/app.key is counted', () => {
+  assert.throws(
+    () => load({ APP_KEY: ' '.repeat(34) }),
+    (err: Error) =>
+      err instanceof ConfigError && err.message === 'Invalid APP_KEY: it must be at least 32 characters long, not counting spaces.',
+  );
+  assert.throws(() => load({ APP_KEY: `  ${'k'.repeat(31)}  ` }), ConfigError);
+  assert.equal(load({ APP_KEY: 'k'.repeat(32) }).appKey, 'k'.repeat(32));
 });

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { localBaseUrl } from './lib/base-url.js';
 import { createWith } from './lib/create-file.js';
 
 export interface Config {
@@ -195,7 +196,8 @@ function storedKey(file: string): string | undefined {
 function appKey(env: NodeJS.ProcessEnv, dataDir: string, persist: boolean): string {
   const raw = env.APP_KEY;
   if (raw !== undefined && raw !== '') {
-    if (raw.length < 32) throw new ConfigError('Invalid APP_KEY: it must be at least 32 characters long.');
+    // Counted as DATA_DIR/app.key is: spaces around it are no secret.
+    if (raw.trim().length < 32) throw new ConfigError('Invalid APP_KEY: it must be at least 32 characters long, not counting spaces.');
     return raw;
   }
   const file = join(dataDir, 'app.key');
@@ -249,7 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     mailFrom: mailbox(env, 'MAIL_FROM', 'codops <no-reply@codops.local>'),
     trustProxy: boolean(env, 'TRUST_PROXY'),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 365),
-    appUrl: url(env, 'APP_URL', ['http:', 'https:'])?.trim().replace(/\/+$/, '') || `http://${host}:${port}`,
+    appUrl: url(env, 'APP_URL', ['http:', 'https:'])?.trim().replace(/\/+$/, '') || localBaseUrl({ host, port }),
     workers: integer(env, 'WORKERS', 2, 0, 64),
     bulkCreatesAtOnce: integer(env, 'BULK_CREATES_AT_ONCE', availableParallelism(), 1, 256),
     jobsMaintenanceSeconds: integer(env, 'JOBS_MAINTENANCE_SECONDS', 30, 1, 3600),

@@ -23,6 +23,9 @@ export function parseS3Url(raw: string): S3Location {
   const prefix = rest.filter(Boolean).join('/');
   const credentials =
     url.username !== '' ? { accessKeyId: decodeURIComponent(url.username), secretAccessKey: decodeURIComponent(url.password) } : undefined;
+  // The SDK warns on every start that its releases after January 2027 need Node 22: codops pins its
+  // version and runs on Node 20, and nine lines of that warning came before codops's own messages.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = new S3Client({
     endpoint: `${url.protocol}//${url.host}`,
     region: url.searchParams.get('region') ?? 'us-east-1',
