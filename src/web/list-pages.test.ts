@@ -27,6 +27,10 @@ test('dashboard lists: past the last page, an overlong search and a bad filter e
     const bar = /<nav class="sort-bar" aria-label="Sort [^"]+">(.*?)<\/nav>/s.exec(sorted);
     assert.ok(bar, 'a sort bar');
     assert.match(bar[1], /<a href="\/leads\?sort=created_at&amp;direction=desc" aria-current="true">[^<]*▲<\/a>/);
+    // A sort without a direction is ascending: its link turns it over rather than asking for ascending again.
+    const bare = (await s.get('/leads?sort=created_at')).body;
+    assert.match(bare, /<th scope="col"[^>]* aria-sort="ascending"><a href="\/leads\?sort=created_at&amp;direction=desc">[^<]*▲<\/a>/);
+    assert.match(bare, /<a href="\/leads\?sort=created_at&amp;direction=desc" aria-current="true">[^<]*▲<\/a>/);
 
     for (const n of [150, 2000]) {
       const res = await s.get(`/leads?search=${'7'.repeat(n)}`);

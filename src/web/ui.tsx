@@ -351,7 +351,9 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
   const { url } = usePage();
   const href = useQueryHref();
   const sort = url.searchParams.get('sort') ?? '';
-  const dir = url.searchParams.get('direction') === 'asc' ? 'asc' : 'desc';
+  // The list's effective direction, as listQuery reads it: a sort without a direction is ascending.
+  const given = url.searchParams.get('direction');
+  const dir = given === 'asc' || given === 'desc' ? given : sort ? 'asc' : 'desc';
   const sortable = p.columns.filter((c) => c.sort);
   // A column's sort link: ascending first, then the other way; the current one marked ▲/▼.
   const sortLink = (c: Column<T>, extra: { 'aria-current'?: 'true' } = {}) => {
