@@ -15,14 +15,14 @@ import { done } from '../../web/respond.js';
 import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { accountOptions } from '../accounts/queries.js';
 import { categoryOptions } from '../categories/queries.js';
-import { count, listAfterDelete, readIds } from '../catalog/deletion.js';
+import { count, listAfterDelete, readIds, refuseDelete } from '../catalog/deletion.js';
 import { EditHeader, ProductForm, SellerProductForm } from './form.js';
 import { productImagePages } from './image-pages.js';
 import { readCreate, readUpdate } from './input.js';
 import { editsEverything, seesAgents, seesAllAccounts } from './policy.js';
 import { agentChoices, findProduct, listProducts, PRODUCT_SORTS, type ProductRow } from './queries.js';
 import { PRODUCT_STATUSES } from './schemas.js';
-import { assignAgents, deleteProducts, insertProduct, updateProduct } from './service.js';
+import { assignAgents, deleteProducts, insertProduct, stockRefusal, updateProduct } from './service.js';
 import { LIST, ProductPage, ProductsList, showUrl } from './views.js';
 
 const productList = listQuery({
@@ -131,7 +131,9 @@ export async function productsPages(web: FastifyInstance) {
       const user = req.user!;
       const ids = readIds(req, reply, 'product', '/products');
       if (!ids) return reply;
-      const deleted = await db.tx(async (q) => {
+      const outcome = await db.tx(async (q) => {
+        const refused = await stockRefusal(q, ids, ids.length);
+        if (refused) return { refused, rows: [] };
         const { rows } = await q.query<{ id: string; name: string; sku: string; account_id: string }>(
           'SELECT id, name, sku, account_id FROM products WHERE id = ANY($1::text[]) AND deleted_at IS NULL',
           [ids],
@@ -147,8 +149,10 @@ export async function productsPages(web: FastifyInstance) {
           'product',
           rows.map((r) => ({ id: r.id, accountId: r.account_id, changes: { sku: r.sku, name: r.name } })),
         );
-        return rows;
+        return { refused, rows };
       });
+      if (outcome.refused) return refuseDelete(req, reply, outcome.refused, LIST);
+      const deleted = outcome.rows;
       if (deleted.length === 0) throw notFound();
       const message = deleted.length === 1 ? `Product ${deleted[0].name} deleted.` : `${count(deleted.length, 'product')} deleted.`;
       return done(req, reply, { message, redirect: listAfterDelete(req, LIST) });

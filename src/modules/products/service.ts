@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
+import { lockStockOfProducts } from '../stocks/effects.js';
 import { PRODUCT_FIELDS, type ProductField, type ProductFields } from './schemas.js';
 
 interface NewProduct {
@@ -74,8 +75,37 @@ async function unassign(q: Queryable, productIds: string[], keep: string[] = [])
 }
 
 /**
- * Soft-deletes products: lead and order lines keep their product, the SKU is free again, and no
- * agent keeps them in their queue. Answers the ids deleted.
+ * Why these products cannot be deleted (empty: they can): a stock of theirs holds goods reserved by
+ * open orders, or has goods out for delivery, as a stock in that state cannot be deleted (and a
+ * deleted product's stocks go with it). "This product has 8 reserved by open orders and cannot be
+ * deleted." when one was asked; each one's sentence and "Nothing was deleted." for several. Takes
+ * the stock lock of their accounts, so no order reserves their stock until the transaction ends.
+ */
+export async function stockRefusal(q: Queryable, ids: string[], asked: number): Promise<string | undefined> {
+  await lockStockOfProducts(q, ids);
+  const { rows } = await q.query<{ name: string; reserved: number; out: boolean }>(
+    `SELECT p.name, sum(s.reserved)::int AS reserved,
+            bool_or(EXISTS (SELECT 1 FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+                             WHERE ol.stock_id = s.id AND o.status = 'shipped' AND o.deleted_at IS NULL)) AS out
+       FROM products p JOIN stocks s ON s.product_id = p.id AND s.deleted_at IS NULL
+      WHERE p.id = ANY($1::text[]) AND p.deleted_at IS NULL
+      GROUP BY p.id, p.name ORDER BY lower(p.name), p.id`,
+    [ids],
+  );
+  const refused = rows.flatMap((r) => {
+    const subject = asked === 1 ? 'This product' : `The product ${r.name}`;
+    if (r.reserved > 0) return [`${subject} has ${r.reserved} reserved by open orders and cannot be deleted.`];
+    if (r.out) return [`${subject} has goods out for delivery and cannot be deleted until they are delivered or returned.`];
+    return [];
+  });
+  if (refused.length === 0) return undefined;
+  return refused.join(' ') + (asked > 1 ? ' Nothing was deleted.' : '');
+}
+
+/**
+ * Soft-deletes products: lead and order lines keep their product, the SKU is free again, no agent
+ * keeps them in their queue, and their stocks are deleted with them (they leave the stock lists, as
+ * a deleted stock does; check `stockRefusal` first). Answers the ids deleted.
  */
 export async function deleteProducts(q: Queryable, ids: string[]): Promise<string[]> {
   const { rows } = await q.query<{ id: string }>(
@@ -83,7 +113,12 @@ export async function deleteProducts(q: Queryable, ids: string[]): Promise<strin
     [ids],
   );
   const deleted = rows.map((r) => r.id);
-  if (deleted.length) await unassign(q, deleted);
+  if (deleted.length) {
+    await unassign(q, deleted);
+    await q.query('UPDATE stocks SET deleted_at = now(), updated_at = now() WHERE product_id = ANY($1::text[]) AND deleted_at IS NULL', [
+      deleted,
+    ]);
+  }
   return deleted;
 }
 

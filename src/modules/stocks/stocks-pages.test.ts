@@ -496,6 +496,55 @@ describe('the stock rule through the pages and the API', () => {
     assert.equal(out.statusCode, 422);
     assert.match(out.json().errors.ids[0], /goods out for delivery/);
   });
+
+  test('a product whose stock is reserved or out for delivery cannot be deleted; deleted with free stock, its stocks go with it', async () => {
+    const a = await tenant(t.db);
+    const p1 = await productId(t.db, a.accountId, 'P1');
+    const p2 = await productId(t.db, a.accountId, 'P2');
+    const w = await warehouse(t.db);
+    const held = await stock(t.db, p1, w, { quantity: 10 });
+    const free = await stock(t.db, p2, w, { quantity: 5 });
+    const o = await createOrder(a, [{ sku: 'P1', quantity: 3 }]);
+    assert.equal((await stockRow(held)).reserved, 3);
+    expect422(await adminAgent.json('POST', '/products/delete', { ids: [p1] }), {
+      ids: ['This product has 3 reserved by open orders and cannot be deleted.'],
+    });
+    // All or nothing: the free one stays too.
+    expect422(await adminAgent.json('DELETE', '/products/delete', { ids: [p2, p1] }), {
+      ids: ['The product Argan Oil 100ml has 3 reserved by open orders and cannot be deleted. Nothing was deleted.'],
+    });
+    assert.equal((await adminAgent.json('GET', `/products/${p2}/show`)).statusCode, 200);
+    // The page goes back to the list with the reason.
+    await adminAgent.get('/products');
+    const form = await adminAgent.form('/products/delete', { ids: [p1] }, { method: 'DELETE' });
+    assert.equal(form.statusCode, 302);
+    assert.ok((await adminAgent.follow(form)).body.includes('This product has 3 reserved by open orders and cannot be deleted.'));
+    // Shipped, the goods may come back to the stock: the product stays until they are delivered or returned.
+    await ship(a, o.id);
+    const out = await adminAgent.json('POST', '/products/delete', { ids: [p1] });
+    assert.equal(out.statusCode, 422, out.body);
+    assert.deepEqual(out.json().errors.ids, [
+      'This product has goods out for delivery and cannot be deleted until they are delivered or returned.',
+    ]);
+    assert.equal((await adminAgent.json('GET', `/stocks/${held}/show`)).statusCode, 200);
+
+    // Free stock goes with its product: off the lists, not to be moved, its history with it.
+    assert.equal((await adminAgent.json('POST', '/products/delete', { ids: [p2] })).statusCode, 200);
+    assert.equal((await adminAgent.json('GET', `/stocks/${free}/show`)).statusCode, 404);
+    assert.equal((await adminAgent.json('PUT', `/stocks/${free}/increment`, { quantity: 1 })).statusCode, 404);
+    const list = await adminAgent.json('GET', `/stocks?warehouse_id=${w}`);
+    assert.deepEqual(
+      list.json().data.map((s: { id: string }) => s.id),
+      [held],
+    );
+    assert.deepEqual((await adminAgent.json('GET', `/stocks-histories?stock_id=${free}`)).json().data, []);
+    const page = await adminAgent.get(`/stocks-histories?warehouse_id=${w}`);
+    assert.equal(page.statusCode, 200);
+    assert.ok(page.body.includes('Argan Oil 100ml'), 'the other product’s history still shows');
+    // The warehouse keeps the deleted stock's history, as after a stock's own delete.
+    assert.equal((await t.db.query('SELECT 1 FROM stock_histories WHERE stock_id = $1', [free])).rows.length, 1);
+    assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
+  });
 });
 
 describe('who sees and changes which stocks', () => {
