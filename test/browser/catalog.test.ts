@@ -6,6 +6,7 @@ import { createProduct } from '../../src/modules/products/service.js';
 import { createToken } from '../../src/modules/tokens/tokens.js';
 import { newId } from '../../src/lib/ids.js';
 import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
+import { layoutProblems } from './layout-check.js';
 
 const unique = (prefix: string) => `${prefix}-${newId().slice(-8).toLowerCase()}@example.test`;
 
@@ -170,6 +171,49 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
     assert.deepEqual(stock.rows[0], { quantity: 10, reserved: 3, history: 10 }, 'nothing changed, and quantity equals its history');
     await checkPage(page, 'stock page with its history');
     await screenshots(page, 'stock-with-history');
+    await page.context().close();
+  });
+
+  test('the longest unbroken values the forms allow wrap inside product and agent pages at 390 and 1280 px', async () => {
+    // A description of 10,000 characters, variant names and a SKU of 100, a name of 60: none with a space.
+    const long = (c: string, n: number) => c.repeat(n);
+    const { id: productId } = await createProduct(env.t.db, {
+      accountId,
+      sku: `${tag}${long('S', 94)}`,
+      name: long('N', 60),
+      price: 10,
+    });
+    await env.t.db.query('UPDATE products SET description = $2, variants = $3::jsonb WHERE id = $1', [
+      productId,
+      long('d', 10_000),
+      JSON.stringify([
+        { type: 'colors', name: long('c', 100) },
+        { type: 'sizes', name: long('z', 100) },
+      ]),
+    ]);
+    const agentEmail = unique('agent');
+    const agent = await createUser(env.t.db, { role: 'agent', email: agentEmail, password: 'agent-password-1', fullName: 'Long Agent' });
+    const page = await newPage(env);
+    await login(page, admin.email, admin.password);
+    const problems: string[] = [];
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: 844 });
+      for (const path of [
+        `/products/${productId}/show`,
+        `/products/${productId}/edit`,
+        '/users/agents/create',
+        `/users/agents/${agent.id}/edit`,
+      ]) {
+        await page.goto(path);
+        const wide = await page.evaluate(`[...document.querySelectorAll('main *')]
+          .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !el.closest('.table-wrap'))
+          .slice(0, 3).map((el) => el.tagName.toLowerCase() + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))`);
+        for (const w of wide as string[]) problems.push(`${path} at ${width} px: past the screen's right edge: ${w}`);
+        // A field holding a value longer than its box scrolls it, as fields do.
+        for (const p of await layoutProblems(page)) if (!p.startsWith('content cut: input')) problems.push(`${path} at ${width} px: ${p}`);
+      }
+    }
+    assert.deepEqual(problems, []);
     await page.context().close();
   });
 });
