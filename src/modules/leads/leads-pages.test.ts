@@ -60,6 +60,10 @@ test('a seller creates a lead by hand, confirms it from its page, and sees the o
       assert.match(create.body, new RegExp(`<label for="[^"]+">${label}`));
     assert.match(create.body, /<option value="P1" data-price="199.00">P1 — Argan Oil 100ml<\/option>/);
     assert.doesNotMatch(create.body, /value="OFF"/, 'inactive products are not offered');
+    // Nor deleted ones (an audit: they were, though a lead naming one is refused).
+    await t.db.query(`UPDATE products SET deleted_at = now() WHERE account_id = $1 AND sku = 'P2'`, [a.accountId]);
+    assert.doesNotMatch((await s.get('/leads/create')).body, /value="P2"/, 'deleted products are not offered');
+    await t.db.query(`UPDATE products SET deleted_at = NULL WHERE account_id = $1 AND sku = 'P2'`, [a.accountId]);
 
     // The API's rules and messages, keyed for the form.
     const bad = await s.form('/leads/store', form({ full_name: 'Al', phone: '', products: [{ sku: 'OFF', quantity: 0, price: '' }] }));

@@ -7,7 +7,7 @@ import { accountChoices } from '../accounts/queries.js';
 /** The account's active products, for the SKU selects of hand-made leads and orders. */
 export async function activeProducts(q: Queryable, accountId: string): Promise<{ sku: string; name: string; price: number }[]> {
   const { rows } = await q.query<{ sku: string; name: string; price: number }>(
-    `SELECT sku, name, price::float8 AS price FROM products WHERE account_id = $1 AND status = 'active' ORDER BY sku LIMIT 2000`,
+    `SELECT sku, name, price::float8 AS price FROM products WHERE account_id = $1 AND status = 'active' AND deleted_at IS NULL ORDER BY sku LIMIT 2000`,
     [accountId],
   );
   return rows;
