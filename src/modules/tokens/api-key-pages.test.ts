@@ -439,3 +439,15 @@ describe('API keys: a key whose user or account cannot use it', () => {
     assert.deepEqual(await statuses('?status=active'), [['Member key', 'active']]);
   });
 });
+
+// Found by an outside check: with ?sort=name and no direction the keys came newest name first while
+// the header, as every list's, said ascending and offered descending.
+test('a sort named without a direction is ascending, as the header link says', async () => {
+  const seller = await person();
+  for (const name of ['Beta', 'Alpha', 'Gamma'])
+    await createToken(t.db, { userId: seller.id, accountId: seller.accountId, name, scopes: ['VIEW LEADS'], expiresAt: null });
+  const a = await login(t.app, seller.email);
+  const names = ((await a.json('GET', '/settings/api-keys?sort=name')).json().data as { name: string }[]).map((k) => k.name);
+  assert.deepEqual(names, ['Alpha', 'Beta', 'Gamma']);
+  assert.match((await a.get('/settings/api-keys?sort=name')).body, /aria-sort="ascending"[^]*?direction=desc/);
+});

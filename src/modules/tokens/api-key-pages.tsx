@@ -54,7 +54,8 @@ function listFilter(user: WebUser, query: Record<string, unknown>): ApiKeyFilter
     search: str(query.search)?.slice(0, 100) ?? null,
     status: API_KEY_STATUSES.includes(status as ApiKeyStatus) ? (status as ApiKeyStatus) : null,
     sort: sort && sort in SORTS ? (sort as ApiKeySort) : 'created_at',
-    direction: query.direction === 'asc' ? 'asc' : 'desc',
+    // As listQuery and the table's sort links read it: a sort named without a direction is ascending.
+    direction: query.direction === 'asc' || query.direction === 'desc' ? query.direction : sort ? 'asc' : 'desc',
     page: int(query.page, 1, 1_000_000),
     perPage: int(query.per_page, 25, 100),
   };
