@@ -76,15 +76,15 @@ async function unassign(q: Queryable, productIds: string[], keep: string[] = [])
 
 /**
  * Why these products cannot be deleted (empty: they can): a stock of theirs holds goods reserved by
- * open orders, or has goods out for delivery, as a stock in that state cannot be deleted (and a
- * deleted product's stocks go with it). "This product has 8 reserved by open orders and cannot be
+ * open orders, has goods out for delivery, as a stock in that state cannot be deleted, or holds goods
+ * at all (a deleted product's stocks go with it). "This product has 8 reserved by open orders and cannot be
  * deleted." when one was asked; each one's sentence and "Nothing was deleted." for several. Takes
  * the stock lock of their accounts, so no order reserves their stock until the transaction ends.
  */
 export async function stockRefusal(q: Queryable, ids: string[], asked: number): Promise<string | undefined> {
   await lockStockOfProducts(q, ids);
-  const { rows } = await q.query<{ name: string; reserved: number; out: boolean }>(
-    `SELECT p.name, sum(s.reserved)::int AS reserved,
+  const { rows } = await q.query<{ name: string; reserved: number; quantity: number; out: boolean }>(
+    `SELECT p.name, sum(s.reserved)::int AS reserved, sum(s.quantity)::int AS quantity,
             bool_or(EXISTS (SELECT 1 FROM order_lines ol JOIN orders o ON o.id = ol.order_id
                              WHERE ol.stock_id = s.id AND o.status = 'shipped' AND o.deleted_at IS NULL)) AS out
        FROM products p JOIN stocks s ON s.product_id = p.id AND s.deleted_at IS NULL
@@ -96,6 +96,8 @@ export async function stockRefusal(q: Queryable, ids: string[], asked: number): 
     const subject = asked === 1 ? 'This product' : `The product ${r.name}`;
     if (r.reserved > 0) return [`${subject} has ${r.reserved} reserved by open orders and cannot be deleted.`];
     if (r.out) return [`${subject} has goods out for delivery and cannot be deleted until they are delivered or returned.`];
+    // Its stocks go with it: goods still there would vanish from the lists, and an order of it confirmed later would wait for them forever.
+    if (r.quantity > 0) return [`${subject} has ${r.quantity} in stock and cannot be deleted: decrement its stock to 0 first.`];
     return [];
   });
   if (refused.length === 0) return undefined;

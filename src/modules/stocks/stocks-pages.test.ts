@@ -497,7 +497,7 @@ describe('the stock rule through the pages and the API', () => {
     assert.match(out.json().errors.ids[0], /goods out for delivery/);
   });
 
-  test('a product whose stock is reserved or out for delivery cannot be deleted; deleted with free stock, its stocks go with it', async () => {
+  test('a product whose stock is reserved or out for delivery cannot be deleted, nor one with goods in stock; deleted with empty stocks, they go with it', async () => {
     const a = await tenant(t.db);
     const p1 = await productId(t.db, a.accountId, 'P1');
     const p2 = await productId(t.db, a.accountId, 'P2');
@@ -509,9 +509,12 @@ describe('the stock rule through the pages and the API', () => {
     expect422(await adminAgent.json('POST', '/products/delete', { ids: [p1] }), {
       ids: ['This product has 3 reserved by open orders and cannot be deleted.'],
     });
-    // All or nothing: the free one stays too.
+    // All or nothing, each one's reason.
     expect422(await adminAgent.json('DELETE', '/products/delete', { ids: [p2, p1] }), {
-      ids: ['The product Argan Oil 100ml has 3 reserved by open orders and cannot be deleted. Nothing was deleted.'],
+      ids: [
+        'The product Amlou 250g has 5 in stock and cannot be deleted: decrement its stock to 0 first. ' +
+          'The product Argan Oil 100ml has 3 reserved by open orders and cannot be deleted. Nothing was deleted.',
+      ],
     });
     assert.equal((await adminAgent.json('GET', `/products/${p2}/show`)).statusCode, 200);
     // The page goes back to the list with the reason.
@@ -528,7 +531,13 @@ describe('the stock rule through the pages and the API', () => {
     ]);
     assert.equal((await adminAgent.json('GET', `/stocks/${held}/show`)).statusCode, 200);
 
-    // Free stock goes with its product: off the lists, not to be moved, its history with it.
+    // Goods in stock, reserved or not, stay with their product (an outside check: a lead of it confirmed
+    // after its stocks went waited for stock forever).
+    expect422(await adminAgent.json('POST', '/products/delete', { ids: [p2] }), {
+      ids: ['This product has 5 in stock and cannot be deleted: decrement its stock to 0 first.'],
+    });
+    assert.equal((await adminAgent.json('PUT', `/stocks/${free}/decrement`, { quantity: 5 })).statusCode, 200);
+    // An empty stock goes with its product: off the lists, not to be moved, its history with it.
     assert.equal((await adminAgent.json('POST', '/products/delete', { ids: [p2] })).statusCode, 200);
     assert.equal((await adminAgent.json('GET', `/stocks/${free}/show`)).statusCode, 404);
     assert.equal((await adminAgent.json('PUT', `/stocks/${free}/increment`, { quantity: 1 })).statusCode, 404);
@@ -542,7 +551,7 @@ describe('the stock rule through the pages and the API', () => {
     assert.equal(page.statusCode, 200);
     assert.ok(page.body.includes('Argan Oil 100ml'), 'the other product’s history still shows');
     // The warehouse keeps the deleted stock's history, as after a stock's own delete.
-    assert.equal((await t.db.query('SELECT 1 FROM stock_histories WHERE stock_id = $1', [free])).rows.length, 1);
+    assert.ok((await t.db.query('SELECT 1 FROM stock_histories WHERE stock_id = $1', [free])).rows.length > 0);
     assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
   });
 });
