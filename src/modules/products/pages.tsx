@@ -132,7 +132,7 @@ export async function productsPages(web: FastifyInstance) {
       const ids = readIds(req, reply, 'product', '/products');
       if (!ids) return reply;
       const outcome = await db.tx(async (q) => {
-        const refused = await stockRefusal(q, ids, ids.length);
+        const refused = await stockRefusal(q, ids);
         if (refused) return { refused, rows: [] };
         const { rows } = await q.query<{ id: string; name: string; sku: string; account_id: string }>(
           'SELECT id, name, sku, account_id FROM products WHERE id = ANY($1::text[]) AND deleted_at IS NULL',

@@ -81,7 +81,7 @@ async function unassign(q: Queryable, productIds: string[], keep: string[] = [])
  * deleted." when one was asked; each one's sentence and "Nothing was deleted." for several. Takes
  * the stock lock of their accounts, so no order reserves their stock until the transaction ends.
  */
-export async function stockRefusal(q: Queryable, ids: string[], asked: number): Promise<string | undefined> {
+export async function stockRefusal(q: Queryable, ids: string[]): Promise<string | undefined> {
   await lockStockOfProducts(q, ids);
   const { rows } = await q.query<{ name: string; reserved: number; quantity: number; out: boolean }>(
     `SELECT p.name, sum(s.reserved)::int AS reserved, sum(s.quantity)::int AS quantity,
@@ -93,7 +93,7 @@ export async function stockRefusal(q: Queryable, ids: string[], asked: number): 
     [ids],
   );
   const refused = rows.flatMap((r) => {
-    const subject = asked === 1 ? 'This product' : `The product ${r.name}`;
+    const subject = ids.length === 1 ? 'This product' : `The product ${r.name}`;
     if (r.reserved > 0) return [`${subject} has ${r.reserved} reserved by open orders and cannot be deleted.`];
     if (r.out) return [`${subject} has goods out for delivery and cannot be deleted until they are delivered or returned.`];
     // Its stocks go with it: goods still there would vanish from the lists, and an order of it confirmed later would wait for them forever.
@@ -101,7 +101,7 @@ export async function stockRefusal(q: Queryable, ids: string[], asked: number): 
     return [];
   });
   if (refused.length === 0) return undefined;
-  return refused.join(' ') + (asked > 1 ? ' Nothing was deleted.' : '');
+  return refused.join(' ') + (ids.length > 1 ? ' Nothing was deleted.' : '');
 }
 
 /**

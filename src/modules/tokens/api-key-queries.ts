@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/database.js';
 import type { Scope } from '../../core/scopes.js';
 import { isoSeconds } from '../settings/components.js';
+import { HOLDER_ACTIVE } from './tokens.js';
 
 export interface ApiKeyRow {
   id: number;
@@ -58,8 +59,6 @@ export interface ApiKeyFilter {
   perPage: number;
 }
 
-/** The bearer's condition on the key's holder (tokens/bearer.ts `load`). */
-const HOLDER_ACTIVE = `(u.status = 'active' AND a.status = 'active' AND (u.role <> 'seller' OR u.account_id = t.account_id))`;
 const FROM = 'FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN users u ON u.id = t.user_id';
 const SELECT = `SELECT t.id::int AS id, t.name, t.scopes, t.account_id, a.name AS account_name, t.user_id, u.full_name AS user_name,
                        t.last_used_at, t.expires_at, t.revoked_at, t.created_at, ${HOLDER_ACTIVE} AS holder_active

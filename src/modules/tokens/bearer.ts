@@ -1,7 +1,7 @@
 import type { Database } from '../../db/database.js';
 import type { TokenActor } from '../../core/actor.js';
 import type { Role } from '../../core/roles.js';
-import { parseToken, secretMatches } from './tokens.js';
+import { HOLDER_ACTIVE, parseToken, secretMatches } from './tokens.js';
 import type { Scope } from '../../core/scopes.js';
 
 interface TokenRow {
@@ -87,8 +87,7 @@ export class BearerAuth {
     const { rows } = await this.db.query<TokenRow>(
       `SELECT t.id::int AS id, t.name, t.secret_hash, t.scopes, t.expires_at, t.last_used_at, t.account_id,
               u.id AS user_id, u.role,
-              (t.revoked_at IS NULL AND u.status = 'active' AND a.status = 'active'
-                AND (u.role <> 'seller' OR u.account_id = t.account_id)) AS usable
+              (t.revoked_at IS NULL AND ${HOLDER_ACTIVE}) AS usable
          FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = t.account_id
         WHERE t.id = $1`,
       [id],

@@ -4,6 +4,13 @@ import type { Scope } from '../../core/scopes.js';
 import { isDate } from '../../http/validation.js';
 import { startOfDayAfter, zonedInstant } from '../../lib/time-zone.js';
 
+/**
+ * A key's user and account may use it (`t` the key, `u` its user, `a` its account): both active,
+ * and a seller's key only in their own account. The bearer refuses the others (401); the API keys
+ * list calls them "User inactive".
+ */
+export const HOLDER_ACTIVE = `(u.status = 'active' AND a.status = 'active' AND (u.role <> 'seller' OR u.account_id = t.account_id))`;
+
 /** Only this digest of a token's secret is stored. */
 /**
  * When a token given `expires_at` expires: a bare date means the whole of that day in the platform's
