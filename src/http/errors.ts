@@ -55,6 +55,9 @@ export const tooManyLogins = (seconds: number) =>
 export const headersTooLarge = () => new HttpError(431, 'The request URL or headers are too large.');
 export const serverError = () => new HttpError(500, 'Server Error.');
 
+/** A bulk delete refused as a whole (all or nothing): why each record cannot go, then "Nothing was deleted." */
+export const nothingDeleted = (refusals: string[]) => `${refusals.join(' ')} Nothing was deleted.`;
+
 const takenAnswers = new Map<string, FieldErrors>();
 
 /**

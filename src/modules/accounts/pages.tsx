@@ -1,7 +1,7 @@
 import type { IdRoute } from '../../web/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/database.js';
-import { invalid, notFound } from '../../http/errors.js';
+import { invalid, nothingDeleted, notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
@@ -42,7 +42,7 @@ async function deleteRefusal(q: Queryable, ids: string[]): Promise<string | unde
   const used = await accountsInUse(q, ids);
   if (used.length === 0) return undefined;
   if (ids.length === 1) return `This account has ${holdings(used[0])} and cannot be deleted: deactivate it instead.`;
-  return `${used.map((r) => `The account ${r.name} has ${holdings(r)} and cannot be deleted.`).join(' ')} Nothing was deleted.`;
+  return nothingDeleted(used.map((r) => `The account ${r.name} has ${holdings(r)} and cannot be deleted.`));
 }
 
 async function loadAccount(web: FastifyInstance, req: FastifyRequest<IdRoute>): Promise<AccountJson> {

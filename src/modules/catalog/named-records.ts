@@ -2,7 +2,7 @@
 // that is refused, with what still uses each record, rather than leaving anything half-deleted.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { pgCode, type Queryable } from '../../db/database.js';
-import { answerUniqueViolation, notFound } from '../../http/errors.js';
+import { answerUniqueViolation, nothingDeleted, notFound } from '../../http/errors.js';
 import type { TObject, TString } from '@sinclair/typebox';
 import { ErrorBag, type Validator } from '../../http/validation.js';
 import { auditMany } from '../../web/audit.js';
@@ -53,7 +53,7 @@ export function inUseMessage(
   const live = used.filter((u) => users(u) !== '');
   if (live.length === 0) return fallback;
   if (asked === 1) return `This ${noun} is used by ${users(live[0])} and cannot be deleted.`;
-  return `${live.map((u) => `The ${noun} ${u.name} is used by ${users(u)} and cannot be deleted.`).join(' ')} Nothing was deleted.`;
+  return nothingDeleted(live.map((u) => `The ${noun} ${u.name} is used by ${users(u)} and cannot be deleted.`));
 }
 
 interface DeleteRoute<R extends { id: string; name: string }> {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database.js';
+import { nothingDeleted } from '../../http/errors.js';
 import { newId } from '../../lib/ids.js';
 import { lockStockOfProducts } from '../stocks/effects.js';
 import { PRODUCT_FIELDS, type ProductField, type ProductFields } from './schemas.js';
@@ -101,7 +102,7 @@ export async function stockRefusal(q: Queryable, ids: string[]): Promise<string 
     return [];
   });
   if (refused.length === 0) return undefined;
-  return refused.join(' ') + (ids.length > 1 ? ' Nothing was deleted.' : '');
+  return ids.length > 1 ? nothingDeleted(refused) : refused.join(' ');
 }
 
 /**

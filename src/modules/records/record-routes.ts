@@ -1,7 +1,7 @@
 // Server-side helpers the leads and orders pages share.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database, Queryable } from '../../db/database.js';
-import { HttpError, invalid } from '../../http/errors.js';
+import { HttpError, invalid, nothingDeleted } from '../../http/errors.js';
 import { compile, ErrorBag, messages, validate, type Validator } from '../../http/validation.js';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { actorOfUser } from '../../web/actor.js';
@@ -52,8 +52,9 @@ export async function deleting(
       // A record deleted meanwhile (a second click) or never visible has no name to show.
       return name ? list.map((m) => `${name}: ${m}`) : [bulk.missing];
     });
-    const nothing = bulk && lines.length > 0 && !(err.errors && 'ids' in err.errors) ? ' Nothing was deleted.' : '';
-    await refuseBack(req, reply, ([...new Set(lines)].join(' ') || err.message) + nothing, fallback);
+    const refusals = [...new Set(lines)];
+    const refusedEach = bulk && refusals.length > 0 && !(err.errors && 'ids' in err.errors);
+    await refuseBack(req, reply, refusedEach ? nothingDeleted(refusals) : refusals.join(' ') || err.message, fallback);
     return false;
   }
 }

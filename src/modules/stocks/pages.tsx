@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../../http/errors.js';
+import { nothingDeleted, notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { audit, auditMany } from '../../web/audit.js';
@@ -188,7 +188,7 @@ export async function stocksPages(web: FastifyInstance) {
         return o;
       });
       if (outcome.refused.length > 0) {
-        const message = outcome.refused.join(' ') + (ids.length > 1 ? ' Nothing was deleted.' : '');
+        const message = ids.length > 1 ? nothingDeleted(outcome.refused) : outcome.refused.join(' ');
         return refuseDelete(req, reply, message, '/stocks');
       }
       if (outcome.deleted.length === 0) throw notFound();

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { notFound } from '../../http/errors.js';
+import { nothingDeleted, notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
@@ -120,7 +120,7 @@ export async function warehousesPages(web: FastifyInstance) {
       const history =
         ids.length === 1
           ? 'This warehouse keeps the history of its deleted stocks and cannot be deleted; set it inactive instead.'
-          : 'Some of these warehouses keep the history of their stocks and cannot be deleted. Nothing was deleted.';
+          : nothingDeleted(['Some of these warehouses keep the history of their stocks and cannot be deleted.']);
       return inUseMessage('warehouse', ids.length, used, [['stock']], history);
     },
   });
