@@ -33,6 +33,10 @@ export interface HistoryRow {
 /**
  * Appends status-history rows for many leads or orders in one statement; `changes` is written only
  * when a row has some (the statement of a request without field edits is the one it always was).
+ * The statement proves its rows' parents (migrations 0027, 0044: docs/decisions.md, "A create
+ * proves its parents"): each record is a row of `accountId`, and the acting user, token and
+ * impersonator exist; the insert's per-statement parent check then stands aside, and runs (naming
+ * what is missing) when a probe fails.
  */
 export async function appendHistories(
   q: Queryable,
@@ -42,14 +46,23 @@ export async function appendHistories(
   rows: HistoryRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const fk = table === 'lead_histories' ? 'lead_id' : 'order_id';
+  const [fk, parent] = table === 'lead_histories' ? ['lead_id', 'leads'] : ['order_id', 'orders'];
   const changes = rows.some((r) => r.changes) ? rows.map((r) => (r.changes ? JSON.stringify(r.changes) : null)) : undefined;
   if (changes && table !== 'lead_histories') throw new Error(`${table} keeps no changes`);
+  const text = `WITH c AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]${changes ? ', $10::jsonb[]' : ''})
+                  AS c(id, old_status, new_status, comment${changes ? ', changes' : ''})),
+     written AS (
+       INSERT INTO ${table} (account_id, ${fk}, old_status, new_status, comment, changed_by, user_id, token_id, impersonator_id${changes ? ', changes' : ''})
+       SELECT $1, c.id, c.old_status, c.new_status, c.comment, $6, $7, $8, $9${changes ? ', c.changes' : ''} FROM c)
+     SELECT set_config('codops.parents_proven', CASE
+              WHEN NOT EXISTS (SELECT 1 FROM c WHERE NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.id = c.id AND p.account_id = $1))
+               AND EXISTS (SELECT 1 FROM accounts WHERE id = $1)
+               AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $7))
+               AND ($8::bigint IS NULL OR EXISTS (SELECT 1 FROM api_tokens WHERE id = $8))
+               AND ($9::text IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = $9))
+              THEN statement_timestamp()::text ELSE '' END, true) AS parents_proven`;
   await q.query(
-    `INSERT INTO ${table} (account_id, ${fk}, old_status, new_status, comment, changed_by, user_id, token_id, impersonator_id${changes ? ', changes' : ''})
-     SELECT $1, c.id, c.old_status, c.new_status, c.comment, $6, $7, $8, $9${changes ? ', c.changes' : ''}
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]${changes ? ', $10::jsonb[]' : ''})
-              AS c(id, old_status, new_status, comment${changes ? ', changes' : ''})`,
+    text,
     [
       accountId,
       rows.map((r) => r.id),
@@ -62,6 +75,7 @@ export async function appendHistories(
       actor.impersonatorId,
       ...(changes ? [changes] : []),
     ],
+    { name: `append-${table}${changes ? '-changes' : ''}` },
   );
 }
 

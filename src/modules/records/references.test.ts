@@ -5,6 +5,7 @@ import { lead, order, tenant, sharedTestApp, type Tenant, type TestApp } from '.
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { insertLeads } from '../leads/service.js';
+import { appendHistories } from './history.js';
 
 // Migration 0009 checks the references of leads, orders, their lines and histories once per
 // statement. These prove it refuses what the per-row foreign keys refused, and writes nothing.
@@ -154,6 +155,71 @@ test('after a lead create, the next statement of its transaction is checked agai
     },
   );
   assert.deepEqual(created, ['LD-00001', 'LD-00002'], 'the create itself was written');
+});
+
+// Migration 0044: a history append proves its parents as a create does.
+
+test("a history append proves its rows' parents: no parent check runs for lead or order histories", async () => {
+  const { a, lead: leadId, order: orderId } = await shop();
+  await assert.rejects(
+    t.db.tx(async (q) => {
+      const before = await functionCalls(q);
+      const actor = tokenActor(a, a.tokenId);
+      await appendHistories(q, 'lead_histories', actor, a.accountId, [{ id: leadId, from: 'new', to: 'new', comment: 'c' }]);
+      await appendHistories(q, 'lead_histories', actor, a.accountId, [
+        { id: leadId, from: 'new', to: 'new', comment: null, changes: { city: ['A', 'B'] } },
+      ]);
+      await appendHistories(q, 'order_histories', actor, a.accountId, [{ id: orderId, from: 'new', to: 'new', comment: 'c' }]);
+      assert.equal((await functionCalls(q)).checks, before.checks, 'no parent check ran');
+      throw new Error('rolled back');
+    }),
+    /rolled back/,
+  );
+});
+
+test('a history append naming a missing record or actor is refused by the parent check, and writes nothing', async () => {
+  const { a, lead: leadId, order: orderId } = await shop();
+  const ghost = newId();
+  const histories = async () =>
+    (
+      await t.db.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM lead_histories WHERE account_id = $1) + (SELECT count(*) FROM order_histories WHERE account_id = $1) AS n`,
+        [a.accountId],
+      )
+    ).rows[0].n;
+  const before = await histories();
+  const append = (table: 'lead_histories' | 'order_histories', actor: Actor, ids: string[]) =>
+    t.db.tx((q) =>
+      appendHistories(
+        q,
+        table,
+        actor,
+        a.accountId,
+        ids.map((id) => ({ id, from: 'new', to: 'new', comment: 'c' })),
+      ),
+    );
+  const refusedWith = (pattern: RegExp) => (err: Error & { code?: string }) => {
+    assert.equal(err.code, '23503', err.message);
+    assert.match(err.message, pattern);
+    return true;
+  };
+  await assert.rejects(
+    append('lead_histories', tokenActor(a, a.tokenId), [leadId, ghost]),
+    refusedWith(/lead_id=\(.+\) is not present in table "leads"/),
+  );
+  await assert.rejects(
+    append('order_histories', tokenActor(a, a.tokenId), [ghost, orderId]),
+    refusedWith(/order_id=\(.+\) is not present in table "orders"/),
+  );
+  await assert.rejects(
+    append('lead_histories', tokenActor(a, -1), [leadId]),
+    refusedWith(/token_id=\(-1\) is not present in table "api_tokens"/),
+  );
+  await assert.rejects(
+    append('order_histories', { ...tokenActor(a, a.tokenId), impersonatorId: ghost }, [orderId]),
+    refusedWith(/impersonator_id=\(.+\) is not present in table "users"/),
+  );
+  assert.equal(Number(await histories()), Number(before));
 });
 
 test('an update runs the parent check only when a reference changes, and the count only when a counted column does', async () => {
