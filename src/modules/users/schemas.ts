@@ -74,6 +74,29 @@ const EXTRA_SCHEMAS: Record<ExtraField, TSchema> = {
 };
 
 /**
+ * The form's fields in its order (views.tsx `UserForm`): a schema's order is the order of a 422's
+ * keys (ErrorBag), and every other form's schema follows its form.
+ */
+const FORM_ORDER = [
+  'full_name',
+  'email',
+  'phone',
+  'whatsapp_phone',
+  'company',
+  'account_id',
+  'manager_id',
+  'call_center_id',
+  'salary',
+  'agent_status_handlings',
+  'products_ids_to_confirm',
+  'agent_working_hours',
+  'warehouses_ids_to_manage',
+  'password',
+  'password_confirmation',
+  'status',
+] as const;
+
+/**
  * The body of a user of `role`. On create, `full_name`, `email`, `phone` and `password` are
  * required (and `account_id` for a seller created by an admin); on update every field is optional,
  * but a required one sent empty is refused (see the service), and the account never moves.
@@ -88,10 +111,18 @@ function userSchema(role: Role, mode: 'create' | 'update'): TObject {
     if (f === 'account_id' && mode === 'update') continue;
     props[f] = f === 'account_id' ? Type.Optional(EXTRA_SCHEMAS[f]) : EXTRA_SCHEMAS[f]; // required for admins, checked by the service
   }
-  if (hasStatusField(role)) props.status = Type.Optional(Type.String({ enum: [...USER_STATUSES] }));
   props.password = confirmed(Type.String({ minLength: 8, maxLength: 255 }));
   props.password_confirmation = Type.Optional(Type.String({ maxLength: 255 }));
-  const object = Type.Object(props);
+  if (hasStatusField(role)) props.status = Type.Optional(Type.String({ enum: [...USER_STATUSES] }));
+  const rank = (f: string) =>
+    FORM_ORDER.includes(f as (typeof FORM_ORDER)[number]) ? FORM_ORDER.indexOf(f as (typeof FORM_ORDER)[number]) : FORM_ORDER.length;
+  const object = Type.Object(
+    Object.fromEntries(
+      Object.keys(props)
+        .sort((a, b) => rank(a) - rank(b))
+        .map((f) => [f, props[f]]),
+    ),
+  );
   return mode === 'create' ? object : Type.Partial(object);
 }
 

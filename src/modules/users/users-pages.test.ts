@@ -463,6 +463,29 @@ describe('users: create and edit with each role’s fields', () => {
     });
   });
 
+  test('a 422 lists its keys in the form’s order (contact, account, work, sign-in, status), as every other form’s schema does', async () => {
+    const agentRes = await agents.admin.json('POST', '/users/agents/store', {
+      status: 'away',
+      password: 'short',
+      agent_working_hours: [{ startTime: '9h', endTime: '12:00' }],
+      products_ids_to_confirm: ['01NOPE'],
+      agent_status_handlings: ['shipped'],
+      full_name: '',
+    });
+    assert.deepEqual(Object.keys(agentRes.json().errors), [
+      'full_name',
+      'email',
+      'phone',
+      'agent_status_handlings.0',
+      'products_ids_to_confirm.0',
+      'agent_working_hours.0.startTime',
+      'password',
+      'status',
+    ]);
+    const sellerRes = await agents.admin.json('POST', '/users/sellers/store', base({ company: 'x'.repeat(101), password: 'short' }));
+    assert.deepEqual(Object.keys(sellerRes.json().errors), ['company', 'account_id', 'password']);
+  });
+
   test('edit: password optional, emptied required fields refused, a new password ends that user’s sessions', async () => {
     const target = await person(t.db, 'agent');
     const url = `/users/agents/${target.id}`;
