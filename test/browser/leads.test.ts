@@ -94,7 +94,12 @@ describe('leads and orders in a real browser', { skip: skipBrowser }, () => {
     assert.match(history, new RegExp(`Address: ${'A'.repeat(100)}\\s*→\\s*${'B'.repeat(100)}`));
     assert.match(history, /Products: ARGAN-100 1 × 199\.00 MAD\s*→\s*ARGAN-100 1 × 150\.00 MAD/);
     await checkPage(page, 'edited lead');
-    for (const path of [show, show.replace(/\/show$/, '/edit')])
+    // The history list tells the row as the timeline does, and fits as well.
+    await page.goto('/lead-histories');
+    const listed = (await page.locator('main table').textContent()) ?? '';
+    assert.match(listed, new RegExp(`Edited · New\\s*Address: ${'A'.repeat(100)}\\s*→\\s*${'B'.repeat(100)}`));
+    await checkPage(page, 'lead histories with an edit');
+    for (const path of [show, show.replace(/\/show$/, '/edit'), '/lead-histories'])
       for (const width of [1280, 390]) {
         await page.setViewportSize({ width, height: 800 });
         await page.goto(path);

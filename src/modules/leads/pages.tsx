@@ -347,7 +347,12 @@ export async function leadsPages(web: FastifyInstance) {
       direction: p.direction,
     };
     if (wantsJson(req)) return sendJson(reply, await leadHistoryPage(db, scope, f));
-    const extra = { record_id: 'l.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL', impersonated_by: IMPERSONATOR };
+    const extra = {
+      record_id: 'l.id',
+      account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL',
+      impersonated_by: IMPERSONATOR,
+      changes: 'h.changes',
+    };
     const page = JSON.parse(await leadHistoryPage(db, scope, f, { extra })) as { data: HistoryRow[]; meta: PageMeta };
     return renderPage(req, reply, {
       title: 'Lead histories',

@@ -23,6 +23,7 @@ import {
   TextArea,
   type Column,
   PhoneLink,
+  longValueClass,
 } from '../../web/ui.js';
 import {
   AccountSelect,
@@ -35,6 +36,9 @@ import {
   hidesMoney,
   LineRows,
   changedBy,
+  HistoryChanges,
+  HistoryHead,
+  historyKind,
   Money,
   RecordStatus,
   statusLabel,
@@ -341,9 +345,11 @@ function ProductsTable({ products, total }: { products: LeadItem['products']; to
           {products.map((x) => (
             <tr>
               <td data-label="SKU">
-                <code>{x.sku}</code>
+                <code class={longValueClass(x.sku)}>{x.sku}</code>
               </td>
-              <td data-label="Product">{x.name}</td>
+              <td data-label="Product">
+                <span class={longValueClass(x.name)}>{x.name}</span>
+              </td>
               <td data-label="Quantity" class="num">
                 {x.quantity}
               </td>
@@ -581,9 +587,11 @@ export interface HistoryRow {
   record_id: string;
   account_name?: string;
   impersonated_by?: string | null;
+  /** What the row's request changed (the page only: the item stays as api-v1.md quotes it). */
+  changes?: HistoryItem['changes'];
 }
 
-/** /lead-histories and /orders-histories: every status change, newest first. */
+/** /lead-histories and /orders-histories: every history row, newest first, each told as the record's timeline tells it. */
 export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; meta: PageMeta; accounts?: Account[] }) {
   const { url } = usePage();
   const get = (k: string) => url.searchParams.get(k);
@@ -593,7 +601,7 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
     <>
       <PageHeader
         title={title}
-        subtitle="Every status change: who, when, and why."
+        subtitle="Every status change, comment and edit: who, when, and why."
         back={{ href: base, label: p.kind === 'lead' ? 'Leads' : 'Orders' }}
       />
       <form method="get" class="filters" role="search" aria-label={`Filter ${title.toLowerCase()}`}>
@@ -630,10 +638,10 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
           {
             label: 'Change',
             render: (r) => (
-              <span class="change">
-                {r.item.old_status ? <RecordStatus status={r.item.old_status} /> : <span class="muted">Created</span>}{' '}
-                <span aria-label="to">→</span> <RecordStatus status={r.item.new_status} />
-              </span>
+              <div class="change">
+                <HistoryHead item={{ ...r.item, changes: r.changes }} />
+                {r.changes && <HistoryChanges changes={r.changes} />}
+              </div>
             ),
           },
           { label: 'Changed by', render: (r) => changedBy(r.item.changed_by, r.impersonated_by) },
@@ -649,6 +657,27 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
       <Pagination meta={p.meta} />
     </>
   );
+}
+
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/**
+ * "2 status changes, 1 edit and 1 comment": a history's rows after its creation, each counted as its
+ * timeline tells it (historyKind), so an edit or a comment is not a status change; edits and comments
+ * only when there are some.
+ */
+export function historyTally(items: HistoryItem[]): string {
+  const n = { move: 0, edit: 0, comment: 0 };
+  for (const h of items) {
+    const kind = historyKind(h);
+    if (kind !== 'created') n[kind]++;
+  }
+  const parts = [
+    counted(n.move, 'status change'),
+    ...(n.edit ? [counted(n.edit, 'edit')] : []),
+    ...(n.comment ? [counted(n.comment, 'comment')] : []),
+  ];
+  return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
 
 /** /lead-histories/{lead}/show and /orders-histories/{order}/show: one record's timeline. */
@@ -678,7 +707,7 @@ export function RecordHistory(p: {
       />
       <Card title="Timeline">
         <p>
-          Status now: <RecordStatus status={p.status} /> · {p.histories.length} change{p.histories.length === 1 ? '' : 's'} since{' '}
+          Status now: <RecordStatus status={p.status} /> · {historyTally(p.histories)} since{' '}
           {p.histories[0] ? formatDate(p.histories[0].changed_at) : '—'}
         </p>
         <Timeline items={p.histories} label={`History of ${p.reference}`} />

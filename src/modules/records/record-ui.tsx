@@ -138,7 +138,7 @@ function ChangedValue(p: { field: string; value: unknown }) {
 }
 
 /** What a history row's request changed: "Address: 1 Rue de Fes → 12 Rue Corrected", one line per field. */
-function Changes(p: { changes: Record<string, [unknown, unknown]> }) {
+export function HistoryChanges(p: { changes: Record<string, [unknown, unknown]> }) {
   const known = CHANGED_FIELDS.filter(([field]) => field in p.changes);
   const others = Object.keys(p.changes)
     .filter((f) => !CHANGED_FIELDS.some(([field]) => field === f))
@@ -159,6 +159,42 @@ function Changes(p: { changes: Record<string, [unknown, unknown]> }) {
 export const changedBy = (name: string, impersonator?: string | null) =>
   impersonator ? `${name} (${impersonator} logged in as them)` : name;
 
+/**
+ * What a history row tells: the record's creation, a move, a comment alone, or an edit of its fields
+ * without a status (docs/decisions.md, "What an edit of a lead records"), whatever the status (an edit
+ * of a `no_reply` lead is no call). A repeated call outcome is a move.
+ */
+export type HistoryKind = 'created' | 'move' | 'comment' | 'edit';
+
+export function historyKind(h: Pick<HistoryItem, 'old_status' | 'new_status' | 'changes'>): HistoryKind {
+  if (h.old_status === null) return 'created';
+  if (h.old_status !== h.new_status) return 'move';
+  if (h.changes) return 'edit';
+  return repeatsAsAMove(h.new_status) ? 'move' : 'comment';
+}
+
+/** A history row's head, as a record's timeline and the history lists show it: "Created as New", "New → Confirmed", "Edited · New". */
+export function HistoryHead({ item: h }: { item: HistoryItem }) {
+  const kind = historyKind(h);
+  if (kind === 'created')
+    return (
+      <span>
+        Created as <RecordStatus status={h.new_status} />
+      </span>
+    );
+  if (kind === 'move')
+    return (
+      <span>
+        <RecordStatus status={h.old_status!} /> <span aria-label="to">→</span> <RecordStatus status={h.new_status} />
+      </span>
+    );
+  return (
+    <span>
+      {kind === 'edit' ? 'Edited' : 'Comment'} · <RecordStatus status={h.new_status} />
+    </span>
+  );
+}
+
 /** A record's status changes, oldest first, as a vertical timeline. */
 export function Timeline(p: { items: HistoryItem[]; label: string }) {
   if (p.items.length === 0) return <p class="muted">No status change yet.</p>;
@@ -167,26 +203,13 @@ export function Timeline(p: { items: HistoryItem[]; label: string }) {
       {p.items.map((h) => (
         <li class={`timeline-item tone-${TONES[h.new_status] ?? 'gray'}`}>
           <div class="timeline-head">
-            {h.old_status === null ? (
-              <span>
-                Created as <RecordStatus status={h.new_status} />
-              </span>
-            ) : h.old_status === h.new_status && (h.changes || !repeatsAsAMove(h.new_status)) ? (
-              // A row of fields edited without a status reads as an edit, whatever the status (docs/decisions.md).
-              <span>
-                {h.changes ? 'Edited' : 'Comment'} · <RecordStatus status={h.new_status} />
-              </span>
-            ) : (
-              <span>
-                <RecordStatus status={h.old_status} /> <span aria-label="to">→</span> <RecordStatus status={h.new_status} />
-              </span>
-            )}
+            <HistoryHead item={h} />
           </div>
           <div class="timeline-meta">
             by <strong>{changedBy(h.changed_by, h.impersonated_by)}</strong> ·{' '}
             <time datetime={h.changed_at}>{formatDateTime(h.changed_at)}</time>
           </div>
-          {h.changes && <Changes changes={h.changes} />}
+          {h.changes && <HistoryChanges changes={h.changes} />}
           {h.comment && <blockquote class="timeline-comment">{h.comment}</blockquote>}
         </li>
       ))}
