@@ -302,6 +302,26 @@ test('a tracking number typed for a company is refused when another of its order
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
 });
 
+// The check and the write of a tracking number are two statements: an advisory lock on the carrier and
+// number makes two shipments of one number at once take turns (trackingNumberTaken). PostgreSQL only:
+// PGlite runs one transaction at a time.
+test('two orders shipped at once under one tracking number: one is shipped, the other refused', { skip: !usingPostgres }, async () => {
+  const ship = (id: string, number: string) =>
+    admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', shipping_company_id: manual, tracking_number: number });
+  for (let pair = 0; pair < 10; pair++) {
+    const ids = await Promise.all([await order(), await order()].map(idOf));
+    const number = `RACE-${newId()}`;
+    const answers = await Promise.all(ids.map((id) => ship(id, number)));
+    assert.deepEqual(answers.map((r) => r.statusCode).sort(), [200, 422], `pair ${pair}: ${answers.map((r) => r.body).join(' | ')}`);
+    expectInvalid(
+      answers.find((r) => r.statusCode === 422)!,
+      TAKEN,
+    );
+    const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE tracking_number = $1', [number]);
+    assert.equal(rows[0].n, 1);
+  }
+});
+
 /** Pushes `ids` to `companyId` (the page's JSON answer), runs the job to its end and answers it. */
 async function push(ids: string[], companyId = company) {
   const res = await admin.json('POST', '/orders/push', { ids, shipping_company_id: companyId });
