@@ -93,8 +93,19 @@ test(
       assert.equal(busy.code, 1);
       assert.match(busy.stderr, /already holds a database: restore into an empty DATA_DIR/);
       const fresh = tempDataDir();
-      const restored = await runCommand(['src/cli/index.ts', 'restore', file], { ...env, DATA_DIR: fresh });
+      const restored = await runCommand(['src/cli/index.ts', 'restore', file], { ...env, DATA_DIR: fresh, FILES: 'local', S3_URL: '' });
       assert.equal(restored.code, 0, restored.stderr);
+      // What the backup does not hold is said, not left for the operator to find out (outside check).
+      assert.equal(
+        restored.stdout,
+        [
+          `Restored ${file} into ${fresh}.`,
+          'The backup holds the database (every record, user, session and queued job) and nothing else of DATA_DIR. Before starting the server:',
+          "- the app key: start it with the APP_KEY it had when the backup was made (or put that DATA_DIR/app.key back): under another key its sessions and reset links are void and the shipping companies' API keys and webhook secrets cannot be read (with neither, the server makes a new key);",
+          '- the files (uploads, exports) are not in the backup: restore DATA_DIR/uploads from its own copy.',
+          '',
+        ].join('\n'),
+      );
 
       // A restore cut short (Ctrl-C) leaves no half-written database: it left a pgdata that no process
       // could open ("Aborted()") and that the next restore refused as a database (CLI audit).

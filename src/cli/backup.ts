@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
-import { ensureDataDir, loadConfig } from '../config.js';
+import { ensureDataDir, loadConfig, type Config } from '../config.js';
 import { acquireDataDirLock } from '../db/data-dir-lock.js';
 import { ownerOnlyDataDir } from '../db/owner-only.js';
 import { openForCommand } from './open-db.js';
@@ -108,12 +108,35 @@ export function backupCommands(cli: Command, refuse: Refuse) {
           ownerOnlyDataDir(config.dataDir); // PGlite unpacked its files 0666
           return n;
         });
-        print(Boolean(o.json), { id: config.dataDir, dataDir: config.dataDir, migrations }, `Restored ${source} into ${config.dataDir}.`);
+        const note = restoreNote(config);
+        print(
+          Boolean(o.json),
+          { id: config.dataDir, dataDir: config.dataDir, migrations, note },
+          [`Restored ${source} into ${config.dataDir}.`, ...note].join('\n'),
+        );
       } finally {
         undo();
         release();
       }
     });
+}
+
+/**
+ * What a restore did not bring back (the backup is PGlite's dump of DATA_DIR/pgdata, nothing else):
+ * said after every restore, as the server started without them runs, just without sessions, secrets
+ * or files.
+ */
+export function restoreNote(config: Pick<Config, 'files' | 's3Url'>): string[] {
+  const files = config.s3Url
+    ? 'the files (uploads, exports) stay in the S3_URL bucket: nothing to restore for them.'
+    : config.files === 'database'
+      ? 'the files (uploads, exports) are in the database with FILES=database: restored with it.'
+      : 'the files (uploads, exports) are not in the backup: restore DATA_DIR/uploads from its own copy.';
+  return [
+    'The backup holds the database (every record, user, session and queued job) and nothing else of DATA_DIR. Before starting the server:',
+    "- the app key: start it with the APP_KEY it had when the backup was made (or put that DATA_DIR/app.key back): under another key its sessions and reset links are void and the shipping companies' API keys and webhook secrets cannot be read (with neither, the server makes a new key);",
+    `- ${files}`,
+  ];
 }
 
 /**
