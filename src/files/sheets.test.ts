@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import ExcelJS from 'exceljs';
-import { csvText, readSheet, smallSheet } from './sheets.js';
+import { csvText, readSheet, sheetWriter, smallSheet } from './sheets.js';
 import { MAX_SHARED_STRINGS } from './xlsx-parts.js';
 import { XmlBounds } from './xml-bounds.js';
 import { inline, letters, MAIN, sharedStrings, sheet, text, zipOf } from '../test-support/zip.js';
@@ -423,4 +424,29 @@ test('a worksheet of more rows than Excel allows (1,048,576) is refused at the f
   assert.throws(() => rows(16).check(Buffer.from('<row r="1048577"></row>')), new Error('it holds more than 1,048,576 rows.'));
   const other = new XmlBounds(); // another part than a worksheet: its rows are not counted
   assert.doesNotThrow(() => Array.from({ length: 17 }, () => other.check(chunk)));
+});
+
+test('an XLSX writer lets other work run while it renders a batch, and writes every row in order', async () => {
+  const w = await sheetWriter('xlsx', ['n', 'text']);
+  const chunks: Buffer[] = [];
+  w.output.on('data', (c: Buffer) => chunks.push(c));
+  const ended = once(w.output, 'end');
+  let [turns, writing] = [0, true];
+  const tick = () => {
+    if (!writing) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  await w.write(Array.from({ length: 1000 }, (_, i) => [i, `row ${i}`]));
+  writing = false;
+  // 1,000 rows are rendered 100 at a time, with a turn of the event loop between two slices.
+  assert.ok(turns >= 9, `${turns} turns of the event loop during the write`);
+  await w.end();
+  await ended;
+  const rows = [];
+  for await (const r of readSheet(Readable.from(Buffer.concat(chunks)), 'xlsx')) rows.push(r.cells);
+  assert.equal(rows.length, 1001);
+  assert.deepEqual(rows[1], ['0', 'row 0']);
+  assert.deepEqual(rows[1000], ['999', 'row 999']);
 });
