@@ -83,6 +83,7 @@ export const messages = {
   format: (k: string) => `The ${attr(k)} field format is invalid.`,
   prohibits: (k: string, other: string) => `The ${attr(k)} field prohibits ${attr(other)} from being present.`,
   confirmed: (k: string) => `The ${attr(k)} field confirmation does not match.`,
+  different: (k: string, other: string) => `The ${attr(k)} field and ${attr(other)} must be different.`,
   unique: (k: string) => `The ${attr(k)} has already been taken.`,
   statusTransition: (from: string, to: string) => `The status cannot change from ${from} to ${to}.`,
 };

@@ -94,8 +94,9 @@ describe('dashboard people and settings in a real browser', { skip: skipBrowser 
     await page.goto('/users/agents/create');
     await page.getByLabel('Full name').fill('Kept Name');
     await page.getByLabel('Email').fill('not-an-email');
+    // The same time twice is no range (an end before its start crosses midnight, and passes).
     await page.locator('#f-agent_working_hours-0-startTime').fill('18:00');
-    await page.locator('#f-agent_working_hours-0-endTime').fill('09:00');
+    await page.locator('#f-agent_working_hours-0-endTime').fill('18:00');
     // A decimal comma: Chromium's number input read it as a grouping separator and sent 450050.
     await page.getByLabel('Salary').fill('4500,50');
     await page.getByLabel('Password', { exact: true }).fill('short');

@@ -38,13 +38,20 @@ export function clockIn(tz: string, now = new Date()): string {
   return `${get('hour')}:${get('minute')}`;
 }
 
+/** A range whose end comes before its start crosses midnight: 22:00–06:00 runs from 22:00 to 06:00 the next day. */
+export const crossesMidnight = (h: WorkingHours) => h.endTime < h.startTime;
+
+/** A range as pages show it: "09:00–17:00", "22:00–06:00 (next day)". */
+export const hoursLabel = (h: WorkingHours) => `${h.startTime}–${h.endTime}${crossesMidnight(h) ? ' (next day)' : ''}`;
+
 /**
  * Whether `now` falls within one of the agent's working hours (start included, end excluded), in
- * the platform's time zone. An agent without any working hours set works at any time
+ * the platform's time zone; a range crossing midnight holds from its start to midnight and from
+ * midnight to its end, every day. An agent without any working hours set works at any time
  * (docs/call-centre.md).
  */
 export function isWorkingTime(hours: WorkingHours[], tz: string, now = new Date()): boolean {
   if (hours.length === 0) return true;
   const t = clockIn(tz, now);
-  return hours.some((h) => h.startTime <= t && t < h.endTime);
+  return hours.some((h) => (crossesMidnight(h) ? h.startTime <= t || t < h.endTime : h.startTime <= t && t < h.endTime));
 }

@@ -12,7 +12,7 @@ import type { HistoryItem } from '../records/record-ui.js';
 import { findLead, leadAccess, leadHistories, leadJson } from '../leads/queries.js';
 import { CALL_OUTCOMES, isOpenLead, leadMovesFor } from '../leads/transitions.js';
 import type { LeadItem } from '../leads/views.js';
-import { agentProfile, isWorkingTime } from './agent.js';
+import { agentProfile, hoursLabel, isWorkingTime } from './agent.js';
 import { customerRecord } from './customer.js';
 import { callCentrePolicy } from './policy.js';
 import { claimAgain, claimNext, heldByAnother, queueCounts, releaseClaim } from './queue.js';
@@ -57,8 +57,7 @@ export async function callCentrePages(web: FastifyInstance) {
     const message = closedBecause(profile);
     if (wantsJson(req)) return reply.send({ data: counts, message: message ?? null });
     // Outside their hours, the agent is told when they are (their profile is not theirs to open).
-    const hours =
-      message === OUTSIDE_HOURS ? `${profile.hours.map((h) => `${h.startTime}–${h.endTime}`).join(', ')} (${config.timezone})` : undefined;
+    const hours = message === OUTSIDE_HOURS ? `${profile.hours.map(hoursLabel).join(', ')} (${config.timezone})` : undefined;
     return renderPage(req, reply, {
       title: 'Call queue',
       body: <QueuePage counts={counts} message={message} hours={hours} held={held.rows[0]} />,

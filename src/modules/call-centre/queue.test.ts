@@ -136,6 +136,24 @@ describe('POST /call-centre/next', () => {
     if (minutesFromNow(0) < '23:59') assert.notEqual(ok(await next(working)).data, null);
   });
 
+  test('working hours whose end is before their start cross midnight: on shift from the start to the end the next day', async () => {
+    const s = await shop(t.db);
+    await leads(t.db, s, [{ sku: 'A' }]);
+    // On shift from a minute ahead, across midnight, to a minute ahead tomorrow (now is in its second day)...
+    const night = [{ startTime: minutesFromNow(2), endTime: minutesFromNow(1) }];
+    // ... and off shift in the two minutes from a minute ago: its start is still ahead, its end passed.
+    const offNight = [{ startTime: minutesFromNow(1), endTime: minutesFromNow(-1) }];
+    if (night[0].endTime < night[0].startTime && offNight[0].endTime < offNight[0].startTime) {
+      const onShift = await login(t.app, (await agentOf(t.db, [s.products.A], { hours: night })).email);
+      assert.notEqual(ok(await next(onShift)).data, null);
+      const offShift = await login(t.app, (await agentOf(t.db, [s.products.A], { hours: offNight })).email);
+      assert.deepEqual(ok(await next(offShift)), { data: null, message: 'You are outside your working hours.' });
+      const page = await offShift.get('/call-centre');
+      const hours = `${offNight[0].startTime}–${offNight[0].endTime} (next day)`;
+      assert.ok(page.body.includes(`Your hours: ${hours} (${t.config.timezone}).`), page.body);
+    }
+  });
+
   test('only agents use the queue; the queue page counts what the agent may get', async () => {
     const s = await shop(t.db);
     await leads(t.db, s, [

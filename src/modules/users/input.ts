@@ -85,9 +85,9 @@ export async function checkUserInput(
       if (typeof slot.startTime === 'string' && !okStart)
         bag.add(`${k}.startTime`, `The ${attr(k)}.startTime field must match the format H:i.`);
       if (typeof slot.endTime === 'string' && !okEnd) bag.add(`${k}.endTime`, `The ${attr(k)}.endTime field must match the format H:i.`);
-      if (okStart && okEnd && slot.endTime <= slot.startTime) {
-        bag.add(`${k}.endTime`, `The ${attr(k)}.endTime field must be a date after ${attr(k)}.startTime.`);
-      }
+      // An end before the start crosses midnight (call-centre/agent.ts crossesMidnight); the same time is no range.
+      if (okStart && okEnd && slot.endTime === slot.startTime)
+        bag.add(`${k}.endTime`, messages.different(`${k}.endTime`, `${k}.startTime`));
     });
   }
   if (Array.isArray(input.agent_status_handlings)) input.agent_status_handlings = [...new Set(input.agent_status_handlings)];

@@ -25,6 +25,7 @@ import {
   FieldErrorList,
 } from '../../web/ui.js';
 import { LEAD_STATUSES } from '../leads/transitions.js';
+import { hoursLabel } from '../call-centre/agent.js';
 import { mayAct, mayCreate } from './policy.js';
 import type { UserRow } from './queries.js';
 import { ROLE_SLUGS, type Role } from '../../core/roles.js';
@@ -249,7 +250,10 @@ function WorkingHours({ value }: { value: { startTime: string; endTime: string }
   return (
     <fieldset class="field fieldset">
       <legend>Working hours</legend>
-      <p class="hint">The times of day this agent takes calls, in {displayZone()} time. Leave a line empty to remove it.</p>
+      <p class="hint">
+        The times of day this agent takes calls, in {displayZone()} time; a To before its From runs past midnight (22:00 to 06:00 the next
+        day). Leave a line empty to remove it.
+      </p>
       {top.length > 0 && (
         <ul class="field-errors">
           {top.map((m) => (
@@ -527,7 +531,7 @@ export function UserPage(p: {
                   <>
                     <Chips>
                       {hours.map((h) => (
-                        <Badge>{`${h.startTime}–${h.endTime}`}</Badge>
+                        <Badge>{hoursLabel(h)}</Badge>
                       ))}
                     </Chips>
                     <span class="muted small">{displayZone()} time</span>
