@@ -3,6 +3,8 @@ import { createOrdersFromLeads } from '../orders/lifecycle.js';
 import { appendHistories, type HistoryChanges } from '../records/history.js';
 import { recordLeadEvents } from '../events/outbox.js';
 import type { Actor } from '../../core/actor.js';
+import { ErrorBag } from '../../http/validation.js';
+import { lockStockOfAccounts } from '../stocks/effects.js';
 import { isCallOutcome, leadMoveFollowedBy, leadMoveRefusal, type LeadStatus } from './transitions.js';
 import { zonedInstant } from '../../lib/time-zone.js';
 
@@ -17,10 +19,39 @@ export interface LeadTransition {
   comment?: string | null;
   /** What the same request changed of the lead's fields and lines, kept on its history row. */
   changes?: HistoryChanges | null;
+  /** Where a refusal of its lines is reported (default `products`; bulk callers pass `leads.<i>.products`). */
+  key?: string;
+}
+
+/** The 422 message of a confirmation whose lead names deleted products (their SKUs). */
+export const noLongerSoldMessage = (skus: string[]) =>
+  skus.length === 1
+    ? `The product ${skus[0]} is no longer sold and this lead cannot be confirmed: change the lead's products first.`
+    : `The products ${skus.slice(0, -1).join(', ')} and ${skus.at(-1)} are no longer sold and this lead cannot be confirmed: change the lead's products first.`;
+
+/**
+ * Of these leads about to be confirmed, those whose lines name a deleted product, id → its SKUs: its
+ * order would wait for stock that can never come (a deleted product's stocks go with it). Read under
+ * the account's stock lock, which a product's delete takes too, so no product of theirs is deleted
+ * between this check and the order's reservation.
+ */
+async function deletedProductsOf(q: Queryable, accountId: string, leadIds: string[]): Promise<Map<string, string[]>> {
+  if (leadIds.length === 0) return new Map();
+  await lockStockOfAccounts(q, [accountId]);
+  const { rows } = await q.query<{ lead_id: string; skus: string[] }>(
+    `SELECT ll.lead_id, array_agg(DISTINCT ll.sku ORDER BY ll.sku) AS skus
+       FROM lead_lines ll JOIN products p ON p.id = ll.product_id
+      WHERE ll.lead_id = ANY($1::text[]) AND p.deleted_at IS NOT NULL
+      GROUP BY ll.lead_id`,
+    [leadIds],
+  );
+  return new Map(rows.map((r) => [r.lead_id, r.skus]));
 }
 
 /**
- * The one place that writes a lead's status; confirming creates the orders in the same transaction.
+ * The one place that writes a lead's status; confirming creates the orders in the same transaction,
+ * and is refused (422 on the transition's `key`, nothing written) while the lead's lines, as they
+ * stand in this transaction, name a deleted product.
  * Every move ends the lead's claim; a call outcome by a person is a call (`lead_calls`, with the
  * status written: the agent statistics) and the lead's last call; the no_reply that reaches the settings' `max_attempts`
  * cancels the lead as `unreachable` instead (call-centre.md).
@@ -30,6 +61,17 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
   for (const t of ts) {
     const refused = leadMoveRefusal(actor, t.from, t.to);
     if (refused) throw new Error(`refused transition reached the lifecycle: ${refused}`);
+  }
+  const confirming = ts.filter((t) => leadMoveFollowedBy(t.from, t.to, 'an order'));
+  const unsold = await deletedProductsOf(
+    q,
+    accountId,
+    confirming.map((t) => t.id),
+  );
+  if (unsold.size > 0) {
+    const bag = new ErrorBag();
+    for (const t of confirming) if (unsold.has(t.id)) bag.add(t.key ?? 'products', noLongerSoldMessage(unsold.get(t.id)!));
+    bag.throwIfAny();
   }
   const { rows } = await q.query<{ id: string; status: LeadStatus }>(
     `WITH c AS (
@@ -82,7 +124,7 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
     q,
     actor,
     accountId,
-    ts.filter((t) => leadMoveFollowedBy(t.from, t.to, 'an order')).map((t) => t.id),
+    confirming.map((t) => t.id),
   );
   // After the orders: a confirmed lead's event shows its order's reference.
   await recordLeadEvents(

@@ -277,18 +277,23 @@ async function patchLeads(
       if (JSON.stringify(was) !== JSON.stringify(now)) changes.set(id, { ...changes.get(id), products: [was, now] });
     }
   }
-  const transitions: LeadTransition[] = items
-    .filter((i) => i.status !== undefined)
-    .map((i) => ({
-      id: locked.get(i.reference)!.id,
-      from: locked.get(i.reference)!.status,
-      to: i.status as LeadStatus,
-      callbackAt: i.callback_at ?? null,
-      cancelReason: i.cancel_reason ?? null,
-      duplicateOf: i.duplicate_of ?? null,
-      comment: i.comment ?? null,
-      changes: changes.get(locked.get(i.reference)!.id) ?? null,
-    }));
+  const transitions: LeadTransition[] = items.flatMap((i, n) =>
+    i.status === undefined
+      ? []
+      : [
+          {
+            id: locked.get(i.reference)!.id,
+            from: locked.get(i.reference)!.status,
+            to: i.status as LeadStatus,
+            callbackAt: i.callback_at ?? null,
+            cancelReason: i.cancel_reason ?? null,
+            duplicateOf: i.duplicate_of ?? null,
+            comment: i.comment ?? null,
+            changes: changes.get(locked.get(i.reference)!.id) ?? null,
+            key: `${keyOf(n)}products`,
+          },
+        ],
+  );
   await transitionLeads(q, actor, accountId, transitions);
   const rescheduled = items.filter((i) => i.status === undefined && typeof i.callback_at === 'string');
   if (rescheduled.length > 0)

@@ -61,6 +61,10 @@ export const lockStockOfOrders = (q: Queryable, orderIds: string[]) =>
 export const lockStockOfStocks = (q: Queryable, stockIds: string[]) =>
   lockAccounts(q, 'SELECT p.account_id FROM stocks s JOIN products p ON p.id = s.product_id WHERE s.id = ANY($1::text[])', stockIds);
 
+/** Takes the stock lock of these accounts. */
+export const lockStockOfAccounts = (q: Queryable, accountIds: string[]) =>
+  lockAccounts(q, 'SELECT unnest($1::text[]) AS account_id', accountIds);
+
 /** Takes the stock lock of the accounts owning these products. */
 export const lockStockOfProducts = (q: Queryable, productIds: string[]) =>
   lockAccounts(q, 'SELECT account_id FROM products WHERE id = ANY($1::text[])', productIds);
