@@ -39,6 +39,9 @@ export interface StockFields {
  */
 export async function createStock(q: Queryable, user: WebUser, input: StockFields, bag = new ErrorBag()): Promise<string> {
   const [product, warehouse] = [!bag.has('product_id'), !bag.has('warehouse_id')];
+  // Under the stock lock a product's delete takes before it deletes the product's stocks: a delete
+  // either comes first and is seen here, or comes after and finds this stock.
+  if (product) await lockStockOfProducts(q, [input.product_id]);
   if (product && !(await productExists(q, input.product_id))) bag.add('product_id', messages.invalid('product_id'));
   if (warehouse && !(await warehouseAllowed(q, user, input.warehouse_id))) bag.add('warehouse_id', messages.invalid('warehouse_id'));
   if (!bag.has('product_id') && !bag.has('warehouse_id') && (await pairTaken(q, input.product_id, input.warehouse_id, null)))
