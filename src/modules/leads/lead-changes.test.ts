@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { lead, sharedTestApp, tenant, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
+import { statements as runStatements } from '../../test-support/statements.js';
+import { timelineRows } from '../../test-support/history-text.js';
 import { agentOf, leads, ok, shop } from '../call-centre/test-fixtures.js';
 
 let t: TestApp;
@@ -28,40 +30,7 @@ const histories = async (leadId: string) =>
 const idOf = async (a: Tenant, reference: string) =>
   (await t.db.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 AND reference = $2', [a.accountId, reference])).rows[0].id;
 
-/** The timeline's rows as text, oldest first: each row's head, its changes and its comment (not who or when). */
-const timelineRows = (html: string) =>
-  [...html.matchAll(/<li class="timeline-item[^"]*">([\s\S]*?)<\/li>\s*(?=<li class="timeline-item|<\/ol>)/g)].map((m) =>
-    m[1]
-      .replace(/<div class="timeline-meta">[\s\S]*?<\/div>/, '')
-      .replace(/<[^>]+>/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim(),
-  );
-
-/** The statements `fn` runs in transactions of the app's database, as their texts. */
-async function statements(fn: () => Promise<unknown>): Promise<string[]> {
-  const texts: string[] = [];
-  const tx = t.db.tx.bind(t.db);
-  t.db.tx = ((work, opts) =>
-    tx(
-      (q) =>
-        work(
-          new Proxy(q, {
-            get: (target, key) =>
-              key === 'query'
-                ? (text: string, ...rest: unknown[]) => (texts.push(text), (target.query as (...a: unknown[]) => unknown)(text, ...rest))
-                : Reflect.get(target, key),
-          }),
-        ),
-      opts,
-    )) as typeof t.db.tx;
-  try {
-    await fn();
-  } finally {
-    t.db.tx = tx;
-  }
-  return texts;
-}
+const statements = (fn: () => Promise<unknown>) => runStatements(t, fn);
 
 const api = (a: Tenant, method: 'POST' | 'PATCH' | 'GET', url: string, payload?: object) =>
   t.app.inject({ method, url: `/api/web/1.0${url}`, headers: a.auth, payload });

@@ -6,7 +6,7 @@ import { newId } from '../../lib/ids.js';
 import { linesTotal } from '../../lib/money.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { REFERENCE_TEXT } from '../../lib/references.js';
-import { checkSkus, insertLines, LINE_VALUES, linesById, reportUnknownSkus, skuLines, type LineValue } from '../records/lines.js';
+import { checkSkus, replaceLines, reportUnknownSkus, skuLines } from '../records/lines.js';
 import { activeProductsBySku } from '../products/lookup.js';
 import { DUPLICATE_OF, duplicatesWithinRequest, EXISTING_BY_PHONE, EXISTING_DUPLICATES } from './duplicates.js';
 import { recordLeadEvents } from '../events/outbox.js';
@@ -15,7 +15,7 @@ import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../recor
 import type { Actor } from '../../core/actor.js';
 import { transitionLeads, type LeadTransition } from './lifecycle.js';
 import { lockLeads } from './queries.js';
-import { appendComments } from '../records/history.js';
+import { addLineChanges, appendComments } from '../records/history.js';
 import { zonedInstant } from '../../lib/time-zone.js';
 import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadInput, LeadPatch } from './schemas.js';
 import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
@@ -265,18 +265,7 @@ async function patchLeads(
   // records"): answered by the statements that write them, no round trip of their own.
   const changes = await patchRows(q, 'leads', COLUMNS, patches, RECORDED);
   const relined = items.filter((i) => i.products).map((i) => ({ id: locked.get(i.reference)!.id, products: i.products! }));
-  if (relined.length > 0) {
-    const { rows } = await q.query<{ id: string; position: number } & LineValue>(
-      `DELETE FROM lead_lines WHERE lead_id = ANY($1::text[]) RETURNING ${LINE_VALUES('lead_id')}`,
-      [relined.map((r) => r.id)],
-    );
-    const before = linesById(rows);
-    const after = await insertLines(q, 'lead_lines', relined, products, true);
-    for (const { id } of relined) {
-      const [was, now] = [before.get(id) ?? [], after.get(id) ?? []];
-      if (JSON.stringify(was) !== JSON.stringify(now)) changes.set(id, { ...changes.get(id), products: [was, now] });
-    }
-  }
+  addLineChanges(changes, await replaceLines(q, 'lead_lines', relined, products));
   const transitions: LeadTransition[] = items.flatMap((i, n) =>
     i.status === undefined
       ? []

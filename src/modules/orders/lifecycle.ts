@@ -3,8 +3,8 @@ import { newId } from '../../lib/ids.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { reserveReferences } from '../../lib/references.js';
 import { ErrorBag, messages } from '../../http/validation.js';
-import { appendCreated, appendHistories } from '../records/history.js';
-import { insertLines, type LineInput } from '../records/lines.js';
+import { appendCreated, appendHistories, type HistoryChanges } from '../records/history.js';
+import { insertLines, replaceLines, type LineInput, type LineValue } from '../records/lines.js';
 import { recordOrderEvents } from '../events/outbox.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
@@ -188,6 +188,8 @@ interface OrderTransition {
   courierId?: string | null;
   to: OrderStatus;
   comment: string | null;
+  /** What the same request changed of the order's fields and lines, kept on its history row. */
+  changes?: HistoryChanges | null;
   trackingNumber?: string | null;
   shippingCompanyId?: string | null;
   deliveryUserId?: string | null;
@@ -292,7 +294,7 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     'order_histories',
     actor,
     accountId,
-    ts.map((t) => ({ id: t.id, from: t.from, to: t.to, comment: t.comment })),
+    ts.map((t) => ({ id: t.id, from: t.from, to: t.to, comment: t.comment, changes: t.changes ?? null })),
   );
   await applyOrderTransitions(
     q,
@@ -316,22 +318,23 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
 
 /**
  * Replaces the lines of new orders (an edit): their reservations are released, the new lines
- * reserve again, and what the old lines freed is offered to waiting orders.
+ * reserve again, and what the old lines freed is offered to waiting orders. Answers, by order, the
+ * lines that changed as [old, new] (replaceLines), for the edit's history row.
  */
 export async function replaceOrderLines(
   q: Queryable,
   actor: Actor,
   parents: { id: string; products: LineInput[] }[],
   products: Map<string, ProductRef>,
-): Promise<void> {
-  if (parents.length === 0) return;
+): Promise<Map<string, [LineValue[], LineValue[]]>> {
+  if (parents.length === 0) return new Map();
   const ids = parents.map((p) => p.id);
   await lockStockOfOrders(q, ids);
   const freed = await releaseOrders(q, actor, ids, 'Order lines changed');
-  await q.query('DELETE FROM order_lines WHERE order_id = ANY($1::text[])', [ids]);
-  await insertLines(q, 'order_lines', parents, products);
+  const changed = await replaceLines(q, 'order_lines', parents, products);
   await reserveOrders(q, actor, ids);
   await retryWaitingOrders(q, actor, freed);
+  return changed;
 }
 
 /**

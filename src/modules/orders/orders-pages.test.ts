@@ -127,9 +127,14 @@ test('a seller creates an order by hand with the API rules, edits it while new, 
     const show = await s.json('GET', `/orders/${id}/show`);
     assert.equal(show.json().data.reference, 'ORD-00001');
     const history = await s.json('GET', `/orders-histories/${id}/show`);
+    // Each edit that changed something keeps a row (docs/decisions.md, "What an edit of an order records").
     assert.deepEqual(
       history.json().data.histories.map((h: Record<string, unknown>) => [h.old_status, h.new_status, h.changed_by]),
-      [[null, 'new', 'Test seller']],
+      [
+        [null, 'new', 'Test seller'],
+        ['new', 'new', 'Test seller'],
+        ['new', 'new', 'Test seller'],
+      ],
     );
   }));
 
@@ -240,6 +245,8 @@ test('the lifecycle actions each role may take: ship, mark, cancel, renew; refus
     assert.deepEqual(
       timeline.map((h: Record<string, unknown>) => [h.old_status, h.new_status, h.changed_by]),
       [
+        // The address corrected: an edit's row (docs/decisions.md, "What an edit of an order records").
+        ['new', 'new', 'Test follow-up-agent'],
         ['returned', 'new', 'Test follow-up-agent'],
         ['shipped', 'returned', 'Test follow-up-agent'],
         ['new', 'shipped', 'Test admin'],
@@ -434,7 +441,7 @@ test('role matrix for orders and order histories; another account answers 404', 
     });
     assert.equal(made.statusCode, 201, made.body);
     assert.equal((await otherSeller.json('GET', '/orders')).json().data[0].reference, 'ORD-00001');
-    assert.match((await admin.get('/orders')).body, /<th scope="col">Account<\/th>/);
+    assert.match((await admin.get('/orders')).body, /<th scope="col" class="tucked-col">Account<\/th>/);
   }));
 
 test('a move or an edit answers its order even when a delete commits the moment it does (it was a 500)', () =>

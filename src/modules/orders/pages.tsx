@@ -363,7 +363,12 @@ export async function ordersPages(web: FastifyInstance) {
       direction: p.direction,
     };
     if (wantsJson(req)) return sendJson(reply, await orderHistoryPage(db, scope, f));
-    const extra = { record_id: 'o.id', account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL', impersonated_by: IMPERSONATOR };
+    const extra = {
+      record_id: 'o.id',
+      account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL',
+      impersonated_by: IMPERSONATOR,
+      changes: 'h.changes',
+    };
     const page = JSON.parse(await orderHistoryPage(db, scope, f, { extra })) as { data: HistoryRow[]; meta: PageMeta };
     return renderPage(req, reply, {
       title: 'Order histories',

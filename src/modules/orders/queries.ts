@@ -1,6 +1,6 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable, QueryOptions } from '../../db/database.js';
-import { withImpersonator } from '../records/history.js';
+import { withChanges, withImpersonator } from '../records/history.js';
 import { compact, jsonPage, withExtra } from '../../db/paging.js';
 import { dateFrom, dateBefore, Where } from '../../db/where.js';
 import {
@@ -180,9 +180,12 @@ export async function orderEvents(q: Queryable, orderId: string): Promise<Courie
   return rows;
 }
 
-/** An order's whole history, oldest first, as API history items. */
+/**
+ * An order's whole history, oldest first, as API history items; with `impersonator` (the dashboard's
+ * timelines), also who impersonated and what each row's request changed (`changes`).
+ */
 export async function orderHistories(q: Queryable, orderId: string, opts: { impersonator?: boolean } = {}): Promise<string> {
-  const json = opts.impersonator ? withImpersonator(ORDER_HISTORY_JSON) : ORDER_HISTORY_JSON;
+  const json = opts.impersonator ? withChanges(withImpersonator(ORDER_HISTORY_JSON)) : ORDER_HISTORY_JSON;
   const { rows } = await q.query<{ j: string }>(
     `SELECT coalesce(json_agg(${json} ORDER BY h.created_at, h.id), '[]')::text AS j
        FROM order_histories h JOIN orders o ON o.id = h.order_id WHERE h.order_id = $1`,

@@ -16,6 +16,14 @@ export const ORDER_FIELDS = [
   'products',
 ] as const;
 
+/** How an order travels (`shipment_way`), in the words the dashboard shows. */
+export const SHIPMENT_WAYS: [string, string][] = [
+  ['1', 'Shipping company'],
+  ['2', 'Platform delivery staff'],
+  ['3', 'Pickup by the customer'],
+];
+export const shipmentWay = (n: number) => SHIPMENT_WAYS.find(([v]) => v === String(n))?.[1] ?? String(n);
+
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
 
 const OrderLineInput = Type.Object({

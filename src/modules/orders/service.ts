@@ -7,7 +7,7 @@ import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../recor
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { createOrders, deleteOrderRows, replaceOrderLines, reserveLockedWaiting, transitionOrders } from './lifecycle.js';
 import { lockOrders } from './queries.js';
-import { appendComments } from '../records/history.js';
+import { addLineChanges, appendComments } from '../records/history.js';
 import { ORDER_FIELDS, OrderBulkPatchBody, OrderCreateBody, OrderInput, OrderPatch } from './schemas.js';
 import { forbidden } from '../../http/errors.js';
 import { orderMoveRefusal, tokenRoleForbids, type OrderStatus } from './transitions.js';
@@ -42,6 +42,8 @@ type PatchItem = Static<typeof OrderPatch> & { reference: string };
 type LockedOrder = Awaited<ReturnType<typeof lockOrders>> extends Map<string, infer R> ? R : never;
 
 const EDITABLE = ORDER_FIELDS;
+/** The fields whose edits a history row records (with the lines: `products`): every one the order's form edits. */
+const RECORDED = EDITABLE.filter((f) => f !== 'products');
 const COLUMNS = {
   full_name: 'text',
   phone: 'text',
@@ -81,7 +83,9 @@ async function patchOrders(
   bag.throwIfAny(keyOf(0) === '' ? OrderPatch : OrderBulkPatchBody);
 
   const idOf = (ref: string) => locked.get(ref)!.id;
-  await patchRows(
+  // What the edits changed, for the request's history row (docs/decisions.md, "What an edit of an order
+  // records"): answered by the statements that write them, no round trip of their own.
+  const changes = await patchRows(
     q,
     'orders',
     COLUMNS,
@@ -91,9 +95,10 @@ async function patchOrders(
       if (item.phone) patch.phone_normalized = normalizePhone(item.phone);
       return { id: idOf(item.reference), patch, touched: Boolean(item.products) };
     }),
+    RECORDED,
   );
   const relined = items.filter((i) => i.products).map((i) => ({ id: idOf(i.reference), products: i.products! }));
-  await replaceOrderLines(q, actor, relined, products);
+  addLineChanges(changes, await replaceOrderLines(q, actor, relined, products));
   await transitionOrders(
     q,
     actor,
@@ -106,9 +111,10 @@ async function patchOrders(
         courierId: locked.get(i.reference)!.delivery_user_id,
         to: i.status as OrderStatus,
         comment: i.comment ?? null,
+        changes: changes.get(idOf(i.reference)) ?? null,
       })),
   );
-  await appendComments(q, 'order_histories', actor, accountId, items, locked);
+  await appendComments(q, 'order_histories', actor, accountId, items, locked, changes);
   await reserveLockedWaiting(
     q,
     actor,

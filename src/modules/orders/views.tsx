@@ -42,6 +42,7 @@ import {
   type LineValue,
 } from '../records/record-ui.js';
 import { ORDER_STATUSES } from './transitions.js';
+import { SHIPMENT_WAYS, shipmentWay } from './schemas.js';
 
 /** An order as the API represents it (api-v1.md). */
 export interface OrderItem {
@@ -87,13 +88,6 @@ export const WaitingForStockNote = () => (
 );
 
 export const orderUrl = (id: string, action: 'show' | 'edit' = 'show') => `/orders/${id}/${action}`;
-
-const SHIPMENT_WAYS: [string, string][] = [
-  ['1', 'Shipping company'],
-  ['2', 'Platform delivery staff'],
-  ['3', 'Pickup by the customer'],
-];
-const shipmentWay = (n: number) => SHIPMENT_WAYS.find(([v]) => v === String(n))?.[1] ?? String(n);
 
 type Account = { id: string; name: string };
 

@@ -5,21 +5,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lead, sharedTestApp, tenant, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { login } from '../../test-support/session.js';
+import { historyListChanges as changeCells, htmlText as text } from '../../test-support/history-text.js';
 
 let t: TestApp;
 sharedTestApp((app) => (t = app));
 
 const api = (a: Tenant, method: 'POST' | 'PATCH' | 'GET', url: string, payload?: object) =>
   t.app.inject({ method, url: `/api/web/1.0${url}`, headers: a.auth, payload });
-
-const text = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-
-/** The list's "Change" cells, newest first. */
-const changeCells = (html: string) => [...html.matchAll(/<td data-label="Change">([\s\S]*?)<\/td>/g)].map((m) => text(m[1]));
 
 /** A lead LD-00001 created, edited (address, a price), commented on, then moved to no_reply. */
 async function editedLead(a: Tenant): Promise<string> {

@@ -12,12 +12,18 @@ export const IMPERSONATOR = '(SELECT iu.full_name FROM users iu WHERE iu.id = h.
 export const withImpersonator = (json: string) => `(${json})::jsonb || jsonb_build_object('impersonated_by', ${IMPERSONATOR})`;
 
 /**
- * What a request changed of a lead besides its status (docs/decisions.md, "What an edit of a lead
- * records"): each field it changed as [old, new], its lines as `products`: [old lines, new lines].
+ * What a request changed of a lead or an order besides its status (docs/decisions.md, "What an edit of
+ * a lead records", "What an edit of an order records"): each field it changed as [old, new], its
+ * lines as `products`: [old lines, new lines].
  */
 export type HistoryChanges = Record<string, [unknown, unknown]>;
 
-/** A lead history's `changes` for the dashboard's timelines (only there: the API's history items stay as api-v1.md quotes them). */
+/** Adds each record's changed lines (replaceLines) to what its request changed, as `products`. */
+export function addLineChanges(changes: Map<string, HistoryChanges>, lines: Map<string, [unknown, unknown]>): void {
+  for (const [id, pair] of lines) changes.set(id, { ...changes.get(id), products: pair });
+}
+
+/** A history's `changes` for the dashboard's timelines and lists (only there: the API's history items stay as api-v1.md quotes them). */
 export const withChanges = (json: string) =>
   `(${json})::jsonb || CASE WHEN h.changes IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('changes', h.changes) END`;
 
@@ -26,7 +32,6 @@ export interface HistoryRow {
   from: string | null;
   to: string;
   comment: string | null;
-  /** Only on lead_histories. */
   changes?: HistoryChanges | null;
 }
 
@@ -48,7 +53,6 @@ export async function appendHistories(
   if (rows.length === 0) return;
   const [fk, parent] = table === 'lead_histories' ? ['lead_id', 'leads'] : ['order_id', 'orders'];
   const changes = rows.some((r) => r.changes) ? rows.map((r) => (r.changes ? JSON.stringify(r.changes) : null)) : undefined;
-  if (changes && table !== 'lead_histories') throw new Error(`${table} keeps no changes`);
   const text = `WITH c AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]${changes ? ', $10::jsonb[]' : ''})
                   AS c(id, old_status, new_status, comment${changes ? ', changes' : ''})),
      written AS (

@@ -113,3 +113,31 @@ export async function insertLines(
   );
   return linesById(rows);
 }
+
+/**
+ * Replaces the lines of many leads or orders (an edit): one DELETE and one INSERT, each answering the
+ * lines it removed or wrote, so no statement of its own tells, by parent, the lines that changed as
+ * [old lines, new lines] (a history row's `products`: docs/decisions.md, "What an edit of a lead
+ * records"). Lines are a change when any line's SKU, quantity, price or place differs.
+ */
+export async function replaceLines(
+  q: Queryable,
+  table: 'lead_lines' | 'order_lines',
+  parents: { id: string; products: LineInput[] }[],
+  products: Map<string, ProductRef>,
+): Promise<Map<string, [LineValue[], LineValue[]]>> {
+  const changed = new Map<string, [LineValue[], LineValue[]]>();
+  if (parents.length === 0) return changed;
+  const fk = table === 'lead_lines' ? 'lead_id' : 'order_id';
+  const { rows } = await q.query<{ id: string; position: number } & LineValue>(
+    `DELETE FROM ${table} WHERE ${fk} = ANY($1::text[]) RETURNING ${LINE_VALUES(fk)}`,
+    [parents.map((p) => p.id)],
+  );
+  const before = linesById(rows);
+  const after = await insertLines(q, table, parents, products, true);
+  for (const { id } of parents) {
+    const [was, now] = [before.get(id) ?? [], after.get(id) ?? []];
+    if (JSON.stringify(was) !== JSON.stringify(now)) changed.set(id, [was, now]);
+  }
+  return changed;
+}

@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { Money } from '../../web/money.js';
 import { repeatsAsAMove } from '../leads/transitions.js';
+import { shipmentWay } from '../orders/schemas.js';
 import { formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import {
@@ -92,17 +93,21 @@ export interface HistoryItem {
   comment: string | null;
   /** Who was logged in as `changed_by` (dashboard only). */
   impersonated_by?: string | null;
-  /** What the row's request changed of a lead's fields and lines, [old, new] (dashboard only; docs/decisions.md). */
+  /** What the row's request changed of a lead's or an order's fields and lines, [old, new] (dashboard only; docs/decisions.md). */
   changes?: Record<string, [unknown, unknown]> | null;
 }
 
-/** The fields a history row's `changes` may hold, in the order a timeline lists them. */
+/** The fields a history row's `changes` may hold (a lead's, an order's), in the order a timeline lists them. */
 const CHANGED_FIELDS: [string, string][] = [
   ['full_name', 'Full name'],
   ['phone', 'Phone'],
+  ['email', 'Email'],
   ['city', 'City'],
   ['area', 'Area'],
   ['address', 'Address'],
+  ['shipment_way', 'Shipment way'],
+  ['is_fees_paid_by_customer', 'Delivery fees paid by the customer'],
+  ['total', 'Total to collect'],
   ['products', 'Products'],
 ];
 
@@ -112,8 +117,15 @@ interface ChangedLine {
   price: number;
 }
 
-/** One side of a change: a field's value (— when empty), or lines as "SKU 2 × 100.00 MAD" (the price hidden with hide money). */
+/**
+ * One side of a change: a field's value (— when empty), an order's total as money, or lines as
+ * "SKU 2 × 100.00 MAD" (amounts hidden with hide money).
+ */
 function ChangedValue(p: { field: string; value: unknown }) {
+  if (p.value === null || p.value === undefined || p.value === '') return <span class="muted">—</span>;
+  if (p.field === 'total') return <Money value={Number(p.value)} />;
+  if (p.field === 'is_fees_paid_by_customer') return <span class="change-value">{p.value ? 'Yes' : 'No'}</span>;
+  if (p.field === 'shipment_way') return <span class="change-value">{shipmentWay(Number(p.value))}</span>;
   if (p.field === 'products') {
     const lines = Array.isArray(p.value) ? (p.value as ChangedLine[]) : [];
     if (lines.length === 0) return <span class="muted">—</span>;
@@ -130,11 +142,7 @@ function ChangedValue(p: { field: string; value: unknown }) {
       </span>
     );
   }
-  return p.value === null || p.value === undefined || p.value === '' ? (
-    <span class="muted">—</span>
-  ) : (
-    <span class="change-value">{String(p.value)}</span>
-  );
+  return <span class="change-value">{String(p.value)}</span>;
 }
 
 /** What a history row's request changed: "Address: 1 Rue de Fes → 12 Rue Corrected", one line per field. */
