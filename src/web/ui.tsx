@@ -334,6 +334,9 @@ export function TableWrap(p: { label: string; children: ComponentChildren }) {
   );
 }
 
+/** A class attribute from the names given (none: no attribute). */
+const classes = (...names: (string | false | undefined)[]) => names.filter(Boolean).join(' ') || undefined;
+
 /** Query parameters that order or page a list without filtering it. */
 const NOT_FILTERS = new Set(['sort', 'direction', 'page', 'per_page']);
 
@@ -531,6 +534,15 @@ export function DefinitionList(p: { items: [string, ComponentChildren][] }) {
   );
 }
 
+/**
+ * `long-value` (app.css) for a value with a word of more than 16 characters: a product's name may be
+ * one word of 60, its SKU of 100. In a table it then breaks anywhere inside a column of at most 16rem;
+ * a shorter word keeps its line (a SKU is not cut at its hyphens).
+ */
+export function longValueClass(value: string): string | undefined {
+  return /\S{17}/.test(value) ? 'long-value' : undefined;
+}
+
 /** A time in a list cell: the date and the time each kept whole, free to wrap between them. */
 export function DateTimeCell(p: { iso: string }) {
   return (
@@ -543,11 +555,13 @@ export function DateTimeCell(p: { iso: string }) {
 /** A phone as a tel: link dialling its E.164 form, or as text when no phone can dial it. */
 export function PhoneLink(p: { phone: string; class?: string; children?: ComponentChildren }) {
   const dial = dialNumber(p.phone);
+  // A phone may be 100 characters without a space: in a list it breaks inside its column.
+  const cls = classes(p.class, longValueClass(p.phone));
   return dial ? (
-    <a href={`tel:${dial}`} class={p.class}>
+    <a href={`tel:${dial}`} class={cls}>
       {p.children ?? p.phone}
     </a>
   ) : (
-    <span class={p.class}>{p.children ?? p.phone}</span>
+    <span class={cls}>{p.children ?? p.phone}</span>
   );
 }

@@ -5,6 +5,8 @@ import { createUser } from '../../src/modules/users/service.js';
 import { createProduct } from '../../src/modules/products/service.js';
 import { createToken } from '../../src/modules/tokens/tokens.js';
 import { newId } from '../../src/lib/ids.js';
+import { SYSTEM } from '../../src/core/actor.js';
+import { createLeads } from '../../src/modules/leads/service.js';
 import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
 import { layoutProblems } from './layout-check.js';
 
@@ -211,6 +213,64 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
         for (const w of wide as string[]) problems.push(`${path} at ${width} px: past the screen's right edge: ${w}`);
         // A field holding a value longer than its box scrolls it, as fields do.
         for (const p of await layoutProblems(page)) if (!p.startsWith('content cut: input')) problems.push(`${path} at ${width} px: ${p}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+  test("a product's longest name and SKU break inside their cells: the products list, an agent's products, a lead's lines and the leads list fit at 1280 and 390 px", async () => {
+    // A name of 60 characters and a SKU of 100 without a space, beside a short SKU with hyphens that stays whole.
+    const { id: shop } = await createAccount(env.t.db, { name: `Long Names ${tag}` });
+    const longSku = `${tag}${'S'.repeat(94)}`;
+    const { id: longId } = await createProduct(env.t.db, { accountId: shop, sku: longSku, name: 'N'.repeat(60), price: 10 });
+    const { id: shortId } = await createProduct(env.t.db, { accountId: shop, sku: 'KOHL-25', name: 'Kohl Classic', price: 35 });
+    const agent = await createUser(env.t.db, {
+      role: 'agent',
+      email: unique('agent'),
+      password: 'agent-password-1',
+      fullName: 'Agent Long',
+    });
+    await env.t.db.query('UPDATE users SET products_ids_to_confirm = $2::jsonb WHERE id = $1', [
+      agent.id,
+      JSON.stringify([longId, shortId]),
+    ]);
+    const [reference] = await env.t.db.tx((q) =>
+      createLeads(q, SYSTEM, shop, {
+        leads: [
+          {
+            full_name: 'Long Lines',
+            phone: '0612345678',
+            city: 'Casablanca',
+            address: '1 Rue de Fes',
+            products: [
+              { sku: longSku, quantity: 1, price: 10 },
+              { sku: 'KOHL-25', quantity: 2, price: 35 },
+            ],
+          },
+        ],
+      }),
+    );
+    const lead = (await env.t.db.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 AND reference = $2', [shop, reference]))
+      .rows[0];
+    const page = await newPage(env);
+    await login(page, admin.email, admin.password);
+    const problems: string[] = [];
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(viewport);
+      for (const path of [
+        `/products?account_id=${shop}`,
+        `/users/agents/${agent.id}/show`,
+        `/leads/${lead.id}/show`,
+        `/leads?account_id=${shop}`,
+        `/call-centre/leads/${lead.id}`,
+      ]) {
+        await page.goto(path);
+        // The long words break, as they must; any other problem (a table scrolling sideways, a short SKU cut) is one.
+        for (const p of await layoutProblems(page))
+          if (!/^word broken: .* "(N{60}|\w{6}S{94})"$/.test(p)) problems.push(`${path} at ${viewport.width} px: ${p}`);
       }
     }
     assert.deepEqual(problems, []);

@@ -162,7 +162,7 @@ export function ProductsSummary(p: { products: { quantity: number; sku: string }
       {p.products.map((x, i) => (
         <>
           {i > 0 && ', '}
-          <span class="nowrap">
+          <span class={longValueClass(x.sku) ?? 'nowrap'}>
             {x.quantity} × {x.sku}
           </span>
         </>

@@ -18,6 +18,7 @@ import {
   FilterSelect,
   StatusBadge,
   type Column,
+  longValueClass,
 } from '../../web/ui.js';
 import { DeleteButton, ListFooter, selectColumns, viewEditColumn } from '../catalog/deletion.js';
 import { hidesMoney } from '../records/record-ui.js';
@@ -60,11 +61,13 @@ export function ProductsList(p: {
       render: (r) => (
         <span class="product-cell">
           <Thumb p={r.data} />
-          <a href={showUrl(r.data.id)}>{r.data.name}</a>
+          <a href={showUrl(r.data.id)} class={longValueClass(r.data.name)}>
+            {r.data.name}
+          </a>
         </span>
       ),
     },
-    { label: 'SKU', sort: 'sku', render: (r) => <code>{r.data.sku}</code> },
+    { label: 'SKU', sort: 'sku', render: (r) => <code class={longValueClass(r.data.sku)}>{r.data.sku}</code> },
     ...(p.accounts ? [{ label: 'Account', render: (r: ProductRow) => r.account_name }] : []),
     { label: 'Category', render: (r) => r.category_name ?? '—' },
     // "Hide money" drops the column and its sort (dashboard.md: monetary columns hide), as the other lists do.

@@ -23,6 +23,7 @@ import {
   StatusBadge,
   type Column,
   FieldErrorList,
+  longValueClass,
 } from '../../web/ui.js';
 import { LEAD_STATUSES } from '../leads/transitions.js';
 import { hoursLabel } from '../call-centre/agent.js';
@@ -546,8 +547,8 @@ export function UserPage(p: {
             rows={p.labels.products}
             empty="No product assigned: this agent gets no leads to confirm."
             columns={[
-              { label: 'SKU', render: (x) => <code>{x.sku}</code> },
-              { label: 'Product', render: (x) => x.name },
+              { label: 'SKU', render: (x) => <code class={longValueClass(x.sku)}>{x.sku}</code> },
+              { label: 'Product', render: (x) => <span class={longValueClass(x.name)}>{x.name}</span> },
               { label: 'Account', render: (x) => x.account_name },
             ]}
           />
