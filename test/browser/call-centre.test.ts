@@ -226,6 +226,40 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await checkPage(page, 'agent statistics in another zone');
   });
 
+  test("a customer's phone of 60 digits, or a dialable one of 93 characters, wraps on the call screen and in the leads list at 390 and 1280 px", async () => {
+    // The API takes 100 characters in `phone`: digits no phone dials (shown as text), or a number with
+    // a tail of dashes that still dials (its Call button).
+    const [digits, dashes] = await leads(env.t.db, s, [
+      { sku: 'A', phone: '6'.repeat(60) },
+      { sku: 'A', phone: `+212612345678${'-'.repeat(80)}` },
+    ]);
+    const admin = await person(env.t.db, 'admin');
+    const page = await newPage(env);
+    await login(page, admin.email, PASSWORD);
+    const problems: string[] = [];
+    for (const viewport of [
+      { width: 390, height: 844 },
+      { width: 1280, height: 800 },
+    ]) {
+      await page.setViewportSize(viewport);
+      for (const id of [digits, dashes]) {
+        await page.goto(`/call-centre/leads/${id}`);
+        for (const p of await layoutProblems(page)) problems.push(`${id === digits ? 'digits' : 'dashes'} at ${viewport.width} px: ${p}`);
+        const links = page.locator('.call-links');
+        const box = (await links.boundingBox())!;
+        if (box.x + box.width > viewport.width) problems.push(`call links end at ${Math.round(box.x + box.width)} px`);
+      }
+      assert.equal(await page.locator('a[href="tel:+212612345678"]').count(), 1, 'the long number still dials');
+      // In the leads list the numbers break inside the customer's column.
+      await page.goto(`/leads?account_id=${s.accountId}`);
+      for (const p of await layoutProblems(page))
+        if (!/^word broken: .* "(6{60}|\+212612345678-{80})"$/.test(p)) problems.push(`leads list at ${viewport.width} px: ${p}`);
+    }
+    assert.deepEqual(problems, []);
+    await checkPage(page, 'call screen with a long phone');
+    await page.context().close();
+  });
+
   test('an agent outside their working hours sees the message', async () => {
     const t = (m: number) => clockIn(env.t.config.timezone, new Date(Date.now() + m * 60_000));
     const hours = [{ startTime: t(-3), endTime: t(-1) }];
