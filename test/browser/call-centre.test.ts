@@ -260,6 +260,27 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await page.context().close();
   });
 
+  test("the statistics' From and To line up with their Show button, as every filter form's fields and buttons do, at 1280 and 390 px", async () => {
+    const admin = await person(env.t.db, 'admin');
+    const page = await newPage(env);
+    await login(page, admin.email, PASSWORD);
+    const problems: string[] = [];
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(viewport);
+      // Date fields beside a button; text, select and date fields side by side; a search beside selects.
+      for (const path of ['/statistics/agents', '/lead-histories', '/products']) {
+        await page.goto(path);
+        for (const p of (await page.evaluate(`(${MISALIGNED})(document.querySelector('main form.filters'))`)) as string[])
+          problems.push(`${path} at ${viewport.width} px: ${p}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  });
+
   test('an agent outside their working hours sees the message', async () => {
     const t = (m: number) => clockIn(env.t.config.timezone, new Date(Date.now() + m * 60_000));
     const hours = [{ startTime: t(-3), endTime: t(-1) }];
@@ -278,3 +299,31 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await checkPage(page, 'queue outside hours');
   });
 });
+
+/**
+ * In a filter form, the labels and the controls (fields and buttons) that share a line: each set at one
+ * top and one height, so a label and its box line up with their neighbours'. A string: the page has
+ * none of tsx's helpers.
+ */
+const MISALIGNED = `(form) => {
+  const out = [];
+  const lines = (els) => {
+    const boxes = els.map((el) => ({ el, r: el.getBoundingClientRect() })).filter((b) => b.r.height > 0).sort((a, b) => a.r.top - b.r.top);
+    const result = [];
+    for (const b of boxes) {
+      const line = result.find((l) => b.r.top < l[0].r.bottom && b.r.bottom > l[0].r.top);
+      if (line) line.push(b); else result.push([b]);
+    }
+    return result;
+  };
+  const name = (b) => (b.el.textContent || b.el.name || b.el.type).trim().slice(0, 20) + ' ' + Math.round(b.r.top) + '+' + Math.round(b.r.height);
+  const controls = [...form.querySelectorAll('input:not([type=hidden]), select, .btn')];
+  const labels = [...form.querySelectorAll('label')];
+  for (const [kind, els] of [['controls', controls], ['labels', labels]])
+    for (const line of lines(els)) {
+      const tops = new Set(line.map((b) => Math.round(b.r.top)));
+      const heights = new Set(line.map((b) => Math.round(b.r.height)));
+      if (tops.size > 1 || heights.size > 1) out.push(kind + ' not in line: ' + line.map(name).join(', '));
+    }
+  return out;
+}`;
