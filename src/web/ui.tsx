@@ -323,6 +323,12 @@ export interface Column<T> {
   sort?: string;
   render: (row: T) => ComponentChildren;
   class?: string;
+  /**
+   * The label of the column whose cell shows this one's value, under its own, between the phones' cards
+   * and 1280 px (app.css `.tucked`), where this column is not drawn: a list with more columns than fit
+   * beside the menu keeps every value without scrolling sideways.
+   */
+  under?: string;
 }
 
 /** A table's scroll box: focusable and named, so keyboard users can scroll it on phones. */
@@ -358,6 +364,18 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
   const given = url.searchParams.get('direction');
   const dir = given === 'asc' || given === 'desc' ? given : sort ? 'asc' : 'desc';
   const sortable = p.columns.filter((c) => c.sort);
+  // A tucked column's heading is not drawn at those widths: its sort link is then in the sort line.
+  const tuckedSort = sortable.some((c) => c.under);
+  const cellOf = (c: Column<T>, r: T) => (
+    <td class={classes(c.class, c.under && 'tucked-col')} data-label={c.label}>
+      {c.render(r)}
+      {p.columns
+        .filter((t) => t.under === c.label)
+        .map((t) => (
+          <span class="tucked">{t.render(r)}</span>
+        ))}
+    </td>
+  );
   // A column's sort link: ascending first, then the other way; the current one marked ▲/▼.
   const sortLink = (c: Column<T>, extra: { 'aria-current'?: 'true' } = {}) => {
     const on = sort === c.sort;
@@ -372,7 +390,7 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
     <>
       {sortable.length > 0 && (
         // Phones hide the table's headings (rows become cards): the same sort links, as a line above.
-        <nav class="sort-bar" aria-label={`Sort ${p.caption}`}>
+        <nav class={classes('sort-bar', tuckedSort && 'sort-bar-tucked')} aria-label={`Sort ${p.caption}`}>
           <span class="muted">Sort by</span>
           {sortable.map((c) => sortLink(c, sort === c.sort ? { 'aria-current': 'true' } : {}))}
         </nav>
@@ -383,15 +401,16 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
           <thead>
             <tr>
               {p.columns.map((c) => {
+                const cls = classes(c.class, c.under && 'tucked-col');
                 if (!c.sort)
                   return (
-                    <th scope="col" class={c.class}>
+                    <th scope="col" class={cls}>
                       {c.class === 'select-col' ? <span class="sr-only">{c.label}</span> : c.label}
                     </th>
                   );
                 const on = sort === c.sort;
                 return (
-                  <th scope="col" class={c.class} aria-sort={on ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+                  <th scope="col" class={cls} aria-sort={on ? (dir === 'asc' ? 'ascending' : 'descending') : undefined}>
                     {sortLink(c)}
                   </th>
                 );
@@ -406,15 +425,7 @@ export function DataTable<T>(p: { columns: Column<T>[]; rows: T[]; caption: stri
                 </td>
               </tr>
             ) : (
-              p.rows.map((r) => (
-                <tr>
-                  {p.columns.map((c) => (
-                    <td class={c.class} data-label={c.label}>
-                      {c.render(r)}
-                    </td>
-                  ))}
-                </tr>
-              ))
+              p.rows.map((r) => <tr>{p.columns.map((c) => cellOf(c, r))}</tr>)
             )}
           </tbody>
         </table>

@@ -153,9 +153,13 @@ export function OrdersList(p: {
         </span>
       ),
     },
-    { label: 'City', sort: 'city', render: (r) => r.item.city ?? '—' },
+    // Between the phones' cards and 1280 px, city, total, account and date sit under the cell before
+    // them (DataTable's `under`): the admin's nine columns scrolled sideways beside the menu.
+    { label: 'City', sort: 'city', under: 'Customer', render: (r) => r.item.city ?? '—' },
     { label: 'Products', render: (r) => <ProductsSummary products={r.item.products} /> },
-    ...(hide ? [] : [{ label: 'Total', sort: 'total', class: 'num', render: (r: OrderListRow) => <Money value={r.item.total} /> }]),
+    ...(hide
+      ? []
+      : [{ label: 'Total', sort: 'total', class: 'num', under: 'Products', render: (r: OrderListRow) => <Money value={r.item.total} /> }]),
     {
       // The tracking number and the courier under the status: one column less, so the list fits at 1280 px.
       label: 'Status',
@@ -168,8 +172,8 @@ export function OrdersList(p: {
         </span>
       ),
     },
-    ...(p.accounts ? [{ label: 'Account', render: (r: OrderListRow) => r.account_name ?? '—' }] : []),
-    { label: 'Created', sort: 'created_at', render: (r) => <DateTimeCell iso={r.item.created_at} /> },
+    ...(p.accounts ? [{ label: 'Account', under: 'Reference', render: (r: OrderListRow) => r.account_name ?? '—' }] : []),
+    { label: 'Created', sort: 'created_at', under: 'Reference', render: (r) => <DateTimeCell iso={r.item.created_at} /> },
   ];
   if (p.canDelete || p.canLabel) {
     columns.unshift({
