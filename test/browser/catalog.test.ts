@@ -220,7 +220,7 @@ describe('catalog in a real browser', { skip: skipBrowser }, () => {
   });
   test("a product's longest name and SKU break inside their cells: the products list, an agent's products, a lead's lines and the leads list fit at 1280 and 390 px", async () => {
     // A name of 60 characters and a SKU of 100 without a space, beside a short SKU with hyphens that stays whole.
-    const { id: shop } = await createAccount(env.t.db, { name: `Long Names ${tag}` });
+    const { id: shop } = await createAccount(env.t.db, { name: `Long ${tag}` });
     const longSku = `${tag}${'S'.repeat(94)}`;
     const { id: longId } = await createProduct(env.t.db, { accountId: shop, sku: longSku, name: 'N'.repeat(60), price: 10 });
     const { id: shortId } = await createProduct(env.t.db, { accountId: shop, sku: 'KOHL-25', name: 'Kohl Classic', price: 35 });
