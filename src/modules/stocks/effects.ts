@@ -41,8 +41,9 @@ export const waitingForStockMessage = (reference: string) =>
  * Stock movements are serialised per account (its products' stocks and its orders move together:
  * a retry after an increment may reserve stock of other products of the same orders). Every entry
  * point takes this transaction-scoped advisory lock before it locks any stock row, so two writers
- * never wait on each other's stock rows in opposite orders. Creating orders already queues per
- * account on the reference counter, so this costs them nothing more.
+ * never wait on each other's stock rows in opposite orders. An account's order creations (their
+ * reservations) and confirmations take turns on it; references come from sequences (migration
+ * 0011), which lock nothing.
  */
 async function lockAccounts(q: Queryable, accountsQuery: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
