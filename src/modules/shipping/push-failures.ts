@@ -6,12 +6,12 @@ export interface PushFailure {
   failed_at: Date;
 }
 
-/** Keeps why a push left this order new (its latest failure only): the order's page shows it. */
-export async function recordPushFailure(q: Queryable, orderId: string, companyId: string, message: string): Promise<void> {
+/** Keeps why a push left these orders new (each one's latest failure only): the order's page shows it. */
+export async function recordPushFailure(q: Queryable, orderIds: string | string[], companyId: string, message: string): Promise<void> {
   await q.query(
-    `INSERT INTO order_push_failures (order_id, shipping_company_id, message) VALUES ($1, $2, $3)
+    `INSERT INTO order_push_failures (order_id, shipping_company_id, message) SELECT DISTINCT unnest($1::text[]), $2, $3
      ON CONFLICT (order_id) DO UPDATE SET shipping_company_id = EXCLUDED.shipping_company_id, message = EXCLUDED.message, failed_at = now()`,
-    [orderId, companyId, message],
+    [([] as string[]).concat(orderIds), companyId, message],
   );
 }
 

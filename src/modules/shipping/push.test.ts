@@ -322,6 +322,48 @@ test('two orders shipped at once under one tracking number: one is shipped, the 
   }
 });
 
+// Fulfilment audit (M1): a courier answering 5xx to the end left the push failed naming no order, and
+// every order new with no reason. On the push's last attempt (jobs.attempts set as eight retries had).
+test('a push whose courier still fails on its last attempt reports that order and the orders after it, each new with the reason shown', async () => {
+  const refs = [await order(), await order(), await order()];
+  const ids = await Promise.all(refs.map(idOf));
+  sim.set({ serverError: { times: 1000, routes: ['create'] } });
+  try {
+    const res = await admin.json('POST', '/orders/push', { ids, shipping_company_id: company });
+    assert.equal(res.statusCode, 202, res.body);
+    const jobId = res.json().data.job_id;
+    await t.db.query('UPDATE jobs SET attempts = 8 WHERE id = $1', [jobId]);
+    const calls = sim.requests.length;
+    const worker = await new JobWorker(t.db, { slots: 1, pollMs: 50, kinds: ['orders.push'], appKey: t.app.config.appKey }).start();
+    let job;
+    try {
+      job = await jobFinished(t.db, jobId);
+    } finally {
+      await worker.stop();
+    }
+    assert.equal(sim.requests.length, calls + 1, 'one call, for the first order');
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    assert.equal(job.failed, 3);
+    const reason = job.errors[0].message;
+    assert.match(reason, /^The courier answered HTTP 5\d\d/);
+    const notSent = `Not sent: the push stopped at ${refs[0]}, for which the courier kept failing (${reason.replace(/\.$/, '')}). Push it again.`;
+    assert.deepEqual(job.errors, [
+      { reference: refs[0], message: reason },
+      { reference: refs[1], message: notSent },
+      { reference: refs[2], message: notSent },
+    ]);
+    for (const [i, id] of ids.entries()) {
+      assert.equal((await orderRow(id)).status, 'new');
+      const page = (await admin.get(`/orders/${id}/show`)).body;
+      assert.ok(page.includes('Push failed'), `order ${refs[i]}'s page shows why`);
+      if (i > 0) assert.ok(page.includes('Not sent: the push stopped at'), `order ${refs[i]}'s page says it was not sent`);
+    }
+  } finally {
+    sim.set({});
+  }
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
+
 /** Pushes `ids` to `companyId` (the page's JSON answer), runs the job to its end and answers it. */
 async function push(ids: string[], companyId = company) {
   const res = await admin.json('POST', '/orders/push', { ids, shipping_company_id: companyId });

@@ -77,6 +77,13 @@ async function cancelUnused(q: Queryable, courier: CourierAdapter, order: PushOr
 
 const notNew = (status: string) => `Only a new order can be pushed; this one is ${status.replace('_', ' ')}.`;
 
+/** Retries of a push after its first run: about 21 minutes of backoff from 5 s. */
+const PUSH_RETRIES = 8;
+
+/** Why an order after the one the courier kept failing on was not sent, on the push's last attempt. */
+export const stoppedAt = (reference: string, reason: string) =>
+  `Not sent: the push stopped at ${reference}, for which the courier kept failing (${reason.replace(/\.$/, '')}). Push it again.`;
+
 /**
  * Pushes a selection of orders to a shipping company (fulfilment.md): one parcel per order, keyed
  * by the order's id and parcel attempt (parcelKey) so that a retry or a run resumed after a crash
@@ -84,14 +91,15 @@ const notNew = (status: string) => `Only a new order can be pushed; this one is 
  * warehouse) and the job's progress in the same transaction. An order the transition would refuse
  * (not new, waiting for stock) is reported before any courier call; one refused after its parcel
  * was made (moved meanwhile) has that parcel cancelled. A 5xx or a timeout stops the run and the
- * job is retried with backoff from that order on; a refusal or a malformed answer is that order's
- * error, and the others go on.
+ * job is retried with backoff from that order on; on the last attempt it is that order's error, and
+ * the orders after it are reported not sent (`stoppedAt`). A refusal or a malformed answer is that
+ * order's error, and the others go on.
  */
 export const pushJob = defineJob<PushPayload>({
   kind: 'orders.push',
   label: 'Push to the courier',
   lane: 'urgent',
-  retry: { limit: 8, delaySeconds: 5 },
+  retry: { limit: PUSH_RETRIES, delaySeconds: 5 },
   // A courier call lasts 10 s at most: a dead worker's push is taken over within half a minute.
   leaseSeconds: 30,
   async handler(ctx) {
@@ -103,6 +111,30 @@ export const pushJob = defineJob<PushPayload>({
       ctx.db.tx(async (q) => {
         await recordPushFailure(q, order.id, companyId, message);
         await ctx.report({ failed: 1, errors: [{ reference: order.reference, message }], checkpoint }, q);
+      });
+    // The last attempt, and the courier still fails on `order`: it is that order's error, and the orders
+    // after it are not sent either, each left new with the reason shown (operations.md), instead of
+    // the job failing naming none. One transaction, so a crash leaves all of it or nothing.
+    const giveUp = (order: PushOrder, reason: string, rest: string[]) =>
+      ctx.db.tx(async (q) => {
+        const { rows } = await q.query<{ id: string; reference: string; status: string }>(
+          'SELECT id, reference, status FROM orders WHERE id = ANY($1::text[])',
+          [rest],
+        );
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        const message = stoppedAt(order.reference, reason);
+        await recordPushFailure(q, order.id, companyId, reason);
+        await recordPushFailure(
+          q,
+          rows.filter((r) => r.status === 'new').map((r) => r.id),
+          companyId,
+          message,
+        );
+        const errors = [
+          { reference: order.reference, message: reason },
+          ...rest.map((id) => ({ reference: byId.get(id)?.reference ?? id, message })),
+        ];
+        await ctx.report({ failed: errors.length, errors, checkpoint: { next: orderIds.length } }, q);
       });
     let next = (ctx.progress.checkpoint as { next?: number } | null)?.next ?? 0;
     for (; next < orderIds.length; next++) {
@@ -127,9 +159,14 @@ export const pushJob = defineJob<PushPayload>({
         const key = parcelKey(order.id, order.parcel_attempts);
         tracking = (await courier.createParcel(key, { reference, customer, cod_amount, items }))!.tracking_number;
       } catch (err) {
-        if (!(err instanceof CourierError) || err.retryable) throw err; // retried from this order on
-        await failed(order, err.reason, checkpoint);
-        continue;
+        if (!(err instanceof CourierError)) throw err;
+        if (!err.retryable) {
+          await failed(order, err.reason, checkpoint);
+          continue;
+        }
+        if (ctx.attempt <= PUSH_RETRIES) throw err; // retried from this order on
+        await giveUp(order, err.reason, orderIds.slice(next + 1));
+        break;
       }
       let inUse = false;
       let refused = await ctx.db
