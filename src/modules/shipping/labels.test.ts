@@ -10,6 +10,8 @@ import { login, type Agent } from '../../test-support/session.js';
 import { person } from '../../test-support/people.js';
 import { createOrder } from '../orders/service.js';
 import { bidiLevels, visualRuns } from '../../files/pdf.js';
+import { pdfText } from '../../test-support/pdf-text.js';
+import { labelsPdf } from './labels.js';
 
 // The barcode is read back from the rendered page, as a scanner would: poppler's pdftoppm and zbar's
 // zbarimg (Debian's poppler-utils and zbar-tools; .ci/run installs them).
@@ -174,4 +176,31 @@ test('a tracking number a barcode cannot carry: no barcode, the number itself in
   } finally {
     await t.db.query('UPDATE orders SET tracking_number = NULL WHERE id = $1', [ids[2]]);
   }
+});
+
+// Fulfilment audit (L3): a label listed 8 lines and "and 2 more" with a third of the page blank.
+test('a label lists as many lines as the room above its barcode holds, the rest counted', { skip: skipDecode }, async () => {
+  const label = (n: number) => ({
+    reference: 'ORD-09999',
+    tracking_number: TRACKING,
+    full_name: 'Youssef Client',
+    phone: '0612345678',
+    city: 'Agadir',
+    area: null,
+    address: '9 Avenue du Prince Héritier',
+    cod_amount: 249,
+    products: Array.from({ length: n }, (_, i) => ({ sku: `SKU-${i + 1}`, name: `Product ${i + 1}`, quantity: 1 })),
+  });
+  const listed = (pdf: Buffer) => {
+    const text = pdfText(pdf);
+    return { lines: text.match(/1 × SKU-\d+/g)?.length ?? 0, more: Number(/and (\d+) more/.exec(text)?.[1] ?? 0) };
+  };
+  const ten = await labelsPdf([label(10)]);
+  assert.deepEqual(listed(ten), { lines: 10, more: 0 }, 'ten lines fit');
+  const many = await labelsPdf([label(60)]);
+  const { lines, more } = listed(many);
+  assert.ok(lines > 10 && lines < 60, `${lines} lines listed`);
+  assert.equal(lines + more, 60, 'the rest counted');
+  assert.equal(many.toString('latin1').match(/\/Type \/Page\b/g)?.length, 1, 'one page');
+  assert.deepEqual(scan(many), [TRACKING], 'the barcode is not covered');
 });

@@ -29,6 +29,8 @@ const { regular: REGULAR, bold: BOLD } = PDF_FONTS;
 /** 100 × 150 mm, a courier's usual thermal label. */
 const SIZE: [number, number] = [100 * MM, 150 * MM];
 const MARGIN = 6 * MM;
+/** Where the barcode (or the note in its place) begins. */
+const BARCODE_TOP = SIZE[1] - MARGIN - 32 * MM;
 
 /** What Code 128 carries as itself: printable ASCII (bwip-js turns any other character into other bytes). */
 export const BARCODABLE = /^[\x20-\x7e]+$/;
@@ -74,12 +76,15 @@ export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
       .fontSize(14)
       .text(`To collect: ${money(o.cod_amount)}`, { width });
     doc.moveDown(0.4).font(REGULAR).fontSize(9);
-    for (const p of o.products.slice(0, 8)) writeText(doc, `${p.quantity} × ${p.sku} — ${p.name}`, { width, maxLines: 1 });
-    if (o.products.length > 8) doc.text(`and ${o.products.length - 8} more`);
+    // As many lines as the room above the barcode holds (the last one saying how many are left out).
+    const room = Math.max(1, Math.floor((BARCODE_TOP - 2 * MM - doc.y) / doc.currentLineHeight(true)));
+    const shown = o.products.length <= room ? o.products.length : room - 1;
+    for (const p of o.products.slice(0, shown)) writeText(doc, `${p.quantity} × ${p.sku} — ${p.name}`, { width, maxLines: 1 });
+    if (shown < o.products.length) doc.text(`and ${o.products.length - shown} more`);
     // No barcode rather than one that scans as other text.
     const code = o.tracking_number ?? o.reference;
     if (BARCODABLE.test(code)) {
-      doc.image(await barcodePng(code), MARGIN, SIZE[1] - MARGIN - 32 * MM, { fit: [width, 30 * MM], align: 'center' });
+      doc.image(await barcodePng(code), MARGIN, BARCODE_TOP, { fit: [width, 30 * MM], align: 'center' });
     } else {
       doc.text('No barcode: the tracking number holds characters a barcode cannot carry.', MARGIN, SIZE[1] - MARGIN - 12 * MM, { width });
     }
