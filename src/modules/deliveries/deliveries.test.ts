@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { order, tenant, sharedTestApp, type TestApp } from '../../test-support/harness.js';
+import { expectInvalid } from '../../test-support/expect.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
 import { brokenInvariants, productId, stock, warehouse } from '../stocks/test-fixtures.js';
@@ -156,4 +157,70 @@ test('own couriers: the cash to collect is fixed when the order is handed to the
     { kind: 'delivered', amount: 219 },
     { kind: 'delivery_fee', amount: -35 },
   ]);
+});
+
+// Found by the outside audit (L2): the round answered `{"data":[...]}` whole, without `meta`, ignored
+// `page`/`per_page` and accepted `page=abc`; it pages as the other lists do, through listQuery.
+test("/deliveries pages as the other lists: the API's paginated body, per_page and page, the shared 422, page links", async () => {
+  const a = await tenant(t.db);
+  await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 20 });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `${API}/orders`,
+    headers: a.auth,
+    payload: { orders: [order(21), order(22), order(23)] },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const { rows: ids } = await t.db.query<{ id: string; reference: string }>(
+    'SELECT id, reference FROM orders WHERE account_id = $1 ORDER BY reference',
+    [a.accountId],
+  );
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const courier = await person(t.db, 'delivery');
+  for (const o of ids) {
+    const shipped = await admin.json('PATCH', `/orders/${o.id}/status`, { status: 'shipped', delivery_user_id: courier.id });
+    assert.equal(shipped.statusCode, 200, shipped.body);
+  }
+  const c = await login(t.app, courier.email);
+  const list = async (query: string) => {
+    const r = await c.json('GET', `/deliveries${query}`);
+    assert.equal(r.statusCode, 200, r.body);
+    const body = r.json() as { data: { reference: string }[]; meta: unknown };
+    assert.deepEqual(Object.keys(body), ['data', 'meta']);
+    return { refs: body.data.map((d) => d.reference), meta: body.meta };
+  };
+  const refs = ids.map((o) => o.reference);
+  assert.deepEqual(await list('?per_page=2'), { refs: refs.slice(0, 2), meta: { current_page: 1, per_page: 2, total: 3, last_page: 2 } });
+  assert.deepEqual(await list('?per_page=2&page=2'), {
+    refs: refs.slice(2),
+    meta: { current_page: 2, per_page: 2, total: 3, last_page: 2 },
+  });
+  assert.deepEqual(await list(''), { refs, meta: { current_page: 1, per_page: 25, total: 3, last_page: 1 } });
+  const row = (await c.json('GET', '/deliveries?per_page=1')).json().data[0];
+  assert.deepEqual(Object.keys(row).sort(), [
+    'address',
+    'area',
+    'city',
+    'cod_amount',
+    'full_name',
+    'id',
+    'phone',
+    'products',
+    'reference',
+    'shipped_at',
+    'total',
+    'tracking_number',
+  ]);
+  expectInvalid(await c.json('GET', '/deliveries?page=abc&per_page=0'), {
+    page: ['The page field must be an integer.'],
+    per_page: ['The per page field must be at least 1.'],
+  });
+
+  const page = (await c.get('/deliveries?per_page=2')).body;
+  assert.match(page, /3 to deliver/);
+  assert.match(page, /1–2 of 3/);
+  assert.match(page, /href="\/deliveries\?per_page=2&amp;page=2" rel="next"/);
+  assert.doesNotMatch(page, new RegExp(refs[2]));
+  // The summary is the whole round's, not the page's: 3 × 398.
+  assert.match(page, /Cash to collect in all: <span class="money">1[ ,.\u202f\u00a0]?194[.,]00/);
 });

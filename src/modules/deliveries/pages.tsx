@@ -1,9 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
+import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { done } from '../../web/respond.js';
@@ -14,10 +15,12 @@ import { transitionOrders } from '../orders/lifecycle.js';
 import { findOrder, lockOrders, orderScopeOf } from '../orders/queries.js';
 import { orderMoveRefusal } from '../orders/transitions.js';
 import { deliveryPolicy } from './policy.js';
-import { deliveriesOf } from './queries.js';
+import { DELIVERY_SORTS, deliveriesOf, roundCash } from './queries.js';
 import { DeliveriesPage } from './views.js';
 
 const PAGE = '/deliveries';
+/** The lists' query (`page`, `per_page` 1–1000, default 25): the round keeps its one order, oldest shipment first. */
+const deliveriesQuery = listQuery({ sorts: Object.keys(DELIVERY_SORTS), defaultSort: 'shipped', defaultDirection: 'asc' });
 
 /** `PATCH /deliveries/{id}/status`: what a courier says happened at the door. */
 const MarkBody = Type.Object({
@@ -25,6 +28,15 @@ const MarkBody = Type.Object({
   note: Type.Optional(Type.String({ maxLength: 1000, nullable: true })),
 });
 const markBody = compile(MarkBody);
+
+/** A page of a courier's round: `/deliveries` (JSON too), and their home `/` (a page only). */
+export async function sendRound(req: FastifyRequest, reply: FastifyReply, json = false) {
+  const { db } = req.server;
+  const page = await deliveriesOf(db, req.user!.id, deliveriesQuery(req));
+  if (json) return reply.send({ data: page.rows, meta: page.meta });
+  const cash = await roundCash(db, req.user!.id);
+  return renderPage(req, reply, { title: 'My deliveries', body: <DeliveriesPage rows={page.rows} meta={page.meta} cash={cash} /> });
+}
 
 /**
  * Own couriers (fulfilment.md): a `delivery` user's round — their `shipped` orders with the
@@ -36,11 +48,7 @@ export async function deliveriesPages(web: FastifyInstance) {
   const route = formRoutes(web);
   addNav({ label: 'My deliveries', href: PAGE, icon: 'truck', visible: deliveryPolicy.can('view') });
 
-  web.get(PAGE, { config: { can: deliveryPolicy.can('view') } }, async (req, reply) => {
-    const rows = await deliveriesOf(db, req.user!.id);
-    if (wantsJson(req)) return reply.send({ data: rows });
-    return renderPage(req, reply, { title: 'My deliveries', body: <DeliveriesPage rows={rows} /> });
-  });
+  web.get(PAGE, { config: { can: deliveryPolicy.can('view') } }, (req, reply) => sendRound(req, reply, wantsJson(req)));
 
   route<IdRoute>('PATCH', `${PAGE}/:id/status`, { config: { can: deliveryPolicy.can('mark'), back: PAGE } }, async (req, reply) => {
     const user = req.user!;

@@ -1,4 +1,6 @@
 import type { Queryable } from '../../db/database.js';
+import { sortedPage, type ListRequest, type PageMeta } from '../../db/paging.js';
+import { Where } from '../../db/where.js';
 import { CASH_TO_COLLECT } from '../ledger/order-fees.js';
 import type { Recipient } from '../records/recipient.js';
 
@@ -12,21 +14,40 @@ export interface DeliveryRow extends Recipient {
   products: { name: string; quantity: number }[];
 }
 
-/** The most a courier's page lists: a day's round is far smaller. */
-const LIMIT = 500;
+/** The round keeps its one order, oldest shipment first. */
+export const DELIVERY_SORTS = { shipped: 'o.updated_at' };
 
-/** A courier's `shipped` orders, oldest shipment first, as their page shows them. */
-export async function deliveriesOf(q: Queryable, courierId: string): Promise<DeliveryRow[]> {
-  const { rows } = await q.query<DeliveryRow>(
-    `SELECT o.id, o.reference, o.full_name, o.phone, o.city, o.area, o.address, o.total::float8 AS total,
+/** A courier's `shipped` orders. */
+function round(courierId: string) {
+  const w = new Where();
+  w.and(`o.delivery_user_id = ${w.param(courierId)} AND o.status = 'shipped' AND o.deleted_at IS NULL`);
+  return w;
+}
+
+/** One page of a courier's round, as their page shows it. */
+export async function deliveriesOf(q: Queryable, courierId: string, list: ListRequest): Promise<{ rows: DeliveryRow[]; meta: PageMeta }> {
+  const page = await sortedPage<DeliveryRow>(q, {
+    select: `o.id, o.reference, o.full_name, o.phone, o.city, o.area, o.address, o.total::float8 AS total,
             ${CASH_TO_COLLECT('o')}::float8 AS cod_amount, o.tracking_number,
             iso_utc((SELECT max(h.created_at) FROM order_histories h WHERE h.order_id = o.id AND h.new_status = 'shipped' AND h.old_status IS DISTINCT FROM h.new_status)) AS shipped_at,
             coalesce((SELECT json_agg(json_build_object('name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position)
-                        FROM order_lines ol WHERE ol.order_id = o.id), '[]') AS products
-       FROM orders o
-      WHERE o.delivery_user_id = $1 AND o.status = 'shipped' AND o.deleted_at IS NULL
-      ORDER BY o.updated_at, o.id LIMIT ${LIMIT}`,
-    [courierId],
+                        FROM order_lines ol WHERE ol.order_id = o.id), '[]') AS products`,
+    from: 'FROM orders o',
+    where: round(courierId),
+    sorts: DELIVERY_SORTS,
+    defaultSort: 'shipped',
+    key: 'o.id',
+    list,
+  });
+  return { ...page, rows: page.rows.map((r) => ({ ...r, total: Number(r.total), cod_amount: Number(r.cod_amount) })) };
+}
+
+/** The cash of the whole round (every page), for the page's summary. */
+export async function roundCash(q: Queryable, courierId: string): Promise<number> {
+  const w = round(courierId);
+  const { rows } = await q.query<{ cash: number }>(
+    `SELECT coalesce(sum(${CASH_TO_COLLECT('o')}), 0)::float8 AS cash FROM orders o ${w}`,
+    w.params,
   );
-  return rows.map((r) => ({ ...r, total: Number(r.total), cod_amount: Number(r.cod_amount) }));
+  return Number(rows[0].cash);
 }

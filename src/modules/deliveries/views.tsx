@@ -1,7 +1,8 @@
 import { formatDateTime } from '../../web/format.js';
 import { Money } from '../../web/money.js';
 import { usePage } from '../../web/page-context.js';
-import { Card, PageHeader, PhoneLink } from '../../web/ui.js';
+import type { PageMeta } from '../../db/paging.js';
+import { Card, PageHeader, Pagination, PhoneLink } from '../../web/ui.js';
 import type { DeliveryRow } from './queries.js';
 
 /** A map search for the customer's address (opens the phone's map app). */
@@ -85,25 +86,25 @@ function DeliveryCard({ d }: { d: DeliveryRow }) {
   );
 }
 
-/** `/deliveries`: a courier's round, made for a phone (one column, large targets). */
-export function DeliveriesPage({ rows }: { rows: DeliveryRow[] }) {
-  const total = rows.reduce((s, d) => s + d.cod_amount, 0);
+/** `/deliveries`: a courier's round, made for a phone (one column, large targets); `cash` is the whole round's. */
+export function DeliveriesPage({ rows, meta, cash }: { rows: DeliveryRow[]; meta: PageMeta; cash: number }) {
   return (
     <>
-      <PageHeader title="My deliveries" subtitle={rows.length === 0 ? 'Nothing to deliver right now.' : `${rows.length} to deliver`} />
-      {rows.length > 0 && (
+      <PageHeader title="My deliveries" subtitle={meta.total === 0 ? 'Nothing to deliver right now.' : `${meta.total} to deliver`} />
+      {meta.total > 0 && (
         <>
           <p class="collect">
-            Cash to collect in all: <Money value={total} />
+            Cash to collect in all: <Money value={cash} />
           </p>
           <ul class="delivery-list" aria-label="Orders to deliver">
             {rows.map((d) => (
               <DeliveryCard d={d} />
             ))}
           </ul>
+          <Pagination meta={meta} />
         </>
       )}
-      {rows.length === 0 && (
+      {meta.total === 0 && (
         <Card>
           <p class="muted">Orders shipped with you appear here.</p>
         </Card>

@@ -10,8 +10,7 @@ import { LEAD_STATUSES } from '../leads/transitions.js';
 import { ORDER_STATUSES } from '../orders/transitions.js';
 import { balanceOf, type Balance } from '../ledger/queries.js';
 import { BalanceKpis } from '../ledger/views.js';
-import { deliveriesOf } from '../deliveries/queries.js';
-import { DeliveriesPage } from '../deliveries/views.js';
+import { sendRound } from '../deliveries/pages.js';
 import { stockFigures, type StockFigures } from '../stocks/queries.js';
 import { homePeriods } from '../../lib/time-zone.js';
 import { leadAccess, type LeadScope } from '../leads/queries.js';
@@ -184,9 +183,7 @@ export async function homePages(web: FastifyInstance) {
   web.get('/', async (req, reply) => {
     const user = req.user!;
     // A courier's home is their round (the /deliveries page), no dashboard of figures.
-    if (user.role === 'delivery') {
-      return renderPage(req, reply, { title: 'My deliveries', body: <DeliveriesPage rows={await deliveriesOf(web.db, user.id)} /> });
-    }
+    if (user.role === 'delivery') return sendRound(req, reply);
     // An agent lands on their call queue (dashboard.md).
     if (user.role === 'agent') return reply.redirect('/call-centre');
     // The figures of the leads the viewer's list shows: a seller their shop's, a manager their team's, others all.

@@ -378,7 +378,7 @@ describe('the cash to collect, fixed when the order leaves', () => {
     assert.equal(form.statusCode, 200);
     assert.match(form.body, new RegExp(`${reference}[\\s\\S]*?130\\.49 MAD`));
     assert.doesNotMatch(form.body, /139\.99/);
-    const courier = (await admin.json('GET', '/remittances')).json().data.find((c: { id: string }) => c.id === company);
+    const courier = (await admin.json('GET', '/remittances?per_page=1000')).json().data.find((c: { id: string }) => c.id === company);
     assert.equal(courier?.cash_expected, 130.49);
 
     await setFee(50);
@@ -845,7 +845,7 @@ describe('courier cash', () => {
     }
     const mine = async () =>
       (
-        (await admin.json('GET', '/remittances')).json().data as {
+        (await admin.json('GET', '/remittances?per_page=1000')).json().data as {
           id: string;
           pending_orders: number;
           pending_amount: number;

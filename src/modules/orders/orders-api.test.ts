@@ -709,7 +709,10 @@ describe('PATCH /orders/{reference}', () => {
     );
     // The courier's round shows when it was shipped, not when it was commented on.
     assert.deepEqual(
-      (await deliveriesOf(t.db, a.userId)).map((d) => [d.reference, d.shipped_at]),
+      (await deliveriesOf(t.db, a.userId, { sort: 'shipped', direction: 'asc', page: 1, per_page: 50 })).rows.map((d) => [
+        d.reference,
+        d.shipped_at,
+      ]),
       [[r2, queue.rows[0].since]],
     );
     const id1 = (await show(a, r1)).id as string;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorBag, isDate, messages } from '../../http/validation.js';
 import { notFound } from '../../http/errors.js';
 import { zonedInstant } from '../../lib/time-zone.js';
+import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
 import { queryText } from '../../web/query.js';
@@ -9,10 +10,13 @@ import { done } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import { multipartForms, Upload } from '../settings/uploads.js';
 import { remittancePolicy } from './policy.js';
-import { courierCash, findCourier, pendingOrders } from './queries.js';
+import { COURIER_CASH_SORTS, courierCash, findCourier, pendingOrders } from './queries.js';
 import { MAX_CSV_BYTES, MAX_ORDERS, ONE_COURIER, remittanceBody } from './schemas.js';
 import { parseCsv, recordRemittance, throwLineErrors } from './service.js';
 import { CourierCashPage, RemittanceForm } from './views.js';
+
+/** The lists' query (`page`, `per_page` 1–1000, default 25, `search`): couriers by name. */
+const courierCashQuery = listQuery({ sorts: Object.keys(COURIER_CASH_SORTS), defaultSort: 'name', defaultDirection: 'asc' });
 
 /** Courier cash (finance.md): what each courier owes, and recording what they handed over. */
 export async function remittancesPages(web: FastifyInstance) {
@@ -22,9 +26,9 @@ export async function remittancesPages(web: FastifyInstance) {
   addNav({ label: 'Courier cash', href: '/remittances', icon: 'truck', visible: remittancePolicy.can('view'), section: 'Finance' });
 
   web.get('/remittances', { config: { can: remittancePolicy.can('view') } }, async (req, reply) => {
-    const rows = await courierCash(db);
-    if (wantsJson(req)) return reply.send({ data: rows });
-    return renderPage(req, reply, { title: 'Courier cash', body: <CourierCashPage rows={rows} /> });
+    const page = await courierCash(db, courierCashQuery(req));
+    if (wantsJson(req)) return reply.send({ data: page.rows, meta: page.meta });
+    return renderPage(req, reply, { title: 'Courier cash', body: <CourierCashPage rows={page.rows} meta={page.meta} /> });
   });
 
   web.get('/remittances/create', { config: { can: remittancePolicy.can('create') } }, async (req, reply) => {

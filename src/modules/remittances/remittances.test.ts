@@ -116,3 +116,53 @@ describe('the remittance form, found by the forms audit', () => {
     assert.equal(await remittances(company), 0);
   });
 });
+
+// Found by the outside audit (L2): the courier cash list answered `{"data":[...]}` whole, without `meta`,
+// and accepted `page=abc`; it pages as the other lists do, through listQuery, and searches by courier.
+describe('the courier cash list, found by the outside audit', () => {
+  test("the API's paginated body, per_page and page, the shared 422, page links", async () => {
+    const tag = `Paged ${Date.now().toString(36)}`;
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const { company } = await delivered([10 * n]);
+      await t.db.query('UPDATE shipping_companies SET name = $2 WHERE id = $1', [company, `${tag} ${n}`]);
+      ids.push(company);
+    }
+    const search = `search=${encodeURIComponent(tag)}`;
+    const list = async (query: string) => {
+      const r = await admin.json('GET', `/remittances?${search}${query}`);
+      assert.equal(r.statusCode, 200, r.body);
+      const body = r.json() as { data: { id: string }[]; meta: unknown };
+      assert.deepEqual(Object.keys(body), ['data', 'meta']);
+      return { ids: body.data.map((c) => c.id), meta: body.meta };
+    };
+    assert.deepEqual(await list('&per_page=2'), { ids: ids.slice(0, 2), meta: { current_page: 1, per_page: 2, total: 3, last_page: 2 } });
+    assert.deepEqual(await list('&per_page=2&page=2'), {
+      ids: ids.slice(2),
+      meta: { current_page: 2, per_page: 2, total: 3, last_page: 2 },
+    });
+    assert.deepEqual(await list(''), { ids, meta: { current_page: 1, per_page: 25, total: 3, last_page: 1 } });
+    assert.deepEqual((await admin.json('GET', `/remittances?${search}&per_page=1`)).json().data, [
+      {
+        type: 'shipping_company',
+        id: ids[0],
+        name: `${tag} 1`,
+        pending_orders: 1,
+        pending_amount: 10,
+        cash_expected: 10,
+        cash_received: 0,
+        difference: 10,
+      },
+    ]);
+    expectInvalid(await admin.json('GET', '/remittances?page=abc&per_page=0'), {
+      page: ['The page field must be an integer.'],
+      per_page: ['The per page field must be at least 1.'],
+    });
+
+    const page = (await admin.get(`/remittances?${search}&per_page=2`)).body;
+    assert.match(page, /1–2 of 3/);
+    assert.match(page, new RegExp(`href="/remittances\\?search=${tag.replace(' ', '\\+')}&amp;per_page=2&amp;page=2" rel="next"`));
+    assert.match(page, new RegExp(`${tag} 2`));
+    assert.doesNotMatch(page, new RegExp(`${tag} 3`));
+  });
+});

@@ -2,20 +2,23 @@ import { Money } from '../../web/money.js';
 import { todayIn } from '../../lib/time-zone.js';
 import { displayZone } from '../../web/format.js';
 import { useOldTicked } from '../../web/page-context.js';
-import { Button, Card, Checkbox, DataTable, Field, Form, LinkButton, PageHeader, TextArea } from '../../web/ui.js';
+import type { PageMeta } from '../../db/paging.js';
+import { Button, Card, Checkbox, DataTable, Field, Filters, Form, LinkButton, PageHeader, Pagination, TextArea } from '../../web/ui.js';
 import type { Courier, CourierCash, PendingOrder } from './queries.js';
 
 /** The form's fields that show their own errors. */
 const param = (c: Courier) => (c.type === 'shipping_company' ? 'shipping_company_id' : 'delivery_user_id');
 
-export function CourierCashPage(p: { rows: CourierCash[] }) {
+export function CourierCashPage(p: { rows: CourierCash[]; meta: PageMeta }) {
   return (
     <>
       <PageHeader title="Courier cash" subtitle="Cash collected by couriers: expected, received, and what is still owed" />
+      <Filters search="Courier" searchLabel="Search by courier" />
       <DataTable<CourierCash>
         caption="Courier cash"
         rows={p.rows}
-        empty="No courier has delivered an order yet."
+        empty="No courier matches this search."
+        none="No courier has delivered an order yet."
         columns={[
           { label: 'Courier', render: (r) => r.name },
           { label: 'Kind', render: (r) => (r.type === 'shipping_company' ? 'Shipping company' : 'Delivery person') },
@@ -37,6 +40,7 @@ export function CourierCashPage(p: { rows: CourierCash[] }) {
           },
         ]}
       />
+      <Pagination meta={p.meta} />
     </>
   );
 }
