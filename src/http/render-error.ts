@@ -2,8 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { HttpError, fromDatabaseError, fromFastifyError, methodNotAllowed, notFound, serverError } from './errors.js';
 import type FindMyWay from 'find-my-way';
 
-/** Whether it answered; a promise when its answer waits on the error's `page` (it answers then). */
-type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => boolean | Promise<void>;
+/** Whether it answered; a promise of the reply when its answer waits on the error's `page` (it answers then). */
+type HtmlErrorRenderer = (req: FastifyRequest, reply: FastifyReply, err: HttpError) => boolean | Promise<FastifyReply>;
 
 /**
  * The one error renderer: handlers throw, this answers. JSON by default; an HTML renderer (the

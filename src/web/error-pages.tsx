@@ -27,7 +27,7 @@ const EXPLAIN: Record<number, string> = {
  * The dashboard's side of the one error renderer: pages for browsers, the JSON body for JSON
  * clients and the API. Unauthenticated pages go to /login; a failed form goes back with its errors.
  */
-export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: HttpError): boolean | Promise<void> {
+export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: HttpError): boolean | Promise<FastifyReply> {
   if (req.url.startsWith('/api/') || wantsJson(req)) return false;
   // Dashboard routes answer pages; anything else (/up, unknown paths) only to a browser.
   const wantsHtml = /text\/html/.test(String(req.headers.accept ?? ''));
@@ -53,11 +53,13 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
       (answer) => {
         session.flash = answer.flash;
         if (answer.keepInput) session.old = old;
-        reply.redirect(answer.redirect, 302);
+        // The reply itself, not nothing: Fastify would send what the promise gives as a second answer.
+        return reply.redirect(answer.redirect, 302);
       },
       (cause: unknown) => {
         req.log.error({ err: cause }, 'a refused form’s way back failed');
         errorPage(req, reply, err);
+        return reply;
       },
     );
   }
