@@ -17,10 +17,14 @@
       return d.confirmed;
     }),
   ];
-  var width = Math.max(280, Math.min(el.clientWidth || 800, 1100));
-  new uPlot(
+  // Its box's width, within bounds: read again whenever the box changes (a window turned or resized),
+  // or a chart drawn at 1280 px kept that width on a phone-sized window.
+  var widthOf = function () {
+    return Math.max(280, Math.min(el.clientWidth || 800, 1100));
+  };
+  var chart = new uPlot(
     {
-      width: width,
+      width: widthOf(),
       height: 260,
       // Half a day on either side: a range of one day (a single point) otherwise gets an axis of years.
       scales: {
@@ -41,4 +45,9 @@
     data,
     el,
   );
+  var resize = function () {
+    if (chart.width !== widthOf()) chart.setSize({ width: widthOf(), height: 260 });
+  };
+  if (typeof ResizeObserver !== 'undefined') new ResizeObserver(resize).observe(el);
+  else window.addEventListener('resize', resize);
 })();

@@ -224,6 +224,11 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await page.mouse.move(box.x + 2, box.y + box.height / 2); // the cursor takes the nearest point: the first day
     assert.match((await page.locator('#agents-chart .u-legend').textContent()) ?? '', /^Day\s*2026-01-10Calls/);
     await checkPage(page, 'agent statistics in another zone');
+    // Drawn at 1280 px, the chart follows the window down to a phone's width (it kept 1,100 px: a page of 952).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(800);
+    assert.deepEqual(await layoutProblems(page), [], 'the page at 390 px after drawing at 1280');
+    assert.ok((await page.locator('#agents-chart .u-over').boundingBox())!.width < 390, 'the chart narrowed');
   });
 
   test("a customer's phone of 60 digits, or a dialable one of 93 characters, wraps on the call screen and in the leads list at 390 and 1280 px", async () => {
