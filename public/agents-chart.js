@@ -1,5 +1,5 @@
 // The agent statistics' chart: calls and confirmations per day, week or month, drawn by uPlot (served at /vendor/uplot/).
-/* global uPlot */
+/* global uPlot, ResizeObserver */
 (function () {
   var el = document.getElementById('agents-chart');
   if (!el || typeof uPlot === 'undefined') return;
