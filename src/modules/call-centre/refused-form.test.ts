@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loggedTestApp } from '../test-support/harness.js';
-import { login } from '../test-support/session.js';
-import { agentOf, leads, shop } from '../modules/call-centre/test-fixtures.js';
+import { loggedTestApp } from '../../test-support/harness.js';
+import { login } from '../../test-support/session.js';
+import { agentOf, leads, shop } from './test-fixtures.js';
 
 // A refusal with its own way back (HttpError.page: the call centre's lapsed or taken claim) answers
 // its 302 and nothing else: the renderer's promise resolved to nothing, and Fastify then sent that as
