@@ -68,7 +68,7 @@ test("an agent's working hours are typed on the platform's clock, and the form s
     async (t) => {
       const admin = await login(t.app, (await person(t.db, 'admin')).email);
       const form = await admin.get('/users/agents/create');
-      assert.match(form.body, /The times of day this agent takes calls, in Asia\/Tokyo time\./);
+      assert.match(form.body, /The times of day this agent takes calls, in Asia\/Tokyo time; a To before its From runs past midnight/);
       // And the agent's page names the zone beside the hours.
       const agent = await person(t.db, 'agent');
       await t.db.query(`UPDATE users SET agent_working_hours = '[{"startTime":"09:00","endTime":"17:00"}]' WHERE id = $1`, [agent.id]);
