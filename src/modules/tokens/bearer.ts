@@ -60,9 +60,11 @@ export class BearerAuth {
       entry = { row, at: now, lastUsedWrite: row?.last_used_at?.getTime() ?? 0 };
       if (this.cache.size > 10_000) this.cache.clear();
       // Unknown ids are not remembered: creating a token sends no NOTIFY, and a cached miss would
-      // refuse the next token made with that id. Nor is a row read before a forget that came while
-      // it was on its way (a revoke committed meanwhile): this request may use it, the next reads again.
-      if (row && generation === this.generation) this.cache.set(parsed.id, entry);
+      // refuse the next token made with that id. Nor is a key its holder cannot use (inactive): made
+      // usable again, it works at the next request, not once the NOTIFY has come. Nor is a row read
+      // before a forget that came while it was on its way (a revoke committed meanwhile): this
+      // request may use it, the next reads again.
+      if (row?.usable && generation === this.generation) this.cache.set(parsed.id, entry);
     }
     const row = entry.row;
     if (!row || !row.usable || !secretMatches(parsed.secret, row.secret_hash)) return undefined;
