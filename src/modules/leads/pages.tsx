@@ -352,6 +352,7 @@ export async function leadsPages(web: FastifyInstance) {
       account_name: isStaff(user) ? ACCOUNT_NAME : 'NULL',
       impersonated_by: IMPERSONATOR,
       changes: 'h.changes',
+      without_status: 'h.without_status',
     };
     const page = JSON.parse(await leadHistoryPage(db, scope, f, { extra })) as { data: HistoryRow[]; meta: PageMeta };
     return renderPage(req, reply, {

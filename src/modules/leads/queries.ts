@@ -1,6 +1,6 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable, QueryOptions } from '../../db/database.js';
-import { withChanges, withImpersonator } from '../records/history.js';
+import { withChanges, withImpersonator, withoutStatus } from '../records/history.js';
 import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
 import { dateFrom, dateBefore, Where } from '../../db/where.js';
 import {
@@ -214,10 +214,11 @@ export async function findLeads(q: Queryable, scope: LeadScope, ids: string[]): 
 
 /**
  * A lead's whole history, oldest first, as API history items; with `impersonator` (the dashboard's
- * timelines), also who impersonated and what each row's request changed (`changes`).
+ * timelines), also who impersonated, what each row's request changed (`changes`) and whether it set
+ * no status (`without_status`: a comment alone).
  */
 export async function leadHistories(q: Queryable, leadId: string, opts: { impersonator?: boolean } = {}): Promise<string> {
-  const json = opts.impersonator ? withChanges(withImpersonator(LEAD_HISTORY_JSON)) : LEAD_HISTORY_JSON;
+  const json = opts.impersonator ? withoutStatus(withChanges(withImpersonator(LEAD_HISTORY_JSON))) : LEAD_HISTORY_JSON;
   const { rows } = await q.query<{ j: string }>(
     `SELECT coalesce(json_agg(${json} ORDER BY h.created_at, h.id), '[]')::text AS j
        FROM lead_histories h JOIN leads l ON l.id = h.lead_id WHERE h.lead_id = $1`,

@@ -589,6 +589,8 @@ export interface HistoryRow {
   impersonated_by?: string | null;
   /** What the row's request changed (the page only: the item stays as api-v1.md quotes it). */
   changes?: HistoryItem['changes'];
+  /** Whether the row's request set no status (a lead's comment alone: migration 0045; the page only). */
+  without_status?: boolean | null;
 }
 
 /** /lead-histories and /orders-histories: every history row, newest first, each told as the record's timeline tells it. */
@@ -639,7 +641,7 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
             label: 'Change',
             render: (r) => (
               <div class="change">
-                <HistoryHead item={{ ...r.item, changes: r.changes }} />
+                <HistoryHead item={{ ...r.item, changes: r.changes, without_status: r.without_status }} />
                 {r.changes && <HistoryChanges changes={r.changes} />}
               </div>
             ),

@@ -82,3 +82,40 @@ describe('the history lists and pages tell edits as edits', () => {
     assert.match(text(fresh.body), /Status now: New · 0 status changes since /);
   });
 });
+
+describe('a comment on a lead waiting for a call is no call', () => {
+  test('a comment-only PATCH on a no_reply or call_later lead reads "Comment · No reply" in the lists and timelines; a repeated no_reply with a comment stays a call', async () => {
+    const a = await tenant(t.db);
+    assert.equal((await api(a, 'POST', '/leads', { leads: [lead(1)] })).statusCode, 201);
+    assert.equal((await api(a, 'PATCH', '/leads/LD-00001', { status: 'no_reply' })).statusCode, 200);
+    assert.equal((await api(a, 'PATCH', '/leads/LD-00001', { comment: 'Sister answers after 6pm' })).statusCode, 200);
+    assert.equal((await api(a, 'PATCH', '/leads/LD-00001', { status: 'no_reply', comment: 'Rang out again' })).statusCode, 200);
+    const callback = new Date(Date.now() + 86_400_000).toISOString();
+    assert.equal((await api(a, 'PATCH', '/leads/LD-00001', { status: 'call_later', callback_at: callback })).statusCode, 200);
+    assert.equal((await api(a, 'PATCH', '/leads/LD-00001', { comment: 'Prefers French' })).statusCode, 200);
+    const shown = (await api(a, 'GET', '/leads/LD-00001')).json() as { data: { call_attempts: number } };
+    assert.equal(shown.data.call_attempts, 2);
+    const seller = await login(t.app, a.email);
+    const list = await seller.get('/lead-histories?reference=LD-00001');
+    assert.deepEqual(changeCells(list.body), [
+      'Comment · Call later',
+      'No reply → Call later',
+      'No reply → No reply',
+      'Comment · No reply',
+      'New → No reply',
+      'Created as New',
+    ]);
+    const { rows } = await t.db.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1', [a.accountId]);
+    const page = await seller.get(`/lead-histories/${rows[0].id}/show`);
+    assert.match(text(page.body), /Status now: Call later · 3 status changes and 2 comments since /);
+    const heads = [...page.body.matchAll(/<div class="timeline-head">([\s\S]*?)<\/div>/g)].map((m) => text(m[1]));
+    assert.deepEqual(heads, [
+      'Created as New',
+      'New → No reply',
+      'Comment · No reply',
+      'No reply → No reply',
+      'No reply → Call later',
+      'Comment · Call later',
+    ]);
+  });
+});

@@ -27,12 +27,24 @@ export function addLineChanges(changes: Map<string, HistoryChanges>, lines: Map<
 export const withChanges = (json: string) =>
   `(${json})::jsonb || CASE WHEN h.changes IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('changes', h.changes) END`;
 
+/**
+ * A lead history's `without_status` (migration 0045) for the dashboard's timelines and lists, true on
+ * the row of a request that set no status (a comment alone), so that it does not read as another call.
+ */
+export const withoutStatus = (json: string) =>
+  `(${json})::jsonb || CASE WHEN h.without_status THEN jsonb_build_object('without_status', true) ELSE '{}'::jsonb END`;
+
 export interface HistoryRow {
   id: string;
   from: string | null;
   to: string;
   comment: string | null;
   changes?: HistoryChanges | null;
+}
+
+/** How a statement's rows were asked for: `withoutStatus`, by a request that set no status (appendComments). */
+interface AppendOptions {
+  withoutStatus?: boolean;
 }
 
 /**
@@ -49,15 +61,18 @@ export async function appendHistories(
   actor: Actor,
   accountId: string,
   rows: HistoryRow[],
+  opts: AppendOptions = {},
 ): Promise<void> {
   if (rows.length === 0) return;
   const [fk, parent] = table === 'lead_histories' ? ['lead_id', 'leads'] : ['order_id', 'orders'];
   const changes = rows.some((r) => r.changes) ? rows.map((r) => (r.changes ? JSON.stringify(r.changes) : null)) : undefined;
+  // Only a lead's rows say so (migration 0045): an order has no status that repeats as a move.
+  const withoutStatus = opts.withoutStatus && table === 'lead_histories';
   const text = `WITH c AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]${changes ? ', $10::jsonb[]' : ''})
                   AS c(id, old_status, new_status, comment${changes ? ', changes' : ''})),
      written AS (
-       INSERT INTO ${table} (account_id, ${fk}, old_status, new_status, comment, changed_by, user_id, token_id, impersonator_id${changes ? ', changes' : ''})
-       SELECT $1, c.id, c.old_status, c.new_status, c.comment, $6, $7, $8, $9${changes ? ', c.changes' : ''} FROM c)
+       INSERT INTO ${table} (account_id, ${fk}, old_status, new_status, comment, changed_by, user_id, token_id, impersonator_id${changes ? ', changes' : ''}${withoutStatus ? ', without_status' : ''})
+       SELECT $1, c.id, c.old_status, c.new_status, c.comment, $6, $7, $8, $9${changes ? ', c.changes' : ''}${withoutStatus ? ', true' : ''} FROM c)
      SELECT set_config('codops.parents_proven', CASE
               WHEN NOT EXISTS (SELECT 1 FROM c WHERE NOT EXISTS (SELECT 1 FROM ${parent} p WHERE p.id = c.id AND p.account_id = $1))
                AND EXISTS (SELECT 1 FROM accounts WHERE id = $1)
@@ -79,7 +94,7 @@ export async function appendHistories(
       actor.impersonatorId,
       ...(changes ? [changes] : []),
     ],
-    { name: `append-${table}${changes ? '-changes' : ''}` },
+    { name: `append-${table}${changes ? '-changes' : ''}${withoutStatus ? '-without-status' : ''}` },
   );
 }
 
@@ -98,7 +113,8 @@ export const appendCreated = (q: Queryable, table: 'lead_histories' | 'order_his
  * one (`changes`, by record id: docs/decisions.md, "What an edit of a lead records"): each request's
  * on one row whose old and new status are the record's current one (docs/decisions.md). No move, so
  * no call, event or stock; readers that count moves skip these rows (`old_status IS DISTINCT FROM
- * new_status`). `items` are a PATCH's, `locked` the records they name, by reference.
+ * new_status`), and a lead's says it set no status (`without_status`, migration 0045: a comment on a
+ * `no_reply` lead is no call). `items` are a PATCH's, `locked` the records they name, by reference.
  */
 export const appendComments = (
   q: Queryable,
@@ -122,4 +138,5 @@ export const appendComments = (
         return { id: row.id, from: row.status, to: row.status, comment, changes: changes.get(row.id) ?? null };
       })
       .filter((r) => r.comment !== null || r.changes !== null),
+    { withoutStatus: true },
   );

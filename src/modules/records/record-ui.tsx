@@ -95,6 +95,8 @@ export interface HistoryItem {
   impersonated_by?: string | null;
   /** What the row's request changed of a lead's or an order's fields and lines, [old, new] (dashboard only; docs/decisions.md). */
   changes?: Record<string, [unknown, unknown]> | null;
+  /** The row of a request that set no status: a comment alone, never a call (a lead's, dashboard only; migration 0045). */
+  without_status?: boolean | null;
 }
 
 /** The fields a history row's `changes` may hold (a lead's, an order's), in the order a timeline lists them. */
@@ -170,14 +172,17 @@ export const changedBy = (name: string, impersonator?: string | null) =>
 /**
  * What a history row tells: the record's creation, a move, a comment alone, or an edit of its fields
  * without a status (docs/decisions.md, "What an edit of a lead records"), whatever the status (an edit
- * of a `no_reply` lead is no call). A repeated call outcome is a move.
+ * of a `no_reply` lead is no call). A repeated call outcome is a move, unless the row says its request
+ * set no status (`without_status`: a comment on a `no_reply` lead is no call); rows written before
+ * that was kept read as they did.
  */
 export type HistoryKind = 'created' | 'move' | 'comment' | 'edit';
 
-export function historyKind(h: Pick<HistoryItem, 'old_status' | 'new_status' | 'changes'>): HistoryKind {
+export function historyKind(h: Pick<HistoryItem, 'old_status' | 'new_status' | 'changes' | 'without_status'>): HistoryKind {
   if (h.old_status === null) return 'created';
   if (h.old_status !== h.new_status) return 'move';
   if (h.changes) return 'edit';
+  if (h.without_status) return 'comment';
   return repeatsAsAMove(h.new_status) ? 'move' : 'comment';
 }
 
