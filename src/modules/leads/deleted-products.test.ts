@@ -9,7 +9,9 @@ import { createProduct, deleteProducts, stockRefusal } from '../products/service
 import { agentOf, shop } from '../call-centre/test-fixtures.js';
 import { createLeads } from './service.js';
 import { SYSTEM } from '../../core/actor.js';
-import { productId } from '../stocks/test-fixtures.js';
+import { productId, stock, warehouse, brokenInvariants } from '../stocks/test-fixtures.js';
+import { transitionLeads } from './lifecycle.js';
+import type { Queryable } from '../../db/database.js';
 
 const API = '/api/web/1.0';
 const INVALID = 'The given data was invalid.';
@@ -213,4 +215,35 @@ test('a confirmation during its product’s delete waits for it, then is refused
   });
   assert.deepEqual(await answer, { status: 422, body: { message: INVALID, errors: { products: [unsold('P1')] } } });
   assert.deepEqual(await state(a), { leads: [[reference, 'new', false]], orders: 0 });
+});
+
+test('a confirmation takes its account’s stock lock once: the check of its products holds it until the order’s reservation', async () => {
+  const a = await tenant(t.db);
+  const [reference] = (await call(a, 'POST', '/leads', { leads: [lead(1)] })).body.data.references as string[];
+  await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 5 });
+  const { rows } = await t.db.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 AND reference = $2', [
+    a.accountId,
+    reference,
+  ]);
+  const locks: string[] = [];
+  await t.db.tx((q) => {
+    const counting: Queryable = {
+      query: (text, params, opts) => {
+        if (text.includes("'codops:stock:'")) locks.push(text);
+        return q.query(text, params, opts);
+      },
+      exec: (text) => q.exec(text),
+      database: q.database,
+    };
+    return transitionLeads(counting, SYSTEM, a.accountId, [{ id: rows[0].id, from: 'new', to: 'confirmed' }]);
+  });
+  assert.equal(locks.length, 1, locks.join('\n---\n'));
+  // Confirmed, its order made and holding its stock.
+  const { rows: orders } = await t.db.query<{ waiting: boolean; reserved: number }>(
+    `SELECT o.waiting_for_stock AS waiting, (SELECT sum(s.reserved)::int FROM stocks s JOIN products p ON p.id = s.product_id WHERE p.account_id = o.account_id) AS reserved
+       FROM orders o WHERE o.account_id = $1`,
+    [a.accountId],
+  );
+  assert.deepEqual(orders, [{ waiting: false, reserved: 2 }]);
+  assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
 });

@@ -120,11 +120,13 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
       [accountId, actor.userId, calls.map((t) => t.id), calls.map((t) => written.get(t.id) ?? t.to)],
     );
   }
+  // Under the stock lock deletedProductsOf took: the account's lock is taken once per confirmation.
   await createOrdersFromLeads(
     q,
     actor,
     accountId,
     confirming.map((t) => t.id),
+    true,
   );
   // After the orders: a confirmed lead's event shows its order's reference.
   await recordLeadEvents(

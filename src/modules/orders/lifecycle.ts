@@ -150,8 +150,18 @@ export async function createOrders(
   return refs;
 }
 
-/** Confirmation: one order per lead, copying its customer and lines, linked both ways, reserving its stock. */
-export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountId: string, leadIds: string[]): Promise<void> {
+/**
+ * Confirmation: one order per lead, copying its customer and lines, linked both ways, reserving its
+ * stock. `stockLocked`: the caller already holds the account's stock lock (transitionLeads takes it
+ * for its check of the leads' products, and keeps it until the reservation).
+ */
+export async function createOrdersFromLeads(
+  q: Queryable,
+  actor: Actor,
+  accountId: string,
+  leadIds: string[],
+  stockLocked = false,
+): Promise<void> {
   if (leadIds.length === 0) return;
   const refs = await reserveReferences(q, accountId, 'order', leadIds.length);
   const ids = leadIds.map(() => newId());
@@ -172,7 +182,7 @@ export async function createOrdersFromLeads(q: Queryable, actor: Actor, accountI
     leadIds,
   ]);
   await appendCreated(q, 'order_histories', actor, accountId, ids);
-  await reserveOrders(q, actor, ids);
+  await reserveOrders(q, actor, ids, stockLocked);
   await recordOrderEvents(
     q,
     'order.created',

@@ -80,12 +80,13 @@ async function lockStocks(q: Queryable, ids: string[]): Promise<void> {
  * Applies movements in one UPDATE of the stocks and one INSERT of their history rows, each row
  * carrying the stock's quantity and reserved after it (running totals in movement order). The same
  * statement answers the stocks an order's movement just took to their warning quantity or below,
- * whose people are then notified (./low-stock.ts, the rule written there).
+ * whose people are then notified (./low-stock.ts, the rule written there). `stockLocked`: the caller
+ * already holds the stock lock of these stocks' account (an allocation, under its caller's lock).
  */
-export async function applyMovements(q: Queryable, actor: Actor, moves: Movement[]): Promise<void> {
+export async function applyMovements(q: Queryable, actor: Actor, moves: Movement[], stockLocked = false): Promise<void> {
   if (moves.length === 0) return;
   const ids = [...new Set(moves.map((m) => m.stockId))];
-  await lockStockOfStocks(q, ids);
+  if (!stockLocked) await lockStockOfStocks(q, ids);
   await lockStocks(q, ids);
   const { rows: low } = await q.query<{ id: string }>(
     `WITH m AS (
@@ -246,17 +247,20 @@ async function allocate(
       [flagIds, flagWaiting],
     );
   }
-  await applyMovements(q, actor, moves);
+  // The callers hold the stock lock of these stocks' account: the allocator locked their rows under it.
+  await applyMovements(q, actor, moves, true);
   return reserved;
 }
 
 /**
  * Reserves stock for new orders whose lines hold none yet (just created, renewed, or relined), in
- * the given order; those that cannot be served are marked waiting for stock.
+ * the given order; those that cannot be served are marked waiting for stock. `stockLocked`: the
+ * caller already holds the stock lock of the orders' account (a confirmation, since its check of the
+ * leads' products), which is then not asked for again.
  */
-export async function reserveOrders(q: Queryable, actor: Actor, orderIds: string[]): Promise<void> {
+export async function reserveOrders(q: Queryable, actor: Actor, orderIds: string[], stockLocked = false): Promise<void> {
   if (orderIds.length === 0) return;
-  await lockStockOfOrders(q, orderIds);
+  if (!stockLocked) await lockStockOfOrders(q, orderIds);
   const orders = await linesOf(q, orderIds);
   const allocator = new Allocator(q);
   await allocator.load([...orders.values()].flatMap((ls) => ls.map((l) => l.product_id)));
