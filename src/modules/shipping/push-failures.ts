@@ -6,12 +6,26 @@ export interface PushFailure {
   failed_at: Date;
 }
 
-/** Keeps why a push left these orders new (each one's latest failure only): the order's page shows it. */
-export async function recordPushFailure(q: Queryable, orderIds: string | string[], companyId: string, message: string): Promise<void> {
+/**
+ * Keeps why a push left these orders new (each one's latest failure only): the order's page shows it.
+ * One message for them all, or one per order (`messages[i]` for `orderIds[i]`; an order named twice
+ * keeps its last), in one statement.
+ */
+export async function recordPushFailure(
+  q: Queryable,
+  orderIds: string | string[],
+  companyId: string,
+  messages: string | string[],
+): Promise<void> {
+  const ids = ([] as string[]).concat(orderIds);
+  const texts = typeof messages === 'string' ? ids.map(() => messages) : messages;
+  if (texts.length !== ids.length) throw new Error('recordPushFailure: one message per order');
   await q.query(
-    `INSERT INTO order_push_failures (order_id, shipping_company_id, message) SELECT DISTINCT unnest($1::text[]), $2, $3
+    `INSERT INTO order_push_failures (order_id, shipping_company_id, message)
+     SELECT DISTINCT ON (f.id) f.id, $2, f.message FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS f(id, message, n)
+      ORDER BY f.id, f.n DESC
      ON CONFLICT (order_id) DO UPDATE SET shipping_company_id = EXCLUDED.shipping_company_id, message = EXCLUDED.message, failed_at = now()`,
-    [([] as string[]).concat(orderIds), companyId, message],
+    [ids, companyId, texts],
   );
 }
 

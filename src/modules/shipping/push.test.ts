@@ -15,6 +15,7 @@ import { until } from '../../test-support/until.js';
 import { expectInvalid } from '../../test-support/expect.js';
 import { newId } from '../../lib/ids.js';
 import { pdfText } from '../../test-support/pdf-text.js';
+import type { Queryable, TxOptions } from '../../db/database.js';
 
 let t: TestApp;
 let shop: Tenant;
@@ -334,7 +335,29 @@ test('a push whose courier still fails on its last attempt reports that order an
     const jobId = res.json().data.job_id;
     await t.db.query('UPDATE jobs SET attempts = 8 WHERE id = $1', [jobId]);
     const calls = sim.requests.length;
-    const worker = await new JobWorker(t.db, { slots: 1, pollMs: 50, kinds: ['orders.push'], appKey: t.app.config.appKey }).start();
+    // The worker's database, counting the statements that record a push failure.
+    const recorded: string[] = [];
+    const counting = new Proxy(t.db, {
+      get(target, prop) {
+        if (prop === 'tx')
+          return (fn: (q: Queryable) => Promise<unknown>, opts?: unknown) =>
+            target.tx(
+              (q) =>
+                fn({
+                  query: (text, params, o) => {
+                    if (text.includes('INSERT INTO order_push_failures')) recorded.push(text);
+                    return q.query(text, params, o);
+                  },
+                  exec: (text) => q.exec(text),
+                  database: q.database,
+                }),
+              opts as TxOptions,
+            );
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const worker = await new JobWorker(counting, { slots: 1, pollMs: 50, kinds: ['orders.push'], appKey: t.app.config.appKey }).start();
     let job;
     try {
       job = await jobFinished(t.db, jobId);
@@ -342,6 +365,7 @@ test('a push whose courier still fails on its last attempt reports that order an
       await worker.stop();
     }
     assert.equal(sim.requests.length, calls + 1, 'one call, for the first order');
+    assert.equal(recorded.length, 1, 'the give-up records its order and the orders after it in one statement');
     assert.equal(job.status, 'done', JSON.stringify(job));
     assert.equal(job.failed, 3);
     const reason = job.errors[0].message;

@@ -123,13 +123,9 @@ export const pushJob = defineJob<PushPayload>({
         );
         const byId = new Map(rows.map((r) => [r.id, r]));
         const message = stoppedAt(order.reference, reason);
-        await recordPushFailure(q, order.id, companyId, reason);
-        await recordPushFailure(
-          q,
-          rows.filter((r) => r.status === 'new').map((r) => r.id),
-          companyId,
-          message,
-        );
+        // The order's own reason and the others' "not sent", in one statement.
+        const notSent = rows.filter((r) => r.status === 'new').map((r) => r.id);
+        await recordPushFailure(q, [order.id, ...notSent], companyId, [reason, ...notSent.map(() => message)]);
         const errors = [
           { reference: order.reference, message: reason },
           ...rest.map((id) => ({ reference: byId.get(id)?.reference ?? id, message })),
