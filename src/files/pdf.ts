@@ -79,6 +79,12 @@ function lineRanges(doc: PDFKit.PDFDocument, text: string, width: number): [numb
   return lines;
 }
 
+/** How many lines `text` takes at `width` in the document's current font, as writeText breaks it. */
+export function lineCount(doc: PDFKit.PDFDocument, text: string, width: number): number {
+  if (RTL.test(text)) return lineRanges(doc, text, width).length;
+  return Math.round(doc.heightOfString(text, { width }) / doc.currentLineHeight(true));
+}
+
 /**
  * Writes `text` at the document's position in at most `maxLines` lines of `width`, cut short with
  * "…". pdfkit lays words out left to right only (an Arabic name came out with its words swapped and

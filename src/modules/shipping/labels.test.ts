@@ -204,3 +204,33 @@ test('a label lists as many lines as the room above its barcode holds, the rest 
   assert.equal(many.toString('latin1').match(/\/Type \/Page\b/g)?.length, 1, 'one page');
   assert.deepEqual(scan(many), [TRACKING], 'the barcode is not covered');
 });
+
+// A 1,000-character address (what the API takes) was cut after five lines with half the page left.
+test('a long address takes the room there is on its label, smaller if it must, the barcode still read', { skip: skipDecode }, async () => {
+  const words = 'Residence Al Amal Immeuble 12 Appartement 4 Rue Ibn Battouta Quartier Maarif pres de la pharmacie centrale'.split(' ');
+  const address = Array.from({ length: 200 }, (_, i) => words[i % words.length])
+    .join(' ')
+    .slice(0, 1000)
+    .trim();
+  assert.ok(address.length > 990, `${address.length} characters`);
+  const label = (products: number) => ({
+    reference: 'ORD-09998',
+    tracking_number: TRACKING,
+    full_name: 'Youssef Client',
+    phone: '0612345678',
+    city: 'Agadir',
+    area: 'Talborjt',
+    address,
+    cod_amount: 249,
+    products: Array.from({ length: products }, (_, i) => ({ sku: `SKU-${i + 1}`, name: `Product ${i + 1}`, quantity: 1 })),
+  });
+  for (const products of [1, 30]) {
+    const pdf = await labelsPdf([label(products)]);
+    const text = pdfText(pdf).replace(/\s+/g, ' ');
+    assert.ok(text.includes(address), `the whole address, with ${products} products: ${text}`);
+    assert.ok(text.includes('To collect: 249.00 MAD'));
+    assert.match(text, /1 × SKU-1 — Product 1/);
+    assert.equal(pdf.toString('latin1').match(/\/Type \/Page\b/g)?.length, 1, 'one page');
+    assert.deepEqual(scan(pdf), [TRACKING], 'the barcode is not covered');
+  }
+});

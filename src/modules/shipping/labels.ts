@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { PDF_FONTS, pdfDocument, writeText } from '../../files/pdf.js';
+import { lineCount, PDF_FONTS, pdfDocument, writeText } from '../../files/pdf.js';
 import { CASH_TO_COLLECT } from '../ledger/order-fees.js';
 import type { Recipient } from '../records/recipient.js';
 
@@ -41,6 +41,33 @@ export async function barcodePng(text: string): Promise<Buffer> {
   return bwipjs.toBuffer({ bcid: 'code128', text, scale: 3, height: 14, includetext: true, textxalign: 'center' });
 }
 
+/** The address's font sizes, largest first: a long one is written smaller rather than cut. */
+const ADDRESS_SIZES = [10, 9, 8, 7];
+/** Product lines kept below the address however long it is (the rest of the room is the address's). */
+const PRODUCT_LINES_KEPT = 3;
+
+/**
+ * The address's size and lines: the largest size at which all of it fits in the room between the
+ * current position and what must follow it above the barcode (the amount to collect and
+ * `productLines` product lines); an address too long even at the smallest size takes all that room
+ * at that size, cut short. Leaves the document's font as it found it.
+ */
+function addressLayout(doc: PDFKit.PDFDocument, address: string, width: number, productLines: number): { size: number; lines: number } {
+  const lineHeight = (font: string, size: number) => doc.font(font).fontSize(size).currentLineHeight(true);
+  const below = (size: number) =>
+    0.6 * lineHeight(REGULAR, size) + lineHeight(BOLD, 14) + (0.4 + Math.max(1, productLines)) * lineHeight(REGULAR, 9);
+  const top = doc.y;
+  let layout = { size: ADDRESS_SIZES[0], lines: 1 };
+  for (const size of ADDRESS_SIZES) {
+    const room = Math.max(1, Math.floor((BARCODE_TOP - 2 * MM - top - below(size)) / lineHeight(REGULAR, size)));
+    const needed = lineCount(doc.font(REGULAR).fontSize(size), address, width);
+    layout = { size, lines: Math.min(needed, room) };
+    if (needed <= room) break;
+  }
+  doc.font(REGULAR).fontSize(11);
+  return layout;
+}
+
 const money = (n: number) => `${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} MAD`;
 
 /** One PDF with a label per page. */
@@ -64,12 +91,14 @@ export async function labelsPdf(orders: LabelOrder[]): Promise<Buffer> {
       maxLines: 1,
     });
     doc.moveDown(0.6).fillColor('#000');
-    // Long fields are cut short (…): one label is one page, its amount and barcode always on it.
+    // Long fields are cut short (…): one label is one page, its amount and barcode always on it. The
+    // address, what the courier needs most, takes the room there is, smaller when it must (addressLayout).
     // Names and addresses are often Arabic: writeText draws them right to left.
     writeText(doc.font(BOLD).fontSize(12), o.full_name, { width, maxLines: 2 });
     doc.font(REGULAR).fontSize(11).text(o.phone);
     writeText(doc, [o.city, o.area].filter(Boolean).join(' — '), { width, maxLines: 2 });
-    writeText(doc.fontSize(10), o.address, { width, maxLines: 5 });
+    const address = addressLayout(doc, o.address, width, Math.min(o.products.length, PRODUCT_LINES_KEPT));
+    writeText(doc.fontSize(address.size), o.address, { width, maxLines: address.lines });
     doc.moveDown(0.6);
     doc
       .font(BOLD)
