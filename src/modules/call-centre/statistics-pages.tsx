@@ -111,7 +111,7 @@ export async function agentStatisticsPages(web: FastifyInstance) {
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="agent-statistics-${from}-${to}.csv"`)
-        .send(statsCsv(rows));
+        .send(await statsCsv(rows));
     }
     if (!page) return reply.send({ data: rows });
     const chart = await callsOverTime(db, req.user!, from, to, config.timezone);

@@ -103,13 +103,14 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
   assert.match(String(csv.headers['content-type']), /^text\/csv/);
   assert.equal(
     csv.body,
-    [
-      'agent_id,agent,calls,confirmed,canceled,no_reply,call_later,wrong,confirmation_rate,median_minutes_to_first_call',
-      `${x.id},A Xavier,4,1,1,1,1,0,0.5,30`,
-      `${y.id},B Yasmine,4,1,1,0,0,2,0.3333,32.5`,
-      `${w.id},C Walid,0,0,0,0,0,0,0,`,
-      '',
-    ].join('\r\n'),
+    '\ufeff' + // a BOM, as the lead and order exports have (files/sheets.ts)
+      [
+        'agent_id,agent,calls,confirmed,canceled,no_reply,call_later,wrong,confirmation_rate,median_minutes_to_first_call',
+        `${x.id},A Xavier,4,1,1,1,1,0,0.5,30`,
+        `${y.id},B Yasmine,4,1,1,0,0,2,0.3333,32.5`,
+        `${w.id},C Walid,0,0,0,0,0,0,0,`,
+        '',
+      ].join('\n'),
   );
   assert.equal((await manager.get('/statistics/agents?from=2026-01-10&to=2026-01-11', { accept: 'text/csv' })).body, csv.body);
 
@@ -211,4 +212,47 @@ test("the days are the platform's (Africa/Casablanca, UTC+1 in December 2026) on
   );
   const none = await chartOf('from=1990-01-01&to=1999-12-31');
   assert.deepEqual(none, { points: [], caption: 'No call in this range.' });
+});
+
+test("the CSV neutralises an agent's name a spreadsheet would run as a formula, as the lead and order exports do (stats audit)", async () => {
+  const boss = await person(t.db, 'manager');
+  const name = '=HYPERLINK("http://x","a")';
+  const agent = await person(t.db, 'agent', { managerId: boss.id, fullName: name });
+  const csv = await (await login(t.app, boss.email)).get('/statistics/agents?from=2026-01-10&to=2026-01-10&format=csv');
+  assert.equal(csv.statusCode, 200, csv.body);
+  const lines = csv.body
+    .replace(/^\ufeff/, '')
+    .trimEnd()
+    .split('\n');
+  assert.deepEqual(lines.slice(1), [`${agent.id},"'=HYPERLINK(""http://x"",""a"")",0,0,0,0,0,0,0,`]);
+});
+
+test("a manager leader's statistics are their team's, the agents their user pages list (domain.md: own team), not every agent", async () => {
+  const s = await shop(t.db);
+  const leader = await person(t.db, 'manager-leader');
+  const manager = await person(t.db, 'manager', { managerId: leader.id });
+  const [ours, stray] = await Promise.all([person(t.db, 'agent', { managerId: manager.id }), person(t.db, 'agent')]);
+  const ids = await leads(t.db, s, [{ sku: 'A' }, { sku: 'A' }]);
+  for (const [i, agentId] of [ours.id, stray.id].entries()) {
+    await t.db.query(
+      "INSERT INTO lead_calls (account_id, lead_id, agent_id, outcome, created_at) VALUES ($1, $2, $3, 'confirmed', '2026-02-03T10:00Z')",
+      [s.accountId, ids[i], agentId],
+    );
+  }
+  const l = await login(t.app, leader.email);
+  const users = (await l.json('GET', '/users/agents?per_page=100')).json() as { data: { id: string }[] };
+  const listed = users.data.map((u) => u.id);
+  assert.ok(listed.includes(ours.id) && !listed.includes(stray.id), 'the user pages list the team');
+  const stats = (await l.json('GET', '/statistics/agents?from=2026-02-03&to=2026-02-03')).json() as { data: { agent_id: string }[] };
+  assert.deepEqual(
+    stats.data.map((r) => r.agent_id),
+    [ours.id],
+  );
+  const page = await l.get('/statistics/agents?from=2026-02-03&to=2026-02-03');
+  const days = JSON.parse(/data-days="([^"]*)"/.exec(page.body)![1].replace(/&quot;/g, '"'));
+  assert.deepEqual(days, [{ day: '2026-02-03', calls: 1, confirmed: 1 }], "the chart counts the team's calls only");
+  // An admin still sees every agent.
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const all = (await admin.json('GET', '/statistics/agents?from=2026-02-03&to=2026-02-03')).json() as { data: { agent_id: string }[] };
+  assert.ok([ours.id, stray.id].every((id) => all.data.some((r) => r.agent_id === id)));
 });

@@ -1,6 +1,8 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
-import { agentScope } from './agents.js';
+import { Where } from '../../db/where.js';
+import { smallSheet } from '../../files/sheets.js';
+import { visibleUsers } from '../users/queries.js';
 import { DateTime } from 'luxon';
 import { daySpan, dayOf } from '../../lib/time-zone.js';
 
@@ -29,8 +31,19 @@ export const STATS_COLUMNS: (keyof AgentStats)[] = [
   'median_minutes_to_first_call',
 ];
 
-/** The actor's agents: an agent only themselves, supervisors their scope (agents.ts). */
-const scopeOf = (actor: Actor) => (actor.role === 'agent' ? 'u.id = $1' : agentScope(actor));
+/**
+ * The WHERE of the actor's agents (on `users u`), its parameters taken in `w`: an agent only
+ * themselves; a supervisor the team their user pages list (`visibleUsers`: domain.md gives a
+ * manager leader the statistics of their own team, not every agent as the board shows them).
+ */
+function scopeOf(w: Where, actor: Actor): string {
+  if (actor.role === 'agent')
+    return w
+      .and("u.role = 'agent'")
+      .and(`u.id = ${w.param(actor.userId)}`)
+      .toString();
+  return visibleUsers(w, { id: actor.userId!, role: actor.role!, account_id: actor.accountId ?? null }, 'agent').toString();
+}
 
 /**
  * Per agent over [from, to] (whole days in `tz`), from their calls (`lead_calls`, the status each
@@ -40,9 +53,11 @@ const scopeOf = (actor: Actor) => (actor.role === 'agent' ? 'u.id = $1' : agentS
  */
 export async function agentStatistics(q: Queryable, actor: Actor, from: string, to: string, tz: string): Promise<AgentStats[]> {
   const span = daySpan(from, to, tz);
+  const w = new Where();
+  const [since, until] = [w.param(span.since), w.param(span.until)];
   const { rows } = await q.query<AgentStats>(
-    `WITH span AS (SELECT $2::timestamptz AS since, $3::timestamptz AS until),
-     scoped AS (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)}),
+    `WITH span AS (SELECT ${since}::timestamptz AS since, ${until}::timestamptz AS until),
+     scoped AS (SELECT u.id FROM users u ${scopeOf(w, actor)}),
      in_range AS (
        SELECT lc.agent_id, lc.lead_id, lc.outcome, lc.first_call_minutes FROM lead_calls lc, span
         WHERE lc.created_at >= span.since AND lc.created_at < span.until AND lc.agent_id IN (SELECT id FROM scoped)),
@@ -64,9 +79,9 @@ export async function agentStatistics(q: Queryable, actor: Actor, from: string, 
             coalesce(round(p.confirmed::numeric / nullif(p.decided, 0), 4), 0)::float8 AS confirmation_rate,
             m.median AS median_minutes_to_first_call
        FROM users u LEFT JOIN per_agent p ON p.agent_id = u.id LEFT JOIN medians m ON m.agent_id = u.id
-      WHERE u.role = 'agent' AND u.deleted_at IS NULL AND ${scopeOf(actor)}
+      WHERE u.id IN (SELECT id FROM scoped) AND u.deleted_at IS NULL
       ORDER BY lower(u.full_name), u.id`,
-    [actor.userId, span.since, span.until],
+    w.params,
   );
   return rows;
 }
@@ -101,28 +116,33 @@ export async function callsOverTime(q: Queryable, actor: Actor, from: string, to
     [start, end] = [localDay(new Date(first), tz), localDay(new Date(last), tz)];
   }
   const span = first && last ? daySpan(from, to, tz, { first: new Date(first), last: new Date(last) }) : range;
+  const w = new Where();
+  w.params.push(start, end, span.since, span.until, span.starts, span.offsets, bucket); // $1 to $7 below
+  const scope = scopeOf(w, actor);
   const { rows } = await q.query<{ day: string; calls: number; confirmed: number }>(
     `WITH per_day AS (
-       SELECT ${dayOf('lc.created_at', '$6', '$7')} AS d, count(*)::int AS calls,
+       SELECT ${dayOf('lc.created_at', '$5', '$6')} AS d, count(*)::int AS calls,
               count(*) FILTER (WHERE lc.outcome = 'confirmed')::int AS confirmed
          FROM lead_calls lc
-        WHERE lc.created_at >= $4 AND lc.created_at < $5
-          AND lc.agent_id IN (SELECT u.id FROM users u WHERE u.role = 'agent' AND ${scopeOf(actor)})
+        WHERE lc.created_at >= $3 AND lc.created_at < $4
+          AND lc.agent_id IN (SELECT u.id FROM users u ${scope})
         GROUP BY 1),
-     per_bucket AS (SELECT date_trunc($8::text, d::timestamp)::date AS b, sum(calls)::int AS calls, sum(confirmed)::int AS confirmed FROM per_day GROUP BY 1)
+     per_bucket AS (SELECT date_trunc($7::text, d::timestamp)::date AS b, sum(calls)::int AS calls, sum(confirmed)::int AS confirmed FROM per_day GROUP BY 1)
      SELECT to_char(s.b, 'YYYY-MM-DD') AS day, coalesce(p.calls, 0) AS calls, coalesce(p.confirmed, 0) AS confirmed
-       FROM generate_series(date_trunc($8::text, $2::date::timestamp), $3::date::timestamp, ('1 ' || $8::text)::interval) s(b) LEFT JOIN per_bucket p ON p.b = s.b::date
+       FROM generate_series(date_trunc($7::text, $1::date::timestamp), $2::date::timestamp, ('1 ' || $7::text)::interval) s(b) LEFT JOIN per_bucket p ON p.b = s.b::date
       ORDER BY s.b`,
-    [actor.userId, start, end, span.since, span.until, span.starts, span.offsets, bucket],
+    w.params,
   );
   return { bucket, points: rows };
 }
 
-const cell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-/** The rows as CSV with a header line. */
+/**
+ * The rows as CSV with a header line, written as the lead and order exports are (`files/sheets.ts`:
+ * a BOM, a formula-like text neutralised: an agent named `=HYPERLINK(…)` was a live formula).
+ */
 export const statsCsv = (rows: AgentStats[]) =>
-  [STATS_COLUMNS.join(','), ...rows.map((r) => STATS_COLUMNS.map((k) => cell(r[k])).join(','))].join('\r\n') + '\r\n';
+  smallSheet(
+    'csv',
+    STATS_COLUMNS,
+    rows.map((r) => STATS_COLUMNS.map((k) => r[k])),
+  );
