@@ -24,6 +24,17 @@ const EXPLAIN: Record<number, string> = {
 };
 
 /**
+ * A request for data, not a page: a file's format in the query (`?format=csv`, the agent
+ * statistics' download) or `Accept: text/csv`. Unless it also accepts HTML (a browser) its error
+ * is the JSON body (api-v1.md "Errors"): curl, which accepts any type, got a 422 page
+ * a CSV client cannot read.
+ */
+function asksForData(req: FastifyRequest): boolean {
+  const format = (req.query as { format?: unknown } | undefined)?.format;
+  return /text\/csv/i.test(String(req.headers.accept ?? '')) || format === 'csv' || format === 'json' || format === 'xlsx';
+}
+
+/**
  * The dashboard's side of the one error renderer: pages for browsers, the JSON body for JSON
  * clients and the API. Unauthenticated pages go to /login; a failed form goes back with its errors.
  */
@@ -31,7 +42,7 @@ export function renderHtmlError(req: FastifyRequest, reply: FastifyReply, err: H
   if (req.url.startsWith('/api/') || wantsJson(req)) return false;
   // Dashboard routes answer pages; anything else (/up, unknown paths) only to a browser.
   const wantsHtml = /text\/html/.test(String(req.headers.accept ?? ''));
-  const isPage = req.routeOptions?.config?.web === true || wantsHtml;
+  const isPage = (req.routeOptions?.config?.web === true && !asksForData(req)) || wantsHtml;
   if (!isPage) return false;
   // A browser asking for a path no route knows (outside /assets/): a guest is sent to the login page.
   const unknownPage = wantsHtml && !req.routeOptions?.url && !req.url.startsWith('/assets/');

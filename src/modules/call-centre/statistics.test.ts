@@ -127,6 +127,19 @@ test('GET /statistics/agents matches a hand-computed fixture (days in Africa/Cas
   assert.match(badPage.body, /name="from"[^>]*value="2026-01-12"|value="2026-01-12"[^>]*name="from"/);
   assert.match(badPage.body, /id="agents-chart"/);
   assert.doesNotMatch(badPage.body, /flash-error/);
+  // A CSV client (curl's Accept: */*) gets the JSON 422 of api-v1.md, not a page (stats audit);
+  // a browser asking for the CSV still gets a page.
+  for (const accept of ['*/*', 'text/csv']) {
+    const curl = await manager.get('/statistics/agents?format=csv&from=bad', { accept });
+    assert.equal(curl.statusCode, 422, accept);
+    assert.match(String(curl.headers['content-type']), /^application\/json/, accept);
+    assert.deepEqual(curl.json(), { message: 'The given data was invalid.', errors: { from: ['The from field must be a valid date.'] } });
+  }
+  const browserCsv = await manager.get('/statistics/agents?format=csv&from=bad');
+  assert.equal(browserCsv.statusCode, 422);
+  assert.match(String(browserCsv.headers['content-type']), /^text\/html/);
+  assert.match(browserCsv.body, /The from field must be a valid date\./);
+  assert.match((await manager.get('/statistics/agents?from=bad', { accept: '*/*' })).body, /id="f-from-error"/, 'the page keeps its form');
   // Only the field that was sent is reported (found by the call-centre audit: `to` was too).
   const alone = await manager.json('GET', '/statistics/agents?from=2026-13-01');
   expectInvalid(alone, { from: ['The from field must be a valid date.'] });
