@@ -5,7 +5,8 @@ import { compile, ErrorBag } from '../http/validation.js';
 import { queryRecord } from './query.js';
 import { wantsJson } from './scope.js';
 
-const DASHBOARD_PER_PAGE = 25;
+/** A dashboard list's page size when its query names none. */
+export const DASHBOARD_PER_PAGE = 25;
 
 export interface ListParams {
   page: number;

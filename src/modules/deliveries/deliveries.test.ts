@@ -224,3 +224,61 @@ test("/deliveries pages as the other lists: the API's paginated body, per_page a
   // The summary is the whole round's, not the page's: 3 × 398.
   assert.match(page, /Cash to collect in all: <span class="money">1[ ,.\u202f\u00a0]?194[.,]00/);
 });
+
+// Marking an order went back to the round's first page, its page and per_page lost.
+test('a mark goes back to the round as it was shown (the Referer’s page and query, this site’s round only), its last page once past it', async () => {
+  const a = await tenant(t.db);
+  await stock(t.db, await productId(t.db, a.accountId, 'P1'), await warehouse(t.db), { quantity: 20 });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `${API}/orders`,
+    headers: a.auth,
+    payload: { orders: [order(31), order(32), order(33), order(34), order(35)] },
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  const { rows: ids } = await t.db.query<{ id: string; reference: string }>(
+    'SELECT id, reference FROM orders WHERE account_id = $1 ORDER BY reference',
+    [a.accountId],
+  );
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const courier = await person(t.db, 'delivery');
+  for (const o of ids) {
+    const shipped = await admin.json('PATCH', `/orders/${o.id}/status`, { status: 'shipped', delivery_user_id: courier.id });
+    assert.equal(shipped.statusCode, 200, shipped.body);
+  }
+  const c = await login(t.app, courier.email);
+  const mark = (i: number, status = 'delivered', headers?: Record<string, string>) =>
+    c.form(`/deliveries/${ids[i].id}/status`, { status, order_id: ids[i].id }, { method: 'PATCH', headers });
+
+  // From page 2 of 2 per page (5 orders): back to page 2, its query kept.
+  assert.equal((await c.get('/deliveries?per_page=2&page=2&sort=shipped&direction=asc')).statusCode, 200);
+  const first = await mark(2);
+  assert.equal(first.statusCode, 302, first.body);
+  assert.equal(first.headers.location, '/deliveries?per_page=2&page=2&sort=shipped&direction=asc');
+  const after = await c.follow(first);
+  assert.match(after.body, new RegExp(`${ids[2].reference} is delivered\\.`));
+  assert.match(after.body, /3–4 of 4/);
+  // A refused mark (a status a courier may not set) goes back there too, with its error.
+  const refused = await mark(3, 'new');
+  assert.equal(refused.statusCode, 302);
+  assert.equal(refused.headers.location, '/deliveries?per_page=2&page=2&sort=shipped&direction=asc');
+  // Page 3 of 2 per page, past the last once its one order is marked: the last page instead.
+  assert.equal((await c.get('/deliveries?per_page=1&page=4')).statusCode, 200);
+  assert.equal((await mark(4, 'returned')).headers.location, '/deliveries?per_page=1&page=3');
+  // Their home is their round too.
+  assert.equal((await c.get('/?page=1&per_page=1')).statusCode, 200);
+  assert.equal((await mark(3)).headers.location, '/?page=1&per_page=1');
+  // Never another site, nor another page of this one: the round's first page.
+  for (const referer of [
+    'https://evil.example/deliveries?page=2',
+    'http://codops.test//evil.example/deliveries?page=2',
+    'http://codops.test/orders?page=2',
+    'http://codops.test/deliveries-other?page=2',
+    'not a url',
+  ]) {
+    const r = await c.form(`/deliveries/${ids[0].id}/status`, { status: 'new' }, { method: 'PATCH', headers: { referer } });
+    assert.equal(r.headers.location, '/deliveries', referer);
+  }
+  assert.equal((await mark(0, 'delivered', { referer: 'https://evil.example/deliveries?page=2' })).headers.location, '/deliveries');
+  assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
+});

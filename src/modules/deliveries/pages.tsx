@@ -4,10 +4,10 @@ import { notFound } from '../../http/errors.js';
 import { compile, ErrorBag } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
-import { listQuery } from '../../web/list-query.js';
+import { DASHBOARD_PER_PAGE, listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
-import { done } from '../../web/respond.js';
+import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute } from '../../web/types.js';
 import { pick } from '../records/record-ui.js';
@@ -15,7 +15,7 @@ import { transitionOrders } from '../orders/lifecycle.js';
 import { findOrder, lockOrders, orderScopeOf } from '../orders/queries.js';
 import { orderMoveRefusal } from '../orders/transitions.js';
 import { deliveryPolicy } from './policy.js';
-import { DELIVERY_SORTS, deliveriesOf, roundCash } from './queries.js';
+import { DELIVERY_SORTS, deliveriesOf, roundCash, roundSize } from './queries.js';
 import { DeliveriesPage } from './views.js';
 
 const PAGE = '/deliveries';
@@ -28,6 +28,36 @@ const MarkBody = Type.Object({
   note: Type.Optional(Type.String({ maxLength: 1000, nullable: true })),
 });
 const markBody = compile(MarkBody);
+
+/**
+ * Where a mark goes back to: the round as the courier was looking at it (its page, per_page and
+ * sort: the Referer's query, when the Referer is this site's round, `/deliveries` or their home `/`),
+ * else the round's first page. Never another site or page: backUrl keeps a same-host local path
+ * only, and only the round's two addresses are taken from it.
+ */
+function roundBack(req: FastifyRequest): string {
+  const back = backUrl(req, PAGE);
+  return [PAGE, '/'].some((path) => back === path || back.startsWith(`${path}?`)) ? back : PAGE;
+}
+
+/**
+ * roundBack after a mark took an order off the round: a page now past the round's last shows its
+ * last instead of an empty page (a page or per_page the list would refuse is left for it to say so).
+ */
+async function roundBackAfterMark(req: FastifyRequest): Promise<string> {
+  const back = roundBack(req);
+  const url = new URL(back, 'http://localhost');
+  // A key given twice is read as its last value, as the list reads it (http/query-string.ts).
+  const value = (key: string) => url.searchParams.getAll(key).at(-1);
+  const page = Number(value('page'));
+  if (!Number.isInteger(page) || page <= 1) return back;
+  const perPage = Number(value('per_page') ?? DASHBOARD_PER_PAGE);
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 1000) return back;
+  const last = Math.max(1, Math.ceil((await roundSize(req.server.db, req.user!.id)) / perPage));
+  if (page <= last) return back;
+  url.searchParams.set('page', String(last));
+  return url.pathname + url.search;
+}
 
 /** A page of a courier's round: `/deliveries` (JSON too), and their home `/` (a page only). */
 export async function sendRound(req: FastifyRequest, reply: FastifyReply, json = false) {
@@ -50,7 +80,7 @@ export async function deliveriesPages(web: FastifyInstance) {
 
   web.get(PAGE, { config: { can: deliveryPolicy.can('view') } }, (req, reply) => sendRound(req, reply, wantsJson(req)));
 
-  route<IdRoute>('PATCH', `${PAGE}/:id/status`, { config: { can: deliveryPolicy.can('mark'), back: PAGE } }, async (req, reply) => {
+  route<IdRoute>('PATCH', `${PAGE}/:id/status`, { config: { can: deliveryPolicy.can('mark'), back: roundBack } }, async (req, reply) => {
     const user = req.user!;
     const actor = actorOfUser(user);
     const row = await findOrder(db, orderScopeOf(user), req.params.id);
@@ -73,7 +103,7 @@ export async function deliveriesPages(web: FastifyInstance) {
     });
     return done(req, reply, {
       message: `${row.reference} is ${to}.`,
-      redirect: PAGE,
+      redirect: wantsJson(req) ? PAGE : await roundBackAfterMark(req),
       data: { id: row.id, reference: row.reference, status: to, note },
     });
   });

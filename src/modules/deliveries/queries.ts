@@ -51,3 +51,10 @@ export async function roundCash(q: Queryable, courierId: string): Promise<number
   );
   return Number(rows[0].cash);
 }
+
+/** How many orders the courier's round holds (every page). */
+export async function roundSize(q: Queryable, courierId: string): Promise<number> {
+  const w = round(courierId);
+  const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders o ${w}`, w.params);
+  return rows[0].n;
+}
