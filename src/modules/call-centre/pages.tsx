@@ -9,9 +9,9 @@ import type { IdRoute } from '../../web/types.js';
 import { sendJson } from '../listing/api-helpers.js';
 import { activeProducts } from '../records/hand-made.js';
 import type { HistoryItem } from '../records/record-ui.js';
-import { findLead, leadAccess, leadHistories, leadJson } from '../leads/queries.js';
+import { findLead, leadAccess, leadHistories, leadJson, unsoldLines } from '../leads/queries.js';
 import { CALL_OUTCOMES, isOpenLead, leadMovesFor } from '../leads/transitions.js';
-import type { LeadItem } from '../leads/views.js';
+import { markUnsold, type LeadItem } from '../leads/views.js';
 import { agentProfile, hoursLabel, isWorkingTime } from './agent.js';
 import { customerRecord } from './customer.js';
 import { callCentrePolicy } from './policy.js';
@@ -95,16 +95,18 @@ export async function callCentrePages(web: FastifyInstance) {
     const access = await leadAccess(db, user);
     const row = await findLead(db, access.scope, req.params.id);
     if (!row) throw notFound();
-    const [json, customer, claim] = await Promise.all([
+    const [json, customer, claim, unsold] = await Promise.all([
       leadJson(db, row.account_id, row.reference),
       customerRecord(db, row.id),
       db.query<{ claimed_by: string | null; claimed_until: string | null }>(
         `SELECT claimed_by, CASE WHEN claimed_until > now() THEN iso_utc(claimed_until) END AS claimed_until FROM leads WHERE id = $1`,
         [row.id],
       ),
+      unsoldLines(db, row.id),
     ]);
     if (wantsJson(req)) return sendJson(reply, `{"data":${withKeys(json!, { customer: customer.record })}}`);
-    const lead = JSON.parse(json!) as LeadItem;
+    // Its lines of deleted products say so, and the confirmation cannot resend them (docs/decisions.md).
+    const lead = markUnsold(JSON.parse(json!) as LeadItem, unsold);
     const held = claim.rows[0];
     const mine = held.claimed_until !== null && held.claimed_by === user.id;
     // The agent's own claim ran out and nobody took the lead since: offered to them again, not a dead page.

@@ -3,7 +3,7 @@ import { displayZone, formatDateTime } from '../../web/format.js';
 import { usePage } from '../../web/page-context.js';
 import { Badge, Button, Card, Field, FieldErrorList, Form, Kpi, PageHeader, Select, TextArea } from '../../web/ui.js';
 import type { LeadItem } from '../leads/views.js';
-import { ProductsTable } from '../leads/views.js';
+import { ProductsTable, UnsoldNotice } from '../leads/views.js';
 import { HistoryCard, LineRows, Money, RecordStatus, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import type { CustomerHistoryRow, CustomerRecord } from './customer.js';
 import { callCentrePolicy } from './policy.js';
@@ -231,6 +231,7 @@ export function CallScreen(p: {
             </dl>
           </Card>
           <Card title="Products" class="card-products" region={false}>
+            <UnsoldNotice lead={lead} />
             <ProductsTable products={lead.products} total={lead.total} />
           </Card>
           <CustomerRecordCard record={p.record} rows={p.recordRows} />

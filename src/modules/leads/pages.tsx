@@ -34,6 +34,7 @@ import {
   leadPage,
   LEAD_SORTS,
   leadStatusCounts,
+  unsoldLines,
   type LeadFilters,
   type LeadRow,
   type LeadScope,
@@ -54,6 +55,7 @@ import {
   LeadPage,
   LeadsList,
   leadUrl,
+  markUnsold,
   RecordHistory,
   type HistoryRow,
   type LeadItem,
@@ -205,7 +207,7 @@ export async function leadsPages(web: FastifyInstance) {
     // Whom the lead waits for, told to those who may assign it (docs/decisions.md, "Who sees a lead's assignee").
     const assignee = async () => (callCentrePolicy.can('assign')(user) ? leadAssignee(db, actorOfUser(user), row.id) : undefined);
     const [lead, histories, canSeeOrder, callFromQueue, assignedTo] = await Promise.all([
-      itemOf(row),
+      Promise.all([itemOf(row), unsoldLines(db, row.id)]).then(([item, unsold]) => markUnsold(item, unsold)),
       leadHistories(db, row.id, { impersonator: true }),
       orderVisible(row.order_id),
       agentWithoutClaim(),

@@ -54,6 +54,20 @@ export async function leadJson(
 export interface LeadScope {
   accountId: string | null;
   productIds?: string[];
+  /**
+   * An agent's id, with `productIds`: they also see the leads they hold the claim of or are assigned
+   * to, whatever their products (a lead whose every product was deleted stays on their call screen:
+   * docs/decisions.md, "The agent on a lead keeps it when its products are deleted").
+   */
+  agentId?: string;
+}
+
+/** The scope's product condition on lead `l` (a team's or an agent's queue; an agent's own leads too). */
+function productCondition(w: Where, productIds: string[], agentId?: string): string {
+  const lines = `l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`;
+  if (!agentId) return lines;
+  const agent = w.param(agentId);
+  return `(${lines} OR l.claimed_by = ${agent} OR l.assigned_to = ${agent})`;
 }
 
 const scopeOf = (scope: string | LeadScope): LeadScope => (typeof scope === 'string' ? { accountId: scope } : scope);
@@ -62,11 +76,11 @@ const scopeOf = (scope: string | LeadScope): LeadScope => (typeof scope === 'str
 const narrowed = (s: LeadScope, f: LeadFilters) => narrowedBeyondStatus(f) || Boolean(s.productIds) || Boolean(f.assigned_to);
 
 function leadWhere(scope: string | LeadScope, f: LeadFilters): Where {
-  const { accountId, productIds } = scopeOf(scope);
+  const { accountId, productIds, agentId } = scopeOf(scope);
   const w = new Where();
   if (accountId !== null) w.and(`l.account_id = ${w.param(accountId)}`);
   w.and('l.deleted_at IS NULL');
-  if (productIds) w.and(`l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`);
+  if (productIds) w.and(productCondition(w, productIds, agentId));
   if (f.assigned_to === NOT_ASSIGNED) w.and('l.assigned_to IS NULL');
   else if (f.assigned_to) w.and(`l.assigned_to = ${w.param(f.assigned_to)}`);
   return recordFilters(w, LEADS, f);
@@ -151,11 +165,11 @@ export function leadHistoryPage(
   f: HistoryFilters,
   opts: PageOptions<never> = {},
 ): Promise<string> {
-  const { accountId, productIds } = scopeOf(scope);
+  const { accountId, productIds, agentId } = scopeOf(scope);
   const w = new Where();
   if (accountId !== null) w.and(`h.account_id = ${w.param(accountId)}`);
   w.and('l.deleted_at IS NULL');
-  if (productIds) w.and(`l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`);
+  if (productIds) w.and(productCondition(w, productIds, agentId));
   if (f.reference) w.and(`l.reference = ${w.param(f.reference)}`);
   if (f.from) w.and(`h.created_at >= ${w.param(dateFrom(f.from, f.zone))}::timestamptz`);
   if (f.to) w.and(`h.created_at < ${w.param(dateBefore(f.to, f.zone))}::timestamptz`);
@@ -210,6 +224,22 @@ export async function findLeads(q: Queryable, scope: LeadScope, ids: string[]): 
     w.params,
   );
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
+ * The places (0-based, in the lead's order) of its lines whose product was deleted: shown "no longer
+ * sold" on its pages, and a confirmation that sends such a line back unchanged is refused (its SKU may
+ * name another product since: docs/decisions.md, "A deleted product's line is not swapped by SKU").
+ */
+export async function unsoldLines(q: Queryable, leadId: string): Promise<{ index: number; sku: string }[]> {
+  const { rows } = await q.query<{ index: number; sku: string }>(
+    `SELECT x.index, x.sku FROM (
+       SELECT (row_number() OVER (ORDER BY ll.position) - 1)::int AS index, ll.sku, p.deleted_at
+         FROM lead_lines ll LEFT JOIN products p ON p.id = ll.product_id WHERE ll.lead_id = $1) x
+      WHERE x.deleted_at IS NOT NULL ORDER BY x.index`,
+    [leadId],
+  );
+  return rows;
 }
 
 /**
@@ -291,7 +321,7 @@ export async function leadAccess(q: Queryable, actor: Actor): Promise<LeadAccess
   const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
   const handlings = strings(rows[0]?.handlings) as LeadStatus[];
   return {
-    scope: { accountId: null, productIds: strings(rows[0]?.products) },
+    scope: { accountId: null, productIds: strings(rows[0]?.products), agentId: actor.userId! },
     handlings: handlings.length > 0 ? handlings : [...CALL_OUTCOMES],
   };
 }

@@ -49,6 +49,7 @@ import {
 } from '../records/record-ui.js';
 import type { HandMadeTarget } from '../records/hand-made.js';
 import { isOpenLead, LEAD_STATUSES } from './transitions.js';
+import { noLongerSoldMessage } from './lifecycle.js';
 
 /** A lead as the API represents it (api-v1.md). */
 export interface LeadItem {
@@ -60,7 +61,8 @@ export interface LeadItem {
   city: string | null;
   area: string | null;
   address: string | null;
-  products: { sku: string; name: string; quantity: number; price: number; total: number }[];
+  /** `unsold`: the line's product was deleted (the dashboard only: markUnsold). */
+  products: { sku: string; name: string; quantity: number; price: number; total: number; unsold?: boolean }[];
   total: number;
   data: { key: string; value: string }[];
   call_attempts: number;
@@ -316,11 +318,27 @@ function LeadBulkForm(p: { id: string; agents: { id: string; full_name: string }
   );
 }
 
+/** Marks the lead's lines whose product was deleted (unsoldLines' places), for its pages. */
+export function markUnsold(lead: LeadItem, unsold: { index: number }[]): LeadItem {
+  for (const { index } of unsold) if (lead.products[index]) lead.products[index].unsold = true;
+  return lead;
+}
+
+/**
+ * The lines of an open lead naming deleted products: the lifecycle's refusal, said before the agent
+ * tries to confirm (docs/decisions.md, "The agent on a lead keeps it when its products are deleted").
+ */
+export function UnsoldNotice({ lead }: { lead: LeadItem }) {
+  const skus = [...new Set(lead.products.filter((x) => x.unsold).map((x) => x.sku))].sort();
+  if (skus.length === 0 || !isOpenLead(lead.status)) return null;
+  return <p class="notice unsold-notice">{noLongerSoldMessage(skus)}</p>;
+}
+
 function ProductsTable({ products, total }: { products: LeadItem['products']; total: number }) {
   const hide = hidesMoney();
   return (
     <TableWrap label="Products">
-      <table class="table">
+      <table class="table lines-table">
         <caption class="sr-only">Products</caption>
         <thead>
           <tr>
@@ -349,6 +367,12 @@ function ProductsTable({ products, total }: { products: LeadItem['products']; to
               </td>
               <td data-label="Product">
                 <span class={longValueClass(x.name)}>{x.name}</span>
+                {x.unsold && (
+                  <>
+                    {' '}
+                    <Badge tone="red">No longer sold</Badge>
+                  </>
+                )}
               </td>
               <td data-label="Quantity" class="num">
                 {x.quantity}
@@ -472,6 +496,7 @@ export function LeadPage(p: {
         <div class="record-main">
           <CustomerCard record={lead} />
           <Card title="Products" class="card-products" region={false}>
+            <UnsoldNotice lead={lead} />
             <ProductsTable products={lead.products} total={lead.total} />
           </Card>
           <Card title="Call">

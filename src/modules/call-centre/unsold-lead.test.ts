@@ -1,0 +1,77 @@
+// A lead whose products were deleted while an agent works it: the agent holding its claim (or the one
+// it is assigned to) keeps it, told its product is no longer sold, and may give an outcome that does
+// not need the product or change its lines (docs/decisions.md, "The agent on a lead keeps it when its
+// products are deleted").
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
+import { login } from '../../test-support/session.js';
+import { deleteProducts } from '../products/service.js';
+import { agentOf, leads, shop } from './test-fixtures.js';
+
+let t: TestApp;
+sharedTestApp((app) => (t = app));
+
+const deleteProduct = (id: string) => t.db.tx((q) => deleteProducts(q, [id]));
+const unsold = (sku: string) => `The product ${sku} is no longer sold and this lead cannot be confirmed: change the lead's products first.`;
+const hold = (leadId: string, agentId: string) =>
+  t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '10 minutes' WHERE id = $1`, [leadId, agentId]);
+const leadState = async (id: string) =>
+  (
+    await t.db.query<{ status: string; call_attempts: number; products: string[] }>(
+      `SELECT l.status, l.call_attempts,
+              ARRAY(SELECT ll.sku || ':' || p.name || CASE WHEN p.deleted_at IS NULL THEN '' ELSE ' (deleted)' END
+                      FROM lead_lines ll JOIN products p ON p.id = ll.product_id WHERE ll.lead_id = l.id ORDER BY ll.position) AS products
+         FROM leads l WHERE l.id = $1`,
+      [id],
+    )
+  ).rows[0];
+const customer = { full_name: 'Customer Test', phone: '0611000000', city: 'Casablanca', address: '1 Rue de Fes' };
+
+test('the agent on a call whose every product is deleted keeps the lead: its call screen says the product is no longer sold, and a no reply or new lines pass', async () => {
+  const s = await shop(t.db);
+  const [first, second, third] = await leads(t.db, s, [
+    { sku: 'A', age: 3 },
+    { sku: 'A', age: 2 },
+    { sku: 'A', age: 1 },
+  ]);
+  const agent = await agentOf(t.db, [s.products.A]);
+  const other = await agentOf(t.db, [s.products.A]);
+  const session = await login(t.app, agent.email);
+  const claimed = await session.json('POST', '/call-centre/next', {});
+  assert.equal(claimed.json().data.id, first, claimed.body);
+  await t.db.query('UPDATE leads SET assigned_to = $2 WHERE id = $1', [third, agent.id]);
+  await deleteProduct(s.products.A);
+
+  // The call goes on: the call screen and the lead's page, with the reason it cannot be confirmed.
+  const screen = await session.get(`/call-centre/leads/${first}`);
+  assert.equal(screen.statusCode, 200, screen.body.slice(0, 300));
+  assert.ok(screen.body.includes(unsold('A')), 'the call screen says the product is no longer sold');
+  assert.match(screen.body, /No longer sold/);
+  const page = await session.get(`/leads/${first}/show`);
+  assert.equal(page.statusCode, 200);
+  assert.ok(page.body.includes(unsold('A')));
+  // Another agent of the same (former) product does not see it, nor the lead nobody holds.
+  assert.equal((await (await login(t.app, other.email)).get(`/call-centre/leads/${first}`)).statusCode, 404);
+  assert.equal((await session.get(`/leads/${second}/show`)).statusCode, 404);
+  // The lead assigned to the agent stays theirs to see.
+  assert.equal((await session.get(`/leads/${third}/show`)).statusCode, 200);
+
+  // An outcome that does not need the product: recorded, the claim ends (and with it the lead leaves the agent).
+  const noReply = await session.form(`/leads/${first}/status`, { status: 'no_reply' }, { method: 'PATCH' });
+  assert.equal(noReply.statusCode, 302, noReply.body);
+  assert.equal(noReply.headers.location, '/call-centre');
+  assert.deepEqual(await leadState(first), { status: 'no_reply', call_attempts: 1, products: ['A:Product A (deleted)'] });
+  assert.equal((await session.get(`/call-centre/leads/${first}`)).statusCode, 404);
+
+  // Or its lines changed to a product still sold, on confirmation.
+  await hold(second, agent.id);
+  const relined = await session.form(
+    `/leads/${second}/status`,
+    { status: 'confirmed', ...customer, products: [{ sku: 'B', quantity: 1, price: 40 }] },
+    { method: 'PATCH' },
+  );
+  assert.equal(relined.statusCode, 302, relined.body);
+  assert.equal(relined.headers.location, '/call-centre');
+  assert.deepEqual(await leadState(second), { status: 'confirmed', call_attempts: 0, products: ['B:Product B'] });
+});
