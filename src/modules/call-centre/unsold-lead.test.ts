@@ -1,12 +1,13 @@
 // A lead whose products were deleted while an agent works it: the agent holding its claim (or the one
 // it is assigned to) keeps it, told its product is no longer sold, and may give an outcome that does
-// not need the product or change its lines (docs/decisions.md, "The agent on a lead keeps it when its
-// products are deleted").
+// not need the product or change its lines; a SKU reused since by a new product does not take the
+// deleted one's place unseen (docs/decisions.md, "The agent on a lead keeps it when its products are
+// deleted", "A deleted product's line is not swapped by SKU").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sharedTestApp, type TestApp } from '../../test-support/harness.js';
 import { login } from '../../test-support/session.js';
-import { deleteProducts } from '../products/service.js';
+import { createProduct, deleteProducts } from '../products/service.js';
 import { agentOf, leads, shop } from './test-fixtures.js';
 
 let t: TestApp;
@@ -74,4 +75,44 @@ test('the agent on a call whose every product is deleted keeps the lead: its cal
   assert.equal(relined.statusCode, 302, relined.body);
   assert.equal(relined.headers.location, '/call-centre');
   assert.deepEqual(await leadState(second), { status: 'confirmed', call_attempts: 0, products: ['B:Product B'] });
+});
+
+test('a deleted product’s SKU taken by a new product: the call screen shows the line as the deleted product and its confirmation is refused unless the line is changed', async () => {
+  const s = await shop(t.db);
+  const [id] = await leads(t.db, s, [{ sku: 'A' }]);
+  const agent = await agentOf(t.db, [s.products.A, s.products.B]);
+  const session = await login(t.app, agent.email);
+  assert.equal((await session.json('POST', '/call-centre/next', {})).json().data.id, id);
+  await deleteProduct(s.products.A);
+  await createProduct(t.db, { accountId: s.accountId, sku: 'A', name: 'Product A2', price: 120 });
+
+  const screen = await session.get(`/call-centre/leads/${id}`);
+  assert.equal(screen.statusCode, 200);
+  assert.ok(screen.body.includes(unsold('A')));
+  // The line's choice is the deleted product, the new one listed apart and not chosen.
+  assert.match(screen.body, /<option value="A" selected>A \(not an active product\)<\/option>/);
+  assert.match(screen.body, /<option value="A" data-price="120.00">A — Product A2<\/option>/);
+
+  // The form sends the line back as shown: refused on the line, nothing written.
+  const line = { sku: 'A', quantity: 1, price: 100 };
+  const res = await session.form(`/leads/${id}/status`, { status: 'confirmed', ...customer, products: [line] }, { method: 'PATCH' });
+  assert.equal(res.statusCode, 302, res.body);
+  assert.equal(res.headers.location, `/call-centre/leads/${id}`);
+  const back = await session.follow(res);
+  assert.ok(back.body.includes('The selected products.0.sku is invalid.'), 'the line says why');
+  assert.match(back.body, /<option value="A" selected>A \(not an active product\)<\/option>/);
+  assert.deepEqual(await leadState(id), { status: 'new', call_attempts: 0, products: ['A:Product A (deleted)'] });
+  // As JSON too.
+  const json = await session.json('PATCH', `/leads/${id}/status`, { status: 'confirmed', products: [line] });
+  assert.equal(json.statusCode, 422, json.body);
+  assert.deepEqual(json.json().errors, { 'products.0.sku': ['The selected products.0.sku is invalid.'] });
+
+  // The line changed to another product: confirmed with it.
+  const relined = await session.form(
+    `/leads/${id}/status`,
+    { status: 'confirmed', ...customer, products: [{ sku: 'B', quantity: 2, price: 40 }] },
+    { method: 'PATCH' },
+  );
+  assert.equal(relined.statusCode, 302, relined.body);
+  assert.deepEqual(await leadState(id), { status: 'confirmed', call_attempts: 0, products: ['B:Product B'] });
 });

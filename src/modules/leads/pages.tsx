@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/database.js';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { ErrorBag } from '../../http/validation.js';
+import { ErrorBag, messages } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery, type ListParams } from '../../web/list-query.js';
@@ -117,6 +117,21 @@ export async function leadListFilters(db: Queryable, req: FastifyRequest) {
     assigned_to: callCentrePolicy.can('assign')(req.user!) ? (p.assigned_to as string | undefined) : undefined,
   };
   return { p, scope, f };
+}
+
+/**
+ * A confirmation's lines sent back with the SKU of a line of the lead whose product was deleted (the
+ * call screen resends the lead's lines as shown): refused on that line as an unknown SKU is, even when
+ * an active product took that SKU since, which would otherwise replace the deleted one unseen
+ * (docs/decisions.md, "A deleted product's line is not swapped by SKU").
+ */
+function refuseUnsoldLines(unsold: { sku: string }[], lines: unknown, bag: ErrorBag): void {
+  if (unsold.length === 0 || !Array.isArray(lines)) return;
+  const skus = new Set(unsold.map((u) => u.sku));
+  lines.forEach((line: unknown, i) => {
+    const sku = line && typeof line === 'object' ? (line as { sku?: unknown }).sku : undefined;
+    if (typeof sku === 'string' && skus.has(sku)) bag.add(`products.${i}.sku`, messages.invalid(`products.${i}.sku`));
+  });
 }
 
 export async function leadsPages(web: FastifyInstance) {
@@ -284,6 +299,7 @@ export async function leadsPages(web: FastifyInstance) {
         // The outcome's errors and the lifecycle's are told together (the move's refusal was hidden behind a reason's: ops audit).
         const bag = new ErrorBag();
         await checkOutcome(q, user, row.id, access.handlings, input, bag);
+        if (input.status === 'confirmed') refuseUnsoldLines(await unsoldLines(q, row.id), input.products, bag);
         await patchLead(q, actorOfUser(user), row.account_id, row.reference, input, bag);
         return itemOf(row, q);
       },

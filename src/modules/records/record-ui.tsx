@@ -353,6 +353,8 @@ export interface LineValue {
   sku?: unknown;
   quantity?: unknown;
   price?: unknown;
+  /** The line's product was deleted (a lead's: leads/views.tsx markUnsold). */
+  unsold?: boolean;
 }
 
 /**
@@ -384,15 +386,19 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
       {rows.map((line, i) => {
         const sku = line.sku === undefined || line.sku === null ? '' : String(line.sku);
         const options: [string, string, number?][] = p.products.map((x) => [x.sku, `${x.sku} — ${x.name}`, x.price]);
-        if (sku && !p.products.some((x) => x.sku === sku)) options.unshift([sku, `${sku} (not an active product)`]);
+        // A line of a deleted product (as the record holds it, or sent back so) stays its own choice, even
+        // when an active product took its SKU since: not shown as that product (docs/decisions.md).
+        const unsold = sku !== '' && p.lines.some((l) => l.unsold && String(l.sku) === sku);
+        if (sku && (unsold || !p.products.some((x) => x.sku === sku))) options.unshift([sku, `${sku} (not an active product)`]);
+        const chosen = options.findIndex(([v]) => v === sku);
         return (
           <div class="line-row">
             <LineCell i={i} field="sku" label="SKU">
               {(id, describedBy) => (
                 <select id={id} name={`products[${i}][sku]`} aria-describedby={describedBy} aria-invalid={describedBy ? 'true' : undefined}>
                   <option value="">Choose a product</option>
-                  {options.map(([v, l, price]) => (
-                    <option value={v} selected={v === sku} data-price={price === undefined ? undefined : price.toFixed(2)}>
+                  {options.map(([v, l, price], j) => (
+                    <option value={v} selected={j === chosen} data-price={price === undefined ? undefined : price.toFixed(2)}>
                       {l}
                     </option>
                   ))}
