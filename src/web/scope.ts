@@ -121,7 +121,8 @@ export async function webScope(web: FastifyInstance) {
 /**
  * Who asks for a path no route serves: such requests run outside this scope (the root's not-found
  * handler), so the 404 page would otherwise miss the signed-in user's layout. Reads the session
- * without changing it (nothing is saved) and lends the page a CSRF token for its logout form.
+ * and lends the page a CSRF token for its logout form; it saves the session only to keep the CSRF
+ * secret it had to make (a session whose first page is this one).
  */
 function signedInVisitor(web: FastifyInstance, idleMs: number) {
   const tokens = CsrfTokens();
@@ -136,8 +137,17 @@ function signedInVisitor(web: FastifyInstance, idleMs: number) {
     if (!s?.userId) return;
     if (s.lastSeen && Date.now() - s.lastSeen > (s.remember ? REMEMBER_MS : idleMs)) return;
     req.user = await loadUser(web, s.userId, s.impersonatorId);
-    const secret = (s as { _csrf?: string })._csrf;
-    if (req.user && secret) req.csrfToken = tokens.create(secret);
+    if (!req.user) return;
+    const held = s as { _csrf?: string };
+    let secret = held._csrf;
+    if (!secret) {
+      // No page made the session's CSRF secret yet (curl's login, then this 404 first): its Log out
+      // form had an empty token and answered 419. The secret is made here and kept, as a page does.
+      secret = tokens.secretSync();
+      held._csrf = secret;
+      await s.save();
+    }
+    req.csrfToken = tokens.create(secret);
   };
 }
 

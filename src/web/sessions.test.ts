@@ -77,6 +77,24 @@ describe('database sessions', () => {
     assert.equal(gone.headers.location, '/login');
   });
 
+  test("a 404 page that is a session's first page carries a usable token: its Log out form works (stats audit: 419)", async () => {
+    const p = await person(t.db, 'admin');
+    const a = await login(t.app, p.email);
+    const missing = await a.get('/sourcings');
+    assert.equal(missing.statusCode, 404);
+    const token = /name="_token" value="([^"]*)"/.exec(missing.body)?.[1];
+    assert.ok(token, 'the Log out form has a token');
+    const cookie = a.session!;
+    const out = await a.form('/logout', {}, { token });
+    assert.equal(out.statusCode, 302, out.body.slice(0, 200));
+    const stale = await t.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { accept: 'text/html', cookie: `codops_session=${cookie}` },
+    });
+    assert.equal(stale.headers.location, '/login', 'logged out');
+  });
+
   test('a form posted while its user is being deactivated answers 419, not a 500', async () => {
     // The session row was read before the deactivation committed, the user after: the row is still
     // there when the request finds its user inactive (the deactivation deletes it a moment later).
