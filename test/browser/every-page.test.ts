@@ -74,6 +74,50 @@ describe('every page of every role', { skip: skipBrowser }, () => {
     await page.context().close();
   });
 
+  test("an order's ten product lines show their price and total beside the status form from 861 px up", async () => {
+    const products = ['KOHL-CLASSIC', 'RHASSOUL-200', 'SAVON-BELDI', 'AMLOU-250'].flatMap((sku) => [sku, sku, sku]).slice(0, 10);
+    const res = await fetch(`${env.base}/api/web/1.0/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        orders: [
+          {
+            full_name: 'Ten Lines',
+            phone: '0612345679',
+            city: 'Rabat',
+            address: 'x',
+            is_fees_paid_by_customer: true,
+            total: 4990,
+            products: products.map((sku, i) => ({ sku, quantity: 1 + (i % 3), price: 190 + i })),
+          },
+        ],
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const [reference] = ((await res.json()) as { data: { references: string[] } }).data.references;
+    const who = demo.logins.find((l) => l.role === 'admin')!;
+    const page = await newPage(env);
+    await login(page, who.email, who.password);
+    const id = await page.evaluate(
+      async (ref) => (await (await fetch(`/orders?search=${ref}`, { headers: { accept: 'application/json' } })).json()).data[0].id,
+      reference,
+    );
+    await page.goto(`/orders/${id}/show`);
+    const problems: string[] = [];
+    for (const width of [861, 1024, 1280, 1440, 1600]) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const p of await layoutProblems(page)) problems.push(`${width} px: ${p}`);
+      const last = await page.locator('.card-products tbody tr').last().innerText();
+      // The last line's price and total (1 × 199), in a table or as a card.
+      if (!/199\.00 MAD[\s\S]*199\.00 MAD/.test(last))
+        problems.push(`${width} px: the last line does not show its price and total (${last})`);
+    }
+    await page.context().close();
+    // The other tests see the demo as a new user has it.
+    await fetch(`${env.base}/api/web/1.0/orders/${reference}`, { method: 'DELETE', headers: { authorization: `Bearer ${demo.token}` } });
+    assert.deepEqual(problems, []);
+  });
+
   for (const role of ROLES) {
     test(role, async () => {
       const who = demo.logins.find((l) => l.role === role);
