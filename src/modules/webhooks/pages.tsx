@@ -17,6 +17,7 @@ import { accountOptions } from '../accounts/queries.js';
 import { resendDelivery } from './delivery.js';
 import { webhookPolicy } from './policy.js';
 import {
+  attemptJson,
   findWebhook,
   listWebhooks,
   pendingCount,
@@ -50,6 +51,8 @@ const webhookList = listQuery({
   statuses: WEBHOOK_STATUSES,
   filters: { event: Type.String({ enum: [...EVENT_TYPES] }), account_id: Type.String({ maxLength: 100 }) },
 });
+/** A webhook's delivery log pages as the other lists do (`page`, `per_page`), newest first. */
+const logList = listQuery({ sorts: ['created_at'], defaultSort: 'created_at' });
 
 /**
  * A URL's host may not be (or resolve to) a loopback, private, link-local or metadata address; a
@@ -127,15 +130,14 @@ export async function webhookPages(web: FastifyInstance) {
     return done(req, reply, { message: 'Webhook saved.', redirect: showUrl(hook.id), data: webhookJson(hook), status: 201 });
   });
 
-  web.get<IdRoute & { Querystring: { page?: string } }>(`${LIST}/:id/show`, { config: can }, async (req, reply) => {
+  web.get<IdRoute>(`${LIST}/:id/show`, { config: can }, async (req, reply) => {
     const hook = await load(req);
-    const page = Math.min(Math.max(Number.parseInt(queryText(req, 'page') || '1', 10) || 1, 1), 10_000);
-    const log = await webhookLog(db, hook.id, page);
-    if (wantsJson(req)) return reply.send({ data: { ...webhookJson(hook), deliveries: log.rows } });
+    const log = await webhookLog(db, hook.id, logList(req));
+    if (wantsJson(req)) return reply.send({ data: { ...webhookJson(hook), deliveries: log.rows.map(attemptJson) }, meta: log.meta });
     const pending = await pendingCount(db, hook.id);
     return renderPage(req, reply, {
       title: 'Webhook',
-      body: <ShowPage hook={hook} log={log.rows} pending={pending} user={req.user!} />,
+      body: <ShowPage hook={hook} log={log.rows} meta={log.meta} pending={pending} user={req.user!} />,
     });
   });
 

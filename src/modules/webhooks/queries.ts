@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import { sortedPage } from '../../db/paging.js';
+import { fetchPage, sortedPage } from '../../db/paging.js';
 import { contains, Where } from '../../db/where.js';
 import type { ListParams } from '../../web/list-query.js';
 
@@ -92,20 +92,30 @@ export function listWebhooks(q: Queryable, accountId: string | null, f: WebhookF
   });
 }
 
-export const LOG_PAGE = 50;
-
-/** A page of the webhook's delivery log, newest first. */
-export async function webhookLog(q: Queryable, webhookId: string, page = 1): Promise<{ rows: AttemptJson[]; more: boolean }> {
-  const { rows } = await q.query<AttemptJson>(
-    `SELECT t.delivery_id, d.event_id, e.type AS event, e.data->>'reference' AS reference, e.data->>'status' AS status, t.attempt, t.http_status, t.duration_ms, t.response, t.error,
-            iso_utc(t.next_retry_at) AS next_retry_at, iso_utc(t.created_at) AS created_at
-       FROM webhook_attempts t JOIN webhook_deliveries d ON d.id = t.delivery_id JOIN webhook_events e ON e.id = d.event_id
-      WHERE t.webhook_id = $1
-      ORDER BY t.id DESC LIMIT $2 OFFSET $3`,
-    [webhookId, LOG_PAGE + 1, (page - 1) * LOG_PAGE],
-  );
-  return { rows: rows.slice(0, LOG_PAGE), more: rows.length > LOG_PAGE };
+/** A log row as the page shows it: the attempt and whether the retry it set is still the one scheduled. */
+export interface AttemptRow extends AttemptJson {
+  /** The delivery is pending and waits for the retry this attempt set: not once it ran, nor after a resend that succeeded. */
+  retry_scheduled: boolean;
 }
+
+/** A page of the webhook's delivery log, newest first, with the dashboard lists' `meta`. */
+export function webhookLog(q: Queryable, webhookId: string, page: { page: number; per_page: number }) {
+  const w = new Where();
+  w.and(`t.webhook_id = ${w.param(webhookId)}`);
+  return fetchPage<AttemptRow>(q, {
+    select: `t.delivery_id, d.event_id, e.type AS event, e.data->>'reference' AS reference, e.data->>'status' AS status, t.attempt, t.http_status,
+             t.duration_ms, t.response, t.error, iso_utc(t.next_retry_at) AS next_retry_at, iso_utc(t.created_at) AS created_at,
+             coalesce(d.state = 'pending' AND d.next_attempt_at = t.next_retry_at, false) AS retry_scheduled`,
+    from: 'FROM webhook_attempts t JOIN webhook_deliveries d ON d.id = t.delivery_id JOIN webhook_events e ON e.id = d.event_id',
+    where: w,
+    orderBy: 't.id DESC',
+    page: page.page,
+    perPage: page.per_page,
+  });
+}
+
+/** A log row in the JSON shape (webhooks-files.md): the attempt as it was written. */
+export const attemptJson = ({ retry_scheduled: _, ...row }: AttemptRow): AttemptJson => row;
 
 /** Deliveries of the webhook still waiting for a retry (shown with the log). */
 export async function pendingCount(q: Queryable, webhookId: string): Promise<number> {

@@ -19,7 +19,7 @@ import {
   Select,
 } from '../../web/ui.js';
 import { SettingsHeader } from '../settings/components.js';
-import type { AttemptJson, WebhookRow } from './queries.js';
+import type { AttemptRow, WebhookRow } from './queries.js';
 
 export const LIST = '/settings/webhooks';
 export const showUrl = (id: string) => `${LIST}/${id}/show`;
@@ -110,7 +110,7 @@ export function CreatePage({ user, accounts }: { user: WebUser; accounts: [strin
   );
 }
 
-function LogTable({ hook, rows }: { hook: WebhookRow; rows: AttemptJson[] }) {
+function LogTable({ hook, rows }: { hook: WebhookRow; rows: AttemptRow[] }) {
   return (
     <DataTable
       caption="Delivery log"
@@ -127,7 +127,7 @@ function LogTable({ hook, rows }: { hook: WebhookRow; rows: AttemptJson[] }) {
         },
         { label: 'Duration', render: (r) => `${r.duration_ms} ms` },
         { label: 'Response', render: (r) => <code class="log-response">{(r.response || r.error || '').slice(0, 200)}</code> },
-        { label: 'Next retry', render: (r) => (r.next_retry_at ? <DateTimeCell iso={r.next_retry_at} /> : '—') },
+        { label: 'Next retry', render: (r) => (r.retry_scheduled && r.next_retry_at ? <DateTimeCell iso={r.next_retry_at} /> : '—') },
         {
           label: 'Send again',
           render: (r) => (
@@ -147,7 +147,19 @@ function LogTable({ hook, rows }: { hook: WebhookRow; rows: AttemptJson[] }) {
   );
 }
 
-export function ShowPage({ hook, log, pending, user }: { hook: WebhookRow; log: AttemptJson[]; pending: number; user: WebUser }) {
+export function ShowPage({
+  hook,
+  log,
+  meta,
+  pending,
+  user,
+}: {
+  hook: WebhookRow;
+  log: AttemptRow[];
+  meta: PageMeta;
+  pending: number;
+  user: WebUser;
+}) {
   const base = showUrl(hook.id).replace(/\/show$/, '');
   return (
     <>
@@ -167,6 +179,7 @@ export function ShowPage({ hook, log, pending, user }: { hook: WebhookRow; log: 
       </Card>
       <Card title="Delivery log">
         <LogTable hook={hook} rows={log} />
+        <Pagination meta={meta} />
       </Card>
       <Card title="Change">
         <Form action={`${base}/update`} method="PATCH" label="Change the webhook">

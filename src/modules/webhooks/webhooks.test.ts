@@ -617,6 +617,51 @@ describe('webhook delivery', () => {
     rx.answer = () => 200;
   });
 
+  test('the log pages as the other lists (Previous/Next, JSON meta), and a row shows a next retry only while it is scheduled (the fixwf audit)', async () => {
+    const { tn, web } = await seller();
+    const path = pathOf();
+    rx.answer = (p) => (p === path ? 500 : 200);
+    const hook = await register(web, { url: `${rx.url}${path}`, secret: 'pages', eventTypes: ['lead.created'] });
+    assert.equal((await api(tn, 'POST', '/leads', { leads: [lead(1)] })).statusCode, 201);
+    const d = await dispatcher({ clock: fakeClock().now });
+    assert.equal(await drain(d), 1, 'attempt 1 fails, a retry scheduled');
+    const retryCell = async () => {
+      const page = (await web.get(`/settings/webhooks/${hook.id}/show`)).body;
+      return /<td data-label="Next retry">(.*?)<\/td>/.exec(page)![1];
+    };
+    assert.match(await retryCell(), /<time datetime="\d{4}-/, 'the scheduled retry is shown');
+    const first = (await web.json('GET', `/settings/webhooks/${hook.id}/show`)).json().data.deliveries[0];
+    rx.answer = () => 200;
+    assert.equal(
+      (await web.json('POST', `/settings/webhooks/${hook.id}/deliveries/${first.delivery_id}/resend`)).json().data.http_status,
+      200,
+    );
+    const page = (await web.get(`/settings/webhooks/${hook.id}/show`)).body;
+    const cells = [...page.matchAll(/<td data-label="Next retry">(.*?)<\/td>/g)].map((m) => m[1]);
+    assert.deepEqual(cells, ['—', '—'], 'delivered by the resend: no retry is pending');
+    for (let i = 0; i < 25; i++) await web.json('POST', `/settings/webhooks/${hook.id}/deliveries/${first.delivery_id}/resend`);
+    const one = (await web.json('GET', `/settings/webhooks/${hook.id}/show`)).json();
+    assert.equal(one.data.deliveries.length, 25);
+    assert.deepEqual(one.meta, { current_page: 1, per_page: 25, total: 27, last_page: 2 });
+    const two = (await web.json('GET', `/settings/webhooks/${hook.id}/show?page=2`)).json();
+    assert.deepEqual(
+      two.data.deliveries.map((l: { attempt: number }) => l.attempt),
+      [2, 1],
+      'the oldest attempts on the last page',
+    );
+    assert.deepEqual((await web.json('GET', `/settings/webhooks/${hook.id}/show?per_page=5&page=3`)).json().meta, {
+      current_page: 3,
+      per_page: 5,
+      total: 27,
+      last_page: 6,
+    });
+    const html = (await web.get(`/settings/webhooks/${hook.id}/show`)).body;
+    assert.match(html, /1–25 of 27/);
+    assert.match(html, new RegExp(`<a href="/settings/webhooks/${hook.id}/show\\?page=2" rel="next">Next</a>`));
+    assert.match((await web.get(`/settings/webhooks/${hook.id}/show?page=2`)).body, /rel="prev">Previous</);
+    assert.equal((await web.json('GET', `/settings/webhooks/${hook.id}/show?page=0`)).statusCode, 422);
+  });
+
   test('after the last retry a delivery is failed', async () => {
     const { tn, web } = await seller();
     const path = pathOf();
