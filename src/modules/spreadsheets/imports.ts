@@ -64,6 +64,46 @@ const RETRIES = 2;
 
 const norm = (h: string) => h.trim().toLowerCase();
 
+/** The columns of the record rather than of a product line: a `lead_key`'s first row gives them. */
+const recordColumns = (spec: ImportSpec<unknown>) =>
+  spec.columns.filter((c) => c !== KEY && !((spec.line.schema.properties as Record<string, unknown> | undefined) ?? {})[c]);
+
+/** Two cells saying the same (`yes` and `1` for a boolean, `398` and `398.00`). */
+function sameCell(spec: ImportSpec<unknown>, column: string, a: string, b: string): boolean {
+  const read = (v: string) => {
+    const cell = v.trim();
+    const prepared = spec.prepare ? spec.prepare({ [column]: cell })[column] : cell;
+    return typeof prepared === 'string' ? prepared.trim() : prepared;
+  };
+  const [x, y] = [read(a), read(b)];
+  if (x === y) return true;
+  const numeric = (v: unknown) => typeof v === 'string' && v !== '' && Number.isFinite(Number(v));
+  return numeric(x) && numeric(y) && Number(x) === Number(y);
+}
+
+/**
+ * A later row of a `lead_key` giving a record column other than its first row does: its record
+ * takes the first row's (webhooks-files.md), so the row is an error rather than a value dropped
+ * unseen. An empty cell is the first row's.
+ */
+function groupConflicts(
+  spec: ImportSpec<unknown>,
+  columns: readonly string[],
+  key: string,
+  first: { row: number; values: Record<string, string> },
+  row: number,
+  values: Record<string, string>,
+) {
+  const errors: ImportError[] = [];
+  for (const column of columns) {
+    const cell = values[column];
+    if (cell === undefined || cell.trim() === '' || sameCell(spec, column, first.values[column] ?? '', cell)) continue;
+    const attribute = column.replace(/_/g, ' ');
+    errors.push({ row, column, message: `The ${attribute} differs from row ${first.row}, the first row of lead_key "${key}".` });
+  }
+  return errors;
+}
+
 /** The index of each known column in the header row (case-insensitive, any order; unknown ones ignored). */
 function headerIndex(spec: ImportSpec<unknown>, header: string[]): Map<string, number> {
   const index = new Map<string, number>();
@@ -138,6 +178,9 @@ function notUtf8(spec: ImportSpec<unknown>, header: string[] | undefined, r: She
 async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayload>): Promise<Checked> {
   const errors: ImportError[] = [];
   const groups = new Map<string, number>();
+  /** Each `lead_key`'s first row: its number and its record columns. */
+  const firsts = new Map<string, { row: number; values: Record<string, string> }>();
+  const ofRecord = recordColumns(spec);
   const skuRows = new Map<string, number[]>();
   let header: string[] | undefined;
   let index: Map<string, number> | undefined;
@@ -169,8 +212,10 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
     const key = values[KEY]?.trim() ?? '';
     const seen = key ? (groups.get(key) ?? 0) : 0;
     if (key) groups.set(key, seen + 1);
+    if (key && seen === 0) firsts.set(key, { row: r.row, values: Object.fromEntries(ofRecord.map((c) => [c, values[c] ?? ''])) });
     const checked = checkRow(spec, seen === 0 ? spec.row : spec.line, r.row, values);
-    let rowErrors = checked.errors;
+    let rowErrors =
+      seen === 0 ? checked.errors : [...checked.errors, ...groupConflicts(spec, ofRecord, key, firsts.get(key)!, r.row, values)];
     // A cell that is not UTF-8 is that error alone; the row's other cells are checked as any row's.
     const garbled = r.notUtf8 ? notUtf8(spec, header, r) : undefined;
     if (garbled) rowErrors = [garbled.error, ...rowErrors.filter((e) => !garbled.columns.has(e.column ?? ''))];

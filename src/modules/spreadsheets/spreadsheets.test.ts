@@ -199,6 +199,37 @@ test('an XLSX file with the headers in another order and in capitals imports the
   ]);
 });
 
+test("a later row of a lead_key giving another order-level value than its first row is that row's error, nothing imported (the fixwf audit)", async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const head = 'full_name,phone,city,address,sku,quantity,price,total,is_fees_paid_by_customer,lead_key';
+  const file = [
+    head,
+    'Amina,0611111111,Rabat,1 Rue A,P1,1,199,249,yes,k1',
+    // The same values said otherwise, and empty cells: the first row's.
+    'Amina,0611111111,Rabat,1 Rue A,P2,1,50,249.00,1,k1',
+    ',,,,P2,1,50,,,k1',
+    // Another total, fees and city: silently kept from the first row before.
+    ',,Fes,,P2,1,50,300,no,k1',
+    'Omar,0622222222,Rabat,2 Rue B,P2,2,50,100,no,k2',
+  ];
+  const job = await importJob(a, '/orders/import', csv(file.join('\n')));
+  assert.equal(job.status, 'failed');
+  assert.deepEqual(job.errors, [
+    { row: 5, column: 'city', message: 'The city differs from row 2, the first row of lead_key "k1".' },
+    { row: 5, column: 'total', message: 'The total differs from row 2, the first row of lead_key "k1".' },
+    {
+      row: 5,
+      column: 'is_fees_paid_by_customer',
+      message: 'The is fees paid by customer differs from row 2, the first row of lead_key "k1".',
+    },
+  ]);
+  assert.equal((await t.db.query('SELECT 1 FROM orders WHERE account_id = $1', [acc.accountId])).rows.length, 0);
+  const ok = await importJob(a, '/orders/import', csv(file.filter((_, i) => i !== 4).join('\n')));
+  assert.equal(ok.status, 'done', JSON.stringify(ok.errors));
+  assert.deepEqual(ok.result, { imported: 2, message: '2 orders imported.' });
+});
+
 test('orders import: yes/no fees, total and the orders rules; the upload is refused without a file or with another type', async () => {
   const acc = await tenant(t.db);
   const a = await login(t.app, acc.email);
