@@ -231,6 +231,57 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     assert.ok((await page.locator('#agents-chart .u-over').boundingBox())!.width < 390, 'the chart narrowed');
   });
 
+  test("the statistics chart's axis shows the range's days or weeks and its legend names the unit, at 1280 and 390 px", async () => {
+    const admin = await person(env.t.db, 'admin');
+    const page = await newPage(env, { width: 1280, height: 800 });
+    // The chart's uPlot, caught as the page makes it: its x-axis ticks and labels are drawn on a canvas.
+    // (A string: tsx's compiled functions call helpers the page does not have.)
+    await page.addInitScript({
+      content: `window.charts = []; let lib;
+        Object.defineProperty(window, 'uPlot', { configurable: true, get: () => lib, set(v) {
+          lib = Object.assign(function (...a) { const u = new v(...a); window.charts.push(u); return u; }, v);
+        } });`,
+    });
+    await login(page, admin.email, PASSWORD);
+    const axis = () =>
+      page.evaluate(() => {
+        const u = (window as unknown as { charts: { axes: { _splits: number[]; _values: string[] }[] }[] }).charts[0];
+        return { splits: u.axes[0]._splits, values: u.axes[0]._values };
+      });
+    const legend = async () => {
+      const box = (await page.locator('#agents-chart .u-over').boundingBox())!;
+      await page.mouse.move(box.x + 2, box.y + box.height / 2); // the cursor on the first point fills the legend
+      return page.locator('#agents-chart .u-legend').textContent();
+    };
+    const at = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto('/statistics/agents?from=2026-01-10&to=2026-01-12');
+      // It showed 12am/12pm ticks, and one before the 10th; a narrow chart labels every other day.
+      const days = await axis();
+      const all = ['2026-01-10', '2026-01-11', '2026-01-12'].map(at);
+      if (width === 1280) assert.deepEqual(days, { splits: all, values: ['Jan 10\n2026', 'Jan 11', 'Jan 12'] });
+      assert.ok(days.splits.length >= 2 && days.splits.every((x) => all.includes(x)), `${days.splits} at ${width}`);
+      assert.equal(days.values[0], 'Jan 10\n2026');
+      assert.match((await legend()) ?? '', /^Day\s*2026-01-10Calls/);
+      if (width === 1280) await screenshots(page, 'agent statistics by day');
+      // Over 92 days a point per week: the legend said `Day:`.
+      await page.goto('/statistics/agents?from=2026-10-01&to=2027-01-31');
+      const weeks = await axis();
+      assert.ok(weeks.splits.length >= 2 && weeks.splits.length <= 18, `${weeks.splits.length} ticks at ${width}`);
+      assert.equal(weeks.splits[0], at('2026-09-28'), 'the first week, from its Monday');
+      assert.ok(
+        weeks.splits.every((x) => (x - at('2026-09-28')) % (7 * 86400) === 0),
+        'every tick a week',
+      );
+      assert.equal(weeks.values[0], 'Sep 28\n2026');
+      assert.match((await legend()) ?? '', /^Week from\s*2026-09-28Calls/);
+      assert.deepEqual(await layoutProblems(page), [], `${width} px`);
+      if (width === 1280) await screenshots(page, 'agent statistics by week');
+    }
+    await page.context().close();
+  });
+
   test("a customer's phone of 60 digits, or a dialable one of 93 characters, wraps on the call screen and in the leads list at 390 and 1280 px", async () => {
     // The API takes 100 characters in `phone`: digits no phone dials (shown as text), or a number with
     // a tail of dashes that still dials (its Call button).

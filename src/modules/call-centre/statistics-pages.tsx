@@ -38,7 +38,7 @@ function StatsPage(p: { rows: AgentStats[]; from: string; to: string; typed: { f
         </a>
       </form>
       <figure class="chart">
-        <div id="agents-chart" data-days={JSON.stringify(p.chart.points)} role="img" aria-label={per}></div>
+        <div id="agents-chart" data-days={JSON.stringify(p.chart.points)} data-bucket={p.chart.bucket} role="img" aria-label={per}></div>
         <figcaption>{p.chart.points.length ? per : 'No call in this range.'}</figcaption>
       </figure>
       <DataTable
