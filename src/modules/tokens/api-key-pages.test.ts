@@ -43,6 +43,9 @@ describe('API keys: generate, shown once, use, revoke', () => {
     const list = await a.get('/settings/api-keys');
     assert.equal(list.statusCode, 200);
     assert.match(list.body, /No API keys yet/);
+    // What is true: no Shopify, WooCommerce or Google Sheets connector exists (integrations.md is planned).
+    assert.match(list.body, /Keys let your shop, or any program calling the REST API, send leads and orders to codops\./);
+    assert.doesNotMatch(list.body, /WooCommerce|Google Sheets/);
     const create = await a.get('/settings/api-keys/create');
     assert.equal(create.statusCode, 200);
     for (const label of ['Name', 'Scopes', 'Expires at', 'Create leads', 'View leads', 'Delete orders'])

@@ -150,7 +150,7 @@ export function ListPage(p: {
         subtitle={
           admin
             ? 'Every account’s keys. A key sends leads and orders to codops for one account.'
-            : 'Keys let your shop, Shopify, WooCommerce or Google Sheets send leads and orders to codops.'
+            : 'Keys let your shop, or any program calling the REST API, send leads and orders to codops.'
         }
         actions={
           <LinkButton
