@@ -42,6 +42,22 @@ function findControlCharacters(value: unknown, path: string, out: string[]): voi
   }
 }
 
+const isForm = (req: FastifyRequest) => /application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? ''));
+
+/**
+ * A form's raw keys by the dot paths its fields are answered at once nested (web/form-body.ts):
+ * `customHeaders[0][key]` is `customHeaders.0.key`, each value of `eventTypes[]` `eventTypes.<i>`.
+ */
+function findInFormKeys(body: unknown, out: string[]): void {
+  if (!isPlainObject(body)) return findControlCharacters(body, '', out);
+  for (const [key, value] of Object.entries(body)) {
+    const list = key.endsWith('[]');
+    const path = key.replace(/\[\]$/, '').replace(/\[([^\]]*)\]/g, '.$1');
+    if (CONTROL.test(key)) findControlCharacters({ [path]: value }, '', out);
+    else findControlCharacters(list && !Array.isArray(value) ? [value] : value, path, out);
+  }
+}
+
 /**
  * Refuses control characters in any text a request carries, before a handler (and SQL) sees it:
  * the query and the body answer the spec's 422, a path parameter 404 (no resource has such a name).
@@ -49,7 +65,8 @@ function findControlCharacters(value: unknown, path: string, out: string[]): voi
 export async function rejectControlCharacters(req: FastifyRequest): Promise<void> {
   const paths: string[] = [];
   findControlCharacters(req.query, '', paths);
-  if (typeof req.rawBody !== 'string' || JSON_CONTROL_ESCAPE.test(req.rawBody)) findControlCharacters(req.body, '', paths);
+  if (isForm(req)) findInFormKeys(req.body, paths);
+  else if (typeof req.rawBody !== 'string' || JSON_CONTROL_ESCAPE.test(req.rawBody)) findControlCharacters(req.body, '', paths);
   if (paths.length > 0) {
     const errors: FieldErrors = {};
     for (const p of paths) errors[p] = [controlCharacterMessage(p)];

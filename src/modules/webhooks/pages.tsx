@@ -30,6 +30,7 @@ import {
 import {
   AdminWebhookBody,
   checkCustomHeaders,
+  checkEventTypes,
   isWebhookUrl,
   SellerWebhookBody,
   URL_INVALID,
@@ -120,6 +121,7 @@ export async function webhookPages(web: FastifyInstance) {
       const refused = await urlRefusal(input.url, config.webhooksAllowPrivate);
       if (refused) bag.add('url', refused);
     }
+    checkEventTypes(input.eventTypes, bag);
     checkCustomHeaders(input.customHeaders, bag);
     if (admin && input.account_id && !bag.has('account_id') && !(await accountExists(db, input.account_id)))
       bag.add('account_id', messages.invalid('account_id'));
@@ -173,6 +175,7 @@ export async function webhookPages(web: FastifyInstance) {
       const refused = await urlRefusal(input.url, config.webhooksAllowPrivate);
       if (refused) bag.add('url', refused);
     }
+    checkEventTypes(input.eventTypes, bag);
     checkCustomHeaders(input.customHeaders, bag);
     bag.throwIfAny(WebhookUpdateBody.schema);
     // A form sends every field: no header row is "no custom headers".

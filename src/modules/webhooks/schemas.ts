@@ -1,6 +1,6 @@
 import { validateHeaderValue } from 'node:http';
 import { Type } from '@sinclair/typebox';
-import { compile, messages, sometimesRequired, type ErrorBag } from '../../http/validation.js';
+import { checkDistinct, compile, messages, sometimesRequired, type ErrorBag } from '../../http/validation.js';
 import { EVENT_TYPES } from '../events/outbox.js';
 
 export const MAX_CUSTOM_HEADERS = 20;
@@ -75,6 +75,16 @@ export function isWebhookUrl(s: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Laravel's `distinct` on the events: one named twice would be stored (and listed) twice. */
+export function checkEventTypes(eventTypes: unknown, bag: ErrorBag): void {
+  if (!Array.isArray(eventTypes)) return; // the schema's own error
+  checkDistinct(
+    bag,
+    (i) => `eventTypes.${i}`,
+    eventTypes.map((v: unknown) => (typeof v === 'string' ? v : undefined)),
+  );
 }
 
 /** Header names and values a request can carry; none of codops's own. */

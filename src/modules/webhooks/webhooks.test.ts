@@ -234,6 +234,49 @@ describe('webhook settings', () => {
     assert.deepEqual(changed.json().errors, { customHeaders: [NOT_AN_ARRAY] });
   });
 
+  test('a form key with a control character answers at its dot path, and an event named twice is refused as `distinct` does (the fixwf audit)', async () => {
+    const { web } = await seller();
+    const json = { headers: { accept: 'application/json' } };
+    const nul = await web.form(
+      '/settings/webhooks/store',
+      {
+        url: 'https://example.com/h',
+        secret: 's',
+        'eventTypes[]': 'lead.created',
+        'customHeaders[0][key]': 'X\u0000A',
+        'customHeaders[0][value]': 'v',
+      },
+      json,
+    );
+    assert.equal(nul.statusCode, 422, nul.body);
+    assert.deepEqual(nul.json().errors, { 'customHeaders.0.key': ['The customHeaders.0.key field must not contain control characters.'] });
+    const listed = await web.form(
+      '/settings/webhooks/store',
+      { url: 'https://example.com/h', secret: 's', eventTypes: ['lead.created', 'order.created\u0001'] },
+      json,
+    );
+    assert.deepEqual(listed.json().errors, { 'eventTypes.1': ['The eventTypes.1 field must not contain control characters.'] });
+    const twice = await web.form(
+      '/settings/webhooks/store',
+      { url: 'https://example.com/h', secret: 's', eventTypes: ['lead.created', 'order.created', 'lead.created'] },
+      json,
+    );
+    assert.equal(twice.statusCode, 422, twice.body);
+    assert.deepEqual(twice.json().errors, {
+      'eventTypes.0': ['The eventTypes.0 field has a duplicate value.'],
+      'eventTypes.2': ['The eventTypes.2 field has a duplicate value.'],
+    });
+    const hook = await register(web, { url: 'https://example.com/h', secret: 's', eventTypes: ['lead.created'] });
+    const changed = await web.json('PATCH', `/settings/webhooks/${hook.id}/update`, { eventTypes: ['order.created', 'order.created'] });
+    assert.equal(changed.statusCode, 422);
+    assert.deepEqual(changed.json().errors, {
+      'eventTypes.0': ['The eventTypes.0 field has a duplicate value.'],
+      'eventTypes.1': ['The eventTypes.1 field has a duplicate value.'],
+    });
+    const kept = (await web.json('GET', `/settings/webhooks/${hook.id}/show`)).json().data;
+    assert.deepEqual(kept.eventTypes, ['lead.created']);
+  });
+
   test('a header value Node cannot send (beyond Latin-1, DEL) is a 422 on create and on update; Latin-1 is kept (the whf audit)', async () => {
     const { web } = await seller();
     const base = { url: `${rx.url}/hdr`, secret: 's', eventTypes: ['lead.created'] };
