@@ -12,7 +12,8 @@ type Lane = (typeof LANES)[number];
 interface JobItemError {
   reference?: string;
   row?: number;
-  column?: string;
+  /** An import's error names its column, null when it has none (webhooks-files.md). */
+  column?: string | null;
   message: string;
 }
 

@@ -11,7 +11,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export type ShownJob = JobJson & { lastFailure?: string };
 
-/** The job and who started it; undefined for an unknown (or malformed) id. */
+/**
+ * The job and who started it; undefined for an unknown (or malformed) id. A row's error (an
+ * import's) is `{row, column, message}`, its column null when it has none (webhooks-files.md).
+ */
 export async function findJob(
   q: Queryable,
   id: string,
@@ -19,8 +22,10 @@ export async function findJob(
   if (!UUID.test(id)) return undefined;
   const { rows } = await q.query<{ data: JobJson & { result: unknown }; user_id: string | null; retrying: string | null }>(
     `SELECT json_build_object('id', j.id, 'kind', j.kind, 'status', j.status, 'total', j.total, 'done', j.done, 'failed', j.failed,
-              'errors', coalesce((SELECT json_agg(json_strip_nulls(json_build_object('reference', e.reference, 'row', e."row",
-                                   'column', e."column", 'message', e.message)) ORDER BY e.id) FROM job_errors e WHERE e.job_id = j.id), '[]'),
+              'errors', coalesce((SELECT json_agg(CASE WHEN e."row" IS NULL
+                                     THEN json_strip_nulls(json_build_object('reference', e.reference, 'column', e."column", 'message', e.message))
+                                     ELSE json_build_object('row', e."row", 'column', e."column", 'message', e.message) END ORDER BY e.id)
+                                   FROM job_errors e WHERE e.job_id = j.id), '[]'),
               'result', j.result, 'created_at', iso_utc(j.created_at), 'finished_at', iso_utc(j.finished_at)) AS data, j.user_id,
             CASE WHEN j.status = 'queued' THEN j.last_error END AS retrying
        FROM jobs j WHERE j.id = $1`,

@@ -140,7 +140,11 @@ test("a CSV row that is not UTF-8 is that row's error at its first such cell, li
     a,
     csv(Buffer.from('full_name,phone,sku,quantity,price,pr\xe9nom\nAmina,0612121279,P1,1,35,A\n', 'latin1')),
   );
-  assert.deepEqual(header.errors, [{ row: 1, message }]);
+  assert.deepEqual(
+    header.errors,
+    [{ row: 1, column: null, message }],
+    'the header row: no column (webhooks-files.md: {row, column, message})',
+  );
   assert.deepEqual(header.result, { message: 'The file has 1 error: nothing was imported.' });
   const { rows } = await t.db.query('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [shop.accountId]);
   assert.deepEqual(rows, [{ n: 0 }]);
@@ -163,7 +167,7 @@ test("a missing required column, and a file of no rows, name the header's own ro
   assert.deepEqual(missing.errors, [{ row: 4, column: 'phone', message: 'The phone field is required.' }]);
   assert.deepEqual(missing.result, { message: 'The file has 1 error: nothing was imported.' });
   const empty = await importLeads(a, csv('\n\nfull_name,phone,city,sku,quantity,price\n'));
-  assert.deepEqual(empty.errors, [{ row: 4, message: 'The file has no rows to import.' }]);
+  assert.deepEqual(empty.errors, [{ row: 4, column: null, message: 'The file has no rows to import.' }]);
 
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet('Leads');
@@ -173,6 +177,16 @@ test("a missing required column, and a file of no rows, name the header's own ro
   assert.deepEqual(xlsx.errors, [{ row: 3, column: 'phone', message: 'The phone field is required.' }]);
   const { rows } = await t.db.query('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [shop.accountId]);
   assert.deepEqual(rows, [{ n: 0 }]);
+});
+
+// The fixwf audit: the error of the 100,001st row had no `column`, though the spec's shape is {row, column, message}.
+test('a file of more than 100,000 rows is one error on the first row past them, its column null', { timeout: 300_000 }, async () => {
+  const shop = await tenant(t.db);
+  const a = await login(t.app, shop.email);
+  const lines = ['full_name,phone,sku,quantity,price'];
+  for (let i = 0; i <= 100_000; i++) lines.push(`Amina,0612121279,P1,1,35`);
+  const job = await importLeads(a, { name: 'leads.csv', type: 'text/csv', data: Buffer.from(lines.join('\n')) });
+  assert.deepEqual(job.errors, [{ row: 100_002, column: null, message: 'The file must not have more than 100000 rows.' }]);
 });
 
 // The import audit: a row of separators only (,,,,,,,) failed the import, one "field is required"

@@ -17,11 +17,15 @@ export interface ImportPayload {
   format: SheetFormat;
 }
 
+/** An import's error (webhooks-files.md): `column` is null for the file's own errors (no rows, too many rows). */
 export interface ImportError {
   row: number;
-  column?: string;
+  column: string | null;
   message: string;
 }
+
+/** Every import error is built here, in the spec's shape and key order. */
+const importError = (row: number, column: string | null, message: string): ImportError => ({ row, column, message });
 
 /** A done import's result: the count, and the line its page shows under the bar (web/job-progress.tsx). */
 function importedResult(kind: string, n: number) {
@@ -99,7 +103,7 @@ function groupConflicts(
     const cell = values[column];
     if (cell === undefined || cell.trim() === '' || sameCell(spec, column, first.values[column] ?? '', cell)) continue;
     const attribute = column.replace(/_/g, ' ');
-    errors.push({ row, column, message: `The ${attribute} differs from row ${first.row}, the first row of lead_key "${key}".` });
+    errors.push(importError(row, column, `The ${attribute} differs from row ${first.row}, the first row of lead_key "${key}".`));
   }
   return errors;
 }
@@ -129,7 +133,8 @@ function checkRow(spec: ImportSpec<unknown>, v: Validator<TSchema>, row: number,
   delete (input as Record<string, unknown>)[KEY];
   const value = v.check(input, bag) as Record<string, unknown>;
   const errors: ImportError[] = [];
-  for (const [column, list] of Object.entries(bag.toJSON(v.schema))) for (const message of list) errors.push({ row, column, message });
+  for (const [column, list] of Object.entries(bag.toJSON(v.schema)))
+    for (const message of list) errors.push(importError(row, column, message));
   return { value, errors };
 }
 
@@ -171,7 +176,7 @@ function notUtf8(spec: ImportSpec<unknown>, header: string[] | undefined, r: She
     return spec.columns.includes(norm(name)) ? norm(name) : name;
   });
   const column = header ? names[0] : undefined;
-  return { error: { row: r.row, ...(column ? { column } : {}), message: NOT_UTF8 }, columns: new Set(names) };
+  return { error: importError(r.row, column || null, NOT_UTF8), columns: new Set(names) };
 }
 
 /** First pass: every row checked, every error collected; nothing written. */
@@ -196,13 +201,13 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
       // The header's own row: blank lines may come before it.
       const missing = spec.required.filter((c) => !index!.has(c));
       if (missing.length > 0) {
-        errors.push(...missing.map((c) => ({ row: r.row, column: c, message: messages.required(c) })));
+        errors.push(...missing.map((c) => importError(r.row, c, messages.required(c))));
         return { rows: 0, headerRow, lastRow, errors, groups, skus: new Set() };
       }
       continue;
     }
     if (rows === MAX_ROWS) {
-      errors.push({ row: r.row, message: `The file must not have more than ${MAX_ROWS} rows.` });
+      errors.push(importError(r.row, null, `The file must not have more than ${MAX_ROWS} rows.`));
       break;
     }
     rows++;
@@ -220,7 +225,7 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
     const garbled = r.notUtf8 ? notUtf8(spec, header, r) : undefined;
     if (garbled) rowErrors = [garbled.error, ...rowErrors.filter((e) => !garbled.columns.has(e.column ?? ''))];
     errors.push(...rowErrors);
-    if (seen + 1 > spec.maxLines) errors.push({ row: r.row, column: 'sku', message: messages.maxItems('products', spec.maxLines) });
+    if (seen + 1 > spec.maxLines) errors.push(importError(r.row, 'sku', messages.maxItems('products', spec.maxLines)));
     const sku = checked.value.sku;
     if (typeof sku === 'string' && !garbled?.columns.has('sku') && !rowErrors.some((e) => e.column === 'sku')) {
       const list = skuRows.get(sku);
@@ -228,13 +233,13 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
       else skuRows.set(sku, [r.row]);
     }
   }
-  if (!index) for (const c of spec.required) errors.push({ row: 1, column: c, message: messages.required(c) });
-  else if (rows === 0) errors.push({ row: lastRow + 1, message: 'The file has no rows to import.' });
+  if (!index) for (const c of spec.required) errors.push(importError(1, c, messages.required(c)));
+  else if (rows === 0) errors.push(importError(lastRow + 1, null, 'The file has no rows to import.'));
   // Laravel's `exists`, as POST /leads answers it: the account's active products.
   const known = await activeProductsBySku(ctx.db, ctx.payload.accountId, skuRows.keys());
   for (const [sku, list] of skuRows)
-    if (!known.has(sku)) for (const row of list) errors.push({ row, column: 'sku', message: messages.invalid('sku') });
-  const order = (c: string | undefined) => (c === undefined ? -1 : spec.columns.indexOf(c));
+    if (!known.has(sku)) for (const row of list) errors.push(importError(row, 'sku', messages.invalid('sku')));
+  const order = (c: string | null) => (c === null ? -1 : spec.columns.indexOf(c));
   errors.sort((a, b) => a.row - b.row || order(a.column) - order(b.column));
   return { rows, headerRow, lastRow, errors, groups, skus: new Set(skuRows.keys()) };
 }
