@@ -110,6 +110,21 @@ export function CreatePage({ user, accounts }: { user: WebUser; accounts: [strin
   );
 }
 
+/** Beyond this many characters a response is clipped to its first lines; the row's summary opens the whole of it. */
+const RESPONSE_CLIP = 120;
+
+/** A receiver's answer (up to 500 characters kept): a long one shows its first lines, opened in place. */
+function LogResponse({ text }: { text: string }) {
+  if (text.length <= RESPONSE_CLIP) return <code class="log-response">{text}</code>;
+  return (
+    <details class="log-response">
+      <summary>
+        <code class="log-response">{text}</code>
+      </summary>
+    </details>
+  );
+}
+
 function LogTable({ hook, rows }: { hook: WebhookRow; rows: AttemptRow[] }) {
   return (
     <DataTable
@@ -126,7 +141,7 @@ function LogTable({ hook, rows }: { hook: WebhookRow; rows: AttemptRow[] }) {
           render: (r) => (r.http_status === null ? '—' : <Badge tone={r.http_status < 300 ? 'green' : 'red'}>{r.http_status}</Badge>),
         },
         { label: 'Duration', render: (r) => `${r.duration_ms} ms` },
-        { label: 'Response', render: (r) => <code class="log-response">{(r.response || r.error || '').slice(0, 200)}</code> },
+        { label: 'Response', render: (r) => <LogResponse text={r.response || r.error || ''} /> },
         { label: 'Next retry', render: (r) => (r.retry_scheduled && r.next_retry_at ? <DateTimeCell iso={r.next_retry_at} /> : '—') },
         {
           label: 'Send again',

@@ -703,6 +703,15 @@ describe('webhook delivery', () => {
     assert.match(html, new RegExp(`<a href="/settings/webhooks/${hook.id}/show\\?page=2" rel="next">Next</a>`));
     assert.match((await web.get(`/settings/webhooks/${hook.id}/show?page=2`)).body, /rel="prev">Previous</);
     assert.equal((await web.json('GET', `/settings/webhooks/${hook.id}/show?page=0`)).statusCode, 422);
+    // A long answer: its first lines, the whole of it opened in place (app.css clips it), not 200 characters in full.
+    const long = `${'<p>page '.repeat(62)}end`.slice(0, 500);
+    await t.db.query('UPDATE webhook_attempts SET response = $2 WHERE webhook_id = $1 AND attempt = 1', [hook.id, long]);
+    const clipped = (await web.get(`/settings/webhooks/${hook.id}/show?page=2`)).body;
+    const cell = /<td data-label="Response">(.*?)<\/td>/gs;
+    const [shortCell, longCell] = [...clipped.matchAll(cell)].map((m) => m[1]);
+    assert.equal(shortCell, '<code class="log-response">thanks</code>');
+    const escaped = long.replace(/</g, '&lt;');
+    assert.equal(longCell, `<details class="log-response"><summary><code class="log-response">${escaped}</code></summary></details>`);
   });
 
   test('after the last retry a delivery is failed', async () => {
