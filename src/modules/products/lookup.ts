@@ -18,3 +18,12 @@ export async function activeProductsBySku(q: Queryable, accountId: string, skus:
   );
   return new Map(rows.map((r) => [r.sku, r]));
 }
+
+/** An active product's SKU of the account (its oldest), for an import template's example row; undefined when it has none. */
+export async function exampleSku(q: Queryable, accountId: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ sku: string }>(
+    `SELECT sku FROM products WHERE account_id = $1 AND status = 'active' AND deleted_at IS NULL ORDER BY created_at, id LIMIT 1`,
+    [accountId],
+  );
+  return rows[0]?.sku;
+}

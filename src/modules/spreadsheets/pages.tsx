@@ -23,6 +23,7 @@ import type { Principal } from '../../core/policy.js';
 import { accountChoices } from '../accounts/queries.js';
 import { accountExists } from '../accounts/service.js';
 import { isStaff } from '../records/record-routes.js';
+import { exampleSku } from '../products/lookup.js';
 import { Upload, multipartForms } from '../settings/uploads.js';
 import { EXPORTS, type ExportPayload, type ExportTable } from './exports.js';
 import { IMPORTS } from './import-kinds.js';
@@ -81,6 +82,8 @@ export async function spreadsheetPages(web: FastifyInstance) {
   // Only this plugin's routes take multipart forms (the import file).
   await multipartForms(web, { maxFileBytes: MAX_IMPORT_BYTES });
   const { db, files } = web;
+  /** The templates' example SKU: one of the seller's active products, so the template imports unchanged (staff: the placeholder). */
+  const templateSku = (req: FastifyRequest) => (req.user!.account_id ? exampleSku(db, req.user!.account_id) : Promise.resolve(undefined));
 
   for (const records of ['leads', 'orders'] as const) {
     const { spec, job: importJob } = IMPORTS[records];
@@ -90,15 +93,26 @@ export async function spreadsheetPages(web: FastifyInstance) {
     web.get<{ Querystring: { job?: string } }>(`/${records}/import`, canImport, async (req, reply) => {
       const job = await visibleJob(db, req.user!, req.query.job);
       const accounts = isStaff(req.user!) ? (await accountChoices(db)).map((a): [string, string] => [a.id, a.name]) : undefined;
+      const sku = await templateSku(req);
       return renderPage(req, reply, {
         title: `Import ${records}`,
-        body: <ImportPage records={records} columns={spec.columns} required={spec.required} accounts={accounts} job={job} />,
+        body: (
+          <ImportPage
+            records={records}
+            columns={spec.columns}
+            required={spec.required}
+            accounts={accounts}
+            job={job}
+            example={{ sku: sku ?? spec.example.sku, own: sku !== undefined }}
+          />
+        ),
       });
     });
 
     for (const format of FORMATS) {
-      web.get(`/${records}/import/template.${format}`, canImport, async (_req, reply) => {
-        const body = await smallSheet(format, [...spec.columns], [spec.columns.map((c) => spec.example[c] ?? '')], records);
+      web.get(`/${records}/import/template.${format}`, canImport, async (req, reply) => {
+        const example: Record<string, string> = { ...spec.example, sku: (await templateSku(req)) ?? spec.example.sku };
+        const body = await smallSheet(format, [...spec.columns], [spec.columns.map((c) => example[c] ?? '')], records);
         return reply
           .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
           .header('content-disposition', `attachment; filename="${records}-import-template.${format}"`)

@@ -292,6 +292,44 @@ test('templates: the headers and one example row, as CSV and XLSX', async () => 
   assert.deepEqual((book.worksheets[0].getRow(1).values as unknown[]).slice(1).includes('is_fees_paid_by_customer'), true);
 });
 
+// The fixwf audit: the templates carried SKU-1, a product of no account, so the template imported unchanged failed.
+test("the templates' example row names one of the account's active products (SKU-1 without one), and the import page says so", async () => {
+  const acc = await tenant(t.db);
+  const a = await login(t.app, acc.email);
+  const skus = (
+    await t.db.query<{ sku: string }>(`SELECT sku FROM products WHERE account_id = $1 AND status = 'active' AND deleted_at IS NULL`, [
+      acc.accountId,
+    ])
+  ).rows.map((r) => r.sku);
+  for (const records of ['leads', 'orders']) {
+    const template = (await a.get(`/${records}/import/template.csv`)).body;
+    const [header, example] = parse(template, { bom: true }) as string[][];
+    const sku = example[header.indexOf('sku')];
+    assert.ok(skus.includes(sku), `${records}: ${sku} is one of ${skus.join(', ')}`);
+    const job = await importJob(a, `/${records}/import`, csv(template));
+    assert.equal(job.status, 'done', `${records}: ${JSON.stringify(job.errors)}`);
+    assert.match(
+      (await a.get(`/${records}/import`)).body,
+      new RegExp(`Their example row names your product ${sku}: it imports as it is\\.`),
+    );
+    const x = await t.app.inject({
+      method: 'GET',
+      url: `/${records}/import/template.xlsx`,
+      headers: { host: HOST, cookie: `codops_session=${a.session}` },
+    });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(x.rawPayload as unknown as ArrayBuffer);
+    assert.equal(book.worksheets[0].getRow(2).getCell(header.indexOf('sku') + 1).value, sku);
+  }
+  await t.db.query(`UPDATE products SET status = 'inactive' WHERE account_id = $1`, [acc.accountId]);
+  const none = (await a.get('/leads/import/template.csv')).body;
+  assert.match(none, /,SKU-1,/);
+  assert.match(
+    (await a.get('/leads/import')).body,
+    /Their example row names SKU-1, a placeholder: write the SKU of one of the account's active products\./,
+  );
+});
+
 // The import audit: the template ends its lines in LF; rows added in Notepad end in CRLF, and the
 // error of line 5 said row 8 (csv-parse took the first line break for the only one).
 test('rows added in CRLF to the LF template are numbered by their lines (import audit)', async () => {

@@ -58,6 +58,8 @@ export function ImportPage(p: {
   required: readonly string[];
   accounts?: [string, string][];
   job?: JobJson;
+  /** The templates' example SKU, and whether it is one of the account's products. */
+  example: { sku: string; own: boolean };
 }) {
   const noun = p.records === 'leads' ? 'lead' : 'order';
   return (
@@ -89,7 +91,10 @@ export function ImportPage(p: {
           </div>
         </Form>
         <p>
-          Templates: <a href={`/${p.records}/import/template.csv`}>CSV</a> · <a href={`/${p.records}/import/template.xlsx`}>Excel</a>
+          Templates: <a href={`/${p.records}/import/template.csv`}>CSV</a> · <a href={`/${p.records}/import/template.xlsx`}>Excel</a>.{' '}
+          {p.example.own
+            ? `Their example row names your product ${p.example.sku}: it imports as it is.`
+            : `Their example row names ${p.example.sku}, a placeholder: write the SKU of one of the account's active products.`}
         </p>
       </Card>
     </>
