@@ -479,12 +479,12 @@ export function Pagination(p: { meta: { current_page: number; per_page: number; 
 }
 
 /** The list toolbar: a search box and any extra filters, submitted as GET so they stay in the URL. */
-export function Filters(p: { search?: string; searchLabel?: string; children?: ComponentChildren }) {
+export function Filters(p: { search?: string; searchLabel?: string; label?: string; children?: ComponentChildren }) {
   const { url } = usePage();
   const search = useField('search');
   const keep = ['sort', 'direction', 'per_page'].filter((k) => url.searchParams.get(k));
   return (
-    <form method="get" class="filters" role="search">
+    <form method="get" class="filters" role="search" aria-label={p.label}>
       <div class={search.messages.length ? 'field field-inline has-error' : 'field field-inline'}>
         <label for="f-search">{p.searchLabel ?? 'Search'}</label>
         <input

@@ -140,7 +140,7 @@ describe('every page of every role', { skip: skipBrowser }, () => {
             if (path === '/' || (desktop && !axeChecked.has(pageOf(path)))) await checkAccessibility(page, label);
             if (desktop) axeChecked.add(pageOf(path));
           },
-          ['/', '/settings/profile', '/settings/password'],
+          ['/', '/settings/profile', '/settings/password', '/lead-histories', '/orders-histories'],
         );
         if (desktop) {
           await page.goto('/docs');

@@ -2,8 +2,8 @@ import type { Page } from 'playwright-core';
 
 /**
  * What a reader would see as broken on the page: an element whose content is cut (table cells,
- * inputs, selects showing part of their choice, buttons), except inside a container made to
- * scroll; and form controls that overlap.
+ * inputs, selects showing part of their choice, an empty input's hint, buttons), except inside a
+ * container made to scroll; and form controls that overlap.
  */
 export async function layoutProblems(page: Page): Promise<string[]> {
   // A string, not a function: tsx would add helpers (__name) the page does not have.
@@ -42,6 +42,14 @@ const LAYOUT_CHECK = `(() => {
     const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
     const need = textWidth(el, text);
     if (need > room + 1) out.push('choice cut: ' + name(el) + ' "' + text + '" (' + Math.round(need) + ' > ' + Math.round(room) + ')');
+  }
+  // An empty box's hint ("Reference, phone or nar…").
+  for (const el of document.querySelectorAll('main input[placeholder]')) {
+    if (!visible(el) || el.value) continue;
+    const s = getComputedStyle(el);
+    const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    const need = textWidth(el, el.placeholder);
+    if (need > room + 1) out.push('hint cut: ' + name(el) + ' "' + el.placeholder + '" (' + Math.round(need) + ' > ' + Math.round(room) + ')');
   }
   // A word in a cell split over two lines ("Mar / rake / ch").
   for (const cell of document.querySelectorAll('main td, main th')) {

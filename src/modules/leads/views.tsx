@@ -12,7 +12,6 @@ import {
   DateTimeCell,
   DefinitionList,
   Field,
-  FilterButtons,
   Filters,
   Form,
   LinkButton,
@@ -631,8 +630,7 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
         subtitle="Every status change, comment and edit: who, when, and why."
         back={{ href: base, label: p.kind === 'lead' ? 'Leads' : 'Orders' }}
       />
-      <form method="get" class="filters" role="search" aria-label={`Filter ${title.toLowerCase()}`}>
-        <Field name="search" label="Search" type="search" value={get('search')} placeholder="Reference, phone or name" />
+      <Filters search="Reference, phone or name" label={`Filter ${title.toLowerCase()}`}>
         <div class="field field-inline">
           <label for="f-reference">Reference</label>
           <input
@@ -646,8 +644,7 @@ export function HistoriesList(p: { kind: 'lead' | 'order'; rows: HistoryRow[]; m
         {p.accounts && <AccountSelect accounts={p.accounts} value={get('account_id')} placeholder="Every account" />}
         <Field name="from" label="From" type="date" value={get('from')} />
         <Field name="to" label="To" type="date" value={get('to')} />
-        <FilterButtons />
-      </form>
+      </Filters>
       <DataTable
         caption={title}
         rows={p.rows}
