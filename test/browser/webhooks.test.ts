@@ -127,5 +127,13 @@ describe('webhooks in a real browser', { skip: skipBrowser }, () => {
     for (const [scroll, client] of wraps) assert.ok(scroll <= client + 1, `the log scrolls sideways: ${scroll} > ${client}`);
     for (const box of await Promise.all((await wide.getByRole('button', { name: 'Send again' }).all()).map((b) => b.boundingBox())))
       assert.ok(box && box.x + box.width <= 1280, `"Send again" out of view at x ${box?.x}`);
+    // Its 500 characters show as their first lines (the row was about 15 lines tall at 1280: the fixwf
+    // audit); the row's summary opens the whole answer in place.
+    const failed = wide.getByRole('row').filter({ has: page.getByRole('cell', { name: '503', exact: true }) });
+    const closed = (await failed.boundingBox())!.height;
+    assert.ok(closed < 130, `the failed row is ${closed} px tall`);
+    await failed.locator('details.log-response summary').click();
+    const opened = (await failed.boundingBox())!.height;
+    assert.ok(opened > closed + 60, `opened, the whole answer shows: ${opened} px (closed ${closed})`);
   });
 });
