@@ -68,9 +68,17 @@ const RETRIES = 2;
 
 const norm = (h: string) => h.trim().toLowerCase();
 
-/** The columns of the record rather than of a product line: a `lead_key`'s first row gives them. */
+/** The customer's columns: a `lead_key`'s later rows may leave them out or repeat them otherwise (a phone as +212…). */
+const CUSTOMER = new Set(['full_name', 'phone', 'email', 'city', 'area', 'address']);
+
+/**
+ * The columns of the record other than its customer's (an order's `total` and fees): a `lead_key`'s
+ * later row must not give another value. Its customer fields are the first row's (webhooks-files.md).
+ */
 const recordColumns = (spec: ImportSpec<unknown>) =>
-  spec.columns.filter((c) => c !== KEY && !((spec.line.schema.properties as Record<string, unknown> | undefined) ?? {})[c]);
+  spec.columns.filter(
+    (c) => c !== KEY && !CUSTOMER.has(c) && !((spec.line.schema.properties as Record<string, unknown> | undefined) ?? {})[c],
+  );
 
 /** Two cells saying the same (`yes` and `1` for a boolean, `398` and `398.00`). */
 function sameCell(spec: ImportSpec<unknown>, column: string, a: string, b: string): boolean {
@@ -86,9 +94,8 @@ function sameCell(spec: ImportSpec<unknown>, column: string, a: string, b: strin
 }
 
 /**
- * A later row of a `lead_key` giving a record column other than its first row does: its record
- * takes the first row's (webhooks-files.md), so the row is an error rather than a value dropped
- * unseen. An empty cell is the first row's.
+ * A later row of a `lead_key` giving an order's total or fees other than its first row does: the
+ * row is an error rather than a value dropped unseen. An empty cell is the first row's.
  */
 function groupConflicts(
   spec: ImportSpec<unknown>,
