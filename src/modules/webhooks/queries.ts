@@ -94,7 +94,10 @@ export function listWebhooks(q: Queryable, accountId: string | null, f: WebhookF
 
 /** A log row as the page shows it: the attempt and whether the retry it set is still the one scheduled. */
 export interface AttemptRow extends AttemptJson {
-  /** The delivery is pending and waits for the retry this attempt set: not once it ran, nor after a resend that succeeded. */
+  /**
+   * The delivery is pending and waits for the retry this attempt set: not once it ran, nor after a
+   * resend that succeeded, nor while the webhook is disabled (its deliveries are held, not sent).
+   */
   retry_scheduled: boolean;
 }
 
@@ -105,8 +108,9 @@ export function webhookLog(q: Queryable, webhookId: string, page: { page: number
   return fetchPage<AttemptRow>(q, {
     select: `t.delivery_id, d.event_id, e.type AS event, e.data->>'reference' AS reference, e.data->>'status' AS status, t.attempt, t.http_status,
              t.duration_ms, t.response, t.error, iso_utc(t.next_retry_at) AS next_retry_at, iso_utc(t.created_at) AS created_at,
-             coalesce(d.state = 'pending' AND d.next_attempt_at = t.next_retry_at, false) AS retry_scheduled`,
-    from: 'FROM webhook_attempts t JOIN webhook_deliveries d ON d.id = t.delivery_id JOIN webhook_events e ON e.id = d.event_id',
+             coalesce(h.status = 'active' AND d.state = 'pending' AND d.next_attempt_at = t.next_retry_at, false) AS retry_scheduled`,
+    from: `FROM webhook_attempts t JOIN webhook_deliveries d ON d.id = t.delivery_id JOIN webhook_events e ON e.id = d.event_id
+           JOIN webhooks h ON h.id = d.webhook_id`,
     where: w,
     orderBy: 't.id DESC',
     page: page.page,

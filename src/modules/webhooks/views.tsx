@@ -187,7 +187,8 @@ export function ShowPage({
             ['Events', hook.eventTypes.join(', ')],
             ['Status', <StatusOf status={hook.status} />],
             ['Failures in a row', String(hook.consecutive_failures)],
-            ['Waiting for a retry', String(pending)],
+            // A disabled webhook sends nothing: its waiting deliveries are held until it is active again.
+            hook.status === 'active' ? ['Waiting for a retry', String(pending)] : ['Held until the webhook is active', String(pending)],
             ['Created', <DateTimeCell iso={hook.created_at} />],
           ]}
         />

@@ -673,6 +673,12 @@ describe('webhook delivery', () => {
       return /<td data-label="Next retry">(.*?)<\/td>/.exec(page)![1];
     };
     assert.match(await retryCell(), /<time datetime="\d{4}-/, 'the scheduled retry is shown');
+    // Disabled, the webhook sends nothing: its delivery is held, no retry time is promised.
+    await t.db.query(`UPDATE webhooks SET status = 'disabled' WHERE id = $1`, [hook.id]);
+    assert.equal(await retryCell(), '—');
+    assert.match((await web.get(`/settings/webhooks/${hook.id}/show`)).body, /Held until the webhook is active/);
+    await t.db.query(`UPDATE webhooks SET status = 'active' WHERE id = $1`, [hook.id]);
+    assert.match(await retryCell(), /<time datetime="\d{4}-/, 'active again: its retry is scheduled');
     const first = (await web.json('GET', `/settings/webhooks/${hook.id}/show`)).json().data.deliveries[0];
     rx.answer = () => 200;
     assert.equal(
