@@ -9,7 +9,7 @@ import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { queryText } from '../../web/query.js';
 import { renderPage } from '../../web/page.js';
-import { done } from '../../web/respond.js';
+import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute, WebUser } from '../../web/types.js';
 import { accountExists } from '../accounts/service.js';
@@ -162,7 +162,10 @@ export async function webhookPages(web: FastifyInstance) {
       error: sent.error,
     };
     const message = sent.ok ? `Sent again: HTTP ${sent.status}.` : `Sent again, and it failed: ${sent.error}`;
-    return done(req, reply, { message, redirect: showUrl(hook.id), data });
+    // Back to the log's page the resend was sent from (this webhook's own page only), else its first.
+    const back = backUrl(req, showUrl(hook.id));
+    const redirect = back.split('?')[0] === showUrl(hook.id) ? back : showUrl(hook.id);
+    return done(req, reply, { message, redirect, data });
   });
 
   const update = async (req: FastifyRequest<IdRoute>, reply: FastifyReply) => {

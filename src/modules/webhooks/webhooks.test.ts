@@ -718,6 +718,14 @@ describe('webhook delivery', () => {
     assert.equal(shortCell, '<code class="log-response">thanks</code>');
     const escaped = long.replace(/</g, '&lt;');
     assert.equal(longCell, `<details class="log-response"><summary><code class="log-response">${escaped}</code></summary></details>`);
+    // "Send again" from the log's second page goes back to it; from anywhere else, to the webhook's page.
+    const again = (headers?: Record<string, string>) =>
+      web.form(`/settings/webhooks/${hook.id}/deliveries/${first.delivery_id}/resend`, {}, { headers });
+    const show = `/settings/webhooks/${hook.id}/show`;
+    await web.get(`${show}?page=2`);
+    assert.equal((await again()).headers.location, `${show}?page=2`);
+    for (const referer of [`https://evil.example${show}?page=2`, '/settings/webhooks?page=2', 'not a url'])
+      assert.equal((await again({ referer })).headers.location, show, referer);
   });
 
   test('after the last retry a delivery is failed', async () => {
