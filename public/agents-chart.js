@@ -40,6 +40,12 @@
       height: 260,
       scales: {
         x: { time: true, auto: false, range: [xs[0] - half, xs[xs.length - 1] + half] },
+        // Whole calls from zero: a quiet range drew 0.2, 0.4… calls, and a busy one started above zero.
+        y: {
+          range: function (u, min, max) {
+            return [0, Math.max(1, Math.ceil(max * 1.1))];
+          },
+        },
       },
       tzDate: utc,
       series: [
@@ -66,7 +72,10 @@
             });
           },
         },
-        { label: 'Calls' },
+        {
+          label: 'Calls',
+          incrs: [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2500, 5e3, 1e4, 2e4, 25e3, 5e4, 1e5, 2e5, 5e5, 1e6],
+        },
       ],
     },
     data,

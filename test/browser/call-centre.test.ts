@@ -246,21 +246,38 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     const axis = () =>
       page.evaluate(() => {
         const u = (window as unknown as { charts: { axes: { _splits: number[]; _values: string[] }[] }[] }).charts[0];
-        return { splits: u.axes[0]._splits, values: u.axes[0]._values };
+        return { splits: u.axes[0]._splits, values: u.axes[0]._values, calls: u.axes[1]._splits };
       });
+    // The y-axis counts whole calls from zero (a quiet range read 0.2, 0.4…).
+    const wholeCalls = (calls: number[], where: string) =>
+      assert.ok(calls[0] === 0 && calls.length >= 2 && calls.every(Number.isInteger), `${calls} ${where}`);
     const legend = async () => {
       const box = (await page.locator('#agents-chart .u-over').boundingBox())!;
       await page.mouse.move(box.x + 2, box.y + box.height / 2); // the cursor on the first point fills the legend
       return page.locator('#agents-chart .u-legend').textContent();
     };
     const at = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
+    // A quiet range, one call in three days: its axis read 0, 0.2, 0.4… calls.
+    const [quiet] = await leads(env.t.db, s, [{ sku: 'A' }]);
+    const caller = await agentOf(env.t.db, [s.products.A]);
+    await env.t.db.query(
+      "INSERT INTO lead_calls (account_id, lead_id, agent_id, outcome, created_at) VALUES ($1, $2, $3, 'no_reply', '2025-03-05T10:00Z')",
+      [s.accountId, quiet, caller.id],
+    );
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto('/statistics/agents?from=2025-03-04&to=2025-03-06');
+      wholeCalls((await axis()).calls, `a quiet range at ${width}`);
+    }
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 800 });
       await page.goto('/statistics/agents?from=2026-01-10&to=2026-01-12');
       // It showed 12am/12pm ticks, and one before the 10th; a narrow chart labels every other day.
       const days = await axis();
       const all = ['2026-01-10', '2026-01-11', '2026-01-12'].map(at);
-      if (width === 1280) assert.deepEqual(days, { splits: all, values: ['Jan 10\n2026', 'Jan 11', 'Jan 12'] });
+      wholeCalls(days.calls, `by day at ${width}`);
+      if (width === 1280)
+        assert.deepEqual({ ...days, calls: [] }, { splits: all, values: ['Jan 10\n2026', 'Jan 11', 'Jan 12'], calls: [] });
       assert.ok(days.splits.length >= 2 && days.splits.every((x) => all.includes(x)), `${days.splits} at ${width}`);
       assert.equal(days.values[0], 'Jan 10\n2026');
       assert.match((await legend()) ?? '', /^Day\s*2026-01-10Calls/);
@@ -268,6 +285,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
       // Over 92 days a point per week: the legend said `Day:`.
       await page.goto('/statistics/agents?from=2026-10-01&to=2027-01-31');
       const weeks = await axis();
+      wholeCalls(weeks.calls, `by week at ${width}`);
       assert.ok(weeks.splits.length >= 2 && weeks.splits.length <= 18, `${weeks.splits.length} ticks at ${width}`);
       assert.equal(weeks.splits[0], at('2026-09-28'), 'the first week, from its Monday');
       assert.ok(
