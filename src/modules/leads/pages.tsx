@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Queryable } from '../../db/database.js';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
-import { ErrorBag, messages } from '../../http/validation.js';
+import { ErrorBag } from '../../http/validation.js';
 import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery, type ListParams } from '../../web/list-query.js';
@@ -23,6 +23,7 @@ import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { IMPERSONATOR } from '../records/history.js';
 import { accountChoices } from '../accounts/queries.js';
 import { activeProducts, handMadeTarget } from '../records/hand-made.js';
+import { refuseUnsoldLines } from '../records/lines.js';
 import {
   findLead,
   findLeadByReference,
@@ -117,21 +118,6 @@ export async function leadListFilters(db: Queryable, req: FastifyRequest) {
     assigned_to: callCentrePolicy.can('assign')(req.user!) ? (p.assigned_to as string | undefined) : undefined,
   };
   return { p, scope, f };
-}
-
-/**
- * A confirmation's lines sent back with the SKU of a line of the lead whose product was deleted (the
- * call screen resends the lead's lines as shown): refused on that line as an unknown SKU is, even when
- * an active product took that SKU since, which would otherwise replace the deleted one unseen
- * (docs/decisions.md, "A deleted product's line is not swapped by SKU").
- */
-function refuseUnsoldLines(unsold: { sku: string }[], lines: unknown, bag: ErrorBag): void {
-  if (unsold.length === 0 || !Array.isArray(lines)) return;
-  const skus = new Set(unsold.map((u) => u.sku));
-  lines.forEach((line: unknown, i) => {
-    const sku = line && typeof line === 'object' ? (line as { sku?: unknown }).sku : undefined;
-    if (typeof sku === 'string' && skus.has(sku)) bag.add(`products.${i}.sku`, messages.invalid(`products.${i}.sku`));
-  });
 }
 
 export async function leadsPages(web: FastifyInstance) {
@@ -261,7 +247,11 @@ export async function leadsPages(web: FastifyInstance) {
       return reply.redirect(leadUrl(row.id), 302);
     }
     await checkAgentEdit(db, req.user!, row.id, { lock: false });
-    const [lead, products] = await Promise.all([itemOf(row), activeProducts(db, row.account_id)]);
+    // A line of a deleted product shows as that product, not as a new one that took its SKU since.
+    const [lead, products] = await Promise.all([
+      Promise.all([itemOf(row), unsoldLines(db, row.id)]).then(([item, unsold]) => markUnsold(item, unsold)),
+      activeProducts(db, row.account_id),
+    ]);
     return renderFormPage(req, reply, {
       title: `Edit ${lead.reference}`,
       subtitle: lead.full_name,
@@ -276,7 +266,11 @@ export async function leadsPages(web: FastifyInstance) {
     const data = await db.tx(
       async (q) => {
         await checkAgentEdit(q, req.user!, row.id, { lock: true });
-        await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, LEAD_FORM_FIELDS));
+        // The form resends every line by SKU: a deleted product's line saved unchanged is refused, not swapped.
+        const input = pick(body, LEAD_FORM_FIELDS);
+        const bag = new ErrorBag();
+        refuseUnsoldLines(await unsoldLines(q, row.id), input.products, bag);
+        await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, input, bag);
         return itemOf(row, q);
       },
       { retryConflicts: true },

@@ -1,6 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import type { Queryable, QueryOptions } from '../../db/database.js';
 import { withChanges, withImpersonator, withoutStatus } from '../records/history.js';
+import { unsoldLinesOf } from '../records/lines.js';
 import { compact, jsonPage, withExtra, type PageRequest } from '../../db/paging.js';
 import { dateFrom, dateBefore, Where } from '../../db/where.js';
 import {
@@ -228,19 +229,10 @@ export async function findLeads(q: Queryable, scope: LeadScope, ids: string[]): 
 
 /**
  * The places (0-based, in the lead's order) of its lines whose product was deleted: shown "no longer
- * sold" on its pages, and a confirmation that sends such a line back unchanged is refused (its SKU may
- * name another product since: docs/decisions.md, "A deleted product's line is not swapped by SKU").
+ * sold" on its pages, and a form that sends such a line back unchanged is refused (its SKU may name
+ * another product since: docs/decisions.md, "A deleted product's line is not swapped by SKU").
  */
-export async function unsoldLines(q: Queryable, leadId: string): Promise<{ index: number; sku: string }[]> {
-  const { rows } = await q.query<{ index: number; sku: string }>(
-    `SELECT x.index, x.sku FROM (
-       SELECT (row_number() OVER (ORDER BY ll.position) - 1)::int AS index, ll.sku, p.deleted_at
-         FROM lead_lines ll LEFT JOIN products p ON p.id = ll.product_id WHERE ll.lead_id = $1) x
-      WHERE x.deleted_at IS NOT NULL ORDER BY x.index`,
-    [leadId],
-  );
-  return rows;
-}
+export const unsoldLines = (q: Queryable, leadId: string) => unsoldLinesOf(q, 'lead_lines', leadId);
 
 /**
  * A lead's whole history, oldest first, as API history items; with `impersonator` (the dashboard's

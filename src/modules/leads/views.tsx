@@ -317,10 +317,10 @@ function LeadBulkForm(p: { id: string; agents: { id: string; full_name: string }
   );
 }
 
-/** Marks the lead's lines whose product was deleted (unsoldLines' places), for its pages. */
-export function markUnsold(lead: LeadItem, unsold: { index: number }[]): LeadItem {
-  for (const { index } of unsold) if (lead.products[index]) lead.products[index].unsold = true;
-  return lead;
+/** Marks the lines of a lead or an order whose product was deleted (unsoldLinesOf's places), for its pages. */
+export function markUnsold<T extends { products: { unsold?: boolean }[] }>(record: T, unsold: { index: number }[]): T {
+  for (const { index } of unsold) if (record.products[index]) record.products[index].unsold = true;
+  return record;
 }
 
 /**
@@ -542,7 +542,7 @@ export function LeadForm(p: {
 }) {
   const { lead } = p;
   const action = lead ? `/leads/${lead.id}/update` : '/leads/store';
-  const lines: LineValue[] = lead ? lead.products.map((x) => ({ sku: x.sku, quantity: x.quantity, price: x.price })) : [];
+  const lines: LineValue[] = lead ? lead.products.map((x) => ({ sku: x.sku, quantity: x.quantity, price: x.price, unsold: x.unsold })) : [];
   return (
     <Card>
       <Form action={action} method={lead ? 'PATCH' : 'POST'} label={lead ? `Edit ${lead.reference}` : 'New lead'}>

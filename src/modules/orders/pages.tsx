@@ -17,7 +17,8 @@ import { done } from '../../web/respond.js';
 import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { accountChoices } from '../accounts/queries.js';
 import { activeProducts, handMadeTarget } from '../records/hand-made.js';
-import { CreateRecordPage, HistoriesList, RecordHistory, type HistoryRow } from '../leads/views.js';
+import { refuseUnsoldLines, unsoldLinesOf } from '../records/lines.js';
+import { CreateRecordPage, HistoriesList, markUnsold, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../listing/api-helpers.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
@@ -255,7 +256,11 @@ export async function ordersPages(web: FastifyInstance) {
       req.session.flash = { error: `${row.reference} is ${statusLabel(row.status).toLowerCase()}: only new orders can be edited.` };
       return reply.redirect(orderUrl(row.id), 302);
     }
-    const [order, products] = await Promise.all([itemOf(row), activeProducts(db, row.account_id)]);
+    // A line of a deleted product shows as that product, not as a new one that took its SKU since.
+    const [order, products] = await Promise.all([
+      Promise.all([itemOf(row), unsoldLinesOf(db, 'order_lines', row.id)]).then(([item, unsold]) => markUnsold(item, unsold)),
+      activeProducts(db, row.account_id),
+    ]);
     return renderFormPage(req, reply, {
       title: `Edit ${order.reference}`,
       subtitle: order.full_name,
@@ -268,7 +273,11 @@ export async function ordersPages(web: FastifyInstance) {
     const body = formBody(req);
     const row = await load(req);
     const data = await db.tx(async (q) => {
-      await patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, pick(body, ORDER_FIELDS));
+      // The form resends every line by SKU: a deleted product's line saved unchanged is refused, not swapped.
+      const input = pick(body, ORDER_FIELDS);
+      const bag = new ErrorBag();
+      refuseUnsoldLines(await unsoldLinesOf(q, 'order_lines', row.id), input.products, bag);
+      await patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, input, bag);
       return itemOf(row, q);
     });
     return done(req, reply, { message: `Order ${row.reference} updated.`, redirect: orderUrl(row.id), data });

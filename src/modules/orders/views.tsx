@@ -59,7 +59,8 @@ export interface OrderItem {
   shipment_way: number;
   is_fees_paid_by_customer: boolean;
   total: number;
-  products: { sku: string; name: string; quantity: number; price: number; total: number }[];
+  /** `unsold`: the line's product was deleted (its edit page only: markUnsold). */
+  products: { sku: string; name: string; quantity: number; price: number; total: number; unsold?: boolean }[];
   shipping_company: string | null;
   tracking_number: string | null;
   created_at: string;
@@ -385,7 +386,9 @@ export function OrderForm(p: {
   accountName?: string;
 }) {
   const { order } = p;
-  const lines: LineValue[] = order ? order.products.map((x) => ({ sku: x.sku, quantity: x.quantity, price: x.price })) : [];
+  const lines: LineValue[] = order
+    ? order.products.map((x) => ({ sku: x.sku, quantity: x.quantity, price: x.price, unsold: x.unsold }))
+    : [];
   return (
     <Card>
       <Form

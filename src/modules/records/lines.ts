@@ -47,6 +47,43 @@ export async function checkSkus(
   return products;
 }
 
+/**
+ * The places (0-based, in the record's order) and SKUs of a lead's or an order's lines whose product
+ * was deleted: shown as that deleted product on its forms, and a form sending such a SKU back is
+ * refused (refuseUnsoldLines: docs/decisions.md, "A deleted product's line is not swapped by SKU").
+ */
+export async function unsoldLinesOf(
+  q: Queryable,
+  table: 'lead_lines' | 'order_lines',
+  parentId: string,
+): Promise<{ index: number; sku: string }[]> {
+  const fk = table === 'lead_lines' ? 'lead_id' : 'order_id';
+  const { rows } = await q.query<{ index: number; sku: string }>(
+    `SELECT x.index, x.sku FROM (
+       SELECT (row_number() OVER (ORDER BY l.position) - 1)::int AS index, l.sku, p.deleted_at
+         FROM ${table} l LEFT JOIN products p ON p.id = l.product_id WHERE l.${fk} = $1) x
+      WHERE x.deleted_at IS NOT NULL ORDER BY x.index`,
+    [parentId],
+  );
+  return rows;
+}
+
+/**
+ * Lines sent back by a form (the call screen's confirmation, a lead's or an order's edit page: each
+ * resends the record's lines as shown) with the SKU of one of its lines whose product was deleted
+ * (unsoldLinesOf): refused on that line as an unknown SKU is, even when an active product took that
+ * SKU since, which would otherwise replace the deleted one unseen (docs/decisions.md, "A deleted
+ * product's line is not swapped by SKU").
+ */
+export function refuseUnsoldLines(unsold: { sku: string }[], lines: unknown, bag: ErrorBag): void {
+  if (unsold.length === 0 || !Array.isArray(lines)) return;
+  const skus = new Set(unsold.map((u) => u.sku));
+  lines.forEach((line: unknown, i) => {
+    const sku = line && typeof line === 'object' ? (line as { sku?: unknown }).sku : undefined;
+    if (typeof sku === 'string' && skus.has(sku)) bag.add(`products.${i}.sku`, messages.invalid(`products.${i}.sku`));
+  });
+}
+
 /** The columns of lead_lines / order_lines for many parents: parent id, position, product id, sku, name, quantity, price. */
 export function lineColumns(parents: { id: string; products: LineInput[] }[], products: Map<string, ProductRef>) {
   const columns: [string[], number[], string[], string[], string[], number[], number[]] = [[], [], [], [], [], [], []];

@@ -353,7 +353,7 @@ export interface LineValue {
   sku?: unknown;
   quantity?: unknown;
   price?: unknown;
-  /** The line's product was deleted (a lead's: leads/views.tsx markUnsold). */
+  /** The line's product was deleted (a lead's or an order's: leads/views.tsx markUnsold). */
   unsold?: boolean;
 }
 
