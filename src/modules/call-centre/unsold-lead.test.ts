@@ -116,3 +116,27 @@ test('a deleted product’s SKU taken by a new product: the call screen shows th
   assert.equal(relined.statusCode, 302, relined.body);
   assert.deepEqual(await leadState(id), { status: 'confirmed', call_attempts: 0, products: ['B:Product B'] });
 });
+
+// Review of 7597220: a lapsed claim keeps `claimed_by`, so the agent kept every lead they once held,
+// and could take it again, after their manager took its product off them.
+test('a lapsed claim keeps a lead with its agent only when its product was deleted, not once the product is taken off the agent', async () => {
+  const s = await shop(t.db);
+  const [kept, taken] = await leads(t.db, s, [{ sku: 'B' }, { sku: 'A' }]);
+  const agent = await agentOf(t.db, [s.products.A, s.products.B]);
+  const session = await login(t.app, agent.email);
+  const lapse = (id: string) =>
+    t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() - interval '1 minute' WHERE id = $1`, [id, agent.id]);
+  await lapse(kept);
+  await lapse(taken);
+  await deleteProduct(s.products.B);
+  await t.db.query(`UPDATE users SET products_ids_to_confirm = '[]' WHERE id = $1`, [agent.id]);
+  // The deleted product's lead: still on their screen, to take again.
+  assert.equal((await session.get(`/call-centre/leads/${kept}`)).statusCode, 200);
+  // The product taken off them: the lead is no longer theirs to see or take.
+  assert.equal((await session.get(`/call-centre/leads/${taken}`)).statusCode, 404);
+  assert.equal((await session.get(`/leads/${taken}/show`)).statusCode, 404);
+  await session.get('/call-centre');
+  assert.equal((await session.form(`/call-centre/leads/${taken}/claim`, {})).statusCode, 404);
+  const { rows } = await t.db.query<{ live: boolean }>('SELECT claimed_until > now() AS live FROM leads WHERE id = $1', [taken]);
+  assert.equal(rows[0].live, false, 'not taken again');
+});

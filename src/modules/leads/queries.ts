@@ -56,9 +56,10 @@ export interface LeadScope {
   accountId: string | null;
   productIds?: string[];
   /**
-   * An agent's id, with `productIds`: they also see the leads they hold the claim of or are assigned
-   * to, whatever their products (a lead whose every product was deleted stays on their call screen:
-   * docs/decisions.md, "The agent on a lead keeps it when its products are deleted").
+   * An agent's id, with `productIds`: they also see the leads they hold the claim of (a lapsed one
+   * only on a lead of a deleted product) or are assigned to, whatever their products (a lead whose
+   * every product was deleted stays on their call screen: docs/decisions.md, "The agent on a lead
+   * keeps it when its products are deleted").
    */
   agentId?: string;
 }
@@ -68,7 +69,10 @@ function productCondition(w: Where, productIds: string[], agentId?: string): str
   const lines = `l.id IN (SELECT ll.lead_id FROM lead_lines ll WHERE ll.product_id = ANY(${w.param(productIds)}::text[]))`;
   if (!agentId) return lines;
   const agent = w.param(agentId);
-  return `(${lines} OR l.claimed_by = ${agent} OR l.assigned_to = ${agent})`;
+  // A claim still running, or a lapsed one on a lead of a deleted product (its screen offers to take it
+  // again): a lapsed claim keeps `claimed_by`, and a product taken off the agent must take its leads too.
+  const unsold = `EXISTS (SELECT 1 FROM lead_lines ll JOIN products p ON p.id = ll.product_id WHERE ll.lead_id = l.id AND p.deleted_at IS NOT NULL)`;
+  return `(${lines} OR (l.claimed_by = ${agent} AND (l.claimed_until > now() OR ${unsold})) OR l.assigned_to = ${agent})`;
 }
 
 const scopeOf = (scope: string | LeadScope): LeadScope => (typeof scope === 'string' ? { accountId: scope } : scope);
