@@ -7,6 +7,7 @@ import { createOrders } from '../orders/lifecycle.js';
 import { FinalJobError } from '../../jobs/registry.js';
 import { defineImport } from './imports.js';
 
+/** The customer's columns, taken from a `lead_key`'s first row (webhooks-files.md). */
 const CUSTOMER = ['full_name', 'phone', 'city', 'area', 'address'] as const;
 const LINE = ['sku', 'quantity', 'price'] as const;
 
@@ -35,6 +36,7 @@ export const leadsImport = defineImport({
   row: compile(LeadImportRow),
   line: compile(LeadImportLine),
   maxLines: LEAD_MAX_LINES,
+  customer: CUSTOMER,
   item: (first, products: LineInput[]) => ({ ...customer(first), products }) as Parameters<typeof insertLeads>[3][number],
   async insert(q, actor, accountId, items) {
     const { refs } = await insertLeads(q, actor, accountId, items);
@@ -65,6 +67,7 @@ export const ordersImport = defineImport({
   row: compile(OrderImportRow),
   line: compile(OrderImportLine),
   maxLines: ORDER_MAX_LINES,
+  customer: CUSTOMER,
   prepare: (values) =>
     'is_fees_paid_by_customer' in values ? { ...values, is_fees_paid_by_customer: fees(values.is_fees_paid_by_customer) } : { ...values },
   item: (first, products: LineInput[]) =>

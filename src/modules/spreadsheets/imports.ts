@@ -47,6 +47,8 @@ export interface ImportSpec<Item> {
   row: Validator<TSchema>;
   line: Validator<TSchema>;
   maxLines: number;
+  /** The customer's columns: a `lead_key`'s later rows may leave them out or repeat them otherwise (a phone as +212…). */
+  customer: readonly string[];
   /** A row's cells as the API would receive them (`yes` → `1` for a boolean). */
   prepare?: (values: Record<string, string>) => Record<string, unknown>;
   item: (first: Record<string, unknown>, lines: LineInput[]) => Item;
@@ -68,16 +70,13 @@ const RETRIES = 2;
 
 const norm = (h: string) => h.trim().toLowerCase();
 
-/** The customer's columns: a `lead_key`'s later rows may leave them out or repeat them otherwise (a phone as +212…). */
-const CUSTOMER = new Set(['full_name', 'phone', 'email', 'city', 'area', 'address']);
-
 /**
  * The columns of the record other than its customer's (an order's `total` and fees): a `lead_key`'s
  * later row must not give another value. Its customer fields are the first row's (webhooks-files.md).
  */
 const recordColumns = (spec: ImportSpec<unknown>) =>
   spec.columns.filter(
-    (c) => c !== KEY && !CUSTOMER.has(c) && !((spec.line.schema.properties as Record<string, unknown> | undefined) ?? {})[c],
+    (c) => c !== KEY && !spec.customer.includes(c) && !((spec.line.schema.properties as Record<string, unknown> | undefined) ?? {})[c],
   );
 
 /** Two cells saying the same (`yes` and `1` for a boolean, `398` and `398.00`). */
