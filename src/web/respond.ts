@@ -8,13 +8,14 @@ import { wantsJson } from './scope.js';
  */
 export const isLocalPath = (path: string) => /^\/(?![/\\])/.test(path);
 
-/** A same-site path to go back to: the Referer when it is ours, else the fallback. */
-export function backUrl(req: FastifyRequest, fallback = '/'): string {
+/** A same-site path to go back to: the Referer when it is ours (and one of the `only` pages, given), else the fallback. */
+export function backUrl(req: FastifyRequest, fallback = '/', only?: readonly string[]): string {
   const ref = req.headers.referer;
   if (ref) {
     try {
       const u = new URL(ref);
-      if (u.host === req.headers.host && isLocalPath(u.pathname)) return u.pathname + u.search;
+      const allowed = !only || only.includes(u.pathname);
+      if (u.host === req.headers.host && isLocalPath(u.pathname) && allowed) return u.pathname + u.search;
     } catch {
       /* not a URL */
     }

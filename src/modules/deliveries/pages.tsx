@@ -35,10 +35,7 @@ const markBody = compile(MarkBody);
  * else the round's first page. Never another site or page: backUrl keeps a same-host local path
  * only, and only the round's two addresses are taken from it.
  */
-function roundBack(req: FastifyRequest): string {
-  const back = backUrl(req, PAGE);
-  return [PAGE, '/'].some((path) => back === path || back.startsWith(`${path}?`)) ? back : PAGE;
-}
+const roundBack = (req: FastifyRequest) => backUrl(req, PAGE, [PAGE, '/']);
 
 /**
  * roundBack after a mark took an order off the round: a page now past the round's last shows its

@@ -163,8 +163,7 @@ export async function webhookPages(web: FastifyInstance) {
     };
     const message = sent.ok ? `Sent again: HTTP ${sent.status}.` : `Sent again, and it failed: ${sent.error}`;
     // Back to the log's page the resend was sent from (this webhook's own page only), else its first.
-    const back = backUrl(req, showUrl(hook.id));
-    const redirect = back.split('?')[0] === showUrl(hook.id) ? back : showUrl(hook.id);
+    const redirect = backUrl(req, showUrl(hook.id), [showUrl(hook.id)]);
     return done(req, reply, { message, redirect, data });
   });
 
