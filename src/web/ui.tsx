@@ -143,10 +143,11 @@ export function Field(p: FieldProps) {
   );
 }
 
-export function TextArea(p: { name: string; label: string; value?: string | null; rows?: number; required?: boolean }) {
+/** A text of several lines; `wide` spans a form grid's columns (an address of up to 1,000 characters). */
+export function TextArea(p: { name: string; label: string; value?: string | null; rows?: number; required?: boolean; wide?: boolean }) {
   const f = useField(p.name);
   return (
-    <div class={f.messages.length ? 'field has-error' : 'field'}>
+    <div class={['field', p.wide && 'field-wide', f.messages.length && 'has-error'].filter(Boolean).join(' ')}>
       <FieldLabel id={f.id} label={p.label} required={p.required} />
       <textarea
         id={f.id}

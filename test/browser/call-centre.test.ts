@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
 import { clockIn } from '../../src/modules/call-centre/agent.js';
 import { agentOf, leads, shop, type Shop } from '../../src/modules/call-centre/test-fixtures.js';
+import { createProduct } from '../../src/modules/products/service.js';
 import { PASSWORD, person } from '../../src/test-support/people.js';
 import { layoutProblems } from './layout-check.js';
 import { checkPage, login, newPage, screenshots, skipBrowser, startBrowserEnv, type BrowserEnv } from './support.js';
@@ -331,6 +332,40 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     }
     assert.deepEqual(problems, []);
     await checkPage(page, 'call screen with a long phone');
+    await page.context().close();
+  });
+
+  test("the call screen's product correction shows a 40-character SKU and its product's name at 1024 px, the page no wider than the screen", async () => {
+    const wide = await shop(env.t.db);
+    const sku = 'ARGAN-OIL-PURE-COLD-PRESSED-100ML-BOTTLE';
+    await createProduct(env.t.db, { accountId: wide.accountId, sku, name: 'Huile d’argan 100 ml', price: 199 });
+    const [id] = await leads(env.t.db, wide, [{ sku: 'A' }]);
+    const admin = await person(env.t.db, 'admin');
+    const page = await newPage(env, { width: 1024, height: 800 });
+    await login(page, admin.email, PASSWORD);
+    await page.goto(`/call-centre/leads/${id}`);
+    await page.getByText('Corrections on confirmation').click();
+    const select = page.locator('select[name="products[0][sku]"]');
+    await select.selectOption(sku);
+    const problems: string[] = [];
+    for (const width of [1024, 1280, 1440, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const p of await layoutProblems(page))
+        // Narrower than 1024 px (a phone) the name may be cut; the page never scrolls sideways.
+        if (width === 1024 || !p.startsWith('choice cut')) problems.push(`${width} px: ${p}`);
+      // The SKU itself is readable at every width but a phone's.
+      const [need, room] = await select.evaluate((el, text) => {
+        const s = getComputedStyle(el);
+        const ctx = document.createElement('canvas').getContext('2d')!;
+        ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+        return [ctx.measureText(text).width, el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)];
+      }, `${sku} —`);
+      if (width > 860 && need > room)
+        problems.push(`${width} px: the SKU needs ${Math.round(need)} px, the select has ${Math.round(room)}`);
+    }
+    assert.deepEqual(problems, []);
+    await page.setViewportSize({ width: 1024, height: 800 });
+    await checkPage(page, 'call screen with a long SKU');
     await page.context().close();
   });
 

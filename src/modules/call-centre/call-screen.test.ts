@@ -167,7 +167,7 @@ test('an outcome saved after the agent’s own claim ran out: the lead is theirs
   );
   assert.match(page.body, /value="confirmed"[^>]*checked/);
   assert.match(page.body, /<details class="corrections" open/);
-  assert.match(page.body, /name="address"[^>]*value="12 Rue Corrected"/);
+  assert.match(page.body, /<textarea[^>]*name="address"[^>]*>12 Rue Corrected<\/textarea>/);
   assert.match(page.body, /name="products\[0\]\[quantity\]"[^>]*value="3"/);
   assert.match(page.body, />Wants it before Friday<\/textarea>/);
   // Saved again, it goes through.

@@ -149,7 +149,7 @@ function OutcomeForm(p: {
               <Field name="phone" label="Phone" type="tel" value={lead.phone} />
               <Field name="city" label="City" value={lead.city} />
               <Field name="area" label="Area" value={lead.area} />
-              <Field name="address" label="Address" value={lead.address} />
+              <TextArea name="address" label="Address" value={lead.address} rows={3} />
             </div>
             <LineRows products={p.products} lines={lead.products} max={100} blank={1} />
           </details>

@@ -156,16 +156,26 @@ export function ListFilters(p: { accounts?: Account[]; searchHint: string; extra
   );
 }
 
-/** "2 × ARGAN-100, 1 × AMLOU-250", each line kept whole when the cell wraps. */
+/**
+ * "2 × ARGAN-100, 1 × AMLOU-250": the cell wraps between lines first; a line wider than the cell on
+ * its own ("1000 × RHASSOUL-200," beside a 999,999.00 total at 1280 px) breaks before its SKU, never
+ * inside it (a nowrap line scrolled the admin's orders table 45 px sideways).
+ */
 export function ProductsSummary(p: { products: { quantity: number; sku: string }[] }) {
+  const last = p.products.length - 1;
   return (
     <span>
       {p.products.map((x, i) => (
         <>
-          {i > 0 && ', '}
-          <span class={longValueClass(x.sku) ?? 'nowrap'}>
-            {x.quantity} × {x.sku}
+          <span class="summary-line">
+            {/* The comma inside the SKU's box: after a long SKU's box it stood alone on a line. */}
+            {x.quantity} ×{' '}
+            <span class={longValueClass(x.sku) ?? 'nowrap'}>
+              {x.sku}
+              {i < last && ','}
+            </span>
           </span>
+          {i < last && ' '}
         </>
       ))}
     </span>
@@ -558,7 +568,7 @@ export function LeadForm(p: {
           <Field name="city" label="City" value={lead?.city} />
           <Field name="area" label="Area" value={lead?.area} />
         </div>
-        <Field name="address" label="Address" value={lead?.address} />
+        <TextArea name="address" label="Address" value={lead?.address} rows={2} />
         {p.products.length === 0 && !lead ? (
           <p class="flash flash-error">This account has no active product yet: add or activate one first.</p>
         ) : (

@@ -408,7 +408,7 @@ export function OrderForm(p: {
           <Field name="email" label="Email" type="email" value={order?.email} autocomplete="off" />
           <Field name="city" label="City" value={order?.city} required />
           <Field name="area" label="Area" value={order?.area} />
-          <Field name="address" label="Address" value={order?.address} required />
+          <TextArea name="address" label="Address" value={order?.address} rows={3} required wide />
           <Select name="shipment_way" label="Shipment way" options={SHIPMENT_WAYS} value={String(order?.shipment_way ?? 1)} />
           <Select
             name="is_fees_paid_by_customer"
