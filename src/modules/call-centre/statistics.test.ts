@@ -225,6 +225,13 @@ test("the days are the platform's (Africa/Casablanca, UTC+1 in December 2026) on
   );
   const none = await chartOf('from=1990-01-01&to=1999-12-31');
   assert.deepEqual(none, { points: [], caption: 'No call in this range.' });
+  // Another team's call in that range: the chart's months were those of every agent's calls (review).
+  const stranger = await agentOf(t.db, [s.products.A]);
+  await t.db.query(
+    "INSERT INTO lead_calls (account_id, lead_id, agent_id, outcome, created_at) VALUES ($1, $2, $3, 'no_reply', '1995-06-15T10:00Z')",
+    [s.accountId, ids[0], stranger.id],
+  );
+  assert.deepEqual(await chartOf('from=1990-01-01&to=1999-12-31'), none, "another team's calls do not shape the chart");
 });
 
 test("the CSV neutralises an agent's name a spreadsheet would run as a formula, as the lead and order exports do (stats audit)", async () => {

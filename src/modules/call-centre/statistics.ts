@@ -105,9 +105,12 @@ const localDay = (at: Date, tz: string) => DateTime.fromJSDate(at, { zone: tz })
 export async function callsOverTime(q: Queryable, actor: Actor, from: string, to: string, tz: string): Promise<CallsOverTime> {
   const range = daySpan(from, to, tz);
   const bucket = chartBucket(Math.round((range.until.getTime() - range.since.getTime()) / 86_400_000));
+  const within = new Where();
+  within.params.push(range.since, range.until);
   const bounds = await q.query<{ first: Date | null; last: Date | null }>(
-    'SELECT min(created_at) AS first, max(created_at) AS last FROM lead_calls WHERE created_at >= $1 AND created_at < $2',
-    [range.since, range.until],
+    `SELECT min(lc.created_at) AS first, max(lc.created_at) AS last FROM lead_calls lc
+      WHERE lc.created_at >= $1 AND lc.created_at < $2 AND lc.agent_id IN (SELECT u.id FROM users u ${scopeOf(within, actor)})`,
+    within.params,
   );
   const { first, last } = bounds.rows[0];
   let [start, end] = [from, to];
