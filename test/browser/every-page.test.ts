@@ -107,14 +107,7 @@ describe('every page of every role', { skip: skipBrowser }, () => {
       total: 199,
       products: [{ sku: 'KOHL-CLASSIC', quantity: 1, price: 199 }],
     });
-    const who = demo.logins.find((l) => l.role === 'admin')!;
-    const page = await newPage(env);
-    await login(page, who.email, who.password);
-    const id = await page.evaluate(
-      async (ref) => (await (await fetch(`/orders?search=${ref}`, { headers: { accept: 'application/json' } })).json()).data[0].id,
-      reference,
-    );
-    await page.goto(`/orders/${id}/edit`);
+    const page = await orderPage(reference, 'edit');
     const problems: string[] = [];
     const field = page.getByLabel('Address');
     for (const width of [1024, 1280, 1440, 390]) {
@@ -157,6 +150,19 @@ describe('every page of every role', { skip: skipBrowser }, () => {
     return reference;
   }
 
+  /** A new admin's page on the order's `show` or `edit` page (the dashboard's pages are by id). */
+  async function orderPage(reference: string, view: 'show' | 'edit') {
+    const who = demo.logins.find((l) => l.role === 'admin')!;
+    const page = await newPage(env);
+    await login(page, who.email, who.password);
+    const id = await page.evaluate(
+      async (ref) => (await (await fetch(`/orders?search=${ref}`, { headers: { accept: 'application/json' } })).json()).data[0].id,
+      reference,
+    );
+    await page.goto(`/orders/${id}/${view}`);
+    return page;
+  }
+
   async function deleteOrder(reference: string) {
     await fetch(`${env.base}/api/web/1.0/orders/${reference}`, { method: 'DELETE', headers: { authorization: `Bearer ${demo.token}` } });
   }
@@ -172,14 +178,7 @@ describe('every page of every role', { skip: skipBrowser }, () => {
       total: 4990,
       products: products.map((sku, i) => ({ sku, quantity: 1 + (i % 3), price: 190 + i })),
     });
-    const who = demo.logins.find((l) => l.role === 'admin')!;
-    const page = await newPage(env);
-    await login(page, who.email, who.password);
-    const id = await page.evaluate(
-      async (ref) => (await (await fetch(`/orders?search=${ref}`, { headers: { accept: 'application/json' } })).json()).data[0].id,
-      reference,
-    );
-    await page.goto(`/orders/${id}/show`);
+    const page = await orderPage(reference, 'show');
     const problems: string[] = [];
     for (const width of [861, 1024, 1280, 1440, 1600]) {
       await page.setViewportSize({ width, height: 800 });
