@@ -112,6 +112,23 @@ export const order = (i = 0, over: Record<string, unknown> = {}) => ({
 });
 
 /** Runs `fn` with an app of its own, closed afterwards whether `fn` passed or threw. */
+/** An API v1 request with `a`'s token: its status and its JSON body (undefined when empty). */
+export async function apiCall(
+  app: FastifyInstance,
+  a: Tenant,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  payload?: unknown,
+) {
+  const r = await app.inject({
+    method,
+    url: `/api/web/1.0${path}`,
+    headers: a.auth,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+  return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined };
+}
+
 export async function withTestApp<T>(fn: (t: TestApp) => Promise<T>, env?: Record<string, string>): Promise<T> {
   const t = await testApp(env);
   try {

@@ -2,12 +2,11 @@
 // its events in the transaction of the change, set-based, with the API's JSON of that moment.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lead, order, tenant, testApp, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { lead, order, tenant, testApp, type Tenant, type TestApp, apiCall } from '../../test-support/harness.js';
 import { newId } from '../../lib/ids.js';
 import type { Queryable } from '../../db/database.js';
 import { recordLeadEvents } from './outbox.js';
 
-const API = '/api/web/1.0';
 let t: TestApp;
 before(async () => {
   t = await testApp({ API_RATE_LIMIT_PER_MINUTE: '100000' });
@@ -19,15 +18,8 @@ after(async () => {
   await t.close();
 });
 
-async function call(a: Tenant, method: string, path: string, payload?: unknown) {
-  const r = await t.app.inject({
-    method: method as 'GET',
-    url: `${API}${path}`,
-    headers: a.auth,
-    ...(payload ? { payload: payload as object } : {}),
-  });
-  return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined };
-}
+const call = (a: Tenant, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, payload?: unknown) =>
+  apiCall(t.app, a, method, path, payload);
 
 async function listen(a: Tenant, types: string[], status = 'active') {
   const id = newId();

@@ -2,7 +2,7 @@
 // through every door that confirms: the API's single and bulk PATCH, the lead page, the call screen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lead, tenant, sharedTestApp, usingPostgres, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { lead, tenant, sharedTestApp, usingPostgres, type Tenant, type TestApp, apiCall } from '../../test-support/harness.js';
 import { backendPid, waitsForAdvisoryLockOf } from '../../test-support/locks.js';
 import { login } from '../../test-support/session.js';
 import { createProduct, deleteProducts, stockRefusal } from '../products/service.js';
@@ -13,22 +13,13 @@ import { productId, stock, warehouse, brokenInvariants } from '../stocks/test-fi
 import { transitionLeads } from './lifecycle.js';
 import type { Queryable } from '../../db/database.js';
 
-const API = '/api/web/1.0';
 const INVALID = 'The given data was invalid.';
 const unsold = (sku: string) => `The product ${sku} is no longer sold and this lead cannot be confirmed: change the lead's products first.`;
 
 let t: TestApp;
 sharedTestApp((app) => (t = app), { API_RATE_LIMIT_PER_MINUTE: '100000' });
 
-async function call(a: Tenant, method: 'GET' | 'POST' | 'PATCH', path: string, payload?: unknown) {
-  const r = await t.app.inject({
-    method,
-    url: `${API}${path}`,
-    headers: a.auth,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
-  return { status: r.statusCode, body: JSON.parse(r.body) };
-}
+const call = (a: Tenant, method: 'GET' | 'POST' | 'PATCH', path: string, payload?: unknown) => apiCall(t.app, a, method, path, payload);
 
 const deleteProduct = (id: string) => t.db.tx((q) => deleteProducts(q, [id]));
 

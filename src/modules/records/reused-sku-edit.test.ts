@@ -4,12 +4,11 @@
 // PATCH writes the lines as sent: there the SKU names the account's active product (api-v1.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { order, lead, sharedTestApp, tenant, type Tenant, type TestApp } from '../../test-support/harness.js';
+import { order, lead, sharedTestApp, tenant, type Tenant, type TestApp, apiCall } from '../../test-support/harness.js';
 import { login } from '../../test-support/session.js';
 import { createProduct, deleteProducts } from '../products/service.js';
 import { productId } from '../stocks/test-fixtures.js';
 
-const API = '/api/web/1.0';
 const INVALID_LINE = 'The selected products.0.sku is invalid.';
 const DELETED_CHOSEN = /<option value="P1" selected>P1 \(not an active product\)<\/option>/;
 const NEW_APART = /<option value="P1" data-price="210.00">P1 — Argan Oil 100ml \(new\)<\/option>/;
@@ -17,15 +16,7 @@ const NEW_APART = /<option value="P1" data-price="210.00">P1 — Argan Oil 100ml
 let t: TestApp;
 sharedTestApp((app) => (t = app));
 
-async function call(a: Tenant, method: 'GET' | 'POST' | 'PATCH', path: string, payload?: unknown) {
-  const r = await t.app.inject({
-    method,
-    url: `${API}${path}`,
-    headers: a.auth,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
-  return { status: r.statusCode, body: JSON.parse(r.body) };
-}
+const call = (a: Tenant, method: 'GET' | 'POST' | 'PATCH', path: string, payload?: unknown) => apiCall(t.app, a, method, path, payload);
 
 /** P1 deleted, and a new product created under its SKU. */
 async function reuseP1(a: Tenant) {
