@@ -1,8 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
+import { SYSTEM } from '../../src/core/actor.js';
 import { clockIn } from '../../src/modules/call-centre/agent.js';
 import { agentOf, leads, shop, type Shop } from '../../src/modules/call-centre/test-fixtures.js';
+import { createOrder } from '../../src/modules/orders/service.js';
 import { createProduct } from '../../src/modules/products/service.js';
 import { PASSWORD, person } from '../../src/test-support/people.js';
 import { layoutProblems } from './layout-check.js';
@@ -335,37 +337,68 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await page.context().close();
   });
 
-  test("the call screen's product correction shows a 40-character SKU and its product's name at 1024 px, the page no wider than the screen", async () => {
-    const wide = await shop(env.t.db);
+  test("a 40-character SKU's product select shows the SKU and its product's name at 1024 px on the call screen's correction and on the lead and order forms (edit and create), the page no wider than the screen", async () => {
+    const db = env.t.db;
+    const wide = await shop(db);
     const sku = 'ARGAN-OIL-PURE-COLD-PRESSED-100ML-BOTTLE';
-    await createProduct(env.t.db, { accountId: wide.accountId, sku, name: 'Huile d’argan 100 ml', price: 199 });
-    const [id] = await leads(env.t.db, wide, [{ sku: 'A' }]);
-    const admin = await person(env.t.db, 'admin');
+    await createProduct(db, { accountId: wide.accountId, sku, name: 'Huile d’argan 100 ml', price: 199 });
+    const [id] = await leads(db, wide, [{ sku: 'A' }]);
+    const reference = await db.tx((q) =>
+      createOrder(q, SYSTEM, wide.accountId, {
+        full_name: 'Customer Test',
+        phone: '0612345678',
+        city: 'Casablanca',
+        address: '1 Rue de Fes',
+        is_fees_paid_by_customer: true,
+        total: 100,
+        products: [{ sku: 'A', quantity: 1, price: 100 }],
+      }),
+    );
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM orders WHERE account_id = $1 AND reference = $2', [
+      wide.accountId,
+      reference,
+    ]);
+    const admin = await person(db, 'admin');
     const page = await newPage(env, { width: 1024, height: 800 });
     await login(page, admin.email, PASSWORD);
+    const problems: string[] = [];
+    /** The first line's select with the long SKU chosen, from 1024 px to a phone's width. */
+    async function check(label: string, nameShownFrom: number) {
+      const select = page.locator('select[name="products[0][sku]"]');
+      await select.selectOption(sku);
+      for (const width of [1024, 1280, 1440, 390]) {
+        await page.setViewportSize({ width, height: 800 });
+        for (const p of await layoutProblems(page))
+          // Narrower than 1024 px (a phone) the name may be cut; the page never scrolls sideways.
+          if (width === 1024 || width >= nameShownFrom || !p.startsWith('choice cut')) problems.push(`${label}, ${width} px: ${p}`);
+        // The SKU itself is readable at every width but a phone's.
+        const [need, room] = await select.evaluate((el, text) => {
+          const s = getComputedStyle(el);
+          const ctx = document.createElement('canvas').getContext('2d')!;
+          ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+          return [ctx.measureText(text).width, el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)];
+        }, `${sku} —`);
+        if (width > 860 && need > room)
+          problems.push(`${label}, ${width} px: the SKU needs ${Math.round(need)} px, the select has ${Math.round(room)}`);
+      }
+      await page.setViewportSize({ width: 1024, height: 800 });
+    }
     await page.goto(`/call-centre/leads/${id}`);
     await page.getByText('Corrections on confirmation').click();
-    const select = page.locator('select[name="products[0][sku]"]');
-    await select.selectOption(sku);
-    const problems: string[] = [];
-    for (const width of [1024, 1280, 1440, 390]) {
-      await page.setViewportSize({ width, height: 800 });
-      for (const p of await layoutProblems(page))
-        // Narrower than 1024 px (a phone) the name may be cut; the page never scrolls sideways.
-        if (width === 1024 || !p.startsWith('choice cut')) problems.push(`${width} px: ${p}`);
-      // The SKU itself is readable at every width but a phone's.
-      const [need, room] = await select.evaluate((el, text) => {
-        const s = getComputedStyle(el);
-        const ctx = document.createElement('canvas').getContext('2d')!;
-        ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
-        return [ctx.measureText(text).width, el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)];
-      }, `${sku} —`);
-      if (width > 860 && need > room)
-        problems.push(`${width} px: the SKU needs ${Math.round(need)} px, the select has ${Math.round(room)}`);
+    // The call screen's name shows at 1024 px (stacked) and again from 1440 px (decisions.md).
+    await check('call screen', 1440);
+    await checkPage(page, 'call screen with a long SKU');
+    // The lead and order forms: their select had 350 px at 1024 px and 397 px from 1280 px.
+    for (const [label, path] of [
+      ['lead edit', `/leads/${id}/edit`],
+      ['order edit', `/orders/${rows[0].id}/edit`],
+      ['lead create', `/leads/create?account_id=${wide.accountId}`],
+      ['order create', `/orders/create?account_id=${wide.accountId}`],
+    ]) {
+      await page.goto(path);
+      await check(label, 861);
     }
     assert.deepEqual(problems, []);
-    await page.setViewportSize({ width: 1024, height: 800 });
-    await checkPage(page, 'call screen with a long SKU');
     await page.context().close();
   });
 
