@@ -4,6 +4,8 @@ import { plainAmount } from '../ledger/schemas.js';
 
 export const PAYMENT_METHODS = ['bank_transfer', 'paypal'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+/** How a method is named to people (pages, the PDF statement). */
+export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = { bank_transfer: 'Bank transfer', paypal: 'PayPal' };
 export const INVOICE_STATUSES = ['pending', 'paid', 'canceled'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 

@@ -66,3 +66,20 @@ describe("the statement's net, found by the finance audit", () => {
     assert.match(plain, /Net for the period: 90\.00 MAD/);
   });
 });
+
+describe('the PDF statement over pages, found by the finance audit', () => {
+  test("every page of orders starts with the columns' names, and the method reads as the pages name it", async () => {
+    const { s, seller } = await shopWithOneOrder();
+    for (let i = 0; i < 60; i++) {
+      const o = await makeOrder(t.db, s.accountId, { total: 90 });
+      await moveOrder(t.db, s.accountId, o.id, 'shipped');
+      await moveOrder(t.db, s.accountId, o.id, 'delivered');
+    }
+    const text = await statement(seller, { amount: 50 });
+    const pages = text.split('\f').filter((p) => /ORD-/.test(p));
+    assert.ok(pages.length >= 2, `${pages.length} pages of orders`);
+    for (const [i, page] of pages.entries()) assert.match(page, /Order\s+Status\s+Collected/, `page ${i + 1}`);
+    assert.match(text, /Totals\s+61 orders\s/);
+    assert.match(text, /\(PayPal\)/);
+  });
+});

@@ -1,6 +1,7 @@
 import { PDF_FONTS, pdfDocument, writeText } from '../../files/pdf.js';
 import { dayIn } from '../../lib/time-zone.js';
 import type { InvoiceRow, Statement } from './queries.js';
+import { PAYMENT_METHOD_LABELS } from './schemas.js';
 
 const { regular: REGULAR, bold: BOLD } = PDF_FONTS;
 
@@ -31,13 +32,14 @@ export async function statementPdf(inv: InvoiceRow, s: Statement, tz: string): P
   doc.font(REGULAR).fontSize(10).moveDown(0.5);
   doc.text(`Account: ${inv.account_name}`);
   doc.text(`Period: ${s.since ? dayIn(s.since, tz) : 'the beginning'} to ${dayIn(s.until, tz)}`);
-  doc.text(`Payout: ${money(Number(inv.amount))} (${inv.data.payment_method.replace('_', ' ')}), status ${inv.status}`);
+  doc.text(`Payout: ${money(Number(inv.amount))} (${PAYMENT_METHOD_LABELS[inv.data.payment_method]}), status ${inv.status}`);
   doc.moveDown();
 
   const x0 = 40;
-  const widths = [72, 52, 62, 50, 50, 50, 50, 50, 64]; // one per header cell: 500 of the page's 515 points
+  const widths = [72, 62, 62, 50, 50, 50, 50, 50, 64]; // one per header cell: 510 of the page's 515 points
   const header = ['Order', 'Status', ...COLUMNS.map(([, l]) => l), 'Net'];
-  const row = (cells: string[], bold = false) => {
+  // Each page of orders starts with the columns' names.
+  const row = (cells: string[], bold = false): void => {
     const y = doc.y;
     doc.font(bold ? BOLD : REGULAR).fontSize(8);
     let x = x0;
@@ -47,7 +49,10 @@ export async function statementPdf(inv: InvoiceRow, s: Statement, tz: string): P
     });
     doc.x = x0;
     doc.y = y + 14;
-    if (doc.y > doc.page.height - 60) doc.addPage();
+    if (doc.y > doc.page.height - 60) {
+      doc.addPage();
+      row(header, true);
+    }
   };
   row(header, true);
   const totals: Record<string, number> = {};
