@@ -140,6 +140,9 @@ export async function ordersPages(web: FastifyInstance) {
     if (!json) throw notFound(); // deleted since the request found it
     return JSON.parse(json) as OrderItem;
   };
+  /** The order as its pages show it: a deleted product's lines marked (its page's 'No longer sold', its form's own choice). */
+  const shownItemOf = (row: OrderRow) =>
+    Promise.all([itemOf(row), unsoldLinesOf(db, 'order_lines', row.id)]).then(([item, unsold]) => markUnsold(item, unsold));
 
   web.get('/orders', { config: { can: orderPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
@@ -213,7 +216,7 @@ export async function ordersPages(web: FastifyInstance) {
     const leadVisible = async (leadId: string | null) =>
       leadId !== null && leadPolicy.can('view')(user) && (await findLead(db, (await leadAccess(db, user)).scope, leadId)) !== undefined;
     const [order, histories, events, couriers, companies, ledger, canSeeLead, pushFailure] = await Promise.all([
-      itemOf(row),
+      shownItemOf(row),
       orderHistories(db, row.id, { impersonator: true }),
       orderEvents(db, row.id),
       options.includes('shipped') ? deliveryUsers(db) : Promise.resolve([]),
@@ -257,10 +260,7 @@ export async function ordersPages(web: FastifyInstance) {
       return reply.redirect(orderUrl(row.id), 302);
     }
     // A line of a deleted product shows as that product, not as a new one that took its SKU since.
-    const [order, products] = await Promise.all([
-      Promise.all([itemOf(row), unsoldLinesOf(db, 'order_lines', row.id)]).then(([item, unsold]) => markUnsold(item, unsold)),
-      activeProducts(db, row.account_id),
-    ]);
+    const [order, products] = await Promise.all([shownItemOf(row), activeProducts(db, row.account_id)]);
     return renderFormPage(req, reply, {
       title: `Edit ${order.reference}`,
       subtitle: order.full_name,

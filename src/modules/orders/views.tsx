@@ -59,7 +59,7 @@ export interface OrderItem {
   shipment_way: number;
   is_fees_paid_by_customer: boolean;
   total: number;
-  /** `unsold`: the line's product was deleted (its edit page only: markUnsold). */
+  /** `unsold`: the line's product was deleted (its page and edit page only: markUnsold). */
   products: { sku: string; name: string; quantity: number; price: number; total: number; unsold?: boolean }[];
   shipping_company: string | null;
   tracking_number: string | null;

@@ -2,6 +2,7 @@
 // deleted, its SKU taken since by a new product, is not swapped to the new product by a save that
 // did not change it (docs/decisions.md, "A deleted product's line is not swapped by SKU"). The API's
 // PATCH writes the lines as sent: there the SKU names the account's active product (api-v1.md).
+// A lead's and an order's page mark such a line 'No longer sold' alike (ProductsTable).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { order, lead, sharedTestApp, tenant, type Tenant, type TestApp, apiCall } from '../../test-support/harness.js';
@@ -162,4 +163,25 @@ test('the API’s PATCH writes the lines as sent: a reused SKU names the new pro
   const orderPatch = await call(a, 'PATCH', `/orders/${orderRef}`, { products });
   assert.equal(orderPatch.status, 200, JSON.stringify(orderPatch.body));
   assert.deepEqual(await lines('order_lines', orderId), ['P1:Argan Oil 100ml (new)']);
+});
+
+test("the lead's page and the order's page mark a deleted product's line 'No longer sold', its SKU taken by a new product since, and not the other lines", async () => {
+  const a = await tenant(t.db);
+  const products = [
+    { sku: 'P1', quantity: 2, price: 199 },
+    { sku: 'P2', quantity: 1, price: 50 },
+  ];
+  const [leadRef] = (await call(a, 'POST', '/leads', { leads: [lead(1, { products })] })).body.data.references as string[];
+  const [orderRef] = (await call(a, 'POST', '/orders', { orders: [order(1, { total: 448, products })] })).body.data.references as string[];
+  await reuseP1(a);
+  const seller = await login(t.app, a.email);
+  for (const page of [`/leads/${await idOf('leads', a, leadRef)}/show`, `/orders/${await idOf('orders', a, orderRef)}/show`]) {
+    const res = await seller.get(page);
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+    // Each products table row: its SKU and whether it is marked.
+    const rows = [...res.body.matchAll(/<tr><td data-label="SKU"><code[^>]*>([^<]+)<\/code>[\s\S]*?<\/tr>/g)].map(
+      ([row, sku]) => `${sku}${row.includes('<span class="badge badge-red">No longer sold</span>') ? ' (no longer sold)' : ''}`,
+    );
+    assert.deepEqual(rows, ['P1 (no longer sold)', 'P2'], page);
+  }
 });
