@@ -83,3 +83,15 @@ describe('the PDF statement over pages, found by the finance audit', () => {
     assert.match(text, /\(PayPal\)/);
   });
 });
+
+describe("the statement's account name, found by the finance audit", () => {
+  test('an Arabic name reads in order, a space between its words, beside the Latin ones', async () => {
+    const { s, seller } = await shopWithOneOrder();
+    await t.db.query('UPDATE accounts SET name = $1 WHERE id = $2', ['متجر الأركان Été', s.accountId]);
+    const inv = (await seller.json('POST', '/invoices/create/request', { amount: 50, payment_method: 'paypal' })).json().data;
+    const text = pdfText((await seller.get(`/invoices/${inv.id}/pdf`)).rawPayload, { layout: false }).replace(/[\u202a-\u202e]/g, '');
+    // pdftotext spells the lam-alef ligature its own way: the words' order is what is checked (it was
+    // "الأركان متجر", pdfkit laying the words out left to right).
+    assert.match(text, /Account:\s+متجر\s+\S*ركان\s*Été/);
+  });
+});

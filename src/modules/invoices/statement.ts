@@ -30,7 +30,7 @@ export async function statementPdf(inv: InvoiceRow, s: Statement, tz: string): P
 
   doc.font(BOLD).fontSize(18).text(`Payout statement ${inv.reference}`);
   doc.font(REGULAR).fontSize(10).moveDown(0.5);
-  doc.text(`Account: ${inv.account_name}`);
+  writeText(doc, `Account: ${inv.account_name}`, { width: 515, maxLines: 2 }); // an Arabic name in reading order
   doc.text(`Period: ${s.since ? dayIn(s.since, tz) : 'the beginning'} to ${dayIn(s.until, tz)}`);
   doc.text(`Payout: ${money(Number(inv.amount))} (${PAYMENT_METHOD_LABELS[inv.data.payment_method]}), status ${inv.status}`);
   doc.moveDown();
