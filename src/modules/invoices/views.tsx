@@ -21,13 +21,12 @@ import {
 import type { Balance } from '../ledger/queries.js';
 import { BalanceKpis, hidesMoney } from '../ledger/views.js';
 import type { InvoiceHistoryRow, InvoiceJson, PaymentDetails } from './queries.js';
-import { INVOICE_STATUSES, type PaymentMethod } from './schemas.js';
+import { INVOICE_STATUSES, PAYMENT_METHOD_LABELS as METHOD_LABELS } from './schemas.js';
 import { SettingsHeader } from '../settings/components.js';
 import { changedBy } from '../records/record-ui.js';
 
 export const LIST = '/invoices';
 export const showUrl = (id: string) => `/invoices/${id}/show`;
-const METHOD_LABELS: Record<PaymentMethod, string> = { bank_transfer: 'Bank transfer', paypal: 'PayPal' };
 const METHOD_OPTIONS = Object.entries(METHOD_LABELS) as [string, string][];
 
 type Row = InvoiceJson & { account_name?: string };
