@@ -84,6 +84,7 @@ export const messages = {
   prohibits: (k: string, other: string) => `The ${attr(k)} field prohibits ${attr(other)} from being present.`,
   confirmed: (k: string) => `The ${attr(k)} field confirmation does not match.`,
   different: (k: string, other: string) => `The ${attr(k)} field and ${attr(other)} must be different.`,
+  decimal: (k: string) => `The ${attr(k)} field must have 0-2 decimal places.`,
   unique: (k: string) => `The ${attr(k)} has already been taken.`,
   statusTransition: (from: string, to: string) => `The status cannot change from ${from} to ${to}.`,
 };
@@ -217,6 +218,25 @@ const CONFIRMED = Symbol('laravel.confirmed');
 /** Laravel's `confirmed`, the field's last rule: `<name>_confirmation` beside it must hold the same value. */
 export const confirmed = <T extends TSchema>(schema: T): T => ({ ...schema, [CONFIRMED]: true }) as T;
 
+const TWO_DECIMALS = Symbol('laravel.decimal');
+
+/**
+ * Laravel's `decimal:0,2`, money's rule (finance.md: every amount has two decimals): more decimals are
+ * refused, never rounded. Checked on a value that passed the field's other rules.
+ */
+export const twoDecimals = <T extends TSchema>(schema: T): T => ({ ...schema, [TWO_DECIMALS]: true }) as T;
+
+/**
+ * The decimal places Laravel's `decimal` counts: in the text sent (`"12.340"` has 3), or in a JSON
+ * number as PHP prints a float, to 14 significant digits (`0.1 + 0.2` has 1, `12.340000001` has 9);
+ * a number printed with an exponent (`1e-7`) fails the rule.
+ */
+function decimalPlaces(v: unknown): number {
+  const text = typeof v === 'number' ? String(Number(v.toPrecision(14))) : phpString(v);
+  const m = /^[+-]?\d*\.?(\d*)$/.exec(text);
+  return m ? m[1].length : Infinity;
+}
+
 const REQUIRED_WITHOUT = Symbol('laravel.requiredWithout');
 
 /**
@@ -243,6 +263,8 @@ interface Field {
   confirmed?: boolean;
   /** Laravel's `required_without`: the sibling whose absence makes this field required. */
   requiredWithout?: string;
+  /** Laravel's `decimal:0,2` (twoDecimals). */
+  twoDecimals?: boolean;
   props?: [string, Field][];
   items?: Field;
 }
@@ -322,6 +344,7 @@ function fieldOf(s: TSchema, presence: Presence): Field {
   const sized = typeof min === 'number' || typeof max === 'number';
   const field: Field = { presence, rules, cast, typeRule: type, sizedAsNumber: sized ? numeric : undefined, confirmed: CONFIRMED in s };
   if (REQUIRED_WITHOUT in s) field.requiredWithout = s[REQUIRED_WITHOUT] as string;
+  if (TWO_DECIMALS in s) field.twoDecimals = true;
   if (kind === 'Object') field.props = propsOf(s);
   if (kind === 'Array') {
     const items = s.items as TSchema;
@@ -362,12 +385,15 @@ function check(f: Field, raw: unknown, key: string, bag: ErrorBag, siblings?: Re
     return v;
   }
   let typed = true;
+  let passed = true;
   const n = f.sizedAsNumber === undefined ? 0 : size(v, f.sizedAsNumber);
   for (const rule of f.rules) {
     if (rule.passes(v, n)) continue;
     bag.add(key, rule.message(key));
+    passed = false;
     if (rule === f.typeRule) typed = false;
   }
+  if (f.twoDecimals && passed && decimalPlaces(v) > 2) bag.add(key, messages.decimal(key));
   if (f.confirmed && !sameAs(v, siblings?.[`${key.slice(key.lastIndexOf('.') + 1)}_confirmation`])) bag.add(key, messages.confirmed(key));
   if (!isPhpArray(v)) return typed && f.cast ? f.cast(v) : v;
   if (f.props) return checkProps(f.props, v, `${key}.`, bag);

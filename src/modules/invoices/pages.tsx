@@ -14,7 +14,7 @@ import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute, WebUser } from '../../web/types.js';
 import type { PageMeta } from '../../db/paging.js';
 import { accountOptions } from '../accounts/queries.js';
-import { cents, checkCents } from '../ledger/schemas.js';
+import { cents } from '../ledger/schemas.js';
 import { balanceOf } from '../ledger/queries.js';
 import { Upload, multipartForms } from '../settings/uploads.js';
 import { invoicePolicy } from './policy.js';
@@ -130,7 +130,6 @@ export async function invoicesPages(web: FastifyInstance) {
     const accountId = req.user!.account_id!;
     const bag = new ErrorBag();
     const input = payoutRequest.check(formBody(req), bag);
-    checkCents(bag, 'amount', input.amount);
     // Every field's error at once; the balance is checked again under its lock when booking.
     if (typeof input.amount === 'number' && !bag.has('amount')) {
       const { available } = (await balanceOf(db, accountId))!;

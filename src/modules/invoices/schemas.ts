@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { compile } from '../../http/validation.js';
+import { compile, twoDecimals } from '../../http/validation.js';
 import { plainAmount } from '../ledger/schemas.js';
 
 export const PAYMENT_METHODS = ['bank_transfer', 'paypal'] as const;
@@ -18,7 +18,7 @@ export const INVOICE_MOVES: Record<InvoiceStatus, readonly InvoiceStatus[]> = {
 
 export const payoutRequest = compile(
   Type.Object({
-    amount: Type.Number({ minimum: 1, maximum: 9_999_999 }),
+    amount: twoDecimals(Type.Number({ minimum: 1, maximum: 9_999_999 })),
     payment_method: Type.String({ enum: [...PAYMENT_METHODS] }),
     comment: Type.Optional(Type.String({ maxLength: 1000, nullable: true })),
   }),

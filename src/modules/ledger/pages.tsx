@@ -14,7 +14,7 @@ import { ledgerPolicy } from './policy.js';
 import { accountOptions } from '../accounts/queries.js';
 import { accountExists } from '../accounts/service.js';
 import { balanceOf, feesOf, ledgerPage, type LedgerRow } from './queries.js';
-import { adjustBody, AMOUNT_ZERO, cents, checkCents, feesPatch, ledgerFilters, type FeesInput } from './schemas.js';
+import { adjustBody, AMOUNT_ZERO, cents, feesPatch, ledgerFilters, type FeesInput } from './schemas.js';
 import { adjustBalance, updateFees } from './service.js';
 import { FeesForm, LedgerPage } from './views.js';
 
@@ -65,7 +65,6 @@ export async function ledgerPages(web: FastifyInstance) {
     const bag = new ErrorBag();
     const body = formBody(req);
     const input = feesPatch.check(body, bag) as FeesInput;
-    for (const k of Object.keys(input)) checkCents(bag, k, input[k as keyof FeesInput]);
     bag.throwIfAny(feesPatch.schema);
     await db.tx((q) => updateFees(q, req.user!, req.params.id, input));
     return done(req, reply, { message: 'Fees saved.', redirect: `/accounts/${req.params.id}/fees`, data: await feesOf(db, req.params.id) });
@@ -114,7 +113,6 @@ export async function ledgerPages(web: FastifyInstance) {
   web.post('/balance-histories/adjust', { config: { can: ledgerPolicy.can('adjust') } }, async (req, reply) => {
     const bag = new ErrorBag();
     const input = adjustBody.check(formBody(req), bag);
-    checkCents(bag, 'amount', input.amount);
     if (!bag.has('amount') && input.amount === 0) bag.add('amount', AMOUNT_ZERO);
     if (input.account_id && !bag.has('account_id') && !(await accountExists(db, input.account_id)))
       bag.add('account_id', messages.invalid('account_id'));

@@ -1,17 +1,17 @@
 import { Type } from '@sinclair/typebox';
-import { compile, sometimesRequired, type ErrorBag } from '../../http/validation.js';
+import { compile, sometimesRequired, twoDecimals } from '../../http/validation.js';
 import { LEDGER_KINDS } from './book.js';
 
 /** A fee that has no "unset": left out it keeps its value; sent empty or null it is required (never kept silently). */
-const fee = (maximum = 99_999) => sometimesRequired(Type.Number({ minimum: 0, maximum }));
+const fee = (maximum = 99_999) => sometimesRequired(twoDecimals(Type.Number({ minimum: 0, maximum })));
 
 /** `PATCH /accounts/{id}/fees`: any of the fees; the others keep their value. */
 export const feesPatch = compile(
   Type.Object({
     confirmation_fee: fee(),
     fulfilment_fee: fee(),
-    delivery_fee: Type.Optional(Type.Number({ minimum: 0, maximum: 99_999, nullable: true })),
-    return_fee: Type.Optional(Type.Number({ minimum: 0, maximum: 99_999, nullable: true })),
+    delivery_fee: Type.Optional(twoDecimals(Type.Number({ minimum: 0, maximum: 99_999, nullable: true }))),
+    return_fee: Type.Optional(twoDecimals(Type.Number({ minimum: 0, maximum: 99_999, nullable: true }))),
     default_delivery_fee: fee(),
     default_return_fee: fee(),
     cod_percent: fee(100),
@@ -37,7 +37,7 @@ export const adjustmentTooLow = (available: number) =>
 export const adjustBody = compile(
   Type.Object({
     account_id: Type.String({ minLength: 1, maxLength: 100 }),
-    amount: Type.Number({ minimum: -9_999_999, maximum: 9_999_999 }),
+    amount: twoDecimals(Type.Number({ minimum: -9_999_999, maximum: 9_999_999 })),
     comment: Type.String({ minLength: 1, maxLength: 1000 }),
   }),
 );
@@ -53,13 +53,6 @@ export const ledgerFilters = {
 };
 
 export const AMOUNT_ZERO = 'The amount field must not be zero.';
-
-/** Laravel's `decimal:0,2`: money has at most two decimals. */
-export function checkCents(bag: ErrorBag, key: string, value: unknown): void {
-  if (typeof value !== 'number' || bag.has(key)) return;
-  if (Math.abs(Math.round(value * 100) - value * 100) > 1e-6)
-    bag.add(key, `The ${key.replace(/_/g, ' ')} field must have 0-2 decimal places.`);
-}
 
 /** A number as the decimal text the database stores (two places). */
 export const cents = (n: number) => n.toFixed(2);

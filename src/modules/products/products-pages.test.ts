@@ -300,6 +300,19 @@ describe('products: fields and rules', () => {
         landing_page_url: ['The landing page url field must be a valid URL.'],
       },
     );
+    // Money has two decimals (domain.md): more are refused, never rounded.
+    invalid(
+      await as.admin.json(
+        'POST',
+        '/products/store',
+        full({ price: 12.345, purchase_price: '9.999', has_discount: true, discount: 10.555 }),
+      ),
+      {
+        price: ['The price field must have 0-2 decimal places.'],
+        purchase_price: ['The purchase price field must have 0-2 decimal places.'],
+        discount: ['The discount field must have 0-2 decimal places.'],
+      },
+    );
   });
 
   test('a failed form goes back with the messages next to the fields and the input kept', async () => {

@@ -1,6 +1,6 @@
 import { answerUniqueViolation } from '../../http/errors.js';
 import { Type, type TObject, type TProperties } from '@sinclair/typebox';
-import { compile, messages, type ErrorBag } from '../../http/validation.js';
+import { compile, messages, twoDecimals, type ErrorBag } from '../../http/validation.js';
 
 export const PRODUCT_STATUSES = ['active', 'inactive'] as const;
 export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
@@ -57,7 +57,7 @@ export const PRODUCT_FIELDS: readonly ProductField[] = [
   'script',
 ];
 
-const money = (nullable = false) => Type.Number({ minimum: 1, maximum: 99_999, nullable });
+const money = (nullable = false) => twoDecimals(Type.Number({ minimum: 1, maximum: 99_999, nullable }));
 const size = () => Type.Number({ minimum: 1, maximum: 9_999, nullable: true });
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
 

@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { answerUniqueViolation } from '../../http/errors.js';
-import { checkDistinct, compile, messages, type ErrorBag } from '../../http/validation.js';
+import { checkDistinct, compile, messages, twoDecimals, type ErrorBag } from '../../http/validation.js';
 import { MAPPED_STATUSES } from '../shipping/courier.js';
 
 export const ADAPTERS = ['manual', 'http'] as const;
 export const COMPANY_STATUSES = ['active', 'inactive'] as const;
 export const MAX_CITIES = 500;
-const fee = () => Type.Number({ minimum: 0, maximum: 99_999 });
+const fee = () => twoDecimals(Type.Number({ minimum: 0, maximum: 99_999 }));
 
 const CompanyBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),

@@ -198,6 +198,55 @@ describe('shipping companies', () => {
     assert.match(shown.body, /20\.00 MAD/);
   });
 
+  test('city fees with more than two decimals are refused, never rounded: store, update and the form (finance.md)', async () => {
+    const three = {
+      'cities.0.delivery_fee': ['The cities.0.delivery_fee field must have 0-2 decimal places.'],
+      'cities.0.return_fee': ['The cities.0.return_fee field must have 0-2 decimal places.'],
+      'cities.1.delivery_fee': ['The cities.1.delivery_fee field must have 0-2 decimal places.'],
+      'cities.1.return_fee': ['The cities.1.return_fee field must have 0-2 decimal places.'],
+    };
+    const cities = [
+      { city_id: casa, delivery_fee: 12.345, return_fee: 7.005 },
+      { city_id: rabat, delivery_fee: 0.004, return_fee: 1e-7 },
+    ];
+    const audit = name();
+    const refused = await as.admin.json('POST', '/shipping-companies/store', { name: audit, adapter: 'manual', cities });
+    assert.deepEqual(expectJson(refused, 422).errors, three);
+    assert.equal((await t.db.query('SELECT 1 FROM shipping_companies WHERE name = $1', [audit])).rows.length, 0);
+
+    const ok = [
+      { city_id: casa, delivery_fee: 12.35, return_fee: '7.10' },
+      { city_id: rabat, delivery_fee: 0.1 + 0.2, return_fee: 0 },
+    ];
+    const c = expectJson(
+      await as.admin.json('POST', '/shipping-companies/store', { name: audit, adapter: 'manual', cities: ok }),
+      201,
+    ).data;
+    const fees = () =>
+      t.db.query<{ f: string }>(
+        `SELECT string_agg(delivery_fee || '/' || return_fee, ' ' ORDER BY delivery_fee) AS f FROM shipping_company_cities WHERE shipping_company_id = $1`,
+        [c.id],
+      );
+    assert.equal((await fees()).rows[0].f, '0.30/0.00 12.35/7.10');
+    const update = await as.admin.json('PATCH', `/shipping-companies/${c.id}/update`, { cities });
+    assert.deepEqual(expectJson(update, 422).errors, three);
+    assert.equal((await fees()).rows[0].f, '0.30/0.00 12.35/7.10', 'the refused update changed nothing');
+
+    // The form: the message beside the field, the fees unchanged.
+    const edit = { method: 'PATCH' as const, headers: { referer: `http://codops.test/shipping-companies/${c.id}/edit` } };
+    const back = await as.admin.form(
+      `/shipping-companies/${c.id}/update`,
+      { name: audit, adapter: 'manual', cities: [{ city_id: casa, delivery_fee: '12.345', return_fee: '7' }] },
+      edit,
+    );
+    assert.equal(back.statusCode, 302, back.body);
+    const page = await as.admin.follow(back);
+    assert.deepEqual(fieldErrors(page.body, 'f-cities_0__delivery_fee_'), [
+      'The cities.0.delivery_fee field must have 0-2 decimal places.',
+    ]);
+    assert.equal((await fees()).rows[0].f, '0.30/0.00 12.35/7.10');
+  });
+
   test('the permission matrix, and a company that shipped orders cannot be deleted', async () => {
     const c = expectJson(await as.admin.json('POST', '/shipping-companies/store', { name: name(), adapter: 'manual' }), 201).data;
     for (const role of ROLES) {

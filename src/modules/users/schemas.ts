@@ -1,5 +1,5 @@
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
-import { compile, confirmed, type Validator } from '../../http/validation.js';
+import { compile, confirmed, twoDecimals, type Validator } from '../../http/validation.js';
 import { LEAD_STATUSES } from '../leads/transitions.js';
 import { ROLES, type Role } from '../../core/roles.js';
 
@@ -59,7 +59,7 @@ const EXTRA_SCHEMAS: Record<ExtraField, TSchema> = {
   account_id: Type.String({ minLength: 1, maxLength: 64 }),
   manager_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, nullable: true })),
   call_center_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, nullable: true })),
-  salary: Type.Optional(Type.Number({ minimum: 0, maximum: 999_999, nullable: true })),
+  salary: Type.Optional(twoDecimals(Type.Number({ minimum: 0, maximum: 999_999, nullable: true }))),
   products_ids_to_confirm: ids(1000),
   agent_working_hours: Type.Optional(
     Type.Array(Type.Object({ startTime: Type.String({ maxLength: 5 }), endTime: Type.String({ maxLength: 5 }) }), {

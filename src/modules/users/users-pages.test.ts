@@ -461,6 +461,10 @@ describe('users: create and edit with each role’s fields', () => {
       salary: ['The salary field must be at least 0.'],
       agent_working_hours: ['The agent working hours field must be an array.'],
     });
+    // Money has two decimals (domain.md): more are refused, never rounded.
+    expectInvalid(await agents.admin.json('POST', '/users/agents/store', base({ salary: 3500.005 })), {
+      salary: ['The salary field must have 0-2 decimal places.'],
+    });
   });
 
   test('a 422 lists its keys in the form’s order (contact, account, work, sign-in, status), as every other form’s schema does', async () => {
