@@ -38,6 +38,8 @@ export const bankAccountBody = compile(
     iban: Type.String({ minLength: 1, maxLength: 34 }),
   }),
 );
+/** An IBAN/RIB, its spaces taken out before the checks, holds ASCII letters and digits: Laravel's `alpha_num:ascii`. */
+export const IBAN_CHARACTERS = 'The iban field must only contain letters and numbers.';
 export const paypalBody = compile(Type.Object({ paypal_email: Type.String({ format: 'email', maxLength: 255 }) }));
 
 export const MAX_PROOF_BYTES = 5 * 1024 * 1024;
