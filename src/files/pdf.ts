@@ -60,7 +60,13 @@ export function bidiLevels(text: string): EmbeddingLevels {
   return getBidi().getEmbeddingLevels(text);
 }
 
-/** `text`'s lines at `width` (pdfkit's measure), as [start, end] in the text, breaking at spaces. */
+/**
+ * A textarea's lines end in CRLF (browsers send them so): pdfkit breaks at LF and draws the CR as a
+ * missing glyph's box.
+ */
+const lineFeeds = (text: string) => text.replace(/\r\n?/g, '\n');
+
+/** `text`'s lines at `width` (pdfkit's measure), as [start, end] in the text, breaking at spaces and at line feeds. */
 function lineRanges(doc: PDFKit.PDFDocument, text: string, width: number): [number, number][] {
   const lines: [number, number][] = [];
   const words = [...text.matchAll(/\S+/g)];
@@ -68,7 +74,8 @@ function lineRanges(doc: PDFKit.PDFDocument, text: string, width: number): [numb
   let to = -1;
   for (const w of words) {
     const wEnd = w.index + w[0].length - 1;
-    if (from >= 0 && doc.widthOfString(text.slice(from, wEnd + 1)) > width) {
+    const newLine = from >= 0 && text.slice(to + 1, w.index).includes('\n');
+    if (from >= 0 && (newLine || doc.widthOfString(text.slice(from, wEnd + 1)) > width)) {
       lines.push([from, to]);
       from = -1;
     }
@@ -81,6 +88,7 @@ function lineRanges(doc: PDFKit.PDFDocument, text: string, width: number): [numb
 
 /** How many lines `text` takes at `width` in the document's current font, as writeText breaks it. */
 export function lineCount(doc: PDFKit.PDFDocument, text: string, width: number): number {
+  text = lineFeeds(text);
   if (RTL.test(text)) return lineRanges(doc, text, width).length;
   return Math.round(doc.heightOfString(text, { width }) / doc.currentLineHeight(true));
 }
@@ -93,6 +101,7 @@ export function lineCount(doc: PDFKit.PDFDocument, text: string, width: number):
  * aligned right when it starts right to left.
  */
 export function writeText(doc: PDFKit.PDFDocument, text: string, opts: { width: number; maxLines: number }): void {
+  text = lineFeeds(text);
   const lineHeight = doc.currentLineHeight(true);
   if (!RTL.test(text)) {
     doc.text(text, { width: opts.width, height: opts.maxLines * lineHeight + 1, ellipsis: true });

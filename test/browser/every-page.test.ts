@@ -132,6 +132,9 @@ describe('every page of every role', { skip: skipBrowser }, () => {
     assert.deepEqual(await field.evaluate((el) => [el.getAttribute('name'), (el as HTMLTextAreaElement).required]), ['address', true]);
     await field.fill(`${address.slice(0, 990)}\nDoor 4`);
     await Promise.all([page.waitForURL(/\/show$/), page.getByRole('button', { name: 'Save changes' }).click()]);
+    // The order's page shows it on its two lines (it ran them together: outside check).
+    const shown = await page.locator('.card-customer dd').filter({ hasText: 'Door 4' }).innerText();
+    assert.match(shown, /\nDoor 4$/);
     await page.context().close();
     const saved = await fetch(`${env.base}/api/web/1.0/orders/${reference}`, { headers: { authorization: `Bearer ${demo.token}` } });
     assert.equal(((await saved.json()) as { data: { address: string } }).data.address, `${address.slice(0, 990)}\r\nDoor 4`);

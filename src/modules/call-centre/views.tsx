@@ -223,7 +223,7 @@ export function CallScreen(p: {
               <dt>Area</dt>
               <dd>{lead.area ?? '—'}</dd>
               <dt>Address</dt>
-              <dd>{lead.address ?? '—'}</dd>
+              <dd class="prewrap">{lead.address ?? '—'}</dd>
               <dt>Status</dt>
               <dd>
                 <RecordStatus status={lead.status} /> · {lead.call_attempts} attempts

@@ -305,7 +305,8 @@ export function CustomerCard(p: {
           ...('email' in c ? [['Email', c.email ?? null] as [string, string | null]] : []),
           ['City', c.city],
           ['Area', c.area],
-          ['Address', c.address],
+          // The lines typed in the form's textarea (a building, a street, a landmark), kept as typed.
+          ['Address', c.address ? <span class="prewrap">{c.address}</span> : c.address],
         ]}
       />
     </Card>
