@@ -440,6 +440,26 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     assert.equal(new URL(page.url()).pathname, '/call-centre');
     await checkPage(page, 'queue outside hours');
   });
+  test("the call screen, stacked (phones, and up to 1,279 px), shows the customer's record before the products and the outcome", async () => {
+    const [id] = await leads(env.t.db, s, [{ sku: 'A' }]);
+    const agent = await agentOf(env.t.db, [s.products.A], { hours: [{ startTime: '00:00', endTime: '23:59' }] });
+    await env.t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '10 minutes' WHERE id = $1`, [id, agent.id]);
+    const page = await newPage(env);
+    await login(page, agent.email, PASSWORD);
+    await page.goto(`/call-centre/leads/${id}`);
+    const top = async (name: string) => (await page.locator(`.${name}`).first().boundingBox())!.y;
+    for (const width of [390, 1024, 1279]) {
+      await page.setViewportSize({ width, height: 900 });
+      const at = [await top('card-customer'), await top('card-customer-record'), await top('card-products'), await top('card-outcome')];
+      // It came last, after the history: the risk read after the outcome was chosen (outside check).
+      assert.deepEqual(
+        [...at].sort((a, b) => a - b),
+        at,
+        `${width} px: customer, record, products, outcome at ${at.join(', ')}`,
+      );
+    }
+    await page.context().close();
+  });
 });
 
 /**
