@@ -69,6 +69,25 @@ const LAYOUT_CHECK = `(() => {
     }
     if (broken) out.push('word broken: ' + name(cell) + ' "' + broken + '"');
   }
+  // An amount or a reference split over two lines anywhere ("10,000,248 / .50 MAD" in a card,
+  // "ORD- / 00239"), or an IBAN inside one of its groups of 4: they are kept whole.
+  const lines = (range) => new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  for (const el of document.querySelectorAll('main .money, main .ref, main .nowrap, main .iban')) {
+    if (!visible(el)) continue;
+    const range = document.createRange();
+    if (!el.classList.contains('iban')) {
+      range.selectNodeContents(el);
+      if (lines(range) > 1) out.push('value broken: ' + name(el));
+      continue;
+    }
+    const re = /\\S+/g;
+    const text = el.firstChild;
+    for (let m; text && (m = re.exec(text.data)); ) {
+      range.setStart(text, m.index);
+      range.setEnd(text, m.index + m[0].length);
+      if (lines(range) > 1) out.push('value broken: ' + name(el) + ' "' + m[0] + '"');
+    }
+  }
   // A table that needs sideways scrolling at this width.
   for (const wrap of document.querySelectorAll('main .table-wrap')) {
     if (visible(wrap) && wrap.scrollWidth > wrap.clientWidth + 1) out.push('table scrolls sideways: ' + name(wrap.querySelector('table') || wrap) + ' (' + wrap.scrollWidth + ' > ' + wrap.clientWidth + ')');

@@ -90,6 +90,22 @@ export function RequestForm(p: { balance: Balance }) {
   );
 }
 
+/** An IBAN in groups of 4, the way banks print it: a line breaks between groups only (it broke mid-way at 1280 px). */
+const groupIban = (iban: string) => iban.replace(/\s+/g, '').replace(/(.{4})(?=.)/g, '$1 ');
+
+/** A payout's bank account: the bank and the holder, the IBAN on a line of its own; null when none is set. */
+function BankAccount(d: Partial<PaymentDetails>) {
+  const names = [d.bank_name, d.account_holder].filter(Boolean).join(' · ');
+  if (!names && !d.iban) return null;
+  return (
+    <>
+      {names}
+      {names && d.iban && <br />}
+      {d.iban && <code class="iban">{groupIban(d.iban)}</code>}
+    </>
+  );
+}
+
 export function InvoicePage(p: {
   invoice: InvoiceJson;
   accountName: string;
@@ -119,9 +135,7 @@ export function InvoicePage(p: {
             ['Payment method', METHOD_LABELS[inv.payment_method]],
             [
               inv.payment_method === 'paypal' ? 'PayPal' : 'Bank account',
-              inv.payment_method === 'paypal'
-                ? p.details.paypal_email
-                : [p.details.bank_name, p.details.account_holder, p.details.iban].filter(Boolean).join(' · '),
+              inv.payment_method === 'paypal' ? p.details.paypal_email : BankAccount(p.details),
             ],
             ['Comment', inv.comment],
             ['Proof', inv.proof_url ? <a href={inv.proof_url}>View the proof of payment</a> : null],

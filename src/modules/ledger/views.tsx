@@ -24,7 +24,7 @@ export const kindLabel = (k: string) => (k === 'cod_fee' ? 'COD fee' : k.replace
 /** The balance's three figures (hidden by "hide money"). */
 export function BalanceKpis(p: { balance: Balance }) {
   return (
-    <div class="kpis">
+    <div class="kpis money-kpis">
       <Kpi label="Balance" value={<Money value={p.balance.balance} />} />
       <Kpi label="Pending payouts" value={<Money value={p.balance.reserved} />} hint="Already debited from the balance" />
       <Kpi label="Available" value={<Money value={p.balance.available} />} />
@@ -35,27 +35,38 @@ export function BalanceKpis(p: { balance: Balance }) {
 /** "Hide money" (profile): monetary columns leave the lists, amounts elsewhere show a mask. */
 export const hidesMoney = () => usePage().user?.hide_money === true;
 
-/** An account's ledger rows, or (`withAccount`) every account's, each naming its account. */
-export function LedgerTable(p: { rows: LedgerRow[]; caption: string; withAccount?: boolean }) {
+/**
+ * An account's ledger rows, or (`withAccount`) every account's, each naming its account. `ofOrder`: one
+ * order's rows on its own page, without the column repeating its reference, nor an Invoice or Comment
+ * column none of its rows fills (its 9 columns scrolled sideways in the page's 530 px column at 1280 px),
+ * and without a sort (the order's page does not sort them).
+ */
+export function LedgerTable(p: { rows: LedgerRow[]; caption: string; withAccount?: boolean; ofOrder?: boolean }) {
   const hide = hidesMoney();
+  const filled = (value: (r: LedgerRow) => string | null) => !p.ofOrder || p.rows.some((r) => value(r));
+  // A reference is kept whole: 'ORD-00239' broke at its hyphen in a narrow column.
+  const ref = (value: string | null) => (value ? <span class="nowrap">{value}</span> : '');
   return (
     <DataTable<LedgerRow>
       caption={p.caption}
       rows={p.rows}
       empty="No ledger rows yet."
       columns={[
-        { label: 'Date', sort: 'created_at', render: (r) => <DateTimeCell iso={r.created_at} /> },
+        { label: 'Date', sort: p.ofOrder ? undefined : 'created_at', render: (r) => <DateTimeCell iso={r.created_at} /> },
         ...(p.withAccount ? [{ label: 'Account', render: (r: LedgerRow) => r.account_name ?? '' }] : []),
         { label: 'Kind', render: (r) => kindLabel(r.kind) },
-        { label: 'Order', render: (r) => r.order_reference ?? '' },
-        { label: 'Invoice', render: (r) => r.invoice_reference ?? '' },
+        ...(p.ofOrder
+          ? filled((r) => r.invoice_reference)
+            ? [{ label: 'Invoice', render: (r: LedgerRow) => ref(r.invoice_reference) }]
+            : []
+          : [{ label: 'Reference', render: (r: LedgerRow) => <>{[ref(r.order_reference), ' ', ref(r.invoice_reference)]}</> }]),
         ...(hide
           ? []
           : [
               { label: 'Amount', class: 'num', render: (r: LedgerRow) => <Money value={r.amount} /> },
               { label: 'Balance after', class: 'num', render: (r: LedgerRow) => <Money value={r.balance_after} /> },
             ]),
-        { label: 'Comment', render: (r) => r.comment ?? '' },
+        ...(filled((r) => r.comment) ? [{ label: 'Comment', render: (r: LedgerRow) => r.comment ?? '' }] : []),
         { label: 'By', render: (r) => (r.created_by_name ? changedBy(r.created_by_name, r.impersonated_by) : '') },
       ]}
     />

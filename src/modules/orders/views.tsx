@@ -358,8 +358,8 @@ export function OrderPage(p: {
             />
           </Card>
           {p.ledger && p.ledger.length > 0 && (
-            <Card title="Fees and balance">
-              <LedgerTable rows={p.ledger} caption="The order's ledger rows" />
+            <Card title="Fees and balance" class="card-ledger">
+              <LedgerTable rows={p.ledger} caption="The order's ledger rows" ofOrder />
             </Card>
           )}
           <CourierEventsCard events={p.events} />
