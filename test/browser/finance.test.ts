@@ -208,7 +208,7 @@ describe('payouts in a real browser', { skip: skipBrowser }, () => {
     const main = await staff.locator('main').innerText();
     assert.match(main, new RegExp(order.reference));
     assert.match(main, /INV-00001/);
-    for (const width of [1280, 1440, 390]) {
+    for (const width of [1280, 1024, 1440, 390]) {
       await staff.setViewportSize({ width, height: 800 });
       for (const p of await layoutProblems(staff)) problems.push(`ledger at ${width} px: ${p}`);
     }

@@ -1078,10 +1078,14 @@ describe('payouts and the ledger while logged in as a seller', () => {
     const json = (await as.json('GET', '/balance-histories?kind=payout_reserved')).json().data;
     assert.deepEqual(Object.keys(json[0]), LEDGER_ROW_KEYS);
     assert.equal(json[0].created_by, s.userId);
-    assert.match((await as.get('/balance-histories')).body, new RegExp(`<td data-label="By">${both.replace(/[()]/g, '\\$&')}</td>`));
+    // The By cell goes under the Date's between the phones' cards and 1280 px (its td a tucked-col).
+    assert.match(
+      (await as.get('/balance-histories')).body,
+      new RegExp(`<td class="tucked-col" data-label="By">${both.replace(/[()]/g, '\\$&')}</td>`),
+    );
     await as.form('/impersonate/leave');
     const all = (await admin.get(`/balance-histories?account_id=${s.accountId}`)).body;
-    assert.equal(all.split(`<td data-label="By">${both}</td>`).length - 1, 2);
+    assert.equal(all.split(`<td class="tucked-col" data-label="By">${both}</td>`).length - 1, 2);
 
     // The audit trail, as every other finance action has one: the seller and the admin behind them.
     const { rows: audits } = await t.db.query(

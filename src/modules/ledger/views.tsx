@@ -46,6 +46,9 @@ export function LedgerTable(p: { rows: LedgerRow[]; caption: string; withAccount
   const filled = (value: (r: LedgerRow) => string | null) => !p.ofOrder || p.rows.some((r) => value(r));
   // A reference is kept whole: 'ORD-00239' broke at its hyphen in a narrow column.
   const ref = (value: string | null) => (value ? <span class="nowrap">{value}</span> : '');
+  // The list's Comment and By go under Kind and Date between the phones' cards and 1280 px (ui.tsx
+  // Column.under), as the Account under the Reference: it scrolled sideways at 1024 px (826 px of 718).
+  const tuck = (label: string) => (p.ofOrder ? undefined : label);
   return (
     <DataTable<LedgerRow>
       caption={p.caption}
@@ -53,7 +56,7 @@ export function LedgerTable(p: { rows: LedgerRow[]; caption: string; withAccount
       empty="No ledger rows yet."
       columns={[
         { label: 'Date', sort: p.ofOrder ? undefined : 'created_at', render: (r) => <DateTimeCell iso={r.created_at} /> },
-        ...(p.withAccount ? [{ label: 'Account', render: (r: LedgerRow) => r.account_name ?? '' }] : []),
+        ...(p.withAccount ? [{ label: 'Account', under: 'Reference', render: (r: LedgerRow) => r.account_name ?? '' }] : []),
         { label: 'Kind', render: (r) => kindLabel(r.kind) },
         ...(p.ofOrder
           ? filled((r) => r.invoice_reference)
@@ -66,8 +69,8 @@ export function LedgerTable(p: { rows: LedgerRow[]; caption: string; withAccount
               { label: 'Amount', class: 'num', render: (r: LedgerRow) => <Money value={r.amount} /> },
               { label: 'Balance after', class: 'num', render: (r: LedgerRow) => <Money value={r.balance_after} /> },
             ]),
-        ...(filled((r) => r.comment) ? [{ label: 'Comment', render: (r: LedgerRow) => r.comment ?? '' }] : []),
-        { label: 'By', render: (r) => (r.created_by_name ? changedBy(r.created_by_name, r.impersonated_by) : '') },
+        ...(filled((r) => r.comment) ? [{ label: 'Comment', under: tuck('Kind'), render: (r: LedgerRow) => r.comment ?? '' }] : []),
+        { label: 'By', under: tuck('Date'), render: (r) => (r.created_by_name ? changedBy(r.created_by_name, r.impersonated_by) : '') },
       ]}
     />
   );
