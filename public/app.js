@@ -212,3 +212,73 @@ for (const row of document.querySelectorAll('.line-row')) {
   const listed = row.querySelector('select[name$="[sku]"]')?.selectedOptions[0]?.dataset.price;
   if (price && listed !== undefined && price.value !== '' && Number(price.value) === Number(listed)) price.dataset.filled = price.value;
 }
+
+// A form's "Add a line" and "Remove line N" (records/record-ui.tsx LineRows) act in place: without
+// JavaScript they are submit buttons that send the form back with one row more or that line left out.
+const renumberLines = (fieldset) => {
+  const rows = fieldset.querySelectorAll('.line-row');
+  rows.forEach((row, i) => {
+    for (const el of row.querySelectorAll('[name^="products["]')) el.name = el.name.replace(/^products\[\d+\]/, `products[${i}]`);
+    for (const el of row.querySelectorAll('[id^="f-products-"], [for^="f-products-"], [aria-describedby^="f-products-"]'))
+      for (const attr of ['id', 'for', 'aria-describedby']) {
+        const value = el.getAttribute(attr);
+        if (value) el.setAttribute(attr, value.replace(/^f-products-\d+-/, `f-products-${i}-`));
+      }
+    for (const hint of row.querySelectorAll('label .sr-only')) hint.textContent = ` (line ${i + 1})`;
+    const remove = row.querySelector('button[name="_lines"]');
+    if (remove) {
+      remove.value = `remove-${i}`;
+      remove.setAttribute('aria-label', `Remove line ${i + 1}`);
+    }
+  });
+  const add = fieldset.querySelector('.line-add');
+  if (add) add.hidden = rows.length >= Number(fieldset.dataset.maxLines || Infinity);
+  return rows;
+};
+// A blank row: no choice, no value, no message; a deleted product's own choice is not offered.
+const blankLine = (row) => {
+  for (const option of row.querySelectorAll('option')) {
+    if (option.value !== '' && option.dataset.price === undefined) option.remove();
+    else option.selected = option.defaultSelected = option.value === '';
+  }
+  for (const input of row.querySelectorAll('input')) {
+    input.value = input.defaultValue = '';
+    delete input.dataset.filled;
+  }
+  for (const list of row.querySelectorAll('.field-errors')) list.remove();
+  for (const field of row.querySelectorAll('.has-error')) field.classList.remove('has-error');
+  for (const el of row.querySelectorAll('[aria-invalid], [aria-describedby]')) {
+    el.removeAttribute('aria-invalid');
+    el.removeAttribute('aria-describedby');
+  }
+  return row;
+};
+const addLine = (fieldset) => {
+  const rows = fieldset.querySelectorAll('.line-row');
+  if (rows.length === 0) return undefined;
+  const row = blankLine(rows[0].cloneNode(true));
+  rows[rows.length - 1].after(row);
+  renumberLines(fieldset);
+  return row;
+};
+document.addEventListener('click', (e) => {
+  const button = e.target instanceof Element ? e.target.closest('button[name="_lines"]') : null;
+  const fieldset = button?.closest('fieldset.lines');
+  if (!button || !fieldset) return;
+  e.preventDefault();
+  if (button.value === 'add') {
+    addLine(fieldset)?.querySelector('select')?.focus();
+    return;
+  }
+  const row = button.closest('.line-row');
+  if (!row) return;
+  // The only line removed leaves a blank one, as the form without JavaScript does.
+  if (fieldset.querySelectorAll('.line-row').length === 1) {
+    blankLine(row).querySelector('select')?.focus();
+    return;
+  }
+  const next = row.nextElementSibling?.matches('.line-row') ? row.nextElementSibling : row.previousElementSibling;
+  row.remove();
+  renumberLines(fieldset);
+  (next?.matches('.line-row') ? next.querySelector('select') : fieldset.querySelector('.line-add button'))?.focus();
+});

@@ -108,4 +108,80 @@ describe('leads and orders in a real browser', { skip: skipBrowser }, () => {
       }
     await page.context().close();
   });
+
+  // Found by an outside check: no way to a fourth line or to remove one but emptying it by hand; and
+  // without JavaScript a chosen product's empty price was refused.
+  test('product lines are added and removed in place with JavaScript: renumbered, the focus kept, no Add at the most lines', async () => {
+    const page = await newPage(env);
+    await login(page, seller.email, seller.password);
+    await page.goto('/leads/create');
+    const rows = page.locator('.line-row');
+    assert.equal(await rows.count(), 3);
+    await page.locator('select[name="products[0][sku]"]').selectOption('ARGAN-100');
+    await page.getByRole('button', { name: 'Add a line' }).click();
+    assert.equal(await rows.count(), 4);
+    assert.equal(new URL(page.url()).pathname, '/leads/create', 'no round trip');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLSelectElement).name), 'products[3][sku]', 'the new row focused');
+    await page.getByLabel('SKU (line 4)').selectOption('ARGAN-100');
+    assert.equal(await page.getByLabel('Price (line 4)').inputValue(), '199.00');
+    await page.getByLabel('Quantity (line 4)').fill('3');
+    await page.getByRole('button', { name: 'Remove line 1' }).click();
+    assert.equal(await rows.count(), 3);
+    // The old line 4 is line 3 now, its fields and button named so.
+    assert.equal(await page.locator('select[name="products[2][sku]"]').inputValue(), 'ARGAN-100');
+    assert.equal(await page.getByLabel('Quantity (line 3)').inputValue(), '3');
+    assert.equal(await page.getByRole('button', { name: /^Remove line/ }).count(), 3);
+    assert.equal(await page.getByRole('button', { name: 'Remove line 4' }).count(), 0);
+    await checkPage(page, 'lead form with a line added and one removed');
+    // Enter in a field saves the form, as before: the line buttons are not its default.
+    await page.getByLabel('Full name').fill('Karim Lines');
+    await page.getByLabel('Phone', { exact: true }).fill('0612345670');
+    await page.getByLabel('Full name').press('Enter');
+    await page.waitForLoadState('load');
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /created/);
+    assert.match((await page.locator('main').textContent()) ?? '', /ARGAN-100/);
+
+    await page.goto('/orders/create');
+    for (let n = 4; n <= 10; n++) await page.getByRole('button', { name: 'Add a line' }).click();
+    assert.equal(await rows.count(), 10);
+    assert.equal(await page.getByRole('button', { name: 'Add a line' }).count(), 0, 'at the most lines (10), no Add');
+    await page.getByRole('button', { name: 'Remove line 10' }).click();
+    assert.equal(await rows.count(), 9);
+    assert.equal(await page.getByRole('button', { name: 'Add a line' }).count(), 1);
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('name')),
+      'products[8][sku]',
+      'the focus on the line before',
+    );
+    await checkPage(page, 'order form with lines added');
+    await page.context().close();
+  });
+
+  test('without JavaScript, "Add a line" and "Remove line N" send the form back as typed, and a chosen product without a price takes the catalogue price', async () => {
+    const context = await env.browser.newContext({ baseURL: env.base, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await login(page, seller.email, seller.password);
+    await page.goto('/leads/create');
+    await page.getByLabel('Full name').fill('Nadia Nojs');
+    await page.getByLabel('Phone', { exact: true }).fill('0612345671');
+    await page.getByLabel('SKU (line 1)').selectOption('ARGAN-100');
+    await page.getByLabel('Quantity (line 1)').fill('1');
+    await page.getByLabel('SKU (line 2)').selectOption('ARGAN-100');
+    await page.getByLabel('Quantity (line 2)').fill('4');
+    assert.equal(await page.getByLabel('Price (line 2)').inputValue(), '', 'nothing fills it in without JavaScript');
+    await page.getByRole('button', { name: 'Add a line' }).click();
+    await page.waitForLoadState('load');
+    assert.equal(await page.locator('.line-row').count(), 4);
+    assert.equal(await page.getByLabel('Full name').inputValue(), 'Nadia Nojs');
+    assert.equal(await page.getByLabel('Quantity (line 2)').inputValue(), '4');
+    await page.getByRole('button', { name: 'Remove line 1' }).click();
+    await page.waitForLoadState('load');
+    assert.equal(await page.locator('.line-row').count(), 3);
+    assert.equal(await page.getByLabel('Quantity (line 1)').inputValue(), '4');
+    await page.getByRole('button', { name: 'Create lead' }).click();
+    await page.waitForLoadState('load');
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /created/);
+    assert.match((await page.locator('main').textContent()) ?? '', /796\.00/, '4 × 199.00');
+    await context.close();
+  });
 });

@@ -234,3 +234,53 @@ test('a lapsed lead is not taken again while the agent holds another: one lead a
   await t.db.query(`UPDATE leads SET status = 'wrong' WHERE id = $1`, [second]);
   ok(await agent.json('POST', `/call-centre/leads/${first}/claim`, {}));
 });
+
+// Found by an outside check: the confirmation's corrections offered the lead's lines + 1 blank, with no
+// way to another line or to remove one but emptying it by hand, and without JavaScript a chosen
+// product's empty price was refused.
+test('the corrections add or remove a line and come back open on the call screen, recording nothing; a line without a price takes the catalogue price', async () => {
+  const { id, agent, back } = await onTheCallScreen();
+  const screen = await agent.get(`/call-centre/leads/${id}`);
+  assert.match(screen.body, /aria-label="Remove line 2"/);
+  const line = { sku: 'A', quantity: 1, price: 100 };
+  const added = await agent.form(
+    `/leads/${id}/status`,
+    { status: 'confirmed', products: [line, { sku: '', quantity: '', price: '' }], _lines: 'add' },
+    back,
+  );
+  assert.equal(String(added.headers.location), `/call-centre/leads/${id}#f-products-2-sku`);
+  const page = await agent.get(`/call-centre/leads/${id}`);
+  assert.match(page.body, /<details class="corrections" open/);
+  assert.equal([...page.body.matchAll(/<div class="line-row">/g)].length, 3);
+  assert.match(page.body, /value="confirmed"[^>]*checked/, 'the choice kept');
+  const state = async () =>
+    (
+      await t.db.query<{ status: string; lines: number }>(
+        `SELECT status, (SELECT count(*)::int FROM lead_lines WHERE lead_id = l.id) AS lines FROM leads l WHERE id = $1`,
+        [id],
+      )
+    ).rows[0];
+  assert.deepEqual(await state(), { status: 'new', lines: 1 });
+  const removed = await agent.form(
+    `/leads/${id}/status`,
+    { products: [line, { sku: 'B', quantity: 2, price: '' }], _lines: 'remove-0' },
+    back,
+  );
+  assert.equal(String(removed.headers.location), `/call-centre/leads/${id}#f-lines`);
+  const without = (await agent.get(`/call-centre/leads/${id}`)).body;
+  assert.match(without, /<details class="corrections" open/);
+  assert.match(without, /name="products\[0\]\[quantity]" [^>]*value="2"/);
+  assert.doesNotMatch(without, /name="products\[1\]/);
+  assert.deepEqual(await state(), { status: 'new', lines: 1 });
+  const confirmed = await agent.form(
+    `/leads/${id}/status`,
+    { status: 'confirmed', products: [{ sku: 'B', quantity: 2, price: '' }] },
+    back,
+  );
+  assert.equal(confirmed.statusCode, 302);
+  const lines = await t.db.query<{ sku: string; price: number }>('SELECT sku, price::float8 AS price FROM lead_lines WHERE lead_id = $1', [
+    id,
+  ]);
+  assert.deepEqual(lines.rows, [{ sku: 'B', price: 40 }]);
+  assert.equal((await state()).status, 'confirmed');
+});

@@ -4,7 +4,7 @@ import { usePage } from '../../web/page-context.js';
 import { Badge, Button, Card, Field, FieldErrorList, Form, Kpi, PageHeader, Select, TextArea } from '../../web/ui.js';
 import type { LeadItem } from '../leads/views.js';
 import { ProductsTable, UnsoldNotice } from '../leads/views.js';
-import { HistoryCard, LineRows, Money, RecordStatus, statusLabel, type HistoryItem } from '../records/record-ui.js';
+import { HistoryCard, LineRows, LINES_SHOWN, Money, RecordStatus, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import type { CustomerHistoryRow, CustomerRecord } from './customer.js';
 import { callCentrePolicy } from './policy.js';
 import type { QueueCounts } from './queue.js';
@@ -90,8 +90,8 @@ function OutcomeForm(p: {
   // refused, the corrections open: its messages are inside.
   const { errors, old } = usePage();
   const chosen = (old as { status?: unknown }).status;
-  // A confirmation sent back (a refused field, a claim taken again) shows its corrections as typed.
-  const correctionsOpen = chosen === 'confirmed' || errors.some((k) => CORRECTIONS.has(k.split('.')[0]));
+  // A confirmation sent back (a refused field, a claim taken again, a line added or removed) shows its corrections as typed.
+  const correctionsOpen = chosen === 'confirmed' || LINES_SHOWN in old || errors.some((k) => CORRECTIONS.has(k.split('.')[0]));
   // The choice's own message ("The status field is required.") beside the group, as ui.tsx's fields do.
   const statusErrors = errors.of('status');
   const invalid = statusErrors.length > 0;

@@ -618,3 +618,133 @@ test("the list's date filters read hour 24 as the next day's hour 0, in the plat
     assert.deepEqual(await refs(`created_from=${encodeURIComponent('2026-12-05 24:30')}`), ['LD-00002']);
     assert.deepEqual(await refs(`created_to=${encodeURIComponent('2026-12-05 24:00')}`), []);
   }));
+
+/** The product rows of a form page: each row's chosen SKU ('' for none), in order. */
+const lineRows = (html: string) =>
+  [...html.matchAll(/<div class="line-row">(.*?)<\/select>/gs)].map((m) => /<option value="([^"]*)" selected/.exec(m[1])?.[1] ?? '');
+/** A redirect's page, its fragment (the row to land on) left to the browser. */
+const back = (s: Agent, res: LightMyRequestResponse) => s.get(location(res).replace(/#.*$/, ''));
+
+// Found by an outside check: three blank lines on a new lead, the saved ones + 1 on its edit, and no
+// way to get a fourth or remove a saved line but emptying its fields by hand (dashboard.md: usable
+// without JavaScript).
+test('"Add a line" and "Remove line N" send the lead form back with a row more or that line left out, writing nothing', () =>
+  withTestApp(async (t) => {
+    const a = await tenant(t.db);
+    const s = await login(t.app, a.email);
+    const create = await s.get('/leads/create');
+    assert.deepEqual(lineRows(create.body), ['', '', '']);
+    for (const n of [1, 2, 3])
+      assert.match(create.body, new RegExp(`name="_lines" value="remove-${n - 1}" formnovalidate [^>]*aria-label="Remove line ${n}"`));
+    assert.match(create.body, /<p class="line-add"><button type="submit" name="_lines" value="add" formnovalidate/);
+
+    const sent = form({
+      products: [
+        { sku: 'P1', quantity: 2, price: 199 },
+        { sku: '', quantity: '', price: '' },
+        { sku: 'P2', quantity: 1, price: 50 },
+      ],
+    });
+    const added = await s.form('/leads/store', { ...sent, _lines: 'add' });
+    assert.equal(added.statusCode, 302);
+    assert.equal(location(added), '/leads/create#f-products-3-sku', 'lands on the new row');
+    const four = await back(s, added);
+    assert.deepEqual(lineRows(four.body), ['P1', 'P2', '', ''], 'the lines kept, the blank one after them, one row more');
+    assert.match(four.body, /name="full_name" type="text" value="Ahmed Benali"/);
+    assert.doesNotMatch(four.body, /field-errors/, 'not a refusal');
+    const count = async () => (await t.db.query('SELECT 1 FROM leads WHERE account_id = $1', [a.accountId])).rows.length;
+    assert.equal(await count(), 0, 'nothing written');
+
+    const removed = await s.form('/leads/store', { ...sent, _lines: 'remove-0' });
+    assert.equal(location(removed), '/leads/create#f-lines');
+    const rows = await back(s, removed);
+    assert.deepEqual(lineRows(rows.body), ['P2', '']);
+    assert.match(rows.body, /name="products\[0\]\[quantity]" [^>]*value="1"/);
+    assert.equal(await count(), 0);
+
+    // At the most lines (100 on a lead) no Add.
+    const full = Array.from({ length: 99 }, () => ({ sku: 'P1', quantity: 1, price: 199 }));
+    const hundred = await back(s, await s.form('/leads/store', { ...form({ products: full }), _lines: 'add' }));
+    assert.equal(lineRows(hundred.body).length, 100);
+    assert.match(hundred.body, /<p class="line-add" hidden>/);
+    assert.doesNotMatch(create.body, /<p class="line-add" hidden>/);
+
+    // On the edit page: the saved line removed comes back without it, still saved until "Save changes".
+    const id = await createLead(s, {
+      products: [
+        { sku: 'P1', quantity: 2, price: 199 },
+        { sku: 'P2', quantity: 1, price: 50 },
+      ],
+    });
+    await s.get(`/leads/${id}/edit`);
+    const edit = await s.form(
+      `/leads/${id}/update`,
+      {
+        ...form({
+          products: [
+            { sku: 'P1', quantity: 2, price: 199 },
+            { sku: 'P2', quantity: 1, price: 50 },
+            { sku: '', quantity: '', price: '' },
+          ],
+        }),
+        _lines: 'remove-0',
+      },
+      { method: 'PATCH' },
+    );
+    assert.equal(location(edit), `/leads/${id}/edit#f-lines`);
+    assert.deepEqual(lineRows((await back(s, edit)).body), ['P2', '']);
+    const lines = async () =>
+      (await t.db.query<{ sku: string }>('SELECT sku FROM lead_lines WHERE lead_id = $1 ORDER BY position', [id])).rows.map((r) => r.sku);
+    assert.deepEqual(await lines(), ['P1', 'P2']);
+    const saved = await s.form(
+      `/leads/${id}/update`,
+      form({
+        products: [
+          { sku: 'P2', quantity: 1, price: 50 },
+          { sku: '', quantity: '', price: '' },
+        ],
+      }),
+      { method: 'PATCH' },
+    );
+    assert.equal(location(saved), `/leads/${id}/show`);
+    assert.deepEqual(await lines(), ['P2']);
+  }));
+
+// Found by an outside check: without JavaScript a chosen product left its price empty and the form
+// was refused ("The products.0.price field is required."), where its hint says choosing fills it in.
+test('a form line with a product and no price takes its catalogue price; the JSON keeps requiring it; a line without its SKU is refused beside it', () =>
+  withTestApp(async (t) => {
+    const a = await tenant(t.db);
+    const s = await login(t.app, a.email);
+    const id = await createLead(s, {
+      products: [
+        { sku: 'P2', quantity: 3, price: '' },
+        { sku: 'P1', quantity: 1, price: '150' },
+      ],
+    });
+    const prices = async () =>
+      (
+        await t.db.query<{ sku: string; price: number }>(
+          'SELECT sku, price::float8 AS price FROM lead_lines WHERE lead_id = $1 ORDER BY position',
+          [id],
+        )
+      ).rows;
+    assert.deepEqual(await prices(), [
+      { sku: 'P2', price: 50 },
+      { sku: 'P1', price: 150 },
+    ]);
+    await s.get(`/leads/${id}/edit`);
+    const edited = await s.form(`/leads/${id}/update`, form({ products: [{ sku: 'P1', quantity: 1, price: '' }] }), { method: 'PATCH' });
+    assert.equal(location(edited), `/leads/${id}/show`);
+    assert.deepEqual(await prices(), [{ sku: 'P1', price: 199 }]);
+
+    const json = await s.json('POST', '/leads/store', form({ products: [{ sku: 'P1', quantity: 1, price: '' }] }));
+    assert.equal(json.statusCode, 422);
+    assert.deepEqual(json.json().errors['products.0.price'], ['The products.0.price field is required.']);
+
+    await s.get('/leads/create');
+    const noSku = await s.form('/leads/store', form({ products: [{ sku: '', quantity: 2, price: 199 }] }));
+    const page = await s.follow(noSku);
+    assert.deepEqual(fieldErrors(page.body, 'f-products-0-sku'), ['The products.0.sku field is required.']);
+    assert.match(page.body, /name="products\[0\]\[price]" [^>]*value="199"/);
+  }));

@@ -17,7 +17,16 @@ import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { orderPolicy } from '../orders/policy.js';
 import { findOrder, orderScopeOf } from '../orders/queries.js';
 import { sendJson } from '../listing/api-helpers.js';
-import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
+import {
+  bulkDelete,
+  createHandMade,
+  deleting,
+  fillCatalogPrices,
+  isStaff,
+  linesButton,
+  pageMeta,
+  totalOf,
+} from '../records/record-routes.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { IMPERSONATOR } from '../records/history.js';
@@ -40,7 +49,7 @@ import {
   type LeadRow,
   type LeadScope,
 } from './queries.js';
-import { LEAD_FORM_FIELDS } from './schemas.js';
+import { LEAD_FORM_FIELDS, LEAD_MAX_LINES } from './schemas.js';
 import { isOpenLead, LEAD_STATUSES, leadMovesFor, type LeadStatus } from './transitions.js';
 import { agentChoices, agentsOfScope, leadAssignee } from '../call-centre/agents.js';
 import { checkAgentEdit, checkOutcome } from '../call-centre/outcomes.js';
@@ -186,6 +195,7 @@ export async function leadsPages(web: FastifyInstance) {
   );
 
   web.post('/leads/store', { config: { can: leadPolicy.can('create') } }, async (req, reply) => {
+    if (linesButton(req, reply, LEAD_MAX_LINES, '/leads/create')) return reply;
     const { id, accountId } = await createHandMade(db, req, {
       table: 'leads',
       fields: LEAD_FORM_FIELDS,
@@ -261,8 +271,9 @@ export async function leadsPages(web: FastifyInstance) {
   });
 
   updateRoutes<IdRoute>(route, '/leads/:id/update', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
-    const body = formBody(req);
     const { row } = await load(req);
+    if (linesButton(req, reply, LEAD_MAX_LINES, `/leads/${row.id}/edit`)) return reply;
+    const body = formBody(req);
     const data = await db.tx(
       async (q) => {
         await checkAgentEdit(q, req.user!, row.id, { lock: true });
@@ -270,6 +281,7 @@ export async function leadsPages(web: FastifyInstance) {
         const input = pick(body, LEAD_FORM_FIELDS);
         const bag = new ErrorBag();
         refuseUnsoldLines(await unsoldLines(q, row.id), input.products, bag);
+        await fillCatalogPrices(q, req, row.account_id, input);
         await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, input, bag);
         return itemOf(row, q);
       },
@@ -279,9 +291,11 @@ export async function leadsPages(web: FastifyInstance) {
   });
 
   route<IdRoute>('PATCH', '/leads/:id/status', { config: { can: leadPolicy.can('update') } }, async (req, reply) => {
-    const body = formBody(req);
     const user = req.user!;
     const { access, row } = await load(req);
+    // The call screen's corrections: adding or removing a line comes back to it (nothing recorded).
+    if (linesButton(req, reply, LEAD_MAX_LINES, `/call-centre/leads/${row.id}`)) return reply;
+    const body = formBody(req);
     // Confirming may correct the customer and the products in the same request (call-centre.md).
     const input = pick(body, body.status === 'confirmed' ? [...STATUS_FIELDS, ...LEAD_FORM_FIELDS] : STATUS_FIELDS);
     // The form's "Call back at" is a wall-clock time of the platform's zone (the failed form shows it as typed).
@@ -293,7 +307,10 @@ export async function leadsPages(web: FastifyInstance) {
         // The outcome's errors and the lifecycle's are told together (the move's refusal was hidden behind a reason's: ops audit).
         const bag = new ErrorBag();
         await checkOutcome(q, user, row.id, access.handlings, input, bag);
-        if (input.status === 'confirmed') refuseUnsoldLines(await unsoldLines(q, row.id), input.products, bag);
+        if (input.status === 'confirmed') {
+          refuseUnsoldLines(await unsoldLines(q, row.id), input.products, bag);
+          await fillCatalogPrices(q, req, row.account_id, input);
+        }
         await patchLead(q, actorOfUser(user), row.account_id, row.reference, input, bag);
         return itemOf(row, q);
       },

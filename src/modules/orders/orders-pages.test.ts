@@ -470,3 +470,66 @@ test('a move or an edit answers its order even when a delete commits the moment 
     // A page asked for as it goes: a 404, as for any deleted order.
     assert.equal((await s.json('GET', `/orders/${moved}/show`)).statusCode, 404);
   }));
+
+/** The product rows of a form page: each row's chosen SKU ('' for none), in order. */
+const lineRows = (html: string) =>
+  [...html.matchAll(/<div class="line-row">(.*?)<\/select>/gs)].map((m) => /<option value="([^"]*)" selected/.exec(m[1])?.[1] ?? '');
+
+// Found by an outside check: no way to a fourth line on a new order, nor to remove a saved one but by
+// emptying it by hand; and a chosen product's empty price was refused without JavaScript.
+test('the order form adds a line (up to 10) and removes one without writing; a line without a price takes the catalogue price', () =>
+  withTestApp(async (t) => {
+    const { a, seller: s } = await shop(t);
+    const create = await s.get('/orders/create');
+    assert.deepEqual(lineRows(create.body), ['', '', '']);
+    const nine = Array.from({ length: 9 }, () => ({ sku: 'P1', quantity: 1, price: 199 }));
+    const added = await s.form('/orders/store', { ...form({ products: nine }), _lines: 'add' });
+    assert.equal(String(added.headers.location), '/orders/create#f-products-9-sku');
+    const ten = (await s.get('/orders/create')).body;
+    assert.equal(lineRows(ten).length, 10);
+    assert.match(ten, /<p class="line-add" hidden>/, 'at the most lines, no Add');
+    assert.match(ten, /aria-label="Remove line 10"/);
+    // A forged 11th is not shown.
+    await s.form('/orders/store', { ...form({ products: [...nine, { sku: 'P2', quantity: 1, price: 50 }] }), _lines: 'add' });
+    assert.equal(lineRows((await s.get('/orders/create')).body).length, 10);
+    assert.equal((await t.db.query('SELECT 1 FROM orders WHERE account_id = $1', [a.accountId])).rows.length, 0, 'nothing written');
+
+    const id = await createOrder(s, {
+      products: [
+        { sku: 'P1', quantity: 2, price: 199 },
+        { sku: 'P2', quantity: 1, price: '' },
+      ],
+    });
+    const lines = async () =>
+      (
+        await t.db.query<{ sku: string; price: number }>(
+          'SELECT sku, price::float8 AS price FROM order_lines WHERE order_id = $1 ORDER BY position',
+          [id],
+        )
+      ).rows;
+    assert.deepEqual(
+      await lines(),
+      [
+        { sku: 'P1', price: 199 },
+        { sku: 'P2', price: 50 },
+      ],
+      'P2 at its catalogue price',
+    );
+    await s.get(`/orders/${id}/edit`);
+    const removed = await s.form(
+      `/orders/${id}/update`,
+      {
+        ...form({
+          products: [
+            { sku: 'P1', quantity: 2, price: 199 },
+            { sku: 'P2', quantity: 1, price: 50 },
+          ],
+        }),
+        _lines: 'remove-1',
+      },
+      { method: 'PATCH' },
+    );
+    assert.equal(String(removed.headers.location), `/orders/${id}/edit#f-lines`);
+    assert.deepEqual(lineRows((await s.get(`/orders/${id}/edit`)).body), ['P1']);
+    assert.equal((await lines()).length, 2, 'still saved until "Save changes"');
+  }));

@@ -21,7 +21,16 @@ import { refuseUnsoldLines, unsoldLinesOf } from '../records/lines.js';
 import { CreateRecordPage, HistoriesList, markUnsold, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../listing/api-helpers.js';
 import { ListQuery } from '../listing/list-schemas.js';
-import { bulkDelete, createHandMade, deleting, isStaff, pageMeta, totalOf } from '../records/record-routes.js';
+import {
+  bulkDelete,
+  createHandMade,
+  deleting,
+  fillCatalogPrices,
+  isStaff,
+  linesButton,
+  pageMeta,
+  totalOf,
+} from '../records/record-routes.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { IMPERSONATOR } from '../records/history.js';
 import { checkOrderMove, shipTrackingNumber, transitionOrders } from './lifecycle.js';
@@ -44,7 +53,7 @@ import {
   type OrderRow,
   type OrderScope,
 } from './queries.js';
-import { ORDER_FIELDS } from './schemas.js';
+import { ORDER_FIELDS, ORDER_MAX_LINES } from './schemas.js';
 import { ORDER_STATUSES, orderMovesFor, type OrderStatus } from './transitions.js';
 import { createOrder, deleteOrders, orderInput, patchOrder } from './service.js';
 import { ledgerPolicy } from '../ledger/policy.js';
@@ -192,6 +201,7 @@ export async function ordersPages(web: FastifyInstance) {
   );
 
   web.post('/orders/store', { config: { can: orderPolicy.can('create') } }, async (req, reply) => {
+    if (linesButton(req, reply, ORDER_MAX_LINES, '/orders/create')) return reply;
     const { id, accountId } = await createHandMade(db, req, {
       table: 'orders',
       fields: ORDER_FIELDS,
@@ -270,13 +280,15 @@ export async function ordersPages(web: FastifyInstance) {
   });
 
   updateRoutes<IdRoute>(route, '/orders/:id/update', { config: { can: orderPolicy.can('edit') } }, async (req, reply) => {
-    const body = formBody(req);
     const row = await load(req);
+    if (linesButton(req, reply, ORDER_MAX_LINES, `/orders/${row.id}/edit`)) return reply;
+    const body = formBody(req);
     const data = await db.tx(async (q) => {
       // The form resends every line by SKU: a deleted product's line saved unchanged is refused, not swapped.
       const input = pick(body, ORDER_FIELDS);
       const bag = new ErrorBag();
       refuseUnsoldLines(await unsoldLinesOf(q, 'order_lines', row.id), input.products, bag);
+      await fillCatalogPrices(q, req, row.account_id, input);
       await patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, input, bag);
       return itemOf(row, q);
     });

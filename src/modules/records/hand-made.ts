@@ -32,3 +32,13 @@ export async function handMadeTarget(q: Queryable, actor: Actor, query: unknown)
   return { staff, accounts, accountId, accountName, products };
 }
 export type HandMadeTarget = Awaited<ReturnType<typeof handMadeTarget>>;
+
+/** The catalogue prices of the account's active products among `skus` (as the form would send them: "199.00"). */
+export async function catalogPrices(q: Queryable, accountId: string, skus: string[]): Promise<Map<string, string>> {
+  const { rows } = await q.query<{ sku: string; price: string }>(
+    `SELECT sku, to_char(price, 'FM999999990.00') AS price FROM products
+      WHERE account_id = $1 AND sku = ANY($2::text[]) AND status = 'active' AND deleted_at IS NULL`,
+    [accountId, [...new Set(skus)]],
+  );
+  return new Map(rows.map((r) => [r.sku, r.price]));
+}

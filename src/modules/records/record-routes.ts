@@ -8,11 +8,12 @@ import { actorOfUser } from '../../web/actor.js';
 import { formBody } from '../../web/form-body.js';
 import type { Actor } from '../../core/actor.js';
 import type { PageMeta } from '../../db/paging.js';
-import { refuseBack } from '../../web/respond.js';
+import { backUrl, oldInput, refuseBack } from '../../web/respond.js';
 import { wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
 import { accountExists } from '../accounts/service.js';
-import { pick } from './record-ui.js';
+import { catalogPrices } from './hand-made.js';
+import { LINES_BUTTON, LINES_SHOWN, pick } from './record-ui.js';
 
 export const isStaff = (u: WebUser) => u.role !== 'seller';
 
@@ -169,6 +170,7 @@ export async function createHandMade(
     throw invalid({ ...bag.toJSON(), ...shapeBag.toJSON(k.shape.schema) });
   }
   const id = await db.tx(async (q) => {
+    await fillCatalogPrices(q, req, accountId, input);
     const reference = await k.create(q, actorOfUser(user), accountId, input);
     const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${k.table} WHERE account_id = $1 AND reference = $2`, [
       accountId,
@@ -177,4 +179,59 @@ export async function createHandMade(
     return rows[0].id;
   });
   return { id, accountId };
+}
+
+/**
+ * A form's "Add a line" or "Remove line N" (`_lines`, LineRows): nothing is written; the form comes
+ * back (302 to the page it was sent from, as a refused one does) with what was typed, one row more or
+ * without that line, the new row or the lines in view. Answers true when it replied (false: a save).
+ */
+export function linesButton(req: FastifyRequest, reply: FastifyReply, max: number, fallback: string): boolean {
+  const raw = req.body as Record<string, unknown> | null | undefined;
+  const action = raw && typeof raw === 'object' && !wantsJson(req) ? raw[LINES_BUTTON] : undefined;
+  if (typeof action !== 'string' || !/application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? ''))) return false;
+  // Rows as the browser sent them, blank ones included (formBody drops those).
+  const sent = new Set(Object.keys(raw!).flatMap((k) => /^products\[(\d+)\]\[/.exec(k)?.[1] ?? []));
+  let rows = sent.size;
+  const remove = /^remove-(\d+)$/.exec(action)?.[1];
+  if (remove !== undefined && sent.has(remove)) {
+    for (const k of Object.keys(raw!)) if (k.startsWith(`products[${remove}][`)) delete raw![k];
+    rows -= 1;
+  } else if (action === 'add') rows += 1;
+  const body = formBody(req);
+  delete body[LINES_BUTTON];
+  rows = Math.max(1, Math.min(max, rows));
+  req.session.old = { ...oldInput(body), [LINES_SHOWN]: rows };
+  const back = backUrl(req, fallback).replace(/#.*$/, '');
+  reply.redirect(`${back}#${action === 'add' ? `f-products-${rows - 1}-sku` : 'f-lines'}`, 302);
+  return true;
+}
+
+/**
+ * A form's line with a product and no price takes the product's catalogue price, as choosing it does
+ * with JavaScript (docs/decisions.md, "A form's line without a price"). Forms only: the API and the
+ * dashboard's JSON require the price (api-v1.md).
+ */
+export async function fillCatalogPrices(
+  q: Queryable,
+  req: FastifyRequest,
+  accountId: string,
+  input: Record<string, unknown>,
+): Promise<void> {
+  if (wantsJson(req) || !/application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? ''))) return;
+  if (!Array.isArray(input.products)) return;
+  const open = (input.products as unknown[]).filter(
+    (l): l is { sku: string; price?: unknown } =>
+      !!l &&
+      typeof l === 'object' &&
+      typeof (l as { sku?: unknown }).sku === 'string' &&
+      [undefined, ''].includes((l as { price?: unknown }).price as never),
+  );
+  if (open.length === 0) return;
+  const prices = await catalogPrices(
+    q,
+    accountId,
+    open.map((l) => l.sku),
+  );
+  for (const l of open) if (prices.has(l.sku)) l.price = prices.get(l.sku);
 }

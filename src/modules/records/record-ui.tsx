@@ -358,10 +358,17 @@ export interface LineValue {
   unsold?: boolean;
 }
 
+/** The form field of the product lines' buttons: `add`, or `remove-<i>` (records/record-routes.ts linesButton). */
+export const LINES_BUTTON = '_lines';
+/** How many rows a form re-rendered by its lines' buttons shows (old input; blank ones are not sent back). */
+export const LINES_SHOWN = '_rows';
+
 /**
  * The product lines of a lead or an order: a SKU select of the account's active products, quantity
  * and unit price, sent as `products[i][sku]`…; errors of `products.i.sku` show beside their field.
- * `blank` empty rows follow the filled ones (blank rows are dropped on submit).
+ * `blank` empty rows follow the filled ones (blank rows are dropped on submit). "Add a line" and each
+ * line's "Remove" are submit buttons that re-render the form (no JavaScript needed); public/app.js
+ * does it in place (docs/decisions.md, "Adding and removing a form's product lines").
  */
 export function LineRows(p: { products: { sku: string; name: string; price: number }[]; lines: LineValue[]; max: number; blank?: number }) {
   const { errors, old } = usePage();
@@ -369,20 +376,25 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
   const submitted = Object.keys(old).length > 0;
   const source = submitted ? (Array.isArray(old.products) ? (old.products as LineValue[]) : []) : p.lines;
   const rows = [...source];
-  const blanks = Math.max(1, Math.min(p.blank ?? 2, p.max - rows.length));
+  const shown = typeof old[LINES_SHOWN] === 'number' ? Math.min(p.max, old[LINES_SHOWN]) : undefined;
+  const blanks = shown !== undefined ? Math.max(1, shown) - rows.length : Math.max(1, Math.min(p.blank ?? 2, p.max - rows.length));
   for (let i = 0; i < blanks && rows.length < p.max; i++) rows.push({});
   const listErrors = errors.of('products');
   return (
     <fieldset
+      id="f-lines"
       class={listErrors.length ? 'field fieldset lines has-error' : 'field fieldset lines'}
       aria-describedby={listErrors.length ? 'f-products-error' : undefined}
+      data-max-lines={p.max}
     >
       <legend>
         Products <RequiredMark />
       </legend>
+      {/* Enter in a field submits the form's first submit button: this one saves, not "Remove line 1". */}
+      <button type="submit" class="sr-only" tabindex={-1} aria-hidden="true" />
       <p class="hint">
         One line per product: leave a line empty to skip it. At most {p.max} lines. Choosing a product fills in its catalogue price, which
-        you can change.
+        you can change; a line left without a price takes it.
       </p>
       {rows.map((line, i) => {
         const sku = line.sku === undefined || line.sku === null ? '' : String(line.sku);
@@ -430,9 +442,25 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
                 />
               )}
             </LineCell>
+            <button
+              type="submit"
+              name={LINES_BUTTON}
+              value={`remove-${i}`}
+              formnovalidate
+              class="btn btn-secondary btn-small line-remove"
+              aria-label={`Remove line ${i + 1}`}
+            >
+              Remove
+            </button>
           </div>
         );
       })}
+      {/* At the most lines, hidden: public/app.js shows it again when a line is removed in place. */}
+      <p class="line-add" hidden={rows.length >= p.max}>
+        <button type="submit" name={LINES_BUTTON} value="add" formnovalidate class="btn btn-secondary btn-small">
+          Add a line
+        </button>
+      </p>
       <FieldErrorList id="f-products" messages={listErrors} />
     </fieldset>
   );
