@@ -380,6 +380,7 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
   const blanks = shown !== undefined ? Math.max(1, shown) - rows.length : Math.max(1, Math.min(p.blank ?? 2, p.max - rows.length));
   for (let i = 0; i < blanks && rows.length < p.max; i++) rows.push({});
   const listErrors = errors.of('products');
+  const unsoldSkus = new Set(p.lines.filter((l) => l.unsold).map((l) => String(l.sku)));
   return (
     <fieldset
       id="f-lines"
@@ -398,7 +399,11 @@ export function LineRows(p: { products: { sku: string; name: string; price: numb
       </p>
       {rows.map((line, i) => {
         const sku = line.sku === undefined || line.sku === null ? '' : String(line.sku);
-        const options: [string, string, number?][] = p.products.map((x) => [x.sku, `${x.sku} — ${x.name}`, x.price]);
+        // An active product that took a deleted line's SKU is not offered while that line is there: the
+        // save would be refused whichever line chose it (refuseUnsoldLines).
+        const options: [string, string, number?][] = p.products
+          .filter((x) => !unsoldSkus.has(x.sku))
+          .map((x) => [x.sku, `${x.sku} — ${x.name}`, x.price]);
         // A line of a deleted product (as the record holds it, or sent back so) stays its own choice, even
         // when an active product took its SKU since: not shown as that product (docs/decisions.md).
         const unsold = sku !== '' && p.lines.some((l) => l.unsold && String(l.sku) === sku);
