@@ -9,6 +9,7 @@ import type { CustomerHistoryRow, CustomerRecord } from './customer.js';
 import { callCentrePolicy } from './policy.js';
 import type { QueueCounts } from './queue.js';
 import { asset } from '../../web/assets.js';
+import { LEAD_MAX_LINES } from '../leads/schemas.js';
 
 /** The agent's home: what waits for them, and the one button that hands out the next call. */
 export function QueuePage(p: { counts: QueueCounts; message?: string; hours?: string; held?: { id: string; reference: string } }) {
@@ -151,7 +152,7 @@ function OutcomeForm(p: {
               <Field name="area" label="Area" value={lead.area} />
               <TextArea name="address" label="Address" value={lead.address} rows={3} />
             </div>
-            <LineRows products={p.products} lines={lead.products} max={100} blank={1} />
+            <LineRows products={p.products} lines={lead.products} max={LEAD_MAX_LINES} blank={1} />
           </details>
         )}
         <TextArea name="comment" label="Comment" rows={2} />

@@ -49,6 +49,7 @@ import {
 import type { HandMadeTarget } from '../records/hand-made.js';
 import { isOpenLead, LEAD_STATUSES } from './transitions.js';
 import { noLongerSoldMessage } from './lifecycle.js';
+import { LEAD_MAX_LINES } from './schemas.js';
 
 /** A lead as the API represents it (api-v1.md). */
 export interface LeadItem {
@@ -572,7 +573,7 @@ export function LeadForm(p: {
         {p.products.length === 0 && !lead ? (
           <p class="flash flash-error">This account has no active product yet: add or activate one first.</p>
         ) : (
-          <LineRows products={p.products} lines={lines} max={100} blank={lead ? 1 : 3} />
+          <LineRows products={p.products} lines={lines} max={LEAD_MAX_LINES} blank={lead ? 1 : 3} />
         )}
         <div class="form-actions">
           <Button>{lead ? 'Save changes' : 'Create lead'}</Button>

@@ -42,7 +42,7 @@ import {
   type LineValue,
 } from '../records/record-ui.js';
 import { ORDER_STATUSES } from './transitions.js';
-import { SHIPMENT_WAYS, shipmentWay } from './schemas.js';
+import { ORDER_MAX_LINES, SHIPMENT_WAYS, shipmentWay } from './schemas.js';
 
 /** An order as the API represents it (api-v1.md). */
 export interface OrderItem {
@@ -433,7 +433,7 @@ export function OrderForm(p: {
         {p.products.length === 0 && !order ? (
           <p class="flash flash-error">This account has no active product yet: add or activate one first.</p>
         ) : (
-          <LineRows products={p.products} lines={lines} max={10} blank={order ? 1 : 3} />
+          <LineRows products={p.products} lines={lines} max={ORDER_MAX_LINES} blank={order ? 1 : 3} />
         )}
         <div class="form-actions">
           <Button>{order ? 'Save changes' : 'Create order'}</Button>
