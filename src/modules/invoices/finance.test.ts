@@ -1153,3 +1153,88 @@ describe('payouts and the ledger while logged in as a seller', () => {
     ]);
   });
 });
+
+describe('payouts, found by the outside check', () => {
+  const OLD = { bank_name: 'CIH', account_holder: 'Demo Seller', iban: 'MA64011519000001205000534921' };
+  const NEW = { bank_name: 'Attijariwafa', account_holder: 'Other Holder', iban: 'MA64007780000001234567890123' };
+  /** How the payout page shows an IBAN: in groups of 4. */
+  const grouped = (iban: string) => iban.replace(/(.{4})(?=.)/g, '$1 ');
+  const shown = (d: typeof OLD) => `${d.bank_name} · ${d.account_holder}<br/><code class="iban">${grouped(d.iban)}</code>`;
+
+  test("a payout's page shows the details it was requested to, whatever the seller changes after (pending, paid)", async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 5000, comment: 'Opening' });
+    data(await sel.json('PATCH', '/settings/payment/bank-account', OLD));
+    data(await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'old@example.test' }));
+    const bank = data(await sel.json('POST', '/invoices/create/request', { amount: 1234.56, payment_method: 'bank_transfer' }), 201);
+    const paypal = data(await sel.json('POST', '/invoices/create/request', { amount: 10, payment_method: 'paypal' }), 201);
+    // The API's body stays finance.md's.
+    assert.deepEqual(Object.keys(bank), INVOICE_KEYS);
+    assert.deepEqual(Object.keys(data(await admin.json('GET', `/invoices/${bank.id}/show`))), INVOICE_KEYS);
+
+    const pages = async (inv: { id: string }, want: string, not: string) => {
+      for (const [who, a] of [
+        ['admin', admin],
+        ['seller', sel],
+      ] as const) {
+        const body = (await a.get(`/invoices/${inv.id}/show`)).body;
+        assert.ok(body.includes(want), `${who} sees ${want}`);
+        assert.ok(!body.includes(not), `${who} does not see ${not}`);
+      }
+    };
+    data(await sel.json('PATCH', '/settings/payment/bank-account', NEW));
+    data(await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'new@example.test' }));
+    await pages(bank, shown(OLD), grouped(NEW.iban));
+    await pages(paypal, 'old@example.test', 'new@example.test');
+
+    data(await multipart(admin, `/invoices/${bank.id}/paid/request`, {}, { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF }));
+    data(await sel.json('PATCH', '/settings/payment/bank-account', { ...NEW, iban: 'MA64000000000000000000000001' }));
+    await pages(bank, shown(OLD), grouped('MA64000000000000000000000001'));
+    // A new payout is paid to the details of its own request.
+    const next = data(await sel.json('POST', '/invoices/create/request', { amount: 5, payment_method: 'bank_transfer' }), 201);
+    await pages(next, shown({ ...NEW, iban: 'MA64000000000000000000000001' }), grouped(OLD.iban));
+  });
+
+  test("migration 0046 gives a payout requested before it the account's current details of its method", async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 100, comment: 'Opening' });
+    data(await sel.json('PATCH', '/settings/payment/bank-account', OLD));
+    data(await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'old@example.test' }));
+    const bank = data(await sel.json('POST', '/invoices/create/request', { amount: 10, payment_method: 'bank_transfer' }), 201);
+    const paypal = data(await sel.json('POST', '/invoices/create/request', { amount: 10, payment_method: 'paypal' }), 201);
+    await t.db.query('UPDATE invoices SET paid_to = NULL WHERE account_id = $1', [s.accountId]);
+    const { readFile } = await import('node:fs/promises');
+    const sql = await readFile(new URL('../../../migrations/0046_invoice_paid_to.sql', import.meta.url), 'utf8');
+    await t.db.query(sql.slice(sql.indexOf('UPDATE invoices')));
+    const { rows } = await t.db.query<{ id: string; paid_to: unknown }>('SELECT id, paid_to FROM invoices WHERE account_id = $1', [
+      s.accountId,
+    ]);
+    assert.deepEqual(Object.fromEntries(rows.map((r) => [r.id, r.paid_to])), {
+      [bank.id]: OLD,
+      [paypal.id]: { paypal_email: 'old@example.test' },
+    });
+  });
+
+  test('"hide money": the payout form\'s message keeps the available balance out; JSON keeps the number', async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 19474.85, comment: 'Opening' });
+    data(await sel.json('PATCH', '/settings/payment/bank-account', OLD));
+    const ask = async () => {
+      await sel.get('/invoices/create');
+      const res = await sel.form('/invoices/create/request', { amount: '99999', payment_method: 'bank_transfer' });
+      assert.equal(res.statusCode, 302, res.body);
+      return (await sel.follow(res)).body;
+    };
+    assert.deepEqual(fieldErrors(await ask(), 'f-amount'), ['The amount field must not be greater than 19474.85.']);
+    await t.db.query('UPDATE users SET hide_money = true WHERE lower(email) = lower($1)', [s.email]);
+    const body = await ask();
+    assert.deepEqual(fieldErrors(body, 'f-amount'), ['The amount field must not be greater than your available balance.']);
+    assert.ok(!body.includes('19474.85') && !body.includes('19,474.85'), 'the page shows the balance');
+    expectInvalid(await sel.json('POST', '/invoices/create/request', { amount: 99999, payment_method: 'bank_transfer' }), {
+      amount: ['The amount field must not be greater than 19474.85.'],
+    });
+  });
+});

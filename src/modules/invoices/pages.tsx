@@ -26,6 +26,7 @@ import {
   lockInvoice,
   INVOICE_SORTS,
   maskDetails,
+  paidTo,
   paymentDetails,
   seesDetailsOf,
   statementOf,
@@ -52,7 +53,7 @@ import {
   type InvoiceStatus,
   type PaymentMethod,
 } from './schemas.js';
-import { deleteInvoices, moveInvoice, requestPayout, savePaymentDetails } from './service.js';
+import { AMOUNT_OVER_HIDDEN_BALANCE, deleteInvoices, hidesBalance, moveInvoice, requestPayout, savePaymentDetails } from './service.js';
 import { statementPdf } from './statement.js';
 import { InvoicePage, InvoicesList, LIST, PaymentSettings, RequestForm, showUrl } from './views.js';
 
@@ -132,9 +133,10 @@ export async function invoicesPages(web: FastifyInstance) {
     const bag = new ErrorBag();
     const input = payoutRequest.check(formBody(req), bag);
     // Every field's error at once; the balance is checked again under its lock when booking.
+    const hideBalance = hidesBalance(req.user!, wantsJson(req));
     if (typeof input.amount === 'number' && !bag.has('amount')) {
       const { available } = (await balanceOf(db, accountId))!;
-      if (input.amount > available) bag.add('amount', amountTooHigh(Math.max(0, available)));
+      if (input.amount > available) bag.add('amount', hideBalance ? AMOUNT_OVER_HIDDEN_BALANCE : amountTooHigh(Math.max(0, available)));
     }
     if (input.payment_method && !bag.has('payment_method')) {
       const d = await paymentDetails(db, accountId);
@@ -144,11 +146,17 @@ export async function invoicesPages(web: FastifyInstance) {
     }
     bag.throwIfAny(payoutRequest.schema);
     const id = await db.tx((q) =>
-      requestPayout(q, req.user!, accountId, {
-        amount: cents(input.amount),
-        payment_method: input.payment_method as PaymentMethod,
-        comment: input.comment ?? null,
-      }),
+      requestPayout(
+        q,
+        req.user!,
+        accountId,
+        {
+          amount: cents(input.amount),
+          payment_method: input.payment_method as PaymentMethod,
+          comment: input.comment ?? null,
+        },
+        hideBalance,
+      ),
     );
     return done(req, reply, { message: 'Payout requested.', redirect: showUrl(id), data: await fresh(req, id), status: 201 });
   });
@@ -156,7 +164,7 @@ export async function invoicesPages(web: FastifyInstance) {
   web.get<IdRoute>('/invoices/:id/show', { config: { can: invoicePolicy.can('view') } }, async (req, reply) => {
     const row = await load(req);
     if (wantsJson(req)) return reply.send({ data: row.data });
-    const details = await paymentDetails(db, row.account_id);
+    const details = paidTo(row);
     return renderPage(req, reply, {
       title: `Payout ${row.reference}`,
       body: (

@@ -36,6 +36,8 @@ export interface InvoiceRow {
   amount: string;
   proof_path: string | null;
   created_at: string;
+  /** Where it is paid: its method's details when it was requested (migration 0046), null if there were none. */
+  paid_to: Partial<PaymentDetails> | null;
   data: InvoiceJson;
 }
 
@@ -43,7 +45,7 @@ export interface InvoiceRow {
 export async function findInvoice(q: Queryable, user: WebUser, id: string, lock = false): Promise<InvoiceRow | undefined> {
   const { rows } = await q.query<InvoiceRow>(
     `SELECT i.id, i.account_id, a.name AS account_name, i.reference, i.status, i.amount::text AS amount, i.proof_path,
-            iso_utc(i.created_at) AS created_at, ${INVOICE_JSON} AS data
+            iso_utc(i.created_at) AS created_at, i.paid_to, ${INVOICE_JSON} AS data
        FROM invoices i JOIN accounts a ON a.id = i.account_id
       WHERE i.id = $1 AND ($2::text IS NULL OR i.account_id = $2) ${lock ? 'FOR UPDATE OF i' : ''}`,
     [id, invoiceScope(user)],
@@ -152,6 +154,15 @@ export async function paymentDetails(q: Queryable, accountId: string): Promise<P
   );
   return rows[0] ?? { bank_name: null, account_holder: null, iban: null, paypal_email: null };
 }
+
+/** The details a payout is paid to, as PaymentDetails (the other method's fields null). */
+export const paidTo = (inv: Pick<InvoiceRow, 'paid_to'>): PaymentDetails => ({
+  bank_name: null,
+  account_holder: null,
+  iban: null,
+  paypal_email: null,
+  ...inv.paid_to,
+});
 
 /** finance.md: payment details are masked except to their owner (the account's sellers) and admins. */
 export function maskDetails(d: PaymentDetails): PaymentDetails {

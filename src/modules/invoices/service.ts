@@ -47,6 +47,16 @@ async function appendHistory(
 }
 
 /**
+ * A payout larger than the available balance, said to a user whose pages hide money (finance.md:
+ * "hide money" blanks every amount on their pages): the form's message does not carry the balance.
+ * JSON answers keep the number (api-v1.md's `must not be greater than <n>.`).
+ */
+export const AMOUNT_OVER_HIDDEN_BALANCE = 'The amount field must not be greater than your available balance.';
+
+/** Whether a request's answer is one of the user's pages, hiding money (not JSON: finance.md). */
+export const hidesBalance = (user: WebUser, json: boolean) => user.hide_money && !json;
+
+/**
  * A seller's payout request: under the account's balance lock, the amount must fit the available
  * balance (else 422 on `amount`); the invoice (pending) and its `payout_reserved` row are written
  * together. Two requests at once wait for each other at the lock, so they never overdraw.
@@ -56,13 +66,21 @@ export async function requestPayout(
   user: WebUser,
   accountId: string,
   input: { amount: string; payment_method: PaymentMethod; comment: string | null },
+  hideBalance = false,
 ): Promise<string> {
   const available = await lockBalance(q, accountId);
-  if (Number(input.amount) > available) throw invalid({ amount: [amountTooHigh(Math.max(0, available))] });
+  if (Number(input.amount) > available)
+    throw invalid({ amount: [hideBalance ? AMOUNT_OVER_HIDDEN_BALANCE : amountTooHigh(Math.max(0, available))] });
   const [reference] = await reserveReferences(q, accountId, 'invoice', 1);
   const id = newId();
+  // The details it is paid to are kept with it: a later change of the seller's details is for the
+  // next payouts, not this one (docs/decisions.md).
   await q.query(
-    `INSERT INTO invoices (id, account_id, reference, amount, payment_method, comment, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    `INSERT INTO invoices (id, account_id, reference, amount, payment_method, comment, created_by, paid_to)
+     VALUES ($1, $2, $3, $4, $5, $6, $7,
+             (SELECT CASE $5 WHEN 'paypal' THEN jsonb_build_object('paypal_email', d.paypal_email)
+                     ELSE jsonb_build_object('bank_name', d.bank_name, 'account_holder', d.account_holder, 'iban', d.iban) END
+                FROM payment_details d WHERE d.account_id = $2))`,
     [id, accountId, reference, input.amount, input.payment_method, input.comment, user.id],
   );
   const inv = { id, account_id: accountId, reference };
