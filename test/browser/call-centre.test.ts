@@ -460,7 +460,106 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     }
     await page.context().close();
   });
+
+  test('the agent statistics of a year fit beside the menu at 1024 px, every heading whole, and at 1280, 1440 and 390 px', async () => {
+    const admin = await person(env.t.db, 'admin');
+    const [lead] = await leads(env.t.db, s, [{ sku: 'A' }]);
+    const caller = await agentOf(env.t.db, [s.products.A]);
+    // A name of two long words: the Agent column is as wide as the longer.
+    await env.t.db.query(`UPDATE users SET full_name = 'Mohammed Benjelloun' WHERE id = $1`, [caller.id]);
+    await env.t.db.query(`UPDATE leads SET created_at = '2026-06-01T08:30Z' WHERE id = $1`, [lead]);
+    await env.t.db.query(
+      "INSERT INTO lead_calls (account_id, lead_id, agent_id, outcome, created_at) VALUES ($1, $2, $3, 'confirmed', '2026-06-01T10:00Z')",
+      [s.accountId, lead, caller.id],
+    );
+    const page = await newPage(env, { width: 1024, height: 800 });
+    await login(page, admin.email, PASSWORD);
+    await page.goto('/statistics/agents?from=2025-12-01&to=2026-12-01');
+    // Outside check: at 1024 px the table scrolled 40 px sideways in its frame (758 in 718) and its last
+    // heading was cut to "MEDI…" at the frame's edge.
+    for (const width of [1024, 1280, 1440, 390]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.waitForTimeout(300); // the chart follows the window
+      assert.deepEqual(await layoutProblems(page), [], `${width} px`);
+      const past = (await page.evaluate(HEADINGS_PAST_FRAME)) as string[];
+      assert.deepEqual(past, [], `${width} px: headings past the table's frame`);
+    }
+    await page.setViewportSize({ width: 1024, height: 800 });
+    await screenshots(page, 'agent statistics of a year at 1024');
+    await page.context().close();
+  });
+
+  test("the call screen's corrections keep the form's gap, and Save outcome and Release without a call are buttons alike, the save first, at 390, 1024 and 1280 px", async () => {
+    const [id] = await leads(env.t.db, s, [{ sku: 'A' }]);
+    const agent = await agentOf(env.t.db, [s.products.A], { hours: [{ startTime: '00:00', endTime: '23:59' }] });
+    await env.t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '10 minutes' WHERE id = $1`, [id, agent.id]);
+    const page = await newPage(env);
+    await login(page, agent.email, PASSWORD);
+    await page.goto(`/call-centre/leads/${id}`);
+    await page.locator('details.corrections > summary').click();
+    // Outside check: the summary touched "Full name" and the address the Products box (0 px); "Release
+    // without a call" was drawn the card's width under a compact "Save outcome", the main one's look.
+    for (const width of [390, 1024, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      const m = (await page.evaluate(CALL_SCREEN_SPACING)) as {
+        gap: number;
+        summaryToLabel: number;
+        addressToProducts: number;
+        form: number;
+        save: { left: number; top: number; bottom: number; right: number; width: number; height: number; kind: string };
+        release: { left: number; top: number; bottom: number; right: number; width: number; height: number; kind: string };
+      };
+      const at = `${width} px: ${JSON.stringify(m)}`;
+      assert.ok(m.gap >= 16, at);
+      assert.ok(m.summaryToLabel >= m.gap - 0.5, `the summary apart from Full name, ${at}`);
+      assert.ok(m.addressToProducts >= m.gap - 0.5, `the address apart from the products, ${at}`);
+      assert.deepEqual([m.save.kind, m.release.kind], ['btn-primary', 'btn-secondary'], at);
+      assert.equal(m.save.height, m.release.height, `one height, ${at}`);
+      assert.ok(m.release.width < m.form * 0.8, `the release as compact as the save, not the form's width, ${at}`);
+      const sameLine = m.release.top < m.save.bottom;
+      assert.ok(
+        sameLine ? m.release.left - m.save.right >= 8 : m.release.top - m.save.bottom >= 8 && m.release.left === m.save.left,
+        `the save first, the release beside it or under it, apart, ${at}`,
+      );
+      assert.deepEqual(await layoutProblems(page), [], `${width} px`);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await checkPage(page, 'call screen, corrections open');
+    // The release button sits in the outcome form but sends its own form.
+    await Promise.all([page.waitForURL(/\/call-centre$/), page.getByRole('button', { name: 'Release without a call' }).click()]);
+    assert.match((await page.locator('.flash-success').textContent()) ?? '', /is back in the queue/);
+    await page.context().close();
+  });
 });
+
+/** The headings of the page's table that reach past its frame (cut there). A string: the page has none of tsx's helpers. */
+const HEADINGS_PAST_FRAME = `(() => {
+  const wrap = document.querySelector('main .table-wrap');
+  const edge = wrap.getBoundingClientRect().right;
+  return [...wrap.querySelectorAll('th')]
+    .filter((th) => th.getBoundingClientRect().width > 0 && th.getBoundingClientRect().right > edge + 1)
+    .map((th) => th.textContent.trim());
+})()`;
+
+/** The call screen's opened corrections and its two buttons, measured. */
+const CALL_SCREEN_SPACING = `(() => {
+  const form = document.querySelector('.outcome-form');
+  const details = form.querySelector('details.corrections');
+  const box = (el) => el.getBoundingClientRect();
+  const button = (name) => {
+    const b = [...document.querySelectorAll('.card-outcome button')].find((x) => x.textContent.trim() === name);
+    const r = box(b);
+    return { left: r.left, top: r.top, bottom: r.bottom, right: r.right, width: r.width, height: r.height, kind: [...b.classList].find((c) => c !== 'btn') };
+  };
+  return {
+    gap: parseFloat(getComputedStyle(form).rowGap),
+    summaryToLabel: box(details.querySelector('.field label')).top - box(details.querySelector('summary')).bottom,
+    addressToProducts: box(details.querySelector('#f-lines')).top - box(details.querySelector('textarea[name="address"]')).bottom,
+    form: form.clientWidth,
+    save: button('Save outcome'),
+    release: button('Release without a call'),
+  };
+})()`;
 
 /**
  * In a filter form, the labels and the controls (fields and buttons) that share a line: each set at one

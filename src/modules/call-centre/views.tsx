@@ -75,6 +75,9 @@ function CustomerRecordCard({ record, rows }: { record: CustomerRecord; rows: Cu
   );
 }
 
+/** The form the call screen's "Release without a call" button sends (it sits in the outcome form). */
+const RELEASE_FORM = 'release-lead';
+
 const CORRECTIONS = new Set(['full_name', 'phone', 'city', 'area', 'address', 'products']);
 
 /** The outcome form: one choice (keys 1–5, public/call-screen.js), what it needs, and the corrections a confirmation may carry. */
@@ -89,7 +92,7 @@ function OutcomeForm(p: {
   const { lead } = p;
   // After a refused outcome the page comes back with the choice made and, when a correction was
   // refused, the corrections open: its messages are inside.
-  const { errors, old } = usePage();
+  const { errors, old, csrf } = usePage();
   const chosen = (old as { status?: unknown }).status;
   // A confirmation sent back (a refused field, a claim taken again, a line added or removed) shows its corrections as typed.
   const correctionsOpen = chosen === 'confirmed' || LINES_SHOWN in old || errors.some((k) => CORRECTIONS.has(k.split('.')[0]));
@@ -158,12 +161,19 @@ function OutcomeForm(p: {
         <TextArea name="comment" label="Comment" rows={2} />
         <div class="form-actions">
           <Button>Save outcome</Button>
+          {/* The release is its own form's (below, nothing to fill in), its button beside the save as the
+              secondary action: alone under the form it was drawn full width and looked the main one. */}
+          {p.release && (
+            <button type="submit" class="btn btn-secondary" form={RELEASE_FORM}>
+              Release without a call
+            </button>
+          )}
         </div>
       </Form>
       {p.release && (
-        <Form action={`/call-centre/leads/${lead.id}/release`} label="Release the lead">
-          <Button kind="secondary">Release without a call</Button>
-        </Form>
+        <form id={RELEASE_FORM} method="post" action={`/call-centre/leads/${lead.id}/release`} hidden>
+          <input type="hidden" name="_token" value={csrf} />
+        </form>
       )}
     </Card>
   );
