@@ -19,6 +19,17 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
   });
   after(() => env.close());
 
+  /** A new agent's page on the call screen of a new lead they hold. */
+  async function onCallScreen() {
+    const [id] = await leads(env.t.db, s, [{ sku: 'A' }]);
+    const agent = await agentOf(env.t.db, [s.products.A], { hours: [{ startTime: '00:00', endTime: '23:59' }] });
+    await env.t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '10 minutes' WHERE id = $1`, [id, agent.id]);
+    const page = await newPage(env);
+    await login(page, agent.email, PASSWORD);
+    await page.goto(`/call-centre/leads/${id}`);
+    return { page, id, agent };
+  }
+
   test('an agent works the queue: due callback first, no reply, call later, then a confirmation with a corrected address and an upsell', async () => {
     const db = env.t.db;
     const [older, callback] = await leads(db, s, [
@@ -441,12 +452,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await checkPage(page, 'queue outside hours');
   });
   test("the call screen, stacked (phones, and up to 1,279 px), shows the customer's record before the products and the outcome", async () => {
-    const [id] = await leads(env.t.db, s, [{ sku: 'A' }]);
-    const agent = await agentOf(env.t.db, [s.products.A], { hours: [{ startTime: '00:00', endTime: '23:59' }] });
-    await env.t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '10 minutes' WHERE id = $1`, [id, agent.id]);
-    const page = await newPage(env);
-    await login(page, agent.email, PASSWORD);
-    await page.goto(`/call-centre/leads/${id}`);
+    const { page } = await onCallScreen();
     const top = async (name: string) => (await page.locator(`.${name}`).first().boundingBox())!.y;
     for (const width of [390, 1024, 1279]) {
       await page.setViewportSize({ width, height: 900 });
@@ -490,12 +496,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
   });
 
   test("the call screen's corrections keep the form's gap, and Save outcome and Release without a call are buttons alike, the save first, at 390, 1024 and 1280 px", async () => {
-    const [id] = await leads(env.t.db, s, [{ sku: 'A' }]);
-    const agent = await agentOf(env.t.db, [s.products.A], { hours: [{ startTime: '00:00', endTime: '23:59' }] });
-    await env.t.db.query(`UPDATE leads SET claimed_by = $2, claimed_until = now() + interval '10 minutes' WHERE id = $1`, [id, agent.id]);
-    const page = await newPage(env);
-    await login(page, agent.email, PASSWORD);
-    await page.goto(`/call-centre/leads/${id}`);
+    const { page } = await onCallScreen();
     await page.locator('details.corrections > summary').click();
     // Outside check: the summary touched "Full name" and the address the Products box (0 px); "Release
     // without a call" was drawn the card's width under a compact "Save outcome", the main one's look.
