@@ -712,7 +712,7 @@ test('"Add a line" and "Remove line N" send the lead form back with a row more o
 
 // Found by an outside check: without JavaScript a chosen product left its price empty and the form
 // was refused ("The products.0.price field is required."), where its hint says choosing fills it in.
-test('a form line with a product and no price takes its catalogue price; the JSON keeps requiring it; a line without its SKU is refused beside it', () =>
+test('a form line with a product and no price takes its catalogue price, and no quantity 1; the JSON keeps requiring them; a line without its SKU is refused beside it', () =>
   withTestApp(async (t) => {
     const a = await tenant(t.db);
     const s = await login(t.app, a.email);
@@ -720,27 +720,31 @@ test('a form line with a product and no price takes its catalogue price; the JSO
       products: [
         { sku: 'P2', quantity: 3, price: '' },
         { sku: 'P1', quantity: 1, price: '150' },
+        // Without JavaScript a chosen product's quantity stays empty too: it takes 1, as the script fills in.
+        { sku: 'P1', quantity: '', price: '' },
       ],
     });
     const prices = async () =>
       (
-        await t.db.query<{ sku: string; price: number }>(
-          'SELECT sku, price::float8 AS price FROM lead_lines WHERE lead_id = $1 ORDER BY position',
+        await t.db.query<{ sku: string; price: number; quantity: number }>(
+          'SELECT sku, price::float8 AS price, quantity FROM lead_lines WHERE lead_id = $1 ORDER BY position',
           [id],
         )
-      ).rows;
+      ).rows.map(({ sku, price, quantity }) => (quantity === 1 ? { sku, price } : { sku, price, quantity }));
     assert.deepEqual(await prices(), [
-      { sku: 'P2', price: 50 },
+      { sku: 'P2', price: 50, quantity: 3 },
       { sku: 'P1', price: 150 },
+      { sku: 'P1', price: 199 },
     ]);
     await s.get(`/leads/${id}/edit`);
     const edited = await s.form(`/leads/${id}/update`, form({ products: [{ sku: 'P1', quantity: 1, price: '' }] }), { method: 'PATCH' });
     assert.equal(location(edited), `/leads/${id}/show`);
     assert.deepEqual(await prices(), [{ sku: 'P1', price: 199 }]);
 
-    const json = await s.json('POST', '/leads/store', form({ products: [{ sku: 'P1', quantity: 1, price: '' }] }));
+    const json = await s.json('POST', '/leads/store', form({ products: [{ sku: 'P1', quantity: '', price: '' }] }));
     assert.equal(json.statusCode, 422);
     assert.deepEqual(json.json().errors['products.0.price'], ['The products.0.price field is required.']);
+    assert.deepEqual(json.json().errors['products.0.quantity'], ['The products.0.quantity field is required.']);
 
     await s.get('/leads/create');
     const noSku = await s.form('/leads/store', form({ products: [{ sku: '', quantity: 2, price: 199 }] }));

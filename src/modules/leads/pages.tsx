@@ -21,7 +21,7 @@ import {
   bulkDelete,
   createHandMade,
   deleting,
-  fillCatalogPrices,
+  fillLineDefaults,
   isStaff,
   linesButton,
   pageMeta,
@@ -281,7 +281,7 @@ export async function leadsPages(web: FastifyInstance) {
         const input = pick(body, LEAD_FORM_FIELDS);
         const bag = new ErrorBag();
         refuseUnsoldLines(await unsoldLines(q, row.id), input.products, bag);
-        await fillCatalogPrices(q, req, row.account_id, input);
+        await fillLineDefaults(q, req, row.account_id, input);
         await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, input, bag);
         return itemOf(row, q);
       },
@@ -309,7 +309,7 @@ export async function leadsPages(web: FastifyInstance) {
         await checkOutcome(q, user, row.id, access.handlings, input, bag);
         if (input.status === 'confirmed') {
           refuseUnsoldLines(await unsoldLines(q, row.id), input.products, bag);
-          await fillCatalogPrices(q, req, row.account_id, input);
+          await fillLineDefaults(q, req, row.account_id, input);
         }
         await patchLead(q, actorOfUser(user), row.account_id, row.reference, input, bag);
         return itemOf(row, q);

@@ -25,7 +25,7 @@ import {
   bulkDelete,
   createHandMade,
   deleting,
-  fillCatalogPrices,
+  fillLineDefaults,
   isStaff,
   linesButton,
   pageMeta,
@@ -288,7 +288,7 @@ export async function ordersPages(web: FastifyInstance) {
       const input = pick(body, ORDER_FIELDS);
       const bag = new ErrorBag();
       refuseUnsoldLines(await unsoldLinesOf(q, 'order_lines', row.id), input.products, bag);
-      await fillCatalogPrices(q, req, row.account_id, input);
+      await fillLineDefaults(q, req, row.account_id, input);
       await patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, input, bag);
       return itemOf(row, q);
     });

@@ -170,7 +170,7 @@ export async function createHandMade(
     throw invalid({ ...bag.toJSON(), ...shapeBag.toJSON(k.shape.schema) });
   }
   const id = await db.tx(async (q) => {
-    await fillCatalogPrices(q, req, accountId, input);
+    await fillLineDefaults(q, req, accountId, input);
     const reference = await k.create(q, actorOfUser(user), accountId, input);
     const { rows } = await q.query<{ id: string }>(`SELECT id FROM ${k.table} WHERE account_id = $1 AND reference = $2`, [
       accountId,
@@ -208,11 +208,11 @@ export function linesButton(req: FastifyRequest, reply: FastifyReply, max: numbe
 }
 
 /**
- * A form's line with a product and no price takes the product's catalogue price, as choosing it does
- * with JavaScript (docs/decisions.md, "A form's line without a price"). Forms only: the API and the
- * dashboard's JSON require the price (api-v1.md).
+ * A form's line with a product and no quantity takes 1, and no price the product's catalogue price, as
+ * choosing it does with JavaScript (docs/decisions.md, "A form's line without a price"). Forms only: the
+ * API and the dashboard's JSON require both (api-v1.md).
  */
-export async function fillCatalogPrices(
+export async function fillLineDefaults(
   q: Queryable,
   req: FastifyRequest,
   accountId: string,
@@ -220,13 +220,13 @@ export async function fillCatalogPrices(
 ): Promise<void> {
   if (wantsJson(req) || !/application\/x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? ''))) return;
   if (!Array.isArray(input.products)) return;
-  const open = (input.products as unknown[]).filter(
-    (l): l is { sku: string; price?: unknown } =>
-      !!l &&
-      typeof l === 'object' &&
-      typeof (l as { sku?: unknown }).sku === 'string' &&
-      [undefined, ''].includes((l as { price?: unknown }).price as never),
+  const blank = (v: unknown) => v === undefined || v === '';
+  const chosen = (input.products as unknown[]).filter(
+    (l): l is { sku: string; quantity?: unknown; price?: unknown } =>
+      !!l && typeof l === 'object' && typeof (l as { sku?: unknown }).sku === 'string' && (l as { sku: string }).sku !== '',
   );
+  for (const l of chosen) if (blank(l.quantity)) l.quantity = '1';
+  const open = chosen.filter((l) => blank(l.price));
   if (open.length === 0) return;
   const prices = await catalogPrices(
     q,
