@@ -17,22 +17,12 @@ import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { orderPolicy } from '../orders/policy.js';
 import { findOrder, orderScopeOf } from '../orders/queries.js';
 import { sendJson } from '../listing/api-helpers.js';
-import {
-  bulkDelete,
-  createHandMade,
-  deleting,
-  fillLineDefaults,
-  isStaff,
-  linesButton,
-  pageMeta,
-  totalOf,
-} from '../records/record-routes.js';
+import { bulkDelete, createHandMade, deleting, checkFormLines, isStaff, linesButton, pageMeta, totalOf } from '../records/record-routes.js';
 import { ListQuery } from '../listing/list-schemas.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { IMPERSONATOR } from '../records/history.js';
 import { accountChoices } from '../accounts/queries.js';
 import { activeProducts, handMadeTarget } from '../records/hand-made.js';
-import { refuseUnsoldLines } from '../records/lines.js';
 import {
   findLead,
   findLeadByReference,
@@ -147,6 +137,9 @@ export async function leadsPages(web: FastifyInstance) {
     if (!json) throw notFound(); // deleted since the request found it
     return JSON.parse(json) as LeadItem;
   };
+  /** The lead as its pages show it: a deleted product's lines marked (its page's 'No longer sold', its form's own choice). */
+  const shownItemOf = (row: LeadRow) =>
+    Promise.all([itemOf(row), unsoldLines(db, row.id)]).then(([item, unsold]) => markUnsold(item, unsold));
 
   web.get('/leads', { config: { can: leadPolicy.can('view') } }, async (req, reply) => {
     const user = req.user!;
@@ -218,7 +211,7 @@ export async function leadsPages(web: FastifyInstance) {
     // Whom the lead waits for, told to those who may assign it (docs/decisions.md, "Who sees a lead's assignee").
     const assignee = async () => (callCentrePolicy.can('assign')(user) ? leadAssignee(db, actorOfUser(user), row.id) : undefined);
     const [lead, histories, canSeeOrder, callFromQueue, assignedTo] = await Promise.all([
-      Promise.all([itemOf(row), unsoldLines(db, row.id)]).then(([item, unsold]) => markUnsold(item, unsold)),
+      shownItemOf(row),
       leadHistories(db, row.id, { impersonator: true }),
       orderVisible(row.order_id),
       agentWithoutClaim(),
@@ -258,10 +251,7 @@ export async function leadsPages(web: FastifyInstance) {
     }
     await checkAgentEdit(db, req.user!, row.id, { lock: false });
     // A line of a deleted product shows as that product, not as a new one that took its SKU since.
-    const [lead, products] = await Promise.all([
-      Promise.all([itemOf(row), unsoldLines(db, row.id)]).then(([item, unsold]) => markUnsold(item, unsold)),
-      activeProducts(db, row.account_id),
-    ]);
+    const [lead, products] = await Promise.all([shownItemOf(row), activeProducts(db, row.account_id)]);
     return renderFormPage(req, reply, {
       title: `Edit ${lead.reference}`,
       subtitle: lead.full_name,
@@ -280,8 +270,7 @@ export async function leadsPages(web: FastifyInstance) {
         // The form resends every line by SKU: a deleted product's line saved unchanged is refused, not swapped.
         const input = pick(body, LEAD_FORM_FIELDS);
         const bag = new ErrorBag();
-        refuseUnsoldLines(await unsoldLines(q, row.id), input.products, bag);
-        await fillLineDefaults(q, req, row.account_id, input);
+        await checkFormLines(q, req, { table: 'lead_lines', id: row.id, accountId: row.account_id }, input, bag);
         await patchLead(q, actorOfUser(req.user!), row.account_id, row.reference, input, bag);
         return itemOf(row, q);
       },
@@ -307,10 +296,8 @@ export async function leadsPages(web: FastifyInstance) {
         // The outcome's errors and the lifecycle's are told together (the move's refusal was hidden behind a reason's: ops audit).
         const bag = new ErrorBag();
         await checkOutcome(q, user, row.id, access.handlings, input, bag);
-        if (input.status === 'confirmed') {
-          refuseUnsoldLines(await unsoldLines(q, row.id), input.products, bag);
-          await fillLineDefaults(q, req, row.account_id, input);
-        }
+        if (input.status === 'confirmed')
+          await checkFormLines(q, req, { table: 'lead_lines', id: row.id, accountId: row.account_id }, input, bag);
         await patchLead(q, actorOfUser(user), row.account_id, row.reference, input, bag);
         return itemOf(row, q);
       },

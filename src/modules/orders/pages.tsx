@@ -17,20 +17,11 @@ import { done } from '../../web/respond.js';
 import { formRoutes, updateRoutes, wantsJson } from '../../web/scope.js';
 import { accountChoices } from '../accounts/queries.js';
 import { activeProducts, handMadeTarget } from '../records/hand-made.js';
-import { refuseUnsoldLines, unsoldLinesOf } from '../records/lines.js';
+import { unsoldLinesOf } from '../records/lines.js';
 import { CreateRecordPage, HistoriesList, markUnsold, RecordHistory, type HistoryRow } from '../leads/views.js';
 import { sendJson } from '../listing/api-helpers.js';
 import { ListQuery } from '../listing/list-schemas.js';
-import {
-  bulkDelete,
-  createHandMade,
-  deleting,
-  fillLineDefaults,
-  isStaff,
-  linesButton,
-  pageMeta,
-  totalOf,
-} from '../records/record-routes.js';
+import { bulkDelete, createHandMade, deleting, checkFormLines, isStaff, linesButton, pageMeta, totalOf } from '../records/record-routes.js';
 import { pick, statusLabel, type HistoryItem } from '../records/record-ui.js';
 import { IMPERSONATOR } from '../records/history.js';
 import { checkOrderMove, shipTrackingNumber, transitionOrders } from './lifecycle.js';
@@ -287,8 +278,7 @@ export async function ordersPages(web: FastifyInstance) {
       // The form resends every line by SKU: a deleted product's line saved unchanged is refused, not swapped.
       const input = pick(body, ORDER_FIELDS);
       const bag = new ErrorBag();
-      refuseUnsoldLines(await unsoldLinesOf(q, 'order_lines', row.id), input.products, bag);
-      await fillLineDefaults(q, req, row.account_id, input);
+      await checkFormLines(q, req, { table: 'order_lines', id: row.id, accountId: row.account_id }, input, bag);
       await patchOrder(q, actorOfUser(req.user!), row.account_id, row.reference, input, bag);
       return itemOf(row, q);
     });

@@ -13,6 +13,7 @@ import { wantsJson } from '../../web/scope.js';
 import type { WebUser } from '../../web/types.js';
 import { accountExists } from '../accounts/service.js';
 import { catalogPrices } from './hand-made.js';
+import { refuseUnsoldLines, unsoldLinesOf } from './lines.js';
 import { LINES_BUTTON, LINES_SHOWN, pick } from './record-ui.js';
 
 export const isStaff = (u: WebUser) => u.role !== 'seller';
@@ -234,4 +235,20 @@ export async function fillLineDefaults(
     open.map((l) => l.sku),
   );
   for (const l of open) if (prices.has(l.sku)) l.price = prices.get(l.sku);
+}
+
+/**
+ * The lines a form sends back to save a lead or an order (its edit page, the call screen's
+ * confirmation): a deleted product's line sent back unchanged refused on `bag` (refuseUnsoldLines),
+ * then a chosen product's blank quantity and price filled in (fillLineDefaults).
+ */
+export async function checkFormLines(
+  q: Queryable,
+  req: FastifyRequest,
+  record: { table: 'lead_lines' | 'order_lines'; id: string; accountId: string },
+  input: Record<string, unknown>,
+  bag: ErrorBag,
+): Promise<void> {
+  refuseUnsoldLines(await unsoldLinesOf(q, record.table, record.id), input.products, bag);
+  await fillLineDefaults(q, req, record.accountId, input);
 }
