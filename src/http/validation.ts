@@ -85,6 +85,7 @@ export const messages = {
   confirmed: (k: string) => `The ${attr(k)} field confirmation does not match.`,
   different: (k: string, other: string) => `The ${attr(k)} field and ${attr(other)} must be different.`,
   decimal: (k: string) => `The ${attr(k)} field must have 0-2 decimal places.`,
+  alphaNum: (k: string) => `The ${attr(k)} field must only contain letters and numbers.`,
   unique: (k: string) => `The ${attr(k)} has already been taken.`,
   statusTransition: (from: string, to: string) => `The status cannot change from ${from} to ${to}.`,
 };
@@ -218,6 +219,11 @@ const CONFIRMED = Symbol('laravel.confirmed');
 /** Laravel's `confirmed`, the field's last rule: `<name>_confirmation` beside it must hold the same value. */
 export const confirmed = <T extends TSchema>(schema: T): T => ({ ...schema, [CONFIRMED]: true }) as T;
 
+const ALPHA_NUM = Symbol('laravel.alphaNum');
+
+/** Laravel's `alpha_num:ascii`: ASCII letters and digits only (an IBAN or a RIB), told beside the field's other failed rules. */
+export const alphaNumAscii = <T extends TSchema>(schema: T): T => ({ ...schema, [ALPHA_NUM]: true }) as T;
+
 const TWO_DECIMALS = Symbol('laravel.decimal');
 
 /**
@@ -265,6 +271,8 @@ interface Field {
   requiredWithout?: string;
   /** Laravel's `decimal:0,2` (twoDecimals). */
   twoDecimals?: boolean;
+  /** Laravel's `alpha_num:ascii` (alphaNumAscii). */
+  alphaNum?: boolean;
   props?: [string, Field][];
   items?: Field;
 }
@@ -345,6 +353,7 @@ function fieldOf(s: TSchema, presence: Presence): Field {
   const field: Field = { presence, rules, cast, typeRule: type, sizedAsNumber: sized ? numeric : undefined, confirmed: CONFIRMED in s };
   if (REQUIRED_WITHOUT in s) field.requiredWithout = s[REQUIRED_WITHOUT] as string;
   if (TWO_DECIMALS in s) field.twoDecimals = true;
+  if (ALPHA_NUM in s) field.alphaNum = true;
   if (kind === 'Object') field.props = propsOf(s);
   if (kind === 'Array') {
     const items = s.items as TSchema;
@@ -394,6 +403,7 @@ function check(f: Field, raw: unknown, key: string, bag: ErrorBag, siblings?: Re
     if (rule === f.typeRule) typed = false;
   }
   if (f.twoDecimals && passed && decimalPlaces(v) > 2) bag.add(key, messages.decimal(key));
+  if (f.alphaNum && typeof v === 'string' && !/^[A-Za-z0-9]+$/.test(v)) bag.add(key, messages.alphaNum(key));
   if (f.confirmed && !sameAs(v, siblings?.[`${key.slice(key.lastIndexOf('.') + 1)}_confirmation`])) bag.add(key, messages.confirmed(key));
   if (!isPhpArray(v)) return typed && f.cast ? f.cast(v) : v;
   if (f.props) return checkProps(f.props, v, `${key}.`, bag);

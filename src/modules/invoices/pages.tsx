@@ -39,7 +39,6 @@ import {
   bankAccountBody,
   deleteBody,
   detailsMissing,
-  IBAN_CHARACTERS,
   INVOICE_MOVES,
   INVOICE_STATUSES,
   MAX_PROOF_BYTES,
@@ -252,7 +251,6 @@ export async function invoicesPages(web: FastifyInstance) {
       // An IBAN as printed (`MA64 0112 …`, up to 42 characters) is 34 once its spaces are out.
       if (typeof body.iban === 'string') body.iban = body.iban.replace(/\s+/g, '');
       const input = v.check(body, bag) as Record<string, string>;
-      if (typeof input.iban === 'string' && !/^[A-Za-z0-9]+$/.test(input.iban)) bag.add('iban', IBAN_CHARACTERS);
       bag.throwIfAny(v.schema);
       if ('iban' in input) input.iban = input.iban.toUpperCase();
       await db.tx((q) => savePaymentDetails(q, req.user!, req.user!.account_id!, input));

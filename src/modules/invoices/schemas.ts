@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { compile, twoDecimals } from '../../http/validation.js';
+import { alphaNumAscii, compile, twoDecimals } from '../../http/validation.js';
 import { plainAmount } from '../ledger/schemas.js';
 
 export const PAYMENT_METHODS = ['bank_transfer', 'paypal'] as const;
@@ -35,11 +35,10 @@ export const bankAccountBody = compile(
   Type.Object({
     bank_name: Type.String({ minLength: 1, maxLength: 100 }),
     account_holder: Type.String({ minLength: 1, maxLength: 100 }),
-    iban: Type.String({ minLength: 1, maxLength: 34 }),
+    iban: alphaNumAscii(Type.String({ minLength: 1, maxLength: 34 })),
   }),
 );
 /** An IBAN/RIB, its spaces taken out before the checks, holds ASCII letters and digits: Laravel's `alpha_num:ascii`. */
-export const IBAN_CHARACTERS = 'The iban field must only contain letters and numbers.';
 export const paypalBody = compile(Type.Object({ paypal_email: Type.String({ format: 'email', maxLength: 255 }) }));
 
 export const MAX_PROOF_BYTES = 5 * 1024 * 1024;
