@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import bidiModule, { type EmbeddingLevels } from 'bidi-js';
+import { createRequire } from 'node:module';
+import type bidiModule from 'bidi-js';
+import type { EmbeddingLevels } from 'bidi-js';
 
 // Names and addresses are often Arabic or accented: DejaVu (Debian's fonts-dejavu-core) has the
 // letters; without it the PDF's own Helvetica shows Latin text only.
@@ -19,13 +21,15 @@ export async function pdfDocument(options: PDFKit.PDFDocumentOptions): Promise<P
   return new PDFDocument(options);
 }
 
-// bidi-js is CommonJS (module.exports is its factory) typed as an ES module's default export.
-const bidiFactory = ((bidiModule as { default?: unknown }).default ?? bidiModule) as typeof bidiModule.default;
+// bidi-js is CommonJS (module.exports is its factory), required at the first text laid out, not at
+// startup: its Unicode tables weigh several MB of resident memory in a server that may never print.
+type BidiFactory = typeof bidiModule.default;
+const requireBidi = () => createRequire(import.meta.url)('bidi-js') as BidiFactory;
 
 /** Letters written right to left (Hebrew, Arabic and their presentation forms). */
 const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
-let bidi: ReturnType<typeof bidiFactory> | undefined;
-const getBidi = () => (bidi ??= bidiFactory());
+let bidi: ReturnType<BidiFactory> | undefined;
+const getBidi = () => (bidi ??= requireBidi()());
 
 /** A run of one direction, in the order it is drawn left to right; an RTL run's text in reading order. */
 export interface VisualRun {

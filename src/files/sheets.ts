@@ -2,9 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import { PassThrough, pipeline, Readable, type Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
-import { CsvError, parse, type Options } from 'csv-parse';
-import { stringify } from 'csv-stringify';
-import { firstSheetRows, type PartReader } from './xlsx-reader.js';
+import type { CsvError, Options } from 'csv-parse';
+import type { PartReader } from './xlsx-reader.js';
 
 /** The spreadsheet formats codops reads and writes. */
 export type SheetFormat = 'csv' | 'xlsx';
@@ -270,6 +269,7 @@ async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
     if (blank(rec.record)) return null;
     return notUtf8 ? { row, cells: rec.record, notUtf8 } : { row, cells: rec.record };
   };
+  const { CsvError, parse } = await import('csv-parse');
   const parser = parse({
     delimiter,
     raw: true,
@@ -287,8 +287,9 @@ async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
   }
 }
 
-// exceljs is imported at the first XLSX read or written, not at startup: it weighs about 7 MB of
-// heap (and 15 MB of resident memory) in a server that may never see a spreadsheet.
+// exceljs (and codops' own XLSX reader over unzipper and saxes, csv-parse, csv-stringify) are
+// imported at the first sheet read or written, not at startup: together they weigh tens of MB of
+// resident memory in a server that may never see a spreadsheet.
 const loadExcel = async () => (await import('exceljs')).default;
 
 /** unzipper's own words for a file that is cut short or not a ZIP archive at all. */
@@ -309,7 +310,7 @@ async function* xlsxRows(input: Readable): AsyncGenerator<SheetRow> {
 }
 
 async function* workbookRows(input: Readable): AsyncGenerator<SheetRow> {
-  const ExcelJS = await loadExcel();
+  const [ExcelJS, { firstSheetRows }] = await Promise.all([loadExcel(), import('./xlsx-reader.js')]);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
@@ -354,7 +355,8 @@ const FORMULA = /^(?:[=@\t\r]|[+-](?![\d\s.]*$))/;
  */
 export const csvText = (cell: SheetCell) => (typeof cell === 'string' && FORMULA.test(cell) ? `'${cell}` : (cell ?? ''));
 
-function csvWriter(header: string[]): SheetWriter {
+async function csvWriter(header: string[]): Promise<SheetWriter> {
+  const { stringify } = await import('csv-stringify');
   const csv = stringify({ header: true, columns: header, bom: true });
   return {
     output: csv,
