@@ -467,7 +467,7 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await page.context().close();
   });
 
-  test('the agent statistics of a year fit beside the menu at 1024 px, every heading whole, and at 1280, 1440 and 390 px', async () => {
+  test('the agent statistics of a year fit beside the menu from 861 px (cards up to ~960 px), every heading whole, and at 1280, 1440 and 390 px', async () => {
     const admin = await person(env.t.db, 'admin');
     const [lead] = await leads(env.t.db, s, [{ sku: 'A' }]);
     const caller = await agentOf(env.t.db, [s.products.A]);
@@ -483,12 +483,15 @@ describe('the call centre in a real browser', { skip: skipBrowser }, () => {
     await page.goto('/statistics/agents?from=2025-12-01&to=2026-12-01');
     // Outside check: at 1024 px the table scrolled 40 px sideways in its frame (758 in 718) and its last
     // heading was cut to "MEDI…" at the frame's edge.
-    for (const width of [1024, 1280, 1440, 390]) {
+    // Between 861 and ~960 px its nine columns had 555–640 px and scrolled in the frame: rows are cards there.
+    for (const width of [861, 900, 1024, 1280, 1440, 390]) {
       await page.setViewportSize({ width, height: 800 });
       await page.waitForTimeout(300); // the chart follows the window
       assert.deepEqual(await layoutProblems(page), [], `${width} px`);
       const past = (await page.evaluate(HEADINGS_PAST_FRAME)) as string[];
       assert.deepEqual(past, [], `${width} px: headings past the table's frame`);
+      const frame = await page.locator('.agent-stats .table-wrap').evaluate((el) => [el.scrollWidth, el.clientWidth]);
+      assert.ok(frame[0] <= frame[1], `${width} px: the table scrolls sideways in its frame (${frame[0]} in ${frame[1]})`);
     }
     await page.setViewportSize({ width: 1024, height: 800 });
     await screenshots(page, 'agent statistics of a year at 1024');
