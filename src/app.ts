@@ -3,6 +3,7 @@ import pino from 'pino';
 import { fromFastifyError, notFound, type HttpError } from './http/errors.js';
 import swagger from '@fastify/swagger';
 import { withErrorResponses } from './http/api-error-docs.js';
+import { withIdempotencyHeader } from './http/idempotency.js';
 import swaggerUi from '@fastify/swagger-ui';
 import FindMyWay from 'find-my-way';
 import fastifyStatic from '@fastify/static';
@@ -140,7 +141,9 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     },
     transform: ({ schema, url, route }) => {
       const api = url.startsWith(API_PREFIX) && !schema?.hide;
-      const documented = api ? withErrorResponses(schema as Record<string, unknown>, route.method) : schema;
+      const documented = api
+        ? withIdempotencyHeader(withErrorResponses(schema as Record<string, unknown>, route.method), route.method)
+        : schema;
       return { schema: { ...documented, hide: !api } as never, url };
     },
   });

@@ -13,6 +13,26 @@ export interface Outcome {
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 const USED_FOR_ANOTHER = 'The Idempotency-Key has already been used for a different request.';
+/** The key's length, in characters (api-v1.md: 1–255). */
+const KEY_LENGTH = { min: 1, max: 255 };
+
+/**
+ * A write route's schema as the OpenAPI document shows it: with its optional `Idempotency-Key`
+ * header (checked by hand in sendWrite, not by the route's schema, so a client generated from the
+ * document learns of it here). Every POST, PATCH and DELETE of the API goes through sendWrite.
+ */
+export function withIdempotencyHeader(schema: Record<string, unknown>, method: string | string[]): Record<string, unknown> {
+  if (![method].flat().some((m) => ['POST', 'PATCH', 'DELETE'].includes(m))) return schema;
+  const header = {
+    type: 'string',
+    minLength: KEY_LENGTH.min,
+    maxLength: KEY_LENGTH.max,
+    description:
+      'Optional. A retry with the same key and body within 24 hours gets the first response again (`Idempotent-Replayed: true`) and writes nothing; per token.',
+  };
+  const headers = (schema.headers as { properties?: object } | undefined) ?? {};
+  return { ...schema, headers: { type: 'object', ...headers, properties: { ...headers.properties, 'Idempotency-Key': header } } };
+}
 const KEEP = "interval '24 hours'";
 
 class Replay extends Error {}
@@ -40,14 +60,14 @@ export async function sendWrite(
     const out = withoutKey ? await withoutKey(db) : await db.tx(work, { commitWithLast: true, retryConflicts: true });
     return reply.code(out.status).type(JSON_TYPE).send(out.json);
   }
-  if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
+  if (typeof key !== 'string' || key.length < KEY_LENGTH.min || key.length > KEY_LENGTH.max) {
     throw invalid({
       'Idempotency-Key': [
         typeof key !== 'string'
           ? 'The Idempotency-Key field must be a string.'
-          : key.length > 255
-            ? 'The Idempotency-Key field must not be greater than 255 characters.'
-            : 'The Idempotency-Key field must be at least 1 characters.',
+          : key.length > KEY_LENGTH.max
+            ? `The Idempotency-Key field must not be greater than ${KEY_LENGTH.max} characters.`
+            : `The Idempotency-Key field must be at least ${KEY_LENGTH.min} characters.`,
       ],
     });
   }

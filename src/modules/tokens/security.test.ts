@@ -948,6 +948,25 @@ describe('around the API', () => {
     ]);
     assert.deepEqual(post['401'].content['application/json'].schema.examples, [{ message: 'Unauthenticated.' }]);
     assert.deepEqual(Object.keys(spec.paths[`${API}/leads`].get.responses).sort(), ['200', '401', '403', '404', '422', '429']);
+    // Every write documents its optional Idempotency-Key (api-v1.md "Idempotent retries"; the API audit
+    // found it absent: a client generated from the document could not send it); reads do not.
+    for (const [path, ops] of Object.entries(spec.paths as Record<string, Record<string, { parameters?: object[] }>>))
+      for (const [method, op] of Object.entries(ops)) {
+        const key = (op.parameters ?? []).find((p) => (p as { name: string }).name === 'Idempotency-Key');
+        if (method === 'get') assert.equal(key, undefined, `${method} ${path}`);
+        else
+          assert.deepEqual(
+            { ...key, description: undefined },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 1, maxLength: 255 },
+              description: undefined,
+            },
+            `${method} ${path}`,
+          );
+      }
 
     let url = '/docs';
     let res = await t.app.inject({ method: 'GET', url });
