@@ -731,6 +731,9 @@ test('lifecycle: open statuses move freely, no_reply counts calls, call_later ne
   assert422(await patch(a, '/leads/LD-00001', { status: 'call_later', callback_at: null }), {
     callback_at: ['The callback at field is required.'],
   });
+  // A rule of the body alone, so its 422 comes before an unknown lead's 404 (api-v1.md's order; it answered 404).
+  assert422(await patch(a, '/leads/LD-09999', { status: 'call_later' }), { callback_at: ['The callback at field is required.'] });
+  assert.equal((await patch(a, '/leads/LD-09999', { status: 'call_later', callback_at: '2026-02-01T10:30:00Z' })).status, 404);
   assert.equal(await statusOf(a, 'LD-00001'), 'no_reply');
   assertLead(await step({ status: 'call_later', callback_at: '2026-02-01T10:30:00.250+01:00' }), 1, {
     status: 'call_later',
@@ -1093,6 +1096,7 @@ test('PATCH /leads is all or nothing: every error of every item, unknown referen
       { status: 'canceled' },
       { reference: 'LD-00002', products: [{ sku: 'OFF', quantity: 1, price: 10 }], status: 'nope' },
       { reference: 'LD-00007', status: 'canceled' }, // exists in another account only
+      { reference: 'LD-09998', status: 'duplicate' }, // unknown: what its move needs is still said
     ],
   });
   assert422(res, {
@@ -1106,6 +1110,8 @@ test('PATCH /leads is all or nothing: every error of every item, unknown referen
     'leads.5.products.0.sku': ['The selected leads.5.products.0.sku is invalid.'],
     'leads.5.status': ['The selected leads.5.status is invalid.'],
     'leads.6.reference': ['The selected leads.6.reference is invalid.'],
+    'leads.7.reference': ['The selected leads.7.reference is invalid.'],
+    'leads.7.duplicate_of': ['The leads.7.duplicate_of field is required.'],
   });
   assert.equal(await statusOf(a, 'LD-00001'), 'new');
   assert.equal(await statusOf(a, 'LD-00002'), 'new');

@@ -241,12 +241,7 @@ async function patchLeads(
     noun: 'lead',
     editable: EDITABLE,
     open: isOpenLead,
-    transition: (lead, item, k) => {
-      const to = item.status as LeadStatus;
-      for (const need of leadMoveNeeds(to))
-        if (!item[need] && !bag.has(`${k}${need}`)) bag.add(`${k}${need}`, messages.required(`${k}${need}`));
-      return leadMoveRefusal(actor, lead.status, to);
-    },
+    transition: (lead, item) => leadMoveRefusal(actor, lead.status, item.status as LeadStatus),
   });
   checkReschedules(items, locked, keyOf, bag);
   await checkOriginals(q, accountId, items, locked, keyOf, bag);
@@ -349,10 +344,19 @@ async function checkOriginals(
 }
 
 /** Single and bulk PATCH; the fields required on create may be left out, not cleared. */
+/** What a lead's move needs from the item (callback_at, duplicate_of), a status its own rules refused aside. */
+function checkMoveNeeds(item: unknown, k: string, bag: ErrorBag): void {
+  const patch = item as Partial<Record<string, unknown>> | null;
+  if (typeof patch?.status !== 'string' || bag.has(`${k}status`)) return;
+  for (const need of leadMoveNeeds(patch.status as LeadStatus))
+    if (!patch[need] && !bag.has(`${k}${need}`)) bag.add(`${k}${need}`, messages.required(`${k}${need}`));
+}
+
 const leadPatches = patchEntries<PatchItem, LockedLead>({
   table: 'leads',
   one: patchLeadBody,
   bulk: bulkPatchLeadsBody,
+  needs: checkMoveNeeds,
   lock: lockLeads,
   apply: patchLeads,
 });

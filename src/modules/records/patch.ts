@@ -67,6 +67,12 @@ interface PatchKind<Item extends object, Row> {
   table: 'leads' | 'orders';
   one: Validator<TSchema>;
   bulk: Validator<TSchema>;
+  /**
+   * The rules of one item that depend on its other fields alone (Laravel's `required_if`: a lead's
+   * `callback_at` with `call_later`), errors under `key`: checked with the shape, whether the record
+   * exists or not (api-v1.md: 422 before 404). `item` may be anything until the shape errors are thrown.
+   */
+  needs?: (item: unknown, key: string, bag: ErrorBag) => void;
   /** The account's rows of `references`, locked for the update, by reference. */
   lock: (q: Queryable, accountId: string, references: string[]) => Promise<Map<string, Row>>;
   /** Applies checked items to the locked rows (errors under `keyOf(i)` into `bag`, thrown before anything is written). */
@@ -101,6 +107,7 @@ export function patchEntries<Item extends { reference: string }, Row>(k: PatchKi
       unreachable: ReadonlySet<string> = NONE,
     ): Promise<void> {
       const patch = k.one.check(body, bag) as object;
+      k.needs?.(patch, '', bag);
       await checkSkus(q, accountId, [patch], () => '', bag);
       // The lock is the existence check: one round trip. A record that exists has its lifecycle's
       // errors reported with the shape's, as a bulk item's are; one that does not, the 422 first.
@@ -115,6 +122,7 @@ export function patchEntries<Item extends { reference: string }, Row>(k: PatchKi
       const bag = new ErrorBag();
       const value = k.bulk.check(body, bag) as Record<string, unknown>;
       const items = Array.isArray(value[k.table]) ? (value[k.table] as Item[]) : [];
+      items.forEach((item, i) => k.needs?.(item, `${k.table}.${i}.`, bag));
       // Until the shape errors are thrown, an item may be anything, even null.
       const references = items.map((i) => i?.reference).filter((r) => typeof r === 'string' && !unreachable.has(r));
       await k.apply(q, actor, accountId, items, await k.lock(q, accountId, references), (i) => `${k.table}.${i}.`, bag);
