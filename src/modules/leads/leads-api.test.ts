@@ -949,6 +949,13 @@ test('lifecycle: an admin token may reopen a terminal lead (not a confirmed one)
     ['LD-00001', 'canceled', 'new', BY_TOKEN, 'called back'],
     ['LD-00001', 'new', 'canceled', BY_TOKEN, null],
   ]);
+  // A lead canceled as unreachable and reopened gets its calls again (it was canceled on its first no_reply).
+  const { rows } = await t.db.query<{ max_attempts: number }>('SELECT max_attempts FROM call_centre_settings');
+  const max = rows[0].max_attempts;
+  for (let i = 0; i < max; i++) assert.equal((await patch(admin, '/leads/LD-00003', { status: 'no_reply' })).status, 200);
+  assertLead((await get(admin, '/leads/LD-00003')).body.data, 3, { status: 'canceled', cancel_reason: 'unreachable', call_attempts: max });
+  assertLead((await patch(admin, '/leads/LD-00003', { status: 'new' })).body.data, 3, { status: 'new', call_attempts: 0 });
+  assertLead((await patch(admin, '/leads/LD-00003', { status: 'no_reply' })).body.data, 3, { status: 'no_reply', call_attempts: 1 });
 });
 
 test('confirming a lead creates its order in the same transaction', async () => {

@@ -54,7 +54,8 @@ async function deletedProductsOf(q: Queryable, accountId: string, leadIds: strin
  * stand in this transaction, name a deleted product.
  * Every move ends the lead's claim; a call outcome by a person is a call (`lead_calls`, with the
  * status written: the agent statistics) and the lead's last call; the no_reply that reaches the settings' `max_attempts`
- * cancels the lead as `unreachable` instead (call-centre.md).
+ * cancels the lead as `unreachable` instead (call-centre.md). A reopened lead (`→ new`) starts its
+ * calls again from none: it had been canceled as unreachable on its first no_reply.
  */
 export async function transitionLeads(q: Queryable, actor: Actor, accountId: string, ts: LeadTransition[]): Promise<void> {
   if (ts.length === 0) return;
@@ -80,7 +81,7 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
                 AS c(id, to_status, callback_at, cancel_reason, another_call, a_call, duplicate_of)
          JOIN leads l ON l.id = c.id, call_centre_settings s)
      UPDATE leads l SET status = CASE WHEN c.unreachable THEN 'canceled' ELSE c.to_status END, updated_at = now(),
-            call_attempts = l.call_attempts + c.another_call::int,
+            call_attempts = CASE WHEN c.to_status = 'new' THEN 0 ELSE l.call_attempts + c.another_call::int END,
             callback_at = CASE WHEN c.to_status = 'call_later' THEN c.callback_at::timestamptz ELSE NULL END,
             cancel_reason = CASE WHEN c.unreachable THEN 'unreachable'
                                  WHEN c.to_status = 'canceled' THEN c.cancel_reason
