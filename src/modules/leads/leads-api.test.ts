@@ -893,6 +893,8 @@ test('callback_at without a status reschedules a call_later lead, and is refused
   assert422(await patch(a, '/leads/LD-00002', { callback_at: '2027-05-05T09:00:00Z' }), {
     callback_at: ['The callback at field is only allowed with status call_later or while the lead is call_later.'],
   });
+  // A null asks for nothing (api-v1.md: an optional field null is not checked) where no callback is kept.
+  assert.equal((await patch(a, '/leads/LD-00002', { callback_at: null, comment: 'no time' })).status, 200);
   assert422(await patch(a, '/leads', { leads: [{ reference: 'LD-00002', callback_at: '2027-05-05T09:00:00Z' }] }), {
     'leads.0.callback_at': ['The leads.0.callback_at field is only allowed with status call_later or while the lead is call_later.'],
   });

@@ -199,6 +199,11 @@ test('refused transitions answer the lifecycle message beside the status field; 
     assert.deepEqual(later.json().errors, { callback_at: ['The callback at field is required.'] });
     const missing = await s.json('PATCH', `/leads/${id}/status`, { comment: 'hi' });
     assert.deepEqual(missing.json().errors, { status: ['The status field is required.'] });
+    // The form sends its empty "Call back at" with no status chosen: no message under a field left alone (dashboard audit).
+    const unchosen = await s.form(`/leads/${id}/status`, { status: '', callback_at: '', comment: 'hi' }, { method: 'PATCH' });
+    const refused = (await s.follow(unchosen)).body;
+    assert.deepEqual(fieldErrors(refused, 'f-status'), ['The status field is required.']);
+    assert.deepEqual(fieldErrors(refused, 'f-callback_at'), []);
     const unknown = await s.json('PATCH', `/leads/${id}/status`, { status: 'sold' });
     assert.deepEqual(unknown.json().errors, { status: ['The selected status is invalid.'] });
 

@@ -299,9 +299,11 @@ function checkReschedules(items: PatchItem[], locked: Map<string, LockedLead>, k
     if (item?.status !== undefined || item?.callback_at === undefined || bag.has(key)) return;
     const lead = typeof item.reference === 'string' ? locked.get(item.reference) : undefined;
     if (!lead) return;
-    if (lead.status !== 'call_later')
-      bag.add(key, `The ${displayAttribute(key)} field is only allowed with status call_later or while the lead is call_later.`);
-    else if (item.callback_at === null) bag.add(key, messages.required(key));
+    // A null (a form's empty field) asks for no callback: refused only where one is kept.
+    if (lead.status !== 'call_later') {
+      if (item.callback_at !== null)
+        bag.add(key, `The ${displayAttribute(key)} field is only allowed with status call_later or while the lead is call_later.`);
+    } else if (item.callback_at === null) bag.add(key, messages.required(key));
   });
 }
 
