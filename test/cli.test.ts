@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { runCommand, tempDataDir, withDatabase } from './support/server-process.js';
 import { ROLES } from '../src/core/roles.js';
@@ -292,6 +292,27 @@ test('codops demo seeds leads and orders in every status and prints a working to
     );
     assert.equal(stock.rows[0].n, 2);
   });
+});
+
+test("a DATA_DIR that holds no database is refused by the commands that write into one, and left as it was (a mistyped one made a new database and 'Account created')", async () => {
+  const typo = `${tempDataDir()}-typo`;
+  const embedded = { DATA_DIR: typo, DATABASE_URL: '' };
+  const refused = `codops: No database in DATA_DIR (${typo}): start the server there (npm start) or run codops migrate first.`;
+  for (const args of [
+    ['account:create', '--name', 'Oops'],
+    ['token:revoke', '--id', '1'],
+    ['product:create', '--account', '01M981AG000000000000000000', '--sku', 'S', '--name', 'N', '--price', '1'],
+  ]) {
+    const r = await runCommand(['src/cli/index.ts', ...args], embedded);
+    assert.notEqual(r.code, 0, args[0]);
+    assert.equal(r.stderr.trim(), refused, args[0]);
+    assert.throws(() => readdirSync(typo), /ENOENT/, `${args[0]} made ${typo}`);
+  }
+  // migrate makes one (so does the server's first start, and demo); then the same command goes.
+  assert.equal((await runCommand(['src/cli/index.ts', 'migrate'], embedded)).code, 0);
+  const made = await runCommand(['src/cli/index.ts', 'account:create', '--name', 'Now', '--json'], embedded);
+  rmSync(typo, { recursive: true, force: true });
+  assert.equal(made.code, 0, made.stderr);
 });
 
 test('codops alone lists its commands (it printed only its usage line), and exits non-zero', async () => {

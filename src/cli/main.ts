@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { loadConfig, ConfigError } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -35,9 +36,20 @@ function text(name: string, value: string | undefined, min: number, max: number)
 
 /**
  * Opens the database, brought up to date first unless the command is `migrate` itself (it reports
- * what it applied); `longRunning`: `codops worker`, which holds DATA_DIR until stopped.
+ * what it applied); `longRunning`: `codops worker`, which holds DATA_DIR until stopped. On the
+ * embedded database only the commands that may start one (`creates`: migrate, demo, worker) open a
+ * DATA_DIR that holds none: a mistyped DATA_DIR made a new database (and app key) there, and
+ * `account:create` said it had created the account.
  */
-async function withDb<T>(fn: (db: Database) => Promise<T>, opts: { migrate?: boolean; longRunning?: boolean } = {}): Promise<T> {
+async function withDb<T>(
+  fn: (db: Database) => Promise<T>,
+  opts: { migrate?: boolean; longRunning?: boolean; creates?: boolean } = {},
+): Promise<T> {
+  const { databaseUrl, dataDir } = loadConfig({ ...process.env }, { persistKey: false });
+  // A server starting on a new DATA_DIR holds its lock before its database is made: the command waits for it.
+  const held = (file: string) => existsSync(join(dataDir, file));
+  if (!databaseUrl && !opts.creates && !held(join('pgdata', 'PG_VERSION')) && !held('codops.lock'))
+    throw new CliError(`No database in DATA_DIR (${dataDir}): start the server there (npm start) or run codops migrate first.`);
   const db = await openForCommand(loadConfig(), { longRunning: opts.longRunning });
   try {
     if (opts.migrate !== false) await migrate(db);
@@ -77,7 +89,7 @@ export function program(): Command {
     .description('apply the database migrations not applied yet')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const applied = await withDb((db) => migrate(db), { migrate: false });
+      const applied = await withDb((db) => migrate(db), { migrate: false, creates: true });
       print(o.json, { id: 'migrations', applied }, applied.length ? `Applied ${applied.join(', ')}.` : 'Nothing to migrate.');
     });
 
@@ -220,7 +232,7 @@ export function program(): Command {
       const slots = o.slots === undefined ? config.workers || 2 : Number(o.slots);
       if (!/^\d+$/.test(String(o.slots ?? slots)) || slots < 1 || slots > 64)
         throw new CliError('The --slots option must be an integer between 1 and 64.');
-      await withDb((db) => runWorker(db, config, slots), { longRunning: true });
+      await withDb((db) => runWorker(db, config, slots), { longRunning: true, creates: true });
     });
 
   cli
@@ -229,7 +241,7 @@ export function program(): Command {
     .option('--json', 'print JSON')
     .action(async (o) => {
       // Through a running server's socket, the links name where that server listens.
-      const demo = await withDb(async (db) => seedDemo(db, (await db.serverUrl?.()) ?? localBaseUrl(loadConfig())));
+      const demo = await withDb(async (db) => seedDemo(db, (await db.serverUrl?.()) ?? localBaseUrl(loadConfig())), { creates: true });
       print(o.json, demo as unknown as Record<string, unknown>, demo.instructions);
     });
 
