@@ -80,11 +80,12 @@ test('the codops command creates accounts, users, products and tokens, and refus
     assert.ok(!rows[0].dump.includes(secret), 'the plaintext is never stored');
   });
 
-  // Scopes stored in the documented order, a bare date lasting the whole day in TIMEZONE, as the dashboard does.
+  // Scopes stored in the documented order, a bare date lasting the whole day in TIMEZONE, as the dashboard does;
+  // the email read as user:create reads it, spaces around it aside (it was "No user has the email  …": workflow audit).
   const dated = await codops(
     'token:create',
     '--email',
-    email,
+    ` ${email} `,
     '--account',
     accountId,
     '--name',
@@ -121,6 +122,9 @@ test('the codops command creates accounts, users, products and tokens, and refus
   const revoked = await codops('token:revoke', '--id', id, '--json');
   assert.equal(revoked.code, 0, revoked.stderr);
   assert.equal(json(revoked.stdout).id, Number(id));
+  // The id as a number (`--id 00012` said "Token 00012 revoked.").
+  const plain = await codops('token:revoke', '--id', `00${json(dated.stdout).id}`);
+  assert.equal(plain.stdout, `Token ${json(dated.stdout).id} revoked.\n`);
 
   for (const [args, message] of [
     [

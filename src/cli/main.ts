@@ -194,8 +194,9 @@ export function program(): Command {
       }
       const created = await withDb(async (db) => {
         await requireAccount(db, o.account);
-        const user = await findUserByEmail(db, o.email);
-        if (!user) throw new CliError(`No user has the email ${o.email}.`);
+        const email = text('email', o.email, 3, 255); // as user:create reads it (spaces around trimmed)
+        const user = await findUserByEmail(db, email);
+        if (!user) throw new CliError(`No user has the email ${email}.`);
         if (user.role === 'seller' && user.account_id !== o.account)
           throw new CliError('A seller can only have tokens for their own account.');
         return createToken(db, {
@@ -220,7 +221,7 @@ export function program(): Command {
       if (o.id.length > 15) throw new CliError(`No active token has the id ${o.id}.`);
       const done = await withDb((db) => revokeToken(db, Number(o.id)));
       if (!done) throw new CliError(`No active token has the id ${o.id}.`);
-      print(o.json, { id: Number(o.id), revoked: true }, `Token ${o.id} revoked.`);
+      print(o.json, { id: Number(o.id), revoked: true }, `Token ${Number(o.id)} revoked.`);
     });
 
   cli
