@@ -17,6 +17,11 @@ export interface SheetRow {
    * French or Arabic Windows is Windows-1252 or -1256), read as U+FFFD.
    */
   notUtf8?: number[];
+  /**
+   * A CSV delimited by `;`: what a spreadsheet writes where the decimal mark is a comma (French or
+   * Moroccan Excel), so its amounts may read `199,5`.
+   */
+  decimalComma?: true;
 }
 
 /**
@@ -267,7 +272,9 @@ async function* csvRows(input: Readable): AsyncGenerator<SheetRow> {
     const notUtf8 = bad.length > 0 ? cellsAt(rec.raw, start, bad, delimiter) : undefined;
     start = bytes;
     if (blank(rec.record)) return null;
-    return notUtf8 ? { row, cells: rec.record, notUtf8 } : { row, cells: rec.record };
+    const read: SheetRow = notUtf8 ? { row, cells: rec.record, notUtf8 } : { row, cells: rec.record };
+    if (delimiter === ';') read.decimalComma = true;
+    return read;
   };
   const { CsvError, parse } = await import('csv-parse');
   const parser = parse({

@@ -32,6 +32,7 @@ export const leadsImport = defineImport({
   label: 'Import leads',
   columns: [...CUSTOMER, ...LINE, 'lead_key'],
   required: ['full_name', 'phone', 'sku', 'quantity', 'price'],
+  amounts: ['price'],
   example: { ...EXAMPLE, lead_key: '' },
   row: compile(LeadImportRow),
   line: compile(LeadImportLine),
@@ -58,6 +59,7 @@ export const ordersImport = defineImport({
   label: 'Import orders',
   columns: [...CUSTOMER, ...LINE, 'total', 'is_fees_paid_by_customer', 'lead_key'],
   required: ['full_name', 'phone', 'city', 'address', 'sku', 'quantity', 'price', 'total', 'is_fees_paid_by_customer'],
+  amounts: ['price', 'total'],
   example: {
     ...EXAMPLE,
     total: '398',

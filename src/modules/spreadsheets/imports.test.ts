@@ -66,7 +66,7 @@ test('a date in a number column of an XLSX is refused as the API refuses it, not
   ]);
 });
 
-test('a semicolon CSV imports; one csv-parse cannot read ends with one error in our words (whf audit L1)', async () => {
+test('a semicolon CSV imports, its amounts with a decimal comma; one csv-parse cannot read ends with one error in our words (whf audit L1)', async () => {
   const shop = await tenant(t.db);
   const a = await login(t.app, shop.email);
   const csv = (text: string) => ({ name: 'leads.csv', type: 'text/csv', data: Buffer.from(text) });
@@ -75,6 +75,20 @@ test('a semicolon CSV imports; one csv-parse cannot read ends with one error in 
   assert.equal(done.status, 'done', JSON.stringify(done.errors));
   const { rows } = await t.db.query('SELECT full_name, address FROM leads WHERE account_id = $1', [shop.accountId]);
   assert.deepEqual(rows, [{ full_name: 'Semi One', address: '1 Rue; Bonne' }]);
+
+  // The decimal comma French or Moroccan Excel writes in such a file (`199,5` was "must be a number"),
+  // in an amount only: a comma in a `,` CSV's price is still refused, and a quantity is no amount.
+  const comma = await importLeads(a, csv(`${header}Semi Two;0621111113;Rabat;;2 Rue;P1;2;199,5\r\n`));
+  assert.equal(comma.status, 'done', JSON.stringify(comma.errors));
+  const two = await t.db.query<{ total: string; price: string }>(
+    `SELECT l.total::text, ll.price::text FROM leads l JOIN lead_lines ll ON ll.lead_id = l.id WHERE l.account_id = $1 AND l.full_name = 'Semi Two'`,
+    [shop.accountId],
+  );
+  assert.deepEqual(two.rows, [{ total: '399.00', price: '199.50' }]);
+  const refused = await importLeads(a, csv(`${header}Semi Three;0621111114;Rabat;;3 Rue;P1;1,5;10\n`));
+  assert.deepEqual(refused.errors, [{ row: 2, column: 'quantity', message: 'The quantity field must be an integer.' }]);
+  const commas = await importLeads(a, csv('full_name,phone,sku,quantity,price\nComma Four,0621111115,P1,1,"199,5"\n'));
+  assert.deepEqual(commas.errors, [{ row: 2, column: 'price', message: 'The price field must be a number.' }]);
 
   const failed = await importLeads(a, csv(`${header}Semi "One";0621111112;Rabat;;1 Rue;P1;1;100\n`));
   assert.equal(failed.status, 'failed');

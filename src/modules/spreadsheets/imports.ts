@@ -49,6 +49,8 @@ export interface ImportSpec<Item> {
   maxLines: number;
   /** The customer's columns: a `lead_key`'s later rows may leave them out or repeat them otherwise (a phone as +212…). */
   customer: readonly string[];
+  /** The columns holding an amount: a `;` CSV's `199,5` there is read as `199.5`. */
+  amounts: readonly string[];
   /** A row's cells as the API would receive them (`yes` → `1` for a boolean). */
   prepare?: (values: Record<string, string>) => Record<string, unknown>;
   item: (first: Record<string, unknown>, lines: LineInput[]) => Item;
@@ -124,9 +126,16 @@ function headerIndex(spec: ImportSpec<unknown>, header: string[]): Map<string, n
   return index;
 }
 
-function valuesOf(index: Map<string, number>, cells: string[]): Record<string, string> {
+/** An amount written with a decimal comma (`199,5`, `1234,50`); thousands separators are not guessed at. */
+const DECIMAL_COMMA = /^\s*-?\d+,\d+\s*$/;
+
+/** A row's known cells by column; in a `;` CSV, an amount's decimal comma as the API's point. */
+function valuesOf(spec: Pick<ImportSpec<unknown>, 'amounts'>, index: Map<string, number>, row: SheetRow): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, i] of index) out[name] = cells[i] ?? '';
+  for (const [name, i] of index) {
+    const cell = row.cells[i] ?? '';
+    out[name] = row.decimalComma && spec.amounts.includes(name) && DECIMAL_COMMA.test(cell) ? cell.replace(',', '.') : cell;
+  }
   return out;
 }
 
@@ -219,7 +228,7 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
     rows++;
     lastRow = r.row;
     if (rows % 10_000 === 0) ctx.signal.throwIfAborted();
-    const values = valuesOf(index, r.cells);
+    const values = valuesOf(spec, index, r);
     const key = values[KEY]?.trim() ?? '';
     const seen = key ? (groups.get(key) ?? 0) : 0;
     if (key) groups.set(key, seen + 1);
@@ -279,7 +288,7 @@ async function writeFile<Item>(spec: ImportSpec<Item>, ctx: JobContext<ImportPay
       index = headerIndex(spec as ImportSpec<unknown>, r.cells);
       continue;
     }
-    const values = valuesOf(index, r.cells);
+    const values = valuesOf(spec, index, r);
     const key = values[KEY]?.trim() ?? '';
     const pending = key ? open.get(key) : undefined;
     const { value } = checkRow(spec as ImportSpec<unknown>, pending ? spec.line : spec.row, r.row, values);
