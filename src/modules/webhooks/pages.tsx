@@ -106,8 +106,10 @@ export async function webhookPages(web: FastifyInstance) {
 
   web.get(`${LIST}/create`, { config: can }, async (req, reply) => {
     const user = req.user!;
-    const accounts = user.role === 'admin' ? await accountOptions(db, queryText(req, 'account_id') || null) : [];
-    return renderPage(req, reply, { title: 'New webhook', body: <CreatePage user={user} accounts={accounts} /> });
+    // `?account_id=` chooses the account, as on the other admin create pages (a failed save's choice wins).
+    const account = queryText(req, 'account_id') || null;
+    const accounts = user.role === 'admin' ? await accountOptions(db, account) : [];
+    return renderPage(req, reply, { title: 'New webhook', body: <CreatePage user={user} accounts={accounts} account={account} /> });
   });
 
   web.post(`${LIST}/store`, { config: { ...can, back: `${LIST}/create` } }, async (req, reply) => {

@@ -19,6 +19,7 @@ import {
   Select,
 } from '../../web/ui.js';
 import { SettingsHeader } from '../settings/components.js';
+import { usePage } from '../../web/page-context.js';
 import type { AttemptRow, WebhookRow } from './queries.js';
 
 export const LIST = '/settings/webhooks';
@@ -37,12 +38,15 @@ const STATUS_OPTIONS: [string, string][] = [
 /** An account's webhooks (admins: every account's, with the account filter): search, filters, sortable columns, pages. */
 export function ListPage({ rows, meta, accounts }: { rows: WebhookRow[]; meta: PageMeta; accounts: [string, string][] | null }) {
   const admin = accounts !== null;
+  // An admin's account filter carries over to the new webhook's account.
+  const { url } = usePage();
+  const account = admin ? url.searchParams.get('account_id') : null;
   return (
     <>
       <SettingsHeader
         title="Webhooks"
         subtitle="codops posts signed events to these URLs when leads, orders and invoices change."
-        actions={<LinkButton href={`${LIST}/create`}>New webhook</LinkButton>}
+        actions={<LinkButton href={`${LIST}/create${account ? `?account_id=${encodeURIComponent(account)}` : ''}`}>New webhook</LinkButton>}
       />
       <Filters search={admin ? 'URL or account' : 'URL'} searchLabel={admin ? 'Search by URL or account' : 'Search by URL'}>
         <FilterSelect name="status" label="Status" options={STATUS_OPTIONS} placeholder="Any status" />
@@ -82,14 +86,14 @@ function HeaderRows({ headers }: { headers: { key: string; value: string }[] }) 
   );
 }
 
-export function CreatePage({ user, accounts }: { user: WebUser; accounts: [string, string][] }) {
+export function CreatePage({ user, accounts, account }: { user: WebUser; accounts: [string, string][]; account: string | null }) {
   return (
     <>
       <PageHeader title="New webhook" back={{ href: LIST, label: 'Webhooks' }} />
       <Card>
         <Form action={`${LIST}/store`} label="New webhook">
           {user.role === 'admin' && (
-            <Select name="account_id" label="Account" options={accounts} placeholder="Choose an account" required />
+            <Select name="account_id" label="Account" options={accounts} placeholder="Choose an account" value={account} required />
           )}
           <Field name="url" label="URL" type="url" required placeholder="https://example.com/codops" />
           <Field

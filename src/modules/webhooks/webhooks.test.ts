@@ -426,6 +426,11 @@ describe('webhook list', () => {
     const { rows } = await t.db.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [tn.accountId]);
     assert.deepEqual(ids(await list(admin, `search=${encodeURIComponent(rows[0].name)}&sort=url`)), [a.id, b.id, c.id]);
     assert.equal((await list(admin, `account_id=${other.accountId}`)).meta.total, 0);
+    // The list's account carries over to "New webhook", as on the other admin create pages (it came unchosen: webhooks audit).
+    const filtered = await admin.get(`/settings/webhooks?account_id=${tn.accountId}`);
+    assert.match(filtered.body, new RegExp(`href="/settings/webhooks/create\\?account_id=${tn.accountId}"`));
+    const preset = await admin.get(`/settings/webhooks/create?account_id=${tn.accountId}`);
+    assert.match(preset.body, new RegExp(`<option value="${tn.accountId}" selected`));
 
     const bad = await web.json('GET', '/settings/webhooks?per_page=0&status=paused&sort=secret&direction=up&event=lead.deleted');
     assert.equal(bad.statusCode, 422);
