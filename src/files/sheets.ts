@@ -409,8 +409,17 @@ export async function sheetWriter(format: SheetFormat, header: string[], sheetNa
   return format === 'csv' ? csvWriter(header) : xlsxWriter(header, sheetName);
 }
 
-/** A whole small workbook or CSV in memory (templates). */
-export async function smallSheet(format: SheetFormat, header: string[], rows: SheetCell[][], sheetName = 'Sheet1'): Promise<Buffer> {
+/**
+ * A whole small workbook or CSV in memory (templates). `textColumns`: the header's columns an XLSX
+ * formats as Text (`@`), so that what a user types there in Excel stays as typed (a phone's 0).
+ */
+export async function smallSheet(
+  format: SheetFormat,
+  header: string[],
+  rows: SheetCell[][],
+  sheetName = 'Sheet1',
+  textColumns: readonly string[] = [],
+): Promise<Buffer> {
   if (format === 'csv') {
     const w = await sheetWriter('csv', header);
     const chunks: Buffer[] = [];
@@ -424,6 +433,9 @@ export async function smallSheet(format: SheetFormat, header: string[], rows: Sh
   const ExcelJS = await loadExcel();
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet(sheetName);
+  header.forEach((h, i) => {
+    if (textColumns.includes(h)) sheet.getColumn(i + 1).numFmt = '@';
+  });
   sheet.addRow(header);
   for (const r of rows) sheet.addRow(r);
   return Buffer.from(await book.xlsx.writeBuffer());

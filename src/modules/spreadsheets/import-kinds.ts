@@ -33,6 +33,7 @@ export const leadsImport = defineImport({
   columns: [...CUSTOMER, ...LINE, 'lead_key'],
   required: ['full_name', 'phone', 'sku', 'quantity', 'price'],
   amounts: ['price'],
+  figures: ['quantity', 'price'],
   example: { ...EXAMPLE, lead_key: '' },
   row: compile(LeadImportRow),
   line: compile(LeadImportLine),
@@ -60,6 +61,7 @@ export const ordersImport = defineImport({
   columns: [...CUSTOMER, ...LINE, 'total', 'is_fees_paid_by_customer', 'lead_key'],
   required: ['full_name', 'phone', 'city', 'address', 'sku', 'quantity', 'price', 'total', 'is_fees_paid_by_customer'],
   amounts: ['price', 'total'],
+  figures: ['quantity', 'price', 'total'],
   example: {
     ...EXAMPLE,
     total: '398',

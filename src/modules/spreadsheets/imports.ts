@@ -51,6 +51,8 @@ export interface ImportSpec<Item> {
   customer: readonly string[];
   /** The columns holding an amount: a `;` CSV's `199,5` there is read as `199.5`. */
   amounts: readonly string[];
+  /** The columns holding a number (counts and amounts): the XLSX template's only columns not formatted as Text. */
+  figures: readonly string[];
   /** A row's cells as the API would receive them (`yes` → `1` for a boolean). */
   prepare?: (values: Record<string, string>) => Record<string, unknown>;
   item: (first: Record<string, unknown>, lines: LineInput[]) => Item;

@@ -112,7 +112,17 @@ export async function spreadsheetPages(web: FastifyInstance) {
     for (const format of FORMATS) {
       web.get(`/${records}/import/template.${format}`, canImport, async (req, reply) => {
         const example: Record<string, string> = { ...spec.example, sku: (await templateSku(req)) ?? spec.example.sku };
-        const body = await smallSheet(format, [...spec.columns], [spec.columns.map((c) => example[c] ?? '')], records);
+        // In an XLSX the counts and amounts are numbers; every other column is Text, so that a phone
+        // typed in a new row keeps its 0 (Excel made 0612345678 the number 612345678).
+        const figure = (c: string) => spec.figures.includes(c);
+        const cells = spec.columns.map((c) => (format === 'xlsx' && figure(c) && example[c] ? Number(example[c]) : (example[c] ?? '')));
+        const body = await smallSheet(
+          format,
+          [...spec.columns],
+          [cells],
+          records,
+          spec.columns.filter((c) => !figure(c)),
+        );
         return reply
           .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
           .header('content-disposition', `attachment; filename="${records}-import-template.${format}"`)

@@ -292,6 +292,17 @@ test('templates: the headers and one example row, as CSV and XLSX', async () => 
   const book = new ExcelJS.Workbook();
   await book.xlsx.load(x.rawPayload as unknown as ArrayBuffer);
   assert.deepEqual((book.worksheets[0].getRow(1).values as unknown[]).slice(1).includes('is_fees_paid_by_customer'), true);
+  // Its text columns are formatted as Text, so a phone typed in a new row keeps its 0 (Excel made
+  // 0644444445 a number: files audit); counts and amounts are numbers.
+  const sheet = book.worksheets[0];
+  const column = (name: string) => sheet.getColumn((sheet.getRow(1).values as unknown[]).indexOf(name));
+  for (const name of ['full_name', 'phone', 'city', 'address', 'sku', 'is_fees_paid_by_customer', 'lead_key'])
+    assert.equal(column(name).numFmt, '@', name);
+  for (const name of ['quantity', 'price', 'total']) {
+    assert.notEqual(column(name).numFmt, '@', name);
+    assert.equal(typeof sheet.getRow(2).getCell(column(name).number).value, 'number', name);
+  }
+  assert.equal(sheet.getRow(2).getCell(column('phone').number).value, '0612345678');
 });
 
 // The fixwf audit: the templates carried SKU-1, a product of no account, so the template imported unchanged failed.
@@ -322,6 +333,8 @@ test("the templates' example row names one of the account's active products (SKU
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(x.rawPayload as unknown as ArrayBuffer);
     assert.equal(book.worksheets[0].getRow(2).getCell(header.indexOf('sku') + 1).value, sku);
+    const fromXlsx = await importJob(a, `/${records}/import`, { name: 't.xlsx', type: 'application/octet-stream', data: x.rawPayload });
+    assert.equal(fromXlsx.status, 'done', `${records} XLSX: ${JSON.stringify(fromXlsx.errors)}`);
   }
   await t.db.query(`UPDATE products SET status = 'inactive' WHERE account_id = $1`, [acc.accountId]);
   const none = (await a.get('/leads/import/template.csv')).body;
