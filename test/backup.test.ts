@@ -180,5 +180,15 @@ test(
       ['cut.backup', 'notes.txt', 'other.gz'],
       'no .part file, no database restored, no DATA_DIR left',
     );
+    // A file where the database's folder goes: Node's own words came out (`ENOTDIR: not a directory, scandir …`: files audit).
+    const odd = tempDataDir();
+    writeFileSync(join(odd, 'pgdata'), 'x');
+    const r = await runCommand(['src/cli/index.ts', 'restore', otherGzip], { ...env, DATA_DIR: odd });
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr.trim(),
+      `codops: ${join(odd, 'pgdata')} is a file, not a database folder: move it away, or restore into another DATA_DIR.`,
+    );
+    assert.deepEqual(readdirSync(odd), ['pgdata']);
   },
 );

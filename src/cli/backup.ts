@@ -56,7 +56,7 @@ export function backupCommands(cli: Command, refuse: Refuse) {
 
   cli
     .command('restore <file>')
-    .description('restore a backup into an empty DATA_DIR (the server must not be running on it)')
+    .description('restore a backup into a DATA_DIR that holds no database (the server must not be running on it)')
     .option('--json', 'print JSON')
     .action(async (file: string, o: { json?: boolean }) => {
       const config = loadConfig({ ...process.env }, { persistKey: false });
@@ -73,6 +73,10 @@ export function backupCommands(cli: Command, refuse: Refuse) {
         throw refuse(`${notBackup}, or it is cut short: ${(err as Error).message}.`);
       }
       const pgdata = join(config.dataDir, 'pgdata');
+      if (existsSync(pgdata) && !statSync(pgdata).isDirectory()) {
+        throw refuse(`${pgdata} is a file, not a database folder: move it away, or restore into another DATA_DIR.`);
+      }
+      // Only the database must be new: the app key it was made under may be put back first (the README).
       if (existsSync(pgdata) && readdirSync(pgdata).length > 0) {
         throw refuse(`${config.dataDir} already holds a database: restore into an empty DATA_DIR.`);
       }
