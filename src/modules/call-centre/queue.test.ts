@@ -139,10 +139,11 @@ describe('POST /call-centre/next', () => {
   test('working hours whose end is before their start cross midnight: on shift from the start to the end the next day', async () => {
     const s = await shop(t.db);
     await leads(t.db, s, [{ sku: 'A' }]);
-    // On shift from a minute ahead, across midnight, to a minute ahead tomorrow (now is in its second day)...
-    const night = [{ startTime: minutesFromNow(2), endTime: minutesFromNow(1) }];
-    // ... and off shift in the two minutes from a minute ago: its start is still ahead, its end passed.
-    const offNight = [{ startTime: minutesFromNow(1), endTime: minutesFromNow(-1) }];
+    // On shift from ten minutes ahead, across midnight, to five minutes ahead tomorrow (now is in its second day)...
+    // (minutes apart, not one: a slow run that crosses a minute boundary must not reach a shift's edge)
+    const night = [{ startTime: minutesFromNow(10), endTime: minutesFromNow(5) }];
+    // ... and off shift in the ten minutes from five minutes ago: its start is still ahead, its end passed.
+    const offNight = [{ startTime: minutesFromNow(5), endTime: minutesFromNow(-5) }];
     if (night[0].endTime < night[0].startTime && offNight[0].endTime < offNight[0].startTime) {
       const onShift = await login(t.app, (await agentOf(t.db, [s.products.A], { hours: night })).email);
       assert.notEqual(ok(await next(onShift)).data, null);
