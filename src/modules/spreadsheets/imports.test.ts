@@ -193,6 +193,20 @@ test("a missing required column, and a file of no rows, name the header's own ro
   assert.deepEqual(rows, [{ n: 0 }]);
 });
 
+// The files audit: with two phone columns the first was taken without a word.
+test('a known column named twice in the header is an error on the header row, nothing imported; an unknown one named twice is ignored', async () => {
+  const shop = await tenant(t.db);
+  const a = await login(t.app, shop.email);
+  const csv = (text: string) => ({ name: 'leads.csv', type: 'text/csv', data: Buffer.from(text) });
+  const twice = await importLeads(a, csv('\nfull_name,Phone,city,sku,quantity,price,phone\nAmina,0611111111,Rabat,P1,1,100,0622222222\n'));
+  assert.deepEqual(twice.errors, [{ row: 2, column: 'phone', message: 'The phone column appears more than once in the header.' }]);
+  assert.deepEqual(twice.result, { message: 'The file has 1 error: nothing was imported.' });
+  const notes = await importLeads(a, csv('full_name,phone,city,sku,quantity,price,notes,notes\nAmina,0611111111,Rabat,P1,1,100,a,b\n'));
+  assert.equal(notes.status, 'done', JSON.stringify(notes));
+  const { rows } = await t.db.query('SELECT phone FROM leads WHERE account_id = $1', [shop.accountId]);
+  assert.deepEqual(rows, [{ phone: '0611111111' }]);
+});
+
 // The fixwf audit: the error of the 100,001st row had no `column`, though the spec's shape is {row, column, message}.
 test('a file of more than 100,000 rows is one error on the first row past them, its column null', { timeout: 300_000 }, async () => {
   const shop = await tenant(t.db);

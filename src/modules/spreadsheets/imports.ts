@@ -128,6 +128,12 @@ function headerIndex(spec: ImportSpec<unknown>, header: string[]): Map<string, n
   return index;
 }
 
+/** The known columns the header names more than once: which of them holds the value is not for us to guess. */
+function namedTwice(spec: ImportSpec<unknown>, header: string[]): string[] {
+  const names = header.map(norm).filter((name) => spec.columns.includes(name));
+  return spec.columns.filter((c) => names.indexOf(c) !== names.lastIndexOf(c));
+}
+
 /** An amount written with a decimal comma (`199,5`, `1234,50`); thousands separators are not guessed at. */
 const DECIMAL_COMMA = /^\s*-?\d+,\d+\s*$/;
 
@@ -217,8 +223,10 @@ async function checkFile(spec: ImportSpec<unknown>, ctx: JobContext<ImportPayloa
       index = headerIndex(spec, r.cells);
       // The header's own row: blank lines may come before it.
       const missing = spec.required.filter((c) => !index!.has(c));
-      if (missing.length > 0) {
+      const twice = namedTwice(spec, r.cells);
+      if (missing.length > 0 || twice.length > 0) {
         errors.push(...missing.map((c) => importError(r.row, c, messages.required(c))));
+        errors.push(...twice.map((c) => importError(r.row, c, `The ${c} column appears more than once in the header.`)));
         return { rows: 0, headerRow, lastRow, errors, groups, skus: new Set() };
       }
       continue;
