@@ -104,6 +104,14 @@ test('the codops command creates accounts, users, products and tokens, and refus
     );
     assert.deepEqual(rows[0], { scopes: ['CREATE LEADS', 'VIEW LEADS'], expires: '2099-01-31 14:59:59' });
   });
+  // A token its holder cannot use yet is made, and said so (workflow audit: it was made without a word).
+  await withDatabase(env.DATA_DIR, (db) => db.query(`UPDATE accounts SET status = 'inactive' WHERE id = $1`, [accountId]));
+  const asleep = await codops('token:create', '--email', email, '--account', accountId, '--name', 'Asleep', '--scopes', 'VIEW LEADS');
+  assert.equal(asleep.code, 0, asleep.stderr);
+  assert.match(asleep.stdout, /^\d+\|[0-9a-f]{48}\n$/);
+  assert.equal(asleep.stderr, 'codops: note: this token answers 401 until its user and its account are both active.\n');
+  await withDatabase(env.DATA_DIR, (db) => db.query(`UPDATE accounts SET status = 'active' WHERE id = $1`, [accountId]));
+  assert.equal(dated.stderr, '', 'no note for a token its holder can use');
   const noPhone = await codops(
     'user:create',
     '--role',

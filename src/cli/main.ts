@@ -11,6 +11,7 @@ import { accountExists, createAccount } from '../modules/accounts/service.js';
 import { createProduct } from '../modules/products/service.js';
 import { isScope, SCOPES } from '../core/scopes.js';
 import { createToken, revokeToken, tokenExpiry } from '../modules/tokens/tokens.js';
+import { findApiKey } from '../modules/tokens/api-key-queries.js';
 import { hasControlCharacters } from '../http/input-hygiene.js';
 import { isEmail } from '../http/validation.js';
 import { isRole, ROLES } from '../core/roles.js';
@@ -199,15 +200,18 @@ export function program(): Command {
         if (!user) throw new CliError(`No user has the email ${email}.`);
         if (user.role === 'seller' && user.account_id !== o.account)
           throw new CliError('A seller can only have tokens for their own account.');
-        return createToken(db, {
+        const token = await createToken(db, {
           userId: user.id,
           accountId: o.account,
           name,
           scopes: SCOPES.filter((s) => scopes.includes(s)),
           expiresAt,
         });
+        return { ...token, usable: (await findApiKey(db, token.id, null))?.holder_active ?? false };
       });
       print(o.json, { id: created.id, token: created.token }, created.token);
+      // Made all the same (its holder may be activated later), but not without a word: it answers 401 until then.
+      if (!created.usable) process.stderr.write('codops: note: this token answers 401 until its user and its account are both active.\n');
     });
 
   cli
