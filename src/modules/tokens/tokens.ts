@@ -11,7 +11,6 @@ import { startOfDayAfter, zonedInstant } from '../../lib/time-zone.js';
  */
 export const HOLDER_ACTIVE = `(u.status = 'active' AND a.status = 'active' AND (u.role <> 'seller' OR u.account_id = t.account_id))`;
 
-/** Only this digest of a token's secret is stored. */
 /**
  * When a token given `expires_at` expires: a bare date means the whole of that day in the platform's
  * zone `tz`, as the dashboard's list filters read it; a date-time is that instant (read in `tz` when
@@ -24,6 +23,7 @@ export function tokenExpiry(text: string, tz: string): Date | undefined {
   return new Date(zonedInstant(text, tz));
 }
 
+/** Only this digest of a token's secret is stored. */
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 export function secretMatches(secret: string, storedHash: string): boolean {
