@@ -144,12 +144,18 @@ export async function pushPages(web: FastifyInstance) {
 
   web.get<{ Querystring: { job?: string } }>(PAGE, can, async (req, reply) => {
     const job = await visibleJob(db, req.user!, req.query.job);
+    const [orders, companies] = [await pushableOrders(db), await pushCompanies(db)];
+    // JSON on request (dashboard.md), as the page's selection: what may be pushed, where to, and the job asked for.
+    if (wantsJson(req))
+      return reply.send({
+        data: { orders, shipping_companies: companies.map(([id, name]) => ({ id, name })), ...(job ? { job } : {}) },
+      });
     return renderPage(req, reply, {
       title: 'Push orders',
       body: (
         <PushPage
-          orders={await pushableOrders(db)}
-          companies={await pushCompanies(db)}
+          orders={orders}
+          companies={companies}
           job={job}
           canCreateCompany={shippingCompanyPolicy.authorize(req.user!, 'create')}
           canLabel={orderPolicy.authorize(req.user!, 'label')}

@@ -229,6 +229,38 @@ test('the push request: required fields, a manual company, an unknown order, and
   const page = await admin.get('/orders/push');
   assert.equal(page.statusCode, 200);
   assert.match(page.body, new RegExp(ref));
+  // JSON on request (fulfilment audit: the page's HTML came back): the selection, the companies, the job asked for.
+  const json = await admin.json('GET', '/orders/push');
+  assert.equal(json.statusCode, 200, json.body);
+  assert.match(String(json.headers['content-type']), /^application\/json/);
+  const data = json.json().data;
+  const refId = await idOf(ref);
+  const mine = data.orders.find((o: { id: string }) => o.id === refId);
+  assert.deepEqual(Object.keys(mine ?? {}).sort(), [
+    'account',
+    'city',
+    'created_at',
+    'full_name',
+    'id',
+    'push_failure',
+    'reference',
+    'total',
+    'waiting_for_stock',
+  ]);
+  assert.ok(data.shipping_companies.some((c: { id: string; name: string }) => c.id === company));
+  assert.ok(!data.shipping_companies.some((c: { id: string }) => c.id === manual), 'a company that ships by hand is not pushed to');
+  assert.equal(data.job, undefined);
+  const jobId = (await admin.json('POST', '/orders/push', { ids: [refId], shipping_company_id: company })).json().data.job_id;
+  const withJob = (await admin.json('GET', `/orders/push?job=${jobId}`)).json().data;
+  assert.equal(withJob.job.id, jobId);
+  // The job is run here, so that no later test's worker takes it (they count the courier's calls).
+  const worker = await new JobWorker(t.db, { slots: 1, pollMs: 100, kinds: ['orders.push'], appKey: t.app.config.appKey }).start();
+  try {
+    assert.equal((await jobFinished(t.db, jobId)).status, 'done');
+  } finally {
+    await worker.stop();
+  }
+  assert.equal((await seller.json('GET', '/orders/push')).statusCode, 403);
 });
 
 test('shipping by hand through a manual company: the status change with its tracking number, no courier call', async () => {
