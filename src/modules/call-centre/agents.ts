@@ -164,22 +164,29 @@ export async function assignLeads(q: Queryable, ids: string[], agentId: string |
   return rowCount;
 }
 
+/** An assignment the queue can no longer offer (`l` the lead, `u` its assignee): `u` is inactive, deleted or no agent, or confirms none of `l`'s products. */
+const UNSERVABLE = `l.assigned_to = u.id AND l.status IN ('new', 'no_reply', 'call_later') AND l.deleted_at IS NULL
+  AND (u.status <> 'active' OR u.deleted_at IS NOT NULL OR u.role <> 'agent'
+       OR NOT EXISTS (SELECT 1 FROM lead_lines ll
+                       WHERE ll.lead_id = l.id AND ll.product_id IN (SELECT jsonb_array_elements_text(u.products_ids_to_confirm))))`;
+
 /**
  * Gives back to everyone's queue the open leads assigned to these users that their queue can no
- * longer offer: the user is inactive, deleted or no agent, or confirms none of the lead's products
- * any more. Called in the transaction that changes such a user (the assignment is checked only
- * when made: call-centre audit found leads waiting in nobody's queue).
+ * longer offer (UNSERVABLE). Called in the transaction that changes such a user, or the agents of a
+ * product (the assignment is checked only when made: call-centre audit found leads waiting in
+ * nobody's queue).
  */
 export async function unassignUnservable(q: Queryable, userIds: string[]): Promise<void> {
-  await q.query(
-    `UPDATE leads l SET assigned_to = NULL, updated_at = now()
-       FROM users u
-      WHERE u.id = ANY($1::text[]) AND l.assigned_to = u.id
-        AND l.status IN ('new', 'no_reply', 'call_later') AND l.deleted_at IS NULL
-        AND (u.status <> 'active' OR u.deleted_at IS NOT NULL OR u.role <> 'agent'
-             OR NOT EXISTS (SELECT 1 FROM lead_lines ll
-                             WHERE ll.lead_id = l.id
-                               AND ll.product_id IN (SELECT jsonb_array_elements_text(u.products_ids_to_confirm))))`,
-    [userIds],
-  );
+  if (userIds.length === 0) return;
+  await q.query(`UPDATE leads l SET assigned_to = NULL, updated_at = now() FROM users u WHERE u.id = ANY($1::text[]) AND ${UNSERVABLE}`, [
+    userIds,
+  ]);
+}
+
+/** The same for these leads, in the transaction that changes their products. */
+export async function unassignUnservableLeads(q: Queryable, leadIds: string[]): Promise<void> {
+  if (leadIds.length === 0) return;
+  await q.query(`UPDATE leads l SET assigned_to = NULL, updated_at = now() FROM users u WHERE l.id = ANY($1::text[]) AND ${UNSERVABLE}`, [
+    leadIds,
+  ]);
 }

@@ -222,6 +222,29 @@ test('an assignment the agent can no longer serve goes back to everyone: deactiv
   assert.deepEqual(got, ids.slice(0, 2));
 });
 
+test("an assignment goes back to everyone when the product's agents change on its page, or the lead's products change (call-centre audit: such leads were in no queue)", async () => {
+  const s = await shop(t.db);
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const [x, y] = await Promise.all([1, 2].map(() => agentOf(t.db, [s.products.A])));
+  const [byProduct, byLines, kept] = await leads(t.db, s, [{ sku: 'A' }, { sku: 'A' }, { sku: 'A' }]);
+  ok(await admin.json('PATCH', '/leads/assign', { ids: [byProduct], agent_id: x.id }));
+  ok(await admin.json('PATCH', '/leads/assign', { ids: [byLines, kept], agent_id: y.id }));
+  const assignee = async (id: string) =>
+    (await t.db.query<{ assigned_to: string | null }>('SELECT assigned_to FROM leads WHERE id = $1', [id])).rows[0].assigned_to;
+
+  // X no longer confirms A: their lead of A goes back; Y still does and keeps theirs.
+  ok(await admin.json('PUT', `/products/${s.products.A}/assign`, { agents: [y.id] }));
+  assert.deepEqual([await assignee(byProduct), await assignee(byLines)], [null, y.id]);
+  // The lead's only product becomes B, which Y does not confirm: it goes back too; the other stays Y's.
+  const edited = await admin.json('PATCH', `/leads/${byLines}/update`, { products: [{ sku: 'B', quantity: 1, price: 40 }] });
+  assert.equal(edited.statusCode, 200, edited.body);
+  assert.deepEqual([await assignee(byLines), await assignee(kept)], [null, y.id]);
+
+  // And an agent of B is offered it.
+  const z = await login(t.app, (await agentOf(t.db, [s.products.B])).email);
+  assert.equal((ok(await z.json('POST', '/call-centre/next', {})).data as { id: string }).id, byLines);
+});
+
 test("a manager leader's board links only the claims they may open (another team's lead was a link to a 404: call-centre audit)", async () => {
   const s = await shop(t.db);
   const leader = await person(t.db, 'manager-leader');

@@ -19,6 +19,7 @@ import { addLineChanges, appendComments } from '../records/history.js';
 import { zonedInstant } from '../../lib/time-zone.js';
 import { LEAD_FORM_FIELDS, LeadBulkPatchBody, LeadCreateBody, LeadInput, LeadPatch } from './schemas.js';
 import { isOpenLead, leadMoveNeeds, leadMoveRefusal, type LeadStatus } from './transitions.js';
+import { unassignUnservableLeads } from '../call-centre/agents.js';
 
 const createLeadsBody = compile(LeadCreateBody);
 const patchLeadBody = compile(LeadPatch);
@@ -261,6 +262,11 @@ async function patchLeads(
   const changes = await patchRows(q, 'leads', COLUMNS, patches, RECORDED);
   const relined = items.filter((i) => i.products).map((i) => ({ id: locked.get(i.reference)!.id, products: i.products! }));
   addLineChanges(changes, await replaceLines(q, 'lead_lines', relined, products));
+  // A lead assigned to an agent who confirms none of its new products goes back to everyone's queue.
+  await unassignUnservableLeads(
+    q,
+    relined.map((r) => r.id),
+  );
   const transitions: LeadTransition[] = items.flatMap((i, n) =>
     i.status === undefined
       ? []

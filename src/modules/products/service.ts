@@ -3,6 +3,7 @@ import { nothingDeleted } from '../../http/errors.js';
 import { newId } from '../../lib/ids.js';
 import { lockStockOfProducts } from '../stocks/effects.js';
 import { PRODUCT_FIELDS, type ProductField, type ProductFields } from './schemas.js';
+import { unassignUnservable } from '../call-centre/agents.js';
 
 interface NewProduct {
   accountId: string;
@@ -72,7 +73,10 @@ async function unassign(q: Queryable, productIds: string[], keep: string[] = [])
      RETURNING u.id`,
     [productIds, keep],
   );
-  return rows.map((r) => r.id);
+  const removed = rows.map((r) => r.id);
+  // Their leads assigned to them of no product they still confirm go back to everyone's queue.
+  await unassignUnservable(q, removed);
+  return removed;
 }
 
 /**
