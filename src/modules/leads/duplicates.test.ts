@@ -4,6 +4,7 @@ import { SYSTEM } from '../../core/actor.js';
 import type { Queryable } from '../../db/database.js';
 import { lead, tenant, sharedTestApp, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { login } from '../../test-support/session.js';
+import { createProduct } from '../products/service.js';
 import { createLeads } from './service.js';
 
 let t: TestApp;
@@ -34,7 +35,7 @@ test('a duplicate within one body and against open leads of the window with a SK
   });
   await post(a, [
     lead(2, { phone: '+212612000111', products: [line('P2'), line('P1')] }), // same number, P1 in common with LD-00001
-    lead(3, { phone, products: [line('P2')] }), // nothing in common with LD-00001; P2 with LD-00002, a duplicate of a lead before the request (docs)
+    lead(3, { phone, products: [line('P2')] }), // nothing in common with LD-00001; P2 only with LD-00002, a duplicate: not open, so new
     lead(4, { phone: '0612000222', products: [line('P1')] }), // another customer
     lead(5, { phone: '0612000222', products: [line('P1'), line('P2')] }), // a duplicate of the item before it
     lead(6, { phone: '0612000222', products: [line('P2')] }), // P2 only with LD-00005, a duplicate: not open, so new
@@ -43,7 +44,7 @@ test('a duplicate within one body and against open leads of the window with a SK
   assert.deepEqual(await states(a), [
     ['LD-00001', 'new', null],
     ['LD-00002', 'duplicate', 'LD-00001'],
-    ['LD-00003', 'duplicate', 'LD-00002'],
+    ['LD-00003', 'new', null],
     ['LD-00004', 'new', null],
     ['LD-00005', 'duplicate', 'LD-00004'],
     ['LD-00006', 'new', null],
@@ -57,6 +58,36 @@ test('a duplicate within one body and against open leads of the window with a SK
     history.rows.map((r) => r.new_status),
     ['duplicate'],
   );
+});
+
+test('within one body, an item counts for later ones only if it is itself open: as when the leads come in separate requests', async () => {
+  const a = await tenant(t.db);
+  const b = await tenant(t.db);
+  await createProduct(t.db, { accountId: a.accountId, sku: 'P3', name: 'Honey 500g', price: 80 });
+  const phone = '0655000222';
+  // The audit's case: P1 open before the request; [P2+P1, P2] gives the second item new, as three requests do.
+  await post(a, [lead(1, { phone, products: [line('P1')] })]);
+  await post(a, [lead(2, { phone, products: [line('P2'), line('P1')] }), lead(3, { phone, products: [line('P2')] })]);
+  for (const skus of [['P1'], ['P2', 'P1'], ['P2']]) await post(b, [lead(1, { phone, products: skus.map(line) })]);
+  // Chains on another number: P1 new; P1+P2 its duplicate; P2 (only with that duplicate) new; P2+P3 a
+  // duplicate of the new P2; P3 (only with that duplicate) new; P3+P1 a duplicate of the earliest open one.
+  const chain = [['P1'], ['P1', 'P2'], ['P2'], ['P2', 'P3'], ['P3'], ['P3', 'P1']];
+  await post(
+    a,
+    chain.map((skus, i) => lead(10 + i, { phone: '0655000333', products: skus.map(line) })),
+  );
+  assert.deepEqual(await states(a), [
+    ['LD-00001', 'new', null],
+    ['LD-00002', 'duplicate', 'LD-00001'],
+    ['LD-00003', 'new', null],
+    ['LD-00004', 'new', null],
+    ['LD-00005', 'duplicate', 'LD-00004'],
+    ['LD-00006', 'new', null],
+    ['LD-00007', 'duplicate', 'LD-00006'],
+    ['LD-00008', 'new', null],
+    ['LD-00009', 'duplicate', 'LD-00004'],
+  ]);
+  assert.deepEqual(await states(b), (await states(a)).slice(0, 3));
 });
 
 test('the dashboard names what a duplicate repeats: a link on its page, the reference on the list', async () => {

@@ -8,7 +8,7 @@ import { normalizePhone } from '../../lib/phone.js';
 import { REFERENCE_TEXT } from '../../lib/references.js';
 import { checkSkus, replaceLines, reportUnknownSkus, skuLines } from '../records/lines.js';
 import { activeProductsBySku } from '../products/lookup.js';
-import { DUPLICATE_OF, duplicatesWithinRequest, EXISTING_BY_PHONE, EXISTING_DUPLICATES } from './duplicates.js';
+import { DUPLICATE_OF, EXISTING_BY_PHONE, EXISTING_DUPLICATES, WALK_WITHIN_REQUEST, walkRanks } from './duplicates.js';
 import { recordLeadEvents } from '../events/outbox.js';
 import { mayListen } from '../events/listening.js';
 import { checkPatchItems, deletableIds, patchEntries, patchRows } from '../records/patch.js';
@@ -121,7 +121,7 @@ export async function insertLeads(
   // A duplicate (duplicates.ts) is written with status duplicate and the reference it repeats; the CTE
   // of the insert is not named `leads`, which would hide the table from the duplicate look-up.
   const { rows } = await q.query<{ refs: string[] | null; known: string[] | null }>(
-    `WITH p AS MATERIALIZED (
+    `WITH RECURSIVE p AS MATERIALIZED (
        SELECT id, sku, name FROM products
         WHERE account_id = $1 AND sku = ANY($15::text[]) AND status = 'active' AND deleted_at IS NULL),
      ok AS (SELECT count(DISTINCT sku) = cardinality(ARRAY(SELECT DISTINCT unnest($15::text[]))) AS ok FROM p),
@@ -129,12 +129,13 @@ export async function insertLeads(
        SELECT c.*, c.i AS n, string_to_array(c.sku_list, chr(31)) AS skus, ${REFERENCE_TEXT('lead', 'r.n')} AS reference
          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::numeric[],
                      $21::text[], $22::int[])
-                WITH ORDINALITY AS c(id, full_name, phone, phone_normalized, city, area, address, data, total, sku_list, dup_n, i)
+                WITH ORDINALITY AS c(id, full_name, phone, phone_normalized, city, area, address, data, total, sku_list, walk_rank, i)
          JOIN unnest(reserve_references($1, 'lead', CASE WHEN (SELECT ok FROM ok) THEN $11::int ELSE 0 END))
                 WITH ORDINALITY AS r(n, i) USING (i)),
      batch AS MATERIALIZED (SELECT array_agg(reference ORDER BY n) AS refs FROM c),
      ${EXISTING_BY_PHONE('$5::text[]')},
      ${EXISTING_DUPLICATES},
+     ${WALK_WITHIN_REQUEST},
      inserted AS (
        INSERT INTO leads (id, account_id, reference, full_name, phone, phone_normalized, city, area, address, data, total, status, duplicate_of)
        SELECT c.id, $1, c.reference, c.full_name, c.phone, c.phone_normalized, c.city, c.area, c.address, c.data, c.total,
@@ -181,7 +182,7 @@ export async function insertLeads(
       actor.tokenId,
       actor.impersonatorId,
       items.map((l) => l.products.map((p) => p.sku).join('\u001f')),
-      duplicatesWithinRequest(items.map((l, i) => ({ phone: phones[i], skus: l.products.map((p) => p.sku) }))),
+      walkRanks(items.map((l, i) => ({ phone: phones[i], skus: l.products.map((p) => p.sku) }))),
     ],
     // Small creates (the storefronts' path) reuse one prepared plan; bulk ones and imports, which write
     // thousands of rows in one transaction, are planned each time for the table's current size: a
