@@ -34,6 +34,13 @@ describe('outcomes on PATCH /leads/{id}/status', () => {
     for (const status of ['new', 'duplicate'])
       assert.deepEqual(ok(await outcome(two, id, { status }), 403), { message: 'This action is unauthorized.' }, status);
     assert.deepEqual(ok(await outcome(two, id, { status: 'bogus' }), 422).errors, { status: ['The selected status is invalid.'] });
+    // A value that is no text: the rules in their order, as the API answers it (call-centre audit: reversed here).
+    assert.deepEqual(ok(await outcome(two, id, { status: 5 }), 422).errors, {
+      status: ['The status field must be a string.', 'The selected status is invalid.'],
+    });
+    assert.deepEqual(ok(await outcome(two, id, { status: 'canceled', cancel_reason: 5 }), 422).errors, {
+      cancel_reason: ['The cancel reason field must be a string.'],
+    });
     ok(await outcome(two, id, { status: 'wrong' }));
   });
 

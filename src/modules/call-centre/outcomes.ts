@@ -66,6 +66,8 @@ export async function checkOutcome(
     if (rows.length === 0) throw withoutClaim(q, user.id, leadId);
   }
   if (input.status === undefined || input.status === null || input.status === '') bag.add('status', messages.required('status'));
+  // A value that is no text is the patch's to tell, in the rules' order ("must be a string." first, as the API).
+  else if (typeof input.status !== 'string') return;
   // A status that does not exist is the field's error (422), as for everyone; one outside their handlings is 403.
   else if (!LEAD_STATUSES.includes(input.status as LeadStatus)) bag.add('status', messages.invalid('status'));
   else if (outcomeRefusal(handlings, input.status as LeadStatus)) throw forbidden();
@@ -75,6 +77,7 @@ export async function checkOutcome(
   if (input.status === 'canceled') {
     const reason = input.cancel_reason;
     if (reason === undefined || reason === null || reason === '') bag.add('cancel_reason', messages.required('cancel_reason'));
+    else if (typeof reason !== 'string') return;
     else if (!(await readSettings(q)).cancel_reasons.includes(String(reason))) bag.add('cancel_reason', messages.invalid('cancel_reason'));
   }
 }
