@@ -190,35 +190,70 @@ export interface StatementAdjustment {
 export interface Statement {
   since: string | null;
   until: string;
+  /** Canceled payouts whose orders this one lists: each was canceled after a later payout had been requested. */
+  carried: string[];
   orders: StatementOrder[];
   adjustments: StatementAdjustment[];
 }
 
+/** One stretch of the ledger between two reservations: the rows whose next reservation is `hi`. */
+interface Slot {
+  lo: string | null;
+  lo_at: string | null;
+  lo_ts: string | null;
+  hi: string;
+  hi_at: string;
+  hi_ts: string;
+  reference: string | null;
+}
+
 /**
- * The statement's period is bounded by ledger rows, not clocks: from after the previous payout's
- * reservation (a payout not canceled) to this payout's own reservation.
+ * A statement is bounded by ledger rows, not clocks, and never changes once the payout is
+ * requested (docs/decisions.md "Statement period"). Each row belongs to the first payout requested
+ * after it; if that payout is canceled, to the first requested after its `payout_released` row,
+ * and so on. So a payout lists the stretch since the previous reservation, and those of the payouts
+ * whose cancel falls in a stretch it lists — all decided by rows older than its own reservation.
  */
 export async function statementOf(q: Queryable, inv: InvoiceRow): Promise<Statement> {
-  const { rows: bounds } = await q.query<{
-    until_id: string;
-    until_at: string;
-    until_ts: Date;
-    since_id: string | null;
-    since_at: string | null;
-    since_ts: Date | null;
-  }>(
-    `SELECT r.id AS until_id, iso_utc(r.created_at) AS until_at, r.created_at AS until_ts,
-            p.id AS since_id, iso_utc(p.created_at) AS since_at, p.created_at AS since_ts
-       FROM balance_histories r
-       LEFT JOIN LATERAL (
-         SELECT b.id, b.created_at FROM balance_histories b JOIN invoices i ON i.id = b.invoice_id
-          WHERE b.account_id = r.account_id AND b.kind = 'payout_reserved' AND b.id < r.id AND i.status <> 'canceled'
-          ORDER BY b.id DESC LIMIT 1
-       ) p ON true
-      WHERE r.invoice_id = $1 AND r.kind = 'payout_reserved'`,
-    [inv.id],
+  const { rows: slots } = await q.query<Slot>(
+    `WITH RECURSIVE res AS (
+       SELECT b.id, b.created_at, b.invoice_reference,
+              lag(b.id) OVER w AS lo, lag(b.created_at) OVER w AS lo_ts,
+              (SELECT x.id FROM balance_histories x
+                WHERE x.invoice_id = b.invoice_id AND x.kind = 'payout_released' AND x.account_id = b.account_id) AS released
+         FROM balance_histories b
+        WHERE b.account_id = $2 AND b.kind = 'payout_reserved'
+          AND b.id <= (SELECT r.id FROM balance_histories r WHERE r.invoice_id = $1 AND r.kind = 'payout_reserved')
+       WINDOW w AS (ORDER BY b.id)),
+     chain AS (
+       SELECT res.* FROM res JOIN balance_histories r ON r.id = res.id WHERE r.invoice_id = $1
+       UNION ALL
+       SELECT y.* FROM res y JOIN chain z ON y.released < z.id AND y.released > coalesce(z.lo, 0))
+     SELECT lo::text, iso_utc(lo_ts) AS lo_at, lo_ts::text, id::text AS hi, iso_utc(created_at) AS hi_at, created_at::text AS hi_ts,
+            invoice_reference AS reference
+       FROM chain ORDER BY id DESC`,
+    [inv.id, inv.account_id],
   );
-  const b = bounds[0];
+  // The period is the stretches back to the previous payout not canceled when this one was
+  // requested; any older stretch is a canceled payout's, carried here.
+  let own = 0;
+  while (own + 1 < slots.length && slots[own + 1].hi === slots[own].lo) own++;
+  const first = slots[own];
+  const carried = slots.slice(own + 1).map((s) => s.reference ?? '');
+  // Each stretch, and (for the indexes) the whole span from the oldest one's start to this payout's reservation.
+  const oldest = slots.at(-1);
+  const bounds = [
+    slots.map((s) => s.lo ?? '0'),
+    slots.map((s) => s.hi),
+    slots.map((s) => s.lo_ts),
+    slots.map((s) => s.hi_ts),
+    oldest?.lo ?? '0',
+    slots[0]?.hi ?? '0',
+    oldest?.lo_ts ?? null,
+    slots[0]?.hi_ts ?? null,
+  ];
+  const SLOTS = `(SELECT * FROM unnest($2::bigint[], $3::bigint[], $4::timestamptz[], $5::timestamptz[]) AS s(lo, hi, lo_ts, hi_ts))`;
+
   // The orders with ledger rows in the period, and those returned in it that booked none (every fee
   // at 0): finance.md lists each delivered and returned order. In the order they were booked.
   const { rows } = await q.query<StatementOrder & { at: string }>(
@@ -226,29 +261,31 @@ export async function statementOf(q: Queryable, inv: InvoiceRow): Promise<Statem
        SELECT h.order_reference AS reference, json_object_agg(h.kind, h.amount::float8) AS kinds, sum(h.amount)::float8 AS net,
               min(h.first_at) AS at
          FROM (SELECT order_reference, kind, sum(amount) AS amount, min(created_at) AS first_at FROM balance_histories
-                WHERE account_id = $1 AND order_reference IS NOT NULL AND id < $2::bigint AND ($3::bigint IS NULL OR id > $3::bigint)
+                WHERE account_id = $1 AND order_reference IS NOT NULL AND id > $6::bigint AND id < $7::bigint AND EXISTS (SELECT 1 FROM ${SLOTS} s WHERE id > s.lo AND id < s.hi)
                 GROUP BY order_reference, kind) h
         GROUP BY h.order_reference)
      SELECT reference, kinds, net, iso_utc(at) AS at FROM booked
      UNION ALL
      SELECT o.reference, '{}'::json, 0, iso_utc(min(oh.created_at))
        FROM order_histories oh JOIN orders o ON o.id = oh.order_id
-      WHERE oh.account_id = $1 AND oh.new_status = 'returned' AND oh.old_status IS DISTINCT FROM oh.new_status AND oh.created_at <= $4::timestamptz
-        AND ($5::timestamptz IS NULL OR oh.created_at > $5::timestamptz)
+      WHERE oh.account_id = $1 AND oh.new_status = 'returned' AND oh.old_status IS DISTINCT FROM oh.new_status AND oh.created_at <= $9::timestamptz
+        AND ($8::timestamptz IS NULL OR oh.created_at > $8::timestamptz)
+        AND EXISTS (SELECT 1 FROM ${SLOTS} s WHERE oh.created_at <= s.hi_ts AND (s.lo_ts IS NULL OR oh.created_at > s.lo_ts))
         AND o.reference NOT IN (SELECT reference FROM booked)
       GROUP BY o.reference
       ORDER BY at, reference`,
-    [inv.account_id, b?.until_id ?? '0', b?.since_id ?? null, b?.until_ts ?? inv.created_at, b?.since_ts ?? null],
+    [inv.account_id, ...bounds],
   );
   const { rows: adjustments } = await q.query<StatementAdjustment>(
     `SELECT iso_utc(created_at) AS at, amount::float8 AS amount, comment FROM balance_histories
-      WHERE account_id = $1 AND kind = 'adjustment' AND id < $2::bigint AND ($3::bigint IS NULL OR id > $3::bigint)
+      WHERE account_id = $1 AND kind = 'adjustment' AND id > $6::bigint AND id < $7::bigint AND EXISTS (SELECT 1 FROM ${SLOTS} s WHERE id > s.lo AND id < s.hi)
       ORDER BY id`,
-    [inv.account_id, b?.until_id ?? '0', b?.since_id ?? null],
+    [inv.account_id, ...bounds.slice(0, 6)],
   );
   return {
-    since: b?.since_at ?? null,
-    until: b?.until_at ?? inv.created_at,
+    since: first?.lo_at ?? null,
+    until: slots[0]?.hi_at ?? inv.created_at,
+    carried,
     orders: rows.map(({ reference, kinds, net }) => ({ reference, kinds, net })),
     adjustments,
   };

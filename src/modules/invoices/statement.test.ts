@@ -4,7 +4,7 @@ import { pdfText } from '../../test-support/pdf-text.js';
 import { testApp, type TestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login, type Agent } from '../../test-support/session.js';
-import { makeOrder, moneyShop, moveOrder } from '../ledger/test-fixtures.js';
+import { makeOrder, moneyShop, moveOrder, multipartPatch, PDF_PROOF } from '../ledger/test-fixtures.js';
 
 let t: TestApp;
 let admin: Agent;
@@ -93,5 +93,73 @@ describe("the statement's account name, found by the finance audit", () => {
     // pdftotext spells the lam-alef ligature its own way: the words' order is what is checked (it was
     // "الأركان متجر", pdfkit laying the words out left to right).
     assert.match(text, /Account:\s+متجر\s+\S*ركان\s*Été/);
+  });
+});
+
+describe("a payout's statement does not change after the fact, found by the finance audit", () => {
+  /** A shop whose seller can be paid by PayPal, and a way to deliver it an order of 90. */
+  async function shop() {
+    const s = await moneyShop(t.db);
+    const seller = await login(t.app, s.email);
+    await seller.json('PATCH', '/settings/payment/paypal', { paypal_email: 'period@example.test' });
+    const deliver = async () => {
+      const o = await makeOrder(t.db, s.accountId, { total: 90 });
+      await moveOrder(t.db, s.accountId, o.id, 'shipped');
+      await moveOrder(t.db, s.accountId, o.id, 'delivered');
+      return o.reference;
+    };
+    const request = async (amount: number): Promise<{ id: string; reference: string }> =>
+      (await seller.json('POST', '/invoices/create/request', { amount, payment_method: 'paypal' })).json().data;
+    const pdf = async (inv: { id: string }) => pdfText((await seller.get(`/invoices/${inv.id}/pdf`)).rawPayload);
+    const cancel = async (inv: { id: string }) =>
+      assert.equal((await seller.json('PATCH', `/invoices/${inv.id}/cancel/request`)).statusCode, 200);
+    return { s, seller, deliver, request, pdf, cancel };
+  }
+  const orders = (text: string) => [...text.matchAll(/ORD-\S+/g)].map((m) => m[0]).sort();
+
+  test('an earlier payout canceled after a later one was requested leaves the later statement as it was; its orders go to the next request', async () => {
+    const { deliver, request, pdf, cancel } = await shop();
+    const [o7, o8] = [await deliver(), await deliver()];
+    const inv4 = await request(100);
+    const o9 = await deliver();
+    const inv5 = await request(50);
+    const paid = await multipartPatch(
+      t.app,
+      admin,
+      `/invoices/${inv5.id}/paid/request`,
+      {},
+      { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF },
+    );
+    assert.equal(paid.statusCode, 200);
+    const kept = await pdf(inv5);
+    assert.deepEqual(orders(kept), [o9]);
+    assert.match(kept, /status paid/);
+
+    await cancel(inv4);
+    assert.equal(await pdf(inv5), kept, 'the paid statement the seller kept');
+    // INV-4 never paid orders 7 and 8: the first payout requested after its cancel lists them.
+    const o10 = await deliver();
+    const inv6 = await request(20);
+    const next = await pdf(inv6);
+    assert.deepEqual(orders(next), [o7, o8, o10].sort());
+    assert.match(next, new RegExp(`With the orders of canceled payout ${inv4.reference}\\n`));
+    assert.match(next, /Net for the period: 270\.00 MAD/);
+    // …and that one too stays as it is: deleting the canceled payout changes neither.
+    assert.equal((await admin.json('DELETE', '/invoices/delete', { ids: [inv4.id] })).statusCode, 200);
+    assert.equal(await pdf(inv5), kept);
+    assert.equal(await pdf(inv6), next);
+    assert.deepEqual(orders(await pdf(await request(10))), [], 'no order listed twice');
+  });
+
+  test("a payout canceled before the next request leaves its orders to that request's statement, as before", async () => {
+    const { deliver, request, pdf, cancel } = await shop();
+    const [o7, o8] = [await deliver(), await deliver()];
+    const inv4 = await request(100);
+    await cancel(inv4);
+    const o9 = await deliver();
+    const text = await pdf(await request(50));
+    assert.deepEqual(orders(text), [o7, o8, o9].sort());
+    assert.match(text, /Period: the beginning to /);
+    assert.doesNotMatch(text, /canceled payout/);
   });
 });

@@ -32,6 +32,8 @@ export async function statementPdf(inv: InvoiceRow, s: Statement, tz: string): P
   doc.font(REGULAR).fontSize(10).moveDown(0.5);
   writeText(doc, `Account: ${inv.account_name}`, { width: 515, maxLines: 2 }); // an Arabic name in reading order
   doc.text(`Period: ${s.since ? dayIn(s.since, tz) : 'the beginning'} to ${dayIn(s.until, tz)}`);
+  // Orders a canceled payout had covered when a later one was already requested: listed here, the next payout after the cancel.
+  if (s.carried.length) doc.text(`With the orders of canceled ${s.carried.length === 1 ? 'payout' : 'payouts'} ${s.carried.join(', ')}`);
   doc.text(`Payout: ${money(Number(inv.amount))} (${PAYMENT_METHOD_LABELS[inv.data.payment_method]}), status ${inv.status}`);
   doc.moveDown();
 
