@@ -73,6 +73,9 @@ export async function remittancesPages(web: FastifyInstance) {
     const receivedAt = bag.has('received_at') ? '' : zonedInstant(input.received_at, req.server.config.timezone); // the dashboard's day
     // A wall clock of TIMEZONE may fall outside years 1–9999 in UTC (0001-01-01 in Tokyo), which PostgreSQL cannot read.
     if (receivedAt && !isDate(receivedAt)) bag.add('received_at', messages.date('received_at'));
+    // Cash received later than now is a typing mistake (finance audit: 2099-06-01 was recorded); today is fine, its day starts before now.
+    else if (receivedAt && Date.parse(receivedAt.replace(' ', 'T')) > Date.now())
+      bag.add('received_at', messages.beforeOrEqualNow('received_at'));
     const id = await db.tx((q) =>
       recordRemittance(
         q,
