@@ -39,6 +39,22 @@ describe('the PDF statement, found by the finance audit', () => {
   });
 });
 
+describe('the PDF statement keeps large figures whole, found by the finance audit', () => {
+  test('a total of millions is one figure in its cell, not cut over two lines', async () => {
+    const s = await moneyShop(t.db);
+    const seller = await login(t.app, s.email);
+    for (const total of [999_999, 999_999]) {
+      const o = await makeOrder(t.db, s.accountId, { total });
+      await moveOrder(t.db, s.accountId, o.id, 'shipped');
+      await moveOrder(t.db, s.accountId, o.id, 'delivered');
+    }
+    await seller.json('PATCH', '/settings/payment/paypal', { paypal_email: 'millions@example.test' });
+    const text = await statement(seller, { amount: 50 });
+    assert.match(text, /Totals\s+2 orders\s+1,999,998\.00\s/, text);
+    assert.match(text, /\s999,999\.00\s/);
+  });
+});
+
 describe("the statement's net, found by the finance audit", () => {
   test("the period's adjustments are listed and counted in the net, which is what the period added to the balance", async () => {
     const { s, seller } = await shopWithOneOrder();

@@ -18,6 +18,16 @@ const COLUMNS: [string, string][] = [
 ];
 
 /**
+ * Sets the font size at which `text` fits `width` (at most `size`): pdfkit breaks a word longer than
+ * its cell, so a million's total read `1,000,192.3` over `5` (finance audit); the figure is kept whole.
+ */
+function fitted(doc: PDFKit.PDFDocument, text: string, width: number, size: number): void {
+  doc.fontSize(size);
+  const wide = doc.widthOfString(text);
+  if (wide > width) doc.fontSize(Math.floor(((size * width) / wide) * 10) / 10);
+}
+
+/**
  * A payout's PDF statement (finance.md): the account, the period since the previous payout, each
  * delivered and returned order with its amount and fees, the admins' adjustments of the period,
  * and the totals (the net counts the adjustments: it is what the period added to the balance).
@@ -46,7 +56,9 @@ export async function statementPdf(inv: InvoiceRow, s: Statement, tz: string): P
     doc.font(bold ? BOLD : REGULAR).fontSize(8);
     let x = x0;
     cells.forEach((c, i) => {
+      fitted(doc, c, widths[i] - 4, 8);
       doc.text(c, x, y, { width: widths[i] - 4, align: i < 2 ? 'left' : 'right', lineBreak: false });
+      doc.fontSize(8);
       x += widths[i];
     });
     doc.x = x0;
@@ -88,7 +100,10 @@ export async function statementPdf(inv: InvoiceRow, s: Statement, tz: string): P
       const y = doc.y;
       doc.font(REGULAR).fontSize(8);
       doc.text(dayIn(a.at, tz), x0, y, { width: 68, lineBreak: false });
-      doc.text(money(a.amount).replace(' MAD', ''), x0 + 436, y, { width: 60, align: 'right', lineBreak: false });
+      const amount = money(a.amount).replace(' MAD', '');
+      fitted(doc, amount, 60, 8);
+      doc.text(amount, x0 + 436, y, { width: 60, align: 'right', lineBreak: false });
+      doc.fontSize(8);
       doc.x = x0 + 72;
       doc.y = y;
       writeText(doc, a.comment, { width: 360, maxLines: 2 });
