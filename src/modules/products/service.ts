@@ -73,10 +73,7 @@ async function unassign(q: Queryable, productIds: string[], keep: string[] = [])
      RETURNING u.id`,
     [productIds, keep],
   );
-  const removed = rows.map((r) => r.id);
-  // Their leads assigned to them of no product they still confirm go back to everyone's queue.
-  await unassignUnservable(q, removed);
-  return removed;
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -138,5 +135,8 @@ export async function assignAgents(q: Queryable, productId: string, agentIds: st
     [productId, agentIds],
   );
   const removed = await unassign(q, [productId], agentIds);
+  // Their leads assigned to them of no product they still confirm go back to everyone's queue. Not on
+  // a product's delete: the agent on a lead keeps it then (docs/decisions.md).
+  await unassignUnservable(q, removed);
   return { added: rows.map((r) => r.id), removed };
 }
