@@ -1,6 +1,6 @@
 import { Kind, Type, type TSchema, type Static } from '@sinclair/typebox';
 import { invalid, type FieldErrors } from './errors.js';
-import { zonedHour24, zonelessInstant } from '../lib/time-zone.js';
+import { zonedHour24, zonedInstant, zonelessInstant } from '../lib/time-zone.js';
 import { charLength, count, entries, isInteger, isNumeric, isPhpArray, looseEquals, phpString, trimToNull } from './php-values.js';
 
 /*
@@ -41,6 +41,22 @@ export function isDate(s: string): boolean {
   const day = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3])));
   day.setUTCFullYear(Number(m[1]));
   return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);
+}
+
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** An instant in years 1–9999 in UTC: what ISO 8601 writes with four digits, as every answer writes a time. */
+export const isStorableInstant = (at: number) => at >= FIRST_INSTANT && at <= LAST_INSTANT;
+
+/**
+ * A date a record keeps (a callback, a key's expiry, cash received; a schema's `stored: true`), not a
+ * list filter's bound: a date whose instant is storable. `9999-12-31T23:59:59-14:00` is a date (a
+ * filter reads it as an open bound) but none a record keeps: it was answered as `10000-01-01T13:59:59Z`.
+ * A zone-less time is read as UTC; the dashboard reads its own in TIMEZONE before.
+ */
+export function isStoredDate(s: string): boolean {
+  return isDate(s) && isStorableInstant(Date.parse(zonedInstant(s, 'UTC').replace(' ', 'T')));
 }
 
 /** Laravel's `Str::snake`, which `getDisplayableAttribute` applies before reading underscores as spaces. */
@@ -314,7 +330,10 @@ function typeRule(s: TSchema): [Rule, ((v: unknown) => unknown)?] {
   switch (s[Kind]) {
     case 'String':
       if (s.format === 'email') return [rule((v) => typeof v === 'string' && EMAIL.test(v), messages.email)];
-      if (s.format === 'laravel-date') return [rule((v) => typeof v === 'string' && isDate(v), messages.date)];
+      if (s.format === 'laravel-date') {
+        const valid = s.stored === true ? isStoredDate : isDate;
+        return [rule((v) => typeof v === 'string' && valid(v), messages.date)];
+      }
       if (s.format !== undefined) break;
       return [rule((v) => typeof v === 'string', messages.string)];
     case 'Integer':

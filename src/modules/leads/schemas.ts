@@ -55,7 +55,7 @@ export const LeadCreateBody = Type.Object({
 
 const statusFields = {
   status: Type.Optional(Type.String({ enum: [...LEAD_STATUSES] })),
-  callback_at: Type.Optional(Type.String({ format: 'laravel-date', nullable: true })),
+  callback_at: Type.Optional(Type.String({ format: 'laravel-date', stored: true, nullable: true })),
   cancel_reason: Type.Optional(text(1, 255, true)),
   /** With `duplicate`: the reference of the lead this one repeats (another live lead of the account). */
   duplicate_of: Type.Optional(text(1, 100, true)),

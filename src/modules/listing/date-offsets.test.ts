@@ -2,13 +2,14 @@
 // `::timestamptz` as written and answered 500 "Server Error." (outside audit of api-v1.md).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isDate } from '../../http/validation.js';
+import { isDate, isStoredDate } from '../../http/validation.js';
 import { zonedInstant } from '../../lib/time-zone.js';
 import { lead, sharedTestApp, tenant, type Tenant, type TestApp } from '../../test-support/harness.js';
 import { expectInvalid } from '../../test-support/expect.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
 import { deliveredByCompany } from '../ledger/test-fixtures.js';
+import { tokenExpiry } from '../tokens/tokens.js';
 
 const API = '/api/web/1.0';
 const INVALID = 'The given data was invalid.';
@@ -149,5 +150,82 @@ describe('an offset beyond ±15:59 is a 422 wherever a date is taken (it was a 5
         { callback_at: ['The callback at field must be a valid date.'] },
         off,
       );
+  });
+});
+
+// A date past year 9999 in UTC through its offset was stored and answered as `10000-01-01T13:59:59Z`,
+// no ISO 8601 a client reads; one before year 1 as a date BC. A filter still reads either as an open bound.
+describe('a date a record keeps falls in years 1–9999 in UTC', () => {
+  const PAST_9999 = '9999-12-31T23:59:59-14:00';
+  const BEFORE_1 = '0001-01-01T00:30:00+01:00';
+
+  test('the rule, and the expiry of a key the dashboard and the CLI read in TIMEZONE', () => {
+    for (const s of [PAST_9999, BEFORE_1]) {
+      assert.equal(isDate(s), true, s);
+      assert.equal(isStoredDate(s), false, s);
+    }
+    for (const s of [
+      '9999-12-31T23:59:59Z',
+      '9999-12-31T23:59:59+14:00',
+      '9999-12-31 23:59',
+      '9999-12-31',
+      '0001-01-01T00:00Z',
+      '0001-01-01T00:30:00-01:00',
+    ])
+      assert.equal(isStoredDate(s), true, s);
+    assert.equal(tokenExpiry(PAST_9999, 'UTC'), undefined);
+    // The whole of 9999-12-31 in Los Angeles ends in year 10000 in UTC; in Tokyo it ends before.
+    assert.equal(tokenExpiry('9999-12-31', 'America/Los_Angeles'), undefined);
+    assert.equal(tokenExpiry('9999-12-31T20:00', 'America/Los_Angeles'), undefined);
+    assert.equal(tokenExpiry('9999-12-31', 'Asia/Tokyo')?.toISOString(), '9999-12-31T14:59:59.999Z');
+  });
+
+  test("a lead's callback_at through the API, alone and in bulk; year 9999's last second in UTC is kept", async () => {
+    const a = await tenant(t.db);
+    const created = await api(a, 'POST', '/leads', { leads: [lead(3)] });
+    const [ref] = created.body.data.references as string[];
+    await assert422(
+      api(a, 'PATCH', `/leads/${ref}`, { status: 'call_later', callback_at: PAST_9999 }),
+      { callback_at: ['The callback at field must be a valid date.'] },
+      'alone',
+    );
+    await assert422(
+      api(a, 'PATCH', '/leads', { leads: [{ reference: ref, status: 'call_later', callback_at: BEFORE_1 }] }),
+      { 'leads.0.callback_at': ['The leads.0.callback_at field must be a valid date.'] },
+      'bulk',
+    );
+    assert.equal((await api(a, 'GET', `/leads/${ref}`)).body.data.status, 'new');
+    const kept = await api(a, 'PATCH', `/leads/${ref}`, { status: 'call_later', callback_at: '9999-12-31T23:59:59+14:00' });
+    assert.equal(kept.status, 200, JSON.stringify(kept.body));
+    assert.equal(kept.body.data.callback_at, '9999-12-31T09:59:59Z');
+    const rescheduled = await api(a, 'PATCH', `/leads/${ref}`, { callback_at: PAST_9999 });
+    assert.equal(rescheduled.status, 422, JSON.stringify(rescheduled.body));
+    assert.equal((await api(a, 'GET', `/leads/${ref}`)).body.data.callback_at, '9999-12-31T09:59:59Z');
+  });
+
+  test("the dashboard's call back, API key expiry and remittance", async () => {
+    const admin = await login(t.app, (await person(t.db, 'admin')).email);
+    const s = await tenant(t.db);
+    const created = await api(s, 'POST', '/leads', { leads: [lead(4)] });
+    const { rows } = await t.db.query<{ id: string }>('SELECT id FROM leads WHERE account_id = $1 AND reference = $2', [
+      s.accountId,
+      created.body.data.references[0],
+    ]);
+    expectInvalid(await admin.json('PATCH', `/leads/${rows[0].id}/status`, { status: 'call_later', callback_at: PAST_9999 }), {
+      callback_at: ['The callback at field must be a valid date.'],
+    });
+    const key = (expires_at: string) =>
+      admin.json('POST', '/settings/api-keys/store', { account_id: s.accountId, name: 'k', scopes: ['VIEW LEADS'], expires_at });
+    expectInvalid(await key(PAST_9999), { expires_at: ['The expires at field must be a valid date.'] });
+    const { company, made } = await deliveredByCompany(t.db, [100]);
+    const remit = await admin.json('POST', '/remittances', {
+      shipping_company_id: company,
+      order_ids: [made[0].id],
+      received_at: BEFORE_1,
+    });
+    expectInvalid(remit, { received_at: ['The received at field must be a valid date.'] });
+    const { rows: kept } = await t.db.query('SELECT 1 FROM remittances WHERE shipping_company_id = $1', [company]);
+    assert.equal(kept.length, 0);
+    assert.equal((await key('9999-12-31')).statusCode, 201);
   });
 });

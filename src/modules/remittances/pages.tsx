@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ErrorBag, isDate, messages } from '../../http/validation.js';
+import { ErrorBag, isStoredDate, messages } from '../../http/validation.js';
 import { notFound } from '../../http/errors.js';
 import { zonedInstant } from '../../lib/time-zone.js';
 import { listQuery } from '../../web/list-query.js';
@@ -71,11 +71,11 @@ export async function remittancesPages(web: FastifyInstance) {
     // a bad date beside an unknown order. Only without a courier or a readable list there is nothing to look up.
     if (!courier || bag.has('order_ids') || bag.has('csv') || bag.has('file')) throwLineErrors(bag, remittanceBody.schema);
     const receivedAt = bag.has('received_at') ? '' : zonedInstant(input.received_at, req.server.config.timezone); // the dashboard's day
-    // A wall clock of TIMEZONE may fall outside years 1–9999 in UTC (0001-01-01 in Tokyo), which PostgreSQL cannot read.
-    if (receivedAt && !isDate(receivedAt)) bag.add('received_at', messages.date('received_at'));
     // Cash received later than now is a typing mistake (finance audit: 2099-06-01 was recorded); today is fine, its day starts before now.
-    else if (receivedAt && Date.parse(receivedAt.replace(' ', 'T')) > Date.now())
+    if (receivedAt && Date.parse(receivedAt.replace(' ', 'T')) > Date.now())
       bag.add('received_at', messages.beforeOrEqualNow('received_at'));
+    // Before year 1 in UTC, through an offset or a wall clock of TIMEZONE (0001-01-01 in Tokyo), is no date a record keeps.
+    else if (receivedAt && !isStoredDate(receivedAt)) bag.add('received_at', messages.date('received_at'));
     const id = await db.tx((q) =>
       recordRemittance(
         q,

@@ -109,8 +109,10 @@ export async function apiKeyPages(web: FastifyInstance) {
     const input = validator.check(body, bag) as { account_id?: string; name: string; scopes: Scope[]; expires_at?: string };
     let expiresAt: Date | null = null;
     if (input.expires_at && !bag.has('expires_at')) {
-      expiresAt = tokenExpiry(input.expires_at, web.config.timezone)!; // its format was checked
-      if (expiresAt.getTime() <= Date.now()) bag.add('expires_at', AFTER_NOW);
+      // Its format was checked; a wall clock of TIMEZONE may still fall past year 9999 in UTC.
+      expiresAt = tokenExpiry(input.expires_at, web.config.timezone) ?? null;
+      if (!expiresAt) bag.add('expires_at', messages.date('expires_at'));
+      else if (expiresAt.getTime() <= Date.now()) bag.add('expires_at', AFTER_NOW);
     }
     if (admin && input.account_id && !bag.has('account_id') && !(await accountExists(db, input.account_id))) {
       bag.add('account_id', messages.invalid('account_id'));

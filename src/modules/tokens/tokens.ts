@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../../db/database.js';
 import type { Scope } from '../../core/scopes.js';
-import { isDate } from '../../http/validation.js';
+import { isDate, isStorableInstant } from '../../http/validation.js';
 import { startOfDayAfter, zonedInstant } from '../../lib/time-zone.js';
 
 /**
@@ -14,13 +14,14 @@ export const HOLDER_ACTIVE = `(u.status = 'active' AND a.status = 'active' AND (
 /**
  * When a token given `expires_at` expires: a bare date means the whole of that day in the platform's
  * zone `tz`, as the dashboard's list filters read it; a date-time is that instant (read in `tz` when
- * written without a zone). Undefined when it is no date (Laravel's `date`: 2027-02-30 is none).
+ * written without a zone). Undefined when it is no date (Laravel's `date`: 2027-02-30 is none) or
+ * its instant falls outside years 1–9999 in UTC (isStorableInstant).
  * The dashboard and the CLI read it here.
  */
 export function tokenExpiry(text: string, tz: string): Date | undefined {
   if (!isDate(text)) return undefined;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return new Date(startOfDayAfter(text, tz).getTime() - 1);
-  return new Date(zonedInstant(text, tz));
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? startOfDayAfter(text, tz).getTime() - 1 : Date.parse(zonedInstant(text, tz));
+  return isStorableInstant(at) ? new Date(at) : undefined;
 }
 
 /** Only this digest of a token's secret is stored. */
