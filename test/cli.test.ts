@@ -126,6 +126,20 @@ test('the codops command creates accounts, users, products and tokens, and refus
     '',
   );
   assert.equal(noPhone.code, 0, 'an empty --phone is no phone: ' + noPhone.stderr);
+  // A scope the holder's role may not use is made, and said so: the API answers 403 to it (it was made without a word).
+  const agent = await codops('user:create', '--role', 'agent', '--email', `a-${email}`, '--password', 'secret-pass', '--name', 'A');
+  assert.equal(agent.code, 0, agent.stderr);
+  const agentToken = (scopes: string) =>
+    codops('token:create', '--email', `a-${email}`, '--account', accountId, '--name', 'Agent', '--scopes', scopes);
+  const beyond = await agentToken('DELETE ORDERS,VIEW LEADS,UPDATE LEADS,CREATE LEADS');
+  assert.equal(beyond.code, 0, beyond.stderr);
+  assert.match(beyond.stdout, /^\d+\|[0-9a-f]{48}\n$/);
+  assert.equal(
+    beyond.stderr,
+    'codops: note: the agent role may not use CREATE LEADS, DELETE ORDERS: the API answers 403 to those requests.\n',
+  );
+  const within = await agentToken('VIEW LEADS,UPDATE LEADS,VIEW ORDERS');
+  assert.equal(within.stderr, '', 'no note for scopes the role may use');
 
   const revoked = await codops('token:revoke', '--id', id, '--json');
   assert.equal(revoked.code, 0, revoked.stderr);

@@ -9,7 +9,10 @@ import { unreachableDatabase } from '../db/open.js';
 import { migrate } from '../db/migrate.js';
 import { accountExists, createAccount } from '../modules/accounts/service.js';
 import { createProduct } from '../modules/products/service.js';
-import { isScope, SCOPES } from '../core/scopes.js';
+import { isScope, SCOPES, type Scope } from '../core/scopes.js';
+import type { Role } from '../core/roles.js';
+import { leadPolicy } from '../modules/leads/policy.js';
+import { orderPolicy } from '../modules/orders/policy.js';
 import { createToken, revokeToken, tokenExpiry } from '../modules/tokens/tokens.js';
 import { findApiKey } from '../modules/tokens/api-key-queries.js';
 import { hasControlCharacters } from '../http/input-hygiene.js';
@@ -66,6 +69,19 @@ function print(json: boolean, obj: Record<string, unknown>, line: string) {
 
 async function requireAccount(db: Database, id: string) {
   if (!(await accountExists(db, id))) throw new CliError(`No account has the id ${id}.`);
+}
+
+/**
+ * The scopes a token may carry that its holder's role may not use (domain.md's matrix, the policy the
+ * API asks after the scope): the token is made all the same, and the CLI says so.
+ */
+function beyondRole(role: Role, scopes: Scope[]): Scope[] {
+  const policies = { LEADS: leadPolicy, ORDERS: orderPolicy } as const;
+  return SCOPES.filter((scope) => {
+    if (!scopes.includes(scope)) return false;
+    const [verb, what] = scope.split(' ') as [string, keyof typeof policies];
+    return !policies[what].authorize({ role }, verb.toLowerCase() as never);
+  });
 }
 
 /** package.json's version: two folders up from src/cli/ and dist/cli/ alike. */
@@ -207,11 +223,16 @@ export function program(): Command {
           scopes: SCOPES.filter((s) => scopes.includes(s)),
           expiresAt,
         });
-        return { ...token, usable: (await findApiKey(db, token.id, null))?.holder_active ?? false };
+        return { ...token, role: user.role, usable: (await findApiKey(db, token.id, null))?.holder_active ?? false };
       });
       print(o.json, { id: created.id, token: created.token }, created.token);
       // Made all the same (its holder may be activated later), but not without a word: it answers 401 until then.
       if (!created.usable) process.stderr.write('codops: note: this token answers 401 until its user and its account are both active.\n');
+      const beyond = beyondRole(created.role, scopes.filter(isScope));
+      if (beyond.length)
+        process.stderr.write(
+          `codops: note: the ${created.role} role may not use ${beyond.join(', ')}: the API answers 403 to those requests.\n`,
+        );
     });
 
   cli
