@@ -211,3 +211,24 @@ test('a key stored before the route decided the path still replays for the path 
   assert.equal(r.statusCode, 200, r.body);
   assert.equal(r.body, '{"stored":1}');
 });
+
+test('a body nested thousands of levels deep is hashed like any other (it was a 500 with a key only: API audit)', async () => {
+  const a = await tenant(t.db);
+  const deep = '['.repeat(5000) + ']'.repeat(5000);
+  const payload = `{"leads":[${JSON.stringify(lead(1))}],"meta":${deep}}`;
+  const headers = { ...a.auth, 'idempotency-key': 'k-deep', 'content-type': 'application/json' };
+  const send = () => t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers, payload });
+  const first = await send();
+  assert.equal(first.statusCode, 201, first.body);
+  const again = await send();
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assert.equal(again.body, first.body);
+  const patch = await t.app.inject({
+    method: 'PATCH',
+    url: '/api/web/1.0/leads/LD-00001',
+    headers: { ...headers, 'idempotency-key': 'k-deep-patch' },
+    payload: `{"full_name":${deep}}`,
+  });
+  assert.equal(patch.statusCode, 422, patch.body);
+  assert.equal(await count('leads', a.accountId), 1);
+});

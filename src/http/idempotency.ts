@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
-import canonicalJson from 'safe-stable-stringify';
+import { configure } from 'safe-stable-stringify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database, Queryable } from '../db/database.js';
 import { invalid } from './errors.js';
+
+/**
+ * A request's JSON value with sorted keys. Only the first 64 levels are written out: the library
+ * recurses, and a body nested 5,000 arrays deep (10 KB, under an unknown key) overflowed the stack,
+ * a 500 only with a key (API audit). Nothing the API keeps or reads lies that deep: two bodies that
+ * differ only below it are refused alike or answered alike.
+ */
+const canonicalJson = configure({ maximumDepth: 64 });
 
 /** A write's response: its status and its JSON text (stored as is for replays). */
 export interface Outcome {
