@@ -153,6 +153,11 @@ export class ErrorBag {
     return key === undefined ? this.map.size > 0 : this.map.has(key);
   }
 
+  /** Whether `key` failed `required`, which is then its only message (api-v1.md): no rule of codops's own adds one. */
+  failedRequired(key: string): boolean {
+    return this.map.get(key)?.[0] === messages.required(key);
+  }
+
   get size(): number {
     return this.map.size;
   }

@@ -1045,6 +1045,14 @@ test('fields cannot change once a lead is terminal', async () => {
     phone: ['The phone cannot be changed once the lead is confirmed.'],
     status: ['The status cannot change from confirmed to canceled.'],
   });
+  // A failed `required` is its field's only message (api-v1.md; the API audit had both), alone and in bulk.
+  assert422(await patch(a, '/leads/LD-00001', { products: [], full_name: ' ' }), {
+    full_name: ['The full name field is required.'],
+    products: ['The products field is required.'],
+  });
+  assert422(await patch(a, '/leads', { leads: [{ reference: 'LD-00001', products: [] }] }), {
+    'leads.0.products': ['The leads.0.products field is required.'],
+  });
   assertLead((await get(a, '/leads/LD-00001')).body.data, 1, { status: 'canceled' });
   assertLead((await get(a, '/leads/LD-00002')).body.data, 2, { status: 'confirmed', order_reference: 'ORD-00001' });
   // Fields and status together are fine while the lead is still open.

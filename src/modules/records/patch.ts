@@ -164,7 +164,8 @@ export function checkPatchItems<Row extends { status: string }, Item extends { r
     if (!row) return;
     if (!rules.open(row.status)) {
       for (const f of rules.editable) {
-        if (f in item)
+        // `"products": []` is "required" alone (api-v1.md), not also "cannot be changed".
+        if (f in item && !bag.failedRequired(`${k}${f}`))
           bag.add(`${k}${f}`, `The ${displayAttribute(`${k}${f}`)} cannot be changed once the ${rules.noun} is ${row.status}.`);
       }
     }
