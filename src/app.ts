@@ -142,7 +142,7 @@ export async function buildApp({ config, db, logger }: AppOptions): Promise<Fast
     transform: ({ schema, url, route }) => {
       const api = url.startsWith(API_PREFIX) && !schema?.hide;
       const documented = api
-        ? withIdempotencyHeader(withErrorResponses(schema as Record<string, unknown>, route.method), route.method)
+        ? withIdempotencyHeader(withErrorResponses(schema as Record<string, unknown>, route.method, url), route.method)
         : schema;
       return { schema: { ...documented, hide: !api } as never, url };
     },

@@ -4,6 +4,7 @@ import {
   forbidden,
   HttpError,
   invalid,
+  leadHeldByAnother,
   notFound,
   tooLarge,
   tooManyAttempts,
@@ -41,8 +42,16 @@ const WITH_A_BODY = {
   415: error('The body is not application/json', unsupportedMediaType()),
 };
 
-/** The route's documented responses with the API's error bodies added (its own kept). */
-export function withErrorResponses(schema: Record<string, unknown>, method: string | string[]): Record<string, unknown> {
-  const sendsABody = ([] as string[]).concat(method).some((m) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(m));
-  return { ...schema, response: { ...EVERY_ROUTE, ...(sendsABody ? WITH_A_BODY : {}), ...(schema.response as object) } };
+/** A lead's change by an agent's token while another agent claims it or has it assigned (call-centre.md). */
+const LEAD_CHANGE = { 409: error("An agent's token: the lead is claimed by or assigned to another agent", leadHeldByAnother()) };
+
+/** The route's documented responses with the API's error bodies added (its own kept); `url` the route's path. */
+export function withErrorResponses(schema: Record<string, unknown>, method: string | string[], url: string): Record<string, unknown> {
+  const methods = ([] as string[]).concat(method);
+  const sendsABody = methods.some((m) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(m));
+  const leadChange = methods.includes('PATCH') && /\/leads(\/\{reference\}|\/:reference)?$/.test(url);
+  return {
+    ...schema,
+    response: { ...EVERY_ROUTE, ...(sendsABody ? WITH_A_BODY : {}), ...(leadChange ? LEAD_CHANGE : {}), ...(schema.response as object) },
+  };
 }
