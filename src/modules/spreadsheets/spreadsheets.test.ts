@@ -423,6 +423,14 @@ test('exports: the filtered list as XLSX, read back with exceljs, numbers as num
   assert.equal(rows[0].city, 'Agadir');
   assert.equal(rows[0].total, '398');
 
+  // The filters in a JSON body, as a JSON client sends them (they were ignored: every lead was exported).
+  const inBody = await a.json('POST', '/leads/export', { format: 'csv', search: 'Customer 2' });
+  assert.equal(inBody.statusCode, 202, inBody.body);
+  const fromBody = await jobFinished(t.db, inBody.json().data.job_id as string);
+  assert.equal((fromBody.result as { rows: number }).rows, 1);
+  const badFilter = await a.json('POST', '/leads/export', { format: 'csv', status: 'lost' });
+  assert.equal(badFilter.statusCode, 422, badFilter.body);
+
   // Someone else (even of another account) finds nothing there.
   const other = await login(t.app, shop.email);
   assert.equal((await other.get(all.url)).statusCode, 404);
