@@ -57,6 +57,13 @@ export function isBlockedAddress(address: string): boolean {
   return BLOCKED.check(address, 'ipv6');
 }
 
+/**
+ * Names that only ever mean a machine inside a private network, whatever a resolver says of them now:
+ * `localhost` and `*.localhost` (RFC 6761), `*.local` (mDNS), `*.internal` (ICANN's private-use
+ * domain; `metadata.google.internal`, a cloud's metadata service) and `*.home.arpa` (RFC 8375).
+ */
+export const isPrivateName = (host: string) => /(^|\.)(localhost|local|internal|home\.arpa)\.?$/i.test(host);
+
 /** Thrown when a host resolves to an address a webhook may not reach. */
 export class BlockedAddressError extends Error {
   constructor(

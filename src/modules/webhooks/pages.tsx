@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { notFound } from '../../http/errors.js';
 import { ErrorBag, messages } from '../../http/validation.js';
-import { BlockedAddressError, publicAddresses } from '../../lib/public-address.js';
+import { BlockedAddressError, isPrivateName, publicAddresses } from '../../lib/public-address.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
@@ -56,12 +56,14 @@ const webhookList = listQuery({
 const logList = listQuery({ sorts: ['created_at'], defaultSort: 'created_at' });
 
 /**
- * A URL's host may not be (or resolve to) a loopback, private, link-local or metadata address; a
- * name that does not resolve now is accepted (the delivery checks the address it connects to).
+ * A URL's host may not be (or resolve to) a loopback, private, link-local or metadata address, nor
+ * be a name only private networks use (`metadata.google.internal`: isPrivateName); another name that
+ * does not resolve now is accepted (the delivery checks the address it connects to).
  */
 async function urlRefusal(url: string, allowPrivate: boolean): Promise<string | undefined> {
   if (!isWebhookUrl(url)) return URL_INVALID;
   if (allowPrivate) return undefined;
+  if (isPrivateName(new URL(url).hostname)) return URL_PRIVATE;
   const resolving = publicAddresses(new URL(url).hostname);
   const timeout = delay(LOOKUP_MS, undefined, { ref: false });
   try {

@@ -320,6 +320,11 @@ describe('webhook settings', () => {
         'http://[::ffff:127.0.0.1]/hook',
         'http://[::127.0.0.1]/hook',
         'http://0.0.0.0/hook',
+        // Names only private networks use, refused by name even where no resolver answers (webhooks-files audit).
+        'http://metadata.google.internal/computeMetadata/v1/',
+        'https://printer.local/hook',
+        'https://api.localhost./hook',
+        'https://nas.home.arpa/hook',
       ]) {
         const res = await web.json('POST', '/settings/webhooks/store', { url, secret: 'x', eventTypes: ['lead.created'] });
         assert.equal(res.statusCode, 422, `${url}: ${res.body}`);
