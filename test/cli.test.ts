@@ -139,6 +139,7 @@ test('the codops command creates accounts, users, products and tokens, and refus
     'codops: note: the agent role may not use CREATE LEADS, DELETE ORDERS: the API answers 403 to those requests.\n',
   );
   const within = await agentToken('VIEW LEADS,UPDATE LEADS,VIEW ORDERS');
+  assert.equal(within.code, 0, within.stderr);
   assert.equal(within.stderr, '', 'no note for scopes the role may use');
 
   const revoked = await codops('token:revoke', '--id', id, '--json');

@@ -77,8 +77,7 @@ async function requireAccount(db: Database, id: string) {
  */
 function beyondRole(role: Role, scopes: Scope[]): Scope[] {
   const policies = { LEADS: leadPolicy, ORDERS: orderPolicy } as const;
-  return SCOPES.filter((scope) => {
-    if (!scopes.includes(scope)) return false;
+  return scopes.filter((scope) => {
     const [verb, what] = scope.split(' ') as [string, keyof typeof policies];
     return !policies[what].authorize({ role }, verb.toLowerCase() as never);
   });
@@ -203,6 +202,7 @@ export function program(): Command {
       if (scopes.length === 0) throw new CliError(`The --scopes option is required: use ${SCOPES.join(', ')}.`);
       const bad = scopes.filter((s) => !isScope(s));
       if (bad.length) throw new CliError(`Unknown scope${bad.length > 1 ? 's' : ''} ${bad.join(', ')}: use ${SCOPES.join(', ')}.`);
+      const chosen = SCOPES.filter((s) => scopes.includes(s)); // the documented order, each once
       let expiresAt: Date | null = null;
       if (o.expiresAt) {
         expiresAt = tokenExpiry(String(o.expiresAt).trim(), loadConfig().timezone) ?? null;
@@ -220,7 +220,7 @@ export function program(): Command {
           userId: user.id,
           accountId: o.account,
           name,
-          scopes: SCOPES.filter((s) => scopes.includes(s)),
+          scopes: chosen,
           expiresAt,
         });
         return { ...token, role: user.role, usable: (await findApiKey(db, token.id, null))?.holder_active ?? false };
@@ -228,7 +228,7 @@ export function program(): Command {
       print(o.json, { id: created.id, token: created.token }, created.token);
       // Made all the same (its holder may be activated later), but not without a word: it answers 401 until then.
       if (!created.usable) process.stderr.write('codops: note: this token answers 401 until its user and its account are both active.\n');
-      const beyond = beyondRole(created.role, scopes.filter(isScope));
+      const beyond = beyondRole(created.role, chosen);
       if (beyond.length)
         process.stderr.write(
           `codops: note: the ${created.role} role may not use ${beyond.join(', ')}: the API answers 403 to those requests.\n`,

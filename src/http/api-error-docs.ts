@@ -49,7 +49,7 @@ const LEAD_CHANGE = { 409: error("An agent's token: the lead is claimed by or as
 export function withErrorResponses(schema: Record<string, unknown>, method: string | string[], url: string): Record<string, unknown> {
   const methods = ([] as string[]).concat(method);
   const sendsABody = methods.some((m) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(m));
-  const leadChange = methods.includes('PATCH') && /\/leads(\/\{reference\}|\/:reference)?$/.test(url);
+  const leadChange = methods.includes('PATCH') && /\/leads(\/:reference)?$/.test(url);
   return {
     ...schema,
     response: { ...EVERY_ROUTE, ...(sendsABody ? WITH_A_BODY : {}), ...(leadChange ? LEAD_CHANGE : {}), ...(schema.response as object) },

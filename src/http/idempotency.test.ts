@@ -220,6 +220,7 @@ test('a body nested thousands of levels deep is hashed like any other (it was a 
   const send = () => t.app.inject({ method: 'POST', url: '/api/web/1.0/leads', headers, payload });
   const first = await send();
   assert.equal(first.statusCode, 201, first.body);
+  assert.deepEqual(first.json(), { message: 'Leads created successfully.', data: { references: ['LD-00001'] } });
   const again = await send();
   assert.equal(again.headers['idempotent-replayed'], 'true');
   assert.equal(again.body, first.body);
@@ -230,5 +231,9 @@ test('a body nested thousands of levels deep is hashed like any other (it was a 
     payload: `{"full_name":${deep}}`,
   });
   assert.equal(patch.statusCode, 422, patch.body);
+  assert.deepEqual(patch.json(), {
+    message: 'The given data was invalid.',
+    errors: { full_name: ['The full name field must be a string.', 'The full name field must be at least 3 characters.'] },
+  });
   assert.equal(await count('leads', a.accountId), 1);
 });

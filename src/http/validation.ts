@@ -50,8 +50,8 @@ const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 export const isStorableInstant = (at: number) => at >= FIRST_INSTANT && at <= LAST_INSTANT;
 
 /**
- * A date a record keeps (a callback, a key's expiry, cash received; a schema's `stored: true`), not a
- * list filter's bound: a date whose instant is storable. `9999-12-31T23:59:59-14:00` is a date (a
+ * A date a record keeps (a lead's callback: a schema's `stored: true`; a key's expiry and cash received
+ * are checked once read in TIMEZONE), not a list filter's bound: a date whose instant is storable. `9999-12-31T23:59:59-14:00` is a date (a
  * filter reads it as an open bound) but none a record keeps: it was answered as `10000-01-01T13:59:59Z`.
  * A zone-less time is read as UTC; the dashboard reads its own in TIMEZONE before.
  */

@@ -430,6 +430,7 @@ test('exports: the filtered list as XLSX, read back with exceljs, numbers as num
   assert.equal((fromBody.result as { rows: number }).rows, 1);
   const badFilter = await a.json('POST', '/leads/export', { format: 'csv', status: 'lost' });
   assert.equal(badFilter.statusCode, 422, badFilter.body);
+  assert.deepEqual(badFilter.json(), { message: 'The given data was invalid.', errors: { status: ['The selected status is invalid.'] } });
 
   // Someone else (even of another account) finds nothing there.
   const other = await login(t.app, shop.email);

@@ -5,7 +5,7 @@ import { compile } from '../../http/validation.js';
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 100 }),
   scopes: Type.Array(Type.String({ enum: [...SCOPES] }), { minItems: 1, maxItems: 50 }),
-  expires_at: Type.Optional(Type.String({ format: 'laravel-date', stored: true, maxLength: 40 })),
+  expires_at: Type.Optional(Type.String({ format: 'laravel-date', maxLength: 40 })),
 };
 /** The form of a new API key: a seller's, for their own account; an admin's names the account. */
 export const SellerKeyBody = compile(Type.Object(fields));

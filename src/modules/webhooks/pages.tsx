@@ -63,8 +63,9 @@ const logList = listQuery({ sorts: ['created_at'], defaultSort: 'created_at' });
 async function urlRefusal(url: string, allowPrivate: boolean): Promise<string | undefined> {
   if (!isWebhookUrl(url)) return URL_INVALID;
   if (allowPrivate) return undefined;
-  if (isPrivateName(new URL(url).hostname)) return URL_PRIVATE;
-  const resolving = publicAddresses(new URL(url).hostname);
+  const host = new URL(url).hostname;
+  if (isPrivateName(host)) return URL_PRIVATE;
+  const resolving = publicAddresses(host);
   const timeout = delay(LOOKUP_MS, undefined, { ref: false });
   try {
     await Promise.race([resolving, timeout]);
