@@ -2,6 +2,7 @@ import './lib/heap-growth.js'; // first: before the modules load
 import type { AddressInfo } from 'node:net';
 import { loadConfig, ConfigError } from './config.js';
 import { buildApp } from './app.js';
+import { terminalLine } from './lib/terminal-line.js';
 import { openDatabase, unreachableDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { startMaintenance } from './db/maintenance.js';
@@ -82,9 +83,9 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Er
 
 main().catch((err) => {
   if (err instanceof ConfigError || err instanceof DataDirLockedError) {
-    console.error(`codops: ${err.message}`);
+    process.stderr.write(terminalLine(err.message));
   } else if (unreachableDatabase(err)) {
-    console.error(`codops: ${unreachableDatabase(err)}`);
+    process.stderr.write(terminalLine(unreachableDatabase(err)!));
   } else {
     console.error('codops: failed to start:', err);
   }

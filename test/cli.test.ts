@@ -190,6 +190,16 @@ test('the codops command creates accounts, users, products and tokens, and refus
       ['user:create', '--role', 'admin', '--email', 'x\u0001@shop.test', '--password', 'secret-pass', '--name', 'X'],
       /^codops: The --email option must not contain control characters\.$/,
     ],
+    // What the user typed is echoed escaped: an escape sequence would act on the terminal, a line
+    // feed forge a second line.
+    [
+      ['token:create', '--email', email, '--account', accountId, '--name', 'T', '--scopes', 'EAT\u001b[2J\nLEADS'],
+      /^codops: Unknown scope EAT\\u001b\[2J\\u000aLEADS: use CREATE LEADS, /,
+    ],
+    [
+      ['product:create', '--account', 'n\u0007\rope', '--sku', 'CLI-3', '--name', 'Bad', '--price', '5'],
+      /^codops: No account has the id n\\u0007\\u000dope\.$/,
+    ],
     [['account:create'], /^codops: Required option '--name <name>' not specified$/],
     [['account:delete'], /^codops: Unknown command 'account:delete'$/],
   ] as [string[], RegExp][]) {

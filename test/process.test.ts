@@ -323,6 +323,9 @@ describe('server process', () => {
       assert.equal(r.code, 1, name);
       assert.match(r.stderr, new RegExp(`^codops: Invalid ${name}: `), r.stderr);
     }
+    // The value is echoed escaped: an escape sequence in it would act on the terminal.
+    const r = await runCommand(['src/server.ts'], { ...env, TIMEZONE: 'Mars\u001b[2J\nBase' });
+    assert.equal(r.stderr, 'codops: Invalid TIMEZONE: "Mars\\u001b[2J\\u000aBase" is not an IANA time zone.\n');
   });
 });
 

@@ -22,6 +22,7 @@ import { createUser, findUserByEmail } from '../modules/users/service.js';
 import { seedDemo } from './demo.js';
 import { localBaseUrl } from '../lib/base-url.js';
 import { runWorker } from './worker.js';
+import { terminalLine } from '../lib/terminal-line.js';
 import { backupCommands } from './backup.js';
 import { openForCommand } from './open-db.js';
 
@@ -282,9 +283,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof CliError || err instanceof ConfigError || err instanceof DataDirLockedError) {
-      process.stderr.write(`codops: ${err.message}\n`);
+      process.stderr.write(terminalLine(err.message));
     } else {
-      process.stderr.write(`codops: ${unreachableDatabase(err) ?? (err as Error)?.message ?? String(err)}\n`);
+      process.stderr.write(terminalLine(unreachableDatabase(err) ?? (err as Error)?.message ?? String(err)));
     }
     return 1;
   }
