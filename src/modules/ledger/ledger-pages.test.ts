@@ -138,4 +138,12 @@ describe('GET /balance, found by the finance audit', () => {
     redirectsTo(await (await login(t.app, shop.email)).get('/balance'), '/balance-histories');
     expectInvalid(await admin.json('GET', '/balance'), { account_id: ['The account id field is required.'] });
   });
+
+  test('account_id sent as an array must be a string, as the ledger list says (it answered "required")', async () => {
+    const asArray = { account_id: ['The account id field must be a string.'] };
+    expectInvalid(await admin.json('GET', `/balance?account_id[]=${shop.accountId}`), asArray);
+    expectInvalid(await admin.json('GET', `/balance-histories?account_id[]=${shop.accountId}`), asArray);
+    const other = await admin.json('GET', `/balance?account_id=${shop.accountId}&page=2&x[]=1`);
+    assert.equal(other.statusCode, 200, 'other keys are not read');
+  });
 });

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../../http/errors.js';
-import { ErrorBag } from '../../http/validation.js';
+import { ErrorBag, validate } from '../../http/validation.js';
 import { formBody } from '../../web/form-body.js';
 import { listQuery } from '../../web/list-query.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
-import { queryText } from '../../web/query.js';
+import { queryRecord } from '../../web/query.js';
 import { done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import type { IdRoute, WebUser } from '../../web/types.js';
@@ -14,7 +14,7 @@ import { ledgerPolicy } from './policy.js';
 import { accountOptions } from '../accounts/queries.js';
 import { accountExists } from '../accounts/service.js';
 import { balanceOf, feesOf, ledgerPage, type LedgerRow } from './queries.js';
-import { adjustBody, AMOUNT_ZERO, cents, feesPatch, ledgerFilters, type FeesInput } from './schemas.js';
+import { adjustBody, AMOUNT_ZERO, balanceQuery, cents, feesPatch, ledgerFilters, type FeesInput } from './schemas.js';
 import { adjustBalance, updateFees } from './service.js';
 import { FeesForm, LedgerPage } from './views.js';
 
@@ -72,7 +72,7 @@ export async function ledgerPages(web: FastifyInstance) {
   route<IdRoute>('PATCH', '/accounts/:id/fees', { config: { can: ledgerPolicy.can('fees') } }, patchFees);
 
   web.get('/balance', { config: { can: ledgerPolicy.can('view') } }, async (req, reply) => {
-    const asked = queryText(req, 'account_id');
+    const asked = validate(balanceQuery, queryRecord(req)).account_id;
     // Staff's browser without an account: the ledger of every account, as a seller's goes to theirs (JSON keeps the 422).
     if (!asked && req.user!.role !== 'seller' && !wantsJson(req)) return reply.redirect('/balance-histories', 302);
     const accountId = (await moneyAccount(db, req.user!, asked, true))!;

@@ -52,6 +52,9 @@ export const ledgerFilters = {
   created_to: Type.String({ format: 'laravel-date' }),
 };
 
+/** `GET /balance`'s query: the account a staff member names (an array is `must be a string`, as the ledger list says). */
+export const balanceQuery = compile(Type.Object({ account_id: Type.Optional(ledgerFilters.account_id) }));
+
 export const AMOUNT_ZERO = 'The amount field must not be zero.';
 
 /** A number as the decimal text the database stores (two places). */
