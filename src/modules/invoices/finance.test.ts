@@ -579,6 +579,41 @@ describe('payouts', () => {
     expectJson(await sel.json('GET', `/invoices/${inv.id}/show`), 404, NOT_FOUND);
   });
 
+  test("an admin cancels a paid payout (finance.md: 'seller (own, pending only), admin'): the money comes back, the proof stays", async () => {
+    const s = await moneyShop(t.db);
+    const sel = await login(t.app, s.email);
+    await sel.json('PATCH', '/settings/payment/paypal', { paypal_email: 'shop@example.test' });
+    await admin.json('POST', '/balance-histories/adjust', { account_id: s.accountId, amount: 300, comment: 'Opening' });
+    const inv = data(await sel.json('POST', '/invoices/create/request', { amount: 120, payment_method: 'paypal' }), 201);
+    const paid = await multipart(
+      admin,
+      `/invoices/${inv.id}/paid/request`,
+      {},
+      { name: 'p.pdf', type: 'application/pdf', data: PDF_PROOF },
+    );
+    assert.equal(data(paid).status, 'paid');
+    // The seller may not (their own, pending only), and their page offers no button.
+    expectInvalid(await sel.json('PATCH', `/invoices/${inv.id}/cancel/request`), {
+      status: ['The status cannot change from paid to canceled.'],
+    });
+    assert.doesNotMatch((await sel.get(`/invoices/${inv.id}/show`)).body, /cancel\/request/);
+    assert.match((await admin.get(`/invoices/${inv.id}/show`)).body, /cancel\/request/);
+
+    const canceled = data(await admin.json('PATCH', `/invoices/${inv.id}/cancel/request`, { comment: 'Bounced' }));
+    assert.equal(canceled.status, 'canceled');
+    assert.equal(canceled.proof_url, `/invoices/${inv.id}/proof`, 'the proof of the payment that was made stays');
+    assert.deepEqual((await sel.get(canceled.proof_url)).rawPayload, PDF_PROOF);
+    assert.deepEqual(data(await sel.json('GET', '/balance')), { balance: 300, reserved: 0, available: 300 });
+    const kinds = (await ledgerRows(t.db, s.accountId)).map((r) => [r.kind, r.amount]).slice(-2);
+    assert.deepEqual(kinds, [
+      ['payout_reserved', -120],
+      ['payout_released', 120],
+    ]);
+    expectInvalid(await admin.json('PATCH', `/invoices/${inv.id}/cancel/request`), {
+      status: ['The status cannot change from canceled to canceled.'],
+    });
+  });
+
   test('20 concurrent payout requests against a balance covering 5: exactly 5 succeed, the rest are 422 on amount', async () => {
     const s = await moneyShop(t.db);
     const sel = await login(t.app, s.email);

@@ -39,7 +39,7 @@ import {
   bankAccountBody,
   deleteBody,
   detailsMissing,
-  INVOICE_MOVES,
+  mayMoveInvoice,
   INVOICE_STATUSES,
   MAX_PROOF_BYTES,
   paidBody,
@@ -82,7 +82,7 @@ const sendFile = (reply: FastifyReply, type: string, name: string, body: Buffer 
 
 /** What the user may do to this invoice now (the page's buttons; the routes check the same). */
 function allowed(user: WebUser, inv: InvoiceRow) {
-  const may = (s: InvoiceStatus) => INVOICE_MOVES[inv.status].includes(s);
+  const may = (s: InvoiceStatus) => mayMoveInvoice(user.role, inv.status, s);
   return {
     paid: invoicePolicy.authorize(user, 'paid') && may('paid'),
     unpaid: invoicePolicy.authorize(user, 'paid') && may('pending'),
@@ -203,7 +203,6 @@ export async function invoicesPages(web: FastifyInstance) {
     // Read back in the move's transaction: a canceled payout may be deleted the moment it commits.
     const data = await db.tx(async (q) => {
       const row = await lockInvoice(q, req.user!, req.params.id);
-      // A seller cancels only their own pending payouts (the lifecycle refuses the rest with a 422).
       await moveInvoice(q, req.user!, row, to, { comment: input.comment ?? null });
       return (await findInvoice(q, req.user!, row.id))!.data;
     });

@@ -9,12 +9,19 @@ export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = { bank_trans
 export const INVOICE_STATUSES = ['pending', 'paid', 'canceled'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-/** The payout lifecycle (finance.md): pending → paid | canceled; paid → pending (un-paid). */
+/**
+ * The payout lifecycle (finance.md): pending → paid | canceled; paid → pending (un-paid) | canceled.
+ * Canceling a paid payout is an admin's (finance.md: "seller (own, `pending` only), admin").
+ */
 export const INVOICE_MOVES: Record<InvoiceStatus, readonly InvoiceStatus[]> = {
   pending: ['paid', 'canceled'],
-  paid: ['pending'],
+  paid: ['pending', 'canceled'],
   canceled: [],
 };
+
+/** Whether a user of this role may move a payout from one status to another. */
+export const mayMoveInvoice = (role: string, from: InvoiceStatus, to: InvoiceStatus) =>
+  INVOICE_MOVES[from].includes(to) && (role !== 'seller' || from === 'pending');
 
 export const payoutRequest = compile(
   Type.Object({

@@ -8,7 +8,7 @@ import type { WebUser } from '../../web/types.js';
 import { book, lockBalance } from '../ledger/book.js';
 import { invoiceStatusChanged } from './events.js';
 import type { InvoiceRow, PaymentDetails } from './queries.js';
-import { amountTooHigh, INVOICE_MOVES, type InvoiceStatus, type PaymentMethod } from './schemas.js';
+import { amountTooHigh, mayMoveInvoice, type InvoiceStatus, type PaymentMethod } from './schemas.js';
 
 /** The audit action of a move to each status (the routes' names: paid, un-paid, cancel). */
 const MOVE_ACTIONS: Record<InvoiceStatus, string> = { paid: 'invoices.paid', pending: 'invoices.un-paid', canceled: 'invoices.cancel' };
@@ -103,7 +103,7 @@ export async function moveInvoice(
   to: InvoiceStatus,
   opts: { comment?: string | null; proofPath?: string | null } = {},
 ): Promise<void> {
-  if (!INVOICE_MOVES[inv.status].includes(to)) throw invalid({ status: [messages.statusTransition(inv.status, to)] });
+  if (!mayMoveInvoice(user.role, inv.status, to)) throw invalid({ status: [messages.statusTransition(inv.status, to)] });
   await q.query(
     `UPDATE invoices SET status = $2, updated_at = now(), proof_path = CASE WHEN $2 = 'paid' THEN $3 WHEN $2 = 'pending' THEN NULL ELSE proof_path END,
             comment = coalesce($4, comment) WHERE id = $1`,
