@@ -11,6 +11,6 @@ export const SettingsPatch = Type.Object({
   max_attempts: sometimesRequired(Type.Integer({ minimum: 1, maximum: 100 })),
   claim_minutes: sometimesRequired(Type.Integer({ minimum: 1, maximum: 1440 })),
   duplicate_window_days: sometimesRequired(Type.Integer({ minimum: 0, maximum: 365 })),
-  cancel_reasons: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 50 })),
+  cancel_reasons: sometimesRequired(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 50 })),
 });
 export const settingsPatch = compile(SettingsPatch);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { withTestApp } from '../../test-support/harness.js';
 import { person } from '../../test-support/people.js';
 import { login } from '../../test-support/session.js';
+import { expectInvalid } from '../../test-support/expect.js';
 
 test('a refused cancel reason is told beside the reasons field, as sent; JSON keeps the line key; nothing is saved', () =>
   withTestApp(async (t) => {
@@ -25,4 +26,24 @@ test('a refused cancel reason is told beside the reasons field, as sent; JSON ke
     const json = await admin.json('PATCH', '/settings/call-centre', { cancel_reasons: ['ok', long] });
     assert.equal(json.statusCode, 422);
     assert.deepEqual(Object.keys(json.json().errors), ['cancel_reasons.1']);
+  }));
+
+test('JSON cancel_reasons: a string must be an array (it replaced the list with its lines), an empty list is required', () =>
+  withTestApp(async (t) => {
+    const admin = await login(t.app, (await person(t.db, 'admin')).email);
+    const before = (await admin.json('GET', '/settings/call-centre')).json().data;
+    expectInvalid(await admin.json('PATCH', '/settings/call-centre', { cancel_reasons: 'too_expensive\nother' }), {
+      cancel_reasons: ['The cancel reasons field must be an array.'],
+    });
+    expectInvalid(await admin.json('PATCH', '/settings/call-centre', { cancel_reasons: [] }), {
+      cancel_reasons: ['The cancel reasons field is required.'],
+    });
+    assert.deepEqual((await admin.json('GET', '/settings/call-centre')).json().data, before);
+    // The form's textarea is still its lines; blank, it is required.
+    await admin.get('/settings/call-centre');
+    const blank = await admin.form('/settings/call-centre', { cancel_reasons: ' \n ' }, { method: 'PATCH' });
+    assert.match((await admin.follow(blank)).body, /<li>The cancel reasons field is required\.<\/li>/);
+    const lines = await admin.form('/settings/call-centre', { cancel_reasons: 'a\nb' }, { method: 'PATCH' });
+    assert.equal(lines.statusCode, 302);
+    assert.deepEqual((await admin.json('GET', '/settings/call-centre')).json().data.cancel_reasons, ['a', 'b']);
   }));

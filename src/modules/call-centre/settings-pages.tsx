@@ -59,10 +59,11 @@ function SettingsForm({ s }: { s: CallCentreSettings }) {
   );
 }
 
-/** A form sends the reasons as lines of one text; JSON as an array. */
+/** A form sends the reasons as lines of one text; JSON as an array (a JSON string is `must be an array`). */
 function readPatch(req: FastifyRequest) {
   const body = { ...formBody(req) };
-  if (typeof body.cancel_reasons === 'string') {
+  const sentAsJson = /^application\/json\b/i.test(req.headers['content-type'] ?? '');
+  if (!sentAsJson && typeof body.cancel_reasons === 'string') {
     body.cancel_reasons = body.cancel_reasons
       .split(/\r?\n/)
       .map((l) => l.trim())
