@@ -10,6 +10,7 @@ import { transitionOrders } from '../orders/lifecycle.js';
 import { createCompany } from '../shipping-companies/service.js';
 import { brokenInvariants, productId, staff, stock, warehouse } from '../stocks/test-fixtures.js';
 import { CourierSimulator } from './simulator.js';
+import type { ParcelRequest } from './courier.js';
 import { pushCompanies } from './push-queries.js';
 import { until } from '../../test-support/until.js';
 import { expectInvalid } from '../../test-support/expect.js';
@@ -532,6 +533,45 @@ test('push: an order waiting for stock is reported without a parcel; one moved w
   assert.equal(again.status, 'shipped');
   assert.equal(again.tracking_number, sim.parcelOf(`${raced}-2`)?.tracking_number);
   assert.notEqual(again.tracking_number, first.tracking_number);
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
+
+test('an order edited while the courier makes its parcel is not shipped under it: the parcel is cancelled, the next push sends the edit (fulfilment audit)', async () => {
+  const ref = await order();
+  const id = await idOf(ref);
+  sim.set({ latencyMs: 300 });
+  const running = push([id]);
+  await until('the courier asked for its parcel', () => sim.requests.some((r) => r.route === 'create' && r.idempotencyKey === id), 10_000);
+  const edited = await t.app.inject({
+    method: 'PATCH',
+    url: `/api/web/1.0/orders/${ref}`,
+    headers: { ...shop.auth, accept: 'application/json' },
+    payload: { address: '99 New Address', total: 1990, products: [{ sku: 'P1', quantity: 10, price: 199 }] },
+  });
+  assert.equal(edited.statusCode, 200, edited.body);
+  const job = await running;
+  sim.set({});
+  const first = sim.parcelOf(id)!;
+  assert.equal((first.request as ParcelRequest).cod_amount, 398, 'the parcel the courier made carries the order as it was');
+  assert.deepEqual(job.errors, [
+    {
+      reference: ref,
+      message: `This order was changed while the courier made its parcel: push it again. Its parcel ${first.tracking_number} was cancelled at the courier.`,
+    },
+  ]);
+  assert.equal(first.status, 'cancelled');
+  assert.equal((await orderRow(id)).status, 'new');
+  // Pushed again: a new parcel with the order as it is now.
+  assert.equal((await push([id])).done, 1);
+  const second = sim.parcelOf(`${id}-2`)!;
+  const sent = second.request as ParcelRequest;
+  assert.equal(sent.cod_amount, 1990);
+  assert.equal(sent.customer.address, '99 New Address');
+  assert.deepEqual(
+    sent.items.map((i) => i.quantity),
+    [10],
+  );
+  assert.equal((await orderRow(id)).tracking_number, second.tracking_number);
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
 });
 

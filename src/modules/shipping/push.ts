@@ -30,7 +30,15 @@ interface PushOrder extends ParcelRequest {
   status: string;
   /** The parcels it has used up (orders.parcel_attempts): shipped under, or cancelled. */
   parcel_attempts: number;
+  /** Its total as stored: the cash to collect may move with a fee, the order's own amount may not. */
+  total: string;
 }
+
+/** Whether the order still is what its parcel tells the courier: the customer, the items, the total. */
+const sameParcel = (sent: PushOrder, now: PushOrder | undefined) =>
+  now !== undefined &&
+  sent.total === now.total &&
+  JSON.stringify([sent.customer, sent.items]) === JSON.stringify([now.customer, now.items]);
 
 /**
  * The Idempotency-Key of an order's next parcel: the order's id for its first (fulfilment.md), then
@@ -46,7 +54,7 @@ export const parcelKey = (orderId: string, parcelAttempts: number) => (parcelAtt
  */
 async function pushOrder(q: Queryable, id: string, companyId: string): Promise<PushOrder | undefined> {
   const { rows } = await q.query<PushOrder>(
-    `SELECT o.id, o.account_id, o.status, o.parcel_attempts, o.reference, ${COD_AMOUNT('o', '$2')}::float8 AS cod_amount,
+    `SELECT o.id, o.account_id, o.status, o.parcel_attempts, o.reference, o.total::text AS total, ${COD_AMOUNT('o', '$2')}::float8 AS cod_amount,
             json_build_object('full_name', o.full_name, 'phone', o.phone, 'city', o.city, 'area', o.area, 'address', o.address) AS customer,
             (SELECT coalesce(json_agg(json_build_object('sku', ol.sku, 'name', ol.name, 'quantity', ol.quantity) ORDER BY ol.position), '[]')
                FROM order_lines ol WHERE ol.order_id = o.id) AS items
@@ -177,6 +185,9 @@ export const pushJob = defineJob<PushPayload>({
           inUse = now?.tracking_number === tracking;
           if (!now || now.status !== 'new') return now ? notNew(now.status) : 'This order no longer exists.';
           if (inUse) return `The courier answered with the parcel of an earlier delivery attempt (${tracking}).`;
+          // Edited while the courier answered: the parcel would carry other goods, address or amount.
+          if (!sameParcel(order, await pushOrder(q, order.id, companyId)))
+            return 'This order was changed while the courier made its parcel: push it again.';
           await transitionOrders(q, shipperOf(ctx.payload.actor), order.account_id, [
             // The cash to collect is fixed as the parcel told the courier, whatever a fee did since.
             {
