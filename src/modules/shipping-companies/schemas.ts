@@ -40,6 +40,7 @@ export interface CompanyInput {
 export const NAME_TAKEN = 'The name has already been taken.';
 answerUniqueViolation('shipping_companies_name_unique', 'name', NAME_TAKEN);
 const BASE_URL_INVALID = 'The base url field must be a valid URL.';
+const API_KEY_NOT_ASCII = 'The api key field must only contain single-byte alphanumeric characters and symbols.';
 const STATUS_MAP_INVALID = 'Each courier status (1 to 100 characters) must map to shipped, delivered or returned.';
 
 export const isHttpUrl = (s: string) => {
@@ -54,6 +55,9 @@ export const isHttpUrl = (s: string) => {
 /** The rules across fields: an http company needs a base URL (and a key, on create or when it had none). */
 export function checkAdapterFields(input: CompanyInput, hadKey: boolean, bag: ErrorBag) {
   if (input.base_url && !bag.has('base_url') && !isHttpUrl(input.base_url)) bag.add('base_url', BASE_URL_INVALID);
+  // Sent as `Authorization: Bearer <key>`: a key outside visible ASCII could never be sent, and every
+  // push failed as "could not be reached" for the retries' 21 minutes (Laravel's `ascii` message).
+  if (input.api_key && !bag.has('api_key') && !/^[\x20-\x7e]+$/.test(input.api_key)) bag.add('api_key', API_KEY_NOT_ASCII);
   if (input.adapter !== 'http' || bag.has('adapter')) return;
   if (!input.base_url && !bag.has('base_url')) bag.add('base_url', messages.requiredIf('base_url', 'adapter', 'http'));
   if (!input.api_key && !hadKey && !bag.has('api_key')) bag.add('api_key', messages.requiredIf('api_key', 'adapter', 'http'));

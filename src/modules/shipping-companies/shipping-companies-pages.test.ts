@@ -143,6 +143,14 @@ describe('shipping companies', () => {
       'cities.2.city_id': ['The selected cities.2.city_id is invalid.'],
       'cities.2.delivery_fee': ['The cities.2.delivery_fee field must be a number.'],
     });
+    // A key the Authorization header cannot carry is refused when saved, on create and on update: every
+    // push failed as "could not be reached" for 21 minutes (fulfilment audit).
+    const notAscii = { api_key: ['The api key field must only contain single-byte alphanumeric characters and symbols.'] };
+    const euro = { name: name(), adapter: 'http', base_url: 'https://courier.example', api_key: 'clé€-secret' };
+    assert.deepEqual(expectJson(await as.admin.json('POST', '/shipping-companies/store', euro), 422).errors, notAscii);
+    const fine = expectJson(await as.admin.json('POST', '/shipping-companies/store', { ...euro, api_key: 'k-1 2_3!~' }), 201).data;
+    const update = await as.admin.json('PATCH', `/shipping-companies/${fine.id}/update`, { api_key: 'ключ' });
+    assert.deepEqual(expectJson(update, 422).errors, notAscii);
     // Cities that are not a list are the schema's 422, not a crash (found by the fulfilment audit).
     for (const cities of ['x', 5]) {
       const bad = await as.admin.json('POST', '/shipping-companies/store', { name: name(), adapter: 'manual', cities });
