@@ -575,6 +575,24 @@ test('an order edited while the courier makes its parcel is not shipped under it
   assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
 });
 
+test('a courier answering with a tracking number another of its orders carries: refused, that parcel not cancelled (fulfilment audit)', async () => {
+  const [heldRef, nextRef] = [await order(), await order()];
+  const [held, next] = [await idOf(heldRef), await idOf(nextRef)];
+  assert.equal((await push([held])).done, 1);
+  // The number the courier hands out next, already on the shipped order (a courier or bridge repeating itself).
+  const repeated = `SIM${String((sim as unknown as { counter: number }).counter + 1).padStart(8, '0')}`;
+  await t.db.query('UPDATE orders SET tracking_number = $2 WHERE id = $1', [held, repeated.toLowerCase()]);
+  const cancels = sim.count('cancel');
+  const job = await push([next]);
+  assert.equal(sim.parcelOf(next)?.tracking_number, repeated);
+  assert.deepEqual(job.errors, [
+    { reference: nextRef, message: `The courier answered with tracking number ${repeated}, which another of its orders already carries.` },
+  ]);
+  assert.equal((await orderRow(next)).status, 'new');
+  assert.equal(sim.count('cancel'), cancels, 'the parcel may be the other order’s: not cancelled');
+  assert.deepEqual(await brokenInvariants(t.db, shop.accountId), []);
+});
+
 test('"Waiting for stock" shows on the order page, the orders list and the push page, and only for such orders', async () => {
   const waitingRef = await order([{ sku: 'P2', quantity: 1, price: 50 }]);
   const readyRef = await order();

@@ -7,6 +7,7 @@ import { COD_AMOUNT } from '../ledger/order-fees.js';
 import { CourierError, type CourierAdapter, type ParcelRequest } from './courier.js';
 import { companyCourier } from './company-courier.js';
 import { recordPushFailure } from './push-failures.js';
+import { trackingNumberTaken } from '../orders/queries.js';
 
 export interface PushPayload {
   companyId: string;
@@ -185,6 +186,11 @@ export const pushJob = defineJob<PushPayload>({
           inUse = now?.tracking_number === tracking;
           if (!now || now.status !== 'new') return now ? notNew(now.status) : 'This order no longer exists.';
           if (inUse) return `The courier answered with the parcel of an earlier delivery attempt (${tracking}).`;
+          // Another order of this company travels under that number: one parcel would deliver both. Not
+          // cancelled either, as it is that order's.
+          const taken = { orderId: order.id, accountId: order.account_id, companyId, trackingNumber: tracking };
+          if ((inUse = await trackingNumberTaken(q, taken)))
+            return `The courier answered with tracking number ${tracking}, which another of its orders already carries.`;
           // Edited while the courier answered: the parcel would carry other goods, address or amount.
           if (!sameParcel(order, await pushOrder(q, order.id, companyId)))
             return 'This order was changed while the courier made its parcel: push it again.';
