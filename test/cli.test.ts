@@ -110,6 +110,13 @@ test('the codops command creates accounts, users, products and tokens, and refus
   assert.equal(asleep.code, 0, asleep.stderr);
   assert.match(asleep.stdout, /^\d+\|[0-9a-f]{48}\n$/);
   assert.equal(asleep.stderr, 'codops: note: this token answers 401 until its user and its account are both active.\n');
+  // A seller made in that account: made, and said so as the token is (workflow audit).
+  const sleeper = await codops(
+    ...['user:create', '--role', 'seller', '--email', `s-${email}`, '--password', 'secret-pass', '--name', 'S', '--account', accountId],
+  );
+  assert.equal(sleeper.code, 0, sleeper.stderr);
+  assert.match(sleeper.stdout, /^User created: /);
+  assert.equal(sleeper.stderr, 'codops: note: this user cannot log in until their account is active.\n');
   await withDatabase(env.DATA_DIR, (db) => db.query(`UPDATE accounts SET status = 'active' WHERE id = $1`, [accountId]));
   assert.equal(dated.stderr, '', 'no note for a token its holder can use');
   const noPhone = await codops(
@@ -126,6 +133,7 @@ test('the codops command creates accounts, users, products and tokens, and refus
     '',
   );
   assert.equal(noPhone.code, 0, 'an empty --phone is no phone: ' + noPhone.stderr);
+  assert.equal(noPhone.stderr, '', 'no note outside an inactive account');
   // A scope the holder's role may not use is made, and said so: the API answers 403 to it (it was made without a word).
   const agent = await codops('user:create', '--role', 'agent', '--email', `a-${email}`, '--password', 'secret-pass', '--name', 'A');
   assert.equal(agent.code, 0, agent.stderr);

@@ -7,7 +7,7 @@ import { pgCode, PG } from '../db/database.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { unreachableDatabase } from '../db/open.js';
 import { migrate } from '../db/migrate.js';
-import { accountExists, createAccount } from '../modules/accounts/service.js';
+import { createAccount } from '../modules/accounts/service.js';
 import { createProduct } from '../modules/products/service.js';
 import { isScope, SCOPES, type Scope } from '../core/scopes.js';
 import type { Role } from '../core/roles.js';
@@ -68,8 +68,14 @@ function print(json: boolean, obj: Record<string, unknown>, line: string) {
   process.stdout.write(json ? JSON.stringify(obj) + '\n' : line + '\n');
 }
 
-async function requireAccount(db: Database, id: string) {
-  if (!(await accountExists(db, id))) throw new CliError(`No account has the id ${id}.`);
+/** Refuses an unknown account; says whether it is active. */
+async function requireAccount(db: Database, id: string): Promise<boolean> {
+  const { rows } = await db.query<{ active: boolean }>(
+    `SELECT status = 'active' AS active FROM accounts WHERE id = $1 AND deleted_at IS NULL`,
+    [id],
+  );
+  if (!rows[0]) throw new CliError(`No account has the id ${id}.`);
+  return rows[0].active;
 }
 
 /**
@@ -141,12 +147,12 @@ export function program(): Command {
       const phone = String(o.phone ?? '').trim() === '' ? undefined : text('phone', o.phone, 1, 100);
       if (o.role === 'seller' && !o.account) throw new CliError('The --account option is required for sellers.');
       if (o.role !== 'seller' && o.account) throw new CliError('Only sellers belong to an account: drop --account for this role.');
-      const { id } = await withDb(async (db) => {
-        if (o.account) await requireAccount(db, o.account);
+      const { id, accountActive } = await withDb(async (db) => {
+        const accountActive = o.account ? await requireAccount(db, o.account) : true;
         const taken = new CliError(`The email ${email} has already been taken.`);
         if (await findUserByEmail(db, email)) throw taken;
         try {
-          return await createUser(db, { role: o.role, email, password, fullName, phone, accountId: o.account });
+          return { ...(await createUser(db, { role: o.role, email, password, fullName, phone, accountId: o.account })), accountActive };
         } catch (err) {
           // Two at once on PostgreSQL both pass the check above: the email's unique index refuses the later one.
           if (pgCode(err) === PG.uniqueViolation) throw taken;
@@ -154,6 +160,8 @@ export function program(): Command {
         }
       });
       print(o.json, { id, email, role: o.role }, `User created: ${id}`);
+      // Made all the same (the account may be activated later), as token:create says of its token.
+      if (!accountActive) process.stderr.write('codops: note: this user cannot log in until their account is active.\n');
     });
 
   cli
