@@ -47,7 +47,7 @@ const idOf = async (reference: string) =>
 before(async () => {
   t = await testApp();
   shop = await tenant(t.db);
-  await stock(t.db, await productId(t.db, shop.accountId, 'P1'), await warehouse(t.db), { quantity: 100 });
+  await stock(t.db, await productId(t.db, shop.accountId, 'P1'), await warehouse(t.db), { quantity: 1000 });
   const a = await staff(t.db, 'admin');
   admin = await login(t.app, a.email);
   sim = await CourierSimulator.start();
