@@ -169,8 +169,8 @@ export async function deleteStocks(q: Queryable, user: WebUser, ids: string[]): 
   await lockStockOfStocks(q, ids);
   const w = scopeStocks(user, new Where().and('s.deleted_at IS NULL'));
   w.and(`s.id = ANY(${w.param(ids)}::text[])`);
-  const { rows } = await q.query<{ id: string; reserved: number; out: boolean; product: string; warehouse: string }>(
-    `SELECT s.id, s.reserved, p.name AS product, w.name AS warehouse,
+  const { rows } = await q.query<{ id: string; quantity: number; reserved: number; out: boolean; product: string; warehouse: string }>(
+    `SELECT s.id, s.quantity, s.reserved, p.name AS product, w.name AS warehouse,
             EXISTS (SELECT 1 FROM order_lines ol JOIN orders o ON o.id = ol.order_id
                      WHERE ol.stock_id = s.id AND o.status = 'shipped' AND o.deleted_at IS NULL) AS out
        FROM stocks s JOIN products p ON p.id = s.product_id JOIN warehouses w ON w.id = s.warehouse_id
@@ -183,6 +183,8 @@ export async function deleteStocks(q: Queryable, user: WebUser, ids: string[]): 
     const subject = one ? 'This stock' : `The stock of ${s.product} in ${s.warehouse}`;
     if (s.reserved > 0) refused.push(`${subject} has ${s.reserved} reserved by open orders and cannot be deleted.`);
     else if (s.out) refused.push(`${subject} has goods out for delivery and cannot be deleted until they are delivered or returned.`);
+    // Goods on the shelf would leave the lists (as a product's delete refuses them).
+    else if (s.quantity > 0) refused.push(`${subject} has ${s.quantity} in stock and cannot be deleted: decrement it to 0 first.`);
   }
   if (refused.length > 0) return { deleted: [], refused };
   const deleted = rows.map((r) => r.id);

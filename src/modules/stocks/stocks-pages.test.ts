@@ -460,7 +460,7 @@ describe('the stock rule through the pages and the API', () => {
     const p2 = await productId(t.db, a.accountId, 'P2');
     const w = await warehouse(t.db);
     const held = await stock(t.db, p1, w, { quantity: 2 });
-    const free = await stock(t.db, p2, w, { quantity: 2 });
+    const free = await stock(t.db, p2, w, { quantity: 0 });
     await createOrder(a, [{ sku: 'P1', quantity: 1 }]);
     const name = (await t.db.query<{ name: string }>('SELECT name FROM warehouses WHERE id = $1', [w])).rows[0].name;
     // All or nothing: the free stock stays too.
@@ -472,6 +472,12 @@ describe('the stock rule through the pages and the API', () => {
       ids: ['This stock has 1 reserved by open orders and cannot be deleted.'],
     });
     assert.equal((await adminAgent.json('DELETE', '/stocks/delete', { ids: ['nope'] })).statusCode, 404);
+    // Goods on the shelf, nothing reserved: they would leave the lists (catalog audit: deleted, and a new stock of the pair started at 0).
+    const stocked = await stock(t.db, p1, await warehouse(t.db), { quantity: 7 });
+    expect422(await adminAgent.json('DELETE', '/stocks/delete', { ids: [stocked] }), {
+      ids: ['This stock has 7 in stock and cannot be deleted: decrement it to 0 first.'],
+    });
+    assert.equal((await adminAgent.json('GET', `/stocks/${stocked}/show`)).statusCode, 200);
     // A plain POST deletes as DELETE does, as on every other resource (it was a 405).
     const res = await adminAgent.json('POST', '/stocks/delete', { ids: [free] });
     assert.equal(res.statusCode, 200, res.body);
