@@ -173,3 +173,34 @@ test('/follow-up pages as the other lists do: per_page (1–1000, default 25) an
     assert.deepEqual(bad.json().errors, errors, query);
   }
 });
+
+test('a renewed order shipped again shows no event of its earlier parcel, only its new one’s (follow-up audit)', async () => {
+  const { a, ids } = await accountWithOrders([order(1, { full_name: 'Second Try' })]);
+  const id = ids[0].id;
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const agent = await login(t.app, (await person(t.db, 'follow-up-agent')).email);
+  const courier = await person(t.db, 'delivery');
+  const ship = async () =>
+    assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', delivery_user_id: courier.id })).statusCode, 200);
+  await ship();
+  await t.db.query(`UPDATE order_histories SET created_at = now() - interval '12 days' WHERE order_id = $1 AND new_status = 'shipped'`, [
+    id,
+  ]);
+  await t.db.query(
+    `INSERT INTO order_events (order_id, at, status, note, created_at) VALUES ($1, now() - interval '11 days', 'RETOUR', 'client absent', now() - interval '11 days')`,
+    [id],
+  );
+  assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'returned' })).statusCode, 200);
+  assert.equal((await agent.json('PATCH', `/follow-up/${id}/renew`, {})).statusCode, 200);
+  await ship();
+  await t.db.query(
+    `UPDATE order_histories SET created_at = now() - interval '7 days' WHERE order_id = $1 AND new_status = 'shipped' AND created_at > now() - interval '1 hour'`,
+    [id],
+  );
+  const row = async () =>
+    ((await agent.json('GET', `/follow-up?account_id=${a.accountId}`)).json().data as Row[]).find((r) => r.id === id)!;
+  assert.equal((await row()).days, 7);
+  assert.equal((await row()).last_event, null, 'the earlier parcel’s RETOUR is not this one’s');
+  await t.db.query(`INSERT INTO order_events (order_id, at, status, note) VALUES ($1, now() - interval '1 day', 'no_answer', NULL)`, [id]);
+  assert.equal((await row()).last_event?.status, 'no_answer');
+});

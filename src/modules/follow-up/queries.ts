@@ -29,7 +29,8 @@ export async function setFollowUpDays(q: Queryable, days: number): Promise<void>
 /**
  * One tier of the queue, oldest first: `shipped` orders that left more than `days` days ago (by
  * their history's last move to shipped), or `returned` orders that may be renewed; each with the
- * courier's last event (status sync). Answers the page's rows and the tier's total.
+ * courier's last event (status sync), for a shipped order one of its parcel now (stored since it
+ * left: a renewed order's earlier parcel told of another attempt). Answers the page's rows and the tier's total.
  */
 export async function followUpQueue(
   q: Queryable,
@@ -48,7 +49,9 @@ export async function followUpQueue(
       `SELECT o.id, o.reference, a.name AS account_name, o.status, o.full_name, o.phone, o.city, o.total::float8 AS total,
               o.tracking_number, iso_utc(m.at) AS since, floor(extract(epoch FROM now() - m.at) / 86400)::int AS days,
               (SELECT json_build_object('status', e.status, 'at', iso_utc(e.at), 'note', e.note)
-                 FROM order_events e WHERE e.order_id = o.id ORDER BY e.at DESC, e.id DESC LIMIT 1) AS last_event
+                 FROM order_events e
+                WHERE e.order_id = o.id AND ($1 = 'returned' OR e.created_at >= m.at)
+                ORDER BY e.at DESC, e.id DESC LIMIT 1) AS last_event
          ${from} JOIN accounts a ON a.id = o.account_id
         WHERE ${where}
         ORDER BY m.at, o.id LIMIT $5 OFFSET $3`,
