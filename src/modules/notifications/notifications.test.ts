@@ -316,6 +316,9 @@ test('a send is validated with Laravel messages, and nothing is written when it 
       user_ids: ['The user ids field is required when audience is users.'],
     },
   );
+  // Browsers drop tabs and line breaks from a URL: `/<tab>/host` leaves the site too (follow-up audit).
+  for (const link of ['/\t/evil.example', '/\n/evil.example', '/\r\\evil.example'])
+    await expect422({ title: 'Hi', link, audience: 'role', role: 'sellers' }, { link: ['The link field format is invalid.'] });
   await expect422(
     { title: 'Hi', audience: 'users', user_ids: [] },
     { user_ids: ['The user ids field is required when audience is users.'] },

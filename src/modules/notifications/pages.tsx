@@ -34,8 +34,9 @@ async function readAnnouncement(web: FastifyInstance, req: FastifyRequest): Prom
   const link = input.link;
   if (typeof link === 'string' && !bag.has('link')) {
     if (!link.startsWith('/')) bag.add('link', messages.startsWith('link', '/'));
-    // Laravel's not_regex: `//host` or `/\host` is a protocol-relative URL, leaving the site from the bell.
-    else if (/^\/[/\\]/.test(link)) bag.add('link', messages.format('link'));
+    // Laravel's not_regex: `//host` or `/\host` is a protocol-relative URL, leaving the site from the bell;
+    // browsers drop tabs and line breaks from a URL, so `/<tab>/host` is one too: none is taken.
+    else if (/^\/[/\\]|[\t\n\r]/.test(link)) bag.add('link', messages.format('link'));
   }
   if (input.audience === 'role' && input.role === undefined && !bag.has('role'))
     bag.add('role', messages.requiredIf('role', 'audience', 'role'));
