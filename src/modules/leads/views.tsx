@@ -124,7 +124,7 @@ function AssigneeFilter({ agents }: { agents: Assignee[] }) {
 }
 
 /** The filters beyond the search box, folded away on phones unless one is in use. */
-function MoreFilters(p: { accounts?: Account[]; extra?: preact.ComponentChildren }) {
+function MoreFilters(p: { accounts?: Account[]; reference: string; extra?: preact.ComponentChildren }) {
   const { url } = usePage();
   const get = (k: string) => url.searchParams.get(k);
   const open = ['reference', 'phone', 'sku', 'created_from', 'created_to', 'account_id', 'tracking_number', 'assigned_to'].some((k) =>
@@ -135,7 +135,7 @@ function MoreFilters(p: { accounts?: Account[]; extra?: preact.ComponentChildren
       <summary>More filters</summary>
       <div class="filter-grid">
         {p.accounts && <AccountSelect accounts={p.accounts} value={get('account_id')} placeholder="Every account" />}
-        <Field name="reference" label="Reference" value={get('reference')} placeholder="LD-00001" />
+        <Field name="reference" label="Reference" value={get('reference')} placeholder={p.reference} />
         <Field name="phone" label="Phone" type="tel" value={get('phone')} />
         <Field name="sku" label="SKU" value={get('sku')} />
         {p.extra}
@@ -146,13 +146,14 @@ function MoreFilters(p: { accounts?: Account[]; extra?: preact.ComponentChildren
   );
 }
 
-export function ListFilters(p: { accounts?: Account[]; searchHint: string; extra?: preact.ComponentChildren }) {
+/** `reference`: an example reference of the list's kind (`LD-00001`, `ORD-00001`), the filter's placeholder. */
+export function ListFilters(p: { accounts?: Account[]; searchHint: string; reference: string; extra?: preact.ComponentChildren }) {
   const { url } = usePage();
   const status = url.searchParams.get('status');
   return (
     <Filters search={p.searchHint} searchLabel="Search">
       {status && <input type="hidden" name="status" value={status} />}
-      <MoreFilters accounts={p.accounts} extra={p.extra} />
+      <MoreFilters accounts={p.accounts} reference={p.reference} extra={p.extra} />
     </Filters>
   );
 }
@@ -273,6 +274,7 @@ export function LeadsList(p: {
       <ListFilters
         accounts={p.accounts}
         searchHint="Reference, phone or name"
+        reference="LD-00001"
         extra={p.assignees && <AssigneeFilter agents={p.assignees} />}
       />
       <DataTable caption="Leads" rows={p.rows} columns={columns} empty="No lead matches these filters." none="No lead yet." />

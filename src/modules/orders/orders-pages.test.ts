@@ -117,6 +117,7 @@ test('a seller creates an order by hand with the API rules, edits it while new, 
     assert.match(list.body, />All <span class="count">2<\/span>/);
     assert.match(list.body, />New <span class="count">2<\/span>/);
     assert.match(list.body, /<label for="f-tracking_number">Tracking number/);
+    assert.match(list.body, /name="reference"[^>]*placeholder="ORD-00001"/, 'an order reference, not a lead one');
     const listJson = await s.json('GET', '/orders?status=new&per_page=1');
     assert.deepEqual(listJson.json().meta, { current_page: 1, per_page: 1, total: 2, last_page: 2 });
     assert.equal(listJson.json().data[0].reference, 'ORD-00002');

@@ -209,6 +209,7 @@ export function OrdersList(p: {
       <ListFilters
         accounts={p.accounts}
         searchHint="Reference, phone or name"
+        reference="ORD-00001"
         extra={<Field name="tracking_number" label="Tracking number" value={url.searchParams.get('tracking_number')} />}
       />
       <DataTable caption="Orders" rows={p.rows} columns={columns} empty="No order matches these filters." none="No order yet." />
