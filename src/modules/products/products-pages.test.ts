@@ -305,12 +305,15 @@ describe('products: fields and rules', () => {
       await as.admin.json(
         'POST',
         '/products/store',
-        full({ price: 12.345, purchase_price: '9.999', has_discount: true, discount: 10.555 }),
+        full({ price: 12.345, purchase_price: '9.999', has_discount: true, discount: 10.555, weight: 2.005, length: '1.239' }),
       ),
       {
         price: ['The price field must have 0-2 decimal places.'],
         purchase_price: ['The purchase price field must have 0-2 decimal places.'],
         discount: ['The discount field must have 0-2 decimal places.'],
+        // Sizes too (catalog audit: 2.005 was stored 2.01).
+        weight: ['The weight field must have 0-2 decimal places.'],
+        length: ['The length field must have 0-2 decimal places.'],
       },
     );
   });

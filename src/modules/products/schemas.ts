@@ -58,7 +58,7 @@ export const PRODUCT_FIELDS: readonly ProductField[] = [
 ];
 
 const money = (nullable = false) => twoDecimals(Type.Number({ minimum: 1, maximum: 99_999, nullable }));
-const size = () => Type.Number({ minimum: 1, maximum: 9_999, nullable: true });
+const size = () => twoDecimals(Type.Number({ minimum: 1, maximum: 9_999, nullable: true }));
 const text = (min: number, max: number, nullable = false) => Type.String({ minLength: min, maxLength: max, nullable });
 
 /** Shapes and ranges; the rules that read other fields or the database are in `checkRules`. */
