@@ -76,6 +76,16 @@ test('low stock: an order reservation crossing the warning notifies the warehous
   // An order that cannot be served (waiting for stock) reserves nothing and notifies nobody.
   await create(50, 7);
   assert.equal((await notificationsOf(manager.id)).length, 2);
+
+  // A decrement by hand that crosses notifies too: the seller does not see it made (catalog audit).
+  await t.db.tx((q) => incrementStock(q, SYSTEM_TEST, s, 10, 'Delivery')); // 15
+  await t.db.tx((q) => decrementStock(q, SYSTEM_TEST, s, 9, 'Broken')); // 6: still above
+  assert.equal((await notificationsOf(a.userId)).length, 2);
+  await t.db.tx((q) => decrementStock(q, SYSTEM_TEST, s, 3, 'Broken')); // 3 ≤ 5
+  const byHand = await notificationsOf(a.userId);
+  assert.equal(byHand.length, 3);
+  assert.match(byHand[2].message, /: 3 available, warning at 5\.$/);
+  assert.equal((await notificationsOf(manager.id)).length, 3);
 });
 
 test('the bell counts unread notifications on every page; /notifications lists them and marks them read', async () => {

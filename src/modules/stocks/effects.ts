@@ -94,7 +94,7 @@ export async function applyMovements(q: Queryable, actor: Actor, moves: Movement
          AS m(stock_id, change, reserved_change, reason, order_id, comment, seq)
      ), totals AS (
        SELECT stock_id, sum(change)::int AS change, sum(reserved_change)::int AS reserved_change,
-              bool_or(reason IN ('reserve', 'ship')) AS by_order
+              bool_or(reason IN ('reserve', 'ship', 'decrement')) AS by_order
          FROM m GROUP BY stock_id
      ), moved AS (
        UPDATE stocks s SET quantity = s.quantity + t.change, reserved = s.reserved + t.reserved_change, updated_at = now()

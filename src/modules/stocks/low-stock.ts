@@ -2,17 +2,18 @@ import type { Queryable } from '../../db/database.js';
 import { notify } from '../notifications/service.js';
 
 /**
- * Low stock (fulfilment.md): when an order's reservation or shipment brings a stock's available
- * quantity (quantity − reserved) to its warning_quantity or below, the stock managers of its
- * warehouse and the seller (the active users of the product's account) get a notification.
+ * Low stock (fulfilment.md, operations.md): when an order's reservation or shipment, or a decrement
+ * by hand, brings a stock's available quantity (quantity − reserved) to its warning_quantity or
+ * below, the stock managers of its warehouse and the seller (the active users of the product's
+ * account) get a notification.
  *
  * The rule, as applied by effects.ts applyMovements: a stock is "low" when one batch of movements
- * that includes an order's `reserve` or `ship` takes it from above its warning quantity to at or
+ * that includes an order's `reserve` or `ship` or a `decrement` takes it from above its warning quantity to at or
  * below it. A stock that stays below gets no further notification, however many orders reserve
  * from it; once it is back above (an increment, a release, a return) the next crossing notifies
  * again. Shipping turns a reservation into a decrement and leaves `available` as it was, so in
- * practice the reservation is the crossing (orders created, renewed, relined, or retried).
- * Decrements by hand notify nobody: the stock manager making them knows.
+ * practice the reservation is the crossing (orders created, renewed, relined, or retried). A
+ * decrement by hand notifies as well: the seller does not see it made (the catalog audit).
  */
 export async function notifyLowStock(q: Queryable, stockIds: string[]): Promise<void> {
   if (stockIds.length === 0) return;
