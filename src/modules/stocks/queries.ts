@@ -7,6 +7,7 @@ import type { ListParams } from '../../web/list-query.js';
 import type { WebUser } from '../../web/types.js';
 import type { StockReason } from './effects.js';
 import type { StockStatus } from './schemas.js';
+import { IMPERSONATOR } from '../records/history.js';
 
 interface StockJson {
   id: string;
@@ -30,6 +31,8 @@ export interface StockHistoryJson {
   order_reference: string | null;
   comment: string | null;
   changed_by: string;
+  /** The admin logged in as `changed_by` when it was made (domain.md: both people), else null. */
+  impersonated_by: string | null;
   created_at: string;
 }
 
@@ -62,7 +65,7 @@ const STOCK_JSON = `json_build_object('id', s.id, 'product_id', s.product_id, 'w
 const STOCK_HISTORY_JSON = `json_build_object('id', h.id, 'stock_id', h.stock_id, 'reason', h.reason,
   'change', h.change, 'reserved_change', h.reserved_change, 'quantity_after', h.quantity_after, 'reserved_after', h.reserved_after,
   'order_id', h.order_id, 'order_reference', o.reference, 'comment', h.comment, 'changed_by', h.changed_by,
-  'created_at', iso_utc(h.created_at))`;
+  'impersonated_by', ${IMPERSONATOR}, 'created_at', iso_utc(h.created_at))`;
 
 const STOCK_FROM = `FROM stocks s JOIN products p ON p.id = s.product_id JOIN warehouses w ON w.id = s.warehouse_id
   JOIN accounts a ON a.id = p.account_id`;

@@ -25,6 +25,7 @@ const HISTORY_KEYS = [
   'order_reference',
   'comment',
   'changed_by',
+  'impersonated_by',
   'created_at',
 ];
 
@@ -696,5 +697,22 @@ describe('who sees and changes which stocks', () => {
     const redirect = await guest.get('/stocks');
     assert.equal(redirect.statusCode, 302);
     assert.equal(redirect.headers.location, '/login');
+  });
+});
+
+describe('stock movements made while logged in as someone (catalog audit)', () => {
+  test('name both people, in the JSON and on the pages (domain.md)', async () => {
+    const a = await tenant(t.db);
+    const w = await warehouse(t.db);
+    const s = await stock(t.db, await productId(t.db, a.accountId, 'P1'), w, { quantity: 3 });
+    const manager = await staff(t.db, 'stock-manager', [w]);
+    const session = await login(t.app, admin.email);
+    assert.equal((await session.form(`/users/${manager.id}/impersonate`)).statusCode, 302);
+    assert.equal((await session.json('PUT', `/stocks/${s}/increment`, { quantity: 1, comment: 'imp' })).statusCode, 200);
+    const latest = (await adminAgent.json('GET', `/stocks-histories?stock_id=${s}`)).json().data[0];
+    assert.deepEqual([latest.comment, latest.changed_by, latest.impersonated_by], ['imp', 'Test stock-manager', 'Test admin']);
+    const by = 'Test stock-manager (Test admin logged in as them)';
+    assert.ok((await adminAgent.get(`/stocks/${s}/show`)).body.includes(by), 'the stock page');
+    assert.ok((await adminAgent.get(`/stocks-histories?stock_id=${s}`)).body.includes(by), 'the history list');
   });
 });

@@ -25,6 +25,7 @@ import {
 import { STOCK_REASONS, type StockReason } from './effects.js';
 import { stockPolicy } from './policy.js';
 import { reservingOrders, type HistoryRow, type StockDetail, type StockHistoryJson, type StockRow } from './queries.js';
+import { changedBy } from '../records/record-ui.js';
 
 const STATUS_OPTIONS: [string, string][] = [
   ['active', 'Active'],
@@ -318,7 +319,7 @@ function HistoryTable({ rows, withStock }: { rows: AnyHistory[]; withStock?: boo
             ),
         },
         { label: 'Comment', render: (r) => r.data.comment ?? '—' },
-        { label: 'By', render: (r) => r.data.changed_by },
+        { label: 'By', render: (r) => changedBy(r.data.changed_by, r.data.impersonated_by) },
       ]}
     />
   );
