@@ -75,7 +75,17 @@ test('/follow-up: shipped longer than follow_up_days and returned orders, with t
     returned.map((r) => r.reference),
     [ids[2].reference],
   );
+  // The search box, as on the other lists (follow-up audit: `search` was read and ignored).
+  const found = async (query: string) =>
+    mine((await agent.json('GET', `/follow-up?account_id=${a.accountId}&${query}`)).json().data).map((r) => r.reference);
+  assert.deepEqual(await found('search=late%20par'), [ids[0].reference]);
+  assert.deepEqual(await found(`search=${ids[0].reference.toLowerCase()}`), [ids[0].reference]);
+  assert.deepEqual(await found('search=0613000001'), [ids[0].reference]);
+  assert.deepEqual(await found('search=zzzz'), []);
+  assert.deepEqual(await found('tier=returned&search=came'), [ids[2].reference]);
+  assert.deepEqual(await found('tier=returned&search=late'), []);
   const page = await agent.get(`/follow-up?account_id=${a.accountId}`);
+  assert.match(page.body, /<input id="f-search" type="search" name="search"/);
   assert.match(page.body, new RegExp(`<a href="/orders/${ids[0].id}/show">${ids[0].reference}</a>`));
   assert.match(page.body, /<a href="tel:\+212613000001">0613000001<\/a>/);
   assert.match(page.body, /<strong>no_answer<\/strong>.* — Customer unreachable/);

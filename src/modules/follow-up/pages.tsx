@@ -51,10 +51,11 @@ export async function followUpPages(web: FastifyInstance) {
     const accountId = (query.account_id as string | undefined) ?? null;
     const { page, per_page } = query;
     const days = await followUpDays(db);
+    const search = query.search?.trim() || null;
     const [list, other] = await Promise.all([
-      followUpQueue(db, tier, days, { page, per_page }, accountId),
-      // The other tab's count: only its total is read.
-      followUpQueue(db, tier === 'shipped' ? 'returned' : 'shipped', days, { page: 1, per_page: 1 }, accountId),
+      followUpQueue(db, tier, days, { page, per_page }, accountId, search),
+      // The other tab's count, under the same search: only its total is read.
+      followUpQueue(db, tier === 'shipped' ? 'returned' : 'shipped', days, { page: 1, per_page: 1 }, accountId, search),
     ]);
     const meta = { current_page: page, per_page, total: list.total, last_page: Math.max(1, Math.ceil(list.total / per_page)) };
     if (wantsJson(req)) return reply.send({ data: list.rows, meta, follow_up_days: days });

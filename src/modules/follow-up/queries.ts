@@ -1,4 +1,6 @@
 import type { Queryable } from '../../db/database.js';
+import { Where } from '../../db/where.js';
+import { recordSearch } from '../records/record-list.js';
 
 export interface FollowUpRow {
   id: string;
@@ -38,10 +40,15 @@ export async function followUpQueue(
   days: number,
   paging: { page: number; per_page: number },
   accountId: string | null = null,
+  search: string | null = null,
 ): Promise<{ rows: FollowUpRow[]; total: number }> {
   const { page, per_page: perPage } = paging;
+  const w = new Where();
+  for (const v of [tier, days, (page - 1) * perPage, accountId, perPage]) w.param(v);
+  // The lists' search box: a reference, a phone number or part of the customer's name.
+  const searched = search ? ` AND ${recordSearch(w, 'o', search)}` : '';
   const where = `o.status = $1 AND o.deleted_at IS NULL AND ($1 = 'returned' OR m.at < now() - make_interval(days => $2::int))
-    AND ($4::text IS NULL OR o.account_id = $4)`;
+    AND ($4::text IS NULL OR o.account_id = $4)${searched}`;
   const from = `FROM orders o
     CROSS JOIN LATERAL (SELECT max(h.created_at) AS at FROM order_histories h WHERE h.order_id = o.id AND h.new_status = $1 AND h.old_status IS DISTINCT FROM h.new_status) m`;
   const [list, count] = await Promise.all([
@@ -55,9 +62,9 @@ export async function followUpQueue(
          ${from} JOIN accounts a ON a.id = o.account_id
         WHERE ${where}
         ORDER BY m.at, o.id LIMIT $5 OFFSET $3`,
-      [tier, days, (page - 1) * perPage, accountId, perPage],
+      w.params,
     ),
-    q.query<{ n: number }>(`SELECT count(*)::int AS n ${from} WHERE ${where} AND $3::int IS NOT NULL`, [tier, days, 0, accountId]),
+    q.query<{ n: number }>(`SELECT count(*)::int AS n ${from} WHERE ${where} AND $3::int IS NOT NULL AND $5::int IS NOT NULL`, w.params),
   ]);
   return { rows: list.rows.map((r) => ({ ...r, total: Number(r.total) })), total: count.rows[0].n };
 }

@@ -1,7 +1,7 @@
 import { formatDateTime } from '../../web/format.js';
 import { Money } from '../../web/money.js';
 import { usePage } from '../../web/page-context.js';
-import { Button, Card, DataTable, Field, Form, PageHeader, Pagination, PhoneLink } from '../../web/ui.js';
+import { Button, Card, DataTable, Field, Filters, Form, PageHeader, Pagination, PhoneLink } from '../../web/ui.js';
 import type { FollowUpRow } from './queries.js';
 
 export type Tier = 'shipped' | 'returned';
@@ -43,6 +43,9 @@ export function FollowUpPage(p: {
         {tab('shipped', 'Shipped, not delivered')}
         {tab('returned', 'Returned')}
       </nav>
+      <Filters search="Reference, phone or name" label="Search the queue">
+        <input type="hidden" name="tier" value={p.tier} />
+      </Filters>
       <Card>
         <DataTable
           caption={p.tier === 'shipped' ? 'Shipped orders to follow up' : 'Returned orders'}
