@@ -214,3 +214,29 @@ test('a renewed order shipped again shows no event of its earlier parcel, only i
   await t.db.query(`INSERT INTO order_events (order_id, at, status, note) VALUES ($1, now() - interval '1 day', 'no_answer', NULL)`, [id]);
   assert.equal((await row()).last_event?.status, 'no_answer');
 });
+
+test('a returned order whose product was deleted is not renewed: it would wait for stock forever (follow-up audit)', async () => {
+  const { a, s, ids } = await accountWithOrders([order(1, { full_name: 'Gone Product' })]);
+  const id = ids[0].id;
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const agent = await login(t.app, (await person(t.db, 'follow-up-agent')).email);
+  const courier = await person(t.db, 'delivery');
+  assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', delivery_user_id: courier.id })).statusCode, 200);
+  assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'returned' })).statusCode, 200);
+  assert.equal((await admin.json('PUT', `/stocks/${s}/decrement`, { quantity: 20 })).statusCode, 200);
+  const p1 = await productId(t.db, a.accountId, 'P1');
+  const deleted = await admin.json('DELETE', '/products/delete', { ids: [p1] });
+  assert.equal(deleted.statusCode, 200, deleted.body);
+  const refused = { status: ['The product P1 is no longer sold: this order cannot be new again.'] };
+  assert.deepEqual((await agent.json('PATCH', `/follow-up/${id}/renew`, {})).json().errors, refused);
+  assert.deepEqual((await admin.json('PATCH', `/orders/${id}/status`, { status: 'new' })).json().errors, refused);
+  const api = await t.app.inject({
+    method: 'PATCH',
+    url: `${API}/orders/${ids[0].reference}`,
+    headers: a.auth,
+    payload: { status: 'new' },
+  });
+  assert.equal(api.statusCode, 422, api.body);
+  assert.equal((await t.db.query<{ status: string }>('SELECT status FROM orders WHERE id = $1', [id])).rows[0].status, 'returned');
+  assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
+});
