@@ -98,7 +98,7 @@ test('/follow-up: shipped longer than follow_up_days and returned orders, with t
   assert.match(returnedPage.body, new RegExp(`Renew ${ids[2].reference}`));
   const renewed = await agent.form(`/follow-up/${ids[2].id}/renew`, {}, { method: 'PATCH' });
   assert.equal(renewed.statusCode, 302);
-  assert.equal(renewed.headers.location, '/follow-up?tier=returned');
+  assert.equal(renewed.headers.location, `/follow-up?tier=returned&account_id=${a.accountId}`, 'the queue as it was looked at');
   assert.match((await agent.follow(renewed)).body, new RegExp(`${ids[2].reference} is new again \\(renewed\\)\\.`));
   // A new shipment to come: the returned parcel's tracking number and company are its history's; a
   // courier's order stays theirs (docs/decisions.md).
@@ -239,4 +239,24 @@ test('a returned order whose product was deleted is not renewed: it would wait f
   assert.equal(api.statusCode, 422, api.body);
   assert.equal((await t.db.query<{ status: string }>('SELECT status FROM orders WHERE id = $1', [id])).rows[0].status, 'returned');
   assert.deepEqual(await brokenInvariants(t.db, a.accountId), []);
+});
+
+test('a renew goes back to the queue as it was looked at: its page, account and search (follow-up audit)', async () => {
+  const { ids } = await accountWithOrders([order(1, { full_name: 'Back Where' })]);
+  const id = ids[0].id;
+  const admin = await login(t.app, (await person(t.db, 'admin')).email);
+  const agent = await login(t.app, (await person(t.db, 'follow-up-agent')).email);
+  const courier = await person(t.db, 'delivery');
+  assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', delivery_user_id: courier.id })).statusCode, 200);
+  assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'returned' })).statusCode, 200);
+  const from = '/follow-up?tier=returned&search=back&page=1&per_page=10';
+  await agent.get(from);
+  const renewed = await agent.form(`/follow-up/${id}/renew`, {}, { method: 'PATCH' }); // its Referer: the page above
+  assert.equal(renewed.statusCode, 302);
+  assert.equal(renewed.headers.location, from);
+  // Another page, or none, as Referer: the returned tab.
+  await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', delivery_user_id: courier.id });
+  await admin.json('PATCH', `/orders/${id}/status`, { status: 'returned' });
+  await agent.get('/orders');
+  assert.equal((await agent.form(`/follow-up/${id}/renew`, {}, { method: 'PATCH' })).headers.location, '/follow-up?tier=returned');
 });

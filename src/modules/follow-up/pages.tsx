@@ -7,7 +7,7 @@ import { audit } from '../../web/audit.js';
 import { formBody } from '../../web/form-body.js';
 import { addNav } from '../../web/nav.js';
 import { renderPage } from '../../web/page.js';
-import { done } from '../../web/respond.js';
+import { backUrl, done } from '../../web/respond.js';
 import { formRoutes, wantsJson } from '../../web/scope.js';
 import { listQuery } from '../../web/list-query.js';
 import type { IdRoute } from '../../web/types.js';
@@ -102,7 +102,8 @@ export async function followUpPages(web: FastifyInstance) {
     });
     return done(req, reply, {
       message: `${row.reference} is new again (renewed).`,
-      redirect: `${PAGE}?tier=returned`,
+      // Back to the queue as it was looked at (its page, account, search), as a courier's mark goes back to their round.
+      redirect: backUrl(req, `${PAGE}?tier=returned`, [PAGE]),
       data: { id: row.id, reference: row.reference, status: 'new' },
     });
   });
