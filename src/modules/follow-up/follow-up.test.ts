@@ -215,14 +215,23 @@ test('a renewed order shipped again shows no event of its earlier parcel, only i
   assert.equal((await row()).last_event?.status, 'no_answer');
 });
 
-test('a returned order whose product was deleted is not renewed: it would wait for stock forever (follow-up audit)', async () => {
-  const { a, s, ids } = await accountWithOrders([order(1, { full_name: 'Gone Product' })]);
-  const id = ids[0].id;
+/** An account's one order, shipped by a courier and returned; an admin and a follow-up agent logged in. */
+async function returnedOrder(name: string) {
+  const { a, s, ids } = await accountWithOrders([order(1, { full_name: name })]);
   const admin = await login(t.app, (await person(t.db, 'admin')).email);
   const agent = await login(t.app, (await person(t.db, 'follow-up-agent')).email);
   const courier = await person(t.db, 'delivery');
-  assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', delivery_user_id: courier.id })).statusCode, 200);
-  assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'returned' })).statusCode, 200);
+  const { id, reference } = ids[0];
+  const shipAndReturn = async () => {
+    assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', delivery_user_id: courier.id })).statusCode, 200);
+    assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'returned' })).statusCode, 200);
+  };
+  await shipAndReturn();
+  return { a, s, id, reference, admin, agent, shipAndReturn };
+}
+
+test('a returned order whose product was deleted is not renewed: it would wait for stock forever (follow-up audit)', async () => {
+  const { a, s, id, reference, admin, agent } = await returnedOrder('Gone Product');
   assert.equal((await admin.json('PUT', `/stocks/${s}/decrement`, { quantity: 20 })).statusCode, 200);
   const p1 = await productId(t.db, a.accountId, 'P1');
   const deleted = await admin.json('DELETE', '/products/delete', { ids: [p1] });
@@ -232,7 +241,7 @@ test('a returned order whose product was deleted is not renewed: it would wait f
   assert.deepEqual((await admin.json('PATCH', `/orders/${id}/status`, { status: 'new' })).json().errors, refused);
   const api = await t.app.inject({
     method: 'PATCH',
-    url: `${API}/orders/${ids[0].reference}`,
+    url: `${API}/orders/${reference}`,
     headers: a.auth,
     payload: { status: 'new' },
   });
@@ -242,21 +251,14 @@ test('a returned order whose product was deleted is not renewed: it would wait f
 });
 
 test('a renew goes back to the queue as it was looked at: its page, account and search (follow-up audit)', async () => {
-  const { ids } = await accountWithOrders([order(1, { full_name: 'Back Where' })]);
-  const id = ids[0].id;
-  const admin = await login(t.app, (await person(t.db, 'admin')).email);
-  const agent = await login(t.app, (await person(t.db, 'follow-up-agent')).email);
-  const courier = await person(t.db, 'delivery');
-  assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', delivery_user_id: courier.id })).statusCode, 200);
-  assert.equal((await admin.json('PATCH', `/orders/${id}/status`, { status: 'returned' })).statusCode, 200);
+  const { id, agent, shipAndReturn } = await returnedOrder('Back Where');
   const from = '/follow-up?tier=returned&search=back&page=1&per_page=10';
   await agent.get(from);
   const renewed = await agent.form(`/follow-up/${id}/renew`, {}, { method: 'PATCH' }); // its Referer: the page above
   assert.equal(renewed.statusCode, 302);
   assert.equal(renewed.headers.location, from);
   // Another page, or none, as Referer: the returned tab.
-  await admin.json('PATCH', `/orders/${id}/status`, { status: 'shipped', delivery_user_id: courier.id });
-  await admin.json('PATCH', `/orders/${id}/status`, { status: 'returned' });
+  await shipAndReturn();
   await agent.get('/orders');
   assert.equal((await agent.form(`/follow-up/${id}/renew`, {}, { method: 'PATCH' })).headers.location, '/follow-up?tier=returned');
 });

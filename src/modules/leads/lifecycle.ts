@@ -4,7 +4,8 @@ import { appendHistories, type HistoryChanges } from '../records/history.js';
 import { recordLeadEvents } from '../events/outbox.js';
 import type { Actor } from '../../core/actor.js';
 import { ErrorBag } from '../../http/validation.js';
-import { lockStockOfAccounts } from '../stocks/effects.js';
+import { deletedProductsOf, unsoldProducts } from '../records/unsold-products.js';
+import { LEADS } from '../records/record-list.js';
 import { isCallOutcome, leadMoveFollowedBy, leadMoveRefusal, type LeadStatus } from './transitions.js';
 import { zonedInstant } from '../../lib/time-zone.js';
 
@@ -25,28 +26,7 @@ export interface LeadTransition {
 
 /** The 422 message of a confirmation whose lead names deleted products (their SKUs). */
 export const noLongerSoldMessage = (skus: string[]) =>
-  skus.length === 1
-    ? `The product ${skus[0]} is no longer sold and this lead cannot be confirmed: change the lead's products first.`
-    : `The products ${skus.slice(0, -1).join(', ')} and ${skus.at(-1)} are no longer sold and this lead cannot be confirmed: change the lead's products first.`;
-
-/**
- * Of these leads about to be confirmed, those whose lines name a deleted product, id → its SKUs: its
- * order would wait for stock that can never come (a deleted product's stocks go with it). Read under
- * the account's stock lock, which a product's delete takes too, so no product of theirs is deleted
- * between this check and the order's reservation.
- */
-async function deletedProductsOf(q: Queryable, accountId: string, leadIds: string[]): Promise<Map<string, string[]>> {
-  if (leadIds.length === 0) return new Map();
-  await lockStockOfAccounts(q, [accountId]);
-  const { rows } = await q.query<{ lead_id: string; skus: string[] }>(
-    `SELECT ll.lead_id, array_agg(DISTINCT ll.sku ORDER BY ll.sku) AS skus
-       FROM lead_lines ll JOIN products p ON p.id = ll.product_id
-      WHERE ll.lead_id = ANY($1::text[]) AND p.deleted_at IS NOT NULL
-      GROUP BY ll.lead_id`,
-    [leadIds],
-  );
-  return new Map(rows.map((r) => [r.lead_id, r.skus]));
-}
+  `${unsoldProducts(skus)} no longer sold and this lead cannot be confirmed: change the lead's products first.`;
 
 /**
  * The one place that writes a lead's status; confirming creates the orders in the same transaction,
@@ -67,6 +47,7 @@ export async function transitionLeads(q: Queryable, actor: Actor, accountId: str
   const unsold = await deletedProductsOf(
     q,
     accountId,
+    LEADS,
     confirming.map((t) => t.id),
   );
   if (unsold.size > 0) {

@@ -6,10 +6,11 @@ import { ErrorBag, messages } from '../../http/validation.js';
 import { appendCreated, appendHistories, type HistoryChanges } from '../records/history.js';
 import { insertLines, replaceLines, type LineInput, type LineValue } from '../records/lines.js';
 import { recordOrderEvents } from '../events/outbox.js';
+import { ORDERS } from '../records/record-list.js';
+import { deletedProductsOf, unsoldProducts } from '../records/unsold-products.js';
 import type { ProductRef } from '../products/lookup.js';
 import {
   applyOrderTransitions,
-  lockStockOfAccounts,
   lockStockOfOrders,
   ordersWaitingForStock,
   releaseOrders,
@@ -261,26 +262,6 @@ const notServedMessage = (reference: string, company: string, city: string | nul
  * whoever carries it (a company, pushed or by hand, or one of our couriers); a renew clears it, so
  * the next shipment fixes it anew.
  */
-/**
- * Of these orders about to be new again (renewed, reopened), those whose lines name a deleted product,
- * id → why: they would wait for stock that can never come (its stocks went with it), as a lead naming
- * one is not confirmed. Read under the account's stock lock, which a product's delete takes too.
- */
-async function renewRefusals(q: Queryable, accountId: string, ids: string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  await lockStockOfAccounts(q, [accountId]);
-  const { rows } = await q.query<{ order_id: string; skus: string[] }>(
-    `SELECT ol.order_id, array_agg(DISTINCT ol.sku ORDER BY ol.sku) AS skus
-       FROM order_lines ol JOIN products p ON p.id = ol.product_id
-      WHERE ol.order_id = ANY($1::text[]) AND p.deleted_at IS NOT NULL
-      GROUP BY ol.order_id`,
-    [ids],
-  );
-  const named = (skus: string[]) =>
-    skus.length === 1 ? `The product ${skus[0]} is` : `The products ${skus.slice(0, -1).join(', ')} and ${skus.at(-1)} are`;
-  return new Map(rows.map((r) => [r.order_id, `${named(r.skus)} no longer sold: this order cannot be new again.`]));
-}
-
 export async function transitionOrders(q: Queryable, actor: Actor, accountId: string, ts: OrderTransition[]): Promise<void> {
   if (ts.length === 0) return;
   for (const t of ts) {
@@ -292,12 +273,10 @@ export async function transitionOrders(q: Queryable, actor: Actor, accountId: st
     q,
     shipping.map((t) => ({ id: t.id, companyId: t.shippingCompanyId })),
   );
-  for (const [id, message] of await renewRefusals(
-    q,
-    accountId,
-    ts.filter((t) => t.to === 'new').map((t) => t.id),
-  ))
-    refusals.set(id, message);
+  // Renewed or reopened, an order reserves again: not one naming a deleted product (it would wait forever).
+  const renewing = ts.filter((t) => t.to === 'new').map((t) => t.id);
+  for (const [id, skus] of await deletedProductsOf(q, accountId, ORDERS, renewing))
+    refusals.set(id, `${unsoldProducts(skus)} no longer sold: this order cannot be new again.`);
   if (refusals.size > 0) {
     const bag = new ErrorBag();
     for (const t of ts) if (refusals.has(t.id)) bag.add(t.key ?? 'status', refusals.get(t.id)!);

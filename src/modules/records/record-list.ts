@@ -40,7 +40,7 @@ export function recordSearch(w: Where, alias: 'l' | 'o', search: string): string
   return `(${ors.join(' OR ')})`;
 }
 
-interface RecordTable {
+export interface RecordTable {
   table: 'leads' | 'orders';
   alias: 'l' | 'o';
   lines: { table: 'lead_lines' | 'order_lines'; fk: 'lead_id' | 'order_id' };
