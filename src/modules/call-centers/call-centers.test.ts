@@ -142,7 +142,7 @@ describe('call centres and the call-centre settings', () => {
       message: INVALID,
       errors: {
         max_attempts: ['The max attempts field must be at least 1.'],
-        cancel_reasons: ['The cancel reasons field must have at least 1 items.'],
+        cancel_reasons: ['The cancel reasons field is required.'],
       },
     });
     // Other test files share the settings on PostgreSQL: only a superset of the reasons, then back.
