@@ -202,7 +202,7 @@ test('the codops command creates accounts, users, products and tokens, and refus
     // feed forge a second line.
     [
       ['token:create', '--email', email, '--account', accountId, '--name', 'T', '--scopes', 'EAT\u001b[2J\nLEADS'],
-      /^codops: Unknown scope EAT\\u001b\[2J\\u000aLEADS: use CREATE LEADS, /,
+      /^codops: Unknown scope EAT\\u001b\[2J\\u000aLEADS: use CREATE LEADS, VIEW LEADS, UPDATE LEADS, DELETE LEADS, CREATE ORDERS, VIEW ORDERS, UPDATE ORDERS, DELETE ORDERS\.$/,
     ],
     [
       ['product:create', '--account', 'n\u0007\rope', '--sku', 'CLI-3', '--name', 'Bad', '--price', '5'],

@@ -8,6 +8,7 @@ import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { unreachableDatabase } from '../db/open.js';
 import { migrate } from '../db/migrate.js';
 import { createAccount } from '../modules/accounts/service.js';
+import { findAccount } from '../modules/accounts/queries.js';
 import { createProduct } from '../modules/products/service.js';
 import { isScope, SCOPES, type Scope } from '../core/scopes.js';
 import type { Role } from '../core/roles.js';
@@ -70,12 +71,9 @@ function print(json: boolean, obj: Record<string, unknown>, line: string) {
 
 /** Refuses an unknown account; says whether it is active. */
 async function requireAccount(db: Database, id: string): Promise<boolean> {
-  const { rows } = await db.query<{ active: boolean }>(
-    `SELECT status = 'active' AS active FROM accounts WHERE id = $1 AND deleted_at IS NULL`,
-    [id],
-  );
-  if (!rows[0]) throw new CliError(`No account has the id ${id}.`);
-  return rows[0].active;
+  const account = await findAccount(db, id);
+  if (!account) throw new CliError(`No account has the id ${id}.`);
+  return account.status === 'active';
 }
 
 /**
@@ -152,7 +150,8 @@ export function program(): Command {
         const taken = new CliError(`The email ${email} has already been taken.`);
         if (await findUserByEmail(db, email)) throw taken;
         try {
-          return { ...(await createUser(db, { role: o.role, email, password, fullName, phone, accountId: o.account })), accountActive };
+          const { id } = await createUser(db, { role: o.role, email, password, fullName, phone, accountId: o.account });
+          return { id, accountActive };
         } catch (err) {
           // Two at once on PostgreSQL both pass the check above: the email's unique index refuses the later one.
           if (pgCode(err) === PG.uniqueViolation) throw taken;

@@ -173,7 +173,8 @@ export const pushJob = defineJob<PushPayload>({
         await giveUp(order, err.reason, orderIds.slice(next + 1));
         break;
       }
-      let inUse = false;
+      // The parcel the courier answered with travels with an order already: never cancelled here.
+      let keepParcel = false;
       let refused = await ctx.db
         .tx(async (q) => {
           // Its status again, locked: someone may have moved it while the courier answered.
@@ -183,14 +184,17 @@ export const pushJob = defineJob<PushPayload>({
           );
           const now = rows[0];
           // The order's own tracking number: shipped under it by another push, or its returned parcel.
-          inUse = now?.tracking_number === tracking;
+          keepParcel = now?.tracking_number === tracking;
           if (!now || now.status !== 'new') return now ? notNew(now.status) : 'This order no longer exists.';
-          if (inUse) return `The courier answered with the parcel of an earlier delivery attempt (${tracking}).`;
-          // Another order of this company travels under that number: one parcel would deliver both. Not
-          // cancelled either, as it is that order's.
-          const taken = { orderId: order.id, accountId: order.account_id, companyId, trackingNumber: tracking };
-          if ((inUse = await trackingNumberTaken(q, taken)))
-            return `The courier answered with tracking number ${tracking}, which another of its orders already carries.`;
+          if (keepParcel) return `The courier answered with the parcel of an earlier delivery attempt (${tracking}).`;
+          // Another order of this company travels under that number: one parcel would deliver both.
+          keepParcel = await trackingNumberTaken(q, {
+            orderId: order.id,
+            accountId: order.account_id,
+            companyId,
+            trackingNumber: tracking,
+          });
+          if (keepParcel) return `The courier answered with tracking number ${tracking}, which another of its orders already carries.`;
           // Edited while the courier answered: the parcel would carry other goods, address or amount.
           if (!sameParcel(order, await pushOrder(q, order.id, companyId)))
             return 'This order was changed while the courier made its parcel: push it again.';
@@ -216,7 +220,7 @@ export const pushJob = defineJob<PushPayload>({
           throw err;
         });
       if (!refused) continue;
-      if (!inUse) refused += await cancelUnused(ctx.db, courier, order, tracking);
+      if (!keepParcel) refused += await cancelUnused(ctx.db, courier, order, tracking);
       await failed(order, refused, checkpoint);
     }
     return { shipped: ctx.progress.done, failed: ctx.progress.failed };

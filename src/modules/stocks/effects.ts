@@ -94,13 +94,13 @@ export async function applyMovements(q: Queryable, actor: Actor, moves: Movement
          AS m(stock_id, change, reserved_change, reason, order_id, comment, seq)
      ), totals AS (
        SELECT stock_id, sum(change)::int AS change, sum(reserved_change)::int AS reserved_change,
-              bool_or(reason IN ('reserve', 'ship', 'decrement')) AS by_order
+              bool_or(reason IN ('reserve', 'ship', 'decrement')) AS may_alert
          FROM m GROUP BY stock_id
      ), moved AS (
        UPDATE stocks s SET quantity = s.quantity + t.change, reserved = s.reserved + t.reserved_change, updated_at = now()
          FROM totals t WHERE s.id = t.stock_id
        RETURNING s.id, s.quantity - t.change AS quantity_before, s.reserved - t.reserved_change AS reserved_before,
-                 t.by_order AND (s.quantity - t.change) - (s.reserved - t.reserved_change) > s.warning_quantity
+                 t.may_alert AND (s.quantity - t.change) - (s.reserved - t.reserved_change) > s.warning_quantity
                             AND s.quantity - s.reserved <= s.warning_quantity AS went_low
      ), written AS (
      INSERT INTO stock_histories (stock_id, reason, change, reserved_change, quantity_after, reserved_after, order_id, comment,
